@@ -1,0 +1,48 @@
+# Two entry points: `make demo` and `make test`. Both set everything up from nothing.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+export VIRTUAL_ENV := $(abspath $(VENV))
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+CARGO_TEST_FLAGS ?= --release
+
+.PHONY: demo test setup build cargo-test pytest lint bench vectors clean
+
+demo: build
+	$(PY) -m zkml.demo
+
+test: build cargo-test pytest
+
+setup: $(VENV)/.deps-stamp
+
+$(VENV)/.deps-stamp: pyproject.toml requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q -r requirements-dev.txt
+	touch $@
+
+# Release build of the native extension, installed into the venv (editable Python sources).
+build: setup
+	cd $(CURDIR) && maturin develop --release -q
+
+cargo-test:
+	cd rust && cargo test $(CARGO_TEST_FLAGS) -p zkml-core
+
+pytest: build
+	$(PY) -m pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check zkml cli tests benchmarks
+	cd rust && cargo fmt --check && cargo clippy --release -p zkml-core -- -D warnings
+
+bench: build
+	$(PY) benchmarks/run.py
+
+# Regenerate the cross-language test vectors from the Rust prover (then commit them).
+vectors:
+	cd rust && ZKML_WRITE_VECTORS=1 cargo test $(CARGO_TEST_FLAGS) -p zkml-core vectors
+
+clean:
+	rm -rf $(VENV) rust/target

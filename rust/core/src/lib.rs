@@ -1,1 +1,20 @@
-pub fn hello() {}
+//! zkml prover core: BN254 field helpers, the SHA-256 Fiat-Shamir transcript,
+//! dense multilinear polynomials, a generic sumcheck, and Hyrax commitments.
+//!
+//! Pure Rust, no Python: the binding crate (`rust/py`) wraps it as `zkml._native`.
+//! Every protocol here implements the text in `circuits/`; the pure-Python verifier
+//! implements the same text independently.
+
+pub mod artifact;
+pub mod encoding;
+pub mod error;
+pub mod field;
+pub mod mle;
+pub mod pcs;
+pub mod proofs;
+pub mod sumcheck;
+pub mod testing;
+pub mod transcript;
+
+pub use error::{Error, Result};
+pub use field::Fr;

@@ -1,0 +1,145 @@
+"""The independent pure-Python verifier of zkml proof artifacts.
+
+This package implements the protocol text in `circuits/` a second time, separately
+from the Rust prover, and never imports the native module: a bug in the prover must
+not be able to hide itself here. It depends on the standard library only, so
+importing it is fast.
+
+Typical use::
+
+    from zkml.verifier import Verifier, verify_artifact
+
+    statement = verify_artifact(data)          # raises VerificationError on rejection
+    print(statement.kind_name)
+
+    verifier = Verifier()                      # build once (service start-up) ...
+    statement = verifier.verify(data)          # ... verify many artifacts, from any thread
+
+Every rejection raises `zkml.errors.VerificationError` (or its subclass
+`ProofFormatError` when the bytes do not parse strictly) with a short message naming
+the failed check; no other exception type escapes, whatever the input bytes.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from zkml.errors import ProofFormatError, VerificationError
+from zkml.verifier.generators import DEFAULT_SEED, generators, seed_digest
+from zkml.verifier.proofs import (
+    KIND_PCS_BATCH_OPENING,
+    KIND_PRODUCT_SUMCHECK,
+    BatchOpeningStatement,
+    ProductSumcheckStatement,
+    StackStatement,
+    Statement,
+    parse_artifact,
+    verify_parsed,
+)
+
+__all__ = [
+    "DEFAULT_SEED",
+    "Verifier",
+    "verify_artifact",
+    "verify_batch_opening",
+    "verify_product_sumcheck",
+    "Statement",
+    "StackStatement",
+    "BatchOpeningStatement",
+    "ProductSumcheckStatement",
+    "VerificationError",
+    "ProofFormatError",
+]
+
+
+class Verifier:
+    """A verifier bound to one generator seed; build once, verify many artifacts.
+
+    Instances hold no mutable state of their own; the derived generators live in a
+    process-wide cache guarded by a lock, so one instance may be shared by threads.
+    """
+
+    def __init__(self, seed: bytes = DEFAULT_SEED, *, precompute: int = 0) -> None:
+        """Bind to `seed`; `precompute` derives the first that many generators now
+        (for example 1024 for stacks with 2^10 columns) so the first proof does not
+        pay for them."""
+        if not isinstance(seed, bytes | bytearray | memoryview):
+            raise TypeError(f"seed must be bytes, not {type(seed).__name__}")
+        self._seed_digest = seed_digest(bytes(seed))
+        if precompute > 0:
+            generators(self._seed_digest, precompute)
+
+    @property
+    def seed_digest(self) -> bytes:
+        """SHA256 of the generator seed; artifacts must carry exactly this digest."""
+        return self._seed_digest
+
+    def _generators(self, count: int):
+        return generators(self._seed_digest, count)
+
+    def _run(self, data: bytes, expected_kind: int | None) -> Statement:
+        try:
+            if not isinstance(data, bytes | bytearray | memoryview):
+                raise ProofFormatError(f"artifact must be bytes, not {type(data).__name__}")
+            kind, parsed = parse_artifact(bytes(data))
+            if expected_kind is not None and kind != expected_kind:
+                raise VerificationError(f"artifact kind {kind}, expected kind {expected_kind}")
+            return verify_parsed(kind, parsed, self._seed_digest, self._generators)
+        except VerificationError:
+            raise
+        except Exception as exc:  # fail closed: any internal surprise is a rejection
+            msg = f"internal verifier error: {type(exc).__name__}: {exc}"[:200]
+            raise VerificationError(msg) from exc
+
+    def verify(self, data: bytes) -> Statement:
+        """Verify an artifact of any known kind; returns its statement or raises."""
+        return self._run(data, None)
+
+    def verify_batch_opening(self, data: bytes) -> BatchOpeningStatement:
+        """Verify a kind-1 (`pcs-batch-opening`) artifact; other kinds are rejected."""
+        st = self._run(data, KIND_PCS_BATCH_OPENING)
+        if not isinstance(st, BatchOpeningStatement):
+            raise VerificationError("internal verifier error: wrong statement type")
+        return st
+
+    def verify_product_sumcheck(self, data: bytes) -> ProductSumcheckStatement:
+        """Verify a kind-2 (`product-sumcheck`) artifact; other kinds are rejected."""
+        st = self._run(data, KIND_PRODUCT_SUMCHECK)
+        if not isinstance(st, ProductSumcheckStatement):
+            raise VerificationError("internal verifier error: wrong statement type")
+        return st
+
+
+_verifiers: dict[bytes, Verifier] = {}
+_verifiers_lock = threading.Lock()
+
+
+def _verifier_for(seed: bytes) -> Verifier:
+    if not isinstance(seed, bytes | bytearray | memoryview):
+        raise VerificationError(f"generator seed must be bytes, not {type(seed).__name__}")
+    key = bytes(seed)
+    with _verifiers_lock:
+        v = _verifiers.get(key)
+        if v is None:
+            v = _verifiers[key] = Verifier(key)
+        return v
+
+
+def verify_artifact(data: bytes, *, seed: bytes = DEFAULT_SEED) -> Statement:
+    """Verify an artifact of any known kind against generators of `seed`.
+
+    Returns the verified statement (a `BatchOpeningStatement` or a
+    `ProductSumcheckStatement`); raises VerificationError (ProofFormatError for
+    malformed bytes) on rejection.
+    """
+    return _verifier_for(seed).verify(data)
+
+
+def verify_batch_opening(data: bytes, *, seed: bytes = DEFAULT_SEED) -> BatchOpeningStatement:
+    """Verify a kind-1 `pcs-batch-opening` artifact (its bytes); rejects any other kind."""
+    return _verifier_for(seed).verify_batch_opening(data)
+
+
+def verify_product_sumcheck(data: bytes, *, seed: bytes = DEFAULT_SEED) -> ProductSumcheckStatement:
+    """Verify a kind-2 `product-sumcheck` artifact (its bytes); rejects any other kind."""
+    return _verifier_for(seed).verify_product_sumcheck(data)

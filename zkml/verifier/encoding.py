@@ -1,0 +1,191 @@
+"""Strict byte encodings (encoding.md): a Reader that rejects everything non-canonical.
+
+Every length or count is checked against the bytes that remain before anything is
+allocated, so a forged count of 2^32 costs nothing. Points decode to affine tuples
+`(x, y)` of ints, or `None` for the point at infinity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from zkml.errors import ProofFormatError
+from zkml.verifier.field import P, R
+
+__all__ = [
+    "MAX_NUM_VARS",
+    "MAX_DEGREE",
+    "MAX_CLAIMS",
+    "MAX_STACKS",
+    "G1Point",
+    "Reader",
+    "is_on_curve",
+    "enc_u8",
+    "enc_u16",
+    "enc_u32",
+    "enc_u64",
+    "enc_fr",
+    "enc_frs",
+    "enc_g1",
+    "enc_g1s",
+]
+
+MAX_NUM_VARS = 30
+MAX_DEGREE = 4
+MAX_CLAIMS = 1 << 16
+MAX_STACKS = 64
+
+#: An affine point (x, y) on y^2 = x^3 + 3, or None for infinity.
+G1Point = tuple[int, int] | None
+
+_ZERO64 = bytes(64)
+
+
+def is_on_curve(x: int, y: int) -> bool:
+    """True if (x, y) with coordinates in [0, p) satisfies y^2 = x^3 + 3 mod p."""
+    return (y * y - x * x * x - 3) % P == 0
+
+
+class Reader:
+    """Cursor over artifact bytes; each method consumes exactly one encoded item."""
+
+    __slots__ = ("_data", "_pos")
+
+    def __init__(self, data: bytes) -> None:
+        self._data = bytes(data)
+        self._pos = 0
+
+    @property
+    def remaining(self) -> int:
+        """Bytes not consumed yet."""
+        return len(self._data) - self._pos
+
+    @property
+    def position(self) -> int:
+        """Offset of the next unread byte."""
+        return self._pos
+
+    def raw(self, n: int, what: str = "bytes") -> bytes:
+        """The next `n` bytes."""
+        if n < 0 or n > self.remaining:
+            raise ProofFormatError(f"{what}: truncated (need {n} bytes, {self.remaining} left)")
+        start = self._pos
+        self._pos = start + n
+        return self._data[start : start + n]
+
+    def _uint(self, size: int, what: str) -> int:
+        return int.from_bytes(self.raw(size, what), "big")
+
+    def u8(self, what: str = "u8") -> int:
+        return self._uint(1, what)
+
+    def u16(self, what: str = "u16") -> int:
+        return self._uint(2, what)
+
+    def u32(self, what: str = "u32") -> int:
+        return self._uint(4, what)
+
+    def u64(self, what: str = "u64") -> int:
+        return self._uint(8, what)
+
+    def fr(self, what: str = "Fr") -> int:
+        """A canonical scalar: 32 bytes big-endian, value < r."""
+        v = int.from_bytes(self.raw(32, what), "big")
+        if v >= R:
+            raise ProofFormatError(f"{what}: non-canonical Fr (value >= r)")
+        return v
+
+    def g1(self, what: str = "G1") -> G1Point:
+        """A G1 point: x || y, each < p, on the curve; 64 zero bytes is infinity."""
+        b = self.raw(64, what)
+        if b == _ZERO64:
+            return None
+        x = int.from_bytes(b[:32], "big")
+        y = int.from_bytes(b[32:], "big")
+        if x >= P or y >= P:
+            raise ProofFormatError(f"{what}: coordinate >= p")
+        if not is_on_curve(x, y):
+            raise ProofFormatError(f"{what}: point not on the curve")
+        return (x, y)
+
+    def count(
+        self,
+        elem_size: int,
+        what: str,
+        *,
+        expected: int | None = None,
+        minimum: int = 0,
+        maximum: int | None = None,
+    ) -> int:
+        """A u32 element count, validated before the caller allocates anything.
+
+        The count must equal `expected` when the statement fixes it, lie in
+        [minimum, maximum], and its elements (each at least `elem_size` bytes) must
+        fit in the bytes that remain.
+        """
+        n = self.u32(f"{what} count")
+        if expected is not None and n != expected:
+            raise ProofFormatError(f"{what}: count {n}, expected {expected}")
+        if n < minimum or (maximum is not None and n > maximum):
+            hi = "" if maximum is None else f", at most {maximum}"
+            raise ProofFormatError(f"{what}: count {n} out of range (at least {minimum}{hi})")
+        if n * elem_size > self.remaining:
+            raise ProofFormatError(
+                f"{what}: count {n} exceeds the remaining {self.remaining} bytes"
+            )
+        return n
+
+    def fr_vec(self, what: str, *, expected: int | None = None) -> list[int]:
+        """A Vec<Fr> whose count must equal `expected` if given."""
+        n = self.count(32, what, expected=expected)
+        return [self.fr(f"{what}[{i}]") for i in range(n)]
+
+    def g1_vec(self, what: str, *, expected: int | None = None) -> list[G1Point]:
+        """A Vec<G1> whose count must equal `expected` if given."""
+        n = self.count(64, what, expected=expected)
+        return [self.g1(f"{what}[{i}]") for i in range(n)]
+
+    def finish(self) -> None:
+        """Reject trailing bytes."""
+        if self._pos != len(self._data):
+            raise ProofFormatError(f"{self.remaining} trailing bytes after the artifact")
+
+
+def enc_u8(x: int) -> bytes:
+    return x.to_bytes(1, "big")
+
+
+def enc_u16(x: int) -> bytes:
+    return x.to_bytes(2, "big")
+
+
+def enc_u32(x: int) -> bytes:
+    return x.to_bytes(4, "big")
+
+
+def enc_u64(x: int) -> bytes:
+    return x.to_bytes(8, "big")
+
+
+def enc_fr(a: int) -> bytes:
+    """Canonical Fr encoding of `a` (reduced mod r first)."""
+    return (a % R).to_bytes(32, "big")
+
+
+def enc_frs(values: Sequence[int]) -> bytes:
+    """Vec<Fr>: u32 count, then the elements."""
+    return enc_u32(len(values)) + b"".join((v % R).to_bytes(32, "big") for v in values)
+
+
+def enc_g1(point: G1Point) -> bytes:
+    """64-byte G1 encoding; infinity is 64 zero bytes."""
+    if point is None:
+        return _ZERO64
+    x, y = point
+    return x.to_bytes(32, "big") + y.to_bytes(32, "big")
+
+
+def enc_g1s(points: Iterable[G1Point]) -> bytes:
+    """Vec<G1>: u32 count, then the points."""
+    pts = list(points)
+    return enc_u32(len(pts)) + b"".join(enc_g1(q) for q in pts)

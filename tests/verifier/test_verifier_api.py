@@ -127,3 +127,12 @@ def test_bytes_like_inputs():
     data = kind1_artifact([st])
     assert verify_artifact(bytearray(data)).kind == 1
     assert verify_artifact(memoryview(data)).kind == 1
+
+
+def test_column_limit():
+    rng = random.Random(4)
+    st = RefStack(rand_table(rng, 4), 4, 3, [rand_point(rng, 4)])
+    data = kind1_artifact([st])
+    assert Verifier(max_log_cols=3).verify(data).kind == 1
+    with pytest.raises(VerificationError, match="limit"):
+        Verifier(max_log_cols=2).verify(data)

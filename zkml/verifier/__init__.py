@@ -59,13 +59,21 @@ class Verifier:
     process-wide cache guarded by a lock, so one instance may be shared by threads.
     """
 
-    def __init__(self, seed: bytes = DEFAULT_SEED, *, precompute: int = 0) -> None:
-        """Bind to `seed`; `precompute` derives the first that many generators now
-        (for example 1024 for stacks with 2^10 columns) so the first proof does not
-        pay for them."""
+    def __init__(
+        self, seed: bytes = DEFAULT_SEED, *, precompute: int = 0, max_log_cols: int = 30
+    ) -> None:
+        """Bind to `seed`.
+
+        `precompute` derives the first that many generators now (for example 1024
+        for stacks with 2^10 columns) so that the first proof does not pay for them.
+        `max_log_cols` rejects statements with more than 2^max_log_cols columns before
+        any generator is derived: each generator costs about 0.15 ms and stays cached,
+        so a service facing untrusted artifacts should set it to what its models use.
+        """
         if not isinstance(seed, bytes | bytearray | memoryview):
             raise TypeError(f"seed must be bytes, not {type(seed).__name__}")
         self._seed_digest = seed_digest(bytes(seed))
+        self._max_cols = 1 << max_log_cols
         if precompute > 0:
             generators(self._seed_digest, precompute)
 
@@ -74,7 +82,9 @@ class Verifier:
         """SHA256 of the generator seed; artifacts must carry exactly this digest."""
         return self._seed_digest
 
-    def _generators(self, count: int):
+    def _generators(self, count: int) -> list[tuple[int, int]]:
+        if count > self._max_cols:
+            raise VerificationError(f"{count} columns exceed this verifier's limit")
         return generators(self._seed_digest, count)
 
     def _run(self, data: bytes, expected_kind: int | None) -> Statement:

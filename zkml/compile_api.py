@@ -1,0 +1,151 @@
+"""`compile_model`: ONNX file -> quantized, calibrated `CompiledModel` (and its file).
+
+The lead re-exports this as `zkml.compile`. onnx and onnxruntime are imported inside
+the call, never when `zkml` is imported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from zkml.errors import ModelError
+from zkml.progress import Progress
+from zkml.quant.calibrate import CalibrationSource, CalibrationWarning
+from zkml.quant.compiled import CompiledModel
+from zkml.quant.precision import Precision
+
+__all__ = ["compile_model", "CompiledModel", "CalibrationWarning", "default_output_path"]
+
+InputShape = Sequence[int] | Mapping[str, Sequence[int]] | None
+COMPILED_SUFFIX = ".zkml"
+
+
+def default_output_path(model_path: str | Path) -> Path:
+    """Where `zkml compile MODEL.onnx` writes by default: MODEL.zkml next to the model."""
+    return Path(model_path).with_suffix(COMPILED_SUFFIX)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
+
+
+def compile_model(
+    model_path: str | Path,
+    calibration: CalibrationSource = None,
+    outputs: Sequence[str] | None = None,
+    input_shape: InputShape = None,
+    precision: str | Precision | None = None,
+    output_path: str | Path | None = None,
+    progress: Progress | None = None,
+) -> CompiledModel:
+    """Import, calibrate and quantize an ONNX model; report its fidelity.
+
+    Args:
+        model_path: the .onnx file (any opset onnx's version converter handles).
+        calibration: sample inputs: a path to .npy (one input), .npz or .json (a map from
+            input names to arrays), an array, or a map of arrays. For input shape S an
+            array (n, *S) is n samples; rows of shape S[1:] are grouped into batches of
+            S[0]. None: DEFAULT_SAMPLES uniform samples in [-1, 1] and a
+            CalibrationWarning.
+        outputs: output names to keep (default: every numeric output of the model);
+            intermediate tensor names are accepted too.
+        input_shape: the input's shape (or a map input name -> shape), required when the
+            model has dynamic dimensions.
+        precision: "small", "balanced" (default) or "high" (see zkml/quant/precision.py),
+            or a Precision.
+        output_path: if given, write the compiled file there (atomically); it may not be
+            the model or calibration file.
+        progress: stage reporting (default: silent).
+
+    Returns:
+        The CompiledModel, whose `fidelity` holds the float-vs-quantized report.
+
+    Raises:
+        zkml.errors.ModelError (and subclasses in zkml.onnx_import.errors) for files that
+        are not ONNX, unsupported ops, dynamic shapes without `input_shape`, non-constant
+        weights, bad calibration data or precision.
+    """
+    from zkml.onnx_import import import_onnx
+    from zkml.quant.calibrate import calibrate, default_runs, load_samples, make_runs
+    from zkml.quant.fidelity import fidelity_report
+    from zkml.quant.lower import quantize_graph
+    from zkml.quant.precision import resolve_precision
+
+    progress = progress or Progress(quiet=True)
+    model_path = Path(model_path)
+    prec = resolve_precision(precision)
+    if output_path is not None:
+        _check_output(Path(output_path), model_path, calibration)
+
+    with progress.stage("import"):
+        imported = import_onnx(model_path, input_shape, list(outputs) if outputs else None)
+    graph, loaded = imported.graph, imported.loaded
+
+    with progress.stage("calibrate"):
+        if calibration is None:
+            warnings.warn(
+                "no calibration samples: scales assume inputs uniform in [-1, 1]; real data "
+                "outside that range saturates (give --calibration for fidelity)",
+                CalibrationWarning,
+                stacklevel=2,
+            )
+            runs, kind = default_runs(graph.inputs), "default uniform [-1, 1]"
+        else:
+            samples = load_samples(calibration, list(graph.inputs))
+            runs, kind = make_runs(samples, graph.inputs), "calibration"
+        stats = calibrate(graph, runs)
+
+    with progress.stage("quantize"):
+        qmodel = quantize_graph(graph, stats, prec)
+
+    with progress.stage("fidelity"):
+        report = fidelity_report(qmodel, imported.reference_model(), runs, kind)
+        report["precision"] = prec.to_json()
+        report["summary"] = qmodel.summary()
+
+    source = {
+        "file": model_path.name,
+        "sha256": loaded.sha256,
+        "opset": loaded.source_opset,
+        "target_opset": _target_opset(),
+        "input_shapes": {k: list(v) for k, v in loaded.input_shapes.items()},
+        "outputs": list(loaded.outputs),
+        "calibration_sha256": _calibration_digest(calibration),
+    }
+    compiled = CompiledModel(qmodel, report, source)
+    if output_path is not None:
+        with progress.stage("save"):
+            compiled.save(output_path)
+    return compiled
+
+
+def _target_opset() -> int:
+    from zkml.onnx_import.loader import TARGET_OPSET
+
+    return TARGET_OPSET
+
+
+def _calibration_digest(calibration: CalibrationSource) -> str | None:
+    if isinstance(calibration, str | Path) and Path(calibration).is_file():
+        return hashlib.sha256(Path(calibration).read_bytes()).hexdigest()
+    return None
+
+
+def _check_output(out: Path, model_path: Path, calibration: CalibrationSource) -> None:
+    inputs = [model_path]
+    if isinstance(calibration, str | Path):
+        inputs.append(Path(calibration))
+    for src in inputs:
+        if _same_file(out, src):
+            raise ModelError(f"refusing to overwrite the input file {src} with the compiled model")
+    if out.is_dir():
+        raise ModelError(f"output path {out} is a directory")
+    if not out.parent.exists():
+        raise ModelError(f"output directory {out.parent} does not exist")

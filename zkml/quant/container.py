@@ -1,0 +1,209 @@
+"""The compiled-model file: one versioned zip of named sections, written atomically.
+
+Layout (all paths inside the zip):
+
+    header.json        {"format": "zkml-compiled-model", "format_version": 1,
+                        "created_by": "zkml <version>",
+                        "sections": {NAME: {"version": V, "required": bool,
+                                            "files": {PATH: SHA256_HEX, ...}}, ...}}
+    NAME/...           the files of section NAME (JSON documents and .npy arrays)
+
+Reading is strict: an unknown format version, an unknown *required* section, a file
+not listed in the header, a listed file that is missing or whose hash differs, or an
+array that is not plain int64 all raise `CompiledModelError`. Unknown optional sections
+are kept as raw bytes so that an older zkml passes them through unchanged. Later
+features add sections (the circuit description, the weight commitment) without
+changing this container.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from zkml.errors import ModelError
+
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "CompiledModelError",
+    "Section",
+    "write_container",
+    "read_container",
+    "json_bytes",
+    "npy_bytes",
+    "read_json",
+    "read_npy",
+]
+
+FORMAT = "zkml-compiled-model"
+FORMAT_VERSION = 1
+_HEADER = "header.json"
+_EPOCH = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same model gives the same bytes
+
+
+class CompiledModelError(ModelError):
+    """A compiled-model file is malformed, of an unknown version, or fails its checks."""
+
+
+@dataclass
+class Section:
+    """One section: a format version, whether readers must understand it, its files."""
+
+    version: int
+    required: bool
+    files: dict[str, bytes] = field(default_factory=dict)
+
+
+def json_bytes(doc) -> bytes:
+    """Canonical JSON encoding (sorted keys, no whitespace variance)."""
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+
+
+def npy_bytes(arr: np.ndarray) -> bytes:
+    """An int64 array in .npy format (C order, little endian, no pickle)."""
+    buf = io.BytesIO()
+    np.save(buf, np.ascontiguousarray(arr, dtype="<i8"), allow_pickle=False)
+    return buf.getvalue()
+
+
+def read_json(section: Section, path: str):
+    """Parse one JSON file of a section."""
+    try:
+        return json.loads(section.files[path])
+    except KeyError as exc:
+        raise CompiledModelError(f"compiled model lacks {path}") from exc
+    except ValueError as exc:
+        raise CompiledModelError(f"compiled model file {path} is not valid JSON") from exc
+
+
+def read_npy(section: Section, path: str) -> np.ndarray:
+    """Load one int64 array of a section."""
+    try:
+        arr = np.load(io.BytesIO(section.files[path]), allow_pickle=False)
+    except KeyError as exc:
+        raise CompiledModelError(f"compiled model lacks {path}") from exc
+    except ValueError as exc:
+        raise CompiledModelError(f"compiled model array {path} is malformed: {exc}") from exc
+    if arr.dtype != np.dtype("<i8"):
+        raise CompiledModelError(f"compiled model array {path} has dtype {arr.dtype}, not int64")
+    return arr
+
+
+def write_container(path: str | Path, sections: dict[str, Section], created_by: str) -> None:
+    """Write the file atomically: a temporary file in the same directory, then rename."""
+    path = Path(path)
+    header = {"format": FORMAT, "format_version": FORMAT_VERSION, "created_by": created_by,
+              "sections": {}}
+    for name, sec in sorted(sections.items()):
+        for f in sec.files:
+            if not f.startswith(f"{name}/"):
+                raise ValueError(f"file {f!r} of section {name!r} must live under {name}/")
+        header["sections"][name] = {
+            "version": sec.version,
+            "required": sec.required,
+            "files": {f: hashlib.sha256(data).hexdigest() for f, data in sorted(sec.files.items())},
+        }
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+                _add(zf, _HEADER, json_bytes(header))
+                for name in sorted(sections):
+                    for f, data in sorted(sections[name].files.items()):
+                        _add(zf, f, data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+    info = zipfile.ZipInfo(name, date_time=_EPOCH)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    zf.writestr(info, data)
+
+
+def read_container(
+    path: str | Path, known: dict[str, set[int]]
+) -> tuple[dict, dict[str, Section]]:
+    """Read and check a container; `known` maps section names to readable versions.
+
+    Returns the header and every section (unknown optional ones included, untouched).
+    """
+    path = Path(path)
+    try:
+        zf = zipfile.ZipFile(path)
+    except FileNotFoundError as exc:
+        raise CompiledModelError(f"{path}: no such file") from exc
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise CompiledModelError(f"{path} is not a zkml compiled model (not a zip)") from exc
+    with zf:
+        names = zf.namelist()
+        if _HEADER not in names:
+            raise CompiledModelError(f"{path} is not a zkml compiled model (no header)")
+        try:
+            header = json.loads(zf.read(_HEADER))
+        except ValueError as exc:
+            raise CompiledModelError(f"{path}: the header is not valid JSON") from exc
+        if not isinstance(header, dict) or header.get("format") != FORMAT:
+            raise CompiledModelError(f"{path} is not a zkml compiled model")
+        version = header.get("format_version")
+        if version != FORMAT_VERSION:
+            raise CompiledModelError(
+                f"{path} has compiled-model format version {version!r}; this zkml reads "
+                f"version {FORMAT_VERSION} only (recompile the model with this zkml)"
+            )
+        sections, listed = _sections(path, zf, header, known)
+        extra = set(names) - listed - {_HEADER}
+        if extra or len(names) != len(set(names)):
+            raise CompiledModelError(f"{path}: unexpected file {sorted(extra)[:1]} in the zip")
+    return header, sections
+
+
+def _sections(path: Path, zf: zipfile.ZipFile, header: dict, known: dict[str, set[int]]):
+    raw = header.get("sections")
+    if not isinstance(raw, dict):
+        raise CompiledModelError(f"{path}: the header lists no sections")
+    sections: dict[str, Section] = {}
+    listed: set[str] = set()
+    for name, meta in raw.items():
+        try:
+            version, required, files = int(meta["version"]), bool(meta["required"]), meta["files"]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CompiledModelError(f"{path}: malformed entry for section {name!r}") from exc
+        if name in known and version not in known[name]:
+            raise CompiledModelError(
+                f"{path}: section {name!r} has version {version}; this zkml reads versions "
+                f"{sorted(known[name])}"
+            )
+        if name not in known and required:
+            raise CompiledModelError(
+                f"{path} needs section {name!r}, which this zkml does not understand "
+                "(it was written by a newer zkml)"
+            )
+        sec = Section(version, required)
+        for f, digest in files.items():
+            if not f.startswith(f"{name}/"):
+                raise CompiledModelError(f"{path}: file {f!r} is outside section {name!r}")
+            try:
+                data = zf.read(f)
+            except KeyError as exc:
+                raise CompiledModelError(f"{path}: missing file {f!r}") from exc
+            if hashlib.sha256(data).hexdigest() != digest:
+                raise CompiledModelError(f"{path}: file {f!r} is corrupt (hash mismatch)")
+            sec.files[f] = data
+            listed.add(f)
+        sections[name] = sec
+    return sections, listed

@@ -1,0 +1,311 @@
+"""Quantization: the calibrated float graph becomes the integer IR.
+
+Scales are powers of two chosen per tensor from calibration: the finest scale at which
+the largest calibrated magnitude still fits the tensor's bit bound. A requantizing op
+needs its output scale no finer than its accumulator (shift >= 0), so that bound caps
+the choice. circuits/quantization.md states the resulting integer semantics.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from zkml.errors import ModelError
+from zkml.onnx_import.graph import Graph, Node
+from zkml.quant.calibrate import Stats
+from zkml.quant.ir import QModel, QOp, QTensor
+from zkml.quant.precision import Precision
+from zkml.quant.rounding import bits_for, check_bound, frac_bits_for, quantize_float
+from zkml.quant.tables import float_values, make_table, saturation_radius
+
+__all__ = ["quantize_graph"]
+
+
+class _Lowering:
+    def __init__(self, graph: Graph, stats: Stats, precision: Precision) -> None:
+        self.g = graph
+        self.stats = stats
+        self.p = precision
+        self.tensors: dict[str, QTensor] = {}
+        self.ops: list[QOp] = []
+        self.constants: dict[str, np.ndarray] = {}
+        self._weights: dict[tuple, str] = {}
+        self.source = ""
+
+    # -- tensors ---------------------------------------------------------------------
+    def add_tensor(self, name: str, shape, frac: int, bits: int, role: str = "activation") -> str:
+        if name in self.tensors:
+            raise ModelError(f"internal: tensor {name!r} defined twice")
+        self.tensors[name] = QTensor(name, tuple(int(d) for d in shape), int(frac), int(bits), role)
+        return name
+
+    def fresh(self, base: str, tag: str) -> str:
+        name, i = f"{base}/{tag}", 1
+        while name in self.tensors or name in self.g.shapes or name in self.g.constants:
+            i += 1
+            name = f"{base}/{tag}{i}"
+        return name
+
+    def act_frac(self, name: str, bits: int | None = None, cap: int | None = None) -> int:
+        """Finest fractional bits at which the calibrated range of `name` fits."""
+        return frac_bits_for(self.stats.max_abs.get(name, 0.0), bits or self.p.activation_bits,
+                             cap)
+
+    def const_tensor(self, cname: str, bits: int, frac: int | None = None,
+                     cap: int | None = None) -> str:
+        """A float constant quantized as a weight (saturating to `bits`)."""
+        arr = self.g.constants[cname]
+        if frac is None:
+            frac = frac_bits_for(float(np.abs(arr).max(initial=0.0)), bits, cap)
+        key = (cname, frac, bits)
+        if key not in self._weights:
+            name = cname if cname not in self.tensors else self.fresh(cname, f"q{frac}")
+            self.constants[name] = quantize_float(arr, frac, bits)
+            self.add_tensor(name, arr.shape, frac, bits, "weight")
+            self._weights[key] = name
+        return self._weights[key]
+
+    def exact_const(self, cname: str, frac: int) -> str:
+        """A constant (a bias) at a fixed scale, as wide as its values need."""
+        arr = self.g.constants[cname]
+        peak = float(np.abs(arr).max(initial=0.0))
+        bits = bits_for(math.floor(math.ldexp(peak, frac) + 0.5)) if np.isfinite(peak) else 64
+        check_bound(1 << bits, f"constant {cname!r} at scale 2^-{frac}")
+        key = (cname, frac, "exact")
+        if key not in self._weights:
+            name = cname if cname not in self.tensors else self.fresh(cname, f"q{frac}")
+            self.constants[name] = quantize_float(arr, frac, bits)
+            self.add_tensor(name, arr.shape, frac, bits, "weight")
+            self._weights[key] = name
+        return self._weights[key]
+
+    def table(self, fn: str, in_frac: int, in_bits: int, out_frac: int, out_bits: int) -> str:
+        name = f"table:{fn}:in{in_bits}@{in_frac}:out{out_bits}@{out_frac}"
+        if name not in self.tensors:
+            self.constants[name] = make_table(fn, in_frac, in_bits, out_frac, out_bits)
+            self.add_tensor(name, (1 << in_bits,), out_frac, out_bits, "table")
+        return name
+
+    def op(self, kind: str, inputs: list[str], output: str, **attrs) -> None:
+        name = f"{len(self.ops)}:{kind}"
+        self.ops.append(QOp(kind, name, tuple(inputs), output, attrs, self.source))
+
+    def t(self, name: str) -> QTensor:
+        return self.tensors[name]
+
+    def rescale(self, x: str, frac: int, bits: int, tag: str = "rescaled") -> str:
+        """`x` requantized to a coarser-or-equal scale and a bit bound (an explicit op)."""
+        tx = self.t(x)
+        if frac > tx.frac_bits:
+            raise ModelError(f"internal: rescale of {x!r} to a finer scale")
+        if frac == tx.frac_bits and bits >= tx.bits:
+            return x
+        out = self.add_tensor(self.fresh(x, tag), tx.shape, frac, bits)
+        self.op("rescale", [x], out, shift=tx.frac_bits - frac)
+        return out
+
+    # -- ops -------------------------------------------------------------------------
+    def lower(self, node: Node) -> None:
+        self.source = node.source
+        getattr(self, f"_{node.op}")(node)
+
+    def _weighted(self, node: Node, kind: str, **attrs) -> None:
+        x = self.t(node.inputs[0])
+        w = self.const_tensor(node.inputs[1], self.p.weight_bits)
+        acc_frac = x.frac_bits + self.t(w).frac_bits
+        ins = [x.name, w]
+        if len(node.inputs) > 2:
+            ins.append(self.exact_const(node.inputs[2], acc_frac))
+        fy = self.act_frac(node.output, cap=acc_frac)
+        self.add_tensor(node.output, self.g.shapes[node.output], fy, self.p.activation_bits)
+        self.op(kind, ins, node.output, shift=acc_frac - fy, **attrs)
+
+    def _matmul(self, node: Node) -> None:
+        self._weighted(node, "matmul", side=node.attrs["side"])
+
+    def _conv(self, node: Node) -> None:
+        a = node.attrs
+        self._weighted(node, "conv", strides=list(a["strides"]), pads=list(a["pads"]),
+                       dilations=list(a["dilations"]), group=a["group"])
+
+    def _operand(self, name: str, other: str | None, bits: int) -> str:
+        """A Sym operand as is; a constant quantized next to its partner's scale."""
+        if name not in self.g.constants:
+            return name
+        cap = None if other is None else self.t(other).frac_bits + self.p.weight_bits
+        return self.const_tensor(name, bits, cap=cap)
+
+    def _add(self, node: Node) -> None:
+        a_name, b_name = node.inputs
+        a_sym = None if a_name in self.g.constants else a_name
+        b_sym = None if b_name in self.g.constants else b_name
+        a = self._operand(a_name, b_sym, self.p.activation_bits)
+        b = self._operand(b_name, a_sym, self.p.activation_bits)
+        fa, fb = self.t(a).frac_bits, self.t(b).frac_bits
+        f = max(fa, fb)
+        fy = self.act_frac(node.output, cap=f)
+        self.add_tensor(node.output, self.g.shapes[node.output], fy, self.p.activation_bits)
+        self.op("add", [a, b], node.output, signs=list(node.attrs["signs"]),
+                lshifts=[f - fa, f - fb], shift=f - fy)
+
+    def _mul(self, node: Node) -> None:
+        a_name, b_name = node.inputs
+        a = self._operand(a_name, None, self.p.weight_bits)
+        b = self._operand(b_name, None, self.p.weight_bits)
+        f = self.t(a).frac_bits + self.t(b).frac_bits
+        fy = self.act_frac(node.output, cap=f)
+        self.add_tensor(node.output, self.g.shapes[node.output], fy, self.p.activation_bits)
+        self.op("mul", [a, b], node.output, shift=f - fy)
+
+    def _same_scale(self, node: Node, kind: str, **attrs) -> None:
+        x = self.t(node.inputs[0])
+        self.add_tensor(node.output, self.g.shapes[node.output], x.frac_bits, x.bits)
+        self.op(kind, [x.name], node.output, **attrs)
+
+    def _relu(self, node: Node) -> None:
+        self._same_scale(node, "relu")
+
+    def _leaky_relu(self, node: Node) -> None:
+        k = self.p.multiplier_bits
+        alpha = int(quantize_float(np.array(node.attrs["alpha"]), k, k + 16))
+        self._same_scale(node, "leaky_relu", alpha=alpha, alpha_shift=k)
+
+    def _clip(self, node: Node) -> None:
+        x = self.t(node.inputs[0])
+
+        def bound(v: float | None) -> int | None:
+            return None if v is None else int(quantize_float(np.array(v), x.frac_bits, x.bits))
+
+        self._same_scale(node, "clip", lo=bound(node.attrs["lo"]), hi=bound(node.attrs["hi"]))
+
+    def _maxpool(self, node: Node) -> None:
+        a = node.attrs
+        self._same_scale(node, "maxpool", kernel=list(a["kernel"]), strides=list(a["strides"]),
+                         pads=list(a["pads"]), dilations=list(a["dilations"]),
+                         ceil_mode=bool(a["ceil_mode"]))
+
+    def _reduce_max(self, node: Node) -> None:
+        self._same_scale(node, "reduce_max", axes=list(node.attrs["axes"]),
+                         keepdims=bool(node.attrs["keepdims"]))
+
+    def _reshape(self, node: Node) -> None:
+        self._same_scale(node, "reshape", shape=list(node.attrs["shape"]))
+
+    def _transpose(self, node: Node) -> None:
+        self._same_scale(node, "transpose", perm=list(node.attrs["perm"]))
+
+    def _averaging(self, node: Node, kind: str, **attrs) -> None:
+        x = self.t(node.inputs[0])
+        bits = max(self.p.activation_bits, x.bits)
+        # A mean is never larger than its inputs, so a finer scale only adds precision.
+        fy = max(self.act_frac(node.output, bits=bits), x.frac_bits)
+        self.add_tensor(node.output, self.g.shapes[node.output], fy, bits)
+        self.op(kind, [x.name], node.output, lshift=fy - x.frac_bits, **attrs)
+
+    def _avgpool(self, node: Node) -> None:
+        a = node.attrs
+        self._averaging(node, "avgpool", kernel=list(a["kernel"]), strides=list(a["strides"]),
+                        pads=list(a["pads"]), dilations=list(a["dilations"]),
+                        ceil_mode=bool(a["ceil_mode"]),
+                        count_include_pad=bool(a["count_include_pad"]))
+
+    def _mean(self, node: Node) -> None:
+        self._averaging(node, "mean", axes=list(node.attrs["axes"]),
+                        keepdims=bool(node.attrs["keepdims"]))
+
+    def _argmax(self, node: Node) -> None:
+        x = self.t(node.inputs[0])
+        n = x.shape[node.attrs["axis"]]
+        self.add_tensor(node.output, self.g.shapes[node.output], 0, bits_for(n - 1))
+        self.op("argmax", [x.name], node.output, axis=node.attrs["axis"],
+                keepdims=bool(node.attrs["keepdims"]),
+                select_last_index=bool(node.attrs["select_last_index"]))
+
+    def _concat(self, node: Node) -> None:
+        syms = [i for i in node.inputs if i not in self.g.constants]
+        f = min(self.t(i).frac_bits for i in syms)
+        parts = []
+        for name in node.inputs:
+            if name in self.g.constants:
+                parts.append(self.const_tensor(name, self.p.activation_bits, frac=f))
+            elif self.t(name).frac_bits == f:
+                parts.append(name)
+            else:
+                parts.append(self.rescale(name, f, self.p.activation_bits))
+        bits = max(self.t(p).bits for p in parts)
+        self.add_tensor(node.output, self.g.shapes[node.output], f, bits)
+        self.op("concat", parts, node.output, axis=node.attrs["axis"])
+
+    def _table_input(self, x: str, radius: float) -> str:
+        """`x` saturated (and if needed rescaled) into a table domain of table_bits."""
+        tx, tb = self.t(x), self.p.table_bits
+        ft = min(frac_bits_for(radius, tb), tx.frac_bits)
+        if ft == tx.frac_bits and tx.bits <= tb:
+            return x
+        return self.rescale(x, ft, tb, tag="table_in")
+
+    def _func(self, node: Node) -> None:
+        fn = node.attrs["fn"]
+        a = self.p.activation_bits
+        peak = self.stats.max_abs.get(node.inputs[0], 0.0) or 1.0
+        # The output scale only bounds how far the domain is worth covering; a provisional
+        # scale from the activation width is enough for that.
+        radius = min(peak, saturation_radius(fn, a - 2))
+        x = self._table_input(node.inputs[0], radius)
+        tx = self.t(x)
+        values = float_values(fn, tx.frac_bits, tx.bits)
+        finite = values[np.isfinite(values)]
+        fo = frac_bits_for(float(np.abs(finite).max(initial=0.0)), a)
+        table = self.table(fn, tx.frac_bits, tx.bits, fo, a)
+        self.add_tensor(node.output, self.g.shapes[node.output], fo, a)
+        self.op("table", [x, table], node.output, fn=fn)
+
+    def _softmax(self, node: Node) -> None:
+        a, tb = self.p.activation_bits, self.p.table_bits
+        axis = node.attrs["axis"]
+        x = self.t(node.inputs[0])
+        out = node.output
+        n = x.shape[axis]
+        fe = a - 2  # exp(d) <= 1 for d <= 0, and 1.0 = 2^fe fits a bits
+        m = self.add_tensor(self.fresh(out, "max"), _kept(x.shape, axis), x.frac_bits, x.bits)
+        self.op("reduce_max", [x.name], m, axes=[axis], keepdims=True)
+        # d = x - max <= 0; below -radius exp(d) rounds to 0, so the domain stops there.
+        peak = self.stats.max_abs.get(x.name, 0.0) or 1.0
+        radius = min(2.0 * peak, (fe + 1) * math.log(2.0) + 1.0)
+        fd = min(frac_bits_for(radius, tb), x.frac_bits)
+        d = self.add_tensor(self.fresh(out, "shifted"), x.shape, fd, tb)
+        self.op("add", [x.name, m], d, signs=[1, -1], lshifts=[0, 0], shift=x.frac_bits - fd)
+        e = self.add_tensor(self.fresh(out, "exp"), x.shape, fe, a)
+        self.op("table", [d, self.table("exp", fd, tb, fe, a)], e, fn="exp")
+        s_bits = bits_for(n * ((1 << (a - 1)) - 1))
+        s = self.add_tensor(self.fresh(out, "sum"), _kept(x.shape, axis), fe, s_bits)
+        self.op("reduce_sum", [e], s, axes=[axis], keepdims=True)
+        # y = e / s exactly rounded (a division with range-checked remainder), not a
+        # reciprocal table: s spans [2^fe, n * 2^fe], and a table over that span loses
+        # relative precision at its low end, which is where a confident softmax lives.
+        fy = a - 2  # probabilities lie in [0, 1]
+        self.add_tensor(out, self.g.shapes[out], fy, a)
+        self.op("div", [e, s], out, lshift=fy)
+
+
+def _kept(shape: tuple[int, ...], axis: int) -> tuple[int, ...]:
+    return tuple(1 if i == axis else d for i, d in enumerate(shape))
+
+
+def quantize_graph(graph: Graph, stats: Stats, precision: Precision) -> QModel:
+    """Lower the float graph to a QModel with scales chosen from `stats`."""
+    low = _Lowering(graph, stats, precision)
+    for name, shape in graph.inputs.items():
+        low.add_tensor(name, shape, low.act_frac(name), precision.activation_bits, "input")
+    for node in graph.nodes:
+        low.lower(node)
+    return QModel(
+        tensors=low.tensors,
+        ops=low.ops,
+        inputs=list(graph.inputs),
+        outputs=dict(graph.outputs),
+        constants=low.constants,
+        precision=precision.to_json(),
+    )

@@ -90,6 +90,41 @@ pub fn add_scaled_eq(target: &mut [Fr], point: &[Fr], scale: Fr) {
     }
 }
 
+/// `sum_k scales[k] * eq(points[k], .)` as a table with `2^n` entries.
+///
+/// Points with fixed selector bits go through [`add_scaled_eq`] (cost: their
+/// block). Dense points are added row by row, all of them per row while the row is
+/// in cache: one multiply-add per entry and point.
+pub fn eq_combination(points: &[Vec<Fr>], scales: &[Fr], n: usize) -> Vec<Fr> {
+    let mut out = vec![Fr::zero(); 1 << n];
+    let is_fixed = |x: &Fr| x.is_zero() || x.is_one();
+    let (dense, sparse): (Vec<_>, Vec<_>) = points
+        .iter()
+        .zip(scales)
+        .partition(|(z, _)| z.last().is_some_and(|x| !is_fixed(x)));
+    for (z, s) in sparse {
+        add_scaled_eq(&mut out, z, *s);
+    }
+    if dense.is_empty() {
+        return out;
+    }
+    let a = n / 2;
+    let los: Vec<Vec<Fr>> = dense.iter().map(|(z, _)| eq_table_seq(&z[..a], Fr::one())).collect();
+    let his: Vec<Vec<Fr>> = dense.iter().map(|(z, s)| eq_table_seq(&z[a..], **s)).collect();
+    let row_body = |(row, o): (usize, &mut [Fr])| {
+        for (lo, hi) in los.iter().zip(&his) {
+            let h = hi[row];
+            o.iter_mut().zip(lo).for_each(|(x, l)| *x += h * l);
+        }
+    };
+    if out.len() >= PAR_THRESHOLD {
+        out.par_chunks_mut(1 << a).enumerate().for_each(row_body);
+    } else {
+        out.chunks_mut(1 << a).enumerate().for_each(row_body);
+    }
+    out
+}
+
 /// Bind the lowest variable to `c`: `f'[i] = f[2i] + c (f[2i+1] - f[2i])`.
 pub fn fold(f: &[Fr], c: Fr) -> Vec<Fr> {
     let body = |p: &[Fr]| p[0] + c * (p[1] - p[0]);
@@ -142,6 +177,24 @@ mod tests {
             let e = eq_table(&z);
             assert_eq!(f.iter().zip(&e).map(|(a, b)| *a * b).sum::<Fr>(), want);
         }
+    }
+
+    #[test]
+    fn eq_combination_matches_sum_of_tables() {
+        let n = 13;
+        let mut pts: Vec<Vec<Fr>> = (0..4).map(|k| rand_frs(n, 40 + k)).collect();
+        pts[1][12] = Fr::one();
+        pts[2][12] = Fr::zero();
+        pts[2][11] = Fr::zero();
+        let scales = rand_frs(4, 99);
+        let mut want = vec![Fr::zero(); 1 << n];
+        for (z, s) in pts.iter().zip(&scales) {
+            for (w, e) in want.iter_mut().zip(eq_table(z)) {
+                *w += e * s;
+            }
+        }
+        assert_eq!(eq_combination(&pts, &scales, n), want);
+        assert_eq!(eq_combination(&[vec![]], &[Fr::from(3u64)], 0), vec![Fr::from(3u64)]);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::field::Fr;
 use crate::pcs::batch::{self, BatchOpeningProof, ProverStack, StackClaims, VerifierStack, MAX_STACKS};
 use crate::pcs::hyrax::{Commitment, Hyrax};
 use crate::pcs::{Pcs, Shape};
-use crate::sumcheck::{self, ProductSum, SumcheckProof};
+use crate::sumcheck::{self, PairProduct, SumcheckProof};
 use crate::transcript::Transcript;
 
 fn start_transcript(kind: Kind, hyrax: &Hyrax) -> Transcript {
@@ -104,7 +104,7 @@ fn verify_batch_opening_body(hyrax: &Hyrax, mut r: Reader) -> Result<Vec<Committ
 pub fn prove_product_sumcheck(hyrax: &Hyrax, shape: Shape, f: &[Fr], g: &[Fr]) -> Result<Vec<u8>> {
     let cf = hyrax.commit(shape, f)?;
     let cg = hyrax.commit(shape, g)?;
-    let mut inst = ProductSum::product(f.to_vec(), g.to_vec())?;
+    let mut inst = PairProduct::new(f, g)?;
     let sigma = inst.claim();
     let mut t = start_transcript(Kind::ProductSumcheck, hyrax);
     shape.absorb(&mut t);

@@ -1,3 +1,182 @@
+//! Thin PyO3 layer over `zkml-core`, built by maturin as the private `zkml._native`.
+//!
+//! Tables arrive as numpy int64 arrays (quantized values, the fast commit path) or
+//! as bytes of 32-byte big-endian field elements; points as such bytes. Errors are
+//! raised as `zkml.errors.ProverError` carrying the core's message. Proving runs
+//! with the GIL released.
+
+use numpy::PyReadonlyArray1;
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use zkml_core::encoding::{Reader, Writer};
+use zkml_core::field::{from_i64, Fr};
+use zkml_core::mle::evaluate;
+use zkml_core::pcs::batch::StackClaims;
+use zkml_core::pcs::hyrax::Hyrax;
+use zkml_core::pcs::{Pcs, Shape};
+use zkml_core::proofs::{prove_batch_opening as core_batch, prove_product_sumcheck as core_product, CommittedStack};
+
+fn prover_error(py: Python<'_>, msg: String) -> PyErr {
+    match py
+        .import("zkml.errors")
+        .and_then(|m| m.getattr("ProverError"))
+    {
+        Ok(cls) => PyErr::from_type(cls.cast_into().expect("ProverError is a type"), msg),
+        Err(_) => PyValueError::new_err(msg),
+    }
+}
+
+fn core_err(py: Python<'_>, e: zkml_core::Error) -> PyErr {
+    prover_error(py, e.to_string())
+}
+
+/// A table: numpy int64 array or bytes of 32-byte big-endian field elements.
+fn table_from_py(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Vec<Fr>> {
+    if let Ok(arr) = obj.extract::<PyReadonlyArray1<'_, i64>>() {
+        return Ok(arr.as_slice()?.iter().map(|v| from_i64(*v)).collect());
+    }
+    let bytes: &[u8] = obj
+        .extract()
+        .map_err(|_| prover_error(py, "table must be an int64 numpy array or bytes".into()))?;
+    frs_from_bytes(py, bytes)
+}
+
+fn frs_from_bytes(py: Python<'_>, bytes: &[u8]) -> PyResult<Vec<Fr>> {
+    if bytes.len() % 32 != 0 {
+        return Err(prover_error(py, "field element bytes must be a multiple of 32".into()));
+    }
+    let mut r = Reader::new(bytes);
+    (0..bytes.len() / 32)
+        .map(|_| r.fr("field element").map_err(|e| core_err(py, e)))
+        .collect()
+}
+
+fn shape_for(py: Python<'_>, len: usize, log_cols: Option<usize>) -> PyResult<Shape> {
+    if !len.is_power_of_two() {
+        return Err(prover_error(py, format!("table length {len} is not a power of two")));
+    }
+    let n = len.trailing_zeros() as usize;
+    Shape::new(n, log_cols.unwrap_or_else(|| Shape::square(n).log_cols)).map_err(|e| core_err(py, e))
+}
+
+fn hyrax_for(seed: Option<&[u8]>) -> Hyrax {
+    seed.map_or_else(Hyrax::default, Hyrax::with_seed)
+}
+
+/// Commit to a table; returns the commitment bytes (`Vec<G1>`, circuits/hyrax.md).
+#[pyfunction]
+#[pyo3(signature = (table, log_cols=None, seed=None))]
+fn commit<'py>(
+    py: Python<'py>,
+    table: &Bound<'py, PyAny>,
+    log_cols: Option<usize>,
+    seed: Option<&[u8]>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let hyrax = hyrax_for(seed);
+    let bytes = if let Ok(arr) = table.extract::<PyReadonlyArray1<'_, i64>>() {
+        let values = arr.as_slice()?.to_vec();
+        let shape = shape_for(py, values.len(), log_cols)?;
+        py.detach(|| hyrax.commit_small(shape, &values))
+    } else {
+        let t = table_from_py(py, table)?;
+        let shape = shape_for(py, t.len(), log_cols)?;
+        py.detach(|| hyrax.commit(shape, &t))
+    }
+    .map(|c| {
+        let mut w = Writer::new();
+        Hyrax::write_commitment(&c, &mut w);
+        w.finish()
+    })
+    .map_err(|e| core_err(py, e))?;
+    Ok(PyBytes::new(py, &bytes))
+}
+
+/// Prove a `pcs-batch-opening` artifact. `stacks` is a list of
+/// `(table, log_cols or None, [point bytes, ...])`; the claimed values are the
+/// table's evaluations at the points.
+#[pyfunction]
+#[pyo3(signature = (stacks, seed=None))]
+fn prove_batch_opening<'py>(
+    py: Python<'py>,
+    stacks: Vec<(Bound<'py, PyAny>, Option<usize>, Vec<Vec<u8>>)>,
+    seed: Option<&[u8]>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let hyrax = hyrax_for(seed);
+    let mut inputs = Vec::with_capacity(stacks.len());
+    for (table, log_cols, points) in &stacks {
+        let t = table_from_py(py, table)?;
+        let shape = shape_for(py, t.len(), *log_cols)?;
+        let pts = points
+            .iter()
+            .map(|p| frs_from_bytes(py, p))
+            .collect::<PyResult<Vec<_>>>()?;
+        if pts.is_empty() || pts.iter().any(|p| p.len() != shape.num_vars) {
+            return Err(prover_error(py, format!("each point needs {} coordinates", shape.num_vars)));
+        }
+        inputs.push((shape, t, pts));
+    }
+    let out = py.detach(|| -> zkml_core::Result<Vec<u8>> {
+        let committed = inputs
+            .iter()
+            .map(|(shape, t, pts)| {
+                let mut claims = StackClaims::default();
+                for z in pts {
+                    claims.push(z.clone(), evaluate(t, z));
+                }
+                Ok(CommittedStack {
+                    shape: *shape,
+                    commitment: hyrax.commit(*shape, t)?,
+                    claims,
+                })
+            })
+            .collect::<zkml_core::Result<Vec<_>>>()?;
+        let pairs: Vec<(&CommittedStack, &[Fr])> = committed
+            .iter()
+            .zip(&inputs)
+            .map(|(c, (_, t, _))| (c, t.as_slice()))
+            .collect();
+        Ok(core_batch(&hyrax, &pairs))
+    });
+    let bytes = out.map_err(|e| core_err(py, e))?;
+    Ok(PyBytes::new(py, &bytes))
+}
+
+/// Prove a `product-sumcheck` artifact: `sum_x f(x) g(x)` for committed f, g.
+#[pyfunction]
+#[pyo3(signature = (f, g, log_cols=None, seed=None))]
+fn prove_product_sumcheck<'py>(
+    py: Python<'py>,
+    f: &Bound<'py, PyAny>,
+    g: &Bound<'py, PyAny>,
+    log_cols: Option<usize>,
+    seed: Option<&[u8]>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let hyrax = hyrax_for(seed);
+    let f = table_from_py(py, f)?;
+    let g = table_from_py(py, g)?;
+    if f.len() != g.len() {
+        return Err(prover_error(py, "f and g differ in length".into()));
+    }
+    let shape = shape_for(py, f.len(), log_cols)?;
+    let bytes = py
+        .detach(|| core_product(&hyrax, shape, &f, &g))
+        .map_err(|e| core_err(py, e))?;
+    Ok(PyBytes::new(py, &bytes))
+}
+
+/// Number of threads the prover uses.
+#[pyfunction]
+fn num_threads() -> usize {
+    rayon::current_num_threads()
+}
+
 #[pymodule]
-fn _native(_m: &Bound<'_, PyModule>) -> PyResult<()> { Ok(()) }
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(commit, m)?)?;
+    m.add_function(wrap_pyfunction!(prove_batch_opening, m)?)?;
+    m.add_function(wrap_pyfunction!(prove_product_sumcheck, m)?)?;
+    m.add_function(wrap_pyfunction!(num_threads, m)?)?;
+    Ok(())
+}

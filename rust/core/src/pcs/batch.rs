@@ -2,14 +2,12 @@
 //! become one claim at one point by a degree-2 sumcheck over `P(x) * E(x)`,
 //! `E = sum_k alpha^k eq(z_k, .)`; then one opening per stack, checked together.
 
-use ark_ff::Zero;
-
 use super::{OpeningClaim, Pcs, Shape};
 use crate::encoding::{Reader, Writer};
 use crate::error::{reject, Result};
 use crate::field::{powers, Fr};
-use crate::mle::{add_scaled_eq, eq_eval};
-use crate::sumcheck::{self, ProductSum, SumcheckProof};
+use crate::mle::{eq_combination, eq_eval};
+use crate::sumcheck::{self, PairProduct, SumcheckProof};
 use crate::transcript::Transcript;
 
 pub const MAX_CLAIMS: usize = 1 << 16;
@@ -135,11 +133,8 @@ pub fn prove<P: Pcs>(pcs: &P, t: &mut Transcript, stacks: &[ProverStack<'_>]) ->
     let mut points = Vec::with_capacity(stacks.len());
     let mut partial = Vec::with_capacity(stacks.len());
     for (s, alpha) in stacks.iter().zip(&alphas) {
-        let mut e = vec![Fr::zero(); s.shape.len()];
-        for (z, a) in s.claims.points.iter().zip(alpha) {
-            add_scaled_eq(&mut e, z, *a);
-        }
-        let mut inst = ProductSum::product(s.table.to_vec(), e).expect("valid tables");
+        let e = eq_combination(&s.claims.points, alpha, s.shape.num_vars);
+        let mut inst = PairProduct::new(s.table, e).expect("valid tables");
         let (proof, r) = sumcheck::prove(t, &mut inst, batched_value(alpha, &s.claims.values));
         let eval = inst.final_evals()[0];
         t.absorb_fr("stack-eval", &eval);

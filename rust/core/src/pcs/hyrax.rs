@@ -69,8 +69,10 @@ impl Hyrax {
 
     fn commit_field(&self, shape: Shape, table: &[Fr]) -> Commitment {
         let g = self.generators(shape.cols());
+        // arkworks parallelises inside each MSM; nesting a parallel loop over rows
+        // around it deepens rayon's work-stealing stacks until they overflow.
         let rows: Vec<G1Projective> = table
-            .par_chunks(shape.cols())
+            .chunks(shape.cols())
             .map(|row| msm_field(&g, row))
             .collect();
         Commitment {

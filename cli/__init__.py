@@ -1,0 +1,1 @@
+"""The `zkml` command line: a thin layer over the Python API (installed as `zkml.cli`)."""

@@ -15,7 +15,16 @@ import click
 # name -> (module, attribute, one-line help)
 _COMMANDS: dict[str, tuple[str, str, str]] = {
     "demo": ("zkml.cli.demo_cmd", "demo", "Prove and verify a sumcheck and a batched opening."),
-    "verify": ("zkml.cli.verify_cmd", "verify", "Verify a proof artifact with the pure-Python verifier."),
+    "verify": (
+        "zkml.cli.verify_cmd",
+        "verify",
+        "Verify a proof artifact with the pure-Python verifier.",
+    ),
+    "compile": (
+        "zkml.cli.compile_cmd",
+        "compile_cmd",
+        "Quantize an ONNX model and report its fidelity.",
+    ),
 }
 
 

@@ -8,14 +8,13 @@ raises :class:`zkml.errors.ProverError` with the prover's message.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Union
 
 import numpy as np
 
 from zkml.errors import ProverError
 from zkml.verifier.field import R
 
-Table = Union[np.ndarray, Sequence[int]]
+Table = np.ndarray | Sequence[int]
 Point = Sequence[int]
 
 

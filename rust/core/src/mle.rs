@@ -109,8 +109,14 @@ pub fn eq_combination(points: &[Vec<Fr>], scales: &[Fr], n: usize) -> Vec<Fr> {
         return out;
     }
     let a = n / 2;
-    let los: Vec<Vec<Fr>> = dense.iter().map(|(z, _)| eq_table_seq(&z[..a], Fr::one())).collect();
-    let his: Vec<Vec<Fr>> = dense.iter().map(|(z, s)| eq_table_seq(&z[a..], **s)).collect();
+    let los: Vec<Vec<Fr>> = dense
+        .iter()
+        .map(|(z, _)| eq_table_seq(&z[..a], Fr::one()))
+        .collect();
+    let his: Vec<Vec<Fr>> = dense
+        .iter()
+        .map(|(z, s)| eq_table_seq(&z[a..], **s))
+        .collect();
     let row_body = |(row, o): (usize, &mut [Fr])| {
         for (lo, hi) in los.iter().zip(&his) {
             let h = hi[row];
@@ -160,7 +166,13 @@ mod tests {
         (0..f.len())
             .map(|i| {
                 let w: Fr = (0..z.len())
-                    .map(|k| if (i >> k) & 1 == 1 { z[k] } else { Fr::one() - z[k] })
+                    .map(|k| {
+                        if (i >> k) & 1 == 1 {
+                            z[k]
+                        } else {
+                            Fr::one() - z[k]
+                        }
+                    })
                     .product();
                 f[i] * w
             })
@@ -194,7 +206,10 @@ mod tests {
             }
         }
         assert_eq!(eq_combination(&pts, &scales, n), want);
-        assert_eq!(eq_combination(&[vec![]], &[Fr::from(3u64)], 0), vec![Fr::from(3u64)]);
+        assert_eq!(
+            eq_combination(&[vec![]], &[Fr::from(3u64)], 0),
+            vec![Fr::from(3u64)]
+        );
     }
 
     #[test]

@@ -6,7 +6,9 @@ use crate::artifact::{read_header, write_header, Kind, FORMAT_VERSION};
 use crate::encoding::{Reader, Writer};
 use crate::error::{format_err, reject, Result};
 use crate::field::Fr;
-use crate::pcs::batch::{self, BatchOpeningProof, ProverStack, StackClaims, VerifierStack, MAX_STACKS};
+use crate::pcs::batch::{
+    self, BatchOpeningProof, ProverStack, StackClaims, VerifierStack, MAX_STACKS,
+};
 use crate::pcs::hyrax::{Commitment, Hyrax};
 use crate::pcs::{Pcs, Shape};
 use crate::sumcheck::{self, PairProduct, SumcheckProof};
@@ -123,8 +125,16 @@ pub fn prove_product_sumcheck(hyrax: &Hyrax, shape: Shape, f: &[Fr], g: &[Fr]) -
         hyrax,
         &mut t,
         &[
-            ProverStack { shape, table: f, claims: &claims_f },
-            ProverStack { shape, table: g, claims: &claims_g },
+            ProverStack {
+                shape,
+                table: f,
+                claims: &claims_f,
+            },
+            ProverStack {
+                shape,
+                table: g,
+                claims: &claims_g,
+            },
         ],
     );
     let mut w = Writer::new();
@@ -170,8 +180,16 @@ fn verify_product_body(hyrax: &Hyrax, mut r: Reader) -> Result<Fr> {
         hyrax,
         &mut t,
         &[
-            VerifierStack { shape, commitment: &cf, claims: &claims_f },
-            VerifierStack { shape, commitment: &cg, claims: &claims_g },
+            VerifierStack {
+                shape,
+                commitment: &cf,
+                claims: &claims_f,
+            },
+            VerifierStack {
+                shape,
+                commitment: &cg,
+                claims: &claims_g,
+            },
         ],
         &opening,
     )?;

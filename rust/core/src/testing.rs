@@ -51,7 +51,11 @@ pub trait Protocol {
 pub type Cheat<W> = (&'static str, fn(&mut W));
 
 /// The honest witness must be accepted, and every cheat rejected.
-pub fn assert_cheats_rejected<P: Protocol>(p: &P, honest: &P::Witness, cheats: &[Cheat<P::Witness>]) {
+pub fn assert_cheats_rejected<P: Protocol>(
+    p: &P,
+    honest: &P::Witness,
+    cheats: &[Cheat<P::Witness>],
+) {
     let proof = p.prove(honest);
     if let Err(e) = p.verify(&proof) {
         panic!("honest witness rejected: {e}");
@@ -66,8 +70,16 @@ pub fn assert_cheats_rejected<P: Protocol>(p: &P, honest: &P::Witness, cheats: &
 
 /// Flip one bit in each of the given byte positions in turn (every position when
 /// `positions` is empty) and require rejection each time.
-pub fn assert_bit_flips_rejected(proof: &[u8], positions: &[usize], verify: impl Fn(&[u8]) -> Result<()>) {
-    let all: Vec<usize> = if positions.is_empty() { (0..proof.len()).collect() } else { positions.to_vec() };
+pub fn assert_bit_flips_rejected(
+    proof: &[u8],
+    positions: &[usize],
+    verify: impl Fn(&[u8]) -> Result<()>,
+) {
+    let all: Vec<usize> = if positions.is_empty() {
+        (0..proof.len()).collect()
+    } else {
+        positions.to_vec()
+    };
     for &i in &all {
         let mut bad = proof.to_vec();
         bad[i] ^= 0x01;

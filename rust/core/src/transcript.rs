@@ -49,14 +49,16 @@ impl Transcript {
     pub fn absorb_frs(&mut self, label: &str, v: &[Fr]) {
         let mut data = Vec::with_capacity(4 + 32 * v.len());
         data.extend_from_slice(&(v.len() as u32).to_be_bytes());
-        v.iter().for_each(|x| data.extend_from_slice(&fr_to_bytes(x)));
+        v.iter()
+            .for_each(|x| data.extend_from_slice(&fr_to_bytes(x)));
         self.absorb(label, &data);
     }
 
     pub fn absorb_points(&mut self, label: &str, v: &[G1Affine]) {
         let mut data = Vec::with_capacity(4 + 64 * v.len());
         data.extend_from_slice(&(v.len() as u32).to_be_bytes());
-        v.iter().for_each(|p| data.extend_from_slice(&g1_to_bytes(p)));
+        v.iter()
+            .for_each(|p| data.extend_from_slice(&g1_to_bytes(p)));
         self.absorb(label, &data);
     }
 

@@ -6,11 +6,16 @@ use zkml_core::mle::evaluate;
 use zkml_core::pcs::batch::StackClaims;
 use zkml_core::pcs::hyrax::Hyrax;
 use zkml_core::pcs::{Pcs, Shape};
-use zkml_core::proofs::{prove_batch_opening, prove_product_sumcheck, verify_artifact, CommittedStack, Verified};
+use zkml_core::proofs::{
+    prove_batch_opening, prove_product_sumcheck, verify_artifact, CommittedStack, Verified,
+};
 use zkml_core::testing::{assert_bit_flips_rejected, rand_frs, rand_small};
 
 fn small_table(n: usize, bits: u32, seed: u64) -> Vec<Fr> {
-    rand_small(1 << n, bits, seed).into_iter().map(from_i64).collect()
+    rand_small(1 << n, bits, seed)
+        .into_iter()
+        .map(from_i64)
+        .collect()
 }
 
 fn stack(hyrax: &Hyrax, shape: Shape, table: &[Fr], points: Vec<Vec<Fr>>) -> CommittedStack {
@@ -36,13 +41,22 @@ fn two_stack_proof(hyrax: &Hyrax) -> (Vec<u8>, Vec<Vec<Fr>>) {
     sel[7] = Fr::from(0u64);
     let a = stack(hyrax, s0, &t0, vec![rand_frs(8, 4), sel, rand_frs(8, 5)]);
     let b = stack(hyrax, s1, &t1, vec![rand_frs(5, 6)]);
-    (prove_batch_opening(hyrax, &[(&a, &t0), (&b, &t1)]), vec![t0, t1])
+    (
+        prove_batch_opening(hyrax, &[(&a, &t0), (&b, &t1)]),
+        vec![t0, t1],
+    )
 }
 
 #[test]
 fn batch_opening_complete_for_several_shapes() {
     let h = Hyrax::default();
-    for (n, c, k) in [(0usize, 0usize, 1usize), (1, 1, 2), (6, 3, 4), (9, 2, 8), (12, 6, 3)] {
+    for (n, c, k) in [
+        (0usize, 0usize, 1usize),
+        (1, 1, 2),
+        (6, 3, 4),
+        (9, 2, 8),
+        (12, 6, 3),
+    ] {
         let shape = Shape::new(n, c).unwrap();
         let table = small_table(n, 16, n as u64);
         let pts = (0..k).map(|i| rand_frs(n, 100 + i as u64)).collect();

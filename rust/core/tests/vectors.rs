@@ -14,7 +14,9 @@ use zkml_core::pcs::batch::StackClaims;
 use zkml_core::pcs::generators::{generators, seed_digest, DEFAULT_SEED};
 use zkml_core::pcs::hyrax::Hyrax;
 use zkml_core::pcs::{Pcs, Shape};
-use zkml_core::proofs::{prove_batch_opening, prove_product_sumcheck, verify_artifact, CommittedStack};
+use zkml_core::proofs::{
+    prove_batch_opening, prove_product_sumcheck, verify_artifact, CommittedStack,
+};
 use zkml_core::sumcheck::product::Term;
 use zkml_core::sumcheck::{self, ProductSum};
 use zkml_core::testing::{rand_frs, rand_small};
@@ -29,27 +31,50 @@ fn decs(v: &[Fr]) -> Value {
 }
 
 fn small(n: usize, bits: u32, seed: u64) -> Vec<Fr> {
-    rand_small(n, bits, seed).into_iter().map(from_i64).collect()
+    rand_small(n, bits, seed)
+        .into_iter()
+        .map(from_i64)
+        .collect()
 }
 
 fn check_or_write(name: &str, value: Value) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../circuits/vectors").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../circuits/vectors")
+        .join(name);
     let text = serde_json::to_string_pretty(&value).unwrap() + "\n";
     if std::env::var("ZKML_WRITE_VECTORS").is_ok() {
         std::fs::write(&path, text).unwrap();
         return;
     }
-    let have = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{name} missing: run `make vectors`"));
-    assert!(have == text, "{name} differs from what the prover produces: run `make vectors` and review");
+    let have = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("{name} missing: run `make vectors`"));
+    assert!(
+        have == text,
+        "{name} differs from what the prover produces: run `make vectors` and review"
+    );
 }
 
 #[test]
 fn vectors_transcript() {
     let mut cases = Vec::new();
     for (tag, ops) in [
-        ("zkml/test", vec![("absorb", "a", vec![1u8, 2, 3]), ("squeeze", "c", vec![]), ("squeeze", "c", vec![])]),
+        (
+            "zkml/test",
+            vec![
+                ("absorb", "a", vec![1u8, 2, 3]),
+                ("squeeze", "c", vec![]),
+                ("squeeze", "c", vec![]),
+            ],
+        ),
         ("", vec![("squeeze", "", vec![])]),
-        ("zkml/other", vec![("absorb", "empty", vec![]), ("absorb", "big", vec![0xab; 100]), ("squeeze", "x", vec![])]),
+        (
+            "zkml/other",
+            vec![
+                ("absorb", "empty", vec![]),
+                ("absorb", "big", vec![0xab; 100]),
+                ("squeeze", "x", vec![]),
+            ],
+        ),
     ] {
         let mut t = Transcript::new(tag.as_bytes());
         let mut out = Vec::new();
@@ -81,10 +106,15 @@ fn vectors_encoding() {
     let r_bytes = Fr::MODULUS.to_bytes_be();
     let mut r_plus_5 = Fr::MODULUS;
     r_plus_5.add_with_carry(&5u64.into());
-    let fr_valid: Vec<Value> = [Fr::from(0u64), Fr::from(1u64), from_i64(-1), rand_frs(1, 1)[0]]
-        .iter()
-        .map(|x| json!({"hex": hex::encode(fr_to_bytes(x)), "value": dec(x)}))
-        .collect();
+    let fr_valid: Vec<Value> = [
+        Fr::from(0u64),
+        Fr::from(1u64),
+        from_i64(-1),
+        rand_frs(1, 1)[0],
+    ]
+    .iter()
+    .map(|x| json!({"hex": hex::encode(fr_to_bytes(x)), "value": dec(x)}))
+    .collect();
     let g = generators(&seed_digest(DEFAULT_SEED), 2);
     let g1_valid: Vec<Value> = g[..2]
         .iter()
@@ -123,7 +153,9 @@ fn vectors_encoding() {
 }
 
 fn dec_fq(b: &[u8]) -> String {
-    ark_bn254::Fq::from_be_bytes_mod_order(b).into_bigint().to_string()
+    ark_bn254::Fq::from_be_bytes_mod_order(b)
+        .into_bigint()
+        .to_string()
 }
 
 fn add_p(b: &[u8]) -> Vec<u8> {
@@ -195,15 +227,51 @@ fn vectors_sumcheck() {
         case
     };
     let one = Fr::from(1u64);
-    cases.push(run("product", "zkml/test-sumcheck", 0, vec![small(16, 8, 1), small(16, 8, 2)],
-        vec![Term { coeff: one, factors: vec![0, 1] }]));
-    cases.push(run("degree-4 mixed", "zkml/test-sumcheck", 0, (0..4).map(|i| rand_frs(8, 20 + i)).collect(),
-        vec![Term { coeff: from_i64(3), factors: vec![0, 1, 2, 3] }, Term { coeff: from_i64(-2), factors: vec![1] }]));
+    cases.push(run(
+        "product",
+        "zkml/test-sumcheck",
+        0,
+        vec![small(16, 8, 1), small(16, 8, 2)],
+        vec![Term {
+            coeff: one,
+            factors: vec![0, 1],
+        }],
+    ));
+    cases.push(run(
+        "degree-4 mixed",
+        "zkml/test-sumcheck",
+        0,
+        (0..4).map(|i| rand_frs(8, 20 + i)).collect(),
+        vec![
+            Term {
+                coeff: from_i64(3),
+                factors: vec![0, 1, 2, 3],
+            },
+            Term {
+                coeff: from_i64(-2),
+                factors: vec![1],
+            },
+        ],
+    ));
     let a = small(8, 8, 5);
     let b = small(8, 8, 6);
     let c: Vec<Fr> = a.iter().zip(&b).map(|(x, y)| *x * y).collect();
-    cases.push(run("zerocheck a*b=c", "zkml/test-zerocheck", 3, vec![a, b, c],
-        vec![Term { coeff: one, factors: vec![0, 1, 2] }, Term { coeff: from_i64(-1), factors: vec![0, 3] }]));
+    cases.push(run(
+        "zerocheck a*b=c",
+        "zkml/test-zerocheck",
+        3,
+        vec![a, b, c],
+        vec![
+            Term {
+                coeff: one,
+                factors: vec![0, 1, 2],
+            },
+            Term {
+                coeff: from_i64(-1),
+                factors: vec![0, 3],
+            },
+        ],
+    ));
     check_or_write("sumcheck.json", json!({"cases": cases}));
 }
 
@@ -227,7 +295,13 @@ fn vectors_hyrax() {
     check_or_write("hyrax.json", json!({"cases": cases}));
 }
 
-fn committed(h: &Hyrax, shape: Shape, table: &[Fr], points: Vec<Vec<Fr>>, lie: bool) -> CommittedStack {
+fn committed(
+    h: &Hyrax,
+    shape: Shape,
+    table: &[Fr],
+    points: Vec<Vec<Fr>>,
+    lie: bool,
+) -> CommittedStack {
     let mut claims = StackClaims::default();
     for z in points {
         let v = evaluate(table, &z);
@@ -236,7 +310,11 @@ fn committed(h: &Hyrax, shape: Shape, table: &[Fr], points: Vec<Vec<Fr>>, lie: b
     if lie {
         claims.values[0] += Fr::from(1u64);
     }
-    CommittedStack { shape, commitment: h.commit(shape, table).unwrap(), claims }
+    CommittedStack {
+        shape,
+        commitment: h.commit(shape, table).unwrap(),
+        claims,
+    }
 }
 
 #[test]
@@ -257,20 +335,50 @@ fn vectors_proofs() {
     let s1 = Shape::new(3, 1).unwrap();
     let t1 = rand_frs(8, 4);
     let b = committed(&h, s1, &t1, vec![rand_frs(3, 5)], false);
-    push("two stacks", 1, &prove_batch_opening(&h, &[(&a, &t0), (&b, &t1)]), true, "");
+    push(
+        "two stacks",
+        1,
+        &prove_batch_opening(&h, &[(&a, &t0), (&b, &t1)]),
+        true,
+        "",
+    );
     let liar = committed(&h, s0, &t0, vec![rand_frs(5, 3)], true);
-    push("false claim", 1, &prove_batch_opening(&h, &[(&liar, &t0)]), false, "claimed value is wrong");
+    push(
+        "false claim",
+        1,
+        &prove_batch_opening(&h, &[(&liar, &t0)]),
+        false,
+        "claimed value is wrong",
+    );
     let mut wrong_com = committed(&h, s0, &t0, vec![rand_frs(5, 3)], false);
     wrong_com.commitment = h.commit(s0, &small(32, 8, 77)).unwrap();
-    push("wrong commitment", 1, &prove_batch_opening(&h, &[(&wrong_com, &t0)]), false, "commitment to another table");
+    push(
+        "wrong commitment",
+        1,
+        &prove_batch_opening(&h, &[(&wrong_com, &t0)]),
+        false,
+        "commitment to another table",
+    );
     let h2 = Hyrax::with_seed(b"other");
     let c2 = committed(&h2, s0, &t0, vec![rand_frs(5, 3)], false);
-    push("other generators", 1, &prove_batch_opening(&h2, &[(&c2, &t0)]), false, "generators from seed 'other'");
+    push(
+        "other generators",
+        1,
+        &prove_batch_opening(&h2, &[(&c2, &t0)]),
+        false,
+        "generators from seed 'other'",
+    );
 
     let mut trailing = one_stack.clone();
     trailing.push(0);
     push("trailing byte", 1, &trailing, false, "trailing bytes");
-    push("truncated", 1, &one_stack[..one_stack.len() - 1], false, "truncated");
+    push(
+        "truncated",
+        1,
+        &one_stack[..one_stack.len() - 1],
+        false,
+        "truncated",
+    );
     let mut version = one_stack.clone();
     version[5] = 2;
     push("unknown version", 1, &version, false, "format version 2");
@@ -284,14 +392,26 @@ fn vectors_proofs() {
     let mut vr = v;
     if !vr.add_with_carry(&Fr::MODULUS) {
         noncanon[value_at..value_at + 32].copy_from_slice(&vr.to_bytes_be());
-        push("non-canonical claim value", 1, &noncanon, false, "claim value + r");
+        push(
+            "non-canonical claim value",
+            1,
+            &noncanon,
+            false,
+            "claim value + r",
+        );
     }
     let mut off = one_stack.clone();
     off[7 + 32 + 4 + 8 + 4 + 63] ^= 1;
     push("commitment off curve", 1, &off, false, "row 0 y changed");
     let mut count = one_stack.clone();
     count[7 + 32 + 4 + 8 + 3] = 5;
-    push("row count differs from shape", 1, &count, false, "commitment count 5 for 4 rows");
+    push(
+        "row count differs from shape",
+        1,
+        &count,
+        false,
+        "commitment count 5 for 4 rows",
+    );
 
     let sp = Shape::square(4);
     let f = small(16, 8, 8);
@@ -302,9 +422,21 @@ fn vectors_proofs() {
     let sigma_at = 7 + 32 + 8 + 2 * (4 + 4 * 64);
     let mut bad_sigma = prod.clone();
     bad_sigma[sigma_at + 31] ^= 1;
-    push("product wrong claimed sum", 2, &bad_sigma, false, "sigma changed");
+    push(
+        "product wrong claimed sum",
+        2,
+        &bad_sigma,
+        false,
+        "sigma changed",
+    );
     let mut bad_round = prod.clone();
     bad_round[sigma_at + 32 + 8 + 31] ^= 1;
-    push("product tampered round", 2, &bad_round, false, "first round value changed");
+    push(
+        "product tampered round",
+        2,
+        &bad_round,
+        false,
+        "first round value changed",
+    );
     check_or_write("proofs.json", json!({"cases": cases}));
 }

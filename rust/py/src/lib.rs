@@ -16,7 +16,9 @@ use zkml_core::mle::evaluate;
 use zkml_core::pcs::batch::StackClaims;
 use zkml_core::pcs::hyrax::Hyrax;
 use zkml_core::pcs::{Pcs, Shape};
-use zkml_core::proofs::{prove_batch_opening as core_batch, prove_product_sumcheck as core_product, CommittedStack};
+use zkml_core::proofs::{
+    prove_batch_opening as core_batch, prove_product_sumcheck as core_product, CommittedStack,
+};
 
 fn prover_error(py: Python<'_>, msg: String) -> PyErr {
     match py
@@ -44,8 +46,11 @@ fn table_from_py(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Vec<Fr>> {
 }
 
 fn frs_from_bytes(py: Python<'_>, bytes: &[u8]) -> PyResult<Vec<Fr>> {
-    if bytes.len() % 32 != 0 {
-        return Err(prover_error(py, "field element bytes must be a multiple of 32".into()));
+    if !bytes.len().is_multiple_of(32) {
+        return Err(prover_error(
+            py,
+            "field element bytes must be a multiple of 32".into(),
+        ));
     }
     let mut r = Reader::new(bytes);
     (0..bytes.len() / 32)
@@ -55,10 +60,14 @@ fn frs_from_bytes(py: Python<'_>, bytes: &[u8]) -> PyResult<Vec<Fr>> {
 
 fn shape_for(py: Python<'_>, len: usize, log_cols: Option<usize>) -> PyResult<Shape> {
     if !len.is_power_of_two() {
-        return Err(prover_error(py, format!("table length {len} is not a power of two")));
+        return Err(prover_error(
+            py,
+            format!("table length {len} is not a power of two"),
+        ));
     }
     let n = len.trailing_zeros() as usize;
-    Shape::new(n, log_cols.unwrap_or_else(|| Shape::square(n).log_cols)).map_err(|e| core_err(py, e))
+    Shape::new(n, log_cols.unwrap_or_else(|| Shape::square(n).log_cols))
+        .map_err(|e| core_err(py, e))
 }
 
 fn hyrax_for(seed: Option<&[u8]>) -> Hyrax {
@@ -93,6 +102,9 @@ fn commit<'py>(
     Ok(PyBytes::new(py, &bytes))
 }
 
+/// `(table, log_cols or None, [point bytes, ...])` as Python passes it.
+type StackArg<'py> = (Bound<'py, PyAny>, Option<usize>, Vec<Vec<u8>>);
+
 /// Prove a `pcs-batch-opening` artifact. `stacks` is a list of
 /// `(table, log_cols or None, [point bytes, ...])`; the claimed values are the
 /// table's evaluations at the points.
@@ -100,7 +112,7 @@ fn commit<'py>(
 #[pyo3(signature = (stacks, seed=None))]
 fn prove_batch_opening<'py>(
     py: Python<'py>,
-    stacks: Vec<(Bound<'py, PyAny>, Option<usize>, Vec<Vec<u8>>)>,
+    stacks: Vec<StackArg<'py>>,
     seed: Option<&[u8]>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let hyrax = hyrax_for(seed);
@@ -113,7 +125,10 @@ fn prove_batch_opening<'py>(
             .map(|p| frs_from_bytes(py, p))
             .collect::<PyResult<Vec<_>>>()?;
         if pts.is_empty() || pts.iter().any(|p| p.len() != shape.num_vars) {
-            return Err(prover_error(py, format!("each point needs {} coordinates", shape.num_vars)));
+            return Err(prover_error(
+                py,
+                format!("each point needs {} coordinates", shape.num_vars),
+            ));
         }
         inputs.push((shape, t, pts));
     }

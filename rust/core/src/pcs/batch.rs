@@ -127,7 +127,11 @@ pub struct ProverStack<'a> {
     pub claims: &'a StackClaims,
 }
 
-pub fn prove<P: Pcs>(pcs: &P, t: &mut Transcript, stacks: &[ProverStack<'_>]) -> BatchOpeningProof<P> {
+pub fn prove<P: Pcs>(
+    pcs: &P,
+    t: &mut Transcript,
+    stacks: &[ProverStack<'_>],
+) -> BatchOpeningProof<P> {
     let claims: Vec<&StackClaims> = stacks.iter().map(|s| s.claims).collect();
     let alphas = absorb_claims_and_draw(t, &claims);
     let mut points = Vec::with_capacity(stacks.len());
@@ -195,7 +199,9 @@ pub fn verify<P: Pcs>(
             .map(|(z, a)| *a * eq_eval(z, &r))
             .sum();
         if fin != p.eval * e_r {
-            return reject(format!("{ctx}: final value does not match the stack evaluation"));
+            return reject(format!(
+                "{ctx}: final value does not match the stack evaluation"
+            ));
         }
         points.push(r);
     }

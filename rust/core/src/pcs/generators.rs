@@ -44,9 +44,12 @@ pub fn derive(digest: &[u8; 32], i: u32) -> G1Affine {
     unreachable!("half of all x give a point")
 }
 
-/// The first `n` generators for `digest`, derived once per process and shared.
+type Cache = Mutex<HashMap<[u8; 32], Arc<Vec<G1Affine>>>>;
+
+/// The first `n` generators for `digest` (at least `n`: the cached prefix may be
+/// longer), derived once per process and shared.
 pub fn generators(digest: &[u8; 32], n: usize) -> Arc<Vec<G1Affine>> {
-    static CACHE: OnceLock<Mutex<HashMap<[u8; 32], Arc<Vec<G1Affine>>>>> = OnceLock::new();
+    static CACHE: OnceLock<Cache> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let mut map = cache.lock().unwrap_or_else(|p| p.into_inner());
     let have = map.get(digest).map_or(0, |v| v.len());

@@ -131,7 +131,10 @@ impl Pcs for Hyrax {
                     },
                 )
         } else {
-            table.chunks(cols).zip(l.iter()).fold(vec![Fr::zero(); cols], add_row)
+            table
+                .chunks(cols)
+                .zip(l.iter())
+                .fold(vec![Fr::zero(); cols], add_row)
         };
         Opening { w }
     }

@@ -72,7 +72,14 @@ mod tests {
     #[test]
     fn small_msm_matches_field_msm() {
         let g = generators(&seed_digest(DEFAULT_SEED), 300);
-        for (bits, n) in [(1u32, 5usize), (4, 300), (8, 300), (13, 77), (16, 300), (40, 9)] {
+        for (bits, n) in [
+            (1u32, 5usize),
+            (4, 300),
+            (8, 300),
+            (13, 77),
+            (16, 300),
+            (40, 9),
+        ] {
             let s = rand_small(n, bits, bits as u64);
             let want = msm_field(&g, &s.iter().map(|v| from_i64(*v)).collect::<Vec<_>>());
             assert_eq!(msm_small(&g, &s, magnitude_bits(&s)), want, "bits {bits}");

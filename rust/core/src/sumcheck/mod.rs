@@ -72,7 +72,11 @@ impl SumcheckProof {
 }
 
 /// Prove one instance; returns the proof and the point (variable order).
-pub fn prove(t: &mut Transcript, inst: &mut dyn SumcheckProver, claim: Fr) -> (SumcheckProof, Vec<Fr>) {
+pub fn prove(
+    t: &mut Transcript,
+    inst: &mut dyn SumcheckProver,
+    claim: Fr,
+) -> (SumcheckProof, Vec<Fr>) {
     run_rounds(t, &mut [inst], &[Fr::one()], &[claim])
 }
 
@@ -185,7 +189,9 @@ pub fn verify(
     proof: &SumcheckProof,
 ) -> Result<(Vec<Fr>, Fr)> {
     if proof.num_vars != num_vars || proof.degree != degree || proof.rounds.len() != num_vars {
-        return Err(Error::Rejected(format!("{context}: sumcheck shape mismatch")));
+        return Err(Error::Rejected(format!(
+            "{context}: sumcheck shape mismatch"
+        )));
     }
     absorb_header(t, num_vars, degree, &claim);
     let mut claim = claim;

@@ -39,7 +39,9 @@ impl<'a> PairProduct<'a> {
         let (f, g) = (f.into(), g.into());
         let n = num_vars(f.len())
             .filter(|_| f.len() == g.len())
-            .ok_or_else(|| Error::InvalidArgument("tables must have equal power-of-two length".into()))?;
+            .ok_or_else(|| {
+                Error::InvalidArgument("tables must have equal power-of-two length".into())
+            })?;
         Ok(Self {
             f,
             g,
@@ -79,7 +81,11 @@ impl SumcheckProver for PairProduct<'_> {
                 .map(body)
                 .reduce(|| [Fr::zero(); 2], add2)
         } else {
-            self.f.chunks(2).zip(self.g.chunks(2)).map(body).fold([Fr::zero(); 2], add2)
+            self.f
+                .chunks(2)
+                .zip(self.g.chunks(2))
+                .map(body)
+                .fold([Fr::zero(); 2], add2)
         };
         e.to_vec()
     }
@@ -90,7 +96,8 @@ impl SumcheckProver for PairProduct<'_> {
         let mut ng = vec![Fr::zero(); half];
         // Each output pair comes from four inputs; fold them and, while they are in
         // registers, add their contribution to the next round.
-        let fold_chunk = |((of, og), (f, g)): ((&mut [Fr], &mut [Fr]), (&[Fr], &[Fr]))| -> [Fr; 2] {
+        type Chunk<'x> = ((&'x mut [Fr], &'x mut [Fr]), (&'x [Fr], &'x [Fr]));
+        let fold_chunk = |((of, og), (f, g)): Chunk<'_>| -> [Fr; 2] {
             let mut acc = [Fr::zero(); 2];
             for i in 0..of.len() / 2 {
                 let b = 4 * i;
@@ -115,7 +122,11 @@ impl SumcheckProver for PairProduct<'_> {
             let e = if half >= PAR_THRESHOLD {
                 nf.par_chunks_mut(CHUNK)
                     .zip(ng.par_chunks_mut(CHUNK))
-                    .zip(self.f.par_chunks(2 * CHUNK).zip(self.g.par_chunks(2 * CHUNK)))
+                    .zip(
+                        self.f
+                            .par_chunks(2 * CHUNK)
+                            .zip(self.g.par_chunks(2 * CHUNK)),
+                    )
                     .map(fold_chunk)
                     .reduce(|| [Fr::zero(); 2], add2)
             } else {

@@ -38,7 +38,11 @@ impl ProductSum {
         if !(1..=MAX_DEGREE).contains(&degree) || terms.iter().any(|t| t.factors.is_empty()) {
             return bad("every term needs 1..=4 factors");
         }
-        if terms.iter().flat_map(|t| &t.factors).any(|&f| f >= tables.len()) {
+        if terms
+            .iter()
+            .flat_map(|t| &t.factors)
+            .any(|&f| f >= tables.len())
+        {
             return bad("term refers to a missing table");
         }
         Ok(Self {
@@ -117,7 +121,12 @@ impl SumcheckProver for ProductSum {
             }
             (acc, buf)
         };
-        let init = || (vec![Fr::zero(); nterms * points], vec![Fr::zero(); m * points]);
+        let init = || {
+            (
+                vec![Fr::zero(); nterms * points],
+                vec![Fr::zero(); m * points],
+            )
+        };
         let acc = if half >= PAR_THRESHOLD {
             (0..half)
                 .into_par_iter()

@@ -7,7 +7,10 @@ use crate::testing::{assert_cheats_rejected, rand_frs, Protocol};
 fn product_instance(n: usize, seed: u64) -> (ProductSum, Vec<Vec<Fr>>) {
     let f = rand_frs(1 << n, seed);
     let g = rand_frs(1 << n, seed + 1);
-    (ProductSum::product(f.clone(), g.clone()).unwrap(), vec![f, g])
+    (
+        ProductSum::product(f.clone(), g.clone()).unwrap(),
+        vec![f, g],
+    )
 }
 
 #[test]
@@ -20,7 +23,10 @@ fn product_sumcheck_complete_for_several_sizes() {
         let mut tv = Transcript::new(b"test");
         let (vpoint, fin) = verify(&mut tv, "t", claim, n, 2, &proof).unwrap();
         assert_eq!(vpoint, point);
-        assert_eq!(fin, evaluate(&tables[0], &point) * evaluate(&tables[1], &point));
+        assert_eq!(
+            fin,
+            evaluate(&tables[0], &point) * evaluate(&tables[1], &point)
+        );
         assert_eq!(tp.state(), tv.state());
     }
 }
@@ -30,16 +36,28 @@ fn degree_four_terms_with_coefficients() {
     let n = 6;
     let t: Vec<Vec<Fr>> = (0..4).map(|i| rand_frs(1 << n, 50 + i)).collect();
     let terms = vec![
-        Term { coeff: from_i64(3), factors: vec![0, 1, 2, 3] },
-        Term { coeff: from_i64(-1), factors: vec![1] },
-        Term { coeff: from_i64(7), factors: vec![2, 2] },
+        Term {
+            coeff: from_i64(3),
+            factors: vec![0, 1, 2, 3],
+        },
+        Term {
+            coeff: from_i64(-1),
+            factors: vec![1],
+        },
+        Term {
+            coeff: from_i64(7),
+            factors: vec![2, 2],
+        },
     ];
     let mut inst = ProductSum::new(t.clone(), terms).unwrap();
     let claim = inst.claim();
     let (proof, point) = prove(&mut Transcript::new(b"d4"), &mut inst, claim);
     let (_, fin) = verify(&mut Transcript::new(b"d4"), "t", claim, n, 4, &proof).unwrap();
     let e: Vec<Fr> = t.iter().map(|x| evaluate(x, &point)).collect();
-    assert_eq!(fin, from_i64(3) * e[0] * e[1] * e[2] * e[3] - e[1] + from_i64(7) * e[2] * e[2]);
+    assert_eq!(
+        fin,
+        from_i64(3) * e[0] * e[1] * e[2] * e[3] - e[1] + from_i64(7) * e[2] * e[2]
+    );
 }
 
 #[test]
@@ -65,7 +83,14 @@ fn tampered_round_or_claim_rejected() {
     let claim = inst.claim();
     let (proof, _) = prove(&mut Transcript::new(b"x"), &mut inst, claim);
     let truth = |p: &[Fr]| evaluate(&tables[0], p) * evaluate(&tables[1], p);
-    let bad_claim = verify(&mut Transcript::new(b"x"), "t", claim + Fr::from(1u64), n, 2, &proof);
+    let bad_claim = verify(
+        &mut Transcript::new(b"x"),
+        "t",
+        claim + Fr::from(1u64),
+        n,
+        2,
+        &proof,
+    );
     assert!(matches!(bad_claim, Err(Error::Sumcheck { round: 0, .. })));
     for j in 0..n {
         for k in 0..3 {
@@ -96,8 +121,14 @@ impl Protocol for MulGate {
         let tau = t.squeeze_n("zerocheck-tau", self.n);
         let tables = vec![eq_table(&tau), w[0].clone(), w[1].clone(), w[2].clone()];
         let terms = vec![
-            Term { coeff: Fr::from(1u64), factors: vec![0, 1, 2] },
-            Term { coeff: from_i64(-1), factors: vec![0, 3] },
+            Term {
+                coeff: Fr::from(1u64),
+                factors: vec![0, 1, 2],
+            },
+            Term {
+                coeff: from_i64(-1),
+                factors: vec![0, 3],
+            },
         ];
         let mut inst = ProductSum::new(tables, terms).unwrap();
         let (proof, _) = prove(&mut t, &mut inst, Fr::from(0u64));

@@ -35,7 +35,7 @@ pytest: build
 
 lint: setup
 	$(VENV)/bin/ruff check zkml cli tests benchmarks
-	cd rust && cargo fmt --check && cargo clippy --release -p zkml-core -- -D warnings
+	cd rust && cargo fmt --check && cargo clippy --release -p zkml-core -p zkml-py --all-targets -- -D warnings
 
 bench: build
 	$(PY) benchmarks/run.py

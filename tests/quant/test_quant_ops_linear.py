@@ -66,7 +66,8 @@ def test_matmul_weight_left_and_bias_add_folds(tmp_path):
     w = rng.normal(size=(4, 8))
     nodes = [helper.make_node("MatMul", ["W", "x"], ["h"]),
              helper.make_node("Add", ["h", "b"], ["y"])]
-    model = make_model(nodes, {"x": [8, 3]}, ["y"], {"W": f32(w), "b": f32(rng.normal(size=(4, 1)))})
+    inits = {"W": f32(w), "b": f32(rng.normal(size=(4, 1)))}
+    model = make_model(nodes, {"x": [8, 3]}, ["y"], inits)
     samples = rng.uniform(-1, 1, size=(5, 8, 3))
     cm, _, _ = compile_and_compare(tmp_path, model, samples, lip=2 * np.abs(w).sum(1).max(),
                                    x_l1=np.abs(samples).sum(1).max())

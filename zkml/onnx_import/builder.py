@@ -74,6 +74,8 @@ class Builder:
         self.source = ""
         self._counter = 0
         self.emitted: list[str] = []
+        # The current node's constant inputs by ONNX name, so weights keep their names.
+        self.named_inputs: dict[str, np.ndarray] = {}
 
     def _fresh(self, hint: str) -> str:
         self._counter += 1
@@ -81,10 +83,18 @@ class Builder:
 
     def constant(self, value: np.ndarray, hint: str = "const") -> str:
         """Register a constant and return its tensor name."""
-        name = self._fresh(hint)
         arr = np.asarray(value)
         if arr.dtype.kind == "f":
             arr = arr.astype(np.float64)
+        for onnx_name, orig in self.named_inputs.items():
+            if orig.shape == arr.shape and np.array_equal(orig, arr):
+                known = self.graph.constants.get(onnx_name)
+                if known is None:
+                    self.graph.constants[onnx_name] = arr
+                    return onnx_name
+                if known.shape == arr.shape and np.array_equal(known, arr):
+                    return onnx_name
+        name = self._fresh(hint)
         self.graph.constants[name] = arr
         return name
 

@@ -152,6 +152,9 @@ def _convert_node(b: Builder, env: dict, node: onnx.NodeProto, label: str,
     attrs = {a.name: _attr_value(a) for a in node.attribute}
     _check_call(fn, len(inputs), inputs, attrs)
     b.source, b.emitted = label, []
+    b.named_inputs = {
+        name: v for name, v in zip(node.input, inputs, strict=False) if isinstance(v, np.ndarray)
+    }
     try:
         result = fn(b, *inputs, **attrs)
     except (ValueError, IndexError, TypeError) as exc:

@@ -31,7 +31,7 @@ from zkml.quant.container import (
 )
 from zkml.quant.executor import Trace, dequantize, execute, quantize_inputs
 from zkml.quant.ir import QOPS, ROLES, QModel, QOp, QTensor
-from zkml.quant.rounding import check_range
+from zkml.quant.rounding import QuantOverflowError, check_range
 
 __all__ = ["CompiledModel", "CompiledModelError", "KNOWN_SECTIONS"]
 
@@ -138,7 +138,10 @@ def _validate(m: QModel) -> None:
         t = m.tensors.get(name)
         if t is None or t.role not in ("weight", "table") or tuple(arr.shape) != t.shape:
             raise CompiledModelError(f"constant {name!r} does not match its tensor")
-        check_range(arr, t.bits, f"constant {name!r}")
+        try:
+            check_range(arr, t.bits, f"constant {name!r}")
+        except QuantOverflowError as exc:
+            raise CompiledModelError(str(exc)) from exc
         defined.add(name)
     for name in m.inputs:
         if m.tensors.get(name) is None or m.tensors[name].role != "input":

@@ -24,6 +24,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -149,26 +150,34 @@ def read_container(
         raise CompiledModelError(f"{path}: no such file") from exc
     except (zipfile.BadZipFile, OSError) as exc:
         raise CompiledModelError(f"{path} is not a zkml compiled model (not a zip)") from exc
-    with zf:
-        names = zf.namelist()
-        if _HEADER not in names:
-            raise CompiledModelError(f"{path} is not a zkml compiled model (no header)")
-        try:
-            header = json.loads(zf.read(_HEADER))
-        except ValueError as exc:
-            raise CompiledModelError(f"{path}: the header is not valid JSON") from exc
-        if not isinstance(header, dict) or header.get("format") != FORMAT:
-            raise CompiledModelError(f"{path} is not a zkml compiled model")
-        version = header.get("format_version")
-        if version != FORMAT_VERSION:
-            raise CompiledModelError(
-                f"{path} has compiled-model format version {version!r}; this zkml reads "
-                f"version {FORMAT_VERSION} only (recompile the model with this zkml)"
-            )
-        sections, listed = _sections(path, zf, header, known)
-        extra = set(names) - listed - {_HEADER}
-        if extra or len(names) != len(set(names)):
-            raise CompiledModelError(f"{path}: unexpected file {sorted(extra)[:1]} in the zip")
+    try:
+        return _read_open(path, zf, known)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        raise CompiledModelError(f"{path} is damaged: {exc}") from exc
+    finally:
+        zf.close()
+
+
+def _read_open(path: Path, zf: zipfile.ZipFile, known: dict[str, set[int]]):
+    names = zf.namelist()
+    if _HEADER not in names:
+        raise CompiledModelError(f"{path} is not a zkml compiled model (no header)")
+    try:
+        header = json.loads(zf.read(_HEADER))
+    except ValueError as exc:
+        raise CompiledModelError(f"{path}: the header is not valid JSON") from exc
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise CompiledModelError(f"{path} is not a zkml compiled model")
+    version = header.get("format_version")
+    if version != FORMAT_VERSION:
+        raise CompiledModelError(
+            f"{path} has compiled-model format version {version!r}; this zkml reads "
+            f"version {FORMAT_VERSION} only (recompile the model with this zkml)"
+        )
+    sections, listed = _sections(path, zf, header, known)
+    extra = set(names) - listed - {_HEADER}
+    if extra or len(names) != len(set(names)):
+        raise CompiledModelError(f"{path}: unexpected file {sorted(extra)[:1]} in the zip")
     return header, sections
 
 

@@ -229,7 +229,7 @@ class _Lowering:
         parts = []
         for name in node.inputs:
             if name in self.g.constants:
-                parts.append(self.const_tensor(name, self.p.activation_bits, frac=f))
+                parts.append(self.exact_const(name, f))
             elif self.t(name).frac_bits == f:
                 parts.append(name)
             else:

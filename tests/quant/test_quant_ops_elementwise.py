@@ -116,11 +116,12 @@ def test_clip_old_opset_attributes_are_converted(tmp_path):
         ("Exp", {}, 8.0, -4, 2),
     ],
 )
-def test_function_tables(tmp_path, op, attrs, lip, lo, hi):
+@pytest.mark.parametrize("precision", ["small", "balanced", "high"])
+def test_function_tables(tmp_path, op, attrs, lip, lo, hi, precision):
     rng = np.random.default_rng(11)
     model = make_model([helper.make_node(op, ["x"], ["y"], **attrs)], {"x": [4, 8]}, ["y"])
     cm, _, _ = compile_and_compare(tmp_path, model, rng.uniform(lo, hi, size=(6, 4, 8)),
-                                   lip=lip)
+                                   lip=lip, precision=precision)
     tables = [t for t in cm.model.tensors.values() if t.role == "table"]
     assert len(tables) == 1 and tables[0].shape[0] <= 2 ** cm.model.precision["table_bits"]
 
@@ -142,10 +143,11 @@ def test_gelu_as_pytorch_exports_it(tmp_path):
 @pytest.mark.parametrize("shape,axis", [((1, 10), -1), ((2, 3, 5), 1), ((1, 100), 1),
                                         ((4, 7), 0)])
 @pytest.mark.parametrize("spread", [1.0, 8.0])
-def test_softmax(tmp_path, shape, axis, spread):
+@pytest.mark.parametrize("precision", ["small", "balanced", "high"])
+def test_softmax(tmp_path, shape, axis, spread, precision):
     rng = np.random.default_rng(13 + len(shape))
     model = make_model([helper.make_node("Softmax", ["x"], ["y"], axis=axis)],
                        {"x": list(shape)}, ["y"])
     cm, _, _ = compile_and_compare(tmp_path, model, rng.normal(size=(6, *shape)) * spread,
-                                   lip=2.0)
+                                   lip=2.0, precision=precision)
     assert "div" in [op.op for op in cm.model.ops]

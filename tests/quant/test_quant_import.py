@@ -136,3 +136,19 @@ def test_handlers_are_named_after_onnx_ops_with_defaults():
             if p.kind is p.KEYWORD_ONLY:
                 assert p.default is not p.empty or (name, p.name) in {
                     ("Cast", "to"), ("Concat", "axis")}
+
+
+def test_model_local_functions_are_inlined(tmp_path):
+    rng = np.random.default_rng(6)
+    fn = helper.make_function(
+        "pkg.torch", "LinearRelu", ["x", "w"], ["y"],
+        [helper.make_node("MatMul", ["x", "w"], ["h"]), helper.make_node("Relu", ["h"], ["y"])],
+        [helper.make_opsetid("", 17)],
+    )
+    node = helper.make_node("LinearRelu", ["x", "W"], ["y"], domain="pkg.torch", name="block")
+    model = make_model([node], {"x": [1, 4]}, ["y"], {"W": f32(rng.normal(size=(4, 3)))},
+                       opset=17)
+    model.opset_import.append(helper.make_opsetid("pkg.torch", 1))
+    model.functions.append(fn)
+    cm, _, _ = compile_and_compare(tmp_path, model, rng.normal(size=(4, 1, 4)), lip=6, x_l1=8)
+    assert [op.op for op in cm.model.ops] == ["matmul", "relu"]

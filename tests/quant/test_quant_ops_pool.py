@@ -99,19 +99,21 @@ def test_concat_of_differently_scaled_tensors_and_constants(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "nodes,inits,out_shape",
+    "nodes,inits",
     [
-        ([helper.make_node("Flatten", ["x"], ["y"], axis=1)], {}, None),
-        ([helper.make_node("Reshape", ["x", "s"], ["y"])], {"s": np.array([0, -1])}, None),
-        ([helper.make_node("Transpose", ["x"], ["y"], perm=[0, 2, 3, 1])], {}, None),
+        ([helper.make_node("Flatten", ["x"], ["y"], axis=1)], {}),
+        ([helper.make_node("Flatten", ["x"], ["y"], axis=-1)], {}),
+        ([helper.make_node("Flatten", ["x"], ["y"], axis=0)], {}),
+        ([helper.make_node("Reshape", ["x", "s"], ["y"])], {"s": np.array([0, -1])}),
+        ([helper.make_node("Transpose", ["x"], ["y"], perm=[0, 2, 3, 1])], {}),
         ([helper.make_node("Unsqueeze", ["x", "a"], ["u"]),
-          helper.make_node("Squeeze", ["u", "a"], ["y"])], {"a": np.array([2])}, None),
+          helper.make_node("Squeeze", ["u", "a"], ["y"])], {"a": np.array([2])}),
         ([helper.make_node("Identity", ["x"], ["i"]),
           helper.make_node("Dropout", ["i"], ["d"]),
-          helper.make_node("Cast", ["d"], ["y"], to=TensorProto.FLOAT)], {}, None),
+          helper.make_node("Cast", ["d"], ["y"], to=TensorProto.FLOAT)], {}),
     ],
 )
-def test_shape_ops_move_values_unchanged(tmp_path, nodes, inits, out_shape):
+def test_shape_ops_move_values_unchanged(tmp_path, nodes, inits):
     rng = np.random.default_rng(16)
     inits = {k: v.astype(np.int64) for k, v in inits.items()}
     model = make_model(nodes, {"x": [1, 2, 3, 4]}, ["y"], inits)

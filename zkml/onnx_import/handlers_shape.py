@@ -74,7 +74,9 @@ def Reshape(b: Builder, data: Value, shape: Value, *, allowzero: int = 0) -> Val
 @handler
 def Flatten(b: Builder, input: Value, *, axis: int = 1) -> Value:  # noqa: A002
     """Reshape to 2-D around `axis`."""
-    axis = axis % (input.ndim + 1) if axis < 0 else axis
+    if not -input.ndim <= axis <= input.ndim:
+        raise unsupported(f"axis {axis} is out of range for a rank-{input.ndim} tensor")
+    axis = input.ndim + axis if axis < 0 else axis
     lead = int(np.prod(input.shape[:axis], dtype=np.int64))
     return _reshape(b, input, (lead, int(np.prod(input.shape[axis:], dtype=np.int64))))
 

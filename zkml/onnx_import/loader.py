@@ -200,6 +200,16 @@ def load_onnx(
     """Read, validate and normalize a model (see the package docstring)."""
     path = Path(path)
     model, data = _read(path)
+    if model.functions:
+        # Exporters (torch.onnx dynamo) wrap modules in model-local functions.
+        from onnx import inliner
+
+        try:
+            model = inliner.inline_local_functions(model, convert_version=True)
+        except Exception as exc:
+            raise UnsupportedModelError(
+                f"cannot inline the model's local functions: {exc}"
+            ) from exc
     opset = _default_opset(model)
     _check_domains(model)
     model = _convert(model, opset)

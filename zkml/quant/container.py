@@ -123,10 +123,18 @@ def write_container(path: str | Path, sections: dict[str, Section], created_by: 
                         _add(zf, f, data)
             fh.flush()
             os.fsync(fh.fileno())
+        # mkstemp creates the file 0600; give it the mode a plain open() would.
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:

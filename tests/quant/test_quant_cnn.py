@@ -11,6 +11,7 @@ from quant_models import f32, make_model, ort_run, save, steps_sum
 
 from zkml.compile_api import compile_model
 from zkml.quant.compiled import CompiledModel
+from zkml.quant.executor import accumulator_bound
 
 
 def _const(name: str, value: np.ndarray):
@@ -149,5 +150,6 @@ def test_cnn_trace_has_prover_witness(tmp_path):
             assert np.array_equal(aux["acc"] + half, aux["quotient"] * (1 << k) + aux["remainder"])
             assert aux["remainder"].min() >= 0 and aux["remainder"].max() < (1 << k)
             assert np.array_equal(np.clip(aux["quotient"], t.lo, t.hi), v)
+            assert np.abs(aux["acc"]).max() <= accumulator_bound(cm.model, op)
         if op.op == "maxpool":
             assert "selector" in trace.aux[op.name]

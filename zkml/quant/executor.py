@@ -29,7 +29,10 @@ from zkml.quant.rounding import (
     saturate,
 )
 
-__all__ = ["Trace", "execute", "quantize_inputs", "dequantize"]
+__all__ = [
+    "Trace", "execute", "quantize_inputs", "dequantize", "accumulator_bound",
+    "accumulator_bounds",
+]
 
 Aux = dict[str, np.ndarray]
 
@@ -79,9 +82,55 @@ def _bias_max(model: QModel, op: QOp) -> int:
     return int(np.abs(model.constants[op.inputs[2]]).max()) if len(op.inputs) > 2 else 0
 
 
+def accumulator_bound(model: QModel, op: QOp) -> int:
+    """Static worst case of |acc| for `op`: the exact integer an op forms before it
+    requantizes or divides (for other ops, the largest input magnitude). It follows from
+    the input bit bounds and the actual weights, so a circuit can size its columns (for
+    example the saturation excess) from it. Cached on the model."""
+    key = ("bound", op.name)
+    if key in model.cache:
+        return model.cache[key]
+    a = op.attrs
+
+    def mag(i: int) -> int:
+        return _mag(model.tensor(op.inputs[i]))
+
+    shape = model.tensor(op.inputs[0]).shape
+    if op.op in ("matmul", "conv"):
+        bound = mag(0) * _weight_sum(model, op) + _bias_max(model, op)
+    elif op.op == "add":
+        bound = (mag(0) << a["lshifts"][0]) + (mag(1) << a["lshifts"][1])
+    elif op.op == "mul":
+        bound = mag(0) * mag(1)
+    elif op.op == "div":
+        bound = (mag(0) << (a["lshift"] + 1)) + mag(1)
+    elif op.op == "leaky_relu":
+        bound = mag(0) * max(abs(a["alpha"]), 1 << a["alpha_shift"])
+    elif op.op == "avgpool":
+        bound = (mag(0) * int(np.prod(a["kernel"]))) << a["lshift"]
+    elif op.op in ("mean", "reduce_sum"):
+        n = int(np.prod([shape[i] for i in a["axes"]]))
+        bound = (mag(0) * n) << a.get("lshift", 0)
+    else:
+        bound = mag(0)
+    model.cache[key] = bound
+    return bound
+
+
+def accumulator_bounds(model: QModel) -> dict[str, int]:
+    """`accumulator_bound` of every op, by op name."""
+    return {op.name: accumulator_bound(model, op) for op in model.ops}
+
+
+def _checked(model: QModel, op: QOp) -> int:
+    """The op's accumulator bound, refused if it (with the rounding offset) nears 2^62."""
+    bound = accumulator_bound(model, op)
+    check_bound(bound + (1 << op.attrs.get("shift", 0)), f"op {op.name}")
+    return bound
+
+
 def _matmul(model: QModel, op: QOp, x: np.ndarray, w: np.ndarray, *b: np.ndarray):
-    bound = _mag(model.tensor(op.inputs[0])) * _weight_sum(model, op)
-    check_bound(bound + _bias_max(model, op), f"op {op.name}")
+    bound = _checked(model, op)
     acc = exact_matmul(x, w, bound) if op.attrs["side"] == "right" else exact_matmul(w, x, bound)
     if b:
         acc = acc + b[0]
@@ -90,8 +139,7 @@ def _matmul(model: QModel, op: QOp, x: np.ndarray, w: np.ndarray, *b: np.ndarray
 
 def _conv(model: QModel, op: QOp, x: np.ndarray, w: np.ndarray, *b: np.ndarray):
     a = op.attrs
-    bound = _mag(model.tensor(op.inputs[0])) * _weight_sum(model, op)
-    check_bound(bound + _bias_max(model, op), f"op {op.name}")
+    bound = _checked(model, op)
     g = conv_geometry(x.shape[2:], w.shape[2:], a["strides"], a["pads"], a["dilations"])
     acc = conv_nd(x, w, g, a["group"], lambda p, q: exact_matmul(p, q, bound))
     if b:
@@ -101,23 +149,20 @@ def _conv(model: QModel, op: QOp, x: np.ndarray, w: np.ndarray, *b: np.ndarray):
 
 def _add(model: QModel, op: QOp, x: np.ndarray, y: np.ndarray):
     (sa, sb), (la, lb), k = op.attrs["signs"], op.attrs["lshifts"], op.attrs["shift"]
-    ta, tb = model.tensor(op.inputs[0]), model.tensor(op.inputs[1])
-    check_bound((_mag(ta) << la) + (_mag(tb) << lb) + (1 << k), f"op {op.name}")
+    _checked(model, op)
     acc = sa * (x << np.int64(la)) + sb * (y << np.int64(lb))
     return _requant(acc, k, model.tensor(op.output))
 
 
 def _mul(model: QModel, op: QOp, x: np.ndarray, y: np.ndarray):
-    ta, tb = model.tensor(op.inputs[0]), model.tensor(op.inputs[1])
-    check_bound(_mag(ta) * _mag(tb) + (1 << op.attrs["shift"]), f"op {op.name}")
+    _checked(model, op)
     return _requant(x * y, op.attrs["shift"], model.tensor(op.output))
 
 
 def _div(model: QModel, op: QOp, num: np.ndarray, den: np.ndarray):
     # Round half up of num * 2^l / den as floor((2 * num * 2^l + den) / (2 * den)): no
     # floor(den / 2), so a prover needs no parity bit of the divisor.
-    tn, td = model.tensor(op.inputs[0]), model.tensor(op.inputs[1])
-    check_bound((_mag(tn) << (op.attrs["lshift"] + 1)) + 2 * _mag(td), f"op {op.name}")
+    _checked(model, op)
     if den.size and int(den.min()) <= 0:
         raise QuantOverflowError(f"op {op.name}: divisor must be positive, got {int(den.min())}")
     t = (num << np.int64(op.attrs["lshift"] + 1)) + den
@@ -128,6 +173,7 @@ def _div(model: QModel, op: QOp, num: np.ndarray, den: np.ndarray):
 
 
 def _rescale(model: QModel, op: QOp, x: np.ndarray):
+    _checked(model, op)
     return _requant(x, op.attrs["shift"], model.tensor(op.output))
 
 
@@ -137,7 +183,7 @@ def _relu(model: QModel, op: QOp, x: np.ndarray):
 
 def _leaky_relu(model: QModel, op: QOp, x: np.ndarray):
     alpha, k = op.attrs["alpha"], op.attrs["alpha_shift"]
-    check_bound(_mag(model.tensor(op.inputs[0])) * (abs(alpha) + 1) + (1 << k), f"op {op.name}")
+    check_bound(accumulator_bound(model, op) + (1 << k), f"op {op.name}")
     # Computed for every element so the trace has fixed shape; used where x < 0.
     q, rem = round_shift(x * np.int64(alpha), k)
     y = saturate(np.where(x >= 0, x, q), model.tensor(op.output).bits)
@@ -171,7 +217,7 @@ def _avgpool(model: QModel, op: QOp, x: np.ndarray):
     a = op.attrs
     g = pool_geometry(x.shape[2:], a["kernel"], a["strides"], a["pads"], a["dilations"],
                       a["ceil_mode"])
-    check_bound(_mag(model.tensor(op.inputs[0])) * g.kernel_size << a["lshift"], f"op {op.name}")
+    _checked(model, op)
     total = windows(x, g, 0).sum(axis=-1) << np.int64(a["lshift"])
     d = avgpool_divisor(g, a["count_include_pad"])
     q, rem = round_div(total, d)
@@ -182,7 +228,7 @@ def _avgpool(model: QModel, op: QOp, x: np.ndarray):
 def _mean(model: QModel, op: QOp, x: np.ndarray):
     axes, keep = tuple(op.attrs["axes"]), op.attrs["keepdims"]
     d = int(np.prod([x.shape[i] for i in axes], dtype=np.int64))
-    check_bound(_mag(model.tensor(op.inputs[0])) * d << op.attrs["lshift"], f"op {op.name}")
+    _checked(model, op)
     total = x.sum(axis=axes, keepdims=keep) << np.int64(op.attrs["lshift"])
     q, rem = round_div(total, d)
     y = saturate(q, model.tensor(op.output).bits)
@@ -214,8 +260,7 @@ def _reduce_max(model: QModel, op: QOp, x: np.ndarray):
 
 def _reduce_sum(model: QModel, op: QOp, x: np.ndarray):
     axes = tuple(op.attrs["axes"])
-    n = int(np.prod([x.shape[i] for i in axes], dtype=np.int64))
-    check_bound(_mag(model.tensor(op.inputs[0])) * n, f"op {op.name}")
+    _checked(model, op)
     return x.sum(axis=axes, keepdims=op.attrs["keepdims"]), {}
 
 

@@ -58,18 +58,22 @@ class QTensor:
 
     @property
     def lo(self) -> int:
+        """Smallest integer in the bound."""
         return -(1 << (self.bits - 1))
 
     @property
     def hi(self) -> int:
+        """Largest integer in the bound."""
         return (1 << (self.bits - 1)) - 1
 
     def to_json(self) -> dict:
+        """JSON form (compiled file)."""
         return {"name": self.name, "shape": list(self.shape), "frac_bits": self.frac_bits,
                 "bits": self.bits, "role": self.role}
 
     @classmethod
     def from_json(cls, d: dict) -> QTensor:
+        """Inverse of to_json."""
         return cls(str(d["name"]), tuple(int(x) for x in d["shape"]), int(d["frac_bits"]),
                    int(d["bits"]), str(d["role"]))
 
@@ -86,11 +90,13 @@ class QOp:
     source: str = ""
 
     def to_json(self) -> dict:
+        """JSON form (compiled file)."""
         return {"op": self.op, "name": self.name, "inputs": list(self.inputs),
                 "output": self.output, "attrs": _jsonable(self.attrs), "source": self.source}
 
     @classmethod
     def from_json(cls, d: dict) -> QOp:
+        """Inverse of to_json."""
         return cls(str(d["op"]), str(d["name"]), tuple(d["inputs"]), str(d["output"]),
                    dict(d["attrs"]), str(d.get("source", "")))
 
@@ -125,6 +131,7 @@ class QModel:
     cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def tensor(self, name: str) -> QTensor:
+        """The tensor called `name`."""
         return self.tensors[name]
 
     @property

@@ -43,11 +43,12 @@ def _parse_shapes(values: tuple[str, ...]) -> tuple[int, ...] | dict[str, tuple[
 @click.option("--calibration", type=click.Path(dir_okay=False, path_type=Path),
               help="Sample inputs: .npy (one input) or .npz/.json (input name -> array). "
                    "Without it, inputs are assumed uniform in [-1, 1] (with a warning).")
-@click.option("--outputs", help="Comma-separated output names to keep (default: all numeric).")
+@click.option("--outputs", metavar="NAME,...",
+              help="Comma-separated output names to keep (default: all numeric).")
 @click.option("--input-shape", "input_shape", multiple=True, metavar="[NAME=]DIMS",
               help="Shape for inputs with dynamic dimensions, e.g. 1,3,28,28 (repeat as "
                    "NAME=DIMS for several inputs).")
-@click.option("--precision", type=click.Choice(sorted(PRESETS)), default=DEFAULT_PRECISION,
+@click.option("--precision", type=click.Choice(list(PRESETS)), default=DEFAULT_PRECISION,
               show_default=True,
               help="small: 8-bit activations and tables; balanced: 16-bit activations, "
                    "12-bit weights and tables; high: 24-bit activations, 16-bit weights "

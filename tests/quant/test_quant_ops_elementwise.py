@@ -66,23 +66,26 @@ def test_swish_product_of_two_tensors(tmp_path):
 
 
 @pytest.mark.parametrize("alpha", [0.01, 0.2, 0.5])
-def test_leaky_relu(tmp_path, alpha):
+@pytest.mark.parametrize("shape", [(3, 5), (1, 2, 4, 4)])
+def test_leaky_relu(tmp_path, alpha, shape):
     rng = np.random.default_rng(int(alpha * 100))
     model = make_model([helper.make_node("LeakyRelu", ["x"], ["y"], alpha=alpha)],
-                       {"x": [3, 5]}, ["y"])
-    compile_and_compare(tmp_path, model, rng.uniform(-5, 5, size=(5, 3, 5)))
+                       {"x": list(shape)}, ["y"])
+    compile_and_compare(tmp_path, model, rng.uniform(-5, 5, size=(5, *shape)))
 
 
-def test_relu_and_neg(tmp_path):
+@pytest.mark.parametrize("shape", [(4, 4), (2, 3, 5)])
+def test_relu_and_neg(tmp_path, shape):
     rng = np.random.default_rng(8)
     nodes = [helper.make_node("Neg", ["x"], ["n"]), helper.make_node("Relu", ["n"], ["y"])]
-    model = make_model(nodes, {"x": [4, 4]}, ["y"])
-    cm, _, _ = compile_and_compare(tmp_path, model, rng.uniform(-3, 3, size=(4, 4, 4)))
+    model = make_model(nodes, {"x": list(shape)}, ["y"])
+    cm, _, _ = compile_and_compare(tmp_path, model, rng.uniform(-3, 3, size=(4, *shape)))
     assert [op.op for op in cm.model.ops] == ["mul", "relu"]
 
 
 @pytest.mark.parametrize("bounds", [(0.0, 6.0), (-1.0, 1.0), (None, 0.5), (-0.25, None)])
-def test_clip(tmp_path, bounds):
+@pytest.mark.parametrize("shape", [(2, 6), (1, 3, 4, 4)])
+def test_clip(tmp_path, bounds, shape):
     rng = np.random.default_rng(9)
     inits, ins = {}, ["x"]
     for name, v in zip(("lo", "hi"), bounds, strict=True):
@@ -91,8 +94,8 @@ def test_clip(tmp_path, bounds):
         else:
             inits[name] = f32(v)
             ins.append(name)
-    model = make_model([helper.make_node("Clip", ins, ["y"])], {"x": [2, 6]}, ["y"], inits)
-    compile_and_compare(tmp_path, model, rng.uniform(-8, 8, size=(5, 2, 6)))
+    model = make_model([helper.make_node("Clip", ins, ["y"])], {"x": list(shape)}, ["y"], inits)
+    compile_and_compare(tmp_path, model, rng.uniform(-8, 8, size=(5, *shape)))
 
 
 def test_clip_old_opset_attributes_are_converted(tmp_path):
@@ -117,10 +120,11 @@ def test_clip_old_opset_attributes_are_converted(tmp_path):
     ],
 )
 @pytest.mark.parametrize("precision", ["small", "balanced", "high"])
-def test_function_tables(tmp_path, op, attrs, lip, lo, hi, precision):
+@pytest.mark.parametrize("shape", [(4, 8), (1, 3, 5, 5)])
+def test_function_tables(tmp_path, op, attrs, lip, lo, hi, precision, shape):
     rng = np.random.default_rng(11)
-    model = make_model([helper.make_node(op, ["x"], ["y"], **attrs)], {"x": [4, 8]}, ["y"])
-    cm, _, _ = compile_and_compare(tmp_path, model, rng.uniform(lo, hi, size=(6, 4, 8)),
+    model = make_model([helper.make_node(op, ["x"], ["y"], **attrs)], {"x": list(shape)}, ["y"])
+    cm, _, _ = compile_and_compare(tmp_path, model, rng.uniform(lo, hi, size=(6, *shape)),
                                    lip=lip, precision=precision)
     tables = [t for t in cm.model.tensors.values() if t.role == "table"]
     assert len(tables) == 1 and tables[0].shape[0] <= 2 ** cm.model.precision["table_bits"]

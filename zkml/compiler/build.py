@@ -1,0 +1,286 @@
+"""QModel -> circuit description and model stack (circuits/inference.md sections 1-3, 6).
+
+The quantized IR's ops are fused into gadgets:
+
+- `matmul` (weight on the right, constant, 2-D) with optional bias -> `dense`;
+- `add` of two computed tensors of the same shape -> `add`;
+- `rescale` -> `identity` with the rescale's shift;
+- `relu` / `clip` right after a gadget whose tensor nothing else reads -> the gadget's
+  clamp bounds shrink (`lo = max(lo, 0)` for ReLU, the clip range for Clip); otherwise
+  -> an `identity` gadget;
+- `reshape` that keeps the row count (flatten of the input, a 2-D no-op) -> bookkeeping.
+
+Anything else raises `ModelError("node 'X' (op Y) cannot be proven yet")`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from zkml.compiler.circuit import (
+    Circuit,
+    Gadget,
+    ModelStack,
+    StackTensor,
+    assign_slots,
+    bits,
+    ceil_log2,
+)
+from zkml.errors import ModelError
+from zkml.quant.executor import accumulator_bound
+from zkml.quant.ir import QModel, QOp, QTensor
+
+__all__ = ["CompiledCircuit", "compile_circuit", "excess_bits"]
+
+_FUSABLE = ("relu", "clip")
+
+
+@dataclass
+class CompiledCircuit:
+    """The circuit, the model stack values, and how the circuit maps onto the model.
+
+    Attributes:
+        circuit: the circuit description.
+        model_stack: int64 array of length 2^num_vars (weights and biases at their slots).
+        gadget_tensors: per gadget, the IR tensor its output equals on the real region.
+        input_name: the model input; `rows` rows of `circuit.input_features` per run.
+        output_name: the public output's name (a key of `QModel.outputs`).
+        rows: rows per executor run (the model input's leading dimension).
+    """
+
+    circuit: Circuit
+    model_stack: np.ndarray
+    gadget_tensors: list[str]
+    input_name: str
+    output_name: str
+    rows: int
+
+    def meta_json(self) -> dict:
+        """The mapping onto the model (stored beside the circuit in the compiled file)."""
+        return {"gadget_tensors": list(self.gadget_tensors), "input": self.input_name,
+                "output": self.output_name, "rows": self.rows}
+
+
+def excess_bits(acc_bound: int, shift: int, lo: int, hi: int) -> tuple[int, int]:
+    """Widths of `e+ = max(q - hi, 0)` and `e- = max(lo - q, 0)` for `|acc| <= acc_bound`."""
+    half = (1 << (shift - 1)) if shift else 0
+    q_max = (acc_bound + half) >> shift
+    q_min = (-acc_bound + half) >> shift
+    return bits(max(q_max - hi, 0)), bits(max(lo - q_min, 0))
+
+
+def _refuse(op: QOp, why: str = "") -> ModelError:
+    label = op.op
+    if op.op == "table":
+        label = f"table {op.attrs.get('fn')}"
+    msg = f"node '{op.source or op.name}' (op {label}) cannot be proven yet"
+    return ModelError(msg + (f": {why}" if why else ""))
+
+
+@dataclass
+class _State:
+    model: QModel
+    rows: int
+    n_in: int
+    gadgets: list[dict] = field(default_factory=list)
+    tips: list[str] = field(default_factory=list)
+    refs: dict[str, str | int] = field(default_factory=dict)
+    uses: dict[str, int] = field(default_factory=dict)
+    stack: dict[str, tuple[str, np.ndarray]] = field(default_factory=dict)
+
+    def ref(self, op: QOp, name: str) -> str | int:
+        if name not in self.refs:
+            raise _refuse(op, f"operand {name!r} is a constant")
+        return self.refs[name]
+
+    def features(self, ref: str | int) -> int:
+        return self.n_in if ref == "input" else self.gadgets[int(ref)]["features"]
+
+    def row_view(self, op: QOp, t: QTensor) -> int:
+        """Features of a 2-D tensor with the circuit's row count; refuse anything else."""
+        if len(t.shape) != 2 or t.shape[0] != self.rows:
+            raise _refuse(op, f"tensor {t.name!r} has shape {t.shape}; only 2-D tensors "
+                              f"with {self.rows} row(s) are supported")
+        return t.shape[1]
+
+    def add_gadget(self, qop: QOp, out: QTensor, bound: int, **producer) -> None:
+        self.gadgets.append(dict(producer, features=self.row_view(qop, out), lo=out.lo,
+                                 hi=out.hi, frac_bits=out.frac_bits,
+                                 source=qop.source or qop.name, bound=bound))
+        self.refs[out.name] = len(self.gadgets) - 1
+        self.tips.append(out.name)
+
+    def stack_tensor(self, base: str, arr: np.ndarray) -> str:
+        """Register a (rows, cols) matrix in the model stack under a unique name."""
+        for name, (b, a) in self.stack.items():
+            if b == base and a.shape == arr.shape and np.array_equal(a, arr):
+                return name
+        name, i = base, 1
+        while name in self.stack:
+            i += 1
+            name = f"{base}#{i}"
+        self.stack[name] = (base, arr)
+        return name
+
+
+def _dense(s: _State, op: QOp) -> None:
+    m = s.model
+    if op.attrs["side"] != "right":
+        raise _refuse(op, "the weight must be the right operand")
+    x = s.ref(op, op.inputs[0])
+    n_x = s.row_view(op, m.tensor(op.inputs[0]))
+    if op.inputs[1] not in m.constants:
+        raise _refuse(op, "the weight is not a constant")
+    w = m.constants[op.inputs[1]]
+    out = m.tensor(op.output)
+    n_out = s.row_view(op, out)
+    if w.ndim != 2 or w.shape != (n_x, n_out):
+        raise _refuse(op, f"weight shape {w.shape} is not ({n_x}, {n_out})")
+    weight = s.stack_tensor(op.inputs[1], np.ascontiguousarray(w.T))
+    bias = None
+    if len(op.inputs) > 2:
+        b = m.constants[op.inputs[2]]
+        if b.ndim > 2 or any(d != 1 for d in b.shape[:-1]) or \
+                (b.ndim and b.shape[-1] not in (1, n_out)):
+            raise _refuse(op, f"bias shape {b.shape} is not a row of {n_out}")
+        row = np.broadcast_to(b.reshape(-1), (n_out,)).reshape(1, n_out)
+        bias = s.stack_tensor(op.inputs[2], np.ascontiguousarray(row, dtype=np.int64))
+    s.add_gadget(op, out, accumulator_bound(m, op), op="dense", x=x, weight=weight, bias=bias,
+                 shift=op.attrs["shift"])
+
+
+def _add(s: _State, op: QOp) -> None:
+    m = s.model
+    x, y = s.ref(op, op.inputs[0]), s.ref(op, op.inputs[1])
+    out = m.tensor(op.output)
+    for name in op.inputs:
+        if m.tensor(name).shape != out.shape:
+            raise _refuse(op, "broadcasting add is not supported")
+    s.add_gadget(op, out, accumulator_bound(m, op), op="add", x=x, y=y,
+                 signs=tuple(op.attrs["signs"]), lshifts=tuple(op.attrs["lshifts"]),
+                 shift=op.attrs["shift"])
+
+
+def _activation_range(op: QOp) -> tuple[int | None, int | None]:
+    if op.op == "relu":
+        return 0, None
+    return op.attrs["lo"], op.attrs["hi"]
+
+
+def _activation(s: _State, op: QOp) -> None:
+    m = s.model
+    src = op.inputs[0]
+    ref = s.ref(op, src)
+    a_lo, a_hi = _activation_range(op)
+    out = m.tensor(op.output)
+    s.row_view(op, out)
+    fusable = (ref != "input" and s.tips[int(ref)] == src and s.uses.get(src, 0) == 1
+               and src not in m.outputs.values())
+    if fusable:
+        g = s.gadgets[int(ref)]
+        s.tips[int(ref)] = out.name
+    else:
+        s.add_gadget(op, out, accumulator_bound(m, op), op="identity", x=ref, shift=0)
+        g = s.gadgets[-1]
+        # The identity's clamp starts from its input's own range.
+        if ref != "input":
+            g["lo"], g["hi"] = max(g["lo"], s.gadgets[int(ref)]["lo"]), \
+                min(g["hi"], s.gadgets[int(ref)]["hi"])
+    lo = g["lo"] if a_lo is None else max(g["lo"], a_lo)
+    hi = g["hi"] if a_hi is None else min(g["hi"], a_hi)
+    if lo > hi:
+        raise _refuse(op, f"the clip range is empty after saturation ([{lo}, {hi}])")
+    g["lo"], g["hi"] = lo, hi
+    s.refs[out.name] = s.refs[src] if fusable else len(s.gadgets) - 1
+
+
+def _rescale(s: _State, op: QOp) -> None:
+    x = s.ref(op, op.inputs[0])
+    s.row_view(op, s.model.tensor(op.inputs[0]))
+    s.add_gadget(op, s.model.tensor(op.output), accumulator_bound(s.model, op),
+                 op="identity", x=x, shift=op.attrs["shift"])
+
+
+def _reshape(s: _State, op: QOp) -> None:
+    m = s.model
+    src, out = m.tensor(op.inputs[0]), m.tensor(op.output)
+    ref = s.ref(op, src.name)
+    if len(out.shape) < 2 or len(src.shape) < 2 or out.shape[0] != src.shape[0]:
+        raise _refuse(op, f"reshape {src.shape} -> {out.shape} changes the row layout")
+    s.refs[out.name] = ref
+
+
+_HANDLERS = {"matmul": _dense, "add": _add, "relu": _activation, "clip": _activation,
+             "rescale": _rescale, "reshape": _reshape}
+
+
+def _model_stack(s: _State) -> tuple[ModelStack, np.ndarray]:
+    names = list(s.stack)
+    sizes = [(1 << ceil_log2(a.shape[0])) * (1 << ceil_log2(a.shape[1]))
+             for _, a in s.stack.values()]
+    offsets = assign_slots(sizes)
+    total = sum(sizes)
+    num_vars = max(1, ceil_log2(max(total, 1)))
+    values = np.zeros(1 << num_vars, dtype=np.int64)
+    tensors, range_bits = [], 0
+    for name, off in zip(names, offsets, strict=True):
+        base, arr = s.stack[name]
+        rows, cols = arr.shape
+        width = 1 << ceil_log2(cols)
+        view = values[off : off + (1 << ceil_log2(rows)) * width].reshape(-1, width)
+        view[:rows, :cols] = arr
+        tensors.append(StackTensor(name, rows, cols, off))
+        range_bits = max(range_bits, s.model.tensor(base).bits)
+    return ModelStack(num_vars, num_vars // 2, range_bits, tuple(tensors)), values
+
+
+def compile_circuit(model: QModel) -> CompiledCircuit:
+    """Compile a quantized model into a circuit; `ModelError` if it cannot be proven yet."""
+    if len(model.inputs) != 1:
+        raise ModelError(f"the model has {len(model.inputs)} inputs; proofs support one input")
+    if len(model.outputs) != 1:
+        raise ModelError(f"the model has {len(model.outputs)} outputs; proofs support one "
+                         "output (choose one with --outputs)")
+    inp = model.tensor(model.inputs[0])
+    if len(inp.shape) < 2:
+        raise ModelError(f"input {inp.name!r} has shape {inp.shape}; proofs need a leading "
+                         "batch dimension")
+    rows, n_in = inp.shape[0], int(np.prod(inp.shape[1:]))
+    s = _State(model, rows, n_in)
+    s.refs[inp.name] = "input"
+    for op in model.ops:
+        for name in op.inputs:
+            s.uses[name] = s.uses.get(name, 0) + 1
+    for op in model.ops:
+        handler = _HANDLERS.get(op.op)
+        if handler is None:
+            raise _refuse(op)
+        handler(s, op)
+    out_name, out_tensor = next(iter(model.outputs.items()))
+    ref = s.refs.get(out_tensor)
+    if ref is None or ref == "input":
+        raise ModelError(f"output {out_name!r} is not computed by a provable op")
+    out_t = model.tensor(out_tensor)
+    if len(out_t.shape) < 2 or out_t.shape[0] != rows:
+        raise ModelError(f"output {out_name!r} has shape {out_t.shape}; expected {rows} row(s)")
+    stack, values = _model_stack(s)
+    gadgets = tuple(_finish(g) for g in s.gadgets)
+    circuit = Circuit(n_in, inp.bits, inp.frac_bits, int(ref), gadgets[int(ref)].features,
+                      gadgets, stack)
+    # Round trip through the strict parser: the compiler never emits what a verifier refuses.
+    circuit = Circuit.from_bytes(circuit.to_bytes())
+    return CompiledCircuit(circuit, values, list(s.tips), inp.name, out_name, rows)
+
+
+def _finish(g: dict) -> Gadget:
+    e_hi, e_lo = excess_bits(g["bound"], g["shift"], g["lo"], g["hi"])
+    base = Gadget(op=g["op"], x=g["x"], features=g["features"], shift=g["shift"], lo=g["lo"],
+                  hi=g["hi"], excess_hi_bits=e_hi, excess_lo_bits=e_lo,
+                  frac_bits=g["frac_bits"], source=g["source"])
+    if g["op"] == "dense":
+        return replace(base, weight=g["weight"], bias=g["bias"])
+    if g["op"] == "add":
+        return replace(base, y=g["y"], signs=g["signs"], lshifts=g["lshifts"])
+    return base

@@ -1,0 +1,386 @@
+"""The circuit description of an inference proof (circuits/inference.md, section 6).
+
+A `Circuit` is a list of gadgets over a public input, plus the layout of the model
+stack (the committed weights and biases). Its canonical JSON bytes go into the
+verifying key, so `to_bytes` is exact and `from_bytes` is strict: it accepts only
+what `to_bytes` can write and what the spec's limits allow.
+
+This module uses the standard library only, so the verify and inspect paths can read a
+circuit without importing numpy.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from zkml.errors import ModelError
+
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "MAX_FEATURES",
+    "MAX_BITS",
+    "Column",
+    "Gadget",
+    "StackTensor",
+    "ModelStack",
+    "Circuit",
+    "CircuitFormatError",
+    "canonical_json",
+    "bits",
+    "ceil_log2",
+    "limb_widths",
+    "assign_slots",
+]
+
+FORMAT = "zkml-circuit"
+VERSION = 1
+MAX_FEATURES = 1 << 20
+MAX_BITS = 64
+MAX_NUM_VARS = 30
+
+
+class CircuitFormatError(ModelError):
+    """A circuit description is malformed or breaks the spec's limits."""
+
+
+def canonical_json(doc: object) -> bytes:
+    """Canonical JSON: UTF-8, sorted keys, no whitespace (inference.md section 6)."""
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+
+
+def bits(m: int) -> int:
+    """Bit length of a non-negative integer (`bits(0) = 0`)."""
+    return int(m).bit_length()
+
+
+def ceil_log2(n: int) -> int:
+    """Smallest `e >= 0` with `2^e >= n` (n >= 1)."""
+    return max(int(n) - 1, 0).bit_length()
+
+
+def limb_widths(width: int) -> list[int]:
+    """Widths of the 8-bit limbs of a `width`-bit value, low limb first."""
+    return [min(8, width - 8 * j) for j in range((width + 7) // 8)]
+
+
+def assign_slots(sizes: list[int]) -> list[int]:
+    """Offsets of power-of-two slots: largest first (ties keep order), consecutive from 0.
+
+    Every offset is a multiple of its slot's size because sizes only decrease.
+    """
+    order = sorted(range(len(sizes)), key=lambda i: -sizes[i])
+    offsets = [0] * len(sizes)
+    pos = 0
+    for i in order:
+        offsets[i] = pos
+        pos += sizes[i]
+    return offsets
+
+
+@dataclass(frozen=True)
+class Column:
+    """One committed limb column of a gadget: which value, which limb, its width."""
+
+    gadget: int
+    value: str  # "u", "v", "rem", "ep", "em"
+    limb: int
+    width: int
+
+    @property
+    def name(self) -> str:
+        """A short label such as `g0.u[1]`."""
+        return f"g{self.gadget}.{self.value}[{self.limb}]"
+
+
+@dataclass(frozen=True)
+class Gadget:
+    """One gadget: a producer (dense, add, identity), then requantize and clamp.
+
+    `x` and `y` are `"input"` or the index of an earlier gadget.
+    """
+
+    op: str
+    x: str | int
+    features: int
+    shift: int
+    lo: int
+    hi: int
+    excess_hi_bits: int
+    excess_lo_bits: int
+    frac_bits: int
+    source: str = ""
+    weight: str | None = None
+    bias: str | None = None
+    y: str | int | None = None
+    signs: tuple[int, int] = (1, 1)
+    lshifts: tuple[int, int] = (0, 0)
+
+    @property
+    def u_bits(self) -> int:
+        """Width of `u = z - lo` (and of `v = hi - z`)."""
+        return bits(self.hi - self.lo)
+
+    @property
+    def has_v(self) -> bool:
+        """`v` is committed when `hi - lo + 1` is not a power of two."""
+        n = self.hi - self.lo + 1
+        return n & (n - 1) != 0
+
+    def value_widths(self) -> list[tuple[str, int]]:
+        """The committed values in column order with their bit widths (0 = absent)."""
+        out = [("u", self.u_bits)]
+        if self.has_v:
+            out.append(("v", self.u_bits))
+        out += [("rem", self.shift), ("ep", self.excess_hi_bits), ("em", self.excess_lo_bits)]
+        return [(name, w) for name, w in out if w > 0]
+
+    def producer_json(self) -> dict:
+        """The `producer` object of the circuit JSON."""
+        if self.op == "dense":
+            return {"op": "dense", "x": self.x, "weight": self.weight, "bias": self.bias}
+        if self.op == "add":
+            return {"op": "add", "x": self.x, "y": self.y, "signs": list(self.signs),
+                    "lshifts": list(self.lshifts)}
+        return {"op": "identity", "x": self.x}
+
+    def to_json(self) -> dict:
+        """The gadget object of the circuit JSON."""
+        return {"producer": self.producer_json(), "features": self.features,
+                "shift": self.shift, "lo": self.lo, "hi": self.hi,
+                "excess_hi_bits": self.excess_hi_bits, "excess_lo_bits": self.excess_lo_bits,
+                "frac_bits": self.frac_bits, "source": self.source}
+
+
+@dataclass(frozen=True)
+class StackTensor:
+    """A tensor of the model stack: `rows x cols` padded to powers of two, at `offset`."""
+
+    name: str
+    rows: int
+    cols: int
+    offset: int
+
+    @property
+    def size(self) -> int:
+        """Slot size: padded rows times padded cols."""
+        return (1 << ceil_log2(self.rows)) * (1 << ceil_log2(self.cols))
+
+    @property
+    def num_vars(self) -> int:
+        """Variables of the padded tensor."""
+        return ceil_log2(self.rows) + ceil_log2(self.cols)
+
+
+@dataclass(frozen=True)
+class ModelStack:
+    """Layout of the committed model stack."""
+
+    num_vars: int
+    log_cols: int
+    range_bits: int
+    tensors: tuple[StackTensor, ...]
+
+    def tensor(self, name: str) -> StackTensor:
+        """The stack tensor called `name`."""
+        for t in self.tensors:
+            if t.name == name:
+                return t
+        raise KeyError(name)
+
+    def to_json(self) -> dict:
+        """The `model_stack` object of the circuit JSON."""
+        return {"num_vars": self.num_vars, "log_cols": self.log_cols,
+                "range_bits": self.range_bits,
+                "tensors": [{"name": t.name, "rows": t.rows, "cols": t.cols, "offset": t.offset}
+                            for t in self.tensors]}
+
+
+@dataclass(frozen=True)
+class Circuit:
+    """A whole circuit description (inference.md section 6)."""
+
+    input_features: int
+    input_bits: int
+    input_frac_bits: int
+    output_gadget: int
+    output_features: int
+    gadgets: tuple[Gadget, ...]
+    model_stack: ModelStack
+
+    def to_json(self) -> dict:
+        """The JSON document."""
+        return {
+            "format": FORMAT, "version": VERSION,
+            "input": {"features": self.input_features, "bits": self.input_bits,
+                      "frac_bits": self.input_frac_bits},
+            "output": {"gadget": self.output_gadget, "features": self.output_features},
+            "gadgets": [g.to_json() for g in self.gadgets],
+            "model_stack": self.model_stack.to_json(),
+        }
+
+    def to_bytes(self) -> bytes:
+        """Canonical JSON bytes (what the verifying key carries)."""
+        return canonical_json(self.to_json())
+
+    @property
+    def output(self) -> Gadget:
+        """The gadget whose tensor is the public output."""
+        return self.gadgets[self.output_gadget]
+
+    def features_of(self, ref: str | int) -> int:
+        """Features of `"input"` or of gadget `ref`."""
+        return self.input_features if ref == "input" else self.gadgets[int(ref)].features
+
+    def columns(self) -> list[Column]:
+        """Every committed limb column, in witness order (section 2 table)."""
+        cols = []
+        for i, g in enumerate(self.gadgets):
+            for value, width in g.value_widths():
+                cols += [Column(i, value, j, w) for j, w in enumerate(limb_widths(width))]
+        return cols
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Circuit:
+        """Parse and validate; the bytes must be exactly the canonical encoding."""
+        try:
+            doc = json.loads(bytes(data).decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise CircuitFormatError(f"circuit description is not JSON: {exc}") from None
+        circuit = cls.from_json(doc)
+        if circuit.to_bytes() != bytes(data):
+            raise CircuitFormatError("circuit description is not in canonical form")
+        return circuit
+
+    @classmethod
+    def from_json(cls, doc: object) -> Circuit:
+        """Parse a JSON document and check every rule of section 6."""
+        try:
+            return _parse(doc)
+        except CircuitFormatError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise CircuitFormatError(f"malformed circuit description: {exc!r}") from None
+
+
+def _int(v: object, what: str, lo: int | None = None, hi: int | None = None) -> int:
+    if not isinstance(v, int) or isinstance(v, bool):
+        raise CircuitFormatError(f"circuit: {what} must be an integer")
+    if (lo is not None and v < lo) or (hi is not None and v > hi):
+        raise CircuitFormatError(f"circuit: {what} = {v} out of range [{lo}, {hi}]")
+    return v
+
+
+def _ref(v: object, n: int, what: str) -> str | int:
+    if v == "input":
+        return "input"
+    return _int(v, what, 0, n - 1)
+
+
+def _parse_gadget(d: dict, i: int, gadgets: list[Gadget], n_in: int) -> Gadget:
+    p = d["producer"]
+    op = p["op"]
+    x = _ref(p["x"], i, f"gadget {i} x")
+    feats = _int(d["features"], f"gadget {i} features", 1, MAX_FEATURES)
+    lo, hi = _int(d["lo"], f"gadget {i} lo"), _int(d["hi"], f"gadget {i} hi")
+    if lo > hi or max(abs(lo), abs(hi)) >= 1 << 62:
+        raise CircuitFormatError(f"circuit: gadget {i} has an invalid clamp range")
+    kw = dict(
+        op=op, x=x, features=feats, shift=_int(d["shift"], f"gadget {i} shift", 0, MAX_BITS),
+        lo=lo, hi=hi,
+        excess_hi_bits=_int(d["excess_hi_bits"], f"gadget {i} excess_hi_bits", 0, MAX_BITS),
+        excess_lo_bits=_int(d["excess_lo_bits"], f"gadget {i} excess_lo_bits", 0, MAX_BITS),
+        frac_bits=_int(d["frac_bits"], f"gadget {i} frac_bits", -1024, 1024),
+        source=str(d["source"]),
+    )
+
+    def feats_of(ref: str | int) -> int:
+        return n_in if ref == "input" else gadgets[int(ref)].features
+
+    if op == "dense":
+        if set(p) != {"op", "x", "weight", "bias"} or not isinstance(p["weight"], str) \
+                or not (p["bias"] is None or isinstance(p["bias"], str)):
+            raise CircuitFormatError(f"circuit: gadget {i} has a malformed dense producer")
+        kw.update(weight=p["weight"], bias=p["bias"])
+    elif op == "add":
+        if set(p) != {"op", "x", "y", "signs", "lshifts"}:
+            raise CircuitFormatError(f"circuit: gadget {i} has a malformed add producer")
+        y = _ref(p["y"], i, f"gadget {i} y")
+        signs = tuple(_int(s, f"gadget {i} sign") for s in p["signs"])
+        lsh = tuple(_int(s, f"gadget {i} lshift", 0, MAX_BITS) for s in p["lshifts"])
+        if len(signs) != 2 or len(lsh) != 2 or any(s not in (1, -1) for s in signs):
+            raise CircuitFormatError(f"circuit: gadget {i} has bad signs or lshifts")
+        if feats_of(x) != feats or feats_of(y) != feats:
+            raise CircuitFormatError(f"circuit: gadget {i} adds tensors of other widths")
+        kw.update(y=y, signs=signs, lshifts=lsh)
+    elif op == "identity":
+        if set(p) != {"op", "x"} or feats_of(x) != feats:
+            raise CircuitFormatError(f"circuit: gadget {i} has a malformed identity producer")
+    else:
+        raise CircuitFormatError(f"circuit: gadget {i} has unknown producer {op!r}")
+    return Gadget(**kw)
+
+
+def _parse_stack(d: dict) -> ModelStack:
+    n = _int(d["num_vars"], "model_stack num_vars", 1, MAX_NUM_VARS)
+    c = _int(d["log_cols"], "model_stack log_cols", 0, n)
+    r = _int(d["range_bits"], "model_stack range_bits", 0, MAX_BITS)
+    tensors, names, spans = [], set(), []
+    for j, t in enumerate(d["tensors"]):
+        if set(t) != {"name", "rows", "cols", "offset"} or not isinstance(t["name"], str):
+            raise CircuitFormatError(f"circuit: model stack tensor {j} is malformed")
+        st = StackTensor(t["name"], _int(t["rows"], "tensor rows", 1, MAX_FEATURES),
+                         _int(t["cols"], "tensor cols", 1, MAX_FEATURES),
+                         _int(t["offset"], "tensor offset", 0, (1 << n) - 1))
+        if st.name in names:
+            raise CircuitFormatError(f"circuit: model stack tensor {st.name!r} listed twice")
+        if st.offset % st.size or st.offset + st.size > 1 << n:
+            raise CircuitFormatError(f"circuit: tensor {st.name!r} is misaligned or too large")
+        names.add(st.name)
+        spans.append((st.offset, st.offset + st.size))
+        tensors.append(st)
+    spans.sort()
+    if any(a[1] > b[0] for a, b in zip(spans, spans[1:], strict=False)):
+        raise CircuitFormatError("circuit: model stack tensors overlap")
+    return ModelStack(n, c, r, tuple(tensors))
+
+
+def _parse(doc: object) -> Circuit:
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise CircuitFormatError("not a zkml circuit description")
+    if doc.get("version") != VERSION:
+        raise CircuitFormatError(f"circuit version {doc.get('version')!r} is not {VERSION}")
+    if set(doc) != {"format", "version", "input", "output", "gadgets", "model_stack"}:
+        raise CircuitFormatError("circuit description has unexpected keys")
+    inp = doc["input"]
+    n_in = _int(inp["features"], "input features", 1, MAX_FEATURES)
+    in_bits = _int(inp["bits"], "input bits", 1, 62)
+    in_frac = _int(inp["frac_bits"], "input frac_bits", -1024, 1024)
+    stack = _parse_stack(doc["model_stack"])
+    gadgets: list[Gadget] = []
+    for i, gd in enumerate(doc["gadgets"]):
+        g = _parse_gadget(gd, i, gadgets, n_in)
+        if g.op == "dense":
+            _check_dense(g, i, stack, n_in if g.x == "input" else gadgets[int(g.x)].features)
+        gadgets.append(g)
+    if not gadgets:
+        raise CircuitFormatError("circuit has no gadgets")
+    out = doc["output"]
+    og = _int(out["gadget"], "output gadget", 0, len(gadgets) - 1)
+    of = _int(out["features"], "output features", 1, MAX_FEATURES)
+    if of != gadgets[og].features:
+        raise CircuitFormatError("circuit: output features differ from the output gadget's")
+    return Circuit(n_in, in_bits, in_frac, og, of, tuple(gadgets), stack)
+
+
+def _check_dense(g: Gadget, i: int, stack: ModelStack, n_x: int) -> None:
+    try:
+        w = stack.tensor(str(g.weight))
+        b = None if g.bias is None else stack.tensor(g.bias)
+    except KeyError as exc:
+        raise CircuitFormatError(f"circuit: gadget {i} names unknown tensor {exc}") from None
+    if w.cols != n_x or w.rows != g.features:
+        raise CircuitFormatError(f"circuit: gadget {i} weight shape does not fit")
+    if b is not None and (b.rows != 1 or b.cols != g.features):
+        raise CircuitFormatError(f"circuit: gadget {i} bias shape does not fit")

@@ -1,0 +1,188 @@
+"""The witness of an inference proof: padded tensors and committed limb columns.
+
+`build_witness` evaluates the circuit on a batch of quantized inputs exactly as
+circuits/inference.md sections 1-2 define it (whole padded tensors, padded batch rows
+fed zero inputs), checks the real region against the integer reference executor, and
+returns the committed columns in spec order (per gadget: `u`, `v`, `rem`, `ep`, `em`
+limbs, low limb first), each an int64 array of length `B' * n_g'`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from zkml.compiler.build import CompiledCircuit
+from zkml.compiler.circuit import Circuit, Gadget, ceil_log2, limb_widths
+from zkml.errors import ModelError, ProverError
+from zkml.quant.executor import execute
+from zkml.quant.ir import QModel
+from zkml.quant.rounding import QuantOverflowError, check_bound, exact_matmul, round_shift
+
+__all__ = ["Witness", "build_witness", "evaluate_circuit", "limbs", "gadget_columns"]
+
+
+@dataclass
+class Witness:
+    """Everything the prover needs besides the circuit and the model stack.
+
+    Attributes:
+        batch: B, the number of rows (examples).
+        inputs: (B, n_in) int64, the statement's input.
+        outputs: (B, n_out) int64, the statement's output.
+        columns: committed limb columns in witness order, int64, each of length B' n_g'.
+        tensors: per gadget, its padded output z as (B', n_g') int64.
+    """
+
+    batch: int
+    inputs: np.ndarray
+    outputs: np.ndarray
+    columns: list[np.ndarray]
+    tensors: list[np.ndarray]
+
+
+def limbs(values: np.ndarray, width: int) -> list[np.ndarray]:
+    """Split non-negative values below 2^width into 8-bit limbs, low limb first."""
+    return [(values >> np.int64(8 * j)) & np.int64(0xFF) for j in range(len(limb_widths(width)))]
+
+
+def _padded(arr: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    out = np.zeros((rows, cols), dtype=np.int64)
+    out[: arr.shape[0], : arr.shape[1]] = arr
+    return out
+
+
+def _stack_matrix(circuit: Circuit, stack: np.ndarray, name: str) -> np.ndarray:
+    """A model-stack tensor as its padded (rows', cols') matrix."""
+    t = circuit.model_stack.tensor(name)
+    width = 1 << ceil_log2(t.cols)
+    return stack[t.offset : t.offset + t.size].reshape(-1, width)
+
+
+def _maxabs(a: np.ndarray) -> int:
+    return int(np.abs(a).max()) if a.size else 0
+
+
+def _accumulator(circuit: Circuit, stack: np.ndarray, g: Gadget, x: np.ndarray,
+                 y: np.ndarray | None) -> np.ndarray:
+    if g.op == "dense":
+        w = _stack_matrix(circuit, stack, str(g.weight))
+        bound = _maxabs(x) * (int(np.abs(w).sum(axis=1).max()) if w.size else 0)
+        bias = None
+        if g.bias is not None:
+            bias = _stack_matrix(circuit, stack, g.bias)[0]
+            bound += _maxabs(bias)
+        check_bound(bound + (1 << g.shift), f"gadget {g.source}")
+        acc = exact_matmul(x, w.T, max(bound, 1))
+        return acc + bias if bias is not None else acc
+    if g.op == "add":
+        assert y is not None
+        (sa, sb), (la, lb) = g.signs, g.lshifts
+        check_bound((_maxabs(x) << la) + (_maxabs(y) << lb) + (1 << g.shift),
+                    f"gadget {g.source}")
+        return sa * (x << np.int64(la)) + sb * (y << np.int64(lb))
+    return x.copy()
+
+
+def gadget_columns(g: Gadget, acc: np.ndarray, index: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Requantize and clamp `acc`; returns z and the gadget's limb columns (flattened)."""
+    q, rem = round_shift(acc, g.shift)
+    z = np.clip(q, g.lo, g.hi).astype(np.int64)
+    values = {"u": z - g.lo, "v": g.hi - z, "rem": rem,
+              "ep": np.maximum(q - g.hi, 0), "em": np.maximum(g.lo - q, 0)}
+    cols: list[np.ndarray] = []
+    for name, width in g.value_widths():
+        val = values[name]
+        if val.size and int(val.max()) >> width:
+            raise ProverError(f"gadget {index} ({g.source}): {name} = {int(val.max())} does not "
+                              f"fit its {width} bits (the circuit's bounds are wrong)")
+        cols += [c.reshape(-1) for c in limbs(val, width)]
+    for name in ("ep", "em"):
+        if name not in dict(g.value_widths()) and values[name].size and values[name].max() > 0:
+            raise ProverError(f"gadget {index} ({g.source}): nonzero {name} has no column")
+    return z, cols
+
+
+def evaluate_circuit(circuit: Circuit, stack: np.ndarray, inputs: np.ndarray
+                     ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Padded gadget tensors z_g (B', n_g') and all limb columns, in witness order."""
+    batch = inputs.shape[0]
+    bp = 1 << ceil_log2(batch)
+    x_in = _padded(inputs, bp, 1 << ceil_log2(circuit.input_features))
+    tensors: list[np.ndarray] = []
+    columns: list[np.ndarray] = []
+
+    def value(ref: str | int | None) -> np.ndarray | None:
+        if ref is None:
+            return None
+        return x_in if ref == "input" else tensors[int(ref)]
+
+    for i, g in enumerate(circuit.gadgets):
+        acc = _accumulator(circuit, stack, g, value(g.x), value(g.y))
+        z, cols = gadget_columns(g, acc, i)
+        tensors.append(z)
+        columns += cols
+    return tensors, columns
+
+
+def _check_inputs(circuit: Circuit, inputs: np.ndarray) -> np.ndarray:
+    arr = np.asarray(inputs)
+    if arr.dtype.kind not in "iu":
+        raise ModelError("quantized inputs must be integers")
+    if arr.ndim != 2 or arr.shape[1] != circuit.input_features or arr.shape[0] < 1:
+        raise ModelError(f"inputs must have shape (B, {circuit.input_features}), got "
+                         f"{tuple(arr.shape)}")
+    lo, hi = -(1 << (circuit.input_bits - 1)), (1 << (circuit.input_bits - 1)) - 1
+    if arr.size and (int(arr.min()) < lo or int(arr.max()) > hi):
+        raise ModelError(f"quantized inputs leave the input's {circuit.input_bits}-bit range")
+    return arr.astype(np.int64)
+
+
+def _executor_check(cc: CompiledCircuit, model: QModel, inputs: np.ndarray,
+                    tensors: list[np.ndarray]) -> np.ndarray:
+    """Run the reference executor on the real rows; compare every gadget's real region."""
+    rows = cc.rows
+    batch = inputs.shape[0]
+    shape = model.tensor(cc.input_name).shape
+    out_tensor = model.outputs[cc.output_name]
+    outputs = []
+    for start in range(0, batch, rows):
+        chunk = np.zeros((rows, inputs.shape[1]), dtype=np.int64)
+        n = min(rows, batch - start)
+        chunk[:n] = inputs[start : start + n]
+        try:
+            trace = execute(model, {cc.input_name: chunk.reshape(shape)})
+        except QuantOverflowError as exc:
+            raise ProverError(f"the integer executor rejects this input: {exc}") from exc
+        for g, (name, z) in enumerate(zip(cc.gadget_tensors, tensors, strict=True)):
+            ref = trace.tensors[name].reshape(rows, -1)[:n]
+            got = z[start : start + n, : ref.shape[1]]
+            if not np.array_equal(ref, got):
+                raise ProverError(f"internal: gadget {g} ({name!r}) differs from the integer "
+                                  "executor")
+        outputs.append(trace.tensors[out_tensor].reshape(rows, -1)[:n])
+    return np.concatenate(outputs, axis=0)
+
+
+def build_witness(cc: CompiledCircuit, model: QModel, inputs: np.ndarray,
+                  *, check: bool = True) -> Witness:
+    """Evaluate the circuit on quantized `inputs` (B x n_in) and build the witness.
+
+    With `check` (the default) the real region of every gadget's tensor is compared with
+    the integer reference executor, so a compiler bug cannot produce a proof of something
+    the model does not compute. Raises ModelError for bad inputs, ProverError otherwise.
+    """
+    circuit = cc.circuit
+    x = _check_inputs(circuit, inputs)
+    try:
+        tensors, columns = evaluate_circuit(circuit, cc.model_stack, x)
+    except QuantOverflowError as exc:
+        raise ProverError(str(exc)) from exc
+    out = circuit.output
+    outputs = np.ascontiguousarray(tensors[circuit.output_gadget][: x.shape[0], : out.features])
+    if check:
+        ref = _executor_check(cc, model, x, tensors)
+        if not np.array_equal(ref, outputs):
+            raise ProverError("internal: the circuit's output differs from the integer executor")
+    return Witness(x.shape[0], x, outputs, columns, tensors)

@@ -298,7 +298,7 @@ def test_header():
     reject(b"ZKMl" + data[4:], "magic", ProofFormatError)
     for v in (0, 2, 0xFFFF):
         reject(data[:4] + v.to_bytes(2, "big") + data[6:], "version", ProofFormatError)
-    for k in (0, 3, 255):
+    for k in (0, 5, 255):
         reject(data[:6] + bytes([k]) + data[7:], "unknown artifact kind", ProofFormatError)
     reject(b"", exc=ProofFormatError)
 

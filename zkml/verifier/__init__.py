@@ -15,6 +15,15 @@ Typical use::
     verifier = Verifier()                      # build once (service start-up) ...
     statement = verifier.verify(data)          # ... verify many artifacts, from any thread
 
+Inference proofs (kind 3) are verified against their model's verifying key (kind 4)::
+
+    from zkml.verifier import VerifyingKey, InferenceVerifier, verify_inference
+
+    vk = VerifyingKey.from_bytes(vk_bytes)     # strict parse; vk.digest = SHA256(vk_bytes)
+    statement = verify_inference(proof, vk)    # InferenceStatement: batch, input, output
+    model = InferenceVerifier(vk)              # or Verifier().for_model(vk): build once,
+    statement = model.verify(proof)            # verify many proofs of this model
+
 Every rejection raises `zkml.errors.VerificationError` (or its subclass
 `ProofFormatError` when the bytes do not parse strictly) with a short message naming
 the failed check; no other exception type escapes, whatever the input bytes.
@@ -26,7 +35,9 @@ import threading
 
 from zkml.errors import ProofFormatError, VerificationError
 from zkml.verifier.generators import DEFAULT_SEED, generators, seed_digest
+from zkml.verifier.inference import InferenceStatement, InferenceVerifier, VerifyingKey
 from zkml.verifier.proofs import (
+    KIND_INFERENCE,
     KIND_PCS_BATCH_OPENING,
     KIND_PRODUCT_SUMCHECK,
     BatchOpeningStatement,
@@ -34,6 +45,7 @@ from zkml.verifier.proofs import (
     StackStatement,
     Statement,
     parse_artifact,
+    read_header,
     verify_parsed,
 )
 
@@ -43,6 +55,10 @@ __all__ = [
     "verify_artifact",
     "verify_batch_opening",
     "verify_product_sumcheck",
+    "verify_inference",
+    "VerifyingKey",
+    "InferenceVerifier",
+    "InferenceStatement",
     "Statement",
     "StackStatement",
     "BatchOpeningStatement",
@@ -72,7 +88,9 @@ class Verifier:
         """
         if not isinstance(seed, bytes | bytearray | memoryview):
             raise TypeError(f"seed must be bytes, not {type(seed).__name__}")
-        self._seed_digest = seed_digest(bytes(seed))
+        self._seed = bytes(seed)
+        self._seed_digest = seed_digest(self._seed)
+        self._max_log_cols = max_log_cols
         self._max_cols = 1 << max_log_cols
         if precompute > 0:
             generators(self._seed_digest, precompute)
@@ -87,10 +105,26 @@ class Verifier:
             raise VerificationError(f"{count} columns exceed this verifier's limit")
         return generators(self._seed_digest, count)
 
-    def _run(self, data: bytes, expected_kind: int | None) -> Statement:
+    def for_model(self, vk: VerifyingKey) -> InferenceVerifier:
+        """An InferenceVerifier for `vk` with this verifier's seed and column limit."""
+        return InferenceVerifier(vk, self._seed, max_log_cols=self._max_log_cols)
+
+    def _run(
+        self, data: bytes, expected_kind: int | None, vk: VerifyingKey | None = None
+    ) -> Statement:
+        if vk is not None and not isinstance(vk, VerifyingKey):
+            raise VerificationError(f"vk must be a VerifyingKey, not {type(vk).__name__}")
         try:
             if not isinstance(data, bytes | bytearray | memoryview):
                 raise ProofFormatError(f"artifact must be bytes, not {type(data).__name__}")
+            if vk is not None:
+                kind, _ = read_header(bytes(data))
+                if kind != KIND_INFERENCE:
+                    raise VerificationError(
+                        f"artifact kind {kind} given with a verifying key: "
+                        "expected an inference proof (kind 3)"
+                    )
+                return self.for_model(vk).verify(data)
             kind, parsed = parse_artifact(bytes(data))
             if expected_kind is not None and kind != expected_kind:
                 raise VerificationError(f"artifact kind {kind}, expected kind {expected_kind}")
@@ -101,9 +135,20 @@ class Verifier:
             msg = f"internal verifier error: {type(exc).__name__}: {exc}"[:200]
             raise VerificationError(msg) from exc
 
-    def verify(self, data: bytes) -> Statement:
-        """Verify an artifact of any known kind; returns its statement or raises."""
-        return self._run(data, None)
+    def verify(self, data: bytes, vk: VerifyingKey | None = None) -> Statement:
+        """Verify an artifact of any known kind; returns its statement or raises.
+
+        An inference proof (kind 3) is verified only when its verifying key `vk` is
+        given; with `vk` given, any other kind is rejected.
+        """
+        return self._run(data, None, vk)
+
+    def verify_inference(self, data: bytes, vk: VerifyingKey) -> InferenceStatement:
+        """Verify a kind-3 inference proof against `vk`; other kinds are rejected."""
+        st = self._run(data, KIND_INFERENCE, vk)
+        if not isinstance(st, InferenceStatement):
+            raise VerificationError("internal verifier error: wrong statement type")
+        return st
 
     def verify_batch_opening(self, data: bytes) -> BatchOpeningStatement:
         """Verify a kind-1 (`pcs-batch-opening`) artifact; other kinds are rejected."""
@@ -135,14 +180,27 @@ def _verifier_for(seed: bytes) -> Verifier:
         return v
 
 
-def verify_artifact(data: bytes, *, seed: bytes = DEFAULT_SEED) -> Statement:
+def verify_artifact(
+    data: bytes, *, seed: bytes = DEFAULT_SEED, vk: VerifyingKey | None = None
+) -> Statement:
     """Verify an artifact of any known kind against generators of `seed`.
 
-    Returns the verified statement (a `BatchOpeningStatement` or a
-    `ProductSumcheckStatement`); raises VerificationError (ProofFormatError for
-    malformed bytes) on rejection.
+    Returns the verified statement (a `BatchOpeningStatement`, a
+    `ProductSumcheckStatement`, or with `vk` an `InferenceStatement`); raises
+    VerificationError (ProofFormatError for malformed bytes) on rejection. An
+    inference proof (kind 3) needs its model's verifying key `vk`.
     """
-    return _verifier_for(seed).verify(data)
+    return _verifier_for(seed).verify(data, vk)
+
+
+def verify_inference(
+    data: bytes, vk: VerifyingKey, *, seed: bytes = DEFAULT_SEED
+) -> InferenceStatement:
+    """Verify a kind-3 inference proof (its bytes) against the verifying key `vk`.
+
+    A proof made for another key is rejected ("proof is for another model").
+    """
+    return _verifier_for(seed).verify_inference(data, vk)
 
 
 def verify_batch_opening(data: bytes, *, seed: bytes = DEFAULT_SEED) -> BatchOpeningStatement:

@@ -29,11 +29,14 @@ __all__ = [
     "VERSION",
     "KIND_PCS_BATCH_OPENING",
     "KIND_PRODUCT_SUMCHECK",
+    "KIND_INFERENCE",
+    "KIND_VERIFYING_KEY",
     "KIND_NAMES",
     "Statement",
     "StackStatement",
     "BatchOpeningStatement",
     "ProductSumcheckStatement",
+    "read_header",
     "parse_artifact",
     "verify_parsed",
 ]
@@ -42,9 +45,13 @@ MAGIC = b"ZKML"
 VERSION = 1
 KIND_PCS_BATCH_OPENING = 1
 KIND_PRODUCT_SUMCHECK = 2
+KIND_INFERENCE = 3
+KIND_VERIFYING_KEY = 4
 KIND_NAMES = {
     KIND_PCS_BATCH_OPENING: "pcs-batch-opening",
     KIND_PRODUCT_SUMCHECK: "product-sumcheck",
+    KIND_INFERENCE: "inference",
+    KIND_VERIFYING_KEY: "verifying-key",
 }
 
 GeneratorFn = Callable[[int], Sequence[G1Point]]
@@ -156,8 +163,11 @@ def _parse_kind2(rd: Reader) -> _Kind2:
     return _Kind2(digest, n, c, tuple(cf), tuple(cg), sigma, sc, a, b, openings)
 
 
-def parse_artifact(data: bytes) -> tuple[int, _Kind1 | _Kind2]:
-    """Parse the container and the whole body; returns (kind, parsed body)."""
+def read_header(data: bytes) -> tuple[int, Reader]:
+    """Check magic and version; returns (kind, a reader positioned at the body).
+
+    Unknown kinds are rejected here; the caller parses the body of a known kind.
+    """
     rd = Reader(data)
     if rd.raw(4, "magic") != MAGIC:
         raise ProofFormatError("bad magic (not a zkml artifact)")
@@ -165,6 +175,24 @@ def parse_artifact(data: bytes) -> tuple[int, _Kind1 | _Kind2]:
     if version != VERSION:
         raise ProofFormatError(f"unsupported format version {version}")
     kind = rd.u8("kind")
+    if kind not in KIND_NAMES:
+        raise ProofFormatError(f"unknown artifact kind {kind}")
+    return kind, rd
+
+
+def parse_artifact(data: bytes) -> tuple[int, _Kind1 | _Kind2]:
+    """Parse the container and the whole body of a kind-1 or kind-2 artifact.
+
+    Kind 3 (inference) needs its verifying key to be parsed and kind 4 is a key, not
+    a proof: both are rejected here (see `zkml.verifier.inference`).
+    """
+    kind, rd = read_header(data)
+    if kind == KIND_INFERENCE:
+        raise VerificationError("an inference proof (kind 3) needs its verifying key")
+    if kind == KIND_VERIFYING_KEY:
+        raise VerificationError(
+            "a verifying key (kind 4) is not a proof: load it with VerifyingKey.from_bytes"
+        )
     if kind == KIND_PCS_BATCH_OPENING:
         return kind, _parse_kind1(rd)
     if kind == KIND_PRODUCT_SUMCHECK:

@@ -49,6 +49,10 @@ class Transcript:
         out += hashlib.sha256(self._state + b"\x01").digest()
         return int.from_bytes(out, "big") % R
 
+    def squeeze_n(self, label: str, n: int) -> list[int]:
+        """`n` challenges, each one `squeeze(label)`, in order (the point of a claim)."""
+        return [self.squeeze(label) for _ in range(n)]
+
     def absorb_u32(self, label: str, x: int) -> None:
         self.absorb(label, enc_u32(x))
 

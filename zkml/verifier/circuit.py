@@ -1,0 +1,480 @@
+"""The circuit description of an inference proof (inference.md sections 1-3 and 6).
+
+`parse_circuit` reads the canonical JSON a verifying key carries, validates every
+field (types, limits, references to earlier gadgets only, dense shapes against the
+model tensors, model-stack slots aligned, disjoint and inside) and derives each
+gadget's committed columns with their limb widths. `Circuit.layout(B)` gives the
+witness-stack and lookup-leaf layouts for batch size `B` (cached per `B`).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+
+from zkml.errors import ProofFormatError
+from zkml.verifier.encoding import MAX_NUM_VARS
+
+__all__ = [
+    "MAX_FEATURES",
+    "MAX_GADGETS",
+    "Column",
+    "Gadget",
+    "Tensor",
+    "ModelStack",
+    "LeafSlot",
+    "Layout",
+    "Circuit",
+    "parse_circuit",
+    "canonical_json",
+    "limb_widths",
+    "log2_ceil",
+    "slot_bits",
+]
+
+MAX_FEATURES = 1 << 20
+MAX_GADGETS = 1 << 16
+MAX_SHIFT = 64
+MAX_BITS = 64
+MAX_FRAC_BITS = 128
+MAX_ABS_BOUND = 1 << 63
+#: Column kinds of a gadget, in column order (inference.md section 2).
+COLUMN_KINDS = ("u", "v", "rem", "ep", "em")
+
+
+def _err(msg: str) -> ProofFormatError:
+    return ProofFormatError(f"circuit: {msg}")
+
+
+def log2_ceil(n: int) -> int:
+    """ceil(log2 n) for n >= 1 (0 for n = 1)."""
+    return (n - 1).bit_length()
+
+
+def limb_widths(bits: int) -> tuple[int, ...]:
+    """Widths of the ceil(W / 8) limbs of a W-bit value: min(8, W - 8j)."""
+    return tuple(min(8, bits - 8 * j) for j in range((bits + 7) // 8))
+
+
+def slot_bits(offset: int, log_size: int, num_vars: int) -> tuple[int, ...]:
+    """bits_{n-m}(offset / 2^m), LSB first: the constant high coordinates of a slot."""
+    idx = offset >> log_size
+    return tuple((idx >> k) & 1 for k in range(num_vars - log_size))
+
+
+def canonical_json(obj: object) -> bytes:
+    """The canonical encoding: sorted keys, no whitespace, ASCII escapes (inference.md 6)."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode("ascii")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One committed limb column of a gadget (length B' * n_g')."""
+
+    index: int
+    gadget: int
+    kind: str
+    limb: int
+    width: int
+
+
+@dataclass(frozen=True)
+class Gadget:
+    """A validated gadget; `x`/`y` are gadget indices or None for the public input."""
+
+    index: int
+    op: str
+    x: int | None
+    y: int | None
+    weight: str | None
+    bias: str | None
+    signs: tuple[int, int]
+    lshifts: tuple[int, int]
+    features: int
+    log_features: int
+    shift: int
+    lo: int
+    hi: int
+    excess_hi_bits: int
+    excess_lo_bits: int
+    frac_bits: int
+    source: str
+    u: tuple[Column, ...]
+    v: tuple[Column, ...]
+    rem: tuple[Column, ...]
+    ep: tuple[Column, ...]
+    em: tuple[Column, ...]
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        """All columns in column order: u, v, rem, ep, em limbs (low to high)."""
+        return self.u + self.v + self.rem + self.ep + self.em
+
+    @property
+    def has_zerocheck(self) -> bool:
+        return bool(self.ep or self.em)
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """A model-stack tensor: (rows, cols) padded to powers of two at `offset`."""
+
+    name: str
+    rows: int
+    cols: int
+    offset: int
+    log_rows: int
+    log_cols: int
+
+    @property
+    def log_size(self) -> int:
+        return self.log_rows + self.log_cols
+
+
+@dataclass(frozen=True)
+class ModelStack:
+    num_vars: int
+    log_cols: int
+    range_bits: int
+    tensors: dict[str, Tensor]
+
+
+@dataclass(frozen=True)
+class LeafSlot:
+    """A slot of the LogUp leaves: a limb column at `scale`, or the table (column None)."""
+
+    column: int | None
+    scale: int
+    offset: int
+    log_size: int
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Witness-stack and lookup-leaf layouts for one batch size (inference.md section 3)."""
+
+    batch: int
+    log_batch: int
+    col_vars: tuple[int, ...]
+    col_offsets: tuple[int, ...]
+    m_offset: int
+    num_vars: int
+    log_cols: int
+    leaf_slots: tuple[LeafSlot, ...]
+    leaf_vars: int
+
+    def column_point(self, col: int, z: list[int] | tuple[int, ...]) -> tuple[int, ...]:
+        """The witness-stack point of a claim on column `col` at `z`."""
+        m = self.col_vars[col]
+        return (*z, *slot_bits(self.col_offsets[col], m, self.num_vars))
+
+    def m_point(self, z: list[int] | tuple[int, ...]) -> tuple[int, ...]:
+        """The witness-stack point of a claim on the multiplicity column at `z` (8 coords)."""
+        return (*z, *slot_bits(self.m_offset, 8, self.num_vars))
+
+
+def _assign(log_sizes: list[int]) -> tuple[list[int], int]:
+    """Slots by size, largest first (ties keep order), at consecutive offsets from 0."""
+    order = sorted(range(len(log_sizes)), key=lambda i: -log_sizes[i])
+    offsets = [0] * len(log_sizes)
+    pos = 0
+    for i in order:
+        offsets[i] = pos
+        pos += 1 << log_sizes[i]
+    return offsets, pos
+
+
+class Circuit:
+    """A validated circuit; immutable after construction, safe to share between threads."""
+
+    def __init__(
+        self,
+        data: bytes,
+        input_features: int,
+        input_bits: int,
+        input_frac_bits: int,
+        output_gadget: int,
+        output_features: int,
+        gadgets: tuple[Gadget, ...],
+        model: ModelStack,
+    ) -> None:
+        self.json_bytes = data
+        self.input_features = input_features
+        self.input_log_features = log2_ceil(input_features)
+        self.input_bits = input_bits
+        self.input_frac_bits = input_frac_bits
+        self.output_gadget = output_gadget
+        self.output_features = output_features
+        self.gadgets = gadgets
+        self.model = model
+        self.columns: tuple[Column, ...] = tuple(c for g in gadgets for c in g.columns)
+        self._layouts: dict[int, Layout] = {}
+        self._lock = threading.Lock()
+
+    def features_of(self, ref: int | None) -> int:
+        """Feature count of an input reference (None = the public input)."""
+        return self.input_features if ref is None else self.gadgets[ref].features
+
+    def u_of(self, ref: int | None) -> tuple[Column, ...]:
+        """The `u` limb columns of a reference (none for the public input)."""
+        return () if ref is None else self.gadgets[ref].u
+
+    def layout(self, batch: int) -> Layout:
+        """The layouts for batch size `batch` (cached); rejects sizes beyond the limits."""
+        with self._lock:
+            lay = self._layouts.get(batch)
+        if lay is None:
+            lay = self._layout(batch)
+            with self._lock:
+                if len(self._layouts) >= 64:
+                    self._layouts.clear()
+                self._layouts[batch] = lay
+        return lay
+
+    def _layout(self, batch: int) -> Layout:
+        if not 1 <= batch < 1 << 32:
+            raise ProofFormatError(f"batch size {batch} out of range")
+        lb = log2_ceil(batch)
+        col_vars = [lb + self.gadgets[c.gadget].log_features for c in self.columns]
+        if lb + max(g.log_features for g in self.gadgets) > MAX_NUM_VARS:
+            raise ProofFormatError(f"batch size {batch}: a tensor exceeds 2^{MAX_NUM_VARS}")
+        offsets, total = _assign([*col_vars, 8])
+        num_vars = max(1, log2_ceil(total))
+        leaf_cols: list[int | None] = []
+        scales: list[int] = []
+        for c in self.columns:
+            leaf_cols.append(c.index)
+            scales.append(1)
+            if c.width < 8:
+                leaf_cols.append(c.index)
+                scales.append(1 << (8 - c.width))
+        leaf_sizes = [col_vars[c] for c in leaf_cols if c is not None] + [8]
+        leaf_cols.append(None)
+        scales.append(1)
+        leaf_offsets, leaf_total = _assign(leaf_sizes)
+        leaf_vars = log2_ceil(leaf_total)
+        if num_vars > MAX_NUM_VARS or leaf_vars > MAX_NUM_VARS:
+            raise ProofFormatError(f"batch size {batch}: the witness exceeds 2^{MAX_NUM_VARS}")
+        slots = tuple(
+            LeafSlot(c, s, o, m)
+            for c, s, o, m in zip(leaf_cols, scales, leaf_offsets, leaf_sizes, strict=True)
+        )
+        return Layout(
+            batch,
+            lb,
+            tuple(col_vars),
+            tuple(offsets[:-1]),
+            offsets[-1],
+            num_vars,
+            (num_vars + 1) // 2,
+            slots,
+            leaf_vars,
+        )
+
+
+# --- strict JSON field readers ------------------------------------------------------
+
+
+def _obj(v: object, keys: set[str], what: str) -> dict:
+    if not isinstance(v, dict):
+        raise _err(f"{what} must be an object")
+    got = set(v)
+    if got != keys:
+        missing = sorted(keys - got)
+        extra = sorted(got - keys)
+        raise _err(f"{what}: missing keys {missing}, unknown keys {extra}")
+    return v
+
+
+def _int(v: object, what: str, lo: int, hi: int) -> int:
+    if type(v) is not int:
+        raise _err(f"{what} must be an integer")
+    if not lo <= v <= hi:
+        raise _err(f"{what} = {v} outside [{lo}, {hi}]")
+    return v
+
+
+def _str(v: object, what: str, *, nonempty: bool = True) -> str:
+    if not isinstance(v, str) or (nonempty and not v):
+        raise _err(f"{what} must be a {'non-empty ' if nonempty else ''}string")
+    return v
+
+
+def _ref(v: object, index: int, what: str) -> int | None:
+    if v == "input" and isinstance(v, str):
+        return None
+    if type(v) is not int:
+        raise _err(f"{what} must be \"input\" or a gadget index")
+    if not 0 <= v < index:
+        raise _err(f"{what} = {v} is not an earlier gadget")
+    return v
+
+
+def _pair(v: object, what: str, allowed: tuple[int, int] | None, lo: int, hi: int) -> tuple:
+    if not isinstance(v, list) or len(v) != 2:
+        raise _err(f"{what} must be a list of two integers")
+    out = tuple(_int(e, f"{what}[{i}]", lo, hi) for i, e in enumerate(v))
+    if allowed is not None and any(e not in allowed for e in out):
+        raise _err(f"{what} must be +1 or -1")
+    return out
+
+
+def _model_stack(v: object) -> ModelStack:
+    ms = _obj(v, {"num_vars", "log_cols", "range_bits", "tensors"}, "model_stack")
+    n = _int(ms["num_vars"], "model_stack.num_vars", 0, MAX_NUM_VARS)
+    c = _int(ms["log_cols"], "model_stack.log_cols", 0, n)
+    rb = _int(ms["range_bits"], "model_stack.range_bits", 1, MAX_BITS)
+    if not isinstance(ms["tensors"], list):
+        raise _err("model_stack.tensors must be a list")
+    tensors: dict[str, Tensor] = {}
+    for i, tv in enumerate(ms["tensors"]):
+        what = f"model tensor {i}"
+        t = _obj(tv, {"name", "rows", "cols", "offset"}, what)
+        name = _str(t["name"], f"{what} name")
+        if name in tensors:
+            raise _err(f"{what}: duplicate name {name!r}")
+        rows = _int(t["rows"], f"{what} rows", 1, MAX_FEATURES)
+        cols = _int(t["cols"], f"{what} cols", 1, MAX_FEATURES)
+        off = _int(t["offset"], f"{what} offset", 0, 1 << MAX_NUM_VARS)
+        ten = Tensor(name, rows, cols, off, log2_ceil(rows), log2_ceil(cols))
+        if off % (1 << ten.log_size):
+            raise _err(f"{what} ({name}): offset {off} not aligned to its slot size")
+        if off + (1 << ten.log_size) > 1 << n:
+            raise _err(f"{what} ({name}): slot outside the 2^{n}-entry model stack")
+        tensors[name] = ten
+    spans = sorted((t.offset, t.offset + (1 << t.log_size), t.name) for t in tensors.values())
+    for (_, end, a), (start, _, b) in zip(spans, spans[1:], strict=False):
+        if start < end:
+            raise _err(f"model tensors {a!r} and {b!r} overlap")
+    return ModelStack(n, c, rb, tensors)
+
+
+def _columns(idx: int, first: int, widths: dict[str, int]) -> dict[str, tuple[Column, ...]]:
+    out = {}
+    k = first
+    for kind in COLUMN_KINDS:
+        cols = []
+        for j, w in enumerate(limb_widths(widths[kind])):
+            cols.append(Column(k, idx, kind, j, w))
+            k += 1
+        out[kind] = tuple(cols)
+    return out
+
+
+def _gadget(v: object, idx: int, first_col: int, prev: list[Gadget], model: ModelStack,
+            in_features: int) -> Gadget:
+    what = f"gadget {idx}"
+    keys = {"producer", "features", "shift", "lo", "hi", "excess_hi_bits", "excess_lo_bits",
+            "frac_bits", "source"}
+    g = _obj(v, keys, what)
+    features = _int(g["features"], f"{what} features", 1, MAX_FEATURES)
+    shift = _int(g["shift"], f"{what} shift", 0, MAX_SHIFT)
+    lo = _int(g["lo"], f"{what} lo", -MAX_ABS_BOUND, MAX_ABS_BOUND - 1)
+    hi = _int(g["hi"], f"{what} hi", -MAX_ABS_BOUND, MAX_ABS_BOUND - 1)
+    if lo > hi:
+        raise _err(f"{what}: lo {lo} > hi {hi}")
+    e_hi = _int(g["excess_hi_bits"], f"{what} excess_hi_bits", 0, MAX_SHIFT)
+    e_lo = _int(g["excess_lo_bits"], f"{what} excess_lo_bits", 0, MAX_SHIFT)
+    frac = _int(g["frac_bits"], f"{what} frac_bits", -MAX_FRAC_BITS, MAX_FRAC_BITS)
+    source = _str(g["source"], f"{what} source", nonempty=False)
+
+    prod = g["producer"]
+    if not isinstance(prod, dict):
+        raise _err(f"{what} producer must be an object")
+    op = prod.get("op")
+    pw = f"{what} producer"
+    y = weight = bias = None
+    signs, lshifts = (1, 1), (0, 0)
+
+    def feats(ref: int | None) -> int:
+        return in_features if ref is None else prev[ref].features
+
+    if op == "dense":
+        _obj(prod, {"op", "x", "weight", "bias"}, pw)
+        x = _ref(prod["x"], idx, f"{pw} x")
+        weight = _str(prod["weight"], f"{pw} weight")
+        w = model.tensors.get(weight)
+        if w is None:
+            raise _err(f"{what}: weight {weight!r} is not a model tensor")
+        if w.cols != feats(x) or w.rows != features:
+            raise _err(
+                f"{what}: weight {weight!r} is {w.rows}x{w.cols}, "
+                f"expected {features}x{feats(x)}"
+            )
+        if prod["bias"] is not None:
+            bias = _str(prod["bias"], f"{pw} bias")
+            b = model.tensors.get(bias)
+            if b is None:
+                raise _err(f"{what}: bias {bias!r} is not a model tensor")
+            if b.rows != 1 or b.cols != features:
+                raise _err(f"{what}: bias {bias!r} is {b.rows}x{b.cols}, expected 1x{features}")
+    elif op == "add":
+        _obj(prod, {"op", "x", "y", "signs", "lshifts"}, pw)
+        x = _ref(prod["x"], idx, f"{pw} x")
+        y = _ref(prod["y"], idx, f"{pw} y")
+        signs = _pair(prod["signs"], f"{pw} signs", (1, -1), -1, 1)
+        lshifts = _pair(prod["lshifts"], f"{pw} lshifts", None, 0, MAX_SHIFT)
+        if feats(x) != features or feats(y) != features:
+            raise _err(f"{what}: add inputs have {feats(x)} and {feats(y)} features, "
+                       f"expected {features}")
+    elif op == "identity":
+        _obj(prod, {"op", "x"}, pw)
+        x = _ref(prod["x"], idx, f"{pw} x")
+        if feats(x) != features:
+            raise _err(f"{what}: identity input has {feats(x)} features, expected {features}")
+    else:
+        raise _err(f"{what}: unknown producer op {op!r}")
+
+    span = hi - lo
+    wz = span.bit_length()
+    has_v = (span + 1) & span != 0
+    cols = _columns(idx, first_col, {"u": wz, "v": wz if has_v else 0, "rem": shift,
+                                     "ep": e_hi, "em": e_lo})
+    return Gadget(idx, op, x, y, weight, bias, signs, lshifts, features, log2_ceil(features),
+                  shift, lo, hi, e_hi, e_lo, frac, source, cols["u"], cols["v"], cols["rem"],
+                  cols["ep"], cols["em"])
+
+
+def parse_circuit(data: bytes) -> Circuit:
+    """Strictly parse and validate canonical circuit JSON; raises ProofFormatError."""
+    data = bytes(data)
+    try:
+        text = data.decode("utf-8")
+        obj = json.loads(text, parse_constant=_reject_constant)
+        canonical = canonical_json(obj)
+    except ProofFormatError:
+        raise
+    except (ValueError, RecursionError, UnicodeError) as exc:
+        raise _err(f"not valid JSON ({type(exc).__name__})") from None
+    if canonical != data:
+        raise _err("JSON is not canonical (sorted keys, no whitespace, ASCII escapes)")
+    top = _obj(obj, {"format", "version", "input", "output", "gadgets", "model_stack"}, "root")
+    if top["format"] != "zkml-circuit":
+        raise _err("format must be \"zkml-circuit\"")
+    _int(top["version"], "version", 1, 1)
+    inp = _obj(top["input"], {"features", "bits", "frac_bits"}, "input")
+    n_in = _int(inp["features"], "input.features", 1, MAX_FEATURES)
+    b_in = _int(inp["bits"], "input.bits", 1, MAX_BITS)
+    f_in = _int(inp["frac_bits"], "input.frac_bits", -MAX_FRAC_BITS, MAX_FRAC_BITS)
+    model = _model_stack(top["model_stack"])
+    if not isinstance(top["gadgets"], list) or not 1 <= len(top["gadgets"]) <= MAX_GADGETS:
+        raise _err(f"gadgets must be a list of 1..{MAX_GADGETS} gadgets")
+    gadgets: list[Gadget] = []
+    ncols = 0
+    for i, gv in enumerate(top["gadgets"]):
+        g = _gadget(gv, i, ncols, gadgets, model, n_in)
+        gadgets.append(g)
+        ncols += len(g.columns)
+    if not any(g.op == "dense" for g in gadgets):
+        raise _err("at least one dense gadget is required")
+    out = _obj(top["output"], {"gadget", "features"}, "output")
+    L = _int(out["gadget"], "output.gadget", 0, len(gadgets) - 1)  # noqa: N806
+    n_out = _int(out["features"], "output.features", 1, MAX_FEATURES)
+    if n_out != gadgets[L].features:
+        raise _err(f"output.features {n_out} != features {gadgets[L].features} of gadget {L}")
+    return Circuit(data, n_in, b_in, f_in, L, n_out, tuple(gadgets), model)
+
+
+def _reject_constant(name: str) -> object:
+    raise _err(f"non-finite number {name}")

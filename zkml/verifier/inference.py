@@ -1,0 +1,465 @@
+"""Inference proofs (kind 3) and verifying keys (kind 4): inference.md sections 4, 5, 7.
+
+A kind-3 proof can only be parsed against its verifying key (every vector length is
+fixed by the circuit and the batch size), so `InferenceVerifier` binds one key and
+verifies many proofs for it, from any number of threads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from zkml.errors import ProofFormatError, VerificationError
+from zkml.verifier.circuit import Circuit, Gadget, Layout, log2_ceil, parse_circuit, slot_bits
+from zkml.verifier.encoding import G1Point, Reader
+from zkml.verifier.field import R, eq_eval, eq_table
+from zkml.verifier.generators import DEFAULT_SEED, generators, seed_digest
+from zkml.verifier.hyrax import Stack, StackOpening, batch_open_verify, check_shape
+from zkml.verifier.hyrax import parse_batch_opening_proof as parse_openings
+from zkml.verifier.logup import LogupProof, logup_verify, parse_logup_proof
+from zkml.verifier.proofs import (
+    KIND_INFERENCE,
+    KIND_NAMES,
+    KIND_VERIFYING_KEY,
+    VERSION,
+    Statement,
+    read_header,
+)
+from zkml.verifier.sumcheck import SumcheckProof, batched_sumcheck_verify, parse_sumcheck_proof
+from zkml.verifier.transcript import Transcript
+
+__all__ = ["VerifyingKey", "InferenceStatement", "InferenceVerifier", "to_signed"]
+
+_HALF_R = R // 2
+
+
+def to_signed(v: int) -> int:
+    """The signed integer an Fr element stands for (conventions.md: v mod r)."""
+    return v - R if v > _HALF_R else v
+
+
+@dataclass(frozen=True)
+class VerifyingKey:
+    """A parsed kind-4 artifact: the circuit and the model stack's commitment.
+
+    `digest` is SHA256 of the whole artifact; proofs name their key by it.
+    """
+
+    digest: bytes
+    circuit: Circuit = field(repr=False)
+    num_vars: int
+    log_cols: int
+    commitment: tuple[G1Point, ...] = field(repr=False)
+    data: bytes = field(repr=False)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> VerifyingKey:
+        """Strictly parse a verifying-key artifact; raises ProofFormatError."""
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise ProofFormatError(f"verifying key must be bytes, not {type(data).__name__}")
+        data = bytes(data)
+        try:
+            kind, rd = read_header(data)
+            if kind != KIND_VERIFYING_KEY:
+                raise ProofFormatError(f"artifact kind {kind} is not a verifying key (kind 4)")
+            n = rd.count(1, "circuit JSON")
+            circuit = parse_circuit(rd.raw(n, "circuit JSON"))
+            num_vars = rd.u32("model stack num_vars")
+            log_cols = rd.u32("model stack log_cols")
+            check_shape(num_vars, log_cols, "model stack")
+            ms = circuit.model
+            if (num_vars, log_cols) != (ms.num_vars, ms.log_cols):
+                raise ProofFormatError(
+                    f"model stack shape ({num_vars}, {log_cols}) differs from the circuit's "
+                    f"({ms.num_vars}, {ms.log_cols})"
+                )
+            com = rd.g1_vec("model commitment", expected=1 << (num_vars - log_cols))
+            rd.finish()
+        except VerificationError:
+            raise
+        except Exception as exc:  # fail closed
+            msg = f"internal verifier error: {type(exc).__name__}: {exc}"[:200]
+            raise ProofFormatError(msg) from exc
+        digest = hashlib.sha256(data).digest()
+        return cls(digest, circuit, num_vars, log_cols, tuple(com), data)
+
+
+@dataclass(frozen=True)
+class InferenceStatement(Statement):
+    """Kind 3: the committed model maps `input` to `output` (B rows of signed ints each)."""
+
+    vk_digest: bytes
+    batch: int
+    input: tuple[tuple[int, ...], ...]
+    output: tuple[tuple[int, ...], ...]
+    input_frac_bits: int
+    output_frac_bits: int
+
+
+@dataclass(frozen=True)
+class _Kind3:
+    batch: int
+    x: list[int]
+    y: list[int]
+    c_w: tuple[G1Point, ...]
+    logup: LogupProof
+    leaf_evals: list[int]
+    acc_evals: list[list[int]]
+    sumcheck: SumcheckProof
+    sc_evals: list[int]
+    openings: list[StackOpening]
+
+
+# (kind, gadget index, number of variables): the batched sumcheck's instances in order
+_Instance = tuple[str, int, int]
+
+
+def _instances(c: Circuit, lay: Layout) -> list[_Instance]:
+    out: list[_Instance] = []
+    for g in c.gadgets:
+        if g.op == "dense":
+            out.append(("dense", g.index, log2_ceil(c.features_of(g.x))))
+    for g in c.gadgets:
+        if g.has_zerocheck:
+            out.append(("zerocheck", g.index, lay.log_batch + g.log_features))
+    out.append(("output", c.output_gadget, lay.log_batch + log2_ceil(c.output_features)))
+    return out
+
+
+def _acc_count(c: Circuit, g: Gadget) -> int:
+    n = len(g.columns)
+    if g.op == "dense":
+        return n + (g.bias is not None)
+    if g.op == "add":
+        return n + len(c.u_of(g.x)) + len(c.u_of(g.y))
+    return n + len(c.u_of(g.x))
+
+
+def _sc_count(c: Circuit, inst: _Instance) -> int:
+    kind, gi, _ = inst
+    g = c.gadgets[gi]
+    if kind == "dense":
+        return len(c.u_of(g.x)) + 1
+    if kind == "zerocheck":
+        return len(g.u) + len(g.ep) + len(g.em)
+    return len(g.u)
+
+
+def _parse_kind3(rd: Reader, vk: VerifyingKey, max_batch: int) -> _Kind3:
+    c = vk.circuit
+    if rd.raw(32, "vk digest") != vk.digest:
+        raise VerificationError("proof is for another model (vk digest differs from the key's)")
+    batch = rd.u32("batch size")
+    if not 1 <= batch <= max_batch:
+        raise ProofFormatError(f"batch size {batch} out of range 1..{max_batch}")
+    lay = c.layout(batch)
+    x = rd.fr_vec("input", expected=batch * c.input_features)
+    y = rd.fr_vec("output", expected=batch * c.output_features)
+    c_w = rd.g1_vec("witness commitment", expected=1 << (lay.num_vars - lay.log_cols))
+    logup = parse_logup_proof(rd, lay.leaf_vars)
+    leaf = rd.fr_vec("logup-leaf-evals", expected=len(c.columns) + 1)
+    acc = [rd.fr_vec(f"gadget {g.index} acc-evals", expected=_acc_count(c, g)) for g in c.gadgets]
+    insts = _instances(c, lay)
+    sc = parse_sumcheck_proof(rd, max(n for _, _, n in insts), 3, "inference sumcheck")
+    sc_evals = rd.fr_vec("sumcheck-evals", expected=sum(_sc_count(c, i) for i in insts))
+    shapes = [(lay.num_vars, lay.log_cols), (vk.num_vars, vk.log_cols)]
+    openings = parse_openings(rd, shapes)
+    rd.finish()
+    return _Kind3(batch, x, y, tuple(c_w), logup, leaf, acc, sc, sc_evals, openings)
+
+
+def _limbs(vals: Sequence[int]) -> int:
+    """sum_j 2^(8j) vals[j] mod r."""
+    acc = 0
+    for v in reversed(vals):
+        acc = (acc << 8) + v
+    return acc % R
+
+
+def _eq_bits(bits: Sequence[int], y: Sequence[int]) -> int:
+    """eq(bits, y) for a constant 0/1 vector."""
+    acc = 1
+    for b, v in zip(bits, y, strict=True):
+        acc = acc * (v if b else 1 - v) % R
+    return acc
+
+
+def _lt(x: Sequence[int], n: int) -> int:
+    """MLE of [index < n] at x; coordinates beyond len(x) count as 0 (so lt(x, 2^m) = 1)."""
+    xs = list(x) + [0] * max(0, n.bit_length() - len(x))
+    acc, suffix = 0, 1
+    for k in range(len(xs) - 1, -1, -1):
+        if (n >> k) & 1:
+            acc += (1 - xs[k]) * suffix
+            suffix = suffix * xs[k] % R
+        else:
+            suffix = suffix * (1 - xs[k]) % R
+    return acc % R
+
+
+def _public_mle(vals: Sequence[int], rows: int, cols: int, point: Sequence[int]) -> int:
+    """MLE at `point` of the rows x cols matrix `vals` zero-padded to powers of two."""
+    lc = log2_ceil(cols)
+    ef = eq_table(point[:lc])
+    eb = eq_table(point[lc:])
+    total = 0
+    for b in range(rows):
+        row = vals[b * cols : (b + 1) * cols]
+        total += eb[b] * (sum(v * e for v, e in zip(row, ef, strict=False)) % R)
+    return total % R
+
+
+class _Run:
+    """The state of one verification: the transcript, the claims and their values."""
+
+    def __init__(self, c: Circuit, lay: Layout, p: _Kind3) -> None:
+        self.c, self.lay, self.p = c, lay, p
+        self.wclaims: list[tuple[tuple[int, ...], int]] = []
+        self.bias_claims: list[tuple[tuple[int, ...], int]] = []
+        self.w_claims: list[tuple[tuple[int, ...], int]] = []
+
+    def take(self, cols, vals, z) -> list[int]:
+        """Record claims column(z) = value for the next len(cols) values of `vals`."""
+        out = []
+        for col in cols:
+            v = next(vals)
+            self.wclaims.append((self.lay.column_point(col.index, z), v))
+            out.append(v)
+        return out
+
+    def model_claim(self, dest: list, name: str, z: list[int], v: int) -> None:
+        ms = self.c.model
+        t = ms.tensors[name]
+        dest.append(((*z, *slot_bits(t.offset, t.log_size, ms.num_vars)), v))
+
+    def value(self, ref: int | None, vals, z: list[int]) -> int:
+        """A tensor's value at `z`: from its u limbs (claims) or the public input's MLE."""
+        if ref is None:
+            return _public_mle(self.p.x, self.p.batch, self.c.input_features, z)
+        g = self.c.gadgets[ref]
+        return (g.lo + _limbs(self.take(g.u, vals, z))) % R
+
+
+def _check_leaves(run: _Run, rho: list[int], alpha: int, p_claim: int, q_claim: int) -> None:
+    lay, leaf = run.lay, run.p.leaf_evals
+    for col, v in zip(run.c.columns, leaf, strict=False):
+        run.wclaims.append((lay.column_point(col.index, rho[: lay.col_vars[col.index]]), v))
+    m_eval = leaf[-1]
+    run.wclaims.append((lay.m_point(rho[:8]), m_eval))
+    t8 = sum(rho[k] << k for k in range(8))
+    p_exp = q_exp = sel_sum = 0
+    for s in lay.leaf_slots:
+        sel = _eq_bits(slot_bits(s.offset, s.log_size, lay.leaf_vars), rho[s.log_size :])
+        sel_sum += sel
+        if s.column is None:
+            p_exp -= sel * m_eval
+            q_exp += sel * (alpha - t8)
+        else:
+            p_exp += sel
+            q_exp += sel * (alpha - s.scale * leaf[s.column])
+    q_exp += 1 - sel_sum
+    if p_exp % R != p_claim:
+        raise VerificationError("logup leaves: P differs from the leaf layout's numerators")
+    if q_exp % R != q_claim:
+        raise VerificationError("logup leaves: Q differs from the leaf layout's denominators")
+
+
+def _acc_value(g: Gadget, cv: dict[str, int]) -> int:
+    """acc from z, e+, e-, rem (relation R1)."""
+    q = cv["z"] + cv["ep"] - cv["em"]
+    if g.shift == 0:
+        return q % R
+    return ((q << g.shift) + cv["rem"] - (1 << (g.shift - 1))) % R
+
+
+def _gadget_values(run: _Run, g: Gadget, vals, z: list[int]) -> dict[str, int]:
+    cv = {k: _limbs(run.take(getattr(g, k), vals, z)) for k in ("u", "v", "rem", "ep", "em")}
+    cv["z"] = (g.lo + cv["u"]) % R
+    return cv
+
+
+def _check_acc(run: _Run, g: Gadget, r: list[int], claims: dict[int, int]) -> None:
+    vals = iter(run.p.acc_evals[g.index])
+    cv = _gadget_values(run, g, vals, r)
+    if g.v and (cv["z"] + cv["v"] - g.hi) % R != 0:
+        raise VerificationError(f"gadget {g.index}: z + v != hi at the acc point")
+    acc = _acc_value(g, cv)
+    r_o = r[: g.log_features]
+    if g.op == "dense":
+        if g.bias is not None:
+            b = next(vals)
+            run.model_claim(run.bias_claims, g.bias, r_o, b)
+            acc -= b
+        claims[g.index] = acc % R
+    elif g.op == "add":
+        xv = run.value(g.x, vals, r)
+        yv = run.value(g.y, vals, r)
+        (sa, sb), (la, lb) = g.signs, g.lshifts
+        if (acc - sa * (xv << la) - sb * (yv << lb)) % R != 0:
+            raise VerificationError(f"gadget {g.index}: add accumulator mismatch")
+    elif (acc - run.value(g.x, vals, r)) % R != 0:
+        raise VerificationError(f"gadget {g.index}: identity accumulator mismatch")
+
+
+def _verify_kind3(
+    p: _Kind3, vk: VerifyingKey, lay: Layout, digest: bytes, gens
+) -> InferenceStatement:
+    c = vk.circuit
+    B = p.batch  # noqa: N806
+    x_ints = [to_signed(v) for v in p.x]
+    y_ints = [to_signed(v) for v in p.y]
+    bound = 1 << (c.input_bits - 1)
+    if any(not -bound <= v < bound for v in x_ints):
+        raise VerificationError(f"input value outside the {c.input_bits}-bit input range")
+    out_g = c.gadgets[c.output_gadget]
+    if any(not out_g.lo <= v <= out_g.hi for v in y_ints):
+        raise VerificationError(f"output value outside [{out_g.lo}, {out_g.hi}]")
+
+    t = Transcript("zkml/inference")
+    t.absorb_u32("version", VERSION)
+    t.absorb_bytes("generators", digest)
+    t.absorb_bytes("vk", vk.digest)
+    t.absorb_u32("batch", B)
+    t.absorb_frs("input", p.x)
+    t.absorb_frs("output", p.y)
+    t.absorb_points("witness-commitment", p.c_w)
+
+    run = _Run(c, lay, p)
+    alpha = t.squeeze("logup-alpha")
+    rho, p_claim, q_claim = logup_verify(t, lay.leaf_vars, p.logup)
+    t.absorb_frs("logup-leaf-evals", p.leaf_evals)
+    _check_leaves(run, rho, alpha, p_claim, q_claim)
+
+    points = [t.squeeze_n("acc-point", lay.log_batch + g.log_features) for g in c.gadgets]
+    dense_claims: dict[int, int] = {}
+    for g in c.gadgets:
+        t.absorb_frs("acc-evals", p.acc_evals[g.index])
+        _check_acc(run, g, points[g.index], dense_claims)
+
+    zc: dict[int, tuple[list[int], int]] = {}
+    for g in c.gadgets:
+        if g.has_zerocheck:
+            tau = t.squeeze_n("zerocheck-tau", lay.log_batch + g.log_features)
+            zc[g.index] = (tau, t.squeeze("zerocheck-beta"))
+    n_out_vars = log2_ceil(c.output_features)
+    r_out = t.squeeze_n("output-point", lay.log_batch + n_out_vars)
+
+    insts = _instances(c, lay)
+    claims = []
+    for kind, gi, _ in insts:
+        if kind == "dense":
+            claims.append(dense_claims[gi])
+        elif kind == "zerocheck":
+            claims.append(0)
+        else:
+            claims.append(_public_mle(p.y, B, c.output_features, r_out))
+    res = batched_sumcheck_verify(
+        t, claims, [n for _, _, n in insts], [3] * len(insts), p.sumcheck, "inference sumcheck"
+    )
+    t.absorb_frs("sumcheck-evals", p.sc_evals)
+
+    vals = iter(p.sc_evals)
+    values = []
+    for (kind, gi, _), s in zip(insts, res.points, strict=True):
+        g = c.gadgets[gi]
+        if kind == "dense":
+            r_g = points[gi]
+            r_o, r_b = r_g[: g.log_features], r_g[g.log_features :]
+            xv = run.value(g.x, vals, [*s, *r_b])
+            w = next(vals)
+            run.model_claim(run.w_claims, g.weight, [*s, *r_o], w)
+            values.append(xv * w % R)
+        elif kind == "zerocheck":
+            tau, beta = zc[gi]
+            u = _limbs(run.take(g.u, vals, s))
+            ep = _limbs(run.take(g.ep, vals, s))
+            em = _limbs(run.take(g.em, vals, s))
+            z = g.lo + u
+            term = (z - g.hi) * ep if g.ep else 0
+            if g.em:
+                term += beta * u * em
+            values.append(eq_eval(tau, s) * term % R)
+        else:
+            z = run.value(gi, vals, s)
+            mask = _lt(s[:n_out_vars], c.output_features) * _lt(s[n_out_vars:], B)
+            values.append(eq_eval(r_out, s) * mask % R * z % R)
+    if res.final != res.combine(values):
+        raise VerificationError("inference sumcheck: final != sum of instance relations")
+
+    stacks = [
+        Stack(lay.num_vars, lay.log_cols, p.c_w, tuple(run.wclaims)),
+        Stack(vk.num_vars, vk.log_cols, vk.commitment, tuple(run.bias_claims + run.w_claims)),
+    ]
+    batch_open_verify(t, stacks, p.openings, gens)
+    n_in, n_out = c.input_features, c.output_features
+    return InferenceStatement(
+        KIND_INFERENCE,
+        KIND_NAMES[KIND_INFERENCE],
+        digest,
+        vk.digest,
+        B,
+        tuple(tuple(x_ints[b * n_in : (b + 1) * n_in]) for b in range(B)),
+        tuple(tuple(y_ints[b * n_out : (b + 1) * n_out]) for b in range(B)),
+        c.input_frac_bits,
+        out_g.frac_bits,
+    )
+
+
+class InferenceVerifier:
+    """Verifies inference proofs for one verifying key; build once, share between threads.
+
+    Construction derives the generators the key's model stack and a batch-1 witness
+    stack need (cached for the process), so the first proof does not pay for them.
+    """
+
+    def __init__(
+        self,
+        vk: VerifyingKey,
+        seed: bytes = DEFAULT_SEED,
+        *,
+        max_log_cols: int = 30,
+        max_batch: int = 1 << 20,
+    ) -> None:
+        if not isinstance(vk, VerifyingKey):
+            raise TypeError(f"vk must be a VerifyingKey, not {type(vk).__name__}")
+        if not isinstance(seed, bytes | bytearray | memoryview):
+            raise TypeError(f"seed must be bytes, not {type(seed).__name__}")
+        self._vk = vk
+        self._seed_digest = seed_digest(bytes(seed))
+        self._max_cols = 1 << max_log_cols
+        self._max_batch = max_batch
+        cols = max(1 << vk.log_cols, 1 << vk.circuit.layout(1).log_cols)
+        if cols <= self._max_cols:
+            generators(self._seed_digest, cols)
+
+    @property
+    def vk(self) -> VerifyingKey:
+        return self._vk
+
+    @property
+    def seed_digest(self) -> bytes:
+        return self._seed_digest
+
+    def _generators(self, count: int) -> list[tuple[int, int]]:
+        if count > self._max_cols:
+            raise VerificationError(f"{count} columns exceed this verifier's limit")
+        return generators(self._seed_digest, count)
+
+    def verify(self, data: bytes) -> InferenceStatement:
+        """Verify a kind-3 artifact for this key; returns its statement or raises."""
+        try:
+            if not isinstance(data, bytes | bytearray | memoryview):
+                raise ProofFormatError(f"artifact must be bytes, not {type(data).__name__}")
+            kind, rd = read_header(bytes(data))
+            if kind != KIND_INFERENCE:
+                raise VerificationError(f"artifact kind {kind}, expected an inference proof (3)")
+            parsed = _parse_kind3(rd, self._vk, self._max_batch)
+            lay = self._vk.circuit.layout(parsed.batch)
+            return _verify_kind3(parsed, self._vk, lay, self._seed_digest, self._generators)
+        except VerificationError:
+            raise
+        except Exception as exc:  # fail closed: any internal surprise is a rejection
+            msg = f"internal verifier error: {type(exc).__name__}: {exc}"[:200]
+            raise VerificationError(msg) from exc

@@ -1,3 +1,41 @@
-"""zkml: zero-knowledge proofs of quantized ML inference (Rust prover, pure-Python verifier)."""
+"""zkml: zero-knowledge proofs of quantized ML inference (Rust prover, pure-Python verifier).
+
+    import zkml
+    compiled = zkml.compile("model.onnx", calibration="samples.npy")
+    result = zkml.prove(compiled, x)
+    verified = zkml.verify(result.proof, compiled.verifying_key)
+
+The API (`compile`, `prove`, `verify`, `load`, `InferenceVerifier`, `CompiledModel`,
+`ProofResult`, `VerifiedInference`) lives in `zkml.api` and is loaded on first use, so
+`import zkml` imports neither numpy nor onnx.
+"""
 
 __version__ = "0.1.0"
+
+_API = {
+    "compile": "zkml.api",
+    "prove": "zkml.api",
+    "verify": "zkml.api",
+    "load": "zkml.api",
+    "InferenceVerifier": "zkml.api",
+    "ProofResult": "zkml.api",
+    "VerifiedInference": "zkml.api",
+    "CompiledModel": "zkml.compiled_model",
+}
+
+__all__ = ["__version__", *_API]
+
+
+def __getattr__(name: str):
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'zkml' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_API))

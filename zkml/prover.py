@@ -62,3 +62,48 @@ def prove_product_sumcheck(
 ) -> bytes:
     """A `product-sumcheck` artifact for `sum_x f(x) g(x)` over committed f and g."""
     return _native().prove_product_sumcheck(_table_arg(f), _table_arg(g), log_cols, seed)
+
+
+def has_prove_inference() -> bool:
+    """True when the native module provides `prove_inference` (inference proofs)."""
+    try:
+        from zkml import _native
+    except ImportError:  # pragma: no cover - only without a build
+        return False
+    return hasattr(_native, "prove_inference")
+
+
+def prove_inference(
+    circuit_json: bytes,
+    model_stack: np.ndarray,
+    columns: Sequence[np.ndarray],
+    batch: int,
+    inputs: np.ndarray,
+    outputs: np.ndarray,
+    vk_digest: bytes,
+    *,
+    seed: bytes | None = None,
+) -> bytes:
+    """A kind-3 inference proof (circuits/inference.md) as artifact bytes.
+
+    Args:
+        circuit_json: the circuit description's canonical bytes (as in the verifying key).
+        model_stack: int64, length 2^num_vars: the committed model stack.
+        columns: the witness limb columns in spec order (`zkml.witness.build_witness`).
+        batch: B, the number of input rows.
+        inputs: the quantized inputs, B * n_in values (row-major).
+        outputs: the quantized outputs, B * n_out values.
+        vk_digest: SHA256 of the verifying-key artifact.
+        seed: generator seed (None: the default).
+    """
+    native = _native()
+    fn = getattr(native, "prove_inference", None)
+    if fn is None:
+        raise ProverError("this build of the native prover has no prove_inference; rebuild it "
+                          "with `make build`")
+
+    def arr(a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(np.asarray(a).reshape(-1), dtype=np.int64)
+
+    return fn(bytes(circuit_json), arr(model_stack), [arr(c) for c in columns], int(batch),
+              arr(inputs), arr(outputs), bytes(vk_digest), seed)

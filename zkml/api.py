@@ -1,0 +1,355 @@
+"""The Python API: `compile`, `prove`, `verify` and `InferenceVerifier`.
+
+    import zkml
+    compiled = zkml.compile("mlp.onnx", calibration="samples.npy",
+                            output_path="mlp.zkmlc", vk_path="mlp.vk")
+    result = zkml.prove(compiled, x)            # x: one example or a batch, floats
+    verified = zkml.verify(result.proof, compiled.verifying_key)
+    print(verified.outputs_float, verified.predictions)
+
+`verify` and `InferenceVerifier` use only the pure-Python verifier (`zkml.verifier`)
+and import neither numpy nor the native prover; `compile` and `prove` import numpy
+(and `compile` onnx) when called.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from zkml.artifacts import (
+    VerifyingKeyInfo,
+    encode_verifying_key,
+    parse_proof_statement,
+    parse_verifying_key,
+    read_compiled_vk,
+)
+from zkml.errors import ModelError, ProofFormatError, VerificationError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
+    from zkml.compiled_model import CompiledModel
+    from zkml.progress import Progress
+
+__all__ = ["compile", "prove", "verify", "load", "ProofResult", "VerifiedInference",
+           "InferenceVerifier", "COMPILED_SUFFIX", "VK_SUFFIX", "PROOF_SUFFIX"]
+
+COMPILED_SUFFIX = ".zkmlc"
+VK_SUFFIX = ".vk"
+PROOF_SUFFIX = ".proof"
+
+PathLike = str | os.PathLike[str]
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _check_outputs(outs: Sequence[Path], inputs: Sequence[Path], overwrite: bool) -> None:
+    from zkml.fileio import OutputExistsError
+
+    for i, out in enumerate(outs):
+        for src in inputs:
+            if _same(out, src):
+                raise ModelError(f"refusing to overwrite the input file {src}")
+        if any(_same(out, other) for other in outs[:i]):
+            raise ModelError(f"two outputs go to the same file {out}")
+        if out.is_dir():
+            raise ModelError(f"output path {out} is a directory")
+        if not out.parent.exists():
+            raise ModelError(f"output directory {out.parent} does not exist")
+        if out.exists() and not overwrite:
+            raise OutputExistsError(f"{out} exists; choose another output path or pass --force")
+
+
+def compile(  # noqa: A001 - the public name is zkml.compile
+    model_path: PathLike,
+    calibration: Any = None,
+    *,
+    output_path: PathLike | None = None,
+    vk_path: PathLike | None = None,
+    overwrite: bool = False,
+    outputs: Sequence[str] | None = None,
+    input_shape: Sequence[int] | Mapping[str, Sequence[int]] | None = None,
+    precision: str | None = None,
+    seed: bytes | None = None,
+    progress: Progress | None = None,
+) -> CompiledModel:
+    """Import, quantize and compile an ONNX model into a provable circuit.
+
+    Quantization and its fidelity report are those of `zkml.compile_api.compile_model`
+    (same `calibration`, `outputs`, `input_shape`, `precision`). Then the quantized
+    model is compiled into a circuit (ModelError naming the op if it cannot be proven
+    yet), its model stack is committed, and the verifying key is built.
+
+    Args:
+        output_path: write the compiled model there (atomically).
+        vk_path: write the verifying key there.
+        overwrite: replace existing output files (otherwise they are refused).
+        seed: generator seed of the commitment (None: the default).
+
+    Returns:
+        A `zkml.compiled_model.CompiledModel` with `verifying_key` and `commitment`.
+    """
+    from zkml.compile_api import compile_model
+    from zkml.compiled_model import CompiledModel
+    from zkml.compiler.build import compile_circuit
+    from zkml.fileio import write_atomic
+    from zkml.progress import Progress
+    from zkml.prover import commit
+
+    progress = progress or Progress(quiet=True)
+    model_path = Path(model_path)
+    outs = [Path(p) for p in (output_path, vk_path) if p is not None]
+    srcs = [model_path] + ([Path(calibration)] if isinstance(calibration, str | Path) else [])
+    _check_outputs(outs, srcs, overwrite)
+    base = compile_model(model_path, calibration=calibration, outputs=outputs,
+                         input_shape=input_shape, precision=precision, progress=progress)
+    with progress.stage("circuit"):
+        cc = compile_circuit(base.model)
+    ms = cc.circuit.model_stack
+    with progress.stage("commit"):
+        commitment = commit(cc.model_stack, ms.log_cols, seed=seed)
+    cj = cc.circuit.to_bytes()
+    vk = encode_verifying_key(cj, ms.num_vars, ms.log_cols, commitment)
+    compiled = CompiledModel(base.model, base.fidelity, base.source, base.extra_sections,
+                             compiled_circuit=cc, commitment=commitment, verifying_key=vk)
+    if output_path is not None:
+        with progress.stage("save"):
+            compiled.save(output_path, overwrite=overwrite)
+    if vk_path is not None:
+        write_atomic(vk_path, vk, overwrite=overwrite)
+    return compiled
+
+
+def load(path: PathLike) -> CompiledModel:
+    """Load a compiled model file (`zkml compile`'s output)."""
+    from zkml.compiled_model import CompiledModel
+
+    return CompiledModel.load(path)
+
+
+@dataclass
+class ProofResult:
+    """A proof and the output it proves.
+
+    Attributes:
+        proof: the kind-3 proof artifact bytes (write them to a .proof file).
+        batch: number of rows proven (examples times the model's leading dimension).
+        inputs: (B, n_in) int64, the quantized inputs in the statement.
+        outputs: (B, n_out) int64, the quantized outputs in the statement.
+        output_frac_bits: the output scale is 2^-output_frac_bits.
+        timings: seconds per stage ("quantize", "witness", "prove").
+    """
+
+    proof: bytes
+    batch: int
+    inputs: np.ndarray
+    outputs: np.ndarray
+    output_frac_bits: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def outputs_float(self) -> np.ndarray:
+        """The proven outputs dequantized: `q * 2^-frac_bits`."""
+        import numpy as np
+
+        return np.ldexp(self.outputs.astype(np.float64), -self.output_frac_bits)
+
+    @property
+    def predictions(self) -> np.ndarray:
+        """Argmax of each output row (the first maximum)."""
+        return self.outputs.argmax(axis=1)
+
+    def save(self, path: PathLike, *, overwrite: bool = False) -> Path:
+        """Write the proof artifact atomically."""
+        from zkml.fileio import write_atomic
+
+        return write_atomic(path, self.proof, overwrite=overwrite)
+
+
+def prove(
+    compiled: CompiledModel | PathLike,
+    inputs: Any,
+    *,
+    quantized: bool = False,
+    seed: bytes | None = None,
+    check: bool = True,
+    progress: Progress | None = None,
+) -> ProofResult:
+    """Prove the compiled model's output on `inputs`.
+
+    Args:
+        compiled: a CompiledModel from `zkml.compile` / `zkml.load`, or its file.
+        inputs: one example (an array of the model input's shape), a batch (leading axis
+            of examples), rows of `n_in` features, or a list of flat examples (EZKL's
+            `input_data`). Floats are quantized at the input scale (round half up,
+            saturate); with `quantized=True` they must already be integers.
+        seed: generator seed (None: the default; must match the commitment's).
+        check: compare the witness with the integer reference executor (default on).
+
+    Raises:
+        ModelError for inputs of the wrong shape; ProverError if proving fails.
+    """
+    import numpy as np
+
+    from zkml.inputs import as_rows
+    from zkml.progress import Progress
+    from zkml.prover import prove_inference
+    from zkml.quant.rounding import quantize_float
+    from zkml.witness import build_witness
+
+    progress = progress or Progress(quiet=True)
+    if not hasattr(compiled, "require_circuit"):
+        compiled = load(compiled)  # type: ignore[arg-type]
+    cc = compiled.require_circuit()
+    circuit = cc.circuit
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    rows = as_rows(inputs, compiled.input_shape, circuit.input_features)
+    if quantized:
+        if rows.dtype.kind not in "iu" and not np.array_equal(rows, np.round(rows)):
+            raise ModelError("quantized inputs must be integers")
+        x = rows.astype(np.int64)
+    else:
+        x = quantize_float(rows, circuit.input_frac_bits, circuit.input_bits)
+    timings["quantize"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    with progress.stage("witness"):
+        w = build_witness(cc, compiled.model, x, check=check)
+    timings["witness"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    with progress.stage("prove"):
+        proof = prove_inference(circuit.to_bytes(), cc.model_stack, w.columns, w.batch, w.inputs,
+                                w.outputs, compiled.vk_digest, seed=seed)
+    timings["prove"] = time.perf_counter() - t0
+    return ProofResult(proof, w.batch, w.inputs, w.outputs, circuit.output.frac_bits, timings)
+
+
+@dataclass(frozen=True)
+class VerifiedInference:
+    """What a valid proof established: this model maps these inputs to these outputs.
+
+    Inputs and outputs are the quantized integers of the statement, one tuple per row;
+    `outputs_float` and `predictions` are derived from them with the key's output scale.
+    """
+
+    batch: int
+    inputs: tuple[tuple[int, ...], ...]
+    outputs: tuple[tuple[int, ...], ...]
+    input_frac_bits: int
+    output_frac_bits: int
+    vk_digest: bytes
+    statement: Any = None
+
+    @property
+    def outputs_float(self) -> list[list[float]]:
+        """Outputs dequantized: `q * 2^-output_frac_bits`."""
+        s = 2.0 ** -self.output_frac_bits
+        return [[v * s for v in row] for row in self.outputs]
+
+    @property
+    def inputs_float(self) -> list[list[float]]:
+        """Inputs dequantized: `q * 2^-input_frac_bits`."""
+        s = 2.0 ** -self.input_frac_bits
+        return [[v * s for v in row] for row in self.inputs]
+
+    @property
+    def predictions(self) -> list[int]:
+        """Argmax of each output row (the first maximum)."""
+        return [max(range(len(r)), key=r.__getitem__) for r in self.outputs]
+
+
+def _vk_bytes(vk: Any) -> bytes:
+    if isinstance(vk, bytes | bytearray | memoryview):
+        return bytes(vk)
+    if isinstance(vk, str | os.PathLike):
+        from zkml.fileio import read_bytes
+
+        path = Path(vk)
+        data = read_bytes(path, "verifying key")
+        return read_compiled_vk(path, data) if data[:2] == b"PK" else data
+    for attr in ("verifying_key", "data", "raw"):
+        value = getattr(vk, attr, None)
+        if isinstance(value, bytes):
+            return value
+    if callable(getattr(vk, "to_bytes", None)):
+        return bytes(vk.to_bytes())
+    raise VerificationError(f"cannot use a {type(vk).__name__} as a verifying key")
+
+
+def _rows(values: Sequence[int], batch: int, width: int) -> tuple[tuple[int, ...], ...]:
+    return tuple(tuple(values[i * width : (i + 1) * width]) for i in range(batch))
+
+
+class InferenceVerifier:
+    """Verifies inference proofs against one verifying key: build once, call many times.
+
+    Uses only the pure-Python verifier. Instances hold no mutable state after
+    construction, so one verifier may serve several threads.
+    """
+
+    def __init__(self, vk: Any) -> None:
+        """`vk`: verifying-key bytes, a .vk or compiled-model path, a CompiledModel, or a
+        `zkml.verifier.VerifyingKey`. Raises VerificationError if it does not parse."""
+        data = _vk_bytes(vk)
+        self._info: VerifyingKeyInfo = parse_verifying_key(data)
+        try:
+            from zkml.verifier import VerifyingKey, verify_inference
+        except ImportError:
+            raise VerificationError("this zkml's verifier cannot check inference proofs yet") \
+                from None
+        self._verify_inference = verify_inference
+        self._vk = vk if isinstance(vk, VerifyingKey) else VerifyingKey.from_bytes(data)
+
+    @property
+    def key(self) -> VerifyingKeyInfo:
+        """The parsed verifying key (circuit, shape, commitment, digest)."""
+        return self._info
+
+    def verify(self, proof: bytes) -> VerifiedInference:
+        """Verify `proof` (kind-3 bytes); returns the verified statement or raises
+        VerificationError (ProofFormatError for bytes that do not parse)."""
+        if not isinstance(proof, bytes | bytearray | memoryview):
+            raise ProofFormatError(f"proof must be bytes, not {type(proof).__name__}")
+        proof = bytes(proof)
+        st = parse_proof_statement(proof)
+        if st.vk_digest != self._info.digest:
+            raise VerificationError("the proof is for another model (its verifying-key digest "
+                                    "differs from this key's)")
+        statement = self._verify_inference(proof, self._vk)
+        c = self._info.circuit
+        if st.batch < 1 or len(st.inputs) != st.batch * c.input_features or \
+                len(st.outputs) != st.batch * c.output_features:
+            raise VerificationError("internal: verified statement has inconsistent sizes")
+        return VerifiedInference(st.batch, _rows(st.inputs, st.batch, c.input_features),
+                                 _rows(st.outputs, st.batch, c.output_features),
+                                 c.input_frac_bits, c.output.frac_bits, st.vk_digest, statement)
+
+
+def verify(proof: bytes | PathLike, vk: Any) -> VerifiedInference:
+    """Verify an inference proof with the pure-Python verifier.
+
+    Args:
+        proof: the proof bytes, or a path to a .proof file.
+        vk: verifying-key bytes, a .vk or compiled-model path, a CompiledModel, or a
+            `zkml.verifier.VerifyingKey`.
+
+    Returns:
+        The verified statement (inputs, outputs, their scales). Raises
+        VerificationError on any rejection.
+    """
+    if isinstance(proof, str | os.PathLike):
+        from zkml.fileio import read_bytes
+
+        proof = read_bytes(proof, "proof")
+    return InferenceVerifier(vk).verify(proof)
+

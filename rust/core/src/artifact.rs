@@ -11,6 +11,8 @@ pub const FORMAT_VERSION: u16 = 1;
 pub enum Kind {
     PcsBatchOpening = 1,
     ProductSumcheck = 2,
+    Inference = 3,
+    VerifyingKey = 4,
 }
 
 impl Kind {
@@ -18,6 +20,8 @@ impl Kind {
         match x {
             1 => Ok(Self::PcsBatchOpening),
             2 => Ok(Self::ProductSumcheck),
+            3 => Ok(Self::Inference),
+            4 => Ok(Self::VerifyingKey),
             _ => format_err(format!("unknown artifact kind {x}")),
         }
     }
@@ -27,6 +31,8 @@ impl Kind {
         match self {
             Self::PcsBatchOpening => b"zkml/pcs-batch-opening",
             Self::ProductSumcheck => b"zkml/product-sumcheck",
+            Self::Inference => b"zkml/inference",
+            Self::VerifyingKey => b"zkml/verifying-key",
         }
     }
 }

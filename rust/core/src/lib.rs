@@ -9,6 +9,8 @@ pub mod artifact;
 pub mod encoding;
 pub mod error;
 pub mod field;
+pub mod inference;
+pub mod logup;
 pub mod mle;
 pub mod pcs;
 pub mod proofs;

@@ -209,5 +209,7 @@ pub fn verify_artifact(hyrax: &Hyrax, bytes: &[u8]) -> Result<Verified> {
     Ok(match read_header(&mut r)? {
         Kind::PcsBatchOpening => Verified::BatchOpening(verify_batch_opening_body(hyrax, r)?),
         Kind::ProductSumcheck => Verified::ProductSum(verify_product_body(hyrax, r)?),
+        // The trust anchor for inference proofs is the Python verifier.
+        Kind::Inference | Kind::VerifyingKey => return format_err("not a foundation proof kind"),
     })
 }

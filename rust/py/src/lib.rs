@@ -181,6 +181,51 @@ fn prove_product_sumcheck<'py>(
     Ok(PyBytes::new(py, &bytes))
 }
 
+/// Prove a kind-3 inference artifact (circuits/inference.md). `columns` are the
+/// witness limb columns in circuit order; `inputs`/`outputs` the quantized statement.
+#[pyfunction]
+#[pyo3(signature = (circuit_json, model_stack, columns, batch, inputs, outputs, vk_digest, seed=None))]
+#[allow(clippy::too_many_arguments)]
+fn prove_inference<'py>(
+    py: Python<'py>,
+    circuit_json: &[u8],
+    model_stack: PyReadonlyArray1<'py, i64>,
+    columns: Vec<PyReadonlyArray1<'py, i64>>,
+    batch: usize,
+    inputs: PyReadonlyArray1<'py, i64>,
+    outputs: PyReadonlyArray1<'py, i64>,
+    vk_digest: &[u8],
+    seed: Option<&[u8]>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let hyrax = hyrax_for(seed);
+    let digest: [u8; 32] = vk_digest
+        .try_into()
+        .map_err(|_| prover_error(py, "vk_digest must be 32 bytes".into()))?;
+    let cols: Vec<Vec<i64>> = columns
+        .iter()
+        .map(|c| c.as_slice().map(|s| s.to_vec()))
+        .collect::<Result<_, _>>()?;
+    let model = model_stack.as_slice()?;
+    let x = inputs.as_slice()?;
+    let y = outputs.as_slice()?;
+    let out = py.detach(|| {
+        zkml_core::inference::prove(
+            &hyrax,
+            zkml_core::inference::InferenceInput {
+                circuit_json,
+                model_stack: model,
+                columns: cols,
+                batch,
+                input: x,
+                output: y,
+                vk_digest: digest,
+            },
+        )
+    });
+    let bytes = out.map_err(|e| core_err(py, e))?;
+    Ok(PyBytes::new(py, &bytes))
+}
+
 /// Number of threads the prover uses.
 #[pyfunction]
 fn num_threads() -> usize {
@@ -192,6 +237,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(commit, m)?)?;
     m.add_function(wrap_pyfunction!(prove_batch_opening, m)?)?;
     m.add_function(wrap_pyfunction!(prove_product_sumcheck, m)?)?;
+    m.add_function(wrap_pyfunction!(prove_inference, m)?)?;
     m.add_function(wrap_pyfunction!(num_threads, m)?)?;
     Ok(())
 }

@@ -1,0 +1,278 @@
+//! The circuit description (circuits/inference.md section 6): parsed from its
+//! canonical JSON, validated, and expanded into committed columns and layouts.
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+pub const MAX_FEATURES: usize = 1 << 20;
+pub const MAX_BITS: u32 = 64;
+pub const LIMB_BITS: u32 = 8;
+
+fn invalid<T>(msg: impl Into<String>) -> Result<T> {
+    Err(Error::InvalidArgument(format!("circuit: {}", msg.into())))
+}
+
+/// A tensor reference: the public input or an earlier gadget's output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TensorRef {
+    Input,
+    Gadget(usize),
+}
+
+impl<'de> Deserialize<'de> for TensorRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        match v {
+            serde_json::Value::String(s) if s == "input" => Ok(TensorRef::Input),
+            serde_json::Value::Number(n) if n.as_u64().is_some() => {
+                Ok(TensorRef::Gadget(n.as_u64().unwrap_or(0) as usize))
+            }
+            _ => Err(serde::de::Error::custom("tensor reference must be \"input\" or a gadget index")),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(tag = "op", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Producer {
+    Dense { x: TensorRef, weight: String, bias: Option<String> },
+    Add { x: TensorRef, y: TensorRef, signs: [i64; 2], lshifts: [u32; 2] },
+    Identity { x: TensorRef },
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gadget {
+    pub producer: Producer,
+    pub features: usize,
+    pub shift: u32,
+    pub lo: i64,
+    pub hi: i64,
+    pub excess_hi_bits: u32,
+    pub excess_lo_bits: u32,
+    pub frac_bits: i64,
+    pub source: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputSpec {
+    pub features: usize,
+    pub bits: u32,
+    pub frac_bits: i64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSpec {
+    pub gadget: usize,
+    pub features: usize,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelTensor {
+    pub name: String,
+    pub rows: usize,
+    pub cols: usize,
+    pub offset: usize,
+}
+
+impl ModelTensor {
+    pub fn rows_pad(&self) -> usize {
+        self.rows.next_power_of_two()
+    }
+    pub fn cols_pad(&self) -> usize {
+        self.cols.next_power_of_two()
+    }
+    pub fn slot_size(&self) -> usize {
+        self.rows_pad() * self.cols_pad()
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelStack {
+    pub num_vars: usize,
+    pub log_cols: usize,
+    pub range_bits: u32,
+    pub tensors: Vec<ModelTensor>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Circuit {
+    pub format: String,
+    pub version: u32,
+    pub input: InputSpec,
+    pub output: OutputSpec,
+    pub gadgets: Vec<Gadget>,
+    pub model_stack: ModelStack,
+}
+
+/// What a committed column holds (inference.md section 2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColumnKind {
+    U,
+    V,
+    Rem,
+    Ep,
+    Em,
+}
+
+/// One committed limb column of a gadget.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Column {
+    pub gadget: usize,
+    pub kind: ColumnKind,
+    pub limb: usize,
+    pub width: u32,
+}
+
+pub fn bit_length(m: u128) -> u32 {
+    128 - m.leading_zeros()
+}
+
+/// Limb widths of a `bits`-wide value: 8-bit limbs, the top one exact.
+pub fn limb_widths(bits: u32) -> Vec<u32> {
+    (0..bits.div_ceil(LIMB_BITS))
+        .map(|j| (bits - LIMB_BITS * j).min(LIMB_BITS))
+        .collect()
+}
+
+impl Gadget {
+    pub fn value_bits(&self) -> u32 {
+        bit_length((self.hi - self.lo) as u128)
+    }
+
+    /// `hi - z` is committed only when `[lo, hi]` is not a power-of-two range.
+    pub fn has_v(&self) -> bool {
+        !((self.hi - self.lo) as u128 + 1).is_power_of_two()
+    }
+
+    /// This gadget's columns in spec order.
+    pub fn columns(&self, index: usize) -> Vec<Column> {
+        let mut out = Vec::new();
+        let mut push = |kind, bits: u32| {
+            for (limb, width) in limb_widths(bits).into_iter().enumerate() {
+                out.push(Column { gadget: index, kind, limb, width });
+            }
+        };
+        push(ColumnKind::U, self.value_bits());
+        if self.has_v() {
+            push(ColumnKind::V, self.value_bits());
+        }
+        push(ColumnKind::Rem, self.shift);
+        push(ColumnKind::Ep, self.excess_hi_bits);
+        push(ColumnKind::Em, self.excess_lo_bits);
+        out
+    }
+}
+
+impl Circuit {
+    pub fn parse(json: &[u8]) -> Result<Self> {
+        let c: Circuit = serde_json::from_slice(json)
+            .map_err(|e| Error::InvalidArgument(format!("circuit JSON: {e}")))?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    pub fn tensor(&self, name: &str) -> Result<&ModelTensor> {
+        match self.model_stack.tensors.iter().find(|t| t.name == name) {
+            Some(t) => Ok(t),
+            None => invalid(format!("unknown model tensor {name}")),
+        }
+    }
+
+    /// Features of a tensor reference.
+    pub fn features(&self, t: TensorRef) -> usize {
+        match t {
+            TensorRef::Input => self.input.features,
+            TensorRef::Gadget(g) => self.gadgets[g].features,
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.format != "zkml-circuit" || self.version != 1 {
+            return invalid("unknown format or version");
+        }
+        let feat_ok = |n: usize| (1..=MAX_FEATURES).contains(&n);
+        if !feat_ok(self.input.features) || !feat_ok(self.output.features) {
+            return invalid("feature count out of limits");
+        }
+        if self.output.gadget >= self.gadgets.len()
+            || self.gadgets[self.output.gadget].features != self.output.features
+        {
+            return invalid("output must name a gadget with its feature count");
+        }
+        let ms = &self.model_stack;
+        if ms.num_vars > 30 || ms.log_cols > ms.num_vars || ms.range_bits > MAX_BITS {
+            return invalid("model stack shape out of limits");
+        }
+        let mut slots: Vec<(usize, usize)> = Vec::new();
+        for t in &ms.tensors {
+            let size = t.slot_size();
+            if t.rows == 0 || t.cols == 0 || t.offset % size != 0 || t.offset + size > 1 << ms.num_vars {
+                return invalid(format!("model tensor {} slot is not aligned inside the stack", t.name));
+            }
+            if slots.iter().any(|(o, s)| t.offset < o + s && *o < t.offset + size) {
+                return invalid(format!("model tensor {} overlaps another", t.name));
+            }
+            slots.push((t.offset, size));
+        }
+        for (i, g) in self.gadgets.iter().enumerate() {
+            let refs_ok = |t: TensorRef| match t {
+                TensorRef::Input => true,
+                TensorRef::Gadget(j) => j < i,
+            };
+            if !feat_ok(g.features) || g.lo > g.hi || g.shift > MAX_BITS {
+                return invalid(format!("gadget {i}: parameters out of limits"));
+            }
+            if g.excess_hi_bits > MAX_BITS || g.excess_lo_bits > MAX_BITS || g.value_bits() > MAX_BITS {
+                return invalid(format!("gadget {i}: bit widths out of limits"));
+            }
+            match &g.producer {
+                Producer::Dense { x, weight, bias } => {
+                    let w = self.tensor(weight)?;
+                    if !refs_ok(*x) || w.cols != self.features(*x) || w.rows != g.features {
+                        return invalid(format!("gadget {i}: dense shapes do not match"));
+                    }
+                    if let Some(b) = bias {
+                        let b = self.tensor(b)?;
+                        if b.rows != 1 || b.cols != g.features {
+                            return invalid(format!("gadget {i}: bias shape does not match"));
+                        }
+                    }
+                }
+                Producer::Add { x, y, signs, lshifts } => {
+                    let same = self.features(*x) == g.features && self.features(*y) == g.features;
+                    let signs_ok = signs.iter().all(|s| *s == 1 || *s == -1);
+                    if !refs_ok(*x) || !refs_ok(*y) || !same || !signs_ok || lshifts.iter().any(|l| *l > 32) {
+                        return invalid(format!("gadget {i}: add operands do not match"));
+                    }
+                }
+                Producer::Identity { x } => {
+                    if !refs_ok(*x) || self.features(*x) != g.features {
+                        return invalid(format!("gadget {i}: identity operand does not match"));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every committed limb column, in spec order (gadgets in order).
+    pub fn columns(&self) -> Vec<Column> {
+        self.gadgets.iter().enumerate().flat_map(|(i, g)| g.columns(i)).collect()
+    }
+
+    /// log2 of a gadget tensor's padded length for batch `b`.
+    pub fn gadget_vars(&self, g: usize, batch: usize) -> usize {
+        log2(batch.next_power_of_two()) + log2(self.gadgets[g].features.next_power_of_two())
+    }
+}
+
+pub fn log2(n: usize) -> usize {
+    n.trailing_zeros() as usize
+}

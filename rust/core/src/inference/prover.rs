@@ -1,0 +1,327 @@
+//! The inference prover (circuits/inference.md section 4): commit the witness,
+//! prove every lookup with one LogUp-GKR, every layer relation in one batched
+//! sumcheck, and every claim with one BatchOpen over the witness and model stacks.
+
+use ark_ff::{One, Zero};
+
+use super::circuit::{Circuit, ColumnKind, Producer, TensorRef, LIMB_BITS};
+use super::layout::{assign, Slot};
+use super::tensors::{model_table, tensor_table, Columns};
+use super::{output_mask_table, Claims, INFERENCE_TAG};
+use crate::artifact::{write_header, Kind, FORMAT_VERSION};
+use crate::encoding::Writer;
+use crate::error::{Error, Result};
+use crate::field::{from_i64, Fr};
+use crate::logup;
+use crate::mle::{eq_table, evaluate};
+use crate::pcs::batch::{self, ProverStack};
+use crate::pcs::hyrax::Hyrax;
+use crate::pcs::{Pcs, Shape};
+use crate::sumcheck::product::Term;
+use crate::sumcheck::{self, PairProduct, ProductSum, SumcheckProver};
+use crate::transcript::Transcript;
+
+/// Everything the prover is given (the witness builder computes the columns).
+pub struct InferenceInput<'a> {
+    pub circuit_json: &'a [u8],
+    pub model_stack: &'a [i64],
+    /// The committed limb columns in circuit order, each `B' n_g'` entries.
+    pub columns: Vec<Vec<i64>>,
+    pub batch: usize,
+    pub input: &'a [i64],
+    pub output: &'a [i64],
+    pub vk_digest: [u8; 32],
+}
+
+fn bad<T>(msg: impl Into<String>) -> Result<T> {
+    Err(Error::InvalidArgument(msg.into()))
+}
+
+/// Count lookups into [0, 256); a value outside is left uncounted, so a wrong
+/// witness still yields a proof, which the verifier then rejects.
+pub fn multiplicities(c: &Circuit, columns: &[Vec<i64>]) -> Vec<i64> {
+    let mut m = vec![0i64; 256];
+    let mut count = |v: i64| {
+        if (0..256).contains(&v) {
+            m[v as usize] += 1;
+        }
+    };
+    for (spec, vals) in c.columns().iter().zip(columns) {
+        for &v in vals {
+            count(v);
+            if spec.width < LIMB_BITS {
+                count(v.saturating_mul(1 << (LIMB_BITS - spec.width)));
+            }
+        }
+    }
+    m
+}
+
+pub fn prove(hyrax: &Hyrax, inp: InferenceInput<'_>) -> Result<Vec<u8>> {
+    let m = {
+        let c = Circuit::parse(inp.circuit_json)?;
+        multiplicities(&c, &inp.columns)
+    };
+    prove_with_multiplicities(hyrax, inp, m)
+}
+
+/// Like [`prove`] with given multiplicities (soundness tests use wrong ones).
+pub fn prove_with_multiplicities(hyrax: &Hyrax, inp: InferenceInput<'_>, mult: Vec<i64>) -> Result<Vec<u8>> {
+    let c = Circuit::parse(inp.circuit_json)?;
+    let b = inp.batch;
+    if b == 0 || b > 1 << 16 {
+        return bad("batch size out of limits");
+    }
+    if inp.input.len() != b * c.input.features || inp.output.len() != b * c.output.features {
+        return bad("input or output length does not match the circuit and batch");
+    }
+    if inp.model_stack.len() != 1 << c.model_stack.num_vars {
+        return bad("model stack length does not match the circuit");
+    }
+    let specs = c.columns();
+    if inp.columns.len() != specs.len() || mult.len() != 256 {
+        return bad(format!("expected {} witness columns", specs.len()));
+    }
+    let col_vars: Vec<usize> = specs.iter().map(|s| c.gadget_vars(s.gadget, b)).collect();
+    for (i, (v, n)) in inp.columns.iter().zip(&col_vars).enumerate() {
+        if v.len() != 1 << n {
+            return bad(format!("witness column {i} has {} entries, expected {}", v.len(), 1 << n));
+        }
+    }
+
+    // Witness stack: the limb columns, then the multiplicities.
+    let mut sizes = col_vars.clone();
+    sizes.push(8);
+    let (wslots, n_w) = assign(&sizes);
+    let mut wstack = vec![0i64; 1 << n_w];
+    for (vals, slot) in inp.columns.iter().chain(std::iter::once(&mult)).zip(&wslots) {
+        wstack[slot.offset..slot.offset + vals.len()].copy_from_slice(vals);
+    }
+    let wshape = Shape::square(n_w);
+    let wcom = hyrax.commit_small(wshape, &wstack)?;
+    let wtable: Vec<Fr> = wstack.iter().map(|v| from_i64(*v)).collect();
+    let model: Vec<Fr> = inp.model_stack.iter().map(|v| from_i64(*v)).collect();
+    let cols = Columns {
+        specs: specs.clone(),
+        tables: inp.columns.iter().map(|v| v.iter().map(|x| from_i64(*x)).collect()).collect(),
+    };
+    let mult_fr: Vec<Fr> = mult.iter().map(|v| from_i64(*v)).collect();
+
+    let mut t = Transcript::new(INFERENCE_TAG);
+    t.absorb_u32("version", FORMAT_VERSION as u32);
+    t.absorb("generators", &hyrax.seed_digest);
+    t.absorb("vk", &inp.vk_digest);
+    t.absorb_u32("batch", b as u32);
+    let x_fr: Vec<Fr> = inp.input.iter().map(|v| from_i64(*v)).collect();
+    let y_fr: Vec<Fr> = inp.output.iter().map(|v| from_i64(*v)).collect();
+    t.absorb_frs("input", &x_fr);
+    t.absorb_frs("output", &y_fr);
+    Hyrax::absorb_commitment(&mut t, "witness-commitment", &wcom);
+
+    let mut claims = Claims::new(wslots.clone(), n_w, &c);
+    let mut w = Writer::new();
+
+    // Lookups: one LogUp-GKR over every limb entry (twice for narrow limbs).
+    let alpha = t.squeeze("logup-alpha");
+    let (leaf_slots, depth) = super::leaf_layout(&c, b);
+    let mut p = vec![Fr::zero(); 1 << depth];
+    let mut q = vec![Fr::one(); 1 << depth];
+    for ls in &leaf_slots {
+        let slot: Slot = ls.slot;
+        let range = slot.offset..slot.offset + (1 << slot.log_size);
+        match ls.column {
+            Some(ci) => {
+                let scale = Fr::from(ls.scale);
+                for (k, v) in range.zip(&cols.tables[ci]) {
+                    p[k] = Fr::one();
+                    q[k] = alpha - scale * v;
+                }
+            }
+            None => {
+                for (j, k) in range.enumerate() {
+                    p[k] = -mult_fr[j];
+                    q[k] = alpha - Fr::from(j as u64);
+                }
+            }
+        }
+    }
+    let (lproof, rho) = logup::prove(&mut t, p, q);
+    let mut leaf_evals = Vec::with_capacity(specs.len() + 1);
+    for (ci, n) in col_vars.iter().enumerate() {
+        let v = evaluate(&cols.tables[ci], &rho[..*n]);
+        claims.column(ci, &rho[..*n], v);
+        leaf_evals.push(v);
+    }
+    let mv = evaluate(&mult_fr, &rho[..8]);
+    claims.multiplicities(&rho[..8], mv);
+    leaf_evals.push(mv);
+    t.absorb_frs("logup-leaf-evals", &leaf_evals);
+
+    // Accumulator points: each gadget's relation at its own random point.
+    let r: Vec<Vec<Fr>> = (0..c.gadgets.len())
+        .map(|g| t.squeeze_n("acc-point", c.gadget_vars(g, b)))
+        .collect();
+    let mut acc_msgs = Vec::with_capacity(c.gadgets.len());
+    let mut dense_claims = Vec::new();
+    for (g, gad) in c.gadgets.iter().enumerate() {
+        let mut evals = Vec::new();
+        let own: Vec<usize> = (0..specs.len()).filter(|&i| specs[i].gadget == g).collect();
+        for &ci in &own {
+            let v = evaluate(&cols.tables[ci], &r[g]);
+            claims.column(ci, &r[g], v);
+            evals.push(v);
+        }
+        let acc = super::acc_from_evals(gad, &specs, &own, &evals);
+        let feat_vars = super::log2(gad.features.next_power_of_two());
+        match &gad.producer {
+            Producer::Dense { bias, .. } => {
+                let bias_v = match bias {
+                    Some(name) => {
+                        let bt = c.tensor(name)?;
+                        let v = evaluate(model_table(&model, bt), &r[g][..feat_vars]);
+                        claims.model(bt, &r[g][..feat_vars], v);
+                        evals.push(v);
+                        v
+                    }
+                    None => Fr::zero(),
+                };
+                dense_claims.push(acc - bias_v);
+            }
+            Producer::Add { x, y, .. } => {
+                for operand in [x, y] {
+                    claims.tensor_limbs(&cols, *operand, &r[g], &mut evals);
+                }
+            }
+            Producer::Identity { x } => claims.tensor_limbs(&cols, *x, &r[g], &mut evals),
+        }
+        t.absorb_frs("acc-evals", &evals);
+        acc_msgs.push(evals);
+    }
+
+    // Zerocheck and output points.
+    let zc: Vec<usize> = (0..c.gadgets.len())
+        .filter(|&g| !cols.of(g, ColumnKind::Ep).is_empty() || !cols.of(g, ColumnKind::Em).is_empty())
+        .collect();
+    let taus: Vec<(Vec<Fr>, Fr)> = zc
+        .iter()
+        .map(|&g| (t.squeeze_n("zerocheck-tau", c.gadget_vars(g, b)), t.squeeze("zerocheck-beta")))
+        .collect();
+    let lg = c.output.gadget;
+    let r_out = t.squeeze_n("output-point", c.gadget_vars(lg, b));
+
+    // Instances of the one batched sumcheck.
+    let mut insts: Vec<Box<dyn SumcheckProver>> = Vec::new();
+    let mut inst_claims = Vec::new();
+    let mut dense_iter = dense_claims.into_iter();
+    let mut dense_info = Vec::new();
+    for (g, gad) in c.gadgets.iter().enumerate() {
+        if let Producer::Dense { x, weight, .. } = &gad.producer {
+            let wt = c.tensor(weight)?;
+            let n_in = c.features(*x).next_power_of_two();
+            let n_out = gad.features.next_power_of_two();
+            let feat_vars = super::log2(n_out);
+            let (r_o, r_b) = r[g].split_at(feat_vars);
+            let xt = tensor_table(&c, &cols, *x, inp.input, b);
+            let eb = eq_table(r_b);
+            let eo = eq_table(r_o);
+            let fold_rows = |table: &[Fr], weights: &[Fr]| -> Vec<Fr> {
+                let mut out = vec![Fr::zero(); n_in];
+                for (row, wgt) in table.chunks(n_in).zip(weights) {
+                    out.iter_mut().zip(row).for_each(|(o, v)| *o += *wgt * v);
+                }
+                out
+            };
+            let xr = fold_rows(&xt, &eb);
+            let wr = fold_rows(model_table(&model, wt), &eo);
+            insts.push(Box::new(PairProduct::new(xr, wr)?));
+            inst_claims.push(dense_iter.next().expect("one claim per dense gadget"));
+            dense_info.push((*x, wt.clone(), r_o.to_vec(), r_b.to_vec()));
+        }
+    }
+    for (&g, (tau, beta)) in zc.iter().zip(&taus) {
+        let gad = &c.gadgets[g];
+        let len = 1 << c.gadget_vars(g, b);
+        let z = cols.combine(&cols.of(g, ColumnKind::U), gad.lo, len);
+        let ep = cols.of(g, ColumnKind::Ep);
+        let em = cols.of(g, ColumnKind::Em);
+        let mut tables = vec![eq_table(tau), z];
+        let mut terms = Vec::new();
+        if !ep.is_empty() {
+            tables.push(cols.combine(&ep, 0, len));
+            let e = tables.len() - 1;
+            terms.push(Term { coeff: Fr::one(), factors: vec![0, 1, e] });
+            terms.push(Term { coeff: -from_i64(gad.hi), factors: vec![0, e] });
+        }
+        if !em.is_empty() {
+            tables.push(cols.combine(&em, 0, len));
+            let e = tables.len() - 1;
+            terms.push(Term { coeff: *beta, factors: vec![0, 1, e] });
+            terms.push(Term { coeff: -*beta * from_i64(gad.lo), factors: vec![0, e] });
+        }
+        insts.push(Box::new(ProductSum::new(tables, terms)?));
+        inst_claims.push(Fr::zero());
+    }
+    let out_feat = c.output.features;
+    let mask = output_mask_table(&r_out, out_feat, b);
+    let zl = tensor_table(&c, &cols, TensorRef::Gadget(lg), inp.input, b);
+    let y_claim = evaluate(&super::tensors::pad_matrix(inp.output, b, out_feat), &r_out);
+    insts.push(Box::new(PairProduct::new(mask, zl)?));
+    inst_claims.push(y_claim);
+
+    let mut refs: Vec<&mut dyn SumcheckProver> = insts.iter_mut().map(|x| x.as_mut() as &mut dyn SumcheckProver).collect();
+    let (sc, point, _) = sumcheck::prove_batched(&mut t, &mut refs, &inst_claims);
+    drop(refs);
+    let n_max = point.len();
+    let suffix = |n: usize| &point[n_max - n..];
+
+    let mut sc_evals = Vec::new();
+    for (x, wt, r_o, r_b) in &dense_info {
+        let n_in_vars = super::log2(c.features(*x).next_power_of_two());
+        let s = suffix(n_in_vars);
+        let xp: Vec<Fr> = s.iter().chain(r_b.iter()).copied().collect();
+        claims.tensor_limbs(&cols, *x, &xp, &mut sc_evals);
+        let wp: Vec<Fr> = s.iter().chain(r_o.iter()).copied().collect();
+        let wv = evaluate(model_table(&model, wt), &wp);
+        claims.model(wt, &wp, wv);
+        sc_evals.push(wv);
+    }
+    for &g in &zc {
+        let s = suffix(c.gadget_vars(g, b)).to_vec();
+        for kind in [ColumnKind::U, ColumnKind::Ep, ColumnKind::Em] {
+            for ci in cols.of(g, kind) {
+                let v = evaluate(&cols.tables[ci], &s);
+                claims.column(ci, &s, v);
+                sc_evals.push(v);
+            }
+        }
+    }
+    let s_out = suffix(c.gadget_vars(lg, b)).to_vec();
+    claims.tensor_limbs(&cols, TensorRef::Gadget(lg), &s_out, &mut sc_evals);
+    t.absorb_frs("sumcheck-evals", &sc_evals);
+
+    let ms = &c.model_stack;
+    let mshape = Shape::new(ms.num_vars, ms.log_cols)?;
+    let (wclaims, mclaims) = claims.finish();
+    let opening = batch::prove(
+        hyrax,
+        &mut t,
+        &[
+            ProverStack { shape: wshape, table: &wtable, claims: &wclaims },
+            ProverStack { shape: mshape, table: &model, claims: &mclaims },
+        ],
+    );
+
+    write_header(&mut w, Kind::Inference);
+    w.bytes(&inp.vk_digest);
+    w.u32(b as u32);
+    w.frs(&x_fr);
+    w.frs(&y_fr);
+    Hyrax::write_commitment(&wcom, &mut w);
+    lproof.write(&mut w);
+    w.frs(&leaf_evals);
+    acc_msgs.iter().for_each(|e| w.frs(e));
+    sc.write(&mut w);
+    w.frs(&sc_evals);
+    opening.write(&mut w);
+    Ok(w.finish())
+}

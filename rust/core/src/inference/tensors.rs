@@ -1,0 +1,82 @@
+//! Field tables of the virtual tensors a proof speaks about: activation tensors
+//! from their limbs, the zero-padded public input, model tensors from the stack.
+
+use ark_ff::Zero;
+
+use super::circuit::{Circuit, Column, ColumnKind, ModelTensor, TensorRef, LIMB_BITS};
+use crate::field::{from_i64, Fr};
+
+/// Witness columns as field tables, with their circuit descriptions.
+pub struct Columns {
+    pub specs: Vec<Column>,
+    pub tables: Vec<Vec<Fr>>,
+}
+
+impl Columns {
+    /// Indices of gadget `g`'s columns of `kind`, limbs low to high.
+    pub fn of(&self, g: usize, kind: ColumnKind) -> Vec<usize> {
+        (0..self.specs.len())
+            .filter(|&i| self.specs[i].gadget == g && self.specs[i].kind == kind)
+            .collect()
+    }
+
+    /// `base + sum_j 2^(8j) limb_j` as a table (`len` entries).
+    pub fn combine(&self, idx: &[usize], base: i64, len: usize) -> Vec<Fr> {
+        let mut out = vec![from_i64(base); len];
+        for (j, &c) in idx.iter().enumerate() {
+            let scale = limb_scale(j);
+            out.iter_mut().zip(&self.tables[c]).for_each(|(o, v)| *o += scale * v);
+        }
+        out
+    }
+}
+
+pub fn limb_scale(j: usize) -> Fr {
+    Fr::from(2u64).pow_u64(LIMB_BITS as u64 * j as u64)
+}
+
+trait PowU64 {
+    fn pow_u64(&self, e: u64) -> Self;
+}
+
+impl PowU64 for Fr {
+    fn pow_u64(&self, e: u64) -> Self {
+        ark_ff::Field::pow(self, [e])
+    }
+}
+
+/// `base + sum_j 2^(8j) evals_j`: a limb-decomposed value from its limb evaluations.
+pub fn combine_evals(evals: &[Fr], base: i64) -> Fr {
+    evals
+        .iter()
+        .enumerate()
+        .fold(from_i64(base), |acc, (j, e)| acc + limb_scale(j) * e)
+}
+
+/// Zero-pad a row-major `(rows, cols)` matrix to `(rows', cols')`.
+pub fn pad_matrix(values: &[i64], rows: usize, cols: usize) -> Vec<Fr> {
+    let (rp, cp) = (rows.next_power_of_two(), cols.next_power_of_two());
+    let mut out = vec![Fr::zero(); rp * cp];
+    for r in 0..rows {
+        for c in 0..cols {
+            out[r * cp + c] = from_i64(values[r * cols + c]);
+        }
+    }
+    out
+}
+
+/// The padded table of an activation tensor (or the input) for batch `b`.
+pub fn tensor_table(c: &Circuit, cols: &Columns, t: TensorRef, input: &[i64], batch: usize) -> Vec<Fr> {
+    match t {
+        TensorRef::Input => pad_matrix(input, batch, c.input.features),
+        TensorRef::Gadget(g) => {
+            let len = 1 << c.gadget_vars(g, batch);
+            cols.combine(&cols.of(g, ColumnKind::U), c.gadgets[g].lo, len)
+        }
+    }
+}
+
+/// A model tensor's slot as a field table.
+pub fn model_table<'a>(stack: &'a [Fr], t: &ModelTensor) -> &'a [Fr] {
+    &stack[t.offset..t.offset + t.slot_size()]
+}

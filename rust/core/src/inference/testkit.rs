@@ -1,0 +1,203 @@
+//! Small dense circuits with a reference witness builder, for tests, vectors and
+//! benchmarks. The product's witness builder is `zkml/witness.py`; this one follows
+//! the same text (circuits/inference.md section 2) independently.
+
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::circuit::{bit_length, limb_widths, Circuit, Producer, TensorRef};
+use crate::artifact::{write_header, Kind};
+use crate::encoding::Writer;
+use crate::pcs::hyrax::Commitment;
+use crate::pcs::{Pcs, Shape};
+use crate::testing::rand_small;
+
+pub struct TestModel {
+    pub circuit_json: Vec<u8>,
+    pub model_stack: Vec<i64>,
+}
+
+fn excess_bits(acc_max: i128, shift: u32, lo: i64, hi: i64) -> (u32, u32) {
+    let floor_shift = |a: i128| if shift == 0 { a } else { (a + (1 << (shift - 1))).div_euclid(1 << shift) };
+    let (qmax, qmin) = (floor_shift(acc_max), floor_shift(-acc_max));
+    let ep = bit_length((qmax - hi as i128).max(0) as u128);
+    let em = bit_length((lo as i128 - qmin).max(0) as u128);
+    (ep, em)
+}
+
+/// A dense network `dims[0] -> dims[1] -> ...` with ReLU on hidden layers and 8-bit
+/// activations; with `residual`, one extra same-width layer whose output is added
+/// to its input (an `add` gadget).
+pub fn mlp(dims: &[usize], residual: bool, seed: u64) -> TestModel {
+    let shift = 6u32;
+    let mut tensors = Vec::new(); // (name, rows, cols, values)
+    let mut gadgets = Vec::new();
+    let mut prev = json!("input");
+    let mut prev_feat = dims[0];
+    let last = dims.len() - 1;
+    for (l, &n) in dims.iter().enumerate().skip(1) {
+        let w = rand_small(n * prev_feat, 5, seed + l as u64);
+        let b = rand_small(n, 8, seed + 100 + l as u64);
+        let row_max: i128 = w.chunks(prev_feat).map(|r| r.iter().map(|v| v.unsigned_abs() as i128).sum()).max().unwrap_or(0);
+        let acc_max = 128 * row_max + 128;
+        let (lo, hi) = if l == last { (-128i64, 127i64) } else { (0, 127) };
+        let (ep, em) = excess_bits(acc_max, shift, lo, hi);
+        tensors.push((format!("w{l}"), n, prev_feat, w));
+        tensors.push((format!("b{l}"), 1, n, b));
+        gadgets.push(json!({
+            "producer": {"op": "dense", "x": prev, "weight": format!("w{l}"), "bias": format!("b{l}")},
+            "features": n, "shift": shift, "lo": lo, "hi": hi, "excess_hi_bits": ep, "excess_lo_bits": em,
+            "frac_bits": 4, "source": format!("fc{l}")}));
+        let g = gadgets.len() - 1;
+        if residual && l == 1 {
+            let w2 = rand_small(n * n, 4, seed + 50);
+            let row_max: i128 = w2.chunks(n).map(|r| r.iter().map(|v| v.unsigned_abs() as i128).sum()).max().unwrap_or(0);
+            let (ep, em) = excess_bits(128 * row_max, shift, 0, 127);
+            tensors.push(("wres".into(), n, n, w2));
+            gadgets.push(json!({
+                "producer": {"op": "dense", "x": g, "weight": "wres", "bias": null},
+                "features": n, "shift": shift, "lo": 0, "hi": 127, "excess_hi_bits": ep, "excess_lo_bits": em,
+                "frac_bits": 4, "source": "res"}));
+            let (ep, em) = excess_bits(128 + 256, 1, 0, 127);
+            gadgets.push(json!({
+                "producer": {"op": "add", "x": g, "y": g + 1, "signs": [1, 1], "lshifts": [0, 1]},
+                "features": n, "shift": 1, "lo": 0, "hi": 127, "excess_hi_bits": ep, "excess_lo_bits": em,
+                "frac_bits": 4, "source": "add"}));
+        }
+        prev = json!(gadgets.len() - 1);
+        prev_feat = n;
+    }
+    // Model stack: slots largest first, consecutive (so aligned).
+    let mut order: Vec<usize> = (0..tensors.len()).collect();
+    let slot = |i: usize| tensors[i].1.next_power_of_two() * tensors[i].2.next_power_of_two();
+    order.sort_by_key(|&i| std::cmp::Reverse(slot(i)));
+    let total: usize = order.iter().map(|&i| slot(i)).sum();
+    let num_vars = total.next_power_of_two().trailing_zeros() as usize;
+    let mut stack = vec![0i64; 1 << num_vars];
+    let mut entries = Vec::new();
+    let mut offset = 0;
+    for i in order {
+        let (name, rows, cols, vals) = &tensors[i];
+        let cp = cols.next_power_of_two();
+        for r in 0..*rows {
+            stack[offset + r * cp..offset + r * cp + cols].copy_from_slice(&vals[r * cols..(r + 1) * cols]);
+        }
+        entries.push(json!({"name": name, "rows": rows, "cols": cols, "offset": offset}));
+        offset += slot(i);
+    }
+    let circuit = json!({
+        "format": "zkml-circuit", "version": 1,
+        "input": {"features": dims[0], "bits": 8, "frac_bits": 4},
+        "output": {"gadget": gadgets.len() - 1, "features": dims[last]},
+        "gadgets": gadgets,
+        "model_stack": {"num_vars": num_vars, "log_cols": num_vars / 2, "range_bits": 8, "tensors": entries},
+    });
+    TestModel { circuit_json: serde_json::to_vec(&circuit).expect("json"), model_stack: stack }
+}
+
+fn limbs(v: i128, bits: u32) -> Vec<i64> {
+    limb_widths(bits).iter().enumerate().map(|(j, _)| ((v >> (8 * j)) & 0xff) as i64).collect()
+}
+
+/// The witness columns (circuit order) and the real `B x n_out` output for `input`.
+pub fn witness(c: &Circuit, model_stack: &[i64], input: &[i64], b: usize) -> (Vec<Vec<i64>>, Vec<i64>) {
+    let bp = b.next_power_of_two();
+    let mut z: Vec<Vec<i128>> = Vec::new(); // padded tensors, row-major (B', n')
+    let table = |t: TensorRef, z: &Vec<Vec<i128>>| -> (Vec<i128>, usize) {
+        match t {
+            TensorRef::Input => {
+                let (n, np) = (c.input.features, c.input.features.next_power_of_two());
+                let mut out = vec![0i128; bp * np];
+                for r in 0..b {
+                    for i in 0..n {
+                        out[r * np + i] = input[r * n + i] as i128;
+                    }
+                }
+                (out, np)
+            }
+            TensorRef::Gadget(g) => (z[g].clone(), c.gadgets[g].features.next_power_of_two()),
+        }
+    };
+    let mut columns = Vec::new();
+    for g in &c.gadgets {
+        let np = g.features.next_power_of_two();
+        let acc: Vec<i128> = match &g.producer {
+            Producer::Dense { x, weight, bias } => {
+                let (xt, nin) = table(*x, &z);
+                let wt = c.tensor(weight).expect("weight");
+                let wv = &model_stack[wt.offset..wt.offset + wt.slot_size()];
+                let bv = bias.as_ref().map(|n| {
+                    let t = c.tensor(n).expect("bias");
+                    &model_stack[t.offset..t.offset + t.slot_size()]
+                });
+                let mut acc = vec![0i128; bp * np];
+                for r in 0..bp {
+                    for o in 0..np {
+                        let mut s: i128 = bv.map_or(0, |bv| bv[o] as i128);
+                        for i in 0..nin {
+                            s += xt[r * nin + i] * wv[o * nin + i] as i128;
+                        }
+                        acc[r * np + o] = s;
+                    }
+                }
+                acc
+            }
+            Producer::Add { x, y, signs, lshifts } => {
+                let (xt, _) = table(*x, &z);
+                let (yt, _) = table(*y, &z);
+                xt.iter()
+                    .zip(&yt)
+                    .map(|(a, b)| signs[0] as i128 * (a << lshifts[0]) + signs[1] as i128 * (b << lshifts[1]))
+                    .collect()
+            }
+            Producer::Identity { x } => table(*x, &z).0,
+        };
+        let k = g.shift;
+        let (q, rem): (Vec<i128>, Vec<i128>) = acc
+            .iter()
+            .map(|a| {
+                if k == 0 {
+                    (*a, 0)
+                } else {
+                    let t = a + (1 << (k - 1));
+                    (t.div_euclid(1 << k), t.rem_euclid(1 << k))
+                }
+            })
+            .unzip();
+        let (lo, hi) = (g.lo as i128, g.hi as i128);
+        let zt: Vec<i128> = q.iter().map(|v| (*v).clamp(lo, hi)).collect();
+        let mut push = |vals: Vec<i128>, bits: u32| {
+            let per: Vec<Vec<i64>> = vals.iter().map(|v| limbs(*v, bits)).collect();
+            for j in 0..limb_widths(bits).len() {
+                columns.push(per.iter().map(|l| l[j]).collect());
+            }
+        };
+        let vb = g.value_bits();
+        push(zt.iter().map(|v| v - lo).collect(), vb);
+        if g.has_v() {
+            push(zt.iter().map(|v| hi - v).collect(), vb);
+        }
+        push(rem, k);
+        push(q.iter().map(|v| (v - hi).max(0)).collect(), g.excess_hi_bits);
+        push(q.iter().map(|v| (lo - v).max(0)).collect(), g.excess_lo_bits);
+        z.push(zt);
+    }
+    let lg = c.output.gadget;
+    let (n, np) = (c.output.features, c.output.features.next_power_of_two());
+    let out = (0..b).flat_map(|r| (0..n).map(move |o| (r, o))).map(|(r, o)| z[lg][r * np + o] as i64).collect();
+    (columns, out)
+}
+
+/// The kind-4 verifying key artifact and its digest.
+pub fn verifying_key(circuit_json: &[u8], shape: Shape, commitment: &Commitment) -> (Vec<u8>, [u8; 32]) {
+    let mut w = Writer::new();
+    write_header(&mut w, Kind::VerifyingKey);
+    w.u32(circuit_json.len() as u32);
+    w.bytes(circuit_json);
+    shape.write(&mut w);
+    crate::pcs::hyrax::Hyrax::write_commitment(commitment, &mut w);
+    let bytes = w.finish();
+    let digest = Sha256::digest(&bytes).into();
+    (bytes, digest)
+}
+

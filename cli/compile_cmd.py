@@ -1,4 +1,5 @@
-"""`zkml compile`: quantize an ONNX model, print its fidelity report, write the compiled file."""
+"""`zkml compile`: quantize an ONNX model, compile its circuit, commit to its weights; print
+the fidelity report; write the compiled model (MODEL.zkmlc) and the verifying key (MODEL.vk)."""
 
 from __future__ import annotations
 
@@ -54,28 +55,39 @@ def _parse_shapes(values: tuple[str, ...]) -> tuple[int, ...] | dict[str, tuple[
                    "12-bit weights and tables; high: 24-bit activations, 16-bit weights "
                    "and tables.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Compiled file to write (default: MODEL with suffix .zkml).")
+              help="Compiled model to write (default: MODEL with suffix .zkmlc).")
+@click.option("--vk", "vk_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Verifying key to write (default: MODEL with suffix .vk).")
+@click.option("--force", is_flag=True, help="Overwrite existing output files.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 def compile_cmd(model: Path, calibration: Path | None, outputs: str | None,
                 input_shape: tuple[str, ...], precision: str, output: Path | None,
-                quiet: bool) -> None:
-    """Quantize MODEL.onnx, print the float-vs-quantized fidelity report, and write the
-    compiled model."""
-    from zkml.compile_api import compile_model, default_output_path
+                vk_out: Path | None, force: bool, quiet: bool) -> None:
+    """Quantize MODEL.onnx, compile it into a proof circuit and commit to its weights.
+
+    Prints the float-vs-quantized fidelity report and writes the compiled model (for
+    `zkml prove`) and the verifying key (for `zkml verify --vk`; it holds no weights).
+    A model with an op that cannot be proven yet is refused with an error naming it.
+    """
+    from zkml.api import COMPILED_SUFFIX, VK_SUFFIX
+    from zkml.api import compile as compile_api
     from zkml.progress import Progress
     from zkml.quant.fidelity import format_report
 
-    out = output or default_output_path(model)
+    out = output or model.with_suffix(COMPILED_SUFFIX)
+    vk_path = vk_out or model.with_suffix(VK_SUFFIX)
     names = [n.strip() for n in outputs.split(",") if n.strip()] if outputs else None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        compiled = compile_model(
+        compiled = compile_api(
             model,
             calibration=calibration,
             outputs=names,
             input_shape=_parse_shapes(input_shape),
             precision=precision,
             output_path=out,
+            vk_path=vk_path,
+            overwrite=force,
             progress=Progress(quiet=quiet),
         )
     if quiet:
@@ -85,8 +97,16 @@ def compile_cmd(model: Path, calibration: Path | None, outputs: str | None,
     click.echo(format_report(compiled.fidelity))
     s = compiled.model.summary()
     p = compiled.model.precision
+    c = compiled.circuit
+    ms = c.model_stack
     click.echo(
-        f"wrote {out}: {len(compiled.model.ops)} ops, {s['weights']} weights, "
-        f"{len(s['tables'])} tables; precision {p['name']} (activations {p['activation_bits']} "
-        f"bits, weights {p['weight_bits']} bits, tables {p['table_bits']} bits)"
+        f"precision {p['name']} (activations {p['activation_bits']} bits, weights "
+        f"{p['weight_bits']} bits); {len(compiled.model.ops)} ops, {s['weights']} weights"
     )
+    click.echo(
+        f"circuit: {len(c.gadgets)} gadgets, input {c.input_features} -> output "
+        f"{c.output_features} features, {len(c.columns())} witness columns per proof; "
+        f"model stack 2^{ms.num_vars} entries committed ({len(compiled.commitment)} bytes)"
+    )
+    click.echo(f"wrote {out} (compiled model) and {vk_path} (verifying key, "
+               f"{len(compiled.verifying_key)} bytes, digest {compiled.vk_digest.hex()[:16]})")

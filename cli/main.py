@@ -18,12 +18,22 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "verify": (
         "zkml.cli.verify_cmd",
         "verify",
-        "Verify a proof artifact with the pure-Python verifier.",
+        "Verify a proof with the pure-Python verifier (--vk/--model for inference).",
     ),
     "compile": (
         "zkml.cli.compile_cmd",
         "compile_cmd",
-        "Quantize an ONNX model and report its fidelity.",
+        "Quantize an ONNX model, compile its circuit, write the compiled model and key.",
+    ),
+    "prove": (
+        "zkml.cli.prove_cmd",
+        "prove",
+        "Prove a compiled model's output on inputs; print the proven output.",
+    ),
+    "inspect": (
+        "zkml.cli.inspect_cmd",
+        "inspect",
+        "Describe a compiled model, verifying key or proof (without verifying).",
     ),
 }
 

@@ -5,7 +5,7 @@
     result = zkml.prove(compiled, x)
     verified = zkml.verify(result.proof, compiled.verifying_key)
 
-The API (`compile`, `prove`, `verify`, `load`, `InferenceVerifier`, `CompiledModel`,
+The API (`compile`, `prove`, `verify`, `load`, `Verifier`, `CompiledModel`,
 `ProofResult`, `VerifiedInference`) lives in `zkml.api` and is loaded on first use, so
 `import zkml` imports neither numpy nor onnx.
 """
@@ -17,7 +17,7 @@ _API = {
     "prove": "zkml.api",
     "verify": "zkml.api",
     "load": "zkml.api",
-    "InferenceVerifier": "zkml.api",
+    "Verifier": "zkml.api",
     "ProofResult": "zkml.api",
     "VerifiedInference": "zkml.api",
     "CompiledModel": "zkml.compiled_model",

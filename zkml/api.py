@@ -1,4 +1,4 @@
-"""The Python API: `compile`, `prove`, `verify` and `InferenceVerifier`.
+"""The Python API: `compile`, `prove`, `verify`, `load` and `Verifier`.
 
     import zkml
     compiled = zkml.compile("mlp.onnx", calibration="samples.npy",
@@ -7,7 +7,7 @@
     verified = zkml.verify(result.proof, compiled.verifying_key)
     print(verified.outputs_float, verified.predictions)
 
-`verify` and `InferenceVerifier` use only the pure-Python verifier (`zkml.verifier`)
+`verify` and `Verifier` use only the pure-Python verifier (`zkml.verifier`)
 and import neither numpy nor the native prover; `compile` and `prove` import numpy
 (and `compile` onnx) when called.
 """
@@ -21,13 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from zkml.artifacts import (
-    VerifyingKeyInfo,
-    encode_verifying_key,
-    parse_proof_statement,
-    parse_verifying_key,
-    read_compiled_vk,
-)
+from zkml.artifacts import encode_verifying_key, parse_proof_statement, read_compiled_vk
 from zkml.errors import ModelError, ProofFormatError, VerificationError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from zkml.progress import Progress
 
 __all__ = ["compile", "prove", "verify", "load", "ProofResult", "VerifiedInference",
-           "InferenceVerifier", "COMPILED_SUFFIX", "VK_SUFFIX", "PROOF_SUFFIX"]
+           "Verifier", "COMPILED_SUFFIX", "VK_SUFFIX", "PROOF_SUFFIX"]
 
 COMPILED_SUFFIX = ".zkmlc"
 VK_SUFFIX = ".vk"
@@ -286,34 +280,27 @@ def _vk_bytes(vk: Any) -> bytes:
     raise VerificationError(f"cannot use a {type(vk).__name__} as a verifying key")
 
 
-def _rows(values: Sequence[int], batch: int, width: int) -> tuple[tuple[int, ...], ...]:
-    return tuple(tuple(values[i * width : (i + 1) * width]) for i in range(batch))
-
-
-class InferenceVerifier:
+class Verifier:
     """Verifies inference proofs against one verifying key: build once, call many times.
 
-    Uses only the pure-Python verifier. Instances hold no mutable state after
-    construction, so one verifier may serve several threads.
+    A thin layer over `zkml.verifier.InferenceVerifier` (pure Python) that accepts keys
+    as bytes, files or compiled models and returns `VerifiedInference`. Instances hold
+    no mutable state after construction, so one verifier may serve several threads.
     """
 
-    def __init__(self, vk: Any) -> None:
+    def __init__(self, vk: Any, **options: Any) -> None:
         """`vk`: verifying-key bytes, a .vk or compiled-model path, a CompiledModel, or a
-        `zkml.verifier.VerifyingKey`. Raises VerificationError if it does not parse."""
-        data = _vk_bytes(vk)
-        self._info: VerifyingKeyInfo = parse_verifying_key(data)
-        try:
-            from zkml.verifier import VerifyingKey, verify_inference
-        except ImportError:
-            raise VerificationError("this zkml's verifier cannot check inference proofs yet") \
-                from None
-        self._verify_inference = verify_inference
-        self._vk = vk if isinstance(vk, VerifyingKey) else VerifyingKey.from_bytes(data)
+        `zkml.verifier.VerifyingKey`; `options` go to `zkml.verifier.InferenceVerifier`
+        (seed, max_log_cols, max_batch). Raises VerificationError if the key is bad."""
+        from zkml.verifier import InferenceVerifier, VerifyingKey
+
+        self._vk = vk if isinstance(vk, VerifyingKey) else VerifyingKey.from_bytes(_vk_bytes(vk))
+        self._inner = InferenceVerifier(self._vk, **options)
 
     @property
-    def key(self) -> VerifyingKeyInfo:
-        """The parsed verifying key (circuit, shape, commitment, digest)."""
-        return self._info
+    def vk_digest(self) -> bytes:
+        """SHA256 of the verifying key; a proof must name exactly this digest."""
+        return self._vk.digest
 
     def verify(self, proof: bytes) -> VerifiedInference:
         """Verify `proof` (kind-3 bytes); returns the verified statement or raises
@@ -321,18 +308,13 @@ class InferenceVerifier:
         if not isinstance(proof, bytes | bytearray | memoryview):
             raise ProofFormatError(f"proof must be bytes, not {type(proof).__name__}")
         proof = bytes(proof)
-        st = parse_proof_statement(proof)
-        if st.vk_digest != self._info.digest:
+        if parse_proof_statement(proof).vk_digest != self._vk.digest:
             raise VerificationError("the proof is for another model (its verifying-key digest "
                                     "differs from this key's)")
-        statement = self._verify_inference(proof, self._vk)
-        c = self._info.circuit
-        if st.batch < 1 or len(st.inputs) != st.batch * c.input_features or \
-                len(st.outputs) != st.batch * c.output_features:
-            raise VerificationError("internal: verified statement has inconsistent sizes")
-        return VerifiedInference(st.batch, _rows(st.inputs, st.batch, c.input_features),
-                                 _rows(st.outputs, st.batch, c.output_features),
-                                 c.input_frac_bits, c.output.frac_bits, st.vk_digest, statement)
+        st = self._inner.verify(proof)
+        return VerifiedInference(st.batch, tuple(map(tuple, st.input)),
+                                 tuple(map(tuple, st.output)), st.input_frac_bits,
+                                 st.output_frac_bits, st.vk_digest, st)
 
 
 def verify(proof: bytes | PathLike, vk: Any) -> VerifiedInference:
@@ -351,5 +333,5 @@ def verify(proof: bytes | PathLike, vk: Any) -> VerifiedInference:
         from zkml.fileio import read_bytes
 
         proof = read_bytes(proof, "proof")
-    return InferenceVerifier(vk).verify(proof)
+    return Verifier(vk).verify(proof)
 

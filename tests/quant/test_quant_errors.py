@@ -204,23 +204,33 @@ def test_cli_error_exit_status_in_a_real_process(tmp_path):
 def test_cli_compile_prints_report_and_writes_file(tmp_path, capsys):
     rng = np.random.default_rng(0)
     w = rng.normal(size=(4, 3))
+    cal = tmp_path / "cal.json"
+    cal.write_text(str(rng.normal(size=(6, 4)).tolist()))
+    # Softmax and ArgMax quantize but cannot be proven yet: compile refuses the model.
     nodes = [helper.make_node("MatMul", ["x", "W"], ["h"]),
              helper.make_node("Softmax", ["h"], ["p"], axis=-1),
              helper.make_node("ArgMax", ["h"], ["label"], axis=-1, keepdims=0)]
     model = make_model(nodes, {"x": ["N", 4]}, {"p": TensorProto.FLOAT,
                                                "label": TensorProto.INT64}, {"W": f32(w)})
-    path = save(model, tmp_path, "m.onnx")
-    cal = tmp_path / "cal.json"
-    cal.write_text(str(rng.normal(size=(6, 4)).tolist()))
+    path = save(model, tmp_path, "s.onnx")
     code, out, err = _cli(["compile", str(path), "--calibration", str(cal), "--input-shape",
-                           "1,4", "--outputs", "p,label", "--precision", "small"], capsys)
+                           "1,4", "--outputs", "p", "--precision", "small"], capsys)
+    assert code == 1 and "cannot be proven yet" in err
+    assert not (tmp_path / "s.zkmlc").exists() and not (tmp_path / "s.vk").exists()
+
+    nodes = [helper.make_node("MatMul", ["x", "W"], ["h"]),
+             helper.make_node("Relu", ["h"], ["y"])]
+    model = make_model(nodes, {"x": ["N", 4]}, ["y"], {"W": f32(w)})
+    path = save(model, tmp_path, "m.onnx")
+    code, out, err = _cli(["compile", str(path), "--calibration", str(cal), "--input-shape",
+                           "1,4", "--precision", "small"], capsys)
     assert code == 0, err
     assert "fidelity: float (onnxruntime) vs quantized on 6 calibration sample(s)" in out
-    assert "label" in out and "argmax agree" in out and "precision small" in out
-    assert (tmp_path / "m.zkml").is_file()
+    assert "argmax agree" in out and "precision small" in out
+    assert (tmp_path / "m.zkmlc").is_file() and (tmp_path / "m.vk").is_file()
     code, out, err = _cli(["compile", str(path), "--input-shape", "1,4", "-o",
-                           str(tmp_path / "x.zkml")], capsys)
+                           str(tmp_path / "x.zkmlc"), "--vk", str(tmp_path / "x.vk")], capsys)
     assert code == 0 and "warning: no calibration samples" in err
     code, out, err = _cli(["compile", str(path), "--input-shape", "1,4", "--quiet", "-o",
-                           str(tmp_path / "q.zkml")], capsys)
+                           str(tmp_path / "q.zkmlc"), "--vk", str(tmp_path / "q.vk")], capsys)
     assert code == 0 and out == "" and err == ""

@@ -1,0 +1,146 @@
+"""`zkml inspect FILE`: describe a compiled model, verifying key or proof, without verifying."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+def _ref(r) -> str:
+    return "input" if r == "input" else f"g{r}"
+
+
+def _lines_circuit(c) -> list[str]:
+    """The circuit: input, output, one line per gadget, the model stack."""
+    ms = c.model_stack
+    out = [f"circuit: {len(c.gadgets)} gadgets, {len(c.columns())} witness limb columns",
+           f"  input: {c.input_features} features, {c.input_bits}-bit, scale "
+           f"2^-{c.input_frac_bits}",
+           f"  output: gadget {c.output_gadget}, {c.output_features} features, scale "
+           f"2^-{c.output.frac_bits}"]
+    for i, g in enumerate(c.gadgets):
+        if g.op == "dense":
+            prod = f"dense({_ref(g.x)}, W={g.weight}" + (f", b={g.bias})" if g.bias else ")")
+        elif g.op == "add":
+            sa, sb = ("+" if s > 0 else "-" for s in g.signs)
+            prod = f"add({sa}{_ref(g.x)}<<{g.lshifts[0]}, {sb}{_ref(g.y)}<<{g.lshifts[1]})"
+        else:
+            prod = f"identity({_ref(g.x)})"
+        out.append(f"  g{i}: {prod:<36} {g.features:>6} features  shift {g.shift:<2} clamp "
+                   f"[{g.lo}, {g.hi}]  excess {g.excess_hi_bits}/{g.excess_lo_bits} bits  "
+                   f"({g.source})")
+    out.append(f"  model stack: 2^{ms.num_vars} entries, 2^{ms.log_cols} columns, entries "
+               f"within {ms.range_bits} bits")
+    for t in ms.tensors:
+        out.append(f"    {t.name:<24} {t.rows:>6} x {t.cols:<6} at offset {t.offset}")
+    return out
+
+
+def _inspect_compiled(path: Path) -> list[str]:
+    from zkml.compiled_model import CompiledModel
+
+    cm = CompiledModel.load(path)
+    m = cm.model
+    s = m.summary()
+    p = m.precision
+    src = cm.source
+    lines = ["compiled model (zkml-compiled-model)"]
+    if src:
+        lines.append(f"  source: {src.get('file')} (sha256 {str(src.get('sha256'))[:16]}, "
+                     f"opset {src.get('opset')})")
+    ins = ", ".join(f"{n} {m.tensor(n).shape}" for n in m.inputs)
+    outs = ", ".join(f"{k} {m.tensor(v).shape}" for k, v in m.outputs.items())
+    lines.append(f"  inputs: {ins}; outputs: {outs}")
+    ops = ", ".join(f"{k} x{v}" for k, v in sorted(s["ops"].items()))
+    lines.append(f"  {len(m.ops)} ops ({ops}); {s['weights']} weights")
+    if p:
+        lines.append(f"  precision {p.get('name')}: activations {p.get('activation_bits')} bits, "
+                     f"weights {p.get('weight_bits')} bits")
+    fid = cm.fidelity
+    for name, o in fid.get("outputs", {}).items():
+        agree = o.get("argmax_agreement")
+        lines.append(f"  fidelity {name}: max abs err {o['max_abs_error']:.3g}"
+                     + ("" if agree is None else f", argmax agree {100 * agree:.1f}%")
+                     + f" on {fid.get('samples')} sample(s)")
+    if cm.compiled_circuit is None:
+        lines.append("  no circuit (written by an older zkml; recompile to prove)")
+        return lines
+    lines += ["  " + line for line in _lines_circuit(cm.circuit)]
+    lines.append(f"  commitment: {len(cm.commitment)} bytes; verifying key: "
+                 f"{len(cm.verifying_key)} bytes, digest {cm.vk_digest.hex()}")
+    return lines
+
+
+def _inspect_vk(data: bytes) -> list[str]:
+    from zkml.artifacts import parse_verifying_key
+
+    info = parse_verifying_key(data)
+    rows = 1 << (info.num_vars - info.log_cols)
+    return [f"verifying key (kind 4), {len(data)} bytes, digest {info.digest.hex()}",
+            *("  " + line for line in _lines_circuit(info.circuit)),
+            f"  model commitment: {rows} rows ({len(info.commitment)} bytes)"]
+
+
+def _summary(values: tuple[int, ...]) -> str:
+    if not values:
+        return "none"
+    return f"{len(values)} values in [{min(values)}, {max(values)}]"
+
+
+def _inspect_proof(data: bytes) -> list[str]:
+    from zkml.artifacts import parse_proof_statement
+
+    st = parse_proof_statement(data)
+    lines = [f"inference proof (kind 3), {len(data)} bytes (not verified)",
+             f"  verifying key digest: {st.vk_digest.hex()}",
+             f"  batch: {st.batch}",
+             f"  input: {_summary(st.inputs)} (quantized)",
+             f"  output: {_summary(st.outputs)} (quantized)",
+             f"  witness commitment: {st.witness_rows} rows"]
+    if st.batch and len(st.outputs) % st.batch == 0:
+        width = len(st.outputs) // st.batch
+        for b in range(min(st.batch, 10)):
+            row = st.outputs[b * width : (b + 1) * width]
+            shown = ", ".join(str(v) for v in row[:10]) + (", ..." if width > 10 else "")
+            lines.append(f"    row {b}: [{shown}]")
+    return lines
+
+
+def _inspect_foundation(data: bytes) -> list[str]:
+    from zkml.verifier.proofs import KIND_NAMES, parse_artifact
+
+    kind, parsed = parse_artifact(data)
+    lines = [f"{KIND_NAMES.get(kind, kind)} artifact (kind {kind}), {len(data)} bytes "
+             "(not verified)"]
+    if hasattr(parsed, "stacks"):
+        for i, s in enumerate(parsed.stacks):
+            lines.append(f"  stack {i}: 2^{s.num_vars} entries, 2^{s.log_cols} columns, "
+                         f"{len(s.claims)} claims")
+    else:
+        lines.append(f"  product sumcheck over 2^{parsed.num_vars} entries, claimed sum "
+                     f"{parsed.sigma}")
+    return lines
+
+
+@click.command("inspect")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def inspect(file: Path) -> None:
+    """Describe FILE (compiled model, verifying key or proof) without verifying it."""
+    from zkml.errors import ZkmlError
+    from zkml.fileio import read_bytes
+
+    data = read_bytes(file, "file")
+    if data[:4] == b"PK\x03\x04":
+        lines = _inspect_compiled(file)
+    elif data[:4] == b"ZKML" and len(data) >= 7:
+        kind = data[6]
+        if kind == 4:
+            lines = _inspect_vk(data)
+        elif kind == 3:
+            lines = _inspect_proof(data)
+        else:
+            lines = _inspect_foundation(data)
+    else:
+        raise ZkmlError(f"{file} is not a zkml compiled model, verifying key or proof")
+    click.echo("\n".join(lines))

@@ -1,0 +1,69 @@
+"""`zkml prove COMPILED --input FILE`: prove the model's output on the inputs, print it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+_MAX_ROWS_SHOWN = 20
+_MAX_VALUES_SHOWN = 10
+
+
+def format_outputs(values: Sequence[Sequence[float]], predictions: Sequence[int],
+                   label: str = "example") -> list[str]:
+    """One line per row: the dequantized outputs and their argmax (long rows elided)."""
+    lines = []
+    for i, (row, pred) in enumerate(zip(values, predictions, strict=True)):
+        if i == _MAX_ROWS_SHOWN:
+            lines.append(f"  ... ({len(values) - i} more)")
+            break
+        shown = ", ".join(f"{v:.4g}" for v in list(row)[:_MAX_VALUES_SHOWN])
+        more = ", ..." if len(row) > _MAX_VALUES_SHOWN else ""
+        lines.append(f"  {label} {i}: [{shown}{more}]  argmax {pred}")
+    return lines
+
+
+@click.command("prove")
+@click.argument("compiled", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--input", "input_file", required=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help='Inputs: EZKL-style JSON {"input_data": [[...], ...]} (one flat list per '
+                   "example) or .npy (one example or a batch).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Proof file to write (default: COMPILED with suffix .proof).")
+@click.option("--force", is_flag=True, help="Overwrite an existing proof file.")
+@click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+def prove(compiled: Path, input_file: Path, output: Path | None, force: bool,
+          quiet: bool) -> None:
+    """Prove that the compiled model maps the inputs to its output; write the proof and
+    print the proven output (dequantized) with the argmax of each example."""
+    from zkml.api import PROOF_SUFFIX, load
+    from zkml.api import prove as prove_api
+    from zkml.fileio import OutputExistsError, write_atomic
+    from zkml.inputs import load_input_file
+    from zkml.progress import Progress
+
+    start = time.perf_counter()
+    out = output or compiled.with_suffix(PROOF_SUFFIX)
+    if out.exists() and not force:
+        raise OutputExistsError(f"{out} exists; choose another output path or pass --force")
+    progress = Progress(quiet=quiet)
+    with progress.stage("load"):
+        model = load(compiled)
+        inputs = load_input_file(input_file)
+    result = prove_api(model, inputs, progress=progress)
+    write_atomic(out, result.proof, overwrite=force)
+    if quiet:
+        return
+    rows = model.input_shape[0]
+    label = "example" if rows == 1 else "row"
+    click.echo(f"proved {result.batch} {label}(s) in {time.perf_counter() - start:.2f} s "
+               f"(prover {result.timings['prove']:.3f} s); wrote {out} "
+               f"({len(result.proof)} bytes)")
+    click.echo("output:")
+    for line in format_outputs(result.outputs_float.tolist(), result.predictions.tolist(),
+                               label):
+        click.echo(line)

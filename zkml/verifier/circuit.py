@@ -37,8 +37,10 @@ MAX_FEATURES = 1 << 20
 MAX_GADGETS = 1 << 16
 MAX_SHIFT = 64
 MAX_BITS = 64
-MAX_FRAC_BITS = 128
-MAX_ABS_BOUND = 1 << 63
+MAX_INPUT_BITS = 62
+MAX_FRAC_BITS = 1024
+#: |lo| and |hi| stay below 2^62, so every relation's terms stay far below r.
+MAX_ABS_BOUND = 1 << 62
 #: Column kinds of a gadget, in column order (inference.md section 2).
 COLUMN_KINDS = ("u", "v", "rem", "ep", "em")
 
@@ -322,9 +324,9 @@ def _pair(v: object, what: str, allowed: tuple[int, int] | None, lo: int, hi: in
 
 def _model_stack(v: object) -> ModelStack:
     ms = _obj(v, {"num_vars", "log_cols", "range_bits", "tensors"}, "model_stack")
-    n = _int(ms["num_vars"], "model_stack.num_vars", 0, MAX_NUM_VARS)
+    n = _int(ms["num_vars"], "model_stack.num_vars", 1, MAX_NUM_VARS)
     c = _int(ms["log_cols"], "model_stack.log_cols", 0, n)
-    rb = _int(ms["range_bits"], "model_stack.range_bits", 1, MAX_BITS)
+    rb = _int(ms["range_bits"], "model_stack.range_bits", 0, MAX_BITS)
     if not isinstance(ms["tensors"], list):
         raise _err("model_stack.tensors must be a list")
     tensors: dict[str, Tensor] = {}
@@ -336,7 +338,7 @@ def _model_stack(v: object) -> ModelStack:
             raise _err(f"{what}: duplicate name {name!r}")
         rows = _int(t["rows"], f"{what} rows", 1, MAX_FEATURES)
         cols = _int(t["cols"], f"{what} cols", 1, MAX_FEATURES)
-        off = _int(t["offset"], f"{what} offset", 0, 1 << MAX_NUM_VARS)
+        off = _int(t["offset"], f"{what} offset", 0, (1 << n) - 1)
         ten = Tensor(name, rows, cols, off, log2_ceil(rows), log2_ceil(cols))
         if off % (1 << ten.log_size):
             raise _err(f"{what} ({name}): offset {off} not aligned to its slot size")
@@ -370,8 +372,8 @@ def _gadget(v: object, idx: int, first_col: int, prev: list[Gadget], model: Mode
     g = _obj(v, keys, what)
     features = _int(g["features"], f"{what} features", 1, MAX_FEATURES)
     shift = _int(g["shift"], f"{what} shift", 0, MAX_SHIFT)
-    lo = _int(g["lo"], f"{what} lo", -MAX_ABS_BOUND, MAX_ABS_BOUND - 1)
-    hi = _int(g["hi"], f"{what} hi", -MAX_ABS_BOUND, MAX_ABS_BOUND - 1)
+    lo = _int(g["lo"], f"{what} lo", 1 - MAX_ABS_BOUND, MAX_ABS_BOUND - 1)
+    hi = _int(g["hi"], f"{what} hi", 1 - MAX_ABS_BOUND, MAX_ABS_BOUND - 1)
     if lo > hi:
         raise _err(f"{what}: lo {lo} > hi {hi}")
     e_hi = _int(g["excess_hi_bits"], f"{what} excess_hi_bits", 0, MAX_SHIFT)
@@ -455,7 +457,7 @@ def parse_circuit(data: bytes) -> Circuit:
     _int(top["version"], "version", 1, 1)
     inp = _obj(top["input"], {"features", "bits", "frac_bits"}, "input")
     n_in = _int(inp["features"], "input.features", 1, MAX_FEATURES)
-    b_in = _int(inp["bits"], "input.bits", 1, MAX_BITS)
+    b_in = _int(inp["bits"], "input.bits", 1, MAX_INPUT_BITS)
     f_in = _int(inp["frac_bits"], "input.frac_bits", -MAX_FRAC_BITS, MAX_FRAC_BITS)
     model = _model_stack(top["model_stack"])
     if not isinstance(top["gadgets"], list) or not 1 <= len(top["gadgets"]) <= MAX_GADGETS:

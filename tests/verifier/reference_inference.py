@@ -1,0 +1,384 @@
+"""A small, slow reference prover of inference proofs (kind 3) and keys (kind 4).
+
+Tests only (never imported by zkml/). It follows circuits/inference.md step by step,
+independently of zkml/verifier/circuit.py (its own witness, columns and layouts), so
+the verifier's tests can build valid artifacts without the Rust prover, and cheating
+ones: `tamper(g, vals)` edits a gadget's padded values (q, rem, z, ep, em) before its
+columns are cut into limbs, and `edit(stage, data)` edits messages before they are sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+
+from reference_logup import prove_logup
+from reference_prover import RefStack, container, prove_batch_open, prove_sumcheck
+
+from zkml.verifier.encoding import enc_frs, enc_g1s, enc_u32
+from zkml.verifier.field import R, eq_table, mle_eval
+from zkml.verifier.generators import DEFAULT_SEED, generators, seed_digest
+from zkml.verifier.hyrax import commit
+from zkml.verifier.sumcheck import encode_sumcheck_proof
+from zkml.verifier.transcript import Transcript
+
+
+def clog(n: int) -> int:
+    return (n - 1).bit_length()
+
+
+def canonical(doc: dict) -> bytes:
+    return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode("ascii")
+
+
+def assign(sizes: list[int]) -> tuple[list[int], int]:
+    order = sorted(range(len(sizes)), key=lambda i: -sizes[i])
+    offs, pos = [0] * len(sizes), 0
+    for i in order:
+        offs[i] = pos
+        pos += sizes[i]
+    return offs, pos
+
+
+def model_stack(tensors: dict[str, list[list[int]]], range_bits: int = 16):
+    """The model_stack JSON and table for named matrices (slots largest first)."""
+    names = list(tensors)
+    shapes = [(len(tensors[k]), len(tensors[k][0])) for k in names]
+    pads = [(1 << clog(r), 1 << clog(c)) for r, c in shapes]
+    offs, total = assign([a * b for a, b in pads])
+    n = max(1, clog(total))
+    table = [0] * (1 << n)
+    for k, (_, pc), o in zip(names, pads, offs, strict=True):
+        for i, row in enumerate(tensors[k]):
+            for j, v in enumerate(row):
+                table[o + i * pc + j] = v % R
+    doc = {"num_vars": n, "log_cols": (n + 1) // 2, "range_bits": range_bits,
+           "tensors": [{"name": k, "rows": r, "cols": c, "offset": o}
+                       for k, (r, c), o in zip(names, shapes, offs, strict=True)]}
+    return doc, table
+
+
+def vk_artifact(doc: dict, table: list[int], seed: bytes = DEFAULT_SEED) -> bytes:
+    ms = doc["model_stack"]
+    n, c = ms["num_vars"], ms["log_cols"]
+    com = commit(table, n, c, generators(seed_digest(seed), 1 << c))
+    js = canonical(doc)
+    return container(4, enc_u32(len(js)) + js + enc_u32(n) + enc_u32(c) + enc_g1s(com))
+
+
+def _limbs(val: int, width: int) -> list[int]:
+    """8-bit limbs, low first; the top limb takes the rest, so sum 2^(8j) limb_j == val
+    even for a (cheating) value outside [0, 2^width)."""
+    nl = (width + 7) // 8
+    if nl == 0:
+        return []
+    return [(val >> (8 * j)) & 0xFF for j in range(nl - 1)] + [val >> (8 * (nl - 1))]
+
+
+def _widths(g: dict) -> list[tuple[str, int]]:
+    span = g["hi"] - g["lo"]
+    w = span.bit_length()
+    out = [("u", w), ("v", w if (span + 1) & span else 0), ("rem", g["shift"]),
+           ("ep", g["excess_hi_bits"]), ("em", g["excess_lo_bits"])]
+    return out
+
+
+class Witness:
+    """Padded tensors and limb columns of a circuit on a batch (inference.md 1-2)."""
+
+    def __init__(self, doc: dict, tensors: dict, x_rows: list[list[int]], tamper=None):
+        self.doc = doc
+        self.B = len(x_rows)
+        self.lb = clog(self.B)
+        bp = 1 << self.lb
+        n_in = doc["input"]["features"]
+        self.x_in = [[0] * (1 << clog(n_in)) for _ in range(bp)]
+        for b, row in enumerate(x_rows):
+            self.x_in[b][: len(row)] = row
+        self.z: list[list[list[int]]] = []
+        self.cols: list[dict] = []  # per gadget: kind -> list of limb columns (flat lists)
+        self.widths: list[dict] = []
+        for gi, g in enumerate(doc["gadgets"]):
+            acc = self._acc(g, tensors, bp)
+            k = g["shift"]
+            flat = [a for row in acc for a in row]
+            if k:
+                q = [(a + (1 << (k - 1))) >> k for a in flat]
+                rem = [a + (1 << (k - 1)) - (qq << k) for a, qq in zip(flat, q, strict=True)]
+            else:
+                q, rem = list(flat), [0] * len(flat)
+            vals = {"q": q, "rem": rem, "z": [min(max(v, g["lo"]), g["hi"]) for v in q],
+                    "ep": [max(v - g["hi"], 0) for v in q], "em": [max(g["lo"] - v, 0) for v in q]}
+            if tamper:
+                tamper(gi, vals)
+            vals["u"] = [v - g["lo"] for v in vals["z"]]
+            vals["v"] = [g["hi"] - v for v in vals["z"]]
+            n_p = 1 << clog(g["features"])
+            self.z.append([vals["z"][b * n_p : (b + 1) * n_p] for b in range(bp)])
+            cols, widths = {}, {}
+            for kind, w in _widths(g):
+                if w == 0:
+                    continue
+                nl = (w + 7) // 8
+                if tamper is None and any(not 0 <= v < 1 << w for v in vals[kind]):
+                    raise ValueError(f"gadget {gi}: {kind} does not fit {w} bits")
+                split = [_limbs(v, w) for v in vals[kind]]
+                cols[kind] = [[sp[j] for sp in split] for j in range(nl)]
+                widths[kind] = [min(8, w - 8 * j) for j in range(nl)]
+            self.cols.append(cols)
+            self.widths.append(widths)
+
+    def tensor(self, ref):
+        return self.x_in if ref == "input" else self.z[ref]
+
+    def _acc(self, g: dict, tensors: dict, bp: int) -> list[list[int]]:
+        p = g["producer"]
+        n_p = 1 << clog(g["features"])
+        x = self.tensor(p["x"])
+        if p["op"] == "dense":
+            w = tensors[p["weight"]]
+            bias = tensors[p["bias"]][0] if p["bias"] is not None else []
+            out = []
+            for b in range(bp):
+                row = []
+                for o in range(n_p):
+                    a = 0
+                    if o < len(w):
+                        a = sum(xv * wv for xv, wv in zip(x[b], w[o], strict=False))
+                    row.append(a + (bias[o] if o < len(bias) else 0))
+                out.append(row)
+            return out
+        if p["op"] == "add":
+            y = self.tensor(p["y"])
+            (sa, sb), (la, lb) = p["signs"], p["lshifts"]
+            return [[sa * (xv << la) + sb * (yv << lb) for xv, yv in zip(xr, yr, strict=True)]
+                    for xr, yr in zip(x, y, strict=True)]
+        return [list(r) for r in x]
+
+    def column_list(self) -> list[tuple[int, str, int, list[int], int]]:
+        """(gadget, kind, limb, values, width) for every column in column order."""
+        out = []
+        for gi in range(len(self.doc["gadgets"])):
+            for kind in ("u", "v", "rem", "ep", "em"):
+                for j, colv in enumerate(self.cols[gi].get(kind, [])):
+                    out.append((gi, kind, j, colv, self.widths[gi][kind][j]))
+        return out
+
+
+def _ext(tab: list[int], n: int) -> list[int]:
+    """A table over n_i variables front-padded to n (it ignores the low n - n_i bits)."""
+    shift = n - (len(tab).bit_length() - 1)
+    return [tab[i >> shift] for i in range(1 << n)]
+
+
+def prove_inference(
+    doc: dict,
+    tensors: dict,
+    stack_table: list[int],
+    x_rows: list[list[int]],
+    vk_bytes: bytes,
+    *,
+    seed: bytes = DEFAULT_SEED,
+    tamper: Callable | None = None,
+    edit: Callable | None = None,
+) -> bytes:
+    """A kind-3 artifact (honest unless `tamper` / `edit` say otherwise)."""
+    edit = edit or (lambda stage, data: data)
+    wit = Witness(doc, tensors, x_rows, tamper)
+    gad = doc["gadgets"]
+    B, lb = wit.B, wit.lb  # noqa: N806
+    L, n_out = doc["output"]["gadget"], doc["output"]["features"]  # noqa: N806
+    y_rows = edit("output", [[wit.z[L][b][o] for o in range(n_out)] for b in range(B)])
+    xs = [v % R for r in x_rows for v in r]
+    ys = [v % R for r in y_rows for v in r]
+    cols = wit.column_list()
+    gvars = [lb + clog(g["features"]) for g in gad]
+    # witness stack
+    offs, total = assign([1 << gvars[c[0]] for c in cols] + [256])
+    n_w = max(1, clog(total))
+    c_w = (n_w + 1) // 2
+    wtab = [0] * (1 << n_w)
+    for (_, _, _, vals, _), o in zip(cols, offs, strict=False):
+        for i, v in enumerate(vals):
+            wtab[o + i] = v % R
+    # lookup slots and multiplicities (committed with the columns, before alpha)
+    slots = []  # (col index or None, scale)
+    for ci, c in enumerate(cols):
+        slots.append((ci, 1))
+        if c[4] < 8:
+            slots.append((ci, 1 << (8 - c[4])))
+    slots.append((None, 1))
+    sizes = [1 << gvars[cols[ci][0]] if ci is not None else 256 for ci, _ in slots]
+    loffs, ltotal = assign(sizes)
+    depth = clog(ltotal)
+    mult = [0] * 256
+    for ci, sc in slots:
+        if ci is not None:
+            for v in cols[ci][3]:
+                if 0 <= v * sc < 256:
+                    mult[v * sc] += 1
+    mult = edit("multiplicities", mult)
+    wtab_m = [v % R for v in mult]
+    m_off = offs[-1]
+    wtab[m_off : m_off + 256] = wtab_m
+    digest = seed_digest(seed)
+    gens = generators(digest, 1 << max(c_w, doc["model_stack"]["log_cols"]))
+    com_w = edit("commitment", commit(wtab, n_w, c_w, gens))
+    vk_digest = hashlib.sha256(vk_bytes).digest()
+    t = Transcript("zkml/inference")
+    t.absorb_u32("version", 1)
+    t.absorb_bytes("generators", digest)
+    t.absorb_bytes("vk", vk_digest)
+    t.absorb_u32("batch", B)
+    t.absorb_frs("input", xs)
+    t.absorb_frs("output", ys)
+    t.absorb_points("witness-commitment", com_w)
+    wclaims: list[tuple[tuple, int]] = []
+    mclaims_b: list[tuple[tuple, int]] = []
+    mclaims_w: list[tuple[tuple, int]] = []
+
+    def bits(idx: int, k: int) -> tuple[int, ...]:
+        return tuple((idx >> j) & 1 for j in range(k))
+
+    def wclaim(ci: int, z: list[int]) -> int:
+        v = mle_eval(cols[ci][3], z)
+        m = gvars[cols[ci][0]]
+        wclaims.append(((*z, *bits(offs[ci] >> m, n_w - m)), v))
+        return v
+
+    colidx = {(c[0], c[1], c[2]): i for i, c in enumerate(cols)}
+
+    def limb_claims(gi, kind, z):
+        return [wclaim(colidx[(gi, kind, j)], z) for j in range(len(wit.cols[gi].get(kind, [])))]
+
+    def mclaim(dest, name, z):
+        ms = doc["model_stack"]
+        ten = next(tt for tt in ms["tensors"] if tt["name"] == name)
+        m = clog(ten["rows"]) + clog(ten["cols"])
+        pad_c = 1 << clog(ten["cols"])
+        tab = [0] * (1 << m)
+        for i, row in enumerate(tensors[name]):
+            for j, v in enumerate(row):
+                tab[i * pad_c + j] = v % R
+        v = mle_eval(tab, z)
+        dest.append(((*z, *bits(ten["offset"] >> m, ms["num_vars"] - m)), v))
+        return v
+
+    alpha = t.squeeze("logup-alpha")
+    pl, ql = [0] * (1 << depth), [1] * (1 << depth)
+    for (ci, sc), o in zip(slots, loffs, strict=True):
+        if ci is None:
+            for j in range(256):
+                pl[o + j], ql[o + j] = (-mult[j]) % R, (alpha - j) % R
+        else:
+            for i, v in enumerate(cols[ci][3]):
+                pl[o + i], ql[o + i] = 1, (alpha - sc * v) % R
+    logup_bytes, rho = prove_logup(t, pl, ql)
+    leaf = [wclaim(ci, rho[: gvars[c[0]]]) for ci, c in enumerate(cols)]
+    leaf.append(mle_eval(wtab_m, rho[:8]))
+    wclaims.append(((*rho[:8], *bits(m_off >> 8, n_w - 8)), leaf[-1]))
+    leaf = edit("leaf", leaf)
+    t.absorb_frs("logup-leaf-evals", leaf)
+    # accumulator points
+    pts = [t.squeeze_n("acc-point", gvars[i]) for i in range(len(gad))]
+    acc_vecs = []
+    for gi, g in enumerate(gad):
+        r = pts[gi]
+        ev = []
+        for kind in ("u", "v", "rem", "ep", "em"):
+            ev += limb_claims(gi, kind, r)
+        p = g["producer"]
+        if p["op"] == "dense" and p["bias"] is not None:
+            ev.append(mclaim(mclaims_b, p["bias"], r[: clog(g["features"])]))
+        refs = {"add": [p["x"], p.get("y")], "dense": [], "identity": [p["x"]]}[p["op"]]
+        for ref in refs:
+            if ref != "input":
+                ev += limb_claims(ref, "u", r)
+        ev = edit(("acc", gi), ev)
+        t.absorb_frs("acc-evals", ev)
+        acc_vecs.append(ev)
+    zc = {}
+    for gi, g in enumerate(gad):
+        if g["excess_hi_bits"] or g["excess_lo_bits"]:
+            zc[gi] = (t.squeeze_n("zerocheck-tau", gvars[gi]), t.squeeze("zerocheck-beta"))
+    n_out_vars = clog(n_out)
+    r_out = t.squeeze_n("output-point", lb + n_out_vars)
+    # batched sumcheck: (kind, gadget, nvars, claim, tables, terms)
+    insts = []
+    for gi, g in enumerate(gad):
+        p = g["producer"]
+        if p["op"] != "dense":
+            continue
+        x = wit.tensor(p["x"])
+        nfx = clog(len(x[0]))
+        r_o, r_b = pts[gi][: clog(g["features"])], pts[gi][clog(g["features"]):]
+        eb, eo = eq_table(r_b), eq_table(r_o)
+        xr = [sum(eb[b] * x[b][i] for b in range(len(x))) % R for i in range(1 << nfx)]
+        w = tensors[p["weight"]]
+        wr = [sum(eo[o] * w[o][i] for o in range(len(w)) if i < len(w[o])) % R
+              for i in range(1 << nfx)]
+        claim = sum(a * b for a, b in zip(xr, wr, strict=True)) % R
+        insts.append(("dense", gi, nfx, claim, [xr, wr], [(1, [0, 1])]))
+    for gi in zc:
+        g = gad[gi]
+        tau, beta = zc[gi]
+        zf = [v for row in wit.z[gi] for v in row]
+        tabs = [eq_table(tau), [(v - g["hi"]) % R for v in zf],
+                [sum(c[i] << (8 * j) for j, c in enumerate(wit.cols[gi].get("ep", []))) % R
+                 for i in range(len(zf))],
+                [(v - g["lo"]) % R for v in zf],
+                [sum(c[i] << (8 * j) for j, c in enumerate(wit.cols[gi].get("em", []))) % R
+                 for i in range(len(zf))]]
+        terms = ([(1, [0, 1, 2])] if g["excess_hi_bits"] else []) + (
+            [(beta, [0, 3, 4])] if g["excess_lo_bits"] else [])
+        insts.append(("zerocheck", gi, gvars[gi], 0, tabs, terms))
+    npo = 1 << n_out_vars
+    mask = [1 if (i % npo) < n_out and (i // npo) < B else 0 for i in range(1 << (lb + n_out_vars))]
+    zl = [v % R for row in wit.z[L] for v in row]
+    ytab = [0] * (1 << (lb + n_out_vars))
+    for b in range(B):
+        for o in range(n_out):
+            ytab[b * npo + o] = ys[b * n_out + o]
+    insts.append(("output", L, lb + n_out_vars, mle_eval(ytab, r_out),
+                  [eq_table(r_out), mask, zl], [(1, [0, 1, 2])]))
+    claims = edit("claims", [i[3] for i in insts])
+    n = max(i[2] for i in insts)
+    for c in claims:
+        t.absorb_fr("batch-claim", c)
+    beta_b = t.squeeze("sumcheck-batch")
+    tables, terms, total_claim, coef = [], [], 0, 1
+    for (_, _, ni, _, tabs, tms), c in zip(insts, claims, strict=True):
+        base = len(tables)
+        tables += [_ext(tab, n) for tab in tabs]
+        terms += [(coef * k % R, [base + f for f in fs]) for k, fs in tms]
+        total_claim = (total_claim + coef * (c << (n - ni))) % R
+        coef = coef * beta_b % R
+    sc_proof, point = prove_sumcheck(t, tables, terms, n, 3, total_claim)
+    sc_evals = []
+    for kind, gi, ni, _, _, _ in insts:
+        s = point[n - ni :]
+        p = gad[gi]["producer"]
+        if kind == "dense":
+            r_o, r_b = pts[gi][: clog(gad[gi]["features"])], pts[gi][clog(gad[gi]["features"]):]
+            if p["x"] != "input":
+                sc_evals += limb_claims(p["x"], "u", [*s, *r_b])
+            sc_evals.append(mclaim(mclaims_w, p["weight"], [*s, *r_o]))
+        elif kind == "zerocheck":
+            for k in ("u", "ep", "em"):
+                sc_evals += limb_claims(gi, k, s)
+        else:
+            sc_evals += limb_claims(gi, "u", s)
+    sc_evals = edit("sumcheck-evals", sc_evals)
+    t.absorb_frs("sumcheck-evals", sc_evals)
+    ms = doc["model_stack"]
+    m_com = commit(stack_table, ms["num_vars"], ms["log_cols"], gens)
+    ws = RefStack(wtab, n_w, c_w, [list(z) for z, _ in wclaims], [v for _, v in wclaims], com_w)
+    mcl = mclaims_b + mclaims_w
+    mst = RefStack(stack_table, ms["num_vars"], ms["log_cols"], [list(z) for z, _ in mcl],
+                   [v for _, v in mcl], m_com)
+    opening = prove_batch_open(t, [ws, mst])
+    body = [vk_digest, enc_u32(B), enc_frs(xs), enc_frs(ys), enc_g1s(com_w), logup_bytes,
+            enc_frs(leaf)] + [enc_frs(v) for v in acc_vecs]
+    body += [encode_sumcheck_proof(sc_proof), enc_frs(sc_evals), opening]
+    return container(3, b"".join(body))

@@ -1,0 +1,82 @@
+"""A small, slow LogUp-GKR reference prover for the verifier's tests (logup.md).
+
+Never imported by zkml/. It builds the fraction tree of any leaves (honest or not) and
+proves it layer by layer with the generic reference sumcheck, mirroring
+`zkml.verifier.logup.logup_verify` step by step.
+"""
+
+from __future__ import annotations
+
+from reference_prover import prove_sumcheck
+
+from zkml.verifier.encoding import enc_fr, enc_u32
+from zkml.verifier.field import R, eq_table, mle_eval
+from zkml.verifier.sumcheck import encode_sumcheck_proof
+from zkml.verifier.transcript import Transcript
+
+
+def range_leaves(
+    values: list[int], alpha: int, depth: int, multiplicities: list[int] | None = None
+) -> tuple[list[int], list[int]]:
+    """Leaves for lookups of `values` into [0, 256): lookups first, then the table.
+
+    Multiplicities default to the honest counts of the values that are in range.
+    """
+    if multiplicities is None:
+        multiplicities = [0] * 256
+        for v in values:
+            if 0 <= v < 256:
+                multiplicities[v] += 1
+    size = 1 << depth
+    if len(values) + 256 > size:
+        raise ValueError("depth too small for the leaves")
+    p = [0] * size
+    q = [1] * size
+    # the table gets the aligned slot at 0 (largest first), the lookups follow
+    for j in range(256):
+        p[j] = (-multiplicities[j]) % R
+        q[j] = (alpha - j) % R
+    for i, v in enumerate(values):
+        p[256 + i] = 1
+        q[256 + i] = (alpha - v) % R
+    return p, q
+
+
+def prove_logup(
+    t: Transcript, p: list[int], q: list[int], root_override: list[int] | None = None
+) -> tuple[bytes, list[int]]:
+    """LogupProof bytes for leaves (p, q) of length 2^D, and the final point rho."""
+    size = len(p)
+    depth = size.bit_length() - 1
+    if size != 1 << depth or depth < 1 or len(q) != size:
+        raise ValueError("leaves must have 2^D entries, D >= 1")
+    layers: dict[int, tuple[list[int], list[int]]] = {}
+    layers[depth] = ([v % R for v in p], [v % R for v in q])
+    for k in range(depth - 1, 0, -1):
+        pc, qc = layers[k + 1]
+        pk = [(pc[2 * x] * qc[2 * x + 1] + pc[2 * x + 1] * qc[2 * x]) % R for x in range(1 << k)]
+        qk = [qc[2 * x] * qc[2 * x + 1] % R for x in range(1 << k)]
+        layers[k] = (pk, qk)
+    p1, q1 = layers[1]
+    root = root_override or [p1[0], p1[1], q1[0], q1[1]]
+    t.absorb_frs("logup-root", root)
+    out = [enc_u32(depth)] + [enc_fr(v) for v in root]
+    mu = t.squeeze("logup-mu")
+    r = [mu]
+    pc_, qc_ = (root[0] + mu * (root[1] - root[0])) % R, (root[2] + mu * (root[3] - root[2])) % R
+    for k in range(1, depth):
+        lam = t.squeeze("logup-lambda")
+        pch, qch = layers[k + 1]
+        p0, p1_, q0, q1_ = pch[0::2], pch[1::2], qch[0::2], qch[1::2]
+        tables = [eq_table(r), p0, p1_, q0, q1_]
+        terms = [(1, [0, 1, 4]), (1, [0, 2, 3]), (lam, [0, 3, 4])]
+        claim = (pc_ + lam * qc_) % R
+        proof, s = prove_sumcheck(t, tables, terms, k, 3, claim)
+        e = [mle_eval(tab, s) for tab in (p0, p1_, q0, q1_)]
+        t.absorb_frs("logup-layer-evals", e)
+        out.append(encode_sumcheck_proof(proof))
+        out += [enc_fr(v) for v in e]
+        mu = t.squeeze("logup-mu")
+        r = [mu, *s]
+        pc_, qc_ = (e[0] + mu * (e[1] - e[0])) % R, (e[2] + mu * (e[3] - e[2])) % R
+    return b"".join(out), r

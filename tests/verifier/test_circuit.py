@@ -236,8 +236,8 @@ def test_model_stack_offsets():
     d["model_stack"]["tensors"][0]["offset"] = 48  # free space: fine
     parse_circuit(canonical(d))
     d = doc()
-    d["model_stack"]["num_vars"] = 5
-    rejects(d, "outside the 2\\^5-entry model stack")
+    d["model_stack"]["tensors"][0]["rows"] = 32  # 128 entries in a 2^6 stack
+    rejects(d, "W0.*outside the 2\\^6-entry model stack")
     d = doc()
     d["model_stack"]["log_cols"] = 7
     rejects(d, "log_cols")

@@ -258,6 +258,9 @@ def compile_circuit(model: QModel) -> CompiledCircuit:
         if handler is None:
             raise _refuse(op)
         handler(s, op)
+    if not any(g["op"] == "dense" for g in s.gadgets):
+        raise ModelError("the model has no dense layer (MatMul/Gemm with a constant weight); "
+                         "there is nothing to prove")
     out_name, out_tensor = next(iter(model.outputs.items()))
     ref = s.refs.get(out_tensor)
     if ref is None or ref == "input":
@@ -271,7 +274,19 @@ def compile_circuit(model: QModel) -> CompiledCircuit:
                       gadgets, stack)
     # Round trip through the strict parser: the compiler never emits what a verifier refuses.
     circuit = Circuit.from_bytes(circuit.to_bytes())
+    _check_with_verifier(circuit)
     return CompiledCircuit(circuit, values, list(s.tips), inp.name, out_name, rows)
+
+
+def _check_with_verifier(circuit: Circuit) -> None:
+    """The pure-Python verifier must accept the circuit, or no proof of it could verify."""
+    from zkml.errors import ProofFormatError
+    from zkml.verifier.circuit import parse_circuit
+
+    try:
+        parse_circuit(circuit.to_bytes())
+    except ProofFormatError as exc:
+        raise ModelError(f"the verifier refuses the compiled circuit: {exc}") from None
 
 
 def _finish(g: dict) -> Gadget:

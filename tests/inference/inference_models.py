@@ -1,0 +1,112 @@
+"""Small ONNX models for the inference tests (onnx.helper, fixed seeds) and skip markers
+for the parts that need the native prover and the pure-Python inference verifier."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+OPSET = 17
+
+
+def _native_ready() -> bool:
+    from zkml.prover import has_prove_inference
+
+    return has_prove_inference()
+
+
+def _verifier_ready() -> bool:
+    import zkml.verifier
+
+    return hasattr(zkml.verifier, "VerifyingKey") and hasattr(zkml.verifier, "verify_inference")
+
+
+needs_prover = pytest.mark.skipif(not _native_ready(),
+                                  reason="zkml._native has no prove_inference yet")
+needs_verifier = pytest.mark.skipif(not _verifier_ready(),
+                                    reason="zkml.verifier has no VerifyingKey yet")
+end_to_end = [needs_prover, needs_verifier]
+
+
+def f32(a) -> np.ndarray:
+    return np.asarray(a, dtype=np.float32)
+
+
+def make_model(nodes, inputs: dict, outputs: dict | list, inits: dict | None = None
+               ) -> onnx.ModelProto:
+    """A model with float inputs; `outputs` as names (float) or name -> TensorProto type."""
+    if isinstance(outputs, list):
+        outputs = dict.fromkeys(outputs, TensorProto.FLOAT)
+    graph = helper.make_graph(
+        nodes, "g",
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in inputs.items()],
+        [helper.make_tensor_value_info(n, t, None) for n, t in outputs.items()],
+        [numpy_helper.from_array(np.asarray(v), k) for k, v in (inits or {}).items()],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    model.ir_version = 8
+    return model
+
+
+def save(model: onnx.ModelProto, directory: Path, name: str = "model.onnx") -> Path:
+    path = Path(directory) / name
+    onnx.save(model, str(path))
+    return path
+
+
+def mlp(dims: list[int], *, residual: bool = False, clip: float | None = None,
+        bias: bool = True, seed: int = 0, in_shape: list | None = None) -> onnx.ModelProto:
+    """Gemm/Relu layers of widths `dims`; with `residual`, each square hidden layer adds its
+    input back (Add after the Relu); with `clip`, hidden activations are Clip(0, clip)
+    (ReLU6-style) instead of Relu. The last layer is a plain Gemm."""
+    rng = np.random.default_rng(seed)
+    nodes, inits = [], {}
+    x = "x"
+    if in_shape is not None and len(in_shape) > 2:
+        nodes.append(helper.make_node("Flatten", ["x"], ["flat"], axis=1, name="flatten"))
+        x = "flat"
+    layers = len(dims) - 1
+    for i in range(layers):
+        w, b = f"W{i}", f"b{i}"
+        inits[w] = f32(rng.normal(0, np.sqrt(2.0 / dims[i]), size=(dims[i], dims[i + 1])))
+        ins = [x, w]
+        if bias:
+            inits[b] = f32(rng.normal(0, 0.1, size=dims[i + 1]))
+            ins.append(b)
+        out = "y" if i == layers - 1 else f"h{i}"
+        nodes.append(helper.make_node("Gemm", ins, [out], name=f"fc{i}"))
+        if i == layers - 1:
+            break
+        act = f"a{i}"
+        if clip is not None:
+            lo, hi = f"lo{i}", f"hi{i}"
+            inits[lo], inits[hi] = f32(0.0), f32(clip)
+            nodes.append(helper.make_node("Clip", [out, lo, hi], [act], name=f"clip{i}"))
+        else:
+            nodes.append(helper.make_node("Relu", [out], [act], name=f"relu{i}"))
+        if residual and dims[i] == dims[i + 1] and x != "x":
+            nodes.append(helper.make_node("Add", [act, x], [f"r{i}"], name=f"res{i}"))
+            act = f"r{i}"
+        x = act
+    shape = in_shape or [1, dims[0]]
+    return make_model(nodes, {"x": shape}, ["y"], inits)
+
+
+def compile_mlp(tmp_path: Path, dims: list[int], *, calibration=None, name: str = "mlp",
+                **kwargs):
+    """Build, save and `zkml.compile` an MLP; returns (compiled, onnx path)."""
+    import zkml
+
+    opts = {k: kwargs.pop(k) for k in ("precision", "input_shape") if k in kwargs}
+    path = save(mlp(dims, **kwargs), tmp_path, f"{name}.onnx")
+    if calibration is None:
+        shape = kwargs.get("in_shape") or [1, dims[0]]
+        calibration = np.random.default_rng(1).normal(size=(32, *shape[1:]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return zkml.compile(path, calibration=calibration, **opts), path

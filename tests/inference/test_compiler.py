@@ -1,0 +1,206 @@
+"""Circuit compiler: gadget fusion, clamp bounds, excess bits, model stack layout, refusals."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from inference_models import compile_mlp, f32, make_model, save
+from onnx import TensorProto, helper
+
+import zkml
+from zkml.compiler.build import compile_circuit, excess_bits
+from zkml.compiler.circuit import Circuit, CircuitFormatError, assign_slots, ceil_log2
+from zkml.errors import ModelError
+from zkml.quant.rounding import round_shift
+from zkml.verifier.circuit import parse_circuit
+
+
+def test_mlp_gadgets_fuse_relu_into_dense(tmp_path):
+    cm, _ = compile_mlp(tmp_path, [12, 16, 8, 3])
+    c = cm.circuit
+    assert [g.op for g in c.gadgets] == ["dense", "dense", "dense"]
+    assert [g.x for g in c.gadgets] == ["input", 0, 1]
+    assert c.gadgets[0].lo == 0 and c.gadgets[1].lo == 0  # ReLU fused: lo = max(lo, 0)
+    out = c.output
+    t = cm.model.tensor(cm.model.outputs["y"])
+    assert (out.lo, out.hi) == (t.lo, t.hi) and c.output_gadget == 2
+    assert c.output_features == 3 and c.input_features == 12
+    assert [g.source for g in c.gadgets] == ["fc0", "fc1", "fc2"]
+    # The verifier accepts the exact bytes, and they are canonical.
+    assert parse_circuit(c.to_bytes()) is not None
+    assert Circuit.from_bytes(c.to_bytes()) == c
+
+
+def test_model_stack_layout_and_values(tmp_path):
+    cm, _ = compile_mlp(tmp_path, [12, 16, 8, 3])
+    cc = cm.compiled_circuit
+    ms = cc.circuit.model_stack
+    assert ms.log_cols == ms.num_vars // 2
+    assert cc.model_stack.dtype == np.int64 and cc.model_stack.shape == (1 << ms.num_vars,)
+    covered = np.zeros(1 << ms.num_vars, dtype=bool)
+    sizes = [t.size for t in ms.tensors]
+    assert [t.offset for t in ms.tensors] == assign_slots(sizes)
+    for t in ms.tensors:
+        assert t.offset % t.size == 0
+        block = cc.model_stack[t.offset : t.offset + t.size].reshape(-1, 1 << ceil_log2(t.cols))
+        q = cm.model.constants[t.name]
+        expect = q.T if t.rows > 1 else q.reshape(1, -1)  # weights stored (n_out, n_in)
+        assert np.array_equal(block[: t.rows, : t.cols], expect)
+        assert not block[t.rows :].any() and not block[:, t.cols :].any()
+        covered[t.offset : t.offset + t.size] = True
+    assert not cc.model_stack[~covered].any()
+    weights = [n for n, t in cm.model.tensors.items() if t.role == "weight"]
+    assert ms.range_bits == max(cm.model.tensor(n).bits for n in weights)
+
+
+def test_residual_add_and_identity(tmp_path):
+    cm, _ = compile_mlp(tmp_path, [8, 8, 8, 8, 4], residual=True)
+    c = cm.circuit
+    ops = [g.op for g in c.gadgets]
+    assert ops.count("add") == 2 and ops.count("dense") == 4
+    adds = [g for g in c.gadgets if g.op == "add"]
+    for g in adds:
+        assert g.signs == (1, 1) and g.features == 8
+        assert isinstance(g.x, int) and isinstance(g.y, int)
+    # The ReLU output feeds both the next layer and the residual add: it is materialized
+    # by fusing into its dense gadget (the dense output itself has one reader).
+    assert all(g.lo == 0 for g in c.gadgets if g.op == "dense" and g is not c.output)
+
+
+def test_relu_of_a_shared_tensor_becomes_identity(tmp_path):
+    rng = np.random.default_rng(0)
+    nodes = [helper.make_node("Gemm", ["x", "W", "b"], ["h"], name="fc"),
+             helper.make_node("Relu", ["h"], ["r"], name="relu"),
+             helper.make_node("Add", ["h", "r"], ["y"], name="sum")]
+    model = make_model(nodes, {"x": [1, 6]}, ["y"],
+                       {"W": f32(rng.normal(size=(6, 5))), "b": f32(rng.normal(size=5))})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cm = zkml.compile(save(model, tmp_path))
+    c = cm.circuit
+    assert [g.op for g in c.gadgets] == ["dense", "identity", "add"]
+    dense, ident, add = c.gadgets
+    assert dense.lo < 0 and ident.x == 0 and ident.lo == 0 and ident.hi == dense.hi
+    assert ident.shift == 0 and (add.x, add.y) == (0, 1)
+
+
+def test_clip_relu6_bounds_and_v_column(tmp_path):
+    cal = np.random.default_rng(3).normal(scale=4.0, size=(32, 10))
+    cm, _ = compile_mlp(tmp_path, [10, 16, 4], clip=6.0, calibration=cal)
+    g = cm.circuit.gadgets[0]
+    f = g.frac_bits
+    assert g.lo == 0 and g.hi == int(np.floor(6.0 * 2**f + 0.5))
+    assert g.has_v  # hi - lo + 1 is not a power of two
+    assert [v for v, _ in g.value_widths()][:2] == ["u", "v"]
+
+
+def test_flatten_of_a_4d_input_is_bookkeeping(tmp_path):
+    cal = np.random.default_rng(2).normal(size=(16, 1, 4, 4))
+    cm, _ = compile_mlp(tmp_path, [16, 8, 3], in_shape=[1, 1, 4, 4], calibration=cal)
+    c = cm.circuit
+    assert c.input_features == 16 and c.gadgets[0].x == "input"
+    assert cm.input_shape == (1, 1, 4, 4)
+
+
+def test_no_bias_and_batched_model_input(tmp_path):
+    cal = np.random.default_rng(2).normal(size=(16, 6))
+    cm, _ = compile_mlp(tmp_path, [6, 4, 2], bias=False, in_shape=[2, 6], calibration=cal)
+    assert all(g.bias is None for g in cm.circuit.gadgets)
+    assert cm.compiled_circuit.rows == 2
+
+
+@pytest.mark.parametrize("bound,shift,lo,hi", [
+    (1000, 4, -128, 127), (1000, 0, 0, 127), (37, 3, -8, 7), (5000, 6, 0, 20), (3, 5, 0, 1),
+])
+def test_excess_bits_cover_every_accumulator(bound, shift, lo, hi):
+    e_hi, e_lo = excess_bits(bound, shift, lo, hi)
+    acc = np.arange(-bound, bound + 1, dtype=np.int64)
+    q, _ = round_shift(acc, shift)
+    ep, em = np.maximum(q - hi, 0), np.maximum(lo - q, 0)
+    assert int(ep.max()) < 1 << e_hi and int(em.max()) < 1 << e_lo
+    # and they are tight: one bit fewer would not fit
+    assert e_hi == int(ep.max()).bit_length() and e_lo == int(em.max()).bit_length()
+
+
+def _compile_nodes(tmp_path, nodes, inits, shape=(1, 4), outputs=None):
+    model = make_model(nodes, {"x": list(shape)}, outputs or ["y"], inits)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return zkml.compile(save(model, tmp_path))
+
+
+W44 = f32(np.random.default_rng(5).normal(size=(4, 4)))
+
+
+@pytest.mark.parametrize("case,node,op", [
+    ("sigmoid", helper.make_node("Sigmoid", ["h"], ["y"], name="sig"), "table sigmoid"),
+    ("softmax", helper.make_node("Softmax", ["h"], ["y"], axis=1, name="sm"), "reduce_max"),
+    ("leaky", helper.make_node("LeakyRelu", ["h"], ["y"], alpha=0.1, name="lk"), "leaky_relu"),
+    ("mul", helper.make_node("Mul", ["h", "h"], ["y"], name="sq"), "mul"),
+])
+def test_unprovable_ops_are_refused_by_name(tmp_path, case, node, op):
+    nodes = [helper.make_node("MatMul", ["x", "W"], ["h"], name="mm"), node]
+    with pytest.raises(ModelError, match=rf"node '{node.name}' \(op {op}\) cannot be proven yet"):
+        _compile_nodes(tmp_path, nodes, {"W": W44})
+
+
+def test_argmax_and_conv_and_pooling_are_refused(tmp_path):
+    nodes = [helper.make_node("MatMul", ["x", "W"], ["h"], name="mm"),
+             helper.make_node("ArgMax", ["h"], ["y"], axis=1, keepdims=0, name="am")]
+    with pytest.raises(ModelError, match=r"node 'am' \(op argmax\) cannot be proven yet"):
+        _compile_nodes(tmp_path, nodes, {"W": W44}, outputs={"y": TensorProto.INT64})
+    w = f32(np.random.default_rng(0).normal(size=(2, 1, 3, 3)))
+    nodes = [helper.make_node("Conv", ["x", "W"], ["y"], name="c1")]
+    with pytest.raises(ModelError, match=r"node 'c1' \(op conv\) cannot be proven yet"):
+        _compile_nodes(tmp_path, nodes, {"W": w}, shape=(1, 1, 5, 5))
+    nodes = [helper.make_node("MaxPool", ["x"], ["p"], kernel_shape=[2, 2], strides=[2, 2],
+                              name="mp"),
+             helper.make_node("Flatten", ["p"], ["f"], name="fl"),
+             helper.make_node("MatMul", ["f", "W"], ["y"], name="mm")]
+    with pytest.raises(ModelError, match=r"node 'mp' \(op maxpool\) cannot be proven yet"):
+        _compile_nodes(tmp_path, nodes, {"W": W44}, shape=(1, 1, 4, 4))
+
+
+def test_4d_activation_is_refused(tmp_path):
+    nodes = [helper.make_node("Relu", ["x"], ["r"], name="r4"),
+             helper.make_node("Flatten", ["r"], ["f"], name="fl"),
+             helper.make_node("MatMul", ["f", "W"], ["y"], name="mm")]
+    with pytest.raises(ModelError, match=r"node 'r4' \(op relu\) cannot be proven yet.*2-D"):
+        _compile_nodes(tmp_path, nodes, {"W": W44}, shape=(1, 1, 2, 2))
+
+
+def test_several_outputs_and_no_dense_layer_are_refused(tmp_path):
+    nodes = [helper.make_node("MatMul", ["x", "W"], ["y"], name="mm"),
+             helper.make_node("Relu", ["y"], ["z"], name="r")]
+    with pytest.raises(ModelError, match="one output"):
+        _compile_nodes(tmp_path, nodes, {"W": W44}, outputs=["y", "z"])
+    with pytest.raises(ModelError, match="no dense layer"):
+        _compile_nodes(tmp_path, [helper.make_node("Relu", ["x"], ["y"], name="r")], {})
+
+
+def test_compile_circuit_is_deterministic(tmp_path):
+    cm, _ = compile_mlp(tmp_path, [12, 16, 3], residual=True)
+    again = compile_circuit(cm.model)
+    assert again.circuit.to_bytes() == cm.circuit.to_bytes()
+    assert np.array_equal(again.model_stack, cm.compiled_circuit.model_stack)
+
+
+def test_circuit_parser_is_strict(tmp_path):
+    cm, _ = compile_mlp(tmp_path, [6, 4, 2])
+    good = cm.circuit.to_bytes()
+    with pytest.raises(CircuitFormatError, match="canonical"):
+        Circuit.from_bytes(good.replace(b",", b", ", 1))
+    doc = cm.circuit.to_json()
+    doc["gadgets"][0]["lo"] = doc["gadgets"][0]["hi"] + 1
+    with pytest.raises(CircuitFormatError, match="clamp range"):
+        Circuit.from_json(doc)
+    doc = cm.circuit.to_json()
+    doc["model_stack"]["tensors"][0]["offset"] += 1
+    with pytest.raises(CircuitFormatError):
+        Circuit.from_json(doc)
+    doc = cm.circuit.to_json()
+    doc["gadgets"][1]["producer"]["x"] = 1  # not an earlier gadget
+    with pytest.raises(CircuitFormatError):
+        Circuit.from_json(doc)

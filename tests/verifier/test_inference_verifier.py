@@ -1,0 +1,304 @@
+"""Inference proofs (kind 3) and verifying keys (kind 4) end to end, with the reference
+prover of reference_inference.py: honest proofs pass, cheating witnesses and edited
+messages are rejected at the check that names them, and the API fails closed."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import random
+import threading
+
+import pytest
+from reference_inference import Witness, canonical, example_model, prove_inference, vk_artifact
+from reference_prover import RefStack, container, kind1_artifact, rand_point, rand_table
+
+from zkml.errors import ProofFormatError, VerificationError
+from zkml.verifier import (
+    InferenceStatement,
+    InferenceVerifier,
+    Verifier,
+    VerifyingKey,
+    verify_artifact,
+    verify_inference,
+)
+from zkml.verifier.encoding import enc_u32
+from zkml.verifier.field import R
+from zkml.verifier.generators import DEFAULT_SEED, seed_digest
+
+DOC, TENSORS, TABLE = example_model()
+VK_BYTES = vk_artifact(DOC, TABLE)
+VK = VerifyingKey.from_bytes(VK_BYTES)
+
+
+def inputs(batch, seed=0):
+    rng = random.Random(seed)
+    return [[rng.randrange(-128, 128) for _ in range(4)] for _ in range(batch)]
+
+
+def prove(batch=2, seed=0, **kw):
+    return prove_inference(DOC, TENSORS, TABLE, inputs(batch, seed), VK_BYTES, **kw)
+
+
+_HONEST = {b: prove(b) for b in (1, 3)}
+
+
+def reject(data, match, exc=VerificationError, vk=VK):
+    with pytest.raises(exc, match=match):
+        verify_inference(data, vk)
+
+
+@pytest.mark.parametrize("batch", [1, 2, 3, 5])
+def test_honest_proofs_verify(batch):
+    data = _HONEST.get(batch) or prove(batch, seed=batch)
+    st = verify_inference(data, VK)
+    assert isinstance(st, InferenceStatement)
+    assert (st.kind, st.kind_name, st.batch) == (3, "inference", batch)
+    assert st.vk_digest == hashlib.sha256(VK_BYTES).digest() == VK.digest
+    assert st.seed_digest == seed_digest(DEFAULT_SEED)
+    x = inputs(batch, 0 if batch in _HONEST else batch)
+    assert st.input == tuple(tuple(r) for r in x)
+    wit = Witness(DOC, TENSORS, x)
+    assert st.output == tuple(tuple(wit.z[4][b][:2]) for b in range(batch))
+    assert any(v < 0 for row in st.output for v in row) or batch < 3
+    assert (st.input_frac_bits, st.output_frac_bits) == (4, 4)
+
+
+def test_api_entry_points_agree():
+    data = _HONEST[3]
+    a = verify_artifact(data, vk=VK)
+    b = Verifier().verify(data, VK)
+    c = Verifier().for_model(VK).verify(data)
+    d = InferenceVerifier(VK).verify(bytearray(data))
+    e = Verifier().verify_inference(memoryview(data), VK)
+    assert a == b == c == d == e
+    with pytest.raises(VerificationError, match="needs its verifying key"):
+        verify_artifact(data)
+    with pytest.raises(VerificationError, match="needs its verifying key"):
+        Verifier().verify(data)
+
+
+def test_other_kinds_with_a_key_are_rejected():
+    rng = random.Random(1)
+    k1 = kind1_artifact([RefStack(rand_table(rng, 3), 3, 1, [rand_point(rng, 3)])])
+    verify_artifact(k1)
+    with pytest.raises(VerificationError, match="expected an inference proof"):
+        verify_artifact(k1, vk=VK)
+    with pytest.raises(VerificationError, match="expected an inference proof"):
+        InferenceVerifier(VK).verify(k1)
+    with pytest.raises(VerificationError, match="not a proof"):
+        verify_artifact(VK_BYTES)
+    with pytest.raises(ProofFormatError, match="not a verifying key"):
+        VerifyingKey.from_bytes(k1)
+    with pytest.raises(VerificationError, match="must be a VerifyingKey"):
+        verify_artifact(_HONEST[1], vk=VK_BYTES)
+    with pytest.raises(TypeError):
+        InferenceVerifier(VK_BYTES)
+
+
+def test_proof_for_another_model():
+    doc2 = copy.deepcopy(DOC)
+    doc2["gadgets"][0]["source"] = "renamed"
+    vk2 = VerifyingKey.from_bytes(vk_artifact(doc2, TABLE))
+    reject(_HONEST[1], "proof is for another model", vk=vk2)
+    table2 = list(TABLE)
+    table2[0] += 1
+    vk3 = VerifyingKey.from_bytes(vk_artifact(DOC, table2))
+    reject(_HONEST[1], "proof is for another model", vk=vk3)
+
+
+def test_another_seed_is_rejected():
+    with pytest.raises(VerificationError):
+        verify_inference(_HONEST[1], VK, seed=b"another seed")
+
+
+def test_verifying_key_parse_is_strict():
+    assert VK.circuit.json_bytes == canonical(DOC)
+    assert (VK.num_vars, VK.log_cols) == (6, 3) and len(VK.commitment) == 8
+    assert VK.data == VK_BYTES and "commitment" not in repr(VK)
+    bad = [
+        (VK_BYTES + b"\x00", "trailing"),
+        (VK_BYTES[:-1], "exceeds the remaining"),
+        (VK_BYTES[:7] + enc_u32(1 << 31) + VK_BYTES[11:], "exceeds the remaining"),
+        (b"ZKMX" + VK_BYTES[4:], "magic"),
+        (VK_BYTES[:6] + b"\x09" + VK_BYTES[7:], "unknown artifact kind"),
+    ]
+    js = canonical(DOC)
+    tail = len(js) + 11
+    # shape different from the circuit's
+    bad.append((VK_BYTES[:tail] + enc_u32(7) + VK_BYTES[tail + 4 :], "differs from the circuit"))
+    bad.append((VK_BYTES[:tail] + enc_u32(31) + VK_BYTES[tail + 4 :], "num_vars 31"))
+    spaced = js.replace(b'"version":1', b'"version": 1')
+    bad.append((container(4, enc_u32(len(spaced)) + spaced + VK_BYTES[tail:]), "not canonical"))
+    bad.append((VK_BYTES[:-64] + bytes(63) + b"\x01", "not on the curve"))
+    for data, match in bad:
+        with pytest.raises(ProofFormatError, match=match):
+            VerifyingKey.from_bytes(data)
+    with pytest.raises(ProofFormatError, match="must be bytes"):
+        VerifyingKey.from_bytes("text")
+
+
+# --- cheating provers: an honest protocol run on a wrong witness --------------------
+
+
+def _flip_relu(g, vals):
+    if g == 0:
+        i = next(i for i, z in enumerate(vals["z"]) if z < 127)
+        vals["z"][i] += 1  # z no longer the clamp of q
+
+
+def _rem_out_of_range(g, vals):
+    if g == 2:  # shift 4: rem must be < 16; move 2^4 from q into rem (acc unchanged)
+        vals["q"][0] -= 1
+        vals["rem"][0] += 16
+        q = vals["q"][0]
+        vals["z"][0] = min(max(q, -128), 127)
+        vals["ep"][0], vals["em"][0] = max(q - 127, 0), max(-128 - q, 0)
+
+
+def _clamp_not_tight(g, vals):
+    if g == 3:  # z = q - 1 < hi with e+ = 1: (R1) holds, the zerocheck (R3) fails
+        i = next(i for i, q in enumerate(vals["q"]) if -100 < q <= 100)
+        vals["z"][i], vals["ep"][i], vals["em"][i] = vals["q"][i] - 1, 1, 0
+
+
+def _z_above_hi(g, vals):
+    if g == 0:  # u = 128 does not fit 7 bits: the scaled lookup 2 * 128 = 256 fails
+        vals["z"][0], vals["ep"][0] = 128, max(vals["q"][0] - 128, 0)
+
+
+@pytest.mark.parametrize(
+    ("tamper", "match"),
+    [
+        (_flip_relu, "inference sumcheck round 0"),
+        (_rem_out_of_range, "logup: the fractions do not sum to zero"),
+        (_z_above_hi, "logup: the fractions do not sum to zero"),
+    ],
+)
+def test_wrong_witness_is_rejected(tamper, match):
+    reject(prove(3, tamper=tamper), match)
+
+
+def test_zerocheck_catches_a_loose_clamp():
+    # the honest protocol on this witness: the batched claim (0 for the zerocheck) is
+    # not the true sum, so the first round already fails
+    reject(prove(1, tamper=_clamp_not_tight), "inference sumcheck round 0")
+
+
+def _edit(stage_name, fn):
+    def edit(stage, data):
+        return fn(data) if stage == stage_name else data
+
+    return edit
+
+
+def _bump(i=0):
+    def f(v):
+        v = list(v)
+        v[i] = (v[i] + 1) % R
+        return v
+
+    return f
+
+
+@pytest.mark.parametrize(
+    ("stage", "fn", "match"),
+    [
+        ("output", lambda y: [[y[0][0] + 1, y[0][1]], *y[1:]], "inference sumcheck round 0"),
+        ("output", lambda y: [[500, y[0][1]], *y[1:]], "output value outside"),
+        ("multiplicities", _bump(5), "logup: the fractions do not sum to zero"),
+        ("leaf", _bump(0), "logup leaves: Q"),
+        ("leaf", _bump(-1), "logup leaves: P"),
+        (("acc", 0), _bump(0), "inference sumcheck round 0"),
+        (("acc", 1), _bump(0), "gadget 1: add accumulator mismatch"),
+        (("acc", 3), _bump(1), "gadget 3: z \\+ v != hi"),
+        (("acc", 3), _bump(0), "gadget 3: z \\+ v != hi"),
+        (("acc", 3), _bump(2), "gadget 3: identity accumulator mismatch"),
+        (("acc", 4), _bump(0), "inference sumcheck round 0"),
+        ("claims", _bump(0), "inference sumcheck round 0"),
+        ("sumcheck-evals", _bump(0), "inference sumcheck: final"),
+        ("sumcheck-evals", _bump(-1), "inference sumcheck: final"),
+    ],
+)
+def test_edited_messages_are_rejected(stage, fn, match):
+    reject(prove(2, edit=_edit(stage, fn)), match)
+
+
+def test_acc_eval_lie_consistent_with_relations_is_caught_by_the_opening():
+    # Lie about g3's v limb and its u limb by opposite amounts: z + v == hi still holds
+    # and the identity check moves too, so only the Hyrax opening can catch it.
+    def f(v):
+        v = list(v)
+        v[0] = (v[0] + 1) % R
+        v[1] = (v[1] - 1) % R
+        return v
+
+    reject(prove(2, edit=_edit(("acc", 3), f)), "identity accumulator|batch opening|stack 0")
+
+
+def test_statement_values_are_bound():
+    data = bytearray(_HONEST[1])
+    # the first input value lives right after digest, batch and the input count
+    pos = 7 + 32 + 4 + 4
+    v = int.from_bytes(data[pos : pos + 32], "big")
+    data[pos : pos + 32] = ((v + 1) % R).to_bytes(32, "big")
+    reject(bytes(data), "logup|sumcheck|opening|stack")
+    data[pos : pos + 32] = (200).to_bytes(32, "big")
+    reject(bytes(data), "input value outside the 8-bit input range")
+
+
+def test_batch_and_counts_are_checked():
+    data = _HONEST[1]
+    pos = 7 + 32
+    for b, match in ((0, "batch size 0"), (2, "input: count 4, expected 8"),
+                     (1 << 31, "batch size")):
+        reject(data[:pos] + enc_u32(b) + data[pos + 4 :], match, ProofFormatError)
+    reject(data + b"\x00", "trailing", ProofFormatError)
+    for cut in (1, 33, 500, len(data) // 2, len(data) - 7):
+        with pytest.raises(ProofFormatError):
+            verify_inference(data[:cut], VK)
+    reject(data[:7] + bytes(32) + data[39:], "proof is for another model")
+
+
+def test_random_byte_flips_are_rejected():
+    data = _HONEST[1]
+    rng = random.Random(9)
+    for pos in [rng.randrange(7, len(data)) for _ in range(40)]:
+        bad = bytearray(data)
+        bad[pos] ^= 1 << rng.randrange(8)
+        with pytest.raises(VerificationError):
+            verify_inference(bytes(bad), VK)
+
+
+def test_shared_between_threads():
+    verifier = InferenceVerifier(VK)
+    good, bad = _HONEST[3], prove(3, edit=_edit("leaf", _bump(0)))
+    errors: list[str] = []
+
+    def work(i):
+        try:
+            for _ in range(2):
+                assert verifier.verify(good).batch == 3
+                try:
+                    verifier.verify(bad)
+                    errors.append("accepted a bad proof")
+                except VerificationError:
+                    pass
+        except Exception as exc:  # noqa: BLE001
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+def test_non_bytes_and_garbage_fail_closed():
+    for data in (None, "text", 5, [1, 2]):
+        with pytest.raises(VerificationError):
+            verify_inference(data, VK)
+    for data in (b"", b"ZKML", b"ZKML\x00\x01\x03", b"ZKML\x00\x01\x03" + bytes(40)):
+        with pytest.raises(VerificationError):
+            verify_inference(data, VK)

@@ -1,0 +1,140 @@
+"""Witness builder: padded tensors per spec, relations R1-R3 everywhere, limbs, executor match."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from inference_models import compile_mlp
+
+from zkml.compiler.circuit import ceil_log2, limb_widths
+from zkml.errors import ModelError, ProverError
+from zkml.quant.rounding import quantize_float
+from zkml.witness import build_witness
+
+
+def _inputs(cm, batch: int, seed: int = 0, scale: float = 1.0) -> np.ndarray:
+    c = cm.circuit
+    x = np.random.default_rng(seed).normal(scale=scale, size=(batch, c.input_features))
+    return quantize_float(x, c.input_frac_bits, c.input_bits)
+
+
+def _executor_rows(cm, x: np.ndarray) -> np.ndarray:
+    rows = cm.input_shape[0]
+    outs = []
+    for i in range(0, len(x), rows):
+        chunk = np.zeros((rows, x.shape[1]), dtype=np.int64)
+        chunk[: len(x[i : i + rows])] = x[i : i + rows]
+        out = cm.execute(chunk.reshape(cm.input_shape)).outputs(cm.model)["y"]
+        outs.append(out.reshape(rows, -1)[: len(x[i : i + rows])])
+    return np.concatenate(outs)
+
+
+def _recombine(cols: list[np.ndarray], width: int) -> np.ndarray:
+    total = np.zeros_like(cols[0])
+    for j, (c, w) in enumerate(zip(cols, limb_widths(width), strict=True)):
+        assert c.min() >= 0 and c.max() < 1 << w, "limb outside its exact width"
+        total += c << np.int64(8 * j)
+    return total
+
+
+def _check_relations(cm, w) -> None:
+    """Every relation of inference.md section 2 on the whole padded tensors."""
+    c = cm.circuit
+    stack = cm.compiled_circuit.model_stack
+    bp = 1 << ceil_log2(w.batch)
+    x_in = np.zeros((bp, 1 << ceil_log2(c.input_features)), dtype=np.int64)
+    x_in[: w.batch, : c.input_features] = w.inputs
+    cols = iter(w.columns)
+    for i, g in enumerate(c.gadgets):
+        n = (1 << ceil_log2(g.features)) * bp
+        vals = {}
+        for name, width in g.value_widths():
+            parts = [next(cols) for _ in limb_widths(width)]
+            assert all(p.shape == (n,) and p.dtype == np.int64 for p in parts)
+            vals[name] = _recombine(parts, width)
+        z = g.lo + vals["u"]
+        assert np.array_equal(z.reshape(bp, -1), w.tensors[i])
+        if g.has_v:
+            assert np.array_equal(z + vals["v"], np.full(n, g.hi))
+        ep, em = vals.get("ep", 0 * z), vals.get("em", 0 * z)
+        rem = vals.get("rem", 0 * z)
+        assert np.all((z - g.hi) * ep == 0) and np.all((z - g.lo) * em == 0)  # R3
+
+        def tensor(ref):
+            return x_in if ref == "input" else w.tensors[int(ref)]
+
+        if g.op == "dense":
+            t = c.model_stack.tensor(g.weight)
+            wm = stack[t.offset : t.offset + t.size].reshape(-1, 1 << ceil_log2(t.cols))
+            acc = tensor(g.x) @ wm.T
+            if g.bias is not None:
+                b = c.model_stack.tensor(g.bias)
+                acc = acc + stack[b.offset : b.offset + b.size]
+        elif g.op == "add":
+            (sa, sb), (la, lb) = g.signs, g.lshifts
+            acc = sa * (tensor(g.x) << la) + sb * (tensor(g.y) << lb)
+        else:
+            acc = tensor(g.x)
+        q = z + ep - em
+        rebuilt = (q << g.shift) + rem - (1 << g.shift >> 1) if g.shift else q
+        assert np.array_equal(rebuilt, acc.reshape(-1)), f"R1 fails at gadget {i}"  # R1
+    assert next(cols, None) is None
+
+
+@pytest.mark.parametrize("batch", [1, 3, 8])
+@pytest.mark.parametrize("kind", ["plain", "residual", "clip"])
+def test_witness_matches_executor_and_spec(tmp_path, batch, kind):
+    opts = {"plain": {}, "residual": {"residual": True}, "clip": {"clip": 1.0}}[kind]
+    cm, _ = compile_mlp(tmp_path, [10, 8, 8, 8, 5], **opts)
+    x = _inputs(cm, batch, seed=batch, scale=3.0)  # large inputs: some values saturate
+    w = build_witness(cm.compiled_circuit, cm.model, x)
+    assert w.batch == batch and w.outputs.shape == (batch, 5)
+    assert np.array_equal(w.outputs, _executor_rows(cm, x))
+    assert len(w.columns) == len(cm.circuit.columns())
+    _check_relations(cm, w)
+
+
+def test_saturation_is_exercised(tmp_path):
+    cm, _ = compile_mlp(tmp_path, [10, 8, 8, 5], clip=0.5)
+    w = build_witness(cm.compiled_circuit, cm.model, _inputs(cm, 8, scale=4.0))
+    g = cm.circuit.gadgets[0]
+    z = w.tensors[0]
+    assert (z == g.hi).any() and (z == g.lo).any()
+
+
+def test_padded_batch_rows_come_from_zero_inputs(tmp_path):
+    cm, _ = compile_mlp(tmp_path, [6, 4, 3])
+    w = build_witness(cm.compiled_circuit, cm.model, _inputs(cm, 3))
+    zero = build_witness(cm.compiled_circuit, cm.model, np.zeros((1, 6), dtype=np.int64))
+    for t, t0 in zip(w.tensors, zero.tensors, strict=True):
+        assert t.shape[0] == 4
+        assert np.array_equal(t[3], t0[0])
+
+
+def test_model_with_several_rows_per_run(tmp_path):
+    cal = np.random.default_rng(2).normal(size=(16, 6))
+    cm, _ = compile_mlp(tmp_path, [6, 4, 2], in_shape=[2, 6], calibration=cal)
+    x = _inputs(cm, 5)
+    w = build_witness(cm.compiled_circuit, cm.model, x)
+    assert np.array_equal(w.outputs, _executor_rows(cm, x))
+
+
+def test_bad_inputs(tmp_path):
+    cm, _ = compile_mlp(tmp_path, [6, 4, 3])
+    cc = cm.compiled_circuit
+    with pytest.raises(ModelError, match=r"shape \(B, 6\), got \(2, 5\)"):
+        build_witness(cc, cm.model, np.zeros((2, 5), dtype=np.int64))
+    with pytest.raises(ModelError, match="integers"):
+        build_witness(cc, cm.model, np.zeros((2, 6)))
+    with pytest.raises(ModelError, match="range"):
+        build_witness(cc, cm.model, np.full((1, 6), 1 << 40, dtype=np.int64))
+
+
+def test_a_wrong_circuit_is_caught_by_the_executor_check(tmp_path):
+    cm, _ = compile_mlp(tmp_path, [6, 4, 3])
+    cc = cm.compiled_circuit
+    cc.model_stack = cc.model_stack.copy()
+    t = cc.circuit.model_stack.tensors[0]
+    cc.model_stack[t.offset : t.offset + 4] += 1500  # the circuit no longer matches the model
+    with pytest.raises(ProverError, match="differs from the integer executor"):
+        build_witness(cc, cm.model, _inputs(cm, 2, scale=2.0))

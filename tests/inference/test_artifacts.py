@@ -1,0 +1,168 @@
+"""Artifacts: verifying key (kind 4), proof statement prefix, compiled file with circuit."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import struct
+import zipfile
+
+import numpy as np
+import pytest
+from inference_models import compile_mlp
+
+import zkml
+from zkml.artifacts import (
+    encode_verifying_key,
+    parse_proof_statement,
+    parse_verifying_key,
+    read_compiled_vk,
+    vk_digest,
+)
+from zkml.compiled_model import CompiledModel
+from zkml.errors import ModelError, ProofFormatError
+from zkml.fileio import OutputExistsError
+from zkml.prover import commit
+from zkml.quant.compiled import CompiledModel as QuantCompiledModel
+from zkml.quant.container import CompiledModelError
+from zkml.verifier import VerifyingKey
+from zkml.verifier.encoding import enc_frs, enc_g1s
+from zkml.verifier.field import R
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory):
+    cm, _ = compile_mlp(tmp_path_factory.mktemp("m"), [12, 8, 8, 5], residual=True)
+    return cm
+
+
+def test_verifying_key_layout(compiled):
+    vk = compiled.verifying_key
+    cj = compiled.circuit.to_bytes()
+    ms = compiled.circuit.model_stack
+    assert vk[:7] == b"ZKML\x00\x01\x04"
+    assert vk[7:11] == struct.pack(">I", len(cj)) and vk[11 : 11 + len(cj)] == cj
+    assert vk[11 + len(cj) : 19 + len(cj)] == struct.pack(">II", ms.num_vars, ms.log_cols)
+    assert vk[19 + len(cj) :] == compiled.commitment
+    assert compiled.commitment == commit(compiled.compiled_circuit.model_stack, ms.log_cols)
+    assert compiled.vk_digest == hashlib.sha256(vk).digest()
+    info = parse_verifying_key(vk)
+    assert info.circuit == compiled.circuit and info.digest == compiled.vk_digest
+    assert (info.num_vars, info.log_cols) == (ms.num_vars, ms.log_cols)
+    # the independent verifier reads the same key
+    other = VerifyingKey.from_bytes(vk)
+    assert other.digest == compiled.vk_digest and other.num_vars == ms.num_vars
+
+
+def test_verifying_key_is_strict(compiled):
+    vk = compiled.verifying_key
+    for bad in (vk[:-1], vk + b"\x00", b"ZKML\x00\x02" + vk[6:], vk[:6] + b"\x03" + vk[7:],
+                b"XKML" + vk[4:], b""):
+        with pytest.raises(ProofFormatError):
+            parse_verifying_key(bad)
+    cj = compiled.circuit.to_bytes()
+    ms = compiled.circuit.model_stack
+    wrong_shape = encode_verifying_key(cj, ms.num_vars, ms.log_cols + 1, compiled.commitment)
+    with pytest.raises(ProofFormatError, match="shape"):
+        parse_verifying_key(wrong_shape)
+    off_curve = bytearray(vk)
+    off_curve[-1] ^= 1
+    with pytest.raises(ProofFormatError):
+        parse_verifying_key(bytes(off_curve))
+
+
+def test_proof_statement_prefix():
+    digest = bytes(range(32))
+    xs, ys = [1, -2, 3, 0], [-5, 7]
+    body = (digest + struct.pack(">I", 2) + enc_frs([v % R for v in xs])
+            + enc_frs([v % R for v in ys]) + enc_g1s([None, None]) + b"rest")
+    st = parse_proof_statement(b"ZKML\x00\x01\x03" + body)
+    assert st.vk_digest == digest and st.batch == 2
+    assert st.inputs == tuple(xs) and st.outputs == tuple(ys) and st.witness_rows == 2
+    with pytest.raises(ProofFormatError):
+        parse_proof_statement(b"ZKML\x00\x01\x04" + body)
+    with pytest.raises(ProofFormatError):
+        parse_proof_statement(b"ZKML\x00\x01\x03" + body[:40])
+
+
+def test_compiled_file_round_trip(tmp_path, compiled):
+    path = compiled.save(tmp_path / "m.zkmlc")
+    loaded = zkml.load(path)
+    assert isinstance(loaded, CompiledModel)
+    assert loaded.circuit == compiled.circuit
+    assert np.array_equal(loaded.compiled_circuit.model_stack,
+                          compiled.compiled_circuit.model_stack)
+    assert loaded.compiled_circuit.meta_json() == compiled.compiled_circuit.meta_json()
+    assert loaded.verifying_key == compiled.verifying_key
+    assert loaded.commitment == compiled.commitment
+    assert read_compiled_vk(path) == compiled.verifying_key
+    # saving again gives the same bytes; overwriting needs the flag
+    with pytest.raises(OutputExistsError):
+        loaded.save(path)
+    loaded.save(tmp_path / "again.zkmlc")
+    assert (tmp_path / "again.zkmlc").read_bytes() == path.read_bytes()
+    # a P2 reader still runs the model (the circuit section is optional)
+    p2 = QuantCompiledModel.load(path)
+    assert "circuit" in p2.extra_sections
+
+
+def _rewrite(src, dst, edit):
+    """Copy a compiled file, editing one member and fixing the header hash."""
+    with zipfile.ZipFile(src) as zin:
+        files = {n: zin.read(n) for n in zin.namelist()}
+    header = json.loads(files["header.json"])
+    for name, data in edit(files).items():
+        files[name] = data
+        sec = name.split("/")[0]
+        header["sections"][sec]["files"][name] = hashlib.sha256(data).hexdigest()
+    files["header.json"] = json.dumps(header).encode()
+    with zipfile.ZipFile(dst, "w") as zout:
+        for n, d in files.items():
+            zout.writestr(n, d)
+
+
+def test_compiled_file_tampering_is_refused(tmp_path, compiled):
+    path = compiled.save(tmp_path / "m.zkmlc")
+
+    def stack_edit(files):
+        arr = np.load(io.BytesIO(files["circuit/model_stack.npy"]))
+        arr[0] += 1
+        buf = io.BytesIO()
+        np.save(buf, arr)
+        return {"circuit/model_stack.npy": buf.getvalue()}
+
+    _rewrite(path, tmp_path / "s.zkmlc", stack_edit)
+    with pytest.raises(CompiledModelError, match="does not match the model"):
+        zkml.load(tmp_path / "s.zkmlc")
+
+    other, _ = compile_mlp(tmp_path, [12, 8, 5], name="other")
+    _rewrite(path, tmp_path / "v.zkmlc", lambda f: {"circuit/vk.bin": other.verifying_key})
+    with pytest.raises(CompiledModelError, match="verifying key does not match"):
+        zkml.load(tmp_path / "v.zkmlc")
+
+    _rewrite(path, tmp_path / "b.zkmlc", lambda f: {"circuit/vk.bin": b"junk"})
+    with pytest.raises(CompiledModelError, match="bad verifying key"):
+        zkml.load(tmp_path / "b.zkmlc")
+
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    (tmp_path / "c.zkmlc").write_bytes(bytes(raw))
+    with pytest.raises(CompiledModelError):
+        zkml.load(tmp_path / "c.zkmlc")
+    with pytest.raises(CompiledModelError, match="not found"):
+        zkml.load(tmp_path / "missing.zkmlc")
+
+
+def test_file_without_circuit_asks_for_recompile(tmp_path, compiled):
+    QuantCompiledModel(compiled.model, compiled.fidelity, compiled.source).save(tmp_path / "p2")
+    loaded = zkml.load(tmp_path / "p2")
+    assert loaded.compiled_circuit is None
+    with pytest.raises(ModelError, match="recompile"):
+        zkml.prove(loaded, np.zeros((1, 12)))
+    with pytest.raises(ModelError, match="no verifying key"):
+        read_compiled_vk(tmp_path / "p2")
+
+
+def test_vk_digest_is_sha256():
+    assert vk_digest(b"abc") == hashlib.sha256(b"abc").digest()

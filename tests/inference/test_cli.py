@@ -1,0 +1,142 @@
+"""CLI: compile outputs, inspect, and the error paths of prove and verify (one line, exit 1)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+from inference_models import mlp, save
+
+from zkml.cli.main import main
+
+
+def _cli(args: list[str], capsys) -> tuple[int, str, str]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        code = main(args)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def _one_line_error(code: int, err: str, needle: str) -> None:
+    assert code != 0
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert needle in err, err
+
+
+@pytest.fixture
+def compiled_files(tmp_path, capsys):
+    model = save(mlp([12, 8, 5], seed=3), tmp_path, "m.onnx")
+    cal = tmp_path / "cal.npy"
+    np.save(cal, np.random.default_rng(0).normal(size=(16, 12)))
+    code, out, err = _cli(["compile", str(model), "--calibration", str(cal)], capsys)
+    assert code == 0, err
+    assert "circuit: 2 gadgets" in out and "verifying key" in out
+    return tmp_path, model, tmp_path / "m.zkmlc", tmp_path / "m.vk"
+
+
+def test_compile_writes_model_and_key_and_never_overwrites(compiled_files, capsys):
+    tmp, model, zc, vk = compiled_files
+    assert zc.is_file() and vk.is_file() and vk.read_bytes()[:7] == b"ZKML\x00\x01\x04"
+    before = zc.read_bytes()
+    code, _, err = _cli(["compile", str(model)], capsys)
+    _one_line_error(code, err, "exists")
+    assert zc.read_bytes() == before
+    code, _, err = _cli(["compile", str(model), "--force", "--quiet"], capsys)
+    assert code == 0 and err == ""
+    code, _, err = _cli(["compile", str(model), "-o", str(model)], capsys)
+    _one_line_error(code, err, "refusing to overwrite the input file")
+    code, _, err = _cli(["compile", str(model), "-o", str(tmp / "x.z"), "--vk", str(tmp / "x.z")],
+                        capsys)
+    _one_line_error(code, err, "same file")
+
+
+def test_compile_refuses_an_unprovable_model(tmp_path, capsys):
+    from inference_models import f32, make_model
+    from onnx import helper
+
+    nodes = [helper.make_node("MatMul", ["x", "W"], ["h"], name="mm"),
+             helper.make_node("Sigmoid", ["h"], ["y"], name="sig")]
+    model = make_model(nodes, {"x": [1, 4]}, ["y"], {"W": f32(np.eye(4))})
+    path = save(model, tmp_path, "s.onnx")
+    code, out, err = _cli(["compile", str(path)], capsys)
+    _one_line_error(code, err, "node 'sig' (op table sigmoid) cannot be proven yet")
+    assert not (tmp_path / "s.zkmlc").exists() and not (tmp_path / "s.vk").exists()
+
+
+def test_inspect_compiled_and_key(compiled_files, capsys):
+    tmp, _, zc, vk = compiled_files
+    code, out, err = _cli(["inspect", str(zc)], capsys)
+    assert code == 0, err
+    assert "compiled model" in out and "g0: dense(input, W=W0, b=b0)" in out
+    assert "model stack" in out and "verifying key" in out
+    code, out, err = _cli(["inspect", str(vk)], capsys)
+    assert code == 0 and "verifying key (kind 4)" in out and "g1: dense(g0" in out
+    (tmp / "junk").write_bytes(b"hello")
+    code, _, err = _cli(["inspect", str(tmp / "junk")], capsys)
+    _one_line_error(code, err, "is not a zkml")
+    code, _, err = _cli(["inspect", str(tmp / "missing")], capsys)
+    _one_line_error(code, err, "not found")
+
+
+def test_prove_input_errors(compiled_files, capsys):
+    tmp, _, zc, _ = compiled_files
+    bad_shape = tmp / "bad.json"
+    bad_shape.write_text(json.dumps({"input_data": [[0.5] * 11]}))
+    code, _, err = _cli(["prove", str(zc), "--input", str(bad_shape)], capsys)
+    _one_line_error(code, err, "has 11 values; expected 12")
+    npy = tmp / "bad.npy"
+    np.save(npy, np.zeros((3, 7)))
+    code, _, err = _cli(["prove", str(zc), "--input", str(npy)], capsys)
+    _one_line_error(code, err, "input has shape (3, 7); expected (1, 12)")
+    (tmp / "notjson.json").write_text("{")
+    code, _, err = _cli(["prove", str(zc), "--input", str(tmp / "notjson.json")], capsys)
+    _one_line_error(code, err, "not valid JSON")
+    (tmp / "nokey.json").write_text(json.dumps({"data": []}))
+    code, _, err = _cli(["prove", str(zc), "--input", str(tmp / "nokey.json")], capsys)
+    _one_line_error(code, err, "input_data")
+    code, _, err = _cli(["prove", str(zc), "--input", str(tmp / "missing.json")], capsys)
+    _one_line_error(code, err, "input file not found")
+    (tmp / "x.txt").write_text("1 2 3")
+    code, _, err = _cli(["prove", str(zc), "--input", str(tmp / "x.txt")], capsys)
+    _one_line_error(code, err, ".json (EZKL style) or .npy")
+
+
+def test_prove_model_errors(compiled_files, capsys):
+    tmp, _, zc, _ = compiled_files
+    good = tmp / "in.json"
+    good.write_text(json.dumps({"input_data": [[0.1] * 12]}))
+    code, _, err = _cli(["prove", str(tmp / "none.zkmlc"), "--input", str(good)], capsys)
+    _one_line_error(code, err, "not found")
+    raw = bytearray(zc.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    (tmp / "corrupt.zkmlc").write_bytes(bytes(raw))
+    code, _, err = _cli(["prove", str(tmp / "corrupt.zkmlc"), "--input", str(good)], capsys)
+    assert code == 1 and err.startswith("error: ") and err.count("\n") == 1
+    (tmp / "m.proof").write_bytes(b"old")
+    code, _, err = _cli(["prove", str(zc), "--input", str(good)], capsys)
+    _one_line_error(code, err, "exists")
+    assert (tmp / "m.proof").read_bytes() == b"old"
+
+
+def test_verify_errors_without_a_prover(compiled_files, capsys):
+    tmp, _, zc, vk = compiled_files
+    fake = tmp / "fake.proof"
+    fake.write_bytes(b"ZKML\x00\x01\x03" + bytes(40))
+    code, _, err = _cli(["verify", str(fake)], capsys)
+    _one_line_error(code, err, "needs exactly one of --vk VK or --model COMPILED")
+    code, _, err = _cli(["verify", str(fake), "--vk", str(vk), "--model", str(zc)], capsys)
+    _one_line_error(code, err, "exactly one")
+    code, _, err = _cli(["verify", str(fake), "--vk", str(zc)], capsys)
+    _one_line_error(code, err, "not a zkml verifying key")
+    code, _, err = _cli(["verify", str(vk)], capsys)
+    _one_line_error(code, err, "is a verifying key, not a proof")
+    code, _, err = _cli(["verify", str(fake), "--vk", str(vk)], capsys)
+    assert code == 1 and err.startswith("error: ")
+    code, _, err = _cli(["verify", str(tmp / "missing.proof"), "--vk", str(vk)], capsys)
+    _one_line_error(code, err, "not found")
+    (tmp / "junk.proof").write_bytes(b"not a proof at all")
+    code, _, err = _cli(["verify", str(tmp / "junk.proof")], capsys)
+    _one_line_error(code, err, "magic")

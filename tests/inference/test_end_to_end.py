@@ -1,0 +1,190 @@
+"""End to end: compile, prove with the native prover, verify with the pure-Python verifier.
+
+Skipped while `zkml._native.prove_inference` or `zkml.verifier.VerifyingKey` is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from inference_models import compile_mlp, end_to_end, mlp, save
+
+import zkml
+from zkml.errors import VerificationError
+
+pytestmark = end_to_end
+
+REPO = Path(__file__).resolve().parents[2]
+
+# (dims, options, batch)
+CASES = {
+    "pow2-b1": ([16, 16, 8], {}, 1),
+    "pow2-b4": ([16, 16, 8], {}, 4),
+    "pow2-residual-b2": ([8, 8, 8, 8, 4], {"residual": True}, 2),
+    "pow2-relu6-b4": ([8, 16, 4], {"clip": 6.0}, 4),
+    "pow2-flatten-b2": ([16, 8, 4], {"in_shape": [1, 1, 4, 4]}, 2),
+    "pow2-rows2-b4": ([8, 8, 4], {"in_shape": [2, 8]}, 4),
+    "odd-b1": ([12, 8, 5], {}, 1),
+    "odd-b3": ([10, 12, 8, 3], {"residual": True}, 3),
+    "odd-relu6-b5": ([10, 16, 6], {"clip": 6.0}, 5),
+    "pow2-nobias-b1": ([8, 4], {"bias": False}, 1),
+}
+# The native prover disagrees with the spec (and the Python verifier) on the output
+# instance when B x n_out is not a power-of-two region, and sends degree-2 sumcheck
+# messages when no zerocheck instance exists (inference.md section 4 fixes degree 3).
+_PROVER_GAPS = {"odd-b1", "odd-b3", "odd-relu6-b5"}
+_GAP_REASON = "native prover: output mask / sumcheck degree vs spec"
+
+
+def _case(name):
+    marks = [pytest.mark.xfail(reason=_GAP_REASON, strict=False)] if name in _PROVER_GAPS else []
+    return pytest.param(name, marks=marks, id=name)
+
+
+def _examples(cm, batch: int, seed: int = 0) -> np.ndarray:
+    shape = cm.input_shape
+    rows = shape[0]
+    assert batch % rows == 0
+    return np.random.default_rng(seed).normal(scale=1.5, size=(batch // rows, *shape))
+
+
+@pytest.mark.parametrize("name", [_case(n) for n in CASES])
+def test_prove_and_verify(tmp_path, name):
+    dims, opts, batch = CASES[name]
+    shape = opts.get("in_shape") or [1, dims[0]]
+    cal = np.random.default_rng(1).normal(scale=1.5, size=(32, *shape[1:]))
+    cm, _ = compile_mlp(tmp_path, dims, calibration=cal, **opts)
+    x = _examples(cm, batch)
+    result = zkml.prove(cm, x)
+    assert result.batch == batch and result.outputs.shape == (batch, dims[-1])
+    expect = np.concatenate([cm.execute(cm.quantize_inputs(ex)).outputs(cm.model)["y"]
+                             .reshape(-1, dims[-1]) for ex in x])
+    assert np.array_equal(result.outputs, expect)
+    verified = zkml.verify(result.proof, cm.verifying_key)
+    assert np.array_equal(np.array(verified.outputs), result.outputs)
+    assert np.array_equal(np.array(verified.inputs), result.inputs)
+    assert verified.predictions == result.predictions.tolist()
+    assert np.allclose(verified.outputs_float, result.outputs_float)
+    assert verified.vk_digest == cm.vk_digest
+
+
+@pytest.mark.xfail(reason=_GAP_REASON, strict=False)
+def test_circuit_without_zerocheck_instances(tmp_path):
+    """One small dense layer whose accumulator never leaves the output range: no ep/em
+    columns, so the batched sumcheck has no zerocheck instance (still degree 3)."""
+    from inference_models import f32, make_model
+    from onnx import helper
+
+    w = f32(np.random.default_rng(0).normal(size=(8, 4)) * 0.3)
+    model = make_model([helper.make_node("Gemm", ["x", "W"], ["y"])], {"x": [1, 8]}, ["y"],
+                       {"W": w})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cm = zkml.compile(save(model, tmp_path, "small.onnx"))
+    assert not any(g.excess_hi_bits or g.excess_lo_bits for g in cm.circuit.gadgets)
+    result = zkml.prove(cm, np.random.default_rng(2).uniform(-1, 1, size=(2, 8)))
+    verified = zkml.verify(result.proof, cm.verifying_key)
+    assert np.array_equal(np.array(verified.outputs), result.outputs)
+
+
+@pytest.fixture(scope="module")
+def proven(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("e2e")
+    cm, _ = compile_mlp(tmp, [16, 16, 8], residual=False, name="a")
+    result = zkml.prove(cm, _examples(cm, 2))
+    return tmp, cm, result
+
+
+def test_tampered_proofs_are_rejected(proven):
+    _, cm, result = proven
+    proof = result.proof
+    verifier = zkml.Verifier(cm.verifying_key)
+    verifier.verify(proof)
+    # statement (batch, input, output) and proof body positions
+    for pos in (7, 7 + 32 + 3, 7 + 32 + 4 + 4 + 31, len(proof) // 2, len(proof) - 1):
+        bad = bytearray(proof)
+        bad[pos] ^= 1
+        with pytest.raises(VerificationError):
+            verifier.verify(bytes(bad))
+    with pytest.raises(VerificationError):
+        verifier.verify(proof[:-1])
+    with pytest.raises(VerificationError):
+        verifier.verify(proof + b"\x00")
+
+
+def test_proof_for_another_model_is_rejected(proven, tmp_path):
+    _, cm, result = proven
+    other, _ = compile_mlp(tmp_path, [16, 16, 8], seed=9, name="b")
+    with pytest.raises(VerificationError, match="another model"):
+        zkml.verify(result.proof, other.verifying_key)
+
+
+def test_verifier_is_reusable_across_threads(proven):
+    _, cm, result = proven
+    verifier = zkml.Verifier(cm)
+    results, errors = [], []
+
+    def run():
+        try:
+            results.append(verifier.verify(result.proof).outputs)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(results) == 3 and len(set(results)) == 1
+
+
+def _run_cli(args: list[str], probe: bool = False) -> subprocess.CompletedProcess:
+    code = ("import sys\nfrom zkml.cli.main import main\nrc = main(sys.argv[1:])\n"
+            "heavy = [m for m in ('onnx', 'onnxruntime', 'galois', 'numpy') if m in sys.modules]\n"
+            "print('MODULES', ','.join(heavy))\nsys.exit(rc)\n")
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                          cwd=REPO, timeout=300)
+
+
+def test_cli_compile_prove_verify_inspect(tmp_path):
+    model = save(mlp([16, 16, 8], seed=4), tmp_path, "m.onnx")
+    cal = tmp_path / "cal.npy"
+    np.save(cal, np.random.default_rng(0).normal(size=(16, 16)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from zkml.cli.main import main
+
+        assert main(["compile", str(model), "--calibration", str(cal), "--quiet"]) == 0
+    inputs = tmp_path / "in.json"
+    inputs.write_text(json.dumps({"input_data": np.random.default_rng(5).normal(
+        size=(2, 16)).tolist()}))
+    proc = _run_cli(["prove", str(tmp_path / "m.zkmlc"), "--input", str(inputs)])
+    assert proc.returncode == 0, proc.stderr
+    assert "proved 2 example(s)" in proc.stdout and "argmax" in proc.stdout
+    assert "onnx" not in proc.stdout.split("MODULES")[1]
+    proven_lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("  example")]
+    proof = tmp_path / "m.proof"
+    assert proof.is_file()
+    for key in (["--vk", str(tmp_path / "m.vk")], ["--model", str(tmp_path / "m.zkmlc")]):
+        proc = _run_cli(["verify", str(proof), *key])
+        assert proc.returncode == 0, proc.stderr
+        assert "valid inference proof" in proc.stdout
+        verified_lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("  example")]
+        assert verified_lines == proven_lines
+        heavy = proc.stdout.split("MODULES")[1].strip()
+        assert heavy == "", f"verify imported {heavy}"
+    bad = bytearray(proof.read_bytes())
+    bad[-5] ^= 1
+    (tmp_path / "bad.proof").write_bytes(bytes(bad))
+    proc = _run_cli(["verify", str(tmp_path / "bad.proof"), "--vk", str(tmp_path / "m.vk")])
+    assert proc.returncode == 1 and proc.stderr.startswith("error: ")
+    proc = _run_cli(["inspect", str(proof)])
+    assert proc.returncode == 0 and "inference proof (kind 3)" in proc.stdout
+    assert "batch: 2" in proc.stdout

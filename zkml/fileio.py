@@ -26,11 +26,19 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, *, overwrite: bool =
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        # mkstemp creates the file 0600; give it the mode a plain open() would.
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def read_bytes(path: str | os.PathLike[str], what: str = "file") -> bytes:

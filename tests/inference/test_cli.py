@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import warnings
 
 import numpy as np
@@ -40,6 +41,9 @@ def compiled_files(tmp_path, capsys):
 def test_compile_writes_model_and_key_and_never_overwrites(compiled_files, capsys):
     tmp, model, zc, vk = compiled_files
     assert zc.is_file() and vk.is_file() and vk.read_bytes()[:7] == b"ZKML\x00\x01\x04"
+    mask = os.umask(0)
+    os.umask(mask)
+    assert vk.stat().st_mode & 0o777 == zc.stat().st_mode & 0o777 == 0o666 & ~mask
     before = zc.read_bytes()
     code, _, err = _cli(["compile", str(model)], capsys)
     _one_line_error(code, err, "exists")

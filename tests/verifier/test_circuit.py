@@ -103,7 +103,13 @@ def test_non_canonical_json_is_rejected():
     rejects(text.replace('"bits":8', '"bits":NaN').encode(), "non-finite")
     rejects(b"\xff" + good, "not valid JSON")
     rejects(good[:-1], "not valid JSON")
-    rejects(b"[" * 100000, "not valid JSON")
+    rejects(b"[" * 100000, "nested deeper than 16")
+    rejects(b'{"a":' * 100000, "nested deeper than 16")
+    deep = text.replace('"source":"node"', '"source":' + "[" * 20 + "]" * 20, 1)
+    rejects(deep.encode(), "nested deeper than 16")
+    # brackets inside strings do not count
+    rejects(text.replace('"source":"node"', '"source":"' + "[" * 40 + '"', 1).encode() + b"x",
+            "not valid JSON")
     rejects(b"1" * 5000, "not valid JSON")
     rejects(b"[]", "root must be an object")
 

@@ -10,6 +10,7 @@ witness-stack and lookup-leaf layouts for batch size `B` (cached per `B`).
 from __future__ import annotations
 
 import json
+import re
 import threading
 from dataclasses import dataclass
 
@@ -41,6 +42,11 @@ MAX_INPUT_BITS = 62
 MAX_FRAC_BITS = 1024
 #: |lo| and |hi| stay below 2^62, so every relation's terms stay far below r.
 MAX_ABS_BOUND = 1 << 62
+#: A circuit nests objects and lists 5 deep; deeper input is refused before parsing, so
+#: no input can exhaust the C stack of the JSON scanner.
+MAX_JSON_DEPTH = 16
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 #: Column kinds of a gadget, in column order (inference.md section 2).
 COLUMN_KINDS = ("u", "v", "rem", "ep", "em")
 
@@ -443,6 +449,7 @@ def parse_circuit(data: bytes) -> Circuit:
     data = bytes(data)
     try:
         text = data.decode("utf-8")
+        _check_depth(text)
         obj = json.loads(text, parse_constant=_reject_constant)
         canonical = canonical_json(obj)
     except ProofFormatError:
@@ -476,6 +483,15 @@ def parse_circuit(data: bytes) -> Circuit:
     if n_out != gadgets[L].features:
         raise _err(f"output.features {n_out} != features {gadgets[L].features} of gadget {L}")
     return Circuit(data, n_in, b_in, f_in, L, n_out, tuple(gadgets), model)
+
+
+def _check_depth(text: str) -> None:
+    """Refuse nesting deeper than MAX_JSON_DEPTH (strings removed, brackets counted)."""
+    depth = 0
+    for ch in _NOT_BRACKET.sub("", _JSON_STRING.sub("", text)):
+        depth += 1 if ch in "[{" else -1
+        if depth > MAX_JSON_DEPTH:
+            raise _err(f"JSON nested deeper than {MAX_JSON_DEPTH}")
 
 
 def _reject_constant(name: str) -> object:

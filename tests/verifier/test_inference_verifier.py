@@ -302,3 +302,24 @@ def test_non_bytes_and_garbage_fail_closed():
     for data in (b"", b"ZKML", b"ZKML\x00\x01\x03", b"ZKML\x00\x01\x03" + bytes(40)):
         with pytest.raises(VerificationError):
             verify_inference(data, VK)
+
+
+def test_lt_and_public_mle_match_brute_force():
+    from zkml.verifier.field import mle_eval
+    from zkml.verifier.inference import _lt, _public_mle
+
+    rng = random.Random(11)
+    for m in range(4):
+        x = [rng.randrange(R) for _ in range(m)]
+        for n in range(1, (1 << m) + 1):
+            table = [1 if i < n else 0 for i in range(1 << m)]
+            assert _lt(x, n) == mle_eval(table, x), (m, n)
+    for rows, cols in ((1, 1), (3, 5), (4, 4), (5, 3)):
+        vals = [rng.randrange(R) for _ in range(rows * cols)]
+        lr, lc = (rows - 1).bit_length(), (cols - 1).bit_length()
+        padded = [0] * (1 << (lr + lc))
+        for b in range(rows):
+            for i in range(cols):
+                padded[(b << lc) + i] = vals[b * cols + i]
+        z = [rng.randrange(R) for _ in range(lr + lc)]
+        assert _public_mle(vals, rows, cols, z) == mle_eval(padded, z)

@@ -292,8 +292,12 @@ def _parse_gadget(d: dict, i: int, gadgets: list[Gadget], n_in: int) -> Gadget:
         excess_hi_bits=_int(d["excess_hi_bits"], f"gadget {i} excess_hi_bits", 0, MAX_BITS),
         excess_lo_bits=_int(d["excess_lo_bits"], f"gadget {i} excess_lo_bits", 0, MAX_BITS),
         frac_bits=_int(d["frac_bits"], f"gadget {i} frac_bits", -1024, 1024),
-        source=str(d["source"]),
+        source=d["source"],
     )
+    if not isinstance(kw["source"], str) or set(d) != {
+            "producer", "features", "shift", "lo", "hi", "excess_hi_bits", "excess_lo_bits",
+            "frac_bits", "source"}:
+        raise CircuitFormatError(f"circuit: gadget {i} has unexpected keys or a bad source")
 
     def feats_of(ref: str | int) -> int:
         return n_in if ref == "input" else gadgets[int(ref)].features
@@ -328,7 +332,8 @@ def _parse_stack(d: dict) -> ModelStack:
     r = _int(d["range_bits"], "model_stack range_bits", 0, MAX_BITS)
     tensors, names, spans = [], set(), []
     for j, t in enumerate(d["tensors"]):
-        if set(t) != {"name", "rows", "cols", "offset"} or not isinstance(t["name"], str):
+        if set(t) != {"name", "rows", "cols", "offset"} or not isinstance(t["name"], str) \
+                or not t["name"]:
             raise CircuitFormatError(f"circuit: model stack tensor {j} is malformed")
         st = StackTensor(t["name"], _int(t["rows"], "tensor rows", 1, MAX_FEATURES),
                          _int(t["cols"], "tensor cols", 1, MAX_FEATURES),
@@ -353,7 +358,10 @@ def _parse(doc: object) -> Circuit:
         raise CircuitFormatError(f"circuit version {doc.get('version')!r} is not {VERSION}")
     if set(doc) != {"format", "version", "input", "output", "gadgets", "model_stack"}:
         raise CircuitFormatError("circuit description has unexpected keys")
-    inp = doc["input"]
+    inp, out, ms = doc["input"], doc["output"], doc["model_stack"]
+    if set(inp) != {"features", "bits", "frac_bits"} or set(out) != {"gadget", "features"} \
+            or set(ms) != {"num_vars", "log_cols", "range_bits", "tensors"}:
+        raise CircuitFormatError("circuit description has unexpected keys")
     n_in = _int(inp["features"], "input features", 1, MAX_FEATURES)
     in_bits = _int(inp["bits"], "input bits", 1, 62)
     in_frac = _int(inp["frac_bits"], "input frac_bits", -1024, 1024)
@@ -366,7 +374,6 @@ def _parse(doc: object) -> Circuit:
         gadgets.append(g)
     if not gadgets:
         raise CircuitFormatError("circuit has no gadgets")
-    out = doc["output"]
     og = _int(out["gadget"], "output gadget", 0, len(gadgets) - 1)
     of = _int(out["features"], "output features", 1, MAX_FEATURES)
     if of != gadgets[og].features:

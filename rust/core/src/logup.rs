@@ -37,18 +37,30 @@ impl LogupProof {
             return format_err(format!("logup depth {d}, expected {depth}"));
         }
         let four = |r: &mut Reader| -> Result<[Fr; 4]> {
-            Ok([r.fr("logup value")?, r.fr("logup value")?, r.fr("logup value")?, r.fr("logup value")?])
+            Ok([
+                r.fr("logup value")?,
+                r.fr("logup value")?,
+                r.fr("logup value")?,
+                r.fr("logup value")?,
+            ])
         };
         let root = four(r)?;
         let layers = (1..d)
             .map(|k| Ok((SumcheckProof::read(r, k, 3)?, four(r)?)))
             .collect::<Result<_>>()?;
-        Ok(Self { depth: d, root, layers })
+        Ok(Self {
+            depth: d,
+            root,
+            layers,
+        })
     }
 }
 
 fn split_even_odd(v: &[Fr]) -> (Vec<Fr>, Vec<Fr>) {
-    (v.iter().step_by(2).copied().collect(), v.iter().skip(1).step_by(2).copied().collect())
+    (
+        v.iter().step_by(2).copied().collect(),
+        v.iter().skip(1).step_by(2).copied().collect(),
+    )
 }
 
 fn line(a: Fr, b: Fr, mu: Fr) -> Fr {
@@ -73,7 +85,12 @@ pub fn prove(t: &mut Transcript, p: Vec<Fr>, q: Vec<Fr>) -> (LogupProof, Vec<Fr>
             .unzip();
         layers[k] = (np, nq);
     }
-    let root = [layers[1].0[0], layers[1].0[1], layers[1].1[0], layers[1].1[1]];
+    let root = [
+        layers[1].0[0],
+        layers[1].0[1],
+        layers[1].1[0],
+        layers[1].1[1],
+    ];
     t.absorb_frs("logup-root", &root);
     let mut mu = t.squeeze("logup-mu");
     let mut r = vec![mu];
@@ -87,11 +104,21 @@ pub fn prove(t: &mut Transcript, p: Vec<Fr>, q: Vec<Fr>) -> (LogupProof, Vec<Fr>
         let (q0, q1) = split_even_odd(qc);
         let one = Fr::one();
         let terms = vec![
-            Term { coeff: one, factors: vec![0, 1, 4] },
-            Term { coeff: one, factors: vec![0, 2, 3] },
-            Term { coeff: lambda, factors: vec![0, 3, 4] },
+            Term {
+                coeff: one,
+                factors: vec![0, 1, 4],
+            },
+            Term {
+                coeff: one,
+                factors: vec![0, 2, 3],
+            },
+            Term {
+                coeff: lambda,
+                factors: vec![0, 3, 4],
+            },
         ];
-        let mut inst = ProductSum::new(vec![eq_table(&r), p0, p1, q0, q1], terms).expect("valid layer");
+        let mut inst =
+            ProductSum::new(vec![eq_table(&r), p0, p1, q0, q1], terms).expect("valid layer");
         let (sc, s) = sumcheck::prove(t, &mut inst, claim_p + lambda * claim_q);
         let f = inst.final_evals();
         let e = [f[1], f[2], f[3], f[4]];
@@ -102,7 +129,14 @@ pub fn prove(t: &mut Transcript, p: Vec<Fr>, q: Vec<Fr>) -> (LogupProof, Vec<Fr>
         claim_q = line(e[2], e[3], mu);
         out.push((sc, e));
     }
-    (LogupProof { depth, root, layers: out }, r)
+    (
+        LogupProof {
+            depth,
+            root,
+            layers: out,
+        },
+        r,
+    )
 }
 
 /// Verify; returns `(rho, P, Q)`: the caller must check `p(rho) = P`, `q(rho) = Q`
@@ -130,7 +164,9 @@ pub fn verify(t: &mut Transcript, depth: usize, proof: &LogupProof) -> Result<(V
         t.absorb_frs("logup-layer-evals", e);
         let want = eq_eval(&r, &s) * (e[0] * e[3] + e[1] * e[2] + lambda * e[2] * e[3]);
         if fin != want {
-            return reject(format!("{ctx}: final value does not match the child evaluations"));
+            return reject(format!(
+                "{ctx}: final value does not match the child evaluations"
+            ));
         }
         mu = t.squeeze("logup-mu");
         r = std::iter::once(mu).chain(s).collect();

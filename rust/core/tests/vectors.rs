@@ -454,14 +454,20 @@ mod inference_vectors {
     }
 
     fn column_index(c: &Circuit, g: usize, kind: ColumnKind, limb: usize) -> usize {
-        c.columns().iter().position(|s| s.gadget == g && s.kind == kind && s.limb == limb).unwrap()
+        c.columns()
+            .iter()
+            .position(|s| s.gadget == g && s.kind == kind && s.limb == limb)
+            .unwrap()
     }
 
     #[test]
     fn vectors_inference() {
         let h = Hyrax::default();
         let mut models = Vec::new();
-        for (dims, residual, batch, seed) in [(vec![6usize, 8, 5], false, 1usize, 1u64), (vec![5, 4, 3], true, 3, 2)] {
+        for (dims, residual, batch, seed) in [
+            (vec![6usize, 8, 5], false, 1usize, 1u64),
+            (vec![5, 4, 3], true, 3, 2),
+        ] {
             let m = mlp(&dims, residual, seed);
             let c = Circuit::parse(&m.circuit_json).unwrap();
             let shape = Shape::new(c.model_stack.num_vars, c.model_stack.log_cols).unwrap();
@@ -485,12 +491,26 @@ mod inference_vectors {
                 }
             };
             let mut cases: Vec<(Case, Vec<u8>)> = Vec::new();
-            cases.push((Case { name: "honest", valid: true, why: "" }, run(cols.clone(), &input, &out, None)));
+            cases.push((
+                Case {
+                    name: "honest",
+                    valid: true,
+                    why: "",
+                },
+                run(cols.clone(), &input, &out, None),
+            ));
             if !residual {
                 let u0 = column_index(&c, 0, ColumnKind::U, 0);
                 let mut bad = cols.clone();
                 bad[u0][2] = (bad[u0][2] + 1) % 128;
-                cases.push((Case { name: "relu output changed for one element", valid: false, why: "R1 at the accumulator point" }, run(bad, &input, &out, None)));
+                cases.push((
+                    Case {
+                        name: "relu output changed for one element",
+                        valid: false,
+                        why: "R1 at the accumulator point",
+                    },
+                    run(bad, &input, &out, None),
+                ));
 
                 // rem + 2^k with q - 1 keeps R1 but breaks the remainder's exact width.
                 let rem0 = column_index(&c, 0, ColumnKind::Rem, 0);
@@ -498,33 +518,75 @@ mod inference_vectors {
                 let i = (0..bad[u0].len()).find(|&i| bad[u0][i] > 0).unwrap();
                 bad[rem0][i] += 64;
                 bad[u0][i] -= 1;
-                cases.push((Case { name: "remainder above its exact width", valid: false, why: "LogUp: 4 * rem >= 256" }, run(bad, &input, &out, None)));
+                cases.push((
+                    Case {
+                        name: "remainder above its exact width",
+                        valid: false,
+                        why: "LogUp: 4 * rem >= 256",
+                    },
+                    run(bad, &input, &out, None),
+                ));
 
                 // z = q - 1 with e+ = 1 keeps R1 but is not a clamp.
                 let ep_col = column_index(&c, 0, ColumnKind::Ep, 0);
                 let mut bad = cols.clone();
                 bad[u0][i] -= 1;
                 bad[ep_col][i] += 1;
-                cases.push((Case { name: "excess without saturation", valid: false, why: "zerocheck (z - hi) e+ = 0" }, run(bad, &input, &out, None)));
+                cases.push((
+                    Case {
+                        name: "excess without saturation",
+                        valid: false,
+                        why: "zerocheck (z - hi) e+ = 0",
+                    },
+                    run(bad, &input, &out, None),
+                ));
 
                 let mut mult = zkml_core::inference::prover::multiplicities(&c, &cols);
                 mult[0] += 1;
-                cases.push((Case { name: "wrong multiplicity", valid: false, why: "LogUp root" }, run(cols.clone(), &input, &out, Some(mult))));
+                cases.push((
+                    Case {
+                        name: "wrong multiplicity",
+                        valid: false,
+                        why: "LogUp root",
+                    },
+                    run(cols.clone(), &input, &out, Some(mult)),
+                ));
 
                 let mut wrong_out = out.clone();
                 wrong_out[0] += 1;
-                cases.push((Case { name: "claimed output differs", valid: false, why: "output instance" }, run(cols.clone(), &input, &wrong_out, None)));
+                cases.push((
+                    Case {
+                        name: "claimed output differs",
+                        valid: false,
+                        why: "output instance",
+                    },
+                    run(cols.clone(), &input, &wrong_out, None),
+                ));
 
                 let mut wrong_in = input.clone();
                 wrong_in[0] += 1;
-                cases.push((Case { name: "claimed input differs", valid: false, why: "dense instance" }, run(cols.clone(), &wrong_in, &out, None)));
+                cases.push((
+                    Case {
+                        name: "claimed input differs",
+                        valid: false,
+                        why: "dense instance",
+                    },
+                    run(cols.clone(), &wrong_in, &out, None),
+                ));
 
                 let lg = c.output.gadget;
                 let ul = column_index(&c, lg, ColumnKind::U, 0);
                 let mut bad = cols.clone();
                 let last = bad[ul].len() - 1;
                 bad[ul][last] = (bad[ul][last] + 1) % 256;
-                cases.push((Case { name: "padding entry changed", valid: false, why: "R1 on the padded region" }, run(bad, &input, &out, None)));
+                cases.push((
+                    Case {
+                        name: "padding entry changed",
+                        valid: false,
+                        why: "R1 on the padded region",
+                    },
+                    run(bad, &input, &out, None),
+                ));
             }
             let case_json: Vec<Value> = cases
                 .iter()

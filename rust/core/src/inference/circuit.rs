@@ -28,7 +28,9 @@ impl<'de> Deserialize<'de> for TensorRef {
             serde_json::Value::Number(n) if n.as_u64().is_some() => {
                 Ok(TensorRef::Gadget(n.as_u64().unwrap_or(0) as usize))
             }
-            _ => Err(serde::de::Error::custom("tensor reference must be \"input\" or a gadget index")),
+            _ => Err(serde::de::Error::custom(
+                "tensor reference must be \"input\" or a gadget index",
+            )),
         }
     }
 }
@@ -36,9 +38,20 @@ impl<'de> Deserialize<'de> for TensorRef {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(tag = "op", rename_all = "lowercase", deny_unknown_fields)]
 pub enum Producer {
-    Dense { x: TensorRef, weight: String, bias: Option<String> },
-    Add { x: TensorRef, y: TensorRef, signs: [i64; 2], lshifts: [u32; 2] },
-    Identity { x: TensorRef },
+    Dense {
+        x: TensorRef,
+        weight: String,
+        bias: Option<String>,
+    },
+    Add {
+        x: TensorRef,
+        y: TensorRef,
+        signs: [i64; 2],
+        lshifts: [u32; 2],
+    },
+    Identity {
+        x: TensorRef,
+    },
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -156,7 +169,12 @@ impl Gadget {
         let mut out = Vec::new();
         let mut push = |kind, bits: u32| {
             for (limb, width) in limb_widths(bits).into_iter().enumerate() {
-                out.push(Column { gadget: index, kind, limb, width });
+                out.push(Column {
+                    gadget: index,
+                    kind,
+                    limb,
+                    width,
+                });
             }
         };
         push(ColumnKind::U, self.value_bits());
@@ -213,10 +231,20 @@ impl Circuit {
         let mut slots: Vec<(usize, usize)> = Vec::new();
         for t in &ms.tensors {
             let size = t.slot_size();
-            if t.rows == 0 || t.cols == 0 || t.offset % size != 0 || t.offset + size > 1 << ms.num_vars {
-                return invalid(format!("model tensor {} slot is not aligned inside the stack", t.name));
+            if t.rows == 0
+                || t.cols == 0
+                || t.offset % size != 0
+                || t.offset + size > 1 << ms.num_vars
+            {
+                return invalid(format!(
+                    "model tensor {} slot is not aligned inside the stack",
+                    t.name
+                ));
             }
-            if slots.iter().any(|(o, s)| t.offset < o + s && *o < t.offset + size) {
+            if slots
+                .iter()
+                .any(|(o, s)| t.offset < o + s && *o < t.offset + size)
+            {
                 return invalid(format!("model tensor {} overlaps another", t.name));
             }
             slots.push((t.offset, size));
@@ -229,7 +257,10 @@ impl Circuit {
             if !feat_ok(g.features) || g.lo > g.hi || g.shift > MAX_BITS {
                 return invalid(format!("gadget {i}: parameters out of limits"));
             }
-            if g.excess_hi_bits > MAX_BITS || g.excess_lo_bits > MAX_BITS || g.value_bits() > MAX_BITS {
+            if g.excess_hi_bits > MAX_BITS
+                || g.excess_lo_bits > MAX_BITS
+                || g.value_bits() > MAX_BITS
+            {
                 return invalid(format!("gadget {i}: bit widths out of limits"));
             }
             match &g.producer {
@@ -245,10 +276,20 @@ impl Circuit {
                         }
                     }
                 }
-                Producer::Add { x, y, signs, lshifts } => {
+                Producer::Add {
+                    x,
+                    y,
+                    signs,
+                    lshifts,
+                } => {
                     let same = self.features(*x) == g.features && self.features(*y) == g.features;
                     let signs_ok = signs.iter().all(|s| *s == 1 || *s == -1);
-                    if !refs_ok(*x) || !refs_ok(*y) || !same || !signs_ok || lshifts.iter().any(|l| *l > 32) {
+                    if !refs_ok(*x)
+                        || !refs_ok(*y)
+                        || !same
+                        || !signs_ok
+                        || lshifts.iter().any(|l| *l > 32)
+                    {
                         return invalid(format!("gadget {i}: add operands do not match"));
                     }
                 }
@@ -264,7 +305,11 @@ impl Circuit {
 
     /// Every committed limb column, in spec order (gadgets in order).
     pub fn columns(&self) -> Vec<Column> {
-        self.gadgets.iter().enumerate().flat_map(|(i, g)| g.columns(i)).collect()
+        self.gadgets
+            .iter()
+            .enumerate()
+            .flat_map(|(i, g)| g.columns(i))
+            .collect()
     }
 
     /// log2 of a gadget tensor's padded length for batch `b`.

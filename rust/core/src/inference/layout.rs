@@ -14,10 +14,19 @@ pub struct Slot {
 pub fn assign(log_sizes: &[usize]) -> (Vec<Slot>, usize) {
     let mut order: Vec<usize> = (0..log_sizes.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(log_sizes[i]));
-    let mut slots = vec![Slot { offset: 0, log_size: 0 }; log_sizes.len()];
+    let mut slots = vec![
+        Slot {
+            offset: 0,
+            log_size: 0
+        };
+        log_sizes.len()
+    ];
     let mut offset = 0usize;
     for i in order {
-        slots[i] = Slot { offset, log_size: log_sizes[i] };
+        slots[i] = Slot {
+            offset,
+            log_size: log_sizes[i],
+        };
         offset += 1 << log_sizes[i];
     }
     let vars = (offset.next_power_of_two().trailing_zeros() as usize).max(1);
@@ -50,10 +59,34 @@ mod tests {
     #[test]
     fn largest_first_ties_in_order() {
         let (s, n) = assign(&[2, 4, 2, 0]);
-        assert_eq!(s[1], Slot { offset: 0, log_size: 4 });
-        assert_eq!(s[0], Slot { offset: 16, log_size: 2 });
-        assert_eq!(s[2], Slot { offset: 20, log_size: 2 });
-        assert_eq!(s[3], Slot { offset: 24, log_size: 0 });
+        assert_eq!(
+            s[1],
+            Slot {
+                offset: 0,
+                log_size: 4
+            }
+        );
+        assert_eq!(
+            s[0],
+            Slot {
+                offset: 16,
+                log_size: 2
+            }
+        );
+        assert_eq!(
+            s[2],
+            Slot {
+                offset: 20,
+                log_size: 2
+            }
+        );
+        assert_eq!(
+            s[3],
+            Slot {
+                offset: 24,
+                log_size: 0
+            }
+        );
         assert_eq!(n, 5);
         assert_eq!(assign(&[0]).1, 1);
     }

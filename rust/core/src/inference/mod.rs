@@ -6,13 +6,13 @@ pub mod prover;
 pub mod tensors;
 pub mod testkit;
 
-use ark_ff::{Field, Zero};
+use ark_ff::Field;
 
 use self::circuit::{Circuit, Column, ColumnKind, Gadget, ModelTensor, TensorRef, LIMB_BITS};
 use self::layout::{assign, stack_point, Slot};
 use self::tensors::{combine_evals, Columns};
 use crate::field::{from_i64, Fr};
-use crate::mle::{eq_table, evaluate};
+use crate::mle::evaluate;
 use crate::pcs::batch::StackClaims;
 
 pub use prover::{prove, prove_with_multiplicities, InferenceInput};
@@ -46,7 +46,11 @@ pub fn leaf_layout(c: &Circuit, b: usize) -> (Vec<LeafSlot>, usize) {
     let out = items
         .iter()
         .zip(slots)
-        .map(|(&(column, scale, _), slot)| LeafSlot { column, scale, slot })
+        .map(|(&(column, scale, _), slot)| LeafSlot {
+            column,
+            scale,
+            slot,
+        })
         .collect();
     (out, depth)
 }
@@ -66,19 +70,16 @@ pub fn acc_from_evals(g: &Gadget, specs: &[Column], own: &[usize], evals: &[Fr])
         return q;
     }
     let two = Fr::from(2u64);
-    two.pow([g.shift as u64]) * q + combine_evals(&pick(ColumnKind::Rem), 0) - two.pow([g.shift as u64 - 1])
+    two.pow([g.shift as u64]) * q + combine_evals(&pick(ColumnKind::Rem), 0)
+        - two.pow([g.shift as u64 - 1])
 }
 
-/// `eq(r_out, x) * [x is in the real B x n_out region]` as a table.
-pub fn output_mask_table(r_out: &[Fr], n_out: usize, b: usize) -> Vec<Fr> {
+/// `[x is in the real B x n_out region]` as a 0/1 table of `len` entries.
+pub fn output_mask(n_out: usize, b: usize, len: usize) -> Vec<Fr> {
     let np = n_out.next_power_of_two();
-    let mut t = eq_table(r_out);
-    for (i, v) in t.iter_mut().enumerate() {
-        if i % np >= n_out || i / np >= b {
-            *v = Fr::zero();
-        }
-    }
-    t
+    (0..len)
+        .map(|i| Fr::from(u64::from(i % np < n_out && i / np < b)))
+        .collect()
 }
 
 /// Claims on the witness and model stacks, mapped to stack points as they come.
@@ -92,11 +93,18 @@ pub struct Claims<'c> {
 
 impl<'c> Claims<'c> {
     pub fn new(wslots: Vec<Slot>, n_w: usize, circuit: &'c Circuit) -> Self {
-        Self { wslots, n_w, circuit, witness: StackClaims::default(), model: StackClaims::default() }
+        Self {
+            wslots,
+            n_w,
+            circuit,
+            witness: StackClaims::default(),
+            model: StackClaims::default(),
+        }
     }
 
     pub fn column(&mut self, ci: usize, point: &[Fr], v: Fr) {
-        self.witness.push(stack_point(point, self.wslots[ci], self.n_w), v);
+        self.witness
+            .push(stack_point(point, self.wslots[ci], self.n_w), v);
     }
 
     pub fn multiplicities(&mut self, point: &[Fr], v: Fr) {
@@ -105,8 +113,14 @@ impl<'c> Claims<'c> {
     }
 
     pub fn model(&mut self, t: &ModelTensor, point: &[Fr], v: Fr) {
-        let slot = Slot { offset: t.offset, log_size: log2(t.slot_size()) };
-        self.model.push(stack_point(point, slot, self.circuit.model_stack.num_vars), v);
+        let slot = Slot {
+            offset: t.offset,
+            log_size: log2(t.slot_size()),
+        };
+        self.model.push(
+            stack_point(point, slot, self.circuit.model_stack.num_vars),
+            v,
+        );
     }
 
     /// Claims (and evaluation messages) for the `u` limbs of a tensor at `point`;

@@ -3,11 +3,12 @@
 //! sumcheck, and every claim with one BatchOpen over the witness and model stacks.
 
 use ark_ff::{One, Zero};
+use rayon::prelude::*;
 
 use super::circuit::{Circuit, ColumnKind, Producer, TensorRef, LIMB_BITS};
 use super::layout::{assign, Slot};
 use super::tensors::{model_table, tensor_table, Columns};
-use super::{output_mask_table, Claims, INFERENCE_TAG};
+use super::{output_mask, Claims, INFERENCE_TAG};
 use crate::artifact::{write_header, Kind, FORMAT_VERSION};
 use crate::encoding::Writer;
 use crate::error::{Error, Result};
@@ -66,7 +67,11 @@ pub fn prove(hyrax: &Hyrax, inp: InferenceInput<'_>) -> Result<Vec<u8>> {
 }
 
 /// Like [`prove`] with given multiplicities (soundness tests use wrong ones).
-pub fn prove_with_multiplicities(hyrax: &Hyrax, inp: InferenceInput<'_>, mult: Vec<i64>) -> Result<Vec<u8>> {
+pub fn prove_with_multiplicities(
+    hyrax: &Hyrax,
+    inp: InferenceInput<'_>,
+    mult: Vec<i64>,
+) -> Result<Vec<u8>> {
     let c = Circuit::parse(inp.circuit_json)?;
     let b = inp.batch;
     if b == 0 || b > 1 << 16 {
@@ -85,7 +90,11 @@ pub fn prove_with_multiplicities(hyrax: &Hyrax, inp: InferenceInput<'_>, mult: V
     let col_vars: Vec<usize> = specs.iter().map(|s| c.gadget_vars(s.gadget, b)).collect();
     for (i, (v, n)) in inp.columns.iter().zip(&col_vars).enumerate() {
         if v.len() != 1 << n {
-            return bad(format!("witness column {i} has {} entries, expected {}", v.len(), 1 << n));
+            return bad(format!(
+                "witness column {i} has {} entries, expected {}",
+                v.len(),
+                1 << n
+            ));
         }
     }
 
@@ -94,16 +103,25 @@ pub fn prove_with_multiplicities(hyrax: &Hyrax, inp: InferenceInput<'_>, mult: V
     sizes.push(8);
     let (wslots, n_w) = assign(&sizes);
     let mut wstack = vec![0i64; 1 << n_w];
-    for (vals, slot) in inp.columns.iter().chain(std::iter::once(&mult)).zip(&wslots) {
+    for (vals, slot) in inp
+        .columns
+        .iter()
+        .chain(std::iter::once(&mult))
+        .zip(&wslots)
+    {
         wstack[slot.offset..slot.offset + vals.len()].copy_from_slice(vals);
     }
     let wshape = Shape::square(n_w);
     let wcom = hyrax.commit_small(wshape, &wstack)?;
     let wtable: Vec<Fr> = wstack.iter().map(|v| from_i64(*v)).collect();
-    let model: Vec<Fr> = inp.model_stack.iter().map(|v| from_i64(*v)).collect();
+    let model: Vec<Fr> = inp.model_stack.par_iter().map(|v| from_i64(*v)).collect();
     let cols = Columns {
         specs: specs.clone(),
-        tables: inp.columns.iter().map(|v| v.iter().map(|x| from_i64(*x)).collect()).collect(),
+        tables: inp
+            .columns
+            .iter()
+            .map(|v| v.iter().map(|x| from_i64(*x)).collect())
+            .collect(),
     };
     let mult_fr: Vec<Fr> = mult.iter().map(|v| from_i64(*v)).collect();
 
@@ -200,16 +218,25 @@ pub fn prove_with_multiplicities(hyrax: &Hyrax, inp: InferenceInput<'_>, mult: V
 
     // Zerocheck and output points.
     let zc: Vec<usize> = (0..c.gadgets.len())
-        .filter(|&g| !cols.of(g, ColumnKind::Ep).is_empty() || !cols.of(g, ColumnKind::Em).is_empty())
+        .filter(|&g| {
+            !cols.of(g, ColumnKind::Ep).is_empty() || !cols.of(g, ColumnKind::Em).is_empty()
+        })
         .collect();
     let taus: Vec<(Vec<Fr>, Fr)> = zc
         .iter()
-        .map(|&g| (t.squeeze_n("zerocheck-tau", c.gadget_vars(g, b)), t.squeeze("zerocheck-beta")))
+        .map(|&g| {
+            (
+                t.squeeze_n("zerocheck-tau", c.gadget_vars(g, b)),
+                t.squeeze("zerocheck-beta"),
+            )
+        })
         .collect();
     let lg = c.output.gadget;
     let r_out = t.squeeze_n("output-point", c.gadget_vars(lg, b));
 
     // Instances of the one batched sumcheck.
+    // Dense instances first (their final W values are read back below), then the rest.
+    let mut dense_insts: Vec<PairProduct<'static>> = Vec::new();
     let mut insts: Vec<Box<dyn SumcheckProver>> = Vec::new();
     let mut inst_claims = Vec::new();
     let mut dense_iter = dense_claims.into_iter();
@@ -233,7 +260,7 @@ pub fn prove_with_multiplicities(hyrax: &Hyrax, inp: InferenceInput<'_>, mult: V
             };
             let xr = fold_rows(&xt, &eb);
             let wr = fold_rows(model_table(&model, wt), &eo);
-            insts.push(Box::new(PairProduct::new(xr, wr)?));
+            dense_insts.push(PairProduct::new(xr, wr)?);
             inst_claims.push(dense_iter.next().expect("one claim per dense gadget"));
             dense_info.push((*x, wt.clone(), r_o.to_vec(), r_b.to_vec()));
         }
@@ -249,39 +276,66 @@ pub fn prove_with_multiplicities(hyrax: &Hyrax, inp: InferenceInput<'_>, mult: V
         if !ep.is_empty() {
             tables.push(cols.combine(&ep, 0, len));
             let e = tables.len() - 1;
-            terms.push(Term { coeff: Fr::one(), factors: vec![0, 1, e] });
-            terms.push(Term { coeff: -from_i64(gad.hi), factors: vec![0, e] });
+            terms.push(Term {
+                coeff: Fr::one(),
+                factors: vec![0, 1, e],
+            });
+            terms.push(Term {
+                coeff: -from_i64(gad.hi),
+                factors: vec![0, e],
+            });
         }
         if !em.is_empty() {
             tables.push(cols.combine(&em, 0, len));
             let e = tables.len() - 1;
-            terms.push(Term { coeff: *beta, factors: vec![0, 1, e] });
-            terms.push(Term { coeff: -*beta * from_i64(gad.lo), factors: vec![0, e] });
+            terms.push(Term {
+                coeff: *beta,
+                factors: vec![0, 1, e],
+            });
+            terms.push(Term {
+                coeff: -*beta * from_i64(gad.lo),
+                factors: vec![0, e],
+            });
         }
         insts.push(Box::new(ProductSum::new(tables, terms)?));
         inst_claims.push(Fr::zero());
     }
     let out_feat = c.output.features;
-    let mask = output_mask_table(&r_out, out_feat, b);
+    // eq, mask and z_L are three multilinear factors (the verifier evaluates each).
     let zl = tensor_table(&c, &cols, TensorRef::Gadget(lg), inp.input, b);
     let y_claim = evaluate(&super::tensors::pad_matrix(inp.output, b, out_feat), &r_out);
-    insts.push(Box::new(PairProduct::new(mask, zl)?));
+    let out_tables = vec![eq_table(&r_out), output_mask(out_feat, b, zl.len()), zl];
+    let out_term = vec![Term {
+        coeff: Fr::one(),
+        factors: vec![0, 1, 2],
+    }];
+    insts.push(Box::new(ProductSum::new(out_tables, out_term)?));
     inst_claims.push(y_claim);
 
-    let mut refs: Vec<&mut dyn SumcheckProver> = insts.iter_mut().map(|x| x.as_mut() as &mut dyn SumcheckProver).collect();
+    let mut refs: Vec<&mut dyn SumcheckProver> = dense_insts
+        .iter_mut()
+        .map(|x| x as &mut dyn SumcheckProver)
+        .chain(
+            insts
+                .iter_mut()
+                .map(|x| x.as_mut() as &mut dyn SumcheckProver),
+        )
+        .collect();
     let (sc, point, _) = sumcheck::prove_batched(&mut t, &mut refs, &inst_claims);
     drop(refs);
+
     let n_max = point.len();
     let suffix = |n: usize| &point[n_max - n..];
 
     let mut sc_evals = Vec::new();
-    for (x, wt, r_o, r_b) in &dense_info {
+    for ((x, wt, r_o, r_b), inst) in dense_info.iter().zip(&dense_insts) {
         let n_in_vars = super::log2(c.features(*x).next_power_of_two());
         let s = suffix(n_in_vars);
         let xp: Vec<Fr> = s.iter().chain(r_b.iter()).copied().collect();
         claims.tensor_limbs(&cols, *x, &xp, &mut sc_evals);
         let wp: Vec<Fr> = s.iter().chain(r_o.iter()).copied().collect();
-        let wv = evaluate(model_table(&model, wt), &wp);
+        // W folded at r_o, then bound at s: the instance's final value is W(s, r_o).
+        let wv = inst.final_evals()[1];
         claims.model(wt, &wp, wv);
         sc_evals.push(wv);
     }
@@ -306,8 +360,16 @@ pub fn prove_with_multiplicities(hyrax: &Hyrax, inp: InferenceInput<'_>, mult: V
         hyrax,
         &mut t,
         &[
-            ProverStack { shape: wshape, table: &wtable, claims: &wclaims },
-            ProverStack { shape: mshape, table: &model, claims: &mclaims },
+            ProverStack {
+                shape: wshape,
+                table: &wtable,
+                claims: &wclaims,
+            },
+            ProverStack {
+                shape: mshape,
+                table: &model,
+                claims: &mclaims,
+            },
         ],
     );
 

@@ -25,7 +25,9 @@ impl Columns {
         let mut out = vec![from_i64(base); len];
         for (j, &c) in idx.iter().enumerate() {
             let scale = limb_scale(j);
-            out.iter_mut().zip(&self.tables[c]).for_each(|(o, v)| *o += scale * v);
+            out.iter_mut()
+                .zip(&self.tables[c])
+                .for_each(|(o, v)| *o += scale * v);
         }
         out
     }
@@ -66,7 +68,13 @@ pub fn pad_matrix(values: &[i64], rows: usize, cols: usize) -> Vec<Fr> {
 }
 
 /// The padded table of an activation tensor (or the input) for batch `b`.
-pub fn tensor_table(c: &Circuit, cols: &Columns, t: TensorRef, input: &[i64], batch: usize) -> Vec<Fr> {
+pub fn tensor_table(
+    c: &Circuit,
+    cols: &Columns,
+    t: TensorRef,
+    input: &[i64],
+    batch: usize,
+) -> Vec<Fr> {
     match t {
         TensorRef::Input => pad_matrix(input, batch, c.input.features),
         TensorRef::Gadget(g) => {

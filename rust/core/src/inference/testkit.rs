@@ -18,7 +18,13 @@ pub struct TestModel {
 }
 
 fn excess_bits(acc_max: i128, shift: u32, lo: i64, hi: i64) -> (u32, u32) {
-    let floor_shift = |a: i128| if shift == 0 { a } else { (a + (1 << (shift - 1))).div_euclid(1 << shift) };
+    let floor_shift = |a: i128| {
+        if shift == 0 {
+            a
+        } else {
+            (a + (1 << (shift - 1))).div_euclid(1 << shift)
+        }
+    };
     let (qmax, qmin) = (floor_shift(acc_max), floor_shift(-acc_max));
     let ep = bit_length((qmax - hi as i128).max(0) as u128);
     let em = bit_length((lo as i128 - qmin).max(0) as u128);
@@ -38,9 +44,17 @@ pub fn mlp(dims: &[usize], residual: bool, seed: u64) -> TestModel {
     for (l, &n) in dims.iter().enumerate().skip(1) {
         let w = rand_small(n * prev_feat, 5, seed + l as u64);
         let b = rand_small(n, 8, seed + 100 + l as u64);
-        let row_max: i128 = w.chunks(prev_feat).map(|r| r.iter().map(|v| v.unsigned_abs() as i128).sum()).max().unwrap_or(0);
+        let row_max: i128 = w
+            .chunks(prev_feat)
+            .map(|r| r.iter().map(|v| v.unsigned_abs() as i128).sum())
+            .max()
+            .unwrap_or(0);
         let acc_max = 128 * row_max + 128;
-        let (lo, hi) = if l == last { (-128i64, 127i64) } else { (0, 127) };
+        let (lo, hi) = if l == last {
+            (-128i64, 127i64)
+        } else {
+            (0, 127)
+        };
         let (ep, em) = excess_bits(acc_max, shift, lo, hi);
         tensors.push((format!("w{l}"), n, prev_feat, w));
         tensors.push((format!("b{l}"), 1, n, b));
@@ -51,7 +65,11 @@ pub fn mlp(dims: &[usize], residual: bool, seed: u64) -> TestModel {
         let g = gadgets.len() - 1;
         if residual && l == 1 {
             let w2 = rand_small(n * n, 4, seed + 50);
-            let row_max: i128 = w2.chunks(n).map(|r| r.iter().map(|v| v.unsigned_abs() as i128).sum()).max().unwrap_or(0);
+            let row_max: i128 = w2
+                .chunks(n)
+                .map(|r| r.iter().map(|v| v.unsigned_abs() as i128).sum())
+                .max()
+                .unwrap_or(0);
             let (ep, em) = excess_bits(128 * row_max, shift, 0, 127);
             tensors.push(("wres".into(), n, n, w2));
             gadgets.push(json!({
@@ -80,7 +98,8 @@ pub fn mlp(dims: &[usize], residual: bool, seed: u64) -> TestModel {
         let (name, rows, cols, vals) = &tensors[i];
         let cp = cols.next_power_of_two();
         for r in 0..*rows {
-            stack[offset + r * cp..offset + r * cp + cols].copy_from_slice(&vals[r * cols..(r + 1) * cols]);
+            stack[offset + r * cp..offset + r * cp + cols]
+                .copy_from_slice(&vals[r * cols..(r + 1) * cols]);
         }
         entries.push(json!({"name": name, "rows": rows, "cols": cols, "offset": offset}));
         offset += slot(i);
@@ -92,15 +111,27 @@ pub fn mlp(dims: &[usize], residual: bool, seed: u64) -> TestModel {
         "gadgets": gadgets,
         "model_stack": {"num_vars": num_vars, "log_cols": num_vars / 2, "range_bits": 8, "tensors": entries},
     });
-    TestModel { circuit_json: serde_json::to_vec(&circuit).expect("json"), model_stack: stack }
+    TestModel {
+        circuit_json: serde_json::to_vec(&circuit).expect("json"),
+        model_stack: stack,
+    }
 }
 
 fn limbs(v: i128, bits: u32) -> Vec<i64> {
-    limb_widths(bits).iter().enumerate().map(|(j, _)| ((v >> (8 * j)) & 0xff) as i64).collect()
+    limb_widths(bits)
+        .iter()
+        .enumerate()
+        .map(|(j, _)| ((v >> (8 * j)) & 0xff) as i64)
+        .collect()
 }
 
 /// The witness columns (circuit order) and the real `B x n_out` output for `input`.
-pub fn witness(c: &Circuit, model_stack: &[i64], input: &[i64], b: usize) -> (Vec<Vec<i64>>, Vec<i64>) {
+pub fn witness(
+    c: &Circuit,
+    model_stack: &[i64],
+    input: &[i64],
+    b: usize,
+) -> (Vec<Vec<i64>>, Vec<i64>) {
     let bp = b.next_power_of_two();
     let mut z: Vec<Vec<i128>> = Vec::new(); // padded tensors, row-major (B', n')
     let table = |t: TensorRef, z: &Vec<Vec<i128>>| -> (Vec<i128>, usize) {
@@ -142,12 +173,19 @@ pub fn witness(c: &Circuit, model_stack: &[i64], input: &[i64], b: usize) -> (Ve
                 }
                 acc
             }
-            Producer::Add { x, y, signs, lshifts } => {
+            Producer::Add {
+                x,
+                y,
+                signs,
+                lshifts,
+            } => {
                 let (xt, _) = table(*x, &z);
                 let (yt, _) = table(*y, &z);
                 xt.iter()
                     .zip(&yt)
-                    .map(|(a, b)| signs[0] as i128 * (a << lshifts[0]) + signs[1] as i128 * (b << lshifts[1]))
+                    .map(|(a, b)| {
+                        signs[0] as i128 * (a << lshifts[0]) + signs[1] as i128 * (b << lshifts[1])
+                    })
                     .collect()
             }
             Producer::Identity { x } => table(*x, &z).0,
@@ -178,18 +216,31 @@ pub fn witness(c: &Circuit, model_stack: &[i64], input: &[i64], b: usize) -> (Ve
             push(zt.iter().map(|v| hi - v).collect(), vb);
         }
         push(rem, k);
-        push(q.iter().map(|v| (v - hi).max(0)).collect(), g.excess_hi_bits);
-        push(q.iter().map(|v| (lo - v).max(0)).collect(), g.excess_lo_bits);
+        push(
+            q.iter().map(|v| (v - hi).max(0)).collect(),
+            g.excess_hi_bits,
+        );
+        push(
+            q.iter().map(|v| (lo - v).max(0)).collect(),
+            g.excess_lo_bits,
+        );
         z.push(zt);
     }
     let lg = c.output.gadget;
     let (n, np) = (c.output.features, c.output.features.next_power_of_two());
-    let out = (0..b).flat_map(|r| (0..n).map(move |o| (r, o))).map(|(r, o)| z[lg][r * np + o] as i64).collect();
+    let out = (0..b)
+        .flat_map(|r| (0..n).map(move |o| (r, o)))
+        .map(|(r, o)| z[lg][r * np + o] as i64)
+        .collect();
     (columns, out)
 }
 
 /// The kind-4 verifying key artifact and its digest.
-pub fn verifying_key(circuit_json: &[u8], shape: Shape, commitment: &Commitment) -> (Vec<u8>, [u8; 32]) {
+pub fn verifying_key(
+    circuit_json: &[u8],
+    shape: Shape,
+    commitment: &Commitment,
+) -> (Vec<u8>, [u8; 32]) {
     let mut w = Writer::new();
     write_header(&mut w, Kind::VerifyingKey);
     w.u32(circuit_json.len() as u32);
@@ -200,4 +251,3 @@ pub fn verifying_key(circuit_json: &[u8], shape: Shape, commitment: &Commitment)
     let digest = Sha256::digest(&bytes).into();
     (bytes, digest)
 }
-

@@ -18,7 +18,8 @@ def _lines_circuit(c) -> list[str]:
            f"  input: {c.input_features} features, {c.input_bits}-bit, scale "
            f"2^-{c.input_frac_bits}",
            f"  output: gadget {c.output_gadget}, {c.output_features} features, scale "
-           f"2^-{c.output.frac_bits}"]
+           f"2^-{c.output.frac_bits}" + (", ArgMax (the statement holds indices)"
+                                         if c.argmax else "")]
     for i, g in enumerate(c.gadgets):
         if g.op == "dense":
             prod = f"dense({_ref(g.x)}, W={g.weight}" + (f", b={g.bias})" if g.bias else ")")

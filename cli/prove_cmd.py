@@ -13,13 +13,17 @@ _MAX_VALUES_SHOWN = 10
 
 
 def format_outputs(values: Sequence[Sequence[float]], predictions: Sequence[int],
-                   label: str = "example") -> list[str]:
-    """One line per row: the dequantized outputs and their argmax (long rows elided)."""
+                   label: str = "example", argmax: bool = False) -> list[str]:
+    """One line per row: the dequantized outputs and their argmax (long rows elided);
+    with an ArgMax output only the proven class."""
     lines = []
     for i, (row, pred) in enumerate(zip(values, predictions, strict=True)):
         if i == _MAX_ROWS_SHOWN:
             lines.append(f"  ... ({len(values) - i} more)")
             break
+        if argmax:
+            lines.append(f"  {label} {i}: class {pred}")
+            continue
         shown = ", ".join(f"{v:.4g}" for v in list(row)[:_MAX_VALUES_SHOWN])
         more = ", ..." if len(row) > _MAX_VALUES_SHOWN else ""
         lines.append(f"  {label} {i}: [{shown}{more}]  argmax {pred}")
@@ -65,5 +69,5 @@ def prove(compiled: Path, input_file: Path, output: Path | None, force: bool,
                f"({len(result.proof)} bytes)")
     click.echo("output:")
     for line in format_outputs(result.outputs_float.tolist(), result.predictions.tolist(),
-                               label):
+                               label, result.argmax):
         click.echo(line)

@@ -71,7 +71,8 @@ def _verify_inference(artifact: str, data: bytes, model: str | None, vk: str | N
     click.echo(f"valid inference proof ({len(data)} bytes, {elapsed:.3f} s): batch "
                f"{result.batch}, verifying key {result.vk_digest.hex()[:16]}")
     click.echo("verified output:")
-    for line in format_outputs(result.outputs_float, result.predictions):
+    for line in format_outputs(result.outputs_float, result.predictions,
+                               argmax=result.argmax):
         click.echo(line)
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from zkml.artifacts import encode_verifying_key, parse_proof_statement, read_compiled_vk
+from zkml.artifacts import encode_verifying_key, proof_vk_digest, read_compiled_vk
 from zkml.errors import ModelError, ProofFormatError, VerificationError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -139,9 +139,11 @@ class ProofResult:
         proof: the kind-3 proof artifact bytes (write them to a .proof file).
         batch: number of rows proven (examples times the model's leading dimension).
         inputs: (B, n_in) int64, the quantized inputs in the statement.
-        outputs: (B, n_out) int64, the quantized outputs in the statement.
-        output_frac_bits: the output scale is 2^-output_frac_bits.
+        outputs: (B, n_out) int64, the quantized outputs in the statement; with an ArgMax
+            output (`argmax`), (B, 1) class indices.
+        output_frac_bits: the output scale is 2^-output_frac_bits (0 with ArgMax).
         timings: seconds per stage ("quantize", "witness", "prove").
+        argmax: the model's output is ArgMax (the proof states indices only).
     """
 
     proof: bytes
@@ -150,18 +152,19 @@ class ProofResult:
     outputs: np.ndarray
     output_frac_bits: int
     timings: dict[str, float] = field(default_factory=dict)
+    argmax: bool = False
 
     @property
     def outputs_float(self) -> np.ndarray:
-        """The proven outputs dequantized: `q * 2^-frac_bits`."""
+        """The proven outputs dequantized: `q * 2^-frac_bits` (indices with ArgMax)."""
         import numpy as np
 
         return np.ldexp(self.outputs.astype(np.float64), -self.output_frac_bits)
 
     @property
     def predictions(self) -> np.ndarray:
-        """Argmax of each output row (the first maximum)."""
-        return self.outputs.argmax(axis=1)
+        """The class of each row: the proven index with ArgMax, else the first maximum."""
+        return self.outputs[:, 0] if self.argmax else self.outputs.argmax(axis=1)
 
     def save(self, path: PathLike, *, overwrite: bool = False) -> Path:
         """Write the proof artifact atomically."""
@@ -225,14 +228,16 @@ def prove(
         proof = prove_inference(circuit.to_bytes(), cc.model_stack, w.columns, w.batch, w.inputs,
                                 w.outputs, compiled.vk_digest, seed=seed)
     timings["prove"] = time.perf_counter() - t0
-    return ProofResult(proof, w.batch, w.inputs, w.outputs, circuit.output.frac_bits, timings)
+    frac = 0 if circuit.argmax else circuit.output.frac_bits
+    return ProofResult(proof, w.batch, w.inputs, w.outputs, frac, timings, circuit.argmax)
 
 
 @dataclass(frozen=True)
 class VerifiedInference:
     """What a valid proof established: this model maps these inputs to these outputs.
 
-    Inputs and outputs are the quantized integers of the statement, one tuple per row;
+    Inputs and outputs are the quantized integers of the statement, one tuple per row
+    (with an ArgMax output, `argmax`, each output row is the one index `(k,)`);
     `outputs_float` and `predictions` are derived from them with the key's output scale.
     """
 
@@ -243,6 +248,7 @@ class VerifiedInference:
     output_frac_bits: int
     vk_digest: bytes
     statement: Any = None
+    argmax: bool = False
 
     @property
     def outputs_float(self) -> list[list[float]]:
@@ -258,7 +264,9 @@ class VerifiedInference:
 
     @property
     def predictions(self) -> list[int]:
-        """Argmax of each output row (the first maximum)."""
+        """The class of each row: the proven index with ArgMax, else the first maximum."""
+        if self.argmax:
+            return [r[0] for r in self.outputs]
         return [max(range(len(r)), key=r.__getitem__) for r in self.outputs]
 
 
@@ -308,13 +316,14 @@ class Verifier:
         if not isinstance(proof, bytes | bytearray | memoryview):
             raise ProofFormatError(f"proof must be bytes, not {type(proof).__name__}")
         proof = bytes(proof)
-        if parse_proof_statement(proof).vk_digest != self._vk.digest:
+        if proof_vk_digest(proof) != self._vk.digest:
             raise VerificationError("the proof is for another model (its verifying-key digest "
                                     "differs from this key's)")
         st = self._inner.verify(proof)
+        argmax = bool(getattr(st, "argmax", False))
         return VerifiedInference(st.batch, tuple(map(tuple, st.input)),
                                  tuple(map(tuple, st.output)), st.input_frac_bits,
-                                 st.output_frac_bits, st.vk_digest, st)
+                                 0 if argmax else st.output_frac_bits, st.vk_digest, st, argmax)
 
 
 def verify(proof: bytes | PathLike, vk: Any) -> VerifiedInference:

@@ -43,8 +43,11 @@ __all__ = [
     "encode_verifying_key",
     "parse_verifying_key",
     "parse_proof_statement",
+    "proof_vk_digest",
     "vk_digest",
     "fr_to_signed",
+    "int_width",
+    "statement_widths",
     "read_compiled_vk",
     "CompiledModel",  # noqa: F822 (lazy, see __getattr__)
 ]
@@ -140,17 +143,64 @@ class ProofStatement:
     size: int
 
 
-def parse_proof_statement(data: bytes) -> ProofStatement:
-    """Read `vk_digest, B, X, Y, C_W` of a kind-3 proof; values as signed integers."""
+def int_width(lo: int, hi: int) -> int:
+    """Bytes per statement integer: the smallest of 1, 2, 4, 8 holding all of [lo, hi]."""
+    for w in (1, 2, 4, 8):
+        if -(1 << (8 * w - 1)) <= lo and hi < 1 << (8 * w - 1):
+            return w
+    raise ValueError(f"range [{lo}, {hi}] does not fit 8 bytes")
+
+
+def statement_widths(circuit: Circuit) -> tuple[int, int]:
+    """Widths of the statement's input and output integers (inference.md section 4)."""
+    b = circuit.input_bits
+    w_in = int_width(-(1 << (b - 1)), (1 << (b - 1)) - 1)
+    out = circuit.output
+    w_out = int_width(0, circuit.output_features - 1) if circuit.argmax else \
+        int_width(out.lo, out.hi)
+    return w_in, w_out
+
+
+def _ints(rd, width: int, what: str, expected: int | None = None) -> tuple[int, ...]:
+    n = rd.count(width, what, expected=expected)
+    raw = rd.raw(n * width, what)
+    return tuple(int.from_bytes(raw[i : i + width], "big", signed=True)
+                 for i in range(0, len(raw), width))
+
+
+def proof_vk_digest(data: bytes) -> bytes:
+    """The verifying-key digest a kind-3 proof names (its first statement field)."""
+    return _reader(data, KIND_INFERENCE, "inference proof").raw(32, "vk digest")
+
+
+def parse_proof_statement(data: bytes, circuit: Circuit | None = None) -> ProofStatement:
+    """Read `vk_digest, B, X, Y, C_W` of a kind-3 proof (statement integers are compact
+    `Ints`, inference.md section 4). With the key's `circuit` the widths and counts are
+    exact; without it they are inferred (for display only)."""
     rd = _reader(data, KIND_INFERENCE, "inference proof")
     digest = rd.raw(32, "vk digest")
     batch = rd.u32("batch")
-    xs = tuple(fr_to_signed(v) for v in rd.fr_vec("input"))
-    ys = tuple(fr_to_signed(v) for v in rd.fr_vec("output"))
-    rows = rd.count(64, "witness commitment")
-    return ProofStatement(digest, batch, xs, ys, rows, len(data))
-
-
+    if circuit is not None:
+        w_in, w_out = statement_widths(circuit)
+        xs = _ints(rd, w_in, "input", batch * circuit.input_features)
+        ys = _ints(rd, w_out, "output", batch * circuit.statement_outputs)
+        rows = rd.count(64, "witness commitment")
+        return ProofStatement(digest, batch, xs, ys, rows, len(data))
+    start = rd.position
+    for w_in in (1, 2, 4, 8):
+        for w_out in (1, 2, 4, 8):
+            try:
+                trial = _reader(data, KIND_INFERENCE, "inference proof")
+                trial.raw(start - 7, "prefix")
+                xs = _ints(trial, w_in, "input")
+                ys = _ints(trial, w_out, "output")
+                rows = trial.count(64, "witness commitment")
+            except ProofFormatError:
+                continue
+            if batch and xs and ys and len(xs) % batch == 0 and len(ys) % batch == 0 \
+                    and rows & (rows - 1) == 0 and rows:
+                return ProofStatement(digest, batch, xs, ys, rows, len(data))
+    raise ProofFormatError("inference proof: the statement does not parse")
 
 
 def __getattr__(name: str):

@@ -20,7 +20,8 @@ from zkml.quant.executor import execute
 from zkml.quant.ir import QModel
 from zkml.quant.rounding import QuantOverflowError, check_bound, exact_matmul, round_shift
 
-__all__ = ["Witness", "build_witness", "evaluate_circuit", "limbs", "gadget_columns"]
+__all__ = ["Witness", "build_witness", "evaluate_circuit", "limbs", "gadget_columns",
+           "argmax_columns"]
 
 
 @dataclass
@@ -30,7 +31,7 @@ class Witness:
     Attributes:
         batch: B, the number of rows (examples).
         inputs: (B, n_in) int64, the statement's input.
-        outputs: (B, n_out) int64, the statement's output.
+        outputs: (B, n_out) int64, the statement's output ((B, 1) indices with ArgMax).
         columns: committed limb columns in witness order, int64, each of length B' n_g'.
         tensors: per gadget, its padded output z as (B', n_g') int64.
     """
@@ -123,7 +124,25 @@ def evaluate_circuit(circuit: Circuit, stack: np.ndarray, inputs: np.ndarray
         z, cols = gadget_columns(g, acc, i)
         tensors.append(z)
         columns += cols
+    if circuit.argmax:
+        columns += argmax_columns(circuit, tensors[circuit.output_gadget], batch)[1]
     return tensors, columns
+
+
+def argmax_columns(circuit: Circuit, z: np.ndarray, batch: int
+                   ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """ArgMax output (inference.md section 4b): the first maximum `k_b` of each real row
+    of `z_L`, and the limbs of `d = mask * (M - z_L - LT)` over the padded tensor."""
+    n = circuit.output_features
+    real = z[:batch, :n]
+    k = real.argmax(axis=1).astype(np.int64)  # numpy returns the first maximum
+    d = np.zeros_like(z)
+    lt = (np.arange(n)[None, :] < k[:, None]).astype(np.int64)
+    d[:batch, :n] = real[np.arange(batch), k][:, None] - real - lt
+    width = circuit.d_bits
+    if d.min() < 0 or int(d.max()) >> width:
+        raise ProverError("internal: ArgMax difference outside its range")
+    return k, [c.reshape(-1) for c in limbs(d, width)]
 
 
 def _check_inputs(circuit: Circuit, inputs: np.ndarray) -> np.ndarray:
@@ -179,8 +198,11 @@ def build_witness(cc: CompiledCircuit, model: QModel, inputs: np.ndarray,
         tensors, columns = evaluate_circuit(circuit, cc.model_stack, x)
     except QuantOverflowError as exc:
         raise ProverError(str(exc)) from exc
-    out = circuit.output
-    outputs = np.ascontiguousarray(tensors[circuit.output_gadget][: x.shape[0], : out.features])
+    z_out = tensors[circuit.output_gadget]
+    if circuit.argmax:
+        outputs = argmax_columns(circuit, z_out, x.shape[0])[0].reshape(-1, 1)
+    else:
+        outputs = np.ascontiguousarray(z_out[: x.shape[0], : circuit.output_features])
     if check:
         ref = _executor_check(cc, model, x, tensors)
         if not np.array_equal(ref, outputs):

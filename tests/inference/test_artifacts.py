@@ -17,7 +17,9 @@ from zkml.artifacts import (
     encode_verifying_key,
     parse_proof_statement,
     parse_verifying_key,
+    proof_vk_digest,
     read_compiled_vk,
+    statement_widths,
     vk_digest,
 )
 from zkml.compiled_model import CompiledModel
@@ -27,8 +29,7 @@ from zkml.prover import commit
 from zkml.quant.compiled import CompiledModel as QuantCompiledModel
 from zkml.quant.container import CompiledModelError
 from zkml.verifier import VerifyingKey
-from zkml.verifier.encoding import enc_frs, enc_g1s
-from zkml.verifier.field import R
+from zkml.verifier.encoding import enc_g1s
 
 
 @pytest.fixture(scope="module")
@@ -72,14 +73,31 @@ def test_verifying_key_is_strict(compiled):
         parse_verifying_key(bytes(off_curve))
 
 
-def test_proof_statement_prefix():
+def _ints(values, width):
+    return struct.pack(">I", len(values)) + b"".join(
+        v.to_bytes(width, "big", signed=True) for v in values)
+
+
+def test_proof_statement_prefix(compiled):
     digest = bytes(range(32))
     xs, ys = [1, -2, 3, 0], [-5, 7]
-    body = (digest + struct.pack(">I", 2) + enc_frs([v % R for v in xs])
-            + enc_frs([v % R for v in ys]) + enc_g1s([None, None]) + b"rest")
+    body = (digest + struct.pack(">I", 2) + _ints(xs, 2) + _ints(ys, 1)
+            + enc_g1s([None, None]) + b"rest")
     st = parse_proof_statement(b"ZKML\x00\x01\x03" + body)
     assert st.vk_digest == digest and st.batch == 2
     assert st.inputs == tuple(xs) and st.outputs == tuple(ys) and st.witness_rows == 2
+    assert proof_vk_digest(b"ZKML\x00\x01\x03" + body) == digest
+    # with the circuit, the widths and counts are exact
+    c = compiled.circuit
+    w_in, w_out = statement_widths(c)
+    assert (w_in, w_out) == (2, 2)  # 16-bit input and output ranges
+    x = list(range(-6, 6))
+    body = (digest + struct.pack(">I", 1) + _ints(x, w_in) + _ints([3, -4, 5, 6, 7], w_out)
+            + enc_g1s([None]))
+    st = parse_proof_statement(b"ZKML\x00\x01\x03" + body, c)
+    assert st.inputs == tuple(x) and st.outputs == (3, -4, 5, 6, 7)
+    with pytest.raises(ProofFormatError):
+        parse_proof_statement(b"ZKML\x00\x01\x03" + body[:-70] + _ints([1], 2), c)
     with pytest.raises(ProofFormatError):
         parse_proof_statement(b"ZKML\x00\x01\x04" + body)
     with pytest.raises(ProofFormatError):

@@ -146,11 +146,33 @@ def test_unprovable_ops_are_refused_by_name(tmp_path, case, node, op):
         _compile_nodes(tmp_path, nodes, {"W": W44})
 
 
-def test_argmax_and_conv_and_pooling_are_refused(tmp_path):
+@pytest.mark.parametrize("keepdims", [0, 1])
+def test_argmax_output(tmp_path, keepdims):
     nodes = [helper.make_node("MatMul", ["x", "W"], ["h"], name="mm"),
-             helper.make_node("ArgMax", ["h"], ["y"], axis=1, keepdims=0, name="am")]
+             helper.make_node("ArgMax", ["h"], ["y"], axis=1, keepdims=keepdims, name="am")]
+    cm = _compile_nodes(tmp_path, nodes, {"W": W44}, outputs={"y": TensorProto.INT64})
+    c = cm.circuit
+    assert c.argmax and c.output_features == 4 and c.statement_outputs == 1
+    assert c.to_json()["output"] == {"gadget": 0, "features": 4, "argmax": True}
+    d = [col for col in c.columns() if col.value == "d"]
+    assert sum(col.width for col in d) == c.output.u_bits and c.columns()[-len(d):] == d
+    assert parse_circuit(c.to_bytes()).argmax
+
+
+def test_argmax_that_is_not_the_output_or_last_index_is_refused(tmp_path):
+    nodes = [helper.make_node("MatMul", ["x", "W"], ["h"], name="mm"),
+             helper.make_node("ArgMax", ["h"], ["y"], axis=1, select_last_index=1, name="am")]
     with pytest.raises(ModelError, match=r"node 'am' \(op argmax\) cannot be proven yet"):
         _compile_nodes(tmp_path, nodes, {"W": W44}, outputs={"y": TensorProto.INT64})
+    nodes = [helper.make_node("MatMul", ["x", "W"], ["h"], name="mm"),
+             helper.make_node("ArgMax", ["h"], ["k"], axis=1, keepdims=1, name="am"),
+             helper.make_node("Cast", ["k"], ["kf"], to=TensorProto.FLOAT, name="cast"),
+             helper.make_node("Add", ["kf", "h"], ["y"], name="add")]
+    with pytest.raises(ModelError, match="cannot be proven yet"):
+        _compile_nodes(tmp_path, nodes, {"W": W44})
+
+
+def test_conv_and_pooling_are_refused(tmp_path):
     w = f32(np.random.default_rng(0).normal(size=(2, 1, 3, 3)))
     nodes = [helper.make_node("Conv", ["x", "W"], ["y"], name="c1")]
     with pytest.raises(ModelError, match=r"node 'c1' \(op conv\) cannot be proven yet"):

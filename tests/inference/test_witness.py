@@ -138,3 +138,39 @@ def test_a_wrong_circuit_is_caught_by_the_executor_check(tmp_path):
     cc.model_stack[t.offset : t.offset + 4] += 1500  # the circuit no longer matches the model
     with pytest.raises(ProverError, match="differs from the integer executor"):
         build_witness(cc, cm.model, _inputs(cm, 2, scale=2.0))
+
+
+def test_argmax_output_witness(tmp_path):
+    import warnings
+
+    from inference_models import make_model, mlp, save
+    from onnx import TensorProto, helper
+
+    import zkml
+
+    base = mlp([10, 8, 6], seed=2)
+    graph = base.graph
+    graph.node[-1].output[0] = "logits"
+    graph.node.append(helper.make_node("ArgMax", ["logits"], ["y"], axis=1, keepdims=0,
+                                       name="am"))
+    model = make_model(list(graph.node), {"x": [1, 10]}, {"y": TensorProto.INT64},
+                       {t.name: __import__("onnx").numpy_helper.to_array(t)
+                        for t in graph.initializer})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cm = zkml.compile(save(model, tmp_path, "am.onnx"))
+    c = cm.circuit
+    assert c.argmax
+    x = _inputs(cm, 5, scale=2.0)
+    x[4] = 0  # ties are likely for a zero row: the first maximum must win
+    w = build_witness(cm.compiled_circuit, cm.model, x)
+    assert w.outputs.shape == (5, 1)
+    assert np.array_equal(w.outputs, _executor_rows(cm, x).reshape(5, 1))
+    z = w.tensors[c.output_gadget][:5, : c.output_features]
+    assert np.array_equal(w.outputs[:, 0], z.argmax(axis=1))
+    n_d = len(limb_widths(c.d_bits))
+    d = _recombine(w.columns[-n_d:], c.d_bits).reshape(-1, 1 << ceil_log2(c.output_features))
+    k = w.outputs[:, 0]
+    lt = np.arange(c.output_features)[None, :] < k[:, None]
+    assert np.array_equal(d[:5, : c.output_features], z[np.arange(5), k][:, None] - z - lt)
+    assert not d[5:].any() and not d[:, c.output_features :].any()

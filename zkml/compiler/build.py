@@ -8,7 +8,9 @@ The quantized IR's ops are fused into gadgets:
 - `relu` / `clip` right after a gadget whose tensor nothing else reads -> the gadget's
   clamp bounds shrink (`lo = max(lo, 0)` for ReLU, the clip range for Clip); otherwise
   -> an `identity` gadget;
-- `reshape` that keeps the row count (flatten of the input, a 2-D no-op) -> bookkeeping.
+- `reshape` that keeps the row count (flatten of the input, a 2-D no-op) -> bookkeeping;
+- `argmax` over the features of a gadget's tensor, as the model's output -> the circuit's
+  ArgMax output (inference.md section 4b: the statement holds one index per row).
 
 Anything else raises `ModelError("node 'X' (op Y) cannot be proven yet")`.
 """
@@ -89,6 +91,7 @@ class _State:
     refs: dict[str, str | int] = field(default_factory=dict)
     uses: dict[str, int] = field(default_factory=dict)
     stack: dict[str, tuple[str, np.ndarray]] = field(default_factory=dict)
+    argmax: str | None = None  # the argmax op's output tensor, if the output is an ArgMax
 
     def ref(self, op: QOp, name: str) -> str | int:
         if name not in self.refs:
@@ -212,8 +215,24 @@ def _reshape(s: _State, op: QOp) -> None:
     s.refs[out.name] = ref
 
 
+def _argmax(s: _State, op: QOp) -> None:
+    m = s.model
+    src = m.tensor(op.inputs[0])
+    ref = s.ref(op, src.name)
+    s.row_view(op, src)
+    a = op.attrs
+    if a["axis"] not in (1, -1) or a["select_last_index"]:
+        raise _refuse(op, "only the first maximum along the features is supported")
+    if ref == "input":
+        raise _refuse(op, "ArgMax of the input")
+    if op.output not in m.outputs.values():
+        raise _refuse(op, "ArgMax is supported only as the model's output")
+    s.argmax = op.output
+    s.refs[op.output] = ref
+
+
 _HANDLERS = {"matmul": _dense, "add": _add, "relu": _activation, "clip": _activation,
-             "rescale": _rescale, "reshape": _reshape}
+             "rescale": _rescale, "reshape": _reshape, "argmax": _argmax}
 
 
 def _model_stack(s: _State) -> tuple[ModelStack, np.ndarray]:
@@ -266,12 +285,14 @@ def compile_circuit(model: QModel) -> CompiledCircuit:
     if ref is None or ref == "input":
         raise ModelError(f"output {out_name!r} is not computed by a provable op")
     out_t = model.tensor(out_tensor)
-    if len(out_t.shape) < 2 or out_t.shape[0] != rows:
+    if s.argmax is not None and out_tensor != s.argmax:
+        raise ModelError("ArgMax is supported only as the model's output")
+    if s.argmax is None and (len(out_t.shape) < 2 or out_t.shape[0] != rows):
         raise ModelError(f"output {out_name!r} has shape {out_t.shape}; expected {rows} row(s)")
     stack, values = _model_stack(s)
     gadgets = tuple(_finish(g) for g in s.gadgets)
     circuit = Circuit(n_in, inp.bits, inp.frac_bits, int(ref), gadgets[int(ref)].features,
-                      gadgets, stack)
+                      gadgets, stack, argmax=s.argmax is not None)
     # Round trip through the strict parser: the compiler never emits what a verifier refuses.
     circuit = Circuit.from_bytes(circuit.to_bytes())
     _check_with_verifier(circuit)

@@ -208,6 +208,7 @@ class Circuit:
     output_features: int
     gadgets: tuple[Gadget, ...]
     model_stack: ModelStack
+    argmax: bool = False
 
     def to_json(self) -> dict:
         """The JSON document."""
@@ -215,7 +216,8 @@ class Circuit:
             "format": FORMAT, "version": VERSION,
             "input": {"features": self.input_features, "bits": self.input_bits,
                       "frac_bits": self.input_frac_bits},
-            "output": {"gadget": self.output_gadget, "features": self.output_features},
+            "output": {"gadget": self.output_gadget, "features": self.output_features,
+                       "argmax": self.argmax},
             "gadgets": [g.to_json() for g in self.gadgets],
             "model_stack": self.model_stack.to_json(),
         }
@@ -233,12 +235,25 @@ class Circuit:
         """Features of `"input"` or of gadget `ref`."""
         return self.input_features if ref == "input" else self.gadgets[int(ref)].features
 
+    @property
+    def d_bits(self) -> int:
+        """Width of the ArgMax difference column `d` (0 without ArgMax), section 4b."""
+        return self.output.u_bits if self.argmax else 0
+
+    @property
+    def statement_outputs(self) -> int:
+        """Output values per row in the statement: 1 (the index) with ArgMax."""
+        return 1 if self.argmax else self.output_features
+
     def columns(self) -> list[Column]:
-        """Every committed limb column, in witness order (section 2 table)."""
+        """Every committed limb column, in witness order (section 2 table, then the
+        ArgMax `d` limbs of section 4b)."""
         cols = []
         for i, g in enumerate(self.gadgets):
             for value, width in g.value_widths():
                 cols += [Column(i, value, j, w) for j, w in enumerate(limb_widths(width))]
+        cols += [Column(self.output_gadget, "d", j, w)
+                 for j, w in enumerate(limb_widths(self.d_bits))]
         return cols
 
     @classmethod
@@ -359,7 +374,8 @@ def _parse(doc: object) -> Circuit:
     if set(doc) != {"format", "version", "input", "output", "gadgets", "model_stack"}:
         raise CircuitFormatError("circuit description has unexpected keys")
     inp, out, ms = doc["input"], doc["output"], doc["model_stack"]
-    if set(inp) != {"features", "bits", "frac_bits"} or set(out) != {"gadget", "features"} \
+    if set(inp) != {"features", "bits", "frac_bits"} or \
+            set(out) != {"gadget", "features", "argmax"} or not isinstance(out["argmax"], bool) \
             or set(ms) != {"num_vars", "log_cols", "range_bits", "tensors"}:
         raise CircuitFormatError("circuit description has unexpected keys")
     n_in = _int(inp["features"], "input features", 1, MAX_FEATURES)
@@ -378,7 +394,7 @@ def _parse(doc: object) -> Circuit:
     of = _int(out["features"], "output features", 1, MAX_FEATURES)
     if of != gadgets[og].features:
         raise CircuitFormatError("circuit: output features differ from the output gadget's")
-    return Circuit(n_in, in_bits, in_frac, og, of, tuple(gadgets), stack)
+    return Circuit(n_in, in_bits, in_frac, og, of, tuple(gadgets), stack, out["argmax"])
 
 
 def _check_dense(g: Gadget, i: int, stack: ModelStack, n_x: int) -> None:

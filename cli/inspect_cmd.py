@@ -80,7 +80,10 @@ def _inspect_vk(data: bytes) -> list[str]:
     rows = 1 << (info.num_vars - info.log_cols)
     return [f"verifying key (kind 4), {len(data)} bytes, digest {info.digest.hex()}",
             *("  " + line for line in _lines_circuit(info.circuit)),
-            f"  model commitment: {rows} rows ({len(info.commitment)} bytes)"]
+            f"  model commitment: {rows} rows ({len(info.commitment)} bytes)",
+            f"  well-formedness proof: {info.wellformedness_bytes} bytes, "
+            f"{info.limb_commitments} limb commitments" if info.has_wellformedness_proof
+            else "  no well-formedness proof (a key from an older zkml; verifiers refuse it)"]
 
 
 def _summary(values: tuple[int, ...]) -> str:

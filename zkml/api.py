@@ -21,7 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from zkml.artifacts import encode_verifying_key, proof_vk_digest, read_compiled_vk
+from zkml.artifacts import (
+    encode_verifying_key,
+    parse_verifying_key,
+    proof_vk_digest,
+    read_compiled_vk,
+)
 from zkml.errors import ModelError, ProofFormatError, VerificationError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -98,7 +103,7 @@ def compile(  # noqa: A001 - the public name is zkml.compile
     from zkml.compiler.build import compile_circuit
     from zkml.fileio import write_atomic
     from zkml.progress import Progress
-    from zkml.prover import commit
+    from zkml.prover import build_verifying_key, commit, has_build_verifying_key
 
     progress = progress or Progress(quiet=True)
     model_path = Path(model_path)
@@ -110,10 +115,14 @@ def compile(  # noqa: A001 - the public name is zkml.compile
     with progress.stage("circuit"):
         cc = compile_circuit(base.model)
     ms = cc.circuit.model_stack
-    with progress.stage("commit"):
-        commitment = commit(cc.model_stack, ms.log_cols, seed=seed)
     cj = cc.circuit.to_bytes()
-    vk = encode_verifying_key(cj, ms.num_vars, ms.log_cols, commitment)
+    with progress.stage("commit"):
+        if has_build_verifying_key():
+            vk = build_verifying_key(cj, cc.model_stack, seed=seed)
+            commitment = parse_verifying_key(vk).commitment
+        else:  # a native module from before the well-formedness proof
+            commitment = commit(cc.model_stack, ms.log_cols, seed=seed)
+            vk = encode_verifying_key(cj, ms.num_vars, ms.log_cols, commitment)
     compiled = CompiledModel(base.model, base.fidelity, base.source, base.extra_sections,
                              compiled_circuit=cc, commitment=commitment, verifying_key=vk)
     if output_path is not None:

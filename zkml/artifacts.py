@@ -89,6 +89,13 @@ class VerifyingKeyInfo:
     num_vars: int
     log_cols: int
     commitment: bytes
+    limb_commitments: int = 0
+    wellformedness_bytes: int = 0
+
+    @property
+    def has_wellformedness_proof(self) -> bool:
+        """The key carries the model stack's well-formedness proof (section 7)."""
+        return self.wellformedness_bytes > 0
 
     @property
     def digest(self) -> bytes:
@@ -112,7 +119,8 @@ def _reader(data: bytes, kind: int, what: str):
 
 
 def parse_verifying_key(data: bytes) -> VerifyingKeyInfo:
-    """Parse a kind-4 artifact strictly; raises ProofFormatError."""
+    """Parse a kind-4 artifact's structure (circuit, shape, commitments); raises
+    ProofFormatError. The well-formedness proof is left to `zkml.verifier`."""
     rd = _reader(data, KIND_VERIFYING_KEY, "verifying key")
     n = rd.u32("circuit length")
     cj = rd.raw(n, "circuit description")
@@ -127,8 +135,20 @@ def parse_verifying_key(data: bytes) -> VerifyingKeyInfo:
     start = rd.position
     rd.g1_vec("model commitment", expected=1 << (nv - lc))
     commitment = bytes(data[start : rd.position])
-    rd.finish()
-    return VerifyingKeyInfo(bytes(data), bytes(cj), circuit, nv, lc, commitment)
+    if rd.remaining == 0:  # written before the well-formedness proof existed
+        return VerifyingKeyInfo(bytes(data), bytes(cj), circuit, nv, lc, commitment)
+    limbs = rd.u32("limb commitment count")
+    if limbs != (ms.range_bits + 7) // 8:
+        raise ProofFormatError(f"verifying key: {limbs} limb commitments for range_bits "
+                               f"{ms.range_bits}")
+    for j in range(limbs):
+        rd.g1_vec(f"limb commitment {j}", expected=1 << (nv - lc))
+    rd.g1_vec("multiplicity commitment", expected=16)
+    if rd.remaining == 0:
+        raise ProofFormatError("verifying key: the well-formedness proof is missing")
+    # The proof itself is checked by the verifier (zkml.verifier) when it loads the key.
+    return VerifyingKeyInfo(bytes(data), bytes(cj), circuit, nv, lc, commitment, limbs,
+                            rd.remaining)
 
 
 @dataclass(frozen=True)

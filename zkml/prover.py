@@ -107,3 +107,24 @@ def prove_inference(
 
     return fn(bytes(circuit_json), arr(model_stack), [arr(c) for c in columns], int(batch),
               arr(inputs), arr(outputs), bytes(vk_digest), seed)
+
+
+def has_build_verifying_key() -> bool:
+    """True when the native module builds verifying keys with the well-formedness proof."""
+    try:
+        from zkml import _native
+    except ImportError:  # pragma: no cover - only without a build
+        return False
+    return hasattr(_native, "build_verifying_key")
+
+
+def build_verifying_key(circuit_json: bytes, model_stack: np.ndarray, *,
+                        seed: bytes | None = None) -> bytes:
+    """The kind-4 verifying key: circuit, model commitment and the model stack's
+    well-formedness proof (circuits/inference.md section 7)."""
+    fn = getattr(_native(), "build_verifying_key", None)
+    if fn is None:
+        raise ProverError("this build of the native prover has no build_verifying_key; "
+                          "rebuild it with `make build`")
+    stack = np.ascontiguousarray(np.asarray(model_stack).reshape(-1), dtype=np.int64)
+    return fn(bytes(circuit_json), stack, seed)

@@ -15,9 +15,9 @@ OPSET = 17
 
 
 def _native_ready() -> bool:
-    from zkml.prover import has_prove_inference
+    from zkml.prover import has_build_verifying_key, has_prove_inference
 
-    return has_prove_inference()
+    return has_prove_inference() and has_build_verifying_key()
 
 
 def _verifier_ready() -> bool:
@@ -26,8 +26,8 @@ def _verifier_ready() -> bool:
     return hasattr(zkml.verifier, "VerifyingKey") and hasattr(zkml.verifier, "verify_inference")
 
 
-needs_prover = pytest.mark.skipif(not _native_ready(),
-                                  reason="zkml._native has no prove_inference yet")
+needs_prover = pytest.mark.skipif(
+    not _native_ready(), reason="zkml._native has no prove_inference / build_verifying_key yet")
 needs_verifier = pytest.mark.skipif(not _verifier_ready(),
                                     reason="zkml.verifier has no VerifyingKey yet")
 end_to_end = [needs_prover, needs_verifier]

@@ -110,3 +110,18 @@ def compile_mlp(tmp_path: Path, dims: list[int], *, calibration=None, name: str 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return zkml.compile(path, calibration=calibration, **opts), path
+
+
+def with_argmax(model: onnx.ModelProto, keepdims: int = 0) -> onnx.ModelProto:
+    """The same model with an ArgMax over the features of its output `y` as the output."""
+    graph = model.graph
+    nodes = list(graph.node)
+    for node in nodes:
+        for i, name in enumerate(node.output):
+            if name == "y":
+                node.output[i] = "logits"
+    nodes.append(helper.make_node("ArgMax", ["logits"], ["y"], axis=1, keepdims=keepdims,
+                                  name="argmax"))
+    shape = [d.dim_value or d.dim_param for d in graph.input[0].type.tensor_type.shape.dim]
+    inits = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    return make_model(nodes, {"x": shape}, {"y": TensorProto.INT64}, inits)

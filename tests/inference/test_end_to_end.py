@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from inference_models import compile_mlp, end_to_end, mlp, save
+from inference_models import compile_mlp, end_to_end, mlp, save, with_argmax
 
 import zkml
 from zkml.errors import VerificationError
@@ -36,16 +36,8 @@ CASES = {
     "odd-relu6-b5": ([10, 16, 6], {"clip": 6.0}, 5),
     "pow2-nobias-b1": ([8, 4], {"bias": False}, 1),
 }
-# The native prover disagrees with the spec (and the Python verifier) on the output
-# instance when B x n_out is not a power-of-two region, and sends degree-2 sumcheck
-# messages when no zerocheck instance exists (inference.md section 4 fixes degree 3).
-_PROVER_GAPS = {"odd-b1", "odd-b3", "odd-relu6-b5"}
-_GAP_REASON = "native prover: output mask / sumcheck degree vs spec"
-
-
-def _case(name):
-    marks = [pytest.mark.xfail(reason=_GAP_REASON, strict=False)] if name in _PROVER_GAPS else []
-    return pytest.param(name, marks=marks, id=name)
+# "odd" cases: B x n_out is not a power-of-two region, so the output mask matters
+# (inference.md section 4: the output instance has three factors eq, mask, z_L).
 
 
 def _examples(cm, batch: int, seed: int = 0) -> np.ndarray:
@@ -55,7 +47,7 @@ def _examples(cm, batch: int, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).normal(scale=1.5, size=(batch // rows, *shape))
 
 
-@pytest.mark.parametrize("name", [_case(n) for n in CASES])
+@pytest.mark.parametrize("name", list(CASES))
 def test_prove_and_verify(tmp_path, name):
     dims, opts, batch = CASES[name]
     shape = opts.get("in_shape") or [1, dims[0]]
@@ -75,7 +67,6 @@ def test_prove_and_verify(tmp_path, name):
     assert verified.vk_digest == cm.vk_digest
 
 
-@pytest.mark.xfail(reason=_GAP_REASON, strict=False)
 def test_circuit_without_zerocheck_instances(tmp_path):
     """One small dense layer whose accumulator never leaves the output range: no ep/em
     columns, so the batched sumcheck has no zerocheck instance (still degree 3)."""
@@ -92,6 +83,23 @@ def test_circuit_without_zerocheck_instances(tmp_path):
     result = zkml.prove(cm, np.random.default_rng(2).uniform(-1, 1, size=(2, 8)))
     verified = zkml.verify(result.proof, cm.verifying_key)
     assert np.array_equal(np.array(verified.outputs), result.outputs)
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_argmax_output(tmp_path, batch):
+    model = with_argmax(mlp([10, 12, 6], seed=7))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cm = zkml.compile(save(model, tmp_path, "am.onnx"),
+                          calibration=np.random.default_rng(0).normal(size=(32, 10)))
+    assert cm.circuit.argmax
+    x = np.random.default_rng(batch).normal(size=(batch, 10))
+    result = zkml.prove(cm, x)
+    assert result.outputs.shape == (batch, 1)
+    labels = [int(cm.run(row[None, :])["y"][0]) for row in x]
+    assert result.predictions.tolist() == labels
+    verified = zkml.verify(result.proof, cm.verifying_key)
+    assert verified.argmax and verified.predictions == labels
 
 
 @pytest.fixture(scope="module")

@@ -143,22 +143,13 @@ def test_a_wrong_circuit_is_caught_by_the_executor_check(tmp_path):
 def test_argmax_output_witness(tmp_path):
     import warnings
 
-    from inference_models import make_model, mlp, save
-    from onnx import TensorProto, helper
+    from inference_models import mlp, save, with_argmax
 
     import zkml
 
-    base = mlp([10, 8, 6], seed=2)
-    graph = base.graph
-    graph.node[-1].output[0] = "logits"
-    graph.node.append(helper.make_node("ArgMax", ["logits"], ["y"], axis=1, keepdims=0,
-                                       name="am"))
-    model = make_model(list(graph.node), {"x": [1, 10]}, {"y": TensorProto.INT64},
-                       {t.name: __import__("onnx").numpy_helper.to_array(t)
-                        for t in graph.initializer})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cm = zkml.compile(save(model, tmp_path, "am.onnx"))
+        cm = zkml.compile(save(with_argmax(mlp([10, 8, 6], seed=2)), tmp_path, "am.onnx"))
     c = cm.circuit
     assert c.argmax
     x = _inputs(cm, 5, scale=2.0)

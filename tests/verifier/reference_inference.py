@@ -1,19 +1,27 @@
-"""A small, slow reference prover of inference proofs (kind 3) and keys (kind 4).
+"""A small, slow reference prover of inference proofs (kind 3); keys (kind 4) come from
+reference_model_key.py.
 
 Tests only (never imported by zkml/). It follows circuits/inference.md step by step,
 independently of zkml/verifier/circuit.py (its own witness, columns and layouts), so
 the verifier's tests can build valid artifacts without the Rust prover, and cheating
 ones: `tamper(g, vals)` edits a gadget's padded values (q, rem, z, ep, em) before its
-columns are cut into limbs, and `edit(stage, data)` edits messages before they are sent.
+columns are cut into limbs, and `edit(stage, data)` edits messages before they are sent
+(with an ArgMax output, "output" gets one `[k_b]` row per example and "d" the d values).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 
 from reference_logup import prove_logup
+from reference_model_key import (  # noqa: F401 (canonical, vk_artifact: re-exported)
+    assign,
+    canonical,
+    clog,
+    model_stack,
+    vk_artifact,
+)
 from reference_prover import RefStack, container, prove_batch_open, prove_sumcheck
 
 from zkml.verifier.encoding import enc_frs, enc_g1s, enc_u32
@@ -22,49 +30,6 @@ from zkml.verifier.generators import DEFAULT_SEED, generators, seed_digest
 from zkml.verifier.hyrax import commit
 from zkml.verifier.sumcheck import encode_sumcheck_proof
 from zkml.verifier.transcript import Transcript
-
-
-def clog(n: int) -> int:
-    return (n - 1).bit_length()
-
-
-def canonical(doc: dict) -> bytes:
-    return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode("ascii")
-
-
-def assign(sizes: list[int]) -> tuple[list[int], int]:
-    order = sorted(range(len(sizes)), key=lambda i: -sizes[i])
-    offs, pos = [0] * len(sizes), 0
-    for i in order:
-        offs[i] = pos
-        pos += sizes[i]
-    return offs, pos
-
-
-def model_stack(tensors: dict[str, list[list[int]]], range_bits: int = 16):
-    """The model_stack JSON and table for named matrices (slots largest first)."""
-    names = list(tensors)
-    shapes = [(len(tensors[k]), len(tensors[k][0])) for k in names]
-    pads = [(1 << clog(r), 1 << clog(c)) for r, c in shapes]
-    offs, total = assign([a * b for a, b in pads])
-    n = max(1, clog(total))
-    table = [0] * (1 << n)
-    for k, (_, pc), o in zip(names, pads, offs, strict=True):
-        for i, row in enumerate(tensors[k]):
-            for j, v in enumerate(row):
-                table[o + i * pc + j] = v % R
-    doc = {"num_vars": n, "log_cols": (n + 1) // 2, "range_bits": range_bits,
-           "tensors": [{"name": k, "rows": r, "cols": c, "offset": o}
-                       for k, (r, c), o in zip(names, shapes, offs, strict=True)]}
-    return doc, table
-
-
-def vk_artifact(doc: dict, table: list[int], seed: bytes = DEFAULT_SEED) -> bytes:
-    ms = doc["model_stack"]
-    n, c = ms["num_vars"], ms["log_cols"]
-    com = commit(table, n, c, generators(seed_digest(seed), 1 << c))
-    js = canonical(doc)
-    return container(4, enc_u32(len(js)) + js + enc_u32(n) + enc_u32(c) + enc_g1s(com))
 
 
 def _limbs(val: int, width: int) -> list[int]:
@@ -189,11 +154,31 @@ def prove_inference(
     gad = doc["gadgets"]
     B, lb = wit.B, wit.lb  # noqa: N806
     L, n_out = doc["output"]["gadget"], doc["output"]["features"]  # noqa: N806
-    y_rows = edit("output", [[wit.z[L][b][o] for o in range(n_out)] for b in range(B)])
-    xs = [v % R for r in x_rows for v in r]
-    ys = [v % R for r in y_rows for v in r]
+    argmax = doc["output"]["argmax"]
+    npo = 1 << clog(n_out)
+    zl_rows = [wit.z[L][b][:n_out] for b in range(B)]
+    if argmax:
+        y_rows = edit("output", [[row.index(max(row))] for row in zl_rows])
+    else:
+        y_rows = edit("output", [list(row) for row in zl_rows])
+    ys = [v for r in y_rows for v in r]
+    half = 1 << (doc["input"]["bits"] - 1)
+    lo_hi = (0, n_out - 1) if argmax else (gad[L]["lo"], gad[L]["hi"])
+    x_bytes = ints([v for r in x_rows for v in r], -half, half - 1)
+    y_bytes = ints(ys, *lo_hi)
     cols = wit.column_list()
     gvars = [lb + clog(g["features"]) for g in gad]
+    if argmax:  # d = mask * (M - z_L - LT), limbs after all gadget columns
+        w_d = (gad[L]["hi"] - gad[L]["lo"]).bit_length()
+        dv = [0] * ((1 << lb) * npo)
+        for b, k in enumerate(ys):
+            for i in range(n_out):
+                dv[b * npo + i] = zl_rows[b][k] - zl_rows[b][i] - (i < k)
+        dv = edit("d", dv)
+        wit.cols[L]["d"] = [[sp[j] for sp in (_limbs(v, w_d) for v in dv)]
+                            for j in range((w_d + 7) // 8)]
+        wit.widths[L]["d"] = [min(8, w_d - 8 * j) for j in range((w_d + 7) // 8)]
+        cols += [(L, "d", j, col, wit.widths[L]["d"][j]) for j, col in enumerate(wit.cols[L]["d"])]
     # witness stack
     offs, total = assign([1 << gvars[c[0]] for c in cols] + [256])
     n_w = max(1, clog(total))
@@ -231,8 +216,8 @@ def prove_inference(
     t.absorb_bytes("generators", digest)
     t.absorb_bytes("vk", vk_digest)
     t.absorb_u32("batch", B)
-    t.absorb_frs("input", xs)
-    t.absorb_frs("output", ys)
+    t.absorb_bytes("input", x_bytes)
+    t.absorb_bytes("output", y_bytes)
     t.absorb_points("witness-commitment", com_w)
     wclaims: list[tuple[tuple, int]] = []
     mclaims_b: list[tuple[tuple, int]] = []
@@ -303,7 +288,20 @@ def prove_inference(
         if g["excess_hi_bits"] or g["excess_lo_bits"]:
             zc[gi] = (t.squeeze_n("zerocheck-tau", gvars[gi]), t.squeeze("zerocheck-beta"))
     n_out_vars = clog(n_out)
-    r_out = t.squeeze_n("output-point", lb + n_out_vars)
+    nv = lb + n_out_vars
+    zl = [v % R for row in wit.z[L] for v in row]
+    mask = [1 if (i % npo) < n_out and (i // npo) < B else 0 for i in range(1 << nv)]
+    if argmax:
+        r_out = t.squeeze_n("argmax-point", nv)
+        eb = eq_table(r_out[n_out_vars:])
+        sel = [1 if (i // npo) < B and i % npo == ys[i // npo] else 0 for i in range(1 << nv)]
+        eb_ext = [eb[i // npo] for i in range(1 << nv)]
+        a_val = sum(e * s * z for e, s, z in zip(eb_ext, sel, zl, strict=True)) % R
+        c_val = sum(e * m * z for e, m, z in zip(eq_table(r_out), mask, zl, strict=True)) % R
+        am_evals = edit("argmax-evals", limb_claims(L, "d", r_out) + [a_val, c_val])
+        t.absorb_frs("argmax-evals", am_evals)
+    else:
+        r_out = t.squeeze_n("output-point", nv)
     # batched sumcheck: (kind, gadget, nvars, claim, tables, terms)
     insts = []
     for gi, g in enumerate(gad):
@@ -333,15 +331,16 @@ def prove_inference(
         terms = ([(1, [0, 1, 2])] if g["excess_hi_bits"] else []) + (
             [(beta, [0, 3, 4])] if g["excess_lo_bits"] else [])
         insts.append(("zerocheck", gi, gvars[gi], 0, tabs, terms))
-    npo = 1 << n_out_vars
-    mask = [1 if (i % npo) < n_out and (i // npo) < B else 0 for i in range(1 << (lb + n_out_vars))]
-    zl = [v % R for row in wit.z[L] for v in row]
-    ytab = [0] * (1 << (lb + n_out_vars))
-    for b in range(B):
-        for o in range(n_out):
-            ytab[b * npo + o] = ys[b * n_out + o]
-    insts.append(("output", L, lb + n_out_vars, mle_eval(ytab, r_out),
-                  [eq_table(r_out), mask, zl], [(1, [0, 1, 2])]))
+    if argmax:
+        insts.append(("select", L, nv, a_val, [eb_ext, sel, zl], [(1, [0, 1, 2])]))
+        insts.append(("masked", L, nv, c_val, [eq_table(r_out), mask, zl], [(1, [0, 1, 2])]))
+    else:
+        ytab = [0] * (1 << nv)
+        for b in range(B):
+            for o in range(n_out):
+                ytab[b * npo + o] = ys[b * n_out + o] % R
+        insts.append(("output", L, nv, mle_eval(ytab, r_out),
+                      [eq_table(r_out), mask, zl], [(1, [0, 1, 2])]))
     claims = edit("claims", [i[3] for i in insts])
     n = max(i[2] for i in insts)
     for c in claims:
@@ -378,10 +377,20 @@ def prove_inference(
     mst = RefStack(stack_table, ms["num_vars"], ms["log_cols"], [list(z) for z, _ in mcl],
                    [v for _, v in mcl], m_com)
     opening = prove_batch_open(t, [ws, mst])
-    body = [vk_digest, enc_u32(B), enc_frs(xs), enc_frs(ys), enc_g1s(com_w), logup_bytes,
+    body = [vk_digest, enc_u32(B), x_bytes, y_bytes, enc_g1s(com_w), logup_bytes,
             enc_frs(leaf)] + [enc_frs(v) for v in acc_vecs]
+    if argmax:
+        body.append(enc_frs(am_evals))
     body += [encode_sumcheck_proof(sc_proof), enc_frs(sc_evals), opening]
     return container(3, b"".join(body))
+
+
+def ints(values: list[int], lo: int, hi: int) -> bytes:
+    """`Ints` (u32 count || w-byte big-endian two's complement), w fixed by [lo, hi]."""
+    w = next(w for w in (1, 2, 4, 8) if -(1 << (8 * w - 1)) <= lo and hi < 1 << (8 * w - 1))
+    # a cheating value outside [lo, hi] is written as its low w bytes
+    raw = b"".join((v % (1 << (8 * w))).to_bytes(w, "big") for v in values)
+    return enc_u32(len(values)) + raw
 
 
 def gadget(producer: dict, features: int, shift: int, lo: int, hi: int, ehi: int, elo: int,
@@ -390,7 +399,7 @@ def gadget(producer: dict, features: int, shift: int, lo: int, hi: int, ehi: int
             "excess_hi_bits": ehi, "excess_lo_bits": elo, "frac_bits": frac, "source": source}
 
 
-def example_model(seed: int = 5):
+def example_model(seed: int = 5, argmax: bool = False):
     """A small circuit with every producer: dense (input and gadget x, with and without
     bias), add (of the input and a gadget), identity (a clip with a v column), ReLU.
 
@@ -415,5 +424,6 @@ def example_model(seed: int = 5):
     ]
     doc = {"format": "zkml-circuit", "version": 1,
            "input": {"features": 4, "bits": 8, "frac_bits": 4},
-           "output": {"gadget": 4, "features": 2}, "gadgets": gads, "model_stack": ms}
+           "output": {"gadget": 4, "features": 2, "argmax": argmax}, "gadgets": gads,
+           "model_stack": ms}
     return doc, tensors, table

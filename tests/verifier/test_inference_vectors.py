@@ -1,8 +1,10 @@
 """Cross-language inference vectors (circuits/vectors/inference.json, written by Rust).
 
-Each model carries its circuit JSON, its verifying key (kind 4, hex) and proofs (kind 3,
-hex), honest and cheating; the pure-Python verifier must accept exactly the valid ones
-and report the statement the vectors record.
+Each model carries its circuit JSON, its verifying key (kind 4 with the well-formedness
+proof, hex) and proofs (kind 3, hex), honest and cheating, and optionally `vk_cases`:
+keys, honest or not. The pure-Python verifier must accept exactly the valid ones and
+report the statement the vectors record. Vectors of the previous format (a circuit
+without `output.argmax`) are skipped until Rust regenerates them.
 """
 
 from __future__ import annotations
@@ -25,13 +27,25 @@ HINT = (
 )
 
 
+def _new_format(m: dict) -> bool:
+    out = json.loads(m["circuit"]).get("output", {})
+    return "argmax" in out
+
+
 def models() -> list[dict]:
     if not PATH.exists():
         pytest.skip(f"{PATH} not written yet (the Rust side writes it with `make vectors`)")
     doc = json.loads(PATH.read_text())
     out = doc["models"] if isinstance(doc, dict) and "models" in doc else [doc]
     assert out, "no models in inference.json"
+    if not all(_new_format(m) for m in out):
+        pytest.skip("inference.json predates compact integers, argmax and the key's "
+                    "well-formedness proof (regenerate with `make vectors`)")
     return out
+
+
+def _label(m: dict, what: str) -> str:
+    return f"model {m.get('dims')} batch {m.get('batch')}: {what}"
 
 
 def test_keys_parse_and_carry_the_circuit():
@@ -51,7 +65,7 @@ def test_cases_are_accepted_exactly_when_valid():
         verifier = InferenceVerifier(vk)
         for case in m["cases"]:
             proof = bytes.fromhex(case["proof"])
-            label = f"model {m.get('dims')} batch {m.get('batch')}: {case['name']}"
+            label = _label(m, case["name"])
             if case["valid"]:
                 try:
                     st = verifier.verify(proof)
@@ -59,6 +73,7 @@ def test_cases_are_accepted_exactly_when_valid():
                     final = "final != sum of instance relations" in str(exc)
                     pytest.fail(f"{label} rejected: {exc}" + (f" ({HINT})" if final else ""))
                 assert verify_artifact(proof, vk=vk) == st
+                assert st.argmax == vk.circuit.argmax, label
                 if "batch" in m:
                     assert st.batch == m["batch"], label
                 if "input" in m:
@@ -70,3 +85,28 @@ def test_cases_are_accepted_exactly_when_valid():
                     verifier.verify(proof)
             checked += 1
     assert checked
+
+
+def test_argmax_model_is_present():
+    ms = models()
+    if not any(VerifyingKey.from_bytes(bytes.fromhex(m["vk"])).circuit.argmax for m in ms):
+        pytest.skip("no argmax model in inference.json yet")
+
+
+def test_vk_cases_are_accepted_exactly_when_valid():
+    cases = [(m, c) for m in models() for c in m.get("vk_cases", [])]
+    if not cases:
+        pytest.skip("inference.json has no vk_cases yet")
+    for m, case in cases:
+        data = bytes.fromhex(case["vk"])
+        label = _label(m, f"vk case {case['name']} ({case.get('why', '')})")
+        if case["valid"]:
+            try:
+                vk = VerifyingKey.from_bytes(data)
+            except VerificationError as exc:
+                pytest.fail(f"{label} refused: {exc}")
+            assert vk.circuit.json_bytes == m["circuit"].encode("utf-8"), label
+        else:
+            with pytest.raises(VerificationError) as info:
+                VerifyingKey.from_bytes(data)
+            assert "internal verifier error" not in str(info.value), label

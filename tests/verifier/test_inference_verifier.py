@@ -10,7 +10,14 @@ import random
 import threading
 
 import pytest
-from reference_inference import Witness, canonical, example_model, prove_inference, vk_artifact
+from reference_inference import (
+    Witness,
+    canonical,
+    example_model,
+    ints,
+    prove_inference,
+    vk_artifact,
+)
 from reference_prover import RefStack, container, kind1_artifact, rand_point, rand_table
 
 from zkml.errors import ProofFormatError, VerificationError
@@ -115,10 +122,11 @@ def test_another_seed_is_rejected():
 def test_verifying_key_parse_is_strict():
     assert VK.circuit.json_bytes == canonical(DOC)
     assert (VK.num_vars, VK.log_cols) == (6, 3) and len(VK.commitment) == 8
+    assert len(VK.limb_commitments) == 2 and len(VK.multiplicity_commitment) == 16
     assert VK.data == VK_BYTES and "commitment" not in repr(VK)
     bad = [
         (VK_BYTES + b"\x00", "trailing"),
-        (VK_BYTES[:-1], "exceeds the remaining"),
+        (VK_BYTES[:-1], "exceeds the remaining|truncated"),
         (VK_BYTES[:7] + enc_u32(1 << 31) + VK_BYTES[11:], "exceeds the remaining"),
         (b"ZKMX" + VK_BYTES[4:], "magic"),
         (VK_BYTES[:6] + b"\x09" + VK_BYTES[7:], "unknown artifact kind"),
@@ -130,7 +138,11 @@ def test_verifying_key_parse_is_strict():
     bad.append((VK_BYTES[:tail] + enc_u32(31) + VK_BYTES[tail + 4 :], "num_vars 31"))
     spaced = js.replace(b'"version":1', b'"version": 1')
     bad.append((container(4, enc_u32(len(spaced)) + spaced + VK_BYTES[tail:]), "not canonical"))
-    bad.append((VK_BYTES[:-64] + bytes(63) + b"\x01", "not on the curve"))
+    last_point = tail + 8 + 4 + 7 * 64  # the model commitment's last row
+    bad.append((VK_BYTES[:last_point] + bytes(63) + b"\x01" + VK_BYTES[last_point + 64 :],
+                "not on the curve"))
+    j_pos = tail + 8 + 4 + 8 * 64  # u32 J
+    bad.append((VK_BYTES[:j_pos] + enc_u32(3) + VK_BYTES[j_pos + 4 :], "limb commitment count 3"))
     for data, match in bad:
         with pytest.raises(ProofFormatError, match=match):
             VerifyingKey.from_bytes(data)
@@ -205,7 +217,6 @@ def _bump(i=0):
     ("stage", "fn", "match"),
     [
         ("output", lambda y: [[y[0][0] + 1, y[0][1]], *y[1:]], "inference sumcheck round 0"),
-        ("output", lambda y: [[500, y[0][1]], *y[1:]], "output value outside"),
         ("multiplicities", _bump(5), "logup: the fractions do not sum to zero"),
         ("leaf", _bump(0), "logup leaves: Q"),
         ("leaf", _bump(-1), "logup leaves: P"),
@@ -238,13 +249,64 @@ def test_acc_eval_lie_consistent_with_relations_is_caught_by_the_opening():
 
 def test_statement_values_are_bound():
     data = bytearray(_HONEST[1])
-    # the first input value lives right after digest, batch and the input count
+    # compact integers: 8-bit inputs take one byte each, after digest, batch and count
     pos = 7 + 32 + 4 + 4
-    v = int.from_bytes(data[pos : pos + 32], "big")
-    data[pos : pos + 32] = ((v + 1) % R).to_bytes(32, "big")
+    assert data[pos - 4 : pos] == enc_u32(4)
+    data[pos] = (data[pos] + 1) % 256
     reject(bytes(data), "logup|sumcheck|opening|stack")
-    data[pos : pos + 32] = (200).to_bytes(32, "big")
-    reject(bytes(data), "input value outside the 8-bit input range")
+    # the outputs (gadget 4: [-128, 127], one byte each) follow the inputs
+    pos = 7 + 32 + 4 + 4 + 4
+    assert data[pos : pos + 4] == enc_u32(2)
+    data = bytearray(_HONEST[1])
+    data[pos + 4] = (data[pos + 4] + 1) % 256
+    reject(bytes(data), "logup|sumcheck|opening|stack")
+
+
+def _prefix(vk_bytes, batch, x_bytes, y_bytes=b""):
+    """The start of a kind-3 body: enough for the statement checks to run."""
+    digest = hashlib.sha256(vk_bytes).digest()
+    return container(3, digest + enc_u32(batch) + x_bytes + y_bytes)
+
+
+def test_statement_integers_out_of_range_are_rejected():
+    # 7-bit inputs and the clip gadget 3 ([-100, 100]) as the output: one byte each,
+    # so values outside the ranges are encodable and must be rejected
+    doc = copy.deepcopy(DOC)
+    doc["input"]["bits"] = 7
+    doc["output"] = {"gadget": 3, "features": 3, "argmax": False}
+    vk_bytes = vk_artifact(doc, TABLE)
+    vk = VerifyingKey.from_bytes(vk_bytes)
+    ok_x = ints([1, -64, 63, 0], -64, 63)
+    reject(_prefix(vk_bytes, 1, ints([1, 2, 64, 0], -64, 63)), "outside the 7-bit input", vk=vk)
+    reject(_prefix(vk_bytes, 1, ints([-65, 2, 3, 0], -64, 63)), "outside the 7-bit input", vk=vk)
+    reject(_prefix(vk_bytes, 1, ok_x, ints([0, 101, 0], -100, 100)),
+           r"output value outside \[-100, 100\]", vk=vk)
+    reject(_prefix(vk_bytes, 1, ok_x, ints([-101, 1, 0], -100, 100)), "output value", vk=vk)
+    # widths: the count must match and the bytes must be there
+    reject(_prefix(vk_bytes, 1, ok_x[:-1]), "input", ProofFormatError, vk=vk)
+    reject(_prefix(vk_bytes, 2, ok_x), "input: count 4, expected 8", ProofFormatError, vk=vk)
+    # the honest proof with 7-bit inputs verifies
+    x = [[v >> 1 for v in row] for row in inputs(2)]
+    st = verify_inference(prove_inference(doc, TENSORS, TABLE, x, vk_bytes), vk)
+    wit = Witness(doc, TENSORS, x)
+    assert st.output == tuple(tuple(wit.z[3][b][:3]) for b in range(2))
+
+
+def test_wider_statement_integers():
+    # 12-bit inputs take 2 bytes; an output range beyond 2^15 takes 4, beyond 2^31 8
+    from zkml.verifier.encoding import int_width
+
+    assert [int_width(-(1 << (b - 1)), (1 << (b - 1)) - 1) for b in (1, 8, 9, 16, 17, 32, 33, 62)] \
+        == [1, 1, 2, 2, 4, 4, 8, 8]
+    assert int_width(0, 127) == 1 and int_width(0, 128) == 2 and int_width(-129, 0) == 2
+    doc = copy.deepcopy(DOC)
+    doc["input"]["bits"] = 12
+    vk_bytes = vk_artifact(doc, TABLE)
+    vk = VerifyingKey.from_bytes(vk_bytes)
+    x = inputs(1)
+    data = prove_inference(doc, TENSORS, TABLE, x, vk_bytes)
+    assert data[7 + 36 : 7 + 40] == enc_u32(4) and len(ints(x[0], -2048, 2047)) == 12
+    assert verify_inference(data, vk).input == (tuple(x[0]),)
 
 
 def test_batch_and_counts_are_checked():
@@ -306,7 +368,8 @@ def test_non_bytes_and_garbage_fail_closed():
 
 def test_lt_and_public_mle_match_brute_force():
     from zkml.verifier.field import mle_eval
-    from zkml.verifier.inference import _lt, _public_mle
+    from zkml.verifier.inference import _public_mle
+    from zkml.verifier.layout import lt as _lt
 
     rng = random.Random(11)
     for m in range(4):

@@ -3,7 +3,8 @@
 `parse_circuit` reads the canonical JSON a verifying key carries, validates every
 field (types, limits, references to earlier gadgets only, dense shapes against the
 model tensors, model-stack slots aligned, disjoint and inside) and derives each
-gadget's committed columns with their limb widths. `Circuit.layout(B)` gives the
+gadget's committed columns with their limb widths (and, for an ArgMax output, the
+`d` limbs of section 4b after all gadget columns). `Circuit.layout(B)` gives the
 witness-stack and lookup-leaf layouts for batch size `B` (cached per `B`).
 """
 
@@ -16,6 +17,15 @@ from dataclasses import dataclass
 
 from zkml.errors import ProofFormatError
 from zkml.verifier.encoding import MAX_NUM_VARS
+from zkml.verifier.layout import (
+    Layout,
+    LeafSlot,
+    assign_slots,
+    leaf_slots,
+    limb_widths,
+    log2_ceil,
+    slot_bits,
+)
 
 __all__ = [
     "MAX_FEATURES",
@@ -53,22 +63,6 @@ COLUMN_KINDS = ("u", "v", "rem", "ep", "em")
 
 def _err(msg: str) -> ProofFormatError:
     return ProofFormatError(f"circuit: {msg}")
-
-
-def log2_ceil(n: int) -> int:
-    """ceil(log2 n) for n >= 1 (0 for n = 1)."""
-    return (n - 1).bit_length()
-
-
-def limb_widths(bits: int) -> tuple[int, ...]:
-    """Widths of the ceil(W / 8) limbs of a W-bit value: min(8, W - 8j)."""
-    return tuple(min(8, bits - 8 * j) for j in range((bits + 7) // 8))
-
-
-def slot_bits(offset: int, log_size: int, num_vars: int) -> tuple[int, ...]:
-    """bits_{n-m}(offset / 2^m), LSB first: the constant high coordinates of a slot."""
-    idx = offset >> log_size
-    return tuple((idx >> k) & 1 for k in range(num_vars - log_size))
 
 
 def canonical_json(obj: object) -> bytes:
@@ -148,51 +142,6 @@ class ModelStack:
     tensors: dict[str, Tensor]
 
 
-@dataclass(frozen=True)
-class LeafSlot:
-    """A slot of the LogUp leaves: a limb column at `scale`, or the table (column None)."""
-
-    column: int | None
-    scale: int
-    offset: int
-    log_size: int
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Witness-stack and lookup-leaf layouts for one batch size (inference.md section 3)."""
-
-    batch: int
-    log_batch: int
-    col_vars: tuple[int, ...]
-    col_offsets: tuple[int, ...]
-    m_offset: int
-    num_vars: int
-    log_cols: int
-    leaf_slots: tuple[LeafSlot, ...]
-    leaf_vars: int
-
-    def column_point(self, col: int, z: list[int] | tuple[int, ...]) -> tuple[int, ...]:
-        """The witness-stack point of a claim on column `col` at `z`."""
-        m = self.col_vars[col]
-        return (*z, *slot_bits(self.col_offsets[col], m, self.num_vars))
-
-    def m_point(self, z: list[int] | tuple[int, ...]) -> tuple[int, ...]:
-        """The witness-stack point of a claim on the multiplicity column at `z` (8 coords)."""
-        return (*z, *slot_bits(self.m_offset, 8, self.num_vars))
-
-
-def _assign(log_sizes: list[int]) -> tuple[list[int], int]:
-    """Slots by size, largest first (ties keep order), at consecutive offsets from 0."""
-    order = sorted(range(len(log_sizes)), key=lambda i: -log_sizes[i])
-    offsets = [0] * len(log_sizes)
-    pos = 0
-    for i in order:
-        offsets[i] = pos
-        pos += 1 << log_sizes[i]
-    return offsets, pos
-
-
 class Circuit:
     """A validated circuit; immutable after construction, safe to share between threads."""
 
@@ -206,6 +155,7 @@ class Circuit:
         output_features: int,
         gadgets: tuple[Gadget, ...],
         model: ModelStack,
+        argmax: bool = False,
     ) -> None:
         self.json_bytes = data
         self.input_features = input_features
@@ -216,7 +166,15 @@ class Circuit:
         self.output_features = output_features
         self.gadgets = gadgets
         self.model = model
-        self.columns: tuple[Column, ...] = tuple(c for g in gadgets for c in g.columns)
+        self.argmax = argmax
+        first = sum(len(g.columns) for g in gadgets)
+        out = gadgets[output_gadget]
+        #: ArgMax only: the `d` limbs (width bits(hi_L - lo_L)), after all gadget columns
+        self.d: tuple[Column, ...] = tuple(
+            Column(first + j, output_gadget, "d", j, w)
+            for j, w in enumerate(limb_widths((out.hi - out.lo).bit_length() if argmax else 0))
+        )
+        self.columns: tuple[Column, ...] = tuple(c for g in gadgets for c in g.columns) + self.d
         self._layouts: dict[int, Layout] = {}
         self._lock = threading.Lock()
 
@@ -247,27 +205,11 @@ class Circuit:
         col_vars = [lb + self.gadgets[c.gadget].log_features for c in self.columns]
         if lb + max(g.log_features for g in self.gadgets) > MAX_NUM_VARS:
             raise ProofFormatError(f"batch size {batch}: a tensor exceeds 2^{MAX_NUM_VARS}")
-        offsets, total = _assign([*col_vars, 8])
+        offsets, total = assign_slots([*col_vars, 8])
         num_vars = max(1, log2_ceil(total))
-        leaf_cols: list[int | None] = []
-        scales: list[int] = []
-        for c in self.columns:
-            leaf_cols.append(c.index)
-            scales.append(1)
-            if c.width < 8:
-                leaf_cols.append(c.index)
-                scales.append(1 << (8 - c.width))
-        leaf_sizes = [col_vars[c] for c in leaf_cols if c is not None] + [8]
-        leaf_cols.append(None)
-        scales.append(1)
-        leaf_offsets, leaf_total = _assign(leaf_sizes)
-        leaf_vars = log2_ceil(leaf_total)
+        slots, leaf_vars = leaf_slots(col_vars, [c.width for c in self.columns])
         if num_vars > MAX_NUM_VARS or leaf_vars > MAX_NUM_VARS:
             raise ProofFormatError(f"batch size {batch}: the witness exceeds 2^{MAX_NUM_VARS}")
-        slots = tuple(
-            LeafSlot(c, s, o, m)
-            for c, s, o, m in zip(leaf_cols, scales, leaf_offsets, leaf_sizes, strict=True)
-        )
         return Layout(
             batch,
             lb,
@@ -477,12 +419,14 @@ def parse_circuit(data: bytes) -> Circuit:
         ncols += len(g.columns)
     if not any(g.op == "dense" for g in gadgets):
         raise _err("at least one dense gadget is required")
-    out = _obj(top["output"], {"gadget", "features"}, "output")
+    out = _obj(top["output"], {"gadget", "features", "argmax"}, "output")
     L = _int(out["gadget"], "output.gadget", 0, len(gadgets) - 1)  # noqa: N806
     n_out = _int(out["features"], "output.features", 1, MAX_FEATURES)
     if n_out != gadgets[L].features:
         raise _err(f"output.features {n_out} != features {gadgets[L].features} of gadget {L}")
-    return Circuit(data, n_in, b_in, f_in, L, n_out, tuple(gadgets), model)
+    if type(out["argmax"]) is not bool:
+        raise _err("output.argmax must be true or false")
+    return Circuit(data, n_in, b_in, f_in, L, n_out, tuple(gadgets), model, out["argmax"])
 
 
 def _check_depth(text: str) -> None:

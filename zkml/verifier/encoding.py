@@ -7,6 +7,7 @@ allocated, so a forged count of 2^32 costs nothing. Points decode to affine tupl
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterable, Sequence
 
 from zkml.errors import ProofFormatError
@@ -28,6 +29,8 @@ __all__ = [
     "enc_frs",
     "enc_g1",
     "enc_g1s",
+    "int_width",
+    "enc_ints",
 ]
 
 MAX_NUM_VARS = 30
@@ -39,6 +42,16 @@ MAX_STACKS = 64
 G1Point = tuple[int, int] | None
 
 _ZERO64 = bytes(64)
+_INT_FORMATS = {1: "b", 2: "h", 4: "i", 8: "q"}
+
+
+def int_width(lo: int, hi: int) -> int:
+    """The smallest of 1, 2, 4, 8 bytes whose two's complement holds all of [lo, hi]."""
+    for w in (1, 2, 4, 8):
+        half = 1 << (8 * w - 1)
+        if -half <= lo and hi < half:
+            return w
+    raise ValueError(f"range [{lo}, {hi}] does not fit 8 bytes")
 
 
 def is_on_curve(x: int, y: int) -> bool:
@@ -145,6 +158,20 @@ class Reader:
         n = self.count(64, what, expected=expected)
         return [self.g1(f"{what}[{i}]") for i in range(n)]
 
+    def ints(self, what: str, width: int, *, expected: int) -> tuple[list[int], bytes]:
+        """`Ints`: u32 count || count * width-byte big-endian two's complement.
+
+        Returns the values and the exact bytes read (count included); the count must
+        equal `expected`. The caller checks the values' range.
+        """
+        if width not in _INT_FORMATS:
+            raise ProofFormatError(f"{what}: unsupported integer width {width}")
+        start = self._pos
+        n = self.count(width, what, expected=expected)
+        raw = self.raw(n * width, what)
+        vals = list(struct.unpack(f">{n}{_INT_FORMATS[width]}", raw))
+        return vals, self._data[start : self._pos]
+
     def finish(self) -> None:
         """Reject trailing bytes."""
         if self._pos != len(self._data):
@@ -189,3 +216,8 @@ def enc_g1s(points: Iterable[G1Point]) -> bytes:
     """Vec<G1>: u32 count, then the points."""
     pts = list(points)
     return enc_u32(len(pts)) + b"".join(enc_g1(q) for q in pts)
+
+
+def enc_ints(values: Sequence[int], width: int) -> bytes:
+    """`Ints` of `values` at `width` bytes each (struct.error if one does not fit)."""
+    return enc_u32(len(values)) + struct.pack(f">{len(values)}{_INT_FORMATS[width]}", *values)

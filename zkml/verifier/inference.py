@@ -1,4 +1,4 @@
-"""Inference proofs (kind 3) and verifying keys (kind 4): inference.md sections 4, 5, 7.
+"""Inference proofs (kind 3): inference.md sections 4, 4b and 5 (keys: model_key.py).
 
 A kind-3 proof can only be parsed against its verifying key (every vector length is
 fixed by the circuit and the batch size), so `InferenceVerifier` binds one key and
@@ -7,26 +7,22 @@ verifies many proofs for it, from any number of threads.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from zkml.errors import ProofFormatError, VerificationError
-from zkml.verifier.circuit import Circuit, Gadget, Layout, log2_ceil, parse_circuit, slot_bits
-from zkml.verifier.encoding import G1Point, Reader
+from zkml.verifier.argmax import check_argmax_d, masked_weight, output_mask, select_weight
+from zkml.verifier.circuit import Circuit, Gadget, Layout, log2_ceil, slot_bits
+from zkml.verifier.encoding import G1Point, Reader, int_width
 from zkml.verifier.field import R, eq_eval, eq_table
 from zkml.verifier.generators import DEFAULT_SEED, generators, seed_digest
-from zkml.verifier.hyrax import Stack, StackOpening, batch_open_verify, check_shape
+from zkml.verifier.hyrax import Stack, StackOpening, batch_open_verify
 from zkml.verifier.hyrax import parse_batch_opening_proof as parse_openings
+from zkml.verifier.layout import expected_leaves
+from zkml.verifier.layout import limbs_value as _limbs
 from zkml.verifier.logup import LogupProof, logup_verify, parse_logup_proof
-from zkml.verifier.proofs import (
-    KIND_INFERENCE,
-    KIND_NAMES,
-    KIND_VERIFYING_KEY,
-    VERSION,
-    Statement,
-    read_header,
-)
+from zkml.verifier.model_key import VerifyingKey
+from zkml.verifier.proofs import KIND_INFERENCE, KIND_NAMES, VERSION, Statement, read_header
 from zkml.verifier.sumcheck import SumcheckProof, batched_sumcheck_verify, parse_sumcheck_proof
 from zkml.verifier.transcript import Transcript
 
@@ -41,54 +37,12 @@ def to_signed(v: int) -> int:
 
 
 @dataclass(frozen=True)
-class VerifyingKey:
-    """A parsed kind-4 artifact: the circuit and the model stack's commitment.
-
-    `digest` is SHA256 of the whole artifact; proofs name their key by it.
-    """
-
-    digest: bytes
-    circuit: Circuit = field(repr=False)
-    num_vars: int
-    log_cols: int
-    commitment: tuple[G1Point, ...] = field(repr=False)
-    data: bytes = field(repr=False)
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> VerifyingKey:
-        """Strictly parse a verifying-key artifact; raises ProofFormatError."""
-        if not isinstance(data, bytes | bytearray | memoryview):
-            raise ProofFormatError(f"verifying key must be bytes, not {type(data).__name__}")
-        data = bytes(data)
-        try:
-            kind, rd = read_header(data)
-            if kind != KIND_VERIFYING_KEY:
-                raise ProofFormatError(f"artifact kind {kind} is not a verifying key (kind 4)")
-            n = rd.count(1, "circuit JSON")
-            circuit = parse_circuit(rd.raw(n, "circuit JSON"))
-            num_vars = rd.u32("model stack num_vars")
-            log_cols = rd.u32("model stack log_cols")
-            check_shape(num_vars, log_cols, "model stack")
-            ms = circuit.model
-            if (num_vars, log_cols) != (ms.num_vars, ms.log_cols):
-                raise ProofFormatError(
-                    f"model stack shape ({num_vars}, {log_cols}) differs from the circuit's "
-                    f"({ms.num_vars}, {ms.log_cols})"
-                )
-            com = rd.g1_vec("model commitment", expected=1 << (num_vars - log_cols))
-            rd.finish()
-        except VerificationError:
-            raise
-        except Exception as exc:  # fail closed
-            msg = f"internal verifier error: {type(exc).__name__}: {exc}"[:200]
-            raise ProofFormatError(msg) from exc
-        digest = hashlib.sha256(data).digest()
-        return cls(digest, circuit, num_vars, log_cols, tuple(com), data)
-
-
-@dataclass(frozen=True)
 class InferenceStatement(Statement):
-    """Kind 3: the committed model maps `input` to `output` (B rows of signed ints each)."""
+    """Kind 3: the committed model maps `input` to `output` (B rows of signed ints each).
+
+    With an ArgMax output (`argmax` true) each output row is the one index `(k_b,)`, the
+    first maximum of the output gadget's row, and `output_frac_bits` is 0.
+    """
 
     vk_digest: bytes
     batch: int
@@ -96,17 +50,21 @@ class InferenceStatement(Statement):
     output: tuple[tuple[int, ...], ...]
     input_frac_bits: int
     output_frac_bits: int
+    argmax: bool = False
 
 
 @dataclass(frozen=True)
 class _Kind3:
     batch: int
     x: list[int]
+    x_bytes: bytes
     y: list[int]
+    y_bytes: bytes
     c_w: tuple[G1Point, ...]
     logup: LogupProof
     leaf_evals: list[int]
     acc_evals: list[list[int]]
+    argmax_evals: list[int]
     sumcheck: SumcheckProof
     sc_evals: list[int]
     openings: list[StackOpening]
@@ -124,7 +82,9 @@ def _instances(c: Circuit, lay: Layout) -> list[_Instance]:
     for g in c.gadgets:
         if g.has_zerocheck:
             out.append(("zerocheck", g.index, lay.log_batch + g.log_features))
-    out.append(("output", c.output_gadget, lay.log_batch + log2_ceil(c.output_features)))
+    nv = lay.log_batch + log2_ceil(c.output_features)
+    kinds = ("select", "masked") if c.argmax else ("output",)
+    out.extend((k, c.output_gadget, nv) for k in kinds)
     return out
 
 
@@ -147,6 +107,14 @@ def _sc_count(c: Circuit, inst: _Instance) -> int:
     return len(g.u)
 
 
+def _read_ints(rd: Reader, what: str, count: int, lo: int, hi: int, bad: str):
+    """`Ints` whose width the range [lo, hi] fixes; values outside it are rejected."""
+    vals, raw = rd.ints(what, int_width(lo, hi), expected=count)
+    if vals and (min(vals) < lo or max(vals) > hi):
+        raise VerificationError(bad)
+    return vals, raw
+
+
 def _parse_kind3(rd: Reader, vk: VerifyingKey, max_batch: int) -> _Kind3:
     c = vk.circuit
     if rd.raw(32, "vk digest") != vk.digest:
@@ -155,48 +123,30 @@ def _parse_kind3(rd: Reader, vk: VerifyingKey, max_batch: int) -> _Kind3:
     if not 1 <= batch <= max_batch:
         raise ProofFormatError(f"batch size {batch} out of range 1..{max_batch}")
     lay = c.layout(batch)
-    x = rd.fr_vec("input", expected=batch * c.input_features)
-    y = rd.fr_vec("output", expected=batch * c.output_features)
+    half = 1 << (c.input_bits - 1)
+    x, x_raw = _read_ints(rd, "input", batch * c.input_features, -half, half - 1,
+                          f"input value outside the {c.input_bits}-bit input range")
+    n_out = c.output_features
+    if c.argmax:
+        y, y_raw = _read_ints(rd, "output", batch, 0, n_out - 1,
+                              f"output index outside [0, {n_out})")
+    else:
+        g = c.gadgets[c.output_gadget]
+        y, y_raw = _read_ints(rd, "output", batch * n_out, g.lo, g.hi,
+                              f"output value outside [{g.lo}, {g.hi}]")
     c_w = rd.g1_vec("witness commitment", expected=1 << (lay.num_vars - lay.log_cols))
     logup = parse_logup_proof(rd, lay.leaf_vars)
     leaf = rd.fr_vec("logup-leaf-evals", expected=len(c.columns) + 1)
     acc = [rd.fr_vec(f"gadget {g.index} acc-evals", expected=_acc_count(c, g)) for g in c.gadgets]
+    am = rd.fr_vec("argmax-evals", expected=len(c.d) + 2) if c.argmax else []
     insts = _instances(c, lay)
     sc = parse_sumcheck_proof(rd, max(n for _, _, n in insts), 3, "inference sumcheck")
     sc_evals = rd.fr_vec("sumcheck-evals", expected=sum(_sc_count(c, i) for i in insts))
     shapes = [(lay.num_vars, lay.log_cols), (vk.num_vars, vk.log_cols)]
     openings = parse_openings(rd, shapes)
     rd.finish()
-    return _Kind3(batch, x, y, tuple(c_w), logup, leaf, acc, sc, sc_evals, openings)
-
-
-def _limbs(vals: Sequence[int]) -> int:
-    """sum_j 2^(8j) vals[j] mod r."""
-    acc = 0
-    for v in reversed(vals):
-        acc = (acc << 8) + v
-    return acc % R
-
-
-def _eq_bits(bits: Sequence[int], y: Sequence[int]) -> int:
-    """eq(bits, y) for a constant 0/1 vector."""
-    acc = 1
-    for b, v in zip(bits, y, strict=True):
-        acc = acc * (v if b else 1 - v) % R
-    return acc
-
-
-def _lt(x: Sequence[int], n: int) -> int:
-    """MLE of [index < n] at x; coordinates beyond len(x) count as 0 (so lt(x, 2^m) = 1)."""
-    xs = list(x) + [0] * max(0, n.bit_length() - len(x))
-    acc, suffix = 0, 1
-    for k in range(len(xs) - 1, -1, -1):
-        if (n >> k) & 1:
-            acc += (1 - xs[k]) * suffix
-            suffix = suffix * xs[k] % R
-        else:
-            suffix = suffix * (1 - xs[k]) % R
-    return acc % R
+    return _Kind3(batch, x, x_raw, y, y_raw, tuple(c_w), logup, leaf, acc, am, sc, sc_evals,
+                  openings)
 
 
 def _public_mle(vals: Sequence[int], rows: int, cols: int, point: Sequence[int]) -> int:
@@ -246,23 +196,11 @@ def _check_leaves(run: _Run, rho: list[int], alpha: int, p_claim: int, q_claim: 
     lay, leaf = run.lay, run.p.leaf_evals
     for col, v in zip(run.c.columns, leaf, strict=False):
         run.wclaims.append((lay.column_point(col.index, rho[: lay.col_vars[col.index]]), v))
-    m_eval = leaf[-1]
-    run.wclaims.append((lay.m_point(rho[:8]), m_eval))
-    t8 = sum(rho[k] << k for k in range(8))
-    p_exp = q_exp = sel_sum = 0
-    for s in lay.leaf_slots:
-        sel = _eq_bits(slot_bits(s.offset, s.log_size, lay.leaf_vars), rho[s.log_size :])
-        sel_sum += sel
-        if s.column is None:
-            p_exp -= sel * m_eval
-            q_exp += sel * (alpha - t8)
-        else:
-            p_exp += sel
-            q_exp += sel * (alpha - s.scale * leaf[s.column])
-    q_exp += 1 - sel_sum
-    if p_exp % R != p_claim:
+    run.wclaims.append((lay.m_point(rho[:8]), leaf[-1]))
+    p_exp, q_exp = expected_leaves(lay.leaf_slots, lay.leaf_vars, rho, alpha, leaf, leaf[-1])
+    if p_exp != p_claim:
         raise VerificationError("logup leaves: P differs from the leaf layout's numerators")
-    if q_exp % R != q_claim:
+    if q_exp != q_claim:
         raise VerificationError("logup leaves: Q differs from the leaf layout's denominators")
 
 
@@ -308,22 +246,13 @@ def _verify_kind3(
 ) -> InferenceStatement:
     c = vk.circuit
     B = p.batch  # noqa: N806
-    x_ints = [to_signed(v) for v in p.x]
-    y_ints = [to_signed(v) for v in p.y]
-    bound = 1 << (c.input_bits - 1)
-    if any(not -bound <= v < bound for v in x_ints):
-        raise VerificationError(f"input value outside the {c.input_bits}-bit input range")
-    out_g = c.gadgets[c.output_gadget]
-    if any(not out_g.lo <= v <= out_g.hi for v in y_ints):
-        raise VerificationError(f"output value outside [{out_g.lo}, {out_g.hi}]")
-
     t = Transcript("zkml/inference")
     t.absorb_u32("version", VERSION)
     t.absorb_bytes("generators", digest)
     t.absorb_bytes("vk", vk.digest)
     t.absorb_u32("batch", B)
-    t.absorb_frs("input", p.x)
-    t.absorb_frs("output", p.y)
+    t.absorb_bytes("input", p.x_bytes)
+    t.absorb_bytes("output", p.y_bytes)
     t.absorb_points("witness-commitment", p.c_w)
 
     run = _Run(c, lay, p)
@@ -343,8 +272,18 @@ def _verify_kind3(
         if g.has_zerocheck:
             tau = t.squeeze_n("zerocheck-tau", lay.log_batch + g.log_features)
             zc[g.index] = (tau, t.squeeze("zerocheck-beta"))
-    n_out_vars = log2_ceil(c.output_features)
-    r_out = t.squeeze_n("output-point", lay.log_batch + n_out_vars)
+    n_out, fv = c.output_features, log2_ceil(c.output_features)
+    if c.argmax:
+        r_out = t.squeeze_n("argmax-point", lay.log_batch + fv)
+        t.absorb_frs("argmax-evals", p.argmax_evals)
+        am = iter(p.argmax_evals)
+        d = _limbs(run.take(c.d, am, r_out))
+        a, cm = next(am), next(am)
+        check_argmax_d(r_out, fv, n_out, p.y, d, a, cm)
+        out_claims = {"select": a, "masked": cm}
+    else:
+        r_out = t.squeeze_n("output-point", lay.log_batch + fv)
+        out_claims = {"output": _public_mle(p.y, B, n_out, r_out)}
 
     insts = _instances(c, lay)
     claims = []
@@ -354,7 +293,7 @@ def _verify_kind3(
         elif kind == "zerocheck":
             claims.append(0)
         else:
-            claims.append(_public_mle(p.y, B, c.output_features, r_out))
+            claims.append(out_claims[kind])
     res = batched_sumcheck_verify(
         t, claims, [n for _, _, n in insts], [3] * len(insts), p.sumcheck, "inference sumcheck"
     )
@@ -383,8 +322,13 @@ def _verify_kind3(
             values.append(eq_eval(tau, s) * term % R)
         else:
             z = run.value(gi, vals, s)
-            mask = _lt(s[:n_out_vars], c.output_features) * _lt(s[n_out_vars:], B)
-            values.append(eq_eval(r_out, s) * mask % R * z % R)
+            if kind == "select":
+                weight = select_weight(r_out[fv:], s, fv, p.y)
+            elif kind == "masked":
+                weight = masked_weight(r_out, s, fv, n_out, B)
+            else:
+                weight = eq_eval(r_out, s) * output_mask(s, fv, n_out, B) % R
+            values.append(weight * z % R)
     if res.final != res.combine(values):
         raise VerificationError("inference sumcheck: final != sum of instance relations")
 
@@ -393,17 +337,24 @@ def _verify_kind3(
         Stack(vk.num_vars, vk.log_cols, vk.commitment, tuple(run.bias_claims + run.w_claims)),
     ]
     batch_open_verify(t, stacks, p.openings, gens)
-    n_in, n_out = c.input_features, c.output_features
+    n_in = c.input_features
+    if c.argmax:
+        out = tuple((k,) for k in p.y)
+        out_frac = 0
+    else:
+        out = tuple(tuple(p.y[b * n_out : (b + 1) * n_out]) for b in range(B))
+        out_frac = c.gadgets[c.output_gadget].frac_bits
     return InferenceStatement(
         KIND_INFERENCE,
         KIND_NAMES[KIND_INFERENCE],
         digest,
         vk.digest,
         B,
-        tuple(tuple(x_ints[b * n_in : (b + 1) * n_in]) for b in range(B)),
-        tuple(tuple(y_ints[b * n_out : (b + 1) * n_out]) for b in range(B)),
+        tuple(tuple(p.x[b * n_in : (b + 1) * n_in]) for b in range(B)),
+        out,
         c.input_frac_bits,
-        out_g.frac_bits,
+        out_frac,
+        c.argmax,
     )
 
 
@@ -411,7 +362,9 @@ class InferenceVerifier:
     """Verifies inference proofs for one verifying key; build once, share between threads.
 
     Construction derives the generators the key's model stack and a batch-1 witness
-    stack need (cached for the process), so the first proof does not pay for them.
+    stack need (cached for the process), so the first proof does not pay for them. A key
+    checked for another generator seed is checked again for this one (VerificationError
+    if its well-formedness proof fails).
     """
 
     def __init__(
@@ -428,6 +381,8 @@ class InferenceVerifier:
             raise TypeError(f"seed must be bytes, not {type(seed).__name__}")
         self._vk = vk
         self._seed_digest = seed_digest(bytes(seed))
+        if vk.seed_digest != self._seed_digest:
+            vk.check_well_formed(self._seed_digest)
         self._max_cols = 1 << max_log_cols
         self._max_batch = max_batch
         cols = max(1 << vk.log_cols, 1 << vk.circuit.layout(1).log_cols)

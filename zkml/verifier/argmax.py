@@ -1,0 +1,71 @@
+"""The ArgMax output of an inference proof (inference.md section 4b).
+
+The statement's output is one index `k_b` per example. The prover commits the limbs of
+`d = mask * (M - z_L - LT)` (`M[b][i] = z_L[b][k_b]`, `LT[b][i] = [i < k_b]`), whose range
+check says that `k_b` is the first maximum of row `b` of `z_L`. At `r_d = (r_i, r_b)` the
+verifier requires
+
+    d(r_d) == lt(r_i, n_out) * A - C - sum_{b < B} eq(r_b, bits(b)) lt(r_i, k_b)
+
+where `A` and `C` are the claims of the two batched-sumcheck instances `select`
+(`sum_x eq(r_b, x_batch) S(x) z_L(x)`) and `masked` (`sum_x eq(r_d, x) mask(x) z_L(x)`).
+Everything here costs O(B log n_out) (plus O(B') for an eq table over the batch bits).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from zkml.errors import VerificationError
+from zkml.verifier.field import R, eq_eval, eq_table
+from zkml.verifier.layout import eq_bits, lt
+
+__all__ = ["output_mask", "check_argmax_d", "select_weight", "masked_weight"]
+
+
+def _bits(k: int, n: int) -> tuple[int, ...]:
+    return tuple((k >> j) & 1 for j in range(n))
+
+
+def output_mask(s: Sequence[int], feature_vars: int, n_out: int, batch: int) -> int:
+    """mask(s) = lt(s_feature, n_out) * lt(s_batch, B): the MLE of the real B x n_out region."""
+    return lt(s[:feature_vars], n_out) * lt(s[feature_vars:], batch) % R
+
+
+def check_argmax_d(
+    r_d: Sequence[int], feature_vars: int, n_out: int, ks: Sequence[int], d: int, a: int, c: int
+) -> None:
+    """Require d(r_d) == lt(r_i, n_out) A - C - sum_b eq(r_b, bits(b)) lt(r_i, k_b)."""
+    r_i, r_b = r_d[:feature_vars], r_d[feature_vars:]
+    eb = eq_table(r_b)
+    lt_sum = 0
+    cache: dict[int, int] = {}
+    for b, k in enumerate(ks):
+        v = cache.get(k)
+        if v is None:
+            v = cache[k] = lt(r_i, k)
+        lt_sum += eb[b] * v
+    expected = (lt(r_i, n_out) * a - c - lt_sum) % R
+    if d % R != expected:
+        raise VerificationError("argmax: d(r_d) != lt(r_i, n_out) A - C - sum eq lt(r_i, k_b)")
+
+
+def select_weight(r_b: Sequence[int], s: Sequence[int], feature_vars: int,
+                  ks: Sequence[int]) -> int:
+    """eq(r_b, s_b) * S(s), S(s) = sum_{b < B} eq(s_b, bits(b)) eq(s_i, bits(k_b))."""
+    s_i, s_b = s[:feature_vars], s[feature_vars:]
+    eb = eq_table(s_b)
+    total = 0
+    cache: dict[int, int] = {}
+    for b, k in enumerate(ks):
+        v = cache.get(k)
+        if v is None:
+            v = cache[k] = eq_bits(_bits(k, feature_vars), s_i)
+        total += eb[b] * v
+    return eq_eval(r_b, s_b) * (total % R) % R
+
+
+def masked_weight(r_d: Sequence[int], s: Sequence[int], feature_vars: int, n_out: int,
+                  batch: int) -> int:
+    """eq(r_d, s) * mask(s)."""
+    return eq_eval(r_d, s) * output_mask(s, feature_vars, n_out, batch) % R

@@ -1,0 +1,170 @@
+"""Stack and lookup-leaf layouts and the structured MLEs the verifier evaluates itself.
+
+inference.md section 3: slots are assigned largest first (ties keep order) at
+consecutive offsets; a claim on a slot of `m` variables at `z` is the claim on its
+stack at `z || bits(offset / 2^m)`. The range-lookup leaves (one slot per limb
+column, a second scaled slot for a limb narrower than 8 bits, then the byte table)
+are shared by inference proofs (section 4) and the model's well-formedness proof
+(section 7), so `leaf_slots` and `expected_leaves` serve both.
+
+The MLEs here (`lt`, `eq_bits`) cost O(number of variables) each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from zkml.verifier.field import R
+
+__all__ = [
+    "LeafSlot",
+    "Layout",
+    "assign_slots",
+    "leaf_slots",
+    "expected_leaves",
+    "log2_ceil",
+    "limb_widths",
+    "slot_bits",
+    "limbs_value",
+    "eq_bits",
+    "lt",
+]
+
+
+def log2_ceil(n: int) -> int:
+    """ceil(log2 n) for n >= 1 (0 for n = 1)."""
+    return (n - 1).bit_length()
+
+
+def limb_widths(bits: int) -> tuple[int, ...]:
+    """Widths of the ceil(W / 8) limbs of a W-bit value: min(8, W - 8j)."""
+    return tuple(min(8, bits - 8 * j) for j in range((bits + 7) // 8))
+
+
+def slot_bits(offset: int, log_size: int, num_vars: int) -> tuple[int, ...]:
+    """bits_{n-m}(offset / 2^m), LSB first: the constant high coordinates of a slot."""
+    idx = offset >> log_size
+    return tuple((idx >> k) & 1 for k in range(num_vars - log_size))
+
+
+def limbs_value(vals: Sequence[int]) -> int:
+    """sum_j 2^(8j) vals[j] mod r."""
+    acc = 0
+    for v in reversed(vals):
+        acc = (acc << 8) + v
+    return acc % R
+
+
+def eq_bits(bits: Sequence[int], y: Sequence[int]) -> int:
+    """eq(bits, y) for a constant 0/1 vector."""
+    acc = 1
+    for b, v in zip(bits, y, strict=True):
+        acc = acc * (v if b else 1 - v) % R
+    return acc
+
+
+def lt(x: Sequence[int], n: int) -> int:
+    """MLE of [index < n] at x; coordinates beyond len(x) count as 0 (so lt(x, 2^m) = 1)."""
+    xs = list(x) + [0] * max(0, n.bit_length() - len(x))
+    acc, suffix = 0, 1
+    for k in range(len(xs) - 1, -1, -1):
+        if (n >> k) & 1:
+            acc += (1 - xs[k]) * suffix
+            suffix = suffix * xs[k] % R
+        else:
+            suffix = suffix * (1 - xs[k]) % R
+    return acc % R
+
+
+def assign_slots(log_sizes: Sequence[int]) -> tuple[list[int], int]:
+    """Slots by size, largest first (ties keep order), at consecutive offsets from 0."""
+    order = sorted(range(len(log_sizes)), key=lambda i: -log_sizes[i])
+    offsets = [0] * len(log_sizes)
+    pos = 0
+    for i in order:
+        offsets[i] = pos
+        pos += 1 << log_sizes[i]
+    return offsets, pos
+
+
+@dataclass(frozen=True)
+class LeafSlot:
+    """A slot of the LogUp leaves: a limb column at `scale`, or the table (column None)."""
+
+    column: int | None
+    scale: int
+    offset: int
+    log_size: int
+
+
+def leaf_slots(col_vars: Sequence[int], widths: Sequence[int]) -> tuple[tuple[LeafSlot, ...], int]:
+    """The range-lookup leaf slots of limb columns (variables, widths) and their depth D."""
+    cols: list[int | None] = []
+    scales: list[int] = []
+    for c, w in enumerate(widths):
+        cols.append(c)
+        scales.append(1)
+        if w < 8:
+            cols.append(c)
+            scales.append(1 << (8 - w))
+    sizes = [col_vars[c] for c in cols if c is not None] + [8]
+    cols.append(None)
+    scales.append(1)
+    offsets, total = assign_slots(sizes)
+    slots = tuple(
+        LeafSlot(c, s, o, m) for c, s, o, m in zip(cols, scales, offsets, sizes, strict=True)
+    )
+    return slots, log2_ceil(total)
+
+
+def expected_leaves(
+    slots: Sequence[LeafSlot],
+    depth: int,
+    rho: Sequence[int],
+    alpha: int,
+    col_evals: Sequence[int],
+    m_eval: int,
+) -> tuple[int, int]:
+    """(P, Q) of the leaf MLEs at rho from the limb columns' and m's evaluations.
+
+    P = sum_s eq_s + eq_t (-m(rho_t)); Q = sum_s eq_s (alpha - scale_s c_s(rho_s))
+    + eq_t (alpha - T8(rho_t)) + (1 - sum eq_s - eq_t), eq_s the slot selectors.
+    """
+    t8 = sum(rho[k] << k for k in range(8))
+    p_exp = q_exp = sel_sum = 0
+    for s in slots:
+        sel = eq_bits(slot_bits(s.offset, s.log_size, depth), rho[s.log_size :])
+        sel_sum += sel
+        if s.column is None:
+            p_exp -= sel * m_eval
+            q_exp += sel * (alpha - t8)
+        else:
+            p_exp += sel
+            q_exp += sel * (alpha - s.scale * col_evals[s.column])
+    q_exp += 1 - sel_sum
+    return p_exp % R, q_exp % R
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Witness-stack and lookup-leaf layouts for one batch size (inference.md section 3)."""
+
+    batch: int
+    log_batch: int
+    col_vars: tuple[int, ...]
+    col_offsets: tuple[int, ...]
+    m_offset: int
+    num_vars: int
+    log_cols: int
+    leaf_slots: tuple[LeafSlot, ...]
+    leaf_vars: int
+
+    def column_point(self, col: int, z: list[int] | tuple[int, ...]) -> tuple[int, ...]:
+        """The witness-stack point of a claim on column `col` at `z`."""
+        m = self.col_vars[col]
+        return (*z, *slot_bits(self.col_offsets[col], m, self.num_vars))
+
+    def m_point(self, z: list[int] | tuple[int, ...]) -> tuple[int, ...]:
+        """The witness-stack point of a claim on the multiplicity column at `z` (8 coords)."""
+        return (*z, *slot_bits(self.m_offset, 8, self.num_vars))

@@ -1,0 +1,233 @@
+"""Verifying keys (kind 4) with the model's well-formedness proof (inference.md section 7),
+built by reference_model_key.py: honest keys load, keys whose stack leaves the range or
+is nonzero in padding are refused, and so is any edited message of the proof."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import random
+
+import pytest
+from reference_inference import canonical, example_model, prove_inference
+from reference_model_key import vk_artifact
+from reference_prover import container
+
+from zkml.errors import ProofFormatError, VerificationError
+from zkml.verifier import InferenceVerifier, Verifier, VerifyingKey, verify_inference
+from zkml.verifier import model_key as mk
+from zkml.verifier.encoding import enc_u32
+from zkml.verifier.field import R, mle_eval
+from zkml.verifier.generators import DEFAULT_SEED, seed_digest
+from zkml.verifier.hyrax import commit
+
+DOC, TENSORS, TABLE = example_model()
+VK_BYTES = vk_artifact(DOC, TABLE)
+NOT_WF = "verifying key: model stack is not well-formed"
+
+
+def refused(data, match):
+    with pytest.raises(VerificationError, match=match) as info:
+        VerifyingKey.from_bytes(data)
+    assert not isinstance(info.value, ProofFormatError)
+    assert str(info.value).startswith(NOT_WF)
+
+
+def _edit(stage_name, fn):
+    def edit(stage, data):
+        return fn(data) if stage == stage_name else data
+
+    return edit
+
+
+def _bump(i):
+    def f(v):
+        v = list(v)
+        v[i] = (v[i] + 1) % R
+        return v
+
+    return f
+
+
+def with_range_bits(rb):
+    doc = copy.deepcopy(DOC)
+    doc["model_stack"]["range_bits"] = rb
+    return doc
+
+
+def test_honest_key_loads():
+    vk = VerifyingKey.from_bytes(VK_BYTES)
+    assert vk.digest == hashlib.sha256(VK_BYTES).digest()
+    assert vk.seed_digest == seed_digest(DEFAULT_SEED)
+    assert len(vk.limb_commitments) == 2 and len(vk.wf_proof.wf_evals) == 3
+
+
+@pytest.mark.parametrize("rb", [1, 5, 8, 12, 16, 20, 33, 64])
+def test_range_bits_and_limb_widths(rb):
+    half = 1 << (rb - 1)
+    table = [0] * len(TABLE)
+    table[0], table[1], table[2] = (-half) % R, half - 1, (half // 2) % R
+    vk = VerifyingKey.from_bytes(vk_artifact(with_range_bits(rb), table))
+    assert len(vk.limb_commitments) == (rb + 7) // 8
+    for bad in (half, -half - 1):
+        t2 = list(table)
+        t2[3] = bad % R
+        refused(vk_artifact(with_range_bits(rb), t2), "logup: the fractions do not sum to zero")
+
+
+def test_nonzero_padding_and_gaps_are_refused():
+    # W1 is 3x4 in a 4x4 slot at 16: row 3 is padding; b1 (1x3) pads to 4; 60..63 a gap
+    doc_ms = {t["name"]: t for t in DOC["model_stack"]["tensors"]}
+    w1, b1 = doc_ms["W1"]["offset"], doc_ms["b1"]["offset"]
+    for pos in (w1 + 12, w1 + 15, b1 + 3, 63, 60):
+        table = list(TABLE)
+        assert table[pos] == 0
+        table[pos] = 1
+        refused(vk_artifact(DOC, table), r"\(zerocheck round 0")
+    table = list(TABLE)
+    table[w1 + 11] = (table[w1 + 11] + 1) % R  # inside W1's real region: fine
+    VerifyingKey.from_bytes(vk_artifact(DOC, table))
+
+
+@pytest.mark.parametrize(
+    ("stage", "fn", "match"),
+    [
+        ("multiplicities", _bump(3), "logup: the fractions do not sum to zero"),
+        ("leaf", _bump(0), "logup leaves: Q"),
+        ("leaf", _bump(-1), "logup leaves: P"),
+        ("wf-evals", _bump(0), r"P\(rho1\) \+ 2\^\(R-1\) != "),
+        ("wf-evals", _bump(2), r"P\(rho1\) \+ 2\^\(R-1\) != "),
+        ("zero-eval", lambda v: (v + 1) % R, r"zerocheck: final != eq\(tau, s\) Z\(s\) P\(s\)"),
+    ],
+)
+def test_edited_messages_are_refused(stage, fn, match):
+    refused(vk_artifact(DOC, TABLE, edit=_edit(stage, fn)), match)
+
+
+def test_wrong_limb_commitment_is_refused():
+    # commit to other limbs than the ones proven: only the merged Hyrax check sees it
+    ms = DOC["model_stack"]
+    other = [[(v + 1) % 256 for v in range(1 << ms["num_vars"])]]
+
+    def swap(coms):
+        from zkml.verifier.generators import generators
+
+        gens = generators(seed_digest(DEFAULT_SEED), 1 << ms["log_cols"])
+        return [commit(other[0], ms["num_vars"], ms["log_cols"], gens), *coms[1:]]
+
+    refused(vk_artifact(DOC, TABLE, edit=_edit("limb-commitments", swap)),
+            "batch opening: merged Hyrax check failed")
+
+
+def test_limbs_of_another_stack_are_refused():
+    # limbs of P + 2^(R-1) + 2^8 (all in range: the top byte is 0x7f or 0x80): their
+    # evaluation is not P's plus 2^(R-1)
+    def shift(limbs):
+        return [[(v + 1) if j == 1 else v for v in lj] for j, lj in enumerate(limbs)]
+
+    refused(vk_artifact(DOC, TABLE, edit=_edit("limbs", shift)), r"P\(rho1\) \+ 2\^\(R-1\) != ")
+
+
+def test_tampered_proof_bytes_are_refused():
+    start = len(VK_BYTES) - len(vk_artifact(DOC, TABLE, edit=_edit("proof", lambda p: p[:0])))
+    rng = random.Random(2)
+    for pos in sorted(rng.sample(range(start + 4, len(VK_BYTES)), 40)):
+        bad = bytearray(VK_BYTES)
+        bad[pos] ^= 1 << rng.randrange(8)
+        with pytest.raises(VerificationError):
+            VerifyingKey.from_bytes(bytes(bad))
+    # commitments too
+    for pos in (200, start - 70, start - 1):
+        bad = bytearray(VK_BYTES)
+        bad[pos] ^= 1
+        with pytest.raises(VerificationError):
+            VerifyingKey.from_bytes(bytes(bad))
+
+
+def test_strict_layout():
+    js = canonical(DOC)
+    head = 7 + 4 + len(js) + 8
+    rows = 8
+    j_pos = head + 4 + rows * 64
+    m_pos = j_pos + 4 + 2 * (4 + rows * 64)
+    assert VK_BYTES[j_pos : j_pos + 4] == enc_u32(2)
+    assert VK_BYTES[m_pos : m_pos + 4] == enc_u32(16)
+    cases = [
+        (VK_BYTES[:j_pos] + enc_u32(1) + VK_BYTES[j_pos + 4 :], "limb commitment count 1"),
+        (VK_BYTES[:m_pos] + enc_u32(8) + VK_BYTES[m_pos + 4 :], "multiplicity commitment: count"),
+        (VK_BYTES[: j_pos + 4] + enc_u32(4) + VK_BYTES[j_pos + 8 :], "limb commitment 0: count"),
+        (VK_BYTES[:-32], "truncated|exceeds"),
+        (VK_BYTES + bytes(32), "trailing"),
+    ]
+    for data, match in cases:
+        with pytest.raises(ProofFormatError, match=match):
+            VerifyingKey.from_bytes(data)
+    doc = with_range_bits(0)
+    data = container(4, enc_u32(len(canonical(doc))) + canonical(doc) + VK_BYTES[7 + 4 + len(js):])
+    with pytest.raises(ProofFormatError, match="range_bits 0 outside 1..64"):
+        VerifyingKey.from_bytes(data)
+
+
+def test_zero_outside_matches_brute_force():
+    from reference_model_key import _zero_table
+
+    vk = VerifyingKey.from_bytes(VK_BYTES)
+    ms = vk.circuit.model
+    rng = random.Random(5)
+    z_tab = _zero_table(DOC["model_stack"])
+    for _ in range(3):
+        s = [rng.randrange(R) for _ in range(ms.num_vars)]
+        assert mk.zero_outside(ms, s) == mle_eval(z_tab, s)
+    for i in (0, 17, 44, 63):
+        bits = [(i >> k) & 1 for k in range(ms.num_vars)]
+        assert mk.zero_outside(ms, bits) == z_tab[i]
+
+
+def test_checked_once_per_process_and_trusted_digest(monkeypatch):
+    calls = []
+    real = mk._verify_wf
+    monkeypatch.setattr(mk, "_verify_wf", lambda vk, d: (calls.append(d), real(vk, d))[1])
+    table = list(TABLE)
+    table[0] = 3
+    data = vk_artifact(DOC, table)
+    VerifyingKey.from_bytes(data)
+    VerifyingKey.from_bytes(bytearray(data))
+    assert len(calls) == 1
+    # a key that is not well-formed is refused every time (failures are not remembered)
+    table[63] = 1
+    bad = vk_artifact(DOC, table)
+    for _ in range(2):
+        refused(bad, "zerocheck")
+    assert len(calls) == 3
+    # a caller that vouches for exactly these bytes skips the check; any other digest
+    # does not
+    VerifyingKey.from_bytes(bad, trusted_digest=hashlib.sha256(bad).digest())
+    assert len(calls) == 3
+    refused_digest = hashlib.sha256(data).digest()
+    with pytest.raises(VerificationError, match=NOT_WF):
+        VerifyingKey.from_bytes(bad, trusted_digest=refused_digest)
+
+
+def test_generator_seed_binds_the_key():
+    other = b"another seed"
+    data = vk_artifact(DOC, TABLE, seed=other)
+    refused(data, "logup|zerocheck|batch opening")
+    vk = VerifyingKey.from_bytes(data, seed=other)
+    assert vk.seed_digest == seed_digest(other)
+    x = [[1, -2, 3, -4]]
+    proof = prove_inference(DOC, TENSORS, TABLE, x, data, seed=other)
+    assert Verifier(other).verify_inference(proof, vk).input == ((1, -2, 3, -4),)
+    # a verifier of the default seed checks the key again, for its seed, and refuses it
+    with pytest.raises(VerificationError, match=NOT_WF):
+        InferenceVerifier(vk)
+    with pytest.raises(VerificationError):
+        verify_inference(proof, vk)
+
+
+def test_non_bytes_fail_closed():
+    for data in (None, "text", 5):
+        with pytest.raises(ProofFormatError, match="must be bytes"):
+            VerifyingKey.from_bytes(data)
+    for data in (b"", b"ZKML\x00\x01\x04", b"ZKML\x00\x01\x04" + bytes(64)):
+        with pytest.raises(ProofFormatError):
+            VerifyingKey.from_bytes(data)

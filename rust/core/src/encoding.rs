@@ -54,6 +54,16 @@ pub fn g1_from_bytes(b: &[u8]) -> Result<G1Affine> {
     Ok(p)
 }
 
+/// `u32 count || count * width-byte big-endian two's complement` (inference.md).
+pub fn ints_bytes(v: &[i64], width: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4 + v.len() * width);
+    out.extend_from_slice(&(v.len() as u32).to_be_bytes());
+    for x in v {
+        out.extend_from_slice(&x.to_be_bytes()[8 - width..]);
+    }
+    out
+}
+
 /// Append-only writer.
 #[derive(Default)]
 pub struct Writer {
@@ -83,6 +93,11 @@ impl Writer {
         self.u32(v.len() as u32);
         v.iter().for_each(|x| self.fr(x));
     }
+    /// `Ints`: a count, then `width`-byte big-endian two's complement values.
+    pub fn ints(&mut self, v: &[i64], width: usize) {
+        self.bytes(&ints_bytes(v, width));
+    }
+
     pub fn points(&mut self, v: &[G1Affine]) {
         self.u32(v.len() as u32);
         v.iter().for_each(|p| self.bytes(&g1_to_bytes(p)));

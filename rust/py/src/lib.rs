@@ -226,6 +226,25 @@ fn prove_inference<'py>(
     Ok(PyBytes::new(py, &bytes))
 }
 
+/// Build the kind-4 verifying key of a model (commitments and the model stack's
+/// well-formedness proof, circuits/inference.md section 7).
+#[pyfunction]
+#[pyo3(signature = (circuit_json, model_stack, seed=None))]
+fn build_verifying_key<'py>(
+    py: Python<'py>,
+    circuit_json: &[u8],
+    model_stack: PyReadonlyArray1<'py, i64>,
+    seed: Option<&[u8]>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let hyrax = hyrax_for(seed);
+    let model = model_stack.as_slice()?;
+    let out = py.detach(|| {
+        zkml_core::inference::model_key::build_verifying_key(&hyrax, circuit_json, model)
+    });
+    let bytes = out.map_err(|e| core_err(py, e))?;
+    Ok(PyBytes::new(py, &bytes))
+}
+
 /// Number of threads the prover uses.
 #[pyfunction]
 fn num_threads() -> usize {
@@ -238,6 +257,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(prove_batch_opening, m)?)?;
     m.add_function(wrap_pyfunction!(prove_product_sumcheck, m)?)?;
     m.add_function(wrap_pyfunction!(prove_inference, m)?)?;
+    m.add_function(wrap_pyfunction!(build_verifying_key, m)?)?;
     m.add_function(wrap_pyfunction!(num_threads, m)?)?;
     Ok(())
 }

@@ -81,6 +81,8 @@ pub struct InputSpec {
 pub struct OutputSpec {
     pub gadget: usize,
     pub features: usize,
+    /// The statement's output is the first argmax of each row (section 4b).
+    pub argmax: bool,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -132,6 +134,8 @@ pub enum ColumnKind {
     Rem,
     Ep,
     Em,
+    /// ArgMax differences (section 4b), attributed to the output gadget.
+    D,
 }
 
 /// One committed limb column of a gadget.
@@ -216,6 +220,9 @@ impl Circuit {
             return invalid("unknown format or version");
         }
         let feat_ok = |n: usize| (1..=MAX_FEATURES).contains(&n);
+        if !(1..=62).contains(&self.input.bits) {
+            return invalid("input bits out of limits");
+        }
         if !feat_ok(self.input.features) || !feat_ok(self.output.features) {
             return invalid("feature count out of limits");
         }
@@ -303,19 +310,72 @@ impl Circuit {
         Ok(())
     }
 
-    /// Every committed limb column, in spec order (gadgets in order).
+    /// Every committed limb column, in spec order: gadgets in order, then the
+    /// argmax differences.
     pub fn columns(&self) -> Vec<Column> {
-        self.gadgets
+        let mut out: Vec<Column> = self
+            .gadgets
             .iter()
             .enumerate()
             .flat_map(|(i, g)| g.columns(i))
-            .collect()
+            .collect();
+        if self.output.argmax {
+            let lg = self.output.gadget;
+            for (limb, width) in limb_widths(self.gadgets[lg].value_bits())
+                .into_iter()
+                .enumerate()
+            {
+                out.push(Column {
+                    gadget: lg,
+                    kind: ColumnKind::D,
+                    limb,
+                    width,
+                });
+            }
+        }
+        out
+    }
+
+    /// Byte width of the statement's input integers.
+    pub fn input_width(&self) -> usize {
+        let half = 1i128 << (self.input.bits - 1);
+        int_width(-half, half - 1)
+    }
+
+    /// The statement's output range.
+    pub fn output_range(&self) -> (i128, i128) {
+        let g = &self.gadgets[self.output.gadget];
+        if self.output.argmax {
+            (0, self.output.features as i128 - 1)
+        } else {
+            (g.lo as i128, g.hi as i128)
+        }
+    }
+
+    /// Values per example in the statement's output.
+    pub fn output_len(&self) -> usize {
+        if self.output.argmax {
+            1
+        } else {
+            self.output.features
+        }
     }
 
     /// log2 of a gadget tensor's padded length for batch `b`.
     pub fn gadget_vars(&self, g: usize, batch: usize) -> usize {
         log2(batch.next_power_of_two()) + log2(self.gadgets[g].features.next_power_of_two())
     }
+}
+
+/// The smallest of 1, 2, 4, 8 bytes whose two's complement range holds `[lo, hi]`.
+pub fn int_width(lo: i128, hi: i128) -> usize {
+    [1usize, 2, 4, 8]
+        .into_iter()
+        .find(|w| {
+            let half = 1i128 << (8 * w - 1);
+            -half <= lo && hi < half
+        })
+        .unwrap_or(8)
 }
 
 pub fn log2(n: usize) -> usize {

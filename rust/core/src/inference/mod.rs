@@ -2,6 +2,7 @@
 
 pub mod circuit;
 pub mod layout;
+pub mod model_key;
 pub mod prover;
 pub mod tensors;
 pub mod testkit;
@@ -33,12 +34,22 @@ pub struct LeafSlot {
 
 /// The lookup leaf layout for batch `b` and its depth `D`.
 pub fn leaf_layout(c: &Circuit, b: usize) -> (Vec<LeafSlot>, usize) {
+    let cols: Vec<(u32, usize)> = c
+        .columns()
+        .iter()
+        .map(|s| (s.width, c.gadget_vars(s.gadget, b)))
+        .collect();
+    leaf_slots(&cols)
+}
+
+/// Leaf slots for limb columns given as `(width, variables)`, then the byte table
+/// (inference.md section 3), and the depth `D`.
+pub fn leaf_slots(columns: &[(u32, usize)]) -> (Vec<LeafSlot>, usize) {
     let mut items: Vec<(Option<usize>, u64, usize)> = Vec::new();
-    for (ci, spec) in c.columns().iter().enumerate() {
-        let vars = c.gadget_vars(spec.gadget, b);
+    for (ci, &(width, vars)) in columns.iter().enumerate() {
         items.push((Some(ci), 1, vars));
-        if spec.width < LIMB_BITS {
-            items.push((Some(ci), 1 << (LIMB_BITS - spec.width), vars));
+        if width < LIMB_BITS {
+            items.push((Some(ci), 1 << (LIMB_BITS - width), vars));
         }
     }
     items.push((None, 1, 8));
@@ -53,6 +64,60 @@ pub fn leaf_layout(c: &Circuit, b: usize) -> (Vec<LeafSlot>, usize) {
         })
         .collect();
     (out, depth)
+}
+
+/// The LogUp leaves `(p, q)`: lookups `1 / (alpha - scale * value)`, the table
+/// `-m_j / (alpha - j)`, padding `0 / 1`.
+pub fn fill_leaves(
+    slots: &[LeafSlot],
+    depth: usize,
+    alpha: Fr,
+    tables: &[&[Fr]],
+    mult: &[Fr],
+) -> (Vec<Fr>, Vec<Fr>) {
+    use ark_ff::{One, Zero};
+    let mut p = vec![Fr::zero(); 1 << depth];
+    let mut q = vec![Fr::one(); 1 << depth];
+    for ls in slots {
+        let range = ls.slot.offset..ls.slot.offset + (1 << ls.slot.log_size);
+        match ls.column {
+            Some(ci) => {
+                let scale = Fr::from(ls.scale);
+                for (k, v) in range.zip(tables[ci]) {
+                    p[k] = Fr::one();
+                    q[k] = alpha - scale * v;
+                }
+            }
+            None => {
+                for (j, k) in range.enumerate() {
+                    p[k] = -mult[j];
+                    q[k] = alpha - Fr::from(j as u64);
+                }
+            }
+        }
+    }
+    (p, q)
+}
+
+/// Lookup multiplicities in `[0, 256)` of limb columns `(width, values)`. A value
+/// outside is left uncounted, so a wrong witness still yields a proof, which the
+/// verifier then rejects.
+pub fn count_lookups<'a>(columns: impl Iterator<Item = (u32, &'a [i64])>) -> Vec<i64> {
+    let mut m = vec![0i64; 256];
+    let mut count = |v: i64| {
+        if (0..256).contains(&v) {
+            m[v as usize] += 1;
+        }
+    };
+    for (width, vals) in columns {
+        for &v in vals {
+            count(v);
+            if width < LIMB_BITS {
+                count(v.saturating_mul(1 << (LIMB_BITS - width)));
+            }
+        }
+    }
+    m
 }
 
 /// `acc` at a gadget's point from the evaluations of its own columns (spec order).

@@ -5,12 +5,12 @@
 use ark_ff::{One, Zero};
 use rayon::prelude::*;
 
-use super::circuit::{Circuit, ColumnKind, Producer, TensorRef, LIMB_BITS};
-use super::layout::{assign, Slot};
+use super::circuit::{int_width, Circuit, ColumnKind, Producer, TensorRef};
+use super::layout::assign;
 use super::tensors::{model_table, tensor_table, Columns};
 use super::{output_mask, Claims, INFERENCE_TAG};
 use crate::artifact::{write_header, Kind, FORMAT_VERSION};
-use crate::encoding::Writer;
+use crate::encoding::{ints_bytes, Writer};
 use crate::error::{Error, Result};
 use crate::field::{from_i64, Fr};
 use crate::logup;
@@ -38,24 +38,14 @@ fn bad<T>(msg: impl Into<String>) -> Result<T> {
     Err(Error::InvalidArgument(msg.into()))
 }
 
-/// Count lookups into [0, 256); a value outside is left uncounted, so a wrong
-/// witness still yields a proof, which the verifier then rejects.
+/// Lookup multiplicities of the witness columns.
 pub fn multiplicities(c: &Circuit, columns: &[Vec<i64>]) -> Vec<i64> {
-    let mut m = vec![0i64; 256];
-    let mut count = |v: i64| {
-        if (0..256).contains(&v) {
-            m[v as usize] += 1;
-        }
-    };
-    for (spec, vals) in c.columns().iter().zip(columns) {
-        for &v in vals {
-            count(v);
-            if spec.width < LIMB_BITS {
-                count(v.saturating_mul(1 << (LIMB_BITS - spec.width)));
-            }
-        }
-    }
-    m
+    super::count_lookups(
+        c.columns()
+            .iter()
+            .zip(columns)
+            .map(|(s, v)| (s.width, v.as_slice())),
+    )
 }
 
 pub fn prove(hyrax: &Hyrax, inp: InferenceInput<'_>) -> Result<Vec<u8>> {
@@ -77,7 +67,7 @@ pub fn prove_with_multiplicities(
     if b == 0 || b > 1 << 16 {
         return bad("batch size out of limits");
     }
-    if inp.input.len() != b * c.input.features || inp.output.len() != b * c.output.features {
+    if inp.input.len() != b * c.input.features || inp.output.len() != b * c.output_len() {
         return bad("input or output length does not match the circuit and batch");
     }
     if inp.model_stack.len() != 1 << c.model_stack.num_vars {
@@ -130,10 +120,11 @@ pub fn prove_with_multiplicities(
     t.absorb("generators", &hyrax.seed_digest);
     t.absorb("vk", &inp.vk_digest);
     t.absorb_u32("batch", b as u32);
-    let x_fr: Vec<Fr> = inp.input.iter().map(|v| from_i64(*v)).collect();
-    let y_fr: Vec<Fr> = inp.output.iter().map(|v| from_i64(*v)).collect();
-    t.absorb_frs("input", &x_fr);
-    t.absorb_frs("output", &y_fr);
+    let (olo, ohi) = c.output_range();
+    let x_bytes = ints_bytes(inp.input, c.input_width());
+    let y_bytes = ints_bytes(inp.output, int_width(olo, ohi));
+    t.absorb("input", &x_bytes);
+    t.absorb("output", &y_bytes);
     Hyrax::absorb_commitment(&mut t, "witness-commitment", &wcom);
 
     let mut claims = Claims::new(wslots.clone(), n_w, &c);
@@ -142,27 +133,8 @@ pub fn prove_with_multiplicities(
     // Lookups: one LogUp-GKR over every limb entry (twice for narrow limbs).
     let alpha = t.squeeze("logup-alpha");
     let (leaf_slots, depth) = super::leaf_layout(&c, b);
-    let mut p = vec![Fr::zero(); 1 << depth];
-    let mut q = vec![Fr::one(); 1 << depth];
-    for ls in &leaf_slots {
-        let slot: Slot = ls.slot;
-        let range = slot.offset..slot.offset + (1 << slot.log_size);
-        match ls.column {
-            Some(ci) => {
-                let scale = Fr::from(ls.scale);
-                for (k, v) in range.zip(&cols.tables[ci]) {
-                    p[k] = Fr::one();
-                    q[k] = alpha - scale * v;
-                }
-            }
-            None => {
-                for (j, k) in range.enumerate() {
-                    p[k] = -mult_fr[j];
-                    q[k] = alpha - Fr::from(j as u64);
-                }
-            }
-        }
-    }
+    let tables: Vec<&[Fr]> = cols.tables.iter().map(|t| t.as_slice()).collect();
+    let (p, q) = super::fill_leaves(&leaf_slots, depth, alpha, &tables, &mult_fr);
     let (lproof, rho) = logup::prove(&mut t, p, q);
     let mut leaf_evals = Vec::with_capacity(specs.len() + 1);
     for (ci, n) in col_vars.iter().enumerate() {
@@ -232,7 +204,44 @@ pub fn prove_with_multiplicities(
         })
         .collect();
     let lg = c.output.gadget;
-    let r_out = t.squeeze_n("output-point", c.gadget_vars(lg, b));
+    let n_l = c.gadget_vars(lg, b);
+    let out_feat = c.output.features;
+    let np = out_feat.next_power_of_two();
+    // eq, mask and z_L (or eq_b, S, z_L) are separate multilinear factors: the
+    // verifier evaluates each, so none may be folded into another's table.
+    let zl = tensor_table(&c, &cols, TensorRef::Gadget(lg), inp.input, b);
+    let mask = output_mask(out_feat, b, zl.len());
+    let mut argmax_msg = None;
+    let out_insts: Vec<(Vec<Vec<Fr>>, Fr)> = if c.output.argmax {
+        let r_d = t.squeeze_n("argmax-point", n_l);
+        let r_b = &r_d[super::log2(np)..];
+        let mut evals = Vec::new();
+        for ci in cols.of(lg, ColumnKind::D) {
+            let v = evaluate(&cols.tables[ci], &r_d);
+            claims.column(ci, &r_d, v);
+            evals.push(v);
+        }
+        let mut sel = vec![Fr::zero(); zl.len()];
+        for (row, k) in inp.output.iter().enumerate() {
+            if (0..out_feat as i64).contains(k) {
+                sel[row * np + *k as usize] = Fr::one();
+            }
+        }
+        let eb = eq_table(r_b);
+        let eb_tab: Vec<Fr> = (0..zl.len()).map(|i| eb[i / np]).collect();
+        let er = eq_table(&r_d);
+        let a: Fr = (0..zl.len()).map(|i| eb_tab[i] * sel[i] * zl[i]).sum();
+        let cm: Fr = (0..zl.len()).map(|i| er[i] * mask[i] * zl[i]).sum();
+        evals.push(a);
+        evals.push(cm);
+        t.absorb_frs("argmax-evals", &evals);
+        argmax_msg = Some(evals);
+        vec![(vec![eb_tab, sel, zl.clone()], a), (vec![er, mask, zl], cm)]
+    } else {
+        let r_out = t.squeeze_n("output-point", n_l);
+        let y_claim = evaluate(&super::tensors::pad_matrix(inp.output, b, out_feat), &r_out);
+        vec![(vec![eq_table(&r_out), mask, zl], y_claim)]
+    };
 
     // Instances of the one batched sumcheck.
     // Dense instances first (their final W values are read back below), then the rest.
@@ -300,17 +309,15 @@ pub fn prove_with_multiplicities(
         insts.push(Box::new(ProductSum::new(tables, terms)?));
         inst_claims.push(Fr::zero());
     }
-    let out_feat = c.output.features;
-    // eq, mask and z_L are three multilinear factors (the verifier evaluates each).
-    let zl = tensor_table(&c, &cols, TensorRef::Gadget(lg), inp.input, b);
-    let y_claim = evaluate(&super::tensors::pad_matrix(inp.output, b, out_feat), &r_out);
-    let out_tables = vec![eq_table(&r_out), output_mask(out_feat, b, zl.len()), zl];
-    let out_term = vec![Term {
-        coeff: Fr::one(),
-        factors: vec![0, 1, 2],
-    }];
-    insts.push(Box::new(ProductSum::new(out_tables, out_term)?));
-    inst_claims.push(y_claim);
+    let n_out_insts = out_insts.len();
+    for (tables, claim) in out_insts {
+        let term = vec![Term {
+            coeff: Fr::one(),
+            factors: vec![0, 1, 2],
+        }];
+        insts.push(Box::new(ProductSum::new(tables, term)?));
+        inst_claims.push(claim);
+    }
 
     let mut refs: Vec<&mut dyn SumcheckProver> = dense_insts
         .iter_mut()
@@ -349,8 +356,10 @@ pub fn prove_with_multiplicities(
             }
         }
     }
-    let s_out = suffix(c.gadget_vars(lg, b)).to_vec();
-    claims.tensor_limbs(&cols, TensorRef::Gadget(lg), &s_out, &mut sc_evals);
+    let s_out = suffix(n_l).to_vec();
+    for _ in 0..n_out_insts {
+        claims.tensor_limbs(&cols, TensorRef::Gadget(lg), &s_out, &mut sc_evals);
+    }
     t.absorb_frs("sumcheck-evals", &sc_evals);
 
     let ms = &c.model_stack;
@@ -376,12 +385,15 @@ pub fn prove_with_multiplicities(
     write_header(&mut w, Kind::Inference);
     w.bytes(&inp.vk_digest);
     w.u32(b as u32);
-    w.frs(&x_fr);
-    w.frs(&y_fr);
+    w.bytes(&x_bytes);
+    w.bytes(&y_bytes);
     Hyrax::write_commitment(&wcom, &mut w);
     lproof.write(&mut w);
     w.frs(&leaf_evals);
     acc_msgs.iter().for_each(|e| w.frs(e));
+    if let Some(e) = &argmax_msg {
+        w.frs(e);
+    }
     sc.write(&mut w);
     w.frs(&sc_evals);
     opening.write(&mut w);

@@ -3,13 +3,9 @@
 //! the same text (circuits/inference.md section 2) independently.
 
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use super::circuit::{bit_length, limb_widths, Circuit, Producer, TensorRef};
-use crate::artifact::{write_header, Kind};
-use crate::encoding::Writer;
-use crate::pcs::hyrax::Commitment;
-use crate::pcs::{Pcs, Shape};
+use crate::pcs::hyrax::Hyrax;
 use crate::testing::rand_small;
 
 pub struct TestModel {
@@ -35,6 +31,11 @@ fn excess_bits(acc_max: i128, shift: u32, lo: i64, hi: i64) -> (u32, u32) {
 /// activations; with `residual`, one extra same-width layer whose output is added
 /// to its input (an `add` gadget).
 pub fn mlp(dims: &[usize], residual: bool, seed: u64) -> TestModel {
+    mlp_with(dims, residual, false, seed)
+}
+
+/// [`mlp`], optionally with an ArgMax output (section 4b).
+pub fn mlp_with(dims: &[usize], residual: bool, argmax: bool, seed: u64) -> TestModel {
     let shift = 6u32;
     let mut tensors = Vec::new(); // (name, rows, cols, values)
     let mut gadgets = Vec::new();
@@ -107,7 +108,7 @@ pub fn mlp(dims: &[usize], residual: bool, seed: u64) -> TestModel {
     let circuit = json!({
         "format": "zkml-circuit", "version": 1,
         "input": {"features": dims[0], "bits": 8, "frac_bits": 4},
-        "output": {"gadget": gadgets.len() - 1, "features": dims[last]},
+        "output": {"gadget": gadgets.len() - 1, "features": dims[last], "argmax": argmax},
         "gadgets": gadgets,
         "model_stack": {"num_vars": num_vars, "log_cols": num_vars / 2, "range_bits": 8, "tensors": entries},
     });
@@ -228,6 +229,31 @@ pub fn witness(
     }
     let lg = c.output.gadget;
     let (n, np) = (c.output.features, c.output.features.next_power_of_two());
+    if c.output.argmax {
+        let zl = &z[lg];
+        let first_max = |r: usize| {
+            (0..n).fold(0, |k, i| {
+                if zl[r * np + i] > zl[r * np + k] {
+                    i
+                } else {
+                    k
+                }
+            })
+        };
+        let ks: Vec<usize> = (0..b).map(first_max).collect();
+        let mut d = vec![0i128; bp * np];
+        for (r, &k) in ks.iter().enumerate() {
+            for i in 0..n {
+                d[r * np + i] = zl[r * np + k] - zl[r * np + i] - i128::from(i < k);
+            }
+        }
+        let bits = c.gadgets[lg].value_bits();
+        let per: Vec<Vec<i64>> = d.iter().map(|v| limbs(*v, bits)).collect();
+        for j in 0..limb_widths(bits).len() {
+            columns.push(per.iter().map(|l| l[j]).collect());
+        }
+        return (columns, ks.iter().map(|k| *k as i64).collect());
+    }
     let out = (0..b)
         .flat_map(|r| (0..n).map(move |o| (r, o)))
         .map(|(r, o)| z[lg][r * np + o] as i64)
@@ -235,19 +261,10 @@ pub fn witness(
     (columns, out)
 }
 
-/// The kind-4 verifying key artifact and its digest.
-pub fn verifying_key(
-    circuit_json: &[u8],
-    shape: Shape,
-    commitment: &Commitment,
-) -> (Vec<u8>, [u8; 32]) {
-    let mut w = Writer::new();
-    write_header(&mut w, Kind::VerifyingKey);
-    w.u32(circuit_json.len() as u32);
-    w.bytes(circuit_json);
-    shape.write(&mut w);
-    crate::pcs::hyrax::Hyrax::write_commitment(commitment, &mut w);
-    let bytes = w.finish();
-    let digest = Sha256::digest(&bytes).into();
-    (bytes, digest)
+/// The kind-4 verifying key (with its well-formedness proof) and its digest.
+pub fn verifying_key(hyrax: &Hyrax, m: &TestModel) -> (Vec<u8>, [u8; 32]) {
+    let vk = super::model_key::build_verifying_key(hyrax, &m.circuit_json, &m.model_stack)
+        .expect("valid test model");
+    let d = super::model_key::vk_digest(&vk);
+    (vk, d)
 }

@@ -23,7 +23,7 @@ from zkml.artifacts import (
     vk_digest,
 )
 from zkml.compiled_model import CompiledModel
-from zkml.errors import ModelError, ProofFormatError
+from zkml.errors import ModelError, ProofFormatError, VerificationError
 from zkml.fileio import OutputExistsError
 from zkml.prover import commit, has_build_verifying_key
 from zkml.quant.compiled import CompiledModel as QuantCompiledModel
@@ -63,7 +63,8 @@ def test_verifying_key_layout(compiled):
 
 def test_verifying_key_is_strict(compiled):
     vk = compiled.verifying_key
-    for bad in (vk[:-1], vk + b"\x00", b"ZKML\x00\x02" + vk[6:], vk[:6] + b"\x03" + vk[7:],
+    cut = 11 + len(compiled.circuit.to_bytes()) + 8 + 10  # inside the model commitment
+    for bad in (vk[:cut], b"ZKML\x00\x02" + vk[6:], vk[:6] + b"\x03" + vk[7:],
                 b"XKML" + vk[4:], b""):
         with pytest.raises(ProofFormatError):
             parse_verifying_key(bad)
@@ -73,9 +74,14 @@ def test_verifying_key_is_strict(compiled):
     with pytest.raises(ProofFormatError, match="shape"):
         parse_verifying_key(wrong_shape)
     off_curve = bytearray(vk)
-    off_curve[-1] ^= 1
+    off_curve[cut] ^= 1
     with pytest.raises(ProofFormatError):
         parse_verifying_key(bytes(off_curve))
+    if has_build_verifying_key():
+        # the well-formedness proof itself is the verifier's to check
+        for bad in (vk + b"\x00", vk[:-1], vk[:-1] + bytes([vk[-1] ^ 1])):
+            with pytest.raises(VerificationError):
+                VerifyingKey.from_bytes(bad)
 
 
 def _ints(values, width):

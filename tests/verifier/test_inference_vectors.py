@@ -27,6 +27,14 @@ HINT = (
 )
 
 
+HINT_D = (
+    "inference.md section 4 sends at r_g the evaluations of g's own columns (section 2: u, "
+    "v, rem, ep, em); the ArgMax d limbs come after all gadget columns (section 4b) and are "
+    "evaluated only at r_d (argmax-evals): a prover that also sends them in the output "
+    "gadget's acc-evals has len(d) values too many there"
+)
+
+
 def _new_format(m: dict) -> bool:
     out = json.loads(m["circuit"]).get("output", {})
     return "argmax" in out
@@ -71,7 +79,9 @@ def test_cases_are_accepted_exactly_when_valid():
                     st = verifier.verify(proof)
                 except VerificationError as exc:
                     final = "final != sum of instance relations" in str(exc)
-                    pytest.fail(f"{label} rejected: {exc}" + (f" ({HINT})" if final else ""))
+                    d_acc = vk.circuit.argmax and "acc-evals: count" in str(exc)
+                    hint = HINT if final else HINT_D if d_acc else ""
+                    pytest.fail(f"{label} rejected: {exc}" + (f" ({hint})" if hint else ""))
                 assert verify_artifact(proof, vk=vk) == st
                 assert st.argmax == vk.circuit.argmax, label
                 if "batch" in m:

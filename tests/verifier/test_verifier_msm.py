@@ -132,3 +132,16 @@ def test_window_size_is_sane():
 def test_length_mismatch():
     with pytest.raises(ValueError):
         msm([None], [])
+
+
+def test_repeated_bases_are_merged(base_points):
+    # structured commitments repeat rows: merged scalars, cancellations, negations
+    a, b, c = base_points[:3]
+    pts = [a, a, neg(a), b, neg(b), c, None, a]
+    ks = [5, R - 2, 3, 7, 7, 0, 9, 1]
+    assert msm(pts, ks) == reference(pts, ks) == scalar_mul(a, 1)
+    assert msm([a, neg(a)], [4, 4]) is None
+    rng = random.Random(3)
+    pts = [rng.choice(base_points[:4] + [neg(base_points[0])]) for _ in range(300)]
+    ks = [rng.randrange(R) for _ in pts]
+    assert msm(pts, ks) == reference(pts, ks)

@@ -263,22 +263,34 @@ def msm(points: Sequence[G1Point], scalars: Sequence[int]) -> G1Point:
     """sum_i scalars[i] * points[i] (scalars are reduced mod r; None is infinity)."""
     if len(points) != len(scalars):
         raise ValueError("msm: points and scalars differ in length")
-    xs: list[int] = []
-    ys: list[int] = []
-    ks: list[int] = []
+    # Merge repeated bases first: equal x means the point or its negation (y' = +-y on
+    # this curve). Commitments of structured tables repeat rows (zero padding, constant
+    # limbs), and equal points in one bucket would send additions to the slow path.
+    merged: dict[int, list[int]] = {}
     for pt, s in zip(points, scalars, strict=True):
         if pt is None:
             continue
+        e = merged.get(pt[0])
+        if e is None:
+            merged[pt[0]] = [pt[1], s]
+        elif e[0] == pt[1]:
+            e[1] += s
+        else:
+            e[1] -= s
+    xs: list[int] = []
+    ys: list[int] = []
+    ks: list[int] = []
+    for x, (y, s) in merged.items():
         s %= R
         if s == 0:
             continue
         if s > _HALF_R:
-            xs.append(pt[0])
-            ys.append((P - pt[1]) % P)
+            xs.append(x)
+            ys.append((P - y) % P)
             ks.append(R - s)
         else:
-            xs.append(pt[0])
-            ys.append(pt[1])
+            xs.append(x)
+            ys.append(y)
             ks.append(s)
     n = len(ks)
     if n == 0:

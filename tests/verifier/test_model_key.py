@@ -206,6 +206,9 @@ def test_checked_once_per_process_and_trusted_digest(monkeypatch):
     refused_digest = hashlib.sha256(data).digest()
     with pytest.raises(VerificationError, match=NOT_WF):
         VerifyingKey.from_bytes(bad, trusted_digest=refused_digest)
+    for wrong in ("digest", hashlib.sha256(bad).digest()[:31], 5):
+        with pytest.raises(TypeError, match="trusted_digest"):
+            VerifyingKey.from_bytes(bad, trusted_digest=wrong)
 
 
 def test_generator_seed_binds_the_key():

@@ -19,10 +19,15 @@ Inference proofs (kind 3) are verified against their model's verifying key (kind
 
     from zkml.verifier import VerifyingKey, InferenceVerifier, verify_inference
 
-    vk = VerifyingKey.from_bytes(vk_bytes)     # strict parse; vk.digest = SHA256(vk_bytes)
+    vk = VerifyingKey.from_bytes(vk_bytes)     # strict parse and the model's well-formedness
+                                               # proof; vk.digest = SHA256(vk_bytes)
     statement = verify_inference(proof, vk)    # InferenceStatement: batch, input, output
     model = InferenceVerifier(vk)              # or Verifier().for_model(vk): build once,
     statement = model.verify(proof)            # verify many proofs of this model
+
+A service that has checked a key before can skip its well-formedness proof with
+`VerifyingKey.from_bytes(vk_bytes, trusted_digest=digest)` (only when the digest
+matches); within one process a key is checked once per generator seed.
 
 Every rejection raises `zkml.errors.VerificationError` (or its subclass
 `ProofFormatError` when the bytes do not parse strictly) with a short message naming

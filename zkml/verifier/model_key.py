@@ -109,6 +109,11 @@ class VerifyingKey:
             raise ProofFormatError(f"verifying key must be bytes, not {type(data).__name__}")
         if not isinstance(seed, bytes | bytearray | memoryview):
             raise TypeError(f"seed must be bytes, not {type(seed).__name__}")
+        if trusted_digest is not None and not (
+            isinstance(trusted_digest, bytes | bytearray | memoryview)
+            and len(trusted_digest) == 32
+        ):
+            raise TypeError("trusted_digest must be the 32-byte SHA256 of a verifying key")
         data = bytes(data)
         try:
             vk = _parse(data, seed_digest(bytes(seed)))

@@ -162,6 +162,9 @@ def test_strict_layout():
     for data, match in cases:
         with pytest.raises(ProofFormatError, match=match):
             VerifyingKey.from_bytes(data)
+    legacy = VK_BYTES[:j_pos]  # the format before the well-formedness proof
+    with pytest.raises(ProofFormatError, match="without the model's well-formedness proof"):
+        VerifyingKey.from_bytes(legacy)
     doc = with_range_bits(0)
     data = container(4, enc_u32(len(canonical(doc))) + canonical(doc) + VK_BYTES[7 + 4 + len(js):])
     with pytest.raises(ProofFormatError, match="range_bits 0 outside 1..64"):

@@ -169,6 +169,11 @@ def _parse(data: bytes, seed_dig: bytes) -> VerifyingKey:
         )
     rows = 1 << (num_vars - log_cols)
     com = tuple(rd.g1_vec("model commitment", expected=rows))
+    if rd.remaining == 0:
+        raise ProofFormatError(
+            "verifying key without the model's well-formedness proof (an older format): "
+            "rebuild it with `zkml compile`"
+        )
     if not 1 <= ms.range_bits <= 64:
         raise ProofFormatError(f"verifying key: range_bits {ms.range_bits} outside 1..64")
     j = rd.u32("limb commitment count")

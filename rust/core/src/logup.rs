@@ -2,14 +2,14 @@
 //! sums to zero, layer by layer through the binary tree of fraction additions.
 //! Lookups put `1 / (alpha - f)` leaves against `-m_j / (alpha - j)` table leaves.
 
-use ark_ff::{Field, One, Zero};
+use ark_ff::{Field, Zero};
+use rayon::prelude::*;
 
 use crate::encoding::{Reader, Writer, MAX_NUM_VARS};
 use crate::error::{format_err, reject, Result};
 use crate::field::Fr;
 use crate::mle::{eq_eval, eq_table};
-use crate::sumcheck::product::Term;
-use crate::sumcheck::{self, ProductSum, SumcheckProof};
+use crate::sumcheck::{self, FractionLayer, SumcheckProof};
 use crate::transcript::Transcript;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,12 +77,15 @@ pub fn prove(t: &mut Transcript, p: Vec<Fr>, q: Vec<Fr>) -> (LogupProof, Vec<Fr>
     layers[depth] = (p, q);
     for k in (1..depth).rev() {
         let (pc, qc) = &layers[k + 1];
-        let (np, nq): (Vec<Fr>, Vec<Fr>) = (0..1usize << k)
-            .map(|x| {
-                let (p0, p1, q0, q1) = (pc[2 * x], pc[2 * x + 1], qc[2 * x], qc[2 * x + 1]);
-                (p0 * q1 + p1 * q0, q0 * q1)
-            })
-            .unzip();
+        let node = |x: usize| {
+            let (p0, p1, q0, q1) = (pc[2 * x], pc[2 * x + 1], qc[2 * x], qc[2 * x + 1]);
+            (p0 * q1 + p1 * q0, q0 * q1)
+        };
+        let (np, nq): (Vec<Fr>, Vec<Fr>) = if k >= 12 {
+            (0..1usize << k).into_par_iter().map(node).unzip()
+        } else {
+            (0..1usize << k).map(node).unzip()
+        };
         layers[k] = (np, nq);
     }
     let root = [
@@ -102,26 +105,9 @@ pub fn prove(t: &mut Transcript, p: Vec<Fr>, q: Vec<Fr>) -> (LogupProof, Vec<Fr>
         let (pc, qc) = &layers[k + 1];
         let (p0, p1) = split_even_odd(pc);
         let (q0, q1) = split_even_odd(qc);
-        let one = Fr::one();
-        let terms = vec![
-            Term {
-                coeff: one,
-                factors: vec![0, 1, 4],
-            },
-            Term {
-                coeff: one,
-                factors: vec![0, 2, 3],
-            },
-            Term {
-                coeff: lambda,
-                factors: vec![0, 3, 4],
-            },
-        ];
-        let mut inst =
-            ProductSum::new(vec![eq_table(&r), p0, p1, q0, q1], terms).expect("valid layer");
+        let mut inst = FractionLayer::new(eq_table(&r), p0, p1, q0, q1, lambda);
         let (sc, s) = sumcheck::prove(t, &mut inst, claim_p + lambda * claim_q);
-        let f = inst.final_evals();
-        let e = [f[1], f[2], f[3], f[4]];
+        let e = inst.final_evals();
         t.absorb_frs("logup-layer-evals", &e);
         mu = t.squeeze("logup-mu");
         r = std::iter::once(mu).chain(s).collect();

@@ -78,6 +78,7 @@ pub fn build_verifying_key(hyrax: &Hyrax, circuit_json: &[u8], model: &[i64]) ->
         return Err(Error::InvalidArgument("range_bits must be 1..=64".into()));
     }
     let shape = Shape::new(n, ms.log_cols)?;
+    let mut timer = crate::profile::Timer::new("vk");
     let widths = limb_widths(r_bits);
     let limbs = limb_stacks(model, r_bits);
     let mult = count_lookups(widths.iter().zip(&limbs).map(|(w, v)| (*w, v.as_slice())));
@@ -88,6 +89,7 @@ pub fn build_verifying_key(hyrax: &Hyrax, circuit_json: &[u8], model: &[i64]) ->
         .map(|l| hyrax.commit_small(shape, l))
         .collect::<Result<_>>()?;
     let mcom = hyrax.commit_small(MULT_SHAPE, &mult)?;
+    timer.mark("limbs and commitments");
 
     let to_fr = |v: &[i64]| -> Vec<Fr> { v.par_iter().map(|x| from_i64(*x)).collect() };
     let p_fr = to_fr(model);
@@ -109,7 +111,9 @@ pub fn build_verifying_key(hyrax: &Hyrax, circuit_json: &[u8], model: &[i64]) ->
     let (slots, depth) = leaf_slots(&cols);
     let tables: Vec<&[Fr]> = l_fr.iter().map(|v| v.as_slice()).collect();
     let (p, q) = fill_leaves(&slots, depth, alpha, &tables, &m_fr);
+    timer.mark("leaves");
     let (lproof, rho) = logup::prove(&mut t, p, q);
+    timer.mark("logup");
     let mut leaf_evals: Vec<Fr> = l_fr.iter().map(|l| evaluate(l, &rho[..n])).collect();
     leaf_evals.push(evaluate(&m_fr, &rho[..8]));
     t.absorb_frs("logup-leaf-evals", &leaf_evals);
@@ -131,6 +135,7 @@ pub fn build_verifying_key(hyrax: &Hyrax, circuit_json: &[u8], model: &[i64]) ->
     let (sc, s) = sumcheck::prove(&mut t, &mut inst, Fr::zero());
     let p_s = inst.final_evals()[2];
     t.absorb_fr("wf-zero-eval", &p_s);
+    timer.mark("evaluations and zerocheck");
 
     let mut claims_p = StackClaims::default();
     claims_p.push(rho1.clone(), wf_evals[0]);
@@ -163,6 +168,7 @@ pub fn build_verifying_key(hyrax: &Hyrax, circuit_json: &[u8], model: &[i64]) ->
         claims: &claims_m,
     });
     let opening = batch::prove(hyrax, &mut t, &stacks);
+    timer.mark("openings");
 
     let mut w = Writer::new();
     write_header(&mut w, Kind::VerifyingKey);

@@ -4,6 +4,7 @@
 //! hands it to [`prove`] or [`prove_batched`]; no layer writes its own round loop.
 //! Round `j` binds variable `x_j` (LSB first, see `mle`).
 
+pub mod fraction;
 pub mod pair;
 pub mod product;
 
@@ -14,6 +15,7 @@ use crate::error::{format_err, Error, Result};
 use crate::field::{interpolate_at, Fr};
 use crate::transcript::Transcript;
 
+pub use fraction::FractionLayer;
 pub use pair::PairProduct;
 pub use product::ProductSum;
 

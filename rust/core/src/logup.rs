@@ -171,6 +171,7 @@ pub fn inverse(x: Fr) -> Option<Fr> {
 mod tests {
     use super::*;
     use crate::field::from_i64;
+    use ark_ff::One;
     use crate::mle::evaluate;
     use crate::testing::{assert_cheats_rejected, Protocol};
 

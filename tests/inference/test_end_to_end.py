@@ -85,9 +85,6 @@ def test_circuit_without_zerocheck_instances(tmp_path):
     assert np.array_equal(np.array(verified.outputs), result.outputs)
 
 
-@pytest.mark.xfail(reason="prover and verifier disagree on whether the ArgMax d limbs enter "
-                          "the output gadget's acc-evals (see tests/verifier vectors)",
-                   strict=False)
 @pytest.mark.parametrize("batch", [1, 3])
 def test_argmax_output(tmp_path, batch):
     model = with_argmax(mlp([10, 12, 6], seed=7))

@@ -274,7 +274,7 @@ def _model_stack(v: object) -> ModelStack:
     ms = _obj(v, {"num_vars", "log_cols", "range_bits", "tensors"}, "model_stack")
     n = _int(ms["num_vars"], "model_stack.num_vars", 1, MAX_NUM_VARS)
     c = _int(ms["log_cols"], "model_stack.log_cols", 0, n)
-    rb = _int(ms["range_bits"], "model_stack.range_bits", 0, MAX_BITS)
+    rb = _int(ms["range_bits"], "model_stack.range_bits", 1, MAX_BITS)
     if not isinstance(ms["tensors"], list):
         raise _err("model_stack.tensors must be a list")
     tensors: dict[str, Tensor] = {}

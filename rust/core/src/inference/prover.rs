@@ -155,7 +155,10 @@ pub fn prove_with_multiplicities(
     let mut dense_claims = Vec::new();
     for (g, gad) in c.gadgets.iter().enumerate() {
         let mut evals = Vec::new();
-        let own: Vec<usize> = (0..specs.len()).filter(|&i| specs[i].gadget == g).collect();
+        // The gadget's own columns; the argmax differences are sent at r_d instead.
+        let own: Vec<usize> = (0..specs.len())
+            .filter(|&i| specs[i].gadget == g && specs[i].kind != ColumnKind::D)
+            .collect();
         for &ci in &own {
             let v = evaluate(&cols.tables[ci], &r[g]);
             claims.column(ci, &r[g], v);

@@ -8,7 +8,7 @@ import click
 @click.command("demo")
 @click.option("--out", default="demo-out", show_default=True, help="Directory for the artifacts.")
 def demo(out: str) -> None:
-    """Prove with the Rust prover and verify with the pure-Python verifier."""
+    """Compile, prove and verify the bundled example model (artifacts/), end to end."""
     from pathlib import Path
 
     from zkml.demo import run

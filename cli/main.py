@@ -14,7 +14,7 @@ import click
 
 # name -> (module, attribute, one-line help)
 _COMMANDS: dict[str, tuple[str, str, str]] = {
-    "demo": ("zkml.cli.demo_cmd", "demo", "Prove and verify a sumcheck and a batched opening."),
+    "demo": ("zkml.cli.demo_cmd", "demo", "Compile, prove and verify the bundled example model."),
     "verify": (
         "zkml.cli.verify_cmd",
         "verify",

@@ -1,94 +1,177 @@
-"""`make demo`: prove with the Rust prover, verify with the pure-Python verifier.
+"""`make demo`: compile, prove and verify the bundled example model end to end.
 
-The inference pipeline (compile, prove and verify an ONNX model) is not built yet;
-this demo exercises the foundation it will stand on: a product sumcheck over two
-committed tables, and a batched Hyrax opening of two stacks with several claims each.
+The model is artifacts/digits_mlp.onnx, an MLP 64-32-32-10 trained on scikit-learn's
+digits (see artifacts/README.md). The demo compiles it with its calibration samples
+(quantize, compile the circuit, commit to the weights, build the verifying key), proves
+the bundled test digits in one batched proof with the Rust prover, verifies the proof with
+the pure-Python verifier in a fresh `zkml verify` process (what an auditor runs) and in
+process (what a service embedding `zkml.Verifier` does), and shows that a proof with one
+flipped bit is rejected. Everything it writes goes to `demo-out/`.
 """
 
 from __future__ import annotations
 
 import argparse
-import random
+import json
+import shlex
+import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
-import numpy as np
-
-from zkml import prover
+import zkml
 from zkml.errors import VerificationError
-from zkml.fileio import write_atomic
-from zkml.verifier import Verifier
-from zkml.verifier.field import R
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+MODEL = "digits_mlp.onnx"
+CALIBRATION = "digits_calibration.npy"
+INPUT = "digits_input.json"
+LABELS = "digits_labels.json"
 
 
-def _timed(fn, *args):
-    start = time.perf_counter()
-    out = fn(*args)
-    return out, time.perf_counter() - start
+def _zkml_command() -> list[str]:
+    """The installed `zkml` script next to this interpreter, else `python -m` it."""
+    script = Path(sys.executable).parent / "zkml"
+    if script.is_file():
+        return [str(script)]
+    return [sys.executable, "-m", "zkml.cli.main"]
 
 
-def run(out_dir: Path) -> int:
-    """Run the demo, writing the artifacts to `out_dir`; returns a process exit code."""
-    rng = np.random.default_rng(7)
-    prng = random.Random(7)
-    verifier = Verifier()
-    print("zkml foundation demo")
-    print("  (ONNX inference proofs are not built yet: this proves and verifies a sumcheck")
-    print("   and a batched polynomial-commitment opening, the pieces they will use)")
-
-    n = 16
-    f = rng.integers(-128, 128, size=1 << n, dtype=np.int64)
-    g = rng.integers(-128, 128, size=1 << n, dtype=np.int64)
-    artifact, t_prove = _timed(prover.prove_product_sumcheck, f, g)
-    path = write_atomic(out_dir / "product-sumcheck.zkml", artifact, overwrite=True)
-    statement, t_verify = _timed(verifier.verify, artifact)
-    expected = int(np.dot(f, g)) % R
-    print(f"\n1. product sumcheck: sum_x f(x) g(x) over 2^{n} committed 8-bit entries")
-    print(f"   prove {t_prove:.3f} s, proof {len(artifact) / 1024:.1f} KB -> {path}")
-    signed = statement.claimed_sum - R if statement.claimed_sum > R // 2 else statement.claimed_sum
-    print(f"   verify (pure Python) {t_verify:.3f} s: accepted, sum = {signed}")
-    if statement.claimed_sum != expected:
-        print("   ERROR: verified sum differs from numpy's", file=sys.stderr)
-        return 1
-
-    big, small = 18, 10
-    stack0 = rng.integers(-128, 128, size=1 << big, dtype=np.int64)
-    stack1 = [prng.randrange(R) for _ in range(1 << small)]
-    points0 = [[prng.randrange(R) for _ in range(big)] for _ in range(6)]
-    # Two claims on a tensor in the stack's upper-half slot: fixed selector bits.
-    points0 += [[prng.randrange(R) for _ in range(big - 1)] + [1] for _ in range(2)]
-    points1 = [[prng.randrange(R) for _ in range(small)] for _ in range(2)]
-    artifact, t_prove = _timed(
-        prover.prove_batch_opening, [(stack0, None, points0), (stack1, None, points1)]
-    )
-    path = write_atomic(out_dir / "batch-opening.zkml", artifact, overwrite=True)
-    statement, t_verify = _timed(verifier.verify, artifact)
-    print(f"\n2. batched opening: a 2^{big}-entry stack with 8 claims and a 2^{small}-entry")
-    print("   full-field stack with 2 claims, one opening each, one merged MSM")
-    print(f"   prove {t_prove:.3f} s (commitments included), proof {len(artifact) / 1024:.1f} KB")
-    print(f"   -> {path}")
-    print(f"   verify (pure Python) {t_verify:.3f} s: accepted, {len(statement.stacks)} stacks")
-
-    tampered = bytearray(artifact)
-    tampered[-40] ^= 1
+def _rel(path: Path) -> str:
     try:
-        verifier.verify(bytes(tampered))
-    except VerificationError as exc:
-        print(f"\n3. one flipped bit in the proof: rejected ({exc})")
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _zkml(*args: str) -> tuple[subprocess.CompletedProcess, float]:
+    start = time.perf_counter()
+    res = subprocess.run([*_zkml_command(), *args], capture_output=True, text=True)
+    return res, time.perf_counter() - start
+
+
+def _indent(text: str, prefix: str = "   | ") -> str:
+    return "\n".join(prefix + line for line in text.rstrip("\n").splitlines())
+
+
+def _fail(message: str) -> int:
+    print(f"ERROR: {message}", file=sys.stderr)
+    return 1
+
+
+def run(out_dir: Path, artifacts: Path = ARTIFACTS) -> int:
+    """Run the demo, writing its files to `out_dir`; returns a process exit code."""
+    from zkml.inputs import load_input_file
+
+    model, calibration = artifacts / MODEL, artifacts / CALIBRATION
+    missing = [n for n in (MODEL, CALIBRATION, INPUT, LABELS) if not (artifacts / n).is_file()]
+    if missing:
+        return _fail(f"the bundled example is not in {artifacts} (missing {', '.join(missing)}); "
+                     "run the demo from a clone of the repository or pass --artifacts DIR")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    inputs = load_input_file(artifacts / INPUT)
+    labels = json.loads((artifacts / LABELS).read_text())["labels"]
+    compiled_path = out_dir / "digits_mlp.zkmlc"
+    vk_path = out_dir / "digits_mlp.vk"
+    proof_path = out_dir / "digits_mlp.proof"
+    tampered_path = out_dir / "digits_mlp.tampered.proof"
+
+    print(f"zkml demo: an MLP 64-32-32-10 trained on scikit-learn's digits ({_rel(model)})")
+
+    # 1. Compile: what the model owner runs once.
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compiled = zkml.compile(model, calibration=str(calibration), output_path=compiled_path,
+                                vk_path=vk_path, overwrite=True)
+    t_compile = time.perf_counter() - start
+    fid = compiled.fidelity
+    logits = fid["outputs"]["logits"]
+    circuit = compiled.circuit
+    print(f"\n1. compile (quantize, compile the circuit, commit to the weights): "
+          f"{t_compile:.2f} s")
+    print(f"   {compiled.model.summary()['weights']} weights at "
+          f"{compiled.model.precision['weight_bits']} bits, activations at "
+          f"{compiled.model.precision['activation_bits']} bits; {len(circuit.gadgets)} gadgets")
+    print(f"   fidelity on {fid['samples']} calibration samples: logits max abs error "
+          f"{logits['max_abs_error']:.3g}, argmax agreement "
+          f"{100 * logits['argmax_agreement']:.1f}%")
+    print(f"   -> {_rel(compiled_path)} ({compiled_path.stat().st_size / 1024:.0f} KB, "
+          f"stays with the prover)")
+    print(f"   -> {_rel(vk_path)} (verifying key, {len(compiled.verifying_key) / 1024:.1f} KB, "
+          f"no weights; digest {compiled.vk_digest.hex()[:16]})")
+
+    # 2. Prove: a batch of test digits in one proof.
+    start = time.perf_counter()
+    result = zkml.prove(compiled, inputs)
+    t_prove = time.perf_counter() - start
+    result.save(proof_path, overwrite=True)
+    print(f"\n2. prove {result.batch} test digits in one proof: {t_prove:.3f} s "
+          f"(prover core {result.timings['prove']:.3f} s)")
+    print(f"   -> {_rel(proof_path)} ({len(result.proof) / 1024:.1f} KB)")
+
+    # 3. Verify as an auditor: a fresh process with the proof and the verifying key only.
+    args = ["verify", _rel(proof_path), "--vk", _rel(vk_path)]
+    res, t_cli = _zkml(*args)
+    print("\n3. verify in a fresh process (pure Python, proof + verifying key only):")
+    print(f"   $ zkml {shlex.join(args)}")
+    print(_indent(res.stdout + res.stderr))
+    if res.returncode != 0:
+        return _fail(f"zkml verify exited with {res.returncode}")
+    print(f"   exit 0; whole command {t_cli:.2f} s (Python start-up and key check included)")
+
+    # 4. Verify as a service: build the Verifier once, call it per proof.
+    start = time.perf_counter()
+    verifier = zkml.Verifier(vk_path.read_bytes())
+    t_load = time.perf_counter() - start
+    start = time.perf_counter()
+    verified = verifier.verify(proof_path.read_bytes())
+    t_verify = time.perf_counter() - start
+    print(f"\n4. verify in process (zkml.Verifier, as a service does): key checked in "
+          f"{t_load:.3f} s, proof in {t_verify:.3f} s")
+    if [list(r) for r in verified.outputs] != result.outputs.tolist():
+        return _fail("the verified outputs differ from the proven ones")
+    right = 0
+    print("   digit  proven class  true label")
+    for i, (pred, label) in enumerate(zip(verified.predictions, labels, strict=True)):
+        right += pred == label
+        print(f"   {i:>5}  {pred:>12}  {label:>10}  {'ok' if pred == label else 'WRONG'}")
+    print(f"   {right}/{len(labels)} correct")
+
+    # 5. A proof with one flipped bit.
+    data = bytearray(result.proof)
+    data[len(data) // 2] ^= 1
+    tampered_path.write_bytes(bytes(data))
+    args = ["verify", _rel(tampered_path), "--vk", _rel(vk_path)]
+    res, _ = _zkml(*args)
+    print("\n5. the same proof with one bit flipped:")
+    print(f"   $ zkml {shlex.join(args)}")
+    print(_indent(res.stdout + res.stderr))
+    if res.returncode == 0:
+        return _fail("a tampered proof was accepted")
+    try:
+        verifier.verify(bytes(data))
+    except VerificationError:
+        pass
     else:
-        print("   ERROR: a tampered proof was accepted", file=sys.stderr)
-        return 1
-    print("\ndemo finished: both proofs verified, the tampered one was rejected")
+        return _fail("zkml.Verifier accepted a tampered proof")
+    print(f"   exit {res.returncode}: rejected")
+
+    print(f"\nfigures: compile {t_compile:.2f} s, prove {t_prove:.3f} s for {result.batch} "
+          f"digits, proof {len(result.proof) / 1024:.1f} KB, verify {t_verify:.3f} s in process "
+          f"({t_cli:.2f} s as a fresh `zkml verify`), {right}/{len(labels)} digits right")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry: `python -m zkml.demo [--out DIR]`."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="demo-out", help="directory for the artifacts")
+    parser.add_argument("--out", default="demo-out", help="directory for the demo's files")
+    parser.add_argument("--artifacts", default=str(ARTIFACTS),
+                        help="directory with the bundled model, calibration and inputs")
     args = parser.parse_args(argv)
-    return run(Path(args.out))
+    return run(Path(args.out), Path(args.artifacts))
 
 
 if __name__ == "__main__":

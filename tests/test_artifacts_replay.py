@@ -1,0 +1,136 @@
+"""Replay the committed example (artifacts/): the old proof still verifies, states what the
+quantized model computes, and the key is what compiling the committed ONNX file gives.
+
+A change to the proof or key format, the transcript or the quantization that breaks these
+files fails here; regenerate them with `python artifacts/make_example.py --prove` only
+when the break is intended (and say so in the commit).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import zkml
+from zkml.errors import VerificationError
+
+ART = Path(__file__).resolve().parents[1] / "artifacts"
+ONNX = ART / "digits_mlp.onnx"
+CALIBRATION = ART / "digits_calibration.npy"
+INPUT = ART / "digits_input.json"
+LABELS = ART / "digits_labels.json"
+VK = ART / "digits_mlp.vk"
+PROOF = ART / "digits_mlp.proof"
+
+
+def _examples() -> np.ndarray:
+    return np.asarray(json.loads(INPUT.read_text())["input_data"], dtype=np.float64)
+
+
+def _labels() -> list[int]:
+    return json.loads(LABELS.read_text())["labels"]
+
+
+@pytest.fixture(scope="module")
+def verified() -> zkml.VerifiedInference:
+    return zkml.verify(PROOF, VK)
+
+
+@pytest.fixture(scope="module")
+def recompiled():
+    pytest.importorskip("onnx")
+    pytest.importorskip("zkml._native")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return zkml.compile(ONNX, calibration=str(CALIBRATION))
+
+
+def test_committed_files_are_small_and_complete():
+    for path in (ONNX, CALIBRATION, INPUT, LABELS, VK, PROOF, ART / "make_example.py",
+                 ART / "README.md"):
+        assert path.is_file(), path
+    assert sum(p.stat().st_size for p in ART.iterdir() if p.is_file()) < 1 << 20
+    assert VK.read_bytes()[:7] == b"ZKML\x00\x01\x04"
+    assert PROOF.read_bytes()[:7] == b"ZKML\x00\x01\x03"
+
+
+def test_committed_proof_verifies_with_the_committed_key(verified):
+    examples = _examples()
+    assert verified.batch == len(examples) == len(_labels())
+    assert len(verified.inputs) == len(verified.outputs) == len(examples)
+    assert all(len(row) == 64 for row in verified.inputs)
+    assert all(len(row) == 10 for row in verified.outputs)
+    assert not verified.argmax
+    assert verified.vk_digest == zkml.Verifier(VK.read_bytes()).vk_digest
+    # The statement's inputs are the committed examples at the input scale.
+    scale = 2.0 ** verified.input_frac_bits
+    assert np.array_equal(np.array(verified.inputs), np.floor(examples * scale + 0.5))
+    # The example model classifies these test digits correctly.
+    assert verified.predictions == _labels()
+
+
+def test_the_low_level_verifier_accepts_it_too():
+    from zkml.verifier import InferenceVerifier, VerifyingKey
+
+    vk = VerifyingKey.from_bytes(VK.read_bytes())
+    st = InferenceVerifier(vk).verify(PROOF.read_bytes())
+    assert st.batch == len(_examples())
+
+
+def test_a_tampered_proof_is_rejected():
+    data = bytearray(PROOF.read_bytes())
+    data[len(data) // 2] ^= 1
+    with pytest.raises(VerificationError):
+        zkml.verify(bytes(data), VK)
+    with pytest.raises(VerificationError):
+        zkml.verify(PROOF.read_bytes()[:-1], VK)
+
+
+def test_recompiling_gives_the_committed_key(recompiled):
+    """`zkml compile` is deterministic: same ONNX + calibration, same verifying key."""
+    assert recompiled.verifying_key == VK.read_bytes()
+    assert recompiled.vk_digest == zkml.Verifier(VK.read_bytes()).vk_digest
+
+
+def test_verified_outputs_are_the_quantized_models(verified, recompiled):
+    """The proven outputs are exactly the integer reference executor's on the inputs."""
+    for i, row in enumerate(_examples()):
+        q_in = recompiled.quantize_inputs(row[None, :].astype(np.float32))
+        assert list(q_in.values())[0].reshape(-1).tolist() == list(verified.inputs[i])
+        out = recompiled.execute(q_in).outputs(recompiled.model)
+        assert list(out) == ["logits"]
+        assert out["logits"].reshape(-1).tolist() == list(verified.outputs[i]), i
+        floats = recompiled.run(row[None, :].astype(np.float32))["logits"].reshape(-1)
+        assert floats.tolist() == verified.outputs_float[i], i
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "zkml.cli.main", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_cli_verifies_the_committed_proof(verified):
+    res = _cli("verify", str(PROOF), "--vk", str(VK))
+    assert res.returncode == 0, res.stderr
+    assert "valid inference proof" in res.stdout
+    assert "verified output:" in res.stdout
+    for i, label in enumerate(_labels()):
+        assert f"example {i}: [" in res.stdout
+        assert f"argmax {label}" in res.stdout.splitlines()[2 + i]
+
+
+def test_cli_rejects_a_corrupted_copy_in_one_line(tmp_path):
+    bad = tmp_path / "corrupt.proof"
+    data = bytearray(PROOF.read_bytes())
+    data[len(data) // 3] ^= 0x10
+    bad.write_bytes(bytes(data))
+    res = _cli("verify", str(bad), "--vk", str(VK))
+    assert res.returncode != 0
+    assert res.stdout == ""
+    assert res.stderr.startswith("error: ") and res.stderr.count("\n") == 1, res.stderr

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
-from reference_logup import prove_logup
+from reference_logup import prove_logup_trees, table_tree
 from reference_model_key import (  # noqa: F401 (canonical, vk_artifact: re-exported)
     assign,
     canonical,
@@ -193,10 +193,9 @@ def prove_inference(
         slots.append((ci, 1))
         if c[4] < 8:
             slots.append((ci, 1 << (8 - c[4])))
-    slots.append((None, 1))
-    sizes = [1 << gvars[cols[ci][0]] if ci is not None else 256 for ci, _ in slots]
+    sizes = [1 << gvars[cols[ci][0]] for ci, _ in slots]
     loffs, ltotal = assign(sizes)
-    depth = clog(ltotal)
+    depth = max(1, clog(ltotal))
     mult = [0] * 256
     for ci, sc in slots:
         if ci is not None:
@@ -253,16 +252,12 @@ def prove_inference(
     alpha = t.squeeze("logup-alpha")
     pl, ql = [0] * (1 << depth), [1] * (1 << depth)
     for (ci, sc), o in zip(slots, loffs, strict=True):
-        if ci is None:
-            for j in range(256):
-                pl[o + j], ql[o + j] = (-mult[j]) % R, (alpha - j) % R
-        else:
-            for i, v in enumerate(cols[ci][3]):
-                pl[o + i], ql[o + i] = 1, (alpha - sc * v) % R
-    logup_bytes, rho = prove_logup(t, pl, ql)
+        for i, v in enumerate(cols[ci][3]):
+            pl[o + i], ql[o + i] = 1, (alpha - sc * v) % R
+    logup_bytes, (rho, rho_t) = prove_logup_trees(t, [(pl, ql), table_tree(alpha, mult)])
     leaf = [wclaim(ci, rho[: gvars[c[0]]]) for ci, c in enumerate(cols)]
-    leaf.append(mle_eval(wtab_m, rho[:8]))
-    wclaims.append(((*rho[:8], *bits(m_off >> 8, n_w - 8)), leaf[-1]))
+    leaf.append(mle_eval(wtab_m, rho_t))
+    wclaims.append(((*rho_t, *bits(m_off >> 8, n_w - 8)), leaf[-1]))
     leaf = edit("leaf", leaf)
     t.absorb_frs("logup-leaf-evals", leaf)
     # accumulator points

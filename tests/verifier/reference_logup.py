@@ -42,10 +42,7 @@ def range_leaves(
     return p, q
 
 
-def prove_logup(
-    t: Transcript, p: list[int], q: list[int], root_override: list[int] | None = None
-) -> tuple[bytes, list[int]]:
-    """LogupProof bytes for leaves (p, q) of length 2^D, and the final point rho."""
+def _layers(p: list[int], q: list[int]) -> dict[int, tuple[list[int], list[int]]]:
     size = len(p)
     depth = size.bit_length() - 1
     if size != 1 << depth or depth < 1 or len(q) != size:
@@ -57,10 +54,12 @@ def prove_logup(
         pk = [(pc[2 * x] * qc[2 * x + 1] + pc[2 * x + 1] * qc[2 * x]) % R for x in range(1 << k)]
         qk = [qc[2 * x] * qc[2 * x + 1] % R for x in range(1 << k)]
         layers[k] = (pk, qk)
-    p1, q1 = layers[1]
-    root = root_override or [p1[0], p1[1], q1[0], q1[1]]
-    t.absorb_frs("logup-root", root)
-    out = [enc_u32(depth)] + [enc_fr(v) for v in root]
+    return layers
+
+
+def _prove_layers(t: Transcript, layers, root: list[int]) -> tuple[list[bytes], list[int]]:
+    depth = max(layers)
+    out: list[bytes] = []
     mu = t.squeeze("logup-mu")
     r = [mu]
     pc_, qc_ = (root[0] + mu * (root[1] - root[0])) % R, (root[2] + mu * (root[3] - root[2])) % R
@@ -79,4 +78,40 @@ def prove_logup(
         mu = t.squeeze("logup-mu")
         r = [mu, *s]
         pc_, qc_ = (e[0] + mu * (e[1] - e[0])) % R, (e[2] + mu * (e[3] - e[2])) % R
-    return b"".join(out), r
+    return out, r
+
+
+def prove_logup_trees(
+    t: Transcript, trees: list[tuple[list[int], list[int]]]
+) -> tuple[bytes, list[list[int]]]:
+    """LogupProof bytes for several trees (every root absorbed first), and each final point."""
+    all_layers = [_layers(p, q) for p, q in trees]
+    roots = []
+    for layers in all_layers:
+        p1, q1 = layers[1]
+        roots.append([p1[0], p1[1], q1[0], q1[1]])
+        t.absorb_frs("logup-root", roots[-1])
+    out: list[bytes] = []
+    points = []
+    for layers, root in zip(all_layers, roots, strict=True):
+        body, r = _prove_layers(t, layers, root)
+        out += [enc_u32(max(layers))] + [enc_fr(v) for v in root] + body
+        points.append(r)
+    return b"".join(out), points
+
+
+def prove_logup(
+    t: Transcript, p: list[int], q: list[int], root_override: list[int] | None = None
+) -> tuple[bytes, list[int]]:
+    """LogupProof bytes for one tree of leaves (p, q) of length 2^D, and its final point."""
+    layers = _layers(p, q)
+    p1, q1 = layers[1]
+    root = root_override or [p1[0], p1[1], q1[0], q1[1]]
+    t.absorb_frs("logup-root", root)
+    body, r = _prove_layers(t, layers, root)
+    return b"".join([enc_u32(max(layers))] + [enc_fr(v) for v in root] + body), r
+
+
+def table_tree(alpha: int, multiplicities: list[int]) -> tuple[list[int], list[int]]:
+    """The byte table's tree: -m_j / (alpha - j)."""
+    return [(-m) % R for m in multiplicities], [(alpha - j) % R for j in range(256)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from reference_logup import prove_logup
+from reference_logup import prove_logup_trees, table_tree
 from reference_prover import RefStack, container, prove_batch_open, prove_sumcheck
 
 from zkml.verifier.encoding import enc_fr, enc_frs, enc_g1s, enc_u32
@@ -122,17 +122,15 @@ def vk_artifact(doc: dict, table: list[int], seed: bytes = DEFAULT_SEED,
         t.absorb_points("limb-commitment", com)
     t.absorb_points("multiplicity-commitment", c_m)
     alpha = t.squeeze("logup-alpha")
-    sizes = [1 << n] * (len(slots)) + [256]
+    sizes = [1 << n] * (len(slots))
     offs, total = assign(sizes)
-    depth = clog(total)
+    depth = max(1, clog(total))
     pl, ql = [0] * (1 << depth), [1] * (1 << depth)
-    for (j, sc), o in zip(slots, offs, strict=False):
+    for (j, sc), o in zip(slots, offs, strict=True):
         for i, v in enumerate(limbs[j]):
             pl[o + i], ql[o + i] = 1, (alpha - sc * v) % R
-    for k in range(256):
-        pl[offs[-1] + k], ql[offs[-1] + k] = (-mult[k]) % R, (alpha - k) % R
-    logup_bytes, rho = prove_logup(t, pl, ql)
-    leaf = edit("leaf", [mle_eval(lt, rho[:n]) for lt in l_tabs] + [mle_eval(m_tab, rho[:8])])
+    logup_bytes, (rho, rho_t) = prove_logup_trees(t, [(pl, ql), table_tree(alpha, mult)])
+    leaf = edit("leaf", [mle_eval(lt, rho[:n]) for lt in l_tabs] + [mle_eval(m_tab, rho_t)])
     t.absorb_frs("logup-leaf-evals", leaf)
     rho1 = t.squeeze_n("wf-point", n)
     wf = edit("wf-evals", [mle_eval(p_tab, rho1)] + [mle_eval(lt, rho1) for lt in l_tabs])
@@ -145,7 +143,7 @@ def vk_artifact(doc: dict, table: list[int], seed: bytes = DEFAULT_SEED,
     stacks = [RefStack(p_tab, n, c, [rho1, s], [wf[0], zero], c_p)]
     for j, lt in enumerate(l_tabs):
         stacks.append(RefStack(lt, n, c, [rho[:n], rho1], [leaf[j], wf[1 + j]], c_l[j]))
-    stacks.append(RefStack(m_tab, 8, 4, [rho[:8]], [leaf[-1]], c_m))
+    stacks.append(RefStack(m_tab, 8, 4, [rho_t], [leaf[-1]], c_m))
     opening = prove_batch_open(t, stacks)
     proof = edit("proof", logup_bytes + enc_frs(leaf) + enc_frs(wf)
                  + encode_sumcheck_proof(sc_proof) + enc_fr(zero) + opening)

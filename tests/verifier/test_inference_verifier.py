@@ -219,7 +219,7 @@ def _bump(i=0):
         ("output", lambda y: [[y[0][0] + 1, y[0][1]], *y[1:]], "inference sumcheck round 0"),
         ("multiplicities", _bump(5), "logup: the fractions do not sum to zero"),
         ("leaf", _bump(0), "logup leaves: Q"),
-        ("leaf", _bump(-1), "logup leaves: P"),
+        ("leaf", _bump(-1), "logup table"),
         (("acc", 0), _bump(0), "inference sumcheck round 0"),
         (("acc", 1), _bump(0), "gadget 1: add accumulator mismatch"),
         (("acc", 3), _bump(1), "gadget 3: z \\+ v != hi"),

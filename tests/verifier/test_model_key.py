@@ -94,7 +94,7 @@ def test_nonzero_padding_and_gaps_are_refused():
     [
         ("multiplicities", _bump(3), "logup: the fractions do not sum to zero"),
         ("leaf", _bump(0), "logup leaves: Q"),
-        ("leaf", _bump(-1), "logup leaves: P"),
+        ("leaf", _bump(-1), "logup table"),
         ("wf-evals", _bump(0), r"P\(rho1\) \+ 2\^\(R-1\) != "),
         ("wf-evals", _bump(2), r"P\(rho1\) \+ 2\^\(R-1\) != "),
         ("zero-eval", lambda v: (v + 1) % R, r"zerocheck: final != eq\(tau, s\) Z\(s\) P\(s\)"),

@@ -18,9 +18,9 @@ from zkml.verifier.field import R, eq_eval, eq_table
 from zkml.verifier.generators import DEFAULT_SEED, generators, seed_digest
 from zkml.verifier.hyrax import Stack, StackOpening, batch_open_verify
 from zkml.verifier.hyrax import parse_batch_opening_proof as parse_openings
-from zkml.verifier.layout import expected_leaves
+from zkml.verifier.layout import check_lookup_trees
 from zkml.verifier.layout import limbs_value as _limbs
-from zkml.verifier.logup import LogupProof, logup_verify, parse_logup_proof
+from zkml.verifier.logup import LogupProof, logup_verify_trees, parse_logup_trees
 from zkml.verifier.model_key import VerifyingKey
 from zkml.verifier.proofs import KIND_INFERENCE, KIND_NAMES, VERSION, Statement, read_header
 from zkml.verifier.sumcheck import SumcheckProof, batched_sumcheck_verify, parse_sumcheck_proof
@@ -61,7 +61,7 @@ class _Kind3:
     y: list[int]
     y_bytes: bytes
     c_w: tuple[G1Point, ...]
-    logup: LogupProof
+    logup: tuple[LogupProof, ...]
     leaf_evals: list[int]
     acc_evals: list[list[int]]
     argmax_evals: list[int]
@@ -135,7 +135,7 @@ def _parse_kind3(rd: Reader, vk: VerifyingKey, max_batch: int) -> _Kind3:
         y, y_raw = _read_ints(rd, "output", batch * n_out, g.lo, g.hi,
                               f"output value outside [{g.lo}, {g.hi}]")
     c_w = rd.g1_vec("witness commitment", expected=1 << (lay.num_vars - lay.log_cols))
-    logup = parse_logup_proof(rd, lay.leaf_vars)
+    logup = parse_logup_trees(rd, (lay.leaf_vars, 8))
     leaf = rd.fr_vec("logup-leaf-evals", expected=len(c.columns) + 1)
     acc = [rd.fr_vec(f"gadget {g.index} acc-evals", expected=_acc_count(c, g)) for g in c.gadgets]
     am = rd.fr_vec("argmax-evals", expected=len(c.d) + 2) if c.argmax else []
@@ -192,16 +192,13 @@ class _Run:
         return (g.lo + _limbs(self.take(g.u, vals, z))) % R
 
 
-def _check_leaves(run: _Run, rho: list[int], alpha: int, p_claim: int, q_claim: int) -> None:
+def _check_leaves(run: _Run, trees, alpha: int) -> None:
     lay, leaf = run.lay, run.p.leaf_evals
+    rho, rho_t = trees[0][0], trees[1][0]
     for col, v in zip(run.c.columns, leaf, strict=False):
         run.wclaims.append((lay.column_point(col.index, rho[: lay.col_vars[col.index]]), v))
-    run.wclaims.append((lay.m_point(rho[:8]), leaf[-1]))
-    p_exp, q_exp = expected_leaves(lay.leaf_slots, lay.leaf_vars, rho, alpha, leaf, leaf[-1])
-    if p_exp != p_claim:
-        raise VerificationError("logup leaves: P differs from the leaf layout's numerators")
-    if q_exp != q_claim:
-        raise VerificationError("logup leaves: Q differs from the leaf layout's denominators")
+    run.wclaims.append((lay.m_point(rho_t), leaf[-1]))
+    check_lookup_trees(trees, lay.leaf_slots, lay.leaf_vars, alpha, leaf, leaf[-1])
 
 
 def _acc_value(g: Gadget, cv: dict[str, int]) -> int:
@@ -257,9 +254,9 @@ def _verify_kind3(
 
     run = _Run(c, lay, p)
     alpha = t.squeeze("logup-alpha")
-    rho, p_claim, q_claim = logup_verify(t, lay.leaf_vars, p.logup)
+    trees = logup_verify_trees(t, (lay.leaf_vars, 8), p.logup)
     t.absorb_frs("logup-leaf-evals", p.leaf_evals)
-    _check_leaves(run, rho, alpha, p_claim, q_claim)
+    _check_leaves(run, trees, alpha)
 
     points = [t.squeeze_n("acc-point", lay.log_batch + g.log_features) for g in c.gadgets]
     dense_claims: dict[int, int] = {}

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from zkml.errors import VerificationError
 from zkml.verifier.field import R
 
 __all__ = [
@@ -23,6 +24,8 @@ __all__ = [
     "assign_slots",
     "leaf_slots",
     "expected_leaves",
+    "expected_table",
+    "check_lookup_trees",
     "log2_ceil",
     "limb_widths",
     "slot_bits",
@@ -92,15 +95,15 @@ def assign_slots(log_sizes: Sequence[int]) -> tuple[list[int], int]:
 class LeafSlot:
     """A slot of the LogUp leaves: a limb column at `scale`, or the table (column None)."""
 
-    column: int | None
+    column: int
     scale: int
     offset: int
     log_size: int
 
 
 def leaf_slots(col_vars: Sequence[int], widths: Sequence[int]) -> tuple[tuple[LeafSlot, ...], int]:
-    """The range-lookup leaf slots of limb columns (variables, widths) and their depth D."""
-    cols: list[int | None] = []
+    """Lookup-tree slots of limb columns (variables, widths) and the tree's depth D."""
+    cols: list[int] = []
     scales: list[int] = []
     for c, w in enumerate(widths):
         cols.append(c)
@@ -108,14 +111,12 @@ def leaf_slots(col_vars: Sequence[int], widths: Sequence[int]) -> tuple[tuple[Le
         if w < 8:
             cols.append(c)
             scales.append(1 << (8 - w))
-    sizes = [col_vars[c] for c in cols if c is not None] + [8]
-    cols.append(None)
-    scales.append(1)
+    sizes = [col_vars[c] for c in cols]
     offsets, total = assign_slots(sizes)
     slots = tuple(
         LeafSlot(c, s, o, m) for c, s, o, m in zip(cols, scales, offsets, sizes, strict=True)
     )
-    return slots, log2_ceil(total)
+    return slots, max(1, log2_ceil(total))
 
 
 def expected_leaves(
@@ -124,26 +125,44 @@ def expected_leaves(
     rho: Sequence[int],
     alpha: int,
     col_evals: Sequence[int],
-    m_eval: int,
 ) -> tuple[int, int]:
-    """(P, Q) of the leaf MLEs at rho from the limb columns' and m's evaluations.
+    """(P, Q) of the lookup tree's leaf MLEs at rho from the limb columns' evaluations.
 
-    P = sum_s eq_s + eq_t (-m(rho_t)); Q = sum_s eq_s (alpha - scale_s c_s(rho_s))
-    + eq_t (alpha - T8(rho_t)) + (1 - sum eq_s - eq_t), eq_s the slot selectors.
+    P = sum_s eq_s; Q = sum_s eq_s (alpha - scale_s c_s(rho_s)) + (1 - sum_s eq_s), eq_s
+    the slot selectors.
     """
-    t8 = sum(rho[k] << k for k in range(8))
-    p_exp = q_exp = sel_sum = 0
+    p_exp = q_exp = 0
     for s in slots:
         sel = eq_bits(slot_bits(s.offset, s.log_size, depth), rho[s.log_size :])
-        sel_sum += sel
-        if s.column is None:
-            p_exp -= sel * m_eval
-            q_exp += sel * (alpha - t8)
-        else:
-            p_exp += sel
-            q_exp += sel * (alpha - s.scale * col_evals[s.column])
-    q_exp += 1 - sel_sum
+        p_exp += sel
+        q_exp += sel * (alpha - s.scale * col_evals[s.column])
+    q_exp += 1 - p_exp
     return p_exp % R, q_exp % R
+
+
+def expected_table(rho_t: Sequence[int], alpha: int, m_eval: int) -> tuple[int, int]:
+    """(P, Q) of the byte table's tree at rho_t: -m(rho_t) and alpha - T8(rho_t)."""
+    t8 = sum(rho_t[k] << k for k in range(8))
+    return (-m_eval) % R, (alpha - t8) % R
+
+
+def check_lookup_trees(
+    trees: Sequence[tuple[Sequence[int], int, int]],
+    slots: Sequence[LeafSlot],
+    depth: int,
+    alpha: int,
+    col_evals: Sequence[int],
+    m_eval: int,
+) -> None:
+    """Check the two LogUp trees' final claims (inference.md section 4, Lookups)."""
+    (rho, p_claim, q_claim), (rho_t, pt_claim, qt_claim) = trees
+    p_exp, q_exp = expected_leaves(slots, depth, rho, alpha, col_evals)
+    if p_exp != p_claim:
+        raise VerificationError("logup leaves: P differs from the leaf layout's numerators")
+    if q_exp != q_claim:
+        raise VerificationError("logup leaves: Q differs from the leaf layout's denominators")
+    if (pt_claim, qt_claim) != expected_table(rho_t, alpha, m_eval):
+        raise VerificationError("logup table: claims differ from -m(rho_t) and alpha - T8(rho_t)")
 
 
 @dataclass(frozen=True)

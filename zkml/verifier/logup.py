@@ -1,13 +1,14 @@
-"""LogUp-GKR verification (logup.md): a fraction tree whose root must sum to zero.
+"""LogUp-GKR verification (logup.md): fraction trees whose leaves sum to zero.
 
-`logup_verify` reduces the claim "the 2^D leaf fractions p_i / q_i sum to zero" to
-claims `P = p_D(rho)` and `Q = q_D(rho)` on the leaf MLEs, which the caller checks
-against its leaf layout. Every layer is one degree-3 sumcheck whose final value is
+`logup_verify_trees` reduces the claim "the leaf fractions p_i / q_i of all trees sum
+to zero" to claims `P = p_D(rho)` and `Q = q_D(rho)` on each tree's leaf MLEs, which
+the caller checks against its leaf layout. Every layer is one degree-3 sumcheck whose final value is
 checked here with eq computed by the verifier.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from zkml.errors import ProofFormatError, VerificationError
@@ -21,7 +22,15 @@ from zkml.verifier.sumcheck import (
 )
 from zkml.verifier.transcript import Transcript
 
-__all__ = ["LogupLayer", "LogupProof", "parse_logup_proof", "encode_logup_proof", "logup_verify"]
+__all__ = [
+    "LogupLayer",
+    "LogupProof",
+    "parse_logup_proof",
+    "parse_logup_trees",
+    "encode_logup_proof",
+    "logup_verify",
+    "logup_verify_trees",
+]
 
 #: Four field elements: [p0, p1, q0, q1] (the root, or a layer's child evaluations).
 Quad = tuple[int, int, int, int]
@@ -67,6 +76,13 @@ def parse_logup_proof(reader: Reader, num_vars: int, what: str = "logup") -> Log
     return LogupProof(d, root, tuple(layers))
 
 
+def parse_logup_trees(
+    reader: Reader, depths: Sequence[int], what: str = "logup"
+) -> tuple[LogupProof, ...]:
+    """Read one LogupProof per tree, each of the depth the protocol fixes."""
+    return tuple(parse_logup_proof(reader, d, f"{what} tree {i}") for i, d in enumerate(depths))
+
+
 def encode_logup_proof(proof: LogupProof) -> bytes:
     """The bytes `parse_logup_proof` reads (for tests and tools)."""
     out = [enc_u32(proof.num_vars)] + [enc_fr(v) for v in proof.root]
@@ -76,21 +92,50 @@ def encode_logup_proof(proof: LogupProof) -> bytes:
     return b"".join(out)
 
 
+def logup_verify_trees(
+    transcript: Transcript,
+    depths: Sequence[int],
+    proofs: Sequence[LogupProof],
+    what: str = "logup",
+) -> list[tuple[list[int], int, int]]:
+    """Verify several fraction trees whose leaves together sum to zero (logup.md).
+
+    Every root is absorbed before any layer; returns each tree's (rho, P, Q), which
+    the caller checks against that tree's leaf layout.
+    """
+    if len(proofs) != len(depths):
+        raise VerificationError(f"{what}: {len(proofs)} trees, the statement fixes {len(depths)}")
+    for proof, d in zip(proofs, depths, strict=True):
+        if proof.num_vars != d or len(proof.layers) != d - 1 or d < 1:
+            raise VerificationError(f"{what}: proof depth does not match the statement")
+    num, den = 0, 1
+    for proof in proofs:
+        root = proof.root
+        transcript.absorb_frs("logup-root", root)
+        p_i = (root[0] * root[3] + root[1] * root[2]) % R
+        q_i = root[2] * root[3] % R
+        num, den = (num * q_i + p_i * den) % R, den * q_i % R
+    if num != 0:
+        raise VerificationError(f"{what}: the fractions do not sum to zero")
+    if den == 0:
+        raise VerificationError(f"{what}: zero denominator at a root")
+    return [
+        _verify_layers(transcript, proof, f"{what} tree {i}" if len(proofs) > 1 else what)
+        for i, proof in enumerate(proofs)
+    ]
+
+
 def logup_verify(
     transcript: Transcript, num_vars: int, proof: LogupProof, what: str = "logup"
 ) -> tuple[list[int], int, int]:
-    """Verify the fraction tree of depth `D = num_vars`; returns (rho, P, Q).
+    """Verify one fraction tree of depth `D = num_vars`; returns (rho, P, Q)."""
+    return logup_verify_trees(transcript, [num_vars], [proof], what)[0]
 
-    The caller must check `P == p_D(rho)` and `Q == q_D(rho)` against the leaves.
-    """
-    if proof.num_vars != num_vars or len(proof.layers) != num_vars - 1 or num_vars < 1:
-        raise VerificationError(f"{what}: proof depth does not match the statement")
+
+def _verify_layers(
+    transcript: Transcript, proof: LogupProof, what: str
+) -> tuple[list[int], int, int]:
     root = proof.root
-    transcript.absorb_frs("logup-root", root)
-    if (root[0] * root[3] + root[1] * root[2]) % R != 0:
-        raise VerificationError(f"{what}: the fractions do not sum to zero")
-    if root[2] * root[3] % R == 0:
-        raise VerificationError(f"{what}: zero denominator at the root")
     mu = transcript.squeeze("logup-mu")
     r = [mu]
     p_claim = (root[0] + mu * (root[1] - root[0])) % R

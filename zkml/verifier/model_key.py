@@ -28,15 +28,15 @@ from zkml.verifier.generators import DEFAULT_SEED, generators, seed_digest
 from zkml.verifier.hyrax import Stack, StackOpening, batch_open_verify, check_shape
 from zkml.verifier.hyrax import parse_batch_opening_proof as parse_openings
 from zkml.verifier.layout import (
+    check_lookup_trees,
     eq_bits,
-    expected_leaves,
     leaf_slots,
     limb_widths,
     limbs_value,
     lt,
     slot_bits,
 )
-from zkml.verifier.logup import LogupProof, logup_verify, parse_logup_proof
+from zkml.verifier.logup import LogupProof, logup_verify_trees, parse_logup_trees
 from zkml.verifier.proofs import KIND_VERIFYING_KEY, VERSION, read_header
 from zkml.verifier.sumcheck import SumcheckProof, parse_sumcheck_proof, sumcheck_verify
 from zkml.verifier.transcript import Transcript
@@ -56,7 +56,7 @@ class WellFormednessProof:
     """`LogupProof || logup-leaf-evals || wf-evals || SumcheckProof(n, 3) || wf-zero-eval
     || BatchOpeningProof (P, L_0..L_{J-1}, m)`."""
 
-    logup: LogupProof
+    logup: tuple[LogupProof, ...]
     leaf_evals: tuple[int, ...]
     wf_evals: tuple[int, ...]
     sumcheck: SumcheckProof
@@ -183,7 +183,7 @@ def _parse(data: bytes, seed_dig: bytes) -> VerifyingKey:
     limbs = tuple(tuple(rd.g1_vec(f"limb commitment {i}", expected=rows)) for i in range(j))
     mult = tuple(rd.g1_vec("multiplicity commitment", expected=1 << (M_VARS - M_LOG_COLS)))
     _, depth = leaf_slots([num_vars] * j, limb_widths(ms.range_bits))
-    logup = parse_logup_proof(rd, depth, "wf logup")
+    logup = parse_logup_trees(rd, (depth, M_VARS), "wf logup")
     leaf = tuple(rd.fr_vec("wf logup-leaf-evals", expected=j + 1))
     wf_evals = tuple(rd.fr_vec("wf-evals", expected=j + 1))
     sc = parse_sumcheck_proof(rd, num_vars, 3, "wf zerocheck")
@@ -212,14 +212,11 @@ def _verify_wf(vk: VerifyingKey, seed_dig: bytes) -> None:
         t.absorb_points("limb-commitment", com)
     t.absorb_points("multiplicity-commitment", vk.multiplicity_commitment)
     alpha = t.squeeze("logup-alpha")
-    rho, p_claim, q_claim = logup_verify(t, depth, wf.logup, "logup")
+    trees = logup_verify_trees(t, (depth, M_VARS), wf.logup, "logup")
+    rho, rho_t = trees[0][0], trees[1][0]
     leaf = wf.leaf_evals
     t.absorb_frs("logup-leaf-evals", leaf)
-    p_exp, q_exp = expected_leaves(slots, depth, rho, alpha, leaf[:j], leaf[j])
-    if p_exp != p_claim:
-        raise VerificationError("logup leaves: P differs from the leaf layout's numerators")
-    if q_exp != q_claim:
-        raise VerificationError("logup leaves: Q differs from the leaf layout's denominators")
+    check_lookup_trees(trees, slots, depth, alpha, leaf[:j], leaf[j])
 
     rho1 = t.squeeze_n("wf-point", n)
     t.absorb_frs("wf-evals", wf.wf_evals)
@@ -236,7 +233,7 @@ def _verify_wf(vk: VerifyingKey, seed_dig: bytes) -> None:
     for i, com in enumerate(vk.limb_commitments):
         stacks.append(Stack(n, vk.log_cols, com, ((rn, leaf[i]), (r1, wf.wf_evals[1 + i]))))
     stacks.append(Stack(M_VARS, M_LOG_COLS, vk.multiplicity_commitment,
-                        ((tuple(rho[:M_VARS]), leaf[j]),)))
+                        ((tuple(rho_t), leaf[j]),)))
     cols = max(1 << vk.log_cols, 1 << M_LOG_COLS)
     gens = generators(seed_dig, cols)
     batch_open_verify(t, stacks, wf.openings, lambda k: gens[:k])

@@ -5,15 +5,16 @@
 use ark_ff::{Field, Zero};
 use rayon::prelude::*;
 
-use crate::encoding::{Reader, Writer, MAX_NUM_VARS};
+use crate::encoding::{Reader, Writer};
 use crate::error::{format_err, reject, Result};
 use crate::field::Fr;
 use crate::mle::{eq_eval, eq_table};
 use crate::sumcheck::{self, FractionLayer, SumcheckProof};
 use crate::transcript::Transcript;
 
+/// One fraction tree's messages.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LogupProof {
+pub struct TreeProof {
     pub depth: usize,
     /// `[p_1(0), p_1(1), q_1(0), q_1(1)]`.
     pub root: [Fr; 4],
@@ -21,58 +22,80 @@ pub struct LogupProof {
     pub layers: Vec<(SumcheckProof, [Fr; 4])>,
 }
 
+/// A LogUp instance: several fraction trees whose leaves together sum to zero.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogupProof {
+    pub trees: Vec<TreeProof>,
+}
+
+fn four(r: &mut Reader) -> Result<[Fr; 4]> {
+    Ok([
+        r.fr("logup value")?,
+        r.fr("logup value")?,
+        r.fr("logup value")?,
+        r.fr("logup value")?,
+    ])
+}
+
 impl LogupProof {
+    /// Each tree in turn: `u32 D || root || layers` (the transcript absorbs every
+    /// root before any layer; the bytes keep each tree together).
     pub fn write(&self, w: &mut Writer) {
-        w.u32(self.depth as u32);
-        self.root.iter().for_each(|x| w.fr(x));
-        for (sc, e) in &self.layers {
-            sc.write(w);
-            e.iter().for_each(|x| w.fr(x));
+        for tree in &self.trees {
+            w.u32(tree.depth as u32);
+            tree.root.iter().for_each(|x| w.fr(x));
+            for (sc, e) in &tree.layers {
+                sc.write(w);
+                e.iter().for_each(|x| w.fr(x));
+            }
         }
     }
 
-    pub fn read(r: &mut Reader, depth: usize) -> Result<Self> {
-        let d = r.u32("logup depth")? as usize;
-        if d != depth || d == 0 || d > MAX_NUM_VARS as usize + 2 {
-            return format_err(format!("logup depth {d}, expected {depth}"));
-        }
-        let four = |r: &mut Reader| -> Result<[Fr; 4]> {
-            Ok([
-                r.fr("logup value")?,
-                r.fr("logup value")?,
-                r.fr("logup value")?,
-                r.fr("logup value")?,
-            ])
-        };
-        let root = four(r)?;
-        let layers = (1..d)
-            .map(|k| Ok((SumcheckProof::read(r, k, 3)?, four(r)?)))
+    /// Parse a proof whose tree depths the protocol fixes.
+    pub fn read(r: &mut Reader, depths: &[usize]) -> Result<Self> {
+        let trees = depths
+            .iter()
+            .map(|&depth| {
+                let d = r.u32("logup depth")? as usize;
+                if d != depth || d == 0 || d > MAX_LOGUP_DEPTH {
+                    return format_err(format!("logup depth {d}, expected {depth}"));
+                }
+                let root = four(r)?;
+                let layers = (1..d)
+                    .map(|k| Ok((SumcheckProof::read(r, k, 3)?, four(r)?)))
+                    .collect::<Result<_>>()?;
+                Ok(TreeProof {
+                    depth: d,
+                    root,
+                    layers,
+                })
+            })
             .collect::<Result<_>>()?;
-        Ok(Self {
-            depth: d,
-            root,
-            layers,
-        })
+        Ok(Self { trees })
     }
 }
 
+/// The deepest fraction tree a parser accepts.
+pub const MAX_LOGUP_DEPTH: usize = 32;
+
 fn split_even_odd(v: &[Fr]) -> (Vec<Fr>, Vec<Fr>) {
-    (
-        v.iter().step_by(2).copied().collect(),
-        v.iter().skip(1).step_by(2).copied().collect(),
-    )
+    let half = v.len() / 2;
+    let mut even = Vec::with_capacity(half);
+    let mut odd = Vec::with_capacity(half);
+    for pair in v.chunks(2) {
+        even.push(pair[0]);
+        odd.push(pair[1]);
+    }
+    (even, odd)
 }
 
 fn line(a: Fr, b: Fr, mu: Fr) -> Fr {
     a + mu * (b - a)
 }
 
-/// Prove `sum_i p[i] / q[i] = 0` for leaves of length `2^D`, `D >= 1`. Returns the
-/// proof and the final point `rho` (the caller proves `p(rho)`, `q(rho)`).
-pub fn prove(t: &mut Transcript, p: Vec<Fr>, q: Vec<Fr>) -> (LogupProof, Vec<Fr>) {
-    assert!(p.len() == q.len() && p.len() >= 2 && p.len().is_power_of_two());
+/// All layers of one tree: `layers[k]` has `2^k` fractions, `layers[depth]` the leaves.
+fn build_layers(p: Vec<Fr>, q: Vec<Fr>) -> Vec<(Vec<Fr>, Vec<Fr>)> {
     let depth = p.len().trailing_zeros() as usize;
-    // layers[k] = (p_k, q_k) with 2^k entries; layers[depth] are the leaves.
     let mut layers: Vec<(Vec<Fr>, Vec<Fr>)> = vec![(Vec::new(), Vec::new()); depth + 1];
     layers[depth] = (p, q);
     for k in (1..depth).rev() {
@@ -88,78 +111,120 @@ pub fn prove(t: &mut Transcript, p: Vec<Fr>, q: Vec<Fr>) -> (LogupProof, Vec<Fr>
         };
         layers[k] = (np, nq);
     }
-    let root = [
-        layers[1].0[0],
-        layers[1].0[1],
-        layers[1].1[0],
-        layers[1].1[1],
-    ];
-    t.absorb_frs("logup-root", &root);
-    let mut mu = t.squeeze("logup-mu");
-    let mut r = vec![mu];
-    let mut claim_p = line(root[0], root[1], mu);
-    let mut claim_q = line(root[2], root[3], mu);
-    let mut out = Vec::with_capacity(depth.saturating_sub(1));
-    for k in 1..depth {
-        let lambda = t.squeeze("logup-lambda");
-        let (pc, qc) = &layers[k + 1];
-        let (p0, p1) = split_even_odd(pc);
-        let (q0, q1) = split_even_odd(qc);
-        let mut inst = FractionLayer::new(eq_table(&r), p0, p1, q0, q1, lambda);
-        let (sc, s) = sumcheck::prove(t, &mut inst, claim_p + lambda * claim_q);
-        let e = inst.final_evals();
-        t.absorb_frs("logup-layer-evals", &e);
-        mu = t.squeeze("logup-mu");
-        r = std::iter::once(mu).chain(s).collect();
-        claim_p = line(e[0], e[1], mu);
-        claim_q = line(e[2], e[3], mu);
-        out.push((sc, e));
-    }
-    (
-        LogupProof {
+    layers
+}
+
+/// Add fractions `(P, Q)` by cross-multiplication; the instance holds iff the total
+/// numerator is zero and the total denominator is not.
+fn total(roots: &[[Fr; 4]]) -> (Fr, Fr) {
+    roots
+        .iter()
+        .fold((Fr::zero(), Fr::from(1u64)), |(p, q), r| {
+            let (rp, rq) = (r[0] * r[3] + r[1] * r[2], r[2] * r[3]);
+            (p * rq + rp * q, q * rq)
+        })
+}
+
+/// Prove that the leaves of all `trees` (each `(p, q)` of length `2^D`, `D >= 1`)
+/// sum to zero. Returns the proof and each tree's final point.
+pub fn prove(t: &mut Transcript, trees: Vec<(Vec<Fr>, Vec<Fr>)>) -> (LogupProof, Vec<Vec<Fr>>) {
+    let all: Vec<Vec<(Vec<Fr>, Vec<Fr>)>> = trees
+        .into_iter()
+        .map(|(p, q)| {
+            assert!(p.len() == q.len() && p.len() >= 2 && p.len().is_power_of_two());
+            build_layers(p, q)
+        })
+        .collect();
+    let roots: Vec<[Fr; 4]> = all
+        .iter()
+        .map(|l| [l[1].0[0], l[1].0[1], l[1].1[0], l[1].1[1]])
+        .collect();
+    roots.iter().for_each(|r| t.absorb_frs("logup-root", r));
+    let mut proofs = Vec::with_capacity(all.len());
+    let mut points = Vec::with_capacity(all.len());
+    for (layers, root) in all.iter().zip(roots) {
+        let depth = layers.len() - 1;
+        let mut mu = t.squeeze("logup-mu");
+        let mut r = vec![mu];
+        let mut claim_p = line(root[0], root[1], mu);
+        let mut claim_q = line(root[2], root[3], mu);
+        let mut out = Vec::with_capacity(depth.saturating_sub(1));
+        for k in 1..depth {
+            let lambda = t.squeeze("logup-lambda");
+            let (pc, qc) = &layers[k + 1];
+            let (p0, p1) = split_even_odd(pc);
+            let (q0, q1) = split_even_odd(qc);
+            let mut inst = FractionLayer::new(eq_table(&r), p0, p1, q0, q1, lambda);
+            let (sc, s) = sumcheck::prove(t, &mut inst, claim_p + lambda * claim_q);
+            let e = inst.final_evals();
+            t.absorb_frs("logup-layer-evals", &e);
+            mu = t.squeeze("logup-mu");
+            r = std::iter::once(mu).chain(s).collect();
+            claim_p = line(e[0], e[1], mu);
+            claim_q = line(e[2], e[3], mu);
+            out.push((sc, e));
+        }
+        proofs.push(TreeProof {
             depth,
             root,
             layers: out,
-        },
-        r,
-    )
+        });
+        points.push(r);
+    }
+    (LogupProof { trees: proofs }, points)
 }
 
-/// Verify; returns `(rho, P, Q)`: the caller must check `p(rho) = P`, `q(rho) = Q`
-/// against its leaf layout.
-pub fn verify(t: &mut Transcript, depth: usize, proof: &LogupProof) -> Result<(Vec<Fr>, Fr, Fr)> {
-    if proof.depth != depth || depth == 0 || proof.layers.len() != depth - 1 {
+/// Verify; returns each tree's `(rho, P, Q)`: the caller must check `p(rho) = P`,
+/// `q(rho) = Q` against its leaf layout.
+pub fn verify(
+    t: &mut Transcript,
+    depths: &[usize],
+    proof: &LogupProof,
+) -> Result<Vec<(Vec<Fr>, Fr, Fr)>> {
+    if proof.trees.len() != depths.len()
+        || proof
+            .trees
+            .iter()
+            .zip(depths)
+            .any(|(tr, &d)| tr.depth != d || d == 0 || tr.layers.len() != d - 1)
+    {
         return reject("logup: proof shape differs from the statement");
     }
-    let root = proof.root;
-    t.absorb_frs("logup-root", &root);
-    if root[0] * root[3] + root[1] * root[2] != Fr::zero() {
+    let roots: Vec<[Fr; 4]> = proof.trees.iter().map(|tr| tr.root).collect();
+    roots.iter().for_each(|r| t.absorb_frs("logup-root", r));
+    let (num, den) = total(&roots);
+    if !num.is_zero() {
         return reject("logup: the fractions do not sum to zero (a lookup is not in its table)");
     }
-    if (root[2] * root[3]).is_zero() {
-        return reject("logup: zero denominator at the root");
+    if den.is_zero() {
+        return reject("logup: zero denominator at a root");
     }
-    let mut mu = t.squeeze("logup-mu");
-    let mut r = vec![mu];
-    let mut claim_p = line(root[0], root[1], mu);
-    let mut claim_q = line(root[2], root[3], mu);
-    for (k, (sc, e)) in proof.layers.iter().enumerate().map(|(i, x)| (i + 1, x)) {
-        let lambda = t.squeeze("logup-lambda");
-        let ctx = format!("logup layer {k}");
-        let (s, fin) = sumcheck::verify(t, &ctx, claim_p + lambda * claim_q, k, 3, sc)?;
-        t.absorb_frs("logup-layer-evals", e);
-        let want = eq_eval(&r, &s) * (e[0] * e[3] + e[1] * e[2] + lambda * e[2] * e[3]);
-        if fin != want {
-            return reject(format!(
-                "{ctx}: final value does not match the child evaluations"
-            ));
+    let mut out = Vec::with_capacity(roots.len());
+    for (i, tree) in proof.trees.iter().enumerate() {
+        let root = tree.root;
+        let mut mu = t.squeeze("logup-mu");
+        let mut r = vec![mu];
+        let mut claim_p = line(root[0], root[1], mu);
+        let mut claim_q = line(root[2], root[3], mu);
+        for (k, (sc, e)) in tree.layers.iter().enumerate().map(|(i, x)| (i + 1, x)) {
+            let lambda = t.squeeze("logup-lambda");
+            let ctx = format!("logup tree {i} layer {k}");
+            let (s, fin) = sumcheck::verify(t, &ctx, claim_p + lambda * claim_q, k, 3, sc)?;
+            t.absorb_frs("logup-layer-evals", e);
+            let want = eq_eval(&r, &s) * (e[0] * e[3] + e[1] * e[2] + lambda * e[2] * e[3]);
+            if fin != want {
+                return reject(format!(
+                    "{ctx}: final value does not match the child evaluations"
+                ));
+            }
+            mu = t.squeeze("logup-mu");
+            r = std::iter::once(mu).chain(s).collect();
+            claim_p = line(e[0], e[1], mu);
+            claim_q = line(e[2], e[3], mu);
         }
-        mu = t.squeeze("logup-mu");
-        r = std::iter::once(mu).chain(s).collect();
-        claim_p = line(e[0], e[1], mu);
-        claim_q = line(e[2], e[3], mu);
+        out.push((r, claim_p, claim_q));
     }
-    Ok((r, claim_p, claim_q))
+    Ok(out)
 }
 
 /// `1 / x` helper for tests and leaf construction.
@@ -171,28 +236,26 @@ pub fn inverse(x: Fr) -> Option<Fr> {
 mod tests {
     use super::*;
     use crate::field::from_i64;
-    use ark_ff::One;
     use crate::mle::evaluate;
     use crate::testing::{assert_cheats_rejected, Protocol};
+    use ark_ff::One;
 
     /// Range lookups into [0, 256): leaves for the values then the table.
     struct Range {
         depth: usize,
     }
 
-    fn leaves(values: &[i64], mult: &[i64], alpha: Fr, depth: usize) -> (Vec<Fr>, Vec<Fr>) {
+    /// Two trees: the looked-up values, then the table with its multiplicities.
+    fn leaves(values: &[i64], mult: &[i64], alpha: Fr, depth: usize) -> Vec<(Vec<Fr>, Vec<Fr>)> {
         let mut p = vec![Fr::zero(); 1 << depth];
         let mut q = vec![Fr::one(); 1 << depth];
         for (i, v) in values.iter().enumerate() {
             p[i] = Fr::one();
             q[i] = alpha - from_i64(*v);
         }
-        let base = (1 << depth) - 256;
-        for j in 0..256 {
-            p[base + j] = -from_i64(mult[j]);
-            q[base + j] = alpha - Fr::from(j as u64);
-        }
-        (p, q)
+        let pt = mult.iter().map(|m| -from_i64(*m)).collect();
+        let qt = (0..256u64).map(|j| alpha - Fr::from(j)).collect();
+        vec![(p, q), (pt, qt)]
     }
 
     impl Protocol for Range {
@@ -200,25 +263,31 @@ mod tests {
         fn prove(&self, w: &Self::Witness) -> Vec<u8> {
             let mut t = Transcript::new(b"range");
             let alpha = t.squeeze("logup-alpha");
-            let (p, q) = leaves(&w.0, &w.1, alpha, self.depth);
-            let (proof, rho) = prove(&mut t, p.clone(), q.clone());
+            let trees = leaves(&w.0, &w.1, alpha, self.depth);
+            let (proof, rho) = prove(&mut t, trees.clone());
             let mut wr = Writer::new();
             proof.write(&mut wr);
             // The test plays the PCS: it hands over p(rho), q(rho) honestly.
-            wr.fr(&evaluate(&p, &rho));
-            wr.fr(&evaluate(&q, &rho));
+            for ((p, q), r) in trees.iter().zip(&rho) {
+                wr.fr(&evaluate(p, r));
+                wr.fr(&evaluate(q, r));
+            }
             wr.finish()
         }
         fn verify(&self, bytes: &[u8]) -> Result<()> {
             let mut r = Reader::new(bytes);
-            let proof = LogupProof::read(&mut r, self.depth)?;
-            let (pe, qe) = (r.fr("p")?, r.fr("q")?);
+            let proof = LogupProof::read(&mut r, &[self.depth, 8])?;
+            let claims = [(r.fr("p")?, r.fr("q")?), (r.fr("p")?, r.fr("q")?)];
             r.finish()?;
             let mut t = Transcript::new(b"range");
             t.squeeze("logup-alpha");
-            let (_, p, q) = verify(&mut t, self.depth, &proof)?;
-            if p != pe || q != qe {
-                return reject("leaf claims");
+            for ((_, p, q), (pe, qe)) in verify(&mut t, &[self.depth, 8], &proof)?
+                .into_iter()
+                .zip(claims)
+            {
+                if p != pe || q != qe {
+                    return reject("leaf claims");
+                }
             }
             Ok(())
         }

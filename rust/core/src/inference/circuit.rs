@@ -232,7 +232,8 @@ impl Circuit {
             return invalid("output must name a gadget with its feature count");
         }
         let ms = &self.model_stack;
-        if ms.num_vars > 30 || ms.log_cols > ms.num_vars || !(1..=MAX_BITS).contains(&ms.range_bits) {
+        if ms.num_vars > 30 || ms.log_cols > ms.num_vars || !(1..=MAX_BITS).contains(&ms.range_bits)
+        {
             return invalid("model stack shape out of limits");
         }
         let mut slots: Vec<(usize, usize)> = Vec::new();

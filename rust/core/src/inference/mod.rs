@@ -24,15 +24,15 @@ pub fn log2(n: usize) -> usize {
     circuit::log2(n)
 }
 
-/// One slot of the lookup leaves: a limb column at a scale, or the table.
+/// One slot of the lookup tree: a limb column at a scale.
 #[derive(Clone, Copy, Debug)]
 pub struct LeafSlot {
-    pub column: Option<usize>,
+    pub column: usize,
     pub scale: u64,
     pub slot: Slot,
 }
 
-/// The lookup leaf layout for batch `b` and its depth `D`.
+/// The lookup tree's layout for batch `b` and its depth `D`.
 pub fn leaf_layout(c: &Circuit, b: usize) -> (Vec<LeafSlot>, usize) {
     let cols: Vec<(u32, usize)> = c
         .columns()
@@ -42,17 +42,16 @@ pub fn leaf_layout(c: &Circuit, b: usize) -> (Vec<LeafSlot>, usize) {
     leaf_slots(&cols)
 }
 
-/// Leaf slots for limb columns given as `(width, variables)`, then the byte table
+/// Lookup-tree slots for limb columns given as `(width, variables)`
 /// (inference.md section 3), and the depth `D`.
 pub fn leaf_slots(columns: &[(u32, usize)]) -> (Vec<LeafSlot>, usize) {
-    let mut items: Vec<(Option<usize>, u64, usize)> = Vec::new();
+    let mut items: Vec<(usize, u64, usize)> = Vec::new();
     for (ci, &(width, vars)) in columns.iter().enumerate() {
-        items.push((Some(ci), 1, vars));
+        items.push((ci, 1, vars));
         if width < LIMB_BITS {
-            items.push((Some(ci), 1 << (LIMB_BITS - width), vars));
+            items.push((ci, 1 << (LIMB_BITS - width), vars));
         }
     }
-    items.push((None, 1, 8));
     let (slots, depth) = assign(&items.iter().map(|i| i.2).collect::<Vec<_>>());
     let out = items
         .iter()
@@ -66,37 +65,33 @@ pub fn leaf_slots(columns: &[(u32, usize)]) -> (Vec<LeafSlot>, usize) {
     (out, depth)
 }
 
-/// The LogUp leaves `(p, q)`: lookups `1 / (alpha - scale * value)`, the table
-/// `-m_j / (alpha - j)`, padding `0 / 1`.
-pub fn fill_leaves(
+/// The two LogUp trees (logup.md): the lookups `1 / (alpha - scale * value)` with
+/// padding `0 / 1`, and the byte table `-m_j / (alpha - j)`.
+pub fn lookup_trees(
     slots: &[LeafSlot],
     depth: usize,
     alpha: Fr,
     tables: &[&[Fr]],
     mult: &[Fr],
-) -> (Vec<Fr>, Vec<Fr>) {
+) -> Vec<(Vec<Fr>, Vec<Fr>)> {
     use ark_ff::{One, Zero};
+    use rayon::prelude::*;
     let mut p = vec![Fr::zero(); 1 << depth];
     let mut q = vec![Fr::one(); 1 << depth];
     for ls in slots {
         let range = ls.slot.offset..ls.slot.offset + (1 << ls.slot.log_size);
-        match ls.column {
-            Some(ci) => {
-                let scale = Fr::from(ls.scale);
-                for (k, v) in range.zip(tables[ci]) {
-                    p[k] = Fr::one();
-                    q[k] = alpha - scale * v;
-                }
-            }
-            None => {
-                for (j, k) in range.enumerate() {
-                    p[k] = -mult[j];
-                    q[k] = alpha - Fr::from(j as u64);
-                }
-            }
-        }
+        let scale = Fr::from(ls.scale);
+        p[range.clone()].par_iter_mut().for_each(|x| *x = Fr::one());
+        q[range]
+            .par_iter_mut()
+            .zip(tables[ls.column].par_iter())
+            .for_each(|(x, v)| *x = alpha - scale * v);
     }
-    (p, q)
+    let pt = mult.iter().map(|m| -*m).collect();
+    let qt = (0..mult.len() as u64)
+        .map(|j| alpha - Fr::from(j))
+        .collect();
+    vec![(p, q), (pt, qt)]
 }
 
 /// Lookup multiplicities in `[0, 256)` of limb columns `(width, values)`. A value

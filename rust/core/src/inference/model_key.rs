@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::circuit::{limb_widths, Circuit, LIMB_BITS};
-use super::{count_lookups, fill_leaves, leaf_slots};
+use super::{count_lookups, leaf_slots, lookup_trees};
 use crate::artifact::{write_header, Kind, FORMAT_VERSION};
 use crate::encoding::Writer;
 use crate::error::{Error, Result};
@@ -110,12 +110,13 @@ pub fn build_verifying_key(hyrax: &Hyrax, circuit_json: &[u8], model: &[i64]) ->
     let cols: Vec<(u32, usize)> = widths.iter().map(|w| (*w, n)).collect();
     let (slots, depth) = leaf_slots(&cols);
     let tables: Vec<&[Fr]> = l_fr.iter().map(|v| v.as_slice()).collect();
-    let (p, q) = fill_leaves(&slots, depth, alpha, &tables, &m_fr);
+    let trees = lookup_trees(&slots, depth, alpha, &tables, &m_fr);
     timer.mark("leaves");
-    let (lproof, rho) = logup::prove(&mut t, p, q);
+    let (lproof, points) = logup::prove(&mut t, trees);
+    let (rho, rho_t) = (&points[0], &points[1]);
     timer.mark("logup");
     let mut leaf_evals: Vec<Fr> = l_fr.iter().map(|l| evaluate(l, &rho[..n])).collect();
-    leaf_evals.push(evaluate(&m_fr, &rho[..8]));
+    leaf_evals.push(evaluate(&m_fr, rho_t));
     t.absorb_frs("logup-leaf-evals", &leaf_evals);
 
     let rho1 = t.squeeze_n("wf-point", n);
@@ -149,7 +150,7 @@ pub fn build_verifying_key(hyrax: &Hyrax, circuit_json: &[u8], model: &[i64]) ->
         })
         .collect();
     let mut claims_m = StackClaims::default();
-    claims_m.push(rho[..8].to_vec(), leaf_evals[limbs.len()]);
+    claims_m.push(rho_t.clone(), leaf_evals[limbs.len()]);
     let mut stacks = vec![ProverStack {
         shape,
         table: &p_fr,

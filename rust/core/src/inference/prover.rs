@@ -134,16 +134,17 @@ pub fn prove_with_multiplicities(
     let alpha = t.squeeze("logup-alpha");
     let (leaf_slots, depth) = super::leaf_layout(&c, b);
     let tables: Vec<&[Fr]> = cols.tables.iter().map(|t| t.as_slice()).collect();
-    let (p, q) = super::fill_leaves(&leaf_slots, depth, alpha, &tables, &mult_fr);
-    let (lproof, rho) = logup::prove(&mut t, p, q);
+    let trees = super::lookup_trees(&leaf_slots, depth, alpha, &tables, &mult_fr);
+    let (lproof, points) = logup::prove(&mut t, trees);
+    let (rho, rho_t) = (&points[0], &points[1]);
     let mut leaf_evals = Vec::with_capacity(specs.len() + 1);
     for (ci, n) in col_vars.iter().enumerate() {
         let v = evaluate(&cols.tables[ci], &rho[..*n]);
         claims.column(ci, &rho[..*n], v);
         leaf_evals.push(v);
     }
-    let mv = evaluate(&mult_fr, &rho[..8]);
-    claims.multiplicities(&rho[..8], mv);
+    let mv = evaluate(&mult_fr, rho_t);
+    claims.multiplicities(rho_t, mv);
     leaf_evals.push(mv);
     t.absorb_frs("logup-leaf-evals", &leaf_evals);
 

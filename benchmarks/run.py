@@ -5,6 +5,10 @@
 Sections:
   foundation  prover micro-benchmarks (Rust, in process) and fresh-process
               pure-Python verification of native-prover artifacts (issue P1 targets)
+  inference   zkml, EZKL and JSTprove side by side on the same ONNX files
+              (benchmarks/models.py); the peers run with --peers (they take many
+              minutes; install them with `bash benchmarks/install_peers.sh`),
+              otherwise their last saved results (benchmarks/out/peers-*.json) are used
 """
 
 from __future__ import annotations
@@ -116,10 +120,126 @@ def foundation() -> list[str]:
     return lines
 
 
+MODELS = ("mlp", "lenet_avg", "lenet_max", "cnn1m")
+
+
+def _sec(rec: dict | None) -> float | None:
+    return rec["seconds"] if rec and rec.get("status") == "ok" else None
+
+
+def _sum(stages: dict, names: tuple[str, ...]) -> float | None:
+    vals = [_sec(stages.get(n)) for n in names]
+    return None if any(v is None for v in vals) else sum(vals)
+
+
+def _peak(stages: dict) -> float | None:
+    vals = [r.get("peak_rss_mb") for r in stages.values() if r.get("peak_rss_mb")]
+    return max(vals) if vals else None
+
+
+def _fmt(v: float | None, unit: str = "s") -> str:
+    if v is None:
+        return "-"
+    return f"{v:.2f} {unit}" if unit == "s" else f"{v:.0f} {unit}"
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    return "-" if a is None or b is None or b == 0 else f"{a / b:.1f}x"
+
+
+def inference(run_peer_provers: bool) -> list[str]:
+    """zkml vs EZKL vs JSTprove on the benchmark models (issue P3/P4 targets)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import models as bench_models
+    import peers as bench_peers
+    from zkml_bench import run_zkml
+
+    bench_models.build_all()
+    lines = ["## Inference proofs: zkml, EZKL and JSTprove on the same ONNX files", ""]
+    lines += [
+        "Whole commands in fresh processes (start-up included), peak RSS of the largest",
+        "process of a stage. EZKL setup = settings + calibration + compile + SRS generation",
+        "+ key setup; its prove includes witness generation. JSTprove's `expander-exec`",
+        "rows are its prover and verifier binaries alone (the verifier needs the witness).",
+        "",
+    ]
+    for name in MODELS:
+        model = OUT / "models" / f"{name}.onnx"
+        data = OUT / "models" / f"{name}.input.json"
+        if not model.exists():
+            continue
+        z = run_zkml(model, data, name)
+        (OUT / f"zkml-{name}.json").write_text(json.dumps(z, indent=2))
+        peers_path = OUT / f"peers-{name}.json"
+        if run_peer_provers:
+            peer = bench_peers.run_peers(model, data, name=name)
+        elif peers_path.exists():
+            peer = json.loads(peers_path.read_text())
+        else:
+            peer = {"peers": {}, "date": "never"}
+        zs = z["stages"]
+        ez = peer["peers"].get("ezkl", {}).get("stages", {})
+        js = peer["peers"].get("jstprove", {}).get("stages", {})
+        setup_stages = ("gen_settings", "calibrate_settings", "compile_circuit", "gen_srs", "setup")
+        ez_setup = _sum(ez, setup_stages)
+        ez_prove = _sum(ez, ("gen_witness", "prove"))
+        js_prove = _sum(js, ("witness", "prove"))
+        core = z.get("core_prove_seconds", {})
+        lines += [f"### {name}", ""]
+        if zs["compile"]["status"] != "ok":
+            err = zs["compile"].get("error", "").strip().splitlines()
+            lines += [f"zkml: not provable yet ({err[-1] if err else 'compile failed'})", ""]
+        lines += [
+            f"Peers' results from {peer.get('date', '-')}"
+            f" ({'this run' if run_peer_provers else 'saved run'}).",
+            "",
+            "| | zkml | EZKL | JSTprove | EZKL / zkml | JSTprove / zkml |",
+            "|---|---|---|---|---|---|",
+        ]
+        zc, zp, zv = _sec(zs["compile"]), _sec(zs.get("prove")), _sec(zs.get("verify"))
+        jc = _sec(js.get("compile"))
+        je = _sec(js.get("expander_prove"))
+        rows = [
+            ("compile / setup", zc, ez_setup, jc),
+            ("prove (whole command)", zp, ez_prove, js_prove),
+            ("prove (JSTprove: expander-exec alone)", zp, None, je),
+            ("prove (zkml: core, in process)", (core or {}).get("1"), None, je),
+            ("verify (whole command)", zv, _sec(ez.get("verify")), _sec(js.get("verify"))),
+        ]
+        for label, a, b, c in rows:
+            lines.append(
+                f"| {label} | {_fmt(a)} | {_fmt(b)} | {_fmt(c)} | {_ratio(b, a)} | {_ratio(c, a)} |"
+            )
+        zmem, emem, jmem = _peak(zs), _peak(ez), _peak(js)
+        lines.append(
+            f"| peak RSS | {_fmt(zmem, 'MB')} | {_fmt(emem, 'MB')} | {_fmt(jmem, 'MB')}"
+            f" | {_ratio(emem, zmem)} | {_ratio(jmem, zmem)} |"
+        )
+        zsz = z["sizes"].get("proof_bytes")
+        esz = peer["peers"].get("ezkl", {}).get("sizes", {}).get("proof_bytes")
+        jsz = peer["peers"].get("jstprove", {}).get("sizes", {}).get("proof_bytes")
+        kb = [None if v is None else v / 1024 for v in (zsz, esz, jsz)]
+        lines.append(
+            f"| proof | {_fmt(kb[0], 'KB')} | {_fmt(kb[1], 'KB')} | {_fmt(kb[2], 'KB')} | | |"
+        )
+        if core:
+            one, many = core.get("1"), core.get("16")
+            extra = (many - one) / 15 / one * 100 if one and many else None
+            lines += [
+                "",
+                f"zkml core proving time (in process): {one:.3f} s for one input, {many:.3f} s"
+                f" for a batch of 16 (each extra input {extra:.0f}% of a single proof);"
+                f" verifying key {z['sizes']['vk_bytes'] / 1024:.0f} KB.",
+            ]
+        lines.append("")
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--section", choices=["foundation", "all"], default="all")
-    parser.parse_args()
+    parser.add_argument("--section", choices=["foundation", "inference", "all"], default="all")
+    parser.add_argument("--peers", action="store_true", help="run EZKL and JSTprove now")
+    args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     header = [
         "# Benchmark results",
@@ -129,7 +249,11 @@ def main() -> int:
         f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}.",
         "",
     ]
-    body = foundation()
+    body: list[str] = []
+    if args.section in ("foundation", "all"):
+        body += foundation() + [""]
+    if args.section in ("inference", "all"):
+        body += inference(args.peers)
     text = "\n".join(header + body) + "\n"
     tmp = RESULTS.with_suffix(".tmp")
     tmp.write_text(text)

@@ -9,6 +9,7 @@ limbs, low limb first), each an int64 array of length `B' * n_g'`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,25 +66,35 @@ def _maxabs(a: np.ndarray) -> int:
     return int(np.abs(a).max()) if a.size else 0
 
 
-def _accumulator(circuit: Circuit, stack: np.ndarray, g: Gadget, x: np.ndarray,
-                 y: np.ndarray | None) -> np.ndarray:
+def _accumulator(circuit: Circuit, stack: np.ndarray, g: Gadget,
+                 value: Callable[[str | int], np.ndarray]) -> np.ndarray:
+    where = f"gadget {g.source}"
     if g.op == "dense":
+        x = value(g.x)
         w = _stack_matrix(circuit, stack, str(g.weight))
         bound = _maxabs(x) * (int(np.abs(w).sum(axis=1).max()) if w.size else 0)
         bias = None
         if g.bias is not None:
             bias = _stack_matrix(circuit, stack, g.bias)[0]
             bound += _maxabs(bias)
-        check_bound(bound + (1 << g.shift), f"gadget {g.source}")
+        check_bound(bound + (1 << g.shift), where)
         acc = exact_matmul(x, w.T, max(bound, 1))
         return acc + bias if bias is not None else acc
     if g.op == "add":
-        assert y is not None
+        assert g.y is not None
+        x, y = value(g.x), value(g.y)
         (sa, sb), (la, lb) = g.signs, g.lshifts
-        check_bound((_maxabs(x) << la) + (_maxabs(y) << lb) + (1 << g.shift),
-                    f"gadget {g.source}")
+        check_bound((_maxabs(x) << la) + (_maxabs(y) << lb) + (1 << g.shift), where)
         return sa * (x << np.int64(la)) + sb * (y << np.int64(lb))
-    return x.copy()
+    if g.op == "affine":
+        xs = [(value(x), c) for x, c in g.terms]
+        # Every partial sum is at most this bound in magnitude, so nothing wraps.
+        check_bound(sum(abs(c) * _maxabs(x) for x, c in xs) + (1 << g.shift), where)
+        acc = np.zeros_like(xs[0][0])
+        for x, c in xs:
+            acc = acc + np.int64(c) * x
+        return acc
+    return value(g.x).copy()
 
 
 def gadget_columns(g: Gadget, acc: np.ndarray, index: int) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -114,13 +125,11 @@ def evaluate_circuit(circuit: Circuit, stack: np.ndarray, inputs: np.ndarray
     tensors: list[np.ndarray] = []
     columns: list[np.ndarray] = []
 
-    def value(ref: str | int | None) -> np.ndarray | None:
-        if ref is None:
-            return None
+    def value(ref: str | int) -> np.ndarray:
         return x_in if ref == "input" else tensors[int(ref)]
 
     for i, g in enumerate(circuit.gadgets):
-        acc = _accumulator(circuit, stack, g, value(g.x), value(g.y))
+        acc = _accumulator(circuit, stack, g, value)
         z, cols = gadget_columns(g, acc, i)
         tensors.append(z)
         columns += cols
@@ -158,6 +167,18 @@ def _check_inputs(circuit: Circuit, inputs: np.ndarray) -> np.ndarray:
     return arr.astype(np.int64)
 
 
+def _helper_term(cc: CompiledCircuit, g: int) -> int | None:
+    """The coefficient `c` of a helper gadget: a single-term `affine(x, c)` mapped onto the
+    same IR tensor `t` as its operand (LeakyRelu's `y+`, `y-`). Its real region must be
+    `clamp(round(c t / 2^shift), lo, hi)` of the executor's `t`; `None` for other gadgets."""
+    gd = cc.circuit.gadgets[g]
+    if gd.op != "affine" or len(gd.terms) != 1:
+        return None
+    x, c = gd.terms[0]
+    operand = cc.input_name if x == "input" else cc.gadget_tensors[int(x)]
+    return c if operand == cc.gadget_tensors[g] else None
+
+
 def _executor_check(cc: CompiledCircuit, model: QModel, inputs: np.ndarray,
                     tensors: list[np.ndarray]) -> np.ndarray:
     """Run the reference executor on the real rows; compare every gadget's real region."""
@@ -176,6 +197,10 @@ def _executor_check(cc: CompiledCircuit, model: QModel, inputs: np.ndarray,
             raise ProverError(f"the integer executor rejects this input: {exc}") from exc
         for g, (name, z) in enumerate(zip(cc.gadget_tensors, tensors, strict=True)):
             ref = trace.tensors[name].reshape(rows, -1)[:n]
+            helper = _helper_term(cc, g)
+            if helper is not None:
+                gd = cc.circuit.gadgets[g]
+                ref = np.clip(round_shift(helper * ref, gd.shift)[0], gd.lo, gd.hi)
             got = z[start : start + n, : ref.shape[1]]
             if not np.array_equal(ref, got):
                 raise ProverError(f"internal: gadget {g} ({name!r}) differs from the integer "

@@ -33,6 +33,39 @@ needs_verifier = pytest.mark.skipif(not _verifier_ready(),
 end_to_end = [needs_prover, needs_verifier]
 
 
+def _affine_ready() -> bool:
+    """Both the native prover and the Python verifier know the `affine` producer."""
+    if not (_native_ready() and _verifier_ready()):
+        return False
+    from zkml.compiler.circuit import canonical_json
+    from zkml.errors import ProofFormatError, ProverError
+    from zkml.prover import build_verifying_key
+    from zkml.verifier.circuit import parse_circuit
+
+    def gadget(producer: dict) -> dict:
+        return {"producer": producer, "features": 1, "shift": 0, "lo": -8, "hi": 7,
+                "excess_hi_bits": 0, "excess_lo_bits": 0, "frac_bits": 0, "source": ""}
+
+    doc = canonical_json({
+        "format": "zkml-circuit", "version": 1,
+        "input": {"features": 1, "bits": 4, "frac_bits": 0},
+        "output": {"gadget": 1, "features": 1, "argmax": False},
+        "gadgets": [gadget({"op": "dense", "x": "input", "weight": "w", "bias": None}),
+                    gadget({"op": "affine", "terms": [[0, 1]]})],
+        "model_stack": {"num_vars": 1, "log_cols": 0, "range_bits": 4,
+                        "tensors": [{"name": "w", "rows": 1, "cols": 1, "offset": 0}]}})
+    try:
+        parse_circuit(doc)
+        build_verifying_key(doc, np.zeros(2, dtype=np.int64))
+    except (ProofFormatError, ProverError):
+        return False
+    return True
+
+
+needs_affine = pytest.mark.skipif(
+    not _affine_ready(), reason="the native prover or the verifier has no affine producer yet")
+
+
 def f32(a) -> np.ndarray:
     return np.asarray(a, dtype=np.float32)
 
@@ -125,3 +158,56 @@ def with_argmax(model: onnx.ModelProto, keepdims: int = 0) -> onnx.ModelProto:
     shape = [d.dim_value or d.dim_param for d in graph.input[0].type.tensor_type.shape.dim]
     inits = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
     return make_model(nodes, {"x": shape}, {"y": TensorProto.INT64}, inits)
+
+
+def leaky_mlp(dims: list[int], alpha: float, *, seed: int = 0, on_input: bool = False,
+              after: str | None = None) -> onnx.ModelProto:
+    """Gemm layers of widths `dims` with LeakyRelu(alpha) between them; with `on_input`,
+    a LeakyRelu of the model input first; with `after` ("relu" or "clip"), each hidden
+    LeakyRelu is followed by that activation (Clip(-0.5, 2))."""
+    rng = np.random.default_rng(seed)
+    nodes, inits = [], {}
+    x = "x"
+    if on_input:
+        nodes.append(helper.make_node("LeakyRelu", ["x"], ["xl"], alpha=alpha, name="lk_in"))
+        x = "xl"
+    layers = len(dims) - 1
+    for i in range(layers):
+        w, b = f"W{i}", f"b{i}"
+        inits[w] = f32(rng.normal(0, np.sqrt(2.0 / dims[i]), size=(dims[i], dims[i + 1])))
+        inits[b] = f32(rng.normal(0, 0.1, size=dims[i + 1]))
+        out = "y" if i == layers - 1 else f"h{i}"
+        nodes.append(helper.make_node("Gemm", [x, w, b], [out], name=f"fc{i}"))
+        if i == layers - 1:
+            break
+        x = f"a{i}"
+        nodes.append(helper.make_node("LeakyRelu", [out], [x], alpha=alpha, name=f"lk{i}"))
+        if after == "relu":
+            nodes.append(helper.make_node("Relu", [x], [f"r{i}"], name=f"relu{i}"))
+            x = f"r{i}"
+        elif after == "clip":
+            lo, hi = f"lo{i}", f"hi{i}"
+            inits[lo], inits[hi] = f32(-0.5), f32(2.0)
+            nodes.append(helper.make_node("Clip", [x, lo, hi], [f"c{i}"], name=f"clip{i}"))
+            x = f"c{i}"
+    return make_model(nodes, {"x": [1, dims[0]]}, ["y"], inits)
+
+
+def compile_circuit_only(tmp_path: Path, model: onnx.ModelProto, *, calibration=None,
+                         name: str = "model", **opts):
+    """Quantize and compile `model` into a circuit without committing it (no native
+    module needed): a `zkml.compiled_model.CompiledModel` with `compiled_circuit` but no
+    verifying key, enough for the compiler and witness tests."""
+    from zkml.compile_api import compile_model
+    from zkml.compiled_model import CompiledModel
+    from zkml.compiler.build import compile_circuit
+
+    path = save(model, tmp_path, f"{name}.onnx")
+    if calibration is None:
+        dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+        calibration = np.random.default_rng(1).normal(size=(32, *dims[1:]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        base = compile_model(path, calibration=calibration, **opts)
+    return CompiledModel(base.model, base.fidelity, base.source, base.extra_sections,
+                         compiled_circuit=compile_circuit(base.model))

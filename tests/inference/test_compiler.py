@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
-from inference_models import compile_mlp, f32, make_model, save
+from inference_models import compile_circuit_only, compile_mlp, f32, leaky_mlp, make_model, save
 from onnx import TensorProto, helper
 
 import zkml
@@ -137,7 +137,7 @@ W44 = f32(np.random.default_rng(5).normal(size=(4, 4)))
 @pytest.mark.parametrize("case,node,op", [
     ("sigmoid", helper.make_node("Sigmoid", ["h"], ["y"], name="sig"), "table sigmoid"),
     ("softmax", helper.make_node("Softmax", ["h"], ["y"], axis=1, name="sm"), "reduce_max"),
-    ("leaky", helper.make_node("LeakyRelu", ["h"], ["y"], alpha=0.1, name="lk"), "leaky_relu"),
+    ("tanh", helper.make_node("Tanh", ["h"], ["y"], name="th"), "table tanh"),
     ("mul", helper.make_node("Mul", ["h", "h"], ["y"], name="sq"), "mul"),
 ])
 def test_unprovable_ops_are_refused_by_name(tmp_path, case, node, op):
@@ -226,3 +226,128 @@ def test_circuit_parser_is_strict(tmp_path):
     doc["gadgets"][1]["producer"]["x"] = 1  # not an earlier gadget
     with pytest.raises(CircuitFormatError):
         Circuit.from_json(doc)
+
+
+def _span(c, ref) -> int:
+    """Largest magnitude `"input"` or gadget `ref` can hold."""
+    if ref == "input":
+        return 1 << (c.input_bits - 1)
+    g = c.gadgets[int(ref)]
+    return max(abs(g.lo), abs(g.hi))
+
+
+def _check_leaky(cm, first: int, op, x_ref, x_range) -> None:
+    """Gadgets first..first+2 are op's three affine gadgets (inference.md section 2)."""
+    c = cm.circuit
+    pos, neg, z = c.gadgets[first : first + 3]
+    a, k = op.attrs["alpha"], op.attrs["alpha_shift"]
+    lo_x, hi_x = x_range
+    assert [g.op for g in (pos, neg, z)] == ["affine"] * 3
+    assert pos.terms == ((x_ref, 1),) and pos.shift == 0 and (pos.lo, pos.hi) == (0, max(hi_x, 0))
+    assert neg.terms == ((x_ref, -1),) and neg.shift == 0 and (neg.lo, neg.hi) == (0, max(-lo_x, 0))
+    assert z.terms == ((first, 1 << k), (first + 1, -a)) and z.shift == k
+    assert all(g.source == op.source and g.features == z.features for g in (pos, neg, z))
+    assert z.frac_bits == cm.model.tensor(op.output).frac_bits
+    for g in (pos, neg, z):  # excess bits from the static bound sum |c_k| max|x_k|
+        bound = sum(abs(coeff) * _span(c, ref) for ref, coeff in g.terms)
+        assert (g.excess_hi_bits, g.excess_lo_bits) == excess_bits(bound, g.shift, g.lo, g.hi)
+        assert g.x == g.terms[0][0]
+
+
+@pytest.mark.parametrize("alpha", [0.01, 0.2, 1.5])
+def test_leaky_relu_lowers_to_three_affine_gadgets(tmp_path, alpha):
+    cm = compile_circuit_only(tmp_path, leaky_mlp([10, 8, 6, 4], alpha))
+    c = cm.circuit
+    assert [g.op for g in c.gadgets] == ["dense"] + ["affine"] * 3 + ["dense"] + \
+        ["affine"] * 3 + ["dense"]
+    leaky = [op for op in cm.model.ops if op.op == "leaky_relu"]
+    assert [op.source for op in leaky] == ["lk0", "lk1"]
+    for dense, op in zip((0, 4), leaky, strict=True):
+        k = op.attrs["alpha_shift"]
+        assert op.attrs["alpha"] == int(np.floor(alpha * 2**k + 0.5))
+        d = c.gadgets[dense]
+        assert d.op == "dense" and d.lo < 0  # lowered directly from the dense output
+        _check_leaky(cm, dense + 1, op, dense, (d.lo, d.hi))
+        out = cm.model.tensor(op.output)
+        z = c.gadgets[dense + 3]
+        assert (z.lo, z.hi) == (out.lo, out.hi)  # the output's saturation bounds
+        assert c.gadgets[dense + 4].x == dense + 3  # the next layer reads the LeakyRelu
+    assert cm.compiled_circuit.gadget_tensors == ["h0", "h0", "h0", "a0", "h1", "h1", "h1",
+                                                  "a1", "y"]
+    producer = c.to_json()["gadgets"][3]["producer"]
+    a0 = leaky[0].attrs["alpha"]
+    assert producer == {"op": "affine", "terms": [[1, 1 << leaky[0].attrs["alpha_shift"]],
+                                                  [2, -a0]]}
+    assert parse_circuit(c.to_bytes()) is not None
+    assert Circuit.from_bytes(c.to_bytes()) == c
+    again = compile_circuit(cm.model)
+    assert again.circuit.to_bytes() == c.to_bytes() and again.meta_json() == \
+        cm.compiled_circuit.meta_json()
+
+
+def test_leaky_relu_of_the_input(tmp_path):
+    cm = compile_circuit_only(tmp_path, leaky_mlp([6, 5, 3], 0.1, on_input=True))
+    c = cm.circuit
+    assert [g.op for g in c.gadgets] == ["affine"] * 3 + ["dense"] + ["affine"] * 3 + ["dense"]
+    op = next(op for op in cm.model.ops if op.source == "lk_in")
+    half = 1 << (c.input_bits - 1)
+    _check_leaky(cm, 0, op, "input", (-half, half - 1))
+    assert c.gadgets[3].x == 2
+    assert cm.compiled_circuit.gadget_tensors[:3] == [cm.model.inputs[0]] * 2 + [op.output]
+    assert parse_circuit(c.to_bytes()) is not None
+
+
+@pytest.mark.parametrize("after", ["relu", "clip"])
+def test_activation_after_leaky_relu_is_fused_into_its_clamp(tmp_path, after):
+    cm = compile_circuit_only(tmp_path, leaky_mlp([8, 6, 3], 0.2, after=after))
+    c = cm.circuit
+    assert [g.op for g in c.gadgets] == ["dense"] + ["affine"] * 3 + ["dense"]
+    z = c.gadgets[3]
+    act = next(op for op in cm.model.ops if op.op == after)
+    out = cm.model.tensor(act.output)
+    if after == "relu":
+        assert (z.lo, z.hi) == (0, out.hi)
+    else:
+        assert z.lo == act.attrs["lo"] < 0 and z.hi == act.attrs["hi"] < out.hi
+    assert cm.compiled_circuit.gadget_tensors[3] == act.output
+
+
+def test_leaky_relu_of_a_relu_output(tmp_path):
+    """x >= 0 everywhere: `y-` is clamped to [0, 0] (no u column) and everything still fits."""
+    rng = np.random.default_rng(0)
+    nodes = [helper.make_node("Gemm", ["x", "W", "b"], ["h"], name="fc"),
+             helper.make_node("Relu", ["h"], ["r"], name="relu"),
+             helper.make_node("LeakyRelu", ["r"], ["y"], alpha=0.3, name="lk")]
+    model = make_model(nodes, {"x": [1, 6]}, ["y"],
+                       {"W": f32(rng.normal(size=(6, 5))), "b": f32(rng.normal(size=5))})
+    cm = compile_circuit_only(tmp_path, model)
+    c = cm.circuit
+    dense, pos, neg, z = c.gadgets
+    assert dense.lo == 0 and (neg.lo, neg.hi) == (0, 0) and neg.u_bits == 0
+    assert (pos.lo, pos.hi) == (0, dense.hi) and c.output_gadget == 3
+    _check_leaky(cm, 1, cm.model.ops[-1], 0, (dense.lo, dense.hi))
+
+
+def test_affine_producer_parser_is_strict(tmp_path):
+    cm = compile_circuit_only(tmp_path, leaky_mlp([6, 4, 2], 0.1))
+    good = cm.circuit.to_json()
+    assert good["gadgets"][1]["producer"] == {"op": "affine", "terms": [[0, 1]]}
+
+    def bad(edit, match="affine"):
+        doc = cm.circuit.to_json()
+        edit(doc["gadgets"][3]["producer"])
+        with pytest.raises(CircuitFormatError, match=match):
+            Circuit.from_json(doc)
+
+    bad(lambda p: p.update(terms=[]))
+    bad(lambda p: p.update(terms=[[1, 1]] * 9))
+    bad(lambda p: p.update(terms=[[1, 1 << 40]]), "coefficient")
+    bad(lambda p: p.update(terms=[[1, -(1 << 40)]]), "coefficient")
+    bad(lambda p: p.update(terms=[[1, True]]), "coefficient")
+    bad(lambda p: p.update(terms=[[3, 1]]), "term")  # not an earlier gadget
+    bad(lambda p: p.update(terms=[[1, 1, 1]]))
+    bad(lambda p: p.update(x=1))
+    bad(lambda p: p.update(terms=[["input", 1]]), "widths")  # 6 input features, not 4
+    doc = cm.circuit.to_json()
+    doc["gadgets"][3]["producer"]["terms"] = [[1, (1 << 40) - 1], [2, -(1 << 40) + 1]]
+    assert Circuit.from_json(doc).gadgets[3].terms == ((1, (1 << 40) - 1), (2, -(1 << 40) + 1))

@@ -14,7 +14,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from inference_models import compile_mlp, end_to_end, mlp, save, with_argmax
+from inference_models import (
+    compile_mlp,
+    end_to_end,
+    leaky_mlp,
+    mlp,
+    needs_affine,
+    save,
+    with_argmax,
+)
 
 import zkml
 from zkml.errors import VerificationError
@@ -196,3 +204,120 @@ def test_cli_compile_prove_verify_inspect(tmp_path):
     proc = _run_cli(["inspect", str(proof)])
     assert proc.returncode == 0 and "inference proof (kind 3)" in proc.stdout
     assert "batch: 2" in proc.stdout
+
+
+# LeakyRelu (three affine gadgets, inference.md section 2): (alpha, leaky_mlp options, batch)
+LEAKY_CASES = {
+    "alpha0.01-b1": (0.01, {}, 1),
+    "alpha0.01-b3": (0.01, {}, 3),
+    "alpha0.2-b1": (0.2, {}, 1),
+    "alpha0.2-b3": (0.2, {}, 3),
+    "alpha1.5-b1": (1.5, {}, 1),
+    "alpha1.5-b3": (1.5, {}, 3),
+    "input-relu-b3": (0.1, {"on_input": True, "after": "relu"}, 3),
+    "clip-b1": (0.3, {"after": "clip"}, 1),
+}
+
+
+def _compile_leaky(tmp_path, alpha: float, opts: dict, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return zkml.compile(save(leaky_mlp([10, 12, 8, 5], alpha, **opts), tmp_path, "lk.onnx"),
+                            calibration=np.random.default_rng(1).normal(scale=2.0, size=(32, 10)),
+                            **kwargs)
+
+
+@needs_affine
+@pytest.mark.parametrize("name", list(LEAKY_CASES))
+def test_leaky_relu_prove_and_verify(tmp_path, name):
+    alpha, opts, batch = LEAKY_CASES[name]
+    cm = _compile_leaky(tmp_path, alpha, opts)
+    assert sum(g.op == "affine" for g in cm.circuit.gadgets) == 3 * (2 + opts.get("on_input", 0))
+    x = np.random.default_rng(batch).normal(scale=2.0, size=(batch, 10))
+    result = zkml.prove(cm, x)
+    expect = np.concatenate([cm.execute(cm.quantize_inputs(row[None, :])).outputs(cm.model)["y"]
+                             for row in x])
+    assert np.array_equal(result.outputs, expect)
+    verified = zkml.verify(result.proof, cm.verifying_key)
+    assert np.array_equal(np.array(verified.outputs), result.outputs)
+    assert np.array_equal(np.array(verified.inputs), result.inputs)
+
+
+def _leaky_output_model(tmp_path):
+    """Gemm -> LeakyRelu as the output: the output gadget is the affine `z`."""
+    from inference_models import f32, make_model
+    from onnx import helper
+
+    rng = np.random.default_rng(3)
+    nodes = [helper.make_node("Gemm", ["x", "W", "b"], ["h"], name="fc"),
+             helper.make_node("LeakyRelu", ["h"], ["y"], alpha=0.2, name="lk")]
+    model = make_model(nodes, {"x": [1, 8]}, ["y"],
+                       {"W": f32(rng.normal(size=(8, 6)) * 0.5), "b": f32(rng.normal(size=6))})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return zkml.compile(save(model, tmp_path, "lkout.onnx"),
+                            calibration=rng.normal(size=(32, 8)))
+
+
+@needs_affine
+def test_leaky_relu_wrong_output_is_rejected(tmp_path):
+    from zkml.compiler.circuit import limb_widths
+    from zkml.errors import ProverError
+    from zkml.prover import prove_inference
+    from zkml.quant.rounding import quantize_float
+    from zkml.witness import build_witness
+
+    cm = _leaky_output_model(tmp_path)
+    c, cc = cm.circuit, cm.compiled_circuit
+    assert c.output.op == "affine" and c.output_gadget == 3
+    x = quantize_float(np.random.default_rng(4).normal(size=(3, 8)), c.input_frac_bits,
+                       c.input_bits)
+    w = build_witness(cc, cm.model, x)
+    verifier = zkml.Verifier(cm.verifying_key)
+
+    def prove(columns, outputs):
+        return prove_inference(c.to_bytes(), cc.model_stack, columns, w.batch, w.inputs,
+                               outputs, cm.vk_digest)
+
+    verifier.verify(prove(w.columns, w.outputs))
+    # 1. the honest witness with a wrong statement output
+    wrong = w.outputs.copy()
+    wrong[1, 2] = wrong[1, 2] + 1 if wrong[1, 2] < c.output.hi else wrong[1, 2] - 1
+    # 2. a witness whose LeakyRelu output entry is changed to match that wrong output (the
+    #    affine relation at the gadget's point then fails)
+    first = sum(len(limb_widths(wd)) for g in c.gadgets[:3] for _, wd in g.value_widths())
+    u_bits = c.output.u_bits
+    cols = [col.copy() for col in w.columns]
+    width = 1 << (c.output.features - 1).bit_length()
+    u = sum(cols[first + j] << (8 * j) for j in range(len(limb_widths(u_bits))))
+    u[1 * width + 2] = wrong[1, 2] - c.output.lo
+    for j in range(len(limb_widths(u_bits))):
+        cols[first + j] = (u >> (8 * j)) & 0xFF
+    if c.output.has_v:
+        v_first = first + len(limb_widths(u_bits))
+        v = (c.output.hi - c.output.lo) - u
+        for j in range(len(limb_widths(u_bits))):
+            cols[v_first + j] = (v >> (8 * j)) & 0xFF
+    for columns in (w.columns, cols):
+        try:
+            proof = prove(columns, wrong)
+        except ProverError:
+            continue  # the prover may refuse an inconsistent statement outright
+        with pytest.raises(VerificationError):
+            verifier.verify(proof)
+
+
+@needs_affine
+def test_leaky_relu_compiled_file_round_trip(tmp_path):
+    """The saved file (circuit section with the helper gadgets' tensor map) loads, and a
+    proof from the loaded model verifies with the saved key."""
+    from zkml.compiled_model import CompiledModel
+
+    cm = _compile_leaky(tmp_path, 0.2, {"on_input": True}, output_path=tmp_path / "lk.zkmlc",
+                        vk_path=tmp_path / "lk.vk")
+    loaded = CompiledModel.load(tmp_path / "lk.zkmlc")
+    assert loaded.circuit == cm.circuit and loaded.verifying_key == cm.verifying_key
+    assert loaded.compiled_circuit.meta_json() == cm.compiled_circuit.meta_json()
+    result = zkml.prove(loaded, np.random.default_rng(0).normal(size=(3, 10)))
+    verified = zkml.verify(result.proof, (tmp_path / "lk.vk").read_bytes())
+    assert np.array_equal(np.array(verified.outputs), result.outputs)

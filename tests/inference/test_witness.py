@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from inference_models import compile_mlp
+from inference_models import compile_circuit_only, compile_mlp, leaky_mlp
 
 from zkml.compiler.circuit import ceil_log2, limb_widths
 from zkml.errors import ModelError, ProverError
@@ -73,6 +73,8 @@ def _check_relations(cm, w) -> None:
         elif g.op == "add":
             (sa, sb), (la, lb) = g.signs, g.lshifts
             acc = sa * (tensor(g.x) << la) + sb * (tensor(g.y) << lb)
+        elif g.op == "affine":
+            acc = sum(coeff * tensor(ref) for ref, coeff in g.terms)
         else:
             acc = tensor(g.x)
         q = z + ep - em
@@ -165,3 +167,75 @@ def test_argmax_output_witness(tmp_path):
     lt = np.arange(c.output_features)[None, :] < k[:, None]
     assert np.array_equal(d[:5, : c.output_features], z[np.arange(5), k][:, None] - z - lt)
     assert not d[5:].any() and not d[:, c.output_features :].any()
+
+
+@pytest.mark.parametrize("batch", [1, 3, 8])
+@pytest.mark.parametrize("alpha", [0.01, 0.2, 1.5, -0.25])
+@pytest.mark.parametrize("kind", ["plain", "on_input", "relu", "clip"])
+def test_leaky_relu_witness_matches_executor_and_spec(tmp_path, batch, alpha, kind):
+    opts = {"plain": {}, "on_input": {"on_input": True}, "relu": {"after": "relu"},
+            "clip": {"after": "clip"}}[kind]
+    cm = compile_circuit_only(tmp_path, leaky_mlp([10, 8, 8, 5], alpha, seed=batch, **opts))
+    x = _inputs(cm, batch, seed=batch, scale=3.0)
+    w = build_witness(cm.compiled_circuit, cm.model, x)
+    assert w.outputs.shape == (batch, 5)
+    assert np.array_equal(w.outputs, _executor_rows(cm, x))
+    assert len(w.columns) == len(cm.circuit.columns())
+    _check_relations(cm, w)
+    # Every LeakyRelu output equals the executor's tensor, both signs occur, and y+ - y-
+    # rebuilds its input.
+    trace = cm.execute(x[:1].reshape(cm.input_shape)) if batch == 1 else None
+    c = cm.circuit
+    for i, g in enumerate(c.gadgets):
+        if g.op == "affine" and len(g.terms) == 2:
+            pos, neg = w.tensors[i - 2], w.tensors[i - 1]
+            (ref, _), = c.gadgets[i - 2].terms
+            src = w.tensors[ref] if ref != "input" else None
+            if src is not None:
+                assert np.array_equal(pos - neg, src)
+            assert (pos[:batch] > 0).any() and (neg[:batch] > 0).any()
+            if trace is not None:
+                name = cm.compiled_circuit.gadget_tensors[i]
+                n = trace.tensors[name].size
+                assert np.array_equal(w.tensors[i][0, :n], trace.tensors[name].reshape(-1))
+
+
+def test_leaky_relu_small_precision(tmp_path):
+    cm = compile_circuit_only(tmp_path, leaky_mlp([10, 8, 5], 0.1), precision="small")
+    z = cm.circuit.gadgets[3]
+    assert z.shift == 8 and z.terms[0][1] == 256 and z.terms[1][1] == -26
+    x = _inputs(cm, 5, scale=3.0)
+    w = build_witness(cm.compiled_circuit, cm.model, x)
+    assert np.array_equal(w.outputs, _executor_rows(cm, x))
+    _check_relations(cm, w)
+
+
+def test_leaky_relu_saturates(tmp_path):
+    """alpha > 1 on large negative inputs: the output gadget's clamp hits lo (em is used)."""
+    cm = compile_circuit_only(tmp_path, leaky_mlp([6, 4], 2.5, on_input=True))
+    c = cm.circuit
+    x = _inputs(cm, 8, scale=8.0)
+    w = build_witness(cm.compiled_circuit, cm.model, x)
+    assert (w.tensors[2][:8, :6] == c.gadgets[2].lo).any()
+    assert np.array_equal(w.outputs, _executor_rows(cm, x))
+    _check_relations(cm, w)
+
+
+@pytest.mark.parametrize("which", ["z-coefficient", "y+ range", "y- range"])
+def test_a_wrong_leaky_lowering_is_caught_by_the_executor_check(tmp_path, which):
+    """A wrong coefficient or clamp in any of the three gadgets differs from the executor."""
+    from dataclasses import replace
+
+    cm = compile_circuit_only(tmp_path, leaky_mlp([6, 5, 3], 0.2))
+    cc = cm.compiled_circuit
+    c = cc.circuit
+    i = {"z-coefficient": 3, "y+ range": 1, "y- range": 2}[which]
+    g = c.gadgets[i]
+    if i == 3:
+        (p, cp), (n, cn) = g.terms
+        g = replace(g, terms=((p, cp), (n, cn - 3000)))
+    else:
+        g = replace(g, hi=g.hi // 64, excess_hi_bits=16)
+    cc.circuit = replace(c, gadgets=c.gadgets[:i] + (g,) + c.gadgets[i + 1 :])
+    with pytest.raises(ProverError, match="differs from the integer executor"):
+        build_witness(cc, cm.model, _inputs(cm, 4, scale=2.0))

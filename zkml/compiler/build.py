@@ -5,6 +5,9 @@ The quantized IR's ops are fused into gadgets:
 - `matmul` (weight on the right, constant, 2-D) with optional bias -> `dense`;
 - `add` of two computed tensors of the same shape -> `add`;
 - `rescale` -> `identity` with the rescale's shift;
+- `leaky_relu` (alpha, alpha_shift = k) of x -> three `affine` gadgets (inference.md
+  section 2): `y+ = clamp(x, 0, max(hi_x, 0))`, `y- = clamp(-x, 0, max(-lo_x, 0))` (shift
+  0), then `2^k y+ - alpha y-` with shift k and the output's saturation bounds;
 - `relu` / `clip` right after a gadget whose tensor nothing else reads -> the gadget's
   clamp bounds shrink (`lo = max(lo, 0)` for ReLU, the clip range for Clip); otherwise
   -> an `identity` gadget;
@@ -22,6 +25,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from zkml.compiler.circuit import (
+    MAX_BITS,
+    MAX_COEFF_BITS,
     Circuit,
     Gadget,
     ModelStack,
@@ -100,6 +105,18 @@ class _State:
 
     def features(self, ref: str | int) -> int:
         return self.n_in if ref == "input" else self.gadgets[int(ref)]["features"]
+
+    def clamp_range(self, ref: str | int) -> tuple[int, int]:
+        """The values `ref` can hold: the input's bit range, or a gadget's clamp bounds."""
+        if ref == "input":
+            t = self.model.tensor(self.model.inputs[0])
+            return t.lo, t.hi
+        g = self.gadgets[int(ref)]
+        return g["lo"], g["hi"]
+
+    def tensor_of(self, ref: str | int) -> str:
+        """The IR tensor `ref` currently equals on the real region."""
+        return self.model.inputs[0] if ref == "input" else self.tips[int(ref)]
 
     def row_view(self, op: QOp, t: QTensor) -> int:
         """Features of a 2-D tensor with the circuit's row count; refuse anything else."""
@@ -199,6 +216,38 @@ def _activation(s: _State, op: QOp) -> None:
     s.refs[out.name] = s.refs[src] if fusable else len(s.gadgets) - 1
 
 
+def _affine_bound(s: _State, terms: list[tuple[str | int, int]]) -> int:
+    """Static bound of `|sum_k c_k x_k|`: `sum_k |c_k| max|x_k|` over the operands' ranges."""
+    return sum(abs(c) * max(abs(v) for v in s.clamp_range(x)) for x, c in terms)
+
+
+def _leaky_relu(s: _State, op: QOp) -> None:
+    """LeakyRelu as three affine gadgets (inference.md section 2). The two shift-0 helpers
+    `y+`, `y-` map onto the operand's tensor (the witness check knows them as single-term
+    affine gadgets of the tensor they are mapped to); the last one is the op's output."""
+    m = s.model
+    src = op.inputs[0]
+    x = s.ref(op, src)
+    s.row_view(op, m.tensor(src))
+    out = m.tensor(op.output)
+    n = s.row_view(op, out)
+    alpha, k = int(op.attrs["alpha"]), int(op.attrs["alpha_shift"])
+    if not 0 <= k < min(MAX_BITS, MAX_COEFF_BITS) or abs(alpha) >> MAX_COEFF_BITS:
+        raise _refuse(op, f"the multiplier alpha = {alpha} / 2^{k} is too wide")
+    lo_x, hi_x = s.clamp_range(x)
+    source = op.source or op.name
+    name_x = s.tensor_of(x)
+    for coeff, top in ((1, max(hi_x, 0)), (-1, max(-lo_x, 0))):
+        terms = [(x, coeff)]
+        s.gadgets.append(dict(op="affine", x=x, terms=terms, features=n, shift=0, lo=0,
+                              hi=top, frac_bits=out.frac_bits, source=source,
+                              bound=_affine_bound(s, terms)))
+        s.tips.append(name_x)
+    pos, neg = len(s.gadgets) - 2, len(s.gadgets) - 1
+    terms = [(pos, 1 << k), (neg, -alpha)]
+    s.add_gadget(op, out, _affine_bound(s, terms), op="affine", x=pos, terms=terms, shift=k)
+
+
 def _rescale(s: _State, op: QOp) -> None:
     x = s.ref(op, op.inputs[0])
     s.row_view(op, s.model.tensor(op.inputs[0]))
@@ -232,7 +281,8 @@ def _argmax(s: _State, op: QOp) -> None:
 
 
 _HANDLERS = {"matmul": _dense, "add": _add, "relu": _activation, "clip": _activation,
-             "rescale": _rescale, "reshape": _reshape, "argmax": _argmax}
+             "rescale": _rescale, "reshape": _reshape, "argmax": _argmax,
+             "leaky_relu": _leaky_relu}
 
 
 def _model_stack(s: _State) -> tuple[ModelStack, np.ndarray]:
@@ -319,4 +369,6 @@ def _finish(g: dict) -> Gadget:
         return replace(base, weight=g["weight"], bias=g["bias"])
     if g["op"] == "add":
         return replace(base, y=g["y"], signs=g["signs"], lshifts=g["lshifts"])
+    if g["op"] == "affine":
+        return replace(base, terms=tuple((x, int(c)) for x, c in g["terms"]))
     return base

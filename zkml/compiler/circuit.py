@@ -21,6 +21,8 @@ __all__ = [
     "VERSION",
     "MAX_FEATURES",
     "MAX_BITS",
+    "MAX_TERMS",
+    "MAX_COEFF_BITS",
     "Column",
     "Gadget",
     "StackTensor",
@@ -39,6 +41,8 @@ VERSION = 1
 MAX_FEATURES = 1 << 20
 MAX_BITS = 64
 MAX_NUM_VARS = 30
+MAX_TERMS = 8
+MAX_COEFF_BITS = 40
 
 
 class CircuitFormatError(ModelError):
@@ -96,9 +100,10 @@ class Column:
 
 @dataclass(frozen=True)
 class Gadget:
-    """One gadget: a producer (dense, add, identity), then requantize and clamp.
+    """One gadget: a producer (dense, add, identity, affine), then requantize and clamp.
 
-    `x` and `y` are `"input"` or the index of an earlier gadget.
+    `x` and `y` are `"input"` or the index of an earlier gadget. An `affine` gadget's
+    producer is `terms`, pairs `(x_k, c_k)`; its `x` is the first term's operand.
     """
 
     op: str
@@ -116,6 +121,7 @@ class Gadget:
     y: str | int | None = None
     signs: tuple[int, int] = (1, 1)
     lshifts: tuple[int, int] = (0, 0)
+    terms: tuple[tuple[str | int, int], ...] = ()
 
     @property
     def u_bits(self) -> int:
@@ -143,6 +149,8 @@ class Gadget:
         if self.op == "add":
             return {"op": "add", "x": self.x, "y": self.y, "signs": list(self.signs),
                     "lshifts": list(self.lshifts)}
+        if self.op == "affine":
+            return {"op": "affine", "terms": [[x, c] for x, c in self.terms]}
         return {"op": "identity", "x": self.x}
 
     def to_json(self) -> dict:
@@ -296,7 +304,18 @@ def _ref(v: object, n: int, what: str) -> str | int:
 def _parse_gadget(d: dict, i: int, gadgets: list[Gadget], n_in: int) -> Gadget:
     p = d["producer"]
     op = p["op"]
-    x = _ref(p["x"], i, f"gadget {i} x")
+    terms: tuple[tuple[str | int, int], ...] = ()
+    if op == "affine":
+        if set(p) != {"op", "terms"} or not isinstance(p["terms"], list) or \
+                not 1 <= len(p["terms"]) <= MAX_TERMS or \
+                any(not isinstance(t, list) or len(t) != 2 for t in p["terms"]):
+            raise CircuitFormatError(f"circuit: gadget {i} has a malformed affine producer")
+        lim = (1 << MAX_COEFF_BITS) - 1
+        terms = tuple((_ref(t[0], i, f"gadget {i} term"),
+                       _int(t[1], f"gadget {i} coefficient", -lim, lim)) for t in p["terms"])
+        x = terms[0][0]
+    else:
+        x = _ref(p["x"], i, f"gadget {i} x")
     feats = _int(d["features"], f"gadget {i} features", 1, MAX_FEATURES)
     lo, hi = _int(d["lo"], f"gadget {i} lo"), _int(d["hi"], f"gadget {i} hi")
     if lo > hi or max(abs(lo), abs(hi)) >= 1 << 62:
@@ -336,6 +355,10 @@ def _parse_gadget(d: dict, i: int, gadgets: list[Gadget], n_in: int) -> Gadget:
     elif op == "identity":
         if set(p) != {"op", "x"} or feats_of(x) != feats:
             raise CircuitFormatError(f"circuit: gadget {i} has a malformed identity producer")
+    elif op == "affine":
+        if any(feats_of(t) != feats for t, _ in terms):
+            raise CircuitFormatError(f"circuit: gadget {i} combines tensors of other widths")
+        kw.update(terms=terms)
     else:
         raise CircuitFormatError(f"circuit: gadget {i} has unknown producer {op!r}")
     return Gadget(**kw)

@@ -47,6 +47,8 @@ __all__ = [
 MAX_FEATURES = 1 << 20
 MAX_GADGETS = 1 << 16
 MAX_SHIFT = 64
+MAX_AFFINE_TERMS = 8
+MAX_AFFINE_COEFF = 1 << 40
 MAX_BITS = 64
 MAX_INPUT_BITS = 62
 MAX_FRAC_BITS = 1024
@@ -107,6 +109,8 @@ class Gadget:
     rem: tuple[Column, ...]
     ep: tuple[Column, ...]
     em: tuple[Column, ...]
+    #: affine producer: (operand, coefficient) pairs; empty for the other producers
+    terms: tuple[tuple[int | None, int], ...] = ()
 
     @property
     def columns(self) -> tuple[Column, ...]:
@@ -336,6 +340,7 @@ def _gadget(v: object, idx: int, first_col: int, prev: list[Gadget], model: Mode
     pw = f"{what} producer"
     y = weight = bias = None
     signs, lshifts = (1, 1), (0, 0)
+    terms: tuple[tuple[int | None, int], ...] = ()
 
     def feats(ref: int | None) -> int:
         return in_features if ref is None else prev[ref].features
@@ -373,6 +378,22 @@ def _gadget(v: object, idx: int, first_col: int, prev: list[Gadget], model: Mode
         x = _ref(prod["x"], idx, f"{pw} x")
         if feats(x) != features:
             raise _err(f"{what}: identity input has {feats(x)} features, expected {features}")
+    elif op == "affine":
+        _obj(prod, {"op", "terms"}, pw)
+        raw = prod["terms"]
+        if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_AFFINE_TERMS:
+            raise _err(f"{pw} terms must be a list of 1..{MAX_AFFINE_TERMS} [x, coeff] pairs")
+        parsed = []
+        for k, term in enumerate(raw):
+            if not isinstance(term, list) or len(term) != 2:
+                raise _err(f"{pw} term {k} must be [x, coeff]")
+            xk = _ref(term[0], idx, f"{pw} term {k} x")
+            ck = _int(term[1], f"{pw} term {k} coeff", -MAX_AFFINE_COEFF + 1, MAX_AFFINE_COEFF - 1)
+            if feats(xk) != features:
+                raise _err(f"{what}: affine term {k} has {feats(xk)} features, expected {features}")
+            parsed.append((xk, ck))
+        terms = tuple(parsed)
+        x = parsed[0][0]
     else:
         raise _err(f"{what}: unknown producer op {op!r}")
 
@@ -383,7 +404,7 @@ def _gadget(v: object, idx: int, first_col: int, prev: list[Gadget], model: Mode
                                      "ep": e_hi, "em": e_lo})
     return Gadget(idx, op, x, y, weight, bias, signs, lshifts, features, log2_ceil(features),
                   shift, lo, hi, e_hi, e_lo, frac, source, cols["u"], cols["v"], cols["rem"],
-                  cols["ep"], cols["em"])
+                  cols["ep"], cols["em"], terms)
 
 
 def parse_circuit(data: bytes) -> Circuit:

@@ -94,6 +94,8 @@ def _acc_count(c: Circuit, g: Gadget) -> int:
         return n + (g.bias is not None)
     if g.op == "add":
         return n + len(c.u_of(g.x)) + len(c.u_of(g.y))
+    if g.op == "affine":
+        return n + sum(len(c.u_of(x)) for x, _ in g.terms)
     return n + len(c.u_of(g.x))
 
 
@@ -234,6 +236,10 @@ def _check_acc(run: _Run, g: Gadget, r: list[int], claims: dict[int, int]) -> No
         (sa, sb), (la, lb) = g.signs, g.lshifts
         if (acc - sa * (xv << la) - sb * (yv << lb)) % R != 0:
             raise VerificationError(f"gadget {g.index}: add accumulator mismatch")
+    elif g.op == "affine":
+        total = sum(ck * run.value(xk, vals, r) for xk, ck in g.terms)
+        if (acc - total) % R != 0:
+            raise VerificationError(f"gadget {g.index}: affine accumulator mismatch")
     elif (acc - run.value(g.x, vals, r)) % R != 0:
         raise VerificationError(f"gadget {g.index}: identity accumulator mismatch")
 

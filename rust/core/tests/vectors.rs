@@ -445,7 +445,7 @@ mod inference_vectors {
     use super::*;
     use zkml_core::inference::circuit::{Circuit, ColumnKind};
     use zkml_core::inference::model_key::{build_verifying_key, vk_digest};
-    use zkml_core::inference::testkit::{mlp_with, verifying_key, witness, TestModel};
+    use zkml_core::inference::testkit::{mlp_full, verifying_key, witness, TestModel};
     use zkml_core::inference::{prove, prove_with_multiplicities, InferenceInput};
 
     type Cases = Vec<(&'static str, bool, &'static str, Vec<u8>)>;
@@ -494,12 +494,13 @@ mod inference_vectors {
     fn vectors_inference() {
         let h = Hyrax::default();
         let mut models = Vec::new();
-        for (dims, residual, argmax, batch, seed) in [
-            (vec![6usize, 8, 5], false, false, 1usize, 1u64),
-            (vec![5, 4, 3], true, false, 3, 2),
-            (vec![6, 8, 5], false, true, 2, 3),
+        for (dims, residual, argmax, leaky, batch, seed) in [
+            (vec![6usize, 8, 5], false, false, None, 1usize, 1u64),
+            (vec![5, 4, 3], true, false, None, 3, 2),
+            (vec![6, 8, 5], false, true, None, 2, 3),
+            (vec![6, 8, 5], false, false, Some((13i64, 6u32)), 2, 4),
         ] {
-            let m = mlp_with(&dims, residual, argmax, seed);
+            let m = mlp_full(&dims, residual, argmax, leaky, seed);
             let c = Circuit::parse(&m.circuit_json).unwrap();
             let (vk, digest) = verifying_key(&h, &m);
             assert_eq!(digest, vk_digest(&vk));
@@ -522,7 +523,21 @@ mod inference_vectors {
             };
             let mut cases: Cases =
                 vec![("honest", true, "", run(cols.clone(), &input, &out, None))];
-            if !residual && !argmax {
+            if leaky.is_some() {
+                let mut wrong_out = out.clone();
+                wrong_out[1] = if wrong_out[1] < 127 {
+                    wrong_out[1] + 1
+                } else {
+                    0
+                };
+                cases.push((
+                    "leaky: claimed output differs",
+                    false,
+                    "output instance",
+                    run(cols.clone(), &input, &wrong_out, None),
+                ));
+            }
+            if !residual && !argmax && leaky.is_none() {
                 let u0 = column_index(&c, 0, ColumnKind::U, 0);
                 let mut bad = cols.clone();
                 bad[u0][2] = (bad[u0][2] + 1) % 128;
@@ -623,7 +638,7 @@ mod inference_vectors {
                 .map(|(name, valid, why, proof)| json!({"name": name, "valid": valid, "why": why, "proof": hex::encode(proof)}))
                 .collect();
             models.push(json!({
-                "dims": dims, "residual": residual, "argmax": argmax, "batch": batch,
+                "dims": dims, "residual": residual, "argmax": argmax, "leaky": leaky.is_some(), "batch": batch,
                 "circuit": String::from_utf8(m.circuit_json.clone()).unwrap(),
                 "vk": hex::encode(&vk), "input": input, "output": out, "cases": case_json,
                 "vk_cases": if seed == 1 { vk_cases(&h, &m, &c) } else { vec![] },

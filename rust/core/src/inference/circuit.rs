@@ -52,6 +52,10 @@ pub enum Producer {
     Identity {
         x: TensorRef,
     },
+    /// `acc = sum_k c_k x_k` (LeakyRelu lowers to three of these).
+    Affine {
+        terms: Vec<(TensorRef, i64)>,
+    },
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -304,6 +308,17 @@ impl Circuit {
                 Producer::Identity { x } => {
                     if !refs_ok(*x) || self.features(*x) != g.features {
                         return invalid(format!("gadget {i}: identity operand does not match"));
+                    }
+                }
+                Producer::Affine { terms } => {
+                    let ok = (1..=8).contains(&terms.len())
+                        && terms.iter().all(|(x, c)| {
+                            refs_ok(*x)
+                                && self.features(*x) == g.features
+                                && c.unsigned_abs() < 1 << 40
+                        });
+                    if !ok {
+                        return invalid(format!("gadget {i}: affine terms do not match"));
                     }
                 }
             }

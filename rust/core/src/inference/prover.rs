@@ -187,6 +187,11 @@ pub fn prove_with_multiplicities(
                 }
             }
             Producer::Identity { x } => claims.tensor_limbs(&cols, *x, &r[g], &mut evals),
+            Producer::Affine { terms } => {
+                for (x, _) in terms {
+                    claims.tensor_limbs(&cols, *x, &r[g], &mut evals);
+                }
+            }
         }
         t.absorb_frs("acc-evals", &evals);
         acc_msgs.push(evals);

@@ -36,6 +36,18 @@ pub fn mlp(dims: &[usize], residual: bool, seed: u64) -> TestModel {
 
 /// [`mlp`], optionally with an ArgMax output (section 4b).
 pub fn mlp_with(dims: &[usize], residual: bool, argmax: bool, seed: u64) -> TestModel {
+    mlp_full(dims, residual, argmax, None, seed)
+}
+
+/// [`mlp_with`], with LeakyRelu `(alpha, alpha_shift)` instead of ReLU after the
+/// first layer: three affine gadgets (inference.md section 2).
+pub fn mlp_full(
+    dims: &[usize],
+    residual: bool,
+    argmax: bool,
+    leaky: Option<(i64, u32)>,
+    seed: u64,
+) -> TestModel {
     let shift = 6u32;
     let mut tensors = Vec::new(); // (name, rows, cols, values)
     let mut gadgets = Vec::new();
@@ -51,7 +63,7 @@ pub fn mlp_with(dims: &[usize], residual: bool, argmax: bool, seed: u64) -> Test
             .max()
             .unwrap_or(0);
         let acc_max = 128 * row_max + 128;
-        let (lo, hi) = if l == last {
+        let (lo, hi) = if l == last || (l == 1 && leaky.is_some()) {
             (-128i64, 127i64)
         } else {
             (0, 127)
@@ -63,7 +75,24 @@ pub fn mlp_with(dims: &[usize], residual: bool, argmax: bool, seed: u64) -> Test
             "producer": {"op": "dense", "x": prev, "weight": format!("w{l}"), "bias": format!("b{l}")},
             "features": n, "shift": shift, "lo": lo, "hi": hi, "excess_hi_bits": ep, "excess_lo_bits": em,
             "frac_bits": 4, "source": format!("fc{l}")}));
-        let g = gadgets.len() - 1;
+        let mut g = gadgets.len() - 1;
+        if let (Some((alpha, k)), 1) = (leaky, l) {
+            let pos = excess_bits(128, 0, 0, 127);
+            let neg = excess_bits(128, 0, 0, 128);
+            let out = excess_bits(127 * (1 << k) + 128 * alpha.abs() as i128, k, -128, 127);
+            for (terms, lo, hi, (ep, em)) in [
+                (json!([[g, 1]]), 0, 127, pos),
+                (json!([[g, -1]]), 0, 128, neg),
+                (json!([[g + 1, 1i64 << k], [g + 2, -alpha]]), -128, 127, out),
+            ] {
+                let sh = if hi == 127 && lo == -128 { k } else { 0 };
+                gadgets.push(json!({
+                    "producer": {"op": "affine", "terms": terms},
+                    "features": n, "shift": sh, "lo": lo, "hi": hi, "excess_hi_bits": ep, "excess_lo_bits": em,
+                    "frac_bits": 4, "source": "leaky"}));
+            }
+            g = gadgets.len() - 1;
+        }
         if residual && l == 1 {
             let w2 = rand_small(n * n, 4, seed + 50);
             let row_max: i128 = w2
@@ -190,6 +219,16 @@ pub fn witness(
                     .collect()
             }
             Producer::Identity { x } => table(*x, &z).0,
+            Producer::Affine { terms } => {
+                let mut acc = vec![0i128; bp * np];
+                for (x, coeff) in terms {
+                    let (xt, _) = table(*x, &z);
+                    acc.iter_mut()
+                        .zip(&xt)
+                        .for_each(|(a, v)| *a += *coeff as i128 * v);
+                }
+                acc
+            }
         };
         let k = g.shift;
         let (q, rem): (Vec<i128>, Vec<i128>) = acc

@@ -26,9 +26,11 @@ def _lines_circuit(c) -> list[str]:
         elif g.op == "add":
             sa, sb = ("+" if s > 0 else "-" for s in g.signs)
             prod = f"add({sa}{_ref(g.x)}<<{g.lshifts[0]}, {sb}{_ref(g.y)}<<{g.lshifts[1]})"
+        elif g.op == "affine":
+            prod = "affine(" + " ".join(f"{c:+d}*{_ref(x)}" for x, c in g.terms) + ")"
         else:
             prod = f"identity({_ref(g.x)})"
-        out.append(f"  g{i}: {prod:<36} {g.features:>6} features  shift {g.shift:<2} clamp "
+        out.append(f"  g{i}: {prod:<44} {g.features:>6} features  shift {g.shift:<2} clamp "
                    f"[{g.lo}, {g.hi}]  excess {g.excess_hi_bits}/{g.excess_lo_bits} bits  "
                    f"({g.source})")
     out.append(f"  model stack: 2^{ms.num_vars} entries, 2^{ms.log_cols} columns, entries "

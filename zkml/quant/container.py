@@ -21,8 +21,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -31,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from zkml.errors import ModelError
+from zkml.fileio import write_atomic
 
 __all__ = [
     "FORMAT",
@@ -113,28 +112,14 @@ def write_container(path: str | Path, sections: dict[str, Section], created_by: 
             "required": sec.required,
             "files": {f: hashlib.sha256(data).hexdigest() for f, data in sorted(sec.files.items())},
         }
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                _add(zf, _HEADER, json_bytes(header))
-                for name in sorted(sections):
-                    for f, data in sorted(sections[name].files.items()):
-                        _add(zf, f, data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        # mkstemp creates the file 0600; give it the mode a plain open() would.
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        _add(zf, _HEADER, json_bytes(header))
+        for name in sorted(sections):
+            for f, data in sorted(sections[name].files.items()):
+                _add(zf, f, data)
+    # The callers decide about replacing an existing file before they get here.
+    write_atomic(path, buf.getvalue(), overwrite=True)
 
 
 def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:

@@ -39,7 +39,7 @@ from __future__ import annotations
 import threading
 
 from zkml.errors import ProofFormatError, VerificationError
-from zkml.verifier.generators import DEFAULT_SEED, generators, seed_digest
+from zkml.verifier.generators import DEFAULT_SEED, GeneratorSource, generators, seed_digest
 from zkml.verifier.inference import InferenceStatement, InferenceVerifier, VerifyingKey
 from zkml.verifier.proofs import (
     KIND_INFERENCE,
@@ -73,7 +73,7 @@ __all__ = [
 ]
 
 
-class Verifier:
+class Verifier(GeneratorSource):
     """A verifier bound to one generator seed; build once, verify many artifacts.
 
     Instances hold no mutable state of their own; the derived generators live in a
@@ -99,16 +99,6 @@ class Verifier:
         self._max_cols = 1 << max_log_cols
         if precompute > 0:
             generators(self._seed_digest, precompute)
-
-    @property
-    def seed_digest(self) -> bytes:
-        """SHA256 of the generator seed; artifacts must carry exactly this digest."""
-        return self._seed_digest
-
-    def _generators(self, count: int) -> list[tuple[int, int]]:
-        if count > self._max_cols:
-            raise VerificationError(f"{count} columns exceed this verifier's limit")
-        return generators(self._seed_digest, count)
 
     def for_model(self, vk: VerifyingKey) -> InferenceVerifier:
         """An InferenceVerifier for `vk` with this verifier's seed and column limit."""

@@ -83,3 +83,25 @@ def generators(digest: bytes, count: int) -> list[tuple[int, int]]:
         extended = have + [derive_generator(digest, i) for i in range(len(have), count)]
         _cache[digest] = extended
         return extended[:count]
+
+
+class GeneratorSource:
+    """Generators of one seed, with a column limit: what every verifier object holds.
+
+    Subclasses set `_seed_digest` and `_max_cols` in their constructor.
+    """
+
+    _seed_digest: bytes
+    _max_cols: int
+
+    @property
+    def seed_digest(self) -> bytes:
+        """SHA256 of the generator seed; artifacts must carry exactly this digest."""
+        return self._seed_digest
+
+    def _generators(self, count: int) -> list[tuple[int, int]]:
+        from zkml.errors import VerificationError
+
+        if count > self._max_cols:
+            raise VerificationError(f"{count} columns exceed this verifier's limit")
+        return generators(self._seed_digest, count)

@@ -15,7 +15,7 @@ from zkml.verifier.argmax import check_argmax_d, masked_weight, output_mask, sel
 from zkml.verifier.circuit import Circuit, Gadget, Layout, log2_ceil, slot_bits
 from zkml.verifier.encoding import G1Point, Reader, int_width
 from zkml.verifier.field import R, eq_eval, eq_table
-from zkml.verifier.generators import DEFAULT_SEED, generators, seed_digest
+from zkml.verifier.generators import DEFAULT_SEED, GeneratorSource, generators, seed_digest
 from zkml.verifier.hyrax import Stack, StackOpening, batch_open_verify
 from zkml.verifier.hyrax import parse_batch_opening_proof as parse_openings
 from zkml.verifier.layout import check_lookup_trees
@@ -361,7 +361,7 @@ def _verify_kind3(
     )
 
 
-class InferenceVerifier:
+class InferenceVerifier(GeneratorSource):
     """Verifies inference proofs for one verifying key; build once, share between threads.
 
     Construction derives the generators the key's model stack and a batch-1 witness
@@ -395,15 +395,6 @@ class InferenceVerifier:
     @property
     def vk(self) -> VerifyingKey:
         return self._vk
-
-    @property
-    def seed_digest(self) -> bytes:
-        return self._seed_digest
-
-    def _generators(self, count: int) -> list[tuple[int, int]]:
-        if count > self._max_cols:
-            raise VerificationError(f"{count} columns exceed this verifier's limit")
-        return generators(self._seed_digest, count)
 
     def verify(self, data: bytes) -> InferenceStatement:
         """Verify a kind-3 artifact for this key; returns its statement or raises."""

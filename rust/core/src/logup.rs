@@ -128,6 +128,7 @@ fn total(roots: &[[Fr; 4]]) -> (Fr, Fr) {
 /// Prove that the leaves of all `trees` (each `(p, q)` of length `2^D`, `D >= 1`)
 /// sum to zero. Returns the proof and each tree's final point.
 pub fn prove(t: &mut Transcript, trees: Vec<(Vec<Fr>, Vec<Fr>)>) -> (LogupProof, Vec<Vec<Fr>>) {
+    let mut timer = crate::profile::Timer::new("logup");
     let all: Vec<Vec<(Vec<Fr>, Vec<Fr>)>> = trees
         .into_iter()
         .map(|(p, q)| {
@@ -140,6 +141,7 @@ pub fn prove(t: &mut Transcript, trees: Vec<(Vec<Fr>, Vec<Fr>)>) -> (LogupProof,
         .map(|l| [l[1].0[0], l[1].0[1], l[1].1[0], l[1].1[1]])
         .collect();
     roots.iter().for_each(|r| t.absorb_frs("logup-root", r));
+    timer.mark("layers");
     let mut proofs = Vec::with_capacity(all.len());
     let mut points = Vec::with_capacity(all.len());
     for (layers, root) in all.iter().zip(roots) {
@@ -170,6 +172,7 @@ pub fn prove(t: &mut Transcript, trees: Vec<(Vec<Fr>, Vec<Fr>)>) -> (LogupProof,
             layers: out,
         });
         points.push(r);
+        timer.mark("tree");
     }
     (LogupProof { trees: proofs }, points)
 }

@@ -29,7 +29,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,6 +37,10 @@ OUT = ROOT / "benchmarks" / "out"
 PEERS_VENV = Path(os.environ.get("PEERS_VENV", OUT / "venv-peers"))
 TIME_BIN = "/usr/bin/time"
 DEFAULT_TIMEOUT = 30 * 60
+# How allocation failures under the cap show up in the peers' logs (Rust, Go, Python).
+OOM_PATTERN = (
+    r"memory allocation of \d+ bytes failed|out of memory|MemoryError|cannot allocate memory"
+)
 # Address-space cap per stage, so that a peer that outgrows the machine fails alone
 # instead of waking the OOM killer for everyone's processes.
 DEFAULT_MEM_LIMIT_GB = 20.0
@@ -104,6 +108,8 @@ def parse_time_v(text: str) -> dict:
 class Limits:
     timeout: float = DEFAULT_TIMEOUT  # seconds, per stage
     mem_gb: float = DEFAULT_MEM_LIMIT_GB  # address space, per stage
+    peer_budget: float | None = None  # seconds for all stages of one peer
+    deadline: float | None = None  # time.perf_counter() value, set from peer_budget
 
 
 def _limit_memory(gb: float):
@@ -121,6 +127,9 @@ def run_stage(name: str, cmd: list[str], cwd: Path, lim: Limits, env: dict) -> d
     full = [TIME_BIN, "-v", "-o", str(time_file), *cmd]
     rec: dict = {"command": " ".join(cmd), "load_avg_1m": round(os.getloadavg()[0], 2)}
     t0 = time.perf_counter()
+    timeout = lim.timeout
+    if lim.deadline is not None:
+        timeout = max(1.0, min(timeout, lim.deadline - t0))
     with open(log_file, "w") as log:
         proc = subprocess.Popen(
             full,
@@ -132,7 +141,7 @@ def run_stage(name: str, cmd: list[str], cwd: Path, lim: Limits, env: dict) -> d
             preexec_fn=_limit_memory(lim.mem_gb),
         )
         try:
-            rc = proc.wait(timeout=lim.timeout)
+            rc = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)  # the stage's own process group only
             proc.wait()
@@ -146,10 +155,14 @@ def run_stage(name: str, cmd: list[str], cwd: Path, lim: Limits, env: dict) -> d
         rec["in_process_seconds"] = round(float(m.group(1)), 3)
     if rc is None:
         rec["status"] = "timeout"
-        rec["error"] = f"killed after {lim.timeout:.0f} s"
+        rec["error"] = f"killed after {timeout:.0f} s (stage timeout or peer budget)"
     elif rc != 0:
         rec["status"] = "failed"
         rec["error"] = "\n".join(log_text.strip().splitlines()[-8:])
+        oom = re.search(OOM_PATTERN, log_text)
+        if oom:
+            rec["status"] = "out_of_memory"
+            rec["error"] = f"{oom.group(0)} (address-space cap {lim.mem_gb:g} GB)"
     else:
         rec["status"] = "ok"
     rec["log"] = str(log_file)
@@ -345,20 +358,22 @@ def run_peers(
     peers: tuple[str, ...] | list[str] = PEERS,
     timeout: float = DEFAULT_TIMEOUT,
     mem_limit_gb: float = DEFAULT_MEM_LIMIT_GB,
+    peer_budget: float | None = None,
     out_dir: str | Path = OUT,
     venv: str | Path = PEERS_VENV,
     name: str | None = None,
 ) -> dict:
     """Run each peer on the model; write and return out_dir/peers-<name>.json.
 
-    `timeout` (seconds) and `mem_limit_gb` (address space) apply to each stage separately.
+    `timeout` (seconds) and `mem_limit_gb` (address space) apply to each stage separately;
+    `peer_budget` (seconds), if given, caps all stages of one peer together.
     Missing peers, failures and timeouts are recorded in the result (status per stage),
     never raised.
     """
     model_path, input_path = Path(model_path).resolve(), Path(input_path).resolve()
     out_dir, venv = Path(out_dir), Path(venv)
     name = name or model_path.stem
-    lim = Limits(timeout, mem_limit_gb)
+    lim = Limits(timeout, mem_limit_gb, peer_budget)
     result: dict = {
         "model": name,
         "model_path": str(model_path),
@@ -371,6 +386,7 @@ def run_peers(
         },
         "timeout_seconds": timeout,
         "mem_limit_gb": mem_limit_gb,
+        "peer_budget_seconds": peer_budget,
         "versions": peer_versions(venv),
         "peers": {},
     }
@@ -385,7 +401,10 @@ def run_peers(
         work = out_dir / "peers" / name / peer
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
-        result["peers"][peer] = RUNNERS[peer](model_path, input_path, work, lim, venv)
+        plim = lim
+        if lim.peer_budget is not None:
+            plim = replace(lim, deadline=time.perf_counter() + lim.peer_budget)
+        result["peers"][peer] = RUNNERS[peer](model_path, input_path, work, plim, venv)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / f"peers-{name}.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
@@ -456,6 +475,9 @@ def main() -> int:
     parser.add_argument(
         "--mem-limit-gb", type=float, default=DEFAULT_MEM_LIMIT_GB, help="address space per stage"
     )
+    parser.add_argument(
+        "--peer-budget", type=float, default=None, help="seconds for all stages of one peer"
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import models  # benchmarks/models.py; needs onnx, so imported only here
@@ -472,6 +494,7 @@ def main() -> int:
             peers=peers,
             timeout=args.timeout,
             mem_limit_gb=args.mem_limit_gb,
+            peer_budget=args.peer_budget,
             name=name,
         )
         print(summary(result), flush=True)

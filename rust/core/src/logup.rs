@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use crate::encoding::{Reader, Writer};
 use crate::error::{format_err, reject, Result};
 use crate::field::Fr;
-use crate::mle::{eq_eval, eq_table};
+use crate::mle::eq_eval;
 use crate::sumcheck::{self, FractionLayer, SumcheckProof};
 use crate::transcript::Transcript;
 
@@ -156,8 +156,9 @@ pub fn prove(t: &mut Transcript, trees: Vec<(Vec<Fr>, Vec<Fr>)>) -> (LogupProof,
             let (pc, qc) = &layers[k + 1];
             let (p0, p1) = split_even_odd(pc);
             let (q0, q1) = split_even_odd(qc);
-            let mut inst = FractionLayer::new(eq_table(&r), p0, p1, q0, q1, lambda);
-            let (sc, s) = sumcheck::prove(t, &mut inst, claim_p + lambda * claim_q);
+            let claim = claim_p + lambda * claim_q;
+            let mut inst = FractionLayer::new(&r, p0, p1, q0, q1, lambda, claim);
+            let (sc, s) = sumcheck::prove(t, &mut inst, claim);
             let e = inst.final_evals();
             t.absorb_frs("logup-layer-evals", &e);
             mu = t.squeeze("logup-mu");

@@ -1,48 +1,87 @@
 //! The LogUp-GKR layer instance (circuits/logup.md), specialised:
-//! `sum_x eq(r, x) (p0 q1 + p1 q0 + lambda q0 q1)`, degree 3. The general
-//! `ProductSum` proves the same sum; the test below holds them equal.
+//! `sum_x eq(r, x) F(x)` with `F = p0 q1 + p1 q0 + lambda q0 q1`, degree 3.
+//!
+//! The eq factor is split off (Gruen, "Some improvements for the PIOP for
+//! ZeroCheck", 2024): in round `j` the round polynomial is
+//! `s(X) = prod_{i<j} eq(r_i, c_i) * eq(r_j, X) * G(X)` with
+//! `G(X) = sum_x' eq(r_{>j}, x') F(c, X, x')` of degree 2, so `F` is evaluated at two
+//! points per pair instead of three and the eq table is never folded. `G(1)` follows
+//! from the running claim. The general `ProductSum` proves the same sum; the test
+//! below holds the proofs byte-for-byte equal.
 
-use ark_ff::Zero;
+use std::cell::Cell;
+
+use ark_ff::{Field, One, Zero};
 use rayon::prelude::*;
 
 use super::SumcheckProver;
 use crate::field::Fr;
-use crate::mle::{fold, PAR_THRESHOLD};
+use crate::mle::{eq_table, fold, PAR_THRESHOLD};
 
 pub struct FractionLayer {
-    /// eq(r, .), p0, p1, q0, q1
-    t: [Vec<Fr>; 5],
+    /// p0, p1, q0, q1 (folded with the challenges so far).
+    t: [Vec<Fr>; 4],
+    r: Vec<Fr>,
+    /// eq table of `r[round + 1..]`.
+    rest: Vec<Fr>,
+    /// `prod_{i < round} eq(r_i, c_i)`.
+    scale: Fr,
+    claim: Fr,
+    round: usize,
     lambda: Fr,
     num_vars: usize,
+    /// `G(0), G(1), G(2)` of the current round, for `bind`.
+    g: Cell<[Fr; 3]>,
 }
 
 impl FractionLayer {
+    /// The layer's instance for the eq point `r` and its claim `P(r) + lambda Q(r)`.
     pub fn new(
-        eq: Vec<Fr>,
+        r: &[Fr],
         p0: Vec<Fr>,
         p1: Vec<Fr>,
         q0: Vec<Fr>,
         q1: Vec<Fr>,
         lambda: Fr,
+        claim: Fr,
     ) -> Self {
-        let num_vars = eq.len().trailing_zeros() as usize;
+        let num_vars = r.len();
         Self {
-            t: [eq, p0, p1, q0, q1],
+            t: [p0, p1, q0, q1],
+            r: r.to_vec(),
+            rest: eq_table(&r[num_vars.min(1)..]),
+            scale: Fr::one(),
+            claim,
+            round: 0,
             lambda,
             num_vars,
+            g: Cell::new([Fr::zero(); 3]),
         }
     }
 
     /// `[p0(s), p1(s), q0(s), q1(s)]` once every variable is bound.
     pub fn final_evals(&self) -> [Fr; 4] {
-        [self.t[1][0], self.t[2][0], self.t[3][0], self.t[4][0]]
+        [self.t[0][0], self.t[1][0], self.t[2][0], self.t[3][0]]
+    }
+
+    /// `eq(r_j, X)` at `x`.
+    fn eq_at(&self, x: Fr) -> Fr {
+        let rj = self.r[self.round];
+        (Fr::one() - rj) * (Fr::one() - x) + rj * x
     }
 }
 
-type Acc = [Fr; 3];
+/// The quadratic through `(0, g0), (1, g1), (2, g2)` at `x`.
+fn quadratic(g: [Fr; 3], x: Fr) -> Fr {
+    let two_inv = Fr::from(2u64).inverse().expect("2 is invertible");
+    let (d1, d2) = (g[1] - g[0], g[2] - g[1]);
+    g[0] + x * d1 + x * (x - Fr::one()) * (d2 - d1) * two_inv
+}
 
-fn add3(a: Acc, b: Acc) -> Acc {
-    [a[0] + b[0], a[1] + b[1], a[2] + b[2]]
+type Acc = [Fr; 2];
+
+fn add2(a: Acc, b: Acc) -> Acc {
+    [a[0] + b[0], a[1] + b[1]]
 }
 
 impl SumcheckProver for FractionLayer {
@@ -56,41 +95,62 @@ impl SumcheckProver for FractionLayer {
 
     fn round_evals(&self) -> Vec<Fr> {
         let lambda = self.lambda;
-        let [e, p0, p1, q0, q1] = &self.t;
-        // Values at t = 0, 2, 3 of each table's line through (f[2i], f[2i+1]).
+        let [p0, p1, q0, q1] = &self.t;
+        let rest = &self.rest;
+        // G at X = 0 and X = 2 over the pairs (2i, 2i + 1).
         let body = |i: usize| -> Acc {
-            let at = |f: &Vec<Fr>| {
-                let (a, b) = (f[2 * i], f[2 * i + 1]);
-                let d = b - a;
-                let two = b + d;
-                [a, two, two + d]
-            };
-            let (ev, a0, a1, b0, b1) = (at(e), at(p0), at(p1), at(q0), at(q1));
-            let mut out = [Fr::zero(); 3];
-            for k in 0..3 {
-                out[k] = ev[k] * (a0[k] * b1[k] + a1[k] * b0[k] + lambda * b0[k] * b1[k]);
-            }
-            out
+            let (a, b, c, d) = (2 * i, 2 * i + 1, 2 * i, 2 * i + 1);
+            let f = |x0: Fr, x1: Fr, y0: Fr, y1: Fr| x0 * y1 + x1 * y0 + lambda * y0 * y1;
+            let two = |v: &Vec<Fr>, lo: usize, hi: usize| v[hi] + v[hi] - v[lo];
+            let g0 = f(p0[a], p1[a], q0[c], q1[c]);
+            let g2 = f(two(p0, a, b), two(p1, a, b), two(q0, c, d), two(q1, c, d));
+            [rest[i] * g0, rest[i] * g2]
         };
-        let half = e.len() / 2;
-        let acc = if half >= PAR_THRESHOLD {
+        let half = p0.len() / 2;
+        let [g0, g2] = if half >= PAR_THRESHOLD {
             (0..half)
                 .into_par_iter()
                 .with_min_len(1 << 10)
                 .map(body)
-                .reduce(|| [Fr::zero(); 3], add3)
+                .reduce(|| [Fr::zero(); 2], add2)
         } else {
-            (0..half).map(body).fold([Fr::zero(); 3], add3)
+            (0..half).map(body).fold([Fr::zero(); 2], add2)
         };
-        acc.to_vec()
+        // claim = scale ((1 - r_j) G(0) + r_j G(1)).
+        let rj = self.r[self.round];
+        let g1 = match (self.scale.inverse(), rj.inverse()) {
+            (Some(si), Some(ri)) => (self.claim * si - (Fr::one() - rj) * g0) * ri,
+            _ => (0..half)
+                .map(|i| {
+                    rest[i]
+                        * (p0[2 * i + 1] * q1[2 * i + 1]
+                            + p1[2 * i + 1] * q0[2 * i + 1]
+                            + lambda * q0[2 * i + 1] * q1[2 * i + 1])
+                })
+                .sum(),
+        };
+        let g = [g0, g1, g2];
+        self.g.set(g);
+        [Fr::zero(), Fr::from(2u64), Fr::from(3u64)]
+            .iter()
+            .map(|&x| self.scale * self.eq_at(x) * quadratic(g, x))
+            .collect()
     }
 
     fn bind(&mut self, c: Fr) {
+        let l = self.eq_at(c);
+        self.scale *= l;
+        self.claim = self.scale * quadratic(self.g.get(), c);
         if self.t[0].len() >= PAR_THRESHOLD {
             self.t.par_iter_mut().for_each(|f| *f = fold(f, c));
         } else {
             self.t.iter_mut().for_each(|f| *f = fold(f, c));
         }
+        // eq(r_{j+1}, 0) + eq(r_{j+1}, 1) = 1: summing pairs drops r_{j+1}.
+        if self.rest.len() > 1 {
+            self.rest = self.rest.chunks(2).map(|p| p[0] + p[1]).collect();
+        }
+        self.round += 1;
     }
 }
 
@@ -101,12 +161,12 @@ mod tests {
     use crate::sumcheck::{prove, ProductSum};
     use crate::testing::rand_frs;
     use crate::transcript::Transcript;
-    use ark_ff::One;
 
     #[test]
     fn matches_the_general_prover_byte_for_byte() {
-        for n in [1usize, 3, 13] {
-            let t: Vec<Vec<Fr>> = (0..5).map(|k| rand_frs(1 << n, 10 + k)).collect();
+        for n in [1usize, 2, 3, 13] {
+            let r = rand_frs(n, 9);
+            let t: Vec<Vec<Fr>> = (0..4).map(|k| rand_frs(1 << n, 10 + k)).collect();
             let lambda = Fr::from(7u64);
             let one = Fr::one();
             let terms = vec![
@@ -123,23 +183,32 @@ mod tests {
                     factors: vec![0, 3, 4],
                 },
             ];
-            let mut slow = ProductSum::new(t.clone(), terms).unwrap();
+            let mut tables = vec![eq_table(&r)];
+            tables.extend(t.iter().cloned());
+            let mut slow = ProductSum::new(tables, terms).unwrap();
             let claim = slow.claim();
             let mut fast = FractionLayer::new(
+                &r,
                 t[0].clone(),
                 t[1].clone(),
                 t[2].clone(),
                 t[3].clone(),
-                t[4].clone(),
                 lambda,
+                claim,
             );
             let a = prove(&mut Transcript::new(b"f"), &mut fast, claim);
             let b = prove(&mut Transcript::new(b"f"), &mut slow, claim);
-            assert_eq!(a, b);
+            assert_eq!(a, b, "n = {n}");
             assert_eq!(
                 fast.final_evals().to_vec(),
                 slow.final_evals()[1..].to_vec()
             );
         }
+    }
+
+    #[test]
+    fn quadratic_interpolates() {
+        let g = [Fr::from(5u64), Fr::from(11u64), Fr::from(21u64)]; // 2x^2 + 4x + 5
+        assert_eq!(quadratic(g, Fr::from(3u64)), Fr::from(35u64));
     }
 }

@@ -15,7 +15,10 @@ use crate::field::{from_i64, Fr};
 use crate::logup;
 use crate::mle::{eq_table, evaluate};
 use crate::pcs::batch::{self, ProverStack, StackClaims};
-use crate::pcs::hyrax::Hyrax;
+use crate::pcs::hyrax::{Commitment, Hyrax};
+use ark_bn254::G1Projective;
+use ark_ec::{AdditiveGroup, AffineRepr, CurveGroup};
+use ark_ff::Field;
 use crate::pcs::{Pcs, Shape};
 use crate::sumcheck::product::Term;
 use crate::sumcheck::{self, ProductSum};
@@ -63,6 +66,40 @@ fn limb_stacks(model: &[i64], range_bits: u32) -> Vec<Vec<i64>> {
         .collect()
 }
 
+/// The model stack's commitment from its limbs' (Pedersen commitments are linear):
+/// row `i` is `sum_j 2^(8j) C_{L_j,i} - 2^(R-1) sum_k G_k`, a few doublings per row
+/// instead of an R-bit MSM. Entries outside the range break the identity, so they
+/// are committed directly.
+fn commit_from_limbs(
+    hyrax: &Hyrax,
+    shape: Shape,
+    limb_coms: &[Commitment],
+    range_bits: u32,
+    model: &[i64],
+) -> Result<Commitment> {
+    let half = 1i128 << (range_bits - 1);
+    if model.par_iter().any(|v| !(-half..half).contains(&(*v as i128))) {
+        return hyrax.commit_small(shape, model);
+    }
+    let g = hyrax.generators(shape.cols());
+    let ones: G1Projective = g[..shape.cols()].iter().map(|p| p.into_group()).sum();
+    let offset = ones * Fr::from(2u64).pow([range_bits as u64 - 1]);
+    let rows: Vec<G1Projective> = (0..shape.rows())
+        .into_par_iter()
+        .map(|i| {
+            let mut acc = G1Projective::zero();
+            for lc in limb_coms.iter().rev() {
+                for _ in 0..LIMB_BITS {
+                    acc.double_in_place();
+                }
+                acc += lc.rows[i];
+            }
+            acc - offset
+        })
+        .collect();
+    Ok(Commitment { rows: G1Projective::normalize_batch(&rows) })
+}
+
 /// Build the kind-4 verifying key: commitments, limb stacks, and the proof.
 pub fn build_verifying_key(hyrax: &Hyrax, circuit_json: &[u8], model: &[i64]) -> Result<Vec<u8>> {
     let c = Circuit::parse(circuit_json)?;
@@ -83,11 +120,11 @@ pub fn build_verifying_key(hyrax: &Hyrax, circuit_json: &[u8], model: &[i64]) ->
     let limbs = limb_stacks(model, r_bits);
     let mult = count_lookups(widths.iter().zip(&limbs).map(|(w, v)| (*w, v.as_slice())));
 
-    let com = hyrax.commit_small(shape, model)?;
     let limb_coms: Vec<_> = limbs
         .iter()
         .map(|l| hyrax.commit_small(shape, l))
         .collect::<Result<_>>()?;
+    let com = commit_from_limbs(hyrax, shape, &limb_coms, r_bits, model)?;
     let mcom = hyrax.commit_small(MULT_SHAPE, &mult)?;
     timer.mark("limbs and commitments");
 

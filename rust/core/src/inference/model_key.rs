@@ -16,13 +16,13 @@ use crate::logup;
 use crate::mle::{eq_table, evaluate};
 use crate::pcs::batch::{self, ProverStack, StackClaims};
 use crate::pcs::hyrax::{Commitment, Hyrax};
-use ark_bn254::G1Projective;
-use ark_ec::{AdditiveGroup, AffineRepr, CurveGroup};
-use ark_ff::Field;
 use crate::pcs::{Pcs, Shape};
 use crate::sumcheck::product::Term;
 use crate::sumcheck::{self, ProductSum};
 use crate::transcript::Transcript;
+use ark_bn254::G1Projective;
+use ark_ec::{AdditiveGroup, AffineRepr, CurveGroup};
+use ark_ff::Field;
 
 pub const WF_TAG: &[u8] = b"zkml/model-wf";
 /// Multiplicity stack shape: 256 entries as 16 x 16.
@@ -78,7 +78,10 @@ fn commit_from_limbs(
     model: &[i64],
 ) -> Result<Commitment> {
     let half = 1i128 << (range_bits - 1);
-    if model.par_iter().any(|v| !(-half..half).contains(&(*v as i128))) {
+    if model
+        .par_iter()
+        .any(|v| !(-half..half).contains(&(*v as i128)))
+    {
         return hyrax.commit_small(shape, model);
     }
     let g = hyrax.generators(shape.cols());
@@ -97,7 +100,9 @@ fn commit_from_limbs(
             acc - offset
         })
         .collect();
-    Ok(Commitment { rows: G1Projective::normalize_batch(&rows) })
+    Ok(Commitment {
+        rows: G1Projective::normalize_batch(&rows),
+    })
 }
 
 /// Build the kind-4 verifying key: commitments, limb stacks, and the proof.

@@ -8,6 +8,7 @@ import hashlib
 import random
 
 import pytest
+from edits import bump
 from reference_inference import (
     Witness,
     example_model,
@@ -137,24 +138,17 @@ def test_index_out_of_range_is_rejected():
             verify_inference(data, model.vk)
 
 
-def _bump(i):
-    def f(v):
-        v = list(v)
-        v[i] = (v[i] + 1) % R
-        return v
-
-    return f
 
 
 @pytest.mark.parametrize(
     ("stage", "fn", "match"),
     [
-        ("argmax-evals", _bump(0), "argmax: d\\(r_d\\)"),
-        ("argmax-evals", _bump(-2), "argmax: d\\(r_d\\)"),
-        ("argmax-evals", _bump(-1), "argmax: d\\(r_d\\)"),
-        ("sumcheck-evals", _bump(-1), "inference sumcheck: final"),
-        ("sumcheck-evals", _bump(-2), "inference sumcheck: final"),
-        ("claims", _bump(-1), "inference sumcheck round 0"),
+        ("argmax-evals", bump(0), "argmax: d\\(r_d\\)"),
+        ("argmax-evals", bump(-2), "argmax: d\\(r_d\\)"),
+        ("argmax-evals", bump(-1), "argmax: d\\(r_d\\)"),
+        ("sumcheck-evals", bump(-1), "inference sumcheck: final"),
+        ("sumcheck-evals", bump(-2), "inference sumcheck: final"),
+        ("claims", bump(-1), "inference sumcheck round 0"),
     ],
 )
 def test_edited_argmax_messages_are_rejected(stage, fn, match):

@@ -9,6 +9,7 @@ import hashlib
 import random
 
 import pytest
+from edits import bump
 from reference_inference import canonical, example_model, prove_inference
 from reference_model_key import vk_artifact
 from reference_prover import container
@@ -40,13 +41,6 @@ def _edit(stage_name, fn):
     return edit
 
 
-def _bump(i):
-    def f(v):
-        v = list(v)
-        v[i] = (v[i] + 1) % R
-        return v
-
-    return f
 
 
 def with_range_bits(rb):
@@ -92,11 +86,11 @@ def test_nonzero_padding_and_gaps_are_refused():
 @pytest.mark.parametrize(
     ("stage", "fn", "match"),
     [
-        ("multiplicities", _bump(3), "logup: the fractions do not sum to zero"),
-        ("leaf", _bump(0), "logup leaves: Q"),
-        ("leaf", _bump(-1), "logup table"),
-        ("wf-evals", _bump(0), r"P\(rho1\) \+ 2\^\(R-1\) != "),
-        ("wf-evals", _bump(2), r"P\(rho1\) \+ 2\^\(R-1\) != "),
+        ("multiplicities", bump(3), "logup: the fractions do not sum to zero"),
+        ("leaf", bump(0), "logup leaves: Q"),
+        ("leaf", bump(-1), "logup table"),
+        ("wf-evals", bump(0), r"P\(rho1\) \+ 2\^\(R-1\) != "),
+        ("wf-evals", bump(2), r"P\(rho1\) \+ 2\^\(R-1\) != "),
         ("zero-eval", lambda v: (v + 1) % R, r"zerocheck: final != eq\(tau, s\) Z\(s\) P\(s\)"),
     ],
 )

@@ -132,11 +132,6 @@ def _sum(stages: dict, names: tuple[str, ...]) -> float | None:
     return None if any(v is None for v in vals) else sum(vals)
 
 
-def _peak(stages: dict) -> float | None:
-    vals = [r.get("peak_rss_mb") for r in stages.values() if r.get("peak_rss_mb")]
-    return max(vals) if vals else None
-
-
 def _fmt(v: float | None, unit: str = "s") -> str:
     if v is None:
         return "-"
@@ -210,11 +205,20 @@ def inference(run_peer_provers: bool) -> list[str]:
             lines.append(
                 f"| {label} | {_fmt(a)} | {_fmt(b)} | {_fmt(c)} | {_ratio(b, a)} | {_ratio(c, a)} |"
             )
-        zmem, emem, jmem = _peak(zs), _peak(ez), _peak(js)
-        lines.append(
-            f"| peak RSS | {_fmt(zmem, 'MB')} | {_fmt(emem, 'MB')} | {_fmt(jmem, 'MB')}"
-            f" | {_ratio(emem, zmem)} | {_ratio(jmem, zmem)} |"
-        )
+        def rss(stages: dict, names: tuple[str, ...]) -> float | None:
+            vals = [stages[n].get("peak_rss_mb") for n in names if n in stages]
+            ok = all(stages[n].get("status") == "ok" for n in names if n in stages)
+            return max((v for v in vals if v), default=None) if ok and vals else None
+
+        for label, zn, en, jn in (
+            ("peak RSS, compile / setup", ("compile",), setup_stages, ("compile",)),
+            ("peak RSS, prove", ("prove",), ("gen_witness", "prove"), ("witness", "prove")),
+        ):
+            zm, em, jm = rss(zs, zn), rss(ez, en), rss(js, jn)
+            lines.append(
+                f"| {label} | {_fmt(zm, 'MB')} | {_fmt(em, 'MB')} | {_fmt(jm, 'MB')}"
+                f" | {_ratio(em, zm)} | {_ratio(jm, zm)} |"
+            )
         zsz = z["sizes"].get("proof_bytes")
         esz = peer["peers"].get("ezkl", {}).get("sizes", {}).get("proof_bytes")
         jsz = peer["peers"].get("jstprove", {}).get("sizes", {}).get("proof_bytes")

@@ -43,8 +43,14 @@ print(json.dumps(out))
 """
 
 
-def _input_array(input_json: Path) -> np.ndarray:
-    return np.asarray(json.loads(input_json.read_text())["input_data"], dtype=np.float64)
+def _input_array(input_json: Path, model: Path) -> np.ndarray:
+    """The EZKL-style input as one calibration sample of the model's input shape."""
+    import onnx
+
+    flat = np.asarray(json.loads(input_json.read_text())["input_data"], dtype=np.float64)
+    dims = onnx.load(str(model)).graph.input[0].type.tensor_type.shape.dim
+    shape = [d.dim_value or 1 for d in dims]
+    return flat.reshape([1, *shape])
 
 
 def run_zkml(model: Path, input_json: Path, name: str) -> dict:
@@ -54,7 +60,7 @@ def run_zkml(model: Path, input_json: Path, name: str) -> dict:
     for f in work.iterdir():
         f.unlink()
     calib = work / "calibration.npy"
-    np.save(calib, _input_array(input_json))
+    np.save(calib, _input_array(input_json, model))
     zkmlc, vk, proof = work / "model.zkmlc", work / "model.vk", work / "model.proof"
     env = dict(os.environ)
     stages = [

@@ -51,13 +51,14 @@ def prove(compiled: Path, input_file: Path, output: Path | None, force: bool,
     from zkml.progress import Progress
 
     start = time.perf_counter()
+    # Bad inputs are reported before anything else; an existing output before any work.
+    inputs = load_input_file(input_file)
     out = output or compiled.with_suffix(PROOF_SUFFIX)
     if out.exists() and not force:
         raise OutputExistsError(f"{out} exists; choose another output path or pass --force")
     progress = Progress(quiet=quiet)
     with progress.stage("load"):
         model = load(compiled)
-        inputs = load_input_file(input_file)
     result = prove_api(model, inputs, progress=progress)
     write_atomic(out, result.proof, overwrite=force)
     if quiet:

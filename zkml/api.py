@@ -15,6 +15,7 @@ and import neither numpy nor the native prover; `compile` and `prove` import num
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -110,19 +111,41 @@ def compile(  # noqa: A001 - the public name is zkml.compile
     outs = [Path(p) for p in (output_path, vk_path) if p is not None]
     srcs = [model_path] + ([Path(calibration)] if isinstance(calibration, str | Path) else [])
     _check_outputs(outs, srcs, overwrite)
+
+    # The verifying key (commitment and well-formedness proof, native code without the
+    # GIL) is built in a thread while the fidelity report runs the float model.
+    built: dict[str, Any] = {}
+
+    def build_key(cj: bytes, stack) -> None:
+        try:
+            if has_build_verifying_key():
+                built["vk"] = build_verifying_key(cj, stack, seed=seed)
+                built["commitment"] = parse_verifying_key(built["vk"]).commitment
+            else:  # a native module from before the well-formedness proof
+                ms = built["cc"].circuit.model_stack
+                built["commitment"] = commit(stack, ms.log_cols, seed=seed)
+                built["vk"] = encode_verifying_key(cj, ms.num_vars, ms.log_cols,
+                                                   built["commitment"])
+        except BaseException as exc:  # re-raised in the caller's thread
+            built["error"] = exc
+
+    def on_quantized(qmodel) -> None:
+        with progress.stage("circuit"):
+            built["cc"] = compile_circuit(qmodel)
+        cc = built["cc"]
+        worker = threading.Thread(target=build_key, args=(cc.circuit.to_bytes(), cc.model_stack),
+                                  name="zkml-verifying-key", daemon=True)
+        built["thread"] = worker
+        worker.start()
+
     base = compile_model(model_path, calibration=calibration, outputs=outputs,
-                         input_shape=input_shape, precision=precision, progress=progress)
-    with progress.stage("circuit"):
-        cc = compile_circuit(base.model)
-    ms = cc.circuit.model_stack
-    cj = cc.circuit.to_bytes()
+                         input_shape=input_shape, precision=precision, progress=progress,
+                         on_quantized=on_quantized)
     with progress.stage("commit"):
-        if has_build_verifying_key():
-            vk = build_verifying_key(cj, cc.model_stack, seed=seed)
-            commitment = parse_verifying_key(vk).commitment
-        else:  # a native module from before the well-formedness proof
-            commitment = commit(cc.model_stack, ms.log_cols, seed=seed)
-            vk = encode_verifying_key(cj, ms.num_vars, ms.log_cols, commitment)
+        built["thread"].join()
+    if "error" in built:
+        raise built["error"]
+    cc, vk, commitment = built["cc"], built["vk"], built["commitment"]
     compiled = CompiledModel(base.model, base.fidelity, base.source, base.extra_sections,
                              compiled_circuit=cc, commitment=commitment, verifying_key=vk)
     if output_path is not None:

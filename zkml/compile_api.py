@@ -9,13 +9,14 @@ from __future__ import annotations
 import hashlib
 import os
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from zkml.errors import ModelError
 from zkml.progress import Progress
 from zkml.quant.calibrate import CalibrationSource, CalibrationWarning
 from zkml.quant.compiled import CompiledModel
+from zkml.quant.ir import QModel
 from zkml.quant.precision import Precision
 
 __all__ = ["compile_model", "CompiledModel", "CalibrationWarning", "default_output_path"]
@@ -44,6 +45,7 @@ def compile_model(
     precision: str | Precision | None = None,
     output_path: str | Path | None = None,
     progress: Progress | None = None,
+    on_quantized: Callable[[QModel], None] | None = None,
 ) -> CompiledModel:
     """Import, calibrate and quantize an ONNX model; report its fidelity.
 
@@ -63,6 +65,9 @@ def compile_model(
         output_path: if given, write the compiled file there (atomically); it may not be
             the model or calibration file.
         progress: stage reporting (default: silent).
+        on_quantized: called with the quantized model before the fidelity report is
+            computed (`zkml.compile` starts the circuit's commitment there, so that the
+            float reference run overlaps with it).
 
     Returns:
         The CompiledModel, whose `fidelity` holds the float-vs-quantized report.
@@ -104,6 +109,8 @@ def compile_model(
 
     with progress.stage("quantize"):
         qmodel = quantize_graph(graph, stats, prec)
+    if on_quantized is not None:
+        on_quantized(qmodel)
 
     with progress.stage("fidelity"):
         report = fidelity_report(qmodel, imported.reference_model(), runs, kind)

@@ -34,7 +34,7 @@ pytest: build
 	$(PY) -m pytest -q
 
 lint: setup
-	$(VENV)/bin/ruff check zkml cli tests benchmarks
+	$(VENV)/bin/ruff check zkml cli tests benchmarks artifacts
 	cd rust && cargo fmt --check && cargo clippy --release -p zkml-core -p zkml-py --all-targets -- -D warnings
 
 bench: build

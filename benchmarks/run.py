@@ -239,6 +239,26 @@ def inference(run_peer_provers: bool) -> list[str]:
     return lines
 
 
+_SECTION_TITLES = {
+    "## Foundation": "foundation",
+    "## Inference proofs": "inference",
+}
+
+
+def _previous_sections() -> dict[str, list[str]]:
+    """The sections of the existing RESULTS.md, by name."""
+    if not RESULTS.exists():
+        return {}
+    out: dict[str, list[str]] = {}
+    current = None
+    for line in RESULTS.read_text().splitlines():
+        if line.startswith("## "):
+            current = next((v for k, v in _SECTION_TITLES.items() if line.startswith(k)), None)
+        if current is not None:
+            out.setdefault(current, []).append(line)
+    return {k: v[:-1] if v and not v[-1] else v for k, v in out.items()}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--section", choices=["foundation", "inference", "all"], default="all")
@@ -253,12 +273,18 @@ def main() -> int:
         f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}.",
         "",
     ]
+    # A section that is not rerun keeps its text from the previous RESULTS.md.
+    old = _previous_sections()
+    sections = {
+        "foundation": foundation() if args.section in ("foundation", "all") else None,
+        "inference": inference(args.peers) if args.section in ("inference", "all") else None,
+    }
     body: list[str] = []
-    if args.section in ("foundation", "all"):
-        body += foundation() + [""]
-    if args.section in ("inference", "all"):
-        body += inference(args.peers)
-    text = "\n".join(header + body) + "\n"
+    for name, lines in sections.items():
+        if lines is None:
+            lines = old.get(name, [])
+        body += [*lines, ""] if lines else []
+    text = "\n".join(header + body).rstrip() + "\n"
     tmp = RESULTS.with_suffix(".tmp")
     tmp.write_text(text)
     tmp.replace(RESULTS)

@@ -59,13 +59,7 @@ class _Lowering:
         arr = self.g.constants[cname]
         if frac is None:
             frac = frac_bits_for(float(np.abs(arr).max(initial=0.0)), bits, cap)
-        key = (cname, frac, bits)
-        if key not in self._weights:
-            name = cname if cname not in self.tensors else self.fresh(cname, f"q{frac}")
-            self.constants[name] = quantize_float(arr, frac, bits)
-            self.add_tensor(name, arr.shape, frac, bits, "weight")
-            self._weights[key] = name
-        return self._weights[key]
+        return self._weight(cname, arr, frac, bits, (cname, frac, bits))
 
     def exact_const(self, cname: str, frac: int) -> str:
         """A constant (a bias) at a fixed scale, as wide as its values need."""
@@ -73,7 +67,10 @@ class _Lowering:
         peak = float(np.abs(arr).max(initial=0.0))
         bits = bits_for(math.floor(math.ldexp(peak, frac) + 0.5)) if np.isfinite(peak) else 64
         check_bound(1 << bits, f"constant {cname!r} at scale 2^-{frac}")
-        key = (cname, frac, "exact")
+        return self._weight(cname, arr, frac, bits, (cname, frac, "exact"))
+
+    def _weight(self, cname: str, arr: np.ndarray, frac: int, bits: int, key: tuple) -> str:
+        """Quantize a constant once per `key` and register it as a weight tensor."""
         if key not in self._weights:
             name = cname if cname not in self.tensors else self.fresh(cname, f"q{frac}")
             self.constants[name] = quantize_float(arr, frac, bits)

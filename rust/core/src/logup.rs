@@ -2,7 +2,7 @@
 //! sums to zero, layer by layer through the binary tree of fraction additions.
 //! Lookups put `1 / (alpha - f)` leaves against `-m_j / (alpha - j)` table leaves.
 
-use ark_ff::{Field, Zero};
+use ark_ff::Zero;
 use rayon::prelude::*;
 
 use crate::encoding::{Reader, Writer};
@@ -229,11 +229,6 @@ pub fn verify(
         out.push((r, claim_p, claim_q));
     }
     Ok(out)
-}
-
-/// `1 / x` helper for tests and leaf construction.
-pub fn inverse(x: Fr) -> Option<Fr> {
-    x.inverse()
 }
 
 #[cfg(test)]

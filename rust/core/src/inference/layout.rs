@@ -43,15 +43,6 @@ pub fn stack_point(point: &[Fr], slot: Slot, num_vars: usize) -> Vec<Fr> {
     out
 }
 
-/// The eq selector of `slot` at the high part of `point` (length `num_vars`).
-pub fn selector(point: &[Fr], slot: Slot) -> Fr {
-    let index = slot.offset >> slot.log_size;
-    let bits: Vec<Fr> = (0..point.len() - slot.log_size)
-        .map(|k| Fr::from(((index >> k) & 1) as u64))
-        .collect();
-    crate::mle::eq_eval(&point[slot.log_size..], &bits)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

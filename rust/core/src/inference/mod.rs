@@ -12,7 +12,7 @@ use ark_ff::Field;
 use self::circuit::{Circuit, Column, ColumnKind, Gadget, ModelTensor, TensorRef, LIMB_BITS};
 use self::layout::{assign, stack_point, Slot};
 use self::tensors::{combine_evals, Columns};
-use crate::field::{from_i64, Fr};
+use crate::field::Fr;
 use crate::mle::evaluate;
 use crate::pcs::batch::StackClaims;
 
@@ -198,9 +198,4 @@ impl<'c> Claims<'c> {
     pub fn finish(self) -> (StackClaims, StackClaims) {
         (self.witness, self.model)
     }
-}
-
-/// Signed integers as field elements (statement encoding).
-pub fn frs(v: &[i64]) -> Vec<Fr> {
-    v.iter().map(|x| from_i64(*x)).collect()
 }

@@ -49,11 +49,9 @@ pub fn multiplicities(c: &Circuit, columns: &[Vec<i64>]) -> Vec<i64> {
 }
 
 pub fn prove(hyrax: &Hyrax, inp: InferenceInput<'_>) -> Result<Vec<u8>> {
-    let m = {
-        let c = Circuit::parse(inp.circuit_json)?;
-        multiplicities(&c, &inp.columns)
-    };
-    prove_with_multiplicities(hyrax, inp, m)
+    let c = Circuit::parse(inp.circuit_json)?;
+    let m = multiplicities(&c, &inp.columns);
+    prove_parsed(hyrax, &c, inp, m)
 }
 
 /// Like [`prove`] with given multiplicities (soundness tests use wrong ones).
@@ -63,6 +61,15 @@ pub fn prove_with_multiplicities(
     mult: Vec<i64>,
 ) -> Result<Vec<u8>> {
     let c = Circuit::parse(inp.circuit_json)?;
+    prove_parsed(hyrax, &c, inp, mult)
+}
+
+fn prove_parsed(
+    hyrax: &Hyrax,
+    c: &Circuit,
+    inp: InferenceInput<'_>,
+    mult: Vec<i64>,
+) -> Result<Vec<u8>> {
     let b = inp.batch;
     if b == 0 || b > 1 << 16 {
         return bad("batch size out of limits");
@@ -127,12 +134,12 @@ pub fn prove_with_multiplicities(
     t.absorb("output", &y_bytes);
     Hyrax::absorb_commitment(&mut t, "witness-commitment", &wcom);
 
-    let mut claims = Claims::new(wslots.clone(), n_w, &c);
+    let mut claims = Claims::new(wslots.clone(), n_w, c);
     let mut w = Writer::new();
 
     // Lookups: one LogUp-GKR over every limb entry (twice for narrow limbs).
     let alpha = t.squeeze("logup-alpha");
-    let (leaf_slots, depth) = super::leaf_layout(&c, b);
+    let (leaf_slots, depth) = super::leaf_layout(c, b);
     let tables: Vec<&[Fr]> = cols.tables.iter().map(|t| t.as_slice()).collect();
     let trees = super::lookup_trees(&leaf_slots, depth, alpha, &tables, &mult_fr);
     let (lproof, points) = logup::prove(&mut t, trees);
@@ -218,7 +225,7 @@ pub fn prove_with_multiplicities(
     let np = out_feat.next_power_of_two();
     // eq, mask and z_L (or eq_b, S, z_L) are separate multilinear factors: the
     // verifier evaluates each, so none may be folded into another's table.
-    let zl = tensor_table(&c, &cols, TensorRef::Gadget(lg), inp.input, b);
+    let zl = tensor_table(c, &cols, TensorRef::Gadget(lg), inp.input, b);
     let mask = output_mask(out_feat, b, zl.len());
     let mut argmax_msg = None;
     let out_insts: Vec<(Vec<Vec<Fr>>, Fr)> = if c.output.argmax {
@@ -266,7 +273,7 @@ pub fn prove_with_multiplicities(
             let n_out = gad.features.next_power_of_two();
             let feat_vars = super::log2(n_out);
             let (r_o, r_b) = r[g].split_at(feat_vars);
-            let xt = tensor_table(&c, &cols, *x, inp.input, b);
+            let xt = tensor_table(c, &cols, *x, inp.input, b);
             let eb = eq_table(r_b);
             let eo = eq_table(r_o);
             let fold_rows = |table: &[Fr], weights: &[Fr]| -> Vec<Fr> {

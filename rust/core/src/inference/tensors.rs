@@ -1,7 +1,7 @@
 //! Field tables of the virtual tensors a proof speaks about: activation tensors
 //! from their limbs, the zero-padded public input, model tensors from the stack.
 
-use ark_ff::Zero;
+use ark_ff::{Field, Zero};
 
 use super::circuit::{Circuit, Column, ColumnKind, ModelTensor, TensorRef, LIMB_BITS};
 use crate::field::{from_i64, Fr};
@@ -33,18 +33,9 @@ impl Columns {
     }
 }
 
+/// `2^(8j)`: the weight of limb `j`.
 pub fn limb_scale(j: usize) -> Fr {
-    Fr::from(2u64).pow_u64(LIMB_BITS as u64 * j as u64)
-}
-
-trait PowU64 {
-    fn pow_u64(&self, e: u64) -> Self;
-}
-
-impl PowU64 for Fr {
-    fn pow_u64(&self, e: u64) -> Self {
-        ark_ff::Field::pow(self, [e])
-    }
+    Fr::from(2u64).pow([LIMB_BITS as u64 * j as u64])
 }
 
 /// `base + sum_j 2^(8j) evals_j`: a limb-decomposed value from its limb evaluations.

@@ -82,10 +82,10 @@ impl Hyrax {
 }
 
 fn check_len(shape: Shape, len: usize) -> Result<()> {
-    if len != shape.len() {
+    if len != shape.entries() {
         return Err(Error::InvalidArgument(format!(
             "table has {len} entries, shape needs {}",
-            shape.len()
+            shape.entries()
         )));
     }
     Ok(())
@@ -206,10 +206,4 @@ impl Pcs for Hyrax {
         }
         Ok(())
     }
-}
-
-/// Sanity helper for tests: evaluate through the opening (value = <w, E_lo>).
-pub fn opened_value(shape: Shape, opening: &Opening, point: &[Fr]) -> Fr {
-    let (lo, _) = split_point(shape, point);
-    inner_product(&opening.w, &eq_table(lo))
 }

@@ -48,12 +48,9 @@ impl Shape {
         1 << self.log_cols
     }
 
-    pub fn len(&self) -> usize {
+    /// Number of table entries, `2^num_vars`.
+    pub fn entries(&self) -> usize {
         1 << self.num_vars
-    }
-
-    pub fn is_empty(&self) -> bool {
-        false
     }
 
     pub fn write(&self, w: &mut Writer) {

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from zkml.compiler.circuit import Circuit, CircuitFormatError
 from zkml.errors import ProofFormatError
+from zkml.verifier.encoding import int_width
 
 __all__ = [
     "MAGIC",
@@ -46,7 +47,6 @@ __all__ = [
     "proof_vk_digest",
     "vk_digest",
     "fr_to_signed",
-    "int_width",
     "statement_widths",
     "read_compiled_vk",
     "CompiledModel",  # noqa: F822 (lazy, see __getattr__)
@@ -161,14 +161,6 @@ class ProofStatement:
     outputs: tuple[int, ...]
     witness_rows: int
     size: int
-
-
-def int_width(lo: int, hi: int) -> int:
-    """Bytes per statement integer: the smallest of 1, 2, 4, 8 holding all of [lo, hi]."""
-    for w in (1, 2, 4, 8):
-        if -(1 << (8 * w - 1)) <= lo and hi < 1 << (8 * w - 1):
-            return w
-    raise ValueError(f"range [{lo}, {hi}] does not fit 8 bytes")
 
 
 def statement_widths(circuit: Circuit) -> tuple[int, int]:

@@ -18,6 +18,7 @@ pub mod proofs;
 pub mod sumcheck;
 pub mod testing;
 pub mod transcript;
+pub mod wiring;
 
 pub use error::{Error, Result};
 pub use field::Fr;

@@ -21,6 +21,7 @@ use zkml_core::sumcheck::product::Term;
 use zkml_core::sumcheck::{self, ProductSum};
 use zkml_core::testing::{rand_frs, rand_small};
 use zkml_core::transcript::Transcript;
+use zkml_core::wiring;
 
 fn dec(x: &Fr) -> Value {
     Value::String(x.into_bigint().to_string())
@@ -195,6 +196,45 @@ fn vectors_mle() {
         })
         .collect();
     check_or_write("mle.json", json!({"cases": cases}));
+}
+
+#[test]
+fn vectors_wiring() {
+    // (name, n_out, n_in, k, stride, dilation, pad)
+    let axes = [
+        ("lenet-conv1", 24, 28, 5, 1, 1, 0),
+        ("lenet-conv2", 8, 12, 5, 1, 1, 0),
+        ("lenet-pool1", 12, 24, 2, 2, 1, 0),
+        ("lenet-pool2", 4, 8, 2, 2, 1, 0),
+        ("strided-padded", 16, 32, 3, 2, 1, 1),
+        ("same-3", 28, 28, 3, 1, 1, 1),
+        ("dilated", 12, 16, 3, 1, 2, 0),
+        ("stride3-dilation2-pad3", 7, 20, 4, 3, 2, 3),
+        ("resnet-stem", 112, 224, 7, 2, 1, 3),
+        ("pointwise", 7, 7, 1, 1, 1, 0),
+        ("global", 1, 13, 13, 1, 1, 0),
+        ("unit", 1, 1, 1, 1, 1, 0),
+    ];
+    let cases: Vec<Value> = axes
+        .iter()
+        .enumerate()
+        .map(|(j, &(name, n_out, n_in, k, stride, dilation, pad))| {
+            let a = wiring::Axis::new(n_out, n_in, k, stride, dilation, pad).unwrap();
+            let (my, mk, mx) = a.vars();
+            let seed = 700 + 10 * j as u64;
+            let (ry, ri, rx) = (
+                rand_frs(my, seed),
+                rand_frs(mk, seed + 1),
+                rand_frs(mx, seed + 2),
+            );
+            let value = wiring::wire_eval(&a, &ry, &ri, &rx).unwrap();
+            assert_eq!(value, wiring::wire_mle_naive(&a, &ry, &ri, &rx).unwrap());
+            json!({"name": name, "n_out": n_out, "n_in": n_in, "k": k, "stride": stride,
+                   "dilation": dilation, "pad": pad, "ry": decs(&ry), "ri": decs(&ri),
+                   "rx": decs(&rx), "value": dec(&value)})
+        })
+        .collect();
+    check_or_write("wiring.json", json!({"cases": cases}));
 }
 
 #[test]

@@ -83,8 +83,9 @@ def _inspect_vk(data: bytes) -> list[str]:
     return [f"verifying key (kind 4), {len(data)} bytes, digest {info.digest.hex()}",
             *("  " + line for line in _lines_circuit(info.circuit)),
             f"  model commitment: {rows} rows ({len(info.commitment)} bytes)",
-            f"  well-formedness proof: {info.wellformedness_bytes} bytes, "
-            f"{info.limb_commitments} limb commitments" if info.has_wellformedness_proof
+            f"  well-formedness proof: {info.wellformedness_bytes} bytes (entries in "
+            f"{info.circuit.model_stack.range_bits} bits, zero padding)"
+            if info.has_wellformedness_proof
             else "  no well-formedness proof (a key from an older zkml; verifiers refuse it)"]
 
 

@@ -89,7 +89,6 @@ class VerifyingKeyInfo:
     num_vars: int
     log_cols: int
     commitment: bytes
-    limb_commitments: int = 0
     wellformedness_bytes: int = 0
 
     @property
@@ -137,18 +136,12 @@ def parse_verifying_key(data: bytes) -> VerifyingKeyInfo:
     commitment = bytes(data[start : rd.position])
     if rd.remaining == 0:  # written before the well-formedness proof existed
         return VerifyingKeyInfo(bytes(data), bytes(cj), circuit, nv, lc, commitment)
-    limbs = rd.u32("limb commitment count")
-    if limbs != (ms.range_bits + 7) // 8:
-        raise ProofFormatError(f"verifying key: {limbs} limb commitments for range_bits "
-                               f"{ms.range_bits}")
-    for j in range(limbs):
-        rd.g1_vec(f"limb commitment {j}", expected=1 << (nv - lc))
-    rd.g1_vec("multiplicity commitment", expected=16)
+    rb = ms.range_bits
+    rd.g1_vec("multiplicity commitment", expected=1 << (rb - rb // 2))
     if rd.remaining == 0:
         raise ProofFormatError("verifying key: the well-formedness proof is missing")
     # The proof itself is checked by the verifier (zkml.verifier) when it loads the key.
-    return VerifyingKeyInfo(bytes(data), bytes(cj), circuit, nv, lc, commitment, limbs,
-                            rd.remaining)
+    return VerifyingKeyInfo(bytes(data), bytes(cj), circuit, nv, lc, commitment, rd.remaining)
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,7 @@ def _accumulator(circuit: Circuit, stack: np.ndarray, g: Gadget,
         bound = _maxabs(x) * (int(np.abs(w).sum(axis=1).max()) if w.size else 0)
         bias = None
         if g.bias is not None:
-            bias = _stack_matrix(circuit, stack, g.bias)[0]
+            bias = _stack_matrix(circuit, stack, g.bias)[0] << np.int64(g.bias_shift)
             bound += _maxabs(bias)
         check_bound(bound + (1 << g.shift), where)
         acc = exact_matmul(x, w.T, max(bound, 1))

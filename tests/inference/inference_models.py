@@ -50,7 +50,8 @@ def _affine_ready() -> bool:
         "format": "zkml-circuit", "version": 1,
         "input": {"features": 1, "bits": 4, "frac_bits": 0},
         "output": {"gadget": 1, "features": 1, "argmax": False},
-        "gadgets": [gadget({"op": "dense", "x": "input", "weight": "w", "bias": None}),
+        "gadgets": [gadget({"op": "dense", "x": "input", "weight": "w", "bias": None,
+                             "bias_shift": 0}),
                     gadget({"op": "affine", "terms": [[0, 1]]})],
         "model_stack": {"num_vars": 1, "log_cols": 0, "range_bits": 4,
                         "tensors": [{"name": "w", "rows": 1, "cols": 1, "offset": 0}]}})

@@ -42,17 +42,28 @@ def test_model_stack_layout_and_values(tmp_path):
     covered = np.zeros(1 << ms.num_vars, dtype=bool)
     sizes = [t.size for t in ms.tensors]
     assert [t.offset for t in ms.tensors] == assign_slots(sizes)
+    shifts = {g.bias: g.bias_shift for g in cc.circuit.gadgets if g.bias is not None}
+    assert any(shifts.values())  # this model's biases need more than 16 bits
+    assert 1 <= ms.range_bits <= 16
     for t in ms.tensors:
         assert t.offset % t.size == 0
         block = cc.model_stack[t.offset : t.offset + t.size].reshape(-1, 1 << ceil_log2(t.cols))
         q = cm.model.constants[t.name]
         expect = q.T if t.rows > 1 else q.reshape(1, -1)  # weights stored (n_out, n_in)
-        assert np.array_equal(block[: t.rows, : t.cols], expect)
+        # a wide bias is stored divided by 2^bias_shift, exactly (the quantizer rounds it
+        # to a multiple)
+        shift = shifts.get(t.name, 0)
+        assert np.array_equal(block[: t.rows, : t.cols] << shift, expect)
         assert not block[t.rows :].any() and not block[:, t.cols :].any()
         covered[t.offset : t.offset + t.size] = True
     assert not cc.model_stack[~covered].any()
     weights = [n for n, t in cm.model.tensors.items() if t.role == "weight"]
-    assert ms.range_bits == max(cm.model.tensor(n).bits for n in weights)
+    # range_bits is the narrowest signed width holding every stored entry
+    lo, hi = int(cc.model_stack.min()), int(cc.model_stack.max())
+    rb = ms.range_bits
+    assert -(1 << (rb - 1)) <= lo and hi < 1 << (rb - 1)
+    assert lo < -(1 << (rb - 2)) or hi >= 1 << (rb - 2)
+    assert rb <= max(cm.model.tensor(n).bits for n in weights)
 
 
 def test_residual_add_and_identity(tmp_path):

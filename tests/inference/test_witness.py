@@ -69,7 +69,7 @@ def _check_relations(cm, w) -> None:
             acc = tensor(g.x) @ wm.T
             if g.bias is not None:
                 b = c.model_stack.tensor(g.bias)
-                acc = acc + stack[b.offset : b.offset + b.size]
+                acc = acc + (stack[b.offset : b.offset + b.size] << g.bias_shift)
         elif g.op == "add":
             (sa, sb), (la, lb) = g.signs, g.lshifts
             acc = sa * (tensor(g.x) << la) + sb * (tensor(g.y) << lb)

@@ -104,6 +104,7 @@ class Witness:
         if p["op"] == "dense":
             w = tensors[p["weight"]]
             bias = tensors[p["bias"]][0] if p["bias"] is not None else []
+            bias = [v << p["bias_shift"] for v in bias]
             out = []
             for b in range(bp):
                 row = []
@@ -410,12 +411,15 @@ def example_model(seed: int = 5, argmax: bool = False):
                "b1": mat(1, 3, -20, 20), "W2": mat(2, 3)}
     ms, table = model_stack(tensors)
     gads = [
-        gadget({"op": "dense", "x": "input", "weight": "W0", "bias": "b0"}, 4, 3, 0, 127, 4, 12),
+        gadget({"op": "dense", "x": "input", "weight": "W0", "bias": "b0", "bias_shift": 0},
+               4, 3, 0, 127, 4, 12),
         gadget({"op": "add", "x": "input", "y": 0, "signs": [1, -1], "lshifts": [1, 0]},
                4, 1, -128, 127, 2, 7),
-        gadget({"op": "dense", "x": 1, "weight": "W1", "bias": "b1"}, 3, 4, -128, 127, 8, 8),
+        gadget({"op": "dense", "x": 1, "weight": "W1", "bias": "b1", "bias_shift": 1},
+               3, 4, -128, 127, 8, 8),
         gadget({"op": "identity", "x": 2}, 3, 0, -100, 100, 6, 6),
-        gadget({"op": "dense", "x": 3, "weight": "W2", "bias": None}, 2, 2, -128, 127, 8, 8),
+        gadget({"op": "dense", "x": 3, "weight": "W2", "bias": None, "bias_shift": 0},
+               2, 2, -128, 127, 8, 8),
     ]
     doc = {"format": "zkml-circuit", "version": 1,
            "input": {"features": 4, "bits": 8, "frac_bits": 4},

@@ -113,5 +113,5 @@ def prove_logup(
 
 
 def table_tree(alpha: int, multiplicities: list[int]) -> tuple[list[int], list[int]]:
-    """The byte table's tree: -m_j / (alpha - j)."""
-    return [(-m) % R for m in multiplicities], [(alpha - j) % R for j in range(256)]
+    """A range table's tree: -m_j / (alpha - j) for j < len(multiplicities)."""
+    return [(-m) % R for m in multiplicities], [(alpha - j) % R for j in range(len(multiplicities))]

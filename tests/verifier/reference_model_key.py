@@ -3,8 +3,8 @@ well-formedness proof (circuits/inference.md section 7). Tests only.
 
 It follows the text step by step, independently of zkml/verifier/model_key.py, so the
 verifier's tests can build valid keys and cheating ones: `edit(stage, data)` changes a
-value before it is used or sent (stages: "limbs", "multiplicities", "limb-commitments",
-"leaf", "wf-evals", "zero-eval", "proof").
+value before it is used or sent (stages: "multiplicities", "commitments", "leaves", "padding",
+"leaf", "proof").
 """
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ import json
 from collections.abc import Callable
 
 from reference_logup import prove_logup_trees, table_tree
-from reference_prover import RefStack, container, prove_batch_open, prove_sumcheck
+from reference_prover import RefStack, container, prove_batch_open
 
-from zkml.verifier.encoding import enc_fr, enc_frs, enc_g1s, enc_u32
-from zkml.verifier.field import R, eq_table, mle_eval
+from zkml.verifier.encoding import enc_frs, enc_g1s, enc_u32
+from zkml.verifier.field import R, mle_eval
 from zkml.verifier.generators import DEFAULT_SEED, generators, seed_digest
 from zkml.verifier.hyrax import commit
-from zkml.verifier.sumcheck import encode_sumcheck_proof
 from zkml.verifier.transcript import Transcript
 
 
@@ -40,7 +39,7 @@ def assign(sizes: list[int]) -> tuple[list[int], int]:
     return offs, pos
 
 
-def model_stack(tensors: dict[str, list[list[int]]], range_bits: int = 16):
+def model_stack(tensors: dict[str, list[list[int]]], range_bits: int = 8):
     """The model_stack JSON and table for named matrices (slots largest first)."""
     names = list(tensors)
     shapes = [(len(tensors[k]), len(tensors[k][0])) for k in names]
@@ -56,18 +55,6 @@ def model_stack(tensors: dict[str, list[list[int]]], range_bits: int = 16):
            "tensors": [{"name": k, "rows": r, "cols": c, "offset": o}
                        for k, (r, c), o in zip(names, shapes, offs, strict=True)]}
     return doc, table
-
-
-def _signed(v: int) -> int:
-    v %= R
-    return v - R if v > R // 2 else v
-
-
-def _split(val: int, widths: list[int]) -> list[int]:
-    """8-bit limbs, low first; the top limb takes the rest (so a cheating value outside
-    the range gives a top limb outside its width, or a negative one)."""
-    out = [(val >> (8 * j)) & 0xFF for j in range(len(widths) - 1)]
-    return out + [val >> (8 * (len(widths) - 1))]
 
 
 def _zero_table(ms: dict) -> list[int]:
@@ -89,64 +76,38 @@ def vk_artifact(doc: dict, table: list[int], seed: bytes = DEFAULT_SEED,
     edit = edit or (lambda stage, data: data)
     ms = doc["model_stack"]
     n, c, rb = ms["num_vars"], ms["log_cols"], ms["range_bits"]
-    widths = [min(8, rb - 8 * j) for j in range((rb + 7) // 8)]
-    nl = len(widths)
+    half = 1 << (rb - 1)
     p_tab = [v % R for v in table]
-    split = [_split(_signed(v) + (1 << (rb - 1)), widths) for v in table]
-    limbs = edit("limbs", [[sp[j] for sp in split] for j in range(nl)])
-    slots = []  # (limb, scale)
-    for j, w in enumerate(widths):
-        slots.append((j, 1))
-        if w < 8:
-            slots.append((j, 1 << (8 - w)))
-    mult = [0] * 256
-    for j, sc in slots:
-        for v in limbs[j]:
-            if 0 <= v * sc < 256:
-                mult[v * sc] += 1
+    shifted = [(v + half) % R for v in p_tab]
+    z = _zero_table(ms)
+    mult = [0] * (1 << rb)
+    for v, zi in zip(shifted, z, strict=True):
+        if v < len(mult) and not zi:
+            mult[v] += 1
     mult = edit("multiplicities", mult)
     digest = seed_digest(seed)
-    gens = generators(digest, max(1 << c, 16))
-    c_p = commit(p_tab, n, c, gens)
-    l_tabs = [[v % R for v in lj] for lj in limbs]
-    c_l = edit("limb-commitments", [commit(t, n, c, gens) for t in l_tabs])
+    gens = generators(digest, max(1 << c, 1 << (rb // 2)))
     m_tab = [v % R for v in mult]
-    c_m = commit(m_tab, 8, 4, gens)
+    c_p, c_m = edit("commitments", (commit(p_tab, n, c, gens), commit(m_tab, rb, rb // 2, gens)))
     js = canonical(doc)
     t = Transcript("zkml/model-wf")
     t.absorb_u32("version", 1)
     t.absorb_bytes("generators", digest)
     t.absorb_bytes("circuit", js)
     t.absorb_points("model-commitment", c_p)
-    for com in c_l:
-        t.absorb_points("limb-commitment", com)
     t.absorb_points("multiplicity-commitment", c_m)
     alpha = t.squeeze("logup-alpha")
-    sizes = [1 << n] * (len(slots))
-    offs, total = assign(sizes)
-    depth = max(1, clog(total))
-    pl, ql = [0] * (1 << depth), [1] * (1 << depth)
-    for (j, sc), o in zip(slots, offs, strict=True):
-        for i, v in enumerate(limbs[j]):
-            pl[o + i], ql[o + i] = 1, (alpha - sc * v) % R
-    logup_bytes, (rho, rho_t) = prove_logup_trees(t, [(pl, ql), table_tree(alpha, mult)])
-    leaf = edit("leaf", [mle_eval(lt, rho[:n]) for lt in l_tabs] + [mle_eval(m_tab, rho_t)])
+    beta = t.squeeze("logup-beta")
+    q0 = [(alpha - v - beta * zi) % R for v, zi in zip(shifted, z, strict=True)]
+    leaves = edit("leaves", ([1] * (1 << n), q0))
+    pad = edit("padding", ([-sum(z) % R, 0], [(alpha - half - beta) % R, 1]))
+    logup_bytes, (rho, rho_t, _) = prove_logup_trees(
+        t, [leaves, table_tree(alpha, mult), pad])
+    leaf = edit("leaf", [mle_eval(p_tab, rho), mle_eval(m_tab, rho_t)])
     t.absorb_frs("logup-leaf-evals", leaf)
-    rho1 = t.squeeze_n("wf-point", n)
-    wf = edit("wf-evals", [mle_eval(p_tab, rho1)] + [mle_eval(lt, rho1) for lt in l_tabs])
-    t.absorb_frs("wf-evals", wf)
-    tau = t.squeeze_n("zerocheck-tau", n)
-    sc_proof, s = prove_sumcheck(t, [eq_table(tau), _zero_table(ms), p_tab], [(1, [0, 1, 2])],
-                                 n, 3, 0)
-    zero = edit("zero-eval", mle_eval(p_tab, s))
-    t.absorb_fr("wf-zero-eval", zero)
-    stacks = [RefStack(p_tab, n, c, [rho1, s], [wf[0], zero], c_p)]
-    for j, lt in enumerate(l_tabs):
-        stacks.append(RefStack(lt, n, c, [rho[:n], rho1], [leaf[j], wf[1 + j]], c_l[j]))
-    stacks.append(RefStack(m_tab, 8, 4, [rho_t], [leaf[-1]], c_m))
+    stacks = [RefStack(p_tab, n, c, [rho], [leaf[0]], c_p),
+              RefStack(m_tab, rb, rb // 2, [rho_t], [leaf[1]], c_m)]
     opening = prove_batch_open(t, stacks)
-    proof = edit("proof", logup_bytes + enc_frs(leaf) + enc_frs(wf)
-                 + encode_sumcheck_proof(sc_proof) + enc_fr(zero) + opening)
-    body = [enc_u32(len(js)), js, enc_u32(n), enc_u32(c), enc_g1s(c_p), enc_u32(nl)]
-    body += [enc_g1s(com) for com in c_l] + [enc_g1s(c_m), proof]
+    proof = edit("proof", logup_bytes + enc_frs(leaf) + opening)
+    body = [enc_u32(len(js)), js, enc_u32(n), enc_u32(c), enc_g1s(c_p), enc_g1s(c_m), proof]
     return container(4, b"".join(body))

@@ -35,7 +35,8 @@ def tie_model(lo: int = 0, hi: int = 3):
     doc = {"format": "zkml-circuit", "version": 1,
            "input": {"features": 4, "bits": 8, "frac_bits": 4},
            "output": {"gadget": 0, "features": 5, "argmax": True},
-           "gadgets": [gadget({"op": "dense", "x": "input", "weight": "W", "bias": "b"},
+           "gadgets": [gadget({"op": "dense", "x": "input", "weight": "W", "bias": "b",
+                                       "bias_shift": 0},
                               5, 6, lo, hi, 8, 8)],
            "model_stack": ms}
     return doc, tensors, table

@@ -123,7 +123,7 @@ def test_another_seed_is_rejected():
 def test_verifying_key_parse_is_strict():
     assert VK.circuit.json_bytes == canonical(DOC)
     assert (VK.num_vars, VK.log_cols) == (6, 3) and len(VK.commitment) == 8
-    assert len(VK.limb_commitments) == 2 and len(VK.multiplicity_commitment) == 16
+    assert len(VK.multiplicity_commitment) == 16  # range_bits 8: 2^4 rows
     assert VK.data == VK_BYTES and "commitment" not in repr(VK)
     bad = [
         (VK_BYTES + b"\x00", "trailing"),
@@ -142,8 +142,9 @@ def test_verifying_key_parse_is_strict():
     last_point = tail + 8 + 4 + 7 * 64  # the model commitment's last row
     bad.append((VK_BYTES[:last_point] + bytes(63) + b"\x01" + VK_BYTES[last_point + 64 :],
                 "not on the curve"))
-    j_pos = tail + 8 + 4 + 8 * 64  # u32 J
-    bad.append((VK_BYTES[:j_pos] + enc_u32(3) + VK_BYTES[j_pos + 4 :], "limb commitment count 3"))
+    m_pos = tail + 8 + 4 + 8 * 64  # the multiplicity commitment's row count
+    bad.append((VK_BYTES[:m_pos] + enc_u32(3) + VK_BYTES[m_pos + 4 :],
+                "multiplicity commitment: count"))
     for data, match in bad:
         with pytest.raises(ProofFormatError, match=match):
             VerifyingKey.from_bytes(data)

@@ -53,17 +53,18 @@ def test_honest_key_loads():
     vk = VerifyingKey.from_bytes(VK_BYTES)
     assert vk.digest == hashlib.sha256(VK_BYTES).digest()
     assert vk.seed_digest == seed_digest(DEFAULT_SEED)
-    assert len(vk.limb_commitments) == 2 and len(vk.wf_proof.wf_evals) == 3
+    rb = DOC["model_stack"]["range_bits"]
+    assert len(vk.multiplicity_commitment) == 1 << (rb - rb // 2)
+    assert len(vk.wf_proof.leaf_evals) == 2
 
 
-@pytest.mark.parametrize("rb", [1, 5, 8, 12, 16, 20, 33, 64])
-def test_range_bits_and_limb_widths(rb):
+@pytest.mark.parametrize("rb", [1, 2, 5, 8, 11])
+def test_range_bits_bound_every_entry(rb):
     half = 1 << (rb - 1)
     table = [0] * len(TABLE)
     table[0], table[1], table[2] = (-half) % R, half - 1, (half // 2) % R
-    vk = VerifyingKey.from_bytes(vk_artifact(with_range_bits(rb), table))
-    assert len(vk.limb_commitments) == (rb + 7) // 8
-    for bad in (half, -half - 1):
+    VerifyingKey.from_bytes(vk_artifact(with_range_bits(rb), table))
+    for bad in (half, -half - 1, R // 2):
         t2 = list(table)
         t2[3] = bad % R
         refused(vk_artifact(with_range_bits(rb), t2), "logup: the fractions do not sum to zero")
@@ -77,7 +78,7 @@ def test_nonzero_padding_and_gaps_are_refused():
         table = list(TABLE)
         assert table[pos] == 0
         table[pos] = 1
-        refused(vk_artifact(DOC, table), r"\(zerocheck round 0")
+        refused(vk_artifact(DOC, table), "logup: the fractions do not sum to zero")
     table = list(TABLE)
     table[w1 + 11] = (table[w1 + 11] + 1) % R  # inside W1's real region: fine
     VerifyingKey.from_bytes(vk_artifact(DOC, table))
@@ -87,39 +88,54 @@ def test_nonzero_padding_and_gaps_are_refused():
     ("stage", "fn", "match"),
     [
         ("multiplicities", bump(3), "logup: the fractions do not sum to zero"),
-        ("leaf", bump(0), "logup leaves: Q"),
-        ("leaf", bump(-1), "logup table"),
-        ("wf-evals", bump(0), r"P\(rho1\) \+ 2\^\(R-1\) != "),
-        ("wf-evals", bump(2), r"P\(rho1\) \+ 2\^\(R-1\) != "),
-        ("zero-eval", lambda v: (v + 1) % R, r"zerocheck: final != eq\(tau, s\) Z\(s\) P\(s\)"),
+        ("leaf", bump(0), "range lookups: leaf claims differ from P"),
+        ("leaf", bump(1), "range table: leaf claims differ from m"),
+        # claim one padding entry fewer (a nonzero padding entry then has nowhere to go)
+        ("padding", lambda pq: ([(pq[0][0] + 1) % R, 0], pq[1]), "fractions do not sum|padding"),
     ],
 )
 def test_edited_messages_are_refused(stage, fn, match):
     refused(vk_artifact(DOC, TABLE, edit=_edit(stage, fn)), match)
 
 
-def test_wrong_limb_commitment_is_refused():
-    # commit to other limbs than the ones proven: only the merged Hyrax check sees it
+def test_lookups_of_another_stack_are_refused():
+    # the range lookups prove a stack P' (one entry changed, still in range) while the
+    # commitment and the openings are of P: the leaf claims no longer match P(rho)
+    def other(leaves):
+        p, q = leaves
+        q = list(q)
+        q[5] = (q[5] - 1) % R
+        return p, q
+
+    def mults(m):
+        m = list(m)
+        half = 1 << (DOC["model_stack"]["range_bits"] - 1)
+        v = (TABLE[5] + half) % R
+        m[v] -= 1
+        m[v + 1] += 1
+        return m
+
+    def edit(stage, data):
+        return {"leaves": other, "multiplicities": mults}.get(stage, lambda d: d)(data)
+
+    refused(vk_artifact(DOC, TABLE, edit=edit), "range lookups: leaf claims differ from P")
+
+
+def test_commitment_to_another_stack_is_refused():
+    # a proof about P with the commitment of P' (one entry changed): only the merged
+    # Hyrax check can see it
     ms = DOC["model_stack"]
-    other = [[(v + 1) % 256 for v in range(1 << ms["num_vars"])]]
+    other = list(TABLE)
+    other[1] = (other[1] + 1) % R
 
     def swap(coms):
         from zkml.verifier.generators import generators
 
         gens = generators(seed_digest(DEFAULT_SEED), 1 << ms["log_cols"])
-        return [commit(other[0], ms["num_vars"], ms["log_cols"], gens), *coms[1:]]
+        return commit(other, ms["num_vars"], ms["log_cols"], gens), coms[1]
 
-    refused(vk_artifact(DOC, TABLE, edit=_edit("limb-commitments", swap)),
+    refused(vk_artifact(DOC, TABLE, edit=_edit("commitments", swap)),
             "batch opening: merged Hyrax check failed")
-
-
-def test_limbs_of_another_stack_are_refused():
-    # limbs of P + 2^(R-1) + 2^8 (all in range: the top byte is 0x7f or 0x80): their
-    # evaluation is not P's plus 2^(R-1)
-    def shift(limbs):
-        return [[(v + 1) if j == 1 else v for v in lj] for j, lj in enumerate(limbs)]
-
-    refused(vk_artifact(DOC, TABLE, edit=_edit("limbs", shift)), r"P\(rho1\) \+ 2\^\(R-1\) != ")
 
 
 def test_tampered_proof_bytes_are_refused():
@@ -140,29 +156,33 @@ def test_tampered_proof_bytes_are_refused():
 
 def test_strict_layout():
     js = canonical(DOC)
+    ms = DOC["model_stack"]
+    rb = ms["range_bits"]
     head = 7 + 4 + len(js) + 8
-    rows = 8
-    j_pos = head + 4 + rows * 64
-    m_pos = j_pos + 4 + 2 * (4 + rows * 64)
-    assert VK_BYTES[j_pos : j_pos + 4] == enc_u32(2)
-    assert VK_BYTES[m_pos : m_pos + 4] == enc_u32(16)
+    rows = 1 << (ms["num_vars"] - ms["log_cols"])
+    m_pos = head + 4 + rows * 64
+    m_rows = 1 << (rb - rb // 2)
+    assert VK_BYTES[head : head + 4] == enc_u32(rows)
+    assert VK_BYTES[m_pos : m_pos + 4] == enc_u32(m_rows)
     cases = [
-        (VK_BYTES[:j_pos] + enc_u32(1) + VK_BYTES[j_pos + 4 :], "limb commitment count 1"),
-        (VK_BYTES[:m_pos] + enc_u32(8) + VK_BYTES[m_pos + 4 :], "multiplicity commitment: count"),
-        (VK_BYTES[: j_pos + 4] + enc_u32(4) + VK_BYTES[j_pos + 8 :], "limb commitment 0: count"),
+        (VK_BYTES[:head] + enc_u32(rows + 1) + VK_BYTES[head + 4 :], "model commitment: count"),
+        (VK_BYTES[:m_pos] + enc_u32(m_rows // 2) + VK_BYTES[m_pos + 4 :],
+         "multiplicity commitment: count"),
         (VK_BYTES[:-32], "truncated|exceeds"),
         (VK_BYTES + bytes(32), "trailing"),
     ]
     for data, match in cases:
         with pytest.raises(ProofFormatError, match=match):
             VerifyingKey.from_bytes(data)
-    legacy = VK_BYTES[:j_pos]  # the format before the well-formedness proof
+    legacy = VK_BYTES[:m_pos]  # the format before the well-formedness proof
     with pytest.raises(ProofFormatError, match="without the model's well-formedness proof"):
         VerifyingKey.from_bytes(legacy)
-    doc = with_range_bits(0)
-    data = container(4, enc_u32(len(canonical(doc))) + canonical(doc) + VK_BYTES[7 + 4 + len(js):])
-    with pytest.raises(ProofFormatError, match="range_bits"):
-        VerifyingKey.from_bytes(data)
+    for bad_rb in (0, 17):
+        doc = with_range_bits(bad_rb)
+        data = container(4, enc_u32(len(canonical(doc))) + canonical(doc)
+                         + VK_BYTES[7 + 4 + len(js):])
+        with pytest.raises(ProofFormatError, match="range_bits"):
+            VerifyingKey.from_bytes(data)
 
 
 def test_zero_outside_matches_brute_force():
@@ -194,7 +214,7 @@ def test_checked_once_per_process_and_trusted_digest(monkeypatch):
     table[63] = 1
     bad = vk_artifact(DOC, table)
     for _ in range(2):
-        refused(bad, "zerocheck")
+        refused(bad, "logup")
     assert len(calls) == 3
     # a caller that vouches for exactly these bytes skips the check; any other digest
     # does not

@@ -27,6 +27,7 @@ import numpy as np
 from zkml.compiler.circuit import (
     MAX_BITS,
     MAX_COEFF_BITS,
+    MAX_RANGE_BITS,
     Circuit,
     Gadget,
     ModelStack,
@@ -159,16 +160,33 @@ def _dense(s: _State, op: QOp) -> None:
     if w.ndim != 2 or w.shape != (n_x, n_out):
         raise _refuse(op, f"weight shape {w.shape} is not ({n_x}, {n_out})")
     weight = s.stack_tensor(op.inputs[1], np.ascontiguousarray(w.T))
-    bias = None
+    bias, bias_shift = None, 0
     if len(op.inputs) > 2:
         b = m.constants[op.inputs[2]]
         if b.ndim > 2 or any(d != 1 for d in b.shape[:-1]) or \
                 (b.ndim and b.shape[-1] not in (1, n_out)):
             raise _refuse(op, f"bias shape {b.shape} is not a row of {n_out}")
-        row = np.broadcast_to(b.reshape(-1), (n_out,)).reshape(1, n_out)
-        bias = s.stack_tensor(op.inputs[2], np.ascontiguousarray(row, dtype=np.int64))
+        row = np.broadcast_to(b.reshape(-1), (n_out,)).reshape(1, n_out).astype(np.int64)
+        bias_shift = _bias_shift(op, row)
+        bias = s.stack_tensor(op.inputs[2], np.ascontiguousarray(row >> np.int64(bias_shift)))
     s.add_gadget(op, out, accumulator_bound(m, op), op="dense", x=x, weight=weight, bias=bias,
-                 shift=op.attrs["shift"])
+                 bias_shift=bias_shift, shift=op.attrs["shift"])
+
+
+def _signed_bits(a: np.ndarray) -> int:
+    """Smallest R with every entry in [-2^(R-1), 2^(R-1))."""
+    top = max(int(a.max(initial=0)), -int(a.min(initial=0)) - 1, 0)
+    return top.bit_length() + 1
+
+
+def _bias_shift(op: QOp, row: np.ndarray) -> int:
+    """The shift that stores a bias within MAX_RANGE_BITS; the quantizer rounds wide
+    biases to multiples of it (quantization.md), so nothing is lost."""
+    shift = max(0, _signed_bits(row) - MAX_RANGE_BITS)
+    if np.any(row & np.int64((1 << shift) - 1)):
+        raise _refuse(op, f"the bias needs more than {MAX_RANGE_BITS} bits and is not a "
+                          f"multiple of 2^{shift}; recompile the model")
+    return shift
 
 
 def _add(s: _State, op: QOp) -> None:
@@ -301,7 +319,11 @@ def _model_stack(s: _State) -> tuple[ModelStack, np.ndarray]:
         view = values[off : off + (1 << ceil_log2(rows)) * width].reshape(-1, width)
         view[:rows, :cols] = arr
         tensors.append(StackTensor(name, rows, cols, off))
-        range_bits = max(range_bits, s.model.tensor(base).bits)
+        range_bits = max(range_bits, _signed_bits(arr))
+    if range_bits > MAX_RANGE_BITS:
+        raise ModelError(f"model constants need {range_bits}-bit entries; at most "
+                         f"{MAX_RANGE_BITS} bits can be committed (use a precision with "
+                         f"weight_bits <= {MAX_RANGE_BITS})")
     return ModelStack(num_vars, num_vars // 2, range_bits, tuple(tensors)), values
 
 
@@ -366,7 +388,7 @@ def _finish(g: dict) -> Gadget:
                   hi=g["hi"], excess_hi_bits=e_hi, excess_lo_bits=e_lo,
                   frac_bits=g["frac_bits"], source=g["source"])
     if g["op"] == "dense":
-        return replace(base, weight=g["weight"], bias=g["bias"])
+        return replace(base, weight=g["weight"], bias=g["bias"], bias_shift=g["bias_shift"])
     if g["op"] == "add":
         return replace(base, y=g["y"], signs=g["signs"], lshifts=g["lshifts"])
     if g["op"] == "affine":

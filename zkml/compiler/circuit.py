@@ -40,6 +40,8 @@ FORMAT = "zkml-circuit"
 VERSION = 1
 MAX_FEATURES = 1 << 20
 MAX_BITS = 64
+#: Widest model-stack entry: the verifying key's range table has 2^range_bits entries.
+MAX_RANGE_BITS = 16
 MAX_NUM_VARS = 30
 MAX_TERMS = 8
 MAX_COEFF_BITS = 40
@@ -118,6 +120,7 @@ class Gadget:
     source: str = ""
     weight: str | None = None
     bias: str | None = None
+    bias_shift: int = 0
     y: str | int | None = None
     signs: tuple[int, int] = (1, 1)
     lshifts: tuple[int, int] = (0, 0)
@@ -145,7 +148,8 @@ class Gadget:
     def producer_json(self) -> dict:
         """The `producer` object of the circuit JSON."""
         if self.op == "dense":
-            return {"op": "dense", "x": self.x, "weight": self.weight, "bias": self.bias}
+            return {"op": "dense", "x": self.x, "weight": self.weight, "bias": self.bias,
+                    "bias_shift": self.bias_shift}
         if self.op == "add":
             return {"op": "add", "x": self.x, "y": self.y, "signs": list(self.signs),
                     "lshifts": list(self.lshifts)}
@@ -337,10 +341,12 @@ def _parse_gadget(d: dict, i: int, gadgets: list[Gadget], n_in: int) -> Gadget:
         return n_in if ref == "input" else gadgets[int(ref)].features
 
     if op == "dense":
-        if set(p) != {"op", "x", "weight", "bias"} or not isinstance(p["weight"], str) \
+        if set(p) != {"op", "x", "weight", "bias", "bias_shift"} \
+                or not isinstance(p["weight"], str) \
                 or not (p["bias"] is None or isinstance(p["bias"], str)):
             raise CircuitFormatError(f"circuit: gadget {i} has a malformed dense producer")
-        kw.update(weight=p["weight"], bias=p["bias"])
+        kw.update(weight=p["weight"], bias=p["bias"],
+                  bias_shift=_int(p["bias_shift"], f"gadget {i} bias_shift", 0, MAX_BITS))
     elif op == "add":
         if set(p) != {"op", "x", "y", "signs", "lshifts"}:
             raise CircuitFormatError(f"circuit: gadget {i} has a malformed add producer")
@@ -367,7 +373,7 @@ def _parse_gadget(d: dict, i: int, gadgets: list[Gadget], n_in: int) -> Gadget:
 def _parse_stack(d: dict) -> ModelStack:
     n = _int(d["num_vars"], "model_stack num_vars", 1, MAX_NUM_VARS)
     c = _int(d["log_cols"], "model_stack log_cols", 0, n)
-    r = _int(d["range_bits"], "model_stack range_bits", 0, MAX_BITS)
+    r = _int(d["range_bits"], "model_stack range_bits", 1, MAX_RANGE_BITS)
     tensors, names, spans = [], set(), []
     for j, t in enumerate(d["tensors"]):
         if set(t) != {"name", "rows", "cols", "offset"} or not isinstance(t["name"], str) \

@@ -20,6 +20,10 @@ from zkml.quant.precision import Precision
 from zkml.quant.rounding import bits_for, check_bound, frac_bits_for, quantize_float
 from zkml.quant.tables import float_values, make_table, saturation_radius
 
+#: Bits a bias keeps (quantization.md): the model stack's entries are range-checked
+#: in a 2^16-entry table, so wider biases are rounded to a multiple of a power of two.
+BIAS_STORED_BITS = 16
+
 __all__ = ["quantize_graph"]
 
 
@@ -61,19 +65,29 @@ class _Lowering:
             frac = frac_bits_for(float(np.abs(arr).max(initial=0.0)), bits, cap)
         return self._weight(cname, arr, frac, bits, (cname, frac, bits))
 
-    def exact_const(self, cname: str, frac: int) -> str:
-        """A constant (a bias) at a fixed scale, as wide as its values need."""
+    def exact_const(self, cname: str, frac: int, stored_bits: int | None = None) -> str:
+        """A constant (a bias) at a fixed scale, as wide as its values need.
+
+        With `stored_bits`, a constant wider than that is rounded to a multiple of
+        `2^(bits - stored_bits)`, so that the circuit stores it in `stored_bits` bits
+        (quantization.md, biases): its error stays far below the accumulator's
+        requantization step.
+        """
         arr = self.g.constants[cname]
         peak = float(np.abs(arr).max(initial=0.0))
         bits = bits_for(math.floor(math.ldexp(peak, frac) + 0.5)) if np.isfinite(peak) else 64
         check_bound(1 << bits, f"constant {cname!r} at scale 2^-{frac}")
-        return self._weight(cname, arr, frac, bits, (cname, frac, "exact"))
+        drop = 0 if stored_bits is None else max(0, bits - stored_bits)
+        return self._weight(cname, arr, frac, bits, (cname, frac, "exact", drop), drop)
 
-    def _weight(self, cname: str, arr: np.ndarray, frac: int, bits: int, key: tuple) -> str:
-        """Quantize a constant once per `key` and register it as a weight tensor."""
+    def _weight(self, cname: str, arr: np.ndarray, frac: int, bits: int, key: tuple,
+                drop: int = 0) -> str:
+        """Quantize a constant once per `key` and register it as a weight tensor; with
+        `drop`, round to multiples of `2^drop` (still at scale `2^-frac`)."""
         if key not in self._weights:
             name = cname if cname not in self.tensors else self.fresh(cname, f"q{frac}")
-            self.constants[name] = quantize_float(arr, frac, bits)
+            q = quantize_float(arr, frac - drop, bits - drop)
+            self.constants[name] = q << np.int64(drop) if drop else q
             self.add_tensor(name, arr.shape, frac, bits, "weight")
             self._weights[key] = name
         return self._weights[key]
@@ -114,7 +128,7 @@ class _Lowering:
         acc_frac = x.frac_bits + self.t(w).frac_bits
         ins = [x.name, w]
         if len(node.inputs) > 2:
-            ins.append(self.exact_const(node.inputs[2], acc_frac))
+            ins.append(self.exact_const(node.inputs[2], acc_frac, BIAS_STORED_BITS))
         fy = self.act_frac(node.output, cap=acc_frac)
         self.add_tensor(node.output, self.g.shapes[node.output], fy, self.p.activation_bits)
         self.op(kind, ins, node.output, shift=acc_frac - fy, **attrs)

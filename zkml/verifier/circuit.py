@@ -50,6 +50,8 @@ MAX_SHIFT = 64
 MAX_AFFINE_TERMS = 8
 MAX_AFFINE_COEFF = 1 << 40
 MAX_BITS = 64
+#: Widest model-stack entry: the verifying key's range table has 2^range_bits entries.
+MAX_RANGE_BITS = 16
 MAX_INPUT_BITS = 62
 MAX_FRAC_BITS = 1024
 #: |lo| and |hi| stay below 2^62, so every relation's terms stay far below r.
@@ -93,6 +95,7 @@ class Gadget:
     y: int | None
     weight: str | None
     bias: str | None
+    bias_shift: int
     signs: tuple[int, int]
     lshifts: tuple[int, int]
     features: int
@@ -278,7 +281,7 @@ def _model_stack(v: object) -> ModelStack:
     ms = _obj(v, {"num_vars", "log_cols", "range_bits", "tensors"}, "model_stack")
     n = _int(ms["num_vars"], "model_stack.num_vars", 1, MAX_NUM_VARS)
     c = _int(ms["log_cols"], "model_stack.log_cols", 0, n)
-    rb = _int(ms["range_bits"], "model_stack.range_bits", 1, MAX_BITS)
+    rb = _int(ms["range_bits"], "model_stack.range_bits", 1, MAX_RANGE_BITS)
     if not isinstance(ms["tensors"], list):
         raise _err("model_stack.tensors must be a list")
     tensors: dict[str, Tensor] = {}
@@ -339,6 +342,7 @@ def _gadget(v: object, idx: int, first_col: int, prev: list[Gadget], model: Mode
     op = prod.get("op")
     pw = f"{what} producer"
     y = weight = bias = None
+    bias_shift = 0
     signs, lshifts = (1, 1), (0, 0)
     terms: tuple[tuple[int | None, int], ...] = ()
 
@@ -346,7 +350,8 @@ def _gadget(v: object, idx: int, first_col: int, prev: list[Gadget], model: Mode
         return in_features if ref is None else prev[ref].features
 
     if op == "dense":
-        _obj(prod, {"op", "x", "weight", "bias"}, pw)
+        _obj(prod, {"op", "x", "weight", "bias", "bias_shift"}, pw)
+        bias_shift = _int(prod["bias_shift"], f"{pw} bias_shift", 0, MAX_SHIFT)
         x = _ref(prod["x"], idx, f"{pw} x")
         weight = _str(prod["weight"], f"{pw} weight")
         w = model.tensors.get(weight)
@@ -402,9 +407,9 @@ def _gadget(v: object, idx: int, first_col: int, prev: list[Gadget], model: Mode
     has_v = (span + 1) & span != 0
     cols = _columns(idx, first_col, {"u": wz, "v": wz if has_v else 0, "rem": shift,
                                      "ep": e_hi, "em": e_lo})
-    return Gadget(idx, op, x, y, weight, bias, signs, lshifts, features, log2_ceil(features),
-                  shift, lo, hi, e_hi, e_lo, frac, source, cols["u"], cols["v"], cols["rem"],
-                  cols["ep"], cols["em"], terms)
+    return Gadget(idx, op, x, y, weight, bias, bias_shift, signs, lshifts, features,
+                  log2_ceil(features), shift, lo, hi, e_hi, e_lo, frac, source, cols["u"],
+                  cols["v"], cols["rem"], cols["ep"], cols["em"], terms)
 
 
 def parse_circuit(data: bytes) -> Circuit:

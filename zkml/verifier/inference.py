@@ -228,7 +228,7 @@ def _check_acc(run: _Run, g: Gadget, r: list[int], claims: dict[int, int]) -> No
         if g.bias is not None:
             b = next(vals)
             run.model_claim(run.bias_claims, g.bias, r_o, b)
-            acc -= b
+            acc -= b << g.bias_shift
         claims[g.index] = acc % R
     elif g.op == "add":
         xv = run.value(g.x, vals, r)

@@ -1,13 +1,13 @@
 """Verifying keys (kind 4) and the model's well-formedness proof (inference.md section 7).
 
-A key carries the circuit, the model stack's commitment `C_P`, the commitments of the
-`J = ceil(R / 8)` limb stacks of `P + 2^(R-1)` and of the byte-table multiplicities,
-and a proof that every entry of `P` lies in `[-2^(R-1), 2^(R-1))` and that `P` is zero
+A key carries the circuit, the model stack's commitment `C_P`, the commitment of the
+multiplicities of the range table `[0, 2^R)`, and a proof that every entry of `P` lies
+in `[-2^(R-1), 2^(R-1))` (one lookup of `P[i] + 2^(R-1)` per entry) and that `P` is zero
 outside the tensors' real regions. `VerifyingKey.from_bytes` parses strictly and checks
 that proof; a key whose proof fails is refused.
 
 Cost: the proof's checks are logarithmic except the merged Hyrax check, one MSM over the
-rows of the `1 + J + 1` committed stacks (`(J + 1) 2^(n - c) + 16` points) and `2^c`
+rows of the two committed stacks (`2^(n - c) + 2^(R - floor(R/2))` points) and `2^c`
 generators. A key checked once in a process (same SHA256, same generator seed) is not
 checked again, and a caller that has checked a key before can pass its digest as
 `trusted_digest`.
@@ -21,30 +21,19 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from zkml.errors import ProofFormatError, VerificationError
-from zkml.verifier.circuit import Circuit, ModelStack, parse_circuit
+from zkml.verifier.circuit import MAX_RANGE_BITS, Circuit, ModelStack, parse_circuit
 from zkml.verifier.encoding import G1Point
-from zkml.verifier.field import R, eq_eval
+from zkml.verifier.field import R
 from zkml.verifier.generators import DEFAULT_SEED, generators, seed_digest
 from zkml.verifier.hyrax import Stack, StackOpening, batch_open_verify, check_shape
 from zkml.verifier.hyrax import parse_batch_opening_proof as parse_openings
-from zkml.verifier.layout import (
-    check_lookup_trees,
-    eq_bits,
-    leaf_slots,
-    limb_widths,
-    limbs_value,
-    lt,
-    slot_bits,
-)
+from zkml.verifier.layout import eq_bits, lt, slot_bits
 from zkml.verifier.logup import LogupProof, logup_verify_trees, parse_logup_trees
 from zkml.verifier.proofs import KIND_VERIFYING_KEY, VERSION, read_header
-from zkml.verifier.sumcheck import SumcheckProof, parse_sumcheck_proof, sumcheck_verify
 from zkml.verifier.transcript import Transcript
 
-__all__ = ["VerifyingKey", "WellFormednessProof", "zero_outside"]
+__all__ = ["VerifyingKey", "WellFormednessProof", "padding_count", "zero_outside"]
 
-#: The multiplicity column's shape: 256 entries, 8 variables, 4 column bits.
-M_VARS, M_LOG_COLS = 8, 4
 #: How many (key digest, seed digest) pairs a process remembers as checked.
 _CACHE_SIZE = 256
 _checked: OrderedDict[tuple[bytes, bytes], None] = OrderedDict()
@@ -53,15 +42,16 @@ _checked_lock = threading.Lock()
 
 @dataclass(frozen=True)
 class WellFormednessProof:
-    """`LogupProof || logup-leaf-evals || wf-evals || SumcheckProof(n, 3) || wf-zero-eval
-    || BatchOpeningProof (P, L_0..L_{J-1}, m)`."""
+    """`LogupProof || logup-leaf-evals (P(rho), m(rho_t)) || BatchOpeningProof (P, m)`."""
 
     logup: tuple[LogupProof, ...]
     leaf_evals: tuple[int, ...]
-    wf_evals: tuple[int, ...]
-    sumcheck: SumcheckProof
-    zero_eval: int
     openings: tuple[StackOpening, ...]
+
+
+def padding_count(ms: ModelStack) -> int:
+    """N_pad: entries of the model stack outside every tensor's real region."""
+    return (1 << ms.num_vars) - sum(t.rows * t.cols for t in ms.tensors.values())
 
 
 def zero_outside(ms: ModelStack, s: list[int]) -> int:
@@ -88,7 +78,6 @@ class VerifyingKey:
     log_cols: int
     commitment: tuple[G1Point, ...] = field(repr=False)
     data: bytes = field(repr=False)
-    limb_commitments: tuple[tuple[G1Point, ...], ...] = field(repr=False)
     multiplicity_commitment: tuple[G1Point, ...] = field(repr=False)
     wf_proof: WellFormednessProof = field(repr=False)
     seed_digest: bytes = field(repr=False)
@@ -174,66 +163,50 @@ def _parse(data: bytes, seed_dig: bytes) -> VerifyingKey:
             "verifying key without the model's well-formedness proof (an older format): "
             "rebuild it with `zkml compile`"
         )
-    if not 1 <= ms.range_bits <= 64:
-        raise ProofFormatError(f"verifying key: range_bits {ms.range_bits} outside 1..64")
-    j = rd.u32("limb commitment count")
-    need = (ms.range_bits + 7) // 8
-    if j != need:
-        raise ProofFormatError(f"limb commitment count {j}, range_bits {ms.range_bits}: {need}")
-    limbs = tuple(tuple(rd.g1_vec(f"limb commitment {i}", expected=rows)) for i in range(j))
-    mult = tuple(rd.g1_vec("multiplicity commitment", expected=1 << (M_VARS - M_LOG_COLS)))
-    _, depth = leaf_slots([num_vars] * j, limb_widths(ms.range_bits))
-    logup = parse_logup_trees(rd, (depth, M_VARS), "wf logup")
-    leaf = tuple(rd.fr_vec("wf logup-leaf-evals", expected=j + 1))
-    wf_evals = tuple(rd.fr_vec("wf-evals", expected=j + 1))
-    sc = parse_sumcheck_proof(rd, num_vars, 3, "wf zerocheck")
-    zero = rd.fr("wf-zero-eval")
-    shapes = [(num_vars, log_cols)] * (j + 1) + [(M_VARS, M_LOG_COLS)]
-    openings = tuple(parse_openings(rd, shapes))
+    rb = ms.range_bits
+    if not 1 <= rb <= MAX_RANGE_BITS:
+        raise ProofFormatError(f"verifying key: range_bits {rb} outside 1..{MAX_RANGE_BITS}")
+    m_vars, m_cols = rb, rb // 2
+    mult = tuple(rd.g1_vec("multiplicity commitment", expected=1 << (m_vars - m_cols)))
+    logup = parse_logup_trees(rd, (num_vars, m_vars, 1), "wf logup")
+    leaf = tuple(rd.fr_vec("wf logup-leaf-evals", expected=2))
+    openings = tuple(parse_openings(rd, [(num_vars, log_cols), (m_vars, m_cols)]))
     rd.finish()
-    wf = WellFormednessProof(logup, leaf, wf_evals, sc, zero, openings)
+    wf = WellFormednessProof(logup, leaf, openings)
     digest = hashlib.sha256(data).digest()
-    return VerifyingKey(
-        digest, circuit, num_vars, log_cols, com, data, limbs, mult, wf, seed_dig
-    )
+    return VerifyingKey(digest, circuit, num_vars, log_cols, com, data, mult, wf, seed_dig)
 
 
 def _verify_wf(vk: VerifyingKey, seed_dig: bytes) -> None:
     """The checks of section 7; raises VerificationError naming the first that fails."""
     c, ms, wf = vk.circuit, vk.circuit.model, vk.wf_proof
-    n, rb, j = vk.num_vars, ms.range_bits, len(vk.limb_commitments)
-    slots, depth = leaf_slots([n] * j, limb_widths(rb))
+    n, rb = vk.num_vars, ms.range_bits
     t = Transcript("zkml/model-wf")
     t.absorb_u32("version", VERSION)
     t.absorb_bytes("generators", seed_dig)
     t.absorb_bytes("circuit", c.json_bytes)
     t.absorb_points("model-commitment", vk.commitment)
-    for com in vk.limb_commitments:
-        t.absorb_points("limb-commitment", com)
     t.absorb_points("multiplicity-commitment", vk.multiplicity_commitment)
     alpha = t.squeeze("logup-alpha")
-    trees = logup_verify_trees(t, (depth, M_VARS), wf.logup, "logup")
-    rho, rho_t = trees[0][0], trees[1][0]
-    leaf = wf.leaf_evals
-    t.absorb_frs("logup-leaf-evals", leaf)
-    check_lookup_trees(trees, slots, depth, alpha, leaf[:j], leaf[j])
+    beta = t.squeeze("logup-beta")
+    trees = logup_verify_trees(t, (n, rb, 1), wf.logup, "logup")
+    (rho, p0, q0), (rho_t, p_t, q_t), (rho_z, p_z, q_z) = trees
+    p_rho, m_rho = wf.leaf_evals
+    t.absorb_frs("logup-leaf-evals", wf.leaf_evals)
+    shifted = alpha - (1 << (rb - 1))
+    if p0 != 1 or (q0 - shifted + p_rho + beta * zero_outside(ms, rho)) % R:
+        raise VerificationError("range lookups: leaf claims differ from P(rho)")
+    table = sum(x << k for k, x in enumerate(rho_t)) % R
+    if (p_t + m_rho) % R or (q_t - alpha + table) % R:
+        raise VerificationError("range table: leaf claims differ from m(rho_t)")
+    (mu,) = rho_z
+    if (p_z + padding_count(ms) * (1 - mu)) % R or (
+            q_z - (shifted - beta) * (1 - mu) - mu) % R:
+        raise VerificationError("padding: the zero entries' lookups differ from the padding")
 
-    rho1 = t.squeeze_n("wf-point", n)
-    t.absorb_frs("wf-evals", wf.wf_evals)
-    if (wf.wf_evals[0] + (1 << (rb - 1)) - limbs_value(wf.wf_evals[1:])) % R:
-        raise VerificationError("P(rho1) + 2^(R-1) != sum_j 2^(8j) L_j(rho1)")
-    tau = t.squeeze_n("zerocheck-tau", n)
-    s, final = sumcheck_verify(t, 0, n, 3, wf.sumcheck, "zerocheck")
-    t.absorb_fr("wf-zero-eval", wf.zero_eval)
-    if final != eq_eval(tau, s) * zero_outside(ms, s) % R * wf.zero_eval % R:
-        raise VerificationError("zerocheck: final != eq(tau, s) Z(s) P(s)")
-
-    r1, sp, rn = tuple(rho1), tuple(s), tuple(rho[:n])
-    stacks = [Stack(n, vk.log_cols, vk.commitment, ((r1, wf.wf_evals[0]), (sp, wf.zero_eval)))]
-    for i, com in enumerate(vk.limb_commitments):
-        stacks.append(Stack(n, vk.log_cols, com, ((rn, leaf[i]), (r1, wf.wf_evals[1 + i]))))
-    stacks.append(Stack(M_VARS, M_LOG_COLS, vk.multiplicity_commitment,
-                        ((tuple(rho_t), leaf[j]),)))
-    cols = max(1 << vk.log_cols, 1 << M_LOG_COLS)
-    gens = generators(seed_dig, cols)
+    stacks = [
+        Stack(n, vk.log_cols, vk.commitment, ((tuple(rho), p_rho),)),
+        Stack(rb, rb // 2, vk.multiplicity_commitment, ((tuple(rho_t), m_rho),)),
+    ]
+    gens = generators(seed_dig, max(1 << vk.log_cols, 1 << (rb // 2)))
     batch_open_verify(t, stacks, wf.openings, lambda k: gens[:k])

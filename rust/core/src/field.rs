@@ -56,6 +56,12 @@ pub fn fr_from_be_mod_order(b: &[u8]) -> Fr {
     Fr::from_be_bytes_mod_order(b)
 }
 
+/// `2^k` in Fr (any `k`: shifts of the circuit reach 64 bits).
+pub fn pow2(k: u32) -> Fr {
+    use ark_ff::Field;
+    Fr::from(2u64).pow([k as u64])
+}
+
 /// `[1, a, a^2, ..., a^(n-1)]`.
 pub fn powers(a: Fr, n: usize) -> Vec<Fr> {
     let mut out = Vec::with_capacity(n);

@@ -42,6 +42,8 @@ pub enum Producer {
         x: TensorRef,
         weight: String,
         bias: Option<String>,
+        /// The stored bias is `bias / 2^bias_shift`: the accumulator adds `2^bias_shift * bias`.
+        bias_shift: u32,
     },
     Add {
         x: TensorRef,
@@ -236,7 +238,9 @@ impl Circuit {
             return invalid("output must name a gadget with its feature count");
         }
         let ms = &self.model_stack;
-        if ms.num_vars > 30 || ms.log_cols > ms.num_vars || !(1..=MAX_BITS).contains(&ms.range_bits)
+        if ms.num_vars > 30
+            || ms.log_cols > ms.num_vars
+            || !(1..=super::model_key::MAX_RANGE_BITS).contains(&ms.range_bits)
         {
             return invalid("model stack shape out of limits");
         }
@@ -276,9 +280,18 @@ impl Circuit {
                 return invalid(format!("gadget {i}: bit widths out of limits"));
             }
             match &g.producer {
-                Producer::Dense { x, weight, bias } => {
+                Producer::Dense {
+                    x,
+                    weight,
+                    bias,
+                    bias_shift,
+                } => {
                     let w = self.tensor(weight)?;
-                    if !refs_ok(*x) || w.cols != self.features(*x) || w.rows != g.features {
+                    if !refs_ok(*x)
+                        || w.cols != self.features(*x)
+                        || w.rows != g.features
+                        || *bias_shift > MAX_BITS
+                    {
                         return invalid(format!("gadget {i}: dense shapes do not match"));
                     }
                     if let Some(b) = bias {

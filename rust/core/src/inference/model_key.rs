@@ -1,35 +1,36 @@
 //! The verifying key (kind 4) and the model stack's well-formedness proof
-//! (circuits/inference.md section 7): every entry within `range_bits`, zero
-//! outside the tensors' real regions. Proven once at compile time.
+//! (circuits/inference.md section 7): every entry within `range_bits` (one lookup per
+//! entry into the `2^R`-entry range table), zero outside the tensors' real regions.
+//! Proven once at compile time.
 
 use ark_ff::{One, Zero};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::circuit::{limb_widths, Circuit, LIMB_BITS};
-use super::{count_lookups, leaf_slots, lookup_trees};
+use super::circuit::Circuit;
 use crate::artifact::{write_header, Kind, FORMAT_VERSION};
 use crate::encoding::Writer;
 use crate::error::{Error, Result};
 use crate::field::{from_i64, Fr};
 use crate::logup;
-use crate::mle::{eq_table, evaluate};
+use crate::mle::evaluate;
 use crate::pcs::batch::{self, ProverStack, StackClaims};
-use crate::pcs::hyrax::{Commitment, Hyrax};
+use crate::pcs::hyrax::Hyrax;
 use crate::pcs::{Pcs, Shape};
-use crate::sumcheck::product::Term;
-use crate::sumcheck::{self, ProductSum};
 use crate::transcript::Transcript;
-use ark_bn254::G1Projective;
-use ark_ec::{AdditiveGroup, AffineRepr, CurveGroup};
-use ark_ff::Field;
 
 pub const WF_TAG: &[u8] = b"zkml/model-wf";
-/// Multiplicity stack shape: 256 entries as 16 x 16.
-const MULT_SHAPE: Shape = Shape {
-    num_vars: 8,
-    log_cols: 4,
-};
+/// Widest entry the model stack may hold: its range table has `2^R` entries, and every
+/// quantized weight and stored bias fits in 16 signed bits (quantization.md).
+pub const MAX_RANGE_BITS: u32 = 16;
+
+/// The multiplicity stack's shape for a `2^R`-entry range table.
+pub fn multiplicity_shape(range_bits: u32) -> Shape {
+    Shape {
+        num_vars: range_bits as usize,
+        log_cols: range_bits as usize / 2,
+    }
+}
 
 /// `1` outside every tensor's real region of the model stack, `0` inside.
 pub fn padding_indicator(c: &Circuit) -> Vec<Fr> {
@@ -46,66 +47,38 @@ pub fn padding_indicator(c: &Circuit) -> Vec<Fr> {
     z
 }
 
-/// Limbs of `P + 2^(R-1)`; entries outside the range give wrong limbs, and a key
-/// that verifiers refuse.
-fn limb_stacks(model: &[i64], range_bits: u32) -> Vec<Vec<i64>> {
-    let off = 1i128 << (range_bits - 1);
-    let mask_all = (1i128 << range_bits) - 1;
-    limb_widths(range_bits)
-        .iter()
-        .enumerate()
-        .map(|(j, w)| {
-            model
-                .par_iter()
-                .map(|v| {
-                    ((((*v as i128 + off) & mask_all) >> (LIMB_BITS as usize * j)) & ((1 << w) - 1))
-                        as i64
-                })
-                .collect()
-        })
-        .collect()
-}
-
-/// The model stack's commitment from its limbs' (Pedersen commitments are linear):
-/// row `i` is `sum_j 2^(8j) C_{L_j,i} - 2^(R-1) sum_k G_k`, a few doublings per row
-/// instead of an R-bit MSM. Entries outside the range break the identity, so they
-/// are committed directly.
-fn commit_from_limbs(
-    hyrax: &Hyrax,
-    shape: Shape,
-    limb_coms: &[Commitment],
-    range_bits: u32,
-    model: &[i64],
-) -> Result<Commitment> {
-    let half = 1i128 << (range_bits - 1);
-    if model
-        .par_iter()
-        .any(|v| !(-half..half).contains(&(*v as i128)))
-    {
-        return hyrax.commit_small(shape, model);
-    }
-    let g = hyrax.generators(shape.cols());
-    let ones: G1Projective = g[..shape.cols()].iter().map(|p| p.into_group()).sum();
-    let offset = ones * Fr::from(2u64).pow([range_bits as u64 - 1]);
-    let rows: Vec<G1Projective> = (0..shape.rows())
-        .into_par_iter()
-        .map(|i| {
-            let mut acc = G1Projective::zero();
-            for lc in limb_coms.iter().rev() {
-                for _ in 0..LIMB_BITS {
-                    acc.double_in_place();
+/// How often each `v + 2^(R-1)` in `[0, 2^R)` occurs among the real entries (`Z = 0`).
+/// Entries outside the range are not counted: their lookups then fail, and verifiers
+/// refuse the key.
+fn range_multiplicities(model: &[i64], z: &[Fr], range_bits: u32) -> Vec<i64> {
+    let size = 1usize << range_bits;
+    let off = 1i64 << (range_bits - 1);
+    model
+        .par_chunks(1 << 14)
+        .zip(z.par_chunks(1 << 14))
+        .fold(
+            || vec![0i64; size],
+            |mut m, (chunk, zc)| {
+                for (v, zi) in chunk.iter().zip(zc) {
+                    let u = v.saturating_add(off);
+                    if zi.is_zero() && (0..size as i64).contains(&u) {
+                        m[u as usize] += 1;
+                    }
                 }
-                acc += lc.rows[i];
-            }
-            acc - offset
-        })
-        .collect();
-    Ok(Commitment {
-        rows: G1Projective::normalize_batch(&rows),
-    })
+                m
+            },
+        )
+        .reduce(
+            || vec![0i64; size],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                a
+            },
+        )
 }
 
-/// Build the kind-4 verifying key: commitments, limb stacks, and the proof.
+/// Build the kind-4 verifying key: the model commitment, the range table's
+/// multiplicities, and the well-formedness proof (circuits/inference.md section 7).
 pub fn build_verifying_key(hyrax: &Hyrax, circuit_json: &[u8], model: &[i64]) -> Result<Vec<u8>> {
     let c = Circuit::parse(circuit_json)?;
     let ms = &c.model_stack;
@@ -116,100 +89,78 @@ pub fn build_verifying_key(hyrax: &Hyrax, circuit_json: &[u8], model: &[i64]) ->
         ));
     }
     let r_bits = ms.range_bits;
-    if !(1..=64).contains(&r_bits) {
-        return Err(Error::InvalidArgument("range_bits must be 1..=64".into()));
+    if !(1..=MAX_RANGE_BITS).contains(&r_bits) {
+        return Err(Error::InvalidArgument(format!(
+            "range_bits must be 1..={MAX_RANGE_BITS}"
+        )));
     }
     let shape = Shape::new(n, ms.log_cols)?;
+    let mshape = multiplicity_shape(r_bits);
     let mut timer = crate::profile::Timer::new("vk");
-    let widths = limb_widths(r_bits);
-    let limbs = limb_stacks(model, r_bits);
-    let mult = count_lookups(widths.iter().zip(&limbs).map(|(w, v)| (*w, v.as_slice())));
-
-    let limb_coms: Vec<_> = limbs
-        .iter()
-        .map(|l| hyrax.commit_small(shape, l))
-        .collect::<Result<_>>()?;
-    let com = commit_from_limbs(hyrax, shape, &limb_coms, r_bits, model)?;
-    let mcom = hyrax.commit_small(MULT_SHAPE, &mult)?;
-    timer.mark("limbs and commitments");
+    let z = padding_indicator(&c);
+    let mult = range_multiplicities(model, &z, r_bits);
+    let com = hyrax.commit_small(shape, model)?;
+    let mcom = hyrax.commit_small(mshape, &mult)?;
+    timer.mark("commitments");
 
     let to_fr = |v: &[i64]| -> Vec<Fr> { v.par_iter().map(|x| from_i64(*x)).collect() };
     let p_fr = to_fr(model);
-    let l_fr: Vec<Vec<Fr>> = limbs.iter().map(|l| to_fr(l)).collect();
     let m_fr = to_fr(&mult);
+    let offset = Fr::from(1u64 << (r_bits - 1));
 
     let mut t = Transcript::new(WF_TAG);
     t.absorb_u32("version", FORMAT_VERSION as u32);
     t.absorb("generators", &hyrax.seed_digest);
     t.absorb("circuit", circuit_json);
     Hyrax::absorb_commitment(&mut t, "model-commitment", &com);
-    limb_coms
-        .iter()
-        .for_each(|lc| Hyrax::absorb_commitment(&mut t, "limb-commitment", lc));
     Hyrax::absorb_commitment(&mut t, "multiplicity-commitment", &mcom);
 
+    // Entry i looks up the pair (P[i] + 2^(R-1), Z[i]): real entries in the range table
+    // (tag 0), padding in the single public entry (2^(R-1), 1), i.e. exactly zero.
     let alpha = t.squeeze("logup-alpha");
-    let cols: Vec<(u32, usize)> = widths.iter().map(|w| (*w, n)).collect();
-    let (slots, depth) = leaf_slots(&cols);
-    let tables: Vec<&[Fr]> = l_fr.iter().map(|v| v.as_slice()).collect();
-    let trees = lookup_trees(&slots, depth, alpha, &tables, &m_fr);
+    let beta = t.squeeze("logup-beta");
+    let n_pad = z.iter().filter(|v| !v.is_zero()).count() as u64;
+    let shifted = alpha - offset;
+    let trees = vec![
+        (
+            vec![Fr::one(); 1 << n],
+            p_fr.par_iter()
+                .zip(z.par_iter())
+                .map(|(v, zi)| shifted - v - beta * zi)
+                .collect(),
+        ),
+        (
+            m_fr.iter().map(|m| -*m).collect(),
+            (0..1u64 << r_bits).map(|j| alpha - Fr::from(j)).collect(),
+        ),
+        (
+            vec![-Fr::from(n_pad), Fr::zero()],
+            vec![shifted - beta, Fr::one()],
+        ),
+    ];
     timer.mark("leaves");
     let (lproof, points) = logup::prove(&mut t, trees);
     let (rho, rho_t) = (&points[0], &points[1]);
     timer.mark("logup");
-    let mut leaf_evals: Vec<Fr> = l_fr.iter().map(|l| evaluate(l, &rho[..n])).collect();
-    leaf_evals.push(evaluate(&m_fr, rho_t));
+    let leaf_evals = vec![evaluate(&p_fr, rho), evaluate(&m_fr, rho_t)];
     t.absorb_frs("logup-leaf-evals", &leaf_evals);
 
-    let rho1 = t.squeeze_n("wf-point", n);
-    let mut wf_evals = vec![evaluate(&p_fr, &rho1)];
-    wf_evals.extend(l_fr.iter().map(|l| evaluate(l, &rho1)));
-    t.absorb_frs("wf-evals", &wf_evals);
-
-    let tau = t.squeeze_n("zerocheck-tau", n);
-    let term = vec![Term {
-        coeff: Fr::one(),
-        factors: vec![0, 1, 2],
-    }];
-    let mut inst = ProductSum::new(
-        vec![eq_table(&tau), padding_indicator(&c), p_fr.clone()],
-        term,
-    )?;
-    let (sc, s) = sumcheck::prove(&mut t, &mut inst, Fr::zero());
-    let p_s = inst.final_evals()[2];
-    t.absorb_fr("wf-zero-eval", &p_s);
-    timer.mark("evaluations and zerocheck");
-
     let mut claims_p = StackClaims::default();
-    claims_p.push(rho1.clone(), wf_evals[0]);
-    claims_p.push(s, p_s);
-    let claims_l: Vec<StackClaims> = (0..limbs.len())
-        .map(|j| {
-            let mut cl = StackClaims::default();
-            cl.push(rho[..n].to_vec(), leaf_evals[j]);
-            cl.push(rho1.clone(), wf_evals[j + 1]);
-            cl
-        })
-        .collect();
+    claims_p.push(rho.clone(), leaf_evals[0]);
     let mut claims_m = StackClaims::default();
-    claims_m.push(rho_t.clone(), leaf_evals[limbs.len()]);
-    let mut stacks = vec![ProverStack {
-        shape,
-        table: &p_fr,
-        claims: &claims_p,
-    }];
-    for (l, cl) in l_fr.iter().zip(&claims_l) {
-        stacks.push(ProverStack {
+    claims_m.push(rho_t.clone(), leaf_evals[1]);
+    let stacks = [
+        ProverStack {
             shape,
-            table: l,
-            claims: cl,
-        });
-    }
-    stacks.push(ProverStack {
-        shape: MULT_SHAPE,
-        table: &m_fr,
-        claims: &claims_m,
-    });
+            table: &p_fr,
+            claims: &claims_p,
+        },
+        ProverStack {
+            shape: mshape,
+            table: &m_fr,
+            claims: &claims_m,
+        },
+    ];
     let opening = batch::prove(hyrax, &mut t, &stacks);
     timer.mark("openings");
 
@@ -219,16 +170,9 @@ pub fn build_verifying_key(hyrax: &Hyrax, circuit_json: &[u8], model: &[i64]) ->
     w.bytes(circuit_json);
     shape.write(&mut w);
     Hyrax::write_commitment(&com, &mut w);
-    w.u32(limb_coms.len() as u32);
-    limb_coms
-        .iter()
-        .for_each(|lc| Hyrax::write_commitment(lc, &mut w));
     Hyrax::write_commitment(&mcom, &mut w);
     lproof.write(&mut w);
     w.frs(&leaf_evals);
-    w.frs(&wf_evals);
-    sc.write(&mut w);
-    w.fr(&p_s);
     opening.write(&mut w);
     Ok(w.finish())
 }

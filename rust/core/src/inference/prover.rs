@@ -12,7 +12,7 @@ use super::{output_mask, Claims, INFERENCE_TAG};
 use crate::artifact::{write_header, Kind, FORMAT_VERSION};
 use crate::encoding::{ints_bytes, Writer};
 use crate::error::{Error, Result};
-use crate::field::{from_i64, Fr};
+use crate::field::{from_i64, pow2, Fr};
 use crate::logup;
 use crate::mle::{eq_table, evaluate};
 use crate::pcs::batch::{self, ProverStack};
@@ -175,14 +175,16 @@ fn prove_parsed(
         let acc = super::acc_from_evals(gad, &specs, &own, &evals);
         let feat_vars = super::log2(gad.features.next_power_of_two());
         match &gad.producer {
-            Producer::Dense { bias, .. } => {
+            Producer::Dense {
+                bias, bias_shift, ..
+            } => {
                 let bias_v = match bias {
                     Some(name) => {
                         let bt = c.tensor(name)?;
                         let v = evaluate(model_table(&model, bt), &r[g][..feat_vars]);
                         claims.model(bt, &r[g][..feat_vars], v);
                         evals.push(v);
-                        v
+                        v * pow2(*bias_shift)
                     }
                     None => Fr::zero(),
                 };

@@ -62,7 +62,9 @@ pub fn mlp_full(
             .map(|r| r.iter().map(|v| v.unsigned_abs() as i128).sum())
             .max()
             .unwrap_or(0);
-        let acc_max = 128 * row_max + 128;
+        // Every second layer stores its bias halved, exercising `bias_shift`.
+        let bias_shift = (l as u32 + 1) % 2;
+        let acc_max = 128 * row_max + (128 << bias_shift);
         let (lo, hi) = if l == last || (l == 1 && leaky.is_some()) {
             (-128i64, 127i64)
         } else {
@@ -72,7 +74,7 @@ pub fn mlp_full(
         tensors.push((format!("w{l}"), n, prev_feat, w));
         tensors.push((format!("b{l}"), 1, n, b));
         gadgets.push(json!({
-            "producer": {"op": "dense", "x": prev, "weight": format!("w{l}"), "bias": format!("b{l}")},
+            "producer": {"op": "dense", "x": prev, "weight": format!("w{l}"), "bias": format!("b{l}"), "bias_shift": bias_shift},
             "features": n, "shift": shift, "lo": lo, "hi": hi, "excess_hi_bits": ep, "excess_lo_bits": em,
             "frac_bits": 4, "source": format!("fc{l}")}));
         let mut g = gadgets.len() - 1;
@@ -103,7 +105,7 @@ pub fn mlp_full(
             let (ep, em) = excess_bits(128 * row_max, shift, 0, 127);
             tensors.push(("wres".into(), n, n, w2));
             gadgets.push(json!({
-                "producer": {"op": "dense", "x": g, "weight": "wres", "bias": null},
+                "producer": {"op": "dense", "x": g, "weight": "wres", "bias": null, "bias_shift": 0},
                 "features": n, "shift": shift, "lo": 0, "hi": 127, "excess_hi_bits": ep, "excess_lo_bits": em,
                 "frac_bits": 4, "source": "res"}));
             let (ep, em) = excess_bits(128 + 256, 1, 0, 127);
@@ -183,7 +185,12 @@ pub fn witness(
     for g in &c.gadgets {
         let np = g.features.next_power_of_two();
         let acc: Vec<i128> = match &g.producer {
-            Producer::Dense { x, weight, bias } => {
+            Producer::Dense {
+                x,
+                weight,
+                bias,
+                bias_shift,
+            } => {
                 let (xt, nin) = table(*x, &z);
                 let wt = c.tensor(weight).expect("weight");
                 let wv = &model_stack[wt.offset..wt.offset + wt.slot_size()];
@@ -194,7 +201,7 @@ pub fn witness(
                 let mut acc = vec![0i128; bp * np];
                 for r in 0..bp {
                     for o in 0..np {
-                        let mut s: i128 = bv.map_or(0, |bv| bv[o] as i128);
+                        let mut s: i128 = bv.map_or(0, |bv| (bv[o] as i128) << bias_shift);
                         for i in 0..nin {
                             s += xt[r * nin + i] * wv[o * nin + i] as i128;
                         }

@@ -1,0 +1,109 @@
+"""Export the CNNs that tests/torch_models/test_torch_models.py proves, with PyTorch's own
+ONNX exporter (what users run), into this folder.
+
+    pip install torch==2.13.0 onnxscript   # in any venv; the project's venv does not need torch
+    python tests/torch_models/export.py
+
+The exported .onnx files are committed, so the tests need neither torch nor a network;
+rerun this script after changing a model. Weights come from fixed seeds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+
+HERE = Path(__file__).resolve().parent
+
+
+class LeNet(nn.Module):
+    """Two 5x5 convolutions with ReLU and 2x2 pooling, three dense layers (28x28 input)."""
+
+    def __init__(self, pool: type[nn.Module]) -> None:
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 6, 5), nn.ReLU(), pool(2),
+            nn.Conv2d(6, 16, 5), nn.ReLU(), pool(2),
+        )
+        self.head = nn.Sequential(
+            nn.Flatten(), nn.Linear(256, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+            nn.Linear(84, 10),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+
+class ResidualCNN(nn.Module):
+    """Padded and strided 3x3 convolutions with BatchNorm, a residual block, a depthwise
+    convolution, a 1x1 convolution and global average pooling (3x16x16 input)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU())
+        self.block = nn.Sequential(
+            nn.Conv2d(8, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+            nn.Conv2d(8, 8, 3, padding=1), nn.BatchNorm2d(8),
+        )
+        self.down = nn.Sequential(
+            nn.Conv2d(8, 8, 3, stride=2, padding=1, groups=8), nn.ReLU(),
+            nn.Conv2d(8, 16, 1), nn.ReLU(),
+        )
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.stem(x)
+        x = torch.relu(x + self.block(x))
+        return self.head(self.down(x))
+
+
+class Conv1dNet(nn.Module):
+    """A 1-D signal model: dilated and plain 1-D convolutions, max pooling (2x64 input)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv1d(2, 4, 3, padding=2, dilation=2), nn.ReLU(), nn.MaxPool1d(2),
+            nn.Conv1d(4, 8, 5), nn.ReLU(), nn.MaxPool1d(4),
+        )
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(56, 4))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(x))
+
+
+MODELS = {
+    "lenet_avg": (lambda: LeNet(nn.AvgPool2d), (1, 1, 28, 28)),
+    "lenet_max": (lambda: LeNet(nn.MaxPool2d), (1, 1, 28, 28)),
+    "residual_cnn": (ResidualCNN, (1, 3, 16, 16)),
+    "conv1d": (Conv1dNet, (1, 2, 64)),
+}
+
+
+def _randomise_batchnorm(model: nn.Module, gen: torch.Generator) -> None:
+    """Non-trivial running statistics, so that BatchNorm folding is exercised."""
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.copy_(torch.randn(m.num_features, generator=gen) * 0.1)
+            m.running_var.copy_(torch.rand(m.num_features, generator=gen) + 0.5)
+            m.weight.data.copy_(torch.rand(m.num_features, generator=gen) + 0.5)
+            m.bias.data.copy_(torch.randn(m.num_features, generator=gen) * 0.1)
+
+
+def main() -> None:
+    for i, (name, (make, shape)) in enumerate(MODELS.items()):
+        torch.manual_seed(100 + i)
+        model = make()
+        _randomise_batchnorm(model, torch.Generator().manual_seed(200 + i))
+        model.eval()
+        x = torch.randn(*shape, generator=torch.Generator().manual_seed(300 + i))
+        path = HERE / f"{name}.onnx"
+        torch.onnx.export(model, (x,), str(path), input_names=["input"],
+                          output_names=["output"], dynamo=True, external_data=False)
+        print(f"wrote {path.name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -422,7 +422,7 @@ def example_model(seed: int = 5, argmax: bool = False):
                2, 2, -128, 127, 8, 8),
     ]
     doc = {"format": "zkml-circuit", "version": 1,
-           "input": {"features": 4, "bits": 8, "frac_bits": 4},
+           "input": {"features": 4, "bits": 8, "frac_bits": 4, "shape": None},
            "output": {"gadget": 4, "features": 2, "argmax": argmax}, "gadgets": gads,
            "model_stack": ms}
     return doc, tensors, table

@@ -33,7 +33,7 @@ def tie_model(lo: int = 0, hi: int = 3):
                "b": [[rng.randint(-20, 20) for _ in range(5)]]}
     ms, table = model_stack(tensors)
     doc = {"format": "zkml-circuit", "version": 1,
-           "input": {"features": 4, "bits": 8, "frac_bits": 4},
+           "input": {"features": 4, "bits": 8, "frac_bits": 4, "shape": None},
            "output": {"gadget": 0, "features": 5, "argmax": True},
            "gadgets": [gadget({"op": "dense", "x": "input", "weight": "W", "bias": "b",
                                        "bias_shift": 0},

@@ -172,7 +172,7 @@ def test_gadget_fields(key, value, match):
         (2, {"x": -1}, "not an earlier gadget"),
         (2, {"x": "Input"}, "must be \"input\" or a gadget index"),
         (2, {"x": True}, "must be \"input\" or a gadget index"),
-        (0, {"op": "conv"}, "unknown producer op"),
+        (0, {"op": "convolution"}, "unknown producer op"),
         (0, {"weight": "nope"}, "not a model tensor"),
         (0, {"bias": "nope"}, "not a model tensor"),
         (0, {"bias": 3}, "bias must be a non-empty string"),

@@ -26,6 +26,8 @@ from zkml.verifier.layout import (
     log2_ceil,
     slot_bits,
 )
+from zkml.verifier.spatial import ConvSpec, PoolSpec, padded_size
+from zkml.verifier.wiring import Axis
 
 __all__ = [
     "MAX_FEATURES",
@@ -114,15 +116,25 @@ class Gadget:
     em: tuple[Column, ...]
     #: affine producer: (operand, coefficient) pairs; empty for the other producers
     terms: tuple[tuple[int | None, int], ...] = ()
+    #: conv producer only: shapes, kernel and the wiring axes (conv.md section 2)
+    conv: ConvSpec | None = None
+    #: sumpool / maxpool producer only (conv.md section 3)
+    pool: PoolSpec | None = None
+    #: maxpool only: per window the limbs of D_w, then per window the selector S_w
+    pool_d: tuple[tuple[Column, ...], ...] = ()
+    pool_s: tuple[Column, ...] = ()
 
     @property
     def columns(self) -> tuple[Column, ...]:
-        """All columns in column order: u, v, rem, ep, em limbs (low to high)."""
-        return self.u + self.v + self.rem + self.ep + self.em
+        """All columns in column order: u, v, rem, ep, em limbs (low to high), then for a
+        maxpool every window's D limbs and every window's selector."""
+        return (self.u + self.v + self.rem + self.ep + self.em
+                + tuple(c for d in self.pool_d for c in d) + self.pool_s)
 
     @property
     def has_zerocheck(self) -> bool:
-        return bool(self.ep or self.em)
+        """True when the gadget has a zerocheck instance (ep/em columns, or a maxpool)."""
+        return bool(self.ep or self.em) or self.op == "maxpool"
 
 
 @dataclass(frozen=True)
@@ -163,10 +175,15 @@ class Circuit:
         gadgets: tuple[Gadget, ...],
         model: ModelStack,
         argmax: bool = False,
+        input_shape: tuple[int, ...] | None = None,
     ) -> None:
         self.json_bytes = data
         self.input_features = input_features
-        self.input_log_features = log2_ceil(input_features)
+        #: conv.md section 1: None (flat) or [C, S_1(, S_2)]
+        self.input_shape = input_shape
+        #: width("input"): prod pad(shape) for a shaped input, else features
+        self.input_width = input_features if input_shape is None else padded_size(input_shape)
+        self.input_log_features = log2_ceil(self.input_width)
         self.input_bits = input_bits
         self.input_frac_bits = input_frac_bits
         self.output_gadget = output_gadget
@@ -188,6 +205,11 @@ class Circuit:
     def features_of(self, ref: int | None) -> int:
         """Feature count of an input reference (None = the public input)."""
         return self.input_features if ref is None else self.gadgets[ref].features
+
+    def width_of(self, ref: int | None) -> int:
+        """width(x) of conv.md section 1: features of a gadget; prod pad(shape) or features
+        for the public input."""
+        return self.input_width if ref is None else self.gadgets[ref].features
 
     def u_of(self, ref: int | None) -> tuple[Column, ...]:
         """The `u` limb columns of a reference (none for the public input)."""
@@ -319,8 +341,90 @@ def _columns(idx: int, first: int, widths: dict[str, int]) -> dict[str, tuple[Co
     return out
 
 
+def _dims(v: object, what: str, lengths: tuple[int, ...], lo: int = 1) -> tuple[int, ...]:
+    if not isinstance(v, list) or len(v) not in lengths:
+        raise _err(f"{what} must be a list of {' or '.join(map(str, lengths))} integers")
+    return tuple(_int(e, f"{what}[{i}]", lo, MAX_FEATURES) for i, e in enumerate(v))
+
+
+def _conv(prod: dict, what: str, pw: str, features: int, width_x: int,
+          model: ModelStack) -> ConvSpec:
+    in_shape = _dims(prod["in_shape"], f"{pw} in_shape", (2, 3))
+    k = len(in_shape) - 1
+    out_shape = _dims(prod["out_shape"], f"{pw} out_shape", (k + 1,))
+    kernel = _dims(prod["kernel"], f"{pw} kernel", (k,))
+    strides = _dims(prod["strides"], f"{pw} strides", (k,))
+    dilations = _dims(prod["dilations"], f"{pw} dilations", (k,))
+    pads = _dims(prod["pads"], f"{pw} pads", (k,), lo=0)
+    axes = []
+    for a in range(k):
+        try:
+            axes.append(Axis(out_shape[a + 1], in_shape[a + 1], kernel[a], strides[a],
+                             dilations[a], pads[a]))
+        except ProofFormatError as exc:
+            raise _err(f"{what}: conv axis {a}: {exc}") from None
+    if width_x != padded_size(in_shape):
+        raise _err(f"{what}: conv input has width {width_x}, in_shape {list(in_shape)} "
+                   f"needs {padded_size(in_shape)}")
+    if features != padded_size(out_shape):
+        raise _err(f"{what}: conv features {features} != prod pad(out_shape) "
+                   f"{padded_size(out_shape)}")
+    weight = prod["weight"]
+    w = model.tensors[weight]
+    cols = padded_size((in_shape[0], *kernel))
+    if w.rows != out_shape[0] or w.cols != cols:
+        raise _err(f"{what}: conv weight {weight!r} is {w.rows}x{w.cols}, "
+                   f"expected {out_shape[0]}x{cols}")
+    return ConvSpec(in_shape, out_shape, kernel, tuple(axes))
+
+
+def _pool(prod: dict, what: str, pw: str, features: int, width_x: int) -> PoolSpec:
+    in_shape = _dims(prod["in_shape"], f"{pw} in_shape", (2, 3))
+    k = len(in_shape) - 1
+    out_shape = _dims(prod["out_shape"], f"{pw} out_shape", (k + 1,))
+    window = _dims(prod["window"], f"{pw} window", (k,))
+    if in_shape[0] != out_shape[0]:
+        raise _err(f"{what}: pool channels {in_shape[0]} != {out_shape[0]}")
+    for a in range(k):
+        if window[a] & (window[a] - 1):
+            raise _err(f"{what}: pool window[{a}] = {window[a]} is not a power of two")
+        if window[a] * out_shape[a + 1] > in_shape[a + 1]:
+            raise _err(f"{what}: pool axis {a}: window {window[a]} x out {out_shape[a + 1]} "
+                       f"exceeds in {in_shape[a + 1]}")
+    if width_x != padded_size(in_shape):
+        raise _err(f"{what}: pool input has width {width_x}, in_shape {list(in_shape)} "
+                   f"needs {padded_size(in_shape)}")
+    if features != padded_size(out_shape):
+        raise _err(f"{what}: pool features {features} != prod pad(out_shape) "
+                   f"{padded_size(out_shape)}")
+    if prod["op"] == "sumpool":
+        return PoolSpec(in_shape, out_shape, window,
+                        lshift=_int(prod["lshift"], f"{pw} lshift", 0, MAX_SHIFT))
+    return PoolSpec(in_shape, out_shape, window,
+                    diff_bits=_int(prod["diff_bits"], f"{pw} diff_bits", 1, MAX_BITS))
+
+
+def _bias(prod: dict, what: str, pw: str, n: int, model: ModelStack) -> str | None:
+    if prod["bias"] is None:
+        return None
+    bias = _str(prod["bias"], f"{pw} bias")
+    b = model.tensors.get(bias)
+    if b is None:
+        raise _err(f"{what}: bias {bias!r} is not a model tensor")
+    if b.rows != 1 or b.cols != n:
+        raise _err(f"{what}: bias {bias!r} is {b.rows}x{b.cols}, expected 1x{n}")
+    return bias
+
+
+def _weight(prod: dict, what: str, pw: str, model: ModelStack) -> str:
+    weight = _str(prod["weight"], f"{pw} weight")
+    if weight not in model.tensors:
+        raise _err(f"{what}: weight {weight!r} is not a model tensor")
+    return weight
+
+
 def _gadget(v: object, idx: int, first_col: int, prev: list[Gadget], model: ModelStack,
-            in_features: int) -> Gadget:
+            in_width: int) -> Gadget:
     what = f"gadget {idx}"
     keys = {"producer", "features", "shift", "lo", "hi", "excess_hi_bits", "excess_lo_bits",
             "frac_bits", "source"}
@@ -346,29 +450,38 @@ def _gadget(v: object, idx: int, first_col: int, prev: list[Gadget], model: Mode
     signs, lshifts = (1, 1), (0, 0)
     terms: tuple[tuple[int | None, int], ...] = ()
 
-    def feats(ref: int | None) -> int:
-        return in_features if ref is None else prev[ref].features
+    def feats(ref: int | None) -> int:  # width(x), conv.md section 1
+        return in_width if ref is None else prev[ref].features
 
+    conv = pool = None
     if op == "dense":
         _obj(prod, {"op", "x", "weight", "bias", "bias_shift"}, pw)
         bias_shift = _int(prod["bias_shift"], f"{pw} bias_shift", 0, MAX_SHIFT)
         x = _ref(prod["x"], idx, f"{pw} x")
-        weight = _str(prod["weight"], f"{pw} weight")
-        w = model.tensors.get(weight)
-        if w is None:
-            raise _err(f"{what}: weight {weight!r} is not a model tensor")
+        weight = _weight(prod, what, pw, model)
+        w = model.tensors[weight]
         if w.cols != feats(x) or w.rows != features:
             raise _err(
                 f"{what}: weight {weight!r} is {w.rows}x{w.cols}, "
                 f"expected {features}x{feats(x)}"
             )
-        if prod["bias"] is not None:
-            bias = _str(prod["bias"], f"{pw} bias")
-            b = model.tensors.get(bias)
-            if b is None:
-                raise _err(f"{what}: bias {bias!r} is not a model tensor")
-            if b.rows != 1 or b.cols != features:
-                raise _err(f"{what}: bias {bias!r} is {b.rows}x{b.cols}, expected 1x{features}")
+        bias = _bias(prod, what, pw, features, model)
+    elif op == "conv":
+        _obj(prod, {"op", "x", "weight", "bias", "bias_shift", "in_shape", "out_shape",
+                    "kernel", "strides", "dilations", "pads"}, pw)
+        bias_shift = _int(prod["bias_shift"], f"{pw} bias_shift", 0, MAX_SHIFT)
+        x = _ref(prod["x"], idx, f"{pw} x")
+        weight = _weight(prod, what, pw, model)
+        conv = _conv(prod, what, pw, features, feats(x), model)
+        bias = _bias(prod, what, pw, conv.out_shape[0], model)
+    elif op in ("sumpool", "maxpool"):
+        extra = "lshift" if op == "sumpool" else "diff_bits"
+        _obj(prod, {"op", "x", "in_shape", "out_shape", "window", extra}, pw)
+        x = _ref(prod["x"], idx, f"{pw} x")
+        pool = _pool(prod, what, pw, features, feats(x))
+        if op == "maxpool" and (shift or e_hi or e_lo):
+            raise _err(f"{what}: a maxpool needs shift 0 and excess_hi_bits = "
+                       f"excess_lo_bits = 0")
     elif op == "add":
         _obj(prod, {"op", "x", "y", "signs", "lshifts"}, pw)
         x = _ref(prod["x"], idx, f"{pw} x")
@@ -407,9 +520,23 @@ def _gadget(v: object, idx: int, first_col: int, prev: list[Gadget], model: Mode
     has_v = (span + 1) & span != 0
     cols = _columns(idx, first_col, {"u": wz, "v": wz if has_v else 0, "rem": shift,
                                      "ep": e_hi, "em": e_lo})
+    pool_d: list[tuple[Column, ...]] = []
+    pool_s: list[Column] = []
+    if op == "maxpool" and pool is not None:
+        k = first_col + sum(len(c) for c in cols.values())
+        for _ in range(pool.windows):
+            d = []
+            for j, w in enumerate(limb_widths(pool.diff_bits)):
+                d.append(Column(k, idx, "D", j, w))
+                k += 1
+            pool_d.append(tuple(d))
+        for _ in range(pool.windows):
+            pool_s.append(Column(k, idx, "S", 0, 1))
+            k += 1
     return Gadget(idx, op, x, y, weight, bias, bias_shift, signs, lshifts, features,
                   log2_ceil(features), shift, lo, hi, e_hi, e_lo, frac, source, cols["u"],
-                  cols["v"], cols["rem"], cols["ep"], cols["em"], terms)
+                  cols["v"], cols["rem"], cols["ep"], cols["em"], terms, conv, pool,
+                  tuple(pool_d), tuple(pool_s))
 
 
 def parse_circuit(data: bytes) -> Circuit:
@@ -430,8 +557,18 @@ def parse_circuit(data: bytes) -> Circuit:
     if top["format"] != "zkml-circuit":
         raise _err("format must be \"zkml-circuit\"")
     _int(top["version"], "version", 1, 1)
-    inp = _obj(top["input"], {"features", "bits", "frac_bits"}, "input")
+    inp = _obj(top["input"], {"features", "bits", "frac_bits", "shape"}, "input")
     n_in = _int(inp["features"], "input.features", 1, MAX_FEATURES)
+    shape = None
+    if inp["shape"] is not None:
+        shape = _dims(inp["shape"], "input.shape", (2, 3))
+        prod_shape = 1
+        for d in shape:
+            prod_shape *= d
+        if prod_shape != n_in:
+            raise _err(f"input.shape {list(shape)} has {prod_shape} entries, "
+                       f"features is {n_in}")
+    width_in = n_in if shape is None else padded_size(shape)
     b_in = _int(inp["bits"], "input.bits", 1, MAX_INPUT_BITS)
     f_in = _int(inp["frac_bits"], "input.frac_bits", -MAX_FRAC_BITS, MAX_FRAC_BITS)
     model = _model_stack(top["model_stack"])
@@ -440,7 +577,7 @@ def parse_circuit(data: bytes) -> Circuit:
     gadgets: list[Gadget] = []
     ncols = 0
     for i, gv in enumerate(top["gadgets"]):
-        g = _gadget(gv, i, ncols, gadgets, model, n_in)
+        g = _gadget(gv, i, ncols, gadgets, model, width_in)
         gadgets.append(g)
         ncols += len(g.columns)
     if not any(g.op == "dense" for g in gadgets):
@@ -452,7 +589,11 @@ def parse_circuit(data: bytes) -> Circuit:
         raise _err(f"output.features {n_out} != features {gadgets[L].features} of gadget {L}")
     if type(out["argmax"]) is not bool:
         raise _err("output.argmax must be true or false")
-    return Circuit(data, n_in, b_in, f_in, L, n_out, tuple(gadgets), model, out["argmax"])
+    if gadgets[L].op in ("conv", "sumpool", "maxpool"):
+        raise _err(f"output.gadget {L} is a {gadgets[L].op} gadget (its statement would "
+                   f"carry padding)")
+    return Circuit(data, n_in, b_in, f_in, L, n_out, tuple(gadgets), model, out["argmax"],
+                   shape)
 
 
 def _check_depth(text: str) -> None:

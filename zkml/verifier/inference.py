@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from zkml.errors import ProofFormatError, VerificationError
 from zkml.verifier.argmax import check_argmax_d, masked_weight, output_mask, select_weight
 from zkml.verifier.circuit import Circuit, Gadget, Layout, log2_ceil, slot_bits
+from zkml.verifier.conv import conv_acc_claim, conv_instance_value
 from zkml.verifier.encoding import G1Point, Reader, int_width
 from zkml.verifier.field import R, eq_eval, eq_table
 from zkml.verifier.generators import DEFAULT_SEED, GeneratorSource, generators, seed_digest
@@ -22,7 +23,9 @@ from zkml.verifier.layout import check_lookup_trees
 from zkml.verifier.layout import limbs_value as _limbs
 from zkml.verifier.logup import LogupProof, logup_verify_trees, parse_logup_trees
 from zkml.verifier.model_key import VerifyingKey
+from zkml.verifier.pool import check_maxpool, check_sumpool, maxpool_zerocheck_value
 from zkml.verifier.proofs import KIND_INFERENCE, KIND_NAMES, VERSION, Statement, read_header
+from zkml.verifier.spatial import input_mle
 from zkml.verifier.sumcheck import SumcheckProof, batched_sumcheck_verify, parse_sumcheck_proof
 from zkml.verifier.transcript import Transcript
 
@@ -76,9 +79,11 @@ _Instance = tuple[str, int, int]
 
 def _instances(c: Circuit, lay: Layout) -> list[_Instance]:
     out: list[_Instance] = []
-    for g in c.gadgets:
+    for g in c.gadgets:  # (1) dense and conv, in gadget order
         if g.op == "dense":
-            out.append(("dense", g.index, log2_ceil(c.features_of(g.x))))
+            out.append(("dense", g.index, log2_ceil(c.width_of(g.x))))
+        elif g.op == "conv" and g.conv is not None:
+            out.append(("conv", g.index, g.conv.num_vars))
     for g in c.gadgets:
         if g.has_zerocheck:
             out.append(("zerocheck", g.index, lay.log_batch + g.log_features))
@@ -90,8 +95,10 @@ def _instances(c: Circuit, lay: Layout) -> list[_Instance]:
 
 def _acc_count(c: Circuit, g: Gadget) -> int:
     n = len(g.columns)
-    if g.op == "dense":
+    if g.op in ("dense", "conv"):
         return n + (g.bias is not None)
+    if g.op in ("sumpool", "maxpool") and g.pool is not None:
+        return n + g.pool.windows * len(c.u_of(g.x))
     if g.op == "add":
         return n + len(c.u_of(g.x)) + len(c.u_of(g.y))
     if g.op == "affine":
@@ -102,8 +109,10 @@ def _acc_count(c: Circuit, g: Gadget) -> int:
 def _sc_count(c: Circuit, inst: _Instance) -> int:
     kind, gi, _ = inst
     g = c.gadgets[gi]
-    if kind == "dense":
+    if kind in ("dense", "conv"):
         return len(c.u_of(g.x)) + 1
+    if kind == "zerocheck" and g.op == "maxpool":
+        return len(g.pool_s) + sum(len(d) for d in g.pool_d)
     if kind == "zerocheck":
         return len(g.u) + len(g.ep) + len(g.em)
     return len(g.u)
@@ -189,7 +198,8 @@ class _Run:
     def value(self, ref: int | None, vals, z: list[int]) -> int:
         """A tensor's value at `z`: from its u limbs (claims) or the public input's MLE."""
         if ref is None:
-            return _public_mle(self.p.x, self.p.batch, self.c.input_features, z)
+            c = self.c
+            return input_mle(self.p.x, self.p.batch, c.input_features, c.input_shape, z)
         g = self.c.gadgets[ref]
         return (g.lo + _limbs(self.take(g.u, vals, z))) % R
 
@@ -212,8 +222,11 @@ def _acc_value(g: Gadget, cv: dict[str, int]) -> int:
 
 
 def _gadget_values(run: _Run, g: Gadget, vals, z: list[int]) -> dict[str, int]:
-    cv = {k: _limbs(run.take(getattr(g, k), vals, z)) for k in ("u", "v", "rem", "ep", "em")}
+    cv: dict = {k: _limbs(run.take(getattr(g, k), vals, z))
+                for k in ("u", "v", "rem", "ep", "em")}
     cv["z"] = (g.lo + cv["u"]) % R
+    cv["D"] = [run.take(d, vals, z) for d in g.pool_d]
+    cv["S"] = run.take(g.pool_s, vals, z)
     return cv
 
 
@@ -224,7 +237,13 @@ def _check_acc(run: _Run, g: Gadget, r: list[int], claims: dict[int, int]) -> No
         raise VerificationError(f"gadget {g.index}: z + v != hi at the acc point")
     acc = _acc_value(g, cv)
     r_o = r[: g.log_features]
-    if g.op == "dense":
+    if g.op == "conv":
+        claims[g.index] = conv_acc_claim(run, g, r, vals, acc)
+    elif g.op == "sumpool":
+        check_sumpool(run, g, r, vals, acc)
+    elif g.op == "maxpool":
+        check_maxpool(run, g, r, vals, cv["D"], cv["S"], cv["z"])
+    elif g.op == "dense":
         if g.bias is not None:
             b = next(vals)
             run.model_claim(run.bias_claims, g.bias, r_o, b)
@@ -291,7 +310,7 @@ def _verify_kind3(
     insts = _instances(c, lay)
     claims = []
     for kind, gi, _ in insts:
-        if kind == "dense":
+        if kind in ("dense", "conv"):
             claims.append(dense_claims[gi])
         elif kind == "zerocheck":
             claims.append(0)
@@ -313,6 +332,10 @@ def _verify_kind3(
             w = next(vals)
             run.model_claim(run.w_claims, g.weight, [*s, *r_o], w)
             values.append(xv * w % R)
+        elif kind == "conv":
+            values.append(conv_instance_value(run, g, points[gi], s, vals))
+        elif kind == "zerocheck" and g.op == "maxpool":
+            values.append(maxpool_zerocheck_value(run, g, zc[gi][0], s, vals))
         elif kind == "zerocheck":
             tau, beta = zc[gi]
             u = _limbs(run.take(g.u, vals, s))

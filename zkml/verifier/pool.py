@@ -1,0 +1,61 @@
+"""Pooling gadgets with power-of-two windows (conv.md section 3).
+
+Window = stride = `K_a`, no padding, so window `w` of output point `r_g` reads the
+input at the *window point* `(bits(w_2) || r_x || 0.., bits(w_1) || r_y || 0.., r_c, r_b)`:
+the verifier evaluates `x` there from its `u` limbs (claims) or the input's MLE.
+
+- sumpool: `acc == 2^l sum_w X_w`.
+- maxpool: `D_w == z - X_w` for every window and `sum_w S_w == 1` at `r_g`, plus the
+  zerocheck instance `sum_x eq(tau_g, x) sum_w S_w(x) D_w(x) = 0`; the range checks give
+  `D_w >= 0` and boolean `S_w` (DESIGN 3b rule 6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from zkml.errors import VerificationError
+from zkml.verifier.field import R, eq_eval
+from zkml.verifier.layout import limbs_value
+
+if TYPE_CHECKING:
+    from zkml.verifier.circuit import Gadget
+    from zkml.verifier.inference import _Run
+
+__all__ = ["window_values", "check_sumpool", "check_maxpool", "maxpool_zerocheck_value"]
+
+
+def window_values(run: _Run, g: Gadget, r_g: list[int], vals: Iterator[int]) -> list[int]:
+    """X at every window point of `r_g`, in window order (u limbs read from `vals`)."""
+    assert g.pool is not None
+    return [run.value(g.x, vals, g.pool.window_point(r_g, w)) for w in g.pool.offsets()]
+
+
+def check_sumpool(run: _Run, g: Gadget, r_g: list[int], vals: Iterator[int], acc: int) -> None:
+    """Require acc == 2^l sum_w X_w at the accumulator point."""
+    assert g.pool is not None
+    total = sum(window_values(run, g, r_g, vals)) << g.pool.lshift
+    if (acc - total) % R:
+        raise VerificationError(f"gadget {g.index}: sumpool accumulator mismatch")
+
+
+def check_maxpool(run: _Run, g: Gadget, r_g: list[int], vals: Iterator[int],
+                  d_evals: list[list[int]], s_evals: list[int], z: int) -> None:
+    """Require D_w == z - X_w for every window and sum_w S_w == 1 at the acc point."""
+    xs = window_values(run, g, r_g, vals)
+    for w, (d, xw) in enumerate(zip(d_evals, xs, strict=True)):
+        if (limbs_value(d) - z + xw) % R:
+            raise VerificationError(f"gadget {g.index}: maxpool D_{w} != z - X_{w} "
+                                    f"at the acc point")
+    if (sum(s_evals) - 1) % R:
+        raise VerificationError(f"gadget {g.index}: maxpool selectors do not sum to 1")
+
+
+def maxpool_zerocheck_value(run: _Run, g: Gadget, tau: list[int], s: list[int],
+                            vals: Iterator[int]) -> int:
+    """eq(tau_g, s) sum_w S_w(s) D_w(s), reading every S_w then every D_w limb."""
+    sel = [run.take((c,), vals, s)[0] for c in g.pool_s]
+    ds = [limbs_value(run.take(d, vals, s)) for d in g.pool_d]
+    total = sum(a * b for a, b in zip(sel, ds, strict=True)) % R
+    return eq_eval(tau, s) * total % R

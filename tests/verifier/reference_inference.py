@@ -14,6 +14,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
+from reference_conv import (
+    conv_acc,
+    conv_claim_points,
+    conv_tables,
+    layout_row,
+    pool_windows,
+    window_point,
+)
 from reference_logup import prove_logup_trees, table_tree
 from reference_model_key import (  # noqa: F401 (canonical, vk_artifact: re-exported)
     assign,
@@ -57,10 +65,15 @@ class Witness:
         self.B = len(x_rows)
         self.lb = clog(self.B)
         bp = 1 << self.lb
-        n_in = doc["input"]["features"]
-        self.x_in = [[0] * (1 << clog(n_in)) for _ in range(bp)]
-        for b, row in enumerate(x_rows):
-            self.x_in[b][: len(row)] = row
+        n_in, shape = doc["input"]["features"], doc["input"]["shape"]
+        if shape is None:
+            self.x_in = [[0] * (1 << clog(n_in)) for _ in range(bp)]
+            for b, row in enumerate(x_rows):
+                self.x_in[b][: len(row)] = row
+        else:
+            width = len(layout_row(shape, [0] * n_in))
+            self.x_in = [layout_row(shape, row) for row in x_rows]
+            self.x_in += [[0] * width for _ in range(bp - len(x_rows))]
         self.z: list[list[list[int]]] = []
         self.cols: list[dict] = []  # per gadget: kind -> list of limb columns (flat lists)
         self.widths: list[dict] = []
@@ -75,6 +88,13 @@ class Witness:
                 q, rem = list(flat), [0] * len(flat)
             vals = {"q": q, "rem": rem, "z": [min(max(v, g["lo"]), g["hi"]) for v in q],
                     "ep": [max(v - g["hi"], 0) for v in q], "em": [max(g["lo"] - v, 0) for v in q]}
+            p = g["producer"]
+            if p["op"] == "maxpool":  # D_w = z - X_w; S one-hot on the first maximum
+                wins = [w for xr in self.tensor(p["x"]) for w in pool_windows(p, xr)]
+                nw = len(wins[0])
+                vals["D"] = [[z - ws[w] for z, ws in zip(vals["z"], wins, strict=True)]
+                             for w in range(nw)]
+                vals["S"] = [[int(w == ws.index(max(ws))) for ws in wins] for w in range(nw)]
             if tamper:
                 tamper(gi, vals)
             vals["u"] = [v - g["lo"] for v in vals["z"]]
@@ -91,6 +111,20 @@ class Witness:
                 split = [_limbs(v, w) for v in vals[kind]]
                 cols[kind] = [[sp[j] for sp in split] for j in range(nl)]
                 widths[kind] = [min(8, w - 8 * j) for j in range(nl)]
+            if p["op"] == "maxpool":  # after em: every window's D limbs, then every S_w
+                w = p["diff_bits"]
+                nl = (w + 7) // 8
+                for wi, dv in enumerate(vals["D"]):
+                    if tamper is None and any(not 0 <= v < 1 << w for v in dv):
+                        raise ValueError(f"gadget {gi}: D_{wi} does not fit {w} bits")
+                    split = [_limbs(v, w) for v in dv]
+                    cols[("D", wi)] = [[sp[j] for sp in split] for j in range(nl)]
+                    widths[("D", wi)] = [min(8, w - 8 * j) for j in range(nl)]
+                for wi, sv in enumerate(vals["S"]):
+                    cols[("S", wi)] = [list(sv)]
+                    widths[("S", wi)] = [1]
+                self.pool_vals = getattr(self, "pool_vals", {})
+                self.pool_vals[gi] = (vals["D"], vals["S"])
             self.cols.append(cols)
             self.widths.append(widths)
 
@@ -115,6 +149,13 @@ class Witness:
                     row.append(a + (bias[o] if o < len(bias) else 0))
                 out.append(row)
             return out
+        if p["op"] == "conv":
+            bias = tensors[p["bias"]][0] if p["bias"] is not None else []
+            return conv_acc(p, x, tensors[p["weight"]], bias, n_p)
+        if p["op"] == "sumpool":
+            return [[sum(ws) << p["lshift"] for ws in pool_windows(p, xr)] for xr in x]
+        if p["op"] == "maxpool":
+            return [[max(ws) for ws in pool_windows(p, xr)] for xr in x]
         if p["op"] == "add":
             y = self.tensor(p["y"])
             (sa, sb), (la, lb) = p["signs"], p["lshifts"]
@@ -122,11 +163,17 @@ class Witness:
                     for xr, yr in zip(x, y, strict=True)]
         return [list(r) for r in x]
 
+    def kinds(self, gi: int) -> list:
+        """Column kinds of gadget gi in column order (maxpool: ("D", w) then ("S", w))."""
+        extra = [k for k in self.cols[gi] if isinstance(k, tuple)]
+        extra.sort(key=lambda k: (k[0] != "D", k[1]))
+        return ["u", "v", "rem", "ep", "em", *extra]
+
     def column_list(self) -> list[tuple[int, str, int, list[int], int]]:
         """(gadget, kind, limb, values, width) for every column in column order."""
         out = []
         for gi in range(len(self.doc["gadgets"])):
-            for kind in ("u", "v", "rem", "ep", "em"):
+            for kind in self.kinds(gi):
                 for j, colv in enumerate(self.cols[gi].get(kind, [])):
                     out.append((gi, kind, j, colv, self.widths[gi][kind][j]))
         return out
@@ -148,8 +195,10 @@ def prove_inference(
     seed: bytes = DEFAULT_SEED,
     tamper: Callable | None = None,
     edit: Callable | None = None,
+    parts: list | None = None,
 ) -> bytes:
-    """A kind-3 artifact (honest unless `tamper` / `edit` say otherwise)."""
+    """A kind-3 artifact (honest unless `tamper` / `edit` say otherwise); `parts`, if
+    given, receives the body's fields as (name, bytes) in order."""
     edit = edit or (lambda stage, data: data)
     wit = Witness(doc, tensors, x_rows, tamper)
     gad = doc["gadgets"]
@@ -267,12 +316,25 @@ def prove_inference(
     for gi, g in enumerate(gad):
         r = pts[gi]
         ev = []
-        for kind in ("u", "v", "rem", "ep", "em"):
+        for kind in wit.kinds(gi):
             ev += limb_claims(gi, kind, r)
         p = g["producer"]
         if p["op"] == "dense" and p["bias"] is not None:
             ev.append(mclaim(mclaims_b, p["bias"], r[: clog(g["features"])]))
-        refs = {"add": [p["x"], p.get("y")], "dense": [], "identity": [p["x"]]}[p["op"]]
+        if p["op"] == "conv" and p["bias"] is not None:
+            n_sp = sum(clog(t) for t in p["out_shape"][1:])
+            ev.append(mclaim(mclaims_b, p["bias"], r[n_sp : clog(g["features"])]))
+        if p["op"] in ("sumpool", "maxpool"):
+            if p["x"] != "input":
+                offs_w = [()]
+                for k in p["window"]:
+                    offs_w = [(*o, w) for o in offs_w for w in range(k)]
+                for off in offs_w:
+                    ev += limb_claims(p["x"], "u", window_point(p, r, off))
+            refs = []
+        else:
+            refs = {"add": [p["x"], p.get("y")], "dense": [], "conv": [],
+                    "identity": [p["x"]]}[p["op"]]
         for ref in refs:
             if ref != "input":
                 ev += limb_claims(ref, "u", r)
@@ -281,7 +343,7 @@ def prove_inference(
         acc_vecs.append(ev)
     zc = {}
     for gi, g in enumerate(gad):
-        if g["excess_hi_bits"] or g["excess_lo_bits"]:
+        if g["excess_hi_bits"] or g["excess_lo_bits"] or g["producer"]["op"] == "maxpool":
             zc[gi] = (t.squeeze_n("zerocheck-tau", gvars[gi]), t.squeeze("zerocheck-beta"))
     n_out_vars = clog(n_out)
     nv = lb + n_out_vars
@@ -302,6 +364,17 @@ def prove_inference(
     insts = []
     for gi, g in enumerate(gad):
         p = g["producer"]
+        if p["op"] == "conv":
+            x = wit.tensor(p["x"])
+            cnv, ctabs, _ = conv_tables(p, x, tensors[p["weight"]], pts[gi])
+            claim = 0
+            for idx in range(1 << cnv):
+                term = 1
+                for tab in ctabs:
+                    term = term * tab[idx] % R
+                claim += term
+            insts.append(("conv", gi, cnv, claim % R, ctabs, [(1, list(range(len(ctabs))))]))
+            continue
         if p["op"] != "dense":
             continue
         x = wit.tensor(p["x"])
@@ -317,6 +390,14 @@ def prove_inference(
     for gi in zc:
         g = gad[gi]
         tau, beta = zc[gi]
+        if g["producer"]["op"] == "maxpool":
+            dvals, svals = wit.pool_vals[gi]
+            tabs = [eq_table(tau)] + [[v % R for v in sv] for sv in svals] + [
+                [v % R for v in dv] for dv in dvals]
+            nwin = len(svals)
+            terms = [(1, [0, 1 + w, 1 + nwin + w]) for w in range(nwin)]
+            insts.append(("zerocheck", gi, gvars[gi], 0, tabs, terms))
+            continue
         zf = [v for row in wit.z[gi] for v in row]
         tabs = [eq_table(tau), [(v - g["hi"]) % R for v in zf],
                 [sum(c[i] << (8 * j) for j, c in enumerate(wit.cols[gi].get("ep", []))) % R
@@ -354,7 +435,20 @@ def prove_inference(
     for kind, gi, ni, _, _, _ in insts:
         s = point[n - ni :]
         p = gad[gi]["producer"]
-        if kind == "dense":
+        if kind == "conv":
+            n_sp = sum(clog(q) for q in p["out_shape"][1:])
+            lf = clog(gad[gi]["features"])
+            xp, wp = conv_claim_points(p, pts[gi][n_sp:lf], pts[gi][lf:], s)
+            if p["x"] != "input":
+                sc_evals += limb_claims(p["x"], "u", xp)
+            sc_evals.append(mclaim(mclaims_w, p["weight"], wp))
+        elif kind == "zerocheck" and p["op"] == "maxpool":
+            nwin = len(wit.pool_vals[gi][1])
+            for w in range(nwin):
+                sc_evals += limb_claims(gi, ("S", w), s)
+            for w in range(nwin):
+                sc_evals += limb_claims(gi, ("D", w), s)
+        elif kind == "dense":
             r_o, r_b = pts[gi][: clog(gad[gi]["features"])], pts[gi][clog(gad[gi]["features"]):]
             if p["x"] != "input":
                 sc_evals += limb_claims(p["x"], "u", [*s, *r_b])
@@ -378,6 +472,12 @@ def prove_inference(
     if argmax:
         body.append(enc_frs(am_evals))
     body += [encode_sumcheck_proof(sc_proof), enc_frs(sc_evals), opening]
+    if parts is not None:
+        names = ["vk-digest", "batch", "input", "output", "witness-commitment", "logup",
+                 "logup-leaf-evals"] + [f"acc-evals {gi}" for gi in range(len(acc_vecs))]
+        names += ["argmax-evals"] if argmax else []
+        names += ["sumcheck", "sumcheck-evals", "opening"]
+        parts.extend(zip(names, body, strict=True))
     return container(3, b"".join(body))
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from zkml.errors import VerificationError
 from zkml.verifier.field import R
 from zkml.verifier.layout import log2_ceil
 from zkml.verifier.spatial import ConvSpec, split_point
@@ -71,12 +72,17 @@ def wiring_product(spec: ConvSpec, r_g: Sequence[int], s: Sequence[int],
     return out
 
 
+def _spec(g: Gadget) -> ConvSpec:
+    if g.conv is None:
+        raise VerificationError(f"gadget {g.index} is not a conv gadget")
+    return g.conv
+
+
 def conv_acc_claim(run: _Run, g: Gadget, r_g: list[int], vals: Iterator[int], acc: int) -> int:
     """claim_g = acc - 2^d bias(r_o), reading the bias from `vals` (a model claim)."""
-    assert g.conv is not None
     if g.bias is None:
         return acc % R
-    _, r_o, _ = _acc_parts(g.conv, r_g)
+    _, r_o, _ = _acc_parts(_spec(g), r_g)
     b = next(vals)
     run.model_claim(run.bias_claims, g.bias, r_o, b)
     return (acc - (b << g.bias_shift)) % R
@@ -86,12 +92,12 @@ def conv_instance_value(run: _Run, g: Gadget, r_g: list[int], s: list[int],
                         vals: Iterator[int], counter: OpCounter | None = None) -> int:
     """The conv instance's final value W(s_j, s_i, s_c, r_o) X(s_x', s_y', s_c, r_b)
     W~_1 W~_2, taking X's u limbs (or the input's MLE) and W from `vals`."""
-    assert g.conv is not None and g.weight is not None
-    x_point, w_point = conv_points(g.conv, r_g, s)
+    spec, weight = _spec(g), g.weight or ""
+    x_point, w_point = conv_points(spec, r_g, s)
     xv = run.value(g.x, vals, x_point)
     w = next(vals)
-    run.model_claim(run.w_claims, g.weight, w_point, w)
-    wire = wiring_product(g.conv, r_g, s, counter)
+    run.model_claim(run.w_claims, weight, w_point, w)
+    wire = wiring_product(spec, r_g, s, counter)
     if counter is not None:
         counter.mul += 2
     return w * xv % R * wire % R

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from zkml.errors import VerificationError
 from zkml.verifier.field import R, eq_eval
 from zkml.verifier.layout import limbs_value
+from zkml.verifier.spatial import PoolSpec
 
 if TYPE_CHECKING:
     from zkml.verifier.circuit import Gadget
@@ -26,16 +27,21 @@ if TYPE_CHECKING:
 __all__ = ["window_values", "check_sumpool", "check_maxpool", "maxpool_zerocheck_value"]
 
 
+def _spec(g: Gadget) -> PoolSpec:
+    if g.pool is None:
+        raise VerificationError(f"gadget {g.index} is not a pooling gadget")
+    return g.pool
+
+
 def window_values(run: _Run, g: Gadget, r_g: list[int], vals: Iterator[int]) -> list[int]:
     """X at every window point of `r_g`, in window order (u limbs read from `vals`)."""
-    assert g.pool is not None
-    return [run.value(g.x, vals, g.pool.window_point(r_g, w)) for w in g.pool.offsets()]
+    pool = _spec(g)
+    return [run.value(g.x, vals, pool.window_point(r_g, w)) for w in pool.offsets()]
 
 
 def check_sumpool(run: _Run, g: Gadget, r_g: list[int], vals: Iterator[int], acc: int) -> None:
     """Require acc == 2^l sum_w X_w at the accumulator point."""
-    assert g.pool is not None
-    total = sum(window_values(run, g, r_g, vals)) << g.pool.lshift
+    total = sum(window_values(run, g, r_g, vals)) << _spec(g).lshift
     if (acc - total) % R:
         raise VerificationError(f"gadget {g.index}: sumpool accumulator mismatch")
 

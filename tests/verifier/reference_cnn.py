@@ -1,0 +1,111 @@
+"""Small CNN circuits for the verifier's conv tests (tests only), built from a layer list.
+
+`build(layers, in_shape, seed)` returns (doc, tensors, stack table, inputs(batch)): conv,
+pool, add and dense layers over a shaped input; each gadget's range is a ReLU or a clip
+and its excess widths are the smallest that fit the test inputs (found by running the
+reference witness with wide excess columns first).
+"""
+
+from __future__ import annotations
+
+import random
+
+from reference_conv import clog, conv_weight, pads
+from reference_inference import Witness, gadget
+from reference_model_key import model_stack
+
+
+def _width(shape) -> int:
+    """width(x): features of a flat tensor, prod pad(dims) of a spatial one."""
+    return shape[0] if len(shape) == 1 else _prod(pads(shape))
+
+
+def _prod(v) -> int:
+    out = 1
+    for x in v:
+        out *= x
+    return out
+
+
+def build(layers: list[tuple], in_shape: list[int], seed: int = 1, bits: int = 4,
+          batch_rows: int = 3):
+    """layers: ("conv", x, out_ch, kernel, strides, dilations, pads),
+    ("sumpool" | "maxpool", x, window), ("add", x, y), ("dense", x, out);
+    x, y: "input", an earlier layer index, or None for the previous layer."""
+    rng = random.Random(seed)
+    tensors: dict = {}
+    shapes: dict = {"input": list(in_shape)}
+    gads: list[dict] = []
+    for li, layer in enumerate(layers):
+        op, ref = layer[0], layer[1]
+        x = (li - 1 if li else "input") if ref is None else ref
+        xs = shapes[x]
+        if op == "conv":
+            _, _, oc, ks, st, dl, pd = layer
+            outs = [(s + 2 * p - d * (k - 1) - 1) // t + 1
+                    for s, k, t, d, p in zip(xs[1:], ks, st, dl, pd, strict=True)]
+            kern = [[_rand_taps(rng, ks) for _ in range(xs[0])] for _ in range(oc)]
+            tensors[f"W{li}"] = conv_weight(kern, xs[0], ks)
+            tensors[f"b{li}"] = [[rng.randint(-6, 6) for _ in range(oc)]]
+            shape = [oc, *outs]
+            prod = {"op": "conv", "x": x, "weight": f"W{li}", "bias": f"b{li}",
+                    "bias_shift": 1, "in_shape": xs, "out_shape": shape, "kernel": list(ks),
+                    "strides": list(st), "dilations": list(dl), "pads": list(pd)}
+            gads.append(gadget(prod, _prod(pads(shape)), 3, 0, 15, 20, 20))
+        elif op in ("sumpool", "maxpool"):
+            win = layer[2]
+            shape = [xs[0], *[s // k for s, k in zip(xs[1:], win, strict=True)]]
+            prod = {"op": op, "x": x, "in_shape": xs, "out_shape": shape, "window": list(win)}
+            if op == "sumpool":
+                prod["lshift"] = 0
+                gads.append(gadget(prod, _prod(pads(shape)), clog(_prod(win)), 0, 15, 20, 20))
+            else:
+                prod["diff_bits"] = 4
+                gads.append(gadget(prod, _prod(pads(shape)), 0, 0, 15, 0, 0))
+        elif op == "add":
+            y = layer[2]
+            shape = xs
+            prod = {"op": "add", "x": x, "y": y, "signs": [1, 1], "lshifts": [0, 0]}
+            gads.append(gadget(prod, _width(shape), 1, 0, 15, 20, 20))
+        else:
+            n_in = _width(xs)
+            tensors[f"W{li}"] = [[rng.randint(-3, 3) for _ in range(n_in)]
+                                 for _ in range(layer[2])]
+            shape = [layer[2]]
+            prod = {"op": "dense", "x": x, "weight": f"W{li}", "bias": None, "bias_shift": 0}
+            gads.append(gadget(prod, layer[2], 2, -8, 7, 20, 20))
+        shapes[li] = shape
+    ms, table = model_stack(tensors)
+    n_in = _prod(in_shape)
+    doc = {"format": "zkml-circuit", "version": 1,
+           "input": {"features": n_in, "bits": bits, "frac_bits": 2,
+                     "shape": list(in_shape) if len(in_shape) > 1 else None},
+           "output": {"gadget": len(gads) - 1, "features": gads[-1]["features"],
+                      "argmax": False},
+           "gadgets": gads, "model_stack": ms}
+    half = 1 << (bits - 1)
+
+    def inputs(batch: int, s: int = 0) -> list[list[int]]:
+        r = random.Random(1000 + s)
+        return [[r.randrange(-half, half) for _ in range(n_in)] for _ in range(batch)]
+
+    # the smallest excess widths that fit every test input (batch <= batch_rows)
+    rows = inputs(batch_rows) + inputs(batch_rows, 1)
+    seen: dict = {}
+
+    def record(gi: int, vals: dict) -> None:
+        seen[gi] = (max(vals["ep"]), max(vals["em"]))
+
+    Witness(doc, tensors, rows, tamper=record)
+    for gi, g in enumerate(gads):
+        if g["producer"]["op"] != "maxpool":
+            g["excess_hi_bits"] = seen[gi][0].bit_length()
+            g["excess_lo_bits"] = seen[gi][1].bit_length()
+    return doc, tensors, table, inputs
+
+
+def _rand_taps(rng: random.Random, ks):
+    if len(ks) == 1:
+        return [rng.randint(-3, 3) for _ in range(ks[0])]
+    return [[rng.randint(-3, 3) for _ in range(ks[1])] for _ in range(ks[0])]
+

@@ -4,7 +4,9 @@
 circuits/inference.md sections 1-2 define it (whole padded tensors, padded batch rows
 fed zero inputs), checks the real region against the integer reference executor, and
 returns the committed columns in spec order (per gadget: `u`, `v`, `rem`, `ep`, `em`
-limbs, low limb first), each an int64 array of length `B' * n_g'`.
+limbs, low limb first; a maxpool's `D_w` limbs and `S_w` after them), each an int64 array
+of length `B' * n_g'`. Spatial tensors (circuits/conv.md) are held in their padded layout;
+`zkml.witness_spatial` computes the conv and pooling gadgets.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from zkml.compiler.build import CompiledCircuit
-from zkml.compiler.circuit import Circuit, Gadget, ceil_log2, limb_widths
+from zkml.compiler.circuit import SPATIAL_OPS, Circuit, Gadget, ceil_log2, limb_widths
 from zkml.errors import ModelError, ProverError
 from zkml.quant.executor import execute
 from zkml.quant.ir import QModel
 from zkml.quant.rounding import QuantOverflowError, check_bound, exact_matmul, round_shift
+from zkml.witness_spatial import layout_input, real_region, spatial_acc
 
 __all__ = ["Witness", "build_witness", "evaluate_circuit", "limbs", "gadget_columns",
            "argmax_columns"]
@@ -86,6 +89,8 @@ def _accumulator(circuit: Circuit, stack: np.ndarray, g: Gadget,
         (sa, sb), (la, lb) = g.signs, g.lshifts
         check_bound((_maxabs(x) << la) + (_maxabs(y) << lb) + (1 << g.shift), where)
         return sa * (x << np.int64(la)) + sb * (y << np.int64(lb))
+    if g.op in SPATIAL_OPS:
+        raise AssertionError("spatial gadgets are computed by zkml.witness_spatial")
     if g.op == "affine":
         xs = [(value(x), c) for x, c in g.terms]
         # Every partial sum is at most this bound in magnitude, so nothing wraps.
@@ -97,16 +102,20 @@ def _accumulator(circuit: Circuit, stack: np.ndarray, g: Gadget,
     return value(g.x).copy()
 
 
-def gadget_columns(g: Gadget, acc: np.ndarray, index: int) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Requantize and clamp `acc`; returns z and the gadget's limb columns (flattened)."""
+def gadget_columns(g: Gadget, acc: np.ndarray, index: int,
+                   extra: dict[str, np.ndarray] | None = None
+                   ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Requantize and clamp `acc`; returns z and the gadget's limb columns (flattened).
+
+    `extra` holds the values of further committed columns (a maxpool's `D_w`, `S_w`)."""
     q, rem = round_shift(acc, g.shift)
     z = np.clip(q, g.lo, g.hi).astype(np.int64)
     values = {"u": z - g.lo, "v": g.hi - z, "rem": rem,
-              "ep": np.maximum(q - g.hi, 0), "em": np.maximum(g.lo - q, 0)}
+              "ep": np.maximum(q - g.hi, 0), "em": np.maximum(g.lo - q, 0), **(extra or {})}
     cols: list[np.ndarray] = []
     for name, width in g.value_widths():
         val = values[name]
-        if val.size and int(val.max()) >> width:
+        if val.size and (int(val.max()) >> width or int(val.min()) < 0):
             raise ProverError(f"gadget {index} ({g.source}): {name} = {int(val.max())} does not "
                               f"fit its {width} bits (the circuit's bounds are wrong)")
         cols += [c.reshape(-1) for c in limbs(val, width)]
@@ -121,7 +130,10 @@ def evaluate_circuit(circuit: Circuit, stack: np.ndarray, inputs: np.ndarray
     """Padded gadget tensors z_g (B', n_g') and all limb columns, in witness order."""
     batch = inputs.shape[0]
     bp = 1 << ceil_log2(batch)
-    x_in = _padded(inputs, bp, 1 << ceil_log2(circuit.input_features))
+    if circuit.input_shape is None:
+        x_in = _padded(inputs, bp, 1 << ceil_log2(circuit.input_features))
+    else:
+        x_in = layout_input(inputs, circuit.input_shape, bp)
     tensors: list[np.ndarray] = []
     columns: list[np.ndarray] = []
 
@@ -129,8 +141,13 @@ def evaluate_circuit(circuit: Circuit, stack: np.ndarray, inputs: np.ndarray
         return x_in if ref == "input" else tensors[int(ref)]
 
     for i, g in enumerate(circuit.gadgets):
-        acc = _accumulator(circuit, stack, g, value)
-        z, cols = gadget_columns(g, acc, i)
+        extra = None
+        if g.op in SPATIAL_OPS:
+            acc, extra = spatial_acc(circuit, g, value(g.x),
+                                     lambda name: _stack_matrix(circuit, stack, name))
+        else:
+            acc = _accumulator(circuit, stack, g, value)
+        z, cols = gadget_columns(g, acc, i, extra)
         tensors.append(z)
         columns += cols
     if circuit.argmax:
@@ -184,6 +201,7 @@ def _executor_check(cc: CompiledCircuit, model: QModel, inputs: np.ndarray,
     """Run the reference executor on the real rows; compare every gadget's real region."""
     rows = cc.rows
     batch = inputs.shape[0]
+    layouts = [cc.circuit.layout_of(g) for g in range(len(cc.circuit.gadgets))]
     shape = model.tensor(cc.input_name).shape
     out_tensor = model.outputs[cc.output_name]
     outputs = []
@@ -201,7 +219,9 @@ def _executor_check(cc: CompiledCircuit, model: QModel, inputs: np.ndarray,
             if helper is not None:
                 gd = cc.circuit.gadgets[g]
                 ref = np.clip(round_shift(helper * ref, gd.shift)[0], gd.lo, gd.hi)
-            got = z[start : start + n, : ref.shape[1]]
+            got = z[start : start + n]
+            layout = layouts[g]
+            got = got[:, : ref.shape[1]] if layout is None else real_region(got, layout)
             if not np.array_equal(ref, got):
                 raise ProverError(f"internal: gadget {g} ({name!r}) differs from the integer "
                                   "executor")

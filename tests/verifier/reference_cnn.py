@@ -60,8 +60,8 @@ def build(layers: list[tuple], in_shape: list[int], seed: int = 1, bits: int = 4
                 prod["lshift"] = 0
                 gads.append(gadget(prod, _prod(pads(shape)), clog(_prod(win)), 0, 15, 20, 20))
             else:
-                prod["diff_bits"] = 4
-                gads.append(gadget(prod, _prod(pads(shape)), 0, 0, 15, 0, 0))
+                prod["diff_bits"] = 5  # D <= hi - lo = 23; [-8, 15] also has a v column
+                gads.append(gadget(prod, _prod(pads(shape)), 0, -8, 15, 0, 0))
         elif op == "add":
             y = layer[2]
             shape = xs

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from zkml.errors import VerificationError
+from zkml.errors import ProofFormatError, VerificationError
 from zkml.verifier import InferenceVerifier, VerifyingKey, verify_artifact
 
 PATH = Path(__file__).resolve().parents[2] / "circuits" / "vectors" / "inference.json"
@@ -40,6 +40,11 @@ def _new_format(m: dict) -> bool:
     return "argmax" in out
 
 
+def _has_shape(m: dict) -> bool:
+    """conv.md: the circuit's input object carries "shape" (null for a flat input)."""
+    return "shape" in json.loads(m["circuit"]).get("input", {})
+
+
 def models() -> list[dict]:
     if not PATH.exists():
         pytest.skip(f"{PATH} not written yet (the Rust side writes it with `make vectors`)")
@@ -49,11 +54,19 @@ def models() -> list[dict]:
     if not all(_new_format(m) for m in out):
         pytest.skip("inference.json predates compact integers, argmax and the key's "
                     "well-formedness proof (regenerate with `make vectors`)")
+    if not all(_has_shape(m) for m in out):
+        pytest.skip("inference.json predates circuits/conv.md (the input object has no "
+                    "\"shape\" key; regenerate with `make vectors`)")
     return out
 
 
+#: (case, the vectors' stated reason, the verifier's message) of every rejected case
+REASONS: list[tuple[str, str, str]] = []
+
+
 def _label(m: dict, what: str) -> str:
-    return f"model {m.get('dims')} batch {m.get('batch')}: {what}"
+    dims = m.get("dims") or m.get("name") or json.loads(m["circuit"])["input"].get("shape")
+    return f"model {dims} batch {m.get('batch')}: {what}"
 
 
 def test_keys_parse_and_carry_the_circuit():
@@ -91,10 +104,20 @@ def test_cases_are_accepted_exactly_when_valid():
                 if "output" in m:
                     assert [v for row in st.output for v in row] == m["output"], label
             else:
-                with pytest.raises(VerificationError):
+                with pytest.raises(VerificationError) as info:
                     verifier.verify(proof)
+                # a cheating proof is refused by a named check, not by a surprise
+                msg = str(info.value)
+                assert "internal verifier error" not in msg, f"{label}: {msg}"
+                why = case.get("why", "")
+                if isinstance(info.value, ProofFormatError):
+                    assert any(w in why.lower() for w in ("format", "pars", "length", "count")), (
+                        f"{label} ({why}): refused as malformed: {msg}")
+                REASONS.append((label, why, msg))
             checked += 1
     assert checked
+    for label, why, msg in REASONS:
+        print(f"{label} [{why}] -> {msg}")
 
 
 def test_argmax_model_is_present():

@@ -10,7 +10,7 @@ import zipfile
 
 import numpy as np
 import pytest
-from inference_models import compile_mlp
+from inference_models import compile_mlp, needs_prover
 
 import zkml
 from zkml.artifacts import (
@@ -30,6 +30,9 @@ from zkml.quant.compiled import CompiledModel as QuantCompiledModel
 from zkml.quant.container import CompiledModelError
 from zkml.verifier import VerifyingKey
 from zkml.verifier.encoding import enc_g1s
+
+# Every test here builds a verifying key with the native module.
+pytestmark = needs_prover
 
 
 @pytest.fixture(scope="module")

@@ -89,7 +89,7 @@ def test_relu_of_a_shared_tensor_becomes_identity(tmp_path):
                        {"W": f32(rng.normal(size=(6, 5))), "b": f32(rng.normal(size=5))})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cm = zkml.compile(save(model, tmp_path))
+        cm = compile_circuit_only(tmp_path, model)
     c = cm.circuit
     assert [g.op for g in c.gadgets] == ["dense", "identity", "add"]
     dense, ident, add = c.gadgets
@@ -137,9 +137,7 @@ def test_excess_bits_cover_every_accumulator(bound, shift, lo, hi):
 
 def _compile_nodes(tmp_path, nodes, inits, shape=(1, 4), outputs=None):
     model = make_model(nodes, {"x": list(shape)}, outputs or ["y"], inits)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return zkml.compile(save(model, tmp_path))
+    return compile_circuit_only(tmp_path, model)
 
 
 W44 = f32(np.random.default_rng(5).normal(size=(4, 4)))
@@ -183,25 +181,29 @@ def test_argmax_that_is_not_the_output_or_last_index_is_refused(tmp_path):
         _compile_nodes(tmp_path, nodes, {"W": W44})
 
 
-def test_conv_and_pooling_are_refused(tmp_path):
+def test_spatial_output_and_unsupported_pooling_are_refused(tmp_path):
+    # (tests/inference/test_cnn_compile.py covers conv and pooling in depth)
     w = f32(np.random.default_rng(0).normal(size=(2, 1, 3, 3)))
     nodes = [helper.make_node("Conv", ["x", "W"], ["y"], name="c1")]
-    with pytest.raises(ModelError, match=r"node 'c1' \(op conv\) cannot be proven yet"):
+    with pytest.raises(ModelError, match=r"output 'y' is a spatial tensor.*must be flat"):
         _compile_nodes(tmp_path, nodes, {"W": w}, shape=(1, 1, 5, 5))
-    nodes = [helper.make_node("MaxPool", ["x"], ["p"], kernel_shape=[2, 2], strides=[2, 2],
+    nodes = [helper.make_node("MaxPool", ["x"], ["p"], kernel_shape=[3, 3], strides=[1, 1],
                               name="mp"),
              helper.make_node("Flatten", ["p"], ["f"], name="fl"),
              helper.make_node("MatMul", ["f", "W"], ["y"], name="mm")]
-    with pytest.raises(ModelError, match=r"node 'mp' \(op maxpool\) cannot be proven yet"):
+    with pytest.raises(ModelError, match=r"node 'mp' \(op maxpool\) cannot be proven yet: "
+                                         r"window \[3, 3\] with strides \[1, 1\]"):
         _compile_nodes(tmp_path, nodes, {"W": W44}, shape=(1, 1, 4, 4))
 
 
-def test_4d_activation_is_refused(tmp_path):
+def test_4d_activation_keeps_the_spatial_layout(tmp_path):
     nodes = [helper.make_node("Relu", ["x"], ["r"], name="r4"),
              helper.make_node("Flatten", ["r"], ["f"], name="fl"),
              helper.make_node("MatMul", ["f", "W"], ["y"], name="mm")]
-    with pytest.raises(ModelError, match=r"node 'r4' \(op relu\) cannot be proven yet.*2-D"):
-        _compile_nodes(tmp_path, nodes, {"W": W44}, shape=(1, 1, 2, 2))
+    cm = _compile_nodes(tmp_path, nodes, {"W": W44}, shape=(1, 1, 2, 2))
+    c = cm.circuit
+    assert c.input_shape == (1, 2, 2) and [g.op for g in c.gadgets] == ["identity", "dense"]
+    assert c.layout_of(0) == (1, 2, 2) and c.gadgets[0].features == 4
 
 
 def test_several_outputs_and_no_dense_layer_are_refused(tmp_path):

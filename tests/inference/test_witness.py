@@ -143,15 +143,9 @@ def test_a_wrong_circuit_is_caught_by_the_executor_check(tmp_path):
 
 
 def test_argmax_output_witness(tmp_path):
-    import warnings
+    from inference_models import compile_circuit_only, mlp, with_argmax
 
-    from inference_models import mlp, save, with_argmax
-
-    import zkml
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cm = zkml.compile(save(with_argmax(mlp([10, 8, 6], seed=2)), tmp_path, "am.onnx"))
+    cm = compile_circuit_only(tmp_path, with_argmax(mlp([10, 8, 6], seed=2)), name="am")
     c = cm.circuit
     assert c.argmax
     x = _inputs(cm, 5, scale=2.0)

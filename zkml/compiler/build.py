@@ -297,9 +297,6 @@ def compile_circuit(model: QModel) -> CompiledCircuit:
         if handler is None:
             raise refuse(op)
         handler(s, op)
-    if not any(g["op"] == "dense" for g in s.gadgets):
-        raise ModelError("the model has no dense layer (MatMul/Gemm with a constant weight); "
-                         "there is nothing to prove")
     out_name, out_tensor = next(iter(model.outputs.items()))
     ref = s.refs.get(out_tensor)
     if ref is None or ref == "input":
@@ -314,6 +311,9 @@ def compile_circuit(model: QModel) -> CompiledCircuit:
         raise ModelError(f"output {out_name!r} is a spatial tensor {list(layout or ())} (node "
                          f"'{s.gadgets[int(ref)]['source']}'); a proof's output must be flat: "
                          "end the model with a dense layer (Gemm/MatMul, after Flatten)")
+    if not any(g["op"] == "dense" for g in s.gadgets):
+        raise ModelError("the model has no dense layer (MatMul/Gemm with a constant weight); "
+                         "there is nothing to prove")
     stack, values = _model_stack(s)
     gadgets = tuple(_finish(g) for g in s.gadgets)
     circuit = Circuit(n_in, inp.bits, inp.frac_bits, int(ref), gadgets[int(ref)].features,

@@ -6,10 +6,9 @@ import warnings
 
 import numpy as np
 import pytest
-from inference_models import compile_circuit_only, compile_mlp, f32, leaky_mlp, make_model, save
+from inference_models import compile_circuit_only, compile_mlp, f32, leaky_mlp, make_model
 from onnx import TensorProto, helper
 
-import zkml
 from zkml.compiler.build import compile_circuit, excess_bits
 from zkml.compiler.circuit import Circuit, CircuitFormatError, assign_slots, ceil_log2
 from zkml.errors import ModelError

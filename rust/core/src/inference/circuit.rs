@@ -58,6 +58,66 @@ pub enum Producer {
     Affine {
         terms: Vec<(TensorRef, i64)>,
     },
+    /// A 1-D or 2-D convolution (circuits/conv.md section 2).
+    Conv {
+        x: TensorRef,
+        weight: String,
+        bias: Option<String>,
+        bias_shift: u32,
+        in_shape: Vec<usize>,
+        out_shape: Vec<usize>,
+        kernel: Vec<usize>,
+        strides: Vec<usize>,
+        dilations: Vec<usize>,
+        pads: Vec<usize>,
+    },
+    /// Sum over power-of-two windows, `acc = 2^lshift sum_w x_w` (conv.md section 3).
+    Sumpool {
+        x: TensorRef,
+        in_shape: Vec<usize>,
+        out_shape: Vec<usize>,
+        window: Vec<usize>,
+        lshift: u32,
+    },
+    /// Max over power-of-two windows with committed differences and selectors.
+    Maxpool {
+        x: TensorRef,
+        in_shape: Vec<usize>,
+        out_shape: Vec<usize>,
+        window: Vec<usize>,
+        diff_bits: u32,
+    },
+}
+
+impl Producer {
+    /// Whether this producer writes a spatial tensor with padding the statement
+    /// could not carry (conv.md: such a gadget may not be the output).
+    pub fn is_spatial(&self) -> bool {
+        matches!(
+            self,
+            Producer::Conv { .. } | Producer::Sumpool { .. } | Producer::Maxpool { .. }
+        )
+    }
+
+    /// The single operand of a conv or pooling gadget.
+    pub fn x_ref(&self) -> Option<TensorRef> {
+        match self {
+            Producer::Conv { x, .. }
+            | Producer::Sumpool { x, .. }
+            | Producer::Maxpool { x, .. } => Some(*x),
+            _ => None,
+        }
+    }
+
+    /// The number of pooling windows `prod K_a` (0 for other producers).
+    pub fn windows(&self) -> usize {
+        match self {
+            Producer::Sumpool { window, .. } | Producer::Maxpool { window, .. } => {
+                window.iter().product()
+            }
+            _ => 0,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -80,6 +140,19 @@ pub struct InputSpec {
     pub features: usize,
     pub bits: u32,
     pub frac_bits: i64,
+    /// `null` (flat) or `[C, S_1(, S_2)]`; a required key (conv.md section 1).
+    #[serde(deserialize_with = "required")]
+    pub shape: Option<Vec<usize>>,
+}
+
+/// An `Option` whose key must be present (`null` allowed): `deserialize_with` turns
+/// off serde's "missing means None" for `Option` fields.
+fn required<'de, D, T>(d: D) -> std::result::Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d)
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -142,6 +215,10 @@ pub enum ColumnKind {
     Em,
     /// ArgMax differences (section 4b), attributed to the output gadget.
     D,
+    /// Maxpool difference `D_w = z - x_w` of window `w` (conv.md section 3).
+    PoolDiff(usize),
+    /// Maxpool selector `S_w` of window `w` (one 1-bit limb).
+    PoolSel(usize),
 }
 
 /// One committed limb column of a gadget.
@@ -194,6 +271,15 @@ impl Gadget {
         push(ColumnKind::Rem, self.shift);
         push(ColumnKind::Ep, self.excess_hi_bits);
         push(ColumnKind::Em, self.excess_lo_bits);
+        if let Producer::Maxpool { diff_bits, .. } = &self.producer {
+            let k = self.producer.windows();
+            for w in 0..k {
+                push(ColumnKind::PoolDiff(w), *diff_bits);
+            }
+            for w in 0..k {
+                push(ColumnKind::PoolSel(w), 1);
+            }
+        }
         out
     }
 }
@@ -221,6 +307,18 @@ impl Circuit {
         }
     }
 
+    /// Width of a tensor reference (conv.md section 1): a gadget's features; the
+    /// input's padded spatial size when it has a shape, else its features.
+    pub fn width(&self, t: TensorRef) -> usize {
+        match t {
+            TensorRef::Input => match &self.input.shape {
+                Some(shape) => shape.iter().map(|d| d.next_power_of_two()).product(),
+                None => self.input.features,
+            },
+            TensorRef::Gadget(g) => self.gadgets[g].features,
+        }
+    }
+
     fn validate(&self) -> Result<()> {
         if self.format != "zkml-circuit" || self.version != 1 {
             return invalid("unknown format or version");
@@ -232,10 +330,21 @@ impl Circuit {
         if !feat_ok(self.input.features) || !feat_ok(self.output.features) {
             return invalid("feature count out of limits");
         }
+        if let Some(shape) = &self.input.shape {
+            let ok = (2..=3).contains(&shape.len())
+                && padded_size(shape).is_some_and(feat_ok)
+                && shape.iter().product::<usize>() == self.input.features;
+            if !ok {
+                return invalid("input shape does not match its features");
+            }
+        }
         if self.output.gadget >= self.gadgets.len()
             || self.gadgets[self.output.gadget].features != self.output.features
         {
             return invalid("output must name a gadget with its feature count");
+        }
+        if self.gadgets[self.output.gadget].producer.is_spatial() {
+            return invalid("the output gadget may not be a conv or pooling gadget");
         }
         let ms = &self.model_stack;
         if ms.num_vars > 30
@@ -288,7 +397,7 @@ impl Circuit {
                 } => {
                     let w = self.tensor(weight)?;
                     if !refs_ok(*x)
-                        || w.cols != self.features(*x)
+                        || w.cols != self.width(*x)
                         || w.rows != g.features
                         || *bias_shift > MAX_BITS
                     {
@@ -307,7 +416,10 @@ impl Circuit {
                     signs,
                     lshifts,
                 } => {
-                    let same = self.features(*x) == g.features && self.features(*y) == g.features;
+                    let same = refs_ok(*x)
+                        && refs_ok(*y)
+                        && self.width(*x) == g.features
+                        && self.width(*y) == g.features;
                     let signs_ok = signs.iter().all(|s| *s == 1 || *s == -1);
                     if !refs_ok(*x)
                         || !refs_ok(*y)
@@ -319,7 +431,7 @@ impl Circuit {
                     }
                 }
                 Producer::Identity { x } => {
-                    if !refs_ok(*x) || self.features(*x) != g.features {
+                    if !refs_ok(*x) || self.width(*x) != g.features {
                         return invalid(format!("gadget {i}: identity operand does not match"));
                     }
                 }
@@ -327,12 +439,18 @@ impl Circuit {
                     let ok = (1..=8).contains(&terms.len())
                         && terms.iter().all(|(x, c)| {
                             refs_ok(*x)
-                                && self.features(*x) == g.features
+                                && self.width(*x) == g.features
                                 && c.unsigned_abs() < 1 << 40
                         });
                     if !ok {
                         return invalid(format!("gadget {i}: affine terms do not match"));
                     }
+                }
+                Producer::Conv { .. } | Producer::Sumpool { .. } | Producer::Maxpool { .. } => {
+                    if !g.producer.x_ref().is_some_and(refs_ok) {
+                        return invalid(format!("gadget {i}: operand is not an earlier tensor"));
+                    }
+                    super::spatial::validate(self, i, g)?;
                 }
             }
         }
@@ -394,6 +512,17 @@ impl Circuit {
     pub fn gadget_vars(&self, g: usize, batch: usize) -> usize {
         log2(batch.next_power_of_two()) + log2(self.gadgets[g].features.next_power_of_two())
     }
+}
+
+/// `prod pad(d)` over dims, `None` on overflow or a zero dim.
+pub fn padded_size(dims: &[usize]) -> Option<usize> {
+    dims.iter().try_fold(1usize, |acc, &d| {
+        if d == 0 || d > 1 << 24 {
+            None
+        } else {
+            acc.checked_mul(d.next_power_of_two())
+        }
+    })
 }
 
 /// The smallest of 1, 2, 4, 8 bytes whose two's complement range holds `[lo, hi]`.

@@ -1,11 +1,16 @@
 //! Inference proofs for dense networks (circuits/inference.md, kind 3).
 
 pub mod circuit;
+pub mod conv;
 pub mod layout;
+pub mod matmul;
 pub mod model_key;
 pub mod prover;
+pub mod spatial;
 pub mod tensors;
 pub mod testkit;
+pub mod testkit_cnn;
+pub mod zerocheck;
 
 use ark_ff::Field;
 

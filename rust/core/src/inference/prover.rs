@@ -7,8 +7,9 @@ use rayon::prelude::*;
 
 use super::circuit::{int_width, Circuit, ColumnKind, Producer, TensorRef};
 use super::layout::assign;
+use super::spatial::{geom, window_point};
 use super::tensors::{model_table, tensor_table, Columns};
-use super::{output_mask, Claims, INFERENCE_TAG};
+use super::{matmul, output_mask, zerocheck, Claims, INFERENCE_TAG};
 use crate::artifact::{write_header, Kind, FORMAT_VERSION};
 use crate::encoding::{ints_bytes, Writer};
 use crate::error::{Error, Result};
@@ -19,7 +20,7 @@ use crate::pcs::batch::{self, ProverStack};
 use crate::pcs::hyrax::Hyrax;
 use crate::pcs::{Pcs, Shape};
 use crate::sumcheck::product::Term;
-use crate::sumcheck::{self, PairProduct, ProductSum, SumcheckProver};
+use crate::sumcheck::{self, ProductSum, SumcheckProver};
 use crate::transcript::Transcript;
 
 /// Everything the prover is given (the witness builder computes the columns).
@@ -173,45 +174,16 @@ fn prove_parsed(
             evals.push(v);
         }
         let acc = super::acc_from_evals(gad, &specs, &own, &evals);
-        let feat_vars = super::log2(gad.features.next_power_of_two());
-        match &gad.producer {
-            Producer::Dense {
-                bias, bias_shift, ..
-            } => {
-                let bias_v = match bias {
-                    Some(name) => {
-                        let bt = c.tensor(name)?;
-                        let v = evaluate(model_table(&model, bt), &r[g][..feat_vars]);
-                        claims.model(bt, &r[g][..feat_vars], v);
-                        evals.push(v);
-                        v * pow2(*bias_shift)
-                    }
-                    None => Fr::zero(),
-                };
-                dense_claims.push(acc - bias_v);
-            }
-            Producer::Add { x, y, .. } => {
-                for operand in [x, y] {
-                    claims.tensor_limbs(&cols, *operand, &r[g], &mut evals);
-                }
-            }
-            Producer::Identity { x } => claims.tensor_limbs(&cols, *x, &r[g], &mut evals),
-            Producer::Affine { terms } => {
-                for (x, _) in terms {
-                    claims.tensor_limbs(&cols, *x, &r[g], &mut evals);
-                }
-            }
+        if let Some(claim) = acc_operands(c, &cols, &model, &mut claims, g, &r[g], acc, &mut evals)?
+        {
+            dense_claims.push(claim);
         }
         t.absorb_frs("acc-evals", &evals);
         acc_msgs.push(evals);
     }
 
     // Zerocheck and output points.
-    let zc: Vec<usize> = (0..c.gadgets.len())
-        .filter(|&g| {
-            !cols.of(g, ColumnKind::Ep).is_empty() || !cols.of(g, ColumnKind::Em).is_empty()
-        })
-        .collect();
+    let zc = zerocheck::gadgets(c, &cols);
     let taus: Vec<(Vec<Fr>, Fr)> = zc
         .iter()
         .map(|&g| {
@@ -261,70 +233,14 @@ fn prove_parsed(
         vec![(vec![eq_table(&r_out), mask, zl], y_claim)]
     };
 
-    // Instances of the one batched sumcheck.
-    // Dense instances first (their final W values are read back below), then the rest.
-    let mut dense_insts: Vec<PairProduct<'static>> = Vec::new();
+    // Instances of the one batched sumcheck: dense and conv gadgets (their final
+    // weight values are read back below), the zerochecks, the output.
+    let (mut mat_insts, mat_info) = matmul::build(c, &cols, &model, inp.input, b, &r)?;
+    let mut inst_claims = dense_claims;
     let mut insts: Vec<Box<dyn SumcheckProver>> = Vec::new();
-    let mut inst_claims = Vec::new();
-    let mut dense_iter = dense_claims.into_iter();
-    let mut dense_info = Vec::new();
-    for (g, gad) in c.gadgets.iter().enumerate() {
-        if let Producer::Dense { x, weight, .. } = &gad.producer {
-            let wt = c.tensor(weight)?;
-            let n_in = c.features(*x).next_power_of_two();
-            let n_out = gad.features.next_power_of_two();
-            let feat_vars = super::log2(n_out);
-            let (r_o, r_b) = r[g].split_at(feat_vars);
-            let xt = tensor_table(c, &cols, *x, inp.input, b);
-            let eb = eq_table(r_b);
-            let eo = eq_table(r_o);
-            let fold_rows = |table: &[Fr], weights: &[Fr]| -> Vec<Fr> {
-                let mut out = vec![Fr::zero(); n_in];
-                for (row, wgt) in table.chunks(n_in).zip(weights) {
-                    out.iter_mut().zip(row).for_each(|(o, v)| *o += *wgt * v);
-                }
-                out
-            };
-            let xr = fold_rows(&xt, &eb);
-            let wr = fold_rows(model_table(&model, wt), &eo);
-            dense_insts.push(PairProduct::new(xr, wr)?);
-            inst_claims.push(dense_iter.next().expect("one claim per dense gadget"));
-            dense_info.push((*x, wt.clone(), r_o.to_vec(), r_b.to_vec()));
-        }
-    }
     for (&g, (tau, beta)) in zc.iter().zip(&taus) {
-        let gad = &c.gadgets[g];
         let len = 1 << c.gadget_vars(g, b);
-        let z = cols.combine(&cols.of(g, ColumnKind::U), gad.lo, len);
-        let ep = cols.of(g, ColumnKind::Ep);
-        let em = cols.of(g, ColumnKind::Em);
-        let mut tables = vec![eq_table(tau), z];
-        let mut terms = Vec::new();
-        if !ep.is_empty() {
-            tables.push(cols.combine(&ep, 0, len));
-            let e = tables.len() - 1;
-            terms.push(Term {
-                coeff: Fr::one(),
-                factors: vec![0, 1, e],
-            });
-            terms.push(Term {
-                coeff: -from_i64(gad.hi),
-                factors: vec![0, e],
-            });
-        }
-        if !em.is_empty() {
-            tables.push(cols.combine(&em, 0, len));
-            let e = tables.len() - 1;
-            terms.push(Term {
-                coeff: *beta,
-                factors: vec![0, 1, e],
-            });
-            terms.push(Term {
-                coeff: -*beta * from_i64(gad.lo),
-                factors: vec![0, e],
-            });
-        }
-        insts.push(Box::new(ProductSum::new(tables, terms)?));
+        insts.push(Box::new(zerocheck::instance(c, &cols, g, len, tau, *beta)?));
         inst_claims.push(Fr::zero());
     }
     let n_out_insts = out_insts.len();
@@ -337,7 +253,7 @@ fn prove_parsed(
         inst_claims.push(claim);
     }
 
-    let mut refs: Vec<&mut dyn SumcheckProver> = dense_insts
+    let mut refs: Vec<&mut dyn SumcheckProver> = mat_insts
         .iter_mut()
         .map(|x| x as &mut dyn SumcheckProver)
         .chain(
@@ -353,26 +269,17 @@ fn prove_parsed(
     let suffix = |n: usize| &point[n_max - n..];
 
     let mut sc_evals = Vec::new();
-    for ((x, wt, r_o, r_b), inst) in dense_info.iter().zip(&dense_insts) {
-        let n_in_vars = super::log2(c.features(*x).next_power_of_two());
-        let s = suffix(n_in_vars);
-        let xp: Vec<Fr> = s.iter().chain(r_b.iter()).copied().collect();
-        claims.tensor_limbs(&cols, *x, &xp, &mut sc_evals);
-        let wp: Vec<Fr> = s.iter().chain(r_o.iter()).copied().collect();
-        // W folded at r_o, then bound at s: the instance's final value is W(s, r_o).
-        let wv = inst.final_evals()[1];
-        claims.model(wt, &wp, wv);
-        sc_evals.push(wv);
-    }
+    matmul::sumcheck_evals(
+        &mut claims,
+        &cols,
+        &mat_insts,
+        &mat_info,
+        &point,
+        &mut sc_evals,
+    );
     for &g in &zc {
         let s = suffix(c.gadget_vars(g, b)).to_vec();
-        for kind in [ColumnKind::U, ColumnKind::Ep, ColumnKind::Em] {
-            for ci in cols.of(g, kind) {
-                let v = evaluate(&cols.tables[ci], &s);
-                claims.column(ci, &s, v);
-                sc_evals.push(v);
-            }
-        }
+        zerocheck::sumcheck_evals(c, &mut claims, &cols, g, &s, &mut sc_evals);
     }
     let s_out = suffix(n_l).to_vec();
     for _ in 0..n_out_insts {
@@ -416,4 +323,59 @@ fn prove_parsed(
     w.frs(&sc_evals);
     opening.write(&mut w);
     Ok(w.finish())
+}
+
+/// The acc-evals after a gadget's own columns (operand limbs, the bias) and, for a
+/// dense or conv gadget, the claim of its sumcheck instance `acc - 2^d bias(r_o)`.
+#[allow(clippy::too_many_arguments)]
+fn acc_operands(
+    c: &Circuit,
+    cols: &Columns,
+    model: &[Fr],
+    claims: &mut Claims<'_>,
+    g: usize,
+    r_g: &[Fr],
+    acc: Fr,
+    evals: &mut Vec<Fr>,
+) -> Result<Option<Fr>> {
+    match &c.gadgets[g].producer {
+        Producer::Dense {
+            bias, bias_shift, ..
+        }
+        | Producer::Conv {
+            bias, bias_shift, ..
+        } => {
+            let (_, r_o, _) = matmul::split_point(c, g, r_g);
+            let bias_v = match bias {
+                Some(name) => {
+                    let bt = c.tensor(name)?;
+                    let v = evaluate(model_table(model, bt), r_o);
+                    claims.model(bt, r_o, v);
+                    evals.push(v);
+                    v * pow2(*bias_shift)
+                }
+                None => Fr::zero(),
+            };
+            return Ok(Some(acc - bias_v));
+        }
+        Producer::Add { x, y, .. } => {
+            for operand in [x, y] {
+                claims.tensor_limbs(cols, *operand, r_g, evals);
+            }
+        }
+        Producer::Identity { x } => claims.tensor_limbs(cols, *x, r_g, evals),
+        Producer::Affine { terms } => {
+            for (x, _) in terms {
+                claims.tensor_limbs(cols, *x, r_g, evals);
+            }
+        }
+        Producer::Sumpool { x, .. } | Producer::Maxpool { x, .. } => {
+            let geo = geom(&c.gadgets[g].producer).expect("validated pooling gadget");
+            for w in 0..c.gadgets[g].producer.windows() {
+                let p = window_point(&geo, r_g, w);
+                claims.tensor_limbs(cols, *x, &p, evals);
+            }
+        }
+    }
+    Ok(None)
 }

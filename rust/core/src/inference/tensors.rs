@@ -58,6 +58,24 @@ pub fn pad_matrix(values: &[i64], rows: usize, cols: usize) -> Vec<Fr> {
     out
 }
 
+/// The public input's table: zero-padded rows of `width(input)` entries, each in
+/// the spatial layout when the input has a shape (conv.md section 1).
+pub fn input_table(c: &Circuit, input: &[i64], batch: usize) -> Vec<Fr> {
+    let Some(shape) = &c.input.shape else {
+        return pad_matrix(input, batch, c.input.features);
+    };
+    let n = c.input.features;
+    let width = c.width(TensorRef::Input);
+    let map = super::spatial::layout(shape);
+    let mut out = vec![Fr::zero(); batch.next_power_of_two() * width];
+    for (r, row) in input.chunks(n).take(batch).enumerate() {
+        for (v, &f) in row.iter().zip(&map) {
+            out[r * width + f] = from_i64(*v);
+        }
+    }
+    out
+}
+
 /// The padded table of an activation tensor (or the input) for batch `b`.
 pub fn tensor_table(
     c: &Circuit,
@@ -67,7 +85,7 @@ pub fn tensor_table(
     batch: usize,
 ) -> Vec<Fr> {
     match t {
-        TensorRef::Input => pad_matrix(input, batch, c.input.features),
+        TensorRef::Input => input_table(c, input, batch),
         TensorRef::Gadget(g) => {
             let len = 1 << c.gadget_vars(g, batch);
             cols.combine(&cols.of(g, ColumnKind::U), c.gadgets[g].lo, len)

@@ -13,7 +13,7 @@ pub struct TestModel {
     pub model_stack: Vec<i64>,
 }
 
-fn excess_bits(acc_max: i128, shift: u32, lo: i64, hi: i64) -> (u32, u32) {
+pub(crate) fn excess_bits(acc_max: i128, shift: u32, lo: i64, hi: i64) -> (u32, u32) {
     let floor_shift = |a: i128| {
         if shift == 0 {
             a
@@ -117,7 +117,26 @@ pub fn mlp_full(
         prev = json!(gadgets.len() - 1);
         prev_feat = n;
     }
-    // Model stack: slots largest first, consecutive (so aligned).
+    let (stack, entries, num_vars) = assemble_stack(&tensors);
+    let circuit = json!({
+        "format": "zkml-circuit", "version": 1,
+        "input": {"features": dims[0], "bits": 8, "frac_bits": 4, "shape": null},
+        "output": {"gadget": gadgets.len() - 1, "features": dims[last], "argmax": argmax},
+        "gadgets": gadgets,
+        "model_stack": {"num_vars": num_vars, "log_cols": num_vars / 2, "range_bits": 8, "tensors": entries},
+    });
+    TestModel {
+        circuit_json: serde_json::to_vec(&circuit).expect("json"),
+        model_stack: stack,
+    }
+}
+
+/// A model tensor of a test model: name, rows, cols and the real `rows x cols` values.
+pub(crate) type TestTensor = (String, usize, usize, Vec<i64>);
+
+/// The model stack of `tensors` (slots largest first, consecutive, so aligned), its
+/// circuit entries and its variable count.
+pub(crate) fn assemble_stack(tensors: &[TestTensor]) -> (Vec<i64>, Vec<serde_json::Value>, usize) {
     let mut order: Vec<usize> = (0..tensors.len()).collect();
     let slot = |i: usize| tensors[i].1.next_power_of_two() * tensors[i].2.next_power_of_two();
     order.sort_by_key(|&i| std::cmp::Reverse(slot(i)));
@@ -136,20 +155,10 @@ pub fn mlp_full(
         entries.push(json!({"name": name, "rows": rows, "cols": cols, "offset": offset}));
         offset += slot(i);
     }
-    let circuit = json!({
-        "format": "zkml-circuit", "version": 1,
-        "input": {"features": dims[0], "bits": 8, "frac_bits": 4},
-        "output": {"gadget": gadgets.len() - 1, "features": dims[last], "argmax": argmax},
-        "gadgets": gadgets,
-        "model_stack": {"num_vars": num_vars, "log_cols": num_vars / 2, "range_bits": 8, "tensors": entries},
-    });
-    TestModel {
-        circuit_json: serde_json::to_vec(&circuit).expect("json"),
-        model_stack: stack,
-    }
+    (stack, entries, num_vars)
 }
 
-fn limbs(v: i128, bits: u32) -> Vec<i64> {
+pub(crate) fn limbs(v: i128, bits: u32) -> Vec<i64> {
     limb_widths(bits)
         .iter()
         .enumerate()
@@ -169,11 +178,16 @@ pub fn witness(
     let table = |t: TensorRef, z: &Vec<Vec<i128>>| -> (Vec<i128>, usize) {
         match t {
             TensorRef::Input => {
-                let (n, np) = (c.input.features, c.input.features.next_power_of_two());
+                let n = c.input.features;
+                let np = c.width(TensorRef::Input).next_power_of_two();
+                let map: Vec<usize> = match &c.input.shape {
+                    Some(shape) => super::spatial::layout(shape),
+                    None => (0..n).collect(),
+                };
                 let mut out = vec![0i128; bp * np];
                 for r in 0..b {
                     for i in 0..n {
-                        out[r * np + i] = input[r * n + i] as i128;
+                        out[r * np + map[i]] = input[r * n + i] as i128;
                     }
                 }
                 (out, np)
@@ -184,6 +198,8 @@ pub fn witness(
     let mut columns = Vec::new();
     for g in &c.gadgets {
         let np = g.features.next_power_of_two();
+        // A maxpool's window entries, for its D and S columns.
+        let mut windows: Vec<Vec<i128>> = Vec::new();
         let acc: Vec<i128> = match &g.producer {
             Producer::Dense {
                 x,
@@ -236,6 +252,14 @@ pub fn witness(
                 }
                 acc
             }
+            Producer::Conv { x, .. }
+            | Producer::Sumpool { x, .. }
+            | Producer::Maxpool { x, .. } => {
+                let (xt, _) = table(*x, &z);
+                let (acc, w) = super::testkit_cnn::spatial_acc(c, g, model_stack, &xt, bp);
+                windows = w;
+                acc
+            }
         };
         let k = g.shift;
         let (q, rem): (Vec<i128>, Vec<i128>) = acc
@@ -271,6 +295,15 @@ pub fn witness(
             q.iter().map(|v| (lo - v).max(0)).collect(),
             g.excess_lo_bits,
         );
+        if let Producer::Maxpool { diff_bits, .. } = &g.producer {
+            let (d, sel) = super::testkit_cnn::max_columns(&zt, &windows);
+            for dw in d {
+                push(dw, *diff_bits);
+            }
+            for sw in sel {
+                push(sw, 1);
+            }
+        }
         z.push(zt);
     }
     let lg = c.output.gadget;

@@ -54,6 +54,11 @@ impl<'a> PairProduct<'a> {
         crate::field::inner_product(&self.f, &self.g)
     }
 
+    /// The current (partly bound) tables `f` and `g`.
+    pub fn tables(&self) -> (&[Fr], &[Fr]) {
+        (&self.f, &self.g)
+    }
+
     /// `[f(r), g(r)]` once every variable is bound.
     pub fn final_evals(&self) -> [Fr; 2] {
         [self.f[0], self.g[0]]

@@ -1,0 +1,182 @@
+//! The first group of the batched sumcheck (inference.md section 4, conv.md
+//! section 2): one instance per dense or conv gadget, in gadget order.
+
+use rayon::prelude::*;
+
+use super::circuit::{Circuit, ModelTensor, Producer, TensorRef};
+use super::conv::{ConvDims, ConvProver};
+use super::spatial::{geom, lp};
+use super::tensors::{model_table, tensor_table, Columns};
+use super::Claims;
+use crate::error::Result;
+use crate::field::Fr;
+use crate::mle::eq_table;
+use crate::sumcheck::{PairProduct, SumcheckProver};
+use crate::wiring::wire_table_y;
+
+/// A dense (`sum_i x(i, r_b) W(i, r_o)`) or conv instance.
+pub enum MatInst {
+    Dense(PairProduct<'static>),
+    Conv(ConvProver),
+}
+
+impl MatInst {
+    /// The weight's value at the instance's point (folded at `r_o`).
+    fn final_weight(&self) -> Fr {
+        match self {
+            MatInst::Dense(p) => p.final_evals()[1],
+            MatInst::Conv(p) => p.final_weight(),
+        }
+    }
+}
+
+impl SumcheckProver for MatInst {
+    fn num_vars(&self) -> usize {
+        match self {
+            MatInst::Dense(p) => p.num_vars(),
+            MatInst::Conv(p) => p.num_vars(),
+        }
+    }
+    fn degree(&self) -> usize {
+        2
+    }
+    fn round_evals(&self) -> Vec<Fr> {
+        match self {
+            MatInst::Dense(p) => p.round_evals(),
+            MatInst::Conv(p) => p.round_evals(),
+        }
+    }
+    fn bind(&mut self, c: Fr) {
+        match self {
+            MatInst::Dense(p) => p.bind(c),
+            MatInst::Conv(p) => p.bind(c),
+        }
+    }
+}
+
+/// What the sumcheck-evals of one instance need.
+pub struct MatInfo {
+    x: TensorRef,
+    weight: ModelTensor,
+    r_o: Vec<Fr>,
+    r_b: Vec<Fr>,
+    /// `None` for dense; the conv's variable parts otherwise.
+    conv: Option<ConvDims>,
+    n_in_vars: usize,
+}
+
+/// `out[k] = sum_r weights[r] table[r * n + k]`: bind a row-major table's high
+/// variables (rows) to the point of `weights`.
+pub fn fold_rows(table: &[Fr], weights: &[Fr], n: usize) -> Vec<Fr> {
+    (0..n)
+        .into_par_iter()
+        .with_min_len(256)
+        .map(|k| {
+            table[k..]
+                .iter()
+                .step_by(n)
+                .zip(weights)
+                .map(|(v, w)| *v * w)
+                .sum()
+        })
+        .collect()
+}
+
+/// `(r_low, r_o, r_b)` of a dense or conv gadget's point: the spatial output
+/// parts (empty for dense), the output-feature part and the batch part.
+pub fn split_point<'a>(c: &Circuit, g: usize, r: &'a [Fr]) -> (&'a [Fr], &'a [Fr], &'a [Fr]) {
+    let gad = &c.gadgets[g];
+    let (low, out) = match geom(&gad.producer) {
+        Some(geo) => {
+            let (a, b) = geo.out_vars();
+            (a + b, lp(geo.c_out))
+        }
+        None => (0, lp(gad.features)),
+    };
+    let (r_low, rest) = r.split_at(low);
+    let (r_o, r_b) = rest.split_at(out);
+    (r_low, r_o, r_b)
+}
+
+/// The instances of the dense and conv gadgets, in gadget order.
+pub fn build(
+    c: &Circuit,
+    cols: &Columns,
+    model: &[Fr],
+    input: &[i64],
+    b: usize,
+    r: &[Vec<Fr>],
+) -> Result<(Vec<MatInst>, Vec<MatInfo>)> {
+    let mut insts = Vec::new();
+    let mut infos = Vec::new();
+    for (g, gad) in c.gadgets.iter().enumerate() {
+        let (x, weight) = match &gad.producer {
+            Producer::Dense { x, weight, .. } | Producer::Conv { x, weight, .. } => (x, weight),
+            _ => continue,
+        };
+        let wt = c.tensor(weight)?;
+        let n_in = c.width(*x).next_power_of_two();
+        let (r_low, r_o, r_b) = split_point(c, g, &r[g]);
+        let xr = fold_rows(&tensor_table(c, cols, *x, input, b), &eq_table(r_b), n_in);
+        let wr = fold_rows(model_table(model, wt), &eq_table(r_o), wt.cols_pad());
+        let (inst, conv) = match geom(&gad.producer) {
+            Some(geo) => {
+                let (lt2, _) = geo.out_vars();
+                let (r_x, r_y) = r_low.split_at(lt2);
+                let a1 = wire_table_y(&geo.axes[0], r_y)?;
+                let a2 = wire_table_y(&geo.axes[1], r_x)?;
+                let d = ConvDims::from_array(geo.conv_vars());
+                (MatInst::Conv(ConvProver::new(d, wr, xr, a1, a2)), Some(d))
+            }
+            None => (MatInst::Dense(PairProduct::new(xr, wr)?), None),
+        };
+        insts.push(inst);
+        infos.push(MatInfo {
+            x: *x,
+            weight: wt.clone(),
+            r_o: r_o.to_vec(),
+            r_b: r_b.to_vec(),
+            conv,
+            n_in_vars: lp(n_in),
+        });
+    }
+    Ok((insts, infos))
+}
+
+/// The sumcheck-evals of the group: dense `g`: the `u` limbs of `x` at `(s, r_b)`,
+/// then `W(s, r_o)`; conv `g`: the `u` limbs of `x` at `(s_x', s_y', s_c, r_b)`,
+/// then `W(s_j, s_i, s_c, r_o)`.
+pub fn sumcheck_evals(
+    claims: &mut Claims<'_>,
+    cols: &Columns,
+    insts: &[MatInst],
+    infos: &[MatInfo],
+    point: &[Fr],
+    out: &mut Vec<Fr>,
+) {
+    for (inst, info) in insts.iter().zip(infos) {
+        let n = inst.num_vars();
+        let s = &point[point.len() - n..];
+        let (xp, wp): (Vec<Fr>, Vec<Fr>) = match info.conv {
+            None => {
+                debug_assert_eq!(n, info.n_in_vars);
+                (
+                    s.iter().chain(&info.r_b).copied().collect(),
+                    s.iter().chain(&info.r_o).copied().collect(),
+                )
+            }
+            Some(d) => {
+                let (sxy, rest) = s.split_at(d.s2 + d.s1);
+                let s_c = &rest[d.k2 + d.k1..];
+                (
+                    sxy.iter().chain(s_c).chain(&info.r_b).copied().collect(),
+                    rest.iter().chain(&info.r_o).copied().collect(),
+                )
+            }
+        };
+        claims.tensor_limbs(cols, info.x, &xp, out);
+        let wv = inst.final_weight();
+        claims.model(&info.weight, &wp, wv);
+        out.push(wv);
+    }
+}

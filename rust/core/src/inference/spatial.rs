@@ -1,0 +1,292 @@
+//! Spatial tensors (circuits/conv.md section 1): layouts, the checks of conv and
+//! pooling gadgets, and their geometry normalised to two spatial axes.
+//!
+//! A 1-D tensor `[C, S]` is handled as the 2-D tensor `[C, 1, S]`: its layout
+//! `s + pad(S) c` is the same, and a trivial first axis (length 1, kernel 1) has
+//! zero variables and wiring `W~ = 1`, so one code path serves both.
+
+use super::circuit::{padded_size, Circuit, Gadget, Producer, MAX_BITS};
+use crate::error::{Error, Result};
+use crate::field::Fr;
+use crate::wiring::Axis;
+
+fn invalid<T>(i: usize, msg: &str) -> Result<T> {
+    Err(Error::InvalidArgument(format!(
+        "circuit: gadget {i}: {msg}"
+    )))
+}
+
+/// `log2 pad(n)`.
+pub fn lp(n: usize) -> usize {
+    n.next_power_of_two().trailing_zeros() as usize
+}
+
+/// Channels and two spatial axes (the first trivial for 1-D): `axes[0]` is the
+/// first spatial axis (`y`), `axes[1]` the last, lowest one (`x`).
+#[derive(Clone, Copy, Debug)]
+pub struct Geom {
+    pub c_in: usize,
+    pub c_out: usize,
+    pub axes: [Axis; 2],
+}
+
+impl Geom {
+    /// Log sizes `(pS_2, pS_1, pK_2, pK_1, pC)` of the conv instance's variable parts.
+    pub fn conv_vars(&self) -> [usize; 5] {
+        let [a1, a2] = self.axes;
+        [lp(a2.n_in), lp(a1.n_in), lp(a2.k), lp(a1.k), lp(self.c_in)]
+    }
+
+    /// Log sizes of the output's spatial parts `(pT_2, pT_1)`.
+    pub fn out_vars(&self) -> (usize, usize) {
+        (lp(self.axes[1].n_out), lp(self.axes[0].n_out))
+    }
+
+    /// Padded input width `pC pS_1 pS_2`.
+    pub fn in_width(&self) -> usize {
+        self.c_in.next_power_of_two()
+            * self.axes[0].n_in.next_power_of_two()
+            * self.axes[1].n_in.next_power_of_two()
+    }
+
+    /// Padded output width `pO pT_1 pT_2`.
+    pub fn out_width(&self) -> usize {
+        self.c_out.next_power_of_two()
+            * self.axes[0].n_out.next_power_of_two()
+            * self.axes[1].n_out.next_power_of_two()
+    }
+}
+
+fn two_d(v: &[usize], one: usize) -> [usize; 2] {
+    if v.len() == 1 {
+        [one, v[0]]
+    } else {
+        [v[0], v[1]]
+    }
+}
+
+/// Geometry of a conv, sumpool or maxpool producer (pools: stride = window, no
+/// padding or dilation). `None` for other producers or malformed lengths.
+pub fn geom(p: &Producer) -> Option<Geom> {
+    let (in_shape, out_shape, kernel, strides, dilations, pads) = match p {
+        Producer::Conv {
+            in_shape,
+            out_shape,
+            kernel,
+            strides,
+            dilations,
+            pads,
+            ..
+        } => (
+            in_shape,
+            out_shape,
+            kernel.clone(),
+            strides.clone(),
+            dilations.clone(),
+            pads.clone(),
+        ),
+        Producer::Sumpool {
+            in_shape,
+            out_shape,
+            window,
+            ..
+        }
+        | Producer::Maxpool {
+            in_shape,
+            out_shape,
+            window,
+            ..
+        } => (
+            in_shape,
+            out_shape,
+            window.clone(),
+            window.clone(),
+            vec![1; window.len()],
+            vec![0; window.len()],
+        ),
+        _ => return None,
+    };
+    let n = in_shape.len();
+    if !(2..=3).contains(&n)
+        || out_shape.len() != n
+        || [&kernel, &strides, &dilations, &pads]
+            .iter()
+            .any(|v| v.len() != n - 1)
+    {
+        return None;
+    }
+    let s = two_d(&in_shape[1..], 1);
+    let t = two_d(&out_shape[1..], 1);
+    let k = two_d(&kernel, 1);
+    let st = two_d(&strides, 1);
+    let d = two_d(&dilations, 1);
+    let pd = two_d(&pads, 0);
+    let axis = |a: usize| Axis::new(t[a], s[a], k[a], st[a], d[a], pd[a]).ok();
+    Some(Geom {
+        c_in: in_shape[0],
+        c_out: out_shape[0],
+        axes: [axis(0)?, axis(1)?],
+    })
+}
+
+/// The checks of conv.md sections 2 and 3 for gadget `i` (its operand reference
+/// is checked by the caller).
+pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
+    let x = g.producer.x_ref().expect("spatial producer");
+    let (in_shape, out_shape) = match &g.producer {
+        Producer::Conv {
+            in_shape,
+            out_shape,
+            ..
+        }
+        | Producer::Sumpool {
+            in_shape,
+            out_shape,
+            ..
+        }
+        | Producer::Maxpool {
+            in_shape,
+            out_shape,
+            ..
+        } => (in_shape, out_shape),
+        _ => return invalid(i, "not a spatial gadget"),
+    };
+    let Some(geo) = geom(&g.producer) else {
+        return invalid(i, "shapes, kernel or axis parameters out of limits");
+    };
+    let (Some(win), Some(wout)) = (padded_size(in_shape), padded_size(out_shape)) else {
+        return invalid(i, "shapes out of limits");
+    };
+    if c.width(x) != win || g.features != wout {
+        return invalid(i, "widths do not match the padded shapes");
+    }
+    match &g.producer {
+        Producer::Conv {
+            weight,
+            bias,
+            bias_shift,
+            kernel,
+            ..
+        } => {
+            let w = c.tensor(weight)?;
+            let taps =
+                padded_size(kernel).and_then(|k| k.checked_mul(in_shape[0].next_power_of_two()));
+            if w.rows != geo.c_out || Some(w.cols) != taps || *bias_shift > MAX_BITS {
+                return invalid(i, "conv weight shape does not match");
+            }
+            if let Some(b) = bias {
+                let b = c.tensor(b)?;
+                if b.rows != 1 || b.cols != geo.c_out {
+                    return invalid(i, "conv bias shape does not match");
+                }
+            }
+        }
+        Producer::Sumpool { window, lshift, .. }
+        | Producer::Maxpool {
+            window,
+            diff_bits: lshift,
+            ..
+        } => {
+            let pow2 = window.iter().all(|k| k.is_power_of_two());
+            let fits = geo.axes.iter().all(|a| a.k * a.n_out <= a.n_in);
+            if geo.c_in != geo.c_out || !pow2 || !fits {
+                return invalid(i, "pooling windows do not fit the input");
+            }
+            if let Producer::Maxpool { .. } = g.producer {
+                if !(1..=MAX_BITS).contains(lshift)
+                    || g.shift != 0
+                    || g.excess_hi_bits != 0
+                    || g.excess_lo_bits != 0
+                {
+                    return invalid(i, "maxpool needs shift 0, no excess and 1..64 diff bits");
+                }
+            } else if *lshift > MAX_BITS {
+                return invalid(i, "sumpool lshift out of limits");
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Padded index of each ONNX-order feature of a shaped tensor (`[C, S_1(, S_2)]`).
+pub fn layout(shape: &[usize]) -> Vec<usize> {
+    let s = two_d(&shape[1..], 1);
+    let ps = [s[0].next_power_of_two(), s[1].next_power_of_two()];
+    let mut out = Vec::with_capacity(shape.iter().product());
+    for c in 0..shape[0] {
+        for y in 0..s[0] {
+            for x in 0..s[1] {
+                out.push(x + ps[1] * (y + ps[0] * c));
+            }
+        }
+    }
+    out
+}
+
+/// Window `w`'s offsets `(w_1, w_2)` (last axis fastest).
+pub fn window_offsets(geo: &Geom, w: usize) -> (usize, usize) {
+    (w / geo.axes[1].k, w % geo.axes[1].k)
+}
+
+fn bits(v: usize, n: usize) -> impl Iterator<Item = Fr> {
+    (0..n).map(move |k| Fr::from(((v >> k) & 1) as u64))
+}
+
+/// The window point of `r_g = (r_x, r_y, r_c, r_b)` for window `w` (conv.md section 3).
+pub fn window_point(geo: &Geom, r_g: &[Fr], w: usize) -> Vec<Fr> {
+    let (w1, w2) = window_offsets(geo, w);
+    let (lt2, lt1) = geo.out_vars();
+    let [a1, a2] = geo.axes;
+    let (r_x, rest) = r_g.split_at(lt2);
+    let (r_y, rest) = rest.split_at(lt1);
+    let axis = |off: usize, a: &Axis, r: &[Fr]| -> Vec<Fr> {
+        let kb = lp(a.k);
+        let mut v: Vec<Fr> = bits(off, kb).chain(r.iter().copied()).collect();
+        v.resize(lp(a.n_in), Fr::from(0u64));
+        v
+    };
+    let mut out = axis(w2, &a2, r_x);
+    out.extend(axis(w1, &a1, r_y));
+    out.extend_from_slice(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mle::evaluate;
+    use crate::testing::rand_frs;
+
+    #[test]
+    fn window_point_reads_the_window_entry() {
+        // A 2x2 pool of a [3, 6, 5] map into [3, 3, 2]: check on boolean points
+        // and at a random point by linearity (the window point is affine in r_g).
+        let p = Producer::Maxpool {
+            x: super::super::circuit::TensorRef::Input,
+            in_shape: vec![3, 6, 5],
+            out_shape: vec![3, 3, 2],
+            window: vec![2, 2],
+            diff_bits: 8,
+        };
+        let geo = geom(&p).unwrap();
+        let table = rand_frs(geo.in_width() * 2, 5);
+        let out_vars = lp(geo.out_width()) + 1;
+        for idx in 0..1 << out_vars {
+            let r: Vec<Fr> = bits(idx, out_vars).collect();
+            let (x, y, c, b) = (idx & 1, (idx >> 1) & 3, (idx >> 3) & 3, idx >> 5);
+            for w in 0..4 {
+                let (w1, w2) = window_offsets(&geo, w);
+                let f = (2 * x + w2) + 8 * ((2 * y + w1) + 8 * c) + 256 * b;
+                assert_eq!(evaluate(&table, &window_point(&geo, &r, w)), table[f]);
+            }
+        }
+    }
+
+    #[test]
+    fn layout_is_row_major_over_padded_dims() {
+        assert_eq!(layout(&[2, 3]), vec![0, 1, 2, 4, 5, 6]);
+        let l = layout(&[1, 3, 3]);
+        assert_eq!(l, vec![0, 1, 2, 4, 5, 6, 8, 9, 10]);
+    }
+}

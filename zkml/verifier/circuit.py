@@ -1,11 +1,12 @@
-"""The circuit description of an inference proof (inference.md sections 1-3 and 6).
+"""The circuit description of an inference proof (inference.md sections 1-3 and 6, conv.md).
 
 `parse_circuit` reads the canonical JSON a verifying key carries, validates every
-field (types, limits, references to earlier gadgets only, dense shapes against the
-model tensors, model-stack slots aligned, disjoint and inside) and derives each
-gadget's committed columns with their limb widths (and, for an ArgMax output, the
-`d` limbs of section 4b after all gadget columns). `Circuit.layout(B)` gives the
-witness-stack and lookup-leaf layouts for batch size `B` (cached per `B`).
+field (types, limits, references to earlier gadgets only, dense and conv shapes against
+the model tensors, consumers against `width(x)`, model-stack slots aligned, disjoint and
+inside) and derives each gadget's committed columns with their limb widths (a maxpool's
+`D_w` limbs and `S_w` selectors after `em`; for an ArgMax output, the `d` limbs of
+section 4b after all gadget columns). `Circuit.layout(B)` gives the witness-stack and
+lookup-leaf layouts for batch size `B` (cached per `B`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Inference proofs (kind 3): inference.md sections 4, 4b and 5 (keys: model_key.py).
+"""Inference proofs (kind 3): inference.md sections 4, 4b and 5 (keys: model_key.py);
+the conv and pooling gadgets of conv.md are checked by conv.py and pool.py, the shaped
+public input's MLE by spatial.py.
 
 A kind-3 proof can only be parsed against its verifying key (every vector length is
 fixed by the circuit and the batch size), so `InferenceVerifier` binds one key and

@@ -39,6 +39,9 @@ MODELS = {
     # points), a global 4x4 sumpool, a dense head
     "input-pools": ([("maxpool", "input", [2, 2]), ("sumpool", "input", [4, 4]),
                      ("dense", 0, 2), ("dense", 1, 2), ("add", 2, 3)], [2, 4, 4]),
+    # a dense layer straight on the shaped input (weight.cols = its padded width 16)
+    "input-dense": ([conv(2, (3, 3), p=1, x="input"), ("dense", "input", 3), ("dense", 0, 3),
+                     ("add", 1, 2)], [1, 3, 4]),
     # 5x5 stride-2 conv with non-square pads on a non-power-of-two input, dense
     "strided": ([("conv", None, 2, [5, 3], [2, 1], [1, 1], [2, 1]), ("dense", None, 2)],
                 [3, 7, 5]),

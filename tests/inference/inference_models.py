@@ -274,3 +274,128 @@ def compile_circuit_only(tmp_path: Path, model: onnx.ModelProto, *, calibration=
         base = compile_model(path, calibration=calibration, **opts)
     return CompiledModel(base.model, base.fidelity, base.source, base.extra_sections,
                          compiled_circuit=compile_circuit(base.model))
+
+
+def _out_len(n: int, k: int, s: int, d: int, pb: int, pe: int, ceil_mode: bool = False) -> int:
+    span = n + pb + pe - ((k - 1) * d + 1)
+    return (-(-span // s) if ceil_mode else span // s) + 1
+
+
+class Net:
+    """A CNN built node by node with onnx.helper (float weights from a fixed seed).
+
+    The current tensor is `self.x` with shape `self.shape` (batch first); every method
+    appends a node and returns `self`. `model()` ends with the current tensor as `y`.
+    """
+
+    def __init__(self, in_shape: list[int], seed: int = 0):
+        self.rng = np.random.default_rng(seed)
+        self.in_shape = list(in_shape)
+        self.shape = list(in_shape)
+        self.x = "x"
+        self.nodes: list = []
+        self.inits: dict = {}
+        self.shapes: dict[str, list[int]] = {"x": list(in_shape)}
+
+    def _emit(self, op: str, inputs: list[str], shape: list[int], **attrs) -> Net:
+        name = f"{op.lower()}{len(self.nodes)}"
+        self.nodes.append(helper.make_node(op, inputs, [name], name=name, **attrs))
+        self.x, self.shape = name, list(shape)
+        self.shapes[name] = list(shape)
+        return self
+
+    def conv(self, c_out: int, kernel, *, strides=None, pads=None, dilations=None,
+             group: int = 1, bias: bool = True) -> Net:
+        """ONNX Conv; `pads` as ONNX's `[begin.., end..]`."""
+        n = len(self.shape) - 2
+        k = [kernel] * n if isinstance(kernel, int) else list(kernel)
+        strides, dilations = strides or [1] * n, dilations or [1] * n
+        pads = pads or [0] * (2 * n)
+        c_in = self.shape[1]
+        fan = c_in // group * int(np.prod(k))
+        w = f"W{len(self.nodes)}"
+        self.inits[w] = f32(self.rng.normal(0, np.sqrt(2.0 / fan), size=(c_out, c_in // group, *k)))
+        ins = [self.x, w]
+        if bias:
+            ins.append(f"b{len(self.nodes)}")
+            self.inits[ins[-1]] = f32(self.rng.normal(0, 0.1, size=c_out))
+        out = [self.shape[0], c_out] + [
+            _out_len(self.shape[2 + a], k[a], strides[a], dilations[a], pads[a], pads[n + a])
+            for a in range(n)]
+        return self._emit("Conv", ins, out, kernel_shape=k, strides=strides, pads=pads,
+                          dilations=dilations, group=group)
+
+    def relu(self) -> Net:
+        return self._emit("Relu", [self.x], self.shape)
+
+    def clip(self, lo: float, hi: float) -> Net:
+        i = len(self.nodes)
+        self.inits[f"lo{i}"], self.inits[f"hi{i}"] = f32(lo), f32(hi)
+        return self._emit("Clip", [self.x, f"lo{i}", f"hi{i}"], self.shape)
+
+    def leaky(self, alpha: float = 0.1) -> Net:
+        return self._emit("LeakyRelu", [self.x], self.shape, alpha=alpha)
+
+    def bn(self) -> Net:
+        c = self.shape[1]
+        i = len(self.nodes)
+        names = [f"{p}{i}" for p in ("gamma", "beta", "mean", "var")]
+        self.inits[names[0]] = f32(self.rng.uniform(0.5, 1.5, size=c))
+        self.inits[names[1]] = f32(self.rng.normal(0, 0.1, size=c))
+        self.inits[names[2]] = f32(self.rng.normal(0, 0.1, size=c))
+        self.inits[names[3]] = f32(self.rng.uniform(0.5, 1.5, size=c))
+        return self._emit("BatchNormalization", [self.x, *names], self.shape, epsilon=1e-5)
+
+    def pool(self, kind: str, kernel, strides=None, pads=None, ceil_mode: int = 0,
+             **attrs) -> Net:
+        """`kind` "avg" or "max"."""
+        n = len(self.shape) - 2
+        k = [kernel] * n if isinstance(kernel, int) else list(kernel)
+        strides = strides or k
+        pads = pads or [0] * (2 * n)
+        dil = attrs.get("dilations") or [1] * n
+        out = self.shape[:2] + [
+            _out_len(self.shape[2 + a], k[a], strides[a], dil[a], pads[a], pads[n + a],
+                     bool(ceil_mode)) for a in range(n)]
+        op = "AveragePool" if kind == "avg" else "MaxPool"
+        return self._emit(op, [self.x], out, kernel_shape=k, strides=strides, pads=pads,
+                          ceil_mode=ceil_mode, **attrs)
+
+    def global_pool(self, kind: str) -> Net:
+        op = "GlobalAveragePool" if kind == "avg" else "GlobalMaxPool"
+        return self._emit(op, [self.x], self.shape[:2] + [1] * (len(self.shape) - 2))
+
+    def add(self, other: str) -> Net:
+        assert self.shapes[other] == self.shape
+        return self._emit("Add", [self.x, other], self.shape)
+
+    def flatten(self) -> Net:
+        return self._emit("Flatten", [self.x], [self.shape[0], int(np.prod(self.shape[1:]))],
+                          axis=1)
+
+    def gemm(self, n_out: int) -> Net:
+        n_in = self.shape[1]
+        i = len(self.nodes)
+        self.inits[f"W{i}"] = f32(self.rng.normal(0, np.sqrt(2.0 / n_in), size=(n_in, n_out)))
+        self.inits[f"b{i}"] = f32(self.rng.normal(0, 0.1, size=n_out))
+        return self._emit("Gemm", [self.x, f"W{i}", f"b{i}"], [self.shape[0], n_out])
+
+    def model(self) -> onnx.ModelProto:
+        self.nodes[-1].output[0] = "y"
+        return make_model(self.nodes, {"x": self.in_shape}, ["y"], self.inits)
+
+
+def lenet_small(pool: str, rows: int = 1) -> onnx.ModelProto:
+    """LeNet-style: conv 3x3 pad 1 (4 ch) + Relu + pool 2x2, conv 3x3 (8 ch) + Relu +
+    pool 2x2, Flatten, Gemm 5 (input [rows, 1, 16, 16])."""
+    net = Net([rows, 1, 16, 16], seed=11)
+    net.conv(4, 3, pads=[1, 1, 1, 1]).relu().pool(pool, 2)
+    net.conv(8, 3).relu().pool(pool, 2)
+    return net.flatten().gemm(5).model()
+
+
+def compile_cnn(tmp_path: Path, model: onnx.ModelProto, name: str = "cnn"):
+    """Quantize and compile a CNN without a verifying key (calibration: normal samples)."""
+    dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    cal = np.random.default_rng(3).normal(size=(16, *dims[1:]))
+    return compile_circuit_only(tmp_path, model, calibration=cal, name=name)

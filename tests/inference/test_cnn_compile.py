@@ -1,0 +1,428 @@
+"""CNN circuits (circuits/conv.md): compile, strict parse, gadget layout, witness against
+the integer executor and against the spec's relations over the whole padded tensors,
+and the refusals of what the spatial gadgets cannot prove."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from inference_models import Net, compile_cnn, lenet_small
+
+from zkml.compiler.build import compile_circuit, verifier_knows_spatial
+from zkml.compiler.circuit import Circuit, CircuitFormatError, padded_width
+from zkml.compiler.spatial import conv_weight_matrix, padded_index, probe_circuit
+from zkml.errors import ModelError
+from zkml.quant.rounding import round_div, round_shift
+from zkml.witness import build_witness
+from zkml.witness_spatial import layout_input, real_region
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _residual() -> Net:
+    net = Net([1, 4, 8, 8], seed=5)
+    net.conv(4, 3, pads=[1, 1, 1, 1]).relu()
+    skip = net.x
+    net.conv(4, 3, pads=[1, 1, 1, 1]).bn().relu().conv(4, 3, pads=[1, 1, 1, 1]).add(skip).relu()
+    return net.pool("avg", 2).flatten().gemm(3)
+
+
+CASES = {
+    "lenet_avg": lambda: lenet_small("avg"),
+    "lenet_max": lambda: lenet_small("max"),
+    "lenet_avg_rows2": lambda: lenet_small("avg", rows=2),
+    "strided_padded": lambda: Net([1, 2, 9, 7], seed=1).conv(
+        3, [3, 2], strides=[2, 1], pads=[1, 0, 2, 1]).relu().flatten().gemm(4).model(),
+    "dilated": lambda: Net([1, 2, 12, 12], seed=2).conv(
+        4, 3, dilations=[2, 2], pads=[2, 2, 2, 2]).relu().pool("max", 2).flatten()
+        .gemm(3).model(),
+    "grouped": lambda: Net([1, 4, 6, 6], seed=3).conv(6, 3, group=2, pads=[1, 1, 1, 1])
+        .relu().flatten().gemm(3).model(),
+    "depthwise": lambda: Net([1, 3, 8, 8], seed=4).conv(3, 3, group=3, pads=[1, 1, 1, 1])
+        .clip(0.0, 6.0).conv(5, 1).relu().pool("avg", 2).flatten().gemm(3).model(),
+    "conv1d": lambda: Net([1, 2, 20], seed=6).conv(4, 5, pads=[2, 2]).relu().pool("max", 2)
+        .conv(4, 3, strides=[2]).relu().flatten().gemm(3).model(),
+    "residual": lambda: _residual().model(),
+    "gap4x4": lambda: Net([1, 3, 8, 8], seed=7).conv(6, 3, pads=[1, 1, 1, 1]).relu()
+        .pool("max", 2).global_pool("avg").flatten().gemm(4).model(),
+    "gmp4x4": lambda: Net([1, 3, 4, 4], seed=8).conv(5, 3, pads=[1, 1, 1, 1]).relu()
+        .global_pool("max").flatten().gemm(4).model(),
+    "bn_no_bias_leaky": lambda: Net([1, 2, 6, 6], seed=9).conv(3, 3, bias=False).bn()
+        .leaky(0.1).flatten().gemm(3).model(),
+    "relu_on_input": lambda: Net([1, 2, 4, 4], seed=10).relu().conv(3, 3).relu().flatten()
+        .gemm(2).model(),
+    "avgpool_4x2": lambda: Net([1, 2, 8, 8], seed=12).conv(3, 3, pads=[1, 1, 1, 1])
+        .pool("avg", [4, 2]).flatten().gemm(3).model(),
+}
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory):
+    cache: dict = {}
+
+    def get(name: str):
+        if name not in cache:
+            cache[name] = compile_cnn(tmp_path_factory.mktemp(name), CASES[name](), name)
+        return cache[name]
+
+    return get
+
+
+def _inputs(cm, batch: int, seed: int = 0) -> np.ndarray:
+    c = cm.circuit
+    half = 1 << (c.input_bits - 1)
+    rng = np.random.default_rng(seed)
+    # Mostly moderate values, a few extremes (saturation paths).
+    x = rng.normal(0, half / 4, size=(batch, c.input_features))
+    x[:, ::7] = rng.choice([-half, half - 1], size=x[:, ::7].shape)
+    return np.clip(np.rint(x), -half, half - 1).astype(np.int64)
+
+
+def _limb_values(cols: list[np.ndarray], widths: list[tuple[str, int]]) -> dict:
+    """Reassemble a gadget's committed values from its limb columns."""
+    out, i = {}, 0
+    for name, width in widths:
+        n = (width + 7) // 8
+        out[name] = sum(cols[i + j] << np.int64(8 * j) for j in range(n))
+        i += n
+    return out
+
+
+def _gadget_columns(circuit: Circuit, columns: list[np.ndarray]) -> list[dict]:
+    per, i = [], 0
+    for g in circuit.gadgets:
+        n = sum((w + 7) // 8 for _, w in g.value_widths())
+        per.append(_limb_values(columns[i : i + n], g.value_widths()))
+        i += n
+    return per
+
+
+def _check_spatial_relations(cm, x: np.ndarray) -> None:
+    """conv.md's relations on the WHOLE padded tensors, from the committed columns."""
+    c, stack = cm.circuit, cm.compiled_circuit.model_stack
+    w = build_witness(cm.compiled_circuit, cm.model, x)
+    vals = _gadget_columns(c, w.columns)
+    bp = 1 << max(x.shape[0] - 1, 0).bit_length()
+    x_in = (layout_input(x, c.input_shape, bp) if c.input_shape
+            else np.pad(x, ((0, bp - x.shape[0]), (0, c.input_width - x.shape[1]))))
+
+    def tensor(ref):
+        return x_in if ref == "input" else w.tensors[int(ref)]
+
+    for gi, g in enumerate(c.gadgets):
+        z = w.tensors[gi].reshape(-1)
+        assert np.array_equal(vals[gi]["u"], z - g.lo)
+        if g.op not in ("conv", "sumpool", "maxpool"):
+            continue
+        xt = tensor(g.x)
+        if g.op == "maxpool":
+            k = g.windows
+            pin = [1 << max(v - 1, 0).bit_length() for v in g.in_shape]
+            pout = [1 << max(v - 1, 0).bit_length() for v in g.out_shape]
+            xs = xt.reshape(bp, *pin)
+            d = np.stack([vals[gi][f"D{j}"] for j in range(k)])
+            s = np.stack([vals[gi][f"S{j}"] for j in range(k)])
+            assert set(np.unique(s)) <= {0, 1} and np.all(s.sum(axis=0) == 1)
+            assert not np.any(s * d) and d.min() >= 0
+            # D_w = z - X(window w) at every padded output position (window point rule)
+            for j in range(k):
+                offs = np.unravel_index(j, g.window)
+                idx = [slice(None), slice(None)] + [
+                    slice(o, kk * t, kk) for o, kk, t in zip(offs, g.window, pout[1:],
+                                                            strict=True)]
+                xw = xs[tuple(idx)].reshape(-1)
+                assert np.array_equal(d[j], z - xw)
+        elif g.op == "conv":
+            # padded output positions and channels: acc = 2^d bias[o] (0 for o >= O)
+            pout = [1 << max(v - 1, 0).bit_length() for v in g.out_shape]
+            acc_pad = np.zeros(pout[0], dtype=np.int64)
+            if g.bias is not None:
+                t = c.model_stack.tensor(g.bias)
+                acc_pad[: t.cols] = stack[t.offset : t.offset + t.cols] << np.int64(g.bias_shift)
+            q, _ = round_shift(acc_pad, g.shift)
+            expect = np.clip(q, g.lo, g.hi)
+            zz = z.reshape(bp, *pout)
+            mask = np.ones(pout[1:], dtype=bool)
+            mask[tuple(slice(0, t) for t in g.out_shape[1:])] = False
+            for o in range(pout[0]):
+                if o >= g.out_shape[0]:
+                    assert np.all(zz[:, o] == expect[o])
+                else:
+                    assert np.all(zz[:, o][:, mask] == expect[o])
+
+
+@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("batch", [1, 4])
+def test_cnn_compiles_and_witness_matches_executor(compiled, name, batch):
+    cm = compiled(name)
+    c = cm.circuit
+    assert Circuit.from_bytes(c.to_bytes()) == c  # the compiler's own strict parser
+    assert c.input_shape is not None and c.layout_of(c.output_gadget) is None
+    assert any(g.op == "conv" for g in c.gadgets) and c.output.op == "dense"
+    x = _inputs(cm, batch, seed=batch)
+    w = build_witness(cm.compiled_circuit, cm.model, x)  # checks every real region
+    assert len(w.columns) == len(c.columns())
+    for col, spec in zip(w.columns, c.columns(), strict=True):
+        g = c.gadgets[spec.gadget]
+        bp = 1 << max(batch - 1, 0).bit_length()
+        assert col.shape == (bp * (1 << max(g.features - 1, 0).bit_length()),)
+        assert col.dtype == np.int64
+        assert col.min() >= 0 and int(col.max()) >> spec.width == 0
+    _check_spatial_relations(cm, x)
+
+
+def test_benchmark_cnns_compile_with_correct_witness(tmp_path):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import models
+    finally:
+        sys.path.pop(0)
+    from inference_models import compile_circuit_only
+
+    for name in ("lenet_avg", "lenet_max", "cnn1m"):
+        model, shape = models.BUILDERS[name]()
+        cal = np.random.default_rng(0).random(size=(8, *shape[1:]))
+        cm = compile_circuit_only(tmp_path, model, calibration=cal, name=name)
+        ops = [g.op for g in cm.circuit.gadgets]
+        assert ops.count("conv") == (3 if name == "cnn1m" else 2)
+        assert ("maxpool" if name != "lenet_avg" else "sumpool") in ops
+        x = _inputs(cm, 2)
+        build_witness(cm.compiled_circuit, cm.model, x)
+        if name != "cnn1m":
+            build_witness(cm.compiled_circuit, cm.model, x[:1])  # warm up
+            t = time.perf_counter()
+            build_witness(cm.compiled_circuit, cm.model, x[:1], check=False)
+            assert time.perf_counter() - t < 0.1  # a few ms in practice
+
+
+def test_lenet_gadgets_and_fusion(compiled):
+    for name, pool in (("lenet_avg", "sumpool"), ("lenet_max", "maxpool")):
+        c = compiled(name).circuit
+        assert [g.op for g in c.gadgets] == ["conv", pool, "conv", pool, "dense"]
+        conv1, p1, conv2, p2, fc = c.gadgets
+        assert c.input_shape == (1, 16, 16) and c.input_features == 256
+        assert conv1.in_shape == (1, 16, 16) and conv1.out_shape == (4, 16, 16)
+        assert conv1.kernel == (3, 3) and conv1.pads == (1, 1) and conv1.strides == (1, 1)
+        assert conv1.features == 4 * 16 * 16 and conv1.lo == 0  # Relu fused
+        assert p1.out_shape == (4, 8, 8) and p1.window == (2, 2) and p1.features == 256
+        assert conv2.out_shape == (8, 6, 6) and conv2.features == 8 * 8 * 8
+        assert p2.out_shape == (8, 3, 3) and p2.features == 8 * 4 * 4
+        assert fc.x == 3 and c.model_stack.tensor(str(fc.weight)).cols == 128
+        if pool == "sumpool":
+            assert p1.shift == 2 and p1.lshift >= 0
+        else:
+            assert (p1.shift, p1.excess_hi_bits, p1.excess_lo_bits) == (0, 0, 0)
+            assert (p1.lo, p1.hi) == (conv1.lo, conv1.hi)
+            assert p1.diff_bits == (conv1.hi - conv1.lo).bit_length()
+            assert len([v for v, _ in p1.value_widths() if v.startswith("S")]) == 4
+
+
+def _stack_matrix(cm, name):
+    t = cm.circuit.model_stack.tensor(name)
+    width = 1 << max(t.cols - 1, 0).bit_length()
+    block = cm.compiled_circuit.model_stack[t.offset : t.offset + t.size].reshape(-1, width)
+    return block[: t.rows, : t.cols]
+
+
+@pytest.mark.parametrize("name", ["grouped", "depthwise", "strided_padded", "conv1d"])
+def test_conv_weight_layout(compiled, name):
+    """Column `j + pad(K_2)(i + pad(K_1) c)`, block-diagonal groups, zero padding."""
+    cm = compiled(name)
+    convs = [op for op in cm.model.ops if op.op == "conv"]
+    gadgets = [g for g in cm.circuit.gadgets if g.op == "conv"]
+    for op, g in zip(convs, gadgets, strict=True):
+        w = cm.model.constants[op.inputs[1]]
+        mat = _stack_matrix(cm, str(g.weight))
+        c = g.in_shape[0]
+        pk = [1 << max(k - 1, 0).bit_length() for k in g.kernel]
+        pc = 1 << max(c - 1, 0).bit_length()
+        assert mat.shape == (g.out_shape[0], pc * int(np.prod(pk)))
+        full = mat.reshape(g.out_shape[0], pc, *pk)
+        group = op.attrs["group"]
+        og, cg = w.shape[0] // group, w.shape[1]
+        for o in range(w.shape[0]):
+            for ci in range(pc):
+                taps = full[(o, ci, *(slice(0, k) for k in g.kernel))]
+                if ci < c and ci // cg == o // og:
+                    assert np.array_equal(taps, w[o, ci % cg])
+                else:
+                    assert not taps.any()
+        assert not full[(slice(None), slice(None), *(slice(k, None) for k in g.kernel[:1]))].any()
+        assert np.array_equal(conv_weight_matrix(w, c, group), mat)
+
+
+def test_dense_after_flatten_scatters_columns(compiled):
+    cm = compiled("strided_padded")
+    c = cm.circuit
+    fc = c.output
+    shape = c.gadgets[int(fc.x)].out_shape
+    mat = _stack_matrix(cm, str(fc.weight))
+    op = next(op for op in cm.model.ops if op.op == "matmul")
+    w = cm.model.constants[op.inputs[1]].T  # (n_out, C*H*W) in ONNX order
+    assert mat.shape == (w.shape[0], padded_width(shape))
+    idx = padded_index(shape)
+    assert np.array_equal(mat[:, idx], w)
+    rest = np.ones(mat.shape[1], dtype=bool)
+    rest[idx] = False
+    assert not mat[:, rest].any()
+    # padded_index is the padded layout's index of ONNX order (c, h, w)
+    cc, hh, ww = shape
+    ph, pw = (1 << max(v - 1, 0).bit_length() for v in (hh, ww))
+    assert idx[(1 * hh + 2) * ww + 3] == 3 + pw * (2 + ph * 1)
+
+
+def test_input_layout_and_real_region_round_trip():
+    rng = np.random.default_rng(0)
+    for shape in ((3, 5, 6), (2, 7), (1, 4, 4)):
+        x = rng.integers(-50, 50, size=(3, int(np.prod(shape))))
+        padded = layout_input(x, shape, 4)
+        assert padded.shape == (4, padded_width(shape))
+        assert np.array_equal(real_region(padded[:3], shape), x)
+        assert not padded[3].any() and np.abs(padded).sum() == np.abs(x).sum()
+
+
+@pytest.mark.parametrize("k", [0, 1, 2, 4, 6])
+def test_round_div_by_power_of_two_is_round_shift(k):
+    """The executor's average pooling divides by d = 2^k with round_div; the sumpool gadget
+    requantizes by k bits (round half up): the same integers, negative values included."""
+    rng = np.random.default_rng(k)
+    acc = np.concatenate([rng.integers(-(1 << 40), 1 << 40, size=5000),
+                          np.arange(-300, 300), (np.arange(-40, 40) << k) + (1 << k >> 1)])
+    q1, r1 = round_div(acc, 1 << k)
+    q2, r2 = round_shift(acc, k)
+    assert np.array_equal(q1, q2) and np.array_equal(r1, r2)
+
+
+def test_batched_model_input_runs_in_chunks(compiled):
+    cm = compiled("lenet_avg_rows2")
+    x = _inputs(cm, 5, seed=3)
+    w = build_witness(cm.compiled_circuit, cm.model, x)
+    one = compiled("lenet_avg")
+    # Same weights and quantization inputs differ, so only the shapes are compared.
+    assert w.outputs.shape == (5, 5) and one.circuit.input_shape == cm.circuit.input_shape
+
+
+# ---- refusals --------------------------------------------------------------------
+
+
+def _refused(tmp_path, net: Net, match: str) -> None:
+    with pytest.raises(ModelError, match=match):
+        compile_cnn(tmp_path, net.model())
+
+
+def _base(shape=(1, 2, 8, 8)) -> Net:
+    return Net(list(shape), seed=1).conv(3, 3, pads=[1] * (2 * (len(shape) - 2))).relu()
+
+
+@pytest.mark.parametrize("build,match", [
+    (lambda: _base().pool("avg", 3, strides=[2, 2]).flatten().gemm(2),
+     r"node 'averagepool2' \(op avgpool\) cannot be proven yet: window \[3, 3\] with "
+     r"strides \[2, 2\]: only windows equal to their stride"),
+    (lambda: _base().pool("max", 3, strides=[2, 2]).flatten().gemm(2),
+     r"node 'maxpool2' \(op maxpool\) cannot be proven yet: window \[3, 3\] with strides"),
+    (lambda: _base().pool("avg", 2, pads=[1, 1, 1, 1]).flatten().gemm(2),
+     r"\(op avgpool\) cannot be proven yet: padded pooling \(pads \[1, 1, 1, 1\]\)"),
+    (lambda: _base().pool("max", 2, pads=[0, 0, 1, 1]).flatten().gemm(2),
+     r"\(op maxpool\) cannot be proven yet: padded pooling"),
+    (lambda: _base().pool("avg", 3).flatten().gemm(2),
+     r"\(op avgpool\) cannot be proven yet: window \[3, 3\] is not a power of two"),
+    (lambda: _base((1, 2, 9, 9)).pool("max", 2, ceil_mode=1).flatten().gemm(2),
+     r"\(op maxpool\) cannot be proven yet: ceil_mode with a partial last window"),
+    (lambda: _base().pool("max", 2, dilations=[2, 2], strides=[2, 2]).flatten().gemm(2),
+     r"\(op maxpool\) cannot be proven yet: dilated pooling"),
+    (lambda: _base((1, 2, 6, 6)).global_pool("avg").flatten().gemm(2),
+     r"\(op mean\) cannot be proven yet: global pooling over a \[6, 6\] map"),
+    (lambda: _base((1, 2, 6, 6)).global_pool("max").flatten().gemm(2),
+     r"\(op reduce_max\) cannot be proven yet: global pooling over a \[6, 6\] map"),
+    (lambda: _base(),
+     r"output 'y' is a spatial tensor \[3, 8, 8\].*must be flat"),
+    (lambda: _base().pool("max", 2),
+     r"output 'y' is a spatial tensor \[3, 4, 4\].*must be flat"),
+])
+def test_unsupported_pooling_and_outputs_are_refused(tmp_path, build, match):
+    _refused(tmp_path, build(), match)
+
+
+def test_ceil_mode_without_partial_window_is_accepted(tmp_path):
+    cm = compile_cnn(tmp_path, _base().pool("max", 2, ceil_mode=1).flatten().gemm(2).model())
+    assert [g.op for g in cm.circuit.gadgets] == ["conv", "maxpool", "dense"]
+
+
+def test_reshape_into_channels_is_refused(tmp_path):
+    from inference_models import make_model
+    from onnx import helper
+
+    rng = np.random.default_rng(0)
+    nodes = [helper.make_node("Reshape", ["x", "s"], ["r"], name="rs"),
+             helper.make_node("Conv", ["r", "W"], ["c"], name="cv"),
+             helper.make_node("Flatten", ["c"], ["f"], name="fl"),
+             helper.make_node("Gemm", ["f", "V"], ["y"], name="fc")]
+    inits = {"s": np.array([1, 1, 4, 4], dtype=np.int64),
+             "W": rng.normal(size=(2, 1, 3, 3)).astype(np.float32),
+             "V": rng.normal(size=(8, 2)).astype(np.float32)}
+    model = make_model(nodes, {"x": [1, 16]}, ["y"], inits)
+    with pytest.raises(ModelError, match=r"node 'cv' \(op conv\) cannot be proven yet: "
+                                         r"operand .* is not a spatial"):
+        compile_cnn(tmp_path, model)
+
+
+# ---- the circuit format ----------------------------------------------------------
+
+
+def test_spatial_circuit_parser_is_strict(compiled):
+    c = compiled("lenet_max").circuit
+    good = c.to_json()
+    assert Circuit.from_json(good) == c
+
+    def bad(edit, match="") -> None:
+        doc = c.to_json()
+        edit(doc)
+        with pytest.raises(CircuitFormatError, match=match):
+            Circuit.from_json(doc)
+
+    def setp(g, key, value):
+        def edit(doc):
+            doc["gadgets"][g]["producer"][key] = value
+        return edit
+
+    bad(lambda d: d["input"].pop("shape"), "unexpected keys")
+    bad(lambda d: d["input"].update(shape=[1, 16, 15]), "input shape")
+    bad(setp(0, "kernel", [5, 3]), "weight shape")
+    bad(setp(0, "strides", [0, 1]), "strides")
+    bad(setp(0, "pads", [1]), "pads")
+    bad(setp(0, "in_shape", [2, 16, 16]), "")
+    bad(setp(1, "window", [3, 2]), "power of two")
+    bad(setp(1, "out_shape", [4, 9, 8]), "")
+    bad(setp(1, "diff_bits", 0), "diff_bits")
+    bad(setp(1, "lshift", 0), "malformed")
+    bad(lambda d: d["gadgets"][1].update(shift=1), "maxpool")
+    bad(lambda d: d["gadgets"][1].update(excess_lo_bits=1), "maxpool")
+    bad(lambda d: d["output"].update(gadget=3, features=c.gadgets[3].features),
+        "output gadget may not be a maxpool")
+
+
+def test_probe_circuit_is_valid():
+    c = probe_circuit()
+    assert Circuit.from_bytes(c.to_bytes()) == c
+    assert [g.op for g in c.gadgets] == ["conv", "maxpool", "sumpool", "dense"]
+
+
+@pytest.mark.skipif(not verifier_knows_spatial(), reason="the verifier predates conv.md")
+@pytest.mark.parametrize("name", ["lenet_avg", "lenet_max", "conv1d", "residual", "gmp4x4"])
+def test_verifier_parses_compiled_cnn_circuits(compiled, name):
+    from zkml.verifier.circuit import parse_circuit
+
+    c = compiled(name).circuit
+    parsed = parse_circuit(c.to_bytes())
+    assert len(parsed.gadgets) == len(c.gadgets)
+
+
+def test_compile_is_deterministic(compiled):
+    cm = compiled("residual")
+    again = compile_circuit(cm.model)
+    assert again.circuit.to_bytes() == cm.circuit.to_bytes()
+    assert np.array_equal(again.model_stack, cm.compiled_circuit.model_stack)

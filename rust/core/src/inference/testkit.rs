@@ -158,7 +158,14 @@ pub(crate) fn assemble_stack(tensors: &[TestTensor]) -> (Vec<i64>, Vec<serde_jso
     (stack, entries, num_vars)
 }
 
+/// Limbs of `v`; a negative `v` (only a cheating witness has one) is committed as
+/// its field value in the lowest limb, as a cheater would.
 pub(crate) fn limbs(v: i128, bits: u32) -> Vec<i64> {
+    if v < 0 {
+        let mut out = vec![0; limb_widths(bits).len()];
+        out[0] = v as i64;
+        return out;
+    }
     limb_widths(bits)
         .iter()
         .enumerate()
@@ -172,6 +179,20 @@ pub fn witness(
     model_stack: &[i64],
     input: &[i64],
     b: usize,
+) -> (Vec<Vec<i64>>, Vec<i64>) {
+    witness_tampered(c, model_stack, input, b, usize::MAX, &|_| {})
+}
+
+/// A cheating prover's witness: gadget `tg`'s output `z` (padded, after the clamp)
+/// is passed through `tamper`; its own columns and every later gadget are then
+/// computed honestly from the changed `z` (a maxpool's `D` and `S` included).
+pub fn witness_tampered(
+    c: &Circuit,
+    model_stack: &[i64],
+    input: &[i64],
+    b: usize,
+    tg: usize,
+    tamper: &dyn Fn(&mut [i128]),
 ) -> (Vec<Vec<i64>>, Vec<i64>) {
     let bp = b.next_power_of_two();
     let mut z: Vec<Vec<i128>> = Vec::new(); // padded tensors, row-major (B', n')
@@ -274,7 +295,10 @@ pub fn witness(
             })
             .unzip();
         let (lo, hi) = (g.lo as i128, g.hi as i128);
-        let zt: Vec<i128> = q.iter().map(|v| (*v).clamp(lo, hi)).collect();
+        let mut zt: Vec<i128> = q.iter().map(|v| (*v).clamp(lo, hi)).collect();
+        if z.len() == tg {
+            tamper(&mut zt);
+        }
         let mut push = |vals: Vec<i128>, bits: u32| {
             let per: Vec<Vec<i64>> = vals.iter().map(|v| limbs(*v, bits)).collect();
             for j in 0..limb_widths(bits).len() {

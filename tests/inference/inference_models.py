@@ -399,3 +399,42 @@ def compile_cnn(tmp_path: Path, model: onnx.ModelProto, name: str = "cnn"):
     dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
     cal = np.random.default_rng(3).normal(size=(16, *dims[1:]))
     return compile_circuit_only(tmp_path, model, calibration=cal, name=name)
+
+
+def _residual() -> Net:
+    """conv+relu, then conv+BN+relu, conv, Add of the skip, relu; avg pool, Gemm."""
+    net = Net([1, 4, 8, 8], seed=5)
+    net.conv(4, 3, pads=[1, 1, 1, 1]).relu()
+    skip = net.x
+    net.conv(4, 3, pads=[1, 1, 1, 1]).bn().relu().conv(4, 3, pads=[1, 1, 1, 1]).add(skip).relu()
+    return net.pool("avg", 2).flatten().gemm(3)
+
+
+#: Small CNNs covering the spatial gadgets (name -> model builder).
+CNN_CASES = {
+    "lenet_avg": lambda: lenet_small("avg"),
+    "lenet_max": lambda: lenet_small("max"),
+    "lenet_avg_rows2": lambda: lenet_small("avg", rows=2),
+    "strided_padded": lambda: Net([1, 2, 9, 7], seed=1).conv(
+        3, [3, 2], strides=[2, 1], pads=[1, 0, 2, 1]).relu().flatten().gemm(4).model(),
+    "dilated": lambda: Net([1, 2, 12, 12], seed=2).conv(
+        4, 3, dilations=[2, 2], pads=[2, 2, 2, 2]).relu().pool("max", 2).flatten()
+        .gemm(3).model(),
+    "grouped": lambda: Net([1, 4, 6, 6], seed=3).conv(6, 3, group=2, pads=[1, 1, 1, 1])
+        .relu().flatten().gemm(3).model(),
+    "depthwise": lambda: Net([1, 3, 8, 8], seed=4).conv(3, 3, group=3, pads=[1, 1, 1, 1])
+        .clip(0.0, 6.0).conv(5, 1).relu().pool("avg", 2).flatten().gemm(3).model(),
+    "conv1d": lambda: Net([1, 2, 20], seed=6).conv(4, 5, pads=[2, 2]).relu().pool("max", 2)
+        .conv(4, 3, strides=[2]).relu().flatten().gemm(3).model(),
+    "residual": lambda: _residual().model(),
+    "gap4x4": lambda: Net([1, 3, 8, 8], seed=7).conv(6, 3, pads=[1, 1, 1, 1]).relu()
+        .pool("max", 2).global_pool("avg").flatten().gemm(4).model(),
+    "gmp4x4": lambda: Net([1, 3, 4, 4], seed=8).conv(5, 3, pads=[1, 1, 1, 1]).relu()
+        .global_pool("max").flatten().gemm(4).model(),
+    "bn_no_bias_leaky": lambda: Net([1, 2, 6, 6], seed=9).conv(3, 3, bias=False).bn()
+        .leaky(0.1).flatten().gemm(3).model(),
+    "relu_on_input": lambda: Net([1, 2, 4, 4], seed=10).relu().conv(3, 3).relu().flatten()
+        .gemm(2).model(),
+    "avgpool_4x2": lambda: Net([1, 2, 8, 8], seed=12).conv(3, 3, pads=[1, 1, 1, 1])
+        .pool("avg", [4, 2]).flatten().gemm(3).model(),
+}

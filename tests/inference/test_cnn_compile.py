@@ -420,3 +420,21 @@ def test_columns_equal_the_reference_witness(compiled, name):
     assert len(mine) == len(theirs)
     for i, (a, b) in enumerate(zip(mine, theirs, strict=True)):
         assert np.array_equal(a, b), f"column {i} ({c.columns()[i].name}) differs"
+
+
+VECTORS = ROOT / "circuits" / "vectors" / "inference.json"
+
+
+@pytest.mark.skipif(not VECTORS.is_file(), reason="no inference vectors")
+def test_parser_accepts_the_vector_circuits():
+    """The Rust prover's vector circuits (flat and CNN) parse and round-trip exactly."""
+    import json
+
+    models = json.loads(VECTORS.read_text())["models"]
+    kinds = set()
+    for m in models:
+        data = m["circuit"].encode()
+        c = Circuit.from_bytes(data)
+        assert c.to_bytes() == data
+        kinds |= {g.op for g in c.gadgets}
+    assert {"conv", "sumpool", "maxpool"} <= kinds

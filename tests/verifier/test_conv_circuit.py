@@ -64,6 +64,13 @@ def test_flat_input_and_shape_key():
             rejects(d, match)
 
 
+def test_padded_input_width_limit():
+    d = doc()  # 3 * 513 * 512 < 2^20 entries pad to 4 * 1024 * 512 = 2^21
+    d["input"]["features"] = 3 * 513 * 512
+    d["input"]["shape"] = [3, 513, 512]
+    rejects(d, "padded width 2097152 exceeds 1048576")
+
+
 def _prod(gi, **kw):
     d = doc()
     d["gadgets"][gi]["producer"].update(kw)

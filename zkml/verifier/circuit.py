@@ -570,6 +570,9 @@ def parse_circuit(data: bytes) -> Circuit:
             raise _err(f"input.shape {list(shape)} has {prod_shape} entries, "
                        f"features is {n_in}")
     width_in = n_in if shape is None else padded_size(shape)
+    if width_in > MAX_FEATURES:
+        raise _err(f"input.shape {list(shape or ())}: padded width {width_in} exceeds "
+                   f"{MAX_FEATURES}")
     b_in = _int(inp["bits"], "input.bits", 1, MAX_INPUT_BITS)
     f_in = _int(inp["frac_bits"], "input.frac_bits", -MAX_FRAC_BITS, MAX_FRAC_BITS)
     model = _model_stack(top["model_stack"])

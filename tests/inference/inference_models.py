@@ -435,6 +435,8 @@ CNN_CASES = {
         .leaky(0.1).flatten().gemm(3).model(),
     "relu_on_input": lambda: Net([1, 2, 4, 4], seed=10).relu().conv(3, 3).relu().flatten()
         .gemm(2).model(),
+    "pool_then_relu": lambda: Net([1, 2, 8, 8], seed=13).conv(4, 3, pads=[1, 1, 1, 1])
+        .pool("max", 2).relu().pool("avg", 2).relu().flatten().gemm(3).model(),
     "avgpool_4x2": lambda: Net([1, 2, 8, 8], seed=12).conv(3, 3, pads=[1, 1, 1, 1])
         .pool("avg", [4, 2]).flatten().gemm(3).model(),
 }

@@ -311,6 +311,15 @@ def test_unsupported_pooling_and_outputs_are_refused(tmp_path, build, match):
     _refused(tmp_path, build(), match)
 
 
+def test_relu_after_pooling(compiled):
+    """Relu after a maxpool becomes an identity gadget (the maxpool's clamp must not cut);
+    after a sumpool it fuses into the sumpool's clamp."""
+    c = compiled("pool_then_relu").circuit
+    assert [g.op for g in c.gadgets] == ["conv", "maxpool", "identity", "sumpool", "dense"]
+    assert c.gadgets[2].lo == 0 and c.gadgets[3].lo == 0 and c.gadgets[1].lo < 0
+    assert c.layout_of(2) == (4, 4, 4)
+
+
 def test_ceil_mode_without_partial_window_is_accepted(tmp_path):
     cm = compile_cnn(tmp_path, _base().pool("max", 2, ceil_mode=1).flatten().gemm(2).model())
     assert [g.op for g in cm.circuit.gadgets] == ["conv", "maxpool", "dense"]
@@ -400,7 +409,8 @@ REFERENCE = ROOT / "tests" / "verifier" / "reference_inference.py"
 @pytest.mark.skipif(not REFERENCE.is_file(), reason="no reference prover in tests/verifier")
 @pytest.mark.parametrize("name", ["lenet_avg", "lenet_max", "strided_padded", "dilated",
                                   "grouped", "depthwise", "conv1d", "residual", "gap4x4",
-                                  "gmp4x4", "relu_on_input", "avgpool_4x2"])
+                                  "gmp4x4", "relu_on_input", "avgpool_4x2",
+                                  "pool_then_relu"])
 def test_columns_equal_the_reference_witness(compiled, name):
     """tests/verifier/reference_inference.py builds the witness from circuits/conv.md with
     plain Python loops, independently of zkml/witness*.py: every committed column must be

@@ -44,7 +44,8 @@ def _prove_and_verify(cm, dims: list[int], batch: int) -> None:
 
 
 E2E = ["lenet_avg", "lenet_max", "strided_padded", "dilated", "grouped", "depthwise",
-       "conv1d", "residual", "gap4x4", "gmp4x4", "relu_on_input", "avgpool_4x2"]
+       "conv1d", "residual", "gap4x4", "gmp4x4", "relu_on_input", "avgpool_4x2",
+       "pool_then_relu"]
 
 
 @pytest.mark.parametrize("name", E2E)

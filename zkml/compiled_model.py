@@ -77,6 +77,12 @@ class CompiledModel(_QuantCompiledModel):
             })
         return sections
 
+    def check_circuit(self) -> None:
+        """Re-derive the circuit from the quantized model and require the stored circuit,
+        model stack and metadata to be identical (CompiledModelError otherwise)."""
+        if self.compiled_circuit is not None:
+            _check_stack_matches_model(self, self.compiled_circuit, "compiled model")
+
     def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
         """Write the compiled file atomically; refuses to replace a file unless `overwrite`."""
         from zkml.fileio import OutputExistsError
@@ -130,11 +136,14 @@ def _decode_circuit(cm: CompiledModel, section: Section, path: Path) -> None:
             any(t not in cm.model.tensors for t in cc.gadget_tensors) or \
             cc.input_name not in cm.model.inputs or cc.output_name not in cm.model.outputs:
         raise CompiledModelError(f"{path}: circuit section does not match the model")
-    _check_stack_matches_model(cm, cc, path)
+    # The stored circuit and stack are not re-derived from the IR here (that costs a
+    # compile on every `zkml prove`): the witness builder compares every gadget with the
+    # integer executor's run of the IR, so a stack that disagrees with the model is
+    # refused when proving, and `CompiledModel.check_circuit()` re-derives on demand.
     cm.compiled_circuit, cm.commitment, cm.verifying_key = cc, bytes(commitment), bytes(vk)
 
 
-def _check_stack_matches_model(cm: CompiledModel, cc, path: Path) -> None:
+def _check_stack_matches_model(cm: CompiledModel, cc, path: Path | str) -> None:
     """Recompile the circuit from the IR: the stored circuit and stack must be identical."""
     import numpy as np
 

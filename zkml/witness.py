@@ -223,8 +223,9 @@ def _executor_check(cc: CompiledCircuit, model: QModel, inputs: np.ndarray,
             layout = layouts[g]
             got = got[:, : ref.shape[1]] if layout is None else real_region(got, layout)
             if not np.array_equal(ref, got):
-                raise ProverError(f"internal: gadget {g} ({name!r}) differs from the integer "
-                                  "executor")
+                raise ProverError(f"gadget {g} ({name!r}) differs from the integer executor: "
+                                  "the compiled file's circuit does not match its model "
+                                  "(corrupt, or written by another zkml); recompile the model")
         outputs.append(trace.tensors[out_tensor].reshape(rows, -1)[:n])
     return np.concatenate(outputs, axis=0)
 

@@ -23,7 +23,7 @@ from zkml.artifacts import (
     vk_digest,
 )
 from zkml.compiled_model import CompiledModel
-from zkml.errors import ModelError, ProofFormatError, VerificationError
+from zkml.errors import ModelError, ProofFormatError, ProverError, VerificationError
 from zkml.fileio import OutputExistsError
 from zkml.prover import commit, has_build_verifying_key
 from zkml.quant.compiled import CompiledModel as QuantCompiledModel
@@ -165,8 +165,12 @@ def test_compiled_file_tampering_is_refused(tmp_path, compiled):
         return {"circuit/model_stack.npy": buf.getvalue()}
 
     _rewrite(path, tmp_path / "s.zkmlc", stack_edit)
+    tampered = zkml.load(tmp_path / "s.zkmlc")
     with pytest.raises(CompiledModelError, match="does not match the model"):
-        zkml.load(tmp_path / "s.zkmlc")
+        tampered.check_circuit()
+    x = np.zeros((1, *tampered.input_shape[1:]))
+    with pytest.raises(ProverError, match="differs from the integer executor"):
+        zkml.prove(tampered, x)
 
     other, _ = compile_mlp(tmp_path, [12, 8, 5], name="other")
     _rewrite(path, tmp_path / "v.zkmlc", lambda f: {"circuit/vk.bin": other.verifying_key})

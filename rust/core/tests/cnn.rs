@@ -31,16 +31,30 @@ fn models() -> Vec<(&'static str, TestModel)> {
     ]
 }
 
-fn check_relations(m: &TestModel, batch: usize, seed: u64) {
+fn ensure(ok: bool, what: String) -> Result<(), String> {
+    if ok {
+        Ok(())
+    } else {
+        Err(what)
+    }
+}
+
+/// The checks a verifier makes, on a witness: limb ranges (LogUp), then every
+/// gadget's relation at a random point. `Err` names the first failure.
+fn check_relations(
+    m: &TestModel,
+    input: &[i64],
+    cols_i: &[Vec<i64>],
+    batch: usize,
+    seed: u64,
+) -> Result<(), String> {
     let c = Circuit::parse(&m.circuit_json).unwrap();
-    let input = rand_small(batch * c.input.features, 8, seed);
-    let (cols_i, _) = witness(&c, &m.model_stack, &input, batch);
     let specs = c.columns();
-    for (s, col) in specs.iter().zip(&cols_i) {
-        assert!(
+    for (s, col) in specs.iter().zip(cols_i) {
+        ensure(
             col.iter().all(|v| (0..1i64 << s.width).contains(v)),
-            "column {s:?} out of range"
-        );
+            format!("range: column {s:?}"),
+        )?;
     }
     let cols = Columns {
         specs: specs.clone(),
@@ -50,12 +64,11 @@ fn check_relations(m: &TestModel, batch: usize, seed: u64) {
             .collect(),
     };
     let model: Vec<Fr> = m.model_stack.iter().map(|v| from_i64(*v)).collect();
-    let tensor_at =
-        |t: TensorRef, p: &[Fr]| evaluate(&tensor_table(&c, &cols, t, &input, batch), p);
+    let tensor_at = |t: TensorRef, p: &[Fr]| evaluate(&tensor_table(&c, &cols, t, input, batch), p);
     let r: Vec<Vec<Fr>> = (0..c.gadgets.len())
         .map(|g| rand_frs(c.gadget_vars(g, batch), seed + 100 + g as u64))
         .collect();
-    let (insts, _) = matmul::build(&c, &cols, &model, &input, batch, &r).unwrap();
+    let (insts, _) = matmul::build(&c, &cols, &model, input, batch, &r).unwrap();
     let mut insts = insts.into_iter();
     for (g, gad) in c.gadgets.iter().enumerate() {
         let own: Vec<usize> = (0..specs.len())
@@ -93,7 +106,7 @@ fn check_relations(m: &TestModel, batch: usize, seed: u64) {
                 let (proof, _) = sumcheck::prove(&mut Transcript::new(b"t"), &mut inst, claim);
                 let (s, fin) =
                     sumcheck::verify(&mut Transcript::new(b"t"), "conv", claim, n, 2, &proof)
-                        .unwrap_or_else(|e| panic!("gadget {g}: {e}"));
+                        .map_err(|e| format!("gadget {g}: {e}"))?;
                 let (r_low, r_o, r_b) = matmul::split_point(&c, g, &r[g]);
                 let (x, weight) = match &gad.producer {
                     Producer::Dense { x, weight, .. } | Producer::Conv { x, weight, .. } => {
@@ -118,7 +131,7 @@ fn check_relations(m: &TestModel, batch: usize, seed: u64) {
                             * wire_eval(&geo.axes[1], r_x, sj, sx).unwrap()
                     }
                 };
-                assert_eq!(fin, expect, "gadget {g}: instance final value");
+                ensure(fin == expect, format!("gadget {g}: instance final value"))?;
             }
             Producer::Add {
                 x,
@@ -128,14 +141,14 @@ fn check_relations(m: &TestModel, batch: usize, seed: u64) {
             } => {
                 let v = from_i64(signs[0]) * pow2(lshifts[0]) * tensor_at(*x, &r[g])
                     + from_i64(signs[1]) * pow2(lshifts[1]) * tensor_at(*y, &r[g]);
-                assert_eq!(acc, v, "gadget {g}: add");
+                ensure(acc == v, format!("gadget {g}: add"))?;
             }
             Producer::Sumpool { x, lshift, .. } => {
                 let geo = geom(&gad.producer).unwrap();
                 let s: Fr = (0..gad.producer.windows())
                     .map(|w| tensor_at(*x, &window_point(&geo, &r[g], w)))
                     .sum();
-                assert_eq!(acc, pow2(*lshift) * s, "gadget {g}: sumpool");
+                ensure(acc == pow2(*lshift) * s, format!("gadget {g}: sumpool"))?;
             }
             Producer::Maxpool { x, .. } => {
                 let geo = geom(&gad.producer).unwrap();
@@ -143,10 +156,13 @@ fn check_relations(m: &TestModel, batch: usize, seed: u64) {
                 let mut sel = Fr::zero();
                 for w in 0..k {
                     let xw = tensor_at(*x, &window_point(&geo, &r[g], w));
-                    assert_eq!(pick(ColumnKind::PoolDiff(w)), acc - xw, "gadget {g}: D_{w}");
+                    ensure(
+                        pick(ColumnKind::PoolDiff(w)) == acc - xw,
+                        format!("gadget {g}: D_{w}"),
+                    )?;
                     sel += pick(ColumnKind::PoolSel(w));
                 }
-                assert_eq!(sel, Fr::one(), "gadget {g}: sum S");
+                ensure(sel == Fr::one(), format!("gadget {g}: sum S"))?;
                 let len = 1 << c.gadget_vars(g, batch);
                 for i in 0..len {
                     let dot: Fr = (0..k)
@@ -155,20 +171,25 @@ fn check_relations(m: &TestModel, batch: usize, seed: u64) {
                             s * cols.combine(&cols.of(g, ColumnKind::PoolDiff(w)), 0, len)[i]
                         })
                         .sum();
-                    assert!(dot.is_zero(), "gadget {g}: S D != 0 at {i}");
+                    ensure(dot.is_zero(), format!("gadget {g}: S D != 0 at {i}"))?;
                 }
             }
             _ => {}
         }
     }
+    Ok(())
 }
 
 #[test]
 fn cnn_relations_hold_at_random_points() {
     for (name, m) in models() {
         for batch in [1usize, 3] {
-            let _ = name;
-            check_relations(&m, batch, 7 + batch as u64);
+            let c = Circuit::parse(&m.circuit_json).unwrap();
+            let input = rand_small(batch * c.input.features, 8, 7 + batch as u64);
+            let (cols, _) = witness(&c, &m.model_stack, &input, batch);
+            if let Err(e) = check_relations(&m, &input, &cols, batch, 7) {
+                panic!("{name} batch {batch}: {e}");
+            }
         }
     }
 }
@@ -202,5 +223,53 @@ fn cnn_proofs_are_produced_for_every_model_and_batch() {
                 start.elapsed()
             );
         }
+    }
+}
+
+/// The cheating witnesses of the vectors (circuits/vectors/inference.json) break
+/// the relation each case names.
+#[test]
+fn cnn_cheats_break_the_named_relation() {
+    use zkml_core::inference::testkit::witness_tampered;
+    let batch = 1;
+    for (m, tg, edit, expect) in [
+        (cnn_2d(21), 0usize, 1i128, "instance final value"),
+        (cnn_2d(21), 1, 1, "S D != 0"),
+        (cnn_2d(21), 1, -1, "range"),
+        (cnn_pools(22), 1, 1, "sumpool"),
+    ] {
+        let c = Circuit::parse(&m.circuit_json).unwrap();
+        let input = rand_small(batch * c.input.features, 8, 22 + batch as u64);
+        let (lo, hi) = (c.gadgets[tg].lo as i128, c.gadgets[tg].hi as i128);
+        let tamper = move |z: &mut [i128]| {
+            let i = z
+                .iter()
+                .position(|v| (lo..=hi).contains(&(v + edit)))
+                .unwrap();
+            z[i] += edit;
+        };
+        let (cols, _) = witness_tampered(&c, &m.model_stack, &input, batch, tg, &tamper);
+        let err = check_relations(&m, &input, &cols, batch, 5).unwrap_err();
+        assert!(err.contains(expect), "gadget {tg} edit {edit}: {err}");
+    }
+    // Two selectors, or none, at one position: sum S != 1.
+    let m = cnn_2d(21);
+    let c = Circuit::parse(&m.circuit_json).unwrap();
+    let input = rand_small(c.input.features, 8, 23);
+    let (cols, _) = witness(&c, &m.model_stack, &input, 1);
+    let sel: Vec<usize> = (0..4)
+        .map(|w| {
+            c.columns()
+                .iter()
+                .position(|s| s.gadget == 1 && s.kind == ColumnKind::PoolSel(w))
+                .unwrap()
+        })
+        .collect();
+    let on = (0..4).find(|&w| cols[sel[w]][0] == 1).unwrap();
+    for (w, v) in [((on + 1) % 4, 1), (on, 0)] {
+        let mut bad = cols.clone();
+        bad[sel[w]][0] = v;
+        let err = check_relations(&m, &input, &bad, 1, 5).unwrap_err();
+        assert!(err.contains("sum S"), "{err}");
     }
 }

@@ -41,6 +41,7 @@ pub enum Producer {
     Dense {
         x: TensorRef,
         weight: String,
+        #[serde(deserialize_with = "required")]
         bias: Option<String>,
         /// The stored bias is `bias / 2^bias_shift`: the accumulator adds `2^bias_shift * bias`.
         bias_shift: u32,
@@ -62,6 +63,7 @@ pub enum Producer {
     Conv {
         x: TensorRef,
         weight: String,
+        #[serde(deserialize_with = "required")]
         bias: Option<String>,
         bias_shift: u32,
         in_shape: Vec<usize>,

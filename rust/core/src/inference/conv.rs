@@ -1,6 +1,8 @@
 //! The convolution gadget's sumcheck instance (circuits/conv.md section 2):
 //!
-//!     sum_{x', y', j, i, c} W(j, i, c) X(x', y', c) A_1(y', i) A_2(x', j)
+//! ```text
+//! sum_{x', y', j, i, c} W(j, i, c) X(x', y', c) A_1(y', i) A_2(x', j)
+//! ```
 //!
 //! with `W` folded at `r_o`, `X` at `r_b`, and `A_a = W~_a(r_a, ., .)` the wiring
 //! tables (`wiring::wire_table_y`). Each variable occurs in exactly two factors, so
@@ -224,7 +226,7 @@ mod tests {
     fn naive(d: ConvDims, w: &[Fr], x: &[Fr], a1: &[Fr], a2: &[Fr]) -> ProductSum {
         let n = d.num_vars();
         let (ns2, ns1, nk2, nk1) = (1 << d.s2, 1 << d.s1, 1 << d.k2, 1 << d.k1);
-        let mut t = vec![Vec::with_capacity(1 << n); 4];
+        let mut t: Vec<Vec<Fr>> = (0..4).map(|_| Vec::with_capacity(1 << n)).collect();
         for idx in 0..1usize << n {
             let xp = idx % ns2;
             let y = (idx / ns2) % ns1;

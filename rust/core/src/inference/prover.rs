@@ -96,6 +96,7 @@ fn prove_parsed(
         }
     }
 
+    let mut timer = crate::profile::Timer::new("inference");
     // Witness stack: the limb columns, then the multiplicities.
     let mut sizes = col_vars.clone();
     sizes.push(8);
@@ -123,6 +124,7 @@ fn prove_parsed(
     };
     let mult_fr: Vec<Fr> = mult.iter().map(|v| from_i64(*v)).collect();
 
+    timer.mark("commit");
     let mut t = Transcript::new(INFERENCE_TAG);
     t.absorb_u32("version", FORMAT_VERSION as u32);
     t.absorb("generators", &hyrax.seed_digest);
@@ -156,6 +158,7 @@ fn prove_parsed(
     leaf_evals.push(mv);
     t.absorb_frs("logup-leaf-evals", &leaf_evals);
 
+    timer.mark("logup");
     // Accumulator points: each gadget's relation at its own random point.
     let r: Vec<Vec<Fr>> = (0..c.gadgets.len())
         .map(|g| t.squeeze_n("acc-point", c.gadget_vars(g, b)))
@@ -182,6 +185,7 @@ fn prove_parsed(
         acc_msgs.push(evals);
     }
 
+    timer.mark("acc-evals");
     // Zerocheck and output points.
     let zc = zerocheck::gadgets(c, &cols);
     let taus: Vec<(Vec<Fr>, Fr)> = zc
@@ -253,6 +257,7 @@ fn prove_parsed(
         inst_claims.push(claim);
     }
 
+    timer.mark("instances");
     let mut refs: Vec<&mut dyn SumcheckProver> = mat_insts
         .iter_mut()
         .map(|x| x as &mut dyn SumcheckProver)
@@ -265,6 +270,7 @@ fn prove_parsed(
     let (sc, point, _) = sumcheck::prove_batched(&mut t, &mut refs, &inst_claims);
     drop(refs);
 
+    timer.mark("sumcheck");
     let n_max = point.len();
     let suffix = |n: usize| &point[n_max - n..];
 
@@ -287,6 +293,7 @@ fn prove_parsed(
     }
     t.absorb_frs("sumcheck-evals", &sc_evals);
 
+    timer.mark("sumcheck-evals");
     let ms = &c.model_stack;
     let mshape = Shape::new(ms.num_vars, ms.log_cols)?;
     let (wclaims, mclaims) = claims.finish();
@@ -307,6 +314,7 @@ fn prove_parsed(
         ],
     );
 
+    timer.mark("opening");
     write_header(&mut w, Kind::Inference);
     w.bytes(&inp.vk_digest);
     w.u32(b as u32);

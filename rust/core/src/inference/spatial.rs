@@ -255,6 +255,7 @@ pub fn window_point(geo: &Geom, r_g: &[Fr], w: usize) -> Vec<Fr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inference::circuit::Circuit;
     use crate::mle::evaluate;
     use crate::testing::rand_frs;
 
@@ -281,6 +282,67 @@ mod tests {
                 assert_eq!(evaluate(&table, &window_point(&geo, &r, w)), table[f]);
             }
         }
+    }
+
+    /// Every malformed variant of a valid CNN circuit is refused with an error
+    /// (never a panic).
+    #[test]
+    fn malformed_spatial_circuits_are_refused() {
+        use serde_json::{json, Value};
+        let base: Value =
+            serde_json::from_slice(&super::super::testkit_cnn::cnn_2d(1).circuit_json).unwrap();
+        assert!(Circuit::parse(&serde_json::to_vec(&base).unwrap()).is_ok());
+        // (gadget index or None for the input, key, new value or None to delete)
+        let edits: Vec<(Option<usize>, &str, Option<Value>)> = vec![
+            (None, "shape", None),
+            (None, "shape", Some(json!([2, 8, 9]))),
+            (None, "shape", Some(json!([2, 2, 4, 8]))),
+            (None, "shape", Some(json!([0, 8, 8]))),
+            (Some(0), "kernel", Some(json!([3]))),
+            (Some(0), "kernel", Some(json!([3, 0]))),
+            (Some(0), "strides", Some(json!([2, 0]))),
+            (Some(0), "pads", Some(json!([1, 70000]))),
+            (Some(0), "dilations", Some(json!([1, -1]))),
+            (Some(0), "in_shape", Some(json!([2, 8, 17]))),
+            (Some(0), "in_shape", Some(json!([4, 8, 8]))),
+            (Some(0), "out_shape", Some(json!([3, 4, 2]))),
+            (Some(0), "out_shape", Some(json!([4, 4, 4]))),
+            (Some(0), "kernel", Some(json!([5, 5]))),
+            (Some(0), "bias", None),
+            (Some(0), "groups", Some(json!(1))),
+            (Some(0), "x", Some(json!(3))),
+            (Some(1), "window", Some(json!([2, 3]))),
+            (Some(1), "window", Some(json!([4, 4]))),
+            (Some(1), "out_shape", Some(json!([2, 2, 2]))),
+            (Some(1), "diff_bits", Some(json!(0))),
+            (Some(1), "diff_bits", Some(json!(65))),
+            (Some(1), "lshift", Some(json!(0))),
+        ];
+        for (g, key, val) in edits {
+            let mut v = base.clone();
+            let obj = match g {
+                None => &mut v["input"],
+                Some(g) => &mut v["gadgets"][g]["producer"],
+            };
+            let obj = obj.as_object_mut().unwrap();
+            match val.clone() {
+                Some(x) => obj.insert(key.into(), x),
+                None => obj.remove(key),
+            };
+            let bytes = serde_json::to_vec(&v).unwrap();
+            assert!(
+                Circuit::parse(&bytes).is_err(),
+                "{g:?} {key} {val:?} accepted"
+            );
+        }
+        // A maxpool with a shift, and a conv as the output gadget.
+        let mut v = base.clone();
+        v["gadgets"][1]["shift"] = json!(1);
+        assert!(Circuit::parse(&serde_json::to_vec(&v).unwrap()).is_err());
+        let mut v = base.clone();
+        v["output"] =
+            json!({"gadget": 0, "features": v["gadgets"][0]["features"], "argmax": false});
+        assert!(Circuit::parse(&serde_json::to_vec(&v).unwrap()).is_err());
     }
 
     #[test]

@@ -168,7 +168,7 @@ def test_compiled_file_tampering_is_refused(tmp_path, compiled):
     tampered = zkml.load(tmp_path / "s.zkmlc")
     with pytest.raises(CompiledModelError, match="does not match the model"):
         tampered.check_circuit()
-    x = np.zeros((1, *tampered.input_shape[1:]))
+    x = np.ones((1, *tampered.input_shape[1:]))
     with pytest.raises(ProverError, match="differs from the integer executor"):
         zkml.prove(tampered, x)
 

@@ -11,6 +11,30 @@ def _ref(r) -> str:
     return "input" if r == "input" else f"g{r}"
 
 
+def _shape(v) -> str:
+    return "x".join(str(d) for d in v)
+
+
+def _producer(g) -> str:
+    """One-line form of the other producers (conv.md, nonlinear.md) and identity."""
+    x = _ref(g.x)
+    if g.op == "conv":
+        bias = f", b={g.bias}" if g.bias else ""
+        return (f"conv({x} {_shape(g.in_shape)} -> {_shape(g.out_shape)}, W={g.weight}{bias}, "
+                f"k {_shape(g.kernel)} s {_shape(g.strides)} d {_shape(g.dilations)} "
+                f"p {_shape(g.pads)})")
+    if g.op in ("sumpool", "maxpool"):
+        lsh = f" <<{g.lshift}" if g.op == "sumpool" and g.lshift else ""
+        return (f"{g.op}({x} {_shape(g.in_shape)} -> {_shape(g.out_shape)}, "
+                f"window {_shape(g.window)}){lsh}")
+    if g.op == "spatialsum":
+        lsh = f" <<{g.lshift}" if g.lshift else ""
+        return f"spatialsum({x} {_shape(g.in_shape)}){lsh}"
+    if g.op == "table":
+        return f"table({x}, T={g.table})"
+    return f"identity({x})"
+
+
 def _lines_circuit(c) -> list[str]:
     """The circuit: input, output, one line per gadget, the model stack."""
     ms = c.model_stack
@@ -29,8 +53,9 @@ def _lines_circuit(c) -> list[str]:
         elif g.op == "affine":
             prod = "affine(" + " ".join(f"{c:+d}*{_ref(x)}" for x, c in g.terms) + ")"
         else:
-            prod = f"identity({_ref(g.x)})"
-        out.append(f"  g{i}: {prod:<44} {g.features:>6} features  shift {g.shift:<2} clamp "
+            prod = _producer(g)
+        req = f"shift {g.shift:<2}" if g.divisor == 1 else f"divisor {g.divisor}"
+        out.append(f"  g{i}: {prod:<44} {g.features:>6} features  {req} clamp "
                    f"[{g.lo}, {g.hi}]  excess {g.excess_hi_bits}/{g.excess_lo_bits} bits  "
                    f"({g.source})")
     out.append(f"  model stack: 2^{ms.num_vars} entries, 2^{ms.log_cols} columns, entries "

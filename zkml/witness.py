@@ -3,10 +3,15 @@
 `build_witness` evaluates the circuit on a batch of quantized inputs exactly as
 circuits/inference.md sections 1-2 define it (whole padded tensors, padded batch rows
 fed zero inputs), checks the real region against the integer reference executor, and
-returns the committed columns in spec order (per gadget: `u`, `v`, `rem`, `ep`, `em`
-limbs, low limb first; a maxpool's `D_w` limbs and `S_w` after them), each an int64 array
-of length `B' * n_g'`. Spatial tensors (circuits/conv.md) are held in their padded layout;
-`zkml.witness_spatial` computes the conv and pooling gadgets.
+returns the committed columns in spec order (per gadget: `u`, `v`, `rem`, `remc`, `ep`,
+`em` limbs, low limb first; a maxpool's `D_w` limbs and `S_w` after them), each an int64
+array of length `B' * n_g'`. Spatial tensors (circuits/conv.md) are held in their padded
+layout; `zkml.witness_spatial` computes the conv, pooling and spatial-sum gadgets.
+
+circuits/nonlinear.md: a gadget with `divisor d > 1` requantizes by `d` (round half up:
+`acc + floor(d/2) = d q + rem`) and commits `rem` and `remc = d - 1 - rem`; a `table`
+gadget's `z = T[x - lo_x]` over the whole padded tensor (padding included). The table
+multiplicities `t_g` are the prover's (`table_multiplicities` computes them for tests).
 """
 
 from __future__ import annotations
@@ -21,11 +26,17 @@ from zkml.compiler.circuit import SPATIAL_OPS, Circuit, Gadget, ceil_log2, limb_
 from zkml.errors import ModelError, ProverError
 from zkml.quant.executor import execute
 from zkml.quant.ir import QModel
-from zkml.quant.rounding import QuantOverflowError, check_bound, exact_matmul, round_shift
-from zkml.witness_spatial import layout_input, real_region, spatial_acc
+from zkml.quant.rounding import (
+    QuantOverflowError,
+    check_bound,
+    exact_matmul,
+    round_div,
+    round_shift,
+)
+from zkml.witness_spatial import layout_input, real_region, spatial_acc, spatialsum_acc
 
 __all__ = ["Witness", "build_witness", "evaluate_circuit", "limbs", "gadget_columns",
-           "argmax_columns"]
+           "argmax_columns", "requantize", "table_lookup", "table_multiplicities"]
 
 
 @dataclass
@@ -91,6 +102,12 @@ def _accumulator(circuit: Circuit, stack: np.ndarray, g: Gadget,
         return sa * (x << np.int64(la)) + sb * (y << np.int64(lb))
     if g.op in SPATIAL_OPS:
         raise AssertionError("spatial gadgets are computed by zkml.witness_spatial")
+    if g.op == "spatialsum":
+        return spatialsum_acc(g, value(g.x))
+    if g.op == "table":
+        lo_x = circuit.x_range(g.x)[0]
+        return table_lookup(_stack_matrix(circuit, stack, str(g.table))[0], value(g.x), lo_x,
+                            where)
     if g.op == "affine":
         xs = [(value(x), c) for x, c in g.terms]
         # Every partial sum is at most this bound in magnitude, so nothing wraps.
@@ -102,15 +119,49 @@ def _accumulator(circuit: Circuit, stack: np.ndarray, g: Gadget,
     return value(g.x).copy()
 
 
+def table_lookup(table: np.ndarray, x: np.ndarray, lo_x: int, where: str = "table") -> np.ndarray:
+    """`z = T[x - lo_x]` elementwise (nonlinear.md section 3) over a whole padded tensor."""
+    idx = x - np.int64(lo_x)
+    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= table.size):
+        raise ProverError(f"{where}: an operand leaves the table's domain (the circuit's "
+                          "bounds are wrong)")
+    return table[idx]
+
+
+def table_multiplicities(circuit: Circuit, tensors: list[np.ndarray], inputs: np.ndarray
+                         ) -> list[np.ndarray]:
+    """`t_g` for each table gadget in gadget order: `t_g[j]` counts the entries of `g`'s
+    padded tensor (all `B' n_g'`, padding included) with `x - lo_x = j`. (The prover
+    counts these itself; this is the spec's definition, for tests.)"""
+    bp = tensors[0].shape[0] if tensors else 1
+    x_in = (_padded(inputs, bp, 1 << ceil_log2(circuit.input_features))
+            if circuit.input_shape is None else layout_input(inputs, circuit.input_shape, bp))
+    out = []
+    for i in circuit.table_gadgets():
+        g = circuit.gadgets[i]
+        x = x_in if g.x == "input" else tensors[int(g.x)]
+        lo_x, hi_x = circuit.x_range(g.x)
+        out.append(np.bincount((x - lo_x).reshape(-1), minlength=hi_x - lo_x + 1)
+                   .astype(np.int64))
+    return out
+
+
+def requantize(g: Gadget, acc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`(q, rem)`: round half up of `acc` by `2^shift` (divisor 1) or by `divisor`."""
+    if g.divisor > 1:
+        return round_div(acc, g.divisor)
+    return round_shift(acc, g.shift)
+
+
 def gadget_columns(g: Gadget, acc: np.ndarray, index: int,
                    extra: dict[str, np.ndarray] | None = None
                    ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Requantize and clamp `acc`; returns z and the gadget's limb columns (flattened).
 
     `extra` holds the values of further committed columns (a maxpool's `D_w`, `S_w`)."""
-    q, rem = round_shift(acc, g.shift)
+    q, rem = requantize(g, acc)
     z = np.clip(q, g.lo, g.hi).astype(np.int64)
-    values = {"u": z - g.lo, "v": g.hi - z, "rem": rem,
+    values = {"u": z - g.lo, "v": g.hi - z, "rem": rem, "remc": g.divisor - 1 - rem,
               "ep": np.maximum(q - g.hi, 0), "em": np.maximum(g.lo - q, 0), **(extra or {})}
     cols: list[np.ndarray] = []
     for name, width in g.value_widths():

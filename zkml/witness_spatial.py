@@ -10,7 +10,9 @@ the WHOLE padded tensor, as the spec states it:
 - `sumpool`: `acc = 2^l sum_w X(window point w)` at every padded output position,
   reading padded input entries where the window points there;
 - `maxpool`: `z = max_w X(window w)`, `D_w = z - X_w`, `S` one-hot on the first
-  maximum, at padded positions too.
+  maximum, at padded positions too;
+- `spatialsum` (circuits/nonlinear.md section 2): `acc[b][c] = 2^l sum_{s_a < S_a} X`
+  over the real map only, for every padded row and channel (a flat `(B', pad(C))` tensor).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from zkml.quant.kernels import WindowGeometry, conv_nd
 from zkml.quant.rounding import check_bound, exact_matmul
 
 __all__ = ["padded_dims", "layout_input", "real_region", "conv_acc", "sumpool_acc",
-           "maxpool_acc"]
+           "maxpool_acc", "spatialsum_acc", "spatial_acc"]
 
 
 def padded_dims(shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -102,6 +104,21 @@ def sumpool_acc(g: Gadget, x: np.ndarray) -> np.ndarray:
     check_bound((_maxabs(x) * g.windows << g.lshift) + (1 << g.shift), f"gadget {g.source}")
     total = _windows(g, x).sum(axis=-1)
     return (total << np.int64(g.lshift)).reshape(x.shape[0], -1)
+
+
+def spatialsum_acc(g: Gadget, x: np.ndarray) -> np.ndarray:
+    """`acc[b][c] = 2^l sum_{s_a < S_a} X[b][c][s..]` for every row and every padded channel
+    `c < pad(C)` of the flat output `(B', pad(C))`; padded spatial entries are not read."""
+    rows = x.shape[0]
+    area = 1
+    for v in g.in_shape[1:]:
+        area *= v
+    check_bound((_maxabs(x) * area << g.lshift) + g.divisor + (1 << g.shift),
+                f"gadget {g.source}")
+    xs = x.reshape(rows, *padded_dims(g.in_shape))
+    real = xs[(slice(None), slice(None), *(slice(0, v) for v in g.in_shape[1:]))]
+    total = real.reshape(rows, real.shape[1], -1).sum(axis=-1)
+    return total << np.int64(g.lshift)
 
 
 def maxpool_acc(g: Gadget, x: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:

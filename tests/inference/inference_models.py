@@ -18,7 +18,8 @@ OPSET = 17
 
 def _flat_probe() -> bytes:
     """A one-gadget dense circuit with `"shape": null` (inference.md section 6 as amended
-    by conv.md: the input object's `shape` key is required)."""
+    by conv.md: the input object's `shape` key is required) and the gadget's `divisor`
+    (required by circuits/nonlinear.md)."""
     from zkml.compiler.circuit import canonical_json
 
     return canonical_json({
@@ -27,8 +28,8 @@ def _flat_probe() -> bytes:
         "output": {"gadget": 0, "features": 1, "argmax": False},
         "gadgets": [{"producer": {"op": "dense", "x": "input", "weight": "w", "bias": None,
                                   "bias_shift": 0},
-                     "features": 1, "shift": 0, "lo": -8, "hi": 7, "excess_hi_bits": 0,
-                     "excess_lo_bits": 0, "frac_bits": 0, "source": ""}],
+                     "features": 1, "shift": 0, "divisor": 1, "lo": -8, "hi": 7,
+                     "excess_hi_bits": 0, "excess_lo_bits": 0, "frac_bits": 0, "source": ""}],
         "model_stack": {"num_vars": 1, "log_cols": 0, "range_bits": 4,
                         "tensors": [{"name": "w", "rows": 1, "cols": 1, "offset": 0}]}})
 
@@ -36,7 +37,7 @@ def _flat_probe() -> bytes:
 @functools.cache
 def _native_ready() -> bool:
     """The native module proves inference and builds keys for the current circuit format
-    (it knows the input's `shape` key)."""
+    (it knows the input's `shape` key and every gadget's `divisor`)."""
     from zkml.errors import ProverError
     from zkml.prover import build_verifying_key, has_build_verifying_key, has_prove_inference
 
@@ -74,6 +75,34 @@ def native_conv_ready() -> bool:
     return True
 
 
+@functools.cache
+def native_nonlinear_ready() -> bool:
+    """The native module proves a circuit with a table, a spatial sum and a non-power-of-two
+    divisor (circuits/nonlinear.md): tried on `zkml.compiler.spatial.nonlinear_probe_circuit`
+    (it computes the table multiplicities itself)."""
+    if not _native_ready():
+        return False
+    from zkml.compiler.spatial import nonlinear_probe_circuit
+    from zkml.errors import ProverError
+    from zkml.prover import build_verifying_key, prove_inference
+    from zkml.witness import evaluate_circuit
+
+    circuit = nonlinear_probe_circuit()
+    cj = circuit.to_bytes()
+    stack = np.zeros(1 << circuit.model_stack.num_vars, dtype=np.int64)
+    stack[:16] = np.arange(16) % 8 - 4  # the table: any values within 4 bits
+    stack[16:18] = [1, -1]
+    x = (np.arange(circuit.input_features, dtype=np.int64).reshape(1, -1) % 16) - 8
+    try:
+        vk = build_verifying_key(cj, stack)
+        tensors, columns = evaluate_circuit(circuit, stack, x)
+        y = tensors[circuit.output_gadget][:1, : circuit.output_features]
+        prove_inference(cj, stack, columns, 1, x, y, hashlib.sha256(vk).digest())
+    except ProverError:
+        return False
+    return True
+
+
 def _verifier_ready() -> bool:
     import zkml.verifier
 
@@ -86,6 +115,9 @@ needs_prover = pytest.mark.skipif(
 needs_conv_prover = pytest.mark.skipif(
     not native_conv_ready(), reason="zkml._native cannot prove conv/sumpool/maxpool circuits "
                                     "(circuits/conv.md) yet")
+needs_nonlinear_prover = pytest.mark.skipif(
+    not native_nonlinear_ready(), reason="zkml._native cannot prove table/spatialsum circuits "
+                                         "with divisors (circuits/nonlinear.md) yet")
 needs_verifier = pytest.mark.skipif(not _verifier_ready(),
                                     reason="zkml.verifier has no VerifyingKey yet")
 end_to_end = [needs_prover, needs_verifier]
@@ -101,8 +133,8 @@ def _affine_ready() -> bool:
     from zkml.verifier.circuit import parse_circuit
 
     def gadget(producer: dict) -> dict:
-        return {"producer": producer, "features": 1, "shift": 0, "lo": -8, "hi": 7,
-                "excess_hi_bits": 0, "excess_lo_bits": 0, "frac_bits": 0, "source": ""}
+        return {"producer": producer, "features": 1, "shift": 0, "divisor": 1, "lo": -8,
+                "hi": 7, "excess_hi_bits": 0, "excess_lo_bits": 0, "frac_bits": 0, "source": ""}
 
     doc = canonical_json({
         "format": "zkml-circuit", "version": 1,

@@ -14,13 +14,18 @@ The quantized IR's ops are fused into gadgets:
 - `reshape` that keeps the row count (flatten of the input, a 2-D no-op) -> bookkeeping;
   a flatten of a spatial tensor keeps its padded layout and the next dense layer's weight
   columns are scattered into it;
-- `conv`, `avgpool` / `mean` (power-of-two windows), `maxpool` / `reduce_max` over the
-  spatial axes -> `conv`, `sumpool`, `maxpool` gadgets (circuits/conv.md; see
-  `zkml.compiler.spatial`);
+- `conv`, `avgpool` (power-of-two windows), `maxpool` / `reduce_max` over the spatial
+  axes -> `conv`, `sumpool`, `maxpool` gadgets (circuits/conv.md; see
+  `zkml.compiler.spatial`); `mean` over the spatial axes (GlobalAveragePool, ReduceMean)
+  of any sizes -> `spatialsum` with a constant divisor (circuits/nonlinear.md);
+- `table` (Sigmoid, Tanh, Erf, Gelu, Exp) -> `table` gadgets with the table in the model
+  stack, `mul` by a scalar constant -> `affine` (see `zkml.compiler.nonlinear`);
 - `argmax` over the features of a gadget's tensor, as the model's output -> the circuit's
   ArgMax output (inference.md section 4b: the statement holds one index per row).
 
-Anything else raises `ModelError("node 'X' (op Y) cannot be proven yet")`.
+Every gadget carries a `divisor` (1 unless it divides by a constant that is not a power of
+two). Anything else raises `ModelError("node 'X' (op Y) cannot be proven yet: why")`;
+Softmax is refused as a whole (it needs a variable divisor).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from functools import cache
 
 import numpy as np
 
-from zkml.compiler import spatial
+from zkml.compiler import nonlinear, spatial
 from zkml.compiler.circuit import (
     MAX_BITS,
     MAX_COEFF_BITS,
@@ -49,7 +54,8 @@ from zkml.errors import ModelError
 from zkml.quant.executor import accumulator_bound
 from zkml.quant.ir import QModel, QOp
 
-__all__ = ["CompiledCircuit", "compile_circuit", "excess_bits"]
+__all__ = ["CompiledCircuit", "compile_circuit", "excess_bits", "verifier_knows_spatial",
+           "verifier_knows_nonlinear"]
 
 _FUSABLE = ("relu", "clip")
 
@@ -80,11 +86,17 @@ class CompiledCircuit:
                 "output": self.output_name, "rows": self.rows}
 
 
-def excess_bits(acc_bound: int, shift: int, lo: int, hi: int) -> tuple[int, int]:
-    """Widths of `e+ = max(q - hi, 0)` and `e- = max(lo - q, 0)` for `|acc| <= acc_bound`."""
-    half = (1 << (shift - 1)) if shift else 0
-    q_max = (acc_bound + half) >> shift
-    q_min = (-acc_bound + half) >> shift
+def excess_bits(acc_bound: int, shift: int, lo: int, hi: int, divisor: int = 1
+                ) -> tuple[int, int]:
+    """Widths of `e+ = max(q - hi, 0)` and `e- = max(lo - q, 0)` for `|acc| <= acc_bound`,
+    `q` the round-half-up quotient by `2^shift` (divisor 1) or by `divisor`."""
+    if divisor > 1:
+        q_max = (acc_bound + divisor // 2) // divisor
+        q_min = (-acc_bound + divisor // 2) // divisor
+    else:
+        half = (1 << (shift - 1)) if shift else 0
+        q_max = (acc_bound + half) >> shift
+        q_min = (-acc_bound + half) >> shift
     return bits(max(q_max - hi, 0)), bits(max(lo - q_min, 0))
 
 
@@ -147,9 +159,11 @@ def _activation(s: State, op: QOp) -> None:
     out = m.tensor(op.output)
     layout = s.layout(src)
     s.view(op, out, layout)
-    # A maxpool's clamp must not cut (its z is the committed window maximum, shift 0).
+    # A maxpool's or table's clamp must not cut (z is the committed window maximum or
+    # table entry: shift 0, no excess).
     fusable = (ref != "input" and s.tips[int(ref)] == src and s.uses.get(src, 0) == 1
-               and src not in m.outputs.values() and s.gadgets[int(ref)]["op"] != "maxpool")
+               and src not in m.outputs.values()
+               and s.gadgets[int(ref)]["op"] not in ("maxpool", "table"))
     if fusable:
         g = s.gadgets[int(ref)]
         s.tips[int(ref)] = out.name
@@ -247,7 +261,7 @@ def _argmax(s: State, op: QOp) -> None:
 
 _HANDLERS = {"matmul": _dense, "add": _add, "relu": _activation, "clip": _activation,
              "rescale": _rescale, "reshape": _reshape, "argmax": _argmax,
-             "leaky_relu": _leaky_relu, **spatial.HANDLERS}
+             "leaky_relu": _leaky_relu, **spatial.HANDLERS, **nonlinear.HANDLERS}
 
 
 def _model_stack(s: State) -> tuple[ModelStack, np.ndarray]:
@@ -292,7 +306,10 @@ def compile_circuit(model: QModel) -> CompiledCircuit:
     for op in model.ops:
         for name in op.inputs:
             s.uses[name] = s.uses.get(name, 0) + 1
+    softmax = nonlinear.softmax_sources(model)
     for op in model.ops:
+        if op.source in softmax:
+            raise nonlinear.softmax_refusal(op)
         handler = _HANDLERS.get(op.op)
         if handler is None:
             raise refuse(op)
@@ -339,13 +356,14 @@ def _input_layout(model: QModel) -> Layout:
 def _check_with_verifier(circuit: Circuit) -> None:
     """The pure-Python verifier must accept the circuit, or no proof of it could verify.
 
-    Transitional: a verifier that predates circuits/conv.md (it refuses the probe circuit,
-    which has a shaped input and every spatial producer) is not asked.
+    Transitional: a verifier that predates circuits/nonlinear.md (it refuses the probe
+    circuits: a shaped input, every spatial producer, `divisor` keys, a spatial sum and a
+    table) is not asked.
     """
     from zkml.errors import ProofFormatError
     from zkml.verifier.circuit import parse_circuit
 
-    if not verifier_knows_spatial():
+    if not verifier_knows_nonlinear():
         return
     try:
         parse_circuit(circuit.to_bytes())
@@ -367,19 +385,38 @@ def verifier_knows_spatial() -> bool:
     return True
 
 
+@cache
+def verifier_knows_nonlinear() -> bool:
+    """True when the pure-Python verifier also parses circuits/nonlinear.md circuits (the
+    `divisor` key, `spatialsum` and `table` gadgets)."""
+    from zkml.errors import ProofFormatError
+    from zkml.verifier.circuit import parse_circuit
+
+    if not verifier_knows_spatial():
+        return False
+    try:
+        parse_circuit(spatial.nonlinear_probe_circuit().to_bytes())
+    except ProofFormatError:
+        return False
+    return True
+
+
 def _finish(g: dict) -> Gadget:
-    e_hi, e_lo = excess_bits(g["bound"], g["shift"], g["lo"], g["hi"])
-    if g["op"] == "maxpool":
-        e_hi = e_lo = 0  # z is a window maximum of values within [lo, hi]
+    divisor = g.get("divisor", 1)
+    e_hi, e_lo = excess_bits(g["bound"], g["shift"], g["lo"], g["hi"], divisor)
+    if g["op"] in ("maxpool", "table"):
+        e_hi = e_lo = 0  # z is a window maximum / table entry within [lo, hi]
     base = Gadget(op=g["op"], x=g["x"], features=g["features"], shift=g["shift"], lo=g["lo"],
                   hi=g["hi"], excess_hi_bits=e_hi, excess_lo_bits=e_lo,
-                  frac_bits=g["frac_bits"], source=g["source"])
+                  frac_bits=g["frac_bits"], source=g["source"], divisor=divisor)
     if g["op"] == "dense":
         return replace(base, weight=g["weight"], bias=g["bias"], bias_shift=g["bias_shift"])
     if g["op"] == "add":
         return replace(base, y=g["y"], signs=g["signs"], lshifts=g["lshifts"])
     if g["op"] == "affine":
         return replace(base, terms=tuple((x, int(c)) for x, c in g["terms"]))
-    if g["op"] in SPATIAL_OPS:
+    if g["op"] in spatial.FIELDS:
         return replace(base, **{k: g[k] for k in spatial.FIELDS[g["op"]]})
+    if g["op"] == "table":
+        return replace(base, table=g["table"])
     return base

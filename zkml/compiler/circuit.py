@@ -36,6 +36,8 @@ __all__ = [
     "assign_slots",
     "padded_width",
     "SPATIAL_OPS",
+    "MAX_DIVISOR",
+    "MAX_TABLE_BITS",
 ]
 
 FORMAT = "zkml-circuit"
@@ -48,7 +50,12 @@ MAX_NUM_VARS = 30
 MAX_TERMS = 8
 MAX_COEFF_BITS = 40
 #: Producers with spatial tensors (circuits/conv.md); none may be the output gadget.
+#: (`spatialsum`, circuits/nonlinear.md, reads a spatial tensor but produces a flat one.)
 SPATIAL_OPS = ("conv", "sumpool", "maxpool")
+#: Constant divisors are below 2^40 (nonlinear.md section 1).
+MAX_DIVISOR = 1 << 40
+#: Function tables have 2^t entries, 1 <= t <= 20 (nonlinear.md section 3).
+MAX_TABLE_BITS = 20
 #: Wiring limits of one spatial axis (circuits/wiring.md).
 MAX_WIRE_LEN = 1 << 24
 MAX_WIRE_STEP = 1 << 16
@@ -105,7 +112,7 @@ class Column:
     """One committed limb column of a gadget: which value, which limb, its width."""
 
     gadget: int
-    value: str  # "u", "v", "rem", "ep", "em"; maxpool "D<w>", "S<w>"; ArgMax "d"
+    value: str  # "u", "v", "rem", "remc", "ep", "em"; maxpool "D<w>", "S<w>"; ArgMax "d"
     limb: int
     width: int
 
@@ -117,14 +124,17 @@ class Column:
 
 @dataclass(frozen=True)
 class Gadget:
-    """One gadget: a producer (dense, add, identity, affine, conv, sumpool, maxpool), then
-    requantize and clamp.
+    """One gadget: a producer (dense, add, identity, affine, conv, sumpool, maxpool,
+    spatialsum, table), then requantize (by `2^shift`, or by a constant `divisor`) and clamp.
 
     `x` and `y` are `"input"` or the index of an earlier gadget. An `affine` gadget's
     producer is `terms`, pairs `(x_k, c_k)`; its `x` is the first term's operand. The
     spatial producers (circuits/conv.md) use `in_shape`, `out_shape` and, for `conv`,
     `kernel`, `strides`, `dilations`, `pads` (begin pads) with `weight`, `bias`,
     `bias_shift`; for pooling `window` and `lshift` (sumpool) or `diff_bits` (maxpool).
+    `spatialsum` (circuits/nonlinear.md) uses `in_shape` and `lshift`; `table` names its
+    model-stack table in `table`. `divisor` is 1 (requantize by `2^shift`) or `d > 1` with
+    `shift = 0` (requantize by `d`, committing `rem` and `remc = d - 1 - rem`).
     """
 
     op: str
@@ -153,6 +163,8 @@ class Gadget:
     window: tuple[int, ...] = ()
     lshift: int = 0
     diff_bits: int = 0
+    table: str | None = None
+    divisor: int = 1
 
     @property
     def windows(self) -> int:
@@ -173,12 +185,20 @@ class Gadget:
         n = self.hi - self.lo + 1
         return n & (n - 1) != 0
 
+    @property
+    def rem_bits(self) -> int:
+        """Width of `rem` (and of `remc` when dividing): `shift`, or `bits(d - 1)`."""
+        return self.shift if self.divisor == 1 else bits(self.divisor - 1)
+
     def value_widths(self) -> list[tuple[str, int]]:
         """The committed values in column order with their bit widths (0 = absent)."""
         out = [("u", self.u_bits)]
         if self.has_v:
             out.append(("v", self.u_bits))
-        out += [("rem", self.shift), ("ep", self.excess_hi_bits), ("em", self.excess_lo_bits)]
+        out.append(("rem", self.rem_bits))
+        if self.divisor > 1:
+            out.append(("remc", self.rem_bits))
+        out += [("ep", self.excess_hi_bits), ("em", self.excess_lo_bits)]
         if self.op == "maxpool":
             out += [(f"D{w}", self.diff_bits) for w in range(self.windows)]
             out += [(f"S{w}", 1) for w in range(self.windows)]
@@ -208,12 +228,17 @@ class Gadget:
             return {"op": "maxpool", "x": self.x, "in_shape": list(self.in_shape),
                     "out_shape": list(self.out_shape), "window": list(self.window),
                     "diff_bits": self.diff_bits}
+        if self.op == "spatialsum":
+            return {"op": "spatialsum", "x": self.x, "in_shape": list(self.in_shape),
+                    "lshift": self.lshift}
+        if self.op == "table":
+            return {"op": "table", "x": self.x, "table": self.table}
         return {"op": "identity", "x": self.x}
 
     def to_json(self) -> dict:
         """The gadget object of the circuit JSON."""
         return {"producer": self.producer_json(), "features": self.features,
-                "shift": self.shift, "lo": self.lo, "hi": self.hi,
+                "shift": self.shift, "divisor": self.divisor, "lo": self.lo, "hi": self.hi,
                 "excess_hi_bits": self.excess_hi_bits, "excess_lo_bits": self.excess_lo_bits,
                 "frac_bits": self.frac_bits, "source": self.source}
 
@@ -317,17 +342,29 @@ class Circuit:
     def layout_of(self, ref: str | int) -> tuple[int, ...] | None:
         """The spatial shape whose padded layout `ref`'s tensor has (None: flat).
 
-        Spatial producers give their `out_shape`; `add`, `identity` and `affine` keep
-        their (first) operand's layout; `dense` is flat.
+        Spatial producers give their `out_shape`; `add`, `identity`, `affine` and `table`
+        keep their (first) operand's layout; `dense` and `spatialsum` are flat.
         """
         while ref != "input":
             g = self.gadgets[int(ref)]
             if g.op in SPATIAL_OPS:
                 return g.out_shape
-            if g.op == "dense":
+            if g.op in ("dense", "spatialsum"):
                 return None
             ref = g.x
         return self.input_shape
+
+    def x_range(self, ref: str | int) -> tuple[int, int]:
+        """`[lo_x, hi_x]` of a table operand (nonlinear.md section 3): a gadget's clamp
+        range, or the input's `[-2^(b-1), 2^(b-1) - 1]`."""
+        if ref == "input":
+            return -(1 << (self.input_bits - 1)), (1 << (self.input_bits - 1)) - 1
+        g = self.gadgets[int(ref)]
+        return g.lo, g.hi
+
+    def table_gadgets(self) -> list[int]:
+        """Indices of the table gadgets, in gadget order (one `t_g` column each)."""
+        return [i for i, g in enumerate(self.gadgets) if g.op == "table"]
 
     @property
     def d_bits(self) -> int:
@@ -420,10 +457,14 @@ def _parse_gadget(d: dict, i: int, gadgets: list[Gadget], width_in: int) -> Gadg
         excess_lo_bits=_int(d["excess_lo_bits"], f"gadget {i} excess_lo_bits", 0, MAX_BITS),
         frac_bits=_int(d["frac_bits"], f"gadget {i} frac_bits", -1024, 1024),
         source=d["source"],
+        divisor=_int(d["divisor"], f"gadget {i} divisor", 1, MAX_DIVISOR - 1),
     )
+    if kw["divisor"] > 1 and kw["shift"]:
+        raise CircuitFormatError(f"circuit: gadget {i} divides by {kw['divisor']} and has "
+                                 "a nonzero shift")
     if not isinstance(kw["source"], str) or set(d) != {
-            "producer", "features", "shift", "lo", "hi", "excess_hi_bits", "excess_lo_bits",
-            "frac_bits", "source"}:
+            "producer", "features", "shift", "divisor", "lo", "hi", "excess_hi_bits",
+            "excess_lo_bits", "frac_bits", "source"}:
         raise CircuitFormatError(f"circuit: gadget {i} has unexpected keys or a bad source")
 
     def feats_of(ref: str | int) -> int:
@@ -460,11 +501,29 @@ def _parse_gadget(d: dict, i: int, gadgets: list[Gadget], width_in: int) -> Gadg
                 feats != padded_width(kw["out_shape"]):
             raise CircuitFormatError(f"circuit: gadget {i} ({op}) has widths that do not fit "
                                      "its shapes")
+    elif op == "spatialsum":
+        if set(p) != {"op", "x", "in_shape", "lshift"}:
+            raise CircuitFormatError(f"circuit: gadget {i} has a malformed spatialsum producer")
+        in_shape = _shape(p["in_shape"], f"gadget {i} (spatialsum) in_shape", (2, 3))
+        kw.update(in_shape=in_shape,
+                  lshift=_int(p["lshift"], f"gadget {i} (spatialsum) lshift", 0, MAX_BITS))
+        if feats_of(x) != padded_width(in_shape) or feats != in_shape[0]:
+            raise CircuitFormatError(f"circuit: gadget {i} (spatialsum) has widths that do "
+                                     "not fit its shape")
+    elif op == "table":
+        if set(p) != {"op", "x", "table"} or not isinstance(p["table"], str):
+            raise CircuitFormatError(f"circuit: gadget {i} has a malformed table producer")
+        if feats_of(x) != feats:
+            raise CircuitFormatError(f"circuit: gadget {i} (table) has another width than "
+                                     "its operand")
+        kw.update(table=p["table"])
     else:
         raise CircuitFormatError(f"circuit: gadget {i} has unknown producer {op!r}")
     gadget = Gadget(**kw)
-    if op == "maxpool" and (gadget.shift or gadget.excess_hi_bits or gadget.excess_lo_bits):
-        raise CircuitFormatError(f"circuit: maxpool gadget {i} must have shift 0 and no excess")
+    if op in ("maxpool", "table") and (gadget.shift or gadget.divisor != 1 or
+                                       gadget.excess_hi_bits or gadget.excess_lo_bits):
+        raise CircuitFormatError(f"circuit: {op} gadget {i} must have shift 0, divisor 1 "
+                                 "and no excess")
     return gadget
 
 
@@ -561,6 +620,10 @@ def _parse(doc: object) -> Circuit:
         g = _parse_gadget(gd, i, gadgets, width_in)
         if g.op in ("dense", "conv"):
             _check_weights(g, i, stack, width_in if g.x == "input" else gadgets[int(g.x)].features)
+        if g.op == "table":
+            lo_x, hi_x = ((-(1 << (in_bits - 1)), (1 << (in_bits - 1)) - 1) if g.x == "input"
+                          else (gadgets[int(g.x)].lo, gadgets[int(g.x)].hi))
+            _check_table(g, i, stack, hi_x - lo_x + 1)
         gadgets.append(g)
     if not gadgets:
         raise CircuitFormatError("circuit has no gadgets")
@@ -597,3 +660,17 @@ def _check_weights(g: Gadget, i: int, stack: ModelStack, n_x: int) -> None:
         raise CircuitFormatError(f"circuit: gadget {i} weight shape does not fit")
     if b is not None and (b.rows != 1 or b.cols != rows):
         raise CircuitFormatError(f"circuit: gadget {i} bias shape does not fit")
+
+
+def _check_table(g: Gadget, i: int, stack: ModelStack, size: int) -> None:
+    """A table gadget's tensor is `1 x 2^t` with `2^t = hi_x - lo_x + 1`, `1 <= t <= 20`
+    (nonlinear.md section 3)."""
+    try:
+        t = stack.tensor(str(g.table))
+    except KeyError as exc:
+        raise CircuitFormatError(f"circuit: gadget {i} names unknown tensor {exc}") from None
+    if t.rows != 1 or t.cols != size or size & (size - 1) or \
+            not 2 <= size <= 1 << MAX_TABLE_BITS:
+        raise CircuitFormatError(f"circuit: gadget {i} (table) has a {t.rows} x {t.cols} table "
+                                 f"for an operand range of {size} values (must be 1 x 2^t, "
+                                 f"1 <= t <= {MAX_TABLE_BITS})")

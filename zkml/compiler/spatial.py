@@ -7,10 +7,14 @@
   `dense` (16 bits with `bias_shift`). A following Relu/Clip fuses as for dense.
 - `avgpool` with window == stride a power of two per axis, no padding, no dilation (a
   ceil-mode pool is accepted only when it has no partial window) -> `sumpool` with
-  `shift = log2(window area)`; `mean` over exactly the spatial axes (GlobalAveragePool)
-  with power-of-two spatial lengths -> `sumpool` whose window is the whole map. For a
-  divisor `2^k` the executor's `round_div(acc, 2^k) = floor((acc + 2^(k-1)) / 2^k)` is
-  the gadget's round-half-up requantization by `k` bits.
+  `shift = log2(window area)`. For a divisor `2^k` the executor's
+  `round_div(acc, 2^k) = floor((acc + 2^(k-1)) / 2^k)` is the gadget's round-half-up
+  requantization by `k` bits.
+- `mean` over exactly the spatial axes (GlobalAveragePool, ReduceMean) of a spatial
+  tensor of any sizes -> `spatialsum` (circuits/nonlinear.md section 2): a flat output
+  of `C` features, `acc = 2^lshift * (sum over the real map)`, requantized by the
+  divisor `d = prod S_a` (`shift = log2 d`, `divisor = 1` when `d` is a power of two;
+  else `shift = 0`, `divisor = d`), exactly the executor's `round_div(acc, d)`.
 - `maxpool` under the same geometry rules, and `reduce_max` over the spatial axes
   (GlobalMaxPool) -> `maxpool` (shift 0, the clamp range of its operand, no excess,
   `diff_bits = bits(hi_x - lo_x)`).
@@ -25,6 +29,7 @@ from collections.abc import Callable
 import numpy as np
 
 from zkml.compiler.circuit import (
+    MAX_DIVISOR,
     MAX_WIRE_LEN,
     MAX_WIRE_STEP,
     Circuit,
@@ -41,7 +46,7 @@ from zkml.quant.ir import QOp
 from zkml.quant.kernels import conv_geometry
 
 __all__ = ["HANDLERS", "FIELDS", "scatter_columns", "padded_index", "conv_weight_matrix",
-           "probe_circuit"]
+           "divisor_fields", "probe_circuit", "nonlinear_probe_circuit"]
 
 #: The producer fields of each spatial gadget (keys of the compiler's gadget dicts).
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -49,6 +54,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
              "dilations", "pads"),
     "sumpool": ("in_shape", "out_shape", "window", "lshift"),
     "maxpool": ("in_shape", "out_shape", "window", "diff_bits"),
+    "spatialsum": ("in_shape", "lshift"),
 }
 
 
@@ -160,7 +166,9 @@ def _pool_window(s: State, op: QOp, layout: tuple[int, ...]) -> tuple[int, ...]:
         raise refuse(op, f"window {list(kernel)} with strides {list(strides)}: only windows "
                          "equal to their stride are supported")
     if any(k & (k - 1) for k in kernel):
-        raise refuse(op, f"window {list(kernel)} is not a power of two per axis")
+        raise refuse(op, f"window {list(kernel)} is not a power of two per axis (windowed "
+                         "pooling needs power-of-two windows; a non-power-of-two average is "
+                         "supported only over a whole map, as global average pooling)")
     if a.get("ceil_mode") and any(layout[1 + i] % kernel[i] for i in range(n)):
         raise refuse(op, "ceil_mode with a partial last window is not supported")
     out = tuple(s.model.tensor(op.output).shape[2:])
@@ -195,6 +203,13 @@ def _maxpool_gadget(s: State, op: QOp, x: str | int, layout: tuple[int, ...],
 
 def _avgpool(s: State, op: QOp) -> None:
     x, layout = _spatial_operand(s, op)
+    a = op.attrs
+    whole = tuple(a["kernel"]) == tuple(layout[1:]) and not any(a["pads"]) and \
+        all(d == 1 for d in a["dilations"])
+    if whole and any(k & (k - 1) for k in a["kernel"]):
+        # One window over the whole map (e.g. AvgPool2d(7) on a 7x7 map): a spatial sum.
+        _spatial_sum(s, op, x, layout)
+        return
     _sumpool(s, op, x, layout, _pool_window(s, op, layout))
 
 
@@ -204,21 +219,52 @@ def _maxpool(s: State, op: QOp) -> None:
 
 
 def _global_window(s: State, op: QOp, layout: tuple[int, ...], what: str) -> tuple[int, ...]:
-    """The whole spatial map as one window (GlobalAveragePool / GlobalMaxPool)."""
+    """The whole spatial map as one window (GlobalMaxPool)."""
+    _spatial_axes(op, layout, what)
+    window = tuple(layout[1:])
+    if any(k & (k - 1) for k in window):
+        raise refuse(op, f"global max pooling over a {list(window)} map: the map must have "
+                         "power-of-two sides (a maxpool window is a power of two per axis)")
+    return window
+
+
+def _spatial_axes(op: QOp, layout: tuple[int, ...], what: str) -> None:
+    """Refuse a reduction that is not over exactly the spatial axes of an (N, C, ...)."""
     axes = tuple(sorted(int(v) % (len(layout) + 1) for v in op.attrs["axes"]))
     if axes != tuple(range(2, len(layout) + 1)):
         raise refuse(op, f"{what} over axes {list(op.attrs['axes'])}: only over all spatial "
                          "axes of an (N, C, ...) tensor (global pooling)")
-    window = tuple(layout[1:])
-    if any(k & (k - 1) for k in window):
-        raise refuse(op, f"global pooling over a {list(window)} map: the map must have "
-                         "power-of-two sides")
-    return window
+
+
+def divisor_fields(d: int) -> dict[str, int]:
+    """Requantization by the constant `d` (nonlinear.md section 1): a power of two stays a
+    shift (`shift = log2 d`, `divisor = 1`); anything else is `shift = 0`, `divisor = d`."""
+    if d < 1 or d >= MAX_DIVISOR:
+        raise ValueError(f"divisor {d} out of range")
+    if d & (d - 1) == 0:
+        return {"shift": d.bit_length() - 1, "divisor": 1}
+    return {"shift": 0, "divisor": d}
 
 
 def _mean(s: State, op: QOp) -> None:
+    """GlobalAveragePool / ReduceMean over the spatial axes -> `spatialsum` (flat output of
+    C features; the divisor is the map's area)."""
     x, layout = _spatial_operand(s, op)
-    _sumpool(s, op, x, layout, _global_window(s, op, layout, "mean"))
+    _spatial_axes(op, layout, "mean")
+    _spatial_sum(s, op, x, layout)
+
+
+def _spatial_sum(s: State, op: QOp, x: str | int, layout: tuple[int, ...]) -> None:
+    """A `spatialsum` gadget averaging each channel of `x` over its whole real map."""
+    out = s.model.tensor(op.output)
+    channels = layout[0]
+    if not out.shape or out.shape[0] != s.rows or int(np.prod(out.shape[1:])) != channels:
+        raise refuse(op, f"output shape {out.shape} is not {s.rows} row(s) of {channels} "
+                         "channels")
+    area = int(np.prod(layout[1:]))
+    s.add_gadget(op, out, accumulator_bound(s.model, op), None, features=channels,
+                 op="spatialsum", x=x, in_shape=layout, lshift=op.attrs["lshift"],
+                 **divisor_fields(area))
 
 
 def _reduce_max(s: State, op: QOp) -> None:
@@ -251,3 +297,21 @@ def probe_circuit() -> Circuit:
     )
     stack = ModelStack(6, 3, 4, (StackTensor("cw", 2, 16, 0), StackTensor("dw", 1, 2, 32)))
     return Circuit(16, 4, 0, 3, 1, gadgets, stack, input_shape=(1, 4, 4))
+
+
+def nonlinear_probe_circuit() -> Circuit:
+    """A tiny valid circuit with every circuits/nonlinear.md feature: a table on a shaped
+    input (16 entries), a spatial sum over a 3x3 map (divisor 9, shift 0, `rem`/`remc`),
+    then dense. A verifier or prover that handles it knows nonlinear.md."""
+    gadgets = (
+        Gadget(op="table", x="input", features=32, shift=0, lo=-8, hi=7, excess_hi_bits=0,
+               excess_lo_bits=0, frac_bits=0, source="table", table="tt"),
+        Gadget(op="spatialsum", x=0, features=2, shift=0, lo=-8, hi=7, excess_hi_bits=1,
+               excess_lo_bits=0, frac_bits=0, source="spatialsum", in_shape=(2, 3, 3),
+               lshift=0, divisor=9),
+        Gadget(op="dense", x=1, features=1, shift=0, lo=-8, hi=7, excess_hi_bits=0,
+               excess_lo_bits=0, frac_bits=0, source="dense", weight="dw", bias=None,
+               bias_shift=0),
+    )
+    stack = ModelStack(5, 2, 4, (StackTensor("tt", 1, 16, 0), StackTensor("dw", 1, 2, 16)))
+    return Circuit(18, 4, 0, 2, 1, gadgets, stack, input_shape=(2, 3, 3))

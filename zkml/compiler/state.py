@@ -116,9 +116,12 @@ class State:
         return padded_width(layout)
 
     def add_gadget(self, qop: QOp, out: QTensor, bound: int, layout: Layout = None,
-                   **producer) -> None:
-        """Append a gadget producing IR tensor `out`, held in `layout`."""
-        self.gadgets.append(dict(producer, features=self.view(qop, out, layout), lo=out.lo,
+                   features: int | None = None, **producer) -> None:
+        """Append a gadget producing IR tensor `out`, held in `layout` (`features`
+        overrides the width derived from `out`'s shape, for a spatial sum's `(N, C, 1, 1)`
+        output held flat)."""
+        width = self.view(qop, out, layout) if features is None else features
+        self.gadgets.append(dict(producer, features=width, lo=out.lo,
                                  hi=out.hi, frac_bits=out.frac_bits,
                                  source=qop.source or qop.name, bound=bound, layout=layout))
         self.refs[out.name] = len(self.gadgets) - 1

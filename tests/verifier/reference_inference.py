@@ -4,9 +4,11 @@ reference_model_key.py.
 Tests only (never imported by zkml/). It follows circuits/inference.md step by step,
 independently of zkml/verifier/circuit.py (its own witness, columns and layouts), so
 the verifier's tests can build valid artifacts without the Rust prover, and cheating
-ones: `tamper(g, vals)` edits a gadget's padded values (q, rem, z, ep, em) before its
+ones: `tamper(g, vals)` edits a gadget's padded values (q, rem, remc, z, ep, em) before its
 columns are cut into limbs, and `edit(stage, data)` edits messages before they are sent
-(with an ArgMax output, "output" gets one `[k_b]` row per example and "d" the d values).
+(with an ArgMax output, "output" gets one `[k_b]` row per example and "d" the d values;
+nonlinear.md: ("mask", g) the spatial mask a spatialsum sums over, ("table-mult", g) a
+table gadget's multiplicities; `table_names` makes a table gadget use another tensor).
 """
 
 from __future__ import annotations
@@ -30,6 +32,16 @@ from reference_model_key import (  # noqa: F401 (canonical, vk_artifact: re-expo
     model_stack,
     vk_artifact,
 )
+from reference_nonlinear import (
+    divide,
+    spatial_mask,
+    spatialsum_acc,
+    spatialsum_tables,
+    table_acc,
+    table_multiplicities,
+    table_range,
+    table_trees,
+)
 from reference_prover import RefStack, container, prove_batch_open, prove_sumcheck
 
 from zkml.verifier.encoding import enc_frs, enc_g1s, enc_u32
@@ -52,7 +64,10 @@ def _limbs(val: int, width: int) -> list[int]:
 def _widths(g: dict) -> list[tuple[str, int]]:
     span = g["hi"] - g["lo"]
     w = span.bit_length()
-    out = [("u", w), ("v", w if (span + 1) & span else 0), ("rem", g["shift"]),
+    d = g["divisor"]
+    wd = (d - 1).bit_length() if d > 1 else 0  # nonlinear.md 1: bits(d - 1)
+    out = [("u", w), ("v", w if (span + 1) & span else 0),
+           ("rem", wd if d > 1 else g["shift"]), ("remc", wd),
            ("ep", g["excess_hi_bits"]), ("em", g["excess_lo_bits"])]
     return out
 
@@ -60,8 +75,11 @@ def _widths(g: dict) -> list[tuple[str, int]]:
 class Witness:
     """Padded tensors and limb columns of a circuit on a batch (inference.md 1-2)."""
 
-    def __init__(self, doc: dict, tensors: dict, x_rows: list[list[int]], tamper=None):
+    def __init__(self, doc: dict, tensors: dict, x_rows: list[list[int]], tamper=None,
+                 edit=None, table_names: dict | None = None):
         self.doc = doc
+        self.edit = edit or (lambda stage, data: data)
+        self.table_names = table_names or {}
         self.B = len(x_rows)
         self.lb = clog(self.B)
         bp = 1 << self.lb
@@ -78,15 +96,18 @@ class Witness:
         self.cols: list[dict] = []  # per gadget: kind -> list of limb columns (flat lists)
         self.widths: list[dict] = []
         for gi, g in enumerate(doc["gadgets"]):
-            acc = self._acc(g, tensors, bp)
-            k = g["shift"]
+            acc = self._acc(g, tensors, bp, gi)
+            k, d = g["shift"], g["divisor"]
             flat = [a for row in acc for a in row]
-            if k:
+            if d > 1:
+                q, rem = divide(flat, d)
+            elif k:
                 q = [(a + (1 << (k - 1))) >> k for a in flat]
                 rem = [a + (1 << (k - 1)) - (qq << k) for a, qq in zip(flat, q, strict=True)]
             else:
                 q, rem = list(flat), [0] * len(flat)
-            vals = {"q": q, "rem": rem, "z": [min(max(v, g["lo"]), g["hi"]) for v in q],
+            vals = {"q": q, "rem": rem, "remc": [d - 1 - r for r in rem],
+                    "z": [min(max(v, g["lo"]), g["hi"]) for v in q],
                     "ep": [max(v - g["hi"], 0) for v in q], "em": [max(g["lo"] - v, 0) for v in q]}
             p = g["producer"]
             if p["op"] == "maxpool":  # D_w = z - X_w; S one-hot on the first maximum
@@ -131,7 +152,7 @@ class Witness:
     def tensor(self, ref):
         return self.x_in if ref == "input" else self.z[ref]
 
-    def _acc(self, g: dict, tensors: dict, bp: int) -> list[list[int]]:
+    def _acc(self, g: dict, tensors: dict, bp: int, gi: int) -> list[list[int]]:
         p = g["producer"]
         n_p = 1 << clog(g["features"])
         x = self.tensor(p["x"])
@@ -156,6 +177,12 @@ class Witness:
             return [[sum(ws) << p["lshift"] for ws in pool_windows(p, xr)] for xr in x]
         if p["op"] == "maxpool":
             return [[max(ws) for ws in pool_windows(p, xr)] for xr in x]
+        if p["op"] == "spatialsum":
+            mask = self.edit(("mask", gi), spatial_mask(p["in_shape"]))
+            return spatialsum_acc(p, x, n_p, mask)
+        if p["op"] == "table":
+            name = self.table_names.get(gi, p["table"])
+            return table_acc(x, table_range(self.doc, p["x"])[0], tensors[name][0])
         if p["op"] == "add":
             y = self.tensor(p["y"])
             (sa, sb), (la, lb) = p["signs"], p["lshifts"]
@@ -167,7 +194,7 @@ class Witness:
         """Column kinds of gadget gi in column order (maxpool: ("D", w) then ("S", w))."""
         extra = [k for k in self.cols[gi] if isinstance(k, tuple)]
         extra.sort(key=lambda k: (k[0] != "D", k[1]))
-        return ["u", "v", "rem", "ep", "em", *extra]
+        return ["u", "v", "rem", "remc", "ep", "em", *extra]
 
     def column_list(self) -> list[tuple[int, str, int, list[int], int]]:
         """(gadget, kind, limb, values, width) for every column in column order."""
@@ -196,11 +223,13 @@ def prove_inference(
     tamper: Callable | None = None,
     edit: Callable | None = None,
     parts: list | None = None,
+    table_names: dict | None = None,
 ) -> bytes:
     """A kind-3 artifact (honest unless `tamper` / `edit` say otherwise); `parts`, if
     given, receives the body's fields as (name, bytes) in order."""
     edit = edit or (lambda stage, data: data)
-    wit = Witness(doc, tensors, x_rows, tamper)
+    wit = Witness(doc, tensors, x_rows, tamper, edit, table_names)
+    table_names = table_names or {}
     gad = doc["gadgets"]
     B, lb = wit.B, wit.lb  # noqa: N806
     L, n_out = doc["output"]["gadget"], doc["output"]["features"]  # noqa: N806
@@ -229,8 +258,21 @@ def prove_inference(
                             for j in range((w_d + 7) // 8)]
         wit.widths[L]["d"] = [min(8, w_d - 8 * j) for j in range((w_d + 7) // 8)]
         cols += [(L, "d", j, col, wit.widths[L]["d"][j]) for j, col in enumerate(wit.cols[L]["d"])]
+    # table gadgets (nonlinear.md 3): x, z, lo_x, T and t_g (committed after m)
+    tgs = []
+    for gi, g in enumerate(gad):
+        p = g["producer"]
+        if p["op"] != "table":
+            continue
+        lo_x = table_range(doc, p["x"])[0]
+        xs = [v for row in wit.tensor(p["x"]) for v in row]
+        zs = [v for row in wit.z[gi] for v in row]
+        tab = tensors[table_names.get(gi, p["table"])][0]
+        tmult = edit(("table-mult", gi), table_multiplicities(xs, lo_x, len(tab)))
+        tgs.append((gi, xs, zs, lo_x, tab, tmult, table_names.get(gi, p["table"])))
     # witness stack
-    offs, total = assign([1 << gvars[c[0]] for c in cols] + [256])
+    offs, total = assign([1 << gvars[c[0]] for c in cols] + [256]
+                         + [len(tg[4]) for tg in tgs])
     n_w = max(1, clog(total))
     c_w = (n_w + 1) // 2
     wtab = [0] * (1 << n_w)
@@ -256,6 +298,9 @@ def prove_inference(
     wtab_m = [v % R for v in mult]
     m_off = offs[-1]
     wtab[m_off : m_off + 256] = wtab_m
+    for k, tg in enumerate(tgs):
+        o = offs[len(cols) + 1 + k]
+        wtab[o : o + len(tg[5])] = [v % R for v in tg[5]]
     digest = seed_digest(seed)
     gens = generators(digest, 1 << max(c_w, doc["model_stack"]["log_cols"]))
     com_w = edit("commitment", commit(wtab, n_w, c_w, gens))
@@ -300,14 +345,31 @@ def prove_inference(
         return v
 
     alpha = t.squeeze("logup-alpha")
+    beta_l = t.squeeze("logup-beta")
     pl, ql = [0] * (1 << depth), [1] * (1 << depth)
     for (ci, sc), o in zip(slots, loffs, strict=True):
         for i, v in enumerate(cols[ci][3]):
             pl[o + i], ql[o + i] = 1, (alpha - sc * v) % R
-    logup_bytes, (rho, rho_t) = prove_logup_trees(t, [(pl, ql), table_tree(alpha, mult)])
+    trees = [(pl, ql), table_tree(alpha, mult)]
+    for _, xs, zs, lo_x, tab, tmult, _ in tgs:
+        trees += list(table_trees(alpha, beta_l, xs, zs, lo_x, tab, tmult))
+    logup_bytes, rhos = prove_logup_trees(t, trees)
+    rho, rho_t = rhos[0], rhos[1]
     leaf = [wclaim(ci, rho[: gvars[c[0]]]) for ci, c in enumerate(cols)]
     leaf.append(mle_eval(wtab_m, rho_t))
     wclaims.append(((*rho_t, *bits(m_off >> 8, n_w - 8)), leaf[-1]))
+    mclaims_t: list[tuple[tuple, int]] = []
+    for k, (gi, _, _, _, tab, tmult, name) in enumerate(tgs):
+        rho_g, rho_gt = rhos[2 + 2 * k], rhos[3 + 2 * k]
+        xref = gad[gi]["producer"]["x"]
+        if xref != "input":
+            leaf += limb_claims(xref, "u", rho_g)
+        leaf += limb_claims(gi, "u", rho_g)
+        tv = mle_eval([v % R for v in tmult], rho_gt)
+        o, tb = offs[len(cols) + 1 + k], len(tab).bit_length() - 1
+        wclaims.append(((*rho_gt, *bits(o >> tb, n_w - tb)), tv))
+        leaf.append(tv)
+        leaf.append(mclaim(mclaims_t, name, rho_gt))
     leaf = edit("leaf", leaf)
     t.absorb_frs("logup-leaf-evals", leaf)
     # accumulator points
@@ -333,8 +395,8 @@ def prove_inference(
                     ev += limb_claims(p["x"], "u", window_point(p, r, off))
             refs = []
         else:
-            refs = {"add": [p["x"], p.get("y")], "dense": [], "conv": [],
-                    "identity": [p["x"]]}[p["op"]]
+            refs = {"add": [p["x"], p.get("y")], "dense": [], "conv": [], "spatialsum": [],
+                    "table": [], "identity": [p["x"]]}[p["op"]]
         for ref in refs:
             if ref != "input":
                 ev += limb_claims(ref, "u", r)
@@ -364,6 +426,14 @@ def prove_inference(
     insts = []
     for gi, g in enumerate(gad):
         p = g["producer"]
+        if p["op"] == "spatialsum":
+            lf = clog(g["features"])
+            mask = edit(("mask", gi), spatial_mask(p["in_shape"]))
+            snv, stabs = spatialsum_tables(wit.tensor(p["x"]), mask, pts[gi][:lf], pts[gi][lf:])
+            claim = sum(a * b for a, b in zip(*stabs, strict=True)) << p["lshift"]
+            insts.append(("spatialsum", gi, snv, claim % R, stabs,
+                          [(1 << p["lshift"], [0, 1])]))
+            continue
         if p["op"] == "conv":
             x = wit.tensor(p["x"])
             cnv, ctabs, _ = conv_tables(p, x, tensors[p["weight"]], pts[gi])
@@ -442,6 +512,9 @@ def prove_inference(
             if p["x"] != "input":
                 sc_evals += limb_claims(p["x"], "u", xp)
             sc_evals.append(mclaim(mclaims_w, p["weight"], wp))
+        elif kind == "spatialsum":
+            if p["x"] != "input":
+                sc_evals += limb_claims(p["x"], "u", [*s, *pts[gi]])
         elif kind == "zerocheck" and p["op"] == "maxpool":
             nwin = len(wit.pool_vals[gi][1])
             for w in range(nwin):
@@ -463,7 +536,7 @@ def prove_inference(
     ms = doc["model_stack"]
     m_com = commit(stack_table, ms["num_vars"], ms["log_cols"], gens)
     ws = RefStack(wtab, n_w, c_w, [list(z) for z, _ in wclaims], [v for _, v in wclaims], com_w)
-    mcl = mclaims_b + mclaims_w
+    mcl = mclaims_t + mclaims_b + mclaims_w
     mst = RefStack(stack_table, ms["num_vars"], ms["log_cols"], [list(z) for z, _ in mcl],
                    [v for _, v in mcl], m_com)
     opening = prove_batch_open(t, [ws, mst])
@@ -490,9 +563,10 @@ def ints(values: list[int], lo: int, hi: int) -> bytes:
 
 
 def gadget(producer: dict, features: int, shift: int, lo: int, hi: int, ehi: int, elo: int,
-           frac: int = 4, source: str = "node") -> dict:
-    return {"producer": producer, "features": features, "shift": shift, "lo": lo, "hi": hi,
-            "excess_hi_bits": ehi, "excess_lo_bits": elo, "frac_bits": frac, "source": source}
+           frac: int = 4, source: str = "node", divisor: int = 1) -> dict:
+    return {"producer": producer, "features": features, "shift": shift, "divisor": divisor,
+            "lo": lo, "hi": hi, "excess_hi_bits": ehi, "excess_lo_bits": elo,
+            "frac_bits": frac, "source": source}
 
 
 def example_model(seed: int = 5, argmax: bool = False):

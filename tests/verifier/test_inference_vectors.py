@@ -45,6 +45,11 @@ def _has_shape(m: dict) -> bool:
     return "shape" in json.loads(m["circuit"]).get("input", {})
 
 
+def _has_divisor(m: dict) -> bool:
+    """nonlinear.md: every gadget object carries "divisor"."""
+    return all("divisor" in g for g in json.loads(m["circuit"]).get("gadgets", []))
+
+
 def models() -> list[dict]:
     if not PATH.exists():
         pytest.skip(f"{PATH} not written yet (the Rust side writes it with `make vectors`)")
@@ -57,6 +62,9 @@ def models() -> list[dict]:
     if not all(_has_shape(m) for m in out):
         pytest.skip("inference.json predates circuits/conv.md (the input object has no "
                     "\"shape\" key; regenerate with `make vectors`)")
+    if not all(_has_divisor(m) for m in out):
+        pytest.skip("inference.json predates circuits/nonlinear.md (gadgets without "
+                    "\"divisor\"; regenerate with `make vectors`)")
     return out
 
 

@@ -1,11 +1,13 @@
-"""The circuit description of an inference proof (inference.md sections 1-3 and 6, conv.md).
+"""The circuit description of an inference proof (inference.md sections 1-3 and 6, conv.md,
+nonlinear.md).
 
 `parse_circuit` reads the canonical JSON a verifying key carries, validates every
 field (types, limits, references to earlier gadgets only, dense and conv shapes against
 the model tensors, consumers against `width(x)`, model-stack slots aligned, disjoint and
 inside) and derives each gadget's committed columns with their limb widths (a maxpool's
 `D_w` limbs and `S_w` selectors after `em`; for an ArgMax output, the `d` limbs of
-section 4b after all gadget columns). `Circuit.layout(B)` gives the witness-stack and
+section 4b after all gadget columns; a divisor's `rem` and `remc` limbs, nonlinear.md 1).
+`Circuit.layout(B)` gives the witness-stack and
 lookup-leaf layouts for batch size `B` (cached per `B`).
 """
 
@@ -21,6 +23,7 @@ from zkml.verifier.encoding import MAX_NUM_VARS
 from zkml.verifier.layout import (
     Layout,
     LeafSlot,
+    TableSlot,
     assign_slots,
     leaf_slots,
     limb_widths,
@@ -50,6 +53,10 @@ __all__ = [
 MAX_FEATURES = 1 << 20
 MAX_GADGETS = 1 << 16
 MAX_SHIFT = 64
+#: nonlinear.md 1: a gadget's constant divisor is 1 <= d < 2^40
+MAX_DIVISOR = 1 << 40
+#: nonlinear.md 3: a function table has 2^t entries, 1 <= t <= 20
+MAX_TABLE_BITS = 20
 MAX_AFFINE_TERMS = 8
 MAX_AFFINE_COEFF = 1 << 40
 MAX_BITS = 64
@@ -65,7 +72,7 @@ MAX_JSON_DEPTH = 16
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 #: Column kinds of a gadget, in column order (inference.md section 2).
-COLUMN_KINDS = ("u", "v", "rem", "ep", "em")
+COLUMN_KINDS = ("u", "v", "rem", "remc", "ep", "em")
 
 
 def _err(msg: str) -> ProofFormatError:
@@ -124,13 +131,29 @@ class Gadget:
     #: maxpool only: per window the limbs of D_w, then per window the selector S_w
     pool_d: tuple[tuple[Column, ...], ...] = ()
     pool_s: tuple[Column, ...] = ()
+    #: nonlinear.md 1: the constant divisor d (1: requantization by 2^shift)
+    divisor: int = 1
+    #: d > 1 only: the limbs of remc = d - 1 - rem (width bits(d - 1))
+    remc: tuple[Column, ...] = ()
+    #: spatialsum only (nonlinear.md 2): in_shape [C, S_1(, S_2)] and lshift
+    sum_shape: tuple[int, ...] | None = None
+    lshift: int = 0
+    #: table only (nonlinear.md 3): the model tensor, t and x's range [lo_x, hi_x]
+    table: str | None = None
+    table_bits: int = 0
+    lo_x: int = 0
 
     @property
     def columns(self) -> tuple[Column, ...]:
-        """All columns in column order: u, v, rem, ep, em limbs (low to high), then for a
-        maxpool every window's D limbs and every window's selector."""
-        return (self.u + self.v + self.rem + self.ep + self.em
+        """All columns in column order: u, v, rem, remc, ep, em limbs (low to high), then
+        for a maxpool every window's D limbs and every window's selector."""
+        return (self.u + self.v + self.rem + self.remc + self.ep + self.em
                 + tuple(c for d in self.pool_d for c in d) + self.pool_s)
+
+    @property
+    def sum_vars(self) -> int:
+        """spatialsum: the instance's variables, sum_a log2 pad(S_a)."""
+        return sum(log2_ceil(s) for s in (self.sum_shape or (1,))[1:])
 
     @property
     def has_zerocheck(self) -> bool:
@@ -200,6 +223,9 @@ class Circuit:
             for j, w in enumerate(limb_widths((out.hi - out.lo).bit_length() if argmax else 0))
         )
         self.columns: tuple[Column, ...] = tuple(c for g in gadgets for c in g.columns) + self.d
+        #: nonlinear.md 3: the table gadgets, in gadget order (one t_g column and two
+        #: LogUp trees each)
+        self.tables: tuple[Gadget, ...] = tuple(g for g in gadgets if g.op == "table")
         self._layouts: dict[int, Layout] = {}
         self._lock = threading.Lock()
 
@@ -235,21 +261,32 @@ class Circuit:
         col_vars = [lb + self.gadgets[c.gadget].log_features for c in self.columns]
         if lb + max(g.log_features for g in self.gadgets) > MAX_NUM_VARS:
             raise ProofFormatError(f"batch size {batch}: a tensor exceeds 2^{MAX_NUM_VARS}")
-        offsets, total = assign_slots([*col_vars, 8])
+        # witness stack: the limb columns, m, then each table gadget's t_g (nonlinear.md 3)
+        t_bits = [g.table_bits for g in self.tables]
+        offsets, total = assign_slots([*col_vars, 8, *t_bits])
         num_vars = max(1, log2_ceil(total))
         slots, leaf_vars = leaf_slots(col_vars, [c.width for c in self.columns])
         if num_vars > MAX_NUM_VARS or leaf_vars > MAX_NUM_VARS:
             raise ProofFormatError(f"batch size {batch}: the witness exceeds 2^{MAX_NUM_VARS}")
+        nc = len(col_vars)
+        tables = []
+        for k, g in enumerate(self.tables):
+            depth = lb + g.log_features
+            if depth < 1:  # logup.md: every tree has D >= 1
+                raise ProofFormatError(f"batch size {batch}: table gadget {g.index} has a "
+                                       f"single entry (lookup tree of depth 0)")
+            tables.append(TableSlot(g.index, depth, g.table_bits, offsets[nc + 1 + k]))
         return Layout(
             batch,
             lb,
             tuple(col_vars),
-            tuple(offsets[:-1]),
-            offsets[-1],
+            tuple(offsets[:nc]),
+            offsets[nc],
             num_vars,
             (num_vars + 1) // 2,
             slots,
             leaf_vars,
+            tuple(tables),
         )
 
 
@@ -425,13 +462,16 @@ def _weight(prod: dict, what: str, pw: str, model: ModelStack) -> str:
 
 
 def _gadget(v: object, idx: int, first_col: int, prev: list[Gadget], model: ModelStack,
-            in_width: int) -> Gadget:
+            in_width: int, in_bits: int) -> Gadget:
     what = f"gadget {idx}"
-    keys = {"producer", "features", "shift", "lo", "hi", "excess_hi_bits", "excess_lo_bits",
-            "frac_bits", "source"}
+    keys = {"producer", "features", "shift", "divisor", "lo", "hi", "excess_hi_bits",
+            "excess_lo_bits", "frac_bits", "source"}
     g = _obj(v, keys, what)
     features = _int(g["features"], f"{what} features", 1, MAX_FEATURES)
     shift = _int(g["shift"], f"{what} shift", 0, MAX_SHIFT)
+    divisor = _int(g["divisor"], f"{what} divisor", 1, MAX_DIVISOR - 1)
+    if divisor > 1 and shift:
+        raise _err(f"{what}: a divisor {divisor} > 1 needs shift 0 (shift is {shift})")
     lo = _int(g["lo"], f"{what} lo", 1 - MAX_ABS_BOUND, MAX_ABS_BOUND - 1)
     hi = _int(g["hi"], f"{what} hi", 1 - MAX_ABS_BOUND, MAX_ABS_BOUND - 1)
     if lo > hi:
@@ -455,6 +495,9 @@ def _gadget(v: object, idx: int, first_col: int, prev: list[Gadget], model: Mode
         return in_width if ref is None else prev[ref].features
 
     conv = pool = None
+    sum_shape: tuple[int, ...] | None = None
+    lshift = table_bits = lo_x = 0
+    table = None
     if op == "dense":
         _obj(prod, {"op", "x", "weight", "bias", "bias_shift"}, pw)
         bias_shift = _int(prod["bias_shift"], f"{pw} bias_shift", 0, MAX_SHIFT)
@@ -480,9 +523,28 @@ def _gadget(v: object, idx: int, first_col: int, prev: list[Gadget], model: Mode
         _obj(prod, {"op", "x", "in_shape", "out_shape", "window", extra}, pw)
         x = _ref(prod["x"], idx, f"{pw} x")
         pool = _pool(prod, what, pw, features, feats(x))
-        if op == "maxpool" and (shift or e_hi or e_lo):
-            raise _err(f"{what}: a maxpool needs shift 0 and excess_hi_bits = "
+        if op == "maxpool" and (shift or e_hi or e_lo or divisor != 1):
+            raise _err(f"{what}: a maxpool needs shift 0, divisor 1 and excess_hi_bits = "
                        f"excess_lo_bits = 0")
+    elif op == "spatialsum":
+        _obj(prod, {"op", "x", "in_shape", "lshift"}, pw)
+        x = _ref(prod["x"], idx, f"{pw} x")
+        sum_shape = _dims(prod["in_shape"], f"{pw} in_shape", (2, 3))
+        lshift = _int(prod["lshift"], f"{pw} lshift", 0, MAX_SHIFT)
+        if feats(x) != padded_size(sum_shape):
+            raise _err(f"{what}: spatialsum input has width {feats(x)}, in_shape "
+                       f"{list(sum_shape)} needs {padded_size(sum_shape)}")
+        if features != sum_shape[0]:
+            raise _err(f"{what}: spatialsum features {features} != channels {sum_shape[0]}")
+    elif op == "table":
+        _obj(prod, {"op", "x", "table"}, pw)
+        x = _ref(prod["x"], idx, f"{pw} x")
+        table, table_bits, lo_x = _table(prod, what, pw, x, prev, in_bits, model)
+        if feats(x) != features:
+            raise _err(f"{what}: table input has width {feats(x)}, expected {features}")
+        if shift or divisor != 1 or e_hi or e_lo:
+            raise _err(f"{what}: a table gadget needs shift 0, divisor 1 and "
+                       f"excess_hi_bits = excess_lo_bits = 0")
     elif op == "add":
         _obj(prod, {"op", "x", "y", "signs", "lshifts"}, pw)
         x = _ref(prod["x"], idx, f"{pw} x")
@@ -519,7 +581,9 @@ def _gadget(v: object, idx: int, first_col: int, prev: list[Gadget], model: Mode
     span = hi - lo
     wz = span.bit_length()
     has_v = (span + 1) & span != 0
-    cols = _columns(idx, first_col, {"u": wz, "v": wz if has_v else 0, "rem": shift,
+    wd = (divisor - 1).bit_length() if divisor > 1 else 0  # nonlinear.md 1: bits(d - 1)
+    cols = _columns(idx, first_col, {"u": wz, "v": wz if has_v else 0,
+                                     "rem": wd if divisor > 1 else shift, "remc": wd,
                                      "ep": e_hi, "em": e_lo})
     pool_d: list[tuple[Column, ...]] = []
     pool_s: list[Column] = []
@@ -537,7 +601,30 @@ def _gadget(v: object, idx: int, first_col: int, prev: list[Gadget], model: Mode
     return Gadget(idx, op, x, y, weight, bias, bias_shift, signs, lshifts, features,
                   log2_ceil(features), shift, lo, hi, e_hi, e_lo, frac, source, cols["u"],
                   cols["v"], cols["rem"], cols["ep"], cols["em"], terms, conv, pool,
-                  tuple(pool_d), tuple(pool_s))
+                  tuple(pool_d), tuple(pool_s), divisor, cols["remc"], sum_shape, lshift,
+                  table, table_bits, lo_x)
+
+
+def _table(prod: dict, what: str, pw: str, x: int | None, prev: list[Gadget], in_bits: int,
+           model: ModelStack) -> tuple[str, int, int]:
+    """(tensor name, t, lo_x) of a table producer (nonlinear.md 3): x's range [lo_x, hi_x]
+    has 2^t values, 1 <= t <= 20, and the tensor is 1 x 2^t."""
+    name = _str(prod["table"], f"{pw} table")
+    if x is None:
+        lo_x, hi_x = -(1 << (in_bits - 1)), (1 << (in_bits - 1)) - 1
+    else:
+        lo_x, hi_x = prev[x].lo, prev[x].hi
+    size = hi_x - lo_x + 1
+    t = size.bit_length() - 1
+    if size & (size - 1) or not 1 <= t <= MAX_TABLE_BITS:
+        raise _err(f"{what}: table input range [{lo_x}, {hi_x}] has {size} values, not "
+                   f"2^t with 1 <= t <= {MAX_TABLE_BITS}")
+    ten = model.tensors.get(name)
+    if ten is None:
+        raise _err(f"{what}: table {name!r} is not a model tensor")
+    if ten.rows != 1 or ten.cols != size:
+        raise _err(f"{what}: table {name!r} is {ten.rows}x{ten.cols}, expected 1x{size}")
+    return name, t, lo_x
 
 
 def parse_circuit(data: bytes) -> Circuit:
@@ -581,7 +668,7 @@ def parse_circuit(data: bytes) -> Circuit:
     gadgets: list[Gadget] = []
     ncols = 0
     for i, gv in enumerate(top["gadgets"]):
-        g = _gadget(gv, i, ncols, gadgets, model, width_in)
+        g = _gadget(gv, i, ncols, gadgets, model, width_in, b_in)
         gadgets.append(g)
         ncols += len(g.columns)
     if not any(g.op == "dense" for g in gadgets):

@@ -1,6 +1,7 @@
 """Inference proofs (kind 3): inference.md sections 4, 4b and 5 (keys: model_key.py);
 the conv and pooling gadgets of conv.md are checked by conv.py and pool.py, the shaped
-public input's MLE by spatial.py.
+public input's MLE by spatial.py, the spatial sums and function tables of nonlinear.md
+by nonlinear.py (divisors here, in the requantization relation R1).
 
 A kind-3 proof can only be parsed against its verifying key (every vector length is
 fixed by the circuit and the batch size), so `InferenceVerifier` binds one key and
@@ -25,6 +26,11 @@ from zkml.verifier.layout import check_lookup_trees
 from zkml.verifier.layout import limbs_value as _limbs
 from zkml.verifier.logup import LogupProof, logup_verify_trees, parse_logup_trees
 from zkml.verifier.model_key import VerifyingKey
+from zkml.verifier.nonlinear import (
+    check_table_leaves,
+    spatialsum_instance_value,
+    table_leaf_count,
+)
 from zkml.verifier.pool import check_maxpool, check_sumpool, maxpool_zerocheck_value
 from zkml.verifier.proofs import KIND_INFERENCE, KIND_NAMES, VERSION, Statement, read_header
 from zkml.verifier.spatial import input_mle
@@ -81,11 +87,13 @@ _Instance = tuple[str, int, int]
 
 def _instances(c: Circuit, lay: Layout) -> list[_Instance]:
     out: list[_Instance] = []
-    for g in c.gadgets:  # (1) dense and conv, in gadget order
+    for g in c.gadgets:  # (1) dense, conv and spatialsum, in gadget order
         if g.op == "dense":
             out.append(("dense", g.index, log2_ceil(c.width_of(g.x))))
         elif g.op == "conv" and g.conv is not None:
             out.append(("conv", g.index, g.conv.num_vars))
+        elif g.op == "spatialsum":
+            out.append(("spatialsum", g.index, g.sum_vars))
     for g in c.gadgets:
         if g.has_zerocheck:
             out.append(("zerocheck", g.index, lay.log_batch + g.log_features))
@@ -97,6 +105,8 @@ def _instances(c: Circuit, lay: Layout) -> list[_Instance]:
 
 def _acc_count(c: Circuit, g: Gadget) -> int:
     n = len(g.columns)
+    if g.op in ("spatialsum", "table"):  # nonlinear.md: own columns only
+        return n
     if g.op in ("dense", "conv"):
         return n + (g.bias is not None)
     if g.op in ("sumpool", "maxpool") and g.pool is not None:
@@ -113,6 +123,8 @@ def _sc_count(c: Circuit, inst: _Instance) -> int:
     g = c.gadgets[gi]
     if kind in ("dense", "conv"):
         return len(c.u_of(g.x)) + 1
+    if kind == "spatialsum":
+        return len(c.u_of(g.x))
     if kind == "zerocheck" and g.op == "maxpool":
         return len(g.pool_s) + sum(len(d) for d in g.pool_d)
     if kind == "zerocheck":
@@ -148,8 +160,9 @@ def _parse_kind3(rd: Reader, vk: VerifyingKey, max_batch: int) -> _Kind3:
         y, y_raw = _read_ints(rd, "output", batch * n_out, g.lo, g.hi,
                               f"output value outside [{g.lo}, {g.hi}]")
     c_w = rd.g1_vec("witness commitment", expected=1 << (lay.num_vars - lay.log_cols))
-    logup = parse_logup_trees(rd, (lay.leaf_vars, 8))
-    leaf = rd.fr_vec("logup-leaf-evals", expected=len(c.columns) + 1)
+    logup = parse_logup_trees(rd, lay.logup_depths)
+    n_leaf = len(c.columns) + 1 + sum(table_leaf_count(c, g) for g in c.tables)
+    leaf = rd.fr_vec("logup-leaf-evals", expected=n_leaf)
     acc = [rd.fr_vec(f"gadget {g.index} acc-evals", expected=_acc_count(c, g)) for g in c.gadgets]
     am = rd.fr_vec("argmax-evals", expected=len(c.d) + 2) if c.argmax else []
     insts = _instances(c, lay)
@@ -180,6 +193,8 @@ class _Run:
     def __init__(self, c: Circuit, lay: Layout, p: _Kind3) -> None:
         self.c, self.lay, self.p = c, lay, p
         self.wclaims: list[tuple[tuple[int, ...], int]] = []
+        #: model claims in the order sent: tables (leaf evals), biases, weights
+        self.table_claims: list[tuple[tuple[int, ...], int]] = []
         self.bias_claims: list[tuple[tuple[int, ...], int]] = []
         self.w_claims: list[tuple[tuple[int, ...], int]] = []
 
@@ -206,18 +221,22 @@ class _Run:
         return (g.lo + _limbs(self.take(g.u, vals, z))) % R
 
 
-def _check_leaves(run: _Run, trees, alpha: int) -> None:
+def _check_leaves(run: _Run, trees, alpha: int, beta: int) -> None:
     lay, leaf = run.lay, run.p.leaf_evals
     rho, rho_t = trees[0][0], trees[1][0]
-    for col, v in zip(run.c.columns, leaf, strict=False):
+    nc = len(run.c.columns)
+    for col, v in zip(run.c.columns, leaf[:nc], strict=True):
         run.wclaims.append((lay.column_point(col.index, rho[: lay.col_vars[col.index]]), v))
-    run.wclaims.append((lay.m_point(rho_t), leaf[-1]))
-    check_lookup_trees(trees, lay.leaf_slots, lay.leaf_vars, alpha, leaf, leaf[-1])
+    run.wclaims.append((lay.m_point(rho_t), leaf[nc]))
+    check_lookup_trees(trees[:2], lay.leaf_slots, lay.leaf_vars, alpha, leaf[:nc], leaf[nc])
+    check_table_leaves(run, trees, alpha, beta, iter(leaf[nc + 1 :]))
 
 
 def _acc_value(g: Gadget, cv: dict[str, int]) -> int:
-    """acc from z, e+, e-, rem (relation R1)."""
+    """acc from z, e+, e-, rem (relation R1; nonlinear.md 1 for a divisor d > 1)."""
     q = cv["z"] + cv["ep"] - cv["em"]
+    if g.divisor > 1:
+        return (g.divisor * q + cv["rem"] - g.divisor // 2) % R
     if g.shift == 0:
         return q % R
     return ((q << g.shift) + cv["rem"] - (1 << (g.shift - 1))) % R
@@ -225,7 +244,7 @@ def _acc_value(g: Gadget, cv: dict[str, int]) -> int:
 
 def _gadget_values(run: _Run, g: Gadget, vals, z: list[int]) -> dict[str, int]:
     cv: dict = {k: _limbs(run.take(getattr(g, k), vals, z))
-                for k in ("u", "v", "rem", "ep", "em")}
+                for k in ("u", "v", "rem", "remc", "ep", "em")}
     cv["z"] = (g.lo + cv["u"]) % R
     cv["D"] = [run.take(d, vals, z) for d in g.pool_d]
     cv["S"] = run.take(g.pool_s, vals, z)
@@ -237,6 +256,9 @@ def _check_acc(run: _Run, g: Gadget, r: list[int], claims: dict[int, int]) -> No
     cv = _gadget_values(run, g, vals, r)
     if g.v and (cv["z"] + cv["v"] - g.hi) % R != 0:
         raise VerificationError(f"gadget {g.index}: z + v != hi at the acc point")
+    if g.divisor > 1 and (cv["rem"] + cv["remc"] - (g.divisor - 1)) % R:
+        raise VerificationError(f"gadget {g.index}: rem + remc != d - 1 (divisor "
+                                f"{g.divisor}) at the acc point")
     acc = _acc_value(g, cv)
     r_o = r[: g.log_features]
     if g.op == "conv":
@@ -245,6 +267,10 @@ def _check_acc(run: _Run, g: Gadget, r: list[int], claims: dict[int, int]) -> No
         check_sumpool(run, g, r, vals, acc)
     elif g.op == "maxpool":
         check_maxpool(run, g, r, vals, cv["D"], cv["S"], cv["z"])
+    elif g.op == "spatialsum":
+        claims[g.index] = acc
+    elif g.op == "table":
+        pass  # no producer relation at the acc point: its relation is the pair lookup
     elif g.op == "dense":
         if g.bias is not None:
             b = next(vals)
@@ -281,9 +307,10 @@ def _verify_kind3(
 
     run = _Run(c, lay, p)
     alpha = t.squeeze("logup-alpha")
-    trees = logup_verify_trees(t, (lay.leaf_vars, 8), p.logup)
+    beta = t.squeeze("logup-beta")  # nonlinear.md 3: in every proof
+    trees = logup_verify_trees(t, lay.logup_depths, p.logup)
     t.absorb_frs("logup-leaf-evals", p.leaf_evals)
-    _check_leaves(run, trees, alpha)
+    _check_leaves(run, trees, alpha, beta)
 
     points = [t.squeeze_n("acc-point", lay.log_batch + g.log_features) for g in c.gadgets]
     dense_claims: dict[int, int] = {}
@@ -312,7 +339,7 @@ def _verify_kind3(
     insts = _instances(c, lay)
     claims = []
     for kind, gi, _ in insts:
-        if kind in ("dense", "conv"):
+        if kind in ("dense", "conv", "spatialsum"):
             claims.append(dense_claims[gi])
         elif kind == "zerocheck":
             claims.append(0)
@@ -336,6 +363,8 @@ def _verify_kind3(
             values.append(xv * w % R)
         elif kind == "conv":
             values.append(conv_instance_value(run, g, points[gi], s, vals))
+        elif kind == "spatialsum":
+            values.append(spatialsum_instance_value(run, g, points[gi], s, vals))
         elif kind == "zerocheck" and g.op == "maxpool":
             values.append(maxpool_zerocheck_value(run, g, zc[gi][0], s, vals))
         elif kind == "zerocheck":
@@ -362,7 +391,8 @@ def _verify_kind3(
 
     stacks = [
         Stack(lay.num_vars, lay.log_cols, p.c_w, tuple(run.wclaims)),
-        Stack(vk.num_vars, vk.log_cols, vk.commitment, tuple(run.bias_claims + run.w_claims)),
+        Stack(vk.num_vars, vk.log_cols, vk.commitment,
+              tuple(run.table_claims + run.bias_claims + run.w_claims)),
     ]
     batch_open_verify(t, stacks, p.openings, gens)
     n_in = c.input_features

@@ -20,6 +20,7 @@ from zkml.verifier.field import R
 
 __all__ = [
     "LeafSlot",
+    "TableSlot",
     "Layout",
     "assign_slots",
     "leaf_slots",
@@ -166,6 +167,17 @@ def check_lookup_trees(
 
 
 @dataclass(frozen=True)
+class TableSlot:
+    """A table gadget's LogUp trees and multiplicity column (nonlinear.md 3): its lookup
+    tree has `depth = log2(B' n_g')`, its table tree `bits = t`; `t_g` sits at `offset`."""
+
+    gadget: int
+    depth: int
+    bits: int
+    offset: int
+
+
+@dataclass(frozen=True)
 class Layout:
     """Witness-stack and lookup-leaf layouts for one batch size (inference.md section 3)."""
 
@@ -178,6 +190,18 @@ class Layout:
     log_cols: int
     leaf_slots: tuple[LeafSlot, ...]
     leaf_vars: int
+    #: per table gadget in gadget order (nonlinear.md 3)
+    tables: tuple[TableSlot, ...] = ()
+
+    @property
+    def logup_depths(self) -> tuple[int, ...]:
+        """The LogUp trees' depths: [D_0, 8], then (n_g, t) per table gadget."""
+        return (self.leaf_vars, 8, *(d for s in self.tables for d in (s.depth, s.bits)))
+
+    def table_point(self, k: int, z: list[int] | tuple[int, ...]) -> tuple[int, ...]:
+        """The witness-stack point of a claim on table gadget k's `t_g` at `z` (t coords)."""
+        s = self.tables[k]
+        return (*z, *slot_bits(s.offset, s.bits, self.num_vars))
 
     def column_point(self, col: int, z: list[int] | tuple[int, ...]) -> tuple[int, ...]:
         """The witness-stack point of a claim on column `col` at `z`."""

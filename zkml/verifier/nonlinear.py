@@ -1,0 +1,88 @@
+"""Spatial sums and function tables of an inference proof (nonlinear.md sections 2-3).
+
+- spatialsum: at the gadget's point `r_g = (r_c, r_b)` the claim `acc(r_g)` is reduced by
+  one instance of the batched sumcheck (dense group) over the spatial variables
+  `(x', y')`, summand `2^l M(x', y') X(x', y', r_c, r_b)` with `M` the real-region mask
+  (a product of `lt`s, O(log) operations); the verifier checks its final value.
+- table: `z = T[x - lo_x]` is a LogUp lookup of pairs. Per table gadget two more trees,
+  the lookups `1 / (alpha - (x - lo_x) - beta z)` over the gadget's entries and the table
+  `-t_g[j] / (alpha - j - beta T[j])`; the verifier checks their leaf claims from the `u`
+  limbs of `x` and `g` (or the input's MLE), the multiplicity column `t_g` and a
+  model-stack claim on the table tensor `T`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from zkml.errors import VerificationError
+from zkml.verifier.field import R
+from zkml.verifier.layout import log2_ceil, lt
+
+if TYPE_CHECKING:
+    from zkml.verifier.circuit import Circuit, Gadget
+    from zkml.verifier.inference import _Run
+
+__all__ = ["spatial_mask", "spatialsum_instance_value", "check_table_leaves",
+           "table_leaf_count"]
+
+
+def spatial_mask(shape: Sequence[int], s: Sequence[int]) -> int:
+    """M(s) = prod_a lt(s_a, S_a) over the spatial axes of `shape = [C, S_1(, S_2)]`,
+    the point `s` holding the last axis lowest (`(x', y')`)."""
+    out, pos = 1, 0
+    for size in reversed(shape[1:]):
+        k = log2_ceil(size)
+        out = out * lt(s[pos : pos + k], size) % R
+        pos += k
+    if pos != len(s):
+        raise VerificationError("spatialsum: instance point of the wrong length")
+    return out
+
+
+def spatialsum_instance_value(run: _Run, g: Gadget, r_g: list[int], s: list[int],
+                              vals: Iterator[int]) -> int:
+    """The instance's final value `2^l M(s) X(s, r_c, r_b)`, X from the `u` limbs of `x`
+    (read from `vals`) or the input's MLE."""
+    if g.sum_shape is None:
+        raise VerificationError(f"gadget {g.index} is not a spatialsum gadget")
+    xv = run.value(g.x, vals, [*s, *r_g])
+    return (xv << g.lshift) * spatial_mask(g.sum_shape, s) % R
+
+
+def check_table_leaves(run: _Run, trees: Sequence[tuple[list[int], int, int]], alpha: int,
+                       beta: int, vals: Iterator[int]) -> None:
+    """Check each table gadget's two trees (`trees[2 + 2k]`, `trees[3 + 2k]`) from its
+    leaf evals, recording the witness claims (u limbs, `t_g`) and the model claim on `T`:
+
+        P_g == 1,               Q_g == alpha - (X(rho_g) - lo_x) - beta Z(rho_g)
+        P_gt == -t_g(rho_gt),   Q_gt == alpha - T_t(rho_gt) - beta T(rho_gt)
+    """
+    c, lay = run.c, run.lay
+    if len(trees) != 2 + 2 * len(c.tables):
+        raise VerificationError("logup: tree count differs from the table gadgets")
+    for k, g in enumerate(c.tables):
+        (rho, p_g, q_g), (rho_t, p_t, q_t) = trees[2 + 2 * k], trees[3 + 2 * k]
+        xv = run.value(g.x, vals, rho) - g.lo_x
+        zv = run.value(g.index, vals, rho)
+        t_eval = next(vals)
+        run.wclaims.append((lay.table_point(k, rho_t), t_eval))
+        t_val = next(vals)
+        run.model_claim(run.table_claims, g.table or "", rho_t, t_val)
+        if p_g != 1:
+            raise VerificationError(f"gadget {g.index}: table lookup tree: P != 1")
+        if (q_g - alpha + xv + beta * zv) % R:
+            raise VerificationError(f"gadget {g.index}: table lookup tree: Q != alpha - "
+                                    f"(X - lo_x) - beta Z at rho_g")
+        if (p_t + t_eval) % R:
+            raise VerificationError(f"gadget {g.index}: table tree: P != -t_g(rho_gt)")
+        t_t = sum(rho_t[j] << j for j in range(g.table_bits))
+        if (q_t - alpha + t_t + beta * t_val) % R:
+            raise VerificationError(f"gadget {g.index}: table tree: Q != alpha - T_t(rho_gt) "
+                                    f"- beta T(rho_gt)")
+
+
+def table_leaf_count(c: Circuit, g: Gadget) -> int:
+    """Number of leaf evals of table gadget `g`: u limbs of x, u limbs of g, t_g, T."""
+    return len(c.u_of(g.x)) + len(g.u) + 2

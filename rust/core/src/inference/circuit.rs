@@ -8,6 +8,10 @@ use crate::error::{Error, Result};
 pub const MAX_FEATURES: usize = 1 << 20;
 pub const MAX_BITS: u32 = 64;
 pub const LIMB_BITS: u32 = 8;
+/// Divisors are `1 <= d < 2^40` (nonlinear.md section 1).
+pub const MAX_DIVISOR: u64 = 1 << 40;
+/// Function tables have `2^t` entries, `1 <= t <= 20` (nonlinear.md section 3).
+pub const MAX_TABLE_BITS: u32 = 20;
 
 fn invalid<T>(msg: impl Into<String>) -> Result<T> {
     Err(Error::InvalidArgument(format!("circuit: {}", msg.into())))
@@ -89,6 +93,19 @@ pub enum Producer {
         window: Vec<usize>,
         diff_bits: u32,
     },
+    /// Sum over the real spatial region of each channel, `acc = 2^lshift sum_s x`
+    /// (circuits/nonlinear.md section 2): a flat output with `features = C`.
+    Spatialsum {
+        x: TensorRef,
+        in_shape: Vec<usize>,
+        lshift: u32,
+    },
+    /// `z = T[x - lo_x]` for the public table `T` in the model stack (nonlinear.md
+    /// section 3): a lookup of pairs, no relation at the accumulator point.
+    Table {
+        x: TensorRef,
+        table: String,
+    },
 }
 
 impl Producer {
@@ -132,6 +149,8 @@ pub struct Gadget {
     pub hi: i64,
     pub excess_hi_bits: u32,
     pub excess_lo_bits: u32,
+    /// Requantization by `divisor` instead of `2^shift` when `> 1` (nonlinear.md section 1).
+    pub divisor: u64,
     pub frac_bits: i64,
     pub source: String,
 }
@@ -213,6 +232,8 @@ pub enum ColumnKind {
     U,
     V,
     Rem,
+    /// `d - 1 - rem` of a gadget with a divisor `d > 1` (nonlinear.md section 1).
+    Remc,
     Ep,
     Em,
     /// ArgMax differences (section 4b), attributed to the output gadget.
@@ -253,6 +274,24 @@ impl Gadget {
         !((self.hi - self.lo) as u128 + 1).is_power_of_two()
     }
 
+    /// Width of `rem`: `shift`, or `bits(d - 1)` with a divisor `d > 1`.
+    pub fn rem_bits(&self) -> u32 {
+        if self.divisor > 1 {
+            bit_length(self.divisor as u128 - 1)
+        } else {
+            self.shift
+        }
+    }
+
+    /// Width of `remc = d - 1 - rem` (0 without a divisor).
+    pub fn remc_bits(&self) -> u32 {
+        if self.divisor > 1 {
+            self.rem_bits()
+        } else {
+            0
+        }
+    }
+
     /// This gadget's columns in spec order.
     pub fn columns(&self, index: usize) -> Vec<Column> {
         let mut out = Vec::new();
@@ -270,7 +309,8 @@ impl Gadget {
         if self.has_v() {
             push(ColumnKind::V, self.value_bits());
         }
-        push(ColumnKind::Rem, self.shift);
+        push(ColumnKind::Rem, self.rem_bits());
+        push(ColumnKind::Remc, self.remc_bits());
         push(ColumnKind::Ep, self.excess_hi_bits);
         push(ColumnKind::Em, self.excess_lo_bits);
         if let Producer::Maxpool { diff_bits, .. } = &self.producer {
@@ -384,6 +424,9 @@ impl Circuit {
             if !feat_ok(g.features) || g.lo > g.hi || g.shift > MAX_BITS {
                 return invalid(format!("gadget {i}: parameters out of limits"));
             }
+            if !(1..MAX_DIVISOR).contains(&g.divisor) || (g.divisor > 1 && g.shift != 0) {
+                return invalid(format!("gadget {i}: divisor out of limits or with a shift"));
+            }
             if g.excess_hi_bits > MAX_BITS
                 || g.excess_lo_bits > MAX_BITS
                 || g.value_bits() > MAX_BITS
@@ -448,6 +491,26 @@ impl Circuit {
                         return invalid(format!("gadget {i}: affine terms do not match"));
                     }
                 }
+                Producer::Spatialsum {
+                    x,
+                    in_shape,
+                    lshift,
+                } => {
+                    let ok = refs_ok(*x)
+                        && (2..=3).contains(&in_shape.len())
+                        && padded_size(in_shape) == Some(self.width(*x))
+                        && g.features == in_shape[0]
+                        && *lshift <= MAX_BITS;
+                    if !ok {
+                        return invalid(format!("gadget {i}: spatialsum shapes do not match"));
+                    }
+                }
+                Producer::Table { x, table } => {
+                    if !refs_ok(*x) {
+                        return invalid(format!("gadget {i}: operand is not an earlier tensor"));
+                    }
+                    self.validate_table(i, g, *x, table)?;
+                }
                 Producer::Conv { .. } | Producer::Sumpool { .. } | Producer::Maxpool { .. } => {
                     if !g.producer.x_ref().is_some_and(refs_ok) {
                         return invalid(format!("gadget {i}: operand is not an earlier tensor"));
@@ -457,6 +520,48 @@ impl Circuit {
             }
         }
         Ok(())
+    }
+
+    /// The checks of a table gadget (nonlinear.md section 3).
+    fn validate_table(&self, i: usize, g: &Gadget, x: TensorRef, table: &str) -> Result<()> {
+        let tt = self.tensor(table)?;
+        let (lo_x, hi_x) = self.range(x);
+        let t_ok = tt.rows == 1
+            && tt.cols.is_power_of_two()
+            && (1..=MAX_TABLE_BITS).contains(&tt.cols.trailing_zeros());
+        if !t_ok || (hi_x - lo_x + 1) as u128 != tt.cols as u128 {
+            return invalid(format!(
+                "gadget {i}: table must be 1 x 2^t with 2^t = hi_x - lo_x + 1"
+            ));
+        }
+        if g.features != self.width(x) || g.features < 2 {
+            return invalid(format!("gadget {i}: table operand width does not match"));
+        }
+        if g.shift != 0 || g.divisor != 1 || g.excess_hi_bits != 0 || g.excess_lo_bits != 0 {
+            return invalid(format!(
+                "gadget {i}: table needs shift 0, divisor 1 and no excess"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The value range `[lo, hi]` of a tensor: a gadget's, or the input's
+    /// `[-2^(b-1), 2^(b-1) - 1]`.
+    pub fn range(&self, t: TensorRef) -> (i64, i64) {
+        match t {
+            TensorRef::Input => {
+                let half = 1i64 << (self.input.bits - 1);
+                (-half, half - 1)
+            }
+            TensorRef::Gadget(g) => (self.gadgets[g].lo, self.gadgets[g].hi),
+        }
+    }
+
+    /// Indices of the table gadgets, in gadget order.
+    pub fn table_gadgets(&self) -> Vec<usize> {
+        (0..self.gadgets.len())
+            .filter(|&g| matches!(self.gadgets[g].producer, Producer::Table { .. }))
+            .collect()
     }
 
     /// Every committed limb column, in spec order: gadgets in order, then the

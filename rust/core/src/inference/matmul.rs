@@ -1,5 +1,6 @@
 //! The first group of the batched sumcheck (inference.md section 4, conv.md
-//! section 2): one instance per dense or conv gadget, in gadget order.
+//! section 2, nonlinear.md section 2): one instance per dense, conv or spatialsum
+//! gadget, in gadget order.
 
 use rayon::prelude::*;
 
@@ -14,10 +15,11 @@ use crate::mle::eq_table;
 use crate::sumcheck::{PairProduct, SumcheckProver};
 use crate::wiring::wire_table_y;
 
-/// A dense (`sum_i x(i, r_b) W(i, r_o)`) or conv instance.
+/// A dense (`sum_i x(i, r_b) W(i, r_o)`), conv or spatialsum (`sum 2^l M X`) instance.
 pub enum MatInst {
     Dense(PairProduct<'static>),
     Conv(ConvProver),
+    Sum(PairProduct<'static>),
 }
 
 impl MatInst {
@@ -26,6 +28,7 @@ impl MatInst {
         match self {
             MatInst::Dense(p) => p.final_evals()[1],
             MatInst::Conv(p) => p.final_weight(),
+            MatInst::Sum(_) => unreachable!("a spatialsum has no weight"),
         }
     }
 }
@@ -33,7 +36,7 @@ impl MatInst {
 impl SumcheckProver for MatInst {
     fn num_vars(&self) -> usize {
         match self {
-            MatInst::Dense(p) => p.num_vars(),
+            MatInst::Dense(p) | MatInst::Sum(p) => p.num_vars(),
             MatInst::Conv(p) => p.num_vars(),
         }
     }
@@ -42,13 +45,13 @@ impl SumcheckProver for MatInst {
     }
     fn round_evals(&self) -> Vec<Fr> {
         match self {
-            MatInst::Dense(p) => p.round_evals(),
+            MatInst::Dense(p) | MatInst::Sum(p) => p.round_evals(),
             MatInst::Conv(p) => p.round_evals(),
         }
     }
     fn bind(&mut self, c: Fr) {
         match self {
-            MatInst::Dense(p) => p.bind(c),
+            MatInst::Dense(p) | MatInst::Sum(p) => p.bind(c),
             MatInst::Conv(p) => p.bind(c),
         }
     }
@@ -56,8 +59,10 @@ impl SumcheckProver for MatInst {
 
 /// What the sumcheck-evals of one instance need.
 pub struct MatInfo {
+    g: usize,
     x: TensorRef,
-    weight: ModelTensor,
+    /// `None` for a spatialsum.
+    weight: Option<ModelTensor>,
     r_o: Vec<Fr>,
     r_b: Vec<Fr>,
     /// `None` for dense; the conv's variable parts otherwise.
@@ -98,7 +103,7 @@ pub fn split_point<'a>(c: &Circuit, g: usize, r: &'a [Fr]) -> (&'a [Fr], &'a [Fr
     (r_low, r_o, r_b)
 }
 
-/// The instances of the dense and conv gadgets, in gadget order.
+/// The instances of the dense, conv and spatialsum gadgets, in gadget order.
 pub fn build(
     c: &Circuit,
     cols: &Columns,
@@ -112,6 +117,20 @@ pub fn build(
     for (g, gad) in c.gadgets.iter().enumerate() {
         let (x, weight) = match &gad.producer {
             Producer::Dense { x, weight, .. } | Producer::Conv { x, weight, .. } => (x, weight),
+            Producer::Spatialsum { x, .. } => {
+                let inst = super::spatialsum::instance(c, cols, input, b, g, &r[g])?;
+                infos.push(MatInfo {
+                    g,
+                    x: *x,
+                    weight: None,
+                    r_o: Vec::new(),
+                    r_b: Vec::new(),
+                    conv: None,
+                    n_in_vars: inst.num_vars(),
+                });
+                insts.push(MatInst::Sum(inst));
+                continue;
+            }
             _ => continue,
         };
         let wt = c.tensor(weight)?;
@@ -132,8 +151,9 @@ pub fn build(
         };
         insts.push(inst);
         infos.push(MatInfo {
+            g,
             x: *x,
-            weight: wt.clone(),
+            weight: Some(wt.clone()),
             r_o: r_o.to_vec(),
             r_b: r_b.to_vec(),
             conv,
@@ -145,8 +165,11 @@ pub fn build(
 
 /// The sumcheck-evals of the group: dense `g`: the `u` limbs of `x` at `(s, r_b)`,
 /// then `W(s, r_o)`; conv `g`: the `u` limbs of `x` at `(s_x', s_y', s_c, r_b)`,
-/// then `W(s_j, s_i, s_c, r_o)`.
+/// then `W(s_j, s_i, s_c, r_o)`; spatialsum `g`: the `u` limbs of `x` at
+/// `(s_x', s_y', r_g)`.
 pub fn sumcheck_evals(
+    c: &Circuit,
+    r: &[Vec<Fr>],
     claims: &mut Claims<'_>,
     cols: &Columns,
     insts: &[MatInst],
@@ -157,6 +180,10 @@ pub fn sumcheck_evals(
     for (inst, info) in insts.iter().zip(infos) {
         let n = inst.num_vars();
         let s = &point[point.len() - n..];
+        let Some(weight) = &info.weight else {
+            super::spatialsum::sumcheck_evals(c, claims, cols, info.g, s, &r[info.g], out);
+            continue;
+        };
         let (xp, wp): (Vec<Fr>, Vec<Fr>) = match info.conv {
             None => {
                 debug_assert_eq!(n, info.n_in_vars);
@@ -176,7 +203,7 @@ pub fn sumcheck_evals(
         };
         claims.tensor_limbs(cols, info.x, &xp, out);
         let wv = inst.final_weight();
-        claims.model(&info.weight, &wp, wv);
+        claims.model(weight, &wp, wv);
         out.push(wv);
     }
 }

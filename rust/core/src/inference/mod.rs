@@ -7,9 +7,12 @@ pub mod matmul;
 pub mod model_key;
 pub mod prover;
 pub mod spatial;
+pub mod spatialsum;
+pub mod table;
 pub mod tensors;
 pub mod testkit;
 pub mod testkit_cnn;
+pub mod testkit_nonlinear;
 pub mod zerocheck;
 
 use ark_ff::Field;
@@ -21,7 +24,9 @@ use crate::field::Fr;
 use crate::mle::evaluate;
 use crate::pcs::batch::StackClaims;
 
-pub use prover::{prove, prove_with_multiplicities, InferenceInput};
+pub use prover::{
+    prove, prove_with_multiplicities, prove_with_table_multiplicities, InferenceInput,
+};
 
 pub const INFERENCE_TAG: &[u8] = b"zkml/inference";
 
@@ -131,12 +136,16 @@ pub fn acc_from_evals(g: &Gadget, specs: &[Column], own: &[usize], evals: &[Fr])
     };
     let z = combine_evals(&pick(ColumnKind::U), g.lo);
     let q = z + combine_evals(&pick(ColumnKind::Ep), 0) - combine_evals(&pick(ColumnKind::Em), 0);
+    let rem = combine_evals(&pick(ColumnKind::Rem), 0);
+    if g.divisor > 1 {
+        // nonlinear.md section 1: acc = d (z + e+ - e-) + rem - floor(d/2).
+        return Fr::from(g.divisor) * q + rem - Fr::from(g.divisor / 2);
+    }
     if g.shift == 0 {
         return q;
     }
     let two = Fr::from(2u64);
-    two.pow([g.shift as u64]) * q + combine_evals(&pick(ColumnKind::Rem), 0)
-        - two.pow([g.shift as u64 - 1])
+    two.pow([g.shift as u64]) * q + rem - two.pow([g.shift as u64 - 1])
 }
 
 /// `[x is in the real B x n_out region]` as a 0/1 table of `len` entries.
@@ -149,7 +158,9 @@ pub fn output_mask(n_out: usize, b: usize, len: usize) -> Vec<Fr> {
 
 /// Claims on the witness and model stacks, mapped to stack points as they come.
 pub struct Claims<'c> {
+    /// Witness slots: the limb columns, `m`, then each table gadget's `t_g`.
     wslots: Vec<Slot>,
+    n_cols: usize,
     n_w: usize,
     circuit: &'c Circuit,
     witness: StackClaims,
@@ -160,6 +171,7 @@ impl<'c> Claims<'c> {
     pub fn new(wslots: Vec<Slot>, n_w: usize, circuit: &'c Circuit) -> Self {
         Self {
             wslots,
+            n_cols: circuit.columns().len(),
             n_w,
             circuit,
             witness: StackClaims::default(),
@@ -172,8 +184,15 @@ impl<'c> Claims<'c> {
             .push(stack_point(point, self.wslots[ci], self.n_w), v);
     }
 
+    /// A claim on the byte table's multiplicities `m`.
     pub fn multiplicities(&mut self, point: &[Fr], v: Fr) {
-        let slot = *self.wslots.last().expect("multiplicity slot");
+        let slot = self.wslots[self.n_cols];
+        self.witness.push(stack_point(point, slot, self.n_w), v);
+    }
+
+    /// A claim on the multiplicities `t_k` of the `k`-th table gadget.
+    pub fn table_multiplicities(&mut self, k: usize, point: &[Fr], v: Fr) {
+        let slot = self.wslots[self.n_cols + 1 + k];
         self.witness.push(stack_point(point, slot, self.n_w), v);
     }
 

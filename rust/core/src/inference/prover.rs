@@ -9,7 +9,7 @@ use super::circuit::{int_width, Circuit, ColumnKind, Producer, TensorRef};
 use super::layout::assign;
 use super::spatial::{geom, window_point};
 use super::tensors::{model_table, tensor_table, Columns};
-use super::{matmul, output_mask, zerocheck, Claims, INFERENCE_TAG};
+use super::{matmul, output_mask, table, zerocheck, Claims, INFERENCE_TAG};
 use crate::artifact::{write_header, Kind, FORMAT_VERSION};
 use crate::encoding::{ints_bytes, Writer};
 use crate::error::{Error, Result};
@@ -49,28 +49,48 @@ pub fn multiplicities(c: &Circuit, columns: &[Vec<i64>]) -> Vec<i64> {
     )
 }
 
+/// Prove with every multiplicity counted from the witness: the byte table's `m`
+/// from the limb columns, each table gadget's `t_g` from its operand.
 pub fn prove(hyrax: &Hyrax, inp: InferenceInput<'_>) -> Result<Vec<u8>> {
-    let c = Circuit::parse(inp.circuit_json)?;
-    let m = multiplicities(&c, &inp.columns);
-    prove_parsed(hyrax, &c, inp, m)
+    prove_with(hyrax, inp, None, None)
 }
 
-/// Like [`prove`] with given multiplicities (soundness tests use wrong ones).
+/// Like [`prove`] with given byte-table multiplicities (soundness tests use wrong ones).
 pub fn prove_with_multiplicities(
     hyrax: &Hyrax,
     inp: InferenceInput<'_>,
     mult: Vec<i64>,
 ) -> Result<Vec<u8>> {
-    let c = Circuit::parse(inp.circuit_json)?;
-    prove_parsed(hyrax, &c, inp, mult)
+    prove_with(hyrax, inp, Some(mult), None)
 }
 
-fn prove_parsed(
+/// Like [`prove`] with given table-gadget multiplicities `t_g` (gadget order).
+pub fn prove_with_table_multiplicities(
     hyrax: &Hyrax,
-    c: &Circuit,
     inp: InferenceInput<'_>,
-    mult: Vec<i64>,
+    tmult: Vec<Vec<i64>>,
 ) -> Result<Vec<u8>> {
+    prove_with(hyrax, inp, None, Some(tmult))
+}
+
+fn prove_with(
+    hyrax: &Hyrax,
+    inp: InferenceInput<'_>,
+    mult: Option<Vec<i64>>,
+    tmult: Option<Vec<Vec<i64>>>,
+) -> Result<Vec<u8>> {
+    let c = Circuit::parse(inp.circuit_json)?;
+    check_statement(&c, &inp)?;
+    let mult = mult.unwrap_or_else(|| multiplicities(&c, &inp.columns));
+    let tmult = match tmult {
+        Some(t) => t,
+        None => table::multiplicities(&c, &inp.columns, inp.input, inp.batch)?,
+    };
+    prove_parsed(hyrax, &c, inp, mult, tmult)
+}
+
+/// Lengths of the statement and of the witness columns.
+fn check_statement(c: &Circuit, inp: &InferenceInput<'_>) -> Result<()> {
     let b = inp.batch;
     if b == 0 || b > 1 << 16 {
         return bad("batch size out of limits");
@@ -82,11 +102,11 @@ fn prove_parsed(
         return bad("model stack length does not match the circuit");
     }
     let specs = c.columns();
-    if inp.columns.len() != specs.len() || mult.len() != 256 {
+    if inp.columns.len() != specs.len() {
         return bad(format!("expected {} witness columns", specs.len()));
     }
-    let col_vars: Vec<usize> = specs.iter().map(|s| c.gadget_vars(s.gadget, b)).collect();
-    for (i, (v, n)) in inp.columns.iter().zip(&col_vars).enumerate() {
+    for (i, (v, s)) in inp.columns.iter().zip(&specs).enumerate() {
+        let n = c.gadget_vars(s.gadget, b);
         if v.len() != 1 << n {
             return bad(format!(
                 "witness column {i} has {} entries, expected {}",
@@ -95,17 +115,42 @@ fn prove_parsed(
             ));
         }
     }
+    Ok(())
+}
+
+fn prove_parsed(
+    hyrax: &Hyrax,
+    c: &Circuit,
+    inp: InferenceInput<'_>,
+    mult: Vec<i64>,
+    tmult: Vec<Vec<i64>>,
+) -> Result<Vec<u8>> {
+    let b = inp.batch;
+    let specs = c.columns();
+    let col_vars: Vec<usize> = specs.iter().map(|s| c.gadget_vars(s.gadget, b)).collect();
+    let tgs = table::gadgets(c)?;
+    let t_ok = tmult.len() == tgs.len()
+        && tmult
+            .iter()
+            .zip(&tgs)
+            .all(|(t, tg)| t.len() == tg.tensor.cols);
+    if mult.len() != 256 || !t_ok {
+        return bad("multiplicity columns do not match the circuit");
+    }
 
     let mut timer = crate::profile::Timer::new("inference");
-    // Witness stack: the limb columns, then the multiplicities.
+    // Witness stack: the limb columns, the byte table's multiplicities, then each
+    // table gadget's multiplicities (nonlinear.md section 3).
     let mut sizes = col_vars.clone();
     sizes.push(8);
+    sizes.extend(tgs.iter().map(|tg| tg.bits()));
     let (wslots, n_w) = assign(&sizes);
     let mut wstack = vec![0i64; 1 << n_w];
     for (vals, slot) in inp
         .columns
         .iter()
         .chain(std::iter::once(&mult))
+        .chain(&tmult)
         .zip(&wslots)
     {
         wstack[slot.offset..slot.offset + vals.len()].copy_from_slice(vals);
@@ -123,6 +168,10 @@ fn prove_parsed(
             .collect(),
     };
     let mult_fr: Vec<Fr> = mult.iter().map(|v| from_i64(*v)).collect();
+    let tmult_fr: Vec<Vec<Fr>> = tmult
+        .iter()
+        .map(|t| t.iter().map(|v| from_i64(*v)).collect())
+        .collect();
 
     timer.mark("commit");
     let mut t = Transcript::new(INFERENCE_TAG);
@@ -142,9 +191,20 @@ fn prove_parsed(
 
     // Lookups: one LogUp-GKR over every limb entry (twice for narrow limbs).
     let alpha = t.squeeze("logup-alpha");
+    let beta = t.squeeze("logup-beta");
     let (leaf_slots, depth) = super::leaf_layout(c, b);
     let tables: Vec<&[Fr]> = cols.tables.iter().map(|t| t.as_slice()).collect();
-    let trees = super::lookup_trees(&leaf_slots, depth, alpha, &tables, &mult_fr);
+    let mut trees = super::lookup_trees(&leaf_slots, depth, alpha, &tables, &mult_fr);
+    trees.extend(table::trees(
+        c,
+        &tgs,
+        &cols,
+        &model,
+        inp.input,
+        b,
+        (alpha, beta),
+        &tmult_fr,
+    ));
     let (lproof, points) = logup::prove(&mut t, trees);
     let (rho, rho_t) = (&points[0], &points[1]);
     let mut leaf_evals = Vec::with_capacity(specs.len() + 1);
@@ -156,6 +216,15 @@ fn prove_parsed(
     let mv = evaluate(&mult_fr, rho_t);
     claims.multiplicities(rho_t, mv);
     leaf_evals.push(mv);
+    table::leaf_evals(
+        &tgs,
+        &cols,
+        &model,
+        &tmult_fr,
+        &points[2..],
+        &mut claims,
+        &mut leaf_evals,
+    );
     t.absorb_frs("logup-leaf-evals", &leaf_evals);
 
     timer.mark("logup");
@@ -276,6 +345,8 @@ fn prove_parsed(
 
     let mut sc_evals = Vec::new();
     matmul::sumcheck_evals(
+        c,
+        &r,
         &mut claims,
         &cols,
         &mat_insts,
@@ -334,7 +405,8 @@ fn prove_parsed(
 }
 
 /// The acc-evals after a gadget's own columns (operand limbs, the bias) and, for a
-/// dense or conv gadget, the claim of its sumcheck instance `acc - 2^d bias(r_o)`.
+/// dense or conv gadget, the claim of its sumcheck instance `acc - 2^d bias(r_o)`
+/// (a spatialsum's is `acc`).
 #[allow(clippy::too_many_arguments)]
 fn acc_operands(
     c: &Circuit,
@@ -372,6 +444,10 @@ fn acc_operands(
             }
         }
         Producer::Identity { x } => claims.tensor_limbs(cols, *x, r_g, evals),
+        // nonlinear.md: a spatialsum's instance claim is acc(r_g); a table gadget
+        // has no relation at its accumulator point.
+        Producer::Spatialsum { .. } => return Ok(Some(acc)),
+        Producer::Table { .. } => {}
         Producer::Affine { terms } => {
             for (x, _) in terms {
                 claims.tensor_limbs(cols, *x, r_g, evals);

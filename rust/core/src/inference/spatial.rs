@@ -195,10 +195,11 @@ pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
             if let Producer::Maxpool { .. } = g.producer {
                 if !(1..=MAX_BITS).contains(lshift)
                     || g.shift != 0
+                    || g.divisor != 1
                     || g.excess_hi_bits != 0
                     || g.excess_lo_bits != 0
                 {
-                    return invalid(i, "maxpool needs shift 0, no excess and 1..64 diff bits");
+                    return invalid(i, "maxpool needs shift 0, divisor 1, no excess and 1..64 diff bits");
                 }
             } else if *lshift > MAX_BITS {
                 return invalid(i, "sumpool lshift out of limits");

@@ -61,16 +61,24 @@ pub fn pad_matrix(values: &[i64], rows: usize, cols: usize) -> Vec<Fr> {
 /// The public input's table: zero-padded rows of `width(input)` entries, each in
 /// the spatial layout when the input has a shape (conv.md section 1).
 pub fn input_table(c: &Circuit, input: &[i64], batch: usize) -> Vec<Fr> {
-    let Some(shape) = &c.input.shape else {
-        return pad_matrix(input, batch, c.input.features);
-    };
+    input_ints(c, input, batch)
+        .into_iter()
+        .map(from_i64)
+        .collect()
+}
+
+/// [`input_table`] as integers.
+pub fn input_ints(c: &Circuit, input: &[i64], batch: usize) -> Vec<i64> {
     let n = c.input.features;
-    let width = c.width(TensorRef::Input);
-    let map = super::spatial::layout(shape);
-    let mut out = vec![Fr::zero(); batch.next_power_of_two() * width];
+    let width = c.width(TensorRef::Input).next_power_of_two();
+    let map: Vec<usize> = match &c.input.shape {
+        Some(shape) => super::spatial::layout(shape),
+        None => (0..n).collect(),
+    };
+    let mut out = vec![0i64; batch.next_power_of_two() * width];
     for (r, row) in input.chunks(n).take(batch).enumerate() {
         for (v, &f) in row.iter().zip(&map) {
-            out[r * width + f] = from_i64(*v);
+            out[r * width + f] = *v;
         }
     }
     out

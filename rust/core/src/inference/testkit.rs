@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::circuit::{bit_length, limb_widths, Circuit, Producer, TensorRef};
+use super::circuit::{bit_length, limb_widths, Circuit, Gadget, Producer, TensorRef};
 use crate::pcs::hyrax::Hyrax;
 use crate::testing::rand_small;
 
@@ -14,13 +14,12 @@ pub struct TestModel {
 }
 
 pub(crate) fn excess_bits(acc_max: i128, shift: u32, lo: i64, hi: i64) -> (u32, u32) {
-    let floor_shift = |a: i128| {
-        if shift == 0 {
-            a
-        } else {
-            (a + (1 << (shift - 1))).div_euclid(1 << shift)
-        }
-    };
+    excess_bits_div(acc_max, 1 << shift, lo, hi)
+}
+
+/// Excess widths for `|acc| <= acc_max` requantized by `d` (round half up).
+pub(crate) fn excess_bits_div(acc_max: i128, d: i128, lo: i64, hi: i64) -> (u32, u32) {
+    let floor_shift = |a: i128| (a + d / 2).div_euclid(d);
     let (qmax, qmin) = (floor_shift(acc_max), floor_shift(-acc_max));
     let ep = bit_length((qmax - hi as i128).max(0) as u128);
     let em = bit_length((lo as i128 - qmin).max(0) as u128);
@@ -75,7 +74,7 @@ pub fn mlp_full(
         tensors.push((format!("b{l}"), 1, n, b));
         gadgets.push(json!({
             "producer": {"op": "dense", "x": prev, "weight": format!("w{l}"), "bias": format!("b{l}"), "bias_shift": bias_shift},
-            "features": n, "shift": shift, "lo": lo, "hi": hi, "excess_hi_bits": ep, "excess_lo_bits": em,
+            "features": n, "shift": shift, "lo": lo, "hi": hi, "excess_hi_bits": ep, "excess_lo_bits": em, "divisor": 1,
             "frac_bits": 4, "source": format!("fc{l}")}));
         let mut g = gadgets.len() - 1;
         if let (Some((alpha, k)), 1) = (leaky, l) {
@@ -90,7 +89,7 @@ pub fn mlp_full(
                 let sh = if hi == 127 && lo == -128 { k } else { 0 };
                 gadgets.push(json!({
                     "producer": {"op": "affine", "terms": terms},
-                    "features": n, "shift": sh, "lo": lo, "hi": hi, "excess_hi_bits": ep, "excess_lo_bits": em,
+                    "features": n, "shift": sh, "lo": lo, "hi": hi, "excess_hi_bits": ep, "excess_lo_bits": em, "divisor": 1,
                     "frac_bits": 4, "source": "leaky"}));
             }
             g = gadgets.len() - 1;
@@ -106,12 +105,12 @@ pub fn mlp_full(
             tensors.push(("wres".into(), n, n, w2));
             gadgets.push(json!({
                 "producer": {"op": "dense", "x": g, "weight": "wres", "bias": null, "bias_shift": 0},
-                "features": n, "shift": shift, "lo": 0, "hi": 127, "excess_hi_bits": ep, "excess_lo_bits": em,
+                "features": n, "shift": shift, "lo": 0, "hi": 127, "excess_hi_bits": ep, "excess_lo_bits": em, "divisor": 1,
                 "frac_bits": 4, "source": "res"}));
             let (ep, em) = excess_bits(128 + 256, 1, 0, 127);
             gadgets.push(json!({
                 "producer": {"op": "add", "x": g, "y": g + 1, "signs": [1, 1], "lshifts": [0, 1]},
-                "features": n, "shift": 1, "lo": 0, "hi": 127, "excess_hi_bits": ep, "excess_lo_bits": em,
+                "features": n, "shift": 1, "lo": 0, "hi": 127, "excess_hi_bits": ep, "excess_lo_bits": em, "divisor": 1,
                 "frac_bits": 4, "source": "add"}));
         }
         prev = json!(gadgets.len() - 1);
@@ -183,6 +182,43 @@ pub fn witness(
     witness_tampered(c, model_stack, input, b, usize::MAX, &|_| {})
 }
 
+/// A gadget's requantized values over its padded tensor (inference.md section 2,
+/// nonlinear.md section 1), from which its columns are written.
+#[derive(Clone, Debug)]
+pub struct Requantized {
+    pub z: Vec<i128>,
+    pub rem: Vec<i128>,
+    /// `d - 1 - rem` (empty-width column without a divisor).
+    pub remc: Vec<i128>,
+    pub ep: Vec<i128>,
+    pub em: Vec<i128>,
+}
+
+/// `acc + 2^(k-1) = 2^k q + rem` (or `acc + floor(d/2) = d q + rem` with a divisor
+/// `d > 1`), `z = clamp(q, lo, hi)`, `e+ = max(q - hi, 0)`, `e- = max(lo - q, 0)`.
+pub fn requantize(g: &Gadget, acc: &[i128]) -> Requantized {
+    let d: i128 = if g.divisor > 1 {
+        g.divisor as i128
+    } else {
+        1 << g.shift
+    };
+    let (q, rem): (Vec<i128>, Vec<i128>) = acc
+        .iter()
+        .map(|a| {
+            let t = a + d / 2;
+            (t.div_euclid(d), t.rem_euclid(d))
+        })
+        .unzip();
+    let (lo, hi) = (g.lo as i128, g.hi as i128);
+    Requantized {
+        z: q.iter().map(|v| (*v).clamp(lo, hi)).collect(),
+        remc: rem.iter().map(|r| d - 1 - r).collect(),
+        rem,
+        ep: q.iter().map(|v| (v - hi).max(0)).collect(),
+        em: q.iter().map(|v| (lo - v).max(0)).collect(),
+    }
+}
+
 /// A cheating prover's witness: gadget `tg`'s output `z` (padded, after the clamp)
 /// is passed through `tamper`; its own columns and every later gadget are then
 /// computed honestly from the changed `z` (a maxpool's `D` and `S` included).
@@ -193,6 +229,21 @@ pub fn witness_tampered(
     b: usize,
     tg: usize,
     tamper: &dyn Fn(&mut [i128]),
+) -> (Vec<Vec<i64>>, Vec<i64>) {
+    witness_edited(c, model_stack, input, b, tg, &|p: &mut Requantized| {
+        tamper(&mut p.z)
+    })
+}
+
+/// Like [`witness_tampered`], editing every requantized value of gadget `tg`
+/// (`z`, `rem`, `remc`, `e+`, `e-`); later gadgets read the edited `z`.
+pub fn witness_edited(
+    c: &Circuit,
+    model_stack: &[i64],
+    input: &[i64],
+    b: usize,
+    tg: usize,
+    tamper: &dyn Fn(&mut Requantized),
 ) -> (Vec<Vec<i64>>, Vec<i64>) {
     let bp = b.next_power_of_two();
     let mut z: Vec<Vec<i128>> = Vec::new(); // padded tensors, row-major (B', n')
@@ -273,6 +324,24 @@ pub fn witness_tampered(
                 }
                 acc
             }
+            Producer::Spatialsum {
+                x,
+                in_shape,
+                lshift,
+            } => super::spatialsum::reference_acc(in_shape, *lshift, &table(*x, &z).0, bp),
+            Producer::Table { x, table: name } => {
+                let t = c.tensor(name).expect("table");
+                let tv = &model_stack[t.offset..t.offset + t.cols];
+                let lo_x = c.range(*x).0 as i128;
+                table(*x, &z)
+                    .0
+                    .iter()
+                    .map(|v| {
+                        let j = usize::try_from(v - lo_x).ok();
+                        j.and_then(|j| tv.get(j)).map_or(0, |t| *t as i128)
+                    })
+                    .collect()
+            }
             Producer::Conv { x, .. }
             | Producer::Sumpool { x, .. }
             | Producer::Maxpool { x, .. } => {
@@ -282,50 +351,34 @@ pub fn witness_tampered(
                 acc
             }
         };
-        let k = g.shift;
-        let (q, rem): (Vec<i128>, Vec<i128>) = acc
-            .iter()
-            .map(|a| {
-                if k == 0 {
-                    (*a, 0)
-                } else {
-                    let t = a + (1 << (k - 1));
-                    (t.div_euclid(1 << k), t.rem_euclid(1 << k))
-                }
-            })
-            .unzip();
-        let (lo, hi) = (g.lo as i128, g.hi as i128);
-        let mut zt: Vec<i128> = q.iter().map(|v| (*v).clamp(lo, hi)).collect();
+        let mut p = requantize(g, &acc);
         if z.len() == tg {
-            tamper(&mut zt);
+            tamper(&mut p);
         }
-        let mut push = |vals: Vec<i128>, bits: u32| {
+        let mut push = |vals: &[i128], bits: u32| {
             let per: Vec<Vec<i64>> = vals.iter().map(|v| limbs(*v, bits)).collect();
             for j in 0..limb_widths(bits).len() {
                 columns.push(per.iter().map(|l| l[j]).collect());
             }
         };
+        let (lo, hi) = (g.lo as i128, g.hi as i128);
         let vb = g.value_bits();
-        push(zt.iter().map(|v| v - lo).collect(), vb);
+        push(&p.z.iter().map(|v| v - lo).collect::<Vec<_>>(), vb);
         if g.has_v() {
-            push(zt.iter().map(|v| hi - v).collect(), vb);
+            push(&p.z.iter().map(|v| hi - v).collect::<Vec<_>>(), vb);
         }
-        push(rem, k);
-        push(
-            q.iter().map(|v| (v - hi).max(0)).collect(),
-            g.excess_hi_bits,
-        );
-        push(
-            q.iter().map(|v| (lo - v).max(0)).collect(),
-            g.excess_lo_bits,
-        );
+        push(&p.rem, g.rem_bits());
+        push(&p.remc, g.remc_bits());
+        push(&p.ep, g.excess_hi_bits);
+        push(&p.em, g.excess_lo_bits);
+        let zt = p.z;
         if let Producer::Maxpool { diff_bits, .. } = &g.producer {
             let (d, sel) = super::testkit_cnn::max_columns(&zt, &windows);
             for dw in d {
-                push(dw, *diff_bits);
+                push(&dw, *diff_bits);
             }
             for sw in sel {
-                push(sw, 1);
+                push(&sw, 1);
             }
         }
         z.push(zt);

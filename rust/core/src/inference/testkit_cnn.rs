@@ -12,13 +12,13 @@ use crate::testing::rand_small;
 /// A tensor of a model under construction.
 #[derive(Clone, Debug)]
 pub struct T {
-    r: Value,
+    pub(crate) r: Value,
     /// `[C, S_1(, S_2)]`, or `None` for a flat tensor.
-    shape: Option<Vec<usize>>,
-    features: usize,
-    width: usize,
-    lo: i64,
-    hi: i64,
+    pub(crate) shape: Option<Vec<usize>>,
+    pub(crate) features: usize,
+    pub(crate) width: usize,
+    pub(crate) lo: i64,
+    pub(crate) hi: i64,
 }
 
 impl T {
@@ -29,15 +29,15 @@ impl T {
             None => (0..self.features).collect(),
         }
     }
-    fn amax(&self) -> i128 {
+    pub(crate) fn amax(&self) -> i128 {
         self.lo.unsigned_abs().max(self.hi.unsigned_abs()) as i128
     }
 }
 
 /// Builder of a CNN test model: 8-bit activations, ReLU after convs, shift 6.
 pub struct Cnn {
-    tensors: Vec<TestTensor>,
-    gadgets: Vec<Value>,
+    pub(crate) tensors: Vec<TestTensor>,
+    pub(crate) gadgets: Vec<Value>,
     input: Value,
     seed: u64,
 }
@@ -69,7 +69,7 @@ impl Cnn {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn gadget(
+    pub(crate) fn gadget(
         &mut self,
         producer: Value,
         shape: Option<Vec<usize>>,
@@ -82,7 +82,7 @@ impl Cnn {
         let width = shape.as_deref().map_or(features, pad_prod);
         self.gadgets.push(
             json!({"producer": producer, "features": width, "shift": shift,
-            "lo": lo, "hi": hi, "excess_hi_bits": ep, "excess_lo_bits": em, "frac_bits": 4,
+            "lo": lo, "hi": hi, "excess_hi_bits": ep, "excess_lo_bits": em, "divisor": 1, "frac_bits": 4,
             "source": source}),
         );
         T {
@@ -95,7 +95,7 @@ impl Cnn {
         }
     }
 
-    fn next_seed(&mut self) -> u64 {
+    pub(crate) fn next_seed(&mut self) -> u64 {
         self.seed += 17;
         self.seed
     }

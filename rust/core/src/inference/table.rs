@@ -1,0 +1,166 @@
+//! Function tables (circuits/nonlinear.md section 3): each table gadget `g` is a
+//! lookup of the pairs `(x - lo_x, z)` into the public table `(j, T[j])` stored in
+//! the model stack, with its own two LogUp trees
+//!
+//! ```text
+//! lookups (depth n_g):  p = 1,       q = alpha - (x[i] - lo_x) - beta z[i]
+//! table   (depth t):    p = -t_g[j], q = alpha - j - beta T[j]
+//! ```
+//!
+//! The multiplicities `t_g` are counted by the prover from the committed operand (or
+//! the public input), as the byte table's `m` are.
+
+use ark_ff::One;
+use rayon::prelude::*;
+
+use super::circuit::{Circuit, ColumnKind, ModelTensor, Producer, TensorRef};
+use super::tensors::{input_ints, model_table, tensor_table, Columns};
+use super::Claims;
+use crate::error::Result;
+use crate::field::{from_i64, Fr};
+use crate::mle::evaluate;
+
+/// One table gadget: its index, operand, operand's `lo_x` and table tensor.
+#[derive(Clone, Debug)]
+pub struct TableGadget {
+    pub g: usize,
+    pub x: TensorRef,
+    pub lo_x: i64,
+    pub tensor: ModelTensor,
+}
+
+impl TableGadget {
+    /// `t`: the table has `2^t` entries.
+    pub fn bits(&self) -> usize {
+        self.tensor.cols.trailing_zeros() as usize
+    }
+}
+
+/// The table gadgets of a circuit, in gadget order.
+pub fn gadgets(c: &Circuit) -> Result<Vec<TableGadget>> {
+    c.table_gadgets()
+        .into_iter()
+        .map(|g| {
+            let Producer::Table { x, table } = &c.gadgets[g].producer else {
+                unreachable!("table_gadgets returns table gadgets")
+            };
+            Ok(TableGadget {
+                g,
+                x: *x,
+                lo_x: c.range(*x).0,
+                tensor: c.tensor(table)?.clone(),
+            })
+        })
+        .collect()
+}
+
+/// `x - lo_x` over the whole padded operand tensor (`B' n_g'` entries), from the
+/// integer witness columns or the zero-padded public input.
+pub fn operand_offsets(
+    c: &Circuit,
+    columns: &[Vec<i64>],
+    input: &[i64],
+    batch: usize,
+    tg: &TableGadget,
+) -> Vec<i64> {
+    match tg.x {
+        TensorRef::Input => input_ints(c, input, batch)
+            .into_iter()
+            .map(|v| v - tg.lo_x)
+            .collect(),
+        TensorRef::Gadget(xg) => {
+            let specs = c.columns();
+            let len = 1usize << c.gadget_vars(xg, batch);
+            let mut out = vec![0i64; len];
+            let limbs = (0..specs.len())
+                .filter(|&i| specs[i].gadget == xg && specs[i].kind == ColumnKind::U);
+            for (j, ci) in limbs.enumerate() {
+                out.iter_mut()
+                    .zip(&columns[ci])
+                    .for_each(|(o, v)| *o = o.wrapping_add(v.wrapping_shl(8 * j as u32)));
+            }
+            out
+        }
+    }
+}
+
+/// The multiplicities `t_g` of every table gadget: how often each `j < 2^t` occurs
+/// as `x - lo_x`. Values outside are left uncounted (the verifier then rejects).
+pub fn multiplicities(
+    c: &Circuit,
+    columns: &[Vec<i64>],
+    input: &[i64],
+    batch: usize,
+) -> Result<Vec<Vec<i64>>> {
+    Ok(gadgets(c)?
+        .iter()
+        .map(|tg| {
+            let mut t = vec![0i64; tg.tensor.cols];
+            for v in operand_offsets(c, columns, input, batch, tg) {
+                if (0..t.len() as i64).contains(&v) {
+                    t[v as usize] += 1;
+                }
+            }
+            t
+        })
+        .collect())
+}
+
+/// The two trees of each table gadget, in gadget order.
+#[allow(clippy::too_many_arguments)]
+pub fn trees(
+    c: &Circuit,
+    tgs: &[TableGadget],
+    cols: &Columns,
+    model: &[Fr],
+    input: &[i64],
+    batch: usize,
+    (alpha, beta): (Fr, Fr),
+    mults: &[Vec<Fr>],
+) -> Vec<(Vec<Fr>, Vec<Fr>)> {
+    let mut out = Vec::with_capacity(2 * tgs.len());
+    for (tg, mult) in tgs.iter().zip(mults) {
+        let xt = tensor_table(c, cols, tg.x, input, batch);
+        let zt = tensor_table(c, cols, TensorRef::Gadget(tg.g), input, batch);
+        let shifted = alpha + from_i64(tg.lo_x);
+        let q: Vec<Fr> = xt
+            .par_iter()
+            .zip(zt.par_iter())
+            .map(|(x, z)| shifted - x - beta * z)
+            .collect();
+        out.push((vec![Fr::one(); q.len()], q));
+        let tab = model_table(model, &tg.tensor);
+        let qt: Vec<Fr> = tab
+            .par_iter()
+            .enumerate()
+            .map(|(j, v)| alpha - Fr::from(j as u64) - beta * v)
+            .collect();
+        out.push((mult.iter().map(|m| -*m).collect(), qt));
+    }
+    out
+}
+
+/// The leaf evals of the table gadgets (after the byte table's), with their claims:
+/// for each, at its lookup point `rho_g` and table point `rho_gt`, the `u` limbs of
+/// `x` (none for the input), the `u` limbs of `g`, `t_g(rho_gt)`, `T(rho_gt)`.
+pub fn leaf_evals(
+    tgs: &[TableGadget],
+    cols: &Columns,
+    model: &[Fr],
+    mults: &[Vec<Fr>],
+    points: &[Vec<Fr>],
+    claims: &mut Claims<'_>,
+    out: &mut Vec<Fr>,
+) {
+    for (k, tg) in tgs.iter().enumerate() {
+        let (rho_g, rho_gt) = (&points[2 * k], &points[2 * k + 1]);
+        claims.tensor_limbs(cols, tg.x, rho_g, out);
+        claims.tensor_limbs(cols, TensorRef::Gadget(tg.g), rho_g, out);
+        let tv = evaluate(&mults[k], rho_gt);
+        claims.table_multiplicities(k, rho_gt, tv);
+        out.push(tv);
+        let mv = evaluate(model_table(model, &tg.tensor), rho_gt);
+        claims.model(&tg.tensor, rho_gt, mv);
+        out.push(mv);
+    }
+}

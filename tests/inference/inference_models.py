@@ -161,8 +161,8 @@ def f32(a) -> np.ndarray:
     return np.asarray(a, dtype=np.float32)
 
 
-def make_model(nodes, inputs: dict, outputs: dict | list, inits: dict | None = None
-               ) -> onnx.ModelProto:
+def make_model(nodes, inputs: dict, outputs: dict | list, inits: dict | None = None,
+               opset: int = OPSET) -> onnx.ModelProto:
     """A model with float inputs; `outputs` as names (float) or name -> TensorProto type."""
     if isinstance(outputs, list):
         outputs = dict.fromkeys(outputs, TensorProto.FLOAT)
@@ -172,8 +172,8 @@ def make_model(nodes, inputs: dict, outputs: dict | list, inits: dict | None = N
         [helper.make_tensor_value_info(n, t, None) for n, t in outputs.items()],
         [numpy_helper.from_array(np.asarray(v), k) for k, v in (inits or {}).items()],
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
-    model.ir_version = 8
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8 if opset <= 17 else 10
     return model
 
 
@@ -328,6 +328,7 @@ class Net:
         self.nodes: list = []
         self.inits: dict = {}
         self.shapes: dict[str, list[int]] = {"x": list(in_shape)}
+        self.opset = OPSET
 
     def _emit(self, op: str, inputs: list[str], shape: list[int], **attrs) -> Net:
         name = f"{op.lower()}{len(self.nodes)}"
@@ -393,6 +394,18 @@ class Net:
         return self._emit(op, [self.x], out, kernel_shape=k, strides=strides, pads=pads,
                           ceil_mode=ceil_mode, **attrs)
 
+    def act(self, op: str, **attrs) -> Net:
+        """An elementwise activation node (Sigmoid, Tanh, Erf, Exp, Gelu, ...)."""
+        if op == "Gelu":
+            self.opset = max(self.opset, 20)
+        return self._emit(op, [self.x], self.shape, **attrs)
+
+    def reduce_mean(self, axes: list[int], keepdims: int = 1) -> Net:
+        """ReduceMean with `axes` as an attribute (opset 17)."""
+        red = {a % len(self.shape) for a in axes}
+        shape = [1 if i in red else d for i, d in enumerate(self.shape) if keepdims or i not in red]
+        return self._emit("ReduceMean", [self.x], shape, axes=axes, keepdims=keepdims)
+
     def global_pool(self, kind: str) -> Net:
         op = "GlobalAveragePool" if kind == "avg" else "GlobalMaxPool"
         return self._emit(op, [self.x], self.shape[:2] + [1] * (len(self.shape) - 2))
@@ -414,7 +427,7 @@ class Net:
 
     def model(self) -> onnx.ModelProto:
         self.nodes[-1].output[0] = "y"
-        return make_model(self.nodes, {"x": self.in_shape}, ["y"], self.inits)
+        return make_model(self.nodes, {"x": self.in_shape}, ["y"], self.inits, self.opset)
 
 
 def lenet_small(pool: str, rows: int = 1) -> onnx.ModelProto:
@@ -471,4 +484,73 @@ CNN_CASES = {
         .pool("max", 2).relu().pool("avg", 2).relu().flatten().gemm(3).model(),
     "avgpool_4x2": lambda: Net([1, 2, 8, 8], seed=12).conv(3, 3, pads=[1, 1, 1, 1])
         .pool("avg", [4, 2]).flatten().gemm(3).model(),
+}
+
+
+def act_mlp(acts: list[str], dims: tuple[int, ...] = (8, 16, 12, 4), *, seed: int = 0,
+            on_input: str | None = None, rows: int = 1) -> onnx.ModelProto:
+    """Gemm layers of widths `dims` with the elementwise activations `acts` (cycled)
+    between them (ONNX op names: Sigmoid, Tanh, Erf, Exp, Gelu, Relu, ...); with
+    `on_input`, that activation of the model input first. Gelu needs opset 20."""
+    rng = np.random.default_rng(seed)
+    nodes, inits = [], {}
+    x = "x"
+    if on_input:
+        nodes.append(helper.make_node(on_input, ["x"], ["xa"], name="act_in"))
+        x = "xa"
+    layers = len(dims) - 1
+    for i in range(layers):
+        inits[f"W{i}"] = f32(rng.normal(0, np.sqrt(2.0 / dims[i]), size=(dims[i], dims[i + 1])))
+        inits[f"b{i}"] = f32(rng.normal(0, 0.1, size=dims[i + 1]))
+        out = "y" if i == layers - 1 else f"h{i}"
+        nodes.append(helper.make_node("Gemm", [x, f"W{i}", f"b{i}"], [out], name=f"fc{i}"))
+        if i == layers - 1:
+            break
+        op = acts[i % len(acts)]
+        x = f"a{i}"
+        nodes.append(helper.make_node(op, [out], [x], name=f"{op.lower()}{i}"))
+    opset = 20 if "Gelu" in acts or on_input == "Gelu" else OPSET
+    return make_model(nodes, {"x": [rows, dims[0]]}, ["y"], inits, opset)
+
+
+def gelu_erf_mlp(seed: int = 0) -> onnx.ModelProto:
+    """Gemm, GELU as PyTorch's older exporters write it (Div, Erf, Add, Mul, Mul), Gemm."""
+    rng = np.random.default_rng(seed)
+    inits = {"W0": f32(rng.normal(0, 0.5, size=(8, 16))), "b0": f32(rng.normal(0, 0.1, size=16)),
+             "W1": f32(rng.normal(0, 0.3, size=(16, 4))), "b1": f32(np.zeros(4)),
+             "sqrt2": f32(np.sqrt(2.0)), "one": f32(1.0), "half": f32(0.5)}
+    nodes = [helper.make_node("Gemm", ["x", "W0", "b0"], ["h"], name="fc0"),
+             helper.make_node("Div", ["h", "sqrt2"], ["d"], name="gelu_div"),
+             helper.make_node("Erf", ["d"], ["e"], name="gelu_erf"),
+             helper.make_node("Add", ["e", "one"], ["a"], name="gelu_add"),
+             helper.make_node("Mul", ["h", "a"], ["m"], name="gelu_mul"),
+             helper.make_node("Mul", ["m", "half"], ["g"], name="gelu_half"),
+             helper.make_node("Gemm", ["g", "W1", "b1"], ["y"], name="fc1")]
+    return make_model(nodes, {"x": [1, 8]}, ["y"], inits)
+
+
+def _gap_net(side: int, rows: int = 1, act: str | None = None, seed: int = 21) -> Net:
+    """conv 3 -> 8 (3x3, stride 2, pad 1) on a (2 side)^2 map -> side x side, activation
+    (Relu unless `act`), then the caller's pooling."""
+    net = Net([rows, 3, 2 * side, 2 * side], seed=seed)
+    net.conv(8, 3, strides=[2, 2], pads=[1, 1, 1, 1])
+    return net.act(act) if act else net.relu()
+
+
+#: CNNs with spatial sums (non-power-of-two divisors) and tables (name -> model builder).
+NONLINEAR_CNN_CASES = {
+    "gap7x7": lambda: _gap_net(7).global_pool("avg").flatten().gemm(4).model(),
+    "gap3x3": lambda: _gap_net(3).global_pool("avg").flatten().gemm(4).model(),
+    "gap7x7_rows2": lambda: _gap_net(7, rows=2).global_pool("avg").flatten().gemm(4).model(),
+    "reducemean_keep": lambda: _gap_net(5).reduce_mean([2, 3]).flatten().gemm(3).model(),
+    "reducemean_nokeep": lambda: _gap_net(6).reduce_mean([-1, -2], keepdims=0).gemm(3)
+        .model(),
+    "reducemean_1d": lambda: Net([1, 2, 20], seed=22).conv(4, 3, strides=[2]).relu()
+        .reduce_mean([2], keepdims=0).gemm(3).model(),
+    "avgpool_whole_7x7": lambda: _gap_net(7).pool("avg", 7).flatten().gemm(4).model(),
+    "gap1x1": lambda: _gap_net(1).global_pool("avg").flatten().gemm(4).model(),
+    "tanh_sigmoid_gelu_gap": lambda: _gap_net(7, act="Tanh").act("Sigmoid").act("Gelu")
+        .global_pool("avg").flatten().gemm(5).model(),
+    "sigmoid_maxpool_gap": lambda: _gap_net(6, act="Sigmoid").pool("max", 2)
+        .global_pool("avg").flatten().gemm(3).model(),
 }

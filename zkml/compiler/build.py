@@ -131,6 +131,11 @@ def _dense(s: State, op: QOp) -> None:
 
 def _add(s: State, op: QOp) -> None:
     m = s.model
+    for name in op.inputs:
+        if name in m.constants:
+            raise refuse(op, f"adding the constant {name!r} is not supported (only a bias "
+                             "that folds into a Conv/Gemm/MatMul; GELU must be exported as "
+                             "the ONNX Gelu op, opset >= 20, not as Div/Erf/Add/Mul/Mul)")
     x, y = s.ref(op, op.inputs[0]), s.ref(op, op.inputs[1])
     out = m.tensor(op.output)
     for name in op.inputs:

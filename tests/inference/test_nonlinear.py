@@ -1,0 +1,487 @@
+"""circuits/nonlinear.md on the compiler and witness side: the `divisor` key, spatial sums
+(GlobalAveragePool / ReduceMean of any map size), function tables (Sigmoid, Tanh, Erf,
+Gelu, Exp) in the model stack; the witness against the integer executor and against the
+spec's relations over the whole padded tensors; refusals of what is still unsupported."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from inference_models import (
+    NONLINEAR_CNN_CASES,
+    Net,
+    act_mlp,
+    compile_circuit_only,
+    compile_cnn,
+    gelu_erf_mlp,
+    make_model,
+    mlp,
+)
+from onnx import helper
+
+from zkml.compiler.build import compile_circuit, excess_bits, verifier_knows_nonlinear
+from zkml.compiler.circuit import Circuit, CircuitFormatError, ceil_log2, padded_width
+from zkml.compiler.spatial import divisor_fields, nonlinear_probe_circuit
+from zkml.errors import ModelError
+from zkml.quant.rounding import round_div
+from zkml.witness import build_witness, evaluate_circuit, table_multiplicities
+from zkml.witness_spatial import layout_input
+
+ROOT = Path(__file__).resolve().parents[2]
+
+MLP_CASES = {
+    "sigmoid": lambda: act_mlp(["Sigmoid"]),
+    "tanh": lambda: act_mlp(["Tanh"]),
+    "erf": lambda: act_mlp(["Erf"], seed=1),
+    "gelu": lambda: act_mlp(["Gelu"], seed=2),
+    "exp": lambda: act_mlp(["Exp"], dims=(6, 8, 3), seed=3),
+    "mixed_on_input": lambda: act_mlp(["Sigmoid", "Tanh"], on_input="Tanh", seed=4),
+    "rows2": lambda: act_mlp(["Sigmoid"], rows=2, seed=5),
+}
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory):
+    cache: dict = {}
+
+    def get(name: str, precision: str | None = None):
+        key = (name, precision)
+        if key not in cache:
+            work = tmp_path_factory.mktemp(name)
+            if name in MLP_CASES:
+                opts = {"precision": precision} if precision else {}
+                cache[key] = compile_circuit_only(work, MLP_CASES[name](), name=name, **opts)
+            else:
+                cache[key] = compile_cnn(work, NONLINEAR_CNN_CASES[name](), name)
+        return cache[key]
+
+    return get
+
+
+def _inputs(c: Circuit, batch: int, seed: int = 0) -> np.ndarray:
+    half = 1 << (c.input_bits - 1)
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0, half / 4, size=(batch, c.input_features))
+    x[:, ::5] = rng.choice([-half, half - 1], size=x[:, ::5].shape)  # saturation paths
+    return np.clip(np.rint(x), -half, half - 1).astype(np.int64)
+
+
+def _values(c: Circuit, columns: list[np.ndarray]) -> list[dict[str, np.ndarray]]:
+    """Each gadget's committed values, reassembled from its limb columns."""
+    out, i = [], 0
+    for g in c.gadgets:
+        vals = {}
+        for name, width in g.value_widths():
+            n = (width + 7) // 8
+            vals[name] = sum(columns[i + j] << np.int64(8 * j) for j in range(n))
+            i += n
+        out.append(vals)
+    return out
+
+
+def _stack_matrix(cm, name: str) -> np.ndarray:
+    t = cm.circuit.model_stack.tensor(name)
+    stack = cm.compiled_circuit.model_stack
+    return stack[t.offset : t.offset + t.size].reshape(-1, 1 << ceil_log2(t.cols))
+
+
+def _check_relations(cm, x: np.ndarray) -> None:
+    """nonlinear.md's relations on the whole padded tensors, from the committed columns:
+    (R1) with divisors and `rem + remc == d - 1`; the spatial sum over the real map of every
+    padded row and channel; `z = T[x - lo_x]` everywhere; `t_g` counts every entry."""
+    c = cm.circuit
+    w = build_witness(cm.compiled_circuit, cm.model, x)
+    vals = _values(c, w.columns)
+    bp = 1 << ceil_log2(x.shape[0])
+    x_in = (layout_input(x, c.input_shape, bp) if c.input_shape
+            else np.pad(x, ((0, bp - x.shape[0]), (0, (1 << ceil_log2(c.input_features))
+                                                   - x.shape[1]))))
+
+    def tensor(ref):
+        return x_in if ref == "input" else w.tensors[int(ref)]
+
+    for gi, g in enumerate(c.gadgets):
+        v = vals[gi]
+        z = w.tensors[gi].reshape(-1)
+        assert np.array_equal(v["u"], z - g.lo)
+        ep, em = v.get("ep", 0), v.get("em", 0)
+        if g.divisor > 1:
+            d = g.divisor
+            assert g.shift == 0 and "remc" in v
+            rem = v.get("rem", np.zeros_like(z))
+            assert np.all(rem + v["remc"] == d - 1) and rem.min() >= 0
+        if g.op == "spatialsum":
+            xs = tensor(g.x).reshape(bp, *(1 << ceil_log2(s) for s in g.in_shape))
+            real = xs[(slice(None), slice(None), *(slice(0, s) for s in g.in_shape[1:]))]
+            acc = (real.reshape(bp, real.shape[1], -1).sum(axis=-1) << g.lshift).reshape(-1)
+            assert z.size == bp * (1 << ceil_log2(g.in_shape[0]))
+            if g.divisor > 1:
+                rem = v.get("rem", 0)
+                assert np.array_equal(acc, g.divisor * (z + ep - em) + rem - g.divisor // 2)
+            else:
+                k = g.shift
+                rem = v.get("rem", 0)
+                half = (1 << (k - 1)) if k else 0
+                assert np.array_equal(acc, (z + ep - em) * (1 << k) + rem - half)
+        if g.op == "table":
+            table = _stack_matrix(cm, g.table)[0]
+            lo_x, hi_x = c.x_range(g.x)
+            assert table.size == hi_x - lo_x + 1
+            assert g.shift == 0 and g.divisor == 1 and not g.excess_hi_bits \
+                and not g.excess_lo_bits
+            xt = tensor(g.x).reshape(-1)
+            assert np.array_equal(z, table[xt - lo_x])
+    tg = table_multiplicities(c, w.tensors, x)
+    for t, gi in zip(tg, c.table_gadgets(), strict=True):
+        assert t.size == c.model_stack.tensor(c.gadgets[gi].table).cols
+        assert int(t.sum()) == w.tensors[gi].size
+
+
+# ---- the divisor key and the parser ----------------------------------------------
+
+
+def test_every_gadget_has_a_divisor_key(compiled):
+    c = compiled("gap7x7").circuit
+    doc = c.to_json()
+    assert all("divisor" in g and "divisor" not in g["producer"] for g in doc["gadgets"])
+    assert [g["divisor"] for g in doc["gadgets"]] == [1, 49, 1]
+
+
+BIG = (1 << 40) - 1
+
+
+@pytest.mark.parametrize("d,expect", [(1, (0, 1)), (2, (1, 1)), (64, (6, 1)), (49, (0, 49)),
+                                      (9, (0, 9)), (3, (0, 3)), (BIG, (0, BIG))])
+def test_power_of_two_divisors_stay_shifts(d, expect):
+    f = divisor_fields(d)
+    assert (f["shift"], f["divisor"]) == expect
+
+
+@pytest.mark.parametrize("bound,d,lo,hi", [(1000, 49, -128, 127), (5000, 9, 0, 20),
+                                           (37, 3, -8, 7), (10 ** 6, 25, -32768, 32767)])
+def test_excess_bits_with_a_divisor_cover_every_accumulator(bound, d, lo, hi):
+    e_hi, e_lo = excess_bits(bound, 0, lo, hi, d)
+    acc = np.arange(-bound, bound + 1, dtype=np.int64)
+    q, _ = round_div(acc, d)
+    ep, em = np.maximum(q - hi, 0), np.maximum(lo - q, 0)
+    assert e_hi == int(ep.max()).bit_length() and e_lo == int(em.max()).bit_length()
+
+
+def test_remc_column_follows_rem(compiled):
+    c = compiled("gap7x7").circuit
+    g = c.gadgets[1]
+    names = [v for v, _ in g.value_widths()]
+    assert names[names.index("rem") + 1] == "remc"
+    assert dict(g.value_widths())["rem"] == dict(g.value_widths())["remc"] == 6  # bits(48)
+    cols = [col for col in c.columns() if col.gadget == 1]
+    assert [col.value for col in cols if col.value.startswith("rem")] == ["rem", "remc"]
+
+
+def test_nonlinear_probe_circuit_is_valid():
+    c = nonlinear_probe_circuit()
+    assert Circuit.from_bytes(c.to_bytes()) == c
+    assert [g.op for g in c.gadgets] == ["table", "spatialsum", "dense"]
+    assert c.gadgets[1].divisor == 9 and c.layout_of(1) is None
+    stack = np.zeros(1 << c.model_stack.num_vars, dtype=np.int64)
+    stack[:16] = np.arange(16) - 8
+    x = (np.arange(18, dtype=np.int64).reshape(1, -1) % 16) - 8
+    tensors, columns = evaluate_circuit(c, stack, x)
+    assert np.array_equal(tensors[0], layout_input(x, (2, 3, 3), 1))  # identity table
+    assert len(columns) == len(c.columns())
+
+
+def _doc(c: Circuit) -> dict:
+    return c.to_json()
+
+
+@pytest.mark.parametrize("edit,match", [
+    (lambda d: d["gadgets"][0].pop("divisor"), "divisor"),
+    (lambda d: d["gadgets"][1].update(divisor=0), "divisor"),
+    (lambda d: d["gadgets"][1].update(divisor=1 << 40), "divisor"),
+    (lambda d: d["gadgets"][1].update(shift=1), "divides by 9 and has a nonzero shift"),
+    (lambda d: d["gadgets"][0].update(shift=1), "table gadget 0 must have shift 0"),
+    (lambda d: d["gadgets"][0].update(divisor=3), "table gadget 0 must have shift 0, divisor 1"),
+    (lambda d: d["gadgets"][0].update(excess_hi_bits=1), "no excess"),
+    (lambda d: d["gadgets"][0].update(features=16), "another width"),
+    (lambda d: d["gadgets"][0]["producer"].update(table="dw"), "table"),
+    (lambda d: d["gadgets"][0]["producer"].update(table="nope"), "unknown tensor"),
+    (lambda d: d["input"].update(bits=5), r"operand range of 32 values"),
+    (lambda d: d["gadgets"][1]["producer"].update(in_shape=[2, 5, 3]), "do not fit"),
+    (lambda d: d["gadgets"][1].update(features=4), "do not fit"),
+    (lambda d: d["gadgets"][1]["producer"].update(lshift=65), "lshift"),
+    (lambda d: d["gadgets"][1]["producer"].update(extra=1), "malformed spatialsum"),
+])
+def test_parser_refuses_malformed_nonlinear_gadgets(edit, match):
+    from zkml.compiler.circuit import canonical_json
+
+    doc = _doc(nonlinear_probe_circuit())
+    edit(doc)
+    with pytest.raises(CircuitFormatError, match=match):
+        Circuit.from_bytes(canonical_json(doc))
+
+
+def test_spatialsum_may_be_the_output_gadget():
+    from dataclasses import replace
+
+    c = nonlinear_probe_circuit()
+    out = replace(c, output_gadget=1, output_features=2)
+    assert Circuit.from_bytes(out.to_bytes()) == out
+
+
+# ---- MLPs with tables ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(MLP_CASES))
+@pytest.mark.parametrize("batch", [1, 4])
+def test_table_mlps_compile_and_witness_matches_executor(compiled, name, batch):
+    cm = compiled(name)
+    c = cm.circuit
+    assert Circuit.from_bytes(c.to_bytes()) == c
+    tables = [c.gadgets[i] for i in c.table_gadgets()]
+    assert tables, "no table gadget"
+    for g in tables:
+        t = c.model_stack.tensor(g.table)
+        lo_x, hi_x = c.x_range(g.x)
+        assert t.rows == 1 and t.cols == hi_x - lo_x + 1 == 1 << 12  # balanced: table_bits 12
+        assert g.features == c.width_of(g.x)
+        assert (g.lo, g.hi) == (-(1 << 15), (1 << 15) - 1)
+    assert c.model_stack.range_bits <= 16
+    x = _inputs(c, batch * cm.compiled_circuit.rows, seed=batch)
+    _check_relations(cm, x)
+
+
+def test_table_values_are_the_quantizers_tables(compiled):
+    cm = compiled("sigmoid")
+    c, m = cm.circuit, cm.model
+    fns = [op for op in m.ops if op.op == "table"]
+    for op, gi in zip(fns, c.table_gadgets(), strict=True):
+        assert np.array_equal(_stack_matrix(cm, c.gadgets[gi].table)[0],
+                              m.constants[op.inputs[1]])
+        assert c.gadgets[gi].source == op.source
+
+
+def test_small_precision_table_reads_the_input_and_a_widened_relu(tmp_path):
+    """With precision small (8-bit activations and tables) a table may read the input
+    directly; a Relu fused into a dense gadget narrows its range, so the table's operand
+    is widened back to the table's domain by an identity gadget."""
+    nodes = [helper.make_node("Sigmoid", ["x"], ["s"], name="sig_in"),
+             helper.make_node("Gemm", ["s", "W0", "b0"], ["h"], name="fc0"),
+             helper.make_node("Relu", ["h"], ["r"], name="relu0"),
+             helper.make_node("Tanh", ["r"], ["t"], name="tanh0"),
+             helper.make_node("Gemm", ["t", "W1", "b1"], ["y"], name="fc1")]
+    rng = np.random.default_rng(0)
+    inits = {"W0": rng.normal(0, 0.5, (6, 8)).astype(np.float32),
+             "b0": rng.normal(0, 0.1, 8).astype(np.float32),
+             "W1": rng.normal(0, 0.5, (8, 3)).astype(np.float32),
+             "b1": np.zeros(3, np.float32)}
+    cm = compile_circuit_only(tmp_path, make_model(nodes, {"x": [1, 6]}, ["y"], inits),
+                              precision="small")
+    c = cm.circuit
+    ops = [(g.op, g.x) for g in c.gadgets]
+    assert ops[0] == ("table", "input")
+    ti = [i for i, g in enumerate(c.gadgets) if g.op == "table"][1]
+    xg = c.gadgets[int(c.gadgets[ti].x)]
+    assert c.x_range(c.gadgets[ti].x) == (-128, 127)
+    assert xg.op in ("identity", "dense")
+    for batch in (1, 3):
+        _check_relations(cm, _inputs(c, batch, seed=batch))
+
+
+def test_scalar_mul_is_an_affine_gadget(tmp_path):
+    nodes = [helper.make_node("Gemm", ["x", "W", "b"], ["h"], name="fc0"),
+             helper.make_node("Sigmoid", ["h"], ["s"], name="sig"),
+             helper.make_node("Mul", ["s", "k"], ["m"], name="scale"),
+             helper.make_node("Gemm", ["m", "W1", "b1"], ["y"], name="fc1")]
+    rng = np.random.default_rng(1)
+    inits = {"W": rng.normal(0, 0.5, (4, 6)).astype(np.float32),
+             "b": np.zeros(6, np.float32), "k": np.float32(-1.75),
+             "W1": rng.normal(0, 0.5, (6, 2)).astype(np.float32), "b1": np.zeros(2, np.float32)}
+    cm = compile_circuit_only(tmp_path, make_model(nodes, {"x": [1, 4]}, ["y"], inits))
+    c = cm.circuit
+    aff = [g for g in c.gadgets if g.op == "affine"]
+    assert len(aff) == 1 and len(aff[0].terms) == 1 and aff[0].terms[0][1] < 0
+    for batch in (1, 4):
+        _check_relations(cm, _inputs(c, batch, seed=batch))
+
+
+# ---- CNNs with spatial sums and tables -------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(NONLINEAR_CNN_CASES))
+@pytest.mark.parametrize("batch", [1, 4])
+def test_spatial_sum_cnns_compile_and_witness_matches_executor(compiled, name, batch):
+    cm = compiled(name)
+    c = cm.circuit
+    assert Circuit.from_bytes(c.to_bytes()) == c
+    sums = [g for g in c.gadgets if g.op == "spatialsum"]
+    assert len(sums) == 1
+    g = sums[0]
+    area = int(np.prod(g.in_shape[1:]))
+    assert g.features == g.in_shape[0]
+    assert c.width_of(g.x) == padded_width(g.in_shape)
+    if area & (area - 1):
+        assert (g.shift, g.divisor) == (0, area)
+    else:
+        assert (g.shift, g.divisor) == (area.bit_length() - 1, 1)
+    assert c.layout_of(c.gadgets.index(g)) is None
+    x = _inputs(c, batch * cm.compiled_circuit.rows, seed=batch)
+    _check_relations(cm, x)
+
+
+def test_gap_7x7_layout(compiled):
+    c = compiled("gap7x7").circuit
+    conv, ssum, dense = c.gadgets
+    assert conv.out_shape == (8, 7, 7) and conv.features == 8 * 8 * 8
+    assert ssum.in_shape == (8, 7, 7) and ssum.x == 0 and ssum.features == 8
+    assert ssum.lshift >= 0 and (ssum.shift, ssum.divisor) == (0, 49)
+    assert dense.x == 1 and c.model_stack.tensor(dense.weight).cols == 8
+
+
+def test_tables_after_a_convolution_keep_the_padded_layout(compiled):
+    c = compiled("tanh_sigmoid_gelu_gap").circuit
+    tables = c.table_gadgets()
+    assert len(tables) == 3
+    for i in tables:
+        assert c.layout_of(i) == (8, 7, 7) and c.gadgets[i].features == 512
+
+
+def test_compile_is_deterministic(compiled):
+    cm = compiled("tanh_sigmoid_gelu_gap")
+    again = compile_circuit(cm.model)
+    assert again.circuit.to_bytes() == cm.circuit.to_bytes()
+    assert np.array_equal(again.model_stack, cm.compiled_circuit.model_stack)
+
+
+def test_identical_tables_are_stored_once(compiled):
+    cm = compiled("sigmoid")
+    c = cm.circuit
+    names = [c.gadgets[i].table for i in c.table_gadgets()]
+    consts = {cm.model.ops[j].inputs[1] for j in range(len(cm.model.ops))
+              if cm.model.ops[j].op == "table"}
+    assert len(set(names)) == len(consts)
+
+
+# ---- refusals ----------------------------------------------------------------------
+
+
+def _refused(tmp_path, model, match: str, **opts) -> None:
+    with pytest.raises(ModelError, match=match):
+        compile_circuit_only(tmp_path, model, **opts)
+
+
+def test_softmax_is_refused_as_a_whole(tmp_path):
+    model = mlp([6, 5, 4])
+    model.graph.node.append(helper.make_node("Softmax", ["y"], ["p"], axis=1, name="sm"))
+    model.graph.output[0].name = "p"
+    _refused(tmp_path, model, r"node 'sm' \(op Softmax\) cannot be proven yet: .*variable "
+                              r"divisor.*only constant divisors")
+
+
+def test_gelu_exported_through_erf_is_refused(tmp_path):
+    _refused(tmp_path, gelu_erf_mlp(), r"node 'gelu_add' \(op add\) cannot be proven yet: "
+                                       r"adding the constant.*ONNX Gelu op")
+
+
+def test_product_of_two_tensors_is_refused(tmp_path):
+    nodes = [helper.make_node("Gemm", ["x", "W", "b"], ["h"], name="fc0"),
+             helper.make_node("Sigmoid", ["h"], ["s"], name="sig"),
+             helper.make_node("Mul", ["h", "s"], ["m"], name="silu"),
+             helper.make_node("Gemm", ["m", "W1", "b1"], ["y"], name="fc1")]
+    rng = np.random.default_rng(1)
+    inits = {"W": rng.normal(size=(4, 6)).astype(np.float32), "b": np.zeros(6, np.float32),
+             "W1": rng.normal(size=(6, 2)).astype(np.float32), "b1": np.zeros(2, np.float32)}
+    _refused(tmp_path, make_model(nodes, {"x": [1, 4]}, ["y"], inits),
+             r"node 'silu' \(op mul\) cannot be proven yet: the product of two computed")
+
+
+def test_tables_wider_than_the_model_stack_are_refused(tmp_path):
+    _refused(tmp_path, act_mlp(["Sigmoid"]), r"\(op table sigmoid\) cannot be proven yet: the "
+             r"table's values need 24 bits .* at most 16-bit", precision="high")
+
+
+def _base(shape=(1, 2, 12, 12)) -> Net:
+    return Net(list(shape), seed=1).conv(3, 3, pads=[1] * (2 * (len(shape) - 2))).relu()
+
+
+@pytest.mark.parametrize("build,match", [
+    (lambda: _base().pool("avg", 3).flatten().gemm(2),
+     r"node 'averagepool2' \(op avgpool\) cannot be proven yet: window \[3, 3\] is not a power "
+     r"of two .*only over a whole map"),
+    (lambda: _base().pool("avg", 3, strides=[2, 2]).flatten().gemm(2),
+     r"\(op avgpool\) cannot be proven yet: window \[3, 3\] with strides \[2, 2\]"),
+    (lambda: _base().pool("avg", 2, pads=[1, 1, 1, 1]).flatten().gemm(2),
+     r"\(op avgpool\) cannot be proven yet: padded pooling"),
+    (lambda: _base((1, 2, 7, 7)).global_pool("max").flatten().gemm(2),
+     r"\(op reduce_max\) cannot be proven yet: global max pooling over a \[7, 7\] map"),
+    (lambda: _base((1, 2, 6, 6)).reduce_mean([1]).flatten().gemm(2),
+     r"\(op mean\) cannot be proven yet: mean over axes \[1\]: only over all spatial axes"),
+    (lambda: _base((1, 2, 6, 6)).reduce_mean([3]).flatten().gemm(2),
+     r"\(op mean\) cannot be proven yet: mean over axes \[3\]"),
+    (lambda: _base((1, 2, 6, 6)).global_pool("avg").flatten().gemm(2).reduce_mean([1]),
+     r"\(op mean\) cannot be proven yet: operand .* is not a spatial"),
+])
+def test_unsupported_averages_are_refused(tmp_path, build, match):
+    model = build().model()
+    dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    cal = np.random.default_rng(3).normal(size=(8, *dims[1:]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _refused(tmp_path, model, match, calibration=cal)
+
+
+# ---- cross-checks with the verifier ------------------------------------------------
+
+
+@pytest.mark.skipif(not verifier_knows_nonlinear(), reason="the verifier predates nonlinear.md")
+@pytest.mark.parametrize("name", ["gap7x7", "tanh_sigmoid_gelu_gap", "sigmoid", "gelu"])
+def test_verifier_parses_compiled_nonlinear_circuits(compiled, name):
+    from zkml.verifier.circuit import parse_circuit
+
+    c = compiled(name).circuit
+    assert len(parse_circuit(c.to_bytes()).gadgets) == len(c.gadgets)
+
+
+REFERENCE = ROOT / "tests" / "verifier" / "reference_inference.py"
+
+
+def _reference_witness():
+    """tests/verifier's independent witness builder, if it knows nonlinear.md."""
+    import sys
+
+    if not REFERENCE.is_file():
+        return None
+    sys.path.insert(0, str(REFERENCE.parent))
+    try:
+        from reference_inference import Witness
+    finally:
+        sys.path.pop(0)
+    c = nonlinear_probe_circuit()
+    stack = {"tt": [list(range(-8, 8))], "dw": [[1, -1]]}
+    try:
+        Witness(c.to_json(), stack, [[0] * c.input_features])
+    except Exception:  # noqa: BLE001 - any failure: it predates nonlinear.md
+        return None
+    return Witness
+
+
+@pytest.mark.parametrize("name", ["gap7x7", "gap3x3", "tanh_sigmoid_gelu_gap", "sigmoid",
+                                  "mixed_on_input", "reducemean_1d"])
+def test_columns_equal_the_reference_witness(compiled, name):
+    """Every committed column equals the verifier side's reference witness (built from the
+    spec with plain loops), padded positions and padded batch rows included."""
+    witness = _reference_witness()
+    if witness is None:
+        pytest.skip("tests/verifier/reference_inference.py does not know nonlinear.md yet")
+    cm = compiled(name)
+    c = cm.circuit
+    tensors = {t.name: _stack_matrix(cm, t.name).tolist() for t in c.model_stack.tensors}
+    x = _inputs(c, 3 * cm.compiled_circuit.rows, seed=5)
+    ref = witness(c.to_json(), tensors, x.tolist())
+    mine = build_witness(cm.compiled_circuit, cm.model, x).columns
+    theirs = [np.array(col, dtype=np.int64) for _, _, _, col, _ in ref.column_list()]
+    assert len(mine) == len(theirs)
+    for i, (a, b) in enumerate(zip(mine, theirs, strict=True)):
+        assert np.array_equal(a, b), f"column {i} ({c.columns()[i].name}) differs"

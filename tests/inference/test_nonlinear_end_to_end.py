@@ -1,0 +1,84 @@
+"""circuits/nonlinear.md end to end: zkml.compile -> zkml.prove -> zkml.verify for MLPs
+with function tables (Sigmoid, Tanh, Erf, Gelu, Exp) and CNNs with spatial sums
+(GlobalAveragePool / ReduceMean over 7x7, 3x3, ... maps: non-power-of-two divisors).
+
+These need the native prover with nonlinear.md support and the Python verifier; while
+`zkml._native` cannot prove the nonlinear probe circuit
+(`inference_models.native_nonlinear_ready` tries it and catches the prover's error) they
+are skipped with that reason.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from inference_models import (
+    NONLINEAR_CNN_CASES,
+    act_mlp,
+    needs_nonlinear_prover,
+    needs_verifier,
+    save,
+)
+
+import zkml
+from zkml.errors import VerificationError
+
+pytestmark = [needs_nonlinear_prover, needs_verifier]
+
+MLPS = {
+    "sigmoid": lambda: act_mlp(["Sigmoid"]),
+    "tanh": lambda: act_mlp(["Tanh"]),
+    "erf": lambda: act_mlp(["Erf"], seed=1),
+    "gelu": lambda: act_mlp(["Gelu"], seed=2),
+    "exp": lambda: act_mlp(["Exp"], dims=(6, 8, 3), seed=3),
+    "mixed_on_input": lambda: act_mlp(["Sigmoid", "Tanh"], on_input="Tanh", seed=4),
+}
+CASES = {**MLPS, **NONLINEAR_CNN_CASES}
+
+
+def _compile(tmp_path: Path, model, name: str, **opts):
+    dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    cal = np.random.default_rng(3).normal(size=(16, *dims[1:]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return zkml.compile(save(model, tmp_path, f"{name}.onnx"), calibration=cal,
+                            **opts), dims
+
+
+def _prove_and_verify(cm, dims: list[int], batch: int) -> None:
+    x = np.random.default_rng(batch).normal(size=(batch, *dims[1:]))
+    result = zkml.prove(cm, x)
+    expect = np.concatenate([cm.execute(cm.quantize_inputs(ex[None])).outputs(cm.model)["y"]
+                             .reshape(1, -1) for ex in x])
+    assert np.array_equal(result.outputs, expect)
+    verified = zkml.verify(result.proof, cm.verifying_key)
+    assert np.array_equal(np.array(verified.outputs), result.outputs)
+    assert np.array_equal(np.array(verified.inputs), result.inputs)
+    assert verified.vk_digest == cm.vk_digest
+
+
+@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("batch", [1, 4])
+def test_nonlinear_models_prove_and_verify(tmp_path, name, batch):
+    cm, dims = _compile(tmp_path, CASES[name](), name)
+    _prove_and_verify(cm, dims, batch)
+
+
+def test_small_precision_tables_prove_and_verify(tmp_path):
+    cm, dims = _compile(tmp_path, act_mlp(["Sigmoid", "Tanh"], on_input="Sigmoid"), "small",
+                        precision="small")
+    assert cm.circuit.table_gadgets()
+    _prove_and_verify(cm, dims, 3)
+
+
+@pytest.mark.parametrize("name", ["gap7x7", "sigmoid"])
+def test_tampered_nonlinear_proof_is_rejected(tmp_path, name):
+    cm, dims = _compile(tmp_path, CASES[name](), name)
+    x = np.random.default_rng(0).normal(size=(1, *dims[1:]))
+    proof = bytearray(zkml.prove(cm, x).proof)
+    proof[len(proof) // 2] ^= 1
+    with pytest.raises(VerificationError):
+        zkml.verify(bytes(proof), cm.verifying_key)

@@ -2,7 +2,7 @@
 ONNX exporter (what users run), into this folder.
 
     pip install torch==2.13.0 onnxscript   # in any venv; the project's venv does not need torch
-    python tests/torch_models/export.py
+    python tests/torch_models/export.py [NAME ...]   # all models, or the named ones
 
 The exported .onnx files are committed, so the tests need neither torch nor a network;
 rerun this script after changing a model. Weights come from fixed seeds.
@@ -74,11 +74,33 @@ class Conv1dNet(nn.Module):
         return self.head(self.body(x))
 
 
+class SmoothCNN(nn.Module):
+    """Smooth activations through function tables (circuits/nonlinear.md): a strided conv
+    3 -> 8 (14x14 -> 7x7) with GELU, a 1x1 conv with Tanh, a 3x3 conv with Sigmoid, global
+    average pooling over the 7x7 map (divisor 49), a linear layer (3x14x14 input)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(3, 8, 3, stride=2, padding=1), nn.GELU(),
+            nn.Conv2d(8, 8, 1), nn.Tanh(),
+            nn.Conv2d(8, 8, 3, padding=1), nn.Sigmoid(),
+        )
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 10))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(x))
+
+
+#: name -> (builder, input shape, ONNX opset or None for the exporter's default). GELU is
+#: one ONNX Gelu op from opset 20 on (a single table); older opsets spell it
+#: Div/Erf/Add/Mul/Mul, whose tensor product the circuit cannot prove.
 MODELS = {
-    "lenet_avg": (lambda: LeNet(nn.AvgPool2d), (1, 1, 28, 28)),
-    "lenet_max": (lambda: LeNet(nn.MaxPool2d), (1, 1, 28, 28)),
-    "residual_cnn": (ResidualCNN, (1, 3, 16, 16)),
-    "conv1d": (Conv1dNet, (1, 2, 64)),
+    "lenet_avg": (lambda: LeNet(nn.AvgPool2d), (1, 1, 28, 28), None),
+    "lenet_max": (lambda: LeNet(nn.MaxPool2d), (1, 1, 28, 28), None),
+    "residual_cnn": (ResidualCNN, (1, 3, 16, 16), None),
+    "conv1d": (Conv1dNet, (1, 2, 64), None),
+    "smooth_cnn": (SmoothCNN, (1, 3, 14, 14), 20),
 }
 
 
@@ -92,18 +114,24 @@ def _randomise_batchnorm(model: nn.Module, gen: torch.Generator) -> None:
             m.bias.data.copy_(torch.randn(m.num_features, generator=gen) * 0.1)
 
 
-def main() -> None:
-    for i, (name, (make, shape)) in enumerate(MODELS.items()):
+def main(names: list[str]) -> None:
+    """Export the models called `names` (all of them when empty)."""
+    for i, (name, (make, shape, opset)) in enumerate(MODELS.items()):
+        if names and name not in names:
+            continue
         torch.manual_seed(100 + i)
         model = make()
         _randomise_batchnorm(model, torch.Generator().manual_seed(200 + i))
         model.eval()
         x = torch.randn(*shape, generator=torch.Generator().manual_seed(300 + i))
         path = HERE / f"{name}.onnx"
+        extra = {} if opset is None else {"opset_version": opset}
         torch.onnx.export(model, (x,), str(path), input_names=["input"],
-                          output_names=["output"], dynamo=True, external_data=False)
+                          output_names=["output"], dynamo=True, external_data=False, **extra)
         print(f"wrote {path.name}")
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:])

@@ -4,6 +4,7 @@ integer executor's, close to the float model's."""
 
 from __future__ import annotations
 
+import sys
 import warnings
 from pathlib import Path
 
@@ -15,7 +16,27 @@ from zkml.errors import VerificationError
 
 HERE = Path(__file__).resolve().parent
 SHAPES = {"lenet_avg": (1, 28, 28), "lenet_max": (1, 28, 28),
-          "residual_cnn": (3, 16, 16), "conv1d": (2, 64)}
+          "residual_cnn": (3, 16, 16), "conv1d": (2, 64), "smooth_cnn": (3, 14, 14)}
+#: Models that need circuits/nonlinear.md (function tables, spatial sums with divisors).
+NONLINEAR = {"smooth_cnn"}
+
+sys.path.insert(0, str(HERE.parent / "inference"))
+try:
+    from inference_models import _native_ready, _verifier_ready, native_nonlinear_ready
+finally:
+    sys.path.pop(0)
+
+
+def _skip_reason(name: str) -> str | None:
+    """Why model `name` cannot be proven end to end with this build, or None."""
+    if not _verifier_ready():
+        return "zkml.verifier has no VerifyingKey yet"
+    if not _native_ready():
+        return ("zkml._native has no prove_inference / build_verifying_key for the current "
+                "circuit format (`divisor` keys, nonlinear.md) yet")
+    if name in NONLINEAR and not native_nonlinear_ready():
+        return "zkml._native cannot prove table/spatialsum circuits (nonlinear.md) yet"
+    return None
 
 
 def _float_outputs(path: Path, x: np.ndarray) -> np.ndarray:
@@ -29,6 +50,9 @@ def _float_outputs(path: Path, x: np.ndarray) -> np.ndarray:
 @pytest.fixture(scope="module", params=list(SHAPES))
 def compiled(request, tmp_path_factory):
     name = request.param
+    reason = _skip_reason(name)
+    if reason:
+        pytest.skip(reason)
     rng = np.random.default_rng(7)
     cal = rng.normal(size=(16, *SHAPES[name]))
     work = tmp_path_factory.mktemp(name)
@@ -62,3 +86,28 @@ def test_tampered_cnn_proof_is_rejected(compiled):
     proof[len(proof) // 2] ^= 4
     with pytest.raises(VerificationError):
         zkml.verify(bytes(proof), cm.verifying_key)
+
+
+@pytest.mark.parametrize("name", list(SHAPES))
+def test_torch_export_compiles_and_witness_matches_executor(name, tmp_path):
+    """Without the native prover: the circuit compiles and its witness (checked against the
+    integer executor inside `build_witness`) builds for a batch of 3."""
+    from zkml.compile_api import compile_model
+    from zkml.compiler.build import compile_circuit
+    from zkml.witness import build_witness
+
+    cal = np.random.default_rng(7).normal(size=(16, *SHAPES[name]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        base = compile_model(HERE / f"{name}.onnx", calibration=cal)
+    cc = compile_circuit(base.model)
+    ops = {g.op for g in cc.circuit.gadgets}
+    if name in NONLINEAR:
+        assert {"table", "spatialsum"} <= ops
+        ssum = next(g for g in cc.circuit.gadgets if g.op == "spatialsum")
+        assert ssum.in_shape == (8, 7, 7) and ssum.divisor == 49
+    x = np.random.default_rng(1).normal(size=(3, *SHAPES[name]))
+    q = np.concatenate([next(iter(base.quantize_inputs(row[None]).values())).reshape(1, -1)
+                        for row in x])
+    w = build_witness(cc, base.model, q)
+    assert w.outputs.shape == (3, cc.circuit.output_features)

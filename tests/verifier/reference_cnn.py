@@ -30,7 +30,9 @@ def _prod(v) -> int:
 def build(layers: list[tuple], in_shape: list[int], seed: int = 1, bits: int = 4,
           batch_rows: int = 3):
     """layers: ("conv", x, out_ch, kernel, strides, dilations, pads),
-    ("sumpool" | "maxpool", x, window), ("add", x, y), ("dense", x, out);
+    ("sumpool" | "maxpool", x, window), ("add", x, y), ("dense", x, out),
+    ("spatialsum", x) (nonlinear.md 2: the spatial mean, divisor prod S, or shift log2 of it
+    when that is a power of two);
     x, y: "input", an earlier layer index, or None for the previous layer."""
     rng = random.Random(seed)
     tensors: dict = {}
@@ -62,6 +64,14 @@ def build(layers: list[tuple], in_shape: list[int], seed: int = 1, bits: int = 4
             else:
                 prod["diff_bits"] = 5  # D <= hi - lo = 23; [-8, 15] also has a v column
                 gads.append(gadget(prod, _prod(pads(shape)), 0, -8, 15, 0, 0))
+        elif op == "spatialsum":
+            shape = [xs[0]]
+            area = _prod(xs[1:])
+            prod = {"op": "spatialsum", "x": x, "in_shape": xs, "lshift": 0}
+            if area & (area - 1):
+                gads.append(gadget(prod, xs[0], 0, 0, 15, 20, 20, divisor=area))
+            else:
+                gads.append(gadget(prod, xs[0], clog(area), 0, 15, 20, 20))
         elif op == "add":
             y = layer[2]
             shape = xs

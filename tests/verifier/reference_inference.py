@@ -296,7 +296,7 @@ def prove_inference(
                     mult[v * sc] += 1
     mult = edit("multiplicities", mult)
     wtab_m = [v % R for v in mult]
-    m_off = offs[-1]
+    m_off = offs[len(cols)]
     wtab[m_off : m_off + 256] = wtab_m
     for k, tg in enumerate(tgs):
         o = offs[len(cols) + 1 + k]
@@ -428,8 +428,8 @@ def prove_inference(
         p = g["producer"]
         if p["op"] == "spatialsum":
             lf = clog(g["features"])
-            mask = edit(("mask", gi), spatial_mask(p["in_shape"]))
-            snv, stabs = spatialsum_tables(wit.tensor(p["x"]), mask, pts[gi][:lf], pts[gi][lf:])
+            smask = edit(("mask", gi), spatial_mask(p["in_shape"]))
+            snv, stabs = spatialsum_tables(wit.tensor(p["x"]), smask, pts[gi][:lf], pts[gi][lf:])
             claim = sum(a * b for a, b in zip(*stabs, strict=True)) << p["lshift"]
             insts.append(("spatialsum", gi, snv, claim % R, stabs,
                           [(1 << p["lshift"], [0, 1])]))
@@ -535,6 +535,7 @@ def prove_inference(
     t.absorb_frs("sumcheck-evals", sc_evals)
     ms = doc["model_stack"]
     m_com = commit(stack_table, ms["num_vars"], ms["log_cols"], gens)
+
     ws = RefStack(wtab, n_w, c_w, [list(z) for z, _ in wclaims], [v for _, v in wclaims], com_w)
     mcl = mclaims_t + mclaims_b + mclaims_w
     mst = RefStack(stack_table, ms["num_vars"], ms["log_cols"], [list(z) for z, _ in mcl],

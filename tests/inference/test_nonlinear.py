@@ -485,3 +485,61 @@ def test_columns_equal_the_reference_witness(compiled, name):
     assert len(mine) == len(theirs)
     for i, (a, b) in enumerate(zip(mine, theirs, strict=True)):
         assert np.array_equal(a, b), f"column {i} ({c.columns()[i].name}) differs"
+
+
+def _reference_prover():
+    """tests/verifier's reference prover and key builder, when they know nonlinear.md."""
+    import sys
+
+    if _reference_witness() is None or not verifier_knows_nonlinear():
+        return None
+    sys.path.insert(0, str(REFERENCE.parent))
+    try:
+        from reference_inference import prove_inference, vk_artifact
+    finally:
+        sys.path.pop(0)
+    return prove_inference, vk_artifact
+
+
+TINY = {
+    "mlp_sigmoid_tanh": (lambda: act_mlp(["Sigmoid", "Tanh"], dims=(4, 6, 5, 3), seed=7),
+                         "small"),
+    "cnn_sigmoid_gap3x3": (lambda: Net([1, 2, 6, 6], seed=8).conv(
+        3, 3, strides=[2, 2], pads=[1, 1, 1, 1]).act("Sigmoid").global_pool("avg").flatten()
+        .gemm(2).model(), "small"),
+    "mlp_gelu_exp_balanced": (lambda: act_mlp(["Gelu", "Exp"], dims=(4, 6, 5, 3), seed=9),
+                              None),
+    "gap7x7_balanced": (NONLINEAR_CNN_CASES["gap7x7"], None),
+    "reducemean_1d_balanced": (NONLINEAR_CNN_CASES["reducemean_1d"], None),
+}
+
+
+@pytest.mark.parametrize("name", list(TINY))
+def test_compiled_circuits_verify_with_the_reference_prover(tmp_path, name):
+    """Without the Rust prover: the compiled circuit and model stack, proven by the verifier
+    side's reference prover on the same inputs, verify with `zkml.verifier`, and the proven
+    outputs are this witness's (= the integer executor's)."""
+    ref = _reference_prover()
+    if ref is None:
+        pytest.skip("no reference prover / verifier for nonlinear.md in tests/verifier yet")
+    prove, vk_artifact = ref
+    from zkml.verifier import VerifyingKey, verify_inference
+
+    build, precision = TINY[name]
+    model = build()
+    dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    cal = np.random.default_rng(3).normal(size=(16, *dims[1:]))
+    opts = {"precision": precision} if precision else {}
+    cm = compile_circuit_only(tmp_path, model, calibration=cal, name=name, **opts)
+    c = cm.circuit
+    assert c.table_gadgets() or any(g.divisor > 1 for g in c.gadgets)
+    doc = c.to_json()
+    stack = cm.compiled_circuit.model_stack
+    tensors = {t.name: _stack_matrix(cm, t.name).tolist() for t in c.model_stack.tensors}
+    vk_bytes = vk_artifact(doc, [int(v) for v in stack])
+    x = _inputs(c, 2, seed=9)
+    proof = prove(doc, tensors, [int(v) for v in stack], x.tolist(), vk_bytes)
+    st = verify_inference(proof, VerifyingKey.from_bytes(vk_bytes))
+    w = build_witness(cm.compiled_circuit, cm.model, x)
+    assert st.batch == 2
+    assert np.array_equal(np.array(st.output), w.outputs)

@@ -543,3 +543,18 @@ def test_compiled_circuits_verify_with_the_reference_prover(tmp_path, name):
     w = build_witness(cm.compiled_circuit, cm.model, x)
     assert st.batch == 2
     assert np.array_equal(np.array(st.output), w.outputs)
+
+
+def test_inspect_names_every_producer(compiled):
+    """`zkml inspect` prints conv, pooling, spatial sums and tables (not as identity)."""
+    from zkml.cli.inspect_cmd import _lines_circuit
+    from zkml.compiler.spatial import probe_circuit
+
+    lines = "\n".join(_lines_circuit(nonlinear_probe_circuit()))
+    assert "g0: table(input, T=tt)" in lines and "spatialsum(g0 2x3x3)" in lines
+    assert "divisor 9" in lines and "identity" not in lines
+    lines = "\n".join(_lines_circuit(probe_circuit()))
+    assert "conv(input 1x4x4 -> 2x4x4" in lines and "maxpool(g0 2x4x4 -> 2x2x2" in lines
+    assert "sumpool(g1 2x2x2 -> 2x1x1, window 2x2)" in lines and "identity" not in lines
+    lines = "\n".join(_lines_circuit(compiled("tanh_sigmoid_gelu_gap").circuit))
+    assert lines.count("table(") == 3 and "divisor 49" in lines

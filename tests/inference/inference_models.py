@@ -553,4 +553,6 @@ NONLINEAR_CNN_CASES = {
         .global_pool("avg").flatten().gemm(5).model(),
     "sigmoid_maxpool_gap": lambda: _gap_net(6, act="Sigmoid").pool("max", 2)
         .global_pool("avg").flatten().gemm(3).model(),
+    "tanh_gap_on_input": lambda: Net([1, 3, 5, 5], seed=23).act("Tanh").global_pool("avg")
+        .flatten().gemm(3).model(),
 }

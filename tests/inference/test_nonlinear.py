@@ -558,3 +558,18 @@ def test_inspect_names_every_producer(compiled):
     assert "sumpool(g1 2x2x2 -> 2x1x1, window 2x2)" in lines and "identity" not in lines
     lines = "\n".join(_lines_circuit(compiled("tanh_sigmoid_gelu_gap").circuit))
     assert lines.count("table(") == 3 and "divisor 49" in lines
+
+
+def test_table_on_a_single_feature_is_refused(tmp_path):
+    """A one-logit sigmoid: the table gadget's lookup tree would be empty for B = 1 (the
+    Rust parser refuses table gadgets with fewer than 2 features)."""
+    _refused(tmp_path, _one_logit_sigmoid(),
+             r"node 'out_sigmoid' \(op table sigmoid\) cannot be proven yet: a function table "
+             r"on a single-feature tensor")
+
+
+def _one_logit_sigmoid():
+    model = mlp([4, 3, 1])
+    model.graph.node.append(helper.make_node("Sigmoid", ["y"], ["p"], name="out_sigmoid"))
+    model.graph.output[0].name = "p"
+    return model

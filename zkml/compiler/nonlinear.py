@@ -81,7 +81,10 @@ def _table(s: State, op: QOp) -> None:
                          f"at most {MAX_RANGE_BITS}-bit entries (the output has "
                          f"{out.bits}-bit activations; use precision 'balanced' or 'small')")
     layout = s.layout(src)
-    s.view(op, tin, layout)
+    if s.view(op, tin, layout) < 2:
+        raise refuse(op, "a function table on a single-feature tensor (e.g. a one-logit "
+                         "sigmoid output) is not supported yet: its lookup tree would have "
+                         "depth 0 for one example (logup.md needs depth >= 1)")
     x = _operand_range(s, op, src)
     name = s.stack_tensor(tname, np.ascontiguousarray(table.reshape(1, -1)))
     s.add_gadget(op, out, max(abs(out.lo), abs(out.hi)), layout, op="table", x=x, table=name,

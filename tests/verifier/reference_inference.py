@@ -155,6 +155,10 @@ class Witness:
     def _acc(self, g: dict, tensors: dict, bp: int, gi: int) -> list[list[int]]:
         p = g["producer"]
         n_p = 1 << clog(g["features"])
+        if p["op"] == "affine":  # sum_k c_k x_k (inference.md section 2)
+            xs = [(self.tensor(xk), ck) for xk, ck in p["terms"]]
+            return [[sum(ck * xt[b][i] for xt, ck in xs) for i in range(n_p)]
+                    for b in range(bp)]
         x = self.tensor(p["x"])
         if p["op"] == "dense":
             w = tensors[p["weight"]]
@@ -395,8 +399,9 @@ def prove_inference(
                     ev += limb_claims(p["x"], "u", window_point(p, r, off))
             refs = []
         else:
-            refs = {"add": [p["x"], p.get("y")], "dense": [], "conv": [], "spatialsum": [],
-                    "table": [], "identity": [p["x"]]}[p["op"]]
+            refs = {"add": [p.get("x"), p.get("y")], "dense": [], "conv": [],
+                    "spatialsum": [], "table": [], "identity": [p.get("x")],
+                    "affine": [xk for xk, _ in p.get("terms", [])]}[p["op"]]
         for ref in refs:
             if ref != "input":
                 ev += limb_claims(ref, "u", r)

@@ -12,7 +12,8 @@ import pytest
 from edits import bump
 from nonlinear_models import table_model
 from reference_cnn import build
-from reference_inference import Witness, prove_inference, vk_artifact
+from reference_inference import Witness, gadget, prove_inference, vk_artifact
+from reference_model_key import model_stack
 
 from zkml.errors import VerificationError
 from zkml.verifier import VerifyingKey, verify_inference
@@ -284,3 +285,44 @@ def test_every_proof_field_is_bound():
         with pytest.raises(VerificationError):
             verify_inference(bad, m.vk)
             pytest.fail(f"mutated {name} accepted")
+
+
+# --- affine (the reference prover's support for inference.md's affine producer) -------
+
+
+@functools.cache
+def affine_model() -> Model:
+    """LeakyRelu-style: dense, y+ = clip(x, 0, 31), then affine [(dense, 3), (y+, -2)] with
+    shift 2 and the divisor 1, then a dense head."""
+    tensors = {"W0": [[1, -2, 3], [2, 2, -1], [-3, 1, 1], [0, 1, -2]],
+               "W3": [[1, -1, 2, 0], [2, 1, -1, 1]]}
+    ms, table = model_stack(tensors)
+    gads = [
+        gadget({"op": "dense", "x": "input", "weight": "W0", "bias": None, "bias_shift": 0},
+               4, 0, -32, 31, 6, 6),
+        gadget({"op": "identity", "x": 0}, 4, 0, 0, 31, 0, 6),
+        gadget({"op": "affine", "terms": [[0, 3], [1, -2]]}, 4, 2, -32, 31, 6, 6),
+        gadget({"op": "dense", "x": 2, "weight": "W3", "bias": None, "bias_shift": 0},
+               2, 1, -64, 63, 6, 6),
+    ]
+    doc = {"format": "zkml-circuit", "version": 1,
+           "input": {"features": 3, "bits": 4, "frac_bits": 2, "shape": None},
+           "output": {"gadget": 3, "features": 2, "argmax": False}, "gadgets": gads,
+           "model_stack": ms}
+
+    def inputs(batch: int) -> list[list[int]]:
+        return [[(5 * b + 3 * i) % 16 - 8 for i in range(3)] for b in range(batch)]
+
+    return Model(doc, tensors, table, inputs)
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_affine_gadget(batch):
+    affine_model().check_honest(batch)
+
+
+def test_edited_affine_operand_is_rejected():
+    m = affine_model()
+    edit = bump(-1)  # the last operand's u limb at r_g
+    with pytest.raises(VerificationError, match="gadget 2: affine accumulator mismatch"):
+        verify_inference(m.prove(1, edit=lambda s, d: edit(d) if s == ("acc", 2) else d), m.vk)

@@ -217,16 +217,11 @@ def test_table_input_range():
     rejects(d, "gadget 0: table 'Tin' is 1x16, expected 1x32")
 
 
-def test_single_entry_table_gadget_needs_a_batch():
-    """A table gadget with one feature at batch 1 would need a lookup tree of depth 0."""
+def test_single_entry_table_gadget_is_rejected():
+    """nonlinear.md 3: features >= 2, so the lookup tree has depth >= 1 at batch 1."""
     d = doc("table")
     d["gadgets"][0]["features"] = 1
     d["input"]["features"] = 1
-    d["input"]["shape"] = None
-    d["model_stack"]["tensors"] = [t for t in d["model_stack"]["tensors"]]
     w1 = next(t for t in d["model_stack"]["tensors"] if t["name"] == "W1")
     w1["cols"] = 1
-    c = parse_circuit(canonical(d))
-    with pytest.raises(ProofFormatError, match="lookup tree of depth 0"):
-        c.layout(1)
-    assert c.layout(2).tables[0].depth == 1
+    rejects(d, "gadget 0: a table gadget needs features >= 2")

@@ -272,7 +272,7 @@ class Circuit:
         tables = []
         for k, g in enumerate(self.tables):
             depth = lb + g.log_features
-            if depth < 1:  # logup.md: every tree has D >= 1
+            if depth < 1:  # logup.md: D >= 1 (the parser already requires features >= 2)
                 raise ProofFormatError(f"batch size {batch}: table gadget {g.index} has a "
                                        f"single entry (lookup tree of depth 0)")
             tables.append(TableSlot(g.index, depth, g.table_bits, offsets[nc + 1 + k]))
@@ -542,6 +542,8 @@ def _gadget(v: object, idx: int, first_col: int, prev: list[Gadget], model: Mode
         table, table_bits, lo_x = _table(prod, what, pw, x, prev, in_bits, model)
         if feats(x) != features:
             raise _err(f"{what}: table input has width {feats(x)}, expected {features}")
+        if features < 2:  # its lookup tree has depth log2(B' n') >= 1 for every batch
+            raise _err(f"{what}: a table gadget needs features >= 2")
         if shift or divisor != 1 or e_hi or e_lo:
             raise _err(f"{what}: a table gadget needs shift 0, divisor 1 and "
                        f"excess_hi_bits = excess_lo_bits = 0")

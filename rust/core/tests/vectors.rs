@@ -685,9 +685,13 @@ mod inference_vectors {
             }));
         }
         models.extend(crate::vectors_cnn::cnn_models(&h));
+        models.extend(crate::vectors_nonlinear::nonlinear_models(&h));
         check_or_write("inference.json", json!({"models": models}));
     }
 }
 
 #[path = "support/vectors_cnn.rs"]
 mod vectors_cnn;
+
+#[path = "support/vectors_nonlinear.rs"]
+mod vectors_nonlinear;

@@ -59,11 +59,11 @@ impl SumcheckProver for MatInst {
 
 /// What the sumcheck-evals of one instance need.
 pub struct MatInfo {
-    g: usize,
     x: TensorRef,
     /// `None` for a spatialsum.
     weight: Option<ModelTensor>,
     r_o: Vec<Fr>,
+    /// The batch part of `r_g`; for a spatialsum the whole `r_g = (r_c, r_b)`.
     r_b: Vec<Fr>,
     /// `None` for dense; the conv's variable parts otherwise.
     conv: Option<ConvDims>,
@@ -120,11 +120,10 @@ pub fn build(
             Producer::Spatialsum { x, .. } => {
                 let inst = super::spatialsum::instance(c, cols, input, b, g, &r[g])?;
                 infos.push(MatInfo {
-                    g,
                     x: *x,
                     weight: None,
                     r_o: Vec::new(),
-                    r_b: Vec::new(),
+                    r_b: r[g].clone(),
                     conv: None,
                     n_in_vars: inst.num_vars(),
                 });
@@ -151,7 +150,6 @@ pub fn build(
         };
         insts.push(inst);
         infos.push(MatInfo {
-            g,
             x: *x,
             weight: Some(wt.clone()),
             r_o: r_o.to_vec(),
@@ -168,8 +166,6 @@ pub fn build(
 /// then `W(s_j, s_i, s_c, r_o)`; spatialsum `g`: the `u` limbs of `x` at
 /// `(s_x', s_y', r_g)`.
 pub fn sumcheck_evals(
-    c: &Circuit,
-    r: &[Vec<Fr>],
     claims: &mut Claims<'_>,
     cols: &Columns,
     insts: &[MatInst],
@@ -181,7 +177,9 @@ pub fn sumcheck_evals(
         let n = inst.num_vars();
         let s = &point[point.len() - n..];
         let Some(weight) = &info.weight else {
-            super::spatialsum::sumcheck_evals(c, claims, cols, info.g, s, &r[info.g], out);
+            // A spatialsum: `r_b` holds the whole `r_g = (r_c, r_b)`.
+            let p: Vec<Fr> = s.iter().chain(&info.r_b).copied().collect();
+            claims.tensor_limbs(cols, info.x, &p, out);
             continue;
         };
         let (xp, wp): (Vec<Fr>, Vec<Fr>) = match info.conv {

@@ -345,8 +345,6 @@ fn prove_parsed(
 
     let mut sc_evals = Vec::new();
     matmul::sumcheck_evals(
-        c,
-        &r,
         &mut claims,
         &cols,
         &mat_insts,

@@ -199,7 +199,10 @@ pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
                     || g.excess_hi_bits != 0
                     || g.excess_lo_bits != 0
                 {
-                    return invalid(i, "maxpool needs shift 0, divisor 1, no excess and 1..64 diff bits");
+                    return invalid(
+                        i,
+                        "maxpool needs shift 0, divisor 1, no excess and 1..64 diff bits",
+                    );
                 }
             } else if *lshift > MAX_BITS {
                 return invalid(i, "sumpool lshift out of limits");

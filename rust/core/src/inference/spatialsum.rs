@@ -13,7 +13,6 @@ use ark_ff::{One, Zero};
 use super::circuit::{Circuit, Producer, TensorRef};
 use super::matmul::fold_rows;
 use super::tensors::{tensor_table, Columns};
-use super::Claims;
 use crate::error::Result;
 use crate::field::{pow2, Fr};
 use crate::mle::eq_table;
@@ -81,27 +80,8 @@ pub fn instance(
     let scale = pow2(lshift);
     let m: Vec<Fr> = mask_table(dims).into_iter().map(|v| v * scale).collect();
     // x's table is row-major (b, c, y', x'): its high variables are (r_c, r_b).
-    let xr = fold_rows(
-        &tensor_table(c, cols, x, input, b),
-        &eq_table(r_g),
-        m.len(),
-    );
+    let xr = fold_rows(&tensor_table(c, cols, x, input, b), &eq_table(r_g), m.len());
     PairProduct::new(m, xr)
-}
-
-/// The instance's sumcheck-evals: the `u` limbs of `x` at `(s_x', s_y', r_c, r_b)`.
-pub fn sumcheck_evals(
-    c: &Circuit,
-    claims: &mut Claims<'_>,
-    cols: &Columns,
-    g: usize,
-    s: &[Fr],
-    r_g: &[Fr],
-    out: &mut Vec<Fr>,
-) {
-    let (x, _, _) = params(c, g).expect("a spatialsum gadget");
-    let p: Vec<Fr> = s.iter().chain(r_g).copied().collect();
-    claims.tensor_limbs(cols, x, &p, out);
 }
 
 /// The reference accumulator over the padded output (`bp` rows of `pad(C)`):
@@ -133,7 +113,15 @@ mod tests {
 
     #[test]
     fn lt_matches_the_mask_table() {
-        for (s1, s2) in [(1usize, 1usize), (1, 3), (3, 3), (7, 7), (1, 8), (5, 4), (2, 9)] {
+        for (s1, s2) in [
+            (1usize, 1usize),
+            (1, 3),
+            (3, 3),
+            (7, 7),
+            (1, 8),
+            (5, 4),
+            (2, 9),
+        ] {
             let (l1, l2) = (
                 s1.next_power_of_two().trailing_zeros() as usize,
                 s2.next_power_of_two().trailing_zeros() as usize,
@@ -163,11 +151,17 @@ mod tests {
             .collect();
         let acc = reference_acc(&shape, 2, &xt, 2);
         let r = rand_frs(3, 9);
-        let xfr: Vec<Fr> = xt.iter().map(|v| crate::field::from_i64(*v as i64)).collect();
+        let xfr: Vec<Fr> = xt
+            .iter()
+            .map(|v| crate::field::from_i64(*v as i64))
+            .collect();
         let m: Vec<Fr> = mask_table((3, 5)).iter().map(|v| *v * pow2(2)).collect();
         let xr = fold_rows(&xfr, &eq_table(&r), p1 * p2);
         let inst = PairProduct::new(m, xr).unwrap();
-        let accf: Vec<Fr> = acc.iter().map(|v| crate::field::from_i64(*v as i64)).collect();
+        let accf: Vec<Fr> = acc
+            .iter()
+            .map(|v| crate::field::from_i64(*v as i64))
+            .collect();
         assert_eq!(inst.claim(), evaluate(&accf, &r));
         assert_eq!(inst.num_vars(), 5);
         // Naive accumulator check on one entry.

@@ -47,7 +47,8 @@ impl Cnn {
         let d: usize = in_shape[1..].iter().product();
         let acc_max = (x.amax() * d as i128) << lshift;
         let ex = excess_bits_div(acc_max, d as i128, lo, hi);
-        let producer = json!({"op": "spatialsum", "x": x.r, "in_shape": in_shape, "lshift": lshift});
+        let producer =
+            json!({"op": "spatialsum", "x": x.r, "in_shape": in_shape, "lshift": lshift});
         let out = self.gadget(producer, None, in_shape[0], 0, (lo, hi), ex, "gap");
         self.set_divisor(d as u64);
         out

@@ -1,0 +1,261 @@
+//! The checks a verifier makes on a witness (inference.md, conv.md, nonlinear.md),
+//! run on the integer witness without a proof: limb ranges, then every gadget's
+//! relation at a random point. There is no Rust inference verifier (the Python
+//! verifier checks the vectors); these checks show the witness satisfies what it
+//! relies on, and that each cheating witness breaks the relation its case names.
+
+use ark_ff::{Field, One, Zero};
+use zkml_core::field::{from_i64, pow2, Fr};
+use zkml_core::inference::circuit::{Circuit, ColumnKind, Producer, TensorRef};
+use zkml_core::inference::matmul;
+use zkml_core::inference::spatial::{geom, window_point};
+use zkml_core::inference::spatialsum::{lt, spatial_dims};
+use zkml_core::inference::tensors::{combine_evals, model_table, tensor_table, Columns};
+use zkml_core::inference::testkit::TestModel;
+use zkml_core::inference::{acc_from_evals, table};
+use zkml_core::logup;
+use zkml_core::mle::evaluate;
+use zkml_core::sumcheck::{self, SumcheckProver};
+use zkml_core::testing::rand_frs;
+use zkml_core::transcript::Transcript;
+use zkml_core::wiring::wire_eval;
+
+fn ensure(ok: bool, what: String) -> Result<(), String> {
+    if ok {
+        Ok(())
+    } else {
+        Err(what)
+    }
+}
+
+/// The checks a verifier makes, on a witness: limb ranges (LogUp), then every
+/// gadget's relation at a random point. `Err` names the first failure.
+pub fn check_relations(
+    m: &TestModel,
+    input: &[i64],
+    cols_i: &[Vec<i64>],
+    batch: usize,
+    seed: u64,
+) -> Result<(), String> {
+    let c = Circuit::parse(&m.circuit_json).unwrap();
+    let specs = c.columns();
+    for (s, col) in specs.iter().zip(cols_i) {
+        ensure(
+            col.iter().all(|v| (0..1i64 << s.width).contains(v)),
+            format!("range: column {s:?}"),
+        )?;
+    }
+    let cols = Columns {
+        specs: specs.clone(),
+        tables: cols_i
+            .iter()
+            .map(|v| v.iter().map(|x| from_i64(*x)).collect())
+            .collect(),
+    };
+    let model: Vec<Fr> = m.model_stack.iter().map(|v| from_i64(*v)).collect();
+    let tensor_at = |t: TensorRef, p: &[Fr]| evaluate(&tensor_table(&c, &cols, t, input, batch), p);
+    let r: Vec<Vec<Fr>> = (0..c.gadgets.len())
+        .map(|g| rand_frs(c.gadget_vars(g, batch), seed + 100 + g as u64))
+        .collect();
+    let (insts, _) = matmul::build(&c, &cols, &model, input, batch, &r).unwrap();
+    let mut insts = insts.into_iter();
+    for (g, gad) in c.gadgets.iter().enumerate() {
+        let own: Vec<usize> = (0..specs.len())
+            .filter(|&i| specs[i].gadget == g && specs[i].kind != ColumnKind::D)
+            .collect();
+        let evals: Vec<Fr> = own
+            .iter()
+            .map(|&ci| evaluate(&cols.tables[ci], &r[g]))
+            .collect();
+        let acc = acc_from_evals(gad, &specs, &own, &evals);
+        let pick = |kind: ColumnKind| -> Fr {
+            let e: Vec<Fr> = cols
+                .of(g, kind)
+                .iter()
+                .map(|&ci| evaluate(&cols.tables[ci], &r[g]))
+                .collect();
+            combine_evals(&e, 0)
+        };
+        if gad.divisor > 1 {
+            let d1 = Fr::from(gad.divisor - 1);
+            ensure(
+                pick(ColumnKind::Rem) + pick(ColumnKind::Remc) == d1,
+                format!("gadget {g}: rem + remc == d - 1"),
+            )?;
+        }
+        match &gad.producer {
+            Producer::Dense {
+                bias, bias_shift, ..
+            }
+            | Producer::Conv {
+                bias, bias_shift, ..
+            } => {
+                let (_, r_o, _) = matmul::split_point(&c, g, &r[g]);
+                let bv = bias.as_ref().map_or(Fr::zero(), |n| {
+                    evaluate(model_table(&model, c.tensor(n).unwrap()), r_o) * pow2(*bias_shift)
+                });
+                // Run the instance and check its final value as the verifier does,
+                // with the wiring MLE evaluated by `wire_eval` (O(log) per axis).
+                let mut inst = insts.next().unwrap();
+                let claim = acc - bv;
+                let n = inst.num_vars();
+                let (proof, _) = sumcheck::prove(&mut Transcript::new(b"t"), &mut inst, claim);
+                let (s, fin) =
+                    sumcheck::verify(&mut Transcript::new(b"t"), "conv", claim, n, 2, &proof)
+                        .map_err(|e| format!("gadget {g}: {e}"))?;
+                let (r_low, r_o, r_b) = matmul::split_point(&c, g, &r[g]);
+                let (x, weight) = match &gad.producer {
+                    Producer::Dense { x, weight, .. } | Producer::Conv { x, weight, .. } => {
+                        (*x, weight)
+                    }
+                    _ => unreachable!(),
+                };
+                let wtab = model_table(&model, c.tensor(weight).unwrap());
+                let cat = |a: &[&[Fr]]| a.concat();
+                let expect = match geom(&gad.producer) {
+                    None => tensor_at(x, &cat(&[&s, r_b])) * evaluate(wtab, &cat(&[&s, r_o])),
+                    Some(geo) => {
+                        let [ls2, ls1, lk2, lk1, _] = geo.conv_vars();
+                        let (sx, rest) = s.split_at(ls2);
+                        let (sy, rest) = rest.split_at(ls1);
+                        let (sj, rest) = rest.split_at(lk2);
+                        let (si, sc) = rest.split_at(lk1);
+                        let (r_x, r_y) = r_low.split_at(geo.out_vars().0);
+                        evaluate(wtab, &cat(&[sj, si, sc, r_o]))
+                            * tensor_at(x, &cat(&[sx, sy, sc, r_b]))
+                            * wire_eval(&geo.axes[0], r_y, si, sy).unwrap()
+                            * wire_eval(&geo.axes[1], r_x, sj, sx).unwrap()
+                    }
+                };
+                ensure(fin == expect, format!("gadget {g}: instance final value"))?;
+            }
+            Producer::Add {
+                x,
+                y,
+                signs,
+                lshifts,
+            } => {
+                let v = from_i64(signs[0]) * pow2(lshifts[0]) * tensor_at(*x, &r[g])
+                    + from_i64(signs[1]) * pow2(lshifts[1]) * tensor_at(*y, &r[g]);
+                ensure(acc == v, format!("gadget {g}: add"))?;
+            }
+            Producer::Sumpool { x, lshift, .. } => {
+                let geo = geom(&gad.producer).unwrap();
+                let s: Fr = (0..gad.producer.windows())
+                    .map(|w| tensor_at(*x, &window_point(&geo, &r[g], w)))
+                    .sum();
+                ensure(acc == pow2(*lshift) * s, format!("gadget {g}: sumpool"))?;
+            }
+            Producer::Spatialsum {
+                x,
+                in_shape,
+                lshift,
+            } => {
+                // nonlinear.md section 2: the instance's claim is acc(r_g); its final
+                // value is 2^l M(s) X(s, r_g), M from lt.
+                let mut inst = insts.next().unwrap();
+                let n = inst.num_vars();
+                let (proof, _) = sumcheck::prove(&mut Transcript::new(b"t"), &mut inst, acc);
+                let (s, fin) =
+                    sumcheck::verify(&mut Transcript::new(b"t"), "ssum", acc, n, 2, &proof)
+                        .map_err(|e| format!("gadget {g}: spatialsum instance: {e}"))?;
+                let (s1, s2) = spatial_dims(in_shape);
+                let (sx, sy) = s.split_at(s2.next_power_of_two().trailing_zeros() as usize);
+                let xp: Vec<Fr> = s.iter().chain(&r[g]).copied().collect();
+                let expect = pow2(*lshift) * lt(sx, s2) * lt(sy, s1) * tensor_at(*x, &xp);
+                ensure(
+                    fin == expect,
+                    format!("gadget {g}: spatialsum instance final"),
+                )?;
+            }
+            Producer::Maxpool { x, .. } => {
+                let geo = geom(&gad.producer).unwrap();
+                let k = gad.producer.windows();
+                let mut sel = Fr::zero();
+                for w in 0..k {
+                    let xw = tensor_at(*x, &window_point(&geo, &r[g], w));
+                    ensure(
+                        pick(ColumnKind::PoolDiff(w)) == acc - xw,
+                        format!("gadget {g}: D_{w}"),
+                    )?;
+                    sel += pick(ColumnKind::PoolSel(w));
+                }
+                ensure(sel == Fr::one(), format!("gadget {g}: sum S"))?;
+                let len = 1 << c.gadget_vars(g, batch);
+                for i in 0..len {
+                    let dot: Fr = (0..k)
+                        .map(|w| {
+                            let s = cols.combine(&cols.of(g, ColumnKind::PoolSel(w)), 0, len)[i];
+                            s * cols.combine(&cols.of(g, ColumnKind::PoolDiff(w)), 0, len)[i]
+                        })
+                        .sum();
+                    ensure(dot.is_zero(), format!("gadget {g}: S D != 0 at {i}"))?;
+                }
+            }
+            _ => {}
+        }
+    }
+    let tm = table::multiplicities(&c, cols_i, input, batch).unwrap();
+    check_tables(m, input, cols_i, batch, &tm, seed)
+}
+
+/// The table gadgets' LogUp (nonlinear.md section 3) with multiplicities `tm`: the
+/// trees' total is zero and each tree's final claims match the leaf evals.
+pub fn check_tables(
+    m: &TestModel,
+    input: &[i64],
+    cols_i: &[Vec<i64>],
+    batch: usize,
+    tm: &[Vec<i64>],
+    seed: u64,
+) -> Result<(), String> {
+    let c = Circuit::parse(&m.circuit_json).unwrap();
+    let tgs = table::gadgets(&c).unwrap();
+    if tgs.is_empty() {
+        return Ok(());
+    }
+    let cols = Columns {
+        specs: c.columns(),
+        tables: cols_i
+            .iter()
+            .map(|v| v.iter().map(|x| from_i64(*x)).collect())
+            .collect(),
+    };
+    let model: Vec<Fr> = m.model_stack.iter().map(|v| from_i64(*v)).collect();
+    let tensor_at = |t: TensorRef, p: &[Fr]| evaluate(&tensor_table(&c, &cols, t, input, batch), p);
+    let ab = rand_frs(2, seed + 7);
+    let (alpha, beta) = (ab[0], ab[1]);
+    let tm: Vec<Vec<Fr>> = tm
+        .iter()
+        .map(|t| t.iter().map(|v| from_i64(*v)).collect())
+        .collect();
+    let trees = table::trees(&c, &tgs, &cols, &model, input, batch, (alpha, beta), &tm);
+    let depths: Vec<usize> = trees
+        .iter()
+        .map(|(p, _)| p.len().trailing_zeros() as usize)
+        .collect();
+    let (proof, _) = logup::prove(&mut Transcript::new(b"t"), trees);
+    let res = logup::verify(&mut Transcript::new(b"t"), &depths, &proof)
+        .map_err(|e| format!("table LogUp: {e}"))?;
+    for (k, tg) in tgs.iter().enumerate() {
+        let (rho, p, q) = &res[2 * k];
+        let (rho_t, pt, qt) = &res[2 * k + 1];
+        let xv = tensor_at(tg.x, rho) - from_i64(tg.lo_x);
+        let zv = tensor_at(TensorRef::Gadget(tg.g), rho);
+        ensure(
+            *p == Fr::one() && *q == alpha - xv - beta * zv,
+            format!("table gadget {}: lookup leaves", tg.g),
+        )?;
+        let tt: Fr = rho_t
+            .iter()
+            .enumerate()
+            .map(|(i, x)| Fr::from(2u64).pow([i as u64]) * x)
+            .sum();
+        let tv = evaluate(model_table(&model, &tg.tensor), rho_t);
+        ensure(
+            *pt == -evaluate(&tm[k], rho_t) && *qt == alpha - tt - beta * tv,
+            format!("table gadget {}: table leaves", tg.g),
+        )?;
+    }
+    Ok(())
+}

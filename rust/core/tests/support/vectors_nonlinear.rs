@@ -1,0 +1,170 @@
+//! Models of `inference.json` for circuits/nonlinear.md (divisors, spatial sums,
+//! function tables): honest proofs for batch 1 and 3, and cheating-prover cases on
+//! batch 1 that the Python verifier must reject.
+
+use serde_json::{json, Value};
+use zkml_core::inference::circuit::{Circuit, ColumnKind};
+use zkml_core::inference::spatialsum::reference_acc;
+use zkml_core::inference::table;
+use zkml_core::inference::testkit::{
+    requantize, verifying_key, witness, witness_edited, witness_tampered, Requantized, TestModel,
+};
+use zkml_core::inference::testkit_nonlinear::{gap_dense, ssum_1d, ssum_2d, tables};
+use zkml_core::inference::{prove, prove_with_table_multiplicities, InferenceInput};
+use zkml_core::pcs::hyrax::Hyrax;
+use zkml_core::testing::rand_small;
+
+use crate::inference_vectors::Cases;
+
+pub fn nonlinear_models(h: &Hyrax) -> Vec<Value> {
+    let mut models = Vec::new();
+    for (name, m, seed) in [
+        ("gap_dense", gap_dense(31), 31u64),
+        ("ssum_2d", ssum_2d(32), 32),
+        ("ssum_1d", ssum_1d(33), 33),
+        ("tables", tables(34), 34),
+    ] {
+        let c = Circuit::parse(&m.circuit_json).unwrap();
+        let (vk, _) = verifying_key(h, &m);
+        for batch in [1usize, 3] {
+            let input = rand_small(batch * c.input.features, c.input.bits, seed + batch as u64);
+            let cases = nonlinear_cases(h, &m, &c, &input, batch, name);
+            let (_, out) = witness(&c, &m.model_stack, &input, batch);
+            let case_json: Vec<Value> = cases
+                .iter()
+                .map(|(name, valid, why, proof)| json!({"name": name, "valid": valid, "why": why, "proof": hex::encode(proof)}))
+                .collect();
+            models.push(json!({
+                "name": name, "dims": [c.input.features, c.output.features],
+                "residual": false, "argmax": c.output.argmax, "leaky": false, "batch": batch,
+                "circuit": String::from_utf8(m.circuit_json.clone()).unwrap(),
+                "vk": hex::encode(&vk), "input": input, "output": out, "cases": case_json,
+                "vk_cases": [],
+            }));
+        }
+    }
+    models
+}
+
+fn nonlinear_cases(
+    h: &Hyrax,
+    m: &TestModel,
+    c: &Circuit,
+    input: &[i64],
+    batch: usize,
+    name: &str,
+) -> Cases {
+    let (_, digest) = verifying_key(h, m);
+    let run = |cols: Vec<Vec<i64>>, out: &[i64], tm: Option<Vec<Vec<i64>>>| {
+        let inp = InferenceInput {
+            circuit_json: &m.circuit_json,
+            model_stack: &m.model_stack,
+            columns: cols,
+            batch,
+            input,
+            output: out,
+            vk_digest: digest,
+        };
+        match tm {
+            Some(tm) => prove_with_table_multiplicities(h, inp, tm).unwrap(),
+            None => prove(h, inp).unwrap(),
+        }
+    };
+    let (cols, out) = witness(c, &m.model_stack, input, batch);
+    let mut cases: Cases = vec![("honest", true, "", run(cols.clone(), &out, None))];
+    if batch != 1 {
+        return cases;
+    }
+    let edited = |g: usize, f: &dyn Fn(&mut Requantized)| {
+        let (cols, out) = witness_edited(c, &m.model_stack, input, batch, g, f);
+        run(cols, &out, None)
+    };
+    let bump = |g: usize| {
+        let hi = c.gadgets[g].hi as i128;
+        let (cols, out) = witness_tampered(c, &m.model_stack, input, batch, g, &move |z| {
+            let i = z.iter().position(|v| *v < hi).unwrap();
+            z[i] += 1;
+        });
+        run(cols, &out, None)
+    };
+    match name {
+        "gap_dense" => {
+            // Gadget 1: the spatialsum over the 7x7 conv output, divisor 49.
+            let d = c.gadgets[1].divisor as i128;
+            cases.push((
+                "wrong spatial sum",
+                false,
+                "spatialsum instance: acc(r_g) != sum 2^l M X",
+                bump(1),
+            ));
+            cases.push((
+                "remainder >= d",
+                false,
+                "LogUp range check: remc = d - 1 - rem is negative (rem = rem + d, z = z - 1 keeps R1)",
+                edited(1, &move |p| {
+                    let i = p.z.iter().position(|v| *v > 0).unwrap();
+                    p.z[i] -= 1;
+                    p.rem[i] += d;
+                    p.remc[i] = d - 1 - p.rem[i];
+                }),
+            ));
+            cases.push((
+                "rem + remc != d - 1",
+                false,
+                "rem + remc == d - 1 at the acc point",
+                edited(1, &|p| {
+                    let i = p.z.iter().position(|v| *v > 0).unwrap();
+                    p.remc[i] += if p.remc[i] == 0 { 1 } else { -1 };
+                }),
+            ));
+            // The conv output (gadget 0, [3, 7, 7] in 4 x 8 x 8) has nonzero padding.
+            let u0 = c
+                .columns()
+                .iter()
+                .position(|s| s.gadget == 0 && s.kind == ColumnKind::U)
+                .unwrap();
+            let xt: Vec<i128> = cols[u0].iter().map(|v| *v as i128).collect();
+            let acc = reference_acc(&[4, 8, 8], 0, &xt, 1);
+            assert_ne!(acc, reference_acc(&[3, 7, 7], 0, &xt, 1));
+            let g1 = c.gadgets[1].clone();
+            cases.push((
+                "spatialsum includes padded entries",
+                false,
+                "spatialsum instance: M = lt(x', 7) lt(y', 7) masks the padding",
+                edited(1, &move |p| *p = requantize(&g1, &acc)),
+            ));
+        }
+        "ssum_2d" => {
+            cases.push((
+                "wrong spatial sum of the input",
+                false,
+                "spatialsum instance (input MLE): acc(r_g) != sum 2^l M X",
+                bump(0),
+            ));
+        }
+        "tables" => {
+            cases.push((
+                "table output wrong for one element",
+                false,
+                "LogUp root: the pair (x - lo_x, z) is not in the table (t_g counted from x)",
+                bump(3),
+            ));
+            cases.push((
+                "input-fed table output wrong for one element",
+                false,
+                "LogUp root: the pair (x - lo_x, z) is not in the table (t_g counted from x)",
+                bump(0),
+            ));
+            let mut tm = table::multiplicities(c, &cols, input, batch).unwrap();
+            tm[1][7] += 1;
+            cases.push((
+                "wrong table multiplicity",
+                false,
+                "LogUp root: t_g does not count the lookups",
+                run(cols.clone(), &out, Some(tm)),
+            ));
+        }
+        _ => {}
+    }
+    cases
+}

@@ -49,10 +49,16 @@ def _compile(tmp_path: Path, model, name: str, **opts):
 
 
 def _prove_and_verify(cm, dims: list[int], batch: int) -> None:
-    x = np.random.default_rng(batch).normal(size=(batch, *dims[1:]))
+    # A model whose input has R rows proves batch // R runs of R rows each.
+    shape = tuple(cm.input_shape)
+    runs = max(1, batch // shape[0])
+    x = np.random.default_rng(batch).normal(size=(runs, *shape))
+    if shape[0] == 1:
+        x = x[:, 0]
     result = zkml.prove(cm, x)
-    expect = np.concatenate([cm.execute(cm.quantize_inputs(ex[None])).outputs(cm.model)["y"]
-                             .reshape(1, -1) for ex in x])
+    expect = np.concatenate([
+        cm.execute(cm.quantize_inputs(ex.reshape(shape))).outputs(cm.model)["y"]
+        .reshape(shape[0], -1) for ex in x])
     assert np.array_equal(result.outputs, expect)
     verified = zkml.verify(result.proof, cm.verifying_key)
     assert np.array_equal(np.array(verified.outputs), result.outputs)

@@ -56,7 +56,7 @@ def table_model(t_in: int | None = 4, t_mid: int | None = 6, *, divisor: int = 3
     gads.append(gadget({"op": "dense", "x": x, "weight": "W3", "bias": None, "bias_shift": 0},
                        3, 0, -512, 511, 20, 20, divisor=divisor))
     ms, table = model_stack(tensors)
-    doc = {"format": "zkml-circuit", "version": 1,
+    doc = {"format": "zkml-circuit", "version": 1, "limb_bits": 8,
            "input": {"features": n_in, "bits": bits, "frac_bits": 2, "shape": None},
            "output": {"gadget": len(gads) - 1, "features": 3, "argmax": False},
            "gadgets": gads, "model_stack": ms}

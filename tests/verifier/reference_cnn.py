@@ -87,7 +87,7 @@ def build(layers: list[tuple], in_shape: list[int], seed: int = 1, bits: int = 4
         shapes[li] = shape
     ms, table = model_stack(tensors)
     n_in = _prod(in_shape)
-    doc = {"format": "zkml-circuit", "version": 1,
+    doc = {"format": "zkml-circuit", "version": 1, "limb_bits": 8,
            "input": {"features": n_in, "bits": bits, "frac_bits": 2,
                      "shape": list(in_shape) if len(in_shape) > 1 else None},
            "output": {"gadget": len(gads) - 1, "features": gads[-1]["features"],

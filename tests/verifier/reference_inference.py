@@ -8,7 +8,10 @@ ones: `tamper(g, vals)` edits a gadget's padded values (q, rem, remc, z, ep, em)
 columns are cut into limbs, and `edit(stage, data)` edits messages before they are sent
 (with an ArgMax output, "output" gets one `[k_b]` row per example and "d" the d values;
 nonlinear.md: ("mask", g) the spatial mask a spatialsum sums over, ("table-mult", g) a
-table gadget's multiplicities; `table_names` makes a table gadget use another tensor).
+table gadget's multiplicities; `table_names` makes a table gadget use another tensor;
+("columns", g) a gadget's limb columns after they are cut). nonlinear.md 5-7: limbs of
+`limb_bits` (L) bits, a one-feature add operand, rowmax (`vals` has "D", "S" over x's
+length and "x", x's padded rows) and rowdiv ("R", "Rc"), see reference_rows.py.
 """
 
 from __future__ import annotations
@@ -43,6 +46,15 @@ from reference_nonlinear import (
     table_trees,
 )
 from reference_prover import RefStack, container, prove_batch_open, prove_sumcheck
+from reference_rows import (
+    add_acc,
+    rowdiv_acc,
+    rowdiv_extras,
+    rowdiv_instance,
+    rowmax_acc,
+    rowmax_extras,
+    rowmax_instance,
+)
 
 from zkml.verifier.encoding import enc_frs, enc_g1s, enc_u32
 from zkml.verifier.field import R, eq_table, mle_eval
@@ -52,13 +64,22 @@ from zkml.verifier.sumcheck import encode_sumcheck_proof
 from zkml.verifier.transcript import Transcript
 
 
-def _limbs(val: int, width: int) -> list[int]:
-    """8-bit limbs, low first; the top limb takes the rest, so sum 2^(8j) limb_j == val
+def _limbs(val: int, width: int, lb: int = 8) -> list[int]:
+    """lb-bit limbs, low first; the top limb takes the rest, so sum 2^(lb j) limb_j == val
     even for a (cheating) value outside [0, 2^width)."""
-    nl = (width + 7) // 8
+    nl = (width + lb - 1) // lb
     if nl == 0:
         return []
-    return [(val >> (8 * j)) & 0xFF for j in range(nl - 1)] + [val >> (8 * (nl - 1))]
+    mask = (1 << lb) - 1
+    return [(val >> (lb * j)) & mask for j in range(nl - 1)] + [val >> (lb * (nl - 1))]
+
+
+def _cut(vals: list[int], width: int, lb: int) -> tuple[list[list[int]], list[int]]:
+    """(limb columns, limb widths) of a value column: widths min(lb, W - lb j)."""
+    nl = (width + lb - 1) // lb
+    split = [_limbs(v, width, lb) for v in vals]
+    return [[sp[j] for sp in split] for j in range(nl)], [min(lb, width - lb * j)
+                                                          for j in range(nl)]
 
 
 def _widths(g: dict) -> list[tuple[str, int]]:
@@ -82,6 +103,8 @@ class Witness:
         self.table_names = table_names or {}
         self.B = len(x_rows)
         self.lb = clog(self.B)
+        self.L = doc.get("limb_bits", 8)
+        self.rows_vals: dict = {}
         bp = 1 << self.lb
         n_in, shape = doc["input"]["features"], doc["input"]["shape"]
         if shape is None:
@@ -116,6 +139,12 @@ class Witness:
                 vals["D"] = [[z - ws[w] for z, ws in zip(vals["z"], wins, strict=True)]
                              for w in range(nw)]
                 vals["S"] = [[int(w == ws.index(max(ws))) for ws in wins] for w in range(nw)]
+            if p["op"] == "rowmax":  # nonlinear.md 7: D and S of x's length
+                vals["x"] = self.tensor(p["x"])
+                vals["D"], vals["S"] = rowmax_extras(p, vals["x"], vals["z"])
+            if p["op"] == "rowdiv":
+                vals["R"], vals["Rc"] = rowdiv_extras(p, self.tensor(p["x"]),
+                                                      self.tensor(p["y"]), vals["q"])
             if tamper:
                 tamper(gi, vals)
             vals["u"] = [v - g["lo"] for v in vals["z"]]
@@ -123,30 +152,31 @@ class Witness:
             n_p = 1 << clog(g["features"])
             self.z.append([vals["z"][b * n_p : (b + 1) * n_p] for b in range(bp)])
             cols, widths = {}, {}
-            for kind, w in _widths(g):
+            extra = []
+            if p["op"] == "rowmax":
+                extra = [("D", p["diff_bits"]), ("S", 1)]
+                self.rows_vals[gi] = vals
+            if p["op"] == "rowdiv":
+                extra = [("R", p["rem_bits"]), ("Rc", p["rem_bits"])]
+                self.rows_vals[gi] = vals
+            for kind, w in _widths(g) + extra:
                 if w == 0:
                     continue
-                nl = (w + 7) // 8
                 if tamper is None and any(not 0 <= v < 1 << w for v in vals[kind]):
                     raise ValueError(f"gadget {gi}: {kind} does not fit {w} bits")
-                split = [_limbs(v, w) for v in vals[kind]]
-                cols[kind] = [[sp[j] for sp in split] for j in range(nl)]
-                widths[kind] = [min(8, w - 8 * j) for j in range(nl)]
+                cols[kind], widths[kind] = _cut(vals[kind], w, self.L)
             if p["op"] == "maxpool":  # after em: every window's D limbs, then every S_w
                 w = p["diff_bits"]
-                nl = (w + 7) // 8
                 for wi, dv in enumerate(vals["D"]):
                     if tamper is None and any(not 0 <= v < 1 << w for v in dv):
                         raise ValueError(f"gadget {gi}: D_{wi} does not fit {w} bits")
-                    split = [_limbs(v, w) for v in dv]
-                    cols[("D", wi)] = [[sp[j] for sp in split] for j in range(nl)]
-                    widths[("D", wi)] = [min(8, w - 8 * j) for j in range(nl)]
+                    cols[("D", wi)], widths[("D", wi)] = _cut(dv, w, self.L)
                 for wi, sv in enumerate(vals["S"]):
                     cols[("S", wi)] = [list(sv)]
                     widths[("S", wi)] = [1]
                 self.pool_vals = getattr(self, "pool_vals", {})
                 self.pool_vals[gi] = (vals["D"], vals["S"])
-            self.cols.append(cols)
+            self.cols.append(self.edit(("columns", gi), cols))
             self.widths.append(widths)
 
     def tensor(self, ref):
@@ -188,17 +218,18 @@ class Witness:
             name = self.table_names.get(gi, p["table"])
             return table_acc(x, table_range(self.doc, p["x"])[0], tensors[name][0])
         if p["op"] == "add":
-            y = self.tensor(p["y"])
-            (sa, sb), (la, lb) = p["signs"], p["lshifts"]
-            return [[sa * (xv << la) + sb * (yv << lb) for xv, yv in zip(xr, yr, strict=True)]
-                    for xr, yr in zip(x, y, strict=True)]
+            return add_acc(p, x, self.tensor(p["y"]))
+        if p["op"] == "rowmax":
+            return rowmax_acc(p, x)
+        if p["op"] == "rowdiv":
+            return rowdiv_acc(p, x, self.tensor(p["y"]))
         return [list(r) for r in x]
 
     def kinds(self, gi: int) -> list:
         """Column kinds of gadget gi in column order (maxpool: ("D", w) then ("S", w))."""
         extra = [k for k in self.cols[gi] if isinstance(k, tuple)]
         extra.sort(key=lambda k: (k[0] != "D", k[1]))
-        return ["u", "v", "rem", "remc", "ep", "em", *extra]
+        return ["u", "v", "rem", "remc", "ep", "em", *extra, "D", "S", "R", "Rc"]
 
     def column_list(self) -> list[tuple[int, str, int, list[int], int]]:
         """(gadget, kind, limb, values, width) for every column in column order."""
@@ -258,9 +289,7 @@ def prove_inference(
             for i in range(n_out):
                 dv[b * npo + i] = zl_rows[b][k] - zl_rows[b][i] - (i < k)
         dv = edit("d", dv)
-        wit.cols[L]["d"] = [[sp[j] for sp in (_limbs(v, w_d) for v in dv)]
-                            for j in range((w_d + 7) // 8)]
-        wit.widths[L]["d"] = [min(8, w_d - 8 * j) for j in range((w_d + 7) // 8)]
+        wit.cols[L]["d"], wit.widths[L]["d"] = _cut(dv, w_d, wit.L)
         cols += [(L, "d", j, col, wit.widths[L]["d"][j]) for j, col in enumerate(wit.cols[L]["d"])]
     # table gadgets (nonlinear.md 3): x, z, lo_x, T and t_g (committed after m)
     tgs = []
@@ -274,9 +303,11 @@ def prove_inference(
         tab = tensors[table_names.get(gi, p["table"])][0]
         tmult = edit(("table-mult", gi), table_multiplicities(xs, lo_x, len(tab)))
         tgs.append((gi, xs, zs, lo_x, tab, tmult, table_names.get(gi, p["table"])))
-    # witness stack
-    offs, total = assign([1 << gvars[c[0]] for c in cols] + [256]
-                         + [len(tg[4]) for tg in tgs])
+    # witness stack: every column has its own length (a rowmax's D and S: x's)
+    lbits = wit.L
+    nm = 1 << lbits
+    cvars = [clog(len(c[3])) for c in cols]
+    offs, total = assign([1 << v for v in cvars] + [nm] + [len(tg[4]) for tg in tgs])
     n_w = max(1, clog(total))
     c_w = (n_w + 1) // 2
     wtab = [0] * (1 << n_w)
@@ -287,21 +318,21 @@ def prove_inference(
     slots = []  # (col index or None, scale)
     for ci, c in enumerate(cols):
         slots.append((ci, 1))
-        if c[4] < 8:
-            slots.append((ci, 1 << (8 - c[4])))
-    sizes = [1 << gvars[cols[ci][0]] for ci, _ in slots]
+        if c[4] < lbits:
+            slots.append((ci, 1 << (lbits - c[4])))
+    sizes = [1 << cvars[ci] for ci, _ in slots]
     loffs, ltotal = assign(sizes)
     depth = max(1, clog(ltotal))
-    mult = [0] * 256
+    mult = [0] * nm
     for ci, sc in slots:
         if ci is not None:
             for v in cols[ci][3]:
-                if 0 <= v * sc < 256:
+                if 0 <= v * sc < nm:
                     mult[v * sc] += 1
     mult = edit("multiplicities", mult)
     wtab_m = [v % R for v in mult]
     m_off = offs[len(cols)]
-    wtab[m_off : m_off + 256] = wtab_m
+    wtab[m_off : m_off + nm] = wtab_m
     for k, tg in enumerate(tgs):
         o = offs[len(cols) + 1 + k]
         wtab[o : o + len(tg[5])] = [v % R for v in tg[5]]
@@ -326,7 +357,7 @@ def prove_inference(
 
     def wclaim(ci: int, z: list[int]) -> int:
         v = mle_eval(cols[ci][3], z)
-        m = gvars[cols[ci][0]]
+        m = cvars[ci]
         wclaims.append(((*z, *bits(offs[ci] >> m, n_w - m)), v))
         return v
 
@@ -359,9 +390,9 @@ def prove_inference(
         trees += list(table_trees(alpha, beta_l, xs, zs, lo_x, tab, tmult))
     logup_bytes, rhos = prove_logup_trees(t, trees)
     rho, rho_t = rhos[0], rhos[1]
-    leaf = [wclaim(ci, rho[: gvars[c[0]]]) for ci, c in enumerate(cols)]
+    leaf = [wclaim(ci, rho[: cvars[ci]]) for ci, c in enumerate(cols)]
     leaf.append(mle_eval(wtab_m, rho_t))
-    wclaims.append(((*rho_t, *bits(m_off >> 8, n_w - 8)), leaf[-1]))
+    wclaims.append(((*rho_t, *bits(m_off >> lbits, n_w - lbits)), leaf[-1]))
     mclaims_t: list[tuple[tuple, int]] = []
     for k, (gi, _, _, _, tab, tmult, name) in enumerate(tgs):
         rho_g, rho_gt = rhos[2 + 2 * k], rhos[3 + 2 * k]
@@ -382,9 +413,14 @@ def prove_inference(
     for gi, g in enumerate(gad):
         r = pts[gi]
         ev = []
-        for kind in wit.kinds(gi):
-            ev += limb_claims(gi, kind, r)
         p = g["producer"]
+        lf = clog(g["features"])
+        for kind in wit.kinds(gi):
+            if p["op"] != "rowmax" or kind not in ("D", "S"):
+                ev += limb_claims(gi, kind, r)
+        if p["op"] == "rowmax":  # S at (1/2, .., 1/2, r_b)
+            half = (R + 1) // 2
+            ev += limb_claims(gi, "S", [half] * clog(len(wit.tensor(p["x"])[0])) + r)
         if p["op"] == "dense" and p["bias"] is not None:
             ev.append(mclaim(mclaims_b, p["bias"], r[: clog(g["features"])]))
         if p["op"] == "conv" and p["bias"] is not None:
@@ -402,16 +438,23 @@ def prove_inference(
             refs = {"add": [p.get("x"), p.get("y")], "dense": [], "conv": [],
                     "spatialsum": [], "table": [], "identity": [p.get("x")],
                     "affine": [xk for xk, _ in p.get("terms", [])]}[p["op"]]
-        for ref in refs:
+        if p["op"] == "rowdiv":
+            refs = [p["y"]]
+        for ref in refs:  # a one-feature operand (add's y, rowdiv's y) at r_b
             if ref != "input":
-                ev += limb_claims(ref, "u", r)
+                one = len(wit.tensor(ref)[0]) == 1
+                ev += limb_claims(ref, "u", r[lf:] if one else r)
         ev = edit(("acc", gi), ev)
         t.absorb_frs("acc-evals", ev)
         acc_vecs.append(ev)
     zc = {}
     for gi, g in enumerate(gad):
-        if g["excess_hi_bits"] or g["excess_lo_bits"] or g["producer"]["op"] == "maxpool":
-            zc[gi] = (t.squeeze_n("zerocheck-tau", gvars[gi]), t.squeeze("zerocheck-beta"))
+        op = g["producer"]["op"]
+        if g["excess_hi_bits"] or g["excess_lo_bits"] or op in ("maxpool", "rowmax", "rowdiv"):
+            nz = gvars[gi]
+            if op == "rowmax":  # tau_g of x's length
+                nz = lb + clog(len(wit.tensor(g["producer"]["x"])[0]))
+            zc[gi] = (t.squeeze_n("zerocheck-tau", nz), t.squeeze("zerocheck-beta"))
     n_out_vars = clog(n_out)
     nv = lb + n_out_vars
     zl = [v % R for row in wit.z[L] for v in row]
@@ -465,7 +508,14 @@ def prove_inference(
     for gi in zc:
         g = gad[gi]
         tau, beta = zc[gi]
-        if g["producer"]["op"] == "maxpool":
+        p = g["producer"]
+        if p["op"] == "rowmax":  # nonlinear.md 7, over x's variables
+            rv = wit.rows_vals[gi]
+            tabs, terms = rowmax_instance(p, wit.tensor(p["x"]), rv["z"], rv["D"], rv["S"],
+                                          tau, beta)
+            insts.append(("rowmax", gi, len(tau), 0, tabs, terms))
+            continue
+        if p["op"] == "maxpool":
             dvals, svals = wit.pool_vals[gi]
             tabs = [eq_table(tau)] + [[v % R for v in sv] for sv in svals] + [
                 [v % R for v in dv] for dv in dvals]
@@ -475,14 +525,21 @@ def prove_inference(
             continue
         zf = [v for row in wit.z[gi] for v in row]
         tabs = [eq_table(tau), [(v - g["hi"]) % R for v in zf],
-                [sum(c[i] << (8 * j) for j, c in enumerate(wit.cols[gi].get("ep", []))) % R
+                [sum(c[i] << (lbits * j) for j, c in enumerate(wit.cols[gi].get("ep", []))) % R
                  for i in range(len(zf))],
                 [(v - g["lo"]) % R for v in zf],
-                [sum(c[i] << (8 * j) for j, c in enumerate(wit.cols[gi].get("em", []))) % R
+                [sum(c[i] << (lbits * j) for j, c in enumerate(wit.cols[gi].get("em", []))) % R
                  for i in range(len(zf))]]
         terms = ([(1, [0, 1, 2])] if g["excess_hi_bits"] else []) + (
             [(beta, [0, 3, 4])] if g["excess_lo_bits"] else [])
-        insts.append(("zerocheck", gi, gvars[gi], 0, tabs, terms))
+        if terms:
+            insts.append(("zerocheck", gi, gvars[gi], 0, tabs, terms))
+        if p["op"] == "rowdiv":  # after the gadget's (R3) instance, if any
+            rv = wit.rows_vals[gi]
+            q = [a + b - c for a, b, c in zip(rv["z"], rv["ep"], rv["em"], strict=True)]
+            x = wit.tensor(p["x"])
+            tabs, terms = rowdiv_instance(p, x, wit.tensor(p["y"]), q, rv["R"], tau)
+            insts.append(("rowdiv", gi, gvars[gi], 0, tabs, terms))
     if argmax:
         insts.append(("select", L, nv, a_val, [eb_ext, sel, zl], [(1, [0, 1, 2])]))
         insts.append(("masked", L, nv, c_val, [eq_table(r_out), mask, zl], [(1, [0, 1, 2])]))
@@ -520,6 +577,19 @@ def prove_inference(
         elif kind == "spatialsum":
             if p["x"] != "input":
                 sc_evals += limb_claims(p["x"], "u", [*s, *pts[gi]])
+        elif kind == "rowmax":  # x's u at s, own u at s_b, D limbs, S
+            fx = clog(len(wit.tensor(p["x"])[0]))
+            if p["x"] != "input":
+                sc_evals += limb_claims(p["x"], "u", s)
+            sc_evals += limb_claims(gi, "u", s[fx:])
+            sc_evals += limb_claims(gi, "D", s) + limb_claims(gi, "S", s)
+        elif kind == "rowdiv":  # x's u, y's u at s_b, own u, ep, em, then R limbs
+            if p["x"] != "input":
+                sc_evals += limb_claims(p["x"], "u", s)
+            if p["y"] != "input":
+                sc_evals += limb_claims(p["y"], "u", s[clog(gad[gi]["features"]):])
+            for k in ("u", "ep", "em", "R"):
+                sc_evals += limb_claims(gi, k, s)
         elif kind == "zerocheck" and p["op"] == "maxpool":
             nwin = len(wit.pool_vals[gi][1])
             for w in range(nwin):
@@ -601,7 +671,7 @@ def example_model(seed: int = 5, argmax: bool = False):
         gadget({"op": "dense", "x": 3, "weight": "W2", "bias": None, "bias_shift": 0},
                2, 2, -128, 127, 8, 8),
     ]
-    doc = {"format": "zkml-circuit", "version": 1,
+    doc = {"format": "zkml-circuit", "version": 1, "limb_bits": 8,
            "input": {"features": 4, "bits": 8, "frac_bits": 4, "shape": None},
            "output": {"gadget": 4, "features": 2, "argmax": argmax}, "gadgets": gads,
            "model_stack": ms}

@@ -32,7 +32,7 @@ def tie_model(lo: int = 0, hi: int = 3):
     tensors = {"W": [[rng.randint(-4, 4) for _ in range(4)] for _ in range(5)],
                "b": [[rng.randint(-20, 20) for _ in range(5)]]}
     ms, table = model_stack(tensors)
-    doc = {"format": "zkml-circuit", "version": 1,
+    doc = {"format": "zkml-circuit", "version": 1, "limb_bits": 8,
            "input": {"features": 4, "bits": 8, "frac_bits": 4, "shape": None},
            "output": {"gadget": 0, "features": 5, "argmax": True},
            "gadgets": [gadget({"op": "dense", "x": "input", "weight": "W", "bias": "b",

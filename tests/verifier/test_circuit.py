@@ -42,8 +42,12 @@ def test_example_parses_with_its_columns():
 
 
 def test_limb_widths_and_slot_bits():
-    assert limb_widths(0) == () and limb_widths(8) == (8,) and limb_widths(12) == (8, 4)
-    assert limb_widths(17) == (8, 8, 1)
+    assert limb_widths(0, 8) == () and limb_widths(8, 8) == (8,)
+    assert limb_widths(12, 8) == (8, 4) and limb_widths(17, 8) == (8, 8, 1)
+    # nonlinear.md 5: 16-bit limbs
+    assert limb_widths(0, 16) == () and limb_widths(12, 16) == (12,)
+    assert limb_widths(16, 16) == (16,) and limb_widths(17, 16) == (16, 1)
+    assert limb_widths(40, 16) == (16, 16, 8)
     assert slot_bits(40, 2, 6) == (0, 1, 0, 1)  # slot 10 of size 4 in 2^6
 
 

@@ -50,6 +50,11 @@ def _has_divisor(m: dict) -> bool:
     return all("divisor" in g for g in json.loads(m["circuit"]).get("gadgets", []))
 
 
+def _has_limb_bits(m: dict) -> bool:
+    """nonlinear.md 5: the circuit carries the required top-level "limb_bits"."""
+    return "limb_bits" in json.loads(m["circuit"])
+
+
 def models() -> list[dict]:
     if not PATH.exists():
         pytest.skip(f"{PATH} not written yet (the Rust side writes it with `make vectors`)")
@@ -65,6 +70,9 @@ def models() -> list[dict]:
     if not all(_has_divisor(m) for m in out):
         pytest.skip("inference.json predates circuits/nonlinear.md (gadgets without "
                     "\"divisor\"; regenerate with `make vectors`)")
+    if not all(_has_limb_bits(m) for m in out):
+        pytest.skip("inference.json predates nonlinear.md sections 5-7 (circuits without "
+                    "\"limb_bits\"; regenerate with `make vectors`)")
     return out
 
 

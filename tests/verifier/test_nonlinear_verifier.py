@@ -305,7 +305,7 @@ def affine_model() -> Model:
         gadget({"op": "dense", "x": 2, "weight": "W3", "bias": None, "bias_shift": 0},
                2, 1, -64, 63, 6, 6),
     ]
-    doc = {"format": "zkml-circuit", "version": 1,
+    doc = {"format": "zkml-circuit", "version": 1, "limb_bits": 8,
            "input": {"features": 3, "bits": 4, "frac_bits": 2, "shape": None},
            "output": {"gadget": 3, "features": 2, "argmax": False}, "gadgets": gads,
            "model_stack": ms}

@@ -1,7 +1,8 @@
 """Inference proofs (kind 3): inference.md sections 4, 4b and 5 (keys: model_key.py);
 the conv and pooling gadgets of conv.md are checked by conv.py and pool.py, the shaped
 public input's MLE by spatial.py, the spatial sums and function tables of nonlinear.md
-by nonlinear.py (divisors here, in the requantization relation R1).
+by nonlinear.py (divisors here, in the requantization relation R1), the rowmax and
+rowdiv gadgets of nonlinear.md 7 by rows.py. Limbs are `limb_bits` wide (nonlinear.md 5).
 
 A kind-3 proof can only be parsed against its verifying key (every vector length is
 fixed by the circuit and the batch size), so `InferenceVerifier` binds one key and
@@ -22,8 +23,7 @@ from zkml.verifier.field import R, eq_eval, eq_table
 from zkml.verifier.generators import DEFAULT_SEED, GeneratorSource, generators, seed_digest
 from zkml.verifier.hyrax import Stack, StackOpening, batch_open_verify
 from zkml.verifier.hyrax import parse_batch_opening_proof as parse_openings
-from zkml.verifier.layout import check_lookup_trees
-from zkml.verifier.layout import limbs_value as _limbs
+from zkml.verifier.layout import check_lookup_trees, limbs_value
 from zkml.verifier.logup import LogupProof, logup_verify_trees, parse_logup_trees
 from zkml.verifier.model_key import VerifyingKey
 from zkml.verifier.nonlinear import (
@@ -33,6 +33,12 @@ from zkml.verifier.nonlinear import (
 )
 from zkml.verifier.pool import check_maxpool, check_sumpool, maxpool_zerocheck_value
 from zkml.verifier.proofs import KIND_INFERENCE, KIND_NAMES, VERSION, Statement, read_header
+from zkml.verifier.rows import (
+    check_rowdiv,
+    check_rowmax,
+    rowdiv_instance_value,
+    rowmax_instance_value,
+)
 from zkml.verifier.spatial import input_mle
 from zkml.verifier.sumcheck import SumcheckProof, batched_sumcheck_verify, parse_sumcheck_proof
 from zkml.verifier.transcript import Transcript
@@ -94,9 +100,15 @@ def _instances(c: Circuit, lay: Layout) -> list[_Instance]:
             out.append(("conv", g.index, g.conv.num_vars))
         elif g.op == "spatialsum":
             out.append(("spatialsum", g.index, g.sum_vars))
-    for g in c.gadgets:
-        if g.has_zerocheck:
-            out.append(("zerocheck", g.index, lay.log_batch + g.log_features))
+    for g in c.gadgets:  # (2) zerocheck group, in gadget order
+        nv_g = lay.log_batch + g.log_features
+        if g.op == "rowmax":  # nonlinear.md 7: over x's variables
+            out.append(("rowmax", g.index, lay.log_batch + log2_ceil(c.width_of(g.x))))
+            continue
+        if g.ep or g.em or g.op == "maxpool":
+            out.append(("zerocheck", g.index, nv_g))
+        if g.op == "rowdiv":  # after the gadget's own (R3) instance, if it has one
+            out.append(("rowdiv", g.index, nv_g))
     nv = lay.log_batch + log2_ceil(c.output_features)
     kinds = ("select", "masked") if c.argmax else ("output",)
     out.extend((k, c.output_gadget, nv) for k in kinds)
@@ -104,9 +116,13 @@ def _instances(c: Circuit, lay: Layout) -> list[_Instance]:
 
 
 def _acc_count(c: Circuit, g: Gadget) -> int:
-    n = len(g.columns)
+    n = len(g.own)
     if g.op in ("spatialsum", "table"):  # nonlinear.md: own columns only
         return n
+    if g.op == "rowmax":  # own u limbs at r_b, then S at the centre
+        return n + 1
+    if g.op == "rowdiv":  # own columns (R, Rc included), then y's u limbs at r_b
+        return n + len(c.u_of(g.y))
     if g.op in ("dense", "conv"):
         return n + (g.bias is not None)
     if g.op in ("sumpool", "maxpool") and g.pool is not None:
@@ -125,6 +141,11 @@ def _sc_count(c: Circuit, inst: _Instance) -> int:
         return len(c.u_of(g.x)) + 1
     if kind == "spatialsum":
         return len(c.u_of(g.x))
+    if kind == "rowmax":
+        return len(c.u_of(g.x)) + len(g.u) + len(g.row_d) + len(g.row_s)
+    if kind == "rowdiv":
+        return (len(c.u_of(g.x)) + len(c.u_of(g.y)) + len(g.u) + len(g.ep) + len(g.em)
+                + len(g.div_r))
     if kind == "zerocheck" and g.op == "maxpool":
         return len(g.pool_s) + sum(len(d) for d in g.pool_d)
     if kind == "zerocheck":
@@ -192,6 +213,7 @@ class _Run:
 
     def __init__(self, c: Circuit, lay: Layout, p: _Kind3) -> None:
         self.c, self.lay, self.p = c, lay, p
+        self.limb_bits = c.limb_bits
         self.wclaims: list[tuple[tuple[int, ...], int]] = []
         #: model claims in the order sent: tables (leaf evals), biases, weights
         self.table_claims: list[tuple[tuple[int, ...], int]] = []
@@ -207,6 +229,10 @@ class _Run:
             out.append(v)
         return out
 
+    def limbs(self, vals: Sequence[int]) -> int:
+        """sum_j 2^(L j) vals[j] mod r (L = the circuit's limb_bits)."""
+        return limbs_value(vals, self.limb_bits)
+
     def model_claim(self, dest: list, name: str, z: list[int], v: int) -> None:
         ms = self.c.model
         t = ms.tensors[name]
@@ -218,7 +244,7 @@ class _Run:
             c = self.c
             return input_mle(self.p.x, self.p.batch, c.input_features, c.input_shape, z)
         g = self.c.gadgets[ref]
-        return (g.lo + _limbs(self.take(g.u, vals, z))) % R
+        return (g.lo + self.limbs(self.take(g.u, vals, z))) % R
 
 
 def _check_leaves(run: _Run, trees, alpha: int, beta: int) -> None:
@@ -243,11 +269,14 @@ def _acc_value(g: Gadget, cv: dict[str, int]) -> int:
 
 
 def _gadget_values(run: _Run, g: Gadget, vals, z: list[int]) -> dict[str, int]:
-    cv: dict = {k: _limbs(run.take(getattr(g, k), vals, z))
+    """The gadget's own columns at `z` in column order (a rowmax's D and S excepted)."""
+    cv: dict = {k: run.limbs(run.take(getattr(g, k), vals, z))
                 for k in ("u", "v", "rem", "remc", "ep", "em")}
     cv["z"] = (g.lo + cv["u"]) % R
     cv["D"] = [run.take(d, vals, z) for d in g.pool_d]
     cv["S"] = run.take(g.pool_s, vals, z)
+    cv["R"] = run.limbs(run.take(g.div_r, vals, z))
+    cv["Rc"] = run.limbs(run.take(g.div_rc, vals, z))
     return cv
 
 
@@ -271,6 +300,10 @@ def _check_acc(run: _Run, g: Gadget, r: list[int], claims: dict[int, int]) -> No
         claims[g.index] = acc
     elif g.op == "table":
         pass  # no producer relation at the acc point: its relation is the pair lookup
+    elif g.op == "rowmax":
+        check_rowmax(run, g, r, vals)
+    elif g.op == "rowdiv":
+        check_rowdiv(run, g, r, vals, cv)
     elif g.op == "dense":
         if g.bias is not None:
             b = next(vals)
@@ -279,7 +312,8 @@ def _check_acc(run: _Run, g: Gadget, r: list[int], claims: dict[int, int]) -> No
         claims[g.index] = acc % R
     elif g.op == "add":
         xv = run.value(g.x, vals, r)
-        yv = run.value(g.y, vals, r)
+        # nonlinear.md 6: a one-feature y is broadcast, its value at (r_f, r_b) is y(r_b)
+        yv = run.value(g.y, vals, r if run.c.width_of(g.y) == g.features else r[len(r_o):])
         (sa, sb), (la, lb) = g.signs, g.lshifts
         if (acc - sa * (xv << la) - sb * (yv << lb)) % R != 0:
             raise VerificationError(f"gadget {g.index}: add accumulator mismatch")
@@ -320,15 +354,16 @@ def _verify_kind3(
 
     zc: dict[int, tuple[list[int], int]] = {}
     for g in c.gadgets:
-        if g.has_zerocheck:
-            tau = t.squeeze_n("zerocheck-tau", lay.log_batch + g.log_features)
+        if g.has_zerocheck:  # a rowmax's tau_g has x's length (nonlinear.md 7)
+            fv = log2_ceil(c.width_of(g.x)) if g.op == "rowmax" else g.log_features
+            tau = t.squeeze_n("zerocheck-tau", lay.log_batch + fv)
             zc[g.index] = (tau, t.squeeze("zerocheck-beta"))
     n_out, fv = c.output_features, log2_ceil(c.output_features)
     if c.argmax:
         r_out = t.squeeze_n("argmax-point", lay.log_batch + fv)
         t.absorb_frs("argmax-evals", p.argmax_evals)
         am = iter(p.argmax_evals)
-        d = _limbs(run.take(c.d, am, r_out))
+        d = run.limbs(run.take(c.d, am, r_out))
         a, cm = next(am), next(am)
         check_argmax_d(r_out, fv, n_out, p.y, d, a, cm)
         out_claims = {"select": a, "masked": cm}
@@ -341,7 +376,7 @@ def _verify_kind3(
     for kind, gi, _ in insts:
         if kind in ("dense", "conv", "spatialsum"):
             claims.append(dense_claims[gi])
-        elif kind == "zerocheck":
+        elif kind in ("zerocheck", "rowmax", "rowdiv"):
             claims.append(0)
         else:
             claims.append(out_claims[kind])
@@ -365,13 +400,17 @@ def _verify_kind3(
             values.append(conv_instance_value(run, g, points[gi], s, vals))
         elif kind == "spatialsum":
             values.append(spatialsum_instance_value(run, g, points[gi], s, vals))
+        elif kind == "rowmax":
+            values.append(rowmax_instance_value(run, g, *zc[gi], s, vals))
+        elif kind == "rowdiv":
+            values.append(rowdiv_instance_value(run, g, zc[gi][0], s, vals))
         elif kind == "zerocheck" and g.op == "maxpool":
             values.append(maxpool_zerocheck_value(run, g, zc[gi][0], s, vals))
         elif kind == "zerocheck":
             tau, beta = zc[gi]
-            u = _limbs(run.take(g.u, vals, s))
-            ep = _limbs(run.take(g.ep, vals, s))
-            em = _limbs(run.take(g.em, vals, s))
+            u = run.limbs(run.take(g.u, vals, s))
+            ep = run.limbs(run.take(g.ep, vals, s))
+            em = run.limbs(run.take(g.em, vals, s))
             z = g.lo + u
             term = (z - g.hi) * ep if g.ep else 0
             if g.em:

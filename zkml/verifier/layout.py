@@ -3,9 +3,14 @@
 inference.md section 3: slots are assigned largest first (ties keep order) at
 consecutive offsets; a claim on a slot of `m` variables at `z` is the claim on its
 stack at `z || bits(offset / 2^m)`. The range-lookup leaves (one slot per limb
-column, a second scaled slot for a limb narrower than 8 bits, then the byte table)
+column, a second scaled slot for a limb narrower than L bits, then the range table)
 are shared by inference proofs (section 4) and the model's well-formedness proof
 (section 7), so `leaf_slots` and `expected_leaves` serve both.
+
+Limbs are `L = limb_bits` wide (nonlinear.md section 5: 8 or 16): values
+`sum_j 2^(L j) limb_j`, range lookups in `[0, 2^L)`, a limb of width `w < L` looked up a
+second time scaled by `2^(L-w)`, the multiplicity column `m` of `2^L` entries and the
+table tree of depth `L` (`T_L(x) = sum_{k<L} 2^k x_k`).
 
 The MLEs here (`lt`, `eq_bits`) cost O(number of variables) each.
 """
@@ -41,9 +46,10 @@ def log2_ceil(n: int) -> int:
     return (n - 1).bit_length()
 
 
-def limb_widths(bits: int) -> tuple[int, ...]:
-    """Widths of the ceil(W / 8) limbs of a W-bit value: min(8, W - 8j)."""
-    return tuple(min(8, bits - 8 * j) for j in range((bits + 7) // 8))
+def limb_widths(bits: int, limb_bits: int) -> tuple[int, ...]:
+    """Widths of the J = ceil(W / L) limbs of a W-bit value: min(L, W - L j)."""
+    n = (bits + limb_bits - 1) // limb_bits
+    return tuple(min(limb_bits, bits - limb_bits * j) for j in range(n))
 
 
 def slot_bits(offset: int, log_size: int, num_vars: int) -> tuple[int, ...]:
@@ -52,11 +58,11 @@ def slot_bits(offset: int, log_size: int, num_vars: int) -> tuple[int, ...]:
     return tuple((idx >> k) & 1 for k in range(num_vars - log_size))
 
 
-def limbs_value(vals: Sequence[int]) -> int:
-    """sum_j 2^(8j) vals[j] mod r."""
+def limbs_value(vals: Sequence[int], limb_bits: int) -> int:
+    """sum_j 2^(L j) vals[j] mod r."""
     acc = 0
     for v in reversed(vals):
-        acc = (acc << 8) + v
+        acc = (acc << limb_bits) + v
     return acc % R
 
 
@@ -102,16 +108,18 @@ class LeafSlot:
     log_size: int
 
 
-def leaf_slots(col_vars: Sequence[int], widths: Sequence[int]) -> tuple[tuple[LeafSlot, ...], int]:
-    """Lookup-tree slots of limb columns (variables, widths) and the tree's depth D."""
+def leaf_slots(col_vars: Sequence[int], widths: Sequence[int],
+               limb_bits: int) -> tuple[tuple[LeafSlot, ...], int]:
+    """Lookup-tree slots of limb columns (variables, widths) and the tree's depth D: one
+    slot per column at scale 1, and a second at scale 2^(L-w) for a width w < L."""
     cols: list[int] = []
     scales: list[int] = []
     for c, w in enumerate(widths):
         cols.append(c)
         scales.append(1)
-        if w < 8:
+        if w < limb_bits:
             cols.append(c)
-            scales.append(1 << (8 - w))
+            scales.append(1 << (limb_bits - w))
     sizes = [col_vars[c] for c in cols]
     offsets, total = assign_slots(sizes)
     slots = tuple(
@@ -142,9 +150,10 @@ def expected_leaves(
 
 
 def expected_table(rho_t: Sequence[int], alpha: int, m_eval: int) -> tuple[int, int]:
-    """(P, Q) of the byte table's tree at rho_t: -m(rho_t) and alpha - T8(rho_t)."""
-    t8 = sum(rho_t[k] << k for k in range(8))
-    return (-m_eval) % R, (alpha - t8) % R
+    """(P, Q) of the range table's tree (depth L = len(rho_t)) at rho_t: -m(rho_t) and
+    alpha - T_L(rho_t), T_L(x) = sum_{k<L} 2^k x_k."""
+    t_l = sum(v << k for k, v in enumerate(rho_t))
+    return (-m_eval) % R, (alpha - t_l) % R
 
 
 def check_lookup_trees(
@@ -163,7 +172,8 @@ def check_lookup_trees(
     if q_exp != q_claim:
         raise VerificationError("logup leaves: Q differs from the leaf layout's denominators")
     if (pt_claim, qt_claim) != expected_table(rho_t, alpha, m_eval):
-        raise VerificationError("logup table: claims differ from -m(rho_t) and alpha - T8(rho_t)")
+        raise VerificationError(f"logup table: claims differ from -m(rho_t) and alpha - "
+                               f"T{len(rho_t)}(rho_t)")
 
 
 @dataclass(frozen=True)
@@ -192,11 +202,14 @@ class Layout:
     leaf_vars: int
     #: per table gadget in gadget order (nonlinear.md 3)
     tables: tuple[TableSlot, ...] = ()
+    #: L (nonlinear.md 5): the range table has 2^L entries, m has 2^L entries
+    limb_bits: int = 8
 
     @property
     def logup_depths(self) -> tuple[int, ...]:
-        """The LogUp trees' depths: [D_0, 8], then (n_g, t) per table gadget."""
-        return (self.leaf_vars, 8, *(d for s in self.tables for d in (s.depth, s.bits)))
+        """The LogUp trees' depths: [D_0, L], then (n_g, t) per table gadget."""
+        return (self.leaf_vars, self.limb_bits,
+                *(d for s in self.tables for d in (s.depth, s.bits)))
 
     def table_point(self, k: int, z: list[int] | tuple[int, ...]) -> tuple[int, ...]:
         """The witness-stack point of a claim on table gadget k's `t_g` at `z` (t coords)."""
@@ -209,5 +222,5 @@ class Layout:
         return (*z, *slot_bits(self.col_offsets[col], m, self.num_vars))
 
     def m_point(self, z: list[int] | tuple[int, ...]) -> tuple[int, ...]:
-        """The witness-stack point of a claim on the multiplicity column at `z` (8 coords)."""
-        return (*z, *slot_bits(self.m_offset, 8, self.num_vars))
+        """The witness-stack point of a claim on the multiplicity column at `z` (L coords)."""
+        return (*z, *slot_bits(self.m_offset, self.limb_bits, self.num_vars))

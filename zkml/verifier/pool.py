@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from zkml.errors import VerificationError
 from zkml.verifier.field import R, eq_eval
-from zkml.verifier.layout import limbs_value
 from zkml.verifier.spatial import PoolSpec
 
 if TYPE_CHECKING:
@@ -51,7 +50,7 @@ def check_maxpool(run: _Run, g: Gadget, r_g: list[int], vals: Iterator[int],
     """Require D_w == z - X_w for every window and sum_w S_w == 1 at the acc point."""
     xs = window_values(run, g, r_g, vals)
     for w, (d, xw) in enumerate(zip(d_evals, xs, strict=True)):
-        if (limbs_value(d) - z + xw) % R:
+        if (run.limbs(d) - z + xw) % R:
             raise VerificationError(f"gadget {g.index}: maxpool D_{w} != z - X_{w} "
                                     f"at the acc point")
     if (sum(s_evals) - 1) % R:
@@ -62,6 +61,6 @@ def maxpool_zerocheck_value(run: _Run, g: Gadget, tau: list[int], s: list[int],
                             vals: Iterator[int]) -> int:
     """eq(tau_g, s) sum_w S_w(s) D_w(s), reading every S_w then every D_w limb."""
     sel = [run.take((c,), vals, s)[0] for c in g.pool_s]
-    ds = [limbs_value(run.take(d, vals, s)) for d in g.pool_d]
+    ds = [run.limbs(run.take(d, vals, s)) for d in g.pool_d]
     total = sum(a * b for a, b in zip(sel, ds, strict=True)) % R
     return eq_eval(tau, s) * total % R

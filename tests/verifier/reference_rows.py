@@ -1,0 +1,97 @@
+"""Row-broadcast add, rowmax and rowdiv for the reference prover (circuits/nonlinear.md
+sections 6-7). Tests only.
+
+Written from the text, independently of zkml/verifier/{rows,inference}.py: the
+accumulators (a one-feature `y` broadcast along the features; the row maximum over the
+row's `n` real entries; `q = floor((2^(l+1) x + y_b) / (2 y_b))`), the extra values
+(`D = mask (z_b - x)` and a one-hot `S` on the first maximum, of x's length;
+`R = 2^(l+1) x + y_b - 2 y_b q` and `Rc = 2 y_b - 1 - R`) and the two zerocheck
+instances' tables and terms (plain lists: every factor multilinear).
+"""
+
+from __future__ import annotations
+
+from zkml.verifier.field import R, eq_table
+
+
+def clog(n: int) -> int:
+    return (n - 1).bit_length()
+
+
+def broadcast(yr: list[int], width: int) -> list[int]:
+    """A row of y on `width` features: itself, or its one value repeated (section 6)."""
+    return list(yr) if len(yr) == width else [yr[0]] * width
+
+
+def add_acc(p: dict, x: list[list[int]], y: list[list[int]]) -> list[list[int]]:
+    """sa 2^la x + sb 2^lb y, y broadcast when it has one feature."""
+    (sa, sb), (la, lb) = p["signs"], p["lshifts"]
+    return [[sa * (xv << la) + sb * (yv << lb) for xv, yv in zip(xr, broadcast(yr, len(xr)),
+                                                               strict=True)]
+            for xr, yr in zip(x, y, strict=True)]
+
+
+def rowmax_acc(p: dict, x: list[list[int]]) -> list[list[int]]:
+    """acc[b][0] = max of the row's n real entries."""
+    return [[max(xr[: p["n"]])] for xr in x]
+
+
+def rowmax_extras(p: dict, x: list[list[int]], z: list[int]) -> tuple[list[int], list[int]]:
+    """(D, S) flat over x's length: D = [i < n] (z_b - x), S one-hot on the first real
+    entry equal to z_b (all zeros if there is none)."""
+    n = p["n"]
+    d, s = [], []
+    for xr, zb in zip(x, z, strict=True):
+        hit = next((i for i in range(n) if xr[i] == zb), None)
+        d += [(zb - v) if i < n else 0 for i, v in enumerate(xr)]
+        s += [int(i == hit) for i in range(len(xr))]
+    return d, s
+
+
+def rowdiv_acc(p: dict, x: list[list[int]], y: list[list[int]]) -> list[list[int]]:
+    """q = floor((2^(l+1) x + y_b) / (2 y_b)) on every entry (y_b >= 1)."""
+    sh = p["lshift"] + 1
+    return [[((v << sh) + yr[0]) // (2 * yr[0]) for v in xr] for xr, yr in zip(x, y, strict=True)]
+
+
+def rowdiv_extras(p: dict, x: list[list[int]], y: list[list[int]],
+                  q: list[int]) -> tuple[list[int], list[int]]:
+    """(R, Rc) flat: R = 2^(l+1) x + y_b - 2 y_b q, Rc = 2 y_b - 1 - R."""
+    sh = p["lshift"] + 1
+    rr, rc = [], []
+    n = len(x[0])
+    for i, qq in enumerate(q):
+        v, yb = x[i // n][i % n], y[i // n][0]
+        r = (v << sh) + yb - 2 * yb * qq
+        rr.append(r)
+        rc.append(2 * yb - 1 - r)
+    return rr, rc
+
+
+def _flat(rows: list[list[int]]) -> list[int]:
+    return [v % R for r in rows for v in r]
+
+
+def rowmax_instance(p: dict, x: list[list[int]], z: list[int], d: list[int], s: list[int],
+                    tau: list[int], beta: int) -> tuple[list[list[int]], list]:
+    """Tables and terms of sum eq(tau, x) [D - mask z_b + mask X + beta (S - mask S)
+    + beta^2 S D] over x's variables."""
+    n_x = len(x[0])
+    mask = [int(i % n_x < p["n"]) for i in range(len(x) * n_x)]
+    zb = [z[i // n_x] % R for i in range(len(x) * n_x)]
+    tabs = [eq_table(tau), [v % R for v in d], mask, zb, _flat(x), [v % R for v in s]]
+    b2 = beta * beta % R
+    terms = [(1, [0, 1]), (R - 1, [0, 2, 3]), (1, [0, 2, 4]), (beta, [0, 5]),
+             ((-beta) % R, [0, 2, 5]), (b2, [0, 5, 1])]
+    return tabs, terms
+
+
+def rowdiv_instance(p: dict, x: list[list[int]], y: list[list[int]], q: list[int],
+                    rr: list[int], tau: list[int]) -> tuple[list[list[int]], list]:
+    """Tables and terms of sum eq(tau, x) [2^(l+1) X + y_b - 2 y_b q - R]."""
+    n_x = len(x[0])
+    yb = [y[i // n_x][0] % R for i in range(len(x) * n_x)]
+    tabs = [eq_table(tau), _flat(x), yb, [v % R for v in q], [v % R for v in rr]]
+    terms = [(1 << (p["lshift"] + 1), [0, 1]), (1, [0, 2]), (R - 2, [0, 2, 3]),
+             (R - 1, [0, 4])]
+    return tabs, terms

@@ -1,0 +1,391 @@
+"""Strict parsing of a gadget's producer object (inference.md 6, conv.md 2-3, nonlinear.md).
+
+`parse_producer` reads one producer with the strict field readers below (exact keys, JSON
+integers only, limits), resolves its references to earlier gadgets or the input, and
+checks it against the gadget's own fields and against `width(x)` (conv.md 1):
+
+- dense / conv / sumpool / maxpool / spatialsum / table / identity / affine as before;
+- add: `width(x) == features`, `width(y)` is `features` or 1 (nonlinear.md 6: a
+  one-feature `y` is broadcast along the features);
+- rowmax (nonlinear.md 7): `features == 1`, `1 <= n <= width(x)`, `1 <= diff_bits <= 64`,
+  shift 0, divisor 1, no excess, and `[lo, hi]` covering `x`'s range;
+- rowdiv (nonlinear.md 7): `width(y) == 1`, `width(x) == features`, `0 <= lshift <= 64`,
+  `1 <= rem_bits <= 64`, shift 0, divisor 1.
+
+The result is a `Producer`; circuit.py derives the gadget's columns from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from zkml.errors import ProofFormatError
+from zkml.verifier.spatial import ConvSpec, PoolSpec, padded_size
+from zkml.verifier.wiring import Axis
+
+if TYPE_CHECKING:
+    from zkml.verifier.circuit import Gadget, ModelStack
+
+__all__ = ["Producer", "GadgetFields", "parse_producer", "err", "obj", "int_field",
+           "str_field", "dims", "MAX_FEATURES", "MAX_SHIFT", "MAX_BITS"]
+
+MAX_FEATURES = 1 << 20
+MAX_SHIFT = 64
+MAX_BITS = 64
+#: nonlinear.md 3: a function table has 2^t entries, 1 <= t <= 20
+MAX_TABLE_BITS = 20
+MAX_AFFINE_TERMS = 8
+MAX_AFFINE_COEFF = 1 << 40
+
+
+def err(msg: str) -> ProofFormatError:
+    """A circuit format error."""
+    return ProofFormatError(f"circuit: {msg}")
+
+
+def obj(v: object, keys: set[str], what: str) -> dict:
+    """`v` as an object with exactly `keys`."""
+    if not isinstance(v, dict):
+        raise err(f"{what} must be an object")
+    got = set(v)
+    if got != keys:
+        missing = sorted(keys - got)
+        extra = sorted(got - keys)
+        raise err(f"{what}: missing keys {missing}, unknown keys {extra}")
+    return v
+
+
+def int_field(v: object, what: str, lo: int, hi: int) -> int:
+    """`v` as a JSON integer (not a bool or float) in [lo, hi]."""
+    if type(v) is not int:
+        raise err(f"{what} must be an integer")
+    if not lo <= v <= hi:
+        raise err(f"{what} = {v} outside [{lo}, {hi}]")
+    return v
+
+
+def str_field(v: object, what: str, *, nonempty: bool = True) -> str:
+    """`v` as a (non-empty) string."""
+    if not isinstance(v, str) or (nonempty and not v):
+        raise err(f"{what} must be a {'non-empty ' if nonempty else ''}string")
+    return v
+
+
+def dims(v: object, what: str, lengths: tuple[int, ...], lo: int = 1) -> tuple[int, ...]:
+    """A list of integers in [lo, 2^20] of one of the given lengths."""
+    if not isinstance(v, list) or len(v) not in lengths:
+        raise err(f"{what} must be a list of {' or '.join(map(str, lengths))} integers")
+    return tuple(int_field(e, f"{what}[{i}]", lo, MAX_FEATURES) for i, e in enumerate(v))
+
+
+def _ref(v: object, index: int, what: str) -> int | None:
+    if v == "input" and isinstance(v, str):
+        return None
+    if type(v) is not int:
+        raise err(f"{what} must be \"input\" or a gadget index")
+    if not 0 <= v < index:
+        raise err(f"{what} = {v} is not an earlier gadget")
+    return v
+
+
+def _pair(v: object, what: str, allowed: tuple[int, int] | None, lo: int, hi: int) -> tuple:
+    if not isinstance(v, list) or len(v) != 2:
+        raise err(f"{what} must be a list of two integers")
+    out = tuple(int_field(e, f"{what}[{i}]", lo, hi) for i, e in enumerate(v))
+    if allowed is not None and any(e not in allowed for e in out):
+        raise err(f"{what} must be +1 or -1")
+    return out
+
+
+@dataclass(frozen=True)
+class GadgetFields:
+    """The gadget-level fields a producer is checked against, and its context."""
+
+    index: int
+    features: int
+    shift: int
+    divisor: int
+    lo: int
+    hi: int
+    excess_hi_bits: int
+    excess_lo_bits: int
+    prev: Sequence[Gadget]
+    model: ModelStack
+    input_width: int
+    input_bits: int
+
+    def width(self, ref: int | None) -> int:
+        """width(x) of conv.md 1 (the input's padded width, or a gadget's features)."""
+        return self.input_width if ref is None else self.prev[ref].features
+
+    def range_of(self, ref: int | None) -> tuple[int, int]:
+        """[lo_x, hi_x]: a gadget's [lo, hi], or the input's [-2^(b-1), 2^(b-1) - 1]."""
+        if ref is None:
+            half = 1 << (self.input_bits - 1)
+            return -half, half - 1
+        return self.prev[ref].lo, self.prev[ref].hi
+
+    @property
+    def plain(self) -> bool:
+        """shift 0, divisor 1 and no excess columns (z = acc)."""
+        return not (self.shift or self.excess_hi_bits or self.excess_lo_bits
+                    or self.divisor != 1)
+
+
+@dataclass(frozen=True)
+class Producer:
+    """A validated producer; fields a producer does not use keep their defaults."""
+
+    op: str
+    x: int | None
+    y: int | None = None
+    weight: str | None = None
+    bias: str | None = None
+    bias_shift: int = 0
+    signs: tuple[int, int] = (1, 1)
+    lshifts: tuple[int, int] = (0, 0)
+    terms: tuple[tuple[int | None, int], ...] = ()
+    conv: ConvSpec | None = None
+    pool: PoolSpec | None = None
+    sum_shape: tuple[int, ...] | None = None
+    lshift: int = 0
+    table: str | None = None
+    table_bits: int = 0
+    lo_x: int = 0
+    #: rowmax: the row's real entries n and the D width; rowdiv: the R / Rc width
+    row_n: int = 0
+    diff_bits: int = 0
+    rem_bits: int = 0
+
+
+def _conv(prod: dict, what: str, pw: str, gf: GadgetFields, x: int | None) -> ConvSpec:
+    in_shape = dims(prod["in_shape"], f"{pw} in_shape", (2, 3))
+    k = len(in_shape) - 1
+    out_shape = dims(prod["out_shape"], f"{pw} out_shape", (k + 1,))
+    kernel = dims(prod["kernel"], f"{pw} kernel", (k,))
+    strides = dims(prod["strides"], f"{pw} strides", (k,))
+    dilations = dims(prod["dilations"], f"{pw} dilations", (k,))
+    pads = dims(prod["pads"], f"{pw} pads", (k,), lo=0)
+    axes = []
+    for a in range(k):
+        try:
+            axes.append(Axis(out_shape[a + 1], in_shape[a + 1], kernel[a], strides[a],
+                             dilations[a], pads[a]))
+        except ProofFormatError as exc:
+            raise err(f"{what}: conv axis {a}: {exc}") from None
+    width_x = gf.width(x)
+    if width_x != padded_size(in_shape):
+        raise err(f"{what}: conv input has width {width_x}, in_shape {list(in_shape)} "
+                  f"needs {padded_size(in_shape)}")
+    if gf.features != padded_size(out_shape):
+        raise err(f"{what}: conv features {gf.features} != prod pad(out_shape) "
+                  f"{padded_size(out_shape)}")
+    weight = prod["weight"]
+    w = gf.model.tensors[weight]
+    cols = padded_size((in_shape[0], *kernel))
+    if w.rows != out_shape[0] or w.cols != cols:
+        raise err(f"{what}: conv weight {weight!r} is {w.rows}x{w.cols}, "
+                  f"expected {out_shape[0]}x{cols}")
+    return ConvSpec(in_shape, out_shape, kernel, tuple(axes))
+
+
+def _pool(prod: dict, what: str, pw: str, gf: GadgetFields, x: int | None) -> PoolSpec:
+    in_shape = dims(prod["in_shape"], f"{pw} in_shape", (2, 3))
+    k = len(in_shape) - 1
+    out_shape = dims(prod["out_shape"], f"{pw} out_shape", (k + 1,))
+    window = dims(prod["window"], f"{pw} window", (k,))
+    if in_shape[0] != out_shape[0]:
+        raise err(f"{what}: pool channels {in_shape[0]} != {out_shape[0]}")
+    for a in range(k):
+        if window[a] & (window[a] - 1):
+            raise err(f"{what}: pool window[{a}] = {window[a]} is not a power of two")
+        if window[a] * out_shape[a + 1] > in_shape[a + 1]:
+            raise err(f"{what}: pool axis {a}: window {window[a]} x out {out_shape[a + 1]} "
+                      f"exceeds in {in_shape[a + 1]}")
+    width_x = gf.width(x)
+    if width_x != padded_size(in_shape):
+        raise err(f"{what}: pool input has width {width_x}, in_shape {list(in_shape)} "
+                  f"needs {padded_size(in_shape)}")
+    if gf.features != padded_size(out_shape):
+        raise err(f"{what}: pool features {gf.features} != prod pad(out_shape) "
+                  f"{padded_size(out_shape)}")
+    if prod["op"] == "sumpool":
+        return PoolSpec(in_shape, out_shape, window,
+                        lshift=int_field(prod["lshift"], f"{pw} lshift", 0, MAX_SHIFT))
+    return PoolSpec(in_shape, out_shape, window,
+                    diff_bits=int_field(prod["diff_bits"], f"{pw} diff_bits", 1, MAX_BITS))
+
+
+def _bias(prod: dict, what: str, pw: str, n: int, model: ModelStack) -> str | None:
+    if prod["bias"] is None:
+        return None
+    bias = str_field(prod["bias"], f"{pw} bias")
+    b = model.tensors.get(bias)
+    if b is None:
+        raise err(f"{what}: bias {bias!r} is not a model tensor")
+    if b.rows != 1 or b.cols != n:
+        raise err(f"{what}: bias {bias!r} is {b.rows}x{b.cols}, expected 1x{n}")
+    return bias
+
+
+def _weight(prod: dict, what: str, pw: str, model: ModelStack) -> str:
+    weight = str_field(prod["weight"], f"{pw} weight")
+    if weight not in model.tensors:
+        raise err(f"{what}: weight {weight!r} is not a model tensor")
+    return weight
+
+
+def _table(prod: dict, what: str, pw: str, x: int | None,
+           gf: GadgetFields) -> tuple[str, int, int]:
+    """(tensor name, t, lo_x) of a table producer (nonlinear.md 3): x's range [lo_x, hi_x]
+    has 2^t values, 1 <= t <= 20, and the tensor is 1 x 2^t."""
+    name = str_field(prod["table"], f"{pw} table")
+    lo_x, hi_x = gf.range_of(x)
+    size = hi_x - lo_x + 1
+    t = size.bit_length() - 1
+    if size & (size - 1) or not 1 <= t <= MAX_TABLE_BITS:
+        raise err(f"{what}: table input range [{lo_x}, {hi_x}] has {size} values, not "
+                  f"2^t with 1 <= t <= {MAX_TABLE_BITS}")
+    ten = gf.model.tensors.get(name)
+    if ten is None:
+        raise err(f"{what}: table {name!r} is not a model tensor")
+    if ten.rows != 1 or ten.cols != size:
+        raise err(f"{what}: table {name!r} is {ten.rows}x{ten.cols}, expected 1x{size}")
+    return name, t, lo_x
+
+
+def _rowmax(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
+    obj(prod, {"op", "x", "n", "diff_bits"}, pw)
+    x = _ref(prod["x"], gf.index, f"{pw} x")
+    width_x = gf.width(x)
+    n = int_field(prod["n"], f"{pw} n", 1, MAX_FEATURES)
+    w = int_field(prod["diff_bits"], f"{pw} diff_bits", 1, MAX_BITS)
+    if n > width_x:
+        raise err(f"{what}: rowmax n = {n} exceeds width(x) = {width_x}")
+    if gf.features != 1:
+        raise err(f"{what}: a rowmax gadget has features 1 (got {gf.features})")
+    if not gf.plain:
+        raise err(f"{what}: a rowmax gadget needs shift 0, divisor 1 and excess_hi_bits = "
+                  f"excess_lo_bits = 0")
+    lo_x, hi_x = gf.range_of(x)
+    if gf.lo > lo_x or gf.hi < hi_x:
+        raise err(f"{what}: rowmax range [{gf.lo}, {gf.hi}] does not cover x's range "
+                  f"[{lo_x}, {hi_x}]")
+    return Producer("rowmax", x, row_n=n, diff_bits=w)
+
+
+def _rowdiv(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
+    obj(prod, {"op", "x", "y", "lshift", "rem_bits"}, pw)
+    x = _ref(prod["x"], gf.index, f"{pw} x")
+    y = _ref(prod["y"], gf.index, f"{pw} y")
+    lshift = int_field(prod["lshift"], f"{pw} lshift", 0, MAX_SHIFT)
+    w = int_field(prod["rem_bits"], f"{pw} rem_bits", 1, MAX_BITS)
+    if gf.width(y) != 1:
+        raise err(f"{what}: rowdiv y has width {gf.width(y)}, expected 1")
+    if gf.width(x) != gf.features:
+        raise err(f"{what}: rowdiv x has width {gf.width(x)}, expected {gf.features}")
+    if gf.shift or gf.divisor != 1:
+        raise err(f"{what}: a rowdiv gadget needs shift 0 and divisor 1")
+    return Producer("rowdiv", x, y=y, lshift=lshift, rem_bits=w)
+
+
+def parse_producer(prod: object, gf: GadgetFields) -> Producer:
+    """Strictly parse gadget `gf.index`'s producer object and check it (module doc)."""
+    what = f"gadget {gf.index}"
+    pw = f"{what} producer"
+    if not isinstance(prod, dict):
+        raise err(f"{what} producer must be an object")
+    op = prod.get("op")
+    idx, features, model = gf.index, gf.features, gf.model
+    if op == "dense":
+        obj(prod, {"op", "x", "weight", "bias", "bias_shift"}, pw)
+        bias_shift = int_field(prod["bias_shift"], f"{pw} bias_shift", 0, MAX_SHIFT)
+        x = _ref(prod["x"], idx, f"{pw} x")
+        weight = _weight(prod, what, pw, model)
+        w = model.tensors[weight]
+        if w.cols != gf.width(x) or w.rows != features:
+            raise err(f"{what}: weight {weight!r} is {w.rows}x{w.cols}, "
+                      f"expected {features}x{gf.width(x)}")
+        bias = _bias(prod, what, pw, features, model)
+        return Producer(op, x, weight=weight, bias=bias, bias_shift=bias_shift)
+    if op == "conv":
+        obj(prod, {"op", "x", "weight", "bias", "bias_shift", "in_shape", "out_shape",
+                   "kernel", "strides", "dilations", "pads"}, pw)
+        bias_shift = int_field(prod["bias_shift"], f"{pw} bias_shift", 0, MAX_SHIFT)
+        x = _ref(prod["x"], idx, f"{pw} x")
+        weight = _weight(prod, what, pw, model)
+        conv = _conv(prod, what, pw, gf, x)
+        bias = _bias(prod, what, pw, conv.out_shape[0], model)
+        return Producer(op, x, weight=weight, bias=bias, bias_shift=bias_shift, conv=conv)
+    if op in ("sumpool", "maxpool"):
+        extra = "lshift" if op == "sumpool" else "diff_bits"
+        obj(prod, {"op", "x", "in_shape", "out_shape", "window", extra}, pw)
+        x = _ref(prod["x"], idx, f"{pw} x")
+        pool = _pool(prod, what, pw, gf, x)
+        if op == "maxpool" and not gf.plain:
+            raise err(f"{what}: a maxpool needs shift 0, divisor 1 and excess_hi_bits = "
+                      f"excess_lo_bits = 0")
+        return Producer(op, x, pool=pool)
+    if op == "spatialsum":
+        obj(prod, {"op", "x", "in_shape", "lshift"}, pw)
+        x = _ref(prod["x"], idx, f"{pw} x")
+        sum_shape = dims(prod["in_shape"], f"{pw} in_shape", (2, 3))
+        lshift = int_field(prod["lshift"], f"{pw} lshift", 0, MAX_SHIFT)
+        if gf.width(x) != padded_size(sum_shape):
+            raise err(f"{what}: spatialsum input has width {gf.width(x)}, in_shape "
+                      f"{list(sum_shape)} needs {padded_size(sum_shape)}")
+        if features != sum_shape[0]:
+            raise err(f"{what}: spatialsum features {features} != channels {sum_shape[0]}")
+        return Producer(op, x, sum_shape=sum_shape, lshift=lshift)
+    if op == "table":
+        obj(prod, {"op", "x", "table"}, pw)
+        x = _ref(prod["x"], idx, f"{pw} x")
+        table, table_bits, lo_x = _table(prod, what, pw, x, gf)
+        if gf.width(x) != features:
+            raise err(f"{what}: table input has width {gf.width(x)}, expected {features}")
+        if features < 2:  # its lookup tree has depth log2(B' n') >= 1 for every batch
+            raise err(f"{what}: a table gadget needs features >= 2")
+        if not gf.plain:
+            raise err(f"{what}: a table gadget needs shift 0, divisor 1 and "
+                      f"excess_hi_bits = excess_lo_bits = 0")
+        return Producer(op, x, table=table, table_bits=table_bits, lo_x=lo_x)
+    if op == "add":
+        obj(prod, {"op", "x", "y", "signs", "lshifts"}, pw)
+        x = _ref(prod["x"], idx, f"{pw} x")
+        y = _ref(prod["y"], idx, f"{pw} y")
+        signs = _pair(prod["signs"], f"{pw} signs", (1, -1), -1, 1)
+        lshifts = _pair(prod["lshifts"], f"{pw} lshifts", None, 0, MAX_SHIFT)
+        if gf.width(x) != features or gf.width(y) not in (features, 1):
+            raise err(f"{what}: add inputs have {gf.width(x)} and {gf.width(y)} features, "
+                      f"expected {features} (y: {features} or 1)")
+        return Producer(op, x, y=y, signs=signs, lshifts=lshifts)
+    if op == "identity":
+        obj(prod, {"op", "x"}, pw)
+        x = _ref(prod["x"], idx, f"{pw} x")
+        if gf.width(x) != features:
+            raise err(f"{what}: identity input has {gf.width(x)} features, expected {features}")
+        return Producer(op, x)
+    if op == "affine":
+        obj(prod, {"op", "terms"}, pw)
+        raw = prod["terms"]
+        if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_AFFINE_TERMS:
+            raise err(f"{pw} terms must be a list of 1..{MAX_AFFINE_TERMS} [x, coeff] pairs")
+        parsed = []
+        for k, term in enumerate(raw):
+            if not isinstance(term, list) or len(term) != 2:
+                raise err(f"{pw} term {k} must be [x, coeff]")
+            xk = _ref(term[0], idx, f"{pw} term {k} x")
+            ck = int_field(term[1], f"{pw} term {k} coeff", -MAX_AFFINE_COEFF + 1,
+                           MAX_AFFINE_COEFF - 1)
+            if gf.width(xk) != features:
+                raise err(f"{what}: affine term {k} has {gf.width(xk)} features, expected "
+                          f"{features}")
+            parsed.append((xk, ck))
+        return Producer(op, parsed[0][0], terms=tuple(parsed))
+    if op == "rowmax":
+        return _rowmax(prod, what, pw, gf)
+    if op == "rowdiv":
+        return _rowdiv(prod, what, pw, gf)
+    raise err(f"{what}: unknown producer op {op!r}")

@@ -12,6 +12,10 @@ circuits/nonlinear.md: a gadget with `divisor d > 1` requantizes by `d` (round h
 `acc + floor(d/2) = d q + rem`) and commits `rem` and `remc = d - 1 - rem`; a `table`
 gadget's `z = T[x - lo_x]` over the whole padded tensor (padding included). The table
 multiplicities `t_g` are the prover's (`table_multiplicities` computes them for tests).
+Sections 5-7: every value is split into limbs of the circuit's `limb_bits` (8 or 16); an
+`add` broadcasts a one-feature `y` along the features; a `rowmax` commits its row
+maximum with `D`, `S` of its operand's shape; a `rowdiv` divides by a one-feature `y`
+(round half up) and commits `R`, `Rc`.
 """
 
 from __future__ import annotations
@@ -36,7 +40,8 @@ from zkml.quant.rounding import (
 from zkml.witness_spatial import layout_input, real_region, spatial_acc, spatialsum_acc
 
 __all__ = ["Witness", "build_witness", "evaluate_circuit", "limbs", "gadget_columns",
-           "argmax_columns", "requantize", "table_lookup", "table_multiplicities"]
+           "argmax_columns", "requantize", "table_lookup", "table_multiplicities",
+           "rowmax_acc", "rowdiv_acc"]
 
 
 @dataclass
@@ -58,9 +63,12 @@ class Witness:
     tensors: list[np.ndarray]
 
 
-def limbs(values: np.ndarray, width: int) -> list[np.ndarray]:
-    """Split non-negative values below 2^width into 8-bit limbs, low limb first."""
-    return [(values >> np.int64(8 * j)) & np.int64(0xFF) for j in range(len(limb_widths(width)))]
+def limbs(values: np.ndarray, width: int, limb_bits: int = 8) -> list[np.ndarray]:
+    """Split non-negative values below 2^width into `limb_bits`-bit limbs (8 or 16,
+    nonlinear.md section 5), low limb first."""
+    mask = np.int64((1 << limb_bits) - 1)
+    return [(values >> np.int64(limb_bits * j)) & mask
+            for j in range(len(limb_widths(width, limb_bits)))]
 
 
 def _padded(arr: np.ndarray, rows: int, cols: int) -> np.ndarray:
@@ -108,6 +116,8 @@ def _accumulator(circuit: Circuit, stack: np.ndarray, g: Gadget,
         lo_x = circuit.x_range(g.x)[0]
         return table_lookup(_stack_matrix(circuit, stack, str(g.table))[0], value(g.x), lo_x,
                             where)
+    if g.op == "rowdiv":
+        raise AssertionError("rowdiv gadgets are computed by rowdiv_acc")
     if g.op == "affine":
         xs = [(value(x), c) for x, c in g.terms]
         # Every partial sum is at most this bound in magnitude, so nothing wraps.
@@ -146,6 +156,34 @@ def table_multiplicities(circuit: Circuit, tensors: list[np.ndarray], inputs: np
     return out
 
 
+def rowmax_acc(g: Gadget, x: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """A rowmax gadget (nonlinear.md section 7) over its operand `x` `(B', width(x))`:
+    `z[b] = max_{i < n} x[b][i]` for every padded row, `D = mask (z_b - x)` and `S` one-hot
+    on the first maximum of the real entries (zero on padding), both of `x`'s shape."""
+    real = x[:, : g.n]
+    sel = real.argmax(axis=1)  # numpy returns the first maximum
+    z = real[np.arange(x.shape[0]), sel].reshape(-1, 1)
+    mask = (np.arange(x.shape[1]) < g.n).astype(np.int64)[None, :]
+    diff = mask * (z - x)
+    onehot = (np.arange(x.shape[1])[None, :] == sel[:, None]).astype(np.int64)
+    return z, {"D": diff, "S": onehot}
+
+
+def rowdiv_acc(g: Gadget, x: np.ndarray, y: np.ndarray, where: str = "rowdiv"
+               ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """A rowdiv gadget (nonlinear.md section 7): `q = floor((2^(l+1) x + y_b) / (2 y_b))`
+    over the whole padded `(B', n')` tensor (`y` is `(B', 1)`, broadcast along the
+    features), with `R = 2^(l+1) x + y_b - 2 y_b q` and `Rc = 2 y_b - 1 - R`."""
+    if y.size and int(y.min()) < 1:
+        raise ProverError(f"{where}: a row's divisor is {int(y.min())} < 1 (the circuit "
+                          "guarantees y >= 1 on every row)")
+    check_bound((_maxabs(x) << (g.lshift + 1)) + 2 * _maxabs(y), where)
+    num = (x << np.int64(g.lshift + 1)) + y
+    q = np.floor_divide(num, 2 * y)
+    rem = num - 2 * y * q
+    return q, {"R": rem, "Rc": 2 * y - 1 - rem}
+
+
 def requantize(g: Gadget, acc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """`(q, rem)`: round half up of `acc` by `2^shift` (divisor 1) or by `divisor`."""
     if g.divisor > 1:
@@ -154,11 +192,13 @@ def requantize(g: Gadget, acc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def gadget_columns(g: Gadget, acc: np.ndarray, index: int,
-                   extra: dict[str, np.ndarray] | None = None
+                   extra: dict[str, np.ndarray] | None = None, limb_bits: int = 8
                    ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Requantize and clamp `acc`; returns z and the gadget's limb columns (flattened).
+    """Requantize and clamp `acc`; returns z and the gadget's limb columns (flattened,
+    `limb_bits`-bit limbs).
 
-    `extra` holds the values of further committed columns (a maxpool's `D_w`, `S_w`)."""
+    `extra` holds the values of further committed columns (a maxpool's `D_w`, `S_w`; a
+    rowmax's `D`, `S`; a rowdiv's `R`, `Rc`)."""
     q, rem = requantize(g, acc)
     z = np.clip(q, g.lo, g.hi).astype(np.int64)
     values = {"u": z - g.lo, "v": g.hi - z, "rem": rem, "remc": g.divisor - 1 - rem,
@@ -169,7 +209,7 @@ def gadget_columns(g: Gadget, acc: np.ndarray, index: int,
         if val.size and (int(val.max()) >> width or int(val.min()) < 0):
             raise ProverError(f"gadget {index} ({g.source}): {name} = {int(val.max())} does not "
                               f"fit its {width} bits (the circuit's bounds are wrong)")
-        cols += [c.reshape(-1) for c in limbs(val, width)]
+        cols += [c.reshape(-1) for c in limbs(val, width, limb_bits)]
     for name in ("ep", "em"):
         if name not in dict(g.value_widths()) and values[name].size and values[name].max() > 0:
             raise ProverError(f"gadget {index} ({g.source}): nonzero {name} has no column")
@@ -196,9 +236,14 @@ def evaluate_circuit(circuit: Circuit, stack: np.ndarray, inputs: np.ndarray
         if g.op in SPATIAL_OPS:
             acc, extra = spatial_acc(circuit, g, value(g.x),
                                      lambda name: _stack_matrix(circuit, stack, name))
+        elif g.op == "rowmax":
+            acc, extra = rowmax_acc(g, value(g.x))
+        elif g.op == "rowdiv":
+            assert g.y is not None
+            acc, extra = rowdiv_acc(g, value(g.x), value(g.y), f"gadget {g.source}")
         else:
             acc = _accumulator(circuit, stack, g, value)
-        z, cols = gadget_columns(g, acc, i, extra)
+        z, cols = gadget_columns(g, acc, i, extra, circuit.limb_bits)
         tensors.append(z)
         columns += cols
     if circuit.argmax:
@@ -219,7 +264,7 @@ def argmax_columns(circuit: Circuit, z: np.ndarray, batch: int
     width = circuit.d_bits
     if d.min() < 0 or int(d.max()) >> width:
         raise ProverError("internal: ArgMax difference outside its range")
-    return k, [c.reshape(-1) for c in limbs(d, width)]
+    return k, [c.reshape(-1) for c in limbs(d, width, circuit.limb_bits)]
 
 
 def _check_inputs(circuit: Circuit, inputs: np.ndarray) -> np.ndarray:

@@ -18,8 +18,8 @@ OPSET = 17
 
 def _flat_probe() -> bytes:
     """A one-gadget dense circuit with `"shape": null` (inference.md section 6 as amended
-    by conv.md: the input object's `shape` key is required) and the gadget's `divisor`
-    (required by circuits/nonlinear.md)."""
+    by conv.md: the input object's `shape` key is required), the gadget's `divisor` and
+    the top-level `limb_bits` (both required by circuits/nonlinear.md)."""
     from zkml.compiler.circuit import canonical_json
 
     return canonical_json({
@@ -31,13 +31,14 @@ def _flat_probe() -> bytes:
                      "features": 1, "shift": 0, "divisor": 1, "lo": -8, "hi": 7,
                      "excess_hi_bits": 0, "excess_lo_bits": 0, "frac_bits": 0, "source": ""}],
         "model_stack": {"num_vars": 1, "log_cols": 0, "range_bits": 4,
-                        "tensors": [{"name": "w", "rows": 1, "cols": 1, "offset": 0}]}})
+                        "tensors": [{"name": "w", "rows": 1, "cols": 1, "offset": 0}]},
+        "limb_bits": 8})
 
 
 @functools.cache
 def _native_ready() -> bool:
     """The native module proves inference and builds keys for the current circuit format
-    (it knows the input's `shape` key and every gadget's `divisor`)."""
+    (it knows the input's `shape` key, every gadget's `divisor` and `limb_bits`)."""
     from zkml.errors import ProverError
     from zkml.prover import build_verifying_key, has_build_verifying_key, has_prove_inference
 
@@ -103,6 +104,33 @@ def native_nonlinear_ready() -> bool:
     return True
 
 
+@functools.cache
+def native_softmax_ready() -> bool:
+    """The native module proves circuits/nonlinear.md sections 5-7: the softmax probe
+    circuit (rowmax, row-broadcast add, table, spatialsum over a row, rowdiv, dense) with
+    8-bit and with 16-bit limbs, on three rows (a padded batch row)."""
+    if not _native_ready():
+        return False
+    from zkml.compiler.nonlinear import softmax_probe_circuit, softmax_probe_stack
+    from zkml.errors import ProverError
+    from zkml.prover import build_verifying_key, prove_inference
+    from zkml.witness import evaluate_circuit
+
+    stack = softmax_probe_stack()
+    x = np.array([[-8, 7, 3], [2, 2, -1], [0, -5, 1]], dtype=np.int64)
+    try:
+        for limb_bits in (8, 16):
+            circuit = softmax_probe_circuit(limb_bits)
+            cj = circuit.to_bytes()
+            vk = build_verifying_key(cj, stack)
+            tensors, columns = evaluate_circuit(circuit, stack, x)
+            y = tensors[circuit.output_gadget][:3, : circuit.output_features]
+            prove_inference(cj, stack, columns, 3, x, y, hashlib.sha256(vk).digest())
+    except ProverError:
+        return False
+    return True
+
+
 def _verifier_ready() -> bool:
     import zkml.verifier
 
@@ -111,13 +139,18 @@ def _verifier_ready() -> bool:
 
 needs_prover = pytest.mark.skipif(
     not _native_ready(), reason="zkml._native has no prove_inference / build_verifying_key for "
-                                "the current circuit format (input `shape`, conv.md) yet")
+                                "the current circuit format (input `shape`, `divisor`, "
+                                "`limb_bits`: conv.md, nonlinear.md) yet")
 needs_conv_prover = pytest.mark.skipif(
     not native_conv_ready(), reason="zkml._native cannot prove conv/sumpool/maxpool circuits "
                                     "(circuits/conv.md) yet")
 needs_nonlinear_prover = pytest.mark.skipif(
     not native_nonlinear_ready(), reason="zkml._native cannot prove table/spatialsum circuits "
                                          "with divisors (circuits/nonlinear.md) yet")
+needs_softmax_prover = pytest.mark.skipif(
+    not native_softmax_ready(), reason="zkml._native cannot prove limb_bits 8/16, rowmax, "
+                                       "rowdiv and row-broadcast add circuits "
+                                       "(circuits/nonlinear.md sections 5-7) yet")
 needs_verifier = pytest.mark.skipif(not _verifier_ready(),
                                     reason="zkml.verifier has no VerifyingKey yet")
 end_to_end = [needs_prover, needs_verifier]
@@ -144,7 +177,8 @@ def _affine_ready() -> bool:
                              "bias_shift": 0}),
                     gadget({"op": "affine", "terms": [[0, 1]]})],
         "model_stack": {"num_vars": 1, "log_cols": 0, "range_bits": 4,
-                        "tensors": [{"name": "w", "rows": 1, "cols": 1, "offset": 0}]}})
+                        "tensors": [{"name": "w", "rows": 1, "cols": 1, "offset": 0}]},
+        "limb_bits": 8})
     try:
         parse_circuit(doc)
         build_verifying_key(doc, np.zeros(2, dtype=np.int64))
@@ -414,6 +448,9 @@ class Net:
         assert self.shapes[other] == self.shape
         return self._emit("Add", [self.x, other], self.shape)
 
+    def softmax(self, axis: int = -1) -> Net:
+        return self._emit("Softmax", [self.x], self.shape, axis=axis)
+
     def flatten(self) -> Net:
         return self._emit("Flatten", [self.x], [self.shape[0], int(np.prod(self.shape[1:]))],
                           axis=1)
@@ -428,6 +465,25 @@ class Net:
     def model(self) -> onnx.ModelProto:
         self.nodes[-1].output[0] = "y"
         return make_model(self.nodes, {"x": self.in_shape}, ["y"], self.inits, self.opset)
+
+
+def softmax_mlp(dims: list[int], *, rows: int = 1, seed: int = 0,
+                argmax: bool = False) -> onnx.ModelProto:
+    """Gemm/Relu layers of widths `dims` (input `[rows, dims[0]]`) ending in a Softmax over
+    the last `dims[-1]` logits, the model's output (nonlinear.md section 7); with `argmax`,
+    an ArgMax of the probabilities is the output instead."""
+    net = Net([rows, dims[0]], seed=seed)
+    for i, n in enumerate(dims[1:]):
+        net.gemm(n)
+        if i < len(dims) - 2:
+            net.relu()
+    net.softmax()
+    if argmax:
+        net._emit("ArgMax", [net.x], [rows, 1], axis=1, keepdims=1)
+        model = net.model()
+        model.graph.output[0].type.tensor_type.elem_type = TensorProto.INT64
+        return model
+    return net.model()
 
 
 def lenet_small(pool: str, rows: int = 1) -> onnx.ModelProto:

@@ -372,12 +372,13 @@ def _refused(tmp_path, model, match: str, **opts) -> None:
         compile_circuit_only(tmp_path, model, **opts)
 
 
-def test_softmax_is_refused_as_a_whole(tmp_path):
-    model = mlp([6, 5, 4])
-    model.graph.node.append(helper.make_node("Softmax", ["y"], ["p"], axis=1, name="sm"))
-    model.graph.output[0].name = "p"
-    _refused(tmp_path, model, r"node 'sm' \(op Softmax\) cannot be proven yet: .*variable "
-                              r"divisor.*only constant divisors")
+def test_softmax_over_channels_is_refused_as_a_whole(tmp_path):
+    """Softmax over the channels of a spatial tensor (nonlinear.md section 7 proves only the
+    last axis of a flat (B, n) tensor; test_softmax.py has the supported cases)."""
+    model = _base().softmax(axis=1).model()
+    _refused(tmp_path, model, r"node 'softmax\d+' \(op Softmax\) cannot be proven yet: Softmax "
+                              r"over axis \[1\] of a \[1, \d+, \d+, \d+\] tensor.*only over "
+                              r"the last axis of a flat \(1, n\) tensor")
 
 
 def test_gelu_exported_through_erf_is_refused(tmp_path):

@@ -23,9 +23,15 @@ The quantized IR's ops are fused into gadgets:
 - `argmax` over the features of a gadget's tensor, as the model's output -> the circuit's
   ArgMax output (inference.md section 4b: the statement holds one index per row).
 
+- Softmax over the last axis of a flat `(B, n)` tensor -> rowmax, row-broadcast add, exp
+  table, spatialsum over the row, rowdiv (circuits/nonlinear.md sections 6-7; see
+  `zkml.compiler.nonlinear`); `add` of a `(B, 1)` tensor to a flat `(B, n)` one broadcasts
+  it as `y`.
+
 Every gadget carries a `divisor` (1 unless it divides by a constant that is not a power of
-two). Anything else raises `ModelError("node 'X' (op Y) cannot be proven yet: why")`;
-Softmax is refused as a whole (it needs a variable divisor).
+two). The circuit's `limb_bits` (8 or 16, nonlinear.md section 5) is the width whose
+witness for one run is smaller, 8 on a tie. Anything else raises
+`ModelError("node 'X' (op Y) cannot be proven yet: why")`.
 """
 
 from __future__ import annotations
@@ -37,9 +43,11 @@ import numpy as np
 
 from zkml.compiler import nonlinear, spatial
 from zkml.compiler.circuit import (
+    LIMB_BITS,
     MAX_BITS,
     MAX_COEFF_BITS,
     MAX_RANGE_BITS,
+    ROW_OPS,
     SPATIAL_OPS,
     Circuit,
     Gadget,
@@ -54,8 +62,9 @@ from zkml.errors import ModelError
 from zkml.quant.executor import accumulator_bound
 from zkml.quant.ir import QModel, QOp
 
-__all__ = ["CompiledCircuit", "compile_circuit", "excess_bits", "verifier_knows_spatial",
-           "verifier_knows_nonlinear"]
+__all__ = ["CompiledCircuit", "compile_circuit", "excess_bits", "choose_limb_bits",
+           "uses_rows", "verifier_knows_spatial", "verifier_knows_nonlinear",
+           "verifier_knows_limbs", "verifier_knows_softmax"]
 
 _FUSABLE = ("relu", "clip")
 
@@ -136,18 +145,28 @@ def _add(s: State, op: QOp) -> None:
             raise refuse(op, f"adding the constant {name!r} is not supported (only a bias "
                              "that folds into a Conv/Gemm/MatMul; GELU must be exported as "
                              "the ONNX Gelu op, opset >= 20, not as Div/Erf/Add/Mul/Mul)")
-    x, y = s.ref(op, op.inputs[0]), s.ref(op, op.inputs[1])
+    a_name, b_name = op.inputs
+    signs, lshifts = tuple(op.attrs["signs"]), tuple(op.attrs["lshifts"])
     out = m.tensor(op.output)
-    for name in op.inputs:
-        if m.tensor(name).shape != out.shape:
-            raise refuse(op, "broadcasting add is not supported")
-    layout = s.layout(op.inputs[0])
-    if s.layout(op.inputs[1]) != layout:
+    row = (s.rows, 1)
+    if m.tensor(a_name).shape == row and m.tensor(b_name).shape == out.shape != row:
+        # The one-feature operand is broadcast as `y` (nonlinear.md section 6): swap.
+        a_name, b_name = b_name, a_name
+        signs, lshifts = signs[::-1], lshifts[::-1]
+    x, y = s.ref(op, a_name), s.ref(op, b_name)
+    if m.tensor(a_name).shape != out.shape:
+        raise refuse(op, "broadcasting add is not supported")
+    layout = s.layout(a_name)
+    if m.tensor(b_name).shape != out.shape:
+        if m.tensor(b_name).shape != row or layout is not None or len(out.shape) != 2:
+            raise refuse(op, f"broadcasting add of {list(m.tensor(b_name).shape)} to "
+                             f"{list(out.shape)}: only one value per row added to a flat "
+                             f"({s.rows}, n) tensor is supported")
+    elif s.layout(b_name) != layout:
         raise refuse(op, "the operands are laid out differently (a spatial tensor and a "
                          "flattened one)")
     s.add_gadget(op, out, accumulator_bound(m, op), layout, op="add", x=x, y=y,
-                 signs=tuple(op.attrs["signs"]), lshifts=tuple(op.attrs["lshifts"]),
-                 shift=op.attrs["shift"])
+                 signs=signs, lshifts=lshifts, shift=op.attrs["shift"])
 
 
 def _activation_range(op: QOp) -> tuple[int | None, int | None]:
@@ -164,11 +183,11 @@ def _activation(s: State, op: QOp) -> None:
     out = m.tensor(op.output)
     layout = s.layout(src)
     s.view(op, out, layout)
-    # A maxpool's or table's clamp must not cut (z is the committed window maximum or
-    # table entry: shift 0, no excess).
+    # A maxpool's, table's or rowmax's clamp must not cut (z is the committed window
+    # maximum, table entry or row maximum: shift 0, no excess).
     fusable = (ref != "input" and s.tips[int(ref)] == src and s.uses.get(src, 0) == 1
                and src not in m.outputs.values()
-               and s.gadgets[int(ref)]["op"] not in ("maxpool", "table"))
+               and s.gadgets[int(ref)]["op"] not in ("maxpool", "table", "rowmax"))
     if fusable:
         g = s.gadgets[int(ref)]
         s.tips[int(ref)] = out.name
@@ -313,9 +332,9 @@ def compile_circuit(model: QModel) -> CompiledCircuit:
             s.uses[name] = s.uses.get(name, 0) + 1
     softmax = nonlinear.softmax_sources(model)
     for op in model.ops:
-        if op.source in softmax:
-            raise nonlinear.softmax_refusal(op)
         handler = _HANDLERS.get(op.op)
+        if op.source in softmax:
+            handler = nonlinear.SOFTMAX_HANDLERS.get(op.op, handler)
         if handler is None:
             raise refuse(op)
         handler(s, op)
@@ -340,10 +359,18 @@ def compile_circuit(model: QModel) -> CompiledCircuit:
     gadgets = tuple(_finish(g) for g in s.gadgets)
     circuit = Circuit(n_in, inp.bits, inp.frac_bits, int(ref), gadgets[int(ref)].features,
                       gadgets, stack, argmax=s.argmax is not None, input_shape=s.input_layout)
+    circuit = replace(circuit, limb_bits=choose_limb_bits(circuit, rows))
     # Round trip through the strict parser: the compiler never emits what a verifier refuses.
     circuit = Circuit.from_bytes(circuit.to_bytes())
     _check_with_verifier(circuit)
     return CompiledCircuit(circuit, values, list(s.tips), inp.name, out_name, rows)
+
+
+def choose_limb_bits(circuit: Circuit, rows: int) -> int:
+    """The limb width of nonlinear.md section 5: the `L` in {8, 16} whose witness for one
+    run (`rows` rows: every limb column plus the `2^L`-entry `m`) is smaller, 8 on a tie."""
+    sizes = {lb: circuit.witness_size(rows, lb) for lb in LIMB_BITS}
+    return 16 if sizes[16] < sizes[8] else 8
 
 
 def _input_layout(model: QModel) -> Layout:
@@ -361,14 +388,17 @@ def _input_layout(model: QModel) -> Layout:
 def _check_with_verifier(circuit: Circuit) -> None:
     """The pure-Python verifier must accept the circuit, or no proof of it could verify.
 
-    Transitional: a verifier that predates circuits/nonlinear.md (it refuses the probe
-    circuits: a shaped input, every spatial producer, `divisor` keys, a spatial sum and a
-    table) is not asked.
+    Transitional: a verifier that predates circuits/nonlinear.md sections 5-7 (it refuses
+    the probe circuits: a shaped input, every spatial producer, `divisor` keys, a spatial
+    sum, a table and `limb_bits`; for a circuit with a Softmax, also rowmax, rowdiv and
+    a row-broadcast add) is not asked.
     """
     from zkml.errors import ProofFormatError
     from zkml.verifier.circuit import parse_circuit
 
-    if not verifier_knows_nonlinear():
+    if not verifier_knows_limbs():
+        return
+    if uses_rows(circuit) and not verifier_knows_softmax():
         return
     try:
         parse_circuit(circuit.to_bytes())
@@ -406,11 +436,51 @@ def verifier_knows_nonlinear() -> bool:
     return True
 
 
+@cache
+def verifier_knows_limbs() -> bool:
+    """True when the pure-Python verifier parses circuits with the `limb_bits` key
+    (nonlinear.md section 5) besides everything of sections 1-4: the nonlinear probe
+    circuit with 8-bit and with 16-bit limbs."""
+    from zkml.errors import ProofFormatError
+    from zkml.verifier.circuit import parse_circuit
+
+    try:
+        for lb in LIMB_BITS:
+            parse_circuit(replace(spatial.nonlinear_probe_circuit(), limb_bits=lb).to_bytes())
+    except ProofFormatError:
+        return False
+    return True
+
+
+@cache
+def verifier_knows_softmax() -> bool:
+    """True when the pure-Python verifier also parses rowmax, rowdiv and a row-broadcast
+    add (nonlinear.md sections 6-7): `zkml.compiler.nonlinear.softmax_probe_circuit`."""
+    from zkml.errors import ProofFormatError
+    from zkml.verifier.circuit import parse_circuit
+
+    if not verifier_knows_limbs():
+        return False
+    try:
+        parse_circuit(nonlinear.softmax_probe_circuit().to_bytes())
+    except ProofFormatError:
+        return False
+    return True
+
+
+def uses_rows(circuit: Circuit) -> bool:
+    """The circuit has a rowmax, a rowdiv or an add of a one-feature `y` (sections 6-7)."""
+    return any(g.op in ROW_OPS or (g.op == "add" and g.y is not None
+                                   and circuit.width_of(g.y) != g.features)
+               for g in circuit.gadgets)
+
+
 def _finish(g: dict) -> Gadget:
     divisor = g.get("divisor", 1)
-    e_hi, e_lo = excess_bits(g["bound"], g["shift"], g["lo"], g["hi"], divisor)
-    if g["op"] in ("maxpool", "table"):
-        e_hi = e_lo = 0  # z is a window maximum / table entry within [lo, hi]
+    e_hi, e_lo = g.get("excess") or excess_bits(g["bound"], g["shift"], g["lo"], g["hi"],
+                                                divisor)
+    if g["op"] in ("maxpool", "table", "rowmax"):
+        e_hi = e_lo = 0  # z is a window maximum / table entry / row maximum within [lo, hi]
     base = Gadget(op=g["op"], x=g["x"], features=g["features"], shift=g["shift"], lo=g["lo"],
                   hi=g["hi"], excess_hi_bits=e_hi, excess_lo_bits=e_lo,
                   frac_bits=g["frac_bits"], source=g["source"], divisor=divisor)
@@ -424,4 +494,8 @@ def _finish(g: dict) -> Gadget:
         return replace(base, **{k: g[k] for k in spatial.FIELDS[g["op"]]})
     if g["op"] == "table":
         return replace(base, table=g["table"])
+    if g["op"] == "rowmax":
+        return replace(base, n=g["n"], diff_bits=g["diff_bits"])
+    if g["op"] == "rowdiv":
+        return replace(base, y=g["y"], lshift=g["lshift"], remainder_bits=g["remainder_bits"])
     return base

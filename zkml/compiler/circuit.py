@@ -38,6 +38,8 @@ __all__ = [
     "SPATIAL_OPS",
     "MAX_DIVISOR",
     "MAX_TABLE_BITS",
+    "LIMB_BITS",
+    "ROW_OPS",
 ]
 
 FORMAT = "zkml-circuit"
@@ -56,6 +58,10 @@ SPATIAL_OPS = ("conv", "sumpool", "maxpool")
 MAX_DIVISOR = 1 << 40
 #: Function tables have 2^t entries, 1 <= t <= 20 (nonlinear.md section 3).
 MAX_TABLE_BITS = 20
+#: Limb widths a circuit may use (nonlinear.md section 5).
+LIMB_BITS = (8, 16)
+#: Row producers of nonlinear.md section 7 (Softmax's maximum and division).
+ROW_OPS = ("rowmax", "rowdiv")
 #: Wiring limits of one spatial axis (circuits/wiring.md).
 MAX_WIRE_LEN = 1 << 24
 MAX_WIRE_STEP = 1 << 16
@@ -88,9 +94,11 @@ def padded_width(shape: tuple[int, ...] | list[int]) -> int:
     return out
 
 
-def limb_widths(width: int) -> list[int]:
-    """Widths of the 8-bit limbs of a `width`-bit value, low limb first."""
-    return [min(8, width - 8 * j) for j in range((width + 7) // 8)]
+def limb_widths(width: int, limb_bits: int = 8) -> list[int]:
+    """Widths of the `limb_bits`-bit limbs of a `width`-bit value, low limb first
+    (`min(L, W - L j)` for `j < ceil(W / L)`, nonlinear.md section 5)."""
+    lb = limb_bits
+    return [min(lb, width - lb * j) for j in range((width + lb - 1) // lb)]
 
 
 def assign_slots(sizes: list[int]) -> list[int]:
@@ -112,7 +120,8 @@ class Column:
     """One committed limb column of a gadget: which value, which limb, its width."""
 
     gadget: int
-    value: str  # "u", "v", "rem", "remc", "ep", "em"; maxpool "D<w>", "S<w>"; ArgMax "d"
+    value: str  # "u", "v", "rem", "remc", "ep", "em"; maxpool "D<w>", "S<w>"; rowmax "D",
+    # "S"; rowdiv "R", "Rc"; ArgMax "d"
     limb: int
     width: int
 
@@ -125,7 +134,8 @@ class Column:
 @dataclass(frozen=True)
 class Gadget:
     """One gadget: a producer (dense, add, identity, affine, conv, sumpool, maxpool,
-    spatialsum, table), then requantize (by `2^shift`, or by a constant `divisor`) and clamp.
+    spatialsum, table, rowmax, rowdiv), then requantize (by `2^shift`, or by a constant
+    `divisor`) and clamp.
 
     `x` and `y` are `"input"` or the index of an earlier gadget. An `affine` gadget's
     producer is `terms`, pairs `(x_k, c_k)`; its `x` is the first term's operand. The
@@ -135,6 +145,10 @@ class Gadget:
     `spatialsum` (circuits/nonlinear.md) uses `in_shape` and `lshift`; `table` names its
     model-stack table in `table`. `divisor` is 1 (requantize by `2^shift`) or `d > 1` with
     `shift = 0` (requantize by `d`, committing `rem` and `remc = d - 1 - rem`).
+    An `add` may read a one-feature `y` broadcast along the features (nonlinear.md
+    section 6). `rowmax` (section 7) uses `n` (real entries per row) and `diff_bits`;
+    `rowdiv` uses `y` (one feature), `lshift` and `remainder_bits` (the JSON's
+    `rem_bits`, the width of `R` and `Rc`).
     """
 
     op: str
@@ -165,6 +179,8 @@ class Gadget:
     diff_bits: int = 0
     table: str | None = None
     divisor: int = 1
+    n: int = 0
+    remainder_bits: int = 0
 
     @property
     def windows(self) -> int:
@@ -202,6 +218,10 @@ class Gadget:
         if self.op == "maxpool":
             out += [(f"D{w}", self.diff_bits) for w in range(self.windows)]
             out += [(f"S{w}", 1) for w in range(self.windows)]
+        elif self.op == "rowmax":
+            out += [("D", self.diff_bits), ("S", 1)]
+        elif self.op == "rowdiv":
+            out += [("R", self.remainder_bits), ("Rc", self.remainder_bits)]
         return [(name, w) for name, w in out if w > 0]
 
     def producer_json(self) -> dict:
@@ -233,6 +253,11 @@ class Gadget:
                     "lshift": self.lshift}
         if self.op == "table":
             return {"op": "table", "x": self.x, "table": self.table}
+        if self.op == "rowmax":
+            return {"op": "rowmax", "x": self.x, "n": self.n, "diff_bits": self.diff_bits}
+        if self.op == "rowdiv":
+            return {"op": "rowdiv", "x": self.x, "y": self.y, "lshift": self.lshift,
+                    "rem_bits": self.remainder_bits}
         return {"op": "identity", "x": self.x}
 
     def to_json(self) -> dict:
@@ -301,6 +326,8 @@ class Circuit:
     argmax: bool = False
     #: `[C, S_1(, S_2)]` when the input is a spatial tensor (conv.md section 1), else None.
     input_shape: tuple[int, ...] | None = None
+    #: Width L of every committed limb, 8 or 16 (nonlinear.md section 5).
+    limb_bits: int = 8
 
     def to_json(self) -> dict:
         """The JSON document."""
@@ -313,6 +340,7 @@ class Circuit:
                        "argmax": self.argmax},
             "gadgets": [g.to_json() for g in self.gadgets],
             "model_stack": self.model_stack.to_json(),
+            "limb_bits": self.limb_bits,
         }
 
     def to_bytes(self) -> bytes:
@@ -342,14 +370,15 @@ class Circuit:
     def layout_of(self, ref: str | int) -> tuple[int, ...] | None:
         """The spatial shape whose padded layout `ref`'s tensor has (None: flat).
 
-        Spatial producers give their `out_shape`; `add`, `identity`, `affine` and `table`
-        keep their (first) operand's layout; `dense` and `spatialsum` are flat.
+        Spatial producers give their `out_shape`; `add`, `identity`, `affine`, `table` and
+        `rowdiv` keep their (first) operand's layout; `dense`, `spatialsum` and `rowmax`
+        are flat.
         """
         while ref != "input":
             g = self.gadgets[int(ref)]
             if g.op in SPATIAL_OPS:
                 return g.out_shape
-            if g.op in ("dense", "spatialsum"):
+            if g.op in ("dense", "spatialsum", "rowmax"):
                 return None
             ref = g.x
         return self.input_shape
@@ -378,14 +407,37 @@ class Circuit:
 
     def columns(self) -> list[Column]:
         """Every committed limb column, in witness order (section 2 table, then the
-        ArgMax `d` limbs of section 4b)."""
+        ArgMax `d` limbs of section 4b), split into `limb_bits`-bit limbs."""
+        return self.columns_with(self.limb_bits)
+
+    def columns_with(self, limb_bits: int) -> list[Column]:
+        """The committed limb columns this circuit would have with `limb_bits`-bit limbs."""
         cols = []
         for i, g in enumerate(self.gadgets):
             for value, width in g.value_widths():
-                cols += [Column(i, value, j, w) for j, w in enumerate(limb_widths(width))]
+                cols += [Column(i, value, j, w)
+                         for j, w in enumerate(limb_widths(width, limb_bits))]
         cols += [Column(self.output_gadget, "d", j, w)
-                 for j, w in enumerate(limb_widths(self.d_bits))]
+                 for j, w in enumerate(limb_widths(self.d_bits, limb_bits))]
         return cols
+
+    def column_length(self, col: Column, batch: int) -> int:
+        """Entries of a committed column for `batch` rows: `B' n_g'` (the gadget's padded
+        tensor), except a rowmax's `D`, `S` (of its operand's length `B' width(x)`,
+        nonlinear.md section 7)."""
+        bp = 1 << ceil_log2(batch)
+        g = self.gadgets[col.gadget]
+        width = g.features
+        if g.op == "rowmax" and col.value in ("D", "S"):
+            width = self.width_of(g.x)
+        return bp << ceil_log2(width)
+
+    def witness_size(self, batch: int, limb_bits: int | None = None) -> int:
+        """Entries of the witness for `batch` rows with `limb_bits`-bit limbs (default:
+        the circuit's): every limb column plus the `2^L`-entry multiplicity column `m`
+        (the table multiplicities `t_g` do not depend on `L` and are left out)."""
+        lb = self.limb_bits if limb_bits is None else limb_bits
+        return sum(self.column_length(c, batch) for c in self.columns_with(lb)) + (1 << lb)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Circuit:
@@ -485,7 +537,8 @@ def _parse_gadget(d: dict, i: int, gadgets: list[Gadget], width_in: int) -> Gadg
         lsh = tuple(_int(s, f"gadget {i} lshift", 0, MAX_BITS) for s in p["lshifts"])
         if len(signs) != 2 or len(lsh) != 2 or any(s not in (1, -1) for s in signs):
             raise CircuitFormatError(f"circuit: gadget {i} has bad signs or lshifts")
-        if feats_of(x) != feats or feats_of(y) != feats:
+        # y may have one feature: broadcast along the features (nonlinear.md section 6).
+        if feats_of(x) != feats or feats_of(y) not in (feats, 1):
             raise CircuitFormatError(f"circuit: gadget {i} adds tensors of other widths")
         kw.update(y=y, signs=signs, lshifts=lsh)
     elif op == "identity":
@@ -507,7 +560,9 @@ def _parse_gadget(d: dict, i: int, gadgets: list[Gadget], width_in: int) -> Gadg
         in_shape = _shape(p["in_shape"], f"gadget {i} (spatialsum) in_shape", (2, 3))
         kw.update(in_shape=in_shape,
                   lshift=_int(p["lshift"], f"gadget {i} (spatialsum) lshift", 0, MAX_BITS))
-        if feats_of(x) != padded_width(in_shape) or feats != in_shape[0]:
+        # pad(width(x)): a flat n-feature row read as in_shape [1, n] (nonlinear.md 7)
+        # has width n and padded width pad(n) (spatial tensors' widths are powers of two).
+        if 1 << ceil_log2(feats_of(x)) != padded_width(in_shape) or feats != in_shape[0]:
             raise CircuitFormatError(f"circuit: gadget {i} (spatialsum) has widths that do "
                                      "not fit its shape")
     elif op == "table":
@@ -517,13 +572,32 @@ def _parse_gadget(d: dict, i: int, gadgets: list[Gadget], width_in: int) -> Gadg
             raise CircuitFormatError(f"circuit: gadget {i} (table) has another width than "
                                      "its operand")
         kw.update(table=p["table"])
+    elif op == "rowmax":
+        if set(p) != {"op", "x", "n", "diff_bits"}:
+            raise CircuitFormatError(f"circuit: gadget {i} has a malformed rowmax producer")
+        kw.update(n=_int(p["n"], f"gadget {i} (rowmax) n", 1, feats_of(x)),
+                  diff_bits=_int(p["diff_bits"], f"gadget {i} (rowmax) diff_bits", 1, MAX_BITS))
+        if feats != 1:
+            raise CircuitFormatError(f"circuit: gadget {i} (rowmax) must have one feature")
+    elif op == "rowdiv":
+        if set(p) != {"op", "x", "y", "lshift", "rem_bits"}:
+            raise CircuitFormatError(f"circuit: gadget {i} has a malformed rowdiv producer")
+        y = _ref(p["y"], i, f"gadget {i} y")
+        kw.update(y=y, lshift=_int(p["lshift"], f"gadget {i} (rowdiv) lshift", 0, MAX_BITS),
+                  remainder_bits=_int(p["rem_bits"], f"gadget {i} (rowdiv) rem_bits", 1,
+                                      MAX_BITS))
+        if feats_of(x) != feats or feats_of(y) != 1:
+            raise CircuitFormatError(f"circuit: gadget {i} (rowdiv) needs width(x) == features "
+                                     "and a one-feature y")
     else:
         raise CircuitFormatError(f"circuit: gadget {i} has unknown producer {op!r}")
     gadget = Gadget(**kw)
-    if op in ("maxpool", "table") and (gadget.shift or gadget.divisor != 1 or
-                                       gadget.excess_hi_bits or gadget.excess_lo_bits):
+    if op in ("maxpool", "table", "rowmax") and (gadget.shift or gadget.divisor != 1 or
+                                                 gadget.excess_hi_bits or gadget.excess_lo_bits):
         raise CircuitFormatError(f"circuit: {op} gadget {i} must have shift 0, divisor 1 "
                                  "and no excess")
+    if op == "rowdiv" and (gadget.shift or gadget.divisor != 1):
+        raise CircuitFormatError(f"circuit: rowdiv gadget {i} must have shift 0 and divisor 1")
     return gadget
 
 
@@ -597,8 +671,13 @@ def _parse(doc: object) -> Circuit:
         raise CircuitFormatError("not a zkml circuit description")
     if doc.get("version") != VERSION:
         raise CircuitFormatError(f"circuit version {doc.get('version')!r} is not {VERSION}")
-    if set(doc) != {"format", "version", "input", "output", "gadgets", "model_stack"}:
-        raise CircuitFormatError("circuit description has unexpected keys")
+    if set(doc) != {"format", "version", "input", "output", "gadgets", "model_stack",
+                    "limb_bits"}:
+        raise CircuitFormatError("circuit description has unexpected or missing keys "
+                                 "(limb_bits is required)")
+    limb_bits = _int(doc["limb_bits"], "limb_bits")
+    if limb_bits not in LIMB_BITS:
+        raise CircuitFormatError(f"circuit: limb_bits = {limb_bits} is not 8 or 16")
     inp, out, ms = doc["input"], doc["output"], doc["model_stack"]
     if set(inp) != {"features", "bits", "frac_bits", "shape"} or \
             set(out) != {"gadget", "features", "argmax"} or not isinstance(out["argmax"], bool) \
@@ -624,6 +703,13 @@ def _parse(doc: object) -> Circuit:
             lo_x, hi_x = ((-(1 << (in_bits - 1)), (1 << (in_bits - 1)) - 1) if g.x == "input"
                           else (gadgets[int(g.x)].lo, gadgets[int(g.x)].hi))
             _check_table(g, i, stack, hi_x - lo_x + 1)
+        if g.op == "rowmax":
+            lo_x, hi_x = ((-(1 << (in_bits - 1)), (1 << (in_bits - 1)) - 1) if g.x == "input"
+                          else (gadgets[int(g.x)].lo, gadgets[int(g.x)].hi))
+            if g.lo > lo_x or g.hi < hi_x:
+                raise CircuitFormatError(f"circuit: rowmax gadget {i} has a clamp range "
+                                         f"[{g.lo}, {g.hi}] that does not cover its operand's "
+                                         f"[{lo_x}, {hi_x}]")
         gadgets.append(g)
     if not gadgets:
         raise CircuitFormatError("circuit has no gadgets")
@@ -634,7 +720,7 @@ def _parse(doc: object) -> Circuit:
     if gadgets[og].op in SPATIAL_OPS:
         raise CircuitFormatError(f"circuit: the output gadget may not be a {gadgets[og].op}")
     return Circuit(n_in, in_bits, in_frac, og, of, tuple(gadgets), stack, out["argmax"],
-                   in_shape)
+                   in_shape, limb_bits)
 
 
 def _prod(shape: tuple[int, ...]) -> int:

@@ -10,9 +10,15 @@
   and the output tensor's bounds; it keeps its operand's layout (a table after a
   convolution works on the padded spatial tensor).
 - `mul` by a scalar constant -> a one-term `affine` gadget `c x` with the op's shift.
-- Softmax (lowered to reduce_max / add / table(exp) / reduce_sum / div), `div` and
-  `reduce_sum` are refused: they divide by a computed value, and the circuit only has
-  constant divisors.
+- Softmax over the last axis of a flat `(B, n)` tensor (lowered by the quantizer to
+  reduce_max / add / table(exp) / reduce_sum / div, all with the Softmax node as their
+  source) -> `rowmax` (`n` real entries, `diff_bits = bits(hi_x - lo_x)`, the clamp range
+  of its operand), a row-broadcast `add(x, -max)` (nonlinear.md section 6), the exp
+  `table`, a `spatialsum` over the row (`in_shape = [1, n]`, one feature) and `rowdiv`
+  (`rem_bits = bits(2 hi_s - 1)`; the sum is at least the exp of 0 on every row, padded
+  rows included, since every row's maximum gives exp(0)); nonlinear.md section 7.
+  Softmax over another axis, of a spatial tensor or of a single feature is refused; so
+  are `div` and `reduce_sum` outside a Softmax (a variable divisor, a row sum).
 """
 
 from __future__ import annotations
@@ -21,16 +27,28 @@ from collections.abc import Callable
 
 import numpy as np
 
-from zkml.compiler.circuit import MAX_COEFF_BITS, MAX_RANGE_BITS, MAX_TABLE_BITS
+from zkml.compiler.circuit import (
+    MAX_BITS,
+    MAX_COEFF_BITS,
+    MAX_RANGE_BITS,
+    MAX_TABLE_BITS,
+    Circuit,
+    Gadget,
+    ModelStack,
+    StackTensor,
+    bits,
+)
 from zkml.compiler.state import State, refuse, signed_bits
 from zkml.errors import ModelError
 from zkml.quant.executor import accumulator_bound
 from zkml.quant.ir import QModel, QOp
 
-__all__ = ["HANDLERS", "softmax_sources", "softmax_refusal"]
+__all__ = ["HANDLERS", "SOFTMAX_HANDLERS", "softmax_sources", "softmax_refusal",
+           "rowdiv_excess", "softmax_probe_circuit", "softmax_probe_stack"]
 
-_VARIABLE_DIVISOR = ("it divides by a computed value (a variable divisor), and "
-                     "circuits/nonlinear.md has only constant divisors so far")
+_VARIABLE_DIVISOR = ("it divides by a computed value (a variable divisor); only the "
+                     "normalisation of a Softmax over the last axis of a flat (B, n) tensor "
+                     "divides by one (circuits/nonlinear.md section 7)")
 
 
 def softmax_sources(model: QModel) -> set[str]:
@@ -40,12 +58,111 @@ def softmax_sources(model: QModel) -> set[str]:
     return {s for s in exp & div if s}
 
 
-def softmax_refusal(op: QOp) -> ModelError:
-    """The error for any op of a lowered Softmax node."""
-    return ModelError(
-        f"node '{op.source}' (op Softmax) cannot be proven yet: its normalisation "
-        f"exp(x - max) / sum exp(x - max) {_VARIABLE_DIVISOR} (end the model before the "
-        "Softmax, or with an ArgMax: the largest logit is the most probable class)")
+def softmax_refusal(op: QOp, why: str) -> ModelError:
+    """The error for a lowered Softmax node the circuit cannot prove (named as the ONNX
+    Softmax, not as the op of its lowering that noticed)."""
+    return ModelError(f"node '{op.source}' (op Softmax) cannot be proven yet: {why}")
+
+
+def _softmax_row(s: State, op: QOp, name: str) -> tuple[str | int, int]:
+    """The gadget of a Softmax operand (or of its exp) and its row length `n`: the
+    tensor must be a flat `(rows, n)` tensor reduced over its last axis, `n >= 2`."""
+    t = s.model.tensor(name)
+    # The division has no axes: it divides by a (rows, 1) sum along the last axis.
+    axes = [int(a) % max(len(t.shape), 1) for a in op.attrs.get("axes", [-1])]
+    if len(t.shape) != 2 or t.shape[0] != s.rows or axes != [1] or \
+            s.layout(name) is not None:
+        axis = op.attrs.get("axes", [-1])
+        raise softmax_refusal(op, f"Softmax over axis {list(axis)} of a {list(t.shape)} "
+                                  f"tensor{' (held in a spatial layout)' if s.layout(name) else ''}"
+                                  f": only over the last axis of a flat ({s.rows}, n) tensor "
+                                  "(add a Flatten before the Softmax, or end the model before "
+                                  "it)")
+    n = int(t.shape[1])
+    if n < 2:
+        raise softmax_refusal(op, "Softmax over a single feature (it is the constant 1; "
+                                  "drop it)")
+    return s.ref(op, name), n
+
+
+def _softmax_max(s: State, op: QOp) -> None:
+    """Softmax's `reduce_max` over the row -> `rowmax` (shift 0, no excess, the operand's
+    clamp range, `diff_bits = bits(hi_x - lo_x)`)."""
+    x, n = _softmax_row(s, op, op.inputs[0])
+    lo, hi = s.clamp_range(x)
+    s.add_gadget(op, s.model.tensor(op.output), max(abs(lo), abs(hi)), None, features=1,
+                 op="rowmax", x=x, n=n, diff_bits=max(1, bits(hi - lo)), shift=0)
+    # z is the row maximum itself: it keeps the operand's range (no clamp, no excess).
+    s.gadgets[-1]["lo"], s.gadgets[-1]["hi"] = lo, hi
+
+
+def _softmax_sum(s: State, op: QOp) -> None:
+    """Softmax's `reduce_sum` of the exps over the row -> `spatialsum` with
+    `in_shape = [1, n]` (one feature, no division)."""
+    x, n = _softmax_row(s, op, op.inputs[0])
+    s.add_gadget(op, s.model.tensor(op.output), accumulator_bound(s.model, op), None,
+                 features=1, op="spatialsum", x=x, in_shape=(1, n), lshift=0, shift=0)
+
+
+def rowdiv_excess(lshift: int, x_range: tuple[int, int], lo: int, hi: int, y_min: int = 1
+                  ) -> tuple[int, int]:
+    """Excess widths `(E+, E-)` of a rowdiv whose divisor is at least `y_min >= 1`:
+    `q = floor((2^(l+1) x + y) / (2 y))` lies between the values at `y = y_min` of
+    `min(lo_x, 0)` and `max(hi_x, 0)` (for `x >= 0` it falls as `y` grows, for `x < 0` it
+    rises)."""
+    top, bottom = max(x_range[1], 0) << (lshift + 1), min(x_range[0], 0) << (lshift + 1)
+    q_max, q_min = (top + y_min) // (2 * y_min), (bottom + y_min) // (2 * y_min)
+    return bits(max(q_max - hi, 0)), bits(max(lo - q_min, 0))
+
+
+def _softmax_exp_floor(s: State, op: QOp, x: str | int, y: str | int
+                       ) -> tuple[tuple[int, int], int]:
+    """The exps' actual range `[min T, max T]` and the least row sum `y_min >= 1`, from the
+    lowered Softmax's structure: `x = table(d)`, `d = add(v, -rowmax(v))` (a clamp range
+    containing 0) and `y` the spatial sum of `x` over the row. Every row (padded rows
+    included) has an entry with `d = 0`, so its sum is at least `T[0 - lo_d]` when no entry
+    of `T` is negative; the rowdiv relies on `y >= 1`, so anything else is refused."""
+    gs = s.gadgets
+    ok = x != "input" and y != "input" and gs[int(x)]["op"] == "table" \
+        and gs[int(y)]["op"] == "spatialsum" and gs[int(y)]["x"] == x
+    if ok:
+        d = gs[int(x)]["x"]
+        ok = d != "input" and gs[int(d)]["op"] == "add" and gs[int(d)]["y"] != "input"
+    if ok:
+        dg = gs[int(d)]
+        mg = gs[int(dg["y"])]
+        ok = mg["op"] == "rowmax" and mg["x"] == dg["x"] and tuple(dg["signs"]) == (1, -1) \
+            and tuple(dg["lshifts"]) == (0, 0) and dg["lo"] <= 0 <= dg["hi"]
+    if not ok:
+        raise softmax_refusal(op, "internal: the lowered Softmax does not have the shape "
+                                  "rowmax / add / table / row sum / div")
+    table = s.stack[gs[int(x)]["table"]][1].reshape(-1)
+    y_min = min(int(table[-dg["lo"]]), gs[int(y)]["hi"])
+    if int(table.min()) < 0 or y_min < 1:
+        raise softmax_refusal(op, "the exp table has negative entries or exp(0) = 0 (a row "
+                                  "sum could be 0); use a precision with more activation bits")
+    return (int(table.min()), int(table.max())), y_min
+
+
+def _softmax_div(s: State, op: QOp) -> None:
+    """Softmax's `div` of the exps by their row sum -> `rowdiv` (shift 0, divisor 1,
+    `rem_bits = bits(2 hi_y - 1)`)."""
+    m = s.model
+    e_name, s_name = op.inputs
+    x, n = _softmax_row(s, op, e_name)
+    y = s.ref(op, s_name)
+    t_y = m.tensor(s_name)
+    if y == "input" or t_y.shape != (s.rows, 1) or s.width(y) != 1:
+        raise softmax_refusal(op, f"the divisor {s_name!r} is not one value per row")
+    lshift = int(op.attrs["lshift"])
+    hi_y = s.clamp_range(y)[1]
+    out = m.tensor(op.output)
+    if not 0 <= lshift <= MAX_BITS or hi_y < 1:
+        raise softmax_refusal(op, f"a division with lshift {lshift} by a sum bounded by {hi_y}")
+    x_range, y_min = _softmax_exp_floor(s, op, x, y)
+    s.add_gadget(op, out, accumulator_bound(m, op), None, op="rowdiv", x=x, y=y, lshift=lshift,
+                 remainder_bits=bits(2 * hi_y - 1), shift=0)
+    s.gadgets[-1]["excess"] = rowdiv_excess(lshift, x_range, out.lo, out.hi, y_min)
 
 
 def _operand_range(s: State, op: QOp, name: str) -> str | int:
@@ -133,3 +250,43 @@ def _reduce_sum(s: State, op: QOp) -> None:
 HANDLERS: dict[str, Callable[[State, QOp], None]] = {
     "table": _table, "mul": _mul, "div": _variable_divisor, "reduce_sum": _reduce_sum,
 }
+#: The ops of a lowered Softmax that differ from their generic handlers (its `add` is the
+#: row-broadcast add, its exp the generic `table`).
+SOFTMAX_HANDLERS: dict[str, Callable[[State, QOp], None]] = {
+    "reduce_max": _softmax_max, "reduce_sum": _softmax_sum, "div": _softmax_div,
+}
+
+
+def softmax_probe_circuit(limb_bits: int = 8) -> Circuit:
+    """A tiny valid circuit with every feature of circuits/nonlinear.md sections 5-7 (a
+    Softmax over 3 of 4 padded input features, then dense): `rowmax` of the input, a
+    row-broadcast `add`, a 16-entry table, a `spatialsum` over the row (`in_shape
+    [1, 3]`), `rowdiv` (with excess), then `dense`; `limb_bits` as given. Its model stack
+    is `softmax_probe_stack()`. A verifier or prover that handles it knows sections 5-7."""
+    def gadget(op: str, x: str | int, features: int, lo: int, hi: int, **kw) -> Gadget:
+        return Gadget(op=op, x=x, features=features, shift=0, lo=lo, hi=hi,
+                      excess_hi_bits=kw.pop("excess_hi_bits", 0),
+                      excess_lo_bits=kw.pop("excess_lo_bits", 0), frac_bits=0, source=op, **kw)
+
+    e_hi, e_lo = rowdiv_excess(2, (0, 7), 0, 7)
+    gadgets = (
+        gadget("rowmax", "input", 1, -8, 7, n=3, diff_bits=4),
+        gadget("add", "input", 3, -8, 7, y=0, signs=(1, -1), lshifts=(0, 0),
+               excess_hi_bits=4, excess_lo_bits=3),
+        gadget("table", 1, 3, 0, 7, table="tt"),
+        gadget("spatialsum", 2, 1, 0, 31, in_shape=(1, 3), lshift=0),
+        gadget("rowdiv", 2, 3, 0, 7, y=3, lshift=2, remainder_bits=bits(2 * 31 - 1),
+               excess_hi_bits=e_hi, excess_lo_bits=e_lo),
+        gadget("dense", 4, 2, -64, 63, weight="w", bias=None, bias_shift=0),
+    )
+    stack = ModelStack(5, 2, 4, (StackTensor("tt", 1, 16, 0), StackTensor("w", 2, 3, 16)))
+    return Circuit(3, 4, 0, 5, 2, gadgets, stack, limb_bits=limb_bits)
+
+
+def softmax_probe_stack() -> np.ndarray:
+    """The model stack of `softmax_probe_circuit`: the table `T[j] = floor(j / 2)` (so the
+    row maximum's entry `T[8] = 4 >= 1` keeps every row sum positive) and a 2 x 3 weight."""
+    stack = np.zeros(32, dtype=np.int64)
+    stack[:16] = np.arange(16) // 2
+    stack[16:24] = [1, 0, -1, 0, 0, 1, 1, 0]
+    return stack

@@ -7,7 +7,8 @@ use crate::error::{Error, Result};
 
 pub const MAX_FEATURES: usize = 1 << 20;
 pub const MAX_BITS: u32 = 64;
-pub const LIMB_BITS: u32 = 8;
+/// The limb widths a circuit may choose (`"limb_bits"`, nonlinear.md section 5).
+pub const LIMB_BITS_CHOICES: [u32; 2] = [8, 16];
 /// Divisors are `1 <= d < 2^40` (nonlinear.md section 1).
 pub const MAX_DIVISOR: u64 = 1 << 40;
 /// Function tables have `2^t` entries, `1 <= t <= 20` (nonlinear.md section 3).
@@ -105,6 +106,21 @@ pub enum Producer {
     Table {
         x: TensorRef,
         table: String,
+    },
+    /// `z[b] = max_{i < n} x[b][i]` with committed differences `D` and selectors `S`
+    /// of `x`'s length (nonlinear.md section 7).
+    Rowmax {
+        x: TensorRef,
+        n: usize,
+        diff_bits: u32,
+    },
+    /// `q = round(2^lshift x / y_b)` for a one-feature `y`, with committed `R`, `Rc`
+    /// (nonlinear.md section 7).
+    Rowdiv {
+        x: TensorRef,
+        y: TensorRef,
+        lshift: u32,
+        rem_bits: u32,
     },
 }
 
@@ -220,6 +236,8 @@ pub struct ModelStack {
 pub struct Circuit {
     pub format: String,
     pub version: u32,
+    /// Limb width `L` in `{8, 16}` (nonlinear.md section 5).
+    pub limb_bits: u32,
     pub input: InputSpec,
     pub output: OutputSpec,
     pub gadgets: Vec<Gadget>,
@@ -242,6 +260,14 @@ pub enum ColumnKind {
     PoolDiff(usize),
     /// Maxpool selector `S_w` of window `w` (one 1-bit limb).
     PoolSel(usize),
+    /// Rowmax difference `D = mask (z_b - x)` (of `x`'s length).
+    RowDiff,
+    /// Rowmax selector `S` (one 1-bit limb, of `x`'s length).
+    RowSel,
+    /// Rowdiv remainder `R`.
+    DivRem,
+    /// Rowdiv complement `Rc = 2 y_b - 1 - R`.
+    DivRemc,
 }
 
 /// One committed limb column of a gadget.
@@ -251,16 +277,19 @@ pub struct Column {
     pub kind: ColumnKind,
     pub limb: usize,
     pub width: u32,
+    /// `log2` of the column's padded row width: the gadget's features, or for a
+    /// rowmax's `D` and `S` its operand's width (nonlinear.md section 7).
+    pub feat_vars: usize,
 }
 
 pub fn bit_length(m: u128) -> u32 {
     128 - m.leading_zeros()
 }
 
-/// Limb widths of a `bits`-wide value: 8-bit limbs, the top one exact.
-pub fn limb_widths(bits: u32) -> Vec<u32> {
-    (0..bits.div_ceil(LIMB_BITS))
-        .map(|j| (bits - LIMB_BITS * j).min(LIMB_BITS))
+/// Limb widths of a `bits`-wide value: `L`-bit limbs, the top one exact.
+pub fn limb_widths(bits: u32, limb_bits: u32) -> Vec<u32> {
+    (0..bits.div_ceil(limb_bits))
+        .map(|j| (bits - limb_bits * j).min(limb_bits))
         .collect()
 }
 
@@ -291,42 +320,72 @@ impl Gadget {
             0
         }
     }
+}
 
-    /// This gadget's columns in spec order.
-    pub fn columns(&self, index: usize) -> Vec<Column> {
+impl Circuit {
+    /// Limb widths of a `bits`-wide value with this circuit's `L`.
+    pub fn limbs(&self, bits: u32) -> Vec<u32> {
+        limb_widths(bits, self.limb_bits)
+    }
+
+    /// Gadget `index`'s columns in spec order.
+    pub fn gadget_columns(&self, index: usize) -> Vec<Column> {
+        let g = &self.gadgets[index];
+        let own_vars = log2(g.features.next_power_of_two());
         let mut out = Vec::new();
-        let mut push = |kind, bits: u32| {
-            for (limb, width) in limb_widths(bits).into_iter().enumerate() {
+        let mut push = |kind, bits: u32, feat_vars: usize| {
+            for (limb, width) in self.limbs(bits).into_iter().enumerate() {
                 out.push(Column {
                     gadget: index,
                     kind,
                     limb,
                     width,
+                    feat_vars,
                 });
             }
         };
-        push(ColumnKind::U, self.value_bits());
-        if self.has_v() {
-            push(ColumnKind::V, self.value_bits());
+        push(ColumnKind::U, g.value_bits(), own_vars);
+        if g.has_v() {
+            push(ColumnKind::V, g.value_bits(), own_vars);
         }
-        push(ColumnKind::Rem, self.rem_bits());
-        push(ColumnKind::Remc, self.remc_bits());
-        push(ColumnKind::Ep, self.excess_hi_bits);
-        push(ColumnKind::Em, self.excess_lo_bits);
-        if let Producer::Maxpool { diff_bits, .. } = &self.producer {
-            let k = self.producer.windows();
-            for w in 0..k {
-                push(ColumnKind::PoolDiff(w), *diff_bits);
+        push(ColumnKind::Rem, g.rem_bits(), own_vars);
+        push(ColumnKind::Remc, g.remc_bits(), own_vars);
+        push(ColumnKind::Ep, g.excess_hi_bits, own_vars);
+        push(ColumnKind::Em, g.excess_lo_bits, own_vars);
+        match &g.producer {
+            Producer::Maxpool { diff_bits, .. } => {
+                let k = g.producer.windows();
+                for w in 0..k {
+                    push(ColumnKind::PoolDiff(w), *diff_bits, own_vars);
+                }
+                for w in 0..k {
+                    push(ColumnKind::PoolSel(w), 1, own_vars);
+                }
             }
-            for w in 0..k {
-                push(ColumnKind::PoolSel(w), 1);
+            Producer::Rowmax { x, diff_bits, .. } => {
+                let xv = log2(self.width(*x).next_power_of_two());
+                push(ColumnKind::RowDiff, *diff_bits, xv);
+                push(ColumnKind::RowSel, 1, xv);
             }
+            Producer::Rowdiv { rem_bits, .. } => {
+                push(ColumnKind::DivRem, *rem_bits, own_vars);
+                push(ColumnKind::DivRemc, *rem_bits, own_vars);
+            }
+            _ => {}
         }
         out
     }
-}
 
-impl Circuit {
+    /// log2 of a column's length for batch `b`.
+    pub fn column_vars(&self, s: &Column, batch: usize) -> usize {
+        log2(batch.next_power_of_two()) + s.feat_vars
+    }
+
+    /// log2 of a tensor's padded length (`B' pad(width)`) for batch `b`.
+    pub fn tensor_vars(&self, t: TensorRef, batch: usize) -> usize {
+        log2(batch.next_power_of_two()) + log2(self.width(t).next_power_of_two())
+    }
+
     pub fn parse(json: &[u8]) -> Result<Self> {
         let c: Circuit = serde_json::from_slice(json)
             .map_err(|e| Error::InvalidArgument(format!("circuit JSON: {e}")))?;
@@ -364,6 +423,9 @@ impl Circuit {
     fn validate(&self) -> Result<()> {
         if self.format != "zkml-circuit" || self.version != 1 {
             return invalid("unknown format or version");
+        }
+        if !LIMB_BITS_CHOICES.contains(&self.limb_bits) {
+            return invalid("limb_bits must be 8 or 16");
         }
         let feat_ok = |n: usize| (1..=MAX_FEATURES).contains(&n);
         if !(1..=62).contains(&self.input.bits) {
@@ -464,7 +526,7 @@ impl Circuit {
                     let same = refs_ok(*x)
                         && refs_ok(*y)
                         && self.width(*x) == g.features
-                        && self.width(*y) == g.features;
+                        && (self.width(*y) == g.features || self.width(*y) == 1);
                     let signs_ok = signs.iter().all(|s| *s == 1 || *s == -1);
                     if !refs_ok(*x)
                         || !refs_ok(*y)
@@ -473,6 +535,40 @@ impl Circuit {
                         || lshifts.iter().any(|l| *l > 32)
                     {
                         return invalid(format!("gadget {i}: add operands do not match"));
+                    }
+                }
+                Producer::Rowmax { x, n, diff_bits } => {
+                    let (lo_x, hi_x) = self.range(*x);
+                    let ok = refs_ok(*x)
+                        && g.features == 1
+                        && (1..=self.width(*x)).contains(n)
+                        && (1..=MAX_BITS).contains(diff_bits)
+                        && g.shift == 0
+                        && g.divisor == 1
+                        && g.excess_hi_bits == 0
+                        && g.excess_lo_bits == 0
+                        && g.lo <= lo_x
+                        && hi_x <= g.hi;
+                    if !ok {
+                        return invalid(format!("gadget {i}: rowmax parameters do not match"));
+                    }
+                }
+                Producer::Rowdiv {
+                    x,
+                    y,
+                    lshift,
+                    rem_bits,
+                } => {
+                    let ok = refs_ok(*x)
+                        && refs_ok(*y)
+                        && self.width(*x) == g.features
+                        && self.width(*y) == 1
+                        && *lshift <= MAX_BITS
+                        && (1..=MAX_BITS).contains(rem_bits)
+                        && g.shift == 0
+                        && g.divisor == 1;
+                    if !ok {
+                        return invalid(format!("gadget {i}: rowdiv parameters do not match"));
                     }
                 }
                 Producer::Identity { x } => {
@@ -498,7 +594,7 @@ impl Circuit {
                 } => {
                     let ok = refs_ok(*x)
                         && (2..=3).contains(&in_shape.len())
-                        && padded_size(in_shape) == Some(self.width(*x))
+                        && padded_size(in_shape) == Some(self.width(*x).next_power_of_two())
                         && g.features == in_shape[0]
                         && *lshift <= MAX_BITS;
                     if !ok {
@@ -571,11 +667,13 @@ impl Circuit {
             .gadgets
             .iter()
             .enumerate()
-            .flat_map(|(i, g)| g.columns(i))
+            .flat_map(|(i, _)| self.gadget_columns(i))
             .collect();
         if self.output.argmax {
             let lg = self.output.gadget;
-            for (limb, width) in limb_widths(self.gadgets[lg].value_bits())
+            let feat_vars = log2(self.gadgets[lg].features.next_power_of_two());
+            for (limb, width) in self
+                .limbs(self.gadgets[lg].value_bits())
                 .into_iter()
                 .enumerate()
             {
@@ -584,6 +682,7 @@ impl Circuit {
                     kind: ColumnKind::D,
                     limb,
                     width,
+                    feat_vars,
                 });
             }
         }

@@ -6,6 +6,7 @@ pub mod layout;
 pub mod matmul;
 pub mod model_key;
 pub mod prover;
+pub mod rowops;
 pub mod spatial;
 pub mod spatialsum;
 pub mod table;
@@ -13,11 +14,12 @@ pub mod tensors;
 pub mod testkit;
 pub mod testkit_cnn;
 pub mod testkit_nonlinear;
+pub mod testkit_softmax;
 pub mod zerocheck;
 
 use ark_ff::Field;
 
-use self::circuit::{Circuit, Column, ColumnKind, Gadget, ModelTensor, TensorRef, LIMB_BITS};
+use self::circuit::{Circuit, Column, ColumnKind, Gadget, ModelTensor, TensorRef};
 use self::layout::{assign, stack_point, Slot};
 use self::tensors::{combine_evals, Columns};
 use crate::field::Fr;
@@ -47,19 +49,19 @@ pub fn leaf_layout(c: &Circuit, b: usize) -> (Vec<LeafSlot>, usize) {
     let cols: Vec<(u32, usize)> = c
         .columns()
         .iter()
-        .map(|s| (s.width, c.gadget_vars(s.gadget, b)))
+        .map(|s| (s.width, c.column_vars(s, b)))
         .collect();
-    leaf_slots(&cols)
+    leaf_slots(&cols, c.limb_bits)
 }
 
 /// Lookup-tree slots for limb columns given as `(width, variables)`
-/// (inference.md section 3), and the depth `D`.
-pub fn leaf_slots(columns: &[(u32, usize)]) -> (Vec<LeafSlot>, usize) {
+/// (inference.md section 3, `L`-bit limbs: nonlinear.md section 5), and the depth `D`.
+pub fn leaf_slots(columns: &[(u32, usize)], limb_bits: u32) -> (Vec<LeafSlot>, usize) {
     let mut items: Vec<(usize, u64, usize)> = Vec::new();
     for (ci, &(width, vars)) in columns.iter().enumerate() {
         items.push((ci, 1, vars));
-        if width < LIMB_BITS {
-            items.push((ci, 1 << (LIMB_BITS - width), vars));
+        if width < limb_bits {
+            items.push((ci, 1 << (limb_bits - width), vars));
         }
     }
     let (slots, depth) = assign(&items.iter().map(|i| i.2).collect::<Vec<_>>());
@@ -104,21 +106,25 @@ pub fn lookup_trees(
     vec![(p, q), (pt, qt)]
 }
 
-/// Lookup multiplicities in `[0, 256)` of limb columns `(width, values)`. A value
+/// Lookup multiplicities in `[0, 2^L)` of limb columns `(width, values)`. A value
 /// outside is left uncounted, so a wrong witness still yields a proof, which the
 /// verifier then rejects.
-pub fn count_lookups<'a>(columns: impl Iterator<Item = (u32, &'a [i64])>) -> Vec<i64> {
-    let mut m = vec![0i64; 256];
+pub fn count_lookups<'a>(
+    columns: impl Iterator<Item = (u32, &'a [i64])>,
+    limb_bits: u32,
+) -> Vec<i64> {
+    let size = 1i64 << limb_bits;
+    let mut m = vec![0i64; size as usize];
     let mut count = |v: i64| {
-        if (0..256).contains(&v) {
+        if (0..size).contains(&v) {
             m[v as usize] += 1;
         }
     };
     for (width, vals) in columns {
         for &v in vals {
             count(v);
-            if width < LIMB_BITS {
-                count(v.saturating_mul(1 << (LIMB_BITS - width)));
+            if width < limb_bits {
+                count(v.saturating_mul(1 << (limb_bits - width)));
             }
         }
     }
@@ -126,7 +132,13 @@ pub fn count_lookups<'a>(columns: impl Iterator<Item = (u32, &'a [i64])>) -> Vec
 }
 
 /// `acc` at a gadget's point from the evaluations of its own columns (spec order).
-pub fn acc_from_evals(g: &Gadget, specs: &[Column], own: &[usize], evals: &[Fr]) -> Fr {
+pub fn acc_from_evals(
+    g: &Gadget,
+    specs: &[Column],
+    own: &[usize],
+    evals: &[Fr],
+    limb_bits: u32,
+) -> Fr {
     let pick = |kind: ColumnKind| -> Vec<Fr> {
         own.iter()
             .zip(evals)
@@ -134,9 +146,11 @@ pub fn acc_from_evals(g: &Gadget, specs: &[Column], own: &[usize], evals: &[Fr])
             .map(|(_, v)| *v)
             .collect()
     };
-    let z = combine_evals(&pick(ColumnKind::U), g.lo);
-    let q = z + combine_evals(&pick(ColumnKind::Ep), 0) - combine_evals(&pick(ColumnKind::Em), 0);
-    let rem = combine_evals(&pick(ColumnKind::Rem), 0);
+    let l = limb_bits;
+    let z = combine_evals(&pick(ColumnKind::U), g.lo, l);
+    let q =
+        z + combine_evals(&pick(ColumnKind::Ep), 0, l) - combine_evals(&pick(ColumnKind::Em), 0, l);
+    let rem = combine_evals(&pick(ColumnKind::Rem), 0, l);
     if g.divisor > 1 {
         // nonlinear.md section 1: acc = d (z + e+ - e-) + rem - floor(d/2).
         return Fr::from(g.divisor) * q + rem - Fr::from(g.divisor / 2);
@@ -184,7 +198,7 @@ impl<'c> Claims<'c> {
             .push(stack_point(point, self.wslots[ci], self.n_w), v);
     }
 
-    /// A claim on the byte table's multiplicities `m`.
+    /// A claim on the range table's multiplicities `m`.
     pub fn multiplicities(&mut self, point: &[Fr], v: Fr) {
         let slot = self.wslots[self.n_cols];
         self.witness.push(stack_point(point, slot, self.n_w), v);

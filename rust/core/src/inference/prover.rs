@@ -9,7 +9,7 @@ use super::circuit::{int_width, Circuit, ColumnKind, Producer, TensorRef};
 use super::layout::assign;
 use super::spatial::{geom, window_point};
 use super::tensors::{model_table, tensor_table, Columns};
-use super::{matmul, output_mask, table, zerocheck, Claims, INFERENCE_TAG};
+use super::{matmul, output_mask, rowops, table, zerocheck, Claims, INFERENCE_TAG};
 use crate::artifact::{write_header, Kind, FORMAT_VERSION};
 use crate::encoding::{ints_bytes, Writer};
 use crate::error::{Error, Result};
@@ -46,16 +46,17 @@ pub fn multiplicities(c: &Circuit, columns: &[Vec<i64>]) -> Vec<i64> {
             .iter()
             .zip(columns)
             .map(|(s, v)| (s.width, v.as_slice())),
+        c.limb_bits,
     )
 }
 
-/// Prove with every multiplicity counted from the witness: the byte table's `m`
+/// Prove with every multiplicity counted from the witness: the range table's `m`
 /// from the limb columns, each table gadget's `t_g` from its operand.
 pub fn prove(hyrax: &Hyrax, inp: InferenceInput<'_>) -> Result<Vec<u8>> {
     prove_with(hyrax, inp, None, None)
 }
 
-/// Like [`prove`] with given byte-table multiplicities (soundness tests use wrong ones).
+/// Like [`prove`] with given range-table multiplicities (soundness tests use wrong ones).
 pub fn prove_with_multiplicities(
     hyrax: &Hyrax,
     inp: InferenceInput<'_>,
@@ -106,7 +107,7 @@ fn check_statement(c: &Circuit, inp: &InferenceInput<'_>) -> Result<()> {
         return bad(format!("expected {} witness columns", specs.len()));
     }
     for (i, (v, s)) in inp.columns.iter().zip(&specs).enumerate() {
-        let n = c.gadget_vars(s.gadget, b);
+        let n = c.column_vars(s, b);
         if v.len() != 1 << n {
             return bad(format!(
                 "witness column {i} has {} entries, expected {}",
@@ -127,22 +128,22 @@ fn prove_parsed(
 ) -> Result<Vec<u8>> {
     let b = inp.batch;
     let specs = c.columns();
-    let col_vars: Vec<usize> = specs.iter().map(|s| c.gadget_vars(s.gadget, b)).collect();
+    let col_vars: Vec<usize> = specs.iter().map(|s| c.column_vars(s, b)).collect();
     let tgs = table::gadgets(c)?;
     let t_ok = tmult.len() == tgs.len()
         && tmult
             .iter()
             .zip(&tgs)
             .all(|(t, tg)| t.len() == tg.tensor.cols);
-    if mult.len() != 256 || !t_ok {
+    if mult.len() != 1 << c.limb_bits || !t_ok {
         return bad("multiplicity columns do not match the circuit");
     }
 
     let mut timer = crate::profile::Timer::new("inference");
-    // Witness stack: the limb columns, the byte table's multiplicities, then each
-    // table gadget's multiplicities (nonlinear.md section 3).
+    // Witness stack: the limb columns, the range table's multiplicities (2^L
+    // entries), then each table gadget's multiplicities (nonlinear.md sections 3, 5).
     let mut sizes = col_vars.clone();
-    sizes.push(8);
+    sizes.push(c.limb_bits as usize);
     sizes.extend(tgs.iter().map(|tg| tg.bits()));
     let (wslots, n_w) = assign(&sizes);
     let mut wstack = vec![0i64; 1 << n_w];
@@ -159,14 +160,7 @@ fn prove_parsed(
     let wcom = hyrax.commit_small(wshape, &wstack)?;
     let wtable: Vec<Fr> = wstack.iter().map(|v| from_i64(*v)).collect();
     let model: Vec<Fr> = inp.model_stack.par_iter().map(|v| from_i64(*v)).collect();
-    let cols = Columns {
-        specs: specs.clone(),
-        tables: inp
-            .columns
-            .iter()
-            .map(|v| v.iter().map(|x| from_i64(*x)).collect())
-            .collect(),
-    };
+    let cols = Columns::new(c, &inp.columns);
     let mult_fr: Vec<Fr> = mult.iter().map(|v| from_i64(*v)).collect();
     let tmult_fr: Vec<Vec<Fr>> = tmult
         .iter()
@@ -236,18 +230,26 @@ fn prove_parsed(
     let mut dense_claims = Vec::new();
     for (g, gad) in c.gadgets.iter().enumerate() {
         let mut evals = Vec::new();
-        // The gadget's own columns; the argmax differences are sent at r_d instead.
+        // The gadget's own columns of its length; the argmax differences are sent
+        // at r_d instead, a rowmax's D not at all and its S at (1/2.., r_b).
         let own: Vec<usize> = (0..specs.len())
-            .filter(|&i| specs[i].gadget == g && specs[i].kind != ColumnKind::D)
+            .filter(|&i| specs[i].gadget == g && !not_at_acc_point(specs[i].kind))
             .collect();
         for &ci in &own {
             let v = evaluate(&cols.tables[ci], &r[g]);
             claims.column(ci, &r[g], v);
             evals.push(v);
         }
-        let acc = super::acc_from_evals(gad, &specs, &own, &evals);
-        if let Some(claim) = acc_operands(c, &cols, &model, &mut claims, g, &r[g], acc, &mut evals)?
-        {
+        let acc = super::acc_from_evals(gad, &specs, &own, &evals, c.limb_bits);
+        if let Some(claim) = acc_operands(
+            c,
+            (&cols, &model, b),
+            &mut claims,
+            g,
+            &r[g],
+            acc,
+            &mut evals,
+        )? {
             dense_claims.push(claim);
         }
         t.absorb_frs("acc-evals", &evals);
@@ -261,7 +263,7 @@ fn prove_parsed(
         .iter()
         .map(|&g| {
             (
-                t.squeeze_n("zerocheck-tau", c.gadget_vars(g, b)),
+                t.squeeze_n("zerocheck-tau", rowops::zerocheck_vars(c, g, b)),
                 t.squeeze("zerocheck-beta"),
             )
         })
@@ -312,8 +314,14 @@ fn prove_parsed(
     let mut inst_claims = dense_claims;
     let mut insts: Vec<Box<dyn SumcheckProver>> = Vec::new();
     for (&g, (tau, beta)) in zc.iter().zip(&taus) {
-        let len = 1 << c.gadget_vars(g, b);
-        insts.push(Box::new(zerocheck::instance(c, &cols, g, len, tau, *beta)?));
+        insts.push(Box::new(zerocheck::instance(
+            c,
+            &cols,
+            (inp.input, b),
+            g,
+            tau,
+            *beta,
+        )?));
         inst_claims.push(Fr::zero());
     }
     let n_out_insts = out_insts.len();
@@ -353,8 +361,8 @@ fn prove_parsed(
         &mut sc_evals,
     );
     for &g in &zc {
-        let s = suffix(c.gadget_vars(g, b)).to_vec();
-        zerocheck::sumcheck_evals(c, &mut claims, &cols, g, &s, &mut sc_evals);
+        let s = suffix(rowops::zerocheck_vars(c, g, b)).to_vec();
+        zerocheck::sumcheck_evals(c, &mut claims, &cols, (g, b), &s, &mut sc_evals);
     }
     let s_out = suffix(n_l).to_vec();
     for _ in 0..n_out_insts {
@@ -402,14 +410,22 @@ fn prove_parsed(
     Ok(w.finish())
 }
 
+/// Columns not evaluated at their gadget's acc point: argmax differences, a
+/// rowmax's `D` and `S` (of its operand's length).
+fn not_at_acc_point(kind: ColumnKind) -> bool {
+    matches!(
+        kind,
+        ColumnKind::D | ColumnKind::RowDiff | ColumnKind::RowSel
+    )
+}
+
 /// The acc-evals after a gadget's own columns (operand limbs, the bias) and, for a
 /// dense or conv gadget, the claim of its sumcheck instance `acc - 2^d bias(r_o)`
 /// (a spatialsum's is `acc`).
 #[allow(clippy::too_many_arguments)]
 fn acc_operands(
     c: &Circuit,
-    cols: &Columns,
-    model: &[Fr],
+    (cols, model, b): (&Columns, &[Fr], usize),
     claims: &mut Claims<'_>,
     g: usize,
     r_g: &[Fr],
@@ -437,9 +453,16 @@ fn acc_operands(
             return Ok(Some(acc - bias_v));
         }
         Producer::Add { x, y, .. } => {
+            // A one-feature y is broadcast: its limbs at r_b (nonlinear.md section 6).
             for operand in [x, y] {
-                claims.tensor_limbs(cols, *operand, r_g, evals);
+                let p = rowops::suffix(r_g, c.tensor_vars(*operand, b));
+                claims.tensor_limbs(cols, *operand, p, evals);
             }
+        }
+        Producer::Rowmax { .. } => rowops::rowmax_acc_evals(cols, claims, g, r_g, evals),
+        Producer::Rowdiv { y, .. } => {
+            let p = rowops::suffix(r_g, c.tensor_vars(*y, b));
+            claims.tensor_limbs(cols, *y, p, evals);
         }
         Producer::Identity { x } => claims.tensor_limbs(cols, *x, r_g, evals),
         // nonlinear.md: a spatialsum's instance claim is acc(r_g); a table gadget

@@ -77,7 +77,7 @@ pub fn operand_offsets(
             for (j, ci) in limbs.enumerate() {
                 out.iter_mut()
                     .zip(&columns[ci])
-                    .for_each(|(o, v)| *o = o.wrapping_add(v.wrapping_shl(8 * j as u32)));
+                    .for_each(|(o, v)| *o = o.wrapping_add(v.wrapping_shl(c.limb_bits * j as u32)));
             }
             out
         }

@@ -3,16 +3,36 @@
 
 use ark_ff::{Field, Zero};
 
-use super::circuit::{Circuit, Column, ColumnKind, ModelTensor, TensorRef, LIMB_BITS};
+use super::circuit::{Circuit, Column, ColumnKind, ModelTensor, TensorRef};
 use crate::field::{from_i64, Fr};
 
 /// Witness columns as field tables, with their circuit descriptions.
 pub struct Columns {
     pub specs: Vec<Column>,
     pub tables: Vec<Vec<Fr>>,
+    /// The circuit's limb width `L`.
+    pub limb_bits: u32,
 }
 
 impl Columns {
+    /// The circuit's columns from their integer values (circuit order).
+    pub fn new(c: &Circuit, columns: &[Vec<i64>]) -> Self {
+        use rayon::prelude::*;
+        Columns {
+            specs: c.columns(),
+            tables: columns
+                .iter()
+                .map(|v| v.par_iter().map(|x| from_i64(*x)).collect())
+                .collect(),
+            limb_bits: c.limb_bits,
+        }
+    }
+
+    /// `base + sum_j 2^(L j) evals_j` with this circuit's `L`.
+    pub fn combine_evals(&self, evals: &[Fr], base: i64) -> Fr {
+        combine_evals(evals, base, self.limb_bits)
+    }
+
     /// Indices of gadget `g`'s columns of `kind`, limbs low to high.
     pub fn of(&self, g: usize, kind: ColumnKind) -> Vec<usize> {
         (0..self.specs.len())
@@ -20,11 +40,11 @@ impl Columns {
             .collect()
     }
 
-    /// `base + sum_j 2^(8j) limb_j` as a table (`len` entries).
+    /// `base + sum_j 2^(L j) limb_j` as a table (`len` entries).
     pub fn combine(&self, idx: &[usize], base: i64, len: usize) -> Vec<Fr> {
         let mut out = vec![from_i64(base); len];
         for (j, &c) in idx.iter().enumerate() {
-            let scale = limb_scale(j);
+            let scale = limb_scale(j, self.limb_bits);
             out.iter_mut()
                 .zip(&self.tables[c])
                 .for_each(|(o, v)| *o += scale * v);
@@ -33,17 +53,19 @@ impl Columns {
     }
 }
 
-/// `2^(8j)`: the weight of limb `j`.
-pub fn limb_scale(j: usize) -> Fr {
-    Fr::from(2u64).pow([LIMB_BITS as u64 * j as u64])
+/// `2^(L j)`: the weight of limb `j` for limbs of `L` bits.
+pub fn limb_scale(j: usize, limb_bits: u32) -> Fr {
+    Fr::from(2u64).pow([limb_bits as u64 * j as u64])
 }
 
-/// `base + sum_j 2^(8j) evals_j`: a limb-decomposed value from its limb evaluations.
-pub fn combine_evals(evals: &[Fr], base: i64) -> Fr {
+/// `base + sum_j 2^(L j) evals_j`: a limb-decomposed value from its limb evaluations.
+pub fn combine_evals(evals: &[Fr], base: i64, limb_bits: u32) -> Fr {
     evals
         .iter()
         .enumerate()
-        .fold(from_i64(base), |acc, (j, e)| acc + limb_scale(j) * e)
+        .fold(from_i64(base), |acc, (j, e)| {
+            acc + limb_scale(j, limb_bits) * e
+        })
 }
 
 /// Zero-pad a row-major `(rows, cols)` matrix to `(rows', cols')`.

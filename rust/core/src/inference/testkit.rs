@@ -119,7 +119,7 @@ pub fn mlp_full(
     let (stack, entries, num_vars) = assemble_stack(&tensors);
     let circuit = json!({
         "format": "zkml-circuit", "version": 1,
-        "input": {"features": dims[0], "bits": 8, "frac_bits": 4, "shape": null},
+        "input": {"features": dims[0], "bits": 8, "frac_bits": 4, "shape": null}, "limb_bits": 8,
         "output": {"gadget": gadgets.len() - 1, "features": dims[last], "argmax": argmax},
         "gadgets": gadgets,
         "model_stack": {"num_vars": num_vars, "log_cols": num_vars / 2, "range_bits": 8, "tensors": entries},
@@ -157,18 +157,18 @@ pub(crate) fn assemble_stack(tensors: &[TestTensor]) -> (Vec<i64>, Vec<serde_jso
     (stack, entries, num_vars)
 }
 
-/// Limbs of `v`; a negative `v` (only a cheating witness has one) is committed as
-/// its field value in the lowest limb, as a cheater would.
-pub(crate) fn limbs(v: i128, bits: u32) -> Vec<i64> {
+/// `L`-bit limbs of `v`; a negative `v` (only a cheating witness has one) is
+/// committed as its field value in the lowest limb, as a cheater would.
+pub(crate) fn limbs(v: i128, bits: u32, l: u32) -> Vec<i64> {
     if v < 0 {
-        let mut out = vec![0; limb_widths(bits).len()];
+        let mut out = vec![0; limb_widths(bits, l).len()];
         out[0] = v as i64;
         return out;
     }
-    limb_widths(bits)
+    limb_widths(bits, l)
         .iter()
         .enumerate()
-        .map(|(j, _)| ((v >> (8 * j)) & 0xff) as i64)
+        .map(|(j, _)| ((v >> (l as usize * j)) & ((1 << l) - 1)) as i64)
         .collect()
 }
 
@@ -192,6 +192,8 @@ pub struct Requantized {
     pub remc: Vec<i128>,
     pub ep: Vec<i128>,
     pub em: Vec<i128>,
+    /// A rowdiv's `R` and `Rc` (computed from the honest quotient; empty otherwise).
+    pub extra: Vec<Vec<i128>>,
 }
 
 /// `acc + 2^(k-1) = 2^k q + rem` (or `acc + floor(d/2) = d q + rem` with a divisor
@@ -216,12 +218,14 @@ pub fn requantize(g: &Gadget, acc: &[i128]) -> Requantized {
         rem,
         ep: q.iter().map(|v| (v - hi).max(0)).collect(),
         em: q.iter().map(|v| (lo - v).max(0)).collect(),
+        extra: Vec::new(),
     }
 }
 
 /// A cheating prover's witness: gadget `tg`'s output `z` (padded, after the clamp)
 /// is passed through `tamper`; its own columns and every later gadget are then
-/// computed honestly from the changed `z` (a maxpool's `D` and `S` included).
+/// computed honestly from the changed `z` (a maxpool's or rowmax's `D` and `S`
+/// included; a rowdiv's `R`, `Rc` stay those of the honest quotient).
 pub fn witness_tampered(
     c: &Circuit,
     model_stack: &[i64],
@@ -272,6 +276,9 @@ pub fn witness_edited(
         let np = g.features.next_power_of_two();
         // A maxpool's window entries, for its D and S columns.
         let mut windows: Vec<Vec<i128>> = Vec::new();
+        // A rowmax's operand (D, S) or a rowdiv's R, Rc.
+        let mut row_x: Vec<i128> = Vec::new();
+        let mut extra: Vec<Vec<i128>> = Vec::new();
         let acc: Vec<i128> = match &g.producer {
             Producer::Dense {
                 x,
@@ -305,11 +312,14 @@ pub fn witness_edited(
                 lshifts,
             } => {
                 let (xt, _) = table(*x, &z);
-                let (yt, _) = table(*y, &z);
+                let (yt, ny) = table(*y, &z);
+                // A one-feature y is broadcast along the features (nonlinear.md 6).
+                let yv = |i: usize| if ny == 1 { yt[i / np] } else { yt[i] };
                 xt.iter()
-                    .zip(&yt)
-                    .map(|(a, b)| {
-                        signs[0] as i128 * (a << lshifts[0]) + signs[1] as i128 * (b << lshifts[1])
+                    .enumerate()
+                    .map(|(i, a)| {
+                        signs[0] as i128 * (a << lshifts[0])
+                            + signs[1] as i128 * (yv(i) << lshifts[1])
                     })
                     .collect()
             }
@@ -342,6 +352,19 @@ pub fn witness_edited(
                     })
                     .collect()
             }
+            Producer::Rowmax { x, n, .. } => {
+                let (xt, nx) = table(*x, &z);
+                let acc = super::testkit_softmax::rowmax_acc(&xt, nx, *n);
+                row_x = xt;
+                acc
+            }
+            Producer::Rowdiv { x, y, lshift, .. } => {
+                let (xt, _) = table(*x, &z);
+                let (yt, _) = table(*y, &z);
+                let (q, r, rc) = super::testkit_softmax::rowdiv_acc(&xt, &yt, np, *lshift);
+                extra = vec![r, rc];
+                q
+            }
             Producer::Conv { x, .. }
             | Producer::Sumpool { x, .. }
             | Producer::Maxpool { x, .. } => {
@@ -352,12 +375,14 @@ pub fn witness_edited(
             }
         };
         let mut p = requantize(g, &acc);
+        p.extra = extra;
         if z.len() == tg {
             tamper(&mut p);
         }
+        let lb = c.limb_bits;
         let mut push = |vals: &[i128], bits: u32| {
-            let per: Vec<Vec<i64>> = vals.iter().map(|v| limbs(*v, bits)).collect();
-            for j in 0..limb_widths(bits).len() {
+            let per: Vec<Vec<i64>> = vals.iter().map(|v| limbs(*v, bits, lb)).collect();
+            for j in 0..limb_widths(bits, lb).len() {
                 columns.push(per.iter().map(|l| l[j]).collect());
             }
         };
@@ -372,14 +397,26 @@ pub fn witness_edited(
         push(&p.ep, g.excess_hi_bits);
         push(&p.em, g.excess_lo_bits);
         let zt = p.z;
-        if let Producer::Maxpool { diff_bits, .. } = &g.producer {
-            let (d, sel) = super::testkit_cnn::max_columns(&zt, &windows);
-            for dw in d {
-                push(&dw, *diff_bits);
+        match &g.producer {
+            Producer::Maxpool { diff_bits, .. } => {
+                let (d, sel) = super::testkit_cnn::max_columns(&zt, &windows);
+                for dw in d {
+                    push(&dw, *diff_bits);
+                }
+                for sw in sel {
+                    push(&sw, 1);
+                }
             }
-            for sw in sel {
-                push(&sw, 1);
+            Producer::Rowmax { n, diff_bits, .. } => {
+                let (d, sel) = super::testkit_softmax::rowmax_columns(&zt, &row_x, *n);
+                push(&d, *diff_bits);
+                push(&sel, 1);
             }
+            Producer::Rowdiv { rem_bits, .. } => {
+                push(&p.extra[0], *rem_bits);
+                push(&p.extra[1], *rem_bits);
+            }
+            _ => {}
         }
         z.push(zt);
     }
@@ -403,9 +440,9 @@ pub fn witness_edited(
                 d[r * np + i] = zl[r * np + k] - zl[r * np + i] - i128::from(i < k);
             }
         }
-        let bits = c.gadgets[lg].value_bits();
-        let per: Vec<Vec<i64>> = d.iter().map(|v| limbs(*v, bits)).collect();
-        for j in 0..limb_widths(bits).len() {
+        let (bits, lb) = (c.gadgets[lg].value_bits(), c.limb_bits);
+        let per: Vec<Vec<i64>> = d.iter().map(|v| limbs(*v, bits, lb)).collect();
+        for j in 0..limb_widths(bits, lb).len() {
             columns.push(per.iter().map(|l| l[j]).collect());
         }
         return (columns, ks.iter().map(|k| *k as i64).collect());
@@ -415,6 +452,16 @@ pub fn witness_edited(
         .map(|(r, o)| z[lg][r * np + o] as i64)
         .collect();
     (columns, out)
+}
+
+/// The same model with limb width `L` (`"limb_bits"`, nonlinear.md section 5).
+pub fn with_limb_bits(m: TestModel, limb_bits: u32) -> TestModel {
+    let mut v: serde_json::Value = serde_json::from_slice(&m.circuit_json).expect("json");
+    v["limb_bits"] = json!(limb_bits);
+    TestModel {
+        circuit_json: serde_json::to_vec(&v).expect("json"),
+        model_stack: m.model_stack,
+    }
 }
 
 /// The kind-4 verifying key (with its well-formedness proof) and its digest.

@@ -243,7 +243,7 @@ impl Cnn {
     pub fn finish(self, out: &T, argmax: bool) -> TestModel {
         let (stack, entries, num_vars) = assemble_stack(&self.tensors);
         let circuit = json!({
-            "format": "zkml-circuit", "version": 1, "input": self.input,
+            "format": "zkml-circuit", "version": 1, "input": self.input, "limb_bits": 8,
             "output": {"gadget": self.gadgets.len() - 1, "features": out.features, "argmax": argmax},
             "gadgets": self.gadgets,
             "model_stack": {"num_vars": num_vars, "log_cols": num_vars / 2, "range_bits": 8, "tensors": entries},

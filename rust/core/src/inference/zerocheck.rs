@@ -16,24 +16,37 @@ use crate::sumcheck::ProductSum;
 pub fn gadgets(c: &Circuit, cols: &Columns) -> Vec<usize> {
     (0..c.gadgets.len())
         .filter(|&g| {
-            matches!(c.gadgets[g].producer, Producer::Maxpool { .. })
-                || !cols.of(g, ColumnKind::Ep).is_empty()
+            matches!(
+                c.gadgets[g].producer,
+                Producer::Maxpool { .. } | Producer::Rowmax { .. } | Producer::Rowdiv { .. }
+            ) || !cols.of(g, ColumnKind::Ep).is_empty()
                 || !cols.of(g, ColumnKind::Em).is_empty()
         })
         .collect()
 }
 
 /// Gadget `g`'s instance: `sum_x eq(tau, x) ((z - hi) e+ + beta (z - lo) e-)`, or for
-/// a maxpool `sum_x eq(tau, x) sum_w S_w(x) D_w(x)`; the claim is 0.
+/// a maxpool `sum_x eq(tau, x) sum_w S_w(x) D_w(x)`, or a rowmax's or rowdiv's
+/// (rowops.rs); the claim is 0.
 pub fn instance(
     c: &Circuit,
     cols: &Columns,
+    (input, b): (&[i64], usize),
     g: usize,
-    len: usize,
     tau: &[Fr],
     beta: Fr,
 ) -> Result<ProductSum> {
     let gad = &c.gadgets[g];
+    let len = 1 << c.gadget_vars(g, b);
+    match gad.producer {
+        Producer::Rowmax { .. } => {
+            return super::rowops::rowmax_instance(c, cols, input, b, g, tau, beta)
+        }
+        Producer::Rowdiv { .. } => {
+            return super::rowops::rowdiv_instance(c, cols, input, b, g, tau, beta)
+        }
+        _ => {}
+    }
     let mut tables = vec![eq_table(tau)];
     let mut terms = Vec::new();
     if let Producer::Maxpool { .. } = gad.producer {
@@ -86,10 +99,16 @@ pub fn sumcheck_evals(
     c: &Circuit,
     claims: &mut Claims<'_>,
     cols: &Columns,
-    g: usize,
+    (g, b): (usize, usize),
     s: &[Fr],
     out: &mut Vec<Fr>,
 ) {
+    if matches!(
+        c.gadgets[g].producer,
+        Producer::Rowmax { .. } | Producer::Rowdiv { .. }
+    ) {
+        return super::rowops::sumcheck_evals(c, claims, cols, g, b, s, out);
+    }
     let kinds: Vec<ColumnKind> = match c.gadgets[g].producer {
         Producer::Maxpool { .. } => {
             let k = c.gadgets[g].producer.windows();

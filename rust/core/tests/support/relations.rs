@@ -8,6 +8,9 @@ use ark_ff::{Field, One, Zero};
 use zkml_core::field::{from_i64, pow2, Fr};
 use zkml_core::inference::circuit::{Circuit, ColumnKind, Producer, TensorRef};
 use zkml_core::inference::matmul;
+use zkml_core::inference::rowops::{
+    half, rowdiv_instance, rowmax_instance, suffix, zerocheck_vars,
+};
 use zkml_core::inference::spatial::{geom, window_point};
 use zkml_core::inference::spatialsum::{lt, spatial_dims};
 use zkml_core::inference::tensors::{combine_evals, model_table, tensor_table, Columns};
@@ -45,13 +48,7 @@ pub fn check_relations(
             format!("range: column {s:?}"),
         )?;
     }
-    let cols = Columns {
-        specs: specs.clone(),
-        tables: cols_i
-            .iter()
-            .map(|v| v.iter().map(|x| from_i64(*x)).collect())
-            .collect(),
-    };
+    let cols = Columns::new(&c, cols_i);
     let model: Vec<Fr> = m.model_stack.iter().map(|v| from_i64(*v)).collect();
     let tensor_at = |t: TensorRef, p: &[Fr]| evaluate(&tensor_table(&c, &cols, t, input, batch), p);
     let r: Vec<Vec<Fr>> = (0..c.gadgets.len())
@@ -61,20 +58,26 @@ pub fn check_relations(
     let mut insts = insts.into_iter();
     for (g, gad) in c.gadgets.iter().enumerate() {
         let own: Vec<usize> = (0..specs.len())
-            .filter(|&i| specs[i].gadget == g && specs[i].kind != ColumnKind::D)
+            .filter(|&i| {
+                specs[i].gadget == g
+                    && !matches!(
+                        specs[i].kind,
+                        ColumnKind::D | ColumnKind::RowDiff | ColumnKind::RowSel
+                    )
+            })
             .collect();
         let evals: Vec<Fr> = own
             .iter()
             .map(|&ci| evaluate(&cols.tables[ci], &r[g]))
             .collect();
-        let acc = acc_from_evals(gad, &specs, &own, &evals);
+        let acc = acc_from_evals(gad, &specs, &own, &evals, c.limb_bits);
         let pick = |kind: ColumnKind| -> Fr {
             let e: Vec<Fr> = cols
                 .of(g, kind)
                 .iter()
                 .map(|&ci| evaluate(&cols.tables[ci], &r[g]))
                 .collect();
-            combine_evals(&e, 0)
+            combine_evals(&e, 0, c.limb_bits)
         };
         if gad.divisor > 1 {
             let d1 = Fr::from(gad.divisor - 1);
@@ -135,9 +138,75 @@ pub fn check_relations(
                 signs,
                 lshifts,
             } => {
+                // A one-feature y is read at r_b (nonlinear.md section 6).
+                let ry = suffix(&r[g], c.tensor_vars(*y, batch));
                 let v = from_i64(signs[0]) * pow2(lshifts[0]) * tensor_at(*x, &r[g])
-                    + from_i64(signs[1]) * pow2(lshifts[1]) * tensor_at(*y, &r[g]);
+                    + from_i64(signs[1]) * pow2(lshifts[1]) * tensor_at(*y, ry);
                 ensure(acc == v, format!("gadget {g}: add"))?;
+            }
+            Producer::Rowmax { x, n, .. } => {
+                // 2^m S(1/2.., r_b) == 1, then the zerocheck with the verifier's final.
+                let si = cols.of(g, ColumnKind::RowSel)[0];
+                let m = cols.specs[si].feat_vars;
+                let mut p = vec![half(); m];
+                p.extend_from_slice(&r[g]);
+                let centre = pow2(m as u32) * evaluate(&cols.tables[si], &p);
+                ensure(
+                    centre == Fr::one(),
+                    format!("gadget {g}: rowmax sum S == 1"),
+                )?;
+                let nv = zerocheck_vars(&c, g, batch);
+                let (tau, beta) = (rand_frs(nv, seed + 300 + g as u64), rand_frs(1, seed)[0]);
+                let inst = rowmax_instance(&c, &cols, input, batch, g, &tau, beta).unwrap();
+                let (fin, s) = run_zerocheck(inst, format!("gadget {g}: rowmax zerocheck"))?;
+                let lim = |kind| {
+                    let e: Vec<Fr> = cols
+                        .of(g, kind)
+                        .iter()
+                        .map(|&ci| evaluate(&cols.tables[ci], &s))
+                        .collect();
+                    combine_evals(&e, 0, c.limb_bits)
+                };
+                let (d, sel) = (lim(ColumnKind::RowDiff), lim(ColumnKind::RowSel));
+                let mask = lt(&s[..m], *n);
+                let zb = tensor_at(TensorRef::Gadget(g), suffix(&s, c.gadget_vars(g, batch)));
+                let expect = eq_eval(&tau, &s)
+                    * (d - mask * zb
+                        + mask * tensor_at(*x, &s)
+                        + beta * (sel - mask * sel)
+                        + beta * beta * sel * d);
+                ensure(fin == expect, format!("gadget {g}: rowmax zerocheck final"))?;
+            }
+            Producer::Rowdiv { x, y, lshift, .. } => {
+                let yr = tensor_at(*y, suffix(&r[g], c.tensor_vars(*y, batch)));
+                ensure(
+                    pick(ColumnKind::DivRem) + pick(ColumnKind::DivRemc)
+                        == Fr::from(2u64) * yr - Fr::one(),
+                    format!("gadget {g}: rowdiv R + Rc == 2 y_b - 1"),
+                )?;
+                let nv = zerocheck_vars(&c, g, batch);
+                let (tau, beta) = (rand_frs(nv, seed + 400 + g as u64), rand_frs(1, seed)[0]);
+                let inst = rowdiv_instance(&c, &cols, input, batch, g, &tau, beta).unwrap();
+                let (fin, s) = run_zerocheck(inst, format!("gadget {g}: rowdiv zerocheck"))?;
+                let lim = |kind| {
+                    let e: Vec<Fr> = cols
+                        .of(g, kind)
+                        .iter()
+                        .map(|&ci| evaluate(&cols.tables[ci], &s))
+                        .collect();
+                    combine_evals(&e, 0, c.limb_bits)
+                };
+                let z = from_i64(gad.lo) + lim(ColumnKind::U);
+                let (ep, em) = (lim(ColumnKind::Ep), lim(ColumnKind::Em));
+                let yb = tensor_at(*y, suffix(&s, c.tensor_vars(*y, batch)));
+                let two = Fr::from(2u64);
+                let expect = eq_eval(&tau, &s)
+                    * (pow2(lshift + 1) * tensor_at(*x, &s) + yb
+                        - two * yb * (z + ep - em)
+                        - lim(ColumnKind::DivRem)
+                        + beta * (z - from_i64(gad.hi)) * ep
+                        + beta * beta * (z - from_i64(gad.lo)) * em);
+                ensure(fin == expect, format!("gadget {g}: rowdiv zerocheck final"))?;
             }
             Producer::Sumpool { x, lshift, .. } => {
                 let geo = geom(&gad.producer).unwrap();
@@ -199,6 +268,22 @@ pub fn check_relations(
     check_tables(m, input, cols_i, batch, &tm, seed)
 }
 
+/// Prove and verify a zerocheck instance with claim 0: `(final, point)`.
+fn run_zerocheck<P: SumcheckProver>(mut inst: P, what: String) -> Result<(Fr, Vec<Fr>), String> {
+    let n = inst.num_vars();
+    let (proof, _) = sumcheck::prove(&mut Transcript::new(b"z"), &mut inst, Fr::zero());
+    sumcheck::verify(&mut Transcript::new(b"z"), "zc", Fr::zero(), n, 3, &proof)
+        .map(|(s, fin)| (fin, s))
+        .map_err(|e| format!("{what}: {e}"))
+}
+
+fn eq_eval(a: &[Fr], b: &[Fr]) -> Fr {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| *x * y + (Fr::one() - x) * (Fr::one() - y))
+        .product()
+}
+
 /// The table gadgets' LogUp (nonlinear.md section 3) with multiplicities `tm`: the
 /// trees' total is zero and each tree's final claims match the leaf evals.
 pub fn check_tables(
@@ -214,13 +299,7 @@ pub fn check_tables(
     if tgs.is_empty() {
         return Ok(());
     }
-    let cols = Columns {
-        specs: c.columns(),
-        tables: cols_i
-            .iter()
-            .map(|v| v.iter().map(|x| from_i64(*x)).collect())
-            .collect(),
-    };
+    let cols = Columns::new(&c, cols_i);
     let model: Vec<Fr> = m.model_stack.iter().map(|v| from_i64(*v)).collect();
     let tensor_at = |t: TensorRef, p: &[Fr]| evaluate(&tensor_table(&c, &cols, t, input, batch), p);
     let ab = rand_frs(2, seed + 7);

@@ -1,0 +1,254 @@
+//! Row maximum and row division (circuits/nonlinear.md section 7), and the
+//! row-broadcast operands they use (section 6).
+//!
+//! ```text
+//! rowmax: sum_x eq(tau, x) [ D - mask z_b + mask X + beta (S - mask S) + beta^2 S D ] = 0
+//!         (over x's variables), and 2^m S(1/2.., r_b) = 1 at the gadget's point
+//! rowdiv: sum_x eq(tau, x) [ 2^(l+1) X + y_b - 2 y_b q - R
+//!                            + beta (z - hi) e+ + beta^2 (z - lo) e- ] = 0,
+//!         and R + Rc = 2 y_b - 1 at the gadget's point
+//! ```
+//!
+//! `z_b` and `y_b` are one-feature tensors broadcast along the features: their
+//! value at `(r_f, r_b)` is their MLE at `r_b`. Every factor (`eq`, `mask`, the
+//! broadcast) is its own multilinear table, never folded into another.
+
+use ark_ff::{Field, One};
+
+use super::circuit::{Circuit, ColumnKind, Producer, TensorRef};
+use super::tensors::{tensor_table, Columns};
+use super::Claims;
+use crate::error::Result;
+use crate::field::{from_i64, pow2, Fr};
+use crate::mle::{eq_table, evaluate};
+use crate::sumcheck::product::Term;
+use crate::sumcheck::ProductSum;
+
+/// The last `n` coordinates of `point` (a tensor's point inside a longer one: a
+/// one-feature tensor's batch part).
+pub fn suffix(point: &[Fr], n: usize) -> &[Fr] {
+    &point[point.len() - n..]
+}
+
+/// `1/2` in the field.
+pub fn half() -> Fr {
+    Fr::from(2u64).inverse().expect("2 is invertible")
+}
+
+/// `[i % np < n]` over `len` entries (rows of `np` features).
+pub fn row_mask(n: usize, np: usize, len: usize) -> Vec<Fr> {
+    (0..len).map(|i| Fr::from(u64::from(i % np < n))).collect()
+}
+
+/// A one-value-per-row table (`rows` entries) broadcast to rows of `np` features.
+pub fn broadcast(t: &[Fr], np: usize) -> Vec<Fr> {
+    t.iter().flat_map(|v| std::iter::repeat_n(*v, np)).collect()
+}
+
+/// The variables of gadget `g`'s zerocheck instance: a rowmax's operand's, else
+/// the gadget's own.
+pub fn zerocheck_vars(c: &Circuit, g: usize, b: usize) -> usize {
+    match &c.gadgets[g].producer {
+        Producer::Rowmax { x, .. } => c.tensor_vars(*x, b),
+        _ => c.gadget_vars(g, b),
+    }
+}
+
+/// The acc-evals of a rowmax after its own `u` (and `v`) limbs: `S` at
+/// `(1/2, .., 1/2, r_b)`.
+pub fn rowmax_acc_evals(
+    cols: &Columns,
+    claims: &mut Claims<'_>,
+    g: usize,
+    r_g: &[Fr],
+    evals: &mut Vec<Fr>,
+) {
+    for ci in cols.of(g, ColumnKind::RowSel) {
+        let fv = cols.specs[ci].feat_vars;
+        let mut p = vec![half(); fv];
+        p.extend_from_slice(r_g);
+        let v = evaluate(&cols.tables[ci], &p);
+        claims.column(ci, &p, v);
+        evals.push(v);
+    }
+}
+
+/// The tables `(X, z_b)` of a rowmax over `x`'s length, and the mask.
+fn rowmax_tables(
+    c: &Circuit,
+    cols: &Columns,
+    input: &[i64],
+    b: usize,
+    g: usize,
+) -> (Vec<Fr>, Vec<Fr>, Vec<Fr>) {
+    let Producer::Rowmax { x, n, .. } = &c.gadgets[g].producer else {
+        unreachable!("a rowmax gadget")
+    };
+    let np = c.width(*x).next_power_of_two();
+    let xt = tensor_table(c, cols, *x, input, b);
+    let zt = tensor_table(c, cols, TensorRef::Gadget(g), input, b);
+    let zb = broadcast(&zt, np);
+    let mask = row_mask(*n, np, xt.len());
+    (xt, zb, mask)
+}
+
+/// The rowmax instance (claim 0).
+pub fn rowmax_instance(
+    c: &Circuit,
+    cols: &Columns,
+    input: &[i64],
+    b: usize,
+    g: usize,
+    tau: &[Fr],
+    beta: Fr,
+) -> Result<ProductSum> {
+    let (xt, zb, mask) = rowmax_tables(c, cols, input, b, g);
+    let len = xt.len();
+    let d = cols.combine(&cols.of(g, ColumnKind::RowDiff), 0, len);
+    let s = cols.combine(&cols.of(g, ColumnKind::RowSel), 0, len);
+    // Factors: 0 eq, 1 D, 2 mask, 3 z_b, 4 X, 5 S.
+    let tables = vec![eq_table(tau), d, mask, zb, xt, s];
+    let t = |coeff: Fr, factors: Vec<usize>| Term { coeff, factors };
+    let terms = vec![
+        t(Fr::one(), vec![0, 1]),
+        t(-Fr::one(), vec![0, 2, 3]),
+        t(Fr::one(), vec![0, 2, 4]),
+        t(beta, vec![0, 5]),
+        t(-beta, vec![0, 2, 5]),
+        t(beta * beta, vec![0, 5, 1]),
+    ];
+    ProductSum::new(tables, terms)
+}
+
+/// The rowdiv instance (claim 0), with the gadget's clamp terms when it has
+/// `ep`/`em` columns.
+pub fn rowdiv_instance(
+    c: &Circuit,
+    cols: &Columns,
+    input: &[i64],
+    b: usize,
+    g: usize,
+    tau: &[Fr],
+    beta: Fr,
+) -> Result<ProductSum> {
+    let gad = &c.gadgets[g];
+    let Producer::Rowdiv { x, y, lshift, .. } = &gad.producer else {
+        unreachable!("a rowdiv gadget")
+    };
+    let np = gad.features.next_power_of_two();
+    let xt = tensor_table(c, cols, *x, input, b);
+    let len = xt.len();
+    let yb = broadcast(&tensor_table(c, cols, *y, input, b), np);
+    let z = cols.combine(&cols.of(g, ColumnKind::U), gad.lo, len);
+    let r = cols.combine(&cols.of(g, ColumnKind::DivRem), 0, len);
+    // Factors: 0 eq, 1 X, 2 y_b, 3 z, 4 R, then e+ and e- when present.
+    let mut tables = vec![eq_table(tau), xt, yb, z, r];
+    let t = |coeff: Fr, factors: Vec<usize>| Term { coeff, factors };
+    let two = Fr::from(2u64);
+    let mut terms = vec![
+        t(pow2(lshift + 1), vec![0, 1]),
+        t(Fr::one(), vec![0, 2]),
+        t(-two, vec![0, 2, 3]),
+        t(-Fr::one(), vec![0, 4]),
+    ];
+    let (ep, em) = (cols.of(g, ColumnKind::Ep), cols.of(g, ColumnKind::Em));
+    if !ep.is_empty() {
+        tables.push(cols.combine(&ep, 0, len));
+        let e = tables.len() - 1;
+        terms.push(t(-two, vec![0, 2, e]));
+        terms.push(t(beta, vec![0, 3, e]));
+        terms.push(t(-beta * from_i64(gad.hi), vec![0, e]));
+    }
+    if !em.is_empty() {
+        tables.push(cols.combine(&em, 0, len));
+        let e = tables.len() - 1;
+        let b2 = beta * beta;
+        terms.push(t(two, vec![0, 2, e]));
+        terms.push(t(b2, vec![0, 3, e]));
+        terms.push(t(-b2 * from_i64(gad.lo), vec![0, e]));
+    }
+    ProductSum::new(tables, terms)
+}
+
+/// Claims and messages for the given columns at `point`.
+fn column_evals(
+    cols: &Columns,
+    claims: &mut Claims<'_>,
+    idx: &[usize],
+    point: &[Fr],
+    out: &mut Vec<Fr>,
+) {
+    for &ci in idx {
+        let v = evaluate(&cols.tables[ci], point);
+        claims.column(ci, point, v);
+        out.push(v);
+    }
+}
+
+/// sumcheck-evals at `s` (the instance's point): rowmax: `x`'s `u` limbs, the
+/// gadget's `u` limbs at the batch part, `D` limbs, `S`; rowdiv: `x`'s `u` limbs,
+/// `y`'s `u` limbs at the batch part, the gadget's `u`, `ep`, `em` limbs, `R` limbs.
+pub fn sumcheck_evals(
+    c: &Circuit,
+    claims: &mut Claims<'_>,
+    cols: &Columns,
+    g: usize,
+    b: usize,
+    s: &[Fr],
+    out: &mut Vec<Fr>,
+) {
+    match &c.gadgets[g].producer {
+        Producer::Rowmax { x, .. } => {
+            claims.tensor_limbs(cols, *x, s, out);
+            let sb = suffix(s, c.gadget_vars(g, b));
+            column_evals(cols, claims, &cols.of(g, ColumnKind::U), sb, out);
+            column_evals(cols, claims, &cols.of(g, ColumnKind::RowDiff), s, out);
+            column_evals(cols, claims, &cols.of(g, ColumnKind::RowSel), s, out);
+        }
+        Producer::Rowdiv { x, y, .. } => {
+            claims.tensor_limbs(cols, *x, s, out);
+            claims.tensor_limbs(cols, *y, suffix(s, c.tensor_vars(*y, b)), out);
+            for kind in [
+                ColumnKind::U,
+                ColumnKind::Ep,
+                ColumnKind::Em,
+                ColumnKind::DivRem,
+            ] {
+                column_evals(cols, claims, &cols.of(g, kind), s, out);
+            }
+        }
+        _ => unreachable!("a rowmax or rowdiv gadget"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::rand_frs;
+
+    #[test]
+    fn centre_value_times_size_is_the_sum() {
+        // sum over the low m variables of a multilinear f is 2^m f(1/2.., r_b).
+        let (m, nb) = (4usize, 2usize);
+        let t = rand_frs(1 << (m + nb), 3);
+        let rb = rand_frs(nb, 4);
+        let eb = eq_table(&rb);
+        let naive: Fr = (0..t.len()).map(|i| eb[i >> m] * t[i]).sum();
+        let mut p = vec![half(); m];
+        p.extend_from_slice(&rb);
+        assert_eq!(pow2(m as u32) * evaluate(&t, &p), naive);
+    }
+
+    #[test]
+    fn broadcast_mle_ignores_the_feature_variables() {
+        let y = rand_frs(4, 5);
+        let yb = broadcast(&y, 8);
+        let p = rand_frs(5, 6);
+        assert_eq!(evaluate(&yb, &p), evaluate(&y, &p[3..]));
+        let mask = row_mask(5, 8, 32);
+        assert_eq!(
+            evaluate(&mask, &p),
+            super::super::spatialsum::lt(&p[..3], 5)
+        );
+    }
+}

@@ -436,7 +436,8 @@ def prove_inference(
             refs = []
         else:
             refs = {"add": [p.get("x"), p.get("y")], "dense": [], "conv": [],
-                    "spatialsum": [], "table": [], "identity": [p.get("x")],
+                    "spatialsum": [], "table": [], "rowmax": [], "rowdiv": [],
+                    "identity": [p.get("x")],
                     "affine": [xk for xk, _ in p.get("terms", [])]}[p["op"]]
         if p["op"] == "rowdiv":
             refs = [p["y"]]
@@ -532,14 +533,16 @@ def prove_inference(
                  for i in range(len(zf))]]
         terms = ([(1, [0, 1, 2])] if g["excess_hi_bits"] else []) + (
             [(beta, [0, 3, 4])] if g["excess_lo_bits"] else [])
-        if terms:
-            insts.append(("zerocheck", gi, gvars[gi], 0, tabs, terms))
-        if p["op"] == "rowdiv":  # after the gadget's (R3) instance, if any
+        if p["op"] == "rowdiv":  # its instance: the rowdiv term plus beta * (R3 terms)
             rv = wit.rows_vals[gi]
             q = [a + b - c for a, b, c in zip(rv["z"], rv["ep"], rv["em"], strict=True)]
             x = wit.tensor(p["x"])
-            tabs, terms = rowdiv_instance(p, x, wit.tensor(p["y"]), q, rv["R"], tau)
-            insts.append(("rowdiv", gi, gvars[gi], 0, tabs, terms))
+            rtabs, rterms = rowdiv_instance(p, x, wit.tensor(p["y"]), q, rv["R"], tau)
+            k = len(rtabs) - 1
+            rterms += [(c * beta % R, [f + k if f else 0 for f in fs]) for c, fs in terms]
+            insts.append(("rowdiv", gi, gvars[gi], 0, rtabs + tabs[1:], rterms))
+        else:
+            insts.append(("zerocheck", gi, gvars[gi], 0, tabs, terms))
     if argmax:
         insts.append(("select", L, nv, a_val, [eb_ext, sel, zl], [(1, [0, 1, 2])]))
         insts.append(("masked", L, nv, c_val, [eq_table(r_out), mask, zl], [(1, [0, 1, 2])]))

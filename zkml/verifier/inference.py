@@ -104,11 +104,10 @@ def _instances(c: Circuit, lay: Layout) -> list[_Instance]:
         nv_g = lay.log_batch + g.log_features
         if g.op == "rowmax":  # nonlinear.md 7: over x's variables
             out.append(("rowmax", g.index, lay.log_batch + log2_ceil(c.width_of(g.x))))
-            continue
-        if g.ep or g.em or g.op == "maxpool":
-            out.append(("zerocheck", g.index, nv_g))
-        if g.op == "rowdiv":  # after the gadget's own (R3) instance, if it has one
+        elif g.op == "rowdiv":  # its instance carries the clamp terms (R3) too
             out.append(("rowdiv", g.index, nv_g))
+        elif g.has_zerocheck:
+            out.append(("zerocheck", g.index, nv_g))
     nv = lay.log_batch + log2_ceil(c.output_features)
     kinds = ("select", "masked") if c.argmax else ("output",)
     out.extend((k, c.output_gadget, nv) for k in kinds)
@@ -403,7 +402,7 @@ def _verify_kind3(
         elif kind == "rowmax":
             values.append(rowmax_instance_value(run, g, *zc[gi], s, vals))
         elif kind == "rowdiv":
-            values.append(rowdiv_instance_value(run, g, zc[gi][0], s, vals))
+            values.append(rowdiv_instance_value(run, g, *zc[gi], s, vals))
         elif kind == "zerocheck" and g.op == "maxpool":
             values.append(maxpool_zerocheck_value(run, g, zc[gi][0], s, vals))
         elif kind == "zerocheck":

@@ -4,7 +4,9 @@
 integers only, limits), resolves its references to earlier gadgets or the input, and
 checks it against the gadget's own fields and against `width(x)` (conv.md 1):
 
-- dense / conv / sumpool / maxpool / spatialsum / table / identity / affine as before;
+- dense / conv / sumpool / maxpool / table / identity / affine as before;
+- spatialsum: `width(x) == prod pad(in_shape)`, or (nonlinear.md 7, a softmax's row
+  sum) `in_shape = [1, n]` over a tensor of width `n`, whose layout is the same;
 - add: `width(x) == features`, `width(y)` is `features` or 1 (nonlinear.md 6: a
   one-feature `y` is broadcast along the features);
 - rowmax (nonlinear.md 7): `features == 1`, `1 <= n <= width(x)`, `1 <= diff_bits <= 64`,
@@ -333,7 +335,10 @@ def parse_producer(prod: object, gf: GadgetFields) -> Producer:
         x = _ref(prod["x"], idx, f"{pw} x")
         sum_shape = dims(prod["in_shape"], f"{pw} in_shape", (2, 3))
         lshift = int_field(prod["lshift"], f"{pw} lshift", 0, MAX_SHIFT)
-        if gf.width(x) != padded_size(sum_shape):
+        # nonlinear.md 7: a softmax sums a flat row of n features with in_shape [1, n];
+        # that row's layout is the spatial one (f = s_1), so width(x) = n is accepted
+        row = len(sum_shape) == 2 and sum_shape[0] == 1 and gf.width(x) == sum_shape[1]
+        if gf.width(x) != padded_size(sum_shape) and not row:
             raise err(f"{what}: spatialsum input has width {gf.width(x)}, in_shape "
                       f"{list(sum_shape)} needs {padded_size(sum_shape)}")
         if features != sum_shape[0]:

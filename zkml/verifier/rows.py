@@ -12,8 +12,11 @@ Softmax lowering `m = rowmax(x)`, `d = add(x, -m)` (a row-broadcast add, section
   equal to `z_b` (DESIGN 3b rule 6).
 - rowdiv (`q = floor((2^(l+1) x + y_b) / (2 y_b))`, `q = z + e+ - e-`): at `r_g` the
   verifier requires `R(r_g) + Rc(r_g) == 2 y(r_b) - 1` (with both range-checked,
-  `0 <= R < 2 y_b`) and the zerocheck instance over the gadget's variables has the summand
-  `eq(tau_g, x) [2^(l+1) X + y_b - 2 y_b q - R]`.
+  `0 <= R < 2 y_b`) and the gadget's one zerocheck instance over its variables has the
+  summand `eq(tau_g, x) [2^(l+1) X + y_b - 2 y_b q - R + beta_g (z - hi) e+
+  + beta_g^2 (z - lo) e-]`: the text's relation plus the clamp relation (R3) of
+  inference.md, which a gadget with `ep`/`em` columns needs for `z = clamp(q)` (terms of
+  an absent column dropped; the Rust prover's reading, rust/core/src/inference/rowops.rs).
 
 Every value costs O(log) field operations (eq and lt over the point).
 """
@@ -77,11 +80,11 @@ def check_rowdiv(run: _Run, g: Gadget, r_g: list[int], vals: Iterator[int],
                                 f"point")
 
 
-def rowdiv_instance_value(run: _Run, g: Gadget, tau: list[int], s: list[int],
+def rowdiv_instance_value(run: _Run, g: Gadget, tau: list[int], beta: int, s: list[int],
                           vals: Iterator[int]) -> int:
-    """eq(tau_g, s) [2^(l+1) X + y_b - 2 y_b q - R] at `s` (the gadget's variables),
-    reading x's u limbs at `s`, y's u limbs at `s_b`, the gadget's u, ep, em limbs, then
-    the R limbs; q = z + e+ - e-."""
+    """eq(tau_g, s) [2^(l+1) X + y_b - 2 y_b q - R + beta (z - hi) e+ + beta^2 (z - lo) e-]
+    at `s` (the gadget's variables), reading x's u limbs at `s`, y's u limbs at `s_b`, the
+    gadget's u, ep, em limbs, then the R limbs; q = z + e+ - e-."""
     xv = run.value(g.x, vals, s)
     yv = run.value(g.y, vals, s[g.log_features :])
     z = run.value(g.index, vals, s)
@@ -90,4 +93,8 @@ def rowdiv_instance_value(run: _Run, g: Gadget, tau: list[int], s: list[int],
     rem = run.limbs(run.take(g.div_r, vals, s))
     q = z + ep - em
     term = (xv << (g.lshift + 1)) + yv - 2 * yv * q - rem
+    if g.ep:
+        term += beta * (z - g.hi) * ep
+    if g.em:
+        term += beta * beta % R * (z - g.lo) * em
     return eq_eval(tau, s) * (term % R) % R

@@ -32,13 +32,18 @@ def _producer(g) -> str:
         return f"spatialsum({x} {_shape(g.in_shape)}){lsh}"
     if g.op == "table":
         return f"table({x}, T={g.table})"
+    if g.op == "rowmax":
+        return f"rowmax({x}, n {g.n})"
+    if g.op == "rowdiv":
+        return f"rowdiv({x} <<{g.lshift}, / {_ref(g.y)})"
     return f"identity({x})"
 
 
 def _lines_circuit(c) -> list[str]:
     """The circuit: input, output, one line per gadget, the model stack."""
     ms = c.model_stack
-    out = [f"circuit: {len(c.gadgets)} gadgets, {len(c.columns())} witness limb columns",
+    out = [f"circuit: {len(c.gadgets)} gadgets, {len(c.columns())} witness limb columns "
+           f"(limbs: {c.limb_bits} bits)",
            f"  input: {c.input_features} features, {c.input_bits}-bit, scale "
            f"2^-{c.input_frac_bits}",
            f"  output: gadget {c.output_gadget}, {c.output_features} features, scale "
@@ -49,7 +54,9 @@ def _lines_circuit(c) -> list[str]:
             prod = f"dense({_ref(g.x)}, W={g.weight}" + (f", b={g.bias})" if g.bias else ")")
         elif g.op == "add":
             sa, sb = ("+" if s > 0 else "-" for s in g.signs)
-            prod = f"add({sa}{_ref(g.x)}<<{g.lshifts[0]}, {sb}{_ref(g.y)}<<{g.lshifts[1]})"
+            row = " per row" if c.width_of(g.y) != g.features else ""
+            prod = (f"add({sa}{_ref(g.x)}<<{g.lshifts[0]}, {sb}{_ref(g.y)}<<{g.lshifts[1]}"
+                    f"{row})")
         elif g.op == "affine":
             prod = "affine(" + " ".join(f"{c:+d}*{_ref(x)}" for x, c in g.terms) + ")"
         else:

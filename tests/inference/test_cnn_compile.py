@@ -46,21 +46,22 @@ def _inputs(cm, batch: int, seed: int = 0) -> np.ndarray:
     return np.clip(np.rint(x), -half, half - 1).astype(np.int64)
 
 
-def _limb_values(cols: list[np.ndarray], widths: list[tuple[str, int]]) -> dict:
-    """Reassemble a gadget's committed values from its limb columns."""
+def _limb_values(cols: list[np.ndarray], widths: list[tuple[str, int]], lb: int = 8) -> dict:
+    """Reassemble a gadget's committed values from its `lb`-bit limb columns."""
     out, i = {}, 0
     for name, width in widths:
-        n = (width + 7) // 8
-        out[name] = sum(cols[i + j] << np.int64(8 * j) for j in range(n))
+        n = -(-width // lb)
+        out[name] = sum(cols[i + j] << np.int64(lb * j) for j in range(n))
         i += n
     return out
 
 
 def _gadget_columns(circuit: Circuit, columns: list[np.ndarray]) -> list[dict]:
     per, i = [], 0
+    lb = circuit.limb_bits
     for g in circuit.gadgets:
-        n = sum((w + 7) // 8 for _, w in g.value_widths())
-        per.append(_limb_values(columns[i : i + n], g.value_widths()))
+        n = sum(-(-w // lb) for _, w in g.value_widths())
+        per.append(_limb_values(columns[i : i + n], g.value_widths(), lb))
         i += n
     return per
 

@@ -72,11 +72,12 @@ def _inputs(c: Circuit, batch: int, seed: int = 0) -> np.ndarray:
 def _values(c: Circuit, columns: list[np.ndarray]) -> list[dict[str, np.ndarray]]:
     """Each gadget's committed values, reassembled from its limb columns."""
     out, i = [], 0
+    lb = c.limb_bits
     for g in c.gadgets:
         vals = {}
         for name, width in g.value_widths():
-            n = (width + 7) // 8
-            vals[name] = sum(columns[i + j] << np.int64(8 * j) for j in range(n))
+            n = -(-width // lb)
+            vals[name] = sum(columns[i + j] << np.int64(lb * j) for j in range(n))
             i += n
         out.append(vals)
     return out

@@ -108,7 +108,8 @@ def test_spatialsum_may_be_the_output():
     [
         ({"lshift": 65}, "lshift = 65 outside"),
         ({"lshift": -1}, "lshift = -1 outside"),
-        ({"in_shape": [3, 9]}, "spatialsum input has width 32, in_shape \\[3, 9\\] needs 64"),
+        ({"in_shape": [3, 9]},
+         "spatialsum input has width 32, in_shape \\[3, 9\\] needs a padded width of 64"),
         ({"in_shape": [3]}, "in_shape must be a list of 2 or 3"),
         ({"in_shape": [3, 5, 1, 1]}, "in_shape must be a list of 2 or 3"),
         ({"in_shape": [4, 5]}, "spatialsum features 3 != channels 4"),

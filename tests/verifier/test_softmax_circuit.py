@@ -195,7 +195,10 @@ def test_row_sum_over_a_flat_row():
     c = parse_circuit(canonical(doc()))
     assert c.gadgets[5].sum_shape == (1, 5) and c.width_of(4) == 5
     d = doc()
-    d["gadgets"][5]["producer"]["in_shape"] = [1, 6]
-    rejects(d, "gadget 5: spatialsum input has width 5, in_shape \\[1, 6\\] needs 8")
-    d["gadgets"][5]["producer"]["in_shape"] = [5, 1]
+    d["gadgets"][5]["producer"]["in_shape"] = [1, 6]  # pad(5) == pad(6): the text's check
+    assert parse_circuit(canonical(d)).gadgets[5].sum_shape == (1, 6)
+    d["gadgets"][5]["producer"]["in_shape"] = [1, 9]
+    rejects(d, "gadget 5: spatialsum input has width 5, in_shape \\[1, 9\\] needs a padded "
+               "width of 16")
+    d["gadgets"][5]["producer"]["in_shape"] = [1, 4]
     rejects(d, "gadget 5: spatialsum input has width 5")

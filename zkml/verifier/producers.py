@@ -5,8 +5,8 @@ integers only, limits), resolves its references to earlier gadgets or the input,
 checks it against the gadget's own fields and against `width(x)` (conv.md 1):
 
 - dense / conv / sumpool / maxpool / table / identity / affine as before;
-- spatialsum: `width(x) == prod pad(in_shape)`, or (nonlinear.md 7, a softmax's row
-  sum) `in_shape = [1, n]` over a tensor of width `n`, whose layout is the same;
+- spatialsum: `pad(width(x)) == prod pad(in_shape)` (nonlinear.md 7: a flat row of `n`
+  features, a softmax's row sum over `in_shape = [1, n]`, has the layout of `[1, n]`);
 - add: `width(x) == features`, `width(y)` is `features` or 1 (nonlinear.md 6: a
   one-feature `y` is broadcast along the features);
 - rowmax (nonlinear.md 7): `features == 1`, `1 <= n <= width(x)`, `1 <= diff_bits <= 64`,
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from zkml.errors import ProofFormatError
-from zkml.verifier.spatial import ConvSpec, PoolSpec, padded_size
+from zkml.verifier.spatial import ConvSpec, PoolSpec, pad, padded_size
 from zkml.verifier.wiring import Axis
 
 if TYPE_CHECKING:
@@ -335,12 +335,11 @@ def parse_producer(prod: object, gf: GadgetFields) -> Producer:
         x = _ref(prod["x"], idx, f"{pw} x")
         sum_shape = dims(prod["in_shape"], f"{pw} in_shape", (2, 3))
         lshift = int_field(prod["lshift"], f"{pw} lshift", 0, MAX_SHIFT)
-        # nonlinear.md 7: a softmax sums a flat row of n features with in_shape [1, n];
-        # that row's layout is the spatial one (f = s_1), so width(x) = n is accepted
-        row = len(sum_shape) == 2 and sum_shape[0] == 1 and gf.width(x) == sum_shape[1]
-        if gf.width(x) != padded_size(sum_shape) and not row:
+        # nonlinear.md 7: pad(width(x)) == prod pad(in_shape) (a flat row of n features
+        # has the layout of [1, n]; spatial widths are powers of two already)
+        if pad(gf.width(x)) != padded_size(sum_shape):
             raise err(f"{what}: spatialsum input has width {gf.width(x)}, in_shape "
-                      f"{list(sum_shape)} needs {padded_size(sum_shape)}")
+                      f"{list(sum_shape)} needs a padded width of {padded_size(sum_shape)}")
         if features != sum_shape[0]:
             raise err(f"{what}: spatialsum features {features} != channels {sum_shape[0]}")
         return Producer(op, x, sum_shape=sum_shape, lshift=lshift)

@@ -7,9 +7,12 @@ use zkml_core::inference::circuit::{Circuit, ColumnKind};
 use zkml_core::inference::spatialsum::reference_acc;
 use zkml_core::inference::table;
 use zkml_core::inference::testkit::{
-    requantize, verifying_key, witness, witness_edited, witness_tampered, Requantized, TestModel,
+    requantize, verifying_key, with_limb_bits, witness, witness_edited, witness_tampered,
+    Requantized, TestModel,
 };
+use zkml_core::inference::testkit_cnn::cnn_2d;
 use zkml_core::inference::testkit_nonlinear::{gap_dense, ssum_1d, ssum_2d, tables};
+use zkml_core::inference::testkit_softmax::softmax_head;
 use zkml_core::inference::{prove, prove_with_table_multiplicities, InferenceInput};
 use zkml_core::pcs::hyrax::Hyrax;
 use zkml_core::testing::rand_small;
@@ -23,6 +26,11 @@ pub fn nonlinear_models(h: &Hyrax) -> Vec<Value> {
         ("ssum_2d", ssum_2d(32), 32),
         ("ssum_1d", ssum_1d(33), 33),
         ("tables", tables(34), 34),
+        // nonlinear.md sections 5-7.
+        ("softmax_head", softmax_head(41), 41),
+        ("softmax_head_l16", with_limb_bits(softmax_head(41), 16), 42),
+        ("cnn_2d_l16", with_limb_bits(cnn_2d(1), 16), 43),
+        ("tables_l16", with_limb_bits(tables(34), 16), 44),
     ] {
         let c = Circuit::parse(&m.circuit_json).unwrap();
         let (vk, _) = verifying_key(h, &m);
@@ -162,6 +170,45 @@ fn nonlinear_cases(
                 false,
                 "LogUp root: t_g does not count the lookups",
                 run(cols.clone(), &out, Some(tm)),
+            ));
+        }
+        "softmax_head" => {
+            for ch in crate::softmax_cheats::softmax_cheats(m, c, input) {
+                cases.push((ch.name, false, ch.why, run(ch.cols, &ch.out, None)));
+            }
+        }
+        "cnn_2d_l16" => {
+            // Gadget 0 (conv, shift 6): rem + 64 with z - 1 keeps R1; the 6-bit rem
+            // limb is in [0, 2^16) but its scaled lookup 2^10 rem is not.
+            let u0 = crate::inference_vectors::column_index(c, 0, ColumnKind::U, 0);
+            let rem0 = crate::inference_vectors::column_index(c, 0, ColumnKind::Rem, 0);
+            let mut bad = cols.clone();
+            let i = (0..bad[u0].len()).find(|&i| bad[u0][i] > 0).unwrap();
+            bad[rem0][i] += 64;
+            bad[u0][i] -= 1;
+            cases.push((
+                "remainder above its exact width (16-bit limbs)",
+                false,
+                "LogUp: 2^(16-6) * rem >= 2^16",
+                run(bad, &out, None),
+            ));
+            let mut mult = zkml_core::inference::prover::multiplicities(c, &cols);
+            assert_eq!(mult.len(), 1 << 16);
+            mult[300] += 1;
+            let inp = InferenceInput {
+                circuit_json: &m.circuit_json,
+                model_stack: &m.model_stack,
+                columns: cols.clone(),
+                batch,
+                input,
+                output: &out,
+                vk_digest: digest,
+            };
+            cases.push((
+                "wrong multiplicity (2^16-entry m)",
+                false,
+                "LogUp root",
+                zkml_core::inference::prove_with_multiplicities(h, inp, mult).unwrap(),
             ));
         }
         _ => {}

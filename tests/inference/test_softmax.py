@@ -595,3 +595,88 @@ def test_tampered_softmax_proof_is_rejected(tmp_path):
     proof[len(proof) // 2] ^= 1
     with pytest.raises(VerificationError):
         zkml.verify(bytes(proof), cm.verifying_key)
+
+
+# ---- cross-checks with the verifier side's reference (tests/verifier) ------------------
+
+REFERENCE = ROOT / "tests" / "verifier" / "reference_inference.py"
+
+
+def _reference():
+    """tests/verifier's reference witness, prover and key builder, when they know
+    nonlinear.md sections 5-7 (they build the softmax probe's witness)."""
+    if not REFERENCE.is_file():
+        return None
+    sys.path.insert(0, str(REFERENCE.parent))
+    try:
+        from reference_inference import Witness, prove_inference, vk_artifact
+    except ImportError:
+        return None
+    finally:
+        sys.path.pop(0)
+    c = softmax_probe_circuit(16)
+    stack = softmax_probe_stack()
+    tensors = {"tt": [stack[:16].tolist()], "w": stack[16:24].reshape(2, 4).tolist()}
+    try:
+        Witness(c.to_json(), tensors, [[0] * c.input_features])
+    except Exception:  # noqa: BLE001 - any failure: it predates sections 5-7
+        return None
+    return Witness, prove_inference, vk_artifact
+
+
+def _tensors(c: Circuit, stack: np.ndarray) -> dict:
+    out = {}
+    for t in c.model_stack.tensors:
+        out[t.name] = stack[t.offset : t.offset + t.size].reshape(
+            -1, 1 << ceil_log2(t.cols)).tolist()
+    return out
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("limb_bits", [None, 16])
+def test_columns_equal_the_reference_witness(compiled, name, limb_bits):
+    """Every committed column (rowmax D/S of the operand's length, rowdiv R/Rc, 8- or
+    16-bit limbs) equals the verifier side's reference witness, padding included."""
+    ref = _reference()
+    if ref is None:
+        pytest.skip("tests/verifier/reference_inference.py does not know nonlinear.md "
+                    "sections 5-7 yet")
+    cm = compiled(name)
+    c = cm.circuit if limb_bits is None else replace(cm.circuit, limb_bits=limb_bits)
+    cc = replace(cm.compiled_circuit, circuit=c)
+    x = _inputs(c, 3 * cc.rows, seed=11)
+    theirs = ref[0](c.to_json(), _tensors(c, cc.model_stack), x.tolist())
+    mine = build_witness(cc, cm.model, x).columns
+    cols = [np.array(col, dtype=np.int64) for _, _, _, col, _ in theirs.column_list()]
+    if c.argmax:  # the reference lists the gadgets' columns, not ArgMax's `d`
+        mine = mine[: len(mine) - len(limb_widths(c.d_bits, c.limb_bits))]
+    assert len(mine) == len(cols)
+    for i, (a, b) in enumerate(zip(mine, cols, strict=True)):
+        assert np.array_equal(a, b), f"column {i} ({c.columns()[i].name}) differs"
+
+
+@pytest.mark.parametrize("limb_bits", [8, 16])
+@pytest.mark.parametrize("name", ["mlp", "gap"])
+def test_compiled_softmax_verifies_with_the_reference_prover(tmp_path, name, limb_bits):
+    """Without the Rust prover: a compiled Softmax circuit, proven by the verifier side's
+    reference prover, verifies with `zkml.verifier`; the outputs are this witness's."""
+    ref = _reference()
+    if ref is None or not verifier_knows_softmax():
+        pytest.skip("no reference prover / verifier for nonlinear.md sections 5-7 yet")
+    _, prove, vk_artifact = ref
+    from zkml.verifier import VerifyingKey, verify_inference
+
+    model = softmax_mlp([6, 5], seed=3) if name == "mlp" else \
+        Net([1, 2, 5, 5], seed=6).conv(3, 3, pads=[1] * 4).relu().global_pool("avg") \
+        .flatten().gemm(4).softmax().model()
+    dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    cal = np.random.default_rng(3).normal(size=(16, *dims[1:]))
+    cm = compile_circuit_only(tmp_path, model, calibration=cal, name=name, precision="small")
+    c = replace(cm.circuit, limb_bits=limb_bits)
+    cc = replace(cm.compiled_circuit, circuit=c)
+    doc, stack = c.to_json(), [int(v) for v in cc.model_stack]
+    vk = vk_artifact(doc, stack)
+    x = _inputs(c, 3, seed=limb_bits)
+    proof = prove(doc, _tensors(c, cc.model_stack), stack, x.tolist(), vk)
+    st = verify_inference(proof, VerifyingKey.from_bytes(vk))
+    assert np.array_equal(np.array(st.output), build_witness(cc, cm.model, x).outputs)

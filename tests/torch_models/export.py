@@ -92,6 +92,24 @@ class SmoothCNN(nn.Module):
         return self.head(self.body(x))
 
 
+class SoftmaxCNN(nn.Module):
+    """A classifier that ends in Softmax (circuits/nonlinear.md section 7): conv + ReLU,
+    2x2 max pooling, conv + ReLU, global average pooling over 5x5 (divisor 25), a linear
+    layer to 10 logits, Softmax over them (1x12x12 input)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(4, 8, 2), nn.ReLU(),
+        )
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 10),
+                                  nn.Softmax(dim=1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(x))
+
+
 #: name -> (builder, input shape, ONNX opset or None for the exporter's default). GELU is
 #: one ONNX Gelu op from opset 20 on (a single table); older opsets spell it
 #: Div/Erf/Add/Mul/Mul, whose tensor product the circuit cannot prove.
@@ -101,6 +119,7 @@ MODELS = {
     "residual_cnn": (ResidualCNN, (1, 3, 16, 16), None),
     "conv1d": (Conv1dNet, (1, 2, 64), None),
     "smooth_cnn": (SmoothCNN, (1, 3, 14, 14), 20),
+    "softmax_cnn": (SoftmaxCNN, (1, 1, 12, 12), None),
 }
 
 

@@ -16,13 +16,21 @@ from zkml.errors import VerificationError
 
 HERE = Path(__file__).resolve().parent
 SHAPES = {"lenet_avg": (1, 28, 28), "lenet_max": (1, 28, 28),
-          "residual_cnn": (3, 16, 16), "conv1d": (2, 64), "smooth_cnn": (3, 14, 14)}
+          "residual_cnn": (3, 16, 16), "conv1d": (2, 64), "smooth_cnn": (3, 14, 14),
+          "softmax_cnn": (1, 12, 12)}
 #: Models that need circuits/nonlinear.md (function tables, spatial sums with divisors).
-NONLINEAR = {"smooth_cnn"}
+NONLINEAR = {"smooth_cnn", "softmax_cnn"}
+#: Models that end in Softmax (nonlinear.md sections 6-7: rowmax, rowdiv).
+SOFTMAX = {"softmax_cnn"}
 
 sys.path.insert(0, str(HERE.parent / "inference"))
 try:
-    from inference_models import _native_ready, _verifier_ready, native_nonlinear_ready
+    from inference_models import (
+        _native_ready,
+        _verifier_ready,
+        native_nonlinear_ready,
+        native_softmax_ready,
+    )
 finally:
     sys.path.pop(0)
 
@@ -33,9 +41,12 @@ def _skip_reason(name: str) -> str | None:
         return "zkml.verifier has no VerifyingKey yet"
     if not _native_ready():
         return ("zkml._native has no prove_inference / build_verifying_key for the current "
-                "circuit format (`divisor` keys, nonlinear.md) yet")
+                "circuit format (`divisor` and `limb_bits` keys, nonlinear.md) yet")
     if name in NONLINEAR and not native_nonlinear_ready():
         return "zkml._native cannot prove table/spatialsum circuits (nonlinear.md) yet"
+    if name in SOFTMAX and not native_softmax_ready():
+        return ("zkml._native cannot prove rowmax/rowdiv circuits (nonlinear.md sections 5-7) "
+                "yet")
     return None
 
 
@@ -102,7 +113,13 @@ def test_torch_export_compiles_and_witness_matches_executor(name, tmp_path):
         base = compile_model(HERE / f"{name}.onnx", calibration=cal)
     cc = compile_circuit(base.model)
     ops = {g.op for g in cc.circuit.gadgets}
-    if name in NONLINEAR:
+    if name in SOFTMAX:
+        assert [g.op for g in cc.circuit.gadgets][-5:] == ["rowmax", "add", "table",
+                                                           "spatialsum", "rowdiv"]
+        gap = next(g for g in cc.circuit.gadgets if g.op == "spatialsum")
+        assert gap.in_shape == (8, 5, 5) and gap.divisor == 25
+        assert cc.circuit.output.op == "rowdiv" and cc.circuit.output_features == 10
+    elif name in NONLINEAR:
         assert {"table", "spatialsum"} <= ops
         ssum = next(g for g in cc.circuit.gadgets if g.op == "spatialsum")
         assert ssum.in_shape == (8, 7, 7) and ssum.divisor == 49

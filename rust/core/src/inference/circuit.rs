@@ -537,39 +537,8 @@ impl Circuit {
                         return invalid(format!("gadget {i}: add operands do not match"));
                     }
                 }
-                Producer::Rowmax { x, n, diff_bits } => {
-                    let (lo_x, hi_x) = self.range(*x);
-                    let ok = refs_ok(*x)
-                        && g.features == 1
-                        && (1..=self.width(*x)).contains(n)
-                        && (1..=MAX_BITS).contains(diff_bits)
-                        && g.shift == 0
-                        && g.divisor == 1
-                        && g.excess_hi_bits == 0
-                        && g.excess_lo_bits == 0
-                        && g.lo <= lo_x
-                        && hi_x <= g.hi;
-                    if !ok {
-                        return invalid(format!("gadget {i}: rowmax parameters do not match"));
-                    }
-                }
-                Producer::Rowdiv {
-                    x,
-                    y,
-                    lshift,
-                    rem_bits,
-                } => {
-                    let ok = refs_ok(*x)
-                        && refs_ok(*y)
-                        && self.width(*x) == g.features
-                        && self.width(*y) == 1
-                        && *lshift <= MAX_BITS
-                        && (1..=MAX_BITS).contains(rem_bits)
-                        && g.shift == 0
-                        && g.divisor == 1;
-                    if !ok {
-                        return invalid(format!("gadget {i}: rowdiv parameters do not match"));
-                    }
+                Producer::Rowmax { .. } | Producer::Rowdiv { .. } => {
+                    super::rowops::validate(self, i, g)?;
                 }
                 Producer::Identity { x } => {
                     if !refs_ok(*x) || self.width(*x) != g.features {

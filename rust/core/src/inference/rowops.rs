@@ -15,14 +15,61 @@
 
 use ark_ff::{Field, One};
 
-use super::circuit::{Circuit, ColumnKind, Producer, TensorRef};
+use super::circuit::{Circuit, ColumnKind, Gadget, Producer, TensorRef, MAX_BITS};
 use super::tensors::{tensor_table, Columns};
 use super::Claims;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::field::{from_i64, pow2, Fr};
 use crate::mle::{eq_table, evaluate};
 use crate::sumcheck::product::Term;
 use crate::sumcheck::ProductSum;
+
+/// The checks of a rowmax or rowdiv gadget `i` (nonlinear.md section 7).
+pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
+    let refs_ok = |t: TensorRef| match t {
+        TensorRef::Input => true,
+        TensorRef::Gadget(j) => j < i,
+    };
+    let plain = g.shift == 0 && g.divisor == 1;
+    let (ok, what) = match &g.producer {
+        Producer::Rowmax { x, n, diff_bits } => {
+            let (lo_x, hi_x) = if refs_ok(*x) { c.range(*x) } else { (0, 0) };
+            let ok = refs_ok(*x)
+                && g.features == 1
+                && (1..=c.width(*x)).contains(n)
+                && (1..=MAX_BITS).contains(diff_bits)
+                && plain
+                && g.excess_hi_bits == 0
+                && g.excess_lo_bits == 0
+                && g.lo <= lo_x
+                && hi_x <= g.hi;
+            (ok, "rowmax")
+        }
+        Producer::Rowdiv {
+            x,
+            y,
+            lshift,
+            rem_bits,
+        } => {
+            let ok = refs_ok(*x)
+                && refs_ok(*y)
+                && c.width(*x) == g.features
+                && c.width(*y) == 1
+                && *lshift <= MAX_BITS
+                && (1..=MAX_BITS).contains(rem_bits)
+                && plain;
+            (ok, "rowdiv")
+        }
+        _ => (false, "row gadget"),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(format!(
+            "circuit: gadget {i}: {what} parameters do not match"
+        )))
+    }
+}
 
 /// The last `n` coordinates of `point` (a tensor's point inside a longer one: a
 /// one-feature tensor's batch part).

@@ -288,6 +288,13 @@ _HANDLERS = {"matmul": _dense, "add": _add, "relu": _activation, "clip": _activa
              "leaky_relu": _leaky_relu, **spatial.HANDLERS, **nonlinear.HANDLERS}
 
 
+#: Every proof's opening of the model stack sends one row combination of 2^log_cols
+#: field elements, while the verifier's MSM covers the key's 2^(n - log_cols) row
+#: commitments (fixed bases, the same for every proof). Past 2^9 columns (16 KB per
+#: proof) a large model trades proof bytes for key rows.
+MODEL_MAX_LOG_COLS = 9
+
+
 def _model_stack(s: State) -> tuple[ModelStack, np.ndarray]:
     names = list(s.stack)
     sizes = [(1 << ceil_log2(a.shape[0])) * (1 << ceil_log2(a.shape[1]))
@@ -309,7 +316,8 @@ def _model_stack(s: State) -> tuple[ModelStack, np.ndarray]:
         raise ModelError(f"model constants need {range_bits}-bit entries; at most "
                          f"{MAX_RANGE_BITS} bits can be committed (use a precision with "
                          f"weight_bits <= {MAX_RANGE_BITS})")
-    return ModelStack(num_vars, num_vars // 2, range_bits, tuple(tensors)), values
+    return ModelStack(num_vars, min(num_vars // 2, MODEL_MAX_LOG_COLS), range_bits,
+                      tuple(tensors)), values
 
 
 def compile_circuit(model: QModel) -> CompiledCircuit:

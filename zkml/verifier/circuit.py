@@ -5,13 +5,14 @@ nonlinear.md).
 field (types, limits, references to earlier gadgets only, dense and conv shapes against
 the model tensors, consumers against `width(x)`, model-stack slots aligned, disjoint and
 inside) and derives each gadget's committed columns with their limb widths (a maxpool's
-`D_w` limbs and `S_w` selectors after `em`; for an ArgMax output, the `d` limbs of
-section 4b after all gadget columns; a divisor's `rem` and `remc` limbs, nonlinear.md 1;
-a rowmax's `D` limbs and `S` of x's length and a rowdiv's `R` and `Rc` limbs, nonlinear.md
-7), all cut into limbs of the required top-level `"limb_bits"` (8 or 16, nonlinear.md 5).
-Producer objects are parsed by producers.py. Each column has its own number of feature
-variables (a rowmax's `D` and `S` have x's). `Circuit.layout(B)` gives the witness-stack
-and lookup-leaf layouts for batch size `B` (cached per `B`).
+`D_w` limbs and `S_w` selectors after `em`, a winmax's per tap, conv.md 5; for an ArgMax
+output, the `d` limbs of section 4b after all gadget columns; a divisor's `rem` and
+`remc` limbs, nonlinear.md 1; a rowmax's `D` limbs and `S` of x's length and a rowdiv's
+`R` and `Rc` limbs, nonlinear.md 7), all cut into limbs of the required top-level
+`"limb_bits"` (8 or 16, nonlinear.md 5). Producer objects are parsed by
+producers.py. Each column has its own number of feature variables (a rowmax's `D` and
+`S` have x's). `Circuit.layout(B)` gives the witness-stack and lookup-leaf layouts for
+batch size `B` (cached per `B`).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from zkml.verifier.producers import (
     parse_producer,
     str_field,
 )
-from zkml.verifier.spatial import ConvSpec, PoolSpec, padded_size
+from zkml.verifier.spatial import ConvSpec, PoolSpec, WindowSpec, padded_size
 
 __all__ = [
     "MAX_FEATURES",
@@ -134,7 +135,7 @@ class Gadget:
     conv: ConvSpec | None = None
     #: sumpool / maxpool producer only (conv.md section 3)
     pool: PoolSpec | None = None
-    #: maxpool only: per window the limbs of D_w, then per window the selector S_w
+    #: maxpool (winmax): per window (tap) the limbs of D_w, then per window the selector S_w
     pool_d: tuple[tuple[Column, ...], ...] = ()
     pool_s: tuple[Column, ...] = ()
     #: nonlinear.md 1: the constant divisor d (1: requantization by 2^shift)
@@ -156,6 +157,8 @@ class Gadget:
     #: rowdiv only (nonlinear.md 7): R limbs and Rc limbs (the gadget's length)
     div_r: tuple[Column, ...] = ()
     div_rc: tuple[Column, ...] = ()
+    #: winsum / winmax only (conv.md section 5): shapes, window taps and wiring axes
+    window: WindowSpec | None = None
 
     @property
     def columns(self) -> tuple[Column, ...]:
@@ -181,7 +184,8 @@ class Gadget:
     def has_zerocheck(self) -> bool:
         """True when the gadget takes part in the zerocheck loop (ep/em columns, a maxpool,
         a rowmax or a rowdiv)."""
-        return bool(self.ep or self.em) or self.op in ("maxpool", "rowmax", "rowdiv")
+        return bool(self.ep or self.em) or self.op in ("maxpool", "winmax", "rowmax",
+                                                        "rowdiv")
 
 
 @dataclass(frozen=True)
@@ -400,6 +404,9 @@ def _gadget(v: object, idx: int, first_col: int, prev: list[Gadget], model: Mode
     if p.op == "maxpool" and p.pool is not None:  # per window D_w limbs, then every S_w
         widths += [(f"D{w}", p.pool.diff_bits, fv) for w in range(p.pool.windows)]
         widths += [(f"S{w}", 1, fv) for w in range(p.pool.windows)]
+    elif p.op == "winmax" and p.window is not None:  # conv.md 5: per tap D_t, then S_t
+        widths += [(f"D{w}", p.diff_bits, fv) for w in range(p.window.taps)]
+        widths += [(f"S{w}", 1, fv) for w in range(p.window.taps)]
     elif p.op == "rowmax":  # nonlinear.md 7: D limbs then S, of x's length
         fx = log2_ceil(gf.width(p.x))
         widths += [("D", p.diff_bits, fx), ("S", 1, fx)]
@@ -407,6 +414,8 @@ def _gadget(v: object, idx: int, first_col: int, prev: list[Gadget], model: Mode
         widths += [("R", p.rem_bits, fv), ("Rc", p.rem_bits, fv)]
     cols = _columns(idx, first_col, widths, limb_bits)
     windows = p.pool.windows if p.op == "maxpool" and p.pool is not None else 0
+    if p.op == "winmax" and p.window is not None:
+        windows = p.window.taps
     return Gadget(idx, p.op, p.x, p.y, p.weight, p.bias, p.bias_shift, p.signs, p.lshifts,
                   features, fv, shift, lo, hi, e_hi, e_lo, frac, source, cols["u"],
                   cols["v"], cols["rem"], cols["ep"], cols["em"], p.terms, p.conv, p.pool,
@@ -414,7 +423,7 @@ def _gadget(v: object, idx: int, first_col: int, prev: list[Gadget], model: Mode
                   tuple(c for w in range(windows) for c in cols[f"S{w}"]), divisor,
                   cols["remc"], p.sum_shape, p.lshift, p.table, p.table_bits, p.lo_x,
                   row_n=p.row_n, row_d=cols.get("D", ()), row_s=cols.get("S", ()),
-                  div_r=cols.get("R", ()), div_rc=cols.get("Rc", ()))
+                  div_r=cols.get("R", ()), div_rc=cols.get("Rc", ()), window=p.window)
 
 
 def parse_circuit(data: bytes) -> Circuit:
@@ -474,7 +483,7 @@ def parse_circuit(data: bytes) -> Circuit:
         raise err(f"output.features {n_out} != features {gadgets[L].features} of gadget {L}")
     if type(out["argmax"]) is not bool:
         raise err("output.argmax must be true or false")
-    if gadgets[L].op in ("conv", "sumpool", "maxpool"):
+    if gadgets[L].op in ("conv", "sumpool", "maxpool", "winsum", "winmax"):
         raise err(f"output.gadget {L} is a {gadgets[L].op} gadget (its statement would "
                    f"carry padding)")
     return Circuit(data, n_in, b_in, f_in, L, n_out, tuple(gadgets), model, out["argmax"],

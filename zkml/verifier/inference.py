@@ -1,5 +1,6 @@
 """Inference proofs (kind 3): inference.md sections 4, 4b and 5 (keys: model_key.py);
-the conv and pooling gadgets of conv.md are checked by conv.py and pool.py, the shaped
+the conv and pooling gadgets of conv.md are checked by conv.py, pool.py and window.py
+(general windows, section 5), the shaped
 public input's MLE by spatial.py, the spatial sums and function tables of nonlinear.md
 by nonlinear.py (divisors here, in the requantization relation R1), the rowmax and
 rowdiv gadgets of nonlinear.md 7 by rows.py. Limbs are `limb_bits` wide (nonlinear.md 5).
@@ -42,6 +43,14 @@ from zkml.verifier.rows import (
 from zkml.verifier.spatial import input_mle
 from zkml.verifier.sumcheck import SumcheckProof, batched_sumcheck_verify, parse_sumcheck_proof
 from zkml.verifier.transcript import Transcript
+from zkml.verifier.window import (
+    check_winmax_acc,
+    winmax_a_value,
+    winmax_b_value,
+    winmax_claim_a,
+    winmax_zerocheck_value,
+    winsum_instance_value,
+)
 
 __all__ = ["VerifyingKey", "InferenceStatement", "InferenceVerifier", "to_signed"]
 
@@ -81,6 +90,8 @@ class _Kind3:
     logup: tuple[LogupProof, ...]
     leaf_evals: list[int]
     acc_evals: list[list[int]]
+    #: conv.md 5: a winmax gadget's E_g (sent right after its acc-evals)
+    window_e: dict[int, int]
     argmax_evals: list[int]
     sumcheck: SumcheckProof
     sc_evals: list[int]
@@ -93,8 +104,13 @@ _Instance = tuple[str, int, int]
 
 def _instances(c: Circuit, lay: Layout) -> list[_Instance]:
     out: list[_Instance] = []
-    for g in c.gadgets:  # (1) dense, conv and spatialsum, in gadget order
-        if g.op == "dense":
+    for g in c.gadgets:  # (1) dense, conv, spatialsum, winsum, winmax (a), (b) in gadget order
+        if g.op == "winsum" and g.window is not None:
+            out.append(("winsum", g.index, g.window.in_vars))
+        elif g.op == "winmax" and g.window is not None:
+            out.append(("winmax_a", g.index, g.window.out_vars))
+            out.append(("winmax_b", g.index, g.window.in_vars))
+        elif g.op == "dense":
             out.append(("dense", g.index, log2_ceil(c.width_of(g.x))))
         elif g.op == "conv" and g.conv is not None:
             out.append(("conv", g.index, g.conv.num_vars))
@@ -116,7 +132,7 @@ def _instances(c: Circuit, lay: Layout) -> list[_Instance]:
 
 def _acc_count(c: Circuit, g: Gadget) -> int:
     n = len(g.own)
-    if g.op in ("spatialsum", "table"):  # nonlinear.md: own columns only
+    if g.op in ("spatialsum", "table", "winsum", "winmax"):  # own columns only
         return n
     if g.op == "rowmax":  # own u limbs at r_b, then S at the centre
         return n + 1
@@ -138,14 +154,16 @@ def _sc_count(c: Circuit, inst: _Instance) -> int:
     g = c.gadgets[gi]
     if kind in ("dense", "conv"):
         return len(c.u_of(g.x)) + 1
-    if kind == "spatialsum":
+    if kind in ("spatialsum", "winsum", "winmax_b"):
         return len(c.u_of(g.x))
+    if kind == "winmax_a":
+        return len(g.u) + len(g.v)
     if kind == "rowmax":
         return len(c.u_of(g.x)) + len(g.u) + len(g.row_d) + len(g.row_s)
     if kind == "rowdiv":
         return (len(c.u_of(g.x)) + len(c.u_of(g.y)) + len(g.u) + len(g.ep) + len(g.em)
                 + len(g.div_r))
-    if kind == "zerocheck" and g.op == "maxpool":
+    if kind == "zerocheck" and g.op in ("maxpool", "winmax"):
         return len(g.pool_s) + sum(len(d) for d in g.pool_d)
     if kind == "zerocheck":
         return len(g.u) + len(g.ep) + len(g.em)
@@ -183,7 +201,11 @@ def _parse_kind3(rd: Reader, vk: VerifyingKey, max_batch: int) -> _Kind3:
     logup = parse_logup_trees(rd, lay.logup_depths)
     n_leaf = len(c.columns) + 1 + sum(table_leaf_count(c, g) for g in c.tables)
     leaf = rd.fr_vec("logup-leaf-evals", expected=n_leaf)
-    acc = [rd.fr_vec(f"gadget {g.index} acc-evals", expected=_acc_count(c, g)) for g in c.gadgets]
+    acc, window_e = [], {}
+    for g in c.gadgets:
+        acc.append(rd.fr_vec(f"gadget {g.index} acc-evals", expected=_acc_count(c, g)))
+        if g.op == "winmax":  # conv.md 5: E_g, a Vec<Fr> of length 1
+            window_e[g.index] = rd.fr_vec(f"gadget {g.index} window-e", expected=1)[0]
     am = rd.fr_vec("argmax-evals", expected=len(c.d) + 2) if c.argmax else []
     insts = _instances(c, lay)
     sc = parse_sumcheck_proof(rd, max(n for _, _, n in insts), 3, "inference sumcheck")
@@ -191,8 +213,8 @@ def _parse_kind3(rd: Reader, vk: VerifyingKey, max_batch: int) -> _Kind3:
     shapes = [(lay.num_vars, lay.log_cols), (vk.num_vars, vk.log_cols)]
     openings = parse_openings(rd, shapes)
     rd.finish()
-    return _Kind3(batch, x, x_raw, y, y_raw, tuple(c_w), logup, leaf, acc, am, sc, sc_evals,
-                  openings)
+    return _Kind3(batch, x, x_raw, y, y_raw, tuple(c_w), logup, leaf, acc, window_e, am, sc,
+                  sc_evals, openings)
 
 
 def _public_mle(vals: Sequence[int], rows: int, cols: int, point: Sequence[int]) -> int:
@@ -295,7 +317,10 @@ def _check_acc(run: _Run, g: Gadget, r: list[int], claims: dict[int, int]) -> No
         check_sumpool(run, g, r, vals, acc)
     elif g.op == "maxpool":
         check_maxpool(run, g, r, vals, cv["D"], cv["S"], cv["z"])
-    elif g.op == "spatialsum":
+    elif g.op == "winmax":
+        check_winmax_acc(g, cv["S"])
+        claims[g.index] = cv["D"]  # instance (a)'s claim needs gamma_g (after this)
+    elif g.op in ("spatialsum", "winsum"):
         claims[g.index] = acc
     elif g.op == "table":
         pass  # no producer relation at the acc point: its relation is the pair lookup
@@ -347,9 +372,16 @@ def _verify_kind3(
 
     points = [t.squeeze_n("acc-point", lay.log_batch + g.log_features) for g in c.gadgets]
     dense_claims: dict[int, int] = {}
+    gammas: dict[int, int] = {}
     for g in c.gadgets:
         t.absorb_frs("acc-evals", p.acc_evals[g.index])
         _check_acc(run, g, points[g.index], dense_claims)
+        if g.op == "winmax":  # conv.md 5: gamma_g, then the prover's E_g
+            gammas[g.index] = t.squeeze("window-gamma")
+            e = p.window_e[g.index]
+            t.absorb_frs("window-e", [e])
+            d_evals = dense_claims.pop(g.index)
+            dense_claims[g.index] = winmax_claim_a(run, d_evals, gammas[g.index], e)
 
     zc: dict[int, tuple[list[int], int]] = {}
     for g in c.gadgets:
@@ -373,8 +405,10 @@ def _verify_kind3(
     insts = _instances(c, lay)
     claims = []
     for kind, gi, _ in insts:
-        if kind in ("dense", "conv", "spatialsum"):
+        if kind in ("dense", "conv", "spatialsum", "winsum", "winmax_a"):
             claims.append(dense_claims[gi])
+        elif kind == "winmax_b":
+            claims.append(p.window_e[gi])
         elif kind in ("zerocheck", "rowmax", "rowdiv"):
             claims.append(0)
         else:
@@ -403,6 +437,14 @@ def _verify_kind3(
             values.append(rowmax_instance_value(run, g, *zc[gi], s, vals))
         elif kind == "rowdiv":
             values.append(rowdiv_instance_value(run, g, *zc[gi], s, vals))
+        elif kind == "winsum":
+            values.append(winsum_instance_value(run, g, points[gi], s, vals))
+        elif kind == "winmax_a":
+            values.append(winmax_a_value(run, g, points[gi], s, gammas[gi], vals))
+        elif kind == "winmax_b":
+            values.append(winmax_b_value(run, g, points[gi], s, gammas[gi], vals))
+        elif kind == "zerocheck" and g.op == "winmax":
+            values.append(winmax_zerocheck_value(run, g, *zc[gi], s, vals))
         elif kind == "zerocheck" and g.op == "maxpool":
             values.append(maxpool_zerocheck_value(run, g, zc[gi][0], s, vals))
         elif kind == "zerocheck":

@@ -11,6 +11,9 @@ checks it against the gadget's own fields and against `width(x)` (conv.md 1):
   one-feature `y` is broadcast along the features);
 - rowmax (nonlinear.md 7): `features == 1`, `1 <= n <= width(x)`, `1 <= diff_bits <= 64`,
   shift 0, divisor 1, no excess, and `[lo, hi]` covering `x`'s range;
+- winsum / winmax (conv.md 5): wiring axes as for conv, channel counts equal,
+  `width(x) == prod pad(in_shape)`, `features == prod pad(out_shape)`, `0 <= lshift <= 64`
+  (winsum), `1 <= diff_bits <= 64`, shift 0, divisor 1 and no excess (winmax);
 - rowdiv (nonlinear.md 7): `width(y) == 1`, `width(x) == features`, `0 <= lshift <= 64`,
   `1 <= rem_bits <= 64`, shift 0, divisor 1.
 
@@ -24,7 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from zkml.errors import ProofFormatError
-from zkml.verifier.spatial import ConvSpec, PoolSpec, pad, padded_size
+from zkml.verifier.spatial import ConvSpec, PoolSpec, WindowSpec, pad, padded_size
 from zkml.verifier.wiring import Axis
 
 if TYPE_CHECKING:
@@ -151,6 +154,7 @@ class Producer:
     terms: tuple[tuple[int | None, int], ...] = ()
     conv: ConvSpec | None = None
     pool: PoolSpec | None = None
+    window: WindowSpec | None = None
     sum_shape: tuple[int, ...] | None = None
     lshift: int = 0
     table: str | None = None
@@ -293,6 +297,47 @@ def _rowdiv(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
     return Producer("rowdiv", x, y=y, lshift=lshift, rem_bits=w)
 
 
+def _window(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
+    """winsum / winmax (conv.md 5): the axes of conv.md 2 with window taps."""
+    op = prod["op"]
+    extra = "lshift" if op == "winsum" else "diff_bits"
+    obj(prod, {"op", "x", "in_shape", "out_shape", "kernel", "strides", "dilations", "pads",
+               extra}, pw)
+    x = _ref(prod["x"], gf.index, f"{pw} x")
+    in_shape = dims(prod["in_shape"], f"{pw} in_shape", (2, 3))
+    k = len(in_shape) - 1
+    out_shape = dims(prod["out_shape"], f"{pw} out_shape", (k + 1,))
+    kernel = dims(prod["kernel"], f"{pw} kernel", (k,))
+    strides = dims(prod["strides"], f"{pw} strides", (k,))
+    dilations = dims(prod["dilations"], f"{pw} dilations", (k,))
+    pads = dims(prod["pads"], f"{pw} pads", (k,), lo=0)
+    axes = []
+    for a in range(k):
+        try:
+            axes.append(Axis(out_shape[a + 1], in_shape[a + 1], kernel[a], strides[a],
+                             dilations[a], pads[a]))
+        except ProofFormatError as exc:
+            raise err(f"{what}: {op} axis {a}: {exc}") from None
+    if in_shape[0] != out_shape[0]:
+        raise err(f"{what}: {op} channels {in_shape[0]} != {out_shape[0]}")
+    if gf.width(x) != padded_size(in_shape):
+        raise err(f"{what}: {op} input has width {gf.width(x)}, in_shape {list(in_shape)} "
+                  f"needs {padded_size(in_shape)}")
+    if gf.features != padded_size(out_shape):
+        raise err(f"{what}: {op} features {gf.features} != prod pad(out_shape) "
+                  f"{padded_size(out_shape)}")
+    if op == "winsum":
+        lshift = int_field(prod["lshift"], f"{pw} lshift", 0, MAX_SHIFT)
+        spec = WindowSpec(in_shape, out_shape, kernel, tuple(axes), lshift=lshift)
+        return Producer(op, x, window=spec, lshift=lshift)
+    w = int_field(prod["diff_bits"], f"{pw} diff_bits", 1, MAX_BITS)
+    if not gf.plain:
+        raise err(f"{what}: a winmax needs shift 0, divisor 1 and excess_hi_bits = "
+                  f"excess_lo_bits = 0")
+    spec = WindowSpec(in_shape, out_shape, kernel, tuple(axes), diff_bits=w)
+    return Producer(op, x, window=spec, diff_bits=w)
+
+
 def parse_producer(prod: object, gf: GadgetFields) -> Producer:
     """Strictly parse gadget `gf.index`'s producer object and check it (module doc)."""
     what = f"gadget {gf.index}"
@@ -388,6 +433,8 @@ def parse_producer(prod: object, gf: GadgetFields) -> Producer:
                           f"{features}")
             parsed.append((xk, ck))
         return Producer(op, parsed[0][0], terms=tuple(parsed))
+    if op in ("winsum", "winmax"):
+        return _window(prod, what, pw, gf)
     if op == "rowmax":
         return _rowmax(prod, what, pw, gf)
     if op == "rowdiv":

@@ -14,7 +14,8 @@ from zkml.verifier.field import R, eq_table
 from zkml.verifier.layout import log2_ceil
 from zkml.verifier.wiring import Axis
 
-__all__ = ["pad", "padded_size", "ConvSpec", "PoolSpec", "split_point", "input_mle"]
+__all__ = ["pad", "padded_size", "ConvSpec", "PoolSpec", "WindowSpec", "split_point",
+           "input_mle"]
 
 
 def pad(v: int) -> int:
@@ -122,3 +123,35 @@ def input_mle(vals: Sequence[int], batch: int, features: int,
         row = vals[b * features : (b + 1) * features]
         total += eb[b] * (sum(v * e for v, e in zip(row, weights, strict=True)) % R)
     return total % R
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    """A validated winsum / winmax producer (conv.md section 5): dims `[C, S..]` ->
+    `[C, T..]`, one wiring axis per spatial axis (ONNX order), window taps in place of
+    kernel taps."""
+
+    in_shape: tuple[int, ...]
+    out_shape: tuple[int, ...]
+    kernel: tuple[int, ...]
+    axes: tuple[Axis, ...]
+    lshift: int = 0
+    diff_bits: int = 0
+
+    @property
+    def taps(self) -> int:
+        """Number of taps, prod K_a."""
+        out = 1
+        for k in self.kernel:
+            out *= k
+        return out
+
+    @property
+    def in_vars(self) -> int:
+        """sum_a log2 pad(S_a): the variables (x'.., y'..) of winsum / winmax (b)."""
+        return sum(log2_ceil(s) for s in self.in_shape[1:])
+
+    @property
+    def out_vars(self) -> int:
+        """sum_a log2 pad(T_a): the variables (x.., y..) of winmax (a)."""
+        return sum(log2_ceil(t) for t in self.out_shape[1:])

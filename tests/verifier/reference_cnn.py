@@ -31,6 +31,7 @@ def build(layers: list[tuple], in_shape: list[int], seed: int = 1, bits: int = 4
           batch_rows: int = 3):
     """layers: ("conv", x, out_ch, kernel, strides, dilations, pads),
     ("sumpool" | "maxpool", x, window), ("add", x, y), ("dense", x, out),
+    ("winsum" | "winmax", x, kernel, strides, dilations, pads(, divisor)) (conv.md 5),
     ("spatialsum", x) (nonlinear.md 2: the spatial mean, divisor prod S, or shift log2 of it
     when that is a power of two);
     x, y: "input", an earlier layer index, or None for the previous layer."""
@@ -63,6 +64,20 @@ def build(layers: list[tuple], in_shape: list[int], seed: int = 1, bits: int = 4
                 gads.append(gadget(prod, _prod(pads(shape)), clog(_prod(win)), 0, 15, 20, 20))
             else:
                 prod["diff_bits"] = 5  # D <= hi - lo = 23; [-8, 15] also has a v column
+                gads.append(gadget(prod, _prod(pads(shape)), 0, -8, 15, 0, 0))
+        elif op in ("winsum", "winmax"):  # conv.md 5: (op, x, kernel, strides, dils, pads(, d))
+            ks, st, dl, pd = layer[2:6]
+            outs = [(s + 2 * p - d * (k - 1) - 1) // t + 1
+                    for s, k, t, d, p in zip(xs[1:], ks, st, dl, pd, strict=True)]
+            shape = [xs[0], *outs]
+            prod = {"op": op, "x": x, "in_shape": xs, "out_shape": shape, "kernel": list(ks),
+                    "strides": list(st), "dilations": list(dl), "pads": list(pd)}
+            if op == "winsum":
+                prod["lshift"] = 0
+                div = layer[6] if len(layer) > 6 else 1
+                gads.append(gadget(prod, _prod(pads(shape)), 0, 0, 15, 20, 20, divisor=div))
+            else:
+                prod["diff_bits"] = 5
                 gads.append(gadget(prod, _prod(pads(shape)), 0, -8, 15, 0, 0))
         elif op == "spatialsum":
             shape = [xs[0]]
@@ -108,7 +123,7 @@ def build(layers: list[tuple], in_shape: list[int], seed: int = 1, bits: int = 4
 
     Witness(doc, tensors, rows, tamper=record)
     for gi, g in enumerate(gads):
-        if g["producer"]["op"] != "maxpool":
+        if g["producer"]["op"] not in ("maxpool", "winmax"):
             g["excess_hi_bits"] = seen[gi][0].bit_length()
             g["excess_lo_bits"] = seen[gi][1].bit_length()
     return doc, tensors, table, inputs

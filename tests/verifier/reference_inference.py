@@ -55,6 +55,15 @@ from reference_rows import (
     rowmax_extras,
     rowmax_instance,
 )
+from reference_window import (
+    winmax_a_tables,
+    winmax_acc,
+    winmax_b_tables,
+    winmax_extras,
+    winmax_zero_tables,
+    winsum_acc,
+    winsum_tables,
+)
 
 from zkml.verifier.encoding import enc_frs, enc_g1s, enc_u32
 from zkml.verifier.field import R, eq_table, mle_eval
@@ -139,6 +148,8 @@ class Witness:
                 vals["D"] = [[z - ws[w] for z, ws in zip(vals["z"], wins, strict=True)]
                              for w in range(nw)]
                 vals["S"] = [[int(w == ws.index(max(ws))) for ws in wins] for w in range(nw)]
+            if p["op"] == "winmax":  # conv.md 5: D_t = V_t (z - X_t), S_t one-hot
+                vals["D"], vals["S"] = winmax_extras(p, self.tensor(p["x"]), vals["z"])
             if p["op"] == "rowmax":  # nonlinear.md 7: D and S of x's length
                 vals["x"] = self.tensor(p["x"])
                 vals["D"], vals["S"] = rowmax_extras(p, vals["x"], vals["z"])
@@ -165,7 +176,7 @@ class Witness:
                 if tamper is None and any(not 0 <= v < 1 << w for v in vals[kind]):
                     raise ValueError(f"gadget {gi}: {kind} does not fit {w} bits")
                 cols[kind], widths[kind] = _cut(vals[kind], w, self.L)
-            if p["op"] == "maxpool":  # after em: every window's D limbs, then every S_w
+            if p["op"] in ("maxpool", "winmax"):  # after em: every D_w's limbs, every S_w
                 w = p["diff_bits"]
                 for wi, dv in enumerate(vals["D"]):
                     if tamper is None and any(not 0 <= v < 1 << w for v in dv):
@@ -211,6 +222,10 @@ class Witness:
             return [[sum(ws) << p["lshift"] for ws in pool_windows(p, xr)] for xr in x]
         if p["op"] == "maxpool":
             return [[max(ws) for ws in pool_windows(p, xr)] for xr in x]
+        if p["op"] == "winsum":
+            return winsum_acc(p, x)
+        if p["op"] == "winmax":
+            return winmax_acc(p, x)
         if p["op"] == "spatialsum":
             mask = self.edit(("mask", gi), spatial_mask(p["in_shape"]))
             return spatialsum_acc(p, x, n_p, mask)
@@ -363,6 +378,14 @@ def prove_inference(
 
     colidx = {(c[0], c[1], c[2]): i for i, c in enumerate(cols)}
 
+    def cols_of(gi):
+        """The kinds of gadget gi's columns in column order, one entry per limb."""
+        return [c[1] for c in cols if c[0] == gi]
+
+    def ni_out(gi):
+        """Spatial variables of gadget gi's output (r_g = (spatial, r_c, r_b))."""
+        return sum(clog(q) for q in gad[gi]["producer"]["out_shape"][1:])
+
     def limb_claims(gi, kind, z):
         return [wclaim(colidx[(gi, kind, j)], z) for j in range(len(wit.cols[gi].get(kind, [])))]
 
@@ -410,6 +433,7 @@ def prove_inference(
     # accumulator points
     pts = [t.squeeze_n("acc-point", gvars[i]) for i in range(len(gad))]
     acc_vecs = []
+    win: dict = {}
     for gi, g in enumerate(gad):
         r = pts[gi]
         ev = []
@@ -437,6 +461,7 @@ def prove_inference(
         else:
             refs = {"add": [p.get("x"), p.get("y")], "dense": [], "conv": [],
                     "spatialsum": [], "table": [], "rowmax": [], "rowdiv": [],
+                    "winsum": [], "winmax": [],
                     "identity": [p.get("x")],
                     "affine": [xk for xk, _ in p.get("terms", [])]}[p["op"]]
         if p["op"] == "rowdiv":
@@ -448,10 +473,18 @@ def prove_inference(
         ev = edit(("acc", gi), ev)
         t.absorb_frs("acc-evals", ev)
         acc_vecs.append(ev)
+        if p["op"] == "winmax":  # conv.md 5: gamma_g, then E_g = (b)'s sum
+            gamma = t.squeeze("window-gamma")
+            _, btabs = winmax_b_tables(p, wit.tensor(p["x"]), r, gamma)
+            e_val = sum(a * b for a, b in zip(*btabs, strict=True)) % R
+            e_val = edit(("window-e", gi), e_val)
+            t.absorb_frs("window-e", [e_val])
+            win[gi] = (gamma, e_val, ev)
     zc = {}
     for gi, g in enumerate(gad):
         op = g["producer"]["op"]
-        if g["excess_hi_bits"] or g["excess_lo_bits"] or op in ("maxpool", "rowmax", "rowdiv"):
+        if g["excess_hi_bits"] or g["excess_lo_bits"] or op in ("maxpool", "winmax", "rowmax",
+                                                                "rowdiv"):
             nz = gvars[gi]
             if op == "rowmax":  # tau_g of x's length
                 nz = lb + clog(len(wit.tensor(g["producer"]["x"])[0]))
@@ -482,6 +515,24 @@ def prove_inference(
             claim = sum(a * b for a, b in zip(*stabs, strict=True)) << p["lshift"]
             insts.append(("spatialsum", gi, snv, claim % R, stabs,
                           [(1 << p["lshift"], [0, 1])]))
+            continue
+        if p["op"] == "winsum":
+            wnv, wtabs = winsum_tables(p, wit.tensor(p["x"]), pts[gi])
+            claim = sum(a * b for a, b in zip(*wtabs, strict=True)) << p["lshift"]
+            insts.append(("winsum", gi, wnv, claim % R, wtabs, [(1 << p["lshift"], [0, 1])]))
+            continue
+        if p["op"] == "winmax":  # (a): claim E + sum_t gamma^t D_t(r_g), then (b): claim E
+            gamma, e_val, ev = win[gi]
+            anv, atabs = winmax_a_tables(p, wit.z[gi], pts[gi], gamma)
+            dsum, c = 0, 1
+            for k in wit.kinds(gi):
+                if isinstance(k, tuple) and k[0] == "D":
+                    limbs = [ev[j] for j, col in enumerate(cols_of(gi)) if col == k]
+                    dsum += c * sum(v << (wit.L * j) for j, v in enumerate(limbs))
+                    c = c * gamma % R
+            insts.append(("winmax_a", gi, anv, (e_val + dsum) % R, atabs, [(1, [0, 1, 2])]))
+            bnv, btabs = winmax_b_tables(p, wit.tensor(p["x"]), pts[gi], gamma)
+            insts.append(("winmax_b", gi, bnv, e_val, btabs, [(1, [0, 1])]))
             continue
         if p["op"] == "conv":
             x = wit.tensor(p["x"])
@@ -515,6 +566,19 @@ def prove_inference(
             tabs, terms = rowmax_instance(p, wit.tensor(p["x"]), rv["z"], rv["D"], rv["S"],
                                           tau, beta)
             insts.append(("rowmax", gi, len(tau), 0, tabs, terms))
+            continue
+        if p["op"] == "winmax":  # S_t D_t + beta S_t (1 - V_t) + beta^2 z (1 - Rg)
+            dvals, svals = wit.pool_vals[gi]
+            zf = [v % R for row in wit.z[gi] for v in row]
+            omv, reg = winmax_zero_tables(p, len(zf))
+            nt = len(svals)
+            tabs = ([eq_table(tau)] + [[v % R for v in sv] for sv in svals]
+                    + [[v % R for v in dv] for dv in dvals] + [[v % R for v in o] for o in omv]
+                    + [zf, reg])
+            terms = [(1, [0, 1 + w, 1 + nt + w]) for w in range(nt)]
+            terms += [(beta, [0, 1 + w, 1 + 2 * nt + w]) for w in range(nt)]
+            terms += [(beta * beta % R, [0, 1 + 3 * nt, 2 + 3 * nt])]
+            insts.append(("zerocheck", gi, gvars[gi], 0, tabs, terms))
             continue
         if p["op"] == "maxpool":
             dvals, svals = wit.pool_vals[gi]
@@ -593,6 +657,19 @@ def prove_inference(
                 sc_evals += limb_claims(p["y"], "u", s[clog(gad[gi]["features"]):])
             for k in ("u", "ep", "em", "R"):
                 sc_evals += limb_claims(gi, k, s)
+        elif kind in ("winsum", "winmax_b"):
+            if p["x"] != "input":
+                sc_evals += limb_claims(p["x"], "u", [*s, *pts[gi][ni_out(gi):]])
+        elif kind == "winmax_a":
+            sc_evals += limb_claims(gi, "u", [*s, *pts[gi][ni:]])
+            sc_evals += limb_claims(gi, "v", [*s, *pts[gi][ni:]])
+        elif kind == "zerocheck" and p["op"] == "winmax":
+            nwin = len(wit.pool_vals[gi][1])
+            for w in range(nwin):
+                sc_evals += limb_claims(gi, ("S", w), s)
+            for w in range(nwin):
+                sc_evals += limb_claims(gi, ("D", w), s)
+            sc_evals += limb_claims(gi, "u", s) + limb_claims(gi, "v", s)
         elif kind == "zerocheck" and p["op"] == "maxpool":
             nwin = len(wit.pool_vals[gi][1])
             for w in range(nwin):
@@ -620,7 +697,8 @@ def prove_inference(
                    [v for _, v in mcl], m_com)
     opening = prove_batch_open(t, [ws, mst])
     body = [vk_digest, enc_u32(B), x_bytes, y_bytes, enc_g1s(com_w), logup_bytes,
-            enc_frs(leaf)] + [enc_frs(v) for v in acc_vecs]
+            enc_frs(leaf)] + [enc_frs(v) + (enc_frs([win[gi][1]]) if gi in win else b"")
+                              for gi, v in enumerate(acc_vecs)]
     if argmax:
         body.append(enc_frs(am_evals))
     body += [encode_sumcheck_proof(sc_proof), enc_frs(sc_evals), opening]

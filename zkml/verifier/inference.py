@@ -163,7 +163,9 @@ def _sc_count(c: Circuit, inst: _Instance) -> int:
     if kind == "rowdiv":
         return (len(c.u_of(g.x)) + len(c.u_of(g.y)) + len(g.u) + len(g.ep) + len(g.em)
                 + len(g.div_r))
-    if kind == "zerocheck" and g.op in ("maxpool", "winmax"):
+    if kind == "zerocheck" and g.op == "winmax":  # S_t, D_t limbs, then u (and v)
+        return len(g.pool_s) + sum(len(d) for d in g.pool_d) + len(g.u) + len(g.v)
+    if kind == "zerocheck" and g.op == "maxpool":
         return len(g.pool_s) + sum(len(d) for d in g.pool_d)
     if kind == "zerocheck":
         return len(g.u) + len(g.ep) + len(g.em)
@@ -318,7 +320,7 @@ def _check_acc(run: _Run, g: Gadget, r: list[int], claims: dict[int, int]) -> No
     elif g.op == "maxpool":
         check_maxpool(run, g, r, vals, cv["D"], cv["S"], cv["z"])
     elif g.op == "winmax":
-        check_winmax_acc(g, cv["S"])
+        check_winmax_acc(g, r, cv["S"])
         claims[g.index] = cv["D"]  # instance (a)'s claim needs gamma_g (after this)
     elif g.op in ("spatialsum", "winsum"):
         claims[g.index] = acc

@@ -9,14 +9,16 @@ variables, the verifier evaluates at a point, never by a loop over the spatial s
     V_{a,i}(r_T)  = 2^(m_S) W~_a(r_T, bits(i), (1/2, ..)) "tap i reads something"
 
 - winsum: one instance over `(x', y')`, final `2^l X(s, r_c, r_b) prod_a A_a(r_T_a, s_a)`.
-- winmax: `sum_t S_t(r_g) == 1` at the acc point; `gamma_g` and `E_g` follow its acc-evals;
+- winmax: `sum_t S_t(r_g) == Rg(r_g)` at the acc point, `Rg = prod_a lt(r_T_a, T_a)` the
+  real output region; `gamma_g` and `E_g` follow its acc-evals;
   instance (a) over `(x, y)` with claim `E + sum_t gamma^t D_t(r_g)`, final
   `eq(r_g', s) z(s, r_c, r_b) prod_a (sum_i gamma^(i w_a) V_{a,i}(s_a))`; instance (b)
   over `(x', y')` with claim `E`, final
   `X(s, r_c, r_b) prod_a (sum_i gamma^(i w_a) W~_a(r_T_a, bits(i), s_a))`, where
   `w_a = prod_{b > a} K_b` (so `c_t = gamma^t` factors over the axes: `K_1 + K_2`
   wiring evaluations per instance); the zerocheck instance's final
-  `eq(tau, s) [sum_t S_t D_t + beta sum_t S_t (1 - V_t(s))]`, `V_t = prod_a V_{a,t_a}`.
+  `eq(tau, s) [sum_t S_t D_t + beta sum_t S_t (1 - V_t(s)) + beta^2 z(s) (1 - Rg(s))]`,
+  `V_t = prod_a V_{a,t_a}`.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from zkml.errors import VerificationError
 from zkml.verifier.field import R, eq_eval
-from zkml.verifier.layout import log2_ceil
+from zkml.verifier.layout import log2_ceil, lt
 from zkml.verifier.spatial import WindowSpec, split_point
 from zkml.verifier.wiring import Axis, wire_eval
 
@@ -114,10 +116,20 @@ def winsum_instance_value(run: _Run, g: Gadget, r_g: list[int], s: list[int],
     return out
 
 
-def check_winmax_acc(g: Gadget, s_evals: list[int]) -> None:
-    """Require sum_t S_t(r_g) == 1 at the accumulator point."""
-    if (sum(s_evals) - 1) % R:
-        raise VerificationError(f"gadget {g.index}: winmax selectors do not sum to 1")
+def _region(spec: WindowSpec, r_ts: list[list[int]]) -> int:
+    """Rg = prod_a lt(r_T_a, T_a), the MLE of the real output region."""
+    out = 1
+    for r_t, n in zip(r_ts, spec.out_shape[1:], strict=True):
+        out = out * lt(r_t, n) % R
+    return out
+
+
+def check_winmax_acc(g: Gadget, r_g: list[int], s_evals: list[int]) -> None:
+    """Require sum_t S_t(r_g) == Rg(r_g) at the accumulator point."""
+    spec = _spec(g)
+    if (sum(s_evals) - _region(spec, _out_parts(spec, r_g)[0])) % R:
+        raise VerificationError(f"gadget {g.index}: winmax selectors do not sum to the "
+                                f"real output region")
 
 
 def winmax_claim_a(run: _Run, d_evals: list[list[int]], gamma: int, e: int) -> int:
@@ -129,20 +141,25 @@ def winmax_claim_a(run: _Run, d_evals: list[list[int]], gamma: int, e: int) -> i
     return total % R
 
 
+def _z(run: _Run, g: Gadget, point: list[int], vals: Iterator[int], what: str) -> int:
+    """z at `point` from the gadget's u limbs, then its v limbs (z + v == hi required)."""
+    z = (g.lo + run.limbs(run.take(g.u, vals, point))) % R
+    if g.v:
+        v = run.limbs(run.take(g.v, vals, point))
+        if (z + v - g.hi) % R:
+            raise VerificationError(f"gadget {g.index}: z + v != hi at winmax {what} point")
+    return z
+
+
 def winmax_a_value(run: _Run, g: Gadget, r_g: list[int], s: list[int], gamma: int,
                    vals: Iterator[int]) -> int:
     """eq(r_g', s) z(s, r_c, r_b) Vc(s): reads the gadget's u limbs then its v limbs at
-    (s, r_c, r_b) (requiring z + v == hi there)."""
+    (s, r_c, r_b)."""
     spec = _spec(g)
     n_sp = spec.out_vars
     r_sp, rest = list(r_g[:n_sp]), list(r_g[n_sp:])
     point = [*s, *rest]
-    u = run.limbs(run.take(g.u, vals, point))
-    z = (g.lo + u) % R
-    if g.v:
-        v = run.limbs(run.take(g.v, vals, point))
-        if (z + v - g.hi) % R:
-            raise VerificationError(f"gadget {g.index}: z + v != hi at winmax (a)'s point")
+    z = _z(run, g, point, vals, "(a)'s")
     s_ts, _ = _out_parts(spec, point)
     vc = 1
     for ws, reads in zip(tap_weights(spec, gamma), _reads_all(spec, s_ts), strict=True):
@@ -168,11 +185,12 @@ def winmax_b_value(run: _Run, g: Gadget, r_g: list[int], s: list[int], gamma: in
 
 def winmax_zerocheck_value(run: _Run, g: Gadget, tau: list[int], beta: int, s: list[int],
                            vals: Iterator[int]) -> int:
-    """eq(tau, s) [sum_t S_t D_t + beta sum_t S_t (1 - V_t(s))], reading every S_t then
-    every D_t limb at s."""
+    """eq(tau, s) [sum_t S_t D_t + beta sum_t S_t (1 - V_t(s)) + beta^2 z (1 - Rg(s))],
+    reading every S_t, then every D_t limb, then the gadget's u (and v) limbs at s."""
     spec = _spec(g)
     sel = [run.take((c,), vals, s)[0] for c in g.pool_s]
     ds = [run.limbs(run.take(d, vals, s)) for d in g.pool_d]
+    z = _z(run, g, s, vals, "zerocheck")
     s_ts, _ = _out_parts(spec, s)
     reads = _reads_all(spec, s_ts)
     taps: list[int] = [1]
@@ -180,4 +198,5 @@ def winmax_zerocheck_value(run: _Run, g: Gadget, tau: list[int], beta: int, s: l
         taps = [v * r % R for v in taps for r in per_axis]
     total = sum(a * b for a, b in zip(sel, ds, strict=True))
     total += beta * sum(a * (1 - v) for a, v in zip(sel, taps, strict=True))
+    total += beta * beta % R * z % R * (1 - _region(spec, s_ts))
     return eq_eval(tau, s) * (total % R) % R

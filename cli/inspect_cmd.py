@@ -27,6 +27,11 @@ def _producer(g) -> str:
         lsh = f" <<{g.lshift}" if g.op == "sumpool" and g.lshift else ""
         return (f"{g.op}({x} {_shape(g.in_shape)} -> {_shape(g.out_shape)}, "
                 f"window {_shape(g.window)}){lsh}")
+    if g.op in ("winsum", "winmax"):
+        lsh = f" <<{g.lshift}" if g.op == "winsum" and g.lshift else ""
+        return (f"{g.op}({x} {_shape(g.in_shape)} -> {_shape(g.out_shape)}, "
+                f"k {_shape(g.kernel)} s {_shape(g.strides)} d {_shape(g.dilations)} "
+                f"p {_shape(g.pads)}){lsh}")
     if g.op == "spatialsum":
         lsh = f" <<{g.lshift}" if g.lshift else ""
         return f"spatialsum({x} {_shape(g.in_shape)}){lsh}"

@@ -11,12 +11,20 @@ the WHOLE padded tensor, as the spec states it:
   reading padded input entries where the window points there;
 - `maxpool`: `z = max_w X(window w)`, `D_w = z - X_w`, `S` one-hot on the first
   maximum, at padded positions too;
+- `winsum` / `winmax` (conv.md section 5): tap `t = (i(, j))` (last axis fastest) of
+  output `(c, y(, x))` reads input `(c, s y + d i - p(, ...))` when that lies inside the
+  input and the output is real (`y < T_a`); `V_t` is 1 then, else 0. `winsum`:
+  `acc = 2^l sum_t V_t X_t`. `winmax`: `z` the maximum over the reading taps,
+  `D_t = V_t (z - X_t)`, `S_t` one-hot on the first maximum among the reading taps;
+  where no tap reads (a padded output position) `z = lo` and every `D_t`, `S_t` is 0
+  (see `winmax_acc`);
 - `spatialsum` (circuits/nonlinear.md section 2): `acc[b][c] = 2^l sum_{s_a < S_a} X`
   over the real map only, for every padded row and channel (a flat `(B', pad(C))` tensor).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import numpy as np
@@ -26,7 +34,8 @@ from zkml.quant.kernels import WindowGeometry, conv_nd
 from zkml.quant.rounding import check_bound, exact_matmul
 
 __all__ = ["padded_dims", "layout_input", "real_region", "conv_acc", "sumpool_acc",
-           "maxpool_acc", "spatialsum_acc", "spatial_acc"]
+           "maxpool_acc", "window_taps", "winsum_acc", "winmax_acc", "spatialsum_acc",
+           "spatial_acc"]
 
 
 def padded_dims(shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -106,6 +115,76 @@ def sumpool_acc(g: Gadget, x: np.ndarray) -> np.ndarray:
     return (total << np.int64(g.lshift)).reshape(x.shape[0], -1)
 
 
+def window_taps(g: Gadget, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Tap values and reading masks of a winsum / winmax gadget at every padded output
+    position: `X` `(B', pC, pT.., K)` (0 where the tap reads nothing) and `V` `(pT.., K)`
+    (bool), taps `t = j + K_2 i` (last axis fastest, conv.md section 5)."""
+    rows = x.shape[0]
+    pin, pout = padded_dims(g.in_shape), padded_dims(g.out_shape)
+    xs = x.reshape(rows, *pin)
+    n = len(g.kernel)
+    # Per axis and per kernel offset: input index of each padded output, and whether it reads.
+    axes = []
+    for a in range(n):
+        y = np.arange(pout[1 + a])
+        per = []
+        for i in range(g.kernel[a]):
+            pos = g.strides[a] * y + g.dilations[a] * i - g.pads[a]
+            ok = (pos >= 0) & (pos < g.in_shape[1 + a]) & (y < g.out_shape[1 + a])
+            per.append((np.where(ok, pos, 0), ok))
+        axes.append(per)
+    vals, masks = [], []
+    for offs in itertools.product(*(range(k) for k in g.kernel)):
+        idx = [axes[a][offs[a]][0] for a in range(n)]
+        ok = [axes[a][offs[a]][1] for a in range(n)]
+        grid = np.ix_(*idx)
+        mask = np.ones(pout[1:], dtype=bool)
+        for a in range(n):
+            shape = [1] * n
+            shape[a] = -1
+            mask = mask & ok[a].reshape(shape)
+        vals.append(np.where(mask, xs[(slice(None), slice(None), *grid)], 0))
+        masks.append(mask)
+    return np.stack(vals, axis=-1), np.stack(masks, axis=-1)
+
+
+def winsum_acc(g: Gadget, x: np.ndarray) -> np.ndarray:
+    """`acc = 2^l sum_t V_t X_t` over the padded output `(B', features)`."""
+    check_bound((_maxabs(x) * g.taps << g.lshift) + g.divisor + (1 << g.shift),
+                f"gadget {g.source}")
+    vals, _ = window_taps(g, x)
+    return (vals.sum(axis=-1) << np.int64(g.lshift)).reshape(x.shape[0], -1)
+
+
+def winmax_acc(g: Gadget, x: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The maximum `z` over the reading taps (winmax's acc: shift 0, no excess) and its
+    extra committed values `D_t = V_t (z - X_t)`, `S_t` one-hot on the first maximum among
+    the reading taps.
+
+    Where no tap reads (the padded output positions `y >= T_a`), `z = lo` and every
+    `D_t`, `S_t` is 0: `D_t = V_t (z - X_t)`, `S_t (1 - V_t) = 0` and `sum_t S_t D_t = 0`
+    hold there, but conv.md section 5's `sum_t S_t = 1` cannot (it would need a selector
+    on a tap that `S_t (1 - V_t) = 0` forbids); see the compiler's report.
+    """
+    vals, mask = window_taps(g, x)
+    rows = x.shape[0]
+    below = np.int64(min(g.lo, int(vals.min()) if vals.size else 0) - 1)
+    cand = np.where(mask, vals, below)
+    sel = cand.argmax(axis=-1)  # numpy returns the first maximum
+    reads = mask.any(axis=-1)
+    z = np.take_along_axis(cand, sel[..., None], axis=-1)[..., 0]
+    z = np.where(reads, z, np.int64(g.lo))
+    diff = np.where(mask, z[..., None] - vals, 0).reshape(rows, -1, g.taps)
+    onehot = (sel[..., None] == np.arange(g.taps)) & reads[..., None]
+    onehot = onehot.astype(np.int64).reshape(rows, -1, g.taps)
+    extra = {}
+    for t in range(g.taps):
+        extra[f"D{t}"] = diff[:, :, t]
+    for t in range(g.taps):
+        extra[f"S{t}"] = onehot[:, :, t]
+    return z.reshape(rows, -1), extra
+
+
 def spatialsum_acc(g: Gadget, x: np.ndarray) -> np.ndarray:
     """`acc[b][c] = 2^l sum_{s_a < S_a} X[b][c][s..]` for every row and every padded channel
     `c < pad(C)` of the flat output `(B', pad(C))`; padded spatial entries are not read."""
@@ -148,5 +227,8 @@ def spatial_acc(circuit: Circuit, g: Gadget, x: np.ndarray,
         return conv_acc(g, x, matrix(str(g.weight)), bias), {}
     if g.op == "sumpool":
         return sumpool_acc(g, x), {}
+    if g.op in ("winsum", "winmax"):
+        assert x.shape[1] == padded_width(g.in_shape)
+        return (winsum_acc(g, x), {}) if g.op == "winsum" else winmax_acc(g, x)
     assert g.op == "maxpool" and x.shape[1] == padded_width(g.in_shape)
     return maxpool_acc(g, x)

@@ -131,6 +131,32 @@ def native_softmax_ready() -> bool:
     return True
 
 
+@functools.cache
+def native_windows_ready() -> bool:
+    """The native module proves winsum and winmax gadgets (circuits/conv.md section 5):
+    tried on `zkml.compiler.spatial.window_probe_circuit` (padded output positions)."""
+    if not _native_ready():
+        return False
+    from zkml.compiler.spatial import window_probe_circuit
+    from zkml.errors import ProverError
+    from zkml.prover import build_verifying_key, prove_inference
+    from zkml.witness import evaluate_circuit
+
+    circuit = window_probe_circuit()
+    cj = circuit.to_bytes()
+    stack = np.zeros(1 << circuit.model_stack.num_vars, dtype=np.int64)
+    stack[0] = 1  # the dense reads one entry (within [-8, 7])
+    x = (np.arange(circuit.input_features, dtype=np.int64).reshape(1, -1) * 5 % 16) - 8
+    try:
+        vk = build_verifying_key(cj, stack)
+        tensors, columns = evaluate_circuit(circuit, stack, x)
+        y = tensors[circuit.output_gadget][:1, : circuit.output_features]
+        prove_inference(cj, stack, columns, 1, x, y, hashlib.sha256(vk).digest())
+    except ProverError:
+        return False
+    return True
+
+
 def _verifier_ready() -> bool:
     import zkml.verifier
 
@@ -144,6 +170,9 @@ needs_prover = pytest.mark.skipif(
 needs_conv_prover = pytest.mark.skipif(
     not native_conv_ready(), reason="zkml._native cannot prove conv/sumpool/maxpool circuits "
                                     "(circuits/conv.md) yet")
+needs_window_prover = pytest.mark.skipif(
+    not native_windows_ready(), reason="zkml._native cannot prove winsum/winmax circuits "
+                                       "(circuits/conv.md section 5) yet")
 needs_nonlinear_prover = pytest.mark.skipif(
     not native_nonlinear_ready(), reason="zkml._native cannot prove table/spatialsum circuits "
                                          "with divisors (circuits/nonlinear.md) yet")
@@ -540,6 +569,42 @@ CNN_CASES = {
         .pool("max", 2).relu().pool("avg", 2).relu().flatten().gemm(3).model(),
     "avgpool_4x2": lambda: Net([1, 2, 8, 8], seed=12).conv(3, 3, pads=[1, 1, 1, 1])
         .pool("avg", [4, 2]).flatten().gemm(3).model(),
+}
+
+
+#: CNNs with general pooling windows (circuits/conv.md section 5: winsum, winmax).
+WINDOW_CASES = {
+    # ResNet's stem pool: 3x3 stride 2 pad 1 (7x7 -> 4x4, no padded outputs) and on a
+    # 10x10 map (-> 5x5 in an 8x8 layout: padded outputs), then a 3x3 average.
+    "stem_max": lambda: Net([1, 2, 7, 7], seed=31).conv(3, 3, pads=[1, 1, 1, 1]).relu()
+        .pool("max", 3, strides=[2, 2], pads=[1, 1, 1, 1]).flatten().gemm(3).model(),
+    "stem_max_10": lambda: Net([1, 2, 10, 10], seed=32).conv(3, 3, pads=[1, 1, 1, 1])
+        .pool("max", 3, strides=[2, 2], pads=[1, 1, 1, 1]).flatten().gemm(3).model(),
+    "avg3_pad_incl": lambda: Net([1, 2, 6, 6], seed=33).conv(3, 3, pads=[1, 1, 1, 1]).relu()
+        .pool("avg", 3, strides=[1, 1], pads=[1, 1, 1, 1], count_include_pad=1).flatten()
+        .gemm(3).model(),
+    "avg3_s2": lambda: Net([1, 2, 9, 9], seed=34).conv(3, 3, pads=[1, 1, 1, 1])
+        .pool("avg", 3, strides=[2, 2]).flatten().gemm(3).model(),
+    "avg2x2_s1": lambda: Net([1, 2, 6, 6], seed=35).conv(3, 3, pads=[1, 1, 1, 1]).relu()
+        .pool("avg", 2, strides=[1, 1]).flatten().gemm(3).model(),
+    "max_dilated": lambda: Net([1, 2, 9, 9], seed=36).conv(3, 3).relu()
+        .pool("max", 2, strides=[1, 1], dilations=[2, 2]).flatten().gemm(3).model(),
+    "max_end_pad": lambda: Net([1, 2, 7, 7], seed=37).conv(3, 3, pads=[1, 1, 1, 1])
+        .pool("max", 2, pads=[0, 0, 1, 1]).flatten().gemm(3).model(),
+    "max_ceil": lambda: Net([1, 2, 9, 9], seed=38).conv(3, 3, pads=[1, 1, 1, 1]).relu()
+        .pool("max", 3, strides=[2, 2], ceil_mode=1).flatten().gemm(3).model(),
+    "max1d": lambda: Net([1, 2, 11], seed=39).conv(3, 3, pads=[1, 1]).relu()
+        .pool("max", 3, strides=[2], pads=[1, 1]).flatten().gemm(3).model(),
+    "avg1d": lambda: Net([1, 2, 12], seed=40).conv(3, 3, pads=[1, 1])
+        .pool("avg", 5, strides=[1], pads=[2, 2], count_include_pad=1).flatten().gemm(3)
+        .model(),
+    "max_on_input": lambda: Net([1, 2, 6, 6], seed=41)
+        .pool("max", 3, strides=[1, 1], pads=[1, 1, 1, 1]).conv(3, 3).relu().flatten()
+        .gemm(3).model(),
+    "max_then_relu_avg": lambda: Net([1, 2, 8, 8], seed=42).conv(4, 3, pads=[1, 1, 1, 1])
+        .pool("max", 3, strides=[2, 2], pads=[1, 1, 1, 1]).relu()
+        .pool("avg", 3, strides=[1, 1], pads=[1, 1, 1, 1], count_include_pad=1).relu()
+        .flatten().gemm(3).model(),
 }
 
 

@@ -284,21 +284,18 @@ def _base(shape=(1, 2, 8, 8)) -> Net:
 
 
 @pytest.mark.parametrize("build,match", [
-    (lambda: _base().pool("avg", 3, strides=[2, 2]).flatten().gemm(2),
-     r"node 'averagepool2' \(op avgpool\) cannot be proven yet: window \[3, 3\] with "
-     r"strides \[2, 2\]: only windows equal to their stride"),
-    (lambda: _base().pool("max", 3, strides=[2, 2]).flatten().gemm(2),
-     r"node 'maxpool2' \(op maxpool\) cannot be proven yet: window \[3, 3\] with strides"),
-    (lambda: _base().pool("avg", 2, pads=[1, 1, 1, 1]).flatten().gemm(2),
-     r"\(op avgpool\) cannot be proven yet: padded pooling \(pads \[1, 1, 1, 1\]\)"),
-    (lambda: _base().pool("max", 2, pads=[0, 0, 1, 1]).flatten().gemm(2),
-     r"\(op maxpool\) cannot be proven yet: padded pooling"),
-    (lambda: _base().pool("avg", 3).flatten().gemm(2),
-     r"\(op avgpool\) cannot be proven yet: window \[3, 3\] is not a power of two"),
+    (lambda: _base().pool("avg", 3, strides=[2, 2], pads=[1, 1, 1, 1]).flatten().gemm(2),
+     r"node 'averagepool2' \(op avgpool\) cannot be proven yet: average pooling with "
+     r"padding \(pads \[1, 1, 1, 1\]\) and count_include_pad = 0: the divisor"),
+    (lambda: _base().pool("avg", 2, pads=[0, 0, 1, 1]).flatten().gemm(2),
+     r"\(op avgpool\) cannot be proven yet: average pooling with padding"),
     (lambda: _base((1, 2, 9, 9)).pool("max", 2, ceil_mode=1).flatten().gemm(2),
      r"\(op maxpool\) cannot be proven yet: ceil_mode with a partial last window"),
-    (lambda: _base().pool("max", 2, dilations=[2, 2], strides=[2, 2]).flatten().gemm(2),
-     r"\(op maxpool\) cannot be proven yet: dilated pooling"),
+    (lambda: _base((1, 2, 10, 10)).pool("max", 3, strides=[2, 2], ceil_mode=1).flatten()
+     .gemm(2), r"\(op maxpool\) cannot be proven yet: ceil_mode with a partial last window"),
+    (lambda: _base((1, 2, 10, 10)).pool("avg", 3, strides=[2, 2], ceil_mode=1,
+                                        count_include_pad=1).flatten().gemm(2),
+     r"\(op avgpool\) cannot be proven yet: ceil_mode with a partial last window"),
     (lambda: _base((1, 2, 6, 6)).global_pool("max").flatten().gemm(2),
      r"\(op reduce_max\) cannot be proven yet: global max pooling over a \[6, 6\] map"),
     (lambda: _base(),

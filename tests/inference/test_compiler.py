@@ -187,12 +187,13 @@ def test_spatial_output_and_unsupported_pooling_are_refused(tmp_path):
     nodes = [helper.make_node("Conv", ["x", "W"], ["y"], name="c1")]
     with pytest.raises(ModelError, match=r"output 'y' is a spatial tensor.*must be flat"):
         _compile_nodes(tmp_path, nodes, {"W": w}, shape=(1, 1, 5, 5))
-    nodes = [helper.make_node("MaxPool", ["x"], ["p"], kernel_shape=[3, 3], strides=[1, 1],
-                              name="mp"),
+    nodes = [helper.make_node("AveragePool", ["x"], ["p"], kernel_shape=[3, 3],
+                              strides=[2, 2], pads=[1, 1, 1, 1], name="ap"),
              helper.make_node("Flatten", ["p"], ["f"], name="fl"),
              helper.make_node("MatMul", ["f", "W"], ["y"], name="mm")]
-    with pytest.raises(ModelError, match=r"node 'mp' \(op maxpool\) cannot be proven yet: "
-                                         r"window \[3, 3\] with strides \[1, 1\]"):
+    with pytest.raises(ModelError, match=r"node 'ap' \(op avgpool\) cannot be proven yet: "
+                                         r"average pooling with padding .* count_include_pad "
+                                         r"= 0"):
         _compile_nodes(tmp_path, nodes, {"W": W44}, shape=(1, 1, 4, 4))
 
 

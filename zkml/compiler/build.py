@@ -15,7 +15,8 @@ The quantized IR's ops are fused into gadgets:
   a flatten of a spatial tensor keeps its padded layout and the next dense layer's weight
   columns are scattered into it;
 - `conv`, `avgpool` (power-of-two windows), `maxpool` / `reduce_max` over the spatial
-  axes -> `conv`, `sumpool`, `maxpool` gadgets (circuits/conv.md; see
+  axes -> `conv`, `sumpool`, `maxpool` gadgets; other pooling windows (padded, dilated,
+  overlapping, any kernel) -> `winsum`, `winmax` (circuits/conv.md sections 2-5; see
   `zkml.compiler.spatial`); `mean` over the spatial axes (GlobalAveragePool, ReduceMean)
   of any sizes -> `spatialsum` with a constant divisor (circuits/nonlinear.md);
 - `table` (Sigmoid, Tanh, Erf, Gelu, Exp) -> `table` gadgets with the table in the model
@@ -49,6 +50,7 @@ from zkml.compiler.circuit import (
     MAX_RANGE_BITS,
     ROW_OPS,
     SPATIAL_OPS,
+    WINDOW_OPS,
     Circuit,
     Gadget,
     ModelStack,
@@ -64,7 +66,8 @@ from zkml.quant.ir import QModel, QOp
 
 __all__ = ["CompiledCircuit", "compile_circuit", "excess_bits", "choose_limb_bits",
            "uses_rows", "verifier_knows_spatial", "verifier_knows_nonlinear",
-           "verifier_knows_limbs", "verifier_knows_softmax"]
+           "verifier_knows_limbs", "verifier_knows_softmax", "verifier_knows_windows",
+           "uses_windows"]
 
 _FUSABLE = ("relu", "clip")
 
@@ -187,7 +190,7 @@ def _activation(s: State, op: QOp) -> None:
     # maximum, table entry or row maximum: shift 0, no excess).
     fusable = (ref != "input" and s.tips[int(ref)] == src and s.uses.get(src, 0) == 1
                and src not in m.outputs.values()
-               and s.gadgets[int(ref)]["op"] not in ("maxpool", "table", "rowmax"))
+               and s.gadgets[int(ref)]["op"] not in ("maxpool", "winmax", "table", "rowmax"))
     if fusable:
         g = s.gadgets[int(ref)]
         s.tips[int(ref)] = out.name
@@ -408,6 +411,8 @@ def _check_with_verifier(circuit: Circuit) -> None:
         return
     if uses_rows(circuit) and not verifier_knows_softmax():
         return
+    if uses_windows(circuit) and not verifier_knows_windows():
+        return
     try:
         parse_circuit(circuit.to_bytes())
     except ProofFormatError as exc:
@@ -476,6 +481,27 @@ def verifier_knows_softmax() -> bool:
     return True
 
 
+@cache
+def verifier_knows_windows() -> bool:
+    """True when the pure-Python verifier parses winsum and winmax gadgets (conv.md
+    section 5): `zkml.compiler.spatial.window_probe_circuit`."""
+    from zkml.errors import ProofFormatError
+    from zkml.verifier.circuit import parse_circuit
+
+    if not verifier_knows_limbs():
+        return False
+    try:
+        parse_circuit(spatial.window_probe_circuit().to_bytes())
+    except ProofFormatError:
+        return False
+    return True
+
+
+def uses_windows(circuit: Circuit) -> bool:
+    """The circuit has a winsum or winmax gadget (conv.md section 5)."""
+    return any(g.op in WINDOW_OPS for g in circuit.gadgets)
+
+
 def uses_rows(circuit: Circuit) -> bool:
     """The circuit has a rowmax, a rowdiv or an add of a one-feature `y` (sections 6-7)."""
     return any(g.op in ROW_OPS or (g.op == "add" and g.y is not None
@@ -487,7 +513,7 @@ def _finish(g: dict) -> Gadget:
     divisor = g.get("divisor", 1)
     e_hi, e_lo = g.get("excess") or excess_bits(g["bound"], g["shift"], g["lo"], g["hi"],
                                                 divisor)
-    if g["op"] in ("maxpool", "table", "rowmax"):
+    if g["op"] in ("maxpool", "winmax", "table", "rowmax"):
         e_hi = e_lo = 0  # z is a window maximum / table entry / row maximum within [lo, hi]
     base = Gadget(op=g["op"], x=g["x"], features=g["features"], shift=g["shift"], lo=g["lo"],
                   hi=g["hi"], excess_hi_bits=e_hi, excess_lo_bits=e_lo,

@@ -36,6 +36,7 @@ __all__ = [
     "assign_slots",
     "padded_width",
     "SPATIAL_OPS",
+    "WINDOW_OPS",
     "MAX_DIVISOR",
     "MAX_TABLE_BITS",
     "LIMB_BITS",
@@ -53,7 +54,9 @@ MAX_TERMS = 8
 MAX_COEFF_BITS = 40
 #: Producers with spatial tensors (circuits/conv.md); none may be the output gadget.
 #: (`spatialsum`, circuits/nonlinear.md, reads a spatial tensor but produces a flat one.)
-SPATIAL_OPS = ("conv", "sumpool", "maxpool")
+SPATIAL_OPS = ("conv", "sumpool", "maxpool", "winsum", "winmax")
+#: General pooling windows through the wiring MLE (conv.md section 5).
+WINDOW_OPS = ("winsum", "winmax")
 #: Constant divisors are below 2^40 (nonlinear.md section 1).
 MAX_DIVISOR = 1 << 40
 #: Function tables have 2^t entries, 1 <= t <= 20 (nonlinear.md section 3).
@@ -120,7 +123,8 @@ class Column:
     """One committed limb column of a gadget: which value, which limb, its width."""
 
     gadget: int
-    value: str  # "u", "v", "rem", "remc", "ep", "em"; maxpool "D<w>", "S<w>"; rowmax "D",
+    value: str  # "u", "v", "rem", "remc", "ep", "em"; maxpool "D<w>", "S<w>" (winmax: one
+    # per tap); rowmax "D",
     # "S"; rowdiv "R", "Rc"; ArgMax "d"
     limb: int
     width: int
@@ -141,7 +145,9 @@ class Gadget:
     producer is `terms`, pairs `(x_k, c_k)`; its `x` is the first term's operand. The
     spatial producers (circuits/conv.md) use `in_shape`, `out_shape` and, for `conv`,
     `kernel`, `strides`, `dilations`, `pads` (begin pads) with `weight`, `bias`,
-    `bias_shift`; for pooling `window` and `lshift` (sumpool) or `diff_bits` (maxpool).
+    `bias_shift`; for pooling `window` and `lshift` (sumpool) or `diff_bits` (maxpool);
+    `winsum` / `winmax` (section 5) use `kernel`, `strides`, `dilations`, `pads` with
+    `lshift` / `diff_bits`.
     `spatialsum` (circuits/nonlinear.md) uses `in_shape` and `lshift`; `table` names its
     model-stack table in `table`. `divisor` is 1 (requantize by `2^shift`) or `d > 1` with
     `shift = 0` (requantize by `d`, committing `rem` and `remc = d - 1 - rem`).
@@ -191,6 +197,16 @@ class Gadget:
         return n if self.window else 0
 
     @property
+    def taps(self) -> int:
+        """Taps of a winsum / winmax window (`prod kernel`; 0 for other producers)."""
+        if self.op not in WINDOW_OPS:
+            return 0
+        n = 1
+        for k in self.kernel:
+            n *= k
+        return n
+
+    @property
     def u_bits(self) -> int:
         """Width of `u = z - lo` (and of `v = hi - z`)."""
         return bits(self.hi - self.lo)
@@ -218,6 +234,9 @@ class Gadget:
         if self.op == "maxpool":
             out += [(f"D{w}", self.diff_bits) for w in range(self.windows)]
             out += [(f"S{w}", 1) for w in range(self.windows)]
+        elif self.op == "winmax":
+            out += [(f"D{t}", self.diff_bits) for t in range(self.taps)]
+            out += [(f"S{t}", 1) for t in range(self.taps)]
         elif self.op == "rowmax":
             out += [("D", self.diff_bits), ("S", 1)]
         elif self.op == "rowdiv":
@@ -248,6 +267,13 @@ class Gadget:
             return {"op": "maxpool", "x": self.x, "in_shape": list(self.in_shape),
                     "out_shape": list(self.out_shape), "window": list(self.window),
                     "diff_bits": self.diff_bits}
+        if self.op in WINDOW_OPS:
+            last = ("lshift", self.lshift) if self.op == "winsum" else \
+                ("diff_bits", self.diff_bits)
+            return {"op": self.op, "x": self.x, "in_shape": list(self.in_shape),
+                    "out_shape": list(self.out_shape), "kernel": list(self.kernel),
+                    "strides": list(self.strides), "dilations": list(self.dilations),
+                    "pads": list(self.pads), last[0]: last[1]}
         if self.op == "spatialsum":
             return {"op": "spatialsum", "x": self.x, "in_shape": list(self.in_shape),
                     "lshift": self.lshift}
@@ -592,7 +618,7 @@ def _parse_gadget(d: dict, i: int, gadgets: list[Gadget], width_in: int) -> Gadg
     else:
         raise CircuitFormatError(f"circuit: gadget {i} has unknown producer {op!r}")
     gadget = Gadget(**kw)
-    if op in ("maxpool", "table", "rowmax") and (gadget.shift or gadget.divisor != 1 or
+    if op in ("maxpool", "winmax", "table", "rowmax") and (gadget.shift or gadget.divisor != 1 or
                                                  gadget.excess_hi_bits or gadget.excess_lo_bits):
         raise CircuitFormatError(f"circuit: {op} gadget {i} must have shift 0, divisor 1 "
                                  "and no excess")
@@ -602,30 +628,45 @@ def _parse_gadget(d: dict, i: int, gadgets: list[Gadget], width_in: int) -> Gadg
 
 
 def _parse_spatial(p: dict, i: int, op: str) -> dict:
-    """The producer fields of a conv, sumpool or maxpool gadget (conv.md sections 2-3)."""
+    """The producer fields of a conv, sumpool, maxpool, winsum or winmax gadget (conv.md
+    sections 2, 3 and 5)."""
     what = f"gadget {i} ({op})"
     keys = {"op", "x", "in_shape", "out_shape"}
-    keys |= ({"weight", "bias", "bias_shift", "kernel", "strides", "dilations", "pads"}
-             if op == "conv" else {"window", "lshift" if op == "sumpool" else "diff_bits"})
+    geometry = {"kernel", "strides", "dilations", "pads"}
+    if op == "conv":
+        keys |= {"weight", "bias", "bias_shift"} | geometry
+    elif op in WINDOW_OPS:
+        keys |= geometry | {"lshift" if op == "winsum" else "diff_bits"}
+    else:
+        keys |= {"window", "lshift" if op == "sumpool" else "diff_bits"}
     if set(p) != keys:
         raise CircuitFormatError(f"circuit: {what} has a malformed producer")
     in_shape = _shape(p["in_shape"], f"{what} in_shape", (2, 3))
     n = len(in_shape) - 1
     out_shape = _shape(p["out_shape"], f"{what} out_shape", (n + 1,))
-    if op == "conv":
-        if not isinstance(p["weight"], str) or \
-                not (p["bias"] is None or isinstance(p["bias"], str)):
-            raise CircuitFormatError(f"circuit: {what} has a malformed producer")
+    if op == "conv" or op in WINDOW_OPS:
         for v in (*in_shape[1:], *out_shape[1:]):
             _int(v, f"{what} spatial length", 1, MAX_WIRE_LEN)
-        return dict(
-            weight=p["weight"], bias=p["bias"],
-            bias_shift=_int(p["bias_shift"], f"{what} bias_shift", 0, MAX_BITS),
+        fields = dict(
             in_shape=in_shape, out_shape=out_shape,
             kernel=_shape(p["kernel"], f"{what} kernel", (n,), 1, MAX_WIRE_LEN),
             strides=_shape(p["strides"], f"{what} strides", (n,), 1, MAX_WIRE_STEP),
             dilations=_shape(p["dilations"], f"{what} dilations", (n,), 1, MAX_WIRE_STEP),
             pads=_shape(p["pads"], f"{what} pads", (n,), 0, MAX_WIRE_STEP))
+        if op == "winsum":
+            fields["lshift"] = _int(p["lshift"], f"{what} lshift", 0, MAX_BITS)
+        elif op == "winmax":
+            fields["diff_bits"] = _int(p["diff_bits"], f"{what} diff_bits", 1, MAX_BITS)
+        if op in WINDOW_OPS:
+            if in_shape[0] != out_shape[0]:
+                raise CircuitFormatError(f"circuit: {what} changes the channel count")
+            return fields
+        if not isinstance(p["weight"], str) or \
+                not (p["bias"] is None or isinstance(p["bias"], str)):
+            raise CircuitFormatError(f"circuit: {what} has a malformed producer")
+        return dict(weight=p["weight"], bias=p["bias"],
+                    bias_shift=_int(p["bias_shift"], f"{what} bias_shift", 0, MAX_BITS),
+                    **fields)
     window = _shape(p["window"], f"{what} window", (n,))
     if in_shape[0] != out_shape[0]:
         raise CircuitFormatError(f"circuit: {what} changes the channel count")

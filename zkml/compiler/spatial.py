@@ -18,6 +18,16 @@
 - `maxpool` under the same geometry rules, and `reduce_max` over the spatial axes
   (GlobalMaxPool) -> `maxpool` (shift 0, the clamp range of its operand, no excess,
   `diff_bits = bits(hi_x - lo_x)`).
+- Every other pooling window (conv.md section 5: any kernel, strides, dilations, begin
+  and end pads, 1-D or 2-D; ceil_mode only when it adds no partial window):
+  `maxpool` -> `winmax` (as `maxpool`: shift 0, the operand's clamp range, no excess,
+  `diff_bits = bits(hi_x - lo_x)`; padding reads nothing, so it never wins, as the
+  executor's padding below the operand's range); `avgpool` with `count_include_pad = 1`
+  or without padding -> `winsum` with `lshift` from the op, requantized by the window
+  area `prod K` (a shift when a power of two, else the gadget's divisor). An average
+  with `count_include_pad = 0` over padding is refused: its divisor (the real entries
+  of each window) varies per output position, and a gadget divides by one constant.
+  The power-of-two gadgets stay for the windows they cover (cheaper).
 
 Every other geometry is refused with a `ModelError` naming the node, the op and why.
 """
@@ -29,6 +39,7 @@ from collections.abc import Callable
 import numpy as np
 
 from zkml.compiler.circuit import (
+    MAX_BITS,
     MAX_DIVISOR,
     MAX_WIRE_LEN,
     MAX_WIRE_STEP,
@@ -43,10 +54,11 @@ from zkml.compiler.circuit import (
 from zkml.compiler.state import Layout, State, bias_shift, refuse
 from zkml.quant.executor import accumulator_bound
 from zkml.quant.ir import QOp
-from zkml.quant.kernels import conv_geometry
+from zkml.quant.kernels import avgpool_divisor, conv_geometry, pool_geometry
 
 __all__ = ["HANDLERS", "FIELDS", "scatter_columns", "padded_index", "conv_weight_matrix",
-           "divisor_fields", "probe_circuit", "nonlinear_probe_circuit"]
+           "divisor_fields", "probe_circuit", "nonlinear_probe_circuit",
+           "window_probe_circuit"]
 
 #: The producer fields of each spatial gadget (keys of the compiler's gadget dicts).
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -55,6 +67,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "sumpool": ("in_shape", "out_shape", "window", "lshift"),
     "maxpool": ("in_shape", "out_shape", "window", "diff_bits"),
     "spatialsum": ("in_shape", "lshift"),
+    "winsum": ("in_shape", "out_shape", "kernel", "strides", "dilations", "pads", "lshift"),
+    "winmax": ("in_shape", "out_shape", "kernel", "strides", "dilations", "pads",
+               "diff_bits"),
 }
 
 
@@ -151,30 +166,71 @@ def _conv(s: State, op: QOp) -> None:
                  pads=pads)
 
 
-def _pool_window(s: State, op: QOp, layout: tuple[int, ...]) -> tuple[int, ...]:
-    """The window of a pooling op that a power-of-two pooling gadget can prove; refuse
-    any other geometry (conv.md section 3)."""
+def _pow2_window(s: State, op: QOp, layout: tuple[int, ...]) -> tuple[int, ...] | None:
+    """The window when a power-of-two pooling gadget (conv.md section 3) proves the op:
+    window == stride a power of two per axis, no padding, no dilation, no partial
+    ceil-mode window; None otherwise (the general window gadgets of section 5)."""
     a = op.attrs
     n = len(layout) - 1
     kernel, strides = tuple(a["kernel"]), tuple(a["strides"])
-    if any(a["pads"]):
-        raise refuse(op, f"padded pooling (pads {list(a['pads'])}) is not supported; only "
-                         "unpadded windows")
-    if any(d != 1 for d in a["dilations"]):
-        raise refuse(op, f"dilated pooling (dilations {list(a['dilations'])}) is not supported")
-    if kernel != strides:
-        raise refuse(op, f"window {list(kernel)} with strides {list(strides)}: only windows "
-                         "equal to their stride are supported")
-    if any(k & (k - 1) for k in kernel):
-        raise refuse(op, f"window {list(kernel)} is not a power of two per axis (windowed "
-                         "pooling needs power-of-two windows; a non-power-of-two average is "
-                         "supported only over a whole map, as global average pooling)")
+    if any(a["pads"]) or any(d != 1 for d in a["dilations"]) or kernel != strides or \
+            any(k & (k - 1) for k in kernel):
+        return None
     if a.get("ceil_mode") and any(layout[1 + i] % kernel[i] for i in range(n)):
-        raise refuse(op, "ceil_mode with a partial last window is not supported")
+        return None
     out = tuple(s.model.tensor(op.output).shape[2:])
     if out != tuple(layout[1 + i] // kernel[i] for i in range(n)):
-        raise refuse(op, f"output shape {out} differs from the window geometry")
+        return None
     return kernel
+
+
+def _window_geometry(s: State, op: QOp, layout: tuple[int, ...]):
+    """The pool's geometry for a `winsum` / `winmax` gadget (conv.md section 5); refuses
+    a partial ceil-mode window, wiring limits and an output shape that disagrees."""
+    a = op.attrs
+    n = len(layout) - 1
+    spatial = layout[1:]
+    kernel, strides, dilations = tuple(a["kernel"]), tuple(a["strides"]), tuple(a["dilations"])
+    pads = tuple(a["pads"])
+    if len(kernel) != n or len(strides) != n or len(dilations) != n or len(pads) != 2 * n:
+        raise refuse(op, f"window {list(kernel)} does not fit a {n}-D operand")
+    try:
+        geom = pool_geometry(spatial, kernel, strides, pads, dilations, bool(a.get("ceil_mode")))
+        floor = pool_geometry(spatial, kernel, strides, pads, dilations, False)
+    except ValueError as exc:
+        raise refuse(op, str(exc)) from None
+    if geom.out != floor.out:
+        raise refuse(op, "ceil_mode with a partial last window is not supported (its "
+                         "window overhangs the padded input)")
+    out = tuple(int(v) for v in s.model.tensor(op.output).shape[2:])
+    if out != geom.out:
+        raise refuse(op, f"output shape {list(out)} differs from the window geometry "
+                         f"{list(geom.out)}")
+    _check_axes(op, "spatial lengths", (*spatial, *geom.out, *kernel), 1, MAX_WIRE_LEN)
+    _check_axes(op, "strides", strides, 1, MAX_WIRE_STEP)
+    _check_axes(op, "dilations", dilations, 1, MAX_WIRE_STEP)
+    _check_axes(op, "pads", pads[:n], 0, MAX_WIRE_STEP)
+    # Every real output must read at least one input entry (a window entirely in the
+    # padding is ONNX's -inf / 0-of-0 average: nothing to prove).
+    for i in range(n):
+        reads = np.zeros(geom.out[i], dtype=bool)
+        ys = np.arange(geom.out[i]) * strides[i] - pads[i]
+        for t in range(kernel[i]):
+            pos = ys + dilations[i] * t
+            reads |= (pos >= 0) & (pos < spatial[i])
+        if not reads.all():
+            raise refuse(op, f"axis {i}: an output window lies entirely in the padding")
+    return geom
+
+
+def _window_gadget(s: State, qop: QOp, x: str | int, layout: tuple[int, ...], geom,
+                   **producer) -> None:
+    n = len(layout) - 1
+    out = s.model.tensor(qop.output)
+    out_shape = (layout[0], *geom.out)
+    s.add_gadget(qop, out, accumulator_bound(s.model, qop), out_shape, x=x, in_shape=layout,
+                 out_shape=out_shape, kernel=tuple(geom.kernel), strides=tuple(geom.strides),
+                 dilations=tuple(geom.dilations), pads=tuple(geom.pads_begin[:n]), **producer)
 
 
 def _add_pool(s: State, qop: QOp, x: str | int, layout: tuple[int, ...],
@@ -192,13 +248,26 @@ def _sumpool(s: State, op: QOp, x: str | int, layout: tuple[int, ...],
               shift=ceil_log2(area))
 
 
+def _max_range(s: State, x: str | int) -> dict:
+    lo, hi = s.clamp_range(x)
+    return {"lo": lo, "hi": hi, "diff_bits": max(1, bits(hi - lo))}
+
+
 def _maxpool_gadget(s: State, op: QOp, x: str | int, layout: tuple[int, ...],
                     window: tuple[int, ...]) -> None:
-    lo, hi = s.clamp_range(x)
-    _add_pool(s, op, x, layout, window, op="maxpool", diff_bits=max(1, bits(hi - lo)),
-              shift=0)
+    r = _max_range(s, x)
+    _add_pool(s, op, x, layout, window, op="maxpool", diff_bits=r["diff_bits"], shift=0)
     # z is the window maximum itself: it keeps the operand's range (no clamp, no excess).
-    s.gadgets[-1]["lo"], s.gadgets[-1]["hi"] = lo, hi
+    s.gadgets[-1]["lo"], s.gadgets[-1]["hi"] = r["lo"], r["hi"]
+
+
+def _winmax(s: State, op: QOp, x: str | int, layout: tuple[int, ...], geom) -> None:
+    r = _max_range(s, x)
+    if r["diff_bits"] > MAX_BITS:
+        raise refuse(op, f"the operand's range needs {r['diff_bits']} bits")
+    _window_gadget(s, op, x, layout, geom, op="winmax", diff_bits=r["diff_bits"], shift=0)
+    # As maxpool: z is the maximum over the reading taps, within the operand's range.
+    s.gadgets[-1]["lo"], s.gadgets[-1]["hi"] = r["lo"], r["hi"]
 
 
 def _avgpool(s: State, op: QOp) -> None:
@@ -210,12 +279,35 @@ def _avgpool(s: State, op: QOp) -> None:
         # One window over the whole map (e.g. AvgPool2d(7) on a 7x7 map): a spatial sum.
         _spatial_sum(s, op, x, layout)
         return
-    _sumpool(s, op, x, layout, _pool_window(s, op, layout))
+    window = _pow2_window(s, op, layout)
+    if window is not None:
+        _sumpool(s, op, x, layout, window)
+        return
+    geom = _window_geometry(s, op, layout)
+    area = geom.kernel_size
+    if any(a["pads"]) and not a["count_include_pad"]:
+        raise refuse(op, f"average pooling with padding (pads {list(a['pads'])}) and "
+                         "count_include_pad = 0: the divisor (the real entries of each "
+                         "window) varies per output position, and a gadget divides by one "
+                         "constant")
+    divisors = avgpool_divisor(geom, bool(a["count_include_pad"]))
+    if divisors.size and (int(divisors.min()) != area or int(divisors.max()) != area):
+        raise refuse(op, f"average pooling whose divisor varies per output position "
+                         f"({int(divisors.min())}..{int(divisors.max())}); a gadget divides "
+                         "by one constant")
+    if area >= MAX_DIVISOR:
+        raise refuse(op, f"window area {area} is too large a divisor")
+    _window_gadget(s, op, x, layout, geom, op="winsum", lshift=a["lshift"],
+                   **divisor_fields(area))
 
 
 def _maxpool(s: State, op: QOp) -> None:
     x, layout = _spatial_operand(s, op)
-    _maxpool_gadget(s, op, x, layout, _pool_window(s, op, layout))
+    window = _pow2_window(s, op, layout)
+    if window is not None:
+        _maxpool_gadget(s, op, x, layout, window)
+        return
+    _winmax(s, op, x, layout, _window_geometry(s, op, layout))
 
 
 def _global_window(s: State, op: QOp, layout: tuple[int, ...], what: str) -> tuple[int, ...]:
@@ -315,3 +407,24 @@ def nonlinear_probe_circuit() -> Circuit:
     )
     stack = ModelStack(5, 2, 4, (StackTensor("tt", 1, 16, 0), StackTensor("dw", 1, 2, 16)))
     return Circuit(18, 4, 0, 2, 1, gadgets, stack, input_shape=(2, 3, 3))
+
+
+def window_probe_circuit() -> Circuit:
+    """A tiny valid circuit with both general window gadgets (conv.md section 5): a
+    winmax 3x3 stride 2 pad 1 on a shaped 1x5x5 input (3x3 output: padded outputs in a
+    4x4 layout), a winsum 3x3 average with pad 1 (divisor 9), then dense. A verifier or
+    prover that handles it knows section 5."""
+    def gadget(op: str, x: str | int, features: int, **kw) -> Gadget:
+        return Gadget(op=op, x=x, features=features, shift=0, lo=-8, hi=7, excess_hi_bits=0,
+                      excess_lo_bits=kw.pop("excess_lo_bits", 0), frac_bits=0, source=op,
+                      **kw)
+
+    gadgets = (
+        gadget("winmax", "input", 16, in_shape=(1, 5, 5), out_shape=(1, 3, 3),
+               kernel=(3, 3), strides=(2, 2), dilations=(1, 1), pads=(1, 1), diff_bits=4),
+        gadget("winsum", 0, 16, in_shape=(1, 3, 3), out_shape=(1, 3, 3), kernel=(3, 3),
+               strides=(1, 1), dilations=(1, 1), pads=(1, 1), lshift=0, divisor=9),
+        gadget("dense", 1, 1, weight="dw", bias=None, bias_shift=0),
+    )
+    stack = ModelStack(4, 1, 4, (StackTensor("dw", 1, 16, 0),))
+    return Circuit(25, 4, 0, 2, 1, gadgets, stack, input_shape=(1, 5, 5))

@@ -1,0 +1,291 @@
+"""General pooling windows (circuits/conv.md section 5): MaxPool -> `winmax`, AveragePool
+-> `winsum` for windows the power-of-two gadgets cannot prove (padding, dilation,
+overlapping or non-power-of-two windows, 1-D and 2-D). Compile, strict parse, witness
+against the integer executor (batch 1 and 4) and against the section's relations over
+the whole padded tensors (checked here by plain loops, independently of the vectorised
+witness), refusals, and end to end once `zkml._native` proves the window probe circuit.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+from inference_models import (
+    WINDOW_CASES,
+    Net,
+    compile_cnn,
+    needs_verifier,
+    needs_window_prover,
+    save,
+)
+
+import zkml
+from zkml.compiler.build import uses_windows
+from zkml.compiler.circuit import Circuit, CircuitFormatError, Gadget
+from zkml.compiler.spatial import window_probe_circuit
+from zkml.errors import ModelError
+from zkml.quant.rounding import round_div, round_shift
+from zkml.witness import build_witness, evaluate_circuit
+from zkml.witness_spatial import layout_input
+
+
+def _pad(v: int) -> int:
+    return 1 << max(v - 1, 0).bit_length()
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory):
+    cache: dict = {}
+
+    def get(name: str):
+        if name not in cache:
+            cache[name] = compile_cnn(tmp_path_factory.mktemp(name), WINDOW_CASES[name](), name)
+        return cache[name]
+
+    return get
+
+
+def _inputs(c: Circuit, batch: int, seed: int) -> np.ndarray:
+    half = 1 << (c.input_bits - 1)
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0, half / 4, size=(batch, c.input_features))
+    x[:, ::5] = rng.choice([-half, half - 1], size=x[:, ::5].shape)
+    # Ties: equal entries make the first-maximum rule matter.
+    x[:, 1::6] = x[:, 0:-1:6][:, : x[:, 1::6].shape[1]]
+    return np.clip(np.rint(x), -half, half - 1).astype(np.int64)
+
+
+def _values(c: Circuit, columns: list[np.ndarray]) -> list[dict]:
+    """Every gadget's committed values, reassembled from its limb columns."""
+    lb, out, i = c.limb_bits, [], 0
+    for g in c.gadgets:
+        vals = {}
+        for name, width in g.value_widths():
+            n = -(-width // lb)
+            vals[name] = sum(columns[i + j] << np.int64(lb * j) for j in range(n))
+            i += n
+        out.append(vals)
+    return out
+
+
+def _taps(g: Gadget):
+    """Per padded output position `(y(, x))` and tap `t` (last axis fastest): the input
+    position read, or None (conv.md section 5, by plain loops)."""
+    pout = [_pad(v) for v in g.out_shape[1:]]
+    taps = list(itertools.product(*(range(k) for k in g.kernel)))
+    for pos in itertools.product(*(range(p) for p in pout)):
+        row = []
+        for tap in taps:
+            src = tuple(g.strides[a] * pos[a] + g.dilations[a] * tap[a] - g.pads[a]
+                        for a in range(len(pos)))
+            real = all(pos[a] < g.out_shape[1 + a] and 0 <= src[a] < g.in_shape[1 + a]
+                       for a in range(len(pos)))
+            row.append(src if real else None)
+        yield pos, row
+
+
+def _check_window_relations(c: Circuit, stack: np.ndarray, x: np.ndarray) -> int:
+    """Section 5's relations of every winsum / winmax gadget on the whole padded tensors;
+    returns the number of padded output positions (no tap reads) met."""
+    tensors, columns = evaluate_circuit(c, stack, x)
+    vals = _values(c, columns)
+    bp = tensors[0].shape[0]
+    x_in = layout_input(x, c.input_shape, bp)
+    unread = 0
+    for gi, g in enumerate(c.gadgets):
+        if g.op not in ("winsum", "winmax"):
+            continue
+        xt = x_in if g.x == "input" else tensors[int(g.x)]
+        xs = xt.reshape(bp, *(_pad(v) for v in g.in_shape))
+        pout = [_pad(v) for v in g.out_shape]
+        z = tensors[gi].reshape(bp, *pout)
+        k = int(np.prod(g.kernel))
+        if g.op == "winmax":
+            d = [vals[gi][f"D{t}"].reshape(bp, *pout) for t in range(k)]
+            s = [vals[gi][f"S{t}"].reshape(bp, *pout) for t in range(k)]
+        for pos, row in _taps(g):
+            sel = (slice(None), slice(None), *pos)
+            if all(src is None for src in row):
+                unread += 1
+            if g.op == "winsum":
+                acc = sum((xs[(slice(None), slice(None), *src)] for src in row
+                           if src is not None), np.zeros((bp, pout[0]), dtype=np.int64))
+                acc = acc << np.int64(g.lshift)
+                q = round_div(acc, g.divisor)[0] if g.divisor > 1 else \
+                    round_shift(acc, g.shift)[0]
+                assert np.array_equal(z[sel], np.clip(q, g.lo, g.hi))
+                continue
+            total = np.zeros((bp, pout[0]), dtype=np.int64)
+            for t, src in enumerate(row):
+                v = 0 if src is None else 1
+                xv = 0 if src is None else xs[(slice(None), slice(None), *src)]
+                assert np.array_equal(d[t][sel], v * (z[sel] - xv))  # D_t = V_t (z - X_t)
+                assert np.all(d[t][sel] >= 0) and set(np.unique(s[t][sel])) <= {0, 1}
+                assert np.all(s[t][sel] * (1 - v) == 0)  # S_t (1 - V_t) = 0
+                assert np.all(s[t][sel] * d[t][sel] == 0)  # sum_t S_t D_t = 0
+                total += s[t][sel]
+            if any(src is not None for src in row):
+                assert np.all(total == 1)  # one-hot on a reading tap
+                first = np.full((bp, pout[0]), -1)
+                for t, src in reversed(list(enumerate(row))):
+                    if src is not None:
+                        hit = xs[(slice(None), slice(None), *src)] == z[sel]
+                        first = np.where(hit, t, first)
+                assert np.all(s_index(s, sel) == first)  # the first maximum
+            else:
+                # A padded output position: no tap reads; z = lo, D = S = 0 (the report's
+                # point: conv.md's sum_t S_t = 1 cannot hold here).
+                assert np.all(total == 0) and np.all(z[sel] == g.lo)
+    return unread
+
+
+def s_index(s: list[np.ndarray], sel) -> np.ndarray:
+    return np.argmax(np.stack([v[sel] for v in s], axis=-1), axis=-1)
+
+
+EXPECT = {
+    "stem_max": ["conv", "winmax", "dense"],
+    "stem_max_10": ["conv", "winmax", "dense"],
+    "avg3_pad_incl": ["conv", "winsum", "dense"],
+    "avg3_s2": ["conv", "winsum", "dense"],
+    "avg2x2_s1": ["conv", "winsum", "dense"],
+    "max_dilated": ["conv", "winmax", "dense"],
+    "max_end_pad": ["conv", "winmax", "dense"],
+    "max_ceil": ["conv", "winmax", "dense"],
+    "max1d": ["conv", "winmax", "dense"],
+    "avg1d": ["conv", "winsum", "dense"],
+    "max_on_input": ["winmax", "conv", "dense"],
+    "max_then_relu_avg": ["conv", "winmax", "identity", "winsum", "dense"],
+}
+
+
+@pytest.mark.parametrize("name", list(WINDOW_CASES))
+@pytest.mark.parametrize("batch", [1, 4])
+def test_window_pools_compile_and_witness_matches_executor(compiled, name, batch):
+    cm = compiled(name)
+    c = cm.circuit
+    assert [g.op for g in c.gadgets] == EXPECT[name]
+    assert Circuit.from_bytes(c.to_bytes()) == c and uses_windows(c)
+    x = _inputs(c, batch, seed=batch)
+    w = build_witness(cm.compiled_circuit, cm.model, x)  # the real region vs the executor
+    assert len(w.columns) == len(c.columns())
+    for col, spec in zip(w.columns, c.columns(), strict=True):
+        assert col.min() >= 0 and int(col.max()) >> spec.width == 0
+    _check_window_relations(c, _stack(cm), x)
+
+
+def _stack(cm) -> np.ndarray:
+    return cm.compiled_circuit.model_stack
+
+
+def test_window_gadget_fields(compiled):
+    g = compiled("stem_max").circuit.gadgets[1]
+    x = compiled("stem_max").circuit.gadgets[0]
+    assert (g.in_shape, g.out_shape, g.kernel, g.strides, g.dilations, g.pads) == \
+        ((3, 7, 7), (3, 4, 4), (3, 3), (2, 2), (1, 1), (1, 1))
+    assert (g.shift, g.divisor, g.excess_hi_bits, g.excess_lo_bits) == (0, 1, 0, 0)
+    assert (g.lo, g.hi) == (x.lo, x.hi) and g.diff_bits == (x.hi - x.lo).bit_length()
+    assert [n for n, _ in g.value_widths()][-18:] == [f"D{t}" for t in range(9)] + \
+        [f"S{t}" for t in range(9)]
+    avg = compiled("avg3_pad_incl").circuit.gadgets[1]
+    assert (avg.divisor, avg.shift, avg.pads, avg.kernel) == (9, 0, (1, 1), (3, 3))
+    assert compiled("avg2x2_s1").circuit.gadgets[1].divisor == 1
+    assert compiled("avg2x2_s1").circuit.gadgets[1].shift == 2
+    one = compiled("avg1d").circuit.gadgets[1]
+    assert (one.in_shape, one.out_shape, one.kernel, one.divisor) == ((3, 12), (3, 12), (5,), 5)
+    dil = compiled("max_dilated").circuit.gadgets[1]
+    assert dil.dilations == (2, 2) and dil.out_shape == (3, 5, 5)
+    # End pads only set T_a; ceil_mode without a partial window is the floor geometry.
+    assert compiled("max_end_pad").circuit.gadgets[1].out_shape == (3, 4, 4)
+    assert compiled("max_end_pad").circuit.gadgets[1].pads == (0, 0)
+    assert compiled("max_ceil").circuit.gadgets[1].out_shape == (3, 4, 4)
+
+
+def test_padded_outputs_are_met(compiled):
+    """stem_max_10's 5x5 output sits in an 8x8 layout: positions no tap reads."""
+    cm = compiled("stem_max_10")
+    x = _inputs(cm.circuit, 2, seed=9)
+    assert _check_window_relations(cm.circuit, _stack(cm), x) == 64 - 25
+
+
+def test_power_of_two_pools_keep_their_gadgets(tmp_path):
+    net = Net([1, 2, 8, 8], seed=1).conv(3, 3, pads=[1, 1, 1, 1]).pool("max", 2).pool("avg", 2)
+    cm = compile_cnn(tmp_path, net.flatten().gemm(2).model())
+    assert [g.op for g in cm.circuit.gadgets] == ["conv", "maxpool", "sumpool", "dense"]
+
+
+def test_window_probe_circuit():
+    c = window_probe_circuit()
+    assert Circuit.from_bytes(c.to_bytes()) == c
+    stack = np.zeros(1 << c.model_stack.num_vars, dtype=np.int64)
+    stack[0] = 1  # the dense reads one entry (within [-8, 7])
+    x = (np.arange(c.input_features, dtype=np.int64).reshape(1, -1) * 5 % 16) - 8
+    # 3x3 real outputs in a 4x4 layout: 7 padded positions for the winmax and the winsum.
+    assert _check_window_relations(c, stack, x) == 14
+
+
+def _base(shape=(1, 2, 8, 8)) -> Net:
+    return Net(list(shape), seed=1).conv(3, 3, pads=[1] * (2 * (len(shape) - 2))).relu()
+
+
+@pytest.mark.parametrize("build,match", [
+    (lambda: _base().pool("avg", 3, strides=[1, 1], pads=[1, 1, 1, 1]),
+     r"\(op avgpool\) cannot be proven yet: average pooling with padding \(pads "
+     r"\[1, 1, 1, 1\]\) and count_include_pad = 0: the divisor \(the real entries of each "
+     r"window\) varies per output position"),
+    (lambda: _base((1, 2, 9)).pool("avg", 3, strides=[2], pads=[1, 1]),
+     r"\(op avgpool\) cannot be proven yet: average pooling with padding"),
+    (lambda: _base((1, 2, 10, 10)).pool("max", 3, strides=[2, 2], ceil_mode=1),
+     r"\(op maxpool\) cannot be proven yet: ceil_mode with a partial last window"),
+    (lambda: _base((1, 2, 10)).pool("max", 3, strides=[2], pads=[1, 1], ceil_mode=1),
+     r"\(op maxpool\) cannot be proven yet: ceil_mode with a partial last window"),
+])
+def test_window_refusals(tmp_path, build, match):
+    with pytest.raises(ModelError, match=match):
+        compile_cnn(tmp_path, build().flatten().gemm(2).model())
+
+
+def test_window_parser_is_strict():
+    doc = window_probe_circuit().to_json()
+
+    def bad(edit, match: str) -> None:
+        import copy
+        d = copy.deepcopy(doc)
+        edit(d)
+        with pytest.raises(CircuitFormatError, match=match):
+            Circuit.from_json(d)
+
+    bad(lambda d: d["gadgets"][0]["producer"].pop("pads"), "malformed producer")
+    bad(lambda d: d["gadgets"][0]["producer"].update(window=[2, 2]), "malformed producer")
+    bad(lambda d: d["gadgets"][0]["producer"].update(out_shape=[2, 3, 3]), "channel count")
+    bad(lambda d: d["gadgets"][0]["producer"].update(strides=[0, 2]), "strides")
+    bad(lambda d: d["gadgets"][0].update(shift=1), "shift 0, divisor 1")
+    bad(lambda d: d["gadgets"][1]["producer"].update(features=3), "malformed producer")
+    bad(lambda d: d["gadgets"][1].update(features=8), "widths")
+
+
+# ---- end to end ------------------------------------------------------------------
+
+
+@needs_window_prover
+@needs_verifier
+@pytest.mark.parametrize("name", ["stem_max", "stem_max_10", "avg3_pad_incl", "avg3_s2",
+                                  "max1d", "avg1d", "max_on_input", "max_then_relu_avg"])
+@pytest.mark.parametrize("batch", [1, 4])
+def test_window_pools_prove_and_verify(tmp_path, name, batch):
+    model = WINDOW_CASES[name]()
+    dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    cal = np.random.default_rng(3).normal(size=(16, *dims[1:]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cm = zkml.compile(save(model, tmp_path, f"{name}.onnx"), calibration=cal)
+    x = np.random.default_rng(batch).normal(size=(batch, *dims[1:]))
+    result = zkml.prove(cm, x)
+    expect = np.concatenate([cm.execute(cm.quantize_inputs(ex[None])).outputs(cm.model)["y"]
+                             .reshape(1, -1) for ex in x])
+    assert np.array_equal(result.outputs, expect)
+    verified = zkml.verify(result.proof, cm.verifying_key)
+    assert np.array_equal(np.array(verified.outputs), result.outputs)

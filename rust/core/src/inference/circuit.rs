@@ -107,6 +107,9 @@ pub enum Producer {
         x: TensorRef,
         table: String,
     },
+    /// General pooling windows through the wiring (conv.md section 5; window.rs).
+    Winsum(super::window::Window),
+    Winmax(super::window::Window),
     /// `z[b] = max_{i < n} x[b][i]` with committed differences `D` and selectors `S`
     /// of `x`'s length (nonlinear.md section 7).
     Rowmax {
@@ -130,7 +133,11 @@ impl Producer {
     pub fn is_spatial(&self) -> bool {
         matches!(
             self,
-            Producer::Conv { .. } | Producer::Sumpool { .. } | Producer::Maxpool { .. }
+            Producer::Conv { .. }
+                | Producer::Sumpool { .. }
+                | Producer::Maxpool { .. }
+                | Producer::Winsum(_)
+                | Producer::Winmax(_)
         )
     }
 
@@ -140,6 +147,7 @@ impl Producer {
             Producer::Conv { x, .. }
             | Producer::Sumpool { x, .. }
             | Producer::Maxpool { x, .. } => Some(*x),
+            Producer::Winsum(w) | Producer::Winmax(w) => Some(w.x),
             _ => None,
         }
     }
@@ -150,6 +158,7 @@ impl Producer {
             Producer::Sumpool { window, .. } | Producer::Maxpool { window, .. } => {
                 window.iter().product()
             }
+            Producer::Winsum(w) | Producer::Winmax(w) => w.kernel.iter().product(),
             _ => 0,
         }
     }
@@ -353,10 +362,10 @@ impl Circuit {
         push(ColumnKind::Ep, g.excess_hi_bits, own_vars);
         push(ColumnKind::Em, g.excess_lo_bits, own_vars);
         match &g.producer {
-            Producer::Maxpool { diff_bits, .. } => {
-                let k = g.producer.windows();
+            Producer::Maxpool { .. } | Producer::Winmax(_) => {
+                let (k, bits) = (g.producer.windows(), g.producer.pool_diff_bits());
                 for w in 0..k {
-                    push(ColumnKind::PoolDiff(w), *diff_bits, own_vars);
+                    push(ColumnKind::PoolDiff(w), bits, own_vars);
                 }
                 for w in 0..k {
                     push(ColumnKind::PoolSel(w), 1, own_vars);
@@ -576,7 +585,11 @@ impl Circuit {
                     }
                     self.validate_table(i, g, *x, table)?;
                 }
-                Producer::Conv { .. } | Producer::Sumpool { .. } | Producer::Maxpool { .. } => {
+                Producer::Conv { .. }
+                | Producer::Sumpool { .. }
+                | Producer::Maxpool { .. }
+                | Producer::Winsum(_)
+                | Producer::Winmax(_) => {
                     if !g.producer.x_ref().is_some_and(refs_ok) {
                         return invalid(format!("gadget {i}: operand is not an earlier tensor"));
                     }

@@ -4,15 +4,16 @@
 
 use rayon::prelude::*;
 
-use super::circuit::{Circuit, ModelTensor, Producer, TensorRef};
+use super::circuit::{Circuit, ColumnKind, ModelTensor, Producer, TensorRef};
 use super::conv::{ConvDims, ConvProver};
 use super::spatial::{geom, lp};
 use super::tensors::{model_table, tensor_table, Columns};
+use super::window;
 use super::Claims;
 use crate::error::Result;
 use crate::field::Fr;
 use crate::mle::eq_table;
-use crate::sumcheck::{PairProduct, SumcheckProver};
+use crate::sumcheck::{PairProduct, ProductSum, SumcheckProver};
 use crate::wiring::wire_table_y;
 
 /// A dense (`sum_i x(i, r_b) W(i, r_o)`), conv or spatialsum (`sum 2^l M X`) instance.
@@ -20,6 +21,8 @@ pub enum MatInst {
     Dense(PairProduct<'static>),
     Conv(ConvProver),
     Sum(PairProduct<'static>),
+    /// A winmax's instance (a) (conv.md section 5): `eq z Vc`, degree 3.
+    Prod(ProductSum),
 }
 
 impl MatInst {
@@ -28,7 +31,7 @@ impl MatInst {
         match self {
             MatInst::Dense(p) => p.final_evals()[1],
             MatInst::Conv(p) => p.final_weight(),
-            MatInst::Sum(_) => unreachable!("a spatialsum has no weight"),
+            MatInst::Sum(_) | MatInst::Prod(_) => unreachable!("no weight"),
         }
     }
 }
@@ -38,21 +41,27 @@ impl SumcheckProver for MatInst {
         match self {
             MatInst::Dense(p) | MatInst::Sum(p) => p.num_vars(),
             MatInst::Conv(p) => p.num_vars(),
+            MatInst::Prod(p) => p.num_vars(),
         }
     }
     fn degree(&self) -> usize {
-        2
+        match self {
+            MatInst::Prod(p) => p.degree(),
+            _ => 2,
+        }
     }
     fn round_evals(&self) -> Vec<Fr> {
         match self {
             MatInst::Dense(p) | MatInst::Sum(p) => p.round_evals(),
             MatInst::Conv(p) => p.round_evals(),
+            MatInst::Prod(p) => p.round_evals(),
         }
     }
     fn bind(&mut self, c: Fr) {
         match self {
             MatInst::Dense(p) | MatInst::Sum(p) => p.bind(c),
             MatInst::Conv(p) => p.bind(c),
+            MatInst::Prod(p) => p.bind(c),
         }
     }
 }
@@ -68,6 +77,23 @@ pub struct MatInfo {
     /// `None` for dense; the conv's variable parts otherwise.
     conv: Option<ConvDims>,
     n_in_vars: usize,
+    /// Also the `v` limbs of `x` (a winmax's instance (a) on its own output).
+    with_v: bool,
+}
+
+impl MatInfo {
+    /// An instance without weight whose sumcheck-evals are `x`'s limbs at `(s, r_rest)`.
+    fn limbs_at(x: TensorRef, r_rest: &[Fr], n: usize, with_v: bool) -> Self {
+        MatInfo {
+            x,
+            weight: None,
+            r_o: Vec::new(),
+            r_b: r_rest.to_vec(),
+            conv: None,
+            n_in_vars: n,
+            with_v,
+        }
+    }
 }
 
 /// `out[k] = sum_r weights[r] table[r * n + k]`: bind a row-major table's high
@@ -103,7 +129,9 @@ pub fn split_point<'a>(c: &Circuit, g: usize, r: &'a [Fr]) -> (&'a [Fr], &'a [Fr
     (r_low, r_o, r_b)
 }
 
-/// The instances of the dense, conv and spatialsum gadgets, in gadget order.
+/// The instances of the dense, conv, spatialsum and window gadgets, in gadget
+/// order (a winmax: (a) then (b), with its `gamma_g` from `gammas`).
+#[allow(clippy::too_many_arguments)]
 pub fn build(
     c: &Circuit,
     cols: &Columns,
@@ -111,6 +139,7 @@ pub fn build(
     input: &[i64],
     b: usize,
     r: &[Vec<Fr>],
+    gammas: &[Option<Fr>],
 ) -> Result<(Vec<MatInst>, Vec<MatInfo>)> {
     let mut insts = Vec::new();
     let mut infos = Vec::new();
@@ -126,8 +155,27 @@ pub fn build(
                     r_b: r[g].clone(),
                     conv: None,
                     n_in_vars: inst.num_vars(),
+                    with_v: false,
                 });
                 insts.push(MatInst::Sum(inst));
+                continue;
+            }
+            Producer::Winsum(w) | Producer::Winmax(w) => {
+                let geo = geom(&gad.producer).expect("validated window");
+                let (lt2, lt1) = geo.out_vars();
+                let rest = &r[g][lt2 + lt1..];
+                if let Some(gamma) = gammas[g] {
+                    let (ia, ib) = window::winmax_instances(c, cols, (input, b), g, &r[g], gamma)?;
+                    let own = TensorRef::Gadget(g);
+                    infos.push(MatInfo::limbs_at(own, rest, ia.num_vars(), true));
+                    insts.push(MatInst::Prod(ia));
+                    infos.push(MatInfo::limbs_at(w.x, rest, ib.num_vars(), false));
+                    insts.push(MatInst::Sum(ib));
+                } else {
+                    let inst = window::winsum_instance(c, cols, (input, b), g, &r[g])?;
+                    infos.push(MatInfo::limbs_at(w.x, rest, inst.num_vars(), false));
+                    insts.push(MatInst::Sum(inst));
+                }
                 continue;
             }
             _ => continue,
@@ -156,6 +204,7 @@ pub fn build(
             r_b: r_b.to_vec(),
             conv,
             n_in_vars: lp(n_in),
+            with_v: false,
         });
     }
     Ok((insts, infos))
@@ -180,6 +229,13 @@ pub fn sumcheck_evals(
             // A spatialsum: `r_b` holds the whole `r_g = (r_c, r_b)`.
             let p: Vec<Fr> = s.iter().chain(&info.r_b).copied().collect();
             claims.tensor_limbs(cols, info.x, &p, out);
+            if let (true, TensorRef::Gadget(g)) = (info.with_v, info.x) {
+                for ci in cols.of(g, ColumnKind::V) {
+                    let v = crate::mle::evaluate(&cols.tables[ci], &p);
+                    claims.column(ci, &p, v);
+                    out.push(v);
+                }
+            }
             continue;
         };
         let (xp, wp): (Vec<Fr>, Vec<Fr>) = match info.conv {

@@ -15,6 +15,8 @@ pub mod testkit;
 pub mod testkit_cnn;
 pub mod testkit_nonlinear;
 pub mod testkit_softmax;
+pub mod testkit_window;
+pub mod window;
 pub mod zerocheck;
 
 use ark_ff::Field;

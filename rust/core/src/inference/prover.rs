@@ -9,7 +9,7 @@ use super::circuit::{int_width, Circuit, ColumnKind, Producer, TensorRef};
 use super::layout::assign;
 use super::spatial::{geom, window_point};
 use super::tensors::{model_table, tensor_table, Columns};
-use super::{matmul, output_mask, rowops, table, zerocheck, Claims, INFERENCE_TAG};
+use super::{matmul, output_mask, rowops, table, window, zerocheck, Claims, INFERENCE_TAG};
 use crate::artifact::{write_header, Kind, FORMAT_VERSION};
 use crate::encoding::{ints_bytes, Writer};
 use crate::error::{Error, Result};
@@ -228,6 +228,9 @@ fn prove_parsed(
         .collect();
     let mut acc_msgs = Vec::with_capacity(c.gadgets.len());
     let mut dense_claims = Vec::new();
+    // conv.md section 5: a winmax's gamma_g and E_g, right after its acc-evals.
+    let mut gammas: Vec<Option<Fr>> = vec![None; c.gadgets.len()];
+    let mut win_e: Vec<Option<Fr>> = vec![None; c.gadgets.len()];
     for (g, gad) in c.gadgets.iter().enumerate() {
         let mut evals = Vec::new();
         // The gadget's own columns of its length; the argmax differences are sent
@@ -254,6 +257,14 @@ fn prove_parsed(
         }
         t.absorb_frs("acc-evals", &evals);
         acc_msgs.push(evals);
+        if let Producer::Winmax(_) = gad.producer {
+            let gamma = t.squeeze("window-gamma");
+            let (ca, e) = window::winmax_claims(c, &cols, (inp.input, b), g, &r[g], gamma)?;
+            t.absorb_frs("window-e", &[e]);
+            dense_claims.extend([ca, e]);
+            gammas[g] = Some(gamma);
+            win_e[g] = Some(e);
+        }
     }
 
     timer.mark("acc-evals");
@@ -310,7 +321,7 @@ fn prove_parsed(
 
     // Instances of the one batched sumcheck: dense and conv gadgets (their final
     // weight values are read back below), the zerochecks, the output.
-    let (mut mat_insts, mat_info) = matmul::build(c, &cols, &model, inp.input, b, &r)?;
+    let (mut mat_insts, mat_info) = matmul::build(c, &cols, &model, inp.input, b, &r, &gammas)?;
     let mut inst_claims = dense_claims;
     let mut insts: Vec<Box<dyn SumcheckProver>> = Vec::new();
     for (&g, (tau, beta)) in zc.iter().zip(&taus) {
@@ -400,7 +411,12 @@ fn prove_parsed(
     Hyrax::write_commitment(&wcom, &mut w);
     lproof.write(&mut w);
     w.frs(&leaf_evals);
-    acc_msgs.iter().for_each(|e| w.frs(e));
+    for (e, we) in acc_msgs.iter().zip(&win_e) {
+        w.frs(e);
+        if let Some(we) = we {
+            w.frs(&[*we]);
+        }
+    }
     if let Some(e) = &argmax_msg {
         w.frs(e);
     }
@@ -467,7 +483,9 @@ fn acc_operands(
         Producer::Identity { x } => claims.tensor_limbs(cols, *x, r_g, evals),
         // nonlinear.md: a spatialsum's instance claim is acc(r_g); a table gadget
         // has no relation at its accumulator point.
-        Producer::Spatialsum { .. } => return Ok(Some(acc)),
+        Producer::Spatialsum { .. } | Producer::Winsum(_) => return Ok(Some(acc)),
+        // conv.md section 5: a winmax's claims follow gamma_g (prove_parsed).
+        Producer::Winmax(_) => {}
         Producer::Table { .. } => {}
         Producer::Affine { terms } => {
             for (x, _) in terms {

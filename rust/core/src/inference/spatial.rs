@@ -104,6 +104,14 @@ pub fn geom(p: &Producer) -> Option<Geom> {
             vec![1; window.len()],
             vec![0; window.len()],
         ),
+        Producer::Winsum(w) | Producer::Winmax(w) => (
+            &w.in_shape,
+            &w.out_shape,
+            w.kernel.clone(),
+            w.strides.clone(),
+            w.dilations.clone(),
+            w.pads.clone(),
+        ),
         _ => return None,
     };
     let n = in_shape.len();
@@ -149,6 +157,7 @@ pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
             out_shape,
             ..
         } => (in_shape, out_shape),
+        Producer::Winsum(w) | Producer::Winmax(w) => (&w.in_shape, &w.out_shape),
         _ => return invalid(i, "not a spatial gadget"),
     };
     let Some(geo) = geom(&g.producer) else {
@@ -208,6 +217,8 @@ pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
                 return invalid(i, "sumpool lshift out of limits");
             }
         }
+        Producer::Winsum(w) => super::window::validate(i, g, w, &geo, false)?,
+        Producer::Winmax(w) => super::window::validate(i, g, w, &geo, true)?,
         _ => {}
     }
     Ok(())

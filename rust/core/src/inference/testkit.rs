@@ -373,6 +373,11 @@ pub fn witness_edited(
                 windows = w;
                 acc
             }
+            Producer::Winsum(w) | Producer::Winmax(w) => {
+                let (acc, taps) = super::window::reference_acc(&g.producer, &table(w.x, &z).0, bp);
+                windows = taps;
+                acc
+            }
         };
         let mut p = requantize(g, &acc);
         p.extra = extra;
@@ -402,6 +407,15 @@ pub fn witness_edited(
                 let (d, sel) = super::testkit_cnn::max_columns(&zt, &windows);
                 for dw in d {
                     push(&dw, *diff_bits);
+                }
+                for sw in sel {
+                    push(&sw, 1);
+                }
+            }
+            Producer::Winmax(w) => {
+                let (d, sel) = super::window::max_columns(&g.producer, &zt, &windows, bp);
+                for dw in d {
+                    push(&dw, w.diff_bits.unwrap_or(0));
                 }
                 for sw in sel {
                     push(&sw, 1);

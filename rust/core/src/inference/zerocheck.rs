@@ -18,7 +18,10 @@ pub fn gadgets(c: &Circuit, cols: &Columns) -> Vec<usize> {
         .filter(|&g| {
             matches!(
                 c.gadgets[g].producer,
-                Producer::Maxpool { .. } | Producer::Rowmax { .. } | Producer::Rowdiv { .. }
+                Producer::Maxpool { .. }
+                    | Producer::Winmax(_)
+                    | Producer::Rowmax { .. }
+                    | Producer::Rowdiv { .. }
             ) || !cols.of(g, ColumnKind::Ep).is_empty()
                 || !cols.of(g, ColumnKind::Em).is_empty()
         })
@@ -44,6 +47,9 @@ pub fn instance(
         }
         Producer::Rowdiv { .. } => {
             return super::rowops::rowdiv_instance(c, cols, input, b, g, tau, beta)
+        }
+        Producer::Winmax(_) => {
+            return super::window::zerocheck_instance(c, cols, (input, b), g, tau, beta)
         }
         _ => {}
     }
@@ -115,6 +121,15 @@ pub fn sumcheck_evals(
             (0..k)
                 .map(ColumnKind::PoolSel)
                 .chain((0..k).map(ColumnKind::PoolDiff))
+                .collect()
+        }
+        // conv.md section 5: every S_t, every D_t limb, then z's u (and v) limbs.
+        Producer::Winmax(_) => {
+            let k = c.gadgets[g].producer.windows();
+            (0..k)
+                .map(ColumnKind::PoolSel)
+                .chain((0..k).map(ColumnKind::PoolDiff))
+                .chain([ColumnKind::U, ColumnKind::V])
                 .collect()
         }
         _ => vec![ColumnKind::U, ColumnKind::Ep, ColumnKind::Em],

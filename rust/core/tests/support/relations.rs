@@ -5,6 +5,7 @@
 //! relies on, and that each cheating witness breaks the relation its case names.
 
 use ark_ff::{Field, One, Zero};
+use zkml_core::field::powers;
 use zkml_core::field::{from_i64, pow2, Fr};
 use zkml_core::inference::circuit::{Circuit, ColumnKind, Producer, TensorRef};
 use zkml_core::inference::matmul;
@@ -15,13 +16,14 @@ use zkml_core::inference::spatial::{geom, window_point};
 use zkml_core::inference::spatialsum::{lt, spatial_dims};
 use zkml_core::inference::tensors::{combine_evals, model_table, tensor_table, Columns};
 use zkml_core::inference::testkit::TestModel;
+use zkml_core::inference::window;
 use zkml_core::inference::{acc_from_evals, table};
 use zkml_core::logup;
 use zkml_core::mle::evaluate;
 use zkml_core::sumcheck::{self, SumcheckProver};
 use zkml_core::testing::rand_frs;
 use zkml_core::transcript::Transcript;
-use zkml_core::wiring::wire_eval;
+use zkml_core::wiring::{wire_eval, Axis};
 
 fn ensure(ok: bool, what: String) -> Result<(), String> {
     if ok {
@@ -54,7 +56,13 @@ pub fn check_relations(
     let r: Vec<Vec<Fr>> = (0..c.gadgets.len())
         .map(|g| rand_frs(c.gadget_vars(g, batch), seed + 100 + g as u64))
         .collect();
-    let (insts, _) = matmul::build(&c, &cols, &model, input, batch, &r).unwrap();
+    let gammas: Vec<Option<Fr>> = (0..c.gadgets.len())
+        .map(|g| {
+            matches!(c.gadgets[g].producer, Producer::Winmax(_))
+                .then(|| rand_frs(1, seed + 300 + g as u64)[0])
+        })
+        .collect();
+    let (insts, _) = matmul::build(&c, &cols, &model, input, batch, &r, &gammas).unwrap();
     let mut insts = insts.into_iter();
     for (g, gad) in c.gadgets.iter().enumerate() {
         let own: Vec<usize> = (0..specs.len())
@@ -261,11 +269,145 @@ pub fn check_relations(
                     ensure(dot.is_zero(), format!("gadget {g}: S D != 0 at {i}"))?;
                 }
             }
+            Producer::Winsum(_) | Producer::Winmax(_) => {
+                let inst_a = insts.next().unwrap();
+                let inst_b = gammas[g].map(|_| insts.next().unwrap());
+                let ctx = (&c, &cols, input, batch);
+                check_window(ctx, g, &r[g], acc, gammas[g], (inst_a, inst_b), seed)?;
+            }
             _ => {}
         }
     }
     let tm = table::multiplicities(&c, cols_i, input, batch).unwrap();
     check_tables(m, input, cols_i, batch, &tm, seed)
+}
+
+/// `2^m W~(r, ri, (1/2, ..))` or with `ri` and the centre swapped: a sum of the
+/// wiring over one boolean part.
+fn wsum(a: &Axis, ry: &[Fr], ri: Option<&[Fr]>, rx: Option<&[Fr]>) -> Fr {
+    let (_, mk, mx) = a.vars();
+    let centre = |m: usize| vec![half(); m];
+    match (ri, rx) {
+        (Some(ri), None) => pow2(mx as u32) * wire_eval(a, ry, ri, &centre(mx)).unwrap(),
+        (None, Some(rx)) => pow2(mk as u32) * wire_eval(a, ry, &centre(mk), rx).unwrap(),
+        _ => unreachable!(),
+    }
+}
+
+fn bits(v: usize, n: usize) -> Vec<Fr> {
+    (0..n).map(|k| Fr::from(((v >> k) & 1) as u64)).collect()
+}
+
+/// A window gadget's checks as the verifier makes them (conv.md section 5), every
+/// wiring value from `wire_eval`: winsum's instance; winmax's `sum_t S_t`, instances
+/// (a) and (b), and its zerocheck.
+fn check_window(
+    (c, cols, input, batch): (&Circuit, &Columns, &[i64], usize),
+    g: usize,
+    r_g: &[Fr],
+    acc: Fr,
+    gamma: Option<Fr>,
+    (mut ia, ib): (matmul::MatInst, Option<matmul::MatInst>),
+    seed: u64,
+) -> Result<(), String> {
+    let gad = &c.gadgets[g];
+    let (w, geo, _) = window::params(&gad.producer).unwrap();
+    let [a1, a2] = geo.axes;
+    let (lt2, lt1) = geo.out_vars();
+    let (r_x, rest) = r_g.split_at(lt2);
+    let (r_y, r_cb) = rest.split_at(lt1);
+    let tensor_at = |t: TensorRef, p: &[Fr]| evaluate(&tensor_table(c, cols, t, input, batch), p);
+    let col_at = |kind: ColumnKind, p: &[Fr]| {
+        let e: Vec<Fr> = cols
+            .of(g, kind)
+            .iter()
+            .map(|&ci| evaluate(&cols.tables[ci], p))
+            .collect();
+        combine_evals(&e, 0, c.limb_bits)
+    };
+    let run = |inst: &mut matmul::MatInst, claim: Fr, deg: usize, what: &str| {
+        let n = inst.num_vars();
+        let (proof, _) = sumcheck::prove(&mut Transcript::new(b"w"), inst, claim);
+        sumcheck::verify(&mut Transcript::new(b"w"), "w", claim, n, deg, &proof)
+            .map_err(|e| format!("gadget {g}: {what}: {e}"))
+    };
+    let (mk1, mk2) = (a1.vars().1, a2.vars().1);
+    let (k1, k2) = (a1.k, a2.k);
+    // (sum_i c1_i W~_1(r_y, i, s_y')) (sum_j c2_j W~_2(r_x, j, s_x')), and the same for V.
+    let ones = |n: usize| vec![Fr::one(); n];
+    let (c1, c2) = match gamma {
+        Some(gm) => (powers(gm.pow([k2 as u64]), k1), powers(gm, k2)),
+        None => (ones(k1), ones(k2)),
+    };
+    let asum = |sy: &[Fr], sx: &[Fr]| {
+        let p1: Fr = (0..k1)
+            .map(|i| c1[i] * wire_eval(&a1, r_y, &bits(i, mk1), sy).unwrap())
+            .sum();
+        let p2: Fr = (0..k2)
+            .map(|j| c2[j] * wire_eval(&a2, r_x, &bits(j, mk2), sx).unwrap())
+            .sum();
+        p1 * p2
+    };
+    let vsum = |sy: &[Fr], sx: &[Fr], cc1: &[Fr], cc2: &[Fr]| {
+        let p1: Fr = (0..k1)
+            .map(|i| cc1[i] * wsum(&a1, sy, Some(&bits(i, mk1)), None))
+            .sum();
+        let p2: Fr = (0..k2)
+            .map(|j| cc2[j] * wsum(&a2, sx, Some(&bits(j, mk2)), None))
+            .sum();
+        p1 * p2
+    };
+    let ls2 = a2.vars().2;
+    let Some(gm) = gamma else {
+        // winsum: claim acc(r_g); final 2^l X(s, r_c, r_b) A_1(r_y, s_y') A_2(r_x, s_x').
+        let (s, fin) = run(&mut ia, acc, 2, "winsum instance")?;
+        let (sx, sy) = s.split_at(ls2);
+        let xv = tensor_at(w.x, &[&s[..], r_cb].concat());
+        let a = wsum(&a1, r_y, None, Some(sy)) * wsum(&a2, r_x, None, Some(sx));
+        let expect = pow2(w.lshift.unwrap()) * xv * a;
+        debug_assert_eq!(a, asum(sy, sx));
+        return ensure(fin == expect, format!("gadget {g}: winsum instance final"));
+    };
+    let k = gad.producer.windows();
+    let ssum: Fr = (0..k).map(|t| col_at(ColumnKind::PoolSel(t), r_g)).sum();
+    ensure(
+        ssum == lt(r_y, a1.n_out) * lt(r_x, a2.n_out),
+        format!("gadget {g}: sum S_t"),
+    )?;
+    let (ca, e) = window::winmax_claims(c, cols, (input, batch), g, r_g, gm).unwrap();
+    let dsum: Fr = (0..k)
+        .map(|t| c1[t / k2] * c2[t % k2] * col_at(ColumnKind::PoolDiff(t), r_g))
+        .sum();
+    ensure(ca == e + dsum, format!("gadget {g}: claim (a)"))?;
+    let (sa, fa) = run(&mut ia, ca, 3, "winmax (a)")?;
+    let (sx, sy) = sa.split_at(lt2);
+    let za = tensor_at(TensorRef::Gadget(g), &[&sa[..], r_cb].concat());
+    let expect_a = eq_eval(&r_g[..lt2 + lt1], &sa) * za * vsum(sy, sx, &c1, &c2);
+    ensure(fa == expect_a, format!("gadget {g}: winmax (a) final"))?;
+    let (sb, fb) = run(&mut ib.unwrap(), e, 2, "winmax (b)")?;
+    let (sx, sy) = sb.split_at(ls2);
+    let expect_b = tensor_at(w.x, &[&sb[..], r_cb].concat()) * asum(sy, sx);
+    ensure(fb == expect_b, format!("gadget {g}: winmax (b) final"))?;
+    // Zerocheck: S_t D_t + beta S_t (1 - V_t) + beta^2 z (1 - Rg).
+    let tb = rand_frs(c.gadget_vars(g, batch) + 1, seed + 500 + g as u64);
+    let (tau, beta) = (&tb[1..], tb[0]);
+    let zc = window::zerocheck_instance(c, cols, (input, batch), g, tau, beta).unwrap();
+    let (fin, s) = run_zerocheck(zc, format!("gadget {g}: winmax zerocheck"))?;
+    let (sx, rest) = s.split_at(lt2);
+    let sy = &rest[..lt1];
+    let mut inner = Fr::zero();
+    for t in 0..k {
+        let (i, j) = (t / k2, t % k2);
+        let v = wsum(&a1, sy, Some(&bits(i, mk1)), None) * wsum(&a2, sx, Some(&bits(j, mk2)), None);
+        let st = col_at(ColumnKind::PoolSel(t), &s);
+        inner += st * col_at(ColumnKind::PoolDiff(t), &s) + beta * st * (Fr::one() - v);
+    }
+    let rg = lt(sy, a1.n_out) * lt(sx, a2.n_out);
+    inner += beta * beta * tensor_at(TensorRef::Gadget(g), &s) * (Fr::one() - rg);
+    ensure(
+        fin == eq_eval(tau, &s) * inner,
+        format!("gadget {g}: winmax zerocheck final"),
+    )
 }
 
 /// Prove and verify a zerocheck instance with claim 0: `(final, point)`.

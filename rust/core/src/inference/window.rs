@@ -1,0 +1,403 @@
+//! General pooling windows (circuits/conv.md section 5): `"winsum"` and `"winmax"`,
+//! any kernel, stride, dilation and begin padding, through the wiring MLE.
+//!
+//! Taps `t = j + K_2 i` (last axis fastest; a 1-D window is the 2-D window with a
+//! trivial first axis, spatial.rs, so its taps are `t = j`). The per-axis sums over
+//! taps are separable: `sum_t c_t A_1(i) A_2(j) = (sum_i gamma^(K_2 i) A_1(i))
+//! (sum_j gamma^j A_2(j))`, so every table here is a product of two axis tables.
+
+use ark_ff::{Field, One};
+use serde::Deserialize;
+
+use super::circuit::{Circuit, ColumnKind, Gadget, Producer, TensorRef, MAX_BITS};
+use super::matmul::fold_rows;
+use super::spatial::{geom, lp, Geom};
+use super::tensors::{tensor_table, Columns};
+use crate::error::{Error, Result};
+use crate::field::{pow2, Fr};
+use crate::mle::{eq_table, evaluate};
+use crate::sumcheck::product::Term;
+use crate::sumcheck::{PairProduct, ProductSum, SumcheckProver};
+use crate::wiring::{wire_table_y, Axis};
+
+/// The parameters of a winsum (`lshift`) or winmax (`diff_bits`) producer.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    pub x: TensorRef,
+    pub in_shape: Vec<usize>,
+    pub out_shape: Vec<usize>,
+    pub kernel: Vec<usize>,
+    pub strides: Vec<usize>,
+    pub dilations: Vec<usize>,
+    pub pads: Vec<usize>,
+    #[serde(default)]
+    pub lshift: Option<u32>,
+    #[serde(default)]
+    pub diff_bits: Option<u32>,
+}
+
+impl Producer {
+    /// `diff_bits` of a maxpool or winmax (0 for other producers).
+    pub fn pool_diff_bits(&self) -> u32 {
+        match self {
+            Producer::Maxpool { diff_bits, .. } => *diff_bits,
+            Producer::Winmax(w) => w.diff_bits.unwrap_or(0),
+            _ => 0,
+        }
+    }
+}
+
+fn invalid<T>(i: usize, msg: &str) -> Result<T> {
+    Err(Error::InvalidArgument(format!(
+        "circuit: gadget {i}: {msg}"
+    )))
+}
+
+/// Whether every real output position `y < n_out` of an axis reads some input
+/// through a tap, in `O(n_out)`.
+fn every_output_reads(a: &Axis) -> bool {
+    let (s, d, p, n) = (
+        a.stride as i64,
+        a.dilation as i64,
+        a.pad as i64,
+        a.n_in as i64,
+    );
+    (0..a.n_out as i64).all(|y| {
+        // Smallest tap i >= 0 with s y + d i - p >= 0.
+        let need = p - s * y;
+        let i0 = if need <= 0 { 0 } else { (need + d - 1) / d };
+        i0 < a.k as i64 && s * y + d * i0 - p < n
+    })
+}
+
+/// The checks of conv.md section 5 beyond the shared spatial ones (spatial.rs:
+/// axis limits, widths): equal channel counts; winsum: `0 <= lshift <= 64`;
+/// winmax: `1 <= diff_bits <= 64`, shift 0, divisor 1, no excess, and every real
+/// output reads at least one tap.
+pub fn validate(i: usize, g: &Gadget, w: &Window, geo: &Geom, max: bool) -> Result<()> {
+    if geo.c_in != geo.c_out {
+        return invalid(i, "window channel counts differ");
+    }
+    if !max {
+        return match (w.lshift, w.diff_bits) {
+            (Some(l), None) if l <= MAX_BITS => Ok(()),
+            _ => invalid(i, "winsum needs lshift in 0..64 and no diff_bits"),
+        };
+    }
+    let bits_ok = matches!((w.lshift, w.diff_bits), (None, Some(d)) if (1..=MAX_BITS).contains(&d));
+    if !bits_ok || g.shift != 0 || g.divisor != 1 || g.excess_hi_bits != 0 || g.excess_lo_bits != 0
+    {
+        return invalid(
+            i,
+            "winmax needs shift 0, divisor 1, no excess and 1..64 diff bits",
+        );
+    }
+    if !geo.axes.iter().all(every_output_reads) {
+        return invalid(i, "winmax has an output whose window reads only padding");
+    }
+    Ok(())
+}
+
+/// The input position read by tap `i` of output `y` on an axis, if any.
+pub fn pos(a: &Axis, y: usize, i: usize) -> Option<usize> {
+    if y >= a.n_out || i >= a.k {
+        return None;
+    }
+    let v = (a.stride * y + a.dilation * i) as i64 - a.pad as i64;
+    (0..a.n_in as i64).contains(&v).then_some(v as usize)
+}
+
+/// The geometry of a winsum or winmax gadget and whether it is a winmax.
+pub fn params(p: &Producer) -> Option<(&Window, Geom, bool)> {
+    match p {
+        Producer::Winsum(w) => Some((w, geom(p)?, false)),
+        Producer::Winmax(w) => Some((w, geom(p)?, true)),
+        _ => None,
+    }
+}
+
+/// Tap `t`'s indices `(i, j)` (axis 1, axis 2).
+pub fn tap(geo: &Geom, t: usize) -> (usize, usize) {
+    (t / geo.axes[1].k, t % geo.axes[1].k)
+}
+
+// ---------------------------------------------------------------- witness
+
+/// Per tap, the entry `X_t` over the gadget's padded output (`bp` batch rows; 0
+/// where the tap reads nothing) and `V_t`.
+pub fn taps(geo: &Geom, xt: &[i128], bp: usize) -> (Vec<Vec<i128>>, Vec<Vec<bool>>) {
+    let [a1, a2] = geo.axes;
+    let p2 = |n: usize| n.next_power_of_two();
+    let (ps1, ps2, pt1, pt2) = (p2(a1.n_in), p2(a2.n_in), p2(a1.n_out), p2(a2.n_out));
+    let (win, wout, pc) = (geo.in_width(), geo.out_width(), p2(geo.c_out));
+    let k = a1.k * a2.k;
+    let mut xs = vec![vec![0i128; bp * wout]; k];
+    let mut vs = vec![vec![false; bp * wout]; k];
+    for t in 0..k {
+        let (i, j) = tap(geo, t);
+        for y in 0..pt1 {
+            let Some(iy) = pos(&a1, y, i) else { continue };
+            for x in 0..pt2 {
+                let Some(ix) = pos(&a2, x, j) else { continue };
+                for row in 0..bp * pc {
+                    let f = x + pt2 * (y + pt1 * row);
+                    xs[t][f] = xt[row / pc * win + ix + ps2 * (iy + ps1 * (row % pc))];
+                    vs[t][f] = true;
+                }
+            }
+        }
+    }
+    (xs, vs)
+}
+
+/// The accumulator of a winsum (`2^l sum_t X_t`) or winmax (the max over reading
+/// taps, 0 where none reads), and the taps.
+pub fn reference_acc(p: &Producer, xt: &[i128], bp: usize) -> (Vec<i128>, Vec<Vec<i128>>) {
+    let (w, geo, max) = params(p).expect("a window gadget");
+    let (xs, vs) = taps(&geo, xt, bp);
+    let n = bp * geo.out_width();
+    let acc = (0..n)
+        .map(|f| {
+            if max {
+                (0..xs.len())
+                    .filter(|&t| vs[t][f])
+                    .map(|t| xs[t][f])
+                    .max()
+                    .unwrap_or(0)
+            } else {
+                xs.iter().map(|x| x[f]).sum::<i128>() << w.lshift.unwrap_or(0)
+            }
+        })
+        .collect();
+    (acc, xs)
+}
+
+/// A winmax's `D_t = V_t (z - X_t)` and `S_t`: one-hot on the first reading tap
+/// with `X_t = z` (the first reading tap if none: a cheating witness), zero where
+/// no tap reads.
+pub fn max_columns(
+    p: &Producer,
+    z: &[i128],
+    xs: &[Vec<i128>],
+    bp: usize,
+) -> (Vec<Vec<i128>>, Vec<Vec<i128>>) {
+    let (_, geo, _) = params(p).expect("a winmax gadget");
+    let (_, vs) = taps(&geo, &vec![0; bp * geo.in_width()], bp);
+    let d = (0..xs.len())
+        .map(|t| {
+            (0..z.len())
+                .map(|f| if vs[t][f] { z[f] - xs[t][f] } else { 0 })
+                .collect()
+        })
+        .collect();
+    let mut s = vec![vec![0i128; z.len()]; xs.len()];
+    for f in 0..z.len() {
+        let reading: Vec<usize> = (0..xs.len()).filter(|&t| vs[t][f]).collect();
+        let pick = reading
+            .iter()
+            .find(|&&t| xs[t][f] == z[f])
+            .or(reading.first());
+        if let Some(&t) = pick {
+            s[t][f] = 1;
+        }
+    }
+    (d, s)
+}
+
+// ---------------------------------------------------------------- prover
+
+/// `(r_x, r_y, (r_c, r_b))` of a window gadget's point.
+fn split<'a>(geo: &Geom, r_g: &'a [Fr]) -> (&'a [Fr], &'a [Fr], &'a [Fr]) {
+    let (lt2, lt1) = geo.out_vars();
+    let (r_x, rest) = r_g.split_at(lt2);
+    let (r_y, rest) = rest.split_at(lt1);
+    (r_x, r_y, rest)
+}
+
+/// Tap weights `(gamma^(K_2 i))_i` and `(gamma^j)_j`.
+fn coefs(geo: &Geom, gamma: Fr) -> (Vec<Fr>, Vec<Fr>) {
+    let k2 = geo.axes[1].k;
+    let g2 = gamma.pow([k2 as u64]);
+    (
+        crate::field::powers(g2, geo.axes[0].k),
+        crate::field::powers(gamma, k2),
+    )
+}
+
+/// `P(x') = sum_i coef[i] W~(r, bits(i), x')` over `x' < pad(n_in)`, from `wire_table_y`.
+pub fn tap_sums(a: &Axis, r: &[Fr], coef: &[Fr]) -> Result<Vec<Fr>> {
+    let t = wire_table_y(a, r)?;
+    let n = 1usize << lp(a.n_in);
+    Ok((0..n)
+        .map(|x| (0..a.k).map(|i| coef[i] * t[x + n * i]).sum())
+        .collect())
+}
+
+/// `sum_i coef[i] V_i(y)` over `y < pad(n_out)`.
+fn v_sums(a: &Axis, coef: &[Fr]) -> Vec<Fr> {
+    (0..a.n_out.next_power_of_two())
+        .map(|y| {
+            (0..a.k)
+                .filter(|&i| pos(a, y, i).is_some())
+                .map(|i| coef[i])
+                .sum()
+        })
+        .collect()
+}
+
+/// The pair `(X(., r_c, r_b), scale * P_2(x') P_1(y'))` over `(x', y')`.
+#[allow(clippy::too_many_arguments)]
+fn tap_pair(
+    c: &Circuit,
+    cols: &Columns,
+    (input, b): (&[i64], usize),
+    x: TensorRef,
+    geo: &Geom,
+    r_g: &[Fr],
+    (c1, c2): (&[Fr], &[Fr]),
+    scale: Fr,
+) -> Result<PairProduct<'static>> {
+    let (r_x, r_y, rest) = split(geo, r_g);
+    let p1 = tap_sums(&geo.axes[0], r_y, c1)?;
+    let p2 = tap_sums(&geo.axes[1], r_x, c2)?;
+    let a: Vec<Fr> = p1
+        .iter()
+        .flat_map(|v1| p2.iter().map(move |v2| scale * v1 * v2))
+        .collect();
+    let xr = fold_rows(
+        &tensor_table(c, cols, x, input, b),
+        &eq_table(rest),
+        a.len(),
+    );
+    PairProduct::new(xr, a)
+}
+
+/// A winsum's instance `sum_{x', y'} 2^l X(x', y', r_c, r_b) A_1(r_y, y') A_2(r_x, x')`.
+pub fn winsum_instance(
+    c: &Circuit,
+    cols: &Columns,
+    ib: (&[i64], usize),
+    g: usize,
+    r_g: &[Fr],
+) -> Result<PairProduct<'static>> {
+    let (w, geo, _) = params(&c.gadgets[g].producer).expect("a winsum");
+    let ones1 = vec![Fr::one(); geo.axes[0].k];
+    let ones2 = vec![Fr::one(); geo.axes[1].k];
+    let scale = pow2(w.lshift.unwrap_or(0));
+    tap_pair(c, cols, ib, w.x, &geo, r_g, (&ones1, &ones2), scale)
+}
+
+/// A winmax's instances (a) `sum eq(r_g', .) z(., r_c, r_b) Vc` and
+/// (b) `sum X(., r_c, r_b) Ac`.
+pub fn winmax_instances(
+    c: &Circuit,
+    cols: &Columns,
+    (input, b): (&[i64], usize),
+    g: usize,
+    r_g: &[Fr],
+    gamma: Fr,
+) -> Result<(ProductSum, PairProduct<'static>)> {
+    let (w, geo, _) = params(&c.gadgets[g].producer).expect("a winmax");
+    let (c1, c2) = coefs(&geo, gamma);
+    let inst_b = tap_pair(c, cols, (input, b), w.x, &geo, r_g, (&c1, &c2), Fr::one())?;
+    let (lt2, lt1) = geo.out_vars();
+    let (v1, v2) = (v_sums(&geo.axes[0], &c1), v_sums(&geo.axes[1], &c2));
+    let vc: Vec<Fr> = v1
+        .iter()
+        .flat_map(|a| v2.iter().map(move |b| *a * b))
+        .collect();
+    let zt = tensor_table(c, cols, TensorRef::Gadget(g), input, b);
+    let zr = fold_rows(&zt, &eq_table(&r_g[lt2 + lt1..]), vc.len());
+    let term = Term {
+        coeff: Fr::one(),
+        factors: vec![0, 1, 2],
+    };
+    let inst_a = ProductSum::new(vec![eq_table(&r_g[..lt2 + lt1]), zr, vc], vec![term])?;
+    Ok((inst_a, inst_b))
+}
+
+/// A winmax's claims `(E + sum_t c_t D_t(r_g), E)` of instances (a) and (b).
+pub fn winmax_claims(
+    c: &Circuit,
+    cols: &Columns,
+    ib: (&[i64], usize),
+    g: usize,
+    r_g: &[Fr],
+    gamma: Fr,
+) -> Result<(Fr, Fr)> {
+    let (_, geo, _) = params(&c.gadgets[g].producer).expect("a winmax");
+    let (_, inst_b) = winmax_instances(c, cols, ib, g, r_g, gamma)?;
+    let e = inst_b.claim();
+    let (c1, c2) = coefs(&geo, gamma);
+    let len = 1usize << r_g.len();
+    let mut a = e;
+    for t in 0..c.gadgets[g].producer.windows() {
+        let (i, j) = tap(&geo, t);
+        let d = cols.combine(&cols.of(g, ColumnKind::PoolDiff(t)), 0, len);
+        a += c1[i] * c2[j] * evaluate(&d, r_g);
+    }
+    Ok((a, e))
+}
+
+/// The winmax zerocheck `sum eq(tau, .) [sum_t S_t D_t + beta sum_t S_t (1 - V_t)
+/// + beta^2 z (1 - Rg)]`.
+pub fn zerocheck_instance(
+    c: &Circuit,
+    cols: &Columns,
+    (input, b): (&[i64], usize),
+    g: usize,
+    tau: &[Fr],
+    beta: Fr,
+) -> Result<ProductSum> {
+    let (_, geo, _) = params(&c.gadgets[g].producer).expect("a winmax");
+    let len = 1usize << c.gadget_vars(g, b);
+    let k = c.gadgets[g].producer.windows();
+    let [a1, a2] = geo.axes;
+    let (pt1, pt2) = (a1.n_out.next_power_of_two(), a2.n_out.next_power_of_two());
+    let yx = |f: usize| ((f / pt2) % pt1, f % pt2);
+    let mut tables = vec![eq_table(tau)];
+    for t in 0..k {
+        tables.push(cols.combine(&cols.of(g, ColumnKind::PoolSel(t)), 0, len));
+    }
+    for t in 0..k {
+        tables.push(cols.combine(&cols.of(g, ColumnKind::PoolDiff(t)), 0, len));
+    }
+    for t in 0..k {
+        let (i, j) = tap(&geo, t);
+        tables.push(
+            (0..len)
+                .map(|f| {
+                    let (y, x) = yx(f);
+                    Fr::from(u64::from(
+                        pos(&a1, y, i).is_some() && pos(&a2, x, j).is_some(),
+                    ))
+                })
+                .collect(),
+        );
+    }
+    tables.push(tensor_table(c, cols, TensorRef::Gadget(g), input, b));
+    tables.push(
+        (0..len)
+            .map(|f| {
+                let (y, x) = yx(f);
+                Fr::from(u64::from(y < a1.n_out && x < a2.n_out))
+            })
+            .collect(),
+    );
+    let (z, rg) = (1 + 3 * k, 2 + 3 * k);
+    let b2 = beta * beta;
+    let term = |coeff: Fr, factors: Vec<usize>| Term { coeff, factors };
+    let mut terms = Vec::new();
+    for t in 0..k {
+        let (s, d, v) = (1 + t, 1 + k + t, 1 + 2 * k + t);
+        terms.push(term(Fr::one(), vec![0, s, d]));
+        terms.push(term(beta, vec![0, s]));
+        terms.push(term(-beta, vec![0, s, v]));
+    }
+    terms.push(term(b2, vec![0, z]));
+    terms.push(term(-b2, vec![0, z, rg]));
+    let inst = ProductSum::new(tables, terms)?;
+    debug_assert!(inst.num_vars() == tau.len());
+    Ok(inst)
+}

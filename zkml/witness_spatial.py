@@ -16,8 +16,8 @@ the WHOLE padded tensor, as the spec states it:
   input and the output is real (`y < T_a`); `V_t` is 1 then, else 0. `winsum`:
   `acc = 2^l sum_t V_t X_t`. `winmax`: `z` the maximum over the reading taps,
   `D_t = V_t (z - X_t)`, `S_t` one-hot on the first maximum among the reading taps;
-  where no tap reads (a padded output position) `z = lo` and every `D_t`, `S_t` is 0
-  (see `winmax_acc`);
+  where no tap reads (a padded output position, outside the real region `Rg`) `z = 0`
+  and every `D_t`, `S_t` is 0 (`sum_t S_t = Rg`, `z (1 - Rg) = 0`);
 - `spatialsum` (circuits/nonlinear.md section 2): `acc[b][c] = 2^l sum_{s_a < S_a} X`
   over the real map only, for every padded row and channel (a flat `(B', pad(C))` tensor).
 """
@@ -161,10 +161,10 @@ def winmax_acc(g: Gadget, x: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarr
     extra committed values `D_t = V_t (z - X_t)`, `S_t` one-hot on the first maximum among
     the reading taps.
 
-    Where no tap reads (the padded output positions `y >= T_a`), `z = lo` and every
-    `D_t`, `S_t` is 0: `D_t = V_t (z - X_t)`, `S_t (1 - V_t) = 0` and `sum_t S_t D_t = 0`
-    hold there, but conv.md section 5's `sum_t S_t = 1` cannot (it would need a selector
-    on a tap that `S_t (1 - V_t) = 0` forbids); see the compiler's report.
+    Where no tap reads (the padded output positions `y >= T_a`, outside the real region
+    `Rg`), `z = 0` and every `D_t`, `S_t` is 0: conv.md section 5's `sum_t S_t = Rg` and
+    `z (1 - Rg) = 0` (the compiler keeps 0 inside the gadget's clamp range). Every real
+    output has a reading tap (the compiler refuses windows reading only padding).
     """
     vals, mask = window_taps(g, x)
     rows = x.shape[0]
@@ -173,7 +173,7 @@ def winmax_acc(g: Gadget, x: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarr
     sel = cand.argmax(axis=-1)  # numpy returns the first maximum
     reads = mask.any(axis=-1)
     z = np.take_along_axis(cand, sel[..., None], axis=-1)[..., 0]
-    z = np.where(reads, z, np.int64(g.lo))
+    z = np.where(reads, z, np.int64(0))
     diff = np.where(mask, z[..., None] - vals, 0).reshape(rows, -1, g.taps)
     onehot = (sel[..., None] == np.arange(g.taps)) & reads[..., None]
     onehot = onehot.astype(np.int64).reshape(rows, -1, g.taps)

@@ -9,7 +9,9 @@ witness), refusals, and end to end once `zkml._native` proves the window probe c
 from __future__ import annotations
 
 import itertools
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -30,6 +32,9 @@ from zkml.errors import ModelError
 from zkml.quant.rounding import round_div, round_shift
 from zkml.witness import build_witness, evaluate_circuit
 from zkml.witness_spatial import layout_input
+
+ROOT = Path(__file__).resolve().parents[2]
+REFERENCE = ROOT / "tests" / "verifier" / "reference_inference.py"
 
 
 def _pad(v: int) -> int:
@@ -136,9 +141,9 @@ def _check_window_relations(c: Circuit, stack: np.ndarray, x: np.ndarray) -> int
                         first = np.where(hit, t, first)
                 assert np.all(s_index(s, sel) == first)  # the first maximum
             else:
-                # A padded output position: no tap reads; z = lo, D = S = 0 (the report's
-                # point: conv.md's sum_t S_t = 1 cannot hold here).
-                assert np.all(total == 0) and np.all(z[sel] == g.lo)
+                # A padded output position (outside Rg): no tap reads, no selector, z = 0
+                # (sum_t S_t = Rg, z (1 - Rg) = 0).
+                assert np.all(total == 0) and np.all(z[sel] == 0)
     return unread
 
 
@@ -187,7 +192,8 @@ def test_window_gadget_fields(compiled):
     assert (g.in_shape, g.out_shape, g.kernel, g.strides, g.dilations, g.pads) == \
         ((3, 7, 7), (3, 4, 4), (3, 3), (2, 2), (1, 1), (1, 1))
     assert (g.shift, g.divisor, g.excess_hi_bits, g.excess_lo_bits) == (0, 1, 0, 0)
-    assert (g.lo, g.hi) == (x.lo, x.hi) and g.diff_bits == (x.hi - x.lo).bit_length()
+    assert (g.lo, g.hi) == (min(x.lo, 0), max(x.hi, 0))
+    assert g.diff_bits == (x.hi - x.lo).bit_length()
     assert [n for n, _ in g.value_widths()][-18:] == [f"D{t}" for t in range(9)] + \
         [f"S{t}" for t in range(9)]
     avg = compiled("avg3_pad_incl").circuit.gadgets[1]
@@ -209,6 +215,45 @@ def test_padded_outputs_are_met(compiled):
     cm = compiled("stem_max_10")
     x = _inputs(cm.circuit, 2, seed=9)
     assert _check_window_relations(cm.circuit, _stack(cm), x) == 64 - 25
+
+
+def test_clamp_range_holds_zero(tmp_path):
+    """A winmax over a strictly positive range (Clip(0.5, 6)) still holds z = 0 at its
+    padded output positions: the gadget's clamp range is widened to include 0."""
+    net = Net([1, 2, 10, 10], seed=44).conv(3, 3, pads=[1, 1, 1, 1]).clip(0.5, 6.0) \
+        .pool("max", 3, strides=[2, 2], pads=[1, 1, 1, 1])
+    cm = compile_cnn(tmp_path, net.flatten().gemm(2).model())
+    conv, g = cm.circuit.gadgets[:2]
+    assert g.op == "winmax" and conv.lo > 0 and g.lo == 0 and g.hi == conv.hi
+    x = _inputs(cm.circuit, 2, seed=3)
+    build_witness(cm.compiled_circuit, cm.model, x)
+    assert _check_window_relations(cm.circuit, _stack(cm), x) == 64 - 25
+
+
+@pytest.mark.skipif(not REFERENCE.is_file(), reason="no reference prover in tests/verifier")
+@pytest.mark.parametrize("name", list(WINDOW_CASES))
+def test_columns_equal_the_reference_witness(compiled, name):
+    """tests/verifier/reference_inference.py (plain loops from conv.md) builds the same
+    committed columns, padded positions, channels and batch rows included."""
+    sys.path.insert(0, str(REFERENCE.parent))
+    try:
+        from reference_inference import Witness
+    finally:
+        sys.path.pop(0)
+    cm = compiled(name)
+    c = cm.circuit
+    tensors = {}
+    for t in c.model_stack.tensors:
+        width = 1 << max(t.cols - 1, 0).bit_length()
+        block = cm.compiled_circuit.model_stack[t.offset : t.offset + t.size]
+        tensors[t.name] = block.reshape(-1, width)[: t.rows, : t.cols].tolist()
+    x = _inputs(c, 3, seed=5)
+    ref = Witness(c.to_json(), tensors, x.tolist())
+    mine = build_witness(cm.compiled_circuit, cm.model, x).columns
+    theirs = [np.array(col, dtype=np.int64) for _, _, _, col, _ in ref.column_list()]
+    assert len(mine) == len(theirs)
+    for i, (a, b) in enumerate(zip(mine, theirs, strict=True)):
+        assert np.array_equal(a, b), f"column {i} ({c.columns()[i].name}) differs"
 
 
 def test_power_of_two_pools_keep_their_gadgets(tmp_path):

@@ -20,8 +20,9 @@
   `diff_bits = bits(hi_x - lo_x)`).
 - Every other pooling window (conv.md section 5: any kernel, strides, dilations, begin
   and end pads, 1-D or 2-D; ceil_mode only when it adds no partial window):
-  `maxpool` -> `winmax` (as `maxpool`: shift 0, the operand's clamp range, no excess,
-  `diff_bits = bits(hi_x - lo_x)`; padding reads nothing, so it never wins, as the
+  `maxpool` -> `winmax` (as `maxpool`: shift 0, the operand's clamp range widened to
+  hold 0 (padded output positions hold `z = 0`), no excess, `diff_bits = bits(hi_x -
+  lo_x)`; padding reads nothing, so it never wins, as the
   executor's padding below the operand's range); `avgpool` with `count_include_pad = 1`
   or without padding -> `winsum` with `lshift` from the op, requantized by the window
   area `prod K` (a shift when a power of two, else the gadget's divisor). An average
@@ -266,8 +267,10 @@ def _winmax(s: State, op: QOp, x: str | int, layout: tuple[int, ...], geom) -> N
     if r["diff_bits"] > MAX_BITS:
         raise refuse(op, f"the operand's range needs {r['diff_bits']} bits")
     _window_gadget(s, op, x, layout, geom, op="winmax", diff_bits=r["diff_bits"], shift=0)
-    # As maxpool: z is the maximum over the reading taps, within the operand's range.
-    s.gadgets[-1]["lo"], s.gadgets[-1]["hi"] = r["lo"], r["hi"]
+    # As maxpool: z is the maximum over the reading taps, within the operand's range; a
+    # padded output position holds z = 0 (conv.md section 5: z (1 - Rg) = 0), so the
+    # clamp range also holds 0. (diff_bits stays bits(hi_x - lo_x): D_t is 0 there.)
+    s.gadgets[-1]["lo"], s.gadgets[-1]["hi"] = min(r["lo"], 0), max(r["hi"], 0)
 
 
 def _avgpool(s: State, op: QOp) -> None:

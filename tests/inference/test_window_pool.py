@@ -334,3 +334,11 @@ def test_window_pools_prove_and_verify(tmp_path, name, batch):
     assert np.array_equal(result.outputs, expect)
     verified = zkml.verify(result.proof, cm.verifying_key)
     assert np.array_equal(np.array(verified.outputs), result.outputs)
+
+
+def test_inspect_describes_window_gadgets():
+    from cli.inspect_cmd import _producer
+
+    g = window_probe_circuit().gadgets
+    assert _producer(g[0]) == "winmax(input 1x5x5 -> 1x3x3, k 3x3 s 2x2 d 1x1 p 1x1)"
+    assert _producer(g[1]) == "winsum(g0 1x3x3 -> 1x3x3, k 3x3 s 1x1 d 1x1 p 1x1)"

@@ -110,6 +110,24 @@ class SoftmaxCNN(nn.Module):
         return self.head(self.body(x))
 
 
+class StemCNN(nn.Module):
+    """ResNet-stem-style pooling (circuits/conv.md section 5): conv + ReLU, 3x3 max
+    pooling with stride 2 and padding 1 (14x14 -> 7x7: padded outputs in the 8x8 layout),
+    conv + ReLU, a 3x3 average with stride 1 and padding 1 (count_include_pad: divisor 9),
+    Flatten, a linear layer to 10 logits (3x14x14 input)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(3, stride=2, padding=1),
+            nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), nn.AvgPool2d(3, stride=1, padding=1),
+        )
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(8 * 7 * 7, 10))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(x))
+
+
 #: name -> (builder, input shape, ONNX opset or None for the exporter's default). GELU is
 #: one ONNX Gelu op from opset 20 on (a single table); older opsets spell it
 #: Div/Erf/Add/Mul/Mul, whose tensor product the circuit cannot prove.
@@ -120,6 +138,7 @@ MODELS = {
     "conv1d": (Conv1dNet, (1, 2, 64), None),
     "smooth_cnn": (SmoothCNN, (1, 3, 14, 14), 20),
     "softmax_cnn": (SoftmaxCNN, (1, 1, 12, 12), None),
+    "stem_cnn": (StemCNN, (1, 3, 14, 14), None),
 }
 
 

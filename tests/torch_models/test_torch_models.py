@@ -17,11 +17,13 @@ from zkml.errors import VerificationError
 HERE = Path(__file__).resolve().parent
 SHAPES = {"lenet_avg": (1, 28, 28), "lenet_max": (1, 28, 28),
           "residual_cnn": (3, 16, 16), "conv1d": (2, 64), "smooth_cnn": (3, 14, 14),
-          "softmax_cnn": (1, 12, 12)}
+          "softmax_cnn": (1, 12, 12), "stem_cnn": (3, 14, 14)}
 #: Models that need circuits/nonlinear.md (function tables, spatial sums with divisors).
 NONLINEAR = {"smooth_cnn", "softmax_cnn"}
 #: Models that end in Softmax (nonlinear.md sections 6-7: rowmax, rowdiv).
 SOFTMAX = {"softmax_cnn"}
+#: Models with general pooling windows (conv.md section 5: winsum, winmax).
+WINDOWS = {"stem_cnn"}
 
 sys.path.insert(0, str(HERE.parent / "inference"))
 try:
@@ -30,6 +32,7 @@ try:
         _verifier_ready,
         native_nonlinear_ready,
         native_softmax_ready,
+        native_windows_ready,
     )
 finally:
     sys.path.pop(0)
@@ -47,6 +50,8 @@ def _skip_reason(name: str) -> str | None:
     if name in SOFTMAX and not native_softmax_ready():
         return ("zkml._native cannot prove rowmax/rowdiv circuits (nonlinear.md sections 5-7) "
                 "yet")
+    if name in WINDOWS and not native_windows_ready():
+        return "zkml._native cannot prove winsum/winmax circuits (conv.md section 5) yet"
     return None
 
 
@@ -119,6 +124,13 @@ def test_torch_export_compiles_and_witness_matches_executor(name, tmp_path):
         gap = next(g for g in cc.circuit.gadgets if g.op == "spatialsum")
         assert gap.in_shape == (8, 5, 5) and gap.divisor == 25
         assert cc.circuit.output.op == "rowdiv" and cc.circuit.output_features == 10
+    elif name in WINDOWS:
+        wins = [g for g in cc.circuit.gadgets if g.op in ("winmax", "winsum")]
+        assert [g.op for g in wins] == ["winmax", "winsum"]
+        mx, avg = wins
+        assert (mx.kernel, mx.strides, mx.pads, mx.out_shape) == ((3, 3), (2, 2), (1, 1),
+                                                                  (8, 7, 7))
+        assert (avg.kernel, avg.strides, avg.pads, avg.divisor) == ((3, 3), (1, 1), (1, 1), 9)
     elif name in NONLINEAR:
         assert {"table", "spatialsum"} <= ops
         ssum = next(g for g in cc.circuit.gadgets if g.op == "spatialsum")

@@ -35,6 +35,7 @@ from reference_model_key import (  # noqa: F401 (canonical, vk_artifact: re-expo
     model_stack,
     vk_artifact,
 )
+from reference_models import example_model, gadget  # noqa: F401 (re-exported)
 from reference_nonlinear import (
     divide,
     spatial_mask,
@@ -56,11 +57,13 @@ from reference_rows import (
     rowmax_instance,
 )
 from reference_window import (
-    winmax_a_tables,
+    window_sc_evals,
     winmax_acc,
     winmax_b_tables,
+    winmax_d_sum,
     winmax_extras,
-    winmax_zero_tables,
+    winmax_instances,
+    winmax_zerocheck,
     winsum_acc,
     winsum_tables,
 )
@@ -382,10 +385,6 @@ def prove_inference(
         """The kinds of gadget gi's columns in column order, one entry per limb."""
         return [c[1] for c in cols if c[0] == gi]
 
-    def ni_out(gi):
-        """Spatial variables of gadget gi's output (r_g = (spatial, r_c, r_b))."""
-        return sum(clog(q) for q in gad[gi]["producer"]["out_shape"][1:])
-
     def limb_claims(gi, kind, z):
         return [wclaim(colidx[(gi, kind, j)], z) for j in range(len(wit.cols[gi].get(kind, [])))]
 
@@ -479,7 +478,7 @@ def prove_inference(
             e_val = sum(a * b for a, b in zip(*btabs, strict=True)) % R
             e_val = edit(("window-e", gi), e_val)
             t.absorb_frs("window-e", [e_val])
-            win[gi] = (gamma, e_val, ev)
+            win[gi] = (gamma, e_val, winmax_d_sum(ev, cols_of(gi), gamma, wit.L))
     zc = {}
     for gi, g in enumerate(gad):
         op = g["producer"]["op"]
@@ -522,17 +521,7 @@ def prove_inference(
             insts.append(("winsum", gi, wnv, claim % R, wtabs, [(1 << p["lshift"], [0, 1])]))
             continue
         if p["op"] == "winmax":  # (a): claim E + sum_t gamma^t D_t(r_g), then (b): claim E
-            gamma, e_val, ev = win[gi]
-            anv, atabs = winmax_a_tables(p, wit.z[gi], pts[gi], gamma)
-            dsum, c = 0, 1
-            for k in wit.kinds(gi):
-                if isinstance(k, tuple) and k[0] == "D":
-                    limbs = [ev[j] for j, col in enumerate(cols_of(gi)) if col == k]
-                    dsum += c * sum(v << (wit.L * j) for j, v in enumerate(limbs))
-                    c = c * gamma % R
-            insts.append(("winmax_a", gi, anv, (e_val + dsum) % R, atabs, [(1, [0, 1, 2])]))
-            bnv, btabs = winmax_b_tables(p, wit.tensor(p["x"]), pts[gi], gamma)
-            insts.append(("winmax_b", gi, bnv, e_val, btabs, [(1, [0, 1])]))
+            insts += winmax_instances(p, gi, wit.tensor(p["x"]), wit.z[gi], pts[gi], *win[gi])
             continue
         if p["op"] == "conv":
             x = wit.tensor(p["x"])
@@ -568,16 +557,7 @@ def prove_inference(
             insts.append(("rowmax", gi, len(tau), 0, tabs, terms))
             continue
         if p["op"] == "winmax":  # S_t D_t + beta S_t (1 - V_t) + beta^2 z (1 - Rg)
-            dvals, svals = wit.pool_vals[gi]
-            zf = [v % R for row in wit.z[gi] for v in row]
-            omv, reg = winmax_zero_tables(p, len(zf))
-            nt = len(svals)
-            tabs = ([eq_table(tau)] + [[v % R for v in sv] for sv in svals]
-                    + [[v % R for v in dv] for dv in dvals] + [[v % R for v in o] for o in omv]
-                    + [zf, reg])
-            terms = [(1, [0, 1 + w, 1 + nt + w]) for w in range(nt)]
-            terms += [(beta, [0, 1 + w, 1 + 2 * nt + w]) for w in range(nt)]
-            terms += [(beta * beta % R, [0, 1 + 3 * nt, 2 + 3 * nt])]
+            tabs, terms = winmax_zerocheck(p, wit.z[gi], *wit.pool_vals[gi], tau, beta)
             insts.append(("zerocheck", gi, gvars[gi], 0, tabs, terms))
             continue
         if p["op"] == "maxpool":
@@ -657,19 +637,10 @@ def prove_inference(
                 sc_evals += limb_claims(p["y"], "u", s[clog(gad[gi]["features"]):])
             for k in ("u", "ep", "em", "R"):
                 sc_evals += limb_claims(gi, k, s)
-        elif kind in ("winsum", "winmax_b"):
-            if p["x"] != "input":
-                sc_evals += limb_claims(p["x"], "u", [*s, *pts[gi][ni_out(gi):]])
-        elif kind == "winmax_a":
-            sc_evals += limb_claims(gi, "u", [*s, *pts[gi][ni:]])
-            sc_evals += limb_claims(gi, "v", [*s, *pts[gi][ni:]])
-        elif kind == "zerocheck" and p["op"] == "winmax":
-            nwin = len(wit.pool_vals[gi][1])
-            for w in range(nwin):
-                sc_evals += limb_claims(gi, ("S", w), s)
-            for w in range(nwin):
-                sc_evals += limb_claims(gi, ("D", w), s)
-            sc_evals += limb_claims(gi, "u", s) + limb_claims(gi, "v", s)
+        elif kind.startswith("win") or (kind == "zerocheck" and p["op"] == "winmax"):
+            nsp = sum(clog(q) for q in p["out_shape"][1:])
+            nt = len(getattr(wit, "pool_vals", {}).get(gi, ((), ()))[1])
+            sc_evals += window_sc_evals(kind, p, gi, s, pts[gi][nsp:], nt, limb_claims)
         elif kind == "zerocheck" and p["op"] == "maxpool":
             nwin = len(wit.pool_vals[gi][1])
             for w in range(nwin):
@@ -717,43 +688,3 @@ def ints(values: list[int], lo: int, hi: int) -> bytes:
     # a cheating value outside [lo, hi] is written as its low w bytes
     raw = b"".join((v % (1 << (8 * w))).to_bytes(w, "big") for v in values)
     return enc_u32(len(values)) + raw
-
-
-def gadget(producer: dict, features: int, shift: int, lo: int, hi: int, ehi: int, elo: int,
-           frac: int = 4, source: str = "node", divisor: int = 1) -> dict:
-    return {"producer": producer, "features": features, "shift": shift, "divisor": divisor,
-            "lo": lo, "hi": hi, "excess_hi_bits": ehi, "excess_lo_bits": elo,
-            "frac_bits": frac, "source": source}
-
-
-def example_model(seed: int = 5, argmax: bool = False):
-    """A small circuit with every producer: dense (input and gadget x, with and without
-    bias), add (of the input and a gadget), identity (a clip with a v column), ReLU.
-
-    Returns (doc, tensors, stack table)."""
-    import random
-
-    rng = random.Random(seed)
-
-    def mat(rows, cols, lo=-4, hi=4):
-        return [[rng.randint(lo, hi) for _ in range(cols)] for _ in range(rows)]
-
-    tensors = {"W0": mat(4, 4), "b0": mat(1, 4, -20, 20), "W1": mat(3, 4),
-               "b1": mat(1, 3, -20, 20), "W2": mat(2, 3)}
-    ms, table = model_stack(tensors)
-    gads = [
-        gadget({"op": "dense", "x": "input", "weight": "W0", "bias": "b0", "bias_shift": 0},
-               4, 3, 0, 127, 4, 12),
-        gadget({"op": "add", "x": "input", "y": 0, "signs": [1, -1], "lshifts": [1, 0]},
-               4, 1, -128, 127, 2, 7),
-        gadget({"op": "dense", "x": 1, "weight": "W1", "bias": "b1", "bias_shift": 1},
-               3, 4, -128, 127, 8, 8),
-        gadget({"op": "identity", "x": 2}, 3, 0, -100, 100, 6, 6),
-        gadget({"op": "dense", "x": 3, "weight": "W2", "bias": None, "bias_shift": 0},
-               2, 2, -128, 127, 8, 8),
-    ]
-    doc = {"format": "zkml-circuit", "version": 1, "limb_bits": 8,
-           "input": {"features": 4, "bits": 8, "frac_bits": 4, "shape": None},
-           "output": {"gadget": 4, "features": 2, "argmax": argmax}, "gadgets": gads,
-           "model_stack": ms}
-    return doc, tensors, table

@@ -191,3 +191,55 @@ def winmax_zero_tables(p: dict, n_flat: int):
     region = [0 if all(q < n for q, n in zip(_spatial_index(outs, f & mask), outs,
                                              strict=True)) else 1 for f in range(n_flat)]
     return one_minus_v, region
+
+
+def winmax_d_sum(ev: list[int], kinds: list, gamma: int, lb: int) -> int:
+    """sum_t gamma^t D_t(r_g) from a winmax's acc-evals (`kinds`: each value's column kind,
+    ("D", t) for the limbs of D_t, low limb first)."""
+    total, c = 0, 1
+    nt = 1 + max((k[1] for k in kinds if isinstance(k, tuple) and k[0] == "D"), default=-1)
+    for t in range(nt):
+        limbs = [v for v, k in zip(ev, kinds, strict=False) if k == ("D", t)]
+        total += c * sum(v << (lb * j) for j, v in enumerate(limbs))
+        c = c * gamma % R
+    return total % R
+
+
+def winmax_instances(p: dict, gi: int, x, z, r_g, gamma: int, e_val: int, dsum: int):
+    """Instances (a) (claim E + sum_t gamma^t D_t(r_g)) and (b) (claim E) of winmax gi."""
+    anv, atabs = winmax_a_tables(p, z, r_g, gamma)
+    bnv, btabs = winmax_b_tables(p, x, r_g, gamma)
+    return [("winmax_a", gi, anv, (e_val + dsum) % R, atabs, [(1, [0, 1, 2])]),
+            ("winmax_b", gi, bnv, e_val % R, btabs, [(1, [0, 1])])]
+
+
+def winmax_zerocheck(p: dict, z, dvals, svals, tau, beta: int):
+    """(tables, terms) of sum eq(tau, .) [sum_t S_t D_t + beta sum_t S_t (1 - V_t)
+    + beta^2 z (1 - Rg)]."""
+    zf = [v % R for row in z for v in row]
+    omv, reg = winmax_zero_tables(p, len(zf))
+    nt = len(svals)
+    tabs = ([eq_table(tau)] + [[v % R for v in sv] for sv in svals]
+            + [[v % R for v in dv] for dv in dvals] + [[v % R for v in o] for o in omv]
+            + [zf, reg])
+    terms = [(1, [0, 1 + w, 1 + nt + w]) for w in range(nt)]
+    terms += [(beta, [0, 1 + w, 1 + 2 * nt + w]) for w in range(nt)]
+    terms += [(beta * beta % R, [0, 1 + 3 * nt, 2 + 3 * nt])]
+    return tabs, terms
+
+
+def window_sc_evals(kind: str, p: dict, gi: int, s: list[int], rest: list[int], nt: int,
+                    limb_claims) -> list[int]:
+    """sumcheck-evals of a winsum / winmax instance at its point `s` (`rest` = (r_c, r_b)):
+    winsum, (b): x's u limbs at (s, rest); (a): own u, v limbs at (s, rest); zerocheck:
+    every S_t, every D_t limb, then own u, v limbs at s."""
+    if kind in ("winsum", "winmax_b"):
+        return [] if p["x"] == "input" else limb_claims(p["x"], "u", [*s, *rest])
+    if kind == "winmax_a":
+        return limb_claims(gi, "u", [*s, *rest]) + limb_claims(gi, "v", [*s, *rest])
+    out = []
+    for w in range(nt):
+        out += limb_claims(gi, ("S", w), s)
+    for w in range(nt):
+        out += limb_claims(gi, ("D", w), s)
+    return out + limb_claims(gi, "u", s) + limb_claims(gi, "v", s)

@@ -28,6 +28,10 @@ MODELS = {
     # a 3x3 average (divisor 9) straight on the shaped input, dense
     "winsum": ([("winsum", "input", [3, 3], [1, 1], [1, 1], [0, 0], 9), ("dense", None, 2)],
                [2, 5, 5]),
+    # a padded 3x3 stride-2 average (count_include_pad: divisor 9) of a conv's output
+    "winsum-strided": ([("conv", None, 2, [3, 3], [1, 1], [1, 1], [1, 1]),
+                        ("winsum", None, [3, 3], [2, 2], [1, 1], [1, 1], 9),
+                        ("dense", None, 2)], [1, 5, 5]),
     # 1-D winmax on the input, dilation 2 pad 2, dense
     "winmax1d": ([("winmax", "input", [3], [1], [2], [2]), ("dense", None, 2)], [2, 7]),
 }

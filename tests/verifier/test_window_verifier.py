@@ -329,3 +329,30 @@ def test_window_gadget_cannot_be_the_output():
     doc["output"] = {"gadget": 1, "features": doc["gadgets"][1]["features"], "argmax": False}
     with pytest.raises(ProofFormatError, match="is a winmax gadget"):
         _parse(doc)
+
+
+def test_every_output_reads_matches_brute_force():
+    from zkml.verifier.producers import _every_output_reads
+    from zkml.verifier.wiring import Axis
+
+    for n_in in range(1, 6):
+        for k in range(1, 4):
+            for s in range(1, 4):
+                for d in range(1, 3):
+                    for p in range(0, 7):
+                        for n_out in range(1, 6):
+                            a = Axis(n_out, n_in, k, s, d, p)
+                            want = all(any(0 <= s * y + d * i - p < n_in for i in range(k))
+                                       for y in range(n_out))
+                            assert _every_output_reads(a) == want, a
+
+
+def test_winmax_reading_only_padding_is_refused():
+    def f(p, g, doc):  # pads 3 with a 3-tap window: output 0 reads inputs -3..-1
+        p["pads"] = [3, 1]
+    with pytest.raises(ProofFormatError, match="reads only padding"):
+        _parse(_mut("winmax2d", 1, f))
+    doc = _circuit("winsum")  # a winsum may read only padding (it sums to 0 there)
+    doc["gadgets"][0]["producer"]["pads"] = [3, 0]
+    doc["gadgets"][0]["producer"]["out_shape"] = [2, 3, 3]
+    _parse(doc)

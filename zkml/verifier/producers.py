@@ -13,7 +13,8 @@ checks it against the gadget's own fields and against `width(x)` (conv.md 1):
   shift 0, divisor 1, no excess, and `[lo, hi]` covering `x`'s range;
 - winsum / winmax (conv.md 5): wiring axes as for conv, channel counts equal,
   `width(x) == prod pad(in_shape)`, `features == prod pad(out_shape)`, `0 <= lshift <= 64`
-  (winsum), `1 <= diff_bits <= 64`, shift 0, divisor 1 and no excess (winmax);
+  (winsum), `1 <= diff_bits <= 64`, shift 0, divisor 1, no excess and every real output
+  reading some tap (winmax);
 - rowdiv (nonlinear.md 7): `width(y) == 1`, `width(x) == features`, `0 <= lshift <= 64`,
   `1 <= rem_bits <= 64`, shift 0, divisor 1.
 
@@ -297,6 +298,22 @@ def _rowdiv(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
     return Producer("rowdiv", x, y=y, lshift=lshift, rem_bits=w)
 
 
+def _every_output_reads(a: Axis) -> bool:
+    """Whether every real output `y < n_out` reads some input through a tap (conv.md 5:
+    a winmax's real outputs hold the maximum of their reading taps). Outputs with
+    `s y >= p` read through tap 0 iff `s y - p < n_in` (checked at the last one); the
+    others, fewer than `p / s + 1 <= 2^16 + 1`, are checked one by one."""
+    s, d, p, n = a.stride, a.dilation, a.pad, a.n_in
+    last = a.n_out - 1
+    if s * last >= p and s * last - p >= n:
+        return False
+    for y in range(min(a.n_out, (p + s - 1) // s)):  # s y < p
+        i0 = (p - s * y + d - 1) // d
+        if i0 >= a.k or s * y + d * i0 - p >= n:
+            return False
+    return True
+
+
 def _window(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
     """winsum / winmax (conv.md 5): the axes of conv.md 2 with window taps."""
     op = prod["op"]
@@ -334,6 +351,9 @@ def _window(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
     if not gf.plain:
         raise err(f"{what}: a winmax needs shift 0, divisor 1 and excess_hi_bits = "
                   f"excess_lo_bits = 0")
+    for a, axis in enumerate(axes):
+        if not _every_output_reads(axis):
+            raise err(f"{what}: winmax axis {a} has an output whose window reads only padding")
     spec = WindowSpec(in_shape, out_shape, kernel, tuple(axes), diff_bits=w)
     return Producer(op, x, window=spec, diff_bits=w)
 

@@ -605,6 +605,11 @@ WINDOW_CASES = {
         .pool("max", 3, strides=[2, 2], pads=[1, 1, 1, 1]).relu()
         .pool("avg", 3, strides=[1, 1], pads=[1, 1, 1, 1], count_include_pad=1).relu()
         .flatten().gemm(3).model(),
+    # GlobalMaxPool over a map without power-of-two sides: one winmax window.
+    "gmp6x6": lambda: Net([1, 3, 6, 6], seed=43).conv(4, 3, pads=[1, 1, 1, 1]).relu()
+        .global_pool("max").flatten().gemm(3).model(),
+    "gmp1d": lambda: Net([1, 2, 7], seed=45).conv(3, 3, pads=[1, 1])
+        .global_pool("max").flatten().gemm(3).model(),
 }
 
 

@@ -164,6 +164,8 @@ EXPECT = {
     "avg1d": ["conv", "winsum", "dense"],
     "max_on_input": ["winmax", "conv", "dense"],
     "max_then_relu_avg": ["conv", "winmax", "identity", "winsum", "dense"],
+    "gmp6x6": ["conv", "winmax", "dense"],
+    "gmp1d": ["conv", "winmax", "dense"],
 }
 
 
@@ -208,6 +210,9 @@ def test_window_gadget_fields(compiled):
     assert compiled("max_end_pad").circuit.gadgets[1].out_shape == (3, 4, 4)
     assert compiled("max_end_pad").circuit.gadgets[1].pads == (0, 0)
     assert compiled("max_ceil").circuit.gadgets[1].out_shape == (3, 4, 4)
+    gmp = compiled("gmp6x6").circuit.gadgets[1]
+    assert (gmp.kernel, gmp.strides, gmp.pads, gmp.out_shape) == ((6, 6), (1, 1), (0, 0),
+                                                                  (4, 1, 1))
 
 
 def test_padded_outputs_are_met(compiled):

@@ -28,7 +28,8 @@
   area `prod K` (a shift when a power of two, else the gadget's divisor). An average
   with `count_include_pad = 0` over padding is refused: its divisor (the real entries
   of each window) varies per output position, and a gadget divides by one constant.
-  The power-of-two gadgets stay for the windows they cover (cheaper).
+  The power-of-two gadgets stay for the windows they cover (cheaper). GlobalMaxPool
+  over a map without power-of-two sides is one `winmax` window (kernel = the map).
 
 Every other geometry is refused with a `ModelError` naming the node, the op and why.
 """
@@ -313,13 +314,14 @@ def _maxpool(s: State, op: QOp) -> None:
     _winmax(s, op, x, layout, _window_geometry(s, op, layout))
 
 
-def _global_window(s: State, op: QOp, layout: tuple[int, ...], what: str) -> tuple[int, ...]:
-    """The whole spatial map as one window (GlobalMaxPool)."""
+def _global_window(s: State, op: QOp, layout: tuple[int, ...], what: str
+                   ) -> tuple[int, ...] | None:
+    """The whole spatial map as one window (GlobalMaxPool): power-of-two sides for a
+    `maxpool` gadget, else None (a `winmax` with the map as its kernel)."""
     _spatial_axes(op, layout, what)
     window = tuple(layout[1:])
     if any(k & (k - 1) for k in window):
-        raise refuse(op, f"global max pooling over a {list(window)} map: the map must have "
-                         "power-of-two sides (a maxpool window is a power of two per axis)")
+        return None
     return window
 
 
@@ -364,7 +366,19 @@ def _spatial_sum(s: State, op: QOp, x: str | int, layout: tuple[int, ...]) -> No
 
 def _reduce_max(s: State, op: QOp) -> None:
     x, layout = _spatial_operand(s, op)
-    _maxpool_gadget(s, op, x, layout, _global_window(s, op, layout, "maximum"))
+    window = _global_window(s, op, layout, "maximum")
+    if window is not None:
+        _maxpool_gadget(s, op, x, layout, window)
+        return
+    # Any other map: one winmax window over it (stride 1, no padding, a 1x1 output).
+    n = len(layout) - 1
+    spatial = tuple(layout[1:])
+    _check_axes(op, "spatial lengths", spatial, 1, MAX_WIRE_LEN)
+    out = s.model.tensor(op.output)
+    if int(np.prod(out.shape)) != s.rows * layout[0]:
+        raise refuse(op, f"output shape {out.shape} is not one maximum per channel")
+    geom = conv_geometry(spatial, spatial, (1,) * n, (0,) * (2 * n), (1,) * n)
+    _winmax(s, op, x, layout, geom)
 
 
 HANDLERS: dict[str, Callable[[State, QOp], None]] = {

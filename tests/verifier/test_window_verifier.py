@@ -356,3 +356,43 @@ def test_winmax_reading_only_padding_is_refused():
     doc["gadgets"][0]["producer"]["pads"] = [3, 0]
     doc["gadgets"][0]["producer"]["out_shape"] = [2, 3, 3]
     _parse(doc)
+
+
+def test_window_verifier_cost_is_polylogarithmic():
+    """The verifier's window work (K_1 + K_2 wiring evaluations per (a), (b) and the
+    zerocheck, A_a and Rg) counted in field operations for 3x3 stride 2 pad 1 on sides
+    28 .. 224: each doubling adds a bounded number, no loop over the spatial sizes."""
+    import random
+
+    from zkml.verifier import window as wmod
+    from zkml.verifier.spatial import WindowSpec
+    from zkml.verifier.wiring import Axis, OpCounter
+
+    def ops(side):
+        t = (side + 2 - 3) // 2 + 1
+        axes = tuple(Axis(t, side, 3, 2, 1, 1) for _ in range(2))
+        spec = WindowSpec((8, side, side), (8, t, t), (3, 3), axes, diff_bits=8)
+        rng = random.Random(3)
+        r_t = [[rng.randrange(R) for _ in range(a.vars()[0])] for a in axes]
+        s_in = [[rng.randrange(R) for _ in range(a.vars()[2])] for a in axes]
+        counter = OpCounter()
+        real = wmod.wire_eval
+
+        def counted(axis, ry, ri, rx, c=None):
+            return real(axis, ry, ri, rx, counter)
+        wmod.wire_eval = counted
+        try:
+            wmod._reads_all(spec, r_t)
+            for a, axis in enumerate(axes):
+                wmod._area(axis, r_t[a], s_in[a])
+                for i in range(3):
+                    wmod.wire_eval(axis, r_t[a], wmod._bits(i, 2), s_in[a])
+        finally:
+            wmod.wire_eval = real
+        return counter.mul + counter.add
+
+    counts = [ops(side) for side in (28, 56, 112, 224)]
+    steps = [b - a for a, b in zip(counts, counts[1:], strict=False)]
+    print(f"winmax 3x3 s2 p1: ops {counts}, per doubling {steps}")
+    assert all(0 <= d <= 1024 for d in steps), (counts, steps)
+    assert counts[-1] * 100 < 224 * 224 * 8 * 9

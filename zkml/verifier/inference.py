@@ -303,7 +303,8 @@ def _gadget_values(run: _Run, g: Gadget, vals, z: list[int]) -> dict[str, int]:
     return cv
 
 
-def _check_acc(run: _Run, g: Gadget, r: list[int], claims: dict[int, int]) -> None:
+def _check_acc(run: _Run, g: Gadget, r: list[int], claims: dict[int, int]) -> dict:
+    """Check gadget g's acc-evals at its point `r`; returns its own columns' values."""
     vals = iter(run.p.acc_evals[g.index])
     cv = _gadget_values(run, g, vals, r)
     if g.v and (cv["z"] + cv["v"] - g.hi) % R != 0:
@@ -320,8 +321,7 @@ def _check_acc(run: _Run, g: Gadget, r: list[int], claims: dict[int, int]) -> No
     elif g.op == "maxpool":
         check_maxpool(run, g, r, vals, cv["D"], cv["S"], cv["z"])
     elif g.op == "winmax":
-        check_winmax_acc(g, r, cv["S"])
-        claims[g.index] = cv["D"]  # instance (a)'s claim needs gamma_g (after this)
+        check_winmax_acc(g, r, cv["S"])  # instance (a)'s claim needs gamma_g (after this)
     elif g.op in ("spatialsum", "winsum"):
         claims[g.index] = acc
     elif g.op == "table":
@@ -349,6 +349,7 @@ def _check_acc(run: _Run, g: Gadget, r: list[int], claims: dict[int, int]) -> No
             raise VerificationError(f"gadget {g.index}: affine accumulator mismatch")
     elif (acc - run.value(g.x, vals, r)) % R != 0:
         raise VerificationError(f"gadget {g.index}: identity accumulator mismatch")
+    return cv
 
 
 def _verify_kind3(
@@ -377,13 +378,12 @@ def _verify_kind3(
     gammas: dict[int, int] = {}
     for g in c.gadgets:
         t.absorb_frs("acc-evals", p.acc_evals[g.index])
-        _check_acc(run, g, points[g.index], dense_claims)
+        cv = _check_acc(run, g, points[g.index], dense_claims)
         if g.op == "winmax":  # conv.md 5: gamma_g, then the prover's E_g
             gammas[g.index] = t.squeeze("window-gamma")
             e = p.window_e[g.index]
             t.absorb_frs("window-e", [e])
-            d_evals = dense_claims.pop(g.index)
-            dense_claims[g.index] = winmax_claim_a(run, d_evals, gammas[g.index], e)
+            dense_claims[g.index] = winmax_claim_a(run, cv["D"], gammas[g.index], e)
 
     zc: dict[int, tuple[list[int], int]] = {}
     for g in c.gadgets:

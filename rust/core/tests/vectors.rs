@@ -686,6 +686,7 @@ mod inference_vectors {
         }
         models.extend(crate::vectors_cnn::cnn_models(&h));
         models.extend(crate::vectors_nonlinear::nonlinear_models(&h));
+        models.extend(crate::vectors_window::window_models(&h));
         check_or_write("inference.json", json!({"models": models}));
     }
 }
@@ -695,6 +696,12 @@ mod vectors_cnn;
 
 #[path = "support/vectors_nonlinear.rs"]
 mod vectors_nonlinear;
+
+#[path = "support/vectors_window.rs"]
+mod vectors_window;
+
+#[path = "support/window_cheats.rs"]
+mod window_cheats;
 
 #[path = "support/softmax_cheats.rs"]
 mod softmax_cheats;

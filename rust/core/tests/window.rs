@@ -75,7 +75,7 @@ fn window_cheats_break_the_named_relation() {
     for (name, m) in models() {
         let c = Circuit::parse(&m.circuit_json).unwrap();
         let input = rand_small(c.input.features, 8, 5);
-        for (case, cols) in window_cheats::cheats(&m, &c, &input) {
+        for (case, _, cols) in window_cheats::cheats_with_reasons(&m, &c, &input) {
             let err = check_relations(&m, &input, &cols, 1, 9);
             assert!(err.is_err(), "{name}: {case} accepted");
             println!("{name}: {case}: {}", err.unwrap_err());

@@ -82,10 +82,3 @@ pub fn cheats_with_reasons(
     }
     out
 }
-
-pub fn cheats(m: &TestModel, c: &Circuit, input: &[i64]) -> Vec<(&'static str, Vec<Vec<i64>>)> {
-    cheats_with_reasons(m, c, input)
-        .into_iter()
-        .map(|(n, _, cols)| (n, cols))
-        .collect()
-}

@@ -401,3 +401,65 @@ pub fn zerocheck_instance(
     debug_assert!(inst.num_vars() == tau.len());
     Ok(inst)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit_window::{win_avg, win_stem};
+    use crate::inference::circuit::Circuit;
+    use serde_json::{json, Value};
+
+    /// Every malformed variant of the window gadgets is refused with an error.
+    #[test]
+    fn malformed_window_gadgets_are_refused() {
+        let stem: Value = serde_json::from_slice(&win_stem(1).circuit_json).unwrap();
+        let avg: Value = serde_json::from_slice(&win_avg(1).circuit_json).unwrap();
+        let parse = |v: &Value| Circuit::parse(&serde_json::to_vec(v).unwrap());
+        assert!(parse(&stem).is_ok() && parse(&avg).is_ok());
+        // (model, gadget, key, value or None to delete; "gadget." edits the gadget)
+        let edits: Vec<(&Value, usize, &str, Option<Value>)> = vec![
+            (&stem, 1, "diff_bits", Some(json!(0))),
+            (&stem, 1, "diff_bits", Some(json!(65))),
+            (&stem, 1, "diff_bits", None),
+            (&stem, 1, "lshift", Some(json!(0))),
+            (&stem, 1, "kernel", Some(json!([3]))),
+            (&stem, 1, "kernel", Some(json!([3, 0]))),
+            (&stem, 1, "strides", Some(json!([2, 0]))),
+            (&stem, 1, "dilations", Some(json!([70000, 1]))),
+            (&stem, 1, "pads", Some(json!([1, 70000]))),
+            (&stem, 1, "in_shape", Some(json!([4, 9, 9]))),
+            (&stem, 1, "out_shape", Some(json!([3, 5, 9]))),
+            (&stem, 1, "out_shape", Some(json!([2, 5, 5]))),
+            (&stem, 1, "x", Some(json!(1))),
+            (&stem, 1, "window", Some(json!([3, 3]))),
+            // A window reading only padding for the first outputs.
+            (&stem, 1, "pads", Some(json!([3, 1]))),
+            (&stem, 1, "gadget.shift", Some(json!(1))),
+            (&stem, 1, "gadget.divisor", Some(json!(3))),
+            (&stem, 1, "gadget.excess_hi_bits", Some(json!(1))),
+            (&avg, 0, "lshift", None),
+            (&avg, 0, "lshift", Some(json!(65))),
+            (&avg, 0, "diff_bits", Some(json!(8))),
+            (&avg, 0, "in_shape", Some(json!([2, 7, 9]))),
+            (&avg, 0, "out_shape", Some(json!([3, 7, 7]))),
+        ];
+        for (base, g, key, val) in edits {
+            let mut v = base.clone();
+            let obj = match key.strip_prefix("gadget.") {
+                Some(k) => (&mut v["gadgets"][g], k),
+                None => (&mut v["gadgets"][g]["producer"], key),
+            };
+            let (o, k) = obj;
+            let o = o.as_object_mut().unwrap();
+            match val.clone() {
+                Some(x) => o.insert(k.into(), x),
+                None => o.remove(k),
+            };
+            assert!(parse(&v).is_err(), "{g} {key} {val:?} accepted");
+        }
+        // A window gadget may not be the output.
+        let mut v = stem.clone();
+        v["output"] =
+            json!({"gadget": 1, "features": v["gadgets"][1]["features"], "argmax": false});
+        assert!(parse(&v).is_err());
+    }
+}

@@ -117,6 +117,11 @@ pub enum Producer {
         n: usize,
         diff_bits: u32,
     },
+    /// `acc = x y` elementwise (nonlinear.md section 8; product.rs).
+    Mul {
+        x: TensorRef,
+        y: TensorRef,
+    },
     /// `q = round(2^lshift x / y_b)` for a one-feature `y`, with committed `R`, `Rc`
     /// (nonlinear.md section 7).
     Rowdiv {
@@ -526,45 +531,13 @@ impl Circuit {
                         }
                     }
                 }
-                Producer::Add {
-                    x,
-                    y,
-                    signs,
-                    lshifts,
-                } => {
-                    let same = refs_ok(*x)
-                        && refs_ok(*y)
-                        && self.width(*x) == g.features
-                        && (self.width(*y) == g.features || self.width(*y) == 1);
-                    let signs_ok = signs.iter().all(|s| *s == 1 || *s == -1);
-                    if !refs_ok(*x)
-                        || !refs_ok(*y)
-                        || !same
-                        || !signs_ok
-                        || lshifts.iter().any(|l| *l > 32)
-                    {
-                        return invalid(format!("gadget {i}: add operands do not match"));
-                    }
-                }
                 Producer::Rowmax { .. } | Producer::Rowdiv { .. } => {
                     super::rowops::validate(self, i, g)?;
                 }
-                Producer::Identity { x } => {
-                    if !refs_ok(*x) || self.width(*x) != g.features {
-                        return invalid(format!("gadget {i}: identity operand does not match"));
-                    }
-                }
-                Producer::Affine { terms } => {
-                    let ok = (1..=8).contains(&terms.len())
-                        && terms.iter().all(|(x, c)| {
-                            refs_ok(*x)
-                                && self.width(*x) == g.features
-                                && c.unsigned_abs() < 1 << 40
-                        });
-                    if !ok {
-                        return invalid(format!("gadget {i}: affine terms do not match"));
-                    }
-                }
+                Producer::Add { .. }
+                | Producer::Identity { .. }
+                | Producer::Affine { .. }
+                | Producer::Mul { .. } => super::product::validate(self, i, g)?,
                 Producer::Spatialsum {
                     x,
                     in_shape,
@@ -583,7 +556,7 @@ impl Circuit {
                     if !refs_ok(*x) {
                         return invalid(format!("gadget {i}: operand is not an earlier tensor"));
                     }
-                    self.validate_table(i, g, *x, table)?;
+                    super::table::validate(self, i, g, *x, table)?;
                 }
                 Producer::Conv { .. }
                 | Producer::Sumpool { .. }
@@ -596,29 +569,6 @@ impl Circuit {
                     super::spatial::validate(self, i, g)?;
                 }
             }
-        }
-        Ok(())
-    }
-
-    /// The checks of a table gadget (nonlinear.md section 3).
-    fn validate_table(&self, i: usize, g: &Gadget, x: TensorRef, table: &str) -> Result<()> {
-        let tt = self.tensor(table)?;
-        let (lo_x, hi_x) = self.range(x);
-        let t_ok = tt.rows == 1
-            && tt.cols.is_power_of_two()
-            && (1..=MAX_TABLE_BITS).contains(&tt.cols.trailing_zeros());
-        if !t_ok || (hi_x - lo_x + 1) as u128 != tt.cols as u128 {
-            return invalid(format!(
-                "gadget {i}: table must be 1 x 2^t with 2^t = hi_x - lo_x + 1"
-            ));
-        }
-        if g.features != self.width(x) || g.features < 2 {
-            return invalid(format!("gadget {i}: table operand width does not match"));
-        }
-        if g.shift != 0 || g.divisor != 1 || g.excess_hi_bits != 0 || g.excess_lo_bits != 0 {
-            return invalid(format!(
-                "gadget {i}: table needs shift 0, divisor 1 and no excess"
-            ));
         }
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! The first group of the batched sumcheck (inference.md section 4, conv.md
-//! section 2, nonlinear.md section 2): one instance per dense, conv or spatialsum
-//! gadget, in gadget order.
+//! section 2, nonlinear.md sections 2 and 8): one instance per dense, conv,
+//! spatialsum, winsum or mul gadget, two per winmax, in gadget order.
 
 use rayon::prelude::*;
 
@@ -79,6 +79,8 @@ pub struct MatInfo {
     n_in_vars: usize,
     /// Also the `v` limbs of `x` (a winmax's instance (a) on its own output).
     with_v: bool,
+    /// A mul's second operand: its `u` limbs follow `x`'s.
+    y: Option<TensorRef>,
 }
 
 impl MatInfo {
@@ -92,6 +94,7 @@ impl MatInfo {
             conv: None,
             n_in_vars: n,
             with_v,
+            y: None,
         }
     }
 }
@@ -156,6 +159,7 @@ pub fn build(
                     conv: None,
                     n_in_vars: inst.num_vars(),
                     with_v: false,
+                    y: None,
                 });
                 insts.push(MatInst::Sum(inst));
                 continue;
@@ -176,6 +180,15 @@ pub fn build(
                     infos.push(MatInfo::limbs_at(w.x, rest, inst.num_vars(), false));
                     insts.push(MatInst::Sum(inst));
                 }
+                continue;
+            }
+            Producer::Mul { x, y } => {
+                // nonlinear.md section 8: over all the gadget's variables.
+                let inst = super::product::instance(c, cols, (input, b), g, &r[g])?;
+                let mut info = MatInfo::limbs_at(*x, &[], inst.num_vars(), false);
+                info.y = Some(*y);
+                infos.push(info);
+                insts.push(MatInst::Prod(inst));
                 continue;
             }
             _ => continue,
@@ -205,6 +218,7 @@ pub fn build(
             conv,
             n_in_vars: lp(n_in),
             with_v: false,
+            y: None,
         });
     }
     Ok((insts, infos))
@@ -213,7 +227,7 @@ pub fn build(
 /// The sumcheck-evals of the group: dense `g`: the `u` limbs of `x` at `(s, r_b)`,
 /// then `W(s, r_o)`; conv `g`: the `u` limbs of `x` at `(s_x', s_y', s_c, r_b)`,
 /// then `W(s_j, s_i, s_c, r_o)`; spatialsum `g`: the `u` limbs of `x` at
-/// `(s_x', s_y', r_g)`.
+/// `(s_x', s_y', r_g)`; mul `g`: the `u` limbs of `x`, then of `y`, at `s_g`.
 pub fn sumcheck_evals(
     claims: &mut Claims<'_>,
     cols: &Columns,
@@ -235,6 +249,9 @@ pub fn sumcheck_evals(
                     claims.column(ci, &p, v);
                     out.push(v);
                 }
+            }
+            if let Some(y) = info.y {
+                claims.tensor_limbs(cols, y, &p, out);
             }
             continue;
         };

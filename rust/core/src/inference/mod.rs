@@ -5,6 +5,7 @@ pub mod conv;
 pub mod layout;
 pub mod matmul;
 pub mod model_key;
+pub mod product;
 pub mod prover;
 pub mod rowops;
 pub mod spatial;

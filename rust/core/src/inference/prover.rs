@@ -483,7 +483,10 @@ fn acc_operands(
         Producer::Identity { x } => claims.tensor_limbs(cols, *x, r_g, evals),
         // nonlinear.md: a spatialsum's instance claim is acc(r_g); a table gadget
         // has no relation at its accumulator point.
-        Producer::Spatialsum { .. } | Producer::Winsum(_) => return Ok(Some(acc)),
+        // nonlinear.md section 8: a mul's acc-evals are its own columns only.
+        Producer::Spatialsum { .. } | Producer::Winsum(_) | Producer::Mul { .. } => {
+            return Ok(Some(acc))
+        }
         // conv.md section 5: a winmax's claims follow gamma_g (prove_parsed).
         Producer::Winmax(_) => {}
         Producer::Table { .. } => {}

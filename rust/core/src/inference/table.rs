@@ -13,10 +13,10 @@
 use ark_ff::One;
 use rayon::prelude::*;
 
-use super::circuit::{Circuit, ColumnKind, ModelTensor, Producer, TensorRef};
+use super::circuit::{Circuit, ColumnKind, Gadget, ModelTensor, Producer, TensorRef, MAX_TABLE_BITS};
 use super::tensors::{input_ints, model_table, tensor_table, Columns};
 use super::Claims;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::field::{from_i64, Fr};
 use crate::mle::evaluate;
 
@@ -163,4 +163,24 @@ pub fn leaf_evals(
         claims.model(&tg.tensor, rho_gt, mv);
         out.push(mv);
     }
+}
+
+/// The checks of table gadget `i` on operand `x` (nonlinear.md section 3).
+pub fn validate(c: &Circuit, i: usize, g: &Gadget, x: TensorRef, table: &str) -> Result<()> {
+    let invalid = |m: &str| Err(Error::InvalidArgument(format!("circuit: gadget {i}: {m}")));
+    let tt = c.tensor(table)?;
+    let (lo_x, hi_x) = c.range(x);
+    let t_ok = tt.rows == 1
+        && tt.cols.is_power_of_two()
+        && (1..=MAX_TABLE_BITS).contains(&tt.cols.trailing_zeros());
+    if !t_ok || (hi_x - lo_x + 1) as u128 != tt.cols as u128 {
+        return invalid("table must be 1 x 2^t with 2^t = hi_x - lo_x + 1");
+    }
+    if g.features != c.width(x) || g.features < 2 {
+        return invalid("table operand width does not match");
+    }
+    if g.shift != 0 || g.divisor != 1 || g.excess_hi_bits != 0 || g.excess_lo_bits != 0 {
+        return invalid("table needs shift 0, divisor 1 and no excess");
+    }
+    Ok(())
 }

@@ -324,6 +324,9 @@ pub fn witness_edited(
                     .collect()
             }
             Producer::Identity { x } => table(*x, &z).0,
+            Producer::Mul { x, y } => {
+                super::product::reference_acc(&table(*x, &z).0, &table(*y, &z).0)
+            }
             Producer::Affine { terms } => {
                 let mut acc = vec![0i128; bp * np];
                 for (x, coeff) in terms {

@@ -92,6 +92,23 @@ impl Cnn {
         )
     }
 
+    /// An elementwise product `z = clamp(round(x y / 2^shift), lo, hi)` (nonlinear.md
+    /// section 8).
+    pub fn mul(&mut self, x: &T, y: &T, shift: u32, (lo, hi): (i64, i64)) -> T {
+        assert_eq!(x.width, y.width);
+        let ex = excess_bits(x.amax() * y.amax(), shift, lo, hi);
+        let producer = json!({"op": "mul", "x": x.r, "y": y.r});
+        self.gadget(
+            producer,
+            x.shape.clone(),
+            x.features,
+            shift,
+            (lo, hi),
+            ex,
+            "mul",
+        )
+    }
+
     /// A dense layer without a shift into a wide range `[lo, hi]` (no padding in x).
     pub fn dense_wide(&mut self, x: &T, n: usize, (lo, hi): (i64, i64)) -> T {
         assert!(x.shape.is_none());
@@ -158,6 +175,20 @@ pub fn tables(seed: u64) -> TestModel {
     m.finish(&o, false)
 }
 
+/// Elementwise products (nonlinear.md section 8): dense, a sigmoid-like table on
+/// it, SiLU `mul(h, sigmoid(h))`, dense, a product of the public input with that
+/// dense output (with excess columns), dense head.
+pub fn silu(seed: u64) -> TestModel {
+    let (mut m, x) = Cnn::new(None, 6, seed);
+    let h = m.dense(&x, 8, false);
+    let s = m.table(&h, "sig8", sigmoid_table(8, 32), (0, 127));
+    let a = m.mul(&h, &s, 7, (-128, 127));
+    let d = m.dense(&a, 6, false);
+    let p = m.mul(&x, &d, 7, (-128, 127));
+    let o = m.dense(&p, 4, false);
+    m.finish(&o, false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,7 +207,7 @@ mod tests {
 
     #[test]
     fn models_parse() {
-        for m in [gap_dense(1), ssum_2d(2), ssum_1d(3), tables(4)] {
+        for m in [gap_dense(1), ssum_2d(2), ssum_1d(3), tables(4), silu(5)] {
             Circuit::parse(&m.circuit_json).unwrap();
         }
     }

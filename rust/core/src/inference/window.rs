@@ -48,6 +48,9 @@ impl Producer {
     }
 }
 
+/// The most taps `prod K_a` of a winsum or winmax (nonlinear.md section 9).
+pub const MAX_TAPS: usize = 1024;
+
 fn invalid<T>(i: usize, msg: &str) -> Result<T> {
     Err(Error::InvalidArgument(format!(
         "circuit: gadget {i}: {msg}"
@@ -78,6 +81,11 @@ fn every_output_reads(a: &Axis) -> bool {
 pub fn validate(i: usize, g: &Gadget, w: &Window, geo: &Geom, max: bool) -> Result<()> {
     if geo.c_in != geo.c_out {
         return invalid(i, "window channel counts differ");
+    }
+    // nonlinear.md section 9: at most 1024 taps.
+    let taps = w.kernel.iter().try_fold(1usize, |a, k| a.checked_mul(*k));
+    if !taps.is_some_and(|t| t <= MAX_TAPS) {
+        return invalid(i, "window has more than 1024 taps");
     }
     if !max {
         return match (w.lshift, w.diff_bits) {

@@ -245,6 +245,18 @@ pub fn check_relations(
                     format!("gadget {g}: spatialsum instance final"),
                 )?;
             }
+            Producer::Mul { x, y } => {
+                // nonlinear.md section 8: claim acc(r_g), degree 3, final
+                // eq(r_g, s) X(s) Y(s).
+                let mut inst = insts.next().unwrap();
+                let n = inst.num_vars();
+                let (proof, _) = sumcheck::prove(&mut Transcript::new(b"t"), &mut inst, acc);
+                let (s, fin) =
+                    sumcheck::verify(&mut Transcript::new(b"t"), "mul", acc, n, 3, &proof)
+                        .map_err(|e| format!("gadget {g}: mul instance: {e}"))?;
+                let expect = eq_eval(&r[g], &s) * tensor_at(*x, &s) * tensor_at(*y, &s);
+                ensure(fin == expect, format!("gadget {g}: mul instance final"))?;
+            }
             Producer::Maxpool { x, .. } => {
                 let geo = geom(&gad.producer).unwrap();
                 let k = gad.producer.windows();

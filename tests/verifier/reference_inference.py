@@ -12,6 +12,8 @@ table gadget's multiplicities; `table_names` makes a table gadget use another te
 ("columns", g) a gadget's limb columns after they are cut). nonlinear.md 5-7: limbs of
 `limb_bits` (L) bits, a one-feature add operand, rowmax (`vals` has "D", "S" over x's
 length and "x", x's padded rows) and rowdiv ("R", "Rc"), see reference_rows.py.
+nonlinear.md 8: mul (`acc = x y`); ("mul", g) edits a mul gadget's product rows before
+its requantization (a prover claiming a wrong product).
 """
 
 from __future__ import annotations
@@ -241,6 +243,11 @@ class Witness:
             return rowmax_acc(p, x)
         if p["op"] == "rowdiv":
             return rowdiv_acc(p, x, self.tensor(p["y"]))
+        if p["op"] == "mul":  # nonlinear.md 8: acc = x y elementwise
+            y = self.tensor(p["y"])
+            acc = [[a * b for a, b in zip(xr, yr, strict=True)]
+                   for xr, yr in zip(x, y, strict=True)]
+            return self.edit(("mul", gi), acc)
         return [list(r) for r in x]
 
     def kinds(self, gi: int) -> list:
@@ -460,7 +467,7 @@ def prove_inference(
         else:
             refs = {"add": [p.get("x"), p.get("y")], "dense": [], "conv": [],
                     "spatialsum": [], "table": [], "rowmax": [], "rowdiv": [],
-                    "winsum": [], "winmax": [],
+                    "winsum": [], "winmax": [], "mul": [],
                     "identity": [p.get("x")],
                     "affine": [xk for xk, _ in p.get("terms", [])]}[p["op"]]
         if p["op"] == "rowdiv":
@@ -522,6 +529,13 @@ def prove_inference(
             continue
         if p["op"] == "winmax":  # (a): claim E + sum_t gamma^t D_t(r_g), then (b): claim E
             insts += winmax_instances(p, gi, wit.tensor(p["x"]), wit.z[gi], pts[gi], *win[gi])
+            continue
+        if p["op"] == "mul":  # nonlinear.md 8: sum_v eq(r_g, v) X(v) Y(v) = acc(r_g)
+            xf = [v % R for row in wit.tensor(p["x"]) for v in row]
+            yf = [v % R for row in wit.tensor(p["y"]) for v in row]
+            mtabs = [eq_table(pts[gi]), xf, yf]
+            claim = sum(a * b * c for a, b, c in zip(*mtabs, strict=True)) % R
+            insts.append(("mul", gi, gvars[gi], claim, mtabs, [(1, [0, 1, 2])]))
             continue
         if p["op"] == "conv":
             x = wit.tensor(p["x"])
@@ -624,6 +638,10 @@ def prove_inference(
         elif kind == "spatialsum":
             if p["x"] != "input":
                 sc_evals += limb_claims(p["x"], "u", [*s, *pts[gi]])
+        elif kind == "mul":  # x's u limbs, then y's u limbs (none for the input)
+            for ref in (p["x"], p["y"]):
+                if ref != "input":
+                    sc_evals += limb_claims(ref, "u", s)
         elif kind == "rowmax":  # x's u at s, own u at s_b, D limbs, S
             fx = clog(len(wit.tensor(p["x"])[0]))
             if p["x"] != "input":

@@ -3,7 +3,9 @@ the conv and pooling gadgets of conv.md are checked by conv.py, pool.py and wind
 (general windows, section 5), the shaped
 public input's MLE by spatial.py, the spatial sums and function tables of nonlinear.md
 by nonlinear.py (divisors here, in the requantization relation R1), the rowmax and
-rowdiv gadgets of nonlinear.md 7 by rows.py. Limbs are `limb_bits` wide (nonlinear.md 5).
+rowdiv gadgets of nonlinear.md 7 by rows.py; a mul (nonlinear.md 8) is one dense-group
+instance `sum_v eq(r_g, v) X(v) Y(v) = acc(r_g)` checked here. Limbs are `limb_bits`
+wide (nonlinear.md 5).
 
 A kind-3 proof can only be parsed against its verifying key (every vector length is
 fixed by the circuit and the batch size), so `InferenceVerifier` binds one key and
@@ -104,7 +106,7 @@ _Instance = tuple[str, int, int]
 
 def _instances(c: Circuit, lay: Layout) -> list[_Instance]:
     out: list[_Instance] = []
-    for g in c.gadgets:  # (1) dense, conv, spatialsum, winsum, winmax (a), (b) in gadget order
+    for g in c.gadgets:  # (1) dense, conv, spatialsum, winsum, winmax (a), (b), mul in order
         if g.op == "winsum" and g.window is not None:
             out.append(("winsum", g.index, g.window.in_vars))
         elif g.op == "winmax" and g.window is not None:
@@ -116,6 +118,8 @@ def _instances(c: Circuit, lay: Layout) -> list[_Instance]:
             out.append(("conv", g.index, g.conv.num_vars))
         elif g.op == "spatialsum":
             out.append(("spatialsum", g.index, g.sum_vars))
+        elif g.op == "mul":  # nonlinear.md 8: over all the gadget's variables
+            out.append(("mul", g.index, lay.log_batch + g.log_features))
     for g in c.gadgets:  # (2) zerocheck group, in gadget order
         nv_g = lay.log_batch + g.log_features
         if g.op == "rowmax":  # nonlinear.md 7: over x's variables
@@ -132,7 +136,7 @@ def _instances(c: Circuit, lay: Layout) -> list[_Instance]:
 
 def _acc_count(c: Circuit, g: Gadget) -> int:
     n = len(g.own)
-    if g.op in ("spatialsum", "table", "winsum", "winmax"):  # own columns only
+    if g.op in ("spatialsum", "table", "winsum", "winmax", "mul"):  # own columns only
         return n
     if g.op == "rowmax":  # own u limbs at r_b, then S at the centre
         return n + 1
@@ -158,6 +162,8 @@ def _sc_count(c: Circuit, inst: _Instance) -> int:
         return len(c.u_of(g.x))
     if kind == "winmax_a":
         return len(g.u) + len(g.v)
+    if kind == "mul":  # x's u limbs, then y's u limbs (none for the input)
+        return len(c.u_of(g.x)) + len(c.u_of(g.y))
     if kind == "rowmax":
         return len(c.u_of(g.x)) + len(g.u) + len(g.row_d) + len(g.row_s)
     if kind == "rowdiv":
@@ -322,7 +328,7 @@ def _check_acc(run: _Run, g: Gadget, r: list[int], claims: dict[int, int]) -> di
         check_maxpool(run, g, r, vals, cv["D"], cv["S"], cv["z"])
     elif g.op == "winmax":
         check_winmax_acc(g, r, cv["S"])  # instance (a)'s claim needs gamma_g (after this)
-    elif g.op in ("spatialsum", "winsum"):
+    elif g.op in ("spatialsum", "winsum", "mul"):
         claims[g.index] = acc
     elif g.op == "table":
         pass  # no producer relation at the acc point: its relation is the pair lookup
@@ -407,7 +413,7 @@ def _verify_kind3(
     insts = _instances(c, lay)
     claims = []
     for kind, gi, _ in insts:
-        if kind in ("dense", "conv", "spatialsum", "winsum", "winmax_a"):
+        if kind in ("dense", "conv", "spatialsum", "winsum", "winmax_a", "mul"):
             claims.append(dense_claims[gi])
         elif kind == "winmax_b":
             claims.append(p.window_e[gi])
@@ -435,6 +441,10 @@ def _verify_kind3(
             values.append(conv_instance_value(run, g, points[gi], s, vals))
         elif kind == "spatialsum":
             values.append(spatialsum_instance_value(run, g, points[gi], s, vals))
+        elif kind == "mul":  # nonlinear.md 8: eq(r_g, s_g) X(s_g) Y(s_g)
+            xv = run.value(g.x, vals, s)
+            yv = run.value(g.y, vals, s)
+            values.append(eq_eval(points[gi], s) * xv % R * yv % R)
         elif kind == "rowmax":
             values.append(rowmax_instance_value(run, g, *zc[gi], s, vals))
         elif kind == "rowdiv":

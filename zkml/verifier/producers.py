@@ -16,7 +16,9 @@ checks it against the gadget's own fields and against `width(x)` (conv.md 1):
   (winsum), `1 <= diff_bits <= 64`, shift 0, divisor 1, no excess and every real output
   reading some tap (winmax);
 - rowdiv (nonlinear.md 7): `width(y) == 1`, `width(x) == features`, `0 <= lshift <= 64`,
-  `1 <= rem_bits <= 64`, shift 0, divisor 1.
+  `1 <= rem_bits <= 64`, shift 0, divisor 1;
+- mul (nonlinear.md 8): `width(x) == width(y) == features`;
+- winsum / winmax (nonlinear.md 9): at most 1024 taps (`prod K_a <= 1024`).
 
 The result is a `Producer`; circuit.py derives the gadget's columns from it.
 """
@@ -44,6 +46,8 @@ MAX_BITS = 64
 MAX_TABLE_BITS = 20
 MAX_AFFINE_TERMS = 8
 MAX_AFFINE_COEFF = 1 << 40
+#: nonlinear.md 9: a winsum or winmax has at most 1024 taps
+MAX_WINDOW_TAPS = 1024
 
 
 def err(msg: str) -> ProofFormatError:
@@ -335,6 +339,11 @@ def _window(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
                              dilations[a], pads[a]))
         except ProofFormatError as exc:
             raise err(f"{what}: {op} axis {a}: {exc}") from None
+    taps = 1
+    for kk in kernel:
+        taps *= kk
+    if taps > MAX_WINDOW_TAPS:  # nonlinear.md 9
+        raise err(f"{what}: {op} has {taps} taps, more than {MAX_WINDOW_TAPS}")
     if in_shape[0] != out_shape[0]:
         raise err(f"{what}: {op} channels {in_shape[0]} != {out_shape[0]}")
     if gf.width(x) != padded_size(in_shape):
@@ -430,6 +439,14 @@ def parse_producer(prod: object, gf: GadgetFields) -> Producer:
             raise err(f"{what}: add inputs have {gf.width(x)} and {gf.width(y)} features, "
                       f"expected {features} (y: {features} or 1)")
         return Producer(op, x, y=y, signs=signs, lshifts=lshifts)
+    if op == "mul":  # nonlinear.md 8: acc = x y elementwise
+        obj(prod, {"op", "x", "y"}, pw)
+        x = _ref(prod["x"], idx, f"{pw} x")
+        y = _ref(prod["y"], idx, f"{pw} y")
+        if gf.width(x) != features or gf.width(y) != features:
+            raise err(f"{what}: mul inputs have {gf.width(x)} and {gf.width(y)} features, "
+                      f"expected {features}")
+        return Producer(op, x, y=y)
     if op == "identity":
         obj(prod, {"op", "x"}, pw)
         x = _ref(prod["x"], idx, f"{pw} x")

@@ -41,6 +41,8 @@ def _producer(g) -> str:
         return f"rowmax({x}, n {g.n})"
     if g.op == "rowdiv":
         return f"rowdiv({x} <<{g.lshift}, / {_ref(g.y)})"
+    if g.op == "mul":
+        return f"mul({x}, {_ref(g.y)})"
     return f"identity({x})"
 
 

@@ -15,7 +15,8 @@ multiplicities `t_g` are the prover's (`table_multiplicities` computes them for 
 Sections 5-7: every value is split into limbs of the circuit's `limb_bits` (8 or 16); an
 `add` broadcasts a one-feature `y` along the features; a `rowmax` commits its row
 maximum with `D`, `S` of its operand's shape; a `rowdiv` divides by a one-feature `y`
-(round half up) and commits `R`, `Rc`.
+(round half up) and commits `R`, `Rc`. Section 8: a `mul` gadget's `acc = x y`
+elementwise over the whole padded tensor (padding included), then its shift and clamp.
 """
 
 from __future__ import annotations
@@ -118,6 +119,12 @@ def _accumulator(circuit: Circuit, stack: np.ndarray, g: Gadget,
                             where)
     if g.op == "rowdiv":
         raise AssertionError("rowdiv gadgets are computed by rowdiv_acc")
+    if g.op == "mul":
+        assert g.y is not None
+        x, y = value(g.x), value(g.y)
+        # The compiler bounds |x y| by the operands' ranges; check the actual values too.
+        check_bound(_maxabs(x) * _maxabs(y) + (1 << g.shift), where)
+        return x * y
     if g.op == "affine":
         xs = [(value(x), c) for x, c in g.terms]
         # Every partial sum is at most this bound in magnitude, so nothing wraps.

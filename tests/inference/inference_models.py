@@ -682,3 +682,97 @@ NONLINEAR_CNN_CASES = {
     "tanh_gap_on_input": lambda: Net([1, 3, 5, 5], seed=23).act("Tanh").global_pool("avg")
         .flatten().gemm(3).model(),
 }
+
+
+@functools.cache
+def native_mul_ready() -> bool:
+    """The native module proves the elementwise product `mul` (circuits/nonlinear.md
+    section 8): tried on `zkml.compiler.nonlinear.mul_probe_circuit` on three rows."""
+    if not _native_ready():
+        return False
+    from zkml.compiler.nonlinear import mul_probe_circuit, mul_probe_stack
+    from zkml.errors import ProverError
+    from zkml.prover import build_verifying_key, prove_inference
+    from zkml.witness import evaluate_circuit
+
+    circuit, stack = mul_probe_circuit(), mul_probe_stack()
+    cj = circuit.to_bytes()
+    x = np.array([[-8, 7, 3], [2, -5, -1], [6, 0, -7]], dtype=np.int64)
+    try:
+        vk = build_verifying_key(cj, stack)
+        tensors, columns = evaluate_circuit(circuit, stack, x)
+        y = tensors[circuit.output_gadget][:3, : circuit.output_features]
+        prove_inference(cj, stack, columns, 3, x, y, hashlib.sha256(vk).digest())
+    except ProverError:
+        return False
+    return True
+
+
+needs_mul_prover = pytest.mark.skipif(
+    not native_mul_ready(), reason="zkml._native cannot prove the elementwise product `mul` "
+                                   "(circuits/nonlinear.md section 8) yet")
+
+
+def silu_mlp(dims: tuple[int, ...] = (8, 16, 12, 4), *, seed: int = 0, rows: int = 1,
+             on_input: bool = False) -> onnx.ModelProto:
+    """Gemm layers with SiLU (`h * Sigmoid(h)`, as exporters write nn.SiLU) between them;
+    with `on_input`, `x * Tanh(x)` of the model input first."""
+    rng = np.random.default_rng(seed)
+    nodes, inits = [], {}
+    x = "x"
+    if on_input:
+        nodes += [helper.make_node("Tanh", ["x"], ["xt"], name="tanh_in"),
+                  helper.make_node("Mul", ["x", "xt"], ["xa"], name="mul_in")]
+        x = "xa"
+    layers = len(dims) - 1
+    for i in range(layers):
+        inits[f"W{i}"] = f32(rng.normal(0, np.sqrt(2.0 / dims[i]), size=(dims[i], dims[i + 1])))
+        inits[f"b{i}"] = f32(rng.normal(0, 0.1, size=dims[i + 1]))
+        out = "y" if i == layers - 1 else f"h{i}"
+        nodes.append(helper.make_node("Gemm", [x, f"W{i}", f"b{i}"], [out], name=f"fc{i}"))
+        if i == layers - 1:
+            break
+        nodes += [helper.make_node("Sigmoid", [out], [f"s{i}"], name=f"sigmoid{i}"),
+                  helper.make_node("Mul", [out, f"s{i}"], [f"a{i}"], name=f"silu{i}")]
+        x = f"a{i}"
+    return make_model(nodes, {"x": [rows, dims[0]]}, ["y"], inits)
+
+
+def gated_mlp(seed: int = 0, sigmoid_gate: bool = True) -> onnx.ModelProto:
+    """Two dense branches of the input multiplied elementwise (a GLU-style gate:
+    `fc_a(x) * Sigmoid(fc_b(x))`, or the plain product `fc_a(x) * fc_b(x)`), then Gemm."""
+    rng = np.random.default_rng(seed)
+    inits = {"Wa": f32(rng.normal(0, 0.5, size=(6, 10))), "ba": f32(rng.normal(0, 0.1, size=10)),
+             "Wb": f32(rng.normal(0, 0.5, size=(6, 10))), "bb": f32(rng.normal(0, 0.1, size=10)),
+             "W1": f32(rng.normal(0, 0.3, size=(10, 3))), "b1": f32(np.zeros(3))}
+    nodes = [helper.make_node("Gemm", ["x", "Wa", "ba"], ["a"], name="fc_a"),
+             helper.make_node("Gemm", ["x", "Wb", "bb"], ["b"], name="fc_b")]
+    gate = "b"
+    if sigmoid_gate:
+        nodes.append(helper.make_node("Sigmoid", ["b"], ["g"], name="gate"))
+        gate = "g"
+    nodes += [helper.make_node("Mul", ["a", gate], ["m"], name="gated"),
+              helper.make_node("Gemm", ["m", "W1", "b1"], ["y"], name="fc_out")]
+    return make_model(nodes, {"x": [1, 6]}, ["y"], inits)
+
+
+def silu_cnn(rows: int = 1, seed: int = 51) -> onnx.ModelProto:
+    """conv 2 -> 4 (3x3, pad 1) on a 6x6 map, SiLU (`c * Sigmoid(c)` on the padded spatial
+    tensor), maxpool 2, conv 4 -> 3, SiLU, flatten, Gemm."""
+    net = Net([rows, 2, 6, 6], seed=seed).conv(4, 3, pads=[1, 1, 1, 1])
+    c = net.x
+    net.act("Sigmoid")._emit("Mul", [c, net.x], net.shape).pool("max", 2).conv(3, 3)
+    c = net.x
+    net.act("Sigmoid")._emit("Mul", [net.x, c], net.shape)
+    return net.flatten().gemm(3).model()
+
+
+#: Models with elementwise products of two computed tensors (name -> builder).
+MUL_CASES = {
+    "silu_mlp": lambda: silu_mlp(),
+    "silu_mlp_rows2": lambda: silu_mlp(seed=1, rows=2),
+    "mul_on_input": lambda: silu_mlp((6, 8, 3), seed=2, on_input=True),
+    "gated_sigmoid": lambda: gated_mlp(),
+    "gated_product": lambda: gated_mlp(seed=3, sigmoid_gate=False),
+    "silu_cnn": lambda: silu_cnn(),
+}

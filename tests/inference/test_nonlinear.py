@@ -387,7 +387,7 @@ def test_gelu_exported_through_erf_is_refused(tmp_path):
                                        r"adding the constant.*ONNX Gelu op")
 
 
-def test_product_of_two_tensors_is_refused(tmp_path):
+def test_product_of_two_tensors_is_a_mul_gadget(tmp_path):
     nodes = [helper.make_node("Gemm", ["x", "W", "b"], ["h"], name="fc0"),
              helper.make_node("Sigmoid", ["h"], ["s"], name="sig"),
              helper.make_node("Mul", ["h", "s"], ["m"], name="silu"),
@@ -395,8 +395,9 @@ def test_product_of_two_tensors_is_refused(tmp_path):
     rng = np.random.default_rng(1)
     inits = {"W": rng.normal(size=(4, 6)).astype(np.float32), "b": np.zeros(6, np.float32),
              "W1": rng.normal(size=(6, 2)).astype(np.float32), "b1": np.zeros(2, np.float32)}
-    _refused(tmp_path, make_model(nodes, {"x": [1, 4]}, ["y"], inits),
-             r"node 'silu' \(op mul\) cannot be proven yet: the product of two computed")
+    # nonlinear.md section 8: no longer refused, a `mul` gadget (tests/inference/test_mul.py).
+    cm = compile_circuit_only(tmp_path, make_model(nodes, {"x": [1, 4]}, ["y"], inits))
+    assert [g.op for g in cm.circuit.gadgets].count("mul") == 1
 
 
 def test_tables_wider_than_the_model_stack_are_refused(tmp_path):

@@ -20,7 +20,8 @@ The quantized IR's ops are fused into gadgets:
   `zkml.compiler.spatial`); `mean` over the spatial axes (GlobalAveragePool, ReduceMean)
   of any sizes -> `spatialsum` with a constant divisor (circuits/nonlinear.md);
 - `table` (Sigmoid, Tanh, Erf, Gelu, Exp) -> `table` gadgets with the table in the model
-  stack, `mul` by a scalar constant -> `affine` (see `zkml.compiler.nonlinear`);
+  stack, `mul` by a scalar constant -> `affine`, `mul` of two computed tensors of the
+  same shape -> `mul` (nonlinear.md section 8; see `zkml.compiler.nonlinear`);
 - `argmax` over the features of a gadget's tensor, as the model's output -> the circuit's
   ArgMax output (inference.md section 4b: the statement holds one index per row).
 
@@ -67,7 +68,7 @@ from zkml.quant.ir import QModel, QOp
 __all__ = ["CompiledCircuit", "compile_circuit", "excess_bits", "choose_limb_bits",
            "uses_rows", "verifier_knows_spatial", "verifier_knows_nonlinear",
            "verifier_knows_limbs", "verifier_knows_softmax", "verifier_knows_windows",
-           "uses_windows"]
+           "uses_windows", "verifier_knows_mul", "uses_mul"]
 
 _FUSABLE = ("relu", "clip")
 
@@ -402,7 +403,8 @@ def _check_with_verifier(circuit: Circuit) -> None:
     Transitional: a verifier that predates circuits/nonlinear.md sections 5-7 (it refuses
     the probe circuits: a shaped input, every spatial producer, `divisor` keys, a spatial
     sum, a table and `limb_bits`; for a circuit with a Softmax, also rowmax, rowdiv and
-    a row-broadcast add) is not asked.
+    a row-broadcast add; for one with a winsum / winmax, those; for one with a `mul`
+    gadget, nonlinear.md section 8) is not asked.
     """
     from zkml.errors import ProofFormatError
     from zkml.verifier.circuit import parse_circuit
@@ -412,6 +414,8 @@ def _check_with_verifier(circuit: Circuit) -> None:
     if uses_rows(circuit) and not verifier_knows_softmax():
         return
     if uses_windows(circuit) and not verifier_knows_windows():
+        return
+    if uses_mul(circuit) and not verifier_knows_mul():
         return
     try:
         parse_circuit(circuit.to_bytes())
@@ -497,6 +501,27 @@ def verifier_knows_windows() -> bool:
     return True
 
 
+@cache
+def verifier_knows_mul() -> bool:
+    """True when the pure-Python verifier parses the elementwise product `mul` (nonlinear.md
+    section 8): `zkml.compiler.nonlinear.mul_probe_circuit`."""
+    from zkml.errors import ProofFormatError
+    from zkml.verifier.circuit import parse_circuit
+
+    if not verifier_knows_limbs():
+        return False
+    try:
+        parse_circuit(nonlinear.mul_probe_circuit().to_bytes())
+    except ProofFormatError:
+        return False
+    return True
+
+
+def uses_mul(circuit: Circuit) -> bool:
+    """The circuit has a `mul` gadget (an elementwise product, nonlinear.md section 8)."""
+    return any(g.op == "mul" for g in circuit.gadgets)
+
+
 def uses_windows(circuit: Circuit) -> bool:
     """The circuit has a winsum or winmax gadget (conv.md section 5)."""
     return any(g.op in WINDOW_OPS for g in circuit.gadgets)
@@ -532,4 +557,6 @@ def _finish(g: dict) -> Gadget:
         return replace(base, n=g["n"], diff_bits=g["diff_bits"])
     if g["op"] == "rowdiv":
         return replace(base, y=g["y"], lshift=g["lshift"], remainder_bits=g["remainder_bits"])
+    if g["op"] == "mul":
+        return replace(base, y=g["y"])
     return base

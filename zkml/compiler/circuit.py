@@ -138,7 +138,7 @@ class Column:
 @dataclass(frozen=True)
 class Gadget:
     """One gadget: a producer (dense, add, identity, affine, conv, sumpool, maxpool,
-    spatialsum, table, rowmax, rowdiv), then requantize (by `2^shift`, or by a constant
+    spatialsum, table, rowmax, rowdiv, mul), then requantize (by `2^shift`, or by a constant
     `divisor`) and clamp.
 
     `x` and `y` are `"input"` or the index of an earlier gadget. An `affine` gadget's
@@ -154,7 +154,8 @@ class Gadget:
     An `add` may read a one-feature `y` broadcast along the features (nonlinear.md
     section 6). `rowmax` (section 7) uses `n` (real entries per row) and `diff_bits`;
     `rowdiv` uses `y` (one feature), `lshift` and `remainder_bits` (the JSON's
-    `rem_bits`, the width of `R` and `Rc`).
+    `rem_bits`, the width of `R` and `Rc`). `mul` (section 8) multiplies `x` and `y`
+    (both of width `features`) elementwise.
     """
 
     op: str
@@ -284,6 +285,8 @@ class Gadget:
         if self.op == "rowdiv":
             return {"op": "rowdiv", "x": self.x, "y": self.y, "lshift": self.lshift,
                     "rem_bits": self.remainder_bits}
+        if self.op == "mul":
+            return {"op": "mul", "x": self.x, "y": self.y}
         return {"op": "identity", "x": self.x}
 
     def to_json(self) -> dict:
@@ -615,6 +618,14 @@ def _parse_gadget(d: dict, i: int, gadgets: list[Gadget], width_in: int) -> Gadg
         if feats_of(x) != feats or feats_of(y) != 1:
             raise CircuitFormatError(f"circuit: gadget {i} (rowdiv) needs width(x) == features "
                                      "and a one-feature y")
+    elif op == "mul":
+        if set(p) != {"op", "x", "y"}:
+            raise CircuitFormatError(f"circuit: gadget {i} has a malformed mul producer")
+        y = _ref(p["y"], i, f"gadget {i} y")
+        if feats_of(x) != feats or feats_of(y) != feats:
+            raise CircuitFormatError(f"circuit: gadget {i} (mul) needs width(x) == width(y) "
+                                     "== features")
+        kw.update(y=y)
     else:
         raise CircuitFormatError(f"circuit: gadget {i} has unknown producer {op!r}")
     gadget = Gadget(**kw)

@@ -9,7 +9,11 @@
   (shift 0, the IR tensor's own bounds). The gadget has shift 0, divisor 1, no excess
   and the output tensor's bounds; it keeps its operand's layout (a table after a
   convolution works on the padded spatial tensor).
-- `mul` by a scalar constant -> a one-term `affine` gadget `c x` with the op's shift.
+- `mul` by a scalar constant -> a one-term `affine` gadget `c x` with the op's shift;
+  `mul` of two computed tensors of the same shape and layout (SiLU `x * sigmoid(x)`,
+  gating) -> a `mul` gadget (nonlinear.md section 8): `acc = x y` elementwise, the op's
+  shift and clamp, the accumulator bound `max|x| max|y|` from the operands' clamp ranges
+  (each below 2^31, the product with the rounding offset below 2^62).
 - Softmax over the last axis of a flat `(B, n)` tensor (lowered by the quantizer to
   reduce_max / add / table(exp) / reduce_sum / div, all with the Softmax node as their
   source) -> `rowmax` (`n` real entries, `diff_bits = bits(hi_x - lo_x)`, the clamp range
@@ -24,6 +28,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
@@ -44,7 +49,8 @@ from zkml.quant.executor import accumulator_bound
 from zkml.quant.ir import QModel, QOp
 
 __all__ = ["HANDLERS", "SOFTMAX_HANDLERS", "softmax_sources", "softmax_refusal",
-           "rowdiv_excess", "softmax_probe_circuit", "softmax_probe_stack"]
+           "rowdiv_excess", "softmax_probe_circuit", "softmax_probe_stack",
+           "mul_probe_circuit", "mul_probe_stack", "MAX_MUL_OPERAND_BITS"]
 
 _VARIABLE_DIVISOR = ("it divides by a computed value (a variable divisor); only the "
                      "normalisation of a Softmax over the last axis of a flat (B, n) tensor "
@@ -208,15 +214,21 @@ def _table(s: State, op: QOp) -> None:
                  shift=0)
 
 
+#: Operand ranges of a `mul` gadget stay below 2^31 (nonlinear.md section 8), so no
+#: product wraps around.
+MAX_MUL_OPERAND_BITS = 31
+
+
 def _mul(s: State, op: QOp) -> None:
-    """`mul` of a computed tensor by a scalar constant -> `affine([(x, c)])`, shift."""
+    """`mul` of a computed tensor by a scalar constant -> `affine([(x, c)])`, shift; of two
+    computed tensors of the same shape and layout -> a `mul` gadget (nonlinear.md
+    section 8)."""
     m = s.model
     a, b = op.inputs
     consts = [n for n in (a, b) if n in m.constants]
     if not consts:
-        raise refuse(op, "the product of two computed tensors has no gadget yet (GELU "
-                         "exported as Div/Erf/Add/Mul/Mul, x * sigmoid(x), ...; export GELU "
-                         "as the ONNX Gelu op, opset >= 20)")
+        _product(s, op)
+        return
     if len(consts) == 2:
         raise refuse(op, "both operands are constants")
     c_name = consts[0]
@@ -236,6 +248,44 @@ def _mul(s: State, op: QOp) -> None:
     terms = [(x, coeff)]
     s.add_gadget(op, out, accumulator_bound(m, op), layout, op="affine", x=x, terms=terms,
                  shift=op.attrs["shift"])
+
+
+def _product(s: State, op: QOp) -> None:
+    """`acc = x y` elementwise, then the op's shift and clamp: both operands of the output's
+    shape and layout (width == features), each operand's range below 2^31 and
+    `|x y| + 2^shift` below 2^62 (the executor's bound: no wraparound)."""
+    m = s.model
+    a_name, b_name = op.inputs
+    out = m.tensor(op.output)
+    for name in (a_name, b_name):
+        if m.tensor(name).shape != out.shape:
+            raise refuse(op, f"broadcasting multiplication of {list(m.tensor(a_name).shape)} "
+                             f"and {list(m.tensor(b_name).shape)}: only two tensors of the "
+                             "same shape are multiplied elementwise")
+    layout = s.layout(a_name)
+    if s.layout(b_name) != layout:
+        raise refuse(op, "the operands are laid out differently (a spatial tensor and a "
+                         "flattened one)")
+    x, y = s.ref(op, a_name), s.ref(op, b_name)
+    n = s.view(op, out, layout)
+    if s.width(x) != n or s.width(y) != n:
+        raise refuse(op, f"operands of widths {s.width(x)} and {s.width(y)} for a "
+                         f"{n}-feature product")
+    mags = []
+    for ref in (x, y):
+        lo, hi = s.clamp_range(ref)
+        mag = max(abs(lo), abs(hi))
+        if mag >> MAX_MUL_OPERAND_BITS:
+            raise refuse(op, f"an operand ranges over [{lo}, {hi}]; a product's operands "
+                             f"must stay below 2^{MAX_MUL_OPERAND_BITS} in magnitude "
+                             "(use a precision with fewer activation bits)")
+        mags.append(mag)
+    bound = mags[0] * mags[1]
+    shift = int(op.attrs["shift"])
+    if not 0 <= shift <= MAX_BITS or bound + (1 << shift) >= 1 << 62:
+        raise refuse(op, f"the product could reach {bound} (with the shift {shift}); it "
+                         "must stay below 2^62")
+    s.add_gadget(op, out, bound, layout, op="mul", x=x, y=y, shift=shift)
 
 
 def _variable_divisor(s: State, op: QOp) -> None:
@@ -289,4 +339,35 @@ def softmax_probe_stack() -> np.ndarray:
     stack = np.zeros(32, dtype=np.int64)
     stack[:16] = np.arange(16) // 2
     stack[16:24] = [1, 0, -1, 0, 0, 1, 1, 0]
+    return stack
+
+
+def mul_probe_circuit() -> Circuit:
+    """A tiny valid circuit with nonlinear.md section 8's `mul` (3 of 4 padded input
+    features, 4-bit): `g0 = identity(input)`, `g1 = mul(input, g0)` (shift 2, with excess),
+    `g2 = mul(g1, g1)` (shift 3, with excess), then `dense`. Its model stack is
+    `mul_probe_stack()`. A verifier or prover that handles it knows the `mul` gadget
+    (with the input as an operand, a gadget read twice, padded features)."""
+    from zkml.compiler.build import excess_bits
+
+    def gadget(op: str, x: str | int, shift: int, bound: int, **kw) -> Gadget:
+        e_hi, e_lo = excess_bits(bound, shift, -8, 7)
+        return Gadget(op=op, x=x, features=3, shift=shift, lo=-8, hi=7, excess_hi_bits=e_hi,
+                      excess_lo_bits=e_lo, frac_bits=0, source=op, **kw)
+
+    gadgets = (
+        gadget("identity", "input", 0, 8),
+        gadget("mul", "input", 2, 64, y=0),
+        gadget("mul", 1, 3, 64, y=1),
+        replace(gadget("dense", 2, 0, 8 * 2), features=2, weight="w", bias=None,
+                bias_shift=0),
+    )
+    stack = ModelStack(3, 1, 2, (StackTensor("w", 2, 3, 0),))
+    return Circuit(3, 4, 0, 3, 2, gadgets, stack, limb_bits=8)
+
+
+def mul_probe_stack() -> np.ndarray:
+    """The model stack of `mul_probe_circuit`: a 2 x 3 weight of -1, 0, 1."""
+    stack = np.zeros(8, dtype=np.int64)
+    stack[:8] = [1, 0, -1, 0, 0, 1, 1, 0]
     return stack

@@ -65,8 +65,10 @@ def test_compile_refuses_an_unprovable_model(tmp_path, capsys):
     from onnx import helper
 
     nodes = [helper.make_node("MatMul", ["x", "W"], ["h"], name="mm"),
-             helper.make_node("Mul", ["h", "h"], ["y"], name="sq")]
-    model = make_model(nodes, {"x": [1, 4]}, ["y"], {"W": f32(np.eye(4))})
+             helper.make_node("Sigmoid", ["h"], ["s"], name="sig"),
+             helper.make_node("Add", ["s", "c"], ["y"], name="shift_up")]
+    # (a product h * h is a `mul` gadget now; adding a constant still has no gadget)
+    model = make_model(nodes, {"x": [1, 4]}, ["y"], {"W": f32(np.eye(4)), "c": f32(1.0)})
     path = save(model, tmp_path, "s.onnx")
     code, out, err = _cli(["compile", str(path)], capsys)
     _one_line_error(code, err, "cannot be proven yet")

@@ -54,7 +54,9 @@ pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::InvalidArgument(format!("circuit: gadget {i}: {what}")))
+        Err(Error::InvalidArgument(format!(
+            "circuit: gadget {i}: {what}"
+        )))
     }
 }
 

@@ -13,7 +13,9 @@
 use ark_ff::One;
 use rayon::prelude::*;
 
-use super::circuit::{Circuit, ColumnKind, Gadget, ModelTensor, Producer, TensorRef, MAX_TABLE_BITS};
+use super::circuit::{
+    Circuit, ColumnKind, Gadget, ModelTensor, Producer, TensorRef, MAX_TABLE_BITS,
+};
 use super::tensors::{input_ints, model_table, tensor_table, Columns};
 use super::Claims;
 use crate::error::{Error, Result};

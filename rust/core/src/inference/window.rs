@@ -84,7 +84,7 @@ pub fn validate(i: usize, g: &Gadget, w: &Window, geo: &Geom, max: bool) -> Resu
     }
     // nonlinear.md section 9: at most 1024 taps.
     let taps = w.kernel.iter().try_fold(1usize, |a, k| a.checked_mul(*k));
-    if !taps.is_some_and(|t| t <= MAX_TAPS) {
+    if taps.is_none_or(|t| t > MAX_TAPS) {
         return invalid(i, "window has more than 1024 taps");
     }
     if !max {

@@ -1,6 +1,6 @@
 //! Models of `inference.json` for circuits/nonlinear.md (divisors, spatial sums,
-//! function tables): honest proofs for batch 1 and 3, and cheating-prover cases on
-//! batch 1 that the Python verifier must reject.
+//! function tables, elementwise products): honest proofs for batch 1 and 3, and
+//! cheating-prover cases on batch 1 that the Python verifier must reject.
 
 use serde_json::{json, Value};
 use zkml_core::inference::circuit::{Circuit, ColumnKind};
@@ -11,7 +11,7 @@ use zkml_core::inference::testkit::{
     Requantized, TestModel,
 };
 use zkml_core::inference::testkit_cnn::cnn_2d;
-use zkml_core::inference::testkit_nonlinear::{gap_dense, ssum_1d, ssum_2d, tables};
+use zkml_core::inference::testkit_nonlinear::{gap_dense, silu, ssum_1d, ssum_2d, tables};
 use zkml_core::inference::testkit_softmax::softmax_head;
 use zkml_core::inference::{prove, prove_with_table_multiplicities, InferenceInput};
 use zkml_core::pcs::hyrax::Hyrax;
@@ -31,6 +31,8 @@ pub fn nonlinear_models(h: &Hyrax) -> Vec<Value> {
         ("softmax_head_l16", with_limb_bits(softmax_head(41), 16), 42),
         ("cnn_2d_l16", with_limb_bits(cnn_2d(1), 16), 43),
         ("tables_l16", with_limb_bits(tables(34), 16), 44),
+        // nonlinear.md section 8: SiLU and a product with the public input.
+        ("silu", silu(51), 51),
     ] {
         let c = Circuit::parse(&m.circuit_json).unwrap();
         let (vk, _) = verifying_key(h, &m);
@@ -170,6 +172,20 @@ fn nonlinear_cases(
                 false,
                 "LogUp root: t_g does not count the lookups",
                 run(cols.clone(), &out, Some(tm)),
+            ));
+        }
+        "silu" => {
+            cases.push((
+                "mul output changed for one element",
+                false,
+                "mul instance: acc(r_g) != sum eq(r_g, v) X(v) Y(v)",
+                bump(2),
+            ));
+            cases.push((
+                "input product changed for one element",
+                false,
+                "mul instance (input MLE): acc(r_g) != sum eq(r_g, v) X(v) Y(v)",
+                bump(4),
             ));
         }
         "softmax_head" => {

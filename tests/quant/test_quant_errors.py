@@ -206,13 +206,15 @@ def test_cli_compile_prints_report_and_writes_file(tmp_path, capsys):
     w = rng.normal(size=(4, 3))
     cal = tmp_path / "cal.json"
     cal.write_text(str(rng.normal(size=(6, 4)).tolist()))
-    # The product of two computed tensors quantizes but cannot be proven yet: compile
+    # Adding a constant to a table's output quantizes but cannot be proven yet: compile
     # refuses the model.
     nodes = [helper.make_node("MatMul", ["x", "W"], ["h"]),
-             helper.make_node("Mul", ["h", "h"], ["p"]),
+             helper.make_node("Sigmoid", ["h"], ["s"]),
+             helper.make_node("Add", ["s", "c"], ["p"]),
              helper.make_node("ArgMax", ["h"], ["label"], axis=-1, keepdims=0)]
     model = make_model(nodes, {"x": ["N", 4]}, {"p": TensorProto.FLOAT,
-                                               "label": TensorProto.INT64}, {"W": f32(w)})
+                                               "label": TensorProto.INT64},
+                       {"W": f32(w), "c": f32(1.0)})
     path = save(model, tmp_path, "s.onnx")
     code, out, err = _cli(["compile", str(path), "--calibration", str(cal), "--input-shape",
                            "1,4", "--outputs", "p", "--precision", "small"], capsys)

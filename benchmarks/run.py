@@ -127,6 +127,23 @@ def _sec(rec: dict | None) -> float | None:
     return rec["seconds"] if rec and rec.get("status") == "ok" else None
 
 
+def _unfinished(peer: dict) -> list[str]:
+    """One line per peer whose run stopped: the first stage that failed or timed out."""
+    out = []
+    budget = peer.get("peer_budget_seconds") or peer.get("timeout_seconds")
+    for name, label in (("ezkl", "EZKL"), ("jstprove", "JSTprove")):
+        stages = peer.get("peers", {}).get(name, {}).get("stages", {})
+        for stage, rec in stages.items():
+            if rec.get("status") in ("failed", "timeout"):
+                spent = sum(r.get("seconds") or 0 for r in stages.values())
+                how = "timed out" if rec["status"] == "timeout" else "failed"
+                limit = f" (budget {budget / 60:.0f} min)" if budget else ""
+                out.append(f"{label} did not finish: its `{stage}` stage {how} after "
+                           f"{spent / 60:.1f} min in all{limit}; see benchmarks/PEERS.md.")
+                break
+    return out
+
+
 def _sum(stages: dict, names: tuple[str, ...]) -> float | None:
     vals = [_sec(stages.get(n)) for n in names]
     return None if any(v is None for v in vals) else sum(vals)
@@ -187,6 +204,7 @@ def inference(run_peer_provers: bool) -> list[str]:
         lines += [
             f"Peers' results from {peer.get('date', '-')}"
             f" ({'this run' if run_peer_provers else 'saved run'}).",
+            *_unfinished(peer),
             "",
             "| | zkml | EZKL | JSTprove | EZKL / zkml | JSTprove / zkml |",
             "|---|---|---|---|---|---|",

@@ -17,6 +17,9 @@ Sections 5-7: every value is split into limbs of the circuit's `limb_bits` (8 or
 maximum with `D`, `S` of its operand's shape; a `rowdiv` divides by a one-feature `y`
 (round half up) and commits `R`, `Rc`. Section 8: a `mul` gadget's `acc = x y`
 elementwise over the whole padded tensor (padding included), then its shift and clamp.
+Section 10: an `addconst` adds its model-stack row `C` to `2^l x` (every padded row too);
+section 11: a `concat` copies each part's real channels (with their padded spatial slabs)
+to channels `off_k + c'` of its output, zero past `C`.
 """
 
 from __future__ import annotations
@@ -38,11 +41,17 @@ from zkml.quant.rounding import (
     round_div,
     round_shift,
 )
-from zkml.witness_spatial import layout_input, real_region, spatial_acc, spatialsum_acc
+from zkml.witness_spatial import (
+    layout_input,
+    padded_dims,
+    real_region,
+    spatial_acc,
+    spatialsum_acc,
+)
 
 __all__ = ["Witness", "build_witness", "evaluate_circuit", "limbs", "gadget_columns",
            "argmax_columns", "requantize", "table_lookup", "table_multiplicities",
-           "rowmax_acc", "rowdiv_acc"]
+           "rowmax_acc", "rowdiv_acc", "concat_acc"]
 
 
 @dataclass
@@ -125,6 +134,13 @@ def _accumulator(circuit: Circuit, stack: np.ndarray, g: Gadget,
         # The compiler bounds |x y| by the operands' ranges; check the actual values too.
         check_bound(_maxabs(x) * _maxabs(y) + (1 << g.shift), where)
         return x * y
+    if g.op == "addconst":
+        x = value(g.x)
+        c = _stack_matrix(circuit, stack, str(g.const))[0, : x.shape[1]]
+        check_bound((_maxabs(x) << g.lshift) + _maxabs(c) + (1 << g.shift), where)
+        return (x << np.int64(g.lshift)) + c[None, :]
+    if g.op == "concat":
+        return concat_acc(g, [value(p) for p in g.parts])
     if g.op == "affine":
         xs = [(value(x), c) for x, c in g.terms]
         # Every partial sum is at most this bound in magnitude, so nothing wraps.
@@ -134,6 +150,21 @@ def _accumulator(circuit: Circuit, stack: np.ndarray, g: Gadget,
             acc = acc + np.int64(c) * x
         return acc
     return value(g.x).copy()
+
+
+def concat_acc(g: Gadget, parts: list[np.ndarray]) -> np.ndarray:
+    """A concat gadget (nonlinear.md section 11): channel `off_k + c'` of the output is
+    channel `c' < C_k` of part `k` (its whole padded spatial slab), channels `c >= C` are
+    0; parts `(B', prod pad(shape_k))`, output `(B', pad(C) prod pad(S))`."""
+    shape = g.concat_shape
+    pdims = padded_dims(shape)
+    out = np.zeros((parts[0].shape[0], *pdims), dtype=np.int64)
+    off = 0
+    for x, sh in zip(parts, g.shapes, strict=True):
+        view = x.reshape(x.shape[0], *padded_dims(sh))
+        out[:, off : off + sh[0]] = view[:, : sh[0]]
+        off += sh[0]
+    return out.reshape(out.shape[0], -1)
 
 
 def table_lookup(table: np.ndarray, x: np.ndarray, lo_x: int, where: str = "table") -> np.ndarray:

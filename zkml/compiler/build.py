@@ -22,6 +22,9 @@ The quantized IR's ops are fused into gadgets:
 - `table` (Sigmoid, Tanh, Erf, Gelu, Exp) -> `table` gadgets with the table in the model
   stack, `mul` by a scalar constant -> `affine`, `mul` of two computed tensors of the
   same shape -> `mul` (nonlinear.md section 8; see `zkml.compiler.nonlinear`);
+- `add` of a constant tensor (`x + c`, `x - c`, GELU's `1 + erf`) -> `addconst`, `concat`
+  along the channels / features -> `concat` (nonlinear.md sections 10-11; see
+  `zkml.compiler.combine`);
 - `argmax` over the features of a gadget's tensor, as the model's output -> the circuit's
   ArgMax output (inference.md section 4b: the statement holds one index per row).
 
@@ -43,7 +46,7 @@ from functools import cache
 
 import numpy as np
 
-from zkml.compiler import nonlinear, spatial
+from zkml.compiler import combine, nonlinear, spatial
 from zkml.compiler.circuit import (
     LIMB_BITS,
     MAX_BITS,
@@ -68,7 +71,8 @@ from zkml.quant.ir import QModel, QOp
 __all__ = ["CompiledCircuit", "compile_circuit", "excess_bits", "choose_limb_bits",
            "uses_rows", "verifier_knows_spatial", "verifier_knows_nonlinear",
            "verifier_knows_limbs", "verifier_knows_softmax", "verifier_knows_windows",
-           "uses_windows", "verifier_knows_mul", "uses_mul"]
+           "uses_windows", "verifier_knows_mul", "uses_mul",
+           "verifier_knows_combine", "uses_combine"]
 
 _FUSABLE = ("relu", "clip")
 
@@ -144,11 +148,9 @@ def _dense(s: State, op: QOp) -> None:
 
 def _add(s: State, op: QOp) -> None:
     m = s.model
-    for name in op.inputs:
-        if name in m.constants:
-            raise refuse(op, f"adding the constant {name!r} is not supported (only a bias "
-                             "that folds into a Conv/Gemm/MatMul; GELU must be exported as "
-                             "the ONNX Gelu op, opset >= 20, not as Div/Erf/Add/Mul/Mul)")
+    if any(name in m.constants for name in op.inputs):
+        combine.add_const(s, op)  # nonlinear.md section 10
+        return
     a_name, b_name = op.inputs
     signs, lshifts = tuple(op.attrs["signs"]), tuple(op.attrs["lshifts"])
     out = m.tensor(op.output)
@@ -289,7 +291,8 @@ def _argmax(s: State, op: QOp) -> None:
 
 _HANDLERS = {"matmul": _dense, "add": _add, "relu": _activation, "clip": _activation,
              "rescale": _rescale, "reshape": _reshape, "argmax": _argmax,
-             "leaky_relu": _leaky_relu, **spatial.HANDLERS, **nonlinear.HANDLERS}
+             "leaky_relu": _leaky_relu, **spatial.HANDLERS, **nonlinear.HANDLERS,
+             **combine.HANDLERS}
 
 
 #: Every proof's opening of the model stack sends one row combination of 2^log_cols
@@ -404,7 +407,8 @@ def _check_with_verifier(circuit: Circuit) -> None:
     the probe circuits: a shaped input, every spatial producer, `divisor` keys, a spatial
     sum, a table and `limb_bits`; for a circuit with a Softmax, also rowmax, rowdiv and
     a row-broadcast add; for one with a winsum / winmax, those; for one with a `mul`
-    gadget, nonlinear.md section 8) is not asked.
+    gadget, nonlinear.md section 8; for one with `addconst` / `concat`, sections 10-11) is
+    not asked.
     """
     from zkml.errors import ProofFormatError
     from zkml.verifier.circuit import parse_circuit
@@ -416,6 +420,8 @@ def _check_with_verifier(circuit: Circuit) -> None:
     if uses_windows(circuit) and not verifier_knows_windows():
         return
     if uses_mul(circuit) and not verifier_knows_mul():
+        return
+    if uses_combine(circuit) and not verifier_knows_combine():
         return
     try:
         parse_circuit(circuit.to_bytes())
@@ -517,6 +523,27 @@ def verifier_knows_mul() -> bool:
     return True
 
 
+@cache
+def verifier_knows_combine() -> bool:
+    """True when the pure-Python verifier parses `addconst` and `concat` (nonlinear.md
+    sections 10-11): `zkml.compiler.combine.combine_probe_circuit`."""
+    from zkml.errors import ProofFormatError
+    from zkml.verifier.circuit import parse_circuit
+
+    if not verifier_knows_limbs():
+        return False
+    try:
+        parse_circuit(combine.combine_probe_circuit().to_bytes())
+    except ProofFormatError:
+        return False
+    return True
+
+
+def uses_combine(circuit: Circuit) -> bool:
+    """The circuit has an `addconst` or a `concat` gadget (nonlinear.md sections 10-11)."""
+    return any(g.op in ("addconst", "concat") for g in circuit.gadgets)
+
+
 def uses_mul(circuit: Circuit) -> bool:
     """The circuit has a `mul` gadget (an elementwise product, nonlinear.md section 8)."""
     return any(g.op == "mul" for g in circuit.gadgets)
@@ -559,4 +586,8 @@ def _finish(g: dict) -> Gadget:
         return replace(base, y=g["y"], lshift=g["lshift"], remainder_bits=g["remainder_bits"])
     if g["op"] == "mul":
         return replace(base, y=g["y"])
+    if g["op"] == "addconst":
+        return replace(base, const=g["const"], lshift=g["lshift"])
+    if g["op"] == "concat":
+        return replace(base, parts=tuple(g["parts"]), shapes=tuple(g["shapes"]))
     return base

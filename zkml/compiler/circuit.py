@@ -41,6 +41,7 @@ __all__ = [
     "MAX_TABLE_BITS",
     "LIMB_BITS",
     "ROW_OPS",
+    "MAX_CONCAT_PARTS",
 ]
 
 FORMAT = "zkml-circuit"
@@ -63,6 +64,8 @@ MAX_DIVISOR = 1 << 40
 MAX_TABLE_BITS = 20
 #: Limb widths a circuit may use (nonlinear.md section 5).
 LIMB_BITS = (8, 16)
+#: Parts of a concat gadget, 2 <= K <= 64 (nonlinear.md section 11).
+MAX_CONCAT_PARTS = 64
 #: Row producers of nonlinear.md section 7 (Softmax's maximum and division).
 ROW_OPS = ("rowmax", "rowdiv")
 #: Wiring limits of one spatial axis (circuits/wiring.md).
@@ -155,7 +158,10 @@ class Gadget:
     section 6). `rowmax` (section 7) uses `n` (real entries per row) and `diff_bits`;
     `rowdiv` uses `y` (one feature), `lshift` and `remainder_bits` (the JSON's
     `rem_bits`, the width of `R` and `Rc`). `mul` (section 8) multiplies `x` and `y`
-    (both of width `features`) elementwise.
+    (both of width `features`) elementwise. `addconst` (section 10) adds the model-stack
+    row `const` (the JSON's `c`, `1 x width(x)`) to `2^lshift x`. `concat` (section 11)
+    stacks `parts` (their shapes in `shapes`, `[C_k, S..]`) along the channels; its `x`
+    is the first part.
     """
 
     op: str
@@ -188,6 +194,16 @@ class Gadget:
     divisor: int = 1
     n: int = 0
     remainder_bits: int = 0
+    const: str | None = None
+    parts: tuple[str | int, ...] = ()
+    shapes: tuple[tuple[int, ...], ...] = ()
+
+    @property
+    def concat_shape(self) -> tuple[int, ...]:
+        """A concat's output shape `[sum C_k, S..]` (empty for other producers)."""
+        if self.op != "concat":
+            return ()
+        return (sum(sh[0] for sh in self.shapes), *self.shapes[0][1:])
 
     @property
     def windows(self) -> int:
@@ -287,6 +303,11 @@ class Gadget:
                     "rem_bits": self.remainder_bits}
         if self.op == "mul":
             return {"op": "mul", "x": self.x, "y": self.y}
+        if self.op == "addconst":
+            return {"op": "addconst", "x": self.x, "c": self.const, "lshift": self.lshift}
+        if self.op == "concat":
+            return {"op": "concat", "parts": list(self.parts),
+                    "shapes": [list(sh) for sh in self.shapes]}
         return {"op": "identity", "x": self.x}
 
     def to_json(self) -> dict:
@@ -399,14 +420,17 @@ class Circuit:
     def layout_of(self, ref: str | int) -> tuple[int, ...] | None:
         """The spatial shape whose padded layout `ref`'s tensor has (None: flat).
 
-        Spatial producers give their `out_shape`; `add`, `identity`, `affine`, `table` and
-        `rowdiv` keep their (first) operand's layout; `dense`, `spatialsum` and `rowmax`
-        are flat.
+        Spatial producers give their `out_shape`; `add`, `identity`, `affine`, `table`,
+        `rowdiv`, `mul` and `addconst` keep their (first) operand's layout; `dense`,
+        `spatialsum` and `rowmax` are flat; a `concat` gives `[C, S..]` (`[C]` for flat
+        parts: its `pad(C)` features hold `C` real ones).
         """
         while ref != "input":
             g = self.gadgets[int(ref)]
             if g.op in SPATIAL_OPS:
                 return g.out_shape
+            if g.op == "concat":
+                return g.concat_shape
             if g.op in ("dense", "spatialsum", "rowmax"):
                 return None
             ref = g.x

@@ -8,6 +8,7 @@ from zkml.compiler.circuit import (
     LIMB_BITS,
     MAX_BITS,
     MAX_COEFF_BITS,
+    MAX_CONCAT_PARTS,
     MAX_DIVISOR,
     MAX_FEATURES,
     MAX_NUM_VARS,
@@ -65,6 +66,13 @@ def _parse_gadget(d: dict, i: int, gadgets: list[Gadget], width_in: int) -> Gadg
         terms = tuple((_ref(t[0], i, f"gadget {i} term"),
                        _int(t[1], f"gadget {i} coefficient", -lim, lim)) for t in p["terms"])
         x = terms[0][0]
+    elif op == "concat":
+        if set(p) != {"op", "parts", "shapes"} or not isinstance(p["parts"], list) or \
+                not isinstance(p["shapes"], list) or \
+                not 2 <= len(p["parts"]) <= MAX_CONCAT_PARTS or \
+                len(p["shapes"]) != len(p["parts"]):
+            raise CircuitFormatError(f"circuit: gadget {i} has a malformed concat producer")
+        x = _ref(p["parts"][0], i, f"gadget {i} part")
     else:
         x = _ref(p["x"], i, f"gadget {i} x")
     feats = _int(d["features"], f"gadget {i} features", 1, MAX_FEATURES)
@@ -166,6 +174,30 @@ def _parse_gadget(d: dict, i: int, gadgets: list[Gadget], width_in: int) -> Gadg
             raise CircuitFormatError(f"circuit: gadget {i} (mul) needs width(x) == width(y) "
                                      "== features")
         kw.update(y=y)
+    elif op == "addconst":
+        if set(p) != {"op", "x", "c", "lshift"} or not isinstance(p["c"], str):
+            raise CircuitFormatError(f"circuit: gadget {i} has a malformed addconst producer")
+        if feats_of(x) != feats:
+            raise CircuitFormatError(f"circuit: gadget {i} (addconst) has another width than "
+                                     "its operand")
+        kw.update(const=p["c"], lshift=_int(p["lshift"], f"gadget {i} (addconst) lshift", 0,
+                                             MAX_BITS))
+    elif op == "concat":
+        parts = tuple(_ref(r, i, f"gadget {i} part") for r in p["parts"])
+        shapes = tuple(_shape(sh, f"gadget {i} (concat) shape", (1, 2, 3))
+                       for sh in p["shapes"])
+        if any(sh[1:] != shapes[0][1:] for sh in shapes):
+            raise CircuitFormatError(f"circuit: gadget {i} (concat) has parts of other "
+                                     "spatial dims")
+        if any(feats_of(r) != padded_width(sh) for r, sh in zip(parts, shapes, strict=True)):
+            raise CircuitFormatError(f"circuit: gadget {i} (concat) has a part whose width "
+                                     "does not fit its shape")
+        channels = sum(sh[0] for sh in shapes)
+        if channels > MAX_FEATURES or \
+                feats != padded_width((channels, *shapes[0][1:])):
+            raise CircuitFormatError(f"circuit: gadget {i} (concat) has {feats} features for "
+                                     f"{channels} channels of {list(shapes[0][1:])}")
+        kw.update(parts=parts, shapes=shapes)
     else:
         raise CircuitFormatError(f"circuit: gadget {i} has unknown producer {op!r}")
     gadget = Gadget(**kw)
@@ -295,6 +327,8 @@ def parse(doc: object) -> Circuit:
             lo_x, hi_x = ((-(1 << (in_bits - 1)), (1 << (in_bits - 1)) - 1) if g.x == "input"
                           else (gadgets[int(g.x)].lo, gadgets[int(g.x)].hi))
             _check_table(g, i, stack, hi_x - lo_x + 1)
+        if g.op == "addconst":
+            _check_const(g, i, stack, width_in if g.x == "input" else gadgets[int(g.x)].features)
         if g.op == "rowmax":
             lo_x, hi_x = ((-(1 << (in_bits - 1)), (1 << (in_bits - 1)) - 1) if g.x == "input"
                           else (gadgets[int(g.x)].lo, gadgets[int(g.x)].hi))
@@ -338,6 +372,17 @@ def _check_weights(g: Gadget, i: int, stack: ModelStack, n_x: int) -> None:
         raise CircuitFormatError(f"circuit: gadget {i} weight shape does not fit")
     if b is not None and (b.rows != 1 or b.cols != rows):
         raise CircuitFormatError(f"circuit: gadget {i} bias shape does not fit")
+
+
+def _check_const(g: Gadget, i: int, stack: ModelStack, width: int) -> None:
+    """An addconst's constant is a `1 x width(x)` tensor (nonlinear.md section 10)."""
+    try:
+        t = stack.tensor(str(g.const))
+    except KeyError as exc:
+        raise CircuitFormatError(f"circuit: gadget {i} names unknown tensor {exc}") from None
+    if t.rows != 1 or t.cols != width:
+        raise CircuitFormatError(f"circuit: gadget {i} (addconst) has a {t.rows} x {t.cols} "
+                                 f"constant for an operand of width {width}")
 
 
 def _check_table(g: Gadget, i: int, stack: ModelStack, size: int) -> None:

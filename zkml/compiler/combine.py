@@ -1,0 +1,195 @@
+"""Adding a constant tensor and concatenating along channels (circuits/nonlinear.md
+sections 10 and 11).
+
+- `add` of a computed tensor `x` and a constant `c` (GELU's `1 + erf`, `x + c`, `x - c`)
+  -> an `addconst` gadget: `acc = 2^l x + C[f]`, `l` the operand's lshift, `C` the
+  constant times its sign and `2^lshift_c`, broadcast to `x`'s shape (a scalar, a row of
+  features or a per-channel constant) and laid out in `x`'s layout (the constant at the
+  real positions, 0 at padded ones), stored in the model stack as a `1 x width(x)` row.
+  `C` must fit the model stack's 16-bit entries; `c - x` (a negated operand) is refused.
+- `concat` of computed tensors along the channel axis of spatial `(N, C_k, S..)` tensors
+  or the feature axis of flat `(N, C_k)` ones -> a `concat` gadget (shift 0, the output
+  tensor's clamp range, which covers every part's). Parts keep their own shapes; the
+  output has `C = sum C_k` channels in the padded layout of `[C, S..]`. A flat part's
+  width must be `pad(C_k)`: a flat tensor whose feature count is a power of two, or an
+  earlier flat concat; a flat output with `C` not a power of two is held in the layout
+  `(C,)` (its `pad(C)` features, zero past `C`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zkml.compiler import spatial
+from zkml.compiler.circuit import (
+    MAX_BITS,
+    MAX_CONCAT_PARTS,
+    MAX_RANGE_BITS,
+    Circuit,
+    Gadget,
+    ModelStack,
+    StackTensor,
+    padded_width,
+)
+from zkml.compiler.state import Layout, State, refuse, signed_bits
+from zkml.quant.ir import QOp
+
+__all__ = ["add_const", "HANDLERS", "combine_probe_circuit", "combine_probe_stack"]
+
+
+def add_const(s: State, op: QOp) -> None:
+    """`add(x, c)` with `c` a constant -> `addconst` (nonlinear.md section 10)."""
+    m = s.model
+    a_name, b_name = op.inputs
+    signs, lshifts = tuple(op.attrs["signs"]), tuple(op.attrs["lshifts"])
+    if a_name in m.constants and b_name in m.constants:
+        raise refuse(op, "both operands are constants")
+    k = 0 if b_name in m.constants else 1  # index of the computed operand
+    x_name, c_name = (a_name, b_name) if k == 0 else (b_name, a_name)
+    if signs[k] != 1:
+        raise refuse(op, f"subtracting the tensor {x_name!r} from the constant {c_name!r} "
+                         "(c - x) is not supported; only x + c and x - c")
+    out = m.tensor(op.output)
+    t_x = m.tensor(x_name)
+    if t_x.shape != out.shape:
+        raise refuse(op, f"the constant {c_name!r} broadcasts {list(t_x.shape)} to "
+                         f"{list(out.shape)}; only a constant that fits the tensor's shape "
+                         "is added")
+    c = np.asarray(m.constants[c_name]).astype(np.int64)
+    try:
+        full = np.broadcast_to(c, out.shape)
+    except ValueError:
+        raise refuse(op, f"the constant {c_name!r} of shape {list(c.shape)} does not "
+                         f"broadcast to {list(out.shape)}") from None
+    if c.ndim == len(out.shape) and c.shape[0] != 1:
+        raise refuse(op, f"the constant {c_name!r} differs between rows (shape "
+                         f"{list(c.shape)}); only one constant for every row is supported")
+    lc = int(lshifts[1 - k])
+    if not 0 <= lc < MAX_BITS or not 0 <= int(lshifts[k]) <= MAX_BITS:
+        raise refuse(op, f"lshifts {list(lshifts)} out of range")
+    row = (full[0].reshape(1, -1) << np.int64(lc)) * np.int64(signs[1 - k])
+    width = signed_bits(row)
+    if width > MAX_RANGE_BITS:
+        raise refuse(op, f"the constant {c_name!r} at the sum's scale needs {width}-bit "
+                         f"entries; the model stack holds at most {MAX_RANGE_BITS}-bit ones "
+                         "(use a precision with fewer activation bits)")
+    x = s.ref(op, x_name)
+    layout = s.layout(x_name)
+    n = s.view(op, out, layout)
+    if s.width(x) != n:
+        raise refuse(op, f"an operand of width {s.width(x)} for {n} features")
+    crow = spatial.scatter_columns(np.ascontiguousarray(row), layout)
+    name = s.stack_tensor(c_name, np.ascontiguousarray(crow, dtype=np.int64))
+    lo, hi = s.clamp_range(x)
+    bound = (max(abs(lo), abs(hi)) << int(lshifts[k])) + int(np.abs(crow).max(initial=0))
+    s.add_gadget(op, out, bound, layout, op="addconst", x=x, const=name,
+                 lshift=int(lshifts[k]), shift=int(op.attrs["shift"]))
+
+
+def _part_shape(s: State, op: QOp, name: str, spatial_dims: int) -> tuple[int, ...]:
+    """The shape `[C_k, S..]` of a concat part, checking `width(part) == prod pad(shape)`."""
+    t = s.model.tensor(name)
+    layout = s.layout(name)
+    if spatial_dims == 0:
+        shape: tuple[int, ...] = (int(t.shape[1]),)
+        if layout is not None and tuple(layout) != shape:
+            raise refuse(op, f"the part {name!r} is a flattened spatial tensor "
+                             f"{list(layout)}; only flat tensors or spatial tensors of the "
+                             "same spatial dims are concatenated")
+    else:
+        shape = tuple(int(v) for v in t.shape[1:])
+        if layout is None or tuple(layout) != shape:
+            raise refuse(op, f"the part {name!r} of shape {list(t.shape)} is not held in "
+                             "its spatial layout")
+    width = s.width(s.ref(op, name))
+    if width != padded_width(shape):
+        raise refuse(op, f"the flat part {name!r} has {shape[0]} features; a flat "
+                         "concatenation needs parts whose feature counts are powers of two "
+                         "(circuits/nonlinear.md section 11: width(part) == pad(C_k))")
+    return shape
+
+
+def _concat(s: State, op: QOp) -> None:
+    """`concat` along the channel / feature axis (nonlinear.md section 11)."""
+    m = s.model
+    out = m.tensor(op.output)
+    for name in op.inputs:
+        if name in m.constants:
+            raise refuse(op, f"the part {name!r} is a constant; only computed tensors are "
+                             "concatenated")
+    if not 2 <= len(op.inputs) <= MAX_CONCAT_PARTS:
+        raise refuse(op, f"{len(op.inputs)} parts; 2 to {MAX_CONCAT_PARTS} are supported")
+    rank = len(out.shape)
+    axis = int(op.attrs["axis"]) % max(rank, 1)
+    if rank not in (2, 3, 4) or out.shape[0] != s.rows or axis != 1:
+        raise refuse(op, f"concatenation along axis {op.attrs['axis']} of {list(out.shape)} "
+                         "tensors; only along the channels of (N, C, S..) tensors or the "
+                         f"features of flat (N, n) tensors with {s.rows} row(s)")
+    shapes = tuple(_part_shape(s, op, name, rank - 2) for name in op.inputs)
+    parts = tuple(s.ref(op, name) for name in op.inputs)
+    channels = sum(sh[0] for sh in shapes)
+    full = (channels, *shapes[0][1:])
+    layout: Layout = full
+    if rank == 2 and channels & (channels - 1) == 0:
+        layout = None  # pad(C) == C: an ordinary flat tensor
+    bound = max(max(abs(v) for v in s.clamp_range(p)) for p in parts)
+    s.add_gadget(op, out, bound, layout, op="concat", x=parts[0], parts=parts,
+                 shapes=shapes, shift=0)
+    g = s.gadgets[-1]
+    lo = min(s.clamp_range(p)[0] for p in parts)
+    hi = max(s.clamp_range(p)[1] for p in parts)
+    if lo < g["lo"] or hi > g["hi"]:
+        raise refuse(op, f"the parts range over [{lo}, {hi}], wider than the output's "
+                         f"[{g['lo']}, {g['hi']}]")
+
+
+HANDLERS = {"concat": _concat}
+
+
+def combine_probe_circuit() -> Circuit:
+    """A tiny valid circuit with nonlinear.md sections 10 and 11 (a flat 3-feature 4-bit
+    input): `g0 = addconst(input, C)` (lshift 1, shift 1, with excess), `g1 = dense(g0)`
+    (4 features), `g2 = dense(input)` (2 features), `g3 = concat(g1, g2)` of shapes `[4]`,
+    `[2]` (6 channels in 8 features, the last two 0), then `dense(g3)`. Its model stack is
+    `combine_probe_stack()`. A verifier or prover that handles it knows sections 10-11."""
+    return _probe()[0]
+
+
+def combine_probe_stack() -> np.ndarray:
+    """The model stack of `combine_probe_circuit`: `C = [5, -3, 2]` and small weights."""
+    return _probe()[1]
+
+
+def _probe() -> tuple[Circuit, np.ndarray]:
+    from zkml.compiler.build import excess_bits
+    from zkml.compiler.circuit import assign_slots, ceil_log2
+
+    def gadget(op: str, x: str | int, features: int, shift: int = 0, bound: int = 8,
+               **kw) -> Gadget:
+        e_hi, e_lo = excess_bits(bound, shift, -8, 7)
+        return Gadget(op=op, x=x, features=features, shift=shift, lo=-8, hi=7,
+                      excess_hi_bits=e_hi, excess_lo_bits=e_lo, frac_bits=0, source=op, **kw)
+
+    mats = {"c": np.array([[5, -3, 2]]),
+            "w0": np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, -1, 0]]),
+            "w1": np.array([[1, 0, -1], [0, 1, 1]]),
+            "w2": np.array([[1, 0, 0, 1, 0, -1, 0, 0], [0, 1, -1, 0, 1, 0, 0, 0]])}
+    sizes = [(1 << ceil_log2(a.shape[0])) * (1 << ceil_log2(a.shape[1])) for a in mats.values()]
+    offsets = assign_slots(sizes)
+    num_vars = ceil_log2(sum(sizes))
+    values = np.zeros(1 << num_vars, dtype=np.int64)
+    tensors = []
+    for (name, a), off in zip(mats.items(), offsets, strict=True):
+        width = 1 << ceil_log2(a.shape[1])
+        view = values[off : off + (1 << ceil_log2(a.shape[0])) * width].reshape(-1, width)
+        view[: a.shape[0], : a.shape[1]] = a
+        tensors.append(StackTensor(name, a.shape[0], a.shape[1], off))
+    gadgets = (
+        gadget("addconst", "input", 3, 1, 16 + 5, const="c", lshift=1),
+        gadget("dense", 0, 4, 0, 8 * 3, weight="w0", bias=None, bias_shift=0),
+        gadget("dense", "input", 2, 0, 8 * 3, weight="w1", bias=None, bias_shift=0),
+        gadget("concat", 1, 8, parts=(1, 2), shapes=((4,), (2,))),
+        gadget("dense", 3, 2, 0, 8 * 6, weight="w2", bias=None, bias_shift=0),
+    )
+    stack = ModelStack(num_vars, num_vars // 2, 4, tuple(tensors))
+    return Circuit(3, 4, 0, 4, 2, gadgets, stack, limb_bits=8), values

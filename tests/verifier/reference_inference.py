@@ -13,7 +13,10 @@ table gadget's multiplicities; `table_names` makes a table gadget use another te
 `limb_bits` (L) bits, a one-feature add operand, rowmax (`vals` has "D", "S" over x's
 length and "x", x's padded rows) and rowdiv ("R", "Rc"), see reference_rows.py.
 nonlinear.md 8: mul (`acc = x y`); ("mul", g) edits a mul gadget's product rows before
-its requantization (a prover claiming a wrong product).
+its requantization (a prover claiming a wrong product). nonlinear.md 10-11: addconst
+(`table_names` also makes an addconst use another constant tensor; ("addconst", g) edits
+its acc rows) and concat (("concat", g) edits its acc rows, ("concat-parts", g) its
+`E_1..E_K`; `parts` names them "concat-parts g").
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ from reference_model_key import (  # noqa: F401 (canonical, vk_artifact: re-expo
 )
 from reference_models import example_model, gadget  # noqa: F401 (re-exported)
 from reference_nonlinear import (
+    addconst_acc,
+    concat_acc,
+    concat_tables,
     divide,
     spatial_mask,
     spatialsum_acc,
@@ -201,6 +207,9 @@ class Witness:
     def _acc(self, g: dict, tensors: dict, bp: int, gi: int) -> list[list[int]]:
         p = g["producer"]
         n_p = 1 << clog(g["features"])
+        if p["op"] == "concat":  # nonlinear.md 11
+            acc = concat_acc(p, [self.tensor(r) for r in p["parts"]], n_p)
+            return self.edit(("concat", gi), acc)
         if p["op"] == "affine":  # sum_k c_k x_k (inference.md section 2)
             xs = [(self.tensor(xk), ck) for xk, ck in p["terms"]]
             return [[sum(ck * xt[b][i] for xt, ck in xs) for i in range(n_p)]
@@ -248,6 +257,9 @@ class Witness:
             acc = [[a * b for a, b in zip(xr, yr, strict=True)]
                    for xr, yr in zip(x, y, strict=True)]
             return self.edit(("mul", gi), acc)
+        if p["op"] == "addconst":  # nonlinear.md 10: 2^l x + C
+            const = tensors[self.table_names.get(gi, p["c"])][0]
+            return self.edit(("addconst", gi), addconst_acc(p, x, const))
         return [list(r) for r in x]
 
     def kinds(self, gi: int) -> list:
@@ -440,6 +452,7 @@ def prove_inference(
     pts = [t.squeeze_n("acc-point", gvars[i]) for i in range(len(gad))]
     acc_vecs = []
     win: dict = {}
+    cat: dict = {}
     for gi, g in enumerate(gad):
         r = pts[gi]
         ev = []
@@ -467,7 +480,8 @@ def prove_inference(
         else:
             refs = {"add": [p.get("x"), p.get("y")], "dense": [], "conv": [],
                     "spatialsum": [], "table": [], "rowmax": [], "rowdiv": [],
-                    "winsum": [], "winmax": [], "mul": [],
+                    "winsum": [], "winmax": [], "mul": [], "concat": [],
+                    "addconst": [p.get("x")],
                     "identity": [p.get("x")],
                     "affine": [xk for xk, _ in p.get("terms", [])]}[p["op"]]
         if p["op"] == "rowdiv":
@@ -476,6 +490,8 @@ def prove_inference(
             if ref != "input":
                 one = len(wit.tensor(ref)[0]) == 1
                 ev += limb_claims(ref, "u", r[lf:] if one else r)
+        if p["op"] == "addconst":  # then C(r_f), a model claim
+            ev.append(mclaim(mclaims_b, table_names.get(gi, p["c"]), r[:lf]))
         ev = edit(("acc", gi), ev)
         t.absorb_frs("acc-evals", ev)
         acc_vecs.append(ev)
@@ -486,6 +502,12 @@ def prove_inference(
             e_val = edit(("window-e", gi), e_val)
             t.absorb_frs("window-e", [e_val])
             win[gi] = (gamma, e_val, winmax_d_sum(ev, cols_of(gi), gamma, wit.L))
+        if p["op"] == "concat":  # nonlinear.md 11: E_k = sum_c' W_k X_k, then the instances
+            ctabs = concat_tables(p, [wit.tensor(ref) for ref in p["parts"]], r)
+            e_vals = [sum(a * b for a, b in zip(*tabs, strict=True)) % R for _, tabs in ctabs]
+            e_vals = edit(("concat-parts", gi), e_vals)
+            t.absorb_frs("concat-parts", e_vals)
+            cat[gi] = (ctabs, e_vals)
     zc = {}
     for gi, g in enumerate(gad):
         op = g["producer"]["op"]
@@ -529,6 +551,10 @@ def prove_inference(
             continue
         if p["op"] == "winmax":  # (a): claim E + sum_t gamma^t D_t(r_g), then (b): claim E
             insts += winmax_instances(p, gi, wit.tensor(p["x"]), wit.z[gi], pts[gi], *win[gi])
+            continue
+        if p["op"] == "concat":  # one instance per part, claim E_k
+            for k, ((nk, tabs), e_k) in enumerate(zip(*cat[gi], strict=True)):
+                insts.append((f"concat.{k}", gi, nk, e_k, tabs, [(1, [0, 1])]))
             continue
         if p["op"] == "mul":  # nonlinear.md 8: sum_v eq(r_g, v) X(v) Y(v) = acc(r_g)
             xf = [v % R for row in wit.tensor(p["x"]) for v in row]
@@ -638,6 +664,12 @@ def prove_inference(
         elif kind == "spatialsum":
             if p["x"] != "input":
                 sc_evals += limb_claims(p["x"], "u", [*s, *pts[gi]])
+        elif kind.startswith("concat."):  # part k's u limbs at (r_s, s_c', r_b)
+            ref = p["parts"][int(kind[7:])]
+            if ref != "input":
+                lf = clog(gad[gi]["features"])
+                n_sp = sum(clog(q) for q in p["shapes"][0][1:])
+                sc_evals += limb_claims(ref, "u", [*pts[gi][:n_sp], *s, *pts[gi][lf:]])
         elif kind == "mul":  # x's u limbs, then y's u limbs (none for the input)
             for ref in (p["x"], p["y"]):
                 if ref != "input":
@@ -686,14 +718,20 @@ def prove_inference(
                    [v for _, v in mcl], m_com)
     opening = prove_batch_open(t, [ws, mst])
     body = [vk_digest, enc_u32(B), x_bytes, y_bytes, enc_g1s(com_w), logup_bytes,
-            enc_frs(leaf)] + [enc_frs(v) + (enc_frs([win[gi][1]]) if gi in win else b"")
-                              for gi, v in enumerate(acc_vecs)]
+            enc_frs(leaf)]
+    acc_names = []
+    for gi, v in enumerate(acc_vecs):
+        body.append(enc_frs(v) + (enc_frs([win[gi][1]]) if gi in win else b""))
+        acc_names.append(f"acc-evals {gi}")
+        if gi in cat:  # its own part, so field mutations stay aligned
+            body.append(enc_frs(cat[gi][1]))
+            acc_names.append(f"concat-parts {gi}")
     if argmax:
         body.append(enc_frs(am_evals))
     body += [encode_sumcheck_proof(sc_proof), enc_frs(sc_evals), opening]
     if parts is not None:
         names = ["vk-digest", "batch", "input", "output", "witness-commitment", "logup",
-                 "logup-leaf-evals"] + [f"acc-evals {gi}" for gi in range(len(acc_vecs))]
+                 "logup-leaf-evals"] + acc_names
         names += ["argmax-evals"] if argmax else []
         names += ["sumcheck", "sumcheck-evals", "opening"]
         parts.extend(zip(names, body, strict=True))

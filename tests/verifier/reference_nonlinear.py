@@ -84,3 +84,56 @@ def table_trees(alpha: int, beta: int, xs: list[int], zs: list[int], lo_x: int,
                                                                              strict=True)])
     tab = ([(-m) % R for m in mult], [(alpha - j - beta * v) % R for j, v in enumerate(table)])
     return look, tab
+
+
+# --- nonlinear.md 10-11: adding a constant, concatenation along channels -------------
+
+
+def addconst_acc(p: dict, x: list[list[int]], const: list[int]) -> list[list[int]]:
+    """acc[b][f] = 2^l x[b][f] + C[f] (C zero beyond its columns)."""
+    return [[(v << p["lshift"]) + (const[f] if f < len(const) else 0) for f, v in enumerate(xr)]
+            for xr in x]
+
+
+def _concat_dims(p: dict) -> tuple[int, int, list[int]]:
+    """(P = prod pad(S_a), C = sum C_k, off_k per part)."""
+    shapes = p["shapes"]
+    n_sp = 1
+    for s in shapes[0][1:]:
+        n_sp *= 1 << clog(s)
+    offs, c = [], 0
+    for sh in shapes:
+        offs.append(c)
+        c += sh[0]
+    return n_sp, c, offs
+
+
+def concat_acc(p: dict, parts: list[list[list[int]]], width: int) -> list[list[int]]:
+    """Channel c of the output is channel c - off_k of part k; channels >= C are 0. Every
+    spatial entry (padding included) of a copied channel is copied."""
+    n_sp, _, offs = _concat_dims(p)
+    out = []
+    for b in range(len(parts[0])):
+        row = [0] * width
+        for xk, sh, off in zip(parts, p["shapes"], offs, strict=True):
+            for c in range(sh[0]):
+                row[(off + c) * n_sp : (off + c + 1) * n_sp] = xk[b][c * n_sp : (c + 1) * n_sp]
+        out.append(row)
+    return out
+
+
+def concat_tables(p: dict, parts: list[list[list[int]]], r_g: list[int]) -> list[tuple]:
+    """Per part k: (log2 pad(C_k), [W_k, X_k]) with, over c' < pad(C_k),
+    W_k[c'] = [c' < C_k] eq(r_c, off_k + c') (the wiring MLE on the hypercube) and
+    X_k[c'] = sum_{s, b} eq(r_s, s) eq(r_b, b) X_k[b][c' P + s]."""
+    n_sp, c_all, offs = _concat_dims(p)
+    ls, lc = clog(n_sp), clog(c_all)
+    e_s, e_c, e_b = eq_table(r_g[:ls]), eq_table(r_g[ls : ls + lc]), eq_table(r_g[ls + lc :])
+    out = []
+    for xk, sh, off in zip(parts, p["shapes"], offs, strict=True):
+        nk = clog(sh[0])
+        w = [e_c[off + c] if c < sh[0] else 0 for c in range(1 << nk)]
+        x = [sum(e_b[b] * sum(e_s[s] * xk[b][c * n_sp + s] for s in range(n_sp))
+                 for b in range(len(xk))) % R for c in range(1 << nk)]
+        out.append((nk, [w, x]))
+    return out

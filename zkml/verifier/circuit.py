@@ -47,6 +47,7 @@ from zkml.verifier.producers import (
     str_field,
 )
 from zkml.verifier.spatial import ConvSpec, PoolSpec, WindowSpec, padded_size
+from zkml.verifier.wiring import Axis
 
 __all__ = [
     "MAX_FEATURES",
@@ -159,6 +160,13 @@ class Gadget:
     div_rc: tuple[Column, ...] = ()
     #: winsum / winmax only (conv.md section 5): shapes, window taps and wiring axes
     window: WindowSpec | None = None
+    #: addconst only (nonlinear.md 10): the constant's model tensor
+    constant: str | None = None
+    #: concat only (nonlinear.md 11): parts, shapes [C_k, S..] and wiring axes
+    #: (C, C_k, 1, 1, 1, off_k)
+    parts: tuple[int | None, ...] = ()
+    part_shapes: tuple[tuple[int, ...], ...] = ()
+    part_axes: tuple[Axis, ...] = ()
 
     @property
     def columns(self) -> tuple[Column, ...]:
@@ -423,7 +431,9 @@ def _gadget(v: object, idx: int, first_col: int, prev: list[Gadget], model: Mode
                   tuple(c for w in range(windows) for c in cols[f"S{w}"]), divisor,
                   cols["remc"], p.sum_shape, p.lshift, p.table, p.table_bits, p.lo_x,
                   row_n=p.row_n, row_d=cols.get("D", ()), row_s=cols.get("S", ()),
-                  div_r=cols.get("R", ()), div_rc=cols.get("Rc", ()), window=p.window)
+                  div_r=cols.get("R", ()), div_rc=cols.get("Rc", ()), window=p.window,
+                  constant=p.constant, parts=p.parts, part_shapes=p.part_shapes,
+                  part_axes=p.part_axes)
 
 
 def parse_circuit(data: bytes) -> Circuit:

@@ -4,8 +4,9 @@ the conv and pooling gadgets of conv.md are checked by conv.py, pool.py and wind
 public input's MLE by spatial.py, the spatial sums and function tables of nonlinear.md
 by nonlinear.py (divisors here, in the requantization relation R1), the rowmax and
 rowdiv gadgets of nonlinear.md 7 by rows.py; a mul (nonlinear.md 8) is one dense-group
-instance `sum_v eq(r_g, v) X(v) Y(v) = acc(r_g)` checked here. Limbs are `limb_bits`
-wide (nonlinear.md 5).
+instance `sum_v eq(r_g, v) X(v) Y(v) = acc(r_g)` checked here; addconst and concat
+(nonlinear.md 10-11) by nonlinear.py (a concat's parts `E_1..E_K` are read right after its
+acc-evals, one dense-group instance per part). Limbs are `limb_bits` wide (nonlinear.md 5).
 
 A kind-3 proof can only be parsed against its verifying key (every vector length is
 fixed by the circuit and the batch size), so `InferenceVerifier` binds one key and
@@ -30,7 +31,10 @@ from zkml.verifier.layout import check_lookup_trees, limbs_value
 from zkml.verifier.logup import LogupProof, logup_verify_trees, parse_logup_trees
 from zkml.verifier.model_key import VerifyingKey
 from zkml.verifier.nonlinear import (
+    check_addconst,
+    check_concat_parts,
     check_table_leaves,
+    concat_instance_value,
     spatialsum_instance_value,
     table_leaf_count,
 )
@@ -94,14 +98,22 @@ class _Kind3:
     acc_evals: list[list[int]]
     #: conv.md 5: a winmax gadget's E_g (sent right after its acc-evals)
     window_e: dict[int, int]
+    #: nonlinear.md 11: a concat gadget's E_1..E_K (sent right after its acc-evals)
+    concat_e: dict[int, list[int]]
     argmax_evals: list[int]
     sumcheck: SumcheckProof
     sc_evals: list[int]
     openings: list[StackOpening]
 
 
-# (kind, gadget index, number of variables): the batched sumcheck's instances in order
+# (kind, gadget index, number of variables): the batched sumcheck's instances in order;
+# a concat's part k is the kind "concat.k" (nonlinear.md 11)
 _Instance = tuple[str, int, int]
+_CONCAT = "concat."
+
+
+def _concat_part(kind: str) -> int:
+    return int(kind[len(_CONCAT) :])
 
 
 def _instances(c: Circuit, lay: Layout) -> list[_Instance]:
@@ -120,6 +132,9 @@ def _instances(c: Circuit, lay: Layout) -> list[_Instance]:
             out.append(("spatialsum", g.index, g.sum_vars))
         elif g.op == "mul":  # nonlinear.md 8: over all the gadget's variables
             out.append(("mul", g.index, lay.log_batch + g.log_features))
+        elif g.op == "concat":  # nonlinear.md 11: per part, over log2 pad(C_k) variables
+            out.extend((f"{_CONCAT}{k}", g.index, log2_ceil(shape[0]))
+                       for k, shape in enumerate(g.part_shapes))
     for g in c.gadgets:  # (2) zerocheck group, in gadget order
         nv_g = lay.log_batch + g.log_features
         if g.op == "rowmax":  # nonlinear.md 7: over x's variables
@@ -136,8 +151,10 @@ def _instances(c: Circuit, lay: Layout) -> list[_Instance]:
 
 def _acc_count(c: Circuit, g: Gadget) -> int:
     n = len(g.own)
-    if g.op in ("spatialsum", "table", "winsum", "winmax", "mul"):  # own columns only
+    if g.op in ("spatialsum", "table", "winsum", "winmax", "mul", "concat"):  # own only
         return n
+    if g.op == "addconst":  # own columns, x's u limbs, then C(r_f)
+        return n + len(c.u_of(g.x)) + 1
     if g.op == "rowmax":  # own u limbs at r_b, then S at the centre
         return n + 1
     if g.op == "rowdiv":  # own columns (R, Rc included), then y's u limbs at r_b
@@ -162,6 +179,8 @@ def _sc_count(c: Circuit, inst: _Instance) -> int:
         return len(c.u_of(g.x))
     if kind == "winmax_a":
         return len(g.u) + len(g.v)
+    if kind.startswith(_CONCAT):  # part k's u limbs (none for the input)
+        return len(c.u_of(g.parts[_concat_part(kind)]))
     if kind == "mul":  # x's u limbs, then y's u limbs (none for the input)
         return len(c.u_of(g.x)) + len(c.u_of(g.y))
     if kind == "rowmax":
@@ -209,11 +228,14 @@ def _parse_kind3(rd: Reader, vk: VerifyingKey, max_batch: int) -> _Kind3:
     logup = parse_logup_trees(rd, lay.logup_depths)
     n_leaf = len(c.columns) + 1 + sum(table_leaf_count(c, g) for g in c.tables)
     leaf = rd.fr_vec("logup-leaf-evals", expected=n_leaf)
-    acc, window_e = [], {}
+    acc, window_e, concat_e = [], {}, {}
     for g in c.gadgets:
         acc.append(rd.fr_vec(f"gadget {g.index} acc-evals", expected=_acc_count(c, g)))
         if g.op == "winmax":  # conv.md 5: E_g, a Vec<Fr> of length 1
             window_e[g.index] = rd.fr_vec(f"gadget {g.index} window-e", expected=1)[0]
+        elif g.op == "concat":  # nonlinear.md 11: E_1..E_K, a Vec<Fr> of length K
+            concat_e[g.index] = rd.fr_vec(f"gadget {g.index} concat-parts",
+                                          expected=len(g.parts))
     am = rd.fr_vec("argmax-evals", expected=len(c.d) + 2) if c.argmax else []
     insts = _instances(c, lay)
     sc = parse_sumcheck_proof(rd, max(n for _, _, n in insts), 3, "inference sumcheck")
@@ -221,8 +243,8 @@ def _parse_kind3(rd: Reader, vk: VerifyingKey, max_batch: int) -> _Kind3:
     shapes = [(lay.num_vars, lay.log_cols), (vk.num_vars, vk.log_cols)]
     openings = parse_openings(rd, shapes)
     rd.finish()
-    return _Kind3(batch, x, x_raw, y, y_raw, tuple(c_w), logup, leaf, acc, window_e, am, sc,
-                  sc_evals, openings)
+    return _Kind3(batch, x, x_raw, y, y_raw, tuple(c_w), logup, leaf, acc, window_e, concat_e,
+                  am, sc, sc_evals, openings)
 
 
 def _public_mle(vals: Sequence[int], rows: int, cols: int, point: Sequence[int]) -> int:
@@ -328,8 +350,10 @@ def _check_acc(run: _Run, g: Gadget, r: list[int], claims: dict[int, int]) -> di
         check_maxpool(run, g, r, vals, cv["D"], cv["S"], cv["z"])
     elif g.op == "winmax":
         check_winmax_acc(g, r, cv["S"])  # instance (a)'s claim needs gamma_g (after this)
-    elif g.op in ("spatialsum", "winsum", "mul"):
-        claims[g.index] = acc
+    elif g.op in ("spatialsum", "winsum", "mul", "concat"):
+        claims[g.index] = acc  # a concat's: acc(r_g), which its parts must sum to
+    elif g.op == "addconst":
+        check_addconst(run, g, r, vals, acc)
     elif g.op == "table":
         pass  # no producer relation at the acc point: its relation is the pair lookup
     elif g.op == "rowmax":
@@ -390,6 +414,10 @@ def _verify_kind3(
             e = p.window_e[g.index]
             t.absorb_frs("window-e", [e])
             dense_claims[g.index] = winmax_claim_a(run, cv["D"], gammas[g.index], e)
+        elif g.op == "concat":  # nonlinear.md 11: the parts E_1..E_K, summing to acc(r_g)
+            parts = p.concat_e[g.index]
+            t.absorb_frs("concat-parts", parts)
+            check_concat_parts(g, dense_claims[g.index], parts)
 
     zc: dict[int, tuple[list[int], int]] = {}
     for g in c.gadgets:
@@ -417,6 +445,8 @@ def _verify_kind3(
             claims.append(dense_claims[gi])
         elif kind == "winmax_b":
             claims.append(p.window_e[gi])
+        elif kind.startswith(_CONCAT):
+            claims.append(p.concat_e[gi][_concat_part(kind)])
         elif kind in ("zerocheck", "rowmax", "rowdiv"):
             claims.append(0)
         else:
@@ -445,6 +475,9 @@ def _verify_kind3(
             xv = run.value(g.x, vals, s)
             yv = run.value(g.y, vals, s)
             values.append(eq_eval(points[gi], s) * xv % R * yv % R)
+        elif kind.startswith(_CONCAT):
+            values.append(concat_instance_value(run, g, _concat_part(kind), points[gi], s,
+                                                vals))
         elif kind == "rowmax":
             values.append(rowmax_instance_value(run, g, *zc[gi], s, vals))
         elif kind == "rowdiv":

@@ -1,4 +1,5 @@
-"""Spatial sums and function tables of an inference proof (nonlinear.md sections 2-3).
+"""Spatial sums, function tables, constants and concatenations of an inference proof
+(nonlinear.md sections 2-3, 10-11).
 
 - spatialsum: at the gadget's point `r_g = (r_c, r_b)` the claim `acc(r_g)` is reduced by
   one instance of the batched sumcheck (dense group) over the spatial variables
@@ -9,6 +10,11 @@
   `-t_g[j] / (alpha - j - beta T[j])`; the verifier checks their leaf claims from the `u`
   limbs of `x` and `g` (or the input's MLE), the multiplicity column `t_g` and a
   model-stack claim on the table tensor `T`.
+- addconst: at `r_g = (r_f, r_b)` the acc-evals carry `x`'s `u` limbs (or the input's MLE)
+  and the model claim `C(r_f)`; the verifier requires `acc == 2^l X(r_g) + C(r_f)`.
+- concat: the prover's parts `E_1..E_K` must sum to `acc(r_g)`; one dense-group instance
+  per part `sum_{c'} W~_k(r_c, (), c') X_k(r_s, c', r_b) = E_k`, whose final value the
+  verifier computes with one wiring evaluation (wiring.md, axis `(C, C_k, 1, 1, 1, off_k)`).
 """
 
 from __future__ import annotations
@@ -19,13 +25,15 @@ from typing import TYPE_CHECKING
 from zkml.errors import VerificationError
 from zkml.verifier.field import R
 from zkml.verifier.layout import log2_ceil, lt
+from zkml.verifier.wiring import wire_eval
 
 if TYPE_CHECKING:
     from zkml.verifier.circuit import Circuit, Gadget
     from zkml.verifier.inference import _Run
 
 __all__ = ["spatial_mask", "spatialsum_instance_value", "check_table_leaves",
-           "table_leaf_count"]
+           "table_leaf_count", "check_addconst", "check_concat_parts",
+           "concat_instance_value"]
 
 
 def spatial_mask(shape: Sequence[int], s: Sequence[int]) -> int:
@@ -86,3 +94,44 @@ def check_table_leaves(run: _Run, trees: Sequence[tuple[list[int], int, int]], a
 def table_leaf_count(c: Circuit, g: Gadget) -> int:
     """Number of leaf evals of table gadget `g`: u limbs of x, u limbs of g, t_g, T."""
     return len(c.u_of(g.x)) + len(g.u) + 2
+
+
+def check_addconst(run: _Run, g: Gadget, r_g: list[int], vals: Iterator[int], acc: int) -> None:
+    """nonlinear.md 10: `acc == 2^l X(r_g) + C(r_f)`, X from `x`'s `u` limbs (or the
+    input's MLE) and `C(r_f)` a model claim, both read from `vals`."""
+    if g.constant is None:
+        raise VerificationError(f"gadget {g.index} is not an addconst gadget")
+    xv = run.value(g.x, vals, r_g)
+    cv = next(vals)
+    run.model_claim(run.bias_claims, g.constant, r_g[: g.log_features], cv)
+    if (acc - (xv << g.lshift) - cv) % R:
+        raise VerificationError(f"gadget {g.index}: addconst accumulator mismatch")
+
+
+def check_concat_parts(g: Gadget, acc: int, parts: Sequence[int]) -> None:
+    """nonlinear.md 11: the parts' values sum to `acc(r_g)`."""
+    if len(parts) != len(g.parts):
+        raise VerificationError(f"gadget {g.index}: {len(parts)} concat parts, expected "
+                                f"{len(g.parts)}")
+    if (sum(parts) - acc) % R:
+        raise VerificationError(f"gadget {g.index}: concat parts do not sum to acc(r_g)")
+
+
+def concat_point(g: Gadget, k: int, r_g: Sequence[int],
+                 s: Sequence[int]) -> tuple[list[int], list[int]]:
+    """(r_c, part k's point (r_s, s_c', r_b)) of part `k`'s instance at its point `s`."""
+    n_sp = sum(log2_ceil(d) for d in g.part_shapes[k][1:])
+    n_c = g.log_features - n_sp  # log2 pad(C)
+    r_s, r_c, r_b = r_g[:n_sp], r_g[n_sp : n_sp + n_c], r_g[n_sp + n_c :]
+    return list(r_c), [*r_s, *s, *r_b]
+
+
+def concat_instance_value(run: _Run, g: Gadget, k: int, r_g: list[int], s: list[int],
+                          vals: Iterator[int]) -> int:
+    """Part `k`'s final value `W~_k(r_c, (), s_c') X_k(r_s, s_c', r_b)`, X_k from the part's
+    `u` limbs (read from `vals`) or the input's MLE."""
+    if not 0 <= k < len(g.parts):
+        raise VerificationError(f"gadget {g.index}: no concat part {k}")
+    r_c, x_point = concat_point(g, k, r_g, s)
+    xv = run.value(g.parts[k], vals, x_point)
+    return wire_eval(g.part_axes[k], r_c, [], s) * xv % R

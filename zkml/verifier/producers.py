@@ -18,7 +18,13 @@ checks it against the gadget's own fields and against `width(x)` (conv.md 1):
 - rowdiv (nonlinear.md 7): `width(y) == 1`, `width(x) == features`, `0 <= lshift <= 64`,
   `1 <= rem_bits <= 64`, shift 0, divisor 1;
 - mul (nonlinear.md 8): `width(x) == width(y) == features`;
-- winsum / winmax (nonlinear.md 9): at most 1024 taps (`prod K_a <= 1024`).
+- winsum / winmax (nonlinear.md 9): at most 1024 taps (`prod K_a <= 1024`);
+- addconst (nonlinear.md 10): `width(x) == features`, `0 <= lshift <= 64`, the constant a
+  `1 x width(x)` model tensor;
+- concat (nonlinear.md 11): `2 <= K <= 64` parts, shapes `[C_k, S..]` with the same
+  spatial dims (none for flat parts), `width(part_k) == prod pad(shape_k)`,
+  `features == pad(C) prod pad(S_a)` (`C = sum C_k`) and each part's wiring axis
+  `(C, C_k, 1, 1, 1, off_k)` within wiring.md's limits.
 
 The result is a `Producer`; circuit.py derives the gadget's columns from it.
 """
@@ -48,6 +54,8 @@ MAX_AFFINE_TERMS = 8
 MAX_AFFINE_COEFF = 1 << 40
 #: nonlinear.md 9: a winsum or winmax has at most 1024 taps
 MAX_WINDOW_TAPS = 1024
+#: nonlinear.md 11: a concat has 2..64 parts
+MAX_CONCAT_PARTS = 64
 
 
 def err(msg: str) -> ProofFormatError:
@@ -169,6 +177,12 @@ class Producer:
     row_n: int = 0
     diff_bits: int = 0
     rem_bits: int = 0
+    #: addconst only (nonlinear.md 10): the constant's model tensor
+    constant: str | None = None
+    #: concat only (nonlinear.md 11): the parts, their shapes [C_k, S..] and wiring axes
+    parts: tuple[int | None, ...] = ()
+    part_shapes: tuple[tuple[int, ...], ...] = ()
+    part_axes: tuple[Axis, ...] = ()
 
 
 def _conv(prod: dict, what: str, pw: str, gf: GadgetFields, x: int | None) -> ConvSpec:
@@ -367,6 +381,55 @@ def _window(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
     return Producer(op, x, window=spec, diff_bits=w)
 
 
+def _addconst(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
+    """addconst (nonlinear.md 10): acc = 2^l x + C, C a 1 x width(x) model tensor."""
+    obj(prod, {"op", "x", "c", "lshift"}, pw)
+    x = _ref(prod["x"], gf.index, f"{pw} x")
+    name = str_field(prod["c"], f"{pw} c")
+    lshift = int_field(prod["lshift"], f"{pw} lshift", 0, MAX_SHIFT)
+    width_x = gf.width(x)
+    if width_x != gf.features:
+        raise err(f"{what}: addconst input has width {width_x}, expected {gf.features}")
+    ten = gf.model.tensors.get(name)
+    if ten is None:
+        raise err(f"{what}: constant {name!r} is not a model tensor")
+    if ten.rows != 1 or ten.cols != width_x:
+        raise err(f"{what}: constant {name!r} is {ten.rows}x{ten.cols}, expected 1x{width_x}")
+    return Producer("addconst", x, lshift=lshift, constant=name)
+
+
+def _concat(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
+    """concat (nonlinear.md 11): channel c of the output is channel c - off_k of part k."""
+    obj(prod, {"op", "parts", "shapes"}, pw)
+    raw_parts, raw_shapes = prod["parts"], prod["shapes"]
+    if not isinstance(raw_parts, list) or not 2 <= len(raw_parts) <= MAX_CONCAT_PARTS:
+        raise err(f"{pw} parts must be a list of 2..{MAX_CONCAT_PARTS} references")
+    if not isinstance(raw_shapes, list) or len(raw_shapes) != len(raw_parts):
+        raise err(f"{pw} shapes must be a list of {len(raw_parts)} shapes (one per part)")
+    parts = tuple(_ref(v, gf.index, f"{pw} parts[{k}]") for k, v in enumerate(raw_parts))
+    shapes = tuple(dims(v, f"{pw} shapes[{k}]", (1, 2, 3)) for k, v in enumerate(raw_shapes))
+    spatial = shapes[0][1:]
+    for k, (ref, shape) in enumerate(zip(parts, shapes, strict=True)):
+        if shape[1:] != spatial:
+            raise err(f"{what}: concat shapes[{k}] {list(shape)} has other spatial dims than "
+                      f"shapes[0] {list(shapes[0])}")
+        if gf.width(ref) != padded_size(shape):
+            raise err(f"{what}: concat part {k} has width {gf.width(ref)}, shape "
+                      f"{list(shape)} needs {padded_size(shape)}")
+    channels = sum(shape[0] for shape in shapes)
+    if gf.features != padded_size((channels, *spatial)):
+        raise err(f"{what}: concat features {gf.features} != pad(C) prod pad(S) = "
+                  f"{padded_size((channels, *spatial))} (C = {channels})")
+    axes, off = [], 0
+    for k, shape in enumerate(shapes):
+        try:
+            axes.append(Axis(channels, shape[0], 1, 1, 1, off))
+        except ProofFormatError as exc:
+            raise err(f"{what}: concat part {k} wiring: {exc}") from None
+        off += shape[0]
+    return Producer("concat", parts[0], parts=parts, part_shapes=shapes, part_axes=tuple(axes))
+
+
 def parse_producer(prod: object, gf: GadgetFields) -> Producer:
     """Strictly parse gadget `gf.index`'s producer object and check it (module doc)."""
     what = f"gadget {gf.index}"
@@ -476,4 +539,8 @@ def parse_producer(prod: object, gf: GadgetFields) -> Producer:
         return _rowmax(prod, what, pw, gf)
     if op == "rowdiv":
         return _rowdiv(prod, what, pw, gf)
+    if op == "addconst":
+        return _addconst(prod, what, pw, gf)
+    if op == "concat":
+        return _concat(prod, what, pw, gf)
     raise err(f"{what}: unknown producer op {op!r}")

@@ -43,6 +43,13 @@ def _producer(g) -> str:
         return f"rowdiv({x} <<{g.lshift}, / {_ref(g.y)})"
     if g.op == "mul":
         return f"mul({x}, {_ref(g.y)})"
+    if g.op == "addconst":
+        lsh = f" <<{g.lshift}" if g.lshift else ""
+        return f"addconst({x}{lsh} + {g.const})"
+    if g.op == "concat":
+        parts = ", ".join(f"{_ref(p)} {_shape(sh)}" for p, sh in zip(g.parts, g.shapes,
+                                                                      strict=True))
+        return f"concat({parts})"
     return f"identity({x})"
 
 

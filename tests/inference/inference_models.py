@@ -776,3 +776,129 @@ MUL_CASES = {
     "gated_product": lambda: gated_mlp(seed=3, sigmoid_gate=False),
     "silu_cnn": lambda: silu_cnn(),
 }
+
+
+@functools.cache
+def native_combine_ready() -> bool:
+    """The native module proves `addconst` and `concat` (circuits/nonlinear.md sections
+    10-11): tried on `zkml.compiler.combine.combine_probe_circuit` on three rows."""
+    if not _native_ready():
+        return False
+    from zkml.compiler.combine import combine_probe_circuit, combine_probe_stack
+    from zkml.errors import ProverError
+    from zkml.prover import build_verifying_key, prove_inference
+    from zkml.witness import evaluate_circuit
+
+    circuit, stack = combine_probe_circuit(), combine_probe_stack()
+    cj = circuit.to_bytes()
+    x = np.array([[-8, 7, 3], [2, -5, -1], [6, 0, -7]], dtype=np.int64)
+    try:
+        vk = build_verifying_key(cj, stack)
+        tensors, columns = evaluate_circuit(circuit, stack, x)
+        y = tensors[circuit.output_gadget][:3, : circuit.output_features]
+        prove_inference(cj, stack, columns, 3, x, y, hashlib.sha256(vk).digest())
+    except ProverError:
+        return False
+    return True
+
+
+needs_combine_prover = pytest.mark.skipif(
+    not native_combine_ready(), reason="zkml._native cannot prove `addconst` / `concat` "
+                                       "(circuits/nonlinear.md sections 10-11) yet")
+
+
+def concat_cnn(rows: int = 1, seed: int = 61, act: str | None = None) -> onnx.ModelProto:
+    """Two conv branches of a (2, 6, 6) input (3x3 pad 1 -> 3 channels, 1x1 -> 2 channels,
+    each with ReLU, or `act`), Concat along the channels (5, not a power of two), conv 5 -> 4,
+    ReLU, flatten, Gemm."""
+    net = Net([rows, 2, 6, 6], seed=seed)
+    net.conv(3, 3, pads=[1, 1, 1, 1])
+    net.act(act) if act else net.relu()
+    a, sa = net.x, net.shape
+    net.x, net.shape = "x", [rows, 2, 6, 6]
+    net.conv(2, 1)
+    net.act(act) if act else net.relu()
+    net._emit("Concat", [a, net.x], [rows, sa[1] + net.shape[1], 6, 6], axis=1)
+    return net.conv(4, 3).relu().flatten().gemm(3).model()
+
+
+def concat_mlp(rows: int = 1, seed: int = 62, widths: tuple[int, ...] = (4, 2),
+               axis: int = 1) -> onnx.ModelProto:
+    """Dense branches of the input (each Gemm + ReLU, `widths` features), Concat along
+    the features, Gemm."""
+    rng = np.random.default_rng(seed)
+    nodes, inits, parts = [], {}, []
+    for k, n in enumerate(widths):
+        inits[f"W{k}"] = f32(rng.normal(0, 0.5, size=(6, n)))
+        inits[f"b{k}"] = f32(rng.normal(0, 0.1, size=n))
+        nodes += [helper.make_node("Gemm", ["x", f"W{k}", f"b{k}"], [f"h{k}"], name=f"fc{k}"),
+                  helper.make_node("Relu", [f"h{k}"], [f"r{k}"], name=f"relu{k}")]
+        parts.append(f"r{k}")
+    total = sum(widths)
+    inits["Wo"] = f32(rng.normal(0, 0.3, size=(total, 3)))
+    inits["bo"] = f32(np.zeros(3))
+    nodes += [helper.make_node("Concat", parts, ["c"], name="cat", axis=axis),
+              helper.make_node("Gemm", ["c", "Wo", "bo"], ["y"], name="fc_out")]
+    return make_model(nodes, {"x": [rows, 6]}, ["y"], inits)
+
+
+def addconst_mlp(rows: int = 1, seed: int = 63, kind: str = "row") -> onnx.ModelProto:
+    """Gemm 6 -> 10, ReLU, `r + c` (kind "row": a 10-vector; "scalar"; "sub": `r - c`;
+    "left": `c + r`; after the ReLU, so no bias folds it), Gemm 10 -> 3."""
+    rng = np.random.default_rng(seed)
+    c = rng.normal(0, 0.5, size=10) if kind != "scalar" else np.array(0.75)
+    inits = {"W0": f32(rng.normal(0, 0.5, size=(6, 10))), "b0": f32(rng.normal(0, 0.1, size=10)),
+             "c": f32(c), "W1": f32(rng.normal(0, 0.3, size=(10, 3))), "b1": f32(np.zeros(3))}
+    op, ins = ("Sub", ["r", "c"]) if kind == "sub" else \
+        ("Add", ["c", "r"] if kind == "left" else ["r", "c"])
+    nodes = [helper.make_node("Gemm", ["x", "W0", "b0"], ["h"], name="fc0"),
+             helper.make_node("Relu", ["h"], ["r"], name="relu"),
+             helper.make_node(op, ins, ["a"], name="plus_c"),
+             helper.make_node("Gemm", ["a", "W1", "b1"], ["y"], name="fc1")]
+    return make_model(nodes, {"x": [rows, 6]}, ["y"], inits)
+
+
+def addconst_cnn(rows: int = 1, seed: int = 64) -> onnx.ModelProto:
+    """conv 2 -> 3 (3x3) on a 5x5 map, ReLU, `+ c` per channel ((3, 1, 1)), flatten,
+    Gemm."""
+    net = Net([rows, 2, 5, 5], seed=seed).conv(3, 3).relu()
+    net.inits["cc"] = f32(net.rng.normal(0, 0.5, size=(3, 1, 1)))
+    net._emit("Add", [net.x, "cc"], net.shape)
+    return net.flatten().gemm(3).model()
+
+
+def gelu_erf_cnn(rows: int = 1, seed: int = 65) -> onnx.ModelProto:
+    """conv 2 -> 3 (3x3, pad 1) on a 5x5 map, GELU as Div/Erf/Add/Mul/Mul on the padded
+    spatial tensor, flatten, Gemm."""
+    net = Net([rows, 2, 5, 5], seed=seed).conv(3, 3, pads=[1, 1, 1, 1])
+    h = net.x
+    net.inits.update({"sqrt2": f32(np.sqrt(2.0)), "one": f32(1.0), "half": f32(0.5)})
+    net._emit("Div", [h, "sqrt2"], net.shape)._emit("Erf", [net.x], net.shape)
+    net._emit("Add", [net.x, "one"], net.shape)._emit("Mul", [h, net.x], net.shape)
+    net._emit("Mul", [net.x, "half"], net.shape)
+    return net.flatten().gemm(3).model()
+
+
+def _gelu_erf_rows(rows: int) -> onnx.ModelProto:
+    model = gelu_erf_mlp()
+    model.graph.input[0].type.tensor_type.shape.dim[0].dim_value = rows
+    return model
+
+
+#: Models with an added constant or a concatenation (name -> builder).
+COMBINE_CASES = {
+    "concat_cnn": lambda: concat_cnn(),
+    "concat_cnn_rows4": lambda: concat_cnn(rows=4),
+    "concat_cnn_tanh": lambda: concat_cnn(act="Tanh"),
+    "concat_mlp": lambda: concat_mlp(),
+    "concat_mlp_rows4": lambda: concat_mlp(rows=4, widths=(8, 4, 2), axis=-1),
+    "concat_mlp_pow2": lambda: concat_mlp(widths=(4, 4)),
+    "addconst_row": lambda: addconst_mlp(),
+    "addconst_scalar_rows4": lambda: addconst_mlp(rows=4, kind="scalar"),
+    "addconst_sub": lambda: addconst_mlp(kind="sub"),
+    "addconst_left": lambda: addconst_mlp(kind="left"),
+    "addconst_cnn": lambda: addconst_cnn(),
+    "gelu_erf_mlp": lambda: gelu_erf_mlp(),
+    "gelu_erf_mlp_rows4": lambda: _gelu_erf_rows(4),
+    "gelu_erf_cnn": lambda: gelu_erf_cnn(),
+}

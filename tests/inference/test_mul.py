@@ -13,7 +13,6 @@ from inference_models import (
     compile_circuit_only,
     compile_cnn,
     f32,
-    gelu_erf_mlp,
     make_model,
 )
 from onnx import helper
@@ -256,13 +255,6 @@ def test_product_of_a_spatial_and_a_flat_tensor_is_refused(tmp_path):
     _refused(tmp_path, make_model(nodes, {"x": [1, 1, 2, 2]}, ["y"], inits),
              r"node 'mixed' \(op mul\) cannot be proven yet: the operands are laid out "
              r"differently")
-
-
-def test_gelu_exported_through_erf_is_still_refused(tmp_path):
-    # Its `Add(erf, 1)` adds a constant: no gadget adds one (an affine gadget has no
-    # constant term), so the refusal names the add and the ONNX Gelu op.
-    _refused(tmp_path, gelu_erf_mlp(), r"node 'gelu_add' \(op add\) cannot be proven yet: "
-                                       r"adding the constant.*ONNX Gelu op")
 
 
 def test_wide_operands_are_refused(tmp_path, monkeypatch):

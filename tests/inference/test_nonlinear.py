@@ -16,7 +16,6 @@ from inference_models import (
     act_mlp,
     compile_circuit_only,
     compile_cnn,
-    gelu_erf_mlp,
     make_model,
     mlp,
 )
@@ -380,11 +379,6 @@ def test_softmax_over_channels_is_refused_as_a_whole(tmp_path):
     _refused(tmp_path, model, r"node 'softmax\d+' \(op Softmax\) cannot be proven yet: Softmax "
                               r"over axis \[1\] of a \[1, \d+, \d+, \d+\] tensor.*only over "
                               r"the last axis of a flat \(1, n\) tensor")
-
-
-def test_gelu_exported_through_erf_is_refused(tmp_path):
-    _refused(tmp_path, gelu_erf_mlp(), r"node 'gelu_add' \(op add\) cannot be proven yet: "
-                                       r"adding the constant.*ONNX Gelu op")
 
 
 def test_product_of_two_tensors_is_a_mul_gadget(tmp_path):

@@ -128,9 +128,28 @@ class StemCNN(nn.Module):
         return self.head(self.body(x))
 
 
+class BranchCNN(nn.Module):
+    """Two convolution branches concatenated along the channels (circuits/nonlinear.md
+    section 11): a 3x3 conv 3 -> 3 with ReLU and a 1x1 conv 3 -> 2 with exact GELU, which
+    opset 18 spells Div/Erf/Add/Mul/Mul (an Erf table, an added constant, section 10, a
+    product, section 8); torch.cat gives 5 channels; a strided 3x3 conv 5 -> 8 with ReLU,
+    global average pooling, a linear layer (3x12x12 input)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.left = nn.Sequential(nn.Conv2d(3, 3, 3, padding=1), nn.ReLU())
+        self.right = nn.Sequential(nn.Conv2d(3, 2, 1), nn.GELU(approximate="none"))
+        self.body = nn.Sequential(nn.Conv2d(5, 8, 3, stride=2, padding=1), nn.ReLU())
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 10))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = torch.cat([self.left(x), self.right(x)], dim=1)
+        return self.head(self.body(x))
+
+
 #: name -> (builder, input shape, ONNX opset or None for the exporter's default). GELU is
 #: one ONNX Gelu op from opset 20 on (a single table); older opsets spell it
-#: Div/Erf/Add/Mul/Mul, whose tensor product the circuit cannot prove.
+#: Div/Erf/Add/Mul/Mul (a table, an added constant and a product).
 MODELS = {
     "lenet_avg": (lambda: LeNet(nn.AvgPool2d), (1, 1, 28, 28), None),
     "lenet_max": (lambda: LeNet(nn.MaxPool2d), (1, 1, 28, 28), None),
@@ -139,6 +158,7 @@ MODELS = {
     "smooth_cnn": (SmoothCNN, (1, 3, 14, 14), 20),
     "softmax_cnn": (SoftmaxCNN, (1, 1, 12, 12), None),
     "stem_cnn": (StemCNN, (1, 3, 14, 14), None),
+    "branch_cnn": (BranchCNN, (1, 3, 12, 12), 18),
 }
 
 

@@ -17,19 +17,24 @@ from zkml.errors import VerificationError
 HERE = Path(__file__).resolve().parent
 SHAPES = {"lenet_avg": (1, 28, 28), "lenet_max": (1, 28, 28),
           "residual_cnn": (3, 16, 16), "conv1d": (2, 64), "smooth_cnn": (3, 14, 14),
-          "softmax_cnn": (1, 12, 12), "stem_cnn": (3, 14, 14)}
+          "softmax_cnn": (1, 12, 12), "stem_cnn": (3, 14, 14), "branch_cnn": (3, 12, 12)}
 #: Models that need circuits/nonlinear.md (function tables, spatial sums with divisors).
-NONLINEAR = {"smooth_cnn", "softmax_cnn"}
+NONLINEAR = {"smooth_cnn", "softmax_cnn", "branch_cnn"}
 #: Models that end in Softmax (nonlinear.md sections 6-7: rowmax, rowdiv).
 SOFTMAX = {"softmax_cnn"}
 #: Models with general pooling windows (conv.md section 5: winsum, winmax).
 WINDOWS = {"stem_cnn"}
+#: Models with an added constant and a concatenation (nonlinear.md sections 8, 10, 11:
+#: GELU in its Erf form, torch.cat of two conv branches).
+COMBINE = {"branch_cnn"}
 
 sys.path.insert(0, str(HERE.parent / "inference"))
 try:
     from inference_models import (
         _native_ready,
         _verifier_ready,
+        native_combine_ready,
+        native_mul_ready,
         native_nonlinear_ready,
         native_softmax_ready,
         native_windows_ready,
@@ -52,6 +57,9 @@ def _skip_reason(name: str) -> str | None:
                 "yet")
     if name in WINDOWS and not native_windows_ready():
         return "zkml._native cannot prove winsum/winmax circuits (conv.md section 5) yet"
+    if name in COMBINE and not (native_mul_ready() and native_combine_ready()):
+        return ("zkml._native cannot prove mul/addconst/concat circuits (nonlinear.md "
+                "sections 8, 10-11) yet")
     return None
 
 
@@ -131,6 +139,13 @@ def test_torch_export_compiles_and_witness_matches_executor(name, tmp_path):
         assert (mx.kernel, mx.strides, mx.pads, mx.out_shape) == ((3, 3), (2, 2), (1, 1),
                                                                   (8, 7, 7))
         assert (avg.kernel, avg.strides, avg.pads, avg.divisor) == ((3, 3), (1, 1), (1, 1), 9)
+    elif name in COMBINE:
+        ops_list = [g.op for g in cc.circuit.gadgets]
+        assert {"table", "addconst", "mul", "concat", "spatialsum"} <= ops
+        i = ops_list.index("table")
+        assert ops_list[i + 1] == "addconst" and "mul" in ops_list[i + 2 : i + 4]
+        cat = next(g for g in cc.circuit.gadgets if g.op == "concat")
+        assert cat.shapes == ((3, 12, 12), (2, 12, 12)) and cat.concat_shape == (5, 12, 12)
     elif name in NONLINEAR:
         assert {"table", "spatialsum"} <= ops
         ssum = next(g for g in cc.circuit.gadgets if g.op == "spatialsum")

@@ -7,8 +7,8 @@
 
 `flat_model()`: constants and a flat concatenation of the input and gadgets:
 
-    input (4, 4 bits) -> g0 dense 4 -> g1 addconst(g0, c0, lshift 1) shift 1
-    -> g2 addconst(input, c1, lshift 2) -> g3 concat(input [4], g1 [3], g2 [4]), C = 11
+    input (3, 4 bits) -> g0 dense 3 -> g1 addconst(g0, c0, lshift 1) shift 1
+    -> g2 addconst(input, c1, lshift 2) -> g3 concat(input [3], g1 [3], g2 [3]), C = 9
     -> g4 dense 2 (output)
 
 Each returns (doc, tensors, stack table, inputs(batch)); excess widths are the smallest
@@ -67,24 +67,24 @@ def channel_model(seed: int = 11, *, limb_bits: int = 8):
 def flat_model(seed: int = 13, *, limb_bits: int = 8):
     rng = random.Random(seed)
     tensors = {
-        "W0": [[rng.randint(-2, 2) for _ in range(4)] for _ in range(4)],
-        "b0": [[rng.randint(-3, 3) for _ in range(4)]],
-        "c0": [[rng.randint(-20, 20) for _ in range(4)]],
-        "c1": [[rng.randint(-20, 20) for _ in range(4)]],
+        "W0": [[rng.randint(-2, 2) for _ in range(3)] for _ in range(3)],
+        "b0": [[rng.randint(-3, 3) for _ in range(3)]],
+        "c0": [[rng.randint(-20, 20) for _ in range(3)]],
+        "c1": [[rng.randint(-20, 20) for _ in range(3)]],
         "W1": [[rng.randint(-3, 3) for _ in range(16)] for _ in range(2)],
     }
     ms, table = model_stack(tensors)
     gads = [
         gadget({"op": "dense", "x": "input", "weight": "W0", "bias": "b0", "bias_shift": 0},
-               4, 1, -8, 7, 0, 0),
-        gadget({"op": "addconst", "x": 0, "c": "c0", "lshift": 1}, 4, 1, -16, 15, 0, 0),
-        gadget({"op": "addconst", "x": "input", "c": "c1", "lshift": 2}, 4, 0, -64, 63, 0, 0),
-        gadget({"op": "concat", "parts": ["input", 1, 2], "shapes": [[4], [3], [4]]},
+               3, 1, -8, 7, 0, 0),
+        gadget({"op": "addconst", "x": 0, "c": "c0", "lshift": 1}, 3, 1, -16, 15, 0, 0),
+        gadget({"op": "addconst", "x": "input", "c": "c1", "lshift": 2}, 3, 0, -64, 63, 0, 0),
+        gadget({"op": "concat", "parts": ["input", 1, 2], "shapes": [[3], [3], [3]]},
                16, 0, -64, 63, 0, 0),
         gadget({"op": "dense", "x": 3, "weight": "W1", "bias": None, "bias_shift": 0},
                2, 2, -128, 127, 0, 0),
     ]
-    doc = _doc(4, None, gads, ms, 4, 2, limb_bits)
-    inputs = _inputs(4, 5000)
+    doc = _doc(3, None, gads, ms, 4, 2, limb_bits)
+    inputs = _inputs(3, 5000)
     _fit_excess(doc, tensors, inputs(3) + inputs(3, 1), set())
     return doc, tensors, table, inputs

@@ -97,11 +97,12 @@ def test_flat_addconst_and_concat_values():
     wit = m.witness(3)
     g, c0, c1 = m.doc["gadgets"], m.tensors["c0"][0], m.tensors["c1"][0]
     for b, row in enumerate(m.inputs(3)):
-        z0 = wit.z[0][b]
-        assert wit.z[1][b] == [_clamp(_rq((v << 1) + c, 1), g[1]) for v, c in zip(z0, c0,
-                                                                                 strict=True)]
-        assert wit.z[2][b] == [_clamp((v << 2) + c, g[2]) for v, c in zip(row, c1, strict=True)]
-        assert wit.z[3][b] == row + wit.z[1][b][:3] + wit.z[2][b] + [0] * 5
+        z0 = wit.z[0][b][:3]
+        assert wit.z[1][b][:3] == [_clamp(_rq((v << 1) + c, 1), g[1])
+                                   for v, c in zip(z0, c0, strict=True)]
+        assert wit.z[2][b][:3] == [_clamp((v << 2) + c, g[2])
+                                   for v, c in zip(row, c1, strict=True)]
+        assert wit.z[3][b] == row + wit.z[1][b][:3] + wit.z[2][b][:3] + [0] * 7
 
 
 def test_instances_and_evals():
@@ -328,14 +329,14 @@ def test_circuits_parse():
         (1, _set("c", "nope"), "constant 'nope' is not a model tensor"),
         (1, _set("c", ""), "c must be a non-empty string"),
         (1, _set("c", 3), "c must be a non-empty string"),
-        (1, _set("c", "W0"), "constant 'W0' is 4x4, expected 1x4"),
-        (1, _tensor_cols("c0", 3), "constant 'c0' is 1x3, expected 1x4"),
+        (1, _set("c", "W0"), "constant 'W0' is 3x3, expected 1x3"),
+        (1, _tensor_cols("c0", 4), "constant 'c0' is 1x4, expected 1x3"),
         (1, _set("lshift", -1), "lshift = -1 outside \\[0, 64\\]"),
         (1, _set("lshift", 65), "lshift = 65 outside \\[0, 64\\]"),
         (1, _set("lshift", 1.0), "lshift must be an integer"),
         (1, _set("lshift", True), "lshift must be an integer"),
-        (1, _features(8), "addconst input has width 4, expected 8"),
-        (2, _features(2), "addconst input has width 4, expected 2"),
+        (1, _features(4), "addconst input has width 3, expected 4"),
+        (2, _features(2), "addconst input has width 3, expected 2"),
     ],
 )
 def test_addconst_parses_strictly(gi, f, match):
@@ -352,19 +353,20 @@ def test_addconst_parses_strictly(gi, f, match):
         (flat, 3, _set("parts", ["input"]), "parts must be a list of 2..64"),
         (flat, 3, _set("parts", "input"), "parts must be a list of 2..64"),
         (flat, 3, _set("parts", ["input"] * 65), "parts must be a list of 2..64"),
-        (flat, 3, _set("shapes", [[4], [3]]), "shapes must be a list of 3 shapes"),
+        (flat, 3, _set("shapes", [[3], [3]]), "shapes must be a list of 3 shapes"),
         (flat, 3, _set("shapes", {"a": 1}), "shapes must be a list of 3 shapes"),
         (flat, 3, _set("parts", ["input", 1, 3]), "is not an earlier gadget"),
         (flat, 3, _set("parts", ["input", 1, None]), "must be \"input\" or a gadget index"),
         (flat, 3, _set("parts", ["input", 1, True]), "must be \"input\" or a gadget index"),
-        (flat, 3, _set("shapes", [[4], [3], [0]]), "outside \\[1, 1048576\\]"),
-        (flat, 3, _set("shapes", [[4], [3], 4]), "must be a list of 1 or 2 or 3 integers"),
-        (flat, 3, _set("shapes", [[4], [3], []]), "must be a list of 1 or 2 or 3 integers"),
-        (flat, 3, _set("shapes", [[4], [3], [4, 1, 1, 1]]), "1 or 2 or 3 integers"),
-        (flat, 3, _set("shapes", [[4], [3], [4.0]]), "must be an integer"),
-        (flat, 3, _set("shapes", [[4], [3], [2]]), "part 2 has width 4, shape \\[2\\] needs 2"),
-        (flat, 3, _set("shapes", [[4], [3], [5]]), "part 2 has width 4, shape \\[5\\] needs 8"),
-        (flat, 3, _set("shapes", [[4], [3], [4, 1]]), "other spatial dims"),
+        (flat, 3, _set("shapes", [[3], [3], [0]]), "outside \\[1, 1048576\\]"),
+        (flat, 3, _set("shapes", [[3], [3], 3]), "must be a list of 1 or 2 or 3 integers"),
+        (flat, 3, _set("shapes", [[3], [3], []]), "must be a list of 1 or 2 or 3 integers"),
+        (flat, 3, _set("shapes", [[3], [3], [3, 1, 1, 1]]), "1 or 2 or 3 integers"),
+        (flat, 3, _set("shapes", [[3], [3], [3.0]]), "must be an integer"),
+        (flat, 3, _set("shapes", [[3], [3], [2]]), "part 2 has width 3, shape \\[2\\] needs 2"),
+        (flat, 3, _set("shapes", [[3], [3], [4]]), "part 2 has width 3, shape \\[4\\] needs 4"),
+        (flat, 3, _set("shapes", [[4], [3], [3]]), "part 0 has width 3, shape \\[4\\] needs 4"),
+        (flat, 3, _set("shapes", [[3], [3], [3, 1]]), "other spatial dims"),
         (flat, 3, _features(32), "concat features 32 != pad\\(C\\) prod pad\\(S\\) = 16"),
         (flat, 3, _features(11), "concat features 11 != pad\\(C\\) prod pad\\(S\\) = 16"),
         (channel, 1, _set("shapes", [[3, 2, 3], [5, 3, 2]]), "other spatial dims"),
@@ -380,23 +382,15 @@ def test_concat_parses_strictly(model, gi, f, match):
         _parse(_mut(model, gi, f))
 
 
-def test_concat_shapes_of_other_widths():
-    """C_k below the part's channels is allowed (its later channels are not read); a flat
-    input of a non-power-of-two width cannot be a part (width(input) = features)."""
-    doc = copy.deepcopy(flat().doc)
-    doc["gadgets"][3]["producer"]["shapes"] = [[3], [3], [4]]  # C = 10: still 16 features
-    assert _parse(doc).gadgets[3].part_shapes == ((3,), (3,), (4,))
-    doc = copy.deepcopy(flat().doc)
-    doc["input"]["features"] = 3
-    for t in doc["model_stack"]["tensors"]:
-        if t["name"] in ("W0", "c1"):
-            t["cols"] = 3
-    doc["gadgets"][2]["features"] = 3
-    doc["gadgets"][3]["producer"] = {"op": "concat", "parts": ["input", 1],
-                                     "shapes": [[3], [4]]}
-    doc["gadgets"][3]["features"] = 8
-    with pytest.raises(ProofFormatError, match="part 0 has width 3, shape \\[3\\] needs 4"):
-        _parse(doc)
+def test_concat_part_widths():
+    """A flat part's width is C_k (nonlinear.md 11: a flat input of 3 features is a part
+    of 3 channels); a spatial part may have more channels than C_k (pad(C_k) equal)."""
+    c = _parse(copy.deepcopy(flat().doc))
+    assert c.input_width == 3 and c.gadgets[3].part_shapes == ((3,), (3,), (3,))
+    doc = copy.deepcopy(channel().doc)
+    doc["gadgets"][1]["producer"]["shapes"] = [[3, 2, 3], [6, 2, 3]]  # C = 9: 16 channels
+    doc["gadgets"][1]["features"] = 16 * 8
+    assert _parse(doc).gadgets[1].part_shapes[1] == (6, 2, 3)
 
 
 def _wide_doc(n: int) -> dict:

@@ -22,7 +22,8 @@ checks it against the gadget's own fields and against `width(x)` (conv.md 1):
 - addconst (nonlinear.md 10): `width(x) == features`, `0 <= lshift <= 64`, the constant a
   `1 x width(x)` model tensor;
 - concat (nonlinear.md 11): `2 <= K <= 64` parts, shapes `[C_k, S..]` with the same
-  spatial dims (none for flat parts), `width(part_k) == prod pad(shape_k)`,
+  spatial dims (none for flat parts), `width(part_k) == prod pad(shape_k)` (a flat
+  part: `width(part_k) == C_k`),
   `features == pad(C) prod pad(S_a)` (`C = sum C_k`) and each part's wiring axis
   `(C, C_k, 1, 1, 1, off_k)` within wiring.md's limits.
 
@@ -413,9 +414,10 @@ def _concat(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
         if shape[1:] != spatial:
             raise err(f"{what}: concat shapes[{k}] {list(shape)} has other spatial dims than "
                       f"shapes[0] {list(shapes[0])}")
-        if gf.width(ref) != padded_size(shape):
+        need = shape[0] if len(shape) == 1 else padded_size(shape)  # a flat part: C_k
+        if gf.width(ref) != need:
             raise err(f"{what}: concat part {k} has width {gf.width(ref)}, shape "
-                      f"{list(shape)} needs {padded_size(shape)}")
+                      f"{list(shape)} needs {need}")
     channels = sum(shape[0] for shape in shapes)
     if gf.features != padded_size((channels, *spatial)):
         raise err(f"{what}: concat features {gf.features} != pad(C) prod pad(S) = "

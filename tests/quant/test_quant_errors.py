@@ -206,11 +206,12 @@ def test_cli_compile_prints_report_and_writes_file(tmp_path, capsys):
     w = rng.normal(size=(4, 3))
     cal = tmp_path / "cal.json"
     cal.write_text(str(rng.normal(size=(6, 4)).tolist()))
-    # Adding a constant to a table's output quantizes but cannot be proven yet: compile
-    # refuses the model.
+    # Subtracting a table's output from a constant quantizes but cannot be proven yet
+    # (an addconst adds a constant to 2^l x, nonlinear.md section 10): compile refuses
+    # the model.
     nodes = [helper.make_node("MatMul", ["x", "W"], ["h"]),
              helper.make_node("Sigmoid", ["h"], ["s"]),
-             helper.make_node("Add", ["s", "c"], ["p"]),
+             helper.make_node("Sub", ["c", "s"], ["p"]),
              helper.make_node("ArgMax", ["h"], ["label"], axis=-1, keepdims=0)]
     model = make_model(nodes, {"x": ["N", 4]}, {"p": TensorProto.FLOAT,
                                                "label": TensorProto.INT64},

@@ -822,7 +822,7 @@ def concat_cnn(rows: int = 1, seed: int = 61, act: str | None = None) -> onnx.Mo
     return net.conv(4, 3).relu().flatten().gemm(3).model()
 
 
-def concat_mlp(rows: int = 1, seed: int = 62, widths: tuple[int, ...] = (4, 2),
+def concat_mlp(rows: int = 1, seed: int = 62, widths: tuple[int, ...] = (3, 2),
                axis: int = 1) -> onnx.ModelProto:
     """Dense branches of the input (each Gemm + ReLU, `widths` features), Concat along
     the features, Gemm."""
@@ -891,7 +891,7 @@ COMBINE_CASES = {
     "concat_cnn_rows4": lambda: concat_cnn(rows=4),
     "concat_cnn_tanh": lambda: concat_cnn(act="Tanh"),
     "concat_mlp": lambda: concat_mlp(),
-    "concat_mlp_rows4": lambda: concat_mlp(rows=4, widths=(8, 4, 2), axis=-1),
+    "concat_mlp_rows4": lambda: concat_mlp(rows=4, widths=(5, 4, 2), axis=-1),
     "concat_mlp_pow2": lambda: concat_mlp(widths=(4, 4)),
     "addconst_row": lambda: addconst_mlp(),
     "addconst_scalar_rows4": lambda: addconst_mlp(rows=4, kind="scalar"),

@@ -12,7 +12,6 @@ from inference_models import (
     COMBINE_CASES,
     compile_circuit_only,
     compile_cnn,
-    concat_mlp,
     f32,
     make_model,
 )
@@ -89,7 +88,8 @@ def _check_relations(c: Circuit, stack: np.ndarray, w, x: np.ndarray) -> int:
             acc = np.zeros((bp, *padded_dims(shape)), dtype=np.int64)
             off = 0
             for p, sh in zip(g.parts, g.shapes, strict=True):
-                assert c.width_of(p) == int(np.prod(padded_dims(sh)))
+                assert c.width_of(p) == (sh[0] if len(sh) == 1
+                                         else int(np.prod(padded_dims(sh))))
                 part = tensor(p).reshape(bp, *padded_dims(sh))
                 for ch in range(sh[0]):
                     acc[:, off + ch] = part[:, ch]
@@ -132,11 +132,13 @@ def test_concat_of_conv_branches(compiled):
 def test_flat_concat_layouts(compiled):
     c = compiled("concat_mlp").circuit
     g = next(g for g in c.gadgets if g.op == "concat")
-    assert g.shapes == ((4,), (2,)) and g.features == 8
-    assert c.layout_of(c.gadgets.index(g)) == (6,)
+    # Flat parts keep their own widths (3 and 2 features, not padded).
+    assert g.shapes == ((3,), (2,)) and g.features == 8
+    assert [c.width_of(p) for p in g.parts] == [3, 2]
+    assert c.layout_of(c.gadgets.index(g)) == (5,)
     c = compiled("concat_mlp_rows4").circuit
     g = next(g for g in c.gadgets if g.op == "concat")
-    assert g.shapes == ((8,), (4,), (2,)) and g.features == 16
+    assert g.shapes == ((5,), (4,), (2,)) and g.features == 16
     c = compiled("concat_mlp_pow2").circuit
     g = next(g for g in c.gadgets if g.op == "concat")
     assert g.features == 8 and c.gadgets[-1].op == "dense"
@@ -303,11 +305,18 @@ def test_too_wide_constant_is_refused(tmp_path):
              r"scale needs \d+-bit entries; the model stack holds at most 16-bit")
 
 
-def test_flat_concat_of_other_widths_is_refused(tmp_path):
-    _refused(tmp_path, concat_mlp(widths=(3, 2)),
-             r"node 'cat' \(op concat\) cannot be proven yet: the flat part 'r0' has 3 "
-             r"features; a flat concatenation needs parts whose feature counts are powers "
-             r"of two")
+def test_concat_of_a_padded_flat_concat_is_refused(tmp_path):
+    rng = np.random.default_rng(8)
+    nodes = [helper.make_node("Gemm", ["x", "W0", "b0"], ["h"], name="fc0"),
+             helper.make_node("Relu", ["h"], ["r"], name="relu"),
+             helper.make_node("Concat", ["r", "r"], ["c1"], name="cat1", axis=1),
+             helper.make_node("Concat", ["c1", "r"], ["c2"], name="cat2", axis=1),
+             helper.make_node("Gemm", ["c2", "W1", "b1"], ["y"], name="fc1")]
+    inits = {"W0": f32(rng.normal(size=(4, 3))), "b0": f32(np.zeros(3)),
+             "W1": f32(rng.normal(size=(9, 2))), "b1": f32(np.zeros(2))}
+    _refused(tmp_path, make_model(nodes, {"x": [1, 4]}, ["y"], inits),
+             r"node 'cat2' \(op concat\) cannot be proven yet: the flat part 'c1' holds 6 "
+             r"features in 8 \(an earlier concatenation\)")
 
 
 def test_concat_along_a_spatial_axis_is_refused(tmp_path):

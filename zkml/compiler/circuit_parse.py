@@ -189,7 +189,9 @@ def _parse_gadget(d: dict, i: int, gadgets: list[Gadget], width_in: int) -> Gadg
         if any(sh[1:] != shapes[0][1:] for sh in shapes):
             raise CircuitFormatError(f"circuit: gadget {i} (concat) has parts of other "
                                      "spatial dims")
-        if any(feats_of(r) != padded_width(sh) for r, sh in zip(parts, shapes, strict=True)):
+        # A flat part's width is its feature count C_k; a spatial part's prod pad(shape).
+        if any(feats_of(r) != (sh[0] if len(sh) == 1 else padded_width(sh))
+               for r, sh in zip(parts, shapes, strict=True)):
             raise CircuitFormatError(f"circuit: gadget {i} (concat) has a part whose width "
                                      "does not fit its shape")
         channels = sum(sh[0] for sh in shapes)

@@ -11,9 +11,9 @@ sections 10 and 11).
   or the feature axis of flat `(N, C_k)` ones -> a `concat` gadget (shift 0, the output
   tensor's clamp range, which covers every part's). Parts keep their own shapes; the
   output has `C = sum C_k` channels in the padded layout of `[C, S..]`. A flat part's
-  width must be `pad(C_k)`: a flat tensor whose feature count is a power of two, or an
-  earlier flat concat; a flat output with `C` not a power of two is held in the layout
-  `(C,)` (its `pad(C)` features, zero past `C`).
+  width is its feature count `C_k` (a spatial part's `prod pad(shape)`); a flat output
+  with `C` not a power of two is held in the layout `(C,)` (its `pad(C)` features, zero
+  past `C`), so it cannot itself be a part of a later flat concat.
 """
 
 from __future__ import annotations
@@ -87,7 +87,8 @@ def add_const(s: State, op: QOp) -> None:
 
 
 def _part_shape(s: State, op: QOp, name: str, spatial_dims: int) -> tuple[int, ...]:
-    """The shape `[C_k, S..]` of a concat part, checking `width(part) == prod pad(shape)`."""
+    """The shape `[C_k, S..]` of a concat part, checking its width: `C_k` for a flat part,
+    `prod pad(shape)` for a spatial one."""
     t = s.model.tensor(name)
     layout = s.layout(name)
     if spatial_dims == 0:
@@ -102,10 +103,9 @@ def _part_shape(s: State, op: QOp, name: str, spatial_dims: int) -> tuple[int, .
             raise refuse(op, f"the part {name!r} of shape {list(t.shape)} is not held in "
                              "its spatial layout")
     width = s.width(s.ref(op, name))
-    if width != padded_width(shape):
-        raise refuse(op, f"the flat part {name!r} has {shape[0]} features; a flat "
-                         "concatenation needs parts whose feature counts are powers of two "
-                         "(circuits/nonlinear.md section 11: width(part) == pad(C_k))")
+    if width != (shape[0] if spatial_dims == 0 else padded_width(shape)):
+        raise refuse(op, f"the flat part {name!r} holds {shape[0]} features in {width} (an "
+                         "earlier concatenation); concatenate all the parts in one Concat")
     return shape
 
 

@@ -687,6 +687,7 @@ mod inference_vectors {
         models.extend(crate::vectors_cnn::cnn_models(&h));
         models.extend(crate::vectors_nonlinear::nonlinear_models(&h));
         models.extend(crate::vectors_window::window_models(&h));
+        models.extend(crate::vectors_combine::combine_models(&h));
         check_or_write("inference.json", json!({"models": models}));
     }
 }
@@ -696,6 +697,9 @@ mod vectors_cnn;
 
 #[path = "support/vectors_nonlinear.rs"]
 mod vectors_nonlinear;
+
+#[path = "support/vectors_combine.rs"]
+mod vectors_combine;
 
 #[path = "support/vectors_window.rs"]
 mod vectors_window;

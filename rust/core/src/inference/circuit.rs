@@ -130,6 +130,17 @@ pub enum Producer {
         lshift: u32,
         rem_bits: u32,
     },
+    /// `acc = 2^lshift x + C[f]` with `C` a model-stack row (nonlinear.md section 10).
+    Addconst {
+        x: TensorRef,
+        c: String,
+        lshift: u32,
+    },
+    /// Concatenation along channels (nonlinear.md section 11; combine.rs).
+    Concat {
+        parts: Vec<TensorRef>,
+        shapes: Vec<Vec<usize>>,
+    },
 }
 
 impl Producer {
@@ -538,6 +549,9 @@ impl Circuit {
                 | Producer::Identity { .. }
                 | Producer::Affine { .. }
                 | Producer::Mul { .. } => super::product::validate(self, i, g)?,
+                Producer::Addconst { .. } | Producer::Concat { .. } => {
+                    super::combine::validate(self, i, g)?;
+                }
                 Producer::Spatialsum {
                     x,
                     in_shape,

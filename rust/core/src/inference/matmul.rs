@@ -81,6 +81,8 @@ pub struct MatInfo {
     with_v: bool,
     /// A mul's second operand: its `u` limbs follow `x`'s.
     y: Option<TensorRef>,
+    /// Coordinates before the instance's point (a concat part's `r_s`).
+    pre: Vec<Fr>,
 }
 
 impl MatInfo {
@@ -95,6 +97,7 @@ impl MatInfo {
             n_in_vars: n,
             with_v,
             y: None,
+            pre: Vec::new(),
         }
     }
 }
@@ -160,6 +163,7 @@ pub fn build(
                     n_in_vars: inst.num_vars(),
                     with_v: false,
                     y: None,
+                    pre: Vec::new(),
                 });
                 insts.push(MatInst::Sum(inst));
                 continue;
@@ -191,6 +195,16 @@ pub fn build(
                 insts.push(MatInst::Prod(inst));
                 continue;
             }
+            Producer::Concat { .. } => {
+                // nonlinear.md section 11: one instance per part, in part order.
+                for p in super::combine::concat_instances(c, cols, (input, b), g, &r[g])? {
+                    let mut info = MatInfo::limbs_at(p.x, &p.r_b, p.inst.num_vars(), false);
+                    info.pre = p.r_s;
+                    infos.push(info);
+                    insts.push(MatInst::Sum(p.inst));
+                }
+                continue;
+            }
             _ => continue,
         };
         let wt = c.tensor(weight)?;
@@ -219,6 +233,7 @@ pub fn build(
             n_in_vars: lp(n_in),
             with_v: false,
             y: None,
+            pre: Vec::new(),
         });
     }
     Ok((insts, infos))
@@ -227,7 +242,8 @@ pub fn build(
 /// The sumcheck-evals of the group: dense `g`: the `u` limbs of `x` at `(s, r_b)`,
 /// then `W(s, r_o)`; conv `g`: the `u` limbs of `x` at `(s_x', s_y', s_c, r_b)`,
 /// then `W(s_j, s_i, s_c, r_o)`; spatialsum `g`: the `u` limbs of `x` at
-/// `(s_x', s_y', r_g)`; mul `g`: the `u` limbs of `x`, then of `y`, at `s_g`.
+/// `(s_x', s_y', r_g)`; mul `g`: the `u` limbs of `x`, then of `y`, at `s_g`;
+/// concat `g`: part `k`'s `u` limbs at `(r_s, s_c', r_b)`, in part order.
 pub fn sumcheck_evals(
     claims: &mut Claims<'_>,
     cols: &Columns,
@@ -241,7 +257,7 @@ pub fn sumcheck_evals(
         let s = &point[point.len() - n..];
         let Some(weight) = &info.weight else {
             // A spatialsum: `r_b` holds the whole `r_g = (r_c, r_b)`.
-            let p: Vec<Fr> = s.iter().chain(&info.r_b).copied().collect();
+            let p: Vec<Fr> = info.pre.iter().chain(s).chain(&info.r_b).copied().collect();
             claims.tensor_limbs(cols, info.x, &p, out);
             if let (true, TensorRef::Gadget(g)) = (info.with_v, info.x) {
                 for ci in cols.of(g, ColumnKind::V) {

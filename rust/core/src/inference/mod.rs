@@ -1,6 +1,7 @@
 //! Inference proofs for dense networks (circuits/inference.md, kind 3).
 
 pub mod circuit;
+pub mod combine;
 pub mod conv;
 pub mod layout;
 pub mod matmul;
@@ -14,6 +15,7 @@ pub mod table;
 pub mod tensors;
 pub mod testkit;
 pub mod testkit_cnn;
+pub mod testkit_combine;
 pub mod testkit_nonlinear;
 pub mod testkit_softmax;
 pub mod testkit_window;

@@ -230,7 +230,8 @@ fn prove_parsed(
     let mut dense_claims = Vec::new();
     // conv.md section 5: a winmax's gamma_g and E_g, right after its acc-evals.
     let mut gammas: Vec<Option<Fr>> = vec![None; c.gadgets.len()];
-    let mut win_e: Vec<Option<Fr>> = vec![None; c.gadgets.len()];
+    // nonlinear.md section 11: a concat's parts' values E_1..E_K, likewise.
+    let mut after: Vec<Option<Vec<Fr>>> = vec![None; c.gadgets.len()];
     for (g, gad) in c.gadgets.iter().enumerate() {
         let mut evals = Vec::new();
         // The gadget's own columns of its length; the argmax differences are sent
@@ -263,7 +264,13 @@ fn prove_parsed(
             t.absorb_frs("window-e", &[e]);
             dense_claims.extend([ca, e]);
             gammas[g] = Some(gamma);
-            win_e[g] = Some(e);
+            after[g] = Some(vec![e]);
+        }
+        if let Producer::Concat { .. } = gad.producer {
+            let e = super::combine::concat_parts(c, &cols, (inp.input, b), g, &r[g])?;
+            t.absorb_frs("concat-parts", &e);
+            dense_claims.extend(e.iter().copied());
+            after[g] = Some(e);
         }
     }
 
@@ -411,10 +418,10 @@ fn prove_parsed(
     Hyrax::write_commitment(&wcom, &mut w);
     lproof.write(&mut w);
     w.frs(&leaf_evals);
-    for (e, we) in acc_msgs.iter().zip(&win_e) {
+    for (e, we) in acc_msgs.iter().zip(&after) {
         w.frs(e);
         if let Some(we) = we {
-            w.frs(&[*we]);
+            w.frs(we);
         }
     }
     if let Some(e) = &argmax_msg {
@@ -481,6 +488,12 @@ fn acc_operands(
             claims.tensor_limbs(cols, *y, p, evals);
         }
         Producer::Identity { x } => claims.tensor_limbs(cols, *x, r_g, evals),
+        // nonlinear.md section 10: x's limbs at r_g, then C(r_f).
+        Producer::Addconst { .. } => {
+            super::combine::addconst_acc_evals(c, (cols, model), claims, g, r_g, evals)?
+        }
+        // nonlinear.md section 11: the parts' values follow the acc-evals.
+        Producer::Concat { .. } => {}
         // nonlinear.md: a spatialsum's instance claim is acc(r_g); a table gadget
         // has no relation at its accumulator point.
         // nonlinear.md section 8: a mul's acc-evals are its own columns only.

@@ -355,6 +355,16 @@ pub fn witness_edited(
                     })
                     .collect()
             }
+            Producer::Addconst { x, c: name, lshift } => {
+                let t = c.tensor(name).expect("constant");
+                let cv = &model_stack[t.offset..t.offset + t.cols_pad()];
+                super::combine::addconst_acc(&table(*x, &z).0, cv, *lshift)
+            }
+            Producer::Concat { parts, shapes } => {
+                let geo = super::combine::ConcatGeom::new(shapes).expect("concat shapes");
+                let xs: Vec<Vec<i128>> = parts.iter().map(|p| table(*p, &z).0).collect();
+                super::combine::concat_acc(&geo, &xs, bp)
+            }
             Producer::Rowmax { x, n, .. } => {
                 let (xt, nx) = table(*x, &z);
                 let acc = super::testkit_softmax::rowmax_acc(&xt, nx, *n);

@@ -8,7 +8,6 @@ use ark_ff::{Field, One, Zero};
 use zkml_core::field::powers;
 use zkml_core::field::{from_i64, pow2, Fr};
 use zkml_core::inference::circuit::{Circuit, ColumnKind, Producer, TensorRef};
-use zkml_core::inference::matmul;
 use zkml_core::inference::rowops::{
     half, rowdiv_instance, rowmax_instance, suffix, zerocheck_vars,
 };
@@ -18,6 +17,7 @@ use zkml_core::inference::tensors::{combine_evals, model_table, tensor_table, Co
 use zkml_core::inference::testkit::TestModel;
 use zkml_core::inference::window;
 use zkml_core::inference::{acc_from_evals, table};
+use zkml_core::inference::{combine, matmul};
 use zkml_core::logup;
 use zkml_core::mle::evaluate;
 use zkml_core::sumcheck::{self, SumcheckProver};
@@ -244,6 +244,44 @@ pub fn check_relations(
                     fin == expect,
                     format!("gadget {g}: spatialsum instance final"),
                 )?;
+            }
+            Producer::Addconst { x, c: name, lshift } => {
+                // nonlinear.md section 10: acc == 2^l X(r_g) + C(r_f).
+                let t = c.tensor(name).unwrap();
+                let r_f = &r[g][..t.cols_pad().trailing_zeros() as usize];
+                let cv = evaluate(model_table(&model, t), r_f);
+                ensure(
+                    acc == pow2(*lshift) * tensor_at(*x, &r[g]) + cv,
+                    format!("gadget {g}: addconst acc == 2^l X(r_g) + C(r_f)"),
+                )?;
+            }
+            Producer::Concat { parts, .. } => {
+                // nonlinear.md section 11: sum_k E_k == acc(r_g); per part, the
+                // instance's final is W~_k(r_c, (), s) X_k(r_s, s, r_b).
+                let (_, geo) = combine::concat_params(&c, g).unwrap();
+                let e = combine::concat_parts(&c, &cols, (input, batch), g, &r[g]).unwrap();
+                ensure(
+                    e.iter().copied().sum::<Fr>() == acc,
+                    format!("gadget {g}: concat sum_k E_k == acc(r_g)"),
+                )?;
+                let ls = geo.spatial.trailing_zeros() as usize;
+                let lc = geo.channels.next_power_of_two().trailing_zeros() as usize;
+                let (r_s, rest) = r[g].split_at(ls);
+                let (r_c, r_b) = rest.split_at(lc);
+                for (k, x) in parts.iter().enumerate() {
+                    let mut inst = insts.next().unwrap();
+                    let n = inst.num_vars();
+                    let (proof, _) = sumcheck::prove(&mut Transcript::new(b"t"), &mut inst, e[k]);
+                    let (s, fin) =
+                        sumcheck::verify(&mut Transcript::new(b"t"), "cat", e[k], n, 2, &proof)
+                            .map_err(|e| format!("gadget {g}: concat instance {k}: {e}"))?;
+                    let xp: Vec<Fr> = [r_s, &s, r_b].concat();
+                    let w = wire_eval(&geo.axis(k).unwrap(), r_c, &[], &s).unwrap();
+                    ensure(
+                        fin == w * tensor_at(*x, &xp),
+                        format!("gadget {g}: concat instance {k} final"),
+                    )?;
+                }
             }
             Producer::Mul { x, y } => {
                 // nonlinear.md section 8: claim acc(r_g), degree 3, final

@@ -1,0 +1,301 @@
+//! Producers combining tensors (circuits/nonlinear.md sections 10 and 11):
+//!
+//! * `addconst`: `acc = 2^l x + C[f]`, checked at the gadget's point from `x`'s limbs
+//!   and the model-stack claim `C(r_f)` (no sumcheck instance);
+//! * `concat`: channel concatenation, `acc(r_s, r_c, r_b) = sum_k E_k` with one
+//!   dense-group instance per part
+//!
+//! ```text
+//! sum_{c'} W~_k(r_c, (), c') X_k(r_s, c', r_b) = E_k
+//! ```
+//!
+//! over `log2 pad(C_k)` variables, `W~_k` the wiring MLE of the axis
+//! `(C, C_k, 1, 1, 1, off_k)`.
+
+use std::cell::Cell;
+
+use super::circuit::{padded_size, Circuit, Gadget, Producer, TensorRef};
+use super::matmul::fold_rows;
+use super::tensors::{model_table, tensor_table, Columns};
+use super::Claims;
+use crate::error::{Error, Result};
+use crate::field::Fr;
+use crate::mle::{eq_table, evaluate};
+use crate::sumcheck::PairProduct;
+use crate::wiring::Axis;
+
+/// Parts of a concat: `2 <= K <= 64`.
+pub const MAX_PARTS: usize = 64;
+
+fn invalid<T>(i: usize, what: &str) -> Result<T> {
+    Err(Error::InvalidArgument(format!(
+        "circuit: gadget {i}: {what}"
+    )))
+}
+
+/// The geometry of a concat: channels `C`, the padded spatial size `prod pad(S_a)`,
+/// and each part's `(C_k, off_k)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConcatGeom {
+    pub channels: usize,
+    pub spatial: usize,
+    pub parts: Vec<(usize, usize)>,
+}
+
+impl ConcatGeom {
+    pub fn new(shapes: &[Vec<usize>]) -> Option<Self> {
+        let first = shapes.first()?;
+        let spatial = padded_size(&first[1..])?;
+        let mut parts = Vec::with_capacity(shapes.len());
+        let mut off = 0usize;
+        for s in shapes {
+            if s.is_empty() || s.len() > 3 || s[1..] != first[1..] || s[0] == 0 {
+                return None;
+            }
+            parts.push((s[0], off));
+            off = off.checked_add(s[0])?;
+        }
+        Some(ConcatGeom {
+            channels: off,
+            spatial,
+            parts,
+        })
+    }
+
+    /// The wiring axis of part `k`: `(n_out, n_in, k, s, d, p) = (C, C_k, 1, 1, 1, off_k)`.
+    pub fn axis(&self, k: usize) -> Result<Axis> {
+        let (ck, off) = self.parts[k];
+        Axis::new(self.channels, ck, 1, 1, 1, off)
+    }
+
+    /// The output's features `pad(C) prod pad(S_a)`.
+    pub fn features(&self) -> usize {
+        self.channels.next_power_of_two() * self.spatial
+    }
+}
+
+/// The checks of an `addconst` or `concat` gadget `i`.
+pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
+    let refs_ok = |t: TensorRef| match t {
+        TensorRef::Input => true,
+        TensorRef::Gadget(j) => j < i,
+    };
+    match &g.producer {
+        Producer::Addconst { x, c: name, lshift } => {
+            let t = c.tensor(name)?;
+            let ok = refs_ok(*x)
+                && c.width(*x) == g.features
+                && *lshift <= 64
+                && t.rows == 1
+                && t.cols == c.width(*x);
+            if !ok {
+                return invalid(i, "addconst shapes do not match");
+            }
+        }
+        Producer::Concat { parts, shapes } => {
+            let k = parts.len();
+            if !(2..=MAX_PARTS).contains(&k)
+                || shapes.len() != k
+                || !parts.iter().all(|p| refs_ok(*p))
+            {
+                return invalid(i, "concat parts out of limits");
+            }
+            let Some(geo) = ConcatGeom::new(shapes) else {
+                return invalid(i, "concat shapes do not match");
+            };
+            let widths_ok = parts.iter().zip(shapes).all(|(p, s)| {
+                let w = c.width(*p);
+                if s.len() == 1 {
+                    w == s[0]
+                } else {
+                    padded_size(s) == Some(w)
+                }
+            });
+            let axes_ok = (0..k).all(|j| geo.axis(j).is_ok());
+            if !widths_ok || !axes_ok || g.features != geo.features() {
+                return invalid(i, "concat shapes do not match");
+            }
+        }
+        _ => return invalid(i, "not an addconst or concat gadget"),
+    }
+    Ok(())
+}
+
+/// The parts and geometry of a concat gadget.
+pub fn concat_params(c: &Circuit, g: usize) -> Option<(&[TensorRef], ConcatGeom)> {
+    match &c.gadgets[g].producer {
+        Producer::Concat { parts, shapes } => Some((parts, ConcatGeom::new(shapes)?)),
+        _ => None,
+    }
+}
+
+/// One part's instance and what its sumcheck-evals need.
+pub struct PartInstance {
+    pub inst: PairProduct<'static>,
+    pub x: TensorRef,
+    /// `r_s`: part `k`'s limbs are opened at `(r_s, s_c', r_b)`.
+    pub r_s: Vec<Fr>,
+    pub r_b: Vec<Fr>,
+}
+
+/// Concat gadget `g`'s instances in part order: the pair
+/// `(W~_k(r_c, (), .), X_k(r_s, ., r_b))` over `c' < pad(C_k)`.
+pub fn concat_instances(
+    c: &Circuit,
+    cols: &Columns,
+    (input, b): (&[i64], usize),
+    g: usize,
+    r_g: &[Fr],
+) -> Result<Vec<PartInstance>> {
+    let (parts, geo) = concat_params(c, g).expect("a validated concat");
+    let ls = super::log2(geo.spatial);
+    let lc = super::log2(geo.channels.next_power_of_two());
+    let (r_s, rest) = r_g.split_at(ls);
+    let (r_c, r_b) = rest.split_at(lc);
+    let es = eq_table(r_s);
+    let eb = eq_table(r_b);
+    let mut out = Vec::with_capacity(parts.len());
+    for (k, &x) in parts.iter().enumerate() {
+        let pck = geo.parts[k].0.next_power_of_two();
+        // x's table is row-major (b, c', s): fold the batch, then the spatial part.
+        let row = fold_rows(&tensor_table(c, cols, x, input, b), &eb, pck * geo.spatial);
+        let xr: Vec<Fr> = row
+            .chunks(geo.spatial)
+            .map(|ch| ch.iter().zip(&es).map(|(v, e)| *v * e).sum())
+            .collect();
+        let w = crate::wiring::wire_table_y(&geo.axis(k)?, r_c)?;
+        out.push(PartInstance {
+            inst: PairProduct::new(w, xr)?,
+            x,
+            r_s: r_s.to_vec(),
+            r_b: r_b.to_vec(),
+        });
+    }
+    Ok(out)
+}
+
+thread_local! {
+    static PART_SKEW: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Test hook (a cheating prover): while nonzero, the parts' values sent are
+/// `E_1 + delta, E_2 - delta, E_3.., E_K` (their sum kept). Thread-local.
+#[doc(hidden)]
+pub fn set_part_skew(delta: u64) {
+    PART_SKEW.with(|s| s.set(delta));
+}
+
+/// The parts' values `E_1..E_K` of concat gadget `g` at its point `r_g`.
+pub fn concat_parts(
+    c: &Circuit,
+    cols: &Columns,
+    ib: (&[i64], usize),
+    g: usize,
+    r_g: &[Fr],
+) -> Result<Vec<Fr>> {
+    let mut e: Vec<Fr> = concat_instances(c, cols, ib, g, r_g)?
+        .iter()
+        .map(|p| p.inst.claim())
+        .collect();
+    let delta = Fr::from(PART_SKEW.with(|s| s.get()));
+    e[0] += delta;
+    e[1] -= delta;
+    Ok(e)
+}
+
+/// An addconst's acc-evals after its own columns: `x`'s `u` limbs at `r_g`, then
+/// `C(r_f)` (a model-stack claim).
+pub fn addconst_acc_evals(
+    c: &Circuit,
+    (cols, model): (&Columns, &[Fr]),
+    claims: &mut Claims<'_>,
+    g: usize,
+    r_g: &[Fr],
+    evals: &mut Vec<Fr>,
+) -> Result<()> {
+    let Producer::Addconst { x, c: name, .. } = &c.gadgets[g].producer else {
+        unreachable!("an addconst gadget");
+    };
+    claims.tensor_limbs(cols, *x, r_g, evals);
+    let t = c.tensor(name)?;
+    let r_f = &r_g[..super::log2(t.cols_pad())];
+    let v = evaluate(model_table(model, t), r_f);
+    claims.model(t, r_f, v);
+    evals.push(v);
+    Ok(())
+}
+
+/// `2^l x + C[f]` over the padded tensor (`C` the tensor's padded row of `np`).
+pub fn addconst_acc(xt: &[i128], cv: &[i64], lshift: u32) -> Vec<i128> {
+    let np = cv.len();
+    xt.iter()
+        .enumerate()
+        .map(|(i, v)| (v << lshift) + cv[i % np] as i128)
+        .collect()
+}
+
+/// The concatenation over the padded output (`bp` rows): channel `c` of part `k`
+/// at `off_k + c` (every padded spatial entry copied), 0 on channels `>= C`.
+pub fn concat_acc(geo: &ConcatGeom, parts: &[Vec<i128>], bp: usize) -> Vec<i128> {
+    let sp = geo.spatial;
+    let row = geo.features();
+    let mut acc = vec![0i128; bp * row];
+    for ((ck, off), xt) in geo.parts.iter().zip(parts) {
+        let prow = ck.next_power_of_two() * sp;
+        for r in 0..bp {
+            let src = &xt[r * prow..r * prow + ck * sp];
+            acc[r * row + off * sp..r * row + (off + ck) * sp].copy_from_slice(src);
+        }
+    }
+    acc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::field::from_i64;
+    use crate::testing::rand_frs;
+    use crate::wiring::wire_eval;
+
+    #[test]
+    fn parts_sum_to_the_concatenation() {
+        // Parts [3, 3, 5] and [5, 3, 5] (padded 4 x 4 x 8 and 8 x 4 x 8), batch 2.
+        let geo = ConcatGeom::new(&[vec![3, 3, 5], vec![5, 3, 5]]).unwrap();
+        assert_eq!((geo.channels, geo.spatial, geo.features()), (8, 32, 256));
+        let bp = 2;
+        let parts: Vec<Vec<i128>> = geo
+            .parts
+            .iter()
+            .enumerate()
+            .map(|(k, (ck, _))| {
+                (0..bp * ck.next_power_of_two() * 32)
+                    .map(|i| ((i * 37 + k * 11) % 53) as i128 - 26)
+                    .collect()
+            })
+            .collect();
+        let acc = concat_acc(&geo, &parts, bp);
+        let accf: Vec<Fr> = acc.iter().map(|v| from_i64(*v as i64)).collect();
+        let r = rand_frs(5 + 3 + 1, 3);
+        let (r_s, rest) = r.split_at(5);
+        let (r_c, r_b) = rest.split_at(3);
+        let mut sum = Fr::from(0u64);
+        for (k, xt) in parts.iter().enumerate() {
+            let pck = geo.parts[k].0.next_power_of_two();
+            let xf: Vec<Fr> = xt.iter().map(|v| from_i64(*v as i64)).collect();
+            let row = fold_rows(&xf, &eq_table(r_b), pck * 32);
+            let es = eq_table(r_s);
+            let xr: Vec<Fr> = row
+                .chunks(32)
+                .map(|ch| ch.iter().zip(&es).map(|(v, e)| *v * e).sum())
+                .collect();
+            let axis = geo.axis(k).unwrap();
+            let w = crate::wiring::wire_table_y(&axis, r_c).unwrap();
+            let inst = PairProduct::new(w.clone(), xr.clone()).unwrap();
+            // The table agrees with the verifier's wire_eval at a random c'.
+            let s = rand_frs(super::super::log2(pck), 7 + k as u64);
+            assert_eq!(evaluate(&w, &s), wire_eval(&axis, r_c, &[], &s).unwrap());
+            sum += inst.claim();
+        }
+        assert_eq!(sum, evaluate(&accf, &r));
+    }
+}

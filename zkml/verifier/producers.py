@@ -186,7 +186,9 @@ class Producer:
     part_axes: tuple[Axis, ...] = ()
 
 
-def _conv(prod: dict, what: str, pw: str, gf: GadgetFields, x: int | None) -> ConvSpec:
+def _geometry(prod: dict, what: str, pw: str, op: str
+              ) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], list[Axis]]:
+    """in_shape, out_shape, kernel and the wiring axes of a conv or window producer."""
     in_shape = dims(prod["in_shape"], f"{pw} in_shape", (2, 3))
     k = len(in_shape) - 1
     out_shape = dims(prod["out_shape"], f"{pw} out_shape", (k + 1,))
@@ -200,7 +202,12 @@ def _conv(prod: dict, what: str, pw: str, gf: GadgetFields, x: int | None) -> Co
             axes.append(Axis(out_shape[a + 1], in_shape[a + 1], kernel[a], strides[a],
                              dilations[a], pads[a]))
         except ProofFormatError as exc:
-            raise err(f"{what}: conv axis {a}: {exc}") from None
+            raise err(f"{what}: {op} axis {a}: {exc}") from None
+    return in_shape, out_shape, kernel, axes
+
+
+def _conv(prod: dict, what: str, pw: str, gf: GadgetFields, x: int | None) -> ConvSpec:
+    in_shape, out_shape, kernel, axes = _geometry(prod, what, pw, "conv")
     width_x = gf.width(x)
     if width_x != padded_size(in_shape):
         raise err(f"{what}: conv input has width {width_x}, in_shape {list(in_shape)} "
@@ -340,20 +347,7 @@ def _window(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
     obj(prod, {"op", "x", "in_shape", "out_shape", "kernel", "strides", "dilations", "pads",
                extra}, pw)
     x = _ref(prod["x"], gf.index, f"{pw} x")
-    in_shape = dims(prod["in_shape"], f"{pw} in_shape", (2, 3))
-    k = len(in_shape) - 1
-    out_shape = dims(prod["out_shape"], f"{pw} out_shape", (k + 1,))
-    kernel = dims(prod["kernel"], f"{pw} kernel", (k,))
-    strides = dims(prod["strides"], f"{pw} strides", (k,))
-    dilations = dims(prod["dilations"], f"{pw} dilations", (k,))
-    pads = dims(prod["pads"], f"{pw} pads", (k,), lo=0)
-    axes = []
-    for a in range(k):
-        try:
-            axes.append(Axis(out_shape[a + 1], in_shape[a + 1], kernel[a], strides[a],
-                             dilations[a], pads[a]))
-        except ProofFormatError as exc:
-            raise err(f"{what}: {op} axis {a}: {exc}") from None
+    in_shape, out_shape, kernel, axes = _geometry(prod, what, pw, op)
     taps = 1
     for kk in kernel:
         taps *= kk

@@ -82,3 +82,35 @@ def test_tampered_cnn_proof_is_rejected(tmp_path):
     proof[len(proof) // 2] ^= 1
     with pytest.raises(VerificationError):
         zkml.verify(bytes(proof), cm.verifying_key)
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_flat_input_reshaped_into_channels(tmp_path, batch):
+    """A flat (1, 64) input reshaped to (1, 1, 8, 8) before a conv: the circuit's input is
+    shaped, the statement keeps the flat ONNX order."""
+    from inference_models import f32, make_model
+    from onnx import helper, numpy_helper
+
+    rng = np.random.default_rng(4)
+    nodes = [helper.make_node("Reshape", ["x", "shp"], ["r"]),
+             helper.make_node("Conv", ["r", "W1"], ["a"]),
+             helper.make_node("Relu", ["a"], ["b"]),
+             helper.make_node("Flatten", ["b"], ["f"]),
+             helper.make_node("Gemm", ["f", "W2"], ["y"])]
+    model = make_model(nodes, {"x": [1, 64]}, ["y"], {"W1": f32(rng.normal(size=(3, 1, 3, 3))),
+                                                      "W2": f32(rng.normal(size=(108, 4)))})
+    model.graph.initializer.append(
+        numpy_helper.from_array(np.array([1, 1, 8, 8], dtype=np.int64), "shp"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cm = zkml.compile(save(model, tmp_path, "flat.onnx"),
+                          calibration=rng.normal(size=(8, 64)))
+    assert cm.circuit.input_shape == (1, 8, 8)
+    assert [g.op for g in cm.circuit.gadgets] == ["conv", "dense"]
+    x = rng.normal(size=(batch, 64))
+    result = zkml.prove(cm, x)
+    expect = np.concatenate([cm.execute(cm.quantize_inputs(e[None])).outputs(cm.model)["y"]
+                             for e in x])
+    assert np.array_equal(result.outputs, expect)
+    verified = zkml.verify(result.proof, cm.verifying_key)
+    assert np.array_equal(np.array(verified.outputs), result.outputs)

@@ -390,11 +390,20 @@ def choose_limb_bits(circuit: Circuit, rows: int) -> int:
 
 def _input_layout(model: QModel) -> Layout:
     """The input's layout: spatial `(C, S_1(, S_2))` when it is an (N, C, S..) tensor that
-    some op other than a reshape reads (it feeds spatial ops); flat otherwise."""
+    some op other than a reshape reads (it feeds spatial ops), or when it is a flat
+    (N, F) tensor that only reshapes read, all to the same (N, C, S..) (a flat input
+    reshaped into channels: the statement keeps ONNX's order either way); flat otherwise."""
     inp = model.tensor(model.inputs[0])
+    readers = [op for op in model.ops if inp.name in op.inputs]
+    if len(inp.shape) == 2 and readers and all(op.op == "reshape" for op in readers):
+        targets = {tuple(model.tensor(op.output).shape) for op in readers}
+        if len(targets) == 1:
+            (target,) = targets
+            if len(target) in (3, 4) and target[0] == inp.shape[0]:
+                return tuple(int(v) for v in target[1:])
+        return None
     if len(inp.shape) not in (3, 4):
         return None
-    readers = [op for op in model.ops if inp.name in op.inputs]
     if all(op.op == "reshape" for op in readers):
         return None
     return tuple(int(v) for v in inp.shape[1:])

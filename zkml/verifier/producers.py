@@ -206,15 +206,20 @@ def _geometry(prod: dict, what: str, pw: str, op: str
     return in_shape, out_shape, kernel, axes
 
 
-def _conv(prod: dict, what: str, pw: str, gf: GadgetFields, x: int | None) -> ConvSpec:
-    in_shape, out_shape, kernel, axes = _geometry(prod, what, pw, "conv")
-    width_x = gf.width(x)
-    if width_x != padded_size(in_shape):
-        raise err(f"{what}: conv input has width {width_x}, in_shape {list(in_shape)} "
+def _check_widths(what: str, kind: str, gf: GadgetFields, x: int | None,
+                  in_shape: tuple[int, ...], out_shape: tuple[int, ...]) -> None:
+    """conv.md: `width(x) == prod pad(in_shape)` and `features == prod pad(out_shape)`."""
+    if gf.width(x) != padded_size(in_shape):
+        raise err(f"{what}: {kind} input has width {gf.width(x)}, in_shape {list(in_shape)} "
                   f"needs {padded_size(in_shape)}")
     if gf.features != padded_size(out_shape):
-        raise err(f"{what}: conv features {gf.features} != prod pad(out_shape) "
+        raise err(f"{what}: {kind} features {gf.features} != prod pad(out_shape) "
                   f"{padded_size(out_shape)}")
+
+
+def _conv(prod: dict, what: str, pw: str, gf: GadgetFields, x: int | None) -> ConvSpec:
+    in_shape, out_shape, kernel, axes = _geometry(prod, what, pw, "conv")
+    _check_widths(what, "conv", gf, x, in_shape, out_shape)
     weight = prod["weight"]
     w = gf.model.tensors[weight]
     cols = padded_size((in_shape[0], *kernel))
@@ -237,13 +242,7 @@ def _pool(prod: dict, what: str, pw: str, gf: GadgetFields, x: int | None) -> Po
         if window[a] * out_shape[a + 1] > in_shape[a + 1]:
             raise err(f"{what}: pool axis {a}: window {window[a]} x out {out_shape[a + 1]} "
                       f"exceeds in {in_shape[a + 1]}")
-    width_x = gf.width(x)
-    if width_x != padded_size(in_shape):
-        raise err(f"{what}: pool input has width {width_x}, in_shape {list(in_shape)} "
-                  f"needs {padded_size(in_shape)}")
-    if gf.features != padded_size(out_shape):
-        raise err(f"{what}: pool features {gf.features} != prod pad(out_shape) "
-                  f"{padded_size(out_shape)}")
+    _check_widths(what, "pool", gf, x, in_shape, out_shape)
     if prod["op"] == "sumpool":
         return PoolSpec(in_shape, out_shape, window,
                         lshift=int_field(prod["lshift"], f"{pw} lshift", 0, MAX_SHIFT))
@@ -355,12 +354,7 @@ def _window(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
         raise err(f"{what}: {op} has {taps} taps, more than {MAX_WINDOW_TAPS}")
     if in_shape[0] != out_shape[0]:
         raise err(f"{what}: {op} channels {in_shape[0]} != {out_shape[0]}")
-    if gf.width(x) != padded_size(in_shape):
-        raise err(f"{what}: {op} input has width {gf.width(x)}, in_shape {list(in_shape)} "
-                  f"needs {padded_size(in_shape)}")
-    if gf.features != padded_size(out_shape):
-        raise err(f"{what}: {op} features {gf.features} != prod pad(out_shape) "
-                  f"{padded_size(out_shape)}")
+    _check_widths(what, op, gf, x, in_shape, out_shape)
     if op == "winsum":
         lshift = int_field(prod["lshift"], f"{pw} lshift", 0, MAX_SHIFT)
         spec = WindowSpec(in_shape, out_shape, kernel, tuple(axes), lshift=lshift)

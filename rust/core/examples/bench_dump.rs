@@ -5,9 +5,8 @@
 //! `cargo run --release -p zkml-core --example bench_dump -- DIR [runs]`;
 //! `ZKML_PROFILE=1` prints stage timings. The vk digest is zero (timing only).
 
-use std::time::Instant;
-
-use zkml_core::inference::{prove, InferenceInput};
+use zkml_core::inference::testkit::best_prove_time;
+use zkml_core::inference::InferenceInput;
 use zkml_core::pcs::hyrax::Hyrax;
 
 fn ints(path: &str) -> Vec<i64> {
@@ -45,26 +44,16 @@ fn main() {
     let (input, output) = (vec_of("input"), vec_of("output"));
     let batch = meta["batch"].as_u64().expect("batch") as usize;
     let h = Hyrax::default();
-    let mut best = f64::INFINITY;
-    let mut size = 0;
-    for _ in 0..runs {
-        let t = Instant::now();
-        let p = prove(
-            &h,
-            InferenceInput {
-                circuit_json: &circuit,
-                model_stack: &stack,
-                columns: columns.clone(),
-                batch,
-                input: &input,
-                output: &output,
-                vk_digest: [0u8; 32],
-            },
-        )
-        .expect("prove");
-        best = best.min(t.elapsed().as_secs_f64());
-        size = p.len();
-    }
+    let inp = InferenceInput {
+        circuit_json: &circuit,
+        model_stack: &stack,
+        columns: columns.clone(),
+        batch,
+        input: &input,
+        output: &output,
+        vk_digest: [0u8; 32],
+    };
+    let (best, size) = best_prove_time(&h, &inp, runs);
     let entries: usize = columns.iter().map(|c| c.len()).sum();
     println!(
         "{dir}: {} columns, {entries} witness entries; prove best of {runs}: {best:.3} s; proof {size} bytes",

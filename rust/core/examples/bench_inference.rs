@@ -4,10 +4,9 @@
 use std::time::Instant;
 
 use zkml_core::inference::circuit::Circuit;
-use zkml_core::inference::testkit::{mlp, verifying_key, witness};
-use zkml_core::inference::{prove, InferenceInput};
+use zkml_core::inference::testkit::{best_prove_time, mlp, verifying_key, witness};
+use zkml_core::inference::InferenceInput;
 use zkml_core::pcs::hyrax::Hyrax;
-use zkml_core::pcs::Shape;
 use zkml_core::testing::rand_small;
 
 fn main() {
@@ -22,32 +21,20 @@ fn main() {
     let h = Hyrax::default();
     let m = mlp(&dims, false, 1);
     let c = Circuit::parse(&m.circuit_json).unwrap();
-    let shape = Shape::new(c.model_stack.num_vars, c.model_stack.log_cols).unwrap();
     let t = Instant::now();
     let (vk, digest) = verifying_key(&h, &m);
     let commit_s = t.elapsed().as_secs_f64();
-    let _ = shape;
     let input = rand_small(batch * dims[0], 8, 3);
     let (cols, out) = witness(&c, &m.model_stack, &input, batch);
-    let mut best = f64::INFINITY;
-    let mut size = 0;
-    for _ in 0..5 {
-        let t = Instant::now();
-        let p = prove(
-            &h,
-            InferenceInput {
-                circuit_json: &m.circuit_json,
-                model_stack: &m.model_stack,
-                columns: cols.clone(),
-                batch,
-                input: &input,
-                output: &out,
-                vk_digest: digest,
-            },
-        )
-        .unwrap();
-        best = best.min(t.elapsed().as_secs_f64());
-        size = p.len();
-    }
+    let inp = InferenceInput {
+        circuit_json: &m.circuit_json,
+        model_stack: &m.model_stack,
+        columns: cols,
+        batch,
+        input: &input,
+        output: &out,
+        vk_digest: digest,
+    };
+    let (best, size) = best_prove_time(&h, &inp, 5);
     println!("{{\"dims\": {dims:?}, \"batch\": {batch}, \"model_vars\": {}, \"vk_build_s\": {commit_s:.4}, \"vk_bytes\": {}, \"prove_s\": {best:.4}, \"proof_bytes\": {size}}}", c.model_stack.num_vars, vk.len());
 }

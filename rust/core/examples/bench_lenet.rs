@@ -6,9 +6,9 @@
 use std::time::Instant;
 
 use zkml_core::inference::circuit::Circuit;
-use zkml_core::inference::testkit::{verifying_key, witness};
+use zkml_core::inference::testkit::{best_prove_time, verifying_key, witness};
 use zkml_core::inference::testkit_cnn::lenet;
-use zkml_core::inference::{prove, InferenceInput};
+use zkml_core::inference::InferenceInput;
 use zkml_core::pcs::hyrax::Hyrax;
 use zkml_core::testing::rand_small;
 
@@ -24,26 +24,16 @@ fn main() {
     let t = Instant::now();
     let (cols, out) = witness(&c, &m.model_stack, &input, batch);
     let witness_s = t.elapsed().as_secs_f64();
-    let mut best = f64::INFINITY;
-    let mut size = 0;
-    for _ in 0..5 {
-        let t = Instant::now();
-        let p = prove(
-            &h,
-            InferenceInput {
-                circuit_json: &m.circuit_json,
-                model_stack: &m.model_stack,
-                columns: cols.clone(),
-                batch,
-                input: &input,
-                output: &out,
-                vk_digest: digest,
-            },
-        )
-        .unwrap();
-        best = best.min(t.elapsed().as_secs_f64());
-        size = p.len();
-    }
+    let inp = InferenceInput {
+        circuit_json: &m.circuit_json,
+        model_stack: &m.model_stack,
+        columns: cols,
+        batch,
+        input: &input,
+        output: &out,
+        vk_digest: digest,
+    };
+    let (best, size) = best_prove_time(&h, &inp, 5);
     println!(
         "{{\"model\": \"lenet\", \"batch\": {batch}, \"vk_build_s\": {vk_s:.4}, \"vk_bytes\": {}, \
          \"witness_s\": {witness_s:.4}, \"prove_s\": {best:.4}, \"proof_bytes\": {size}}}",

@@ -13,6 +13,8 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
+from zkml.compiler.circuit import ROW_OPS, WINDOW_OPS, Circuit
+
 OPSET = 17
 
 
@@ -902,3 +904,26 @@ COMBINE_CASES = {
     "gelu_erf_mlp_rows4": lambda: _gelu_erf_rows(4),
     "gelu_erf_cnn": lambda: gelu_erf_cnn(),
 }
+
+
+# Circuit predicates the compiler tests assert with.
+def uses_combine(circuit: Circuit) -> bool:
+    """The circuit has an `addconst` or a `concat` gadget (nonlinear.md sections 10-11)."""
+    return any(g.op in ("addconst", "concat") for g in circuit.gadgets)
+
+
+def uses_mul(circuit: Circuit) -> bool:
+    """The circuit has a `mul` gadget (an elementwise product, nonlinear.md section 8)."""
+    return any(g.op == "mul" for g in circuit.gadgets)
+
+
+def uses_windows(circuit: Circuit) -> bool:
+    """The circuit has a winsum or winmax gadget (conv.md section 5)."""
+    return any(g.op in WINDOW_OPS for g in circuit.gadgets)
+
+
+def uses_rows(circuit: Circuit) -> bool:
+    """The circuit has a rowmax, a rowdiv or an add of a one-feature `y` (sections 6-7)."""
+    return any(g.op in ROW_OPS or (g.op == "add" and g.y is not None
+                                   and circuit.width_of(g.y) != g.features)
+               for g in circuit.gadgets)

@@ -13,7 +13,7 @@ import pytest
 from inference_models import CNN_CASES as CASES
 from inference_models import Net, compile_cnn
 
-from zkml.compiler.build import compile_circuit, verifier_knows_spatial
+from zkml.compiler.build import compile_circuit
 from zkml.compiler.circuit import Circuit, CircuitFormatError, padded_width
 from zkml.compiler.spatial import conv_weight_matrix, padded_index, probe_circuit
 from zkml.errors import ModelError
@@ -383,7 +383,6 @@ def test_probe_circuit_is_valid():
     assert [g.op for g in c.gadgets] == ["conv", "maxpool", "sumpool", "dense"]
 
 
-@pytest.mark.skipif(not verifier_knows_spatial(), reason="the verifier predates conv.md")
 @pytest.mark.parametrize("name", ["lenet_avg", "lenet_max", "conv1d", "residual", "gmp4x4"])
 def test_verifier_parses_compiled_cnn_circuits(compiled, name):
     from zkml.verifier.circuit import parse_circuit

@@ -14,10 +14,10 @@ from inference_models import (
     compile_cnn,
     f32,
     make_model,
+    uses_combine,
 )
 from onnx import helper
 
-from zkml.compiler.build import uses_combine, verifier_knows_combine
 from zkml.compiler.circuit import Circuit, CircuitFormatError, canonical_json, ceil_log2
 from zkml.compiler.combine import combine_probe_circuit, combine_probe_stack
 from zkml.errors import ModelError
@@ -248,9 +248,6 @@ def test_parser_refuses_malformed_gadgets(edit, match):
 
 
 def test_verifier_parses_compiled_circuits(compiled):
-    if not verifier_knows_combine():
-        pytest.skip("zkml.verifier does not parse `addconst` / `concat` (nonlinear.md "
-                    "sections 10-11) yet")
     from zkml.verifier.circuit import parse_circuit
 
     for name in ("concat_cnn", "concat_mlp", "addconst_cnn", "gelu_erf_mlp"):

@@ -14,10 +14,10 @@ from inference_models import (
     compile_cnn,
     f32,
     make_model,
+    uses_mul,
 )
 from onnx import helper
 
-from zkml.compiler.build import uses_mul, verifier_knows_mul
 from zkml.compiler.circuit import Circuit, CircuitFormatError, canonical_json, ceil_log2
 from zkml.compiler.nonlinear import mul_probe_circuit, mul_probe_stack
 from zkml.errors import ModelError
@@ -200,8 +200,6 @@ def test_parser_refuses_operands_of_other_widths():
 
 
 def test_verifier_parses_compiled_products(compiled):
-    if not verifier_knows_mul():
-        pytest.skip("zkml.verifier does not parse `mul` gadgets (nonlinear.md section 8) yet")
     from zkml.verifier.circuit import parse_circuit
 
     for name in ("silu_mlp", "silu_cnn", "gated_product"):

@@ -21,7 +21,7 @@ from inference_models import (
 )
 from onnx import helper
 
-from zkml.compiler.build import compile_circuit, excess_bits, verifier_knows_nonlinear
+from zkml.compiler.build import compile_circuit, excess_bits
 from zkml.compiler.circuit import Circuit, CircuitFormatError, ceil_log2, padded_width
 from zkml.compiler.spatial import divisor_fields, nonlinear_probe_circuit
 from zkml.errors import ModelError
@@ -430,7 +430,6 @@ def test_unsupported_averages_are_refused(tmp_path, build, match):
 # ---- cross-checks with the verifier ------------------------------------------------
 
 
-@pytest.mark.skipif(not verifier_knows_nonlinear(), reason="the verifier predates nonlinear.md")
 @pytest.mark.parametrize("name", ["gap7x7", "tanh_sigmoid_gelu_gap", "sigmoid", "gelu"])
 def test_verifier_parses_compiled_nonlinear_circuits(compiled, name):
     from zkml.verifier.circuit import parse_circuit
@@ -486,7 +485,7 @@ def _reference_prover():
     """tests/verifier's reference prover and key builder, when they know nonlinear.md."""
     import sys
 
-    if _reference_witness() is None or not verifier_knows_nonlinear():
+    if _reference_witness() is None:
         return None
     sys.path.insert(0, str(REFERENCE.parent))
     try:

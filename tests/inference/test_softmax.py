@@ -24,15 +24,10 @@ from inference_models import (
     needs_verifier,
     save,
     softmax_mlp,
+    uses_rows,
 )
 
-from zkml.compiler.build import (
-    choose_limb_bits,
-    compile_circuit,
-    uses_rows,
-    verifier_knows_limbs,
-    verifier_knows_softmax,
-)
+from zkml.compiler.build import choose_limb_bits, compile_circuit
 from zkml.compiler.circuit import (
     Circuit,
     CircuitFormatError,
@@ -441,9 +436,6 @@ def test_parser_accepts_a_row_sum_of_any_length():
 
 
 def test_verifier_parses_compiled_softmax_circuits(compiled):
-    if not verifier_knows_softmax():
-        pytest.skip("the pure-Python verifier does not parse limb_bits / rowmax / rowdiv "
-                    "circuits (nonlinear.md sections 5-7) yet")
     from zkml.verifier.circuit import parse_circuit
 
     for name in MODELS:
@@ -453,9 +445,6 @@ def test_verifier_parses_compiled_softmax_circuits(compiled):
 
 
 def test_verifier_parses_limb_bits():
-    if not verifier_knows_limbs():
-        pytest.skip("the pure-Python verifier does not parse limb_bits (nonlinear.md "
-                    "section 5) yet")
     from zkml.compiler.spatial import nonlinear_probe_circuit
     from zkml.verifier.circuit import parse_circuit
 
@@ -661,7 +650,7 @@ def test_compiled_softmax_verifies_with_the_reference_prover(tmp_path, name, lim
     """Without the Rust prover: a compiled Softmax circuit, proven by the verifier side's
     reference prover, verifies with `zkml.verifier`; the outputs are this witness's."""
     ref = _reference()
-    if ref is None or not verifier_knows_softmax():
+    if ref is None:
         pytest.skip("no reference prover / verifier for nonlinear.md sections 5-7 yet")
     _, prove, vk_artifact = ref
     from zkml.verifier import VerifyingKey, verify_inference

@@ -22,10 +22,10 @@ from inference_models import (
     needs_verifier,
     needs_window_prover,
     save,
+    uses_windows,
 )
 
 import zkml
-from zkml.compiler.build import uses_windows
 from zkml.compiler.circuit import Circuit, CircuitFormatError, Gadget
 from zkml.compiler.spatial import window_probe_circuit
 from zkml.errors import ModelError

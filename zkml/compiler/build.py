@@ -42,7 +42,6 @@ witness for one run is smaller, 8 on a tie. Anything else raises
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import cache
 
 import numpy as np
 
@@ -52,9 +51,7 @@ from zkml.compiler.circuit import (
     MAX_BITS,
     MAX_COEFF_BITS,
     MAX_RANGE_BITS,
-    ROW_OPS,
     SPATIAL_OPS,
-    WINDOW_OPS,
     Circuit,
     Gadget,
     ModelStack,
@@ -68,11 +65,7 @@ from zkml.errors import ModelError
 from zkml.quant.executor import accumulator_bound
 from zkml.quant.ir import QModel, QOp
 
-__all__ = ["CompiledCircuit", "compile_circuit", "excess_bits", "choose_limb_bits",
-           "uses_rows", "verifier_knows_spatial", "verifier_knows_nonlinear",
-           "verifier_knows_limbs", "verifier_knows_softmax", "verifier_knows_windows",
-           "uses_windows", "verifier_knows_mul", "uses_mul",
-           "verifier_knows_combine", "uses_combine"]
+__all__ = ["CompiledCircuit", "compile_circuit", "excess_bits", "choose_limb_bits"]
 
 _FUSABLE = ("relu", "clip")
 
@@ -410,164 +403,14 @@ def _input_layout(model: QModel) -> Layout:
 
 
 def _check_with_verifier(circuit: Circuit) -> None:
-    """The pure-Python verifier must accept the circuit, or no proof of it could verify.
-
-    Transitional: a verifier that predates circuits/nonlinear.md sections 5-7 (it refuses
-    the probe circuits: a shaped input, every spatial producer, `divisor` keys, a spatial
-    sum, a table and `limb_bits`; for a circuit with a Softmax, also rowmax, rowdiv and
-    a row-broadcast add; for one with a winsum / winmax, those; for one with a `mul`
-    gadget, nonlinear.md section 8; for one with `addconst` / `concat`, sections 10-11) is
-    not asked.
-    """
+    """The pure-Python verifier must accept the circuit, or no proof of it could verify."""
     from zkml.errors import ProofFormatError
     from zkml.verifier.circuit import parse_circuit
 
-    if not verifier_knows_limbs():
-        return
-    if uses_rows(circuit) and not verifier_knows_softmax():
-        return
-    if uses_windows(circuit) and not verifier_knows_windows():
-        return
-    if uses_mul(circuit) and not verifier_knows_mul():
-        return
-    if uses_combine(circuit) and not verifier_knows_combine():
-        return
     try:
         parse_circuit(circuit.to_bytes())
     except ProofFormatError as exc:
         raise ModelError(f"the verifier refuses the compiled circuit: {exc}") from None
-
-
-@cache
-def verifier_knows_spatial() -> bool:
-    """True when the pure-Python verifier parses circuits with a shaped input and conv,
-    sumpool and maxpool gadgets (circuits/conv.md)."""
-    from zkml.errors import ProofFormatError
-    from zkml.verifier.circuit import parse_circuit
-
-    try:
-        parse_circuit(spatial.probe_circuit().to_bytes())
-    except ProofFormatError:
-        return False
-    return True
-
-
-@cache
-def verifier_knows_nonlinear() -> bool:
-    """True when the pure-Python verifier also parses circuits/nonlinear.md circuits (the
-    `divisor` key, `spatialsum` and `table` gadgets)."""
-    from zkml.errors import ProofFormatError
-    from zkml.verifier.circuit import parse_circuit
-
-    if not verifier_knows_spatial():
-        return False
-    try:
-        parse_circuit(spatial.nonlinear_probe_circuit().to_bytes())
-    except ProofFormatError:
-        return False
-    return True
-
-
-@cache
-def verifier_knows_limbs() -> bool:
-    """True when the pure-Python verifier parses circuits with the `limb_bits` key
-    (nonlinear.md section 5) besides everything of sections 1-4: the nonlinear probe
-    circuit with 8-bit and with 16-bit limbs."""
-    from zkml.errors import ProofFormatError
-    from zkml.verifier.circuit import parse_circuit
-
-    try:
-        for lb in LIMB_BITS:
-            parse_circuit(replace(spatial.nonlinear_probe_circuit(), limb_bits=lb).to_bytes())
-    except ProofFormatError:
-        return False
-    return True
-
-
-@cache
-def verifier_knows_softmax() -> bool:
-    """True when the pure-Python verifier also parses rowmax, rowdiv and a row-broadcast
-    add (nonlinear.md sections 6-7): `zkml.compiler.nonlinear.softmax_probe_circuit`."""
-    from zkml.errors import ProofFormatError
-    from zkml.verifier.circuit import parse_circuit
-
-    if not verifier_knows_limbs():
-        return False
-    try:
-        parse_circuit(nonlinear.softmax_probe_circuit().to_bytes())
-    except ProofFormatError:
-        return False
-    return True
-
-
-@cache
-def verifier_knows_windows() -> bool:
-    """True when the pure-Python verifier parses winsum and winmax gadgets (conv.md
-    section 5): `zkml.compiler.spatial.window_probe_circuit`."""
-    from zkml.errors import ProofFormatError
-    from zkml.verifier.circuit import parse_circuit
-
-    if not verifier_knows_limbs():
-        return False
-    try:
-        parse_circuit(spatial.window_probe_circuit().to_bytes())
-    except ProofFormatError:
-        return False
-    return True
-
-
-@cache
-def verifier_knows_mul() -> bool:
-    """True when the pure-Python verifier parses the elementwise product `mul` (nonlinear.md
-    section 8): `zkml.compiler.nonlinear.mul_probe_circuit`."""
-    from zkml.errors import ProofFormatError
-    from zkml.verifier.circuit import parse_circuit
-
-    if not verifier_knows_limbs():
-        return False
-    try:
-        parse_circuit(nonlinear.mul_probe_circuit().to_bytes())
-    except ProofFormatError:
-        return False
-    return True
-
-
-@cache
-def verifier_knows_combine() -> bool:
-    """True when the pure-Python verifier parses `addconst` and `concat` (nonlinear.md
-    sections 10-11): `zkml.compiler.combine.combine_probe_circuit`."""
-    from zkml.errors import ProofFormatError
-    from zkml.verifier.circuit import parse_circuit
-
-    if not verifier_knows_limbs():
-        return False
-    try:
-        parse_circuit(combine.combine_probe_circuit().to_bytes())
-    except ProofFormatError:
-        return False
-    return True
-
-
-def uses_combine(circuit: Circuit) -> bool:
-    """The circuit has an `addconst` or a `concat` gadget (nonlinear.md sections 10-11)."""
-    return any(g.op in ("addconst", "concat") for g in circuit.gadgets)
-
-
-def uses_mul(circuit: Circuit) -> bool:
-    """The circuit has a `mul` gadget (an elementwise product, nonlinear.md section 8)."""
-    return any(g.op == "mul" for g in circuit.gadgets)
-
-
-def uses_windows(circuit: Circuit) -> bool:
-    """The circuit has a winsum or winmax gadget (conv.md section 5)."""
-    return any(g.op in WINDOW_OPS for g in circuit.gadgets)
-
-
-def uses_rows(circuit: Circuit) -> bool:
-    """The circuit has a rowmax, a rowdiv or an add of a one-feature `y` (sections 6-7)."""
-    return any(g.op in ROW_OPS or (g.op == "add" and g.y is not None
-                                   and circuit.width_of(g.y) != g.features)
-               for g in circuit.gadgets)
 
 
 def _finish(g: dict) -> Gadget:

@@ -394,9 +394,16 @@ def test_product_of_two_tensors_is_a_mul_gadget(tmp_path):
     assert [g.op for g in cm.circuit.gadgets].count("mul") == 1
 
 
-def test_tables_wider_than_the_model_stack_are_refused(tmp_path):
-    _refused(tmp_path, act_mlp(["Sigmoid"]), r"\(op table sigmoid\) cannot be proven yet: the "
-             r"table's values need 24 bits .* at most 16-bit", precision="high")
+def test_high_precision_tables_hold_16_bit_values(tmp_path):
+    """24-bit activations, but a table's values fit the model stack's 16-bit entries."""
+    cm = compile_circuit_only(tmp_path, act_mlp(["Sigmoid"]), precision="high")
+    t = next(t for t in cm.circuit.model_stack.tensors if t.name.startswith("table:"))
+    values = _stack_matrix(cm, t.name)
+    assert values.shape == (1, 1 << 16)
+    assert -(1 << 15) <= int(values.min()) and int(values.max()) < 1 << 15
+    assert int(values.max()) > 1 << 14  # the finest scale that fits: sigmoid(+inf) ~ 2^15
+    for batch in (1, 2):
+        _check_relations(cm, _inputs(cm.circuit, batch, seed=batch))
 
 
 def _base(shape=(1, 2, 12, 12)) -> Net:

@@ -80,6 +80,19 @@ def test_small_precision_tables_prove_and_verify(tmp_path):
     _prove_and_verify(cm, dims, 3)
 
 
+@pytest.mark.parametrize("acts", [["Sigmoid", "Tanh"], ["Gelu"]])
+def test_high_precision_tables_prove_and_verify(tmp_path, acts):
+    """At --precision high (24-bit activations, 2^16-entry tables) a table's values are
+    16-bit (quantization.md, Tables: the model stack's entry width), the rest 24-bit."""
+    cm, dims = _compile(tmp_path, act_mlp(acts), "high", precision="high")
+    tables = cm.circuit.table_gadgets()
+    assert tables
+    for i in tables:
+        g = cm.circuit.gadgets[i]
+        assert -(1 << 15) <= g.lo <= g.hi < 1 << 15
+    _prove_and_verify(cm, dims, 2)
+
+
 @pytest.mark.parametrize("name", ["gap7x7", "sigmoid"])
 def test_tampered_nonlinear_proof_is_rejected(tmp_path, name):
     cm, dims = _compile(tmp_path, CASES[name](), name)

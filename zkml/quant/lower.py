@@ -18,7 +18,7 @@ from zkml.quant.calibrate import Stats
 from zkml.quant.ir import QModel, QOp, QTensor
 from zkml.quant.precision import Precision
 from zkml.quant.rounding import bits_for, check_bound, frac_bits_for, quantize_float
-from zkml.quant.tables import float_values, make_table, saturation_radius
+from zkml.quant.tables import TABLE_VALUE_BITS, float_values, make_table, saturation_radius
 
 #: Bits a bias keeps (quantization.md): the model stack's entries are range-checked
 #: in a 2^16-entry table, so wider biases are rounded to a multiple of a power of two.
@@ -268,9 +268,10 @@ class _Lowering:
         tx = self.t(x)
         values = float_values(fn, tx.frac_bits, tx.bits)
         finite = values[np.isfinite(values)]
-        fo = frac_bits_for(float(np.abs(finite).max(initial=0.0)), a)
-        table = self.table(fn, tx.frac_bits, tx.bits, fo, a)
-        self.add_tensor(node.output, self.g.shapes[node.output], fo, a)
+        ob = min(a, TABLE_VALUE_BITS)
+        fo = frac_bits_for(float(np.abs(finite).max(initial=0.0)), ob)
+        table = self.table(fn, tx.frac_bits, tx.bits, fo, ob)
+        self.add_tensor(node.output, self.g.shapes[node.output], fo, ob)
         self.op("table", [x, table], node.output, fn=fn)
 
     def _softmax(self, node: Node) -> None:
@@ -279,7 +280,8 @@ class _Lowering:
         x = self.t(node.inputs[0])
         out = node.output
         n = x.shape[axis]
-        fe = a - 2  # exp(d) <= 1 for d <= 0, and 1.0 = 2^fe fits a bits
+        eb = min(a, TABLE_VALUE_BITS)
+        fe = eb - 2  # exp(d) <= 1 for d <= 0, and 1.0 = 2^fe fits eb bits
         m = self.add_tensor(self.fresh(out, "max"), _kept(x.shape, axis), x.frac_bits, x.bits)
         self.op("reduce_max", [x.name], m, axes=[axis], keepdims=True)
         # d = x - max <= 0; below -radius exp(d) rounds to 0, so the domain stops there.
@@ -288,9 +290,9 @@ class _Lowering:
         fd = min(frac_bits_for(radius, tb), x.frac_bits)
         d = self.add_tensor(self.fresh(out, "shifted"), x.shape, fd, tb)
         self.op("add", [x.name, m], d, signs=[1, -1], lshifts=[0, 0], shift=x.frac_bits - fd)
-        e = self.add_tensor(self.fresh(out, "exp"), x.shape, fe, a)
-        self.op("table", [d, self.table("exp", fd, tb, fe, a)], e, fn="exp")
-        s_bits = bits_for(n * ((1 << (a - 1)) - 1))
+        e = self.add_tensor(self.fresh(out, "exp"), x.shape, fe, eb)
+        self.op("table", [d, self.table("exp", fd, tb, fe, eb)], e, fn="exp")
+        s_bits = bits_for(n * ((1 << (eb - 1)) - 1))
         s = self.add_tensor(self.fresh(out, "sum"), _kept(x.shape, axis), fe, s_bits)
         self.op("reduce_sum", [e], s, axes=[axis], keepdims=True)
         # y = e / s exactly rounded (a division with range-checked remainder), not a

@@ -19,8 +19,13 @@ import numpy as np
 
 from zkml.quant.rounding import quantize_float, signed_range
 
-__all__ = ["TABLE_FUNCTIONS", "saturation_radius", "table_inputs", "make_table"]
+__all__ = ["TABLE_FUNCTIONS", "TABLE_VALUE_BITS", "saturation_radius", "table_inputs", "make_table"]
 
+
+#: A table's values are committed in the model stack, whose entries are at most 16 bits
+#: wide (circuits/inference.md section 7), so a table's output has at most 16 bits at
+#: any precision (quantization.md, Tables).
+TABLE_VALUE_BITS = 16
 
 def _erf(x: np.ndarray) -> np.ndarray:
     # math.erf element by element: exact to double precision and independent of scipy.

@@ -46,6 +46,7 @@ from zkml.verifier.producers import (
     parse_producer,
     str_field,
 )
+from zkml.verifier.rearrange import RearrangeSpec
 from zkml.verifier.spatial import ConvSpec, PoolSpec, WindowSpec, padded_size
 from zkml.verifier.wiring import Axis
 
@@ -167,6 +168,9 @@ class Gadget:
     parts: tuple[int | None, ...] = ()
     part_shapes: tuple[tuple[int, ...], ...] = ()
     part_axes: tuple[Axis, ...] = ()
+    #: rearrange only (rearrange.md 1): layouts, views, axis, perm, out_shape and the
+    #: index map (its `parts` and `part_shapes` are above)
+    rearrange: RearrangeSpec | None = None
 
     @property
     def columns(self) -> tuple[Column, ...]:
@@ -433,7 +437,7 @@ def _gadget(v: object, idx: int, first_col: int, prev: list[Gadget], model: Mode
                   row_n=p.row_n, row_d=cols.get("D", ()), row_s=cols.get("S", ()),
                   div_r=cols.get("R", ()), div_rc=cols.get("Rc", ()), window=p.window,
                   constant=p.constant, parts=p.parts, part_shapes=p.part_shapes,
-                  part_axes=p.part_axes)
+                  part_axes=p.part_axes, rearrange=p.rearrange)
 
 
 def parse_circuit(data: bytes) -> Circuit:

@@ -6,7 +6,8 @@ by nonlinear.py (divisors here, in the requantization relation R1), the rowmax a
 rowdiv gadgets of nonlinear.md 7 by rows.py; a mul (nonlinear.md 8) is one dense-group
 instance `sum_v eq(r_g, v) X(v) Y(v) = acc(r_g)` checked here; addconst and concat
 (nonlinear.md 10-11) by nonlinear.py (a concat's parts `E_1..E_K` are read right after its
-acc-evals, one dense-group instance per part). Limbs are `limb_bits` wide (nonlinear.md 5).
+acc-evals, one dense-group instance per part); a rearrange (rearrange.md) likewise, its
+selection evaluated by rearrange.py. Limbs are `limb_bits` wide (nonlinear.md 5).
 
 A kind-3 proof can only be parsed against its verifying key (every vector length is
 fixed by the circuit and the batch size), so `InferenceVerifier` binds one key and
@@ -40,6 +41,7 @@ from zkml.verifier.nonlinear import (
 )
 from zkml.verifier.pool import check_maxpool, check_sumpool, maxpool_zerocheck_value
 from zkml.verifier.proofs import KIND_INFERENCE, KIND_NAMES, VERSION, Statement, read_header
+from zkml.verifier.rearrange import check_rearrange_parts, rearrange_instance_value
 from zkml.verifier.rows import (
     check_rowdiv,
     check_rowmax,
@@ -98,7 +100,8 @@ class _Kind3:
     acc_evals: list[list[int]]
     #: conv.md 5: a winmax gadget's E_g (sent right after its acc-evals)
     window_e: dict[int, int]
-    #: nonlinear.md 11: a concat gadget's E_1..E_K (sent right after its acc-evals)
+    #: nonlinear.md 11, rearrange.md 3: a concat or rearrange gadget's E_1..E_K (sent
+    #: right after its acc-evals)
     concat_e: dict[int, list[int]]
     argmax_evals: list[int]
     sumcheck: SumcheckProof
@@ -107,13 +110,15 @@ class _Kind3:
 
 
 # (kind, gadget index, number of variables): the batched sumcheck's instances in order;
-# a concat's part k is the kind "concat.k" (nonlinear.md 11)
+# a concat's part k is the kind "concat.k" (nonlinear.md 11), a rearrange's "rearrange.k"
 _Instance = tuple[str, int, int]
 _CONCAT = "concat."
+_REARRANGE = "rearrange."
+_PARTED = ("concat", "rearrange")
 
 
 def _concat_part(kind: str) -> int:
-    return int(kind[len(_CONCAT) :])
+    return int(kind.rpartition(".")[2])
 
 
 def _instances(c: Circuit, lay: Layout) -> list[_Instance]:
@@ -135,6 +140,9 @@ def _instances(c: Circuit, lay: Layout) -> list[_Instance]:
         elif g.op == "concat":  # nonlinear.md 11: per part, over log2 pad(C_k) variables
             out.extend((f"{_CONCAT}{k}", g.index, log2_ceil(shape[0]))
                        for k, shape in enumerate(g.part_shapes))
+        elif g.op == "rearrange" and g.rearrange is not None:  # over log2 pad(width_k)
+            out.extend((f"{_REARRANGE}{k}", g.index, g.rearrange.part_vars(k))
+                       for k in range(len(g.parts)))
     for g in c.gadgets:  # (2) zerocheck group, in gadget order
         nv_g = lay.log_batch + g.log_features
         if g.op == "rowmax":  # nonlinear.md 7: over x's variables
@@ -151,7 +159,7 @@ def _instances(c: Circuit, lay: Layout) -> list[_Instance]:
 
 def _acc_count(c: Circuit, g: Gadget) -> int:
     n = len(g.own)
-    if g.op in ("spatialsum", "table", "winsum", "winmax", "mul", "concat"):  # own only
+    if g.op in ("spatialsum", "table", "winsum", "winmax", "mul", *_PARTED):  # own only
         return n
     if g.op == "addconst":  # own columns, x's u limbs, then C(r_f)
         return n + len(c.u_of(g.x)) + 1
@@ -179,7 +187,7 @@ def _sc_count(c: Circuit, inst: _Instance) -> int:
         return len(c.u_of(g.x))
     if kind == "winmax_a":
         return len(g.u) + len(g.v)
-    if kind.startswith(_CONCAT):  # part k's u limbs (none for the input)
+    if kind.startswith((_CONCAT, _REARRANGE)):  # part k's u limbs (none for the input)
         return len(c.u_of(g.parts[_concat_part(kind)]))
     if kind == "mul":  # x's u limbs, then y's u limbs (none for the input)
         return len(c.u_of(g.x)) + len(c.u_of(g.y))
@@ -233,8 +241,8 @@ def _parse_kind3(rd: Reader, vk: VerifyingKey, max_batch: int) -> _Kind3:
         acc.append(rd.fr_vec(f"gadget {g.index} acc-evals", expected=_acc_count(c, g)))
         if g.op == "winmax":  # conv.md 5: E_g, a Vec<Fr> of length 1
             window_e[g.index] = rd.fr_vec(f"gadget {g.index} window-e", expected=1)[0]
-        elif g.op == "concat":  # nonlinear.md 11: E_1..E_K, a Vec<Fr> of length K
-            concat_e[g.index] = rd.fr_vec(f"gadget {g.index} concat-parts",
+        elif g.op in _PARTED:  # E_1..E_K, a Vec<Fr> of length K
+            concat_e[g.index] = rd.fr_vec(f"gadget {g.index} {g.op}-parts",
                                           expected=len(g.parts))
     am = rd.fr_vec("argmax-evals", expected=len(c.d) + 2) if c.argmax else []
     insts = _instances(c, lay)
@@ -350,8 +358,8 @@ def _check_acc(run: _Run, g: Gadget, r: list[int], claims: dict[int, int]) -> di
         check_maxpool(run, g, r, vals, cv["D"], cv["S"], cv["z"])
     elif g.op == "winmax":
         check_winmax_acc(g, r, cv["S"])  # instance (a)'s claim needs gamma_g (after this)
-    elif g.op in ("spatialsum", "winsum", "mul", "concat"):
-        claims[g.index] = acc  # a concat's: acc(r_g), which its parts must sum to
+    elif g.op in ("spatialsum", "winsum", "mul", *_PARTED):
+        claims[g.index] = acc  # a concat's (rearrange's): acc(r_g), its parts' sum
     elif g.op == "addconst":
         check_addconst(run, g, r, vals, acc)
     elif g.op == "table":
@@ -418,6 +426,10 @@ def _verify_kind3(
             parts = p.concat_e[g.index]
             t.absorb_frs("concat-parts", parts)
             check_concat_parts(g, dense_claims[g.index], parts)
+        elif g.op == "rearrange":  # rearrange.md 3: where a concat's parts would be
+            parts = p.concat_e[g.index]
+            t.absorb_frs("rearrange-parts", parts)
+            check_rearrange_parts(g, dense_claims[g.index], parts)
 
     zc: dict[int, tuple[list[int], int]] = {}
     for g in c.gadgets:
@@ -445,7 +457,7 @@ def _verify_kind3(
             claims.append(dense_claims[gi])
         elif kind == "winmax_b":
             claims.append(p.window_e[gi])
-        elif kind.startswith(_CONCAT):
+        elif kind.startswith((_CONCAT, _REARRANGE)):
             claims.append(p.concat_e[gi][_concat_part(kind)])
         elif kind in ("zerocheck", "rowmax", "rowdiv"):
             claims.append(0)
@@ -458,6 +470,7 @@ def _verify_kind3(
 
     vals = iter(p.sc_evals)
     values = []
+    e_out: dict[int, list[int]] = {}  # a rearrange's eq_table(r_o), shared by its parts
     for (kind, gi, _), s in zip(insts, res.points, strict=True):
         g = c.gadgets[gi]
         if kind == "dense":
@@ -478,6 +491,9 @@ def _verify_kind3(
         elif kind.startswith(_CONCAT):
             values.append(concat_instance_value(run, g, _concat_part(kind), points[gi], s,
                                                 vals))
+        elif kind.startswith(_REARRANGE):
+            values.append(rearrange_instance_value(run, g, _concat_part(kind), points[gi], s,
+                                                   vals, e_out))
         elif kind == "rowmax":
             values.append(rowmax_instance_value(run, g, *zc[gi], s, vals))
         elif kind == "rowdiv":

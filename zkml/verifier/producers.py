@@ -25,18 +25,24 @@ checks it against the gadget's own fields and against `width(x)` (conv.md 1):
   spatial dims (none for flat parts), `width(part_k) == prod pad(shape_k)` (a flat
   part: `width(part_k) == C_k`),
   `features == pad(C) prod pad(S_a)` (`C = sum C_k`) and each part's wiring axis
-  `(C, C_k, 1, 1, 1, off_k)` within wiring.md's limits.
+  `(C, C_k, 1, 1, 1, off_k)` within wiring.md's limits;
+- rearrange (rearrange.md 1): `1 <= K <= 64` parts with layouts `[n]` (`width == n`) or
+  `[C, S..]` (`width == prod pad`), views of 1..6 dims with `prod v_k == prod sh_k`,
+  agreeing on every axis but `axis`, `perm` a permutation, `prod out_shape` the parts'
+  total (at most 2^20), `features` the output layout's width, padded widths <= 2^20.
 
 The result is a `Producer`; circuit.py derives the gadget's columns from it.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from zkml.errors import ProofFormatError
+from zkml.verifier.rearrange import RearrangeSpec, layout_width
 from zkml.verifier.spatial import ConvSpec, PoolSpec, WindowSpec, pad, padded_size
 from zkml.verifier.wiring import Axis
 
@@ -57,6 +63,9 @@ MAX_AFFINE_COEFF = 1 << 40
 MAX_WINDOW_TAPS = 1024
 #: nonlinear.md 11: a concat has 2..64 parts
 MAX_CONCAT_PARTS = 64
+#: rearrange.md 1: 1..64 parts, views of 1..6 dims
+MAX_REARRANGE_PARTS = 64
+MAX_VIEW_DIMS = 6
 
 
 def err(msg: str) -> ProofFormatError:
@@ -184,6 +193,8 @@ class Producer:
     parts: tuple[int | None, ...] = ()
     part_shapes: tuple[tuple[int, ...], ...] = ()
     part_axes: tuple[Axis, ...] = ()
+    #: rearrange only (rearrange.md 1): layouts, views, axis, perm and out_shape
+    rearrange: RearrangeSpec | None = None
 
 
 def _geometry(prod: dict, what: str, pw: str, op: str
@@ -420,6 +431,64 @@ def _concat(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
     return Producer("concat", parts[0], parts=parts, part_shapes=shapes, part_axes=tuple(axes))
 
 
+def _layout(v: object, what: str, pw: str, name: str) -> tuple[int, ...]:
+    """A rearrange layout `[n]`, `[C, S_1]` or `[C, S_1, S_2]` of padded width <= 2^20."""
+    shape = dims(v, f"{pw} {name}", (1, 2, 3))
+    if layout_width(shape) > MAX_FEATURES:
+        raise err(f"{what}: rearrange {name} {list(shape)} has padded width "
+                  f"{layout_width(shape)} > {MAX_FEATURES}")
+    return shape
+
+
+def _rearrange(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
+    """rearrange (rearrange.md 1): the output is a public selection of the parts' entries
+    (concat of the parts' views along `axis`, then transpose by `perm`)."""
+    obj(prod, {"op", "parts", "shapes", "views", "axis", "perm", "out_shape"}, pw)
+    raw_parts, raw_shapes, raw_views = prod["parts"], prod["shapes"], prod["views"]
+    if not isinstance(raw_parts, list) or not 1 <= len(raw_parts) <= MAX_REARRANGE_PARTS:
+        raise err(f"{pw} parts must be a list of 1..{MAX_REARRANGE_PARTS} references")
+    n = len(raw_parts)
+    if not isinstance(raw_shapes, list) or len(raw_shapes) != n:
+        raise err(f"{pw} shapes must be a list of {n} layouts (one per part)")
+    if not isinstance(raw_views, list) or len(raw_views) != n:
+        raise err(f"{pw} views must be a list of {n} views (one per part)")
+    parts = tuple(_ref(v, gf.index, f"{pw} parts[{k}]") for k, v in enumerate(raw_parts))
+    shapes = tuple(_layout(v, what, pw, f"shapes[{k}]") for k, v in enumerate(raw_shapes))
+    lengths = tuple(range(1, MAX_VIEW_DIMS + 1))
+    views = tuple(dims(v, f"{pw} views[{k}]", lengths) for k, v in enumerate(raw_views))
+    m = len(views[0])
+    axis = int_field(prod["axis"], f"{pw} axis", 0, m - 1)
+    out_shape = _layout(prod["out_shape"], what, pw, "out_shape")
+    if not isinstance(prod["perm"], list) or len(prod["perm"]) != m:
+        raise err(f"{pw} perm must be a list of {m} integers (the views' rank)")
+    perm = tuple(int_field(e, f"{pw} perm[{j}]", 0, m - 1) for j, e in enumerate(prod["perm"]))
+    if len(set(perm)) != m:
+        raise err(f"{what}: rearrange perm {list(perm)} is not a permutation of 0..{m - 1}")
+    total = 0
+    for k, (ref, shape, view) in enumerate(zip(parts, shapes, views, strict=True)):
+        if gf.width(ref) != layout_width(shape):
+            raise err(f"{what}: rearrange part {k} has width {gf.width(ref)}, layout "
+                      f"{list(shape)} needs {layout_width(shape)}")
+        real, view_size = math.prod(shape), math.prod(view)
+        if view_size != real:
+            raise err(f"{what}: rearrange views[{k}] {list(view)} has {view_size} entries, "
+                      f"layout {list(shape)} has {real}")
+        if len(view) != m or any(d != e for a, (d, e) in enumerate(zip(view, views[0], strict=True))
+                                 if a != axis):
+            raise err(f"{what}: rearrange views[{k}] {list(view)} does not match views[0] "
+                      f"{list(views[0])} off axis {axis}")
+        total += real
+    out_real = math.prod(out_shape)
+    if out_real != total:
+        raise err(f"{what}: rearrange out_shape {list(out_shape)} has {out_real} entries, "
+                  f"the parts have {total}")
+    if gf.features != layout_width(out_shape):
+        raise err(f"{what}: rearrange features {gf.features} != width of out_shape "
+                  f"{list(out_shape)} = {layout_width(out_shape)}")
+    spec = RearrangeSpec(shapes, views, axis, perm, out_shape)
+    return Producer("rearrange", parts[0], parts=parts, part_shapes=shapes, rearrange=spec)
+
+
 def parse_producer(prod: object, gf: GadgetFields) -> Producer:
     """Strictly parse gadget `gf.index`'s producer object and check it (module doc)."""
     what = f"gadget {gf.index}"
@@ -533,4 +602,6 @@ def parse_producer(prod: object, gf: GadgetFields) -> Producer:
         return _addconst(prod, what, pw, gf)
     if op == "concat":
         return _concat(prod, what, pw, gf)
+    if op == "rearrange":
+        return _rearrange(prod, what, pw, gf)
     raise err(f"{what}: unknown producer op {op!r}")

@@ -283,10 +283,16 @@ def _after_relu(op: str, ins: list[str], c, shape=(1, 6)) -> object:
     return make_model(nodes, {"x": [shape[0], 4]}, ["y"], inits)
 
 
-def test_constant_minus_tensor_is_refused(tmp_path):
-    _refused(tmp_path, _after_relu("Sub", ["c", "r"], np.full(6, 0.5)),
-             r"node 'with_c' \(op add\) cannot be proven yet: subtracting the tensor .* "
-             r"\(c - x\) is not supported")
+def test_constant_minus_tensor_negates_then_adds(tmp_path):
+    """`c - x`: a helper `affine(x, -1)` (range `[-hi, -lo]`, no excess), then `addconst`."""
+    cm = compile_circuit_only(tmp_path, _after_relu("Sub", ["c", "r"], np.full(6, 0.5)))
+    gadgets = cm.circuit.gadgets
+    (i,) = [i for i, g in enumerate(gadgets) if g.op == "addconst"]
+    neg = gadgets[int(gadgets[i].x)]
+    x = gadgets[int(neg.x)]
+    assert neg.op == "affine" and neg.terms == ((neg.x, -1),) and neg.shift == 0
+    assert (neg.lo, neg.hi) == (-x.hi, -x.lo)
+    assert neg.excess_hi_bits == neg.excess_lo_bits == 0
 
 
 def test_constant_varying_between_rows_is_refused(tmp_path):

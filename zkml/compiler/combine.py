@@ -46,9 +46,6 @@ def add_const(s: State, op: QOp) -> None:
         raise refuse(op, "both operands are constants")
     k = 0 if b_name in m.constants else 1  # index of the computed operand
     x_name, c_name = (a_name, b_name) if k == 0 else (b_name, a_name)
-    if signs[k] != 1:
-        raise refuse(op, f"subtracting the tensor {x_name!r} from the constant {c_name!r} "
-                         "(c - x) is not supported; only x + c and x - c")
     out = m.tensor(op.output)
     t_x = m.tensor(x_name)
     if t_x.shape != out.shape:
@@ -78,12 +75,27 @@ def add_const(s: State, op: QOp) -> None:
     n = s.view(op, out, layout)
     if s.width(x) != n:
         raise refuse(op, f"an operand of width {s.width(x)} for {n} features")
+    if signs[k] != 1:
+        x = _negated(s, op, x, layout)
     crow = spatial.scatter_columns(np.ascontiguousarray(row), layout)
     name = s.stack_tensor(c_name, np.ascontiguousarray(crow, dtype=np.int64))
     lo, hi = s.clamp_range(x)
     bound = (max(abs(lo), abs(hi)) << int(lshifts[k])) + int(np.abs(crow).max(initial=0))
     s.add_gadget(op, out, bound, layout, op="addconst", x=x, const=name,
                  lshift=int(lshifts[k]), shift=int(op.attrs["shift"]))
+
+
+def _negated(s: State, op: QOp, x: str | int, layout) -> int:
+    """`c - x` adds `c` to `-x`: a helper `affine(x, -1)` gadget, shift 0, range `[-hi, -lo]`
+    (exact, so no excess); the witness check reads it as `-t` of `x`'s IR tensor `t`."""
+    lo, hi = s.clamp_range(x)
+    name = s.tensor_of(x)
+    s.gadgets.append(dict(op="affine", x=x, terms=[(x, -1)], features=s.width(x), shift=0,
+                          lo=-hi, hi=-lo, frac_bits=s.model.tensor(name).frac_bits,
+                          source=op.source or op.name, bound=max(abs(lo), abs(hi)),
+                          excess=(0, 0), layout=layout))
+    s.tips.append(name)
+    return len(s.gadgets) - 1
 
 
 def _part_shape(s: State, op: QOp, name: str, spatial_dims: int) -> tuple[int, ...]:

@@ -595,6 +595,12 @@ WINDOW_CASES = {
         .pool("max", 2, pads=[0, 0, 1, 1]).flatten().gemm(3).model(),
     "max_ceil": lambda: Net([1, 2, 9, 9], seed=38).conv(3, 3, pads=[1, 1, 1, 1]).relu()
         .pool("max", 3, strides=[2, 2], ceil_mode=1).flatten().gemm(3).model(),
+    # ceil_mode with a partial last window (10 -> 5 with a window overhanging the map;
+    # 1-D with padding too): MaxPool takes the maximum of the taps inside the map.
+    "max_ceil_partial": lambda: Net([1, 2, 10, 10], seed=42).conv(3, 3, pads=[1, 1, 1, 1])
+        .relu().pool("max", 3, strides=[2, 2], ceil_mode=1).flatten().gemm(3).model(),
+    "max_ceil_partial_1d": lambda: Net([1, 2, 10], seed=43).conv(3, 3, pads=[1, 1])
+        .pool("max", 3, strides=[2], pads=[1, 1], ceil_mode=1).flatten().gemm(3).model(),
     "max1d": lambda: Net([1, 2, 11], seed=39).conv(3, 3, pads=[1, 1]).relu()
         .pool("max", 3, strides=[2], pads=[1, 1]).flatten().gemm(3).model(),
     "avg1d": lambda: Net([1, 2, 12], seed=40).conv(3, 3, pads=[1, 1])

@@ -160,6 +160,8 @@ EXPECT = {
     "max_dilated": ["conv", "winmax", "dense"],
     "max_end_pad": ["conv", "winmax", "dense"],
     "max_ceil": ["conv", "winmax", "dense"],
+    "max_ceil_partial": ["conv", "winmax", "dense"],
+    "max_ceil_partial_1d": ["conv", "winmax", "dense"],
     "max1d": ["conv", "winmax", "dense"],
     "avg1d": ["conv", "winsum", "dense"],
     "max_on_input": ["winmax", "conv", "dense"],
@@ -288,10 +290,9 @@ def _base(shape=(1, 2, 8, 8)) -> Net:
      r"window\) varies per output position"),
     (lambda: _base((1, 2, 9)).pool("avg", 3, strides=[2], pads=[1, 1]),
      r"\(op avgpool\) cannot be proven yet: average pooling with padding"),
-    (lambda: _base((1, 2, 10, 10)).pool("max", 3, strides=[2, 2], ceil_mode=1),
-     r"\(op maxpool\) cannot be proven yet: ceil_mode with a partial last window"),
-    (lambda: _base((1, 2, 10)).pool("max", 3, strides=[2], pads=[1, 1], ceil_mode=1),
-     r"\(op maxpool\) cannot be proven yet: ceil_mode with a partial last window"),
+    (lambda: _base((1, 2, 10, 10)).pool("avg", 3, strides=[2, 2], ceil_mode=1,
+                                        count_include_pad=1),
+     r"\(op avgpool\) cannot be proven yet: average pooling whose divisor varies"),
 ])
 def test_window_refusals(tmp_path, build, match):
     with pytest.raises(ModelError, match=match):
@@ -323,7 +324,8 @@ def test_window_parser_is_strict():
 @needs_window_prover
 @needs_verifier
 @pytest.mark.parametrize("name", ["stem_max", "stem_max_10", "avg3_pad_incl", "avg3_s2",
-                                  "max1d", "avg1d", "max_on_input", "max_then_relu_avg"])
+                                  "max1d", "avg1d", "max_on_input", "max_then_relu_avg",
+                                  "max_ceil_partial", "max_ceil_partial_1d"])
 @pytest.mark.parametrize("batch", [1, 4])
 def test_window_pools_prove_and_verify(tmp_path, name, batch):
     model = WINDOW_CASES[name]()

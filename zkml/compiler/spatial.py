@@ -188,7 +188,7 @@ def _pow2_window(s: State, op: QOp, layout: tuple[int, ...]) -> tuple[int, ...] 
 
 def _window_geometry(s: State, op: QOp, layout: tuple[int, ...]):
     """The pool's geometry for a `winsum` / `winmax` gadget (conv.md section 5); refuses
-    a partial ceil-mode window, wiring limits and an output shape that disagrees."""
+    wiring limits and an output shape that disagrees."""
     a = op.attrs
     n = len(layout) - 1
     spatial = layout[1:]
@@ -197,13 +197,12 @@ def _window_geometry(s: State, op: QOp, layout: tuple[int, ...]):
     if len(kernel) != n or len(strides) != n or len(dilations) != n or len(pads) != 2 * n:
         raise refuse(op, f"window {list(kernel)} does not fit a {n}-D operand")
     try:
+        # A ceil-mode partial last window needs nothing special: the gadget reads only
+        # taps inside the input (conv.md section 5), which is MaxPool's rule for the
+        # overhang; an average's divisor there is checked below.
         geom = pool_geometry(spatial, kernel, strides, pads, dilations, bool(a.get("ceil_mode")))
-        floor = pool_geometry(spatial, kernel, strides, pads, dilations, False)
     except ValueError as exc:
         raise refuse(op, str(exc)) from None
-    if geom.out != floor.out:
-        raise refuse(op, "ceil_mode with a partial last window is not supported (its "
-                         "window overhangs the padded input)")
     out = tuple(int(v) for v in s.model.tensor(op.output).shape[2:])
     if out != geom.out:
         raise refuse(op, f"output shape {list(out)} differs from the window geometry "

@@ -141,6 +141,16 @@ pub enum Producer {
         parts: Vec<TensorRef>,
         shapes: Vec<Vec<usize>>,
     },
+    /// Transpose, reshape and concat along any axis as a public selection
+    /// (circuits/rearrange.md; rearrange.rs).
+    Rearrange {
+        parts: Vec<TensorRef>,
+        shapes: Vec<Vec<usize>>,
+        views: Vec<Vec<usize>>,
+        axis: usize,
+        perm: Vec<usize>,
+        out_shape: Vec<usize>,
+    },
 }
 
 impl Producer {
@@ -552,6 +562,7 @@ impl Circuit {
                 Producer::Addconst { .. } | Producer::Concat { .. } => {
                     super::combine::validate(self, i, g)?;
                 }
+                Producer::Rearrange { .. } => super::rearrange::validate(self, i, g)?,
                 Producer::Spatialsum {
                     x,
                     in_shape,

@@ -1,6 +1,7 @@
 //! The first group of the batched sumcheck (inference.md section 4, conv.md
 //! section 2, nonlinear.md sections 2 and 8): one instance per dense, conv,
-//! spatialsum, winsum or mul gadget, two per winmax, in gadget order.
+//! spatialsum, winsum or mul gadget, two per winmax, one per part of a concat or
+//! rearrange (rearrange.md), in gadget order.
 
 use rayon::prelude::*;
 
@@ -205,6 +206,14 @@ pub fn build(
                 }
                 continue;
             }
+            Producer::Rearrange { .. } => {
+                // rearrange.md section 3: one instance per part, in part order.
+                for p in super::rearrange::rearrange_instances(c, cols, (input, b), g, &r[g])? {
+                    infos.push(MatInfo::limbs_at(p.x, &p.r_b, p.inst.num_vars(), false));
+                    insts.push(MatInst::Sum(p.inst));
+                }
+                continue;
+            }
             _ => continue,
         };
         let wt = c.tensor(weight)?;
@@ -243,7 +252,8 @@ pub fn build(
 /// then `W(s, r_o)`; conv `g`: the `u` limbs of `x` at `(s_x', s_y', s_c, r_b)`,
 /// then `W(s_j, s_i, s_c, r_o)`; spatialsum `g`: the `u` limbs of `x` at
 /// `(s_x', s_y', r_g)`; mul `g`: the `u` limbs of `x`, then of `y`, at `s_g`;
-/// concat `g`: part `k`'s `u` limbs at `(r_s, s_c', r_b)`, in part order.
+/// concat `g`: part `k`'s `u` limbs at `(r_s, s_c', r_b)`, in part order;
+/// rearrange `g`: part `k`'s `u` limbs at `(s_k, r_b)`, in part order.
 pub fn sumcheck_evals(
     claims: &mut Claims<'_>,
     cols: &Columns,

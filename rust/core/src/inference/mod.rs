@@ -8,6 +8,7 @@ pub mod matmul;
 pub mod model_key;
 pub mod product;
 pub mod prover;
+pub mod rearrange;
 pub mod rowops;
 pub mod spatial;
 pub mod spatialsum;

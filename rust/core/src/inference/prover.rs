@@ -272,6 +272,13 @@ fn prove_parsed(
             dense_claims.extend(e.iter().copied());
             after[g] = Some(e);
         }
+        // rearrange.md section 3: where a concat's parts would be.
+        if let Producer::Rearrange { .. } = gad.producer {
+            let e = super::rearrange::rearrange_parts(c, &cols, (inp.input, b), g, &r[g])?;
+            t.absorb_frs("rearrange-parts", &e);
+            dense_claims.extend(e.iter().copied());
+            after[g] = Some(e);
+        }
     }
 
     timer.mark("acc-evals");
@@ -493,7 +500,7 @@ fn acc_operands(
             super::combine::addconst_acc_evals(c, (cols, model), claims, g, r_g, evals)?
         }
         // nonlinear.md section 11: the parts' values follow the acc-evals.
-        Producer::Concat { .. } => {}
+        Producer::Concat { .. } | Producer::Rearrange { .. } => {}
         // nonlinear.md: a spatialsum's instance claim is acc(r_g); a table gadget
         // has no relation at its accumulator point.
         // nonlinear.md section 8: a mul's acc-evals are its own columns only.

@@ -365,6 +365,20 @@ pub fn witness_edited(
                 let xs: Vec<Vec<i128>> = parts.iter().map(|p| table(*p, &z).0).collect();
                 super::combine::concat_acc(&geo, &xs, bp)
             }
+            Producer::Rearrange {
+                parts,
+                shapes,
+                views,
+                axis,
+                perm,
+                out_shape,
+            } => {
+                let map =
+                    super::rearrange::RearrangeMap::new(shapes, views, *axis, perm, out_shape)
+                        .expect("rearrange map");
+                let xs: Vec<Vec<i128>> = parts.iter().map(|p| table(*p, &z).0).collect();
+                super::rearrange::rearrange_acc(&map, &xs, bp)
+            }
             Producer::Rowmax { x, n, .. } => {
                 let (xt, nx) = table(*x, &z);
                 let acc = super::testkit_softmax::rowmax_acc(&xt, nx, *n);

@@ -9,7 +9,10 @@
   (shift 0, the IR tensor's own bounds). The gadget has shift 0, divisor 1, no excess
   and the output tensor's bounds; it keeps its operand's layout (a table after a
   convolution works on the padded spatial tensor).
-- `mul` by a scalar constant -> a one-term `affine` gadget `c x` with the op's shift;
+- `mul` by a scalar constant -> a one-term `affine` gadget `c x` with the op's shift; by
+  one constant per channel of a spatial tensor (an unfolded BatchNormalization, a layer
+  scale) -> a depthwise 1x1 `conv` gadget; by one constant per feature of a flat tensor
+  (at most `MAX_DIAGONAL_FEATURES`) -> a `dense` gadget with a diagonal weight;
   `mul` of two computed tensors of the same shape and layout (SiLU `x * sigmoid(x)`,
   gating) -> a `mul` gadget (nonlinear.md section 8): `acc = x y` elementwise, the op's
   shift and clamp, the accumulator bound `max|x| max|y|` from the operands' clamp ranges
@@ -32,6 +35,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from zkml.compiler import spatial
 from zkml.compiler.circuit import (
     MAX_BITS,
     MAX_COEFF_BITS,
@@ -235,8 +239,8 @@ def _mul(s: State, op: QOp) -> None:
     x_name = b if c_name == a else a
     c = np.asarray(m.constants[c_name])
     if c.size != 1:
-        raise refuse(op, f"multiplication by a constant of shape {c.shape}: only scalar "
-                         "constants are supported")
+        _scale_by_constant(s, op, x_name, c_name)
+        return
     coeff = int(c.reshape(-1)[0])
     if abs(coeff) >> MAX_COEFF_BITS:
         raise refuse(op, f"the constant {coeff} is too wide")
@@ -248,6 +252,43 @@ def _mul(s: State, op: QOp) -> None:
     terms = [(x, coeff)]
     s.add_gadget(op, out, accumulator_bound(m, op), layout, op="affine", x=x, terms=terms,
                  shift=op.attrs["shift"])
+
+
+#: A per-feature scale of a flat tensor is a dense gadget with a diagonal weight:
+#: pad(n)^2 model-stack entries, so only for tensors up to this many features.
+MAX_DIAGONAL_FEATURES = 512
+
+
+def _scale_by_constant(s: State, op: QOp, x_name: str, c_name: str) -> None:
+    """`x * c` with `c` one value per channel of a spatial tensor (an unfolded
+    BatchNormalization, a layer scale) -> a depthwise 1x1 `conv` gadget (groups = C); with
+    `c` one value per feature of a flat tensor -> a `dense` gadget with a diagonal weight.
+    Other constant shapes are refused."""
+    m = s.model
+    c = np.asarray(m.constants[c_name]).astype(np.int64)
+    out, t_x = m.tensor(op.output), m.tensor(x_name)
+    if t_x.shape != out.shape:
+        raise refuse(op, "broadcasting multiplication is not supported")
+    shape = tuple(out.shape)
+    full = (1,) * (len(shape) - c.ndim) + tuple(c.shape)
+    layout = s.layout(x_name)
+    if layout is not None and len(shape) >= 3 and \
+            all(d == 1 for i, d in enumerate(full) if i != 1) and full[1] == shape[1]:
+        spatial.channel_scale(s, op, x_name, c_name)
+        return
+    if layout is None and len(shape) == 2 and full[0] == 1 and full[1] == shape[1]:
+        n = shape[1]
+        if n > MAX_DIAGONAL_FEATURES:
+            raise refuse(op, f"a per-feature scale of {n} features (a {n} x {n} diagonal "
+                             f"weight); at most {MAX_DIAGONAL_FEATURES} features")
+        x = s.ref(op, x_name)
+        weight = s.stack_tensor(c_name, np.diag(c.reshape(-1)))
+        s.add_gadget(op, out, accumulator_bound(m, op), op="dense", x=x, weight=weight,
+                     bias=None, bias_shift=0, shift=op.attrs["shift"])
+        return
+    raise refuse(op, f"multiplication by a constant of shape {list(c.shape)}: only a scalar, "
+                     "one value per channel of an (N, C, ...) tensor or one value per "
+                     "feature of an (N, F) tensor")
 
 
 def _product(s: State, op: QOp) -> None:

@@ -114,7 +114,11 @@ def conv_weight_matrix(w: np.ndarray, channels: int, group: int) -> np.ndarray:
 def _spatial_operand(s: State, op: QOp) -> tuple[str | int, tuple[int, ...]]:
     """The operand's gadget and spatial shape `(C, S..)`; refuse a flat operand."""
     src = op.inputs[0]
-    x = s.ref(op, src)
+    return s.ref(op, src), _spatial_operand_of(s, op, src)
+
+
+def _spatial_operand_of(s: State, op: QOp, src: str) -> tuple[int, ...]:
+    """The spatial shape `(C, S..)` of `op`'s operand `src`; refuse a flat operand."""
     layout = s.layout(src)
     t = s.model.tensor(src)
     if layout is None or tuple(t.shape[1:]) != layout or t.shape[0] != s.rows:
@@ -123,7 +127,7 @@ def _spatial_operand(s: State, op: QOp) -> tuple[str | int, tuple[int, ...]]:
     if len(layout) not in (2, 3):
         raise refuse(op, f"operand {src!r} has {len(layout) - 1} spatial axes; only 1-D and "
                          "2-D tensors are supported")
-    return x, layout
+    return layout
 
 
 def _check_axes(op: QOp, what: str, values: tuple[int, ...], lo: int, hi: int) -> None:
@@ -166,6 +170,21 @@ def _conv(s: State, op: QOp) -> None:
                  bias=bias, bias_shift=bshift, shift=a["shift"], in_shape=layout,
                  out_shape=out_shape, kernel=kernel, strides=strides, dilations=dilations,
                  pads=pads)
+
+
+def channel_scale(s: State, op: QOp, x_name: str, c_name: str) -> None:
+    """`x * c[channel]` on a spatial tensor: a depthwise 1x1 `conv` gadget (groups = C,
+    stride 1, no padding, no bias) with the op's shift."""
+    x = s.ref(op, x_name)
+    layout = _spatial_operand_of(s, op, x_name)
+    n = len(layout) - 1
+    ones = (1,) * n
+    w = np.asarray(s.model.constants[c_name]).astype(np.int64).reshape(layout[0], 1, *ones)
+    weight = s.stack_tensor(c_name, conv_weight_matrix(w, layout[0], layout[0]))
+    s.add_gadget(op, s.model.tensor(op.output), accumulator_bound(s.model, op), layout,
+                 op="conv", x=x, weight=weight, bias=None, bias_shift=0, shift=op.attrs["shift"],
+                 in_shape=layout, out_shape=layout, kernel=ones, strides=ones, dilations=ones,
+                 pads=(0,) * n)
 
 
 def _pow2_window(s: State, op: QOp, layout: tuple[int, ...]) -> tuple[int, ...] | None:

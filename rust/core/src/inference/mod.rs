@@ -18,6 +18,7 @@ pub mod testkit;
 pub mod testkit_cnn;
 pub mod testkit_combine;
 pub mod testkit_nonlinear;
+pub mod testkit_rearrange;
 pub mod testkit_softmax;
 pub mod testkit_window;
 pub mod window;

@@ -17,7 +17,7 @@ use zkml_core::inference::tensors::{combine_evals, model_table, tensor_table, Co
 use zkml_core::inference::testkit::TestModel;
 use zkml_core::inference::window;
 use zkml_core::inference::{acc_from_evals, table};
-use zkml_core::inference::{combine, matmul};
+use zkml_core::inference::{combine, matmul, rearrange};
 use zkml_core::logup;
 use zkml_core::mle::evaluate;
 use zkml_core::sumcheck::{self, SumcheckProver};
@@ -280,6 +280,30 @@ pub fn check_relations(
                     ensure(
                         fin == w * tensor_at(*x, &xp),
                         format!("gadget {g}: concat instance {k} final"),
+                    )?;
+                }
+            }
+            Producer::Rearrange { parts, .. } => {
+                // rearrange.md: sum_k E_k == acc(r_g); per part, the instance's final
+                // is Sel_k(r_o, s) X_k(s, r_b) with Sel_k the verifier's sum (section 4).
+                let (_, map) = rearrange::rearrange_params(&c, g).unwrap();
+                let e = rearrange::rearrange_parts(&c, &cols, (input, batch), g, &r[g]).unwrap();
+                ensure(
+                    e.iter().copied().sum::<Fr>() == acc,
+                    format!("gadget {g}: rearrange sum_k E_k == acc(r_g)"),
+                )?;
+                let (r_o, r_b) = r[g].split_at(map.out_pad.trailing_zeros() as usize);
+                for (k, x) in parts.iter().enumerate() {
+                    let mut inst = insts.next().unwrap();
+                    let n = inst.num_vars();
+                    let (proof, _) = sumcheck::prove(&mut Transcript::new(b"t"), &mut inst, e[k]);
+                    let (s, fin) =
+                        sumcheck::verify(&mut Transcript::new(b"t"), "rea", e[k], n, 2, &proof)
+                            .map_err(|e| format!("gadget {g}: rearrange instance {k}: {e}"))?;
+                    let xv = tensor_at(*x, &[&s[..], r_b].concat());
+                    ensure(
+                        fin == map.sel_eval(k, r_o, &s) * xv,
+                        format!("gadget {g}: rearrange instance {k} final"),
                     )?;
                 }
             }

@@ -19,7 +19,9 @@ maximum with `D`, `S` of its operand's shape; a `rowdiv` divides by a one-featur
 elementwise over the whole padded tensor (padding included), then its shift and clamp.
 Section 10: an `addconst` adds its model-stack row `C` to `2^l x` (every padded row too);
 section 11: a `concat` copies each part's real channels (with their padded spatial slabs)
-to channels `off_k + c'` of its output, zero past `C`.
+to channels `off_k + c'` of its output, zero past `C`. circuits/rearrange.md: a
+`rearrange` copies every real entry of its parts to the position the public index map
+gives (`rearrange_index`), zero at the output's padded positions.
 """
 
 from __future__ import annotations
@@ -51,7 +53,8 @@ from zkml.witness_spatial import (
 
 __all__ = ["Witness", "build_witness", "evaluate_circuit", "limbs", "gadget_columns",
            "argmax_columns", "requantize", "table_lookup", "table_multiplicities",
-           "rowmax_acc", "rowdiv_acc", "concat_acc"]
+           "rowmax_acc", "rowdiv_acc", "concat_acc", "rearrange_acc", "rearrange_index",
+           "rearrange_logical", "layout_positions"]
 
 
 @dataclass
@@ -141,6 +144,8 @@ def _accumulator(circuit: Circuit, stack: np.ndarray, g: Gadget,
         return (x << np.int64(g.lshift)) + c[None, :]
     if g.op == "concat":
         return concat_acc(g, [value(p) for p in g.parts])
+    if g.op == "rearrange":
+        return rearrange_acc(g, [value(p) for p in g.parts])
     if g.op == "affine":
         xs = [(value(x), c) for x, c in g.terms]
         # Every partial sum is at most this bound in magnitude, so nothing wraps.
@@ -165,6 +170,48 @@ def concat_acc(g: Gadget, parts: list[np.ndarray]) -> np.ndarray:
         out[:, off : off + sh[0]] = view[:, : sh[0]]
         off += sh[0]
     return out.reshape(out.shape[0], -1)
+
+
+def layout_positions(shape: tuple[int, ...]) -> np.ndarray:
+    """`pos(i)` for every real entry `i` (logical order) of a rearrange layout
+    (circuits/rearrange.md section 1): `i` for a flat `[n]`, else the row-major index
+    over the padded dims of the entry's multi-index (conv.md section 1)."""
+    if len(shape) == 1:
+        return np.arange(shape[0], dtype=np.int64)
+    pdims = padded_dims(shape)
+    grid = np.arange(int(np.prod(pdims)), dtype=np.int64).reshape(pdims)
+    return grid[tuple(slice(0, v) for v in shape)].reshape(-1)
+
+
+def rearrange_index(g: Gadget) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The public index map of a rearrange gadget (circuits/rearrange.md section 1): for
+    every real output entry `j` in logical order, `(dst(j), k(j), pos_k(i(j)))`."""
+    # Tag every part's real entries with their global source index (parts laid side by
+    # side, part k's positions offset by the widths before it), read them as the views,
+    # concatenate along the axis and transpose: entry j of the result is src(j).
+    widths = [v[0] if len(v) == 1 else int(np.prod(padded_dims(v))) for v in g.shapes]
+    base = np.concatenate([[0], np.cumsum(widths)]).astype(np.int64)
+    tagged = [(base[k] + layout_positions(sh)).reshape(view)
+              for k, (sh, view) in enumerate(zip(g.shapes, g.views, strict=True))]
+    src = np.concatenate(tagged, axis=g.axis).transpose(g.perm).reshape(-1)
+    part = np.searchsorted(base, src, side="right") - 1
+    return layout_positions(g.out_shape), part, src - base[part]
+
+
+def rearrange_acc(g: Gadget, parts: list[np.ndarray]) -> np.ndarray:
+    """A rearrange gadget's acc (circuits/rearrange.md section 2) over the padded output
+    `(B', pad(features))`: `acc[b][dst(j)] = X_k(j)[b][pos(i(j))]`, 0 at padded positions;
+    `parts` are the parts' padded tables `(B', width_k)`."""
+    dst, part, pos = rearrange_index(g)
+    widths = [v[0] if len(v) == 1 else int(np.prod(padded_dims(v))) for v in g.shapes]
+    # Only the first width_k columns of a part are its tensor (a flat part's table may be
+    # wider when padded to a power of two elsewhere).
+    table = np.concatenate([x[:, :w] for x, w in zip(parts, widths, strict=True)], axis=1)
+    base = np.concatenate([[0], np.cumsum(widths)]).astype(np.int64)
+    # The table is padded to pad(features) like every gadget's (a flat [n] output too).
+    out = np.zeros((table.shape[0], 1 << ceil_log2(g.features)), dtype=np.int64)
+    out[:, dst] = table[:, base[part] + pos]
+    return out
 
 
 def table_lookup(table: np.ndarray, x: np.ndarray, lo_x: int, where: str = "table") -> np.ndarray:
@@ -330,6 +377,28 @@ def _helper_term(cc: CompiledCircuit, g: int) -> int | None:
     return c if operand == cc.gadget_tensors[g] else None
 
 
+def _moved_helper(cc: CompiledCircuit, g: int) -> bool:
+    """A rearrange gadget mapped onto the same IR tensor as its first part (a move the
+    compiler inserts with no IR tensor of its own, e.g. the flat copy of a spatial
+    output): its real region is checked against its parts' (already checked) ones."""
+    gd = cc.circuit.gadgets[g]
+    if gd.op != "rearrange":
+        return False
+    first = gd.parts[0]
+    operand = cc.input_name if first == "input" else cc.gadget_tensors[int(first)]
+    return operand == cc.gadget_tensors[g]
+
+
+def rearrange_logical(g: Gadget, parts: list[np.ndarray]) -> np.ndarray:
+    """A rearrange's real entries `(n, prod out_shape)` in logical order from its parts'
+    real entries `(n, prod shape_k)` in logical order: the views concatenated along
+    `axis`, then transposed by `perm` (circuits/rearrange.md section 1)."""
+    n = parts[0].shape[0]
+    views = [x.reshape(n, *v) for x, v in zip(parts, g.views, strict=True)]
+    out = np.concatenate(views, axis=g.axis + 1).transpose(0, *(p + 1 for p in g.perm))
+    return out.reshape(n, -1)
+
+
 def _executor_check(cc: CompiledCircuit, model: QModel, inputs: np.ndarray,
                     tensors: list[np.ndarray]) -> np.ndarray:
     """Run the reference executor on the real rows; compare every gadget's real region."""
@@ -347,15 +416,23 @@ def _executor_check(cc: CompiledCircuit, model: QModel, inputs: np.ndarray,
             trace = execute(model, {cc.input_name: chunk.reshape(shape)})
         except QuantOverflowError as exc:
             raise ProverError(f"the integer executor rejects this input: {exc}") from exc
+        reals: list[np.ndarray] = []
         for g, (name, z) in enumerate(zip(cc.gadget_tensors, tensors, strict=True)):
             ref = trace.tensors[name].reshape(rows, -1)[:n]
             helper = _helper_term(cc, g)
+            gd = cc.circuit.gadgets[g]
             if helper is not None:
-                gd = cc.circuit.gadgets[g]
                 ref = np.clip(round_shift(helper * ref, gd.shift)[0], gd.lo, gd.hi)
+            elif _moved_helper(cc, g):
+                # A rearrange mapped onto its operand's tensor (an intermediate with no IR
+                # tensor): the executor-checked real regions of its parts, moved as the
+                # spec's semantics says (independently of the index map).
+                ref = rearrange_logical(gd, [chunk[:n] if p == "input" else reals[int(p)]
+                                             for p in gd.parts])
             got = z[start : start + n]
             layout = layouts[g]
             got = got[:, : ref.shape[1]] if layout is None else real_region(got, layout)
+            reals.append(got)
             if not np.array_equal(ref, got):
                 raise ProverError(f"gadget {g} ({name!r}) differs from the integer executor: "
                                   "the compiled file's circuit does not match its model "

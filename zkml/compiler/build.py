@@ -13,7 +13,10 @@ The quantized IR's ops are fused into gadgets:
   -> an `identity` gadget;
 - `reshape` that keeps the row count (flatten of the input, a 2-D no-op) -> bookkeeping;
   a flatten of a spatial tensor keeps its padded layout and the next dense layer's weight
-  columns are scattered into it;
+  columns are scattered into it; a reshape into a layout the readers need (a flat tensor
+  into channels for a convolution, a spatial tensor into another spatial shape),
+  `transpose` keeping the batch axis, and the flat copy of a spatial output -> `rearrange`
+  (circuits/rearrange.md; see `zkml.compiler.rearrange`);
 - `conv`, `avgpool` (power-of-two windows), `maxpool` / `reduce_max` over the spatial
   axes -> `conv`, `sumpool`, `maxpool` gadgets; other pooling windows (padded, dilated,
   overlapping, any kernel) -> `winsum`, `winmax` (circuits/conv.md sections 2-5; see
@@ -24,7 +27,8 @@ The quantized IR's ops are fused into gadgets:
   same shape -> `mul` (nonlinear.md section 8; see `zkml.compiler.nonlinear`);
 - `add` of a constant tensor (`x + c`, `x - c`, GELU's `1 + erf`) -> `addconst`, `concat`
   along the channels / features -> `concat` (nonlinear.md sections 10-11; see
-  `zkml.compiler.combine`);
+  `zkml.compiler.combine`); `concat` along any other non-batch axis or of parts in other
+  layouts (flat with spatial) -> `rearrange`;
 - `argmax` over the features of a gadget's tensor, as the model's output -> the circuit's
   ArgMax output (inference.md section 4b: the statement holds one index per row).
 
@@ -45,7 +49,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from zkml.compiler import combine, nonlinear, spatial
+from zkml.compiler import combine, nonlinear, rearrange, spatial
 from zkml.compiler.circuit import (
     LIMB_BITS,
     MAX_BITS,
@@ -186,7 +190,8 @@ def _activation(s: State, op: QOp) -> None:
     # maximum, table entry or row maximum: shift 0, no excess).
     fusable = (ref != "input" and s.tips[int(ref)] == src and s.uses.get(src, 0) == 1
                and src not in m.outputs.values()
-               and s.gadgets[int(ref)]["op"] not in ("maxpool", "winmax", "table", "rowmax"))
+               and s.gadgets[int(ref)]["op"] not in ("maxpool", "winmax", "table", "rowmax",
+                                                     "rearrange"))
     if fusable:
         g = s.gadgets[int(ref)]
         s.tips[int(ref)] = out.name
@@ -248,22 +253,6 @@ def _rescale(s: State, op: QOp) -> None:
                  op="identity", x=x, shift=op.attrs["shift"])
 
 
-def _reshape(s: State, op: QOp) -> None:
-    m = s.model
-    src, out = m.tensor(op.inputs[0]), m.tensor(op.output)
-    ref = s.ref(op, src.name)
-    if len(out.shape) < 2 or len(src.shape) < 2 or out.shape[0] != src.shape[0]:
-        raise refuse(op, f"reshape {src.shape} -> {out.shape} changes the row layout")
-    layout = s.layout(src.name)
-    # A spatial tensor may only be flattened (or kept as it is): its entries stay where
-    # the padded layout holds them and the consumer (a dense layer) reads them there.
-    if layout is not None and len(out.shape) != 2 and tuple(out.shape[1:]) != layout:
-        raise refuse(op, f"reshape {src.shape} -> {out.shape} of a spatial tensor; only a "
-                         "flatten to (rows, features) is supported")
-    s.refs[out.name] = ref
-    s.layouts[out.name] = layout
-
-
 def _argmax(s: State, op: QOp) -> None:
     m = s.model
     src = m.tensor(op.inputs[0])
@@ -283,9 +272,9 @@ def _argmax(s: State, op: QOp) -> None:
 
 
 _HANDLERS = {"matmul": _dense, "add": _add, "relu": _activation, "clip": _activation,
-             "rescale": _rescale, "reshape": _reshape, "argmax": _argmax,
+             "rescale": _rescale, "argmax": _argmax,
              "leaky_relu": _leaky_relu, **spatial.HANDLERS, **nonlinear.HANDLERS,
-             **combine.HANDLERS}
+             **combine.HANDLERS, **rearrange.HANDLERS}
 
 
 #: Every proof's opening of the model stack sends one row combination of 2^log_cols
@@ -355,11 +344,10 @@ def compile_circuit(model: QModel) -> CompiledCircuit:
         raise ModelError("ArgMax is supported only as the model's output")
     if s.argmax is None and (len(out_t.shape) < 2 or out_t.shape[0] != rows):
         raise ModelError(f"output {out_name!r} has shape {out_t.shape}; expected {rows} row(s)")
-    layout = s.gadgets[int(ref)]["layout"]
-    if layout is not None or s.gadgets[int(ref)]["op"] in SPATIAL_OPS:
-        raise ModelError(f"output {out_name!r} is a spatial tensor {list(layout or ())} (node "
-                         f"'{s.gadgets[int(ref)]['source']}'); a proof's output must be flat: "
-                         "end the model with a dense layer (Gemm/MatMul, after Flatten)")
+    if s.gadgets[int(ref)]["layout"] is not None or s.gadgets[int(ref)]["op"] in SPATIAL_OPS:
+        # The statement carries the output in ONNX order, unpadded: copy it out of its
+        # spatial (or padded flat) layout.
+        ref = rearrange.flat_output(s, out_tensor)
     if not any(g["op"] == "dense" for g in s.gadgets):
         raise ModelError("the model has no dense layer (MatMul/Gemm with a constant weight); "
                          "there is nothing to prove")
@@ -383,9 +371,11 @@ def choose_limb_bits(circuit: Circuit, rows: int) -> int:
 
 def _input_layout(model: QModel) -> Layout:
     """The input's layout: spatial `(C, S_1(, S_2))` when it is an (N, C, S..) tensor that
-    some op other than a reshape reads (it feeds spatial ops), or when it is a flat
-    (N, F) tensor that only reshapes read, all to the same (N, C, S..) (a flat input
-    reshaped into channels: the statement keeps ONNX's order either way); flat otherwise."""
+    some op other than a reshape or a transpose reads (it feeds spatial ops; a transpose
+    moves the entries of a flat input, e.g. NHWC -> NCHW, into the layout it needs), or
+    when it is a flat (N, F) tensor that only reshapes read, all to the same (N, C, S..)
+    (a flat input reshaped into channels: the statement keeps ONNX's order either way);
+    flat otherwise."""
     inp = model.tensor(model.inputs[0])
     readers = [op for op in model.ops if inp.name in op.inputs]
     if len(inp.shape) == 2 and readers and all(op.op == "reshape" for op in readers):
@@ -397,7 +387,7 @@ def _input_layout(model: QModel) -> Layout:
         return None
     if len(inp.shape) not in (3, 4):
         return None
-    if all(op.op == "reshape" for op in readers):
+    if all(op.op in ("reshape", "transpose") for op in readers):
         return None
     return tuple(int(v) for v in inp.shape[1:])
 
@@ -442,4 +432,8 @@ def _finish(g: dict) -> Gadget:
         return replace(base, const=g["const"], lshift=g["lshift"])
     if g["op"] == "concat":
         return replace(base, parts=tuple(g["parts"]), shapes=tuple(g["shapes"]))
+    if g["op"] == "rearrange":
+        return replace(base, parts=tuple(g["parts"]), shapes=tuple(g["shapes"]),
+                       views=tuple(g["views"]), axis=g["axis"], perm=tuple(g["perm"]),
+                       out_shape=tuple(g["out_shape"]))
     return base

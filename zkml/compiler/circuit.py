@@ -42,6 +42,8 @@ __all__ = [
     "LIMB_BITS",
     "ROW_OPS",
     "MAX_CONCAT_PARTS",
+    "MAX_REARRANGE_PARTS",
+    "MAX_VIEW_DIMS",
 ]
 
 FORMAT = "zkml-circuit"
@@ -66,6 +68,10 @@ MAX_TABLE_BITS = 20
 LIMB_BITS = (8, 16)
 #: Parts of a concat gadget, 2 <= K <= 64 (nonlinear.md section 11).
 MAX_CONCAT_PARTS = 64
+#: Parts of a rearrange gadget, 1 <= K <= 64, and dims of its views, 1 to 6
+#: (circuits/rearrange.md section 1).
+MAX_REARRANGE_PARTS = 64
+MAX_VIEW_DIMS = 6
 #: Row producers of nonlinear.md section 7 (Softmax's maximum and division).
 ROW_OPS = ("rowmax", "rowdiv")
 #: Wiring limits of one spatial axis (circuits/wiring.md).
@@ -161,7 +167,10 @@ class Gadget:
     (both of width `features`) elementwise. `addconst` (section 10) adds the model-stack
     row `const` (the JSON's `c`, `1 x width(x)`) to `2^lshift x`. `concat` (section 11)
     stacks `parts` (their shapes in `shapes`, `[C_k, S..]`) along the channels; its `x`
-    is the first part.
+    is the first part. `rearrange` (circuits/rearrange.md) moves the real entries of
+    `parts` (layouts `shapes`: `[n]` flat, `[C, S..]` spatial) read as `views`,
+    concatenated along `axis` and transposed by `perm`, into the layout `out_shape`; its
+    `x` is the first part.
     """
 
     op: str
@@ -197,6 +206,9 @@ class Gadget:
     const: str | None = None
     parts: tuple[str | int, ...] = ()
     shapes: tuple[tuple[int, ...], ...] = ()
+    views: tuple[tuple[int, ...], ...] = ()
+    axis: int = 0
+    perm: tuple[int, ...] = ()
 
     @property
     def concat_shape(self) -> tuple[int, ...]:
@@ -308,6 +320,11 @@ class Gadget:
         if self.op == "concat":
             return {"op": "concat", "parts": list(self.parts),
                     "shapes": [list(sh) for sh in self.shapes]}
+        if self.op == "rearrange":
+            return {"op": "rearrange", "parts": list(self.parts),
+                    "shapes": [list(sh) for sh in self.shapes],
+                    "views": [list(v) for v in self.views], "axis": self.axis,
+                    "perm": list(self.perm), "out_shape": list(self.out_shape)}
         return {"op": "identity", "x": self.x}
 
     def to_json(self) -> dict:
@@ -423,7 +440,8 @@ class Circuit:
         Spatial producers give their `out_shape`; `add`, `identity`, `affine`, `table`,
         `rowdiv`, `mul` and `addconst` keep their (first) operand's layout; `dense`,
         `spatialsum` and `rowmax` are flat; a `concat` gives `[C, S..]` (`[C]` for flat
-        parts: its `pad(C)` features hold `C` real ones).
+        parts: its `pad(C)` features hold `C` real ones); a `rearrange` gives its
+        `out_shape` (None for a flat `[n]`).
         """
         while ref != "input":
             g = self.gadgets[int(ref)]
@@ -431,6 +449,8 @@ class Circuit:
                 return g.out_shape
             if g.op == "concat":
                 return g.concat_shape
+            if g.op == "rearrange":
+                return None if len(g.out_shape) == 1 else g.out_shape
             if g.op in ("dense", "spatialsum", "rowmax"):
                 return None
             ref = g.x

@@ -13,8 +13,10 @@ from zkml.compiler.circuit import (
     MAX_FEATURES,
     MAX_NUM_VARS,
     MAX_RANGE_BITS,
+    MAX_REARRANGE_PARTS,
     MAX_TABLE_BITS,
     MAX_TERMS,
+    MAX_VIEW_DIMS,
     MAX_WIRE_LEN,
     MAX_WIRE_STEP,
     SPATIAL_OPS,
@@ -72,6 +74,13 @@ def _parse_gadget(d: dict, i: int, gadgets: list[Gadget], width_in: int) -> Gadg
                 not 2 <= len(p["parts"]) <= MAX_CONCAT_PARTS or \
                 len(p["shapes"]) != len(p["parts"]):
             raise CircuitFormatError(f"circuit: gadget {i} has a malformed concat producer")
+        x = _ref(p["parts"][0], i, f"gadget {i} part")
+    elif op == "rearrange":
+        if set(p) != {"op", "parts", "shapes", "views", "axis", "perm", "out_shape"} or \
+                any(not isinstance(p[k], list) for k in ("parts", "shapes", "views", "perm")) \
+                or not 1 <= len(p["parts"]) <= MAX_REARRANGE_PARTS or \
+                len(p["shapes"]) != len(p["parts"]) or len(p["views"]) != len(p["parts"]):
+            raise CircuitFormatError(f"circuit: gadget {i} has a malformed rearrange producer")
         x = _ref(p["parts"][0], i, f"gadget {i} part")
     else:
         x = _ref(p["x"], i, f"gadget {i} x")
@@ -200,6 +209,8 @@ def _parse_gadget(d: dict, i: int, gadgets: list[Gadget], width_in: int) -> Gadg
             raise CircuitFormatError(f"circuit: gadget {i} (concat) has {feats} features for "
                                      f"{channels} channels of {list(shapes[0][1:])}")
         kw.update(parts=parts, shapes=shapes)
+    elif op == "rearrange":
+        kw.update(_parse_rearrange(p, i, feats, feats_of))
     else:
         raise CircuitFormatError(f"circuit: gadget {i} has unknown producer {op!r}")
     gadget = Gadget(**kw)
@@ -210,6 +221,51 @@ def _parse_gadget(d: dict, i: int, gadgets: list[Gadget], width_in: int) -> Gadg
     if op == "rowdiv" and (gadget.shift or gadget.divisor != 1):
         raise CircuitFormatError(f"circuit: rowdiv gadget {i} must have shift 0 and divisor 1")
     return gadget
+
+
+def _layout_width(sh: tuple[int, ...]) -> int:
+    """`width` of a rearrange layout: `n` for a flat `[n]`, `prod pad(sh)` otherwise."""
+    return sh[0] if len(sh) == 1 else padded_width(sh)
+
+
+def _parse_rearrange(p: dict, i: int, feats: int, feats_of) -> dict:
+    """The producer fields of a rearrange gadget (circuits/rearrange.md section 1)."""
+    what = f"gadget {i} (rearrange)"
+    parts = tuple(_ref(r, i, f"gadget {i} part") for r in p["parts"])
+    shapes = tuple(_shape(sh, f"{what} shape", (1, 2, 3)) for sh in p["shapes"])
+    out_shape = _shape(p["out_shape"], f"{what} out_shape", (1, 2, 3))
+    views = tuple(_shape(v, f"{what} view", tuple(range(1, MAX_VIEW_DIMS + 1)), 1, None)
+                  for v in p["views"])
+    m = len(views[0])
+    axis = _int(p["axis"], f"{what} axis", 0, m - 1)
+    perm = tuple(_int(v, f"{what} perm", 0, m - 1) for v in p["perm"])
+    for sh in (*shapes, out_shape):
+        # Each layout's padded width is at most 2^20 (a flat [n] pads to pad(n)).
+        if (1 << ceil_log2(sh[0]) if len(sh) == 1 else padded_width(sh)) > MAX_FEATURES:
+            raise CircuitFormatError(f"circuit: {what} has a layout {list(sh)} wider than "
+                                     f"2^20")
+    if any(len(v) != m for v in views) or \
+            any(v[:axis] + v[axis + 1:] != views[0][:axis] + views[0][axis + 1:]
+                for v in views):
+            raise CircuitFormatError(f"circuit: {what} has views that disagree off the "
+                                     f"axis {axis}")
+    if any(_prod(v) != _prod(sh) for v, sh in zip(views, shapes, strict=True)):
+        raise CircuitFormatError(f"circuit: {what} has a view that does not hold its part's "
+                                 "entries")
+    if len(perm) != m or sorted(perm) != list(range(m)):
+        raise CircuitFormatError(f"circuit: {what} perm {list(perm)} is not a permutation of "
+                                 f"0..{m - 1}")
+    if _prod(out_shape) != sum(_prod(sh) for sh in shapes):
+        raise CircuitFormatError(f"circuit: {what} moves {sum(_prod(sh) for sh in shapes)} "
+                                 f"entries into an output of {_prod(out_shape)}")
+    if any(feats_of(r) != _layout_width(sh) for r, sh in zip(parts, shapes, strict=True)):
+        raise CircuitFormatError(f"circuit: {what} has a part whose width does not fit its "
+                                 "shape")
+    if feats != _layout_width(out_shape):
+        raise CircuitFormatError(f"circuit: {what} has {feats} features for the layout "
+                                 f"{list(out_shape)}")
+    return dict(parts=parts, shapes=shapes, views=views, axis=axis, perm=perm,
+                out_shape=out_shape)
 
 
 def _parse_spatial(p: dict, i: int, op: str) -> dict:

@@ -1,0 +1,417 @@
+"""circuits/rearrange.md on the compiler and witness side: Transpose (NCHW -> NHWC before a
+Flatten and Gemm, a flat 3-D tensor, a tf2onnx-style NHWC input), Reshape of a computed
+flat tensor into channels and of a spatial tensor into another spatial shape, Concat
+along H and W and of a flat with a spatial tensor, and models ending in a spatial tensor
+(their output is copied into ONNX order). Each compiles (the compiler's round trip
+through the strict parser and the verifier's parser), and its witness, which
+`build_witness` checks against the integer executor, satisfies the gadget's relation
+over the whole padded tensors; then zkml.compile -> prove -> verify end to end."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+from inference_models import Net, compile_cnn, f32, make_model, save
+from onnx import helper
+
+import zkml
+from zkml.compiler.circuit import Circuit, CircuitFormatError, canonical_json, ceil_log2
+from zkml.errors import ModelError
+from zkml.witness import build_witness, rearrange_acc, rearrange_index
+from zkml.witness_spatial import layout_input, padded_dims
+
+# ---- models ---------------------------------------------------------------------------
+
+
+def _transpose(net: Net, perm: list[int]) -> Net:
+    return net._emit("Transpose", [net.x], [net.shape[p] for p in perm], perm=perm)
+
+
+def _reshape(net: Net, shape: list[int]) -> Net:
+    name = f"shape{len(net.nodes)}"
+    net.inits[name] = np.array(shape, dtype=np.int64)
+    return net._emit("Reshape", [net.x, name], shape)
+
+
+def _concat(net: Net, other: str, axis: int) -> Net:
+    shape = list(net.shape)
+    shape[axis] += net.shapes[other][axis]
+    return net._emit("Concat", [net.x, other], shape, axis=axis)
+
+
+def transpose_nhwc_gemm() -> object:
+    """conv -> relu -> Transpose(NCHW -> NHWC) -> Flatten -> Gemm."""
+    net = Net([1, 2, 4, 3], seed=50).conv(3, 3, pads=[1, 1, 1, 1]).relu()
+    return _transpose(net, [0, 2, 3, 1]).flatten().gemm(4).model()
+
+
+def transpose_flat3d() -> object:
+    """Gemm -> relu -> Reshape (1, 4, 6) -> Transpose (0, 2, 1) -> Flatten -> Gemm."""
+    net = Net([1, 12], seed=51).gemm(24).relu()
+    _reshape(net, [1, 4, 6])
+    return _transpose(net, [0, 2, 1]).flatten().gemm(3).model()
+
+
+def reshape_into_channels(rows: int = 1) -> object:
+    """Gemm -> relu -> Reshape (N, 2, 4, 4) -> Conv -> relu -> Flatten -> Gemm."""
+    net = Net([rows, 10], seed=52).gemm(32).relu()
+    _reshape(net, [rows, 2, 4, 4])
+    return net.conv(3, 3, pads=[1, 1, 1, 1]).relu().flatten().gemm(2).model()
+
+
+def reshape_spatial() -> object:
+    """conv (4 x 4 x 4) -> Reshape (2, 4, 8) -> conv: a spatial tensor into another shape."""
+    net = Net([1, 2, 4, 4], seed=53).conv(4, 3, pads=[1, 1, 1, 1]).relu()
+    _reshape(net, [1, 2, 4, 8])
+    return net.conv(3, 3, pads=[1, 1, 1, 1]).relu().flatten().gemm(3).model()
+
+
+def concat_spatial(axis: int, then_conv: bool, rows: int = 1) -> object:
+    """Two conv branches on the input concatenated along H (axis 2) or W (axis 3)."""
+    net = Net([rows, 2, 4, 3], seed=54 + axis)
+    net.conv(2, 3, pads=[1, 1, 1, 1]).relu()
+    a = net.x
+    net.x, net.shape = "x", list(net.in_shape)
+    net.conv(2, 1)
+    _concat(net, a, axis)
+    if then_conv:
+        net.conv(3, 3, pads=[1, 1, 1, 1]).relu()
+    return net.flatten().gemm(3).model()
+
+
+def conv_output() -> object:
+    """A decoder ending in a convolution (its output is a spatial tensor): Gemm, relu,
+    Reshape into (2, 5, 5), conv, relu. (A circuit needs a dense gadget.)"""
+    net = Net([1, 6], seed=56).gemm(50).relu()
+    _reshape(net, [1, 2, 5, 5])
+    return net.conv(3, 3, pads=[1, 1, 1, 1]).relu().model()
+
+
+def concat_output() -> object:
+    """A model ending in a spatial concatenation (along W) of a conv branch and a dense
+    branch reshaped into channels."""
+    net = Net([1, 2, 4, 4], seed=57).conv(2, 3, pads=[1, 1, 1, 1])
+    a = net.x
+    net.x, net.shape = "x", list(net.in_shape)
+    net.flatten().gemm(16)
+    _reshape(net, [1, 2, 4, 2])
+    _concat(net, a, 3)
+    return net.model()
+
+
+def tf2onnx_nhwc() -> object:
+    """tf2onnx-style: an NHWC input transposed to NCHW, conv, relu, back to NHWC, Flatten,
+    Gemm."""
+    net = Net([1, 6, 5, 2], seed=58)
+    _transpose(net, [0, 3, 1, 2]).conv(3, 3, pads=[1, 1, 1, 1]).relu()
+    return _transpose(net, [0, 2, 3, 1]).flatten().gemm(4).model()
+
+
+def concat_flat_spatial() -> object:
+    """A flattened conv output concatenated with a dense branch (flat with spatial)."""
+    rng = np.random.default_rng(6)
+    nodes = [helper.make_node("Conv", ["x", "Wa", "ba"], ["a"], name="conv_a",
+                              kernel_shape=[1, 1]),
+             helper.make_node("Flatten", ["a"], ["af"], name="flat_a", axis=1),
+             helper.make_node("Flatten", ["x"], ["xf"], name="flat_x", axis=1),
+             helper.make_node("Gemm", ["xf", "Wd", "bd"], ["d"], name="fc_d"),
+             helper.make_node("Concat", ["af", "d"], ["c"], name="mixed", axis=1),
+             helper.make_node("Gemm", ["c", "W1", "b1"], ["y"], name="fc")]
+    inits = {"Wa": f32(rng.normal(size=(2, 1, 1, 1))), "ba": f32(np.zeros(2)),
+             "Wd": f32(rng.normal(size=(4, 4))), "bd": f32(np.zeros(4)),
+             "W1": f32(rng.normal(size=(12, 2))), "b1": f32(np.zeros(2))}
+    return make_model(nodes, {"x": [1, 1, 2, 2]}, ["y"], inits)
+
+
+def concat_of_padded_concat() -> object:
+    """A flat concat of 6 features (held in 8) concatenated again with a 3-feature part."""
+    rng = np.random.default_rng(8)
+    nodes = [helper.make_node("Gemm", ["x", "W0", "b0"], ["h"], name="fc0"),
+             helper.make_node("Relu", ["h"], ["r"], name="relu"),
+             helper.make_node("Concat", ["r", "r"], ["c1"], name="cat1", axis=1),
+             helper.make_node("Concat", ["c1", "r"], ["c2"], name="cat2", axis=1),
+             helper.make_node("Gemm", ["c2", "W1", "b1"], ["y"], name="fc1")]
+    inits = {"W0": f32(rng.normal(size=(4, 3))), "b0": f32(np.zeros(3)),
+             "W1": f32(rng.normal(size=(9, 2))), "b1": f32(np.zeros(2))}
+    return make_model(nodes, {"x": [1, 4]}, ["y"], inits)
+
+
+CASES = {
+    "transpose_nhwc_gemm": transpose_nhwc_gemm,
+    "transpose_flat3d": transpose_flat3d,
+    "reshape_into_channels": reshape_into_channels,
+    "reshape_into_channels_rows2": lambda: reshape_into_channels(rows=2),
+    "reshape_spatial": reshape_spatial,
+    "concat_h_conv": lambda: concat_spatial(2, then_conv=True),
+    "concat_w_flat": lambda: concat_spatial(3, then_conv=False),
+    "concat_h_rows2": lambda: concat_spatial(2, then_conv=False, rows=2),
+    "conv_output": conv_output,
+    "concat_output": concat_output,
+    "tf2onnx_nhwc": tf2onnx_nhwc,
+    "concat_flat_spatial": concat_flat_spatial,
+    "concat_of_padded_concat": concat_of_padded_concat,
+}
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory):
+    cache: dict = {}
+
+    def get(name: str):
+        if name not in cache:
+            cache[name] = compile_cnn(tmp_path_factory.mktemp(name), CASES[name](), name)
+        return cache[name]
+
+    return get
+
+
+# ---- helpers --------------------------------------------------------------------------
+
+
+def _inputs(c: Circuit, batch: int, seed: int = 0) -> np.ndarray:
+    half = 1 << (c.input_bits - 1)
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0, half / 4, size=(batch, c.input_features))
+    x[:, ::5] = rng.choice([-half, half - 1], size=x[:, ::5].shape)  # saturation paths
+    return np.clip(np.rint(x), -half, half - 1).astype(np.int64)
+
+
+def _rearranges(c: Circuit) -> list[int]:
+    return [i for i, g in enumerate(c.gadgets) if g.op == "rearrange"]
+
+
+def _check_rearranges(c: Circuit, w, x: np.ndarray) -> int:
+    """Every rearrange gadget: acc from the spec's definition, entry by entry (a loop, an
+    implementation independent of the witness builder's index map), equals `z`, and `u`
+    is `z - lo` over the whole padded tensor."""
+    bp = 1 << ceil_log2(x.shape[0])
+    x_in = (layout_input(x, c.input_shape, bp) if c.input_shape
+            else np.pad(x, ((0, bp - x.shape[0]), (0, (1 << ceil_log2(c.input_features))
+                                                   - x.shape[1]))))
+
+    def tensor(ref):
+        return x_in if ref == "input" else w.tensors[int(ref)]
+
+    def positions(shape):
+        if len(shape) == 1:
+            return list(range(shape[0]))
+        pd = padded_dims(shape)
+        return [int(np.ravel_multi_index(ix, pd)) for ix in np.ndindex(*shape)]
+
+    count = 0
+    for gi in _rearranges(c):
+        g = c.gadgets[gi]
+        assert g.shift == 0 and g.divisor == 1 and g.lo <= 0 <= g.hi
+        assert g.excess_hi_bits == g.excess_lo_bits == 0
+        entries = []  # (part, position) of every real entry of V, in V's row-major order
+        views = []
+        for k, (sh, v) in enumerate(zip(g.shapes, g.views, strict=True)):
+            arr = np.empty(len(positions(sh)), dtype=object)
+            arr[:] = [(k, p) for p in positions(sh)]
+            views.append(arr.reshape(v))
+        order = np.concatenate(views, axis=g.axis).transpose(g.perm).reshape(-1)
+        acc = np.zeros((bp, 1 << ceil_log2(g.features)), dtype=np.int64)
+        for dst, (k, p) in zip(positions(g.out_shape), order, strict=True):
+            acc[:, dst] = tensor(g.parts[k])[:, p]
+            entries.append((k, p))
+        assert len(set(entries)) == len(entries)
+        assert np.array_equal(acc, w.tensors[gi])
+        assert np.array_equal(rearrange_acc(g, [tensor(p) for p in g.parts]), acc)
+        count += 1
+    return count
+
+
+# ---- compile and witness --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("batch", [1, 3])
+def test_compile_and_witness_matches_executor(compiled, name, batch):
+    cm = compiled(name)
+    c = cm.circuit
+    assert Circuit.from_bytes(c.to_bytes()) == c and _rearranges(c)
+    from zkml.verifier.circuit import parse_circuit
+
+    parse_circuit(c.to_bytes())
+    x = _inputs(c, batch * cm.compiled_circuit.rows, seed=batch)
+    w = build_witness(cm.compiled_circuit, cm.model, x)  # checks against the executor
+    assert _check_rearranges(c, w, x) >= 1
+    assert c.output.op not in ("conv", "sumpool", "maxpool", "winsum", "winmax")
+    assert c.layout_of(c.output_gadget) is None
+
+
+def test_transpose_layouts(compiled):
+    c = compiled("transpose_nhwc_gemm").circuit
+    (gi,) = _rearranges(c)
+    g = c.gadgets[gi]
+    # The conv's (3, 4, 3) map read as (C, H, W), moved to (H, W, C), held flat.
+    assert g.shapes == ((3, 4, 3),) and g.views == ((3, 4, 3),) and g.perm == (1, 2, 0)
+    assert g.out_shape == (36,) and g.features == 36
+    assert c.gadgets[gi - 1].op == "conv" and c.gadgets[gi + 1].op == "dense"
+    c = compiled("transpose_flat3d").circuit
+    (gi,) = _rearranges(c)
+    g = c.gadgets[gi]
+    assert g.shapes == ((24,),) and g.views == ((4, 6),) and g.perm == (1, 0)
+    assert g.out_shape == (24,)
+
+
+def test_reshape_into_channels_layout(compiled):
+    c = compiled("reshape_into_channels").circuit
+    (gi,) = _rearranges(c)
+    g = c.gadgets[gi]
+    assert g.shapes == ((32,),) and g.out_shape == (2, 4, 4) and g.perm == (0,)
+    assert g.features == 2 * 4 * 4 and c.gadgets[gi + 1].op == "conv"
+    c = compiled("reshape_spatial").circuit
+    (gi,) = _rearranges(c)
+    g = c.gadgets[gi]
+    assert g.shapes == ((4, 4, 4),) and g.out_shape == (2, 4, 8)
+
+
+def test_concat_along_spatial_axes(compiled):
+    c = compiled("concat_h_conv").circuit
+    (gi,) = _rearranges(c)
+    g = c.gadgets[gi]
+    assert g.shapes == ((2, 4, 3), (2, 4, 3)) and g.axis == 1 and g.perm == (0, 1, 2)
+    assert g.out_shape == (2, 8, 3) and g.features == 2 * 8 * 4
+    assert c.gadgets[gi + 1].op == "conv" and c.gadgets[gi + 1].in_shape == (2, 8, 3)
+    c = compiled("concat_w_flat").circuit
+    (gi,) = _rearranges(c)
+    g = c.gadgets[gi]
+    assert g.axis == 2 and g.out_shape == (2 * 4 * 6,)  # read by Flatten/Gemm only: flat
+
+
+def test_spatial_output_is_copied_flat(compiled):
+    cm = compiled("conv_output")
+    c = cm.circuit
+    g = c.output
+    assert g.op == "rearrange" and g.shapes == ((3, 5, 5),) and g.out_shape == (75,)
+    assert c.output_features == 75 and c.gadgets[int(g.x)].op == "conv"
+    x = _inputs(c, 2)
+    w = build_witness(cm.compiled_circuit, cm.model, x)  # the output checked, ONNX order
+    assert w.outputs.shape == (2, 75)
+    c = compiled("concat_output").circuit
+    assert c.output.op == "rearrange" and c.output.out_shape == (2 * 4 * 6,)
+    assert c.gadgets[int(c.output.x)].op == "rearrange"  # the concat along W
+
+
+def test_tf2onnx_input_is_flat(compiled):
+    c = compiled("tf2onnx_nhwc").circuit
+    assert c.input_shape is None and c.input_features == 6 * 5 * 2
+    first, last = (c.gadgets[i] for i in _rearranges(c))
+    assert first.parts == ("input",) and first.shapes == ((60,),)
+    assert first.views == ((6, 5, 2),) and first.perm == (2, 0, 1)
+    assert first.out_shape == (2, 6, 5) and last.out_shape == (90,)
+
+
+def test_rearrange_index_map():
+    from zkml.compiler.circuit import Gadget
+
+    g = Gadget(op="rearrange", x=0, features=8, shift=0, lo=-8, hi=7, excess_hi_bits=0,
+               excess_lo_bits=0, frac_bits=0, parts=(0, 1), shapes=((3,), (1, 3)),
+               views=((1, 3), (1, 3)), axis=0, perm=(1, 0), out_shape=(3, 2))
+    dst, part, pos = rearrange_index(g)
+    # O = transpose([[a0 a1 a2], [b0 b1 b2]]) = [[a0 b0], [a1 b1], [a2 b2]] in a (3, 2)
+    # layout padded to (4, 2).
+    assert dst.tolist() == [0, 1, 2, 3, 4, 5]
+    assert part.tolist() == [0, 1, 0, 1, 0, 1] and pos.tolist() == [0, 0, 1, 1, 2, 2]
+    a = np.array([[10, 11, 12, 0]])
+    b = np.array([[20, 21, 22, 0]])
+    acc = rearrange_acc(g, [a, b])
+    assert acc.tolist() == [[10, 20, 11, 21, 12, 22, 0, 0]]
+
+
+# ---- the parser -----------------------------------------------------------------------
+
+
+def _doc(compiled) -> dict:
+    return json.loads(compiled("concat_h_conv").circuit.to_bytes())
+
+
+def _producer(doc: dict) -> dict:
+    return next(g["producer"] for g in doc["gadgets"] if g["producer"]["op"] == "rearrange")
+
+
+@pytest.mark.parametrize("edit,match", [
+    (lambda p: p.pop("perm"), "malformed rearrange"),
+    (lambda p: p.update(x=0), "malformed rearrange"),
+    (lambda p: p.update(parts=[]), "malformed rearrange"),
+    (lambda p: p.update(views=p["views"][:1]), "malformed rearrange"),
+    (lambda p: p.update(perm=[0, 0, 2]), "not a permutation"),
+    (lambda p: p.update(perm=[0, 1]), "not a permutation"),
+    (lambda p: p.update(axis=3), "axis"),
+    (lambda p: p.update(views=[[2, 4, 3], [2, 3, 4]]), "disagree off the axis"),
+    (lambda p: p.update(views=[[2, 4, 3], [2, 4, 3, 1]]), "disagree off the axis"),
+    (lambda p: p.update(views=[[2, 4, 3], [2, 5, 3]]), "does not hold its part"),
+    (lambda p: p.update(views=[[2, 4, 3], [2, 4, 0]]), "view"),
+    (lambda p: p.update(views=[[1, 1, 1, 1, 1, 1, 24], [24]]), "view"),
+    (lambda p: p.update(shapes=[[2, 4, 3], [24]]), "width does not fit"),
+    (lambda p: p.update(out_shape=[2, 8, 4]), "moves 48 entries"),
+    (lambda p: p.update(out_shape=[48]), "features for the layout"),
+    (lambda p: p.update(out_shape=[1 << 20, 2]), "wider than 2"),
+])
+def test_parser_refuses_malformed_rearranges(compiled, edit, match):
+    doc = _doc(compiled)
+    edit(_producer(doc))
+    with pytest.raises(CircuitFormatError, match=match):
+        Circuit.from_bytes(canonical_json(doc))
+
+
+# ---- refusals -------------------------------------------------------------------------
+
+
+def test_transpose_of_the_batch_axis_is_refused(tmp_path):
+    from inference_models import compile_circuit_only
+
+    net = Net([2, 6], seed=59).gemm(4).relu()
+    _transpose(net, [1, 0])
+    model = net.gemm(3).model()
+    with pytest.raises(ModelError, match=r"\(op transpose\) cannot be proven yet: transpose "
+                                         r".* moves the batch axis"):
+        compile_circuit_only(tmp_path, model)
+
+
+def test_concat_along_the_batch_axis_is_refused(tmp_path):
+    from inference_models import compile_circuit_only
+
+    net = Net([1, 6], seed=60).gemm(4).relu()
+    a = net.x
+    net.gemm(4)
+    _concat(net, a, 0)
+    model = net.gemm(3).model()
+    with pytest.raises(ModelError, match=r"\(op concat\) cannot be proven yet: concatenation "
+                                         r"along axis 0"):
+        compile_circuit_only(tmp_path, model)
+
+
+# ---- end to end (needs the native prover and the verifier with rearrange) --------------
+
+E2E = ["transpose_nhwc_gemm", "transpose_flat3d", "reshape_into_channels",
+       "reshape_into_channels_rows2", "concat_h_conv", "concat_w_flat", "conv_output",
+       "concat_output", "tf2onnx_nhwc", "concat_flat_spatial"]
+
+
+@pytest.mark.parametrize("name", E2E)
+@pytest.mark.parametrize("batch", [1, 3])
+def test_rearranged_models_prove_and_verify(tmp_path, name, batch):
+    model = CASES[name]()
+    dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    cal = np.random.default_rng(3).normal(size=(16, *dims[1:]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cm = zkml.compile(save(model, tmp_path, f"{name}.onnx"), calibration=cal)
+    shape = tuple(cm.input_shape)
+    runs = max(1, batch // shape[0])
+    x = np.random.default_rng(batch).normal(size=(runs, *shape))
+    if shape[0] == 1:
+        x = x[:, 0]
+    result = zkml.prove(cm, x)
+    expect = np.concatenate([
+        cm.execute(cm.quantize_inputs(ex.reshape(shape))).outputs(cm.model)["y"]
+        .reshape(shape[0], -1) for ex in x])
+    assert np.array_equal(result.outputs, expect)
+    verified = zkml.verify(result.proof, cm.verifying_key)
+    assert np.array_equal(np.array(verified.outputs), result.outputs)
+    assert verified.vk_digest == cm.vk_digest

@@ -16,7 +16,8 @@ nonlinear.md 8: mul (`acc = x y`); ("mul", g) edits a mul gadget's product rows 
 its requantization (a prover claiming a wrong product). nonlinear.md 10-11: addconst
 (`table_names` also makes an addconst use another constant tensor; ("addconst", g) edits
 its acc rows) and concat (("concat", g) edits its acc rows, ("concat-parts", g) its
-`E_1..E_K`; `parts` names them "concat-parts g").
+`E_1..E_K`; `parts` names them "concat-parts g"). rearrange.md: ("rearrange", g) edits a
+rearrange gadget's acc rows, ("rearrange-parts", g) its `E_1..E_K` ("rearrange-parts g").
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from reference_nonlinear import (
     table_trees,
 )
 from reference_prover import RefStack, container, prove_batch_open, prove_sumcheck
+from reference_rearrange import rearrange_acc, rearrange_tables
 from reference_rows import (
     add_acc,
     rowdiv_acc,
@@ -210,6 +212,9 @@ class Witness:
         if p["op"] == "concat":  # nonlinear.md 11
             acc = concat_acc(p, [self.tensor(r) for r in p["parts"]], n_p)
             return self.edit(("concat", gi), acc)
+        if p["op"] == "rearrange":  # rearrange.md 2
+            acc = rearrange_acc(p, [self.tensor(r) for r in p["parts"]], n_p)
+            return self.edit(("rearrange", gi), acc)
         if p["op"] == "affine":  # sum_k c_k x_k (inference.md section 2)
             xs = [(self.tensor(xk), ck) for xk, ck in p["terms"]]
             return [[sum(ck * xt[b][i] for xt, ck in xs) for i in range(n_p)]
@@ -480,7 +485,7 @@ def prove_inference(
         else:
             refs = {"add": [p.get("x"), p.get("y")], "dense": [], "conv": [],
                     "spatialsum": [], "table": [], "rowmax": [], "rowdiv": [],
-                    "winsum": [], "winmax": [], "mul": [], "concat": [],
+                    "winsum": [], "winmax": [], "mul": [], "concat": [], "rearrange": [],
                     "addconst": [p.get("x")],
                     "identity": [p.get("x")],
                     "affine": [xk for xk, _ in p.get("terms", [])]}[p["op"]]
@@ -508,6 +513,12 @@ def prove_inference(
             e_vals = edit(("concat-parts", gi), e_vals)
             t.absorb_frs("concat-parts", e_vals)
             cat[gi] = (ctabs, e_vals)
+        if p["op"] == "rearrange":  # rearrange.md 3: E_k = sum_i Sel_k(r_o, i) X_k(i, r_b)
+            rtabs = rearrange_tables(p, [wit.tensor(ref) for ref in p["parts"]], r, lf)
+            e_vals = [sum(a * b for a, b in zip(*tabs, strict=True)) % R for _, tabs in rtabs]
+            e_vals = edit(("rearrange-parts", gi), e_vals)
+            t.absorb_frs("rearrange-parts", e_vals)
+            cat[gi] = (rtabs, e_vals)
     zc = {}
     for gi, g in enumerate(gad):
         op = g["producer"]["op"]
@@ -552,9 +563,9 @@ def prove_inference(
         if p["op"] == "winmax":  # (a): claim E + sum_t gamma^t D_t(r_g), then (b): claim E
             insts += winmax_instances(p, gi, wit.tensor(p["x"]), wit.z[gi], pts[gi], *win[gi])
             continue
-        if p["op"] == "concat":  # one instance per part, claim E_k
+        if p["op"] in ("concat", "rearrange"):  # one instance per part, claim E_k
             for k, ((nk, tabs), e_k) in enumerate(zip(*cat[gi], strict=True)):
-                insts.append((f"concat.{k}", gi, nk, e_k, tabs, [(1, [0, 1])]))
+                insts.append((f"{p['op']}.{k}", gi, nk, e_k, tabs, [(1, [0, 1])]))
             continue
         if p["op"] == "mul":  # nonlinear.md 8: sum_v eq(r_g, v) X(v) Y(v) = acc(r_g)
             xf = [v % R for row in wit.tensor(p["x"]) for v in row]
@@ -670,6 +681,10 @@ def prove_inference(
                 lf = clog(gad[gi]["features"])
                 n_sp = sum(clog(q) for q in p["shapes"][0][1:])
                 sc_evals += limb_claims(ref, "u", [*pts[gi][:n_sp], *s, *pts[gi][lf:]])
+        elif kind.startswith("rearrange."):  # part k's u limbs at (s_k, r_b)
+            ref = p["parts"][int(kind[10:])]
+            if ref != "input":
+                sc_evals += limb_claims(ref, "u", [*s, *pts[gi][clog(gad[gi]["features"]):]])
         elif kind == "mul":  # x's u limbs, then y's u limbs (none for the input)
             for ref in (p["x"], p["y"]):
                 if ref != "input":
@@ -725,7 +740,7 @@ def prove_inference(
         acc_names.append(f"acc-evals {gi}")
         if gi in cat:  # its own part, so field mutations stay aligned
             body.append(enc_frs(cat[gi][1]))
-            acc_names.append(f"concat-parts {gi}")
+            acc_names.append(f"{gad[gi]['producer']['op']}-parts {gi}")
     if argmax:
         body.append(enc_frs(am_evals))
     body += [encode_sumcheck_proof(sc_proof), enc_frs(sc_evals), opening]

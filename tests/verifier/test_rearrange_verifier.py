@@ -1,0 +1,538 @@
+"""circuits/rearrange.md with the reference prover: transposes (a spatial tensor to flat
+(H, W, C) order, a 4-dim view), a flat tensor reshaped into channels, concats along a
+spatial axis and a three-part concat of a flat and two spatial tensors, width-1 parts
+(0-variable instances), at batch 1 and 3 and both limb widths; cheating provers (parts
+skewed, two output entries swapped, a padded output position set, every proof field
+mutated) are rejected; Sel_k agrees with the brute-force MLE of the selection matrix;
+the producer parses strictly."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import random
+
+import pytest
+from rearrange_models import (
+    rearrange,
+    reshape_model,
+    spatial_model,
+    three_model,
+    tiny_model,
+    transpose_model,
+)
+from reference_inference import Witness, prove_inference, vk_artifact
+from reference_rearrange import layout_width, rearrange_map
+
+from zkml.errors import ProofFormatError, VerificationError
+from zkml.verifier import VerifyingKey, verify_inference
+from zkml.verifier.circuit import parse_circuit
+from zkml.verifier.field import R, eq_table, mle_eval
+from zkml.verifier.inference import _acc_count, _instances, _sc_count
+from zkml.verifier.rearrange import RearrangeSpec, layout_positions, selection_eval
+
+
+class Model:
+    def __init__(self, doc, tensors, table, inputs) -> None:
+        self.doc, self.tensors, self.table, self.inputs = doc, tensors, table, inputs
+        self.vk_bytes = vk_artifact(doc, table)
+        self.vk = VerifyingKey.from_bytes(self.vk_bytes)
+
+    def prove(self, batch: int = 1, **kw) -> bytes:
+        return prove_inference(self.doc, self.tensors, self.table, self.inputs(batch),
+                               self.vk_bytes, **kw)
+
+    def witness(self, batch: int = 1, **kw) -> Witness:
+        return Witness(self.doc, self.tensors, self.inputs(batch), **kw)
+
+    def rearranges(self) -> list[int]:
+        return [gi for gi, g in enumerate(self.doc["gadgets"])
+                if g["producer"]["op"] == "rearrange"]
+
+
+BUILDERS = {"transpose": transpose_model, "reshape": reshape_model, "spatial": spatial_model,
+            "three": three_model, "tiny": tiny_model}
+
+
+@functools.cache
+def model(name: str, limb_bits: int = 8) -> Model:
+    return Model(*BUILDERS[name](limb_bits=limb_bits))
+
+
+# --- completeness -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("limb_bits", [8, 16])
+@pytest.mark.parametrize("batch", [1, 3])
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_honest_proofs_verify(name, batch, limb_bits):
+    m = model(name, limb_bits)
+    st = verify_inference(m.prove(batch), m.vk)
+    out = m.doc["output"]
+    wit = m.witness(batch)
+    assert st.batch == batch
+    assert st.output == tuple(tuple(wit.z[out["gadget"]][b][: out["features"]])
+                              for b in range(batch))
+
+
+def _channels(row: list[int], shape: list[int]) -> list:
+    """A padded spatial row as nested lists over the real dims."""
+    pads = [1 << (d - 1).bit_length() for d in shape]
+    if len(shape) == 2:
+        return [[row[c * pads[1] + s] for s in range(shape[1])] for c in range(shape[0])]
+    return [[[row[(c * pads[1] + h) * pads[2] + w] for w in range(shape[2])]
+             for h in range(shape[1])] for c in range(shape[0])]
+
+
+def test_transpose_layouts():
+    """g1 = g0 [5, 3, 2] in (H, W, C) order; g2 = input [3, 3, 2] as [W, C, H] = [2, 3, 3];
+    g3 = g1 then g2's real entries in logical order, flat."""
+    m = model("transpose")
+    wit = m.witness(3)
+    for b in range(3):
+        x = _channels(wit.x_in[b], [3, 3, 2])
+        z0 = _channels(wit.z[0][b], [5, 3, 2])
+        assert wit.z[1][b] == [z0[c][h][w] for h in range(3) for w in range(2)
+                               for c in range(5)] + [0] * 2
+        z2 = _channels(wit.z[2][b], [2, 3, 3])
+        assert z2 == [[[x[c][h][w] for h in range(3)] for c in range(3)] for w in range(2)]
+        real2 = [v for ch in z2 for row in ch for v in row]
+        assert wit.z[3][b] == wit.z[1][b][:30] + real2 + [0] * 16
+        assert sum(map(abs, wit.z[2][b])) == sum(map(abs, real2))  # padding is 0
+
+
+def test_reshape_and_spatial_concat_layouts():
+    m = model("reshape")
+    wit = m.witness(3)
+    for b in range(3):
+        flat = wit.z[0][b][:15]
+        assert _channels(wit.z[1][b], [3, 5]) == [flat[5 * c : 5 * c + 5] for c in range(3)]
+        assert sum(map(abs, wit.z[1][b])) == sum(map(abs, flat))
+    m = model("spatial")
+    wit = m.witness(3)
+    for b in range(3):
+        x = _channels(wit.x_in[b], [2, 3, 2])
+        z0 = _channels(wit.z[0][b], [2, 3, 2])
+        z1 = _channels(wit.z[1][b], [2, 6, 2])
+        assert z1 == [x[c] + z0[c] for c in range(2)]
+        assert _channels(wit.z[2][b], [2, 9, 2]) == [z1[c] + x[c] for c in range(2)]
+
+
+def test_three_part_and_tiny_values():
+    m = model("three")
+    wit = m.witness(3)
+    for b in range(3):
+        x = _channels(wit.x_in[b], [2, 3, 3])
+        z1 = _channels(wit.z[1][b], [3, 3, 3])
+        want = (wit.z[0][b][:5] + [v for ch in x for r in ch for v in r]
+                + [v for ch in z1 for r in ch for v in r])
+        assert wit.z[2][b] == want + [0] * 14
+    m = model("tiny")
+    wit = m.witness(3)
+    for b, row in enumerate(m.inputs(3)):
+        z0 = wit.z[0][b][0]
+        assert wit.z[1][b] == [z0, *row, z0, 0, 0, 0]
+
+
+def test_instances_and_evals():
+    c = model("three").vk.circuit
+    insts = _instances(c, c.layout(3))
+    assert [i for i in insts if i[0].startswith("rearrange")] == [
+        ("rearrange.0", 2, 3), ("rearrange.1", 2, 5), ("rearrange.2", 2, 6)]
+    g = c.gadgets[2]
+    assert g.parts == (0, None, 1) and _acc_count(c, g) == len(g.own)
+    assert _sc_count(c, ("rearrange.1", 2, 5)) == 0  # the input
+    assert _sc_count(c, ("rearrange.2", 2, 6)) == len(c.gadgets[1].u)
+    t = model("tiny").vk.circuit
+    assert [i for i in _instances(t, t.layout(1)) if i[0].startswith("rearrange")] == [
+        ("rearrange.0", 1, 0), ("rearrange.1", 1, 2), ("rearrange.2", 1, 0)]
+
+
+# --- the index map and Sel_k --------------------------------------------------------
+
+
+def _spec(p: dict) -> RearrangeSpec:
+    return RearrangeSpec(tuple(map(tuple, p["shapes"])), tuple(map(tuple, p["views"])),
+                         p["axis"], tuple(p["perm"]), tuple(p["out_shape"]))
+
+
+def _random_producer(rng: random.Random) -> dict:
+    """A random valid rearrange producer: views of m dims, K parts differing on `axis`,
+    layouts of each part's size (flat or spatial), a random perm and output layout."""
+    m = rng.randint(1, 4)
+    base = [rng.randint(1, 3) for _ in range(m)]
+    axis = rng.randrange(m)
+    views, shapes = [], []
+    for _ in range(rng.randint(1, 3)):
+        v = list(base)
+        v[axis] = rng.randint(1, 3)
+        views.append(v)
+        size = 1
+        for d in v:
+            size *= d
+        shapes.append(_layout_of(rng, size))
+    perm = list(range(m))
+    rng.shuffle(perm)
+    total = sum(_prod(v) for v in views)
+    return {"op": "rearrange", "parts": ["input"] * len(views), "shapes": shapes,
+            "views": views, "axis": axis, "perm": perm, "out_shape": _layout_of(rng, total)}
+
+
+def _prod(v):
+    out = 1
+    for d in v:
+        out *= d
+    return out
+
+
+def _layout_of(rng: random.Random, size: int) -> list[int]:
+    divs = [d for d in range(1, size + 1) if size % d == 0]
+    kind = rng.randrange(3)
+    if kind == 0:
+        return [size]
+    c = rng.choice(divs)
+    if kind == 1:
+        return [c, size // c]
+    s1 = rng.choice([d for d in divs if (size // c) % d == 0])
+    return [c, s1, size // c // s1]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_index_map_matches_the_reference(seed):
+    p = _random_producer(random.Random(seed))
+    spec = _spec(p)
+    want = rearrange_map(p)
+    got = sorted((d, k, s) for k, (ds, ss) in enumerate(spec.index_map)
+                 for d, s in zip(ds, ss, strict=True))
+    assert got == sorted(want)
+    # a bijection onto the output's real positions and all parts' real positions
+    assert sorted(d for d, _, _ in want) == sorted(layout_positions(spec.out_shape))
+    for k, shape in enumerate(spec.shapes):
+        assert sorted(s for _, kk, s in want if kk == k) == sorted(layout_positions(shape))
+
+
+def test_index_maps_of_the_models_match_the_reference():
+    for name in BUILDERS:
+        c = model(name).vk.circuit
+        for gi in model(name).rearranges():
+            got = sorted((d, k, s) for k, (ds, ss) in enumerate(c.gadgets[gi].rearrange.index_map)
+                         for d, s in zip(ds, ss, strict=True))
+            assert got == sorted(rearrange_map(model(name).doc["gadgets"][gi]["producer"]))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_selection_matches_the_brute_force_mle(seed):
+    """Sel_k(r_o, s) is the MLE of the 0/1 matrix Sel_k[o][i] (o over pad(features), i over
+    pad(width_k)) at (r_o, s)."""
+    rng = random.Random(100 + seed)
+    p = _random_producer(rng)
+    spec = _spec(p)
+    n_o = (layout_width(p["out_shape"]) - 1).bit_length()
+    r_o = [rng.randrange(R) for _ in range(n_o)]
+    e_out = eq_table(r_o)
+    for k, shape in enumerate(p["shapes"]):
+        n_i = (layout_width(shape) - 1).bit_length()
+        assert spec.part_vars(k) == n_i
+        matrix = [0] * (1 << (n_i + n_o))
+        for d, kk, src in rearrange_map(p):
+            if kk == k:
+                matrix[(d << n_i) | src] = 1
+        s = [rng.randrange(R) for _ in range(n_i)]
+        assert selection_eval(spec, k, e_out, s) == mle_eval(matrix, [*s, *r_o])
+        # on the hypercube it is the matrix itself
+        o = rng.randrange(1 << n_o)
+        i = rng.randrange(1 << n_i)
+        bits_o = [(o >> j) & 1 for j in range(n_o)]
+        bits_i = [(i >> j) & 1 for j in range(n_i)]
+        assert selection_eval(spec, k, eq_table(bits_o), bits_i) == matrix[(o << n_i) | i]
+
+
+# --- soundness ----------------------------------------------------------------------
+
+
+def _acc_edit(gi: int, f):
+    def edit(stage, data):
+        if stage == ("rearrange", gi):
+            data = [list(r) for r in data]
+            f(data)
+        return data
+    return edit
+
+
+@pytest.mark.parametrize(("name", "gi"), [("transpose", 1), ("transpose", 2), ("transpose", 3),
+                                          ("reshape", 1), ("spatial", 2), ("three", 2),
+                                          ("tiny", 1)])
+@pytest.mark.parametrize("batch", [1, 3])
+def test_swapped_output_entries_are_rejected(name, gi, batch):
+    """Two real output entries with different values swapped (z and acc consistent, the
+    parts' values honest): sum E_k != acc(r_g)."""
+    m = model(name)
+    p = m.doc["gadgets"][gi]["producer"]
+    dsts = sorted(layout_positions(p["out_shape"]))
+    row = m.witness(batch).z[gi][batch - 1]
+    a, b = next((a, b) for a in dsts for b in dsts if row[a] != row[b])
+
+    def swap(data):
+        data[batch - 1][a], data[batch - 1][b] = data[batch - 1][b], data[batch - 1][a]
+
+    edit = _acc_edit(gi, swap)
+    assert m.witness(batch, edit=edit).z[gi] != m.witness(batch).z[gi]
+    with pytest.raises(VerificationError, match="rearrange parts do not sum"):
+        verify_inference(m.prove(batch, edit=edit), m.vk)
+
+
+@pytest.mark.parametrize(("name", "gi"), [("transpose", 1), ("transpose", 2), ("reshape", 1),
+                                          ("spatial", 1), ("three", 2), ("tiny", 1)])
+@pytest.mark.parametrize("batch", [1, 3])
+def test_padded_output_position_set_is_rejected(name, gi, batch):
+    m = model(name)
+    g = m.doc["gadgets"][gi]
+    real = set(layout_positions(g["producer"]["out_shape"]))
+    f = max(set(range(1 << (g["features"] - 1).bit_length())) - real)
+
+    def set_one(data):
+        data[0][f] = 1
+
+    edit = _acc_edit(gi, set_one)
+    assert m.witness(batch, edit=edit).z[gi][0][f] == 1
+    with pytest.raises(VerificationError, match="rearrange parts do not sum"):
+        verify_inference(m.prove(batch, edit=edit), m.vk)
+
+
+def _parts_edit(gi: int, f):
+    def edit(stage, data):
+        if stage == ("rearrange-parts", gi):
+            data = list(data)
+            f(data)
+        return data
+    return edit
+
+
+@pytest.mark.parametrize(("name", "gi"), [("transpose", 3), ("spatial", 1), ("spatial", 2),
+                                          ("three", 2), ("tiny", 1)])
+@pytest.mark.parametrize("d", [1, 12345])
+def test_skewed_parts_with_the_same_sum_are_rejected(name, gi, d):
+    def skew(data):
+        data[0] = (data[0] + d) % R
+        data[1] = (data[1] - d) % R
+
+    m = model(name)
+    with pytest.raises(VerificationError, match="inference sumcheck"):
+        verify_inference(m.prove(1, edit=_parts_edit(gi, skew)), m.vk)
+
+
+@pytest.mark.parametrize(("name", "gi"), [("transpose", 1), ("tiny", 1)])
+def test_one_part_off_is_rejected(name, gi):
+    def bump(data):
+        data[-1] = (data[-1] + 1) % R
+
+    m = model(name)
+    with pytest.raises(VerificationError, match="rearrange parts do not sum"):
+        verify_inference(m.prove(1, edit=_parts_edit(gi, bump)), m.vk)
+
+
+@pytest.mark.parametrize("gi", [1, 3])
+def test_output_changed_after_requantization_is_rejected(gi):
+    def tamper(g, vals):
+        if g == gi:
+            vals["z"][0] += 1 if vals["z"][0] < 7 else -1
+
+    m = model("transpose")
+    with pytest.raises(VerificationError):
+        verify_inference(m.prove(1, tamper=tamper), m.vk)
+
+
+@pytest.mark.parametrize("name", ["tiny", "spatial", "three"])
+def test_every_rearrange_proof_field_is_bound(name):
+    """Each field of one proof mutated in turn: every Fr of every vector (the rearrange
+    parts included) and of the sumcheck, every root and layer element of the LogUp
+    trees, one byte of the rest."""
+    m = model(name)
+    parts: list = []
+    data = m.prove(1, parts=parts)
+    assert verify_inference(data, m.vk)
+    assert any(n.startswith("rearrange-parts") for n, _ in parts)
+    pos = len(data) - sum(len(b) for _, b in parts)
+    mutants = []
+    for pname, raw in parts:
+        skip = 4 if pname.endswith("evals") or pname.startswith(("acc-evals", "rearrange")) else (
+            8 if pname == "sumcheck" else None)
+        if skip is not None:
+            for k in range((len(raw) - skip) // 32):
+                at = pos + skip + 32 * k
+                v = (int.from_bytes(data[at : at + 32], "big") + 1) % R
+                mutants.append((pname, data[:at] + v.to_bytes(32, "big") + data[at + 32 :]))
+        elif pname == "logup":
+            for at in range(pos + 4, pos + len(raw) - 31, 32):
+                mutants.append((pname, data[:at] + bytes([data[at] ^ 1]) + data[at + 1 :]))
+        else:
+            at = pos + len(raw) - 1
+            mutants.append((pname, data[:at] + bytes([data[at] ^ 1]) + data[at + 1 :]))
+        pos += len(raw)
+    assert sum(n.startswith("rearrange-parts") for n, _ in mutants) >= 2
+    for pname, bad in mutants:
+        with pytest.raises(VerificationError):
+            verify_inference(bad, m.vk)
+            pytest.fail(f"mutated {pname} accepted")
+
+
+def test_truncated_or_extended_parts_are_rejected():
+    m = model("three")
+    parts: list = []
+    data = m.prove(1, parts=parts)
+    pos = len(data) - sum(len(b) for _, b in parts)
+    for pname, raw in parts:
+        if pname == "rearrange-parts 2":
+            break
+        pos += len(raw)
+    assert int.from_bytes(data[pos : pos + 4], "big") == 3
+    for k in (0, 2, 4, 1 << 31):
+        bad = data[:pos] + k.to_bytes(4, "big") + data[pos + 4 :]
+        with pytest.raises(VerificationError):
+            verify_inference(bad, m.vk)
+    shorter = data[:pos] + (2).to_bytes(4, "big") + data[pos + 4 : pos + 68] + data[pos + 100 :]
+    with pytest.raises(VerificationError):
+        verify_inference(shorter, m.vk)
+
+
+# --- strict parsing -----------------------------------------------------------------
+
+
+def _parse(doc: dict):
+    return parse_circuit(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode())
+
+
+def _mut(name, gi, f):
+    doc = copy.deepcopy(model(name).doc)
+    f(doc["gadgets"][gi]["producer"], doc["gadgets"][gi])
+    return doc
+
+
+def _set(key, value):
+    def f(p, g):
+        p[key] = value
+    return f
+
+
+def _drop(key):
+    def f(p, g):
+        del p[key]
+    return f
+
+
+def _features(n):
+    def f(p, g):
+        g["features"] = n
+    return f
+
+
+def test_circuits_parse():
+    c = _parse(copy.deepcopy(model("transpose").doc))
+    assert [g.op for g in c.gadgets] == ["conv", "rearrange", "rearrange", "rearrange", "dense"]
+    g = c.gadgets[2]
+    assert g.parts == (None,) and g.part_shapes == ((3, 3, 2),)
+    assert g.rearrange == RearrangeSpec(((3, 3, 2),), ((3, 3, 1, 2),), 2, (3, 0, 1, 2),
+                                        (2, 3, 3))
+
+
+@pytest.mark.parametrize(
+    ("name", "gi", "f", "match"),
+    [
+        ("three", 2, _drop("views"), "missing keys \\['views'\\]"),
+        ("three", 2, _drop("perm"), "missing keys \\['perm'\\]"),
+        ("three", 2, _drop("axis"), "missing keys \\['axis'\\]"),
+        ("three", 2, _drop("out_shape"), "missing keys \\['out_shape'\\]"),
+        ("three", 2, _set("x", 0), "unknown keys \\['x'\\]"),
+        ("three", 2, _set("parts", []), "parts must be a list of 1..64"),
+        ("three", 2, _set("parts", "input"), "parts must be a list of 1..64"),
+        ("three", 2, _set("parts", ["input"] * 65), "parts must be a list of 1..64"),
+        ("three", 2, _set("parts", [0, "input", 2]), "is not an earlier gadget"),
+        ("three", 2, _set("parts", [0, None, 1]), "must be \"input\" or a gadget index"),
+        ("three", 2, _set("parts", [0, "input", 1.0]), "must be \"input\" or a gadget index"),
+        ("three", 2, _set("shapes", [[5], [2, 3, 3]]), "shapes must be a list of 3 layouts"),
+        ("three", 2, _set("views", [[5], [18]]), "views must be a list of 3 views"),
+        ("three", 2, _set("views", {"a": 1}), "views must be a list of 3 views"),
+        ("three", 2, _set("shapes", [[5], [2, 3, 3], []]), "1 or 2 or 3 integers"),
+        ("three", 2, _set("shapes", [[5], [2, 3, 3], [3, 3, 3, 1]]), "1 or 2 or 3 integers"),
+        ("three", 2, _set("shapes", [[5.0], [2, 3, 3], [3, 3, 3]]), "must be an integer"),
+        ("three", 2, _set("shapes", [[0], [2, 3, 3], [3, 3, 3]]), "outside \\[1, 1048576\\]"),
+        # widths of parts against their layouts
+        ("three", 2, _set("shapes", [[4], [2, 3, 3], [3, 3, 3]]),
+         "part 0 has width 5, layout \\[4\\] needs 4"),
+        ("three", 2, _set("shapes", [[5], [18], [3, 3, 3]]),
+         "part 1 has width 32, layout \\[18\\] needs 18"),
+        ("three", 2, _set("shapes", [[5], [2, 3, 3], [27]]),
+         "part 2 has width 64, layout \\[27\\] needs 27"),
+        ("three", 2, _set("shapes", [[5], [2, 3, 3], [3, 10]]),  # width 64, 30 entries
+         "views\\[2\\] \\[27\\] has 27 entries, layout \\[3, 10\\] has 30"),
+        # views
+        ("three", 2, _set("views", [[5], [18], []]), "1 or 2 or 3 or 4 or 5 or 6 integers"),
+        ("three", 2, _set("views", [[5], [18], [27, 1, 1, 1, 1, 1, 1]]),
+         "1 or 2 or 3 or 4 or 5 or 6 integers"),
+        ("three", 2, _set("views", [[5], [18], [0]]), "outside \\[1, 1048576\\]"),
+        ("three", 2, _set("views", [[5], [18], [True]]), "must be an integer"),
+        ("three", 2, _set("views", [[5], [18], [26]]), "views\\[2\\] \\[26\\] has 26 entries"),
+        ("three", 2, _set("views", [[5], [18], [27, 1]]), "does not match views\\[0\\]"),
+        ("three", 2, _set("views", [[5, 1], [18, 1], [27, 1]]), "perm must be a list of 2"),
+        ("spatial", 1, _set("views", [[2, 3, 2], [2, 2, 3]]),
+         "views\\[1\\] \\[2, 2, 3\\] does not match views\\[0\\] \\[2, 3, 2\\] off axis 1"),
+        # axis and perm
+        ("spatial", 1, _set("axis", 3), "axis = 3 outside \\[0, 2\\]"),
+        ("spatial", 1, _set("axis", -1), "axis = -1 outside \\[0, 2\\]"),
+        ("spatial", 1, _set("axis", 1.0), "axis must be an integer"),
+        ("spatial", 1, _set("axis", "1"), "axis must be an integer"),
+        ("spatial", 1, _set("perm", [0, 1]), "perm must be a list of 3 integers"),
+        ("spatial", 1, _set("perm", [0, 1, 1]), "is not a permutation of 0..2"),
+        ("spatial", 1, _set("perm", [0, 1, 3]), "perm\\[2\\] = 3 outside \\[0, 2\\]"),
+        ("spatial", 1, _set("perm", [0, 1, False]), "perm\\[2\\] must be an integer"),
+        ("spatial", 1, _set("perm", "012"), "perm must be a list of 3 integers"),
+        # the output
+        ("three", 2, _set("out_shape", [49]), "out_shape \\[49\\] has 49 entries, the parts "
+         "have 50"),
+        ("three", 2, _set("out_shape", [5, 10]), "features 50 != width of out_shape"),
+        ("three", 2, _set("out_shape", [50, 1, 1, 1]), "1 or 2 or 3 integers"),
+        ("three", 2, _set("out_shape", None), "1 or 2 or 3 integers"),
+        ("three", 2, _features(64), "features 64 != width of out_shape \\[50\\] = 50"),
+        ("spatial", 1, _features(24), "features 24 != width of out_shape \\[2, 6, 2\\] = 32"),
+    ],
+)
+def test_rearrange_parses_strictly(name, gi, f, match):
+    with pytest.raises(ProofFormatError, match=match):
+        _parse(_mut(name, gi, f))
+
+
+def test_equivalent_output_layout_with_the_same_width_parses():
+    """out_shape [3, 8] or [2, 12] (24 entries) has the width of [2, 6, 2] (32), and
+    concat along axis 0 of equal views is as valid as along axis 1: the layout and the
+    axis are the producer's choice; the index map follows them."""
+    for key, value, attr in [("out_shape", [3, 8], (3, 8)), ("out_shape", [2, 12], (2, 12)),
+                             ("axis", 0, 0)]:
+        spec = _parse(_mut("spatial", 1, _set(key, value))).gadgets[1].rearrange
+        assert getattr(spec, key) == attr
+
+
+def _wide_doc(shape: list[int], out: list[int], features: int, n_in: int) -> dict:
+    """input (flat n_in) -> g0 rearrange(input) -> g1 dense 1 (parse-only)."""
+    ms = {"num_vars": 22, "log_cols": 11, "range_bits": 8,
+          "tensors": [{"name": "W", "rows": 1, "cols": features, "offset": 0}]}
+    gads = [rearrange(["input"], [shape], [[n_in]], 0, [0], out, features),
+            {"producer": {"op": "dense", "x": 0, "weight": "W", "bias": None,
+                          "bias_shift": 0}, "features": 1, "shift": 0, "divisor": 1,
+             "lo": -8, "hi": 7, "excess_hi_bits": 0, "excess_lo_bits": 0, "frac_bits": 0,
+             "source": "n"}]
+    return {"format": "zkml-circuit", "version": 1, "limb_bits": 8,
+            "input": {"features": n_in, "bits": 4, "frac_bits": 0, "shape": None},
+            "output": {"gadget": 1, "features": 1, "argmax": False}, "gadgets": gads,
+            "model_stack": ms}
+
+
+def test_padded_widths_are_limited():
+    n = 1 << 19
+    assert _parse(_wide_doc([n], [n], n, n)).gadgets[0].features == n
+    # 2^19 + 1 real entries padded to 2^20: fine; [2^19 + 1, 2] pads to 2^21
+    m = n + 1
+    assert _parse(_wide_doc([m], [1, m], 1 << 20, m)).gadgets[0].features == 1 << 20
+    with pytest.raises(ProofFormatError, match="out_shape \\[2, 524289\\] has padded width "
+                       "2097152 > 1048576"):
+        _parse(_wide_doc([m], [2, m], 1 << 20, m))

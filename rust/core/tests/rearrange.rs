@@ -107,7 +107,10 @@ fn part_skew_keeps_the_sum_and_fails_a_part() {
             honest.iter().copied().sum::<Fr>()
         );
         assert_ne!(cheat, prove_model(&h, &m, &input, 1));
-        assert!(err.contains(&format!("gadget {g}: rearrange instance 0")), "{err}");
+        assert!(
+            err.contains(&format!("gadget {g}: rearrange instance 0")),
+            "{err}"
+        );
     }
 }
 

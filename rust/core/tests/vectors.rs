@@ -688,6 +688,7 @@ mod inference_vectors {
         models.extend(crate::vectors_nonlinear::nonlinear_models(&h));
         models.extend(crate::vectors_window::window_models(&h));
         models.extend(crate::vectors_combine::combine_models(&h));
+        models.extend(crate::vectors_rearrange::rearrange_models(&h));
         check_or_write("inference.json", json!({"models": models}));
     }
 }
@@ -700,6 +701,12 @@ mod vectors_nonlinear;
 
 #[path = "support/vectors_combine.rs"]
 mod vectors_combine;
+
+#[path = "support/vectors_rearrange.rs"]
+mod vectors_rearrange;
+
+#[path = "support/rearrange_cheats.rs"]
+mod rearrange_cheats;
 
 #[path = "support/vectors_window.rs"]
 mod vectors_window;

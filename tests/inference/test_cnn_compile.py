@@ -292,10 +292,10 @@ def _base(shape=(1, 2, 8, 8)) -> Net:
     (lambda: _base((1, 2, 10, 10)).pool("avg", 3, strides=[2, 2], ceil_mode=1,
                                         count_include_pad=1).flatten().gemm(2),
      r"\(op avgpool\) cannot be proven yet: average pooling whose divisor varies"),
-    (lambda: _base(),
-     r"output 'y' is a spatial tensor \[3, 8, 8\].*must be flat"),
-    (lambda: _base().pool("max", 2),
-     r"output 'y' is a spatial tensor \[3, 4, 4\].*must be flat"),
+    # A spatial output is copied flat (a rearrange gadget), but a circuit needs a dense
+    # gadget: test_spatial_output_is_copied_flat for a model that has one.
+    (lambda: _base(), r"no dense layer"),
+    (lambda: _base().pool("max", 2), r"no dense layer"),
 ])
 def test_unsupported_pooling_and_outputs_are_refused(tmp_path, build, match):
     _refused(tmp_path, build(), match)
@@ -315,13 +315,13 @@ def test_ceil_mode_without_partial_window_is_accepted(tmp_path):
     assert [g.op for g in cm.circuit.gadgets] == ["conv", "maxpool", "dense"]
 
 
-def test_reshape_into_channels_is_refused(tmp_path):
+def test_reshape_into_channels_is_a_rearrange(tmp_path):
     from inference_models import make_model
     from onnx import helper
 
-    # A computed flat tensor reshaped into channels is refused (its entries would have to
-    # move into the padded layout); the flat *input* reshaped so compiles (the input takes
-    # the shape: test_cnn_end_to_end.py::test_flat_input_reshaped_into_channels).
+    # A computed flat tensor reshaped into channels moves into the padded layout (a
+    # rearrange gadget, circuits/rearrange.md); the flat *input* reshaped so takes the
+    # shape (test_cnn_end_to_end.py::test_flat_input_reshaped_into_channels).
     rng = np.random.default_rng(0)
     nodes = [helper.make_node("Gemm", ["x", "U"], ["h"], name="fc0"),
              helper.make_node("Reshape", ["h", "s"], ["r"], name="rs"),
@@ -333,9 +333,9 @@ def test_reshape_into_channels_is_refused(tmp_path):
              "W": rng.normal(size=(2, 1, 3, 3)).astype(np.float32),
              "V": rng.normal(size=(8, 2)).astype(np.float32)}
     model = make_model(nodes, {"x": [1, 16]}, ["y"], inits)
-    with pytest.raises(ModelError, match=r"node 'cv' \(op conv\) cannot be proven yet: "
-                                         r"operand .* is not a spatial"):
-        compile_cnn(tmp_path, model)
+    c = compile_cnn(tmp_path, model).circuit
+    assert [g.op for g in c.gadgets] == ["dense", "rearrange", "conv", "dense"]
+    assert c.gadgets[1].shapes == ((16,),) and c.gadgets[1].out_shape == (1, 4, 4)
 
 
 # ---- the circuit format ----------------------------------------------------------

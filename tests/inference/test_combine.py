@@ -308,7 +308,15 @@ def test_too_wide_constant_is_refused(tmp_path):
              r"scale needs \d+-bit entries; the model stack holds at most 16-bit")
 
 
-def test_concat_of_a_padded_flat_concat_is_refused(tmp_path):
+def _rearranged(tmp_path, model, name: str) -> None:
+    """The model compiles, and the concatenation `name` is a `rearrange` gadget
+    (circuits/rearrange.md; `zkml.compiler.combine` leaves it: tests/inference/
+    test_rearrange.py covers these in depth)."""
+    cm = compile_circuit_only(tmp_path, model)
+    assert any(g.op == "rearrange" and g.source == name for g in cm.circuit.gadgets)
+
+
+def test_concat_of_a_padded_flat_concat_is_a_rearrange(tmp_path):
     rng = np.random.default_rng(8)
     nodes = [helper.make_node("Gemm", ["x", "W0", "b0"], ["h"], name="fc0"),
              helper.make_node("Relu", ["h"], ["r"], name="relu"),
@@ -317,12 +325,10 @@ def test_concat_of_a_padded_flat_concat_is_refused(tmp_path):
              helper.make_node("Gemm", ["c2", "W1", "b1"], ["y"], name="fc1")]
     inits = {"W0": f32(rng.normal(size=(4, 3))), "b0": f32(np.zeros(3)),
              "W1": f32(rng.normal(size=(9, 2))), "b1": f32(np.zeros(2))}
-    _refused(tmp_path, make_model(nodes, {"x": [1, 4]}, ["y"], inits),
-             r"node 'cat2' \(op concat\) cannot be proven yet: the flat part 'c1' holds 6 "
-             r"features in 8 \(an earlier concatenation\)")
+    _rearranged(tmp_path, make_model(nodes, {"x": [1, 4]}, ["y"], inits), "cat2")
 
 
-def test_concat_along_a_spatial_axis_is_refused(tmp_path):
+def test_concat_along_a_spatial_axis_is_a_rearrange(tmp_path):
     rng = np.random.default_rng(5)
     nodes = [helper.make_node("Conv", ["x", "Wa", "ba"], ["a"], name="conv_a",
                               kernel_shape=[1, 1]),
@@ -334,11 +340,10 @@ def test_concat_along_a_spatial_axis_is_refused(tmp_path):
     inits = {"Wa": f32(rng.normal(size=(2, 2, 1, 1))), "ba": f32(np.zeros(2)),
              "Wb": f32(rng.normal(size=(2, 2, 1, 1))), "bb": f32(np.zeros(2)),
              "W1": f32(rng.normal(size=(2 * 8 * 4, 2))), "b1": f32(np.zeros(2))}
-    _refused(tmp_path, make_model(nodes, {"x": [1, 2, 4, 4]}, ["y"], inits),
-             r"node 'cat_h' \(op concat\) cannot be proven yet: concatenation along axis 2")
+    _rearranged(tmp_path, make_model(nodes, {"x": [1, 2, 4, 4]}, ["y"], inits), "cat_h")
 
 
-def test_concat_of_a_spatial_and_a_flat_tensor_is_refused(tmp_path):
+def test_concat_of_a_spatial_and_a_flat_tensor_is_a_rearrange(tmp_path):
     rng = np.random.default_rng(6)
     nodes = [helper.make_node("Conv", ["x", "Wa", "ba"], ["a"], name="conv_a",
                               kernel_shape=[1, 1]),
@@ -350,9 +355,7 @@ def test_concat_of_a_spatial_and_a_flat_tensor_is_refused(tmp_path):
     inits = {"Wa": f32(rng.normal(size=(2, 1, 1, 1))), "ba": f32(np.zeros(2)),
              "Wd": f32(rng.normal(size=(4, 4))), "bd": f32(np.zeros(4)),
              "W1": f32(rng.normal(size=(12, 2))), "b1": f32(np.zeros(2))}
-    _refused(tmp_path, make_model(nodes, {"x": [1, 1, 2, 2]}, ["y"], inits),
-             r"node 'mixed' \(op concat\) cannot be proven yet: the part 'af' is a "
-             r"flattened spatial tensor")
+    _rearranged(tmp_path, make_model(nodes, {"x": [1, 1, 2, 2]}, ["y"], inits), "mixed")
 
 
 def test_concat_with_a_constant_is_refused(tmp_path):

@@ -179,11 +179,13 @@ def test_argmax_that_is_not_the_output_or_last_index_is_refused(tmp_path):
         _compile_nodes(tmp_path, nodes, {"W": W44})
 
 
-def test_spatial_output_and_unsupported_pooling_are_refused(tmp_path):
-    # (tests/inference/test_cnn_compile.py covers conv and pooling in depth)
+def test_conv_only_model_and_unsupported_pooling_are_refused(tmp_path):
+    # (tests/inference/test_cnn_compile.py covers conv and pooling in depth; a spatial
+    # output is copied flat by a rearrange gadget, tests/inference/test_rearrange.py, but
+    # a circuit needs a dense gadget)
     w = f32(np.random.default_rng(0).normal(size=(2, 1, 3, 3)))
     nodes = [helper.make_node("Conv", ["x", "W"], ["y"], name="c1")]
-    with pytest.raises(ModelError, match=r"output 'y' is a spatial tensor.*must be flat"):
+    with pytest.raises(ModelError, match=r"no dense layer"):
         _compile_nodes(tmp_path, nodes, {"W": w}, shape=(1, 1, 5, 5))
     nodes = [helper.make_node("AveragePool", ["x"], ["p"], kernel_shape=[3, 3],
                               strides=[2, 2], pads=[1, 1, 1, 1], name="ap"),

@@ -11,6 +11,7 @@ use zkml_core::inference::tensors::Columns;
 use zkml_core::inference::testkit::{verifying_key, witness, witness_tampered, TestModel};
 use zkml_core::inference::testkit_rearrange::{
     rearrange_concat3, rearrange_concat_h, rearrange_reshape, rearrange_transpose,
+    rearrange_width_one,
 };
 use zkml_core::inference::{prove, InferenceInput};
 use zkml_core::pcs::hyrax::Hyrax;
@@ -30,6 +31,7 @@ fn models() -> Vec<(&'static str, TestModel)> {
         ("rearrange_reshape", rearrange_reshape(72)),
         ("rearrange_concat_h", rearrange_concat_h(73)),
         ("rearrange_concat3", rearrange_concat3(74)),
+        ("rearrange_width_one", rearrange_width_one(75)),
     ]
 }
 

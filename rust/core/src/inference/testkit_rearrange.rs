@@ -91,6 +91,17 @@ pub fn rearrange_concat3(seed: u64) -> TestModel {
     m.finish(&o, false)
 }
 
+/// A flat concat of a one-feature dense output (a part of width 1: its instance
+/// has no variables) and a five-feature one, dense head.
+pub fn rearrange_width_one(seed: u64) -> TestModel {
+    let (mut m, x) = Cnn::new(None, 6, seed);
+    let a = m.dense(&x, 1, true);
+    let b = m.dense(&x, 5, false);
+    let k = m.rearrange(&[&a, &b], &[vec![1], vec![5]], 0, &[0], &[6]);
+    let o = m.dense(&k, 3, false);
+    m.finish(&o, false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,6 +114,7 @@ mod tests {
             rearrange_reshape(2),
             rearrange_concat_h(3),
             rearrange_concat3(4),
+            rearrange_width_one(5),
         ] {
             Circuit::parse(&m.circuit_json).unwrap();
         }

@@ -63,7 +63,7 @@ pub fn layout_width(sh: &[usize]) -> Option<usize> {
 fn positions(sh: &[usize]) -> Vec<usize> {
     let mut out = vec![0usize];
     let mut stride = 1usize;
-    // Built from the last axis up, so each step multiplies the count by one dim.
+    // Built from the last axis up: each pass prepends a slower axis.
     for &d in sh.iter().rev() {
         let prev = std::mem::take(&mut out);
         out.reserve(prev.len() * d);

@@ -168,3 +168,12 @@ def test_window_models_are_present():
            for g in json.loads(m["circuit"]).get("gadgets", [])}
     if not {"winsum", "winmax"} & ops:
         pytest.skip("no winsum / winmax model in inference.json yet (conv.md section 5)")
+
+
+def test_rearrange_models_are_present():
+    """rearrange.md section 6: once regenerated, the vectors carry rearrange models
+    (checked like every other model by test_cases_are_accepted_exactly_when_valid)."""
+    ops = {g["producer"]["op"] for m in models()
+           for g in json.loads(m["circuit"]).get("gadgets", [])}
+    if "rearrange" not in ops:
+        pytest.skip("no rearrange model in inference.json yet (rearrange.md section 6)")

@@ -13,6 +13,7 @@ from eq tables (section 4): O(|out| + pad(width_k)) field operations per part.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -78,9 +79,10 @@ class RearrangeSpec:
         return log2_ceil(layout_width(self.shapes[k]))
 
     @cached_property
-    def index_map(self) -> tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]:
+    def index_map(self) -> tuple[tuple[array, array], ...]:
         """Per part `k`: (dst(j), src_pos(j)) over the real output entries `j` it feeds,
-        in output order. Computed once (cached on the spec)."""
+        in output order. Computed once (cached on the spec); unsigned arrays, as a
+        2^20-entry map held as tuples of ints would take ~70 MB."""
         m, a = len(self.perm), self.axis
         v_shape = list(self.views[0])
         v_shape[a] = sum(v[a] for v in self.views)
@@ -89,7 +91,7 @@ class RearrangeSpec:
             v_strides[d] = acc
             acc *= v_shape[d]
         # every entry of V (row-major): its part and its position in that part's layout
-        v_part, v_pos = [0] * acc, [0] * acc
+        v_part, v_pos = array("B", [0]) * acc, array("L", [0]) * acc
         off = 0
         for k, (view, shape) in enumerate(zip(self.views, self.shapes, strict=True)):
             flat = _strided(view, v_strides, off * v_strides[a])
@@ -98,13 +100,13 @@ class RearrangeSpec:
             off += view[a]
         # O = transpose(V, perm): O's axis j is V's axis perm[j]
         o_to_v = _strided([v_shape[p] for p in self.perm], [v_strides[p] for p in self.perm])
-        dsts: list[list[int]] = [[] for _ in self.shapes]
-        srcs: list[list[int]] = [[] for _ in self.shapes]
+        dsts = [array("L") for _ in self.shapes]
+        srcs = [array("L") for _ in self.shapes]
         for d, f in zip(layout_positions(self.out_shape), o_to_v, strict=True):
             k = v_part[f]
             dsts[k].append(d)
             srcs[k].append(v_pos[f])
-        return tuple((tuple(d), tuple(s)) for d, s in zip(dsts, srcs, strict=True))
+        return tuple(zip(dsts, srcs, strict=True))
 
 
 def selection_eval(spec: RearrangeSpec, k: int, e_out: Sequence[int],

@@ -102,6 +102,26 @@ def concat_output() -> object:
     return net.model()
 
 
+def transpose_relu() -> object:
+    """conv -> Transpose(NCHW -> NHWC) -> relu -> Flatten -> Gemm: the elementwise op reads
+    the transposed tensor, so it is held spatially as (H, W, C)."""
+    net = Net([1, 2, 4, 3], seed=61).conv(3, 3, pads=[1, 1, 1, 1])
+    return _transpose(net, [0, 2, 3, 1]).relu().flatten().gemm(3).model()
+
+
+def concat_flat3d() -> object:
+    """Two dense branches reshaped to (4, 6) and (4, 2), concatenated along the last axis
+    (the parts stay flat: a rearrange reads any layout), Flatten, Gemm."""
+    net = Net([1, 12], seed=62).gemm(24).relu()
+    _reshape(net, [1, 4, 6])
+    a = net.x
+    net.x, net.shape = "x", [1, 12]
+    net.gemm(8)
+    _reshape(net, [1, 4, 2])
+    _concat(net, a, 2)
+    return net.flatten().gemm(3).model()
+
+
 def tf2onnx_nhwc() -> object:
     """tf2onnx-style: an NHWC input transposed to NCHW, conv, relu, back to NHWC, Flatten,
     Gemm."""
@@ -151,6 +171,8 @@ CASES = {
     "conv_output": conv_output,
     "concat_output": concat_output,
     "tf2onnx_nhwc": tf2onnx_nhwc,
+    "transpose_relu": transpose_relu,
+    "concat_flat3d": concat_flat3d,
     "concat_flat_spatial": concat_flat_spatial,
     "concat_of_padded_concat": concat_of_padded_concat,
 }
@@ -293,8 +315,20 @@ def test_spatial_output_is_copied_flat(compiled):
     w = build_witness(cm.compiled_circuit, cm.model, x)  # the output checked, ONNX order
     assert w.outputs.shape == (2, 75)
     c = compiled("concat_output").circuit
+    # The concat along W is the output: it writes the flat layout directly (no copy).
     assert c.output.op == "rearrange" and c.output.out_shape == (2 * 4 * 6,)
-    assert c.gadgets[int(c.output.x)].op == "rearrange"  # the concat along W
+    assert len(c.output.parts) == 2 and len(_rearranges(c)) == 1
+
+
+def test_layouts_follow_the_readers(compiled):
+    c = compiled("transpose_relu").circuit
+    assert [g.op for g in c.gadgets] == ["conv", "rearrange", "identity", "dense"]
+    assert c.gadgets[1].out_shape == (4, 3, 3) and c.layout_of(2) == (4, 3, 3)
+    c = compiled("concat_flat3d").circuit
+    assert [g.op for g in c.gadgets] == ["dense", "dense", "rearrange", "dense"]
+    g = c.gadgets[2]
+    assert g.shapes == ((8,), (24,)) and g.views == ((4, 2), (4, 6)) and g.axis == 1
+    assert g.out_shape == (32,)
 
 
 def test_tf2onnx_input_is_flat(compiled):
@@ -390,7 +424,8 @@ def test_concat_along_the_batch_axis_is_refused(tmp_path):
 
 E2E = ["transpose_nhwc_gemm", "transpose_flat3d", "reshape_into_channels",
        "reshape_into_channels_rows2", "concat_h_conv", "concat_w_flat", "conv_output",
-       "concat_output", "tf2onnx_nhwc", "concat_flat_spatial"]
+       "concat_output", "tf2onnx_nhwc", "concat_flat_spatial", "transpose_relu",
+       "concat_flat3d"]
 
 
 @pytest.mark.parametrize("name", E2E)

@@ -85,16 +85,26 @@ def _readers(s: State, name: str) -> list[QOp]:
     return [op for op in s.model.ops if name in op.inputs]
 
 
+def _takes_any_layout(s: State, op: QOp) -> bool:
+    """`op` reads its operands in whatever layout holds them: a reshape, a transpose, or
+    a concat along an axis other than the channels (a rearrange gadget)."""
+    if op.op == "concat":
+        rank = len(s.model.tensor(op.output).shape)
+        return rank > 0 and int(op.attrs["axis"]) % rank != 1
+    return op.op in _MOVERS
+
+
 def _only_moved(s: State, name: str) -> bool:
-    """Nothing but reshapes and transposes reads `name` (they take any layout)."""
-    return all(op.op in _MOVERS for op in _readers(s, name))
+    """Nothing but ops that take any layout reads `name`."""
+    return all(_takes_any_layout(s, op) for op in _readers(s, name))
 
 
 def target_layout(s: State, out: QTensor) -> Layout:
     """The layout a moved tensor `out` should be held in: spatial `(C, S..)` when it is an
-    `(N, C, S..)` tensor with a 1-D or 2-D map that some op other than a reshape or a
-    transpose reads (convolutions, pooling, elementwise ops keep or need it), flat
-    otherwise (cheaper: no padding; a dense layer reads it as it is)."""
+    `(N, C, S..)` tensor with a 1-D or 2-D map that some op other than a reshape, a
+    transpose or a concat along a non-channel axis reads (convolutions, pooling,
+    elementwise ops, channel concats keep or need it), flat otherwise (cheaper: no
+    padding; a dense layer reads it as it is)."""
     if len(out.shape) not in (3, 4) or out.name in s.model.outputs.values() or \
             not _readers(s, out.name) or _only_moved(s, out.name):
         return None

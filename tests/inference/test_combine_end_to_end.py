@@ -53,7 +53,8 @@ def _one_minus_sigmoid_cnn():
 
 LOCAL = {"const_minus_mlp": _const_minus_mlp, "one_minus_sigmoid_cnn": _one_minus_sigmoid_cnn}
 
-CASES = ["const_minus_mlp", "one_minus_sigmoid_cnn", "concat_cnn", "concat_cnn_rows4", "concat_mlp", "concat_mlp_rows4", "addconst_row",
+CASES = ["const_minus_mlp", "one_minus_sigmoid_cnn", "concat_cnn", "concat_cnn_rows4",
+         "concat_mlp", "concat_mlp_rows4", "addconst_row",
          "addconst_cnn", "gelu_erf_mlp", "gelu_erf_cnn"]
 
 

@@ -32,13 +32,6 @@ __all__ = ["RearrangeSpec", "layout_width", "layout_positions", "selection_eval"
            "check_rearrange_parts", "rearrange_instance_value"]
 
 
-def _product(dims: Sequence[int]) -> int:
-    out = 1
-    for d in dims:
-        out *= d
-    return out
-
-
 def _strided(shape: Sequence[int], strides: Sequence[int], base: int = 0) -> list[int]:
     """`base + sum_d idx_d strides_d` for every multi-index of `shape`, row-major (last
     axis fastest)."""

@@ -536,3 +536,33 @@ def test_padded_widths_are_limited():
     with pytest.raises(ProofFormatError, match="out_shape \\[2, 524289\\] has padded width "
                        "2097152 > 1048576"):
         _parse(_wide_doc([m], [2, m], 1 << 20, m))
+
+
+_JUNK = [None, True, 0, 1, 2, 3, -1, 1.5, "input", "", [], [0], [1], [2, 1, 0], [[1]], [[]],
+         {"a": 1}, 1 << 21, [1 << 21], [[1 << 21]]]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_producer_mutations_fail_closed(seed):
+    """Random values in random producer keys (and whole-list entries): the parser either
+    accepts a consistent producer or raises ProofFormatError, never anything else; an
+    accepted producer's index map is a bijection onto the real positions."""
+    rng = random.Random(seed)
+    for _ in range(60):
+        name, gi = rng.choice([("three", 2), ("spatial", 1), ("spatial", 2), ("tiny", 1),
+                               ("transpose", 2)])
+        doc = copy.deepcopy(model(name).doc)
+        p = doc["gadgets"][gi]["producer"]
+        for _ in range(rng.randint(1, 3)):
+            key = rng.choice(sorted(p))
+            if key != "op" and isinstance(p[key], list) and p[key] and rng.random() < 0.5:
+                p[key][rng.randrange(len(p[key]))] = rng.choice(_JUNK)
+            else:
+                p[key] = rng.choice(_JUNK)
+        try:
+            g = _parse(doc).gadgets[gi]
+        except ProofFormatError:
+            continue
+        spec = g.rearrange
+        got = sorted(d for ds, _ in spec.index_map for d in ds)
+        assert got == sorted(layout_positions(spec.out_shape))

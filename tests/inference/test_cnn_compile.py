@@ -292,12 +292,8 @@ def _base(shape=(1, 2, 8, 8)) -> Net:
     (lambda: _base((1, 2, 10, 10)).pool("avg", 3, strides=[2, 2], ceil_mode=1,
                                         count_include_pad=1).flatten().gemm(2),
      r"\(op avgpool\) cannot be proven yet: average pooling whose divisor varies"),
-    # A spatial output is copied flat (a rearrange gadget), but a circuit needs a dense
-    # gadget: test_spatial_output_is_copied_flat for a model that has one.
-    (lambda: _base(), r"no dense layer"),
-    (lambda: _base().pool("max", 2), r"no dense layer"),
 ])
-def test_unsupported_pooling_and_outputs_are_refused(tmp_path, build, match):
+def test_unsupported_pooling_is_refused(tmp_path, build, match):
     _refused(tmp_path, build(), match)
 
 

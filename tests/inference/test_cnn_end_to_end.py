@@ -13,7 +13,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from inference_models import CNN_CASES, needs_affine, needs_conv_prover, needs_verifier, save
+from inference_models import (
+    CNN_CASES,
+    Net,
+    needs_affine,
+    needs_conv_prover,
+    needs_verifier,
+    save,
+)
 
 import zkml
 from zkml.errors import VerificationError
@@ -52,6 +59,24 @@ E2E = ["lenet_avg", "lenet_max", "strided_padded", "dilated", "grouped", "depthw
 @pytest.mark.parametrize("batch", [1, 4])
 def test_cnn_proves_and_verifies(tmp_path, name, batch):
     cm, dims = _compile(tmp_path, CNN_CASES[name](), name)
+    _prove_and_verify(cm, dims, batch)
+
+
+ALL_CONV = {
+    # NiN / SqueezeNet style: no dense layer, a 1x1 conv to the classes, then GAP.
+    "conv_gap": lambda: Net([1, 3, 8, 8], seed=9).conv(6, 3, pads=[1, 1, 1, 1]).relu()
+    .conv(4, 1).global_pool("avg").flatten().model(),
+    # A model that ends in a convolution: its spatial output is copied flat.
+    "conv_out": lambda: Net([1, 2, 6, 5], seed=10).conv(3, 3, pads=[1, 1, 1, 1]).relu()
+    .conv(2, 3).model(),
+}
+
+
+@pytest.mark.parametrize("name", list(ALL_CONV))
+@pytest.mark.parametrize("batch", [1, 3])
+def test_models_without_a_dense_layer_prove_and_verify(tmp_path, name, batch):
+    cm, dims = _compile(tmp_path, ALL_CONV[name](), name)
+    assert not any(g.op == "dense" for g in cm.circuit.gadgets)
     _prove_and_verify(cm, dims, batch)
 
 

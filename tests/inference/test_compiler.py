@@ -179,14 +179,13 @@ def test_argmax_that_is_not_the_output_or_last_index_is_refused(tmp_path):
         _compile_nodes(tmp_path, nodes, {"W": W44})
 
 
-def test_conv_only_model_and_unsupported_pooling_are_refused(tmp_path):
+def test_conv_only_model_compiles_and_unsupported_pooling_is_refused(tmp_path):
     # (tests/inference/test_cnn_compile.py covers conv and pooling in depth; a spatial
-    # output is copied flat by a rearrange gadget, tests/inference/test_rearrange.py, but
-    # a circuit needs a dense gadget)
+    # output is copied flat by a rearrange gadget, tests/inference/test_rearrange.py)
     w = f32(np.random.default_rng(0).normal(size=(2, 1, 3, 3)))
     nodes = [helper.make_node("Conv", ["x", "W"], ["y"], name="c1")]
-    with pytest.raises(ModelError, match=r"no dense layer"):
-        _compile_nodes(tmp_path, nodes, {"W": w}, shape=(1, 1, 5, 5))
+    cm = _compile_nodes(tmp_path, nodes, {"W": w}, shape=(1, 1, 5, 5))
+    assert [g.op for g in cm.circuit.gadgets] == ["conv", "rearrange"]
     nodes = [helper.make_node("AveragePool", ["x"], ["p"], kernel_shape=[3, 3],
                               strides=[2, 2], pads=[1, 1, 1, 1], name="ap"),
              helper.make_node("Flatten", ["p"], ["f"], name="fl"),
@@ -207,12 +206,12 @@ def test_4d_activation_keeps_the_spatial_layout(tmp_path):
     assert c.layout_of(0) == (1, 2, 2) and c.gadgets[0].features == 4
 
 
-def test_several_outputs_and_no_dense_layer_are_refused(tmp_path):
+def test_several_outputs_and_no_constants_are_refused(tmp_path):
     nodes = [helper.make_node("MatMul", ["x", "W"], ["y"], name="mm"),
              helper.make_node("Relu", ["y"], ["z"], name="r")]
     with pytest.raises(ModelError, match="one output"):
         _compile_nodes(tmp_path, nodes, {"W": W44}, outputs=["y", "z"])
-    with pytest.raises(ModelError, match="no dense layer"):
+    with pytest.raises(ModelError, match="no layer with constants"):
         _compile_nodes(tmp_path, [helper.make_node("Relu", ["x"], ["y"], name="r")], {})
 
 

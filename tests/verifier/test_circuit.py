@@ -218,12 +218,12 @@ def test_feature_mismatches():
     rejects(d, "output.gadget")
 
 
-def test_at_least_one_dense():
+def test_at_least_one_model_stack_reader():
     d = doc()
     d["gadgets"] = [d["gadgets"][1]]
     d["gadgets"][0]["producer"]["y"] = "input"
     d["output"] = {"gadget": 0, "features": 4}
-    rejects(d, "at least one dense gadget")
+    rejects(d, "at least one gadget must read the model stack")
 
 
 def test_model_stack_offsets():

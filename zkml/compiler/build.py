@@ -348,9 +348,9 @@ def compile_circuit(model: QModel) -> CompiledCircuit:
         # The statement carries the output in ONNX order, unpadded: copy it out of its
         # spatial (or padded flat) layout.
         ref = rearrange.flat_output(s, out_tensor)
-    if not any(g["op"] == "dense" for g in s.gadgets):
-        raise ModelError("the model has no dense layer (MatMul/Gemm with a constant weight); "
-                         "there is nothing to prove")
+    if not any(g.get("weight") or g.get("table") or g.get("const") for g in s.gadgets):
+        raise ModelError("the model has no layer with constants (a weight, a table or an "
+                         "added constant): there is nothing to prove")
     stack, values = _model_stack(s)
     gadgets = tuple(_finish(g) for g in s.gadgets)
     circuit = Circuit(n_in, inp.bits, inp.frac_bits, int(ref), gadgets[int(ref)].features,

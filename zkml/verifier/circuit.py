@@ -488,8 +488,11 @@ def parse_circuit(data: bytes) -> Circuit:
         g = _gadget(gv, i, ncols, gadgets, model, width_in, b_in, limb_bits)
         gadgets.append(g)
         ncols += len(g.columns)
-    if not any(g.op == "dense" for g in gadgets):
-        raise err("at least one dense gadget is required")
+    # The model stack must receive a claim (its opening binds the proof to the key).
+    if not any(g.weight is not None or g.table is not None or g.constant is not None
+               for g in gadgets):
+        raise err("at least one gadget must read the model stack (a dense, conv, table "
+                  "or addconst gadget)")
     out = obj(top["output"], {"gadget", "features", "argmax"}, "output")
     L = int_field(out["gadget"], "output.gadget", 0, len(gadgets) - 1)  # noqa: N806
     n_out = int_field(out["features"], "output.features", 1, MAX_FEATURES)

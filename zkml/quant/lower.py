@@ -275,17 +275,39 @@ class _Lowering:
         self.op("table", [x, table], node.output, fn=fn)
 
     def _softmax(self, node: Node) -> None:
-        a, tb = self.p.activation_bits, self.p.table_bits
-        axis = node.attrs["axis"]
         x = self.t(node.inputs[0])
-        out = node.output
+        rank = len(x.shape)
+        axis = node.attrs["axis"] % rank
+        if axis == rank - 1:
+            self._softmax_last(x, node.output, self.g.shapes[node.output], x.name)
+            return
+        # Softmax is equivariant under permutations of the other axes: move the axis
+        # last, normalize there, move it back (explicit transposes, so every IR tensor
+        # keeps ONNX order and a circuit reduces only over a last axis).
+        perm = [i for i in range(rank) if i != axis] + [axis]
+        inv = [perm.index(i) for i in range(rank)]
+        moved = tuple(x.shape[i] for i in perm)
+        xt = self.add_tensor(self.fresh(node.output, "moved"), moved, x.frac_bits, x.bits)
+        self.op("transpose", [x.name], xt, perm=perm)
+        yt = self.fresh(node.output, "last")
+        self._softmax_last(self.t(xt), yt, moved, x.name)
+        y = self.t(yt)
+        self.add_tensor(node.output, self.g.shapes[node.output], y.frac_bits, y.bits)
+        self.op("transpose", [yt], node.output, perm=inv)
+
+    def _softmax_last(self, x: QTensor, out: str, out_shape: tuple[int, ...],
+                      calibrated: str) -> None:
+        """Softmax of `x` along its last axis into the new tensor `out` (quantization.md);
+        `calibrated` names the tensor whose calibrated range `x` has."""
+        a, tb = self.p.activation_bits, self.p.table_bits
+        axis = len(x.shape) - 1
         n = x.shape[axis]
         eb = min(a, TABLE_VALUE_BITS)
         fe = eb - 2  # exp(d) <= 1 for d <= 0, and 1.0 = 2^fe fits eb bits
         m = self.add_tensor(self.fresh(out, "max"), _kept(x.shape, axis), x.frac_bits, x.bits)
         self.op("reduce_max", [x.name], m, axes=[axis], keepdims=True)
         # d = x - max <= 0; below -radius exp(d) rounds to 0, so the domain stops there.
-        peak = self.stats.max_abs.get(x.name, 0.0) or 1.0
+        peak = self.stats.max_abs.get(calibrated, 0.0) or 1.0
         radius = min(2.0 * peak, (fe + 1) * math.log(2.0) + 1.0)
         fd = min(frac_bits_for(radius, tb), x.frac_bits)
         d = self.add_tensor(self.fresh(out, "shifted"), x.shape, fd, tb)
@@ -299,7 +321,7 @@ class _Lowering:
         # reciprocal table: s spans [2^fe, n * 2^fe], and a table over that span loses
         # relative precision at its low end, which is where a confident softmax lives.
         fy = a - 2  # probabilities lie in [0, 1]
-        self.add_tensor(out, self.g.shapes[out], fy, a)
+        self.add_tensor(out, out_shape, fy, a)
         self.op("div", [e, s], out, lshift=fy)
 
 

@@ -141,15 +141,15 @@ pub enum Producer {
         parts: Vec<TensorRef>,
         shapes: Vec<Vec<usize>>,
     },
-    /// Transpose, reshape and concat along any axis as a public selection
+    /// A public gather (transpose, reshape, concat along any axis, broadcast,
+    /// choice by region) described by blocks tiling the output's index space
     /// (circuits/rearrange.md; rearrange.rs).
     Rearrange {
         parts: Vec<TensorRef>,
         shapes: Vec<Vec<usize>>,
-        views: Vec<Vec<usize>>,
-        axis: usize,
-        perm: Vec<usize>,
         out_shape: Vec<usize>,
+        dims: Vec<usize>,
+        blocks: Vec<super::rearrange::Block>,
     },
 }
 
@@ -484,6 +484,12 @@ impl Circuit {
         }
         if self.gadgets[self.output.gadget].producer.is_spatial() {
             return invalid("the output gadget may not be a conv or pooling gadget");
+        }
+        // rearrange.md section 5: only a flat rearrange may be the output.
+        if let Producer::Rearrange { out_shape, .. } = &self.gadgets[self.output.gadget].producer {
+            if out_shape.len() != 1 {
+                return invalid("the output gadget may not be a spatial rearrange");
+            }
         }
         let ms = &self.model_stack;
         if ms.num_vars > 30

@@ -368,14 +368,12 @@ pub fn witness_edited(
             Producer::Rearrange {
                 parts,
                 shapes,
-                views,
-                axis,
-                perm,
                 out_shape,
+                dims,
+                blocks,
             } => {
-                let map =
-                    super::rearrange::RearrangeMap::new(shapes, views, *axis, perm, out_shape)
-                        .expect("rearrange map");
+                let map = super::rearrange::RearrangeMap::new(shapes, out_shape, dims, blocks)
+                    .expect("rearrange map");
                 let xs: Vec<Vec<i128>> = parts.iter().map(|p| table(*p, &z).0).collect();
                 super::rearrange::rearrange_acc(&map, &xs, bp)
             }

@@ -54,7 +54,7 @@ from zkml.witness_spatial import (
 __all__ = ["Witness", "build_witness", "evaluate_circuit", "limbs", "gadget_columns",
            "argmax_columns", "requantize", "table_lookup", "table_multiplicities",
            "rowmax_acc", "rowdiv_acc", "concat_acc", "rearrange_acc", "rearrange_index",
-           "rearrange_logical", "layout_positions"]
+           "rearrange_sources", "rearrange_logical", "layout_positions"]
 
 
 @dataclass
@@ -183,19 +183,45 @@ def layout_positions(shape: tuple[int, ...]) -> np.ndarray:
     return grid[tuple(slice(0, v) for v in shape)].reshape(-1)
 
 
+def rearrange_sources(g: Gadget) -> tuple[np.ndarray, np.ndarray]:
+    """For every real output entry `j` of a rearrange gadget (logical order), the part
+    `k(j)` and the logical index `i(j)` of the part's real entry it takes
+    (circuits/rearrange.md section 1): each block's box of the index space, row-major,
+    reads `offset + sum_j (o_j - start_j) strides_j`."""
+    dims = g.dims
+    m = len(dims)
+    rs = [int(np.prod(dims[j + 1:], dtype=np.int64)) for j in range(m)]
+    total = int(np.prod(dims, dtype=np.int64))
+    part = np.full(total, -1, dtype=np.int64)
+    src = np.zeros(total, dtype=np.int64)
+    for b in g.blocks:
+        # Broadcast one arange per axis over the box: its output indices and the entries
+        # they read, both row-major over the box.
+        dst = np.zeros(b.size, dtype=np.int64)
+        idx = np.full(b.size, b.offset, dtype=np.int64)
+        for j in range(m):
+            shape = [1] * m
+            shape[j] = b.size[j]
+            o = np.arange(b.size[j], dtype=np.int64).reshape(shape)
+            dst = dst + (b.start[j] + o) * rs[j]
+            idx = idx + o * b.strides[j]
+        part[dst.reshape(-1)] = b.part
+        src[dst.reshape(-1)] = idx.reshape(-1)
+    if (part < 0).any():
+        raise AssertionError("rearrange blocks do not cover the index space")
+    return part, src
+
+
 def rearrange_index(g: Gadget) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The public index map of a rearrange gadget (circuits/rearrange.md section 1): for
     every real output entry `j` in logical order, `(dst(j), k(j), pos_k(i(j)))`."""
-    # Tag every part's real entries with their global source index (parts laid side by
-    # side, part k's positions offset by the widths before it), read them as the views,
-    # concatenate along the axis and transpose: entry j of the result is src(j).
-    widths = [v[0] if len(v) == 1 else int(np.prod(padded_dims(v))) for v in g.shapes]
-    base = np.concatenate([[0], np.cumsum(widths)]).astype(np.int64)
-    tagged = [(base[k] + layout_positions(sh)).reshape(view)
-              for k, (sh, view) in enumerate(zip(g.shapes, g.views, strict=True))]
-    src = np.concatenate(tagged, axis=g.axis).transpose(g.perm).reshape(-1)
-    part = np.searchsorted(base, src, side="right") - 1
-    return layout_positions(g.out_shape), part, src - base[part]
+    part, src = rearrange_sources(g)
+    # Every part's real positions side by side: part k's logical index i sits at
+    # base[k] + i.
+    counts = [int(np.prod(sh, dtype=np.int64)) for sh in g.shapes]
+    base = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    positions = np.concatenate([layout_positions(sh) for sh in g.shapes])
+    return layout_positions(g.out_shape), part, positions[base[part] + src]
 
 
 def rearrange_acc(g: Gadget, parts: list[np.ndarray]) -> np.ndarray:
@@ -391,12 +417,12 @@ def _moved_helper(cc: CompiledCircuit, g: int) -> bool:
 
 def rearrange_logical(g: Gadget, parts: list[np.ndarray]) -> np.ndarray:
     """A rearrange's real entries `(n, prod out_shape)` in logical order from its parts'
-    real entries `(n, prod shape_k)` in logical order: the views concatenated along
-    `axis`, then transposed by `perm` (circuits/rearrange.md section 1)."""
-    n = parts[0].shape[0]
-    views = [x.reshape(n, *v) for x, v in zip(parts, g.views, strict=True)]
-    out = np.concatenate(views, axis=g.axis + 1).transpose(0, *(p + 1 for p in g.perm))
-    return out.reshape(n, -1)
+    real entries `(n, prod shape_k)` in logical order: output entry `j` is part `k(j)`'s
+    entry `i(j)` (circuits/rearrange.md section 1, independently of the layouts)."""
+    part, src = rearrange_sources(g)
+    counts = [x.shape[1] for x in parts]
+    base = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return np.concatenate(parts, axis=1)[:, base[part] + src]
 
 
 def _executor_check(cc: CompiledCircuit, model: QModel, inputs: np.ndarray,

@@ -18,7 +18,14 @@ from inference_models import Net, compile_cnn, f32, make_model, save
 from onnx import helper
 
 import zkml
-from zkml.compiler.circuit import Circuit, CircuitFormatError, canonical_json, ceil_log2
+from zkml.compiler.circuit import (
+    Block,
+    Circuit,
+    CircuitFormatError,
+    Gadget,
+    canonical_json,
+    ceil_log2,
+)
 from zkml.errors import ModelError
 from zkml.witness import build_witness, rearrange_acc, rearrange_index
 from zkml.witness_spatial import layout_input, padded_dims
@@ -206,9 +213,9 @@ def _rearranges(c: Circuit) -> list[int]:
 
 
 def _check_rearranges(c: Circuit, w, x: np.ndarray) -> int:
-    """Every rearrange gadget: acc from the spec's definition, entry by entry (a loop, an
-    implementation independent of the witness builder's index map), equals `z`, and `u`
-    is `z - lo` over the whole padded tensor."""
+    """Every rearrange gadget: its blocks tile the index space, and acc from the spec's
+    definition, entry by entry (a loop, an implementation independent of the witness
+    builder's index map), equals `z` over the whole padded tensor."""
     bp = 1 << ceil_log2(x.shape[0])
     x_in = (layout_input(x, c.input_shape, bp) if c.input_shape
             else np.pad(x, ((0, bp - x.shape[0]), (0, (1 << ceil_log2(c.input_features))
@@ -228,18 +235,22 @@ def _check_rearranges(c: Circuit, w, x: np.ndarray) -> int:
         g = c.gadgets[gi]
         assert g.shift == 0 and g.divisor == 1 and g.lo <= 0 <= g.hi
         assert g.excess_hi_bits == g.excess_lo_bits == 0
-        entries = []  # (part, position) of every real entry of V, in V's row-major order
-        views = []
-        for k, (sh, v) in enumerate(zip(g.shapes, g.views, strict=True)):
-            arr = np.empty(len(positions(sh)), dtype=object)
-            arr[:] = [(k, p) for p in positions(sh)]
-            views.append(arr.reshape(v))
-        order = np.concatenate(views, axis=g.axis).transpose(g.perm).reshape(-1)
+        # The spec's definition, index by index: every o of the index space (row-major)
+        # lies in exactly one block and takes its part's entry offset + sum (o - a) t.
+        owner = np.full(g.dims, -1, dtype=np.int64)
+        for bi, b in enumerate(g.blocks):
+            box = tuple(slice(a, a + n) for a, n in zip(b.start, b.size, strict=True))
+            assert (owner[box] == -1).all()
+            owner[box] = bi
+        assert (owner >= 0).all()
         acc = np.zeros((bp, 1 << ceil_log2(g.features)), dtype=np.int64)
-        for dst, (k, p) in zip(positions(g.out_shape), order, strict=True):
-            acc[:, dst] = tensor(g.parts[k])[:, p]
-            entries.append((k, p))
-        assert len(set(entries)) == len(entries)
+        out_pos = positions(g.out_shape)
+        part_pos = [positions(sh) for sh in g.shapes]
+        for j, o in enumerate(np.ndindex(*g.dims)):
+            b = g.blocks[owner[o]]
+            i = b.offset + sum((oj - a) * t for oj, a, t in
+                               zip(o, b.start, b.strides, strict=True))
+            acc[:, out_pos[j]] = tensor(g.parts[b.part])[:, part_pos[b.part][i]]
         assert np.array_equal(acc, w.tensors[gi])
         assert np.array_equal(rearrange_acc(g, [tensor(p) for p in g.parts]), acc)
         count += 1
@@ -270,13 +281,15 @@ def test_transpose_layouts(compiled):
     (gi,) = _rearranges(c)
     g = c.gadgets[gi]
     # The conv's (3, 4, 3) map read as (C, H, W), moved to (H, W, C), held flat.
-    assert g.shapes == ((3, 4, 3),) and g.views == ((3, 4, 3),) and g.perm == (1, 2, 0)
+    assert g.shapes == ((3, 4, 3),) and g.dims == (4, 3, 3)
+    assert g.blocks == (Block(0, (0, 0, 0), (4, 3, 3), 0, (3, 1, 12)),)
     assert g.out_shape == (36,) and g.features == 36
     assert c.gadgets[gi - 1].op == "conv" and c.gadgets[gi + 1].op == "dense"
     c = compiled("transpose_flat3d").circuit
     (gi,) = _rearranges(c)
     g = c.gadgets[gi]
-    assert g.shapes == ((24,),) and g.views == ((4, 6),) and g.perm == (1, 0)
+    assert g.shapes == ((24,),) and g.dims == (6, 4)
+    assert g.blocks == (Block(0, (0, 0), (6, 4), 0, (1, 6)),)
     assert g.out_shape == (24,)
 
 
@@ -284,7 +297,8 @@ def test_reshape_into_channels_layout(compiled):
     c = compiled("reshape_into_channels").circuit
     (gi,) = _rearranges(c)
     g = c.gadgets[gi]
-    assert g.shapes == ((32,),) and g.out_shape == (2, 4, 4) and g.perm == (0,)
+    assert g.shapes == ((32,),) and g.out_shape == (2, 4, 4) and g.dims == (32,)
+    assert g.blocks == (Block(0, (0,), (32,), 0, (1,)),)
     assert g.features == 2 * 4 * 4 and c.gadgets[gi + 1].op == "conv"
     c = compiled("reshape_spatial").circuit
     (gi,) = _rearranges(c)
@@ -296,13 +310,16 @@ def test_concat_along_spatial_axes(compiled):
     c = compiled("concat_h_conv").circuit
     (gi,) = _rearranges(c)
     g = c.gadgets[gi]
-    assert g.shapes == ((2, 4, 3), (2, 4, 3)) and g.axis == 1 and g.perm == (0, 1, 2)
+    assert g.shapes == ((2, 4, 3), (2, 4, 3)) and g.dims == (2, 8, 3)
+    assert g.blocks == (Block(0, (0, 0, 0), (2, 4, 3), 0, (12, 3, 1)),
+                        Block(1, (0, 4, 0), (2, 4, 3), 0, (12, 3, 1)))
     assert g.out_shape == (2, 8, 3) and g.features == 2 * 8 * 4
     assert c.gadgets[gi + 1].op == "conv" and c.gadgets[gi + 1].in_shape == (2, 8, 3)
     c = compiled("concat_w_flat").circuit
     (gi,) = _rearranges(c)
     g = c.gadgets[gi]
-    assert g.axis == 2 and g.out_shape == (2 * 4 * 6,)  # read by Flatten/Gemm only: flat
+    assert g.dims == (2, 4, 6) and [b.start for b in g.blocks] == [(0, 0, 0), (0, 0, 3)]
+    assert g.out_shape == (2 * 4 * 6,)  # read by Flatten/Gemm only: flat
 
 
 def test_spatial_output_is_copied_flat(compiled):
@@ -327,7 +344,9 @@ def test_layouts_follow_the_readers(compiled):
     c = compiled("concat_flat3d").circuit
     assert [g.op for g in c.gadgets] == ["dense", "dense", "rearrange", "dense"]
     g = c.gadgets[2]
-    assert g.shapes == ((8,), (24,)) and g.views == ((4, 2), (4, 6)) and g.axis == 1
+    assert g.shapes == ((8,), (24,)) and g.dims == (4, 8)
+    assert g.blocks == (Block(0, (0, 0), (4, 2), 0, (2, 1)),
+                        Block(1, (0, 2), (4, 6), 0, (6, 1)))
     assert g.out_shape == (32,)
 
 
@@ -336,16 +355,17 @@ def test_tf2onnx_input_is_flat(compiled):
     assert c.input_shape is None and c.input_features == 6 * 5 * 2
     first, last = (c.gadgets[i] for i in _rearranges(c))
     assert first.parts == ("input",) and first.shapes == ((60,),)
-    assert first.views == ((6, 5, 2),) and first.perm == (2, 0, 1)
+    assert first.dims == (2, 6, 5)
+    assert first.blocks == (Block(0, (0, 0, 0), (2, 6, 5), 0, (1, 10, 2)),)
     assert first.out_shape == (2, 6, 5) and last.out_shape == (90,)
 
 
 def test_rearrange_index_map():
-    from zkml.compiler.circuit import Gadget
-
     g = Gadget(op="rearrange", x=0, features=8, shift=0, lo=-8, hi=7, excess_hi_bits=0,
                excess_lo_bits=0, frac_bits=0, parts=(0, 1), shapes=((3,), (1, 3)),
-               views=((1, 3), (1, 3)), axis=0, perm=(1, 0), out_shape=(3, 2))
+               out_shape=(3, 2), dims=(3, 2),
+               blocks=(Block(0, (0, 0), (3, 1), 0, (1, 3)),
+                       Block(1, (0, 1), (3, 1), 0, (1, 3))))
     dst, part, pos = rearrange_index(g)
     # O = transpose([[a0 a1 a2], [b0 b1 b2]]) = [[a0 b0], [a1 b1], [a2 b2]] in a (3, 2)
     # layout padded to (4, 2).
@@ -368,21 +388,42 @@ def _producer(doc: dict) -> dict:
     return next(g["producer"] for g in doc["gadgets"] if g["producer"]["op"] == "rearrange")
 
 
+def _block(p: dict, k: int = 0) -> dict:
+    return p["blocks"][k]
+
+
 @pytest.mark.parametrize("edit,match", [
-    (lambda p: p.pop("perm"), "malformed rearrange"),
+    (lambda p: p.pop("dims"), "malformed rearrange"),
+    (lambda p: p.update(views=[[2, 4, 3]]), "malformed rearrange"),
     (lambda p: p.update(x=0), "malformed rearrange"),
     (lambda p: p.update(parts=[]), "malformed rearrange"),
-    (lambda p: p.update(views=p["views"][:1]), "malformed rearrange"),
-    (lambda p: p.update(perm=[0, 0, 2]), "not a permutation"),
-    (lambda p: p.update(perm=[0, 1]), "not a permutation"),
-    (lambda p: p.update(axis=3), "axis"),
-    (lambda p: p.update(views=[[2, 4, 3], [2, 3, 4]]), "disagree off the axis"),
-    (lambda p: p.update(views=[[2, 4, 3], [2, 4, 3, 1]]), "disagree off the axis"),
-    (lambda p: p.update(views=[[2, 4, 3], [2, 5, 3]]), "does not hold its part"),
-    (lambda p: p.update(views=[[2, 4, 3], [2, 4, 0]]), "view"),
-    (lambda p: p.update(views=[[1, 1, 1, 1, 1, 1, 24], [24]]), "view"),
+    (lambda p: p.update(blocks={}), "malformed rearrange"),
+    (lambda p: p.update(blocks=[]), "blocks; 1 to 4096"),
+    (lambda p: p.update(blocks=p["blocks"] * 2049), "blocks; 1 to 4096"),
+    (lambda p: p.update(dims=[2, 8, 3, 1, 1, 1, 1]), "dims"),
+    (lambda p: p.update(dims=[2, 8, 0]), "dims"),
+    (lambda p: p.update(dims=[2, 4, 3]), "dims .* of 24 indices"),
+    (lambda p: p.update(dims=[48]), "block 0 start"),
+    (lambda p: _block(p).pop("offset"), "block 0 is malformed"),
+    (lambda p: _block(p).update(extra=1), "block 0 is malformed"),
+    (lambda p: _block(p).update(part=2), "block 0 part"),
+    (lambda p: _block(p).update(start=[0, 0]), "block 0 start"),
+    (lambda p: _block(p).update(size=[2, 4, 0]), "block 0 size"),
+    (lambda p: _block(p).update(strides=[12, 3, -1]), "block 0 strides"),
+    (lambda p: _block(p).update(strides=[12, 3, 1 << 31]), "block 0 strides"),
+    (lambda p: _block(p).update(offset=1 << 31), "block 0 offset"),
+    (lambda p: _block(p).update(offset=True), "block 0 offset"),
+    (lambda p: _block(p, 1).update(start=[0, 5, 0]), "leaves the index space"),
+    (lambda p: _block(p).update(offset=1), "reads entry 24 of part 0, which has 24"),
+    (lambda p: _block(p).update(strides=[12, 4, 1]), "reads entry 26"),
+    (lambda p: _block(p).update(size=[2, 4, 2]), "covering 40 indices"),
+    (lambda p: _block(p, 1).update(start=[0, 3, 0]), "block 1 overlaps"),
+    (lambda p: p.update(blocks=[{**_block(p), "size": [1, 8, 3], "start": [1, 0, 0]},
+                                {**_block(p, 1), "size": [1, 4, 3], "start": [0, 0, 0]},
+                                {**_block(p), "size": [1, 4, 3], "start": [0, 3, 0]}]),
+     "block 2 overlaps"),
     (lambda p: p.update(shapes=[[2, 4, 3], [24]]), "width does not fit"),
-    (lambda p: p.update(out_shape=[2, 8, 4]), "moves 48 entries"),
+    (lambda p: p.update(out_shape=[2, 8, 4]), "of 48 indices for an output of 64"),
     (lambda p: p.update(out_shape=[48]), "features for the layout"),
     (lambda p: p.update(out_shape=[1 << 20, 2]), "wider than 2"),
 ])

@@ -3,7 +3,9 @@
 The quantized IR's ops are fused into gadgets:
 
 - `matmul` (weight on the right, constant, 2-D) with optional bias -> `dense`;
-- `add` of two computed tensors of the same shape -> `add`;
+- `add` of two computed tensors of the same shape -> `add`; when one operand broadcasts
+  (numpy rules, not along the batch), it is first moved into the other's shape and
+  layout by a `rearrange` (circuits/rearrange.md);
 - `rescale` -> `identity` with the rescale's shift;
 - `leaky_relu` (alpha, alpha_shift = k) of x -> three `affine` gadgets (inference.md
   section 2): `y+ = clamp(x, 0, max(hi_x, 0))`, `y- = clamp(-x, 0, max(-lo_x, 0))` (shift
@@ -151,23 +153,27 @@ def _add(s: State, op: QOp) -> None:
     a_name, b_name = op.inputs
     signs, lshifts = tuple(op.attrs["signs"]), tuple(op.attrs["lshifts"])
     out = m.tensor(op.output)
-    row = (s.rows, 1)
-    if m.tensor(a_name).shape == row and m.tensor(b_name).shape == out.shape != row:
-        # The one-feature operand is broadcast as `y` (nonlinear.md section 6): swap.
+    if m.tensor(a_name).shape != out.shape:
+        # The operand of the sum's shape is x; the other one is broadcast as y: swap.
         a_name, b_name = b_name, a_name
         signs, lshifts = signs[::-1], lshifts[::-1]
-    x, y = s.ref(op, a_name), s.ref(op, b_name)
     if m.tensor(a_name).shape != out.shape:
-        raise refuse(op, "broadcasting add is not supported")
+        raise refuse(op, f"broadcasting add of {list(m.tensor(a_name).shape)} and "
+                         f"{list(m.tensor(b_name).shape)}: one operand must have the sum's "
+                         f"shape {list(out.shape)}")
+    x = s.ref(op, a_name)
     layout = s.layout(a_name)
-    if m.tensor(b_name).shape != out.shape:
-        if m.tensor(b_name).shape != row or layout is not None or len(out.shape) != 2:
-            raise refuse(op, f"broadcasting add of {list(m.tensor(b_name).shape)} to "
-                             f"{list(out.shape)}: only one value per row added to a flat "
-                             f"({s.rows}, n) tensor is supported")
-    elif s.layout(b_name) != layout:
-        raise refuse(op, "the operands are laid out differently (a spatial tensor and a "
-                         "flattened one)")
+    if m.tensor(b_name).shape == out.shape:
+        if s.layout(b_name) != layout:
+            raise refuse(op, "the operands are laid out differently (a spatial tensor and a "
+                             "flattened one)")
+        y = s.ref(op, b_name)
+    elif m.tensor(b_name).shape == (s.rows, 1) and layout is None and len(out.shape) == 2:
+        y = s.ref(op, b_name)  # one value per row, broadcast as `y` (nonlinear.md section 6)
+    else:
+        # (N, C, 1, 1) or (N, 1, H, W) over (N, C, H, W), ...: moved into x's layout first
+        # (circuits/rearrange.md), then the same-shape add.
+        y = rearrange.broadcast_like(s, op, b_name, a_name)
     s.add_gadget(op, out, accumulator_bound(m, op), layout, op="add", x=x, y=y,
                  signs=signs, lshifts=lshifts, shift=op.attrs["shift"])
 
@@ -434,6 +440,6 @@ def _finish(g: dict) -> Gadget:
         return replace(base, parts=tuple(g["parts"]), shapes=tuple(g["shapes"]))
     if g["op"] == "rearrange":
         return replace(base, parts=tuple(g["parts"]), shapes=tuple(g["shapes"]),
-                       views=tuple(g["views"]), axis=g["axis"], perm=tuple(g["perm"]),
-                       out_shape=tuple(g["out_shape"]))
+                       out_shape=tuple(g["out_shape"]), dims=tuple(g["dims"]),
+                       blocks=tuple(g["blocks"]))
     return base

@@ -44,6 +44,9 @@ __all__ = [
     "MAX_CONCAT_PARTS",
     "MAX_REARRANGE_PARTS",
     "MAX_VIEW_DIMS",
+    "MAX_REARRANGE_BLOCKS",
+    "MAX_REARRANGE_STRIDE",
+    "Block",
 ]
 
 FORMAT = "zkml-circuit"
@@ -68,10 +71,12 @@ MAX_TABLE_BITS = 20
 LIMB_BITS = (8, 16)
 #: Parts of a concat gadget, 2 <= K <= 64 (nonlinear.md section 11).
 MAX_CONCAT_PARTS = 64
-#: Parts of a rearrange gadget, 1 <= K <= 64, and dims of its views, 1 to 6
-#: (circuits/rearrange.md section 1).
+#: Parts of a rearrange gadget, 1 <= K <= 64, dims of its index space, 1 to 6, blocks,
+#: 1 to 4096, and the bound on a block's offset and strides (circuits/rearrange.md 1).
 MAX_REARRANGE_PARTS = 64
 MAX_VIEW_DIMS = 6
+MAX_REARRANGE_BLOCKS = 4096
+MAX_REARRANGE_STRIDE = 1 << 31
 #: Row producers of nonlinear.md section 7 (Softmax's maximum and division).
 ROW_OPS = ("rowmax", "rowdiv")
 #: Wiring limits of one spatial axis (circuits/wiring.md).
@@ -81,6 +86,38 @@ MAX_WIRE_STEP = 1 << 16
 
 class CircuitFormatError(ModelError):
     """A circuit description is malformed or breaks the spec's limits."""
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of a rearrange (circuits/rearrange.md section 1): the box
+    `start_j <= o_j < start_j + size_j` of the index space, whose entry `o` reads part
+    `part`'s real entry `offset + sum_j (o_j - start_j) strides_j` (logical order)."""
+
+    part: int
+    start: tuple[int, ...]
+    size: tuple[int, ...]
+    offset: int
+    strides: tuple[int, ...]
+
+    @property
+    def volume(self) -> int:
+        """Indices in the box (`prod size`)."""
+        n = 1
+        for v in self.size:
+            n *= v
+        return n
+
+    @property
+    def corner(self) -> int:
+        """The largest logical index the block reads (at `o_j = start_j + size_j - 1`)."""
+        return self.offset + sum((n - 1) * t for n, t in zip(self.size, self.strides,
+                                                              strict=True))
+
+    def to_json(self) -> dict:
+        """The block object of the producer JSON."""
+        return {"part": self.part, "start": list(self.start), "size": list(self.size),
+                "offset": self.offset, "strides": list(self.strides)}
 
 
 def canonical_json(doc: object) -> bytes:
@@ -167,10 +204,11 @@ class Gadget:
     (both of width `features`) elementwise. `addconst` (section 10) adds the model-stack
     row `const` (the JSON's `c`, `1 x width(x)`) to `2^lshift x`. `concat` (section 11)
     stacks `parts` (their shapes in `shapes`, `[C_k, S..]`) along the channels; its `x`
-    is the first part. `rearrange` (circuits/rearrange.md) moves the real entries of
-    `parts` (layouts `shapes`: `[n]` flat, `[C, S..]` spatial) read as `views`,
-    concatenated along `axis` and transposed by `perm`, into the layout `out_shape`; its
-    `x` is the first part.
+    is the first part. `rearrange` (circuits/rearrange.md) gathers the real entries of
+    `parts` (layouts `shapes`: `[n]` flat, `[C, S..]` spatial) into the layout
+    `out_shape`: its real entries, read as the row-major index space `dims`, are tiled by
+    `blocks` (`Block`), each reading one part at an offset plus strides; its `x` is the
+    first part.
     """
 
     op: str
@@ -206,9 +244,8 @@ class Gadget:
     const: str | None = None
     parts: tuple[str | int, ...] = ()
     shapes: tuple[tuple[int, ...], ...] = ()
-    views: tuple[tuple[int, ...], ...] = ()
-    axis: int = 0
-    perm: tuple[int, ...] = ()
+    dims: tuple[int, ...] = ()
+    blocks: tuple[Block, ...] = ()
 
     @property
     def concat_shape(self) -> tuple[int, ...]:
@@ -323,8 +360,8 @@ class Gadget:
         if self.op == "rearrange":
             return {"op": "rearrange", "parts": list(self.parts),
                     "shapes": [list(sh) for sh in self.shapes],
-                    "views": [list(v) for v in self.views], "axis": self.axis,
-                    "perm": list(self.perm), "out_shape": list(self.out_shape)}
+                    "out_shape": list(self.out_shape), "dims": list(self.dims),
+                    "blocks": [b.to_json() for b in self.blocks]}
         return {"op": "identity", "x": self.x}
 
     def to_json(self) -> dict:

@@ -13,7 +13,9 @@ from zkml.compiler.circuit import (
     MAX_FEATURES,
     MAX_NUM_VARS,
     MAX_RANGE_BITS,
+    MAX_REARRANGE_BLOCKS,
     MAX_REARRANGE_PARTS,
+    MAX_REARRANGE_STRIDE,
     MAX_TABLE_BITS,
     MAX_TERMS,
     MAX_VIEW_DIMS,
@@ -22,6 +24,7 @@ from zkml.compiler.circuit import (
     SPATIAL_OPS,
     VERSION,
     WINDOW_OPS,
+    Block,
     Circuit,
     CircuitFormatError,
     Gadget,
@@ -76,10 +79,10 @@ def _parse_gadget(d: dict, i: int, gadgets: list[Gadget], width_in: int) -> Gadg
             raise CircuitFormatError(f"circuit: gadget {i} has a malformed concat producer")
         x = _ref(p["parts"][0], i, f"gadget {i} part")
     elif op == "rearrange":
-        if set(p) != {"op", "parts", "shapes", "views", "axis", "perm", "out_shape"} or \
-                any(not isinstance(p[k], list) for k in ("parts", "shapes", "views", "perm")) \
+        if set(p) != {"op", "parts", "shapes", "out_shape", "dims", "blocks"} or \
+                any(not isinstance(p[k], list) for k in ("parts", "shapes", "blocks")) \
                 or not 1 <= len(p["parts"]) <= MAX_REARRANGE_PARTS or \
-                len(p["shapes"]) != len(p["parts"]) or len(p["views"]) != len(p["parts"]):
+                len(p["shapes"]) != len(p["parts"]):
             raise CircuitFormatError(f"circuit: gadget {i} has a malformed rearrange producer")
         x = _ref(p["parts"][0], i, f"gadget {i} part")
     else:
@@ -234,38 +237,79 @@ def _parse_rearrange(p: dict, i: int, feats: int, feats_of) -> dict:
     parts = tuple(_ref(r, i, f"gadget {i} part") for r in p["parts"])
     shapes = tuple(_shape(sh, f"{what} shape", (1, 2, 3)) for sh in p["shapes"])
     out_shape = _shape(p["out_shape"], f"{what} out_shape", (1, 2, 3))
-    views = tuple(_shape(v, f"{what} view", tuple(range(1, MAX_VIEW_DIMS + 1)), 1, None)
-                  for v in p["views"])
-    m = len(views[0])
-    axis = _int(p["axis"], f"{what} axis", 0, m - 1)
-    perm = tuple(_int(v, f"{what} perm", 0, m - 1) for v in p["perm"])
     for sh in (*shapes, out_shape):
         # Each layout's padded width is at most 2^20 (a flat [n] pads to pad(n)).
         if (1 << ceil_log2(sh[0]) if len(sh) == 1 else padded_width(sh)) > MAX_FEATURES:
             raise CircuitFormatError(f"circuit: {what} has a layout {list(sh)} wider than "
                                      f"2^20")
-    if any(len(v) != m for v in views) or \
-            any(v[:axis] + v[axis + 1:] != views[0][:axis] + views[0][axis + 1:]
-                for v in views):
-            raise CircuitFormatError(f"circuit: {what} has views that disagree off the "
-                                     f"axis {axis}")
-    if any(_prod(v) != _prod(sh) for v, sh in zip(views, shapes, strict=True)):
-        raise CircuitFormatError(f"circuit: {what} has a view that does not hold its part's "
-                                 "entries")
-    if len(perm) != m or sorted(perm) != list(range(m)):
-        raise CircuitFormatError(f"circuit: {what} perm {list(perm)} is not a permutation of "
-                                 f"0..{m - 1}")
-    if _prod(out_shape) != sum(_prod(sh) for sh in shapes):
-        raise CircuitFormatError(f"circuit: {what} moves {sum(_prod(sh) for sh in shapes)} "
-                                 f"entries into an output of {_prod(out_shape)}")
     if any(feats_of(r) != _layout_width(sh) for r, sh in zip(parts, shapes, strict=True)):
         raise CircuitFormatError(f"circuit: {what} has a part whose width does not fit its "
                                  "shape")
     if feats != _layout_width(out_shape):
         raise CircuitFormatError(f"circuit: {what} has {feats} features for the layout "
                                  f"{list(out_shape)}")
-    return dict(parts=parts, shapes=shapes, views=views, axis=axis, perm=perm,
-                out_shape=out_shape)
+    dims = _shape(p["dims"], f"{what} dims", tuple(range(1, MAX_VIEW_DIMS + 1)), 1, None)
+    if _prod(dims) != _prod(out_shape):
+        raise CircuitFormatError(f"circuit: {what} has dims {list(dims)} of {_prod(dims)} "
+                                 f"indices for an output of {_prod(out_shape)} entries")
+    if not 1 <= len(p["blocks"]) <= MAX_REARRANGE_BLOCKS:
+        raise CircuitFormatError(f"circuit: {what} has {len(p['blocks'])} blocks; 1 to "
+                                 f"{MAX_REARRANGE_BLOCKS} are allowed")
+    blocks = tuple(_parse_block(v, f"{what} block {b}", dims, len(parts))
+                   for b, v in enumerate(p["blocks"]))
+    for b, blk in enumerate(blocks):
+        if blk.corner >= _prod(shapes[blk.part]):
+            raise CircuitFormatError(f"circuit: {what} block {b} reads entry {blk.corner} "
+                                     f"of part {blk.part}, which has "
+                                     f"{_prod(shapes[blk.part])}")
+    _check_tiling(what, dims, blocks)
+    return dict(parts=parts, shapes=shapes, out_shape=out_shape, dims=dims, blocks=blocks)
+
+
+def _parse_block(v: object, what: str, dims: tuple[int, ...], n_parts: int) -> Block:
+    """One block object: exact keys, its box inside the index space `dims`."""
+    if not isinstance(v, dict) or set(v) != {"part", "start", "size", "offset", "strides"}:
+        raise CircuitFormatError(f"circuit: {what} is malformed")
+    m = len(dims)
+    part = _int(v["part"], f"{what} part", 0, n_parts - 1)
+    start = _shape(v["start"], f"{what} start", (m,), 0, None)
+    size = _shape(v["size"], f"{what} size", (m,), 1, None)
+    strides = _shape(v["strides"], f"{what} strides", (m,), 0, MAX_REARRANGE_STRIDE - 1)
+    offset = _int(v["offset"], f"{what} offset", 0, MAX_REARRANGE_STRIDE - 1)
+    if any(a + n > d for a, n, d in zip(start, size, dims, strict=True)):
+        raise CircuitFormatError(f"circuit: {what} (start {list(start)}, size {list(size)}) "
+                                 f"leaves the index space {list(dims)}")
+    return Block(part, start, size, offset, strides)
+
+
+def _check_tiling(what: str, dims: tuple[int, ...], blocks: tuple[Block, ...]) -> None:
+    """The blocks tile the index space exactly: their volumes sum to `prod dims` and no
+    index is covered twice. A bitmap of `prod dims <= 2^20` bytes is marked one run at a
+    time (a run: the box's indices contiguous in row-major order), so the work is at most
+    one step per index even for adversarial boxes (it stops at the first overlap)."""
+    total = _prod(dims)
+    volume = sum(b.volume for b in blocks)
+    if volume != total:
+        raise CircuitFormatError(f"circuit: {what} has blocks covering {volume} indices of "
+                                 f"the {total} of dims {list(dims)}")
+    m = len(dims)
+    rs = [_prod(dims[j + 1:]) for j in range(m)]
+    covered = bytearray(total)
+    for bi, b in enumerate(blocks):
+        # Trailing axes the box spans fully join the run.
+        p = m - 1
+        while p > 0 and b.start[p] == 0 and b.size[p] == dims[p]:
+            p -= 1
+        run = b.size[p] * rs[p]
+        ones = b"\x01" * run
+        rows = [b.start[p] * rs[p]]
+        for j in range(p):
+            rows = [r + (b.start[j] + o) * rs[j] for r in rows for o in range(b.size[j])]
+        for r in rows:
+            if covered.find(1, r, r + run) != -1:
+                raise CircuitFormatError(f"circuit: {what} block {bi} overlaps an earlier "
+                                         "block")
+            covered[r : r + run] = ones
 
 
 def _parse_spatial(p: dict, i: int, op: str) -> dict:
@@ -403,6 +447,9 @@ def parse(doc: object) -> Circuit:
         raise CircuitFormatError("circuit: output features differ from the output gadget's")
     if gadgets[og].op in SPATIAL_OPS:
         raise CircuitFormatError(f"circuit: the output gadget may not be a {gadgets[og].op}")
+    if gadgets[og].op == "rearrange" and len(gadgets[og].out_shape) != 1:
+        # circuits/rearrange.md section 5: the statement holds a flat tensor's entries.
+        raise CircuitFormatError("circuit: the output gadget may not be a spatial rearrange")
     return Circuit(n_in, in_bits, in_frac, og, of, tuple(gadgets), stack, out["argmax"],
                    in_shape, limb_bits)
 

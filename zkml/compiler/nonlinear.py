@@ -35,7 +35,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from zkml.compiler import spatial
+from zkml.compiler import rearrange, spatial
 from zkml.compiler.circuit import (
     MAX_BITS,
     MAX_COEFF_BITS,
@@ -293,21 +293,29 @@ def _scale_by_constant(s: State, op: QOp, x_name: str, c_name: str) -> None:
 
 def _product(s: State, op: QOp) -> None:
     """`acc = x y` elementwise, then the op's shift and clamp: both operands of the output's
-    shape and layout (width == features), each operand's range below 2^31 and
+    shape and layout (width == features; a broadcasting operand is first moved into that
+    shape and layout by a `rearrange`), each operand's range below 2^31 and
     `|x y| + 2^shift` below 2^62 (the executor's bound: no wraparound)."""
     m = s.model
     a_name, b_name = op.inputs
     out = m.tensor(op.output)
-    for name in (a_name, b_name):
-        if m.tensor(name).shape != out.shape:
-            raise refuse(op, f"broadcasting multiplication of {list(m.tensor(a_name).shape)} "
-                             f"and {list(m.tensor(b_name).shape)}: only two tensors of the "
-                             "same shape are multiplied elementwise")
+    if m.tensor(a_name).shape != out.shape:
+        a_name, b_name = b_name, a_name  # x has the product's shape; y may broadcast
+    if m.tensor(a_name).shape != out.shape:
+        raise refuse(op, f"broadcasting multiplication of {list(m.tensor(a_name).shape)} "
+                         f"and {list(m.tensor(b_name).shape)}: one operand must have the "
+                         f"product's shape {list(out.shape)}")
     layout = s.layout(a_name)
-    if s.layout(b_name) != layout:
+    x = s.ref(op, a_name)
+    if m.tensor(b_name).shape != out.shape:
+        # A gate (N, C, 1, 1) over a map (N, C, H, W), ...: moved into x's layout first
+        # (circuits/rearrange.md), then the same-shape product.
+        y: str | int = rearrange.broadcast_like(s, op, b_name, a_name)
+    elif s.layout(b_name) != layout:
         raise refuse(op, "the operands are laid out differently (a spatial tensor and a "
                          "flattened one)")
-    x, y = s.ref(op, a_name), s.ref(op, b_name)
+    else:
+        y = s.ref(op, b_name)
     n = s.view(op, out, layout)
     if s.width(x) != n or s.width(y) != n:
         raise refuse(op, f"operands of widths {s.width(x)} and {s.width(y)} for a "

@@ -7,7 +7,10 @@ its layout's real dims); for every IR tensor that is its ONNX order over the non
 axes, whatever layout holds it (a flat `[n]`, a spatial `(C, S..)`, or a spatial layout
 of a flattened tensor). So a reshape never reorders entries: it only changes the layout
 the consumers need. A transpose and a concat reorder them; `move` emits the gadget for
-any of these.
+any of these (one block per part). `broadcast` spreads a tensor over more axes (stride 0
+on the broadcast axes: a per-channel gate over a map, for `mul` and `add`), and
+`choose` takes each entry from one of several same-shaped tensors by region (one block
+per box of a constant choice).
 
 - `transpose` keeping the batch axis first -> `rearrange` of one part (a transpose that
   moves only size-1 axes reorders nothing and is bookkeeping, like a reshape);
@@ -35,15 +38,19 @@ import numpy as np
 from zkml.compiler import combine
 from zkml.compiler.circuit import (
     MAX_FEATURES,
+    MAX_REARRANGE_BLOCKS,
     MAX_REARRANGE_PARTS,
+    MAX_REARRANGE_STRIDE,
     MAX_VIEW_DIMS,
+    Block,
     ceil_log2,
     padded_width,
 )
 from zkml.compiler.state import Layout, State, refuse
 from zkml.quant.ir import QOp, QTensor
 
-__all__ = ["HANDLERS", "move", "part_shape", "target_layout", "flat_output"]
+__all__ = ["HANDLERS", "move", "broadcast", "broadcast_like", "choose", "boxes",
+           "part_shape", "target_layout", "flat_output"]
 
 #: Readers that take a tensor in whatever layout holds it (they only relabel or move).
 _MOVERS = ("reshape", "transpose")
@@ -112,10 +119,63 @@ def target_layout(s: State, out: QTensor) -> Layout:
     return layout if padded_width(layout) <= MAX_FEATURES else None
 
 
+def _row_strides(dims: tuple[int, ...]) -> tuple[int, ...]:
+    """Row-major strides of `dims` (the last axis fastest)."""
+    return tuple(_count(dims[j + 1:]) for j in range(len(dims)))
+
+
+def _emit(s: State, op: QOp, srcs: list[str], dims: tuple[int, ...], blocks: list[Block],
+          out_layout: Layout, out: QTensor | None) -> int:
+    """Append a `rearrange` gadget of the parts `srcs` with the index space `dims` tiled by
+    `blocks`, checking what circuits/rearrange.md section 1 asks of them (the tiling is
+    the callers' construction; the strict parser re-checks it on the round trip)."""
+    if not 1 <= len(srcs) <= MAX_REARRANGE_PARTS:
+        raise refuse(op, f"{len(srcs)} parts; 1 to {MAX_REARRANGE_PARTS} are supported")
+    shapes = tuple(part_shape(s, op, name) for name in srcs)
+    if not 1 <= len(dims) <= MAX_VIEW_DIMS:
+        raise refuse(op, f"the entries are moved as a tensor of {len(dims)} axes; 1 to "
+                         f"{MAX_VIEW_DIMS} are supported")
+    if not 1 <= len(blocks) <= MAX_REARRANGE_BLOCKS:
+        raise refuse(op, f"the move takes {len(blocks)} blocks; at most "
+                         f"{MAX_REARRANGE_BLOCKS} are supported")
+    total = _count(dims)
+    out_shape = (total,) if out_layout is None else tuple(int(v) for v in out_layout)
+    if len(out_shape) not in (1, 2, 3) or _count(out_shape) != total:
+        raise refuse(op, f"the output layout {list(out_shape)} does not hold {total} entries")
+    for sh in (*shapes, out_shape):
+        if (1 << ceil_log2(sh[0]) if len(sh) == 1 else padded_width(sh)) > MAX_FEATURES:
+            raise refuse(op, f"the layout {list(sh)} is wider than 2^20 features")
+    for b in blocks:
+        if b.corner >= _count(shapes[b.part]):
+            raise refuse(op, f"a block reads entry {b.corner} of {srcs[b.part]!r}, which "
+                             f"has {_count(shapes[b.part])}")
+        if max(b.offset, *b.strides) >= MAX_REARRANGE_STRIDE:
+            raise refuse(op, "a block's offset or stride reaches 2^31")
+    parts = tuple(s.ref(op, name) for name in srcs)
+    lo = min(0, *(s.clamp_range(p)[0] for p in parts))
+    hi = max(0, *(s.clamp_range(p)[1] for p in parts))
+    frac = (out if out is not None else s.model.tensor(srcs[0])).frac_bits
+    s.gadgets.append(dict(op="rearrange", x=parts[0], parts=parts, shapes=shapes,
+                          out_shape=out_shape, dims=tuple(dims), blocks=tuple(blocks),
+                          features=_layout_width(out_shape), shift=0, lo=lo, hi=hi,
+                          frac_bits=frac, source=op.source or op.name,
+                          bound=max(-lo, hi), layout=out_layout, excess=(0, 0)))
+    index = len(s.gadgets) - 1
+    if out is None:
+        s.tips.append(srcs[0])
+    else:
+        s.tips.append(out.name)
+        s.refs[out.name] = index
+        s.layouts[out.name] = out_layout
+    return index
+
+
 def move(s: State, op: QOp, srcs: list[str], views: list[tuple[int, ...]], axis: int,
          perm: tuple[int, ...] | list[int], out_layout: Layout,
          out: QTensor | None = None) -> int:
-    """Append a `rearrange` gadget (circuits/rearrange.md) and return its index.
+    """Append a `rearrange` gadget (circuits/rearrange.md) concatenating and transposing
+    its parts, and return its index: one block per part, at the part's running offset
+    along the concatenation axis, reading it with the row-major strides of its view.
 
     Args:
         s: the compiler state.
@@ -137,7 +197,6 @@ def move(s: State, op: QOp, srcs: list[str], views: list[tuple[int, ...]], axis:
     """
     if not 1 <= len(srcs) <= MAX_REARRANGE_PARTS or len(views) != len(srcs):
         raise refuse(op, f"{len(srcs)} parts; 1 to {MAX_REARRANGE_PARTS} are supported")
-    shapes = tuple(part_shape(s, op, name) for name in srcs)
     views_t = tuple(tuple(int(d) for d in v) for v in views)
     m = len(views_t[0])
     if not 1 <= m <= MAX_VIEW_DIMS or any(len(v) != m for v in views_t):
@@ -150,34 +209,172 @@ def move(s: State, op: QOp, srcs: list[str], views: list[tuple[int, ...]], axis:
     perm_t = tuple(int(p) for p in perm)
     if sorted(perm_t) != list(range(m)):
         raise refuse(op, f"perm {list(perm_t)} is not a permutation of {m} axes")
-    for v, sh, name in zip(views_t, shapes, srcs, strict=True):
-        if min(v) < 1 or _count(v) != _count(sh):
-            raise refuse(op, f"the view {list(v)} does not hold the {_count(sh)} entries of "
+    for v, name in zip(views_t, srcs, strict=True):
+        count = _count(part_shape(s, op, name))
+        if min(v) < 1 or _count(v) != count:
+            raise refuse(op, f"the view {list(v)} does not hold the {count} entries of "
                              f"{name!r}")
-    total = sum(_count(sh) for sh in shapes)
-    out_shape = (total,) if out_layout is None else tuple(int(v) for v in out_layout)
-    if len(out_shape) not in (1, 2, 3) or _count(out_shape) != total:
-        raise refuse(op, f"the output layout {list(out_shape)} does not hold {total} entries")
-    for sh in (*shapes, out_shape):
-        if (1 << ceil_log2(sh[0]) if len(sh) == 1 else padded_width(sh)) > MAX_FEATURES:
-            raise refuse(op, f"the layout {list(sh)} is wider than 2^20 features")
-    parts = tuple(s.ref(op, name) for name in srcs)
-    lo = min(0, *(s.clamp_range(p)[0] for p in parts))
-    hi = max(0, *(s.clamp_range(p)[1] for p in parts))
-    frac = (out if out is not None else s.model.tensor(srcs[0])).frac_bits
-    s.gadgets.append(dict(op="rearrange", x=parts[0], parts=parts, shapes=shapes,
-                          views=views_t, axis=int(axis), perm=perm_t, out_shape=out_shape,
-                          features=_layout_width(out_shape), shift=0, lo=lo, hi=hi,
-                          frac_bits=frac, source=op.source or op.name,
-                          bound=max(-lo, hi), layout=out_layout, excess=(0, 0)))
-    index = len(s.gadgets) - 1
-    if out is None:
-        s.tips.append(srcs[0])
-    else:
-        s.tips.append(out.name)
-        s.refs[out.name] = index
-        s.layouts[out.name] = out_layout
-    return index
+    cat = list(views_t[0])
+    cat[axis] = sum(v[axis] for v in views_t)
+    dims = tuple(cat[p] for p in perm_t)
+    # Output axis j is the concatenation's axis perm[j]; a part fills the range of the
+    # concatenation axis after the parts before it.
+    there = perm_t.index(axis)
+    blocks, off = [], 0
+    for k, v in enumerate(views_t):
+        rs = _row_strides(v)
+        start = tuple(off if j == there else 0 for j in range(m))
+        size = tuple(v[axis] if j == there else dims[j] for j in range(m))
+        blocks.append(Block(k, start, size, 0, tuple(rs[p] for p in perm_t)))
+        off += v[axis]
+    return _emit(s, op, list(srcs), dims, blocks, out_layout, out)
+
+
+def _compact(dims: tuple[int, ...], strides: tuple[int, ...]
+             ) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """One block's index space with its size-1 axes dropped and adjacent axes merged where
+    the entries they read continue each other (`t_j = t_{j+1} d_{j+1}`, both broadcast
+    axes included): the same map over fewer axes."""
+    kept = [(d, t) for d, t in zip(dims, strides, strict=True) if d != 1]
+    merged: list[tuple[int, int]] = []
+    for d, t in kept:
+        if merged and merged[-1][1] == t * d:
+            merged[-1] = (merged[-1][0] * d, t)
+        else:
+            merged.append((d, t))
+    if not merged:
+        return (1,), (0,)
+    return tuple(d for d, _ in merged), tuple(t for _, t in merged)
+
+
+def broadcast(s: State, op: QOp, src: str, src_view: tuple[int, ...],
+              out_dims: tuple[int, ...], out_layout: Layout,
+              out: QTensor | None = None) -> int:
+    """Append a `rearrange` gadget broadcasting `src` to `out_dims` (numpy rules) and return
+    its index: one block, stride 0 on the broadcast axes.
+
+    Args:
+        s: the compiler state.
+        op: the IR op the gadget serves (named in refusals and as the source).
+        src: the IR tensor broadcast, held as `part_shape` says.
+        src_view: its per-row entries (logical order) as a row-major tensor; aligned with
+            `out_dims` from the right (missing leading axes are 1), each axis 1 or equal.
+        out_dims: the per-row shape of the result (no batch axis).
+        out_layout: None for a flat `[n]` result, else its spatial layout (or `(C, 1)`
+            for a padded flat one) holding `prod out_dims` real entries.
+        out: the IR tensor the result is; None for an intermediate mapped onto `src`.
+    """
+    out_dims = tuple(int(d) for d in out_dims)
+    view = tuple(int(d) for d in src_view)
+    if len(view) > len(out_dims) or any(
+            v not in (1, d) for v, d in zip(view[::-1], out_dims[::-1], strict=False)):
+        raise refuse(op, f"{list(view)} does not broadcast to {list(out_dims)}")
+    view = (1,) * (len(out_dims) - len(view)) + view
+    count = _count(part_shape(s, op, src))
+    if _count(view) != count:
+        raise refuse(op, f"the view {list(view)} does not hold the {count} entries of "
+                         f"{src!r}")
+    rs = _row_strides(view)
+    strides = tuple(r if v == d else 0 for r, v, d in zip(rs, view, out_dims, strict=True))
+    dims, strides = _compact(out_dims, strides)
+    block = Block(0, (0,) * len(dims), dims, 0, strides)
+    return _emit(s, op, [src], dims, [block], out_layout, out)
+
+
+def broadcast_like(s: State, op: QOp, src: str, like: str) -> int:
+    """Broadcast IR tensor `src` to the shape of IR tensor `like`, into the layout `like`
+    is held in (so that a same-shape gadget reads both), batch axis kept; returns the
+    gadget index (an intermediate mapped onto `src`)."""
+    a, b = s.model.tensor(src), s.model.tensor(like)
+    if len(a.shape) != len(b.shape) or not a.shape or a.shape[0] != s.rows or \
+            b.shape[0] != s.rows:
+        raise refuse(op, f"broadcasting {list(a.shape)} to {list(b.shape)}: only the "
+                         f"non-batch axes of tensors with {s.rows} row(s) are broadcast")
+    shape = part_shape(s, op, like)
+    return broadcast(s, op, src, tuple(a.shape[1:]), tuple(b.shape[1:]),
+                     None if len(shape) == 1 else shape)
+
+
+def boxes(region: np.ndarray, limit: int = MAX_REARRANGE_BLOCKS
+          ) -> list[tuple[tuple[int, ...], tuple[int, ...]]] | None:
+    """A greedy decomposition of `region`'s index space into boxes `(start, size)` on which
+    `region` is constant, in row-major order of their starts; None past `limit` boxes.
+
+    From the first index not yet covered, the box grows along the last axis, then along
+    each earlier axis in turn, while the new slab is uncovered and of the same value.
+    """
+    region = np.asarray(region)
+    shape = region.shape
+    free = np.ones(shape, dtype=bool)
+    flat = free.reshape(-1)
+    out: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
+    p, chunk = 0, 1024
+    while True:
+        # Everything before p is covered (boxes start at the first free index), so the
+        # search only moves forward.
+        hit = -1
+        while p < flat.size:
+            ahead = np.flatnonzero(flat[p : p + chunk])
+            if ahead.size:
+                hit = p + int(ahead[0])
+                break
+            p += chunk
+            chunk *= 2
+        if hit < 0:
+            return out
+        if len(out) == limit:
+            return None
+        p = hit
+        start = np.unravel_index(hit, shape)
+        value = region[start]
+        size = [1] * len(shape)
+        for j in range(len(shape) - 1, -1, -1):
+            while start[j] + size[j] < shape[j]:
+                slab = tuple(slice(a + n, a + n + 1) if i == j else slice(a, a + n)
+                             for i, (a, n) in enumerate(zip(start, size, strict=True)))
+                if not (free[slab].all() and (region[slab] == value).all()):
+                    break
+                size[j] += 1
+        box = tuple(slice(a, a + n) for a, n in zip(start, size, strict=True))
+        free[box] = False
+        out.append((tuple(int(a) for a in start), tuple(size)))
+
+
+def choose(s: State, op: QOp, srcs: list[str], region_of: np.ndarray, layout: Layout,
+           out: QTensor | None = None) -> int:
+    """Append a `rearrange` gadget choosing among same-shaped parts by region and return
+    its index: output entry `o` (of the index space `region_of.shape`, logical order) is
+    part `region_of[o]`'s entry at the same index. One block per box of a constant
+    choice (`boxes`); refused past 4096 boxes.
+
+    Args:
+        s: the compiler state.
+        op: the IR op the gadget serves (named in refusals and as the source).
+        srcs: the IR tensors of the parts (1 to 64), each with `region_of.size` entries.
+        region_of: integer array of part indices, the parts' per-row logical shape.
+        layout: None for a flat `[n]` result, else its spatial layout.
+        out: the IR tensor the result is; None for an intermediate mapped onto `srcs[0]`.
+    """
+    region = np.asarray(region_of)
+    if region.size == 0 or not np.issubdtype(region.dtype, np.integer) or \
+            region.min() < 0 or region.max() >= len(srcs):
+        raise refuse(op, f"a choice among {len(srcs)} parts needs part indices in "
+                         f"[0, {len(srcs)})")
+    # Size-1 axes carry no choice; the index space keeps the others (at least one).
+    dims = tuple(int(d) for d in region.shape if d != 1) or (1,)
+    region = region.reshape(dims)
+    if len(dims) > MAX_VIEW_DIMS:
+        raise refuse(op, f"a choice over {len(dims)} axes; at most {MAX_VIEW_DIMS} are "
+                         "supported")
+    found = boxes(region)
+    if found is None:
+        raise refuse(op, f"the choice among the parts by region takes more than "
+                         f"{MAX_REARRANGE_BLOCKS} boxes")
+    rs = _row_strides(dims)
+    blocks = [Block(int(region[start]), start, size,
+                    sum(a * r for a, r in zip(start, rs, strict=True)), rs)
+              for start, size in found]
+    return _emit(s, op, list(srcs), dims, blocks, layout, out)
 
 
 def _relabel(s: State, op: QOp, src: str, out: QTensor) -> None:

@@ -28,7 +28,23 @@ spatial part:
     input (3) -> g0 dense 1 -> g1 rearrange(g0, input, g0; views [1, 1], [1, 3], [1, 1],
     axis 1, perm [1, 0]) [5] -> g2 dense 2 (output)
 
-Each returns (doc, tensors, stack table, inputs(batch)).
+`broadcast_model()`: a per-channel value spread over a map (strides [1, 0, 0]):
+
+    input [2, 3, 3] -> g0 dense 2 -> g1 rearrange(g0 [2]) to [2, 3, 3]
+    -> g2 add(input, g1) -> g3 dense 2 (output)
+
+`choice_model()`: a choice between two same-shaped tensors by region (4 blocks):
+
+    input [2, 4, 4] -> g0 conv 1x1 to [2, 4, 4] -> g1 rearrange(input, g0) to [2, 4, 4]
+    (rows 0-1: input; rows 2-3, columns 0-1: g0; rows 2-3, columns 2-3: input in channel
+    0, g0 in channel 1) -> g2 dense 2 (output)
+
+`output_model()`: a rearrange as the circuit's output (a flat out_shape):
+
+    input [2, 2, 3] -> g0 conv 1x1 to [3, 2, 3] -> g1 rearrange(g0) to flat (H, W, C) [18]
+
+The producers of the first five are the first version's views, axis and perm converted to
+blocks (`view_blocks`). Each returns (doc, tensors, stack table, inputs(batch)).
 """
 
 from __future__ import annotations
@@ -54,11 +70,35 @@ def _inputs(n_in: int, base: int):
     return inputs
 
 
-def rearrange(parts, shapes, views, axis, perm, out_shape, features) -> dict:
+def view_blocks(views, axis, perm) -> tuple[list[int], list[dict]]:
+    """(dims, blocks) of `transpose(concat_axis(views), perm)` (rearrange.md 1's examples:
+    one block per part at the running offset along `axis`, the part's row-major strides
+    permuted)."""
+    v_shape = list(views[0])
+    v_shape[axis] = sum(v[axis] for v in views)
+    blocks, off = [], 0
+    for k, view in enumerate(views):
+        rs = [1] * len(view)
+        for a in range(len(view) - 2, -1, -1):
+            rs[a] = rs[a + 1] * view[a + 1]
+        blocks.append({"part": k, "start": [off if q == axis else 0 for q in perm],
+                       "size": [view[q] for q in perm], "offset": 0,
+                       "strides": [rs[q] for q in perm]})
+        off += view[axis]
+    return [v_shape[q] for q in perm], blocks
+
+
+def gather(parts, shapes, out_shape, dims, blocks, features) -> dict:
     """A rearrange gadget object (shift 0, [-8, 7], no excess)."""
-    return gadget({"op": "rearrange", "parts": parts, "shapes": shapes, "views": views,
-                   "axis": axis, "perm": perm, "out_shape": out_shape},
+    return gadget({"op": "rearrange", "parts": parts, "shapes": shapes,
+                   "out_shape": out_shape, "dims": dims, "blocks": blocks},
                   features, 0, -8, 7, 0, 0)
+
+
+def rearrange(parts, shapes, views, axis, perm, out_shape, features) -> dict:
+    """A rearrange gadget of a transpose of a concat of views, as blocks."""
+    dims, blocks = view_blocks(views, axis, perm)
+    return gather(parts, shapes, out_shape, dims, blocks, features)
 
 
 def _conv(x, weight, in_shape, out_shape, features, shift):
@@ -150,3 +190,46 @@ def tiny_model(seed: int = 25, *, limb_bits: int = 8):
         _dense(1, "W1", 2, 1),
     ]
     return _finish(3, None, gads, tensors, 2, limb_bits, 9500)
+
+
+#: choice_model's regions: (part, start, size) over dims [2, 4, 4]
+CHOICE_REGIONS = [(0, [0, 0, 0], [2, 2, 4]), (1, [0, 2, 0], [2, 2, 2]),
+                  (0, [0, 2, 2], [1, 2, 2]), (1, [1, 2, 2], [1, 2, 2])]
+
+
+def broadcast_model(seed: int = 29, *, limb_bits: int = 8):
+    rng = random.Random(seed)
+    tensors = {"W0": _mat(rng, 2, 32), "W1": _mat(rng, 2, 32)}
+    block = {"part": 0, "start": [0, 0, 0], "size": [2, 3, 3], "offset": 0,
+             "strides": [1, 0, 0]}
+    gads = [
+        _dense("input", "W0", 2, 3, -8, 7),
+        gather([0], [[2]], [2, 3, 3], [2, 3, 3], [block], 32),
+        gadget({"op": "add", "x": "input", "y": 1, "signs": [1, 1], "lshifts": [0, 0]},
+               32, 0, -16, 15, 0, 0),
+        _dense(2, "W1", 2, 3),
+    ]
+    return _finish(18, [2, 3, 3], gads, tensors, 2, limb_bits, 9600)
+
+
+def choice_model(seed: int = 27, *, limb_bits: int = 8):
+    rng = random.Random(seed)
+    tensors = {"Wc": _mat(rng, 2, 2), "W1": _mat(rng, 2, 32)}
+    blocks = [{"part": k, "start": a, "size": n, "offset": 16 * a[0] + 4 * a[1] + a[2],
+               "strides": [16, 4, 1]} for k, a, n in CHOICE_REGIONS]
+    gads = [
+        _conv("input", "Wc", [2, 4, 4], [2, 4, 4], 32, 1),
+        gather(["input", 0], [[2, 4, 4], [2, 4, 4]], [2, 4, 4], [2, 4, 4], blocks, 32),
+        _dense(1, "W1", 2, 3),
+    ]
+    return _finish(32, [2, 4, 4], gads, tensors, 2, limb_bits, 9700)
+
+
+def output_model(seed: int = 28, *, limb_bits: int = 8):
+    rng = random.Random(seed)
+    tensors = {"Wc": _mat(rng, 3, 2)}
+    gads = [
+        _conv("input", "Wc", [2, 2, 3], [3, 2, 3], 4 * 2 * 4, 1),
+        rearrange([0], [[3, 2, 3]], [[3, 2, 3]], 0, [1, 2, 0], [18], 18),
+    ]
+    return _finish(12, [2, 2, 3], gads, tensors, 18, limb_bits, 9800)

@@ -1,8 +1,10 @@
 """The reference prover's side of circuits/rearrange.md (tests only).
 
 Independent of zkml/verifier/rearrange.py: the index map is computed entry by entry
-from the spec's semantics (unravel the output index over `O.shape`, undo the transpose,
-find the part along the concat axis, ravel into the part's view, place by layout).
+from the spec's semantics (unravel the output index over `dims`, find the block whose box
+holds it, apply the block's offset and strides, place by layout). `views_map` is the
+first version's transpose-of-a-concat semantics (views, axis, perm), entry by entry, to
+check test producers converted to blocks against.
 """
 
 from __future__ import annotations
@@ -46,7 +48,28 @@ def layout_width(layout: list[int]) -> int:
 
 def rearrange_map(p: dict) -> list[tuple[int, int, int]]:
     """(dst(j), k(j), pos_k(i(j))) for every real output entry j, in output order."""
-    views, a, perm = p["views"], p["axis"], p["perm"]
+    dims = p["dims"]
+    total = 1
+    for d in dims:
+        total *= d
+    out = []
+    for j in range(total):
+        o = _unravel(j, dims)
+        hits = [b for b in p["blocks"]
+                if all(a <= x < a + n for x, a, n in zip(o, b["start"], b["size"], strict=True))]
+        assert len(hits) == 1, f"index {o} in {len(hits)} blocks"
+        b = hits[0]
+        i = b["offset"] + sum((x - a) * t for x, a, t in zip(o, b["start"], b["strides"],
+                                                             strict=True))
+        k = b["part"]
+        out.append((layout_pos(p["out_shape"], j), k, layout_pos(p["shapes"][k], i)))
+    return out
+
+
+def views_map(shapes: list, views: list, axis: int, perm: list, out_shape: list
+              ) -> list[tuple[int, int, int]]:
+    """The same for `O = transpose(concat_axis(views), perm)` (the first version)."""
+    a = axis
     v_shape = list(views[0])
     v_shape[a] = sum(v[a] for v in views)
     o_shape = [v_shape[q] for q in perm]
@@ -66,7 +89,7 @@ def rearrange_map(p: dict) -> list[tuple[int, int, int]]:
         local = list(v)
         local[a] -= off
         i = _ravel(local, views[k])
-        out.append((layout_pos(p["out_shape"], j), k, layout_pos(p["shapes"][k], i)))
+        out.append((layout_pos(out_shape, j), k, layout_pos(shapes[k], i)))
     return out
 
 

@@ -168,7 +168,7 @@ class Gadget:
     parts: tuple[int | None, ...] = ()
     part_shapes: tuple[tuple[int, ...], ...] = ()
     part_axes: tuple[Axis, ...] = ()
-    #: rearrange only (rearrange.md 1): layouts, views, axis, perm, out_shape and the
+    #: rearrange only (rearrange.md 1): layouts, out_shape, dims, blocks and the
     #: index map (its `parts` and `part_shapes` are above)
     rearrange: RearrangeSpec | None = None
 
@@ -503,6 +503,10 @@ def parse_circuit(data: bytes) -> Circuit:
     if gadgets[L].op in ("conv", "sumpool", "maxpool", "winsum", "winmax"):
         raise err(f"output.gadget {L} is a {gadgets[L].op} gadget (its statement would "
                    f"carry padding)")
+    spec = gadgets[L].rearrange
+    if spec is not None and len(spec.out_shape) > 1:  # rearrange.md 5: flat outputs only
+        raise err(f"output.gadget {L} is a rearrange with spatial out_shape "
+                  f"{list(spec.out_shape)} (its statement would carry padding)")
     return Circuit(data, n_in, b_in, f_in, L, n_out, tuple(gadgets), model, out["argmax"],
                    shape, limb_bits)
 

@@ -27,9 +27,10 @@ checks it against the gadget's own fields and against `width(x)` (conv.md 1):
   `features == pad(C) prod pad(S_a)` (`C = sum C_k`) and each part's wiring axis
   `(C, C_k, 1, 1, 1, off_k)` within wiring.md's limits;
 - rearrange (rearrange.md 1): `1 <= K <= 64` parts with layouts `[n]` (`width == n`) or
-  `[C, S..]` (`width == prod pad`), views of 1..6 dims with `prod v_k == prod sh_k`,
-  agreeing on every axis but `axis`, `perm` a permutation, `prod out_shape` the parts'
-  total (at most 2^20), `features` the output layout's width, padded widths <= 2^20.
+  `[C, S..]` (`width == prod pad`), `features` the output layout's width, padded widths
+  <= 2^20, `dims` of 1..6 dims with `prod dims == prod out_shape`, 1..4096 blocks, each a
+  box inside `dims` with offset and strides in [0, 2^31) whose corner reads a real entry
+  of its part, tiling `dims` exactly (volumes summing to `prod dims`, no overlap).
 
 The result is a `Producer`; circuit.py derives the gadget's columns from it.
 """
@@ -42,7 +43,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from zkml.errors import ProofFormatError
-from zkml.verifier.rearrange import RearrangeSpec, layout_width
+from zkml.verifier.rearrange import Block, RearrangeSpec, layout_width, row_strides, strided
 from zkml.verifier.spatial import ConvSpec, PoolSpec, WindowSpec, pad, padded_size
 from zkml.verifier.wiring import Axis
 
@@ -63,9 +64,12 @@ MAX_AFFINE_COEFF = 1 << 40
 MAX_WINDOW_TAPS = 1024
 #: nonlinear.md 11: a concat has 2..64 parts
 MAX_CONCAT_PARTS = 64
-#: rearrange.md 1: 1..64 parts, views of 1..6 dims
+#: rearrange.md 1: 1..64 parts, an index space of 1..6 dims, 1..4096 blocks, offsets
+#: and strides below 2^31
 MAX_REARRANGE_PARTS = 64
 MAX_VIEW_DIMS = 6
+MAX_REARRANGE_BLOCKS = 4096
+MAX_REARRANGE_STRIDE = 1 << 31
 
 
 def err(msg: str) -> ProofFormatError:
@@ -193,7 +197,7 @@ class Producer:
     parts: tuple[int | None, ...] = ()
     part_shapes: tuple[tuple[int, ...], ...] = ()
     part_axes: tuple[Axis, ...] = ()
-    #: rearrange only (rearrange.md 1): layouts, views, axis, perm and out_shape
+    #: rearrange only (rearrange.md 1): layouts, out_shape, dims and blocks
     rearrange: RearrangeSpec | None = None
 
 
@@ -440,52 +444,80 @@ def _layout(v: object, what: str, pw: str, name: str) -> tuple[int, ...]:
     return shape
 
 
+def _block(v: object, b: int, m: int, n_parts: int, space: tuple[int, ...], pw: str
+           ) -> Block:
+    """One block object (rearrange.md 1): exact keys, its box inside `space`."""
+    bw = f"{pw} blocks[{b}]"
+    obj(v, {"part", "start", "size", "offset", "strides"}, bw)
+    part = int_field(v["part"], f"{bw} part", 0, n_parts - 1)
+    for key in ("start", "size", "strides"):
+        if not isinstance(v[key], list) or len(v[key]) != m:
+            raise err(f"{bw} {key} must be a list of {m} integers (the rank of dims)")
+    start = tuple(int_field(e, f"{bw} start[{j}]", 0, space[j] - 1)
+                  for j, e in enumerate(v["start"]))
+    size = tuple(int_field(e, f"{bw} size[{j}]", 1, space[j] - start[j])
+                 for j, e in enumerate(v["size"]))
+    strides = tuple(int_field(e, f"{bw} strides[{j}]", 0, MAX_REARRANGE_STRIDE - 1)
+                    for j, e in enumerate(v["strides"]))
+    offset = int_field(v["offset"], f"{bw} offset", 0, MAX_REARRANGE_STRIDE - 1)
+    return Block(part, start, size, offset, strides)
+
+
+def _check_tiling(what: str, space: tuple[int, ...], blocks: tuple[Block, ...]) -> None:
+    """rearrange.md 1: the blocks' volumes sum to prod dims and no index is covered twice
+    (a bitmap of prod dims <= 2^20 bytes, marked one last-axis run at a time)."""
+    total = math.prod(space)
+    volume = sum(b.volume for b in blocks)
+    if volume != total:
+        raise err(f"{what}: rearrange blocks cover {volume} indices, dims "
+                  f"{list(space)} has {total}")
+    o_strides = row_strides(space)
+    covered = bytearray(total)
+    for bi, b in enumerate(blocks):
+        run = b.size[-1]
+        ones = b"\x01" * run
+        base = sum(a * t for a, t in zip(b.start, o_strides, strict=True))
+        for row in strided(b.size[:-1], o_strides[:-1], base):
+            if 1 in covered[row : row + run]:
+                raise err(f"{what}: rearrange blocks[{bi}] overlaps an earlier block")
+            covered[row : row + run] = ones
+
+
 def _rearrange(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
-    """rearrange (rearrange.md 1): the output is a public selection of the parts' entries
-    (concat of the parts' views along `axis`, then transpose by `perm`)."""
-    obj(prod, {"op", "parts", "shapes", "views", "axis", "perm", "out_shape"}, pw)
-    raw_parts, raw_shapes, raw_views = prod["parts"], prod["shapes"], prod["views"]
+    """rearrange (rearrange.md 1): the output is a public gather of the parts' entries,
+    described by blocks tiling the index space `dims`."""
+    obj(prod, {"op", "parts", "shapes", "out_shape", "dims", "blocks"}, pw)
+    raw_parts, raw_shapes, raw_blocks = prod["parts"], prod["shapes"], prod["blocks"]
     if not isinstance(raw_parts, list) or not 1 <= len(raw_parts) <= MAX_REARRANGE_PARTS:
         raise err(f"{pw} parts must be a list of 1..{MAX_REARRANGE_PARTS} references")
     n = len(raw_parts)
     if not isinstance(raw_shapes, list) or len(raw_shapes) != n:
         raise err(f"{pw} shapes must be a list of {n} layouts (one per part)")
-    if not isinstance(raw_views, list) or len(raw_views) != n:
-        raise err(f"{pw} views must be a list of {n} views (one per part)")
     parts = tuple(_ref(v, gf.index, f"{pw} parts[{k}]") for k, v in enumerate(raw_parts))
     shapes = tuple(_layout(v, what, pw, f"shapes[{k}]") for k, v in enumerate(raw_shapes))
-    lengths = tuple(range(1, MAX_VIEW_DIMS + 1))
-    views = tuple(dims(v, f"{pw} views[{k}]", lengths) for k, v in enumerate(raw_views))
-    m = len(views[0])
-    axis = int_field(prod["axis"], f"{pw} axis", 0, m - 1)
-    out_shape = _layout(prod["out_shape"], what, pw, "out_shape")
-    if not isinstance(prod["perm"], list) or len(prod["perm"]) != m:
-        raise err(f"{pw} perm must be a list of {m} integers (the views' rank)")
-    perm = tuple(int_field(e, f"{pw} perm[{j}]", 0, m - 1) for j, e in enumerate(prod["perm"]))
-    if len(set(perm)) != m:
-        raise err(f"{what}: rearrange perm {list(perm)} is not a permutation of 0..{m - 1}")
-    total = 0
-    for k, (ref, shape, view) in enumerate(zip(parts, shapes, views, strict=True)):
+    for k, (ref, shape) in enumerate(zip(parts, shapes, strict=True)):
         if gf.width(ref) != layout_width(shape):
             raise err(f"{what}: rearrange part {k} has width {gf.width(ref)}, layout "
                       f"{list(shape)} needs {layout_width(shape)}")
-        real, view_size = math.prod(shape), math.prod(view)
-        if view_size != real:
-            raise err(f"{what}: rearrange views[{k}] {list(view)} has {view_size} entries, "
-                      f"layout {list(shape)} has {real}")
-        if len(view) != m or any(d != e for a, (d, e) in enumerate(zip(view, views[0], strict=True))
-                                 if a != axis):
-            raise err(f"{what}: rearrange views[{k}] {list(view)} does not match views[0] "
-                      f"{list(views[0])} off axis {axis}")
-        total += real
-    out_real = math.prod(out_shape)
-    if out_real != total:
-        raise err(f"{what}: rearrange out_shape {list(out_shape)} has {out_real} entries, "
-                  f"the parts have {total}")
+    out_shape = _layout(prod["out_shape"], what, pw, "out_shape")
     if gf.features != layout_width(out_shape):
         raise err(f"{what}: rearrange features {gf.features} != width of out_shape "
                   f"{list(out_shape)} = {layout_width(out_shape)}")
-    spec = RearrangeSpec(shapes, views, axis, perm, out_shape)
+    space = dims(prod["dims"], f"{pw} dims", tuple(range(1, MAX_VIEW_DIMS + 1)))
+    out_real = math.prod(out_shape)
+    if math.prod(space) != out_real:
+        raise err(f"{what}: rearrange dims {list(space)} has {math.prod(space)} entries, "
+                  f"out_shape {list(out_shape)} has {out_real}")
+    if not isinstance(raw_blocks, list) or not 1 <= len(raw_blocks) <= MAX_REARRANGE_BLOCKS:
+        raise err(f"{pw} blocks must be a list of 1..{MAX_REARRANGE_BLOCKS} blocks")
+    blocks = tuple(_block(v, b, len(space), n, space, pw) for b, v in enumerate(raw_blocks))
+    for bi, b in enumerate(blocks):
+        real = math.prod(shapes[b.part])
+        if b.corner >= real:
+            raise err(f"{what}: rearrange blocks[{bi}] reads index {b.corner} of part "
+                      f"{b.part}, which has {real} real entries")
+    _check_tiling(what, space, blocks)
+    spec = RearrangeSpec(shapes, out_shape, space, blocks)
     return Producer("rearrange", parts[0], parts=parts, part_shapes=shapes, rearrange=spec)
 
 

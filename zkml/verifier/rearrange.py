@@ -1,18 +1,23 @@
-"""Rearranging tensors (circuits/rearrange.md): transpose, reshape and concat along any
-axis as a public 0/1 selection of the parts' entries.
+"""Rearranging tensors (circuits/rearrange.md): a public gather. The output's real
+entries, read as a row-major tensor of shape `dims`, are tiled by boxes ("blocks"); an
+index `o` in block `b` takes part `k_b`'s real entry `offset_b + sum_j (o_j - a_j) t_j`
+(section 1: strides may be 0, a broadcast; part entries may be read several times or not
+at all).
 
-`RearrangeSpec` is a parsed producer (producers.py checks it); its `index_map` lists,
-per part, the output positions `dst(j)` and the part's positions `src_pos(j)` of the
-real output entries it feeds (section 1). It depends only on the circuit, so it is
-computed once per gadget, on first use. The verifier evaluates
+`RearrangeSpec` is a parsed producer (producers.py checks it: the blocks tile `dims`
+exactly and every box's corner reads a real entry); its `index_map` lists, per part, the
+output positions `dst(j)` and the part's positions `src(j)` of the real output entries it
+feeds. It depends only on the circuit, so it is computed once per gadget, on first use.
+The verifier evaluates
 
-    Sel_k(r_o, s) = sum_{j : k(j) = k} eq(r_o, dst(j)) eq(s, src_pos(j))
+    Sel_k(r_o, s) = sum_{j : src(j) = (k, i_j)} eq(r_o, dst(j)) eq(s, i_j)
 
 from eq tables (section 4): O(|out| + pad(width_k)) field operations per part.
 """
 
 from __future__ import annotations
 
+import math
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -28,16 +33,25 @@ if TYPE_CHECKING:
     from zkml.verifier.circuit import Gadget
     from zkml.verifier.inference import _Run
 
-__all__ = ["RearrangeSpec", "layout_width", "layout_positions", "selection_eval",
-           "check_rearrange_parts", "rearrange_instance_value"]
+__all__ = ["RearrangeSpec", "Block", "strided", "layout_width", "layout_positions", "row_strides",
+           "selection_eval", "check_rearrange_parts", "rearrange_instance_value"]
 
 
-def _strided(shape: Sequence[int], strides: Sequence[int], base: int = 0) -> list[int]:
+def strided(shape: Sequence[int], strides: Sequence[int], base: int = 0) -> list[int]:
     """`base + sum_d idx_d strides_d` for every multi-index of `shape`, row-major (last
     axis fastest)."""
     out = [base]
     for d, st in zip(shape, strides, strict=True):
         out = [b + t * st for b in out for t in range(d)]
+    return out
+
+
+def row_strides(shape: Sequence[int]) -> list[int]:
+    """Row-major strides of `shape` (last axis fastest)."""
+    out, acc = [0] * len(shape), 1
+    for d in range(len(shape) - 1, -1, -1):
+        out[d] = acc
+        acc *= shape[d]
     return out
 
 
@@ -49,23 +63,52 @@ def layout_width(layout: Sequence[int]) -> int:
 def layout_positions(layout: Sequence[int]) -> list[int]:
     """pos(i) for every real entry in logical order (section 1): row-major over the
     padded dims (conv.md 1); a flat `[n]` has pos(i) = i."""
-    strides, acc = [], 1
-    for d in reversed(layout):
-        strides.append(acc)
-        acc *= pad(d)
-    return _strided(layout, strides[::-1])
+    return _positions(layout, range(math.prod(layout)))
+
+
+def _positions(layout: Sequence[int], idx: Sequence[int]) -> list[int]:
+    """pos(i) for each logical index `i` of `idx` (all below real(layout))."""
+    if len(layout) == 1:
+        return list(idx)
+    if len(layout) == 2:
+        s1, p1 = layout[1], pad(layout[1])
+        return [i + (i // s1) * (p1 - s1) for i in idx]
+    s1, s2 = layout[1], layout[2]
+    p2, p12, s12 = pad(s2), pad(s1) * pad(s2), s1 * s2
+    return [(i // s12) * p12 + ((i % s12) // s2) * p2 + i % s2 for i in idx]
+
+
+@dataclass(frozen=True)
+class Block:
+    """One box of the index space (section 1): it covers `start <= o < start + size`
+    and reads part `part` at `offset + sum_j (o_j - start_j) strides_j`."""
+
+    part: int
+    start: tuple[int, ...]
+    size: tuple[int, ...]
+    offset: int
+    strides: tuple[int, ...]
+
+    @property
+    def volume(self) -> int:
+        return math.prod(self.size)
+
+    @property
+    def corner(self) -> int:
+        """The largest logical index the block reads (strides are non-negative)."""
+        return self.offset + sum((n - 1) * t for n, t in zip(self.size, self.strides,
+                                                             strict=True))
 
 
 @dataclass(frozen=True)
 class RearrangeSpec:
-    """A validated rearrange producer: the parts' layouts and views, the concat axis, the
-    permutation and the output's layout (rearrange.md 1)."""
+    """A validated rearrange producer: the parts' layouts, the output's layout, the index
+    space `dims` and its blocks (rearrange.md 1)."""
 
     shapes: tuple[tuple[int, ...], ...]
-    views: tuple[tuple[int, ...], ...]
-    axis: int
-    perm: tuple[int, ...]
     out_shape: tuple[int, ...]
+    dims: tuple[int, ...]
+    blocks: tuple[Block, ...]
 
     def part_vars(self, k: int) -> int:
         """Variables of part `k`'s instance: log2 pad(width_k)."""
@@ -73,32 +116,18 @@ class RearrangeSpec:
 
     @cached_property
     def index_map(self) -> tuple[tuple[array, array], ...]:
-        """Per part `k`: (dst(j), src_pos(j)) over the real output entries `j` it feeds,
-        in output order. Computed once (cached on the spec); unsigned arrays, as a
-        2^20-entry map held as tuples of ints would take ~70 MB."""
-        m, a = len(self.perm), self.axis
-        v_shape = list(self.views[0])
-        v_shape[a] = sum(v[a] for v in self.views)
-        v_strides, acc = [0] * m, 1
-        for d in range(m - 1, -1, -1):
-            v_strides[d] = acc
-            acc *= v_shape[d]
-        # every entry of V (row-major): its part and its position in that part's layout
-        v_part, v_pos = array("B", [0]) * acc, array("L", [0]) * acc
-        off = 0
-        for k, (view, shape) in enumerate(zip(self.views, self.shapes, strict=True)):
-            flat = _strided(view, v_strides, off * v_strides[a])
-            for f, p in zip(flat, layout_positions(shape), strict=True):
-                v_part[f], v_pos[f] = k, p
-            off += view[a]
-        # O = transpose(V, perm): O's axis j is V's axis perm[j]
-        o_to_v = _strided([v_shape[p] for p in self.perm], [v_strides[p] for p in self.perm])
+        """Per part `k`: (dst(j), src(j)) over the real output entries `j` it feeds, block
+        by block. Computed once (cached on the spec); unsigned arrays, as a 2^20-entry
+        map held as tuples of ints would take ~70 MB."""
+        o_strides = row_strides(self.dims)
         dsts = [array("L") for _ in self.shapes]
         srcs = [array("L") for _ in self.shapes]
-        for d, f in zip(layout_positions(self.out_shape), o_to_v, strict=True):
-            k = v_part[f]
-            dsts[k].append(d)
-            srcs[k].append(v_pos[f])
+        for b in self.blocks:
+            base = sum(a * t for a, t in zip(b.start, o_strides, strict=True))
+            dsts[b.part].extend(_positions(self.out_shape,
+                                           strided(b.size, o_strides, base)))
+            srcs[b.part].extend(_positions(self.shapes[b.part],
+                                           strided(b.size, b.strides, b.offset)))
         return tuple(zip(dsts, srcs, strict=True))
 
 

@@ -158,8 +158,8 @@ def _add(s: State, op: QOp) -> None:
         a_name, b_name = b_name, a_name
         signs, lshifts = signs[::-1], lshifts[::-1]
     if m.tensor(a_name).shape != out.shape:
-        raise refuse(op, f"broadcasting add of {list(m.tensor(a_name).shape)} and "
-                         f"{list(m.tensor(b_name).shape)}: one operand must have the sum's "
+        raise refuse(op, f"broadcasting add of {list(m.tensor(op.inputs[0]).shape)} and "
+                         f"{list(m.tensor(op.inputs[1]).shape)}: one operand must have the sum's "
                          f"shape {list(out.shape)}")
     x = s.ref(op, a_name)
     layout = s.layout(a_name)

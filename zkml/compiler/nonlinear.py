@@ -302,8 +302,8 @@ def _product(s: State, op: QOp) -> None:
     if m.tensor(a_name).shape != out.shape:
         a_name, b_name = b_name, a_name  # x has the product's shape; y may broadcast
     if m.tensor(a_name).shape != out.shape:
-        raise refuse(op, f"broadcasting multiplication of {list(m.tensor(a_name).shape)} "
-                         f"and {list(m.tensor(b_name).shape)}: one operand must have the "
+        raise refuse(op, f"broadcasting multiplication of {list(m.tensor(op.inputs[0]).shape)} "
+                         f"and {list(m.tensor(op.inputs[1]).shape)}: one operand must have the "
                          f"product's shape {list(out.shape)}")
     layout = s.layout(a_name)
     x = s.ref(op, a_name)

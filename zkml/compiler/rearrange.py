@@ -92,18 +92,23 @@ def _readers(s: State, name: str) -> list[QOp]:
     return [op for op in s.model.ops if name in op.inputs]
 
 
-def _takes_any_layout(s: State, op: QOp) -> bool:
-    """`op` reads its operands in whatever layout holds them: a reshape, a transpose, or
-    a concat along an axis other than the channels (a rearrange gadget)."""
+def _takes_any_layout(s: State, op: QOp, name: str) -> bool:
+    """`op` reads `name` in whatever layout holds it: a reshape, a transpose, a concat
+    along an axis other than the channels, or a `mul` / `add` that broadcasts it (a
+    rearrange gadget reads it)."""
     if op.op == "concat":
         rank = len(s.model.tensor(op.output).shape)
         return rank > 0 and int(op.attrs["axis"]) % rank != 1
+    if op.op in ("mul", "add") and len(op.inputs) == 2 and \
+            not any(n in s.model.constants for n in op.inputs):
+        shape = s.model.tensor(name).shape
+        return len(shape) > 2 and shape != s.model.tensor(op.output).shape
     return op.op in _MOVERS
 
 
 def _only_moved(s: State, name: str) -> bool:
     """Nothing but ops that take any layout reads `name`."""
-    return all(_takes_any_layout(s, op) for op in _readers(s, name))
+    return all(_takes_any_layout(s, op, name) for op in _readers(s, name))
 
 
 def target_layout(s: State, out: QTensor) -> Layout:
@@ -162,7 +167,9 @@ def _emit(s: State, op: QOp, srcs: list[str], dims: tuple[int, ...], blocks: lis
                           bound=max(-lo, hi), layout=out_layout, excess=(0, 0)))
     index = len(s.gadgets) - 1
     if out is None:
-        s.tips.append(srcs[0])
+        # Mapped onto the tensor its first part's gadget holds (which the witness check
+        # recognises as a move; srcs[0] may be a relabelling of it, e.g. a reshape).
+        s.tips.append(s.tensor_of(parts[0]))
     else:
         s.tips.append(out.name)
         s.refs[out.name] = index
@@ -189,8 +196,9 @@ def move(s: State, op: QOp, srcs: list[str], views: list[tuple[int, ...]], axis:
         out_layout: None for a flat `[n]` output, else the spatial `(C, S_1(, S_2))` whose
             real entries, in logical order, are the result's in row-major order.
         out: the IR tensor the result is (registered in the state's refs and layouts);
-            None for an intermediate: the gadget is then mapped onto `srcs[0]`'s tensor
-            and the witness check compares it with its parts (`zkml.witness`).
+            None for an intermediate: the gadget is then mapped onto the tensor of
+            `srcs[0]`'s gadget and the witness check compares it with its parts
+            (`zkml.witness`).
 
     The gadget has shift 0, divisor 1, no excess, and `[lo, hi]` the union of the parts'
     clamp ranges and 0, so `z = acc`.

@@ -172,8 +172,28 @@ def test_window_models_are_present():
 
 def test_rearrange_models_are_present():
     """rearrange.md section 6: once regenerated, the vectors carry rearrange models
-    (checked like every other model by test_cases_are_accepted_exactly_when_valid)."""
+    (checked like every other model by test_cases_are_accepted_exactly_when_valid): a
+    transpose, a reshape, concats along H and of three parts, a broadcast (a stride 0)
+    and a choice by region (two parts of one layout on different blocks), at batch 1
+    and 3."""
     ops = {g["producer"]["op"] for m in models()
            for g in json.loads(m["circuit"]).get("gadgets", [])}
     if "rearrange" not in ops:
         pytest.skip("no rearrange model in inference.json yet (rearrange.md section 6)")
+    batches: dict[str, set[int]] = {}
+    for m in models():
+        batches.setdefault(m.get("name"), set()).add(m["batch"])
+    names = ("rearrange_transpose", "rearrange_reshape", "rearrange_concat_h",
+             "rearrange_concat3", "rearrange_broadcast", "rearrange_choice")
+    for name in names:
+        assert batches.get(name) == {1, 3}, f"{name}: batches {batches.get(name)}"
+    producers = {m["name"]: [g["producer"] for g in json.loads(m["circuit"])["gadgets"]
+                             if g["producer"]["op"] == "rearrange"]
+                 for m in models() if m.get("name") in names}
+    # rearrange.md 1: a broadcast reads with a stride 0; a choice reads two parts of one
+    # layout, each on some block
+    assert any(0 in b["strides"] for p in producers["rearrange_broadcast"]
+               for b in p["blocks"])
+    assert any(len(p["parts"]) >= 2 and len({tuple(s) for s in p["shapes"]}) == 1
+               and len({b["part"] for b in p["blocks"]}) >= 2
+               for p in producers["rearrange_choice"])

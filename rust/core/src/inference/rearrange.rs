@@ -196,8 +196,8 @@ impl RearrangeMap {
             o[..m].fill(0);
             loop {
                 let j: usize = (0..m).map(|d| (b.start[d] + o[d]) * rowstride[d]).sum();
-                let i = b.offset as usize
-                    + (0..m).map(|d| o[d] * b.strides[d] as usize).sum::<usize>();
+                let i =
+                    b.offset as usize + (0..m).map(|d| o[d] * b.strides[d] as usize).sum::<usize>();
                 if std::mem::replace(&mut covered[j], true) {
                     return Err("blocks overlap");
                 }
@@ -399,7 +399,12 @@ mod tests {
 
     /// The naive map: for every index `o` of the space, the one block holding it
     /// (by a scan over the blocks), `i(o)` and the positions.
-    fn naive(shapes: &[Vec<usize>], out_shape: &[usize], dims: &[usize], blocks: &[Block]) -> Vec<Entry> {
+    fn naive(
+        shapes: &[Vec<usize>],
+        out_shape: &[usize],
+        dims: &[usize],
+        blocks: &[Block],
+    ) -> Vec<Entry> {
         let total: usize = dims.iter().product();
         let out_pos = positions(out_shape);
         (0..total)
@@ -412,12 +417,16 @@ mod tests {
                 }
                 let holding: Vec<&Block> = blocks
                     .iter()
-                    .filter(|b| (0..dims.len()).all(|d| b.start[d] <= o[d] && o[d] < b.start[d] + b.size[d]))
+                    .filter(|b| {
+                        (0..dims.len()).all(|d| b.start[d] <= o[d] && o[d] < b.start[d] + b.size[d])
+                    })
                     .collect();
                 assert_eq!(holding.len(), 1);
                 let b = holding[0];
                 let i = b.offset as usize
-                    + (0..dims.len()).map(|d| (o[d] - b.start[d]) * b.strides[d] as usize).sum::<usize>();
+                    + (0..dims.len())
+                        .map(|d| (o[d] - b.start[d]) * b.strides[d] as usize)
+                        .sum::<usize>();
                 Entry {
                     dst: out_pos[j] as u32,
                     part: b.part as u32,
@@ -428,7 +437,13 @@ mod tests {
     }
 
     /// The old semantics, `transpose(concat_axis(views), perm)`, entry by entry.
-    fn naive_views(shapes: &[Vec<usize>], views: &[Vec<usize>], axis: usize, perm: &[usize], out_shape: &[usize]) -> Vec<Entry> {
+    fn naive_views(
+        shapes: &[Vec<usize>],
+        views: &[Vec<usize>],
+        axis: usize,
+        perm: &[usize],
+        out_shape: &[usize],
+    ) -> Vec<Entry> {
         let m = perm.len();
         let mut vshape = views[0].clone();
         vshape[axis] = views.iter().map(|v| v[axis]).sum();
@@ -489,10 +504,28 @@ mod tests {
     /// map agrees with the naive scan over blocks.
     #[test]
     fn maps_match_the_naive_oracles() {
-        let cases: Vec<(Vec<Vec<usize>>, Vec<Vec<usize>>, usize, Vec<usize>, Vec<usize>)> = vec![
-            (vec![vec![3, 5, 6]], vec![vec![3, 5, 6]], 0, vec![1, 2, 0], vec![90]),
+        let cases: Vec<(
+            Vec<Vec<usize>>,
+            Vec<Vec<usize>>,
+            usize,
+            Vec<usize>,
+            Vec<usize>,
+        )> = vec![
+            (
+                vec![vec![3, 5, 6]],
+                vec![vec![3, 5, 6]],
+                0,
+                vec![1, 2, 0],
+                vec![90],
+            ),
             (vec![vec![45]], vec![vec![45]], 0, vec![0], vec![5, 3, 3]),
-            (vec![vec![3, 5, 6], vec![3, 2, 6]], vec![vec![3, 5, 6], vec![3, 2, 6]], 1, vec![0, 1, 2], vec![3, 7, 6]),
+            (
+                vec![vec![3, 5, 6], vec![3, 2, 6]],
+                vec![vec![3, 5, 6], vec![3, 2, 6]],
+                1,
+                vec![0, 1, 2],
+                vec![3, 7, 6],
+            ),
             (
                 vec![vec![3, 5, 6], vec![18], vec![3, 3, 6]],
                 vec![vec![3, 5, 6], vec![3, 1, 6], vec![3, 3, 6]],
@@ -500,7 +533,13 @@ mod tests {
                 vec![0, 2, 1],
                 vec![3, 6, 9],
             ),
-            (vec![vec![2, 3, 5], vec![2, 3, 5]], vec![vec![2, 3, 5], vec![2, 3, 5]], 0, vec![2, 0, 1], vec![5, 4, 3]),
+            (
+                vec![vec![2, 3, 5], vec![2, 3, 5]],
+                vec![vec![2, 3, 5], vec![2, 3, 5]],
+                0,
+                vec![2, 0, 1],
+                vec![5, 4, 3],
+            ),
         ];
         for (shapes, views, axis, perm, out) in cases {
             let (dims, blocks) = views_blocks(&views, axis, &perm);
@@ -570,7 +609,13 @@ mod tests {
         );
         // Dims not matching out_shape; 7 dims; a zero dim; a wrong output count.
         assert!(!ok(&sh, &[3, 7, 6], &[3, 7, 5], &blocks));
-        let one = [blk(0, &[0; 7], &[3, 5, 6, 1, 1, 1, 1], 0, &[30, 6, 1, 0, 0, 0, 0])];
+        let one = [blk(
+            0,
+            &[0; 7],
+            &[3, 5, 6, 1, 1, 1, 1],
+            0,
+            &[30, 6, 1, 0, 0, 0, 0],
+        )];
         assert!(!ok(&sh[..1], &[90], &[3, 5, 6, 1, 1, 1, 1], &one));
         assert!(!ok(&sh, &[3, 7, 6], &[3, 7, 6, 0], &blocks));
         assert!(!ok(&sh, &[3, 7, 5], &dims, &blocks));

@@ -43,7 +43,10 @@ pub fn views_blocks(views: &[Vec<usize>], axis: usize, perm: &[usize]) -> (Vec<u
     let mut vshape = views[0].clone();
     vshape[axis] = views.iter().map(|v| v[axis]).sum();
     let dims: Vec<usize> = perm.iter().map(|&p| vshape[p]).collect();
-    let q = perm.iter().position(|&p| p == axis).expect("perm holds the axis");
+    let q = perm
+        .iter()
+        .position(|&p| p == axis)
+        .expect("perm holds the axis");
     let mut at = 0usize;
     let mut blocks = Vec::with_capacity(views.len());
     for (k, v) in views.iter().enumerate() {
@@ -215,13 +218,16 @@ pub fn rearrange_width_one(seed: u64) -> TestModel {
 pub fn rearrange_output(seed: u64, spatial: bool) -> TestModel {
     let (mut m, x) = Cnn::new(None, 6, seed);
     let d = m.dense(&x, 6, false);
-    let blocks = [
-        block(0, &[0], &[3], 3, &[1]),
-        block(0, &[3], &[3], 0, &[1]),
-    ];
+    let blocks = [block(0, &[0], &[3], 3, &[1]), block(0, &[3], &[3], 0, &[1])];
     let out: &[usize] = if spatial { &[2, 3] } else { &[6] };
     let k = m.rearrange(&[&d], out, &[6], &blocks);
-    m.finish(&k, false)
+    let mut model = m.finish(&k, false);
+    // The output's features are the gadget's (8 for [2, 3]).
+    let mut v: Value = serde_json::from_slice(&model.circuit_json).expect("json");
+    let g = v["output"]["gadget"].as_u64().expect("gadget") as usize;
+    v["output"]["features"] = v["gadgets"][g]["features"].clone();
+    model.circuit_json = serde_json::to_vec(&v).expect("json");
+    model
 }
 
 #[cfg(test)]

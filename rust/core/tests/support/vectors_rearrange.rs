@@ -7,7 +7,8 @@ use zkml_core::inference::circuit::Circuit;
 use zkml_core::inference::rearrange::set_part_skew;
 use zkml_core::inference::testkit::{verifying_key, witness, witness_tampered, TestModel};
 use zkml_core::inference::testkit_rearrange::{
-    rearrange_concat3, rearrange_concat_h, rearrange_reshape, rearrange_transpose,
+    rearrange_broadcast, rearrange_choice, rearrange_concat3, rearrange_concat_h,
+    rearrange_reshape, rearrange_transpose,
 };
 use zkml_core::inference::{prove, InferenceInput};
 use zkml_core::pcs::hyrax::Hyrax;
@@ -23,6 +24,8 @@ pub fn rearrange_models(h: &Hyrax) -> Vec<Value> {
         ("rearrange_reshape", rearrange_reshape(72), 72),
         ("rearrange_concat_h", rearrange_concat_h(73), 73),
         ("rearrange_concat3", rearrange_concat3(74), 74),
+        ("rearrange_broadcast", rearrange_broadcast(75), 75),
+        ("rearrange_choice", rearrange_choice(76), 76),
     ] {
         let c = Circuit::parse(&m.circuit_json).unwrap();
         let (vk, _) = verifying_key(h, &m);

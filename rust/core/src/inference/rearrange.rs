@@ -504,13 +504,15 @@ mod tests {
     /// map agrees with the naive scan over blocks.
     #[test]
     fn maps_match_the_naive_oracles() {
-        let cases: Vec<(
+        /// `(shapes, views, axis, perm, out_shape)`.
+        type Case = (
             Vec<Vec<usize>>,
             Vec<Vec<usize>>,
             usize,
             Vec<usize>,
             Vec<usize>,
-        )> = vec![
+        );
+        let cases: Vec<Case> = vec![
             (
                 vec![vec![3, 5, 6]],
                 vec![vec![3, 5, 6]],

@@ -142,17 +142,6 @@ def _compile_nodes(tmp_path, nodes, inits, shape=(1, 4), outputs=None):
 W44 = f32(np.random.default_rng(5).normal(size=(4, 4)))
 
 
-@pytest.mark.parametrize("case,node,op,why", [
-    ("reducemax", helper.make_node("ReduceMax", ["h"], ["y"], axes=[1], name="rm"),
-     "reduce_max", "is not a spatial"),
-])
-def test_unprovable_ops_are_refused_by_name(tmp_path, case, node, op, why):
-    nodes = [helper.make_node("MatMul", ["x", "W"], ["h"], name="mm"), node]
-    with pytest.raises(ModelError, match=rf"node '{node.name}' \(op {op}\) cannot be proven "
-                                         rf"yet: .*{why}"):
-        _compile_nodes(tmp_path, nodes, {"W": W44})
-
-
 @pytest.mark.parametrize("keepdims", [0, 1])
 def test_argmax_output(tmp_path, keepdims):
     nodes = [helper.make_node("MatMul", ["x", "W"], ["h"], name="mm"),

@@ -372,15 +372,6 @@ def _refused(tmp_path, model, match: str, **opts) -> None:
         compile_circuit_only(tmp_path, model, **opts)
 
 
-def test_softmax_over_channels_is_refused_as_a_whole(tmp_path):
-    """Softmax over the channels of a spatial tensor (nonlinear.md section 7 proves only the
-    last axis of a flat (B, n) tensor; test_softmax.py has the supported cases)."""
-    model = _base().softmax(axis=1).model()
-    _refused(tmp_path, model, r"node 'softmax\d+' \(op Softmax\) cannot be proven yet: Softmax "
-                              r"over axis \[1\] of a \[1, \d+, \d+, \d+\] tensor.*only over "
-                              r"the last axis of a flat \(1, n\) tensor")
-
-
 def test_product_of_two_tensors_is_a_mul_gadget(tmp_path):
     nodes = [helper.make_node("Gemm", ["x", "W", "b"], ["h"], name="fc0"),
              helper.make_node("Sigmoid", ["h"], ["s"], name="sig"),
@@ -418,12 +409,7 @@ def _base(shape=(1, 2, 12, 12)) -> Net:
      r"padding .* count_include_pad = 0: the divisor"),
     (lambda: _base().pool("avg", 2, pads=[1, 1, 1, 1]).flatten().gemm(2),
      r"\(op avgpool\) cannot be proven yet: average pooling with padding"),
-    (lambda: _base((1, 2, 6, 6)).reduce_mean([1]).flatten().gemm(2),
-     r"\(op mean\) cannot be proven yet: mean over axes \[1\]: only over all spatial axes"),
-    (lambda: _base((1, 2, 6, 6)).reduce_mean([3]).flatten().gemm(2),
-     r"\(op mean\) cannot be proven yet: mean over axes \[3\]"),
-    (lambda: _base((1, 2, 6, 6)).global_pool("avg").flatten().gemm(2).reduce_mean([1]),
-     r"\(op mean\) cannot be proven yet: operand .* is not a spatial"),
+    # (means over other axes rearrange first: tests/inference/test_reductions.py)
 ])
 def test_unsupported_averages_are_refused(tmp_path, build, match):
     model = build().model()

@@ -332,23 +332,42 @@ def _maxpool(s: State, op: QOp) -> None:
     _winmax(s, op, x, layout, _window_geometry(s, op, layout))
 
 
-def _global_window(s: State, op: QOp, layout: tuple[int, ...], what: str
-                   ) -> tuple[int, ...] | None:
+def _global_window(layout: tuple[int, ...]) -> tuple[int, ...] | None:
     """The whole spatial map as one window (GlobalMaxPool): power-of-two sides for a
     `maxpool` gadget, else None (a `winmax` with the map as its kernel)."""
-    _spatial_axes(op, layout, what)
     window = tuple(layout[1:])
     if any(k & (k - 1) for k in window):
         return None
     return window
 
 
-def _spatial_axes(op: QOp, layout: tuple[int, ...], what: str) -> None:
-    """Refuse a reduction that is not over exactly the spatial axes of an (N, C, ...)."""
-    axes = tuple(sorted(int(v) % (len(layout) + 1) for v in op.attrs["axes"]))
-    if axes != tuple(range(2, len(layout) + 1)):
-        raise refuse(op, f"{what} over axes {list(op.attrs['axes'])}: only over all spatial "
-                         "axes of an (N, C, ...) tensor (global pooling)")
+def _reduced_operand(s: State, op: QOp) -> tuple[str | int, tuple[int, ...]]:
+    """The operand of a reduction over `op.attrs["axes"]` as a spatial `(G, S..)` tensor
+    whose spatial axes are exactly the reduced ones: the operand itself when it is held
+    spatially and the axes are its spatial axes (global pooling); otherwise a
+    `rearrange` moving the kept axes first (G = their product, in ONNX order) and the
+    reduced ones last, flattened into one axis (circuits/rearrange.md)."""
+    src = op.inputs[0]
+    t = s.model.tensor(src)
+    rank = len(t.shape)
+    axes = sorted({int(v) % rank for v in op.attrs["axes"]}) if rank else []
+    if not axes or axes[0] == 0:
+        raise refuse(op, f"a reduction over axes {list(op.attrs['axes'])} of {list(t.shape)}: "
+                         "the batch axis is never reduced")
+    layout = s.layout(src)
+    if layout is not None and tuple(t.shape[1:]) == layout and len(layout) in (2, 3) and \
+            axes == list(range(2, rank)):
+        return s.ref(op, src), layout
+    from zkml.compiler import rearrange  # (rearrange builds on combine, which uses us)
+
+    dims = tuple(int(v) for v in t.shape[1:])
+    kept = [a - 1 for a in range(1, rank) if a not in axes]
+    red = [a - 1 for a in axes]
+    groups = int(np.prod([dims[a] for a in kept], dtype=np.int64))
+    n = int(np.prod([dims[a] for a in red], dtype=np.int64))
+    grouped = (groups, n)
+    x = rearrange.move(s, op, [src], [dims], 0, kept + red, grouped)
+    return x, grouped
 
 
 def divisor_fields(d: int) -> dict[str, int]:
@@ -364,8 +383,7 @@ def divisor_fields(d: int) -> dict[str, int]:
 def _mean(s: State, op: QOp) -> None:
     """GlobalAveragePool / ReduceMean over the spatial axes -> `spatialsum` (flat output of
     C features; the divisor is the map's area)."""
-    x, layout = _spatial_operand(s, op)
-    _spatial_axes(op, layout, "mean")
+    x, layout = _reduced_operand(s, op)
     _spatial_sum(s, op, x, layout)
 
 
@@ -383,8 +401,8 @@ def _spatial_sum(s: State, op: QOp, x: str | int, layout: tuple[int, ...]) -> No
 
 
 def _reduce_max(s: State, op: QOp) -> None:
-    x, layout = _spatial_operand(s, op)
-    window = _global_window(s, op, layout, "maximum")
+    x, layout = _reduced_operand(s, op)
+    window = _global_window(layout)
     if window is not None:
         _maxpool_gadget(s, op, x, layout, window)
         return

@@ -415,6 +415,25 @@ def _moved_helper(cc: CompiledCircuit, g: int) -> bool:
     return operand == cc.gadget_tensors[g]
 
 
+def _divisor_class(cc: CompiledCircuit, model: QModel, g: int, trace) -> np.ndarray | None:
+    """A `winsum` mapped onto an average-pool output whose divisor varies per position
+    (one window sum per distinct divisor, chosen among by a rearrange): its real region
+    must be the executor's window sums averaged by the gadget's own divisor, clamped;
+    None for other gadgets."""
+    gd = cc.circuit.gadgets[g]
+    if gd.op != "winsum":
+        return None
+    op = next((o for o in model.ops if o.output == cc.gadget_tensors[g]), None)
+    if op is None or op.op != "avgpool":
+        return None
+    aux = trace.aux[op.name]
+    if np.unique(aux["divisor"]).size == 1:
+        return None
+    d = gd.divisor if gd.divisor > 1 else 1 << gd.shift
+    total = aux["sum"].reshape(aux["sum"].shape[0], -1)
+    return np.clip(round_div(total, np.int64(d))[0], gd.lo, gd.hi)
+
+
 def rearrange_logical(g: Gadget, parts: list[np.ndarray]) -> np.ndarray:
     """A rearrange's real entries `(n, prod out_shape)` in logical order from its parts'
     real entries `(n, prod shape_k)` in logical order: output entry `j` is part `k(j)`'s
@@ -447,8 +466,11 @@ def _executor_check(cc: CompiledCircuit, model: QModel, inputs: np.ndarray,
             ref = trace.tensors[name].reshape(rows, -1)[:n]
             helper = _helper_term(cc, g)
             gd = cc.circuit.gadgets[g]
+            averaged = _divisor_class(cc, model, g, trace)
             if helper is not None:
                 ref = np.clip(round_shift(helper * ref, gd.shift)[0], gd.lo, gd.hi)
+            elif averaged is not None:
+                ref = averaged[:n]
             elif _moved_helper(cc, g):
                 # A rearrange mapped onto its operand's tensor (an intermediate with no IR
                 # tensor): the executor-checked real regions of its parts, moved as the

@@ -595,6 +595,17 @@ WINDOW_CASES = {
         .pool("max", 2, pads=[0, 0, 1, 1]).flatten().gemm(3).model(),
     "max_ceil": lambda: Net([1, 2, 9, 9], seed=38).conv(3, 3, pads=[1, 1, 1, 1]).relu()
         .pool("max", 3, strides=[2, 2], ceil_mode=1).flatten().gemm(3).model(),
+    # A divisor that varies per output position (count_include_pad = 0 over padding; a
+    # ceil-mode window overhanging the padded map): one window sum per divisor.
+    "avg_excl_pad": lambda: Net([1, 2, 6, 6], seed=44).conv(3, 3, pads=[1, 1, 1, 1]).relu()
+        .pool("avg", 3, strides=[1, 1], pads=[1, 1, 1, 1]).flatten().gemm(3).model(),
+    "avg_excl_pad_s2": lambda: Net([1, 2, 7, 7], seed=45).conv(3, 3, pads=[1, 1, 1, 1])
+        .pool("avg", 3, strides=[2, 2], pads=[1, 1, 1, 1]).flatten().gemm(3).model(),
+    "avg_ceil_partial": lambda: Net([1, 2, 10, 10], seed=46).conv(3, 3, pads=[1, 1, 1, 1])
+        .pool("avg", 3, strides=[2, 2], ceil_mode=1, count_include_pad=1).flatten().gemm(3)
+        .model(),
+    "avg_excl_pad_1d": lambda: Net([1, 2, 9], seed=47).conv(3, 3, pads=[1, 1])
+        .pool("avg", 3, strides=[2], pads=[1, 1]).flatten().gemm(3).model(),
     # ceil_mode with a partial last window (10 -> 5 with a window overhanging the map;
     # 1-D with padding too): MaxPool takes the maximum of the taps inside the map.
     "max_ceil_partial": lambda: Net([1, 2, 10, 10], seed=42).conv(3, 3, pads=[1, 1, 1, 1])

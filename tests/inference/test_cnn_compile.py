@@ -283,20 +283,6 @@ def _base(shape=(1, 2, 8, 8)) -> Net:
     return Net(list(shape), seed=1).conv(3, 3, pads=[1] * (2 * (len(shape) - 2))).relu()
 
 
-@pytest.mark.parametrize("build,match", [
-    (lambda: _base().pool("avg", 3, strides=[2, 2], pads=[1, 1, 1, 1]).flatten().gemm(2),
-     r"node 'averagepool2' \(op avgpool\) cannot be proven yet: average pooling with "
-     r"padding \(pads \[1, 1, 1, 1\]\) and count_include_pad = 0: the divisor"),
-    (lambda: _base().pool("avg", 2, pads=[0, 0, 1, 1]).flatten().gemm(2),
-     r"\(op avgpool\) cannot be proven yet: average pooling with padding"),
-    (lambda: _base((1, 2, 10, 10)).pool("avg", 3, strides=[2, 2], ceil_mode=1,
-                                        count_include_pad=1).flatten().gemm(2),
-     r"\(op avgpool\) cannot be proven yet: average pooling whose divisor varies"),
-])
-def test_unsupported_pooling_is_refused(tmp_path, build, match):
-    _refused(tmp_path, build(), match)
-
-
 def test_relu_after_pooling(compiled):
     """Relu after a maxpool becomes an identity gadget (the maxpool's clamp must not cut);
     after a sumpool it fuses into the sumpool's clamp."""

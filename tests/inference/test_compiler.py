@@ -168,7 +168,7 @@ def test_argmax_that_is_not_the_output_or_last_index_is_refused(tmp_path):
         _compile_nodes(tmp_path, nodes, {"W": W44})
 
 
-def test_conv_only_model_compiles_and_unsupported_pooling_is_refused(tmp_path):
+def test_conv_only_model_and_padded_average_compile(tmp_path):
     # (tests/inference/test_cnn_compile.py covers conv and pooling in depth; a spatial
     # output is copied flat by a rearrange gadget, tests/inference/test_rearrange.py)
     w = f32(np.random.default_rng(0).normal(size=(2, 1, 3, 3)))
@@ -179,10 +179,10 @@ def test_conv_only_model_compiles_and_unsupported_pooling_is_refused(tmp_path):
                               strides=[2, 2], pads=[1, 1, 1, 1], name="ap"),
              helper.make_node("Flatten", ["p"], ["f"], name="fl"),
              helper.make_node("MatMul", ["f", "W"], ["y"], name="mm")]
-    with pytest.raises(ModelError, match=r"node 'ap' \(op avgpool\) cannot be proven yet: "
-                                         r"average pooling with padding .* count_include_pad "
-                                         r"= 0"):
-        _compile_nodes(tmp_path, nodes, {"W": W44}, shape=(1, 1, 4, 4))
+    # count_include_pad = 0 over padding: one window sum per divisor (4, 6, 9 here),
+    # chosen among by region (tests/inference/test_window_pool.py proves such models).
+    cm = _compile_nodes(tmp_path, nodes, {"W": W44}, shape=(1, 1, 4, 4))
+    assert [g.op for g in cm.circuit.gadgets] == ["winsum"] * 3 + ["rearrange", "dense"]
 
 
 def test_4d_activation_keeps_the_spatial_layout(tmp_path):

@@ -5,7 +5,6 @@ spec's relations over the whole padded tensors; refusals of what is still unsupp
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -399,25 +398,6 @@ def test_high_precision_tables_hold_16_bit_values(tmp_path):
 
 def _base(shape=(1, 2, 12, 12)) -> Net:
     return Net(list(shape), seed=1).conv(3, 3, pads=[1] * (2 * (len(shape) - 2))).relu()
-
-
-@pytest.mark.parametrize("build,match", [
-    # (windowed averages without padding or with count_include_pad = 1 are winsum
-    # gadgets: tests/inference/test_window_pool.py)
-    (lambda: _base().pool("avg", 3, pads=[1, 1, 1, 1]).flatten().gemm(2),
-     r"node 'averagepool2' \(op avgpool\) cannot be proven yet: average pooling with "
-     r"padding .* count_include_pad = 0: the divisor"),
-    (lambda: _base().pool("avg", 2, pads=[1, 1, 1, 1]).flatten().gemm(2),
-     r"\(op avgpool\) cannot be proven yet: average pooling with padding"),
-    # (means over other axes rearrange first: tests/inference/test_reductions.py)
-])
-def test_unsupported_averages_are_refused(tmp_path, build, match):
-    model = build().model()
-    dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
-    cal = np.random.default_rng(3).normal(size=(8, *dims[1:]))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        _refused(tmp_path, model, match, calibration=cal)
 
 
 # ---- cross-checks with the verifier ------------------------------------------------

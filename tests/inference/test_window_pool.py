@@ -161,6 +161,10 @@ EXPECT = {
     "max_end_pad": ["conv", "winmax", "dense"],
     "max_ceil": ["conv", "winmax", "dense"],
     "max_ceil_partial": ["conv", "winmax", "dense"],
+    "avg_excl_pad": ["conv", "winsum", "winsum", "winsum", "rearrange", "dense"],
+    "avg_excl_pad_s2": ["conv", "winsum", "winsum", "winsum", "rearrange", "dense"],
+    "avg_ceil_partial": ["conv", "winsum", "winsum", "winsum", "rearrange", "dense"],
+    "avg_excl_pad_1d": ["conv", "winsum", "winsum", "rearrange", "dense"],
     "max_ceil_partial_1d": ["conv", "winmax", "dense"],
     "max1d": ["conv", "winmax", "dense"],
     "avg1d": ["conv", "winsum", "dense"],
@@ -283,20 +287,13 @@ def _base(shape=(1, 2, 8, 8)) -> Net:
     return Net(list(shape), seed=1).conv(3, 3, pads=[1] * (2 * (len(shape) - 2))).relu()
 
 
-@pytest.mark.parametrize("build,match", [
-    (lambda: _base().pool("avg", 3, strides=[1, 1], pads=[1, 1, 1, 1]),
-     r"\(op avgpool\) cannot be proven yet: average pooling with padding \(pads "
-     r"\[1, 1, 1, 1\]\) and count_include_pad = 0: the divisor \(the real entries of each "
-     r"window\) varies per output position"),
-    (lambda: _base((1, 2, 9)).pool("avg", 3, strides=[2], pads=[1, 1]),
-     r"\(op avgpool\) cannot be proven yet: average pooling with padding"),
-    (lambda: _base((1, 2, 10, 10)).pool("avg", 3, strides=[2, 2], ceil_mode=1,
-                                        count_include_pad=1),
-     r"\(op avgpool\) cannot be proven yet: average pooling whose divisor varies"),
-])
-def test_window_refusals(tmp_path, build, match):
-    with pytest.raises(ModelError, match=match):
-        compile_cnn(tmp_path, build().flatten().gemm(2).model())
+def test_too_many_divisor_classes_are_refused(tmp_path, monkeypatch):
+    from zkml.compiler import spatial
+    monkeypatch.setattr(spatial, "MAX_DIVISOR_CLASSES", 2)
+    with pytest.raises(ModelError, match=r"\(op avgpool\) cannot be proven yet: the average's "
+                                         r"divisor takes 3 values over the output positions"):
+        compile_cnn(tmp_path, _base().pool("avg", 3, strides=[1, 1], pads=[1, 1, 1, 1])
+                    .flatten().gemm(2).model())
 
 
 def test_window_parser_is_strict():
@@ -325,7 +322,8 @@ def test_window_parser_is_strict():
 @needs_verifier
 @pytest.mark.parametrize("name", ["stem_max", "stem_max_10", "avg3_pad_incl", "avg3_s2",
                                   "max1d", "avg1d", "max_on_input", "max_then_relu_avg",
-                                  "max_ceil_partial", "max_ceil_partial_1d"])
+                                  "max_ceil_partial", "max_ceil_partial_1d", "avg_excl_pad",
+                                  "avg_excl_pad_s2", "avg_ceil_partial", "avg_excl_pad_1d"])
 @pytest.mark.parametrize("batch", [1, 4])
 def test_window_pools_prove_and_verify(tmp_path, name, batch):
     model = WINDOW_CASES[name]()

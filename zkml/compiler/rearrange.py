@@ -130,13 +130,19 @@ def _row_strides(dims: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def _emit(s: State, op: QOp, srcs: list[str], dims: tuple[int, ...], blocks: list[Block],
-          out_layout: Layout, out: QTensor | None) -> int:
+          out_layout: Layout, out: QTensor | None,
+          held: tuple[list[int], tuple[int, ...]] | None = None) -> int:
     """Append a `rearrange` gadget of the parts `srcs` with the index space `dims` tiled by
     `blocks`, checking what circuits/rearrange.md section 1 asks of them (the tiling is
-    the callers' construction; the strict parser re-checks it on the round trip)."""
+    the callers' construction; the strict parser re-checks it on the round trip).
+    `held = (gadgets, shape)` names the parts by gadget instead (intermediates with no
+    IR tensor of their own, all in the layout `shape`); `srcs` then only names them."""
     if not 1 <= len(srcs) <= MAX_REARRANGE_PARTS:
         raise refuse(op, f"{len(srcs)} parts; 1 to {MAX_REARRANGE_PARTS} are supported")
-    shapes = tuple(part_shape(s, op, name) for name in srcs)
+    if held is None:
+        shapes = tuple(part_shape(s, op, name) for name in srcs)
+    else:
+        shapes = tuple(held[1] for _ in srcs)
     if not 1 <= len(dims) <= MAX_VIEW_DIMS:
         raise refuse(op, f"the entries are moved as a tensor of {len(dims)} axes; 1 to "
                          f"{MAX_VIEW_DIMS} are supported")
@@ -156,7 +162,7 @@ def _emit(s: State, op: QOp, srcs: list[str], dims: tuple[int, ...], blocks: lis
                              f"has {_count(shapes[b.part])}")
         if max(b.offset, *b.strides) >= MAX_REARRANGE_STRIDE:
             raise refuse(op, "a block's offset or stride reaches 2^31")
-    parts = tuple(s.ref(op, name) for name in srcs)
+    parts = tuple(s.ref(op, name) for name in srcs) if held is None else tuple(held[0])
     lo = min(0, *(s.clamp_range(p)[0] for p in parts))
     hi = max(0, *(s.clamp_range(p)[1] for p in parts))
     frac = (out if out is not None else s.model.tensor(srcs[0])).frac_bits
@@ -349,7 +355,7 @@ def boxes(region: np.ndarray, limit: int = MAX_REARRANGE_BLOCKS
 
 
 def choose(s: State, op: QOp, srcs: list[str], region_of: np.ndarray, layout: Layout,
-           out: QTensor | None = None) -> int:
+           out: QTensor | None = None, gadgets: list[int] | None = None) -> int:
     """Append a `rearrange` gadget choosing among same-shaped parts by region and return
     its index: output entry `o` (of the index space `region_of.shape`, logical order) is
     part `region_of[o]`'s entry at the same index. One block per box of a constant
@@ -362,6 +368,8 @@ def choose(s: State, op: QOp, srcs: list[str], region_of: np.ndarray, layout: La
         region_of: integer array of part indices, the parts' per-row logical shape.
         layout: None for a flat `[n]` result, else its spatial layout.
         out: the IR tensor the result is; None for an intermediate mapped onto `srcs[0]`.
+        gadgets: the parts as gadgets held in `layout` (intermediates with no IR tensor of
+            their own, e.g. one average per divisor); `srcs` then only names them.
     """
     region = np.asarray(region_of)
     if region.size == 0 or not np.issubdtype(region.dtype, np.integer) or \
@@ -382,7 +390,10 @@ def choose(s: State, op: QOp, srcs: list[str], region_of: np.ndarray, layout: La
     blocks = [Block(int(region[start]), start, size,
                     sum(a * r for a, r in zip(start, rs, strict=True)), rs)
               for start, size in found]
-    return _emit(s, op, list(srcs), dims, blocks, layout, out)
+    held = None
+    if gadgets is not None:
+        held = (list(gadgets), (region.size,) if layout is None else tuple(layout))
+    return _emit(s, op, list(srcs), dims, blocks, layout, out, held)
 
 
 def _relabel(s: State, op: QOp, src: str, out: QTensor) -> None:

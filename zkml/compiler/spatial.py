@@ -14,20 +14,23 @@
   tensor of any sizes -> `spatialsum` (circuits/nonlinear.md section 2): a flat output
   of `C` features, `acc = 2^lshift * (sum over the real map)`, requantized by the
   divisor `d = prod S_a` (`shift = log2 d`, `divisor = 1` when `d` is a power of two;
-  else `shift = 0`, `divisor = d`), exactly the executor's `round_div(acc, d)`.
+  else `shift = 0`, `divisor = d`), exactly the executor's `round_div(acc, d)`; `mean`
+  and `reduce_max` over any other non-batch axes first `rearrange` the kept axes first
+  and the reduced ones last (`(G, n)`, circuits/rearrange.md), then reduce as here.
 - `maxpool` under the same geometry rules, and `reduce_max` over the spatial axes
   (GlobalMaxPool) -> `maxpool` (shift 0, the clamp range of its operand, no excess,
   `diff_bits = bits(hi_x - lo_x)`).
 - Every other pooling window (conv.md section 5: any kernel, strides, dilations, begin
-  and end pads, 1-D or 2-D; ceil_mode only when it adds no partial window):
+  and end pads, 1-D or 2-D, ceil_mode; the gadgets read only taps inside the map):
   `maxpool` -> `winmax` (as `maxpool`: shift 0, the operand's clamp range widened to
   hold 0 (padded output positions hold `z = 0`), no excess, `diff_bits = bits(hi_x -
   lo_x)`; padding reads nothing, so it never wins, as the
-  executor's padding below the operand's range); `avgpool` with `count_include_pad = 1`
-  or without padding -> `winsum` with `lshift` from the op, requantized by the window
-  area `prod K` (a shift when a power of two, else the gadget's divisor). An average
-  with `count_include_pad = 0` over padding is refused: its divisor (the real entries
-  of each window) varies per output position, and a gadget divides by one constant.
+  executor's padding below the operand's range); `avgpool` whose divisor is the same
+  at every output position -> `winsum` with `lshift` from the op, requantized by it (a
+  shift when a power of two, else the gadget's divisor); an average whose divisor varies
+  (count_include_pad = 0 over padding, a ceil-mode window overhanging the padding) -> one
+  `winsum` per distinct divisor (at most `MAX_DIVISOR_CLASSES`) and a `rearrange`
+  choosing, per output position, the one with that position's divisor.
   The power-of-two gadgets stay for the windows they cover (cheaper). GlobalMaxPool
   over a map without power-of-two sides is one `winmax` window (kernel = the map).
 
@@ -306,21 +309,44 @@ def _avgpool(s: State, op: QOp) -> None:
         _sumpool(s, op, x, layout, window)
         return
     geom = _window_geometry(s, op, layout)
-    area = geom.kernel_size
-    if any(a["pads"]) and not a["count_include_pad"]:
-        raise refuse(op, f"average pooling with padding (pads {list(a['pads'])}) and "
-                         "count_include_pad = 0: the divisor (the real entries of each "
-                         "window) varies per output position, and a gadget divides by one "
-                         "constant")
     divisors = avgpool_divisor(geom, bool(a["count_include_pad"]))
-    if divisors.size and (int(divisors.min()) != area or int(divisors.max()) != area):
-        raise refuse(op, f"average pooling whose divisor varies per output position "
-                         f"({int(divisors.min())}..{int(divisors.max())}); a gadget divides "
-                         "by one constant")
-    if area >= MAX_DIVISOR:
-        raise refuse(op, f"window area {area} is too large a divisor")
-    _window_gadget(s, op, x, layout, geom, op="winsum", lshift=a["lshift"],
-                   **divisor_fields(area))
+    values = sorted({int(d) for d in np.unique(divisors)})
+    if values[-1] >= MAX_DIVISOR:
+        raise refuse(op, f"window area {values[-1]} is too large a divisor")
+    if len(values) == 1:
+        _window_gadget(s, op, x, layout, geom, op="winsum", lshift=a["lshift"],
+                       **divisor_fields(values[0]))
+        return
+    _varying_average(s, op, x, layout, geom, divisors, values)
+
+
+#: An average whose divisor varies per output position (count_include_pad = 0 with
+#: padding, a ceil-mode partial window) takes one window sum per distinct divisor.
+MAX_DIVISOR_CLASSES = 16
+
+
+def _varying_average(s: State, op: QOp, x: str | int, layout: tuple[int, ...], geom,
+                     divisors: np.ndarray, values: list[int]) -> None:
+    """One `winsum` gadget per distinct divisor `d` (each averages every window by `d`),
+    then a `rearrange` choosing, at every output position, the one whose divisor is that
+    position's (circuits/rearrange.md: a choice by region; the regions are the border
+    strips and the interior, so a few boxes)."""
+    from zkml.compiler import rearrange  # (rearrange builds on combine, which uses us)
+
+    if len(values) > MAX_DIVISOR_CLASSES:
+        raise refuse(op, f"the average's divisor takes {len(values)} values over the output "
+                         f"positions; at most {MAX_DIVISOR_CLASSES} are supported")
+    out = s.model.tensor(op.output)
+    classes = []
+    for d in values:
+        _window_gadget(s, op, x, layout, geom, op="winsum", lshift=op.attrs["lshift"],
+                       **divisor_fields(d))
+        classes.append(len(s.gadgets) - 1)
+    index = np.searchsorted(np.array(values), divisors)  # (out spatial dims)
+    region = np.broadcast_to(index, (layout[0], *index.shape))
+    out_layout = tuple(s.gadgets[classes[0]]["layout"])
+    rearrange.choose(s, op, [out.name] * len(classes), np.ascontiguousarray(region),
+                     out_layout, out, gadgets=classes)
 
 
 def _maxpool(s: State, op: QOp) -> None:

@@ -8,7 +8,9 @@ use zkml_core::inference::circuit::{limb_widths, Circuit, ColumnKind};
 use zkml_core::inference::testkit::{verifying_key, with_limb_bits, witness, TestModel};
 use zkml_core::inference::testkit_cnn::cnn_2d;
 use zkml_core::inference::testkit_nonlinear::tables;
-use zkml_core::inference::testkit_softmax::softmax_head;
+use zkml_core::inference::testkit_softmax::{
+    softmax_grouped_axis0, softmax_grouped_channels, softmax_head,
+};
 use zkml_core::inference::{leaf_slots, prove, prover, InferenceInput};
 use zkml_core::pcs::hyrax::Hyrax;
 use zkml_core::testing::rand_small;
@@ -24,6 +26,12 @@ fn models() -> Vec<(&'static str, TestModel)> {
     vec![
         ("softmax_head", softmax_head(41)),
         ("softmax_head_l16", with_limb_bits(softmax_head(41), 16)),
+        ("softmax_grouped_axis0", softmax_grouped_axis0(42)),
+        ("softmax_grouped_channels", softmax_grouped_channels(43)),
+        (
+            "softmax_grouped_channels_l16",
+            with_limb_bits(softmax_grouped_channels(43), 16),
+        ),
         ("cnn_2d_l16", with_limb_bits(cnn_2d(1), 16)),
         ("tables_l16", with_limb_bits(tables(34), 16)),
     ]
@@ -193,10 +201,9 @@ fn malformed_row_circuits_are_refused() {
         (1, false, "hi", Some(json!(126))),
         (1, true, "x", Some(json!(1))),
         (1, true, "extra", Some(json!(1))),
-        (2, true, "y", Some(json!("input"))), // y neither 1 nor 10 features wide
-        (2, true, "y", Some(json!(4))),       // a later gadget
-        (2, true, "x", Some(json!(1))),       // a one-feature x is not broadcast
-        (5, true, "y", Some(json!(3))),       // y must have one feature
+        (2, true, "y", Some(json!(4))), // a later gadget
+        (2, true, "x", Some(json!(1))), // a one-feature x is not broadcast
+        (5, true, "y", Some(json!(5))), // y is not an earlier tensor
         (5, true, "x", Some(json!(1))),
         (5, true, "rem_bits", Some(json!(0))),
         (5, true, "rem_bits", Some(json!(65))),
@@ -226,4 +233,74 @@ fn malformed_row_circuits_are_refused() {
     let mut v = base.clone();
     v["gadgets"][4]["producer"]["in_shape"] = json!([1, 9]);
     assert!(parse(&v).is_ok());
+    // Grouped rows (section 12): the 6-wide input as y of the 10-feature add is a row
+    // value of G = 6 groups of P = 16 / 8 = 2; a rowdiv y of 10 features has P = 1.
+    for (g, key, val) in [(2, "y", json!("input")), (5, "y", json!(3))] {
+        let mut v = base.clone();
+        v["gadgets"][g]["producer"][key] = val;
+        assert!(parse(&v).is_ok(), "gadget {g} {key}");
+    }
+}
+
+/// Grouped rows (section 12) on softmax_grouped_axis0: 0 dense 15, 1 rearrange
+/// `[3, 5]` (32 wide), 2 rowmax (G = 3, P = 8), 3 add, 4 exp table, 5 row sum,
+/// 6 rowdiv, 7 rearrange back. `n <= P`, `pad(G)` divides the wide width.
+#[test]
+fn malformed_grouped_circuits_are_refused() {
+    let parse = |v: &Value| Circuit::parse(&serde_json::to_vec(v).unwrap());
+    let base: Value = serde_json::from_slice(&softmax_grouped_axis0(42).circuit_json).unwrap();
+    assert!(parse(&base).is_ok());
+    // (gadget, edits: (inside the producer?, key, value)), accepted?
+    type Edit = (bool, &'static str, Value);
+    let cases: Vec<(usize, Vec<Edit>, bool)> = vec![
+        (2, vec![(true, "n", json!(8))], true),
+        (2, vec![(true, "n", json!(9))], false), // n > P
+        (2, vec![(false, "features", json!(4))], true),
+        (2, vec![(false, "features", json!(5))], false), // P = 4 < n = 5
+        (2, vec![(false, "features", json!(0))], false),
+        (2, vec![(false, "features", json!(33))], false), // pad(G) > 32
+        (3, vec![(true, "x", json!(2))], false),          // x narrower than features
+        (3, vec![(true, "y", json!(0))], true),           // G = 15 groups of P = 2
+        (6, vec![(true, "y", json!(0))], true),
+        (6, vec![(true, "y", json!(6))], false),
+        // x of 3 features, y 32 wide: pad(G) does not divide pad(features).
+        (
+            6,
+            vec![
+                (true, "x", json!(5)),
+                (true, "y", json!(1)),
+                (false, "features", json!(3)),
+            ],
+            false,
+        ),
+        // a 3-wide add with a 32-wide y.
+        (
+            3,
+            vec![
+                (true, "x", json!(2)),
+                (true, "y", json!(1)),
+                (false, "features", json!(3)),
+            ],
+            false,
+        ),
+    ];
+    for (g, edits, ok) in cases {
+        let mut v = base.clone();
+        for (inner, key, val) in &edits {
+            let obj = if *inner {
+                &mut v["gadgets"][g]["producer"]
+            } else {
+                &mut v["gadgets"][g]
+            };
+            obj[*key] = val.clone();
+        }
+        match parse(&v) {
+            Ok(_) => assert!(ok, "gadget {g} {edits:?} accepted"),
+            Err(e) => {
+                // Refused by the edited gadget's own checks.
+                assert!(!ok, "gadget {g} {edits:?}: {e}");
+                assert!(e.to_string().contains(&format!("gadget {g}:")), "{e}");
+            }
+        }
+    }
 }

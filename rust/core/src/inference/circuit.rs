@@ -110,8 +110,8 @@ pub enum Producer {
     /// General pooling windows through the wiring (conv.md section 5; window.rs).
     Winsum(super::window::Window),
     Winmax(super::window::Window),
-    /// `z[b] = max_{i < n} x[b][i]` with committed differences `D` and selectors `S`
-    /// of `x`'s length (nonlinear.md section 7).
+    /// `z[g][b] = max_{i < n} x[b][i + P g]` with committed differences `D` and
+    /// selectors `S` of `x`'s length (nonlinear.md sections 7, 12).
     Rowmax {
         x: TensorRef,
         n: usize,
@@ -122,8 +122,8 @@ pub enum Producer {
         x: TensorRef,
         y: TensorRef,
     },
-    /// `q = round(2^lshift x / y_b)` for a one-feature `y`, with committed `R`, `Rc`
-    /// (nonlinear.md section 7).
+    /// `q = round(2^lshift x / y_b)` for a row value `y` (one value per group and
+    /// batch row), with committed `R`, `Rc` (nonlinear.md sections 7, 12).
     Rowdiv {
         x: TensorRef,
         y: TensorRef,

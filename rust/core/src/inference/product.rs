@@ -32,7 +32,13 @@ pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
             signs,
             lshifts,
         } => {
-            let y_ok = refs_ok(*y) && (c.width(*y) == g.features || c.width(*y) == 1);
+            // nonlinear.md sections 6, 12: y of the same width, or a row value of
+            // `1 <= G < width(x)` groups broadcast along the position inside a group.
+            let wy = refs_ok(*y).then(|| c.width(*y));
+            let y_ok = wy.is_some_and(|w| {
+                w == g.features
+                    || (w < g.features && super::rowops::group_size(g.features, w).is_some())
+            });
             let ok = same(*x)
                 && y_ok
                 && signs.iter().all(|s| *s == 1 || *s == -1)

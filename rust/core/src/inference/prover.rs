@@ -483,7 +483,8 @@ fn acc_operands(
             return Ok(Some(acc - bias_v));
         }
         Producer::Add { x, y, .. } => {
-            // A one-feature y is broadcast: its limbs at r_b (nonlinear.md section 6).
+            // A row value y is broadcast: its limbs at (r_grp, r_b) (nonlinear.md
+            // sections 6, 12).
             for operand in [x, y] {
                 let p = rowops::suffix(r_g, c.tensor_vars(*operand, b));
                 claims.tensor_limbs(cols, *operand, p, evals);

@@ -9,9 +9,12 @@
 //!         and R + Rc = 2 y_b - 1 at the gadget's point
 //! ```
 //!
-//! `z_b` and `y_b` are one-feature tensors broadcast along the features: their
-//! value at `(r_f, r_b)` is their MLE at `r_b`. Every factor (`eq`, `mask`, the
-//! broadcast) is its own multilinear table, never folded into another.
+//! Rows are grouped (section 12): a row is a pair (group `g`, batch row `b`), the
+//! feature index of `x` splits as `f = i + P g` (`i` the low `log2 P` variables).
+//! `z_b` and `y_b` are row values (width `G`) broadcast along `i`: their value at
+//! `(r_i, r_grp, r_b)` is their MLE at `(r_grp, r_b)`. `G = 1` (`P = pad(width(x))`)
+//! is sections 6-7. Every factor (`eq`, `mask`, the broadcast) is its own
+//! multilinear table, never folded into another.
 
 use ark_ff::{Field, One};
 
@@ -24,7 +27,26 @@ use crate::mle::{eq_table, evaluate};
 use crate::sumcheck::product::Term;
 use crate::sumcheck::ProductSum;
 
-/// The checks of a rowmax or rowdiv gadget `i` (nonlinear.md section 7).
+/// The group size `P = pad(wide) / pad(groups)` when `1 <= groups` and `pad(groups)`
+/// divides `pad(wide)` (nonlinear.md section 12), else `None`.
+pub fn group_size(wide: usize, groups: usize) -> Option<usize> {
+    let (pw, pg) = (wide.next_power_of_two(), groups.next_power_of_two());
+    (groups >= 1 && pg <= pw).then_some(pw / pg)
+}
+
+/// `P` of a rowmax (its operand over its own features) or rowdiv (its features
+/// over `y`'s width) gadget `g` of a validated circuit.
+pub fn row_group_size(c: &Circuit, g: usize) -> usize {
+    let gad = &c.gadgets[g];
+    let p = match &gad.producer {
+        Producer::Rowmax { x, .. } => group_size(c.width(*x), gad.features),
+        Producer::Rowdiv { y, .. } => group_size(gad.features, c.width(*y)),
+        _ => None,
+    };
+    p.expect("a validated rowmax or rowdiv gadget")
+}
+
+/// The checks of a rowmax or rowdiv gadget `i` (nonlinear.md sections 7, 12).
 pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
     let refs_ok = |t: TensorRef| match t {
         TensorRef::Input => true,
@@ -34,9 +56,12 @@ pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
     let (ok, what) = match &g.producer {
         Producer::Rowmax { x, n, diff_bits } => {
             let (lo_x, hi_x) = if refs_ok(*x) { c.range(*x) } else { (0, 0) };
-            let ok = refs_ok(*x)
-                && g.features == 1
-                && (1..=c.width(*x)).contains(n)
+            let p = if refs_ok(*x) {
+                group_size(c.width(*x), g.features)
+            } else {
+                None
+            };
+            let ok = p.is_some_and(|p| (1..=p).contains(n))
                 && (1..=MAX_BITS).contains(diff_bits)
                 && plain
                 && g.excess_hi_bits == 0
@@ -54,7 +79,7 @@ pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
             let ok = refs_ok(*x)
                 && refs_ok(*y)
                 && c.width(*x) == g.features
-                && c.width(*y) == 1
+                && group_size(g.features, c.width(*y)).is_some()
                 && *lshift <= MAX_BITS
                 && (1..=MAX_BITS).contains(rem_bits)
                 && plain;
@@ -72,7 +97,7 @@ pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
 }
 
 /// The last `n` coordinates of `point` (a tensor's point inside a longer one: a
-/// one-feature tensor's batch part).
+/// row value's `(group, batch)` part).
 pub fn suffix(point: &[Fr], n: usize) -> &[Fr] {
     &point[point.len() - n..]
 }
@@ -82,12 +107,13 @@ pub fn half() -> Fr {
     Fr::from(2u64).inverse().expect("2 is invertible")
 }
 
-/// `[i % np < n]` over `len` entries (rows of `np` features).
+/// `[i % np < n]` over `len` entries (rows of `np = P` features).
 pub fn row_mask(n: usize, np: usize, len: usize) -> Vec<Fr> {
     (0..len).map(|i| Fr::from(u64::from(i % np < n))).collect()
 }
 
-/// A one-value-per-row table (`rows` entries) broadcast to rows of `np` features.
+/// A one-value-per-row table (a row value, `pad(G) B'` entries) broadcast to rows
+/// of `np = P` features.
 pub fn broadcast(t: &[Fr], np: usize) -> Vec<Fr> {
     t.iter().flat_map(|v| std::iter::repeat_n(*v, np)).collect()
 }
@@ -102,7 +128,7 @@ pub fn zerocheck_vars(c: &Circuit, g: usize, b: usize) -> usize {
 }
 
 /// The acc-evals of a rowmax after its own `u` (and `v`) limbs: `S` at
-/// `(1/2, .., 1/2, r_b)`.
+/// `(1/2, .., 1/2, r_grp, r_b)` (the `log2 P` position variables `1/2`).
 pub fn rowmax_acc_evals(
     cols: &Columns,
     claims: &mut Claims<'_>,
@@ -111,8 +137,9 @@ pub fn rowmax_acc_evals(
     evals: &mut Vec<Fr>,
 ) {
     for ci in cols.of(g, ColumnKind::RowSel) {
-        let fv = cols.specs[ci].feat_vars;
-        let mut p = vec![half(); fv];
+        // S has x's length: log2 P more variables than the gadget's point.
+        let pv = cols.tables[ci].len().trailing_zeros() as usize - r_g.len();
+        let mut p = vec![half(); pv];
         p.extend_from_slice(r_g);
         let v = evaluate(&cols.tables[ci], &p);
         claims.column(ci, &p, v);
@@ -131,7 +158,7 @@ fn rowmax_tables(
     let Producer::Rowmax { x, n, .. } = &c.gadgets[g].producer else {
         unreachable!("a rowmax gadget")
     };
-    let np = c.width(*x).next_power_of_two();
+    let np = row_group_size(c, g);
     let xt = tensor_table(c, cols, *x, input, b);
     let zt = tensor_table(c, cols, TensorRef::Gadget(g), input, b);
     let zb = broadcast(&zt, np);
@@ -182,7 +209,7 @@ pub fn rowdiv_instance(
     let Producer::Rowdiv { x, y, lshift, .. } = &gad.producer else {
         unreachable!("a rowdiv gadget")
     };
-    let np = gad.features.next_power_of_two();
+    let np = row_group_size(c, g);
     let xt = tensor_table(c, cols, *x, input, b);
     let len = xt.len();
     let yb = broadcast(&tensor_table(c, cols, *y, input, b), np);
@@ -233,8 +260,8 @@ fn column_evals(
 }
 
 /// sumcheck-evals at `s` (the instance's point): rowmax: `x`'s `u` limbs, the
-/// gadget's `u` limbs at the batch part, `D` limbs, `S`; rowdiv: `x`'s `u` limbs,
-/// `y`'s `u` limbs at the batch part, the gadget's `u`, `ep`, `em` limbs, `R` limbs.
+/// gadget's `u` limbs at the `(group, batch)` part, `D` limbs, `S`; rowdiv: `x`'s
+/// `u` limbs, `y`'s `u` limbs at the `(group, batch)` part, the gadget's `u`, `ep`, `em` limbs, `R` limbs.
 pub fn sumcheck_evals(
     c: &Circuit,
     claims: &mut Claims<'_>,

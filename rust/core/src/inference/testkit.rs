@@ -313,8 +313,10 @@ pub fn witness_edited(
             } => {
                 let (xt, _) = table(*x, &z);
                 let (yt, ny) = table(*y, &z);
-                // A one-feature y is broadcast along the features (nonlinear.md 6).
-                let yv = |i: usize| if ny == 1 { yt[i / np] } else { yt[i] };
+                // A narrower y is a row value broadcast along the P positions of
+                // each group (nonlinear.md sections 6, 12).
+                let p = np / ny;
+                let yv = |i: usize| yt[i / p];
                 xt.iter()
                     .enumerate()
                     .map(|(i, a)| {
@@ -379,14 +381,14 @@ pub fn witness_edited(
             }
             Producer::Rowmax { x, n, .. } => {
                 let (xt, nx) = table(*x, &z);
-                let acc = super::testkit_softmax::rowmax_acc(&xt, nx, *n);
+                let acc = super::testkit_softmax::rowmax_acc(&xt, nx / np, *n);
                 row_x = xt;
                 acc
             }
             Producer::Rowdiv { x, y, lshift, .. } => {
                 let (xt, _) = table(*x, &z);
-                let (yt, _) = table(*y, &z);
-                let (q, r, rc) = super::testkit_softmax::rowdiv_acc(&xt, &yt, np, *lshift);
+                let (yt, ny) = table(*y, &z);
+                let (q, r, rc) = super::testkit_softmax::rowdiv_acc(&xt, &yt, np / ny, *lshift);
                 extra = vec![r, rc];
                 q
             }

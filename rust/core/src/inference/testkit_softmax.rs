@@ -73,47 +73,71 @@ pub fn exp_table(t: u32, f: u32) -> Vec<i64> {
     out
 }
 
+/// `(G, n)` of a tensor read in rows: a `[G, n]` spatial tensor, or a flat one
+/// (`G = 1`, `n` its features).
+fn rows_of(x: &T) -> (usize, usize) {
+    match x.shape.as_deref() {
+        Some([g, n]) => (*g, *n),
+        Some(_) => panic!("rows of a [G, n] tensor"),
+        None => (1, x.features),
+    }
+}
+
 impl Cnn {
-    /// `z[b] = max_{i < n} x[b][i]` over the row's `n = x.features` real entries.
+    /// `z[g][b] = max_{i < n} x[b][i + P g]` over each row's `n` real entries (a
+    /// flat `x`: one group of `n = x.features`; a `[G, n]` one: `G` groups).
     pub fn rowmax(&mut self, x: &T) -> T {
-        assert!(x.shape.is_none());
+        let (g, n) = rows_of(x);
         let diff_bits = bit_length((x.hi - x.lo) as u128);
-        let producer = json!({"op": "rowmax", "x": x.r, "n": x.features, "diff_bits": diff_bits});
-        self.gadget(producer, None, 1, 0, (x.lo, x.hi), (0, 0), "rowmax")
+        let producer = json!({"op": "rowmax", "x": x.r, "n": n, "diff_bits": diff_bits});
+        self.gadget(producer, None, g, 0, (x.lo, x.hi), (0, 0), "rowmax")
     }
 
     /// `clamp(round((x - m_b) / 2^shift), lo, hi)` with `m` one value per row.
     pub fn sub_rows(&mut self, x: &T, m: &T, shift: u32, (lo, hi): (i64, i64)) -> T {
-        assert_eq!(m.features, 1);
+        assert_eq!(m.features, rows_of(x).0);
         let producer =
             json!({"op": "add", "x": x.r, "y": m.r, "signs": [1, -1], "lshifts": [0, 0]});
         let ex = excess_bits(x.amax() + m.amax(), shift, lo, hi);
-        self.gadget(producer, None, x.features, shift, (lo, hi), ex, "sub-max")
+        let shape = x.shape.clone();
+        self.gadget(producer, shape, x.features, shift, (lo, hi), ex, "sub-max")
     }
 
-    /// The sum of each row's real entries (a spatial sum over `in_shape = [1, n]`
-    /// of a flat tensor), into `[lo, hi]`.
+    /// The sum of each row's real entries (a spatial sum over `in_shape = [G, n]`,
+    /// `[1, n]` for a flat tensor), into `[lo, hi]`.
     pub fn rowsum(&mut self, x: &T, (lo, hi): (i64, i64)) -> T {
-        let n = x.features as i64;
+        let (g, n) = rows_of(x);
+        let n = n as i64;
         let (amin, amax) = (n * x.lo.min(0), n * x.hi.max(0));
         let ex = (
             bit_length((amax - hi).max(0) as u128),
             bit_length((lo - amin).max(0) as u128),
         );
-        let producer =
-            json!({"op": "spatialsum", "x": x.r, "in_shape": [1, x.features], "lshift": 0});
-        self.gadget(producer, None, 1, 0, (lo, hi), ex, "rowsum")
+        let producer = json!({"op": "spatialsum", "x": x.r, "in_shape": [g, n], "lshift": 0});
+        self.gadget(producer, None, g, 0, (lo, hi), ex, "rowsum")
     }
 
     /// `round(2^l x / y_b)` clamped to `[lo, hi]`, for `0 <= x <= y_b`.
     pub fn rowdiv(&mut self, x: &T, y: &T, l: u32, (lo, hi): (i64, i64)) -> T {
-        assert!(y.features == 1 && y.lo >= 0);
+        assert!(y.features == rows_of(x).0 && y.lo >= 0);
         let rem_bits = bit_length((2 * y.hi - 1) as u128);
         let qmax = 1i64 << l;
         let ex = (bit_length((qmax - hi).max(0) as u128), 0);
         let producer =
             json!({"op": "rowdiv", "x": x.r, "y": y.r, "lshift": l, "rem_bits": rem_bits});
-        self.gadget(producer, None, x.features, 0, (lo, hi), ex, "softmax")
+        let shape = x.shape.clone();
+        self.gadget(producer, shape, x.features, 0, (lo, hi), ex, "softmax")
+    }
+
+    /// The softmax pipeline of section 7 over the rows of `x` (flat, or `[G, n]`
+    /// grouped rows, section 12): `(x - m) / 2` into the exp table's domain
+    /// `[-128, 127]`, `T(0) = 64`, row sums in `[0, 1023]`, `l = 6` into `[0, 63]`.
+    pub fn softmax(&mut self, x: &T) -> T {
+        let mx = self.rowmax(x);
+        let d = self.sub_rows(x, &mx, 1, (-128, 127));
+        let e = self.table(&d, "exp8", exp_table(8, 6), (0, 64));
+        let s = self.rowsum(&e, (0, 1023));
+        self.rowdiv(&e, &s, 6, (0, 63))
     }
 }
 
@@ -125,12 +149,32 @@ impl Cnn {
 pub fn softmax_head(seed: u64) -> TestModel {
     let (mut m, x) = Cnn::new(None, 6, seed);
     let h = m.dense(&x, 10, false);
-    let mx = m.rowmax(&h);
-    let d = m.sub_rows(&h, &mx, 1, (-128, 127));
-    let e = m.table(&d, "exp8", exp_table(8, 6), (0, 64));
-    let s = m.rowsum(&e, (0, 1023));
-    let y = m.rowdiv(&e, &s, 6, (0, 63));
+    let y = m.softmax(&h);
     m.finish(&y, false)
+}
+
+/// Softmax along axis 0 of a dense output viewed as `[5, 3]` (nonlinear.md section
+/// 12): a transpose into `[G, n] = [3, 5]` (`P = 8`, one padded group), the grouped
+/// pipeline, and a transpose back into the flat ONNX order (15 outputs).
+pub fn softmax_grouped_axis0(seed: u64) -> TestModel {
+    let (mut m, x) = Cnn::new(None, 6, seed);
+    let h = m.dense(&x, 15, false);
+    let t = m.rearrange_views(&[&h], &[vec![5, 3]], 0, &[1, 0], &[3, 5]);
+    let y = m.softmax(&t);
+    let o = m.rearrange_views(&[&y], &[vec![3, 5]], 0, &[1, 0], &[15]);
+    m.finish(&o, false)
+}
+
+/// Softmax over the channels of a conv's `[3, 2, 3]` output: rearranged into
+/// `[G, n] = [6, 3]` (`(H, W)` groups, `P = 4`, two padded groups), the grouped
+/// pipeline, dense head.
+pub fn softmax_grouped_channels(seed: u64) -> TestModel {
+    let (mut m, x) = Cnn::new(Some(vec![2, 2, 3]), 12, seed);
+    let a = m.conv(&x, 3, &[3, 3], &[1, 1], &[1, 1], &[1, 1]);
+    let t = m.rearrange_views(&[&a], &[vec![3, 2, 3]], 0, &[1, 2, 0], &[6, 3]);
+    let y = m.softmax(&t);
+    let o = m.dense(&y, 4, false);
+    m.finish(&o, false)
 }
 
 #[cfg(test)]

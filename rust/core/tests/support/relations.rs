@@ -9,7 +9,7 @@ use zkml_core::field::powers;
 use zkml_core::field::{from_i64, pow2, Fr};
 use zkml_core::inference::circuit::{Circuit, ColumnKind, Producer, TensorRef};
 use zkml_core::inference::rowops::{
-    half, rowdiv_instance, rowmax_instance, suffix, zerocheck_vars,
+    half, row_group_size, rowdiv_instance, rowmax_instance, suffix, zerocheck_vars,
 };
 use zkml_core::inference::spatial::{geom, window_point};
 use zkml_core::inference::spatialsum::{lt, spatial_dims};
@@ -146,16 +146,17 @@ pub fn check_relations(
                 signs,
                 lshifts,
             } => {
-                // A one-feature y is read at r_b (nonlinear.md section 6).
+                // A row value y is read at (r_grp, r_b) (nonlinear.md sections 6, 12).
                 let ry = suffix(&r[g], c.tensor_vars(*y, batch));
                 let v = from_i64(signs[0]) * pow2(lshifts[0]) * tensor_at(*x, &r[g])
                     + from_i64(signs[1]) * pow2(lshifts[1]) * tensor_at(*y, ry);
                 ensure(acc == v, format!("gadget {g}: add"))?;
             }
             Producer::Rowmax { x, n, .. } => {
-                // 2^m S(1/2.., r_b) == 1, then the zerocheck with the verifier's final.
+                // P S(1/2.., r_grp, r_b) == 1, then the zerocheck with the verifier's
+                // final (nonlinear.md sections 7, 12; m = log2 P).
                 let si = cols.of(g, ColumnKind::RowSel)[0];
-                let m = cols.specs[si].feat_vars;
+                let m = row_group_size(&c, g).trailing_zeros() as usize;
                 let mut p = vec![half(); m];
                 p.extend_from_slice(&r[g]);
                 let centre = pow2(m as u32) * evaluate(&cols.tables[si], &p);

@@ -13,9 +13,10 @@ circuits/nonlinear.md: a gadget with `divisor d > 1` requantizes by `d` (round h
 gadget's `z = T[x - lo_x]` over the whole padded tensor (padding included). The table
 multiplicities `t_g` are the prover's (`table_multiplicities` computes them for tests).
 Sections 5-7: every value is split into limbs of the circuit's `limb_bits` (8 or 16); an
-`add` broadcasts a one-feature `y` along the features; a `rowmax` commits its row
-maximum with `D`, `S` of its operand's shape; a `rowdiv` divides by a one-feature `y`
-(round half up) and commits `R`, `Rc`. Section 8: a `mul` gadget's `acc = x y`
+`add` broadcasts a row value `y` (one value per row, or per group of a grouped row:
+section 12) along the positions; a `rowmax` commits its row (group) maxima with `D`, `S`
+of its operand's shape; a `rowdiv` divides by a row value `y` (round half up) and
+commits `R`, `Rc`. Section 8: a `mul` gadget's `acc = x y`
 elementwise over the whole padded tensor (padding included), then its shift and clamp.
 Section 10: an `addconst` adds its model-stack row `C` to `2^l x` (every padded row too);
 section 11: a `concat` copies each part's real channels (with their padded spatial slabs)
@@ -53,8 +54,8 @@ from zkml.witness_spatial import (
 
 __all__ = ["Witness", "build_witness", "evaluate_circuit", "limbs", "gadget_columns",
            "argmax_columns", "requantize", "table_lookup", "table_multiplicities",
-           "rowmax_acc", "rowdiv_acc", "concat_acc", "rearrange_acc", "rearrange_index",
-           "rearrange_sources", "rearrange_logical", "layout_positions"]
+           "rowmax_acc", "rowdiv_acc", "row_values", "concat_acc", "rearrange_acc",
+           "rearrange_index", "rearrange_sources", "rearrange_logical", "layout_positions"]
 
 
 @dataclass
@@ -118,6 +119,7 @@ def _accumulator(circuit: Circuit, stack: np.ndarray, g: Gadget,
     if g.op == "add":
         assert g.y is not None
         x, y = value(g.x), value(g.y)
+        y = row_values(y, x.shape[1])
         (sa, sb), (la, lb) = g.signs, g.lshifts
         check_bound((_maxabs(x) << la) + (_maxabs(y) << lb) + (1 << g.shift), where)
         return sa * (x << np.int64(la)) + sb * (y << np.int64(lb))
@@ -267,27 +269,39 @@ def table_multiplicities(circuit: Circuit, tensors: list[np.ndarray], inputs: np
     return out
 
 
+def row_values(y: np.ndarray, width: int) -> np.ndarray:
+    """A row value `y` `(B', pad(G))` broadcast along the low `log2 P` feature positions of
+    a `(B', width)` tensor, `P = width / pad(G)` (nonlinear.md sections 6, 12: the value
+    of group `g` at every position `i + P g`); a tensor of the full width as it is."""
+    return np.repeat(y, width // y.shape[1], axis=1) if y.shape[1] < width else y
+
+
 def rowmax_acc(g: Gadget, x: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """A rowmax gadget (nonlinear.md section 7) over its operand `x` `(B', width(x))`:
-    `z[b] = max_{i < n} x[b][i]` for every padded row, `D = mask (z_b - x)` and `S` one-hot
-    on the first maximum of the real entries (zero on padding), both of `x`'s shape."""
-    real = x[:, : g.n]
-    sel = real.argmax(axis=1)  # numpy returns the first maximum
-    z = real[np.arange(x.shape[0]), sel].reshape(-1, 1)
-    mask = (np.arange(x.shape[1]) < g.n).astype(np.int64)[None, :]
-    diff = mask * (z - x)
-    onehot = (np.arange(x.shape[1])[None, :] == sel[:, None]).astype(np.int64)
-    return z, {"D": diff, "S": onehot}
+    """A rowmax gadget (nonlinear.md sections 7, 12) over its operand `x` `(B', width(x))`
+    read as `pad(G)` groups of `P` entries: `z[b][g] = max_{i < n} x[b][i + P g]` for every
+    padded row and group, `D = mask (z - x)` and `S` one-hot on the first maximum of the
+    real entries (zero on padding), both of `x`'s shape."""
+    groups = 1 << ceil_log2(g.features)
+    rows, width = x.shape
+    x3 = x.reshape(rows, groups, width // groups)
+    sel = x3[:, :, : g.n].argmax(axis=2)  # numpy returns the first maximum
+    z = np.take_along_axis(x3, sel[:, :, None], axis=2)[:, :, 0]
+    pos = np.arange(width // groups)
+    mask = (pos < g.n).astype(np.int64)[None, None, :]
+    diff = mask * (z[:, :, None] - x3)
+    onehot = (pos[None, None, :] == sel[:, :, None]).astype(np.int64)
+    return z, {"D": diff.reshape(rows, width), "S": onehot.reshape(rows, width)}
 
 
 def rowdiv_acc(g: Gadget, x: np.ndarray, y: np.ndarray, where: str = "rowdiv"
                ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """A rowdiv gadget (nonlinear.md section 7): `q = floor((2^(l+1) x + y_b) / (2 y_b))`
-    over the whole padded `(B', n')` tensor (`y` is `(B', 1)`, broadcast along the
-    features), with `R = 2^(l+1) x + y_b - 2 y_b q` and `Rc = 2 y_b - 1 - R`."""
+    """A rowdiv gadget (nonlinear.md sections 7, 12): `q = floor((2^(l+1) x + y) / (2 y))`
+    over the whole padded tensor, `y` the row value of `x`'s group (broadcast along its
+    positions), with `R = 2^(l+1) x + y - 2 y q` and `Rc = 2 y - 1 - R`."""
     if y.size and int(y.min()) < 1:
         raise ProverError(f"{where}: a row's divisor is {int(y.min())} < 1 (the circuit "
                           "guarantees y >= 1 on every row)")
+    y = row_values(y, x.shape[1])
     check_bound((_maxabs(x) << (g.lshift + 1)) + 2 * _maxabs(y), where)
     num = (x << np.int64(g.lshift + 1)) + y
     q = np.floor_divide(num, 2 * y)

@@ -126,8 +126,9 @@ def _parse_gadget(d: dict, i: int, gadgets: list[Gadget], width_in: int) -> Gadg
         lsh = tuple(_int(s, f"gadget {i} lshift", 0, MAX_BITS) for s in p["lshifts"])
         if len(signs) != 2 or len(lsh) != 2 or any(s not in (1, -1) for s in signs):
             raise CircuitFormatError(f"circuit: gadget {i} has bad signs or lshifts")
-        # y may have one feature: broadcast along the features (nonlinear.md section 6).
-        if feats_of(x) != feats or feats_of(y) not in (feats, 1):
+        # y may be a row value: G < width(x) features broadcast along the low log2 P
+        # feature variables, P = pad(width(x)) / pad(G) (nonlinear.md sections 6, 12).
+        if feats_of(x) != feats or not _row_value_of(feats_of(y), feats):
             raise CircuitFormatError(f"circuit: gadget {i} adds tensors of other widths")
         kw.update(y=y, signs=signs, lshifts=lsh)
     elif op == "identity":
@@ -164,10 +165,13 @@ def _parse_gadget(d: dict, i: int, gadgets: list[Gadget], width_in: int) -> Gadg
     elif op == "rowmax":
         if set(p) != {"op", "x", "n", "diff_bits"}:
             raise CircuitFormatError(f"circuit: gadget {i} has a malformed rowmax producer")
-        kw.update(n=_int(p["n"], f"gadget {i} (rowmax) n", 1, feats_of(x)),
+        # features = G row values of P = pad(width(x)) / pad(G) entries (nonlinear.md 12)
+        if not _row_value_of(feats, feats_of(x)):
+            raise CircuitFormatError(f"circuit: gadget {i} (rowmax) has {feats} features for "
+                                     f"an operand of width {feats_of(x)}")
+        group = (1 << ceil_log2(feats_of(x))) // (1 << ceil_log2(feats))
+        kw.update(n=_int(p["n"], f"gadget {i} (rowmax) n", 1, group),
                   diff_bits=_int(p["diff_bits"], f"gadget {i} (rowmax) diff_bits", 1, MAX_BITS))
-        if feats != 1:
-            raise CircuitFormatError(f"circuit: gadget {i} (rowmax) must have one feature")
     elif op == "rowdiv":
         if set(p) != {"op", "x", "y", "lshift", "rem_bits"}:
             raise CircuitFormatError(f"circuit: gadget {i} has a malformed rowdiv producer")
@@ -175,9 +179,9 @@ def _parse_gadget(d: dict, i: int, gadgets: list[Gadget], width_in: int) -> Gadg
         kw.update(y=y, lshift=_int(p["lshift"], f"gadget {i} (rowdiv) lshift", 0, MAX_BITS),
                   remainder_bits=_int(p["rem_bits"], f"gadget {i} (rowdiv) rem_bits", 1,
                                       MAX_BITS))
-        if feats_of(x) != feats or feats_of(y) != 1:
+        if feats_of(x) != feats or not _row_value_of(feats_of(y), feats):
             raise CircuitFormatError(f"circuit: gadget {i} (rowdiv) needs width(x) == features "
-                                     "and a one-feature y")
+                                     "and a row value y (nonlinear.md 12)")
     elif op == "mul":
         if set(p) != {"op", "x", "y"}:
             raise CircuitFormatError(f"circuit: gadget {i} has a malformed mul producer")
@@ -310,6 +314,13 @@ def _check_tiling(what: str, dims: tuple[int, ...], blocks: tuple[Block, ...]) -
                 raise CircuitFormatError(f"circuit: {what} block {bi} overlaps an earlier "
                                          "block")
             covered[r : r + run] = ones
+
+
+def _row_value_of(g: int, width: int) -> bool:
+    """`g` features are a row value of a `width`-feature tensor (nonlinear.md section 12):
+    `1 <= g <= width` and `pad(g)` divides `pad(width)` (powers of two: `pad(g) <=
+    pad(width)`); `g == width` is the elementwise case."""
+    return 1 <= g <= width and ceil_log2(g) <= ceil_log2(width)
 
 
 def _parse_spatial(p: dict, i: int, op: str) -> dict:

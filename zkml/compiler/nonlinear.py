@@ -24,8 +24,12 @@
   `table`, a `spatialsum` over the row (`in_shape = [1, n]`, one feature) and `rowdiv`
   (`rem_bits = bits(2 hi_s - 1)`; the sum is at least the exp of 0 on every row, padded
   rows included, since every row's maximum gives exp(0)); nonlinear.md section 7.
-  Softmax over another axis, of a spatial tensor or of a single feature is refused; so
-  are `div` and `reduce_sum` outside a Softmax (a variable divisor, a row sum).
+  Any other tensor (spatial, or with more axes; the quantizer moves a Softmax axis that
+  is not last there with explicit transposes) is read as grouped rows `(G, n)`
+  (nonlinear.md section 12: one row value per group, `G` the product of the other
+  non-batch axes), moved into that layout by a `rearrange` when held otherwise.
+  Softmax over a single feature is refused; so are `div` and `reduce_sum` outside a
+  Softmax (a variable divisor, a row sum).
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ from zkml.compiler.circuit import (
     StackTensor,
     bits,
 )
-from zkml.compiler.state import State, refuse, signed_bits
+from zkml.compiler.state import Layout, State, refuse, signed_bits
 from zkml.errors import ModelError
 from zkml.quant.executor import accumulator_bound
 from zkml.quant.ir import QModel, QOp
@@ -74,44 +78,76 @@ def softmax_refusal(op: QOp, why: str) -> ModelError:
     return ModelError(f"node '{op.source}' (op Softmax) cannot be proven yet: {why}")
 
 
-def _softmax_row(s: State, op: QOp, name: str) -> tuple[str | int, int]:
-    """The gadget of a Softmax operand (or of its exp) and its row length `n`: the
-    tensor must be a flat `(rows, n)` tensor reduced over its last axis, `n >= 2`."""
+def _softmax_row(s: State, op: QOp, name: str) -> tuple[str | int, int, Layout]:
+    """The gadget of a Softmax operand (or of its exp), its row length `n` and its layout:
+    a flat `(rows, n)` tensor as it is (layout None: one row value per batch row); any
+    other `(rows, d_1, .., n)` tensor as grouped rows (nonlinear.md section 12): held in
+    the layout `(G, n)`, `G = prod d_a` (ONNX order, the Softmax axis last), moved there
+    by a `rearrange` if it is held otherwise. The quantizer moves any other Softmax axis
+    last with explicit transposes, so the reduction is always over the last axis."""
     t = s.model.tensor(name)
-    # The division has no axes: it divides by a (rows, 1) sum along the last axis.
-    axes = [int(a) % max(len(t.shape), 1) for a in op.attrs.get("axes", [-1])]
-    if len(t.shape) != 2 or t.shape[0] != s.rows or axes != [1] or \
-            s.layout(name) is not None:
-        axis = op.attrs.get("axes", [-1])
-        raise softmax_refusal(op, f"Softmax over axis {list(axis)} of a {list(t.shape)} "
-                                  f"tensor{' (held in a spatial layout)' if s.layout(name) else ''}"
-                                  f": only over the last axis of a flat ({s.rows}, n) tensor "
-                                  "(add a Flatten before the Softmax, or end the model before "
-                                  "it)")
-    n = int(t.shape[1])
+    rank = len(t.shape)
+    # The division has no axes: it divides by a sum kept along the last axis.
+    axes = [int(a) % max(rank, 1) for a in op.attrs.get("axes", [-1])]
+    if rank < 2 or t.shape[0] != s.rows or axes != [rank - 1]:
+        raise softmax_refusal(op, f"Softmax over axis {list(op.attrs.get('axes', [-1]))} of a "
+                                  f"{list(t.shape)} tensor: only over a last axis, with "
+                                  f"{s.rows} row(s)")
+    n = int(t.shape[-1])
     if n < 2:
         raise softmax_refusal(op, "Softmax over a single feature (it is the constant 1; "
                                   "drop it)")
-    return s.ref(op, name), n
+    if rank == 2 and s.layout(name) is None:
+        return s.ref(op, name), n, None
+    groups = int(np.prod(t.shape[1:-1], dtype=np.int64))
+    grouped = (groups, n)
+    if s.layout(name) == grouped:
+        return s.ref(op, name), n, grouped
+    if name not in s.grouped:
+        dims = tuple(int(v) for v in t.shape[1:])
+        ref = rearrange.move(s, op, [name], [dims], 0, tuple(range(len(dims))), grouped)
+        s.grouped[name] = (ref, grouped)
+    ref, layout = s.grouped[name]
+    return ref, n, layout
+
+
+def _groups(layout: Layout) -> int:
+    """Row values per batch row: `G` of a grouped `(G, n)` layout, 1 for a flat row."""
+    return 1 if layout is None else layout[0]
 
 
 def _softmax_max(s: State, op: QOp) -> None:
     """Softmax's `reduce_max` over the row -> `rowmax` (shift 0, no excess, the operand's
-    clamp range, `diff_bits = bits(hi_x - lo_x)`)."""
-    x, n = _softmax_row(s, op, op.inputs[0])
+    clamp range, `diff_bits = bits(hi_x - lo_x)`) of `G` features (one per group)."""
+    x, n, layout = _softmax_row(s, op, op.inputs[0])
     lo, hi = s.clamp_range(x)
-    s.add_gadget(op, s.model.tensor(op.output), max(abs(lo), abs(hi)), None, features=1,
-                 op="rowmax", x=x, n=n, diff_bits=max(1, bits(hi - lo)), shift=0)
+    s.add_gadget(op, s.model.tensor(op.output), max(abs(lo), abs(hi)), None,
+                 features=_groups(layout), op="rowmax", x=x, n=n,
+                 diff_bits=max(1, bits(hi - lo)), shift=0)
     # z is the row maximum itself: it keeps the operand's range (no clamp, no excess).
     s.gadgets[-1]["lo"], s.gadgets[-1]["hi"] = lo, hi
 
 
+def _softmax_shift(s: State, op: QOp) -> None:
+    """Softmax's `add(x, -max)`: the row-broadcast `add` of the row maxima (one value per
+    row or per group, nonlinear.md sections 6 and 12) to the operand as the max read it."""
+    x_name, m_name = op.inputs
+    x, _, layout = _softmax_row(s, op, x_name)
+    y = s.ref(op, m_name)
+    if s.width(y) != _groups(layout):
+        raise softmax_refusal(op, "internal: the row maxima are not one value per row")
+    s.add_gadget(op, s.model.tensor(op.output), accumulator_bound(s.model, op), layout,
+                 op="add", x=x, y=y, signs=tuple(op.attrs["signs"]),
+                 lshifts=tuple(op.attrs["lshifts"]), shift=op.attrs["shift"])
+
+
 def _softmax_sum(s: State, op: QOp) -> None:
     """Softmax's `reduce_sum` of the exps over the row -> `spatialsum` with
-    `in_shape = [1, n]` (one feature, no division)."""
-    x, n = _softmax_row(s, op, op.inputs[0])
+    `in_shape = [G, n]` (`G` features; `[1, n]` for a flat row; no division)."""
+    x, n, layout = _softmax_row(s, op, op.inputs[0])
+    g = _groups(layout)
     s.add_gadget(op, s.model.tensor(op.output), accumulator_bound(s.model, op), None,
-                 features=1, op="spatialsum", x=x, in_shape=(1, n), lshift=0, shift=0)
+                 features=g, op="spatialsum", x=x, in_shape=(g, n), lshift=0, shift=0)
 
 
 def rowdiv_excess(lshift: int, x_range: tuple[int, int], lo: int, hi: int, y_min: int = 1
@@ -155,14 +191,13 @@ def _softmax_exp_floor(s: State, op: QOp, x: str | int, y: str | int
 
 
 def _softmax_div(s: State, op: QOp) -> None:
-    """Softmax's `div` of the exps by their row sum -> `rowdiv` (shift 0, divisor 1,
-    `rem_bits = bits(2 hi_y - 1)`)."""
+    """Softmax's `div` of the exps by their row sums -> `rowdiv` (shift 0, divisor 1,
+    `rem_bits = bits(2 hi_y - 1)`), in the exps' layout."""
     m = s.model
     e_name, s_name = op.inputs
-    x, n = _softmax_row(s, op, e_name)
+    x, n, layout = _softmax_row(s, op, e_name)
     y = s.ref(op, s_name)
-    t_y = m.tensor(s_name)
-    if y == "input" or t_y.shape != (s.rows, 1) or s.width(y) != 1:
+    if y == "input" or s.width(y) != _groups(layout):
         raise softmax_refusal(op, f"the divisor {s_name!r} is not one value per row")
     lshift = int(op.attrs["lshift"])
     hi_y = s.clamp_range(y)[1]
@@ -170,8 +205,8 @@ def _softmax_div(s: State, op: QOp) -> None:
     if not 0 <= lshift <= MAX_BITS or hi_y < 1:
         raise softmax_refusal(op, f"a division with lshift {lshift} by a sum bounded by {hi_y}")
     x_range, y_min = _softmax_exp_floor(s, op, x, y)
-    s.add_gadget(op, out, accumulator_bound(m, op), None, op="rowdiv", x=x, y=y, lshift=lshift,
-                 remainder_bits=bits(2 * hi_y - 1), shift=0)
+    s.add_gadget(op, out, accumulator_bound(m, op), layout, op="rowdiv", x=x, y=y,
+                 lshift=lshift, remainder_bits=bits(2 * hi_y - 1), shift=0)
     s.gadgets[-1]["excess"] = rowdiv_excess(lshift, x_range, out.lo, out.hi, y_min)
 
 
@@ -349,10 +384,11 @@ def _reduce_sum(s: State, op: QOp) -> None:
 HANDLERS: dict[str, Callable[[State, QOp], None]] = {
     "table": _table, "mul": _mul, "div": _variable_divisor, "reduce_sum": _reduce_sum,
 }
-#: The ops of a lowered Softmax that differ from their generic handlers (its `add` is the
-#: row-broadcast add, its exp the generic `table`).
+#: The ops of a lowered Softmax that differ from their generic handlers (its exp is the
+#: generic `table`; its transposes, for an axis that is not last, the generic ones).
 SOFTMAX_HANDLERS: dict[str, Callable[[State, QOp], None]] = {
-    "reduce_max": _softmax_max, "reduce_sum": _softmax_sum, "div": _softmax_div,
+    "reduce_max": _softmax_max, "add": _softmax_shift, "reduce_sum": _softmax_sum,
+    "div": _softmax_div,
 }
 
 

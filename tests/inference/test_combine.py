@@ -301,11 +301,20 @@ def test_constant_varying_between_rows_is_refused(tmp_path):
              r"between rows")
 
 
-def test_too_wide_constant_is_refused(tmp_path):
-    # A constant far beyond the activations' range needs more than 16 bits at their scale.
-    _refused(tmp_path, _after_relu("Add", ["r", "c"], np.array([1e6, 1e-3, 0, 0, 0, 1])),
-             r"node 'with_c' \(op add\) cannot be proven yet: the constant 'c' at the sum's "
-             r"scale needs \d+-bit entries; the model stack holds at most 16-bit")
+@pytest.mark.parametrize("c", [np.array([1e6, 1e-3, 0, 0, 0, 1]), np.full(6, 1.0)])
+def test_wide_constant_is_summed_at_its_own_scale(tmp_path, c):
+    """A constant that needs more than the model stack's 16 bits at the tensor's scale
+    (far beyond the activations' range; 1.0 next to a finer tensor) is summed at its own
+    scale: the tensor is rescaled to it first (quantization.md, Ops: add)."""
+    cm = compile_circuit_only(tmp_path, _after_relu("Add", ["r", "c"], c))
+    gadgets = cm.circuit.gadgets
+    (i,) = [i for i, g in enumerate(gadgets) if g.op == "addconst"]
+    stack = cm.compiled_circuit.model_stack
+    t = next(t for t in cm.circuit.model_stack.tensors if t.name == gadgets[i].const)
+    values = stack[t.offset : t.offset + (1 << ceil_log2(t.cols))]
+    assert int(np.abs(values).max()) < 1 << 15
+    x = np.random.default_rng(0).integers(-1000, 1000, size=(2, cm.circuit.input_features))
+    build_witness(cm.compiled_circuit, cm.model, x)
 
 
 def _rearranged(tmp_path, model, name: str) -> None:

@@ -43,10 +43,10 @@ def _const_minus_mlp():
 
 
 def _one_minus_sigmoid_cnn():
-    """conv 2 -> 3 on a 5x5 map, `0.5 - sigmoid(h)` on the spatial tensor, flatten, Gemm."""
+    """conv 2 -> 3 on a 5x5 map, `1 - sigmoid(h)` on the spatial tensor, flatten, Gemm."""
     net = Net([1, 2, 5, 5], seed=72).conv(3, 3)
     net._emit("Sigmoid", [net.x], net.shape)
-    net.inits["one"] = f32(0.5)
+    net.inits["one"] = f32(1.0)
     net._emit("Sub", ["one", net.x], net.shape)
     return net.flatten().gemm(3).model()
 

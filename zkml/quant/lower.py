@@ -23,6 +23,8 @@ from zkml.quant.tables import TABLE_VALUE_BITS, float_values, make_table, satura
 #: Bits a bias keeps (quantization.md): the model stack's entries are range-checked
 #: in a 2^16-entry table, so wider biases are rounded to a multiple of a power of two.
 BIAS_STORED_BITS = 16
+#: Bits of an added constant at the sum's scale (the model stack's signed entries).
+CONST_STORED_BITS = 16
 
 __all__ = ["quantize_graph"]
 
@@ -156,10 +158,26 @@ class _Lowering:
         b = self._operand(b_name, a_sym, self.p.activation_bits)
         fa, fb = self.t(a).frac_bits, self.t(b).frac_bits
         f = max(fa, fb)
+        if (a_sym is None) != (b_sym is None):
+            a, b, f = self._const_sum_scale(a, b, f)
+            fa, fb = self.t(a).frac_bits, self.t(b).frac_bits
         fy = self.act_frac(node.output, cap=f)
         self.add_tensor(node.output, self.g.shapes[node.output], fy, self.p.activation_bits)
         self.op("add", [a, b], node.output, signs=list(node.attrs["signs"]),
                 lshifts=[f - fa, f - fb], shift=f - fy)
+
+    def _const_sum_scale(self, a: str, b: str, f: int) -> tuple[str, str, int]:
+        """`x + c` is summed at the finer scale `f` of the two, but the circuit stores `c`
+        at that scale in the model stack, whose entries have at most `CONST_STORED_BITS`
+        bits: when `c` would need more (1.0 next to a 2^-15 sigmoid), sum at `c`'s own
+        scale instead, the tensor rescaled to it (round half up: an explicit op)."""
+        c, x = (a, b) if self.t(a).role == "weight" else (b, a)
+        fc = self.t(c).frac_bits
+        values = self.constants[c].astype(np.int64) << np.int64(f - fc)
+        if fc >= f or bits_for(int(np.abs(values).max(initial=0))) <= CONST_STORED_BITS:
+            return a, b, f
+        moved = self.rescale(x, fc, self.p.activation_bits)
+        return (moved, c, fc) if x == a else (c, moved, fc)
 
     def _mul(self, node: Node) -> None:
         a_name, b_name = node.inputs

@@ -81,7 +81,8 @@ def test_add_with_a_one_feature_y():
     assert g.op == "add" and c.width_of(g.y) == 1 and g.features == 5
     d = doc()
     d["gadgets"][3]["producer"]["y"] = 0  # 6 features: neither 5 nor 1
-    rejects(d, "gadget 3: add inputs have 5 and 6 features, expected 5 \\(y: 5 or 1\\)")
+    rejects(d, "gadget 3: add inputs have 5 and 6 features: y has G = 6 row values over "
+               "width 5")
     d = doc()
     d["gadgets"][3]["producer"]["x"], d["gadgets"][3]["producer"]["y"] = 2, 1  # x one-feature
     rejects(d, "gadget 3: add inputs have 1 and 5 features")
@@ -125,7 +126,7 @@ def test_rowmax_producer_fields(edit, match):
 
 @pytest.mark.parametrize(
     ("key", "value", "match"),
-    [("features", 2, "rowmax gadget has features 1"),
+    [("features", 2, "rowmax n = 5 exceeds P = 4"), ("features", 6, "x has G = 6 row values"),
      ("shift", 1, "needs shift 0, divisor 1"), ("divisor", 3, "needs shift 0, divisor 1"),
      ("excess_hi_bits", 1, "needs shift 0"), ("excess_lo_bits", 1, "needs shift 0"),
      ("lo", -31, "does not cover x's range \\[-32, 31\\]"),
@@ -170,7 +171,7 @@ def test_rowdiv_columns():
         (lambda p: p.update(lshift=-1), "lshift = -1 outside"),
         (lambda p: p.update(rem_bits=0), "rem_bits = 0 outside"),
         (lambda p: p.update(rem_bits=65), "rem_bits = 65 outside"),
-        (lambda p: p.update(y=4), "rowdiv y has width 5, expected 1"),
+        (lambda p: p.update(y=0), "rowdiv y has G = 6 row values over width 5"),
         (lambda p: p.update(x=5), "rowdiv x has width 1, expected 5"),
         (lambda p: p.update(y=6), "y = 6 is not an earlier gadget"),
     ],

@@ -215,14 +215,14 @@ def _rowdiv_shift(fix_rc: bool):
 
 def test_rowdiv_remainder_at_least_2y_is_rejected():
     softmax().rejects("logup: the fractions do not sum to zero", tamper=_rowdiv_shift(False))
-    softmax().rejects("gadget 6: rowdiv R \\+ Rc != 2 y\\(r_b\\) - 1",
+    softmax().rejects("gadget 6: rowdiv R \\+ Rc != 2 y\\(r_grp, r_b\\) - 1",
                       tamper=_rowdiv_shift(True))
 
 
 def test_rowdiv_r_plus_rc_off_is_rejected():
     def fn(vals):
         vals["Rc"][0] += 1
-    softmax().rejects("gadget 6: rowdiv R \\+ Rc != 2 y\\(r_b\\) - 1",
+    softmax().rejects("gadget 6: rowdiv R \\+ Rc != 2 y\\(r_grp, r_b\\) - 1",
                       tamper=_row_tamper(6, fn))
 
 

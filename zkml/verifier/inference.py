@@ -1,13 +1,12 @@
 """Inference proofs (kind 3): inference.md sections 4, 4b and 5 (keys: model_key.py);
 the conv and pooling gadgets of conv.md are checked by conv.py, pool.py and window.py
-(general windows, section 5), the shaped
-public input's MLE by spatial.py, the spatial sums and function tables of nonlinear.md
-by nonlinear.py (divisors here, in the requantization relation R1), the rowmax and
-rowdiv gadgets of nonlinear.md 7 by rows.py; a mul (nonlinear.md 8) is one dense-group
-instance `sum_v eq(r_g, v) X(v) Y(v) = acc(r_g)` checked here; addconst and concat
-(nonlinear.md 10-11) by nonlinear.py (a concat's parts `E_1..E_K` are read right after its
-acc-evals, one dense-group instance per part); a rearrange (rearrange.md) likewise, its
-selection evaluated by rearrange.py. Limbs are `limb_bits` wide (nonlinear.md 5).
+(general windows, section 5), the shaped public input's MLE by spatial.py, the spatial
+sums and function tables of nonlinear.md by nonlinear.py (divisors here, in R1), rowmax,
+rowdiv and the row-broadcast add (grouped rows, nonlinear.md 6, 7, 12) by rows.py; a mul
+(nonlinear.md 8) is one dense instance `sum_v eq(r_g, v) X(v) Y(v) = acc(r_g)` here;
+addconst and concat (nonlinear.md 10-11) by nonlinear.py (a concat's parts `E_1..E_K` are
+read right after its acc-evals, one dense-group instance per part); a rearrange
+(rearrange.md) likewise, its selection by rearrange.py. Limbs: `limb_bits` (nonlinear.md 5).
 
 A kind-3 proof can only be parsed against its verifying key (every vector length is
 fixed by the circuit and the batch size), so `InferenceVerifier` binds one key and
@@ -45,6 +44,7 @@ from zkml.verifier.rearrange import check_rearrange_parts, rearrange_instance_va
 from zkml.verifier.rows import (
     check_rowdiv,
     check_rowmax,
+    row_vars,
     rowdiv_instance_value,
     rowmax_instance_value,
 )
@@ -376,8 +376,8 @@ def _check_acc(run: _Run, g: Gadget, r: list[int], claims: dict[int, int]) -> di
         claims[g.index] = acc % R
     elif g.op == "add":
         xv = run.value(g.x, vals, r)
-        # nonlinear.md 6: a one-feature y is broadcast, its value at (r_f, r_b) is y(r_b)
-        yv = run.value(g.y, vals, r if run.c.width_of(g.y) == g.features else r[len(r_o):])
+        # nonlinear.md 6, 12: y's row values broadcast along i, y at (r_grp, r_b)
+        yv = run.value(g.y, vals, r[row_vars(run, g) :])
         (sa, sb), (la, lb) = g.signs, g.lshifts
         if (acc - sa * (xv << la) - sb * (yv << lb)) % R != 0:
             raise VerificationError(f"gadget {g.index}: add accumulator mismatch")

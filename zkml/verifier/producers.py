@@ -7,15 +7,20 @@ checks it against the gadget's own fields and against `width(x)` (conv.md 1):
 - dense / conv / sumpool / maxpool / table / identity / affine as before;
 - spatialsum: `pad(width(x)) == prod pad(in_shape)` (nonlinear.md 7: a flat row of `n`
   features, a softmax's row sum over `in_shape = [1, n]`, has the layout of `[1, n]`);
-- add: `width(x) == features`, `width(y)` is `features` or 1 (nonlinear.md 6: a
-  one-feature `y` is broadcast along the features);
-- rowmax (nonlinear.md 7): `features == 1`, `1 <= n <= width(x)`, `1 <= diff_bits <= 64`,
-  shift 0, divisor 1, no excess, and `[lo, hi]` covering `x`'s range;
+- add: `width(x) == features`, `1 <= width(y) <= features` with `pad(width(y))`
+  dividing `pad(features)` (nonlinear.md 6 and 12: a `y` of `G < features` row values is
+  broadcast along the low `log2 P` feature variables, `P = pad(features) / pad(G)`);
+- rowmax (nonlinear.md 7, 12): `features = G >= 1` with `pad(G)` dividing `pad(width(x))`,
+  `P = pad(width(x)) / pad(G)`, `1 <= n <= P` and `P (G - 1) + n <= width(x)` (the real
+  entries of the real groups are real features; `n <= width(x)` when `G = 1`),
+  `1 <= diff_bits <= 64`, shift 0, divisor 1, no excess, and `[lo, hi]` covering `x`'s
+  range;
 - winsum / winmax (conv.md 5): wiring axes as for conv, channel counts equal,
   `width(x) == prod pad(in_shape)`, `features == prod pad(out_shape)`, `0 <= lshift <= 64`
   (winsum), `1 <= diff_bits <= 64`, shift 0, divisor 1, no excess and every real output
   reading some tap (winmax);
-- rowdiv (nonlinear.md 7): `width(y) == 1`, `width(x) == features`, `0 <= lshift <= 64`,
+- rowdiv (nonlinear.md 7, 12): `1 <= width(y) = G <= features` with `pad(G)` dividing
+  `pad(features)`, `width(x) == features`, `0 <= lshift <= 64`,
   `1 <= rem_bits <= 64`, shift 0, divisor 1;
 - mul (nonlinear.md 8): `width(x) == width(y) == features`;
 - winsum / winmax (nonlinear.md 9): at most 1024 taps (`prod K_a <= 1024`);
@@ -51,7 +56,7 @@ if TYPE_CHECKING:
     from zkml.verifier.circuit import Gadget, ModelStack
 
 __all__ = ["Producer", "GadgetFields", "parse_producer", "err", "obj", "int_field",
-           "str_field", "dims", "MAX_FEATURES", "MAX_SHIFT", "MAX_BITS"]
+           "str_field", "dims", "row_length", "MAX_FEATURES", "MAX_SHIFT", "MAX_BITS"]
 
 MAX_FEATURES = 1 << 20
 MAX_SHIFT = 64
@@ -303,16 +308,29 @@ def _table(prod: dict, what: str, pw: str, x: int | None,
     return name, t, lo_x
 
 
+def row_length(what: str, name: str, width: int, groups: int) -> int:
+    """P = pad(width) / pad(G) of nonlinear.md 12 for a tensor of `width` features read in
+    `G = groups` rows; requires `1 <= G <= width` and `pad(G)` dividing `pad(width)`."""
+    if not 1 <= groups <= width or pad(width) % pad(groups):
+        raise err(f"{what}: {name} has G = {groups} row values over width {width} (needs "
+                  f"1 <= G <= {width} and pad(G) dividing pad(width))")
+    return pad(width) // pad(groups)
+
+
 def _rowmax(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
     obj(prod, {"op", "x", "n", "diff_bits"}, pw)
     x = _ref(prod["x"], gf.index, f"{pw} x")
     width_x = gf.width(x)
     n = int_field(prod["n"], f"{pw} n", 1, MAX_FEATURES)
     w = int_field(prod["diff_bits"], f"{pw} diff_bits", 1, MAX_BITS)
-    if n > width_x:
-        raise err(f"{what}: rowmax n = {n} exceeds width(x) = {width_x}")
-    if gf.features != 1:
-        raise err(f"{what}: a rowmax gadget has features 1 (got {gf.features})")
+    groups = gf.features
+    p_len = row_length(what, "rowmax x", width_x, groups)
+    if n > p_len:
+        raise err(f"{what}: rowmax n = {n} exceeds P = {p_len} (G = {groups} groups of "
+                  f"width(x) = {width_x})")
+    if p_len * (groups - 1) + n > width_x:  # the last real group's real entries are real
+        raise err(f"{what}: rowmax n = {n} exceeds width(x) = {width_x} in group "
+                  f"{groups - 1} (P = {p_len}: needs P (G - 1) + n <= width(x))")
     if not gf.plain:
         raise err(f"{what}: a rowmax gadget needs shift 0, divisor 1 and excess_hi_bits = "
                   f"excess_lo_bits = 0")
@@ -329,10 +347,9 @@ def _rowdiv(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
     y = _ref(prod["y"], gf.index, f"{pw} y")
     lshift = int_field(prod["lshift"], f"{pw} lshift", 0, MAX_SHIFT)
     w = int_field(prod["rem_bits"], f"{pw} rem_bits", 1, MAX_BITS)
-    if gf.width(y) != 1:
-        raise err(f"{what}: rowdiv y has width {gf.width(y)}, expected 1")
     if gf.width(x) != gf.features:
         raise err(f"{what}: rowdiv x has width {gf.width(x)}, expected {gf.features}")
+    row_length(what, "rowdiv y", gf.features, gf.width(y))
     if gf.shift or gf.divisor != 1:
         raise err(f"{what}: a rowdiv gadget needs shift 0 and divisor 1")
     return Producer("rowdiv", x, y=y, lshift=lshift, rem_bits=w)
@@ -589,9 +606,12 @@ def parse_producer(prod: object, gf: GadgetFields) -> Producer:
         y = _ref(prod["y"], idx, f"{pw} y")
         signs = _pair(prod["signs"], f"{pw} signs", (1, -1), -1, 1)
         lshifts = _pair(prod["lshifts"], f"{pw} lshifts", None, 0, MAX_SHIFT)
-        if gf.width(x) != features or gf.width(y) not in (features, 1):
+        if gf.width(x) != features:
             raise err(f"{what}: add inputs have {gf.width(x)} and {gf.width(y)} features, "
-                      f"expected {features} (y: {features} or 1)")
+                      f"expected {features} for x")
+        if gf.width(y) != features:  # nonlinear.md 6, 12: y's row values broadcast
+            row_length(f"{what}: add inputs have {gf.width(x)} and {gf.width(y)} features",
+                       "y", features, gf.width(y))
         return Producer(op, x, y=y, signs=signs, lshifts=lshifts)
     if op == "mul":  # nonlinear.md 8: acc = x y elementwise
         obj(prod, {"op", "x", "y"}, pw)

@@ -527,12 +527,14 @@ def test_inspect_names_every_producer(compiled):
     assert lines.count("table(") == 3 and "divisor 49" in lines
 
 
-def test_table_on_a_single_feature_is_refused(tmp_path):
-    """A one-logit sigmoid: the table gadget's lookup tree would be empty for B = 1 (the
-    Rust parser refuses table gadgets with fewer than 2 features)."""
-    _refused(tmp_path, _one_logit_sigmoid(),
-             r"node 'out_sigmoid' \(op table sigmoid\) cannot be proven yet: a function table "
-             r"on a single-feature tensor")
+def test_table_on_a_single_feature_looks_up_two_copies(tmp_path):
+    """A one-logit sigmoid: one example's lookup tree would have depth 0, so the logit is
+    repeated into two features (a rearrange), looked up, and the first copy kept."""
+    cm = compile_circuit_only(tmp_path, _one_logit_sigmoid())
+    ops = [(g.op, g.features) for g in cm.circuit.gadgets]
+    assert ops[-3:] == [("rearrange", 2), ("table", 2), ("rearrange", 1)]
+    x = np.random.default_rng(0).integers(-3000, 3000, size=(1, cm.circuit.input_features))
+    build_witness(cm.compiled_circuit, cm.model, x)
 
 
 def _one_logit_sigmoid():

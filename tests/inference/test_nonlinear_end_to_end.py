@@ -18,10 +18,12 @@ import pytest
 from inference_models import (
     NONLINEAR_CNN_CASES,
     act_mlp,
+    mlp,
     needs_nonlinear_prover,
     needs_verifier,
     save,
 )
+from onnx import helper
 
 import zkml
 from zkml.errors import VerificationError
@@ -91,6 +93,22 @@ def test_high_precision_tables_prove_and_verify(tmp_path, acts):
         g = cm.circuit.gadgets[i]
         assert -(1 << 15) <= g.lo <= g.hi < 1 << 15
     _prove_and_verify(cm, dims, 2)
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_one_logit_sigmoid_proves_and_verifies(tmp_path, batch):
+    """A binary classifier's single sigmoid output (a two-copy lookup, then the first)."""
+    model = mlp([4, 3, 1])
+    model.graph.node.append(helper.make_node("Sigmoid", ["y"], ["p"], name="out_sigmoid"))
+    model.graph.output[0].name = "p"
+    cm, dims = _compile(tmp_path, model, "one_logit")
+    x = np.random.default_rng(batch).normal(size=(batch, *dims[1:]))
+    result = zkml.prove(cm, x)
+    expect = np.concatenate([cm.execute(cm.quantize_inputs(ex[None])).outputs(cm.model)["p"]
+                             .reshape(1, -1) for ex in x])
+    assert np.array_equal(result.outputs, expect) and result.outputs.shape == (batch, 1)
+    verified = zkml.verify(result.proof, cm.verifying_key)
+    assert np.array_equal(np.array(verified.outputs), result.outputs)
 
 
 @pytest.mark.parametrize("name", ["gap7x7", "sigmoid"])

@@ -243,14 +243,18 @@ def _table(s: State, op: QOp) -> None:
                          f"at most {MAX_RANGE_BITS}-bit entries (the output has "
                          f"{out.bits}-bit activations; use precision 'balanced' or 'small')")
     layout = s.layout(src)
-    if s.view(op, tin, layout) < 2:
-        raise refuse(op, "a function table on a single-feature tensor (e.g. a one-logit "
-                         "sigmoid output) is not supported yet: its lookup tree would have "
-                         "depth 0 for one example (logup.md needs depth >= 1)")
     x = _operand_range(s, op, src)
     name = s.stack_tensor(tname, np.ascontiguousarray(table.reshape(1, -1)))
-    s.add_gadget(op, out, max(abs(out.lo), abs(out.hi)), layout, op="table", x=x, table=name,
-                 shift=0)
+    if s.view(op, tin, layout) >= 2:
+        s.add_gadget(op, out, max(abs(out.lo), abs(out.hi)), layout, op="table", x=x,
+                     table=name, shift=0)
+        return
+    # One feature (a one-logit sigmoid): the lookup tree of one example would have depth
+    # 0 (logup.md needs >= 1), so look up two copies of the entry and keep the first.
+    pair = rearrange.repeat_flat(s, op, x, 1, 2)
+    s.add_gadget(op, out, max(abs(out.lo), abs(out.hi)), None, features=2, op="table",
+                 x=pair, table=name, shift=0)
+    rearrange.repeat_flat(s, op, len(s.gadgets) - 1, 2, 1, out)
 
 
 #: Operand ranges of a `mul` gadget stay below 2^31 (nonlinear.md section 8), so no

@@ -49,7 +49,7 @@ from zkml.compiler.circuit import (
 from zkml.compiler.state import Layout, State, refuse
 from zkml.quant.ir import QOp, QTensor
 
-__all__ = ["HANDLERS", "move", "broadcast", "broadcast_like", "choose", "boxes",
+__all__ = ["HANDLERS", "move", "repeat_flat", "broadcast", "broadcast_like", "choose", "boxes",
            "part_shape", "target_layout", "flat_output"]
 
 #: Readers that take a tensor in whatever layout holds it (they only relabel or move).
@@ -394,6 +394,21 @@ def choose(s: State, op: QOp, srcs: list[str], region_of: np.ndarray, layout: La
     if gadgets is not None:
         held = (list(gadgets), (region.size,) if layout is None else tuple(layout))
     return _emit(s, op, list(srcs), dims, blocks, layout, out, held)
+
+
+def repeat_flat(s: State, op: QOp, gadget: str | int, n: int, width: int,
+                out: QTensor | None = None) -> int:
+    """A `rearrange` of the flat `n`-entry tensor held by `gadget` into `width` flat
+    entries: with `n == 1` the entry repeated `width` times (a stride-0 block), with
+    `width <= n` the first `width` entries. `gadget` needs no IR tensor of its own."""
+    if n == 1:
+        blocks = [Block(0, (0,), (width,), 0, (0,))]
+    elif width <= n:
+        blocks = [Block(0, (0,), (width,), 0, (1,))]
+    else:
+        raise refuse(op, f"internal: repeat {n} entries into {width}")
+    name = out.name if out is not None else s.tensor_of(gadget)
+    return _emit(s, op, [name], (width,), blocks, None, out, ([gadget], (n,)))
 
 
 def _relabel(s: State, op: QOp, src: str, out: QTensor) -> None:

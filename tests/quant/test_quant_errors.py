@@ -206,18 +206,15 @@ def test_cli_compile_prints_report_and_writes_file(tmp_path, capsys):
     w = rng.normal(size=(4, 3))
     cal = tmp_path / "cal.json"
     cal.write_text(str(rng.normal(size=(6, 4)).tolist()))
-    # A one-logit sigmoid quantizes but cannot be proven yet (a table gadget needs two
-    # features, nonlinear.md section 3): compile refuses the model.
-    nodes = [helper.make_node("MatMul", ["x", "W1"], ["h1"]),
-             helper.make_node("Sigmoid", ["h1"], ["p"]),
-             helper.make_node("MatMul", ["x", "W"], ["h"]),
-             helper.make_node("ArgMax", ["h"], ["label"], axis=-1, keepdims=0)]
-    model = make_model(nodes, {"x": ["N", 4]}, {"p": TensorProto.FLOAT,
-                                               "label": TensorProto.INT64},
-                       {"W": f32(w), "W1": f32(w[:, :1])})
+    # An ArgMax that reports the last maximum quantizes but cannot be proven (the circuit's
+    # ArgMax output selects the first, inference.md section 4b): compile refuses it.
+    nodes = [helper.make_node("MatMul", ["x", "W"], ["h"]),
+             helper.make_node("ArgMax", ["h"], ["label"], axis=-1, keepdims=0,
+                              select_last_index=1)]
+    model = make_model(nodes, {"x": ["N", 4]}, {"label": TensorProto.INT64}, {"W": f32(w)})
     path = save(model, tmp_path, "s.onnx")
     code, out, err = _cli(["compile", str(path), "--calibration", str(cal), "--input-shape",
-                           "1,4", "--outputs", "p", "--precision", "small"], capsys)
+                           "1,4", "--precision", "small"], capsys)
     assert code == 1 and "cannot be proven yet" in err
     assert not (tmp_path / "s.zkmlc").exists() and not (tmp_path / "s.vk").exists()
 

@@ -126,6 +126,62 @@ fn softmax_cheats_break_the_named_relation() {
     }
 }
 
+/// softmax_grouped_axis0's output (ONNX order) against a naive integer softmax along
+/// axis 0 of its `[5, 3]` logits.
+#[test]
+fn grouped_softmax_computes_the_integer_softmax_along_axis_0() {
+    let m = softmax_grouped_axis0(42);
+    let c = Circuit::parse(&m.circuit_json).unwrap();
+    let input = input_for(&c, 3, 7);
+    let (cols, out) = witness(&c, &m.model_stack, &input, 3);
+    let u0 = c
+        .columns()
+        .iter()
+        .position(|s| s.gadget == 0 && s.kind == ColumnKind::U)
+        .unwrap();
+    let t = zkml_core::inference::testkit_softmax::exp_table(8, 6);
+    for b in 0..3 {
+        let h: Vec<i64> = (0..15).map(|i| cols[u0][b * 16 + i] - 128).collect();
+        for j in 0..3 {
+            let col: Vec<i64> = (0..5).map(|a| h[a * 3 + j]).collect();
+            let mx = *col.iter().max().unwrap();
+            let e: Vec<i64> = col
+                .iter()
+                .map(|v| t[((v - mx + 1).div_euclid(2) + 128) as usize])
+                .collect();
+            let s: i64 = e.iter().sum();
+            for a in 0..5 {
+                let q = (128 * e[a] + s).div_euclid(2 * s).min(63);
+                assert_eq!(out[b * 15 + a * 3 + j], q, "row {b} entry ({a}, {j})");
+            }
+        }
+    }
+}
+
+/// The grouped cheats (section 12) on the last real group of each grouped model.
+#[test]
+fn grouped_softmax_cheats_break_the_named_relation() {
+    // Input seeds 62 and 63: the vectors' batch-1 inputs (vectors_nonlinear.rs).
+    for (m, gm, seed) in [
+        (softmax_grouped_axis0(42), 2, 44),
+        (softmax_grouped_axis0(42), 2, 62),
+        (softmax_grouped_channels(43), 2, 44),
+        (softmax_grouped_channels(43), 2, 63),
+    ] {
+        let c = Circuit::parse(&m.circuit_json).unwrap();
+        let input = input_for(&c, 1, seed);
+        let (honest, _) = witness(&c, &m.model_stack, &input, 1);
+        check_relations(&m, &input, &honest, 1, 5).unwrap();
+        let cheats = softmax_cheats::grouped_cheats(&m, &c, &input, gm);
+        assert_eq!(cheats.len(), 11);
+        for ch in cheats {
+            assert_ne!(ch.cols, honest, "{}", ch.name);
+            let e = check_relations(&m, &input, &ch.cols, 1, 5).unwrap_err();
+            assert!(e.contains(ch.relation), "{}: {e}", ch.name);
+        }
+    }
+}
+
 /// `L = 16`: limbs of 16 bits with an exact top limb, and `m` of `2^16` entries
 /// counting every lookup (the scaled one of a narrow limb too), against a naive count.
 #[test]

@@ -1,6 +1,6 @@
 //! Models of `inference.json` for circuits/nonlinear.md (divisors, spatial sums,
-//! function tables, elementwise products): honest proofs for batch 1 and 3, and
-//! cheating-prover cases on batch 1 that the Python verifier must reject.
+//! function tables, elementwise products, grouped rows): honest proofs for batch 1
+//! and 3, and cheating-prover cases on batch 1 that the Python verifier must reject.
 
 use serde_json::{json, Value};
 use zkml_core::inference::circuit::{Circuit, ColumnKind};
@@ -12,7 +12,9 @@ use zkml_core::inference::testkit::{
 };
 use zkml_core::inference::testkit_cnn::cnn_2d;
 use zkml_core::inference::testkit_nonlinear::{gap_dense, silu, ssum_1d, ssum_2d, tables};
-use zkml_core::inference::testkit_softmax::softmax_head;
+use zkml_core::inference::testkit_softmax::{
+    softmax_grouped_axis0, softmax_grouped_channels, softmax_head,
+};
 use zkml_core::inference::{prove, prove_with_table_multiplicities, InferenceInput};
 use zkml_core::pcs::hyrax::Hyrax;
 use zkml_core::testing::rand_small;
@@ -33,6 +35,9 @@ pub fn nonlinear_models(h: &Hyrax) -> Vec<Value> {
         ("tables_l16", with_limb_bits(tables(34), 16), 44),
         // nonlinear.md section 8: SiLU and a product with the public input.
         ("silu", silu(51), 51),
+        // nonlinear.md section 12: grouped rows (softmax along axis 0, over channels).
+        ("softmax_grouped_axis0", softmax_grouped_axis0(42), 61),
+        ("softmax_grouped_channels", softmax_grouped_channels(43), 62),
     ] {
         let c = Circuit::parse(&m.circuit_json).unwrap();
         let (vk, _) = verifying_key(h, &m);
@@ -190,6 +195,12 @@ fn nonlinear_cases(
         }
         "softmax_head" => {
             for ch in crate::softmax_cheats::softmax_cheats(m, c, input) {
+                cases.push((ch.name, false, ch.why, run(ch.cols, &ch.out, None)));
+            }
+        }
+        // The rowmax is gadget 2 (after the logits and the rearrange into [G, n]).
+        "softmax_grouped_axis0" | "softmax_grouped_channels" => {
+            for ch in crate::softmax_cheats::grouped_cheats(m, c, input, 2) {
                 cases.push((ch.name, false, ch.why, run(ch.cols, &ch.out, None)));
             }
         }

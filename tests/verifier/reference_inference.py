@@ -254,7 +254,7 @@ class Witness:
         if p["op"] == "add":
             return add_acc(p, x, self.tensor(p["y"]))
         if p["op"] == "rowmax":
-            return rowmax_acc(p, x)
+            return rowmax_acc(p, x, n_p)
         if p["op"] == "rowdiv":
             return rowdiv_acc(p, x, self.tensor(p["y"]))
         if p["op"] == "mul":  # nonlinear.md 8: acc = x y elementwise
@@ -466,9 +466,9 @@ def prove_inference(
         for kind in wit.kinds(gi):
             if p["op"] != "rowmax" or kind not in ("D", "S"):
                 ev += limb_claims(gi, kind, r)
-        if p["op"] == "rowmax":  # S at (1/2, .., 1/2, r_b)
+        if p["op"] == "rowmax":  # S at (1/2, .., 1/2, r_grp, r_b): log2 P halves
             half = (R + 1) // 2
-            ev += limb_claims(gi, "S", [half] * clog(len(wit.tensor(p["x"])[0])) + r)
+            ev += limb_claims(gi, "S", [half] * (clog(len(wit.tensor(p["x"])[0])) - lf) + r)
         if p["op"] == "dense" and p["bias"] is not None:
             ev.append(mclaim(mclaims_b, p["bias"], r[: clog(g["features"])]))
         if p["op"] == "conv" and p["bias"] is not None:
@@ -491,10 +491,9 @@ def prove_inference(
                     "affine": [xk for xk, _ in p.get("terms", [])]}[p["op"]]
         if p["op"] == "rowdiv":
             refs = [p["y"]]
-        for ref in refs:  # a one-feature operand (add's y, rowdiv's y) at r_b
+        for ref in refs:  # row values (add's y, rowdiv's y) at (r_grp, r_b)
             if ref != "input":
-                one = len(wit.tensor(ref)[0]) == 1
-                ev += limb_claims(ref, "u", r[lf:] if one else r)
+                ev += limb_claims(ref, "u", r[lf - clog(len(wit.tensor(ref)[0])):])
         if p["op"] == "addconst":  # then C(r_f), a model claim
             ev.append(mclaim(mclaims_b, table_names.get(gi, p["c"]), r[:lf]))
         ev = edit(("acc", gi), ev)
@@ -693,13 +692,14 @@ def prove_inference(
             fx = clog(len(wit.tensor(p["x"])[0]))
             if p["x"] != "input":
                 sc_evals += limb_claims(p["x"], "u", s)
-            sc_evals += limb_claims(gi, "u", s[fx:])
+            sc_evals += limb_claims(gi, "u", s[fx - clog(gad[gi]["features"]):])
             sc_evals += limb_claims(gi, "D", s) + limb_claims(gi, "S", s)
         elif kind == "rowdiv":  # x's u, y's u at s_b, own u, ep, em, then R limbs
             if p["x"] != "input":
                 sc_evals += limb_claims(p["x"], "u", s)
             if p["y"] != "input":
-                sc_evals += limb_claims(p["y"], "u", s[clog(gad[gi]["features"]):])
+                k = clog(gad[gi]["features"]) - clog(len(wit.tensor(p["y"])[0]))
+                sc_evals += limb_claims(p["y"], "u", s[k:])
             for k in ("u", "ep", "em", "R"):
                 sc_evals += limb_claims(gi, k, s)
         elif kind.startswith("win") or (kind == "zerocheck" and p["op"] == "winmax"):

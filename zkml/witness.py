@@ -435,7 +435,7 @@ def _divisor_class(cc: CompiledCircuit, model: QModel, g: int, trace) -> np.ndar
     must be the executor's window sums averaged by the gadget's own divisor, clamped;
     None for other gadgets."""
     gd = cc.circuit.gadgets[g]
-    if gd.op != "winsum":
+    if gd.op not in ("winsum", "conv"):  # (a 3-D average is a conv: zkml.compiler.volume)
         return None
     op = next((o for o in model.ops if o.output == cc.gadget_tensors[g]), None)
     if op is None or op.op != "avgpool":

@@ -51,7 +51,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from zkml.compiler import combine, nonlinear, rearrange, spatial
+from zkml.compiler import combine, nonlinear, rearrange, spatial, volume
 from zkml.compiler.circuit import (
     LIMB_BITS,
     MAX_BITS,
@@ -391,10 +391,12 @@ def _input_layout(model: QModel) -> Layout:
             if len(target) in (3, 4) and target[0] == inp.shape[0]:
                 return tuple(int(v) for v in target[1:])
         return None
-    if len(inp.shape) not in (3, 4):
+    if len(inp.shape) not in (3, 4, 5):
         return None
     if all(op.op in ("reshape", "transpose") for op in readers):
         return None
+    if volume.is_volume(inp.shape):
+        return volume.volume_layout(inp.shape)
     return tuple(int(v) for v in inp.shape[1:])
 
 

@@ -47,6 +47,7 @@ from zkml.compiler.circuit import (
     padded_width,
 )
 from zkml.compiler.state import Layout, State, refuse
+from zkml.compiler.volume import volume_layout
 from zkml.quant.ir import QOp, QTensor
 
 __all__ = ["HANDLERS", "move", "repeat_flat", "broadcast", "broadcast_like", "choose", "boxes",
@@ -117,10 +118,12 @@ def target_layout(s: State, out: QTensor) -> Layout:
     transpose or a concat along a non-channel axis reads (convolutions, pooling,
     elementwise ops, channel concats keep or need it), flat otherwise (cheaper: no
     padding; a dense layer reads it as it is)."""
-    if len(out.shape) not in (3, 4) or out.name in s.model.outputs.values() or \
+    if len(out.shape) not in (3, 4, 5) or out.name in s.model.outputs.values() or \
             not _readers(s, out.name) or _only_moved(s, out.name):
         return None
-    layout = tuple(int(v) for v in out.shape[1:])
+    # A volume (N, C, D, H, W) is held as (C*D, H, W) (zkml.compiler.volume).
+    layout = volume_layout(out.shape) if len(out.shape) == 5 else \
+        tuple(int(v) for v in out.shape[1:])
     return layout if padded_width(layout) <= MAX_FEATURES else None
 
 

@@ -43,6 +43,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from zkml.compiler import volume
 from zkml.compiler.circuit import (
     MAX_BITS,
     MAX_DIVISOR,
@@ -140,6 +141,9 @@ def _check_axes(op: QOp, what: str, values: tuple[int, ...], lo: int, hi: int) -
 
 def _conv(s: State, op: QOp) -> None:
     m = s.model
+    if volume.is_volume(m.tensor(op.inputs[0]).shape):
+        volume.conv3d(s, op)
+        return
     x, layout = _spatial_operand(s, op)
     if op.inputs[1] not in m.constants:
         raise refuse(op, "the weight is not a constant")
@@ -156,11 +160,6 @@ def _conv(s: State, op: QOp) -> None:
     geom = conv_geometry(layout[1:], kernel, strides, a["pads"], dilations)
     if geom.out != out_shape[1:]:
         raise refuse(op, f"output shape {out_shape} differs from the geometry {geom.out}")
-    _check_axes(op, "spatial lengths", (*layout[1:], *out_shape[1:], *kernel), 1, MAX_WIRE_LEN)
-    _check_axes(op, "strides", strides, 1, MAX_WIRE_STEP)
-    _check_axes(op, "dilations", dilations, 1, MAX_WIRE_STEP)
-    _check_axes(op, "pads", pads, 0, MAX_WIRE_STEP)
-    weight = s.stack_tensor(op.inputs[1], conv_weight_matrix(w, layout[0], a["group"]))
     bias, bshift = None, 0
     if len(op.inputs) > 2:
         b = m.constants[op.inputs[2]]
@@ -169,10 +168,31 @@ def _conv(s: State, op: QOp) -> None:
         row = b.reshape(1, -1).astype(np.int64)
         bshift = bias_shift(op, row)
         bias = s.stack_tensor(op.inputs[2], np.ascontiguousarray(row >> np.int64(bshift)))
-    s.add_gadget(op, out, accumulator_bound(m, op), out_shape, op="conv", x=x, weight=weight,
-                 bias=bias, bias_shift=bshift, shift=a["shift"], in_shape=layout,
-                 out_shape=out_shape, kernel=kernel, strides=strides, dilations=dilations,
-                 pads=pads)
+    add_conv_gadget(s, op, x, layout, out_shape, conv_weight_matrix(w, layout[0], a["group"]),
+                    kernel, strides, dilations, pads, shift=a["shift"], bias=bias,
+                    bias_shift=bshift, bound=accumulator_bound(m, op))
+
+
+def add_conv_gadget(s: State, op: QOp, x: str | int, in_shape: tuple[int, ...],
+                    out_shape: tuple[int, ...], weight: np.ndarray, kernel: tuple[int, ...],
+                    strides: tuple[int, ...], dilations: tuple[int, ...],
+                    pads: tuple[int, ...], *, bound: int, bias: str | None = None,
+                    bias_shift: int = 0, **requant) -> int:
+    """Append a `conv` gadget computing `op`'s output (held in `out_shape`) with the weight
+    matrix `weight` (`conv_weight_matrix`'s form) and return its index; `requant` is the
+    gadget's `shift` (and `divisor`)."""
+    _check_axes(op, "spatial lengths", (*in_shape[1:], *out_shape[1:], *kernel), 1,
+                MAX_WIRE_LEN)
+    _check_axes(op, "strides", tuple(strides), 1, MAX_WIRE_STEP)
+    _check_axes(op, "dilations", tuple(dilations), 1, MAX_WIRE_STEP)
+    _check_axes(op, "pads", tuple(pads), 0, MAX_WIRE_STEP)
+    base = op.inputs[1] if len(op.inputs) > 1 else f"{op.source or op.name}:ones"
+    name = s.stack_tensor(base, weight)
+    s.add_gadget(op, s.model.tensor(op.output), bound, tuple(out_shape), op="conv", x=x,
+                 weight=name, bias=bias, bias_shift=bias_shift, in_shape=tuple(in_shape),
+                 out_shape=tuple(out_shape), kernel=tuple(kernel), strides=tuple(strides),
+                 dilations=tuple(dilations), pads=tuple(pads), **requant)
+    return len(s.gadgets) - 1
 
 
 def channel_scale(s: State, op: QOp, x_name: str, c_name: str) -> None:
@@ -284,6 +304,14 @@ def _maxpool_gadget(s: State, op: QOp, x: str | int, layout: tuple[int, ...],
     s.gadgets[-1]["lo"], s.gadgets[-1]["hi"] = r["lo"], r["hi"]
 
 
+def window_max(s: State, op: QOp, x: str | int, layout: tuple[int, ...], geom) -> int:
+    """A `winmax` gadget (conv.md section 5) computing `op`'s output; its index."""
+    _check_axes(op, "spatial lengths", (*layout[1:], *geom.out, *geom.kernel), 1,
+                MAX_WIRE_LEN)
+    _winmax(s, op, x, layout, geom)
+    return len(s.gadgets) - 1
+
+
 def _winmax(s: State, op: QOp, x: str | int, layout: tuple[int, ...], geom) -> None:
     r = _max_range(s, x)
     if r["diff_bits"] > MAX_BITS:
@@ -296,6 +324,9 @@ def _winmax(s: State, op: QOp, x: str | int, layout: tuple[int, ...], geom) -> N
 
 
 def _avgpool(s: State, op: QOp) -> None:
+    if volume.is_volume(s.model.tensor(op.inputs[0]).shape):
+        volume.avgpool3d(s, op)
+        return
     x, layout = _spatial_operand(s, op)
     a = op.attrs
     whole = tuple(a["kernel"]) == tuple(layout[1:]) and not any(a["pads"]) and \
@@ -350,6 +381,9 @@ def _varying_average(s: State, op: QOp, x: str | int, layout: tuple[int, ...], g
 
 
 def _maxpool(s: State, op: QOp) -> None:
+    if volume.is_volume(s.model.tensor(op.inputs[0]).shape):
+        volume.maxpool3d(s, op)
+        return
     x, layout = _spatial_operand(s, op)
     window = _pow2_window(s, op, layout)
     if window is not None:

@@ -16,6 +16,7 @@ from zkml.errors import ModelError
 from zkml.onnx_import.graph import Graph, Node
 from zkml.quant.calibrate import Stats
 from zkml.quant.ir import QModel, QOp, QTensor
+from zkml.quant.kernels import pool_geometry
 from zkml.quant.precision import Precision
 from zkml.quant.rounding import bits_for, check_bound, frac_bits_for, quantize_float
 from zkml.quant.tables import TABLE_VALUE_BITS, float_values, make_table, saturation_radius
@@ -211,9 +212,25 @@ class _Lowering:
 
     def _maxpool(self, node: Node) -> None:
         a = node.attrs
-        self._same_scale(node, "maxpool", kernel=list(a["kernel"]), strides=list(a["strides"]),
-                         pads=list(a["pads"]), dilations=list(a["dilations"]),
-                         ceil_mode=bool(a["ceil_mode"]))
+        k, st, p, dl = (list(a[key]) for key in ("kernel", "strides", "pads", "dilations"))
+        ceil = bool(a["ceil_mode"])
+        if len(k) == 3 and k[0] * st[0] * dl[0] > 1 and max(k[1:] + st[1:]) > 1:
+            # A 3-D maximum is separable: over each (H, W) plane, then along the depth
+            # (quantization.md, Ops: maxpool), so a circuit pools one 2-D map at a time.
+            x = self.t(node.inputs[0])
+            g = pool_geometry(x.shape[3:], k[1:], st[1:], [p[1], p[2], p[4], p[5]], dl[1:],
+                              ceil)
+            mid = self.add_tensor(self.fresh(node.output, "planes"),
+                                  (*x.shape[:3], *g.out), x.frac_bits, x.bits)
+            self.op("maxpool", [x.name], mid, kernel=[1, *k[1:]], strides=[1, *st[1:]],
+                    pads=[0, p[1], p[2], 0, p[4], p[5]], dilations=[1, *dl[1:]],
+                    ceil_mode=ceil)
+            self.add_tensor(node.output, self.g.shapes[node.output], x.frac_bits, x.bits)
+            self.op("maxpool", [mid], node.output, kernel=[k[0], 1, 1], strides=[st[0], 1, 1],
+                    pads=[p[0], 0, 0, p[3], 0, 0], dilations=[dl[0], 1, 1], ceil_mode=ceil)
+            return
+        self._same_scale(node, "maxpool", kernel=k, strides=st, pads=p, dilations=dl,
+                         ceil_mode=ceil)
 
     def _reduce_max(self, node: Node) -> None:
         self._same_scale(node, "reduce_max", axes=list(node.attrs["axes"]),

@@ -197,3 +197,37 @@ def test_rearrange_models_are_present():
     assert any(len(p["parts"]) >= 2 and len({tuple(s) for s in p["shapes"]}) == 1
                and len({b["part"] for b in p["blocks"]}) >= 2
                for p in producers["rearrange_choice"])
+
+
+def test_grouped_softmax_models_are_present():
+    """nonlinear.md section 12: once regenerated, the vectors carry softmax models over
+    grouped rows (checked like every other model by
+    test_cases_are_accepted_exactly_when_valid): axis 0 of a [5, 3] tensor (G = 3, n = 5)
+    and the channels of a conv (G = 6, n = 3), at batch 1 and 3, each with a rowmax of
+    G > 1 features, an add of G row values broadcast over x and a rowdiv by G row sums,
+    and cheats on a group's row values rejected."""
+    names = ("softmax_grouped_axis0", "softmax_grouped_channels")
+    found = [m for m in models() if m.get("name") in names]
+    if not found:
+        pytest.skip("no grouped softmax model in inference.json yet (nonlinear.md section 12)")
+    batches: dict[str, set[int]] = {}
+    for m in found:
+        batches.setdefault(m["name"], set()).add(m["batch"])
+    assert batches == {name: {1, 3} for name in names}
+    for m in found:
+        gads = json.loads(m["circuit"])["gadgets"]
+        feats = [g["features"] for g in gads]
+
+        def width(ref, feats=feats, m=m):
+            return json.loads(m["circuit"])["input"]["features"] if ref == "input" else (
+                feats[ref])
+        groups = {g["features"] for g in gads if g["producer"]["op"] == "rowmax"}
+        assert groups and min(groups) > 1, f"{m['name']}: rowmax features {groups}"
+        adds = [g for g in gads if g["producer"]["op"] == "add"]
+        assert any(1 < width(g["producer"]["y"]) < width(g["producer"]["x"]) for g in adds)
+        divs = [g for g in gads if g["producer"]["op"] == "rowdiv"]
+        assert divs and all(width(g["producer"]["y"]) in groups for g in divs)
+        if m["batch"] == 1:
+            rejected = {c["name"] for c in m["cases"] if not c["valid"]}
+            assert {"rowmax selector on a non-maximum entry",
+                    "row sum of one group changed"} <= rejected

@@ -314,6 +314,29 @@ mod tests {
     }
 
     #[test]
+    fn group_size_needs_fewer_padded_groups_than_entries() {
+        assert_eq!(group_size(10, 1), Some(16));
+        assert_eq!(group_size(32, 3), Some(8));
+        assert_eq!(group_size(32, 6), Some(4));
+        assert_eq!(group_size(15, 15), Some(1));
+        assert_eq!(group_size(32, 33), None);
+        assert_eq!(group_size(32, 0), None);
+    }
+
+    #[test]
+    fn grouped_broadcast_mle_reads_the_group_and_batch_variables() {
+        // G = 3 (pad 4) groups of P = 8, two batch rows: y at (r_grp, r_b).
+        let y = rand_frs(8, 7);
+        let p = rand_frs(6, 8);
+        assert_eq!(evaluate(&broadcast(&y, 8), &p), evaluate(&y, suffix(&p, 3)));
+        let mask = row_mask(5, 8, 64);
+        assert_eq!(
+            evaluate(&mask, &p),
+            super::super::spatialsum::lt(&p[..3], 5)
+        );
+    }
+
+    #[test]
     fn broadcast_mle_ignores_the_feature_variables() {
         let y = rand_frs(4, 5);
         let yb = broadcast(&y, 8);

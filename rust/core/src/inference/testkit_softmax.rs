@@ -180,7 +180,7 @@ pub fn softmax_grouped_channels(seed: u64) -> TestModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inference::circuit::Circuit;
+    use crate::inference::circuit::{Circuit, Producer};
 
     #[test]
     fn exp_table_is_monotone_and_saturates() {
@@ -216,5 +216,15 @@ mod tests {
         let c = Circuit::parse(&m.circuit_json).unwrap();
         assert_eq!(c.gadgets.len(), 6);
         assert_eq!(c.gadgets[5].excess_hi_bits, 1);
+        // Grouped rows: rowmax of G features over a [G, n] tensor.
+        for (m, g, n) in [
+            (softmax_grouped_axis0(1), 3, 5),
+            (softmax_grouped_channels(2), 6, 3),
+        ] {
+            let c = Circuit::parse(&m.circuit_json).unwrap();
+            assert_eq!(c.gadgets[2].features, g);
+            assert_eq!(c.gadgets[5].features, g);
+            assert!(matches!(c.gadgets[2].producer, Producer::Rowmax { n: k, .. } if k == n));
+        }
     }
 }

@@ -47,11 +47,11 @@ witness for one run is smaller, 8 on a tie. Anything else raises
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from zkml.compiler import combine, nonlinear, rearrange, spatial, volume
+from zkml.compiler import combine, io, nonlinear, rearrange, spatial, volume
 from zkml.compiler.circuit import (
     LIMB_BITS,
     MAX_BITS,
@@ -84,9 +84,14 @@ class CompiledCircuit:
         circuit: the circuit description.
         model_stack: int64 array of length 2^num_vars (weights and biases at their slots).
         gadget_tensors: per gadget, the IR tensor its output equals on the real region.
-        input_name: the model input; `rows` rows of `circuit.input_features` per run.
-        output_name: the public output's name (a key of `QModel.outputs`).
-        rows: rows per executor run (the model input's leading dimension).
+        input_name: the (first) model input; `rows` rows of `circuit.input_features` per
+            run.
+        output_name: the (first) public output's name (a key of `QModel.outputs`).
+        rows: rows per executor run (the inputs' leading dimension).
+        inputs: with several model inputs, each one's place in the circuit's input row
+            (`zkml.compiler.io.IOPart`, `QModel.inputs` order); empty for one input.
+        outputs: with several outputs, each one's place and own scale in the circuit's
+            output row (the model's output order); empty for one output.
     """
 
     circuit: Circuit
@@ -95,11 +100,34 @@ class CompiledCircuit:
     input_name: str
     output_name: str
     rows: int
+    inputs: list[io.IOPart] = field(default_factory=list)
+    outputs: list[io.IOPart] = field(default_factory=list)
+
+    @property
+    def input_parts(self) -> list[io.IOPart]:
+        """Every model input's place in the input row (one part for one input)."""
+        c = self.circuit
+        return self.inputs or [io.IOPart(self.input_name, c.input_features,
+                                         c.input_frac_bits)]
+
+    @property
+    def output_parts(self) -> list[io.IOPart]:
+        """Every output's place in the output row (one part for one output; an ArgMax
+        output is one index at scale 1)."""
+        c = self.circuit
+        return self.outputs or [io.IOPart(self.output_name, c.statement_outputs,
+                                          0 if c.argmax else c.output.frac_bits)]
 
     def meta_json(self) -> dict:
-        """The mapping onto the model (stored beside the circuit in the compiled file)."""
-        return {"gadget_tensors": list(self.gadget_tensors), "input": self.input_name,
+        """The mapping onto the model (stored beside the circuit in the compiled file);
+        `inputs` / `outputs` only when there are several."""
+        meta = {"gadget_tensors": list(self.gadget_tensors), "input": self.input_name,
                 "output": self.output_name, "rows": self.rows}
+        if self.inputs:
+            meta["inputs"] = [p.to_json() for p in self.inputs]
+        if self.outputs:
+            meta["outputs"] = [p.to_json() for p in self.outputs]
+        return meta
 
 
 def excess_bits(acc_bound: int, shift: int, lo: int, hi: int, divisor: int = 1
@@ -316,23 +344,24 @@ def _model_stack(s: State) -> tuple[ModelStack, np.ndarray]:
 
 
 def compile_circuit(model: QModel) -> CompiledCircuit:
-    """Compile a quantized model into a circuit; `ModelError` if it cannot be proven yet."""
-    if len(model.inputs) != 1:
-        raise ModelError(f"the model has {len(model.inputs)} inputs; proofs support one input")
-    if len(model.outputs) != 1:
-        raise ModelError(f"the model has {len(model.outputs)} outputs; proofs support one "
-                         "output (choose one with --outputs)")
+    """Compile a quantized model into a circuit; `ModelError` if it cannot be proven yet.
+
+    Several inputs or outputs are proven through flat concatenations (`zkml.compiler.io`):
+    the circuit's input row is every model input side by side, its output row every
+    output brought to the finest output scale."""
+    rows, in_parts = io.check_inputs(model)
     inp = model.tensor(model.inputs[0])
-    if len(inp.shape) < 2:
-        raise ModelError(f"input {inp.name!r} has shape {inp.shape}; proofs need a leading "
-                         "batch dimension")
-    rows, n_in = inp.shape[0], int(np.prod(inp.shape[1:]))
-    s = State(model, rows, n_in, input_layout=_input_layout(model))
-    s.refs[inp.name] = "input"
-    s.layouts[inp.name] = s.input_layout
+    n_in = sum(p.features for p in in_parts)
+    several = len(in_parts) > 1
+    s = State(model, rows, n_in, input_layout=None if several else _input_layout(model))
     for op in model.ops:
         for name in op.inputs:
             s.uses[name] = s.uses.get(name, 0) + 1
+    if several:
+        io.split_inputs(s, in_parts)
+    else:
+        s.refs[inp.name] = "input"
+        s.layouts[inp.name] = s.input_layout
     softmax = nonlinear.softmax_sources(model)
     for op in model.ops:
         handler = _HANDLERS.get(op.op)
@@ -341,6 +370,31 @@ def compile_circuit(model: QModel) -> CompiledCircuit:
         if handler is None:
             raise refuse(op)
         handler(s, op)
+    if not model.outputs:
+        raise ModelError("the model has no output")
+    out_parts: list[io.IOPart] = []
+    if len(model.outputs) > 1:
+        ref, out_parts = io.join_outputs(s, model)
+    else:
+        ref = _single_output(s, model, rows)
+    if not any(g.get("weight") or g.get("table") or g.get("const") for g in s.gadgets):
+        raise ModelError("the model has no layer with constants (a weight, a table or an "
+                         "added constant): there is nothing to prove")
+    stack, values = _model_stack(s)
+    gadgets = tuple(_finish(g) for g in s.gadgets)
+    circuit = Circuit(n_in, inp.bits, inp.frac_bits, int(ref), gadgets[int(ref)].features,
+                      gadgets, stack, argmax=s.argmax is not None, input_shape=s.input_layout)
+    circuit = replace(circuit, limb_bits=choose_limb_bits(circuit, rows))
+    # Round trip through the strict parser: the compiler never emits what a verifier refuses.
+    circuit = Circuit.from_bytes(circuit.to_bytes())
+    _check_with_verifier(circuit)
+    out_name = next(iter(model.outputs))
+    return CompiledCircuit(circuit, values, list(s.tips), inp.name, out_name, rows,
+                           in_parts if several else [], out_parts)
+
+
+def _single_output(s: State, model: QModel, rows: int) -> int:
+    """The output gadget of a model with one output (flat, ONNX order)."""
     out_name, out_tensor = next(iter(model.outputs.items()))
     ref = s.refs.get(out_tensor)
     if ref is None or ref == "input":
@@ -354,18 +408,7 @@ def compile_circuit(model: QModel) -> CompiledCircuit:
         # The statement carries the output in ONNX order, unpadded: copy it out of its
         # spatial (or padded flat) layout.
         ref = rearrange.flat_output(s, out_tensor)
-    if not any(g.get("weight") or g.get("table") or g.get("const") for g in s.gadgets):
-        raise ModelError("the model has no layer with constants (a weight, a table or an "
-                         "added constant): there is nothing to prove")
-    stack, values = _model_stack(s)
-    gadgets = tuple(_finish(g) for g in s.gadgets)
-    circuit = Circuit(n_in, inp.bits, inp.frac_bits, int(ref), gadgets[int(ref)].features,
-                      gadgets, stack, argmax=s.argmax is not None, input_shape=s.input_layout)
-    circuit = replace(circuit, limb_bits=choose_limb_bits(circuit, rows))
-    # Round trip through the strict parser: the compiler never emits what a verifier refuses.
-    circuit = Circuit.from_bytes(circuit.to_bytes())
-    _check_with_verifier(circuit)
-    return CompiledCircuit(circuit, values, list(s.tips), inp.name, out_name, rows)
+    return int(ref)
 
 
 def choose_limb_bits(circuit: Circuit, rows: int) -> int:

@@ -51,7 +51,7 @@ from zkml.compiler.volume import volume_layout
 from zkml.quant.ir import QOp, QTensor
 
 __all__ = ["HANDLERS", "move", "repeat_flat", "broadcast", "broadcast_like", "choose", "boxes",
-           "part_shape", "target_layout", "flat_output"]
+           "part_shape", "target_layout", "flat_output", "gather_input", "concat_flat"]
 
 #: Readers that take a tensor in whatever layout holds it (they only relabel or move).
 _MOVERS = ("reshape", "transpose")
@@ -520,3 +520,25 @@ def flat_output(s: State, name: str) -> int:
 
 
 HANDLERS = {"reshape": _reshape, "transpose": _transpose, "concat": _concat}
+
+
+def gather_input(s: State, op: QOp, offset: int, count: int, out_layout: Layout,
+                 out: QTensor) -> int:
+    """A `rearrange` of the circuit's flat input (`[n_in]`, several model inputs side by
+    side: `zkml.compiler.io`) taking its `count` entries at `offset` (one block, stride
+    1) into `out_layout`; returns its index (registered as the IR tensor `out`)."""
+    block = Block(0, (0,), (int(count),), int(offset), (1,))
+    return _emit(s, op, ["input"], (int(count),), [block], out_layout, out,
+                 held=(["input"], (s.n_in,)))
+
+
+def concat_flat(s: State, op: QOp, srcs: list[str], order: list[int]) -> int:
+    """A flat `rearrange` concatenating, per row, the real entries (logical order) of the
+    parts `srcs[order[0]]`, `srcs[order[1]]`, ... (a part may appear several times);
+    returns its index, mapped onto the tensor of `srcs[0]`'s gadget (its `x`)."""
+    counts = [_count(part_shape(s, op, name)) for name in srcs]
+    blocks, off = [], 0
+    for k in order:
+        blocks.append(Block(k, (off,), (counts[k],), 0, (1,)))
+        off += counts[k]
+    return _emit(s, op, list(srcs), (off,), blocks, None, None)

@@ -367,8 +367,13 @@ def _kept(shape: tuple[int, ...], axis: int) -> tuple[int, ...]:
 def quantize_graph(graph: Graph, stats: Stats, precision: Precision) -> QModel:
     """Lower the float graph to a QModel with scales chosen from `stats`."""
     low = _Lowering(graph, stats, precision)
+    # Several inputs share one scale, the coarsest calibrated one: a proof's statement
+    # holds them side by side as one input row at one scale (zkml.compiler.io).
+    fracs = {name: low.act_frac(name) for name in graph.inputs}
+    common = min(fracs.values(), default=0)
     for name, shape in graph.inputs.items():
-        low.add_tensor(name, shape, low.act_frac(name), precision.activation_bits, "input")
+        frac = fracs[name] if len(fracs) == 1 else common
+        low.add_tensor(name, shape, frac, precision.activation_bits, "input")
     for node in graph.nodes:
         low.lower(node)
     return QModel(

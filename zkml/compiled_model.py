@@ -22,6 +22,9 @@ __all__ = ["CompiledModel", "CompiledModelError", "CIRCUIT_SECTION"]
 
 CIRCUIT_SECTION = "circuit"
 CIRCUIT_SECTION_VERSION = 1
+#: A circuit section whose meta records several inputs or outputs (`inputs` / `outputs`,
+#: zkml.compiler.io); a one-input, one-output model is still written as version 1.
+CIRCUIT_SECTION_VERSION_MULTI = 2
 
 
 @dataclass
@@ -60,15 +63,27 @@ class CompiledModel(_QuantCompiledModel):
 
     @property
     def input_shape(self) -> tuple[int, ...]:
-        """Shape of the model's input tensor (one run)."""
+        """Shape of the model's (first) input tensor (one run)."""
         return self.model.tensor(self.model.inputs[0]).shape
+
+    @property
+    def input_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Every model input's shape (one run), in input order."""
+        return {name: self.model.tensor(name).shape for name in self.model.inputs}
+
+    @property
+    def output_names(self) -> list[str]:
+        """The proven outputs' names, in the order the statement holds them."""
+        return [p.name for p in self.require_circuit().output_parts]
 
     def to_sections(self) -> dict[str, Section]:
         """Container sections, with the circuit section when there is a circuit."""
         sections = super().to_sections()
         cc = self.compiled_circuit
         if cc is not None:
-            sections[CIRCUIT_SECTION] = Section(CIRCUIT_SECTION_VERSION, False, {
+            version = CIRCUIT_SECTION_VERSION_MULTI if cc.inputs or cc.outputs else \
+                CIRCUIT_SECTION_VERSION
+            sections[CIRCUIT_SECTION] = Section(version, False, {
                 "circuit/circuit.json": cc.circuit.to_bytes(),
                 "circuit/meta.json": json_bytes(cc.meta_json()),
                 "circuit/model_stack.npy": npy_bytes(cc.model_stack),
@@ -109,10 +124,13 @@ class CompiledModel(_QuantCompiledModel):
 
 def _decode_circuit(cm: CompiledModel, section: Section, path: Path) -> None:
     from zkml.compiler.build import CompiledCircuit
+    from zkml.compiler.io import IOPart
 
-    if section.version != CIRCUIT_SECTION_VERSION:
+    versions = (CIRCUIT_SECTION_VERSION, CIRCUIT_SECTION_VERSION_MULTI)
+    if section.version not in versions:
         raise CompiledModelError(f"{path}: circuit section version {section.version}; this zkml "
-                                 f"reads version {CIRCUIT_SECTION_VERSION} (recompile the model)")
+                                 f"reads versions {versions[0]} and {versions[1]} (recompile "
+                                 "the model)")
     files = section.files
     try:
         cj = files["circuit/circuit.json"]
@@ -120,10 +138,20 @@ def _decode_circuit(cm: CompiledModel, section: Section, path: Path) -> None:
         meta = read_json(section, "circuit/meta.json")
         stack = read_npy(section, "circuit/model_stack.npy")
         commitment, vk = files["circuit/commitment.bin"], files["circuit/vk.bin"]
+        multi = section.version == CIRCUIT_SECTION_VERSION_MULTI
+        allowed = {"gadget_tensors", "input", "output", "rows"} | \
+            ({"inputs", "outputs"} if multi else set())
+        if not isinstance(meta, dict) or not set(meta) <= allowed or \
+                multi != bool(meta.get("inputs") or meta.get("outputs")):
+            raise ValueError("unexpected metadata keys")
+        parts = {k: [IOPart.from_json(d) for d in meta.get(k, [])] for k in ("inputs",
+                                                                               "outputs")}
         cc = CompiledCircuit(circuit, stack, [str(t) for t in meta["gadget_tensors"]],
-                             str(meta["input"]), str(meta["output"]), int(meta["rows"]))
+                             str(meta["input"]), str(meta["output"]), int(meta["rows"]),
+                             parts["inputs"], parts["outputs"])
     except (KeyError, TypeError, ValueError, CircuitFormatError) as exc:
         raise CompiledModelError(f"{path}: malformed circuit section: {exc}") from None
+    _check_parts(cm, cc, path)
     try:
         info = parse_verifying_key(vk)
     except ProofFormatError as exc:
@@ -141,6 +169,25 @@ def _decode_circuit(cm: CompiledModel, section: Section, path: Path) -> None:
     # integer executor's run of the IR, so a stack that disagrees with the model is
     # refused when proving, and `CompiledModel.check_circuit()` re-derives on demand.
     cm.compiled_circuit, cm.commitment, cm.verifying_key = cc, bytes(commitment), bytes(vk)
+
+
+def _check_parts(cm: CompiledModel, cc, path: Path) -> None:
+    """Recorded inputs / outputs: every model input / output once, in model order, side
+    by side, filling the circuit's input / output row (no ArgMax among several)."""
+    c = cc.circuit
+    checks = [(cc.inputs, list(cm.model.inputs), c.input_features),
+              (cc.outputs, list(cm.model.outputs), c.output_features)]
+    for parts, names, width in checks:
+        if not parts:
+            continue
+        offsets = [sum(p.features for p in parts[:i]) for i in range(len(parts) + 1)]
+        if len(parts) < 2 or [p.name for p in parts] != names or offsets[-1] != width or \
+                [p.offset for p in parts] != offsets[:-1]:
+            raise CompiledModelError(f"{path}: the circuit section's inputs/outputs do not "
+                                     "match the model")
+    if cc.outputs and (c.argmax or max(p.frac_bits for p in cc.outputs) != c.output.frac_bits):
+        raise CompiledModelError(f"{path}: the circuit section's outputs do not match the "
+                                 "circuit's output scale")
 
 
 def _check_stack_matches_model(cm: CompiledModel, cc, path: Path | str) -> None:

@@ -464,15 +464,16 @@ def _executor_check(cc: CompiledCircuit, model: QModel, inputs: np.ndarray,
     rows = cc.rows
     batch = inputs.shape[0]
     layouts = [cc.circuit.layout_of(g) for g in range(len(cc.circuit.gadgets))]
-    shape = model.tensor(cc.input_name).shape
-    out_tensor = model.outputs[cc.output_name]
     outputs = []
     for start in range(0, batch, rows):
         chunk = np.zeros((rows, inputs.shape[1]), dtype=np.int64)
         n = min(rows, batch - start)
         chunk[:n] = inputs[start : start + n]
+        # Several model inputs sit side by side in the input row (zkml.compiler.io).
+        feed = {p.name: chunk[:, p.offset : p.offset + p.features]
+                .reshape(model.tensor(p.name).shape) for p in cc.input_parts}
         try:
-            trace = execute(model, {cc.input_name: chunk.reshape(shape)})
+            trace = execute(model, feed)
         except QuantOverflowError as exc:
             raise ProverError(f"the integer executor rejects this input: {exc}") from exc
         reals: list[np.ndarray] = []
@@ -499,8 +500,19 @@ def _executor_check(cc: CompiledCircuit, model: QModel, inputs: np.ndarray,
                 raise ProverError(f"gadget {g} ({name!r}) differs from the integer executor: "
                                   "the compiled file's circuit does not match its model "
                                   "(corrupt, or written by another zkml); recompile the model")
-        outputs.append(trace.tensors[out_tensor].reshape(rows, -1)[:n])
+        outputs.append(_statement_outputs(cc, model, trace, rows, n))
     return np.concatenate(outputs, axis=0)
+
+
+def _statement_outputs(cc: CompiledCircuit, model: QModel, trace, rows: int, n: int
+                       ) -> np.ndarray:
+    """The executor's outputs as the statement holds them: one output as it is; several
+    brought to the circuit's output scale and concatenated in output order."""
+    if not cc.outputs:
+        return trace.tensors[model.outputs[cc.output_name]].reshape(rows, -1)[:n]
+    f_out = cc.circuit.output.frac_bits
+    return np.concatenate([trace.tensors[model.outputs[p.name]].reshape(rows, -1)[:n]
+                           << np.int64(f_out - p.frac_bits) for p in cc.outputs], axis=1)
 
 
 def build_witness(cc: CompiledCircuit, model: QModel, inputs: np.ndarray,

@@ -108,5 +108,11 @@ def compile_cmd(model: Path, calibration: Path | None, outputs: str | None,
         f"{c.output_features} features, {len(c.columns())} witness columns per proof; "
         f"model stack 2^{ms.num_vars} entries committed ({len(compiled.commitment)} bytes)"
     )
+    cc = compiled.require_circuit()
+    for what, parts in (("inputs", cc.inputs), ("outputs", cc.outputs)):
+        if parts:  # several: side by side in the statement's row
+            click.echo(f"{what} (side by side per row): " + ", ".join(
+                f"{p.name} [{p.offset}:{p.offset + p.features}] scale 2^-{p.frac_bits}"
+                for p in parts))
     click.echo(f"wrote {out} (compiled model) and {vk_path} (verifying key, "
                f"{len(compiled.verifying_key)} bytes, digest {compiled.vk_digest.hex()[:16]})")

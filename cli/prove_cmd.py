@@ -35,7 +35,8 @@ def format_outputs(values: Sequence[Sequence[float]], predictions: Sequence[int]
 @click.option("--input", "input_file", required=True,
               type=click.Path(dir_okay=False, path_type=Path),
               help='Inputs: EZKL-style JSON {"input_data": [[...], ...]} (one flat list per '
-                   "example) or .npy (one example or a batch).")
+                   "example; with several model inputs, one list per input, in order), .npy "
+                   "(one example or a batch) or .npz (input name -> array).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Proof file to write (default: COMPILED with suffix .proof).")
 @click.option("--force", is_flag=True, help="Overwrite an existing proof file.")
@@ -68,7 +69,16 @@ def prove(compiled: Path, input_file: Path, output: Path | None, force: bool,
     click.echo(f"proved {result.batch} {label}(s) in {time.perf_counter() - start:.2f} s "
                f"(prover {result.timings['prove']:.3f} s); wrote {out} "
                f"({len(result.proof)} bytes)")
-    click.echo("output:")
-    for line in format_outputs(result.outputs_float.tolist(), result.predictions.tolist(),
-                               label, result.argmax):
-        click.echo(line)
+    if len(result.output_parts) < 2:
+        click.echo("output:")
+        for line in format_outputs(result.outputs_float.tolist(), result.predictions.tolist(),
+                                   label, result.argmax):
+            click.echo(line)
+        return
+    # Several outputs: the proof states their concatenation; list each by name.
+    named = result.output_dict(dequantize=True)
+    for part in result.output_parts:
+        values = named[part.name]
+        click.echo(f"output {part.name!r} ({part.features} per {label}):")
+        for line in format_outputs(values.tolist(), values.argmax(axis=1).tolist(), label):
+            click.echo(line)

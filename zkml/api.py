@@ -176,6 +176,10 @@ class ProofResult:
         output_frac_bits: the output scale is 2^-output_frac_bits (0 with ArgMax).
         timings: seconds per stage ("quantize", "witness", "prove").
         argmax: the model's output is ArgMax (the proof states indices only).
+        output_parts: each proven output's name, size and own scale in a row of
+            `outputs` (`zkml.compiler.io.IOPart`, the model's output order); a model with
+            several outputs proves their concatenation, each brought to the finest
+            output scale `output_frac_bits`. `output_dict()` splits them per name.
     """
 
     proof: bytes
@@ -185,6 +189,33 @@ class ProofResult:
     output_frac_bits: int
     timings: dict[str, float] = field(default_factory=dict)
     argmax: bool = False
+    output_parts: list = field(default_factory=list)
+
+    @property
+    def output_names(self) -> list[str]:
+        """The proven outputs' names, in the order a row of `outputs` holds them."""
+        return [p.name for p in self.output_parts]
+
+    def output_dict(self, *, dequantize: bool = False) -> dict[str, np.ndarray]:
+        """The proven outputs per name: `(B, n_k)` int64 at each output's own scale
+        `2^-frac_bits_k` (exactly the integer executor's values: the statement holds them
+        multiplied by `2^(output_frac_bits - frac_bits_k)`), or with `dequantize` the
+        float values. With an ArgMax output, the `(B, 1)` indices."""
+        import numpy as np
+
+        out = {}
+        for p in self.output_parts:
+            q = self.outputs[:, p.offset : p.offset + p.features]
+            shift = 0 if self.argmax else self.output_frac_bits - p.frac_bits
+            q = q >> np.int64(shift)
+            out[p.name] = np.ldexp(q.astype(np.float64), -p.frac_bits) if dequantize \
+                and not self.argmax else q
+        return out
+
+    @property
+    def named_outputs(self) -> dict[str, np.ndarray]:
+        """`output_dict()`: the proven integer outputs per name, each at its own scale."""
+        return self.output_dict()
 
     @property
     def outputs_float(self) -> np.ndarray:
@@ -220,8 +251,12 @@ def prove(
         compiled: a CompiledModel from `zkml.compile` / `zkml.load`, or its file.
         inputs: one example (an array of the model input's shape), a batch (leading axis
             of examples), rows of `n_in` features, or a list of flat examples (EZKL's
-            `input_data`). Floats are quantized at the input scale (round half up,
-            saturate); with `quantized=True` they must already be integers.
+            `input_data`). A model with several inputs takes a dict {name: array} or a
+            list / tuple of one array (or EZKL list) per input in the model's input
+            order, all with the same number of examples (`zkml.inputs.as_input_rows`).
+            Floats are quantized at the input scale (round half up, saturate; several
+            inputs share one scale); with `quantized=True` they must already be
+            integers (the inputs' rows side by side).
         seed: generator seed (None: the default; must match the commitment's).
         check: compare the witness with the integer reference executor (default on).
 
@@ -230,7 +265,7 @@ def prove(
     """
     import numpy as np
 
-    from zkml.inputs import as_rows
+    from zkml.inputs import as_input_rows
     from zkml.progress import Progress
     from zkml.prover import prove_inference
     from zkml.quant.rounding import quantize_float
@@ -243,7 +278,7 @@ def prove(
     circuit = cc.circuit
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    rows = as_rows(inputs, compiled.input_shape, circuit.input_features)
+    rows = as_input_rows(inputs, compiled.input_shapes, circuit.input_features)
     if quantized:
         if rows.dtype.kind not in "iu" and not np.array_equal(rows, np.round(rows)):
             raise ModelError("quantized inputs must be integers")
@@ -261,7 +296,8 @@ def prove(
                                 w.outputs, compiled.vk_digest, seed=seed)
     timings["prove"] = time.perf_counter() - t0
     frac = 0 if circuit.argmax else circuit.output.frac_bits
-    return ProofResult(proof, w.batch, w.inputs, w.outputs, frac, timings, circuit.argmax)
+    return ProofResult(proof, w.batch, w.inputs, w.outputs, frac, timings, circuit.argmax,
+                       list(cc.output_parts))
 
 
 @dataclass(frozen=True)

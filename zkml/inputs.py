@@ -8,12 +8,19 @@ features, `S[0]` rows per example (usually 1). Accepted forms:
   (or nested) list of `prod(S)` numbers; a flat list of numbers is one example;
 - `.npy`: an array of shape `S` (one example), `(B, *S)` (B examples), `(B * S[0], n_in)`
   or `(B * S[0], *S[1:])` (rows).
+
+A model with several inputs takes one value per input (`as_input_rows`): a dict
+{name: array}, a list / tuple in the model's input order, EZKL-style JSON whose
+`input_data` holds one list per input (each the input's values, flat or nested: one
+example, or several examples in a row), or a `.npz` map from input names to arrays.
+The circuit's input row is every input's row side by side, in input order.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +28,7 @@ import numpy as np
 from zkml.errors import ModelError
 from zkml.fileio import read_bytes
 
-__all__ = ["load_input_file", "as_rows"]
+__all__ = ["load_input_file", "as_rows", "as_input_rows"]
 
 
 def _describe(shape: tuple[int, ...], n_in: int) -> str:
@@ -62,8 +69,69 @@ def as_rows(data, shape: tuple[int, ...], n_in: int) -> np.ndarray:
     raise ModelError(f"input has shape {tuple(arr.shape)}; expected {_describe(s, n_in)}")
 
 
+def _named(names: list[str]) -> str:
+    return ", ".join(repr(n) for n in names)
+
+
+def _one_input(name: str, data, shape: tuple[int, ...]) -> np.ndarray:
+    """One model input's value (of several) as its (rows, n) array; errors name it."""
+    n = math.prod(shape[1:])
+    try:
+        if isinstance(data, list | tuple) and not isinstance(data, np.ndarray):
+            try:
+                arr = np.asarray(data, dtype=np.float64)
+            except (ValueError, TypeError):
+                raise ModelError("not a regular array of numbers") from None
+            if arr.ndim == 1 and arr.size and arr.size % n == 0:
+                arr = arr.reshape(-1, n)  # EZKL: one flat list per input
+            data = arr
+        return as_rows(data, shape, n)
+    except ModelError as exc:
+        raise ModelError(f"input {name!r}: {exc}") from None
+
+
+def as_input_rows(data, shapes: Mapping[str, tuple[int, ...]], n_in: int) -> np.ndarray:
+    """Inputs of a model with inputs `shapes` (name -> shape of one run, input order) ->
+    the circuit's (rows, n_in) input rows.
+
+    One input: what `as_rows` accepts (or a dict holding it under the input's name).
+    Several: a dict {name: value} or a list / tuple of one value per input, in order;
+    each value is what `as_rows` accepts for that input, or a flat list of several
+    examples. Raises ModelError naming the input at fault.
+    """
+    names = list(shapes)
+    if isinstance(data, Mapping):
+        missing = [n for n in names if n not in data]
+        extra = [str(k) for k in data if k not in shapes]
+        if missing or extra:
+            what = f"lack input(s) {_named(missing)}" if missing else \
+                f"name unknown input(s) {_named(extra)}"
+            raise ModelError(f"the inputs {what}; the model's inputs are {_named(names)}")
+        values = [data[n] for n in names]
+    elif len(names) == 1:
+        return as_rows(data, tuple(shapes[names[0]]), n_in)
+    elif isinstance(data, list | tuple) and len(data) == len(names):
+        values = list(data)
+    else:
+        got = f"{len(data)} values" if isinstance(data, list | tuple) else "one array"
+        raise ModelError(f"the model has {len(names)} inputs ({_named(names)}); got {got}: "
+                         "give one array or list per input, in this order, or a map from "
+                         "input names to arrays")
+    if len(names) == 1:
+        return as_rows(values[0], tuple(shapes[names[0]]), n_in)
+    rows = [_one_input(n, v, tuple(shapes[n])) for n, v in zip(names, values, strict=True)]
+    counts = {n: r.shape[0] for n, r in zip(names, rows, strict=True)}
+    if len(set(counts.values())) > 1:
+        first = names[0]
+        other = next(n for n in names if counts[n] != counts[first])
+        raise ModelError(f"inputs {first!r} and {other!r} give different numbers of "
+                         f"examples ({counts[first]} and {counts[other]} rows)")
+    return np.concatenate(rows, axis=1)
+
+
 def load_input_file(path: str | Path):
-    """Read a .json (EZKL-style) or .npy input file; returns a list or an array."""
+    """Read a .json (EZKL-style), .npy or .npz (input name -> array) input file; returns
+    a list, an array or a dict of arrays."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".npy":
@@ -73,6 +141,15 @@ def load_input_file(path: str | Path):
             return np.load(io.BytesIO(read_bytes(path, "input file")), allow_pickle=False)
         except ValueError as exc:
             raise ModelError(f"input file {path} is not a valid .npy array: {exc}") from None
+    if suffix == ".npz":
+        import io
+        import zipfile
+
+        try:
+            with np.load(io.BytesIO(read_bytes(path, "input file")), allow_pickle=False) as z:
+                return {k: z[k] for k in z.files}
+        except (ValueError, OSError, zipfile.BadZipFile) as exc:
+            raise ModelError(f"input file {path} is not a valid .npz archive: {exc}") from None
     if suffix == ".json":
         try:
             doc = json.loads(read_bytes(path, "input file"))
@@ -85,4 +162,4 @@ def load_input_file(path: str | Path):
         if not isinstance(doc, list):
             raise ModelError(f"input file {path}: \"input_data\" must be a list of examples")
         return doc
-    raise ModelError(f"input file {path} must be .json (EZKL style) or .npy")
+    raise ModelError(f"input file {path} must be .json (EZKL style), .npy or .npz")

@@ -64,11 +64,13 @@ def test_compile_refuses_an_unprovable_model(tmp_path, capsys):
     from inference_models import f32, make_model
     from onnx import helper
 
+    from onnx import TensorProto
+
+    # (an ArgMax of the last maximum: the circuit's ArgMax output takes the first)
     nodes = [helper.make_node("MatMul", ["x", "W"], ["h"], name="mm"),
-             helper.make_node("Sigmoid", ["h"], ["s"], name="sig"),
-             helper.make_node("Add", ["s", "c"], ["y"], name="shift_up")]
-    # (a product h * h is a `mul` gadget now; adding a constant still has no gadget)
-    model = make_model(nodes, {"x": [1, 4]}, ["y"], {"W": f32(np.eye(4)), "c": f32(1.0)})
+             helper.make_node("ArgMax", ["h"], ["y"], axis=1, keepdims=0,
+                              select_last_index=1, name="last")]
+    model = make_model(nodes, {"x": [1, 4]}, {"y": TensorProto.INT64}, {"W": f32(np.eye(4))})
     path = save(model, tmp_path, "s.onnx")
     code, out, err = _cli(["compile", str(path)], capsys)
     _one_line_error(code, err, "cannot be proven yet")

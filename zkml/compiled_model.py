@@ -181,7 +181,10 @@ def _check_parts(cm: CompiledModel, cc, path: Path) -> None:
         if not parts:
             continue
         offsets = [sum(p.features for p in parts[:i]) for i in range(len(parts) + 1)]
-        if len(parts) < 2 or [p.name for p in parts] != names or offsets[-1] != width or \
+        # (The compiled file's model keeps the outputs as a JSON map, whose order is not
+        # kept: the recorded parts fix the statement's order.)
+        if len(parts) < 2 or sorted(p.name for p in parts) != sorted(names) or \
+                len(set(names)) != len(names) or offsets[-1] != width or \
                 [p.offset for p in parts] != offsets[:-1]:
             raise CompiledModelError(f"{path}: the circuit section's inputs/outputs do not "
                                      "match the model")
@@ -196,8 +199,13 @@ def _check_stack_matches_model(cm: CompiledModel, cc, path: Path | str) -> None:
 
     from zkml.compiler.build import compile_circuit
 
+    model = cm.model
+    if cc.outputs:  # the statement's output order, as recorded
+        from dataclasses import replace
+
+        model = replace(model, outputs={p.name: model.outputs[p.name] for p in cc.outputs})
     try:
-        fresh = compile_circuit(cm.model)
+        fresh = compile_circuit(model)
     except ModelError as exc:
         raise CompiledModelError(f"{path}: the model no longer compiles to a circuit: {exc}") \
             from None

@@ -195,11 +195,13 @@ def test_4d_activation_keeps_the_spatial_layout(tmp_path):
     assert c.layout_of(0) == (1, 2, 2) and c.gadgets[0].features == 4
 
 
-def test_several_outputs_and_no_constants_are_refused(tmp_path):
+def test_several_outputs_compile_and_no_constants_are_refused(tmp_path):
     nodes = [helper.make_node("MatMul", ["x", "W"], ["y"], name="mm"),
              helper.make_node("Relu", ["y"], ["z"], name="r")]
-    with pytest.raises(ModelError, match="one output"):
-        _compile_nodes(tmp_path, nodes, {"W": W44}, outputs=["y", "z"])
+    # Several outputs: concatenated per row by one rearrange (tests/inference/test_multi_io.py).
+    cm = _compile_nodes(tmp_path, nodes, {"W": W44}, outputs=["y", "z"])
+    assert cm.circuit.output.op == "rearrange" and cm.circuit.output_features == 8
+    assert [p.name for p in cm.compiled_circuit.outputs] == ["y", "z"]
     with pytest.raises(ModelError, match="no layer with constants"):
         _compile_nodes(tmp_path, [helper.make_node("Relu", ["x"], ["y"], name="r")], {})
 

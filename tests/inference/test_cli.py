@@ -112,7 +112,7 @@ def test_prove_input_errors(compiled_files, capsys):
     _one_line_error(code, err, "input file not found")
     (tmp / "x.txt").write_text("1 2 3")
     code, _, err = _cli(["prove", str(zc), "--input", str(tmp / "x.txt")], capsys)
-    _one_line_error(code, err, ".json (EZKL style) or .npy")
+    _one_line_error(code, err, ".json (EZKL style), .npy or .npz")
 
 
 def test_prove_model_errors(compiled_files, capsys):

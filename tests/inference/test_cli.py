@@ -62,9 +62,7 @@ def test_compile_writes_model_and_key_and_never_overwrites(compiled_files, capsy
 
 def test_compile_refuses_an_unprovable_model(tmp_path, capsys):
     from inference_models import f32, make_model
-    from onnx import helper
-
-    from onnx import TensorProto
+    from onnx import TensorProto, helper
 
     # (an ArgMax of the last maximum: the circuit's ArgMax output takes the first)
     nodes = [helper.make_node("MatMul", ["x", "W"], ["h"], name="mm"),

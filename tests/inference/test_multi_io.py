@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 from inference_models import (
     compile_circuit_only,
-    needs_prover,
-    needs_verifier,
     f32,
     make_model,
     needs_conv_prover,
+    needs_prover,
+    needs_verifier,
     save,
 )
 from onnx import TensorProto, helper

@@ -12,11 +12,16 @@ reads that prefix (for display and for matching a proof to a key) without verify
 
 The compiled model file (`CompiledModel`, defined in zkml/compiled_model.py and
 importable from here) is the P2 container (zkml/quant/container.py) plus an optional
-section `circuit` (version 1), so a P2 reader still runs the model:
+section `circuit` (version 1; version 2 for a model with several inputs or outputs), so
+a P2 reader still runs the model:
 
     circuit/circuit.json      the circuit description (canonical bytes, as in the key)
     circuit/meta.json         how gadgets map onto the IR: {"gadget_tensors": [...],
-                              "input": NAME, "output": NAME, "rows": R}
+                              "input": NAME, "output": NAME, "rows": R}; version 2
+                              adds "inputs" and / or "outputs" (zkml.compiler.io):
+                              [{"name", "features", "frac_bits", "offset"}, ...], the
+                              parts side by side in the statement's input / output
+                              row, in statement order (several each)
     circuit/model_stack.npy   int64, length 2^num_vars: weights (n_out, n_in) and biases
                               padded at their slots, zeros elsewhere
     circuit/commitment.bin    the model stack's Hyrax commitment (Vec<G1> bytes)

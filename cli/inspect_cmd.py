@@ -50,6 +50,11 @@ def _producer(g) -> str:
         parts = ", ".join(f"{_ref(p)} {_shape(sh)}" for p, sh in zip(g.parts, g.shapes,
                                                                       strict=True))
         return f"concat({parts})"
+    if g.op == "rearrange":
+        parts = ", ".join(f"{_ref(p)} {_shape(sh)}" for p, sh in zip(g.parts, g.shapes,
+                                                                      strict=True))
+        return (f"rearrange({parts} -> {_shape(g.out_shape)}, {len(g.blocks)} "
+                f"block{'s' if len(g.blocks) != 1 else ''})")
     return f"identity({x})"
 
 

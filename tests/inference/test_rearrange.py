@@ -322,6 +322,13 @@ def test_concat_along_spatial_axes(compiled):
     assert g.out_shape == (2 * 4 * 6,)  # read by Flatten/Gemm only: flat
 
 
+def test_inspect_describes_rearranges(compiled):
+    from zkml.cli.inspect_cmd import _lines_circuit
+
+    lines = "\n".join(_lines_circuit(compiled("concat_h_conv").circuit))
+    assert "rearrange(g2 2x4x3, g0 2x4x3 -> 2x8x3, 2 blocks)" in lines
+
+
 def test_spatial_output_is_copied_flat(compiled):
     cm = compiled("conv_output")
     c = cm.circuit

@@ -147,6 +147,52 @@ class BranchCNN(nn.Module):
         return self.head(self.body(x))
 
 
+class ModernCNN(nn.Module):
+    """What newer exports contain (circuits/rearrange.md, nonlinear.md section 12): a
+    squeeze-and-excitation gate (global average, two linear layers, sigmoid, a (N, C, 1,
+    1) gate broadcast over the map), a channel shuffle (view / transpose / reshape), a
+    pre-activation BatchNorm after a residual add (nothing to fold it into), a 3x3 average
+    without the padding in its count, a ceil-mode max pool, a 1x1 conv to 4 classes and a
+    per-pixel Softmax over the channels, flattened (3x12x12 input)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU())
+        self.se = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 4),
+                                nn.ReLU(), nn.Linear(4, 8), nn.Sigmoid())
+        self.conv = nn.Conv2d(8, 8, 3, padding=1, groups=2)
+        self.bn = nn.BatchNorm2d(8)
+        self.avg = nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)
+        self.pool = nn.MaxPool2d(3, stride=2, ceil_mode=True)
+        self.classes = nn.Conv2d(8, 4, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.stem(x)
+        x = x * self.se(x).view(-1, 8, 1, 1)
+        n, c, h, w = x.shape
+        x = x.view(n, 2, c // 2, h, w).transpose(1, 2).reshape(n, c, h, w)
+        x = torch.relu(self.bn(x + self.conv(x)))
+        x = self.pool(self.avg(x))
+        return torch.softmax(self.classes(x), dim=1).flatten(1)
+
+
+class Video3D(nn.Module):
+    """A C3D-style volume model (zkml.compiler.volume): 3x3x3 convolutions with padding,
+    a 2x2x2 max pool, global average pooling over the volume, a linear layer (2x6x8x8
+    input: channels, frames, height, width)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv3d(2, 4, 3, padding=1), nn.ReLU(), nn.MaxPool3d(2),
+            nn.Conv3d(4, 6, 3, padding=1), nn.ReLU(),
+            nn.AdaptiveAvgPool3d(1), nn.Flatten(), nn.Linear(6, 5),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x)
+
+
 #: name -> (builder, input shape, ONNX opset or None for the exporter's default). GELU is
 #: one ONNX Gelu op from opset 20 on (a single table); older opsets spell it
 #: Div/Erf/Add/Mul/Mul (a table, an added constant and a product).
@@ -159,13 +205,15 @@ MODELS = {
     "softmax_cnn": (SoftmaxCNN, (1, 1, 12, 12), None),
     "stem_cnn": (StemCNN, (1, 3, 14, 14), None),
     "branch_cnn": (BranchCNN, (1, 3, 12, 12), 18),
+    "modern_cnn": (ModernCNN, (1, 3, 12, 12), None),
+    "video3d": (Video3D, (1, 2, 6, 8, 8), None),
 }
 
 
 def _randomise_batchnorm(model: nn.Module, gen: torch.Generator) -> None:
     """Non-trivial running statistics, so that BatchNorm folding is exercised."""
     for m in model.modules():
-        if isinstance(m, nn.BatchNorm2d):
+        if isinstance(m, (nn.BatchNorm2d, nn.BatchNorm3d)):
             m.running_mean.copy_(torch.randn(m.num_features, generator=gen) * 0.1)
             m.running_var.copy_(torch.rand(m.num_features, generator=gen) + 0.5)
             m.weight.data.copy_(torch.rand(m.num_features, generator=gen) + 0.5)

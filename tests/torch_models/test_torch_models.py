@@ -17,7 +17,8 @@ from zkml.errors import VerificationError
 HERE = Path(__file__).resolve().parent
 SHAPES = {"lenet_avg": (1, 28, 28), "lenet_max": (1, 28, 28),
           "residual_cnn": (3, 16, 16), "conv1d": (2, 64), "smooth_cnn": (3, 14, 14),
-          "softmax_cnn": (1, 12, 12), "stem_cnn": (3, 14, 14), "branch_cnn": (3, 12, 12)}
+          "softmax_cnn": (1, 12, 12), "stem_cnn": (3, 14, 14), "branch_cnn": (3, 12, 12),
+          "modern_cnn": (3, 12, 12), "video3d": (2, 6, 8, 8)}
 #: Models that need circuits/nonlinear.md (function tables, spatial sums with divisors).
 NONLINEAR = {"smooth_cnn", "softmax_cnn", "branch_cnn"}
 #: Models that end in Softmax (nonlinear.md sections 6-7: rowmax, rowdiv).
@@ -146,6 +147,16 @@ def test_torch_export_compiles_and_witness_matches_executor(name, tmp_path):
         assert ops_list[i + 1] == "addconst" and "mul" in ops_list[i + 2 : i + 4]
         cat = next(g for g in cc.circuit.gadgets if g.op == "concat")
         assert cat.shapes == ((3, 12, 12), (2, 12, 12)) and cat.concat_shape == (5, 12, 12)
+    elif name == "modern_cnn":
+        # SE gate broadcast, channel shuffle, per-channel BN, averages per divisor, the
+        # ceil-mode max, the per-pixel Softmax as grouped rows (4 classes per pixel).
+        assert {"rearrange", "mul", "winmax", "rowmax", "rowdiv", "addconst"} <= ops
+        assert sum(g.op == "winsum" for g in cc.circuit.gadgets) == 3
+        rm = next(g for g in cc.circuit.gadgets if g.op == "rowmax")
+        assert rm.features == 6 * 6 and rm.n == 4  # 12x12 -> ceil((12 - 3) / 2) + 1 = 6
+    elif name == "video3d":
+        convs = [g for g in cc.circuit.gadgets if g.op == "conv"]
+        assert [g.in_shape for g in convs] == [(2 * 6, 8, 8), (4 * 3, 4, 4)]
     elif name in NONLINEAR:
         assert {"table", "spatialsum"} <= ops
         ssum = next(g for g in cc.circuit.gadgets if g.op == "spatialsum")

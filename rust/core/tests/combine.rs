@@ -6,7 +6,8 @@
 use serde_json::Value;
 use zkml_core::field::Fr;
 use zkml_core::inference::circuit::Circuit;
-use zkml_core::inference::combine::{concat_instances, concat_parts, set_part_skew};
+use zkml_core::inference::combine::{concat_instances, concat_parts};
+use zkml_core::inference::parts::set_part_skew;
 use zkml_core::inference::tensors::Columns;
 use zkml_core::inference::testkit::{verifying_key, witness, witness_tampered, TestModel};
 use zkml_core::inference::testkit_combine::{concat_cnn, concat_flat, gelu};

@@ -6,7 +6,8 @@
 use serde_json::{json, Value};
 use zkml_core::field::Fr;
 use zkml_core::inference::circuit::{Circuit, TensorRef};
-use zkml_core::inference::rearrange::{rearrange_params, rearrange_parts, set_part_skew};
+use zkml_core::inference::parts::set_part_skew;
+use zkml_core::inference::rearrange::{rearrange_params, rearrange_parts};
 use zkml_core::inference::tensors::Columns;
 use zkml_core::inference::testkit::{verifying_key, witness, witness_tampered, TestModel};
 use zkml_core::inference::testkit_rearrange::{

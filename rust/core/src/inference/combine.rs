@@ -12,20 +12,14 @@
 //! over `log2 pad(C_k)` variables, `W~_k` the wiring MLE of the axis
 //! `(C, C_k, 1, 1, 1, off_k)`.
 
-use std::cell::Cell;
-
 use super::circuit::{padded_size, Circuit, Gadget, Producer, TensorRef};
-use super::matmul::fold_rows;
-use super::tensors::{model_table, tensor_table, Columns};
+use super::parts::{part_instances, part_values, PartInstance, MAX_PARTS};
+use super::tensors::{model_table, Columns};
 use super::Claims;
 use crate::error::{Error, Result};
 use crate::field::Fr;
-use crate::mle::{eq_table, evaluate};
-use crate::sumcheck::PairProduct;
+use crate::mle::evaluate;
 use crate::wiring::Axis;
-
-/// Parts of a concat: `2 <= K <= 64`.
-pub const MAX_PARTS: usize = 64;
 
 fn invalid<T>(i: usize, what: &str) -> Result<T> {
     Err(Error::InvalidArgument(format!(
@@ -129,21 +123,12 @@ pub fn concat_params(c: &Circuit, g: usize) -> Option<(&[TensorRef], ConcatGeom)
     }
 }
 
-/// One part's instance and what its sumcheck-evals need.
-pub struct PartInstance {
-    pub inst: PairProduct<'static>,
-    pub x: TensorRef,
-    /// `r_s`: part `k`'s limbs are opened at `(r_s, s_c', r_b)`.
-    pub r_s: Vec<Fr>,
-    pub r_b: Vec<Fr>,
-}
-
 /// Concat gadget `g`'s instances in part order: the pair
 /// `(W~_k(r_c, (), .), X_k(r_s, ., r_b))` over `c' < pad(C_k)`.
 pub fn concat_instances(
     c: &Circuit,
     cols: &Columns,
-    (input, b): (&[i64], usize),
+    ib: (&[i64], usize),
     g: usize,
     r_g: &[Fr],
 ) -> Result<Vec<PartInstance>> {
@@ -152,37 +137,10 @@ pub fn concat_instances(
     let lc = super::log2(geo.channels.next_power_of_two());
     let (r_s, rest) = r_g.split_at(ls);
     let (r_c, r_b) = rest.split_at(lc);
-    let es = eq_table(r_s);
-    let eb = eq_table(r_b);
-    let mut out = Vec::with_capacity(parts.len());
-    for (k, &x) in parts.iter().enumerate() {
-        let pck = geo.parts[k].0.next_power_of_two();
-        // x's table is row-major (b, c', s): fold the batch, then the spatial part.
-        let row = fold_rows(&tensor_table(c, cols, x, input, b), &eb, pck * geo.spatial);
-        let xr: Vec<Fr> = row
-            .chunks(geo.spatial)
-            .map(|ch| ch.iter().zip(&es).map(|(v, e)| *v * e).sum())
-            .collect();
-        let w = crate::wiring::wire_table_y(&geo.axis(k)?, r_c)?;
-        out.push(PartInstance {
-            inst: PairProduct::new(w, xr)?,
-            x,
-            r_s: r_s.to_vec(),
-            r_b: r_b.to_vec(),
-        });
-    }
-    Ok(out)
-}
-
-thread_local! {
-    static PART_SKEW: Cell<u64> = const { Cell::new(0) };
-}
-
-/// Test hook (a cheating prover): while nonzero, the parts' values sent are
-/// `E_1 + delta, E_2 - delta, E_3.., E_K` (their sum kept). Thread-local.
-#[doc(hidden)]
-pub fn set_part_skew(delta: u64) {
-    PART_SKEW.with(|s| s.set(delta));
+    let sels = (0..parts.len())
+        .map(|k| crate::wiring::wire_table_y(&geo.axis(k)?, r_c))
+        .collect::<Result<Vec<_>>>()?;
+    part_instances(c, cols, ib, parts, sels, (r_s, r_b))
 }
 
 /// The parts' values `E_1..E_K` of concat gadget `g` at its point `r_g`.
@@ -193,14 +151,7 @@ pub fn concat_parts(
     g: usize,
     r_g: &[Fr],
 ) -> Result<Vec<Fr>> {
-    let mut e: Vec<Fr> = concat_instances(c, cols, ib, g, r_g)?
-        .iter()
-        .map(|p| p.inst.claim())
-        .collect();
-    let delta = Fr::from(PART_SKEW.with(|s| s.get()));
-    e[0] += delta;
-    e[1] -= delta;
-    Ok(e)
+    Ok(part_values(&concat_instances(c, cols, ib, g, r_g)?))
 }
 
 /// An addconst's acc-evals after its own columns: `x`'s `u` limbs at `r_g`, then
@@ -254,6 +205,9 @@ pub fn concat_acc(geo: &ConcatGeom, parts: &[Vec<i128>], bp: usize) -> Vec<i128>
 mod tests {
     use super::*;
     use crate::field::from_i64;
+    use crate::inference::matmul::fold_rows;
+    use crate::mle::eq_table;
+    use crate::sumcheck::PairProduct;
     use crate::testing::rand_frs;
     use crate::wiring::wire_eval;
 

@@ -6,6 +6,7 @@ pub mod conv;
 pub mod layout;
 pub mod matmul;
 pub mod model_key;
+pub mod parts;
 pub mod product;
 pub mod prover;
 pub mod rearrange;

@@ -11,19 +11,15 @@
 //! real output entry) rather than from a structured wiring MLE. The producer
 //! describes the map by blocks tiling the output's index space (section 1).
 
-use std::cell::Cell;
-
 use ark_ff::Zero;
 use serde::Deserialize;
 
 use super::circuit::{Circuit, Gadget, Producer, TensorRef, MAX_FEATURES};
-use super::combine::{PartInstance, MAX_PARTS};
-use super::matmul::fold_rows;
-use super::tensors::{tensor_table, Columns};
+use super::parts::{part_instances, part_values, PartInstance, MAX_PARTS};
+use super::tensors::Columns;
 use crate::error::{Error, Result};
 use crate::field::Fr;
 use crate::mle::eq_table;
-use crate::sumcheck::PairProduct;
 
 /// The index space has 1 to 6 dims.
 pub const MAX_DIMS: usize = 6;
@@ -312,37 +308,13 @@ pub fn rearrange_params(c: &Circuit, g: usize) -> Option<(&[TensorRef], Rearrang
 pub fn rearrange_instances(
     c: &Circuit,
     cols: &Columns,
-    (input, b): (&[i64], usize),
+    ib: (&[i64], usize),
     g: usize,
     r_g: &[Fr],
 ) -> Result<Vec<PartInstance>> {
     let (parts, map) = rearrange_params(c, g).expect("a validated rearrange");
     let (r_o, r_b) = r_g.split_at(super::log2(map.out_pad));
-    let eb = eq_table(r_b);
-    let sels = map.sel_tables(r_o);
-    let mut out = Vec::with_capacity(parts.len());
-    for ((&x, sel), &n) in parts.iter().zip(sels).zip(&map.part_pad) {
-        let xr = fold_rows(&tensor_table(c, cols, x, input, b), &eb, n);
-        out.push(PartInstance {
-            inst: PairProduct::new(sel, xr)?,
-            x,
-            r_s: Vec::new(),
-            r_b: r_b.to_vec(),
-        });
-    }
-    Ok(out)
-}
-
-thread_local! {
-    static PART_SKEW: Cell<u64> = const { Cell::new(0) };
-}
-
-/// Test hook (a cheating prover): while nonzero, a rearrange's parts' values sent
-/// are `E_1 + delta, E_2 - delta, E_3.., E_K` (their sum kept; no effect with one
-/// part). Thread-local.
-#[doc(hidden)]
-pub fn set_part_skew(delta: u64) {
-    PART_SKEW.with(|s| s.set(delta));
+    part_instances(c, cols, ib, parts, map.sel_tables(r_o), (&[], r_b))
 }
 
 /// The parts' values `E_1..E_K` of rearrange gadget `g` at its point `r_g`.
@@ -353,16 +325,7 @@ pub fn rearrange_parts(
     g: usize,
     r_g: &[Fr],
 ) -> Result<Vec<Fr>> {
-    let mut e: Vec<Fr> = rearrange_instances(c, cols, ib, g, r_g)?
-        .iter()
-        .map(|p| p.inst.claim())
-        .collect();
-    if e.len() >= 2 {
-        let delta = Fr::from(PART_SKEW.with(|s| s.get()));
-        e[0] += delta;
-        e[1] -= delta;
-    }
-    Ok(e)
+    Ok(part_values(&rearrange_instances(c, cols, ib, g, r_g)?))
 }
 
 /// The rearranged tensor over the padded output (`bp` rows): each real output
@@ -383,8 +346,10 @@ pub fn rearrange_acc(map: &RearrangeMap, parts: &[Vec<i128>], bp: usize) -> Vec<
 mod tests {
     use super::*;
     use crate::field::from_i64;
+    use crate::inference::matmul::fold_rows;
     use crate::inference::testkit_rearrange::views_blocks;
     use crate::mle::evaluate;
+    use crate::sumcheck::PairProduct;
     use crate::testing::rand_frs;
 
     fn blk(part: usize, start: &[usize], size: &[usize], offset: u64, strides: &[u64]) -> Block {

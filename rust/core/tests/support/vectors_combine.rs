@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 use zkml_core::inference::circuit::Circuit;
-use zkml_core::inference::combine::set_part_skew;
+use zkml_core::inference::parts::set_part_skew;
 use zkml_core::inference::testkit::{verifying_key, witness, witness_tampered, TestModel};
 use zkml_core::inference::testkit_combine::{concat_cnn, concat_flat, gelu};
 use zkml_core::inference::{prove, InferenceInput};

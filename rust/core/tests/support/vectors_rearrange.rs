@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 use zkml_core::inference::circuit::Circuit;
-use zkml_core::inference::rearrange::set_part_skew;
+use zkml_core::inference::parts::set_part_skew;
 use zkml_core::inference::testkit::{verifying_key, witness, witness_tampered, TestModel};
 use zkml_core::inference::testkit_rearrange::{
     rearrange_broadcast, rearrange_choice, rearrange_concat3, rearrange_concat_h,

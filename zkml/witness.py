@@ -378,14 +378,20 @@ def evaluate_circuit(circuit: Circuit, stack: np.ndarray, inputs: np.ndarray
 
 def argmax_columns(circuit: Circuit, z: np.ndarray, batch: int
                    ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """ArgMax output (inference.md section 4b): the first maximum `k_b` of each real row
-    of `z_L`, and the limbs of `d = mask * (M - z_L - LT)` over the padded tensor."""
+    """ArgMax output (inference.md section 4b): the first (with `argmax_last`, the last)
+    maximum `k_b` of each real row of `z_L`, and the limbs of `d = mask * (M - z_L - LT)`
+    (`GT` instead of `LT` for the last) over the padded tensor."""
     n = circuit.output_features
     real = z[:batch, :n]
-    k = real.argmax(axis=1).astype(np.int64)  # numpy returns the first maximum
+    idx = np.arange(n)[None, :]
+    if circuit.argmax_last:
+        k = (n - 1 - real[:, ::-1].argmax(axis=1)).astype(np.int64)
+        strict = (idx > k[:, None]).astype(np.int64)
+    else:
+        k = real.argmax(axis=1).astype(np.int64)  # numpy returns the first maximum
+        strict = (idx < k[:, None]).astype(np.int64)
     d = np.zeros_like(z)
-    lt = (np.arange(n)[None, :] < k[:, None]).astype(np.int64)
-    d[:batch, :n] = real[np.arange(batch), k][:, None] - real - lt
+    d[:batch, :n] = real[np.arange(batch), k][:, None] - real - strict
     width = circuit.d_bits
     if d.min() < 0 or int(d.max()) >> width:
         raise ProverError("internal: ArgMax difference outside its range")

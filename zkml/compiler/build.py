@@ -293,15 +293,16 @@ def _argmax(s: State, op: QOp) -> None:
     ref = s.ref(op, src.name)
     s.row_view(op, src)
     a = op.attrs
-    if a["axis"] not in (1, -1) or a["select_last_index"]:
-        raise refuse(op, "only the first maximum along the features is supported")
-    if ref == "input":
-        raise refuse(op, "ArgMax of the input")
-    if s.layout(src.name) is not None:
-        raise refuse(op, "ArgMax of a spatial tensor (end the model with a dense layer)")
+    if a["axis"] not in (1, -1):
+        raise refuse(op, "only an ArgMax along the features (one index per row) is supported")
     if op.output not in m.outputs.values():
         raise refuse(op, "ArgMax is supported only as the model's output")
+    if ref == "input" or s.layout(src.name) is not None:
+        # The statement's indices count the features in ONNX order: a flat copy first.
+        n = int(src.shape[1])
+        ref = rearrange.move(s, op, [src.name], [(n,)], 0, (0,), None)
     s.argmax = op.output
+    s.argmax_last = bool(a["select_last_index"])
     s.refs[op.output] = ref
 
 
@@ -383,7 +384,8 @@ def compile_circuit(model: QModel) -> CompiledCircuit:
     stack, values = _model_stack(s)
     gadgets = tuple(_finish(g) for g in s.gadgets)
     circuit = Circuit(n_in, inp.bits, inp.frac_bits, int(ref), gadgets[int(ref)].features,
-                      gadgets, stack, argmax=s.argmax is not None, input_shape=s.input_layout)
+                      gadgets, stack, argmax=s.argmax is not None, input_shape=s.input_layout,
+                      argmax_last=s.argmax_last)
     circuit = replace(circuit, limb_bits=choose_limb_bits(circuit, rows))
     # Round trip through the strict parser: the compiler never emits what a verifier refuses.
     circuit = Circuit.from_bytes(circuit.to_bytes())

@@ -432,6 +432,8 @@ class Circuit:
     input_shape: tuple[int, ...] | None = None
     #: Width L of every committed limb, 8 or 16 (nonlinear.md section 5).
     limb_bits: int = 8
+    #: ArgMax output of the last maximum (ONNX select_last_index = 1; inference.md 4b).
+    argmax_last: bool = False
 
     def to_json(self) -> dict:
         """The JSON document."""
@@ -441,7 +443,8 @@ class Circuit:
             "input": {"features": self.input_features, "bits": self.input_bits,
                       "frac_bits": self.input_frac_bits, "shape": shape},
             "output": {"gadget": self.output_gadget, "features": self.output_features,
-                       "argmax": self.argmax},
+                       "argmax": self.argmax,
+                       **({"argmax_last": True} if self.argmax_last else {})},
             "gadgets": [g.to_json() for g in self.gadgets],
             "model_stack": self.model_stack.to_json(),
             "limb_bits": self.limb_bits,

@@ -417,7 +417,9 @@ def parse(doc: object) -> Circuit:
         raise CircuitFormatError(f"circuit: limb_bits = {limb_bits} is not 8 or 16")
     inp, out, ms = doc["input"], doc["output"], doc["model_stack"]
     if set(inp) != {"features", "bits", "frac_bits", "shape"} or \
-            set(out) != {"gadget", "features", "argmax"} or not isinstance(out["argmax"], bool) \
+            set(out) - {"argmax_last"} != {"gadget", "features", "argmax"} or \
+            not isinstance(out["argmax"], bool) or \
+            ("argmax_last" in out and (out["argmax_last"] is not True or not out["argmax"])) \
             or set(ms) != {"num_vars", "log_cols", "range_bits", "tensors"}:
         raise CircuitFormatError("circuit description has unexpected keys")
     n_in = _int(inp["features"], "input features", 1, MAX_FEATURES)
@@ -462,7 +464,7 @@ def parse(doc: object) -> Circuit:
         # circuits/rearrange.md section 5: the statement holds a flat tensor's entries.
         raise CircuitFormatError("circuit: the output gadget may not be a spatial rearrange")
     return Circuit(n_in, in_bits, in_frac, og, of, tuple(gadgets), stack, out["argmax"],
-                   in_shape, limb_bits)
+                   in_shape, limb_bits, "argmax_last" in out)
 
 
 def _prod(shape: tuple[int, ...]) -> int:

@@ -67,6 +67,7 @@ class State:
     uses: dict[str, int] = field(default_factory=dict)
     stack: dict[str, tuple[str, np.ndarray]] = field(default_factory=dict)
     argmax: str | None = None  # the argmax op's output tensor, if the output is an ArgMax
+    argmax_last: bool = False  # that ArgMax reports the last maximum (select_last_index)
     #: a Softmax operand held as grouped rows `[G, n]` (nonlinear.md section 12): its
     #: gadget and layout, shared by the Softmax's max and its shift
     grouped: dict[str, tuple[str | int, tuple[int, int]]] = field(default_factory=dict)

@@ -2,7 +2,8 @@
 
 The statement's output is one index `k_b` per example. The prover commits the limbs of
 `d = mask * (M - z_L - LT)` (`M[b][i] = z_L[b][k_b]`, `LT[b][i] = [i < k_b]`), whose range
-check says that `k_b` is the first maximum of row `b` of `z_L`. At `r_d = (r_i, r_b)` the
+check says that `k_b` is the first maximum of row `b` of `z_L` (with `argmax_last`,
+`GT[b][i] = [k_b < i]` in place of `LT`: the last maximum). At `r_d = (r_i, r_b)` the
 verifier requires
 
     d(r_d) == lt(r_i, n_out) * A - C - sum_{b < B} eq(r_b, bits(b)) lt(r_i, k_b)
@@ -33,21 +34,26 @@ def output_mask(s: Sequence[int], feature_vars: int, n_out: int, batch: int) -> 
 
 
 def check_argmax_d(
-    r_d: Sequence[int], feature_vars: int, n_out: int, ks: Sequence[int], d: int, a: int, c: int
+    r_d: Sequence[int], feature_vars: int, n_out: int, ks: Sequence[int], d: int, a: int, c: int,
+    last: bool = False,
 ) -> None:
-    """Require d(r_d) == lt(r_i, n_out) A - C - sum_b eq(r_b, bits(b)) lt(r_i, k_b)."""
+    """Require d(r_d) == lt(r_i, n_out) A - C - sum_b eq(r_b, bits(b)) lt(r_i, k_b); for
+    the last maximum, `lt(r_i, n_out) - lt(r_i, k_b + 1)` (the MLE of `[k_b < i < n_out]`)
+    in place of `lt(r_i, k_b)`."""
     r_i, r_b = r_d[:feature_vars], r_d[feature_vars:]
     eb = eq_table(r_b)
-    lt_sum = 0
+    top = lt(r_i, n_out)
+    strict_sum = 0
     cache: dict[int, int] = {}
     for b, k in enumerate(ks):
         v = cache.get(k)
         if v is None:
-            v = cache[k] = lt(r_i, k)
-        lt_sum += eb[b] * v
-    expected = (lt(r_i, n_out) * a - c - lt_sum) % R
+            v = cache[k] = (top - lt(r_i, k + 1)) % R if last else lt(r_i, k)
+        strict_sum += eb[b] * v
+    expected = (top * a - c - strict_sum) % R
     if d % R != expected:
-        raise VerificationError("argmax: d(r_d) != lt(r_i, n_out) A - C - sum eq lt(r_i, k_b)")
+        raise VerificationError("argmax: d(r_d) != lt(r_i, n_out) A - C - sum eq "
+                                + ("gt(r_i, k_b)" if last else "lt(r_i, k_b)"))
 
 
 def select_weight(r_b: Sequence[int], s: Sequence[int], feature_vars: int,

@@ -240,6 +240,7 @@ class Circuit:
         argmax: bool = False,
         input_shape: tuple[int, ...] | None = None,
         limb_bits: int = 8,
+        argmax_last: bool = False,
     ) -> None:
         self.json_bytes = data
         #: L (nonlinear.md 5): limb width, range table [0, 2^L)
@@ -257,6 +258,8 @@ class Circuit:
         self.gadgets = gadgets
         self.model = model
         self.argmax = argmax
+        #: inference.md 4b: the statement's indices are the last maxima
+        self.argmax_last = argmax_last
         first = sum(len(g.columns) for g in gadgets)
         out = gadgets[output_gadget]
         #: ArgMax only: the `d` limbs (width bits(hi_L - lo_L)), after all gadget columns
@@ -493,13 +496,18 @@ def parse_circuit(data: bytes) -> Circuit:
                for g in gadgets):
         raise err("at least one gadget must read the model stack (a dense, conv, table "
                   "or addconst gadget)")
-    out = obj(top["output"], {"gadget", "features", "argmax"}, "output")
+    keys = {"gadget", "features", "argmax"}
+    if isinstance(top["output"], dict) and "argmax_last" in top["output"]:
+        keys = keys | {"argmax_last"}
+    out = obj(top["output"], keys, "output")
     L = int_field(out["gadget"], "output.gadget", 0, len(gadgets) - 1)  # noqa: N806
     n_out = int_field(out["features"], "output.features", 1, MAX_FEATURES)
     if n_out != gadgets[L].features:
         raise err(f"output.features {n_out} != features {gadgets[L].features} of gadget {L}")
     if type(out["argmax"]) is not bool:
         raise err("output.argmax must be true or false")
+    if "argmax_last" in out and (out["argmax_last"] is not True or not out["argmax"]):
+        raise err("output.argmax_last, when present, must be true with argmax true")
     if gadgets[L].op in ("conv", "sumpool", "maxpool", "winsum", "winmax"):
         raise err(f"output.gadget {L} is a {gadgets[L].op} gadget (its statement would "
                    f"carry padding)")
@@ -508,7 +516,7 @@ def parse_circuit(data: bytes) -> Circuit:
         raise err(f"output.gadget {L} is a rearrange with spatial out_shape "
                   f"{list(spec.out_shape)} (its statement would carry padding)")
     return Circuit(data, n_in, b_in, f_in, L, n_out, tuple(gadgets), model, out["argmax"],
-                   shape, limb_bits)
+                   shape, limb_bits, "argmax_last" in out)
 
 
 def _check_depth(text: str) -> None:

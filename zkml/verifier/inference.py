@@ -444,7 +444,7 @@ def _verify_kind3(
         am = iter(p.argmax_evals)
         d = run.limbs(run.take(c.d, am, r_out))
         a, cm = next(am), next(am)
-        check_argmax_d(r_out, fv, n_out, p.y, d, a, cm)
+        check_argmax_d(r_out, fv, n_out, p.y, d, a, cm, c.argmax_last)
         out_claims = {"select": a, "masked": cm}
     else:
         r_out = t.squeeze_n("output-point", lay.log_batch + fv)

@@ -234,6 +234,10 @@ pub struct OutputSpec {
     pub features: usize,
     /// The statement's output is the first argmax of each row (section 4b).
     pub argmax: bool,
+    /// Present only as `true` (with `argmax`): the last argmax instead (section 4b). The
+    /// prover's messages do not depend on it (the witness's `d` column does).
+    #[serde(default)]
+    pub argmax_last: Option<bool>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -481,6 +485,13 @@ impl Circuit {
             || self.gadgets[self.output.gadget].features != self.output.features
         {
             return invalid("output must name a gadget with its feature count");
+        }
+        if self
+            .output
+            .argmax_last
+            .is_some_and(|last| !last || !self.output.argmax)
+        {
+            return invalid("output.argmax_last, when present, must be true with argmax true");
         }
         if self.gadgets[self.output.gadget].producer.is_spatial() {
             return invalid("the output gadget may not be a conv or pooling gadget");

@@ -100,3 +100,20 @@ def test_argmax_of_a_flattened_spatial_tensor(tmp_path):
     result = zkml.prove(cm, x)
     assert np.array_equal(result.outputs, _ties(cm, x))
     zkml.verify(result.proof, cm.verifying_key)
+
+
+@pytest.mark.parametrize("value,argmax", [(False, True), (None, True), (1, True), (True, False)])
+def test_parsers_refuse_a_malformed_argmax_last(tmp_path, value, argmax):
+    import json
+
+    from zkml.compiler.circuit import Circuit, CircuitFormatError, canonical_json
+    from zkml.errors import ProofFormatError
+    from zkml.verifier.circuit import parse_circuit
+
+    cm, _ = _compile(tmp_path, _tied(1), "tied")
+    doc = json.loads(cm.circuit.to_bytes())
+    doc["output"]["argmax_last"], doc["output"]["argmax"] = value, argmax
+    with pytest.raises(CircuitFormatError):
+        Circuit.from_bytes(canonical_json(doc))
+    with pytest.raises(ProofFormatError, match="argmax"):
+        parse_circuit(canonical_json(doc))

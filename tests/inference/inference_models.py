@@ -1,225 +1,18 @@
-"""Small ONNX models for the inference tests (onnx.helper, fixed seeds) and skip markers
-for the parts that need the native prover and the pure-Python inference verifier."""
+"""Small ONNX models for the inference tests (onnx.helper, fixed seeds) and the helpers
+that compile them."""
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import warnings
 from pathlib import Path
 
 import numpy as np
 import onnx
-import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from zkml.compiler.circuit import ROW_OPS, WINDOW_OPS, Circuit
 
 OPSET = 17
-
-
-def _flat_probe() -> bytes:
-    """A one-gadget dense circuit with `"shape": null` (inference.md section 6 as amended
-    by conv.md: the input object's `shape` key is required), the gadget's `divisor` and
-    the top-level `limb_bits` (both required by circuits/nonlinear.md)."""
-    from zkml.compiler.circuit import canonical_json
-
-    return canonical_json({
-        "format": "zkml-circuit", "version": 1,
-        "input": {"features": 1, "bits": 4, "frac_bits": 0, "shape": None},
-        "output": {"gadget": 0, "features": 1, "argmax": False},
-        "gadgets": [{"producer": {"op": "dense", "x": "input", "weight": "w", "bias": None,
-                                  "bias_shift": 0},
-                     "features": 1, "shift": 0, "divisor": 1, "lo": -8, "hi": 7,
-                     "excess_hi_bits": 0, "excess_lo_bits": 0, "frac_bits": 0, "source": ""}],
-        "model_stack": {"num_vars": 1, "log_cols": 0, "range_bits": 4,
-                        "tensors": [{"name": "w", "rows": 1, "cols": 1, "offset": 0}]},
-        "limb_bits": 8})
-
-
-@functools.cache
-def _native_ready() -> bool:
-    """The native module proves inference and builds keys for the current circuit format
-    (it knows the input's `shape` key, every gadget's `divisor` and `limb_bits`)."""
-    from zkml.errors import ProverError
-    from zkml.prover import build_verifying_key, has_build_verifying_key, has_prove_inference
-
-    if not (has_prove_inference() and has_build_verifying_key()):
-        return False
-    try:
-        build_verifying_key(_flat_probe(), np.zeros(2, dtype=np.int64))
-    except ProverError:
-        return False
-    return True
-
-
-@functools.cache
-def native_conv_ready() -> bool:
-    """The native module proves a circuit with a shaped input and conv, maxpool and sumpool
-    gadgets (circuits/conv.md): tried on `zkml.compiler.spatial.probe_circuit`."""
-    if not _native_ready():
-        return False
-    from zkml.compiler.spatial import probe_circuit
-    from zkml.errors import ProverError
-    from zkml.prover import build_verifying_key, prove_inference
-    from zkml.witness import evaluate_circuit
-
-    circuit = probe_circuit()
-    cj = circuit.to_bytes()
-    stack = np.zeros(1 << circuit.model_stack.num_vars, dtype=np.int64)
-    x = np.arange(circuit.input_features, dtype=np.int64).reshape(1, -1) % 8
-    try:
-        vk = build_verifying_key(cj, stack)
-        tensors, columns = evaluate_circuit(circuit, stack, x)
-        y = tensors[circuit.output_gadget][:1, : circuit.output_features]
-        prove_inference(cj, stack, columns, 1, x, y, hashlib.sha256(vk).digest())
-    except ProverError:
-        return False
-    return True
-
-
-@functools.cache
-def native_nonlinear_ready() -> bool:
-    """The native module proves a circuit with a table, a spatial sum and a non-power-of-two
-    divisor (circuits/nonlinear.md): tried on `zkml.compiler.spatial.nonlinear_probe_circuit`
-    (it computes the table multiplicities itself)."""
-    if not _native_ready():
-        return False
-    from zkml.compiler.spatial import nonlinear_probe_circuit
-    from zkml.errors import ProverError
-    from zkml.prover import build_verifying_key, prove_inference
-    from zkml.witness import evaluate_circuit
-
-    circuit = nonlinear_probe_circuit()
-    cj = circuit.to_bytes()
-    stack = np.zeros(1 << circuit.model_stack.num_vars, dtype=np.int64)
-    stack[:16] = np.arange(16) % 8 - 4  # the table: any values within 4 bits
-    stack[16:18] = [1, -1]
-    x = (np.arange(circuit.input_features, dtype=np.int64).reshape(1, -1) % 16) - 8
-    try:
-        vk = build_verifying_key(cj, stack)
-        tensors, columns = evaluate_circuit(circuit, stack, x)
-        y = tensors[circuit.output_gadget][:1, : circuit.output_features]
-        prove_inference(cj, stack, columns, 1, x, y, hashlib.sha256(vk).digest())
-    except ProverError:
-        return False
-    return True
-
-
-@functools.cache
-def native_softmax_ready() -> bool:
-    """The native module proves circuits/nonlinear.md sections 5-7: the softmax probe
-    circuit (rowmax, row-broadcast add, table, spatialsum over a row, rowdiv, dense) with
-    8-bit and with 16-bit limbs, on three rows (a padded batch row)."""
-    if not _native_ready():
-        return False
-    from zkml.compiler.nonlinear import softmax_probe_circuit, softmax_probe_stack
-    from zkml.errors import ProverError
-    from zkml.prover import build_verifying_key, prove_inference
-    from zkml.witness import evaluate_circuit
-
-    stack = softmax_probe_stack()
-    x = np.array([[-8, 7, 3], [2, 2, -1], [0, -5, 1]], dtype=np.int64)
-    try:
-        for limb_bits in (8, 16):
-            circuit = softmax_probe_circuit(limb_bits)
-            cj = circuit.to_bytes()
-            vk = build_verifying_key(cj, stack)
-            tensors, columns = evaluate_circuit(circuit, stack, x)
-            y = tensors[circuit.output_gadget][:3, : circuit.output_features]
-            prove_inference(cj, stack, columns, 3, x, y, hashlib.sha256(vk).digest())
-    except ProverError:
-        return False
-    return True
-
-
-@functools.cache
-def native_windows_ready() -> bool:
-    """The native module proves winsum and winmax gadgets (circuits/conv.md section 5):
-    tried on `zkml.compiler.spatial.window_probe_circuit` (padded output positions)."""
-    if not _native_ready():
-        return False
-    from zkml.compiler.spatial import window_probe_circuit
-    from zkml.errors import ProverError
-    from zkml.prover import build_verifying_key, prove_inference
-    from zkml.witness import evaluate_circuit
-
-    circuit = window_probe_circuit()
-    cj = circuit.to_bytes()
-    stack = np.zeros(1 << circuit.model_stack.num_vars, dtype=np.int64)
-    stack[0] = 1  # the dense reads one entry (within [-8, 7])
-    x = (np.arange(circuit.input_features, dtype=np.int64).reshape(1, -1) * 5 % 16) - 8
-    try:
-        vk = build_verifying_key(cj, stack)
-        tensors, columns = evaluate_circuit(circuit, stack, x)
-        y = tensors[circuit.output_gadget][:1, : circuit.output_features]
-        prove_inference(cj, stack, columns, 1, x, y, hashlib.sha256(vk).digest())
-    except ProverError:
-        return False
-    return True
-
-
-def _verifier_ready() -> bool:
-    import zkml.verifier
-
-    return hasattr(zkml.verifier, "VerifyingKey") and hasattr(zkml.verifier, "verify_inference")
-
-
-needs_prover = pytest.mark.skipif(
-    not _native_ready(), reason="zkml._native has no prove_inference / build_verifying_key for "
-                                "the current circuit format (input `shape`, `divisor`, "
-                                "`limb_bits`: conv.md, nonlinear.md) yet")
-needs_conv_prover = pytest.mark.skipif(
-    not native_conv_ready(), reason="zkml._native cannot prove conv/sumpool/maxpool circuits "
-                                    "(circuits/conv.md) yet")
-needs_window_prover = pytest.mark.skipif(
-    not native_windows_ready(), reason="zkml._native cannot prove winsum/winmax circuits "
-                                       "(circuits/conv.md section 5) yet")
-needs_nonlinear_prover = pytest.mark.skipif(
-    not native_nonlinear_ready(), reason="zkml._native cannot prove table/spatialsum circuits "
-                                         "with divisors (circuits/nonlinear.md) yet")
-needs_softmax_prover = pytest.mark.skipif(
-    not native_softmax_ready(), reason="zkml._native cannot prove limb_bits 8/16, rowmax, "
-                                       "rowdiv and row-broadcast add circuits "
-                                       "(circuits/nonlinear.md sections 5-7) yet")
-needs_verifier = pytest.mark.skipif(not _verifier_ready(),
-                                    reason="zkml.verifier has no VerifyingKey yet")
-end_to_end = [needs_prover, needs_verifier]
-
-
-def _affine_ready() -> bool:
-    """Both the native prover and the Python verifier know the `affine` producer."""
-    if not (_native_ready() and _verifier_ready()):
-        return False
-    from zkml.compiler.circuit import canonical_json
-    from zkml.errors import ProofFormatError, ProverError
-    from zkml.prover import build_verifying_key
-    from zkml.verifier.circuit import parse_circuit
-
-    def gadget(producer: dict) -> dict:
-        return {"producer": producer, "features": 1, "shift": 0, "divisor": 1, "lo": -8,
-                "hi": 7, "excess_hi_bits": 0, "excess_lo_bits": 0, "frac_bits": 0, "source": ""}
-
-    doc = canonical_json({
-        "format": "zkml-circuit", "version": 1,
-        "input": {"features": 1, "bits": 4, "frac_bits": 0, "shape": None},
-        "output": {"gadget": 1, "features": 1, "argmax": False},
-        "gadgets": [gadget({"op": "dense", "x": "input", "weight": "w", "bias": None,
-                             "bias_shift": 0}),
-                    gadget({"op": "affine", "terms": [[0, 1]]})],
-        "model_stack": {"num_vars": 1, "log_cols": 0, "range_bits": 4,
-                        "tensors": [{"name": "w", "rows": 1, "cols": 1, "offset": 0}]},
-        "limb_bits": 8})
-    try:
-        parse_circuit(doc)
-        build_verifying_key(doc, np.zeros(2, dtype=np.int64))
-    except (ProofFormatError, ProverError):
-        return False
-    return True
-
-
-needs_affine = pytest.mark.skipif(
-    not _affine_ready(), reason="the native prover or the verifier has no affine producer yet")
 
 
 def f32(a) -> np.ndarray:
@@ -296,9 +89,6 @@ def compile_mlp(tmp_path: Path, dims: list[int], *, calibration=None, name: str 
     if calibration is None:
         shape = kwargs.get("in_shape") or [1, dims[0]]
         calibration = np.random.default_rng(1).normal(size=(32, *shape[1:]))
-    if not _native_ready():  # no verifying key: enough for the compiler and witness tests
-        return compile_circuit_only(tmp_path, model, calibration=calibration, name=name,
-                                    **opts), tmp_path / f"{name}.onnx"
     path = save(model, tmp_path, f"{name}.onnx")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -703,35 +493,6 @@ NONLINEAR_CNN_CASES = {
 }
 
 
-@functools.cache
-def native_mul_ready() -> bool:
-    """The native module proves the elementwise product `mul` (circuits/nonlinear.md
-    section 8): tried on `zkml.compiler.nonlinear.mul_probe_circuit` on three rows."""
-    if not _native_ready():
-        return False
-    from zkml.compiler.nonlinear import mul_probe_circuit, mul_probe_stack
-    from zkml.errors import ProverError
-    from zkml.prover import build_verifying_key, prove_inference
-    from zkml.witness import evaluate_circuit
-
-    circuit, stack = mul_probe_circuit(), mul_probe_stack()
-    cj = circuit.to_bytes()
-    x = np.array([[-8, 7, 3], [2, -5, -1], [6, 0, -7]], dtype=np.int64)
-    try:
-        vk = build_verifying_key(cj, stack)
-        tensors, columns = evaluate_circuit(circuit, stack, x)
-        y = tensors[circuit.output_gadget][:3, : circuit.output_features]
-        prove_inference(cj, stack, columns, 3, x, y, hashlib.sha256(vk).digest())
-    except ProverError:
-        return False
-    return True
-
-
-needs_mul_prover = pytest.mark.skipif(
-    not native_mul_ready(), reason="zkml._native cannot prove the elementwise product `mul` "
-                                   "(circuits/nonlinear.md section 8) yet")
-
-
 def silu_mlp(dims: tuple[int, ...] = (8, 16, 12, 4), *, seed: int = 0, rows: int = 1,
              on_input: bool = False) -> onnx.ModelProto:
     """Gemm layers with SiLU (`h * Sigmoid(h)`, as exporters write nn.SiLU) between them;
@@ -795,35 +556,6 @@ MUL_CASES = {
     "gated_product": lambda: gated_mlp(seed=3, sigmoid_gate=False),
     "silu_cnn": lambda: silu_cnn(),
 }
-
-
-@functools.cache
-def native_combine_ready() -> bool:
-    """The native module proves `addconst` and `concat` (circuits/nonlinear.md sections
-    10-11): tried on `zkml.compiler.combine.combine_probe_circuit` on three rows."""
-    if not _native_ready():
-        return False
-    from zkml.compiler.combine import combine_probe_circuit, combine_probe_stack
-    from zkml.errors import ProverError
-    from zkml.prover import build_verifying_key, prove_inference
-    from zkml.witness import evaluate_circuit
-
-    circuit, stack = combine_probe_circuit(), combine_probe_stack()
-    cj = circuit.to_bytes()
-    x = np.array([[-8, 7, 3], [2, -5, -1], [6, 0, -7]], dtype=np.int64)
-    try:
-        vk = build_verifying_key(cj, stack)
-        tensors, columns = evaluate_circuit(circuit, stack, x)
-        y = tensors[circuit.output_gadget][:3, : circuit.output_features]
-        prove_inference(cj, stack, columns, 3, x, y, hashlib.sha256(vk).digest())
-    except ProverError:
-        return False
-    return True
-
-
-needs_combine_prover = pytest.mark.skipif(
-    not native_combine_ready(), reason="zkml._native cannot prove `addconst` / `concat` "
-                                       "(circuits/nonlinear.md sections 10-11) yet")
 
 
 def concat_cnn(rows: int = 1, seed: int = 61, act: str | None = None) -> onnx.ModelProto:

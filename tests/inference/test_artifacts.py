@@ -10,7 +10,7 @@ import zipfile
 
 import numpy as np
 import pytest
-from inference_models import compile_mlp, needs_prover
+from inference_models import compile_mlp
 
 import zkml
 from zkml.artifacts import (
@@ -32,7 +32,6 @@ from zkml.verifier import VerifyingKey
 from zkml.verifier.encoding import enc_g1s
 
 # Every test here builds a verifying key with the native module.
-pytestmark = needs_prover
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,11 @@ import warnings
 
 import numpy as np
 import pytest
-from inference_models import mlp, needs_prover, save
+from inference_models import mlp, save
 
 from zkml.cli.main import main
 
 # Every test here builds a verifying key with the native module.
-pytestmark = needs_prover
 
 
 def _cli(args: list[str], capsys) -> tuple[int, str, str]:

@@ -10,12 +10,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from harness import case_cache
 from inference_models import CNN_CASES as CASES
 from inference_models import Net, compile_cnn
+from probe_circuits import probe_circuit
 
 from zkml.compiler.build import compile_circuit
 from zkml.compiler.circuit import Circuit, CircuitFormatError, padded_width
-from zkml.compiler.spatial import conv_weight_matrix, padded_index, probe_circuit
+from zkml.compiler.spatial import conv_weight_matrix, padded_index
 from zkml.errors import ModelError
 from zkml.quant.rounding import round_div, round_shift
 from zkml.witness import build_witness
@@ -26,14 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory):
-    cache: dict = {}
-
-    def get(name: str):
-        if name not in cache:
-            cache[name] = compile_cnn(tmp_path_factory.mktemp(name), CASES[name](), name)
-        return cache[name]
-
-    return get
+    return case_cache(tmp_path_factory, CASES)
 
 
 def _inputs(cm, batch: int, seed: int = 0) -> np.ndarray:

@@ -1,9 +1,4 @@
-"""CNNs end to end: zkml.compile -> zkml.prove -> zkml.verify (circuits/conv.md).
-
-These need the native prover with conv support and the Python verifier; while
-`zkml._native` cannot prove the conv probe circuit (`inference_models.native_conv_ready`
-tries it and catches the prover's error) they are skipped with that reason.
-"""
+"""CNNs end to end: zkml.compile -> zkml.prove -> zkml.verify (circuits/conv.md)."""
 
 from __future__ import annotations
 
@@ -13,41 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from inference_models import (
-    CNN_CASES,
-    Net,
-    needs_affine,
-    needs_conv_prover,
-    needs_verifier,
-    save,
-)
+from harness import check_proof, compile_float, expect_tampered_rejected, prove_and_check
+from inference_models import CNN_CASES, Net, save
 
 import zkml
-from zkml.errors import VerificationError
-
-pytestmark = [needs_conv_prover, needs_verifier]
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _compile(tmp_path: Path, model, name: str):
-    dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
-    cal = np.random.default_rng(3).normal(size=(16, *dims[1:]))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return zkml.compile(save(model, tmp_path, f"{name}.onnx"), calibration=cal), dims
-
-
-def _prove_and_verify(cm, dims: list[int], batch: int) -> None:
-    x = np.random.default_rng(batch).normal(size=(batch, *dims[1:]))
-    result = zkml.prove(cm, x)
-    expect = np.concatenate([cm.execute(cm.quantize_inputs(ex[None])).outputs(cm.model)["y"]
-                             .reshape(1, -1) for ex in x])
-    assert np.array_equal(result.outputs, expect)
-    verified = zkml.verify(result.proof, cm.verifying_key)
-    assert np.array_equal(np.array(verified.outputs), result.outputs)
-    assert np.array_equal(np.array(verified.inputs), result.inputs)
-    assert verified.vk_digest == cm.vk_digest
 
 
 E2E = ["lenet_avg", "lenet_max", "strided_padded", "dilated", "grouped", "depthwise",
@@ -58,8 +24,8 @@ E2E = ["lenet_avg", "lenet_max", "strided_padded", "dilated", "grouped", "depthw
 @pytest.mark.parametrize("name", E2E)
 @pytest.mark.parametrize("batch", [1, 4])
 def test_cnn_proves_and_verifies(tmp_path, name, batch):
-    cm, dims = _compile(tmp_path, CNN_CASES[name](), name)
-    _prove_and_verify(cm, dims, batch)
+    cm, _ = compile_float(tmp_path, CNN_CASES[name](), name)
+    prove_and_check(cm, batch)
 
 
 ALL_CONV = {
@@ -75,15 +41,14 @@ ALL_CONV = {
 @pytest.mark.parametrize("name", list(ALL_CONV))
 @pytest.mark.parametrize("batch", [1, 3])
 def test_models_without_a_dense_layer_prove_and_verify(tmp_path, name, batch):
-    cm, dims = _compile(tmp_path, ALL_CONV[name](), name)
+    cm, _ = compile_float(tmp_path, ALL_CONV[name](), name)
     assert not any(g.op == "dense" for g in cm.circuit.gadgets)
-    _prove_and_verify(cm, dims, batch)
+    prove_and_check(cm, batch)
 
 
-@needs_affine
 def test_cnn_with_leaky_relu_proves_and_verifies(tmp_path):
-    cm, dims = _compile(tmp_path, CNN_CASES["bn_no_bias_leaky"](), "leaky")
-    _prove_and_verify(cm, dims, 2)
+    cm, _ = compile_float(tmp_path, CNN_CASES["bn_no_bias_leaky"](), "leaky")
+    prove_and_check(cm, 2)
 
 
 @pytest.mark.parametrize("name", ["lenet_avg", "lenet_max"])
@@ -96,17 +61,14 @@ def test_benchmark_lenets_prove_and_verify(tmp_path, name):
     model, shape = models.BUILDERS[name]()
     model.graph.output[0].name = "y"
     model.graph.node[-1].output[0] = "y"
-    cm, dims = _compile(tmp_path, model, name)
-    _prove_and_verify(cm, dims, 1)
+    cm, _ = compile_float(tmp_path, model, name)
+    prove_and_check(cm, 1)
 
 
 def test_tampered_cnn_proof_is_rejected(tmp_path):
-    cm, dims = _compile(tmp_path, CNN_CASES["lenet_max"](), "tamper")
+    cm, dims = compile_float(tmp_path, CNN_CASES["lenet_max"](), "tamper")
     x = np.random.default_rng(0).normal(size=(1, *dims[1:]))
-    proof = bytearray(zkml.prove(cm, x).proof)
-    proof[len(proof) // 2] ^= 1
-    with pytest.raises(VerificationError):
-        zkml.verify(bytes(proof), cm.verifying_key)
+    expect_tampered_rejected(cm, zkml.prove(cm, x).proof)
 
 
 @pytest.mark.parametrize("batch", [1, 3])
@@ -132,10 +94,4 @@ def test_flat_input_reshaped_into_channels(tmp_path, batch):
                           calibration=rng.normal(size=(8, 64)))
     assert cm.circuit.input_shape == (1, 8, 8)
     assert [g.op for g in cm.circuit.gadgets] == ["conv", "dense"]
-    x = rng.normal(size=(batch, 64))
-    result = zkml.prove(cm, x)
-    expect = np.concatenate([cm.execute(cm.quantize_inputs(e[None])).outputs(cm.model)["y"]
-                             for e in x])
-    assert np.array_equal(result.outputs, expect)
-    verified = zkml.verify(result.proof, cm.verifying_key)
-    assert np.array_equal(np.array(verified.outputs), result.outputs)
+    check_proof(cm, rng.normal(size=(batch, 64)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from harness import case_cache
 from inference_models import (
     COMBINE_CASES,
     compile_circuit_only,
@@ -17,9 +18,9 @@ from inference_models import (
     uses_combine,
 )
 from onnx import helper
+from probe_circuits import combine_probe_circuit, combine_probe_stack
 
 from zkml.compiler.circuit import Circuit, CircuitFormatError, canonical_json, ceil_log2
-from zkml.compiler.combine import combine_probe_circuit, combine_probe_stack
 from zkml.errors import ModelError
 from zkml.witness import build_witness, evaluate_circuit
 from zkml.witness_spatial import layout_input, padded_dims
@@ -27,14 +28,7 @@ from zkml.witness_spatial import layout_input, padded_dims
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory):
-    cache: dict = {}
-
-    def get(name: str):
-        if name not in cache:
-            cache[name] = compile_cnn(tmp_path_factory.mktemp(name), COMBINE_CASES[name](), name)
-        return cache[name]
-
-    return get
+    return case_cache(tmp_path_factory, COMBINE_CASES)
 
 
 def _inputs(c: Circuit, batch: int, seed: int = 0) -> np.ndarray:

@@ -1,33 +1,15 @@
 """circuits/nonlinear.md sections 10-11 end to end: zkml.compile -> zkml.prove ->
 zkml.verify for models with an added constant (`x + c`, a per-channel constant, GELU
-exported as Div/Erf/Add/Mul/Mul) or a concatenation (conv branches, dense branches).
-
-These need the native prover with `addconst` and `concat` and the Python verifier; while
-`zkml._native` cannot prove `zkml.compiler.combine.combine_probe_circuit`
-(`inference_models.native_combine_ready` tries it and catches the prover's error) they
-are skipped with that reason.
-"""
+exported as Div/Erf/Add/Mul/Mul) or a concatenation (conv branches, dense branches)."""
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
-from inference_models import (
-    COMBINE_CASES,
-    Net,
-    f32,
-    make_model,
-    needs_combine_prover,
-    needs_verifier,
-    save,
-)
+from harness import compile_float, prove_and_check
+from inference_models import COMBINE_CASES, Net, f32, make_model
 from onnx import helper
 
-import zkml
-
-pytestmark = [needs_combine_prover, needs_verifier]
 
 def _const_minus_mlp():
     """Gemm 6 -> 10, ReLU, `c - r` (a 10-vector constant minus the tensor), Gemm 10 -> 3."""
@@ -62,21 +44,5 @@ CASES = ["const_minus_mlp", "one_minus_sigmoid_cnn", "concat_cnn", "concat_cnn_r
 @pytest.mark.parametrize("batch", [1, 4])
 def test_combined_models_prove_and_verify(tmp_path, name, batch):
     model = LOCAL[name]() if name in LOCAL else COMBINE_CASES[name]()
-    dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
-    cal = np.random.default_rng(3).normal(size=(16, *dims[1:]))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cm = zkml.compile(save(model, tmp_path, f"{name}.onnx"), calibration=cal)
-    shape = tuple(cm.input_shape)
-    runs = max(1, batch // shape[0])
-    x = np.random.default_rng(batch).normal(size=(runs, *shape))
-    if shape[0] == 1:
-        x = x[:, 0]
-    result = zkml.prove(cm, x)
-    expect = np.concatenate([
-        cm.execute(cm.quantize_inputs(ex.reshape(shape))).outputs(cm.model)["y"]
-        .reshape(shape[0], -1) for ex in x])
-    assert np.array_equal(result.outputs, expect)
-    verified = zkml.verify(result.proof, cm.verifying_key)
-    assert np.array_equal(np.array(verified.outputs), result.outputs)
-    assert verified.vk_digest == cm.vk_digest
+    cm, _ = compile_float(tmp_path, model, name)
+    prove_and_check(cm, batch)

@@ -5,16 +5,14 @@ witness against the executor, prove and verify; other constant shapes are refuse
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
-from inference_models import Net, compile_circuit_only, f32, make_model, save
+from harness import compile_float, prove_and_check
+from inference_models import Net, compile_circuit_only, f32, make_model
 from onnx import helper
 
-import zkml
 from zkml.compiler import nonlinear
-from zkml.errors import ModelError, VerificationError
+from zkml.errors import ModelError
 from zkml.witness import build_witness
 
 
@@ -57,18 +55,9 @@ CASES = {"preact_bn_cnn": (preact_bn_cnn, ["conv", "conv", "add", "conv", "addco
          "feature_scale_mlp": (feature_scale_mlp, ["dense", "dense", "dense"])}
 
 
-def _compile(tmp_path, name: str):
-    model = CASES[name][0]()
-    dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
-    cal = np.random.default_rng(3).normal(size=(16, *dims[1:]))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return zkml.compile(save(model, tmp_path, f"{name}.onnx"), calibration=cal), dims
-
-
 @pytest.mark.parametrize("name", list(CASES))
 def test_constant_scales_compile_to_depthwise_or_diagonal(tmp_path, name):
-    cm, dims = _compile(tmp_path, name)
+    cm, _ = compile_float(tmp_path, CASES[name][0](), name)
     c = cm.circuit
     assert [g.op for g in c.gadgets] == CASES[name][1]
     scale = next(g for g in c.gadgets if "scale" in g.source or "batchnorm" in g.source.lower()
@@ -82,18 +71,8 @@ def test_constant_scales_compile_to_depthwise_or_diagonal(tmp_path, name):
 @pytest.mark.parametrize("name", list(CASES))
 @pytest.mark.parametrize("batch", [1, 3])
 def test_constant_scales_prove_and_verify(tmp_path, name, batch):
-    cm, dims = _compile(tmp_path, name)
-    x = np.random.default_rng(batch).normal(size=(batch, *dims[1:]))
-    result = zkml.prove(cm, x)
-    expect = np.concatenate([cm.execute(cm.quantize_inputs(ex[None])).outputs(cm.model)["y"]
-                             .reshape(1, -1) for ex in x])
-    assert np.array_equal(result.outputs, expect)
-    verified = zkml.verify(result.proof, cm.verifying_key)
-    assert np.array_equal(np.array(verified.outputs), result.outputs)
-    tampered = bytearray(result.proof)
-    tampered[len(tampered) // 3] ^= 4
-    with pytest.raises(VerificationError):
-        zkml.verify(bytes(tampered), cm.verifying_key)
+    cm, _ = compile_float(tmp_path, CASES[name][0](), name)
+    prove_and_check(cm, batch, tamper=4, tamper_at=3)
 
 
 def test_wide_feature_scale_is_refused(tmp_path, monkeypatch):

@@ -1,7 +1,4 @@
-"""End to end: compile, prove with the native prover, verify with the pure-Python verifier.
-
-Skipped while `zkml._native.prove_inference` or `zkml.verifier.VerifyingKey` is missing.
-"""
+"""End to end: compile, prove with the native prover, verify with the pure-Python verifier."""
 
 from __future__ import annotations
 
@@ -14,20 +11,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from harness import check_proof
 from inference_models import (
     compile_mlp,
-    end_to_end,
     leaky_mlp,
     mlp,
-    needs_affine,
     save,
     with_argmax,
 )
 
 import zkml
 from zkml.errors import VerificationError
-
-pytestmark = end_to_end
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -61,18 +55,10 @@ def test_prove_and_verify(tmp_path, name):
     shape = opts.get("in_shape") or [1, dims[0]]
     cal = np.random.default_rng(1).normal(scale=1.5, size=(32, *shape[1:]))
     cm, _ = compile_mlp(tmp_path, dims, calibration=cal, **opts)
-    x = _examples(cm, batch)
-    result = zkml.prove(cm, x)
+    result, verified = check_proof(cm, _examples(cm, batch))
     assert result.batch == batch and result.outputs.shape == (batch, dims[-1])
-    expect = np.concatenate([cm.execute(cm.quantize_inputs(ex)).outputs(cm.model)["y"]
-                             .reshape(-1, dims[-1]) for ex in x])
-    assert np.array_equal(result.outputs, expect)
-    verified = zkml.verify(result.proof, cm.verifying_key)
-    assert np.array_equal(np.array(verified.outputs), result.outputs)
-    assert np.array_equal(np.array(verified.inputs), result.inputs)
     assert verified.predictions == result.predictions.tolist()
     assert np.allclose(verified.outputs_float, result.outputs_float)
-    assert verified.vk_digest == cm.vk_digest
 
 
 def test_circuit_without_zerocheck_instances(tmp_path):
@@ -227,20 +213,12 @@ def _compile_leaky(tmp_path, alpha: float, opts: dict, **kwargs):
                             **kwargs)
 
 
-@needs_affine
 @pytest.mark.parametrize("name", list(LEAKY_CASES))
 def test_leaky_relu_prove_and_verify(tmp_path, name):
     alpha, opts, batch = LEAKY_CASES[name]
     cm = _compile_leaky(tmp_path, alpha, opts)
     assert sum(g.op == "affine" for g in cm.circuit.gadgets) == 3 * (2 + opts.get("on_input", 0))
-    x = np.random.default_rng(batch).normal(scale=2.0, size=(batch, 10))
-    result = zkml.prove(cm, x)
-    expect = np.concatenate([cm.execute(cm.quantize_inputs(row[None, :])).outputs(cm.model)["y"]
-                             for row in x])
-    assert np.array_equal(result.outputs, expect)
-    verified = zkml.verify(result.proof, cm.verifying_key)
-    assert np.array_equal(np.array(verified.outputs), result.outputs)
-    assert np.array_equal(np.array(verified.inputs), result.inputs)
+    check_proof(cm, np.random.default_rng(batch).normal(scale=2.0, size=(batch, 10)))
 
 
 def _leaky_output_model(tmp_path):
@@ -259,7 +237,6 @@ def _leaky_output_model(tmp_path):
                             calibration=rng.normal(size=(32, 8)))
 
 
-@needs_affine
 def test_leaky_relu_wrong_output_is_rejected(tmp_path):
     from zkml.compiler.circuit import limb_widths
     from zkml.errors import ProverError
@@ -307,7 +284,6 @@ def test_leaky_relu_wrong_output_is_rejected(tmp_path):
             verifier.verify(proof)
 
 
-@needs_affine
 def test_leaky_relu_compiled_file_round_trip(tmp_path):
     """The saved file (circuit section with the helper gadgets' tensor map) loads, and a
     proof from the loaded model verifies with the saved key."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from harness import case_cache
 from inference_models import (
     MUL_CASES,
     compile_circuit_only,
@@ -17,30 +18,24 @@ from inference_models import (
     uses_mul,
 )
 from onnx import helper
+from probe_circuits import mul_probe_circuit, mul_probe_stack
 
 from zkml.compiler.circuit import Circuit, CircuitFormatError, canonical_json, ceil_log2
-from zkml.compiler.nonlinear import mul_probe_circuit, mul_probe_stack
 from zkml.errors import ModelError
 from zkml.witness import build_witness, evaluate_circuit
 from zkml.witness_spatial import layout_input
 
 
+def _build(work, model, name: str, precision: str | None = None):
+    if name == "silu_cnn":
+        return compile_cnn(work, model, name)
+    opts = {"precision": precision} if precision else {}
+    return compile_circuit_only(work, model, name=name, **opts)
+
+
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory):
-    cache: dict = {}
-
-    def get(name: str, precision: str | None = None):
-        key = (name, precision)
-        if key not in cache:
-            work = tmp_path_factory.mktemp(name)
-            if name == "silu_cnn":
-                cache[key] = compile_cnn(work, MUL_CASES[name](), name)
-            else:
-                opts = {"precision": precision} if precision else {}
-                cache[key] = compile_circuit_only(work, MUL_CASES[name](), name=name, **opts)
-        return cache[key]
-
-    return get
+    return case_cache(tmp_path_factory, MUL_CASES, _build)
 
 
 def _inputs(c: Circuit, batch: int, seed: int = 0) -> np.ndarray:

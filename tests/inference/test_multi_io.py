@@ -19,9 +19,6 @@ from inference_models import (
     compile_circuit_only,
     f32,
     make_model,
-    needs_conv_prover,
-    needs_prover,
-    needs_verifier,
     save,
 )
 from onnx import TensorProto, helper
@@ -197,8 +194,6 @@ def _compile(tmp_path, model, cal, name):
 
 
 @pytest.mark.parametrize("batch", [1, 3])
-@needs_prover
-@needs_verifier
 def test_two_outputs_prove_and_verify(tmp_path, batch):
     import zkml
 
@@ -224,9 +219,6 @@ def test_two_outputs_prove_and_verify(tmp_path, batch):
 
 
 @pytest.mark.parametrize("batch", [1, 3])
-@needs_conv_prover
-@needs_prover
-@needs_verifier
 def test_two_inputs_prove_and_verify(tmp_path, batch):
     import zkml
 
@@ -244,9 +236,6 @@ def test_two_inputs_prove_and_verify(tmp_path, batch):
         zkml.prove(cm, {"img": img, "vec": np.zeros((batch, 4))})
 
 
-@needs_conv_prover
-@needs_prover
-@needs_verifier
 def test_cli_round_trip_with_two_inputs_and_outputs(tmp_path, capsys):
     from zkml.cli.main import main
 

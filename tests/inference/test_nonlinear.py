@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from harness import case_cache
 from inference_models import (
     NONLINEAR_CNN_CASES,
     Net,
@@ -19,10 +20,11 @@ from inference_models import (
     mlp,
 )
 from onnx import helper
+from probe_circuits import nonlinear_probe_circuit, probe_circuit
 
 from zkml.compiler.build import compile_circuit, excess_bits
 from zkml.compiler.circuit import Circuit, CircuitFormatError, ceil_log2, padded_width
-from zkml.compiler.spatial import divisor_fields, nonlinear_probe_circuit
+from zkml.compiler.spatial import divisor_fields
 from zkml.errors import ModelError
 from zkml.quant.rounding import round_div
 from zkml.witness import build_witness, evaluate_circuit, table_multiplicities
@@ -41,22 +43,16 @@ MLP_CASES = {
 }
 
 
+def _build(work, model, name: str, precision: str | None = None):
+    if name in MLP_CASES:
+        opts = {"precision": precision} if precision else {}
+        return compile_circuit_only(work, model, name=name, **opts)
+    return compile_cnn(work, model, name)
+
+
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory):
-    cache: dict = {}
-
-    def get(name: str, precision: str | None = None):
-        key = (name, precision)
-        if key not in cache:
-            work = tmp_path_factory.mktemp(name)
-            if name in MLP_CASES:
-                opts = {"precision": precision} if precision else {}
-                cache[key] = compile_circuit_only(work, MLP_CASES[name](), name=name, **opts)
-            else:
-                cache[key] = compile_cnn(work, NONLINEAR_CNN_CASES[name](), name)
-        return cache[key]
-
-    return get
+    return case_cache(tmp_path_factory, {**MLP_CASES, **NONLINEAR_CNN_CASES}, _build)
 
 
 def _inputs(c: Circuit, batch: int, seed: int = 0) -> np.ndarray:
@@ -515,7 +511,6 @@ def test_compiled_circuits_verify_with_the_reference_prover(tmp_path, name):
 def test_inspect_names_every_producer(compiled):
     """`zkml inspect` prints conv, pooling, spatial sums and tables (not as identity)."""
     from zkml.cli.inspect_cmd import _lines_circuit
-    from zkml.compiler.spatial import probe_circuit
 
     lines = "\n".join(_lines_circuit(nonlinear_probe_circuit()))
     assert "g0: table(input, T=tt)" in lines and "spatialsum(g0 2x3x3)" in lines

@@ -10,14 +10,13 @@ over the whole padded tensors; then zkml.compile -> prove -> verify end to end."
 from __future__ import annotations
 
 import json
-import warnings
 
 import numpy as np
 import pytest
-from inference_models import Net, compile_cnn, f32, make_model, save
+from harness import case_cache, compile_float, prove_and_check
+from inference_models import Net, f32, make_model
 from onnx import helper
 
-import zkml
 from zkml.compiler.circuit import (
     Block,
     Circuit,
@@ -187,14 +186,7 @@ CASES = {
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory):
-    cache: dict = {}
-
-    def get(name: str):
-        if name not in cache:
-            cache[name] = compile_cnn(tmp_path_factory.mktemp(name), CASES[name](), name)
-        return cache[name]
-
-    return get
+    return case_cache(tmp_path_factory, CASES)
 
 
 # ---- helpers --------------------------------------------------------------------------
@@ -480,21 +472,5 @@ E2E = ["transpose_nhwc_gemm", "transpose_flat3d", "reshape_into_channels",
 @pytest.mark.parametrize("batch", [1, 3])
 def test_rearranged_models_prove_and_verify(tmp_path, name, batch):
     model = CASES[name]()
-    dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
-    cal = np.random.default_rng(3).normal(size=(16, *dims[1:]))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cm = zkml.compile(save(model, tmp_path, f"{name}.onnx"), calibration=cal)
-    shape = tuple(cm.input_shape)
-    runs = max(1, batch // shape[0])
-    x = np.random.default_rng(batch).normal(size=(runs, *shape))
-    if shape[0] == 1:
-        x = x[:, 0]
-    result = zkml.prove(cm, x)
-    expect = np.concatenate([
-        cm.execute(cm.quantize_inputs(ex.reshape(shape))).outputs(cm.model)["y"]
-        .reshape(shape[0], -1) for ex in x])
-    assert np.array_equal(result.outputs, expect)
-    verified = zkml.verify(result.proof, cm.verifying_key)
-    assert np.array_equal(np.array(verified.outputs), result.outputs)
-    assert verified.vk_digest == cm.vk_digest
+    cm, _ = compile_float(tmp_path, model, name)
+    prove_and_check(cm, batch)

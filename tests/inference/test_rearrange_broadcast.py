@@ -9,15 +9,13 @@ follows the spec's definition entry by entry; then prove and verify end to end."
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
-from inference_models import Net, compile_circuit_only, compile_cnn, f32, make_model, save
+from harness import case_cache, compile_float, prove_and_check
+from inference_models import Net, compile_circuit_only, compile_cnn, f32, make_model
 from onnx import helper
 from test_rearrange import _check_rearranges, _inputs, _rearranges, _reshape
 
-import zkml
 from zkml.compiler import build
 from zkml.compiler.rearrange import boxes, choose
 from zkml.errors import ModelError
@@ -113,14 +111,7 @@ CASES = {
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory):
-    cache: dict = {}
-
-    def get(name: str):
-        if name not in cache:
-            cache[name] = compile_cnn(tmp_path_factory.mktemp(name), CASES[name](), name)
-        return cache[name]
-
-    return get
+    return case_cache(tmp_path_factory, CASES)
 
 
 def _broadcasts(c) -> list[int]:
@@ -302,20 +293,5 @@ def test_broadcasting_both_operands_is_refused(tmp_path, op, what):
 @pytest.mark.parametrize("batch", [1, 3])
 def test_broadcast_models_prove_and_verify(tmp_path, name, batch):
     model = CASES[name]()
-    dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
-    cal = np.random.default_rng(3).normal(size=(16, *dims[1:]))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cm = zkml.compile(save(model, tmp_path, f"{name}.onnx"), calibration=cal)
-    shape = tuple(cm.input_shape)
-    runs = max(1, batch // shape[0])
-    x = np.random.default_rng(batch).normal(size=(runs, *shape))
-    if shape[0] == 1:
-        x = x[:, 0]
-    result = zkml.prove(cm, x)
-    expect = np.concatenate([
-        cm.execute(cm.quantize_inputs(ex.reshape(shape))).outputs(cm.model)["y"]
-        .reshape(shape[0], -1) for ex in x])
-    assert np.array_equal(result.outputs, expect)
-    verified = zkml.verify(result.proof, cm.verifying_key)
-    assert np.array_equal(np.array(verified.outputs), result.outputs)
+    cm, _ = compile_float(tmp_path, model, name)
+    prove_and_check(cm, batch)

@@ -5,15 +5,13 @@ against the executor, prove and verify; the batch axis is never reduced."""
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
-from inference_models import Net, compile_circuit_only, f32, make_model, save
+from harness import compile_float, prove_and_check
+from inference_models import Net, compile_circuit_only, f32, make_model
 from onnx import helper
 
-import zkml
-from zkml.errors import ModelError, VerificationError
+from zkml.errors import ModelError
 from zkml.witness import build_witness
 
 
@@ -54,18 +52,9 @@ CASES = {
 }
 
 
-def _compile(tmp_path, name: str):
-    model = CASES[name]()
-    dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
-    cal = np.random.default_rng(3).normal(size=(16, *dims[1:]))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return zkml.compile(save(model, tmp_path, f"{name}.onnx"), calibration=cal), dims
-
-
 @pytest.mark.parametrize("name", list(CASES))
 def test_reductions_rearrange_then_reduce(tmp_path, name):
-    cm, _ = _compile(tmp_path, name)
+    cm, _ = compile_float(tmp_path, CASES[name](), name)
     ops = [g.op for g in cm.circuit.gadgets]
     assert "rearrange" in ops
     after = ops[ops.index("rearrange") + 1]
@@ -77,19 +66,8 @@ def test_reductions_rearrange_then_reduce(tmp_path, name):
 @pytest.mark.parametrize("name", list(CASES))
 @pytest.mark.parametrize("batch", [1, 3])
 def test_reductions_prove_and_verify(tmp_path, name, batch):
-    cm, dims = _compile(tmp_path, name)
-    x = np.random.default_rng(batch).normal(size=(batch, *dims[1:]))
-    result = zkml.prove(cm, x)
-    expect = np.concatenate([cm.execute(cm.quantize_inputs(ex[None])).outputs(cm.model)["y"]
-                             .reshape(1, -1) for ex in x])
-    assert np.array_equal(result.outputs, expect)
-    verified = zkml.verify(result.proof, cm.verifying_key)
-    assert np.array_equal(np.array(verified.outputs), result.outputs)
-    if batch == 1:
-        tampered = bytearray(result.proof)
-        tampered[len(tampered) // 2] ^= 2
-        with pytest.raises(VerificationError):
-            zkml.verify(bytes(tampered), cm.verifying_key)
+    cm, _ = compile_float(tmp_path, CASES[name](), name)
+    prove_and_check(cm, batch, tamper=2 if batch == 1 else None)
 
 
 def test_global_pooling_needs_no_rearrange(tmp_path):

@@ -2,30 +2,28 @@
 (8 or 16, the smaller witness for one run), the row-broadcast `add`, `rowmax`, `rowdiv`
 and the whole Softmax chain (rowmax -> add(x, -max) -> exp table -> spatialsum over the
 row -> rowdiv), checked against the integer executor and against the spec's relations on
-the whole padded tensors; refusals; end to end (gated on the native softmax probe).
+the whole padded tensors; refusals; end to end.
 """
 
 from __future__ import annotations
 
 import hashlib
 import sys
-import warnings
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+from harness import case_cache, compile_float, expect_tampered_rejected, prove_and_check
 from inference_models import (
     Net,
     compile_circuit_only,
     compile_cnn,
     lenet_small,
-    needs_softmax_prover,
-    needs_verifier,
-    save,
     softmax_mlp,
     uses_rows,
 )
+from probe_circuits import nonlinear_probe_circuit, softmax_probe_circuit, softmax_probe_stack
 
 from zkml.compiler.build import choose_limb_bits, compile_circuit
 from zkml.compiler.circuit import (
@@ -36,7 +34,7 @@ from zkml.compiler.circuit import (
     ceil_log2,
     limb_widths,
 )
-from zkml.compiler.nonlinear import rowdiv_excess, softmax_probe_circuit, softmax_probe_stack
+from zkml.compiler.nonlinear import rowdiv_excess
 from zkml.errors import ModelError, ProverError
 from zkml.witness import build_witness, evaluate_circuit, limbs, rowdiv_acc
 
@@ -67,21 +65,15 @@ SOFTMAX_N = {"mlp10": 10, "mlp7": 7, "mlp7_rows2": 7, "mlp_argmax": 5, "gap_head
              "gap_softmax": 5}
 
 
+def _build(work, model, name: str):
+    if name.startswith("gap"):
+        return compile_cnn(work, model, name)
+    return compile_circuit_only(work, model, name=name)
+
+
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory):
-    cache: dict = {}
-
-    def get(name: str):
-        if name not in cache:
-            work = tmp_path_factory.mktemp(name)
-            model = MODELS[name]()
-            if name.startswith("gap"):
-                cache[name] = compile_cnn(work, model, name)
-            else:
-                cache[name] = compile_circuit_only(work, model, name=name)
-        return cache[name]
-
-    return get
+    return case_cache(tmp_path_factory, MODELS, _build)
 
 
 def _inputs(c: Circuit, batch: int, seed: int = 0) -> np.ndarray:
@@ -446,7 +438,6 @@ def test_verifier_parses_compiled_softmax_circuits(compiled):
 
 
 def test_verifier_parses_limb_bits():
-    from zkml.compiler.spatial import nonlinear_probe_circuit
     from zkml.verifier.circuit import parse_circuit
 
     for lb in (8, 16):
@@ -503,41 +494,13 @@ def test_inspect_prints_row_gadgets_and_limb_width(compiled):
 # ---- end to end (native prover + verifier) ---------------------------------------------
 
 
-def _compile(tmp_path: Path, model, name: str):
-    import zkml
-
-    dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
-    cal = np.random.default_rng(3).normal(size=(16, *dims[1:]))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return zkml.compile(save(model, tmp_path, f"{name}.onnx"), calibration=cal)
-
-
-@needs_softmax_prover
-@needs_verifier
 @pytest.mark.parametrize("name", list(MODELS))
 @pytest.mark.parametrize("batch", [1, 4])
 def test_softmax_models_prove_and_verify(tmp_path, name, batch):
-    import zkml
-
-    cm = _compile(tmp_path, MODELS[name](), name)
-    shape = tuple(cm.input_shape)
-    runs = max(1, batch // shape[0])
-    x = np.random.default_rng(batch).normal(size=(runs, *shape))
-    if shape[0] == 1:
-        x = x[:, 0]
-    result = zkml.prove(cm, x)
-    expect = np.concatenate([
-        cm.execute(cm.quantize_inputs(ex.reshape(shape))).outputs(cm.model)["y"]
-        .reshape(shape[0], -1) for ex in x])
-    assert np.array_equal(result.outputs, expect)
-    verified = zkml.verify(result.proof, cm.verifying_key)
-    assert np.array_equal(np.array(verified.outputs), result.outputs)
-    assert verified.vk_digest == cm.vk_digest
+    cm, _ = compile_float(tmp_path, MODELS[name](), name)
+    prove_and_check(cm, batch)
 
 
-@needs_softmax_prover
-@needs_verifier
 @pytest.mark.parametrize("limb_bits", [8, 16])
 def test_forced_limb_widths_prove_and_verify(tmp_path, limb_bits):
     """The same Softmax MLP proven with either limb width (the circuit's key replaced)."""
@@ -557,17 +520,12 @@ def test_forced_limb_widths_prove_and_verify(tmp_path, limb_bits):
     assert np.array_equal(np.array(verified.outputs), w.outputs)
 
 
-@needs_softmax_prover
-@needs_verifier
 def test_tampered_softmax_proof_is_rejected(tmp_path):
     import zkml
-    from zkml.errors import VerificationError
 
-    cm = _compile(tmp_path, MODELS["mlp10"](), "mlp10")
-    proof = bytearray(zkml.prove(cm, np.random.default_rng(0).normal(size=(2, 12))).proof)
-    proof[len(proof) // 2] ^= 1
-    with pytest.raises(VerificationError):
-        zkml.verify(bytes(proof), cm.verifying_key)
+    cm, _ = compile_float(tmp_path, MODELS["mlp10"](), "mlp10")
+    proof = zkml.prove(cm, np.random.default_rng(0).normal(size=(2, 12))).proof
+    expect_tampered_rejected(cm, proof)
 
 
 # ---- cross-checks with the verifier side's reference (tests/verifier) ------------------

@@ -7,16 +7,13 @@ prove and verify."""
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import onnxruntime as ort
 import pytest
-from inference_models import Net, compile_circuit_only, f32, make_model, save
+from harness import compile_float, prove_and_check
+from inference_models import Net, compile_circuit_only, f32, make_model
 from onnx import helper
 
-import zkml
-from zkml.errors import VerificationError
 from zkml.quant.executor import dequantize
 from zkml.witness import build_witness
 
@@ -48,15 +45,6 @@ CASES = {
 }
 
 
-def _compile(tmp_path, name: str):
-    model = CASES[name]()
-    dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
-    cal = np.random.default_rng(3).normal(size=(16, *dims[1:]))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return zkml.compile(save(model, tmp_path, f"{name}.onnx"), calibration=cal), dims
-
-
 @pytest.mark.parametrize("name", list(CASES))
 def test_grouped_softmax_compiles_and_witness_matches_executor(tmp_path, name):
     cm = compile_circuit_only(tmp_path, CASES[name]())
@@ -71,19 +59,8 @@ def test_grouped_softmax_compiles_and_witness_matches_executor(tmp_path, name):
 @pytest.mark.parametrize("name", list(CASES))
 @pytest.mark.parametrize("batch", [1, 3])
 def test_grouped_softmax_proves_and_verifies(tmp_path, name, batch):
-    cm, dims = _compile(tmp_path, name)
-    x = np.random.default_rng(batch).normal(size=(batch, *dims[1:]))
-    result = zkml.prove(cm, x)
-    expect = np.concatenate([cm.execute(cm.quantize_inputs(ex[None])).outputs(cm.model)["y"]
-                             .reshape(1, -1) for ex in x])
-    assert np.array_equal(result.outputs, expect)
-    verified = zkml.verify(result.proof, cm.verifying_key)
-    assert np.array_equal(np.array(verified.outputs), result.outputs)
-    if batch == 1:
-        tampered = bytearray(result.proof)
-        tampered[len(tampered) // 2] ^= 1
-        with pytest.raises(VerificationError):
-            zkml.verify(bytes(tampered), cm.verifying_key)
+    cm, _ = compile_float(tmp_path, CASES[name](), name)
+    prove_and_check(cm, batch, tamper=1 if batch == 1 else None)
 
 
 def test_grouped_softmax_is_close_to_float(tmp_path):

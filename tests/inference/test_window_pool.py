@@ -3,31 +3,27 @@
 overlapping or non-power-of-two windows, 1-D and 2-D). Compile, strict parse, witness
 against the integer executor (batch 1 and 4) and against the section's relations over
 the whole padded tensors (checked here by plain loops, independently of the vectorised
-witness), refusals, and end to end once `zkml._native` proves the window probe circuit.
+witness), refusals, and end to end.
 """
 
 from __future__ import annotations
 
 import itertools
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
+from harness import case_cache, compile_float, prove_and_check
 from inference_models import (
     WINDOW_CASES,
     Net,
     compile_cnn,
-    needs_verifier,
-    needs_window_prover,
-    save,
     uses_windows,
 )
+from probe_circuits import window_probe_circuit
 
-import zkml
 from zkml.compiler.circuit import Circuit, CircuitFormatError, Gadget
-from zkml.compiler.spatial import window_probe_circuit
 from zkml.errors import ModelError
 from zkml.quant.rounding import round_div, round_shift
 from zkml.witness import build_witness, evaluate_circuit
@@ -43,14 +39,7 @@ def _pad(v: int) -> int:
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory):
-    cache: dict = {}
-
-    def get(name: str):
-        if name not in cache:
-            cache[name] = compile_cnn(tmp_path_factory.mktemp(name), WINDOW_CASES[name](), name)
-        return cache[name]
-
-    return get
+    return case_cache(tmp_path_factory, WINDOW_CASES)
 
 
 def _inputs(c: Circuit, batch: int, seed: int) -> np.ndarray:
@@ -318,8 +307,6 @@ def test_window_parser_is_strict():
 # ---- end to end ------------------------------------------------------------------
 
 
-@needs_window_prover
-@needs_verifier
 @pytest.mark.parametrize("name", ["stem_max", "stem_max_10", "avg3_pad_incl", "avg3_s2",
                                   "max1d", "avg1d", "max_on_input", "max_then_relu_avg",
                                   "max_ceil_partial", "max_ceil_partial_1d", "avg_excl_pad",
@@ -327,18 +314,8 @@ def test_window_parser_is_strict():
 @pytest.mark.parametrize("batch", [1, 4])
 def test_window_pools_prove_and_verify(tmp_path, name, batch):
     model = WINDOW_CASES[name]()
-    dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
-    cal = np.random.default_rng(3).normal(size=(16, *dims[1:]))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cm = zkml.compile(save(model, tmp_path, f"{name}.onnx"), calibration=cal)
-    x = np.random.default_rng(batch).normal(size=(batch, *dims[1:]))
-    result = zkml.prove(cm, x)
-    expect = np.concatenate([cm.execute(cm.quantize_inputs(ex[None])).outputs(cm.model)["y"]
-                             .reshape(1, -1) for ex in x])
-    assert np.array_equal(result.outputs, expect)
-    verified = zkml.verify(result.proof, cm.verifying_key)
-    assert np.array_equal(np.array(verified.outputs), result.outputs)
+    cm, _ = compile_float(tmp_path, model, name)
+    prove_and_check(cm, batch)
 
 
 def test_inspect_describes_window_gadgets():

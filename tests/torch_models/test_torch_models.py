@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 import zkml
-from zkml.errors import VerificationError
 
 HERE = Path(__file__).resolve().parent
 SHAPES = {"lenet_avg": (1, 28, 28), "lenet_max": (1, 28, 28),
@@ -31,37 +30,9 @@ COMBINE = {"branch_cnn"}
 
 sys.path.insert(0, str(HERE.parent / "inference"))
 try:
-    from inference_models import (
-        _native_ready,
-        _verifier_ready,
-        native_combine_ready,
-        native_mul_ready,
-        native_nonlinear_ready,
-        native_softmax_ready,
-        native_windows_ready,
-    )
+    from harness import check_proof, expect_tampered_rejected
 finally:
     sys.path.pop(0)
-
-
-def _skip_reason(name: str) -> str | None:
-    """Why model `name` cannot be proven end to end with this build, or None."""
-    if not _verifier_ready():
-        return "zkml.verifier has no VerifyingKey yet"
-    if not _native_ready():
-        return ("zkml._native has no prove_inference / build_verifying_key for the current "
-                "circuit format (`divisor` and `limb_bits` keys, nonlinear.md) yet")
-    if name in NONLINEAR and not native_nonlinear_ready():
-        return "zkml._native cannot prove table/spatialsum circuits (nonlinear.md) yet"
-    if name in SOFTMAX and not native_softmax_ready():
-        return ("zkml._native cannot prove rowmax/rowdiv circuits (nonlinear.md sections 5-7) "
-                "yet")
-    if name in WINDOWS and not native_windows_ready():
-        return "zkml._native cannot prove winsum/winmax circuits (conv.md section 5) yet"
-    if name in COMBINE and not (native_mul_ready() and native_combine_ready()):
-        return ("zkml._native cannot prove mul/addconst/concat circuits (nonlinear.md "
-                "sections 8, 10-11) yet")
-    return None
 
 
 def _float_outputs(path: Path, x: np.ndarray) -> np.ndarray:
@@ -75,9 +46,6 @@ def _float_outputs(path: Path, x: np.ndarray) -> np.ndarray:
 @pytest.fixture(scope="module", params=list(SHAPES))
 def compiled(request, tmp_path_factory):
     name = request.param
-    reason = _skip_reason(name)
-    if reason:
-        pytest.skip(reason)
     rng = np.random.default_rng(7)
     cal = rng.normal(size=(16, *SHAPES[name]))
     work = tmp_path_factory.mktemp(name)
@@ -92,12 +60,7 @@ def compiled(request, tmp_path_factory):
 def test_torch_export_proves_and_verifies(compiled, batch):
     name, cm = compiled
     x = np.random.default_rng(batch).normal(size=(batch, *SHAPES[name]))
-    result = zkml.prove(cm, x)
-    expect = np.concatenate([cm.execute(cm.quantize_inputs(row[None])).outputs(cm.model)
-                             ["output"].reshape(1, -1) for row in x])
-    assert np.array_equal(result.outputs, expect)
-    verified = zkml.verify(result.proof, cm.verifying_key)
-    assert np.array_equal(np.array(verified.outputs), result.outputs)
+    _, verified = check_proof(cm, x, output="output")
     floats = _float_outputs(HERE / f"{name}.onnx", x)
     scale = np.abs(floats).max()
     assert np.abs(np.asarray(verified.outputs_float) - floats).max() < 0.05 * scale
@@ -107,10 +70,7 @@ def test_torch_export_proves_and_verifies(compiled, batch):
 def test_tampered_cnn_proof_is_rejected(compiled):
     name, cm = compiled
     x = np.random.default_rng(11).normal(size=(1, *SHAPES[name]))
-    proof = bytearray(zkml.prove(cm, x).proof)
-    proof[len(proof) // 2] ^= 4
-    with pytest.raises(VerificationError):
-        zkml.verify(bytes(proof), cm.verifying_key)
+    expect_tampered_rejected(cm, zkml.prove(cm, x).proof, mask=4)
 
 
 @pytest.mark.parametrize("name", list(SHAPES))

@@ -25,16 +25,12 @@ from zkml.compiler.circuit import (
     MAX_BITS,
     MAX_CONCAT_PARTS,
     MAX_RANGE_BITS,
-    Circuit,
-    Gadget,
-    ModelStack,
-    StackTensor,
     padded_width,
 )
 from zkml.compiler.state import Layout, State, refuse, signed_bits
 from zkml.quant.ir import QOp
 
-__all__ = ["add_const", "HANDLERS", "combine_probe_circuit", "combine_probe_stack"]
+__all__ = ["add_const", "HANDLERS"]
 
 
 def add_const(s: State, op: QOp) -> None:
@@ -156,52 +152,3 @@ def _concat(s: State, op: QOp) -> None:
 
 
 HANDLERS = {"concat": _concat}
-
-
-def combine_probe_circuit() -> Circuit:
-    """A tiny valid circuit with nonlinear.md sections 10 and 11 (a flat 3-feature 4-bit
-    input): `g0 = addconst(input, C)` (lshift 1, shift 1, with excess), `g1 = dense(g0)`
-    (4 features), `g2 = dense(input)` (2 features), `g3 = concat(g1, g2)` of shapes `[4]`,
-    `[2]` (6 channels in 8 features, the last two 0), then `dense(g3)`. Its model stack is
-    `combine_probe_stack()`. A verifier or prover that handles it knows sections 10-11."""
-    return _probe()[0]
-
-
-def combine_probe_stack() -> np.ndarray:
-    """The model stack of `combine_probe_circuit`: `C = [5, -3, 2]` and small weights."""
-    return _probe()[1]
-
-
-def _probe() -> tuple[Circuit, np.ndarray]:
-    from zkml.compiler.build import excess_bits
-    from zkml.compiler.circuit import assign_slots, ceil_log2
-
-    def gadget(op: str, x: str | int, features: int, shift: int = 0, bound: int = 8,
-               **kw) -> Gadget:
-        e_hi, e_lo = excess_bits(bound, shift, -8, 7)
-        return Gadget(op=op, x=x, features=features, shift=shift, lo=-8, hi=7,
-                      excess_hi_bits=e_hi, excess_lo_bits=e_lo, frac_bits=0, source=op, **kw)
-
-    mats = {"c": np.array([[5, -3, 2]]),
-            "w0": np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, -1, 0]]),
-            "w1": np.array([[1, 0, -1], [0, 1, 1]]),
-            "w2": np.array([[1, 0, 0, 1, 0, -1, 0, 0], [0, 1, -1, 0, 1, 0, 0, 0]])}
-    sizes = [(1 << ceil_log2(a.shape[0])) * (1 << ceil_log2(a.shape[1])) for a in mats.values()]
-    offsets = assign_slots(sizes)
-    num_vars = ceil_log2(sum(sizes))
-    values = np.zeros(1 << num_vars, dtype=np.int64)
-    tensors = []
-    for (name, a), off in zip(mats.items(), offsets, strict=True):
-        width = 1 << ceil_log2(a.shape[1])
-        view = values[off : off + (1 << ceil_log2(a.shape[0])) * width].reshape(-1, width)
-        view[: a.shape[0], : a.shape[1]] = a
-        tensors.append(StackTensor(name, a.shape[0], a.shape[1], off))
-    gadgets = (
-        gadget("addconst", "input", 3, 1, 16 + 5, const="c", lshift=1),
-        gadget("dense", 0, 4, 0, 8 * 3, weight="w0", bias=None, bias_shift=0),
-        gadget("dense", "input", 2, 0, 8 * 3, weight="w1", bias=None, bias_shift=0),
-        gadget("concat", 1, 8, parts=(1, 2), shapes=((4,), (2,))),
-        gadget("dense", 3, 2, 0, 8 * 6, weight="w2", bias=None, bias_shift=0),
-    )
-    stack = ModelStack(num_vars, num_vars // 2, 4, tuple(tensors))
-    return Circuit(3, 4, 0, 4, 2, gadgets, stack, limb_bits=8), values

@@ -35,7 +35,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 import numpy as np
 
@@ -45,10 +44,6 @@ from zkml.compiler.circuit import (
     MAX_COEFF_BITS,
     MAX_RANGE_BITS,
     MAX_TABLE_BITS,
-    Circuit,
-    Gadget,
-    ModelStack,
-    StackTensor,
     bits,
 )
 from zkml.compiler.state import Layout, State, refuse, signed_bits
@@ -57,8 +52,7 @@ from zkml.quant.executor import accumulator_bound
 from zkml.quant.ir import QModel, QOp
 
 __all__ = ["HANDLERS", "SOFTMAX_HANDLERS", "softmax_sources", "softmax_refusal",
-           "rowdiv_excess", "softmax_probe_circuit", "softmax_probe_stack",
-           "mul_probe_circuit", "mul_probe_stack", "MAX_MUL_OPERAND_BITS"]
+           "rowdiv_excess", "MAX_MUL_OPERAND_BITS"]
 
 _VARIABLE_DIVISOR = ("it divides by a computed value (a variable divisor); only the "
                      "normalisation of a Softmax over the last axis of a flat (B, n) tensor "
@@ -394,69 +388,3 @@ SOFTMAX_HANDLERS: dict[str, Callable[[State, QOp], None]] = {
     "reduce_max": _softmax_max, "add": _softmax_shift, "reduce_sum": _softmax_sum,
     "div": _softmax_div,
 }
-
-
-def softmax_probe_circuit(limb_bits: int = 8) -> Circuit:
-    """A tiny valid circuit with every feature of circuits/nonlinear.md sections 5-7 (a
-    Softmax over 3 of 4 padded input features, then dense): `rowmax` of the input, a
-    row-broadcast `add`, a 16-entry table, a `spatialsum` over the row (`in_shape
-    [1, 3]`), `rowdiv` (with excess), then `dense`; `limb_bits` as given. Its model stack
-    is `softmax_probe_stack()`. A verifier or prover that handles it knows sections 5-7."""
-    def gadget(op: str, x: str | int, features: int, lo: int, hi: int, **kw) -> Gadget:
-        return Gadget(op=op, x=x, features=features, shift=0, lo=lo, hi=hi,
-                      excess_hi_bits=kw.pop("excess_hi_bits", 0),
-                      excess_lo_bits=kw.pop("excess_lo_bits", 0), frac_bits=0, source=op, **kw)
-
-    e_hi, e_lo = rowdiv_excess(2, (0, 7), 0, 7)
-    gadgets = (
-        gadget("rowmax", "input", 1, -8, 7, n=3, diff_bits=4),
-        gadget("add", "input", 3, -8, 7, y=0, signs=(1, -1), lshifts=(0, 0),
-               excess_hi_bits=4, excess_lo_bits=3),
-        gadget("table", 1, 3, 0, 7, table="tt"),
-        gadget("spatialsum", 2, 1, 0, 31, in_shape=(1, 3), lshift=0),
-        gadget("rowdiv", 2, 3, 0, 7, y=3, lshift=2, remainder_bits=bits(2 * 31 - 1),
-               excess_hi_bits=e_hi, excess_lo_bits=e_lo),
-        gadget("dense", 4, 2, -64, 63, weight="w", bias=None, bias_shift=0),
-    )
-    stack = ModelStack(5, 2, 4, (StackTensor("tt", 1, 16, 0), StackTensor("w", 2, 3, 16)))
-    return Circuit(3, 4, 0, 5, 2, gadgets, stack, limb_bits=limb_bits)
-
-
-def softmax_probe_stack() -> np.ndarray:
-    """The model stack of `softmax_probe_circuit`: the table `T[j] = floor(j / 2)` (so the
-    row maximum's entry `T[8] = 4 >= 1` keeps every row sum positive) and a 2 x 3 weight."""
-    stack = np.zeros(32, dtype=np.int64)
-    stack[:16] = np.arange(16) // 2
-    stack[16:24] = [1, 0, -1, 0, 0, 1, 1, 0]
-    return stack
-
-
-def mul_probe_circuit() -> Circuit:
-    """A tiny valid circuit with nonlinear.md section 8's `mul` (3 of 4 padded input
-    features, 4-bit): `g0 = identity(input)`, `g1 = mul(input, g0)` (shift 2, with excess),
-    `g2 = mul(g1, g1)` (shift 3, with excess), then `dense`. Its model stack is
-    `mul_probe_stack()`. A verifier or prover that handles it knows the `mul` gadget
-    (with the input as an operand, a gadget read twice, padded features)."""
-    from zkml.compiler.build import excess_bits
-
-    def gadget(op: str, x: str | int, shift: int, bound: int, **kw) -> Gadget:
-        e_hi, e_lo = excess_bits(bound, shift, -8, 7)
-        return Gadget(op=op, x=x, features=3, shift=shift, lo=-8, hi=7, excess_hi_bits=e_hi,
-                      excess_lo_bits=e_lo, frac_bits=0, source=op, **kw)
-
-    gadgets = (
-        gadget("identity", "input", 0, 8),
-        gadget("mul", "input", 2, 64, y=0),
-        gadget("mul", 1, 3, 64, y=1),
-        replace(gadget("dense", 2, 0, 8 * 2), features=2, weight="w", bias=None,
-                bias_shift=0),
-    )
-    stack = ModelStack(3, 1, 2, (StackTensor("w", 2, 3, 0),))
-    return Circuit(3, 4, 0, 3, 2, gadgets, stack, limb_bits=8)
-
-
-def mul_probe_stack() -> np.ndarray:
-    """The model stack of `mul_probe_circuit`: a 2 x 3 weight of -1, 0, 1."""
-    stack = np.zeros(8, dtype=np.int64)
-    stack[:8] = [1, 0, -1, 0, 0, 1, 1, 0]
-    return stack

@@ -49,10 +49,6 @@ from zkml.compiler.circuit import (
     MAX_DIVISOR,
     MAX_WIRE_LEN,
     MAX_WIRE_STEP,
-    Circuit,
-    Gadget,
-    ModelStack,
-    StackTensor,
     bits,
     ceil_log2,
     padded_width,
@@ -63,8 +59,7 @@ from zkml.quant.ir import QOp
 from zkml.quant.kernels import avgpool_divisor, conv_geometry, pool_geometry
 
 __all__ = ["HANDLERS", "FIELDS", "scatter_columns", "padded_index", "conv_weight_matrix",
-           "divisor_fields", "probe_circuit", "nonlinear_probe_circuit",
-           "window_probe_circuit"]
+           "divisor_fields"]
 
 #: The producer fields of each spatial gadget (keys of the compiler's gadget dicts).
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -481,63 +476,3 @@ HANDLERS: dict[str, Callable[[State, QOp], None]] = {
     "conv": _conv, "avgpool": _avgpool, "maxpool": _maxpool, "mean": _mean,
     "reduce_max": _reduce_max,
 }
-
-
-def probe_circuit() -> Circuit:
-    """A tiny valid circuit with a shaped input and every spatial producer (conv, maxpool,
-    sumpool, then dense): a verifier that parses it knows circuits/conv.md."""
-    def gadget(op: str, x: str | int, features: int, lo: int, hi: int, **kw) -> Gadget:
-        return Gadget(op=op, x=x, features=features, shift=kw.pop("shift", 0), lo=lo, hi=hi,
-                      excess_hi_bits=0, excess_lo_bits=0, frac_bits=0, source=op, **kw)
-
-    gadgets = (
-        gadget("conv", "input", 32, -8, 7, weight="cw", bias=None, bias_shift=0,
-               in_shape=(1, 4, 4), out_shape=(2, 4, 4), kernel=(3, 3), strides=(1, 1),
-               dilations=(1, 1), pads=(1, 1)),
-        gadget("maxpool", 0, 8, -8, 7, in_shape=(2, 4, 4), out_shape=(2, 2, 2),
-               window=(2, 2), diff_bits=4),
-        gadget("sumpool", 1, 2, -8, 7, in_shape=(2, 2, 2), out_shape=(2, 1, 1),
-               window=(2, 2), lshift=0, shift=2),
-        gadget("dense", 2, 1, -8, 7, weight="dw", bias=None, bias_shift=0),
-    )
-    stack = ModelStack(6, 3, 4, (StackTensor("cw", 2, 16, 0), StackTensor("dw", 1, 2, 32)))
-    return Circuit(16, 4, 0, 3, 1, gadgets, stack, input_shape=(1, 4, 4))
-
-
-def nonlinear_probe_circuit() -> Circuit:
-    """A tiny valid circuit with every circuits/nonlinear.md feature: a table on a shaped
-    input (16 entries), a spatial sum over a 3x3 map (divisor 9, shift 0, `rem`/`remc`),
-    then dense. A verifier or prover that handles it knows nonlinear.md."""
-    gadgets = (
-        Gadget(op="table", x="input", features=32, shift=0, lo=-8, hi=7, excess_hi_bits=0,
-               excess_lo_bits=0, frac_bits=0, source="table", table="tt"),
-        Gadget(op="spatialsum", x=0, features=2, shift=0, lo=-8, hi=7, excess_hi_bits=1,
-               excess_lo_bits=0, frac_bits=0, source="spatialsum", in_shape=(2, 3, 3),
-               lshift=0, divisor=9),
-        Gadget(op="dense", x=1, features=1, shift=0, lo=-8, hi=7, excess_hi_bits=0,
-               excess_lo_bits=0, frac_bits=0, source="dense", weight="dw", bias=None,
-               bias_shift=0),
-    )
-    stack = ModelStack(5, 2, 4, (StackTensor("tt", 1, 16, 0), StackTensor("dw", 1, 2, 16)))
-    return Circuit(18, 4, 0, 2, 1, gadgets, stack, input_shape=(2, 3, 3))
-
-
-def window_probe_circuit() -> Circuit:
-    """A tiny valid circuit with both general window gadgets (conv.md section 5): a
-    winmax 3x3 stride 2 pad 1 on a shaped 1x5x5 input (3x3 output: padded outputs in a
-    4x4 layout), a winsum 3x3 average with pad 1 (divisor 9), then dense. A verifier or
-    prover that handles it knows section 5."""
-    def gadget(op: str, x: str | int, features: int, **kw) -> Gadget:
-        return Gadget(op=op, x=x, features=features, shift=0, lo=-8, hi=7, excess_hi_bits=0,
-                      excess_lo_bits=kw.pop("excess_lo_bits", 0), frac_bits=0, source=op,
-                      **kw)
-
-    gadgets = (
-        gadget("winmax", "input", 16, in_shape=(1, 5, 5), out_shape=(1, 3, 3),
-               kernel=(3, 3), strides=(2, 2), dilations=(1, 1), pads=(1, 1), diff_bits=4),
-        gadget("winsum", 0, 16, in_shape=(1, 3, 3), out_shape=(1, 3, 3), kernel=(3, 3),
-               strides=(1, 1), dilations=(1, 1), pads=(1, 1), lshift=0, divisor=9),
-        gadget("dense", 1, 1, weight="dw", bias=None, bias_shift=0),
-    )
-    stack = ModelStack(4, 1, 4, (StackTensor("dw", 1, 16, 0),))
-    return Circuit(25, 4, 0, 2, 1, gadgets, stack, input_shape=(1, 5, 5))

@@ -7,6 +7,7 @@ pub mod layout;
 pub mod matmul;
 pub mod model_key;
 pub mod parts;
+pub mod producer;
 pub mod product;
 pub mod prover;
 pub mod rearrange;

@@ -63,10 +63,9 @@ def test_compile_refuses_an_unprovable_model(tmp_path, capsys):
     from inference_models import f32, make_model
     from onnx import TensorProto, helper
 
-    # (an ArgMax of the last maximum: the circuit's ArgMax output takes the first)
+    # (an ArgMax across the batch axis: the statement holds one index per row)
     nodes = [helper.make_node("MatMul", ["x", "W"], ["h"], name="mm"),
-             helper.make_node("ArgMax", ["h"], ["y"], axis=1, keepdims=0,
-                              select_last_index=1, name="last")]
+             helper.make_node("ArgMax", ["h"], ["y"], axis=0, keepdims=0, name="across")]
     model = make_model(nodes, {"x": [1, 4]}, {"y": TensorProto.INT64}, {"W": f32(np.eye(4))})
     path = save(model, tmp_path, "s.onnx")
     code, out, err = _cli(["compile", str(path)], capsys)

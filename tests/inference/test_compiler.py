@@ -155,9 +155,9 @@ def test_argmax_output(tmp_path, keepdims):
     assert parse_circuit(c.to_bytes()).argmax
 
 
-def test_argmax_that_is_not_the_output_or_last_index_is_refused(tmp_path):
+def test_argmax_that_is_not_the_output_or_across_rows_is_refused(tmp_path):
     nodes = [helper.make_node("MatMul", ["x", "W"], ["h"], name="mm"),
-             helper.make_node("ArgMax", ["h"], ["y"], axis=1, select_last_index=1, name="am")]
+             helper.make_node("ArgMax", ["h"], ["y"], axis=0, name="am")]
     with pytest.raises(ModelError, match=r"node 'am' \(op argmax\) cannot be proven yet"):
         _compile_nodes(tmp_path, nodes, {"W": W44}, outputs={"y": TensorProto.INT64})
     nodes = [helper.make_node("MatMul", ["x", "W"], ["h"], name="mm"),

@@ -206,11 +206,10 @@ def test_cli_compile_prints_report_and_writes_file(tmp_path, capsys):
     w = rng.normal(size=(4, 3))
     cal = tmp_path / "cal.json"
     cal.write_text(str(rng.normal(size=(6, 4)).tolist()))
-    # An ArgMax that reports the last maximum quantizes but cannot be proven (the circuit's
-    # ArgMax output selects the first, inference.md section 4b): compile refuses it.
+    # An ArgMax across the batch axis quantizes but cannot be proven (the circuit's ArgMax
+    # output is one index per row, inference.md section 4b): compile refuses it.
     nodes = [helper.make_node("MatMul", ["x", "W"], ["h"]),
-             helper.make_node("ArgMax", ["h"], ["label"], axis=-1, keepdims=0,
-                              select_last_index=1)]
+             helper.make_node("ArgMax", ["h"], ["label"], axis=0, keepdims=0)]
     model = make_model(nodes, {"x": ["N", 4]}, {"label": TensorProto.INT64}, {"W": f32(w)})
     path = save(model, tmp_path, "s.onnx")
     code, out, err = _cli(["compile", str(path), "--calibration", str(cal), "--input-shape",

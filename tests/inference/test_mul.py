@@ -218,27 +218,6 @@ def _refused(tmp_path, model, match: str, **opts) -> None:
         compile_circuit_only(tmp_path, model, **opts)
 
 
-def test_broadcasting_product_is_refused(tmp_path):
-    # A gate broadcast into the other operand's shape is proven (a rearrange first:
-    # tests/inference/test_rearrange_broadcast.py); both operands broadcast is not.
-    rng = np.random.default_rng(1)
-    nodes = [helper.make_node("Gemm", ["x", "W", "b"], ["h"], name="fc0"),
-             helper.make_node("Gemm", ["x", "Wg", "bg"], ["g"], name="fc_gate"),
-             helper.make_node("Reshape", ["h", "sh"], ["h3"], name="rh"),
-             helper.make_node("Reshape", ["g", "sg"], ["g3"], name="rg"),
-             helper.make_node("Mul", ["h3", "g3"], ["m"], name="scale_rows"),
-             helper.make_node("Flatten", ["m"], ["mf"], name="flat", axis=1),
-             helper.make_node("Gemm", ["mf", "W1", "b1"], ["y"], name="fc1")]
-    inits = {"W": f32(rng.normal(size=(4, 6))), "b": f32(np.zeros(6)),
-             "Wg": f32(rng.normal(size=(4, 2))), "bg": f32(np.zeros(2)),
-             "sh": np.array([1, 6, 1], dtype=np.int64), "sg": np.array([1, 1, 2], np.int64),
-             "W1": f32(rng.normal(size=(12, 2))), "b1": f32(np.zeros(2))}
-    _refused(tmp_path, make_model(nodes, {"x": [1, 4]}, ["y"], inits),
-             r"node 'scale_rows' \(op mul\) cannot be proven yet: broadcasting "
-             r"multiplication of \[1, 6, 1\] and \[1, 1, 2\]: one operand must have the "
-             r"product's shape \[1, 6, 2\]")
-
-
 def test_product_of_a_spatial_and_a_flat_tensor_is_refused(tmp_path):
     # The flattened conv output keeps its padded layout; the dense output is flat.
     nodes = [helper.make_node("Conv", ["x", "Wc", "bc"], ["c"], name="conv",

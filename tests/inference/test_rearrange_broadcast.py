@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from harness import case_cache, compile_float, prove_and_check
-from inference_models import Net, compile_circuit_only, compile_cnn, f32, make_model
+from inference_models import Net, compile_cnn, f32, make_model
 from onnx import helper
 from test_rearrange import _check_rearranges, _inputs, _rearranges, _reshape
 
@@ -81,7 +81,7 @@ def flat_row_gate() -> object:
 
 
 def _outer(op: str) -> object:
-    """(1, 6, 1) op (1, 1, 4): both operands broadcast (refused)."""
+    """(1, 6, 1) op (1, 1, 4): both operands broadcast."""
     rng = np.random.default_rng(2)
     nodes = [helper.make_node("Gemm", ["x", "Wa", "ba"], ["a"], name="fc_a"),
              helper.make_node("Gemm", ["x", "Wb", "bb"], ["b"], name="fc_b"),
@@ -277,12 +277,15 @@ def test_choose_refuses_too_many_boxes(tmp_path, monkeypatch):
 # ---- refusals -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("op,what", [("Add", "add")])  # Mul: test_mul.py
-def test_broadcasting_both_operands_is_refused(tmp_path, op, what):
-    with pytest.raises(ModelError, match=rf"node 'outer' \(op {op.lower()}\) cannot be "
-                                         rf"proven yet: broadcasting {what} of \[1, 6, 1\] "
-                                         r"and \[1, 1, 4\]: one operand must have the"):
-        compile_circuit_only(tmp_path, _outer(op))
+@pytest.mark.parametrize("op", ["Add", "Mul", "Sub"])
+@pytest.mark.parametrize("batch", [1, 3])
+def test_both_operands_broadcast(tmp_path, op, batch):
+    """(1, 6, 1) op (1, 1, 4): both operands are moved into the (1, 6, 4) result first
+    (two broadcasting rearranges), then the same-shape gadget."""
+    cm, _ = compile_float(tmp_path, _outer(op), f"outer_{op}")
+    ops = [g.op for g in cm.circuit.gadgets]
+    assert ops.count("rearrange") == 2
+    prove_and_check(cm, batch, tamper=1 if batch == 1 else None)
 
 
 # ---- end to end (needs the native prover and the verifier with blocks) -----------------

@@ -186,9 +186,11 @@ def _add(s: State, op: QOp) -> None:
         a_name, b_name = b_name, a_name
         signs, lshifts = signs[::-1], lshifts[::-1]
     if m.tensor(a_name).shape != out.shape:
-        raise refuse(op, f"broadcasting add of {list(m.tensor(op.inputs[0]).shape)} and "
-                         f"{list(m.tensor(op.inputs[1]).shape)}: one operand must have the sum's "
-                         f"shape {list(out.shape)}")
+        # Both broadcast ((N, C, 1) + (N, 1, W)): both moved into the sum's shape.
+        x, y, layout = rearrange.broadcast_both(s, op, a_name, b_name, out)
+        s.add_gadget(op, out, accumulator_bound(m, op), layout, features=s.width(x), op="add",
+                     x=x, y=y, signs=signs, lshifts=lshifts, shift=op.attrs["shift"])
+        return
     x = s.ref(op, a_name)
     layout = s.layout(a_name)
     if m.tensor(b_name).shape == out.shape:

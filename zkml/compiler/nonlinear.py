@@ -334,22 +334,24 @@ def _product(s: State, op: QOp) -> None:
     out = m.tensor(op.output)
     if m.tensor(a_name).shape != out.shape:
         a_name, b_name = b_name, a_name  # x has the product's shape; y may broadcast
+    y: str | int
     if m.tensor(a_name).shape != out.shape:
-        raise refuse(op, f"broadcasting multiplication of {list(m.tensor(op.inputs[0]).shape)} "
-                         f"and {list(m.tensor(op.inputs[1]).shape)}: one operand must have the "
-                         f"product's shape {list(out.shape)}")
-    layout = s.layout(a_name)
-    x = s.ref(op, a_name)
-    if m.tensor(b_name).shape != out.shape:
-        # A gate (N, C, 1, 1) over a map (N, C, H, W), ...: moved into x's layout first
-        # (circuits/rearrange.md), then the same-shape product.
-        y: str | int = rearrange.broadcast_like(s, op, b_name, a_name)
-    elif s.layout(b_name) != layout:
-        raise refuse(op, "the operands are laid out differently (a spatial tensor and a "
-                         "flattened one)")
+        # Both broadcast ((N, C, 1) * (N, 1, W)): both moved into the product's shape.
+        x, y, layout = rearrange.broadcast_both(s, op, a_name, b_name, out)
     else:
-        y = s.ref(op, b_name)
-    n = s.view(op, out, layout)
+        layout = s.layout(a_name)
+        x = s.ref(op, a_name)
+        if m.tensor(b_name).shape != out.shape:
+            # A gate (N, C, 1, 1) over a map (N, C, H, W), ...: moved into x's layout
+            # first (circuits/rearrange.md), then the same-shape product.
+            y = rearrange.broadcast_like(s, op, b_name, a_name)
+        elif s.layout(b_name) != layout:
+            raise refuse(op, "the operands are laid out differently (a spatial tensor and a "
+                             "flattened one)")
+        else:
+            y = s.ref(op, b_name)
+    # (both broadcast: a result of any rank held in the operands' layout and width)
+    n = s.width(x) if m.tensor(a_name).shape != out.shape else s.view(op, out, layout)
     if s.width(x) != n or s.width(y) != n:
         raise refuse(op, f"operands of widths {s.width(x)} and {s.width(y)} for a "
                          f"{n}-feature product")
@@ -367,7 +369,7 @@ def _product(s: State, op: QOp) -> None:
     if not 0 <= shift <= MAX_BITS or bound + (1 << shift) >= 1 << 62:
         raise refuse(op, f"the product could reach {bound} (with the shift {shift}); it "
                          "must stay below 2^62")
-    s.add_gadget(op, out, bound, layout, op="mul", x=x, y=y, shift=shift)
+    s.add_gadget(op, out, bound, layout, features=n, op="mul", x=x, y=y, shift=shift)
 
 
 def _variable_divisor(s: State, op: QOp) -> None:

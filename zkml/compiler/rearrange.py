@@ -50,8 +50,9 @@ from zkml.compiler.state import Layout, State, refuse
 from zkml.compiler.volume import volume_layout
 from zkml.quant.ir import QOp, QTensor
 
-__all__ = ["HANDLERS", "move", "repeat_flat", "broadcast", "broadcast_like", "choose", "boxes",
-           "part_shape", "target_layout", "flat_output", "gather_input", "concat_flat"]
+__all__ = ["HANDLERS", "move", "repeat_flat", "broadcast", "broadcast_like", "broadcast_both",
+           "choose", "boxes", "part_shape", "target_layout", "flat_output", "gather_input",
+           "concat_flat"]
 
 #: Readers that take a tensor in whatever layout holds it (they only relabel or move).
 _MOVERS = ("reshape", "transpose")
@@ -310,6 +311,22 @@ def broadcast_like(s: State, op: QOp, src: str, like: str) -> int:
     shape = part_shape(s, op, like)
     return broadcast(s, op, src, tuple(a.shape[1:]), tuple(b.shape[1:]),
                      None if len(shape) == 1 else shape)
+
+
+def broadcast_both(s: State, op: QOp, a: str, b: str, out: QTensor
+                   ) -> tuple[int, int, Layout]:
+    """Two operands that both broadcast (`(N, C, 1) + (N, 1, W)`): each moved to `out`'s
+    shape in the layout `out`'s readers need (`target_layout`); returns both gadgets and
+    that layout, for the same-shape gadget that combines them."""
+    ta, tb = s.model.tensor(a), s.model.tensor(b)
+    if any(not t.shape or t.shape[0] != s.rows for t in (ta, tb)) or \
+            out.shape[0] != s.rows:
+        raise refuse(op, f"broadcasting {list(ta.shape)} and {list(tb.shape)}: only the "
+                         f"non-batch axes of tensors with {s.rows} row(s) are broadcast")
+    layout = target_layout(s, out)
+    dims = tuple(int(v) for v in out.shape[1:])
+    return (broadcast(s, op, a, tuple(ta.shape[1:]), dims, layout),
+            broadcast(s, op, b, tuple(tb.shape[1:]), dims, layout), layout)
 
 
 def boxes(region: np.ndarray, limit: int = MAX_REARRANGE_BLOCKS

@@ -8,15 +8,18 @@
 use std::time::Instant;
 
 use zkml_core::inference::circuit::{Circuit, ColumnKind};
-use zkml_core::inference::testkit::{verifying_key, witness, TestModel};
+use zkml_core::inference::testkit::{witness, TestModel};
 use zkml_core::inference::testkit_cnn::{cnn_1d, cnn_2d, cnn_pools, lenet};
-use zkml_core::inference::{prove, InferenceInput};
 use zkml_core::pcs::hyrax::Hyrax;
 use zkml_core::testing::rand_small;
 
 #[path = "support/relations.rs"]
 mod relations;
-use relations::check_relations;
+use relations::{check_relations, relations_hold};
+
+#[path = "support/runs.rs"]
+mod runs;
+use runs::{input_for, prove_model, BATCHES};
 
 fn models() -> Vec<(&'static str, TestModel)> {
     vec![
@@ -28,16 +31,7 @@ fn models() -> Vec<(&'static str, TestModel)> {
 
 #[test]
 fn cnn_relations_hold_at_random_points() {
-    for (name, m) in models() {
-        for batch in [1usize, 3] {
-            let c = Circuit::parse(&m.circuit_json).unwrap();
-            let input = rand_small(batch * c.input.features, 8, 7 + batch as u64);
-            let (cols, _) = witness(&c, &m.model_stack, &input, batch);
-            if let Err(e) = check_relations(&m, &input, &cols, batch, 7) {
-                panic!("{name} batch {batch}: {e}");
-            }
-        }
-    }
+    relations_hold(&models(), 7, 7);
 }
 
 #[test]
@@ -45,24 +39,10 @@ fn cnn_proofs_are_produced_for_every_model_and_batch() {
     let h = Hyrax::default();
     for (name, m) in models().into_iter().chain([("lenet", lenet(4))]) {
         let c = Circuit::parse(&m.circuit_json).unwrap();
-        let (_, digest) = verifying_key(&h, &m);
-        for batch in [1usize, 3] {
-            let input = rand_small(batch * c.input.features, 8, 11);
-            let (cols, out) = witness(&c, &m.model_stack, &input, batch);
+        for batch in BATCHES {
+            let input = input_for(&c, batch, 11);
             let start = Instant::now();
-            let proof = prove(
-                &h,
-                InferenceInput {
-                    circuit_json: &m.circuit_json,
-                    model_stack: &m.model_stack,
-                    columns: cols,
-                    batch,
-                    input: &input,
-                    output: &out,
-                    vk_digest: digest,
-                },
-            )
-            .unwrap();
+            let proof = prove_model(&h, &m, &input, batch);
             println!(
                 "{name} batch {batch}: {} bytes in {:?}",
                 proof.len(),

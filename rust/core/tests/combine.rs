@@ -9,17 +9,20 @@ use zkml_core::inference::circuit::Circuit;
 use zkml_core::inference::combine::{concat_instances, concat_parts};
 use zkml_core::inference::parts::set_part_skew;
 use zkml_core::inference::tensors::Columns;
-use zkml_core::inference::testkit::{verifying_key, witness, witness_tampered, TestModel};
+use zkml_core::inference::testkit::{witness, witness_tampered, TestModel};
 use zkml_core::inference::testkit_combine::{concat_cnn, concat_flat, gelu};
-use zkml_core::inference::{prove, InferenceInput};
 use zkml_core::pcs::hyrax::Hyrax;
 use zkml_core::sumcheck;
-use zkml_core::testing::{rand_frs, rand_small};
+use zkml_core::testing::rand_frs;
 use zkml_core::transcript::Transcript;
 
 #[path = "support/relations.rs"]
 mod relations;
-use relations::check_relations;
+use relations::{check_relations, relations_hold};
+
+#[path = "support/runs.rs"]
+mod runs;
+use runs::{input_for, proofs_are_produced, prove_model};
 
 fn models() -> Vec<(&'static str, TestModel)> {
     vec![
@@ -29,54 +32,14 @@ fn models() -> Vec<(&'static str, TestModel)> {
     ]
 }
 
-fn input_for(c: &Circuit, batch: usize, seed: u64) -> Vec<i64> {
-    rand_small(batch * c.input.features, c.input.bits, seed)
-}
-
 #[test]
 fn combine_relations_hold_at_random_points() {
-    for (name, m) in models() {
-        let c = Circuit::parse(&m.circuit_json).unwrap();
-        for batch in [1usize, 3] {
-            let input = input_for(&c, batch, 5 + batch as u64);
-            let (cols, _) = witness(&c, &m.model_stack, &input, batch);
-            if let Err(e) = check_relations(&m, &input, &cols, batch, 9) {
-                panic!("{name} batch {batch}: {e}");
-            }
-        }
-    }
-}
-
-fn prove_model(h: &Hyrax, m: &TestModel, input: &[i64], batch: usize) -> Vec<u8> {
-    let c = Circuit::parse(&m.circuit_json).unwrap();
-    let (_, digest) = verifying_key(h, m);
-    let (cols, out) = witness(&c, &m.model_stack, input, batch);
-    prove(
-        h,
-        InferenceInput {
-            circuit_json: &m.circuit_json,
-            model_stack: &m.model_stack,
-            columns: cols,
-            batch,
-            input,
-            output: &out,
-            vk_digest: digest,
-        },
-    )
-    .unwrap()
+    relations_hold(&models(), 5, 9);
 }
 
 #[test]
 fn combine_proofs_are_produced_for_every_model_and_batch() {
-    let h = Hyrax::default();
-    for (name, m) in models() {
-        let c = Circuit::parse(&m.circuit_json).unwrap();
-        for batch in [1usize, 3] {
-            let input = input_for(&c, batch, 11);
-            let proof = prove_model(&h, &m, &input, batch);
-            assert!(proof.len() > 1000, "{name}");
-        }
-    }
+    proofs_are_produced(&models());
 }
 
 /// The skew hook changes the parts' values sent (sum kept) and the proof.

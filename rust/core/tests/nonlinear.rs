@@ -10,13 +10,16 @@ use zkml_core::inference::testkit::{
     verifying_key, witness, witness_edited, witness_tampered, Requantized, TestModel,
 };
 use zkml_core::inference::testkit_nonlinear::{gap_dense, ssum_1d, ssum_2d, tables};
-use zkml_core::inference::{prove, prove_with_table_multiplicities, InferenceInput};
+use zkml_core::inference::{prove, prove_with_table_multiplicities};
 use zkml_core::pcs::hyrax::Hyrax;
-use zkml_core::testing::rand_small;
 
 #[path = "support/relations.rs"]
 mod relations;
-use relations::{check_relations, check_tables};
+use relations::{check_relations, check_tables, relations_hold};
+
+#[path = "support/runs.rs"]
+mod runs;
+use runs::{inference_input, input_for, proofs_are_produced};
 
 fn models() -> Vec<(&'static str, TestModel)> {
     vec![
@@ -27,49 +30,14 @@ fn models() -> Vec<(&'static str, TestModel)> {
     ]
 }
 
-fn input_for(c: &Circuit, batch: usize, seed: u64) -> Vec<i64> {
-    rand_small(batch * c.input.features, c.input.bits, seed)
-}
-
 #[test]
 fn nonlinear_relations_hold_at_random_points() {
-    for (name, m) in models() {
-        let c = Circuit::parse(&m.circuit_json).unwrap();
-        for batch in [1usize, 3] {
-            let input = input_for(&c, batch, 5 + batch as u64);
-            let (cols, _) = witness(&c, &m.model_stack, &input, batch);
-            if let Err(e) = check_relations(&m, &input, &cols, batch, 9) {
-                panic!("{name} batch {batch}: {e}");
-            }
-        }
-    }
+    relations_hold(&models(), 5, 9);
 }
 
 #[test]
 fn nonlinear_proofs_are_produced_for_every_model_and_batch() {
-    let h = Hyrax::default();
-    for (name, m) in models() {
-        let c = Circuit::parse(&m.circuit_json).unwrap();
-        let (_, digest) = verifying_key(&h, &m);
-        for batch in [1usize, 3] {
-            let input = input_for(&c, batch, 11);
-            let (cols, out) = witness(&c, &m.model_stack, &input, batch);
-            let proof = prove(
-                &h,
-                InferenceInput {
-                    circuit_json: &m.circuit_json,
-                    model_stack: &m.model_stack,
-                    columns: cols,
-                    batch,
-                    input: &input,
-                    output: &out,
-                    vk_digest: digest,
-                },
-            )
-            .unwrap_or_else(|e| panic!("{name} batch {batch}: {e}"));
-            assert!(proof.len() > 1000, "{name}");
-        }
-    }
+    proofs_are_produced(&models());
 }
 
 /// The multiplicities `t_g` count `x - lo_x` over the whole padded operand: for a
@@ -182,34 +150,9 @@ fn table_multiplicities_can_be_injected() {
     let input = input_for(&c, 1, 42);
     let (cols, out) = witness(&c, &m.model_stack, &input, 1);
     let tm = table::multiplicities(&c, &cols, &input, 1).unwrap();
-    let run = |tm: Vec<Vec<i64>>| {
-        prove_with_table_multiplicities(
-            &h,
-            InferenceInput {
-                circuit_json: &m.circuit_json,
-                model_stack: &m.model_stack,
-                columns: cols.clone(),
-                batch: 1,
-                input: &input,
-                output: &out,
-                vk_digest: digest,
-            },
-            tm,
-        )
-    };
-    let honest = prove(
-        &h,
-        InferenceInput {
-            circuit_json: &m.circuit_json,
-            model_stack: &m.model_stack,
-            columns: cols.clone(),
-            batch: 1,
-            input: &input,
-            output: &out,
-            vk_digest: digest,
-        },
-    )
-    .unwrap();
+    let inp = || inference_input(&m, digest, 1, &input, cols.clone(), &out);
+    let run = |tm: Vec<Vec<i64>>| prove_with_table_multiplicities(&h, inp(), tm);
+    let honest = prove(&h, inp()).unwrap();
     assert_eq!(run(tm.clone()).unwrap(), honest);
     let mut wrong = tm.clone();
     wrong[0][3] += 1;

@@ -5,21 +5,19 @@
 
 use serde_json::{json, Value};
 use zkml_core::inference::circuit::{Circuit, Producer, TensorRef};
-use zkml_core::inference::testkit::{verifying_key, witness, witness_tampered};
+use zkml_core::inference::testkit::{witness, witness_tampered};
 use zkml_core::inference::testkit_cnn::Cnn;
 use zkml_core::inference::testkit_nonlinear::silu;
 use zkml_core::inference::window::MAX_TAPS;
-use zkml_core::inference::{prove, InferenceInput};
 use zkml_core::pcs::hyrax::Hyrax;
-use zkml_core::testing::rand_small;
 
 #[path = "support/relations.rs"]
 mod relations;
 use relations::check_relations;
 
-fn input_for(c: &Circuit, batch: usize, seed: u64) -> Vec<i64> {
-    rand_small(batch * c.input.features, c.input.bits, seed)
-}
+#[path = "support/runs.rs"]
+mod runs;
+use runs::{input_for, prove_model, BATCHES};
 
 #[test]
 fn silu_model_has_the_stated_gadgets() {
@@ -42,27 +40,13 @@ fn mul_relations_hold_and_proofs_are_produced() {
     let h = Hyrax::default();
     let m = silu(51);
     let c = Circuit::parse(&m.circuit_json).unwrap();
-    let (_, digest) = verifying_key(&h, &m);
-    for batch in [1usize, 3] {
+    for batch in BATCHES {
         let input = input_for(&c, batch, 7 + batch as u64);
-        let (cols, out) = witness(&c, &m.model_stack, &input, batch);
+        let (cols, _) = witness(&c, &m.model_stack, &input, batch);
         if let Err(e) = check_relations(&m, &input, &cols, batch, 9) {
             panic!("batch {batch}: {e}");
         }
-        let proof = prove(
-            &h,
-            InferenceInput {
-                circuit_json: &m.circuit_json,
-                model_stack: &m.model_stack,
-                columns: cols,
-                batch,
-                input: &input,
-                output: &out,
-                vk_digest: digest,
-            },
-        )
-        .unwrap();
-        assert!(proof.len() > 1000);
+        assert!(prove_model(&h, &m, &input, batch).len() > 1000);
     }
 }
 

@@ -5,19 +5,21 @@
 
 use serde_json::{json, Value};
 use zkml_core::inference::circuit::{limb_widths, Circuit, ColumnKind};
-use zkml_core::inference::testkit::{verifying_key, with_limb_bits, witness, TestModel};
+use zkml_core::inference::testkit::{with_limb_bits, witness, TestModel};
 use zkml_core::inference::testkit_cnn::cnn_2d;
 use zkml_core::inference::testkit_nonlinear::tables;
 use zkml_core::inference::testkit_softmax::{
     softmax_grouped_axis0, softmax_grouped_channels, softmax_head,
 };
-use zkml_core::inference::{leaf_slots, prove, prover, InferenceInput};
-use zkml_core::pcs::hyrax::Hyrax;
-use zkml_core::testing::rand_small;
+use zkml_core::inference::{leaf_slots, prover};
 
 #[path = "support/relations.rs"]
 mod relations;
-use relations::check_relations;
+use relations::{check_relations, relations_hold};
+
+#[path = "support/runs.rs"]
+mod runs;
+use runs::{input_for, proofs_are_produced};
 
 #[path = "support/softmax_cheats.rs"]
 mod softmax_cheats;
@@ -37,22 +39,9 @@ fn models() -> Vec<(&'static str, TestModel)> {
     ]
 }
 
-fn input_for(c: &Circuit, batch: usize, seed: u64) -> Vec<i64> {
-    rand_small(batch * c.input.features, c.input.bits, seed)
-}
-
 #[test]
 fn row_and_limb16_relations_hold_at_random_points() {
-    for (name, m) in models() {
-        let c = Circuit::parse(&m.circuit_json).unwrap();
-        for batch in [1usize, 3] {
-            let input = input_for(&c, batch, 5 + batch as u64);
-            let (cols, _) = witness(&c, &m.model_stack, &input, batch);
-            if let Err(e) = check_relations(&m, &input, &cols, batch, 9) {
-                panic!("{name} batch {batch}: {e}");
-            }
-        }
-    }
+    relations_hold(&models(), 5, 9);
 }
 
 /// The softmax head's output against a naive integer softmax of its logits.
@@ -86,29 +75,7 @@ fn softmax_head_computes_the_integer_softmax() {
 
 #[test]
 fn row_and_limb16_proofs_are_produced() {
-    let h = Hyrax::default();
-    for (name, m) in models() {
-        let c = Circuit::parse(&m.circuit_json).unwrap();
-        let (_, digest) = verifying_key(&h, &m);
-        for batch in [1usize, 3] {
-            let input = input_for(&c, batch, 11);
-            let (cols, out) = witness(&c, &m.model_stack, &input, batch);
-            let proof = prove(
-                &h,
-                InferenceInput {
-                    circuit_json: &m.circuit_json,
-                    model_stack: &m.model_stack,
-                    columns: cols,
-                    batch,
-                    input: &input,
-                    output: &out,
-                    vk_digest: digest,
-                },
-            )
-            .unwrap_or_else(|e| panic!("{name} batch {batch}: {e}"));
-            assert!(proof.len() > 1000, "{name}");
-        }
-    }
+    proofs_are_produced(&models());
 }
 
 #[test]

@@ -6,12 +6,10 @@
 
 use zkml_core::field::Fr;
 use zkml_core::inference::circuit::Circuit;
-use zkml_core::inference::testkit::{verifying_key, witness, TestModel};
+use zkml_core::inference::testkit::TestModel;
 use zkml_core::inference::testkit_window::{win_1d, win_avg, win_stem};
 use zkml_core::inference::window::{pos, tap_sums};
-use zkml_core::inference::{prove, InferenceInput};
 use zkml_core::mle::eq_table;
-use zkml_core::pcs::hyrax::Hyrax;
 use zkml_core::testing::{rand_frs, rand_small};
 use zkml_core::wiring::Axis;
 
@@ -19,7 +17,11 @@ use zkml_core::wiring::Axis;
 mod relations;
 #[path = "support/window_cheats.rs"]
 mod window_cheats;
-use relations::check_relations;
+use relations::{check_relations, relations_hold};
+
+#[path = "support/runs.rs"]
+mod runs;
+use runs::proofs_are_produced;
 
 fn models() -> Vec<(&'static str, TestModel)> {
     vec![
@@ -31,42 +33,13 @@ fn models() -> Vec<(&'static str, TestModel)> {
 
 #[test]
 fn window_relations_hold_at_random_points() {
-    for (name, m) in models() {
-        for batch in [1usize, 3] {
-            let c = Circuit::parse(&m.circuit_json).unwrap();
-            let input = rand_small(batch * c.input.features, 8, 7 + batch as u64);
-            let (cols, _) = witness(&c, &m.model_stack, &input, batch);
-            if let Err(e) = check_relations(&m, &input, &cols, batch, 7) {
-                panic!("{name} batch {batch}: {e}");
-            }
-        }
-    }
+    relations_hold(&models(), 7, 7);
 }
 
 #[test]
 fn window_proofs_are_produced_for_every_model_and_batch() {
-    let h = Hyrax::default();
-    for (name, m) in models() {
-        let c = Circuit::parse(&m.circuit_json).unwrap();
-        let (_, digest) = verifying_key(&h, &m);
-        for batch in [1usize, 3] {
-            let input = rand_small(batch * c.input.features, 8, 11);
-            let (cols, out) = witness(&c, &m.model_stack, &input, batch);
-            let proof = prove(
-                &h,
-                InferenceInput {
-                    circuit_json: &m.circuit_json,
-                    model_stack: &m.model_stack,
-                    columns: cols,
-                    batch,
-                    input: &input,
-                    output: &out,
-                    vk_digest: digest,
-                },
-            )
-            .unwrap();
-            println!("{name} batch {batch}: {} bytes", proof.len());
-        }
+    for (name, batch, size) in proofs_are_produced(&models()) {
+        println!("{name} batch {batch}: {size} bytes");
     }
 }
 

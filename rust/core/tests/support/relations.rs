@@ -555,3 +555,24 @@ pub fn check_tables(
     }
     Ok(())
 }
+
+/// The reference witness of every model satisfies every relation at batch 1 and 3
+/// (input seed `seed + batch`, points from `point_seed`).
+#[allow(dead_code)]
+pub fn relations_hold(models: &[(&str, TestModel)], seed: u64, point_seed: u64) {
+    for (name, m) in models {
+        let c = Circuit::parse(&m.circuit_json).unwrap();
+        for batch in [1usize, 3] {
+            let input = zkml_core::testing::rand_small(
+                batch * c.input.features,
+                c.input.bits,
+                seed + batch as u64,
+            );
+            let (cols, _) =
+                zkml_core::inference::testkit::witness(&c, &m.model_stack, &input, batch);
+            if let Err(e) = check_relations(m, &input, &cols, batch, point_seed) {
+                panic!("{name} batch {batch}: {e}");
+            }
+        }
+    }
+}

@@ -2,28 +2,23 @@
 //! function tables, elementwise products, grouped rows): honest proofs for batch 1
 //! and 3, and cheating-prover cases on batch 1 that the Python verifier must reject.
 
-use serde_json::{json, Value};
-use zkml_core::inference::circuit::{Circuit, ColumnKind};
+use serde_json::Value;
+use zkml_core::inference::circuit::ColumnKind;
 use zkml_core::inference::spatialsum::reference_acc;
 use zkml_core::inference::table;
-use zkml_core::inference::testkit::{
-    requantize, verifying_key, with_limb_bits, witness, witness_edited, witness_tampered,
-    Requantized, TestModel,
-};
+use zkml_core::inference::testkit::{requantize, with_limb_bits, witness_edited, Requantized};
 use zkml_core::inference::testkit_cnn::cnn_2d;
 use zkml_core::inference::testkit_nonlinear::{gap_dense, silu, ssum_1d, ssum_2d, tables};
 use zkml_core::inference::testkit_softmax::{
     softmax_grouped_axis0, softmax_grouped_channels, softmax_head,
 };
-use zkml_core::inference::{prove, prove_with_table_multiplicities, InferenceInput};
+use zkml_core::inference::{prove, prove_with_table_multiplicities};
 use zkml_core::pcs::hyrax::Hyrax;
-use zkml_core::testing::rand_small;
 
-use crate::inference_vectors::Cases;
+use crate::vectors_common::{column_index, family_models, Cases, Run};
 
 pub fn nonlinear_models(h: &Hyrax) -> Vec<Value> {
-    let mut models = Vec::new();
-    for (name, m, seed) in [
+    let models = vec![
         ("gap_dense", gap_dense(31), 31u64),
         ("ssum_2d", ssum_2d(32), 32),
         ("ssum_1d", ssum_1d(33), 33),
@@ -38,70 +33,26 @@ pub fn nonlinear_models(h: &Hyrax) -> Vec<Value> {
         // nonlinear.md section 12: grouped rows (softmax along axis 0, over channels).
         ("softmax_grouped_axis0", softmax_grouped_axis0(42), 61),
         ("softmax_grouped_channels", softmax_grouped_channels(43), 62),
-    ] {
-        let c = Circuit::parse(&m.circuit_json).unwrap();
-        let (vk, _) = verifying_key(h, &m);
-        for batch in [1usize, 3] {
-            let input = rand_small(batch * c.input.features, c.input.bits, seed + batch as u64);
-            let cases = nonlinear_cases(h, &m, &c, &input, batch, name);
-            let (_, out) = witness(&c, &m.model_stack, &input, batch);
-            let case_json: Vec<Value> = cases
-                .iter()
-                .map(|(name, valid, why, proof)| json!({"name": name, "valid": valid, "why": why, "proof": hex::encode(proof)}))
-                .collect();
-            models.push(json!({
-                "name": name, "dims": [c.input.features, c.output.features],
-                "residual": false, "argmax": c.output.argmax, "leaky": false, "batch": batch,
-                "circuit": String::from_utf8(m.circuit_json.clone()).unwrap(),
-                "vk": hex::encode(&vk), "input": input, "output": out, "cases": case_json,
-                "vk_cases": [],
-            }));
-        }
-    }
-    models
+    ];
+    family_models(h, models, nonlinear_cases)
 }
 
-fn nonlinear_cases(
-    h: &Hyrax,
-    m: &TestModel,
-    c: &Circuit,
-    input: &[i64],
-    batch: usize,
-    name: &str,
-) -> Cases {
-    let (_, digest) = verifying_key(h, m);
+fn nonlinear_cases(r: &Run, name: &str) -> Cases {
+    let (h, m, c, input, batch) = (r.h, r.m, r.c, r.input, r.batch);
     let run = |cols: Vec<Vec<i64>>, out: &[i64], tm: Option<Vec<Vec<i64>>>| {
-        let inp = InferenceInput {
-            circuit_json: &m.circuit_json,
-            model_stack: &m.model_stack,
-            columns: cols,
-            batch,
-            input,
-            output: out,
-            vk_digest: digest,
-        };
+        let inp = r.inference_input(cols, input, out);
         match tm {
             Some(tm) => prove_with_table_multiplicities(h, inp, tm).unwrap(),
             None => prove(h, inp).unwrap(),
         }
     };
-    let (cols, out) = witness(c, &m.model_stack, input, batch);
-    let mut cases: Cases = vec![("honest", true, "", run(cols.clone(), &out, None))];
-    if batch != 1 {
-        return cases;
-    }
+    let (cols, out) = (&r.cols, &r.out);
+    let mut cases: Cases = Vec::new();
     let edited = |g: usize, f: &dyn Fn(&mut Requantized)| {
         let (cols, out) = witness_edited(c, &m.model_stack, input, batch, g, f);
         run(cols, &out, None)
     };
-    let bump = |g: usize| {
-        let hi = c.gadgets[g].hi as i128;
-        let (cols, out) = witness_tampered(c, &m.model_stack, input, batch, g, &move |z| {
-            let i = z.iter().position(|v| *v < hi).unwrap();
-            z[i] += 1;
-        });
-        run(cols, &out, None)
-    };
+    let bump = |g: usize| r.bump(g);
     match name {
         "gap_dense" => {
             // Gadget 1: the spatialsum over the 7x7 conv output, divisor 49.
@@ -170,13 +121,13 @@ fn nonlinear_cases(
                 "LogUp root: the pair (x - lo_x, z) is not in the table (t_g counted from x)",
                 bump(0),
             ));
-            let mut tm = table::multiplicities(c, &cols, input, batch).unwrap();
+            let mut tm = table::multiplicities(c, cols, input, batch).unwrap();
             tm[1][7] += 1;
             cases.push((
                 "wrong table multiplicity",
                 false,
                 "LogUp root: t_g does not count the lookups",
-                run(cols.clone(), &out, Some(tm)),
+                run(cols.clone(), out, Some(tm)),
             ));
         }
         "silu" => {
@@ -207,8 +158,8 @@ fn nonlinear_cases(
         "cnn_2d_l16" => {
             // Gadget 0 (conv, shift 6): rem + 64 with z - 1 keeps R1; the 6-bit rem
             // limb is in [0, 2^16) but its scaled lookup 2^10 rem is not.
-            let u0 = crate::inference_vectors::column_index(c, 0, ColumnKind::U, 0);
-            let rem0 = crate::inference_vectors::column_index(c, 0, ColumnKind::Rem, 0);
+            let u0 = column_index(c, 0, ColumnKind::U, 0);
+            let rem0 = column_index(c, 0, ColumnKind::Rem, 0);
             let mut bad = cols.clone();
             let i = (0..bad[u0].len()).find(|&i| bad[u0][i] > 0).unwrap();
             bad[rem0][i] += 64;
@@ -217,20 +168,12 @@ fn nonlinear_cases(
                 "remainder above its exact width (16-bit limbs)",
                 false,
                 "LogUp: 2^(16-6) * rem >= 2^16",
-                run(bad, &out, None),
+                run(bad, out, None),
             ));
-            let mut mult = zkml_core::inference::prover::multiplicities(c, &cols);
+            let mut mult = zkml_core::inference::prover::multiplicities(c, cols);
             assert_eq!(mult.len(), 1 << 16);
             mult[300] += 1;
-            let inp = InferenceInput {
-                circuit_json: &m.circuit_json,
-                model_stack: &m.model_stack,
-                columns: cols.clone(),
-                batch,
-                input,
-                output: &out,
-                vk_digest: digest,
-            };
+            let inp = r.inference_input(cols.clone(), input, out);
             cases.push((
                 "wrong multiplicity (2^16-entry m)",
                 false,

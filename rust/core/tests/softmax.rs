@@ -44,6 +44,33 @@ fn row_and_limb16_relations_hold_at_random_points() {
     relations_hold(&models(), 5, 9);
 }
 
+/// Batch row `b`'s first `n` logits: gadget 0's output (16 a row, offset 128).
+fn logits(c: &Circuit, cols: &[Vec<i64>], b: usize, n: usize) -> Vec<i64> {
+    let u0 = c
+        .columns()
+        .iter()
+        .position(|s| s.gadget == 0 && s.kind == ColumnKind::U)
+        .unwrap();
+    (0..n).map(|i| cols[u0][b * 16 + i] - 128).collect()
+}
+
+/// The exponentials `e` (the exp table at `(h - max + 1) / 2`) and the naive
+/// integer softmax `min(round(64 e / sum e), 63)` of one group of logits.
+fn naive_softmax(h: &[i64]) -> (Vec<i64>, Vec<i64>) {
+    let t = zkml_core::inference::testkit_softmax::exp_table(8, 6);
+    let mx = *h.iter().max().unwrap();
+    let e: Vec<i64> = h
+        .iter()
+        .map(|v| t[((v - mx + 1).div_euclid(2) + 128) as usize])
+        .collect();
+    let s: i64 = e.iter().sum();
+    let q = e
+        .iter()
+        .map(|ei| (128 * ei + s).div_euclid(2 * s).min(63))
+        .collect();
+    (e, q)
+}
+
 /// The softmax head's output against a naive integer softmax of its logits.
 #[test]
 fn softmax_head_computes_the_integer_softmax() {
@@ -51,23 +78,10 @@ fn softmax_head_computes_the_integer_softmax() {
     let c = Circuit::parse(&m.circuit_json).unwrap();
     let input = input_for(&c, 3, 6);
     let (cols, out) = witness(&c, &m.model_stack, &input, 3);
-    let u0 = c
-        .columns()
-        .iter()
-        .position(|s| s.gadget == 0 && s.kind == ColumnKind::U)
-        .unwrap();
-    let t = zkml_core::inference::testkit_softmax::exp_table(8, 6);
     for b in 0..3 {
-        let h: Vec<i64> = (0..10).map(|i| cols[u0][b * 16 + i] - 128).collect();
-        let mx = *h.iter().max().unwrap();
-        let e: Vec<i64> = h
-            .iter()
-            .map(|v| t[((v - mx + 1).div_euclid(2) + 128) as usize])
-            .collect();
-        let s: i64 = e.iter().sum();
+        let (e, q) = naive_softmax(&logits(&c, &cols, b, 10));
         for i in 0..10 {
-            let q = (128 * e[i] + s).div_euclid(2 * s).min(63);
-            assert_eq!(out[b * 10 + i], q, "row {b} entry {i}");
+            assert_eq!(out[b * 10 + i], q[i], "row {b} entry {i}");
         }
         assert!(e.contains(&64));
     }
@@ -101,25 +115,13 @@ fn grouped_softmax_computes_the_integer_softmax_along_axis_0() {
     let c = Circuit::parse(&m.circuit_json).unwrap();
     let input = input_for(&c, 3, 7);
     let (cols, out) = witness(&c, &m.model_stack, &input, 3);
-    let u0 = c
-        .columns()
-        .iter()
-        .position(|s| s.gadget == 0 && s.kind == ColumnKind::U)
-        .unwrap();
-    let t = zkml_core::inference::testkit_softmax::exp_table(8, 6);
     for b in 0..3 {
-        let h: Vec<i64> = (0..15).map(|i| cols[u0][b * 16 + i] - 128).collect();
+        let h = logits(&c, &cols, b, 15);
         for j in 0..3 {
             let col: Vec<i64> = (0..5).map(|a| h[a * 3 + j]).collect();
-            let mx = *col.iter().max().unwrap();
-            let e: Vec<i64> = col
-                .iter()
-                .map(|v| t[((v - mx + 1).div_euclid(2) + 128) as usize])
-                .collect();
-            let s: i64 = e.iter().sum();
+            let (_, q) = naive_softmax(&col);
             for a in 0..5 {
-                let q = (128 * e[a] + s).div_euclid(2 * s).min(63);
-                assert_eq!(out[b * 15 + a * 3 + j], q, "row {b} entry ({a}, {j})");
+                assert_eq!(out[b * 15 + a * 3 + j], q[a], "row {b} entry ({a}, {j})");
             }
         }
     }

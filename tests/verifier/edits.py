@@ -14,3 +14,33 @@ def bump(i: int = 0):
         return v
 
     return f
+
+
+#: Proof fields (the reference prover's `parts` names) that are a u32 count then Frs.
+_VECTOR_PREFIXES = ("acc-evals", "rearrange", "concat")
+
+
+def field_mutants(data: bytes, parts: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """Every proof field of `data` mutated in turn (the reference prover's `parts` are the
+    fields at the proof's end): +1 mod r on each Fr of every vector (`*evals`, parts
+    vectors; after the u32 count) and of the sumcheck (after its 8-byte header), one flipped
+    bit in every root and layer element of the LogUp trees, one flipped bit in the last
+    byte of every other field. Returns `(field name, mutated proof)` pairs."""
+    pos = len(data) - sum(len(b) for _, b in parts)
+    mutants = []
+    for name, raw in parts:
+        skip = 4 if name.endswith("evals") or name.startswith(_VECTOR_PREFIXES) else (
+            8 if name == "sumcheck" else None)
+        if skip is not None:
+            for k in range((len(raw) - skip) // 32):
+                at = pos + skip + 32 * k
+                v = (int.from_bytes(data[at : at + 32], "big") + 1) % R
+                mutants.append((name, data[:at] + v.to_bytes(32, "big") + data[at + 32 :]))
+        elif name == "logup":
+            for at in range(pos + 4, pos + len(raw) - 31, 32):
+                mutants.append((name, data[:at] + bytes([data[at] ^ 1]) + data[at + 1 :]))
+        else:
+            at = pos + len(raw) - 1
+            mutants.append((name, data[:at] + bytes([data[at] ^ 1]) + data[at + 1 :]))
+        pos += len(raw)
+    return mutants

@@ -13,6 +13,7 @@ import copy
 import functools
 
 import pytest
+from edits import field_mutants
 from grouped_models import grouped_model
 from reference_inference import canonical
 from test_softmax_verifier import Model, _row_tamper
@@ -20,7 +21,6 @@ from test_softmax_verifier import Model, _row_tamper
 from zkml.errors import ProofFormatError, VerificationError
 from zkml.verifier import verify_inference
 from zkml.verifier.circuit import parse_circuit
-from zkml.verifier.field import R
 from zkml.verifier.inference import _instances
 
 #: (G, n, flat, P): the rearranged [3, 5] rows and the flat input of 6 groups of 4
@@ -216,23 +216,7 @@ def test_every_grouped_proof_field_is_bound():
     parts: list = []
     data = m.prove(1, parts=parts)
     assert verify_inference(data, m.vk)
-    pos = len(data) - sum(len(b) for _, b in parts)
-    mutants = []
-    for name, raw in parts:
-        skip = 4 if name.endswith("evals") or name.startswith("acc-evals") else (
-            8 if name == "sumcheck" else None)
-        if skip is not None:
-            for k in range((len(raw) - skip) // 32):
-                at = pos + skip + 32 * k
-                v = (int.from_bytes(data[at : at + 32], "big") + 1) % R
-                mutants.append((name, data[:at] + v.to_bytes(32, "big") + data[at + 32 :]))
-        elif name == "logup":
-            for at in range(pos + 4, pos + len(raw) - 31, 32):
-                mutants.append((name, data[:at] + bytes([data[at] ^ 1]) + data[at + 1 :]))
-        else:
-            at = pos + len(raw) - 1
-            mutants.append((name, data[:at] + bytes([data[at] ^ 1]) + data[at + 1 :]))
-        pos += len(raw)
+    mutants = field_mutants(data, parts)
     assert len(mutants) > 150
     for name, bad in mutants:
         with pytest.raises(VerificationError):

@@ -11,6 +11,7 @@ import functools
 import json
 
 import pytest
+from edits import field_mutants
 from mul_models import mul_model
 from reference_inference import Witness, prove_inference, vk_artifact
 from reference_model_key import model_stack
@@ -161,24 +162,7 @@ def test_every_mul_proof_field_is_bound():
     parts: list = []
     data = m.prove(1, parts=parts)
     assert verify_inference(data, m.vk)
-    head = len(data) - sum(len(b) for _, b in parts)
-    mutants = []
-    pos = head
-    for name, raw in parts:
-        skip = 4 if name.endswith("evals") or name.startswith("acc-evals") else (
-            8 if name == "sumcheck" else None)
-        if skip is not None:
-            for k in range((len(raw) - skip) // 32):
-                at = pos + skip + 32 * k
-                v = (int.from_bytes(data[at : at + 32], "big") + 1) % R
-                mutants.append((name, data[:at] + v.to_bytes(32, "big") + data[at + 32 :]))
-        elif name == "logup":
-            for at in range(pos + 4, pos + len(raw) - 31, 32):
-                mutants.append((name, data[:at] + bytes([data[at] ^ 1]) + data[at + 1 :]))
-        else:
-            at = pos + len(raw) - 1
-            mutants.append((name, data[:at] + bytes([data[at] ^ 1]) + data[at + 1 :]))
-        pos += len(raw)
+    mutants = field_mutants(data, parts)
     assert len(mutants) > 100
     for name, bad in mutants:
         with pytest.raises(VerificationError):

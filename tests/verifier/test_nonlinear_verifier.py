@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 
 import pytest
-from edits import bump
+from edits import bump, field_mutants
 from nonlinear_models import table_model
 from reference_cnn import build
 from reference_inference import Witness, gadget, prove_inference, vk_artifact
@@ -17,7 +17,6 @@ from reference_model_key import model_stack
 
 from zkml.errors import VerificationError
 from zkml.verifier import VerifyingKey, verify_inference
-from zkml.verifier.field import R
 from zkml.verifier.inference import _instances
 
 
@@ -263,23 +262,7 @@ def test_every_proof_field_is_bound():
     parts: list = []
     data = m.prove(1, parts=parts)
     assert verify_inference(data, m.vk)
-    head = len(data) - sum(len(b) for _, b in parts)
-    mutants = []
-    pos = head
-    for name, raw in parts:
-        skip = 4 if name.endswith("evals") else 8 if name == "sumcheck" else None
-        if skip is not None:
-            for k in range((len(raw) - skip) // 32):
-                at = pos + skip + 32 * k
-                v = (int.from_bytes(data[at : at + 32], "big") + 1) % R
-                mutants.append((name, data[:at] + v.to_bytes(32, "big") + data[at + 32 :]))
-        elif name == "logup":  # every root and layer element of all six trees
-            for at in range(pos + 4, pos + len(raw) - 31, 32):
-                mutants.append((name, data[:at] + bytes([data[at] ^ 1]) + data[at + 1 :]))
-        else:
-            at = pos + len(raw) - 1
-            mutants.append((name, data[:at] + bytes([data[at] ^ 1]) + data[at + 1 :]))
-        pos += len(raw)
+    mutants = field_mutants(data, parts)
     assert len(mutants) > 100
     for name, bad in mutants:
         with pytest.raises(VerificationError):

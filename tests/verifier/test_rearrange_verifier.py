@@ -17,6 +17,7 @@ import json
 import random
 
 import pytest
+from edits import field_mutants
 from rearrange_models import (
     CHOICE_REGIONS,
     broadcast_model,
@@ -443,23 +444,7 @@ def test_every_rearrange_proof_field_is_bound(name):
     data = m.prove(1, parts=parts)
     assert verify_inference(data, m.vk)
     assert any(n.startswith("rearrange-parts") for n, _ in parts)
-    pos = len(data) - sum(len(b) for _, b in parts)
-    mutants = []
-    for pname, raw in parts:
-        skip = 4 if pname.endswith("evals") or pname.startswith(("acc-evals", "rearrange")) else (
-            8 if pname == "sumcheck" else None)
-        if skip is not None:
-            for k in range((len(raw) - skip) // 32):
-                at = pos + skip + 32 * k
-                v = (int.from_bytes(data[at : at + 32], "big") + 1) % R
-                mutants.append((pname, data[:at] + v.to_bytes(32, "big") + data[at + 32 :]))
-        elif pname == "logup":
-            for at in range(pos + 4, pos + len(raw) - 31, 32):
-                mutants.append((pname, data[:at] + bytes([data[at] ^ 1]) + data[at + 1 :]))
-        else:
-            at = pos + len(raw) - 1
-            mutants.append((pname, data[:at] + bytes([data[at] ^ 1]) + data[at + 1 :]))
-        pos += len(raw)
+    mutants = field_mutants(data, parts)
     want = 1 if name == "broadcast" else 2  # one part: one E_k
     assert sum(n.startswith("rearrange-parts") for n, _ in mutants) >= want
     for pname, bad in mutants:

@@ -454,6 +454,17 @@ def _divisor_class(cc: CompiledCircuit, model: QModel, g: int, trace) -> np.ndar
     return np.clip(round_div(total, np.int64(d))[0], gd.lo, gd.hi)
 
 
+def _argmax_steps(cc: CompiledCircuit, model: QModel) -> set[int]:
+    """The gadgets mapped onto an ArgMax op's output other than the last such gadget: the
+    intermediate steps of an index tensor computed by gadgets (`zkml.compiler.argmax`)."""
+    outs = {op.output for op in model.ops if op.op == "argmax"}
+    last: dict[str, int] = {}
+    for g, name in enumerate(cc.gadget_tensors):
+        if name in outs:
+            last[name] = g
+    return {g for g, name in enumerate(cc.gadget_tensors) if name in last and g != last[name]}
+
+
 def rearrange_logical(g: Gadget, parts: list[np.ndarray]) -> np.ndarray:
     """A rearrange's real entries `(n, prod out_shape)` in logical order from its parts'
     real entries `(n, prod shape_k)` in logical order: output entry `j` is part `k(j)`'s
@@ -483,7 +494,13 @@ def _executor_check(cc: CompiledCircuit, model: QModel, inputs: np.ndarray,
         except QuantOverflowError as exc:
             raise ProverError(f"the integer executor rejects this input: {exc}") from exc
         reals: list[np.ndarray] = []
+        steps = _argmax_steps(cc, model)
         for g, (name, z) in enumerate(zip(cc.gadget_tensors, tensors, strict=True)):
+            if g in steps:
+                # An intermediate of an ArgMax computed by gadgets (zkml.compiler.argmax):
+                # no IR tensor of its own; the chain's last gadget is compared below.
+                reals.append(z[start : start + n])
+                continue
             ref = trace.tensors[name].reshape(rows, -1)[:n]
             helper = _helper_term(cc, g)
             gd = cc.circuit.gadgets[g]

@@ -51,7 +51,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from zkml.compiler import combine, io, nonlinear, rearrange, spatial, volume
+from zkml.compiler import argmax, combine, io, nonlinear, rearrange, spatial, volume
 from zkml.compiler.circuit import (
     LIMB_BITS,
     MAX_BITS,
@@ -290,15 +290,17 @@ def _rescale(s: State, op: QOp) -> None:
 
 
 def _argmax(s: State, op: QOp) -> None:
+    """The model's single output ArgMax over the features of an (N, F) tensor -> the
+    statement's indices (inference.md section 4b); any other ArgMax -> an index tensor
+    computed by gadgets (`zkml.compiler.argmax`)."""
     m = s.model
     src = m.tensor(op.inputs[0])
     ref = s.ref(op, src.name)
-    s.row_view(op, src)
     a = op.attrs
-    if a["axis"] not in (1, -1):
-        raise refuse(op, "only an ArgMax along the features (one index per row) is supported")
-    if op.output not in m.outputs.values():
-        raise refuse(op, "ArgMax is supported only as the model's output")
+    if len(src.shape) != 2 or int(a["axis"]) % 2 != 1 or len(m.outputs) != 1 or \
+            op.output not in m.outputs.values():
+        argmax.argmax_tensor(s, op)
+        return
     if ref == "input" or s.layout(src.name) is not None:
         # The statement's indices count the features in ONNX order: a flat copy first.
         n = int(src.shape[1])

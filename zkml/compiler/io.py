@@ -117,16 +117,14 @@ def join_outputs(s: State, model: QModel) -> tuple[int, list[IOPart]]:
     """The circuit's output gadget for several outputs: each brought to the finest output
     scale (an exact affine), then one flat `rearrange` of them all, in output order.
     Returns the gadget and the outputs' places in the flat output row."""
-    if s.argmax is not None:
-        raise ModelError("ArgMax is supported only as the model's single output; choose "
-                         "it alone with --outputs, or drop it")
     items = []
     for out_name, tensor in model.outputs.items():
         ref = s.refs.get(tensor)
         if ref is None or ref == "input":
             raise ModelError(f"output {out_name!r} is not computed by a provable op")
         t = model.tensor(tensor)
-        if len(t.shape) < 2 or t.shape[0] != s.rows:
+        # (a rank-1 output, e.g. an ArgMax without keepdims, is one value per row)
+        if not t.shape or t.shape[0] != s.rows:
             raise ModelError(f"output {out_name!r} has shape {t.shape}; expected {s.rows} "
                              "row(s)")
         items.append((out_name, t))

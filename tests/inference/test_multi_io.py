@@ -146,9 +146,14 @@ def test_compiled_file_round_trip_records_the_parts(tmp_path):
     assert cc.output_parts == cc.outputs and len(cc.input_parts) == 1
 
 
+def test_argmax_beside_another_output(tmp_path):
+    """An ArgMax head beside another output is an index tensor (zkml.compiler.argmax),
+    concatenated with the other output like any output."""
+    cm = compile_circuit_only(tmp_path, two_heads(argmax=True), calibration=_heads_cal())
+    assert not cm.circuit.argmax and [g.op for g in cm.circuit.gadgets].count("rowmax") == 2
+
+
 def test_refusals(tmp_path):
-    with pytest.raises(ModelError, match="ArgMax is supported only as the model's single"):
-        compile_circuit_only(tmp_path, two_heads(argmax=True), calibration=_heads_cal())
     # Two independent towers whose inputs have different leading (batch) dimensions.
     rng = np.random.default_rng(8)
     nodes = [helper.make_node("Gemm", ["a", "Wa"], ["ya"], name="fa"),

@@ -474,3 +474,27 @@ def test_rearranged_models_prove_and_verify(tmp_path, name, batch):
     model = CASES[name]()
     cm, _ = compile_float(tmp_path, model, name)
     prove_and_check(cm, batch)
+
+
+def _shuffle() -> object:
+    """A channel shuffle between two convs: view (N, 2, 2, H, W), swap the groups,
+    reshape back to (N, 4, H, W): a transpose then a reshape."""
+    net = Net([1, 2, 5, 5], seed=44).conv(4, 3, pads=[1, 1, 1, 1]).relu()
+    net.inits["s5"] = np.array([1, 2, 2, 5, 5], dtype=np.int64)
+    net.inits["s4"] = np.array([1, 4, 5, 5], dtype=np.int64)
+    net._emit("Reshape", [net.x, "s5"], [1, 2, 2, 5, 5])
+    net._emit("Transpose", [net.x], [1, 2, 2, 5, 5], perm=[0, 2, 1, 3, 4])
+    net._emit("Reshape", [net.x, "s4"], [1, 4, 5, 5])
+    return net.conv(3, 3).flatten().gemm(2).model()
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_a_transpose_then_a_reshape_is_one_gadget(tmp_path, batch):
+    """The reshape's relabelling rearrange folds into the transpose's
+    (`rearrange.fuse_relabels`): one committed tensor for the pair."""
+    cm, _ = compile_float(tmp_path, _shuffle(), "shuffle")
+    ops = [g.op for g in cm.circuit.gadgets]
+    assert ops == ["conv", "rearrange", "conv", "dense"]
+    g = cm.circuit.gadgets[1]
+    assert g.out_shape == (4, 5, 5) and len(g.blocks) == 1
+    prove_and_check(cm, batch, tamper=1 if batch == 1 else None)

@@ -385,6 +385,7 @@ def compile_circuit(model: QModel) -> CompiledCircuit:
     if not any(g.get("weight") or g.get("table") or g.get("const") for g in s.gadgets):
         raise ModelError("the model has no layer with constants (a weight, a table or an "
                          "added constant): there is nothing to prove")
+    ref = rearrange.fuse_relabels(s, int(ref))
     stack, values = _model_stack(s)
     gadgets = tuple(_finish(g) for g in s.gadgets)
     circuit = Circuit(n_in, inp.bits, inp.frac_bits, int(ref), gadgets[int(ref)].features,

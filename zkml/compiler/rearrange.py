@@ -50,9 +50,9 @@ from zkml.compiler.state import Layout, State, refuse
 from zkml.compiler.volume import volume_layout
 from zkml.quant.ir import QOp, QTensor
 
-__all__ = ["HANDLERS", "move", "repeat_flat", "broadcast", "broadcast_like", "broadcast_both",
-           "choose", "boxes", "part_shape", "target_layout", "flat_output", "gather_input",
-           "concat_flat"]
+__all__ = ["HANDLERS", "move", "repeat_flat", "fuse_relabels", "broadcast", "broadcast_like",
+           "broadcast_both", "choose", "boxes", "part_shape", "target_layout", "flat_output",
+           "gather_input", "concat_flat"]
 
 #: Readers that take a tensor in whatever layout holds it (they only relabel or move).
 _MOVERS = ("reshape", "transpose")
@@ -559,3 +559,84 @@ def concat_flat(s: State, op: QOp, srcs: list[str], order: list[int]) -> int:
         blocks.append(Block(k, (off,), (counts[k],), 0, (1,)))
         off += counts[k]
     return _emit(s, op, list(srcs), (off,), blocks, None, None)
+
+
+def _is_relabel(g: dict) -> bool:
+    """A one-part rearrange whose map is the identity on logical order (a reshape: the
+    entries keep their order, only the layout changes)."""
+    if g["op"] != "rearrange" or len(g["parts"]) != 1 or len(g["blocks"]) != 1:
+        return False
+    b, dims = g["blocks"][0], tuple(g["dims"])
+    return (b.part == 0 and b.offset == 0 and tuple(b.size) == dims
+            and all(v == 0 for v in b.start) and tuple(b.strides) == _row_strides(dims))
+
+
+def _readers_of(gadgets: list[dict]) -> dict[int, int]:
+    """How many gadget operands read each gadget."""
+    count: dict[int, int] = {}
+    for g in gadgets:
+        refs = [g.get("x"), g.get("y"), *g.get("parts", ()), *(t for t, _ in g.get("terms", ()))]
+        for r in set(refs):
+            if r is not None and r != "input":
+                count[int(r)] = count.get(int(r), 0) + 1
+    return count
+
+
+def fuse_relabels(s: State, output: int) -> int:
+    """Fold a relabelling rearrange (`_is_relabel`) into the rearrange it reads when
+    nothing else reads that one (a transpose then a reshape, a move into grouped rows then
+    back): the pair is one gadget with the first's map and the second's layout, so one
+    tensor fewer is committed. Gadget indices after a removed one shift down; returns the
+    output gadget's new index. (The composed gadget computes exactly what the pair did:
+    a relabel keeps the logical order.)"""
+    gadgets = s.gadgets
+    readers = _readers_of(gadgets)
+    drop: set[int] = set()
+    for j, g in enumerate(gadgets):
+        if not _is_relabel(g):
+            continue
+        i = g["parts"][0]
+        if i == "input" or gadgets[int(i)]["op"] != "rearrange" or int(i) == output or \
+                readers.get(int(i), 0) != 1 or int(i) in drop:
+            continue
+        first = gadgets[int(i)]
+        lo, hi = min(first["lo"], g["lo"]), max(first["hi"], g["hi"])
+        gadgets[j] = dict(first, out_shape=g["out_shape"], features=g["features"],
+                          layout=g["layout"], source=g["source"], frac_bits=g["frac_bits"],
+                          lo=lo, hi=hi, bound=max(-lo, hi))
+        drop.add(int(i))
+    if not drop:
+        return output
+    new_index, k = {}, 0
+    for old in range(len(gadgets)):
+        if old not in drop:
+            new_index[old] = k
+            k += 1
+
+    def remap(r):
+        return r if r == "input" else new_index[int(r)]
+
+    kept, tips = [], []
+    for old, g in enumerate(gadgets):
+        if old in drop:
+            continue
+        g = dict(g)
+        for key in ("x", "y"):
+            if g.get(key) is not None:
+                g[key] = remap(g[key])
+        if "parts" in g:
+            g["parts"] = tuple(remap(p) for p in g["parts"])
+        if "terms" in g:
+            g["terms"] = [(remap(t), c) for t, c in g["terms"]]
+        kept.append(g)
+        tips.append(s.tips[old])
+    s.gadgets[:] = kept
+    s.tips[:] = tips
+    for name, r in list(s.refs.items()):
+        if r == "input":
+            continue
+        if int(r) in drop:
+            del s.refs[name]  # (read by nothing but the fused gadget)
+        else:
+            s.refs[name] = new_index[int(r)]
+    return new_index[output]

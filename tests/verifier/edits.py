@@ -44,3 +44,50 @@ def field_mutants(data: bytes, parts: list[tuple[str, bytes]]) -> list[tuple[str
             mutants.append((name, data[:at] + bytes([data[at] ^ 1]) + data[at + 1 :]))
         pos += len(raw)
     return mutants
+
+
+# --- circuit description edits (strict-parser tests) -----------------------------------
+
+
+def parse_doc(doc: dict):
+    """The verifier's parse of a circuit document in canonical JSON."""
+    import json
+
+    from zkml.verifier.circuit import parse_circuit
+
+    return parse_circuit(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode())
+
+
+def edit_gadget(doc: dict, gi: int, f) -> dict:
+    """A deep copy of `doc` with `f(producer, gadget, doc)` applied to gadget `gi`."""
+    import copy
+
+    doc = copy.deepcopy(doc)
+    f(doc["gadgets"][gi]["producer"], doc["gadgets"][gi], doc)
+    return doc
+
+
+def set_key(key: str, value):
+    """An edit setting the producer's `key` to `value`."""
+    def f(p, g, doc):
+        p[key] = value
+    return f
+
+
+def drop_key(key: str):
+    """An edit removing the producer's `key`."""
+    def f(p, g, doc):
+        del p[key]
+    return f
+
+
+def set_gadget_key(key: str, value):
+    """An edit setting the gadget's own `key` (outside the producer) to `value`."""
+    def f(p, g, doc):
+        g[key] = value
+    return f
+
+
+def set_features(n: int):
+    """An edit setting the gadget's `features` to `n`."""
+    return set_gadget_key("features", n)

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import copy
 import functools
-import json
 
 import pytest
 from concat_models import channel_model, flat_model
+from edits import drop_key, edit_gadget, parse_doc, set_features, set_key
 from reference_inference import Witness, prove_inference, vk_artifact
 from reference_models import gadget
 
 from zkml.errors import ProofFormatError, VerificationError
 from zkml.verifier import VerifyingKey, verify_inference
-from zkml.verifier.circuit import parse_circuit
 from zkml.verifier.field import R
 from zkml.verifier.inference import _acc_count, _instances, _sc_count
 
@@ -273,32 +272,16 @@ def test_truncated_or_extended_parts_are_rejected():
 # --- strict parsing -----------------------------------------------------------------
 
 
-def _parse(doc: dict):
-    return parse_circuit(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode())
 
 
 def _mut(model, gi, f):
-    doc = copy.deepcopy(model().doc)
-    f(doc["gadgets"][gi]["producer"], doc["gadgets"][gi], doc)
-    return doc
+    return edit_gadget(model().doc, gi, f)
 
 
-def _set(key, value):
-    def f(p, g, doc):
-        p[key] = value
-    return f
 
 
-def _drop(key):
-    def f(p, g, doc):
-        del p[key]
-    return f
 
 
-def _features(n):
-    def f(p, g, doc):
-        g["features"] = n
-    return f
 
 
 def _tensor_cols(name, cols):
@@ -310,9 +293,9 @@ def _tensor_cols(name, cols):
 
 
 def test_circuits_parse():
-    assert [g.op for g in _parse(copy.deepcopy(flat().doc)).gadgets] == [
+    assert [g.op for g in parse_doc(copy.deepcopy(flat().doc)).gadgets] == [
         "dense", "addconst", "addconst", "concat", "dense"]
-    c = _parse(copy.deepcopy(channel().doc))
+    c = parse_doc(copy.deepcopy(channel().doc))
     assert [g.op for g in c.gadgets] == ["conv", "concat", "concat", "dense"]
     assert c.gadgets[2].part_shapes == ((5, 2, 3), (3, 2, 3), (5, 2, 3))
 
@@ -320,77 +303,77 @@ def test_circuits_parse():
 @pytest.mark.parametrize(
     ("gi", "f", "match"),
     [
-        (1, _drop("c"), "missing keys \\['c'\\]"),
-        (1, _drop("lshift"), "missing keys \\['lshift'\\]"),
-        (1, _drop("x"), "missing keys \\['x'\\]"),
-        (1, _set("y", 0), "unknown keys \\['y'\\]"),
-        (1, _set("x", 1), "is not an earlier gadget"),
-        (1, _set("x", None), "must be \"input\" or a gadget index"),
-        (1, _set("c", "nope"), "constant 'nope' is not a model tensor"),
-        (1, _set("c", ""), "c must be a non-empty string"),
-        (1, _set("c", 3), "c must be a non-empty string"),
-        (1, _set("c", "W0"), "constant 'W0' is 3x3, expected 1x3"),
+        (1, drop_key("c"), "missing keys \\['c'\\]"),
+        (1, drop_key("lshift"), "missing keys \\['lshift'\\]"),
+        (1, drop_key("x"), "missing keys \\['x'\\]"),
+        (1, set_key("y", 0), "unknown keys \\['y'\\]"),
+        (1, set_key("x", 1), "is not an earlier gadget"),
+        (1, set_key("x", None), "must be \"input\" or a gadget index"),
+        (1, set_key("c", "nope"), "constant 'nope' is not a model tensor"),
+        (1, set_key("c", ""), "c must be a non-empty string"),
+        (1, set_key("c", 3), "c must be a non-empty string"),
+        (1, set_key("c", "W0"), "constant 'W0' is 3x3, expected 1x3"),
         (1, _tensor_cols("c0", 4), "constant 'c0' is 1x4, expected 1x3"),
-        (1, _set("lshift", -1), "lshift = -1 outside \\[0, 64\\]"),
-        (1, _set("lshift", 65), "lshift = 65 outside \\[0, 64\\]"),
-        (1, _set("lshift", 1.0), "lshift must be an integer"),
-        (1, _set("lshift", True), "lshift must be an integer"),
-        (1, _features(4), "addconst input has width 3, expected 4"),
-        (2, _features(2), "addconst input has width 3, expected 2"),
+        (1, set_key("lshift", -1), "lshift = -1 outside \\[0, 64\\]"),
+        (1, set_key("lshift", 65), "lshift = 65 outside \\[0, 64\\]"),
+        (1, set_key("lshift", 1.0), "lshift must be an integer"),
+        (1, set_key("lshift", True), "lshift must be an integer"),
+        (1, set_features(4), "addconst input has width 3, expected 4"),
+        (2, set_features(2), "addconst input has width 3, expected 2"),
     ],
 )
 def test_addconst_parses_strictly(gi, f, match):
     with pytest.raises(ProofFormatError, match=match):
-        _parse(_mut(flat, gi, f))
+        parse_doc(_mut(flat, gi, f))
 
 
 @pytest.mark.parametrize(
     ("model", "gi", "f", "match"),
     [
-        (flat, 3, _drop("shapes"), "missing keys \\['shapes'\\]"),
-        (flat, 3, _drop("parts"), "missing keys \\['parts'\\]"),
-        (flat, 3, _set("x", 0), "unknown keys \\['x'\\]"),
-        (flat, 3, _set("parts", ["input"]), "parts must be a list of 2..64"),
-        (flat, 3, _set("parts", "input"), "parts must be a list of 2..64"),
-        (flat, 3, _set("parts", ["input"] * 65), "parts must be a list of 2..64"),
-        (flat, 3, _set("shapes", [[3], [3]]), "shapes must be a list of 3 shapes"),
-        (flat, 3, _set("shapes", {"a": 1}), "shapes must be a list of 3 shapes"),
-        (flat, 3, _set("parts", ["input", 1, 3]), "is not an earlier gadget"),
-        (flat, 3, _set("parts", ["input", 1, None]), "must be \"input\" or a gadget index"),
-        (flat, 3, _set("parts", ["input", 1, True]), "must be \"input\" or a gadget index"),
-        (flat, 3, _set("shapes", [[3], [3], [0]]), "outside \\[1, 1048576\\]"),
-        (flat, 3, _set("shapes", [[3], [3], 3]), "must be a list of 1 or 2 or 3 integers"),
-        (flat, 3, _set("shapes", [[3], [3], []]), "must be a list of 1 or 2 or 3 integers"),
-        (flat, 3, _set("shapes", [[3], [3], [3, 1, 1, 1]]), "1 or 2 or 3 integers"),
-        (flat, 3, _set("shapes", [[3], [3], [3.0]]), "must be an integer"),
-        (flat, 3, _set("shapes", [[3], [3], [2]]), "part 2 has width 3, shape \\[2\\] needs 2"),
-        (flat, 3, _set("shapes", [[3], [3], [4]]), "part 2 has width 3, shape \\[4\\] needs 4"),
-        (flat, 3, _set("shapes", [[4], [3], [3]]), "part 0 has width 3, shape \\[4\\] needs 4"),
-        (flat, 3, _set("shapes", [[3], [3], [3, 1]]), "other spatial dims"),
-        (flat, 3, _features(32), "concat features 32 != pad\\(C\\) prod pad\\(S\\) = 16"),
-        (flat, 3, _features(11), "concat features 11 != pad\\(C\\) prod pad\\(S\\) = 16"),
-        (channel, 1, _set("shapes", [[3, 2, 3], [5, 3, 2]]), "other spatial dims"),
-        (channel, 1, _set("shapes", [[3, 2, 3], [5, 2]]), "other spatial dims"),
-        (channel, 1, _set("shapes", [[3, 2, 3], [9, 2, 3]]), "part 1 has width 64"),
-        (channel, 1, _features(128), "concat features 128 != pad\\(C\\) prod pad\\(S\\) = 64"),
-        (channel, 2, _set("shapes", [[8, 2, 3], [3, 2, 3], [8, 2, 3]]),
+        (flat, 3, drop_key("shapes"), "missing keys \\['shapes'\\]"),
+        (flat, 3, drop_key("parts"), "missing keys \\['parts'\\]"),
+        (flat, 3, set_key("x", 0), "unknown keys \\['x'\\]"),
+        (flat, 3, set_key("parts", ["input"]), "parts must be a list of 2..64"),
+        (flat, 3, set_key("parts", "input"), "parts must be a list of 2..64"),
+        (flat, 3, set_key("parts", ["input"] * 65), "parts must be a list of 2..64"),
+        (flat, 3, set_key("shapes", [[3], [3]]), "shapes must be a list of 3 shapes"),
+        (flat, 3, set_key("shapes", {"a": 1}), "shapes must be a list of 3 shapes"),
+        (flat, 3, set_key("parts", ["input", 1, 3]), "is not an earlier gadget"),
+        (flat, 3, set_key("parts", ["input", 1, None]), "must be \"input\" or a gadget index"),
+        (flat, 3, set_key("parts", ["input", 1, True]), "must be \"input\" or a gadget index"),
+        (flat, 3, set_key("shapes", [[3], [3], [0]]), "outside \\[1, 1048576\\]"),
+        (flat, 3, set_key("shapes", [[3], [3], 3]), "must be a list of 1 or 2 or 3 integers"),
+        (flat, 3, set_key("shapes", [[3], [3], []]), "must be a list of 1 or 2 or 3 integers"),
+        (flat, 3, set_key("shapes", [[3], [3], [3, 1, 1, 1]]), "1 or 2 or 3 integers"),
+        (flat, 3, set_key("shapes", [[3], [3], [3.0]]), "must be an integer"),
+        (flat, 3, set_key("shapes", [[3], [3], [2]]), "part 2 has width 3, shape \\[2\\] needs 2"),
+        (flat, 3, set_key("shapes", [[3], [3], [4]]), "part 2 has width 3, shape \\[4\\] needs 4"),
+        (flat, 3, set_key("shapes", [[4], [3], [3]]), "part 0 has width 3, shape \\[4\\] needs 4"),
+        (flat, 3, set_key("shapes", [[3], [3], [3, 1]]), "other spatial dims"),
+        (flat, 3, set_features(32), "concat features 32 != pad\\(C\\) prod pad\\(S\\) = 16"),
+        (flat, 3, set_features(11), "concat features 11 != pad\\(C\\) prod pad\\(S\\) = 16"),
+        (channel, 1, set_key("shapes", [[3, 2, 3], [5, 3, 2]]), "other spatial dims"),
+        (channel, 1, set_key("shapes", [[3, 2, 3], [5, 2]]), "other spatial dims"),
+        (channel, 1, set_key("shapes", [[3, 2, 3], [9, 2, 3]]), "part 1 has width 64"),
+        (channel, 1, set_features(128), "concat features 128 != pad\\(C\\) prod pad\\(S\\) = 64"),
+        (channel, 2, set_key("shapes", [[8, 2, 3], [3, 2, 3], [8, 2, 3]]),
          "concat features 128 != pad\\(C\\) prod pad\\(S\\) = 256"),
     ],
 )
 def test_concat_parses_strictly(model, gi, f, match):
     with pytest.raises(ProofFormatError, match=match):
-        _parse(_mut(model, gi, f))
+        parse_doc(_mut(model, gi, f))
 
 
 def test_concat_part_widths():
     """A flat part's width is C_k (nonlinear.md 11: a flat input of 3 features is a part
     of 3 channels); a spatial part may have more channels than C_k (pad(C_k) equal)."""
-    c = _parse(copy.deepcopy(flat().doc))
+    c = parse_doc(copy.deepcopy(flat().doc))
     assert c.input_width == 3 and c.gadgets[3].part_shapes == ((3,), (3,), (3,))
     doc = copy.deepcopy(channel().doc)
     doc["gadgets"][1]["producer"]["shapes"] = [[3, 2, 3], [6, 2, 3]]  # C = 9: 16 channels
     doc["gadgets"][1]["features"] = 16 * 8
-    assert _parse(doc).gadgets[1].part_shapes[1] == (6, 2, 3)
+    assert parse_doc(doc).gadgets[1].part_shapes[1] == (6, 2, 3)
 
 
 def _wide_doc(n: int) -> dict:
@@ -410,6 +393,6 @@ def _wide_doc(n: int) -> dict:
 
 def test_concat_offset_beyond_the_wiring_limit_is_refused():
     """off_k is the wiring axis's pad, at most 2^16 (wiring.md)."""
-    assert _parse(_wide_doc(1 << 16)).gadgets[0].part_axes[1].pad == 1 << 16
+    assert parse_doc(_wide_doc(1 << 16)).gadgets[0].part_axes[1].pad == 1 << 16
     with pytest.raises(ProofFormatError, match="concat part 1 wiring: .*pad = 131072 outside"):
-        _parse(_wide_doc(1 << 17))
+        parse_doc(_wide_doc(1 << 17))

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import copy
 import functools
-import json
 
 import pytest
-from edits import field_mutants
+from edits import drop_key, edit_gadget, field_mutants, parse_doc, set_features, set_key
 from mul_models import mul_model
 from reference_inference import Witness, prove_inference, vk_artifact
 from reference_model_key import model_stack
@@ -19,7 +18,6 @@ from reference_models import gadget
 
 from zkml.errors import ProofFormatError, VerificationError
 from zkml.verifier import VerifyingKey, verify_inference
-from zkml.verifier.circuit import parse_circuit
 from zkml.verifier.field import R
 from zkml.verifier.inference import _acc_count, _instances, _sc_count
 
@@ -173,60 +171,44 @@ def test_every_mul_proof_field_is_bound():
 # --- strict parsing -----------------------------------------------------------------
 
 
-def _parse(doc: dict):
-    return parse_circuit(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode())
 
 
 def _mut(gi, f):
-    doc = copy.deepcopy(mul().doc)
-    f(doc["gadgets"][gi]["producer"], doc["gadgets"][gi], doc)
-    return doc
+    return edit_gadget(mul().doc, gi, f)
 
 
-def _set(key, value):
-    def f(p, g, doc):
-        p[key] = value
-    return f
 
 
-def _drop(key):
-    def f(p, g, doc):
-        del p[key]
-    return f
 
 
-def _features(n):
-    def f(p, g, doc):
-        g["features"] = n
-    return f
 
 
 def test_mul_circuit_parses():
-    c = _parse(copy.deepcopy(mul().doc))
+    c = parse_doc(copy.deepcopy(mul().doc))
     assert [g.op for g in c.gadgets] == ["dense", "table", "mul", "mul", "dense"]
 
 
 @pytest.mark.parametrize(
     ("gi", "f", "match"),
     [
-        (2, _drop("y"), "missing keys \\['y'\\]"),
-        (2, _drop("x"), "missing keys \\['x'\\]"),
-        (2, _set("signs", [1, 1]), "unknown keys \\['signs'\\]"),
-        (2, _set("lshift", 0), "unknown keys \\['lshift'\\]"),
-        (2, _set("y", 2), "is not an earlier gadget"),
-        (2, _set("x", 5), "is not an earlier gadget"),
-        (2, _set("y", -1), "is not an earlier gadget"),
-        (2, _set("y", "1"), "must be \"input\" or a gadget index"),
-        (2, _set("y", True), "must be \"input\" or a gadget index"),
-        (2, _set("x", None), "must be \"input\" or a gadget index"),
-        (3, _set("y", 4), "is not an earlier gadget"),
-        (2, _features(2), "mul inputs have 4 and 4 features, expected 2"),
-        (2, _features(8), "mul inputs have 4 and 4 features, expected 8"),
+        (2, drop_key("y"), "missing keys \\['y'\\]"),
+        (2, drop_key("x"), "missing keys \\['x'\\]"),
+        (2, set_key("signs", [1, 1]), "unknown keys \\['signs'\\]"),
+        (2, set_key("lshift", 0), "unknown keys \\['lshift'\\]"),
+        (2, set_key("y", 2), "is not an earlier gadget"),
+        (2, set_key("x", 5), "is not an earlier gadget"),
+        (2, set_key("y", -1), "is not an earlier gadget"),
+        (2, set_key("y", "1"), "must be \"input\" or a gadget index"),
+        (2, set_key("y", True), "must be \"input\" or a gadget index"),
+        (2, set_key("x", None), "must be \"input\" or a gadget index"),
+        (3, set_key("y", 4), "is not an earlier gadget"),
+        (2, set_features(2), "mul inputs have 4 and 4 features, expected 2"),
+        (2, set_features(8), "mul inputs have 4 and 4 features, expected 8"),
     ],
 )
 def test_mul_producer_parses_strictly(gi, f, match):
     with pytest.raises(ProofFormatError, match=match):
-        _parse(_mut(gi, f))
+        parse_doc(_mut(gi, f))
 
 
 def _width_doc(wx: int, wy: int) -> dict:
@@ -250,9 +232,9 @@ def _width_doc(wx: int, wy: int) -> dict:
 
 @pytest.mark.parametrize(("wx", "wy"), [(4, 2), (2, 4), (8, 4), (4, 1), (1, 4), (4, 3)])
 def test_mul_operand_widths_must_equal_features(wx, wy):
-    _parse(_width_doc(4, 4))
+    parse_doc(_width_doc(4, 4))
     with pytest.raises(ProofFormatError, match=f"mul inputs have {wx} and {wy} features"):
-        _parse(_width_doc(wx, wy))
+        parse_doc(_width_doc(wx, wy))
 
 
 def test_mul_of_the_input_needs_its_width():
@@ -263,7 +245,7 @@ def test_mul_of_the_input_needs_its_width():
             t["cols"] = 3
     doc["gadgets"][2]["producer"] = {"op": "mul", "x": "input", "y": 1}
     with pytest.raises(ProofFormatError, match="mul inputs have 3 and 4 features"):
-        _parse(doc)
+        parse_doc(doc)
 
 
 # --- nonlinear.md 9: at most 1024 window taps ---------------------------------------
@@ -296,7 +278,7 @@ def _window_doc(op: str, kernel: list[int]) -> dict:
 @pytest.mark.parametrize("op", ["winsum", "winmax"])
 @pytest.mark.parametrize("kernel", [[1024], [32, 32], [2, 512], [1, 1024]])
 def test_windows_of_1024_taps_parse(op, kernel):
-    c = _parse(_window_doc(op, kernel))
+    c = parse_doc(_window_doc(op, kernel))
     assert c.gadgets[0].window.taps == 1024
 
 
@@ -305,4 +287,4 @@ def test_windows_of_1024_taps_parse(op, kernel):
 def test_windows_of_more_than_1024_taps_are_refused(op, kernel):
     taps = kernel[0] * (kernel[1] if len(kernel) > 1 else 1)
     with pytest.raises(ProofFormatError, match=f"{op} has {taps} taps, more than 1024"):
-        _parse(_window_doc(op, kernel))
+        parse_doc(_window_doc(op, kernel))

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import copy
 import functools
-import json
 import random
 
 import pytest
-from edits import field_mutants
+from edits import drop_key, edit_gadget, field_mutants, parse_doc, set_features, set_key
 from rearrange_models import (
     CHOICE_REGIONS,
     broadcast_model,
@@ -36,7 +35,6 @@ from reference_rearrange import layout_width, rearrange_map, views_map
 
 from zkml.errors import ProofFormatError, VerificationError
 from zkml.verifier import VerifyingKey, verify_inference
-from zkml.verifier.circuit import parse_circuit
 from zkml.verifier.field import R, eq_table, mle_eval
 from zkml.verifier.inference import _acc_count, _instances, _sc_count
 from zkml.verifier.rearrange import Block, RearrangeSpec, layout_positions, selection_eval
@@ -276,7 +274,7 @@ def test_index_map_matches_the_reference(seed):
     doc["gadgets"][0]["producer"] = p
     doc["gadgets"][0]["features"] = _prod(p["dims"])
     doc["model_stack"]["tensors"][0]["cols"] = _prod(p["dims"])
-    assert _spec_map(_parse(doc).gadgets[0].rearrange) == sorted(rearrange_map(p))
+    assert _spec_map(parse_doc(doc).gadgets[0].rearrange) == sorted(rearrange_map(p))
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -475,54 +473,38 @@ def test_truncated_or_extended_parts_are_rejected():
 # --- strict parsing -----------------------------------------------------------------
 
 
-def _parse(doc: dict):
-    return parse_circuit(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode())
 
 
 def _mut(name, gi, f):
-    doc = copy.deepcopy(model(name).doc)
-    f(doc["gadgets"][gi]["producer"], doc["gadgets"][gi])
-    return doc
+    return edit_gadget(model(name).doc, gi, f)
 
 
-def _set(key, value):
-    def f(p, g):
-        p[key] = value
-    return f
 
 
-def _drop(key):
-    def f(p, g):
-        del p[key]
-    return f
 
 
-def _features(n):
-    def f(p, g):
-        g["features"] = n
-    return f
 
 
 def test_circuits_parse():
-    c = _parse(copy.deepcopy(model("transpose").doc))
+    c = parse_doc(copy.deepcopy(model("transpose").doc))
     assert [g.op for g in c.gadgets] == ["conv", "rearrange", "rearrange", "rearrange", "dense"]
     g = c.gadgets[2]
     assert g.parts == (None,) and g.part_shapes == ((3, 3, 2),)
     assert g.rearrange == RearrangeSpec(((3, 3, 2),), (2, 3, 3), (2, 3, 3, 1),
                                         (Block(0, (0, 0, 0, 0), (2, 3, 3, 1), 0,
                                                (1, 6, 2, 2)),))
-    b = _parse(copy.deepcopy(model("broadcast").doc)).gadgets[1].rearrange
+    b = parse_doc(copy.deepcopy(model("broadcast").doc)).gadgets[1].rearrange
     assert b.blocks == (Block(0, (0, 0, 0), (2, 3, 3), 0, (1, 0, 0)),)
 
 
 def _block(b, key, value):
-    def f(p, g):
+    def f(p, g, doc):
         p["blocks"][b][key] = value
     return f
 
 
 def _blocks(blocks):
-    return _set("blocks", blocks)
+    return set_key("blocks", blocks)
 
 
 def _box(part, start, size, offset, strides):
@@ -537,49 +519,50 @@ _ROW = [16, 4, 1]
 @pytest.mark.parametrize(
     ("name", "gi", "f", "match"),
     [
-        ("three", 2, _drop("dims"), "missing keys \\['dims'\\]"),
-        ("three", 2, _drop("blocks"), "missing keys \\['blocks'\\]"),
-        ("three", 2, _drop("out_shape"), "missing keys \\['out_shape'\\]"),
-        ("three", 2, _set("views", [[5], [18], [27]]), "unknown keys \\['views'\\]"),
-        ("three", 2, _set("x", 0), "unknown keys \\['x'\\]"),
-        ("three", 2, _set("parts", []), "parts must be a list of 1..64"),
-        ("three", 2, _set("parts", "input"), "parts must be a list of 1..64"),
-        ("three", 2, _set("parts", ["input"] * 65), "parts must be a list of 1..64"),
-        ("three", 2, _set("parts", [0, "input", 2]), "is not an earlier gadget"),
-        ("three", 2, _set("parts", [0, None, 1]), "must be \"input\" or a gadget index"),
-        ("three", 2, _set("parts", [0, "input", 1.0]), "must be \"input\" or a gadget index"),
-        ("three", 2, _set("shapes", [[5], [2, 3, 3]]), "shapes must be a list of 3 layouts"),
-        ("three", 2, _set("shapes", [[5], [2, 3, 3], []]), "1 or 2 or 3 integers"),
-        ("three", 2, _set("shapes", [[5], [2, 3, 3], [3, 3, 3, 1]]), "1 or 2 or 3 integers"),
-        ("three", 2, _set("shapes", [[5.0], [2, 3, 3], [3, 3, 3]]), "must be an integer"),
-        ("three", 2, _set("shapes", [[0], [2, 3, 3], [3, 3, 3]]), "outside \\[1, 1048576\\]"),
+        ("three", 2, drop_key("dims"), "missing keys \\['dims'\\]"),
+        ("three", 2, drop_key("blocks"), "missing keys \\['blocks'\\]"),
+        ("three", 2, drop_key("out_shape"), "missing keys \\['out_shape'\\]"),
+        ("three", 2, set_key("views", [[5], [18], [27]]), "unknown keys \\['views'\\]"),
+        ("three", 2, set_key("x", 0), "unknown keys \\['x'\\]"),
+        ("three", 2, set_key("parts", []), "parts must be a list of 1..64"),
+        ("three", 2, set_key("parts", "input"), "parts must be a list of 1..64"),
+        ("three", 2, set_key("parts", ["input"] * 65), "parts must be a list of 1..64"),
+        ("three", 2, set_key("parts", [0, "input", 2]), "is not an earlier gadget"),
+        ("three", 2, set_key("parts", [0, None, 1]), "must be \"input\" or a gadget index"),
+        ("three", 2, set_key("parts", [0, "input", 1.0]), "must be \"input\" or a gadget index"),
+        ("three", 2, set_key("shapes", [[5], [2, 3, 3]]), "shapes must be a list of 3 layouts"),
+        ("three", 2, set_key("shapes", [[5], [2, 3, 3], []]), "1 or 2 or 3 integers"),
+        ("three", 2, set_key("shapes", [[5], [2, 3, 3], [3, 3, 3, 1]]), "1 or 2 or 3 integers"),
+        ("three", 2, set_key("shapes", [[5.0], [2, 3, 3], [3, 3, 3]]), "must be an integer"),
+        ("three", 2, set_key("shapes", [[0], [2, 3, 3], [3, 3, 3]]), "outside \\[1, 1048576\\]"),
         # widths of parts against their layouts
-        ("three", 2, _set("shapes", [[4], [2, 3, 3], [3, 3, 3]]),
+        ("three", 2, set_key("shapes", [[4], [2, 3, 3], [3, 3, 3]]),
          "part 0 has width 5, layout \\[4\\] needs 4"),
-        ("three", 2, _set("shapes", [[5], [18], [3, 3, 3]]),
+        ("three", 2, set_key("shapes", [[5], [18], [3, 3, 3]]),
          "part 1 has width 32, layout \\[18\\] needs 18"),
-        ("three", 2, _set("shapes", [[5], [2, 3, 3], [27]]),
+        ("three", 2, set_key("shapes", [[5], [2, 3, 3], [27]]),
          "part 2 has width 64, layout \\[27\\] needs 27"),
         # a layout of the same width with fewer real entries: block 2's corner is 26
-        ("three", 2, _set("shapes", [[5], [2, 3, 3], [1, 5, 5]]),
+        ("three", 2, set_key("shapes", [[5], [2, 3, 3], [1, 5, 5]]),
          "blocks\\[2\\] reads index 26 of part 2, which has 25 real entries"),
         # the output and the index space
-        ("three", 2, _set("out_shape", [49]), "features 50 != width of out_shape \\[49\\]"),
-        ("three", 2, _set("out_shape", [5, 10]), "features 50 != width of out_shape"),
-        ("three", 2, _set("out_shape", [50, 1, 1, 1]), "1 or 2 or 3 integers"),
-        ("three", 2, _set("out_shape", None), "1 or 2 or 3 integers"),
-        ("three", 2, _features(64), "features 64 != width of out_shape \\[50\\] = 50"),
-        ("spatial", 1, _features(24), "features 24 != width of out_shape \\[2, 6, 2\\] = 32"),
-        ("three", 2, _set("dims", [49]), "dims \\[49\\] has 49 entries, out_shape \\[50\\] "
+        ("three", 2, set_key("out_shape", [49]), "features 50 != width of out_shape \\[49\\]"),
+        ("three", 2, set_key("out_shape", [5, 10]), "features 50 != width of out_shape"),
+        ("three", 2, set_key("out_shape", [50, 1, 1, 1]), "1 or 2 or 3 integers"),
+        ("three", 2, set_key("out_shape", None), "1 or 2 or 3 integers"),
+        ("three", 2, set_features(64), "features 64 != width of out_shape \\[50\\] = 50"),
+        ("spatial", 1, set_features(24), "features 24 != width of out_shape \\[2, 6, 2\\] = 32"),
+        ("three", 2, set_key("dims", [49]), "dims \\[49\\] has 49 entries, out_shape \\[50\\] "
          "has 50"),
-        ("three", 2, _set("dims", []), "1 or 2 or 3 or 4 or 5 or 6 integers"),
-        ("three", 2, _set("dims", [50, 1, 1, 1, 1, 1, 1]), "1 or 2 or 3 or 4 or 5 or 6 integers"),
-        ("three", 2, _set("dims", [50, 0]), "outside \\[1, 1048576\\]"),
-        ("three", 2, _set("dims", [True]), "must be an integer"),
-        ("three", 2, _set("dims", 50), "1 or 2 or 3 or 4 or 5 or 6 integers"),
-        ("three", 2, _set("dims", [1 << 20, 1 << 20, 1 << 20]), "has 1152921504606846976 "
+        ("three", 2, set_key("dims", []), "1 or 2 or 3 or 4 or 5 or 6 integers"),
+        ("three", 2, set_key("dims", [50, 1, 1, 1, 1, 1, 1]),
+         "1 or 2 or 3 or 4 or 5 or 6 integers"),
+        ("three", 2, set_key("dims", [50, 0]), "outside \\[1, 1048576\\]"),
+        ("three", 2, set_key("dims", [True]), "must be an integer"),
+        ("three", 2, set_key("dims", 50), "1 or 2 or 3 or 4 or 5 or 6 integers"),
+        ("three", 2, set_key("dims", [1 << 20, 1 << 20, 1 << 20]), "has 1152921504606846976 "
          "entries"),
-        ("three", 2, _set("dims", [5, 10]), "blocks\\[0\\] start must be a list of 2"),
+        ("three", 2, set_key("dims", [5, 10]), "blocks\\[0\\] start must be a list of 2"),
         # blocks: the list and each object
         ("three", 2, _blocks([]), "blocks must be a list of 1..4096 blocks"),
         ("three", 2, _blocks(None), "blocks must be a list of 1..4096 blocks"),
@@ -588,7 +571,7 @@ _ROW = [16, 4, 1]
         ("three", 2, _blocks([[0, [0], [50], 0, [1]]]), "blocks\\[0\\] must be an object"),
         ("three", 2, _block(1, "extra", 0), "blocks\\[1\\]: missing keys \\[\\], unknown "
          "keys \\['extra'\\]"),
-        ("three", 2, lambda p, g: p["blocks"][1].pop("offset"),
+        ("three", 2, lambda p, g, doc: p["blocks"][1].pop("offset"),
          "blocks\\[1\\]: missing keys \\['offset'\\]"),
         ("three", 2, _block(1, "part", 3), "blocks\\[1\\] part = 3 outside \\[0, 2\\]"),
         ("three", 2, _block(1, "part", -1), "blocks\\[1\\] part = -1 outside"),
@@ -627,7 +610,7 @@ _ROW = [16, 4, 1]
         ("choice", 1, _block(1, "size", [2, 2, 1]), "blocks cover 28 indices, dims "
          "\\[2, 4, 4\\] has 32"),
         ("choice", 1, _block(1, "size", [2, 2, 3]), "blocks cover 36 indices"),
-        ("choice", 1, lambda p, g: p["blocks"].pop(), "blocks cover 28 indices"),
+        ("choice", 1, lambda p, g, doc: p["blocks"].pop(), "blocks cover 28 indices"),
         # the same volume, a gap and an overlap: block 0 shifted by one row
         ("choice", 1, _blocks([_box(0, [0, 1, 0], [2, 2, 4], 0, _ROW),
                                _box(1, [0, 2, 0], [2, 2, 2], 0, _ROW),
@@ -642,17 +625,17 @@ _ROW = [16, 4, 1]
 )
 def test_rearrange_parses_strictly(name, gi, f, match):
     with pytest.raises(ProofFormatError, match=f"gadget {gi}.*{match}"):
-        _parse(_mut(name, gi, f))
+        parse_doc(_mut(name, gi, f))
 
 
 def test_tilings_in_any_order_and_broadcasts_parse():
     """The blocks may come in any order and split the index space anyhow; strides 0 and
     parts read twice or not at all are fine; an empty part read nowhere is fine."""
-    def f(p, g):
+    def f(p, g, doc):
         p["blocks"] = [_box(1, [0, 2, 2], [2, 2, 2], 0, [0, 0, 0]),
                        _box(0, [0, 0, 0], [2, 2, 4], 31, [0, 0, 0]),
                        _box(1, [0, 2, 0], [2, 2, 2], 3, [5, 1, 7])]
-    spec = _parse(_mut("choice", 1, f)).gadgets[1].rearrange
+    spec = parse_doc(_mut("choice", 1, f)).gadgets[1].rearrange
     got = _spec_map(spec)
     assert len(got) == 32 and {k for _, k, _ in got} == {0, 1}
     assert _spec_map(spec) == sorted(rearrange_map(_mut("choice", 1, f)["gadgets"][1]
@@ -663,13 +646,13 @@ def test_equivalent_output_layout_with_the_same_width_parses():
     """out_shape [3, 8] or [2, 12] (24 entries) has the width of [2, 6, 2] (32): the layout
     is the producer's choice; the index map follows it."""
     for value in ([3, 8], [2, 12]):
-        spec = _parse(_mut("spatial", 1, _set("out_shape", value))).gadgets[1].rearrange
+        spec = parse_doc(_mut("spatial", 1, set_key("out_shape", value))).gadgets[1].rearrange
         assert spec.out_shape == tuple(value)
 
 
 def test_a_spatial_rearrange_is_not_the_output():
     """rearrange.md 5: a flat rearrange may be the output gadget, a spatial one not."""
-    assert _parse(copy.deepcopy(model("output").doc)).output_gadget == 1
+    assert parse_doc(copy.deepcopy(model("output").doc)).output_gadget == 1
     for name, gi in [("choice", 1), ("broadcast", 1), ("spatial", 2), ("reshape", 1)]:
         doc = copy.deepcopy(model(name).doc)
         doc["gadgets"] = doc["gadgets"][: gi + 1]
@@ -679,12 +662,12 @@ def test_a_spatial_rearrange_is_not_the_output():
             continue
         with pytest.raises(ProofFormatError, match=f"output.gadget {gi} is a rearrange with "
                            "spatial out_shape"):
-            _parse(doc)
+            parse_doc(doc)
     # the same gadgets with a flat output layout are accepted
-    doc = _mut("choice", 1, _set("out_shape", [32]))
+    doc = _mut("choice", 1, set_key("out_shape", [32]))
     doc["gadgets"] = doc["gadgets"][:2]
     doc["output"] = {"gadget": 1, "features": 32, "argmax": False}
-    assert _parse(doc).gadgets[1].rearrange.out_shape == (32,)
+    assert parse_doc(doc).gadgets[1].rearrange.out_shape == (32,)
 
 
 def _wide_doc(shape: list[int], out: list[int], features: int, n_in: int) -> dict:
@@ -704,13 +687,13 @@ def _wide_doc(shape: list[int], out: list[int], features: int, n_in: int) -> dic
 
 def test_padded_widths_are_limited():
     n = 1 << 19
-    assert _parse(_wide_doc([n], [n], n, n)).gadgets[0].features == n
+    assert parse_doc(_wide_doc([n], [n], n, n)).gadgets[0].features == n
     # 2^19 + 1 real entries padded to 2^20: fine; [2^19 + 1, 2] pads to 2^21
     m = n + 1
-    assert _parse(_wide_doc([m], [1, m], 1 << 20, m)).gadgets[0].features == 1 << 20
+    assert parse_doc(_wide_doc([m], [1, m], 1 << 20, m)).gadgets[0].features == 1 << 20
     with pytest.raises(ProofFormatError, match="out_shape \\[2, 524289\\] has padded width "
                        "2097152 > 1048576"):
-        _parse(_wide_doc([m], [2, m], 1 << 20, m))
+        parse_doc(_wide_doc([m], [2, m], 1 << 20, m))
 
 
 _JUNK = [None, True, 0, 1, 2, 3, -1, 1.5, "input", "", [], [0], [1], [2, 1, 0], [[1]], [[]],
@@ -749,7 +732,7 @@ def test_random_producer_mutations_fail_closed(seed):
             else:
                 p[key] = rng.choice(_JUNK)
         try:
-            g = _parse(doc).gadgets[gi]
+            g = parse_doc(doc).gadgets[gi]
         except ProofFormatError:
             continue
         spec = g.rearrange

@@ -6,16 +6,15 @@ rejected, every field of a winmax proof is bound, and the producers parse strict
 from __future__ import annotations
 
 import copy
-import json
 
 import pytest
+from edits import drop_key, edit_gadget, parse_doc, set_gadget_key, set_key
 from reference_cnn import build
 from reference_inference import prove_inference, vk_artifact
 from reference_window import win_taps
 
 from zkml.errors import ProofFormatError, VerificationError
 from zkml.verifier import VerifyingKey, verify_inference
-from zkml.verifier.circuit import parse_circuit
 from zkml.verifier.field import R
 from zkml.verifier.inference import _instances
 
@@ -258,77 +257,61 @@ def _circuit(name: str) -> dict:
     return copy.deepcopy(model(name).doc)
 
 
-def _parse(doc: dict):
-    return parse_circuit(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode())
 
 
 def test_window_circuits_parse():
     for name in MODELS:
-        _parse(_circuit(name))
+        parse_doc(_circuit(name))
 
 
 def _mut(name, gi, f):
-    doc = _circuit(name)
-    f(doc["gadgets"][gi]["producer"], doc["gadgets"][gi], doc)
-    return doc
+    return edit_gadget(model(name).doc, gi, f)
 
 
-def _set(key, value):
-    def f(p, g, doc):
-        p[key] = value
-    return f
 
 
-def _gset(key, value):
-    def f(p, g, doc):
-        g[key] = value
-    return f
 
 
-def _drop(key):
-    def f(p, g, doc):
-        del p[key]
-    return f
 
 
 @pytest.mark.parametrize(
     ("name", "gi", "f", "match"),
     [
-        ("winmax2d", 1, _drop("pads"), "missing keys"),
-        ("winmax2d", 1, _set("lshift", 0), "unknown keys"),
-        ("winmax2d", 1, _drop("diff_bits"), "missing keys"),
-        ("winsum", 0, _set("diff_bits", 5), "unknown keys"),
-        ("winmax2d", 1, _set("diff_bits", 0), "diff_bits = 0 outside"),
-        ("winmax2d", 1, _set("diff_bits", 65), "diff_bits = 65 outside"),
-        ("winmax2d", 1, _set("diff_bits", True), "must be an integer"),
-        ("winsum", 0, _set("lshift", 65), "lshift = 65 outside"),
-        ("winsum", 0, _set("lshift", 1.0), "must be an integer"),
-        ("winmax2d", 1, _set("strides", [0, 2]), "strides\\[0\\] = 0 outside"),
-        ("winmax2d", 1, _set("strides", [2]), "strides must be a list of 2"),
-        ("winmax2d", 1, _set("pads", [-1, 1]), "pads\\[0\\] = -1 outside"),
-        ("winmax2d", 1, _set("kernel", [3, 3, 3]), "kernel must be a list of 2"),
-        ("winmax2d", 1, _set("out_shape", [3, 3, 3]), "channels 2 != 3"),
-        ("winmax2d", 1, _set("in_shape", [2, 5, 9]), "input has width"),
-        ("winmax2d", 1, _set("out_shape", [2, 3, 5]), "features 32 != prod pad"),
-        ("winmax2d", 1, _set("x", 1), "is not an earlier gadget"),
-        ("winmax2d", 1, _set("x", "0"), "must be \"input\" or a gadget index"),
-        ("winmax2d", 1, _set("dilations", [1, 1 << 17]),
+        ("winmax2d", 1, drop_key("pads"), "missing keys"),
+        ("winmax2d", 1, set_key("lshift", 0), "unknown keys"),
+        ("winmax2d", 1, drop_key("diff_bits"), "missing keys"),
+        ("winsum", 0, set_key("diff_bits", 5), "unknown keys"),
+        ("winmax2d", 1, set_key("diff_bits", 0), "diff_bits = 0 outside"),
+        ("winmax2d", 1, set_key("diff_bits", 65), "diff_bits = 65 outside"),
+        ("winmax2d", 1, set_key("diff_bits", True), "must be an integer"),
+        ("winsum", 0, set_key("lshift", 65), "lshift = 65 outside"),
+        ("winsum", 0, set_key("lshift", 1.0), "must be an integer"),
+        ("winmax2d", 1, set_key("strides", [0, 2]), "strides\\[0\\] = 0 outside"),
+        ("winmax2d", 1, set_key("strides", [2]), "strides must be a list of 2"),
+        ("winmax2d", 1, set_key("pads", [-1, 1]), "pads\\[0\\] = -1 outside"),
+        ("winmax2d", 1, set_key("kernel", [3, 3, 3]), "kernel must be a list of 2"),
+        ("winmax2d", 1, set_key("out_shape", [3, 3, 3]), "channels 2 != 3"),
+        ("winmax2d", 1, set_key("in_shape", [2, 5, 9]), "input has width"),
+        ("winmax2d", 1, set_key("out_shape", [2, 3, 5]), "features 32 != prod pad"),
+        ("winmax2d", 1, set_key("x", 1), "is not an earlier gadget"),
+        ("winmax2d", 1, set_key("x", "0"), "must be \"input\" or a gadget index"),
+        ("winmax2d", 1, set_key("dilations", [1, 1 << 17]),
          "winmax axis 1: wiring: dilation = 131072 outside"),
-        ("winmax2d", 1, _gset("shift", 1), "a winmax needs shift 0"),
-        ("winmax2d", 1, _gset("excess_hi_bits", 2), "a winmax needs shift 0"),
-        ("winmax1d", 0, _set("in_shape", [2, 7, 1]), "out_shape must be a list of 3"),
+        ("winmax2d", 1, set_gadget_key("shift", 1), "a winmax needs shift 0"),
+        ("winmax2d", 1, set_gadget_key("excess_hi_bits", 2), "a winmax needs shift 0"),
+        ("winmax1d", 0, set_key("in_shape", [2, 7, 1]), "out_shape must be a list of 3"),
     ],
 )
 def test_window_producer_parses_strictly(name, gi, f, match):
     with pytest.raises(ProofFormatError, match=match):
-        _parse(_mut(name, gi, f))
+        parse_doc(_mut(name, gi, f))
 
 
 def test_window_gadget_cannot_be_the_output():
     doc = _circuit("winmax2d")  # gadgets: conv, winmax, dense
     doc["output"] = {"gadget": 1, "features": doc["gadgets"][1]["features"], "argmax": False}
     with pytest.raises(ProofFormatError, match="is a winmax gadget"):
-        _parse(doc)
+        parse_doc(doc)
 
 
 def test_every_output_reads_matches_brute_force():
@@ -351,11 +334,11 @@ def test_winmax_reading_only_padding_is_refused():
     def f(p, g, doc):  # pads 3 with a 3-tap window: output 0 reads inputs -3..-1
         p["pads"] = [3, 1]
     with pytest.raises(ProofFormatError, match="reads only padding"):
-        _parse(_mut("winmax2d", 1, f))
+        parse_doc(_mut("winmax2d", 1, f))
     doc = _circuit("winsum")  # a winsum may read only padding (it sums to 0 there)
     doc["gadgets"][0]["producer"]["pads"] = [3, 0]
     doc["gadgets"][0]["producer"]["out_shape"] = [2, 3, 3]
-    _parse(doc)
+    parse_doc(doc)
 
 
 def test_window_verifier_cost_is_polylogarithmic():

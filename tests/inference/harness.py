@@ -91,3 +91,34 @@ def case_cache(tmp_path_factory, cases: dict[str, Callable[[], onnx.ModelProto]]
         return cache[key]
 
     return get
+
+
+def circuit_inputs(c, batch: int, seed: int = 0) -> np.ndarray:
+    """Quantized inputs for circuit `c`: mostly moderate values, every fifth feature at an
+    end of the input's range (saturation paths)."""
+    half = 1 << (c.input_bits - 1)
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0, half / 4, size=(batch, c.input_features))
+    x[:, ::5] = rng.choice([-half, half - 1], size=x[:, ::5].shape)
+    return np.clip(np.rint(x), -half, half - 1).astype(np.int64)
+
+
+def committed_values(c, columns: list[np.ndarray]) -> list[dict[str, np.ndarray]]:
+    """Each gadget's committed values, reassembled from its `limb_bits`-bit limb columns
+    (every limb checked against its exact width; then only ArgMax's `d` limbs remain)."""
+    from zkml.compiler.circuit import limb_widths
+
+    out, i = [], 0
+    for g in c.gadgets:
+        vals = {}
+        for name, width in g.value_widths():
+            total = 0
+            for j, w in enumerate(limb_widths(width, c.limb_bits)):
+                col = columns[i + j]
+                assert col.min() >= 0 and col.max() < 1 << w, f"{name} limb {j} out of range"
+                total = total + (col << np.int64(c.limb_bits * j))
+            vals[name] = total
+            i += len(limb_widths(width, c.limb_bits))
+        out.append(vals)
+    assert i == len(columns) - len(limb_widths(c.d_bits, c.limb_bits))
+    return out

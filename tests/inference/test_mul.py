@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from harness import case_cache
+from harness import case_cache, circuit_inputs, committed_values
 from inference_models import (
     MUL_CASES,
     compile_circuit_only,
@@ -38,31 +38,14 @@ def compiled(tmp_path_factory):
     return case_cache(tmp_path_factory, MUL_CASES, _build)
 
 
-def _inputs(c: Circuit, batch: int, seed: int = 0) -> np.ndarray:
-    half = 1 << (c.input_bits - 1)
-    rng = np.random.default_rng(seed)
-    x = rng.normal(0, half / 4, size=(batch, c.input_features))
-    x[:, ::5] = rng.choice([-half, half - 1], size=x[:, ::5].shape)  # saturation paths
-    return np.clip(np.rint(x), -half, half - 1).astype(np.int64)
 
 
-def _values(c: Circuit, columns: list[np.ndarray]) -> list[dict[str, np.ndarray]]:
-    out, i = [], 0
-    lb = c.limb_bits
-    for g in c.gadgets:
-        vals = {}
-        for name, width in g.value_widths():
-            n = -(-width // lb)
-            vals[name] = sum(columns[i + j] << np.int64(lb * j) for j in range(n))
-            i += n
-        out.append(vals)
-    return out
 
 
 def _check_mul_relations(c: Circuit, w, x: np.ndarray) -> int:
     """Every mul gadget: `x y = (z + e+ - e-) 2^k + rem - half` over the whole padded
     tensor (padding included), `z = lo + u`; returns the number of mul gadgets."""
-    vals = _values(c, w.columns)
+    vals = committed_values(c, w.columns)
     bp = 1 << ceil_log2(x.shape[0])
     x_in = (layout_input(x, c.input_shape, bp) if c.input_shape
             else np.pad(x, ((0, bp - x.shape[0]), (0, (1 << ceil_log2(c.input_features))
@@ -98,7 +81,7 @@ def test_products_compile_and_witness_matches_executor(compiled, name, batch):
     cm = compiled(name)
     c = cm.circuit
     assert Circuit.from_bytes(c.to_bytes()) == c and uses_mul(c)
-    x = _inputs(c, batch * cm.compiled_circuit.rows, seed=batch)
+    x = circuit_inputs(c, batch * cm.compiled_circuit.rows, seed=batch)
     w = build_witness(cm.compiled_circuit, cm.model, x)  # checks against the executor
     assert _check_mul_relations(c, w, x) >= 1
 
@@ -141,7 +124,7 @@ def test_gating_multiplies_two_dense_branches(compiled):
 
 def test_small_precision_products(compiled):
     cm = compiled("silu_mlp", "small")
-    x = _inputs(cm.circuit, 2, seed=7)
+    x = circuit_inputs(cm.circuit, 2, seed=7)
     w = build_witness(cm.compiled_circuit, cm.model, x)
     assert _check_mul_relations(cm.circuit, w, x) == 2
 

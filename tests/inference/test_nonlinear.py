@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from harness import case_cache
+from harness import case_cache, circuit_inputs, committed_values
 from inference_models import (
     NONLINEAR_CNN_CASES,
     Net,
@@ -55,26 +55,8 @@ def compiled(tmp_path_factory):
     return case_cache(tmp_path_factory, {**MLP_CASES, **NONLINEAR_CNN_CASES}, _build)
 
 
-def _inputs(c: Circuit, batch: int, seed: int = 0) -> np.ndarray:
-    half = 1 << (c.input_bits - 1)
-    rng = np.random.default_rng(seed)
-    x = rng.normal(0, half / 4, size=(batch, c.input_features))
-    x[:, ::5] = rng.choice([-half, half - 1], size=x[:, ::5].shape)  # saturation paths
-    return np.clip(np.rint(x), -half, half - 1).astype(np.int64)
 
 
-def _values(c: Circuit, columns: list[np.ndarray]) -> list[dict[str, np.ndarray]]:
-    """Each gadget's committed values, reassembled from its limb columns."""
-    out, i = [], 0
-    lb = c.limb_bits
-    for g in c.gadgets:
-        vals = {}
-        for name, width in g.value_widths():
-            n = -(-width // lb)
-            vals[name] = sum(columns[i + j] << np.int64(lb * j) for j in range(n))
-            i += n
-        out.append(vals)
-    return out
 
 
 def _stack_matrix(cm, name: str) -> np.ndarray:
@@ -89,7 +71,7 @@ def _check_relations(cm, x: np.ndarray) -> None:
     padded row and channel; `z = T[x - lo_x]` everywhere; `t_g` counts every entry."""
     c = cm.circuit
     w = build_witness(cm.compiled_circuit, cm.model, x)
-    vals = _values(c, w.columns)
+    vals = committed_values(c, w.columns)
     bp = 1 << ceil_log2(x.shape[0])
     x_in = (layout_input(x, c.input_shape, bp) if c.input_shape
             else np.pad(x, ((0, bp - x.shape[0]), (0, (1 << ceil_log2(c.input_features))
@@ -244,7 +226,7 @@ def test_table_mlps_compile_and_witness_matches_executor(compiled, name, batch):
         assert g.features == c.width_of(g.x)
         assert (g.lo, g.hi) == (-(1 << 15), (1 << 15) - 1)
     assert c.model_stack.range_bits <= 16
-    x = _inputs(c, batch * cm.compiled_circuit.rows, seed=batch)
+    x = circuit_inputs(c, batch * cm.compiled_circuit.rows, seed=batch)
     _check_relations(cm, x)
 
 
@@ -282,7 +264,7 @@ def test_small_precision_table_reads_the_input_and_a_widened_relu(tmp_path):
     assert c.x_range(c.gadgets[ti].x) == (-128, 127)
     assert xg.op in ("identity", "dense")
     for batch in (1, 3):
-        _check_relations(cm, _inputs(c, batch, seed=batch))
+        _check_relations(cm, circuit_inputs(c, batch, seed=batch))
 
 
 def test_scalar_mul_is_an_affine_gadget(tmp_path):
@@ -299,7 +281,7 @@ def test_scalar_mul_is_an_affine_gadget(tmp_path):
     aff = [g for g in c.gadgets if g.op == "affine"]
     assert len(aff) == 1 and len(aff[0].terms) == 1 and aff[0].terms[0][1] < 0
     for batch in (1, 4):
-        _check_relations(cm, _inputs(c, batch, seed=batch))
+        _check_relations(cm, circuit_inputs(c, batch, seed=batch))
 
 
 # ---- CNNs with spatial sums and tables -------------------------------------------
@@ -322,7 +304,7 @@ def test_spatial_sum_cnns_compile_and_witness_matches_executor(compiled, name, b
     else:
         assert (g.shift, g.divisor) == (area.bit_length() - 1, 1)
     assert c.layout_of(c.gadgets.index(g)) is None
-    x = _inputs(c, batch * cm.compiled_circuit.rows, seed=batch)
+    x = circuit_inputs(c, batch * cm.compiled_circuit.rows, seed=batch)
     _check_relations(cm, x)
 
 
@@ -389,7 +371,7 @@ def test_high_precision_tables_hold_16_bit_values(tmp_path):
     assert -(1 << 15) <= int(values.min()) and int(values.max()) < 1 << 15
     assert int(values.max()) > 1 << 14  # the finest scale that fits: sigmoid(+inf) ~ 2^15
     for batch in (1, 2):
-        _check_relations(cm, _inputs(cm.circuit, batch, seed=batch))
+        _check_relations(cm, circuit_inputs(cm.circuit, batch, seed=batch))
 
 
 def _base(shape=(1, 2, 12, 12)) -> Net:
@@ -441,7 +423,7 @@ def test_columns_equal_the_reference_witness(compiled, name):
     cm = compiled(name)
     c = cm.circuit
     tensors = {t.name: _stack_matrix(cm, t.name).tolist() for t in c.model_stack.tensors}
-    x = _inputs(c, 3 * cm.compiled_circuit.rows, seed=5)
+    x = circuit_inputs(c, 3 * cm.compiled_circuit.rows, seed=5)
     ref = witness(c.to_json(), tensors, x.tolist())
     mine = build_witness(cm.compiled_circuit, cm.model, x).columns
     theirs = [np.array(col, dtype=np.int64) for _, _, _, col, _ in ref.column_list()]
@@ -500,7 +482,7 @@ def test_compiled_circuits_verify_with_the_reference_prover(tmp_path, name):
     stack = cm.compiled_circuit.model_stack
     tensors = {t.name: _stack_matrix(cm, t.name).tolist() for t in c.model_stack.tensors}
     vk_bytes = vk_artifact(doc, [int(v) for v in stack])
-    x = _inputs(c, 2, seed=9)
+    x = circuit_inputs(c, 2, seed=9)
     proof = prove(doc, tensors, [int(v) for v in stack], x.tolist(), vk_bytes)
     st = verify_inference(proof, VerifyingKey.from_bytes(vk_bytes))
     w = build_witness(cm.compiled_circuit, cm.model, x)

@@ -13,7 +13,7 @@ import json
 
 import numpy as np
 import pytest
-from harness import case_cache, compile_float, prove_and_check
+from harness import case_cache, circuit_inputs, compile_float, prove_and_check
 from inference_models import Net, f32, make_model
 from onnx import helper
 
@@ -192,12 +192,6 @@ def compiled(tmp_path_factory):
 # ---- helpers --------------------------------------------------------------------------
 
 
-def _inputs(c: Circuit, batch: int, seed: int = 0) -> np.ndarray:
-    half = 1 << (c.input_bits - 1)
-    rng = np.random.default_rng(seed)
-    x = rng.normal(0, half / 4, size=(batch, c.input_features))
-    x[:, ::5] = rng.choice([-half, half - 1], size=x[:, ::5].shape)  # saturation paths
-    return np.clip(np.rint(x), -half, half - 1).astype(np.int64)
 
 
 def _rearranges(c: Circuit) -> list[int]:
@@ -261,7 +255,7 @@ def test_compile_and_witness_matches_executor(compiled, name, batch):
     from zkml.verifier.circuit import parse_circuit
 
     parse_circuit(c.to_bytes())
-    x = _inputs(c, batch * cm.compiled_circuit.rows, seed=batch)
+    x = circuit_inputs(c, batch * cm.compiled_circuit.rows, seed=batch)
     w = build_witness(cm.compiled_circuit, cm.model, x)  # checks against the executor
     assert _check_rearranges(c, w, x) >= 1
     assert c.output.op not in ("conv", "sumpool", "maxpool", "winsum", "winmax")
@@ -327,7 +321,7 @@ def test_spatial_output_is_copied_flat(compiled):
     g = c.output
     assert g.op == "rearrange" and g.shapes == ((3, 5, 5),) and g.out_shape == (75,)
     assert c.output_features == 75 and c.gadgets[int(g.x)].op == "conv"
-    x = _inputs(c, 2)
+    x = circuit_inputs(c, 2)
     w = build_witness(cm.compiled_circuit, cm.model, x)  # the output checked, ONNX order
     assert w.outputs.shape == (2, 75)
     c = compiled("concat_output").circuit

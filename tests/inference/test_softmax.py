@@ -14,7 +14,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from harness import case_cache, compile_float, expect_tampered_rejected, prove_and_check
+from harness import (
+    case_cache,
+    circuit_inputs,
+    committed_values,
+    compile_float,
+    expect_tampered_rejected,
+    prove_and_check,
+)
 from inference_models import (
     Net,
     compile_circuit_only,
@@ -77,31 +84,11 @@ def compiled(tmp_path_factory):
 
 
 def _inputs(c: Circuit, batch: int, seed: int = 0) -> np.ndarray:
-    half = 1 << (c.input_bits - 1)
-    rng = np.random.default_rng(seed)
-    x = rng.normal(0, half / 4, size=(batch, c.input_features))
-    x[:, ::5] = rng.choice([-half, half - 1], size=x[:, ::5].shape)  # saturation paths
+    x = circuit_inputs(c, batch, seed)
     x[-1] = 0  # a row of zeros: every logit from the biases alone
-    return np.clip(np.rint(x), -half, half - 1).astype(np.int64)
+    return x
 
 
-def _values(c: Circuit, columns: list[np.ndarray]) -> list[dict[str, np.ndarray]]:
-    """Each gadget's committed values, reassembled from its `limb_bits`-bit limb columns
-    (every limb checked against its exact width)."""
-    out, i = [], 0
-    for g in c.gadgets:
-        vals = {}
-        for name, width in g.value_widths():
-            total = 0
-            for j, w in enumerate(limb_widths(width, c.limb_bits)):
-                col = columns[i + j]
-                assert col.min() >= 0 and col.max() < 1 << w, f"{name} limb {j} out of range"
-                total = total + (col << np.int64(c.limb_bits * j))
-            vals[name] = total
-            i += len(limb_widths(width, c.limb_bits))
-        out.append(vals)
-    assert i == len(columns) - len(limb_widths(c.d_bits, c.limb_bits))
-    return out
 
 
 def _check_row_relations(c: Circuit, w, x: np.ndarray) -> None:
@@ -109,7 +96,7 @@ def _check_row_relations(c: Circuit, w, x: np.ndarray) -> None:
     add, rowmax's `D = mask (z_b - x)` and `S` (boolean, zero on padding, one per row,
     `S D = 0`, on the first maximum), rowdiv's `2^(l+1) X + y_b = 2 y_b q + R`,
     `R + Rc = 2 y_b - 1` with `y_b >= 1` on every row."""
-    vals = _values(c, w.columns)
+    vals = committed_values(c, w.columns)
     bp = 1 << ceil_log2(x.shape[0])
     x_in = np.zeros((bp, 1 << ceil_log2(c.input_features)), dtype=np.int64)
     x_in[: x.shape[0], : x.shape[1]] = x
@@ -209,7 +196,7 @@ def test_softmax_of_ties_selects_the_first_maximum():
     c = softmax_probe_circuit()
     x = np.array([[3, 3, 3], [-8, 7, 7], [5, 5, -1]], dtype=np.int64)
     tensors, columns = evaluate_circuit(c, softmax_probe_stack(), x)
-    vals = _values(c, columns)
+    vals = committed_values(c, columns)
     s = vals[0]["S"].reshape(4, 4)
     assert s[:, :3].argmax(axis=1).tolist() == [0, 1, 0, 0] and s.sum() == 4
     assert tensors[0].reshape(-1).tolist() == [3, 7, 5, 0]
@@ -335,7 +322,7 @@ def test_benchmark_witness_with_either_limb_width(bench, name, limb_bits):
     for col, arr in zip(cols, w.columns, strict=True):
         assert arr.size == c.column_length(col, 2) and arr.min() >= 0
         assert arr.max() < 1 << col.width and col.width <= limb_bits
-    _values(c, w.columns)
+    committed_values(c, w.columns)
     assert sum(a.size for a in w.columns) + (1 << limb_bits) == c.witness_size(2)
 
 

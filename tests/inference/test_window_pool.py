@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from harness import case_cache, compile_float, prove_and_check
+from harness import case_cache, circuit_inputs, committed_values, compile_float, prove_and_check
 from inference_models import (
     WINDOW_CASES,
     Net,
@@ -43,26 +43,12 @@ def compiled(tmp_path_factory):
 
 
 def _inputs(c: Circuit, batch: int, seed: int) -> np.ndarray:
-    half = 1 << (c.input_bits - 1)
-    rng = np.random.default_rng(seed)
-    x = rng.normal(0, half / 4, size=(batch, c.input_features))
-    x[:, ::5] = rng.choice([-half, half - 1], size=x[:, ::5].shape)
+    x = circuit_inputs(c, batch, seed)
     # Ties: equal entries make the first-maximum rule matter.
     x[:, 1::6] = x[:, 0:-1:6][:, : x[:, 1::6].shape[1]]
-    return np.clip(np.rint(x), -half, half - 1).astype(np.int64)
+    return x
 
 
-def _values(c: Circuit, columns: list[np.ndarray]) -> list[dict]:
-    """Every gadget's committed values, reassembled from its limb columns."""
-    lb, out, i = c.limb_bits, [], 0
-    for g in c.gadgets:
-        vals = {}
-        for name, width in g.value_widths():
-            n = -(-width // lb)
-            vals[name] = sum(columns[i + j] << np.int64(lb * j) for j in range(n))
-            i += n
-        out.append(vals)
-    return out
 
 
 def _taps(g: Gadget):
@@ -85,7 +71,7 @@ def _check_window_relations(c: Circuit, stack: np.ndarray, x: np.ndarray) -> int
     """Section 5's relations of every winsum / winmax gadget on the whole padded tensors;
     returns the number of padded output positions (no tap reads) met."""
     tensors, columns = evaluate_circuit(c, stack, x)
-    vals = _values(c, columns)
+    vals = committed_values(c, columns)
     bp = tensors[0].shape[0]
     x_in = layout_input(x, c.input_shape, bp)
     unread = 0

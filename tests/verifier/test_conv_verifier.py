@@ -8,11 +8,12 @@ from __future__ import annotations
 import random
 
 import pytest
+from keyed_model import KeyedModel
 from reference_cnn import build
-from reference_inference import Witness, prove_inference, vk_artifact
+from reference_inference import Witness
 
 from zkml.errors import VerificationError
-from zkml.verifier import VerifyingKey, verify_inference
+from zkml.verifier import verify_inference
 from zkml.verifier.conv import wiring_product
 from zkml.verifier.field import R
 from zkml.verifier.inference import _instances
@@ -48,16 +49,10 @@ MODELS = {
 }
 
 
-class Model:
+class Model(KeyedModel):
     def __init__(self, name: str) -> None:
         layers, shape = MODELS[name]
-        self.doc, self.tensors, self.table, self.inputs = build(layers, shape)
-        self.vk_bytes = vk_artifact(self.doc, self.table)
-        self.vk = VerifyingKey.from_bytes(self.vk_bytes)
-
-    def prove(self, batch=1, **kw) -> bytes:
-        return prove_inference(self.doc, self.tensors, self.table, self.inputs(batch),
-                               self.vk_bytes, **kw)
+        super().__init__(*build(layers, shape))
 
 
 _MODELS: dict[str, Model] = {}

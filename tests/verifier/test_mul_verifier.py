@@ -11,29 +11,17 @@ import functools
 
 import pytest
 from edits import drop_key, edit_gadget, field_mutants, parse_doc, set_features, set_key
+from keyed_model import KeyedModel
 from mul_models import mul_model
-from reference_inference import Witness, prove_inference, vk_artifact
 from reference_model_key import model_stack
 from reference_models import gadget
 
 from zkml.errors import ProofFormatError, VerificationError
-from zkml.verifier import VerifyingKey, verify_inference
+from zkml.verifier import verify_inference
 from zkml.verifier.field import R
 from zkml.verifier.inference import _acc_count, _instances, _sc_count
 
-
-class Model:
-    def __init__(self, doc, tensors, table, inputs) -> None:
-        self.doc, self.tensors, self.table, self.inputs = doc, tensors, table, inputs
-        self.vk_bytes = vk_artifact(doc, table)
-        self.vk = VerifyingKey.from_bytes(self.vk_bytes)
-
-    def prove(self, batch: int = 1, **kw) -> bytes:
-        return prove_inference(self.doc, self.tensors, self.table, self.inputs(batch),
-                               self.vk_bytes, **kw)
-
-    def witness(self, batch: int = 1, **kw) -> Witness:
-        return Witness(self.doc, self.tensors, self.inputs(batch), **kw)
+Model = KeyedModel
 
 
 @functools.cache

@@ -17,6 +17,7 @@ import random
 
 import pytest
 from edits import drop_key, edit_gadget, field_mutants, parse_doc, set_features, set_key
+from keyed_model import KeyedModel
 from rearrange_models import (
     CHOICE_REGIONS,
     broadcast_model,
@@ -30,29 +31,16 @@ from rearrange_models import (
     transpose_model,
     view_blocks,
 )
-from reference_inference import Witness, prove_inference, vk_artifact
 from reference_rearrange import layout_width, rearrange_map, views_map
 
 from zkml.errors import ProofFormatError, VerificationError
-from zkml.verifier import VerifyingKey, verify_inference
+from zkml.verifier import verify_inference
 from zkml.verifier.field import R, eq_table, mle_eval
 from zkml.verifier.inference import _acc_count, _instances, _sc_count
 from zkml.verifier.rearrange import Block, RearrangeSpec, layout_positions, selection_eval
 
 
-class Model:
-    def __init__(self, doc, tensors, table, inputs) -> None:
-        self.doc, self.tensors, self.table, self.inputs = doc, tensors, table, inputs
-        self.vk_bytes = vk_artifact(doc, table)
-        self.vk = VerifyingKey.from_bytes(self.vk_bytes)
-
-    def prove(self, batch: int = 1, **kw) -> bytes:
-        return prove_inference(self.doc, self.tensors, self.table, self.inputs(batch),
-                               self.vk_bytes, **kw)
-
-    def witness(self, batch: int = 1, **kw) -> Witness:
-        return Witness(self.doc, self.tensors, self.inputs(batch), **kw)
-
+class Model(KeyedModel):
     def rearranges(self) -> list[int]:
         return [gi for gi, g in enumerate(self.doc["gadgets"])
                 if g["producer"]["op"] == "rearrange"]

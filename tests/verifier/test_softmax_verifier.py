@@ -13,38 +13,17 @@ import functools
 
 import pytest
 from edits import field_mutants
+from keyed_model import KeyedModel
 from reference_cnn import build
-from reference_inference import Witness, example_model, prove_inference, vk_artifact
+from reference_inference import example_model
 from softmax_models import softmax_model, wide_model
 
 from zkml.errors import VerificationError
-from zkml.verifier import VerifyingKey, verify_inference
+from zkml.verifier import verify_inference
 from zkml.verifier.inference import _instances
 
 
-class Model:
-    """A circuit, its key and its inputs; `prove(batch, **kw)` runs the reference prover."""
-
-    def __init__(self, doc, tensors, table, inputs) -> None:
-        self.doc, self.tensors, self.table, self.inputs = doc, tensors, table, inputs
-        self.vk_bytes = vk_artifact(doc, table)
-        self.vk = VerifyingKey.from_bytes(self.vk_bytes)
-
-    def prove(self, batch: int = 1, **kw) -> bytes:
-        return prove_inference(self.doc, self.tensors, self.table, self.inputs(batch),
-                               self.vk_bytes, **kw)
-
-    def witness(self, batch: int = 1) -> Witness:
-        return Witness(self.doc, self.tensors, self.inputs(batch))
-
-    def check_honest(self, batch: int) -> None:
-        st = verify_inference(self.prove(batch), self.vk)
-        wit = self.witness(batch)
-        out = self.doc["output"]
-        assert st.batch == batch
-        assert st.output == tuple(tuple(wit.z[out["gadget"]][b][: out["features"]])
-                                  for b in range(batch))
-
+class Model(KeyedModel):
     def rejects(self, match: str, batch: int = 1, **kw) -> None:
         with pytest.raises(VerificationError, match=match):
             verify_inference(self.prove(batch, **kw), self.vk)

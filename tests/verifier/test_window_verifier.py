@@ -9,12 +9,12 @@ import copy
 
 import pytest
 from edits import drop_key, edit_gadget, parse_doc, set_gadget_key, set_key
+from keyed_model import KeyedModel
 from reference_cnn import build
-from reference_inference import prove_inference, vk_artifact
 from reference_window import win_taps
 
 from zkml.errors import ProofFormatError, VerificationError
-from zkml.verifier import VerifyingKey, verify_inference
+from zkml.verifier import verify_inference
 from zkml.verifier.field import R
 from zkml.verifier.inference import _instances
 
@@ -36,16 +36,10 @@ MODELS = {
 }
 
 
-class Model:
+class Model(KeyedModel):
     def __init__(self, name: str) -> None:
         layers, shape = MODELS[name]
-        self.doc, self.tensors, self.table, self.inputs = build(layers, shape)
-        self.vk_bytes = vk_artifact(self.doc, self.table)
-        self.vk = VerifyingKey.from_bytes(self.vk_bytes)
-
-    def prove(self, batch=1, **kw) -> bytes:
-        return prove_inference(self.doc, self.tensors, self.table, self.inputs(batch),
-                               self.vk_bytes, **kw)
+        super().__init__(*build(layers, shape))
 
 
 _MODELS: dict[str, Model] = {}

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from harness import case_cache, compile_float, prove_and_check
+from harness import case_cache, circuit_inputs, compile_float, prove_and_check
 from inference_models import Net, compile_cnn, f32, make_model
 from onnx import helper
-from test_rearrange import _check_rearranges, _inputs, _rearranges, _reshape
+from test_rearrange import _check_rearranges, _rearranges, _reshape
 
 from zkml.compiler import build
 from zkml.compiler.rearrange import boxes, choose
@@ -133,7 +133,7 @@ def test_broadcast_compiles_and_matches_executor(compiled, name, batch):
     c = cm.circuit
     parse_circuit(c.to_bytes())
     assert _broadcasts(c)
-    x = _inputs(c, batch * cm.compiled_circuit.rows, seed=batch)
+    x = circuit_inputs(c, batch * cm.compiled_circuit.rows, seed=batch)
     w = build_witness(cm.compiled_circuit, cm.model, x)  # checks against the executor
     assert _check_rearranges(c, w, x) >= 1
     for gi in _broadcasts(c):
@@ -247,7 +247,7 @@ def test_choose_takes_each_entry_from_its_region(tmp_path, monkeypatch):
     g = c.gadgets[gi]
     assert g.dims == (2, 4, 4) and len(g.blocks) == len(boxes(region))
     assert {b.part for b in g.blocks} == {0, 1}
-    x = _inputs(c, 2)
+    x = circuit_inputs(c, 2)
     w = build_witness(cm.compiled_circuit, cm.model, x, check=False)
     assert _check_rearranges(c, w, x) == 1
     tensors, _ = evaluate_circuit(c, cm.compiled_circuit.model_stack, x)

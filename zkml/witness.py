@@ -435,15 +435,15 @@ def _moved_helper(cc: CompiledCircuit, g: int) -> bool:
     return operand == cc.gadget_tensors[g]
 
 
-def _divisor_class(cc: CompiledCircuit, model: QModel, g: int, trace) -> np.ndarray | None:
+def _divisor_class(cc: CompiledCircuit, producer: dict, g: int, trace) -> np.ndarray | None:
     """A `winsum` mapped onto an average-pool output whose divisor varies per position
     (one window sum per distinct divisor, chosen among by a rearrange): its real region
     must be the executor's window sums averaged by the gadget's own divisor, clamped;
-    None for other gadgets."""
+    None for other gadgets. `producer` maps each IR tensor to the op computing it."""
     gd = cc.circuit.gadgets[g]
     if gd.op not in ("winsum", "conv"):  # (a 3-D average is a conv: zkml.compiler.volume)
         return None
-    op = next((o for o in model.ops if o.output == cc.gadget_tensors[g]), None)
+    op = producer.get(cc.gadget_tensors[g])
     if op is None or op.op != "avgpool":
         return None
     aux = trace.aux[op.name]
@@ -482,6 +482,8 @@ def _executor_check(cc: CompiledCircuit, model: QModel, inputs: np.ndarray,
     batch = inputs.shape[0]
     layouts = [cc.circuit.layout_of(g) for g in range(len(cc.circuit.gadgets))]
     outputs = []
+    producer = {op.output: op for op in model.ops}
+    steps = _argmax_steps(cc, model)
     for start in range(0, batch, rows):
         chunk = np.zeros((rows, inputs.shape[1]), dtype=np.int64)
         n = min(rows, batch - start)
@@ -494,7 +496,6 @@ def _executor_check(cc: CompiledCircuit, model: QModel, inputs: np.ndarray,
         except QuantOverflowError as exc:
             raise ProverError(f"the integer executor rejects this input: {exc}") from exc
         reals: list[np.ndarray] = []
-        steps = _argmax_steps(cc, model)
         for g, (name, z) in enumerate(zip(cc.gadget_tensors, tensors, strict=True)):
             if g in steps:
                 # An intermediate of an ArgMax computed by gadgets (zkml.compiler.argmax):
@@ -504,7 +505,7 @@ def _executor_check(cc: CompiledCircuit, model: QModel, inputs: np.ndarray,
             ref = trace.tensors[name].reshape(rows, -1)[:n]
             helper = _helper_term(cc, g)
             gd = cc.circuit.gadgets[g]
-            averaged = _divisor_class(cc, model, g, trace)
+            averaged = _divisor_class(cc, producer, g, trace)
             if helper is not None:
                 ref = np.clip(round_shift(helper * ref, gd.shift)[0], gd.lo, gd.hi)
             elif averaged is not None:

@@ -95,12 +95,8 @@ def _softmax_row(s: State, op: QOp, name: str) -> tuple[str | int, int, Layout]:
         return s.ref(op, name), n, None
     groups = int(np.prod(t.shape[1:-1], dtype=np.int64))
     grouped = (groups, n)
-    if s.layout(name) == grouped:
-        return s.ref(op, name), n, grouped
-    if name not in s.grouped:
-        dims = tuple(int(v) for v in t.shape[1:])
-        ref = rearrange.move(s, op, [name], [dims], 0, tuple(range(len(dims))), grouped)
-        s.grouped[name] = (ref, grouped)
+    if name not in s.grouped:  # (the max and the shift read the same grouped operand)
+        s.grouped[name] = (rearrange.hold(s, op, name, grouped), grouped)
     ref, layout = s.grouped[name]
     return ref, n, layout
 

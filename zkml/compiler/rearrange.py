@@ -50,9 +50,9 @@ from zkml.compiler.state import Layout, State, refuse
 from zkml.compiler.volume import volume_layout
 from zkml.quant.ir import QOp, QTensor
 
-__all__ = ["HANDLERS", "move", "repeat_flat", "fuse_relabels", "broadcast", "broadcast_like",
-           "broadcast_both", "choose", "boxes", "part_shape", "target_layout", "flat_output",
-           "gather_input", "concat_flat"]
+__all__ = ["HANDLERS", "move", "hold", "repeat_flat", "fuse_relabels", "broadcast",
+           "broadcast_like", "broadcast_both", "choose", "boxes", "part_shape",
+           "target_layout", "flat_output", "gather_input", "concat_flat"]
 
 #: Readers that take a tensor in whatever layout holds it (they only relabel or move).
 _MOVERS = ("reshape", "transpose")
@@ -311,6 +311,15 @@ def broadcast_like(s: State, op: QOp, src: str, like: str) -> int:
     shape = part_shape(s, op, like)
     return broadcast(s, op, src, tuple(a.shape[1:]), tuple(b.shape[1:]),
                      None if len(shape) == 1 else shape)
+
+
+def hold(s: State, op: QOp, name: str, layout: Layout) -> str | int:
+    """The gadget holding IR tensor `name` in `layout`: its own when it is held so, else a
+    `rearrange` into it (an intermediate: the entries keep their logical order)."""
+    if s.layout(name) == layout:
+        return s.ref(op, name)
+    dims = tuple(int(v) for v in s.model.tensor(name).shape[1:])
+    return move(s, op, [name], [dims], 0, tuple(range(len(dims))), layout)
 
 
 def broadcast_both(s: State, op: QOp, a: str, b: str, out: QTensor

@@ -354,25 +354,39 @@ MAX_DIVISOR_CLASSES = 16
 def _varying_average(s: State, op: QOp, x: str | int, layout: tuple[int, ...], geom,
                      divisors: np.ndarray, values: list[int]) -> None:
     """One `winsum` gadget per distinct divisor `d` (each averages every window by `d`),
-    then a `rearrange` choosing, at every output position, the one whose divisor is that
-    position's (circuits/rearrange.md: a choice by region; the regions are the border
-    strips and the interior, so a few boxes)."""
-    from zkml.compiler import rearrange  # (rearrange builds on combine, which uses us)
-
-    if len(values) > MAX_DIVISOR_CLASSES:
-        raise refuse(op, f"the average's divisor takes {len(values)} values over the output "
-                         f"positions; at most {MAX_DIVISOR_CLASSES} are supported")
-    out = s.model.tensor(op.output)
+    then the choice among them by position (`choose_divisor_class`)."""
+    check_divisor_classes(op, values)
     classes = []
     for d in values:
         _window_gadget(s, op, x, layout, geom, op="winsum", lshift=op.attrs["lshift"],
                        **divisor_fields(d))
         classes.append(len(s.gadgets) - 1)
+    choose_divisor_class(s, op, classes, values, divisors, layout[0],
+                         tuple(s.gadgets[classes[0]]["layout"]))
+
+
+def check_divisor_classes(op: QOp, values: list[int]) -> None:
+    """Refuse an average whose divisor takes more than `MAX_DIVISOR_CLASSES` values."""
+    if len(values) > MAX_DIVISOR_CLASSES:
+        raise refuse(op, f"the average's divisor takes {len(values)} values over the output "
+                         f"positions; at most {MAX_DIVISOR_CLASSES} are supported")
+
+
+def choose_divisor_class(s: State, op: QOp, classes: list[int], values: list[int],
+                         divisors: np.ndarray, channels: int, layout: tuple[int, ...]) -> None:
+    """`op`'s output: at every position the class gadget (one per divisor in `values`, each
+    averaging every window by its divisor) whose divisor is that position's `divisors`
+    entry, same for every channel: a `rearrange` choosing by region (circuits/rearrange.md;
+    the regions are border strips and the interior, so a few boxes)."""
+    from zkml.compiler import rearrange  # (rearrange builds on combine, which uses us)
+
+    out = s.model.tensor(op.output)
+    for i in classes:
+        s.tips[i] = out.name
     index = np.searchsorted(np.array(values), divisors)  # (out spatial dims)
-    region = np.broadcast_to(index, (layout[0], *index.shape))
-    out_layout = tuple(s.gadgets[classes[0]]["layout"])
-    rearrange.choose(s, op, [out.name] * len(classes), np.ascontiguousarray(region),
-                     out_layout, out, gadgets=classes)
+    region = np.broadcast_to(index, (channels, *index.shape))
+    rearrange.choose(s, op, [out.name] * len(classes), np.ascontiguousarray(region), layout,
+                     out, gadgets=classes)
 
 
 def _maxpool(s: State, op: QOp) -> None:

@@ -50,15 +50,12 @@ def volume_layout(shape: tuple[int, ...]) -> tuple[int, int, int]:
     return (c * d, h, w)
 
 
-def _held(s: State, op: QOp, name: str, layout: tuple[int, ...]) -> str | int:
-    """The gadget holding IR tensor `name` in `layout`: its own when it is held so, else
-    a `rearrange` into it (an intermediate; the entries keep their logical order)."""
-    from zkml.compiler import rearrange  # (rearrange builds on combine and spatial)
+def _hold(s: State, op: QOp, name: str, layout: tuple[int, ...]) -> str | int:
+    """`rearrange.hold` (imported late: rearrange builds on combine and spatial, which
+    use this module)."""
+    from zkml.compiler import rearrange
 
-    if s.layout(name) == layout:
-        return s.ref(op, name)
-    dims = tuple(int(v) for v in s.model.tensor(name).shape[1:])
-    return rearrange.move(s, op, [name], [dims], 0, tuple(range(len(dims))), layout)
+    return rearrange.hold(s, op, name, layout)
 
 
 def _split(values, what: str, op: QOp) -> tuple[int, tuple[int, int]]:
@@ -131,7 +128,7 @@ def conv3d(s: State, op: QOp) -> None:
     if w.ndim != 5 or w.shape[0] != out_shape[0] or geom.out != out_shape[1:]:
         raise refuse(op, f"weight shape {w.shape} does not fit {list(shape)} -> "
                          f"{list(out.shape)}")
-    x = _held(s, op, src, volume_layout(shape))
+    x = _hold(s, op, src, volume_layout(shape))
     bias, bshift = None, 0
     if len(op.inputs) > 2:
         b = m.constants[op.inputs[2]]
@@ -157,8 +154,11 @@ def _register(s: State, op: QOp, index: int) -> None:
 def avgpool3d(s: State, op: QOp) -> None:
     """A 3-D `avgpool`: a depthwise conv of `2^lshift` taps, requantized by the window's
     count (one gadget per distinct count, then a choice by region when it varies)."""
-    from zkml.compiler import rearrange
-    from zkml.compiler.spatial import MAX_DIVISOR_CLASSES, divisor_fields
+    from zkml.compiler.spatial import (
+        check_divisor_classes,
+        choose_divisor_class,
+        divisor_fields,
+    )
 
     m = s.model
     src = op.inputs[0]
@@ -175,9 +175,7 @@ def avgpool3d(s: State, op: QOp) -> None:
         raise refuse(op, f"output shape {list(out.shape)} differs from the window geometry")
     divisors = avgpool_divisor(geom, bool(a["count_include_pad"]))
     values = sorted({int(d) for d in np.unique(divisors)})
-    if len(values) > MAX_DIVISOR_CLASSES:
-        raise refuse(op, f"the average's divisor takes {len(values)} values over the output "
-                         f"positions; at most {MAX_DIVISOR_CLASSES} are supported")
+    check_divisor_classes(op, values)
     c = shape[1]
     ones = np.zeros((c, 1, *geom.kernel), dtype=np.int64)
     ones[:] = 1 << int(a["lshift"])
@@ -186,19 +184,14 @@ def avgpool3d(s: State, op: QOp) -> None:
     # needs (the end pads fix nothing else).
     attrs = {"strides": geom.strides, "dilations": geom.dilations,
              "pads": (*geom.pads_begin, *(max(0, e) for e in geom.pads_end))}
-    x = _held(s, op, src, volume_layout(shape))
+    x = _hold(s, op, src, volume_layout(shape))
     bound = accumulator_bound(m, op)
     classes = [_volume_conv(s, op, x, shape, ones, c, attrs, out_shape, bound=bound,
                             bias=None, bias_shift=0, **divisor_fields(d)) for d in values]
     if len(classes) == 1:
         _register(s, op, classes[0])
         return
-    for i in classes:
-        s.tips[i] = out.name
-    index = np.searchsorted(np.array(values), divisors)
-    region = np.broadcast_to(index, (c, *index.shape))
-    rearrange.choose(s, op, [out.name] * len(classes), np.ascontiguousarray(region),
-                     volume_layout(out.shape), out, gadgets=classes)
+    choose_divisor_class(s, op, classes, values, divisors, c, volume_layout(out.shape))
 
 
 def maxpool3d(s: State, op: QOp) -> None:
@@ -228,7 +221,7 @@ def maxpool3d(s: State, op: QOp) -> None:
         held_out = (c, int(out.shape[2]), h * w)
     else:
         raise refuse(op, "internal: a 3-D max pool reaches the compiler unsplit")
-    x = _held(s, op, src, layout)
+    x = _hold(s, op, src, layout)
     kernel, strides, pads, dilations = window
     try:
         geom = pool_geometry(layout[1:], kernel, strides, pads, dilations, ceil)

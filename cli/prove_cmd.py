@@ -1,4 +1,5 @@
-"""`zkml prove COMPILED --input FILE`: prove the model's output on the inputs, print it."""
+"""`zkml prove COMPILED --input FILE`: prove the model's output on the inputs, print it
+with the statement's digests (what `zkml verify --input-digest` checks)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,15 @@ def format_outputs(values: Sequence[Sequence[float]], predictions: Sequence[int]
     return lines
 
 
+def statement_line(vk_digest: bytes, input_digest: bytes, output_digest: bytes) -> str:
+    """The statement's digests (first 16 hex digits each), as prove and verify print them:
+    a verifier's user compares them with what the prover's user reports."""
+    from zkml.statement import short_digest
+
+    return (f"statement: verifying key {short_digest(vk_digest)}, input "
+            f"{short_digest(input_digest)}, output {short_digest(output_digest)}")
+
+
 @click.command("prove")
 @click.argument("compiled", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--input", "input_file", required=True,
@@ -50,6 +60,7 @@ def prove(compiled: Path, input_file: Path, output: Path | None, force: bool,
     from zkml.fileio import OutputExistsError, write_atomic
     from zkml.inputs import load_input_file
     from zkml.progress import Progress
+    from zkml.statement import InputLayout, quantize_input, statement_digests
 
     start = time.perf_counter()
     # Bad inputs are reported before anything else; an existing output before any work.
@@ -69,6 +80,12 @@ def prove(compiled: Path, input_file: Path, output: Path | None, force: bool,
     click.echo(f"proved {result.batch} {label}(s) in {time.perf_counter() - start:.2f} s "
                f"(prover {result.timings['prove']:.3f} s); wrote {out} "
                f"({len(result.proof)} bytes)")
+    digests = statement_digests(model.circuit, result.batch, result.inputs, result.outputs)
+    click.echo(statement_line(model.vk_digest, *digests))
+    # The same quantization `zkml verify --input` applies, so both report the same clipping.
+    clipping = quantize_input(inputs, InputLayout.of(model.circuit, model.input_shapes)).clipping
+    if clipping.count:
+        click.echo(f"note: {clipping.describe()}")
     if len(result.output_parts) < 2:
         click.echo("output:")
         for line in format_outputs(result.outputs_float.tolist(), result.predictions.tolist(),

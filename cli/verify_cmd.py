@@ -1,13 +1,17 @@
-"""`zkml verify PROOF [--model COMPILED | --vk VK]`: check a proof with the pure-Python
-verifier; exit 0 only when it is valid.
+"""`zkml verify PROOF [--model COMPILED | --vk VK] [--input FILE] [--input-digest HEX]`:
+check a proof with the pure-Python verifier; exit 0 only when it is valid.
 
 Inference proofs (kind 3) need the model's verifying key, from a .vk file or from the
 compiled model; the foundation's artifacts (kinds 1 and 2) carry their whole statement.
+A valid inference proof is about its own input: the command prints the statement's
+digests (key, input, output) and, with `--input` or `--input-digest`, exits 1 unless the
+proof is about that input (zkml.statement).
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import click
 
@@ -19,16 +23,36 @@ def _kind(data: bytes) -> int | None:
     return data[6] if len(data) >= 7 and data[:4] == b"ZKML" else None
 
 
+def _digest_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from zkml.statement import parse_digest_prefix
+
+    try:
+        return parse_digest_prefix(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @click.command("verify")
 @click.argument("artifact", type=click.Path(dir_okay=False))
 @click.option("--model", "model", type=click.Path(dir_okay=False),
               help="Compiled model whose verifying key checks the proof.")
 @click.option("--vk", "vk", type=click.Path(dir_okay=False),
               help="Verifying key (.vk) that checks the proof.")
+@click.option("--input", "input_file", type=click.Path(dir_okay=False),
+              help="The input the proof must be about, in the formats of `zkml prove "
+                   "--input` (EZKL-style JSON, .npy, .npz), quantized as the prover does; "
+                   "with several model inputs, use --model.")
+@click.option("--input-digest", "input_digest", callback=_digest_option,
+              help="The input digest the proof must state (at least the 16 hex digits "
+                   "`zkml prove` prints).")
 @click.option("--quiet", is_flag=True, help="Print nothing; the exit code tells.")
-def verify(artifact: str, model: str | None, vk: str | None, quiet: bool) -> None:
+def verify(artifact: str, model: str | None, vk: str | None, input_file: str | None,
+           input_digest: str | None, quiet: bool) -> None:
     """Verify ARTIFACT; exit 0 only when it is valid. An inference proof needs --vk VK or
-    --model COMPILED; the verified output is printed."""
+    --model COMPILED; the statement's digests and the verified output are printed. With
+    --input FILE or --input-digest HEX, a valid proof about any other input is rejected."""
     from zkml.errors import ZkmlError
     from zkml.fileio import read_bytes
 
@@ -40,13 +64,25 @@ def verify(artifact: str, model: str | None, vk: str | None, quiet: bool) -> Non
         if kind is not None and kind != _KIND_INFERENCE:
             raise ZkmlError(f"{artifact} is not an inference proof (artifact kind {kind}); "
                             "verify it without --model/--vk")
-        _verify_inference(artifact, data, model, vk, quiet)
+        _verify_inference(data, model, vk, _Expected(input_file, input_digest), quiet)
+    elif input_file or input_digest:
+        raise ZkmlError("--input and --input-digest apply to inference proofs (with --vk or "
+                        "--model)")
     else:
         _verify_foundation(data, quiet)
 
 
-def _verify_inference(artifact: str, data: bytes, model: str | None, vk: str | None,
-                      quiet: bool) -> None:
+@dataclass(frozen=True)
+class _Expected:
+    """What the user requires the proof to be about (both optional)."""
+
+    input_file: str | None
+    digest: str | None
+
+
+def _verifier(model: str | None, vk: str | None, with_shapes: bool):
+    """The Verifier of --vk or --model; with --model and an expected input, it reads the
+    compiled model's input names and shapes too (as `zkml prove` does)."""
     from zkml.api import Verifier
     from zkml.errors import ZkmlError
     from zkml.fileio import read_bytes
@@ -57,23 +93,56 @@ def _verify_inference(artifact: str, data: bytes, model: str | None, vk: str | N
         key = read_bytes(vk, "verifying key")
         if _kind(key) != _KIND_VERIFYING_KEY:
             raise ZkmlError(f"{vk} is not a zkml verifying key")
-    else:
-        from zkml.artifacts import read_compiled_vk
+        return Verifier(key)
+    if with_shapes:
+        from zkml.api import load
 
-        key = read_compiled_vk(model)
+        return Verifier(load(model))
+    from zkml.artifacts import read_compiled_vk
+
+    return Verifier(read_compiled_vk(model))
+
+
+def _verify_inference(data: bytes, model: str | None, vk: str | None, expected: _Expected,
+                      quiet: bool) -> None:
+    verifier = _verifier(model, vk, expected.input_file is not None)
+    quantized = None
+    if expected.input_file is not None:
+        from zkml.inputs import load_input_file
+
+        # The expected input is read and quantized before the (longer) verification.
+        quantized = verifier.quantize_input(load_input_file(expected.input_file))
     start = time.perf_counter()
-    result = Verifier(key).verify(data)
+    result = verifier.verify(data, expected_input=quantized,
+                             expected_input_digest=expected.digest)
     elapsed = time.perf_counter() - start
     if quiet:
         return
-    from zkml.cli.prove_cmd import format_outputs
+    from zkml.cli.prove_cmd import format_outputs, statement_line
 
     click.echo(f"valid inference proof ({len(data)} bytes, {elapsed:.3f} s): batch "
-               f"{result.batch}, verifying key {result.vk_digest.hex()[:16]}")
+               f"{result.batch}")
+    click.echo(statement_line(result.vk_digest, result.input_digest, result.output_digest))
+    click.echo(_input_check_line(expected, quantized))
     click.echo("verified output:")
     for line in format_outputs(result.outputs_float, result.predictions,
                                argmax=result.argmax):
         click.echo(line)
+
+
+def _input_check_line(expected: _Expected, quantized) -> str:
+    """Which input the proof was checked against (the proof is about its own input)."""
+    if expected.input_file is None and expected.digest is None:
+        return ("input: not checked (pass --input FILE or --input-digest HEX to require the "
+                "proof to be about your input)")
+    checked = []
+    if expected.input_file is not None:
+        checked.append(f"{expected.input_file} ({quantized.batch} rows)")
+    if expected.digest is not None:
+        checked.append(f"digest {expected.digest[:16]}")
+    line = "input: matches " + " and ".join(checked)
+    clipped = quantized.clipping.describe() if quantized is not None else ""
+    return f"{line}; {clipped}" if clipped else line
 
 
 def _verify_foundation(data: bytes, quiet: bool) -> None:

@@ -307,6 +307,8 @@ class VerifiedInference:
     Inputs and outputs are the quantized integers of the statement, one tuple per row
     (with an ArgMax output, `argmax`, each output row is the one index `(k,)`);
     `outputs_float` and `predictions` are derived from them with the key's output scale.
+    A proof is about its own input: check `inputs` or `input_digest` against the input
+    you mean (or let `Verifier.verify(expected_input=...)` do it).
     """
 
     batch: int
@@ -317,6 +319,10 @@ class VerifiedInference:
     vk_digest: bytes
     statement: Any = None
     argmax: bool = False
+    #: SHA256 of the statement's input / output bytes (`zkml.statement`); compare them,
+    #: or pass `expected_input` to `verify`, to know what the proof is about
+    input_digest: bytes = b""
+    output_digest: bytes = b""
 
     @property
     def outputs_float(self) -> list[list[float]]:
@@ -360,55 +366,114 @@ class Verifier:
     """Verifies inference proofs against one verifying key: build once, call many times.
 
     A thin layer over `zkml.verifier.InferenceVerifier` (pure Python) that accepts keys
-    as bytes, files or compiled models and returns `VerifiedInference`. Instances hold
-    no mutable state after construction, so one verifier may serve several threads.
+    as bytes, files or compiled models and returns `VerifiedInference`; it can also
+    require the proof to be about an expected input. Instances hold no mutable state
+    after construction, so one verifier may serve several threads.
     """
 
-    def __init__(self, vk: Any, **options: Any) -> None:
+    def __init__(self, vk: Any, *, input_shapes: Mapping[str, Sequence[int]] | None = None,
+                 **options: Any) -> None:
         """`vk`: verifying-key bytes, a .vk or compiled-model path, a CompiledModel, or a
         `zkml.verifier.VerifyingKey`; `options` go to `zkml.verifier.InferenceVerifier`
-        (seed, max_log_cols, max_batch). Raises VerificationError if the key is bad."""
+        (seed, max_log_cols, max_batch). `input_shapes` (name -> shape of one run, input
+        order) tells how an expected input's data maps onto the statement's input row;
+        a CompiledModel supplies its own, and without them an expected input must be one
+        input whose arrays' last axes hold whole rows (`zkml.statement`). Raises
+        VerificationError if the key is bad."""
+        from zkml.statement import InputLayout
         from zkml.verifier import InferenceVerifier, VerifyingKey
 
         self._vk = vk if isinstance(vk, VerifyingKey) else VerifyingKey.from_bytes(_vk_bytes(vk))
         self._inner = InferenceVerifier(self._vk, **options)
+        if input_shapes is None and hasattr(vk, "require_circuit"):  # a CompiledModel
+            input_shapes = vk.input_shapes
+        self._layout = InputLayout.of(self._vk.circuit, input_shapes)
 
     @property
     def vk_digest(self) -> bytes:
         """SHA256 of the verifying key; a proof must name exactly this digest."""
         return self._vk.digest
 
-    def verify(self, proof: bytes) -> VerifiedInference:
+    def quantize_input(self, data: Any, *, quantized: bool = False):
+        """An expected input as the statement would hold it (`zkml.statement.QuantizedInput`:
+        integer rows, digest, what saturation clipped), quantized at the key's input scale
+        exactly as `zkml.prove` quantizes it. Needs numpy; ModelError for bad data."""
+        from zkml.statement import quantize_input
+
+        return quantize_input(data, self._layout, quantized=quantized)
+
+    def verify(self, proof: bytes, *, expected_input: Any = None,
+               expected_input_digest: str | bytes | None = None,
+               quantized: bool = False) -> VerifiedInference:
         """Verify `proof` (kind-3 bytes); returns the verified statement or raises
-        VerificationError (ProofFormatError for bytes that do not parse)."""
+        VerificationError (ProofFormatError for bytes that do not parse).
+
+        Args:
+            expected_input: the input the proof must be about: what `zkml.prove` takes
+                (one example, a batch, EZKL's list, a dict of named inputs), or a
+                `QuantizedInput` from `quantize_input`. Floats are quantized at the key's
+                input scale as the prover does (`quantized`: they are the integers).
+            expected_input_digest: the input digest the proof must state: hex (at least
+                its first 16 digits, as `zkml prove` prints them) or bytes.
+
+        Raises:
+            StatementMismatchError (a VerificationError) when the valid proof is about
+            another input; ModelError when `expected_input` cannot be read;
+            ValueError / TypeError for a malformed `expected_input_digest`.
+        """
+        from zkml.statement import (
+            QuantizedInput,
+            parse_digest_prefix,
+            require_input,
+            require_input_digest,
+            statement_digests,
+        )
+
         if not isinstance(proof, bytes | bytearray | memoryview):
             raise ProofFormatError(f"proof must be bytes, not {type(proof).__name__}")
+        # The caller's expectations are read first: bad arguments fail before any work.
+        prefix = None if expected_input_digest is None else \
+            parse_digest_prefix(expected_input_digest)
+        expected = expected_input
+        if expected is not None and not isinstance(expected, QuantizedInput):
+            expected = self.quantize_input(expected, quantized=quantized)
         proof = bytes(proof)
         if proof_vk_digest(proof) != self._vk.digest:
             raise VerificationError("the proof is for another model (its verifying-key digest "
                                     "differs from this key's)")
         st = self._inner.verify(proof)
         argmax = bool(getattr(st, "argmax", False))
-        return VerifiedInference(st.batch, tuple(map(tuple, st.input)),
-                                 tuple(map(tuple, st.output)), st.input_frac_bits,
-                                 0 if argmax else st.output_frac_bits, st.vk_digest, st, argmax)
+        inputs, outputs = tuple(map(tuple, st.input)), tuple(map(tuple, st.output))
+        in_digest, out_digest = statement_digests(self._vk.circuit, st.batch, inputs, outputs)
+        if expected is not None:
+            require_input(inputs, in_digest, expected)
+        if prefix is not None:
+            require_input_digest(in_digest, prefix)
+        return VerifiedInference(st.batch, inputs, outputs, st.input_frac_bits,
+                                 0 if argmax else st.output_frac_bits, st.vk_digest, st, argmax,
+                                 in_digest, out_digest)
 
 
-def verify(proof: bytes | PathLike, vk: Any) -> VerifiedInference:
+def verify(proof: bytes | PathLike, vk: Any, *, expected_input: Any = None,
+           expected_input_digest: str | bytes | None = None,
+           quantized: bool = False) -> VerifiedInference:
     """Verify an inference proof with the pure-Python verifier.
 
     Args:
         proof: the proof bytes, or a path to a .proof file.
         vk: verifying-key bytes, a .vk or compiled-model path, a CompiledModel, or a
             `zkml.verifier.VerifyingKey`.
+        expected_input, expected_input_digest, quantized: the input the proof must be
+            about (`Verifier.verify`); a CompiledModel `vk` supplies the input shapes.
 
     Returns:
-        The verified statement (inputs, outputs, their scales). Raises
-        VerificationError on any rejection.
+        The verified statement (inputs, outputs, their scales and digests). Raises
+        VerificationError on any rejection (StatementMismatchError when the proof is
+        about another input than the expected one).
     """
     if isinstance(proof, str | os.PathLike):
         from zkml.fileio import read_bytes
 
         proof = read_bytes(proof, "proof")
-    return Verifier(vk).verify(proof)
-
+    return Verifier(vk).verify(proof, expected_input=expected_input,
+                               expected_input_digest=expected_input_digest, quantized=quantized)

@@ -6,7 +6,8 @@ verifies proofs catches `VerificationError`, which covers malformed bytes as wel
 
 from __future__ import annotations
 
-__all__ = ["ZkmlError", "VerificationError", "ProofFormatError", "ProverError", "ModelError"]
+__all__ = ["ZkmlError", "VerificationError", "ProofFormatError", "StatementMismatchError",
+           "ProverError", "ModelError"]
 
 
 class ZkmlError(Exception):
@@ -19,6 +20,11 @@ class VerificationError(ZkmlError):
 
 class ProofFormatError(VerificationError):
     """The artifact bytes do not parse under the strict encoding rules (encoding.md)."""
+
+
+class StatementMismatchError(VerificationError):
+    """A valid proof states another input than the one the caller expects (its input
+    digest differs): it proves nothing about the caller's input."""
 
 
 class ProverError(ZkmlError):

@@ -61,6 +61,8 @@ MAGIC = b"ZKML"
 ARTIFACT_VERSION = 1
 KIND_INFERENCE = 3
 KIND_VERIFYING_KEY = 4
+#: each kind's current format version (circuits/encoding.md)
+KIND_VERSIONS = {KIND_INFERENCE: 2, KIND_VERIFYING_KEY: ARTIFACT_VERSION}
 _HEADER = struct.Struct(">4sHB")
 
 
@@ -114,11 +116,13 @@ def _reader(data: bytes, kind: int, what: str):
     if rd.remaining < 4 or rd.raw(4, "magic") != MAGIC:
         raise ProofFormatError(f"not a zkml {what} (bad magic)")
     version = rd.u16("version")
-    if version != ARTIFACT_VERSION:
-        raise ProofFormatError(f"unsupported {what} format version {version}")
     got = rd.u8("kind")
     if got != kind:
         raise ProofFormatError(f"artifact kind {got} is not a {what} (kind {kind})")
+    if version != KIND_VERSIONS[kind]:
+        from zkml.verifier.proofs import unsupported_version
+
+        raise ProofFormatError(unsupported_version(kind, version))
     return rd
 
 

@@ -83,6 +83,7 @@ from zkml.verifier.field import R, eq_table, mle_eval
 from zkml.verifier.generators import DEFAULT_SEED, generators, seed_digest
 from zkml.verifier.hyrax import commit
 from zkml.verifier.sumcheck import encode_sumcheck_proof
+from zkml.verifier.proofs import KIND_INFERENCE, KIND_VERSIONS
 from zkml.verifier.transcript import Transcript
 
 
@@ -383,7 +384,7 @@ def prove_inference(
     com_w = edit("commitment", commit(wtab, n_w, c_w, gens))
     vk_digest = hashlib.sha256(vk_bytes).digest()
     t = Transcript("zkml/inference")
-    t.absorb_u32("version", 1)
+    t.absorb_u32("version", KIND_VERSIONS[KIND_INFERENCE])
     t.absorb_bytes("generators", digest)
     t.absorb_bytes("vk", vk_digest)
     t.absorb_u32("batch", B)

@@ -131,8 +131,12 @@ def prove_batch_open(t: Transcript, stacks: Sequence[RefStack]) -> bytes:
     return b"".join(out)
 
 
-def container(kind: int, body: bytes, version: int = 1) -> bytes:
-    return MAGIC + enc_u16(version) + enc_u8(kind) + body
+def container(kind: int, body: bytes, version: int | None = None) -> bytes:
+    """The artifact container, at the kind's current version unless `version` is given."""
+    from zkml.verifier.proofs import KIND_VERSIONS
+
+    v = KIND_VERSIONS[kind] if version is None else version
+    return MAGIC + enc_u16(v) + enc_u8(kind) + body
 
 
 def kind1_artifact(stacks: Sequence[RefStack], seed: bytes = DEFAULT_SEED) -> bytes:

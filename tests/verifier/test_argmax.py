@@ -112,7 +112,7 @@ def test_not_the_first_maximum_is_rejected():
     assert later != [[r.index(max(r))] for r in rows]
     # the honest protocol on the claim: some d entry is -1, its limbs leave [0, 2^w)
     data = TIE.prove(TIES, edit=_edit("output", lambda y: later))
-    with pytest.raises(VerificationError, match="logup: the fractions do not sum to zero"):
+    with pytest.raises(VerificationError, match="logup group 0: the fractions do not sum to zero"):
         verify_inference(data, TIE.vk)
 
 
@@ -121,7 +121,7 @@ def test_not_a_maximum_is_rejected():
     rows = EX.rows(x)
     wrong = [[1 - r.index(max(r))] for r in rows]
     assert any(rows[b][wrong[b][0]] < max(rows[b]) for b in range(2))
-    with pytest.raises(VerificationError, match="logup: the fractions do not sum to zero"):
+    with pytest.raises(VerificationError, match="logup group 0: the fractions do not sum to zero"):
         verify_inference(EX.prove(x, edit=_edit("output", lambda y: wrong)), EX.vk)
 
 

@@ -137,9 +137,9 @@ def _selector(values):
     [
         (_conv_output, "inference sumcheck round 0"),
         (_max_not_an_input, "inference sumcheck round 0"),
-        (_max_below_an_input, "logup: the fractions do not sum to zero"),
+        (_max_below_an_input, "logup group 0: the fractions do not sum to zero"),
         (_sumpool_output, "gadget 3: sumpool accumulator mismatch"),
-        (_selector([2, -1, 0, 0]), "logup: the fractions do not sum to zero"),
+        (_selector([2, -1, 0, 0]), "logup group 0: the fractions do not sum to zero"),
         (_selector([1, 1, 0, 0]), "gadget 1: maxpool selectors do not sum to 1"),
         (_selector([0, 0, 0, 0]), "gadget 1: maxpool selectors do not sum to 1"),
     ],

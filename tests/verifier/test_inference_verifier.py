@@ -185,8 +185,8 @@ def _z_above_hi(g, vals):
     ("tamper", "match"),
     [
         (_flip_relu, "inference sumcheck round 0"),
-        (_rem_out_of_range, "logup: the fractions do not sum to zero"),
-        (_z_above_hi, "logup: the fractions do not sum to zero"),
+        (_rem_out_of_range, "logup group 0: the fractions do not sum to zero"),
+        (_z_above_hi, "logup group 0: the fractions do not sum to zero"),
     ],
 )
 def test_wrong_witness_is_rejected(tamper, match):
@@ -212,7 +212,7 @@ def _edit(stage_name, fn):
     ("stage", "fn", "match"),
     [
         ("output", lambda y: [[y[0][0] + 1, y[0][1]], *y[1:]], "inference sumcheck round 0"),
-        ("multiplicities", bump(5), "logup: the fractions do not sum to zero"),
+        ("multiplicities", bump(5), "logup group 0: the fractions do not sum to zero"),
         ("leaf", bump(0), "logup leaves: Q"),
         ("leaf", bump(-1), "logup table"),
         (("acc", 0), bump(0), "inference sumcheck round 0"),

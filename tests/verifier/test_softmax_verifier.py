@@ -134,7 +134,7 @@ def test_rowmax_below_an_input_is_rejected():
     def fn(vals):
         vals["z"][0] -= 1
         _redo_d(vals, 5)
-    softmax().rejects("logup: the fractions do not sum to zero",
+    softmax().rejects("logup group 0: the fractions do not sum to zero",
                       tamper=_row_tamper(2, fn))
 
 
@@ -193,7 +193,7 @@ def _rowdiv_shift(fix_rc: bool):
 
 
 def test_rowdiv_remainder_at_least_2y_is_rejected():
-    softmax().rejects("logup: the fractions do not sum to zero", tamper=_rowdiv_shift(False))
+    softmax().rejects("logup group 0: the fractions do not sum to zero", tamper=_rowdiv_shift(False))
     softmax().rejects("gadget 6: rowdiv R \\+ Rc != 2 y\\(r_grp, r_b\\) - 1",
                       tamper=_rowdiv_shift(True))
 
@@ -244,7 +244,7 @@ def _move_limb(gi, kind="u"):
 
 def test_16_bit_limb_out_of_range_is_rejected():
     m = wide(16)
-    m.rejects("logup: the fractions do not sum to zero", edit=_move_limb(0))
+    m.rejects("logup group 0: the fractions do not sum to zero", edit=_move_limb(0))
 
 
 def test_16_bit_limb_at_the_top_of_the_range_is_accepted():

@@ -140,7 +140,7 @@ def _winsum_output(g, vals):
     [
         ("winmax2d", _max_not_a_tap, "inference sumcheck round 0"),
         ("winmax2d", _selector_on_padding, "inference sumcheck round 0"),
-        ("winmax2d", _max_below_a_tap, "logup: the fractions do not sum to zero"),
+        ("winmax2d", _max_below_a_tap, "logup group 0: the fractions do not sum to zero"),
         ("winmax2d", _padded_output_nonzero, "inference sumcheck round 0"),
         ("winsum", _winsum_output, "inference sumcheck round 0"),
     ],

@@ -39,7 +39,13 @@ from zkml.verifier.nonlinear import (
     table_leaf_count,
 )
 from zkml.verifier.pool import check_maxpool, check_sumpool, maxpool_zerocheck_value
-from zkml.verifier.proofs import KIND_INFERENCE, KIND_NAMES, VERSION, Statement, read_header
+from zkml.verifier.proofs import (
+    KIND_INFERENCE,
+    KIND_NAMES,
+    KIND_VERSIONS,
+    Statement,
+    read_header,
+)
 from zkml.verifier.rearrange import check_rearrange_parts, rearrange_instance_value
 from zkml.verifier.rows import (
     check_rowdiv,
@@ -396,7 +402,7 @@ def _verify_kind3(
     c = vk.circuit
     B = p.batch  # noqa: N806
     t = Transcript("zkml/inference")
-    t.absorb_u32("version", VERSION)
+    t.absorb_u32("version", KIND_VERSIONS[KIND_INFERENCE])
     t.absorb_bytes("generators", digest)
     t.absorb_bytes("vk", vk.digest)
     t.absorb_u32("batch", B)
@@ -407,7 +413,7 @@ def _verify_kind3(
     run = _Run(c, lay, p)
     alpha = t.squeeze("logup-alpha")
     beta = t.squeeze("logup-beta")  # nonlinear.md 3: in every proof
-    trees = logup_verify_trees(t, lay.logup_depths, p.logup)
+    trees = logup_verify_trees(t, lay.logup_depths, p.logup, groups=lay.logup_groups)
     t.absorb_frs("logup-leaf-evals", p.leaf_evals)
     _check_leaves(run, trees, alpha, beta)
 

@@ -211,6 +211,12 @@ class Layout:
         return (self.leaf_vars, self.limb_bits,
                 *(d for s in self.tables for d in (s.depth, s.bits)))
 
+    @property
+    def logup_groups(self) -> tuple[int, ...]:
+        """Trees per LogUp group: the range group (lookups, range table), then one group
+        (lookups, table) per table gadget; each must sum to zero on its own (logup.md)."""
+        return (2,) + (2,) * len(self.tables)
+
     def table_point(self, k: int, z: list[int] | tuple[int, ...]) -> tuple[int, ...]:
         """The witness-stack point of a claim on table gadget k's `t_g` at `z` (t coords)."""
         s = self.tables[k]

@@ -1,7 +1,7 @@
 """LogUp-GKR verification (logup.md): fraction trees whose leaves sum to zero.
 
-`logup_verify_trees` reduces the claim "the leaf fractions p_i / q_i of all trees sum
-to zero" to claims `P = p_D(rho)` and `Q = q_D(rho)` on each tree's leaf MLEs, which
+`logup_verify_trees` reduces the claim "the leaf fractions p_i / q_i of each group of
+trees sum to zero" to claims `P = p_D(rho)` and `Q = q_D(rho)` on each tree's leaf MLEs, which
 the caller checks against its leaf layout. Every layer is one degree-3 sumcheck whose final value is
 checked here with eq computed by the verifier.
 """
@@ -97,32 +97,52 @@ def logup_verify_trees(
     depths: Sequence[int],
     proofs: Sequence[LogupProof],
     what: str = "logup",
+    groups: Sequence[int] | None = None,
 ) -> list[tuple[list[int], int, int]]:
-    """Verify several fraction trees whose leaves together sum to zero (logup.md).
+    """Verify fraction trees whose leaves sum to zero group by group (logup.md).
 
-    Every root is absorbed before any layer; returns each tree's (rho, P, Q), which
-    the caller checks against that tree's leaf layout.
+    `groups` partitions the trees into consecutive groups (tree counts in order; None:
+    one group of all trees). Each group is one table's entries and the lookups against
+    that table, and must sum to zero on its own, so a lookup is never paid for by
+    another table's entries (circuits/soundness.md, lookup separation). Every root is
+    absorbed before any layer; returns each tree's (rho, P, Q), which the caller checks
+    against that tree's leaf layout.
     """
+    named = groups is not None  # errors name the group when the caller has groups
+    groups = (len(depths),) if groups is None else tuple(groups)
+    if any(g < 1 for g in groups) or sum(groups) != len(depths):
+        raise VerificationError(f"{what}: tree groups do not partition the trees")
     if len(proofs) != len(depths):
         raise VerificationError(f"{what}: {len(proofs)} trees, the statement fixes {len(depths)}")
     for proof, d in zip(proofs, depths, strict=True):
         if proof.num_vars != d or len(proof.layers) != d - 1 or d < 1:
             raise VerificationError(f"{what}: proof depth does not match the statement")
-    num, den = 0, 1
     for proof in proofs:
-        root = proof.root
-        transcript.absorb_frs("logup-root", root)
-        p_i = (root[0] * root[3] + root[1] * root[2]) % R
-        q_i = root[2] * root[3] % R
-        num, den = (num * q_i + p_i * den) % R, den * q_i % R
-    if num != 0:
-        raise VerificationError(f"{what}: the fractions do not sum to zero")
-    if den == 0:
-        raise VerificationError(f"{what}: zero denominator at a root")
+        transcript.absorb_frs("logup-root", proof.root)
+    start = 0
+    for g, count in enumerate(groups):
+        where = f"{what} group {g}" if named else what
+        _check_group_sum([p.root for p in proofs[start:start + count]], where)
+        start += count
     return [
         _verify_layers(transcript, proof, f"{what} tree {i}" if len(proofs) > 1 else what)
         for i, proof in enumerate(proofs)
     ]
+
+
+def _check_group_sum(roots: Sequence[Quad], what: str) -> None:
+    """The roots' fractions add to zero: zero numerator, nonzero denominator."""
+    num, den = 0, 1
+    for root in roots:
+        p_i = (root[0] * root[3] + root[1] * root[2]) % R
+        q_i = root[2] * root[3] % R
+        num, den = (num * q_i + p_i * den) % R, den * q_i % R
+    if num != 0:
+        raise VerificationError(
+            f"{what}: the fractions do not sum to zero (a lookup is not in its own table)"
+        )
+    if den == 0:
+        raise VerificationError(f"{what}: zero denominator at a root")
 
 
 def logup_verify(

@@ -189,7 +189,7 @@ def _verify_wf(vk: VerifyingKey, seed_dig: bytes) -> None:
     t.absorb_points("multiplicity-commitment", vk.multiplicity_commitment)
     alpha = t.squeeze("logup-alpha")
     beta = t.squeeze("logup-beta")
-    trees = logup_verify_trees(t, (n, rb, 1), wf.logup, "logup")
+    trees = logup_verify_trees(t, (n, rb, 1), wf.logup, "logup")  # one group
     (rho, p0, q0), (rho_t, p_t, q_t), (rho_z, p_z, q_z) = trees
     p_rho, m_rho = wf.leaf_evals
     t.absorb_frs("logup-leaf-evals", wf.leaf_evals)

@@ -27,6 +27,7 @@ from zkml.verifier.transcript import Transcript
 __all__ = [
     "MAGIC",
     "VERSION",
+    "KIND_VERSIONS",
     "KIND_PCS_BATCH_OPENING",
     "KIND_PRODUCT_SUMCHECK",
     "KIND_INFERENCE",
@@ -47,6 +48,14 @@ KIND_PCS_BATCH_OPENING = 1
 KIND_PRODUCT_SUMCHECK = 2
 KIND_INFERENCE = 3
 KIND_VERIFYING_KEY = 4
+#: Each kind's current format version (encoding.md): inference proofs are at 2 since
+#: their lookups balance per table (circuits/soundness.md, lookup separation).
+KIND_VERSIONS = {
+    KIND_PCS_BATCH_OPENING: VERSION,
+    KIND_PRODUCT_SUMCHECK: VERSION,
+    KIND_INFERENCE: 2,
+    KIND_VERIFYING_KEY: VERSION,
+}
 KIND_NAMES = {
     KIND_PCS_BATCH_OPENING: "pcs-batch-opening",
     KIND_PRODUCT_SUMCHECK: "product-sumcheck",
@@ -172,12 +181,22 @@ def read_header(data: bytes) -> tuple[int, Reader]:
     if rd.raw(4, "magic") != MAGIC:
         raise ProofFormatError("bad magic (not a zkml artifact)")
     version = rd.u16("version")
-    if version != VERSION:
-        raise ProofFormatError(f"unsupported format version {version}")
     kind = rd.u8("kind")
     if kind not in KIND_NAMES:
         raise ProofFormatError(f"unknown artifact kind {kind}")
+    if version != KIND_VERSIONS[kind]:
+        raise ProofFormatError(unsupported_version(kind, version))
     return kind, rd
+
+
+def unsupported_version(kind: int, version: int) -> str:
+    """The error for an artifact whose version is not its kind's current one."""
+    if kind == KIND_INFERENCE and version == 1:
+        return ("unsupported proof version 1: inference proofs of version 1 are refused "
+                "because a lookup could balance against another table's entries "
+                "(circuits/soundness.md, lookup separation); prove again with this zkml")
+    return (f"unsupported format version {version} (this zkml reads version "
+            f"{KIND_VERSIONS[kind]} of a {KIND_NAMES[kind]} artifact)")
 
 
 def parse_artifact(data: bytes) -> tuple[int, _Kind1 | _Kind2]:

@@ -4,7 +4,6 @@ use crate::encoding::{Reader, Writer};
 use crate::error::{format_err, Result};
 
 pub const MAGIC: &[u8; 4] = b"ZKML";
-pub const FORMAT_VERSION: u16 = 1;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
@@ -26,6 +25,16 @@ impl Kind {
         }
     }
 
+    /// The kind's current format version (circuits/encoding.md). Each kind has its own:
+    /// inference proofs are at 2 since their lookups balance per table
+    /// (circuits/soundness.md, lookup separation); the other kinds did not change.
+    pub fn version(self) -> u16 {
+        match self {
+            Self::Inference => 2,
+            _ => 1,
+        }
+    }
+
     /// The transcript's proof-type tag.
     pub fn tag(self) -> &'static [u8] {
         match self {
@@ -39,7 +48,7 @@ impl Kind {
 
 pub fn write_header(w: &mut Writer, kind: Kind) {
     w.bytes(MAGIC);
-    w.u16(FORMAT_VERSION);
+    w.u16(kind.version());
     w.u8(kind as u8);
 }
 
@@ -48,8 +57,21 @@ pub fn read_header(r: &mut Reader) -> Result<Kind> {
         return format_err("not a zkml artifact (bad magic)");
     }
     let v = r.u16("format version")?;
-    if v != FORMAT_VERSION {
-        return format_err(format!("unsupported format version {v}"));
+    let kind = Kind::from_u8(r.u8("kind")?)?;
+    if v != kind.version() {
+        return format_err(unsupported_version(kind, v));
     }
-    Kind::from_u8(r.u8("kind")?)
+    Ok(kind)
+}
+
+/// The error for an artifact of another format version than its kind's current one.
+fn unsupported_version(kind: Kind, v: u16) -> String {
+    let current = kind.version();
+    if kind == Kind::Inference && v == 1 {
+        return "unsupported proof version 1: inference proofs of version 1 are refused \
+                because a lookup could balance against another table's entries \
+                (circuits/soundness.md, lookup separation); prove again with this zkml"
+            .to_string();
+    }
+    format!("unsupported format version {v} (this zkml reads version {current} of this kind)")
 }

@@ -180,11 +180,20 @@ pub fn prove(t: &mut Transcript, trees: Vec<(Vec<Fr>, Vec<Fr>)>) -> (LogupProof,
 
 /// Verify; returns each tree's `(rho, P, Q)`: the caller must check `p(rho) = P`,
 /// `q(rho) = Q` against its leaf layout.
+///
+/// `groups` partitions the trees into consecutive groups (tree counts, in order); each
+/// group (one table's entries and the lookups against that table) must sum to zero on
+/// its own, so no lookup is paid for by another table's entries (circuits/soundness.md,
+/// lookup separation).
 pub fn verify(
     t: &mut Transcript,
     depths: &[usize],
+    groups: &[usize],
     proof: &LogupProof,
 ) -> Result<Vec<(Vec<Fr>, Fr, Fr)>> {
+    if groups.contains(&0) || groups.iter().sum::<usize>() != depths.len() {
+        return reject("logup: tree groups do not partition the trees");
+    }
     if proof.trees.len() != depths.len()
         || proof
             .trees
@@ -196,12 +205,18 @@ pub fn verify(
     }
     let roots: Vec<[Fr; 4]> = proof.trees.iter().map(|tr| tr.root).collect();
     roots.iter().for_each(|r| t.absorb_frs("logup-root", r));
-    let (num, den) = total(&roots);
-    if !num.is_zero() {
-        return reject("logup: the fractions do not sum to zero (a lookup is not in its table)");
-    }
-    if den.is_zero() {
-        return reject("logup: zero denominator at a root");
+    let mut start = 0;
+    for (g, &count) in groups.iter().enumerate() {
+        let (num, den) = total(&roots[start..start + count]);
+        if !num.is_zero() {
+            return reject(format!(
+                "logup group {g}: the fractions do not sum to zero (a lookup is not in its own table)"
+            ));
+        }
+        if den.is_zero() {
+            return reject(format!("logup group {g}: zero denominator at a root"));
+        }
+        start += count;
     }
     let mut out = Vec::with_capacity(roots.len());
     for (i, tree) in proof.trees.iter().enumerate() {
@@ -280,7 +295,7 @@ mod tests {
             r.finish()?;
             let mut t = Transcript::new(b"range");
             t.squeeze("logup-alpha");
-            for ((_, p, q), (pe, qe)) in verify(&mut t, &[self.depth, 8], &proof)?
+            for ((_, p, q), (pe, qe)) in verify(&mut t, &[self.depth, 8], &[2], &proof)?
                 .into_iter()
                 .zip(claims)
             {
@@ -310,6 +325,44 @@ mod tests {
                 }),
             ],
         );
+    }
+
+    /// Two groups, each one table (entries `alpha - j - gamma_id`) and its lookups.
+    /// Moving a lookup's payment from its own table to the other keeps the total at
+    /// zero; only the per-group check sees it (circuits/soundness.md, lookup separation).
+    #[test]
+    fn a_lookup_is_not_paid_by_another_table() {
+        let mut t = Transcript::new(b"groups");
+        let alpha = t.squeeze("logup-alpha");
+        // table A = {0..4}, table B = {2..6}: the value 3 is in both
+        let table = |lo: u64| -> Vec<Fr> { (lo..lo + 4).map(|j| alpha - Fr::from(j)).collect() };
+        let lookups = |v: u64| {
+            (
+                vec![Fr::one(), Fr::zero()],
+                vec![alpha - Fr::from(v), Fr::one()],
+            )
+        };
+        let mult = |m: [i64; 4]| m.iter().map(|x| -from_i64(*x)).collect::<Vec<_>>();
+        let run = |ma: [i64; 4], mb: [i64; 4]| {
+            let trees = vec![
+                lookups(3),
+                (mult(ma), table(0)),
+                lookups(3),
+                (mult(mb), table(2)),
+            ];
+            let depths: Vec<usize> = trees
+                .iter()
+                .map(|(p, _)| p.len().trailing_zeros() as usize)
+                .collect();
+            let mut tp = Transcript::new(b"g");
+            let (proof, _) = prove(&mut tp, trees);
+            verify(&mut Transcript::new(b"g"), &depths, &[2, 2], &proof)
+        };
+        // honest: each lookup of 3 paid by its own table
+        assert!(run([0, 0, 0, 1], [0, 1, 0, 0]).is_ok());
+        // group A's lookup paid by table B's entry 3: the total is still zero
+        let err = run([0, 0, 0, 0], [0, 2, 0, 0]).unwrap_err().to_string();
+        assert!(err.contains("logup group 0"), "{err}");
     }
 
     #[test]

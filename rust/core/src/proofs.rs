@@ -2,7 +2,7 @@
 //! opening (kind 1) and a product sumcheck over two committed tables (kind 2).
 //! Both end in the shared BatchOpen subprotocol.
 
-use crate::artifact::{read_header, write_header, Kind, FORMAT_VERSION};
+use crate::artifact::{read_header, write_header, Kind};
 use crate::encoding::{Reader, Writer};
 use crate::error::{format_err, reject, Result};
 use crate::field::Fr;
@@ -16,7 +16,7 @@ use crate::transcript::Transcript;
 
 fn start_transcript(kind: Kind, hyrax: &Hyrax) -> Transcript {
     let mut t = Transcript::new(kind.tag());
-    t.absorb_u32("version", FORMAT_VERSION as u32);
+    t.absorb_u32("version", kind.version() as u32);
     t.absorb("generators", &hyrax.seed_digest);
     t
 }

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::circuit::Circuit;
-use crate::artifact::{write_header, Kind, FORMAT_VERSION};
+use crate::artifact::{write_header, Kind};
 use crate::encoding::Writer;
 use crate::error::{Error, Result};
 use crate::field::{from_i64, Fr};
@@ -109,7 +109,7 @@ pub fn build_verifying_key(hyrax: &Hyrax, circuit_json: &[u8], model: &[i64]) ->
     let offset = Fr::from(1u64 << (r_bits - 1));
 
     let mut t = Transcript::new(WF_TAG);
-    t.absorb_u32("version", FORMAT_VERSION as u32);
+    t.absorb_u32("version", Kind::VerifyingKey.version() as u32);
     t.absorb("generators", &hyrax.seed_digest);
     t.absorb("circuit", circuit_json);
     Hyrax::absorb_commitment(&mut t, "model-commitment", &com);

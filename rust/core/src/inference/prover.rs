@@ -10,7 +10,7 @@ use super::layout::assign;
 use super::spatial::{geom, window_point};
 use super::tensors::{model_table, tensor_table, Columns};
 use super::{matmul, output_mask, rowops, table, window, zerocheck, Claims, INFERENCE_TAG};
-use crate::artifact::{write_header, Kind, FORMAT_VERSION};
+use crate::artifact::{write_header, Kind};
 use crate::encoding::{ints_bytes, Writer};
 use crate::error::{Error, Result};
 use crate::field::{from_i64, pow2, Fr};
@@ -169,7 +169,7 @@ fn prove_parsed(
 
     timer.mark("commit");
     let mut t = Transcript::new(INFERENCE_TAG);
-    t.absorb_u32("version", FORMAT_VERSION as u32);
+    t.absorb_u32("version", Kind::Inference.version() as u32);
     t.absorb("generators", &hyrax.seed_digest);
     t.absorb("vk", &inp.vk_digest);
     t.absorb_u32("batch", b as u32);

@@ -531,7 +531,9 @@ pub fn check_tables(
         .map(|(p, _)| p.len().trailing_zeros() as usize)
         .collect();
     let (proof, _) = logup::prove(&mut Transcript::new(b"t"), trees);
-    let res = logup::verify(&mut Transcript::new(b"t"), &depths, &proof)
+    // each table gadget's two trees balance on their own (lookup separation)
+    let groups = vec![2; tgs.len()];
+    let res = logup::verify(&mut Transcript::new(b"t"), &depths, &groups, &proof)
         .map_err(|e| format!("table LogUp: {e}"))?;
     for (k, tg) in tgs.iter().enumerate() {
         let (rho, p, q) = &res[2 * k];

@@ -54,9 +54,9 @@ def verify(artifact: str, model: str | None, vk: str | None, input_file: str | N
     --model COMPILED; the statement's digests and the verified output are printed. With
     --input FILE or --input-digest HEX, a valid proof about any other input is rejected."""
     from zkml.errors import ZkmlError
-    from zkml.fileio import read_bytes
+    from zkml.fileio import read_proof
 
-    data = read_bytes(artifact, "proof")
+    data = read_proof(artifact)
     kind = _kind(data)
     if kind == _KIND_VERIFYING_KEY:
         raise ZkmlError(f"{artifact} is a verifying key, not a proof")
@@ -85,12 +85,12 @@ def _verifier(model: str | None, vk: str | None, with_shapes: bool):
     compiled model's input names and shapes too (as `zkml prove` does)."""
     from zkml.api import Verifier
     from zkml.errors import ZkmlError
-    from zkml.fileio import read_bytes
+    from zkml.fileio import read_verifying_key
 
     if bool(model) == bool(vk):
         raise ZkmlError("an inference proof needs exactly one of --vk VK or --model COMPILED")
     if vk:
-        key = read_bytes(vk, "verifying key")
+        key = read_verifying_key(vk)
         if _kind(key) != _KIND_VERIFYING_KEY:
             raise ZkmlError(f"{vk} is not a zkml verifying key")
         return Verifier(key)

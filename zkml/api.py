@@ -348,11 +348,13 @@ def _vk_bytes(vk: Any) -> bytes:
     if isinstance(vk, bytes | bytearray | memoryview):
         return bytes(vk)
     if isinstance(vk, str | os.PathLike):
-        from zkml.fileio import read_bytes
+        from zkml.fileio import read_head, read_verifying_key
 
+        # each kind of file is read under its own limit (zkml.limits), never whole first
         path = Path(vk)
-        data = read_bytes(path, "verifying key")
-        return read_compiled_vk(path, data) if data[:2] == b"PK" else data
+        if read_head(path, 2, "verifying key") == b"PK":
+            return read_compiled_vk(path)
+        return read_verifying_key(path)
     for attr in ("verifying_key", "data", "raw"):
         value = getattr(vk, attr, None)
         if isinstance(value, bytes):
@@ -472,8 +474,8 @@ def verify(proof: bytes | PathLike, vk: Any, *, expected_input: Any = None,
         about another input than the expected one).
     """
     if isinstance(proof, str | os.PathLike):
-        from zkml.fileio import read_bytes
+        from zkml.fileio import read_proof
 
-        proof = read_bytes(proof, "proof")
+        proof = read_proof(proof)
     return Verifier(vk).verify(proof, expected_input=expected_input,
                                expected_input_digest=expected_input_digest, quantized=quantized)

@@ -230,29 +230,29 @@ def read_compiled_vk(path: str | os.PathLike[str], data: bytes | None = None) ->
     """The verifying key stored in a compiled model file, without loading the model.
 
     Checks the file's hash of `circuit/vk.bin` against the container header; standard
-    library only (no numpy), for `zkml verify --model`.
+    library only (no numpy), for `zkml verify --model`. Reads only the header and the
+    key, each bounded (`zkml.limits`: the file, the zip directory, the header's and the
+    key's inflated sizes), so a forged file costs at most those limits; raises ModelError.
     """
-    import io
     import json
-    import zipfile
 
+    from zkml import limits
     from zkml.errors import ModelError
+    from zkml.fileio import BoundedZip
 
-    try:
-        if data is None:
-            with open(path, "rb") as fh:
-                data = fh.read()
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            header = json.loads(zf.read("header.json"))
+    source = path if data is None else bytes(data)
+    with BoundedZip(source, "compiled model", limits.MODEL_ZIP, ModelError,
+                    missing=ModelError) as zf:
+        try:
+            header = json.loads(zf.read("header.json", limits.MODEL_HEADER))
             files = header["sections"]["circuit"]["files"]
-            vk = zf.read("circuit/vk.bin")
-    except FileNotFoundError:
-        raise ModelError(f"compiled model not found: {path}") from None
-    except KeyError:
-        raise ModelError(f"{path} has no verifying key (compile it with this zkml)") from None
-    except (OSError, ValueError, zipfile.BadZipFile, TypeError):
-        raise ModelError(f"{path} is not a readable zkml compiled model") from None
-    if header.get("format") != "zkml-compiled-model" or \
+            vk = zf.read("circuit/vk.bin", limits.VERIFYING_KEY)
+        except KeyError:
+            raise ModelError(f"{path} has no verifying key (compile it with this zkml)") from None
+        except (ValueError, TypeError, RecursionError):
+            raise ModelError(f"{path} is not a readable zkml compiled model") from None
+    if not isinstance(header, dict) or header.get("format") != "zkml-compiled-model" or \
+            not isinstance(files, dict) or \
             files.get("circuit/vk.bin") != hashlib.sha256(vk).hexdigest():
         raise ModelError(f"{path}: the verifying key in the compiled model is corrupt")
     return vk

@@ -18,7 +18,6 @@ The circuit's input row is every input's row side by side, in input order.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,7 +25,6 @@ from pathlib import Path
 import numpy as np
 
 from zkml.errors import ModelError
-from zkml.fileio import read_bytes
 
 __all__ = ["load_input_file", "as_rows", "as_input_rows"]
 
@@ -131,30 +129,22 @@ def as_input_rows(data, shapes: Mapping[str, tuple[int, ...]], n_in: int) -> np.
 
 def load_input_file(path: str | Path):
     """Read a .json (EZKL-style), .npy or .npz (input name -> array) input file; returns
-    a list, an array or a dict of arrays."""
+    a list, an array or a dict of arrays.
+
+    Reading is bounded (`zkml.arrayio`): a file over its limit, a .npy header whose shape
+    does not match the file's size, a non-numeric array and an .npz entry that inflates
+    past its limit are refused with ModelError before anything large is allocated.
+    """
+    from zkml.arrayio import load_json, load_npy, load_npz
+
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".npy":
-        import io
-
-        try:
-            return np.load(io.BytesIO(read_bytes(path, "input file")), allow_pickle=False)
-        except ValueError as exc:
-            raise ModelError(f"input file {path} is not a valid .npy array: {exc}") from None
+        return load_npy(path, "input file")
     if suffix == ".npz":
-        import io
-        import zipfile
-
-        try:
-            with np.load(io.BytesIO(read_bytes(path, "input file")), allow_pickle=False) as z:
-                return {k: z[k] for k in z.files}
-        except (ValueError, OSError, zipfile.BadZipFile) as exc:
-            raise ModelError(f"input file {path} is not a valid .npz archive: {exc}") from None
+        return load_npz(path, "input file")
     if suffix == ".json":
-        try:
-            doc = json.loads(read_bytes(path, "input file"))
-        except (ValueError, UnicodeDecodeError):
-            raise ModelError(f"input file {path} is not valid JSON") from None
+        doc = load_json(path, "input file")
         if isinstance(doc, dict):
             if "input_data" not in doc:
                 raise ModelError(f"input file {path} has no \"input_data\" key")

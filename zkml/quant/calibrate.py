@@ -12,7 +12,6 @@ data may exceed that range and saturate.
 
 from __future__ import annotations
 
-import json
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -56,23 +55,22 @@ class Stats:
 
 
 def _read_file(path: Path, names: list[str]) -> dict[str, np.ndarray]:
+    # bounded reads (zkml.arrayio): sizes, .npy headers and .npz entries are checked
+    # before anything large is allocated or inflated
+    from zkml.arrayio import load_json, load_npy, load_npz
+
     suffix = path.suffix.lower()
-    try:
-        if suffix == ".npy":
-            if len(names) != 1:
-                _many(names, path)
-            return {names[0]: np.load(path, allow_pickle=False)}
-        if suffix == ".npz":
-            with np.load(path, allow_pickle=False) as z:
-                data = {k: z[k] for k in z.files}
-        elif suffix == ".json":
-            data = json.loads(path.read_text())
-        else:
-            raise ModelError(f"calibration file {path} must be .npy, .npz or .json")
-    except FileNotFoundError as exc:
-        raise ModelError(f"calibration file {path}: no such file") from exc
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"cannot read calibration file {path}: {exc}") from exc
+    what = "calibration file"
+    if suffix == ".npy":
+        if len(names) != 1:
+            _many(names, path)
+        return {names[0]: load_npy(path, what)}
+    if suffix == ".npz":
+        data = load_npz(path, what)
+    elif suffix == ".json":
+        data = load_json(path, what)
+    else:
+        raise ModelError(f"calibration file {path} must be .npy, .npz or .json")
     if isinstance(data, Mapping):
         if len(names) == 1 and len(data) == 1 and names[0] not in data:
             return {names[0]: next(iter(data.values()))}

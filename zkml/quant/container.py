@@ -14,6 +14,11 @@ array that is not plain int64 all raise `CompiledModelError`. Unknown optional s
 are kept as raw bytes so that an older zkml passes them through unchanged. Later
 features add sections (the circuit description, the weight commitment) without
 changing this container.
+
+Reading is bounded (`zkml.limits.MODEL_ZIP`, circuits/encoding.md "Limits on files"):
+the file's size, the zip directory, the number of entries and every entry's declared
+and actual inflated size are checked before or while it is inflated, and a .npy
+header's shape against its entry's size before the array is allocated.
 """
 
 from __future__ import annotations
@@ -22,14 +27,14 @@ import hashlib
 import io
 import json
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from zkml import limits
 from zkml.errors import ModelError
-from zkml.fileio import write_atomic
+from zkml.fileio import BoundedZip, write_atomic
 
 __all__ = [
     "FORMAT",
@@ -86,13 +91,16 @@ def read_json(section: Section, path: str):
 
 
 def read_npy(section: Section, path: str) -> np.ndarray:
-    """Load one int64 array of a section."""
+    """Load one int64 array of a section (its header's shape checked against its size
+    before the array is allocated)."""
+    from zkml.arrayio import npy_from_stream
+
     try:
-        arr = np.load(io.BytesIO(section.files[path]), allow_pickle=False)
+        data = section.files[path]
     except KeyError as exc:
         raise CompiledModelError(f"compiled model lacks {path}") from exc
-    except ValueError as exc:
-        raise CompiledModelError(f"compiled model array {path} is malformed: {exc}") from exc
+    arr = npy_from_stream(io.BytesIO(data), len(data), f"compiled model array {path}",
+                          CompiledModelError, kinds="i")
     if arr.dtype != np.dtype("<i8"):
         raise CompiledModelError(f"compiled model array {path} has dtype {arr.dtype}, not int64")
     return arr
@@ -135,29 +143,22 @@ def read_container(
     """Read and check a container; `known` maps section names to readable versions.
 
     Returns the header and every section (unknown optional ones included, untouched).
+    Raises CompiledModelError, also for a file or entry over its limit.
     """
     path = Path(path)
-    try:
-        zf = zipfile.ZipFile(path)
-    except FileNotFoundError as exc:
-        raise CompiledModelError(f"{path}: no such file") from exc
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise CompiledModelError(f"{path} is not a zkml compiled model (not a zip)") from exc
-    try:
+    with BoundedZip(path, "compiled model", limits.MODEL_ZIP, CompiledModelError,
+                    missing=CompiledModelError) as zf:
         return _read_open(path, zf, known)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
-        raise CompiledModelError(f"{path} is damaged: {exc}") from exc
-    finally:
-        zf.close()
 
 
-def _read_open(path: Path, zf: zipfile.ZipFile, known: dict[str, set[int]]):
-    names = zf.namelist()
-    if _HEADER not in names:
+def _read_header(path: Path, zf: BoundedZip) -> dict:
+    """The container's header.json (at most `zkml.limits.MODEL_HEADER` inflated), checked
+    for the format name and version."""
+    if _HEADER not in zf.names():
         raise CompiledModelError(f"{path} is not a zkml compiled model (no header)")
     try:
-        header = json.loads(zf.read(_HEADER))
-    except ValueError as exc:
+        header = json.loads(zf.read(_HEADER, limits.MODEL_HEADER))
+    except (ValueError, RecursionError) as exc:
         raise CompiledModelError(f"{path}: the header is not valid JSON") from exc
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise CompiledModelError(f"{path} is not a zkml compiled model")
@@ -167,14 +168,19 @@ def _read_open(path: Path, zf: zipfile.ZipFile, known: dict[str, set[int]]):
             f"{path} has compiled-model format version {version!r}; this zkml reads "
             f"version {FORMAT_VERSION} only (recompile the model with this zkml)"
         )
+    return header
+
+
+def _read_open(path: Path, zf: BoundedZip, known: dict[str, set[int]]):
+    header = _read_header(path, zf)
     sections, listed = _sections(path, zf, header, known)
-    extra = set(names) - listed - {_HEADER}
-    if extra or len(names) != len(set(names)):
+    extra = set(zf.names()) - listed - {_HEADER}
+    if extra:
         raise CompiledModelError(f"{path}: unexpected file {sorted(extra)[:1]} in the zip")
     return header, sections
 
 
-def _sections(path: Path, zf: zipfile.ZipFile, header: dict, known: dict[str, set[int]]):
+def _sections(path: Path, zf: BoundedZip, header: dict, known: dict[str, set[int]]):
     raw = header.get("sections")
     if not isinstance(raw, dict):
         raise CompiledModelError(f"{path}: the header lists no sections")
@@ -195,6 +201,8 @@ def _sections(path: Path, zf: zipfile.ZipFile, header: dict, known: dict[str, se
                 f"{path} needs section {name!r}, which this zkml does not understand "
                 "(it was written by a newer zkml)"
             )
+        if not isinstance(files, dict):
+            raise CompiledModelError(f"{path}: malformed entry for section {name!r}")
         sec = Section(version, required)
         for f, digest in files.items():
             if not f.startswith(f"{name}/"):

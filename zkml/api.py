@@ -396,6 +396,12 @@ class Verifier:
         """SHA256 of the verifying key; a proof must name exactly this digest."""
         return self._vk.digest
 
+    @property
+    def input_layout(self):
+        """How expected inputs map onto the statement (`zkml.statement.InputLayout`: the
+        key's input width, bits and scale, and the model's input shapes when known)."""
+        return self._layout
+
     def quantize_input(self, data: Any, *, quantized: bool = False):
         """An expected input as the statement would hold it (`zkml.statement.QuantizedInput`:
         integer rows, digest, what saturation clipped), quantized at the key's input scale

@@ -230,7 +230,8 @@ def _key_rows_list(data: list, n: int) -> np.ndarray:
             raise ModelError(f"input example {i} is not a regular array of numbers") from None
         if arr.size == 0 or arr.size % n:
             raise ModelError(f"input example {i} has {arr.size} values; the key's input row "
-                             f"has {n} features (an example is a whole number of rows)")
+                             f"has {n} features (an example is a whole number of rows; a "
+                             "model with several inputs needs zkml verify --model)")
         sizes.add(arr.size)
         rows.append(arr.reshape(-1, n))
     if len(sizes) > 1:

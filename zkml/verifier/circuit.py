@@ -23,7 +23,7 @@ import threading
 from dataclasses import dataclass
 
 from zkml.errors import ProofFormatError
-from zkml.verifier.encoding import MAX_NUM_VARS
+from zkml.verifier.encoding import MAX_CIRCUIT_JSON_BYTES, MAX_NUM_VARS
 from zkml.verifier.layout import (
     Layout,
     LeafSlot,
@@ -445,6 +445,8 @@ def _gadget(v: object, idx: int, first_col: int, prev: list[Gadget], model: Mode
 
 def parse_circuit(data: bytes) -> Circuit:
     """Strictly parse and validate canonical circuit JSON; raises ProofFormatError."""
+    if len(data) > MAX_CIRCUIT_JSON_BYTES:
+        raise err(f"circuit JSON of {len(data)} bytes exceeds {MAX_CIRCUIT_JSON_BYTES}")
     data = bytes(data)
     try:
         text = data.decode("utf-8")

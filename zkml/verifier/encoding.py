@@ -18,6 +18,7 @@ __all__ = [
     "MAX_DEGREE",
     "MAX_CLAIMS",
     "MAX_STACKS",
+    "MAX_CIRCUIT_JSON_BYTES",
     "G1Point",
     "Reader",
     "is_on_curve",
@@ -37,6 +38,10 @@ MAX_NUM_VARS = 30
 MAX_DEGREE = 4
 MAX_CLAIMS = 1 << 16
 MAX_STACKS = 64
+#: A verifying key's circuit JSON (encoding.md "Limits on files"): parsing JSON costs
+#: several times its length in memory, so the length is refused before the bytes are
+#: sliced or decoded. Real circuits are well under a megabyte.
+MAX_CIRCUIT_JSON_BYTES = 1 << 25
 
 #: An affine point (x, y) on y^2 = x^3 + 3, or None for infinity.
 G1Point = tuple[int, int] | None

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from zkml.errors import ProofFormatError, VerificationError
 from zkml.verifier.circuit import MAX_RANGE_BITS, Circuit, ModelStack, parse_circuit
-from zkml.verifier.encoding import G1Point
+from zkml.verifier.encoding import MAX_CIRCUIT_JSON_BYTES, G1Point
 from zkml.verifier.field import R
 from zkml.verifier.generators import DEFAULT_SEED, generators, seed_digest
 from zkml.verifier.hyrax import Stack, StackOpening, batch_open_verify, check_shape
@@ -145,7 +145,7 @@ def _parse(data: bytes, seed_dig: bytes) -> VerifyingKey:
     kind, rd = read_header(data)
     if kind != KIND_VERIFYING_KEY:
         raise ProofFormatError(f"artifact kind {kind} is not a verifying key (kind 4)")
-    n = rd.count(1, "circuit JSON")
+    n = rd.count(1, "circuit JSON", maximum=MAX_CIRCUIT_JSON_BYTES)
     circuit = parse_circuit(rd.raw(n, "circuit JSON"))
     num_vars = rd.u32("model stack num_vars")
     log_cols = rd.u32("model stack log_cols")

@@ -185,14 +185,18 @@ def _inspect_foundation(data: bytes) -> list[str]:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def inspect(file: Path) -> None:
     """Describe FILE (compiled model, verifying key or proof) without verifying it."""
+    from zkml import limits
     from zkml.errors import ZkmlError
-    from zkml.fileio import read_bytes
+    from zkml.fileio import read_bytes, read_head
 
-    data = read_bytes(file, "file")
-    if data[:4] == b"PK\x03\x04":
+    # the first bytes tell the kind; each kind is read under its own limit (zkml.limits)
+    head = read_head(file, 7, "file")
+    if head[:4] == b"PK\x03\x04":
         lines = _inspect_compiled(file)
-    elif data[:4] == b"ZKML" and len(data) >= 7:
-        kind = data[6]
+    elif head[:4] == b"ZKML" and len(head) >= 7:
+        kind = head[6]
+        limit = limits.VERIFYING_KEY if kind == 4 else limits.PROOF
+        data = read_bytes(file, "file", limit=limit, magic=b"ZKML")
         if kind == 4:
             lines = _inspect_vk(data)
         elif kind == 3:

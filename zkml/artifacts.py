@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 from zkml.compiler.circuit import Circuit, CircuitFormatError
 from zkml.errors import ProofFormatError
-from zkml.verifier.encoding import int_width
+from zkml.verifier.encoding import MAX_CIRCUIT_JSON_BYTES, int_width
 
 __all__ = [
     "MAGIC",
@@ -130,12 +130,14 @@ def parse_verifying_key(data: bytes) -> VerifyingKeyInfo:
     """Parse a kind-4 artifact's structure (circuit, shape, commitments); raises
     ProofFormatError. The well-formedness proof is left to `zkml.verifier`."""
     rd = _reader(data, KIND_VERIFYING_KEY, "verifying key")
-    n = rd.u32("circuit length")
+    n = rd.count(1, "circuit description", maximum=MAX_CIRCUIT_JSON_BYTES)
     cj = rd.raw(n, "circuit description")
     try:
         circuit = Circuit.from_bytes(cj)
     except CircuitFormatError as exc:
         raise ProofFormatError(f"verifying key: {exc}") from None
+    except RecursionError:  # JSON nested too deeply for the parser
+        raise ProofFormatError("verifying key: the circuit description is not JSON") from None
     nv, lc = rd.u32("num_vars"), rd.u32("log_cols")
     ms = circuit.model_stack
     if (nv, lc) != (ms.num_vars, ms.log_cols):

@@ -180,8 +180,7 @@ def quantize_input(data: Any, layout: InputLayout, *, quantized: bool = False) -
         below, above = int(np.count_nonzero(y < lo)), int(np.count_nonzero(y > hi))
     clipping = Clipping(below, above, int(q.size), math.ldexp(lo, -layout.frac_bits),
                         math.ldexp(hi, -layout.frac_bits))
-    return QuantizedInput(tuple(tuple(int(v) for v in row) for row in q.tolist()), layout.bits,
-                          clipping)
+    return QuantizedInput(tuple(map(tuple, q.tolist())), layout.bits, clipping)
 
 
 def _as_rows(data: Any, layout: InputLayout) -> np.ndarray:

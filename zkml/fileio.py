@@ -1,7 +1,7 @@
 """File I/O that never loses a user's data and never trusts a file's size.
 
-Writes are atomic and refuse to overwrite unless asked. Reads are bounded (DESIGN rule
-"bounded decoding", circuits/encoding.md "Limits on files"): `read_bytes` stats a file
+Writes are atomic and refuse to overwrite unless asked. Reads are bounded (circuits/soundness.md
+rule 11, circuits/encoding.md "Limits on files"): `read_bytes` stats a file
 and checks its magic before reading the rest, and `BoundedZip` reads a zip's entries in
 chunks, refusing an entry whose declared or actual inflated size passes its limit. The
 standard library only: `zkml verify` imports this module.

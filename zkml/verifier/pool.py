@@ -7,7 +7,7 @@ the verifier evaluates `x` there from its `u` limbs (claims) or the input's MLE.
 - sumpool: `acc == 2^l sum_w X_w`.
 - maxpool: `D_w == z - X_w` for every window and `sum_w S_w == 1` at `r_g`, plus the
   zerocheck instance `sum_x eq(tau_g, x) sum_w S_w(x) D_w(x) = 0`; the range checks give
-  `D_w >= 0` and boolean `S_w` (DESIGN 3b rule 6).
+  `D_w >= 0` and boolean `S_w` (circuits/soundness.md rule 6).
 """
 
 from __future__ import annotations

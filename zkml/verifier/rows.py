@@ -16,7 +16,7 @@ with its first `log2 P` coordinates dropped (`row_vars`). `G = 1` is sections 6-
   `eq(tau_g, x) [D - mask z + mask X + beta_g (S - mask S) + beta_g^2 S D]` with `z`
   broadcast along `i` and `mask = lt(x_i, n)`; with `D` range-checked this makes `z` an
   upper bound of the row's real entries, `S` a one-hot selector of a real entry, and the
-  selected entry equal to `z` (DESIGN 3b rule 6).
+  selected entry equal to `z` (circuits/soundness.md rule 6).
 - rowdiv (`q = floor((2^(l+1) x + y_gb) / (2 y_gb))`, `q = z + e+ - e-`): at `r_g` the
   verifier requires `R(r_g) + Rc(r_g) == 2 y(r_grp, r_b) - 1` (with both range-checked,
   `0 <= R < 2 y_gb`) and the gadget's one zerocheck instance over its variables has the

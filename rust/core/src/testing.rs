@@ -1,5 +1,5 @@
 //! Helpers for tests in this crate and in the gadgets built on it: deterministic
-//! randomness and the cheating-prover harness of DESIGN 3b rule 9.
+//! randomness and the cheating-prover harness of circuits/soundness.md rule 9.
 //!
 //! Byte-flipping a proof only shows that the transcript binds. The harness runs the
 //! *honest* prover on a *wrong* witness and requires the verifier to reject, which is

@@ -24,6 +24,13 @@ class KeyedModel:
         return prove_inference(self.doc, self.tensors, self.table, self.inputs(batch),
                                self.vk_bytes, **kw)
 
+    def prove_as(self, doc: dict, batch: int = 1, tensors: dict | None = None, **kw) -> bytes:
+        """The reference prover run on another circuit document `doc` (and model tensors,
+        if given) under this model's key: a cheating prover whose witness and messages
+        follow a wiring or weights other than the key's."""
+        return prove_inference(doc, self.tensors if tensors is None else tensors, self.table,
+                               self.inputs(batch), self.vk_bytes, **kw)
+
     def witness(self, batch: int = 1, **kw) -> Witness:
         return Witness(self.doc, self.tensors, self.inputs(batch), **kw)
 

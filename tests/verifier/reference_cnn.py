@@ -29,9 +29,12 @@ def _prod(v) -> int:
 
 def build(layers: list[tuple], in_shape: list[int], seed: int = 1, bits: int = 4,
           batch_rows: int = 3):
-    """layers: ("conv", x, out_ch, kernel, strides, dilations, pads),
+    """layers: ("conv", x, out_ch, kernel, strides, dilations, pads(, groups)) (groups: a
+    block-diagonal weight, ONNX `group`; out_ch and the input's channels divisible by it),
     ("sumpool" | "maxpool", x, window), ("add", x, y), ("dense", x, out),
-    ("winsum" | "winmax", x, kernel, strides, dilations, pads(, divisor)) (conv.md 5),
+    ("winsum" | "winmax", x, kernel, strides, dilations, pads(, divisor(, ceil)))
+    (conv.md 5; `ceil`: ONNX ceil_mode, one more output on an axis whose last window
+    overhangs the input, if that window starts inside the input or its begin padding),
     ("spatialsum", x) (nonlinear.md 2: the spatial mean, divisor prod S, or shift log2 of it
     when that is a power of two);
     x, y: "input", an earlier layer index, or None for the previous layer."""
@@ -44,10 +47,11 @@ def build(layers: list[tuple], in_shape: list[int], seed: int = 1, bits: int = 4
         x = (li - 1 if li else "input") if ref is None else ref
         xs = shapes[x]
         if op == "conv":
-            _, _, oc, ks, st, dl, pd = layer
-            outs = [(s + 2 * p - d * (k - 1) - 1) // t + 1
-                    for s, k, t, d, p in zip(xs[1:], ks, st, dl, pd, strict=True)]
-            kern = [[_rand_taps(rng, ks) for _ in range(xs[0])] for _ in range(oc)]
+            _, _, oc, ks, st, dl, pd = layer[:7]
+            groups = layer[7] if len(layer) > 7 else 1
+            outs = _outs(xs[1:], ks, st, dl, pd)
+            kern = [[_rand_taps(rng, ks) if c * groups // xs[0] == o * groups // oc
+                     else _zero_taps(ks) for c in range(xs[0])] for o in range(oc)]
             tensors[f"W{li}"] = conv_weight(kern, xs[0], ks)
             tensors[f"b{li}"] = [[rng.randint(-6, 6) for _ in range(oc)]]
             shape = [oc, *outs]
@@ -67,8 +71,7 @@ def build(layers: list[tuple], in_shape: list[int], seed: int = 1, bits: int = 4
                 gads.append(gadget(prod, _prod(pads(shape)), 0, -8, 15, 0, 0))
         elif op in ("winsum", "winmax"):  # conv.md 5: (op, x, kernel, strides, dils, pads(, d))
             ks, st, dl, pd = layer[2:6]
-            outs = [(s + 2 * p - d * (k - 1) - 1) // t + 1
-                    for s, k, t, d, p in zip(xs[1:], ks, st, dl, pd, strict=True)]
+            outs = _outs(xs[1:], ks, st, dl, pd, len(layer) > 7 and layer[7])
             shape = [xs[0], *outs]
             prod = {"op": op, "x": x, "in_shape": xs, "out_shape": shape, "kernel": list(ks),
                     "strides": list(st), "dilations": list(dl), "pads": list(pd)}
@@ -127,6 +130,23 @@ def build(layers: list[tuple], in_shape: list[int], seed: int = 1, bits: int = 4
             g["excess_hi_bits"] = seen[gi][0].bit_length()
             g["excess_lo_bits"] = seen[gi][1].bit_length()
     return doc, tensors, table, inputs
+
+
+def _outs(sizes, ks, st, dl, pd, ceil: bool = False) -> list[int]:
+    """Output sizes (ONNX): floor((S + 2p - d(k - 1) - 1) / s) + 1, or with `ceil` the
+    ceiling, less one where the last window would start past the input and its padding."""
+    out = []
+    for s, k, t, d, p in zip(sizes, ks, st, dl, pd, strict=True):
+        span = s + 2 * p - d * (k - 1) - 1
+        n = (span + t - 1) // t + 1 if ceil else span // t + 1
+        if ceil and (n - 1) * t >= s + p:
+            n -= 1
+        out.append(n)
+    return out
+
+
+def _zero_taps(ks):
+    return [0] * ks[0] if len(ks) == 1 else [[0] * ks[1] for _ in range(ks[0])]
 
 
 def _rand_taps(rng: random.Random, ks):

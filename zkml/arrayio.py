@@ -23,8 +23,8 @@ from zkml import limits
 from zkml.errors import ModelError, ZkmlError
 from zkml.fileio import CHUNK, BoundedZip, ZipLimits, open_bounded, read_bytes
 
-__all__ = ["NUMERIC_KINDS", "ARRAY_ZIP", "npy_from_stream", "load_npy", "load_npz",
-           "load_json"]
+__all__ = ["NUMERIC_KINDS", "ARRAY_ZIP", "read_npy_header", "npy_from_stream", "load_npy",
+           "load_npz", "load_json"]
 
 #: dtype kinds an input or calibration array may have: bool, signed, unsigned, float.
 NUMERIC_KINDS = "biuf"
@@ -68,23 +68,34 @@ def _header(fh: BinaryIO, name: str, error: type[ZkmlError]):
     return shape, fortran, dtype, 8 + width + length
 
 
-def npy_from_stream(fh: BinaryIO, size: int, name: str, error: type[ZkmlError] = ModelError,
-                    kinds: str = NUMERIC_KINDS) -> np.ndarray:
-    """Decode the .npy of exactly `size` bytes at `fh` (a file or a zip entry).
+def read_npy_header(fh: BinaryIO, size: int, name: str, error: type[ZkmlError] = ModelError,
+                    kinds: str = NUMERIC_KINDS):
+    """Read and check the header of the .npy of exactly `size` bytes at `fh`.
 
-    The header's dtype must be of one of `kinds` and its shape's data must fill the
-    rest of the `size` bytes exactly; both are checked before the array is allocated.
-    Raises `error` naming `name`.
+    Returns (shape, fortran_order, dtype, data bytes); the dtype must be of one of
+    `kinds` and the data the shape declares must fill the rest of the `size` bytes
+    exactly. Raises `error` naming `name`.
     """
     shape, fortran, dtype, start = _header(fh, name, error)
     if dtype.kind not in kinds or dtype.hasobject or dtype.itemsize == 0 \
             or dtype.subdtype is not None:
         raise error(f"{name}: arrays of dtype {dtype} are not accepted")
-    count = math.prod(shape)
-    nbytes = count * dtype.itemsize
+    nbytes = math.prod(shape) * dtype.itemsize
     if start + nbytes != size:
         raise error(f"{name}: the .npy header declares shape {tuple(shape)} ({nbytes} bytes "
                     f"of data) but {size - start} bytes follow it")
+    return shape, fortran, dtype, nbytes
+
+
+def npy_from_stream(fh: BinaryIO, size: int, name: str, error: type[ZkmlError] = ModelError,
+                    kinds: str = NUMERIC_KINDS) -> np.ndarray:
+    """Decode the .npy of exactly `size` bytes at `fh` (a file or a zip entry).
+
+    The header is checked as `read_npy_header` does before the array is allocated; the
+    data is then copied in chunks. Raises `error` naming `name`.
+    """
+    shape, fortran, dtype, nbytes = read_npy_header(fh, size, name, error, kinds)
+    count = math.prod(shape)
     arr = np.empty(count, dtype=dtype)
     raw = arr.view(np.uint8)
     pos = 0

@@ -248,6 +248,10 @@ def read_compiled_vk(path: str | os.PathLike[str], data: bytes | None = None) ->
         try:
             header = json.loads(zf.read("header.json", limits.MODEL_HEADER))
             files = header["sections"]["circuit"]["files"]
+            with zf.open("circuit/vk.bin") as fh:  # its kind first, before inflating it
+                head = fh.read(_HEADER.size)
+            if head[:4] != MAGIC or head[6:7] != bytes([KIND_VERIFYING_KEY]):
+                raise ModelError(f"{path}: the verifying key in the compiled model is corrupt")
             vk = zf.read("circuit/vk.bin", limits.VERIFYING_KEY)
         except KeyError:
             raise ModelError(f"{path} has no verifying key (compile it with this zkml)") from None

@@ -81,7 +81,9 @@ class Limit:
 #: A proof file (kind 3, or the foundation's kinds 1 and 2).
 PROOF = Limit("proof file", "ZKML_MAX_PROOF_BYTES", 256 * MiB)
 #: A verifying-key file (kind 4), on disk or inside a compiled model.
-VERIFYING_KEY = Limit("verifying key", "ZKML_MAX_KEY_BYTES", 256 * MiB)
+#: (A key is its circuit JSON, at most 32 MiB by the verifier's own limit, and a few
+#: commitments: a few MB for the largest models.)
+VERIFYING_KEY = Limit("verifying key", "ZKML_MAX_KEY_BYTES", 64 * MiB)
 #: A compiled-model file (a zip) on disk.
 MODEL_FILE = Limit("compiled model file", "ZKML_MAX_MODEL_BYTES", 1 * GiB)
 #: Entries of a compiled model's zip (one per weight tensor and a few more).

@@ -208,6 +208,8 @@ def _sections(path: Path, zf: BoundedZip, header: dict, known: dict[str, set[int
             if not f.startswith(f"{name}/"):
                 raise CompiledModelError(f"{path}: file {f!r} is outside section {name!r}")
             try:
+                if f.endswith(".npy"):
+                    _check_npy_entry(path, zf, f)
                 data = zf.read(f)
             except KeyError as exc:
                 raise CompiledModelError(f"{path}: missing file {f!r}") from exc
@@ -217,3 +219,13 @@ def _sections(path: Path, zf: BoundedZip, header: dict, known: dict[str, set[int
             listed.add(f)
         sections[name] = sec
     return sections, listed
+
+
+def _check_npy_entry(path: Path, zf: BoundedZip, name: str) -> None:
+    """Refuse an array entry whose .npy header does not match its declared size (or is
+    not int64-like) from its first bytes, before the entry is inflated."""
+    from zkml.arrayio import read_npy_header
+
+    with zf.open(name) as fh:
+        read_npy_header(fh, zf.declared_size(name), f"{path}: {name}", CompiledModelError,
+                        kinds="i")

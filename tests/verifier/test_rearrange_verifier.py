@@ -416,7 +416,7 @@ def test_output_changed_after_requantization_is_rejected(gi):
             vals["z"][0] += 1 if vals["z"][0] < 7 else -1
 
     m = model("transpose")
-    with pytest.raises(VerificationError):
+    with pytest.raises(VerificationError, match=f"gadget {gi}: rearrange parts do not sum"):
         verify_inference(m.prove(1, tamper=tamper), m.vk)
 
 

@@ -228,13 +228,15 @@ def _output_plus_one(gi, hi=15):
     return tamper
 
 
-@pytest.mark.parametrize(("name", "gi"), [("5x7", 0), ("13x11", 0), ("stride", 0),
-                                          ("stride", 2), ("pad", 0), ("pad", 1),
-                                          ("pad", 2), ("dilation", 0), ("groups", 0),
-                                          ("groups", 1), ("ceil", 1)])
-def test_changed_output_is_rejected(name, gi):
+@pytest.mark.parametrize(("name", "gi", "match"), [
+    ("5x7", 0, ROUND0), ("13x11", 0, ROUND0), ("stride", 0, ROUND0), ("stride", 2, ROUND0),
+    ("pad", 0, ROUND0), ("pad", 1, ROUND0), ("pad", 2, ROUND0), ("dilation", 0, ROUND0),
+    ("groups", 0, ROUND0), ("groups", 1, ROUND0), ("ceil", 1, ROUND0),
+    ("13x11", 1, "gadget 1: sumpool accumulator mismatch"),
+])
+def test_changed_output_is_rejected(name, gi, match):
     m = model(name)
-    with pytest.raises(VerificationError, match=ROUND0):
+    with pytest.raises(VerificationError, match=match):
         verify_inference(m.prove(1, tamper=_output_plus_one(gi)), m.vk)
 
 
@@ -273,6 +275,39 @@ def test_maximum_from_a_tap_outside_the_map_is_rejected(name, gi):
 
     with pytest.raises(VerificationError, match=ROUND0):
         verify_inference(m.prove(1, tamper=tamper), m.vk)
+
+
+def _selectors(name: str, gi: int, how: str):
+    """A winmax's selectors at one output: a second one on another reading tap, none,
+    or one at a padded output position (no tap reads there, outside Rg)."""
+    m = model(name)
+    p = m.doc["gadgets"][gi]["producer"]
+    taps = [ts for xr in m.witness(1).tensor(p["x"]) for ts in win_taps(p, xr)]
+
+    def tamper(g, vals):
+        if g != gi:
+            return
+        if how == "padded":
+            i = next(i for i, ts in enumerate(taps) if not any(rd for rd, _ in ts))
+            vals["S"][0][i] = 1
+            return
+        i = next(i for i, ts in enumerate(taps) if sum(rd for rd, _ in ts) > 1)
+        on = next(t for t, s in enumerate(vals["S"]) if s[i])
+        if how == "none":
+            vals["S"][on][i] = 0
+        else:
+            other = next(t for t, (rd, _) in enumerate(taps[i]) if rd and t != on)
+            vals["S"][other][i] = 1
+    return tamper
+
+
+@pytest.mark.parametrize("how", ["two", "none", "padded"])
+def test_winmax_selector_count_is_rejected(how):
+    """ceil: 3x3 outputs in a 4x4 layout, so padded positions exist."""
+    m = model("ceil")
+    with pytest.raises(VerificationError,
+                       match="gadget 0: winmax selectors do not sum to the real output"):
+        verify_inference(m.prove(1, tamper=_selectors("ceil", 0, how)), m.vk)
 
 
 def test_weight_outside_the_group_is_rejected():

@@ -9,7 +9,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 CARGO_TEST_FLAGS ?= --release
 
-.PHONY: demo test setup build cargo-test pytest lint bench vectors clean
+.PHONY: demo test test-all setup build cargo-test pytest lint bench vectors clean
 
 demo: build
 	$(PY) -m zkml.demo
@@ -32,6 +32,11 @@ cargo-test:
 
 pytest: build
 	$(PY) -m pytest -q
+
+# Every test, the `slow` ones too (the coverage-guided fuzz run: ZKML_FUZZ_SECONDS, default
+# 120; tests/fuzz/README.md).
+test-all: build cargo-test
+	$(PY) -m pytest -q -m ''
 
 lint: setup
 	$(VENV)/bin/ruff check zkml cli tests benchmarks artifacts

@@ -1,0 +1,108 @@
+"""What the fuzz runs call and how an outcome is judged (tests only).
+
+Targets, each a function of the mutated bytes:
+- a proof against its model's good key (`zkml.Verifier(key).verify(proof)`);
+- a key alone (`zkml.Verifier(key)`: strict parse and the well-formedness proof);
+- a key whose circuit JSON was edited, loaded as *trusted* (its well-formedness proof
+  skipped, as a service does for a key it checked before), then a proof of that model
+  relabelled with the edited key's digest: this drives odd but parseable circuits
+  through the proof parser and the checks.
+
+An outcome is "rejected" (a VerificationError naming a check), "accepted", "internal"
+(a VerificationError made by a fail-closed net from some other exception: the net kept
+the verifier safe, but the input reached code that did not expect it) or "crash" (any
+other exception escaped). Only "rejected" is a pass, and "accepted" for bytes equal to
+a valid artifact (those are skipped before the call).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import zkml
+from zkml.errors import VerificationError
+from zkml.verifier import VerifyingKey
+
+__all__ = ["FuzzStats", "Outcome", "judge", "proof_target", "key_target", "circuit_target",
+           "INTERNAL"]
+
+#: The message prefix of the verifier's fail-closed nets (zkml/verifier/*.py).
+INTERNAL = "internal verifier error"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # "rejected", "accepted", "internal", "crash"
+    error: BaseException | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.kind == "rejected"
+
+    def describe(self) -> str:
+        if self.error is None:
+            return self.kind
+        cause = self.error.__cause__
+        tail = f" (from {type(cause).__name__}: {cause})" if cause is not None else ""
+        return f"{self.kind}: {type(self.error).__name__}: {self.error}{tail}"[:600]
+
+
+def judge(call: Callable[[bytes], object], data: bytes) -> Outcome:
+    """Run `call(data)` and classify what came out (see the module text)."""
+    try:
+        call(data)
+    except VerificationError as exc:
+        return Outcome("internal" if INTERNAL in str(exc) else "rejected", exc)
+    except Exception as exc:  # noqa: BLE001 - every other type is a finding
+        return Outcome("crash", exc)
+    return Outcome("accepted")
+
+
+def proof_target(key: bytes) -> Callable[[bytes], object]:
+    """A mutated proof against the model's good key (the API's Verifier, built once)."""
+    return zkml.Verifier(key).verify
+
+
+def key_target(data: bytes) -> object:
+    """A mutated key alone: the API parses it and checks its well-formedness proof."""
+    return zkml.Verifier(data)
+
+
+def relabel(proof: bytes, digest: bytes) -> bytes:
+    """`proof` naming the key `digest` (the 32 bytes after the 7-byte header)."""
+    return proof[:7] + digest + proof[39:]
+
+
+def circuit_target(proof: bytes) -> Callable[[bytes], object]:
+    """A key with an edited circuit, trusted, then `proof` relabelled to it."""
+
+    def call(key: bytes) -> object:
+        digest = hashlib.sha256(key).digest()
+        vk = VerifyingKey.from_bytes(key, trusted_digest=digest)
+        return zkml.Verifier(vk).verify(relabel(proof, digest))
+
+    return call
+
+
+@dataclass
+class FuzzStats:
+    """Totals over every fuzz test of the session (for the summary line only)."""
+
+    mutants: int = 0
+    identical: int = 0
+    seconds: float = 0.0
+    by_target: dict[str, int] = field(default_factory=dict)
+    outcomes: dict[str, int] = field(default_factory=dict)
+    slowest: tuple[float, str] = (0.0, "")
+    #: the coverage-guided run's totals (test_fuzz_long.py), when it ran
+    long_run: str = ""
+
+    def add(self, target: str, outcome: str, seconds: float, what: str) -> None:
+        self.mutants += 1
+        self.seconds += seconds
+        self.by_target[target] = self.by_target.get(target, 0) + 1
+        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+        if seconds > self.slowest[0]:
+            self.slowest = (seconds, what)

@@ -75,3 +75,41 @@ fn unsupported_version(kind: Kind, v: u16) -> String {
     }
     format!("unsupported format version {v} (this zkml reads version {current} of this kind)")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(version: u16, kind: u8) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.bytes(MAGIC);
+        w.u16(version);
+        w.u8(kind);
+        w.finish()
+    }
+
+    #[test]
+    fn each_kind_reads_its_own_version() {
+        for kind in [
+            Kind::PcsBatchOpening,
+            Kind::ProductSumcheck,
+            Kind::Inference,
+            Kind::VerifyingKey,
+        ] {
+            let ok = header(kind.version(), kind as u8);
+            assert_eq!(read_header(&mut Reader::new(&ok)).unwrap(), kind);
+        }
+    }
+
+    #[test]
+    fn a_format_1_inference_proof_is_refused_as_unsound() {
+        let old = header(1, Kind::Inference as u8);
+        let err = read_header(&mut Reader::new(&old)).unwrap_err().to_string();
+        assert!(err.contains("unsupported proof version 1"), "{err}");
+        let future = header(3, Kind::VerifyingKey as u8);
+        let err = read_header(&mut Reader::new(&future))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unsupported format version 3"), "{err}");
+    }
+}

@@ -162,7 +162,7 @@ class _GuardedFile:
         self.name = getattr(fh, "name", None)
 
     def read(self, n: int | None = -1) -> bytes:
-        if n is None or n < 0:  # "the rest": zipfile reads the end record so
+        if n is None or n < 0:  # "the rest" (zipfile reads the end record so)
             n = max(self._size - self._fh.tell(), 0)
         if n > self._cap:
             from zkml import limits
@@ -244,7 +244,7 @@ class BoundedZip:
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) \
                     or info.flag_bits & 0x1:
                 raise self.error(f"{self.path}: entry {info.filename!r} is encrypted "
-                                        "or uses a compression other than deflate")
+                                 "or uses a compression other than deflate")
             if info.file_size > self.limits.entry.value():
                 raise self.error(self.limits.entry.refuse(
                     info.file_size, f"{self.path}: {info.filename}"))
@@ -283,17 +283,16 @@ class BoundedZip:
         if info.file_size > cap:
             raise self.error((limit or self.limits.entry).refuse(
                 info.file_size, f"{self.path}: {name}"))
-        parts: list[bytes] = []
-        got = 0
+        out = io.BytesIO()  # getvalue() hands over its buffer: no second copy
         with self.open(name) as fh:
             while chunk := fh.read(CHUNK):
-                got += len(chunk)
-                if got > cap:  # zipfile stops at the declared size; do not rely on it
+                if out.tell() + len(chunk) > cap:  # zipfile stops at the declared size;
+                    # do not rely on it
                     raise self.error(f"{self.path}: entry {name!r} inflates past its "
-                                            f"declared {info.file_size} bytes")
-                parts.append(chunk)
-        self.account(got)
-        return b"".join(parts)
+                                     f"declared {info.file_size} bytes")
+                out.write(chunk)
+        self.account(out.tell())
+        return out.getvalue()
 
     def account(self, n: int) -> None:
         """Count `n` more inflated bytes against the archive's total limit."""

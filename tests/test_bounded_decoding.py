@@ -404,6 +404,25 @@ def test_verifier_refuses_a_huge_circuit_json_before_decoding_it():
         parse_circuit(b" " * n)
 
 
+def test_key_parser_of_the_prover_side_refuses_deep_or_huge_json(tmp_path, capsys):
+    from zkml.artifacts import parse_verifying_key
+    from zkml.verifier.encoding import MAX_CIRCUIT_JSON_BYTES
+
+    deep = b"[" * 100_000 + b"]" * 100_000
+    key = b"ZKML\x00\x01\x04" + struct.pack(">I", len(deep)) + deep
+    with pytest.raises(ProofFormatError, match="not JSON"):
+        parse_verifying_key(key)
+    one_line(*cli(["inspect", str(write(tmp_path / "deep.vk", key))], capsys), "not JSON")
+    huge = b"ZKML\x00\x01\x04" + struct.pack(">I", MAX_CIRCUIT_JSON_BYTES + 1)
+    with pytest.raises(ProofFormatError, match="at most"):
+        parse_verifying_key(huge + bytes(MAX_CIRCUIT_JSON_BYTES + 1))
+
+
+def write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
 # -- the honest files still load -----------------------------------------------------------
 
 def test_bundled_key_and_proof_load_and_verify():

@@ -229,3 +229,15 @@ def test_row_maximum_above_every_entry_is_rejected():
         for i in range(N):  # batch row 0's real entries
             vals["D"][i] += 1
     rejects(index_tensor(False), ROUND0, tamper=at(2, fn))
+
+
+def test_row_maximum_difference_on_a_padded_entry_is_rejected():
+    """rowmax's D over x's length: D = mask (z - x) is 0 at the padded entries i >= n
+    (here 5..7 of a width-8 row); a 1 there fails the zerocheck."""
+    m = index_tensor(False)
+    width = len(m.witness(1).tensor(0)[0])
+    assert width > N
+
+    def fn(vals):
+        vals["D"][N] = 1
+    rejects(m, ROUND0, tamper=at(3, fn))

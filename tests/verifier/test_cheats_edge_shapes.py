@@ -301,6 +301,23 @@ def _selectors(name: str, gi: int, how: str):
     return tamper
 
 
+def test_winmax_difference_at_a_tap_outside_the_map_is_rejected():
+    """D_t = V_t (z - X_t) is 0 at a tap that reads nothing (an overhanging ceil-mode
+    window); a 1 there moves instance (a)'s claim E + sum_t c_t D_t."""
+    m = model("ceil")
+    p = m.doc["gadgets"][0]["producer"]
+    taps = [ts for xr in m.witness(1).tensor(p["x"]) for ts in win_taps(p, xr)]
+    i = next(i for i, ts in enumerate(taps) if any(rd for rd, _ in ts)
+             and not all(rd for rd, _ in ts))
+    t = next(t for t, (rd, _) in enumerate(taps[i]) if not rd)
+
+    def tamper(g, vals):
+        if g == 0:
+            vals["D"][t][i] = 1
+    with pytest.raises(VerificationError, match=ROUND0):
+        verify_inference(m.prove(1, tamper=tamper), m.vk)
+
+
 @pytest.mark.parametrize("how", ["two", "none", "padded"])
 def test_winmax_selector_count_is_rejected(how):
     """ceil: 3x3 outputs in a 4x4 layout, so padded positions exist."""

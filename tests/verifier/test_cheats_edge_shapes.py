@@ -24,6 +24,7 @@ import pytest
 from keyed_model import KeyedModel
 from rearrange_models import _dense, _finish, _mat, gather, view_blocks
 from reference_cnn import build
+from reference_conv import flat_index
 from reference_inference import Witness
 from reference_window import win_taps
 
@@ -238,6 +239,37 @@ def test_changed_output_is_rejected(name, gi, match):
     m = model(name)
     with pytest.raises(VerificationError, match=match):
         verify_inference(m.prove(1, tamper=_output_plus_one(gi)), m.vk)
+
+
+@pytest.mark.parametrize(("name", "gi", "pos", "match"), [
+    ("5x7", 0, [0, 0, 7], ROUND0),       # conv: column 7 of a 5x7 map in an 8x8 layout
+    ("5x7", 0, [1, 6, 0], ROUND0),       # conv: row 6
+    ("5x7", 1, [0, 0, 3], ROUND0),       # maxpool (2x3 in 2x4), its D_w moved along
+    ("13x11", 1, [0, 0, 2], "gadget 1: sumpool accumulator mismatch"),
+    ("ceil", 1, [0, 3, 0], ROUND0),      # winsum: 3x4 in 4x4
+    ("transpose3x5", 0, [15], ROUND0),   # dense: feature 15 of 15 in 16
+])
+def test_padded_output_position_is_constrained(name, gi, pos, match):
+    """A value at a padded position of a gadget's layout (the producer gives its own
+    value there: the bias, 0) moved by one: the relation covers padding too."""
+    m = model(name)
+    g = m.doc["gadgets"][gi]
+    shape = g["producer"].get("out_shape")
+    if shape is None:  # a flat gadget: feature pos[0] of `features`
+        i = pos[0]
+        assert i >= g["features"]
+    else:
+        i = flat_index(shape, pos)
+        assert any(q >= n for q, n in zip(pos[1:], shape[1:], strict=True))
+
+    def tamper(g, vals):
+        if g == gi:
+            vals["z"][i] += 1
+            vals["q"][i] += 1
+            for d in vals.get("D", []):
+                d[i] += 1
+    with pytest.raises(VerificationError, match=match):
+        verify_inference(m.prove(1, tamper=tamper), m.vk)
 
 
 def test_maxpool_on_a_non_power_of_two_map_above_its_window_is_rejected():

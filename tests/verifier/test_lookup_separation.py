@@ -258,3 +258,32 @@ def test_attack_claims_a_false_output(name):
         return [wit.z[out["gadget"]][0][: out["features"]]]
 
     assert rows(m.witness(1, tamper=tamper)) != rows(m.witness(1))
+
+
+def test_the_rust_provers_attack_vector(monkeypatch):
+    """circuits/vectors/inference.json holds attack 1 made by the Rust prover (the
+    `tables` model): it balances in total, passes a one-total verifier, and is rejected
+    at the range group."""
+    import json
+    from pathlib import Path
+
+    import zkml.verifier.inference as inference
+    from zkml.verifier import VerifyingKey
+
+    doc = json.loads((Path(__file__).resolve().parents[2] / "circuits" / "vectors"
+                      / "inference.json").read_text())
+    found = [(m, case) for m in doc["models"] for case in m["cases"]
+             if case["name"] == "table pair (a, 0) paid by the range table"]
+    assert found
+    for m, case in found:
+        vk = VerifyingKey.from_bytes(bytes.fromhex(m["vk"]))
+        data = bytes.fromhex(case["proof"])
+        model = KeyedModel.__new__(KeyedModel)
+        model.vk = vk
+        assert total(data, model) == 0 and group_totals(data, model)[:2] != [0, 0]
+        with pytest.raises(VerificationError, match="logup group 0: the fractions do not"):
+            verify_inference(data, vk)
+        with monkeypatch.context() as mp:
+            mp.setattr(inference, "logup_verify_trees",
+                       lambda t, d, p, what="logup", groups=None: logup_verify_trees(t, d, p))
+            verify_inference(data, vk)

@@ -36,7 +36,8 @@ use crate::mle::evaluate;
 use crate::pcs::batch::StackClaims;
 
 pub use prover::{
-    prove, prove_with_multiplicities, prove_with_table_multiplicities, InferenceInput,
+    multiplicities, prove, prove_with_all_multiplicities, prove_with_multiplicities,
+    prove_with_table_multiplicities, InferenceInput,
 };
 
 pub const INFERENCE_TAG: &[u8] = b"zkml/inference";

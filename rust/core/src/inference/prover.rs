@@ -74,6 +74,17 @@ pub fn prove_with_table_multiplicities(
     prove_with(hyrax, inp, None, Some(tmult))
 }
 
+/// Like [`prove`] with both kinds of multiplicities given (the lookup-separation tests
+/// move a count from one table to another).
+pub fn prove_with_all_multiplicities(
+    hyrax: &Hyrax,
+    inp: InferenceInput<'_>,
+    mult: Vec<i64>,
+    tmult: Vec<Vec<i64>>,
+) -> Result<Vec<u8>> {
+    prove_with(hyrax, inp, Some(mult), Some(tmult))
+}
+
 fn prove_with(
     hyrax: &Hyrax,
     inp: InferenceInput<'_>,

@@ -12,7 +12,9 @@ use zkml_core::inference::testkit_nonlinear::{gap_dense, silu, ssum_1d, ssum_2d,
 use zkml_core::inference::testkit_softmax::{
     softmax_grouped_axis0, softmax_grouped_channels, softmax_head,
 };
-use zkml_core::inference::{prove, prove_with_table_multiplicities};
+use zkml_core::inference::{
+    multiplicities, prove, prove_with_all_multiplicities, prove_with_table_multiplicities,
+};
 use zkml_core::pcs::hyrax::Hyrax;
 
 use crate::vectors_common::{column_index, family_models, Cases, Run};
@@ -129,6 +131,13 @@ fn nonlinear_cases(r: &Run, name: &str) -> Cases {
                 "LogUp root: t_g does not count the lookups",
                 run(cols.clone(), out, Some(tm)),
             ));
+            cases.push((
+                "table pair (a, 0) paid by the range table",
+                false,
+                "LogUp group 0: sigmoid lookup (a, z = 0) encodes like range entry a; one count \
+                 moved from t_g[a] to m[a] keeps the total at zero (soundness.md rule 10)",
+                table_pair_paid_by_range(r),
+            ));
         }
         "silu" => {
             cases.push((
@@ -184,4 +193,19 @@ fn nonlinear_cases(r: &Run, name: &str) -> Cases {
         _ => {}
     }
     cases
+}
+
+/// Lookup separation, attack 1 on the `tables` model: gadget 0 (a sigmoid table on the
+/// input, values 13..114) claims `z = 0` at entry 0, whose pair `(a, 0)` encodes like
+/// entry `a` of the range table; one count moves from `t_0[a]` to the range table's
+/// `m[a]`, so all trees still sum to zero together, but not per group.
+fn table_pair_paid_by_range(r: &Run) -> Vec<u8> {
+    let (c, m, input, batch) = (r.c, r.m, r.input, r.batch);
+    let (cols, out) = witness_edited(c, &m.model_stack, input, batch, 0, &|p| p.z[0] = 0);
+    let a = (input[0] + (1i64 << (c.input.bits - 1))) as usize;
+    let mut tm = table::multiplicities(c, &cols, input, batch).unwrap();
+    tm[0][a] -= 1;
+    let mut mult = multiplicities(c, &cols);
+    mult[a] += 1;
+    prove_with_all_multiplicities(r.h, r.inference_input(cols, input, &out), mult, tm).unwrap()
 }

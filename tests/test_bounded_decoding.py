@@ -286,7 +286,7 @@ def test_zip_structure_limits(tmp_path, monkeypatch):
     small = deflated(b"{}")
     many = write_zip(tmp_path / "many.zkmlc", [(f"f{i}", small, None) for i in range(5)])
     monkeypatch.setenv("ZKML_MAX_MODEL_ENTRIES", "4")
-    with pytest.raises(CompiledModelError, match="5 entries exceeds the limit of 4"):
+    with pytest.raises(CompiledModelError, match="entries exceeds the limit of 4 entries"):
         zkml.load(many)
     bz = tmp_path / "bz.zkmlc"
     with zipfile.ZipFile(bz, "w", compression=zipfile.ZIP_BZIP2) as zf:
@@ -304,6 +304,22 @@ def test_a_central_directory_over_its_limit_is_not_read(tmp_path):
         f.seek(BOMB_MIB * MiB - 22)
         f.write(struct.pack("<4s4H2IH", b"PK\x05\x06", 0, 0, 1, 1, 150 * MiB, 0, 0))
     with peak_below(), pytest.raises(CompiledModelError, match="ZKML_MAX_ZIP_DIRECTORY"):
+        zkml.load(path)
+
+
+def test_too_many_entries_refused_before_zipfile_builds_them(tmp_path):
+    # 100,000 minimal directory records (4.6 MB): zipfile would build 100,000 objects
+    n = 100_000
+    record = struct.pack("<4s6H3I5H2I", b"PK\x01\x02", 20, 20, 0, 0, 0, 0x21, 0, 0, 0, 1,
+                         0, 0, 0, 0, 0, 0) + b"x"
+    directory = record * n
+    path = tmp_path / "many.zkmlc"
+    path.write_bytes(directory + struct.pack("<4s4H2IH", b"PK\x05\x06", 0, 0, 1, 1,
+                                             len(directory), 0, 0))
+    assert n > limits.MODEL_ENTRIES.value()
+    del directory, record
+    with peak_below(path.stat().st_size + 2 * MiB), \
+            pytest.raises(CompiledModelError, match="more than 65536 entries"):
         zkml.load(path)
 
 

@@ -152,13 +152,19 @@ def _read_rest(fh: BinaryIO, size: int, cap: int, head: bytes) -> bytes | None:
 
 
 class _GuardedFile:
-    """A file whose single reads are capped: zipfile reads the central directory in one
-    read of the size the end record declares, so this caps the directory (and with it
-    the number of entries zipfile builds) before anything is allocated."""
+    """A file whose reads zipfile makes under two bounds while it reads the directory.
 
-    def __init__(self, fh: BinaryIO, size: int, cap: int, error: type[ZkmlError],
-                 path: object) -> None:
+    zipfile reads the central directory in one read of the size the end record
+    declares and then builds an object per entry: a read past `cap` is refused, and
+    while `counting` is set a read holding more entry-record signatures than
+    `max_entries` is refused before zipfile builds them (the count of signatures is at
+    least the number of records, so an honest directory is never refused)."""
+
+    def __init__(self, fh: BinaryIO, size: int, cap: int, max_entries: Limit,
+                 error: type[ZkmlError], path: object) -> None:
         self._fh, self._size, self._cap, self._error, self._path = fh, size, cap, error, path
+        self._max_entries = max_entries
+        self.counting = True
         self.name = getattr(fh, "name", None)
 
     def read(self, n: int | None = -1) -> bytes:
@@ -168,7 +174,10 @@ class _GuardedFile:
             from zkml import limits
 
             raise self._error(limits.ZIP_DIRECTORY.refuse(n, self._path))
-        return self._fh.read(n)
+        data = self._fh.read(n)
+        if self.counting and data.count(b"PK\x01\x02") > self._max_entries.value():
+            raise self._error(self._max_entries.refuse(None, self._path))
+        return data
 
     def seek(self, offset: int, whence: int = 0) -> int:
         return self._fh.seek(offset, whence)
@@ -212,8 +221,9 @@ class BoundedZip:
             if self.size < 0:
                 raise error(f"{path}: a {what} must be a regular file")
             guarded = _GuardedFile(fh, self.size, max(lim.ZIP_DIRECTORY.value(), CHUNK),
-                                   error, path)
+                                   limits.entries, error, path)
             self._zf = zipfile.ZipFile(guarded)  # type: ignore[arg-type]
+            guarded.counting = False  # entry data may hold any bytes
             self._infos = {i.filename: i for i in self._zf.infolist()}
             self._check_directory()
         except ZkmlError:

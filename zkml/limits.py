@@ -102,7 +102,7 @@ ARRAY_ENTRIES = Limit(".npz archive", "ZKML_MAX_ARRAY_ENTRIES", 4096, "arrays")
 #: An input or calibration JSON file (parsing costs several times its size in memory).
 JSON_FILE = Limit("JSON file", "ZKML_MAX_JSON_BYTES", 256 * MiB)
 #: A zip's central directory (names and sizes of the entries), read before any entry.
-ZIP_DIRECTORY = Limit("zip directory", "ZKML_MAX_ZIP_DIRECTORY_BYTES", 64 * MiB)
+ZIP_DIRECTORY = Limit("zip directory", "ZKML_MAX_ZIP_DIRECTORY_BYTES", 16 * MiB)
 #: A .npy header (a short Python-literal dict; numpy's own default bound is 10,000).
 NPY_HEADER = Limit(".npy header", "ZKML_MAX_NPY_HEADER_BYTES", 64 * KiB)
 

@@ -96,10 +96,10 @@ def test_proof_statement_prefix(compiled):
     xs, ys = [1, -2, 3, 0], [-5, 7]
     body = (digest + struct.pack(">I", 2) + _ints(xs, 2) + _ints(ys, 1)
             + enc_g1s([None, None]) + b"rest")
-    st = parse_proof_statement(b"ZKML\x00\x01\x03" + body)
+    st = parse_proof_statement(b"ZKML\x00\x02\x03" + body)
     assert st.vk_digest == digest and st.batch == 2
     assert st.inputs == tuple(xs) and st.outputs == tuple(ys) and st.witness_rows == 2
-    assert proof_vk_digest(b"ZKML\x00\x01\x03" + body) == digest
+    assert proof_vk_digest(b"ZKML\x00\x02\x03" + body) == digest
     # with the circuit, the widths and counts are exact
     c = compiled.circuit
     w_in, w_out = statement_widths(c)
@@ -107,14 +107,14 @@ def test_proof_statement_prefix(compiled):
     x = list(range(-6, 6))
     body = (digest + struct.pack(">I", 1) + _ints(x, w_in) + _ints([3, -4, 5, 6, 7], w_out)
             + enc_g1s([None]))
-    st = parse_proof_statement(b"ZKML\x00\x01\x03" + body, c)
+    st = parse_proof_statement(b"ZKML\x00\x02\x03" + body, c)
     assert st.inputs == tuple(x) and st.outputs == (3, -4, 5, 6, 7)
     with pytest.raises(ProofFormatError):
-        parse_proof_statement(b"ZKML\x00\x01\x03" + body[:-70] + _ints([1], 2), c)
+        parse_proof_statement(b"ZKML\x00\x02\x03" + body[:-70] + _ints([1], 2), c)
     with pytest.raises(ProofFormatError):
         parse_proof_statement(b"ZKML\x00\x01\x04" + body)
     with pytest.raises(ProofFormatError):
-        parse_proof_statement(b"ZKML\x00\x01\x03" + body[:40])
+        parse_proof_statement(b"ZKML\x00\x02\x03" + body[:40])
 
 
 def test_compiled_file_round_trip(tmp_path, compiled):

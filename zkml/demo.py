@@ -111,10 +111,12 @@ def run(out_dir: Path, artifacts: Path = ARTIFACTS) -> int:
           f"(prover core {result.timings['prove']:.3f} s)")
     print(f"   -> {_rel(proof_path)} ({len(result.proof) / 1024:.1f} KB)")
 
-    # 3. Verify as an auditor: a fresh process with the proof and the verifying key only.
-    args = ["verify", _rel(proof_path), "--vk", _rel(vk_path)]
+    # 3. Verify as an auditor: a fresh process with the proof, the verifying key and the
+    # input the auditor expects the proof to be about.
+    args = ["verify", _rel(proof_path), "--vk", _rel(vk_path), "--input",
+            _rel(artifacts / INPUT)]
     res, t_cli = _zkml(*args)
-    print("\n3. verify in a fresh process (pure Python, proof + verifying key only):")
+    print("\n3. verify in a fresh process (pure Python, proof + verifying key + expected input):")
     print(f"   $ zkml {shlex.join(args)}")
     print(_indent(res.stdout + res.stderr))
     if res.returncode != 0:
@@ -157,6 +159,20 @@ def run(out_dir: Path, artifacts: Path = ARTIFACTS) -> int:
     else:
         return _fail("zkml.Verifier accepted a tampered proof")
     print(f"   exit {res.returncode}: rejected")
+
+    # 6. The valid proof checked against another input (one digit changed): rejected.
+    other = [list(row) for row in inputs]
+    other[0][27] = 1.0 - other[0][27]
+    other_path = out_dir / "other_input.json"
+    other_path.write_text(json.dumps({"input_data": other}))
+    args = ["verify", _rel(proof_path), "--vk", _rel(vk_path), "--input", _rel(other_path)]
+    res, _ = _zkml(*args)
+    print("\n6. the valid proof, checked against an input with one pixel changed:")
+    print(f"   $ zkml {shlex.join(args)}")
+    print(_indent(res.stdout + res.stderr))
+    if res.returncode == 0:
+        return _fail("a proof passed as a proof about another input")
+    print(f"   exit {res.returncode}: rejected (the proof is about the original input)")
 
     print(f"\nfigures: compile {t_compile:.2f} s, prove {t_prove:.3f} s for {result.batch} "
           f"digits, proof {len(result.proof) / 1024:.1f} KB, verify {t_verify:.3f} s in process "

@@ -1,0 +1,16 @@
+"""`make demo` end to end: compile, prove, verify (fresh process with the expected input,
+and in process), a flipped bit rejected, the valid proof rejected against another input."""
+
+from __future__ import annotations
+
+from zkml.demo import run
+
+
+def test_demo_runs_and_shows_every_rejection(tmp_path, capsys):
+    assert run(tmp_path) == 0
+    out = capsys.readouterr().out
+    assert "input: matches" in out
+    assert "8/8 correct" in out
+    assert "exit 1: rejected\n" in out
+    assert "the proof is about another input" in out
+    assert (tmp_path / "digits_mlp.proof").is_file()

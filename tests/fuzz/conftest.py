@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from corpus import build_corpus
+from corpus import build_corpus, foundation
 from oracle import FuzzStats
 
 _STATS = pytest.StashKey["FuzzStats"]()
@@ -15,6 +15,11 @@ _STATS = pytest.StashKey["FuzzStats"]()
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory):
     return build_corpus(tmp_path_factory.mktemp("fuzz-corpus"))
+
+
+@pytest.fixture(scope="session")
+def foundation_corpus():
+    return foundation()
 
 
 @pytest.fixture(scope="session")

@@ -5,10 +5,13 @@ Models: the bundled digits MLP, a CNN with max pooling, a CNN with average pooli
 MLP with Sigmoid and GELU tables, an MLP ending in Softmax, and an MLP with an ArgMax
 output; each has its key and proofs at batch sizes 1 and 2, so splices cross models and
 batch sizes. Every artifact is verified once and its fields traced (mutate.trace_fields).
+`foundation()` adds kind-1 and kind-2 artifacts (batch openings, a product sumcheck) made
+by the tests' Python reference prover.
 """
 
 from __future__ import annotations
 
+import random
 import sys
 import warnings
 from dataclasses import dataclass
@@ -18,17 +21,18 @@ import numpy as np
 from mutate import Artifact, trace_fields
 
 import zkml
-from zkml.verifier import InferenceVerifier, VerifyingKey
+from zkml.verifier import InferenceVerifier, VerifyingKey, verify_artifact
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests" / "inference"))
+sys.path[:0] = [str(ROOT / "tests" / "inference"), str(ROOT / "tests" / "verifier")]
 try:
     from harness import compile_float, float_runs
     from inference_models import Net, act_mlp, mlp, softmax_mlp, with_argmax
+    from reference_prover import RefStack, kind1_artifact, kind2_artifact, rand_point, rand_table
 finally:
-    sys.path.pop(0)
+    del sys.path[:2]
 
-__all__ = ["Model", "build_corpus", "BATCHES", "MODEL_NAMES"]
+__all__ = ["Model", "build_corpus", "foundation", "BATCHES", "MODEL_NAMES"]
 
 BATCHES = (1, 2)
 
@@ -89,3 +93,20 @@ def build_corpus(tmp: Path) -> list[Model]:
 
 #: Every corpus model's name, for test parametrization (the digits MLP first).
 MODEL_NAMES = ("digits", *_BUILDERS)
+
+
+def foundation() -> list[Artifact]:
+    """Kind-1 artifacts (one stack; two stacks of other shapes, two claims on one) and a
+    kind-2 artifact, each verified and traced (seeded: the same bytes every run)."""
+    rng = random.Random(29)
+    stacks = [[(4, 2, 1)], [(3, 1, 2), (5, 3, 1)]]
+    out = []
+    for i, shapes in enumerate(stacks):
+        data = kind1_artifact([RefStack(rand_table(rng, n), n, c,
+                                        [rand_point(rng, n) for _ in range(k)])
+                               for n, c, k in shapes])
+        out.append(Artifact(f"kind1.{i}", data, trace_fields(data, verify_artifact)))
+    f, g = rand_table(rng, 4, small=True), rand_table(rng, 4, small=True)
+    data = kind2_artifact(f, g, 4, 2)
+    out.append(Artifact("kind2", data, trace_fields(data, verify_artifact)))
+    return out

@@ -18,15 +18,18 @@ a valid artifact (those are skipped before the call).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import zkml
 from zkml.errors import VerificationError
 from zkml.verifier import VerifyingKey
 
-__all__ = ["FuzzStats", "Outcome", "judge", "proof_target", "key_target", "circuit_target",
-           "INTERNAL"]
+__all__ = ["FuzzStats", "Outcome", "judge", "memory_cap", "proof_target", "key_target",
+           "circuit_target", "INTERNAL"]
 
 #: The message prefix of the verifier's fail-closed nets (zkml/verifier/*.py).
 INTERNAL = "internal verifier error"
@@ -58,6 +61,30 @@ def judge(call: Callable[[bytes], object], data: bytes) -> Outcome:
     except Exception as exc:  # noqa: BLE001 - every other type is a finding
         return Outcome("crash", exc)
     return Outcome("accepted")
+
+
+@contextmanager
+def memory_cap(extra: int = 1 << 30) -> Iterator[None]:
+    """Cap this process's address space at its current size plus `extra` bytes while the
+    block runs, so a mutant that makes the verifier allocate without bound fails with
+    MemoryError (a finding) instead of exhausting the machine. Linux only (no-op elsewhere)."""
+    try:
+        import resource
+
+        status = Path("/proc/self/status").read_text()
+        size = int(re.search(r"VmSize:\s+(\d+) kB", status).group(1)) * 1024
+    except (ImportError, OSError, AttributeError):
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = size + extra
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def proof_target(key: bytes) -> Callable[[bytes], object]:

@@ -24,12 +24,12 @@ import pytest
 from circuit_mutate import CircuitMutator
 from corpus import BATCHES, MODEL_NAMES
 from mutate import Artifact, Mutant, Mutator, trace_fields
-from oracle import FuzzStats, circuit_target, judge, key_target, proof_target
+from oracle import FuzzStats, circuit_target, judge, key_target, memory_cap, proof_target
 
-from zkml.verifier import VerifyingKey
+from zkml.verifier import VerifyingKey, verify_artifact
 
 #: Mutants per artifact and target in `make test` (about 60 s in all on 2 cores).
-DEFAULT_MUTATIONS = 1000
+DEFAULT_MUTATIONS = 1400
 
 
 def _budget() -> int:
@@ -54,7 +54,8 @@ def _campaign(target: str, call: Callable[[bytes], object],
             stats.identical += 1
             continue
         t0 = time.perf_counter()
-        outcome = judge(call, m.data)
+        with memory_cap():  # a runaway allocation becomes a MemoryError finding
+            outcome = judge(call, m.data)
         stats.add(target, outcome.kind, time.perf_counter() - t0, f"{source} #{index} {m.op}")
         if not outcome.ok:
             path = out_dir / f"{source}-{target}-{index}.bin"
@@ -105,6 +106,19 @@ def test_fuzz_circuits(name, corpus, fuzz_stats, fuzz_seed, tmp_path):
     trusted = circuit_target(model.proofs[BATCHES[0]].data)
     findings += _campaign("trusted-key", trusted, mutants, valid, fuzz_stats, fuzz_seed,
                           tmp_path)
+    _report(findings)
+
+
+def test_fuzz_foundation_kinds(foundation_corpus, fuzz_stats, fuzz_seed, tmp_path):
+    """Mutated kind-1 (batch opening) and kind-2 (product sumcheck) artifacts, spliced
+    with each other too, are rejected by verify_artifact."""
+    valid = {a.data for a in foundation_corpus}
+    findings = []
+    for art in foundation_corpus:
+        mut = Mutator(art, foundation_corpus)
+        mutants = ((art.name, i, mut.mutant(fuzz_seed, i)) for i in range(_budget() // 2))
+        findings += _campaign("kind1/2", verify_artifact, mutants, valid, fuzz_stats,
+                              fuzz_seed, tmp_path)
     _report(findings)
 
 
@@ -209,3 +223,14 @@ def test_judge_names_every_outcome():
         == "internal"
     assert judge(raising(IndexError("x")), b"").kind == "crash"
     assert not judge(raising(RecursionError()), b"").ok
+
+
+def test_memory_cap_turns_a_runaway_allocation_into_memory_error():
+    """Inside memory_cap a 4 GiB allocation fails (the finding a runaway parser would be);
+    after it, the process's limit is what it was."""
+    import resource
+
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    with memory_cap(), pytest.raises(MemoryError):
+        bytearray(4 << 30)
+    assert resource.getrlimit(resource.RLIMIT_AS) == before

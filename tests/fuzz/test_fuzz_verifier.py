@@ -1,5 +1,6 @@
 """A bounded, deterministic mutation run over proofs and keys of six models through
-`zkml.Verifier` (part of `make test`).
+`zkml.Verifier`, and over kind-1 and kind-2 artifacts through `verify_artifact` (part of
+`make test`).
 
 Every mutant must be rejected with VerificationError (ProofFormatError included) naming
 a check: never accepted (a valid proof of other bytes would be a soundness bug), never
@@ -23,10 +24,10 @@ from collections.abc import Callable, Iterable
 import pytest
 from circuit_mutate import CircuitMutator
 from corpus import BATCHES, MODEL_NAMES
-from mutate import Artifact, Mutant, Mutator, trace_fields
+from mutate import Mutant, Mutator, trace_fields
 from oracle import FuzzStats, circuit_target, judge, key_target, memory_cap, proof_target
 
-from zkml.verifier import VerifyingKey, verify_artifact
+from zkml.verifier import verify_artifact
 
 #: Mutants per artifact and target in `make test` (about 60 s in all on 2 cores).
 DEFAULT_MUTATIONS = 1400
@@ -175,13 +176,24 @@ def test_circuit_mutants_keep_a_correct_length(corpus):
 
 
 def test_trusted_key_path_reaches_the_proof_checks(corpus):
-    """An unchanged circuit loaded as trusted verifies the relabelled proof (digest equal),
-    so the trusted-key target really runs the proof verifier."""
+    """The trusted-key target runs the proof verifier: the unchanged key verifies the
+    relabelled proof; a key whose circuit differs only in a gadget's `source` name parses,
+    and the proof relabelled to it fails a check after parsing (the transcript binds the
+    key's digest)."""
+    import json
+
+    from circuit_mutate import circuit_field, repack
+
     model = _model(corpus, "argmax")
     call = circuit_target(model.proofs[1].data)
     assert judge(call, model.key.data).kind == "accepted"
-    art = Artifact("x", model.key.data, ())
-    assert VerifyingKey.from_bytes(art.data).digest == model.vk.digest
+    span = circuit_field(model.key)
+    doc = json.loads(model.key.data[span.start : span.end])
+    doc["gadgets"][0]["source"] += "_renamed"
+    key = repack(model.key.data, span, json.dumps(doc, sort_keys=True,
+                                                  separators=(",", ":")).encode())
+    outcome = judge(call, key)
+    assert outcome.kind == "rejected" and "logup" in str(outcome.error)
 
 
 def test_a_planted_parser_bug_is_found(corpus, tmp_path, monkeypatch):

@@ -60,6 +60,16 @@ def _fail(message: str) -> int:
     return 1
 
 
+def _expect_rejection(title: str, args: list[str]) -> int:
+    """Run `zkml ARGS` in a fresh process, show the command and what it printed; returns
+    its exit code (the caller fails the demo on 0)."""
+    res, _ = _zkml(*args)
+    print(f"\n{title}")
+    print(f"   $ zkml {shlex.join(args)}")
+    print(_indent(res.stdout + res.stderr))
+    return res.returncode
+
+
 def run(out_dir: Path, artifacts: Path = ARTIFACTS) -> int:
     """Run the demo, writing its files to `out_dir`; returns a process exit code."""
     from zkml.inputs import load_input_file
@@ -146,11 +156,8 @@ def run(out_dir: Path, artifacts: Path = ARTIFACTS) -> int:
     data[len(data) // 2] ^= 1
     tampered_path.write_bytes(bytes(data))
     args = ["verify", _rel(tampered_path), "--vk", _rel(vk_path)]
-    res, _ = _zkml(*args)
-    print("\n5. the same proof with one bit flipped:")
-    print(f"   $ zkml {shlex.join(args)}")
-    print(_indent(res.stdout + res.stderr))
-    if res.returncode == 0:
+    code = _expect_rejection("5. the same proof with one bit flipped:", args)
+    if code == 0:
         return _fail("a tampered proof was accepted")
     try:
         verifier.verify(bytes(data))
@@ -158,7 +165,7 @@ def run(out_dir: Path, artifacts: Path = ARTIFACTS) -> int:
         pass
     else:
         return _fail("zkml.Verifier accepted a tampered proof")
-    print(f"   exit {res.returncode}: rejected")
+    print(f"   exit {code}: rejected")
 
     # 6. The valid proof checked against another input (one digit changed): rejected.
     other = [list(row) for row in inputs]
@@ -166,13 +173,11 @@ def run(out_dir: Path, artifacts: Path = ARTIFACTS) -> int:
     other_path = out_dir / "other_input.json"
     other_path.write_text(json.dumps({"input_data": other}))
     args = ["verify", _rel(proof_path), "--vk", _rel(vk_path), "--input", _rel(other_path)]
-    res, _ = _zkml(*args)
-    print("\n6. the valid proof, checked against an input with one pixel changed:")
-    print(f"   $ zkml {shlex.join(args)}")
-    print(_indent(res.stdout + res.stderr))
-    if res.returncode == 0:
+    code = _expect_rejection("6. the valid proof, checked against an input with one pixel "
+                             "changed:", args)
+    if code == 0:
         return _fail("a proof passed as a proof about another input")
-    print(f"   exit {res.returncode}: rejected (the proof is about the original input)")
+    print(f"   exit {code}: rejected (the proof is about the original input)")
 
     print(f"\nfigures: compile {t_compile:.2f} s, prove {t_prove:.3f} s for {result.batch} "
           f"digits, proof {len(result.proof) / 1024:.1f} KB, verify {t_verify:.3f} s in process "

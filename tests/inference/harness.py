@@ -122,3 +122,14 @@ def committed_values(c, columns: list[np.ndarray]) -> list[dict[str, np.ndarray]
         out.append(vals)
     assert i == len(columns) - len(limb_widths(c.d_bits, c.limb_bits))
     return out
+
+
+def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
+    """`zkml ARGS` in process (warnings silenced): (exit code, stdout, stderr)."""
+    from zkml.cli.main import main
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        code = main(args)
+    out = capsys.readouterr()
+    return code, out.out, out.err

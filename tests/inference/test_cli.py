@@ -4,23 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import warnings
 
 import numpy as np
 import pytest
+from harness import run_cli as _cli
 from inference_models import mlp, save
-
-from zkml.cli.main import main
 
 # Every test here builds a verifying key with the native module.
 
 
-def _cli(args: list[str], capsys) -> tuple[int, str, str]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        code = main(args)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def _one_line_error(code: int, err: str, needle: str) -> None:

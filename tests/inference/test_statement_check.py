@@ -23,12 +23,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from harness import run_cli as _cli
 from inference_models import compile_mlp, f32, make_model, mlp, save, with_argmax
 from onnx import helper
 
 import zkml
 from zkml.artifacts import statement_widths
-from zkml.cli.main import main
 from zkml.errors import ModelError, StatementMismatchError, VerificationError
 from zkml.statement import InputLayout, quantize_input, statement_digests
 
@@ -40,12 +40,6 @@ HEX16 = re.compile(r"statement: verifying key ([0-9a-f]{16}), input ([0-9a-f]{16
 # Every test here proves with the native module.
 
 
-def _cli(args: list[str], capsys) -> tuple[int, str, str]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        code = main(args)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def _digests_in_proof(proof: bytes, circuit) -> tuple[bytes, bytes]:

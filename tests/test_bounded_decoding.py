@@ -399,9 +399,9 @@ def test_json_input_too_large_or_too_deep(tmp_path, monkeypatch):
     monkeypatch.delenv("ZKML_MAX_JSON_BYTES")
     deep = tmp_path / "deep.json"
     deep.write_text("[" * 100_000 + "]" * 100_000)
-    with pytest.raises(ModelError, match="not valid JSON"):
+    with pytest.raises(ModelError, match="nested deeper than 64"):
         load_input_file(deep)
-    with pytest.raises(ModelError, match="not valid JSON"):
+    with pytest.raises(ModelError, match="nested deeper than 64"):
         load_samples(deep, ["x"])
 
 
@@ -426,9 +426,10 @@ def test_key_parser_of_the_prover_side_refuses_deep_or_huge_json(tmp_path, capsy
 
     deep = b"[" * 100_000 + b"]" * 100_000
     key = b"ZKML\x00\x01\x04" + struct.pack(">I", len(deep)) + deep
-    with pytest.raises(ProofFormatError, match="not JSON"):
+    with pytest.raises(ProofFormatError, match="nested deeper than 64"):
         parse_verifying_key(key)
-    one_line(*cli(["inspect", str(write(tmp_path / "deep.vk", key))], capsys), "not JSON")
+    one_line(*cli(["inspect", str(write(tmp_path / "deep.vk", key))], capsys),
+             "nested deeper than 64")
     huge = b"ZKML\x00\x01\x04" + struct.pack(">I", MAX_CIRCUIT_JSON_BYTES + 1)
     with pytest.raises(ProofFormatError, match="at most"):
         parse_verifying_key(huge + bytes(MAX_CIRCUIT_JSON_BYTES + 1))
@@ -482,3 +483,40 @@ def test_cli_refuses_oversized_and_bomb_files(tmp_path, capsys, compiled):
                   capsys), "ZKML_MAX_ARRAY_BYTES")
     assert not (tmp_path / "m.zkmlc").exists()
 
+
+
+def test_deep_json_is_refused_without_recursing(tmp_path):
+    """py_ecc raises the recursion limit to 100000 at import, so `json.loads` of deeply
+    nested text overflows the C stack (a segfault, in a thread with a small stack at
+    once). Every JSON reader counts the nesting first: a clean error, in a child process
+    so that a crash shows as a failed test, not a dead test run."""
+    import subprocess
+    import sys
+
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 90_000 + "]" * 90_000)
+    code = f"""
+import sys, threading
+import py_ecc  # noqa: F401 (raises the recursion limit)
+assert sys.getrecursionlimit() >= 100000
+from zkml.errors import ZkmlError
+from zkml.inputs import load_input_file
+from zkml.compiler.circuit import Circuit
+threading.stack_size(1 << 20)
+out = []
+def run():
+    for call in (lambda: load_input_file({str(deep)!r}),
+                 lambda: Circuit.from_bytes(open({str(deep)!r}, "rb").read())):
+        try:
+            call()
+        except ZkmlError as exc:
+            out.append(str(exc))
+t = threading.Thread(target=run)
+t.start()
+t.join()
+print(out)
+"""
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.count("nested deeper than 64") == 2, res.stdout

@@ -12,14 +12,13 @@ copied in chunks.
 from __future__ import annotations
 
 import io
-import json
 import math
 import os
 from typing import BinaryIO
 
 import numpy as np
 
-from zkml import limits
+from zkml import jsonio, limits
 from zkml.errors import ModelError, ZkmlError
 from zkml.fileio import CHUNK, BoundedZip, ZipLimits, open_bounded, read_bytes
 
@@ -144,7 +143,4 @@ def load_json(path: str | os.PathLike[str], what: str, error: type[ZkmlError] = 
     """A JSON file of at most `zkml.limits.JSON_FILE` bytes, parsed; invalid or too deeply
     nested JSON raises `error`."""
     data = read_bytes(path, what, limit=limits.JSON_FILE, error=error, missing=error)
-    try:
-        return json.loads(data)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise error(f"{what} {path} is not valid JSON") from None
+    return jsonio.loads(data, f"{what} {path}", error)

@@ -236,9 +236,7 @@ def read_compiled_vk(path: str | os.PathLike[str], data: bytes | None = None) ->
     key, each bounded (`zkml.limits`: the file, the zip directory, the header's and the
     key's inflated sizes), so a forged file costs at most those limits; raises ModelError.
     """
-    import json
-
-    from zkml import limits
+    from zkml import jsonio, limits
     from zkml.errors import ModelError
     from zkml.fileio import BoundedZip
 
@@ -246,7 +244,8 @@ def read_compiled_vk(path: str | os.PathLike[str], data: bytes | None = None) ->
     with BoundedZip(source, "compiled model", limits.MODEL_ZIP, ModelError,
                     missing=ModelError) as zf:
         try:
-            header = json.loads(zf.read("header.json", limits.MODEL_HEADER))
+            header = jsonio.loads(zf.read("header.json", limits.MODEL_HEADER),
+                                  f"{path}: the header", ModelError)
             files = header["sections"]["circuit"]["files"]
             with zf.open("circuit/vk.bin") as fh:  # its kind first, before inflating it
                 head = fh.read(_HEADER.size)

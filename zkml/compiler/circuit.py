@@ -555,10 +555,9 @@ class Circuit:
     @classmethod
     def from_bytes(cls, data: bytes) -> Circuit:
         """Parse and validate; the bytes must be exactly the canonical encoding."""
-        try:
-            doc = json.loads(bytes(data).decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise CircuitFormatError(f"circuit description is not JSON: {exc}") from None
+        from zkml import jsonio
+
+        doc = jsonio.loads(bytes(data), "circuit description", CircuitFormatError)
         circuit = cls.from_json(doc)
         if circuit.to_bytes() != bytes(data):
             raise CircuitFormatError("circuit description is not in canonical form")

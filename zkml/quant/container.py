@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zkml import limits
+from zkml import jsonio, limits
 from zkml.errors import ModelError
 from zkml.fileio import BoundedZip, write_atomic
 
@@ -82,12 +82,9 @@ def npy_bytes(arr: np.ndarray) -> bytes:
 
 def read_json(section: Section, path: str):
     """Parse one JSON file of a section."""
-    try:
-        return json.loads(section.files[path])
-    except KeyError as exc:
-        raise CompiledModelError(f"compiled model lacks {path}") from exc
-    except ValueError as exc:
-        raise CompiledModelError(f"compiled model file {path} is not valid JSON") from exc
+    if path not in section.files:
+        raise CompiledModelError(f"compiled model lacks {path}")
+    return jsonio.loads(section.files[path], f"compiled model file {path}", CompiledModelError)
 
 
 def read_npy(section: Section, path: str) -> np.ndarray:
@@ -156,10 +153,8 @@ def _read_header(path: Path, zf: BoundedZip) -> dict:
     for the format name and version."""
     if _HEADER not in zf.names():
         raise CompiledModelError(f"{path} is not a zkml compiled model (no header)")
-    try:
-        header = json.loads(zf.read(_HEADER, limits.MODEL_HEADER))
-    except (ValueError, RecursionError) as exc:
-        raise CompiledModelError(f"{path}: the header is not valid JSON") from exc
+    header = jsonio.loads(zf.read(_HEADER, limits.MODEL_HEADER), f"{path}: the header",
+                          CompiledModelError)
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise CompiledModelError(f"{path} is not a zkml compiled model")
     version = header.get("format_version")

@@ -18,12 +18,11 @@ batch size `B` (cached per `B`).
 from __future__ import annotations
 
 import json
-import re
 import threading
 from dataclasses import dataclass
 
 from zkml.errors import ProofFormatError
-from zkml.verifier.encoding import MAX_CIRCUIT_JSON_BYTES, MAX_NUM_VARS
+from zkml.verifier.encoding import MAX_CIRCUIT_JSON_BYTES, MAX_NUM_VARS, json_nesting
 from zkml.verifier.layout import (
     Layout,
     LeafSlot,
@@ -81,8 +80,6 @@ MAX_ABS_BOUND = 1 << 62
 #: A circuit nests objects and lists 5 deep; deeper input is refused before parsing, so
 #: no input can exhaust the C stack of the JSON scanner.
 MAX_JSON_DEPTH = 16
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 __all__ += ["MAX_BITS", "MAX_SHIFT"]
 
 
@@ -522,12 +519,9 @@ def parse_circuit(data: bytes) -> Circuit:
 
 
 def _check_depth(text: str) -> None:
-    """Refuse nesting deeper than MAX_JSON_DEPTH (strings removed, brackets counted)."""
-    depth = 0
-    for ch in _NOT_BRACKET.sub("", _JSON_STRING.sub("", text)):
-        depth += 1 if ch in "[{" else -1
-        if depth > MAX_JSON_DEPTH:
-            raise err(f"JSON nested deeper than {MAX_JSON_DEPTH}")
+    """Refuse nesting deeper than MAX_JSON_DEPTH before decoding (encoding.json_nesting)."""
+    if json_nesting(text) > MAX_JSON_DEPTH:
+        raise err(f"JSON nested deeper than {MAX_JSON_DEPTH}")
 
 
 def _reject_constant(name: str) -> object:

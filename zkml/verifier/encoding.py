@@ -7,6 +7,7 @@ allocated, so a forged count of 2^32 costs nothing. Points decode to affine tupl
 
 from __future__ import annotations
 
+import re
 import struct
 from collections.abc import Iterable, Sequence
 
@@ -226,3 +227,19 @@ def enc_g1s(points: Iterable[G1Point]) -> bytes:
 def enc_ints(values: Sequence[int], width: int) -> bytes:
     """`Ints` of `values` at `width` bytes each (struct.error if one does not fit)."""
     return enc_u32(len(values)) + struct.pack(f">{len(values)}{_INT_FORMATS[width]}", *values)
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def json_nesting(text: str) -> int:
+    """The deepest nesting of arrays and objects in JSON text (strings skipped, brackets
+    counted; linear, no recursion). Check it before `json.loads`: the decoder recurses in
+    C, and py_ecc raises the interpreter's recursion limit to 100000 when it is imported,
+    so deeply nested input would overflow the C stack (a crash, not a RecursionError)."""
+    depth = deepest = 0
+    for ch in _NOT_BRACKET.sub("", _JSON_STRING.sub("", text)):
+        depth += 1 if ch in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest

@@ -6,8 +6,9 @@
     verified = zkml.verify(result.proof, compiled.verifying_key)
 
 The API (`compile`, `prove`, `verify`, `load`, `Verifier`, `CompiledModel`,
-`ProofResult`, `VerifiedInference`) lives in `zkml.api` and is loaded on first use, so
-`import zkml` imports neither numpy nor onnx.
+`ProofResult`, `VerifiedInference`) lives in `zkml.api`, the dry run (`check`,
+`CheckResult`: what `prove` would prove, without proving) in `zkml.dry_run`; both are
+loaded on first use, so `import zkml` imports neither numpy nor onnx.
 """
 
 __version__ = "0.1.0"
@@ -17,6 +18,8 @@ _API = {
     "prove": "zkml.api",
     "verify": "zkml.api",
     "load": "zkml.api",
+    "check": "zkml.dry_run",
+    "CheckResult": "zkml.dry_run",
     "Verifier": "zkml.api",
     "ProofResult": "zkml.api",
     "VerifiedInference": "zkml.api",

@@ -1,0 +1,108 @@
+"""Machine-readable output of `zkml verify|prove|inspect --json` (README, "Machine-readable
+output"): exactly one JSON object on stdout, nothing else there (errors, warnings and
+progress go to stderr).
+
+Every object carries `"schema": "zkml/<command>"` and `"schema_version"`. Version 1 is
+what proofs are today: not hiding, with a public input and output (the `visibility`
+object says so); hiding proofs (zero knowledge) add visibility values and fields in a
+later version, and scripts should check `schema_version`. Keys are never removed or
+renamed within a version.
+
+Imports nothing heavier than the standard library: `zkml verify --json` stays light.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+__all__ = ["SCHEMA_VERSION", "VISIBILITY", "document", "emit", "json_errors", "error_object",
+           "statement", "clipping_object", "parts_object"]
+
+SCHEMA_VERSION = 1
+
+#: What today's proofs reveal: they are not zero-knowledge, the input and output are the
+#: statement (public), and the weights are bound by the verifying key's commitment, not
+#: published (but the proofs reveal linear combinations of them: README, "What a proof
+#: guarantees").
+VISIBILITY = {"hiding": False, "input": "public", "output": "public", "weights": "committed"}
+
+
+def document(command: str, **fields: Any) -> dict[str, Any]:
+    """A top-level object: the schema name and version, then `fields` in order."""
+    return {"schema": f"zkml/{command}", "schema_version": SCHEMA_VERSION, **fields}
+
+
+def emit(doc: dict[str, Any]) -> None:
+    """Print `doc` as one line of strict JSON (no NaN or Infinity) on stdout."""
+    click.echo(json.dumps(doc, allow_nan=False))
+
+
+def error_object(exc: BaseException) -> dict[str, Any]:
+    """`{"type", "classes", "message"}` of an error: its class, the classes it derives from
+    (most specific first, up to `ZkmlError` or `OSError`), and the message the CLI prints
+    after "error: "."""
+    classes = [c.__name__ for c in type(exc).__mro__
+               if c not in (Exception, BaseException, object)]
+    if isinstance(exc, click.ClickException):
+        message = exc.format_message()
+    elif isinstance(exc, OSError) and exc.strerror:
+        message = f"{exc.strerror}: {exc.filename or ''}".rstrip(": ")
+    else:
+        message = str(exc)
+    return {"type": type(exc).__name__, "classes": classes, "message": message}
+
+
+@contextmanager
+def json_errors(enabled: bool, command: str, **failure: Any) -> Iterator[None]:
+    """With `enabled`, an error raised inside also prints `document(command, **failure,
+    error=error_object(exc))` on stdout; the error is re-raised either way, so it still
+    reaches stderr and sets the exit code."""
+    from zkml.errors import ZkmlError
+
+    try:
+        yield
+    except (ZkmlError, OSError, click.ClickException) as exc:
+        if enabled:
+            emit(document(command, **failure, error=error_object(exc)))
+        raise
+
+
+def clipping_object(clipping: Any) -> dict[str, Any]:
+    """A `zkml.statement.Clipping` (values saturation moved into the input range)."""
+    return {"count": clipping.count, "below": clipping.below, "above": clipping.above,
+            "total": clipping.total, "lo": clipping.lo, "hi": clipping.hi}
+
+
+def parts_object(parts: Sequence[Any]) -> list[dict[str, Any]]:
+    """Each output's name and place in a row of `output.values` (`IOPart`s)."""
+    return [{"name": p.name, "offset": p.offset, "features": p.features,
+             "frac_bits": p.frac_bits} for p in parts]
+
+
+def statement(*, vk_digest: bytes, batch: int, inputs: Sequence[Sequence[int]],
+              input_frac_bits: int, input_digest: bytes, outputs: Sequence[Sequence[int]],
+              output_frac_bits: int, output_digest: bytes, argmax: bool,
+              predictions: Sequence[int], parts: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """The statement of an inference proof: key digest, batch, the quantized input and
+    output rows with their scales (float = value * scale) and digests (full hex), the
+    output dequantized and its predictions, and what the proof reveals."""
+    scale_in, scale_out = 2.0 ** -input_frac_bits, 2.0 ** -output_frac_bits
+    return {
+        "kind": "inference",
+        "verifying_key_digest": vk_digest.hex(),
+        "batch": batch,
+        "input": {"digest": input_digest.hex(), "values": [list(map(int, r)) for r in inputs],
+                  "frac_bits": input_frac_bits, "scale": scale_in},
+        "output": {"digest": output_digest.hex(),
+                   "values": [list(map(int, r)) for r in outputs],
+                   "frac_bits": output_frac_bits, "scale": scale_out,
+                   "floats": [[int(v) * scale_out for v in r] for r in outputs],
+                   "argmax": argmax, "predictions": [int(p) for p in predictions],
+                   "parts": parts},
+        "visibility": dict(VISIBILITY),
+    }

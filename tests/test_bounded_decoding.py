@@ -28,7 +28,7 @@ from zkml import limits
 from zkml.arrayio import load_json, load_npy, load_npz
 from zkml.artifacts import read_compiled_vk
 from zkml.cli.main import main
-from zkml.errors import ModelError, ProofFormatError, ZkmlError
+from zkml.errors import InvalidKeyError, ModelError, ProofFormatError, ZkmlError
 from zkml.fileio import read_proof, read_verifying_key
 from zkml.inputs import load_input_file
 from zkml.quant.calibrate import load_samples
@@ -169,7 +169,7 @@ def _garbage_cases():
     return {
         "proof": (".proof", lambda p: zkml.verify(p, vk), ProofFormatError, "ZKML_MAX_PROOF"),
         "proof bytes": (".proof", read_proof, ProofFormatError, "ZKML_MAX_PROOF"),
-        "key": (".vk", zkml.Verifier, ProofFormatError, "ZKML_MAX_KEY"),
+        "key": (".vk", zkml.Verifier, InvalidKeyError, "ZKML_MAX_KEY"),
         "model": (".zkmlc", zkml.load, CompiledModelError, "ZKML_MAX_MODEL_BYTES"),
         "model key": (".zkmlc", read_compiled_vk, ModelError, "ZKML_MAX_MODEL_BYTES"),
         "input json": (".json", load_input_file, ModelError, "ZKML_MAX_JSON"),
@@ -194,7 +194,7 @@ def test_two_gigabytes_of_garbage_refused_from_its_size(tmp_path, case):
 
 @pytest.mark.parametrize("suffix, read, error, needle", [
     (".proof", read_proof, ProofFormatError, "bad magic"),
-    (".vk", read_verifying_key, ProofFormatError, "bad magic"),
+    (".vk", read_verifying_key, InvalidKeyError, "bad magic"),
     (".npy", load_input_file, ModelError, "bad magic"),
     (".npz", load_input_file, ModelError, "not a readable zip"),
     (".zkmlc", zkml.load, CompiledModelError, "not a readable zip"),

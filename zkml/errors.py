@@ -1,35 +1,160 @@
-"""Exception hierarchy shared by every part of zkml.
+"""Every error zkml raises, in one hierarchy.
 
-Callers that only care whether something went wrong catch `ZkmlError`; a service that
-verifies proofs catches `VerificationError`, which covers malformed bytes as well.
+A service tells three things apart: the proof is invalid (`VerificationError`), a file
+or artifact of its own is missing, unreadable or corrupt (`ArtifactError`), and the data
+it was given is bad (`InputError`). Everything derives from `ZkmlError`:
+
+    ZkmlError                        anything zkml raises                          exit
+    ├── VerificationError            the proof is invalid ("invalid proof: ...")      1
+    │   ├── ProofFormatError         its bytes do not parse: tampered, wrong kind
+    │   │   └── TruncatedProofError  its bytes end early ("truncated proof: ...")
+    │   └── StatementMismatchError   a valid proof about another input than expected
+    ├── ArtifactError                a file or artifact is missing, unreadable or     2
+    │   │                            corrupt
+    │   ├── FileError                missing, a directory, no permission, disk full
+    │   │   └── OutputExistsError    the output exists and overwriting was not asked
+    │   ├── InvalidKeyError          a verifying key that does not parse or whose
+    │   │                            well-formedness proof fails ("invalid verifying
+    │   │                            key: ...")
+    │   └── CompiledModelError       a corrupt compiled model ("invalid compiled
+    │                                model: ..."; also a ModelError)
+    ├── InputError                   bad data: a wrong shape, NaN, a number too       2
+    │                                large, a malformed digest ("bad input: ...")
+    ├── ModelError                   an ONNX model cannot be imported, quantized or   2
+    │                                compiled (zkml.onnx_import.errors: NotOnnxError,
+    │                                UnsupportedOpError, ...; QuantOverflowError;
+    │                                CircuitFormatError)
+    └── ProverError                  the prover could not produce a proof             2
+                                     ("proving failed: ...")
+
+The exit column is the `zkml` command's exit code for that error (`zkml.cli.main`);
+the command exits 0 on success, 2 on a usage error or an operating-system error (a file
+it cannot read or write, no memory), 130 when interrupted (Ctrl-C) and 3 on an internal
+error (a bug: the traceback is printed).
+
+`str(exc)` says what happened in words first and then the detail ("invalid proof:
+logup tree 0: ..."); `exc.detail` is the detail alone.
 """
 
 from __future__ import annotations
 
-__all__ = ["ZkmlError", "VerificationError", "ProofFormatError", "StatementMismatchError",
-           "ProverError", "ModelError"]
+__all__ = ["ZkmlError", "VerificationError", "ProofFormatError", "TruncatedProofError",
+           "StatementMismatchError", "ArtifactError", "FileError", "OutputExistsError",
+           "InvalidKeyError", "CompiledModelError", "InputError", "ModelError", "ProverError",
+           "EXIT_INVALID_PROOF", "EXIT_ERROR", "EXIT_INTERNAL", "EXIT_INTERRUPTED",
+           "exit_code"]
+
+#: `zkml` exit codes (0 is success).
+EXIT_INVALID_PROOF = 1
+EXIT_ERROR = 2
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
 
 
 class ZkmlError(Exception):
     """Base class of every error raised by zkml."""
 
+    #: What happened, in words; `str()` puts it before the detail.
+    summary: str = ""
+
+    @property
+    def detail(self) -> str:
+        """The message without the summary."""
+        return super().__str__()
+
+    def __str__(self) -> str:
+        detail = super().__str__()
+        if not self.summary or detail.startswith(self.summary):
+            return detail
+        return f"{self.summary}: {detail}" if detail else self.summary
+
 
 class VerificationError(ZkmlError):
-    """A proof was rejected: a check failed, or the artifact is not acceptable."""
+    """The proof is invalid: a check failed, its bytes do not parse, it is for another
+    model, or (StatementMismatchError) it is about another input than the expected one."""
+
+    summary = "invalid proof"
 
 
 class ProofFormatError(VerificationError):
-    """The artifact bytes do not parse under the strict encoding rules (encoding.md)."""
+    """The proof's bytes do not parse under the strict encoding rules (encoding.md), or
+    they are another kind of artifact."""
+
+
+class TruncatedProofError(ProofFormatError):
+    """The proof's bytes end before what they declare."""
+
+    summary = "truncated proof"
 
 
 class StatementMismatchError(VerificationError):
     """A valid proof states another input than the one the caller expects (its input
     digest differs): it proves nothing about the caller's input."""
 
+    summary = "proof about another input"
 
-class ProverError(ZkmlError):
-    """The prover could not produce a proof (bad witness, inconsistent inputs)."""
+
+class ArtifactError(ZkmlError):
+    """A file or artifact the caller supplied is missing, unreadable or corrupt (not a
+    proof: a proof's faults are VerificationErrors)."""
+
+
+class FileError(ArtifactError):
+    """A file cannot be read or written: missing, a directory, no permission, no space.
+    The message names the user's path."""
+
+    @classmethod
+    def from_os(cls, exc: OSError, action: str, path: object) -> FileError:
+        """The FileError for an OSError met while `action` ("read", "write") `path`: the
+        user's path and the system's reason ("cannot write m.vk: No space left on
+        device"), whatever temporary file the OSError named."""
+        reason = exc.strerror or type(exc).__name__
+        return cls(f"cannot {action} {path}: {reason}")
+
+
+class OutputExistsError(FileError):
+    """The output path exists and overwriting was not requested."""
+
+
+class InvalidKeyError(ArtifactError):
+    """A verifying key does not parse, is not a verifying key, or its model stack's
+    well-formedness proof fails: the key is bad, whatever the proof."""
+
+    summary = "invalid verifying key"
 
 
 class ModelError(ZkmlError):
     """A model could not be imported, quantized or compiled."""
+
+
+class CompiledModelError(ArtifactError, ModelError):
+    """A compiled model file (`.zkmlc`) is corrupt, of an unsupported version, or does not
+    match its own key. It is also a ModelError, as it was before ArtifactError existed."""
+
+    summary = "invalid compiled model"
+
+
+class InputError(ZkmlError):
+    """The data given is bad: inputs of the wrong shape or type, non-finite or too large
+    numbers, integers expected, a malformed digest, a bad setting."""
+
+    summary = "bad input"
+
+
+class ProverError(ZkmlError):
+    """The prover could not produce a proof (bad witness, inconsistent inputs, no build)."""
+
+    summary = "proving failed"
+
+
+def exit_code(exc: BaseException) -> int:
+    """The `zkml` command's exit code for `exc`: 1 for an invalid proof, 130 for an
+    interrupt, 2 for every other zkml error and for operating-system errors (OSError,
+    MemoryError), 3 for anything else (a bug)."""
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    if isinstance(exc, VerificationError):
+        return EXIT_INVALID_PROOF
+    if isinstance(exc, ZkmlError | OSError | MemoryError):
+        return EXIT_ERROR
+    return EXIT_INTERNAL

@@ -20,7 +20,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from zkml.errors import ZkmlError
+from zkml.errors import FileError, OutputExistsError, ZkmlError
 from zkml.limits import Limit, ZipLimits
 
 __all__ = ["OutputExistsError", "write_atomic", "read_bytes", "read_head", "read_proof",
@@ -32,16 +32,21 @@ __all__ = ["OutputExistsError", "write_atomic", "read_bytes", "read_head", "read
 CHUNK = 1 << 20
 
 
-class OutputExistsError(ZkmlError):
-    """The output path exists and overwriting was not requested."""
-
-
 def write_atomic(path: str | os.PathLike[str], data: bytes, *, overwrite: bool = False) -> Path:
     """Write `data` to `path` via a temporary file in the same directory and a rename,
-    so readers see the old file or the new one, never a partial write."""
+    so readers see the old file or the new one, never a partial write. An operating
+    system error (no permission, no space) raises FileError naming `path`."""
     target = Path(path)
     if target.exists() and not overwrite:
         raise OutputExistsError(f"{target} exists; choose another output path or pass --force")
+    try:
+        _write_replace(target, data)
+    except OSError as exc:
+        raise FileError.from_os(exc, "write", target) from exc
+    return target
+
+
+def _write_replace(target: Path, data: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
@@ -55,7 +60,6 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, *, overwrite: bool =
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return target
 
 
 def _umask() -> int:
@@ -67,7 +71,7 @@ def _umask() -> int:
 @contextmanager
 def open_bounded(path: str | os.PathLike[str], what: str, limit: Limit,
                  error: type[ZkmlError] = ZkmlError,
-                 missing: type[ZkmlError] = ZkmlError) -> Iterator[tuple[BinaryIO, int]]:
+                 missing: type[ZkmlError] = FileError) -> Iterator[tuple[BinaryIO, int]]:
     """Open a file for reading after checking its size against `limit`.
 
     Yields the open file and its size, from fstat of the open file (so it is the file
@@ -95,7 +99,7 @@ def open_bounded(path: str | os.PathLike[str], what: str, limit: Limit,
 
 def read_bytes(path: str | os.PathLike[str], what: str = "file", *, limit: Limit | None = None,
                magic: bytes | None = None, error: type[ZkmlError] = ZkmlError,
-               missing: type[ZkmlError] = ZkmlError) -> bytes:
+               missing: type[ZkmlError] = FileError) -> bytes:
     """Read a whole file of at most `limit` bytes (default: the compiled-model file
     limit, the largest).
 
@@ -120,7 +124,7 @@ def read_bytes(path: str | os.PathLike[str], what: str = "file", *, limit: Limit
 
 
 def read_head(path: str | os.PathLike[str], n: int, what: str = "file",
-              missing: type[ZkmlError] = ZkmlError) -> bytes:
+              missing: type[ZkmlError] = FileError) -> bytes:
     """The first `n` bytes of a file (fewer if it is shorter), to tell its kind."""
     from zkml import limits
 
@@ -205,7 +209,7 @@ class BoundedZip:
 
     def __init__(self, source: str | os.PathLike[str] | bytes, what: str, limits: ZipLimits,
                  error: type[ZkmlError] = ZkmlError,
-                 missing: type[ZkmlError] = ZkmlError) -> None:
+                 missing: type[ZkmlError] = FileError) -> None:
         """Open `source` (a path, or the file's bytes already in memory); `what` names
         the file in messages ("compiled model"); refusals raise `error`, a missing or
         unreadable path `missing`."""
@@ -340,10 +344,10 @@ def read_proof(path: str | os.PathLike[str]) -> bytes:
 
 def read_verifying_key(path: str | os.PathLike[str]) -> bytes:
     """A verifying-key file's bytes, at most `zkml.limits.VERIFYING_KEY`; a file over
-    the limit or not starting with "ZKML" raises ProofFormatError before it is read
+    the limit or not starting with "ZKML" raises InvalidKeyError before it is read
     whole."""
     from zkml import limits
-    from zkml.errors import ProofFormatError
+    from zkml.errors import InvalidKeyError
 
     return read_bytes(path, "verifying key", limit=limits.VERIFYING_KEY, magic=ARTIFACT_MAGIC,
-                      error=ProofFormatError)
+                      error=InvalidKeyError)

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from zkml import jsonio, limits
-from zkml.errors import ModelError
+from zkml.errors import CompiledModelError, FileError
 from zkml.fileio import BoundedZip, write_atomic
 
 __all__ = [
@@ -53,10 +53,6 @@ FORMAT = "zkml-compiled-model"
 FORMAT_VERSION = 1
 _HEADER = "header.json"
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same model gives the same bytes
-
-
-class CompiledModelError(ModelError):
-    """A compiled-model file is malformed, of an unknown version, or fails its checks."""
 
 
 @dataclass
@@ -144,7 +140,7 @@ def read_container(
     """
     path = Path(path)
     with BoundedZip(path, "compiled model", limits.MODEL_ZIP, CompiledModelError,
-                    missing=CompiledModelError) as zf:
+                    missing=FileError) as zf:
         return _read_open(path, zf, known)
 
 

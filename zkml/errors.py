@@ -42,7 +42,7 @@ __all__ = ["ZkmlError", "VerificationError", "ProofFormatError", "TruncatedProof
            "StatementMismatchError", "ArtifactError", "FileError", "OutputExistsError",
            "InvalidKeyError", "CompiledModelError", "InputError", "ModelError", "ProverError",
            "EXIT_INVALID_PROOF", "EXIT_ERROR", "EXIT_INTERNAL", "EXIT_INTERRUPTED",
-           "exit_code"]
+           "exit_code", "ClippingWarning"]
 
 #: `zkml` exit codes (0 is success).
 EXIT_INVALID_PROOF = 1
@@ -158,3 +158,11 @@ def exit_code(exc: BaseException) -> int:
     if isinstance(exc, ZkmlError | OSError | MemoryError):
         return EXIT_ERROR
     return EXIT_INTERNAL
+
+
+class ClippingWarning(UserWarning):
+    """A warning, not an error: some input values lay outside the range the input's
+    fixed-point format represents and were clipped to it, so the proof is about the
+    clipped numbers (`zkml.quant.clipping`). `strict=True` (`--strict`) refuses such
+    input with an InputError instead; `warnings.simplefilter("error", ClippingWarning)`
+    turns every such warning into an exception."""

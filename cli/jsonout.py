@@ -13,15 +13,16 @@ Imports nothing heavier than the standard library: `zkml verify --json` stays li
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import click
 
-__all__ = ["SCHEMA_VERSION", "VISIBILITY", "document", "emit", "json_errors", "error_object",
-           "statement", "clipping_object", "parts_object"]
+__all__ = ["SCHEMA_VERSION", "VISIBILITY", "document", "emit", "json_errors", "json_errors_of",
+           "error_object", "statement", "clipping_object", "parts_object"]
 
 SCHEMA_VERSION = 1
 
@@ -70,6 +71,21 @@ def json_errors(enabled: bool, command: str, **failure: Any) -> Iterator[None]:
         if enabled:
             emit(document(command, **failure, error=error_object(exc)))
         raise
+
+
+def json_errors_of(command: str, **failure: Any) -> Callable:
+    """Decorate a click callback with a `json_out` parameter (its `--json` flag): errors
+    become JSON objects too, as `json_errors` makes them."""
+
+    def wrap(func: Callable) -> Callable:
+        @functools.wraps(func)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with json_errors(bool(kwargs.get("json_out")), command, **failure):
+                return func(*args, **kwargs)
+
+        return run
+
+    return wrap
 
 
 def clipping_object(clipping: Any) -> dict[str, Any]:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import click
 
+from zkml.cli.jsonout import json_errors_of
+
 _KIND_INFERENCE = 3
 _KIND_VERIFYING_KEY = 4
 
@@ -48,11 +50,17 @@ def _digest_option(ctx: click.Context, param: click.Parameter, value: str | None
               help="The input digest the proof must state (at least the 16 hex digits "
                    "`zkml prove` prints).")
 @click.option("--quiet", is_flag=True, help="Print nothing; the exit code tells.")
+@click.option("--json", "json_out", is_flag=True,
+              help="Print one JSON object on stdout (schema zkml/verify; README, "
+                   "\"Machine-readable output\"), also when the proof is rejected.")
+@json_errors_of("verify", valid=False)
 def verify(artifact: str, model: str | None, vk: str | None, input_file: str | None,
-           input_digest: str | None, quiet: bool) -> None:
+           input_digest: str | None, quiet: bool, json_out: bool = False) -> None:
     """Verify ARTIFACT; exit 0 only when it is valid. An inference proof needs --vk VK or
     --model COMPILED; the statement's digests and the verified output are printed. With
-    --input FILE or --input-digest HEX, a valid proof about any other input is rejected."""
+    --input FILE or --input-digest HEX, a valid proof about any other input is rejected.
+    With --json, one JSON object on stdout instead (a rejection: "valid": false and the
+    error; the exit code is the same)."""
     from zkml.errors import ZkmlError
     from zkml.fileio import read_proof
 
@@ -64,12 +72,13 @@ def verify(artifact: str, model: str | None, vk: str | None, input_file: str | N
         if kind is not None and kind != _KIND_INFERENCE:
             raise ZkmlError(f"{artifact} is not an inference proof (artifact kind {kind}); "
                             "verify it without --model/--vk")
-        _verify_inference(data, model, vk, _Expected(input_file, input_digest), quiet)
+        _verify_inference(data, model, vk, _Expected(input_file, input_digest),
+                          _Output(quiet, json_out))
     elif input_file or input_digest:
         raise ZkmlError("--input and --input-digest apply to inference proofs (with --vk or "
                         "--model)")
     else:
-        _verify_foundation(data, quiet)
+        _verify_foundation(data, _Output(quiet, json_out))
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,15 @@ class _Expected:
 
     input_file: str | None
     digest: str | None
+
+
+@dataclass(frozen=True)
+class _Output:
+    """How the result is shown: nothing (`quiet`), one JSON object (`json`, which wins
+    over `quiet`), or text lines."""
+
+    quiet: bool
+    json: bool = False
 
 
 def _verifier(model: str | None, vk: str | None, with_shapes: bool):
@@ -104,8 +122,10 @@ def _verifier(model: str | None, vk: str | None, with_shapes: bool):
 
 
 def _verify_inference(data: bytes, model: str | None, vk: str | None, expected: _Expected,
-                      quiet: bool) -> None:
+                      show: _Output) -> None:
+    start = time.perf_counter()
     verifier = _verifier(model, vk, expected.input_file is not None)
+    key_time = time.perf_counter() - start
     quantized = None
     if expected.input_file is not None:
         from zkml.inputs import load_input_file
@@ -116,7 +136,11 @@ def _verify_inference(data: bytes, model: str | None, vk: str | None, expected: 
     result = verifier.verify(data, expected_input=quantized,
                              expected_input_digest=expected.digest)
     elapsed = time.perf_counter() - start
-    if quiet:
+    if show.json:
+        _emit_inference(result, len(data), expected, quantized,
+                        {"key": key_time, "verify": elapsed})
+        return
+    if show.quiet:
         return
     from zkml.cli.prove_cmd import format_outputs, statement_line
 
@@ -128,6 +152,26 @@ def _verify_inference(data: bytes, model: str | None, vk: str | None, expected: 
     for line in format_outputs(result.outputs_float, result.predictions,
                                argmax=result.argmax):
         click.echo(line)
+
+
+def _emit_inference(result, size: int, expected: _Expected, quantized,
+                    timings: dict[str, float]) -> None:
+    """The JSON object of a valid inference proof (schema zkml/verify)."""
+    from zkml.cli.jsonout import clipping_object, document, emit, statement
+
+    check = None
+    if expected.input_file is not None or expected.digest is not None:
+        check = {"matched": True, "file": expected.input_file, "digest": expected.digest,
+                 "rows": None if quantized is None else quantized.batch,
+                 "clipping": None if quantized is None else clipping_object(quantized.clipping)}
+    # The key does not name the outputs (parts: null); `zkml prove --json` does.
+    emit(document("verify", valid=True, **statement(
+        vk_digest=result.vk_digest, batch=result.batch, inputs=result.inputs,
+        input_frac_bits=result.input_frac_bits, input_digest=result.input_digest,
+        outputs=result.outputs, output_frac_bits=result.output_frac_bits,
+        output_digest=result.output_digest, argmax=result.argmax,
+        predictions=result.predictions, parts=None),
+        input_check=check, sizes={"proof": size}, timings=timings))
 
 
 def _input_check_line(expected: _Expected, quantized) -> str:
@@ -145,13 +189,20 @@ def _input_check_line(expected: _Expected, quantized) -> str:
     return f"{line}; {clipped}" if clipped else line
 
 
-def _verify_foundation(data: bytes, quiet: bool) -> None:
+def _verify_foundation(data: bytes, show: _Output) -> None:
     from zkml.verifier import BatchOpeningStatement, ProductSumcheckStatement, verify_artifact
 
     start = time.perf_counter()
     statement = verify_artifact(data)
     elapsed = time.perf_counter() - start
-    if quiet:
+    if show.json:
+        from zkml.cli.jsonout import document, emit
+
+        emit(document("verify", valid=True, kind=statement.kind_name,
+                      statement=_foundation_statement(statement),
+                      sizes={"proof": len(data)}, timings={"verify": elapsed}))
+        return
+    if show.quiet:
         return
     click.echo(f"valid {statement.kind_name} artifact ({len(data)} bytes, {elapsed:.3f} s)")
     if isinstance(statement, ProductSumcheckStatement):
@@ -161,3 +212,13 @@ def _verify_foundation(data: bytes, quiet: bool) -> None:
     elif isinstance(statement, BatchOpeningStatement):
         for i, s in enumerate(statement.stacks):
             click.echo(f"  stack {i}: 2^{s.num_vars} entries, {len(s.claims)} claims opened")
+
+
+def _foundation_statement(statement) -> dict:
+    """What a kind-1 or kind-2 artifact proves, as JSON (large integers as strings)."""
+    from zkml.verifier import ProductSumcheckStatement
+
+    if isinstance(statement, ProductSumcheckStatement):
+        return {"num_vars": statement.num_vars, "claimed_sum": str(statement.claimed_sum)}
+    return {"stacks": [{"num_vars": s.num_vars, "claims": len(s.claims)}
+                       for s in statement.stacks]}

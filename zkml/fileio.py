@@ -1,10 +1,11 @@
 """File I/O that never loses a user's data and never trusts a file's size.
 
-Writes are atomic and refuse to overwrite unless asked. Reads are bounded (circuits/soundness.md
-rule 11, circuits/encoding.md "Limits on files"): `read_bytes` stats a file
-and checks its magic before reading the rest, and `BoundedZip` reads a zip's entries in
-chunks, refusing an entry whose declared or actual inflated size passes its limit. The
-standard library only: `zkml verify` imports this module.
+Writes (`zkml.filewrite`, re-exported here) are atomic, refuse to overwrite unless asked
+and never write over an input; a group of files is written as a unit. Reads are bounded
+(circuits/soundness.md rule 11, circuits/encoding.md "Limits on files"): `read_bytes`
+stats a file and checks its magic before reading the rest, and `BoundedZip` reads a
+zip's entries in chunks, refusing an entry whose declared or actual inflated size passes
+its limit. The standard library only: `zkml verify` imports this module.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import io
 import os
 import stat
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -21,51 +21,16 @@ from pathlib import Path
 from typing import BinaryIO
 
 from zkml.errors import FileError, OutputExistsError, ZkmlError
+from zkml.filewrite import check_outputs, same_file, write_atomic, write_group
 from zkml.limits import Limit, ZipLimits
 
-__all__ = ["OutputExistsError", "write_atomic", "read_bytes", "read_head", "read_proof",
-           "read_verifying_key", "open_bounded", "ZipLimits", "BoundedZip", "CHUNK",
-           "ARTIFACT_MAGIC"]
+__all__ = ["OutputExistsError", "check_outputs", "same_file", "write_atomic", "write_group",
+           "read_bytes", "read_head", "read_proof", "read_verifying_key", "open_bounded",
+           "ZipLimits", "BoundedZip", "CHUNK", "ARTIFACT_MAGIC"]
 
 #: Bytes read or inflated per step: large enough to be fast, small enough that a
 #: refused file costs at most this much memory.
 CHUNK = 1 << 20
-
-
-def write_atomic(path: str | os.PathLike[str], data: bytes, *, overwrite: bool = False) -> Path:
-    """Write `data` to `path` via a temporary file in the same directory and a rename,
-    so readers see the old file or the new one, never a partial write. An operating
-    system error (no permission, no space) raises FileError naming `path`."""
-    target = Path(path)
-    if target.exists() and not overwrite:
-        raise OutputExistsError(f"{target} exists; choose another output path or pass --force")
-    try:
-        _write_replace(target, data)
-    except OSError as exc:
-        raise FileError.from_os(exc, "write", target) from exc
-    return target
-
-
-def _write_replace(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        # mkstemp creates the file 0600; give it the mode a plain open() would.
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 @contextmanager

@@ -22,6 +22,7 @@ import zkml
 from zkml.quant.container import (
     CompiledModelError,
     Section,
+    container_bytes,
     json_bytes,
     npy_bytes,
     read_container,
@@ -90,6 +91,10 @@ class CompiledModel:
         if self.source:
             sections["source"] = Section(1, False, {"source/source.json": json_bytes(self.source)})
         return sections
+
+    def to_bytes(self) -> bytes:
+        """The compiled file's bytes, as `save` writes them."""
+        return container_bytes(self.to_sections(), f"zkml {zkml.__version__}")
 
     def save(self, path: str | Path) -> Path:
         """Write the compiled file atomically (temporary file, then rename)."""

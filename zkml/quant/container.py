@@ -41,6 +41,7 @@ __all__ = [
     "FORMAT_VERSION",
     "CompiledModelError",
     "Section",
+    "container_bytes",
     "write_container",
     "read_container",
     "json_bytes",
@@ -99,9 +100,9 @@ def read_npy(section: Section, path: str) -> np.ndarray:
     return arr
 
 
-def write_container(path: str | Path, sections: dict[str, Section], created_by: str) -> None:
-    """Write the file atomically: a temporary file in the same directory, then rename."""
-    path = Path(path)
+def container_bytes(sections: dict[str, Section], created_by: str) -> bytes:
+    """The file's bytes: the header listing every section's files and their hashes, then
+    the files, with fixed timestamps (the same model gives the same bytes)."""
     header = {"format": FORMAT, "format_version": FORMAT_VERSION, "created_by": created_by,
               "sections": {}}
     for name, sec in sorted(sections.items()):
@@ -119,8 +120,14 @@ def write_container(path: str | Path, sections: dict[str, Section], created_by: 
         for name in sorted(sections):
             for f, data in sorted(sections[name].files.items()):
                 _add(zf, f, data)
+    return buf.getvalue()
+
+
+def write_container(path: str | Path, sections: dict[str, Section], created_by: str) -> None:
+    """Write the file atomically: a temporary file in the same directory, then rename."""
     # The callers decide about replacing an existing file before they get here.
-    write_atomic(path, buf.getvalue(), overwrite=True)
+    write_atomic(path, container_bytes(sections, created_by), overwrite=True,
+                 what="compiled model")
 
 
 def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:

@@ -92,8 +92,12 @@ def compile_cmd(model: Path, calibration: Path | None, outputs: str | None,
         )
     if quiet:
         return
+    # The report prints its flags (calibration outliers, LARGE ERROR) beside the table;
+    # the same warnings are not repeated on stderr.
+    flagged = {f.get("message") for f in compiled.fidelity.get("flags", [])}
     for w in caught:
-        click.echo(f"warning: {w.message}", err=True)
+        if str(w.message) not in flagged:
+            click.echo(f"warning: {w.message}", err=True)
     click.echo(format_report(compiled.fidelity))
     s = compiled.model.summary()
     p = compiled.model.precision

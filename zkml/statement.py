@@ -7,13 +7,16 @@ about an input the caller has in mind unless the caller compares. The *input dig
 the exact bytes the transcript absorbs for the batch size and the input; the *output
 digest* is the same over `Ints(Y)`. Tools show their first 16 hex digits.
 
-`quantize_input` turns the data `zkml.prove` takes (an array, a batch, EZKL's list, a
-dict of named inputs) into the statement's integer rows at the key's input scale, with
-the very function the prover uses (`zkml.quant.rounding.quantize_float`: round half up,
-then saturate), and reports what saturation clipped. With a compiled model's input
-shapes the data is read as `zkml.prove` reads it (`zkml.inputs.as_input_rows`); from a
-verifying key alone (which records only the input row's width) the data must be one
-input whose arrays' trailing axes hold whole rows.
+`quantize_rows` (and `quantize_input`, its statement form) turns the data `zkml.prove`
+takes (an array, a batch, EZKL's list, a dict of named inputs) into the statement's
+integer rows at the key's input scale, with the very function the prover uses
+(`zkml.quant.rounding.quantize_float`: round half up, then saturate), and reports per
+input what saturation clipped and what lies beyond the calibrated range
+(`zkml.quant.clipping.ClipReport`); `strict` refuses clipped input (InputError). `zkml.prove`,
+`Verifier.verify`'s expected input and the dry run all quantize through it. With a
+compiled model's input shapes the data is read as `zkml.prove` reads it
+(`zkml.inputs.as_input_rows`); from a verifying key alone (which records only the input
+row's width) the data must be one input whose arrays' trailing axes hold whole rows.
 
 Importing this module does not import numpy; only quantizing an expected input does.
 """
@@ -23,18 +26,20 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from zkml.errors import ModelError, StatementMismatchError
+from zkml.errors import InputError, ModelError, StatementMismatchError
+from zkml.quant.clipping import ClipReport, calibrated_ranges, clip_report, require_finite
 from zkml.verifier.encoding import enc_ints, enc_u32, int_width
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
-__all__ = ["SHOWN_HEX_DIGITS", "MIN_PREFIX_HEX_DIGITS", "InputLayout", "Clipping",
-           "QuantizedInput", "statement_digest", "statement_digests", "short_digest",
-           "parse_digest_prefix", "quantize_input", "require_input", "require_input_digest"]
+__all__ = ["SHOWN_HEX_DIGITS", "MIN_PREFIX_HEX_DIGITS", "InputLayout", "ClipReport",
+           "Clipping", "QuantizedInput", "statement_digest", "statement_digests",
+           "short_digest", "parse_digest_prefix", "quantize_rows", "quantize_input",
+           "require_input", "require_input_digest"]
 
 #: hex digits of a digest that tools print (as for the verifying key's digest)
 SHOWN_HEX_DIGITS = 16
@@ -99,51 +104,53 @@ class InputLayout:
     """How data becomes the statement's input rows: the key's input row (`features`
     values at `bits` bits and scale `2^-frac_bits`) and, when known, the model's inputs
     (name, shape of one run) in input order; without them, data is read from the key
-    alone."""
+    alone. `calibrated` holds each input's largest calibrated magnitude when the compiled
+    model records it (`zkml.quant.clipping`)."""
 
     features: int
     bits: int
     frac_bits: int
     shapes: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    calibrated: tuple[tuple[str, float], ...] = ()
 
     @classmethod
-    def of(cls, circuit: Any, shapes: Mapping[str, Sequence[int]] | None = None) -> InputLayout:
+    def of(cls, circuit: Any, shapes: Mapping[str, Sequence[int]] | None = None,
+           calibrated: Mapping[str, float] | None = None) -> InputLayout:
         """The layout of a circuit (the compiler's or the verifier's), with the model's
-        input shapes if given (`CompiledModel.input_shapes`)."""
+        input shapes if given (`CompiledModel.input_shapes`) and the inputs' calibrated
+        magnitudes if known."""
         named = tuple((str(k), tuple(int(d) for d in v)) for k, v in (shapes or {}).items())
-        return cls(circuit.input_features, circuit.input_bits, circuit.input_frac_bits, named)
+        cal = tuple((str(k), float(v)) for k, v in (calibrated or {}).items())
+        return cls(circuit.input_features, circuit.input_bits, circuit.input_frac_bits, named,
+                   cal)
+
+    @classmethod
+    def of_compiled(cls, compiled: Any) -> InputLayout:
+        """The layout of a compiled model: its circuit, input shapes and the calibrated
+        ranges its fidelity report records (none for files written before they were)."""
+        return cls.of(compiled.circuit, compiled.input_shapes,
+                      calibrated_ranges(getattr(compiled, "fidelity", None)))
+
+    def parts(self) -> list[tuple[str | None, int]]:
+        """(name, values per row) of each input in the row; one unnamed input when only
+        the key is known."""
+        if not self.shapes:
+            return [(None, self.features)]
+        return [(name, math.prod(shape[1:])) for name, shape in self.shapes]
 
 
-@dataclass(frozen=True)
-class Clipping:
-    """How many values of a float input saturation moved into the input range."""
-
-    below: int
-    above: int
-    total: int
-    lo: float
-    hi: float
-
-    @property
-    def count(self) -> int:
-        """Values clipped (below plus above the range)."""
-        return self.below + self.above
-
-    def describe(self) -> str:
-        """One line for the CLI (empty when nothing was clipped)."""
-        if not self.count:
-            return ""
-        return (f"{self.count} of {self.total} input values were clipped to the input range "
-                f"[{self.lo:.6g}, {self.hi:.6g}] ({self.below} below, {self.above} above)")
+#: The clipping report's former name (`QuantizedInput.clipping`).
+Clipping = ClipReport
 
 
 @dataclass(frozen=True)
 class QuantizedInput:
-    """An expected input as the statement would hold it: one tuple of integers per row."""
+    """An expected input as the statement would hold it: one tuple of integers per row,
+    and what quantizing it clipped (`zkml.quant.clipping.ClipReport`)."""
 
     rows: tuple[tuple[int, ...], ...]
     bits: int
-    clipping: Clipping
+    clipping: ClipReport
 
     @property
     def batch(self) -> int:
@@ -156,31 +163,53 @@ class QuantizedInput:
         return statement_digest(self.batch, self.rows, _input_width(self.bits))
 
 
-def quantize_input(data: Any, layout: InputLayout, *, quantized: bool = False) -> QuantizedInput:
+def quantize_rows(data: Any, layout: InputLayout, *, quantized: bool = False,
+                  strict: bool = False) -> tuple[np.ndarray, np.ndarray, ClipReport]:
+    """Read `data` (what `zkml.prove` takes) and quantize it as the prover does.
+
+    Returns `(rows, q, report)`: the (B, features) rows as read (floats, or the integers
+    with `quantized`), their int64 quantization (round half up, then saturate) and what
+    saturation clipped per input. Nothing is warned here: callers decide (`report.warn()`).
+
+    Raises InputError for non-finite values (naming the input), non-integers with
+    `quantized`, and with `strict` for any clipped value (naming the input and the count);
+    ModelError for data of the wrong shape.
+    """
+    import numpy as np
+
+    from zkml.quant.rounding import quantize_float
+
+    rows = _as_rows(data, layout)
+    parts = layout.parts()
+    if rows.dtype.kind not in "iu":
+        require_finite(rows, parts)
+    if quantized:
+        if rows.dtype.kind not in "iu" and not np.array_equal(rows, np.round(rows)):
+            raise InputError("quantized inputs must be integers")
+        q = rows.astype(np.int64)
+        floats = np.ldexp(q.astype(np.float64), -layout.frac_bits)
+    else:
+        q = quantize_float(rows, layout.frac_bits, layout.bits)
+        floats = rows
+    report = clip_report(floats, layout.frac_bits, layout.bits, parts, dict(layout.calibrated))
+    if quantized:  # integers are taken as they are: out-of-range ones are refused later
+        report = ClipReport(tuple(replace(c, below=0, above=0) for c in report.inputs))
+    if strict:
+        report.refuse()
+    return rows, q, report
+
+
+def quantize_input(data: Any, layout: InputLayout, *, quantized: bool = False,
+                   strict: bool = False) -> QuantizedInput:
     """Quantize `data` (what `zkml.prove` takes) into the statement's input rows.
 
     Floats are quantized at the layout's scale exactly as `zkml.prove` does; with
     `quantized` the data must already be integers (not clipped). Raises ModelError for
-    data of the wrong shape, non-integers with `quantized`, or non-finite values.
+    data of the wrong shape, InputError for non-integers with `quantized`, non-finite
+    values, or (with `strict`) values that would be clipped (`quantize_rows`).
     """
-    import numpy as np
-
-    from zkml.quant.rounding import quantize_float, signed_range
-
-    rows = _as_rows(data, layout)
-    lo, hi = signed_range(layout.bits)
-    if quantized:
-        if rows.dtype.kind not in "iu" and not np.array_equal(rows, np.round(rows)):
-            raise ModelError("quantized inputs must be integers")
-        q, below, above = rows.astype(np.int64), 0, 0
-    else:
-        q = quantize_float(rows, layout.frac_bits, layout.bits)
-        # quantize_float's own rounding, before its saturation: what left the range
-        y = np.floor(np.ldexp(np.asarray(rows, dtype=np.float64), layout.frac_bits) + 0.5)
-        below, above = int(np.count_nonzero(y < lo)), int(np.count_nonzero(y > hi))
-    clipping = Clipping(below, above, int(q.size), math.ldexp(lo, -layout.frac_bits),
-                        math.ldexp(hi, -layout.frac_bits))
-    return QuantizedInput(tuple(map(tuple, q.tolist())), layout.bits, clipping)
+    _, q, report = quantize_rows(data, layout, quantized=quantized, strict=strict)
+    return QuantizedInput(tuple(map(tuple, q.tolist())), layout.bits, report)
 
 
 def _as_rows(data: Any, layout: InputLayout) -> np.ndarray:

@@ -8,6 +8,13 @@ S[0] (so 360 digit images of shape (64,) calibrate a model with input shape (1, 
 Without samples, calibration uses DEFAULT_SAMPLES inputs drawn uniformly from
 [-DEFAULT_RANGE, DEFAULT_RANGE] (seeded, so compiles are reproducible) and warns: real
 data may exceed that range and saturate.
+
+`input_ranges` records each input's calibrated range (the compiled model keeps it in its
+fidelity report, where `zkml.quant.clipping` reads it to tell a user's input beyond it).
+A few huge values set an input's scale alone (its largest magnitude), which can leave
+every other value a handful of levels: `outlier_flags` finds inputs whose largest
+magnitude exceeds OUTLIER_RATIO times the 99th percentile of their nonzero magnitudes
+and says how many levels the rest then use; compile warns of each.
 """
 
 from __future__ import annotations
@@ -33,17 +40,26 @@ __all__ = [
     "make_runs",
     "default_runs",
     "calibrate",
+    "OUTLIER_RATIO",
+    "input_ranges",
+    "outlier_flags",
 ]
 
 DEFAULT_SAMPLES = 16
 DEFAULT_RANGE = 1.0
+#: An input's largest calibrated magnitude above this many times the 99th percentile of
+#: its nonzero magnitudes is set by outliers: the top 1% then stretch the scale 16-fold
+#: (four bits of every value's resolution), far beyond a normal or exponential tail.
+OUTLIER_RATIO = 16.0
+_BULK_PERCENTILE = 99.0
 
 Run = dict[str, np.ndarray]
 CalibrationSource = str | Path | np.ndarray | Mapping[str, np.ndarray] | Sequence | None
 
 
 class CalibrationWarning(UserWarning):
-    """Calibration fell back to a default, or dropped samples."""
+    """Calibration fell back to a default, dropped samples, or quantizes poorly: outliers
+    set an input's scale, or an output's float-vs-quantized error is large."""
 
 
 @dataclass
@@ -167,3 +183,50 @@ def calibrate(graph: Graph, runs: list[Run]) -> Stats:
                 raise ModelError(f"tensor {name!r} is not finite on a calibration sample")
             max_abs[name] = max(max_abs.get(name, 0.0), peak)
     return Stats(max_abs, len(runs))
+
+
+def input_ranges(runs: list[Run], names: Sequence[str]) -> dict[str, dict]:
+    """Per model input over the runs: `min`, `max`, `max_abs` (what the input's scale was
+    chosen for), `values`, `bulk_abs` (the 99th percentile of the nonzero magnitudes, 0
+    when all are zero) and `outliers` (values above OUTLIER_RATIO times `bulk_abs` when
+    `max_abs` is; else 0)."""
+    out = {}
+    for name in names:
+        v = np.concatenate([np.asarray(r[name], dtype=np.float64).reshape(-1) for r in runs])
+        mag = np.abs(v)
+        nonzero = mag[mag > 0]
+        bulk = float(np.percentile(nonzero, _BULK_PERCENTILE)) if nonzero.size else 0.0
+        peak = float(mag.max()) if mag.size else 0.0
+        far = bulk > 0 and peak > OUTLIER_RATIO * bulk
+        out[name] = {"min": float(v.min()) if v.size else 0.0,
+                     "max": float(v.max()) if v.size else 0.0, "max_abs": peak,
+                     "values": int(v.size), "bulk_abs": bulk,
+                     "outliers": int(np.count_nonzero(mag > OUTLIER_RATIO * bulk)) if far else 0}
+    return out
+
+
+def outlier_flags(ranges: Mapping[str, dict], runs: list[Run],
+                  scales: Mapping[str, tuple[int, int]]) -> list[dict]:
+    """One flag `{"kind": "calibration_outliers", "input", "count", "levels", "message"}`
+    per input whose `input_ranges` entry counts outliers; `levels` is how many distinct
+    integers the other values quantize to at the input's scale (`scales`: name ->
+    (frac_bits, bits))."""
+    from zkml.quant.rounding import quantize_float
+
+    flags = []
+    for name, r in ranges.items():
+        if not r["outliers"]:
+            continue
+        v = np.concatenate([np.asarray(x[name], dtype=np.float64).reshape(-1) for x in runs])
+        rest = v[np.abs(v) <= OUTLIER_RATIO * r["bulk_abs"]]
+        frac, bits = scales[name]
+        levels = int(np.unique(quantize_float(rest, frac, bits)).size)
+        message = (f"calibration: input {name!r}: {r['outliers']} of {r['values']} values are "
+                   f"over {OUTLIER_RATIO:g} times the 99th percentile of its magnitudes "
+                   f"({r['bulk_abs']:.3g}; largest {r['max_abs']:.3g}); they set the input "
+                   f"scale 2^{-frac}, at which the other {rest.size} values take only "
+                   f"{levels} distinct level(s) of {(1 << bits) - 1}: drop or clip the "
+                   "outliers from the calibration samples")
+        flags.append({"kind": "calibration_outliers", "input": name,
+                      "count": r["outliers"], "levels": levels, "message": message})
+    return flags

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from zkml.cli.jsonout import json_errors_of
+
 
 def _ref(r) -> str:
     return "input" if r == "input" else f"g{r}"
@@ -140,28 +142,44 @@ def _inspect_vk(data: bytes) -> list[str]:
             else "  no well-formedness proof (a key from an older zkml; verifiers refuse it)"]
 
 
-def _summary(values: tuple[int, ...]) -> str:
+def _summary(values: tuple[int, ...], batch: int) -> str:
     if not values:
         return "none"
-    return f"{len(values)} values in [{min(values)}, {max(values)}]"
+    rows = f" ({batch} rows of {len(values) // batch})" if batch and \
+        len(values) % batch == 0 else ""
+    return f"{len(values)} values{rows} in [{min(values)}, {max(values)}]"
+
+
+def _digest(d: bytes | None) -> str:
+    from zkml.statement import short_digest
+
+    return "" if d is None else f", digest {short_digest(d)}"
 
 
 def _inspect_proof(data: bytes) -> list[str]:
+    """The statement as the proof's bytes claim it: labelled quantized input and output
+    (the scales are in the key), and said to be unverified."""
     from zkml.artifacts import parse_proof_statement
+    from zkml.cli.inspect_json import proof_digests
 
     st = parse_proof_statement(data)
-    lines = [f"inference proof (kind 3), {len(data)} bytes (not verified)",
+    in_digest, out_digest = proof_digests(data, st)
+    lines = [f"inference proof (kind 3), {len(data)} bytes",
+             "  not verified: the statement below is what the proof claims; `zkml verify` "
+             "establishes it",
              f"  verifying key digest: {st.vk_digest.hex()}",
              f"  batch: {st.batch}",
-             f"  input: {_summary(st.inputs)} (quantized)",
-             f"  output: {_summary(st.outputs)} (quantized)",
-             f"  witness commitment: {st.witness_rows} rows"]
+             f"  input (quantized): {_summary(st.inputs, st.batch)}{_digest(in_digest)}",
+             f"  output (quantized): {_summary(st.outputs, st.batch)}{_digest(out_digest)}"]
     if st.batch and len(st.outputs) % st.batch == 0:
         width = len(st.outputs) // st.batch
         for b in range(min(st.batch, 10)):
             row = st.outputs[b * width : (b + 1) * width]
             shown = ", ".join(str(v) for v in row[:10]) + (", ..." if width > 10 else "")
-            lines.append(f"    row {b}: [{shown}]")
+            lines.append(f"    output row {b}: [{shown}]")
+        if st.batch > 10:
+            lines.append(f"    ... ({st.batch - 10} more output rows)")
+    lines.append(f"  witness commitment: {st.witness_rows} rows")
     return lines
 
 
@@ -183,26 +201,34 @@ def _inspect_foundation(data: bytes) -> list[str]:
 
 @click.command("inspect")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-def inspect(file: Path) -> None:
+@click.option("--json", "json_out", is_flag=True,
+              help="Print one JSON object on stdout (schema zkml/inspect; README, "
+                   "\"Machine-readable output\").")
+@json_errors_of("inspect")
+def inspect(file: Path, json_out: bool = False) -> None:
     """Describe FILE (compiled model, verifying key or proof) without verifying it."""
     from zkml import limits
+    from zkml.cli import inspect_json
     from zkml.errors import ZkmlError
     from zkml.fileio import read_bytes, read_head
 
     # the first bytes tell the kind; each kind is read under its own limit (zkml.limits)
     head = read_head(file, 7, "file")
     if head[:4] == b"PK\x03\x04":
-        lines = _inspect_compiled(file)
+        what: Path | bytes = file
+        text, as_json = _inspect_compiled, inspect_json.compiled_document
     elif head[:4] == b"ZKML" and len(head) >= 7:
         kind = head[6]
         limit = limits.VERIFYING_KEY if kind == 4 else limits.PROOF
-        data = read_bytes(file, "file", limit=limit, magic=b"ZKML")
-        if kind == 4:
-            lines = _inspect_vk(data)
-        elif kind == 3:
-            lines = _inspect_proof(data)
-        else:
-            lines = _inspect_foundation(data)
+        what = read_bytes(file, "file", limit=limit, magic=b"ZKML")
+        text, as_json = {4: (_inspect_vk, inspect_json.verifying_key_document),
+                         3: (_inspect_proof, inspect_json.proof_document)}.get(
+            kind, (_inspect_foundation, inspect_json.foundation_document))
     else:
         raise ZkmlError(f"{file} is not a zkml compiled model, verifying key or proof")
-    click.echo("\n".join(lines))
+    if json_out:
+        from zkml.cli.jsonout import emit
+
+        emit(as_json(what))
+        return
+    click.echo("\n".join(text(what)))

@@ -61,14 +61,15 @@ def error_object(exc: BaseException) -> dict[str, Any]:
 @contextmanager
 def json_errors(enabled: bool, command: str, **failure: Any) -> Iterator[None]:
     """With `enabled`, an error raised inside also prints `document(command, **failure,
-    error=error_object(exc))` on stdout; the error is re-raised either way, so it still
-    reaches stderr and sets the exit code."""
+    error=error_object(exc))` on stdout (unless the error's `json_reported` attribute says
+    the command printed its object already); the error is re-raised either way, so it
+    still reaches stderr and sets the exit code."""
     from zkml.errors import ZkmlError
 
     try:
         yield
     except (ZkmlError, OSError, click.ClickException) as exc:
-        if enabled:
+        if enabled and not getattr(exc, "json_reported", False):
             emit(document(command, **failure, error=error_object(exc)))
         raise
 
@@ -89,9 +90,9 @@ def json_errors_of(command: str, **failure: Any) -> Callable:
 
 
 def clipping_object(clipping: Any) -> dict[str, Any]:
-    """A `zkml.statement.Clipping` (values saturation moved into the input range)."""
-    return {"count": clipping.count, "below": clipping.below, "above": clipping.above,
-            "total": clipping.total, "lo": clipping.lo, "hi": clipping.hi}
+    """A `zkml.quant.clipping.ClipReport` (per input, the values saturation moved into the
+    representable range and those beyond the calibrated range)."""
+    return clipping.to_json()
 
 
 def parts_object(parts: Sequence[Any]) -> list[dict[str, Any]]:

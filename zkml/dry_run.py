@@ -31,19 +31,15 @@ import numpy as np
 from zkml.api import ProofResult, load
 from zkml.errors import ModelError, ProverError
 from zkml.quant.rounding import QuantOverflowError
-from zkml.statement import Clipping, InputLayout, quantize_input, statement_digests
+from zkml.statement import InputLayout, quantize_rows, statement_digests
 
 if TYPE_CHECKING:  # pragma: no cover
     from zkml.compiled_model import CompiledModel
+    from zkml.quant.clipping import ClipReport
 
-__all__ = ["check", "CheckResult", "OutputDifference", "ClippingError"]
+__all__ = ["check", "CheckResult", "OutputDifference"]
 
 PathLike = str | os.PathLike[str]
-
-
-class ClippingError(ModelError):
-    """`strict=True` and some input values lie outside the input range (they would be
-    clipped to it before proving)."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +82,8 @@ class CheckResult:
         argmax: the model's output is ArgMax.
         output_parts: each output's name, size, scale and place in a row of `outputs`
             (as `ProofResult.output_parts`).
-        clipping: how many input values saturation moved into the input range.
+        clipping: per input, the values saturation moved into the representable range
+            and those beyond the calibrated range (`zkml.quant.clipping.ClipReport`).
         vk_digest, input_digest, output_digest: the digests a proof of these inputs
             would state (what `zkml prove` and `zkml verify` print).
         witness_ok: the witness was built, every committed value fits its width and
@@ -107,7 +104,7 @@ class CheckResult:
     output_frac_bits: int
     argmax: bool
     output_parts: list
-    clipping: Clipping
+    clipping: ClipReport
     vk_digest: bytes
     input_digest: bytes
     output_digest: bytes
@@ -141,18 +138,19 @@ def check(
         inputs: what `zkml.prove` takes (one example, a batch, EZKL's list, a dict or
             list of named inputs); floats are quantized at the input scale as `prove`
             quantizes them (`quantized=True`: they are the integers already).
-        strict: refuse inputs that saturation would clip (ClippingError).
+        strict: refuse inputs that saturation would clip (InputError), as `prove` does.
         onnx_path: the ONNX file the model was compiled from: its float outputs on the
             same inputs (onnxruntime) are compared with the quantized ones.
 
     Returns:
         A CheckResult; a witness that could not be built is reported in it
-        (`witness_ok`, `witness_error`), not raised.
+        (`witness_ok`, `witness_error`), not raised, and so is clipping (in
+        `clipping`; no ClippingWarning is issued, unlike `prove`).
 
     Raises:
-        ModelError for inputs of the wrong shape or non-integers with `quantized`;
-        ClippingError with `strict`; ModelError when `onnx_path` is not the model's
-        ONNX file or the executor rejects the input.
+        ModelError for inputs of the wrong shape; InputError for non-finite values,
+        non-integers with `quantized`, and clipped values with `strict`; ModelError when
+        `onnx_path` is not the model's ONNX file or the executor rejects the input.
     """
     if not hasattr(compiled, "require_circuit"):
         compiled = load(compiled)  # type: ignore[arg-type]
@@ -160,10 +158,10 @@ def check(
     circuit = cc.circuit
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    rows, x, clipping = _quantize(compiled, inputs, quantized)
+    # The one quantization prove and verify --input use (zkml.statement).
+    rows, x, clipping = quantize_rows(inputs, InputLayout.of_compiled(compiled),
+                                      quantized=quantized, strict=strict)
     timings["quantize"] = time.perf_counter() - t0
-    if strict and clipping.count:
-        raise ClippingError(f"strict: {clipping.describe()}")
     t0 = time.perf_counter()
     outputs, witness_error = _outputs_and_witness(compiled, x)
     timings["witness"] = time.perf_counter() - t0
@@ -174,6 +172,7 @@ def check(
                          out_digest, witness_error is None, witness_error, timings=timings)
     if onnx_path is not None:
         t0 = time.perf_counter()
+        # (with `quantized`, the float model sees the integers' float values)
         floats = rows if not quantized else np.ldexp(x.astype(np.float64),
                                                       -circuit.input_frac_bits)
         result.onnx_path = str(onnx_path)
@@ -181,20 +180,6 @@ def check(
         result.differences = _differences(result, result.float_outputs)
         timings["float"] = time.perf_counter() - t0
     return result
-
-
-def _quantize(compiled: CompiledModel, inputs: Any, quantized: bool
-              ) -> tuple[np.ndarray, np.ndarray, Clipping]:
-    """(float rows, integer rows, clipping): the rows `zkml.prove` reads
-    (`as_input_rows`) quantized by the function `prove` and `verify --input` use."""
-    from zkml.inputs import as_input_rows
-
-    circuit = compiled.circuit
-    rows = as_input_rows(inputs, compiled.input_shapes, circuit.input_features)
-    # Rows of the key's width: read as they are (the model's shapes were applied above).
-    q = quantize_input(rows, InputLayout.of(circuit), quantized=quantized)
-    return rows, np.array(q.rows, dtype=np.int64).reshape(-1, circuit.input_features), \
-        q.clipping
 
 
 def _outputs_and_witness(compiled: CompiledModel, x: np.ndarray

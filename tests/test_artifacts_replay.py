@@ -150,5 +150,5 @@ def test_a_format_1_proof_is_refused_as_unsupported():
         zkml.verify(data, VK.read_bytes())
     res = _cli("verify", str(FORMAT1_PROOF), "--vk", str(VK))
     assert res.returncode == 1
-    assert res.stderr.startswith("error: unsupported proof version 1") and \
+    assert res.stderr.startswith("error: invalid proof: unsupported proof version 1") and \
         res.stderr.count("\n") == 1, res.stderr

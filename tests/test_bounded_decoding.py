@@ -412,7 +412,7 @@ def test_verifier_refuses_a_huge_circuit_json_before_decoding_it():
 
     n = MAX_CIRCUIT_JSON_BYTES + 1
     key = b"ZKML\x00\x01\x04" + struct.pack(">I", n) + b" " * n
-    with peak_below(4 * n), pytest.raises(ProofFormatError, match="circuit JSON: count"):
+    with peak_below(4 * n), pytest.raises(InvalidKeyError, match="circuit JSON: count"):
         VerifyingKey.from_bytes(key)
     from zkml.verifier.circuit import parse_circuit
 
@@ -426,12 +426,12 @@ def test_key_parser_of_the_prover_side_refuses_deep_or_huge_json(tmp_path, capsy
 
     deep = b"[" * 100_000 + b"]" * 100_000
     key = b"ZKML\x00\x01\x04" + struct.pack(">I", len(deep)) + deep
-    with pytest.raises(ProofFormatError, match="nested deeper than 64"):
+    with pytest.raises(InvalidKeyError, match="nested deeper than 64"):
         parse_verifying_key(key)
     one_line(*cli(["inspect", str(write(tmp_path / "deep.vk", key))], capsys),
              "nested deeper than 64")
     huge = b"ZKML\x00\x01\x04" + struct.pack(">I", MAX_CIRCUIT_JSON_BYTES + 1)
-    with pytest.raises(ProofFormatError, match="at most"):
+    with pytest.raises(InvalidKeyError, match="at most"):
         parse_verifying_key(huge + bytes(MAX_CIRCUIT_JSON_BYTES + 1))
 
 

@@ -36,7 +36,7 @@ import struct
 from dataclasses import dataclass
 
 from zkml.compiler.circuit import Circuit, CircuitFormatError
-from zkml.errors import ProofFormatError
+from zkml.errors import InvalidKeyError, ProofFormatError, VerificationError
 from zkml.verifier.encoding import MAX_CIRCUIT_JSON_BYTES, int_width
 
 __all__ = [
@@ -128,20 +128,27 @@ def _reader(data: bytes, kind: int, what: str):
 
 def parse_verifying_key(data: bytes) -> VerifyingKeyInfo:
     """Parse a kind-4 artifact's structure (circuit, shape, commitments); raises
-    ProofFormatError. The well-formedness proof is left to `zkml.verifier`."""
+    InvalidKeyError. The well-formedness proof is left to `zkml.verifier`."""
+    try:
+        return _parse_verifying_key(data)
+    except VerificationError as exc:  # the byte reader's errors, about the key here
+        raise InvalidKeyError(exc.detail) from None
+
+
+def _parse_verifying_key(data: bytes) -> VerifyingKeyInfo:
     rd = _reader(data, KIND_VERIFYING_KEY, "verifying key")
     n = rd.count(1, "circuit description", maximum=MAX_CIRCUIT_JSON_BYTES)
     cj = rd.raw(n, "circuit description")
     try:
         circuit = Circuit.from_bytes(cj)
     except CircuitFormatError as exc:
-        raise ProofFormatError(f"verifying key: {exc}") from None
+        raise InvalidKeyError(exc.detail) from None
     except RecursionError:  # JSON nested too deeply for the parser
-        raise ProofFormatError("verifying key: the circuit description is not JSON") from None
+        raise InvalidKeyError("the circuit description is not JSON") from None
     nv, lc = rd.u32("num_vars"), rd.u32("log_cols")
     ms = circuit.model_stack
     if (nv, lc) != (ms.num_vars, ms.log_cols):
-        raise ProofFormatError("verifying key: shape differs from the circuit's model stack")
+        raise InvalidKeyError("shape differs from the circuit's model stack")
     start = rd.position
     rd.g1_vec("model commitment", expected=1 << (nv - lc))
     commitment = bytes(data[start : rd.position])
@@ -150,7 +157,7 @@ def parse_verifying_key(data: bytes) -> VerifyingKeyInfo:
     rb = ms.range_bits
     rd.g1_vec("multiplicity commitment", expected=1 << (rb - rb // 2))
     if rd.remaining == 0:
-        raise ProofFormatError("verifying key: the well-formedness proof is missing")
+        raise InvalidKeyError("the well-formedness proof is missing")
     # The proof itself is checked by the verifier (zkml.verifier) when it loads the key.
     return VerifyingKeyInfo(bytes(data), bytes(cj), circuit, nv, lc, commitment, rd.remaining)
 
@@ -234,30 +241,32 @@ def read_compiled_vk(path: str | os.PathLike[str], data: bytes | None = None) ->
     Checks the file's hash of `circuit/vk.bin` against the container header; standard
     library only (no numpy), for `zkml verify --model`. Reads only the header and the
     key, each bounded (`zkml.limits`: the file, the zip directory, the header's and the
-    key's inflated sizes), so a forged file costs at most those limits; raises ModelError.
+    key's inflated sizes), so a forged file costs at most those limits; raises
+    CompiledModelError (FileError for a missing or unreadable file).
     """
     from zkml import jsonio, limits
-    from zkml.errors import ModelError
+    from zkml.errors import CompiledModelError, FileError
     from zkml.fileio import BoundedZip
 
     source = path if data is None else bytes(data)
-    with BoundedZip(source, "compiled model", limits.MODEL_ZIP, ModelError,
-                    missing=ModelError) as zf:
+    with BoundedZip(source, "compiled model", limits.MODEL_ZIP, CompiledModelError,
+                    missing=FileError) as zf:
         try:
             header = jsonio.loads(zf.read("header.json", limits.MODEL_HEADER),
-                                  f"{path}: the header", ModelError)
+                                  f"{path}: the header", CompiledModelError)
             files = header["sections"]["circuit"]["files"]
             with zf.open("circuit/vk.bin") as fh:  # its kind first, before inflating it
                 head = fh.read(_HEADER.size)
             if head[:4] != MAGIC or head[6:7] != bytes([KIND_VERIFYING_KEY]):
-                raise ModelError(f"{path}: the verifying key in the compiled model is corrupt")
+                raise CompiledModelError(f"{path}: its verifying key is corrupt")
             vk = zf.read("circuit/vk.bin", limits.VERIFYING_KEY)
         except KeyError:
-            raise ModelError(f"{path} has no verifying key (compile it with this zkml)") from None
+            raise CompiledModelError(f"{path} has no verifying key (compile it with this "
+                                     "zkml)") from None
         except (ValueError, TypeError, RecursionError):
-            raise ModelError(f"{path} is not a readable zkml compiled model") from None
+            raise CompiledModelError(f"{path} is not a readable zkml compiled model") from None
     if not isinstance(header, dict) or header.get("format") != "zkml-compiled-model" or \
             not isinstance(files, dict) or \
             files.get("circuit/vk.bin") != hashlib.sha256(vk).hexdigest():
-        raise ModelError(f"{path}: the verifying key in the compiled model is corrupt")
+        raise CompiledModelError(f"{path}: its verifying key is corrupt")
     return vk

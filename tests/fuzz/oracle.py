@@ -8,11 +8,11 @@ Targets, each a function of the mutated bytes:
   relabelled with the edited key's digest: this drives odd but parseable circuits
   through the proof parser and the checks.
 
-An outcome is "rejected" (a VerificationError naming a check), "accepted", "internal"
-(a VerificationError made by a fail-closed net from some other exception: the net kept
-the verifier safe, but the input reached code that did not expect it) or "crash" (any
-other exception escaped). Only "rejected" is a pass, and "accepted" for bytes equal to
-a valid artifact (those are skipped before the call).
+An outcome is "rejected" (a VerificationError naming a check, or for a key an
+InvalidKeyError), "accepted", "internal" (an error made by a fail-closed net from some
+other exception: the net kept the verifier safe, but the input reached code that did
+not expect it) or "crash" (any other exception escaped). Only "rejected" is a pass, and
+"accepted" for bytes equal to a valid artifact (those are skipped before the call).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import zkml
-from zkml.errors import VerificationError
+from zkml.errors import InvalidKeyError, VerificationError
 from zkml.verifier import VerifyingKey
 
 __all__ = ["FuzzStats", "Outcome", "judge", "memory_cap", "proof_target", "key_target",
@@ -56,7 +56,7 @@ def judge(call: Callable[[bytes], object], data: bytes) -> Outcome:
     """Run `call(data)` and classify what came out (see the module text)."""
     try:
         call(data)
-    except VerificationError as exc:
+    except (VerificationError, InvalidKeyError) as exc:
         return Outcome("internal" if INTERNAL in str(exc) else "rejected", exc)
     except Exception as exc:  # noqa: BLE001 - every other type is a finding
         return Outcome("crash", exc)

@@ -2,10 +2,11 @@
 `zkml.Verifier`, and over kind-1 and kind-2 artifacts through `verify_artifact` (part of
 `make test`).
 
-Every mutant must be rejected with VerificationError (ProofFormatError included) naming
-a check: never accepted (a valid proof of other bytes would be a soundness bug), never
-another exception type, and never an "internal verifier error" (the fail-closed net
-caught something the parser or a check did not expect). Mutants whose bytes equal a
+Every mutant must be rejected with VerificationError (ProofFormatError included), or a
+mutated key with InvalidKeyError, naming a check: never accepted (a valid proof of other
+bytes would be a soundness bug), never another exception type, and never an "internal
+verifier error" (the fail-closed net caught something the parser or a check did not
+expect). Mutants whose bytes equal a
 valid corpus artifact (a splice can rebuild one) are skipped. A failure lists the seed,
 index, operator and the mutant's bytes on disk; the run is deterministic, so
 `ZKML_FUZZ_SEED=<seed> pytest tests/fuzz -k <model>` reproduces it.
@@ -222,7 +223,7 @@ def test_a_planted_parser_bug_is_found(corpus, tmp_path, monkeypatch):
 
 def test_judge_names_every_outcome():
     """judge tells a rejection from an acceptance, a netted internal error and a crash."""
-    from zkml.errors import ProofFormatError, VerificationError
+    from zkml.errors import InvalidKeyError, ProofFormatError, VerificationError
 
     def raising(exc):
         def call(_):
@@ -231,6 +232,9 @@ def test_judge_names_every_outcome():
 
     assert judge(lambda d: None, b"").kind == "accepted"
     assert judge(raising(ProofFormatError("bad magic")), b"").kind == "rejected"
+    assert judge(raising(InvalidKeyError("circuit JSON: count")), b"").kind == "rejected"
+    assert judge(raising(InvalidKeyError("internal verifier error: KeyError")), b"").kind \
+        == "internal"
     assert judge(raising(VerificationError("internal verifier error: KeyError")), b"").kind \
         == "internal"
     assert judge(raising(IndexError("x")), b"").kind == "crash"

@@ -23,7 +23,13 @@ from zkml.artifacts import (
     vk_digest,
 )
 from zkml.compiled_model import CompiledModel
-from zkml.errors import ModelError, ProofFormatError, ProverError, VerificationError
+from zkml.errors import (
+    FileError,
+    InvalidKeyError,
+    ModelError,
+    ProofFormatError,
+    ProverError,
+)
 from zkml.fileio import OutputExistsError
 from zkml.prover import commit, has_build_verifying_key
 from zkml.quant.compiled import CompiledModel as QuantCompiledModel
@@ -68,21 +74,21 @@ def test_verifying_key_is_strict(compiled):
     cut = 11 + len(compiled.circuit.to_bytes()) + 8 + 10  # inside the model commitment
     for bad in (vk[:cut], b"ZKML\x00\x02" + vk[6:], vk[:6] + b"\x03" + vk[7:],
                 b"XKML" + vk[4:], b""):
-        with pytest.raises(ProofFormatError):
+        with pytest.raises(InvalidKeyError):
             parse_verifying_key(bad)
     cj = compiled.circuit.to_bytes()
     ms = compiled.circuit.model_stack
     wrong_shape = encode_verifying_key(cj, ms.num_vars, ms.log_cols + 1, compiled.commitment)
-    with pytest.raises(ProofFormatError, match="shape"):
+    with pytest.raises(InvalidKeyError, match="shape"):
         parse_verifying_key(wrong_shape)
     off_curve = bytearray(vk)
     off_curve[cut] ^= 1
-    with pytest.raises(ProofFormatError):
+    with pytest.raises(InvalidKeyError):
         parse_verifying_key(bytes(off_curve))
     if has_build_verifying_key():
         # the well-formedness proof itself is the verifier's to check
         for bad in (vk + b"\x00", vk[:-1], vk[:-1] + bytes([vk[-1] ^ 1])):
-            with pytest.raises(VerificationError):
+            with pytest.raises(InvalidKeyError):
                 VerifyingKey.from_bytes(bad)
 
 
@@ -177,7 +183,7 @@ def test_compiled_file_tampering_is_refused(tmp_path, compiled):
         zkml.load(tmp_path / "v.zkmlc")
 
     _rewrite(path, tmp_path / "b.zkmlc", lambda f: {"circuit/vk.bin": b"junk"})
-    with pytest.raises(CompiledModelError, match="bad verifying key"):
+    with pytest.raises(CompiledModelError, match="its verifying key is corrupt"):
         zkml.load(tmp_path / "b.zkmlc")
 
     raw = bytearray(path.read_bytes())
@@ -185,7 +191,7 @@ def test_compiled_file_tampering_is_refused(tmp_path, compiled):
     (tmp_path / "c.zkmlc").write_bytes(bytes(raw))
     with pytest.raises(CompiledModelError):
         zkml.load(tmp_path / "c.zkmlc")
-    with pytest.raises(CompiledModelError, match="not found"):
+    with pytest.raises(FileError, match="not found"):  # missing is not corrupt
         zkml.load(tmp_path / "missing.zkmlc")
 
 

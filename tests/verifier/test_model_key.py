@@ -14,7 +14,7 @@ from reference_inference import canonical, example_model, prove_inference
 from reference_model_key import vk_artifact
 from reference_prover import container
 
-from zkml.errors import ProofFormatError, VerificationError
+from zkml.errors import InvalidKeyError, VerificationError
 from zkml.verifier import InferenceVerifier, Verifier, VerifyingKey, verify_inference
 from zkml.verifier import model_key as mk
 from zkml.verifier.encoding import enc_u32
@@ -24,13 +24,13 @@ from zkml.verifier.hyrax import commit
 
 DOC, TENSORS, TABLE = example_model()
 VK_BYTES = vk_artifact(DOC, TABLE)
-NOT_WF = "verifying key: model stack is not well-formed"
+NOT_WF = "invalid verifying key: model stack is not well-formed"
 
 
 def refused(data, match):
-    with pytest.raises(VerificationError, match=match) as info:
+    with pytest.raises(InvalidKeyError, match=match) as info:
         VerifyingKey.from_bytes(data)
-    assert not isinstance(info.value, ProofFormatError)
+    assert not isinstance(info.value, VerificationError)  # the key is bad, not a proof
     assert str(info.value).startswith(NOT_WF)
 
 
@@ -144,13 +144,13 @@ def test_tampered_proof_bytes_are_refused():
     for pos in sorted(rng.sample(range(start + 4, len(VK_BYTES)), 40)):
         bad = bytearray(VK_BYTES)
         bad[pos] ^= 1 << rng.randrange(8)
-        with pytest.raises(VerificationError):
+        with pytest.raises(InvalidKeyError):
             VerifyingKey.from_bytes(bytes(bad))
     # commitments too
     for pos in (200, start - 70, start - 1):
         bad = bytearray(VK_BYTES)
         bad[pos] ^= 1
-        with pytest.raises(VerificationError):
+        with pytest.raises(InvalidKeyError):
             VerifyingKey.from_bytes(bytes(bad))
 
 
@@ -172,16 +172,16 @@ def test_strict_layout():
         (VK_BYTES + bytes(32), "trailing"),
     ]
     for data, match in cases:
-        with pytest.raises(ProofFormatError, match=match):
+        with pytest.raises(InvalidKeyError, match=match):
             VerifyingKey.from_bytes(data)
     legacy = VK_BYTES[:m_pos]  # the format before the well-formedness proof
-    with pytest.raises(ProofFormatError, match="without the model's well-formedness proof"):
+    with pytest.raises(InvalidKeyError, match="without the model's well-formedness proof"):
         VerifyingKey.from_bytes(legacy)
     for bad_rb in (0, 17):
         doc = with_range_bits(bad_rb)
         data = container(4, enc_u32(len(canonical(doc))) + canonical(doc)
                          + VK_BYTES[7 + 4 + len(js):])
-        with pytest.raises(ProofFormatError, match="range_bits"):
+        with pytest.raises(InvalidKeyError, match="range_bits"):
             VerifyingKey.from_bytes(data)
 
 
@@ -221,7 +221,7 @@ def test_checked_once_per_process_and_trusted_digest(monkeypatch):
     VerifyingKey.from_bytes(bad, trusted_digest=hashlib.sha256(bad).digest())
     assert len(calls) == 3
     refused_digest = hashlib.sha256(data).digest()
-    with pytest.raises(VerificationError, match=NOT_WF):
+    with pytest.raises(InvalidKeyError, match=NOT_WF):
         VerifyingKey.from_bytes(bad, trusted_digest=refused_digest)
     for wrong in ("digest", hashlib.sha256(bad).digest()[:31], 5):
         with pytest.raises(TypeError, match="trusted_digest"):
@@ -238,16 +238,16 @@ def test_generator_seed_binds_the_key():
     proof = prove_inference(DOC, TENSORS, TABLE, x, data, seed=other)
     assert Verifier(other).verify_inference(proof, vk).input == ((1, -2, 3, -4),)
     # a verifier of the default seed checks the key again, for its seed, and refuses it
-    with pytest.raises(VerificationError, match=NOT_WF):
+    with pytest.raises(InvalidKeyError, match=NOT_WF):
         InferenceVerifier(vk)
-    with pytest.raises(VerificationError):
+    with pytest.raises(InvalidKeyError):
         verify_inference(proof, vk)
 
 
 def test_non_bytes_fail_closed():
     for data in (None, "text", 5):
-        with pytest.raises(ProofFormatError, match="must be bytes"):
+        with pytest.raises(InvalidKeyError, match="must be bytes"):
             VerifyingKey.from_bytes(data)
     for data in (b"", b"ZKML\x00\x01\x04", b"ZKML\x00\x01\x04" + bytes(64)):
-        with pytest.raises(ProofFormatError):
+        with pytest.raises(InvalidKeyError):
             VerifyingKey.from_bytes(data)

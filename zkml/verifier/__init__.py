@@ -29,16 +29,18 @@ A service that has checked a key before can skip its well-formedness proof with
 `VerifyingKey.from_bytes(vk_bytes, trusted_digest=digest)` (only when the digest
 matches); within one process a key is checked once per generator seed.
 
-Every rejection raises `zkml.errors.VerificationError` (or its subclass
-`ProofFormatError` when the bytes do not parse strictly) with a short message naming
-the failed check; no other exception type escapes, whatever the input bytes.
+Every rejection of a proof raises `zkml.errors.VerificationError` (or its subclass
+`ProofFormatError` when the bytes do not parse strictly, `TruncatedProofError` when they
+end early) with a short message naming the failed check; a bad verifying key raises
+`zkml.errors.InvalidKeyError`, which is not a VerificationError (the key is at fault,
+not the proof). No other exception type escapes, whatever the input bytes.
 """
 
 from __future__ import annotations
 
 import threading
 
-from zkml.errors import ProofFormatError, VerificationError
+from zkml.errors import InvalidKeyError, ProofFormatError, VerificationError
 from zkml.verifier.generators import DEFAULT_SEED, GeneratorSource, generators, seed_digest
 from zkml.verifier.inference import InferenceStatement, InferenceVerifier, VerifyingKey
 from zkml.verifier.proofs import (
@@ -108,7 +110,7 @@ class Verifier(GeneratorSource):
         self, data: bytes, expected_kind: int | None, vk: VerifyingKey | None = None
     ) -> Statement:
         if vk is not None and not isinstance(vk, VerifyingKey):
-            raise VerificationError(f"vk must be a VerifyingKey, not {type(vk).__name__}")
+            raise InvalidKeyError(f"vk must be a VerifyingKey, not {type(vk).__name__}")
         try:
             if not isinstance(data, bytes | bytearray | memoryview):
                 raise ProofFormatError(f"artifact must be bytes, not {type(data).__name__}")
@@ -124,7 +126,7 @@ class Verifier(GeneratorSource):
             if expected_kind is not None and kind != expected_kind:
                 raise VerificationError(f"artifact kind {kind}, expected kind {expected_kind}")
             return verify_parsed(kind, parsed, self._seed_digest, self._generators)
-        except VerificationError:
+        except (VerificationError, InvalidKeyError):  # the key's own check, for this seed
             raise
         except Exception as exc:  # fail closed: any internal surprise is a rejection
             msg = f"internal verifier error: {type(exc).__name__}: {exc}"[:200]

@@ -11,7 +11,7 @@ import re
 import struct
 from collections.abc import Iterable, Sequence
 
-from zkml.errors import ProofFormatError
+from zkml.errors import ProofFormatError, TruncatedProofError
 from zkml.verifier.field import P, R
 
 __all__ = [
@@ -87,7 +87,7 @@ class Reader:
     def raw(self, n: int, what: str = "bytes") -> bytes:
         """The next `n` bytes."""
         if n < 0 or n > self.remaining:
-            raise ProofFormatError(f"{what}: truncated (need {n} bytes, {self.remaining} left)")
+            raise TruncatedProofError(f"{what}: truncated (need {n} bytes, {self.remaining} left)")
         start = self._pos
         self._pos = start + n
         return self._data[start : start + n]
@@ -149,7 +149,7 @@ class Reader:
             hi = "" if maximum is None else f", at most {maximum}"
             raise ProofFormatError(f"{what}: count {n} out of range (at least {minimum}{hi})")
         if n * elem_size > self.remaining:
-            raise ProofFormatError(
+            raise TruncatedProofError(
                 f"{what}: count {n} exceeds the remaining {self.remaining} bytes"
             )
         return n

@@ -568,7 +568,7 @@ class InferenceVerifier(GeneratorSource):
 
     Construction derives the generators the key's model stack and a batch-1 witness
     stack need (cached for the process), so the first proof does not pay for them. A key
-    checked for another generator seed is checked again for this one (VerificationError
+    checked for another generator seed is checked again for this one (InvalidKeyError
     if its well-formedness proof fails).
     """
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from zkml.errors import ProofFormatError, VerificationError
+from zkml.errors import ProofFormatError, TruncatedProofError, VerificationError
 from zkml.verifier.encoding import MAX_NUM_VARS, Reader, enc_fr, enc_u32
 from zkml.verifier.field import R, eq_eval
 from zkml.verifier.sumcheck import (
@@ -67,7 +67,7 @@ def parse_logup_proof(reader: Reader, num_vars: int, what: str = "logup") -> Log
         raise ProofFormatError(f"{what}: depth {d} outside 1..{MAX_NUM_VARS}")
     # the rounds alone are sum_k k*4*32 bytes: reject a short proof before reading it
     if 128 * d + (d - 1) * d * 64 + (d - 1) * 8 > reader.remaining:
-        raise ProofFormatError(f"{what}: truncated (depth {d})")
+        raise TruncatedProofError(f"{what}: truncated (depth {d})")
     root = _quad(reader, f"{what} root")
     layers = []
     for k in range(1, d):

@@ -20,7 +20,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from zkml.errors import ProofFormatError, VerificationError
+from zkml.errors import InvalidKeyError, ProofFormatError, VerificationError
 from zkml.verifier.circuit import MAX_RANGE_BITS, Circuit, ModelStack, parse_circuit
 from zkml.verifier.encoding import MAX_CIRCUIT_JSON_BYTES, G1Point
 from zkml.verifier.field import R
@@ -88,14 +88,14 @@ class VerifyingKey:
     ) -> VerifyingKey:
         """Strictly parse a verifying-key artifact and check its well-formedness proof.
 
-        Raises ProofFormatError for bytes that do not parse and VerificationError for a
-        key whose proof fails. `trusted_digest`: the SHA256 of a key this caller has
-        checked before (for the same `seed`); when it equals this key's digest the
-        proof is not checked again. Without it the proof is always checked (once per
-        process for identical bytes).
+        Raises InvalidKeyError (not a VerificationError: the key is bad, not a proof) for
+        bytes that do not parse and for a key whose proof fails. `trusted_digest`: the
+        SHA256 of a key this caller has checked before (for the same `seed`); when it
+        equals this key's digest the proof is not checked again. Without it the proof is
+        always checked (once per process for identical bytes).
         """
         if not isinstance(data, bytes | bytearray | memoryview):
-            raise ProofFormatError(f"verifying key must be bytes, not {type(data).__name__}")
+            raise InvalidKeyError(f"verifying key must be bytes, not {type(data).__name__}")
         if not isinstance(seed, bytes | bytearray | memoryview):
             raise TypeError(f"seed must be bytes, not {type(seed).__name__}")
         if trusted_digest is not None and not (
@@ -109,16 +109,19 @@ class VerifyingKey:
             if trusted_digest is None or bytes(trusted_digest) != vk.digest:
                 vk.check_well_formed(vk.seed_digest)
             return vk
-        except VerificationError:
+        except InvalidKeyError:
             raise
+        except VerificationError as exc:  # the parser's errors name the key's bytes
+            raise InvalidKeyError(exc.detail) from exc
         except Exception as exc:  # fail closed
             msg = f"internal verifier error: {type(exc).__name__}: {exc}"[:200]
-            raise ProofFormatError(msg) from exc
+            raise InvalidKeyError(msg) from exc
 
     def check_well_formed(self, digest: bytes) -> None:
         """Check the well-formedness proof for the seed whose SHA256 is `digest`.
 
-        Raises VerificationError ("verifying key: model stack is not well-formed (...)").
+        Raises InvalidKeyError ("invalid verifying key: model stack is not well-formed
+        (...)").
         Remembers success per (key digest, seed digest) for the life of the process.
         """
         key = (self.digest, bytes(digest))
@@ -129,12 +132,10 @@ class VerifyingKey:
         try:
             _verify_wf(self, key[1])
         except VerificationError as exc:
-            raise VerificationError(
-                f"verifying key: model stack is not well-formed ({exc})"
-            ) from exc
+            raise InvalidKeyError(f"model stack is not well-formed ({exc.detail})") from exc
         except Exception as exc:  # fail closed
             msg = f"internal verifier error: {type(exc).__name__}: {exc}"[:200]
-            raise VerificationError(f"verifying key: {msg}") from exc
+            raise InvalidKeyError(msg) from exc
         with _checked_lock:
             _checked[key] = None
             while len(_checked) > _CACHE_SIZE:
@@ -165,7 +166,7 @@ def _parse(data: bytes, seed_dig: bytes) -> VerifyingKey:
         )
     rb = ms.range_bits
     if not 1 <= rb <= MAX_RANGE_BITS:
-        raise ProofFormatError(f"verifying key: range_bits {rb} outside 1..{MAX_RANGE_BITS}")
+        raise ProofFormatError(f"range_bits {rb} outside 1..{MAX_RANGE_BITS}")
     m_vars, m_cols = rb, rb // 2
     mult = tuple(rd.g1_vec("multiplicity commitment", expected=1 << (m_vars - m_cols)))
     logup = parse_logup_trees(rd, (num_vars, m_vars, 1), "wf logup")

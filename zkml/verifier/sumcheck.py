@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from zkml.errors import ProofFormatError, VerificationError
+from zkml.errors import ProofFormatError, TruncatedProofError, VerificationError
 from zkml.verifier.encoding import MAX_DEGREE, MAX_NUM_VARS, Reader, enc_frs, enc_u32
 from zkml.verifier.field import R, lagrange_eval
 from zkml.verifier.transcript import Transcript
@@ -47,7 +47,7 @@ def parse_sumcheck_proof(
     if n > MAX_NUM_VARS or not 1 <= d <= MAX_DEGREE:
         raise ProofFormatError(f"{what}: shape (n={n}, d={d}) outside the limits")
     if n * (d + 1) * 32 > reader.remaining:
-        raise ProofFormatError(f"{what}: truncated round polynomials")
+        raise TruncatedProofError(f"{what}: truncated round polynomials")
     rounds = tuple(
         tuple(reader.fr(f"{what} round {j} value {t}") for t in range(d + 1)) for j in range(n)
     )

@@ -2,15 +2,29 @@
 
 Subcommands live in their own modules and are imported only when invoked, so that
 `zkml verify` never pays for the imports of `zkml compile` (onnx, onnxruntime).
-Every library error becomes one readable line on stderr and a non-zero exit.
+Every library error becomes one readable line on stderr and an exit code that tells
+what went wrong (`EXIT_CODES`, zkml.errors).
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
+import traceback
 
 import click
+
+#: The exit codes, as `zkml --help` and README state them.
+EXIT_CODES = """\b
+Exit codes:
+  0    success (verify: the proof is valid)
+  1    the proof is invalid: tampered, truncated, of another kind, for another
+       model, or about another input than --input / --input-digest
+  2    usage or input error: bad arguments, a missing or unreadable file, a
+       corrupt verifying key or compiled model, bad input data, a model that
+       cannot be compiled or proven
+  3    internal error (a bug: the traceback is printed)
+  130  interrupted (Ctrl-C); no output file is left behind"""
 
 # name -> (module, attribute, one-line help)
 _COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -60,31 +74,54 @@ class _LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
-@click.group(cls=_LazyGroup)
+@click.group(cls=_LazyGroup, epilog=EXIT_CODES)
 @click.version_option(package_name="zkml")
 def cli() -> None:
     """zkml: zero-knowledge proofs of quantized ML inference."""
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; library errors become one line on stderr and exit code 1."""
-    from zkml.errors import ZkmlError
+    """Run the CLI and return its exit code (`EXIT_CODES`): a library error becomes one
+    line on stderr ("error: invalid proof: ..."), Ctrl-C the line "error: interrupted"."""
+    from zkml.errors import EXIT_ERROR, EXIT_INTERRUPTED
 
     try:
-        cli.main(args=argv, standalone_mode=False)
-    except ZkmlError as exc:
-        click.echo(f"error: {exc}", err=True)
-        return 1
-    except click.exceptions.Abort:
-        click.echo("error: aborted", err=True)
-        return 1
-    except click.ClickException as exc:
-        click.echo(f"error: {exc.format_message()}", err=True)
-        return exc.exit_code or 2
-    except OSError as exc:
-        click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
-        return 1
-    return 0
+        try:
+            rv = cli.main(args=argv, prog_name="zkml", standalone_mode=False)
+        except click.exceptions.Abort as exc:  # click's wrapper of Ctrl-C (and of EOF)
+            if isinstance(exc.__context__, EOFError):
+                return _fail("aborted (end of input)", EXIT_ERROR)
+            raise KeyboardInterrupt from None
+    except KeyboardInterrupt:
+        return _fail("interrupted", EXIT_INTERRUPTED)
+    except click.ClickException as exc:  # usage errors: bad options and arguments
+        return _fail(exc.format_message(), EXIT_ERROR)
+    except Exception as exc:  # noqa: BLE001 - every error gets its exit code
+        return _report(exc)
+    return rv if isinstance(rv, int) else 0  # a command's click.exceptions.Exit code
+
+
+def _fail(message: str, code: int) -> int:
+    click.echo(f"error: {message}", err=True)
+    return code
+
+
+def _report(exc: Exception) -> int:
+    """One line for a zkml or operating-system error; the traceback too for a bug."""
+    from zkml.errors import EXIT_INTERNAL, FileError, ZkmlError, exit_code
+
+    code = exit_code(exc)
+    if isinstance(exc, ZkmlError):
+        return _fail(str(exc), code)
+    if isinstance(exc, OSError):
+        where = exc.filename if exc.filename is not None else "a file"
+        return _fail(str(FileError.from_os(exc, "access", where)), code)
+    if isinstance(exc, MemoryError):
+        return _fail("out of memory", code)
+    traceback.print_exc()
+    _fail(f"internal error (a bug in zkml; please report it): {type(exc).__name__}: {exc}",
+          EXIT_INTERNAL)
+    return code
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ it was given is bad (`InputError`). Everything derives from `ZkmlError`:
     │   ├── ProofFormatError         its bytes do not parse: tampered, wrong kind
     │   │   └── TruncatedProofError  its bytes end early ("truncated proof: ...")
     │   └── StatementMismatchError   a valid proof about another input than expected
+    │                                ("the proof is about another input (...)")
     ├── ArtifactError                a file or artifact is missing, unreadable or     2
     │   │                            corrupt
     │   ├── FileError                missing, a directory, no permission, disk full
@@ -89,9 +90,10 @@ class TruncatedProofError(ProofFormatError):
 
 class StatementMismatchError(VerificationError):
     """A valid proof states another input than the one the caller expects (its input
-    digest differs): it proves nothing about the caller's input."""
+    digest differs): it proves nothing about the caller's input. Its message says so
+    first ("the proof is about another input (input digest ..., expected ...)")."""
 
-    summary = "proof about another input"
+    summary = ""
 
 
 class ArtifactError(ZkmlError):

@@ -58,7 +58,10 @@ def _parse_shapes(values: tuple[str, ...]) -> tuple[int, ...] | dict[str, tuple[
               help="Compiled model to write (default: MODEL with suffix .zkmlc).")
 @click.option("--vk", "vk_out", type=click.Path(dir_okay=False, path_type=Path),
               help="Verifying key to write (default: MODEL with suffix .vk).")
-@click.option("--force", is_flag=True, help="Overwrite existing output files.")
+@click.option("--force", is_flag=True,
+              help="Overwrite existing output files (never an input). The compiled model and "
+                   "the key are written together or not at all; missing directories are "
+                   "created.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 def compile_cmd(model: Path, calibration: Path | None, outputs: str | None,
                 input_shape: tuple[str, ...], precision: str, output: Path | None,

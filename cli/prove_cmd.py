@@ -4,13 +4,20 @@ with the statement's digests (what `zkml verify --input-digest` checks)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
+from zkml.cli.jsonout import json_errors_of
+
 _MAX_ROWS_SHOWN = 20
 _MAX_VALUES_SHOWN = 10
+#: Free space the preflight asks for a proof: generous (the digits MLP's proof is 36 KB;
+#: the real size is known, and a short disk still refused cleanly, when it is written).
+_PROOF_SPACE = 1 << 20
 
 
 def format_outputs(values: Sequence[Sequence[float]], predictions: Sequence[int],
@@ -40,6 +47,22 @@ def statement_line(vk_digest: bytes, input_digest: bytes, output_digest: bytes) 
             f"{short_digest(input_digest)}, output {short_digest(output_digest)}")
 
 
+@contextmanager
+def echo_warnings(show: bool = True) -> Iterator[None]:
+    """Within the block, a ClippingWarning prints at once (before a long proof) as one
+    `warning: ...` line on stderr, whatever the caller's warning filters; with `show`
+    False it is silenced."""
+    from zkml.errors import ClippingWarning
+
+    def echo(message, category, filename, lineno, file=None, line=None) -> None:
+        click.echo(f"warning: {message}", err=True)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always" if show else "ignore", ClippingWarning)
+        warnings.showwarning = echo  # restored when the block ends
+        yield
+
+
 @click.command("prove")
 @click.argument("compiled", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--input", "input_file", required=True,
@@ -48,31 +71,65 @@ def statement_line(vk_digest: bytes, input_digest: bytes, output_digest: bytes) 
                    "example; with several model inputs, one list per input, in order), .npy "
                    "(one example or a batch) or .npz (input name -> array).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Proof file to write (default: COMPILED with suffix .proof).")
-@click.option("--force", is_flag=True, help="Overwrite an existing proof file.")
+              help="Proof file to write (default: COMPILED with suffix .proof); "
+                   "missing directories are created.")
+@click.option("--force", is_flag=True, help="Overwrite an existing proof file (never an input).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--strict", is_flag=True,
+              help="Refuse inputs with values outside the range the input's fixed-point "
+                   "format represents, instead of clipping them with a warning.")
+@click.option("--dry-run", "dry_run", is_flag=True,
+              help="Prove nothing and write nothing: run the quantized model on the inputs "
+                   "and print its outputs, what was clipped, whether the witness can be "
+                   "built, and the statement a proof would state (zkml.check).")
+@click.option("--onnx", "onnx", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --dry-run: the ONNX file the model was compiled from; its float "
+                   "outputs on the same inputs are compared with the quantized ones.")
+@click.option("--json", "json_out", is_flag=True,
+              help="Print one JSON object on stdout (schema zkml/prove, with --dry-run "
+                   "zkml/check; README, \"Machine-readable output\").")
+@json_errors_of("prove")
 def prove(compiled: Path, input_file: Path, output: Path | None, force: bool,
-          quiet: bool) -> None:
+          quiet: bool, dry_run: bool = False, onnx: Path | None = None,
+          json_out: bool = False, strict: bool = False) -> None:
     """Prove that the compiled model maps the inputs to its output; write the proof and
-    print the proven output (dequantized) with the argmax of each example."""
+    print the proven output (dequantized) with the argmax of each example. With
+    --dry-run, only check the inputs on the quantized model (no proof, no file)."""
     from zkml.api import PROOF_SUFFIX, load
     from zkml.api import prove as prove_api
-    from zkml.fileio import OutputExistsError, write_atomic
+    from zkml.fileio import check_outputs, write_atomic
     from zkml.inputs import load_input_file
     from zkml.progress import Progress
-    from zkml.statement import InputLayout, quantize_input, statement_digests
+    from zkml.statement import statement_digests
 
     start = time.perf_counter()
+    if onnx is not None and not dry_run:
+        raise click.UsageError("--onnx compares the float model in a dry run: add --dry-run")
     # Bad inputs are reported before anything else; an existing output before any work.
     inputs = load_input_file(input_file)
+    if dry_run:
+        from zkml.cli.prove_report import dry_run as run_dry
+
+        run_dry(compiled, inputs, onnx, quiet, json_out, strict=strict)
+        return
     out = output or compiled.with_suffix(PROOF_SUFFIX)
-    if out.exists() and not force:
-        raise OutputExistsError(f"{out} exists; choose another output path or pass --force")
+    # Before any work: an output that is an input (--force or not), exists without
+    # --force, or cannot be written is refused, naming the path.
+    sources = {compiled: "compiled model", input_file: "input file"}
+    check_outputs({out: "proof"}, inputs=sources, overwrite=force, sizes={out: _PROOF_SPACE})
     progress = Progress(quiet=quiet)
     with progress.stage("load"):
         model = load(compiled)
-    result = prove_api(model, inputs, progress=progress)
-    write_atomic(out, result.proof, overwrite=force)
+    loaded = time.perf_counter() - start
+    with echo_warnings(not quiet):
+        result = prove_api(model, inputs, progress=progress, strict=strict)
+    write_atomic(out, result.proof, overwrite=force, inputs=sources, what="proof")
+    if json_out:
+        from zkml.cli.prove_report import emit_proof
+
+        emit_proof(model, result, out,
+                   {"load": loaded, **result.timings, "total": time.perf_counter() - start})
+        return
     if quiet:
         return
     rows = model.input_shape[0]
@@ -82,10 +139,10 @@ def prove(compiled: Path, input_file: Path, output: Path | None, force: bool,
                f"({len(result.proof)} bytes)")
     digests = statement_digests(model.circuit, result.batch, result.inputs, result.outputs)
     click.echo(statement_line(model.vk_digest, *digests))
-    # The same quantization `zkml verify --input` applies, so both report the same clipping.
-    clipping = quantize_input(inputs, InputLayout.of(model.circuit, model.input_shapes)).clipping
-    if clipping.count:
-        click.echo(f"note: {clipping.describe()}")
+    # Clipped values were warned of as they were quantized; values beyond the calibrated
+    # range but kept are worth a note (zkml.quant.clipping).
+    for note in result.clipping.notes():
+        click.echo(f"note: {note}", err=True)
     if len(result.output_parts) < 2:
         click.echo("output:")
         for line in format_outputs(result.outputs_float.tolist(), result.predictions.tolist(),

@@ -28,7 +28,7 @@ from zkml.artifacts import (
     proof_vk_digest,
     read_compiled_vk,
 )
-from zkml.errors import ModelError, ProofFormatError, VerificationError
+from zkml.errors import ProofFormatError, VerificationError
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -46,28 +46,33 @@ PROOF_SUFFIX = ".proof"
 PathLike = str | os.PathLike[str]
 
 
-def _same(a: Path, b: Path) -> bool:
+#: The compiled model is 0.8 to 1.5 times the size of an ONNX file of mostly weights
+#: (5 times a tiny one's); the key grows with the square root of the weights. The
+#: preflight asks for more than that (`_output_estimates`).
+_MIB = 1 << 20
+
+
+def _output_estimates(model_path: Path, outs: list[tuple[Path, str]]) -> dict[Path, int]:
+    """Generous size estimates of compile's outputs from the ONNX file's size (none if it
+    cannot be read: the import reports that)."""
     try:
-        return a.resolve() == b.resolve()
+        n = os.stat(model_path).st_size
     except OSError:
-        return False
+        return {}
+    per_kind = {"compiled model": 2 * n + _MIB, "verifying key": n // 16 + _MIB}
+    return {p: per_kind[what] for p, what in outs}
 
 
-def _check_outputs(outs: Sequence[Path], inputs: Sequence[Path], overwrite: bool) -> None:
-    from zkml.fileio import OutputExistsError
-
-    for i, out in enumerate(outs):
-        for src in inputs:
-            if _same(out, src):
-                raise ModelError(f"refusing to overwrite the input file {src}")
-        if any(_same(out, other) for other in outs[:i]):
-            raise ModelError(f"two outputs go to the same file {out}")
-        if out.is_dir():
-            raise ModelError(f"output path {out} is a directory")
-        if not out.parent.exists():
-            raise ModelError(f"output directory {out.parent} does not exist")
-        if out.exists() and not overwrite:
-            raise OutputExistsError(f"{out} exists; choose another output path or pass --force")
+def _compile_files(model_path: Path, calibration: Any, output_path: PathLike | None,
+                   vk_path: PathLike | None) -> tuple[list[tuple[Path, str]], dict[Path, str]]:
+    """(outputs, inputs) of a compile: (path, what it is) pairs and path -> what it is,
+    as `zkml.fileio` takes them."""
+    outs = [(Path(p), what) for p, what in ((output_path, "compiled model"),
+                                            (vk_path, "verifying key")) if p is not None]
+    srcs = {model_path: "ONNX model"}
+    if isinstance(calibration, str | os.PathLike):
+        srcs[Path(calibration)] = "calibration file"
+    return outs, srcs
 
 
 def compile(  # noqa: A001 - the public name is zkml.compile
@@ -91,10 +96,17 @@ def compile(  # noqa: A001 - the public name is zkml.compile
     yet), its model stack is committed, and the verifying key is built.
 
     Args:
-        output_path: write the compiled model there (atomically).
-        vk_path: write the verifying key there.
+        output_path: write the compiled model there.
+        vk_path: write the verifying key there. The two files are written as a unit
+            (`zkml.fileio.write_group`): if writing either fails, both are left as they
+            were. Missing directories are created.
         overwrite: replace existing output files (otherwise they are refused).
         seed: generator seed of the commitment (None: the default).
+
+    Before any work the outputs are checked (`zkml.fileio.check_outputs`): an output that
+    is the ONNX or calibration file or the other output, an existing one without
+    `overwrite`, a directory that cannot be created or written, or too little space
+    raises FileError (OutputExistsError) naming the path.
 
     Returns:
         A `zkml.compiled_model.CompiledModel` with `verifying_key` and `commitment`.
@@ -102,15 +114,15 @@ def compile(  # noqa: A001 - the public name is zkml.compile
     from zkml.compile_api import compile_model
     from zkml.compiled_model import CompiledModel
     from zkml.compiler.build import compile_circuit
-    from zkml.fileio import write_atomic
+    from zkml.fileio import check_outputs, write_group
     from zkml.progress import Progress
     from zkml.prover import build_verifying_key, commit, has_build_verifying_key
 
     progress = progress or Progress(quiet=True)
     model_path = Path(model_path)
-    outs = [Path(p) for p in (output_path, vk_path) if p is not None]
-    srcs = [model_path] + ([Path(calibration)] if isinstance(calibration, str | Path) else [])
-    _check_outputs(outs, srcs, overwrite)
+    outs, srcs = _compile_files(model_path, calibration, output_path, vk_path)
+    check_outputs(outs, inputs=srcs, overwrite=overwrite,
+                  sizes=_output_estimates(model_path, outs))
 
     # The verifying key (commitment and well-formedness proof, native code without the
     # GIL) is built in a thread while the fidelity report runs the float model.
@@ -148,11 +160,12 @@ def compile(  # noqa: A001 - the public name is zkml.compile
     cc, vk, commitment = built["cc"], built["vk"], built["commitment"]
     compiled = CompiledModel(base.model, base.fidelity, base.source, base.extra_sections,
                              compiled_circuit=cc, commitment=commitment, verifying_key=vk)
-    if output_path is not None:
+    compiled.known_files.update(srcs)
+    if outs:
+        data = {p: compiled.to_bytes() if what == "compiled model" else vk for p, what in outs}
         with progress.stage("save"):
-            compiled.save(output_path, overwrite=overwrite)
-    if vk_path is not None:
-        write_atomic(vk_path, vk, overwrite=overwrite)
+            write_group(data, overwrite=overwrite, inputs=srcs, kinds=dict(outs))
+        compiled.known_files.update(outs)
     return compiled
 
 
@@ -180,6 +193,11 @@ class ProofResult:
             `outputs` (`zkml.compiler.io.IOPart`, the model's output order); a model with
             several outputs proves their concatenation, each brought to the finest
             output scale `output_frac_bits`. `output_dict()` splits them per name.
+        clipping: per input, the values quantizing clipped and those beyond the
+            calibrated range (`zkml.quant.clipping.ClipReport`).
+        known_files: the files the proof was made from (the compiled model's
+            `known_files`: its compiled model file, verifying key, ONNX model and
+            calibration file), which `save` never writes over.
     """
 
     proof: bytes
@@ -190,6 +208,8 @@ class ProofResult:
     timings: dict[str, float] = field(default_factory=dict)
     argmax: bool = False
     output_parts: list = field(default_factory=list)
+    clipping: Any = None
+    known_files: dict[Path, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def output_names(self) -> list[str]:
@@ -230,10 +250,14 @@ class ProofResult:
         return self.outputs[:, 0] if self.argmax else self.outputs.argmax(axis=1)
 
     def save(self, path: PathLike, *, overwrite: bool = False) -> Path:
-        """Write the proof artifact atomically."""
+        """Write the proof artifact atomically (`zkml.fileio.write_atomic`; a missing
+        directory is created). Refuses, with FileError naming the path, to replace a file
+        unless `overwrite` (OutputExistsError), and always to write over one of
+        `known_files` (the compiled model the proof was made from, its key, ...)."""
         from zkml.fileio import write_atomic
 
-        return write_atomic(path, self.proof, overwrite=overwrite)
+        return write_atomic(path, self.proof, overwrite=overwrite, inputs=self.known_files,
+                            what="proof")
 
 
 def prove(
@@ -244,6 +268,7 @@ def prove(
     seed: bytes | None = None,
     check: bool = True,
     progress: Progress | None = None,
+    strict: bool = False,
 ) -> ProofResult:
     """Prove the compiled model's output on `inputs`.
 
@@ -256,19 +281,22 @@ def prove(
             order, all with the same number of examples (`zkml.inputs.as_input_rows`).
             Floats are quantized at the input scale (round half up, saturate; several
             inputs share one scale); with `quantized=True` they must already be
-            integers (the inputs' rows side by side).
+            integers (the inputs' rows side by side). Values outside the range the
+            input's fixed-point format represents are clipped to it, with a
+            `zkml.errors.ClippingWarning` naming the input and the count
+            (`ProofResult.clipping` has the counts, and values beyond the calibrated
+            range: `zkml.quant.clipping`).
         seed: generator seed (None: the default; must match the commitment's).
         check: compare the witness with the integer reference executor (default on).
+        strict: refuse input that would be clipped (InputError) instead of warning.
 
     Raises:
-        ModelError for inputs of the wrong shape; ProverError if proving fails.
+        ModelError for inputs of the wrong shape; InputError for non-finite values and,
+        with `strict`, for clipped ones; ProverError if proving fails.
     """
-    import numpy as np
-
-    from zkml.inputs import as_input_rows
     from zkml.progress import Progress
     from zkml.prover import prove_inference
-    from zkml.quant.rounding import quantize_float
+    from zkml.statement import InputLayout, quantize_rows
     from zkml.witness import build_witness
 
     progress = progress or Progress(quiet=True)
@@ -278,13 +306,10 @@ def prove(
     circuit = cc.circuit
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    rows = as_input_rows(inputs, compiled.input_shapes, circuit.input_features)
-    if quantized:
-        if rows.dtype.kind not in "iu" and not np.array_equal(rows, np.round(rows)):
-            raise ModelError("quantized inputs must be integers")
-        x = rows.astype(np.int64)
-    else:
-        x = quantize_float(rows, circuit.input_frac_bits, circuit.input_bits)
+    # The one quantization verify --input and the dry run use too (zkml.statement).
+    _, x, clipping = quantize_rows(inputs, InputLayout.of_compiled(compiled),
+                                   quantized=quantized, strict=strict)
+    clipping.warn(stacklevel=2)
     timings["quantize"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     with progress.stage("witness"):
@@ -297,7 +322,7 @@ def prove(
     timings["prove"] = time.perf_counter() - t0
     frac = 0 if circuit.argmax else circuit.output.frac_bits
     return ProofResult(proof, w.batch, w.inputs, w.outputs, frac, timings, circuit.argmax,
-                       list(cc.output_parts))
+                       list(cc.output_parts), clipping, dict(compiled.known_files))
 
 
 @dataclass(frozen=True)
@@ -382,6 +407,7 @@ class Verifier:
         a CompiledModel supplies its own, and without them an expected input must be one
         input whose arrays' last axes hold whole rows (`zkml.statement`). Raises
         VerificationError if the key is bad."""
+        from zkml.quant.clipping import calibrated_ranges
         from zkml.statement import InputLayout
         from zkml.verifier import InferenceVerifier, VerifyingKey
 
@@ -389,7 +415,9 @@ class Verifier:
         self._inner = InferenceVerifier(self._vk, **options)
         if input_shapes is None and hasattr(vk, "require_circuit"):  # a CompiledModel
             input_shapes = vk.input_shapes
-        self._layout = InputLayout.of(self._vk.circuit, input_shapes)
+        # a CompiledModel also records its inputs' calibrated ranges (zkml.quant.clipping)
+        self._layout = InputLayout.of(self._vk.circuit, input_shapes,
+                                      calibrated_ranges(getattr(vk, "fidelity", None)))
 
     @property
     def vk_digest(self) -> bytes:
@@ -402,17 +430,19 @@ class Verifier:
         key's input width, bits and scale, and the model's input shapes when known)."""
         return self._layout
 
-    def quantize_input(self, data: Any, *, quantized: bool = False):
+    def quantize_input(self, data: Any, *, quantized: bool = False, strict: bool = False):
         """An expected input as the statement would hold it (`zkml.statement.QuantizedInput`:
         integer rows, digest, what saturation clipped), quantized at the key's input scale
-        exactly as `zkml.prove` quantizes it. Needs numpy; ModelError for bad data."""
+        exactly as `zkml.prove` quantizes it. Needs numpy; ModelError / InputError for bad
+        data, and with `strict` InputError for values that would be clipped. Warns of
+        nothing: the caller reads `.clipping`."""
         from zkml.statement import quantize_input
 
-        return quantize_input(data, self._layout, quantized=quantized)
+        return quantize_input(data, self._layout, quantized=quantized, strict=strict)
 
     def verify(self, proof: bytes, *, expected_input: Any = None,
                expected_input_digest: str | bytes | None = None,
-               quantized: bool = False) -> VerifiedInference:
+               quantized: bool = False, strict: bool = False) -> VerifiedInference:
         """Verify `proof` (kind-3 bytes); returns the verified statement or raises
         VerificationError (ProofFormatError for bytes that do not parse).
 
@@ -420,7 +450,10 @@ class Verifier:
             expected_input: the input the proof must be about: what `zkml.prove` takes
                 (one example, a batch, EZKL's list, a dict of named inputs), or a
                 `QuantizedInput` from `quantize_input`. Floats are quantized at the key's
-                input scale as the prover does (`quantized`: they are the integers).
+                input scale as the prover does (`quantized`: they are the integers);
+                values the prover's quantization clips are clipped here too, with a
+                `ClippingWarning` (for data this method quantizes itself).
+            strict: refuse an expected input with clipped values (InputError).
             expected_input_digest: the input digest the proof must state: hex (at least
                 its first 16 digits, as `zkml prove` prints them) or bytes.
 
@@ -443,8 +476,12 @@ class Verifier:
         prefix = None if expected_input_digest is None else \
             parse_digest_prefix(expected_input_digest)
         expected = expected_input
-        if expected is not None and not isinstance(expected, QuantizedInput):
-            expected = self.quantize_input(expected, quantized=quantized)
+        if isinstance(expected, QuantizedInput):
+            if strict:
+                expected.clipping.refuse()
+        elif expected is not None:
+            expected = self.quantize_input(expected, quantized=quantized, strict=strict)
+            expected.clipping.warn(stacklevel=2)
         proof = bytes(proof)
         if proof_vk_digest(proof) != self._vk.digest:
             raise VerificationError("the proof is for another model (its verifying-key digest "
@@ -464,15 +501,16 @@ class Verifier:
 
 def verify(proof: bytes | PathLike, vk: Any, *, expected_input: Any = None,
            expected_input_digest: str | bytes | None = None,
-           quantized: bool = False) -> VerifiedInference:
+           quantized: bool = False, strict: bool = False) -> VerifiedInference:
     """Verify an inference proof with the pure-Python verifier.
 
     Args:
         proof: the proof bytes, or a path to a .proof file.
         vk: verifying-key bytes, a .vk or compiled-model path, a CompiledModel, or a
             `zkml.verifier.VerifyingKey`.
-        expected_input, expected_input_digest, quantized: the input the proof must be
-            about (`Verifier.verify`); a CompiledModel `vk` supplies the input shapes.
+        expected_input, expected_input_digest, quantized, strict: the input the proof
+            must be about (`Verifier.verify`); a CompiledModel `vk` supplies the input
+            shapes.
 
     Returns:
         The verified statement (inputs, outputs, their scales and digests). Raises
@@ -484,4 +522,5 @@ def verify(proof: bytes | PathLike, vk: Any, *, expected_input: Any = None,
 
         proof = read_proof(proof)
     return Verifier(vk).verify(proof, expected_input=expected_input,
-                               expected_input_digest=expected_input_digest, quantized=quantized)
+                               expected_input_digest=expected_input_digest, quantized=quantized,
+                               strict=strict)

@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from zkml.errors import ModelError
+from zkml.fileio import check_outputs, write_atomic
 from zkml.progress import Progress
 from zkml.quant.calibrate import CalibrationSource, CalibrationWarning
 from zkml.quant.compiled import CompiledModel
@@ -30,13 +30,6 @@ def default_output_path(model_path: str | Path) -> Path:
     return Path(model_path).with_suffix(COMPILED_SUFFIX)
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
-    except OSError:
-        return False
-
-
 def compile_model(
     model_path: str | Path,
     calibration: CalibrationSource = None,
@@ -46,6 +39,7 @@ def compile_model(
     output_path: str | Path | None = None,
     progress: Progress | None = None,
     on_quantized: Callable[[QModel], None] | None = None,
+    overwrite: bool = False,
 ) -> CompiledModel:
     """Import, calibrate and quantize an ONNX model; report its fidelity.
 
@@ -62,15 +56,20 @@ def compile_model(
             model has dynamic dimensions.
         precision: "small", "balanced" (default) or "high" (see zkml/quant/precision.py),
             or a Precision.
-        output_path: if given, write the compiled file there (atomically); it may not be
-            the model or calibration file.
+        output_path: if given, write the compiled file there (atomically; a missing
+            directory is created); it may not be the model or calibration file, nor an
+            existing file unless `overwrite`: checked before any work
+            (`zkml.fileio.check_outputs`, FileError naming the path).
         progress: stage reporting (default: silent).
         on_quantized: called with the quantized model before the fidelity report is
             computed (`zkml.compile` starts the circuit's commitment there, so that the
             float reference run overlaps with it).
 
     Returns:
-        The CompiledModel, whose `fidelity` holds the float-vs-quantized report.
+        The CompiledModel, whose `fidelity` holds the float-vs-quantized report, each
+        input's calibrated range (`inputs`) and its `flags`: calibration outliers that
+        set an input's scale, and outputs with a large error (each also warned as a
+        CalibrationWarning; zkml/quant/fidelity.py, zkml/quant/calibrate.py).
 
     Raises:
         zkml.errors.ModelError (and subclasses in zkml.onnx_import.errors) for files that
@@ -86,8 +85,11 @@ def compile_model(
     progress = progress or Progress(quiet=True)
     model_path = Path(model_path)
     prec = resolve_precision(precision)
+    srcs = {model_path: "ONNX model"}
+    if isinstance(calibration, str | os.PathLike):
+        srcs[Path(calibration)] = "calibration file"
     if output_path is not None:
-        _check_output(Path(output_path), model_path, calibration)
+        check_outputs({output_path: "compiled model"}, inputs=srcs, overwrite=overwrite)
 
     with progress.stage("import"):
         imported = import_onnx(model_path, input_shape, list(outputs) if outputs else None)
@@ -116,6 +118,7 @@ def compile_model(
         report = fidelity_report(qmodel, imported.reference_model(), runs, kind)
         report["precision"] = prec.to_json()
         report["summary"] = qmodel.summary()
+        _judge_calibration(report, qmodel, runs)
 
     source = {
         "file": model_path.name,
@@ -129,8 +132,25 @@ def compile_model(
     compiled = CompiledModel(qmodel, report, source)
     if output_path is not None:
         with progress.stage("save"):
-            compiled.save(output_path)
+            write_atomic(output_path, compiled.to_bytes(), overwrite=overwrite, inputs=srcs,
+                         what="compiled model")
     return compiled
+
+
+def _judge_calibration(report: dict, qmodel: QModel, runs: list) -> None:
+    """Record each input's calibrated range in the report (`inputs`: what prove measures
+    a user's input against, zkml.quant.clipping), put outlier flags before the large-error
+    flags, and warn of every flag (CalibrationWarning): an API caller sees them without
+    printing the report."""
+    from zkml.quant.calibrate import input_ranges, outlier_flags
+
+    ranges = input_ranges(runs, qmodel.inputs)
+    scales = {n: (qmodel.tensor(n).frac_bits, qmodel.tensor(n).bits) for n in qmodel.inputs}
+    report["inputs"] = ranges
+    report["flags"] = outlier_flags(ranges, runs, scales) + report.get("flags", [])
+    for flag in report["flags"]:
+        # stacklevel 4: past this helper and compile_model, at zkml.compile's caller
+        warnings.warn(flag["message"], CalibrationWarning, stacklevel=4)
 
 
 def _target_opset() -> int:
@@ -145,14 +165,3 @@ def _calibration_digest(calibration: CalibrationSource) -> str | None:
     return None
 
 
-def _check_output(out: Path, model_path: Path, calibration: CalibrationSource) -> None:
-    inputs = [model_path]
-    if isinstance(calibration, str | Path):
-        inputs.append(Path(calibration))
-    for src in inputs:
-        if _same_file(out, src):
-            raise ModelError(f"refusing to overwrite the input file {src} with the compiled model")
-    if out.is_dir():
-        raise ModelError(f"output path {out} is a directory")
-    if not out.parent.exists():
-        raise ModelError(f"output directory {out.parent} does not exist")

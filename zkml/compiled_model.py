@@ -7,7 +7,7 @@ from pathlib import Path
 
 from zkml.artifacts import parse_verifying_key, vk_digest
 from zkml.compiler.circuit import Circuit, CircuitFormatError
-from zkml.errors import ModelError, ProofFormatError
+from zkml.errors import FileError, InvalidKeyError, ModelError
 from zkml.quant.compiled import CompiledModel as _QuantCompiledModel
 from zkml.quant.container import (
     CompiledModelError,
@@ -37,12 +37,17 @@ class CompiledModel(_QuantCompiledModel):
             for a file written before circuits existed.
         commitment: the model stack's commitment (`Vec<G1>` bytes).
         verifying_key: the kind-4 verifying-key artifact bytes.
+        known_files: the files this model was compiled from, loaded from or written to
+            (path -> what it is: "ONNX model", "calibration file", "compiled model",
+            "verifying key"), not saved in the file. `save` never writes over one of them
+            but a compiled model file, and a proof's `ProofResult.save` over none.
     """
 
     compiled_circuit: object | None = None
     commitment: bytes = b""
     verifying_key: bytes = b""
     _vk_cache: dict = field(default_factory=dict, repr=False, compare=False)
+    known_files: dict[Path, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def circuit(self) -> Circuit:
@@ -99,26 +104,33 @@ class CompiledModel(_QuantCompiledModel):
             _check_stack_matches_model(self, self.compiled_circuit, "compiled model")
 
     def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
-        """Write the compiled file atomically; refuses to replace a file unless `overwrite`."""
-        from zkml.fileio import OutputExistsError
+        """Write the compiled file atomically (`zkml.fileio.write_atomic`; a missing
+        directory is created). Refuses, with FileError naming the path, to replace a file
+        unless `overwrite` (OutputExistsError), and always to write over a file in
+        `known_files` that is not a compiled model (its ONNX model, calibration file or
+        verifying key)."""
+        from zkml.fileio import check_outputs, write_atomic
 
-        path = Path(path)
-        if path.exists() and not overwrite:
-            raise OutputExistsError(f"{path} exists; choose another output path or pass --force")
-        return super().save(path)
+        inputs = {p: what for p, what in self.known_files.items() if what != "compiled model"}
+        check_outputs({path: "compiled model"}, inputs=inputs, overwrite=overwrite)
+        path = write_atomic(path, self.to_bytes(), overwrite=overwrite, inputs=inputs,
+                            what="compiled model")
+        self.known_files[path] = "compiled model"
+        return path
 
     @classmethod
     def load(cls, path: str | Path) -> CompiledModel:
         """Read a compiled file; checks the circuit section against the model and the key."""
         path = Path(path)
         if not path.exists():
-            raise CompiledModelError(f"compiled model not found: {path}")
+            raise FileError(f"compiled model not found: {path}")
         if path.is_dir():
-            raise CompiledModelError(f"compiled model path is a directory: {path}")
+            raise FileError(f"compiled model is a directory: {path}")
         cm = super().load(path)
         section = cm.extra_sections.pop(CIRCUIT_SECTION, None)
         if section is not None:
             _decode_circuit(cm, section, path)
+        cm.known_files[path] = "compiled model"
         return cm
 
 
@@ -154,8 +166,8 @@ def _decode_circuit(cm: CompiledModel, section: Section, path: Path) -> None:
     _check_parts(cm, cc, path)
     try:
         info = parse_verifying_key(vk)
-    except ProofFormatError as exc:
-        raise CompiledModelError(f"{path}: bad verifying key: {exc}") from None
+    except InvalidKeyError as exc:
+        raise CompiledModelError(f"{path}: its verifying key is corrupt: {exc.detail}") from None
     if info.circuit_json != cj or info.commitment != commitment:
         raise CompiledModelError(f"{path}: the verifying key does not match the circuit section")
     if stack.shape != (1 << circuit.model_stack.num_vars,):

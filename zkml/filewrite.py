@@ -17,17 +17,19 @@ import secrets
 import shutil
 import stat
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from zkml.errors import FileError, OutputExistsError
 
-__all__ = ["Inputs", "check_outputs", "same_file", "write_atomic", "write_group"]
+__all__ = ["Inputs", "Outputs", "check_outputs", "same_file", "write_atomic", "write_group"]
 
 
 #: What each input file is, for messages: {path: "ONNX model"}.
 Inputs = Mapping[str | os.PathLike[str], str]
+#: Outputs as (path, what it is) pairs.
+Outputs = Sequence[tuple[str | os.PathLike[str], str]]
 _NO_INPUTS: dict[str, str] = {}
 
 # Missing output directories: one rule for every writer here (so for every command and
@@ -46,12 +48,13 @@ def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
         return False
 
 
-def check_outputs(outputs: Mapping[str | os.PathLike[str], str], *, inputs: Inputs = _NO_INPUTS,
-                  overwrite: bool = False,
+def check_outputs(outputs: Mapping[str | os.PathLike[str], str] | Outputs, *,
+                  inputs: Inputs = _NO_INPUTS, overwrite: bool = False,
                   sizes: Mapping[str | os.PathLike[str], int] | None = None) -> None:
     """The preflight of a command's outputs, run before its expensive work.
 
-    `outputs` maps each output path to what it is ("compiled model"), `inputs` each
+    `outputs` maps each output path to what it is ("compiled model"), or lists (path,
+    what) pairs (so that two outputs given the same path are seen); `inputs` maps each
     input path likewise. Raises `OutputError` (one line naming the user's path) when an
     output is the same file as an input (a hard link or symlink included) or as another
     output, is a directory or not a regular file, exists without `overwrite`
@@ -62,7 +65,8 @@ def check_outputs(outputs: Mapping[str | os.PathLike[str], str], *, inputs: Inpu
     `sizes` estimates of the outputs on it. Nothing is created: missing directories are
     made when the files are written (`write_group`).
     """
-    checked = _check_paths([(Path(p), what) for p, what in outputs.items()], inputs, overwrite)
+    pairs = outputs.items() if isinstance(outputs, Mapping) else outputs
+    checked = _check_paths([(Path(p), what) for p, what in pairs], inputs, overwrite)
     estimates = {Path(p): n for p, n in (sizes or {}).items()}
     room: dict[int, tuple[Path, int, list[Path]]] = {}
     for out in checked:
@@ -214,11 +218,13 @@ def write_group(files: Mapping[str | os.PathLike[str], bytes], *, overwrite: boo
 
 def _make_parents(targets: list[Path]) -> list[Path]:
     """Create the targets' missing directories (deepest last); returns those created."""
+    # (FileError, before anything is made, if a path component is a file)
+    tops = [_existing_dir(target) for target in targets]
     created: list[Path] = []
-    for target in targets:
+    for target, top in zip(targets, tops, strict=True):
         missing = []
         d = Path(os.path.abspath(target)).parent
-        while not d.exists():
+        while d != top:
             missing.append(d)
             d = d.parent
         for d in reversed(missing):

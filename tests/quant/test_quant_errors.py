@@ -12,7 +12,7 @@ from onnx import TensorProto, helper
 from quant_models import f32, make_model, save
 
 from zkml.compile_api import compile_model
-from zkml.errors import ModelError
+from zkml.errors import FileError, ModelError
 from zkml.onnx_import import supported_ops
 from zkml.onnx_import.errors import (
     DynamicShapeError,
@@ -153,8 +153,8 @@ def test_refuses_to_overwrite_input(tmp_path):
     path = save(make_model([helper.make_node("Relu", ["x"], ["y"])], {"x": [1, 4]}, ["y"]),
                 tmp_path)
     before = path.read_bytes()
-    with pytest.raises(ModelError, match="refusing to overwrite"):
-        compile_model(path, output_path=path)
+    with pytest.raises(FileError, match="refusing to overwrite the input file"):
+        compile_model(path, output_path=path, overwrite=True)
     assert path.read_bytes() == before
 
 

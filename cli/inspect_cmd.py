@@ -116,9 +116,13 @@ def _inspect_compiled(path: Path) -> list[str]:
     fid = cm.fidelity
     for name, o in fid.get("outputs", {}).items():
         agree = o.get("argmax_agreement")
-        lines.append(f"  fidelity {name}: max abs err {o['max_abs_error']:.3g}"
-                     + ("" if agree is None else f", argmax agree {100 * agree:.1f}%")
-                     + f" on {fid.get('samples')} sample(s)")
+        err = o.get("max_abs_error")  # None when not finite (zkml/quant/fidelity.py)
+        large = bool(o.get("large_error"))  # then the agreement means nothing: starred
+        lines.append(f"  fidelity {name}: max abs err "
+                     + ("not finite" if err is None else f"{err:.3g}")
+                     + ("" if agree is None else f", argmax agree {100 * agree:.1f}%"
+                        + ("*" if large else ""))
+                     + f" on {fid.get('samples')} sample(s)" + (" LARGE ERROR" if large else ""))
     if cm.compiled_circuit is None:
         lines.append("  no circuit (written by an older zkml; recompile to prove)")
         return lines

@@ -49,13 +49,18 @@ def _digest_option(ctx: click.Context, param: click.Parameter, value: str | None
 @click.option("--input-digest", "input_digest", callback=_digest_option,
               help="The input digest the proof must state (at least the 16 hex digits "
                    "`zkml prove` prints).")
+@click.option("--strict", is_flag=True,
+              help="Refuse an --input file with values outside the range the input's "
+                   "fixed-point format represents (without it they are clipped as the "
+                   "prover clips them, with a warning).")
 @click.option("--quiet", is_flag=True, help="Print nothing; the exit code tells.")
 @click.option("--json", "json_out", is_flag=True,
               help="Print one JSON object on stdout (schema zkml/verify; README, "
                    "\"Machine-readable output\"), also when the proof is rejected.")
 @json_errors_of("verify", valid=False)
 def verify(artifact: str, model: str | None, vk: str | None, input_file: str | None,
-           input_digest: str | None, quiet: bool, json_out: bool = False) -> None:
+           input_digest: str | None, quiet: bool, json_out: bool = False,
+           strict: bool = False) -> None:
     """Verify ARTIFACT; exit 0 only when it is valid. An inference proof needs --vk VK or
     --model COMPILED; the statement's digests and the verified output are printed. With
     --input FILE or --input-digest HEX, a valid proof about any other input is rejected.
@@ -72,7 +77,7 @@ def verify(artifact: str, model: str | None, vk: str | None, input_file: str | N
         if kind is not None and kind != _KIND_INFERENCE:
             raise ZkmlError(f"{artifact} is not an inference proof (artifact kind {kind}); "
                             "verify it without --model/--vk")
-        _verify_inference(data, model, vk, _Expected(input_file, input_digest),
+        _verify_inference(data, model, vk, _Expected(input_file, input_digest, strict),
                           _Output(quiet, json_out))
     elif input_file or input_digest:
         raise ZkmlError("--input and --input-digest apply to inference proofs (with --vk or "
@@ -83,10 +88,12 @@ def verify(artifact: str, model: str | None, vk: str | None, input_file: str | N
 
 @dataclass(frozen=True)
 class _Expected:
-    """What the user requires the proof to be about (both optional)."""
+    """What the user requires the proof to be about (both optional); `strict` refuses an
+    input file with values that quantizing clips."""
 
     input_file: str | None
     digest: str | None
+    strict: bool = False
 
 
 @dataclass(frozen=True)
@@ -131,7 +138,11 @@ def _verify_inference(data: bytes, model: str | None, vk: str | None, expected: 
         from zkml.inputs import load_input_file
 
         # The expected input is read and quantized before the (longer) verification.
-        quantized = verifier.quantize_input(load_input_file(expected.input_file))
+        quantized = verifier.quantize_input(load_input_file(expected.input_file),
+                                            strict=expected.strict)
+        if not show.quiet:  # stderr, so that --json's stdout stays one object
+            for line in quantized.clipping.lines():
+                click.echo(f"warning: {line}", err=True)
     start = time.perf_counter()
     result = verifier.verify(data, expected_input=quantized,
                              expected_input_digest=expected.digest)
@@ -181,12 +192,13 @@ def _input_check_line(expected: _Expected, quantized) -> str:
                 "proof to be about your input)")
     checked = []
     if expected.input_file is not None:
-        checked.append(f"{expected.input_file} ({quantized.batch} rows)")
+        clipped = quantized.clipping.count
+        # the proof matches the input as the prover clipped it (warned on stderr)
+        note = f", {clipped} value(s) clipped as the prover clips them" if clipped else ""
+        checked.append(f"{expected.input_file} ({quantized.batch} rows{note})")
     if expected.digest is not None:
         checked.append(f"digest {expected.digest[:16]}")
-    line = "input: matches " + " and ".join(checked)
-    clipped = quantized.clipping.describe() if quantized is not None else ""
-    return f"{line}; {clipped}" if clipped else line
+    return "input: matches " + " and ".join(checked)
 
 
 def _verify_foundation(data: bytes, show: _Output) -> None:

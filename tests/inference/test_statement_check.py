@@ -29,7 +29,13 @@ from onnx import helper
 
 import zkml
 from zkml.artifacts import statement_widths
-from zkml.errors import ModelError, StatementMismatchError, VerificationError
+from zkml.errors import (
+    ClippingWarning,
+    InputError,
+    ModelError,
+    StatementMismatchError,
+    VerificationError,
+)
 from zkml.statement import InputLayout, quantize_input, statement_digests
 
 REPO = Path(__file__).resolve().parents[2]
@@ -176,9 +182,9 @@ def test_expected_input_errors(mlp_case):
         verifier.verify(result.proof, expected_input=[x[0].tolist(), x[1, :6].tolist() * 4])
     with pytest.raises(ModelError, match="named inputs"):
         verifier.verify(result.proof, expected_input={"a": x, "b": x})
-    with pytest.raises(ModelError, match="non-finite"):
+    with pytest.raises(InputError, match="36 values are non-finite"):
         verifier.verify(result.proof, expected_input=np.full((3, 12), np.nan))
-    with pytest.raises(ModelError, match="must be integers"):
+    with pytest.raises(InputError, match="must be integers"):
         verifier.verify(result.proof, expected_input=x, quantized=True)
 
 
@@ -190,13 +196,15 @@ def test_quantization_and_clipping_agree_with_prove(mlp_case):
     wide[0, :3] = 4 * hi      # 3 values above the input range
     wide[2, 5] = -4 * hi      # 1 below
     wide[1, 0] = hi * 0.5     # inside
-    result = zkml.prove(cm, wide)
+    with pytest.warns(ClippingWarning, match="4 of 36 values outside"):
+        result = zkml.prove(cm, wide)
     for layout in (InputLayout.of(c), InputLayout.of(c, cm.input_shapes)):
         q = quantize_input(wide, layout)
         assert np.array_equal(np.array(q.rows), result.inputs)
         assert (q.clipping.below, q.clipping.above, q.clipping.total) == (1, 3, 36)
-        assert "4 of 36 input values were clipped" in q.clipping.describe()
-    zkml.verify(result.proof, cm.verifying_key, expected_input=wide)
+        assert "4 of 36 values outside the representable range" in q.clipping.describe()
+    with pytest.warns(ClippingWarning):
+        zkml.verify(result.proof, cm.verifying_key, expected_input=wide)
     assert quantize_input(x, InputLayout.of(c)).clipping.describe() == ""
 
 
@@ -316,11 +324,12 @@ def test_cli_reports_clipping_on_both_sides(mlp_case, capsys):
     code, out, err = _cli(["prove", str(tmp / "m.zkmlc"), "--input", str(inp), "-o",
                            str(tmp / "wide.proof"), "--force"], capsys)
     assert code == 0, err
-    note = "1 of 36 input values were clipped to the input range"
-    assert f"note: {note}" in out
+    note = "1 of 36 values outside the representable range"
+    assert f'warning: input "x": {note}' in err
     code, out, err = _cli(["verify", str(tmp / "wide.proof"), "--vk", str(tmp / "m.vk"),
                            "--input", str(inp)], capsys)
-    assert code == 0 and note in out and "(0 below, 1 above)" in out, err
+    assert code == 0 and f"warning: input: {note}" in err, err
+    assert "1 value(s) clipped as the prover clips them" in out
 
 
 def _imported(args: list[str]) -> str:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import zkml
 from zkml.errors import VerificationError
+from zkml.fileio import write_atomic
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 MODEL = "digits_mlp.onnx"
@@ -154,7 +155,7 @@ def run(out_dir: Path, artifacts: Path = ARTIFACTS) -> int:
     # 5. A proof with one flipped bit.
     data = bytearray(result.proof)
     data[len(data) // 2] ^= 1
-    tampered_path.write_bytes(bytes(data))
+    write_atomic(tampered_path, bytes(data), overwrite=True, what="tampered proof")
     args = ["verify", _rel(tampered_path), "--vk", _rel(vk_path)]
     code = _expect_rejection("5. the same proof with one bit flipped:", args)
     if code == 0:
@@ -171,7 +172,8 @@ def run(out_dir: Path, artifacts: Path = ARTIFACTS) -> int:
     other = [list(row) for row in inputs]
     other[0][27] = 1.0 - other[0][27]
     other_path = out_dir / "other_input.json"
-    other_path.write_text(json.dumps({"input_data": other}))
+    write_atomic(other_path, json.dumps({"input_data": other}).encode(), overwrite=True,
+                 what="changed input")
     args = ["verify", _rel(proof_path), "--vk", _rel(vk_path), "--input", _rel(other_path)]
     code = _expect_rejection("6. the valid proof, checked against an input with one pixel "
                              "changed:", args)

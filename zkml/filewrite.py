@@ -116,8 +116,12 @@ def _check_target(out: Path, overwrite: bool) -> None:
         # a rename would put a regular file in place of a device or pipe (/dev/null!)
         raise FileError(f"output path {out} exists and is not a regular file")
     if not overwrite:
-        raise OutputExistsError(f"{out} exists; choose another output path or allow "
-                                "overwriting it (--force; overwrite=True in Python)")
+        raise _exists(out)
+
+
+def _exists(path: Path) -> OutputExistsError:
+    return OutputExistsError(f"{path} exists; choose another output path or allow "
+                             "overwriting it (--force; overwrite=True in Python)")
 
 
 def _existing_dir(out: Path) -> Path:
@@ -277,9 +281,7 @@ def _commit(temps: dict[Path, str], overwrite: bool, backup: bool) -> None:
             saved = _backup(target) if backup and os.path.lexists(target) else (None, False)
             done.append(_Renamed(target, *saved))
             if not overwrite and os.path.lexists(target):
-                raise OutputExistsError(f"{target} exists; choose another output path or "
-                                        "allow overwriting it (--force; overwrite=True in "
-                                        "Python)")
+                raise _exists(target)  # created since the checks
             os.replace(tmp, target)
             done[-1].placed = True
     except BaseException as exc:

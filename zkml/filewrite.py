@@ -55,7 +55,7 @@ def check_outputs(outputs: Mapping[str | os.PathLike[str], str] | Outputs, *,
 
     `outputs` maps each output path to what it is ("compiled model"), or lists (path,
     what) pairs (so that two outputs given the same path are seen); `inputs` maps each
-    input path likewise. Raises `OutputError` (one line naming the user's path) when an
+    input path likewise. Raises `FileError` (one line naming the user's path) when an
     output is the same file as an input (a hard link or symlink included) or as another
     output, is a directory or not a regular file, exists without `overwrite`
     (`OutputExistsError`), when its directory neither exists nor can be created (a

@@ -337,6 +337,10 @@ def test_verify_json_equals_the_api(digits, capsys):
     assert set(check) == INPUT_CHECK and check["matched"] is True and check["rows"] == 8
     assert check["file"] == inp and check["digest"] == verified.input_digest.hex()[:16]
     assert set(check["clipping"]) == CLIPPING and check["clipping"]["clipped"] == 0
+    # an option that does not parse is a usage error: no object, exit code 2
+    code, out, err = run_cli(["verify", proof, "--vk", vk, "--input-digest", "abc", "--json"],
+                             capsys)
+    assert (code, out) == (2, "") and "16 to 64 hex digits" in err
 
 
 def test_verify_json_reports_a_rejection_and_exits_non_zero(digits, capsys):

@@ -213,7 +213,7 @@ def inspect(file: Path, json_out: bool = False) -> None:
     """Describe FILE (compiled model, verifying key or proof) without verifying it."""
     from zkml import limits
     from zkml.cli import inspect_json
-    from zkml.errors import ZkmlError
+    from zkml.errors import ArtifactError
     from zkml.fileio import read_bytes, read_head
 
     # the first bytes tell the kind; each kind is read under its own limit (zkml.limits)
@@ -229,7 +229,7 @@ def inspect(file: Path, json_out: bool = False) -> None:
                          3: (_inspect_proof, inspect_json.proof_document)}.get(
             kind, (_inspect_foundation, inspect_json.foundation_document))
     else:
-        raise ZkmlError(f"{file} is not a zkml compiled model, verifying key or proof")
+        raise ArtifactError(f"{file} is not a zkml compiled model, verifying key or proof")
     if json_out:
         from zkml.cli.jsonout import emit
 

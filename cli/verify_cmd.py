@@ -28,12 +28,13 @@ def _kind(data: bytes) -> int | None:
 def _digest_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is None:
         return None
+    from zkml.errors import InputError
     from zkml.statement import parse_digest_prefix
 
     try:
         return parse_digest_prefix(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+    except InputError as exc:
+        raise click.BadParameter(exc.detail) from None
 
 
 @click.command("verify")
@@ -66,22 +67,22 @@ def verify(artifact: str, model: str | None, vk: str | None, input_file: str | N
     --input FILE or --input-digest HEX, a valid proof about any other input is rejected.
     With --json, one JSON object on stdout instead (a rejection: "valid": false and the
     error; the exit code is the same)."""
-    from zkml.errors import ZkmlError
+    from zkml.errors import ProofFormatError
     from zkml.fileio import read_proof
 
     data = read_proof(artifact)
     kind = _kind(data)
-    if kind == _KIND_VERIFYING_KEY:
-        raise ZkmlError(f"{artifact} is a verifying key, not a proof")
+    if kind == _KIND_VERIFYING_KEY:  # the proof's own bytes are at fault: exit 1
+        raise ProofFormatError(f"{artifact} is a verifying key, not a proof")
     if kind == _KIND_INFERENCE or model or vk:
         if kind is not None and kind != _KIND_INFERENCE:
-            raise ZkmlError(f"{artifact} is not an inference proof (artifact kind {kind}); "
-                            "verify it without --model/--vk")
+            raise ProofFormatError(f"{artifact} is not an inference proof (artifact kind "
+                                   f"{kind}); verify it without --model/--vk")
         _verify_inference(data, model, vk, _Expected(input_file, input_digest, strict),
                           _Output(quiet, json_out))
     elif input_file or input_digest:
-        raise ZkmlError("--input and --input-digest apply to inference proofs (with --vk or "
-                        "--model)")
+        raise click.UsageError("--input and --input-digest apply to inference proofs (with "
+                               "--vk or --model)")
     else:
         _verify_foundation(data, _Output(quiet, json_out))
 
@@ -109,15 +110,17 @@ def _verifier(model: str | None, vk: str | None, with_shapes: bool):
     """The Verifier of --vk or --model; with --model and an expected input, it reads the
     compiled model's input names and shapes too (as `zkml prove` does)."""
     from zkml.api import Verifier
-    from zkml.errors import ZkmlError
+    from zkml.errors import InvalidKeyError
     from zkml.fileio import read_verifying_key
 
     if bool(model) == bool(vk):
-        raise ZkmlError("an inference proof needs exactly one of --vk VK or --model COMPILED")
+        raise click.UsageError("an inference proof needs exactly one of --vk VK or --model "
+                               "COMPILED")
     if vk:
         key = read_verifying_key(vk)
         if _kind(key) != _KIND_VERIFYING_KEY:
-            raise ZkmlError(f"{vk} is not a zkml verifying key")
+            raise InvalidKeyError(f"{vk} is not a zkml verifying key (artifact kind "
+                                  f"{_kind(key)})")
         return Verifier(key)
     if with_shapes:
         from zkml.api import load

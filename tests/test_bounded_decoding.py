@@ -28,7 +28,7 @@ from zkml import limits
 from zkml.arrayio import load_json, load_npy, load_npz
 from zkml.artifacts import read_compiled_vk
 from zkml.cli.main import main
-from zkml.errors import InvalidKeyError, ModelError, ProofFormatError, ZkmlError
+from zkml.errors import InputError, InvalidKeyError, ModelError, ProofFormatError, ZkmlError
 from zkml.fileio import read_proof, read_verifying_key
 from zkml.inputs import load_input_file
 from zkml.quant.calibrate import load_samples
@@ -137,8 +137,8 @@ def cli(args: list[str], capsys) -> tuple[int, str]:
     return code, capsys.readouterr().err
 
 
-def one_line(code: int, err: str, *needles: str) -> None:
-    assert code == 1, err
+def one_line(code: int, err: str, *needles: str, exit_code: int = 2) -> None:
+    assert code == exit_code, err
     assert err.startswith("error: ") and err.count("\n") == 1, err
     for needle in needles:
         assert needle in err, err
@@ -172,14 +172,14 @@ def _garbage_cases():
         "key": (".vk", zkml.Verifier, InvalidKeyError, "ZKML_MAX_KEY"),
         "model": (".zkmlc", zkml.load, CompiledModelError, "ZKML_MAX_MODEL_BYTES"),
         "model key": (".zkmlc", read_compiled_vk, ModelError, "ZKML_MAX_MODEL_BYTES"),
-        "input json": (".json", load_input_file, ModelError, "ZKML_MAX_JSON"),
-        "input npy": (".npy", load_input_file, ModelError, "ZKML_MAX_ARRAY"),
-        "input npz": (".npz", load_input_file, ModelError, "ZKML_MAX_ARRAY"),
-        "calibration npy": (".npy", lambda p: load_samples(p, ["x"]), ModelError,
+        "input json": (".json", load_input_file, InputError, "ZKML_MAX_JSON"),
+        "input npy": (".npy", load_input_file, InputError, "ZKML_MAX_ARRAY"),
+        "input npz": (".npz", load_input_file, InputError, "ZKML_MAX_ARRAY"),
+        "calibration npy": (".npy", lambda p: load_samples(p, ["x"]), InputError,
                             "ZKML_MAX_ARRAY"),
-        "calibration npz": (".npz", lambda p: load_samples(p, ["x"]), ModelError,
+        "calibration npz": (".npz", lambda p: load_samples(p, ["x"]), InputError,
                             "ZKML_MAX_ARRAY"),
-        "calibration json": (".json", lambda p: load_samples(p, ["x"]), ModelError,
+        "calibration json": (".json", lambda p: load_samples(p, ["x"]), InputError,
                              "ZKML_MAX_JSON"),
     }
 
@@ -195,8 +195,8 @@ def test_two_gigabytes_of_garbage_refused_from_its_size(tmp_path, case):
 @pytest.mark.parametrize("suffix, read, error, needle", [
     (".proof", read_proof, ProofFormatError, "bad magic"),
     (".vk", read_verifying_key, InvalidKeyError, "bad magic"),
-    (".npy", load_input_file, ModelError, "bad magic"),
-    (".npz", load_input_file, ModelError, "not a readable zip"),
+    (".npy", load_input_file, InputError, "bad magic"),
+    (".npz", load_input_file, InputError, "not a readable zip"),
     (".zkmlc", zkml.load, CompiledModelError, "not a readable zip"),
     (".zkmlc", read_compiled_vk, ModelError, "not a readable zip"),
 ])
@@ -214,7 +214,7 @@ def test_a_device_is_read_only_up_to_the_limit(monkeypatch):
     if not zero.exists():
         pytest.skip("no /dev/zero")
     monkeypatch.setenv("ZKML_MAX_JSON_BYTES", str(4 * MiB))
-    with peak_below(), pytest.raises(ModelError, match="more than"):
+    with peak_below(), pytest.raises(InputError, match="more than"):
         load_json(zero, "input file")
 
 
@@ -335,14 +335,14 @@ def test_total_inflated_size_is_capped(compiled, monkeypatch):
 def test_npy_declaring_a_huge_shape_refused_before_allocation(tmp_path):
     path = tmp_path / "huge.npy"
     path.write_bytes(npy_header((10**12,)) + bytes(16))
-    with peak_below(), pytest.raises(ModelError, match=r"declares shape \(1000000000000,\)"):
+    with peak_below(), pytest.raises(InputError, match=r"declares shape \(1000000000000,\)"):
         load_input_file(path)
-    with peak_below(), pytest.raises(ModelError, match="declares shape"):
+    with peak_below(), pytest.raises(InputError, match="declares shape"):
         load_samples(path, ["x"])
     npz = tmp_path / "huge.npz"
     with zipfile.ZipFile(npz, "w") as zf:
         zf.writestr("x.npy", npy_header((1 << 40, 4), "<f4") + bytes(64))
-    with peak_below(), pytest.raises(ModelError, match="declares shape"):
+    with peak_below(), pytest.raises(InputError, match="declares shape"):
         load_input_file(npz)
 
 
@@ -350,27 +350,27 @@ def test_npy_header_over_its_limit_refused_before_it_is_read(tmp_path):
     path = tmp_path / "long.npy"
     # a version-2 header claiming 4 GB: numpy would read it all before checking
     path.write_bytes(b"\x93NUMPY\x02\x00" + struct.pack("<I", 0xFFFFFFF0) + b"{" * 100)
-    with peak_below(), pytest.raises(ModelError, match="ZKML_MAX_NPY_HEADER_BYTES"):
+    with peak_below(), pytest.raises(InputError, match="ZKML_MAX_NPY_HEADER_BYTES"):
         load_npy(path, "input file")
 
 
 def test_npy_must_be_plain_numbers(tmp_path):
     obj = tmp_path / "obj.npy"
     np.save(obj, np.array([{"a": 1}], dtype=object), allow_pickle=True)
-    with pytest.raises(ModelError, match="dtype object"):
+    with pytest.raises(InputError, match="dtype object"):
         load_input_file(obj)
     rec = tmp_path / "rec.npy"
     np.save(rec, np.zeros(3, dtype=[("a", "<i4"), ("b", "<f8")]))
-    with pytest.raises(ModelError, match="not accepted"):
+    with pytest.raises(InputError, match="not accepted"):
         load_input_file(rec)
     short = tmp_path / "short.npy"
     short.write_bytes(npy_header((4,), "<f8") + bytes(31))
-    with pytest.raises(ModelError, match="declares shape"):
+    with pytest.raises(InputError, match="declares shape"):
         load_input_file(short)
     npz = tmp_path / "extra.npz"
     with zipfile.ZipFile(npz, "w") as zf:
         zf.writestr("notes.txt", b"hello")
-    with pytest.raises(ModelError, match="not a .npy array"):
+    with pytest.raises(InputError, match="not a .npy array"):
         load_npz(npz, "input file")
 
 
@@ -394,14 +394,14 @@ def test_json_input_too_large_or_too_deep(tmp_path, monkeypatch):
     path.write_text(json.dumps({"input_data": [[0.5] * 500]}))
     assert len(load_input_file(path)[0]) == 500
     monkeypatch.setenv("ZKML_MAX_JSON_BYTES", "1000")
-    with pytest.raises(ModelError, match="JSON file of 2.* exceeds the limit of 1000"):
+    with pytest.raises(InputError, match="JSON file of 2.* exceeds the limit of 1000"):
         load_input_file(path)
     monkeypatch.delenv("ZKML_MAX_JSON_BYTES")
     deep = tmp_path / "deep.json"
     deep.write_text("[" * 100_000 + "]" * 100_000)
-    with pytest.raises(ModelError, match="nested deeper than 64"):
+    with pytest.raises(InputError, match="nested deeper than 64"):
         load_input_file(deep)
-    with pytest.raises(ModelError, match="nested deeper than 64"):
+    with pytest.raises(InputError, match="nested deeper than 64"):
         load_samples(deep, ["x"])
 
 
@@ -460,12 +460,13 @@ def test_compiled_model_loads_and_its_key_verifies(compiled):
     assert isinstance(load_input_file(ART / "digits_input.json"), list)
 
 
-# -- the CLI: one line on stderr, exit code 1 ------------------------------------------------
+# -- the CLI: one line on stderr, exit code 1 for a proof, 2 for the other files -----------
 
 def test_cli_refuses_oversized_and_bomb_files(tmp_path, capsys, compiled):
     _, zkmlc, vk = compiled
     garbage = sparse(tmp_path / "garbage.proof")
-    one_line(*cli(["verify", str(garbage), "--vk", str(vk)], capsys), "ZKML_MAX_PROOF_BYTES")
+    one_line(*cli(["verify", str(garbage), "--vk", str(vk)], capsys), "ZKML_MAX_PROOF_BYTES",
+             exit_code=1)
     one_line(*cli(["verify", str(PROOF), "--vk", str(sparse(tmp_path / "g.vk"))], capsys),
              "ZKML_MAX_KEY_BYTES")
     bomb = write_zip(tmp_path / "bomb.zkmlc",

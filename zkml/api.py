@@ -28,7 +28,7 @@ from zkml.artifacts import (
     proof_vk_digest,
     read_compiled_vk,
 )
-from zkml.errors import ProofFormatError, VerificationError
+from zkml.errors import InvalidKeyError, ProofFormatError, VerificationError
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -291,8 +291,9 @@ def prove(
         strict: refuse input that would be clipped (InputError) instead of warning.
 
     Raises:
-        ModelError for inputs of the wrong shape; InputError for non-finite values and,
-        with `strict`, for clipped ones; ProverError if proving fails.
+        InputError for inputs of the wrong shape or type, non-finite values and, with
+        `strict`, clipped ones; FileError / CompiledModelError for a `compiled` file that
+        is missing or corrupt; ProverError if proving fails.
     """
     from zkml.progress import Progress
     from zkml.prover import prove_inference
@@ -386,7 +387,7 @@ def _vk_bytes(vk: Any) -> bytes:
             return value
     if callable(getattr(vk, "to_bytes", None)):
         return bytes(vk.to_bytes())
-    raise VerificationError(f"cannot use a {type(vk).__name__} as a verifying key")
+    raise InvalidKeyError(f"cannot use a {type(vk).__name__} as a verifying key")
 
 
 class Verifier:
@@ -406,7 +407,8 @@ class Verifier:
         order) tells how an expected input's data maps onto the statement's input row;
         a CompiledModel supplies its own, and without them an expected input must be one
         input whose arrays' last axes hold whole rows (`zkml.statement`). Raises
-        VerificationError if the key is bad."""
+        InvalidKeyError (not a VerificationError) if the key is bad, FileError if its file
+        is missing or unreadable, CompiledModelError for a corrupt compiled model."""
         from zkml.quant.clipping import calibrated_ranges
         from zkml.statement import InputLayout
         from zkml.verifier import InferenceVerifier, VerifyingKey
@@ -433,9 +435,9 @@ class Verifier:
     def quantize_input(self, data: Any, *, quantized: bool = False, strict: bool = False):
         """An expected input as the statement would hold it (`zkml.statement.QuantizedInput`:
         integer rows, digest, what saturation clipped), quantized at the key's input scale
-        exactly as `zkml.prove` quantizes it. Needs numpy; ModelError / InputError for bad
-        data, and with `strict` InputError for values that would be clipped. Warns of
-        nothing: the caller reads `.clipping`."""
+        exactly as `zkml.prove` quantizes it. Needs numpy; InputError for bad data, and
+        with `strict` for values that would be clipped. Warns of nothing: the caller reads
+        `.clipping`."""
         from zkml.statement import quantize_input
 
         return quantize_input(data, self._layout, quantized=quantized, strict=strict)
@@ -459,8 +461,8 @@ class Verifier:
 
         Raises:
             StatementMismatchError (a VerificationError) when the valid proof is about
-            another input; ModelError when `expected_input` cannot be read;
-            ValueError / TypeError for a malformed `expected_input_digest`.
+            another input; InputError when `expected_input` cannot be read or
+            `expected_input_digest` is malformed.
         """
         from zkml.statement import (
             QuantizedInput,
@@ -513,9 +515,14 @@ def verify(proof: bytes | PathLike, vk: Any, *, expected_input: Any = None,
             shapes.
 
     Returns:
-        The verified statement (inputs, outputs, their scales and digests). Raises
-        VerificationError on any rejection (StatementMismatchError when the proof is
-        about another input than the expected one).
+        The verified statement (inputs, outputs, their scales and digests).
+
+    Raises:
+        VerificationError when the proof is invalid (ProofFormatError for bytes that do
+        not parse, TruncatedProofError when they end early, StatementMismatchError when
+        it is about another input than the expected one); InvalidKeyError for a bad
+        key; FileError for a missing or unreadable file; InputError for a bad expected
+        input (zkml.errors).
     """
     if isinstance(proof, str | os.PathLike):
         from zkml.fileio import read_proof

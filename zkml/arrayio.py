@@ -19,7 +19,7 @@ from typing import BinaryIO
 import numpy as np
 
 from zkml import jsonio, limits
-from zkml.errors import ModelError, ZkmlError
+from zkml.errors import FileError, InputError, ZkmlError
 from zkml.fileio import CHUNK, BoundedZip, ZipLimits, open_bounded, read_bytes
 
 __all__ = ["NUMERIC_KINDS", "ARRAY_ZIP", "read_npy_header", "npy_from_stream", "load_npy",
@@ -67,7 +67,7 @@ def _header(fh: BinaryIO, name: str, error: type[ZkmlError]):
     return shape, fortran, dtype, 8 + width + length
 
 
-def read_npy_header(fh: BinaryIO, size: int, name: str, error: type[ZkmlError] = ModelError,
+def read_npy_header(fh: BinaryIO, size: int, name: str, error: type[ZkmlError] = InputError,
                     kinds: str = NUMERIC_KINDS):
     """Read and check the header of the .npy of exactly `size` bytes at `fh`.
 
@@ -86,7 +86,7 @@ def read_npy_header(fh: BinaryIO, size: int, name: str, error: type[ZkmlError] =
     return shape, fortran, dtype, nbytes
 
 
-def npy_from_stream(fh: BinaryIO, size: int, name: str, error: type[ZkmlError] = ModelError,
+def npy_from_stream(fh: BinaryIO, size: int, name: str, error: type[ZkmlError] = InputError,
                     kinds: str = NUMERIC_KINDS) -> np.ndarray:
     """Decode the .npy of exactly `size` bytes at `fh` (a file or a zip entry).
 
@@ -109,25 +109,25 @@ def npy_from_stream(fh: BinaryIO, size: int, name: str, error: type[ZkmlError] =
     return arr.reshape(shape, order="F" if fortran else "C")
 
 
-def load_npy(path: str | os.PathLike[str], what: str, error: type[ZkmlError] = ModelError,
+def load_npy(path: str | os.PathLike[str], what: str, error: type[ZkmlError] = InputError,
              kinds: str = NUMERIC_KINDS) -> np.ndarray:
     """A .npy file of at most `zkml.limits.ARRAY_FILE` bytes, checked as
-    `npy_from_stream` does; a missing file is a ModelError, a refused one `error`."""
-    with open_bounded(path, what, limits.ARRAY_FILE, error, missing=error) as (fh, size):
+    `npy_from_stream` does; a missing file is a FileError, a refused one `error`."""
+    with open_bounded(path, what, limits.ARRAY_FILE, error, missing=FileError) as (fh, size):
         if size < 0:
             raise error(f"{what} {path} must be a regular file")
         try:
             return npy_from_stream(fh, size, f"{what} {path}", error, kinds)
         except OSError as exc:
-            raise error(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+            raise FileError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
 
 
-def load_npz(path: str | os.PathLike[str], what: str, error: type[ZkmlError] = ModelError,
+def load_npz(path: str | os.PathLike[str], what: str, error: type[ZkmlError] = InputError,
              kinds: str = NUMERIC_KINDS) -> dict[str, np.ndarray]:
     """An .npz archive (name -> array) under `ARRAY_ZIP`: entry count, declared and
     inflated sizes capped, each entry a .npy checked as `npy_from_stream` does."""
     out: dict[str, np.ndarray] = {}
-    with BoundedZip(path, what, ARRAY_ZIP, error, missing=error) as z:
+    with BoundedZip(path, what, ARRAY_ZIP, error, missing=FileError) as z:
         for entry in z.names():
             if not entry.endswith(".npy"):
                 raise error(f"{what} {path}: entry {entry!r} is not a .npy array")
@@ -139,8 +139,8 @@ def load_npz(path: str | os.PathLike[str], what: str, error: type[ZkmlError] = M
     return out
 
 
-def load_json(path: str | os.PathLike[str], what: str, error: type[ZkmlError] = ModelError):
+def load_json(path: str | os.PathLike[str], what: str, error: type[ZkmlError] = InputError):
     """A JSON file of at most `zkml.limits.JSON_FILE` bytes, parsed; invalid or too deeply
     nested JSON raises `error`."""
-    data = read_bytes(path, what, limit=limits.JSON_FILE, error=error, missing=error)
+    data = read_bytes(path, what, limit=limits.JSON_FILE, error=error, missing=FileError)
     return jsonio.loads(data, f"{what} {path}", error)

@@ -20,7 +20,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from zkml.errors import FileError, OutputExistsError, ZkmlError
+from zkml.errors import ArtifactError, FileError, OutputExistsError, ZkmlError
 from zkml.filewrite import check_outputs, same_file, write_atomic, write_group
 from zkml.limits import Limit, ZipLimits
 
@@ -35,7 +35,7 @@ CHUNK = 1 << 20
 
 @contextmanager
 def open_bounded(path: str | os.PathLike[str], what: str, limit: Limit,
-                 error: type[ZkmlError] = ZkmlError,
+                 error: type[ZkmlError] = ArtifactError,
                  missing: type[ZkmlError] = FileError) -> Iterator[tuple[BinaryIO, int]]:
     """Open a file for reading after checking its size against `limit`.
 
@@ -63,7 +63,7 @@ def open_bounded(path: str | os.PathLike[str], what: str, limit: Limit,
 
 
 def read_bytes(path: str | os.PathLike[str], what: str = "file", *, limit: Limit | None = None,
-               magic: bytes | None = None, error: type[ZkmlError] = ZkmlError,
+               magic: bytes | None = None, error: type[ZkmlError] = ArtifactError,
                missing: type[ZkmlError] = FileError) -> bytes:
     """Read a whole file of at most `limit` bytes (default: the compiled-model file
     limit, the largest).
@@ -173,7 +173,7 @@ class BoundedZip:
     """
 
     def __init__(self, source: str | os.PathLike[str] | bytes, what: str, limits: ZipLimits,
-                 error: type[ZkmlError] = ZkmlError,
+                 error: type[ZkmlError] = ArtifactError,
                  missing: type[ZkmlError] = FileError) -> None:
         """Open `source` (a path, or the file's bytes already in memory); `what` names
         the file in messages ("compiled model"); refusals raise `error`, a missing or

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from zkml.errors import ModelError
+from zkml.errors import InputError
 
-__all__ = ["load_input_file", "as_rows", "as_input_rows"]
+__all__ = ["load_input_file", "as_rows", "as_input_rows", "float_array"]
 
 
 def _describe(shape: tuple[int, ...], n_in: int) -> str:
@@ -34,37 +34,47 @@ def _describe(shape: tuple[int, ...], n_in: int) -> str:
     return f"{one} per example ({math.prod(shape)} values), or rows of {n_in} features"
 
 
+def float_array(values, what: str) -> np.ndarray:
+    """`values` (nested lists of numbers) as a float64 array; InputError naming
+    `what` for ragged or non-numeric data and for an integer too large for a float
+    (10**400 in a JSON file, which float64 cannot hold)."""
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except OverflowError:
+        raise InputError(f"{what} holds an integer too large for a float (at most about "
+                         "1.8e308)") from None
+    except (ValueError, TypeError):
+        raise InputError(f"{what} is not a regular array of numbers") from None
+
+
 def as_rows(data, shape: tuple[int, ...], n_in: int) -> np.ndarray:
     """Examples (array or list of examples) -> a (rows, n_in) array.
 
-    Raises ModelError naming the expected and the received shape.
+    Raises InputError naming the expected and the received shape.
     """
     per_example = math.prod(shape)
     if isinstance(data, list | tuple) and not isinstance(data, np.ndarray):
         if data and all(isinstance(v, int | float) and not isinstance(v, bool) for v in data):
             data = [data]  # one flat example
         if not data:
-            raise ModelError("no input examples given")
+            raise InputError("no input examples given")
         rows = []
         for i, ex in enumerate(data):
-            try:
-                arr = np.asarray(ex, dtype=np.float64).reshape(-1)
-            except (ValueError, TypeError):
-                raise ModelError(f"input example {i} is not a regular array of numbers") from None
+            arr = float_array(ex, f"input example {i}").reshape(-1)
             if arr.size not in (per_example, n_in):
-                raise ModelError(f"input example {i} has {arr.size} values; expected "
+                raise InputError(f"input example {i} has {arr.size} values; expected "
                                  f"{per_example} (input shape {tuple(shape)})")
             rows.append(arr.reshape(-1, n_in))
         return np.concatenate(rows, axis=0)
     arr = np.asarray(data)
     if arr.dtype.kind not in "iuf" or arr.ndim == 0:
-        raise ModelError(f"inputs must be a numeric array, got {arr.dtype} {arr.shape}")
+        raise InputError(f"inputs must be a numeric array, got {arr.dtype} {arr.shape}")
     s = tuple(shape)
     if arr.size and (arr.shape == s or arr.shape[1:] == s or arr.shape[1:] == s[1:]
                      or (arr.ndim == 2 and arr.shape[1] == n_in)
                      or (arr.ndim == 1 and arr.size == n_in)):
         return arr.reshape(-1, n_in)
-    raise ModelError(f"input has shape {tuple(arr.shape)}; expected {_describe(s, n_in)}")
+    raise InputError(f"input has shape {tuple(arr.shape)}; expected {_describe(s, n_in)}")
 
 
 def _named(names: list[str]) -> str:
@@ -76,16 +86,13 @@ def _one_input(name: str, data, shape: tuple[int, ...]) -> np.ndarray:
     n = math.prod(shape[1:])
     try:
         if isinstance(data, list | tuple) and not isinstance(data, np.ndarray):
-            try:
-                arr = np.asarray(data, dtype=np.float64)
-            except (ValueError, TypeError):
-                raise ModelError("not a regular array of numbers") from None
+            arr = float_array(data, "the value")
             if arr.ndim == 1 and arr.size and arr.size % n == 0:
                 arr = arr.reshape(-1, n)  # EZKL: one flat list per input
             data = arr
         return as_rows(data, shape, n)
-    except ModelError as exc:
-        raise ModelError(f"input {name!r}: {exc}") from None
+    except InputError as exc:
+        raise InputError(f"input {name!r}: {exc.detail}") from None
 
 
 def as_input_rows(data, shapes: Mapping[str, tuple[int, ...]], n_in: int) -> np.ndarray:
@@ -95,7 +102,7 @@ def as_input_rows(data, shapes: Mapping[str, tuple[int, ...]], n_in: int) -> np.
     One input: what `as_rows` accepts (or a dict holding it under the input's name).
     Several: a dict {name: value} or a list / tuple of one value per input, in order;
     each value is what `as_rows` accepts for that input, or a flat list of several
-    examples. Raises ModelError naming the input at fault.
+    examples. Raises InputError naming the input at fault.
     """
     names = list(shapes)
     if isinstance(data, Mapping):
@@ -104,7 +111,7 @@ def as_input_rows(data, shapes: Mapping[str, tuple[int, ...]], n_in: int) -> np.
         if missing or extra:
             what = f"lack input(s) {_named(missing)}" if missing else \
                 f"name unknown input(s) {_named(extra)}"
-            raise ModelError(f"the inputs {what}; the model's inputs are {_named(names)}")
+            raise InputError(f"the inputs {what}; the model's inputs are {_named(names)}")
         values = [data[n] for n in names]
     elif len(names) == 1:
         return as_rows(data, tuple(shapes[names[0]]), n_in)
@@ -112,7 +119,7 @@ def as_input_rows(data, shapes: Mapping[str, tuple[int, ...]], n_in: int) -> np.
         values = list(data)
     else:
         got = f"{len(data)} values" if isinstance(data, list | tuple) else "one array"
-        raise ModelError(f"the model has {len(names)} inputs ({_named(names)}); got {got}: "
+        raise InputError(f"the model has {len(names)} inputs ({_named(names)}); got {got}: "
                          "give one array or list per input, in this order, or a map from "
                          "input names to arrays")
     if len(names) == 1:
@@ -122,7 +129,7 @@ def as_input_rows(data, shapes: Mapping[str, tuple[int, ...]], n_in: int) -> np.
     if len(set(counts.values())) > 1:
         first = names[0]
         other = next(n for n in names if counts[n] != counts[first])
-        raise ModelError(f"inputs {first!r} and {other!r} give different numbers of "
+        raise InputError(f"inputs {first!r} and {other!r} give different numbers of "
                          f"examples ({counts[first]} and {counts[other]} rows)")
     return np.concatenate(rows, axis=1)
 
@@ -133,7 +140,8 @@ def load_input_file(path: str | Path):
 
     Reading is bounded (`zkml.arrayio`): a file over its limit, a .npy header whose shape
     does not match the file's size, a non-numeric array and an .npz entry that inflates
-    past its limit are refused with ModelError before anything large is allocated.
+    past its limit are refused with InputError before anything large is allocated (a
+    missing or unreadable file is a FileError).
     """
     from zkml.arrayio import load_json, load_npy, load_npz
 
@@ -147,9 +155,9 @@ def load_input_file(path: str | Path):
         doc = load_json(path, "input file")
         if isinstance(doc, dict):
             if "input_data" not in doc:
-                raise ModelError(f"input file {path} has no \"input_data\" key")
+                raise InputError(f"input file {path} has no \"input_data\" key")
             doc = doc["input_data"]
         if not isinstance(doc, list):
-            raise ModelError(f"input file {path}: \"input_data\" must be a list of examples")
+            raise InputError(f"input file {path}: \"input_data\" must be a list of examples")
         return doc
-    raise ModelError(f"input file {path} must be .json (EZKL style), .npy or .npz")
+    raise InputError(f"input file {path} must be .json (EZKL style), .npy or .npz")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from zkml.errors import ZkmlError
+from zkml.errors import InputError
 
 __all__ = [
     "Limit",
@@ -56,7 +56,7 @@ class Limit:
     def value(self) -> int:
         """The limit in force: the environment variable if set, else the default.
 
-        Raises ZkmlError for a value that is not a positive integer (a typo must not
+        Raises InputError for a value that is not a positive integer (a typo must not
         silently lift or zero a limit)."""
         raw = os.environ.get(self.env)
         if raw is None or raw.strip() == "":
@@ -64,9 +64,9 @@ class Limit:
         try:
             n = int(raw.strip(), 10)
         except ValueError:
-            raise ZkmlError(f"{self.env}={raw!r} is not a whole number of bytes") from None
+            raise InputError(f"{self.env}={raw!r} is not a whole number of bytes") from None
         if n <= 0:
-            raise ZkmlError(f"{self.env}={raw!r} must be positive")
+            raise InputError(f"{self.env}={raw!r} must be positive")
         return n
 
     def refuse(self, size: int | None, path: object = None) -> str:

@@ -2,7 +2,8 @@
 
 Tables are numpy ``int64`` arrays (quantized values: the fast commit path) or
 sequences of Python ints taken mod r. Points are sequences of ints. Every failure
-raises :class:`zkml.errors.ProverError` with the prover's message.
+raises :class:`zkml.errors.ProverError` with the prover's message (the native module
+raises it itself; an argument it cannot convert is wrapped here).
 """
 
 from __future__ import annotations
@@ -26,6 +27,15 @@ def _native():
     return _native
 
 
+def _call(fn, *args):
+    """Call a native function; argument conversion errors (a value that does not fit
+    the Rust type) become ProverError too."""
+    try:
+        return fn(*args)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ProverError(f"{type(exc).__name__}: {exc}") from exc
+
+
 def _frs_bytes(values: Sequence[int]) -> bytes:
     return b"".join((int(v) % R).to_bytes(32, "big") for v in values)
 
@@ -42,7 +52,7 @@ def _table_arg(table: Table):
 
 def commit(table: Table, log_cols: int | None = None, *, seed: bytes | None = None) -> bytes:
     """Hyrax commitment to `table` (length a power of two), as `Vec<G1>` bytes."""
-    return _native().commit(_table_arg(table), log_cols, seed)
+    return _call(_native().commit, _table_arg(table), log_cols, seed)
 
 
 def prove_batch_opening(
@@ -54,14 +64,15 @@ def prove_batch_opening(
     tables' true evaluations (the verifier returns them).
     """
     args = [(_table_arg(t), c, [_frs_bytes(p) for p in pts]) for t, c, pts in stacks]
-    return _native().prove_batch_opening(args, seed)
+    return _call(_native().prove_batch_opening, args, seed)
 
 
 def prove_product_sumcheck(
     f: Table, g: Table, log_cols: int | None = None, *, seed: bytes | None = None
 ) -> bytes:
     """A `product-sumcheck` artifact for `sum_x f(x) g(x)` over committed f and g."""
-    return _native().prove_product_sumcheck(_table_arg(f), _table_arg(g), log_cols, seed)
+    return _call(_native().prove_product_sumcheck, _table_arg(f), _table_arg(g), log_cols,
+                 seed)
 
 
 def has_prove_inference() -> bool:
@@ -105,8 +116,8 @@ def prove_inference(
     def arr(a: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(np.asarray(a).reshape(-1), dtype=np.int64)
 
-    return fn(bytes(circuit_json), arr(model_stack), [arr(c) for c in columns], int(batch),
-              arr(inputs), arr(outputs), bytes(vk_digest), seed)
+    return _call(fn, bytes(circuit_json), arr(model_stack), [arr(c) for c in columns],
+                 int(batch), arr(inputs), arr(outputs), bytes(vk_digest), seed)
 
 
 def has_build_verifying_key() -> bool:
@@ -127,4 +138,4 @@ def build_verifying_key(circuit_json: bytes, model_stack: np.ndarray, *,
         raise ProverError("this build of the native prover has no build_verifying_key; "
                           "rebuild it with `make build`")
     stack = np.ascontiguousarray(np.asarray(model_stack).reshape(-1), dtype=np.int64)
-    return fn(bytes(circuit_json), stack, seed)
+    return _call(fn, bytes(circuit_json), stack, seed)

@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from zkml.errors import InputError, ModelError, StatementMismatchError
+from zkml.errors import InputError, StatementMismatchError
 from zkml.quant.clipping import ClipReport, calibrated_ranges, clip_report, require_finite
 from zkml.verifier.encoding import enc_ints, enc_u32, int_width
 
@@ -83,18 +83,18 @@ def short_digest(digest: bytes) -> str:
 
 def parse_digest_prefix(value: str | bytes) -> str:
     """An expected digest as lower-case hex: a hex string (a prefix of at least 16 digits,
-    as `zkml prove` prints) or digest bytes (at least 8). ValueError / TypeError when
-    malformed."""
+    as `zkml prove` prints) or digest bytes (at least 8). InputError when malformed."""
     if isinstance(value, bytes | bytearray | memoryview):
         text = bytes(value).hex()
     elif isinstance(value, str):
         text = value.strip().lower()
         if any(ch not in "0123456789abcdef" for ch in text):
-            raise ValueError(f"an input digest is hex digits, got {value!r}")
+            raise InputError(f"an input digest is hex digits, got {value!r}")
     else:
-        raise TypeError(f"an input digest is a hex string or bytes, not {type(value).__name__}")
+        raise InputError(f"an input digest is a hex string or bytes, not "
+                         f"{type(value).__name__}")
     if not MIN_PREFIX_HEX_DIGITS <= len(text) <= 64:
-        raise ValueError(f"an input digest needs {MIN_PREFIX_HEX_DIGITS} to 64 hex digits, "
+        raise InputError(f"an input digest needs {MIN_PREFIX_HEX_DIGITS} to 64 hex digits, "
                          f"got {len(text)}")
     return text
 
@@ -173,7 +173,7 @@ def quantize_rows(data: Any, layout: InputLayout, *, quantized: bool = False,
 
     Raises InputError for non-finite values (naming the input), non-integers with
     `quantized`, and with `strict` for any clipped value (naming the input and the count);
-    ModelError for data of the wrong shape.
+    InputError for data of the wrong shape.
     """
     import numpy as np
 
@@ -204,8 +204,8 @@ def quantize_input(data: Any, layout: InputLayout, *, quantized: bool = False,
     """Quantize `data` (what `zkml.prove` takes) into the statement's input rows.
 
     Floats are quantized at the layout's scale exactly as `zkml.prove` does; with
-    `quantized` the data must already be integers (not clipped). Raises ModelError for
-    data of the wrong shape, InputError for non-integers with `quantized`, non-finite
+    `quantized` the data must already be integers (not clipped). Raises InputError for
+    data of the wrong shape, for non-integers with `quantized`, non-finite
     values, or (with `strict`) values that would be clipped (`quantize_rows`).
     """
     _, q, report = quantize_rows(data, layout, quantized=quantized, strict=strict)
@@ -228,7 +228,7 @@ def _key_rows(data: Any, n: int) -> np.ndarray:
 
     if isinstance(data, Mapping):
         if len(data) != 1:
-            raise ModelError(f"{len(data)} named inputs given; the verifying key alone does "
+            raise InputError(f"{len(data)} named inputs given; the verifying key alone does "
                              "not record the model's inputs: check them with the compiled "
                              "model (zkml verify --model, or Verifier(compiled))")
         data = next(iter(data.values()))
@@ -236,9 +236,9 @@ def _key_rows(data: Any, n: int) -> np.ndarray:
         return _key_rows_list(list(data), n)
     arr = np.asarray(data)
     if arr.dtype.kind not in "iuf" or arr.ndim == 0 or arr.size == 0:
-        raise ModelError(f"inputs must be a numeric array, got {arr.dtype} {arr.shape}")
+        raise InputError(f"inputs must be a numeric array, got {arr.dtype} {arr.shape}")
     if not any(math.prod(arr.shape[k:]) == n for k in range(arr.ndim)):
-        raise ModelError(f"input has shape {tuple(arr.shape)}; the key's input row has {n} "
+        raise InputError(f"input has shape {tuple(arr.shape)}; the key's input row has {n} "
                          "features, so the array's last axes must hold whole rows")
     return arr.reshape(-1, n)
 
@@ -246,24 +246,23 @@ def _key_rows(data: Any, n: int) -> np.ndarray:
 def _key_rows_list(data: list, n: int) -> np.ndarray:
     import numpy as np
 
+    from zkml.inputs import float_array
+
     if data and all(isinstance(v, int | float) and not isinstance(v, bool) for v in data):
         data = [data]  # one flat example
     if not data:
-        raise ModelError("no input examples given")
+        raise InputError("no input examples given")
     rows, sizes = [], set()
     for i, ex in enumerate(data):
-        try:
-            arr = np.asarray(ex, dtype=np.float64).reshape(-1)
-        except (ValueError, TypeError):
-            raise ModelError(f"input example {i} is not a regular array of numbers") from None
+        arr = float_array(ex, f"input example {i}").reshape(-1)
         if arr.size == 0 or arr.size % n:
-            raise ModelError(f"input example {i} has {arr.size} values; the key's input row "
+            raise InputError(f"input example {i} has {arr.size} values; the key's input row "
                              f"has {n} features (an example is a whole number of rows; a "
                              "model with several inputs needs zkml verify --model)")
         sizes.add(arr.size)
         rows.append(arr.reshape(-1, n))
     if len(sizes) > 1:
-        raise ModelError("the input examples differ in size; a model with several inputs "
+        raise InputError("the input examples differ in size; a model with several inputs "
                          "needs the compiled model to read them (zkml verify --model)")
     return np.concatenate(rows, axis=0)
 

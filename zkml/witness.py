@@ -34,7 +34,7 @@ import numpy as np
 
 from zkml.compiler.build import CompiledCircuit
 from zkml.compiler.circuit import SPATIAL_OPS, Circuit, Gadget, ceil_log2, limb_widths
-from zkml.errors import ModelError, ProverError
+from zkml.errors import InputError, ProverError
 from zkml.quant.executor import execute
 from zkml.quant.ir import QModel
 from zkml.quant.rounding import (
@@ -401,13 +401,13 @@ def argmax_columns(circuit: Circuit, z: np.ndarray, batch: int
 def _check_inputs(circuit: Circuit, inputs: np.ndarray) -> np.ndarray:
     arr = np.asarray(inputs)
     if arr.dtype.kind not in "iu":
-        raise ModelError("quantized inputs must be integers")
+        raise InputError("quantized inputs must be integers")
     if arr.ndim != 2 or arr.shape[1] != circuit.input_features or arr.shape[0] < 1:
-        raise ModelError(f"inputs must have shape (B, {circuit.input_features}), got "
+        raise InputError(f"inputs must have shape (B, {circuit.input_features}), got "
                          f"{tuple(arr.shape)}")
     lo, hi = -(1 << (circuit.input_bits - 1)), (1 << (circuit.input_bits - 1)) - 1
     if arr.size and (int(arr.min()) < lo or int(arr.max()) > hi):
-        raise ModelError(f"quantized inputs leave the input's {circuit.input_bits}-bit range")
+        raise InputError(f"quantized inputs leave the input's {circuit.input_bits}-bit range")
     return arr.astype(np.int64)
 
 
@@ -545,7 +545,7 @@ def build_witness(cc: CompiledCircuit, model: QModel, inputs: np.ndarray,
 
     With `check` (the default) the real region of every gadget's tensor is compared with
     the integer reference executor, so a compiler bug cannot produce a proof of something
-    the model does not compute. Raises ModelError for bad inputs, ProverError otherwise.
+    the model does not compute. Raises InputError for bad inputs, ProverError otherwise.
     """
     circuit = cc.circuit
     x = _check_inputs(circuit, inputs)

@@ -15,8 +15,9 @@ from inference_models import mlp, save
 
 
 
-def _one_line_error(code: int, err: str, needle: str) -> None:
-    assert code != 0
+def _one_line_error(code: int, err: str, needle: str, exit_code: int = 2) -> None:
+    """One line on stderr and the exit code: 1 for a fault in the proof, else 2."""
+    assert code == exit_code, err
     assert err.startswith("error: ") and err.count("\n") == 1, err
     assert needle in err, err
 
@@ -113,7 +114,8 @@ def test_prove_model_errors(compiled_files, capsys):
     raw[len(raw) // 2] ^= 0xFF
     (tmp / "corrupt.zkmlc").write_bytes(bytes(raw))
     code, _, err = _cli(["prove", str(tmp / "corrupt.zkmlc"), "--input", str(good)], capsys)
-    assert code == 1 and err.startswith("error: ") and err.count("\n") == 1
+    assert code == 2 and err.startswith("error: invalid compiled model: ")
+    assert err.count("\n") == 1
     (tmp / "m.proof").write_bytes(b"old")
     code, _, err = _cli(["prove", str(zc), "--input", str(good)], capsys)
     _one_line_error(code, err, "exists")
@@ -131,11 +133,11 @@ def test_verify_errors_without_a_prover(compiled_files, capsys):
     code, _, err = _cli(["verify", str(fake), "--vk", str(zc)], capsys)
     _one_line_error(code, err, "not a zkml verifying key")
     code, _, err = _cli(["verify", str(vk)], capsys)
-    _one_line_error(code, err, "is a verifying key, not a proof")
+    _one_line_error(code, err, "is a verifying key, not a proof", exit_code=1)
     code, _, err = _cli(["verify", str(fake), "--vk", str(vk)], capsys)
     assert code == 1 and err.startswith("error: ")
     code, _, err = _cli(["verify", str(tmp / "missing.proof"), "--vk", str(vk)], capsys)
     _one_line_error(code, err, "not found")
     (tmp / "junk.proof").write_bytes(b"not a proof at all")
     code, _, err = _cli(["verify", str(tmp / "junk.proof")], capsys)
-    _one_line_error(code, err, "magic")
+    _one_line_error(code, err, "magic", exit_code=1)

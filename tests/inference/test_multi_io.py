@@ -25,7 +25,7 @@ from onnx import TensorProto, helper
 
 from zkml.compiled_model import CompiledModel
 from zkml.compiler.build import compile_circuit
-from zkml.errors import ModelError
+from zkml.errors import InputError, ModelError
 from zkml.inputs import as_input_rows
 from zkml.quant.executor import execute
 from zkml.witness import build_witness
@@ -174,15 +174,15 @@ def test_several_input_forms_and_their_errors():
     # EZKL style: one flat list per input (here two examples each)
     assert np.array_equal(as_input_rows([a.reshape(-1).tolist(), b.reshape(-1).tolist()],
                                         shapes, 7), want)
-    with pytest.raises(ModelError, match="'vec'"):
+    with pytest.raises(InputError, match="'vec'"):
         as_input_rows({"img": a}, shapes, 7)
-    with pytest.raises(ModelError, match="2 inputs"):
+    with pytest.raises(InputError, match="2 inputs"):
         as_input_rows(want, shapes, 7)
-    with pytest.raises(ModelError, match="2 inputs"):
+    with pytest.raises(InputError, match="2 inputs"):
         as_input_rows([a, b, b], shapes, 7)
-    with pytest.raises(ModelError, match="input 'vec'"):
+    with pytest.raises(InputError, match="input 'vec'"):
         as_input_rows([a, np.zeros((2, 4))], shapes, 7)
-    with pytest.raises(ModelError, match="different numbers of examples"):
+    with pytest.raises(InputError, match="different numbers of examples"):
         as_input_rows([a, b[:1]], shapes, 7)
 
 
@@ -237,7 +237,7 @@ def test_two_inputs_prove_and_verify(tmp_path, batch):
     assert np.array_equal(same.outputs, result.outputs)
     verified = zkml.verify(result.proof, cm.verifying_key)
     assert np.array_equal(np.array(verified.outputs), result.outputs)
-    with pytest.raises(ModelError, match="input 'vec'"):
+    with pytest.raises(InputError, match="input 'vec'"):
         zkml.prove(cm, {"img": img, "vec": np.zeros((batch, 4))})
 
 

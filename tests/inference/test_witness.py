@@ -7,7 +7,7 @@ import pytest
 from inference_models import compile_circuit_only, compile_mlp, leaky_mlp
 
 from zkml.compiler.circuit import ceil_log2, limb_widths
-from zkml.errors import ModelError, ProverError
+from zkml.errors import InputError, ProverError
 from zkml.quant.rounding import quantize_float
 from zkml.witness import build_witness
 
@@ -124,11 +124,11 @@ def test_model_with_several_rows_per_run(tmp_path):
 def test_bad_inputs(tmp_path):
     cm, _ = compile_mlp(tmp_path, [6, 4, 3])
     cc = cm.compiled_circuit
-    with pytest.raises(ModelError, match=r"shape \(B, 6\), got \(2, 5\)"):
+    with pytest.raises(InputError, match=r"shape \(B, 6\), got \(2, 5\)"):
         build_witness(cc, cm.model, np.zeros((2, 5), dtype=np.int64))
-    with pytest.raises(ModelError, match="integers"):
+    with pytest.raises(InputError, match="integers"):
         build_witness(cc, cm.model, np.zeros((2, 6)))
-    with pytest.raises(ModelError, match="range"):
+    with pytest.raises(InputError, match="range"):
         build_witness(cc, cm.model, np.full((1, 6), 1 << 40, dtype=np.int64))
 
 

@@ -1,4 +1,4 @@
-"""Bad models: each gives its documented exception, and one line plus exit 1 from the CLI."""
+"""Bad models: each gives its documented exception, and one line plus exit 2 from the CLI."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from onnx import TensorProto, helper
 from quant_models import f32, make_model, save
 
 from zkml.compile_api import compile_model
-from zkml.errors import FileError, ModelError
+from zkml.errors import FileError, InputError
 from zkml.onnx_import import supported_ops
 from zkml.onnx_import.errors import (
     DynamicShapeError,
@@ -119,7 +119,7 @@ def test_division_by_tensor_is_non_constant(tmp_path):
 
 @pytest.mark.parametrize("kind", ["text", "empty", "noise", "missing"])
 def test_not_onnx(tmp_path, kind):
-    with pytest.raises(NotOnnxError):
+    with pytest.raises(FileError if kind == "missing" else NotOnnxError):
         compile_model(_bad_files(tmp_path)[kind])
 
 
@@ -139,13 +139,17 @@ def test_integer_input_and_unknown_output(tmp_path):
 def test_bad_calibration_data(tmp_path):
     path = save(make_model([helper.make_node("Relu", ["x"], ["y"])], {"x": [1, 4]}, ["y"]),
                 tmp_path)
-    with pytest.raises(ModelError, match="shape"):
+    with pytest.raises(InputError, match="shape"):
         compile_model(path, calibration=np.ones((3, 5)))
     bad = tmp_path / "cal.txt"
     bad.write_text("1 2 3")
-    with pytest.raises(ModelError, match=r"\.npy, \.npz or \.json"):
+    with pytest.raises(InputError, match=r"\.npy, \.npz or \.json"):
         compile_model(path, calibration=bad)
-    with pytest.raises(ModelError, match="precision"):
+    huge = tmp_path / "huge.json"  # an integer float64 cannot hold
+    huge.write_text("[[" + "1" + "0" * 400 + ", 0, 0, 0]]")
+    with pytest.raises(InputError, match="not numeric"):
+        compile_model(path, calibration=huge)
+    with pytest.raises(InputError, match="precision"):
         compile_model(path, precision="huge")
 
 
@@ -158,7 +162,7 @@ def test_refuses_to_overwrite_input(tmp_path):
     assert path.read_bytes() == before
 
 
-# -- CLI: one line on stderr, exit status 1 ------------------------------------------------
+# -- CLI: one line on stderr, exit status 2 ------------------------------------------------
 
 def _cli(args: list[str], capsys) -> tuple[int, str, str]:
     from zkml.cli.main import main
@@ -180,7 +184,7 @@ def _error_cases(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
         "weights": ([str(save(_nonconst_conv_model(), tmp_path / "w")), "--input-shape",
                      "x=1,2,5,5"], "must be a constant"),
         "not_onnx": ([str(files["text"])], "is not an ONNX model"),
-        "missing": ([str(files["missing"])], "no such file"),
+        "missing": ([str(files["missing"])], "ONNX model not found"),
     }
 
 
@@ -188,7 +192,7 @@ def _error_cases(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
 def test_cli_errors_are_one_line(tmp_path, capsys, case):
     args, needle = _error_cases(tmp_path)[case]
     code, out, err = _cli(["compile", *args, "--quiet"], capsys)
-    assert code == 1
+    assert code == 2
     assert err.count("\n") == 1 and err.startswith("error: ") and needle in err
     assert out == ""
 
@@ -197,7 +201,7 @@ def test_cli_error_exit_status_in_a_real_process(tmp_path):
     path = _bad_files(tmp_path)["text"]
     proc = subprocess.run([sys.executable, "-m", "zkml.cli.main", "compile", str(path)],
                           capture_output=True, text=True, cwd=REPO, timeout=120)
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "is not an ONNX model" in proc.stderr
 
 
@@ -214,7 +218,7 @@ def test_cli_compile_prints_report_and_writes_file(tmp_path, capsys):
     path = save(model, tmp_path, "s.onnx")
     code, out, err = _cli(["compile", str(path), "--calibration", str(cal), "--input-shape",
                            "1,4", "--precision", "small"], capsys)
-    assert code == 1 and "cannot be proven yet" in err
+    assert code == 2 and "cannot be proven yet" in err
     assert not (tmp_path / "s.zkmlc").exists() and not (tmp_path / "s.vk").exists()
 
     nodes = [helper.make_node("MatMul", ["x", "W"], ["h"]),

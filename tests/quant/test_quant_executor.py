@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from zkml.errors import ModelError
+from zkml.errors import InputError
 from zkml.quant.executor import execute
 from zkml.quant.ir import QModel, QOp, QTensor
 from zkml.quant.rounding import (
@@ -63,7 +63,7 @@ def test_round_div_is_half_up(d):
 def test_saturate_and_quantize_clip_to_the_bit_bound():
     assert saturate(np.array([-200, -128, 0, 127, 300]), 8).tolist() == [-128, -128, 0, 127, 127]
     assert quantize_float(np.array([1e9, -1e9]), 4, 8).tolist() == [127, -128]
-    with pytest.raises(ModelError):
+    with pytest.raises(InputError):
         quantize_float(np.array([np.nan]), 0, 8)
 
 
@@ -143,9 +143,9 @@ def test_inputs_and_overflow_are_checked():
     ok = _model([QOp("relu", "0:relu", ("x",), "y", {})], [x, y])
     with pytest.raises(QuantOverflowError, match="outside its 8-bit bound"):
         execute(ok, np.full((2, 2), 128))
-    with pytest.raises(ModelError, match="integers"):
+    with pytest.raises(InputError, match="integers"):
         execute(ok, np.zeros((2, 2)))
-    with pytest.raises(ModelError, match="shape"):
+    with pytest.raises(InputError, match="shape"):
         execute(ok, np.zeros((3, 2), dtype=np.int64))
 
 

@@ -44,12 +44,14 @@ class LoadedModel:
 
 
 def _read(path: Path) -> tuple[onnx.ModelProto, bytes]:
+    from zkml.errors import FileError
+
     try:
         data = path.read_bytes()
     except FileNotFoundError as exc:
-        raise NotOnnxError(f"{path}: no such file") from exc
-    except OSError as exc:
-        raise NotOnnxError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
+        raise FileError(f"ONNX model not found: {path}") from exc
+    except OSError as exc:  # a directory, no permission
+        raise FileError.from_os(exc, "read the ONNX model", path) from exc
     try:
         model = onnx.load_model_from_string(data)
     except Exception as exc:  # protobuf raises several unrelated types

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zkml.errors import ModelError
+from zkml.errors import InputError, ModelError
 from zkml.onnx_import.graph import Graph
 from zkml.onnx_import.reference import run_graph
 
@@ -86,7 +86,7 @@ def _read_file(path: Path, names: list[str]) -> dict[str, np.ndarray]:
     elif suffix == ".json":
         data = load_json(path, what)
     else:
-        raise ModelError(f"calibration file {path} must be .npy, .npz or .json")
+        raise InputError(f"calibration file {path} must be .npy, .npz or .json")
     if isinstance(data, Mapping):
         if len(names) == 1 and len(data) == 1 and names[0] not in data:
             return {names[0]: next(iter(data.values()))}
@@ -97,7 +97,7 @@ def _read_file(path: Path, names: list[str]) -> dict[str, np.ndarray]:
 
 
 def _many(names: list[str], path: Path):
-    raise ModelError(
+    raise InputError(
         f"the model has {len(names)} inputs ({', '.join(names)}); give calibration samples "
         f"as a .npz or .json map from input names to arrays, not {path.name}"
     )
@@ -116,13 +116,13 @@ def load_samples(source: CalibrationSource, input_names: list[str]) -> dict[str,
     out = {}
     for name in input_names:
         if name not in raw:
-            raise ModelError(f"calibration samples lack model input {name!r}")
+            raise InputError(f"calibration samples lack model input {name!r}")
         try:
             arr = np.asarray(raw[name], dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise ModelError(f"calibration samples for {name!r} are not numeric: {exc}") from exc
+        except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: 10**400
+            raise InputError(f"calibration samples for {name!r} are not numeric: {exc}") from exc
         if arr.size == 0 or not np.all(np.isfinite(arr)):
-            raise ModelError(f"calibration samples for {name!r} are empty or not finite")
+            raise InputError(f"calibration samples for {name!r} are empty or not finite")
         out[name] = arr
     return out
 
@@ -136,13 +136,13 @@ def _split(name: str, arr: np.ndarray, shape: tuple[int, ...]) -> list[np.ndarra
         batch = shape[0]
         n = arr.shape[0] // batch
         if n == 0:
-            raise ModelError(f"calibration samples for {name!r}: {arr.shape[0]} rows do not "
+            raise InputError(f"calibration samples for {name!r}: {arr.shape[0]} rows do not "
                              f"fill one batch of {batch}")
         if arr.shape[0] % batch:
             warnings.warn(f"calibration: dropping {arr.shape[0] % batch} rows of {name!r} that "
                           f"do not fill a batch of {batch}", CalibrationWarning, stacklevel=3)
         return list(arr[: n * batch].reshape((n, *shape)))
-    raise ModelError(
+    raise InputError(
         f"calibration samples for {name!r} have shape {arr.shape}; expected (n, "
         f"{', '.join(map(str, shape))}) or rows of shape {shape[1:]}"
     )
@@ -155,7 +155,7 @@ def make_runs(
     split = {name: _split(name, samples[name], tuple(shape)) for name, shape in shapes.items()}
     counts = {len(v) for v in split.values()}
     if len(counts) != 1:
-        raise ModelError("calibration samples give different sample counts for the inputs")
+        raise InputError("calibration samples give different sample counts for the inputs")
     n = counts.pop()
     return [{name: split[name][i] for name in shapes} for i in range(n)]
 

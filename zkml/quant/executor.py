@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from zkml.errors import ModelError
+from zkml.errors import InputError, ModelError
 from zkml.quant.ir import QModel, QOp, QTensor
 from zkml.quant.kernels import avgpool_divisor, conv_geometry, conv_nd, pool_geometry, windows
 from zkml.quant.rounding import (
@@ -299,11 +299,11 @@ _OPS: dict[str, Callable[..., tuple[np.ndarray, Aux]]] = {
 def _as_feeds(model: QModel, inputs: Mapping[str, np.ndarray] | np.ndarray) -> dict:
     if not isinstance(inputs, Mapping):
         if len(model.inputs) != 1:
-            raise ModelError(f"the model has {len(model.inputs)} inputs; pass a name -> array map")
+            raise InputError(f"the model has {len(model.inputs)} inputs; pass a name -> array map")
         inputs = {model.inputs[0]: inputs}
     missing = [n for n in model.inputs if n not in inputs]
     if missing:
-        raise ModelError(f"missing model input {missing[0]!r}")
+        raise InputError(f"missing model input {missing[0]!r}")
     return dict(inputs)
 
 
@@ -318,9 +318,9 @@ def execute(model: QModel, inputs: Mapping[str, np.ndarray] | np.ndarray) -> Tra
         t = model.tensor(name)
         arr = np.asarray(value)
         if arr.dtype.kind not in "iu":
-            raise ModelError(f"input {name!r} must hold integers (quantize it first)")
+            raise InputError(f"input {name!r} must hold integers (quantize it first)")
         if tuple(arr.shape) != t.shape:
-            raise ModelError(f"input {name!r} has shape {arr.shape}, the model needs {t.shape}")
+            raise InputError(f"input {name!r} has shape {arr.shape}, the model needs {t.shape}")
         check_range(arr, t.bits, f"input {name!r}")
         trace.tensors[name] = arr.astype(np.int64)
     for op in model.ops:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from zkml.errors import ModelError
+from zkml.errors import InputError
 
 __all__ = ["Precision", "PRESETS", "DEFAULT_PRECISION", "resolve_precision"]
 
@@ -37,9 +37,9 @@ class Precision:
         for field_name in ("activation_bits", "weight_bits", "table_bits", "multiplier_bits"):
             value = getattr(self, field_name)
             if not 2 <= value <= 24:
-                raise ModelError(f"precision {field_name}={value} must be between 2 and 24")
+                raise InputError(f"precision {field_name}={value} must be between 2 and 24")
         if self.table_bits > self.activation_bits:
-            raise ModelError("precision table_bits may not exceed activation_bits")
+            raise InputError("precision table_bits may not exceed activation_bits")
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -64,6 +64,6 @@ def resolve_precision(precision: str | Precision | None) -> Precision:
         return precision
     if precision in PRESETS:
         return PRESETS[precision]
-    raise ModelError(
+    raise InputError(
         f"unknown precision {precision!r}; choose one of: {', '.join(PRESETS)}"
     )

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from zkml.errors import ModelError
+from zkml.errors import InputError, ModelError
 
 __all__ = [
     "INT64_LIMIT_BITS",
@@ -117,7 +117,7 @@ def quantize_float(x: np.ndarray, frac_bits: int, bits: int) -> np.ndarray:
     """Float to integer at scale `2^-frac_bits`: round half up, then saturate."""
     x = np.asarray(x, dtype=np.float64)
     if not np.all(np.isfinite(x)):
-        raise ModelError("cannot quantize non-finite values (NaN or infinity)")
+        raise InputError("cannot quantize non-finite values (NaN or infinity)")
     lo, hi = signed_range(bits)
     # Clip in the float domain first so that the cast to int64 cannot overflow; ldexp is
     # exact, so the rounding happens only in floor(. + 0.5).

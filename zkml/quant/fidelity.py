@@ -151,8 +151,8 @@ def error_flag(name: str, max_err: float, peaks: list[float]) -> dict:
     else:
         what = f"{max_err:.3g} is {rel:.3g} times its typical magnitude {typical:.3g}"
     message = (f"LARGE ERROR: output {name!r}: max abs error {what} (median over samples of "
-               "the largest |float output|); the quantized model does not follow the float "
-               "model on these samples, and its argmax agreement means nothing. Check the "
+               "the largest |float output|): the quantized outputs are far from the float "
+               "ones on these samples, whatever the argmax agreement says. Check the "
                "calibration samples or use a higher precision")
     stats = {"typical_abs_float": _finite(typical), "relative_error": _finite(rel),
              "large_error": bool(large)}

@@ -141,7 +141,7 @@ def test_values_beyond_the_calibrated_range_are_kept_with_a_note(case):
         result = zkml.prove(cm, beyond, strict=True)  # nothing clipped: strict proves it
     assert result.clipping.count == 0 and result.clipping.outside_calibration == 1
     assert result.clipping.notes() == [
-        f'input "x": 1 of 36 values outside the calibrated range [{-m:.6g}, {m:.6g}] '
+        f'input "x": 1 of 36 values beyond the largest calibrated magnitude {m:.6g} '
         f"(largest {(m + hi) / 2:.6g}) are kept, but the layers after it were scaled for "
         "the calibration set and may saturate on them"]
 
@@ -231,7 +231,7 @@ def test_cli_prove_notes_values_beyond_calibration(case, capsys):
     code, out, err = run_cli(["prove", str(tmp / "m.zkmlc"), "--input", str(inp), "-o",
                               str(tmp / "beyond.proof"), "--force"], capsys)
     assert code == 0, err
-    assert 'note: input "x": 1 of 36 values outside the calibrated range' in err
+    assert 'note: input "x": 1 of 36 values beyond the largest calibrated magnitude' in err
     assert "warning" not in err
 
 

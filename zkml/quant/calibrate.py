@@ -225,7 +225,7 @@ def outlier_flags(ranges: Mapping[str, dict], runs: list[Run],
                    f"over {OUTLIER_RATIO:g} times the 99th percentile of its magnitudes "
                    f"({r['bulk_abs']:.3g}; largest {r['max_abs']:.3g}); they set the input "
                    f"scale 2^{-frac}, at which the other {rest.size} values take only "
-                   f"{levels} distinct level(s) of {(1 << bits) - 1}: drop or clip the "
+                   f"{levels} distinct level(s) of {1 << bits}: drop or clip the "
                    "outliers from the calibration samples")
         flags.append({"kind": "calibration_outliers", "input": name,
                       "count": r["outliers"], "levels": levels, "message": message})

@@ -94,10 +94,11 @@ class InputClip:
         kept = self.outside_calibration - self.clipped
         if self.calibrated is None or kept <= 0:
             return ""
-        return (f"{_label(self.name)}: {kept} of {self.total} values outside the calibrated "
-                f"range {_interval(-self.calibrated, self.calibrated)} (largest "
-                f"{self.largest:.6g}) are kept, but the layers after it were scaled for the "
-                "calibration set and may saturate on them")
+        # a magnitude, not [min, max]: the scale and the layers after it are symmetric
+        return (f"{_label(self.name)}: {kept} of {self.total} values beyond the largest "
+                f"calibrated magnitude {self.calibrated:.6g} (largest {self.largest:.6g}) "
+                "are kept, but the layers after it were scaled for the calibration set and "
+                "may saturate on them")
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict of every field and the clipped count."""

@@ -91,7 +91,7 @@ def compile_cmd(model: Path, calibration: Path | None, outputs: str | None,
             output_path=out,
             vk_path=vk_path,
             overwrite=force,
-            progress=Progress(quiet=quiet),
+            progress=Progress(quiet=quiet, command="compile"),
         )
     if quiet:
         return

@@ -85,25 +85,40 @@ def main(argv: list[str] | None = None) -> int:
     line on stderr ("error: invalid proof: ..."), Ctrl-C the line "error: interrupted"."""
     from zkml.errors import EXIT_ERROR, EXIT_INTERRUPTED
 
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        try:
-            rv = cli.main(args=argv, prog_name="zkml", standalone_mode=False)
-        except click.exceptions.Abort as exc:  # click's wrapper of Ctrl-C (and of EOF)
-            if isinstance(exc.__context__, EOFError):
-                return _fail("aborted (end of input)", EXIT_ERROR)
-            raise KeyboardInterrupt from None
+        # click's own main() is not used: it turns Ctrl-C into Abort after printing a
+        # blank line; here the interrupt keeps its type and its one line.
+        with cli.make_context("zkml", args) as ctx:
+            cli.invoke(ctx)
+    except click.exceptions.Exit as exc:  # --help, --version, a command's own code
+        return exc.exit_code
+    except click.exceptions.Abort:
+        return _fail("aborted", EXIT_ERROR)
     except KeyboardInterrupt:
+        if _isatty(sys.stderr):  # after the terminal's "^C"
+            click.echo(err=True)
         return _fail("interrupted", EXIT_INTERRUPTED)
+    except click.exceptions.NoArgsIsHelpError as exc:  # `zkml` alone: its help
+        click.echo(exc.format_message(), err=True)
+        return EXIT_ERROR
     except click.ClickException as exc:  # usage errors: bad options and arguments
         return _fail(exc.format_message(), EXIT_ERROR)
     except Exception as exc:  # noqa: BLE001 - every error gets its exit code
         return _report(exc)
-    return rv if isinstance(rv, int) else 0  # a command's click.exceptions.Exit code
+    return 0
 
 
 def _fail(message: str, code: int) -> int:
     click.echo(f"error: {message}", err=True)
     return code
+
+
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def _report(exc: Exception) -> int:

@@ -117,13 +117,14 @@ def prove(compiled: Path, input_file: Path, output: Path | None, force: bool,
     # --force, or cannot be written is refused, naming the path.
     sources = {compiled: "compiled model", input_file: "input file"}
     check_outputs({out: "proof"}, inputs=sources, overwrite=force, sizes={out: _PROOF_SPACE})
-    progress = Progress(quiet=quiet)
+    progress = Progress(quiet=quiet, command="prove")
     with progress.stage("load"):
         model = load(compiled)
     loaded = time.perf_counter() - start
     with echo_warnings(not quiet):
         result = prove_api(model, inputs, progress=progress, strict=strict)
-    write_atomic(out, result.proof, overwrite=force, inputs=sources, what="proof")
+    with progress.stage("write"):
+        write_atomic(out, result.proof, overwrite=force, inputs=sources, what="proof")
     if json_out:
         from zkml.cli.prove_report import emit_proof
 

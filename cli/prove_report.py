@@ -68,7 +68,7 @@ def dry_run(compiled: Path, inputs: Any, onnx: Path | None, quiet: bool,
     from zkml.dry_run import check
     from zkml.progress import Progress
 
-    progress = Progress(quiet=quiet)
+    progress = Progress(quiet=quiet, command="prove --dry-run")
     with progress.stage("load"):
         model = load(compiled)
     with progress.stage("check"):

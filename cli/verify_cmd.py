@@ -18,6 +18,9 @@ import click
 from zkml.cli.jsonout import json_errors_of
 
 _KIND_INFERENCE = 3
+#: Seconds after which a stage of `zkml verify` (the key check, the proof) gets a line on
+#: stderr: a big batch shows its progress, a quick verification prints nothing there.
+SLOW_STAGE = 1.0
 _KIND_VERIFYING_KEY = 4
 
 
@@ -133,8 +136,13 @@ def _verifier(model: str | None, vk: str | None, with_shapes: bool):
 
 def _verify_inference(data: bytes, model: str | None, vk: str | None, expected: _Expected,
                       show: _Output) -> None:
+    from zkml.progress import Progress
+
+    # stage lines on stderr only for slow stages (a big batch), never with --quiet
+    progress = Progress(quiet=show.quiet, command="verify", min_seconds=SLOW_STAGE)
     start = time.perf_counter()
-    verifier = _verifier(model, vk, expected.input_file is not None)
+    with progress.stage("key"):
+        verifier = _verifier(model, vk, expected.input_file is not None)
     key_time = time.perf_counter() - start
     quantized = None
     if expected.input_file is not None:
@@ -147,8 +155,9 @@ def _verify_inference(data: bytes, model: str | None, vk: str | None, expected: 
             for line in quantized.clipping.lines():
                 click.echo(f"warning: {line}", err=True)
     start = time.perf_counter()
-    result = verifier.verify(data, expected_input=quantized,
-                             expected_input_digest=expected.digest)
+    with progress.stage("proof"):
+        result = verifier.verify(data, expected_input=quantized,
+                                 expected_input_digest=expected.digest)
     elapsed = time.perf_counter() - start
     if show.json:
         _emit_inference(result, len(data), expected, quantized,

@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
     from zkml.compiled_model import CompiledModel
-    from zkml.progress import Progress
+    from zkml.progress import ProgressArg
 
 __all__ = ["compile", "prove", "verify", "load", "ProofResult", "VerifiedInference",
            "Verifier", "COMPILED_SUFFIX", "VK_SUFFIX", "PROOF_SUFFIX"]
@@ -86,7 +86,7 @@ def compile(  # noqa: A001 - the public name is zkml.compile
     input_shape: Sequence[int] | Mapping[str, Sequence[int]] | None = None,
     precision: str | None = None,
     seed: bytes | None = None,
-    progress: Progress | None = None,
+    progress: ProgressArg = None,
 ) -> CompiledModel:
     """Import, quantize and compile an ONNX model into a provable circuit.
 
@@ -102,6 +102,9 @@ def compile(  # noqa: A001 - the public name is zkml.compile
             were. Missing directories are created.
         overwrite: replace existing output files (otherwise they are refused).
         seed: generator seed of the commitment (None: the default).
+        progress: True prints a line per stage on stderr (import, calibrate, quantize,
+            circuit, fidelity, commit and key, write; updated in place on a terminal), a
+            `zkml.progress.Progress` reports as it is set up; None or False: silent.
 
     Before any work the outputs are checked (`zkml.fileio.check_outputs`): an output that
     is the ONNX or calibration file or the other output, an existing one without
@@ -118,7 +121,7 @@ def compile(  # noqa: A001 - the public name is zkml.compile
     from zkml.progress import Progress
     from zkml.prover import build_verifying_key, commit, has_build_verifying_key
 
-    progress = progress or Progress(quiet=True)
+    progress = Progress.of(progress, "compile")
     model_path = Path(model_path)
     outs, srcs = _compile_files(model_path, calibration, output_path, vk_path)
     check_outputs(outs, inputs=srcs, overwrite=overwrite,
@@ -153,7 +156,7 @@ def compile(  # noqa: A001 - the public name is zkml.compile
     base = compile_model(model_path, calibration=calibration, outputs=outputs,
                          input_shape=input_shape, precision=precision, progress=progress,
                          on_quantized=on_quantized)
-    with progress.stage("commit"):
+    with progress.stage("commit and key"):  # started beside the fidelity report
         built["thread"].join()
     if "error" in built:
         raise built["error"]
@@ -163,7 +166,7 @@ def compile(  # noqa: A001 - the public name is zkml.compile
     compiled.known_files.update(srcs)
     if outs:
         data = {p: compiled.to_bytes() if what == "compiled model" else vk for p, what in outs}
-        with progress.stage("save"):
+        with progress.stage("write"):
             write_group(data, overwrite=overwrite, inputs=srcs, kinds=dict(outs))
         compiled.known_files.update(outs)
     return compiled
@@ -267,7 +270,7 @@ def prove(
     quantized: bool = False,
     seed: bytes | None = None,
     check: bool = True,
-    progress: Progress | None = None,
+    progress: ProgressArg = None,
     strict: bool = False,
 ) -> ProofResult:
     """Prove the compiled model's output on `inputs`.
@@ -288,6 +291,9 @@ def prove(
             range: `zkml.quant.clipping`).
         seed: generator seed (None: the default; must match the commitment's).
         check: compare the witness with the integer reference executor (default on).
+        progress: True prints a line per stage on stderr (load, quantize, witness,
+            prove), a `zkml.progress.Progress` reports as it is set up; None or False:
+            silent.
         strict: refuse input that would be clipped (InputError) instead of warning.
 
     Raises:
@@ -300,16 +306,18 @@ def prove(
     from zkml.statement import InputLayout, quantize_rows
     from zkml.witness import build_witness
 
-    progress = progress or Progress(quiet=True)
+    progress = Progress.of(progress, "prove")
     if not hasattr(compiled, "require_circuit"):
-        compiled = load(compiled)  # type: ignore[arg-type]
+        with progress.stage("load"):
+            compiled = load(compiled)  # type: ignore[arg-type]
     cc = compiled.require_circuit()
     circuit = cc.circuit
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     # The one quantization verify --input and the dry run use too (zkml.statement).
-    _, x, clipping = quantize_rows(inputs, InputLayout.of_compiled(compiled),
-                                   quantized=quantized, strict=strict)
+    with progress.stage("quantize"):
+        _, x, clipping = quantize_rows(inputs, InputLayout.of_compiled(compiled),
+                                       quantized=quantized, strict=strict)
     clipping.warn(stacklevel=2)
     timings["quantize"] = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -503,7 +511,8 @@ class Verifier:
 
 def verify(proof: bytes | PathLike, vk: Any, *, expected_input: Any = None,
            expected_input_digest: str | bytes | None = None,
-           quantized: bool = False, strict: bool = False) -> VerifiedInference:
+           quantized: bool = False, strict: bool = False,
+           progress: ProgressArg = None) -> VerifiedInference:
     """Verify an inference proof with the pure-Python verifier.
 
     Args:
@@ -513,6 +522,8 @@ def verify(proof: bytes | PathLike, vk: Any, *, expected_input: Any = None,
         expected_input, expected_input_digest, quantized, strict: the input the proof
             must be about (`Verifier.verify`); a CompiledModel `vk` supplies the input
             shapes.
+        progress: True prints a line on stderr for the key check and the verification
+            (`zkml.progress`); None or False: silent.
 
     Returns:
         The verified statement (inputs, outputs, their scales and digests).
@@ -524,10 +535,16 @@ def verify(proof: bytes | PathLike, vk: Any, *, expected_input: Any = None,
         key; FileError for a missing or unreadable file; InputError for a bad expected
         input (zkml.errors).
     """
+    from zkml.progress import Progress
+
+    progress = Progress.of(progress, "verify")
     if isinstance(proof, str | os.PathLike):
         from zkml.fileio import read_proof
 
         proof = read_proof(proof)
-    return Verifier(vk).verify(proof, expected_input=expected_input,
-                               expected_input_digest=expected_input_digest, quantized=quantized,
-                               strict=strict)
+    with progress.stage("key"):
+        verifier = Verifier(vk)
+    with progress.stage("proof"):
+        return verifier.verify(proof, expected_input=expected_input,
+                               expected_input_digest=expected_input_digest,
+                               quantized=quantized, strict=strict)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from zkml.fileio import check_outputs, write_atomic
-from zkml.progress import Progress
+from zkml.progress import Progress, ProgressArg
 from zkml.quant.calibrate import CalibrationSource, CalibrationWarning
 from zkml.quant.compiled import CompiledModel
 from zkml.quant.ir import QModel
@@ -37,7 +37,7 @@ def compile_model(
     input_shape: InputShape = None,
     precision: str | Precision | None = None,
     output_path: str | Path | None = None,
-    progress: Progress | None = None,
+    progress: ProgressArg = None,
     on_quantized: Callable[[QModel], None] | None = None,
     overwrite: bool = False,
 ) -> CompiledModel:
@@ -60,7 +60,8 @@ def compile_model(
             directory is created); it may not be the model or calibration file, nor an
             existing file unless `overwrite`: checked before any work
             (`zkml.fileio.check_outputs`, FileError naming the path).
-        progress: stage reporting (default: silent).
+        progress: stage lines on stderr (True), a `zkml.progress.Progress`, or None /
+            False for silence (the default).
         on_quantized: called with the quantized model before the fidelity report is
             computed (`zkml.compile` starts the circuit's commitment there, so that the
             float reference run overlaps with it).
@@ -82,7 +83,7 @@ def compile_model(
     from zkml.quant.lower import quantize_graph
     from zkml.quant.precision import resolve_precision
 
-    progress = progress or Progress(quiet=True)
+    progress = Progress.of(progress, "compile")
     model_path = Path(model_path)
     prec = resolve_precision(precision)
     srcs = {model_path: "ONNX model"}
@@ -131,7 +132,7 @@ def compile_model(
     }
     compiled = CompiledModel(qmodel, report, source)
     if output_path is not None:
-        with progress.stage("save"):
+        with progress.stage("write"):
             write_atomic(output_path, compiled.to_bytes(), overwrite=overwrite, inputs=srcs,
                          what="compiled model")
     return compiled

@@ -71,9 +71,12 @@ def _expect_rejection(title: str, args: list[str]) -> int:
     return res.returncode
 
 
-def run(out_dir: Path, artifacts: Path = ARTIFACTS) -> int:
-    """Run the demo, writing its files to `out_dir`; returns a process exit code."""
+def run(out_dir: Path, artifacts: Path = ARTIFACTS, *, quiet: bool = False) -> int:
+    """Run the demo, writing its files to `out_dir`; returns a process exit code. The
+    compile and prove stages print their lines on stderr (`zkml.progress`) unless
+    `quiet`."""
     from zkml.inputs import load_input_file
+    from zkml.progress import Progress
 
     model, calibration = artifacts / MODEL, artifacts / CALIBRATION
     missing = [n for n in (MODEL, CALIBRATION, INPUT, LABELS) if not (artifacts / n).is_file()]
@@ -95,7 +98,8 @@ def run(out_dir: Path, artifacts: Path = ARTIFACTS) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         compiled = zkml.compile(model, calibration=str(calibration), output_path=compiled_path,
-                                vk_path=vk_path, overwrite=True)
+                                vk_path=vk_path, overwrite=True,
+                                progress=Progress(quiet=quiet, command="compile"))
     t_compile = time.perf_counter() - start
     fid = compiled.fidelity
     logits = fid["outputs"]["logits"]
@@ -115,7 +119,7 @@ def run(out_dir: Path, artifacts: Path = ARTIFACTS) -> int:
 
     # 2. Prove: a batch of test digits in one proof.
     start = time.perf_counter()
-    result = zkml.prove(compiled, inputs)
+    result = zkml.prove(compiled, inputs, progress=Progress(quiet=quiet, command="prove"))
     t_prove = time.perf_counter() - start
     result.save(proof_path, overwrite=True)
     print(f"\n2. prove {result.batch} test digits in one proof: {t_prove:.3f} s "
@@ -188,13 +192,15 @@ def run(out_dir: Path, artifacts: Path = ARTIFACTS) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry: `python -m zkml.demo [--out DIR]`."""
+    """Command-line entry: `python -m zkml.demo [--out DIR] [--quiet]`."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="demo-out", help="directory for the demo's files")
     parser.add_argument("--artifacts", default=str(ARTIFACTS),
                         help="directory with the bundled model, calibration and inputs")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no stage lines on stderr (the demo's own report is printed)")
     args = parser.parse_args(argv)
-    return run(Path(args.out), Path(args.artifacts))
+    return run(Path(args.out), Path(args.artifacts), quiet=args.quiet)
 
 
 if __name__ == "__main__":

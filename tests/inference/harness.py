@@ -124,12 +124,20 @@ def committed_values(c, columns: list[np.ndarray]) -> list[dict[str, np.ndarray]
     return out
 
 
-def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
-    """`zkml ARGS` in process (warnings silenced): (exit code, stdout, stderr)."""
+def run_cli(args: list[str], capsys, *, stages: bool = False) -> tuple[int, str, str]:
+    """`zkml ARGS` in process (warnings silenced): (exit code, stdout, stderr). The stage
+    lines long commands print on stderr (`[zkml] compile: import ... 0.01 s`,
+    zkml.progress) are left out of stderr unless `stages`."""
     from zkml.cli.main import main
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         code = main(args)
     out = capsys.readouterr()
-    return code, out.out, out.err
+    return code, out.out, out.err if stages else without_stage_lines(out.err)
+
+
+def without_stage_lines(err: str) -> str:
+    """stderr without zkml.progress's stage lines."""
+    return "".join(line for line in err.splitlines(keepends=True)
+                   if not line.startswith("[zkml] "))

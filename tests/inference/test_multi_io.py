@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 import pytest
+from harness import without_stage_lines
 from inference_models import (
     compile_circuit_only,
     f32,
@@ -255,7 +256,7 @@ def test_cli_round_trip_with_two_inputs_and_outputs(tmp_path, capsys):
             warnings.simplefilter("ignore")
             code = main(args)
         out = capsys.readouterr()
-        return code, out.out, out.err
+        return code, out.out, without_stage_lines(out.err)
 
     code, out, err = cli(["compile", str(path), "--calibration", str(tmp_path / "cal.npz")])
     assert code == 0, err

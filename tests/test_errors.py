@@ -142,6 +142,13 @@ def test_messages_say_what_happened_first():
         "the proof is about another input (...)"
 
 
+@pytest.mark.parametrize("key", [None, 5, "text is not a path to a key", ["k"]])
+def test_what_is_not_a_key_is_an_invalid_key(key):
+    with pytest.raises((InvalidKeyError, FileError)) as info:
+        zkml.Verifier(key)
+    assert not isinstance(info.value, VerificationError)
+
+
 def test_file_error_from_an_os_error_names_the_users_path():
     exc = FileError.from_os(OSError(28, "No space left on device", "/tmp/.m.vk.x.tmp"),
                             "write", "out/m.vk")

@@ -393,7 +393,7 @@ def _vk_bytes(vk: Any) -> bytes:
         value = getattr(vk, attr, None)
         if isinstance(value, bytes):
             return value
-    if callable(getattr(vk, "to_bytes", None)):
+    if callable(getattr(vk, "to_bytes", None)) and not isinstance(vk, int):  # not int.to_bytes
         return bytes(vk.to_bytes())
     raise InvalidKeyError(f"cannot use a {type(vk).__name__} as a verifying key")
 

@@ -164,7 +164,7 @@ def test_check_quantized_inputs_and_a_path(small):
 def test_check_refuses_another_onnx_file(small, tmp_path):
     _, cm, _, x = small
     other = save(mlp([12, 8, 5], seed=4), tmp_path, "other.onnx")
-    with pytest.raises(zkml.errors.ModelError, match="not the ONNX file this model was "
+    with pytest.raises(zkml.errors.InputError, match="not the ONNX file this model was "
                                                      "compiled from"):
         zkml.check(cm, x, onnx_path=other)
 

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from zkml.api import ProofResult, load
-from zkml.errors import ModelError, ProverError
+from zkml.errors import InputError, ModelError, ProverError
 from zkml.quant.rounding import QuantOverflowError
 from zkml.statement import InputLayout, quantize_rows, statement_digests
 
@@ -148,9 +148,9 @@ def check(
         `clipping`; no ClippingWarning is issued, unlike `prove`).
 
     Raises:
-        ModelError for inputs of the wrong shape; InputError for non-finite values,
-        non-integers with `quantized`, and clipped values with `strict`; ModelError when
-        `onnx_path` is not the model's ONNX file or the executor rejects the input.
+        InputError for inputs of the wrong shape, non-finite values, non-integers with
+        `quantized`, clipped values with `strict`, and an `onnx_path` that is not the
+        model's ONNX file; ModelError when the executor rejects the input.
     """
     if not hasattr(compiled, "require_circuit"):
         compiled = load(compiled)  # type: ignore[arg-type]
@@ -237,7 +237,7 @@ def _float_outputs(compiled: CompiledModel, path: Path, floats: np.ndarray
     src = compiled.source or {}
     loaded = load_onnx(path, src.get("input_shapes") or None, src.get("outputs") or None)
     if src.get("sha256") and loaded.sha256 != src["sha256"]:
-        raise ModelError(f"{path} is not the ONNX file this model was compiled from (its "
+        raise InputError(f"{path} is not the ONNX file this model was compiled from (its "
                          f"SHA-256 is {loaded.sha256[:16]}, the model's source "
                          f"{src.get('file')} has {str(src['sha256'])[:16]})")
     cc = compiled.require_circuit()

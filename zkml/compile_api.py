@@ -100,7 +100,8 @@ def compile_model(
         if calibration is None:
             warnings.warn(
                 "no calibration samples: scales assume inputs uniform in [-1, 1]; real data "
-                "outside that range saturates (give --calibration for fidelity)",
+                "outside that range saturates (for fidelity pass samples: calibration= in Python, "
+                "--calibration on the command line)",
                 CalibrationWarning,
                 stacklevel=2,
             )

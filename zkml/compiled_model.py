@@ -58,7 +58,8 @@ class CompiledModel(_QuantCompiledModel):
         """The `CompiledCircuit`, or a ModelError telling the user to recompile."""
         if self.compiled_circuit is None:
             raise ModelError("this compiled model has no circuit (it was written by an older "
-                             "zkml); recompile it with `zkml compile`")
+                             "zkml); recompile it (zkml.compile in Python, `zkml compile` on "
+                             "the command line)")
         return self.compiled_circuit
 
     @property

@@ -82,7 +82,8 @@ def run(out_dir: Path, artifacts: Path = ARTIFACTS, *, quiet: bool = False) -> i
     missing = [n for n in (MODEL, CALIBRATION, INPUT, LABELS) if not (artifacts / n).is_file()]
     if missing:
         return _fail(f"the bundled example is not in {artifacts} (missing {', '.join(missing)}); "
-                     "run the demo from a clone of the repository or pass --artifacts DIR")
+                     "run the demo from a clone of the repository or pass the directory "
+                     "(artifacts= in Python, --artifacts DIR on the command line)")
     out_dir.mkdir(parents=True, exist_ok=True)
     inputs = load_input_file(artifacts / INPUT)
     labels = json.loads((artifacts / LABELS).read_text())["labels"]

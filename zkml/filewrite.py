@@ -121,7 +121,8 @@ def _check_target(out: Path, overwrite: bool) -> None:
 
 def _exists(path: Path) -> OutputExistsError:
     return OutputExistsError(f"{path} exists; choose another output path or allow "
-                             "overwriting it (--force; overwrite=True in Python)")
+                             "overwriting it (overwrite=True in Python, --force on the command "
+                             "line)")
 
 
 def _existing_dir(out: Path) -> Path:

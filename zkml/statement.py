@@ -230,7 +230,8 @@ def _key_rows(data: Any, n: int) -> np.ndarray:
         if len(data) != 1:
             raise InputError(f"{len(data)} named inputs given; the verifying key alone does "
                              "not record the model's inputs: check them with the compiled "
-                             "model (zkml verify --model, or Verifier(compiled))")
+                             "model (Verifier(compiled) in Python, --model on the command "
+                             "line)")
         data = next(iter(data.values()))
     if isinstance(data, list | tuple):
         return _key_rows_list(list(data), n)
@@ -258,12 +259,14 @@ def _key_rows_list(data: list, n: int) -> np.ndarray:
         if arr.size == 0 or arr.size % n:
             raise InputError(f"input example {i} has {arr.size} values; the key's input row "
                              f"has {n} features (an example is a whole number of rows; a "
-                             "model with several inputs needs zkml verify --model)")
+                             "model with several inputs needs the compiled model: "
+                             "Verifier(compiled) in Python, --model on the command line)")
         sizes.add(arr.size)
         rows.append(arr.reshape(-1, n))
     if len(sizes) > 1:
         raise InputError("the input examples differ in size; a model with several inputs "
-                         "needs the compiled model to read them (zkml verify --model)")
+                         "needs the compiled model to read them (Verifier(compiled) in "
+                         "Python, --model on the command line)")
     return np.concatenate(rows, axis=0)
 
 

@@ -166,7 +166,8 @@ def _scale(s: State, out_name: str, tensor: str, ref: str | int, d: int, f_max: 
     if d >= MAX_COEFF_BITS or top + 1 >= 1 << INT64_LIMIT_BITS:
         raise ModelError(f"output {out_name!r} is {d} bits coarser than the finest output; "
                          f"bringing it to that scale would exceed the circuit's value limits "
-                         "(prove the outputs separately with --outputs)")
+                         "(prove the outputs separately: compile with outputs=[name] in "
+                         "Python, --outputs NAME on the command line)")
     c = 1 << d
     g = s.gadgets[int(ref)] if ref != "input" else None
     s.gadgets.append(dict(op="affine", x=ref, terms=[(ref, c)], features=s.width(ref),

@@ -110,10 +110,22 @@ def _dims(vi: onnx.ValueInfoProto) -> list[int | str] | None:
     ]
 
 
-def _example_shape(dims: list[int | str] | None) -> str:
+def _example_shape(dims: list[int | str] | None) -> list[str]:
     if dims is None:
-        return "1,..."
-    return ",".join(str(d) if isinstance(d, int) else "1" for d in dims)
+        return ["1", "..."]
+    return [str(d) if isinstance(d, int) else "1" for d in dims]
+
+
+def _shape_advice(name: str, dims: list[int | str] | None, *, several: bool) -> str:
+    """How to give an input's shape, for a Python caller and on the command line (a model
+    with several inputs needs each named): 'input_shape=(1, 4) in Python, --input-shape
+    1,4 on the command line'."""
+    example = _example_shape(dims)
+    py = "(" + ", ".join(example) + ("," if len(example) == 1 else "") + ")"
+    cli = ",".join(example)
+    if several:
+        py, cli = f"{{{name!r}: {py}, ...}}", f"{name}={cli}"
+    return f"for example input_shape={py} in Python, --input-shape {cli} on the command line"
 
 
 def _fix_inputs(model: onnx.ModelProto, given: InputShapes) -> dict[str, tuple[int, ...]]:
@@ -125,7 +137,9 @@ def _fix_inputs(model: onnx.ModelProto, given: InputShapes) -> dict[str, tuple[i
         if len(real) != 1:
             names = ", ".join(vi.name for vi in real)
             raise UnsupportedModelError(
-                f"the model has {len(real)} inputs ({names}); give each shape as NAME=DIMS"
+                f"the model has {len(real)} inputs ({names}); give each shape by name "
+                "(input_shape={name: shape} in Python, --input-shape NAME=DIMS on the "
+                "command line)"
             )
         given = {real[0].name: given}
     given = dict(given or {})
@@ -162,8 +176,8 @@ def _fix_inputs(model: onnx.ModelProto, given: InputShapes) -> dict[str, tuple[i
             if dims is None or any(not isinstance(d, int) for d in dims):
                 shown = "unknown rank" if dims is None else "(" + ", ".join(map(str, dims)) + ")"
                 raise DynamicShapeError(
-                    f"input '{vi.name}' has dynamic dimensions {shown}; give its shape with "
-                    f"--input-shape (for example --input-shape {_example_shape(dims)})"
+                    f"input '{vi.name}' has dynamic dimensions {shown}; give its shape "
+                    f"({_shape_advice(vi.name, dims, several=len(real) > 1)})"
                 )
             shape = tuple(int(d) for d in dims)
         shapes[vi.name] = shape

@@ -162,7 +162,7 @@ def _parse(data: bytes, seed_dig: bytes) -> VerifyingKey:
     if rd.remaining == 0:
         raise ProofFormatError(
             "verifying key without the model's well-formedness proof (an older format): "
-            "rebuild it with `zkml compile`"
+            "rebuild it (zkml.compile in Python, `zkml compile` on the command line)"
         )
     rb = ms.range_bits
     if not 1 <= rb <= MAX_RANGE_BITS:

@@ -7,8 +7,9 @@
 
 The API (`compile`, `prove`, `verify`, `load`, `Verifier`, `CompiledModel`,
 `ProofResult`, `VerifiedInference`) lives in `zkml.api`, the dry run (`check`,
-`CheckResult`: what `prove` would prove, without proving) in `zkml.dry_run`; both are
-loaded on first use, so `import zkml` imports neither numpy nor onnx.
+`CheckResult`: what `prove` would prove, without proving) in `zkml.dry_run`, many proofs
+on several cores (`verify_many`, `VerifierPool`) in `zkml.batch_verify`; each is loaded
+on first use, so `import zkml` imports neither numpy nor onnx.
 """
 
 __version__ = "0.1.0"
@@ -24,6 +25,8 @@ _API = {
     "ProofResult": "zkml.api",
     "VerifiedInference": "zkml.api",
     "CompiledModel": "zkml.compiled_model",
+    "verify_many": "zkml.batch_verify",
+    "VerifierPool": "zkml.batch_verify",
 }
 
 __all__ = ["__version__", *_API]

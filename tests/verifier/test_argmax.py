@@ -20,7 +20,7 @@ from reference_inference import (
 )
 from reference_prover import container
 
-from zkml.errors import ProofFormatError, VerificationError
+from zkml.errors import InvalidKeyError, ProofFormatError, VerificationError
 from zkml.verifier import VerifyingKey, verify_inference
 from zkml.verifier.encoding import enc_u32
 from zkml.verifier.field import R, mle_eval
@@ -202,10 +202,10 @@ def test_columns_and_layout():
     doc = copy.deepcopy(EX.doc)
     doc["output"]["argmax"] = 1
     bad = vk_artifact(doc, EX.table)
-    with pytest.raises(ProofFormatError, match="output.argmax must be true or false"):
+    with pytest.raises(InvalidKeyError, match="output.argmax must be true or false"):
         VerifyingKey.from_bytes(bad)
     del doc["output"]["argmax"]
-    with pytest.raises(ProofFormatError, match="missing keys \\['argmax'\\]"):
+    with pytest.raises(InvalidKeyError, match="missing keys \\['argmax'\\]"):
         VerifyingKey.from_bytes(vk_artifact(doc, EX.table))
 
 

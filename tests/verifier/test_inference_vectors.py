@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from zkml.errors import ProofFormatError, VerificationError
+from zkml.errors import InvalidKeyError, ProofFormatError, VerificationError
 from zkml.verifier import InferenceVerifier, VerifyingKey, verify_artifact
 
 PATH = Path(__file__).resolve().parents[2] / "circuits" / "vectors" / "inference.json"
@@ -152,11 +152,11 @@ def test_vk_cases_are_accepted_exactly_when_valid():
         if case["valid"]:
             try:
                 vk = VerifyingKey.from_bytes(data)
-            except VerificationError as exc:
+            except InvalidKeyError as exc:
                 pytest.fail(f"{label} refused: {exc}")
             assert vk.circuit.json_bytes == m["circuit"].encode("utf-8"), label
         else:
-            with pytest.raises(VerificationError) as info:
+            with pytest.raises(InvalidKeyError) as info:  # the key's fault, not a proof's
                 VerifyingKey.from_bytes(data)
             assert "internal verifier error" not in str(info.value), label
 

@@ -21,7 +21,7 @@ from reference_inference import (
 )
 from reference_prover import RefStack, container, kind1_artifact, rand_point, rand_table
 
-from zkml.errors import ProofFormatError, VerificationError
+from zkml.errors import InvalidKeyError, ProofFormatError, VerificationError
 from zkml.verifier import (
     InferenceStatement,
     InferenceVerifier,
@@ -96,9 +96,9 @@ def test_other_kinds_with_a_key_are_rejected():
         InferenceVerifier(VK).verify(k1)
     with pytest.raises(VerificationError, match="not a proof"):
         verify_artifact(VK_BYTES)
-    with pytest.raises(ProofFormatError, match="not a verifying key"):
+    with pytest.raises(InvalidKeyError, match="not a verifying key"):
         VerifyingKey.from_bytes(k1)
-    with pytest.raises(VerificationError, match="must be a VerifyingKey"):
+    with pytest.raises(InvalidKeyError, match="must be a VerifyingKey"):
         verify_artifact(_HONEST[1], vk=VK_BYTES)
     with pytest.raises(TypeError):
         InferenceVerifier(VK_BYTES)
@@ -116,7 +116,8 @@ def test_proof_for_another_model():
 
 
 def test_another_seed_is_rejected():
-    with pytest.raises(VerificationError):
+    # the key's well-formedness proof is checked again for that seed, and fails
+    with pytest.raises(InvalidKeyError, match="model stack is not well-formed"):
         verify_inference(_HONEST[1], VK, seed=b"another seed")
 
 
@@ -146,9 +147,9 @@ def test_verifying_key_parse_is_strict():
     bad.append((VK_BYTES[:m_pos] + enc_u32(3) + VK_BYTES[m_pos + 4 :],
                 "multiplicity commitment: count"))
     for data, match in bad:
-        with pytest.raises(ProofFormatError, match=match):
+        with pytest.raises(InvalidKeyError, match=match):
             VerifyingKey.from_bytes(data)
-    with pytest.raises(ProofFormatError, match="must be bytes"):
+    with pytest.raises(InvalidKeyError, match="must be bytes"):
         VerifyingKey.from_bytes("text")
 
 

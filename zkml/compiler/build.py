@@ -458,7 +458,7 @@ def _check_with_verifier(circuit: Circuit) -> None:
     try:
         parse_circuit(circuit.to_bytes())
     except ProofFormatError as exc:
-        raise ModelError(f"the verifier refuses the compiled circuit: {exc}") from None
+        raise ModelError(f"the verifier refuses the compiled circuit: {exc.detail}") from None
 
 
 def _finish(g: dict) -> Gadget:

@@ -222,7 +222,7 @@ def _geometry(prod: dict, what: str, pw: str, op: str
             axes.append(Axis(out_shape[a + 1], in_shape[a + 1], kernel[a], strides[a],
                              dilations[a], pads[a]))
         except ProofFormatError as exc:
-            raise err(f"{what}: {op} axis {a}: {exc}") from None
+            raise err(f"{what}: {op} axis {a}: {exc.detail}") from None
     return in_shape, out_shape, kernel, axes
 
 
@@ -447,7 +447,7 @@ def _concat(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
         try:
             axes.append(Axis(channels, shape[0], 1, 1, 1, off))
         except ProofFormatError as exc:
-            raise err(f"{what}: concat part {k} wiring: {exc}") from None
+            raise err(f"{what}: concat part {k} wiring: {exc.detail}") from None
         off += shape[0]
     return Producer("concat", parts[0], parts=parts, part_shapes=shapes, part_axes=tuple(axes))
 

@@ -82,8 +82,8 @@ from zkml.verifier.encoding import enc_frs, enc_g1s, enc_u32
 from zkml.verifier.field import R, eq_table, mle_eval
 from zkml.verifier.generators import DEFAULT_SEED, generators, seed_digest
 from zkml.verifier.hyrax import commit
-from zkml.verifier.sumcheck import encode_sumcheck_proof
 from zkml.verifier.proofs import KIND_INFERENCE, KIND_VERSIONS
+from zkml.verifier.sumcheck import encode_sumcheck_proof
 from zkml.verifier.transcript import Transcript
 
 

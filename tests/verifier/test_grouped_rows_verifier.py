@@ -197,7 +197,8 @@ def test_wrong_remainder_is_rejected(name):
             vals["z"][f] = vals["q"][f]
             vals["Rc"][f] = 0 if fix_rc else y2[f] - 1 - vals["R"][f]
         return fn
-    m.rejects("logup group 0: the fractions do not sum to zero", tamper=_row_tamper(gi, shift(False)))
+    m.rejects("logup group 0: the fractions do not sum to zero",
+              tamper=_row_tamper(gi, shift(False)))
     m.rejects(f"gadget {gi}: rowdiv R \\+ Rc != 2 y\\(r_grp, r_b\\) - 1",
               tamper=_row_tamper(gi, shift(True)))
 

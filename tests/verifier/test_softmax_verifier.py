@@ -193,7 +193,8 @@ def _rowdiv_shift(fix_rc: bool):
 
 
 def test_rowdiv_remainder_at_least_2y_is_rejected():
-    softmax().rejects("logup group 0: the fractions do not sum to zero", tamper=_rowdiv_shift(False))
+    softmax().rejects("logup group 0: the fractions do not sum to zero",
+                      tamper=_rowdiv_shift(False))
     softmax().rejects("gadget 6: rowdiv R \\+ Rc != 2 y\\(r_grp, r_b\\) - 1",
                       tamper=_rowdiv_shift(True))
 

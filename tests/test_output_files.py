@@ -326,6 +326,29 @@ def test_prove_never_overwrites_its_inputs(proving, monkeypatch, capsys):
     assert snapshot(tmp) == before
 
 
+def test_force_replaces_only_a_file_of_its_own_kind(proving, files, monkeypatch, capsys):
+    """`--force` replaces a proof with a proof, never the published verifying key or a
+    compiled model with a proof, nor a proof with a key (overwrite=True alike)."""
+    tmp, zc, inp = proving
+    key = tmp / "m.vk"
+    other = tmp / "other.zkmlc"
+    shutil.copy(zc, other)
+    before = snapshot(tmp)
+    no_work(monkeypatch)
+    for out, found in ((key, "verifying key"), (other, "compiled model")):
+        code, _, err = run_cli(["prove", str(zc), "--input", str(inp), "-o", str(out),
+                                "--force"], capsys)
+        refused(code, err, f"refusing to replace {out} (a {found}) with the proof")
+    assert snapshot(tmp) == before
+    with pytest.raises(FileError, match="a verifying key"):
+        check_outputs({key: "proof"}, overwrite=True)
+    proof = tmp / "p.proof"
+    proof.write_bytes(b"ZKML\x00\x02\x03" + bytes(40))
+    check_outputs({proof: "proof"}, overwrite=True)  # a proof over a proof: allowed
+    with pytest.raises(FileError, match=r"refusing to replace .*p.proof \(a proof\)"):
+        check_outputs({proof: "verifying key"}, overwrite=True)
+
+
 def test_proof_result_save_never_overwrites_what_it_was_made_from(proving, files):
     tmp, zc, _ = proving
     before = snapshot(tmp)

@@ -98,7 +98,39 @@ def _check_paths(outs: list[tuple[Path, str]], inputs: Inputs, overwrite: bool) 
                 raise FileError(f"the {prev_what} and the {what} would be written to the "
                                 f"same file {out}")
         _check_target(out, overwrite)
+        _check_same_kind(out, what)
     return [out for out, _ in outs]
+
+
+#: The zkml files a command writes, by what the writers call them: an existing one is
+#: replaced only by a file of its own kind, `--force` or not (a proof written over the
+#: published verifying key would pass every other check).
+_ARTIFACT_KINDS = {3: "proof", 4: "verifying key"}
+_KINDS = {"proof", "verifying key", "compiled model"}
+
+
+def _existing_kind(path: Path) -> str | None:
+    """What an existing file is, from its first bytes: a zkml proof or key (the artifact
+    container's magic and kind byte) or a compiled model (a zip named *.zkmlc)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(7)
+    except OSError:
+        return None
+    if len(head) == 7 and head[:4] == b"ZKML":
+        return _ARTIFACT_KINDS.get(head[6], f"zkml artifact of kind {head[6]}")
+    if head[:4] == b"PK\x03\x04" and path.suffix == ".zkmlc":
+        return "compiled model"
+    return None
+
+
+def _check_same_kind(out: Path, what: str) -> None:
+    if what not in _KINDS or not os.path.isfile(out):
+        return
+    found = _existing_kind(out)
+    if found is not None and found != what:
+        raise FileError(f"refusing to replace {out} (a {found}) with the {what}, even with "
+                        "overwriting allowed: choose another output path")
 
 
 def _check_target(out: Path, overwrite: bool) -> None:

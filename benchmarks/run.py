@@ -9,6 +9,8 @@ Sections:
               (benchmarks/models.py); the peers run with --peers (they take many
               minutes; install them with `bash benchmarks/install_peers.sh`),
               otherwise their last saved results (benchmarks/out/peers-*.json) are used
+  verify_many 64 proofs of the digits model verified in one process, by threads and by
+              worker processes (zkml.verify_many, benchmarks/verify_many.py)
 """
 
 from __future__ import annotations
@@ -260,7 +262,16 @@ def inference(run_peer_provers: bool) -> list[str]:
 _SECTION_TITLES = {
     "## Foundation": "foundation",
     "## Inference proofs": "inference",
+    "## Verifying many proofs": "verify_many",
 }
+
+
+def verify_many() -> list[str]:
+    """Many proofs on several cores (benchmarks/verify_many.py)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import verify_many as bench_verify_many
+
+    return bench_verify_many.section()
 
 
 def _previous_sections() -> dict[str, list[str]]:
@@ -279,7 +290,8 @@ def _previous_sections() -> dict[str, list[str]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--section", choices=["foundation", "inference", "all"], default="all")
+    parser.add_argument("--section", choices=["foundation", "inference", "verify_many", "all"],
+                        default="all")
     parser.add_argument("--peers", action="store_true", help="run EZKL and JSTprove now")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -296,6 +308,7 @@ def main() -> int:
     sections = {
         "foundation": foundation() if args.section in ("foundation", "all") else None,
         "inference": inference(args.peers) if args.section in ("inference", "all") else None,
+        "verify_many": verify_many() if args.section in ("verify_many", "all") else None,
     }
     body: list[str] = []
     for name, lines in sections.items():

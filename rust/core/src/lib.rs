@@ -16,6 +16,7 @@ pub mod pcs;
 pub mod profile;
 pub mod proofs;
 pub mod sumcheck;
+#[cfg(any(test, feature = "testkit"))]
 pub mod testing;
 pub mod transcript;
 pub mod wiring;

@@ -14,11 +14,9 @@
 
 use super::circuit::{padded_size, Circuit, Gadget, Producer, TensorRef};
 use super::parts::{part_instances, part_values, PartInstance, MAX_PARTS};
-use super::tensors::{model_table, Columns};
-use super::Claims;
+use super::tensors::Columns;
 use crate::error::{Error, Result};
 use crate::field::Fr;
-use crate::mle::evaluate;
 use crate::wiring::Axis;
 
 fn invalid<T>(i: usize, what: &str) -> Result<T> {
@@ -154,28 +152,6 @@ pub fn concat_parts(
     Ok(part_values(&concat_instances(c, cols, ib, g, r_g)?))
 }
 
-/// An addconst's acc-evals after its own columns: `x`'s `u` limbs at `r_g`, then
-/// `C(r_f)` (a model-stack claim).
-pub fn addconst_acc_evals(
-    c: &Circuit,
-    (cols, model): (&Columns, &[Fr]),
-    claims: &mut Claims<'_>,
-    g: usize,
-    r_g: &[Fr],
-    evals: &mut Vec<Fr>,
-) -> Result<()> {
-    let Producer::Addconst { x, c: name, .. } = &c.gadgets[g].producer else {
-        unreachable!("an addconst gadget");
-    };
-    claims.tensor_limbs(cols, *x, r_g, evals);
-    let t = c.tensor(name)?;
-    let r_f = &r_g[..super::log2(t.cols_pad())];
-    let v = evaluate(model_table(model, t), r_f);
-    claims.model(t, r_f, v);
-    evals.push(v);
-    Ok(())
-}
-
 /// `2^l x + C[f]` over the padded tensor (`C` the tensor's padded row of `np`).
 pub fn addconst_acc(xt: &[i128], cv: &[i64], lshift: u32) -> Vec<i128> {
     let np = cv.len();
@@ -207,6 +183,7 @@ mod tests {
     use crate::field::from_i64;
     use crate::inference::matmul::fold_rows;
     use crate::mle::eq_table;
+    use crate::mle::evaluate;
     use crate::sumcheck::PairProduct;
     use crate::testing::rand_frs;
     use crate::wiring::wire_eval;

@@ -3,9 +3,11 @@
 pub mod circuit;
 pub mod combine;
 pub mod conv;
+pub mod gadgets;
 pub mod layout;
 pub mod matmul;
 pub mod model_key;
+pub mod output;
 pub mod parts;
 pub mod producer;
 pub mod product;
@@ -16,15 +18,21 @@ pub mod spatial;
 pub mod spatialsum;
 pub mod table;
 pub mod tensors;
+#[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
+#[cfg(any(test, feature = "testkit"))]
 pub mod testkit_cnn;
+#[cfg(any(test, feature = "testkit"))]
 pub mod testkit_combine;
+#[cfg(any(test, feature = "testkit"))]
 pub mod testkit_nonlinear;
+#[cfg(any(test, feature = "testkit"))]
 pub mod testkit_rearrange;
+#[cfg(any(test, feature = "testkit"))]
 pub mod testkit_softmax;
+#[cfg(any(test, feature = "testkit"))]
 pub mod testkit_window;
 pub mod window;
-pub mod zerocheck;
 
 use ark_ff::Field;
 
@@ -35,9 +43,10 @@ use crate::field::Fr;
 use crate::mle::evaluate;
 use crate::pcs::batch::StackClaims;
 
+pub use prover::{multiplicities, prove, InferenceInput};
+#[cfg(any(test, feature = "testkit"))]
 pub use prover::{
-    multiplicities, prove, prove_with_all_multiplicities, prove_with_multiplicities,
-    prove_with_table_multiplicities, InferenceInput,
+    prove_with_all_multiplicities, prove_with_multiplicities, prove_with_table_multiplicities,
 };
 
 pub const INFERENCE_TAG: &[u8] = b"zkml/inference";

@@ -11,8 +11,6 @@
 //! rearrange) and `X_k` part `k`'s table folded by `eq(r_b)` (and, for a concat, by
 //! `eq(r_s)` over its spatial entries).
 
-use std::cell::Cell;
-
 use super::circuit::{Circuit, TensorRef};
 use super::matmul::fold_rows;
 use super::tensors::{tensor_table, Columns};
@@ -71,13 +69,15 @@ pub fn part_instances(
     Ok(out)
 }
 
+#[cfg(any(test, feature = "testkit"))]
 thread_local! {
-    static PART_SKEW: Cell<u64> = const { Cell::new(0) };
+    static PART_SKEW: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// Test hook (a cheating prover): while nonzero, the parts' values sent by a concat
 /// or a rearrange are `E_1 + delta, E_2 - delta, E_3.., E_K` (their sum kept; no
 /// effect with one part). Thread-local.
+#[cfg(any(test, feature = "testkit"))]
 #[doc(hidden)]
 pub fn set_part_skew(delta: u64) {
     PART_SKEW.with(|s| s.set(delta));
@@ -85,7 +85,9 @@ pub fn set_part_skew(delta: u64) {
 
 /// The parts' values `E_1..E_K` sent: the instances' claims (skewed by the hook).
 pub fn part_values(insts: &[PartInstance]) -> Vec<Fr> {
+    #[allow(unused_mut)]
     let mut e: Vec<Fr> = insts.iter().map(|p| p.inst.claim()).collect();
+    #[cfg(any(test, feature = "testkit"))]
     if e.len() >= 2 {
         let delta = Fr::from(PART_SKEW.with(|s| s.get()));
         e[0] += delta;

@@ -2,25 +2,24 @@
 //! prove every lookup with one LogUp-GKR, every layer relation in one batched
 //! sumcheck, and every claim with one BatchOpen over the witness and model stacks.
 
-use ark_ff::{One, Zero};
+use ark_ff::Zero;
 use rayon::prelude::*;
 
-use super::circuit::{int_width, Circuit, ColumnKind, Producer, TensorRef};
+use super::circuit::{int_width, Circuit, ColumnKind};
+use super::gadgets::{self, Contribution, Ctx};
 use super::layout::assign;
-use super::spatial::{geom, window_point};
-use super::tensors::{model_table, tensor_table, Columns};
-use super::{matmul, output_mask, rowops, table, window, zerocheck, Claims, INFERENCE_TAG};
+use super::tensors::Columns;
+use super::{output, table, Claims, INFERENCE_TAG};
 use crate::artifact::{write_header, Kind};
 use crate::encoding::{ints_bytes, Writer};
 use crate::error::{Error, Result};
-use crate::field::{from_i64, pow2, Fr};
+use crate::field::{from_i64, Fr};
 use crate::logup;
-use crate::mle::{eq_table, evaluate};
+use crate::mle::evaluate;
 use crate::pcs::batch::{self, ProverStack};
 use crate::pcs::hyrax::Hyrax;
 use crate::pcs::{Pcs, Shape};
-use crate::sumcheck::product::Term;
-use crate::sumcheck::{self, ProductSum, SumcheckProver};
+use crate::sumcheck::{self, SumcheckProver};
 use crate::transcript::Transcript;
 
 /// Everything the prover is given (the witness builder computes the columns).
@@ -56,6 +55,7 @@ pub fn prove(hyrax: &Hyrax, inp: InferenceInput<'_>) -> Result<Vec<u8>> {
     prove_with(hyrax, inp, None, None)
 }
 
+#[cfg(any(test, feature = "testkit"))]
 /// Like [`prove`] with given range-table multiplicities (soundness tests use wrong ones).
 pub fn prove_with_multiplicities(
     hyrax: &Hyrax,
@@ -65,6 +65,7 @@ pub fn prove_with_multiplicities(
     prove_with(hyrax, inp, Some(mult), None)
 }
 
+#[cfg(any(test, feature = "testkit"))]
 /// Like [`prove`] with given table-gadget multiplicities `t_g` (gadget order).
 pub fn prove_with_table_multiplicities(
     hyrax: &Hyrax,
@@ -74,6 +75,7 @@ pub fn prove_with_table_multiplicities(
     prove_with(hyrax, inp, None, Some(tmult))
 }
 
+#[cfg(any(test, feature = "testkit"))]
 /// Like [`prove`] with both kinds of multiplicities given (the lookup-separation tests
 /// move a count from one table to another).
 pub fn prove_with_all_multiplicities(
@@ -177,6 +179,13 @@ fn prove_parsed(
         .iter()
         .map(|t| t.iter().map(|v| from_i64(*v)).collect())
         .collect();
+    let cx = Ctx {
+        c,
+        cols: &cols,
+        model: &model,
+        input: inp.input,
+        b,
+    };
 
     timer.mark("commit");
     let mut t = Transcript::new(INFERENCE_TAG);
@@ -233,176 +242,65 @@ fn prove_parsed(
     t.absorb_frs("logup-leaf-evals", &leaf_evals);
 
     timer.mark("logup");
-    // Accumulator points: each gadget's relation at its own random point.
+    // Accumulator points: each gadget's relation at its own random point; then each
+    // gadget's acc-evals and the messages it sends right after them.
     let r: Vec<Vec<Fr>> = (0..c.gadgets.len())
         .map(|g| t.squeeze_n("acc-point", c.gadget_vars(g, b)))
         .collect();
+    let mut provers: Vec<_> = (0..c.gadgets.len())
+        .map(|g| gadgets::prover(c, g))
+        .collect();
     let mut acc_msgs = Vec::with_capacity(c.gadgets.len());
-    let mut dense_claims = Vec::new();
-    // conv.md section 5: a winmax's gamma_g and E_g, right after its acc-evals.
-    let mut gammas: Vec<Option<Fr>> = vec![None; c.gadgets.len()];
-    // nonlinear.md section 11: a concat's parts' values E_1..E_K, likewise.
-    let mut after: Vec<Option<Vec<Fr>>> = vec![None; c.gadgets.len()];
-    for (g, gad) in c.gadgets.iter().enumerate() {
-        let mut evals = Vec::new();
-        // The gadget's own columns of its length; the argmax differences are sent
-        // at r_d instead, a rowmax's D not at all and its S at (1/2.., r_b).
-        let own: Vec<usize> = (0..specs.len())
-            .filter(|&i| specs[i].gadget == g && !not_at_acc_point(specs[i].kind))
-            .collect();
-        for &ci in &own {
-            let v = evaluate(&cols.tables[ci], &r[g]);
-            claims.column(ci, &r[g], v);
-            evals.push(v);
-        }
-        let acc = super::acc_from_evals(gad, &specs, &own, &evals, c.limb_bits);
-        if let Some(claim) = acc_operands(
-            c,
-            (&cols, &model, b),
-            &mut claims,
-            g,
-            &r[g],
-            acc,
-            &mut evals,
-        )? {
-            dense_claims.push(claim);
-        }
+    for (g, gp) in provers.iter_mut().enumerate() {
+        let (mut evals, acc) = own_acc_evals(&cx, &mut claims, g, &r[g]);
+        gp.acc_evals(&cx, &mut claims, &r[g], acc, &mut evals)?;
         t.absorb_frs("acc-evals", &evals);
-        acc_msgs.push(evals);
-        if let Producer::Winmax(_) = gad.producer {
-            let gamma = t.squeeze("window-gamma");
-            let (ca, e) = window::winmax_claims(c, &cols, (inp.input, b), g, &r[g], gamma)?;
-            t.absorb_frs("window-e", &[e]);
-            dense_claims.extend([ca, e]);
-            gammas[g] = Some(gamma);
-            after[g] = Some(vec![e]);
-        }
-        if let Producer::Concat { .. } = gad.producer {
-            let e = super::combine::concat_parts(c, &cols, (inp.input, b), g, &r[g])?;
-            t.absorb_frs("concat-parts", &e);
-            dense_claims.extend(e.iter().copied());
-            after[g] = Some(e);
-        }
-        // rearrange.md section 3: where a concat's parts would be.
-        if let Producer::Rearrange { .. } = gad.producer {
-            let e = super::rearrange::rearrange_parts(c, &cols, (inp.input, b), g, &r[g])?;
-            t.absorb_frs("rearrange-parts", &e);
-            dense_claims.extend(e.iter().copied());
-            after[g] = Some(e);
-        }
+        let after = gp.after_acc(&cx, &mut t, &r[g])?;
+        acc_msgs.push((evals, after));
     }
 
     timer.mark("acc-evals");
     // Zerocheck and output points.
-    let zc = zerocheck::gadgets(c, &cols);
-    let taus: Vec<(Vec<Fr>, Fr)> = zc
+    let zc: Vec<(usize, Vec<Fr>, Fr)> = provers
         .iter()
-        .map(|&g| {
-            (
-                t.squeeze_n("zerocheck-tau", rowops::zerocheck_vars(c, g, b)),
-                t.squeeze("zerocheck-beta"),
-            )
+        .enumerate()
+        .filter_map(|(g, gp)| Some((g, gp.zerocheck_vars(&cx)?)))
+        .map(|(g, n)| {
+            let tau = t.squeeze_n("zerocheck-tau", n);
+            (g, tau, t.squeeze("zerocheck-beta"))
         })
         .collect();
-    let lg = c.output.gadget;
-    let n_l = c.gadget_vars(lg, b);
-    let out_feat = c.output.features;
-    let np = out_feat.next_power_of_two();
-    // eq, mask and z_L (or eq_b, S, z_L) are separate multilinear factors: the
-    // verifier evaluates each, so none may be folded into another's table.
-    let zl = tensor_table(c, &cols, TensorRef::Gadget(lg), inp.input, b);
-    let mask = output_mask(out_feat, b, zl.len());
-    let mut argmax_msg = None;
-    let out_insts: Vec<(Vec<Vec<Fr>>, Fr)> = if c.output.argmax {
-        let r_d = t.squeeze_n("argmax-point", n_l);
-        let r_b = &r_d[super::log2(np)..];
-        let mut evals = Vec::new();
-        for ci in cols.of(lg, ColumnKind::D) {
-            let v = evaluate(&cols.tables[ci], &r_d);
-            claims.column(ci, &r_d, v);
-            evals.push(v);
-        }
-        let mut sel = vec![Fr::zero(); zl.len()];
-        for (row, k) in inp.output.iter().enumerate() {
-            if (0..out_feat as i64).contains(k) {
-                sel[row * np + *k as usize] = Fr::one();
-            }
-        }
-        let eb = eq_table(r_b);
-        let eb_tab: Vec<Fr> = (0..zl.len()).map(|i| eb[i / np]).collect();
-        let er = eq_table(&r_d);
-        let a: Fr = (0..zl.len()).map(|i| eb_tab[i] * sel[i] * zl[i]).sum();
-        let cm: Fr = (0..zl.len()).map(|i| er[i] * mask[i] * zl[i]).sum();
-        evals.push(a);
-        evals.push(cm);
-        t.absorb_frs("argmax-evals", &evals);
-        argmax_msg = Some(evals);
-        vec![(vec![eb_tab, sel, zl.clone()], a), (vec![er, mask, zl], cm)]
-    } else {
-        let r_out = t.squeeze_n("output-point", n_l);
-        let y_claim = evaluate(&super::tensors::pad_matrix(inp.output, b, out_feat), &r_out);
-        vec![(vec![eq_table(&r_out), mask, zl], y_claim)]
-    };
+    let (out_insts, argmax_msg) = output::prove(&cx, &mut t, &mut claims, inp.output)?;
 
-    // Instances of the one batched sumcheck: dense and conv gadgets (their final
-    // weight values are read back below), the zerochecks, the output.
-    let (mut mat_insts, mat_info) = matmul::build(c, &cols, &model, inp.input, b, &r, &gammas)?;
-    let mut inst_claims = dense_claims;
-    let mut insts: Vec<Box<dyn SumcheckProver>> = Vec::new();
-    for (&g, (tau, beta)) in zc.iter().zip(&taus) {
-        insts.push(Box::new(zerocheck::instance(
-            c,
-            &cols,
-            (inp.input, b),
-            g,
-            tau,
-            *beta,
-        )?));
-        inst_claims.push(Fr::zero());
+    // Instances of the one batched sumcheck: the dense group in gadget order, the
+    // zerochecks, the output.
+    let mut insts: Vec<Contribution> = Vec::new();
+    for (g, gp) in provers.iter_mut().enumerate() {
+        insts.extend(gp.dense(&cx, &r[g])?);
     }
-    let n_out_insts = out_insts.len();
-    for (tables, claim) in out_insts {
-        let term = vec![Term {
-            coeff: Fr::one(),
-            factors: vec![0, 1, 2],
-        }];
-        insts.push(Box::new(ProductSum::new(tables, term)?));
-        inst_claims.push(claim);
+    for (g, tau, beta) in &zc {
+        let inst = provers[*g].zerocheck(&cx, tau, *beta)?;
+        insts.push(Contribution {
+            inst,
+            claim: Fr::zero(),
+        });
     }
+    insts.extend(out_insts);
 
     timer.mark("instances");
-    let mut refs: Vec<&mut dyn SumcheckProver> = mat_insts
+    let inst_claims: Vec<Fr> = insts.iter().map(|i| i.claim).collect();
+    let mut refs: Vec<&mut dyn SumcheckProver> = insts
         .iter_mut()
-        .map(|x| x as &mut dyn SumcheckProver)
-        .chain(
-            insts
-                .iter_mut()
-                .map(|x| x.as_mut() as &mut dyn SumcheckProver),
-        )
+        .map(|x| x.inst.as_mut() as &mut dyn SumcheckProver)
         .collect();
     let (sc, point, _) = sumcheck::prove_batched(&mut t, &mut refs, &inst_claims);
     drop(refs);
 
     timer.mark("sumcheck");
-    let n_max = point.len();
-    let suffix = |n: usize| &point[n_max - n..];
-
     let mut sc_evals = Vec::new();
-    matmul::sumcheck_evals(
-        &mut claims,
-        &cols,
-        &mat_insts,
-        &mat_info,
-        &point,
-        &mut sc_evals,
-    );
-    for &g in &zc {
-        let s = suffix(rowops::zerocheck_vars(c, g, b)).to_vec();
-        zerocheck::sumcheck_evals(c, &mut claims, &cols, (g, b), &s, &mut sc_evals);
-    }
-    let s_out = suffix(n_l).to_vec();
-    for _ in 0..n_out_insts {
-        claims.tensor_limbs(&cols, TensorRef::Gadget(lg), &s_out, &mut sc_evals);
+    for i in &insts {
+        let s = &point[point.len() - i.inst.num_vars()..];
+        i.inst.sumcheck_evals(&cx, &mut claims, s, &mut sc_evals);
     }
     t.absorb_frs("sumcheck-evals", &sc_evals);
 
@@ -436,10 +334,10 @@ fn prove_parsed(
     Hyrax::write_commitment(&wcom, &mut w);
     lproof.write(&mut w);
     w.frs(&leaf_evals);
-    for (e, we) in acc_msgs.iter().zip(&after) {
+    for (e, after) in &acc_msgs {
         w.frs(e);
-        if let Some(we) = we {
-            w.frs(we);
+        if let Some(a) = after {
+            w.frs(a);
         }
     }
     if let Some(e) = &argmax_msg {
@@ -451,6 +349,24 @@ fn prove_parsed(
     Ok(w.finish())
 }
 
+/// Gadget `g`'s own columns at its point `r_g` (with their claims), then the
+/// accumulator they give. The argmax differences are sent at `r_d` instead, a
+/// rowmax's `D` not at all and its `S` at `(1/2.., r_b)`.
+fn own_acc_evals(cx: &Ctx<'_>, claims: &mut Claims<'_>, g: usize, r_g: &[Fr]) -> (Vec<Fr>, Fr) {
+    let specs = &cx.cols.specs;
+    let own: Vec<usize> = (0..specs.len())
+        .filter(|&i| specs[i].gadget == g && !not_at_acc_point(specs[i].kind))
+        .collect();
+    let mut evals = Vec::with_capacity(own.len());
+    for &ci in &own {
+        let v = evaluate(&cx.cols.tables[ci], r_g);
+        claims.column(ci, r_g, v);
+        evals.push(v);
+    }
+    let acc = super::acc_from_evals(&cx.c.gadgets[g], specs, &own, &evals, cx.c.limb_bits);
+    (evals, acc)
+}
+
 /// Columns not evaluated at their gadget's acc point: argmax differences, a
 /// rowmax's `D` and `S` (of its operand's length).
 fn not_at_acc_point(kind: ColumnKind) -> bool {
@@ -458,82 +374,4 @@ fn not_at_acc_point(kind: ColumnKind) -> bool {
         kind,
         ColumnKind::D | ColumnKind::RowDiff | ColumnKind::RowSel
     )
-}
-
-/// The acc-evals after a gadget's own columns (operand limbs, the bias) and, for a
-/// dense or conv gadget, the claim of its sumcheck instance `acc - 2^d bias(r_o)`
-/// (a spatialsum's is `acc`).
-#[allow(clippy::too_many_arguments)]
-fn acc_operands(
-    c: &Circuit,
-    (cols, model, b): (&Columns, &[Fr], usize),
-    claims: &mut Claims<'_>,
-    g: usize,
-    r_g: &[Fr],
-    acc: Fr,
-    evals: &mut Vec<Fr>,
-) -> Result<Option<Fr>> {
-    match &c.gadgets[g].producer {
-        Producer::Dense {
-            bias, bias_shift, ..
-        }
-        | Producer::Conv {
-            bias, bias_shift, ..
-        } => {
-            let (_, r_o, _) = matmul::split_point(c, g, r_g);
-            let bias_v = match bias {
-                Some(name) => {
-                    let bt = c.tensor(name)?;
-                    let v = evaluate(model_table(model, bt), r_o);
-                    claims.model(bt, r_o, v);
-                    evals.push(v);
-                    v * pow2(*bias_shift)
-                }
-                None => Fr::zero(),
-            };
-            return Ok(Some(acc - bias_v));
-        }
-        Producer::Add { x, y, .. } => {
-            // A row value y is broadcast: its limbs at (r_grp, r_b) (nonlinear.md
-            // sections 6, 12).
-            for operand in [x, y] {
-                let p = rowops::suffix(r_g, c.tensor_vars(*operand, b));
-                claims.tensor_limbs(cols, *operand, p, evals);
-            }
-        }
-        Producer::Rowmax { .. } => rowops::rowmax_acc_evals(cols, claims, g, r_g, evals),
-        Producer::Rowdiv { y, .. } => {
-            let p = rowops::suffix(r_g, c.tensor_vars(*y, b));
-            claims.tensor_limbs(cols, *y, p, evals);
-        }
-        Producer::Identity { x } => claims.tensor_limbs(cols, *x, r_g, evals),
-        // nonlinear.md section 10: x's limbs at r_g, then C(r_f).
-        Producer::Addconst { .. } => {
-            super::combine::addconst_acc_evals(c, (cols, model), claims, g, r_g, evals)?
-        }
-        // nonlinear.md section 11: the parts' values follow the acc-evals.
-        Producer::Concat { .. } | Producer::Rearrange { .. } => {}
-        // nonlinear.md: a spatialsum's instance claim is acc(r_g); a table gadget
-        // has no relation at its accumulator point.
-        // nonlinear.md section 8: a mul's acc-evals are its own columns only.
-        Producer::Spatialsum { .. } | Producer::Winsum(_) | Producer::Mul { .. } => {
-            return Ok(Some(acc))
-        }
-        // conv.md section 5: a winmax's claims follow gamma_g (prove_parsed).
-        Producer::Winmax(_) => {}
-        Producer::Table { .. } => {}
-        Producer::Affine { terms } => {
-            for (x, _) in terms {
-                claims.tensor_limbs(cols, *x, r_g, evals);
-            }
-        }
-        Producer::Sumpool { x, .. } | Producer::Maxpool { x, .. } => {
-            let geo = geom(&c.gadgets[g].producer).expect("validated pooling gadget");
-            for w in 0..c.gadgets[g].producer.windows() {
-                let p = window_point(&geo, r_g, w);
-                claims.tensor_limbs(cols, *x, &p, evals);
-            }
-        }
-    }
-    Ok(None)
 }

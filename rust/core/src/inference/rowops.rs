@@ -244,57 +244,6 @@ pub fn rowdiv_instance(
     ProductSum::new(tables, terms)
 }
 
-/// Claims and messages for the given columns at `point`.
-fn column_evals(
-    cols: &Columns,
-    claims: &mut Claims<'_>,
-    idx: &[usize],
-    point: &[Fr],
-    out: &mut Vec<Fr>,
-) {
-    for &ci in idx {
-        let v = evaluate(&cols.tables[ci], point);
-        claims.column(ci, point, v);
-        out.push(v);
-    }
-}
-
-/// sumcheck-evals at `s` (the instance's point): rowmax: `x`'s `u` limbs, the
-/// gadget's `u` limbs at the `(group, batch)` part, `D` limbs, `S`; rowdiv: `x`'s
-/// `u` limbs, `y`'s `u` limbs at the `(group, batch)` part, the gadget's `u`, `ep`, `em` limbs, `R` limbs.
-pub fn sumcheck_evals(
-    c: &Circuit,
-    claims: &mut Claims<'_>,
-    cols: &Columns,
-    g: usize,
-    b: usize,
-    s: &[Fr],
-    out: &mut Vec<Fr>,
-) {
-    match &c.gadgets[g].producer {
-        Producer::Rowmax { x, .. } => {
-            claims.tensor_limbs(cols, *x, s, out);
-            let sb = suffix(s, c.gadget_vars(g, b));
-            column_evals(cols, claims, &cols.of(g, ColumnKind::U), sb, out);
-            column_evals(cols, claims, &cols.of(g, ColumnKind::RowDiff), s, out);
-            column_evals(cols, claims, &cols.of(g, ColumnKind::RowSel), s, out);
-        }
-        Producer::Rowdiv { x, y, .. } => {
-            claims.tensor_limbs(cols, *x, s, out);
-            claims.tensor_limbs(cols, *y, suffix(s, c.tensor_vars(*y, b)), out);
-            for kind in [
-                ColumnKind::U,
-                ColumnKind::Ep,
-                ColumnKind::Em,
-                ColumnKind::DivRem,
-            ] {
-                column_evals(cols, claims, &cols.of(g, kind), s, out);
-            }
-        }
-        _ => unreachable!("a rowmax or rowdiv gadget"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

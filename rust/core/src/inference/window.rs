@@ -325,6 +325,20 @@ pub fn winmax_instances(
     Ok((inst_a, inst_b))
 }
 
+/// A winmax's instance (a) claim `E + sum_t c_t D_t(r_g)`, `E` instance (b)'s.
+pub fn winmax_claim_a(c: &Circuit, cols: &Columns, g: usize, r_g: &[Fr], gamma: Fr, e: Fr) -> Fr {
+    let (_, geo, _) = params(&c.gadgets[g].producer).expect("a winmax");
+    let (c1, c2) = coefs(&geo, gamma);
+    let len = 1usize << r_g.len();
+    let mut a = e;
+    for t in 0..c.gadgets[g].producer.windows() {
+        let (i, j) = tap(&geo, t);
+        let d = cols.combine(&cols.of(g, ColumnKind::PoolDiff(t)), 0, len);
+        a += c1[i] * c2[j] * evaluate(&d, r_g);
+    }
+    a
+}
+
 /// A winmax's claims `(E + sum_t c_t D_t(r_g), E)` of instances (a) and (b).
 pub fn winmax_claims(
     c: &Circuit,
@@ -334,18 +348,9 @@ pub fn winmax_claims(
     r_g: &[Fr],
     gamma: Fr,
 ) -> Result<(Fr, Fr)> {
-    let (_, geo, _) = params(&c.gadgets[g].producer).expect("a winmax");
     let (_, inst_b) = winmax_instances(c, cols, ib, g, r_g, gamma)?;
     let e = inst_b.claim();
-    let (c1, c2) = coefs(&geo, gamma);
-    let len = 1usize << r_g.len();
-    let mut a = e;
-    for t in 0..c.gadgets[g].producer.windows() {
-        let (i, j) = tap(&geo, t);
-        let d = cols.combine(&cols.of(g, ColumnKind::PoolDiff(t)), 0, len);
-        a += c1[i] * c2[j] * evaluate(&d, r_g);
-    }
-    Ok((a, e))
+    Ok((winmax_claim_a(c, cols, g, r_g, gamma, e), e))
 }
 
 /// The winmax zerocheck `sum eq(tau, .) [sum_t S_t D_t + beta sum_t S_t (1 - V_t)

@@ -32,6 +32,21 @@ pub trait SumcheckProver: Send {
     fn bind(&mut self, c: Fr);
 }
 
+impl<T: SumcheckProver + ?Sized> SumcheckProver for Box<T> {
+    fn num_vars(&self) -> usize {
+        (**self).num_vars()
+    }
+    fn degree(&self) -> usize {
+        (**self).degree()
+    }
+    fn round_evals(&self) -> Vec<Fr> {
+        (**self).round_evals()
+    }
+    fn bind(&mut self, c: Fr) {
+        (**self).bind(c)
+    }
+}
+
 /// Round polynomials, each as its values at `0..=degree`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SumcheckProof {

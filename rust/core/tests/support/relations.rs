@@ -8,6 +8,7 @@ use ark_ff::{Field, One, Zero};
 use zkml_core::field::powers;
 use zkml_core::field::{from_i64, pow2, Fr};
 use zkml_core::inference::circuit::{Circuit, ColumnKind, Producer, TensorRef};
+use zkml_core::inference::gadgets::{self, Ctx, Instance};
 use zkml_core::inference::rowops::{
     half, row_group_size, rowdiv_instance, rowmax_instance, suffix, zerocheck_vars,
 };
@@ -62,7 +63,14 @@ pub fn check_relations(
                 .then(|| rand_frs(1, seed + 300 + g as u64)[0])
         })
         .collect();
-    let (insts, _) = matmul::build(&c, &cols, &model, input, batch, &r, &gammas).unwrap();
+    let cx = Ctx {
+        c: &c,
+        cols: &cols,
+        model: &model,
+        input,
+        b: batch,
+    };
+    let insts = gadgets::dense_instances(&cx, &r, &gammas).unwrap();
     let mut insts = insts.into_iter();
     for (g, gad) in c.gadgets.iter().enumerate() {
         let own: Vec<usize> = (0..specs.len())
@@ -382,7 +390,7 @@ fn check_window(
     r_g: &[Fr],
     acc: Fr,
     gamma: Option<Fr>,
-    (mut ia, ib): (matmul::MatInst, Option<matmul::MatInst>),
+    (mut ia, ib): (Box<dyn Instance>, Option<Box<dyn Instance>>),
     seed: u64,
 ) -> Result<(), String> {
     let gad = &c.gadgets[g];
@@ -400,7 +408,7 @@ fn check_window(
             .collect();
         combine_evals(&e, 0, c.limb_bits)
     };
-    let run = |inst: &mut matmul::MatInst, claim: Fr, deg: usize, what: &str| {
+    let run = |inst: &mut Box<dyn Instance>, claim: Fr, deg: usize, what: &str| {
         let n = inst.num_vars();
         let (proof, _) = sumcheck::prove(&mut Transcript::new(b"w"), inst, claim);
         sumcheck::verify(&mut Transcript::new(b"w"), "w", claim, n, deg, &proof)

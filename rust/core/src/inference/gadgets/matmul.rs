@@ -1,0 +1,148 @@
+//! Dense and conv gadgets (inference.md section 4, conv.md section 2): one instance
+//! in the dense group, `sum_i x(i, r_b) W(i, r_o) = acc(r_g) - 2^d bias(r_o)` (a conv's
+//! over its wiring), whose weight value is sent with `x`'s limbs after the sumcheck.
+
+use ark_ff::Zero;
+
+use super::{Contribution, Ctx, GadgetProver, Instance};
+use crate::error::Result;
+use crate::field::{pow2, Fr};
+use crate::inference::circuit::{ModelTensor, TensorRef};
+use crate::inference::conv::{ConvDims, ConvProver};
+use crate::inference::matmul::{fold_rows, split_point};
+use crate::inference::spatial::geom;
+use crate::inference::tensors::model_table;
+use crate::inference::Claims;
+use crate::mle::{eq_table, evaluate};
+use crate::sumcheck::{PairProduct, SumcheckProver};
+use crate::wiring::wire_table_y;
+
+/// A dense or conv gadget: its operand, weight and bias names, and (after the
+/// acc-evals) its instance's claim.
+pub struct MatMul<'a> {
+    pub g: usize,
+    pub x: TensorRef,
+    pub weight: &'a str,
+    pub bias: Option<&'a str>,
+    pub bias_shift: u32,
+    pub claim: Fr,
+}
+
+impl GadgetProver for MatMul<'_> {
+    fn index(&self) -> usize {
+        self.g
+    }
+
+    /// The bias at `r_o` (a model-stack claim), when there is one.
+    fn acc_evals(
+        &mut self,
+        cx: &Ctx<'_>,
+        claims: &mut Claims<'_>,
+        r_g: &[Fr],
+        acc: Fr,
+        evals: &mut Vec<Fr>,
+    ) -> Result<()> {
+        let (_, r_o, _) = split_point(cx.c, self.g, r_g);
+        let bias_v = match self.bias {
+            Some(name) => {
+                let bt = cx.c.tensor(name)?;
+                let v = evaluate(model_table(cx.model, bt), r_o);
+                claims.model(bt, r_o, v);
+                evals.push(v);
+                v * pow2(self.bias_shift)
+            }
+            None => Fr::zero(),
+        };
+        self.claim = acc - bias_v;
+        Ok(())
+    }
+
+    fn dense(&mut self, cx: &Ctx<'_>, r_g: &[Fr]) -> Result<Vec<Contribution>> {
+        let (c, g) = (cx.c, self.g);
+        let wt = c.tensor(self.weight)?;
+        let n_in = c.width(self.x).next_power_of_two();
+        let (r_low, r_o, r_b) = split_point(c, g, r_g);
+        let xr = fold_rows(&cx.tensor_table(self.x), &eq_table(r_b), n_in);
+        let wr = fold_rows(model_table(cx.model, wt), &eq_table(r_o), wt.cols_pad());
+        let kind = match geom(&c.gadgets[g].producer) {
+            Some(geo) => {
+                let (lt2, _) = geo.out_vars();
+                let (r_x, r_y) = r_low.split_at(lt2);
+                let a1 = wire_table_y(&geo.axes[0], r_y)?;
+                let a2 = wire_table_y(&geo.axes[1], r_x)?;
+                let d = ConvDims::from_array(geo.conv_vars());
+                Kind::Conv(Box::new(ConvProver::new(d, wr, xr, a1, a2)), d)
+            }
+            None => Kind::Dense(PairProduct::new(xr, wr)?),
+        };
+        let inst = MatInst {
+            kind,
+            x: self.x,
+            weight: wt.clone(),
+            r_o: r_o.to_vec(),
+            r_b: r_b.to_vec(),
+        };
+        Ok(vec![Contribution {
+            inst: Box::new(inst),
+            claim: self.claim,
+        }])
+    }
+}
+
+enum Kind {
+    Dense(PairProduct<'static>),
+    Conv(Box<ConvProver>, ConvDims),
+}
+
+/// A dense or conv instance and where its sumcheck-evals are taken.
+struct MatInst {
+    kind: Kind,
+    x: TensorRef,
+    weight: ModelTensor,
+    r_o: Vec<Fr>,
+    r_b: Vec<Fr>,
+}
+
+impl SumcheckProver for MatInst {
+    fn num_vars(&self) -> usize {
+        match &self.kind {
+            Kind::Dense(p) => p.num_vars(),
+            Kind::Conv(p, _) => p.num_vars(),
+        }
+    }
+    fn degree(&self) -> usize {
+        2
+    }
+    fn round_evals(&self) -> Vec<Fr> {
+        match &self.kind {
+            Kind::Dense(p) => p.round_evals(),
+            Kind::Conv(p, _) => p.round_evals(),
+        }
+    }
+    fn bind(&mut self, c: Fr) {
+        match &mut self.kind {
+            Kind::Dense(p) => p.bind(c),
+            Kind::Conv(p, _) => p.bind(c),
+        }
+    }
+}
+
+impl Instance for MatInst {
+    /// Dense: the `u` limbs of `x` at `(s, r_b)`, then `W(s, r_o)`; conv: the `u`
+    /// limbs of `x` at `(s_x', s_y', s_c, r_b)`, then `W(s_j, s_i, s_c, r_o)`.
+    fn sumcheck_evals(&self, cx: &Ctx<'_>, claims: &mut Claims<'_>, s: &[Fr], out: &mut Vec<Fr>) {
+        let cat = |a: &[Fr], b: &[Fr]| -> Vec<Fr> { a.iter().chain(b).copied().collect() };
+        let (xp, wp, wv) = match &self.kind {
+            Kind::Dense(p) => (cat(s, &self.r_b), cat(s, &self.r_o), p.final_evals()[1]),
+            Kind::Conv(p, d) => {
+                let (sxy, rest) = s.split_at(d.s2 + d.s1);
+                let s_c = &rest[d.k2 + d.k1..];
+                let xp: Vec<Fr> = sxy.iter().chain(s_c).chain(&self.r_b).copied().collect();
+                (xp, cat(rest, &self.r_o), p.final_weight())
+            }
+        };
+        claims.tensor_limbs(cx.cols, self.x, &xp, out);
+        claims.model(&self.weight, &wp, wv);
+        out.push(wv);
+    }
+}

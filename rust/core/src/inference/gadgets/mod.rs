@@ -1,0 +1,349 @@
+//! The gadget protocol interface (circuits/inference.md section 4): what one gadget
+//! contributes to an inference proof, implemented once per gadget in its own module.
+//!
+//! The driver (`prover.rs`) runs the transcript schedule and asks every gadget, in
+//! gadget order, for its acc-evals (after its own columns), the messages it sends
+//! right after them, its dense-group instances and its zerocheck instance. Every
+//! instance carries the evaluations it sends after the batched sumcheck
+//! ([`Instance::sumcheck_evals`]), declared as data by [`Opened`] where it can be.
+
+pub mod elementwise;
+pub mod matmul;
+pub mod parts;
+pub mod pooling;
+pub mod rows;
+
+use ark_ff::One;
+
+use super::circuit::{Circuit, ColumnKind, Producer, TensorRef};
+use super::tensors::{tensor_table, Columns};
+use super::Claims;
+use crate::error::Result;
+use crate::field::{from_i64, Fr};
+use crate::mle::{eq_table, evaluate};
+use crate::sumcheck::product::Term;
+use crate::sumcheck::{ProductSum, SumcheckProver};
+use crate::transcript::Transcript;
+
+/// What every gadget reads while proving: the circuit, the witness tables, the model
+/// stack, the public input and the batch size.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub c: &'a Circuit,
+    pub cols: &'a Columns,
+    pub model: &'a [Fr],
+    pub input: &'a [i64],
+    pub b: usize,
+}
+
+impl Ctx<'_> {
+    /// `(input, batch)`, as the gadget modules take them.
+    pub fn ib(&self) -> (&[i64], usize) {
+        (self.input, self.b)
+    }
+
+    /// A tensor's field table (`B' pad(width)` entries).
+    pub fn tensor_table(&self, t: TensorRef) -> Vec<Fr> {
+        tensor_table(self.c, self.cols, t, self.input, self.b)
+    }
+}
+
+/// A sumcheck instance with the evaluations it sends after the batched sumcheck.
+pub trait Instance: SumcheckProver {
+    /// The sumcheck-evals (with their claims) at the instance's point `s`, the last
+    /// `num_vars` coordinates of the batched point.
+    fn sumcheck_evals(&self, cx: &Ctx<'_>, claims: &mut Claims<'_>, s: &[Fr], out: &mut Vec<Fr>);
+}
+
+/// An instance and its claim.
+pub struct Contribution {
+    pub inst: Box<dyn Instance>,
+    pub claim: Fr,
+}
+
+/// One gadget's part of the proof. Every method has the default of a gadget that
+/// contributes nothing at that step; the zerocheck's default is the clamp check of
+/// a gadget with `ep`/`em` columns (inference.md section 4).
+pub trait GadgetProver {
+    /// The acc-evals after the gadget's own columns at its point `r_g`; `acc` is the
+    /// accumulator those columns give.
+    fn acc_evals(
+        &mut self,
+        _cx: &Ctx<'_>,
+        _claims: &mut Claims<'_>,
+        _r_g: &[Fr],
+        _acc: Fr,
+        _evals: &mut Vec<Fr>,
+    ) -> Result<()> {
+        Ok(())
+    }
+
+    /// Messages sent right after the acc-evals (absorbed here, under the gadget's
+    /// label), or `None`.
+    fn after_acc(
+        &mut self,
+        _cx: &Ctx<'_>,
+        _t: &mut Transcript,
+        _r_g: &[Fr],
+    ) -> Result<Option<Vec<Fr>>> {
+        Ok(None)
+    }
+
+    /// The gadget's instances in the dense group of the batched sumcheck.
+    fn dense(&mut self, _cx: &Ctx<'_>, _r_g: &[Fr]) -> Result<Vec<Contribution>> {
+        Ok(Vec::new())
+    }
+
+    /// The gadget index.
+    fn index(&self) -> usize;
+
+    /// The variables of the gadget's zerocheck, `None` without one.
+    fn zerocheck_vars(&self, cx: &Ctx<'_>) -> Option<usize> {
+        let g = self.index();
+        let clamped =
+            !cx.cols.of(g, ColumnKind::Ep).is_empty() || !cx.cols.of(g, ColumnKind::Em).is_empty();
+        clamped.then(|| cx.c.gadget_vars(g, cx.b))
+    }
+
+    /// The zerocheck instance at `tau` with challenge `beta` (claim 0).
+    fn zerocheck(&self, cx: &Ctx<'_>, tau: &[Fr], beta: Fr) -> Result<Box<dyn Instance>> {
+        clamp_zerocheck(cx, self.index(), tau, beta)
+    }
+}
+
+/// Where an evaluation is taken: the instance's point, or its last `n` coordinates.
+#[derive(Clone, Copy, Debug)]
+pub enum At {
+    Point,
+    Suffix(usize),
+}
+
+/// One group of sumcheck-evals.
+#[derive(Clone, Debug)]
+pub enum Open {
+    /// The `u` limbs of a tensor (nothing for the public input).
+    Limbs(TensorRef, At),
+    /// Committed columns, in order.
+    Columns(Vec<usize>, At),
+}
+
+/// An instance whose sumcheck-evals are declared as data: at `(pre, s, post)` (the
+/// point between fixed coordinates), each [`Open`] in order.
+pub struct Opened<P> {
+    pub prover: P,
+    pub pre: Vec<Fr>,
+    pub post: Vec<Fr>,
+    pub opens: Vec<Open>,
+}
+
+impl<P: SumcheckProver> Opened<P> {
+    /// An instance opened at its own point.
+    pub fn at_point(prover: P, opens: Vec<Open>) -> Self {
+        Opened {
+            prover,
+            pre: Vec::new(),
+            post: Vec::new(),
+            opens,
+        }
+    }
+}
+
+impl<P: SumcheckProver> SumcheckProver for Opened<P> {
+    fn num_vars(&self) -> usize {
+        self.prover.num_vars()
+    }
+    fn degree(&self) -> usize {
+        self.prover.degree()
+    }
+    fn round_evals(&self) -> Vec<Fr> {
+        self.prover.round_evals()
+    }
+    fn bind(&mut self, c: Fr) {
+        self.prover.bind(c)
+    }
+}
+
+impl<P: SumcheckProver> Instance for Opened<P> {
+    fn sumcheck_evals(&self, cx: &Ctx<'_>, claims: &mut Claims<'_>, s: &[Fr], out: &mut Vec<Fr>) {
+        let p: Vec<Fr> = self
+            .pre
+            .iter()
+            .chain(s)
+            .chain(&self.post)
+            .copied()
+            .collect();
+        let at = |a: At| match a {
+            At::Point => &p[..],
+            At::Suffix(n) => &p[p.len() - n..],
+        };
+        for open in &self.opens {
+            match open {
+                Open::Limbs(t, a) => claims.tensor_limbs(cx.cols, *t, at(*a), out),
+                Open::Columns(idx, a) => column_evals(cx.cols, claims, idx, at(*a), out),
+            }
+        }
+    }
+}
+
+/// Claims and messages for the given columns at `point`.
+pub fn column_evals(
+    cols: &Columns,
+    claims: &mut Claims<'_>,
+    idx: &[usize],
+    point: &[Fr],
+    out: &mut Vec<Fr>,
+) {
+    for &ci in idx {
+        let v = evaluate(&cols.tables[ci], point);
+        claims.column(ci, point, v);
+        out.push(v);
+    }
+}
+
+/// Gadget `g`'s columns of the given kinds, kind by kind.
+pub fn columns_of(cols: &Columns, g: usize, kinds: &[ColumnKind]) -> Vec<usize> {
+    kinds.iter().flat_map(|&k| cols.of(g, k)).collect()
+}
+
+/// The clamp zerocheck `sum_x eq(tau, x) ((z - hi) e+ + beta (z - lo) e-)` (claim 0);
+/// its sumcheck-evals are the `u`, `ep`, `em` limbs.
+pub fn clamp_zerocheck(cx: &Ctx<'_>, g: usize, tau: &[Fr], beta: Fr) -> Result<Box<dyn Instance>> {
+    let (c, cols) = (cx.c, cx.cols);
+    let gad = &c.gadgets[g];
+    let len = 1 << c.gadget_vars(g, cx.b);
+    let mut tables = vec![eq_table(tau)];
+    let mut terms = Vec::new();
+    tables.push(cols.combine(&cols.of(g, ColumnKind::U), gad.lo, len));
+    let ep = cols.of(g, ColumnKind::Ep);
+    let em = cols.of(g, ColumnKind::Em);
+    if !ep.is_empty() {
+        tables.push(cols.combine(&ep, 0, len));
+        let e = tables.len() - 1;
+        terms.push(Term {
+            coeff: Fr::one(),
+            factors: vec![0, 1, e],
+        });
+        terms.push(Term {
+            coeff: -from_i64(gad.hi),
+            factors: vec![0, e],
+        });
+    }
+    if !em.is_empty() {
+        tables.push(cols.combine(&em, 0, len));
+        let e = tables.len() - 1;
+        terms.push(Term {
+            coeff: beta,
+            factors: vec![0, 1, e],
+        });
+        terms.push(Term {
+            coeff: -beta * from_i64(gad.lo),
+            factors: vec![0, e],
+        });
+    }
+    let kinds = [ColumnKind::U, ColumnKind::Ep, ColumnKind::Em];
+    let opens = vec![Open::Columns(columns_of(cols, g, &kinds), At::Point)];
+    Ok(Box::new(Opened::at_point(
+        ProductSum::new(tables, terms)?,
+        opens,
+    )))
+}
+
+/// The one dispatch from a parsed gadget to its prover.
+pub fn prover<'a>(c: &'a Circuit, g: usize) -> Box<dyn GadgetProver + 'a> {
+    use elementwise::{Addconst, Elementwise, Mul, Plain};
+    use pooling::{Maxpool, Spatialsum, Sumpool, Winmax, Winsum};
+    match &c.gadgets[g].producer {
+        Producer::Dense {
+            x,
+            weight,
+            bias,
+            bias_shift,
+        }
+        | Producer::Conv {
+            x,
+            weight,
+            bias,
+            bias_shift,
+            ..
+        } => Box::new(matmul::MatMul {
+            g,
+            x: *x,
+            weight,
+            bias: bias.as_deref(),
+            bias_shift: *bias_shift,
+            claim: Fr::default(),
+        }),
+        Producer::Add { x, y, .. } => Box::new(Elementwise {
+            g,
+            operands: vec![*x, *y],
+        }),
+        Producer::Identity { x } => Box::new(Elementwise {
+            g,
+            operands: vec![*x],
+        }),
+        Producer::Affine { terms } => {
+            let operands = terms.iter().map(|t| t.0).collect();
+            Box::new(Elementwise { g, operands })
+        }
+        Producer::Addconst { x, c: name, .. } => Box::new(Addconst { g, x: *x, name }),
+        Producer::Mul { x, y } => Box::new(Mul {
+            g,
+            x: *x,
+            y: *y,
+            acc: Fr::default(),
+        }),
+        Producer::Table { .. } => Box::new(Plain { g }),
+        Producer::Spatialsum { x, .. } => Box::new(Spatialsum {
+            g,
+            x: *x,
+            acc: Fr::default(),
+        }),
+        Producer::Sumpool { x, .. } => Box::new(Sumpool { g, x: *x }),
+        Producer::Maxpool { x, .. } => Box::new(Maxpool { g, x: *x }),
+        Producer::Winsum(w) => Box::new(Winsum {
+            g,
+            x: w.x,
+            acc: Fr::default(),
+        }),
+        Producer::Winmax(w) => Box::new(Winmax {
+            g,
+            x: w.x,
+            state: None,
+        }),
+        Producer::Rowmax { x, .. } => Box::new(rows::Rowmax { g, x: *x }),
+        Producer::Rowdiv { x, y, .. } => Box::new(rows::Rowdiv { g, x: *x, y: *y }),
+        Producer::Concat { .. } => Box::new(parts::Parts::concat(g)),
+        Producer::Rearrange { .. } => Box::new(parts::Parts::rearrange(g)),
+    }
+}
+
+/// Every gadget's dense-group instances at the points `r`, a winmax's for the given
+/// `gamma_g` (the relation tests run them without a proof).
+#[cfg(any(test, feature = "testkit"))]
+pub fn dense_instances(
+    cx: &Ctx<'_>,
+    r: &[Vec<Fr>],
+    gammas: &[Option<Fr>],
+) -> Result<Vec<Box<dyn Instance>>> {
+    let mut out = Vec::new();
+    for (g, r_g) in r.iter().enumerate() {
+        let mut p = match (&cx.c.gadgets[g].producer, gammas[g]) {
+            (Producer::Winmax(w), Some(gamma)) => {
+                let mut wm = pooling::Winmax {
+                    g,
+                    x: w.x,
+                    state: None,
+                };
+                wm.prepare(cx, r_g, gamma)?;
+                Box::new(wm) as Box<dyn GadgetProver>
+            }
+            _ => {
+                let mut p = prover(cx.c, g);
+                p.after_acc(cx, &mut Transcript::new(b"testkit"), r_g)?;
+                p
+            }
+        };
+        out.extend(p.dense(cx, r_g)?.into_iter().map(|c| c.inst));
+    }
+    Ok(out)
+}

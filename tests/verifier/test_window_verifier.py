@@ -309,7 +309,7 @@ def test_window_gadget_cannot_be_the_output():
 
 
 def test_every_output_reads_matches_brute_force():
-    from zkml.verifier.producers import _every_output_reads
+    from zkml.verifier.gadgets.window import _every_output_reads
     from zkml.verifier.wiring import Axis
 
     for n_in in range(1, 6):

@@ -10,7 +10,8 @@ declares what the gadget sends and checks it:
 - `relation`: its check at the acc point (after the common checks of `check_acc`),
   setting `claim` when its dense-group instance reduces `acc(r_g)`;
 - `after_acc`: the transcript steps of its messages (and their checks);
-- `claim_of` / `value`: each instance's claim and final-check value.
+- `claim_of` / `value`: each instance's claim and final-check value;
+- `parse`: its producer object in the circuit (strict, producers.py's readers).
 
 The driver (`inference.py`) walks these declarations in the transcript order; it has
 no per-op branches. A check object holds one verification's state of one gadget.
@@ -30,6 +31,7 @@ from zkml.verifier.spatial import input_mle
 
 if TYPE_CHECKING:
     from zkml.verifier.circuit import Column
+    from zkml.verifier.producers import GadgetFields, Producer
     from zkml.verifier.transcript import Transcript
 
 __all__ = ["DENSE", "ZEROCHECK", "OUTPUT", "Instance", "InstanceOwner", "Claims",
@@ -204,6 +206,12 @@ class GadgetCheck:
         self.tau: list[int] = []
         self.beta = 0
         self.extra: list[list[int]] = []
+
+    @staticmethod
+    def parse(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
+        """Strictly parse and check the gadget's producer object (`producers.py`'s
+        readers); each op's class sets its own."""
+        raise NotImplementedError
 
     # --- declarations: what the gadget sends --------------------------------------
 

@@ -4,17 +4,98 @@ reduced by one dense-group instance over x's (or the conv's) variables."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from zkml.verifier.circuit import Layout, log2_ceil
 from zkml.verifier.conv import conv_acc_claim, conv_instance_value
 from zkml.verifier.field import R
 from zkml.verifier.gadgets.base import DENSE, GadgetCheck, Instance, RunContext
+from zkml.verifier.producers import (
+    MAX_SHIFT,
+    GadgetFields,
+    Producer,
+    check_widths,
+    err,
+    geometry,
+    int_field,
+    obj,
+    parse_ref,
+    str_field,
+)
+from zkml.verifier.spatial import ConvSpec, padded_size
+
+if TYPE_CHECKING:
+    from zkml.verifier.circuit import ModelStack
 
 __all__ = ["Dense", "Conv"]
 
 
+# --- the producer object (strict parsing, producers.py's readers) ---
+
+
+def _weight(prod: dict, what: str, pw: str, model: ModelStack) -> str:
+    weight = str_field(prod["weight"], f"{pw} weight")
+    if weight not in model.tensors:
+        raise err(f"{what}: weight {weight!r} is not a model tensor")
+    return weight
+
+
+def _bias(prod: dict, what: str, pw: str, n: int, model: ModelStack) -> str | None:
+    if prod["bias"] is None:
+        return None
+    bias = str_field(prod["bias"], f"{pw} bias")
+    b = model.tensors.get(bias)
+    if b is None:
+        raise err(f"{what}: bias {bias!r} is not a model tensor")
+    if b.rows != 1 or b.cols != n:
+        raise err(f"{what}: bias {bias!r} is {b.rows}x{b.cols}, expected 1x{n}")
+    return bias
+
+
+def _conv(prod: dict, what: str, pw: str, gf: GadgetFields, x: int | None) -> ConvSpec:
+    in_shape, out_shape, kernel, axes = geometry(prod, what, pw, "conv")
+    check_widths(what, "conv", gf, x, in_shape, out_shape)
+    weight = prod["weight"]
+    w = gf.model.tensors[weight]
+    cols = padded_size((in_shape[0], *kernel))
+    if w.rows != out_shape[0] or w.cols != cols:
+        raise err(f"{what}: conv weight {weight!r} is {w.rows}x{w.cols}, "
+                  f"expected {out_shape[0]}x{cols}")
+    return ConvSpec(in_shape, out_shape, kernel, tuple(axes))
+
+
+def _parse_dense(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
+    """dense (inference.md 6): W is features x width(x), b 1 x features."""
+    op, idx, features, model = prod["op"], gf.index, gf.features, gf.model
+    obj(prod, {"op", "x", "weight", "bias", "bias_shift"}, pw)
+    bias_shift = int_field(prod["bias_shift"], f"{pw} bias_shift", 0, MAX_SHIFT)
+    x = parse_ref(prod["x"], idx, f"{pw} x")
+    weight = _weight(prod, what, pw, model)
+    w = model.tensors[weight]
+    if w.cols != gf.width(x) or w.rows != features:
+        raise err(f"{what}: weight {weight!r} is {w.rows}x{w.cols}, "
+                  f"expected {features}x{gf.width(x)}")
+    bias = _bias(prod, what, pw, features, model)
+    return Producer(op, x, weight=weight, bias=bias, bias_shift=bias_shift)
+
+
+def _parse_conv(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
+    """conv (conv.md 2): the axes, the weight's shape and the bias."""
+    op, idx, model = prod["op"], gf.index, gf.model
+    obj(prod, {"op", "x", "weight", "bias", "bias_shift", "in_shape", "out_shape",
+               "kernel", "strides", "dilations", "pads"}, pw)
+    bias_shift = int_field(prod["bias_shift"], f"{pw} bias_shift", 0, MAX_SHIFT)
+    x = parse_ref(prod["x"], idx, f"{pw} x")
+    weight = _weight(prod, what, pw, model)
+    conv = _conv(prod, what, pw, gf, x)
+    bias = _bias(prod, what, pw, conv.out_shape[0], model)
+    return Producer(op, x, weight=weight, bias=bias, bias_shift=bias_shift, conv=conv)
+
+
 class Dense(GadgetCheck):
     """acc = W x + 2^bias_shift b: `sum_j W(r_o, j) X(j, r_b) = acc(r_g) - 2^s b(r_o)`."""
+
+    parse = staticmethod(_parse_dense)
 
     def acc_count(self) -> int:
         """Own columns, then the bias claim b(r_o) if any."""
@@ -48,6 +129,8 @@ class Dense(GadgetCheck):
 
 class Conv(Dense):
     """conv.md 2: the dense relation through the conv's wiring."""
+
+    parse = staticmethod(_parse_conv)
 
     def dense_instances(self, lay: Layout) -> list[Instance]:
         """One instance over the conv's variables: x's u limbs, then W."""

@@ -8,6 +8,20 @@ from collections.abc import Iterator
 
 from zkml.verifier.circuit import Circuit, Gadget, Layout
 from zkml.verifier.gadgets.base import DENSE, GadgetCheck, Instance, RunContext
+from zkml.verifier.producers import (
+    MAX_BITS,
+    MAX_SHIFT,
+    MAX_WINDOW_TAPS,
+    GadgetFields,
+    Producer,
+    check_widths,
+    err,
+    geometry,
+    int_field,
+    obj,
+    parse_ref,
+)
+from zkml.verifier.spatial import WindowSpec
 from zkml.verifier.window import (
     check_winmax_acc,
     winmax_a_value,
@@ -16,12 +30,65 @@ from zkml.verifier.window import (
     winmax_zerocheck_value,
     winsum_instance_value,
 )
+from zkml.verifier.wiring import Axis
 
 __all__ = ["WinSum", "WinMax"]
 
 
+# --- the producer object (strict parsing, producers.py's readers) ---
+
+
+def _every_output_reads(a: Axis) -> bool:
+    """Whether every real output `y < n_out` reads some input through a tap (conv.md 5:
+    a winmax's real outputs hold the maximum of their reading taps). Outputs with
+    `s y >= p` read through tap 0 iff `s y - p < n_in` (checked at the last one); the
+    others, fewer than `p / s + 1 <= 2^16 + 1`, are checked one by one."""
+    s, d, p, n = a.stride, a.dilation, a.pad, a.n_in
+    last = a.n_out - 1
+    if s * last >= p and s * last - p >= n:
+        return False
+    for y in range(min(a.n_out, (p + s - 1) // s)):  # s y < p
+        i0 = (p - s * y + d - 1) // d
+        if i0 >= a.k or s * y + d * i0 - p >= n:
+            return False
+    return True
+
+
+def _window(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
+    """winsum / winmax (conv.md 5): the axes of conv.md 2 with window taps."""
+    op = prod["op"]
+    extra = "lshift" if op == "winsum" else "diff_bits"
+    obj(prod, {"op", "x", "in_shape", "out_shape", "kernel", "strides", "dilations", "pads",
+               extra}, pw)
+    x = parse_ref(prod["x"], gf.index, f"{pw} x")
+    in_shape, out_shape, kernel, axes = geometry(prod, what, pw, op)
+    taps = 1
+    for kk in kernel:
+        taps *= kk
+    if taps > MAX_WINDOW_TAPS:  # nonlinear.md 9
+        raise err(f"{what}: {op} has {taps} taps, more than {MAX_WINDOW_TAPS}")
+    if in_shape[0] != out_shape[0]:
+        raise err(f"{what}: {op} channels {in_shape[0]} != {out_shape[0]}")
+    check_widths(what, op, gf, x, in_shape, out_shape)
+    if op == "winsum":
+        lshift = int_field(prod["lshift"], f"{pw} lshift", 0, MAX_SHIFT)
+        spec = WindowSpec(in_shape, out_shape, kernel, tuple(axes), lshift=lshift)
+        return Producer(op, x, window=spec, lshift=lshift)
+    w = int_field(prod["diff_bits"], f"{pw} diff_bits", 1, MAX_BITS)
+    if not gf.plain:
+        raise err(f"{what}: a winmax needs shift 0, divisor 1 and excess_hi_bits = "
+                  f"excess_lo_bits = 0")
+    for a, axis in enumerate(axes):
+        if not _every_output_reads(axis):
+            raise err(f"{what}: winmax axis {a} has an output whose window reads only padding")
+    spec = WindowSpec(in_shape, out_shape, kernel, tuple(axes), diff_bits=w)
+    return Producer(op, x, window=spec, diff_bits=w)
+
+
 class WinSum(GadgetCheck):
     """conv.md 5: `sum_x 2^l wire(r_g, x) X(x, r_b) = acc(r_g)`."""
+
+    parse = staticmethod(_window)
 
     def acc_count(self) -> int:
         """Own columns only."""
@@ -48,6 +115,7 @@ class WinMax(GadgetCheck):
     """conv.md 5: the window maximum through tap differences and selectors."""
 
     ALWAYS_ZEROCHECK = True
+    parse = staticmethod(_window)
 
     def __init__(self, circuit: Circuit, g: Gadget) -> None:
         super().__init__(circuit, g)

@@ -54,9 +54,11 @@ from zkml.verifier.wiring import Axis
 
 if TYPE_CHECKING:
     from zkml.verifier.circuit import Gadget, ModelStack
+    from zkml.verifier.gadgets.base import GadgetCheck
 
 __all__ = ["Producer", "GadgetFields", "parse_producer", "err", "obj", "int_field",
-           "str_field", "dims", "row_length", "MAX_FEATURES", "MAX_SHIFT", "MAX_BITS"]
+           "str_field", "dims", "row_length", "gadget_class", "parse_ref", "geometry",
+           "check_widths", "MAX_FEATURES", "MAX_SHIFT", "MAX_BITS"]
 
 MAX_FEATURES = 1 << 20
 MAX_SHIFT = 64
@@ -249,10 +251,17 @@ def row_length(what: str, name: str, width: int, groups: int) -> int:
     return pad(width) // pad(groups)
 
 
+def gadget_class(op: str) -> type[GadgetCheck]:
+    """The gadget class of a (parsed) op, from `zkml.verifier.gadgets.GADGETS`."""
+    from zkml.verifier.gadgets import GADGETS  # the gadget modules use these readers
+
+    return GADGETS[op]
+
+
 def parse_producer(prod: object, gf: GadgetFields) -> Producer:
     """Strictly parse gadget `gf.index`'s producer object and check it (module doc) with
     its op's gadget class (`zkml.verifier.gadgets.GADGETS`)."""
-    from zkml.verifier.gadgets import GADGETS  # the gadget modules use these readers
+    from zkml.verifier.gadgets import GADGETS
 
     what = f"gadget {gf.index}"
     pw = f"{what} producer"

@@ -196,6 +196,8 @@ class GadgetCheck:
     ALWAYS_ZEROCHECK = False
     #: the name of its zerocheck-group instance
     ZEROCHECK_NAME = "zerocheck"
+    #: True when its tensor carries spatial padding (it cannot be the output gadget)
+    PADDED_OUTPUT = False
 
     def __init__(self, circuit: Circuit, g: Gadget) -> None:
         self.c, self.g = circuit, g
@@ -212,6 +214,17 @@ class GadgetCheck:
         """Strictly parse and check the gadget's producer object (`producers.py`'s
         readers); each op's class sets its own."""
         raise NotImplementedError
+
+    @staticmethod
+    def extra_columns(p: Producer, gf: GadgetFields, fv: int) -> list[tuple[str, int, int]]:
+        """Its columns after u, v, rem, remc, ep, em: (key, width, feature variables);
+        a key ending in a number is one window's (`selector_windows`)."""
+        return []
+
+    @staticmethod
+    def selector_windows(p: Producer) -> int:
+        """How many windows (D_w limbs and S_w each) its extra columns hold."""
+        return 0
 
     # --- declarations: what the gadget sends --------------------------------------
 

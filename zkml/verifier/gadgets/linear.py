@@ -130,6 +130,7 @@ class Dense(GadgetCheck):
 class Conv(Dense):
     """conv.md 2: the dense relation through the conv's wiring."""
 
+    PADDED_OUTPUT = True
     parse = staticmethod(_parse_conv)
 
     def dense_instances(self, lay: Layout) -> list[Instance]:

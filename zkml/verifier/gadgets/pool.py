@@ -108,6 +108,8 @@ class SpatialSum(GadgetCheck):
 class SumPool(GadgetCheck):
     """conv.md 3: acc == 2^l sum_w X(window w at r_g)."""
 
+    PADDED_OUTPUT = True
+
     parse = staticmethod(_parse_pool)
 
     def acc_count(self) -> int:
@@ -126,6 +128,20 @@ class MaxPool(SumPool):
     """conv.md 3: differences and selectors at the acc point, and their zerocheck."""
 
     ALWAYS_ZEROCHECK = True
+
+    @staticmethod
+    def extra_columns(p: Producer, gf: GadgetFields, fv: int) -> list[tuple[str, int, int]]:
+        """Per window D_w limbs, then every S_w."""
+        if p.pool is None:
+            return []
+        n = p.pool.windows
+        return ([(f"D{w}", p.pool.diff_bits, fv) for w in range(n)]
+                + [(f"S{w}", 1, fv) for w in range(n)])
+
+    @staticmethod
+    def selector_windows(p: Producer) -> int:
+        """One per pooling window."""
+        return 0 if p.pool is None else p.pool.windows
 
     def relation(self, ctx: RunContext, r: list[int], vals: Iterator[int], acc: int) -> None:
         """z - X_w == D_w and one selector per output."""

@@ -75,6 +75,12 @@ class RowMax(GadgetCheck):
 
     parse = staticmethod(_rowmax)
 
+    @staticmethod
+    def extra_columns(p: Producer, gf: GadgetFields, fv: int) -> list[tuple[str, int, int]]:
+        """nonlinear.md 7: D limbs then S, of x's length."""
+        fx = log2_ceil(gf.width(p.x))
+        return [("D", p.diff_bits, fx), ("S", 1, fx)]
+
     ALWAYS_ZEROCHECK = True
     ZEROCHECK_NAME = "rowmax"
 
@@ -104,6 +110,11 @@ class RowDiv(GadgetCheck):
     """The row division: R + Rc at the acc point; its instance carries the clamp terms."""
 
     parse = staticmethod(_rowdiv)
+
+    @staticmethod
+    def extra_columns(p: Producer, gf: GadgetFields, fv: int) -> list[tuple[str, int, int]]:
+        """R limbs then Rc limbs, of the gadget's length."""
+        return [("R", p.rem_bits, fv), ("Rc", p.rem_bits, fv)]
 
     ALWAYS_ZEROCHECK = True
     ZEROCHECK_NAME = "rowdiv"

@@ -88,6 +88,7 @@ def _window(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
 class WinSum(GadgetCheck):
     """conv.md 5: `sum_x 2^l wire(r_g, x) X(x, r_b) = acc(r_g)`."""
 
+    PADDED_OUTPUT = True
     parse = staticmethod(_window)
 
     def acc_count(self) -> int:
@@ -115,7 +116,22 @@ class WinMax(GadgetCheck):
     """conv.md 5: the window maximum through tap differences and selectors."""
 
     ALWAYS_ZEROCHECK = True
+    PADDED_OUTPUT = True
     parse = staticmethod(_window)
+
+    @staticmethod
+    def extra_columns(p: Producer, gf: GadgetFields, fv: int) -> list[tuple[str, int, int]]:
+        """conv.md 5: per tap D_t limbs, then every S_t."""
+        if p.window is None:
+            return []
+        n = p.window.taps
+        return ([(f"D{w}", p.diff_bits, fv) for w in range(n)]
+                + [(f"S{w}", 1, fv) for w in range(n)])
+
+    @staticmethod
+    def selector_windows(p: Producer) -> int:
+        """One per tap."""
+        return 0 if p.window is None else p.window.taps
 
     def __init__(self, circuit: Circuit, g: Gadget) -> None:
         super().__init__(circuit, g)

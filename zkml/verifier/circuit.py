@@ -194,8 +194,7 @@ class Gadget:
     def has_zerocheck(self) -> bool:
         """True when the gadget takes part in the zerocheck loop (ep/em columns, a maxpool,
         a rowmax or a rowdiv)."""
-        return bool(self.ep or self.em) or self.op in ("maxpool", "winmax", "rowmax",
-                                                        "rowdiv")
+        return bool(self.ep or self.em) or gadget_class(self.op).ALWAYS_ZEROCHECK
 
 
 @dataclass(frozen=True)

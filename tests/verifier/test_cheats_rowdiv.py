@@ -36,7 +36,8 @@ from reference_rows import broadcast
 from softmax_models import _fit_excess
 
 from zkml.errors import VerificationError
-from zkml.verifier import inference, verify_inference
+from zkml.verifier import verify_inference
+from zkml.verifier.gadgets import rows as gadget_rows
 from zkml.verifier.rows import row_vars
 
 R_PLUS_RC = "gadget 2: rowdiv R \\+ Rc != 2 y\\(r_grp, r_b\\) - 1"
@@ -231,7 +232,7 @@ def test_without_the_r_plus_rc_check_the_cheat_is_accepted():
     m = model(False)
     hi = _claim(m)
     proof = m.prove_cheat(hi, tamper=_into_range(m))
-    with mock.patch.object(inference, "check_rowdiv", _reads_y_only):
+    with mock.patch.object(gadget_rows, "check_rowdiv", _reads_y_only):
         st = verify_inference(proof, m.vk)
     assert st.output[1] == (hi,) * N
     with pytest.raises(VerificationError, match=R_PLUS_RC):

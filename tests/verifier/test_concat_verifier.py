@@ -19,7 +19,9 @@ from reference_models import gadget
 from zkml.errors import ProofFormatError, VerificationError
 from zkml.verifier import verify_inference
 from zkml.verifier.field import R
-from zkml.verifier.inference import _acc_count, _instances, _sc_count
+from zkml.verifier.gadgets import acc_count as _acc_count
+from zkml.verifier.gadgets import instance_evals
+from zkml.verifier.gadgets import instance_table as _instances
 
 Model = KeyedModel
 
@@ -101,8 +103,8 @@ def test_instances_and_evals():
         ("concat.0", 2, 3), ("concat.1", 2, 2), ("concat.2", 2, 3)]
     g1 = c.gadgets[1]
     assert g1.parts == (None, 0) and _acc_count(c, g1) == len(g1.own)
-    assert _sc_count(c, ("concat.0", 1, 2)) == 0  # the input
-    assert _sc_count(c, ("concat.1", 1, 3)) == len(c.gadgets[0].u)
+    assert instance_evals(c, "concat.0", 1) == 0  # the input
+    assert instance_evals(c, "concat.1", 1) == len(c.gadgets[0].u)
     assert [(a.n_out, a.n_in, a.k, a.pad) for a in c.gadgets[2].part_axes] == [
         (13, 5, 1, 0), (13, 3, 1, 5), (13, 5, 1, 8)]
     f = flat().vk.circuit

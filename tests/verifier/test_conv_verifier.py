@@ -16,7 +16,7 @@ from zkml.errors import VerificationError
 from zkml.verifier import verify_inference
 from zkml.verifier.conv import wiring_product
 from zkml.verifier.field import R
-from zkml.verifier.inference import _instances
+from zkml.verifier.gadgets import instance_table as _instances
 from zkml.verifier.spatial import ConvSpec
 from zkml.verifier.wiring import Axis, OpCounter
 

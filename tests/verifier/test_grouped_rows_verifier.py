@@ -21,7 +21,7 @@ from test_softmax_verifier import Model, _row_tamper
 from zkml.errors import ProofFormatError, VerificationError
 from zkml.verifier import verify_inference
 from zkml.verifier.circuit import parse_circuit
-from zkml.verifier.inference import _instances
+from zkml.verifier.gadgets import instance_table as _instances
 
 #: (G, n, flat, P): the rearranged [3, 5] rows and the flat input of 6 groups of 4
 SHAPES = {"rearranged": (3, 5, False, 8), "flat": (6, 3, True, 4)}

@@ -364,7 +364,7 @@ def test_non_bytes_and_garbage_fail_closed():
 
 def test_lt_and_public_mle_match_brute_force():
     from zkml.verifier.field import mle_eval
-    from zkml.verifier.inference import _public_mle
+    from zkml.verifier.gadgets.output import public_mle as _public_mle
     from zkml.verifier.layout import lt as _lt
 
     rng = random.Random(11)

@@ -19,7 +19,9 @@ from reference_models import gadget
 from zkml.errors import ProofFormatError, VerificationError
 from zkml.verifier import verify_inference
 from zkml.verifier.field import R
-from zkml.verifier.inference import _acc_count, _instances, _sc_count
+from zkml.verifier.gadgets import acc_count as _acc_count
+from zkml.verifier.gadgets import instance_evals
+from zkml.verifier.gadgets import instance_table as _instances
 
 Model = KeyedModel
 
@@ -68,8 +70,8 @@ def test_mul_instances_and_evals():
     g2, g3 = c.gadgets[2], c.gadgets[3]
     assert (g2.x, g2.y, g3.x, g3.y) == (0, 1, None, 2)
     assert _acc_count(c, g2) == len(g2.own) and _acc_count(c, g3) == len(g3.own)
-    assert _sc_count(c, ("mul", 2, 0)) == len(c.gadgets[0].u) + len(c.gadgets[1].u)
-    assert _sc_count(c, ("mul", 3, 0)) == len(g2.u)  # none for the input
+    assert instance_evals(c, "mul", 2) == len(c.gadgets[0].u) + len(c.gadgets[1].u)
+    assert instance_evals(c, "mul", 3) == len(g2.u)  # none for the input
 
 
 # --- soundness ----------------------------------------------------------------------

@@ -18,7 +18,7 @@ from reference_model_key import model_stack
 
 from zkml.errors import VerificationError
 from zkml.verifier import verify_inference
-from zkml.verifier.inference import _instances
+from zkml.verifier.gadgets import instance_table as _instances
 
 Model = KeyedModel
 

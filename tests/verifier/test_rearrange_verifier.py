@@ -36,7 +36,9 @@ from reference_rearrange import layout_width, rearrange_map, views_map
 from zkml.errors import ProofFormatError, VerificationError
 from zkml.verifier import verify_inference
 from zkml.verifier.field import R, eq_table, mle_eval
-from zkml.verifier.inference import _acc_count, _instances, _sc_count
+from zkml.verifier.gadgets import acc_count as _acc_count
+from zkml.verifier.gadgets import instance_evals
+from zkml.verifier.gadgets import instance_table as _instances
 from zkml.verifier.rearrange import Block, RearrangeSpec, layout_positions, selection_eval
 
 
@@ -164,8 +166,8 @@ def test_instances_and_evals():
         ("rearrange.0", 2, 3), ("rearrange.1", 2, 5), ("rearrange.2", 2, 6)]
     g = c.gadgets[2]
     assert g.parts == (0, None, 1) and _acc_count(c, g) == len(g.own)
-    assert _sc_count(c, ("rearrange.1", 2, 5)) == 0  # the input
-    assert _sc_count(c, ("rearrange.2", 2, 6)) == len(c.gadgets[1].u)
+    assert instance_evals(c, "rearrange.1", 2) == 0  # the input
+    assert instance_evals(c, "rearrange.2", 2) == len(c.gadgets[1].u)
     t = model("tiny").vk.circuit
     assert [i for i in _instances(t, t.layout(1)) if i[0].startswith("rearrange")] == [
         ("rearrange.0", 1, 0), ("rearrange.1", 1, 2), ("rearrange.2", 1, 0)]

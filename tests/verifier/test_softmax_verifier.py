@@ -20,7 +20,7 @@ from softmax_models import softmax_model, wide_model
 
 from zkml.errors import VerificationError
 from zkml.verifier import verify_inference
-from zkml.verifier.inference import _instances
+from zkml.verifier.gadgets import instance_table as _instances
 
 
 class Model(KeyedModel):

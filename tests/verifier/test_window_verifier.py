@@ -16,7 +16,7 @@ from reference_window import win_taps
 from zkml.errors import ProofFormatError, VerificationError
 from zkml.verifier import verify_inference
 from zkml.verifier.field import R
-from zkml.verifier.inference import _instances
+from zkml.verifier.gadgets import instance_table as _instances
 
 MODELS = {
     # conv 3x3 pad 1, then ResNet's stem pool: 3x3 stride 2 pad 1 winmax (5x5 -> 3x3,
@@ -309,7 +309,7 @@ def test_window_gadget_cannot_be_the_output():
 
 
 def test_every_output_reads_matches_brute_force():
-    from zkml.verifier.producers import _every_output_reads
+    from zkml.verifier.gadgets.window import _every_output_reads
     from zkml.verifier.wiring import Axis
 
     for n_in in range(1, 6):

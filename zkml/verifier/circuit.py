@@ -40,6 +40,7 @@ from zkml.verifier.producers import (
     GadgetFields,
     dims,
     err,
+    gadget_class,
     int_field,
     obj,
     parse_producer,
@@ -193,8 +194,7 @@ class Gadget:
     def has_zerocheck(self) -> bool:
         """True when the gadget takes part in the zerocheck loop (ep/em columns, a maxpool,
         a rowmax or a rowdiv)."""
-        return bool(self.ep or self.em) or self.op in ("maxpool", "winmax", "rowmax",
-                                                        "rowdiv")
+        return bool(self.ep or self.em) or gadget_class(self.op).ALWAYS_ZEROCHECK
 
 
 @dataclass(frozen=True)
@@ -413,21 +413,10 @@ def _gadget(v: object, idx: int, first_col: int, prev: list[Gadget], model: Mode
     widths = [("u", wz, fv), ("v", wz if has_v else 0, fv),
               ("rem", wd if divisor > 1 else shift, fv), ("remc", wd, fv), ("ep", e_hi, fv),
               ("em", e_lo, fv)]
-    if p.op == "maxpool" and p.pool is not None:  # per window D_w limbs, then every S_w
-        widths += [(f"D{w}", p.pool.diff_bits, fv) for w in range(p.pool.windows)]
-        widths += [(f"S{w}", 1, fv) for w in range(p.pool.windows)]
-    elif p.op == "winmax" and p.window is not None:  # conv.md 5: per tap D_t, then S_t
-        widths += [(f"D{w}", p.diff_bits, fv) for w in range(p.window.taps)]
-        widths += [(f"S{w}", 1, fv) for w in range(p.window.taps)]
-    elif p.op == "rowmax":  # nonlinear.md 7: D limbs then S, of x's length
-        fx = log2_ceil(gf.width(p.x))
-        widths += [("D", p.diff_bits, fx), ("S", 1, fx)]
-    elif p.op == "rowdiv":  # R limbs then Rc limbs, of the gadget's length
-        widths += [("R", p.rem_bits, fv), ("Rc", p.rem_bits, fv)]
+    cls = gadget_class(p.op)  # a maxpool's D_w, S_w; a rowmax's D, S; a rowdiv's R, Rc
+    widths += cls.extra_columns(p, gf, fv)
     cols = _columns(idx, first_col, widths, limb_bits)
-    windows = p.pool.windows if p.op == "maxpool" and p.pool is not None else 0
-    if p.op == "winmax" and p.window is not None:
-        windows = p.window.taps
+    windows = cls.selector_windows(p)
     return Gadget(idx, p.op, p.x, p.y, p.weight, p.bias, p.bias_shift, p.signs, p.lshifts,
                   features, fv, shift, lo, hi, e_hi, e_lo, frac, source, cols["u"],
                   cols["v"], cols["rem"], cols["ep"], cols["em"], p.terms, p.conv, p.pool,
@@ -507,7 +496,7 @@ def parse_circuit(data: bytes) -> Circuit:
         raise err("output.argmax must be true or false")
     if "argmax_last" in out and (out["argmax_last"] is not True or not out["argmax"]):
         raise err("output.argmax_last, when present, must be true with argmax true")
-    if gadgets[L].op in ("conv", "sumpool", "maxpool", "winsum", "winmax"):
+    if gadget_class(gadgets[L].op).PADDED_OUTPUT:
         raise err(f"output.gadget {L} is a {gadgets[L].op} gadget (its statement would "
                    f"carry padding)")
     spec = gadgets[L].rearrange

@@ -24,7 +24,7 @@ from zkml.verifier.wiring import OpCounter, wire_eval
 
 if TYPE_CHECKING:
     from zkml.verifier.circuit import Gadget
-    from zkml.verifier.inference import _Run
+    from zkml.verifier.gadgets.base import RunContext
 
 __all__ = ["conv_acc_claim", "conv_instance_value", "wiring_product", "conv_points"]
 
@@ -78,7 +78,8 @@ def _spec(g: Gadget) -> ConvSpec:
     return g.conv
 
 
-def conv_acc_claim(run: _Run, g: Gadget, r_g: list[int], vals: Iterator[int], acc: int) -> int:
+def conv_acc_claim(run: RunContext, g: Gadget, r_g: list[int], vals: Iterator[int],
+                   acc: int) -> int:
     """claim_g = acc - 2^d bias(r_o), reading the bias from `vals` (a model claim)."""
     if g.bias is None:
         return acc % R
@@ -88,7 +89,7 @@ def conv_acc_claim(run: _Run, g: Gadget, r_g: list[int], vals: Iterator[int], ac
     return (acc - (b << g.bias_shift)) % R
 
 
-def conv_instance_value(run: _Run, g: Gadget, r_g: list[int], s: list[int],
+def conv_instance_value(run: RunContext, g: Gadget, r_g: list[int], s: list[int],
                         vals: Iterator[int], counter: OpCounter | None = None) -> int:
     """The conv instance's final value W(s_j, s_i, s_c, r_o) X(s_x', s_y', s_c, r_b)
     W~_1 W~_2, taking X's u limbs (or the input's MLE) and W from `vals`."""

@@ -29,7 +29,7 @@ from zkml.verifier.wiring import wire_eval
 
 if TYPE_CHECKING:
     from zkml.verifier.circuit import Circuit, Gadget
-    from zkml.verifier.inference import _Run
+    from zkml.verifier.gadgets.base import RunContext
 
 __all__ = ["spatial_mask", "spatialsum_instance_value", "check_table_leaves",
            "table_leaf_count", "check_addconst", "check_concat_parts",
@@ -49,7 +49,7 @@ def spatial_mask(shape: Sequence[int], s: Sequence[int]) -> int:
     return out
 
 
-def spatialsum_instance_value(run: _Run, g: Gadget, r_g: list[int], s: list[int],
+def spatialsum_instance_value(run: RunContext, g: Gadget, r_g: list[int], s: list[int],
                               vals: Iterator[int]) -> int:
     """The instance's final value `2^l M(s) X(s, r_c, r_b)`, X from the `u` limbs of `x`
     (read from `vals`) or the input's MLE."""
@@ -59,7 +59,7 @@ def spatialsum_instance_value(run: _Run, g: Gadget, r_g: list[int], s: list[int]
     return (xv << g.lshift) * spatial_mask(g.sum_shape, s) % R
 
 
-def check_table_leaves(run: _Run, trees: Sequence[tuple[list[int], int, int]], alpha: int,
+def check_table_leaves(run: RunContext, trees: Sequence[tuple[list[int], int, int]], alpha: int,
                        beta: int, vals: Iterator[int]) -> None:
     """Check each table gadget's two trees (`trees[2 + 2k]`, `trees[3 + 2k]`) from its
     leaf evals, recording the witness claims (u limbs, `t_g`) and the model claim on `T`:
@@ -96,7 +96,8 @@ def table_leaf_count(c: Circuit, g: Gadget) -> int:
     return len(c.u_of(g.x)) + len(g.u) + 2
 
 
-def check_addconst(run: _Run, g: Gadget, r_g: list[int], vals: Iterator[int], acc: int) -> None:
+def check_addconst(run: RunContext, g: Gadget, r_g: list[int], vals: Iterator[int],
+                   acc: int) -> None:
     """nonlinear.md 10: `acc == 2^l X(r_g) + C(r_f)`, X from `x`'s `u` limbs (or the
     input's MLE) and `C(r_f)` a model claim, both read from `vals`."""
     if g.constant is None:
@@ -126,7 +127,7 @@ def concat_point(g: Gadget, k: int, r_g: Sequence[int],
     return list(r_c), [*r_s, *s, *r_b]
 
 
-def concat_instance_value(run: _Run, g: Gadget, k: int, r_g: list[int], s: list[int],
+def concat_instance_value(run: RunContext, g: Gadget, k: int, r_g: list[int], s: list[int],
                           vals: Iterator[int]) -> int:
     """Part `k`'s final value `W~_k(r_c, (), s_c') X_k(r_s, s_c', r_b)`, X_k from the part's
     `u` limbs (read from `vals`) or the input's MLE."""

@@ -21,7 +21,7 @@ from zkml.verifier.spatial import PoolSpec
 
 if TYPE_CHECKING:
     from zkml.verifier.circuit import Gadget
-    from zkml.verifier.inference import _Run
+    from zkml.verifier.gadgets.base import RunContext
 
 __all__ = ["window_values", "check_sumpool", "check_maxpool", "maxpool_zerocheck_value"]
 
@@ -32,20 +32,21 @@ def _spec(g: Gadget) -> PoolSpec:
     return g.pool
 
 
-def window_values(run: _Run, g: Gadget, r_g: list[int], vals: Iterator[int]) -> list[int]:
+def window_values(run: RunContext, g: Gadget, r_g: list[int], vals: Iterator[int]) -> list[int]:
     """X at every window point of `r_g`, in window order (u limbs read from `vals`)."""
     pool = _spec(g)
     return [run.value(g.x, vals, pool.window_point(r_g, w)) for w in pool.offsets()]
 
 
-def check_sumpool(run: _Run, g: Gadget, r_g: list[int], vals: Iterator[int], acc: int) -> None:
+def check_sumpool(run: RunContext, g: Gadget, r_g: list[int], vals: Iterator[int],
+                  acc: int) -> None:
     """Require acc == 2^l sum_w X_w at the accumulator point."""
     total = sum(window_values(run, g, r_g, vals)) << _spec(g).lshift
     if (acc - total) % R:
         raise VerificationError(f"gadget {g.index}: sumpool accumulator mismatch")
 
 
-def check_maxpool(run: _Run, g: Gadget, r_g: list[int], vals: Iterator[int],
+def check_maxpool(run: RunContext, g: Gadget, r_g: list[int], vals: Iterator[int],
                   d_evals: list[list[int]], s_evals: list[int], z: int) -> None:
     """Require D_w == z - X_w for every window and sum_w S_w == 1 at the acc point."""
     xs = window_values(run, g, r_g, vals)
@@ -57,7 +58,7 @@ def check_maxpool(run: _Run, g: Gadget, r_g: list[int], vals: Iterator[int],
         raise VerificationError(f"gadget {g.index}: maxpool selectors do not sum to 1")
 
 
-def maxpool_zerocheck_value(run: _Run, g: Gadget, tau: list[int], s: list[int],
+def maxpool_zerocheck_value(run: RunContext, g: Gadget, tau: list[int], s: list[int],
                             vals: Iterator[int]) -> int:
     """eq(tau_g, s) sum_w S_w(s) D_w(s), reading every S_w then every D_w limb."""
     sel = [run.take((c,), vals, s)[0] for c in g.pool_s]

@@ -31,7 +31,7 @@ from zkml.verifier.spatial import pad, padded_size
 
 if TYPE_CHECKING:
     from zkml.verifier.circuit import Gadget
-    from zkml.verifier.inference import _Run
+    from zkml.verifier.gadgets.base import RunContext
 
 __all__ = ["RearrangeSpec", "Block", "strided", "layout_width", "layout_positions", "row_strides",
            "selection_eval", "check_rearrange_parts", "rearrange_instance_value"]
@@ -148,7 +148,7 @@ def check_rearrange_parts(g: Gadget, acc: int, parts: Sequence[int]) -> None:
         raise VerificationError(f"gadget {g.index}: rearrange parts do not sum to acc(r_g)")
 
 
-def rearrange_instance_value(run: _Run, g: Gadget, k: int, r_g: list[int], s: list[int],
+def rearrange_instance_value(run: RunContext, g: Gadget, k: int, r_g: list[int], s: list[int],
                              vals: Iterator[int], e_out: dict[int, list[int]]) -> int:
     """Part `k`'s final value `Sel_k(r_o, s_k) X_k(s_k, r_b)`, X_k from the part's `u`
     limbs (read from `vals`) or the input's MLE; `e_out` caches eq_table(r_o) per gadget

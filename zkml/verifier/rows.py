@@ -40,7 +40,7 @@ from zkml.verifier.layout import log2_ceil, lt
 
 if TYPE_CHECKING:
     from zkml.verifier.circuit import Gadget
-    from zkml.verifier.inference import _Run
+    from zkml.verifier.gadgets.base import RunContext
 
 __all__ = ["HALF", "row_vars", "check_rowmax", "rowmax_instance_value", "check_rowdiv",
            "rowdiv_instance_value"]
@@ -49,7 +49,7 @@ __all__ = ["HALF", "row_vars", "check_rowmax", "rowmax_instance_value", "check_r
 HALF = (R + 1) // 2
 
 
-def row_vars(run: _Run, g: Gadget) -> int:
+def row_vars(run: RunContext, g: Gadget) -> int:
     """log2 P of nonlinear.md 12: the position variables of a row (rowmax: of x; add and
     rowdiv: of the gadget, y's row values broadcast along them; 0 for an elementwise add)."""
     if g.op == "rowmax":
@@ -57,7 +57,7 @@ def row_vars(run: _Run, g: Gadget) -> int:
     return g.log_features - log2_ceil(run.c.width_of(g.y))
 
 
-def check_rowmax(run: _Run, g: Gadget, r_g: list[int], vals: Iterator[int]) -> None:
+def check_rowmax(run: RunContext, g: Gadget, r_g: list[int], vals: Iterator[int]) -> None:
     """Read S at (1/2, .., 1/2, r_grp, r_b) from `vals` (log2 P halves) and require
     P S(1/2.., r_grp, r_b) == 1."""
     k = row_vars(run, g)
@@ -67,7 +67,7 @@ def check_rowmax(run: _Run, g: Gadget, r_g: list[int], vals: Iterator[int]) -> N
                                 f"(P S(1/2.., r_grp, r_b) != 1)")
 
 
-def rowmax_instance_value(run: _Run, g: Gadget, tau: list[int], beta: int, s: list[int],
+def rowmax_instance_value(run: RunContext, g: Gadget, tau: list[int], beta: int, s: list[int],
                           vals: Iterator[int]) -> int:
     """eq(tau_g, s) [D - mask z + mask X + beta (S - mask S) + beta^2 S D] at the instance
     point `s = (s_i, s_grp, s_b)` (x's variables), reading x's u limbs at `s`, the gadget's
@@ -82,7 +82,7 @@ def rowmax_instance_value(run: _Run, g: Gadget, tau: list[int], beta: int, s: li
     return eq_eval(tau, s) * (term % R) % R
 
 
-def check_rowdiv(run: _Run, g: Gadget, r_g: list[int], vals: Iterator[int],
+def check_rowdiv(run: RunContext, g: Gadget, r_g: list[int], vals: Iterator[int],
                  cv: dict[str, int]) -> None:
     """Read y's u limbs at (r_grp, r_b) from `vals` and require
     R(r_g) + Rc(r_g) == 2 y(r_grp, r_b) - 1."""
@@ -92,7 +92,7 @@ def check_rowdiv(run: _Run, g: Gadget, r_g: list[int], vals: Iterator[int],
                                 f"the acc point")
 
 
-def rowdiv_instance_value(run: _Run, g: Gadget, tau: list[int], beta: int, s: list[int],
+def rowdiv_instance_value(run: RunContext, g: Gadget, tau: list[int], beta: int, s: list[int],
                           vals: Iterator[int]) -> int:
     """eq(tau_g, s) [2^(l+1) X + y - 2 y q - R + beta (z - hi) e+ + beta^2 (z - lo) e-]
     at `s` (the gadget's variables), reading x's u limbs at `s`, y's u limbs at

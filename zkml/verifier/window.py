@@ -34,7 +34,7 @@ from zkml.verifier.wiring import Axis, wire_eval
 
 if TYPE_CHECKING:
     from zkml.verifier.circuit import Gadget
-    from zkml.verifier.inference import _Run
+    from zkml.verifier.gadgets.base import RunContext
 
 __all__ = ["check_winmax_acc", "winmax_claim_a", "winsum_instance_value",
            "winmax_a_value", "winmax_b_value", "winmax_zerocheck_value", "tap_weights"]
@@ -104,7 +104,7 @@ def _reads_all(spec: WindowSpec, r_ts: list[list[int]]) -> list[list[int]]:
             for a, axis in enumerate(spec.axes)]
 
 
-def winsum_instance_value(run: _Run, g: Gadget, r_g: list[int], s: list[int],
+def winsum_instance_value(run: RunContext, g: Gadget, r_g: list[int], s: list[int],
                           vals: Iterator[int]) -> int:
     """2^l X(s_x', s_y', r_c, r_b) prod_a A_a(r_T_a, s_a), X from `vals` or the input."""
     spec = _spec(g)
@@ -132,7 +132,7 @@ def check_winmax_acc(g: Gadget, r_g: list[int], s_evals: list[int]) -> None:
                                 f"real output region")
 
 
-def winmax_claim_a(run: _Run, d_evals: list[list[int]], gamma: int, e: int) -> int:
+def winmax_claim_a(run: RunContext, d_evals: list[list[int]], gamma: int, e: int) -> int:
     """Instance (a)'s claim E + sum_t gamma^t D_t(r_g), D_t from its limbs."""
     total, c = e % R, 1
     for d in d_evals:
@@ -141,7 +141,7 @@ def winmax_claim_a(run: _Run, d_evals: list[list[int]], gamma: int, e: int) -> i
     return total % R
 
 
-def _z(run: _Run, g: Gadget, point: list[int], vals: Iterator[int], what: str) -> int:
+def _z(run: RunContext, g: Gadget, point: list[int], vals: Iterator[int], what: str) -> int:
     """z at `point` from the gadget's u limbs, then its v limbs (z + v == hi required)."""
     z = (g.lo + run.limbs(run.take(g.u, vals, point))) % R
     if g.v:
@@ -151,7 +151,7 @@ def _z(run: _Run, g: Gadget, point: list[int], vals: Iterator[int], what: str) -
     return z
 
 
-def winmax_a_value(run: _Run, g: Gadget, r_g: list[int], s: list[int], gamma: int,
+def winmax_a_value(run: RunContext, g: Gadget, r_g: list[int], s: list[int], gamma: int,
                    vals: Iterator[int]) -> int:
     """eq(r_g', s) z(s, r_c, r_b) Vc(s): reads the gadget's u limbs then its v limbs at
     (s, r_c, r_b)."""
@@ -167,7 +167,7 @@ def winmax_a_value(run: _Run, g: Gadget, r_g: list[int], s: list[int], gamma: in
     return eq_eval(r_sp, s) * z % R * vc % R
 
 
-def winmax_b_value(run: _Run, g: Gadget, r_g: list[int], s: list[int], gamma: int,
+def winmax_b_value(run: RunContext, g: Gadget, r_g: list[int], s: list[int], gamma: int,
                    vals: Iterator[int]) -> int:
     """X(s, r_c, r_b) Ac(r_T; s), X from `vals` (x's u limbs) or the input's MLE."""
     spec = _spec(g)
@@ -183,7 +183,7 @@ def winmax_b_value(run: _Run, g: Gadget, r_g: list[int], s: list[int], gamma: in
     return xv * ac % R
 
 
-def winmax_zerocheck_value(run: _Run, g: Gadget, tau: list[int], beta: int, s: list[int],
+def winmax_zerocheck_value(run: RunContext, g: Gadget, tau: list[int], beta: int, s: list[int],
                            vals: Iterator[int]) -> int:
     """eq(tau, s) [sum_t S_t D_t + beta sum_t S_t (1 - V_t(s)) + beta^2 z (1 - Rg(s))],
     reading every S_t, then every D_t limb, then the gadget's u (and v) limbs at s."""

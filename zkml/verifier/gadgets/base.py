@@ -1,0 +1,318 @@
+"""The gadget check interface of an inference proof (inference.md sections 4-5).
+
+One `GadgetCheck` subclass per gadget op (registered in `zkml.verifier.gadgets.GADGETS`)
+declares what the gadget sends and checks it:
+
+- `acc_count`: how many acc-evals it sends at its acc point `r_g`;
+- `messages`: the messages it sends right after its acc-evals (label, length);
+- `instances`: the batched-sumcheck instances it contributes (group `dense` or
+  `zerocheck`, variables, how many sumcheck-evals each sends);
+- `relation`: its check at the acc point (after the common checks of `check_acc`),
+  setting `claim` when its dense-group instance reduces `acc(r_g)`;
+- `after_acc`: the transcript steps of its messages (and their checks);
+- `claim_of` / `value`: each instance's claim and final-check value;
+- `parse`: its producer object in the circuit (strict, producers.py's readers).
+
+The driver (`inference.py`) walks these declarations in the transcript order; it has
+no per-op branches. A check object holds one verification's state of one gadget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from zkml.errors import VerificationError
+from zkml.verifier.circuit import Circuit, Gadget, Layout, slot_bits
+from zkml.verifier.field import R, eq_eval
+from zkml.verifier.layout import limbs_value
+from zkml.verifier.spatial import input_mle
+
+if TYPE_CHECKING:
+    from zkml.verifier.circuit import Column
+    from zkml.verifier.producers import GadgetFields, Producer
+    from zkml.verifier.transcript import Transcript
+
+__all__ = ["DENSE", "ZEROCHECK", "OUTPUT", "Instance", "InstanceOwner", "Claims",
+           "RunContext", "GadgetCheck", "Point"]
+
+#: the groups of the batched sumcheck, in instance order
+DENSE, ZEROCHECK, OUTPUT = "dense", "zerocheck", "output"
+
+Point = tuple[tuple[int, ...], int]
+
+
+class InstanceOwner(Protocol):
+    """What owns a sumcheck instance: its claim and its final-check value."""
+
+    def claim_of(self, inst: Instance) -> int:
+        """The instance's claimed sum."""
+        ...
+
+    def value(self, ctx: RunContext, inst: Instance, s: list[int], vals: Iterator[int]) -> int:
+        """The instance's summand at the sumcheck point `s` (reads its sumcheck-evals)."""
+        ...
+
+
+@dataclass(frozen=True, eq=False)
+class Instance:
+    """One instance of the batched sumcheck.
+
+    `name` says which of its owner's instances it is (`part` the concat / rearrange part
+    it reduces), `num_vars` its variables and `evals` how many sumcheck-evals it sends.
+    """
+
+    owner: InstanceOwner
+    gadget: int
+    name: str
+    group: str
+    num_vars: int
+    evals: int
+    part: int = 0
+
+
+@dataclass
+class Claims:
+    """The opening claims a verification collects: witness-stack claims, then the model
+    stack's in the order sent (tables' leaf evals, biases, weights)."""
+
+    witness: list[Point] = field(default_factory=list)
+    tables: list[Point] = field(default_factory=list)
+    biases: list[Point] = field(default_factory=list)
+    weights: list[Point] = field(default_factory=list)
+
+    def model(self) -> tuple[Point, ...]:
+        """The model stack's claims in the order they are opened."""
+        return tuple(self.tables + self.biases + self.weights)
+
+
+@dataclass
+class RunContext:
+    """The state of one verification shared by the gadget checks: the circuit, the
+    layout for the proof's batch, the transcript, the public input and the claims."""
+
+    circuit: Circuit
+    layout: Layout
+    transcript: Transcript
+    x: Sequence[int]
+    batch: int
+    claims: Claims = field(default_factory=Claims)
+
+    @property
+    def c(self) -> Circuit:
+        """The circuit (short name used by the per-op math modules)."""
+        return self.circuit
+
+    @property
+    def lay(self) -> Layout:
+        """The layout (short name used by the per-op math modules)."""
+        return self.layout
+
+    @property
+    def limb_bits(self) -> int:
+        """L of nonlinear.md 5."""
+        return self.circuit.limb_bits
+
+    @property
+    def wclaims(self) -> list[Point]:
+        """The witness stack's claims."""
+        return self.claims.witness
+
+    @property
+    def table_claims(self) -> list[Point]:
+        """The model stack's claims on table tensors."""
+        return self.claims.tables
+
+    @property
+    def bias_claims(self) -> list[Point]:
+        """The model stack's claims on biases."""
+        return self.claims.biases
+
+    @property
+    def w_claims(self) -> list[Point]:
+        """The model stack's claims on weights."""
+        return self.claims.weights
+
+    def take(self, cols: Sequence[Column], vals: Iterator[int], z: Sequence[int]
+             ) -> list[int]:
+        """Record claims column(z) = value for the next len(cols) values of `vals`."""
+        out = []
+        for col in cols:
+            v = next(vals)
+            self.claims.witness.append((self.layout.column_point(col.index, z), v))
+            out.append(v)
+        return out
+
+    def limbs(self, vals: Sequence[int]) -> int:
+        """sum_j 2^(L j) vals[j] mod r (L = the circuit's limb_bits)."""
+        return limbs_value(vals, self.circuit.limb_bits)
+
+    def model_claim(self, dest: list[Point], name: str, z: Sequence[int], v: int) -> None:
+        """Record the model-stack claim tensor `name` at `z` = v in `dest`."""
+        ms = self.circuit.model
+        t = ms.tensors[name]
+        dest.append(((*z, *slot_bits(t.offset, t.log_size, ms.num_vars)), v))
+
+    def value(self, ref: int | None, vals: Iterator[int], z: Sequence[int]) -> int:
+        """A tensor's value at `z`: from its u limbs (claims) or the public input's MLE."""
+        c = self.circuit
+        if ref is None:
+            return input_mle(self.x, self.batch, c.input_features, c.input_shape, list(z))
+        g = c.gadgets[ref]
+        return (g.lo + self.limbs(self.take(g.u, vals, z))) % R
+
+
+def _acc_value(g: Gadget, cv: dict) -> int:
+    """acc from z, e+, e-, rem (relation R1; nonlinear.md 1 for a divisor d > 1)."""
+    q = cv["z"] + cv["ep"] - cv["em"]
+    if g.divisor > 1:
+        return (g.divisor * q + cv["rem"] - g.divisor // 2) % R
+    if g.shift == 0:
+        return q % R
+    return ((q << g.shift) + cv["rem"] - (1 << (g.shift - 1))) % R
+
+
+def _own_values(ctx: RunContext, g: Gadget, vals: Iterator[int], z: list[int]) -> dict:
+    """The gadget's own columns at `z` in column order (a rowmax's D and S excepted)."""
+    cv: dict = {k: ctx.limbs(ctx.take(getattr(g, k), vals, z))
+                for k in ("u", "v", "rem", "remc", "ep", "em")}
+    cv["z"] = (g.lo + cv["u"]) % R
+    cv["D"] = [ctx.take(d, vals, z) for d in g.pool_d]
+    cv["S"] = ctx.take(g.pool_s, vals, z)
+    cv["R"] = ctx.limbs(ctx.take(g.div_r, vals, z))
+    cv["Rc"] = ctx.limbs(ctx.take(g.div_rc, vals, z))
+    return cv
+
+
+class GadgetCheck:
+    """The verifier's check of one gadget (module doc); subclasses override what differs.
+
+    The defaults: acc-evals are the own columns then x's u limbs, no messages after them,
+    no dense-group instance, and a zerocheck instance when the gadget has excess columns.
+    """
+
+    #: True when the gadget always takes part in the zerocheck loop
+    ALWAYS_ZEROCHECK = False
+    #: the name of its zerocheck-group instance
+    ZEROCHECK_NAME = "zerocheck"
+    #: True when its tensor carries spatial padding (it cannot be the output gadget)
+    PADDED_OUTPUT = False
+
+    def __init__(self, circuit: Circuit, g: Gadget) -> None:
+        self.c, self.g = circuit, g
+        #: acc(r_g) or what its dense-group instance reduces (set by `relation`)
+        self.claim = 0
+        self.point: list[int] = []
+        self.cv: dict = {}
+        self.tau: list[int] = []
+        self.beta = 0
+        self.extra: list[list[int]] = []
+
+    @staticmethod
+    def parse(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
+        """Strictly parse and check the gadget's producer object (`producers.py`'s
+        readers); each op's class sets its own."""
+        raise NotImplementedError
+
+    @staticmethod
+    def extra_columns(p: Producer, gf: GadgetFields, fv: int) -> list[tuple[str, int, int]]:
+        """Its columns after u, v, rem, remc, ep, em: (key, width, feature variables);
+        a key ending in a number is one window's (`selector_windows`)."""
+        return []
+
+    @staticmethod
+    def selector_windows(p: Producer) -> int:
+        """How many windows (D_w limbs and S_w each) its extra columns hold."""
+        return 0
+
+    # --- declarations: what the gadget sends --------------------------------------
+
+    def acc_count(self) -> int:
+        """How many acc-evals the gadget sends."""
+        return len(self.g.own) + len(self.c.u_of(self.g.x))
+
+    def messages(self) -> tuple[tuple[str, int], ...]:
+        """The messages sent right after its acc-evals: (label, number of Fr)."""
+        return ()
+
+    def instances(self, lay: Layout) -> list[Instance]:
+        """Its batched-sumcheck instances, dense group first, in order."""
+        return self.dense_instances(lay) + self.zerocheck_instances(lay)
+
+    def dense_instances(self, lay: Layout) -> list[Instance]:
+        """Its dense-group instances (none by default)."""
+        return []
+
+    def zerocheck_instances(self, lay: Layout) -> list[Instance]:
+        """The generic excess-column zerocheck (inference.md 4) when it has ep / em."""
+        g = self.g
+        if not (g.ep or g.em or self.ALWAYS_ZEROCHECK):
+            return []
+        nv = lay.log_batch + self.zerocheck_feature_vars()
+        return [self.instance(ZEROCHECK, self.ZEROCHECK_NAME, nv, self.zerocheck_evals())]
+
+    def zerocheck_feature_vars(self) -> int:
+        """The feature variables of its zerocheck (and of tau_g)."""
+        return self.g.log_features
+
+    def zerocheck_evals(self) -> int:
+        """Sumcheck-evals of its zerocheck instance: u, ep, em limbs."""
+        g = self.g
+        return len(g.u) + len(g.ep) + len(g.em)
+
+    def instance(self, group: str, name: str, nv: int, evals: int, part: int = 0
+                 ) -> Instance:
+        """An instance owned by this check."""
+        return Instance(self, self.g.index, name, group, nv, evals, part)
+
+    # --- the checks ------------------------------------------------------------------
+
+    def check_acc(self, ctx: RunContext, r: list[int], evals: Sequence[int]) -> None:
+        """Check its acc-evals at its point `r` (inference.md 4: z + v = hi, the divisor's
+        rem + remc = d - 1, then the op's relation)."""
+        g, vals = self.g, iter(evals)
+        self.point = r
+        cv = self.cv = _own_values(ctx, g, vals, r)
+        if g.v and (cv["z"] + cv["v"] - g.hi) % R != 0:
+            raise VerificationError(f"gadget {g.index}: z + v != hi at the acc point")
+        if g.divisor > 1 and (cv["rem"] + cv["remc"] - (g.divisor - 1)) % R:
+            raise VerificationError(f"gadget {g.index}: rem + remc != d - 1 (divisor "
+                                    f"{g.divisor}) at the acc point")
+        self.relation(ctx, r, vals, _acc_value(g, cv))
+
+    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[int], acc: int) -> None:
+        """The op's relation at the acc point (identity: acc == X(r))."""
+        if (acc - ctx.value(self.g.x, vals, r)) % R != 0:
+            raise VerificationError(f"gadget {self.g.index}: identity accumulator mismatch")
+
+    def after_acc(self, ctx: RunContext) -> None:
+        """The transcript steps of the messages after its acc-evals (`self.extra`)."""
+
+    def claim_of(self, inst: Instance) -> int:
+        """Its instances' claims: `self.claim` (dense), 0 (zerocheck)."""
+        return 0 if inst.group == ZEROCHECK else self.claim
+
+    def value(self, ctx: RunContext, inst: Instance, s: list[int], vals: Iterator[int]
+              ) -> int:
+        """An instance's final-check value at `s`, reading its sumcheck-evals."""
+        if inst.group == ZEROCHECK:
+            return self.zerocheck_value(ctx, s, vals)
+        return self.dense_value(ctx, inst, s, vals)
+
+    def dense_value(self, ctx: RunContext, inst: Instance, s: list[int],
+                    vals: Iterator[int]) -> int:
+        """A dense-group instance's value (gadgets with such instances override it)."""
+        raise VerificationError(f"gadget {self.g.index}: no instance {inst.name}")
+
+    def zerocheck_value(self, ctx: RunContext, s: list[int], vals: Iterator[int]) -> int:
+        """The generic zerocheck's final value eq(tau, s) [(z - hi) e+ + beta u e-]."""
+        g = self.g
+        u = ctx.limbs(ctx.take(g.u, vals, s))
+        ep = ctx.limbs(ctx.take(g.ep, vals, s))
+        em = ctx.limbs(ctx.take(g.em, vals, s))
+        z = g.lo + u
+        term = (z - g.hi) * ep if g.ep else 0
+        if g.em:
+            term += self.beta * u * em
+        return eq_eval(self.tau, s) * term % R

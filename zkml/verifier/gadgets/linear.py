@@ -1,0 +1,150 @@
+"""Dense and conv gadgets (inference.md 4, conv.md 2): `acc(r_g)` less the bias is
+reduced by one dense-group instance over x's (or the conv's) variables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from zkml.verifier.circuit import Layout, log2_ceil
+from zkml.verifier.conv import conv_acc_claim, conv_instance_value
+from zkml.verifier.field import R
+from zkml.verifier.gadgets.base import DENSE, GadgetCheck, Instance, RunContext
+from zkml.verifier.producers import (
+    MAX_SHIFT,
+    GadgetFields,
+    Producer,
+    check_widths,
+    err,
+    geometry,
+    int_field,
+    obj,
+    parse_ref,
+    str_field,
+)
+from zkml.verifier.spatial import ConvSpec, padded_size
+
+if TYPE_CHECKING:
+    from zkml.verifier.circuit import ModelStack
+
+__all__ = ["Dense", "Conv"]
+
+
+# --- the producer object (strict parsing, producers.py's readers) ---
+
+
+def _weight(prod: dict, what: str, pw: str, model: ModelStack) -> str:
+    weight = str_field(prod["weight"], f"{pw} weight")
+    if weight not in model.tensors:
+        raise err(f"{what}: weight {weight!r} is not a model tensor")
+    return weight
+
+
+def _bias(prod: dict, what: str, pw: str, n: int, model: ModelStack) -> str | None:
+    if prod["bias"] is None:
+        return None
+    bias = str_field(prod["bias"], f"{pw} bias")
+    b = model.tensors.get(bias)
+    if b is None:
+        raise err(f"{what}: bias {bias!r} is not a model tensor")
+    if b.rows != 1 or b.cols != n:
+        raise err(f"{what}: bias {bias!r} is {b.rows}x{b.cols}, expected 1x{n}")
+    return bias
+
+
+def _conv(prod: dict, what: str, pw: str, gf: GadgetFields, x: int | None) -> ConvSpec:
+    in_shape, out_shape, kernel, axes = geometry(prod, what, pw, "conv")
+    check_widths(what, "conv", gf, x, in_shape, out_shape)
+    weight = prod["weight"]
+    w = gf.model.tensors[weight]
+    cols = padded_size((in_shape[0], *kernel))
+    if w.rows != out_shape[0] or w.cols != cols:
+        raise err(f"{what}: conv weight {weight!r} is {w.rows}x{w.cols}, "
+                  f"expected {out_shape[0]}x{cols}")
+    return ConvSpec(in_shape, out_shape, kernel, tuple(axes))
+
+
+def _parse_dense(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
+    """dense (inference.md 6): W is features x width(x), b 1 x features."""
+    op, idx, features, model = prod["op"], gf.index, gf.features, gf.model
+    obj(prod, {"op", "x", "weight", "bias", "bias_shift"}, pw)
+    bias_shift = int_field(prod["bias_shift"], f"{pw} bias_shift", 0, MAX_SHIFT)
+    x = parse_ref(prod["x"], idx, f"{pw} x")
+    weight = _weight(prod, what, pw, model)
+    w = model.tensors[weight]
+    if w.cols != gf.width(x) or w.rows != features:
+        raise err(f"{what}: weight {weight!r} is {w.rows}x{w.cols}, "
+                  f"expected {features}x{gf.width(x)}")
+    bias = _bias(prod, what, pw, features, model)
+    return Producer(op, x, weight=weight, bias=bias, bias_shift=bias_shift)
+
+
+def _parse_conv(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
+    """conv (conv.md 2): the axes, the weight's shape and the bias."""
+    op, idx, model = prod["op"], gf.index, gf.model
+    obj(prod, {"op", "x", "weight", "bias", "bias_shift", "in_shape", "out_shape",
+               "kernel", "strides", "dilations", "pads"}, pw)
+    bias_shift = int_field(prod["bias_shift"], f"{pw} bias_shift", 0, MAX_SHIFT)
+    x = parse_ref(prod["x"], idx, f"{pw} x")
+    weight = _weight(prod, what, pw, model)
+    conv = _conv(prod, what, pw, gf, x)
+    bias = _bias(prod, what, pw, conv.out_shape[0], model)
+    return Producer(op, x, weight=weight, bias=bias, bias_shift=bias_shift, conv=conv)
+
+
+class Dense(GadgetCheck):
+    """acc = W x + 2^bias_shift b: `sum_j W(r_o, j) X(j, r_b) = acc(r_g) - 2^s b(r_o)`."""
+
+    parse = staticmethod(_parse_dense)
+
+    def acc_count(self) -> int:
+        """Own columns, then the bias claim b(r_o) if any."""
+        return len(self.g.own) + (self.g.bias is not None)
+
+    def dense_instances(self, lay: Layout) -> list[Instance]:
+        """One instance over log2 pad(width(x)) variables: x's u limbs, then W."""
+        g = self.g
+        return [self.instance(DENSE, "dense", log2_ceil(self.c.width_of(g.x)),
+                              len(self.c.u_of(g.x)) + 1)]
+
+    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[int], acc: int) -> None:
+        """The claim acc(r_g) - 2^bias_shift b(r_o), recording the bias claim."""
+        g = self.g
+        if g.bias is not None:
+            b = next(vals)
+            ctx.model_claim(ctx.bias_claims, g.bias, r[: g.log_features], b)
+            acc -= b << g.bias_shift
+        self.claim = acc % R
+
+    def dense_value(self, ctx: RunContext, inst: Instance, s: list[int],
+                    vals: Iterator[int]) -> int:
+        """X(s, r_b) W(r_o, s), recording the weight claim."""
+        g = self.g
+        r_o, r_b = self.point[: g.log_features], self.point[g.log_features :]
+        xv = ctx.value(g.x, vals, [*s, *r_b])
+        w = next(vals)
+        ctx.model_claim(ctx.w_claims, g.weight or "", [*s, *r_o], w)
+        return xv * w % R
+
+
+class Conv(Dense):
+    """conv.md 2: the dense relation through the conv's wiring."""
+
+    PADDED_OUTPUT = True
+    parse = staticmethod(_parse_conv)
+
+    def dense_instances(self, lay: Layout) -> list[Instance]:
+        """One instance over the conv's variables: x's u limbs, then W."""
+        g = self.g
+        if g.conv is None:
+            return []
+        return [self.instance(DENSE, "conv", g.conv.num_vars, len(self.c.u_of(g.x)) + 1)]
+
+    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[int], acc: int) -> None:
+        """acc(r_g) less the bias (conv.md 2)."""
+        self.claim = conv_acc_claim(ctx, self.g, r, vals, acc)
+
+    def dense_value(self, ctx: RunContext, inst: Instance, s: list[int],
+                    vals: Iterator[int]) -> int:
+        """The conv instance's final value (conv.md 2)."""
+        return conv_instance_value(ctx, self.g, self.point, s, vals)

@@ -1,0 +1,85 @@
+"""The output check (inference.md 4, 4b): not a gadget but the circuit's output; its
+instances close the batched sumcheck (the output group). Without ArgMax one instance
+`sum_x eq(r_out, x) mask(x) z_L(x) = Y~(r_out)` against the public output's MLE; with
+ArgMax the argmax-evals (d limbs, then A and C_m) at r_d and the `select` and `masked`
+instances."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from zkml.verifier.argmax import check_argmax_d, masked_weight, output_mask, select_weight
+from zkml.verifier.circuit import Circuit, Layout, log2_ceil
+from zkml.verifier.field import R, eq_eval, eq_table
+from zkml.verifier.gadgets.base import OUTPUT, Instance, RunContext
+
+__all__ = ["OutputCheck", "public_mle"]
+
+
+def public_mle(vals: Sequence[int], rows: int, cols: int, point: Sequence[int]) -> int:
+    """MLE at `point` of the rows x cols matrix `vals` zero-padded to powers of two."""
+    lc = log2_ceil(cols)
+    ef = eq_table(point[:lc])
+    eb = eq_table(point[lc:])
+    total = 0
+    for b in range(rows):
+        row = vals[b * cols : (b + 1) * cols]
+        total += eb[b] * (sum(v * e for v, e in zip(row, ef, strict=False)) % R)
+    return total % R
+
+
+class OutputCheck:
+    """The output instances' declarations, claims and final values."""
+
+    def __init__(self, circuit: Circuit) -> None:
+        self.c = circuit
+        self.fv = log2_ceil(circuit.output_features)
+        self.r_out: list[int] = []
+        self.y: Sequence[int] = ()
+        self.claims: dict[str, int] = {}
+
+    def argmax_count(self) -> int:
+        """How many argmax-evals the proof sends (none without ArgMax)."""
+        return len(self.c.d) + 2 if self.c.argmax else 0
+
+    def instances(self, lay: Layout) -> list[Instance]:
+        """`select` and `masked` (ArgMax) or `output`, over the output's variables."""
+        c = self.c
+        nv = lay.log_batch + self.fv
+        evals = len(c.gadgets[c.output_gadget].u)
+        names = ("select", "masked") if c.argmax else ("output",)
+        return [Instance(self, c.output_gadget, n, OUTPUT, nv, evals) for n in names]
+
+    def challenge(self, ctx: RunContext, y: Sequence[int], argmax_evals: list[int]) -> None:
+        """Squeeze the output point; with ArgMax absorb and check the argmax-evals."""
+        c, t, lay = self.c, ctx.transcript, ctx.layout
+        self.y = y
+        if not c.argmax:
+            self.r_out = t.squeeze_n("output-point", lay.log_batch + self.fv)
+            mle = public_mle(y, ctx.batch, c.output_features, self.r_out)
+            self.claims = {"output": mle}
+            return
+        self.r_out = t.squeeze_n("argmax-point", lay.log_batch + self.fv)
+        t.absorb_frs("argmax-evals", argmax_evals)
+        am = iter(argmax_evals)
+        d = ctx.limbs(ctx.take(c.d, am, self.r_out))
+        a, cm = next(am), next(am)
+        check_argmax_d(self.r_out, self.fv, c.output_features, y, d, a, cm, c.argmax_last)
+        self.claims = {"select": a, "masked": cm}
+
+    def claim_of(self, inst: Instance) -> int:
+        """Y~(r_out), or A and C_m."""
+        return self.claims[inst.name]
+
+    def value(self, ctx: RunContext, inst: Instance, s: list[int], vals: Iterator[int]
+              ) -> int:
+        """weight(s) z_L(s) for the instance's weight."""
+        fv, n_out, batch = self.fv, self.c.output_features, ctx.batch
+        z = ctx.value(inst.gadget, vals, s)
+        if inst.name == "select":
+            weight = select_weight(self.r_out[fv:], s, fv, self.y)
+        elif inst.name == "masked":
+            weight = masked_weight(self.r_out, s, fv, n_out, batch)
+        else:
+            weight = eq_eval(self.r_out, s) * output_mask(s, fv, n_out, batch) % R
+        return weight * z % R

@@ -185,6 +185,16 @@ def test_default_workers_are_the_usable_cores():
     assert batch.default_workers() == expected >= 1
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_closed_pool_refuses_work(workers):
+    pool = zkml.VerifierPool(VK, workers=workers)
+    pool.close()
+    with pytest.raises(batch.VerifierPoolError, match="the pool is closed"):
+        pool.verify_many([PROOF])
+    with pytest.raises(batch.VerifierPoolError, match="the pool is closed"):
+        pool.submit(PROOF)
+
+
 def test_a_broken_pool_is_a_zkml_error():
     assert issubclass(batch.VerifierPoolError, ZkmlError)
     assert not issubclass(batch.VerifierPoolError, VerificationError)

@@ -138,6 +138,7 @@ class VerifierPool:
         local = key if isinstance(vk, str | os.PathLike) else vk
         self._verifier = Verifier(local, input_shapes=input_shapes, **options)
         self._workers = workers
+        self._closed = False
         self._executor: ProcessPoolExecutor | None = None
         if workers > 1:
             context = multiprocessing.get_context(start_method or _start_method())
@@ -177,6 +178,7 @@ class VerifierPool:
             expected input (before any work); FileError for a proof file that cannot be
             read. Errors that are not about a proof (a bug) propagate.
         """
+        self._require_open()
         items = [_proof_bytes(p) for p in proofs]
         expected = self._expected(expected_inputs, len(items), quantized, strict)
         outcomes: list[Outcome | None] = [
@@ -192,6 +194,7 @@ class VerifierPool:
         """Verify one proof on a free worker: a Future whose `result()` is the
         `VerifiedInference` or raises the `VerificationError` (as `Verifier.verify`
         does). An expected input is quantized here first (InputError raised now)."""
+        self._require_open()
         item = _proof_bytes(proof)
         expected = self._expected([expected_input], 1, quantized, strict)[0]
         if self._executor is not None and not isinstance(item, VerificationError):
@@ -206,7 +209,9 @@ class VerifierPool:
         return future
 
     def close(self, *, cancel: bool = False) -> None:
-        """Stop the workers (after the queued proofs, or dropping them with `cancel`)."""
+        """Stop the workers (after the queued proofs, or dropping them with `cancel`); the
+        pool then refuses work (VerifierPoolError)."""
+        self._closed = True
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=cancel)
             self._executor = None
@@ -217,6 +222,10 @@ class VerifierPool:
     def __exit__(self, exc_type, exc, tb) -> None:
         # leaving on an error (Ctrl-C too): queued proofs are dropped, not verified
         self.close(cancel=exc_type is not None)
+
+    def _require_open(self) -> None:
+        if self._closed:
+            raise VerifierPoolError("the pool is closed")
 
     def _expected(self, data: Sequence[Any] | None, n: int, quantized: bool,
                   strict: bool) -> list[Any]:

@@ -25,8 +25,10 @@ it was given is bad (`InputError`). Everything derives from `ZkmlError`:
     │                                compiled (zkml.onnx_import.errors: NotOnnxError,
     │                                UnsupportedOpError, ...; QuantOverflowError;
     │                                CircuitFormatError)
-    └── ProverError                  the prover could not produce a proof             2
-                                     ("proving failed: ...")
+    ├── ProverError                  the prover could not produce a proof             2
+    │                                ("proving failed: ...")
+    └── VerifierPoolError            a worker of zkml.VerifierPool stopped before     2
+                                     answering (defined in zkml.batch_verify)
 
 The exit column is the `zkml` command's exit code for that error (`zkml.cli.main`);
 the command exits 0 on success, 2 on a usage error or an operating-system error (a file

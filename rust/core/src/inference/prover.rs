@@ -251,12 +251,14 @@ fn prove_parsed(
         .map(|g| gadgets::prover(c, g))
         .collect();
     let mut acc_msgs = Vec::with_capacity(c.gadgets.len());
+    let mut accs = Vec::with_capacity(c.gadgets.len());
     for (g, gp) in provers.iter_mut().enumerate() {
         let (mut evals, acc) = own_acc_evals(&cx, &mut claims, g, &r[g]);
         gp.acc_evals(&cx, &mut claims, &r[g], acc, &mut evals)?;
         t.absorb_frs("acc-evals", &evals);
         let after = gp.after_acc(&cx, &mut t, &r[g])?;
         acc_msgs.push((evals, after));
+        accs.push(acc);
     }
 
     timer.mark("acc-evals");
@@ -276,7 +278,7 @@ fn prove_parsed(
     // zerochecks, the output.
     let mut insts: Vec<Contribution> = Vec::new();
     for (g, gp) in provers.iter_mut().enumerate() {
-        insts.extend(gp.dense(&cx, &r[g])?);
+        insts.extend(gp.dense(&cx, &r[g], accs[g])?);
     }
     for (g, tau, beta) in &zc {
         let inst = provers[*g].zerocheck(&cx, tau, *beta)?;

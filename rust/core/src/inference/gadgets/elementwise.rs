@@ -75,7 +75,6 @@ pub struct Mul {
     pub g: usize,
     pub x: TensorRef,
     pub y: TensorRef,
-    pub acc: Fr,
 }
 
 impl GadgetProver for Mul {
@@ -83,19 +82,7 @@ impl GadgetProver for Mul {
         self.g
     }
 
-    fn acc_evals(
-        &mut self,
-        _cx: &Ctx<'_>,
-        _claims: &mut Claims<'_>,
-        _r_g: &[Fr],
-        acc: Fr,
-        _evals: &mut Vec<Fr>,
-    ) -> Result<()> {
-        self.acc = acc;
-        Ok(())
-    }
-
-    fn dense(&mut self, cx: &Ctx<'_>, r_g: &[Fr]) -> Result<Vec<Contribution>> {
+    fn dense(&mut self, cx: &Ctx<'_>, r_g: &[Fr], acc: Fr) -> Result<Vec<Contribution>> {
         let inst = crate::inference::product::instance(cx.c, cx.cols, cx.ib(), self.g, r_g)?;
         let opens = vec![
             Open::Limbs(self.x, At::Point),
@@ -103,7 +90,7 @@ impl GadgetProver for Mul {
         ];
         Ok(vec![Contribution {
             inst: Box::new(Opened::at_point(inst, opens)),
-            claim: self.acc,
+            claim: acc,
         }])
     }
 }

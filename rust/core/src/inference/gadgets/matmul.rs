@@ -57,7 +57,7 @@ impl GadgetProver for MatMul<'_> {
         Ok(())
     }
 
-    fn dense(&mut self, cx: &Ctx<'_>, r_g: &[Fr]) -> Result<Vec<Contribution>> {
+    fn dense(&mut self, cx: &Ctx<'_>, r_g: &[Fr], _acc: Fr) -> Result<Vec<Contribution>> {
         let (c, g) = (cx.c, self.g);
         let wt = c.tensor(self.weight)?;
         let n_in = c.width(self.x).next_power_of_two();

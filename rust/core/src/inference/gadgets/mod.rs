@@ -89,8 +89,10 @@ pub trait GadgetProver {
         Ok(None)
     }
 
-    /// The gadget's instances in the dense group of the batched sumcheck.
-    fn dense(&mut self, _cx: &Ctx<'_>, _r_g: &[Fr]) -> Result<Vec<Contribution>> {
+    /// The gadget's instances in the dense group of the batched sumcheck; `acc` is the
+    /// accumulator its own columns give at `r_g` (the claim of a gadget whose whole
+    /// accumulator is one instance).
+    fn dense(&mut self, _cx: &Ctx<'_>, _r_g: &[Fr], _acc: Fr) -> Result<Vec<Contribution>> {
         Ok(Vec::new())
     }
 
@@ -286,25 +288,12 @@ pub fn prover<'a>(c: &'a Circuit, g: usize) -> Box<dyn GadgetProver + 'a> {
             Box::new(Elementwise { g, operands })
         }
         Producer::Addconst { x, c: name, .. } => Box::new(Addconst { g, x: *x, name }),
-        Producer::Mul { x, y } => Box::new(Mul {
-            g,
-            x: *x,
-            y: *y,
-            acc: Fr::default(),
-        }),
+        Producer::Mul { x, y } => Box::new(Mul { g, x: *x, y: *y }),
         Producer::Table { .. } => Box::new(Plain { g }),
-        Producer::Spatialsum { x, .. } => Box::new(Spatialsum {
-            g,
-            x: *x,
-            acc: Fr::default(),
-        }),
+        Producer::Spatialsum { x, .. } => Box::new(Spatialsum { g, x: *x }),
         Producer::Sumpool { x, .. } => Box::new(Sumpool { g, x: *x }),
         Producer::Maxpool { x, .. } => Box::new(Maxpool { g, x: *x }),
-        Producer::Winsum(w) => Box::new(Winsum {
-            g,
-            x: w.x,
-            acc: Fr::default(),
-        }),
+        Producer::Winsum(w) => Box::new(Winsum { g, x: w.x }),
         Producer::Winmax(w) => Box::new(Winmax {
             g,
             x: w.x,
@@ -343,7 +332,8 @@ pub fn dense_instances(
                 p
             }
         };
-        out.extend(p.dense(cx, r_g)?.into_iter().map(|c| c.inst));
+        // only the instances: their claims (from `acc`) are not needed here
+        out.extend(p.dense(cx, r_g, Fr::default())?.into_iter().map(|c| c.inst));
     }
     Ok(out)
 }

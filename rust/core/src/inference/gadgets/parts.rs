@@ -70,7 +70,7 @@ impl GadgetProver for Parts {
     }
 
     /// Part `k`'s limbs at `(r_s, s, r_b)` (`r_s` empty for a rearrange).
-    fn dense(&mut self, _cx: &Ctx<'_>, _r_g: &[Fr]) -> Result<Vec<Contribution>> {
+    fn dense(&mut self, _cx: &Ctx<'_>, _r_g: &[Fr], _acc: Fr) -> Result<Vec<Contribution>> {
         let parts = std::mem::take(&mut self.parts);
         Ok(parts
             .into_iter()

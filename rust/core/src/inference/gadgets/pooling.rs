@@ -139,7 +139,6 @@ fn limbs_after(inst: PairProduct<'static>, x: TensorRef, post: &[Fr], claim: Fr)
 pub struct Spatialsum {
     pub g: usize,
     pub x: TensorRef,
-    pub acc: Fr,
 }
 
 impl GadgetProver for Spatialsum {
@@ -147,21 +146,9 @@ impl GadgetProver for Spatialsum {
         self.g
     }
 
-    fn acc_evals(
-        &mut self,
-        _cx: &Ctx<'_>,
-        _claims: &mut Claims<'_>,
-        _r_g: &[Fr],
-        acc: Fr,
-        _evals: &mut Vec<Fr>,
-    ) -> Result<()> {
-        self.acc = acc;
-        Ok(())
-    }
-
-    fn dense(&mut self, cx: &Ctx<'_>, r_g: &[Fr]) -> Result<Vec<Contribution>> {
+    fn dense(&mut self, cx: &Ctx<'_>, r_g: &[Fr], acc: Fr) -> Result<Vec<Contribution>> {
         let inst = spatialsum::instance(cx.c, cx.cols, cx.input, cx.b, self.g, r_g)?;
-        Ok(vec![limbs_after(inst, self.x, r_g, self.acc)])
+        Ok(vec![limbs_after(inst, self.x, r_g, acc)])
     }
 }
 
@@ -169,7 +156,6 @@ impl GadgetProver for Spatialsum {
 pub struct Winsum {
     pub g: usize,
     pub x: TensorRef,
-    pub acc: Fr,
 }
 
 impl GadgetProver for Winsum {
@@ -177,22 +163,10 @@ impl GadgetProver for Winsum {
         self.g
     }
 
-    fn acc_evals(
-        &mut self,
-        _cx: &Ctx<'_>,
-        _claims: &mut Claims<'_>,
-        _r_g: &[Fr],
-        acc: Fr,
-        _evals: &mut Vec<Fr>,
-    ) -> Result<()> {
-        self.acc = acc;
-        Ok(())
-    }
-
-    fn dense(&mut self, cx: &Ctx<'_>, r_g: &[Fr]) -> Result<Vec<Contribution>> {
+    fn dense(&mut self, cx: &Ctx<'_>, r_g: &[Fr], acc: Fr) -> Result<Vec<Contribution>> {
         let inst = window::winsum_instance(cx.c, cx.cols, cx.ib(), self.g, r_g)?;
         let rest = channel_batch(cx, self.g, r_g);
-        Ok(vec![limbs_after(inst, self.x, rest, self.acc)])
+        Ok(vec![limbs_after(inst, self.x, rest, acc)])
     }
 }
 
@@ -241,7 +215,7 @@ impl GadgetProver for Winmax {
     }
 
     /// (a) opens `z`'s `u` and `v` limbs, (b) `x`'s limbs, each at `(s, r_c, r_b)`.
-    fn dense(&mut self, cx: &Ctx<'_>, r_g: &[Fr]) -> Result<Vec<Contribution>> {
+    fn dense(&mut self, cx: &Ctx<'_>, r_g: &[Fr], _acc: Fr) -> Result<Vec<Contribution>> {
         let st = self.state.take().expect("after_acc ran before dense");
         let rest = channel_batch(cx, self.g, r_g);
         let own = TensorRef::Gadget(self.g);

@@ -143,8 +143,6 @@ def _parse_verifying_key(data: bytes) -> VerifyingKeyInfo:
         circuit = Circuit.from_bytes(cj)
     except CircuitFormatError as exc:
         raise InvalidKeyError(exc.detail) from None
-    except RecursionError:  # JSON nested too deeply for the parser
-        raise InvalidKeyError("the circuit description is not JSON") from None
     nv, lc = rd.u32("num_vars"), rd.u32("log_cols")
     ms = circuit.model_stack
     if (nv, lc) != (ms.num_vars, ms.log_cols):
@@ -263,7 +261,7 @@ def read_compiled_vk(path: str | os.PathLike[str], data: bytes | None = None) ->
         except KeyError:
             raise CompiledModelError(f"{path} has no verifying key (compile it with this "
                                      "zkml)") from None
-        except (ValueError, TypeError, RecursionError):
+        except (ValueError, TypeError):
             raise CompiledModelError(f"{path} is not a readable zkml compiled model") from None
     if not isinstance(header, dict) or header.get("format") != "zkml-compiled-model" or \
             not isinstance(files, dict) or \

@@ -173,7 +173,7 @@ def run(out_dir: Path, artifacts: Path = ARTIFACTS, *, quiet: bool = False) -> i
         return _fail("zkml.Verifier accepted a tampered proof")
     print(f"   exit {code}: rejected")
 
-    # 6. The valid proof checked against another input (one digit changed): rejected.
+    # 6. The valid proof checked against another input (one pixel changed): rejected.
     other = [list(row) for row in inputs]
     other[0][27] = 1.0 - other[0][27]
     other_path = out_dir / "other_input.json"

@@ -55,10 +55,24 @@ EXIT_INTERRUPTED = 130
 
 
 class ZkmlError(Exception):
-    """Base class of every error raised by zkml."""
+    """Base class of every error raised by zkml.
+
+    `check` names the check that failed when the error is a rejection (a dotted id such
+    as ``"logup.group-sum"`` or ``"gadget.add.relation"``, listed in
+    `circuits/soundness.md`); tests and services match on it, not on the message text.
+    It is None when no single check applies (a missing file, a bad argument).
+    """
 
     #: What happened, in words; `str()` puts it before the detail.
     summary: str = ""
+
+    def __init__(self, *args: object, check: str | None = None) -> None:
+        super().__init__(*args)
+        self.check = check
+
+    def __reduce__(self) -> tuple:
+        # keeps `check` across pickling (zkml.VerifierPool's worker processes)
+        return (_rebuild, (type(self), self.args, self.check))
 
     @property
     def detail(self) -> str:
@@ -149,6 +163,12 @@ class ProverError(ZkmlError):
     """The prover could not produce a proof (bad witness, inconsistent inputs, no build)."""
 
     summary = "proving failed"
+
+
+def _rebuild(cls: type, args: tuple, check: str | None) -> ZkmlError:
+    exc = cls(*args)
+    exc.check = check
+    return exc
 
 
 def exit_code(exc: BaseException) -> int:

@@ -13,6 +13,7 @@ pub mod inference;
 pub mod logup;
 pub mod mle;
 pub mod pcs;
+pub mod pipeline;
 pub mod profile;
 pub mod proofs;
 pub mod sumcheck;

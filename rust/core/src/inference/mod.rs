@@ -4,7 +4,8 @@ pub mod circuit;
 pub mod combine;
 pub mod conv;
 pub mod gadgets;
-pub mod layout;
+/// Stack slots (kind-agnostic, in the proof pipeline).
+pub use crate::pipeline::stack as layout;
 pub mod matmul;
 pub mod model_key;
 pub mod output;
@@ -252,7 +253,11 @@ impl<'c> Claims<'c> {
         }
     }
 
-    pub fn finish(self) -> (StackClaims, StackClaims) {
-        (self.witness, self.model)
+    /// Hand over the claims on the witness and model stacks (leaving none).
+    pub fn take(&mut self) -> (StackClaims, StackClaims) {
+        (
+            std::mem::take(&mut self.witness),
+            std::mem::take(&mut self.model),
+        )
     }
 }

@@ -6,21 +6,20 @@ use ark_ff::Zero;
 use rayon::prelude::*;
 
 use super::circuit::{int_width, Circuit, ColumnKind};
-use super::gadgets::{self, Contribution, Ctx};
-use super::layout::assign;
+use super::gadgets::{self, Contribution, Ctx, Instance};
+use super::table::{self, TableGadget};
 use super::tensors::Columns;
-use super::{output, table, Claims, INFERENCE_TAG};
-use crate::artifact::{write_header, Kind};
-use crate::encoding::{ints_bytes, Writer};
+use super::{output, Claims, INFERENCE_TAG};
+use crate::artifact::Kind;
+use crate::encoding::ints_bytes;
 use crate::error::{Error, Result};
 use crate::field::{from_i64, Fr};
-use crate::logup;
 use crate::mle::evaluate;
-use crate::pcs::batch::{self, ProverStack};
+use crate::pcs::batch::StackClaims;
 use crate::pcs::hyrax::Hyrax;
-use crate::pcs::{Pcs, Shape};
-use crate::sumcheck::{self, SumcheckProver};
-use crate::transcript::Transcript;
+use crate::pcs::Shape;
+use crate::pipeline::{self, Channel, ProofKind, Tree, WitnessStack};
+use crate::sumcheck::SumcheckProver;
 
 /// Everything the prover is given (the witness builder computes the columns).
 pub struct InferenceInput<'a> {
@@ -140,8 +139,6 @@ fn prove_parsed(
     tmult: Vec<Vec<i64>>,
 ) -> Result<Vec<u8>> {
     let b = inp.batch;
-    let specs = c.columns();
-    let col_vars: Vec<usize> = specs.iter().map(|s| c.column_vars(s, b)).collect();
     let tgs = table::gadgets(c)?;
     let t_ok = tmult.len() == tgs.len()
         && tmult
@@ -151,34 +148,18 @@ fn prove_parsed(
     if mult.len() != 1 << c.limb_bits || !t_ok {
         return bad("multiplicity columns do not match the circuit");
     }
-
-    let mut timer = crate::profile::Timer::new("inference");
     // Witness stack: the limb columns, the range table's multiplicities (2^L
     // entries), then each table gadget's multiplicities (nonlinear.md sections 3, 5).
-    let mut sizes = col_vars.clone();
-    sizes.push(c.limb_bits as usize);
-    sizes.extend(tgs.iter().map(|tg| tg.bits()));
-    let (wslots, n_w) = assign(&sizes);
-    let mut wstack = vec![0i64; 1 << n_w];
-    for (vals, slot) in inp
+    let parts: Vec<&[i64]> = inp
         .columns
         .iter()
         .chain(std::iter::once(&mult))
         .chain(&tmult)
-        .zip(&wslots)
-    {
-        wstack[slot.offset..slot.offset + vals.len()].copy_from_slice(vals);
-    }
-    let wshape = Shape::square(n_w);
-    let wcom = hyrax.commit_small(wshape, &wstack)?;
-    let wtable: Vec<Fr> = wstack.iter().map(|v| from_i64(*v)).collect();
+        .map(|v| v.as_slice())
+        .collect();
+    let witness = WitnessStack::commit(hyrax, &parts)?;
     let model: Vec<Fr> = inp.model_stack.par_iter().map(|v| from_i64(*v)).collect();
     let cols = Columns::new(c, &inp.columns);
-    let mult_fr: Vec<Fr> = mult.iter().map(|v| from_i64(*v)).collect();
-    let tmult_fr: Vec<Vec<Fr>> = tmult
-        .iter()
-        .map(|t| t.iter().map(|v| from_i64(*v)).collect())
-        .collect();
     let cx = Ctx {
         c,
         cols: &cols,
@@ -186,169 +167,161 @@ fn prove_parsed(
         input: inp.input,
         b,
     };
+    let mut kind = Inference {
+        cx,
+        claims: Claims::new(witness.slots.clone(), witness.num_vars, c),
+        statement: &inp,
+        seed_digest: hyrax.seed_digest,
+        model_shape: Shape::new(c.model_stack.num_vars, c.model_stack.log_cols)?,
+        tgs,
+        mult: mult.iter().map(|v| from_i64(*v)).collect(),
+        tmult: tmult
+            .iter()
+            .map(|t| t.iter().map(|v| from_i64(*v)).collect())
+            .collect(),
+    };
+    let ch = Channel::new(INFERENCE_TAG, Kind::Inference);
+    pipeline::prove(hyrax, ch, &mut kind, &witness)
+}
 
-    timer.mark("commit");
-    let mut t = Transcript::new(INFERENCE_TAG);
-    t.absorb_u32("version", Kind::Inference.version() as u32);
-    t.absorb("generators", &hyrax.seed_digest);
-    t.absorb("vk", &inp.vk_digest);
-    t.absorb_u32("batch", b as u32);
-    let (olo, ohi) = c.output_range();
-    let x_bytes = ints_bytes(inp.input, c.input_width());
-    let y_bytes = ints_bytes(inp.output, int_width(olo, ohi));
-    t.absorb("input", &x_bytes);
-    t.absorb("output", &y_bytes);
-    Hyrax::absorb_commitment(&mut t, "witness-commitment", &wcom);
+/// The inference proof as a user of the proof pipeline (inference.md section 5).
+struct Inference<'a> {
+    cx: Ctx<'a>,
+    claims: Claims<'a>,
+    statement: &'a InferenceInput<'a>,
+    seed_digest: [u8; 32],
+    model_shape: Shape,
+    tgs: Vec<TableGadget>,
+    /// The range table's multiplicities `m` and each table gadget's `t_g`.
+    mult: Vec<Fr>,
+    tmult: Vec<Vec<Fr>>,
+}
 
-    let mut claims = Claims::new(wslots.clone(), n_w, c);
-    let mut w = Writer::new();
+impl ProofKind for Inference<'_> {
+    type Instance = dyn Instance;
 
-    // Lookups: one LogUp-GKR over every limb entry (twice for narrow limbs).
-    let alpha = t.squeeze("logup-alpha");
-    let beta = t.squeeze("logup-beta");
-    let (leaf_slots, depth) = super::leaf_layout(c, b);
-    let tables: Vec<&[Fr]> = cols.tables.iter().map(|t| t.as_slice()).collect();
-    let mut trees = super::lookup_trees(&leaf_slots, depth, alpha, &tables, &mult_fr);
-    trees.extend(table::trees(
-        c,
-        &tgs,
-        &cols,
-        &model,
-        inp.input,
-        b,
-        (alpha, beta),
-        &tmult_fr,
-    ));
-    let (lproof, points) = logup::prove(&mut t, trees);
-    let (rho, rho_t) = (&points[0], &points[1]);
-    let mut leaf_evals = Vec::with_capacity(specs.len() + 1);
-    for (ci, n) in col_vars.iter().enumerate() {
-        let v = evaluate(&cols.tables[ci], &rho[..*n]);
-        claims.column(ci, &rho[..*n], v);
-        leaf_evals.push(v);
-    }
-    let mv = evaluate(&mult_fr, rho_t);
-    claims.multiplicities(rho_t, mv);
-    leaf_evals.push(mv);
-    table::leaf_evals(
-        &tgs,
-        &cols,
-        &model,
-        &tmult_fr,
-        &points[2..],
-        &mut claims,
-        &mut leaf_evals,
-    );
-    t.absorb_frs("logup-leaf-evals", &leaf_evals);
-
-    timer.mark("logup");
-    // Accumulator points: each gadget's relation at its own random point; then each
-    // gadget's acc-evals and the messages it sends right after them.
-    let r: Vec<Vec<Fr>> = (0..c.gadgets.len())
-        .map(|g| t.squeeze_n("acc-point", c.gadget_vars(g, b)))
-        .collect();
-    let mut provers: Vec<_> = (0..c.gadgets.len())
-        .map(|g| gadgets::prover(c, g))
-        .collect();
-    let mut acc_msgs = Vec::with_capacity(c.gadgets.len());
-    let mut accs = Vec::with_capacity(c.gadgets.len());
-    for (g, gp) in provers.iter_mut().enumerate() {
-        let (mut evals, acc) = own_acc_evals(&cx, &mut claims, g, &r[g]);
-        gp.acc_evals(&cx, &mut claims, &r[g], acc, &mut evals)?;
-        t.absorb_frs("acc-evals", &evals);
-        let after = gp.after_acc(&cx, &mut t, &r[g])?;
-        acc_msgs.push((evals, after));
-        accs.push(acc);
+    fn prover(inst: &mut Self::Instance) -> &mut dyn SumcheckProver {
+        inst
     }
 
-    timer.mark("acc-evals");
-    // Zerocheck and output points.
-    let zc: Vec<(usize, Vec<Fr>, Fr)> = provers
-        .iter()
-        .enumerate()
-        .filter_map(|(g, gp)| Some((g, gp.zerocheck_vars(&cx)?)))
-        .map(|(g, n)| {
-            let tau = t.squeeze_n("zerocheck-tau", n);
-            (g, tau, t.squeeze("zerocheck-beta"))
-        })
-        .collect();
-    let (out_insts, argmax_msg) = output::prove(&cx, &mut t, &mut claims, inp.output)?;
-
-    // Instances of the one batched sumcheck: the dense group in gadget order, the
-    // zerochecks, the output.
-    let mut insts: Vec<Contribution> = Vec::new();
-    for (g, gp) in provers.iter_mut().enumerate() {
-        insts.extend(gp.dense(&cx, &r[g], accs[g])?);
+    fn statement(&mut self, ch: &mut Channel) {
+        let (c, inp) = (self.cx.c, self.statement);
+        let (olo, ohi) = c.output_range();
+        ch.absorb("generators", &self.seed_digest);
+        ch.send_bytes("vk", &inp.vk_digest);
+        ch.send_u32("batch", inp.batch as u32);
+        ch.send_bytes("input", &ints_bytes(inp.input, c.input_width()));
+        ch.send_bytes("output", &ints_bytes(inp.output, int_width(olo, ohi)));
     }
-    for (g, tau, beta) in &zc {
-        let inst = provers[*g].zerocheck(&cx, tau, *beta)?;
-        insts.push(Contribution {
-            inst,
-            claim: Fr::zero(),
-        });
+
+    /// One LogUp over every limb entry (twice for narrow limbs), then each table
+    /// gadget's pair of trees.
+    fn lookup_trees(&mut self, alpha: Fr, beta: Fr) -> Result<Vec<Tree>> {
+        let cx = &self.cx;
+        let (leaf_slots, depth) = super::leaf_layout(cx.c, cx.b);
+        let tables: Vec<&[Fr]> = cx.cols.tables.iter().map(|t| t.as_slice()).collect();
+        let mut trees = super::lookup_trees(&leaf_slots, depth, alpha, &tables, &self.mult);
+        trees.extend(table::trees(
+            cx.c,
+            &self.tgs,
+            cx.cols,
+            cx.model,
+            cx.input,
+            cx.b,
+            (alpha, beta),
+            &self.tmult,
+        ));
+        Ok(trees)
     }
-    insts.extend(out_insts);
 
-    timer.mark("instances");
-    let inst_claims: Vec<Fr> = insts.iter().map(|i| i.claim).collect();
-    let mut refs: Vec<&mut dyn SumcheckProver> = insts
-        .iter_mut()
-        .map(|x| x.inst.as_mut() as &mut dyn SumcheckProver)
-        .collect();
-    let (sc, point, _) = sumcheck::prove_batched(&mut t, &mut refs, &inst_claims);
-    drop(refs);
-
-    timer.mark("sumcheck");
-    let mut sc_evals = Vec::new();
-    for i in &insts {
-        let s = &point[point.len() - i.inst.num_vars()..];
-        i.inst.sumcheck_evals(&cx, &mut claims, s, &mut sc_evals);
-    }
-    t.absorb_frs("sumcheck-evals", &sc_evals);
-
-    timer.mark("sumcheck-evals");
-    let ms = &c.model_stack;
-    let mshape = Shape::new(ms.num_vars, ms.log_cols)?;
-    let (wclaims, mclaims) = claims.finish();
-    let opening = batch::prove(
-        hyrax,
-        &mut t,
-        &[
-            ProverStack {
-                shape: wshape,
-                table: &wtable,
-                claims: &wclaims,
-            },
-            ProverStack {
-                shape: mshape,
-                table: &model,
-                claims: &mclaims,
-            },
-        ],
-    );
-
-    timer.mark("opening");
-    write_header(&mut w, Kind::Inference);
-    w.bytes(&inp.vk_digest);
-    w.u32(b as u32);
-    w.bytes(&x_bytes);
-    w.bytes(&y_bytes);
-    Hyrax::write_commitment(&wcom, &mut w);
-    lproof.write(&mut w);
-    w.frs(&leaf_evals);
-    for (e, after) in &acc_msgs {
-        w.frs(e);
-        if let Some(a) = after {
-            w.frs(a);
+    fn leaf_evals(&mut self, points: &[Vec<Fr>]) -> Vec<Fr> {
+        let cx = &self.cx;
+        let (rho, rho_t) = (&points[0], &points[1]);
+        let mut out = Vec::with_capacity(cx.cols.tables.len() + 1);
+        for (ci, spec) in cx.cols.specs.iter().enumerate() {
+            let n = cx.c.column_vars(spec, cx.b);
+            let v = evaluate(&cx.cols.tables[ci], &rho[..n]);
+            self.claims.column(ci, &rho[..n], v);
+            out.push(v);
         }
+        let mv = evaluate(&self.mult, rho_t);
+        self.claims.multiplicities(rho_t, mv);
+        out.push(mv);
+        table::leaf_evals(
+            &self.tgs,
+            cx.cols,
+            cx.model,
+            &self.tmult,
+            &points[2..],
+            &mut self.claims,
+            &mut out,
+        );
+        out
     }
-    if let Some(e) = &argmax_msg {
-        w.frs(e);
+
+    /// Each gadget's relation at its own random point: its acc-evals and the messages
+    /// right after them; the zerocheck and output challenges; then the instances: the
+    /// dense group in gadget order, the zerochecks, the output.
+    fn relations(&mut self, ch: &mut Channel) -> Result<Vec<Contribution>> {
+        let (cx, claims) = (&self.cx, &mut self.claims);
+        let (c, b) = (cx.c, cx.b);
+        let r: Vec<Vec<Fr>> = (0..c.gadgets.len())
+            .map(|g| ch.squeeze_n("acc-point", c.gadget_vars(g, b)))
+            .collect();
+        let mut provers: Vec<_> = (0..c.gadgets.len())
+            .map(|g| gadgets::prover(c, g))
+            .collect();
+        let mut accs = Vec::with_capacity(c.gadgets.len());
+        for (g, gp) in provers.iter_mut().enumerate() {
+            let (mut evals, acc) = own_acc_evals(cx, claims, g, &r[g]);
+            gp.acc_evals(cx, claims, &r[g], acc, &mut evals)?;
+            ch.send_frs("acc-evals", &evals);
+            if let Some(after) = gp.after_acc(cx, ch.transcript(), &r[g])? {
+                ch.writer().frs(&after);
+            }
+            accs.push(acc);
+        }
+        let zc: Vec<(usize, Vec<Fr>, Fr)> = provers
+            .iter()
+            .enumerate()
+            .filter_map(|(g, gp)| Some((g, gp.zerocheck_vars(cx)?)))
+            .map(|(g, n)| {
+                let tau = ch.squeeze_n("zerocheck-tau", n);
+                (g, tau, ch.squeeze("zerocheck-beta"))
+            })
+            .collect();
+        let output = self.statement.output;
+        let (out_insts, argmax_msg) = output::prove(cx, ch.transcript(), claims, output)?;
+        if let Some(e) = &argmax_msg {
+            ch.writer().frs(e);
+        }
+        let mut insts: Vec<Contribution> = Vec::new();
+        for (g, gp) in provers.iter_mut().enumerate() {
+            insts.extend(gp.dense(cx, &r[g], accs[g])?);
+        }
+        for (g, tau, beta) in &zc {
+            let inst = provers[*g].zerocheck(cx, tau, *beta)?;
+            insts.push(Contribution {
+                inst,
+                claim: Fr::zero(),
+            });
+        }
+        insts.extend(out_insts);
+        Ok(insts)
     }
-    sc.write(&mut w);
-    w.frs(&sc_evals);
-    opening.write(&mut w);
-    Ok(w.finish())
+
+    fn sumcheck_evals(&mut self, inst: &dyn Instance, s: &[Fr], out: &mut Vec<Fr>) {
+        inst.sumcheck_evals(&self.cx, &mut self.claims, s, out);
+    }
+
+    fn other_stacks(&self) -> Vec<(Shape, &[Fr])> {
+        vec![(self.model_shape, self.cx.model)]
+    }
+
+    fn opening_claims(&mut self) -> Vec<StackClaims> {
+        let (w, m) = self.claims.take();
+        vec![w, m]
+    }
 }
 
 /// Gadget `g`'s own columns at its point `r_g` (with their claims), then the

@@ -56,10 +56,7 @@ pub trait Instance: SumcheckProver {
 }
 
 /// An instance and its claim.
-pub struct Contribution {
-    pub inst: Box<dyn Instance>,
-    pub claim: Fr,
-}
+pub type Contribution = crate::pipeline::Claimed<dyn Instance>;
 
 /// One gadget's part of the proof. Every method has the default of a gadget that
 /// contributes nothing at that step; the zerocheck's default is the clamp check of

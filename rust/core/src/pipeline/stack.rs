@@ -1,7 +1,13 @@
-//! Slot assignment for stacks and lookup leaves (circuits/inference.md section 3):
-//! sizes largest first (ties keep order), consecutive offsets from 0.
+//! Stacks (circuits/inference.md section 3): slot assignment for stacks and lookup
+//! leaves (sizes largest first, ties keep order, consecutive offsets from 0), claims
+//! mapped to stack points, and the committed witness stack.
 
-use crate::field::Fr;
+use rayon::prelude::*;
+
+use crate::error::Result;
+use crate::field::{from_i64, Fr};
+use crate::pcs::hyrax::{Commitment, Hyrax};
+use crate::pcs::Shape;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Slot {
@@ -41,6 +47,42 @@ pub fn stack_point(point: &[Fr], slot: Slot, num_vars: usize) -> Vec<Fr> {
     let mut out = point.to_vec();
     out.extend((0..num_vars - slot.log_size).map(|k| Fr::from(((index >> k) & 1) as u64)));
     out
+}
+
+/// The witness stack: every committed part in its slot, its commitment (square
+/// shape) and its field table (for the batch opening).
+pub struct WitnessStack {
+    /// One slot per part, in the order the parts were given.
+    pub slots: Vec<Slot>,
+    pub num_vars: usize,
+    pub shape: Shape,
+    pub commitment: Commitment,
+    pub table: Vec<Fr>,
+}
+
+impl WitnessStack {
+    /// Lay out `parts` (each of a power-of-two length) by [`assign`] and commit.
+    pub fn commit(hyrax: &Hyrax, parts: &[&[i64]]) -> Result<Self> {
+        let sizes: Vec<usize> = parts
+            .iter()
+            .map(|p| p.len().next_power_of_two().trailing_zeros() as usize)
+            .collect();
+        let (slots, num_vars) = assign(&sizes);
+        let mut stack = vec![0i64; 1 << num_vars];
+        for (vals, slot) in parts.iter().zip(&slots) {
+            stack[slot.offset..slot.offset + vals.len()].copy_from_slice(vals);
+        }
+        let shape = Shape::square(num_vars);
+        let commitment = hyrax.commit_small(shape, &stack)?;
+        let table = stack.par_iter().map(|v| from_i64(*v)).collect();
+        Ok(Self {
+            slots,
+            num_vars,
+            shape,
+            commitment,
+            table,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,13 @@ reads `z + ep - em`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from zkml.errors import VerificationError
 
 #: The range group (group 0 of every inference proof's LogUp instance): a limb outside
 #: its width, a negative value, a remainder past its bound.
@@ -19,9 +25,23 @@ RANGE = "logup group 0: the fractions do not sum to zero"
 #: The batched sumcheck's first round: a claim (an accumulator, a zerocheck's 0, the
 #: output's MLE) that is not the sum the prover's tables give.
 ROUND0 = "inference sumcheck round 0"
-#: The batched sumcheck's final check: the verifier's own evaluation (wiring, selection,
-#: eq, the public input) differs from the prover's tables.
-FINAL = "inference sumcheck: final"
+#: The batched sumcheck's final check (its id): the verifier's own evaluation (wiring,
+#: selection, eq, the public input) differs from the prover's tables.
+FINAL = "inference.final"
+
+_CHECK_ID = re.compile(r"(gadget|inference)\.[a-z0-9.-]+")
+
+
+@contextmanager
+def rejected(want: str) -> Iterator[pytest.ExceptionInfo]:
+    """Expect a VerificationError: a declared check's by its id (`gadget.<op>.<check>`,
+    `inference.final`; circuits/soundness.md), any other by its message (a regex)."""
+    with pytest.raises(VerificationError) as info:
+        yield info
+    if _CHECK_ID.fullmatch(want):
+        assert info.value.check == want, f"rejected by {info.value.check}: {info.value}"
+    else:
+        assert re.search(want, str(info.value)), f"{want!r} not in {info.value}"
 
 
 def table_group(k: int) -> str:

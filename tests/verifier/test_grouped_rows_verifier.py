@@ -125,7 +125,7 @@ def test_selector_in_another_group_is_rejected(name):
         vals["S"][i] = 0
         vals["S"][start if k != start else start + 1] = 1
     m = grouped(name)
-    m.rejects("rowmax selectors do not sum to 1 per row", tamper=_rowmax_cheat(m, fn))
+    m.rejects("gadget.rowmax.selectors", tamper=_rowmax_cheat(m, fn))
 
 
 @pytest.mark.parametrize("name", list(SHAPES))
@@ -157,7 +157,7 @@ def test_a_group_row_value_changed_in_the_add_is_rejected(name):
         for f in range(p_len, p_len + n):
             vals["z"][f] += 1 if vals["z"][f] < 0 else -1
     gi = _gi(m, "add")
-    m.rejects(f"gadget {gi}: add accumulator mismatch", tamper=_row_tamper(gi, fn))
+    m.rejects("gadget.add.relation", tamper=_row_tamper(gi, fn))
 
 
 @pytest.mark.parametrize("name", list(SHAPES))

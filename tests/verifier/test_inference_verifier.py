@@ -10,6 +10,7 @@ import random
 import threading
 
 import pytest
+from cheats import rejected
 from edits import bump
 from reference_inference import (
     Witness,
@@ -52,6 +53,10 @@ _HONEST = {b: prove(b) for b in (1, 3)}
 
 
 def reject(data, match, exc=VerificationError, vk=VK):
+    if exc is VerificationError:  # a declared check by its id, others by their message
+        with rejected(match):
+            verify_inference(data, vk)
+        return
     with pytest.raises(exc, match=match):
         verify_inference(data, vk)
 
@@ -217,14 +222,14 @@ def _edit(stage_name, fn):
         ("leaf", bump(0), "logup leaves: Q"),
         ("leaf", bump(-1), "logup table"),
         (("acc", 0), bump(0), "inference sumcheck round 0"),
-        (("acc", 1), bump(0), "gadget 1: add accumulator mismatch"),
-        (("acc", 3), bump(1), "gadget 3: z \\+ v != hi"),
-        (("acc", 3), bump(0), "gadget 3: z \\+ v != hi"),
-        (("acc", 3), bump(2), "gadget 3: identity accumulator mismatch"),
+        (("acc", 1), bump(0), "gadget.add.relation"),
+        (("acc", 3), bump(1), "gadget.identity.z-plus-v"),
+        (("acc", 3), bump(0), "gadget.identity.z-plus-v"),
+        (("acc", 3), bump(2), "gadget.identity.relation"),
         (("acc", 4), bump(0), "inference sumcheck round 0"),
         ("claims", bump(0), "inference sumcheck round 0"),
-        ("sumcheck-evals", bump(0), "inference sumcheck: final"),
-        ("sumcheck-evals", bump(-1), "inference sumcheck: final"),
+        ("sumcheck-evals", bump(0), "inference.final"),
+        ("sumcheck-evals", bump(-1), "inference.final"),
     ],
 )
 def test_edited_messages_are_rejected(stage, fn, match):

@@ -16,12 +16,14 @@ Everything here costs O(B log n_out) (plus O(B') for an eq table over the batch 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from zkml.errors import VerificationError
+from zkml.verifier.declarations import CLEAR, Check, public, run_check, zero_check
 from zkml.verifier.field import R, eq_eval, eq_table
 from zkml.verifier.layout import eq_bits, lt
 
-__all__ = ["output_mask", "check_argmax_d", "select_weight", "masked_weight"]
+__all__ = ["output_mask", "argmax_d_check", "check_argmax_d", "select_weight",
+           "masked_weight"]
 
 
 def _bits(k: int, n: int) -> tuple[int, ...]:
@@ -33,13 +35,14 @@ def output_mask(s: Sequence[int], feature_vars: int, n_out: int, batch: int) -> 
     return lt(s[:feature_vars], n_out) * lt(s[feature_vars:], batch) % R
 
 
-def check_argmax_d(
-    r_d: Sequence[int], feature_vars: int, n_out: int, ks: Sequence[int], d: int, a: int, c: int,
-    last: bool = False,
-) -> None:
-    """Require d(r_d) == lt(r_i, n_out) A - C - sum_b eq(r_b, bits(b)) lt(r_i, k_b); for
-    the last maximum, `lt(r_i, n_out) - lt(r_i, k_b + 1)` (the MLE of `[k_b < i < n_out]`)
-    in place of `lt(r_i, k_b)`."""
+def argmax_d_check(
+    r_d: Sequence[int], feature_vars: int, n_out: int, ks: Sequence[int], d: Any, a: Any,
+    c: Any, last: bool = False,
+) -> Check:
+    """The check `gadget.argmax.d`: d(r_d) == lt(r_i, n_out) A - C - sum_b eq(r_b, bits(b))
+    lt(r_i, k_b) (d, A, C claims or ints; the lt and eq terms public); for the last
+    maximum, `lt(r_i, n_out) - lt(r_i, k_b + 1)` (the MLE of `[k_b < i < n_out]`) in
+    place of `lt(r_i, k_b)`."""
     r_i, r_b = r_d[:feature_vars], r_d[feature_vars:]
     eb = eq_table(r_b)
     top = lt(r_i, n_out)
@@ -50,10 +53,18 @@ def check_argmax_d(
         if v is None:
             v = cache[k] = (top - lt(r_i, k + 1)) % R if last else lt(r_i, k)
         strict_sum += eb[b] * v
-    expected = (top * a - c - strict_sum) % R
-    if d % R != expected:
-        raise VerificationError("argmax: d(r_d) != lt(r_i, n_out) A - C - sum eq "
-                                + ("gt(r_i, k_b)" if last else "lt(r_i, k_b)"))
+    strict = public("argmax.strict(r_d)", strict_sum)
+    return zero_check("gadget.argmax.d", top * a - c - strict - d,
+                      "argmax: d(r_d) != lt(r_i, n_out) A - C - sum eq "
+                      + ("gt(r_i, k_b)" if last else "lt(r_i, k_b)"))
+
+
+def check_argmax_d(
+    r_d: Sequence[int], feature_vars: int, n_out: int, ks: Sequence[int], d: int, a: int, c: int,
+    last: bool = False,
+) -> None:
+    """`argmax_d_check` on ints, decided in the clear (VerificationError on failure)."""
+    run_check(argmax_d_check(r_d, feature_vars, n_out, ks, d, a, c, last), CLEAR)
 
 
 def select_weight(r_b: Sequence[int], s: Sequence[int], feature_vars: int,

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from zkml.errors import VerificationError
+from zkml.verifier.declarations import Claim, Expr, public
 from zkml.verifier.field import R
 from zkml.verifier.layout import log2_ceil
 from zkml.verifier.spatial import ConvSpec, split_point
@@ -78,21 +79,22 @@ def _spec(g: Gadget) -> ConvSpec:
     return g.conv
 
 
-def conv_acc_claim(run: RunContext, g: Gadget, r_g: list[int], vals: Iterator[int],
-                   acc: int) -> int:
+def conv_acc_claim(run: RunContext, g: Gadget, r_g: list[int], vals: Iterator[Claim],
+                   acc: Expr) -> Expr:
     """claim_g = acc - 2^d bias(r_o), reading the bias from `vals` (a model claim)."""
     if g.bias is None:
-        return acc % R
+        return acc
     _, r_o, _ = _acc_parts(_spec(g), r_g)
     b = next(vals)
     run.model_claim(run.bias_claims, g.bias, r_o, b)
-    return (acc - (b << g.bias_shift)) % R
+    return acc - (b << g.bias_shift)
 
 
 def conv_instance_value(run: RunContext, g: Gadget, r_g: list[int], s: list[int],
-                        vals: Iterator[int], counter: OpCounter | None = None) -> int:
+                        vals: Iterator[Claim], counter: OpCounter | None = None) -> Expr:
     """The conv instance's final value W(s_j, s_i, s_c, r_o) X(s_x', s_y', s_c, r_b)
-    W~_1 W~_2, taking X's u limbs (or the input's MLE) and W from `vals`."""
+    W~_1 W~_2, taking X's u limbs (or the input's MLE) and W from `vals`: the wiring is
+    public, W X one product."""
     spec, weight = _spec(g), g.weight or ""
     x_point, w_point = conv_points(spec, r_g, s)
     xv = run.value(g.x, vals, x_point)
@@ -101,4 +103,4 @@ def conv_instance_value(run: RunContext, g: Gadget, r_g: list[int], s: list[int]
     wire = wiring_product(spec, r_g, s, counter)
     if counter is not None:
         counter.mul += 2
-    return w * xv % R * wire % R
+    return public(f"g{g.index}.wire(s)", wire) * w * xv

@@ -20,6 +20,15 @@ from dataclasses import dataclass
 
 from zkml.errors import ProofFormatError, VerificationError
 from zkml.verifier.circuit import Circuit, Layout
+from zkml.verifier.declarations import (
+    CLEAR,
+    Backend,
+    Claim,
+    evaluate,
+    linear,
+    run_check,
+    zero_check,
+)
 from zkml.verifier.encoding import G1Point, Reader, int_width
 from zkml.verifier.field import R
 from zkml.verifier.gadgets import (
@@ -169,7 +178,8 @@ def _check_leaves(ctx: RunContext, trees, alpha: int, beta: int, leaf: list[int]
         ctx.wclaims.append((lay.column_point(col.index, rho[: lay.col_vars[col.index]]), v))
     ctx.wclaims.append((lay.m_point(rho_t), leaf[nc]))
     check_lookup_trees(trees[:2], lay.leaf_slots, lay.leaf_vars, alpha, leaf[:nc], leaf[nc])
-    check_table_leaves(ctx, trees, alpha, beta, iter(leaf[nc + 1 :]))
+    check_table_leaves(ctx, trees, alpha, beta, ctx.stream("logup-leaf-evals", leaf, nc + 1))
+    ctx.settle()
 
 
 def _start(p: _Kind3, vk: VerifyingKey, digest: bytes) -> Transcript:
@@ -203,8 +213,9 @@ def _acc_checks(ctx: RunContext, p: _Kind3) -> None:
     for chk, r, evals, extra in zip(p.checks, points, p.acc_evals, p.extra, strict=True):
         t.absorb_frs("acc-evals", evals)
         chk.extra = extra
-        chk.check_acc(ctx, r, evals)
+        chk.check_acc(ctx, r, ctx.stream(f"acc-evals[{chk.g.index}]", evals))
         chk.after_acc(ctx)
+        ctx.settle()
 
 
 def _zerocheck_challenges(ctx: RunContext, p: _Kind3) -> None:
@@ -218,16 +229,24 @@ def _zerocheck_challenges(ctx: RunContext, p: _Kind3) -> None:
 
 
 def _batched_sumcheck(ctx: RunContext, p: _Kind3) -> None:
-    """The batched sumcheck and its final check over every declared instance."""
-    t, insts = ctx.transcript, p.instances
-    claims = [i.owner.claim_of(i) for i in insts]
+    """The batched sumcheck and its final check over every declared instance: `final ==
+    sum_i rho^i value_i` (checks.md 4), one check over the instances' declared values."""
+    t, insts, be = ctx.transcript, p.instances, ctx.backend
+    claims = [be.reveal(evaluate(i.owner.claim_of(i), be), "sumcheck-claim") for i in insts]
     res = batched_sumcheck_verify(t, claims, [i.num_vars for i in insts], [3] * len(insts),
                                   p.sumcheck, "inference sumcheck")
     t.absorb_frs("sumcheck-evals", p.sc_evals)
-    vals = iter(p.sc_evals)
+    vals = ctx.stream("sumcheck-evals", p.sc_evals)
     values = [i.owner.value(ctx, i, s, vals) for i, s in zip(insts, res.points, strict=True)]
-    if res.final != res.combine(values):
-        raise VerificationError("inference sumcheck: final != sum of instance relations")
+    ctx.settle()
+    rho, weights = 1, []
+    for _ in values:
+        weights.append(rho)
+        rho = rho * res.beta % R
+    final = Claim("sumcheck-final", be.seal(res.final))
+    expr = linear(zip(weights, values, strict=True)) - final
+    run_check(zero_check("inference.final", expr,
+                         "inference sumcheck: final != sum of instance relations"), be)
 
 
 def _statement(p: _Kind3, c: Circuit, vk: VerifyingKey, digest: bytes
@@ -247,15 +266,17 @@ def _statement(p: _Kind3, c: Circuit, vk: VerifyingKey, digest: bytes
 
 
 def _verify_kind3(
-    p: _Kind3, vk: VerifyingKey, lay: Layout, digest: bytes, gens
+    p: _Kind3, vk: VerifyingKey, lay: Layout, digest: bytes, gens, backend: Backend = CLEAR
 ) -> InferenceStatement:
-    """The transcript schedule of inference.md 5; every gadget step is its check's."""
+    """The transcript schedule of inference.md 5; every gadget step is its check's, every
+    check a declaration `backend` evaluates (checks.md)."""
     c = vk.circuit
-    ctx = RunContext(c, lay, _start(p, vk, digest), p.x, p.batch)
+    ctx = RunContext(c, lay, _start(p, vk, digest), p.x, p.batch, backend=backend)
     _lookups(ctx, p)
     _acc_checks(ctx, p)
     _zerocheck_challenges(ctx, p)
     p.output.challenge(ctx, p.y, p.argmax_evals)
+    ctx.settle()
     _batched_sumcheck(ctx, p)
     stacks = [
         Stack(lay.num_vars, lay.log_cols, p.c_w, tuple(ctx.claims.witness)),
@@ -300,8 +321,12 @@ class InferenceVerifier(GeneratorSource):
     def vk(self) -> VerifyingKey:
         return self._vk
 
-    def verify(self, data: bytes) -> InferenceStatement:
-        """Verify a kind-3 artifact for this key; returns its statement or raises."""
+    def verify(self, data: bytes, *, backend: Backend = CLEAR) -> InferenceStatement:
+        """Verify a kind-3 artifact for this key; returns its statement or raises.
+
+        `backend` evaluates the gadgets' declared checks (circuits/checks.md): in the
+        clear by default; the tests pass a mock commitment backend.
+        """
         try:
             if not isinstance(data, bytes | bytearray | memoryview):
                 raise ProofFormatError(f"artifact must be bytes, not {type(data).__name__}")
@@ -310,7 +335,8 @@ class InferenceVerifier(GeneratorSource):
                 raise VerificationError(f"artifact kind {kind}, expected an inference proof (3)")
             parsed = _parse_kind3(rd, self._vk, self._max_batch)
             lay = self._vk.circuit.layout(parsed.batch)
-            return _verify_kind3(parsed, self._vk, lay, self._seed_digest, self._generators)
+            return _verify_kind3(parsed, self._vk, lay, self._seed_digest, self._generators,
+                                 backend)
         except VerificationError:
             raise
         except Exception as exc:  # fail closed: any internal surprise is a rejection

@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from zkml.errors import VerificationError
+from zkml.verifier.declarations import Claim, Expr, public
 from zkml.verifier.field import R
 from zkml.verifier.layout import log2_ceil, lt
 from zkml.verifier.wiring import wire_eval
@@ -32,8 +33,7 @@ if TYPE_CHECKING:
     from zkml.verifier.gadgets.base import RunContext
 
 __all__ = ["spatial_mask", "spatialsum_instance_value", "check_table_leaves",
-           "table_leaf_count", "check_addconst", "check_concat_parts",
-           "concat_instance_value"]
+           "table_leaf_count", "check_addconst", "check_parts", "concat_instance_value"]
 
 
 def spatial_mask(shape: Sequence[int], s: Sequence[int]) -> int:
@@ -50,19 +50,21 @@ def spatial_mask(shape: Sequence[int], s: Sequence[int]) -> int:
 
 
 def spatialsum_instance_value(run: RunContext, g: Gadget, r_g: list[int], s: list[int],
-                              vals: Iterator[int]) -> int:
+                              vals: Iterator[Claim]) -> Expr:
     """The instance's final value `2^l M(s) X(s, r_c, r_b)`, X from the `u` limbs of `x`
-    (read from `vals`) or the input's MLE."""
+    (read from `vals`) or the input's MLE; M(s) public."""
     if g.sum_shape is None:
         raise VerificationError(f"gadget {g.index} is not a spatialsum gadget")
     xv = run.value(g.x, vals, [*s, *r_g])
-    return (xv << g.lshift) * spatial_mask(g.sum_shape, s) % R
+    return public(f"g{g.index}.mask(s)", spatial_mask(g.sum_shape, s)) * (xv << g.lshift)
 
 
 def check_table_leaves(run: RunContext, trees: Sequence[tuple[list[int], int, int]], alpha: int,
-                       beta: int, vals: Iterator[int]) -> None:
-    """Check each table gadget's two trees (`trees[2 + 2k]`, `trees[3 + 2k]`) from its
-    leaf evals, recording the witness claims (u limbs, `t_g`) and the model claim on `T`:
+                       beta: int, vals: Iterator[Claim]) -> None:
+    """Declare each table gadget's checks of its two trees (`trees[2 + 2k]`,
+    `trees[3 + 2k]`) from its leaf evals, recording the witness claims (u limbs, `t_g`)
+    and the model claim on `T` (the trees' roots P, Q are the LogUp layers' claims
+    `logup-root[i].p`, `.q`; alpha, beta and T_t(rho_gt) are public):
 
         P_g == 1,               Q_g == alpha - (X(rho_g) - lo_x) - beta Z(rho_g)
         P_gt == -t_g(rho_gt),   Q_gt == alpha - T_t(rho_gt) - beta T(rho_gt)
@@ -70,25 +72,29 @@ def check_table_leaves(run: RunContext, trees: Sequence[tuple[list[int], int, in
     c, lay = run.c, run.lay
     if len(trees) != 2 + 2 * len(c.tables):
         raise VerificationError("logup: tree count differs from the table gadgets")
+    roots = run.stream("logup-root", [v for tree in trees for v in tree[1:]])
+    for _ in range(4):  # the range group's two trees are not a gadget's
+        next(roots)
     for k, g in enumerate(c.tables):
-        (rho, p_g, q_g), (rho_t, p_t, q_t) = trees[2 + 2 * k], trees[3 + 2 * k]
+        rho, rho_t = trees[2 + 2 * k][0], trees[3 + 2 * k][0]
+        p_g, q_g, p_t, q_t = (next(roots) for _ in range(4))
         xv = run.value(g.x, vals, rho) - g.lo_x
         zv = run.value(g.index, vals, rho)
         t_eval = next(vals)
-        run.wclaims.append((lay.table_point(k, rho_t), t_eval))
+        run.wclaims.append((lay.table_point(k, rho_t), run.opened(t_eval)))
         t_val = next(vals)
         run.model_claim(run.table_claims, g.table or "", rho_t, t_val)
-        if p_g != 1:
-            raise VerificationError(f"gadget {g.index}: table lookup tree: P != 1")
-        if (q_g - alpha + xv + beta * zv) % R:
-            raise VerificationError(f"gadget {g.index}: table lookup tree: Q != alpha - "
-                                    f"(X - lo_x) - beta Z at rho_g")
-        if (p_t + t_eval) % R:
-            raise VerificationError(f"gadget {g.index}: table tree: P != -t_g(rho_gt)")
-        t_t = sum(rho_t[j] << j for j in range(g.table_bits))
-        if (q_t - alpha + t_t + beta * t_val) % R:
-            raise VerificationError(f"gadget {g.index}: table tree: Q != alpha - T_t(rho_gt) "
-                                    f"- beta T(rho_gt)")
+        t_t = public(f"g{g.index}.T_t(rho_t)", sum(rho_t[j] << j for j in range(g.table_bits)))
+        i = g.index
+        run.require("gadget.table.lookup-p", p_g - 1,
+                    f"gadget {i}: table lookup tree: P != 1", i)
+        run.require("gadget.table.lookup-q", q_g - alpha + xv + beta * zv,
+                    f"gadget {i}: table lookup tree: Q != alpha - (X - lo_x) - beta Z at "
+                    f"rho_g", i)
+        run.require("gadget.table.table-p", p_t + t_eval,
+                    f"gadget {i}: table tree: P != -t_g(rho_gt)", i)
+        run.require("gadget.table.table-q", q_t - alpha + t_t + beta * t_val,
+                    f"gadget {i}: table tree: Q != alpha - T_t(rho_gt) - beta T(rho_gt)", i)
 
 
 def table_leaf_count(c: Circuit, g: Gadget) -> int:
@@ -96,26 +102,30 @@ def table_leaf_count(c: Circuit, g: Gadget) -> int:
     return len(c.u_of(g.x)) + len(g.u) + 2
 
 
-def check_addconst(run: RunContext, g: Gadget, r_g: list[int], vals: Iterator[int],
-                   acc: int) -> None:
-    """nonlinear.md 10: `acc == 2^l X(r_g) + C(r_f)`, X from `x`'s `u` limbs (or the
-    input's MLE) and `C(r_f)` a model claim, both read from `vals`."""
+def check_addconst(run: RunContext, g: Gadget, r_g: list[int], vals: Iterator[Claim],
+                   acc: Expr) -> None:
+    """nonlinear.md 10: declare `acc == 2^l X(r_g) + C(r_f)`, X from `x`'s `u` limbs (or
+    the input's MLE) and `C(r_f)` a model claim, both read from `vals`."""
     if g.constant is None:
         raise VerificationError(f"gadget {g.index} is not an addconst gadget")
     xv = run.value(g.x, vals, r_g)
     cv = next(vals)
     run.model_claim(run.bias_claims, g.constant, r_g[: g.log_features], cv)
-    if (acc - (xv << g.lshift) - cv) % R:
-        raise VerificationError(f"gadget {g.index}: addconst accumulator mismatch")
+    run.require("gadget.addconst.relation", acc - (xv << g.lshift) - cv,
+                f"gadget {g.index}: addconst accumulator mismatch", g.index)
 
 
-def check_concat_parts(g: Gadget, acc: int, parts: Sequence[int]) -> None:
-    """nonlinear.md 11: the parts' values sum to `acc(r_g)`."""
+def check_parts(run: RunContext, g: Gadget, acc: Expr | int, parts: Sequence[Claim]) -> None:
+    """nonlinear.md 11, rearrange.md 3: declare that the parts' values `E_1..E_K` sum to
+    `acc(r_g)` (`gadget.<op>.parts`)."""
     if len(parts) != len(g.parts):
-        raise VerificationError(f"gadget {g.index}: {len(parts)} concat parts, expected "
-                                f"{len(g.parts)}")
-    if (sum(parts) - acc) % R:
-        raise VerificationError(f"gadget {g.index}: concat parts do not sum to acc(r_g)")
+        raise VerificationError(f"gadget {g.index}: {len(parts)} {g.op} parts, expected "
+                                f"{len(g.parts)}", check=f"gadget.{g.op}.part-count")
+    total: Expr | int = 0
+    for e in parts:
+        total = total + e
+    run.require(f"gadget.{g.op}.parts", total - acc,
+                f"gadget {g.index}: {g.op} parts do not sum to acc(r_g)", g.index)
 
 
 def concat_point(g: Gadget, k: int, r_g: Sequence[int],
@@ -128,11 +138,11 @@ def concat_point(g: Gadget, k: int, r_g: Sequence[int],
 
 
 def concat_instance_value(run: RunContext, g: Gadget, k: int, r_g: list[int], s: list[int],
-                          vals: Iterator[int]) -> int:
+                          vals: Iterator[Claim]) -> Expr:
     """Part `k`'s final value `W~_k(r_c, (), s_c') X_k(r_s, s_c', r_b)`, X_k from the part's
-    `u` limbs (read from `vals`) or the input's MLE."""
+    `u` limbs (read from `vals`) or the input's MLE; the wiring public."""
     if not 0 <= k < len(g.parts):
         raise VerificationError(f"gadget {g.index}: no concat part {k}")
     r_c, x_point = concat_point(g, k, r_g, s)
     xv = run.value(g.parts[k], vals, x_point)
-    return wire_eval(g.part_axes[k], r_c, [], s) * xv % R
+    return public(f"g{g.index}.wire[{k}](s)", wire_eval(g.part_axes[k], r_c, [], s)) * xv

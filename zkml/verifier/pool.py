@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from zkml.errors import VerificationError
-from zkml.verifier.field import R, eq_eval
+from zkml.verifier.declarations import Claim, Expr, linear
 from zkml.verifier.spatial import PoolSpec
 
 if TYPE_CHECKING:
@@ -32,36 +32,39 @@ def _spec(g: Gadget) -> PoolSpec:
     return g.pool
 
 
-def window_values(run: RunContext, g: Gadget, r_g: list[int], vals: Iterator[int]) -> list[int]:
+def window_values(run: RunContext, g: Gadget, r_g: list[int], vals: Iterator[Claim]
+                  ) -> list[Expr]:
     """X at every window point of `r_g`, in window order (u limbs read from `vals`)."""
     pool = _spec(g)
     return [run.value(g.x, vals, pool.window_point(r_g, w)) for w in pool.offsets()]
 
 
-def check_sumpool(run: RunContext, g: Gadget, r_g: list[int], vals: Iterator[int],
-                  acc: int) -> None:
-    """Require acc == 2^l sum_w X_w at the accumulator point."""
-    total = sum(window_values(run, g, r_g, vals)) << _spec(g).lshift
-    if (acc - total) % R:
-        raise VerificationError(f"gadget {g.index}: sumpool accumulator mismatch")
+def check_sumpool(run: RunContext, g: Gadget, r_g: list[int], vals: Iterator[Claim],
+                  acc: Expr) -> None:
+    """Declare acc == 2^l sum_w X_w at the accumulator point."""
+    total = linear((1, x) for x in window_values(run, g, r_g, vals)) << _spec(g).lshift
+    run.require("gadget.sumpool.relation", acc - total,
+                f"gadget {g.index}: sumpool accumulator mismatch", g.index)
 
 
-def check_maxpool(run: RunContext, g: Gadget, r_g: list[int], vals: Iterator[int],
-                  d_evals: list[list[int]], s_evals: list[int], z: int) -> None:
-    """Require D_w == z - X_w for every window and sum_w S_w == 1 at the acc point."""
+def check_maxpool(run: RunContext, g: Gadget, r_g: list[int], vals: Iterator[Claim],
+                  d_evals: list[list[Claim]], s_evals: list[Claim], z: Expr) -> None:
+    """Declare D_w == z - X_w for every window and sum_w S_w == 1 at the acc point."""
     xs = window_values(run, g, r_g, vals)
     for w, (d, xw) in enumerate(zip(d_evals, xs, strict=True)):
-        if (run.limbs(d) - z + xw) % R:
-            raise VerificationError(f"gadget {g.index}: maxpool D_{w} != z - X_{w} "
-                                    f"at the acc point")
-    if (sum(s_evals) - 1) % R:
-        raise VerificationError(f"gadget {g.index}: maxpool selectors do not sum to 1")
+        run.require("gadget.maxpool.difference", run.limbs(d) - z + xw,
+                    f"gadget {g.index}: maxpool D_{w} != z - X_{w} at the acc point", g.index)
+    run.require("gadget.maxpool.selectors", linear(((1, s) for s in s_evals), -1),
+                f"gadget {g.index}: maxpool selectors do not sum to 1", g.index)
 
 
-def maxpool_zerocheck_value(run: RunContext, g: Gadget, tau: list[int], s: list[int],
-                            vals: Iterator[int]) -> int:
-    """eq(tau_g, s) sum_w S_w(s) D_w(s), reading every S_w then every D_w limb."""
+def maxpool_zerocheck_value(run: RunContext, g: Gadget, tau: Claim, s: list[int],
+                            vals: Iterator[Claim]) -> Expr:
+    """eq(tau_g, s) sum_w S_w(s) D_w(s), reading every S_w then every D_w limb: one
+    product per window (`tau` is the public eq(tau_g, s))."""
     sel = [run.take((c,), vals, s)[0] for c in g.pool_s]
     ds = [run.limbs(run.take(d, vals, s)) for d in g.pool_d]
-    total = sum(a * b for a, b in zip(sel, ds, strict=True)) % R
-    return eq_eval(tau, s) * total % R
+    total: Expr | int = 0
+    for a, b in zip(sel, ds, strict=True):
+        total = total + a * b
+    return tau * total

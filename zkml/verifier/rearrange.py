@@ -25,6 +25,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from zkml.errors import VerificationError
+from zkml.verifier.declarations import Claim, Expr, public
 from zkml.verifier.field import R, eq_table
 from zkml.verifier.layout import log2_ceil
 from zkml.verifier.spatial import pad, padded_size
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from zkml.verifier.gadgets.base import RunContext
 
 __all__ = ["RearrangeSpec", "Block", "strided", "layout_width", "layout_positions", "row_strides",
-           "selection_eval", "check_rearrange_parts", "rearrange_instance_value"]
+           "selection_eval", "rearrange_instance_value"]
 
 
 def strided(shape: Sequence[int], strides: Sequence[int], base: int = 0) -> list[int]:
@@ -139,20 +140,11 @@ def selection_eval(spec: RearrangeSpec, k: int, e_out: Sequence[int],
     return sum(e_out[d] * e_in[p] for d, p in zip(dst, src, strict=True)) % R
 
 
-def check_rearrange_parts(g: Gadget, acc: int, parts: Sequence[int]) -> None:
-    """rearrange.md 3: the parts' values `E_1..E_K` sum to `acc(r_g)`."""
-    if len(parts) != len(g.parts):
-        raise VerificationError(f"gadget {g.index}: {len(parts)} rearrange parts, expected "
-                                f"{len(g.parts)}")
-    if (sum(parts) - acc) % R:
-        raise VerificationError(f"gadget {g.index}: rearrange parts do not sum to acc(r_g)")
-
-
 def rearrange_instance_value(run: RunContext, g: Gadget, k: int, r_g: list[int], s: list[int],
-                             vals: Iterator[int], e_out: dict[int, list[int]]) -> int:
-    """Part `k`'s final value `Sel_k(r_o, s_k) X_k(s_k, r_b)`, X_k from the part's `u`
-    limbs (read from `vals`) or the input's MLE; `e_out` caches eq_table(r_o) per gadget
-    for the gadget's other parts."""
+                             vals: Iterator[Claim], e_out: dict[int, list[int]]) -> Expr:
+    """Part `k`'s final value `Sel_k(r_o, s_k) X_k(s_k, r_b)` (Sel_k public), X_k from the
+    part's `u` limbs (read from `vals`) or the input's MLE; `e_out` caches eq_table(r_o)
+    per gadget for the gadget's other parts."""
     spec = g.rearrange
     if spec is None or not 0 <= k < len(g.parts):
         raise VerificationError(f"gadget {g.index}: no rearrange part {k}")
@@ -160,4 +152,4 @@ def rearrange_instance_value(run: RunContext, g: Gadget, k: int, r_g: list[int],
     if g.index not in e_out:
         e_out[g.index] = eq_table(r_o)
     xv = run.value(g.parts[k], vals, [*s, *r_b])
-    return selection_eval(spec, k, e_out[g.index], s) * xv % R
+    return public(f"g{g.index}.sel[{k}](s)", selection_eval(spec, k, e_out[g.index], s)) * xv

@@ -34,8 +34,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from zkml.errors import VerificationError
-from zkml.verifier.field import R, eq_eval
+from zkml.verifier.declarations import Claim, Expr
+from zkml.verifier.field import R
 from zkml.verifier.layout import log2_ceil, lt
 
 if TYPE_CHECKING:
@@ -57,46 +57,48 @@ def row_vars(run: RunContext, g: Gadget) -> int:
     return g.log_features - log2_ceil(run.c.width_of(g.y))
 
 
-def check_rowmax(run: RunContext, g: Gadget, r_g: list[int], vals: Iterator[int]) -> None:
-    """Read S at (1/2, .., 1/2, r_grp, r_b) from `vals` (log2 P halves) and require
+def check_rowmax(run: RunContext, g: Gadget, r_g: list[int], vals: Iterator[Claim]) -> None:
+    """Read S at (1/2, .., 1/2, r_grp, r_b) from `vals` (log2 P halves) and declare
     P S(1/2.., r_grp, r_b) == 1."""
     k = row_vars(run, g)
     (s_centre,) = run.take(g.row_s, vals, [HALF] * k + list(r_g))
-    if ((s_centre << k) - 1) % R:
-        raise VerificationError(f"gadget {g.index}: rowmax selectors do not sum to 1 per row "
-                                f"(P S(1/2.., r_grp, r_b) != 1)")
+    run.require("gadget.rowmax.selectors", (s_centre << k) - 1,
+                f"gadget {g.index}: rowmax selectors do not sum to 1 per row "
+                f"(P S(1/2.., r_grp, r_b) != 1)", g.index)
 
 
-def rowmax_instance_value(run: RunContext, g: Gadget, tau: list[int], beta: int, s: list[int],
-                          vals: Iterator[int]) -> int:
+def rowmax_instance_value(run: RunContext, g: Gadget, tau: Claim, beta: int, s: list[int],
+                          vals: Iterator[Claim]) -> Expr:
     """eq(tau_g, s) [D - mask z + mask X + beta (S - mask S) + beta^2 S D] at the instance
     point `s = (s_i, s_grp, s_b)` (x's variables), reading x's u limbs at `s`, the gadget's
-    u limbs at `(s_grp, s_b)`, then the D limbs and S at `s`; mask = lt(s_i, n)."""
+    u limbs at `(s_grp, s_b)`, then the D limbs and S at `s`; mask = lt(s_i, n) public;
+    one product (S D)."""
     k = row_vars(run, g)
     xv = run.value(g.x, vals, s)
     z = run.value(g.index, vals, s[k:])
     d = run.limbs(run.take(g.row_d, vals, s))
     (sel,) = run.take(g.row_s, vals, s)
     mask = lt(s[:k], g.row_n)
-    term = d - mask * z + mask * xv + beta * (sel - mask * sel) + beta * beta % R * sel * d
-    return eq_eval(tau, s) * (term % R) % R
+    term = d - mask * z + mask * xv + beta * (1 - mask) * sel + (beta * beta % R) * sel * d
+    return tau * term
 
 
-def check_rowdiv(run: RunContext, g: Gadget, r_g: list[int], vals: Iterator[int],
-                 cv: dict[str, int]) -> None:
-    """Read y's u limbs at (r_grp, r_b) from `vals` and require
+def check_rowdiv(run: RunContext, g: Gadget, r_g: list[int], vals: Iterator[Claim],
+                 cv: dict[str, Expr]) -> None:
+    """Read y's u limbs at (r_grp, r_b) from `vals` and declare
     R(r_g) + Rc(r_g) == 2 y(r_grp, r_b) - 1."""
     yv = run.value(g.y, vals, r_g[row_vars(run, g) :])
-    if (cv["R"] + cv["Rc"] - 2 * yv + 1) % R:
-        raise VerificationError(f"gadget {g.index}: rowdiv R + Rc != 2 y(r_grp, r_b) - 1 at "
-                                f"the acc point")
+    run.require("gadget.rowdiv.remainder", cv["R"] + cv["Rc"] - 2 * yv + 1,
+                f"gadget {g.index}: rowdiv R + Rc != 2 y(r_grp, r_b) - 1 at the acc point",
+                g.index)
 
 
-def rowdiv_instance_value(run: RunContext, g: Gadget, tau: list[int], beta: int, s: list[int],
-                          vals: Iterator[int]) -> int:
+def rowdiv_instance_value(run: RunContext, g: Gadget, tau: Claim, beta: int, s: list[int],
+                          vals: Iterator[Claim]) -> Expr:
     """eq(tau_g, s) [2^(l+1) X + y - 2 y q - R + beta (z - hi) e+ + beta^2 (z - lo) e-]
     at `s` (the gadget's variables), reading x's u limbs at `s`, y's u limbs at
-    `(s_grp, s_b)`, the gadget's u, ep, em limbs, then the R limbs; q = z + e+ - e-."""
+    `(s_grp, s_b)`, the gadget's u, ep, em limbs, then the R limbs; q = z + e+ - e-;
+    one product per term y q, (z - hi) e+, (z - lo) e-."""
     xv = run.value(g.x, vals, s)
     yv = run.value(g.y, vals, s[row_vars(run, g) :])
     z = run.value(g.index, vals, s)
@@ -106,7 +108,7 @@ def rowdiv_instance_value(run: RunContext, g: Gadget, tau: list[int], beta: int,
     q = z + ep - em
     term = (xv << (g.lshift + 1)) + yv - 2 * yv * q - rem
     if g.ep:
-        term += beta * (z - g.hi) * ep
+        term = term + beta * (z - g.hi) * ep
     if g.em:
-        term += beta * beta % R * (z - g.lo) * em
-    return eq_eval(tau, s) * (term % R) % R
+        term = term + (beta * beta % R) * (z - g.lo) * em
+    return tau * term

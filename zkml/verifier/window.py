@@ -27,6 +27,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from zkml.errors import VerificationError
+from zkml.verifier.declarations import Claim, Expr, linear, public
 from zkml.verifier.field import R, eq_eval
 from zkml.verifier.layout import log2_ceil, lt
 from zkml.verifier.spatial import WindowSpec, split_point
@@ -105,15 +106,16 @@ def _reads_all(spec: WindowSpec, r_ts: list[list[int]]) -> list[list[int]]:
 
 
 def winsum_instance_value(run: RunContext, g: Gadget, r_g: list[int], s: list[int],
-                          vals: Iterator[int]) -> int:
-    """2^l X(s_x', s_y', r_c, r_b) prod_a A_a(r_T_a, s_a), X from `vals` or the input."""
+                          vals: Iterator[Claim]) -> Expr:
+    """2^l X(s_x', s_y', r_c, r_b) prod_a A_a(r_T_a, s_a) (the A_a public), X from `vals`
+    or the input."""
     spec = _spec(g)
     r_ts, rest = _out_parts(spec, r_g)
     xv = run.value(g.x, vals, [*s, *rest])
-    out = (xv << spec.lshift) % R
+    area = pow(2, spec.lshift, R)
     for axis, r_t, s_in in zip(spec.axes, r_ts, _in_parts(spec, s), strict=True):
-        out = out * _area(axis, r_t, s_in) % R
-    return out
+        area = area * _area(axis, r_t, s_in) % R
+    return public(f"g{g.index}.area(s)", area) * xv
 
 
 def _region(spec: WindowSpec, r_ts: list[list[int]]) -> int:
@@ -124,52 +126,59 @@ def _region(spec: WindowSpec, r_ts: list[list[int]]) -> int:
     return out
 
 
-def check_winmax_acc(g: Gadget, r_g: list[int], s_evals: list[int]) -> None:
-    """Require sum_t S_t(r_g) == Rg(r_g) at the accumulator point."""
+def check_winmax_acc(run: RunContext, g: Gadget, r_g: list[int], s_evals: list[Claim]
+                     ) -> None:
+    """Declare sum_t S_t(r_g) == Rg(r_g) at the accumulator point (Rg public)."""
     spec = _spec(g)
-    if (sum(s_evals) - _region(spec, _out_parts(spec, r_g)[0])) % R:
-        raise VerificationError(f"gadget {g.index}: winmax selectors do not sum to the "
-                                f"real output region")
+    region = public(f"g{g.index}.Rg(r_g)", _region(spec, _out_parts(spec, r_g)[0]))
+    run.require("gadget.winmax.selectors", linear((1, s) for s in s_evals) - region,
+                f"gadget {g.index}: winmax selectors do not sum to the real output region",
+                g.index)
 
 
-def winmax_claim_a(run: RunContext, d_evals: list[list[int]], gamma: int, e: int) -> int:
+def winmax_claim_a(run: RunContext, d_evals: list[list[Claim]], gamma: int, e: Claim
+                   ) -> Expr:
     """Instance (a)'s claim E + sum_t gamma^t D_t(r_g), D_t from its limbs."""
-    total, c = e % R, 1
+    terms, c = [(1, e)], 1
     for d in d_evals:
-        total += c * run.limbs(d)
+        terms.append((c, run.limbs(d)))
         c = c * gamma % R
-    return total % R
+    return linear(terms)
 
 
-def _z(run: RunContext, g: Gadget, point: list[int], vals: Iterator[int], what: str) -> int:
-    """z at `point` from the gadget's u limbs, then its v limbs (z + v == hi required)."""
-    z = (g.lo + run.limbs(run.take(g.u, vals, point))) % R
+def _z(run: RunContext, g: Gadget, point: list[int], vals: Iterator[Claim], what: str
+       ) -> Expr:
+    """z at `point` from the gadget's u limbs, then its v limbs (declares z + v == hi,
+    `gadget.winmax.z-plus-v-<what>`)."""
+    z = g.lo + run.limbs(run.take(g.u, vals, point))
     if g.v:
         v = run.limbs(run.take(g.v, vals, point))
-        if (z + v - g.hi) % R:
-            raise VerificationError(f"gadget {g.index}: z + v != hi at winmax {what} point")
+        label = "(a)'s" if what == "a" else what
+        run.require(f"gadget.winmax.z-plus-v-{what}", z + v - g.hi,
+                    f"gadget {g.index}: z + v != hi at winmax {label} point", g.index)
     return z
 
 
 def winmax_a_value(run: RunContext, g: Gadget, r_g: list[int], s: list[int], gamma: int,
-                   vals: Iterator[int]) -> int:
+                   vals: Iterator[Claim]) -> Expr:
     """eq(r_g', s) z(s, r_c, r_b) Vc(s): reads the gadget's u limbs then its v limbs at
     (s, r_c, r_b)."""
     spec = _spec(g)
     n_sp = spec.out_vars
     r_sp, rest = list(r_g[:n_sp]), list(r_g[n_sp:])
     point = [*s, *rest]
-    z = _z(run, g, point, vals, "(a)'s")
+    z = _z(run, g, point, vals, "a")
     s_ts, _ = _out_parts(spec, point)
-    vc = 1
+    vc = eq_eval(r_sp, s)
     for ws, reads in zip(tap_weights(spec, gamma), _reads_all(spec, s_ts), strict=True):
         vc = vc * (sum(w * r for w, r in zip(ws, reads, strict=True)) % R) % R
-    return eq_eval(r_sp, s) * z % R * vc % R
+    return public(f"g{g.index}.eq*Vc(s)", vc) * z
 
 
 def winmax_b_value(run: RunContext, g: Gadget, r_g: list[int], s: list[int], gamma: int,
-                   vals: Iterator[int]) -> int:
-    """X(s, r_c, r_b) Ac(r_T; s), X from `vals` (x's u limbs) or the input's MLE."""
+                   vals: Iterator[Claim]) -> Expr:
+    """X(s, r_c, r_b) Ac(r_T; s) (Ac public), X from `vals` (x's u limbs) or the input's
+    MLE."""
     spec = _spec(g)
     r_ts, rest = _out_parts(spec, r_g)
     xv = run.value(g.x, vals, [*s, *rest])
@@ -180,13 +189,14 @@ def winmax_b_value(run: RunContext, g: Gadget, r_g: list[int], s: list[int], gam
         total = sum(w * wire_eval(axis, r_ts[a], _bits(i, m_k), s_in)
                     for i, w in enumerate(ws)) % R
         ac = ac * total % R
-    return xv * ac % R
+    return public(f"g{g.index}.Ac(s)", ac) * xv
 
 
-def winmax_zerocheck_value(run: RunContext, g: Gadget, tau: list[int], beta: int, s: list[int],
-                           vals: Iterator[int]) -> int:
+def winmax_zerocheck_value(run: RunContext, g: Gadget, tau: Claim, beta: int, s: list[int],
+                           vals: Iterator[Claim]) -> Expr:
     """eq(tau, s) [sum_t S_t D_t + beta sum_t S_t (1 - V_t(s)) + beta^2 z (1 - Rg(s))],
-    reading every S_t, then every D_t limb, then the gadget's u (and v) limbs at s."""
+    reading every S_t, then every D_t limb, then the gadget's u (and v) limbs at s: one
+    product per tap (`tau` is the public eq(tau_g, s), V_t and Rg public)."""
     spec = _spec(g)
     sel = [run.take((c,), vals, s)[0] for c in g.pool_s]
     ds = [run.limbs(run.take(d, vals, s)) for d in g.pool_d]
@@ -196,7 +206,9 @@ def winmax_zerocheck_value(run: RunContext, g: Gadget, tau: list[int], beta: int
     taps: list[int] = [1]
     for per_axis in reads:  # V_t = prod_a V_{a,t_a}, the last axis fastest
         taps = [v * r % R for v in taps for r in per_axis]
-    total = sum(a * b for a, b in zip(sel, ds, strict=True))
-    total += beta * sum(a * (1 - v) for a, v in zip(sel, taps, strict=True))
-    total += beta * beta % R * z % R * (1 - _region(spec, s_ts))
-    return eq_eval(tau, s) * (total % R) % R
+    total: Expr | int = 0
+    for a, b in zip(sel, ds, strict=True):
+        total = total + a * b
+    total = total + linear((beta * (1 - v), a) for a, v in zip(sel, taps, strict=True))
+    total = total + z * (beta * beta % R * (1 - _region(spec, s_ts)))
+    return tau * total

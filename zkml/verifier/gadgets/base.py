@@ -7,14 +7,18 @@ declares what the gadget sends and checks it:
 - `messages`: the messages it sends right after its acc-evals (label, length);
 - `instances`: the batched-sumcheck instances it contributes (group `dense` or
   `zerocheck`, variables, how many sumcheck-evals each sends);
-- `relation`: its check at the acc point (after the common checks of `check_acc`),
+- `relation`: its checks at the acc point (after the common checks of `check_acc`),
   setting `claim` when its dense-group instance reduces `acc(r_g)`;
 - `after_acc`: the transcript steps of its messages (and their checks);
 - `claim_of` / `value`: each instance's claim and final-check value;
 - `parse`: its producer object in the circuit (strict, producers.py's readers).
 
-The driver (`inference.py`) walks these declarations in the transcript order; it has
-no per-op branches. A check object holds one verification's state of one gadget.
+Every check and value is declared as data (`zkml.verifier.declarations`, circuits/
+checks.md): claims arrive as `Claim`s, a value is an `Expr` over them, a check is handed
+to `RunContext.declare` under its id (`gadget.<op>.<check>`), and the driver evaluates
+them through the run's backend (`RunContext.settle`). The driver (`inference.py`) walks
+these declarations in the transcript order; it has no per-op branches. A check object
+holds one verification's state of one gadget.
 """
 
 from __future__ import annotations
@@ -25,8 +29,20 @@ from typing import TYPE_CHECKING, Protocol
 
 from zkml.errors import VerificationError
 from zkml.verifier.circuit import Circuit, Gadget, Layout, slot_bits
-from zkml.verifier.field import R, eq_eval
-from zkml.verifier.layout import limbs_value
+from zkml.verifier.declarations import (
+    CLEAR,
+    Backend,
+    Check,
+    Claim,
+    ClaimStream,
+    Expr,
+    as_expr,
+    linear,
+    public,
+    run_check,
+    zero_check,
+)
+from zkml.verifier.field import eq_eval
 from zkml.verifier.spatial import input_mle
 
 if TYPE_CHECKING:
@@ -42,15 +58,17 @@ DENSE, ZEROCHECK, OUTPUT = "dense", "zerocheck", "output"
 
 Point = tuple[tuple[int, ...], int]
 
+Vals = Iterator[Claim]
+
 
 class InstanceOwner(Protocol):
     """What owns a sumcheck instance: its claim and its final-check value."""
 
-    def claim_of(self, inst: Instance) -> int:
-        """The instance's claimed sum."""
+    def claim_of(self, inst: Instance) -> Expr | int:
+        """The instance's claimed sum (declared over the claims)."""
         ...
 
-    def value(self, ctx: RunContext, inst: Instance, s: list[int], vals: Iterator[int]) -> int:
+    def value(self, ctx: RunContext, inst: Instance, s: list[int], vals: Vals) -> Expr:
         """The instance's summand at the sumcheck point `s` (reads its sumcheck-evals)."""
         ...
 
@@ -90,7 +108,8 @@ class Claims:
 @dataclass
 class RunContext:
     """The state of one verification shared by the gadget checks: the circuit, the
-    layout for the proof's batch, the transcript, the public input and the claims."""
+    layout for the proof's batch, the transcript, the public input, the claims, the
+    backend that evaluates declared checks and the checks declared but not yet run."""
 
     circuit: Circuit
     layout: Layout
@@ -98,6 +117,8 @@ class RunContext:
     x: Sequence[int]
     batch: int
     claims: Claims = field(default_factory=Claims)
+    backend: Backend = CLEAR
+    pending: list[Check] = field(default_factory=list)
 
     @property
     def c(self) -> Circuit:
@@ -134,50 +155,81 @@ class RunContext:
         """The model stack's claims on weights."""
         return self.claims.weights
 
-    def take(self, cols: Sequence[Column], vals: Iterator[int], z: Sequence[int]
-             ) -> list[int]:
-        """Record claims column(z) = value for the next len(cols) values of `vals`."""
+    # --- claims ------------------------------------------------------------------
+
+    def stream(self, label: str, values: Sequence[int], start: int = 0) -> ClaimStream:
+        """The committed claims `label[j]`, j >= start, of one message (checks.md)."""
+        return ClaimStream(label, values, self.backend, start)
+
+    def opened(self, claim: Claim) -> int:
+        """A committed claim's value for a stack opening (circuits/zk.md: a hiding
+        opening of the commitment under P8)."""
+        return self.backend.reveal(self.backend.load(claim), "opening")
+
+    def take(self, cols: Sequence[Column], vals: Vals, z: Sequence[int]) -> list[Claim]:
+        """Record claims column(z) = value for the next len(cols) claims of `vals`."""
         out = []
         for col in cols:
             v = next(vals)
-            self.claims.witness.append((self.layout.column_point(col.index, z), v))
+            self.claims.witness.append((self.layout.column_point(col.index, z),
+                                        self.opened(v)))
             out.append(v)
         return out
 
-    def limbs(self, vals: Sequence[int]) -> int:
-        """sum_j 2^(L j) vals[j] mod r (L = the circuit's limb_bits)."""
-        return limbs_value(vals, self.circuit.limb_bits)
+    def limbs(self, vals: Sequence[Claim]) -> Expr:
+        """sum_j 2^(L j) vals[j] (L = the circuit's limb_bits), a linear form."""
+        lb = self.circuit.limb_bits
+        return linear((1 << (lb * j), v) for j, v in enumerate(vals))
 
-    def model_claim(self, dest: list[Point], name: str, z: Sequence[int], v: int) -> None:
+    def model_claim(self, dest: list[Point], name: str, z: Sequence[int], v: Claim) -> None:
         """Record the model-stack claim tensor `name` at `z` = v in `dest`."""
         ms = self.circuit.model
         t = ms.tensors[name]
-        dest.append(((*z, *slot_bits(t.offset, t.log_size, ms.num_vars)), v))
+        dest.append(((*z, *slot_bits(t.offset, t.log_size, ms.num_vars)), self.opened(v)))
 
-    def value(self, ref: int | None, vals: Iterator[int], z: Sequence[int]) -> int:
-        """A tensor's value at `z`: from its u limbs (claims) or the public input's MLE."""
+    def value(self, ref: int | None, vals: Vals, z: Sequence[int]) -> Expr:
+        """A tensor's value at `z`: `lo` plus its u limbs (claims), or the public input's
+        MLE (a public value)."""
         c = self.circuit
         if ref is None:
-            return input_mle(self.x, self.batch, c.input_features, c.input_shape, list(z))
+            return as_expr(public("X_in", input_mle(self.x, self.batch, c.input_features,
+                                                    c.input_shape, list(z))))
         g = c.gadgets[ref]
-        return (g.lo + self.limbs(self.take(g.u, vals, z))) % R
+        return g.lo + self.limbs(self.take(g.u, vals, z))
+
+    # --- checks ------------------------------------------------------------------
+
+    def declare(self, check: Check) -> None:
+        """Hand a check to the driver (run at the next `settle`, in declaration order)."""
+        self.pending.append(check)
+
+    def require(self, check_id: str, expr: Expr | Claim | int, message: str,
+                gadget: int | None = None) -> None:
+        """Declare `expr == 0` under `check_id`."""
+        self.declare(zero_check(check_id, expr, message, gadget))
+
+    def settle(self) -> None:
+        """Run every pending check through the backend (the driver's step)."""
+        pending, self.pending = self.pending, []
+        for check in pending:
+            run_check(check, self.backend)
 
 
-def _acc_value(g: Gadget, cv: dict) -> int:
+def _acc_value(g: Gadget, cv: dict) -> Expr:
     """acc from z, e+, e-, rem (relation R1; nonlinear.md 1 for a divisor d > 1)."""
     q = cv["z"] + cv["ep"] - cv["em"]
     if g.divisor > 1:
-        return (g.divisor * q + cv["rem"] - g.divisor // 2) % R
+        return g.divisor * q + cv["rem"] - g.divisor // 2
     if g.shift == 0:
-        return q % R
-    return ((q << g.shift) + cv["rem"] - (1 << (g.shift - 1))) % R
+        return q
+    return (q << g.shift) + cv["rem"] - (1 << (g.shift - 1))
 
 
-def _own_values(ctx: RunContext, g: Gadget, vals: Iterator[int], z: list[int]) -> dict:
+def _own_values(ctx: RunContext, g: Gadget, vals: Vals, z: list[int]) -> dict:
     """The gadget's own columns at `z` in column order (a rowmax's D and S excepted)."""
     cv: dict = {k: ctx.limbs(ctx.take(getattr(g, k), vals, z))
                 for k in ("u", "v", "rem", "remc", "ep", "em")}
-    cv["z"] = (g.lo + cv["u"]) % R
+    cv["z"] = g.lo + cv["u"]
     cv["D"] = [ctx.take(d, vals, z) for d in g.pool_d]
     cv["S"] = ctx.take(g.pool_s, vals, z)
     cv["R"] = ctx.limbs(ctx.take(g.div_r, vals, z))
@@ -202,7 +254,7 @@ class GadgetCheck:
     def __init__(self, circuit: Circuit, g: Gadget) -> None:
         self.c, self.g = circuit, g
         #: acc(r_g) or what its dense-group instance reduces (set by `relation`)
-        self.claim = 0
+        self.claim: Expr | int = 0
         self.point: list[int] = []
         self.cv: dict = {}
         self.tau: list[int] = []
@@ -268,51 +320,65 @@ class GadgetCheck:
 
     # --- the checks ------------------------------------------------------------------
 
-    def check_acc(self, ctx: RunContext, r: list[int], evals: Sequence[int]) -> None:
-        """Check its acc-evals at its point `r` (inference.md 4: z + v = hi, the divisor's
-        rem + remc = d - 1, then the op's relation)."""
-        g, vals = self.g, iter(evals)
+    def check_id(self, name: str) -> str:
+        """The id of its check `name`: `gadget.<op>.<name>` (circuits/soundness.md)."""
+        return f"gadget.{self.g.op}.{name}"
+
+    def require(self, ctx: RunContext, name: str, expr: Expr | Claim | int,
+                message: str) -> None:
+        """Declare its check `name`: `expr == 0` (the message after `gadget <i>: `)."""
+        g = self.g
+        ctx.require(self.check_id(name), expr, f"gadget {g.index}: {message}", g.index)
+
+    def check_acc(self, ctx: RunContext, r: list[int], evals: Vals) -> None:
+        """Declare its acc-evals' checks at its point `r` (inference.md 4: z + v = hi,
+        the divisor's rem + remc = d - 1, then the op's relation)."""
+        g, vals = self.g, evals
         self.point = r
         cv = self.cv = _own_values(ctx, g, vals, r)
-        if g.v and (cv["z"] + cv["v"] - g.hi) % R != 0:
-            raise VerificationError(f"gadget {g.index}: z + v != hi at the acc point")
-        if g.divisor > 1 and (cv["rem"] + cv["remc"] - (g.divisor - 1)) % R:
-            raise VerificationError(f"gadget {g.index}: rem + remc != d - 1 (divisor "
-                                    f"{g.divisor}) at the acc point")
+        if g.v:
+            self.require(ctx, "z-plus-v", cv["z"] + cv["v"] - g.hi,
+                         "z + v != hi at the acc point")
+        if g.divisor > 1:
+            self.require(ctx, "rem-plus-remc", cv["rem"] + cv["remc"] - (g.divisor - 1),
+                         f"rem + remc != d - 1 (divisor {g.divisor}) at the acc point")
         self.relation(ctx, r, vals, _acc_value(g, cv))
 
-    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[int], acc: int) -> None:
+    def relation(self, ctx: RunContext, r: list[int], vals: Vals, acc: Expr) -> None:
         """The op's relation at the acc point (identity: acc == X(r))."""
-        if (acc - ctx.value(self.g.x, vals, r)) % R != 0:
-            raise VerificationError(f"gadget {self.g.index}: identity accumulator mismatch")
+        self.require(ctx, "relation", acc - ctx.value(self.g.x, vals, r),
+                     "identity accumulator mismatch")
 
     def after_acc(self, ctx: RunContext) -> None:
         """The transcript steps of the messages after its acc-evals (`self.extra`)."""
 
-    def claim_of(self, inst: Instance) -> int:
+    def claim_of(self, inst: Instance) -> Expr | int:
         """Its instances' claims: `self.claim` (dense), 0 (zerocheck)."""
         return 0 if inst.group == ZEROCHECK else self.claim
 
-    def value(self, ctx: RunContext, inst: Instance, s: list[int], vals: Iterator[int]
-              ) -> int:
+    def value(self, ctx: RunContext, inst: Instance, s: list[int], vals: Vals) -> Expr:
         """An instance's final-check value at `s`, reading its sumcheck-evals."""
         if inst.group == ZEROCHECK:
             return self.zerocheck_value(ctx, s, vals)
         return self.dense_value(ctx, inst, s, vals)
 
-    def dense_value(self, ctx: RunContext, inst: Instance, s: list[int],
-                    vals: Iterator[int]) -> int:
+    def dense_value(self, ctx: RunContext, inst: Instance, s: list[int], vals: Vals
+                    ) -> Expr:
         """A dense-group instance's value (gadgets with such instances override it)."""
         raise VerificationError(f"gadget {self.g.index}: no instance {inst.name}")
 
-    def zerocheck_value(self, ctx: RunContext, s: list[int], vals: Iterator[int]) -> int:
+    def eq_tau(self, s: list[int]) -> Claim:
+        """eq(tau_g, s), the public weight of its zerocheck."""
+        return public(f"g{self.g.index}.eq(tau,s)", eq_eval(self.tau, s))
+
+    def zerocheck_value(self, ctx: RunContext, s: list[int], vals: Vals) -> Expr:
         """The generic zerocheck's final value eq(tau, s) [(z - hi) e+ + beta u e-]."""
         g = self.g
         u = ctx.limbs(ctx.take(g.u, vals, s))
         ep = ctx.limbs(ctx.take(g.ep, vals, s))
         em = ctx.limbs(ctx.take(g.em, vals, s))
         z = g.lo + u
-        term = (z - g.hi) * ep if g.ep else 0
+        term: Expr | int = (z - g.hi) * ep if g.ep else 0
         if g.em:
-            term += self.beta * u * em
-        return eq_eval(self.tau, s) * term % R
+            term = term + self.beta * u * em
+        return self.eq_tau(s) * term

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from zkml.errors import VerificationError
 from zkml.verifier.circuit import Layout
-from zkml.verifier.field import R, eq_eval
+from zkml.verifier.declarations import Claim, Expr, linear, public
+from zkml.verifier.field import eq_eval
 from zkml.verifier.gadgets.base import DENSE, GadgetCheck, Instance, RunContext
 from zkml.verifier.nonlinear import check_addconst
 from zkml.verifier.producers import (
@@ -134,14 +134,15 @@ class Add(GadgetCheck):
         c, g = self.c, self.g
         return len(g.own) + len(c.u_of(g.x)) + len(c.u_of(g.y))
 
-    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[int], acc: int) -> None:
+    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[Claim], acc: Expr
+                 ) -> None:
         """nonlinear.md 6, 12: y at (r_grp, r_b)."""
         g = self.g
         xv = ctx.value(g.x, vals, r)
         yv = ctx.value(g.y, vals, r[row_vars(ctx, g) :])
         (sa, sb), (la, lb) = g.signs, g.lshifts
-        if (acc - sa * (xv << la) - sb * (yv << lb)) % R != 0:
-            raise VerificationError(f"gadget {g.index}: add accumulator mismatch")
+        self.require(ctx, "relation", acc - sa * (xv << la) - sb * (yv << lb),
+                     "add accumulator mismatch")
 
 
 class Affine(GadgetCheck):
@@ -153,12 +154,11 @@ class Affine(GadgetCheck):
         """Own columns, then each term's u limbs."""
         return len(self.g.own) + sum(len(self.c.u_of(x)) for x, _ in self.g.terms)
 
-    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[int], acc: int) -> None:
+    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[Claim], acc: Expr
+                 ) -> None:
         """The sum of the terms at r_g."""
-        g = self.g
-        total = sum(ck * ctx.value(xk, vals, r) for xk, ck in g.terms)
-        if (acc - total) % R != 0:
-            raise VerificationError(f"gadget {g.index}: affine accumulator mismatch")
+        total = linear((ck, ctx.value(xk, vals, r)) for xk, ck in self.g.terms)
+        self.require(ctx, "relation", acc - total, "affine accumulator mismatch")
 
 
 class AddConst(GadgetCheck):
@@ -170,7 +170,8 @@ class AddConst(GadgetCheck):
         """Own columns, x's u limbs, then C(r_f)."""
         return len(self.g.own) + len(self.c.u_of(self.g.x)) + 1
 
-    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[int], acc: int) -> None:
+    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[Claim], acc: Expr
+                 ) -> None:
         """The constant's model claim and the sum."""
         check_addconst(ctx, self.g, r, vals, acc)
 
@@ -190,14 +191,15 @@ class Mul(GadgetCheck):
         return [self.instance(DENSE, "mul", lay.log_batch + g.log_features,
                               len(c.u_of(g.x)) + len(c.u_of(g.y)))]
 
-    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[int], acc: int) -> None:
+    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[Claim], acc: Expr
+                 ) -> None:
         """The instance's claim is acc(r_g)."""
         self.claim = acc
 
     def dense_value(self, ctx: RunContext, inst: Instance, s: list[int],
-                    vals: Iterator[int]) -> int:
-        """eq(r_g, s) X(s) Y(s)."""
+                    vals: Iterator[Claim]) -> Expr:
+        """eq(r_g, s) X(s) Y(s): one product of two committed factors."""
         g = self.g
         xv = ctx.value(g.x, vals, s)
         yv = ctx.value(g.y, vals, s)
-        return eq_eval(self.point, s) * xv % R * yv % R
+        return public(f"g{g.index}.eq(r,s)", eq_eval(self.point, s)) * xv * yv

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from zkml.verifier.circuit import Layout, log2_ceil
 from zkml.verifier.conv import conv_acc_claim, conv_instance_value
-from zkml.verifier.field import R
+from zkml.verifier.declarations import Claim, Expr
 from zkml.verifier.gadgets.base import DENSE, GadgetCheck, Instance, RunContext
 from zkml.verifier.producers import (
     MAX_SHIFT,
@@ -107,24 +107,25 @@ class Dense(GadgetCheck):
         return [self.instance(DENSE, "dense", log2_ceil(self.c.width_of(g.x)),
                               len(self.c.u_of(g.x)) + 1)]
 
-    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[int], acc: int) -> None:
+    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[Claim], acc: Expr
+                 ) -> None:
         """The claim acc(r_g) - 2^bias_shift b(r_o), recording the bias claim."""
         g = self.g
         if g.bias is not None:
             b = next(vals)
             ctx.model_claim(ctx.bias_claims, g.bias, r[: g.log_features], b)
-            acc -= b << g.bias_shift
-        self.claim = acc % R
+            acc = acc - (b << g.bias_shift)
+        self.claim = acc
 
     def dense_value(self, ctx: RunContext, inst: Instance, s: list[int],
-                    vals: Iterator[int]) -> int:
-        """X(s, r_b) W(r_o, s), recording the weight claim."""
+                    vals: Iterator[Claim]) -> Expr:
+        """X(s, r_b) W(r_o, s), recording the weight claim: one product."""
         g = self.g
         r_o, r_b = self.point[: g.log_features], self.point[g.log_features :]
         xv = ctx.value(g.x, vals, [*s, *r_b])
         w = next(vals)
         ctx.model_claim(ctx.w_claims, g.weight or "", [*s, *r_o], w)
-        return xv * w % R
+        return xv * w
 
 
 class Conv(Dense):
@@ -140,11 +141,12 @@ class Conv(Dense):
             return []
         return [self.instance(DENSE, "conv", g.conv.num_vars, len(self.c.u_of(g.x)) + 1)]
 
-    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[int], acc: int) -> None:
+    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[Claim], acc: Expr
+                 ) -> None:
         """acc(r_g) less the bias (conv.md 2)."""
         self.claim = conv_acc_claim(ctx, self.g, r, vals, acc)
 
     def dense_value(self, ctx: RunContext, inst: Instance, s: list[int],
-                    vals: Iterator[int]) -> int:
+                    vals: Iterator[Claim]) -> Expr:
         """The conv instance's final value (conv.md 2)."""
         return conv_instance_value(ctx, self.g, self.point, s, vals)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from zkml.verifier.argmax import check_argmax_d, masked_weight, output_mask, select_weight
+from zkml.verifier.argmax import argmax_d_check, masked_weight, output_mask, select_weight
 from zkml.verifier.circuit import Circuit, Layout, log2_ceil
+from zkml.verifier.declarations import Claim, Expr, public
 from zkml.verifier.field import R, eq_eval, eq_table
 from zkml.verifier.gadgets.base import OUTPUT, Instance, RunContext
 
@@ -36,7 +37,7 @@ class OutputCheck:
         self.fv = log2_ceil(circuit.output_features)
         self.r_out: list[int] = []
         self.y: Sequence[int] = ()
-        self.claims: dict[str, int] = {}
+        self.claims: dict[str, Claim] = {}
 
     def argmax_count(self) -> int:
         """How many argmax-evals the proof sends (none without ArgMax)."""
@@ -57,23 +58,24 @@ class OutputCheck:
         if not c.argmax:
             self.r_out = t.squeeze_n("output-point", lay.log_batch + self.fv)
             mle = public_mle(y, ctx.batch, c.output_features, self.r_out)
-            self.claims = {"output": mle}
+            self.claims = {"output": public("Y(r_out)", mle)}
             return
         self.r_out = t.squeeze_n("argmax-point", lay.log_batch + self.fv)
         t.absorb_frs("argmax-evals", argmax_evals)
-        am = iter(argmax_evals)
+        am = ctx.stream("argmax-evals", argmax_evals)
         d = ctx.limbs(ctx.take(c.d, am, self.r_out))
         a, cm = next(am), next(am)
-        check_argmax_d(self.r_out, self.fv, c.output_features, y, d, a, cm, c.argmax_last)
+        ctx.declare(argmax_d_check(self.r_out, self.fv, c.output_features, y, d, a, cm,
+                                   c.argmax_last))
         self.claims = {"select": a, "masked": cm}
 
-    def claim_of(self, inst: Instance) -> int:
-        """Y~(r_out), or A and C_m."""
+    def claim_of(self, inst: Instance) -> Claim:
+        """Y~(r_out) (public), or A and C_m."""
         return self.claims[inst.name]
 
-    def value(self, ctx: RunContext, inst: Instance, s: list[int], vals: Iterator[int]
-              ) -> int:
-        """weight(s) z_L(s) for the instance's weight."""
+    def value(self, ctx: RunContext, inst: Instance, s: list[int], vals: Iterator[Claim]
+              ) -> Expr:
+        """weight(s) z_L(s) for the instance's (public) weight."""
         fv, n_out, batch = self.fv, self.c.output_features, ctx.batch
         z = ctx.value(inst.gadget, vals, s)
         if inst.name == "select":
@@ -82,4 +84,4 @@ class OutputCheck:
             weight = masked_weight(self.r_out, s, fv, n_out, batch)
         else:
             weight = eq_eval(self.r_out, s) * output_mask(s, fv, n_out, batch) % R
-        return weight * z % R
+        return public(f"output.{inst.name}(s)", weight) * z

@@ -9,8 +9,9 @@ from collections.abc import Iterator
 
 from zkml.errors import ProofFormatError
 from zkml.verifier.circuit import Circuit, Gadget, Layout, log2_ceil
+from zkml.verifier.declarations import Claim, Expr
 from zkml.verifier.gadgets.base import DENSE, GadgetCheck, Instance, RunContext
-from zkml.verifier.nonlinear import check_concat_parts, concat_instance_value
+from zkml.verifier.nonlinear import check_parts, concat_instance_value
 from zkml.verifier.producers import (
     MAX_CONCAT_PARTS,
     MAX_FEATURES,
@@ -29,7 +30,6 @@ from zkml.verifier.producers import (
 from zkml.verifier.rearrange import (
     Block,
     RearrangeSpec,
-    check_rearrange_parts,
     layout_width,
     rearrange_instance_value,
     row_strides,
@@ -188,24 +188,31 @@ class Concat(GadgetCheck):
         return [self.instance(DENSE, f"{g.op}.{k}", self.part_vars(k), len(c.u_of(ref)),
                               part=k) for k, ref in enumerate(g.parts)]
 
-    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[int], acc: int) -> None:
+    def __init__(self, circuit: Circuit, g: Gadget) -> None:
+        super().__init__(circuit, g)
+        #: the claims E_1..E_K (message `<label>[g]`)
+        self.parts: list[Claim] = []
+
+    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[Claim], acc: Expr
+                 ) -> None:
         """acc(r_g), the parts' sum."""
         self.claim = acc
 
     def after_acc(self, ctx: RunContext) -> None:
         """The parts E_1..E_K sum to acc(r_g)."""
-        parts = self.extra[0]
-        ctx.transcript.absorb_frs(self.LABEL, parts)
-        check_concat_parts(self.g, self.claim, parts)
+        raw = self.extra[0]
+        ctx.transcript.absorb_frs(self.LABEL, raw)
+        self.parts = list(ctx.stream(f"{self.LABEL}[{self.g.index}]", raw))
+        check_parts(ctx, self.g, self.claim, self.parts)
 
-    def claim_of(self, inst: Instance) -> int:
+    def claim_of(self, inst: Instance) -> Expr | Claim | int:
         """Part k's instance claims E_k (a zerocheck's: 0)."""
         if inst.group != DENSE:
             return super().claim_of(inst)
-        return self.extra[0][inst.part]
+        return self.parts[inst.part]
 
     def dense_value(self, ctx: RunContext, inst: Instance, s: list[int],
-                    vals: Iterator[int]) -> int:
+                    vals: Iterator[Claim]) -> Expr:
         """Part k's final value."""
         return concat_instance_value(ctx, self.g, inst.part, self.point, s, vals)
 
@@ -231,14 +238,8 @@ class Rearrange(Concat):
         """One per part (none without a spec)."""
         return [] if self.g.rearrange is None else super().dense_instances(lay)
 
-    def after_acc(self, ctx: RunContext) -> None:
-        """The parts E_1..E_K sum to acc(r_g)."""
-        parts = self.extra[0]
-        ctx.transcript.absorb_frs(self.LABEL, parts)
-        check_rearrange_parts(self.g, self.claim, parts)
-
     def dense_value(self, ctx: RunContext, inst: Instance, s: list[int],
-                    vals: Iterator[int]) -> int:
+                    vals: Iterator[Claim]) -> Expr:
         """Sel_k(r_o, s) X_k(s, r_b)."""
         return rearrange_instance_value(ctx, self.g, inst.part, self.point, s, vals,
                                         self.e_out)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from zkml.verifier.circuit import Layout
+from zkml.verifier.declarations import Claim, Expr
 from zkml.verifier.gadgets.base import DENSE, GadgetCheck, Instance, RunContext
 from zkml.verifier.nonlinear import spatialsum_instance_value
 from zkml.verifier.pool import check_maxpool, check_sumpool, maxpool_zerocheck_value
@@ -95,12 +96,13 @@ class SpatialSum(GadgetCheck):
         g = self.g
         return [self.instance(DENSE, "spatialsum", g.sum_vars, len(self.c.u_of(g.x)))]
 
-    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[int], acc: int) -> None:
+    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[Claim], acc: Expr
+                 ) -> None:
         """The instance's claim is acc(r_g)."""
         self.claim = acc
 
     def dense_value(self, ctx: RunContext, inst: Instance, s: list[int],
-                    vals: Iterator[int]) -> int:
+                    vals: Iterator[Claim]) -> Expr:
         """2^l M(s) X(s, r_c, r_b)."""
         return spatialsum_instance_value(ctx, self.g, self.point, s, vals)
 
@@ -119,7 +121,8 @@ class SumPool(GadgetCheck):
             return super().acc_count()
         return len(g.own) + g.pool.windows * len(self.c.u_of(g.x))
 
-    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[int], acc: int) -> None:
+    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[Claim], acc: Expr
+                 ) -> None:
         """The windows' sum."""
         check_sumpool(ctx, self.g, r, vals, acc)
 
@@ -143,7 +146,8 @@ class MaxPool(SumPool):
         """One per pooling window."""
         return 0 if p.pool is None else p.pool.windows
 
-    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[int], acc: int) -> None:
+    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[Claim], acc: Expr
+                 ) -> None:
         """z - X_w == D_w and one selector per output."""
         cv = self.cv
         check_maxpool(ctx, self.g, r, vals, cv["D"], cv["S"], cv["z"])
@@ -153,6 +157,6 @@ class MaxPool(SumPool):
         g = self.g
         return len(g.pool_s) + sum(len(d) for d in g.pool_d)
 
-    def zerocheck_value(self, ctx: RunContext, s: list[int], vals: Iterator[int]) -> int:
+    def zerocheck_value(self, ctx: RunContext, s: list[int], vals: Iterator[Claim]) -> Expr:
         """The selector zerocheck's final value."""
-        return maxpool_zerocheck_value(ctx, self.g, self.tau, s, vals)
+        return maxpool_zerocheck_value(ctx, self.g, self.eq_tau(s), s, vals)

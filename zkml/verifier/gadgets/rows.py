@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from zkml.verifier.circuit import log2_ceil
+from zkml.verifier.declarations import Claim, Expr
 from zkml.verifier.gadgets.base import GadgetCheck, RunContext
 from zkml.verifier.producers import (
     MAX_BITS,
@@ -88,7 +89,8 @@ class RowMax(GadgetCheck):
         """Own u limbs at r_b, then S at the centre."""
         return len(self.g.own) + 1
 
-    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[int], acc: int) -> None:
+    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[Claim], acc: Expr
+                 ) -> None:
         """P S(1/2.., r_grp, r_b) == 1."""
         check_rowmax(ctx, self.g, r, vals)
 
@@ -101,9 +103,9 @@ class RowMax(GadgetCheck):
         c, g = self.c, self.g
         return len(c.u_of(g.x)) + len(g.u) + len(g.row_d) + len(g.row_s)
 
-    def zerocheck_value(self, ctx: RunContext, s: list[int], vals: Iterator[int]) -> int:
+    def zerocheck_value(self, ctx: RunContext, s: list[int], vals: Iterator[Claim]) -> Expr:
         """The rowmax instance's final value."""
-        return rowmax_instance_value(ctx, self.g, self.tau, self.beta, s, vals)
+        return rowmax_instance_value(ctx, self.g, self.eq_tau(s), self.beta, s, vals)
 
 
 class RowDiv(GadgetCheck):
@@ -123,7 +125,8 @@ class RowDiv(GadgetCheck):
         """Own columns (R, Rc included), then y's u limbs at r_b."""
         return len(self.g.own) + len(self.c.u_of(self.g.y))
 
-    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[int], acc: int) -> None:
+    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[Claim], acc: Expr
+                 ) -> None:
         """R(r_g) + Rc(r_g) == 2 y(r_grp, r_b) - 1."""
         check_rowdiv(ctx, self.g, r, vals, self.cv)
 
@@ -133,6 +136,6 @@ class RowDiv(GadgetCheck):
         return (len(c.u_of(g.x)) + len(c.u_of(g.y)) + len(g.u) + len(g.ep) + len(g.em)
                 + len(g.div_r))
 
-    def zerocheck_value(self, ctx: RunContext, s: list[int], vals: Iterator[int]) -> int:
+    def zerocheck_value(self, ctx: RunContext, s: list[int], vals: Iterator[Claim]) -> Expr:
         """The rowdiv instance's final value."""
-        return rowdiv_instance_value(ctx, self.g, self.tau, self.beta, s, vals)
+        return rowdiv_instance_value(ctx, self.g, self.eq_tau(s), self.beta, s, vals)

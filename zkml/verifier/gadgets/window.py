@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from zkml.verifier.circuit import Circuit, Gadget, Layout
+from zkml.verifier.declarations import Claim, Expr
 from zkml.verifier.gadgets.base import DENSE, GadgetCheck, Instance, RunContext
 from zkml.verifier.producers import (
     MAX_BITS,
@@ -102,12 +103,13 @@ class WinSum(GadgetCheck):
             return []
         return [self.instance(DENSE, "winsum", g.window.in_vars, len(self.c.u_of(g.x)))]
 
-    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[int], acc: int) -> None:
+    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[Claim], acc: Expr
+                 ) -> None:
         """The instance's claim is acc(r_g)."""
         self.claim = acc
 
     def dense_value(self, ctx: RunContext, inst: Instance, s: list[int],
-                    vals: Iterator[int]) -> int:
+                    vals: Iterator[Claim]) -> Expr:
         """The wiring-weighted x at s."""
         return winsum_instance_value(ctx, self.g, self.point, s, vals)
 
@@ -136,6 +138,8 @@ class WinMax(GadgetCheck):
     def __init__(self, circuit: Circuit, g: Gadget) -> None:
         super().__init__(circuit, g)
         self.gamma = 0
+        #: E_g (message `window-e[g]`)
+        self.e: Claim | int = 0
 
     def acc_count(self) -> int:
         """Own columns only."""
@@ -154,26 +158,28 @@ class WinMax(GadgetCheck):
                 self.instance(DENSE, "winmax_b", g.window.in_vars, len(self.c.u_of(g.x)),
                               part=1)]
 
-    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[int], acc: int) -> None:
+    def relation(self, ctx: RunContext, r: list[int], vals: Iterator[Claim], acc: Expr
+                 ) -> None:
         """The selectors cover the real region; instance (a)'s claim needs gamma_g."""
-        check_winmax_acc(self.g, r, self.cv["S"])
+        check_winmax_acc(ctx, self.g, r, self.cv["S"])
 
     def after_acc(self, ctx: RunContext) -> None:
         """gamma_g, then the prover's E_g; instance (a)'s claim."""
         t = ctx.transcript
         self.gamma = t.squeeze("window-gamma")
-        e = self.extra[0][0]
-        t.absorb_frs("window-e", [e])
-        self.claim = winmax_claim_a(ctx, self.cv["D"], self.gamma, e)
+        raw = self.extra[0]
+        t.absorb_frs("window-e", raw)
+        (self.e,) = ctx.stream(f"window-e[{self.g.index}]", raw)
+        self.claim = winmax_claim_a(ctx, self.cv["D"], self.gamma, self.e)
 
-    def claim_of(self, inst: Instance) -> int:
+    def claim_of(self, inst: Instance) -> Expr | Claim | int:
         """(a): from the D evals and E_g; (b): E_g; the zerocheck: 0."""
         if inst.name == "winmax_b":
-            return self.extra[0][0]
+            return self.e
         return super().claim_of(inst)
 
     def dense_value(self, ctx: RunContext, inst: Instance, s: list[int],
-                    vals: Iterator[int]) -> int:
+                    vals: Iterator[Claim]) -> Expr:
         """Instance (a)'s or (b)'s final value."""
         fn = winmax_b_value if inst.name == "winmax_b" else winmax_a_value
         return fn(ctx, self.g, self.point, s, self.gamma, vals)
@@ -183,6 +189,6 @@ class WinMax(GadgetCheck):
         g = self.g
         return len(g.pool_s) + sum(len(d) for d in g.pool_d) + len(g.u) + len(g.v)
 
-    def zerocheck_value(self, ctx: RunContext, s: list[int], vals: Iterator[int]) -> int:
+    def zerocheck_value(self, ctx: RunContext, s: list[int], vals: Iterator[Claim]) -> Expr:
         """The tap zerocheck's final value."""
-        return winmax_zerocheck_value(ctx, self.g, self.tau, self.beta, s, vals)
+        return winmax_zerocheck_value(ctx, self.g, self.eq_tau(s), self.beta, s, vals)

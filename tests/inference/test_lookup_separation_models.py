@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "verifier"))
 from keyed_model import KeyedModel  # noqa: E402
 from test_lookup_separation import group_totals, total  # noqa: E402
 
-import zkml.verifier.inference as inference  # noqa: E402
+import zkml.verifier.pipeline as pipeline  # noqa: E402
 from zkml.errors import VerificationError  # noqa: E402
 from zkml.verifier import VerifyingKey, verify_inference  # noqa: E402
 from zkml.verifier.field import R  # noqa: E402
@@ -197,7 +197,7 @@ def _reject(m: CompiledKeyed, attack) -> None:
     data = m.prove(BATCH, tamper=tamper, edit=edit)
     assert total(data, m) == 0
     assert [k for k, num in enumerate(group_totals(data, m)) if num] == groups
-    with mock.patch.object(inference, "logup_verify_trees", one_total):
+    with mock.patch.object(pipeline, "logup_verify_trees", one_total):
         verify_inference(data, m.vk)  # a verifier with one total accepts the false output
     with pytest.raises(VerificationError, match=f"logup group {groups[0]}: the fractions do"):
         verify_inference(data, m.vk)

@@ -228,12 +228,12 @@ def test_attacks_balance_in_total(name):
 def test_attack_passes_a_verifier_with_one_total(name, monkeypatch):
     """The attack is real: a verifier that checks one total over all trees (format 1)
     accepts the cheating proof, false output and all."""
-    import zkml.verifier.inference as inference
+    import zkml.verifier.pipeline as pipeline
 
     def one_total(t, depths, proofs, what="logup", groups=None):
         return logup_verify_trees(t, depths, proofs, what)
 
-    monkeypatch.setattr(inference, "logup_verify_trees", one_total)
+    monkeypatch.setattr(pipeline, "logup_verify_trees", one_total)
     data, m = attack_proof(name)
     verify_inference(data, m.vk)
 
@@ -267,7 +267,7 @@ def test_the_rust_provers_attack_vector(monkeypatch):
     import json
     from pathlib import Path
 
-    import zkml.verifier.inference as inference
+    import zkml.verifier.pipeline as pipeline
     from zkml.verifier import VerifyingKey
 
     doc = json.loads((Path(__file__).resolve().parents[2] / "circuits" / "vectors"
@@ -284,6 +284,6 @@ def test_the_rust_provers_attack_vector(monkeypatch):
         with pytest.raises(VerificationError, match="logup group 0: the fractions do not"):
             verify_inference(data, vk)
         with monkeypatch.context() as mp:
-            mp.setattr(inference, "logup_verify_trees",
+            mp.setattr(pipeline, "logup_verify_trees",
                        lambda t, d, p, what="logup", groups=None: logup_verify_trees(t, d, p))
             verify_inference(data, vk)

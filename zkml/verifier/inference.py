@@ -15,20 +15,12 @@ verifies many proofs for it, from any number of threads.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from zkml.errors import ProofFormatError, VerificationError
 from zkml.verifier.circuit import Circuit, Layout
-from zkml.verifier.declarations import (
-    CLEAR,
-    Backend,
-    Claim,
-    evaluate,
-    linear,
-    run_check,
-    zero_check,
-)
+from zkml.verifier.declarations import CLEAR, Backend, Claim, Expr
 from zkml.verifier.encoding import G1Point, Reader, int_width
 from zkml.verifier.field import R
 from zkml.verifier.gadgets import (
@@ -41,12 +33,13 @@ from zkml.verifier.gadgets import (
     ordered_instances,
 )
 from zkml.verifier.generators import DEFAULT_SEED, GeneratorSource, generators, seed_digest
-from zkml.verifier.hyrax import Stack, StackOpening, batch_open_verify
+from zkml.verifier.hyrax import Stack, StackOpening
 from zkml.verifier.hyrax import parse_batch_opening_proof as parse_openings
 from zkml.verifier.layout import check_lookup_trees
-from zkml.verifier.logup import LogupProof, logup_verify_trees, parse_logup_trees
+from zkml.verifier.logup import LogupProof, parse_logup_trees
 from zkml.verifier.model_key import VerifyingKey
 from zkml.verifier.nonlinear import check_table_leaves, table_leaf_count
+from zkml.verifier.pipeline import PipelineMessages, verify_pipeline
 from zkml.verifier.proofs import (
     KIND_INFERENCE,
     KIND_NAMES,
@@ -54,7 +47,7 @@ from zkml.verifier.proofs import (
     Statement,
     read_header,
 )
-from zkml.verifier.sumcheck import SumcheckProof, batched_sumcheck_verify, parse_sumcheck_proof
+from zkml.verifier.sumcheck import SumcheckProof, parse_sumcheck_proof
 from zkml.verifier.transcript import Transcript
 
 __all__ = ["VerifyingKey", "InferenceStatement", "InferenceVerifier", "to_signed"]
@@ -170,83 +163,92 @@ def _parse_kind3(rd: Reader, vk: VerifyingKey, max_batch: int) -> _Kind3:
                   am, sc, sc_evals, openings, checks, output, insts)
 
 
-def _check_leaves(ctx: RunContext, trees, alpha: int, beta: int, leaf: list[int]) -> None:
-    lay, c = ctx.layout, ctx.circuit
-    rho, rho_t = trees[0][0], trees[1][0]
-    nc = len(c.columns)
-    for col, v in zip(c.columns, leaf[:nc], strict=True):
-        ctx.wclaims.append((lay.column_point(col.index, rho[: lay.col_vars[col.index]]), v))
-    ctx.wclaims.append((lay.m_point(rho_t), leaf[nc]))
-    check_lookup_trees(trees[:2], lay.leaf_slots, lay.leaf_vars, alpha, leaf[:nc], leaf[nc])
-    check_table_leaves(ctx, trees, alpha, beta, ctx.stream("logup-leaf-evals", leaf, nc + 1))
-    ctx.settle()
+class _Inference:
+    """Kind 3 as a user of the proof pipeline (pipeline.md; inference.md 4-5): every
+    gadget step is its check class's, every check a declaration the run's backend
+    evaluates (checks.md)."""
 
+    name, tag, version = "inference", "zkml/inference", KIND_VERSIONS[KIND_INFERENCE]
 
-def _start(p: _Kind3, vk: VerifyingKey, digest: bytes) -> Transcript:
-    """The transcript up to the witness commitment (inference.md 5)."""
-    t = Transcript("zkml/inference")
-    t.absorb_u32("version", KIND_VERSIONS[KIND_INFERENCE])
-    t.absorb_bytes("generators", digest)
-    t.absorb_bytes("vk", vk.digest)
-    t.absorb_u32("batch", p.batch)
-    t.absorb_bytes("input", p.x_bytes)
-    t.absorb_bytes("output", p.y_bytes)
-    t.absorb_points("witness-commitment", p.c_w)
-    return t
+    def __init__(self, p: _Kind3, vk: VerifyingKey, lay: Layout, digest: bytes,
+                 backend: Backend) -> None:
+        self.p, self.vk, self.digest, self.backend = p, vk, digest, backend
+        self.lay = lay
+        self.logup_depths, self.logup_groups = lay.logup_depths, lay.logup_groups
+        self.ctx: RunContext | None = None
+        self._circuit = vk.circuit
 
+    def absorb_statement(self, t: Transcript) -> None:
+        """inference.md 4: generators, key digest, batch, input, output."""
+        p = self.p
+        t.absorb_bytes("generators", self.digest)
+        t.absorb_bytes("vk", self.vk.digest)
+        t.absorb_u32("batch", p.batch)
+        t.absorb_bytes("input", p.x_bytes)
+        t.absorb_bytes("output", p.y_bytes)
+        self.ctx = RunContext(self._circuit, self.lay, t, p.x, p.batch, backend=self.backend)
 
-def _lookups(ctx: RunContext, p: _Kind3) -> None:
-    """LogUp (inference.md 5 step 2): the trees and their leaves."""
-    t, lay = ctx.transcript, ctx.layout
-    alpha = t.squeeze("logup-alpha")
-    beta = t.squeeze("logup-beta")  # nonlinear.md 3: in every proof
-    trees = logup_verify_trees(t, lay.logup_depths, p.logup, groups=lay.logup_groups)
-    t.absorb_frs("logup-leaf-evals", p.leaf_evals)
-    _check_leaves(ctx, trees, alpha, beta, p.leaf_evals)
-
-
-def _acc_checks(ctx: RunContext, p: _Kind3) -> None:
-    """Every gadget's acc point, its acc-evals' checks, then its later messages'."""
-    t, lay = ctx.transcript, ctx.layout
-    points = [t.squeeze_n("acc-point", lay.log_batch + chk.g.log_features)
-              for chk in p.checks]
-    for chk, r, evals, extra in zip(p.checks, points, p.acc_evals, p.extra, strict=True):
-        t.absorb_frs("acc-evals", evals)
-        chk.extra = extra
-        chk.check_acc(ctx, r, ctx.stream(f"acc-evals[{chk.g.index}]", evals))
-        chk.after_acc(ctx)
+    def check_leaves(self, t: Transcript, trees: list, alpha: int, beta: int,
+                     leaf: list[int]) -> None:
+        """The range group's leaves (inference.md 3) and each table gadget's
+        (nonlinear.md 3), with their claims on the witness stack."""
+        ctx = self._ctx()
+        lay, c = ctx.layout, ctx.circuit
+        rho, rho_t = trees[0][0], trees[1][0]
+        nc = len(c.columns)
+        for col, v in zip(c.columns, leaf[:nc], strict=True):
+            ctx.wclaims.append((lay.column_point(col.index, rho[: lay.col_vars[col.index]]), v))
+        ctx.wclaims.append((lay.m_point(rho_t), leaf[nc]))
+        check_lookup_trees(trees[:2], lay.leaf_slots, lay.leaf_vars, alpha, leaf[:nc], leaf[nc])
+        check_table_leaves(ctx, trees, alpha, beta, ctx.stream("logup-leaf-evals", leaf, nc + 1))
         ctx.settle()
 
+    def relations(self, t: Transcript) -> list[Instance]:
+        """Every gadget's acc point and acc-evals' checks, then its later messages';
+        the zerocheck and output challenges; the instances in order."""
+        ctx, p, lay = self._ctx(), self.p, self.lay
+        points = [t.squeeze_n("acc-point", lay.log_batch + chk.g.log_features)
+                  for chk in p.checks]
+        for chk, r, evals, extra in zip(p.checks, points, p.acc_evals, p.extra, strict=True):
+            t.absorb_frs("acc-evals", evals)
+            chk.extra = extra
+            chk.check_acc(ctx, r, ctx.stream(f"acc-evals[{chk.g.index}]", evals))
+            chk.after_acc(ctx)
+            ctx.settle()
+        for inst in p.instances:  # tau_g and beta_g per zerocheck instance, gadget order
+            if inst.group == ZEROCHECK:
+                chk = p.checks[inst.gadget]
+                chk.tau = t.squeeze_n("zerocheck-tau", inst.num_vars)
+                chk.beta = t.squeeze("zerocheck-beta")
+        p.output.challenge(ctx, p.y, p.argmax_evals)
+        ctx.settle()
+        return p.instances
 
-def _zerocheck_challenges(ctx: RunContext, p: _Kind3) -> None:
-    """tau_g and beta_g per zerocheck instance, in gadget order."""
-    t = ctx.transcript
-    for inst in p.instances:
-        if inst.group == ZEROCHECK:
-            chk = p.checks[inst.gadget]
-            chk.tau = t.squeeze_n("zerocheck-tau", inst.num_vars)
-            chk.beta = t.squeeze("zerocheck-beta")
+    def instance_claim(self, inst: Instance) -> Expr | int:
+        return inst.owner.claim_of(inst)
 
+    def sumcheck_evals(self, values: list[int]) -> Iterator[Claim]:
+        return self._ctx().stream("sumcheck-evals", values)
 
-def _batched_sumcheck(ctx: RunContext, p: _Kind3) -> None:
-    """The batched sumcheck and its final check over every declared instance: `final ==
-    sum_i rho^i value_i` (checks.md 4), one check over the instances' declared values."""
-    t, insts, be = ctx.transcript, p.instances, ctx.backend
-    claims = [be.reveal(evaluate(i.owner.claim_of(i), be), "sumcheck-claim") for i in insts]
-    res = batched_sumcheck_verify(t, claims, [i.num_vars for i in insts], [3] * len(insts),
-                                  p.sumcheck, "inference sumcheck")
-    t.absorb_frs("sumcheck-evals", p.sc_evals)
-    vals = ctx.stream("sumcheck-evals", p.sc_evals)
-    values = [i.owner.value(ctx, i, s, vals) for i, s in zip(insts, res.points, strict=True)]
-    ctx.settle()
-    rho, weights = 1, []
-    for _ in values:
-        weights.append(rho)
-        rho = rho * res.beta % R
-    final = Claim("sumcheck-final", be.seal(res.final))
-    expr = linear(zip(weights, values, strict=True)) - final
-    run_check(zero_check("inference.final", expr,
-                         "inference sumcheck: final != sum of instance relations"), be)
+    def instance_values(self, insts: Sequence[Instance], points: Sequence[list[int]],
+                        evals: Iterator[Claim]) -> list[Expr]:
+        ctx = self._ctx()
+        values = [i.owner.value(ctx, i, s, evals) for i, s in zip(insts, points, strict=True)]
+        ctx.settle()
+        return values
+
+    def stacks(self, witness_commitment: tuple[G1Point, ...]) -> list[Stack]:
+        """The witness stack and the model stack (the key's commitment)."""
+        ctx, lay, vk = self._ctx(), self.lay, self.vk
+        return [
+            Stack(lay.num_vars, lay.log_cols, witness_commitment, tuple(ctx.claims.witness)),
+            Stack(vk.num_vars, vk.log_cols, vk.commitment, ctx.claims.model()),
+        ]
+
+    def _ctx(self) -> RunContext:
+        if self.ctx is None:  # the pipeline absorbs the statement first
+            raise RuntimeError("the statement was not absorbed")
+        return self.ctx
 
 
 def _statement(p: _Kind3, c: Circuit, vk: VerifyingKey, digest: bytes
@@ -268,22 +270,10 @@ def _statement(p: _Kind3, c: Circuit, vk: VerifyingKey, digest: bytes
 def _verify_kind3(
     p: _Kind3, vk: VerifyingKey, lay: Layout, digest: bytes, gens, backend: Backend = CLEAR
 ) -> InferenceStatement:
-    """The transcript schedule of inference.md 5; every gadget step is its check's, every
-    check a declaration `backend` evaluates (checks.md)."""
-    c = vk.circuit
-    ctx = RunContext(c, lay, _start(p, vk, digest), p.x, p.batch, backend=backend)
-    _lookups(ctx, p)
-    _acc_checks(ctx, p)
-    _zerocheck_challenges(ctx, p)
-    p.output.challenge(ctx, p.y, p.argmax_evals)
-    ctx.settle()
-    _batched_sumcheck(ctx, p)
-    stacks = [
-        Stack(lay.num_vars, lay.log_cols, p.c_w, tuple(ctx.claims.witness)),
-        Stack(vk.num_vars, vk.log_cols, vk.commitment, ctx.claims.model()),
-    ]
-    batch_open_verify(ctx.transcript, stacks, p.openings, gens)
-    return _statement(p, c, vk, digest)
+    """The proof pipeline (pipeline.md) with kind 3's stages (`_Inference`)."""
+    msgs = PipelineMessages(p.c_w, p.logup, p.leaf_evals, p.sumcheck, p.sc_evals, p.openings)
+    verify_pipeline(_Inference(p, vk, lay, digest, backend), msgs, gens)
+    return _statement(p, vk.circuit, vk, digest)
 
 
 class InferenceVerifier(GeneratorSource):

@@ -16,7 +16,7 @@ use crate::sumcheck::product::Term;
 use crate::sumcheck::ProductSum;
 use crate::transcript::Transcript;
 
-use super::declared::{Declarer, GadgetDecl};
+use super::declared::{Declarer, GadgetDecl, InstanceClaims};
 use super::spatialsum::lt;
 use crate::declare::{Check, Claim, ClaimStream, Expr};
 use crate::mle::eq_eval;
@@ -90,7 +90,7 @@ pub fn prove(
 
 /// The output's checks (with ArgMax, `gadget.argmax.d` over the argmax-evals at
 /// `r_d`) and its instances' `(gadget, name, claim)` in order.
-pub fn declare_output(d: &Declarer<'_>) -> Result<(GadgetDecl, Vec<(usize, String, Expr)>)> {
+pub fn declare_output(d: &Declarer<'_>) -> Result<(GadgetDecl, InstanceClaims)> {
     let (cx, rec) = (&d.cx, d.rec);
     let c = cx.c;
     let lg = c.output.gadget;

@@ -6,6 +6,7 @@
 //! implements the same text independently.
 
 pub mod artifact;
+pub mod declare;
 pub mod encoding;
 pub mod error;
 pub mod field;

@@ -3,6 +3,7 @@
 pub mod circuit;
 pub mod combine;
 pub mod conv;
+pub mod declared;
 pub mod gadgets;
 /// Stack slots (kind-agnostic, in the proof pipeline).
 pub use crate::pipeline::stack as layout;

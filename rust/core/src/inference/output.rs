@@ -16,6 +16,11 @@ use crate::sumcheck::product::Term;
 use crate::sumcheck::ProductSum;
 use crate::transcript::Transcript;
 
+use super::declared::{Declarer, GadgetDecl, InstanceClaims};
+use super::spatialsum::lt;
+use crate::declare::{Check, Claim, ClaimStream, Expr};
+use crate::mle::eq_eval;
+
 /// The output group's instances (their sumcheck-evals: `z_L`'s `u` limbs) and,
 /// with an argmax output, its message (the `D` limbs at `r_d`, `A`, `C`).
 pub fn prove(
@@ -79,4 +84,82 @@ pub fn prove(
         });
     }
     Ok((out, msg))
+}
+
+// --- declarations (circuits/checks.md; built only when asked, `declared.rs`) ---
+
+/// The output's checks (with ArgMax, `gadget.argmax.d` over the argmax-evals at
+/// `r_d`) and its instances' `(gadget, name, claim)` in order.
+pub fn declare_output(d: &Declarer<'_>) -> Result<(GadgetDecl, InstanceClaims)> {
+    let (cx, rec) = (&d.cx, d.rec);
+    let c = cx.c;
+    let lg = c.output.gadget;
+    let mut decl = GadgetDecl::default();
+    let Some(msg) = &rec.argmax else {
+        let y = pad_matrix(d.output, cx.b, c.output.features);
+        let claim = Claim::public("Y(r_out)", evaluate(&y, &rec.out_point)).into();
+        return Ok((decl, vec![(lg, "output".to_string(), claim)]));
+    };
+    let mut am = ClaimStream::new("argmax-evals", msg, 0);
+    let dv = d.limbs(d.take(lg, ColumnKind::D, &mut am));
+    let (a, cm) = (am.next_claim(), am.next_claim());
+    let fv = log2(c.output.features.next_power_of_two());
+    let (r_i, r_b) = rec.out_point.split_at(fv);
+    let top = lt(r_i, c.output.features);
+    let eb = eq_table(r_b);
+    let last = c.output.argmax_last == Some(true);
+    let strict: Fr = (0..cx.b)
+        .map(|b| {
+            let k = d.output[b] as usize;
+            eb[b]
+                * if last {
+                    top - lt(r_i, k + 1)
+                } else {
+                    lt(r_i, k)
+                }
+        })
+        .sum();
+    let e = Expr::from(a.clone()).scaled(top)
+        - cm.clone()
+        - Claim::public("argmax.strict(r_d)", strict)
+        - dv;
+    decl.checks.push(Check::zero("gadget.argmax.d", e));
+    Ok((
+        decl,
+        vec![
+            (lg, "select".to_string(), a.into()),
+            (lg, "masked".to_string(), cm.into()),
+        ],
+    ))
+}
+
+/// An output instance's value `weight(s) z_L(s)` (the weight public, computed here
+/// from the prover's own tables of section 4 and 4b).
+pub fn declare_output_value(
+    d: &Declarer<'_>,
+    name: &str,
+    lg: usize,
+    s: &[Fr],
+    vals: &mut ClaimStream<'_>,
+) -> Result<Expr> {
+    let (cx, c) = (&d.cx, d.cx.c);
+    let len = 1usize << s.len();
+    let mask = evaluate(&output_mask(c.output.features, cx.b, len), s);
+    let r = &d.rec.out_point;
+    let weight = match name {
+        "select" => {
+            let np = c.output.features.next_power_of_two();
+            let fv = log2(np);
+            let mut sel = vec![Fr::zero(); len];
+            for (row, k) in d.output.iter().enumerate() {
+                if (0..c.output.features as i64).contains(k) {
+                    sel[row * np + *k as usize] = Fr::one();
+                }
+            }
+            eq_eval(&r[fv..], &s[fv..]) * evaluate(&sel, s)
+        }
+        _ => eq_eval(r, s) * mask,
+    };
+    let z = d.value(TensorRef::Gadget(lg), vals, s);
+    Ok(Expr::from(Claim::public(format!("output.{name}(s)"), weight)) * z)
 }

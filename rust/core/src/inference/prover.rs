@@ -6,6 +6,7 @@ use ark_ff::Zero;
 use rayon::prelude::*;
 
 use super::circuit::{int_width, Circuit, ColumnKind};
+use super::declared::Record;
 use super::gadgets::{self, Contribution, Ctx, Instance};
 use super::table::{self, TableGadget};
 use super::tensors::Columns;
@@ -99,8 +100,27 @@ fn prove_with(
         Some(t) => t,
         None => table::multiplicities(&c, &inp.columns, inp.input, inp.batch)?,
     };
-    prove_parsed(hyrax, &c, inp, mult, tmult)
+    prove_parsed(hyrax, &c, inp, mult, tmult, None)
 }
+
+#[cfg(any(test, feature = "testkit"))]
+/// Like [`prove`], also returning the proof's declarations (circuits/checks.md) as the
+/// prover's gadgets state them (`declared.rs`).
+pub fn prove_declared(
+    hyrax: &Hyrax,
+    inp: InferenceInput<'_>,
+) -> Result<(Vec<u8>, super::declared::Declarations)> {
+    let c = Circuit::parse(inp.circuit_json)?;
+    check_statement(&c, &inp)?;
+    let mult = multiplicities(&c, &inp.columns);
+    let tmult = table::multiplicities(&c, &inp.columns, inp.input, inp.batch)?;
+    let mut decl = None;
+    let proof = prove_parsed(hyrax, &c, inp, mult, tmult, Some(&mut decl))?;
+    Ok((proof, decl.expect("declared")?))
+}
+
+/// Where a declaring prover leaves its declarations.
+type DeclOut<'o> = Option<&'o mut Option<Result<super::declared::Declarations>>>;
 
 /// Lengths of the statement and of the witness columns.
 fn check_statement(c: &Circuit, inp: &InferenceInput<'_>) -> Result<()> {
@@ -137,6 +157,7 @@ fn prove_parsed(
     inp: InferenceInput<'_>,
     mult: Vec<i64>,
     tmult: Vec<Vec<i64>>,
+    decl: DeclOut<'_>,
 ) -> Result<Vec<u8>> {
     let b = inp.batch;
     let tgs = table::gadgets(c)?;
@@ -179,9 +200,21 @@ fn prove_parsed(
             .iter()
             .map(|t| t.iter().map(|v| from_i64(*v)).collect())
             .collect(),
+        record: None,
     };
     let ch = Channel::new(INFERENCE_TAG, Kind::Inference);
-    pipeline::prove(hyrax, ch, &mut kind, &witness)
+    if decl.is_some() {
+        kind.record = Some(Record::default());
+    }
+    let proof = pipeline::prove(hyrax, ch, &mut kind, &witness)?;
+    if let (Some(out), Some(rec)) = (decl, &kind.record) {
+        *out = Some(super::declared::declare(
+            kind.cx,
+            rec,
+            kind.statement.output,
+        ));
+    }
+    Ok(proof)
 }
 
 /// The inference proof as a user of the proof pipeline (inference.md section 5).
@@ -195,6 +228,8 @@ struct Inference<'a> {
     /// The range table's multiplicities `m` and each table gadget's `t_g`.
     mult: Vec<Fr>,
     tmult: Vec<Vec<Fr>>,
+    /// What the declarations read, when they are asked for (never on the normal path).
+    record: Option<Record>,
 }
 
 impl ProofKind for Inference<'_> {
@@ -276,8 +311,14 @@ impl ProofKind for Inference<'_> {
             let (mut evals, acc) = own_acc_evals(cx, claims, g, &r[g]);
             gp.acc_evals(cx, claims, &r[g], acc, &mut evals)?;
             ch.send_frs("acc-evals", &evals);
-            if let Some(after) = gp.after_acc(cx, ch.transcript(), &r[g])? {
-                ch.writer().frs(&after);
+            let after = gp.after_acc(cx, ch.transcript(), &r[g])?;
+            if let Some(after) = &after {
+                ch.writer().frs(after);
+            }
+            if let Some(rec) = &mut self.record {
+                rec.r.push(r[g].clone());
+                rec.acc.push(evals);
+                rec.after.push(after);
             }
             accs.push(acc);
         }
@@ -291,13 +332,28 @@ impl ProofKind for Inference<'_> {
             })
             .collect();
         let output = self.statement.output;
+        if let Some(rec) = &mut self.record {
+            // the output point, squeezed the same way on a copy of the transcript
+            let label = if c.output.argmax {
+                "argmax-point"
+            } else {
+                "output-point"
+            };
+            let n = c.gadget_vars(c.output.gadget, b);
+            rec.out_point = ch.transcript().clone().squeeze_n(label, n);
+            rec.zerochecks = zc.clone();
+        }
         let (out_insts, argmax_msg) = output::prove(cx, ch.transcript(), claims, output)?;
         if let Some(e) = &argmax_msg {
             ch.writer().frs(e);
         }
         let mut insts: Vec<Contribution> = Vec::new();
         for (g, gp) in provers.iter_mut().enumerate() {
-            insts.extend(gp.dense(cx, &r[g], accs[g])?);
+            let dense = gp.dense(cx, &r[g], accs[g])?;
+            if let Some(rec) = &mut self.record {
+                rec.dense.push(dense.len());
+            }
+            insts.extend(dense);
         }
         for (g, tau, beta) in &zc {
             let inst = provers[*g].zerocheck(cx, tau, *beta)?;
@@ -307,11 +363,30 @@ impl ProofKind for Inference<'_> {
             });
         }
         insts.extend(out_insts);
+        if let Some(rec) = &mut self.record {
+            rec.argmax = argmax_msg;
+            rec.claims = insts.iter().map(|i| i.claim).collect();
+        }
         Ok(insts)
     }
 
     fn sumcheck_evals(&mut self, inst: &dyn Instance, s: &[Fr], out: &mut Vec<Fr>) {
+        let start = out.len();
         inst.sumcheck_evals(&self.cx, &mut self.claims, s, out);
+        if let Some(rec) = &mut self.record {
+            rec.points.push(s.to_vec());
+            rec.evals.push(out[start..].to_vec());
+        }
+    }
+
+    fn batched(&mut self, weights: &[Fr], point: &[Fr], last_round: &[Fr]) {
+        if let Some(rec) = &mut self.record {
+            rec.rho = weights.get(1).copied().unwrap_or_default();
+            rec.last = match point.last() {
+                Some(c) => crate::declare::interpolate(last_round, *c),
+                None => Fr::zero(),
+            };
+        }
     }
 
     fn other_stacks(&self) -> Vec<(Shape, &[Fr])> {

@@ -75,6 +75,10 @@ pub trait ProofKind {
     /// Stage 6: every claim, on the witness stack first, then on the other stacks in
     /// order.
     fn opening_claims(&mut self) -> Vec<StackClaims>;
+
+    /// Stage 5: the batched sumcheck's batching weights, point and last round (a kind
+    /// that declares its checks records them; the default ignores them).
+    fn batched(&mut self, _weights: &[Fr], _point: &[Fr], _last_round: &[Fr]) {}
 }
 
 /// Run the pipeline for `kind` over the committed `witness`, on the channel `ch`
@@ -105,8 +109,13 @@ pub fn prove<K: ProofKind>(
         .iter_mut()
         .map(|x| K::prover(x.inst.as_mut()))
         .collect();
-    let (sc, point, _) = sumcheck::prove_batched(ch.transcript(), &mut refs, &claims);
+    let (sc, point, weights) = sumcheck::prove_batched(ch.transcript(), &mut refs, &claims);
     drop(refs);
+    kind.batched(
+        &weights,
+        &point,
+        sc.rounds.last().map_or(&[], |r| r.as_slice()),
+    );
     sc.write(ch.writer());
     timer.mark("sumcheck");
 

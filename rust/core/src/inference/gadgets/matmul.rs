@@ -17,6 +17,9 @@ use crate::mle::{eq_table, evaluate};
 use crate::sumcheck::{PairProduct, SumcheckProver};
 use crate::wiring::wire_table_y;
 
+use crate::declare::{Check, Claim, ClaimStream, Expr};
+use crate::inference::declared::{Declarer, Own};
+
 /// A dense or conv gadget: its operand, weight and bias names, and (after the
 /// acc-evals) its instance's claim.
 pub struct MatMul<'a> {
@@ -86,6 +89,54 @@ impl GadgetProver for MatMul<'_> {
             inst: Box::new(inst),
             claim: self.claim,
         }])
+    }
+
+    /// The claim `acc(r_g) - 2^bias_shift b(r_o)` (the bias claim is an acc-eval).
+    fn declare_acc(
+        &self,
+        _d: &Declarer<'_>,
+        _r_g: &[Fr],
+        vals: &mut ClaimStream<'_>,
+        own: &Own,
+        _checks: &mut Vec<Check>,
+    ) -> Result<Vec<Expr>> {
+        let mut acc = own.acc.clone();
+        if self.bias.is_some() {
+            acc = acc - (Expr::from(vals.next_claim()) << self.bias_shift);
+        }
+        Ok(vec![acc])
+    }
+
+    /// Dense: `X(s, r_b) W(r_o, s)`. Conv: `wire(s) W X` with the wiring product
+    /// named only (the verifier's `g<i>.wire(s)`; the prover holds it folded inside
+    /// its conv instance, not as one value).
+    fn declare_dense_value(
+        &self,
+        d: &Declarer<'_>,
+        _k: usize,
+        s: &[Fr],
+        vals: &mut ClaimStream<'_>,
+        _checks: &mut Vec<Check>,
+    ) -> Result<Expr> {
+        let c = d.c();
+        let (_, _, r_b) = split_point(c, self.g, &d.rec.r[self.g]);
+        if geom(&c.gadgets[self.g].producer).is_some() {
+            let u = d.u_count(self.x);
+            let xv = if u == 0 {
+                Expr::from(Claim::named("X_in"))
+            } else {
+                let lo = match self.x {
+                    TensorRef::Gadget(x) => c.gadgets[x].lo,
+                    TensorRef::Input => 0,
+                };
+                Expr::i(lo.into()) + d.limbs(vals.take(u))
+            };
+            let w = vals.next_claim();
+            return Ok(Expr::from(Claim::named(format!("g{}.wire(s)", self.g))) * w * xv);
+        }
+        let p: Vec<Fr> = s.iter().chain(r_b).copied().collect();
+        let xv = d.value(self.x, vals, &p);
+        Ok(xv * vals.next_claim())
     }
 }
 

@@ -16,8 +16,10 @@ pub mod rows;
 use ark_ff::One;
 
 use super::circuit::{Circuit, ColumnKind, Producer, TensorRef};
+use super::declared::{self, Declarer, Own};
 use super::tensors::{tensor_table, Columns};
 use super::Claims;
+use crate::declare::{Check, ClaimStream, Expr};
 use crate::error::Result;
 use crate::field::{from_i64, Fr};
 use crate::mle::{eq_table, evaluate};
@@ -107,6 +109,59 @@ pub trait GadgetProver {
     /// The zerocheck instance at `tau` with challenge `beta` (claim 0).
     fn zerocheck(&self, cx: &Ctx<'_>, tau: &[Fr], beta: Fr) -> Result<Box<dyn Instance>> {
         clamp_zerocheck(cx, self.index(), tau, beta)
+    }
+
+    // --- declarations (circuits/checks.md; built only when asked, `declared.rs`) ---
+
+    /// The op's checks at the acc point `r_g` after the common ones, reading the
+    /// acc-evals after the own columns from `vals`; returns its dense-group instances'
+    /// claims, in order. The default: no check, no dense instance.
+    fn declare_acc(
+        &self,
+        _d: &Declarer<'_>,
+        _r_g: &[Fr],
+        _vals: &mut ClaimStream<'_>,
+        _own: &Own,
+        _checks: &mut Vec<Check>,
+    ) -> Result<Vec<Expr>> {
+        Ok(Vec::new())
+    }
+
+    /// The name of its `k`-th dense-group instance (the verifier's instance names).
+    fn instance_name(&self, c: &Circuit, _k: usize) -> String {
+        declared::op_name(c, self.index()).to_string()
+    }
+
+    /// The name of its zerocheck instance.
+    fn zerocheck_name(&self) -> String {
+        "zerocheck".to_string()
+    }
+
+    /// Its `k`-th dense-group instance's value at `s`, reading its sumcheck-evals (a
+    /// winmax declares checks here too).
+    fn declare_dense_value(
+        &self,
+        _d: &Declarer<'_>,
+        k: usize,
+        _s: &[Fr],
+        _vals: &mut ClaimStream<'_>,
+        _checks: &mut Vec<Check>,
+    ) -> Result<Expr> {
+        Err(crate::error::Error::InvalidArgument(format!(
+            "gadget {}: instance {k} has no declaration",
+            self.index()
+        )))
+    }
+
+    /// Its zerocheck's value at `s` (default: the clamp check's).
+    fn declare_zerocheck_value(
+        &self,
+        d: &Declarer<'_>,
+        tb: (&[Fr], Fr),
+        s: &[Fr],
+        vals: &mut ClaimStream<'_>,
+    ) -> Result<Expr> {
+        Ok(declared::clamp_value(d, self.index(), tb, s, vals))
     }
 }
 

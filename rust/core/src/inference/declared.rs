@@ -1,0 +1,362 @@
+//! An inference proof's declarations on the prover's side (circuits/checks.md): the
+//! record of what the prover sent and squeezed, and the driver that asks every gadget
+//! (`GadgetProver::declare_*`, beside its prover code) for its acc-point checks and its
+//! instances' claims and values, in the verifier's order (checks.md 4).
+//!
+//! Built only when asked ([`super::prover::prove_declared`], tests; the hiding prover
+//! later): the normal prove path records nothing.
+
+use ark_ff::Zero;
+use serde_json::{json, Value};
+
+use super::circuit::{Circuit, ColumnKind, TensorRef};
+use super::gadgets::{self, Ctx};
+use crate::declare::{linear, Check, Claim, ClaimStream, Expr, InstanceDecl};
+use crate::error::Result;
+use crate::field::{powers, Fr};
+use crate::mle::{eq_eval, evaluate};
+
+/// What an honest prover sent and squeezed, as the declarations read it.
+#[derive(Default, Clone, Debug)]
+pub struct Record {
+    /// Each gadget's acc point `r_g`, acc-evals and the message after them.
+    pub r: Vec<Vec<Fr>>,
+    pub acc: Vec<Vec<Fr>>,
+    pub after: Vec<Option<Vec<Fr>>>,
+    /// Each gadget's dense-group instance count.
+    pub dense: Vec<usize>,
+    /// The zerochecks: gadget, `tau_g`, `beta_g`.
+    pub zerochecks: Vec<(usize, Vec<Fr>, Fr)>,
+    /// The output point (`r_out` or `r_d`) and the argmax-evals.
+    pub out_point: Vec<Fr>,
+    pub argmax: Option<Vec<Fr>>,
+    /// Every instance's claim value, point `s` and sumcheck-evals, in instance order.
+    pub claims: Vec<Fr>,
+    pub points: Vec<Vec<Fr>>,
+    pub evals: Vec<Vec<Fr>>,
+    /// The batching challenge and the batched sumcheck's final value.
+    pub rho: Fr,
+    pub last: Fr,
+}
+
+/// One gadget's declarations: its acc-point checks and its instances.
+#[derive(Default, Clone, Debug)]
+pub struct GadgetDecl {
+    pub checks: Vec<Check>,
+    pub instances: Vec<InstanceDecl>,
+}
+
+/// A proof's declarations: per gadget, then the output's and the final check.
+#[derive(Clone, Debug)]
+pub struct Declarations {
+    pub gadgets: Vec<GadgetDecl>,
+    pub output: GadgetDecl,
+    pub last: Check,
+}
+
+impl Declarations {
+    /// Every check in the verifier's order of evaluation per step (checks.md 4).
+    pub fn checks(&self) -> impl Iterator<Item = &Check> {
+        self.gadgets
+            .iter()
+            .chain([&self.output])
+            .flat_map(|g| &g.checks)
+            .chain([&self.last])
+    }
+
+    /// The canonical JSON of circuits/vectors/declarations.json.
+    pub fn canonical(&self) -> Value {
+        let one = |g: &GadgetDecl| {
+            json!({"checks": g.checks.iter().map(Check::canonical).collect::<Vec<_>>(),
+                   "instances": g.instances.iter().map(InstanceDecl::canonical).collect::<Vec<_>>()})
+        };
+        json!({"gadgets": self.gadgets.iter().map(one).collect::<Vec<_>>(),
+               "output": one(&self.output), "final": self.last.canonical()})
+    }
+}
+
+/// What a gadget's declarations read: the prover's context and the record.
+pub struct Declarer<'a> {
+    pub cx: Ctx<'a>,
+    pub rec: &'a Record,
+    /// The statement's output.
+    pub output: &'a [i64],
+}
+
+impl Declarer<'_> {
+    pub fn c(&self) -> &Circuit {
+        self.cx.c
+    }
+
+    /// `sum_j 2^(L j) v_j`, a linear form of the claims.
+    pub fn limbs(&self, vals: Vec<Claim>) -> Expr {
+        let l = self.cx.c.limb_bits;
+        linear(
+            vals.into_iter()
+                .enumerate()
+                .map(|(j, v)| (crate::field::pow2(l * j as u32), Expr::from(v))),
+            Fr::zero(),
+        )
+    }
+
+    /// Gadget `g`'s columns of `kind`: their next claims.
+    pub fn take(&self, g: usize, kind: ColumnKind, vals: &mut ClaimStream<'_>) -> Vec<Claim> {
+        vals.take(self.cx.cols.of(g, kind).len())
+    }
+
+    /// A tensor's value at `z`: `lo` plus its `u` limbs, or the public input's MLE.
+    pub fn value(&self, t: TensorRef, vals: &mut ClaimStream<'_>, z: &[Fr]) -> Expr {
+        match t {
+            TensorRef::Input => {
+                let x = evaluate(&self.cx.tensor_table(TensorRef::Input), z);
+                Claim::public("X_in", x).into()
+            }
+            TensorRef::Gadget(g) => {
+                let lo = self.cx.c.gadgets[g].lo;
+                Expr::i(lo.into()) + self.limbs(self.take(g, ColumnKind::U, vals))
+            }
+        }
+    }
+
+    /// The `u` limb count of a tensor (none for the input).
+    pub fn u_count(&self, t: TensorRef) -> usize {
+        match t {
+            TensorRef::Input => 0,
+            TensorRef::Gadget(g) => self.cx.cols.of(g, ColumnKind::U).len(),
+        }
+    }
+}
+
+/// A gadget's own columns at its acc point, read in the verifier's order (u, v, rem,
+/// remc, ep, em, the pool differences and selectors, R, Rc), and the accumulator.
+pub struct Own {
+    pub z: Expr,
+    pub u: Expr,
+    pub v: Expr,
+    pub rem: Expr,
+    pub remc: Expr,
+    pub d: Vec<Vec<Claim>>,
+    pub s: Vec<Claim>,
+    pub r: Expr,
+    pub rc: Expr,
+    pub acc: Expr,
+}
+
+/// Read the own columns (`_own_values` of zkml/verifier/gadgets/base.py).
+pub fn own_values(d: &Declarer<'_>, g: usize, vals: &mut ClaimStream<'_>) -> Own {
+    let gad = &d.c().gadgets[g];
+    let mut lin = |k: ColumnKind| d.limbs(d.take(g, k, vals));
+    let u = lin(ColumnKind::U);
+    let v = lin(ColumnKind::V);
+    let rem = lin(ColumnKind::Rem);
+    let remc = lin(ColumnKind::Remc);
+    let ep = lin(ColumnKind::Ep);
+    let em = lin(ColumnKind::Em);
+    let windows = (0..)
+        .take_while(|&w| !d.cx.cols.of(g, ColumnKind::PoolSel(w)).is_empty())
+        .count();
+    let dw = (0..windows)
+        .map(|w| d.take(g, ColumnKind::PoolDiff(w), vals))
+        .collect();
+    let s = (0..windows)
+        .flat_map(|w| d.take(g, ColumnKind::PoolSel(w), vals))
+        .collect();
+    let r = d.limbs(d.take(g, ColumnKind::DivRem, vals));
+    let rc = d.limbs(d.take(g, ColumnKind::DivRemc, vals));
+    let z = Expr::i(gad.lo.into()) + u.clone();
+    let q = z.clone() + ep - em;
+    let acc = if gad.divisor > 1 {
+        let dv = gad.divisor as i128;
+        q * Expr::i(dv) + rem.clone() - Expr::i(dv / 2)
+    } else if gad.shift == 0 {
+        q
+    } else {
+        (q << gad.shift) + rem.clone() - Expr::i(1i128 << (gad.shift - 1))
+    };
+    Own {
+        z,
+        u,
+        v,
+        rem,
+        remc,
+        d: dw,
+        s,
+        r,
+        rc,
+        acc,
+    }
+}
+
+/// The id `gadget.<op>.<name>`.
+pub fn check_id(c: &Circuit, g: usize, name: &str) -> String {
+    format!("gadget.{}.{name}", op_name(c, g))
+}
+
+/// The op's name in the circuit JSON.
+pub fn op_name(c: &Circuit, g: usize) -> &'static str {
+    use super::circuit::Producer as P;
+    match &c.gadgets[g].producer {
+        P::Dense { .. } => "dense",
+        P::Conv { .. } => "conv",
+        P::Identity { .. } => "identity",
+        P::Add { .. } => "add",
+        P::Affine { .. } => "affine",
+        P::Addconst { .. } => "addconst",
+        P::Mul { .. } => "mul",
+        P::Table { .. } => "table",
+        P::Spatialsum { .. } => "spatialsum",
+        P::Sumpool { .. } => "sumpool",
+        P::Maxpool { .. } => "maxpool",
+        P::Winsum { .. } => "winsum",
+        P::Winmax { .. } => "winmax",
+        P::Rowmax { .. } => "rowmax",
+        P::Rowdiv { .. } => "rowdiv",
+        P::Concat { .. } => "concat",
+        P::Rearrange { .. } => "rearrange",
+    }
+}
+
+/// The common acc-point checks (z + v = hi, rem + remc = d - 1), then the op's.
+fn gadget_acc(
+    d: &Declarer<'_>,
+    gp: &dyn gadgets::GadgetProver,
+    g: usize,
+) -> Result<(Vec<Check>, Vec<Expr>)> {
+    let rec = d.rec;
+    let gad = &d.c().gadgets[g];
+    let mut vals = ClaimStream::new(format!("acc-evals[{g}]"), &rec.acc[g], 0);
+    let own = own_values(d, g, &mut vals);
+    let mut checks = Vec::new();
+    if !d.cx.cols.of(g, ColumnKind::V).is_empty() {
+        let e = own.z.clone() + own.v.clone() - Expr::i(gad.hi.into());
+        checks.push(Check::zero(check_id(d.c(), g, "z-plus-v"), e));
+    }
+    if gad.divisor > 1 {
+        let e = own.rem.clone() + own.remc.clone() - Expr::i(gad.divisor as i128 - 1);
+        checks.push(Check::zero(check_id(d.c(), g, "rem-plus-remc"), e));
+    }
+    let claims = gp.declare_acc(d, &rec.r[g], &mut vals, &own, &mut checks)?;
+    Ok((checks, claims))
+}
+
+/// The generic clamp zerocheck's value `eq(tau, s) [(z - hi) e+ + beta u e-]`.
+pub fn clamp_value(
+    d: &Declarer<'_>,
+    g: usize,
+    (tau, beta): (&[Fr], Fr),
+    s: &[Fr],
+    vals: &mut ClaimStream<'_>,
+) -> Expr {
+    let gad = &d.c().gadgets[g];
+    let u = d.limbs(d.take(g, ColumnKind::U, vals));
+    let ep_n = d.cx.cols.of(g, ColumnKind::Ep).len();
+    let em_n = d.cx.cols.of(g, ColumnKind::Em).len();
+    let ep = d.limbs(d.take(g, ColumnKind::Ep, vals));
+    let em = d.limbs(d.take(g, ColumnKind::Em, vals));
+    let z = Expr::i(gad.lo.into()) + u.clone();
+    let mut term = if ep_n > 0 {
+        (z - Expr::i(gad.hi.into())) * ep
+    } else {
+        Expr::i(0)
+    };
+    if em_n > 0 {
+        term = term + Expr::int(beta) * u * em;
+    }
+    eq_tau(g, tau, s) * term
+}
+
+/// `eq(tau_g, s)`, the public weight of a zerocheck.
+pub fn eq_tau(g: usize, tau: &[Fr], s: &[Fr]) -> Expr {
+    Claim::public(format!("g{g}.eq(tau,s)"), eq_eval(tau, s)).into()
+}
+
+/// The ops whose gadgets declare everything the verifier checks (the others are not
+/// declared yet: circuits/checks.md 5).
+pub const DECLARED_OPS: [&str; 7] = [
+    "dense", "identity", "add", "affine", "addconst", "mul", "table",
+];
+
+/// The instances' `(gadget, name, claim)` in order.
+pub type InstanceClaims = Vec<(usize, String, Expr)>;
+
+/// Every declaration of the recorded proof (the verifier's order, checks.md 4).
+pub fn declare(cx: Ctx<'_>, rec: &Record, output: &[i64]) -> Result<Declarations> {
+    let d = Declarer { cx, rec, output };
+    let c = cx.c;
+    if let Some(g) = (0..c.gadgets.len()).find(|&g| !DECLARED_OPS.contains(&op_name(c, g))) {
+        return Err(crate::error::Error::InvalidArgument(format!(
+            "gadget {g} ({}): not declared yet",
+            op_name(c, g)
+        )));
+    }
+    let provers: Vec<_> = (0..c.gadgets.len())
+        .map(|g| gadgets::prover(c, g))
+        .collect();
+    let mut out: Vec<GadgetDecl> = Vec::new();
+    let mut inst_claims: Vec<(usize, String, Expr)> = Vec::new();
+    for (g, gp) in provers.iter().enumerate() {
+        let (checks, claims) = gadget_acc(&d, gp.as_ref(), g)?;
+        for (k, claim) in claims.into_iter().enumerate() {
+            inst_claims.push((g, gp.instance_name(c, k), claim));
+        }
+        out.push(GadgetDecl {
+            checks,
+            instances: Vec::new(),
+        });
+    }
+    let (mut output, out_claims) = super::output::declare_output(&d)?;
+    // the instances in order: dense group, zerochecks, output (inference.md 5)
+    let mut names: Vec<(usize, String, Expr)> = inst_claims;
+    for (g, _, _) in &rec.zerochecks {
+        names.push((*g, provers[*g].zerocheck_name(), Expr::i(0)));
+    }
+    let n_dense = names.len() - rec.zerochecks.len();
+    names.extend(out_claims);
+    let all_evals = flat(rec);
+    let mut next = 0usize;
+    let mut values = Vec::new();
+    let mut dense_k = vec![0usize; c.gadgets.len()];
+    for (i, (g, name, claim)) in names.into_iter().enumerate() {
+        let s = &rec.points[i];
+        let mut vals = ClaimStream::new("sumcheck-evals", &all_evals, next);
+        let value = if i < n_dense {
+            let k = dense_k[g];
+            dense_k[g] += 1;
+            provers[g].declare_dense_value(&d, k, s, &mut vals, &mut out[g].checks)?
+        } else if i < n_dense + rec.zerochecks.len() {
+            let (_, tau, beta) = &rec.zerochecks[i - n_dense];
+            provers[g].declare_zerocheck_value(&d, (tau, *beta), s, &mut vals)?
+        } else {
+            super::output::declare_output_value(&d, &name, g, s, &mut vals)?
+        };
+        next = vals.position();
+        values.push(value.clone());
+        let decl = InstanceDecl {
+            name,
+            gadget: g,
+            claim,
+            value,
+        };
+        if i < n_dense + rec.zerochecks.len() {
+            out[g].instances.push(decl);
+        } else {
+            output.instances.push(decl);
+        }
+    }
+    let weights = powers(rec.rho, values.len());
+    let total = linear(weights.iter().zip(values).map(|(w, v)| (*w, v)), Fr::zero());
+    let last = Check::zero(
+        "inference.final",
+        total - Expr::from(Claim::committed("sumcheck-final", rec.last)),
+    );
+    Ok(Declarations {
+        gadgets: out,
+        output,
+        last,
+    })
+}
+
+/// Every sumcheck-eval in order.
+fn flat(rec: &Record) -> Vec<Fr> {
+    rec.evals.iter().flatten().copied().collect()
+}

@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 pub use ark_bn254::Fr;
 
-use crate::error::{format_err, Result};
+use crate::error::{format_at, Result};
 
 /// Signed integer to field element (`-1` maps to `r - 1`).
 #[inline]
@@ -42,11 +42,14 @@ pub fn fr_to_bytes(x: &Fr) -> [u8; 32] {
 /// Strict decoding: exactly 32 bytes, value < r.
 pub fn fr_from_bytes(b: &[u8]) -> Result<Fr> {
     if b.len() != 32 {
-        return format_err("field element must be 32 bytes");
+        return format_at("encoding.field-element", "field element must be 32 bytes");
     }
     let x = Fr::from_be_bytes_mod_order(b);
     if fr_to_bytes(&x) != b {
-        return format_err("non-canonical field element (>= r)");
+        return format_at(
+            "encoding.field-element",
+            "non-canonical field element (>= r)",
+        );
     }
     Ok(x)
 }

@@ -144,13 +144,25 @@ class VerifyingKey:
                 _checked.popitem(last=False)
 
 
+def _parse_key_circuit(data: bytes) -> Circuit:
+    """The key's circuit description; a refusal the parser gives no finer id is the
+    check `key.circuit` (the description is well-typed and within the verifier's
+    limits)."""
+    try:
+        return parse_circuit(data)
+    except VerificationError as exc:
+        if exc.check is None:
+            exc.check = "key.circuit"
+        raise
+
+
 def _parse(data: bytes, seed_dig: bytes) -> VerifyingKey:
     kind, rd = read_header(data)
     if kind != KIND_VERIFYING_KEY:
         raise ProofFormatError(f"artifact kind {kind} is not a verifying key (kind 4)",
                                check="proof.header-kind")
     n = rd.count(1, "circuit JSON", maximum=MAX_CIRCUIT_JSON_BYTES)
-    circuit = parse_circuit(rd.raw(n, "circuit JSON"))
+    circuit = _parse_key_circuit(rd.raw(n, "circuit JSON"))
     num_vars = rd.u32("model stack num_vars")
     log_cols = rd.u32("model stack log_cols")
     check_shape(num_vars, log_cols, "model stack")

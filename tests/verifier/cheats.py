@@ -22,6 +22,10 @@ ROUND0 = "inference sumcheck round 0"
 #: The batched sumcheck's final check: the verifier's own evaluation (wiring, selection,
 #: eq, the public input) differs from the prover's tables.
 FINAL = "inference sumcheck: final"
+#: The check ids of RANGE (any LogUp group's sum; the message names the group) and
+#: ROUND0 (any sumcheck's round sum) (circuits/soundness.md, "Check ids").
+RANGE_CHECK = "logup.group-sum"
+ROUND0_CHECK = "sumcheck.round-sum"
 
 
 def table_group(k: int) -> str:

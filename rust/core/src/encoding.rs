@@ -209,10 +209,11 @@ mod tests {
         assert!(g1_from_bytes(&[0u8; 64]).unwrap().is_zero());
         let mut off = g1_to_bytes(&g);
         off[63] ^= 1;
-        assert!(g1_from_bytes(&off).is_err());
+        let check = |b: &[u8]| g1_from_bytes(b).err().and_then(|e| e.check());
+        assert_eq!(check(&off), Some("encoding.point"));
         let mut big = [0xffu8; 64];
         big[0] = 0x40;
-        assert!(g1_from_bytes(&big).is_err());
+        assert_eq!(check(&big), Some("encoding.point"));
     }
 
     #[test]
@@ -222,12 +223,16 @@ mod tests {
         w.u8(9);
         let bytes = w.finish();
         let mut r = Reader::new(&bytes);
-        assert!(r.frs(3, "v").is_err());
+        assert_eq!(r.frs(3, "v").unwrap_err().check(), Some("proof.shape"));
         let mut r = Reader::new(&bytes);
         assert_eq!(r.frs(2, "v").unwrap().len(), 2);
-        assert!(r.finish().is_err());
+        assert_eq!(
+            r.finish().unwrap_err().check(),
+            Some("proof.trailing-bytes")
+        );
         // A huge count is refused before allocation.
         let mut r = Reader::new(&[0xff, 0xff, 0xff, 0xff]);
-        assert!(r.frs(0xffff_ffff, "v").is_err());
+        let err = r.frs(0xffff_ffff, "v").unwrap_err();
+        assert_eq!(err.check(), Some("proof.truncated"));
     }
 }

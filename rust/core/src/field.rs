@@ -127,8 +127,9 @@ mod tests {
         assert_eq!(fr_from_bytes(&fr_to_bytes(&x)).unwrap(), x);
         // r itself is not canonical.
         let r = Fr::MODULUS.to_bytes_be();
-        assert!(fr_from_bytes(&r).is_err());
-        assert!(fr_from_bytes(&[0u8; 31]).is_err());
+        let check = |b: &[u8]| fr_from_bytes(b).err().and_then(|e| e.check());
+        assert_eq!(check(&r), Some("encoding.field-element"));
+        assert_eq!(check(&[0u8; 31]), Some("encoding.field-element"));
     }
 
     #[test]

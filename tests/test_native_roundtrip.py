@@ -102,6 +102,9 @@ def test_a_rust_argument_error_arrives_as_its_class_with_the_cores_message():
     assert exc.check is None
     assert str(exc) == "proving failed: invalid argument: shape (2 vars, 5 column bits) " \
                        "out of limits"
+    # the binding's own argument checks raise the same class
+    with pytest.raises(ProverArgumentError, match="not a power of two"):
+        prover.commit(np.zeros(3, dtype=np.int64))
 
 
 def test_a_rust_format_error_arrives_with_its_check_id():

@@ -31,7 +31,8 @@ matches); within one process a key is checked once per generator seed.
 
 Every rejection of a proof raises `zkml.errors.VerificationError` (or its subclass
 `ProofFormatError` when the bytes do not parse strictly, `TruncatedProofError` when they
-end early) with a short message naming the failed check; a bad verifying key raises
+end early) with a short message naming the failed check and `exc.check`, the check's
+stable id (circuits/soundness.md, "Check ids"); a bad verifying key raises
 `zkml.errors.InvalidKeyError`, which is not a VerificationError (the key is at fault,
 not the proof). No other exception type escapes, whatever the input bytes.
 """

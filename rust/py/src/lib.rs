@@ -21,8 +21,9 @@ use zkml_core::proofs::{
     prove_batch_opening as core_batch, prove_product_sumcheck as core_product, CommittedStack,
 };
 
+/// The caller's arguments do not fit (as the core's `Error::InvalidArgument`).
 fn prover_error(py: Python<'_>, msg: String) -> PyErr {
-    zkml_error(py, "ProverError", msg, None)
+    zkml_error(py, "ProverArgumentError", msg, None)
 }
 
 /// The `zkml.errors` class of a core error: one per variant (zkml/errors.py).

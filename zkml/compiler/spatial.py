@@ -35,6 +35,8 @@
   over a map without power-of-two sides is one `winmax` window (kernel = the map).
 
 Every other geometry is refused with a `ModelError` naming the node, the op and why.
+A volume `(N, C, D, H, W)` never reaches these handlers: `zkml.compiler.volume.HANDLERS`
+routes its `conv`, `avgpool` and `maxpool` to the 3-D forms (built on this module).
 """
 
 from __future__ import annotations

@@ -412,8 +412,9 @@ def test_verifier_refuses_a_huge_circuit_json_before_decoding_it():
 
     n = MAX_CIRCUIT_JSON_BYTES + 1
     key = b"ZKML\x00\x01\x04" + struct.pack(">I", n) + b" " * n
-    with peak_below(4 * n), pytest.raises(InvalidKeyError, match="circuit JSON: count"):
+    with peak_below(4 * n), pytest.raises(InvalidKeyError) as exc_info:
         VerifyingKey.from_bytes(key)
+    assert exc_info.value.check == "proof.limits"
     from zkml.verifier.circuit import parse_circuit
 
     with pytest.raises(ProofFormatError, match="exceeds"):

@@ -42,7 +42,10 @@ from zkml.errors import (  # noqa: E402
     InvalidKeyError,
     ModelError,
     ProofFormatError,
+    ProverArgumentError,
+    ProverCheckError,
     ProverError,
+    ProverFormatError,
     StatementMismatchError,
     TruncatedProofError,
     VerificationError,
@@ -105,7 +108,7 @@ def test_every_public_class_is_documented_in_the_module_text():
     doc = errors.__doc__
     public = [n for n in errors.__all__ if isinstance(getattr(errors, n), type)
               and issubclass(getattr(errors, n), ZkmlError)]
-    assert len(public) == 13
+    assert len(public) == 16
     for name in public:
         assert name in doc, name
 
@@ -115,9 +118,31 @@ def test_every_public_class_is_documented_in_the_module_text():
     (TruncatedProofError, EXIT_INVALID_PROOF), (StatementMismatchError, EXIT_INVALID_PROOF),
     (InvalidKeyError, EXIT_ERROR), (FileError, EXIT_ERROR), (CompiledModelError, EXIT_ERROR),
     (InputError, EXIT_ERROR), (ModelError, EXIT_ERROR), (ProverError, EXIT_ERROR),
+    (ProverArgumentError, EXIT_ERROR), (ProverFormatError, EXIT_ERROR),
+    (ProverCheckError, EXIT_ERROR),
 ])
 def test_exit_code_of_each_class(cls, code):
     assert errors.exit_code(cls("x")) == code
+
+
+def test_the_native_modules_classes_stay_prover_errors():
+    # one class per Rust Error variant (rust/py/src/lib.rs::error_class); every
+    # `except ProverError` still catches each, and each keeps ProverError's summary
+    for cls in (ProverArgumentError, ProverFormatError, ProverCheckError):
+        assert issubclass(cls, ProverError) and not issubclass(cls, VerificationError)
+        assert str(cls("x", check="c")).startswith("proving failed: x")
+    assert issubclass(ProverArgumentError, InputError)
+    assert issubclass(ProverFormatError, InputError)
+    assert not issubclass(ProverCheckError, InputError)
+
+
+def test_the_check_id_survives_pickling_for_each_native_class():
+    import pickle
+
+    for cls in (ProverArgumentError, ProverFormatError, ProverCheckError):
+        made = cls("proof rejected: logup group 0", check="logup.group-sum")
+        exc = pickle.loads(pickle.dumps(made))
+        assert type(exc) is cls and exc.check == "logup.group-sum"
 
 
 def test_exit_code_of_other_exceptions():

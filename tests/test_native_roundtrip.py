@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 
 from zkml import prover
-from zkml.errors import ProverError, VerificationError
+from zkml.errors import (
+    InputError,
+    ProverArgumentError,
+    ProverError,
+    ProverFormatError,
+    VerificationError,
+)
 from zkml.verifier import Verifier, verify_artifact
 from zkml.verifier.field import R, mle_eval
 
@@ -85,3 +91,39 @@ def test_other_seed_is_rejected_and_accepted_by_its_own_verifier():
 def test_bad_prover_input_raises_prover_error(call):
     with pytest.raises(ProverError):
         call()
+
+
+def test_a_rust_argument_error_arrives_as_its_class_with_the_cores_message():
+    # Error::InvalidArgument: the caller's sizes; no check failed, so no check id
+    with pytest.raises(ProverArgumentError) as info:
+        prover.commit(np.zeros(4, dtype=np.int64), 5)
+    exc = info.value
+    assert isinstance(exc, ProverError) and isinstance(exc, InputError)
+    assert exc.check is None
+    assert str(exc) == "proving failed: invalid argument: shape (2 vars, 5 column bits) " \
+                       "out of limits"
+    # the binding's own argument checks raise the same class
+    with pytest.raises(ProverArgumentError, match="not a power of two"):
+        prover.commit(np.zeros(3, dtype=np.int64))
+
+
+def test_a_rust_format_error_arrives_with_its_check_id():
+    # Error::Format from the core's strict reader: 32 bytes >= r are no field element
+    from zkml import _native
+
+    with pytest.raises(ProverFormatError) as info:
+        _native.prove_product_sumcheck(b"\xff" * 128, bytes(128))
+    exc = info.value
+    assert isinstance(exc, ProverError) and isinstance(exc, InputError)
+    assert exc.check == "encoding.field-element"
+    assert exc.detail == "malformed input: field element: non-canonical field element (>= r)"
+
+
+def test_the_python_verifier_names_the_check_a_tampered_native_proof_fails():
+    f = rng.integers(-8, 8, size=16, dtype=np.int64)
+    data = bytearray(prover.prove_product_sumcheck(f, f[::-1].copy()))
+    data[5] ^= 1  # the version's low byte ("ZKML" || u16 version || u8 kind)
+    with pytest.raises(VerificationError) as info:
+        Verifier().verify(bytes(data))
+    assert info.value.check == "proof.version"
+

@@ -10,8 +10,8 @@ Verifying key (circuits/inference.md section 7, encoding.md container):
 `vk_digest || u32 B || Vec<Fr> X || Vec<Fr> Y || Vec<G1> C_W`; `parse_proof_statement`
 reads that prefix (for display and for matching a proof to a key) without verifying.
 
-The compiled model file (`CompiledModel`, defined in zkml/compiled_model.py and
-importable from here) is the P2 container (zkml/quant/container.py) plus an optional
+The compiled model file (`CompiledModel`, in zkml/compiled_model.py, which builds on
+this module) is the P2 container (zkml/quant/container.py) plus an optional
 section `circuit` (version 1; version 2 for a model with several inputs or outputs), so
 a P2 reader still runs the model:
 
@@ -54,7 +54,6 @@ __all__ = [
     "fr_to_signed",
     "statement_widths",
     "read_compiled_vk",
-    "CompiledModel",  # noqa: F822 (lazy, see __getattr__)
 ]
 
 MAGIC = b"ZKML"
@@ -222,15 +221,6 @@ def parse_proof_statement(data: bytes, circuit: Circuit | None = None) -> ProofS
                     and rows & (rows - 1) == 0 and rows:
                 return ProofStatement(digest, batch, xs, ys, rows, len(data))
     raise ProofFormatError("inference proof: the statement does not parse")
-
-
-def __getattr__(name: str):
-    # CompiledModel needs numpy; the key and proof parsers above do not.
-    if name == "CompiledModel":
-        from zkml.compiled_model import CompiledModel
-
-        return CompiledModel
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def read_compiled_vk(path: str | os.PathLike[str], data: bytes | None = None) -> bytes:

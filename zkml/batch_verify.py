@@ -270,7 +270,8 @@ def _proof_bytes(proof: Any) -> bytes | VerificationError:
             return exc
     if isinstance(proof, bytes | bytearray | memoryview):
         return bytes(proof)
-    return ProofFormatError(f"proof must be bytes or a path, not {type(proof).__name__}")
+    return ProofFormatError(f"proof must be bytes or a path, not {type(proof).__name__}",
+                            check="api.argument-type")
 
 
 def _chain(inner: Future) -> Future:

@@ -26,7 +26,14 @@ it was given is bad (`InputError`). Everything derives from `ZkmlError`:
     │                                UnsupportedOpError, ...; QuantOverflowError;
     │                                CircuitFormatError)
     ├── ProverError                  the prover could not produce a proof             2
-    │                                ("proving failed: ...")
+    │   │                            ("proving failed: ...")
+    │   ├── ProverArgumentError      the native prover refused its arguments: sizes,
+    │   │                            limits, a circuit it cannot read (also an
+    │   │                            InputError; Rust Error::InvalidArgument)
+    │   ├── ProverFormatError        bytes handed to the native prover do not parse
+    │   │                            (also an InputError; Rust Error::Format)
+    │   └── ProverCheckError         one of the native prover's own checks failed
+    │                                (Rust Error::Rejected, Error::Sumcheck)
     └── VerifierPoolError            a worker of zkml.VerifierPool stopped before     2
                                      answering (defined in zkml.batch_verify)
 
@@ -36,7 +43,10 @@ it cannot read or write, no memory), 130 when interrupted (Ctrl-C) and 3 on an i
 error (a bug: the traceback is printed).
 
 `str(exc)` says what happened in words first and then the detail ("invalid proof:
-logup tree 0: ..."); `exc.detail` is the detail alone.
+logup tree 0: ..."); `exc.detail` is the detail alone. `exc.check` is the dotted id of
+the check that failed (`"logup.group-sum"`; None when no single check applies): the
+ids are listed in circuits/soundness.md, "Check ids", and the Rust core gives the same
+check the same id, so an error from the native module carries it too.
 """
 
 from __future__ import annotations
@@ -44,6 +54,7 @@ from __future__ import annotations
 __all__ = ["ZkmlError", "VerificationError", "ProofFormatError", "TruncatedProofError",
            "StatementMismatchError", "ArtifactError", "FileError", "OutputExistsError",
            "InvalidKeyError", "CompiledModelError", "InputError", "ModelError", "ProverError",
+           "ProverArgumentError", "ProverFormatError", "ProverCheckError",
            "EXIT_INVALID_PROOF", "EXIT_ERROR", "EXIT_INTERNAL", "EXIT_INTERRUPTED",
            "exit_code", "ClippingWarning"]
 
@@ -163,6 +174,29 @@ class ProverError(ZkmlError):
     """The prover could not produce a proof (bad witness, inconsistent inputs, no build)."""
 
     summary = "proving failed"
+
+
+# The native module (rust/py) raises these three, one per Rust `Error` variant, with
+# the core's message and its check id. Each stays a ProverError (every `except
+# ProverError` still sees it) and keeps ProverError's summary and exit code.
+
+
+class ProverArgumentError(ProverError, InputError):
+    """The native prover refused its arguments (Rust `Error::InvalidArgument`): a size or
+    limit it cannot handle, a circuit description it cannot read. The caller's data is
+    at fault, hence also an InputError; `check` is None."""
+
+
+class ProverFormatError(ProverError, InputError):
+    """Bytes handed to the native prover do not parse under circuits/encoding.md (Rust
+    `Error::Format`: a non-canonical field element, a point off the curve); `check`
+    names the parse check."""
+
+
+class ProverCheckError(ProverError):
+    """One of the native prover's own checks of what it built failed (Rust
+    `Error::Rejected`, `Error::Sumcheck`); `check` names it, with the id the verifier
+    gives the same check."""
 
 
 def _rebuild(cls: type, args: tuple, check: str | None) -> ZkmlError:

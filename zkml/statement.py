@@ -278,7 +278,8 @@ def require_input(rows: Rows, digest: bytes, expected: QuantizedInput) -> None:
         return
     raise StatementMismatchError(
         f"the proof is about another input (input digest {short_digest(digest)}, expected "
-        f"{short_digest(expected.digest)}: {_difference(got, expected.rows)})")
+        f"{short_digest(expected.digest)}: {_difference(got, expected.rows)})",
+        check="statement.input-digest")
 
 
 def _difference(got: tuple[tuple[int, ...], ...], want: tuple[tuple[int, ...], ...]) -> str:
@@ -302,4 +303,4 @@ def require_input_digest(digest: bytes, prefix: str) -> None:
         return
     raise StatementMismatchError(
         f"the proof is about another input (input digest {short_digest(digest)}, expected "
-        f"{prefix[:SHOWN_HEX_DIGITS]})")
+        f"{prefix[:SHOWN_HEX_DIGITS]})", check="statement.input-digest")

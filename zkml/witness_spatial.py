@@ -30,7 +30,7 @@ from collections.abc import Callable
 import numpy as np
 
 from zkml.compiler.circuit import Circuit, Gadget, ceil_log2, padded_width
-from zkml.quant.kernels import WindowGeometry, conv_nd
+from zkml.geometry import WindowGeometry, conv_nd
 from zkml.quant.rounding import check_bound, exact_matmul
 
 __all__ = ["padded_dims", "layout_input", "real_region", "conv_acc", "sumpool_acc",

@@ -17,7 +17,8 @@ from probe_circuits import probe_circuit
 
 from zkml.compiler.build import compile_circuit
 from zkml.compiler.circuit import Circuit, CircuitFormatError, padded_width
-from zkml.compiler.spatial import conv_weight_matrix, padded_index
+from zkml.compiler.shapes import padded_index
+from zkml.compiler.spatial import conv_weight_matrix
 from zkml.errors import ModelError
 from zkml.quant.rounding import round_div, round_shift
 from zkml.witness import build_witness

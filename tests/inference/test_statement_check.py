@@ -149,7 +149,8 @@ def test_another_input_is_rejected(mlp_case, name):
         with pytest.raises(StatementMismatchError, match="the proof is about another input") \
                 as info:
             zkml.verify(result.proof, vk, expected_input=other)
-        assert reason in str(info.value)
+        assert info.value.check == "statement.input-digest"
+        assert reason in str(info.value)  # the user's answer: what differs
         expected = zkml.Verifier(vk).quantize_input(other).digest
         assert f"expected {expected.hex()[:16]}" in str(info.value)
     # Still a VerificationError: a service that catches those rejects it.
@@ -163,8 +164,9 @@ def test_expected_input_digest(mlp_case):
     for form in (digest, digest.hex(), digest.hex()[:16], digest.hex()[:17].upper()):
         verifier.verify(result.proof, expected_input_digest=form)
     other = verifier.quantize_input(x[:2]).digest
-    with pytest.raises(StatementMismatchError, match=f"expected {other.hex()[:16]}"):
+    with pytest.raises(StatementMismatchError, match=f"expected {other.hex()[:16]}") as info:
         verifier.verify(result.proof, expected_input_digest=other.hex())
+    assert info.value.check == "statement.input-digest"
     for bad in (digest.hex()[:15], "z" * 16, digest[:7], 12345):
         with pytest.raises(InputError, match="an input digest"):
             verifier.verify(result.proof, expected_input_digest=bad)

@@ -11,8 +11,8 @@ from quant_models import compile_and_compare, f32, make_model, save
 
 from zkml.onnx_import import import_onnx
 from zkml.onnx_import.errors import UnsupportedModelError
+from zkml.onnx_import.handlers import HANDLERS, supported_ops
 from zkml.onnx_import.reference import run_graph
-from zkml.onnx_import.registry import HANDLERS, supported_ops
 
 
 def _small_cnn(opset: int):

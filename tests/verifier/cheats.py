@@ -28,8 +28,13 @@ ROUND0 = "inference sumcheck round 0"
 #: The batched sumcheck's final check (its id): the verifier's own evaluation (wiring,
 #: selection, eq, the public input) differs from the prover's tables.
 FINAL = "inference.final"
+#: The check ids of RANGE (any LogUp group's sum; the message names the group) and
+#: ROUND0 (any sumcheck's round sum) (circuits/soundness.md, "Check ids").
+RANGE_CHECK = "logup.group-sum"
+ROUND0_CHECK = "sumcheck.round-sum"
 
-_CHECK_ID = re.compile(r"(gadget|inference)\.[a-z0-9.-]+")
+_CHECK_ID = re.compile(r"(gadget|inference|logup|sumcheck|hyrax|batch-open|proof|key|statement)"
+                       r"\.[a-z0-9.-]+")
 
 
 @contextmanager

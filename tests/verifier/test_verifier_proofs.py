@@ -51,9 +51,12 @@ def make_kind2(seed=2, n=4, c=2):
     return f, g, kind2_artifact(f, g, n, c)
 
 
-def reject(data, match=None, exc=VerificationError, **kw):
-    with pytest.raises(exc, match=match):
+def reject(data, check=None, exc=VerificationError, **kw):
+    """`data` is rejected with `exc`, at the check `check` when given."""
+    with pytest.raises(exc) as exc_info:
         verify_artifact(data, **kw)
+    if check is not None:
+        assert exc_info.value.check == check, exc_info.value
 
 
 # -- acceptance ---------------------------------------------------------------------------
@@ -107,10 +110,12 @@ def test_kind2_accepts(n, c):
 def test_kind_confusion_rejected():
     _, data1 = make_kind1()
     _, _, data2 = make_kind2()
-    with pytest.raises(VerificationError, match="expected kind 2"):
+    with pytest.raises(VerificationError) as exc_info:
         verify_product_sumcheck(data1)
-    with pytest.raises(VerificationError, match="expected kind 1"):
+    assert exc_info.value.check == "proof.header-kind"
+    with pytest.raises(VerificationError) as exc_info:
         verify_batch_opening(data2)
+    assert exc_info.value.check == "proof.header-kind"
 
 
 # -- cheating provers ---------------------------------------------------------------------
@@ -120,32 +125,32 @@ def test_wrong_claimed_sum():
     rng = random.Random(4)
     f, g = rand_table(rng, 3), rand_table(rng, 3)
     sigma = (sum(a * b for a, b in zip(f, g, strict=True)) + 1) % R
-    reject(kind2_artifact(f, g, 3, 1, sigma=sigma), "product sumcheck round 0")
+    reject(kind2_artifact(f, g, 3, 1, sigma=sigma), "sumcheck.round-sum")
 
 
 def test_wrong_evaluations_kind2():
     rng = random.Random(5)
     f, g = rand_table(rng, 3), rand_table(rng, 3)
     # a * b != final
-    reject(kind2_artifact(f, g, 3, 1, evals=(1, 2)), "f\\(r\\) \\* g\\(r\\) != final")
+    reject(kind2_artifact(f, g, 3, 1, evals=(1, 2)), "product.final")
 
 
 def test_wrong_opened_value():
     stacks, _ = make_kind1()
     stacks[1].values[2] = (stacks[1].values[2] + 1) % R
-    reject(kind1_artifact(stacks), "stack 1 sumcheck round 0")
+    reject(kind1_artifact(stacks), "sumcheck.round-sum")
 
 
 def test_wrong_stack_eval():
     stacks, _ = make_kind1()
     stacks[0].extra["eval"] = 12345
-    reject(kind1_artifact(stacks), "stack 0: sumcheck final")
+    reject(kind1_artifact(stacks), "batch-open.combination")
 
 
 def test_wrong_w_inner_product():
     stacks, _ = make_kind1()
     stacks[0].extra["w"] = [1, 2, 3, 4]
-    reject(kind1_artifact(stacks), "stack 0: opening <w, E_lo\\(r\\)> != eval")
+    reject(kind1_artifact(stacks), "hyrax.eval")
 
 
 def test_w_consistent_with_eval_but_wrong():
@@ -160,7 +165,7 @@ def test_w_consistent_with_eval_but_wrong():
     w[1] = (w[1] - e_lo[0]) % R
     ops = list(parsed.openings)
     ops[0] = dataclasses.replace(op, w=tuple(w))
-    reject(encode_kind1(dataclasses.replace(parsed, openings=ops)), "merged Hyrax check")
+    reject(encode_kind1(dataclasses.replace(parsed, openings=ops)), "hyrax.opening")
 
 
 def _stack_point(data, s):
@@ -199,21 +204,21 @@ def test_wrong_commitment_point():
     com = commit(stacks[0].table, 4, 2, GENS)
     com[2] = GENS[9]  # a valid point, but not this row's commitment
     stacks[0].commitment = com
-    reject(kind1_artifact(stacks), "merged Hyrax check")
+    reject(kind1_artifact(stacks), "hyrax.opening")
 
 
 def test_commitment_to_other_table():
     rng = random.Random(6)
     stacks, _ = make_kind1()
     stacks[1].commitment = commit(rand_table(rng, 3), 3, 1, GENS)
-    reject(kind1_artifact(stacks), "merged Hyrax check")
+    reject(kind1_artifact(stacks), "hyrax.opening")
 
 
 def test_commitment_swapped_between_stacks_kind2():
     rng = random.Random(7)
     f, g = rand_table(rng, 4), rand_table(rng, 4)
     cf, cg = commit(f, 4, 2, GENS), commit(g, 4, 2, GENS)
-    reject(kind2_artifact(f, g, 4, 2, commitments=(cg, cf)), "merged Hyrax check")
+    reject(kind2_artifact(f, g, 4, 2, commitments=(cg, cf)), "hyrax.opening")
 
 
 def test_swapped_claim_points():
@@ -236,7 +241,7 @@ def test_tampered_round_polynomial_in_bytes():
     sc = SumcheckProof(op.sumcheck.num_vars, 2, tuple(tuple(e) for e in rounds))
     ops = list(parsed.openings)
     ops[1] = dataclasses.replace(op, sumcheck=sc)
-    reject(encode_kind1(dataclasses.replace(parsed, openings=ops)), "stack 1")
+    reject(encode_kind1(dataclasses.replace(parsed, openings=ops)), "sumcheck.round-sum")
     _, _, data2 = make_kind2()
     _, p2 = parse_artifact(data2)
     rounds = [list(e) for e in p2.sumcheck.rounds]
@@ -252,20 +257,21 @@ def test_zero_knowledge_free_cheat_false_value_with_consistent_proof():
     f, f2 = rand_table(rng, 4), rand_table(rng, 4)
     z = rand_point(rng, 4)
     st = RefStack(f2, 4, 2, [z], [mle_eval(f2, z)], commit(f, 4, 2, GENS))
-    reject(kind1_artifact([st]), "merged Hyrax check")
+    reject(kind1_artifact([st]), "hyrax.opening")
 
 
 def test_other_seed():
     stacks, data = make_kind1()
-    with pytest.raises(VerificationError, match="another seed"):
+    with pytest.raises(VerificationError) as exc_info:
         Verifier(seed=b"other").verify(data)
-    reject(data, "another seed", seed=b"other")
+    assert exc_info.value.check == "proof.generator-seed"
+    reject(data, "proof.generator-seed", seed=b"other")
     # an artifact made for another seed verifies only there
     rng = random.Random(9)
     stacks2 = [RefStack(rand_table(rng, 3), 3, 2, [rand_point(rng, 3)])]
     other = kind1_artifact(stacks2, seed=b"other")
     assert Verifier(seed=b"other").verify(other).seed_digest == seed_digest(b"other")
-    reject(other, "another seed")
+    reject(other, "proof.generator-seed")
 
 
 def test_right_digest_but_other_generators():
@@ -274,7 +280,7 @@ def test_right_digest_but_other_generators():
     table = rand_table(rng, 4)
     other = generators(seed_digest(b"other"), 4)
     st = RefStack(table, 4, 2, [rand_point(rng, 4)], commitment=commit(table, 4, 2, other))
-    reject(kind1_artifact([st]), "merged Hyrax check")
+    reject(kind1_artifact([st]), "hyrax.opening")
 
 
 # -- malformed bytes ----------------------------------------------------------------------
@@ -288,18 +294,18 @@ def test_every_truncation_rejected():
 
 def test_trailing_bytes():
     _, data = make_kind1()
-    reject(data + b"\x00", "trailing", ProofFormatError)
+    reject(data + b"\x00", "proof.trailing-bytes", ProofFormatError)
     _, _, data2 = make_kind2()
-    reject(data2 + b"\x01" * 32, "trailing", ProofFormatError)
+    reject(data2 + b"\x01" * 32, "proof.trailing-bytes", ProofFormatError)
 
 
 def test_header():
     _, data = make_kind1()
-    reject(b"ZKMl" + data[4:], "magic", ProofFormatError)
+    reject(b"ZKMl" + data[4:], "proof.magic", ProofFormatError)
     for v in (0, 2, 0xFFFF):
-        reject(data[:4] + v.to_bytes(2, "big") + data[6:], "version", ProofFormatError)
+        reject(data[:4] + v.to_bytes(2, "big") + data[6:], "proof.version", ProofFormatError)
     for k in (0, 5, 255):
-        reject(data[:6] + bytes([k]) + data[7:], "unknown artifact kind", ProofFormatError)
+        reject(data[:6] + bytes([k]) + data[7:], "proof.header-kind", ProofFormatError)
     reject(b"", exc=ProofFormatError)
 
 
@@ -309,7 +315,8 @@ def test_non_canonical_fr():
     assert v + R < 2**256
     i = data.index(enc_fr(v))
     reject(
-        data[:i] + (v + R).to_bytes(32, "big") + data[i + 32 :], "non-canonical", ProofFormatError
+        data[:i] + (v + R).to_bytes(32, "big") + data[i + 32 :], "encoding.field-element",
+        ProofFormatError,
     )
 
 
@@ -319,12 +326,12 @@ def test_bad_points():
     i = data.index(enc_g1(pt))
     x, y = pt
     off = x.to_bytes(32, "big") + ((y + 1) % P).to_bytes(32, "big")
-    reject(data[:i] + off + data[i + 64 :], "not on the curve", ProofFormatError)
+    reject(data[:i] + off + data[i + 64 :], "encoding.point", ProofFormatError)
     big = (x + P).to_bytes(32, "big") + y.to_bytes(32, "big")
-    reject(data[:i] + big + data[i + 64 :], ">= p", ProofFormatError)
+    reject(data[:i] + big + data[i + 64 :], "encoding.point", ProofFormatError)
     # the negated point is valid: parsing passes, the (now unbound) proof fails
     negp = x.to_bytes(32, "big") + (P - y).to_bytes(32, "big")
-    reject(data[:i] + negp + data[i + 64 :], "stack 0 sumcheck round 0")
+    reject(data[:i] + negp + data[i + 64 :], "sumcheck.round-sum")
 
 
 def _kind1_header(n, c, rows_count, extra=b""):
@@ -358,16 +365,16 @@ def test_counts_inconsistent_with_statement():
     for p in cases:
         reject(encode_kind1(p), exc=ProofFormatError)
     # the shape fields: log_cols > num_vars, num_vars > 30, S = 0, S = 65
-    reject(_kind1_header(3, 4, 1), "log_cols", ProofFormatError)
-    reject(_kind1_header(31, 31, 1), "num_vars", ProofFormatError)
+    reject(_kind1_header(3, 4, 1), "proof.limits", ProofFormatError)
+    reject(_kind1_header(31, 31, 1), "proof.limits", ProofFormatError)
     reject(
         b"ZKML\x00\x01\x01" + seed_digest(DEFAULT_SEED) + enc_u32(0),
-        "stack count",
+        "proof.limits",
         ProofFormatError,
     )
     reject(
         b"ZKML\x00\x01\x01" + seed_digest(DEFAULT_SEED) + enc_u32(65),
-        "stack count",
+        "proof.limits",
         ProofFormatError,
     )
     # sumcheck proof with the wrong round count or degree
@@ -436,5 +443,6 @@ def test_internal_errors_fail_closed(monkeypatch):
         raise KeyError("boom")
 
     monkeypatch.setattr("zkml.verifier.verify_parsed", boom)
-    with pytest.raises(VerificationError, match="internal verifier error"):
+    with pytest.raises(VerificationError) as exc_info:
         verify_artifact(data)
+    assert exc_info.value.check == "verifier.internal"

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from zkml.compiler import rearrange
 from zkml.compiler.circuit import bits
 from zkml.compiler.state import State, refuse
 from zkml.quant.ir import QOp
@@ -42,8 +43,6 @@ def _append(s: State, qop: QOp, name: str, features: int, lo: int, hi: int,
 
 def argmax_tensor(s: State, op: QOp) -> None:
     """ONNX ArgMax of any non-batch axis -> the index tensor (module docstring)."""
-    from zkml.compiler import rearrange  # (rearrange builds on combine and spatial)
-
     m = s.model
     src, out = m.tensor(op.inputs[0]), m.tensor(op.output)
     rank = len(src.shape)

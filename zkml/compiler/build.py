@@ -66,6 +66,7 @@ from zkml.compiler.circuit import (
     bits,
     ceil_log2,
 )
+from zkml.compiler.shapes import is_volume, scatter_columns, volume_layout
 from zkml.compiler.state import Layout, State, bias_shift, refuse, signed_bits
 from zkml.errors import ModelError
 from zkml.quant.executor import accumulator_bound
@@ -158,7 +159,7 @@ def _dense(s: State, op: QOp) -> None:
     if w.ndim != 2 or w.shape != (n_x, n_out):
         raise refuse(op, f"weight shape {w.shape} is not ({n_x}, {n_out})")
     # A flattened spatial operand keeps its padded layout: scatter the weight's columns.
-    wt = spatial.scatter_columns(np.ascontiguousarray(w.T), s.layout(op.inputs[0]))
+    wt = scatter_columns(np.ascontiguousarray(w.T), s.layout(op.inputs[0]))
     weight = s.stack_tensor(op.inputs[1], wt)
     bias, bshift = None, 0
     if len(op.inputs) > 2:
@@ -312,7 +313,8 @@ def _argmax(s: State, op: QOp) -> None:
 
 _HANDLERS = {"matmul": _dense, "add": _add, "relu": _activation, "clip": _activation,
              "rescale": _rescale, "argmax": _argmax,
-             "leaky_relu": _leaky_relu, **spatial.HANDLERS, **nonlinear.HANDLERS,
+             "leaky_relu": _leaky_relu, **spatial.HANDLERS, **volume.HANDLERS,
+             **nonlinear.HANDLERS,
              **combine.HANDLERS, **rearrange.HANDLERS}
 
 
@@ -445,8 +447,8 @@ def _input_layout(model: QModel) -> Layout:
         return None
     if all(op.op in ("reshape", "transpose") for op in readers):
         return None
-    if volume.is_volume(inp.shape):
-        return volume.volume_layout(inp.shape)
+    if is_volume(inp.shape):
+        return volume_layout(inp.shape)
     return tuple(int(v) for v in inp.shape[1:])
 
 

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from zkml.compiler import spatial
 from zkml.compiler.circuit import (
     MAX_BITS,
     MAX_CONCAT_PARTS,
     MAX_RANGE_BITS,
     padded_width,
 )
+from zkml.compiler.shapes import scatter_columns
 from zkml.compiler.state import Layout, State, refuse, signed_bits
 from zkml.quant.ir import QOp
 
@@ -73,7 +73,7 @@ def add_const(s: State, op: QOp) -> None:
         raise refuse(op, f"an operand of width {s.width(x)} for {n} features")
     if signs[k] != 1:
         x = _negated(s, op, x, layout)
-    crow = spatial.scatter_columns(np.ascontiguousarray(row), layout)
+    crow = scatter_columns(np.ascontiguousarray(row), layout)
     name = s.stack_tensor(c_name, np.ascontiguousarray(crow, dtype=np.int64))
     lo, hi = s.clamp_range(x)
     bound = (max(abs(lo), abs(hi)) << int(lshifts[k])) + int(np.abs(crow).max(initial=0))

@@ -46,8 +46,8 @@ from zkml.compiler.circuit import (
     ceil_log2,
     padded_width,
 )
+from zkml.compiler.shapes import volume_layout
 from zkml.compiler.state import Layout, State, refuse
-from zkml.compiler.volume import volume_layout
 from zkml.quant.ir import QOp, QTensor
 
 __all__ = ["HANDLERS", "move", "hold", "repeat_flat", "fuse_relabels", "broadcast",

@@ -35,6 +35,8 @@
   over a map without power-of-two sides is one `winmax` window (kernel = the map).
 
 Every other geometry is refused with a `ModelError` naming the node, the op and why.
+A volume `(N, C, D, H, W)` never reaches these handlers: `zkml.compiler.volume.HANDLERS`
+routes its `conv`, `avgpool` and `maxpool` to the 3-D forms (built on this module).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from zkml.compiler import volume
+from zkml.compiler import rearrange
 from zkml.compiler.circuit import (
     MAX_BITS,
     MAX_DIVISOR,
@@ -51,15 +53,13 @@ from zkml.compiler.circuit import (
     MAX_WIRE_STEP,
     bits,
     ceil_log2,
-    padded_width,
 )
-from zkml.compiler.state import Layout, State, bias_shift, refuse
+from zkml.compiler.state import State, bias_shift, refuse
+from zkml.geometry import avgpool_divisor, conv_geometry, pool_geometry
 from zkml.quant.executor import accumulator_bound
 from zkml.quant.ir import QOp
-from zkml.quant.kernels import avgpool_divisor, conv_geometry, pool_geometry
 
-__all__ = ["HANDLERS", "FIELDS", "scatter_columns", "padded_index", "conv_weight_matrix",
-           "divisor_fields"]
+__all__ = ["HANDLERS", "FIELDS", "conv_weight_matrix", "divisor_fields"]
 
 #: The producer fields of each spatial gadget (keys of the compiler's gadget dicts).
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -72,27 +72,6 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "winmax": ("in_shape", "out_shape", "kernel", "strides", "dilations", "pads",
                "diff_bits"),
 }
-
-
-def padded_index(shape: tuple[int, ...]) -> np.ndarray:
-    """For each entry of a `shape` tensor in ONNX (C) order, its index in the padded
-    layout `s_2 + pad(S_2) (s_1 + pad(S_1) c)` (conv.md section 1)."""
-    grid = np.indices(shape).reshape(len(shape), -1)
-    idx = np.zeros(grid.shape[1], dtype=np.int64)
-    for axis, dim in enumerate(shape):
-        idx = idx * (1 << ceil_log2(dim)) + grid[axis]
-    return idx
-
-
-def scatter_columns(wt: np.ndarray, layout: Layout) -> np.ndarray:
-    """A dense weight `(n_out, n_x)` whose columns follow a flattened spatial operand
-    (ONNX order `c*H*W + h*W + w`), scattered into the operand's padded layout with zeros
-    elsewhere; unchanged for a flat operand."""
-    if layout is None:
-        return wt
-    out = np.zeros((wt.shape[0], padded_width(layout)), dtype=np.int64)
-    out[:, padded_index(layout)] = wt
-    return out
 
 
 def conv_weight_matrix(w: np.ndarray, channels: int, group: int) -> np.ndarray:
@@ -136,9 +115,6 @@ def _check_axes(op: QOp, what: str, values: tuple[int, ...], lo: int, hi: int) -
 
 def _conv(s: State, op: QOp) -> None:
     m = s.model
-    if volume.is_volume(m.tensor(op.inputs[0]).shape):
-        volume.conv3d(s, op)
-        return
     x, layout = _spatial_operand(s, op)
     if op.inputs[1] not in m.constants:
         raise refuse(op, "the weight is not a constant")
@@ -319,9 +295,6 @@ def _winmax(s: State, op: QOp, x: str | int, layout: tuple[int, ...], geom) -> N
 
 
 def _avgpool(s: State, op: QOp) -> None:
-    if volume.is_volume(s.model.tensor(op.inputs[0]).shape):
-        volume.avgpool3d(s, op)
-        return
     x, layout = _spatial_operand(s, op)
     a = op.attrs
     whole = tuple(a["kernel"]) == tuple(layout[1:]) and not any(a["pads"]) and \
@@ -378,8 +351,6 @@ def choose_divisor_class(s: State, op: QOp, classes: list[int], values: list[int
     averaging every window by its divisor) whose divisor is that position's `divisors`
     entry, same for every channel: a `rearrange` choosing by region (circuits/rearrange.md;
     the regions are border strips and the interior, so a few boxes)."""
-    from zkml.compiler import rearrange  # (rearrange builds on combine, which uses us)
-
     out = s.model.tensor(op.output)
     for i in classes:
         s.tips[i] = out.name
@@ -390,9 +361,6 @@ def choose_divisor_class(s: State, op: QOp, classes: list[int], values: list[int
 
 
 def _maxpool(s: State, op: QOp) -> None:
-    if volume.is_volume(s.model.tensor(op.inputs[0]).shape):
-        volume.maxpool3d(s, op)
-        return
     x, layout = _spatial_operand(s, op)
     window = _pow2_window(s, op, layout)
     if window is not None:
@@ -427,8 +395,6 @@ def _reduced_operand(s: State, op: QOp) -> tuple[str | int, tuple[int, ...]]:
     if layout is not None and tuple(t.shape[1:]) == layout and len(layout) in (2, 3) and \
             axes == list(range(2, rank)):
         return s.ref(op, src), layout
-    from zkml.compiler import rearrange  # (rearrange builds on combine, which uses us)
-
     dims = tuple(int(v) for v in t.shape[1:])
     kept = [a - 1 for a in range(1, rank) if a not in axes]
     red = [a - 1 for a in axes]

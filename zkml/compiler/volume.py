@@ -20,42 +20,38 @@ nothing. The depth axis then lives in the channel index `c*D + d`, and:
   `(k_d, 1)` on the layout `(C, D, H*W)` (a `rearrange` moves the entries there);
 - global pooling and reductions over the volume's axes need nothing here
   (`zkml.compiler.spatial` rearranges them to `(G, n)`).
+
+`HANDLERS` takes `conv`, `avgpool` and `maxpool` for every operand: a volume's op
+goes to the 3-D form here, any other to `zkml.compiler.spatial`'s handler (this module
+builds on spatial's gadget builders, so spatial never imports it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
+from zkml.compiler import rearrange, spatial
 from zkml.compiler.circuit import padded_width
+from zkml.compiler.shapes import is_volume, volume_layout
+from zkml.compiler.spatial import (
+    add_conv_gadget,
+    check_divisor_classes,
+    choose_divisor_class,
+    conv_weight_matrix,
+    divisor_fields,
+    window_max,
+)
 from zkml.compiler.state import Layout, State, bias_shift, refuse
+from zkml.geometry import avgpool_divisor, conv_geometry, pool_geometry
 from zkml.quant.executor import accumulator_bound
 from zkml.quant.ir import QOp
-from zkml.quant.kernels import avgpool_divisor, conv_geometry, pool_geometry
 
-__all__ = ["volume_layout", "is_volume", "conv3d", "avgpool3d", "maxpool3d",
-           "MAX_VOLUME_WEIGHTS"]
+__all__ = ["HANDLERS", "conv3d", "avgpool3d", "maxpool3d", "MAX_VOLUME_WEIGHTS"]
 
 #: Entries of a 3-D convolution's expanded 2-D weight (`O D' x pad(C D) pad(k_h) pad(k_w)`)
 MAX_VOLUME_WEIGHTS = 1 << 22
-
-
-def is_volume(shape: tuple[int, ...]) -> bool:
-    """An `(N, C, D, H, W)` tensor."""
-    return len(shape) == 5
-
-
-def volume_layout(shape: tuple[int, ...]) -> tuple[int, int, int]:
-    """The layout `(C*D, H, W)` of an `(N, C, D, H, W)` tensor."""
-    _, c, d, h, w = (int(v) for v in shape)
-    return (c * d, h, w)
-
-
-def _hold(s: State, op: QOp, name: str, layout: tuple[int, ...]) -> str | int:
-    """`rearrange.hold` (imported late: rearrange builds on combine and spatial, which
-    use this module)."""
-    from zkml.compiler import rearrange
-
-    return rearrange.hold(s, op, name, layout)
 
 
 def _split(values, what: str, op: QOp) -> tuple[int, tuple[int, int]]:
@@ -88,8 +84,6 @@ def _volume_conv(s: State, op: QOp, x: str | int, shape: tuple[int, ...], w: np.
                  group: int, attrs: dict, out_shape: tuple[int, ...], **requant) -> int:
     """A 2-D `conv` gadget computing the 3-D convolution of the volume held by `x`
     (`shape` = its `(N, C, D, H, W)`) by `w` (no bias); returns its index."""
-    from zkml.compiler.spatial import add_conv_gadget, conv_weight_matrix
-
     _, c, depth, h, wd = shape
     o, out_depth, ho, wo = out_shape
     sd, hw_strides = _split(attrs["strides"], "strides", op)
@@ -128,7 +122,7 @@ def conv3d(s: State, op: QOp) -> None:
     if w.ndim != 5 or w.shape[0] != out_shape[0] or geom.out != out_shape[1:]:
         raise refuse(op, f"weight shape {w.shape} does not fit {list(shape)} -> "
                          f"{list(out.shape)}")
-    x = _hold(s, op, src, volume_layout(shape))
+    x = rearrange.hold(s, op, src, volume_layout(shape))
     bias, bshift = None, 0
     if len(op.inputs) > 2:
         b = m.constants[op.inputs[2]]
@@ -154,12 +148,6 @@ def _register(s: State, op: QOp, index: int) -> None:
 def avgpool3d(s: State, op: QOp) -> None:
     """A 3-D `avgpool`: a depthwise conv of `2^lshift` taps, requantized by the window's
     count (one gadget per distinct count, then a choice by region when it varies)."""
-    from zkml.compiler.spatial import (
-        check_divisor_classes,
-        choose_divisor_class,
-        divisor_fields,
-    )
-
     m = s.model
     src = op.inputs[0]
     shape = tuple(int(v) for v in m.tensor(src).shape)
@@ -184,7 +172,7 @@ def avgpool3d(s: State, op: QOp) -> None:
     # needs (the end pads fix nothing else).
     attrs = {"strides": geom.strides, "dilations": geom.dilations,
              "pads": (*geom.pads_begin, *(max(0, e) for e in geom.pads_end))}
-    x = _hold(s, op, src, volume_layout(shape))
+    x = rearrange.hold(s, op, src, volume_layout(shape))
     bound = accumulator_bound(m, op)
     classes = [_volume_conv(s, op, x, shape, ones, c, attrs, out_shape, bound=bound,
                             bias=None, bias_shift=0, **divisor_fields(d)) for d in values]
@@ -198,8 +186,6 @@ def maxpool3d(s: State, op: QOp) -> None:
     """One half of a 3-D `maxpool` split by the quantizer (module docstring): a depth
     kernel of 1 pools each `(H, W)` plane on `(C*D, H, W)`; a `(k_d, 1, 1)` kernel pools
     along the depth on `(C, D, H*W)`."""
-    from zkml.compiler.spatial import window_max
-
     m = s.model
     src = op.inputs[0]
     shape = tuple(int(v) for v in m.tensor(src).shape)
@@ -221,7 +207,7 @@ def maxpool3d(s: State, op: QOp) -> None:
         held_out = (c, int(out.shape[2]), h * w)
     else:
         raise refuse(op, "internal: a 3-D max pool reaches the compiler unsplit")
-    x = _hold(s, op, src, layout)
+    x = rearrange.hold(s, op, src, layout)
     kernel, strides, pads, dilations = window
     try:
         geom = pool_geometry(layout[1:], kernel, strides, pads, dilations, ceil)
@@ -231,3 +217,24 @@ def maxpool3d(s: State, op: QOp) -> None:
     s.tips[index] = out.name
     s.refs[out.name] = index
     s.layouts[out.name] = held_out
+
+
+def _by_operand(three_d: Callable[[State, QOp], None], op_name: str
+                ) -> Callable[[State, QOp], None]:
+    """`three_d` for a volume operand, spatial's handler of `op_name` for any other."""
+    flat = spatial.HANDLERS[op_name]
+
+    def handler(s: State, op: QOp) -> None:
+        if is_volume(s.model.tensor(op.inputs[0]).shape):
+            three_d(s, op)
+        else:
+            flat(s, op)
+
+    return handler
+
+
+HANDLERS: dict[str, Callable[[State, QOp], None]] = {
+    "conv": _by_operand(conv3d, "conv"),
+    "avgpool": _by_operand(avgpool3d, "avgpool"),
+    "maxpool": _by_operand(maxpool3d, "maxpool"),
+}

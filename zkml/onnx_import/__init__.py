@@ -88,6 +88,6 @@ def import_onnx(
 
 def supported_ops() -> list[str]:
     """The ONNX ops zkml imports on computed tensors."""
-    from zkml.onnx_import.registry import supported_ops as _supported
+    from zkml.onnx_import.handlers import supported_ops as _supported
 
     return _supported()

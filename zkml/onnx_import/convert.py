@@ -12,8 +12,8 @@ from onnx import helper, numpy_helper
 from zkml.onnx_import.builder import Builder, HandlerError, Sym, Value
 from zkml.onnx_import.errors import UnsupportedModelError, UnsupportedOpError
 from zkml.onnx_import.graph import Graph
+from zkml.onnx_import.handlers import HANDLERS, supported_ops
 from zkml.onnx_import.loader import TARGET_OPSET, LoadedModel
-from zkml.onnx_import.registry import HANDLERS, supported_ops
 
 __all__ = ["to_graph"]
 

@@ -76,7 +76,7 @@ def _default_opset(model: onnx.ModelProto) -> int:
 
 
 def _check_domains(model: onnx.ModelProto) -> None:
-    from zkml.onnx_import.registry import supported_ops
+    from zkml.onnx_import.handlers import supported_ops
 
     for i, node in enumerate(model.graph.node):
         if node.domain not in ("", "ai.onnx"):

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from zkml.geometry import avgpool_divisor, conv_geometry, conv_nd, pool_geometry, windows
 from zkml.onnx_import.graph import Graph, Node
-from zkml.quant.kernels import avgpool_divisor, conv_geometry, conv_nd, pool_geometry, windows
 
 __all__ = ["FUNCTIONS", "run_node", "run_graph"]
 

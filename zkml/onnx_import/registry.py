@@ -1,5 +1,8 @@
 """The handler table (one function per ONNX op, named after it) and shared attribute helpers.
 
+The table fills as the `handlers_*` modules are imported; `zkml.onnx_import.handlers`
+imports them all (use its `HANDLERS` and `supported_ops` for the complete table).
+
 Handlers follow tinygrad's ONNX importer: `def Conv(b, X, W, B=None, *, auto_pad="NOTSET",
 ...)` takes the builder, the node's inputs positionally (None for an omitted optional
 input) and the op's attributes as keyword arguments whose defaults are the ONNX defaults
@@ -13,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 from zkml.onnx_import.builder import unsupported
 
-__all__ = ["HANDLERS", "handler", "supported_ops", "norm_axis", "resolve_pads", "spatial_attr"]
+__all__ = ["HANDLERS", "handler", "norm_axis", "resolve_pads", "spatial_attr"]
 
 HANDLERS: dict[str, Callable] = {}
 
@@ -22,22 +25,6 @@ def handler(fn: Callable) -> Callable:
     """Register `fn` as the handler of the ONNX op with the same name."""
     HANDLERS[fn.__name__] = fn
     return fn
-
-
-def supported_ops() -> list[str]:
-    """Names of the ONNX ops zkml imports when they act on computed tensors."""
-    _load_handlers()
-    return sorted(HANDLERS)
-
-
-def _load_handlers() -> None:
-    # Importing the modules runs their @handler decorators.
-    from zkml.onnx_import import (  # noqa: F401
-        handlers_elementwise,
-        handlers_linear,
-        handlers_pool,
-        handlers_shape,
-    )
 
 
 def norm_axis(axis: int, ndim: int) -> int:

@@ -3,7 +3,8 @@
 circuits/quantization.md states the semantics; the modules:
 
 - `ir`: the quantized IR (tensors with scale and bit bound, integer ops, constants);
-- `rounding`, `kernels`, `tables`: integer primitives, window geometry, function tables;
+- `rounding`, `tables`: integer primitives and function tables (window geometry is
+  `zkml.geometry`, shared with the float reference of zkml.onnx_import);
 - `executor`: the integer reference executor and its trace (the prover's witness);
 - `precision`, `calibrate`, `lower`: bit-bound presets, calibration, float graph -> IR;
 - `fidelity`: float (onnxruntime) vs quantized report;

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from zkml.errors import InputError, ModelError
+from zkml.geometry import avgpool_divisor, conv_geometry, conv_nd, pool_geometry, windows
 from zkml.quant.ir import QModel, QOp, QTensor
-from zkml.quant.kernels import avgpool_divisor, conv_geometry, conv_nd, pool_geometry, windows
 from zkml.quant.rounding import (
     QuantOverflowError,
     check_bound,

@@ -13,10 +13,10 @@ import math
 import numpy as np
 
 from zkml.errors import ModelError
+from zkml.geometry import pool_geometry
 from zkml.onnx_import.graph import Graph, Node
 from zkml.quant.calibrate import Stats
 from zkml.quant.ir import QModel, QOp, QTensor
-from zkml.quant.kernels import pool_geometry
 from zkml.quant.precision import Precision
 from zkml.quant.rounding import bits_for, check_bound, frac_bits_for, quantize_float
 from zkml.quant.tables import TABLE_VALUE_BITS, float_values, make_table, saturation_radius

@@ -31,7 +31,8 @@ matches); within one process a key is checked once per generator seed.
 
 Every rejection of a proof raises `zkml.errors.VerificationError` (or its subclass
 `ProofFormatError` when the bytes do not parse strictly, `TruncatedProofError` when they
-end early) with a short message naming the failed check; a bad verifying key raises
+end early) with a short message naming the failed check and `exc.check`, the check's
+stable id (circuits/soundness.md, "Check ids"); a bad verifying key raises
 `zkml.errors.InvalidKeyError`, which is not a VerificationError (the key is at fault,
 not the proof). No other exception type escapes, whatever the input bytes.
 """
@@ -110,27 +111,31 @@ class Verifier(GeneratorSource):
         self, data: bytes, expected_kind: int | None, vk: VerifyingKey | None = None
     ) -> Statement:
         if vk is not None and not isinstance(vk, VerifyingKey):
-            raise InvalidKeyError(f"vk must be a VerifyingKey, not {type(vk).__name__}")
+            raise InvalidKeyError(f"vk must be a VerifyingKey, not {type(vk).__name__}",
+                                  check="api.argument-type")
         try:
             if not isinstance(data, bytes | bytearray | memoryview):
-                raise ProofFormatError(f"artifact must be bytes, not {type(data).__name__}")
+                raise ProofFormatError(f"artifact must be bytes, not {type(data).__name__}",
+                                       check="api.argument-type")
             if vk is not None:
                 kind, _ = read_header(bytes(data))
                 if kind != KIND_INFERENCE:
                     raise VerificationError(
                         f"artifact kind {kind} given with a verifying key: "
-                        "expected an inference proof (kind 3)"
+                        "expected an inference proof (kind 3)",
+                        check="proof.header-kind",
                     )
                 return self.for_model(vk).verify(data)
             kind, parsed = parse_artifact(bytes(data))
             if expected_kind is not None and kind != expected_kind:
-                raise VerificationError(f"artifact kind {kind}, expected kind {expected_kind}")
+                raise VerificationError(f"artifact kind {kind}, expected kind {expected_kind}",
+                                        check="proof.header-kind")
             return verify_parsed(kind, parsed, self._seed_digest, self._generators)
         except (VerificationError, InvalidKeyError):  # the key's own check, for this seed
             raise
         except Exception as exc:  # fail closed: any internal surprise is a rejection
             msg = f"internal verifier error: {type(exc).__name__}: {exc}"[:200]
-            raise VerificationError(msg) from exc
+            raise VerificationError(msg, check="verifier.internal") from exc
 
     def verify(self, data: bytes, vk: VerifyingKey | None = None) -> Statement:
         """Verify an artifact of any known kind; returns its statement or raises.
@@ -144,21 +149,24 @@ class Verifier(GeneratorSource):
         """Verify a kind-3 inference proof against `vk`; other kinds are rejected."""
         st = self._run(data, KIND_INFERENCE, vk)
         if not isinstance(st, InferenceStatement):
-            raise VerificationError("internal verifier error: wrong statement type")
+            raise VerificationError("internal verifier error: wrong statement type",
+                                    check="verifier.internal")
         return st
 
     def verify_batch_opening(self, data: bytes) -> BatchOpeningStatement:
         """Verify a kind-1 (`pcs-batch-opening`) artifact; other kinds are rejected."""
         st = self._run(data, KIND_PCS_BATCH_OPENING)
         if not isinstance(st, BatchOpeningStatement):
-            raise VerificationError("internal verifier error: wrong statement type")
+            raise VerificationError("internal verifier error: wrong statement type",
+                                    check="verifier.internal")
         return st
 
     def verify_product_sumcheck(self, data: bytes) -> ProductSumcheckStatement:
         """Verify a kind-2 (`product-sumcheck`) artifact; other kinds are rejected."""
         st = self._run(data, KIND_PRODUCT_SUMCHECK)
         if not isinstance(st, ProductSumcheckStatement):
-            raise VerificationError("internal verifier error: wrong statement type")
+            raise VerificationError("internal verifier error: wrong statement type",
+                                    check="verifier.internal")
         return st
 
 
@@ -168,7 +176,8 @@ _verifiers_lock = threading.Lock()
 
 def _verifier_for(seed: bytes) -> Verifier:
     if not isinstance(seed, bytes | bytearray | memoryview):
-        raise VerificationError(f"generator seed must be bytes, not {type(seed).__name__}")
+        raise VerificationError(f"generator seed must be bytes, not {type(seed).__name__}",
+                                check="api.argument-type")
     key = bytes(seed)
     with _verifiers_lock:
         v = _verifiers.get(key)

@@ -87,7 +87,8 @@ class Reader:
     def raw(self, n: int, what: str = "bytes") -> bytes:
         """The next `n` bytes."""
         if n < 0 or n > self.remaining:
-            raise TruncatedProofError(f"{what}: truncated (need {n} bytes, {self.remaining} left)")
+            raise TruncatedProofError(f"{what}: truncated (need {n} bytes, {self.remaining} left)",
+                                      check="proof.truncated")
         start = self._pos
         self._pos = start + n
         return self._data[start : start + n]
@@ -111,7 +112,8 @@ class Reader:
         """A canonical scalar: 32 bytes big-endian, value < r."""
         v = int.from_bytes(self.raw(32, what), "big")
         if v >= R:
-            raise ProofFormatError(f"{what}: non-canonical Fr (value >= r)")
+            raise ProofFormatError(f"{what}: non-canonical Fr (value >= r)",
+                                   check="encoding.field-element")
         return v
 
     def g1(self, what: str = "G1") -> G1Point:
@@ -122,9 +124,9 @@ class Reader:
         x = int.from_bytes(b[:32], "big")
         y = int.from_bytes(b[32:], "big")
         if x >= P or y >= P:
-            raise ProofFormatError(f"{what}: coordinate >= p")
+            raise ProofFormatError(f"{what}: coordinate >= p", check="encoding.point")
         if not is_on_curve(x, y):
-            raise ProofFormatError(f"{what}: point not on the curve")
+            raise ProofFormatError(f"{what}: point not on the curve", check="encoding.point")
         return (x, y)
 
     def count(
@@ -144,13 +146,15 @@ class Reader:
         """
         n = self.u32(f"{what} count")
         if expected is not None and n != expected:
-            raise ProofFormatError(f"{what}: count {n}, expected {expected}")
+            raise ProofFormatError(f"{what}: count {n}, expected {expected}", check="proof.shape")
         if n < minimum or (maximum is not None and n > maximum):
             hi = "" if maximum is None else f", at most {maximum}"
-            raise ProofFormatError(f"{what}: count {n} out of range (at least {minimum}{hi})")
+            raise ProofFormatError(f"{what}: count {n} out of range (at least {minimum}{hi})",
+                                   check="proof.limits")
         if n * elem_size > self.remaining:
             raise TruncatedProofError(
-                f"{what}: count {n} exceeds the remaining {self.remaining} bytes"
+                f"{what}: count {n} exceeds the remaining {self.remaining} bytes",
+                check="proof.truncated",
             )
         return n
 
@@ -171,7 +175,8 @@ class Reader:
         equal `expected`. The caller checks the values' range.
         """
         if width not in _INT_FORMATS:
-            raise ProofFormatError(f"{what}: unsupported integer width {width}")
+            raise ProofFormatError(f"{what}: unsupported integer width {width}",
+                                   check="proof.format")
         start = self._pos
         n = self.count(width, what, expected=expected)
         raw = self.raw(n * width, what)
@@ -181,7 +186,8 @@ class Reader:
     def finish(self) -> None:
         """Reject trailing bytes."""
         if self._pos != len(self._data):
-            raise ProofFormatError(f"{self.remaining} trailing bytes after the artifact")
+            raise ProofFormatError(f"{self.remaining} trailing bytes after the artifact",
+                                   check="proof.trailing-bytes")
 
 
 def enc_u8(x: int) -> bytes:

@@ -103,5 +103,6 @@ class GeneratorSource:
         from zkml.errors import VerificationError
 
         if count > self._max_cols:
-            raise VerificationError(f"{count} columns exceed this verifier's limit")
+            raise VerificationError(f"{count} columns exceed this verifier's limit",
+                                    check="verifier.column-limit")
         return generators(self._seed_digest, count)

@@ -35,9 +35,11 @@ Claim = tuple[tuple[int, ...], int]
 def check_shape(num_vars: int, log_cols: int, what: str) -> None:
     """Enforce the encoding.md limits on a stack shape (before anything is allocated)."""
     if num_vars > MAX_NUM_VARS:
-        raise ProofFormatError(f"{what}: num_vars {num_vars} > {MAX_NUM_VARS}")
+        raise ProofFormatError(f"{what}: num_vars {num_vars} > {MAX_NUM_VARS}",
+                               check="proof.limits")
     if log_cols > num_vars:
-        raise ProofFormatError(f"{what}: log_cols {log_cols} > num_vars {num_vars}")
+        raise ProofFormatError(f"{what}: log_cols {log_cols} > num_vars {num_vars}",
+                               check="proof.limits")
 
 
 def default_log_cols(num_vars: int) -> int:
@@ -108,17 +110,22 @@ def batch_open_verify(
     VerificationError naming the first failed check.
     """
     if len(stacks) != len(openings) or not stacks:
-        raise VerificationError("batch opening: stack and opening counts differ")
+        raise VerificationError("batch opening: stack and opening counts differ",
+                                check="batch-open.shape")
     for s, st in enumerate(stacks):
         check_shape(st.num_vars, st.log_cols, f"stack {s}")
         if len(st.commitment) != st.rows:
-            raise VerificationError(f"stack {s}: commitment has {len(st.commitment)} rows")
+            raise VerificationError(f"stack {s}: commitment has {len(st.commitment)} rows",
+                                    check="batch-open.shape")
         if not 1 <= len(st.claims) <= MAX_CLAIMS:
-            raise VerificationError(f"stack {s}: {len(st.claims)} claims out of range")
+            raise VerificationError(f"stack {s}: {len(st.claims)} claims out of range",
+                                    check="batch-open.shape")
         if any(len(z) != st.num_vars for z, _ in st.claims):
-            raise VerificationError(f"stack {s}: claim point of the wrong length")
+            raise VerificationError(f"stack {s}: claim point of the wrong length",
+                                    check="batch-open.shape")
         if len(openings[s].w) != st.cols:
-            raise VerificationError(f"stack {s}: opening has {len(openings[s].w)} entries")
+            raise VerificationError(f"stack {s}: opening has {len(openings[s].w)} entries",
+                                    check="batch-open.shape")
 
     for st in stacks:
         transcript.absorb_u32("claims", len(st.claims))
@@ -140,13 +147,14 @@ def batch_open_verify(
         for z, _ in reversed(st.claims):
             eqs = (eqs * alpha + eq_eval(z, r)) % R
         if final != op.eval * eqs % R:
-            raise VerificationError(f"stack {s}: sumcheck final != eval * sum alpha^k eq(z_k, r)")
+            raise VerificationError(f"stack {s}: sumcheck final != eval * sum alpha^k eq(z_k, r)",
+                                    check="batch-open.combination")
         points.append(r)
 
     for s, (st, op, r) in enumerate(zip(stacks, openings, points, strict=True)):
         transcript.absorb_frs("hyrax-w", op.w)
         if inner(op.w, eq_table(r[: st.log_cols])) != op.eval % R:
-            raise VerificationError(f"stack {s}: opening <w, E_lo(r)> != eval")
+            raise VerificationError(f"stack {s}: opening <w, E_lo(r)> != eval", check="hyrax.eval")
     rho = transcript.squeeze("merge-rho")
 
     # sum_s rho^s sum_i E_hi[i] C_{s,i} - sum_j (sum_s rho^s w_{s,j}) G_j == O
@@ -163,8 +171,9 @@ def batch_open_verify(
         rho_s = rho_s * rho % R
     gens = generators(cols)
     if len(gens) != cols:
-        raise VerificationError("batch opening: generator provider returned a wrong count")
+        raise VerificationError("batch opening: generator provider returned a wrong count",
+                                check="batch-open.generators")
     bases.extend(gens)
     scalars.extend((-v) % R for v in combined_w)
     if msm(bases, scalars) is not None:
-        raise VerificationError("batch opening: merged Hyrax check failed")
+        raise VerificationError("batch opening: merged Hyrax check failed", check="hyrax.opening")

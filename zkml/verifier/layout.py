@@ -168,12 +168,14 @@ def check_lookup_trees(
     (rho, p_claim, q_claim), (rho_t, pt_claim, qt_claim) = trees
     p_exp, q_exp = expected_leaves(slots, depth, rho, alpha, col_evals)
     if p_exp != p_claim:
-        raise VerificationError("logup leaves: P differs from the leaf layout's numerators")
+        raise VerificationError("logup leaves: P differs from the leaf layout's numerators",
+                                check="logup.leaf-numerators")
     if q_exp != q_claim:
-        raise VerificationError("logup leaves: Q differs from the leaf layout's denominators")
+        raise VerificationError("logup leaves: Q differs from the leaf layout's denominators",
+                                check="logup.leaf-denominators")
     if (pt_claim, qt_claim) != expected_table(rho_t, alpha, m_eval):
         raise VerificationError(f"logup table: claims differ from -m(rho_t) and alpha - "
-                               f"T{len(rho_t)}(rho_t)")
+                               f"T{len(rho_t)}(rho_t)", check="logup.table-claims")
 
 
 @dataclass(frozen=True)

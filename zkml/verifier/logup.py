@@ -62,12 +62,13 @@ def parse_logup_proof(reader: Reader, num_vars: int, what: str = "logup") -> Log
     """Read a LogupProof whose depth `D` must equal `num_vars` (fixed by the protocol)."""
     d = reader.u32(f"{what} depth")
     if d != num_vars:
-        raise ProofFormatError(f"{what}: depth {d}, the statement fixes {num_vars}")
+        raise ProofFormatError(f"{what}: depth {d}, the statement fixes {num_vars}",
+                               check="logup.shape")
     if not 1 <= d <= MAX_NUM_VARS:
-        raise ProofFormatError(f"{what}: depth {d} outside 1..{MAX_NUM_VARS}")
+        raise ProofFormatError(f"{what}: depth {d} outside 1..{MAX_NUM_VARS}", check="proof.limits")
     # the rounds alone are sum_k k*4*32 bytes: reject a short proof before reading it
     if 128 * d + (d - 1) * d * 64 + (d - 1) * 8 > reader.remaining:
-        raise TruncatedProofError(f"{what}: truncated (depth {d})")
+        raise TruncatedProofError(f"{what}: truncated (depth {d})", check="proof.truncated")
     root = _quad(reader, f"{what} root")
     layers = []
     for k in range(1, d):
@@ -111,12 +112,15 @@ def logup_verify_trees(
     named = groups is not None  # errors name the group when the caller has groups
     groups = (len(depths),) if groups is None else tuple(groups)
     if any(g < 1 for g in groups) or sum(groups) != len(depths):
-        raise VerificationError(f"{what}: tree groups do not partition the trees")
+        raise VerificationError(f"{what}: tree groups do not partition the trees",
+                                check="logup.groups")
     if len(proofs) != len(depths):
-        raise VerificationError(f"{what}: {len(proofs)} trees, the statement fixes {len(depths)}")
+        raise VerificationError(f"{what}: {len(proofs)} trees, the statement fixes {len(depths)}",
+                                check="logup.shape")
     for proof, d in zip(proofs, depths, strict=True):
         if proof.num_vars != d or len(proof.layers) != d - 1 or d < 1:
-            raise VerificationError(f"{what}: proof depth does not match the statement")
+            raise VerificationError(f"{what}: proof depth does not match the statement",
+                                    check="logup.shape")
     for proof in proofs:
         transcript.absorb_frs("logup-root", proof.root)
     start = 0
@@ -139,10 +143,12 @@ def _check_group_sum(roots: Sequence[Quad], what: str) -> None:
         num, den = (num * q_i + p_i * den) % R, den * q_i % R
     if num != 0:
         raise VerificationError(
-            f"{what}: the fractions do not sum to zero (a lookup is not in its own table)"
+            f"{what}: the fractions do not sum to zero (a lookup is not in its own table)",
+            check="logup.group-sum",
         )
     if den == 0:
-        raise VerificationError(f"{what}: zero denominator at a root")
+        raise VerificationError(f"{what}: zero denominator at a root",
+                                check="logup.root-denominator")
 
 
 def logup_verify(
@@ -169,7 +175,8 @@ def _verify_layers(
         transcript.absorb_frs("logup-layer-evals", e)
         expected = eq_eval(r, s) * (e[0] * e[3] + e[1] * e[2] + lam * e[2] * e[3]) % R
         if final != expected:
-            raise VerificationError(f"{what} layer {k}: sumcheck final != eq * layer relation")
+            raise VerificationError(f"{what} layer {k}: sumcheck final != eq * layer relation",
+                                    check="logup.layer")
         mu = transcript.squeeze("logup-mu")
         r = [mu, *s]
         p_claim = (e[0] + mu * (e[1] - e[0])) % R

@@ -95,7 +95,8 @@ class VerifyingKey:
         always checked (once per process for identical bytes).
         """
         if not isinstance(data, bytes | bytearray | memoryview):
-            raise InvalidKeyError(f"verifying key must be bytes, not {type(data).__name__}")
+            raise InvalidKeyError(f"verifying key must be bytes, not {type(data).__name__}",
+                                  check="api.argument-type")
         if not isinstance(seed, bytes | bytearray | memoryview):
             raise TypeError(f"seed must be bytes, not {type(seed).__name__}")
         if trusted_digest is not None and not (
@@ -112,10 +113,10 @@ class VerifyingKey:
         except InvalidKeyError:
             raise
         except VerificationError as exc:  # the parser's errors name the key's bytes
-            raise InvalidKeyError(exc.detail) from exc
+            raise InvalidKeyError(exc.detail, check=exc.check) from exc
         except Exception as exc:  # fail closed
             msg = f"internal verifier error: {type(exc).__name__}: {exc}"[:200]
-            raise InvalidKeyError(msg) from exc
+            raise InvalidKeyError(msg, check="verifier.internal") from exc
 
     def check_well_formed(self, digest: bytes) -> None:
         """Check the well-formedness proof for the seed whose SHA256 is `digest`.
@@ -132,22 +133,36 @@ class VerifyingKey:
         try:
             _verify_wf(self, key[1])
         except VerificationError as exc:
-            raise InvalidKeyError(f"model stack is not well-formed ({exc.detail})") from exc
+            raise InvalidKeyError(f"model stack is not well-formed ({exc.detail})",
+                                  check=exc.check) from exc
         except Exception as exc:  # fail closed
             msg = f"internal verifier error: {type(exc).__name__}: {exc}"[:200]
-            raise InvalidKeyError(msg) from exc
+            raise InvalidKeyError(msg, check="verifier.internal") from exc
         with _checked_lock:
             _checked[key] = None
             while len(_checked) > _CACHE_SIZE:
                 _checked.popitem(last=False)
 
 
+def _parse_key_circuit(data: bytes) -> Circuit:
+    """The key's circuit description; a refusal the parser gives no finer id is the
+    check `key.circuit` (the description is well-typed and within the verifier's
+    limits)."""
+    try:
+        return parse_circuit(data)
+    except VerificationError as exc:
+        if exc.check is None:
+            exc.check = "key.circuit"
+        raise
+
+
 def _parse(data: bytes, seed_dig: bytes) -> VerifyingKey:
     kind, rd = read_header(data)
     if kind != KIND_VERIFYING_KEY:
-        raise ProofFormatError(f"artifact kind {kind} is not a verifying key (kind 4)")
+        raise ProofFormatError(f"artifact kind {kind} is not a verifying key (kind 4)",
+                               check="proof.header-kind")
     n = rd.count(1, "circuit JSON", maximum=MAX_CIRCUIT_JSON_BYTES)
-    circuit = parse_circuit(rd.raw(n, "circuit JSON"))
+    circuit = _parse_key_circuit(rd.raw(n, "circuit JSON"))
     num_vars = rd.u32("model stack num_vars")
     log_cols = rd.u32("model stack log_cols")
     check_shape(num_vars, log_cols, "model stack")
@@ -155,18 +170,20 @@ def _parse(data: bytes, seed_dig: bytes) -> VerifyingKey:
     if (num_vars, log_cols) != (ms.num_vars, ms.log_cols):
         raise ProofFormatError(
             f"model stack shape ({num_vars}, {log_cols}) differs from the circuit's "
-            f"({ms.num_vars}, {ms.log_cols})"
+            f"({ms.num_vars}, {ms.log_cols})",
+            check="key.model-shape",
         )
     rows = 1 << (num_vars - log_cols)
     com = tuple(rd.g1_vec("model commitment", expected=rows))
     if rd.remaining == 0:
         raise ProofFormatError(
             "verifying key without the model's well-formedness proof (an older format): "
-            "rebuild it (zkml.compile in Python, `zkml compile` on the command line)"
+            "rebuild it (zkml.compile in Python, `zkml compile` on the command line)",
+            check="key.wf-missing",
         )
     rb = ms.range_bits
     if not 1 <= rb <= MAX_RANGE_BITS:
-        raise ProofFormatError(f"range_bits {rb} outside 1..{MAX_RANGE_BITS}")
+        raise ProofFormatError(f"range_bits {rb} outside 1..{MAX_RANGE_BITS}", check="proof.limits")
     m_vars, m_cols = rb, rb // 2
     mult = tuple(rd.g1_vec("multiplicity commitment", expected=1 << (m_vars - m_cols)))
     logup = parse_logup_trees(rd, (num_vars, m_vars, 1), "wf logup")
@@ -196,14 +213,17 @@ def _verify_wf(vk: VerifyingKey, seed_dig: bytes) -> None:
     t.absorb_frs("logup-leaf-evals", wf.leaf_evals)
     shifted = alpha - (1 << (rb - 1))
     if p0 != 1 or (q0 - shifted + p_rho + beta * zero_outside(ms, rho)) % R:
-        raise VerificationError("range lookups: leaf claims differ from P(rho)")
+        raise VerificationError("range lookups: leaf claims differ from P(rho)",
+                                check="key.range-leaves")
     table = sum(x << k for k, x in enumerate(rho_t)) % R
     if (p_t + m_rho) % R or (q_t - alpha + table) % R:
-        raise VerificationError("range table: leaf claims differ from m(rho_t)")
+        raise VerificationError("range table: leaf claims differ from m(rho_t)",
+                                check="key.table-leaves")
     (mu,) = rho_z
     if (p_z + padding_count(ms) * (1 - mu)) % R or (
             q_z - (shifted - beta) * (1 - mu) - mu) % R:
-        raise VerificationError("padding: the zero entries' lookups differ from the padding")
+        raise VerificationError("padding: the zero entries' lookups differ from the padding",
+                                check="key.padding-leaves")
 
     stacks = [
         Stack(n, vk.log_cols, vk.commitment, ((tuple(rho), p_rho),)),

@@ -132,7 +132,8 @@ def _parse_kind1(rd: Reader) -> _Kind1:
     digest = rd.raw(32, "seed digest")
     num_stacks = rd.u32("stack count")
     if not 1 <= num_stacks <= MAX_STACKS:
-        raise ProofFormatError(f"stack count {num_stacks} out of range 1..{MAX_STACKS}")
+        raise ProofFormatError(f"stack count {num_stacks} out of range 1..{MAX_STACKS}",
+                               check="proof.limits")
     stacks = []
     for s in range(num_stacks):
         n = rd.u32(f"stack {s} num_vars")
@@ -141,9 +142,11 @@ def _parse_kind1(rd: Reader) -> _Kind1:
         com = rd.g1_vec(f"stack {s} commitment", expected=1 << (n - c))
         k = rd.u32(f"stack {s} claim count")
         if not 1 <= k <= MAX_CLAIMS:
-            raise ProofFormatError(f"stack {s}: claim count {k} out of range 1..{MAX_CLAIMS}")
+            raise ProofFormatError(f"stack {s}: claim count {k} out of range 1..{MAX_CLAIMS}",
+                                   check="proof.limits")
         if k * (4 + 32 * n + 32) > rd.remaining:
-            raise ProofFormatError(f"stack {s}: {k} claims exceed the remaining bytes")
+            raise ProofFormatError(f"stack {s}: {k} claims exceed the remaining bytes",
+                                   check="proof.truncated")
         claims = []
         for i in range(k):
             z = rd.fr_vec(f"stack {s} claim {i} point", expected=n)
@@ -179,13 +182,13 @@ def read_header(data: bytes) -> tuple[int, Reader]:
     """
     rd = Reader(data)
     if rd.raw(4, "magic") != MAGIC:
-        raise ProofFormatError("bad magic (not a zkml artifact)")
+        raise ProofFormatError("bad magic (not a zkml artifact)", check="proof.magic")
     version = rd.u16("version")
     kind = rd.u8("kind")
     if kind not in KIND_NAMES:
-        raise ProofFormatError(f"unknown artifact kind {kind}")
+        raise ProofFormatError(f"unknown artifact kind {kind}", check="proof.header-kind")
     if version != KIND_VERSIONS[kind]:
-        raise ProofFormatError(unsupported_version(kind, version))
+        raise ProofFormatError(unsupported_version(kind, version), check="proof.version")
     return kind, rd
 
 
@@ -207,21 +210,24 @@ def parse_artifact(data: bytes) -> tuple[int, _Kind1 | _Kind2]:
     """
     kind, rd = read_header(data)
     if kind == KIND_INFERENCE:
-        raise VerificationError("an inference proof (kind 3) needs its verifying key")
+        raise VerificationError("an inference proof (kind 3) needs its verifying key",
+                                check="proof.header-kind")
     if kind == KIND_VERIFYING_KEY:
         raise VerificationError(
-            "a verifying key (kind 4) is not a proof: load it with VerifyingKey.from_bytes"
+            "a verifying key (kind 4) is not a proof: load it with VerifyingKey.from_bytes",
+            check="proof.header-kind",
         )
     if kind == KIND_PCS_BATCH_OPENING:
         return kind, _parse_kind1(rd)
     if kind == KIND_PRODUCT_SUMCHECK:
         return kind, _parse_kind2(rd)
-    raise ProofFormatError(f"unknown artifact kind {kind}")
+    raise ProofFormatError(f"unknown artifact kind {kind}", check="proof.header-kind")
 
 
 def _check_seed(digest: bytes, expected: bytes) -> None:
     if digest != expected:
-        raise VerificationError("artifact uses generators of another seed")
+        raise VerificationError("artifact uses generators of another seed",
+                                check="proof.generator-seed")
 
 
 def _verify_kind1(p: _Kind1, seed_digest: bytes, gens: GeneratorFn) -> BatchOpeningStatement:
@@ -255,7 +261,7 @@ def _verify_kind2(p: _Kind2, seed_digest: bytes, gens: GeneratorFn) -> ProductSu
     t.absorb_fr("eval-f", p.a)
     t.absorb_fr("eval-g", p.b)
     if p.a * p.b % R != final:
-        raise VerificationError("product sumcheck: f(r) * g(r) != final")
+        raise VerificationError("product sumcheck: f(r) * g(r) != final", check="product.final")
     rt = tuple(r)
     stacks = [
         Stack(p.num_vars, p.log_cols, p.cf, ((rt, p.a),)),
@@ -282,4 +288,4 @@ def verify_parsed(
         return _verify_kind1(parsed, seed_digest, gens)
     if kind == KIND_PRODUCT_SUMCHECK and isinstance(parsed, _Kind2):
         return _verify_kind2(parsed, seed_digest, gens)
-    raise VerificationError(f"no verifier for artifact kind {kind}")
+    raise VerificationError(f"no verifier for artifact kind {kind}", check="proof.header-kind")

@@ -41,13 +41,16 @@ def parse_sumcheck_proof(
     n = reader.u32(f"{what} num_vars")
     d = reader.u32(f"{what} degree")
     if n != num_vars:
-        raise ProofFormatError(f"{what}: {n} rounds, the statement fixes {num_vars}")
+        raise ProofFormatError(f"{what}: {n} rounds, the statement fixes {num_vars}",
+                               check="sumcheck.shape")
     if d != degree:
-        raise ProofFormatError(f"{what}: degree {d}, the statement fixes {degree}")
+        raise ProofFormatError(f"{what}: degree {d}, the statement fixes {degree}",
+                               check="sumcheck.shape")
     if n > MAX_NUM_VARS or not 1 <= d <= MAX_DEGREE:
-        raise ProofFormatError(f"{what}: shape (n={n}, d={d}) outside the limits")
+        raise ProofFormatError(f"{what}: shape (n={n}, d={d}) outside the limits",
+                               check="proof.limits")
     if n * (d + 1) * 32 > reader.remaining:
-        raise TruncatedProofError(f"{what}: truncated round polynomials")
+        raise TruncatedProofError(f"{what}: truncated round polynomials", check="proof.truncated")
     rounds = tuple(
         tuple(reader.fr(f"{what} round {j} value {t}") for t in range(d + 1)) for j in range(n)
     )
@@ -74,9 +77,10 @@ def sumcheck_verify(
     Raises VerificationError naming the round whose p(0) + p(1) differs from the claim.
     """
     if proof.num_vars != num_vars or proof.degree != degree:
-        raise VerificationError(f"{what}: proof shape does not match the statement")
+        raise VerificationError(f"{what}: proof shape does not match the statement",
+                                check="sumcheck.shape")
     if len(proof.rounds) != num_vars or any(len(e) != degree + 1 for e in proof.rounds):
-        raise VerificationError(f"{what}: malformed round polynomials")
+        raise VerificationError(f"{what}: malformed round polynomials", check="sumcheck.shape")
     transcript.absorb_u32("sumcheck-vars", num_vars)
     transcript.absorb_u32("sumcheck-degree", degree)
     claim %= R
@@ -84,7 +88,8 @@ def sumcheck_verify(
     point = []
     for j, e in enumerate(proof.rounds):
         if (e[0] + e[1]) % R != claim:
-            raise VerificationError(f"{what} round {j}: p(0)+p(1) != claim")
+            raise VerificationError(f"{what} round {j}: p(0)+p(1) != claim",
+                                    check="sumcheck.round-sum")
         transcript.absorb_frs("sumcheck-round", e)
         c = transcript.squeeze("sumcheck-challenge")
         point.append(c)
@@ -121,7 +126,8 @@ def batched_sumcheck_verify(
     """Several front-padded instances run as one sumcheck (sumcheck.md, "Batched")."""
     k = len(claims)
     if k == 0 or len(num_vars) != k or len(degrees) != k:
-        raise VerificationError(f"{what}: empty or inconsistent instance list")
+        raise VerificationError(f"{what}: empty or inconsistent instance list",
+                                check="sumcheck.batch-shape")
     n = max(num_vars)
     d = max(degrees)
     for c in claims:

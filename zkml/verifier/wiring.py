@@ -57,9 +57,10 @@ class Axis:
         for name, lo, hi in limits:
             v = getattr(self, name)
             if type(v) is not int:
-                raise ProofFormatError(f"wiring: {name} must be an integer")
+                raise ProofFormatError(f"wiring: {name} must be an integer", check="wiring.limits")
             if not lo <= v <= hi:
-                raise ProofFormatError(f"wiring: {name} = {v} outside [{lo}, {hi}]")
+                raise ProofFormatError(f"wiring: {name} = {v} outside [{lo}, {hi}]",
+                                       check="wiring.limits")
 
     def vars(self) -> tuple[int, int, int]:
         """(m_y, m_k, m_x): ceil(log2) of n_out, k and n_in (0 for a length of 1)."""
@@ -142,10 +143,11 @@ def wire_eval(
     multiplications and additions performed are added to it.
     """
     if not isinstance(axis, Axis):
-        raise ProofFormatError("wiring: axis must be an Axis")
+        raise ProofFormatError("wiring: axis must be an Axis", check="wiring.limits")
     for name, point, m in zip(("ry", "ri", "rx"), (ry, ri, rx), axis.vars(), strict=True):
         if len(point) != m:
-            raise ProofFormatError(f"wiring: {name} has {len(point)} coordinates, axis needs {m}")
+            raise ProofFormatError(f"wiring: {name} has {len(point)} coordinates, axis needs {m}",
+                                   check="wiring.point-length")
     variables = (
         ([v % R for v in ry], axis.stride, axis.n_out, _Y),
         ([v % R for v in ri], axis.dilation, axis.k, _I),

@@ -1,7 +1,7 @@
 //! The artifact container (circuits/encoding.md): `"ZKML" || u16 version || u8 kind || body`.
 
 use crate::encoding::{Reader, Writer};
-use crate::error::{format_err, Result};
+use crate::error::{format_at, Result};
 
 pub const MAGIC: &[u8; 4] = b"ZKML";
 
@@ -21,7 +21,7 @@ impl Kind {
             2 => Ok(Self::ProductSumcheck),
             3 => Ok(Self::Inference),
             4 => Ok(Self::VerifyingKey),
-            _ => format_err(format!("unknown artifact kind {x}")),
+            _ => format_at("proof.header-kind", format!("unknown artifact kind {x}")),
         }
     }
 
@@ -54,12 +54,12 @@ pub fn write_header(w: &mut Writer, kind: Kind) {
 
 pub fn read_header(r: &mut Reader) -> Result<Kind> {
     if r.take(4, "magic")? != MAGIC {
-        return format_err("not a zkml artifact (bad magic)");
+        return format_at("proof.magic", "not a zkml artifact (bad magic)");
     }
     let v = r.u16("format version")?;
     let kind = Kind::from_u8(r.u8("kind")?)?;
     if v != kind.version() {
-        return format_err(unsupported_version(kind, v));
+        return format_at("proof.version", unsupported_version(kind, v));
     }
     Ok(kind)
 }
@@ -104,12 +104,20 @@ mod tests {
     #[test]
     fn a_format_1_inference_proof_is_refused_as_unsound() {
         let old = header(1, Kind::Inference as u8);
-        let err = read_header(&mut Reader::new(&old)).unwrap_err().to_string();
-        assert!(err.contains("unsupported proof version 1"), "{err}");
+        let err = read_header(&mut Reader::new(&old)).unwrap_err();
+        assert_eq!(err.check(), Some("proof.version"));
+        // the refusal's words are the user's answer (circuits/soundness.md, rule 10)
+        assert!(
+            err.to_string().contains("unsupported proof version 1"),
+            "{err}"
+        );
         let future = header(3, Kind::VerifyingKey as u8);
-        let err = read_header(&mut Reader::new(&future))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("unsupported format version 3"), "{err}");
+        let err = read_header(&mut Reader::new(&future)).unwrap_err();
+        assert_eq!(err.check(), Some("proof.version"));
+        let bad_kind = header(1, 9);
+        let err = read_header(&mut Reader::new(&bad_kind)).unwrap_err();
+        assert_eq!(err.check(), Some("proof.header-kind"));
+        let err = read_header(&mut Reader::new(b"ZKMX\x00\x01\x01")).unwrap_err();
+        assert_eq!(err.check(), Some("proof.magic"));
     }
 }

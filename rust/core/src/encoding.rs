@@ -5,7 +5,7 @@ use ark_bn254::{Fq, G1Affine};
 use ark_ec::AffineRepr;
 use ark_ff::{BigInteger, PrimeField};
 
-use crate::error::{format_err, Result};
+use crate::error::{format_at, Result};
 use crate::field::{fr_from_bytes, fr_to_bytes, Fr};
 
 pub const FR_BYTES: usize = 32;
@@ -22,7 +22,10 @@ fn fq_to_bytes(x: &Fq) -> [u8; 32] {
 fn fq_from_bytes(b: &[u8]) -> Result<Fq> {
     let x = Fq::from_be_bytes_mod_order(b);
     if fq_to_bytes(&x) != b {
-        return format_err("non-canonical base-field coordinate (>= p)");
+        return format_at(
+            "encoding.point",
+            "non-canonical base-field coordinate (>= p)",
+        );
     }
     Ok(x)
 }
@@ -40,7 +43,7 @@ pub fn g1_to_bytes(p: &G1Affine) -> [u8; 64] {
 /// Strict: canonical coordinates and on the curve (cofactor 1, so in the group).
 pub fn g1_from_bytes(b: &[u8]) -> Result<G1Affine> {
     if b.len() != G1_BYTES {
-        return format_err("G1 point must be 64 bytes");
+        return format_at("encoding.point", "G1 point must be 64 bytes");
     }
     if b.iter().all(|&x| x == 0) {
         return Ok(G1Affine::identity());
@@ -49,7 +52,7 @@ pub fn g1_from_bytes(b: &[u8]) -> Result<G1Affine> {
     let y = fq_from_bytes(&b[32..])?;
     let p = G1Affine::new_unchecked(x, y);
     if !p.is_on_curve() {
-        return format_err("G1 point is not on the curve");
+        return format_at("encoding.point", "G1 point is not on the curve");
     }
     Ok(p)
 }
@@ -125,7 +128,10 @@ impl<'a> Reader<'a> {
 
     pub fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8]> {
         if self.remaining() < n {
-            return format_err(format!("truncated input while reading {what}"));
+            return format_at(
+                "proof.truncated",
+                format!("truncated input while reading {what}"),
+            );
         }
         let out = &self.data[self.pos..self.pos + n];
         self.pos += n;
@@ -144,22 +150,26 @@ impl<'a> Reader<'a> {
         Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
     pub fn fr(&mut self, what: &str) -> Result<Fr> {
-        fr_from_bytes(self.take(FR_BYTES, what)?)
-            .map_err(|e| crate::Error::Format(format!("{what}: {e}")))
+        fr_from_bytes(self.take(FR_BYTES, what)?).map_err(|e| e.within(what))
     }
     pub fn point(&mut self, what: &str) -> Result<G1Affine> {
-        g1_from_bytes(self.take(G1_BYTES, what)?)
-            .map_err(|e| crate::Error::Format(format!("{what}: {e}")))
+        g1_from_bytes(self.take(G1_BYTES, what)?).map_err(|e| e.within(what))
     }
 
     /// A counted vector whose count the statement already fixes.
     fn count(&mut self, expected: usize, elem: usize, what: &str) -> Result<usize> {
         let n = self.u32(what)? as usize;
         if n != expected {
-            return format_err(format!("{what}: expected {expected} elements, found {n}"));
+            return format_at(
+                "proof.shape",
+                format!("{what}: expected {expected} elements, found {n}"),
+            );
         }
         if n.saturating_mul(elem) > self.remaining() {
-            return format_err(format!("truncated input while reading {what}"));
+            return format_at(
+                "proof.truncated",
+                format!("truncated input while reading {what}"),
+            );
         }
         Ok(n)
     }
@@ -177,7 +187,10 @@ impl<'a> Reader<'a> {
     /// Reject trailing bytes.
     pub fn finish(self) -> Result<()> {
         if self.remaining() != 0 {
-            return format_err(format!("{} trailing bytes", self.remaining()));
+            return format_at(
+                "proof.trailing-bytes",
+                format!("{} trailing bytes", self.remaining()),
+            );
         }
         Ok(())
     }
@@ -196,10 +209,11 @@ mod tests {
         assert!(g1_from_bytes(&[0u8; 64]).unwrap().is_zero());
         let mut off = g1_to_bytes(&g);
         off[63] ^= 1;
-        assert!(g1_from_bytes(&off).is_err());
+        let check = |b: &[u8]| g1_from_bytes(b).err().and_then(|e| e.check());
+        assert_eq!(check(&off), Some("encoding.point"));
         let mut big = [0xffu8; 64];
         big[0] = 0x40;
-        assert!(g1_from_bytes(&big).is_err());
+        assert_eq!(check(&big), Some("encoding.point"));
     }
 
     #[test]
@@ -209,12 +223,16 @@ mod tests {
         w.u8(9);
         let bytes = w.finish();
         let mut r = Reader::new(&bytes);
-        assert!(r.frs(3, "v").is_err());
+        assert_eq!(r.frs(3, "v").unwrap_err().check(), Some("proof.shape"));
         let mut r = Reader::new(&bytes);
         assert_eq!(r.frs(2, "v").unwrap().len(), 2);
-        assert!(r.finish().is_err());
+        assert_eq!(
+            r.finish().unwrap_err().check(),
+            Some("proof.trailing-bytes")
+        );
         // A huge count is refused before allocation.
         let mut r = Reader::new(&[0xff, 0xff, 0xff, 0xff]);
-        assert!(r.frs(0xffff_ffff, "v").is_err());
+        let err = r.frs(0xffff_ffff, "v").unwrap_err();
+        assert_eq!(err.check(), Some("proof.truncated"));
     }
 }

@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 pub use ark_bn254::Fr;
 
-use crate::error::{format_err, Result};
+use crate::error::{format_at, Result};
 
 /// Signed integer to field element (`-1` maps to `r - 1`).
 #[inline]
@@ -42,11 +42,14 @@ pub fn fr_to_bytes(x: &Fr) -> [u8; 32] {
 /// Strict decoding: exactly 32 bytes, value < r.
 pub fn fr_from_bytes(b: &[u8]) -> Result<Fr> {
     if b.len() != 32 {
-        return format_err("field element must be 32 bytes");
+        return format_at("encoding.field-element", "field element must be 32 bytes");
     }
     let x = Fr::from_be_bytes_mod_order(b);
     if fr_to_bytes(&x) != b {
-        return format_err("non-canonical field element (>= r)");
+        return format_at(
+            "encoding.field-element",
+            "non-canonical field element (>= r)",
+        );
     }
     Ok(x)
 }
@@ -124,8 +127,9 @@ mod tests {
         assert_eq!(fr_from_bytes(&fr_to_bytes(&x)).unwrap(), x);
         // r itself is not canonical.
         let r = Fr::MODULUS.to_bytes_be();
-        assert!(fr_from_bytes(&r).is_err());
-        assert!(fr_from_bytes(&[0u8; 31]).is_err());
+        let check = |b: &[u8]| fr_from_bytes(b).err().and_then(|e| e.check());
+        assert_eq!(check(&r), Some("encoding.field-element"));
+        assert_eq!(check(&[0u8; 31]), Some("encoding.field-element"));
     }
 
     #[test]

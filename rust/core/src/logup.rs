@@ -6,7 +6,7 @@ use ark_ff::Zero;
 use rayon::prelude::*;
 
 use crate::encoding::{Reader, Writer};
-use crate::error::{format_err, reject, Result};
+use crate::error::{format_at, reject_at, Result};
 use crate::field::Fr;
 use crate::mle::eq_eval;
 use crate::sumcheck::{self, FractionLayer, SumcheckProof};
@@ -58,7 +58,7 @@ impl LogupProof {
             .map(|&depth| {
                 let d = r.u32("logup depth")? as usize;
                 if d != depth || d == 0 || d > MAX_LOGUP_DEPTH {
-                    return format_err(format!("logup depth {d}, expected {depth}"));
+                    return format_at("logup.shape", format!("logup depth {d}, expected {depth}"));
                 }
                 let root = four(r)?;
                 let layers = (1..d)
@@ -192,7 +192,10 @@ pub fn verify(
     proof: &LogupProof,
 ) -> Result<Vec<(Vec<Fr>, Fr, Fr)>> {
     if groups.contains(&0) || groups.iter().sum::<usize>() != depths.len() {
-        return reject("logup: tree groups do not partition the trees");
+        return reject_at(
+            "logup.groups",
+            "logup: tree groups do not partition the trees",
+        );
     }
     if proof.trees.len() != depths.len()
         || proof
@@ -201,7 +204,10 @@ pub fn verify(
             .zip(depths)
             .any(|(tr, &d)| tr.depth != d || d == 0 || tr.layers.len() != d - 1)
     {
-        return reject("logup: proof shape differs from the statement");
+        return reject_at(
+            "logup.shape",
+            "logup: proof shape differs from the statement",
+        );
     }
     let roots: Vec<[Fr; 4]> = proof.trees.iter().map(|tr| tr.root).collect();
     roots.iter().for_each(|r| t.absorb_frs("logup-root", r));
@@ -209,12 +215,18 @@ pub fn verify(
     for (g, &count) in groups.iter().enumerate() {
         let (num, den) = total(&roots[start..start + count]);
         if !num.is_zero() {
-            return reject(format!(
-                "logup group {g}: the fractions do not sum to zero (a lookup is not in its own table)"
-            ));
+            return reject_at(
+                "logup.group-sum",
+                format!(
+                    "logup group {g}: the fractions do not sum to zero (a lookup is not in its own table)"
+                ),
+            );
         }
         if den.is_zero() {
-            return reject(format!("logup group {g}: zero denominator at a root"));
+            return reject_at(
+                "logup.root-denominator",
+                format!("logup group {g}: zero denominator at a root"),
+            );
         }
         start += count;
     }
@@ -232,9 +244,10 @@ pub fn verify(
             t.absorb_frs("logup-layer-evals", e);
             let want = eq_eval(&r, &s) * (e[0] * e[3] + e[1] * e[2] + lambda * e[2] * e[3]);
             if fin != want {
-                return reject(format!(
-                    "{ctx}: final value does not match the child evaluations"
-                ));
+                return reject_at(
+                    "logup.layer",
+                    format!("{ctx}: final value does not match the child evaluations"),
+                );
             }
             mu = t.squeeze("logup-mu");
             r = std::iter::once(mu).chain(s).collect();
@@ -249,9 +262,10 @@ pub fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::reject;
     use crate::field::from_i64;
     use crate::mle::evaluate;
-    use crate::testing::{assert_cheats_rejected, Protocol};
+    use crate::testing::{assert_cheats_rejected_at, Protocol};
     use ark_ff::One;
 
     /// Range lookups into [0, 256): leaves for the values then the table.
@@ -312,9 +326,10 @@ mod tests {
         let values: Vec<i64> = (0..700).map(|i| (i * 37) % 256).collect();
         let mut mult = vec![0i64; 256];
         values.iter().for_each(|v| mult[*v as usize] += 1);
-        assert_cheats_rejected(
+        assert_cheats_rejected_at(
             &Range { depth: 10 },
             &(values, mult),
+            "logup.group-sum",
             &[
                 ("value out of range", |w| w.0[3] = 256),
                 ("negative value", |w| w.0[0] = -1),
@@ -361,8 +376,9 @@ mod tests {
         // honest: each lookup of 3 paid by its own table
         assert!(run([0, 0, 0, 1], [0, 1, 0, 0]).is_ok());
         // group A's lookup paid by table B's entry 3: the total is still zero
-        let err = run([0, 0, 0, 0], [0, 2, 0, 0]).unwrap_err().to_string();
-        assert!(err.contains("logup group 0"), "{err}");
+        let err = run([0, 0, 0, 0], [0, 2, 0, 0]).unwrap_err();
+        assert_eq!(err.check(), Some("logup.group-sum"), "{err}");
+        assert!(err.to_string().contains("logup group 0"), "{err}");
     }
 
     #[test]

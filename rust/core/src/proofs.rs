@@ -4,7 +4,7 @@
 
 use crate::artifact::{read_header, write_header, Kind};
 use crate::encoding::{Reader, Writer};
-use crate::error::{format_err, reject, Result};
+use crate::error::{format_at, reject_at, Result};
 use crate::field::Fr;
 use crate::pcs::batch::{
     self, BatchOpeningProof, ProverStack, StackClaims, VerifierStack, MAX_STACKS,
@@ -23,7 +23,10 @@ fn start_transcript(kind: Kind, hyrax: &Hyrax) -> Transcript {
 
 fn read_seed_digest(r: &mut Reader, hyrax: &Hyrax) -> Result<()> {
     if r.take(32, "generator seed digest")? != hyrax.seed_digest {
-        return reject("proof was made with generators from another seed");
+        return reject_at(
+            "proof.generator-seed",
+            "proof was made with generators from another seed",
+        );
     }
     Ok(())
 }
@@ -67,7 +70,7 @@ fn verify_batch_opening_body(hyrax: &Hyrax, mut r: Reader) -> Result<Vec<Committ
     read_seed_digest(&mut r, hyrax)?;
     let count = r.u32("stack count")? as usize;
     if count == 0 || count > MAX_STACKS {
-        return format_err("stack count out of limits");
+        return format_at("proof.limits", "stack count out of limits");
     }
     let stacks = (0..count)
         .map(|_| {
@@ -171,7 +174,10 @@ fn verify_product_body(hyrax: &Hyrax, mut r: Reader) -> Result<Fr> {
     t.absorb_fr("eval-f", &a);
     t.absorb_fr("eval-g", &b);
     if a * b != fin {
-        return reject("product sumcheck: final value != f(r) * g(r)");
+        return reject_at(
+            "product.final",
+            "product sumcheck: final value != f(r) * g(r)",
+        );
     }
     let (mut claims_f, mut claims_g) = (StackClaims::default(), StackClaims::default());
     claims_f.push(point.clone(), a);
@@ -210,6 +216,8 @@ pub fn verify_artifact(hyrax: &Hyrax, bytes: &[u8]) -> Result<Verified> {
         Kind::PcsBatchOpening => Verified::BatchOpening(verify_batch_opening_body(hyrax, r)?),
         Kind::ProductSumcheck => Verified::ProductSum(verify_product_body(hyrax, r)?),
         // The trust anchor for inference proofs is the Python verifier.
-        Kind::Inference | Kind::VerifyingKey => return format_err("not a foundation proof kind"),
+        Kind::Inference | Kind::VerifyingKey => {
+            return format_at("proof.header-kind", "not a foundation proof kind")
+        }
     })
 }

@@ -56,6 +56,26 @@ pub fn assert_cheats_rejected<P: Protocol>(
     honest: &P::Witness,
     cheats: &[Cheat<P::Witness>],
 ) {
+    run_cheats(p, honest, cheats, None);
+}
+
+/// As `assert_cheats_rejected`, and every cheat is rejected at the check `check`
+/// (`Error::check`; the ids are listed in circuits/soundness.md, "Check ids").
+pub fn assert_cheats_rejected_at<P: Protocol>(
+    p: &P,
+    honest: &P::Witness,
+    check: &str,
+    cheats: &[Cheat<P::Witness>],
+) {
+    run_cheats(p, honest, cheats, Some(check));
+}
+
+fn run_cheats<P: Protocol>(
+    p: &P,
+    honest: &P::Witness,
+    cheats: &[Cheat<P::Witness>],
+    check: Option<&str>,
+) {
     let proof = p.prove(honest);
     if let Err(e) = p.verify(&proof) {
         panic!("honest witness rejected: {e}");
@@ -64,7 +84,17 @@ pub fn assert_cheats_rejected<P: Protocol>(
         let mut w = honest.clone();
         cheat(&mut w);
         let bad = p.prove(&w);
-        assert!(p.verify(&bad).is_err(), "cheat `{name}` was accepted");
+        match (p.verify(&bad), check) {
+            (Ok(()), _) => panic!("cheat `{name}` was accepted"),
+            (Err(e), Some(want)) => {
+                assert_eq!(
+                    e.check(),
+                    Some(want),
+                    "cheat `{name}` rejected elsewhere: {e}"
+                )
+            }
+            (Err(_), None) => {}
+        }
     }
 }
 

@@ -11,6 +11,11 @@ use zkml_core::proofs::{
 };
 use zkml_core::testing::{assert_bit_flips_rejected, rand_frs, rand_small};
 
+/// The id of the check that rejected `bytes` (circuits/soundness.md, "Check ids").
+fn rejected_at(h: &Hyrax, bytes: &[u8]) -> Option<&'static str> {
+    verify_artifact(h, bytes).err().and_then(|e| e.check())
+}
+
 fn small_table(n: usize, bits: u32, seed: u64) -> Vec<Fr> {
     rand_small(1 << n, bits, seed)
         .into_iter()
@@ -84,25 +89,28 @@ fn wrong_value_point_commitment_or_seed_rejected() {
     // Wrong opened value: the honest prover run on a false claim.
     let mut bad = stack(&h, shape, &table, vec![z0.clone(), z1.clone()]);
     bad.claims.values[1] += Fr::from(1u64);
-    assert!(verify_artifact(&h, &prove_batch_opening(&h, &[(&bad, &table)])).is_err());
+    let proof = prove_batch_opening(&h, &[(&bad, &table)]);
+    assert_eq!(rejected_at(&h, &proof), Some("batch-open.combination"));
 
     // Swapped points: each value claimed at the other's point.
     let mut swapped = stack(&h, shape, &table, vec![z0, z1]);
     swapped.claims.points.swap(0, 1);
-    assert!(verify_artifact(&h, &prove_batch_opening(&h, &[(&swapped, &table)])).is_err());
+    let proof = prove_batch_opening(&h, &[(&swapped, &table)]);
+    assert_eq!(rejected_at(&h, &proof), Some("batch-open.combination"));
 
     // Commitment to another table, opening computed on the claimed one.
     let other = small_table(6, 8, 99);
     let mut wrong_com = stack(&h, shape, &table, vec![rand_frs(6, 10)]);
     wrong_com.commitment = h.commit(shape, &other).unwrap();
-    assert!(verify_artifact(&h, &prove_batch_opening(&h, &[(&wrong_com, &table)])).is_err());
+    let proof = prove_batch_opening(&h, &[(&wrong_com, &table)]);
+    assert_eq!(rejected_at(&h, &proof), Some("hyrax.opening"));
 
     // Generators from another seed.
     let h2 = Hyrax::with_seed(b"another seed");
     let s2 = stack(&h2, shape, &table, vec![rand_frs(6, 11)]);
     let bytes = prove_batch_opening(&h2, &[(&s2, &table)]);
     assert!(verify_artifact(&h2, &bytes).is_ok());
-    assert!(verify_artifact(&h, &bytes).is_err());
+    assert_eq!(rejected_at(&h, &bytes), Some("proof.generator-seed"));
 }
 
 #[test]
@@ -112,9 +120,13 @@ fn every_byte_of_a_proof_is_bound() {
     assert_bit_flips_rejected(&bytes, &[], |b| verify_artifact(&h, b).map(|_| ()));
     let mut longer = bytes.clone();
     longer.push(0);
-    assert!(verify_artifact(&h, &longer).is_err());
+    assert_eq!(rejected_at(&h, &longer), Some("proof.trailing-bytes"));
     for cut in [0, 4, 7, bytes.len() / 2, bytes.len() - 1] {
-        assert!(verify_artifact(&h, &bytes[..cut]).is_err());
+        assert_eq!(
+            rejected_at(&h, &bytes[..cut]),
+            Some("proof.truncated"),
+            "cut {cut}"
+        );
     }
 }
 

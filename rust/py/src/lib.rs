@@ -1,14 +1,15 @@
 //! Thin PyO3 layer over `zkml-core`, built by maturin as the private `zkml._native`.
 //!
 //! Tables arrive as numpy int64 arrays (quantized values, the fast commit path) or
-//! as bytes of 32-byte big-endian field elements; points as such bytes. Errors are
-//! raised as `zkml.errors.ProverError` carrying the core's message. Proving runs
-//! with the GIL released.
+//! as bytes of 32-byte big-endian field elements; points as such bytes. A core error
+//! is raised as the `zkml.errors.ProverError` subclass of its variant (`error_class`)
+//! with the core's message and its check id (`exc.check`). Proving runs with the GIL
+//! released.
 
 use numpy::PyReadonlyArray1;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyDict};
 
 use zkml_core::encoding::{Reader, Writer};
 use zkml_core::field::{from_i64, Fr};
@@ -20,18 +21,38 @@ use zkml_core::proofs::{
     prove_batch_opening as core_batch, prove_product_sumcheck as core_product, CommittedStack,
 };
 
+/// The caller's arguments do not fit (as the core's `Error::InvalidArgument`).
 fn prover_error(py: Python<'_>, msg: String) -> PyErr {
-    match py
-        .import("zkml.errors")
-        .and_then(|m| m.getattr("ProverError"))
-    {
-        Ok(cls) => PyErr::from_type(cls.cast_into().expect("ProverError is a type"), msg),
-        Err(_) => PyValueError::new_err(msg),
+    zkml_error(py, "ProverArgumentError", msg, None)
+}
+
+/// The `zkml.errors` class of a core error: one per variant (zkml/errors.py).
+fn error_class(e: &zkml_core::Error) -> &'static str {
+    match e {
+        zkml_core::Error::InvalidArgument(_) => "ProverArgumentError",
+        zkml_core::Error::Format { .. } => "ProverFormatError",
+        zkml_core::Error::Rejected { .. } | zkml_core::Error::Sumcheck { .. } => "ProverCheckError",
     }
 }
 
 fn core_err(py: Python<'_>, e: zkml_core::Error) -> PyErr {
-    prover_error(py, e.to_string())
+    zkml_error(py, error_class(&e), e.to_string(), e.check())
+}
+
+/// `zkml.errors.<class>(msg, check=check)`; a ValueError if zkml.errors is missing.
+fn zkml_error(py: Python<'_>, class: &str, msg: String, check: Option<&str>) -> PyErr {
+    let made = py
+        .import("zkml.errors")
+        .and_then(|m| m.getattr(class))
+        .and_then(|cls| {
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("check", check)?;
+            cls.call((msg.as_str(),), Some(&kwargs))
+        });
+    match made {
+        Ok(exc) => PyErr::from_value(exc),
+        Err(_) => PyValueError::new_err(msg),
+    }
 }
 
 /// A table: numpy int64 array or bytes of 32-byte big-endian field elements.

@@ -4,7 +4,7 @@
 
 use super::{OpeningClaim, Pcs, Shape};
 use crate::encoding::{Reader, Writer};
-use crate::error::{reject, Result};
+use crate::error::{format_at, reject_at, Result};
 use crate::field::{powers, Fr};
 use crate::mle::{eq_combination, eq_eval};
 use crate::sumcheck::{self, PairProduct, SumcheckProof};
@@ -36,10 +36,16 @@ impl StackClaims {
 
     fn check(&self, shape: Shape, s: usize) -> Result<()> {
         if self.is_empty() || self.len() > MAX_CLAIMS || self.points.len() != self.values.len() {
-            return reject(format!("stack {s}: claim count out of limits"));
+            return reject_at(
+                "batch-open.shape",
+                format!("stack {s}: claim count out of limits"),
+            );
         }
         if self.points.iter().any(|z| z.len() != shape.num_vars) {
-            return reject(format!("stack {s}: claim point has the wrong length"));
+            return reject_at(
+                "batch-open.shape",
+                format!("stack {s}: claim point has the wrong length"),
+            );
         }
         Ok(())
     }
@@ -55,7 +61,7 @@ impl StackClaims {
     pub fn read(shape: Shape, r: &mut Reader) -> Result<Self> {
         let k = r.u32("claim count")? as usize;
         if k == 0 || k > MAX_CLAIMS {
-            return crate::error::format_err("claim count out of limits");
+            return format_at("proof.limits", "claim count out of limits");
         }
         let mut out = Self::default();
         for _ in 0..k {
@@ -178,7 +184,7 @@ pub fn verify<P: Pcs>(
     proof: &BatchOpeningProof<P>,
 ) -> Result<()> {
     if stacks.is_empty() || stacks.len() > MAX_STACKS || proof.stacks.len() != stacks.len() {
-        return reject("stack count out of limits");
+        return reject_at("batch-open.shape", "stack count out of limits");
     }
     for (i, s) in stacks.iter().enumerate() {
         s.claims.check(s.shape, i)?;
@@ -199,9 +205,10 @@ pub fn verify<P: Pcs>(
             .map(|(z, a)| *a * eq_eval(z, &r))
             .sum();
         if fin != p.eval * e_r {
-            return reject(format!(
-                "{ctx}: final value does not match the stack evaluation"
-            ));
+            return reject_at(
+                "batch-open.combination",
+                format!("{ctx}: final value does not match the stack evaluation"),
+            );
         }
         points.push(r);
     }

@@ -15,7 +15,7 @@ use super::generators::{generators, seed_digest, DEFAULT_SEED};
 use super::msm::{magnitude_bits, msm_field, msm_small};
 use super::{OpeningClaim, Pcs, Shape};
 use crate::encoding::{Reader, Writer};
-use crate::error::{reject, Error, Result};
+use crate::error::{reject_at, Error, Result};
 use crate::field::{inner_product, powers, to_small, Fr};
 use crate::mle::{eq_table, PAR_THRESHOLD};
 use crate::transcript::Transcript;
@@ -174,12 +174,18 @@ impl Pcs for Hyrax {
                 || c.commitment.rows.len() != c.shape.rows()
                 || c.point.len() != c.shape.num_vars
             {
-                return reject(format!("stack {s}: opening shape mismatch"));
+                return reject_at(
+                    "batch-open.shape",
+                    format!("stack {s}: opening shape mismatch"),
+                );
             }
             t.absorb_frs("hyrax-w", &c.opening.w);
             let (lo, _) = split_point(c.shape, c.point);
             if inner_product(&c.opening.w, &eq_table(lo)) != c.value {
-                return reject(format!("stack {s}: opened value does not match the claim"));
+                return reject_at(
+                    "hyrax.eval",
+                    format!("stack {s}: opened value does not match the claim"),
+                );
             }
         }
         let rho = t.squeeze("merge-rho");
@@ -202,7 +208,10 @@ impl Pcs for Hyrax {
         bases.extend_from_slice(&g[..cols]);
         scalars.extend(col_scalars.iter().map(|x| -*x));
         if !msm_field(&bases, &scalars).is_zero() {
-            return reject("merged Hyrax check failed: openings do not match the commitments");
+            return reject_at(
+                "hyrax.opening",
+                "merged Hyrax check failed: openings do not match the commitments",
+            );
         }
         Ok(())
     }

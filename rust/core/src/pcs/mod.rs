@@ -61,7 +61,10 @@ impl Shape {
     pub fn read(r: &mut Reader) -> Result<Self> {
         let n = r.u32("num_vars")?;
         let c = r.u32("log_cols")?;
-        Self::new(n as usize, c as usize).map_err(|e| Error::Format(e.to_string()))
+        Self::new(n as usize, c as usize).map_err(|e| Error::Format {
+            check: "proof.limits",
+            detail: e.to_string(),
+        })
     }
 
     pub fn absorb(&self, t: &mut Transcript) {

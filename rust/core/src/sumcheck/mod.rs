@@ -11,7 +11,7 @@ pub mod product;
 use ark_ff::{Field, One, Zero};
 
 use crate::encoding::{Reader, Writer, MAX_NUM_VARS};
-use crate::error::{format_err, Error, Result};
+use crate::error::{format_at, Error, Result};
 use crate::field::{interpolate_at, Fr};
 use crate::transcript::Transcript;
 
@@ -67,15 +67,18 @@ impl SumcheckProof {
         let n = r.u32("sumcheck rounds")? as usize;
         let d = r.u32("sumcheck degree")? as usize;
         if n != num_vars || d != degree {
-            return format_err(format!(
+            return format_at("sumcheck.shape", format!(
                 "sumcheck shape ({n} rounds, degree {d}) differs from the statement ({num_vars}, {degree})"
             ));
         }
         if n > MAX_NUM_VARS as usize || !(1..=MAX_DEGREE).contains(&d) {
-            return format_err("sumcheck shape out of limits");
+            return format_at("proof.limits", "sumcheck shape out of limits");
         }
         if n * (d + 1) * 32 > r.remaining() {
-            return format_err("truncated input while reading sumcheck rounds");
+            return format_at(
+                "proof.truncated",
+                "truncated input while reading sumcheck rounds",
+            );
         }
         let rounds = (0..n)
             .map(|_| (0..=d).map(|_| r.fr("sumcheck round value")).collect())
@@ -206,9 +209,10 @@ pub fn verify(
     proof: &SumcheckProof,
 ) -> Result<(Vec<Fr>, Fr)> {
     if proof.num_vars != num_vars || proof.degree != degree || proof.rounds.len() != num_vars {
-        return Err(Error::Rejected(format!(
-            "{context}: sumcheck shape mismatch"
-        )));
+        return Err(Error::Rejected {
+            check: "sumcheck.shape",
+            detail: format!("{context}: sumcheck shape mismatch"),
+        });
     }
     absorb_header(t, num_vars, degree, &claim);
     let mut claim = claim;
@@ -216,6 +220,7 @@ pub fn verify(
     for (j, e) in proof.rounds.iter().enumerate() {
         if e.len() != degree + 1 {
             return Err(Error::Sumcheck {
+                check: "sumcheck.shape",
                 context: context.into(),
                 round: j,
                 reason: "wrong number of values".into(),
@@ -223,6 +228,7 @@ pub fn verify(
         }
         if e[0] + e[1] != claim {
             return Err(Error::Sumcheck {
+                check: "sumcheck.round-sum",
                 context: context.into(),
                 round: j,
                 reason: "p(0) + p(1) != claim".into(),

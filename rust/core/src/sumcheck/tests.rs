@@ -2,7 +2,7 @@ use super::product::Term;
 use super::*;
 use crate::field::from_i64;
 use crate::mle::{eq_table, evaluate};
-use crate::testing::{assert_cheats_rejected, rand_frs, Protocol};
+use crate::testing::{assert_cheats_rejected_at, rand_frs, Protocol};
 
 fn product_instance(n: usize, seed: u64) -> (ProductSum, Vec<Vec<Fr>>) {
     let f = rand_frs(1 << n, seed);
@@ -91,7 +91,14 @@ fn tampered_round_or_claim_rejected() {
         2,
         &proof,
     );
-    assert!(matches!(bad_claim, Err(Error::Sumcheck { round: 0, .. })));
+    assert!(matches!(
+        bad_claim,
+        Err(Error::Sumcheck {
+            check: "sumcheck.round-sum",
+            round: 0,
+            ..
+        })
+    ));
     for j in 0..n {
         for k in 0..3 {
             let mut bad = proof.clone();
@@ -148,7 +155,7 @@ impl Protocol for MulGate {
         let (point, fin) = verify(&mut t, "mul gate", Fr::from(0u64), self.n, 3, &proof)?;
         // In a real gadget a, b, c become PCS claims; here the test knows the tables.
         if fin != crate::mle::eq_eval(&tau, &point) * (a * b - c) {
-            return crate::error::reject("mul gate final check");
+            return crate::error::reject_at("test.mul-gate-final", "mul gate final check");
         }
         Ok(())
     }
@@ -160,9 +167,11 @@ fn zerocheck_rejects_wrong_witness() {
     let a = rand_frs(1 << n, 1);
     let b = rand_frs(1 << n, 2);
     let c: Vec<Fr> = a.iter().zip(&b).map(|(x, y)| *x * y).collect();
-    assert_cheats_rejected(
+    assert_cheats_rejected_at(
         &MulGate { n },
         &[a, b, c],
+        // the wrong witness gives consistent rounds; the final check g(r) catches it
+        "test.mul-gate-final",
         &[
             ("one output off by one", |w| w[2][5] += Fr::from(1u64)),
             ("errors that cancel in a plain sum", |w| {

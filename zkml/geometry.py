@@ -1,8 +1,10 @@
 """Window geometry shared by convolution and pooling, for floats and integers alike.
 
-The float reference of the imported graph and the integer executor use the same window
-extraction, so they differ only in arithmetic. Windows are gathered with one strided
-slice per kernel offset (a loop over the kernel, never over elements).
+The float reference of the imported graph (zkml.onnx_import) and the integer executor
+(zkml.quant) use the same window extraction, so they differ only in arithmetic; this
+module imports neither, so neither package imports the other for it. Windows are
+gathered with one strided slice per kernel offset (a loop over the kernel, never over
+elements).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 import zkml.verifier.gadgets.base as base
-import zkml.verifier.inference as inference
+import zkml.verifier.pipeline as pipeline
 from zkml.verifier import InferenceVerifier, VerifyingKey
 from zkml.verifier.declarations import Check, Claim, Expr, run_check
 from zkml.verifier.field import R
@@ -84,7 +84,7 @@ def test_prover_and_verifier_declare_the_same_checks(entry: dict, monkeypatch: A
         run_check(check, backend)
 
     monkeypatch.setattr(base, "run_check", recording)
-    monkeypatch.setattr(inference, "run_check", recording)
+    monkeypatch.setattr(pipeline, "run_check", recording)
     vk = VerifyingKey.from_bytes(bytes.fromhex(m["vk"]))
     InferenceVerifier(vk).verify(bytes.fromhex(case["proof"]))
     py = [{"id": c.id, "kind": c.kind, "expr": canonical(c.expr)}

@@ -5,6 +5,7 @@ pub mod combine;
 pub mod conv;
 pub mod gadgets;
 pub mod layout;
+pub mod limits;
 pub mod matmul;
 pub mod model_key;
 pub mod output;

@@ -10,6 +10,7 @@ use ark_ff::{Field, One};
 use serde::Deserialize;
 
 use super::circuit::{Circuit, ColumnKind, Gadget, Producer, TensorRef, MAX_BITS};
+use super::limits::MAX_WINDOW_TAPS;
 use super::matmul::fold_rows;
 use super::spatial::{geom, lp, Geom};
 use super::tensors::{tensor_table, Columns};
@@ -48,9 +49,6 @@ impl Producer {
     }
 }
 
-/// The most taps `prod K_a` of a winsum or winmax (nonlinear.md section 9).
-pub const MAX_TAPS: usize = 1024;
-
 fn invalid<T>(i: usize, msg: &str) -> Result<T> {
     Err(Error::InvalidArgument(format!(
         "circuit: gadget {i}: {msg}"
@@ -84,7 +82,7 @@ pub fn validate(i: usize, g: &Gadget, w: &Window, geo: &Geom, max: bool) -> Resu
     }
     // nonlinear.md section 9: at most 1024 taps.
     let taps = w.kernel.iter().try_fold(1usize, |a, k| a.checked_mul(*k));
-    if taps.is_none_or(|t| t > MAX_TAPS) {
+    if taps.is_none_or(|t| t > MAX_WINDOW_TAPS) {
         return invalid(i, "window has more than 1024 taps");
     }
     if !max {

@@ -3,7 +3,8 @@
 A `Circuit` is a list of gadgets over a public input, plus the layout of the model
 stack (the committed weights and biases). Its canonical JSON bytes go into the
 verifying key, so `to_bytes` is exact and `from_bytes` is strict: it accepts only
-what `to_bytes` can write and what the spec's limits allow.
+what `to_bytes` can write and what the spec's limits allow (the core's parser validates,
+`circuit_load`; the limits are `zkml.compiler.limits`).
 
 This module uses the standard library only, so the verify and inspect paths can read a
 circuit without importing numpy.
@@ -555,23 +556,18 @@ class Circuit:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Circuit:
-        """Parse and validate; the bytes must be exactly the canonical encoding."""
-        from zkml import jsonio
+        """Parse and validate (the core's parser, `circuit_load`); the bytes must be
+        exactly the canonical encoding. Raises CircuitFormatError."""
+        from zkml.compiler.circuit_load import load
 
-        doc = jsonio.loads(bytes(data), "circuit description", CircuitFormatError)
-        circuit = cls.from_json(doc)
-        if circuit.to_bytes() != bytes(data):
-            raise CircuitFormatError("circuit description is not in canonical form")
-        return circuit
+        return load(data)
 
     @classmethod
     def from_json(cls, doc: object) -> Circuit:
-        """Parse a JSON document and check every rule of section 6."""
-        from zkml.compiler.circuit_parse import parse
-
+        """Parse a JSON document and check every rule of section 6 (as `from_bytes` of
+        its canonical encoding)."""
         try:
-            return parse(doc)
-        except CircuitFormatError:
-            raise
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-            raise CircuitFormatError(f"malformed circuit description: {exc!r}") from None
+            data = canonical_json(doc)
+        except (TypeError, ValueError) as exc:
+            raise CircuitFormatError(f"malformed circuit description: {exc}") from None
+        return cls.from_bytes(data)

@@ -19,7 +19,7 @@ from zkml.compiler.circuit import (
     StackTensor,
 )
 
-__all__ = ["load", "records"]
+__all__ = ["load", "load_key_circuit", "records"]
 
 #: Producer keys whose record field has another name.
 _RENAMED = {("rowdiv", "rem_bits"): "remainder_bits", ("addconst", "c"): "const"}
@@ -38,6 +38,22 @@ def load(data: bytes) -> Circuit:
     if circuit.to_bytes() != data:
         raise CircuitFormatError("circuit description is not in canonical form")
     return circuit
+
+
+def load_key_circuit(data: bytes) -> Circuit:
+    """`load` for the circuit of a verifying key on the verify path, which must not load
+    the native module: the verifier's parser (which the proof's verification runs on the
+    same bytes anyway) validates instead of the core's. Raises CircuitFormatError."""
+    from zkml import jsonio
+    from zkml.errors import ProofFormatError
+    from zkml.verifier.circuit import parse_circuit
+
+    data = bytes(data)
+    try:
+        parse_circuit(data)
+    except ProofFormatError as exc:
+        raise CircuitFormatError(exc.detail) from None
+    return records(jsonio.loads(data, "circuit description", CircuitFormatError))
 
 
 def _tuples(v: object) -> object:

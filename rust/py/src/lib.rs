@@ -252,13 +252,15 @@ fn build_verifying_key<'py>(
 fn parse_circuit(py: Python<'_>, circuit_json: &[u8]) -> PyResult<()> {
     match zkml_core::inference::circuit::Circuit::parse(circuit_json) {
         Ok(_) => Ok(()),
-        Err(e) => Err(match py
-            .import("zkml.compiler.circuit")
-            .and_then(|m| m.getattr("CircuitFormatError"))
-        {
-            Ok(cls) => PyErr::from_type(cls.cast_into()?, e.to_string()),
-            Err(_) => PyValueError::new_err(e.to_string()),
-        }),
+        Err(e) => Err(
+            match py
+                .import("zkml.compiler.circuit")
+                .and_then(|m| m.getattr("CircuitFormatError"))
+            {
+                Ok(cls) => PyErr::from_type(cls.cast_into()?, e.to_string()),
+                Err(_) => PyValueError::new_err(e.to_string()),
+            },
+        ),
     }
 }
 

@@ -427,10 +427,10 @@ def test_key_parser_of_the_prover_side_refuses_deep_or_huge_json(tmp_path, capsy
 
     deep = b"[" * 100_000 + b"]" * 100_000
     key = b"ZKML\x00\x01\x04" + struct.pack(">I", len(deep)) + deep
-    with pytest.raises(InvalidKeyError, match="nested deeper than 64"):
+    with pytest.raises(InvalidKeyError, match="nested deeper than 16"):
         parse_verifying_key(key)
     one_line(*cli(["inspect", str(write(tmp_path / "deep.vk", key))], capsys),
-             "nested deeper than 64")
+             "nested deeper than 16")
     huge = b"ZKML\x00\x01\x04" + struct.pack(">I", MAX_CIRCUIT_JSON_BYTES + 1)
     with pytest.raises(InvalidKeyError, match="at most"):
         parse_verifying_key(huge + bytes(MAX_CIRCUIT_JSON_BYTES + 1))

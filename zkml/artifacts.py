@@ -36,6 +36,7 @@ import struct
 from dataclasses import dataclass
 
 from zkml.compiler.circuit import Circuit, CircuitFormatError
+from zkml.compiler.circuit_load import load_key_circuit
 from zkml.errors import InvalidKeyError, ProofFormatError, VerificationError
 from zkml.verifier.encoding import MAX_CIRCUIT_JSON_BYTES, int_width
 
@@ -139,7 +140,7 @@ def _parse_verifying_key(data: bytes) -> VerifyingKeyInfo:
     n = rd.count(1, "circuit description", maximum=MAX_CIRCUIT_JSON_BYTES)
     cj = rd.raw(n, "circuit description")
     try:
-        circuit = Circuit.from_bytes(cj)
+        circuit = load_key_circuit(cj)  # the verify path: no native module
     except CircuitFormatError as exc:
         raise InvalidKeyError(exc.detail) from None
     nv, lc = rd.u32("num_vars"), rd.u32("log_cols")

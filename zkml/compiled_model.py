@@ -7,6 +7,7 @@ from pathlib import Path
 
 from zkml.artifacts import parse_verifying_key, vk_digest
 from zkml.compiler.circuit import Circuit, CircuitFormatError
+from zkml.compiler.circuit_load import load_key_circuit
 from zkml.errors import FileError, InvalidKeyError, ModelError
 from zkml.quant.compiled import CompiledModel as _QuantCompiledModel
 from zkml.quant.container import (
@@ -147,7 +148,7 @@ def _decode_circuit(cm: CompiledModel, section: Section, path: Path) -> None:
     files = section.files
     try:
         cj = files["circuit/circuit.json"]
-        circuit = Circuit.from_bytes(cj)
+        circuit = load_key_circuit(cj)  # also the verify path: no native module
         meta = read_json(section, "circuit/meta.json")
         stack = read_npy(section, "circuit/model_stack.npy")
         commitment, vk = files["circuit/commitment.bin"], files["circuit/vk.bin"]

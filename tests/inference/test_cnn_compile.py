@@ -335,20 +335,20 @@ def test_spatial_circuit_parser_is_strict(compiled):
             doc["gadgets"][g]["producer"][key] = value
         return edit
 
-    bad(lambda d: d["input"].pop("shape"), "unexpected keys")
-    bad(lambda d: d["input"].update(shape=[1, 16, 15]), "input shape")
-    bad(setp(0, "kernel", [5, 3]), "weight shape")
-    bad(setp(0, "strides", [0, 1]), "strides")
-    bad(setp(0, "pads", [1]), "pads")
-    bad(setp(0, "in_shape", [2, 16, 16]), "widths that do not fit")
-    bad(setp(1, "window", [3, 2]), "power of two")
-    bad(setp(1, "out_shape", [4, 9, 8]), "does not fit")
-    bad(setp(1, "diff_bits", 0), "diff_bits")
-    bad(setp(1, "lshift", 0), "malformed")
-    bad(lambda d: d["gadgets"][1].update(shift=1), "maxpool")
-    bad(lambda d: d["gadgets"][1].update(excess_lo_bits=1), "maxpool")
+    bad(lambda d: d["input"].pop("shape"), "missing field `shape`")
+    bad(lambda d: d["input"].update(shape=[1, 16, 15]), "input shape does not match")
+    bad(setp(0, "kernel", [5, 3]), "conv weight shape does not match")
+    bad(setp(0, "strides", [0, 1]), "axis parameters out of limits")
+    bad(setp(0, "pads", [1]), "axis parameters out of limits")
+    bad(setp(0, "in_shape", [2, 16, 16]), "widths do not match the padded shapes")
+    bad(setp(1, "window", [3, 2]), "pooling windows do not fit")
+    bad(setp(1, "out_shape", [4, 9, 8]), "widths do not match")
+    bad(setp(1, "diff_bits", 0), "1..64 diff bits")
+    bad(setp(1, "lshift", 0), "unknown field `lshift`")
+    bad(lambda d: d["gadgets"][1].update(shift=1), "maxpool needs shift 0")
+    bad(lambda d: d["gadgets"][1].update(excess_lo_bits=1), "no excess")
     bad(lambda d: d["output"].update(gadget=3, features=c.gadgets[3].features),
-        "output gadget may not be a maxpool")
+        "output gadget may not be a conv or pooling")
 
 
 def test_probe_circuit_is_valid():

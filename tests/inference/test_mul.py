@@ -155,11 +155,11 @@ def test_mul_probe_circuit_is_valid():
 
 
 @pytest.mark.parametrize("edit,match", [
-    (lambda d: d["gadgets"][1]["producer"].pop("y"), "malformed mul"),
-    (lambda d: d["gadgets"][1]["producer"].update(z=0), "malformed mul"),
-    (lambda d: d["gadgets"][1]["producer"].update(y=1), "y"),
-    (lambda d: d["gadgets"][1]["producer"].update(y="nope"), "y"),
-    (lambda d: d["gadgets"][1].update(features=4), "width"),
+    (lambda d: d["gadgets"][1]["producer"].pop("y"), "missing field `y`"),
+    (lambda d: d["gadgets"][1]["producer"].update(z=0), "unknown field `z`, expected `x` or `y`"),
+    (lambda d: d["gadgets"][1]["producer"].update(y=1), "mul operands do not match"),
+    (lambda d: d["gadgets"][1]["producer"].update(y="nope"), "tensor reference must be"),
+    (lambda d: d["gadgets"][1].update(features=4), "mul operands do not match"),
 ])
 def test_parser_refuses_malformed_mul_gadgets(edit, match):
     doc = mul_probe_circuit().to_json()
@@ -173,7 +173,7 @@ def test_parser_refuses_operands_of_other_widths():
     # y = the 2-feature dense output would be a forward reference; use a narrower identity.
     doc["gadgets"][0]["features"] = 2
     doc["input"]["features"] = 2
-    with pytest.raises(CircuitFormatError, match="width"):
+    with pytest.raises(CircuitFormatError, match="mul operands do not match"):
         Circuit.from_bytes(canonical_json(doc))
 
 

@@ -281,13 +281,13 @@ def test_window_parser_is_strict():
         with pytest.raises(CircuitFormatError, match=match):
             Circuit.from_json(d)
 
-    bad(lambda d: d["gadgets"][0]["producer"].pop("pads"), "malformed producer")
-    bad(lambda d: d["gadgets"][0]["producer"].update(window=[2, 2]), "malformed producer")
-    bad(lambda d: d["gadgets"][0]["producer"].update(out_shape=[2, 3, 3]), "channel count")
-    bad(lambda d: d["gadgets"][0]["producer"].update(strides=[0, 2]), "strides")
-    bad(lambda d: d["gadgets"][0].update(shift=1), "shift 0, divisor 1")
-    bad(lambda d: d["gadgets"][1]["producer"].update(features=3), "malformed producer")
-    bad(lambda d: d["gadgets"][1].update(features=8), "widths")
+    bad(lambda d: d["gadgets"][0]["producer"].pop("pads"), "missing field `pads`")
+    bad(lambda d: d["gadgets"][0]["producer"].update(window=[2, 2]), "unknown field `window`")
+    bad(lambda d: d["gadgets"][0]["producer"].update(out_shape=[2, 3, 3]), "widths do not match")
+    bad(lambda d: d["gadgets"][0]["producer"].update(strides=[0, 2]), "axis parameters out of")
+    bad(lambda d: d["gadgets"][0].update(shift=1), "winmax needs shift 0, divisor 1")
+    bad(lambda d: d["gadgets"][1]["producer"].update(features=3), "unknown field `features`")
+    bad(lambda d: d["gadgets"][1].update(features=8), "widths do not match")
 
 
 # ---- end to end ------------------------------------------------------------------

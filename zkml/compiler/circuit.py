@@ -3,7 +3,8 @@
 A `Circuit` is a list of gadgets over a public input, plus the layout of the model
 stack (the committed weights and biases). Its canonical JSON bytes go into the
 verifying key, so `to_bytes` is exact and `from_bytes` is strict: it accepts only
-what `to_bytes` can write and what the spec's limits allow.
+what `to_bytes` can write and what the spec's limits allow (the core's parser validates,
+`circuit_load`; the limits are `zkml.compiler.limits`).
 
 This module uses the standard library only, so the verify and inspect paths can read a
 circuit without importing numpy.
@@ -14,6 +15,24 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from zkml.compiler.limits import (
+    LIMB_BITS,
+    MAX_AFFINE_COEFF,
+    MAX_AFFINE_TERMS,
+    MAX_BITS,
+    MAX_CONCAT_PARTS,
+    MAX_DIVISOR,
+    MAX_FEATURES,
+    MAX_NUM_VARS,
+    MAX_RANGE_BITS,
+    MAX_REARRANGE_BLOCKS,
+    MAX_REARRANGE_PARTS,
+    MAX_REARRANGE_STRIDE,
+    MAX_TABLE_BITS,
+    MAX_VIEW_DIMS,
+    MAX_WIRE_LEN,
+    MAX_WIRE_STEP,
+)
 from zkml.errors import ModelError
 
 __all__ = [
@@ -47,41 +66,24 @@ __all__ = [
     "MAX_REARRANGE_BLOCKS",
     "MAX_REARRANGE_STRIDE",
     "Block",
+    "MAX_RANGE_BITS",
+    "MAX_NUM_VARS",
+    "MAX_WIRE_LEN",
+    "MAX_WIRE_STEP",
 ]
 
 FORMAT = "zkml-circuit"
 VERSION = 1
-MAX_FEATURES = 1 << 20
-MAX_BITS = 64
-#: Widest model-stack entry: the verifying key's range table has 2^range_bits entries.
-MAX_RANGE_BITS = 16
-MAX_NUM_VARS = 30
-MAX_TERMS = 8
-MAX_COEFF_BITS = 40
+#: The affine limits under their older names: 1..8 terms, |c_k| < 2^40.
+MAX_TERMS = MAX_AFFINE_TERMS
+MAX_COEFF_BITS = MAX_AFFINE_COEFF.bit_length() - 1
 #: Producers with spatial tensors (circuits/conv.md); none may be the output gadget.
 #: (`spatialsum`, circuits/nonlinear.md, reads a spatial tensor but produces a flat one.)
 SPATIAL_OPS = ("conv", "sumpool", "maxpool", "winsum", "winmax")
 #: General pooling windows through the wiring MLE (conv.md section 5).
 WINDOW_OPS = ("winsum", "winmax")
-#: Constant divisors are below 2^40 (nonlinear.md section 1).
-MAX_DIVISOR = 1 << 40
-#: Function tables have 2^t entries, 1 <= t <= 20 (nonlinear.md section 3).
-MAX_TABLE_BITS = 20
-#: Limb widths a circuit may use (nonlinear.md section 5).
-LIMB_BITS = (8, 16)
-#: Parts of a concat gadget, 2 <= K <= 64 (nonlinear.md section 11).
-MAX_CONCAT_PARTS = 64
-#: Parts of a rearrange gadget, 1 <= K <= 64, dims of its index space, 1 to 6, blocks,
-#: 1 to 4096, and the bound on a block's offset and strides (circuits/rearrange.md 1).
-MAX_REARRANGE_PARTS = 64
-MAX_VIEW_DIMS = 6
-MAX_REARRANGE_BLOCKS = 4096
-MAX_REARRANGE_STRIDE = 1 << 31
 #: Row producers of nonlinear.md section 7 (Softmax's maximum and division).
 ROW_OPS = ("rowmax", "rowdiv")
-#: Wiring limits of one spatial axis (circuits/wiring.md).
-MAX_WIRE_LEN = 1 << 24
-MAX_WIRE_STEP = 1 << 16
 
 
 class CircuitFormatError(ModelError):
@@ -554,23 +556,18 @@ class Circuit:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Circuit:
-        """Parse and validate; the bytes must be exactly the canonical encoding."""
-        from zkml import jsonio
+        """Parse and validate (the core's parser, `circuit_load`); the bytes must be
+        exactly the canonical encoding. Raises CircuitFormatError."""
+        from zkml.compiler.circuit_load import load
 
-        doc = jsonio.loads(bytes(data), "circuit description", CircuitFormatError)
-        circuit = cls.from_json(doc)
-        if circuit.to_bytes() != bytes(data):
-            raise CircuitFormatError("circuit description is not in canonical form")
-        return circuit
+        return load(data)
 
     @classmethod
     def from_json(cls, doc: object) -> Circuit:
-        """Parse a JSON document and check every rule of section 6."""
-        from zkml.compiler.circuit_parse import parse
-
+        """Parse a JSON document and check every rule of section 6 (as `from_bytes` of
+        its canonical encoding)."""
         try:
-            return parse(doc)
-        except CircuitFormatError:
-            raise
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-            raise CircuitFormatError(f"malformed circuit description: {exc!r}") from None
+            data = canonical_json(doc)
+        except (TypeError, ValueError) as exc:
+            raise CircuitFormatError(f"malformed circuit description: {exc}") from None
+        return cls.from_bytes(data)

@@ -22,7 +22,19 @@ import threading
 from dataclasses import dataclass
 
 from zkml.errors import ProofFormatError
-from zkml.verifier.encoding import MAX_CIRCUIT_JSON_BYTES, MAX_NUM_VARS, json_nesting
+from zkml.verifier.circuit_limits import (
+    LIMB_BITS,
+    MAX_ABS_BOUND,
+    MAX_CIRCUIT_JSON_BYTES,
+    MAX_DIVISOR,
+    MAX_FRAC_BITS,
+    MAX_GADGETS,
+    MAX_INPUT_BITS,
+    MAX_JSON_DEPTH,
+    MAX_RANGE_BITS,
+)
+from zkml.verifier.circuit_limits import MAX_NUM_VARS as MAX_STACK_VARS
+from zkml.verifier.encoding import MAX_NUM_VARS, json_nesting
 from zkml.verifier.layout import (
     Layout,
     LeafSlot,
@@ -67,20 +79,6 @@ __all__ = [
     "slot_bits",
 ]
 
-MAX_GADGETS = 1 << 16
-#: nonlinear.md 1: a gadget's constant divisor is 1 <= d < 2^40
-MAX_DIVISOR = 1 << 40
-#: nonlinear.md 5: the limb width L
-LIMB_BITS = (8, 16)
-#: Widest model-stack entry: the verifying key's range table has 2^range_bits entries.
-MAX_RANGE_BITS = 16
-MAX_INPUT_BITS = 62
-MAX_FRAC_BITS = 1024
-#: |lo| and |hi| stay below 2^62, so every relation's terms stay far below r.
-MAX_ABS_BOUND = 1 << 62
-#: A circuit nests objects and lists 5 deep; deeper input is refused before parsing, so
-#: no input can exhaust the C stack of the JSON scanner.
-MAX_JSON_DEPTH = 16
 __all__ += ["MAX_BITS", "MAX_SHIFT"]
 
 
@@ -338,7 +336,7 @@ class Circuit:
 
 def _model_stack(v: object) -> ModelStack:
     ms = obj(v, {"num_vars", "log_cols", "range_bits", "tensors"}, "model_stack")
-    n = int_field(ms["num_vars"], "model_stack.num_vars", 1, MAX_NUM_VARS)
+    n = int_field(ms["num_vars"], "model_stack.num_vars", 1, MAX_STACK_VARS)
     c = int_field(ms["log_cols"], "model_stack.log_cols", 0, n)
     rb = int_field(ms["range_bits"], "model_stack.range_bits", 1, MAX_RANGE_BITS)
     if not isinstance(ms["tensors"], list):

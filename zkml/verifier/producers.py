@@ -48,6 +48,22 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from zkml.errors import ProofFormatError
+
+# The limits live in circuit_limits (one place, checked against circuits/circuit.schema.json)
+# and are re-exported here, where the gadget modules import them from.
+from zkml.verifier.circuit_limits import (
+    MAX_AFFINE_COEFF,
+    MAX_AFFINE_TERMS,
+    MAX_BITS,
+    MAX_CONCAT_PARTS,
+    MAX_FEATURES,
+    MAX_REARRANGE_BLOCKS,
+    MAX_REARRANGE_PARTS,
+    MAX_REARRANGE_STRIDE,
+    MAX_TABLE_BITS,
+    MAX_VIEW_DIMS,
+    MAX_WINDOW_TAPS,
+)
 from zkml.verifier.rearrange import RearrangeSpec
 from zkml.verifier.spatial import ConvSpec, PoolSpec, WindowSpec, pad, padded_size
 from zkml.verifier.wiring import Axis
@@ -58,25 +74,13 @@ if TYPE_CHECKING:
 
 __all__ = ["Producer", "GadgetFields", "parse_producer", "err", "obj", "int_field",
            "str_field", "dims", "row_length", "gadget_class", "parse_ref", "geometry",
-           "check_widths", "MAX_FEATURES", "MAX_SHIFT", "MAX_BITS"]
+           "check_widths", "MAX_FEATURES", "MAX_SHIFT", "MAX_BITS", "MAX_TABLE_BITS",
+           "MAX_AFFINE_TERMS", "MAX_AFFINE_COEFF", "MAX_WINDOW_TAPS", "MAX_CONCAT_PARTS",
+           "MAX_REARRANGE_PARTS", "MAX_VIEW_DIMS", "MAX_REARRANGE_BLOCKS",
+           "MAX_REARRANGE_STRIDE"]
 
-MAX_FEATURES = 1 << 20
-MAX_SHIFT = 64
-MAX_BITS = 64
-#: nonlinear.md 3: a function table has 2^t entries, 1 <= t <= 20
-MAX_TABLE_BITS = 20
-MAX_AFFINE_TERMS = 8
-MAX_AFFINE_COEFF = 1 << 40
-#: nonlinear.md 9: a winsum or winmax has at most 1024 taps
-MAX_WINDOW_TAPS = 1024
-#: nonlinear.md 11: a concat has 2..64 parts
-MAX_CONCAT_PARTS = 64
-#: rearrange.md 1: 1..64 parts, an index space of 1..6 dims, 1..4096 blocks, offsets
-#: and strides below 2^31
-MAX_REARRANGE_PARTS = 64
-MAX_VIEW_DIMS = 6
-MAX_REARRANGE_BLOCKS = 4096
-MAX_REARRANGE_STRIDE = 1 << 31
+#: Shifts and lshifts are 0..MAX_BITS (the gadget modules import this name).
+MAX_SHIFT = MAX_BITS
 
 
 def err(msg: str) -> ProofFormatError:

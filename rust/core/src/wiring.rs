@@ -14,8 +14,8 @@ use crate::field::Fr;
 use crate::mle::eq_table;
 
 /// Limits of circuits/wiring.md; they keep `s y + d i` far inside `i64`.
-const MAX_LEN: usize = 1 << 24;
-const MAX_STEP: usize = 1 << 16;
+pub const MAX_LEN: usize = 1 << 24;
+pub const MAX_STEP: usize = 1 << 16;
 /// Tables beyond this many variables are refused rather than allocated.
 const MAX_TABLE_VARS: usize = 30;
 

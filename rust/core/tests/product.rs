@@ -5,10 +5,10 @@
 
 use serde_json::{json, Value};
 use zkml_core::inference::circuit::{Circuit, Producer, TensorRef};
+use zkml_core::inference::limits::MAX_WINDOW_TAPS as MAX_TAPS;
 use zkml_core::inference::testkit::{witness, witness_tampered};
 use zkml_core::inference::testkit_cnn::Cnn;
 use zkml_core::inference::testkit_nonlinear::silu;
-use zkml_core::inference::window::MAX_TAPS;
 use zkml_core::pcs::hyrax::Hyrax;
 
 #[path = "support/relations.rs"]

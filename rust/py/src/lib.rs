@@ -266,6 +266,25 @@ fn build_verifying_key<'py>(
     Ok(PyBytes::new(py, &bytes))
 }
 
+/// Validate a circuit description (circuits/inference.md section 6) with the core's
+/// parser, the prover side's one parser; raises `zkml.compiler.circuit.CircuitFormatError`
+/// with the core's message.
+#[pyfunction]
+fn parse_circuit(py: Python<'_>, circuit_json: &[u8]) -> PyResult<()> {
+    match zkml_core::inference::circuit::Circuit::parse(circuit_json) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(
+            match py
+                .import("zkml.compiler.circuit")
+                .and_then(|m| m.getattr("CircuitFormatError"))
+            {
+                Ok(cls) => PyErr::from_type(cls.cast_into()?, e.to_string()),
+                Err(_) => PyValueError::new_err(e.to_string()),
+            },
+        ),
+    }
+}
+
 /// Number of threads the prover uses.
 #[pyfunction]
 fn num_threads() -> usize {
@@ -280,5 +299,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(prove_inference, m)?)?;
     m.add_function(wrap_pyfunction!(build_verifying_key, m)?)?;
     m.add_function(wrap_pyfunction!(num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_circuit, m)?)?;
     Ok(())
 }

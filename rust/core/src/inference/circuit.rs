@@ -7,14 +7,11 @@ use crate::error::{Error, Result};
 
 pub use super::producer::{Producer, TensorRef};
 
-pub const MAX_FEATURES: usize = 1 << 20;
-pub const MAX_BITS: u32 = 64;
-/// The limb widths a circuit may choose (`"limb_bits"`, nonlinear.md section 5).
-pub const LIMB_BITS_CHOICES: [u32; 2] = [8, 16];
-/// Divisors are `1 <= d < 2^40` (nonlinear.md section 1).
-pub const MAX_DIVISOR: u64 = 1 << 40;
-/// Function tables have `2^t` entries, `1 <= t <= 20` (nonlinear.md section 3).
-pub const MAX_TABLE_BITS: u32 = 20;
+use super::limits::{
+    LIMB_BITS, MAX_ABS_BOUND, MAX_CIRCUIT_JSON_BYTES, MAX_DIVISOR, MAX_FRAC_BITS, MAX_GADGETS,
+    MAX_INPUT_BITS, MAX_JSON_DEPTH, MAX_NUM_VARS,
+};
+pub use super::limits::{MAX_BITS, MAX_FEATURES, MAX_TABLE_BITS};
 
 fn invalid<T>(msg: impl Into<String>) -> Result<T> {
     Err(Error::InvalidArgument(format!("circuit: {}", msg.into())))
@@ -256,6 +253,15 @@ impl Circuit {
     }
 
     pub fn parse(json: &[u8]) -> Result<Self> {
+        if json.len() > MAX_CIRCUIT_JSON_BYTES {
+            return invalid(format!(
+                "JSON of {} bytes exceeds {MAX_CIRCUIT_JSON_BYTES}",
+                json.len()
+            ));
+        }
+        if json_depth(json) > MAX_JSON_DEPTH {
+            return invalid(format!("JSON nested deeper than {MAX_JSON_DEPTH}"));
+        }
         let c: Circuit = serde_json::from_slice(json)
             .map_err(|e| Error::InvalidArgument(format!("circuit JSON: {e}")))?;
         c.validate()?;
@@ -293,12 +299,16 @@ impl Circuit {
         if self.format != "zkml-circuit" || self.version != 1 {
             return invalid("unknown format or version");
         }
-        if !LIMB_BITS_CHOICES.contains(&self.limb_bits) {
+        if !LIMB_BITS.contains(&self.limb_bits) {
             return invalid("limb_bits must be 8 or 16");
         }
         let feat_ok = |n: usize| (1..=MAX_FEATURES).contains(&n);
-        if !(1..=62).contains(&self.input.bits) {
-            return invalid("input bits out of limits");
+        let frac_ok = |f: i64| (-MAX_FRAC_BITS..=MAX_FRAC_BITS).contains(&f);
+        if !(1..=MAX_INPUT_BITS).contains(&self.input.bits) || !frac_ok(self.input.frac_bits) {
+            return invalid("input bits or frac_bits out of limits");
+        }
+        if !(1..=MAX_GADGETS).contains(&self.gadgets.len()) {
+            return invalid(format!("a circuit has 1 to {MAX_GADGETS} gadgets"));
         }
         if !feat_ok(self.input.features) || !feat_ok(self.output.features) {
             return invalid("feature count out of limits");
@@ -333,14 +343,17 @@ impl Circuit {
             }
         }
         let ms = &self.model_stack;
-        if ms.num_vars > 30
+        if !(1..=MAX_NUM_VARS).contains(&ms.num_vars)
             || ms.log_cols > ms.num_vars
-            || !(1..=super::model_key::MAX_RANGE_BITS).contains(&ms.range_bits)
+            || !(1..=super::limits::MAX_RANGE_BITS).contains(&ms.range_bits)
         {
             return invalid("model stack shape out of limits");
         }
         let mut slots: Vec<(usize, usize)> = Vec::new();
-        for t in &ms.tensors {
+        for (j, t) in ms.tensors.iter().enumerate() {
+            if t.name.is_empty() || ms.tensors[..j].iter().any(|u| u.name == t.name) {
+                return invalid(format!("model tensor {j} has an empty or repeated name"));
+            }
             let size = t.slot_size();
             if t.rows == 0
                 || t.cols == 0
@@ -361,7 +374,14 @@ impl Circuit {
             slots.push((t.offset, size));
         }
         for (i, g) in self.gadgets.iter().enumerate() {
-            if !feat_ok(g.features) || g.lo > g.hi || g.shift > MAX_BITS {
+            let bound_ok = |v: i64| v.unsigned_abs() < MAX_ABS_BOUND as u64;
+            if !feat_ok(g.features)
+                || g.lo > g.hi
+                || !bound_ok(g.lo)
+                || !bound_ok(g.hi)
+                || g.shift > MAX_BITS
+                || !frac_ok(g.frac_bits)
+            {
                 return invalid(format!("gadget {i}: parameters out of limits"));
             }
             if !(1..MAX_DIVISOR).contains(&g.divisor) || (g.divisor > 1 && g.shift != 0) {
@@ -455,6 +475,33 @@ impl Circuit {
     pub fn gadget_vars(&self, g: usize, batch: usize) -> usize {
         log2(batch.next_power_of_two()) + log2(self.gadgets[g].features.next_power_of_two())
     }
+}
+
+/// How deep objects and lists nest in JSON text (brackets inside strings skipped), so
+/// deep input is refused before serde recurses into it.
+pub fn json_depth(json: &[u8]) -> usize {
+    let (mut depth, mut max, mut in_str, mut escaped) = (0usize, 0usize, false, false);
+    for &b in json {
+        if in_str {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
 }
 
 /// `prod pad(d)` over dims, `None` on overflow or a zero dim.

@@ -13,7 +13,8 @@
 //! `(C, C_k, 1, 1, 1, off_k)`.
 
 use super::circuit::{padded_size, Circuit, Gadget, Producer, TensorRef};
-use super::parts::{part_instances, part_values, PartInstance, MAX_PARTS};
+use super::limits::{MAX_BITS, MAX_CONCAT_PARTS};
+use super::parts::{part_instances, part_values, PartInstance};
 use super::tensors::Columns;
 use crate::error::{Error, Result};
 use crate::field::Fr;
@@ -37,7 +38,8 @@ pub struct ConcatGeom {
 impl ConcatGeom {
     pub fn new(shapes: &[Vec<usize>]) -> Option<Self> {
         let first = shapes.first()?;
-        let spatial = padded_size(&first[1..])?;
+        // `get`: an empty first shape is refused, not sliced (a panic on input).
+        let spatial = padded_size(first.get(1..)?)?;
         let mut parts = Vec::with_capacity(shapes.len());
         let mut off = 0usize;
         for s in shapes {
@@ -77,7 +79,7 @@ pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
             let t = c.tensor(name)?;
             let ok = refs_ok(*x)
                 && c.width(*x) == g.features
-                && *lshift <= 64
+                && *lshift <= MAX_BITS
                 && t.rows == 1
                 && t.cols == c.width(*x);
             if !ok {
@@ -86,7 +88,7 @@ pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
         }
         Producer::Concat { parts, shapes } => {
             let k = parts.len();
-            if !(2..=MAX_PARTS).contains(&k)
+            if !(2..=MAX_CONCAT_PARTS).contains(&k)
                 || shapes.len() != k
                 || !parts.iter().all(|p| refs_ok(*p))
             {

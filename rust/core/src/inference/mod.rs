@@ -7,6 +7,7 @@ pub mod declared;
 pub mod gadgets;
 /// Stack slots (kind-agnostic, in the proof pipeline).
 pub use crate::pipeline::stack as layout;
+pub mod limits;
 pub mod matmul;
 pub mod model_key;
 pub mod output;

@@ -22,7 +22,7 @@ use crate::transcript::Transcript;
 pub const WF_TAG: &[u8] = b"zkml/model-wf";
 /// Widest entry the model stack may hold: its range table has `2^R` entries, and every
 /// quantized weight and stored bias fits in 16 signed bits (quantization.md).
-pub const MAX_RANGE_BITS: u32 = 16;
+pub use super::limits::MAX_RANGE_BITS;
 
 /// The multiplicity stack's shape for a `2^R`-entry range table.
 pub fn multiplicity_shape(range_bits: u32) -> Shape {

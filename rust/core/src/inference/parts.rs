@@ -19,9 +19,6 @@ use crate::field::Fr;
 use crate::mle::eq_table;
 use crate::sumcheck::PairProduct;
 
-/// Parts of a concat (`2 <= K`) or a rearrange (`1 <= K`): at most 64.
-pub const MAX_PARTS: usize = 64;
-
 /// One part's instance and what its sumcheck-evals need.
 pub struct PartInstance {
     pub inst: PairProduct<'static>,

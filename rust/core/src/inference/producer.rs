@@ -102,7 +102,9 @@ pub enum Producer {
         table: String,
     },
     /// General pooling windows through the wiring (conv.md section 5; window.rs).
+    #[serde(deserialize_with = "super::window::winsum")]
     Winsum(super::window::Window),
+    #[serde(deserialize_with = "super::window::winmax")]
     Winmax(super::window::Window),
     /// `z[g][b] = max_{i < n} x[b][i + P g]` with committed differences `D` and
     /// selectors `S` of `x`'s length (nonlinear.md sections 7, 12).

@@ -11,6 +11,7 @@
 use ark_ff::One;
 
 use super::circuit::{Circuit, Gadget, Producer, TensorRef};
+use super::limits::{MAX_AFFINE_COEFF, MAX_AFFINE_TERMS};
 use super::tensors::{tensor_table, Columns};
 use crate::error::{Error, Result};
 use crate::field::Fr;
@@ -47,10 +48,10 @@ pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
         }
         Producer::Identity { x } => (same(*x), "identity operand does not match"),
         Producer::Affine { terms } => {
-            let ok = (1..=8).contains(&terms.len())
+            let ok = (1..=MAX_AFFINE_TERMS).contains(&terms.len())
                 && terms
                     .iter()
-                    .all(|(x, k)| same(*x) && k.unsigned_abs() < 1 << 40);
+                    .all(|(x, k)| same(*x) && k.unsigned_abs() < MAX_AFFINE_COEFF);
             (ok, "affine terms do not match")
         }
         // nonlinear.md section 8: width(x) == width(y) == features.

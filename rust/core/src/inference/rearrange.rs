@@ -15,18 +15,14 @@ use ark_ff::Zero;
 use serde::Deserialize;
 
 use super::circuit::{Circuit, Gadget, Producer, TensorRef, MAX_FEATURES};
-use super::parts::{part_instances, part_values, PartInstance, MAX_PARTS};
+use super::limits::{
+    MAX_REARRANGE_BLOCKS, MAX_REARRANGE_PARTS, MAX_REARRANGE_STRIDE, MAX_VIEW_DIMS,
+};
+use super::parts::{part_instances, part_values, PartInstance};
 use super::tensors::Columns;
 use crate::error::{Error, Result};
 use crate::field::Fr;
 use crate::mle::eq_table;
-
-/// The index space has 1 to 6 dims.
-pub const MAX_DIMS: usize = 6;
-/// A producer has 1 to 4096 blocks.
-pub const MAX_BLOCKS: usize = 4096;
-/// Offsets and strides are `< 2^31`.
-pub const MAX_OFFSET: u64 = 1 << 31;
 
 fn invalid<T>(i: usize, what: &str) -> Result<T> {
     Err(Error::InvalidArgument(format!(
@@ -117,7 +113,7 @@ impl RearrangeMap {
         blocks: &[Block],
     ) -> std::result::Result<Self, &'static str> {
         let k = shapes.len();
-        if !(1..=MAX_PARTS).contains(&k) {
+        if !(1..=MAX_REARRANGE_PARTS).contains(&k) {
             return Err("parts out of limits");
         }
         let mut part_pad = Vec::with_capacity(k);
@@ -133,10 +129,10 @@ impl RearrangeMap {
             return Err("out_shape out of limits");
         }
         let m = dims.len();
-        if !(1..=MAX_DIMS).contains(&m) || dims.contains(&0) || product(dims) != Some(total) {
+        if !(1..=MAX_VIEW_DIMS).contains(&m) || dims.contains(&0) || product(dims) != Some(total) {
             return Err("dims do not match out_shape");
         }
-        if !(1..=MAX_BLOCKS).contains(&blocks.len()) {
+        if !(1..=MAX_REARRANGE_BLOCKS).contains(&blocks.len()) {
             return Err("blocks out of limits");
         }
         // Each block on its own: lengths, the box inside dims, offset and strides,
@@ -152,7 +148,9 @@ impl RearrangeMap {
             if !in_box {
                 return Err("block box outside dims");
             }
-            if b.offset >= MAX_OFFSET || b.strides.iter().any(|&t| t >= MAX_OFFSET) {
+            if b.offset >= MAX_REARRANGE_STRIDE
+                || b.strides.iter().any(|&t| t >= MAX_REARRANGE_STRIDE)
+            {
                 return Err("block offset or stride out of limits");
             }
             // At most 2^31 + 6 * 2^20 * 2^31: no overflow in u64.
@@ -186,7 +184,7 @@ impl RearrangeMap {
             src: 0,
         };
         let mut entries = vec![unset; total];
-        let mut o = [0usize; MAX_DIMS];
+        let mut o = [0usize; MAX_VIEW_DIMS];
         for b in blocks {
             let sh = &shapes[b.part];
             o[..m].fill(0);
@@ -269,7 +267,8 @@ pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
         TensorRef::Input => true,
         TensorRef::Gadget(j) => *j < i,
     });
-    if !(1..=MAX_PARTS).contains(&parts.len()) || shapes.len() != parts.len() || !refs_ok {
+    if !(1..=MAX_REARRANGE_PARTS).contains(&parts.len()) || shapes.len() != parts.len() || !refs_ok
+    {
         return invalid(i, "parts out of limits");
     }
     if let Err(what) = RearrangeMap::new(shapes, out_shape, dims, blocks) {

@@ -154,16 +154,18 @@ fn rowmax_tables(
     input: &[i64],
     b: usize,
     g: usize,
-) -> (Vec<Fr>, Vec<Fr>, Vec<Fr>) {
+) -> Result<(Vec<Fr>, Vec<Fr>, Vec<Fr>)> {
     let Producer::Rowmax { x, n, .. } = &c.gadgets[g].producer else {
-        unreachable!("a rowmax gadget")
+        return Err(Error::InvalidArgument(format!(
+            "gadget {g} is not a rowmax"
+        )));
     };
     let np = row_group_size(c, g);
     let xt = tensor_table(c, cols, *x, input, b);
     let zt = tensor_table(c, cols, TensorRef::Gadget(g), input, b);
     let zb = broadcast(&zt, np);
     let mask = row_mask(*n, np, xt.len());
-    (xt, zb, mask)
+    Ok((xt, zb, mask))
 }
 
 /// The rowmax instance (claim 0).
@@ -176,7 +178,7 @@ pub fn rowmax_instance(
     tau: &[Fr],
     beta: Fr,
 ) -> Result<ProductSum> {
-    let (xt, zb, mask) = rowmax_tables(c, cols, input, b, g);
+    let (xt, zb, mask) = rowmax_tables(c, cols, input, b, g)?;
     let len = xt.len();
     let d = cols.combine(&cols.of(g, ColumnKind::RowDiff), 0, len);
     let s = cols.combine(&cols.of(g, ColumnKind::RowSel), 0, len);
@@ -207,7 +209,9 @@ pub fn rowdiv_instance(
 ) -> Result<ProductSum> {
     let gad = &c.gadgets[g];
     let Producer::Rowdiv { x, y, lshift, .. } = &gad.producer else {
-        unreachable!("a rowdiv gadget")
+        return Err(Error::InvalidArgument(format!(
+            "gadget {g} is not a rowdiv"
+        )));
     };
     let np = row_group_size(c, g);
     let xt = tensor_table(c, cols, *x, input, b);

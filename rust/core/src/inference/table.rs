@@ -40,12 +40,14 @@ impl TableGadget {
 
 /// The table gadgets of a circuit, in gadget order.
 pub fn gadgets(c: &Circuit) -> Result<Vec<TableGadget>> {
-    c.table_gadgets()
-        .into_iter()
-        .map(|g| {
-            let Producer::Table { x, table } = &c.gadgets[g].producer else {
-                unreachable!("table_gadgets returns table gadgets")
-            };
+    c.gadgets
+        .iter()
+        .enumerate()
+        .filter_map(|(g, gad)| match &gad.producer {
+            Producer::Table { x, table } => Some((g, x, table)),
+            _ => None,
+        })
+        .map(|(g, x, table)| {
             Ok(TableGadget {
                 g,
                 x: *x,

@@ -442,7 +442,7 @@ pub fn witness_edited(
             Producer::Winmax(w) => {
                 let (d, sel) = super::window::max_columns(&g.producer, &zt, &windows, bp);
                 for dw in d {
-                    push(&dw, w.diff_bits.unwrap_or(0));
+                    push(&dw, w.bits);
                 }
                 for sw in sel {
                     push(&sw, 1);

@@ -10,6 +10,7 @@ use ark_ff::{Field, One};
 use serde::Deserialize;
 
 use super::circuit::{Circuit, ColumnKind, Gadget, Producer, TensorRef, MAX_BITS};
+use super::limits::MAX_WINDOW_TAPS;
 use super::matmul::fold_rows;
 use super::spatial::{geom, lp, Geom};
 use super::tensors::{tensor_table, Columns};
@@ -20,9 +21,10 @@ use crate::sumcheck::product::Term;
 use crate::sumcheck::{PairProduct, ProductSum, SumcheckProver};
 use crate::wiring::{wire_table_y, Axis};
 
-/// The parameters of a winsum (`lshift`) or winmax (`diff_bits`) producer.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The parameters of a winsum or winmax producer: the shared geometry and `bits`,
+/// a winsum's `lshift` or a winmax's `diff_bits` (which one the variant says; each is
+/// parsed from its own exact key set by `winsum` / `winmax`).
+#[derive(Clone, Debug)]
 pub struct Window {
     pub x: TensorRef,
     pub in_shape: Vec<usize>,
@@ -31,10 +33,51 @@ pub struct Window {
     pub strides: Vec<usize>,
     pub dilations: Vec<usize>,
     pub pads: Vec<usize>,
-    #[serde(default)]
-    pub lshift: Option<u32>,
-    #[serde(default)]
-    pub diff_bits: Option<u32>,
+    pub bits: u32,
+}
+
+/// The JSON keys of a window producer besides its last one (conv.md section 5).
+macro_rules! window_json {
+    ($name:ident, $last:ident) => {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct $name {
+            x: TensorRef,
+            in_shape: Vec<usize>,
+            out_shape: Vec<usize>,
+            kernel: Vec<usize>,
+            strides: Vec<usize>,
+            dilations: Vec<usize>,
+            pads: Vec<usize>,
+            $last: u32,
+        }
+        impl From<$name> for Window {
+            fn from(j: $name) -> Window {
+                Window {
+                    x: j.x,
+                    in_shape: j.in_shape,
+                    out_shape: j.out_shape,
+                    kernel: j.kernel,
+                    strides: j.strides,
+                    dilations: j.dilations,
+                    pads: j.pads,
+                    bits: j.$last,
+                }
+            }
+        }
+    };
+}
+window_json!(WinsumJson, lshift);
+window_json!(WinmaxJson, diff_bits);
+
+/// A winsum producer: exactly the geometry keys and `lshift`.
+pub fn winsum<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Window, D::Error> {
+    WinsumJson::deserialize(d).map(Window::from)
+}
+
+/// A winmax producer: exactly the geometry keys and `diff_bits`.
+pub fn winmax<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Window, D::Error> {
+    WinmaxJson::deserialize(d).map(Window::from)
 }
 
 impl Producer {
@@ -42,14 +85,11 @@ impl Producer {
     pub fn pool_diff_bits(&self) -> u32 {
         match self {
             Producer::Maxpool { diff_bits, .. } => *diff_bits,
-            Producer::Winmax(w) => w.diff_bits.unwrap_or(0),
+            Producer::Winmax(w) => w.bits,
             _ => 0,
         }
     }
 }
-
-/// The most taps `prod K_a` of a winsum or winmax (nonlinear.md section 9).
-pub const MAX_TAPS: usize = 1024;
 
 fn invalid<T>(i: usize, msg: &str) -> Result<T> {
     Err(Error::InvalidArgument(format!(
@@ -84,16 +124,16 @@ pub fn validate(i: usize, g: &Gadget, w: &Window, geo: &Geom, max: bool) -> Resu
     }
     // nonlinear.md section 9: at most 1024 taps.
     let taps = w.kernel.iter().try_fold(1usize, |a, k| a.checked_mul(*k));
-    if taps.is_none_or(|t| t > MAX_TAPS) {
+    if taps.is_none_or(|t| t > MAX_WINDOW_TAPS) {
         return invalid(i, "window has more than 1024 taps");
     }
     if !max {
-        return match (w.lshift, w.diff_bits) {
-            (Some(l), None) if l <= MAX_BITS => Ok(()),
-            _ => invalid(i, "winsum needs lshift in 0..64 and no diff_bits"),
-        };
+        if w.bits > MAX_BITS {
+            return invalid(i, "winsum needs lshift in 0..64");
+        }
+        return Ok(());
     }
-    let bits_ok = matches!((w.lshift, w.diff_bits), (None, Some(d)) if (1..=MAX_BITS).contains(&d));
+    let bits_ok = (1..=MAX_BITS).contains(&w.bits);
     if !bits_ok || g.shift != 0 || g.divisor != 1 || g.excess_hi_bits != 0 || g.excess_lo_bits != 0
     {
         return invalid(
@@ -174,7 +214,7 @@ pub fn reference_acc(p: &Producer, xt: &[i128], bp: usize) -> (Vec<i128>, Vec<Ve
                     .max()
                     .unwrap_or(0)
             } else {
-                xs.iter().map(|x| x[f]).sum::<i128>() << w.lshift.unwrap_or(0)
+                xs.iter().map(|x| x[f]).sum::<i128>() << w.bits
             }
         })
         .collect();
@@ -292,7 +332,7 @@ pub fn winsum_instance(
     let (w, geo, _) = params(&c.gadgets[g].producer).expect("a winsum");
     let ones1 = vec![Fr::one(); geo.axes[0].k];
     let ones2 = vec![Fr::one(); geo.axes[1].k];
-    let scale = pow2(w.lshift.unwrap_or(0));
+    let scale = pow2(w.bits);
     tap_pair(c, cols, ib, w.x, &geo, r_g, (&ones1, &ones2), scale)
 }
 

@@ -447,7 +447,7 @@ fn check_window(
         let (sx, sy) = s.split_at(ls2);
         let xv = tensor_at(w.x, &[&s[..], r_cb].concat());
         let a = wsum(&a1, r_y, None, Some(sy)) * wsum(&a2, r_x, None, Some(sx));
-        let expect = pow2(w.lshift.unwrap()) * xv * a;
+        let expect = pow2(w.bits) * xv * a;
         debug_assert_eq!(a, asum(sy, sx));
         return ensure(fin == expect, format!("gadget {g}: winsum instance final"));
     };

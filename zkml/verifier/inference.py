@@ -38,7 +38,6 @@ from zkml.verifier.hyrax import parse_batch_opening_proof as parse_openings
 from zkml.verifier.layout import check_lookup_trees
 from zkml.verifier.logup import LogupProof, parse_logup_trees
 from zkml.verifier.model_key import VerifyingKey
-from zkml.verifier.nonlinear import check_table_leaves, table_leaf_count
 from zkml.verifier.pipeline import PipelineMessages, verify_pipeline
 from zkml.verifier.proofs import (
     KIND_INFERENCE,
@@ -148,9 +147,9 @@ def _parse_kind3(rd: Reader, vk: VerifyingKey, max_batch: int) -> _Kind3:
     (x, x_raw), (y, y_raw) = _read_io(rd, c, batch)
     c_w = rd.g1_vec("witness commitment", expected=1 << (lay.num_vars - lay.log_cols))
     logup = parse_logup_trees(rd, lay.logup_depths)
-    n_leaf = len(c.columns) + 1 + sum(table_leaf_count(c, g) for g in c.tables)
-    leaf = rd.fr_vec("logup-leaf-evals", expected=n_leaf)
     checks, output = checks_for(c), OutputCheck(c)
+    n_leaf = len(c.columns) + 1 + sum(chk.leaf_count() for chk in checks)
+    leaf = rd.fr_vec("logup-leaf-evals", expected=n_leaf)
     acc, extra = _read_gadget_evals(rd, checks)
     am = rd.fr_vec("argmax-evals", expected=output.argmax_count()) if c.argmax else []
     insts = ordered_instances(checks, output, lay)
@@ -200,7 +199,17 @@ class _Inference:
             ctx.wclaims.append((lay.column_point(col.index, rho[: lay.col_vars[col.index]]), v))
         ctx.wclaims.append((lay.m_point(rho_t), leaf[nc]))
         check_lookup_trees(trees[:2], lay.leaf_slots, lay.leaf_vars, alpha, leaf[:nc], leaf[nc])
-        check_table_leaves(ctx, trees, alpha, beta, ctx.stream("logup-leaf-evals", leaf, nc + 1))
+        # every gadget that owns LogUp trees checks them at their leaves (nonlinear.md 3)
+        # (the range group's two trees' roots, entries 0-3, are not a gadget's)
+        roots = ctx.stream("logup-root", [v for tree in trees for v in tree[1:]], 4)
+        vals, k = ctx.stream("logup-leaf-evals", leaf, nc + 1), 2
+        for chk in self.p.checks:
+            n = chk.lookup_trees()
+            if n:
+                chk.check_leaves(ctx, trees[k : k + n], roots, alpha, beta, vals)
+                k += n
+        if k != len(trees):
+            raise VerificationError("logup: tree count differs from the table gadgets")
         ctx.settle()
 
     def relations(self, t: Transcript) -> list[Instance]:

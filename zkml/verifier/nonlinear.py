@@ -29,11 +29,11 @@ from zkml.verifier.layout import log2_ceil, lt
 from zkml.verifier.wiring import wire_eval
 
 if TYPE_CHECKING:
-    from zkml.verifier.circuit import Circuit, Gadget
+    from zkml.verifier.circuit import Gadget
     from zkml.verifier.gadgets.base import RunContext
 
-__all__ = ["spatial_mask", "spatialsum_instance_value", "check_table_leaves",
-           "table_leaf_count", "check_addconst", "check_parts", "concat_instance_value"]
+__all__ = ["spatial_mask", "spatialsum_instance_value", "check_addconst", "check_parts",
+           "concat_instance_value"]
 
 
 def spatial_mask(shape: Sequence[int], s: Sequence[int]) -> int:
@@ -57,49 +57,6 @@ def spatialsum_instance_value(run: RunContext, g: Gadget, r_g: list[int], s: lis
         raise VerificationError(f"gadget {g.index} is not a spatialsum gadget")
     xv = run.value(g.x, vals, [*s, *r_g])
     return public(f"g{g.index}.mask(s)", spatial_mask(g.sum_shape, s)) * (xv << g.lshift)
-
-
-def check_table_leaves(run: RunContext, trees: Sequence[tuple[list[int], int, int]], alpha: int,
-                       beta: int, vals: Iterator[Claim]) -> None:
-    """Declare each table gadget's checks of its two trees (`trees[2 + 2k]`,
-    `trees[3 + 2k]`) from its leaf evals, recording the witness claims (u limbs, `t_g`)
-    and the model claim on `T` (the trees' roots P, Q are the LogUp layers' claims
-    `logup-root[i].p`, `.q`; alpha, beta and T_t(rho_gt) are public):
-
-        P_g == 1,               Q_g == alpha - (X(rho_g) - lo_x) - beta Z(rho_g)
-        P_gt == -t_g(rho_gt),   Q_gt == alpha - T_t(rho_gt) - beta T(rho_gt)
-    """
-    c, lay = run.c, run.lay
-    if len(trees) != 2 + 2 * len(c.tables):
-        raise VerificationError("logup: tree count differs from the table gadgets")
-    roots = run.stream("logup-root", [v for tree in trees for v in tree[1:]])
-    for _ in range(4):  # the range group's two trees are not a gadget's
-        next(roots)
-    for k, g in enumerate(c.tables):
-        rho, rho_t = trees[2 + 2 * k][0], trees[3 + 2 * k][0]
-        p_g, q_g, p_t, q_t = (next(roots) for _ in range(4))
-        xv = run.value(g.x, vals, rho) - g.lo_x
-        zv = run.value(g.index, vals, rho)
-        t_eval = next(vals)
-        run.wclaims.append((lay.table_point(k, rho_t), run.opened(t_eval)))
-        t_val = next(vals)
-        run.model_claim(run.table_claims, g.table or "", rho_t, t_val)
-        t_t = public(f"g{g.index}.T_t(rho_t)", sum(rho_t[j] << j for j in range(g.table_bits)))
-        i = g.index
-        run.require("gadget.table.lookup-p", p_g - 1,
-                    f"gadget {i}: table lookup tree: P != 1", i)
-        run.require("gadget.table.lookup-q", q_g - alpha + xv + beta * zv,
-                    f"gadget {i}: table lookup tree: Q != alpha - (X - lo_x) - beta Z at "
-                    f"rho_g", i)
-        run.require("gadget.table.table-p", p_t + t_eval,
-                    f"gadget {i}: table tree: P != -t_g(rho_gt)", i)
-        run.require("gadget.table.table-q", q_t - alpha + t_t + beta * t_val,
-                    f"gadget {i}: table tree: Q != alpha - T_t(rho_gt) - beta T(rho_gt)", i)
-
-
-def table_leaf_count(c: Circuit, g: Gadget) -> int:
-    """Number of leaf evals of table gadget `g`: u limbs of x, u limbs of g, t_g, T."""
-    return len(c.u_of(g.x)) + len(g.u) + 2
 
 
 def check_addconst(run: RunContext, g: Gadget, r_g: list[int], vals: Iterator[Claim],

@@ -318,6 +318,15 @@ class GadgetCheck:
         """An instance owned by this check."""
         return Instance(self, self.g.index, name, group, nv, evals, part)
 
+    def lookup_trees(self) -> int:
+        """How many LogUp trees the gadget owns after the range group's two (a table
+        gadget: its lookup tree and its table tree, nonlinear.md 3)."""
+        return 0
+
+    def leaf_count(self) -> int:
+        """How many logup-leaf-evals the gadget sends (after the range group's)."""
+        return 0
+
     # --- the checks ------------------------------------------------------------------
 
     def check_id(self, name: str) -> str:
@@ -343,6 +352,12 @@ class GadgetCheck:
             self.require(ctx, "rem-plus-remc", cv["rem"] + cv["remc"] - (g.divisor - 1),
                          f"rem + remc != d - 1 (divisor {g.divisor}) at the acc point")
         self.relation(ctx, r, vals, _acc_value(g, cv))
+
+    def check_leaves(self, ctx: RunContext, trees: Sequence[tuple[list[int], int, int]],
+                     roots: Iterator[Claim], alpha: int, beta: int, vals: Iterator[Claim]
+                     ) -> None:
+        """Declare its checks of its LogUp trees (`lookup_trees` of them, with their
+        roots P, Q next in `roots`) from its leaf evals in `vals` (none by default)."""
 
     def relation(self, ctx: RunContext, r: list[int], vals: Vals, acc: Expr) -> None:
         """The op's relation at the acc point (identity: acc == X(r))."""

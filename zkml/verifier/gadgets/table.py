@@ -1,10 +1,11 @@
 """Table gadgets (nonlinear.md 3): no relation at the acc point; their relation is the
-pair lookup, checked with the LogUp leaves (`nonlinear.check_table_leaves`)."""
+pair lookup, checked at their two LogUp trees' leaves (`Table.check_leaves`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
+from zkml.verifier.declarations import Claim, public
 from zkml.verifier.gadgets.base import GadgetCheck, RunContext
 from zkml.verifier.producers import (
     MAX_TABLE_BITS,
@@ -68,3 +69,42 @@ class Table(GadgetCheck):
 
     def relation(self, ctx: RunContext, r: list[int], vals: Iterator[int], acc: int) -> None:
         """Nothing to check at the acc point."""
+
+    def lookup_trees(self) -> int:
+        """Its lookup tree and its table tree."""
+        return 2
+
+    def leaf_count(self) -> int:
+        """u limbs of x, u limbs of z, t_g(rho_gt), T(rho_gt)."""
+        return len(self.c.u_of(self.g.x)) + len(self.g.u) + 2
+
+    def check_leaves(self, ctx: RunContext, trees: Sequence[tuple[list[int], int, int]],
+                     roots: Iterator[Claim], alpha: int, beta: int, vals: Iterator[Claim]
+                     ) -> None:
+        """Declare the checks of its two trees from its leaf evals, recording the witness
+        claims (u limbs, `t_g`) and the model claim on `T` (the roots P, Q are the LogUp
+        layers' claims `logup-root[i]`; alpha, beta and T_t(rho_gt) are public):
+
+            P_g == 1,               Q_g == alpha - (X(rho_g) - lo_x) - beta Z(rho_g)
+            P_gt == -t_g(rho_gt),   Q_gt == alpha - T_t(rho_gt) - beta T(rho_gt)
+        """
+        g, i = self.g, self.g.index
+        k = [t.index for t in self.c.tables].index(i)  # its t_g slot (inference.md 3)
+        (rho, _, _), (rho_t, _, _) = trees
+        p_g, q_g, p_t, q_t = (next(roots) for _ in range(4))
+        xv = ctx.value(g.x, vals, rho) - g.lo_x
+        zv = ctx.value(i, vals, rho)
+        t_eval = next(vals)
+        ctx.wclaims.append((ctx.layout.table_point(k, rho_t), ctx.opened(t_eval)))
+        t_val = next(vals)
+        ctx.model_claim(ctx.table_claims, g.table or "", rho_t, t_val)
+        t_t = public(f"g{i}.T_t(rho_t)", sum(rho_t[j] << j for j in range(g.table_bits)))
+        ctx.require("gadget.table.lookup-p", p_g - 1,
+                    f"gadget {i}: table lookup tree: P != 1", i)
+        ctx.require("gadget.table.lookup-q", q_g - alpha + xv + beta * zv,
+                    f"gadget {i}: table lookup tree: Q != alpha - (X - lo_x) - beta Z at "
+                    f"rho_g", i)
+        ctx.require("gadget.table.table-p", p_t + t_eval,
+                    f"gadget {i}: table tree: P != -t_g(rho_gt)", i)
+        ctx.require("gadget.table.table-q", q_t - alpha + t_t + beta * t_val,
+                    f"gadget {i}: table tree: Q != alpha - T_t(rho_gt) - beta T(rho_gt)", i)

@@ -18,18 +18,12 @@ from typing import Any
 import pytest
 
 import zkml.verifier.gadgets.base as base
-import zkml.verifier.inference as inference
+import zkml.verifier.pipeline as pipeline
 from zkml.verifier import InferenceVerifier, VerifyingKey
 from zkml.verifier.declarations import Check, Claim, Expr, run_check
 from zkml.verifier.field import R
 
 VECTORS = Path(__file__).resolve().parents[2] / "circuits" / "vectors"
-
-#: checks the verifier makes that the prover does not declare yet: the table gadgets'
-#: LogUp leaf checks (circuits/checks.md 5)
-NOT_DECLARED_BY_THE_PROVER = ("gadget.table.lookup-p", "gadget.table.lookup-q",
-                              "gadget.table.table-p", "gadget.table.table-q")
-
 
 def canonical(e: Expr) -> dict:
     """The canonical form of declare.rs (`Expr::canonical`)."""
@@ -54,9 +48,11 @@ def _factor(f: Claim | Expr) -> dict:
 
 
 def _rust_checks(decl: dict) -> list[dict]:
-    """The prover's checks in the verifier's order (checks.md 4)."""
-    out = [c for g in decl["gadgets"] for c in g["checks"]]
-    return out + decl["output"]["checks"] + [decl["final"]]
+    """The prover's checks in the verifier's order (checks.md 4): the table gadgets'
+    leaf checks, each gadget's at its acc point, the output's, those made while the
+    instances' values are read, the final check."""
+    out = decl["leaves"] + [c for g in decl["gadgets"] for c in g["checks"]]
+    return out + decl["output"]["checks"] + decl["values"] + [decl["final"]]
 
 
 def _load() -> tuple[list[dict], dict[str, dict]]:
@@ -84,11 +80,10 @@ def test_prover_and_verifier_declare_the_same_checks(entry: dict, monkeypatch: A
         run_check(check, backend)
 
     monkeypatch.setattr(base, "run_check", recording)
-    monkeypatch.setattr(inference, "run_check", recording)
+    monkeypatch.setattr(pipeline, "run_check", recording)
     vk = VerifyingKey.from_bytes(bytes.fromhex(m["vk"]))
     InferenceVerifier(vk).verify(bytes.fromhex(case["proof"]))
-    py = [{"id": c.id, "kind": c.kind, "expr": canonical(c.expr)}
-          for c in seen if c.id not in NOT_DECLARED_BY_THE_PROVER]
+    py = [{"id": c.id, "kind": c.kind, "expr": canonical(c.expr)} for c in seen]
     rust = _rust_checks(entry["declarations"])
     assert [c["id"] for c in py] == [c["id"] for c in rust]
     for p, r in zip(py, rust, strict=True):

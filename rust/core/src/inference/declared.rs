@@ -296,8 +296,18 @@ pub fn eq_tau(g: usize, tau: &[Fr], s: &[Fr]) -> Expr {
 
 /// The ops whose gadgets declare everything the verifier checks (the others are not
 /// declared yet: circuits/checks.md 5).
-pub const DECLARED_OPS: [&str; 7] = [
-    "dense", "identity", "add", "affine", "addconst", "mul", "table",
+pub const DECLARED_OPS: [&str; 11] = [
+    "dense",
+    "conv",
+    "identity",
+    "add",
+    "affine",
+    "addconst",
+    "mul",
+    "table",
+    "spatialsum",
+    "sumpool",
+    "maxpool",
 ];
 
 /// The instances' `(gadget, name, claim)` in order.

@@ -16,6 +16,12 @@ use crate::sumcheck::product::Term;
 use crate::sumcheck::{PairProduct, ProductSum};
 use crate::transcript::Transcript;
 
+use crate::declare::{linear, Check, Claim, ClaimStream, Expr};
+use crate::inference::circuit::Producer;
+use crate::inference::declared::{check_id, eq_tau, Declarer, Own};
+use crate::mle::evaluate;
+use ark_ff::Zero;
+
 /// The geometry of a validated pooling or window gadget.
 fn geometry(cx: &Ctx<'_>, g: usize) -> Geom {
     geom(&cx.c.gadgets[g].producer).expect("a validated pooling gadget")
@@ -63,6 +69,26 @@ impl GadgetProver for Sumpool {
     ) -> Result<()> {
         window_limbs(cx, claims, (self.g, self.x), r_g, evals);
         Ok(())
+    }
+
+    /// `acc == 2^l sum_w X_w` over the window points (conv.md 3).
+    fn declare_acc(
+        &self,
+        d: &Declarer<'_>,
+        r_g: &[Fr],
+        vals: &mut ClaimStream<'_>,
+        own: &Own,
+        checks: &mut Vec<Check>,
+    ) -> Result<Vec<Expr>> {
+        let xs = declare_windows(d, (self.g, self.x), r_g, vals);
+        let lshift = match &d.c().gadgets[self.g].producer {
+            Producer::Sumpool { lshift, .. } => *lshift,
+            _ => 0,
+        };
+        let total = linear(xs.into_iter().map(|x| (Fr::one(), x)), Fr::zero()) << lshift;
+        let e = own.acc.clone() - total;
+        checks.push(Check::zero(check_id(d.c(), self.g, "relation"), e));
+        Ok(Vec::new())
     }
 }
 
@@ -120,6 +146,38 @@ impl GadgetProver for Maxpool {
             opens,
         )))
     }
+
+    /// `D_w == z - X_w` per window and `sum_w S_w == 1` (conv.md 3).
+    fn declare_acc(
+        &self,
+        d: &Declarer<'_>,
+        r_g: &[Fr],
+        vals: &mut ClaimStream<'_>,
+        own: &Own,
+        checks: &mut Vec<Check>,
+    ) -> Result<Vec<Expr>> {
+        let xs = declare_windows(d, (self.g, self.x), r_g, vals);
+        for (dw, xw) in own.d.iter().zip(xs) {
+            let e = d.limbs(dw.clone()) - own.z.clone() + xw;
+            checks.push(Check::zero(check_id(d.c(), self.g, "difference"), e));
+        }
+        let sel = own.s.iter().map(|s| (Fr::one(), Expr::from(s.clone())));
+        let e = linear(sel, -Fr::one());
+        checks.push(Check::zero(check_id(d.c(), self.g, "selectors"), e));
+        Ok(Vec::new())
+    }
+
+    /// `eq(tau, s) sum_w S_w(s) D_w(s)`: every `S_w`, then every `D_w`'s limbs.
+    fn declare_zerocheck_value(
+        &self,
+        d: &Declarer<'_>,
+        (tau, _): (&[Fr], Fr),
+        s: &[Fr],
+        vals: &mut ClaimStream<'_>,
+        _checks: &mut Vec<Check>,
+    ) -> Result<Expr> {
+        Ok(eq_tau(self.g, tau, s) * selected_differences(d, self.g, vals))
+    }
 }
 
 /// An instance whose sumcheck-evals are `x`'s limbs at `(s, post)`.
@@ -149,6 +207,35 @@ impl GadgetProver for Spatialsum {
     fn dense(&mut self, cx: &Ctx<'_>, r_g: &[Fr], acc: Fr) -> Result<Vec<Contribution>> {
         let inst = spatialsum::instance(cx.c, cx.cols, cx.input, cx.b, self.g, r_g)?;
         Ok(vec![limbs_after(inst, self.x, r_g, acc)])
+    }
+
+    /// The instance's claim is `acc(r_g)`.
+    fn declare_acc(
+        &self,
+        _d: &Declarer<'_>,
+        _r_g: &[Fr],
+        _vals: &mut ClaimStream<'_>,
+        own: &Own,
+        _checks: &mut Vec<Check>,
+    ) -> Result<Vec<Expr>> {
+        Ok(vec![own.acc.clone()])
+    }
+
+    /// `M(s) 2^l X(s, r_c, r_b)`, the mask `M` public (nonlinear.md 2).
+    fn declare_dense_value(
+        &self,
+        d: &Declarer<'_>,
+        _k: usize,
+        s: &[Fr],
+        vals: &mut ClaimStream<'_>,
+        _checks: &mut Vec<Check>,
+    ) -> Result<Expr> {
+        let (_, dims, lshift) = spatialsum::params(d.c(), self.g).expect("a spatialsum");
+        let p: Vec<Fr> = s.iter().chain(&d.rec.r[self.g]).copied().collect();
+        let xv = d.value(self.x, vals, &p);
+        let mask = evaluate(&spatialsum::mask_table(dims), s);
+        let m = Claim::public(format!("g{}.mask(s)", self.g), mask);
+        Ok(Expr::from(m) * (xv << lshift))
     }
 }
 
@@ -251,4 +338,35 @@ impl GadgetProver for Winmax {
         let opens = vec![Open::Columns(columns_of(cx.cols, g, &kinds), At::Point)];
         Ok(Box::new(Opened::at_point(inst, opens)))
     }
+}
+
+// --- declarations (circuits/checks.md; built only when asked, `declared.rs`) ---
+
+/// `x` at every window point of `r_g`, in window order (a sumpool's or maxpool's
+/// acc-evals after the own columns).
+fn declare_windows(
+    d: &Declarer<'_>,
+    (g, x): (usize, TensorRef),
+    r_g: &[Fr],
+    vals: &mut ClaimStream<'_>,
+) -> Vec<Expr> {
+    let geo = geometry(&d.cx, g);
+    (0..d.c().gadgets[g].producer.windows())
+        .map(|w| d.value(x, vals, &window_point(&geo, r_g, w)))
+        .collect()
+}
+
+/// `sum_w S_w D_w` from every `S_w`, then every `D_w`'s limbs (one product per
+/// window, summed from 0 as the verifier does).
+fn selected_differences(d: &Declarer<'_>, g: usize, vals: &mut ClaimStream<'_>) -> Expr {
+    let k = d.c().gadgets[g].producer.windows();
+    let sel: Vec<Claim> = (0..k)
+        .flat_map(|w| d.take(g, ColumnKind::PoolSel(w), vals))
+        .collect();
+    let ds: Vec<Expr> = (0..k)
+        .map(|w| d.limbs(d.take(g, ColumnKind::PoolDiff(w), vals)))
+        .collect();
+    sel.into_iter()
+        .zip(ds)
+        .fold(Expr::i(0), |t, (a, b)| t + Expr::from(a) * b)
 }

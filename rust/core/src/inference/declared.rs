@@ -296,7 +296,7 @@ pub fn eq_tau(g: usize, tau: &[Fr], s: &[Fr]) -> Expr {
 
 /// The ops whose gadgets declare everything the verifier checks (the others are not
 /// declared yet: circuits/checks.md 5).
-pub const DECLARED_OPS: [&str; 11] = [
+pub const DECLARED_OPS: [&str; 13] = [
     "dense",
     "conv",
     "identity",
@@ -308,6 +308,8 @@ pub const DECLARED_OPS: [&str; 11] = [
     "spatialsum",
     "sumpool",
     "maxpool",
+    "rowmax",
+    "rowdiv",
 ];
 
 /// The instances' `(gadget, name, claim)` in order.

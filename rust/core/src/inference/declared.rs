@@ -296,7 +296,7 @@ pub fn eq_tau(g: usize, tau: &[Fr], s: &[Fr]) -> Expr {
 
 /// The ops whose gadgets declare everything the verifier checks (the others are not
 /// declared yet: circuits/checks.md 5).
-pub const DECLARED_OPS: [&str; 13] = [
+pub const DECLARED_OPS: [&str; 15] = [
     "dense",
     "conv",
     "identity",
@@ -310,6 +310,8 @@ pub const DECLARED_OPS: [&str; 13] = [
     "maxpool",
     "rowmax",
     "rowdiv",
+    "concat",
+    "rearrange",
 ];
 
 /// The instances' `(gadget, name, claim)` in order.

@@ -103,3 +103,15 @@ def test_the_vector_names_every_instance_of_the_verifier() -> None:
         rust += [(i["name"], i["gadget"]) for i in decl["output"]["instances"]]
         py = [(n, g) for n, g, _ in instance_table(vk.circuit, vk.circuit.layout(entry["batch"]))]
         assert sorted(rust) == sorted(py), entry["name"]
+
+
+def test_the_vector_covers_every_gadget_op_and_argmax() -> None:
+    """declarations.json holds the covering set of test_declarations.py (and more)."""
+    from zkml.verifier.gadgets import GADGETS
+
+    ops = set()
+    for entry in MODELS:
+        c = json.loads(PROOFS[entry["proof_sha256"]][0]["circuit"])
+        ops |= {g["producer"]["op"] for g in c["gadgets"]}
+        ops |= {"<argmax>"} if c["output"].get("argmax") else set()
+    assert ops == set(GADGETS) | {"<argmax>"}

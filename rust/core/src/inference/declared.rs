@@ -294,26 +294,6 @@ pub fn eq_tau(g: usize, tau: &[Fr], s: &[Fr]) -> Expr {
     Claim::public(format!("g{g}.eq(tau,s)"), eq_eval(tau, s)).into()
 }
 
-/// The ops whose gadgets declare everything the verifier checks (the others are not
-/// declared yet: circuits/checks.md 5).
-pub const DECLARED_OPS: [&str; 15] = [
-    "dense",
-    "conv",
-    "identity",
-    "add",
-    "affine",
-    "addconst",
-    "mul",
-    "table",
-    "spatialsum",
-    "sumpool",
-    "maxpool",
-    "rowmax",
-    "rowdiv",
-    "concat",
-    "rearrange",
-];
-
 /// The instances' `(gadget, name, claim)` in order.
 pub type InstanceClaims = Vec<(usize, String, Expr)>;
 
@@ -321,12 +301,6 @@ pub type InstanceClaims = Vec<(usize, String, Expr)>;
 pub fn declare(cx: Ctx<'_>, rec: &Record, output: &[i64]) -> Result<Declarations> {
     let d = Declarer { cx, rec, output };
     let c = cx.c;
-    if let Some(g) = (0..c.gadgets.len()).find(|&g| !DECLARED_OPS.contains(&op_name(c, g))) {
-        return Err(crate::error::Error::InvalidArgument(format!(
-            "gadget {g} ({}): not declared yet",
-            op_name(c, g)
-        )));
-    }
     let provers: Vec<_> = (0..c.gadgets.len())
         .map(|g| gadgets::prover(c, g))
         .collect();

@@ -95,7 +95,7 @@ impl GadgetProver for Rowmax {
         let xv = d.value(self.x, vals, s);
         let z = d.value(TensorRef::Gadget(g), vals, &s[k..]);
         let diff = d.limbs(d.take(g, ColumnKind::RowDiff, vals));
-        let sel = Expr::from(d.limbs(d.take(g, ColumnKind::RowSel, vals)));
+        let sel = d.limbs(d.take(g, ColumnKind::RowSel, vals));
         let n = match &d.c().gadgets[g].producer {
             Producer::Rowmax { n, .. } => *n,
             _ => 0,

@@ -452,13 +452,8 @@ impl GadgetProver for Winmax {
             .zip(r_t)
             .zip(in_parts(&geo, s))
         {
-            let bits = |i: usize| {
-                (0..lp(a.k))
-                    .map(|b| Fr::from(((i >> b) & 1) as u64))
-                    .collect::<Vec<_>>()
-            };
             let total: Fr = (0..a.k)
-                .map(|i| Ok(ws[i] * wire_eval(a, r, &bits(i), s_in)?))
+                .map(|i| Ok(ws[i] * wire_eval(a, r, &tap_bits(a, i), s_in)?))
                 .sum::<Result<Fr>>()?;
             ac *= total;
         }
@@ -565,11 +560,15 @@ fn region(geo: &Geom, r_t: [&[Fr]; 2]) -> Fr {
 
 /// `V_{a,i}(r_T) = 2^(m_S) W~_a(r_T, bits(i), (1/2, ..))`: tap `i` reads something.
 fn reads(a: &Axis, r_t: &[Fr], i: usize) -> Result<Fr> {
-    let bits: Vec<Fr> = (0..lp(a.k))
-        .map(|b| Fr::from(((i >> b) & 1) as u64))
-        .collect();
     let m_s = lp(a.n_in);
-    Ok(wire_eval(a, r_t, &bits, &vec![half(); m_s])? * pow2(m_s as u32))
+    Ok(wire_eval(a, r_t, &tap_bits(a, i), &vec![half(); m_s])? * pow2(m_s as u32))
+}
+
+/// `bits(i)` over the axis's kernel variables, lowest first.
+fn tap_bits(a: &Axis, i: usize) -> Vec<Fr> {
+    (0..lp(a.k))
+        .map(|b| Fr::from(((i >> b) & 1) as u64))
+        .collect()
 }
 
 /// Per axis, the tap weights `gamma^(i w_a)` (`w_a` the later axes' taps): their

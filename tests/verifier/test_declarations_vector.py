@@ -25,12 +25,6 @@ from zkml.verifier.field import R
 
 VECTORS = Path(__file__).resolve().parents[2] / "circuits" / "vectors"
 
-#: checks the verifier makes that the prover does not declare yet: the table gadgets'
-#: LogUp leaf checks (circuits/checks.md 5)
-NOT_DECLARED_BY_THE_PROVER = ("gadget.table.lookup-p", "gadget.table.lookup-q",
-                              "gadget.table.table-p", "gadget.table.table-q")
-
-
 def canonical(e: Expr) -> dict:
     """The canonical form of declare.rs (`Expr::canonical`)."""
     const, terms = 0, []
@@ -54,9 +48,11 @@ def _factor(f: Claim | Expr) -> dict:
 
 
 def _rust_checks(decl: dict) -> list[dict]:
-    """The prover's checks in the verifier's order (checks.md 4)."""
-    out = [c for g in decl["gadgets"] for c in g["checks"]]
-    return out + decl["output"]["checks"] + [decl["final"]]
+    """The prover's checks in the verifier's order (checks.md 4): the table gadgets'
+    leaf checks, each gadget's at its acc point, the output's, those made while the
+    instances' values are read, the final check."""
+    out = decl["leaves"] + [c for g in decl["gadgets"] for c in g["checks"]]
+    return out + decl["output"]["checks"] + decl["values"] + [decl["final"]]
 
 
 def _load() -> tuple[list[dict], dict[str, dict]]:
@@ -87,8 +83,7 @@ def test_prover_and_verifier_declare_the_same_checks(entry: dict, monkeypatch: A
     monkeypatch.setattr(pipeline, "run_check", recording)
     vk = VerifyingKey.from_bytes(bytes.fromhex(m["vk"]))
     InferenceVerifier(vk).verify(bytes.fromhex(case["proof"]))
-    py = [{"id": c.id, "kind": c.kind, "expr": canonical(c.expr)}
-          for c in seen if c.id not in NOT_DECLARED_BY_THE_PROVER]
+    py = [{"id": c.id, "kind": c.kind, "expr": canonical(c.expr)} for c in seen]
     rust = _rust_checks(entry["declarations"])
     assert [c["id"] for c in py] == [c["id"] for c in rust]
     for p, r in zip(py, rust, strict=True):
@@ -108,3 +103,15 @@ def test_the_vector_names_every_instance_of_the_verifier() -> None:
         rust += [(i["name"], i["gadget"]) for i in decl["output"]["instances"]]
         py = [(n, g) for n, g, _ in instance_table(vk.circuit, vk.circuit.layout(entry["batch"]))]
         assert sorted(rust) == sorted(py), entry["name"]
+
+
+def test_the_vector_covers_every_gadget_op_and_argmax() -> None:
+    """declarations.json holds the covering set of test_declarations.py (and more)."""
+    from zkml.verifier.gadgets import GADGETS
+
+    ops = set()
+    for entry in MODELS:
+        c = json.loads(PROOFS[entry["proof_sha256"]][0]["circuit"])
+        ops |= {g["producer"]["op"] for g in c["gadgets"]}
+        ops |= {"<argmax>"} if c["output"].get("argmax") else set()
+    assert ops == set(GADGETS) | {"<argmax>"}

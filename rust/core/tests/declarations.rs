@@ -14,7 +14,11 @@ use zkml_core::inference::circuit::Circuit;
 use zkml_core::inference::declared::Declarations;
 use zkml_core::inference::prover::prove_declared;
 use zkml_core::inference::testkit::{mlp_full, verifying_key, witness, TestModel};
-use zkml_core::inference::testkit_nonlinear::{silu, tables};
+use zkml_core::inference::testkit_cnn::{cnn_1d, cnn_2d, cnn_pools};
+use zkml_core::inference::testkit_combine::{concat_cnn, concat_flat};
+use zkml_core::inference::testkit_nonlinear::{gap_dense, silu, tables};
+use zkml_core::inference::testkit_softmax::{softmax_grouped_axis0, softmax_head};
+use zkml_core::inference::testkit_window::{win_1d, win_avg, win_stem};
 use zkml_core::inference::{prove, InferenceInput};
 use zkml_core::pcs::hyrax::Hyrax;
 use zkml_core::testing::rand_small;
@@ -45,7 +49,25 @@ fn models() -> Vec<(String, TestModel, usize, Vec<i64>)> {
             input,
         ));
     }
-    for (name, m, seed) in [("tables", tables(34), 34u64), ("silu", silu(51), 51)] {
+    // the models tests/verifier/test_declarations.py picks from inference.json to cover
+    // every op, and the 1-D conv, pooling and window ones (each family's input at
+    // `seed + 1`, batch 1)
+    let others = [
+        ("cnn_2d", cnn_2d(21), 21u64),
+        ("cnn_pools", cnn_pools(22), 22),
+        ("cnn_1d", cnn_1d(23), 23),
+        ("gap_dense", gap_dense(31), 31),
+        ("tables", tables(34), 34),
+        ("softmax_head", softmax_head(41), 41),
+        ("silu", silu(51), 51),
+        ("softmax_grouped_axis0", softmax_grouped_axis0(42), 61),
+        ("win_stem", win_stem(31), 31),
+        ("win_avg", win_avg(32), 32),
+        ("win_1d", win_1d(33), 33),
+        ("concat_cnn", concat_cnn(61), 61),
+        ("concat_flat", concat_flat(62), 62),
+    ];
+    for (name, m, seed) in others {
         let c = Circuit::parse(&m.circuit_json).unwrap();
         let input = rand_small(c.input.features, c.input.bits, seed + 1);
         out.push((name.to_string(), m, 1, input));

@@ -37,6 +37,18 @@ pub struct Record {
     /// The batching challenge and the batched sumcheck's final value.
     pub rho: Fr,
     pub last: Fr,
+    /// LogUp (nonlinear.md 3): `alpha`, `beta`, every tree's point, the table trees'
+    /// leaf claims `(P, Q)` at their points, and the leaf evals.
+    pub alpha: Fr,
+    pub beta: Fr,
+    pub leaf_points: Vec<Vec<Fr>>,
+    pub table_roots: Vec<(Fr, Fr)>,
+    pub leaf: Vec<Fr>,
+    /// The table trees while the LogUp runs (their leaf claims are computed from them).
+    pub table_trees: Vec<crate::pipeline::Tree>,
+    /// The transcript before each gadget's messages after its acc-evals (a winmax
+    /// squeezes its `gamma_g` there first).
+    pub before_after: Vec<crate::transcript::Transcript>,
 }
 
 /// One gadget's declarations: its acc-point checks and its instances.
@@ -46,32 +58,44 @@ pub struct GadgetDecl {
     pub instances: Vec<InstanceDecl>,
 }
 
-/// A proof's declarations: per gadget, then the output's and the final check.
+/// A proof's declarations: the table gadgets' leaf checks, per gadget its acc-point
+/// checks and instances, the output's, the checks made while the instances' values
+/// are read (a winmax's), and the final check.
 #[derive(Clone, Debug)]
 pub struct Declarations {
+    pub leaves: Vec<Check>,
     pub gadgets: Vec<GadgetDecl>,
     pub output: GadgetDecl,
+    pub values: Vec<Check>,
     pub last: Check,
 }
 
 impl Declarations {
-    /// Every check in the verifier's order of evaluation per step (checks.md 4).
+    /// Every check in the verifier's order of evaluation (checks.md 4).
     pub fn checks(&self) -> impl Iterator<Item = &Check> {
-        self.gadgets
+        self.leaves
             .iter()
-            .chain([&self.output])
-            .flat_map(|g| &g.checks)
+            .chain(
+                self.gadgets
+                    .iter()
+                    .chain([&self.output])
+                    .flat_map(|g| &g.checks),
+            )
+            .chain(&self.values)
             .chain([&self.last])
     }
 
     /// The canonical JSON of circuits/vectors/declarations.json.
     pub fn canonical(&self) -> Value {
+        let list = |cs: &[Check]| cs.iter().map(Check::canonical).collect::<Vec<_>>();
         let one = |g: &GadgetDecl| {
-            json!({"checks": g.checks.iter().map(Check::canonical).collect::<Vec<_>>(),
+            json!({"checks": list(&g.checks),
                    "instances": g.instances.iter().map(InstanceDecl::canonical).collect::<Vec<_>>()})
         };
-        json!({"gadgets": self.gadgets.iter().map(one).collect::<Vec<_>>(),
-               "output": one(&self.output), "final": self.last.canonical()})
+        json!({"leaves": list(&self.leaves),
+               "gadgets": self.gadgets.iter().map(one).collect::<Vec<_>>(),
+               "output": one(&self.output), "values": list(&self.values),
+               "final": self.last.canonical()})
     }
 }
 
@@ -270,12 +294,6 @@ pub fn eq_tau(g: usize, tau: &[Fr], s: &[Fr]) -> Expr {
     Claim::public(format!("g{g}.eq(tau,s)"), eq_eval(tau, s)).into()
 }
 
-/// The ops whose gadgets declare everything the verifier checks (the others are not
-/// declared yet: circuits/checks.md 5).
-pub const DECLARED_OPS: [&str; 7] = [
-    "dense", "identity", "add", "affine", "addconst", "mul", "table",
-];
-
 /// The instances' `(gadget, name, claim)` in order.
 pub type InstanceClaims = Vec<(usize, String, Expr)>;
 
@@ -283,12 +301,6 @@ pub type InstanceClaims = Vec<(usize, String, Expr)>;
 pub fn declare(cx: Ctx<'_>, rec: &Record, output: &[i64]) -> Result<Declarations> {
     let d = Declarer { cx, rec, output };
     let c = cx.c;
-    if let Some(g) = (0..c.gadgets.len()).find(|&g| !DECLARED_OPS.contains(&op_name(c, g))) {
-        return Err(crate::error::Error::InvalidArgument(format!(
-            "gadget {g} ({}): not declared yet",
-            op_name(c, g)
-        )));
-    }
     let provers: Vec<_> = (0..c.gadgets.len())
         .map(|g| gadgets::prover(c, g))
         .collect();
@@ -316,16 +328,17 @@ pub fn declare(cx: Ctx<'_>, rec: &Record, output: &[i64]) -> Result<Declarations
     let mut next = 0usize;
     let mut values = Vec::new();
     let mut dense_k = vec![0usize; c.gadgets.len()];
+    let mut late = Vec::new();
     for (i, (g, name, claim)) in names.into_iter().enumerate() {
         let s = &rec.points[i];
         let mut vals = ClaimStream::new("sumcheck-evals", &all_evals, next);
         let value = if i < n_dense {
             let k = dense_k[g];
             dense_k[g] += 1;
-            provers[g].declare_dense_value(&d, k, s, &mut vals, &mut out[g].checks)?
+            provers[g].declare_dense_value(&d, k, s, &mut vals, &mut late)?
         } else if i < n_dense + rec.zerochecks.len() {
             let (_, tau, beta) = &rec.zerochecks[i - n_dense];
-            provers[g].declare_zerocheck_value(&d, (tau, *beta), s, &mut vals)?
+            provers[g].declare_zerocheck_value(&d, (tau, *beta), s, &mut vals, &mut late)?
         } else {
             super::output::declare_output_value(&d, &name, g, s, &mut vals)?
         };
@@ -350,8 +363,10 @@ pub fn declare(cx: Ctx<'_>, rec: &Record, output: &[i64]) -> Result<Declarations
         total - Expr::from(Claim::committed("sumcheck-final", rec.last)),
     );
     Ok(Declarations {
+        leaves: super::table::declare_leaves(&d)?,
         gadgets: out,
         output,
+        values: late,
         last,
     })
 }

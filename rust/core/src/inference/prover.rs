@@ -266,6 +266,10 @@ impl ProofKind for Inference<'_> {
             (alpha, beta),
             &self.tmult,
         ));
+        if let Some(rec) = &mut self.record {
+            (rec.alpha, rec.beta) = (alpha, beta);
+            rec.table_trees = trees[2..].to_vec();
+        }
         Ok(trees)
     }
 
@@ -291,6 +295,17 @@ impl ProofKind for Inference<'_> {
             &mut self.claims,
             &mut out,
         );
+        if let Some(rec) = &mut self.record {
+            // the table trees' leaf claims (P, Q) at their points, as the LogUp ends
+            let trees = std::mem::take(&mut rec.table_trees);
+            rec.table_roots = trees
+                .iter()
+                .zip(&points[2..])
+                .map(|((p, q), rho)| (evaluate(p, rho), evaluate(q, rho)))
+                .collect();
+            rec.leaf_points = points.to_vec();
+            rec.leaf = out.clone();
+        }
         out
     }
 
@@ -311,6 +326,9 @@ impl ProofKind for Inference<'_> {
             let (mut evals, acc) = own_acc_evals(cx, claims, g, &r[g]);
             gp.acc_evals(cx, claims, &r[g], acc, &mut evals)?;
             ch.send_frs("acc-evals", &evals);
+            if let Some(rec) = &mut self.record {
+                rec.before_after.push(ch.transcript().clone());
+            }
             let after = gp.after_acc(cx, ch.transcript(), &r[g])?;
             if let Some(after) = &after {
                 ch.writer().frs(after);

@@ -22,6 +22,9 @@ use crate::error::{Error, Result};
 use crate::field::{from_i64, Fr};
 use crate::mle::evaluate;
 
+use crate::declare::{Check, Claim, ClaimStream, Expr};
+use crate::field::pow2;
+
 /// One table gadget: its index, operand, operand's `lo_x` and table tensor.
 #[derive(Clone, Debug)]
 pub struct TableGadget {
@@ -187,4 +190,46 @@ pub fn validate(c: &Circuit, i: usize, g: &Gadget, x: TensorRef, table: &str) ->
         return invalid("table needs shift 0, divisor 1 and no excess");
     }
     Ok(())
+}
+
+// --- declarations (circuits/checks.md; built only when asked, `declared.rs`) ---
+
+/// Each table gadget's four leaf checks (nonlinear.md 3), in gadget order: its trees'
+/// leaf claims `P, Q` (the LogUp's `logup-root[j]`, after the range group's four)
+/// against the leaf evals at `rho_g` and `rho_gt`:
+///
+/// ```text
+/// P_g == 1,               Q_g == alpha - (X(rho_g) - lo_x) - beta Z(rho_g)
+/// P_gt == -t_g(rho_gt),   Q_gt == alpha - T_t(rho_gt) - beta T(rho_gt)
+/// ```
+pub fn declare_leaves(d: &crate::inference::declared::Declarer<'_>) -> Result<Vec<Check>> {
+    let (c, rec) = (d.c(), d.rec);
+    let nc = d.cx.cols.tables.len();
+    let mut vals = ClaimStream::new("logup-leaf-evals", &rec.leaf, nc + 1);
+    let mut out = Vec::new();
+    for (k, tg) in gadgets(c)?.iter().enumerate() {
+        let (rho, rho_t) = (&rec.leaf_points[2 + 2 * k], &rec.leaf_points[3 + 2 * k]);
+        let ((p, q), (pt, qt)) = (rec.table_roots[2 * k], rec.table_roots[2 * k + 1]);
+        let root = |j: usize, v: Fr| {
+            Expr::from(Claim::committed(
+                format!("logup-root[{}]", 4 + 4 * k + j),
+                v,
+            ))
+        };
+        let xv = d.value(tg.x, &mut vals, rho) - Expr::i(tg.lo_x.into());
+        let zv = d.value(TensorRef::Gadget(tg.g), &mut vals, rho);
+        let t_eval = Expr::from(vals.next_claim());
+        let t_val = Expr::from(vals.next_claim());
+        let tt: Fr = (0..tg.bits()).map(|j| rho_t[j] * pow2(j as u32)).sum();
+        let t_t = Claim::public(format!("g{}.T_t(rho_t)", tg.g), tt);
+        let (alpha, beta) = (Expr::int(rec.alpha), rec.beta);
+        let id = |n: &str| format!("gadget.table.{n}");
+        out.push(Check::zero(id("lookup-p"), root(0, p) - Expr::i(1)));
+        let e = root(1, q) - alpha.clone() + xv + zv.scaled(beta);
+        out.push(Check::zero(id("lookup-q"), e));
+        out.push(Check::zero(id("table-p"), root(2, pt) + t_eval));
+        let e = root(3, qt) - alpha + t_t + t_val.scaled(beta);
+        out.push(Check::zero(id("table-q"), e));
+    }
+    Ok(out)
 }

@@ -15,7 +15,7 @@ use crate::inference::tensors::model_table;
 use crate::inference::Claims;
 use crate::mle::{eq_table, evaluate};
 use crate::sumcheck::{PairProduct, SumcheckProver};
-use crate::wiring::wire_table_y;
+use crate::wiring::{wire_eval, wire_table_y};
 
 use crate::declare::{Check, Claim, ClaimStream, Expr};
 use crate::inference::declared::{Declarer, Own};
@@ -107,9 +107,9 @@ impl GadgetProver for MatMul<'_> {
         Ok(vec![acc])
     }
 
-    /// Dense: `X(s, r_b) W(r_o, s)`. Conv: `wire(s) W X` with the wiring product
-    /// named only (the verifier's `g<i>.wire(s)`; the prover holds it folded inside
-    /// its conv instance, not as one value).
+    /// Dense: `X(s, r_b) W(r_o, s)`. Conv (conv.md 2): `wire(s) W X` at
+    /// `s = (s_x', s_y', s_j, s_i, s_c)`, X at `(s_x', s_y', s_c, r_b)` and the public
+    /// wiring product `W~_1(r_y, s_i, s_y') W~_2(r_x, s_j, s_x')`.
     fn declare_dense_value(
         &self,
         d: &Declarer<'_>,
@@ -119,20 +119,29 @@ impl GadgetProver for MatMul<'_> {
         _checks: &mut Vec<Check>,
     ) -> Result<Expr> {
         let c = d.c();
-        let (_, _, r_b) = split_point(c, self.g, &d.rec.r[self.g]);
-        if geom(&c.gadgets[self.g].producer).is_some() {
-            let u = d.u_count(self.x);
-            let xv = if u == 0 {
-                Expr::from(Claim::named("X_in"))
-            } else {
-                let lo = match self.x {
-                    TensorRef::Gadget(x) => c.gadgets[x].lo,
-                    TensorRef::Input => 0,
-                };
-                Expr::i(lo.into()) + d.limbs(vals.take(u))
-            };
+        let r_g = &d.rec.r[self.g];
+        let (_, _, r_b) = split_point(c, self.g, r_g);
+        if let Some(geo) = geom(&c.gadgets[self.g].producer) {
+            let [s2, s1, k2, k1, _] = geo.conv_vars();
+            let (s_x, rest) = s.split_at(s2);
+            let (s_y, rest) = rest.split_at(s1);
+            let (s_j, rest) = rest.split_at(k2);
+            let (s_i, s_c) = rest.split_at(k1);
+            let (lt2, lt1) = geo.out_vars();
+            let (r_x, r_y) = (&r_g[..lt2], &r_g[lt2..lt2 + lt1]);
+            let xp: Vec<Fr> = s_x
+                .iter()
+                .chain(s_y)
+                .chain(s_c)
+                .chain(r_b)
+                .copied()
+                .collect();
+            let xv = d.value(self.x, vals, &xp);
             let w = vals.next_claim();
-            return Ok(Expr::from(Claim::named(format!("g{}.wire(s)", self.g))) * w * xv);
+            let wire =
+                wire_eval(&geo.axes[0], r_y, s_i, s_y)? * wire_eval(&geo.axes[1], r_x, s_j, s_x)?;
+            let wire = Claim::public(format!("g{}.wire(s)", self.g), wire);
+            return Ok(Expr::from(wire) * w * xv);
         }
         let p: Vec<Fr> = s.iter().chain(r_b).copied().collect();
         let xv = d.value(self.x, vals, &p);

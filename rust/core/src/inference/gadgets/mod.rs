@@ -138,7 +138,8 @@ pub trait GadgetProver {
     }
 
     /// Its `k`-th dense-group instance's value at `s`, reading its sumcheck-evals (a
-    /// winmax declares checks here too).
+    /// winmax declares checks here too: the verifier makes them while it reads the
+    /// values, after every acc-point check).
     fn declare_dense_value(
         &self,
         _d: &Declarer<'_>,
@@ -153,13 +154,15 @@ pub trait GadgetProver {
         )))
     }
 
-    /// Its zerocheck's value at `s` (default: the clamp check's).
+    /// Its zerocheck's value at `s` (default: the clamp check's; a winmax declares
+    /// checks here too).
     fn declare_zerocheck_value(
         &self,
         d: &Declarer<'_>,
         tb: (&[Fr], Fr),
         s: &[Fr],
         vals: &mut ClaimStream<'_>,
+        _checks: &mut Vec<Check>,
     ) -> Result<Expr> {
         Ok(declared::clamp_value(d, self.index(), tb, s, vals))
     }

@@ -16,6 +16,18 @@ use crate::sumcheck::product::Term;
 use crate::sumcheck::{PairProduct, ProductSum};
 use crate::transcript::Transcript;
 
+use crate::declare::{linear, Check, Claim, ClaimStream, Expr};
+use crate::field::{pow2, powers};
+use crate::inference::circuit::Circuit;
+use crate::inference::circuit::Producer;
+use crate::inference::declared::{check_id, eq_tau, Declarer, Own};
+use crate::inference::rowops::half;
+use crate::inference::spatial::lp;
+use crate::mle::eq_eval;
+use crate::mle::evaluate;
+use crate::wiring::{wire_eval, Axis};
+use ark_ff::{Field, Zero};
+
 /// The geometry of a validated pooling or window gadget.
 fn geometry(cx: &Ctx<'_>, g: usize) -> Geom {
     geom(&cx.c.gadgets[g].producer).expect("a validated pooling gadget")
@@ -63,6 +75,26 @@ impl GadgetProver for Sumpool {
     ) -> Result<()> {
         window_limbs(cx, claims, (self.g, self.x), r_g, evals);
         Ok(())
+    }
+
+    /// `acc == 2^l sum_w X_w` over the window points (conv.md 3).
+    fn declare_acc(
+        &self,
+        d: &Declarer<'_>,
+        r_g: &[Fr],
+        vals: &mut ClaimStream<'_>,
+        own: &Own,
+        checks: &mut Vec<Check>,
+    ) -> Result<Vec<Expr>> {
+        let xs = declare_windows(d, (self.g, self.x), r_g, vals);
+        let lshift = match &d.c().gadgets[self.g].producer {
+            Producer::Sumpool { lshift, .. } => *lshift,
+            _ => 0,
+        };
+        let total = linear(xs.into_iter().map(|x| (Fr::one(), x)), Fr::zero()) << lshift;
+        let e = own.acc.clone() - total;
+        checks.push(Check::zero(check_id(d.c(), self.g, "relation"), e));
+        Ok(Vec::new())
     }
 }
 
@@ -120,6 +152,38 @@ impl GadgetProver for Maxpool {
             opens,
         )))
     }
+
+    /// `D_w == z - X_w` per window and `sum_w S_w == 1` (conv.md 3).
+    fn declare_acc(
+        &self,
+        d: &Declarer<'_>,
+        r_g: &[Fr],
+        vals: &mut ClaimStream<'_>,
+        own: &Own,
+        checks: &mut Vec<Check>,
+    ) -> Result<Vec<Expr>> {
+        let xs = declare_windows(d, (self.g, self.x), r_g, vals);
+        for (dw, xw) in own.d.iter().zip(xs) {
+            let e = d.limbs(dw.clone()) - own.z.clone() + xw;
+            checks.push(Check::zero(check_id(d.c(), self.g, "difference"), e));
+        }
+        let sel = own.s.iter().map(|s| (Fr::one(), Expr::from(s.clone())));
+        let e = linear(sel, -Fr::one());
+        checks.push(Check::zero(check_id(d.c(), self.g, "selectors"), e));
+        Ok(Vec::new())
+    }
+
+    /// `eq(tau, s) sum_w S_w(s) D_w(s)`: every `S_w`, then every `D_w`'s limbs.
+    fn declare_zerocheck_value(
+        &self,
+        d: &Declarer<'_>,
+        (tau, _): (&[Fr], Fr),
+        s: &[Fr],
+        vals: &mut ClaimStream<'_>,
+        _checks: &mut Vec<Check>,
+    ) -> Result<Expr> {
+        Ok(eq_tau(self.g, tau, s) * selected_differences(d, self.g, vals))
+    }
 }
 
 /// An instance whose sumcheck-evals are `x`'s limbs at `(s, post)`.
@@ -150,6 +214,35 @@ impl GadgetProver for Spatialsum {
         let inst = spatialsum::instance(cx.c, cx.cols, cx.input, cx.b, self.g, r_g)?;
         Ok(vec![limbs_after(inst, self.x, r_g, acc)])
     }
+
+    /// The instance's claim is `acc(r_g)`.
+    fn declare_acc(
+        &self,
+        _d: &Declarer<'_>,
+        _r_g: &[Fr],
+        _vals: &mut ClaimStream<'_>,
+        own: &Own,
+        _checks: &mut Vec<Check>,
+    ) -> Result<Vec<Expr>> {
+        Ok(vec![own.acc.clone()])
+    }
+
+    /// `M(s) 2^l X(s, r_c, r_b)`, the mask `M` public (nonlinear.md 2).
+    fn declare_dense_value(
+        &self,
+        d: &Declarer<'_>,
+        _k: usize,
+        s: &[Fr],
+        vals: &mut ClaimStream<'_>,
+        _checks: &mut Vec<Check>,
+    ) -> Result<Expr> {
+        let (_, dims, lshift) = spatialsum::params(d.c(), self.g).expect("a spatialsum");
+        let p: Vec<Fr> = s.iter().chain(&d.rec.r[self.g]).copied().collect();
+        let xv = d.value(self.x, vals, &p);
+        let mask = evaluate(&spatialsum::mask_table(dims), s);
+        let m = Claim::public(format!("g{}.mask(s)", self.g), mask);
+        Ok(Expr::from(m) * (xv << lshift))
+    }
 }
 
 /// A general window sum: one dense-group instance over the wiring.
@@ -167,6 +260,40 @@ impl GadgetProver for Winsum {
         let inst = window::winsum_instance(cx.c, cx.cols, cx.ib(), self.g, r_g)?;
         let rest = channel_batch(cx, self.g, r_g);
         Ok(vec![limbs_after(inst, self.x, rest, acc)])
+    }
+
+    /// The instance's claim is `acc(r_g)`.
+    fn declare_acc(
+        &self,
+        _d: &Declarer<'_>,
+        _r_g: &[Fr],
+        _vals: &mut ClaimStream<'_>,
+        own: &Own,
+        _checks: &mut Vec<Check>,
+    ) -> Result<Vec<Expr>> {
+        Ok(vec![own.acc.clone()])
+    }
+
+    /// `2^l prod_a A_a(r_T_a, s_a) X(s, r_c, r_b)`, the areas public (conv.md 5).
+    fn declare_dense_value(
+        &self,
+        d: &Declarer<'_>,
+        _k: usize,
+        s: &[Fr],
+        vals: &mut ClaimStream<'_>,
+        _checks: &mut Vec<Check>,
+    ) -> Result<Expr> {
+        let (w, geo, _) = window::params(&d.c().gadgets[self.g].producer).expect("a winsum");
+        let (r_t, rest) = out_parts(&geo, &d.rec.r[self.g]);
+        let p: Vec<Fr> = s.iter().chain(rest).copied().collect();
+        let xv = d.value(self.x, vals, &p);
+        let mut area = pow2(w.lshift.unwrap_or(0));
+        for (a, (r, s_in)) in geo.axes.iter().zip(r_t.into_iter().zip(in_parts(&geo, s))) {
+            let m_k = lp(a.k);
+            area *= wire_eval(a, r, &vec![half(); m_k], s_in)? * pow2(m_k as u32);
+        }
+        let area = Claim::public(format!("g{}.area(s)", self.g), area);
+        Ok(Expr::from(area) * xv)
     }
 }
 
@@ -251,4 +378,229 @@ impl GadgetProver for Winmax {
         let opens = vec![Open::Columns(columns_of(cx.cols, g, &kinds), At::Point)];
         Ok(Box::new(Opened::at_point(inst, opens)))
     }
+
+    /// `sum_t S_t(r_g) == Rg(r_g)` at the acc point; instance (a) claims `E + sum_t
+    /// gamma^t D_t(r_g)`, (b) claims `E` (conv.md 5; `E` sent after the acc-evals).
+    fn declare_acc(
+        &self,
+        d: &Declarer<'_>,
+        r_g: &[Fr],
+        _vals: &mut ClaimStream<'_>,
+        own: &Own,
+        checks: &mut Vec<Check>,
+    ) -> Result<Vec<Expr>> {
+        let (g, geo) = (self.g, geometry(&d.cx, self.g));
+        let region = Claim::public(
+            format!("g{g}.Rg(r_g)"),
+            region(&geo, out_parts(&geo, r_g).0),
+        );
+        let sel = own.s.iter().map(|s| (Fr::one(), Expr::from(s.clone())));
+        let e = linear(sel, Fr::zero()) - region;
+        checks.push(Check::zero(check_id(d.c(), g, "selectors"), e));
+        let sent = d.rec.after[g].as_deref().unwrap_or_default();
+        let e = Expr::from(ClaimStream::new(format!("window-e[{g}]"), sent, 0).next_claim());
+        let gamma = gamma(d, g);
+        let diffs = own.d.iter().scan(Fr::one(), |c, dt| {
+            let item = (*c, d.limbs(dt.clone()));
+            *c *= gamma;
+            Some(item)
+        });
+        let claim_a = linear(
+            std::iter::once((Fr::one(), e.clone())).chain(diffs),
+            Fr::zero(),
+        );
+        Ok(vec![claim_a, e])
+    }
+
+    fn instance_name(&self, _c: &Circuit, k: usize) -> String {
+        ["winmax_a", "winmax_b"][k].to_string()
+    }
+
+    /// (a): `eq(r_g', s) Vc(s) z(s, r_c, r_b)`; (b): `Ac(s) X(s, r_c, r_b)`; `Vc`, `Ac`
+    /// public (conv.md 5).
+    fn declare_dense_value(
+        &self,
+        d: &Declarer<'_>,
+        k: usize,
+        s: &[Fr],
+        vals: &mut ClaimStream<'_>,
+        checks: &mut Vec<Check>,
+    ) -> Result<Expr> {
+        let (g, geo) = (self.g, geometry(&d.cx, self.g));
+        let r_g = &d.rec.r[g];
+        let weights = tap_weights(&geo, gamma(d, g));
+        let (r_t, rest) = out_parts(&geo, r_g);
+        let p: Vec<Fr> = s.iter().chain(rest).copied().collect();
+        if k == 0 {
+            let z = winmax_z(d, g, &p, vals, "a", checks);
+            let (lt2, lt1) = geo.out_vars();
+            let mut vc = eq_eval(&r_g[..lt2 + lt1], s);
+            for ((a, ws), s_t) in geo.axes.iter().zip(&weights).zip(out_parts(&geo, &p).0) {
+                let reads: Fr = (0..a.k)
+                    .map(|i| Ok(ws[i] * reads(a, s_t, i)?))
+                    .sum::<Result<Fr>>()?;
+                vc *= reads;
+            }
+            return Ok(Expr::from(Claim::public(format!("g{g}.eq*Vc(s)"), vc)) * z);
+        }
+        let xv = d.value(self.x, vals, &p);
+        let mut ac = Fr::one();
+        for (((a, ws), r), s_in) in geo
+            .axes
+            .iter()
+            .zip(&weights)
+            .zip(r_t)
+            .zip(in_parts(&geo, s))
+        {
+            let total: Fr = (0..a.k)
+                .map(|i| Ok(ws[i] * wire_eval(a, r, &tap_bits(a, i), s_in)?))
+                .sum::<Result<Fr>>()?;
+            ac *= total;
+        }
+        Ok(Expr::from(Claim::public(format!("g{g}.Ac(s)"), ac)) * xv)
+    }
+
+    /// `eq(tau, s) [sum_t S_t D_t + beta sum_t S_t (1 - V_t(s)) + beta^2 z (1 - Rg(s))]`,
+    /// reading every `S_t`, every `D_t`'s limbs, then `z`'s `u` (and `v`) limbs.
+    fn declare_zerocheck_value(
+        &self,
+        d: &Declarer<'_>,
+        (tau, beta): (&[Fr], Fr),
+        s: &[Fr],
+        vals: &mut ClaimStream<'_>,
+        checks: &mut Vec<Check>,
+    ) -> Result<Expr> {
+        let (g, geo) = (self.g, geometry(&d.cx, self.g));
+        let n = d.c().gadgets[g].producer.windows();
+        let sel: Vec<Claim> = (0..n)
+            .flat_map(|t| d.take(g, ColumnKind::PoolSel(t), vals))
+            .collect();
+        let sd = {
+            let ds: Vec<Expr> = (0..n)
+                .map(|t| d.limbs(d.take(g, ColumnKind::PoolDiff(t), vals)))
+                .collect();
+            sel.iter()
+                .zip(ds)
+                .fold(Expr::i(0), |t, (a, b)| t + Expr::from(a.clone()) * b)
+        };
+        let z = winmax_z(d, g, s, vals, "zerocheck", checks);
+        let s_t = out_parts(&geo, s).0;
+        // V_t = prod_a V_{a, t_a}, the last axis fastest
+        let mut taps = vec![Fr::one()];
+        for (a, r) in geo.axes.iter().zip(&s_t) {
+            let per: Vec<Fr> = (0..a.k).map(|i| reads(a, r, i)).collect::<Result<_>>()?;
+            taps = taps
+                .iter()
+                .flat_map(|v| per.iter().map(move |r| *v * r))
+                .collect();
+        }
+        let unread = sel
+            .iter()
+            .zip(taps)
+            .map(|(a, v)| (beta * (Fr::one() - v), Expr::from(a.clone())));
+        let total = sd
+            + linear(unread, Fr::zero())
+            + z.scaled(beta * beta * (Fr::one() - region(&geo, s_t)));
+        Ok(eq_tau(g, tau, s) * total)
+    }
+}
+
+// --- declarations (circuits/checks.md; built only when asked, `declared.rs`) ---
+
+/// `x` at every window point of `r_g`, in window order (a sumpool's or maxpool's
+/// acc-evals after the own columns).
+fn declare_windows(
+    d: &Declarer<'_>,
+    (g, x): (usize, TensorRef),
+    r_g: &[Fr],
+    vals: &mut ClaimStream<'_>,
+) -> Vec<Expr> {
+    let geo = geometry(&d.cx, g);
+    (0..d.c().gadgets[g].producer.windows())
+        .map(|w| d.value(x, vals, &window_point(&geo, r_g, w)))
+        .collect()
+}
+
+/// `sum_w S_w D_w` from every `S_w`, then every `D_w`'s limbs (one product per
+/// window, summed from 0 as the verifier does).
+fn selected_differences(d: &Declarer<'_>, g: usize, vals: &mut ClaimStream<'_>) -> Expr {
+    let k = d.c().gadgets[g].producer.windows();
+    let sel: Vec<Claim> = (0..k)
+        .flat_map(|w| d.take(g, ColumnKind::PoolSel(w), vals))
+        .collect();
+    let ds: Vec<Expr> = (0..k)
+        .map(|w| d.limbs(d.take(g, ColumnKind::PoolDiff(w), vals)))
+        .collect();
+    sel.into_iter()
+        .zip(ds)
+        .fold(Expr::i(0), |t, (a, b)| t + Expr::from(a) * b)
+}
+
+/// `((r_T_1, r_T_2), (r_c, r_b))` of a window gadget's point `(r_x, r_y, r_c, r_b)`:
+/// per axis in `geo.axes` order (a 1-D window's first axis trivial, spatial.rs).
+fn out_parts<'a>(geo: &Geom, r: &'a [Fr]) -> ([&'a [Fr]; 2], &'a [Fr]) {
+    let (lt2, lt1) = geo.out_vars();
+    ([&r[lt2..lt2 + lt1], &r[..lt2]], &r[lt2 + lt1..])
+}
+
+/// `(s_y', s_x')` of a point over the input's spatial variables `(x', y')`.
+fn in_parts<'a>(geo: &Geom, s: &'a [Fr]) -> [&'a [Fr]; 2] {
+    let n2 = lp(geo.axes[1].n_in);
+    [&s[n2..], &s[..n2]]
+}
+
+/// `Rg = prod_a lt(r_T_a, T_a)`, the MLE of the real output region.
+fn region(geo: &Geom, r_t: [&[Fr]; 2]) -> Fr {
+    geo.axes
+        .iter()
+        .zip(r_t)
+        .map(|(a, r)| spatialsum::lt(r, a.n_out))
+        .product()
+}
+
+/// `V_{a,i}(r_T) = 2^(m_S) W~_a(r_T, bits(i), (1/2, ..))`: tap `i` reads something.
+fn reads(a: &Axis, r_t: &[Fr], i: usize) -> Result<Fr> {
+    let m_s = lp(a.n_in);
+    Ok(wire_eval(a, r_t, &tap_bits(a, i), &vec![half(); m_s])? * pow2(m_s as u32))
+}
+
+/// `bits(i)` over the axis's kernel variables, lowest first.
+fn tap_bits(a: &Axis, i: usize) -> Vec<Fr> {
+    (0..lp(a.k))
+        .map(|b| Fr::from(((i >> b) & 1) as u64))
+        .collect()
+}
+
+/// Per axis, the tap weights `gamma^(i w_a)` (`w_a` the later axes' taps): their
+/// product over the axes is `gamma^t` of tap `t`.
+fn tap_weights(geo: &Geom, gamma: Fr) -> [Vec<Fr>; 2] {
+    let [a1, a2] = geo.axes;
+    [powers(gamma.pow([a2.k as u64]), a1.k), powers(gamma, a2.k)]
+}
+
+/// A winmax's `gamma_g`, squeezed where the prover squeezed it.
+fn gamma(d: &Declarer<'_>, g: usize) -> Fr {
+    d.rec.before_after[g].clone().squeeze("window-gamma")
+}
+
+/// `z` at `point` from the gadget's `u` limbs, then its `v` limbs with the check
+/// `z + v == hi` there (`gadget.winmax.z-plus-v-<what>`).
+fn winmax_z(
+    d: &Declarer<'_>,
+    g: usize,
+    point: &[Fr],
+    vals: &mut ClaimStream<'_>,
+    what: &str,
+    checks: &mut Vec<Check>,
+) -> Expr {
+    let z = d.value(TensorRef::Gadget(g), vals, point);
+    if !d.cx.cols.of(g, ColumnKind::V).is_empty() {
+        let v = d.limbs(d.take(g, ColumnKind::V, vals));
+        let e = z.clone() + v - Expr::i(d.c().gadgets[g].hi.into());
+        checks.push(Check::zero(
+            check_id(d.c(), g, &format!("z-plus-v-{what}")),
+            e,
+        ));
+    }
+    z
 }

@@ -8,6 +8,13 @@ use crate::inference::circuit::{ColumnKind, TensorRef};
 use crate::inference::rowops;
 use crate::inference::Claims;
 
+use crate::declare::Check;
+use crate::declare::{ClaimStream, Expr};
+use crate::inference::circuit::Producer;
+use crate::inference::declared::{check_id, eq_tau, Declarer, Own};
+use crate::inference::spatialsum::lt;
+use ark_ff::One;
+
 /// `z[g][b] = max_i x[b][i + P g]`: `S` at `(1/2.., r_grp, r_b)` after its own columns.
 pub struct Rowmax {
     pub g: usize,
@@ -52,6 +59,53 @@ impl GadgetProver for Rowmax {
             ),
         ];
         Ok(Box::new(Opened::at_point(inst, opens)))
+    }
+
+    /// `P S(1/2.., r_grp, r_b) == 1`: the row sums of `S` are 1 (nonlinear.md 7).
+    fn declare_acc(
+        &self,
+        d: &Declarer<'_>,
+        _r_g: &[Fr],
+        vals: &mut ClaimStream<'_>,
+        _own: &Own,
+        checks: &mut Vec<Check>,
+    ) -> Result<Vec<Expr>> {
+        let k = row_vars(d, self.g);
+        let centre = d.take(self.g, ColumnKind::RowSel, vals);
+        let e = (d.limbs(centre) << k as u32) - Expr::i(1);
+        checks.push(Check::zero(check_id(d.c(), self.g, "selectors"), e));
+        Ok(Vec::new())
+    }
+
+    fn zerocheck_name(&self) -> String {
+        "rowmax".to_string()
+    }
+
+    /// `eq(tau, s) [D - mask z + mask X + beta (1 - mask) S + beta^2 S D]`, mask =
+    /// `lt(s_i, n)` public (nonlinear.md 7, 12).
+    fn declare_zerocheck_value(
+        &self,
+        d: &Declarer<'_>,
+        (tau, beta): (&[Fr], Fr),
+        s: &[Fr],
+        vals: &mut ClaimStream<'_>,
+        _checks: &mut Vec<Check>,
+    ) -> Result<Expr> {
+        let (g, k) = (self.g, row_vars(d, self.g));
+        let xv = d.value(self.x, vals, s);
+        let z = d.value(TensorRef::Gadget(g), vals, &s[k..]);
+        let diff = d.limbs(d.take(g, ColumnKind::RowDiff, vals));
+        let sel = d.limbs(d.take(g, ColumnKind::RowSel, vals));
+        let n = match &d.c().gadgets[g].producer {
+            Producer::Rowmax { n, .. } => *n,
+            _ => 0,
+        };
+        let mask = lt(&s[..k], n);
+        let term = diff.clone() - z.scaled(mask)
+            + xv.scaled(mask)
+            + sel.clone().scaled(beta * (Fr::one() - mask))
+            + sel.scaled(beta * beta) * diff;
+        Ok(eq_tau(g, tau, s) * term)
     }
 }
 
@@ -102,4 +156,73 @@ impl GadgetProver for Rowdiv {
         ];
         Ok(Box::new(Opened::at_point(inst, opens)))
     }
+
+    /// `R(r_g) + Rc(r_g) == 2 y(r_grp, r_b) - 1` (nonlinear.md 7, 12).
+    fn declare_acc(
+        &self,
+        d: &Declarer<'_>,
+        r_g: &[Fr],
+        vals: &mut ClaimStream<'_>,
+        own: &Own,
+        checks: &mut Vec<Check>,
+    ) -> Result<Vec<Expr>> {
+        let p = rowops::suffix(r_g, d.c().tensor_vars(self.y, d.cx.b));
+        let yv = d.value(self.y, vals, p);
+        let e = own.r.clone() + own.rc.clone() - yv.scaled(Fr::from(2u64)) + Expr::i(1);
+        checks.push(Check::zero(check_id(d.c(), self.g, "remainder"), e));
+        Ok(Vec::new())
+    }
+
+    fn zerocheck_name(&self) -> String {
+        "rowdiv".to_string()
+    }
+
+    /// `eq(tau, s) [2^(l+1) X + y - 2 y q - R + beta (z - hi) e+ + beta^2 (z - lo) e-]`
+    /// with `q = z + e+ - e-` (nonlinear.md 7, 12; the clamp terms of an absent column
+    /// dropped).
+    fn declare_zerocheck_value(
+        &self,
+        d: &Declarer<'_>,
+        (tau, beta): (&[Fr], Fr),
+        s: &[Fr],
+        vals: &mut ClaimStream<'_>,
+        _checks: &mut Vec<Check>,
+    ) -> Result<Expr> {
+        let (c, g) = (d.c(), self.g);
+        let gad = &c.gadgets[g];
+        let xv = d.value(self.x, vals, s);
+        let yv = d.value(
+            self.y,
+            vals,
+            rowops::suffix(s, c.tensor_vars(self.y, d.cx.b)),
+        );
+        let z = d.value(TensorRef::Gadget(g), vals, s);
+        let (has_ep, has_em) = (
+            !d.cx.cols.of(g, ColumnKind::Ep).is_empty(),
+            !d.cx.cols.of(g, ColumnKind::Em).is_empty(),
+        );
+        let ep = d.limbs(d.take(g, ColumnKind::Ep, vals));
+        let em = d.limbs(d.take(g, ColumnKind::Em, vals));
+        let rem = d.limbs(d.take(g, ColumnKind::DivRem, vals));
+        let lshift = match &gad.producer {
+            Producer::Rowdiv { lshift, .. } => *lshift,
+            _ => 0,
+        };
+        let q = z.clone() + ep.clone() - em.clone();
+        let two = Fr::from(2u64);
+        let mut term = (xv << (lshift + 1)) + yv.clone() - yv.scaled(two) * q - rem;
+        if has_ep {
+            term = term + (z.clone() - Expr::i(gad.hi.into())).scaled(beta) * ep;
+        }
+        if has_em {
+            term = term + (z - Expr::i(gad.lo.into())).scaled(beta * beta) * em;
+        }
+        Ok(eq_tau(g, tau, s) * term)
+    }
+}
+
+/// `log2 P`: the position variables inside a row group (a rowmax's operand over its
+/// own features, nonlinear.md 12).
+fn row_vars(d: &Declarer<'_>, g: usize) -> usize {
+    crate::inference::log2(rowops::row_group_size(d.c(), g))
 }

@@ -287,7 +287,7 @@ impl GadgetProver for Winsum {
         let (r_t, rest) = out_parts(&geo, &d.rec.r[self.g]);
         let p: Vec<Fr> = s.iter().chain(rest).copied().collect();
         let xv = d.value(self.x, vals, &p);
-        let mut area = pow2(w.lshift.unwrap_or(0));
+        let mut area = pow2(w.bits); // a winsum's bits are its lshift
         for (a, (r, s_in)) in geo.axes.iter().zip(r_t.into_iter().zip(in_parts(&geo, s))) {
             let m_k = lp(a.k);
             area *= wire_eval(a, r, &vec![half(); m_k], s_in)? * pow2(m_k as u32);

@@ -503,12 +503,12 @@ import py_ecc  # noqa: F401 (raises the recursion limit)
 assert sys.getrecursionlimit() >= 100000
 from zkml.errors import ZkmlError
 from zkml.inputs import load_input_file
-from zkml.compiler.circuit import Circuit
+from zkml.compiler.circuit_load import circuit_from_bytes
 threading.stack_size(1 << 20)
 out = []
 def run():
     for call in (lambda: load_input_file({str(deep)!r}),
-                 lambda: Circuit.from_bytes(open({str(deep)!r}, "rb").read())):
+                 lambda: circuit_from_bytes(open({str(deep)!r}, "rb").read())):
         try:
             call()
         except ZkmlError as exc:

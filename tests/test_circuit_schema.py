@@ -27,7 +27,8 @@ from circuit_mutations import (  # noqa: E402
 
 import zkml.compiler.limits as prover_limits  # noqa: E402
 import zkml.verifier.circuit_limits as verifier_limits  # noqa: E402
-from zkml.compiler.circuit import Circuit, CircuitFormatError  # noqa: E402
+from zkml.compiler.circuit import CircuitFormatError  # noqa: E402
+from zkml.compiler.circuit_load import circuit_from_bytes
 from zkml.errors import ProofFormatError  # noqa: E402
 from zkml.verifier.circuit import parse_circuit  # noqa: E402
 
@@ -83,7 +84,7 @@ def _corpus() -> tuple[dict[str, bytes], list[tuple[dict, bytes]]]:
 
 
 @pytest.mark.parametrize("parse, error", [(parse_circuit, ProofFormatError),
-                                          (Circuit.from_bytes, CircuitFormatError)],
+                                          (circuit_from_bytes, CircuitFormatError)],
                          ids=["verifier", "prover"])
 def test_every_mutation_is_rejected(parse, error) -> None:
     bases, cases = _corpus()

@@ -17,10 +17,6 @@ PACKAGE = Path(__file__).resolve().parents[1] / "zkml"
 
 #: Cycles left in place, each with why (an SCC must lie inside one of these sets).
 KNOWN_CYCLES: dict[frozenset[str], str] = {
-    # The compiler's circuit model and its JSON parser import each other; the parser
-    # module is being folded into zkml.compiler.circuit (P7), which ends the cycle.
-    frozenset({"zkml.compiler.circuit", "zkml.compiler.circuit_parse"}):
-        "circuit_parse is being merged into circuit",
     # The verifier's circuit description builds its producers from the gadget package,
     # whose gadgets read the circuit types back; the gadget layer is being moved into
     # zkml.verifier.gadgets (P7), which is where this cycle is to be cut.

@@ -21,6 +21,7 @@ from onnx import helper
 from probe_circuits import combine_probe_circuit, combine_probe_stack
 
 from zkml.compiler.circuit import Circuit, CircuitFormatError, canonical_json, ceil_log2
+from zkml.compiler.circuit_load import circuit_from_bytes
 from zkml.errors import ModelError
 from zkml.witness import build_witness, evaluate_circuit
 from zkml.witness_spatial import layout_input, padded_dims
@@ -90,7 +91,7 @@ def _check_relations(c: Circuit, stack: np.ndarray, w, x: np.ndarray) -> int:
 def test_compile_and_witness_matches_executor(compiled, name, batch):
     cm = compiled(name)
     c = cm.circuit
-    assert Circuit.from_bytes(c.to_bytes()) == c and uses_combine(c)
+    assert circuit_from_bytes(c.to_bytes()) == c and uses_combine(c)
     x = circuit_inputs(c, batch * cm.compiled_circuit.rows, seed=batch)
     w = build_witness(cm.compiled_circuit, cm.model, x)  # checks against the executor
     assert _check_relations(c, cm.compiled_circuit.model_stack, w, x) >= 1
@@ -178,7 +179,7 @@ def test_compile_is_deterministic(tmp_path):
 
 def test_combine_probe_circuit_is_valid():
     c = combine_probe_circuit()
-    assert Circuit.from_bytes(c.to_bytes()) == c and uses_combine(c)
+    assert circuit_from_bytes(c.to_bytes()) == c and uses_combine(c)
     stack = combine_probe_stack()
     assert stack.size == 1 << c.model_stack.num_vars
     x = np.array([[-8, 7, 3], [2, -5, -1], [6, 0, -7]], dtype=np.int64)
@@ -221,7 +222,7 @@ def _edited(edit) -> bytes:
 ])
 def test_parser_refuses_malformed_gadgets(edit, match):
     with pytest.raises(CircuitFormatError, match=match):
-        Circuit.from_bytes(_edited(edit))
+        circuit_from_bytes(_edited(edit))
 
 
 def test_verifier_parses_compiled_circuits(compiled):

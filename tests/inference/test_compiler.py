@@ -10,7 +10,8 @@ from inference_models import compile_circuit_only, compile_mlp, f32, leaky_mlp, 
 from onnx import TensorProto, helper
 
 from zkml.compiler.build import compile_circuit, excess_bits
-from zkml.compiler.circuit import Circuit, CircuitFormatError, assign_slots, ceil_log2
+from zkml.compiler.circuit import CircuitFormatError, assign_slots, ceil_log2
+from zkml.compiler.circuit_load import circuit_from_bytes, circuit_from_json
 from zkml.errors import ModelError
 from zkml.quant.rounding import round_shift
 from zkml.verifier.circuit import parse_circuit
@@ -29,7 +30,7 @@ def test_mlp_gadgets_fuse_relu_into_dense(tmp_path):
     assert [g.source for g in c.gadgets] == ["fc0", "fc1", "fc2"]
     # The verifier accepts the exact bytes, and they are canonical.
     assert parse_circuit(c.to_bytes()) is not None
-    assert Circuit.from_bytes(c.to_bytes()) == c
+    assert circuit_from_bytes(c.to_bytes()) == c
 
 
 def test_model_stack_layout_and_values(tmp_path):
@@ -213,19 +214,19 @@ def test_circuit_parser_is_strict(tmp_path):
     cm, _ = compile_mlp(tmp_path, [6, 4, 2])
     good = cm.circuit.to_bytes()
     with pytest.raises(CircuitFormatError, match="canonical"):
-        Circuit.from_bytes(good.replace(b",", b", ", 1))
+        circuit_from_bytes(good.replace(b",", b", ", 1))
     doc = cm.circuit.to_json()
     doc["gadgets"][0]["lo"] = doc["gadgets"][0]["hi"] + 1
     with pytest.raises(CircuitFormatError, match="gadget 0: parameters out of limits"):
-        Circuit.from_json(doc)
+        circuit_from_json(doc)
     doc = cm.circuit.to_json()
     doc["model_stack"]["tensors"][0]["offset"] += 1
     with pytest.raises(CircuitFormatError):
-        Circuit.from_json(doc)
+        circuit_from_json(doc)
     doc = cm.circuit.to_json()
     doc["gadgets"][1]["producer"]["x"] = 1  # not an earlier gadget
     with pytest.raises(CircuitFormatError):
-        Circuit.from_json(doc)
+        circuit_from_json(doc)
 
 
 def _span(c, ref) -> int:
@@ -279,7 +280,7 @@ def test_leaky_relu_lowers_to_three_affine_gadgets(tmp_path, alpha):
     assert producer == {"op": "affine", "terms": [[1, 1 << leaky[0].attrs["alpha_shift"]],
                                                   [2, -a0]]}
     assert parse_circuit(c.to_bytes()) is not None
-    assert Circuit.from_bytes(c.to_bytes()) == c
+    assert circuit_from_bytes(c.to_bytes()) == c
     again = compile_circuit(cm.model)
     assert again.circuit.to_bytes() == c.to_bytes() and again.meta_json() == \
         cm.compiled_circuit.meta_json()
@@ -337,7 +338,7 @@ def test_affine_producer_parser_is_strict(tmp_path):
         doc = cm.circuit.to_json()
         edit(doc["gadgets"][3]["producer"])
         with pytest.raises(CircuitFormatError, match=match):
-            Circuit.from_json(doc)
+            circuit_from_json(doc)
 
     bad(lambda p: p.update(terms=[]))
     bad(lambda p: p.update(terms=[[1, 1]] * 9))
@@ -350,4 +351,4 @@ def test_affine_producer_parser_is_strict(tmp_path):
     bad(lambda p: p.update(terms=[["input", 1]]))  # 6 input features, not 4
     doc = cm.circuit.to_json()
     doc["gadgets"][3]["producer"]["terms"] = [[1, (1 << 40) - 1], [2, -(1 << 40) + 1]]
-    assert Circuit.from_json(doc).gadgets[3].terms == ((1, (1 << 40) - 1), (2, -(1 << 40) + 1))
+    assert circuit_from_json(doc).gadgets[3].terms == ((1, (1 << 40) - 1), (2, -(1 << 40) + 1))

@@ -21,6 +21,7 @@ from onnx import helper
 from probe_circuits import mul_probe_circuit, mul_probe_stack
 
 from zkml.compiler.circuit import Circuit, CircuitFormatError, canonical_json, ceil_log2
+from zkml.compiler.circuit_load import circuit_from_bytes
 from zkml.errors import ModelError
 from zkml.witness import build_witness, evaluate_circuit
 from zkml.witness_spatial import layout_input
@@ -80,7 +81,7 @@ def _check_mul_relations(c: Circuit, w, x: np.ndarray) -> int:
 def test_products_compile_and_witness_matches_executor(compiled, name, batch):
     cm = compiled(name)
     c = cm.circuit
-    assert Circuit.from_bytes(c.to_bytes()) == c and uses_mul(c)
+    assert circuit_from_bytes(c.to_bytes()) == c and uses_mul(c)
     x = circuit_inputs(c, batch * cm.compiled_circuit.rows, seed=batch)
     w = build_witness(cm.compiled_circuit, cm.model, x)  # checks against the executor
     assert _check_mul_relations(c, w, x) >= 1
@@ -141,7 +142,7 @@ def test_compile_is_deterministic(tmp_path):
 
 def test_mul_probe_circuit_is_valid():
     c = mul_probe_circuit()
-    assert Circuit.from_bytes(c.to_bytes()) == c
+    assert circuit_from_bytes(c.to_bytes()) == c
     assert [g.op for g in c.gadgets] == ["identity", "mul", "mul", "dense"]
     x = np.array([[-8, 7, 3], [2, -5, -1], [6, 0, -7]], dtype=np.int64)
     stack = mul_probe_stack()
@@ -165,7 +166,7 @@ def test_parser_refuses_malformed_mul_gadgets(edit, match):
     doc = mul_probe_circuit().to_json()
     edit(doc)
     with pytest.raises(CircuitFormatError, match=match):
-        Circuit.from_bytes(canonical_json(doc))
+        circuit_from_bytes(canonical_json(doc))
 
 
 def test_parser_refuses_operands_of_other_widths():
@@ -174,7 +175,7 @@ def test_parser_refuses_operands_of_other_widths():
     doc["gadgets"][0]["features"] = 2
     doc["input"]["features"] = 2
     with pytest.raises(CircuitFormatError, match="mul operands do not match"):
-        Circuit.from_bytes(canonical_json(doc))
+        circuit_from_bytes(canonical_json(doc))
 
 
 def test_verifier_parses_compiled_products(compiled):

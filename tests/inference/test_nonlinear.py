@@ -24,6 +24,7 @@ from probe_circuits import nonlinear_probe_circuit, probe_circuit
 
 from zkml.compiler.build import compile_circuit, excess_bits
 from zkml.compiler.circuit import Circuit, CircuitFormatError, ceil_log2, padded_width
+from zkml.compiler.circuit_load import circuit_from_bytes
 from zkml.compiler.spatial import divisor_fields
 from zkml.errors import ModelError
 from zkml.quant.rounding import round_div
@@ -159,7 +160,7 @@ def test_remc_column_follows_rem(compiled):
 
 def test_nonlinear_probe_circuit_is_valid():
     c = nonlinear_probe_circuit()
-    assert Circuit.from_bytes(c.to_bytes()) == c
+    assert circuit_from_bytes(c.to_bytes()) == c
     assert [g.op for g in c.gadgets] == ["table", "spatialsum", "dense"]
     assert c.gadgets[1].divisor == 9 and c.layout_of(1) is None
     stack = np.zeros(1 << c.model_stack.num_vars, dtype=np.int64)
@@ -197,7 +198,7 @@ def test_parser_refuses_malformed_nonlinear_gadgets(edit, match):
     doc = _doc(nonlinear_probe_circuit())
     edit(doc)
     with pytest.raises(CircuitFormatError, match=match):
-        Circuit.from_bytes(canonical_json(doc))
+        circuit_from_bytes(canonical_json(doc))
 
 
 def test_spatialsum_may_be_the_output_gadget():
@@ -205,7 +206,7 @@ def test_spatialsum_may_be_the_output_gadget():
 
     c = nonlinear_probe_circuit()
     out = replace(c, output_gadget=1, output_features=2)
-    assert Circuit.from_bytes(out.to_bytes()) == out
+    assert circuit_from_bytes(out.to_bytes()) == out
 
 
 # ---- MLPs with tables ------------------------------------------------------------
@@ -216,7 +217,7 @@ def test_spatialsum_may_be_the_output_gadget():
 def test_table_mlps_compile_and_witness_matches_executor(compiled, name, batch):
     cm = compiled(name)
     c = cm.circuit
-    assert Circuit.from_bytes(c.to_bytes()) == c
+    assert circuit_from_bytes(c.to_bytes()) == c
     tables = [c.gadgets[i] for i in c.table_gadgets()]
     assert tables, "no table gadget"
     for g in tables:
@@ -292,7 +293,7 @@ def test_scalar_mul_is_an_affine_gadget(tmp_path):
 def test_spatial_sum_cnns_compile_and_witness_matches_executor(compiled, name, batch):
     cm = compiled(name)
     c = cm.circuit
-    assert Circuit.from_bytes(c.to_bytes()) == c
+    assert circuit_from_bytes(c.to_bytes()) == c
     sums = [g for g in c.gadgets if g.op == "spatialsum"]
     assert len(sums) == 1
     g = sums[0]

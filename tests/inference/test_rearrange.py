@@ -25,6 +25,7 @@ from zkml.compiler.circuit import (
     canonical_json,
     ceil_log2,
 )
+from zkml.compiler.circuit_load import circuit_from_bytes
 from zkml.errors import ModelError
 from zkml.witness import build_witness, rearrange_acc, rearrange_index
 from zkml.witness_spatial import layout_input, padded_dims
@@ -251,7 +252,7 @@ def _check_rearranges(c: Circuit, w, x: np.ndarray) -> int:
 def test_compile_and_witness_matches_executor(compiled, name, batch):
     cm = compiled(name)
     c = cm.circuit
-    assert Circuit.from_bytes(c.to_bytes()) == c and _rearranges(c)
+    assert circuit_from_bytes(c.to_bytes()) == c and _rearranges(c)
     from zkml.verifier.circuit import parse_circuit
 
     parse_circuit(c.to_bytes())
@@ -424,7 +425,7 @@ def test_parser_refuses_malformed_rearranges(compiled, edit, match):
     doc = _doc(compiled)
     edit(_producer(doc))
     with pytest.raises(CircuitFormatError, match=match):
-        Circuit.from_bytes(canonical_json(doc))
+        circuit_from_bytes(canonical_json(doc))
 
 
 # ---- refusals -------------------------------------------------------------------------

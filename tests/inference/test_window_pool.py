@@ -24,6 +24,7 @@ from inference_models import (
 from probe_circuits import window_probe_circuit
 
 from zkml.compiler.circuit import Circuit, CircuitFormatError, Gadget
+from zkml.compiler.circuit_load import circuit_from_bytes, circuit_from_json
 from zkml.errors import ModelError
 from zkml.quant.rounding import round_div, round_shift
 from zkml.witness import build_witness, evaluate_circuit
@@ -156,7 +157,7 @@ def test_window_pools_compile_and_witness_matches_executor(compiled, name, batch
     cm = compiled(name)
     c = cm.circuit
     assert [g.op for g in c.gadgets] == EXPECT[name]
-    assert Circuit.from_bytes(c.to_bytes()) == c and uses_windows(c)
+    assert circuit_from_bytes(c.to_bytes()) == c and uses_windows(c)
     x = _inputs(c, batch, seed=batch)
     w = build_witness(cm.compiled_circuit, cm.model, x)  # the real region vs the executor
     assert len(w.columns) == len(c.columns())
@@ -250,7 +251,7 @@ def test_power_of_two_pools_keep_their_gadgets(tmp_path):
 
 def test_window_probe_circuit():
     c = window_probe_circuit()
-    assert Circuit.from_bytes(c.to_bytes()) == c
+    assert circuit_from_bytes(c.to_bytes()) == c
     stack = np.zeros(1 << c.model_stack.num_vars, dtype=np.int64)
     stack[0] = 1  # the dense reads one entry (within [-8, 7])
     x = (np.arange(c.input_features, dtype=np.int64).reshape(1, -1) * 5 % 16) - 8
@@ -279,7 +280,7 @@ def test_window_parser_is_strict():
         d = copy.deepcopy(doc)
         edit(d)
         with pytest.raises(CircuitFormatError, match=match):
-            Circuit.from_json(d)
+            circuit_from_json(d)
 
     bad(lambda d: d["gadgets"][0]["producer"].pop("pads"), "missing field `pads`")
     bad(lambda d: d["gadgets"][0]["producer"].update(window=[2, 2]), "unknown field `window`")

@@ -66,6 +66,7 @@ from zkml.compiler.circuit import (
     bits,
     ceil_log2,
 )
+from zkml.compiler.circuit_load import circuit_from_bytes
 from zkml.compiler.shapes import is_volume, scatter_columns, volume_layout
 from zkml.compiler.state import Layout, State, bias_shift, refuse, signed_bits
 from zkml.errors import ModelError
@@ -395,7 +396,7 @@ def compile_circuit(model: QModel) -> CompiledCircuit:
                       argmax_last=s.argmax_last)
     circuit = replace(circuit, limb_bits=choose_limb_bits(circuit, rows))
     # Round trip through the strict parser: the compiler never emits what a verifier refuses.
-    circuit = Circuit.from_bytes(circuit.to_bytes())
+    circuit = circuit_from_bytes(circuit.to_bytes())
     _check_with_verifier(circuit)
     out_name = next(iter(model.outputs))
     return CompiledCircuit(circuit, values, list(s.tips), inp.name, out_name, rows,

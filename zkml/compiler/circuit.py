@@ -2,9 +2,10 @@
 
 A `Circuit` is a list of gadgets over a public input, plus the layout of the model
 stack (the committed weights and biases). Its canonical JSON bytes go into the
-verifying key, so `to_bytes` is exact and `from_bytes` is strict: it accepts only
-what `to_bytes` can write and what the spec's limits allow (the core's parser validates,
-`circuit_load`; the limits are `zkml.compiler.limits`).
+verifying key, so `to_bytes` is exact and the loader is strict
+(`zkml.compiler.circuit_load.circuit_from_bytes`: it accepts only what `to_bytes` can
+write and what the spec's limits allow, the core's parser validating; the limits are
+`zkml.compiler.limits`).
 
 This module uses the standard library only, so the verify and inspect paths can read a
 circuit without importing numpy.
@@ -553,21 +554,3 @@ class Circuit:
         (the table multiplicities `t_g` do not depend on `L` and are left out)."""
         lb = self.limb_bits if limb_bits is None else limb_bits
         return sum(self.column_length(c, batch) for c in self.columns_with(lb)) + (1 << lb)
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> Circuit:
-        """Parse and validate (the core's parser, `circuit_load`); the bytes must be
-        exactly the canonical encoding. Raises CircuitFormatError."""
-        from zkml.compiler.circuit_load import load
-
-        return load(data)
-
-    @classmethod
-    def from_json(cls, doc: object) -> Circuit:
-        """Parse a JSON document and check every rule of section 6 (as `from_bytes` of
-        its canonical encoding)."""
-        try:
-            data = canonical_json(doc)
-        except (TypeError, ValueError) as exc:
-            raise CircuitFormatError(f"malformed circuit description: {exc}") from None
-        return cls.from_bytes(data)

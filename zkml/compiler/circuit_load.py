@@ -2,7 +2,7 @@
 
 The prover side has one parser of circuit descriptions: the core's
 (`rust/core/src/inference/circuit.rs`, through `zkml._native.parse_circuit`), which
-every proof and key already runs. `load` has it validate the bytes, then maps the
+every proof and key already runs. `circuit_from_bytes` has it validate the bytes, then maps the
 validated document onto the compiler's records (`records`: a plain structural mapping
 that checks nothing again) and requires the bytes to be canonical. The verifier keeps
 its own parser (`zkml/verifier/circuit.py`) and shares no code with this one.
@@ -17,15 +17,16 @@ from zkml.compiler.circuit import (
     Gadget,
     ModelStack,
     StackTensor,
+    canonical_json,
 )
 
-__all__ = ["load", "load_key_circuit", "records"]
+__all__ = ["circuit_from_bytes", "circuit_from_json", "load_key_circuit", "records"]
 
 #: Producer keys whose record field has another name.
 _RENAMED = {("rowdiv", "rem_bits"): "remainder_bits", ("addconst", "c"): "const"}
 
 
-def load(data: bytes) -> Circuit:
+def circuit_from_bytes(data: bytes) -> Circuit:
     """Validate `data` with the core's parser and build the records; raises
     CircuitFormatError (with the core's message) on any malformed or non-canonical
     description."""
@@ -40,10 +41,21 @@ def load(data: bytes) -> Circuit:
     return circuit
 
 
+def circuit_from_json(doc: object) -> Circuit:
+    """`circuit_from_bytes` of a JSON document's canonical encoding (every rule of
+    section 6). Raises CircuitFormatError."""
+    try:
+        data = canonical_json(doc)
+    except (TypeError, ValueError) as exc:
+        raise CircuitFormatError(f"malformed circuit description: {exc}") from None
+    return circuit_from_bytes(data)
+
+
 def load_key_circuit(data: bytes) -> Circuit:
-    """`load` for the circuit of a verifying key on the verify path, which must not load
-    the native module: the verifier's parser (which the proof's verification runs on the
-    same bytes anyway) validates instead of the core's. Raises CircuitFormatError."""
+    """`circuit_from_bytes` for the circuit of a verifying key on the verify path, which
+    must not load the native module: the verifier's parser (which the proof's
+    verification runs on the same bytes anyway) validates instead of the core's. Raises
+    CircuitFormatError."""
     from zkml import jsonio
     from zkml.errors import ProofFormatError
     from zkml.verifier.circuit import parse_circuit

@@ -411,13 +411,17 @@ def test_ctrl_c_in_process_exits_130_and_leaves_nothing(files, tmp_path, monkeyp
 
 
 # A compile that stops in its fidelity stage until SIGINT arrives: the parent sends the
-# signal once the child has said it is there, so the test does not depend on timing.
+# signal once the child has said it is there, so the test does not depend on timing. The
+# child waits in short sleeps, as real work runs bytecode: the kernel may deliver the
+# signal to one of onnxruntime's threads, and the main thread only sees it when it next
+# runs Python code (one long blocking wait would not wake up).
 _WAITING_COMPILE = """
-import sys, threading
+import sys, time
 import zkml.quant.fidelity as fidelity
 def wait_for_ctrl_c(*args, **kwargs):
     print("in fidelity", file=sys.stderr, flush=True)
-    threading.Event().wait(120)
+    for _ in range(2400):
+        time.sleep(0.05)
     raise SystemExit("no SIGINT arrived")
 fidelity.fidelity_report = wait_for_ctrl_c
 from zkml.cli.main import main

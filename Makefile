@@ -48,6 +48,7 @@ bench: build
 # Regenerate the cross-language test vectors from the Rust prover (then commit them).
 vectors:
 	cd rust && ZKML_WRITE_VECTORS=1 cargo test $(CARGO_TEST_FLAGS) -p zkml-core vectors
+	cd rust && ZKML_WRITE_VECTORS=1 cargo test $(CARGO_TEST_FLAGS) -p zkml-core --test declarations
 
 clean:
 	rm -rf $(VENV) rust/target

@@ -4,10 +4,8 @@
 //! tampered claim fails the check that reads it, and `circuits/vectors/declarations.json`
 //! pins the declarations (pytest compares them with the Python verifier's).
 
-use std::path::PathBuf;
-
 use ark_ff::One;
-use serde_json::{json, Value};
+use serde_json::json;
 use zkml_core::declare::Check;
 use zkml_core::field::Fr;
 use zkml_core::inference::circuit::Circuit;
@@ -22,6 +20,10 @@ use zkml_core::inference::testkit_window::{win_1d, win_avg, win_stem};
 use zkml_core::inference::{prove, InferenceInput};
 use zkml_core::pcs::hyrax::Hyrax;
 use zkml_core::testing::rand_small;
+
+#[path = "support/vector_file.rs"]
+mod vector_file;
+use vector_file::check_or_write;
 
 /// `(name, model, batch, input)` of the models covered, as inference.json builds them
 /// (the MLP family's inputs, then the nonlinear family's at `seed + batch`).
@@ -140,21 +142,4 @@ fn honest_declarations_hold_and_a_tampered_claim_fails_its_check() {
         );
     }
     check_or_write("declarations.json", json!({"models": entries}));
-}
-
-fn check_or_write(name: &str, value: Value) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../circuits/vectors")
-        .join(name);
-    let text = serde_json::to_string_pretty(&value).unwrap() + "\n";
-    if std::env::var("ZKML_WRITE_VECTORS").is_ok() {
-        std::fs::write(&path, text).unwrap();
-        return;
-    }
-    let have = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("{name} missing: run `make vectors`"));
-    assert!(
-        have == text,
-        "{name} differs from the prover's declarations: run `make vectors` and review"
-    );
 }

@@ -3,8 +3,6 @@
 //! no longer produces exactly what is committed. pytest checks the same files
 //! with the pure-Python verifier.
 
-use std::path::PathBuf;
-
 use ark_ff::{BigInteger, PrimeField};
 use serde_json::{json, Value};
 use zkml_core::encoding::{g1_to_bytes, Writer};
@@ -23,6 +21,10 @@ use zkml_core::testing::{rand_frs, rand_small};
 use zkml_core::transcript::Transcript;
 use zkml_core::wiring;
 
+#[path = "support/vector_file.rs"]
+mod vector_file;
+use vector_file::check_or_write;
+
 fn dec(x: &Fr) -> Value {
     Value::String(x.into_bigint().to_string())
 }
@@ -36,23 +38,6 @@ fn small(n: usize, bits: u32, seed: u64) -> Vec<Fr> {
         .into_iter()
         .map(from_i64)
         .collect()
-}
-
-fn check_or_write(name: &str, value: Value) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../circuits/vectors")
-        .join(name);
-    let text = serde_json::to_string_pretty(&value).unwrap() + "\n";
-    if std::env::var("ZKML_WRITE_VECTORS").is_ok() {
-        std::fs::write(&path, text).unwrap();
-        return;
-    }
-    let have = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("{name} missing: run `make vectors`"));
-    assert!(
-        have == text,
-        "{name} differs from what the prover produces: run `make vectors` and review"
-    );
 }
 
 #[test]

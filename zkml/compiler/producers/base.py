@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from typing import ClassVar, TypeVar
 
-__all__ = ["Producer", "Ref", "Shape", "to_json_value", "tuples"]
+__all__ = ["Producer", "Ref", "Shape", "to_json_value", "tuples", "ref_label", "shape_label",
+           "geometry_label"]
 
 #: A gadget operand: `"input"` or the index of an earlier gadget.
 Ref = str | int
@@ -27,6 +28,22 @@ P = TypeVar("P", bound="Producer")
 def tuples(v: object) -> object:
     """JSON lists as tuples, recursively (the records are frozen)."""
     return tuple(tuples(e) for e in v) if isinstance(v, list | tuple) else v
+
+
+def ref_label(r: Ref) -> str:
+    """`input` or `g<index>`, as `zkml inspect` prints an operand."""
+    return "input" if r == "input" else f"g{r}"
+
+
+def shape_label(v: Shape) -> str:
+    """A shape as `3x4x4`."""
+    return "x".join(str(d) for d in v)
+
+
+def geometry_label(kernel: Shape, strides: Shape, dilations: Shape, pads: Shape) -> str:
+    """A window geometry as `zkml inspect` prints it."""
+    return (f"k {shape_label(kernel)} s {shape_label(strides)} d {shape_label(dilations)} "
+            f"p {shape_label(pads)}")
 
 
 def to_json_value(v: object) -> object:
@@ -81,6 +98,11 @@ class Producer:
         """The spatial shape whose padded layout the tensor has (None: flat); read only
         when the producer does not keep its operand's layout."""
         return None
+
+    def describe(self, width_of: Callable[[Ref], int], features: int) -> str:
+        """A one-line form for `zkml inspect` (`width_of` gives an operand's width,
+        `features` the gadget's)."""
+        return f"{self.op}({ref_label(self.operands()[0])})"
 
     def to_json(self) -> dict:
         """The `producer` object of the circuit JSON."""

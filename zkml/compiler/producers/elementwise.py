@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
-from zkml.compiler.producers.base import Producer, Ref
+from zkml.compiler.producers.base import Producer, Ref, ref_label
 
 __all__ = ["Identity", "Add", "Affine", "AddConst", "Mul"]
 
@@ -34,6 +34,13 @@ class Add(Producer):
     y: Ref
     signs: tuple[int, int] = (1, 1)
     lshifts: tuple[int, int] = (0, 0)
+
+    def describe(self, width_of: Callable[[Ref], int], features: int) -> str:
+        """The signed, shifted operands (`per row` for a row value `y`)."""
+        sa, sb = ("+" if s > 0 else "-" for s in self.signs)
+        row = " per row" if width_of(self.y) != features else ""
+        return (f"add({sa}{ref_label(self.x)}<<{self.lshifts[0]}, "
+                f"{sb}{ref_label(self.y)}<<{self.lshifts[1]}{row})")
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,10 @@ class Affine(Producer):
         """The same terms over remapped operands."""
         return Affine(tuple((f(x), c) for x, c in self.terms))
 
+    def describe(self, width_of: Callable[[Ref], int], features: int) -> str:
+        """The signed terms."""
+        return "affine(" + " ".join(f"{c:+d}*{ref_label(x)}" for x, c in self.terms) + ")"
+
 
 @dataclass(frozen=True)
 class AddConst(Producer):
@@ -77,6 +88,11 @@ class AddConst(Producer):
         """The added row."""
         return (self.const,)
 
+    def describe(self, width_of: Callable[[Ref], int], features: int) -> str:
+        """`addconst(x <<l + C)`."""
+        lsh = f" <<{self.lshift}" if self.lshift else ""
+        return f"addconst({ref_label(self.x)}{lsh} + {self.const})"
+
 
 @dataclass(frozen=True)
 class Mul(Producer):
@@ -87,3 +103,7 @@ class Mul(Producer):
     KEEPS_LAYOUT: ClassVar[bool] = True
     x: Ref
     y: Ref
+
+    def describe(self, width_of: Callable[[Ref], int], features: int) -> str:
+        """`mul(x, y)`."""
+        return f"mul({ref_label(self.x)}, {ref_label(self.y)})"

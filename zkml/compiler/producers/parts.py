@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import ClassVar, TypeVar
 
-from zkml.compiler.producers.base import Producer, Ref, Shape, tuples
+from zkml.compiler.producers.base import Producer, Ref, Shape, ref_label, shape_label, tuples
 
 __all__ = ["Block", "Concat", "Rearrange"]
 
@@ -66,6 +66,10 @@ class _Parts(Producer):
         """The same producer over remapped parts."""
         return replace(self, parts=tuple(f(p) for p in self.parts))
 
+    def _parts_label(self) -> str:
+        return ", ".join(f"{ref_label(p)} {shape_label(sh)}"
+                         for p, sh in zip(self.parts, self.shapes, strict=True))
+
 
 @dataclass(frozen=True)
 class Concat(_Parts):
@@ -83,6 +87,10 @@ class Concat(_Parts):
         """`[C, S..]` (`[C]` for flat parts: its `pad(C)` features hold `C` real ones)."""
         return self.concat_shape
 
+    def describe(self, width_of: Callable[[Ref], int], features: int) -> str:
+        """The parts and their shapes."""
+        return f"concat({self._parts_label()})"
+
 
 @dataclass(frozen=True)
 class Rearrange(_Parts):
@@ -98,6 +106,12 @@ class Rearrange(_Parts):
     def layout(self) -> Shape | None:
         """`out_shape`, None for a flat `[n]`."""
         return None if len(self.out_shape) == 1 else self.out_shape
+
+    def describe(self, width_of: Callable[[Ref], int], features: int) -> str:
+        """The parts, the output shape and the number of blocks."""
+        n = len(self.blocks)
+        return (f"rearrange({self._parts_label()} -> {shape_label(self.out_shape)}, {n} "
+                f"block{'s' if n != 1 else ''})")
 
     @classmethod
     def from_json(cls, p: dict) -> Rearrange:

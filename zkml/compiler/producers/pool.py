@@ -4,10 +4,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
-from zkml.compiler.producers.base import Producer, Ref, Shape
+from zkml.compiler.producers.base import Producer, Ref, Shape, ref_label, shape_label
 
 __all__ = ["SpatialSum", "SumPool", "MaxPool"]
 
@@ -20,6 +21,11 @@ class SpatialSum(Producer):
     x: Ref
     in_shape: Shape
     lshift: int = 0
+
+    def describe(self, width_of: Callable[[Ref], int], features: int) -> str:
+        """The map's shape (and a nonzero lshift)."""
+        lsh = f" <<{self.lshift}" if self.lshift else ""
+        return f"spatialsum({ref_label(self.x)} {shape_label(self.in_shape)}){lsh}"
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,13 @@ class SumPool(Producer):
         """The output's spatial shape."""
         return self.out_shape
 
+    def describe(self, width_of: Callable[[Ref], int], features: int) -> str:
+        """The shapes and the window (and a nonzero lshift)."""
+        lsh = getattr(self, "lshift", 0)
+        return (f"{self.op}({ref_label(self.x)} {shape_label(self.in_shape)} -> "
+                f"{shape_label(self.out_shape)}, window {shape_label(self.window)})"
+                + (f" <<{lsh}" if lsh else ""))
+
 
 @dataclass(frozen=True)
 class MaxPool(Producer):
@@ -63,6 +76,7 @@ class MaxPool(Producer):
 
     windows = SumPool.windows
     layout = SumPool.layout
+    describe = SumPool.describe
 
     def extra_widths(self) -> list[tuple[str, int]]:
         """Every `D_w`, then every selector `S_w`."""

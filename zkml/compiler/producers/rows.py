@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
-from zkml.compiler.producers.base import Producer, Ref
+from zkml.compiler.producers.base import Producer, Ref, ref_label
 
 __all__ = ["RowMax", "RowDiv"]
 
@@ -27,6 +28,10 @@ class RowMax(Producer):
         """`D` (`diff_bits`) and the selector `S`."""
         return [("D", self.diff_bits), ("S", 1)]
 
+    def describe(self, width_of: Callable[[Ref], int], features: int) -> str:
+        """`rowmax(x, n ..)`."""
+        return f"rowmax({ref_label(self.x)}, n {self.n})"
+
 
 @dataclass(frozen=True)
 class RowDiv(Producer):
@@ -45,3 +50,7 @@ class RowDiv(Producer):
     def extra_widths(self) -> list[tuple[str, int]]:
         """The remainder `R` and its complement `Rc`."""
         return [("R", self.remainder_bits), ("Rc", self.remainder_bits)]
+
+    def describe(self, width_of: Callable[[Ref], int], features: int) -> str:
+        """`rowdiv(x <<l, / y)`."""
+        return f"rowdiv({ref_label(self.x)} <<{self.lshift}, / {ref_label(self.y)})"

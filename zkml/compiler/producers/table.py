@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
-from zkml.compiler.producers.base import Producer, Ref
+from zkml.compiler.producers.base import Producer, Ref, ref_label
 
 __all__ = ["Table"]
 
@@ -23,3 +24,7 @@ class Table(Producer):
     def stack_tensors(self) -> tuple[str, ...]:
         """The table."""
         return (self.table,)
+
+    def describe(self, width_of: Callable[[Ref], int], features: int) -> str:
+        """`table(x, T=..)`."""
+        return f"table({ref_label(self.x)}, T={self.table})"

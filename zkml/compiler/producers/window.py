@@ -3,10 +3,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
-from zkml.compiler.producers.base import Producer, Ref, Shape
+from zkml.compiler.producers.base import (
+    Producer,
+    Ref,
+    Shape,
+    geometry_label,
+    ref_label,
+    shape_label,
+)
 
 __all__ = ["WinSum", "WinMax"]
 
@@ -38,6 +46,14 @@ class WinSum(Producer):
         """The output's spatial shape."""
         return self.out_shape
 
+    def describe(self, width_of: Callable[[Ref], int], features: int) -> str:
+        """The shapes and the window geometry (and a nonzero lshift)."""
+        lsh = getattr(self, "lshift", 0)
+        return (f"{self.op}({ref_label(self.x)} {shape_label(self.in_shape)} -> "
+                f"{shape_label(self.out_shape)}, "
+                f"{geometry_label(self.kernel, self.strides, self.dilations, self.pads)})"
+                + (f" <<{lsh}" if lsh else ""))
+
 
 @dataclass(frozen=True)
 class WinMax(Producer):
@@ -58,6 +74,7 @@ class WinMax(Producer):
 
     taps = WinSum.taps
     layout = WinSum.layout
+    describe = WinSum.describe
 
     def extra_widths(self) -> list[tuple[str, int]]:
         """Every `D_t`, then every selector `S_t`."""

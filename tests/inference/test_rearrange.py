@@ -26,6 +26,7 @@ from zkml.compiler.circuit import (
     ceil_log2,
 )
 from zkml.compiler.circuit_load import circuit_from_bytes
+from zkml.compiler.producers import Rearrange
 from zkml.errors import ModelError
 from zkml.witness import build_witness, rearrange_acc, rearrange_index
 from zkml.witness_spatial import layout_input, padded_dims
@@ -355,11 +356,11 @@ def test_tf2onnx_input_is_flat(compiled):
 
 
 def test_rearrange_index_map():
-    g = Gadget(op="rearrange", x=0, features=8, shift=0, lo=-8, hi=7, excess_hi_bits=0,
-               excess_lo_bits=0, frac_bits=0, parts=(0, 1), shapes=((3,), (1, 3)),
-               out_shape=(3, 2), dims=(3, 2),
-               blocks=(Block(0, (0, 0), (3, 1), 0, (1, 3)),
-                       Block(1, (0, 1), (3, 1), 0, (1, 3))))
+    p = Rearrange(parts=(0, 1), shapes=((3,), (1, 3)), out_shape=(3, 2), dims=(3, 2),
+                  blocks=(Block(0, (0, 0), (3, 1), 0, (1, 3)),
+                          Block(1, (0, 1), (3, 1), 0, (1, 3))))
+    g = Gadget(p, features=8, shift=0, lo=-8, hi=7, excess_hi_bits=0, excess_lo_bits=0,
+               frac_bits=0)
     dst, part, pos = rearrange_index(g)
     # O = transpose([[a0 a1 a2], [b0 b1 b2]]) = [[a0 b0], [a1 b1], [a2 b2]] in a (3, 2)
     # layout padded to (4, 2).

@@ -205,9 +205,10 @@ def test_softmax_of_ties_selects_the_first_maximum():
 
 def test_rowdiv_rounds_half_up_like_the_executor():
     from zkml.compiler.circuit import Gadget
+    from zkml.compiler.producers import RowDiv
 
-    g = Gadget(op="rowdiv", x=0, features=4, shift=0, lo=-100, hi=100, excess_hi_bits=0,
-               excess_lo_bits=0, frac_bits=0, y=1, lshift=3, remainder_bits=8)
+    g = Gadget(RowDiv(0, 1, lshift=3, remainder_bits=8), features=4, shift=0, lo=-100,
+               hi=100, excess_hi_bits=0, excess_lo_bits=0, frac_bits=0)
     x = np.array([[-7, -1, 0, 5], [9, 1, 2, 3]], dtype=np.int64)
     y = np.array([[3], [16]], dtype=np.int64)
     q, extra = rowdiv_acc(g, x, y)

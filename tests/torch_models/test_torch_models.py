@@ -116,7 +116,7 @@ def test_torch_export_compiles_and_witness_matches_executor(name, tmp_path):
         assert rm.features == 6 * 6 and rm.n == 4  # 12x12 -> ceil((12 - 3) / 2) + 1 = 6
     elif name == "video3d":
         convs = [g for g in cc.circuit.gadgets if g.op == "conv"]
-        assert [g.in_shape for g in convs] == [(2 * 6, 8, 8), (4 * 3, 4, 4)]
+        assert [g.producer.in_shape for g in convs] == [(2 * 6, 8, 8), (4 * 3, 4, 4)]
     elif name in NONLINEAR:
         assert {"table", "spatialsum"} <= ops
         ssum = next(g for g in cc.circuit.gadgets if g.op == "spatialsum")

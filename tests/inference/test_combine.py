@@ -104,7 +104,7 @@ def test_concat_of_conv_branches(compiled):
     assert g.features == 8 * 8 * 8 and g.shift == 0
     assert [c.gadgets[int(p)].op for p in g.producer.parts] == ["conv", "conv"]
     nxt = c.gadgets[c.gadgets.index(g) + 1]
-    assert nxt.op == "conv" and nxt.in_shape == (5, 6, 6)
+    assert nxt.op == "conv" and nxt.producer.in_shape == (5, 6, 6)
 
 
 def test_flat_concat_layouts(compiled):
@@ -268,7 +268,7 @@ def test_constant_minus_tensor_negates_then_adds(tmp_path):
     (i,) = [i for i, g in enumerate(gadgets) if g.op == "addconst"]
     neg = gadgets[int(gadgets[i].x)]
     x = gadgets[int(neg.x)]
-    assert neg.op == "affine" and neg.terms == ((neg.x, -1),) and neg.shift == 0
+    assert neg.op == "affine" and neg.producer.terms == ((neg.x, -1),) and neg.shift == 0
     assert (neg.lo, neg.hi) == (-x.hi, -x.lo)
     assert neg.excess_hi_bits == neg.excess_lo_bits == 0
 

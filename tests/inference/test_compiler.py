@@ -95,7 +95,7 @@ def test_relu_of_a_shared_tensor_becomes_identity(tmp_path):
     assert [g.op for g in c.gadgets] == ["dense", "identity", "add"]
     dense, ident, add = c.gadgets
     assert dense.lo < 0 and ident.x == 0 and ident.lo == 0 and ident.hi == dense.hi
-    assert ident.shift == 0 and (add.x, add.y) == (0, 1)
+    assert ident.shift == 0 and (add.x, add.producer.y) == (0, 1)
 
 
 def test_clip_relu6_bounds_and_v_column(tmp_path):
@@ -245,9 +245,11 @@ def _check_leaky(cm, first: int, op, x_ref, x_range) -> None:
     a, k = op.attrs["alpha"], op.attrs["alpha_shift"]
     lo_x, hi_x = x_range
     assert [g.op for g in (pos, neg, z)] == ["affine"] * 3
-    assert pos.terms == ((x_ref, 1),) and pos.shift == 0 and (pos.lo, pos.hi) == (0, max(hi_x, 0))
-    assert neg.terms == ((x_ref, -1),) and neg.shift == 0 and (neg.lo, neg.hi) == (0, max(-lo_x, 0))
-    assert z.terms == ((first, 1 << k), (first + 1, -a)) and z.shift == k
+    assert pos.producer.terms == ((x_ref, 1),) and pos.shift == 0
+    assert (pos.lo, pos.hi) == (0, max(hi_x, 0))
+    assert neg.producer.terms == ((x_ref, -1),) and neg.shift == 0
+    assert (neg.lo, neg.hi) == (0, max(-lo_x, 0))
+    assert z.producer.terms == ((first, 1 << k), (first + 1, -a)) and z.shift == k
     assert all(g.source == op.source and g.features == z.features for g in (pos, neg, z))
     assert z.frac_bits == cm.model.tensor(op.output).frac_bits
     for g in (pos, neg, z):  # excess bits from the static bound sum |c_k| max|x_k|
@@ -352,4 +354,5 @@ def test_affine_producer_parser_is_strict(tmp_path):
     bad(lambda p: p.update(terms=[["input", 1]]))  # 6 input features, not 4
     doc = cm.circuit.to_json()
     doc["gadgets"][3]["producer"]["terms"] = [[1, (1 << 40) - 1], [2, -(1 << 40) + 1]]
-    assert circuit_from_json(doc).gadgets[3].terms == ((1, (1 << 40) - 1), (2, -(1 << 40) + 1))
+    terms = circuit_from_json(doc).gadgets[3].producer.terms
+    assert terms == ((1, (1 << 40) - 1), (2, -(1 << 40) + 1))

@@ -282,7 +282,7 @@ def test_scalar_mul_is_an_affine_gadget(tmp_path):
     cm = compile_circuit_only(tmp_path, make_model(nodes, {"x": [1, 4]}, ["y"], inits))
     c = cm.circuit
     aff = [g for g in c.gadgets if g.op == "affine"]
-    assert len(aff) == 1 and len(aff[0].terms) == 1 and aff[0].terms[0][1] < 0
+    assert len(aff) == 1 and len(aff[0].producer.terms) == 1 and aff[0].producer.terms[0][1] < 0
     for batch in (1, 4):
         _check_relations(cm, circuit_inputs(c, batch, seed=batch))
 
@@ -314,10 +314,10 @@ def test_spatial_sum_cnns_compile_and_witness_matches_executor(compiled, name, b
 def test_gap_7x7_layout(compiled):
     c = compiled("gap7x7").circuit
     conv, ssum, dense = c.gadgets
-    assert conv.out_shape == (8, 7, 7) and conv.features == 8 * 8 * 8
-    assert ssum.in_shape == (8, 7, 7) and ssum.x == 0 and ssum.features == 8
-    assert ssum.lshift >= 0 and (ssum.shift, ssum.divisor) == (0, 49)
-    assert dense.x == 1 and c.model_stack.tensor(dense.weight).cols == 8
+    assert conv.producer.out_shape == (8, 7, 7) and conv.features == 8 * 8 * 8
+    assert ssum.producer.in_shape == (8, 7, 7) and ssum.x == 0 and ssum.features == 8
+    assert ssum.producer.lshift >= 0 and (ssum.shift, ssum.divisor) == (0, 49)
+    assert dense.x == 1 and c.model_stack.tensor(dense.producer.weight).cols == 8
 
 
 def test_tables_after_a_convolution_keep_the_padded_layout(compiled):

@@ -163,10 +163,11 @@ def test_softmax_chain_gadgets(compiled, name):
     n = SOFTMAX_N[name]
     assert m.producer.n == n and m.features == 1 and c.width_of(m.x) == n
     assert d.x == m.x and d.producer.y == k and d.producer.signs == (1, -1) and d.features == n
-    assert e.x == k + 1 and c.model_stack.tensor(e.table).cols == d.hi - d.lo + 1
-    assert s.x == k + 2 and s.in_shape == (1, n) and s.features == 1 and s.lshift == 0
-    assert y.x == k + 2 and y.y == k + 3 and y.features == n and y.shift == 0
-    assert y.lshift == cm.model.precision["activation_bits"] - 2
+    assert e.x == k + 1 and c.model_stack.tensor(e.producer.table).cols == d.hi - d.lo + 1
+    assert s.x == k + 2 and s.producer.in_shape == (1, n) and s.features == 1
+    assert s.producer.lshift == 0
+    assert y.x == k + 2 and y.producer.y == k + 3 and y.features == n and y.shift == 0
+    assert y.producer.lshift == cm.model.precision["activation_bits"] - 2
     # Every row sum holds exp(0) = 2^(a-2): the quotient never leaves the output range.
     assert y.excess_hi_bits == 0 and y.excess_lo_bits == 0
     if name not in ("gap_softmax", "mlp_argmax"):

@@ -183,20 +183,22 @@ def test_window_gadget_fields(compiled):
     assert [n for n, _ in g.value_widths()][-18:] == [f"D{t}" for t in range(9)] + \
         [f"S{t}" for t in range(9)]
     avg = compiled("avg3_pad_incl").circuit.gadgets[1]
-    assert (avg.divisor, avg.shift, avg.pads, avg.kernel) == (9, 0, (1, 1), (3, 3))
+    assert (avg.divisor, avg.shift) == (9, 0)
+    assert (avg.producer.pads, avg.producer.kernel) == ((1, 1), (3, 3))
     assert compiled("avg2x2_s1").circuit.gadgets[1].divisor == 1
     assert compiled("avg2x2_s1").circuit.gadgets[1].shift == 2
     one = compiled("avg1d").circuit.gadgets[1]
-    assert (one.in_shape, one.out_shape, one.kernel, one.divisor) == ((3, 12), (3, 12), (5,), 5)
+    p = one.producer
+    assert (p.in_shape, p.out_shape, p.kernel, one.divisor) == ((3, 12), (3, 12), (5,), 5)
     dil = compiled("max_dilated").circuit.gadgets[1]
-    assert dil.dilations == (2, 2) and dil.out_shape == (3, 5, 5)
+    assert dil.producer.dilations == (2, 2) and dil.producer.out_shape == (3, 5, 5)
     # End pads only set T_a; ceil_mode without a partial window is the floor geometry.
-    assert compiled("max_end_pad").circuit.gadgets[1].out_shape == (3, 4, 4)
-    assert compiled("max_end_pad").circuit.gadgets[1].pads == (0, 0)
-    assert compiled("max_ceil").circuit.gadgets[1].out_shape == (3, 4, 4)
+    assert compiled("max_end_pad").circuit.gadgets[1].producer.out_shape == (3, 4, 4)
+    assert compiled("max_end_pad").circuit.gadgets[1].producer.pads == (0, 0)
+    assert compiled("max_ceil").circuit.gadgets[1].producer.out_shape == (3, 4, 4)
     gmp = compiled("gmp6x6").circuit.gadgets[1]
-    assert (gmp.kernel, gmp.strides, gmp.pads, gmp.out_shape) == ((6, 6), (1, 1), (0, 0),
-                                                                  (4, 1, 1))
+    p = gmp.producer
+    assert (p.kernel, p.strides, p.pads, p.out_shape) == ((6, 6), (1, 1), (0, 0), (4, 1, 1))
 
 
 def test_padded_outputs_are_met(compiled):

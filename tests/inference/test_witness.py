@@ -198,7 +198,7 @@ def test_leaky_relu_witness_matches_executor_and_spec(tmp_path, batch, alpha, ki
 def test_leaky_relu_small_precision(tmp_path):
     cm = compile_circuit_only(tmp_path, leaky_mlp([10, 8, 5], 0.1), precision="small")
     z = cm.circuit.gadgets[3]
-    assert z.shift == 8 and z.terms[0][1] == 256 and z.terms[1][1] == -26
+    assert z.shift == 8 and z.producer.terms[0][1] == 256 and z.producer.terms[1][1] == -26
     x = _inputs(cm, 5, scale=3.0)
     w = build_witness(cm.compiled_circuit, cm.model, x)
     assert np.array_equal(w.outputs, _executor_rows(cm, x))

@@ -168,19 +168,21 @@ def test_lenet_gadgets_and_fusion(compiled):
         assert [g.op for g in c.gadgets] == ["conv", pool, "conv", pool, "dense"]
         conv1, p1, conv2, p2, fc = c.gadgets
         assert c.input_shape == (1, 16, 16) and c.input_features == 256
-        assert conv1.in_shape == (1, 16, 16) and conv1.out_shape == (4, 16, 16)
-        assert conv1.kernel == (3, 3) and conv1.pads == (1, 1) and conv1.strides == (1, 1)
+        assert conv1.producer.in_shape == (1, 16, 16) and conv1.producer.out_shape == (4, 16, 16)
+        k1 = conv1.producer
+        assert k1.kernel == (3, 3) and k1.pads == (1, 1) and k1.strides == (1, 1)
         assert conv1.features == 4 * 16 * 16 and conv1.lo == 0  # Relu fused
-        assert p1.out_shape == (4, 8, 8) and p1.window == (2, 2) and p1.features == 256
-        assert conv2.out_shape == (8, 6, 6) and conv2.features == 8 * 8 * 8
-        assert p2.out_shape == (8, 3, 3) and p2.features == 8 * 4 * 4
+        assert p1.producer.out_shape == (4, 8, 8) and p1.producer.window == (2, 2)
+        assert p1.features == 256
+        assert conv2.producer.out_shape == (8, 6, 6) and conv2.features == 8 * 8 * 8
+        assert p2.producer.out_shape == (8, 3, 3) and p2.features == 8 * 4 * 4
         assert fc.x == 3 and c.model_stack.tensor(str(fc.producer.weight)).cols == 128
         if pool == "sumpool":
-            assert p1.shift == 2 and p1.lshift >= 0
+            assert p1.shift == 2 and p1.producer.lshift >= 0
         else:
             assert (p1.shift, p1.excess_hi_bits, p1.excess_lo_bits) == (0, 0, 0)
             assert (p1.lo, p1.hi) == (conv1.lo, conv1.hi)
-            assert p1.diff_bits == (conv1.hi - conv1.lo).bit_length()
+            assert p1.producer.diff_bits == (conv1.hi - conv1.lo).bit_length()
             assert len([v for v, _ in p1.value_widths() if v.startswith("S")]) == 4
 
 

@@ -310,8 +310,9 @@ def test_window_pools_prove_and_verify(tmp_path, name, batch):
 
 
 def test_inspect_describes_window_gadgets():
-    from cli.inspect_cmd import _producer
-
-    g = window_probe_circuit().gadgets
-    assert _producer(g[0]) == "winmax(input 1x5x5 -> 1x3x3, k 3x3 s 2x2 d 1x1 p 1x1)"
-    assert _producer(g[1]) == "winsum(g0 1x3x3 -> 1x3x3, k 3x3 s 1x1 d 1x1 p 1x1)"
+    c = window_probe_circuit()
+    g = c.gadgets
+    assert g[0].producer.describe(c.width_of, g[0].features) == \
+        "winmax(input 1x5x5 -> 1x3x3, k 3x3 s 2x2 d 1x1 p 1x1)"
+    assert g[1].producer.describe(c.width_of, g[1].features) == \
+        "winsum(g0 1x3x3 -> 1x3x3, k 3x3 s 1x1 d 1x1 p 1x1)"

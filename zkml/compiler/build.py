@@ -66,7 +66,7 @@ from zkml.compiler.circuit import (
     ceil_log2,
 )
 from zkml.compiler.circuit_load import circuit_from_bytes
-from zkml.compiler.producers import Add, Affine, Dense, Identity
+from zkml.compiler.producers import Add, Affine, Dense, Identity, Rearrange
 from zkml.compiler.shapes import is_volume, scatter_columns, volume_layout
 from zkml.compiler.state import Layout, State, bias_shift, refuse, signed_bits
 from zkml.errors import ModelError
@@ -229,7 +229,7 @@ def _activation(s: State, op: QOp) -> None:
     fusable = (ref != "input" and s.tips[int(ref)] == src and s.uses.get(src, 0) == 1
                and src not in m.outputs.values()
                and not s.gadgets[int(ref)]["producer"].EXACT
-               and s.gadgets[int(ref)]["producer"].op != "rearrange")
+               and not isinstance(s.gadgets[int(ref)]["producer"], Rearrange))
     if fusable:
         g = s.gadgets[int(ref)]
         s.tips[int(ref)] = out.name

@@ -9,57 +9,6 @@ import click
 from zkml.cli.jsonout import json_errors_of
 
 
-def _ref(r) -> str:
-    return "input" if r == "input" else f"g{r}"
-
-
-def _shape(v) -> str:
-    return "x".join(str(d) for d in v)
-
-
-def _producer(g) -> str:
-    """One-line form of the other producers (conv.md, nonlinear.md) and identity."""
-    x = _ref(g.x)
-    if g.op == "conv":
-        bias = f", b={g.bias}" if g.bias else ""
-        return (f"conv({x} {_shape(g.in_shape)} -> {_shape(g.out_shape)}, W={g.weight}{bias}, "
-                f"k {_shape(g.kernel)} s {_shape(g.strides)} d {_shape(g.dilations)} "
-                f"p {_shape(g.pads)})")
-    if g.op in ("sumpool", "maxpool"):
-        lsh = f" <<{g.lshift}" if g.op == "sumpool" and g.lshift else ""
-        return (f"{g.op}({x} {_shape(g.in_shape)} -> {_shape(g.out_shape)}, "
-                f"window {_shape(g.window)}){lsh}")
-    if g.op in ("winsum", "winmax"):
-        lsh = f" <<{g.lshift}" if g.op == "winsum" and g.lshift else ""
-        return (f"{g.op}({x} {_shape(g.in_shape)} -> {_shape(g.out_shape)}, "
-                f"k {_shape(g.kernel)} s {_shape(g.strides)} d {_shape(g.dilations)} "
-                f"p {_shape(g.pads)}){lsh}")
-    if g.op == "spatialsum":
-        lsh = f" <<{g.lshift}" if g.lshift else ""
-        return f"spatialsum({x} {_shape(g.in_shape)}){lsh}"
-    if g.op == "table":
-        return f"table({x}, T={g.table})"
-    if g.op == "rowmax":
-        return f"rowmax({x}, n {g.n})"
-    if g.op == "rowdiv":
-        return f"rowdiv({x} <<{g.lshift}, / {_ref(g.y)})"
-    if g.op == "mul":
-        return f"mul({x}, {_ref(g.y)})"
-    if g.op == "addconst":
-        lsh = f" <<{g.lshift}" if g.lshift else ""
-        return f"addconst({x}{lsh} + {g.const})"
-    if g.op == "concat":
-        parts = ", ".join(f"{_ref(p)} {_shape(sh)}" for p, sh in zip(g.parts, g.shapes,
-                                                                      strict=True))
-        return f"concat({parts})"
-    if g.op == "rearrange":
-        parts = ", ".join(f"{_ref(p)} {_shape(sh)}" for p, sh in zip(g.parts, g.shapes,
-                                                                      strict=True))
-        return (f"rearrange({parts} -> {_shape(g.out_shape)}, {len(g.blocks)} "
-                f"block{'s' if len(g.blocks) != 1 else ''})")
-    return f"identity({x})"
-
-
 def _lines_circuit(c) -> list[str]:
     """The circuit: input, output, one line per gadget, the model stack."""
     ms = c.model_stack
@@ -71,17 +20,7 @@ def _lines_circuit(c) -> list[str]:
            f"2^-{c.output.frac_bits}" + (", ArgMax (the statement holds indices)"
                                          if c.argmax else "")]
     for i, g in enumerate(c.gadgets):
-        if g.op == "dense":
-            prod = f"dense({_ref(g.x)}, W={g.weight}" + (f", b={g.bias})" if g.bias else ")")
-        elif g.op == "add":
-            sa, sb = ("+" if s > 0 else "-" for s in g.signs)
-            row = " per row" if c.width_of(g.y) != g.features else ""
-            prod = (f"add({sa}{_ref(g.x)}<<{g.lshifts[0]}, {sb}{_ref(g.y)}<<{g.lshifts[1]}"
-                    f"{row})")
-        elif g.op == "affine":
-            prod = "affine(" + " ".join(f"{c:+d}*{_ref(x)}" for x, c in g.terms) + ")"
-        else:
-            prod = _producer(g)
+        prod = g.producer.describe(c.width_of, g.features)
         req = f"shift {g.shift:<2}" if g.divisor == 1 else f"divisor {g.divisor}"
         out.append(f"  g{i}: {prod:<44} {g.features:>6} features  {req} clamp "
                    f"[{g.lo}, {g.hi}]  excess {g.excess_hi_bits}/{g.excess_lo_bits} bits  "

@@ -25,17 +25,15 @@ the WHOLE padded tensor, as the spec states it:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 
 import numpy as np
 
-from zkml.compiler.circuit import Circuit, Gadget, ceil_log2, padded_width
+from zkml.compiler.circuit import Gadget, ceil_log2
 from zkml.geometry import WindowGeometry, conv_nd
 from zkml.quant.rounding import check_bound, exact_matmul
 
 __all__ = ["padded_dims", "layout_input", "real_region", "conv_acc", "sumpool_acc",
-           "maxpool_acc", "window_taps", "winsum_acc", "winmax_acc", "spatialsum_acc",
-           "spatial_acc"]
+           "maxpool_acc", "window_taps", "winsum_acc", "winmax_acc", "spatialsum_acc"]
 
 
 def padded_dims(shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -68,25 +66,26 @@ def conv_acc(g: Gadget, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | No
     `weight` is the padded stack matrix `(rows', pad(C) prod pad(K))`, `bias` the padded
     bias row (already shifted by `bias_shift`) or None.
     """
+    p = g.producer
     rows = x.shape[0]
-    c, o = g.in_shape[0], g.out_shape[0]
-    n = len(g.kernel)
-    xs = x.reshape(rows, *padded_dims(g.in_shape))
-    xs = xs[(slice(None), slice(0, c), *(slice(0, v) for v in g.in_shape[1:]))]
-    w = weight[:o].reshape(o, *padded_dims((c, *g.kernel)))
-    w = w[(slice(None), slice(0, c), *(slice(0, k) for k in g.kernel))]
+    c, o = p.in_shape[0], p.out_shape[0]
+    n = len(p.kernel)
+    xs = x.reshape(rows, *padded_dims(p.in_shape))
+    xs = xs[(slice(None), slice(0, c), *(slice(0, v) for v in p.in_shape[1:]))]
+    w = weight[:o].reshape(o, *padded_dims((c, *p.kernel)))
+    w = w[(slice(None), slice(0, c), *(slice(0, k) for k in p.kernel))]
     bound = _maxabs(xs) * (int(np.abs(w).reshape(o, -1).sum(axis=1).max()) if w.size else 0)
     if bias is not None:
         bound += _maxabs(bias)
     check_bound(bound + (1 << g.shift), f"gadget {g.source}")
     # End pads only set T_a; `windows` pads the end as far as the output needs.
-    geom = WindowGeometry(tuple(g.in_shape[1:]), tuple(g.kernel), tuple(g.strides),
-                          tuple(g.pads), (0,) * n, tuple(g.dilations), tuple(g.out_shape[1:]))
-    real = conv_nd(xs, w, geom, 1, lambda p, q: exact_matmul(p, q, max(bound, 1)))
-    acc = np.zeros((rows, *padded_dims(g.out_shape)), dtype=np.int64)
+    geom = WindowGeometry(tuple(p.in_shape[1:]), tuple(p.kernel), tuple(p.strides),
+                          tuple(p.pads), (0,) * n, tuple(p.dilations), tuple(p.out_shape[1:]))
+    real = conv_nd(xs, w, geom, 1, lambda a, b: exact_matmul(a, b, max(bound, 1)))
+    acc = np.zeros((rows, *padded_dims(p.out_shape)), dtype=np.int64)
     if bias is not None:
         acc += bias[: acc.shape[1]].reshape((1, -1) + (1,) * n)
-    acc[(slice(None), slice(0, o), *(slice(0, t) for t in g.out_shape[1:]))] += real
+    acc[(slice(None), slice(0, o), *(slice(0, t) for t in p.out_shape[1:]))] += real
     return acc.reshape(rows, -1)
 
 
@@ -94,47 +93,50 @@ def _windows(g: Gadget, x: np.ndarray) -> np.ndarray:
     """Window entries at every padded output position: `(B', pC, pT.., K)`, window index
     `w_2 + K_2 w_1` (last axis fastest). Output `(c, y, x)` reads input
     `(c, K_1 y + w_1, K_2 x + w_2)`, inside the padded input since `K_a pad(T_a) <= pad(S_a)`."""
+    p = g.producer
     rows = x.shape[0]
-    pin, pout = padded_dims(g.in_shape), padded_dims(g.out_shape)
+    pin, pout = padded_dims(p.in_shape), padded_dims(p.out_shape)
     xs = x.reshape(rows, *pin)
     cut = xs[(slice(None), slice(None), *(slice(0, k * t) for k, t in
-                                          zip(g.window, pout[1:], strict=True)))]
+                                          zip(p.window, pout[1:], strict=True)))]
     split = [rows, pin[0]]
-    for k, t in zip(g.window, pout[1:], strict=True):
+    for k, t in zip(p.window, pout[1:], strict=True):
         split += [t, k]
     win = cut.reshape(split)
-    n = len(g.window)
+    n = len(p.window)
     order = [0, 1, *(2 + 2 * a for a in range(n)), *(3 + 2 * a for a in range(n))]
-    return win.transpose(order).reshape(rows, *pout, g.windows)
+    return win.transpose(order).reshape(rows, *pout, p.windows)
 
 
 def sumpool_acc(g: Gadget, x: np.ndarray) -> np.ndarray:
     """`acc = 2^l sum_w X(window point w)` over the padded output `(B', features)`."""
-    check_bound((_maxabs(x) * g.windows << g.lshift) + (1 << g.shift), f"gadget {g.source}")
+    p = g.producer
+    check_bound((_maxabs(x) * p.windows << p.lshift) + (1 << g.shift), f"gadget {g.source}")
     total = _windows(g, x).sum(axis=-1)
-    return (total << np.int64(g.lshift)).reshape(x.shape[0], -1)
+    return (total << np.int64(p.lshift)).reshape(x.shape[0], -1)
 
 
 def window_taps(g: Gadget, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Tap values and reading masks of a winsum / winmax gadget at every padded output
     position: `X` `(B', pC, pT.., K)` (0 where the tap reads nothing) and `V` `(pT.., K)`
     (bool), taps `t = j + K_2 i` (last axis fastest, conv.md section 5)."""
+    p = g.producer
     rows = x.shape[0]
-    pin, pout = padded_dims(g.in_shape), padded_dims(g.out_shape)
+    pin, pout = padded_dims(p.in_shape), padded_dims(p.out_shape)
     xs = x.reshape(rows, *pin)
-    n = len(g.kernel)
+    n = len(p.kernel)
     # Per axis and per kernel offset: input index of each padded output, and whether it reads.
     axes = []
     for a in range(n):
         y = np.arange(pout[1 + a])
         per = []
-        for i in range(g.kernel[a]):
-            pos = g.strides[a] * y + g.dilations[a] * i - g.pads[a]
-            ok = (pos >= 0) & (pos < g.in_shape[1 + a]) & (y < g.out_shape[1 + a])
+        for i in range(p.kernel[a]):
+            pos = p.strides[a] * y + p.dilations[a] * i - p.pads[a]
+            ok = (pos >= 0) & (pos < p.in_shape[1 + a]) & (y < p.out_shape[1 + a])
             per.append((np.where(ok, pos, 0), ok))
         axes.append(per)
     vals, masks = [], []
-    for offs in itertools.product(*(range(k) for k in g.kernel)):
+    for offs in itertools.product(*(range(k) for k in p.kernel)):
         idx = [axes[a][offs[a]][0] for a in range(n)]
         ok = [axes[a][offs[a]][1] for a in range(n)]
         grid = np.ix_(*idx)
@@ -150,10 +152,11 @@ def window_taps(g: Gadget, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def winsum_acc(g: Gadget, x: np.ndarray) -> np.ndarray:
     """`acc = 2^l sum_t V_t X_t` over the padded output `(B', features)`."""
-    check_bound((_maxabs(x) * g.taps << g.lshift) + g.divisor + (1 << g.shift),
+    p = g.producer
+    check_bound((_maxabs(x) * p.taps << p.lshift) + g.divisor + (1 << g.shift),
                 f"gadget {g.source}")
     vals, _ = window_taps(g, x)
-    return (vals.sum(axis=-1) << np.int64(g.lshift)).reshape(x.shape[0], -1)
+    return (vals.sum(axis=-1) << np.int64(p.lshift)).reshape(x.shape[0], -1)
 
 
 def winmax_acc(g: Gadget, x: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -166,6 +169,7 @@ def winmax_acc(g: Gadget, x: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarr
     `z (1 - Rg) = 0` (the compiler keeps 0 inside the gadget's clamp range). Every real
     output has a reading tap (the compiler refuses windows reading only padding).
     """
+    p = g.producer
     vals, mask = window_taps(g, x)
     rows = x.shape[0]
     below = np.int64(min(g.lo, int(vals.min()) if vals.size else 0) - 1)
@@ -174,13 +178,13 @@ def winmax_acc(g: Gadget, x: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarr
     reads = mask.any(axis=-1)
     z = np.take_along_axis(cand, sel[..., None], axis=-1)[..., 0]
     z = np.where(reads, z, np.int64(0))
-    diff = np.where(mask, z[..., None] - vals, 0).reshape(rows, -1, g.taps)
-    onehot = (sel[..., None] == np.arange(g.taps)) & reads[..., None]
-    onehot = onehot.astype(np.int64).reshape(rows, -1, g.taps)
+    diff = np.where(mask, z[..., None] - vals, 0).reshape(rows, -1, p.taps)
+    onehot = (sel[..., None] == np.arange(p.taps)) & reads[..., None]
+    onehot = onehot.astype(np.int64).reshape(rows, -1, p.taps)
     extra = {}
-    for t in range(g.taps):
+    for t in range(p.taps):
         extra[f"D{t}"] = diff[:, :, t]
-    for t in range(g.taps):
+    for t in range(p.taps):
         extra[f"S{t}"] = onehot[:, :, t]
     return z.reshape(rows, -1), extra
 
@@ -188,47 +192,32 @@ def winmax_acc(g: Gadget, x: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarr
 def spatialsum_acc(g: Gadget, x: np.ndarray) -> np.ndarray:
     """`acc[b][c] = 2^l sum_{s_a < S_a} X[b][c][s..]` for every row and every padded channel
     `c < pad(C)` of the flat output `(B', pad(C))`; padded spatial entries are not read."""
+    p = g.producer
     rows = x.shape[0]
     area = 1
-    for v in g.in_shape[1:]:
+    for v in p.in_shape[1:]:
         area *= v
-    check_bound((_maxabs(x) * area << g.lshift) + g.divisor + (1 << g.shift),
+    check_bound((_maxabs(x) * area << p.lshift) + g.divisor + (1 << g.shift),
                 f"gadget {g.source}")
-    xs = x.reshape(rows, *padded_dims(g.in_shape))
-    real = xs[(slice(None), slice(None), *(slice(0, v) for v in g.in_shape[1:]))]
+    xs = x.reshape(rows, *padded_dims(p.in_shape))
+    real = xs[(slice(None), slice(None), *(slice(0, v) for v in p.in_shape[1:]))]
     total = real.reshape(rows, real.shape[1], -1).sum(axis=-1)
-    return total << np.int64(g.lshift)
+    return total << np.int64(p.lshift)
 
 
 def maxpool_acc(g: Gadget, x: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The window maximum `z` (the maxpool's acc, shift 0) and its extra committed values:
     `D_w = z - X_w` and the one-hot selector `S_w` of the first maximum."""
+    p = g.producer
     win = _windows(g, x)
     rows = x.shape[0]
     sel = win.argmax(axis=-1)  # numpy returns the first maximum
     z = np.take_along_axis(win, sel[..., None], axis=-1)
-    diff = (z - win).reshape(rows, -1, g.windows)
-    onehot = (sel.reshape(rows, -1, 1) == np.arange(g.windows)).astype(np.int64)
+    diff = (z - win).reshape(rows, -1, p.windows)
+    onehot = (sel.reshape(rows, -1, 1) == np.arange(p.windows)).astype(np.int64)
     extra = {}
-    for w in range(g.windows):
+    for w in range(p.windows):
         extra[f"D{w}"] = diff[:, :, w]
         extra[f"S{w}"] = onehot[:, :, w]
     return z.reshape(rows, -1), extra
 
-
-def spatial_acc(circuit: Circuit, g: Gadget, x: np.ndarray,
-                matrix: Callable[[str], np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Accumulator (and maxpool's extra values) of a spatial gadget over operand `x`;
-    `matrix(name)` gives a model-stack tensor as its padded matrix."""
-    if g.op == "conv":
-        bias = None
-        if g.bias is not None:
-            bias = matrix(g.bias)[0] << np.int64(g.bias_shift)
-        return conv_acc(g, x, matrix(str(g.weight)), bias), {}
-    if g.op == "sumpool":
-        return sumpool_acc(g, x), {}
-    if g.op in ("winsum", "winmax"):
-        assert x.shape[1] == padded_width(g.in_shape)
-        return (winsum_acc(g, x), {}) if g.op == "winsum" else winmax_acc(g, x)
-    assert g.op == "maxpool" and x.shape[1] == padded_width(g.in_shape)
-    return maxpool_acc(g, x)

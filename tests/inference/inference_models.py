@@ -673,6 +673,6 @@ def uses_windows(circuit: Circuit) -> bool:
 
 def uses_rows(circuit: Circuit) -> bool:
     """The circuit has a rowmax, a rowdiv or an add of a one-feature `y` (sections 6-7)."""
-    return any(g.op in ROW_OPS or (g.op == "add" and g.y is not None
-                                   and circuit.width_of(g.y) != g.features)
+    return any(g.op in ROW_OPS or (g.op == "add" and g.producer.y is not None
+                                   and circuit.width_of(g.producer.y) != g.features)
                for g in circuit.gadgets)

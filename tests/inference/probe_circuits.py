@@ -6,8 +6,6 @@ fixtures for the parse, relation and witness tests."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from zkml.compiler.build import excess_bits
@@ -21,24 +19,41 @@ from zkml.compiler.circuit import (
     ceil_log2,
 )
 from zkml.compiler.nonlinear import rowdiv_excess
+from zkml.compiler.producers import (
+    Add,
+    AddConst,
+    Concat,
+    Conv,
+    Dense,
+    Identity,
+    MaxPool,
+    Mul,
+    Producer,
+    RowDiv,
+    RowMax,
+    SpatialSum,
+    SumPool,
+    Table,
+    WinMax,
+    WinSum,
+)
 
 
 def probe_circuit() -> Circuit:
     """A tiny valid circuit with a shaped input and every spatial producer (conv, maxpool,
     sumpool, then dense): a verifier that parses it knows circuits/conv.md."""
-    def gadget(op: str, x: str | int, features: int, lo: int, hi: int, **kw) -> Gadget:
-        return Gadget(op=op, x=x, features=features, shift=kw.pop("shift", 0), lo=lo, hi=hi,
-                      excess_hi_bits=0, excess_lo_bits=0, frac_bits=0, source=op, **kw)
+    def gadget(p: Producer, features: int, shift: int = 0) -> Gadget:
+        return Gadget(p, features=features, shift=shift, lo=-8, hi=7, excess_hi_bits=0,
+                      excess_lo_bits=0, frac_bits=0, source=p.op)
 
     gadgets = (
-        gadget("conv", "input", 32, -8, 7, weight="cw", bias=None, bias_shift=0,
-               in_shape=(1, 4, 4), out_shape=(2, 4, 4), kernel=(3, 3), strides=(1, 1),
-               dilations=(1, 1), pads=(1, 1)),
-        gadget("maxpool", 0, 8, -8, 7, in_shape=(2, 4, 4), out_shape=(2, 2, 2),
-               window=(2, 2), diff_bits=4),
-        gadget("sumpool", 1, 2, -8, 7, in_shape=(2, 2, 2), out_shape=(2, 1, 1),
-               window=(2, 2), lshift=0, shift=2),
-        gadget("dense", 2, 1, -8, 7, weight="dw", bias=None, bias_shift=0),
+        gadget(Conv("input", "cw", in_shape=(1, 4, 4), out_shape=(2, 4, 4), kernel=(3, 3),
+                    strides=(1, 1), dilations=(1, 1), pads=(1, 1)), 32),
+        gadget(MaxPool(0, in_shape=(2, 4, 4), out_shape=(2, 2, 2), window=(2, 2),
+                       diff_bits=4), 8),
+        gadget(SumPool(1, in_shape=(2, 2, 2), out_shape=(2, 1, 1), window=(2, 2), lshift=0),
+               2, shift=2),
+        gadget(Dense(2, "dw"), 1),
     )
     stack = ModelStack(6, 3, 4, (StackTensor("cw", 2, 16, 0), StackTensor("dw", 1, 2, 32)))
     return Circuit(16, 4, 0, 3, 1, gadgets, stack, input_shape=(1, 4, 4))
@@ -49,14 +64,13 @@ def nonlinear_probe_circuit() -> Circuit:
     input (16 entries), a spatial sum over a 3x3 map (divisor 9, shift 0, `rem`/`remc`),
     then dense. A verifier or prover that handles it knows nonlinear.md."""
     gadgets = (
-        Gadget(op="table", x="input", features=32, shift=0, lo=-8, hi=7, excess_hi_bits=0,
-               excess_lo_bits=0, frac_bits=0, source="table", table="tt"),
-        Gadget(op="spatialsum", x=0, features=2, shift=0, lo=-8, hi=7, excess_hi_bits=1,
-               excess_lo_bits=0, frac_bits=0, source="spatialsum", in_shape=(2, 3, 3),
-               lshift=0, divisor=9),
-        Gadget(op="dense", x=1, features=1, shift=0, lo=-8, hi=7, excess_hi_bits=0,
-               excess_lo_bits=0, frac_bits=0, source="dense", weight="dw", bias=None,
-               bias_shift=0),
+        Gadget(Table("input", "tt"), features=32, shift=0, lo=-8, hi=7, excess_hi_bits=0,
+               excess_lo_bits=0, frac_bits=0, source="table"),
+        Gadget(SpatialSum(0, in_shape=(2, 3, 3), lshift=0), features=2, shift=0, lo=-8, hi=7,
+               excess_hi_bits=1, excess_lo_bits=0, frac_bits=0, source="spatialsum",
+               divisor=9),
+        Gadget(Dense(1, "dw"), features=1, shift=0, lo=-8, hi=7, excess_hi_bits=0,
+               excess_lo_bits=0, frac_bits=0, source="dense"),
     )
     stack = ModelStack(5, 2, 4, (StackTensor("tt", 1, 16, 0), StackTensor("dw", 1, 2, 16)))
     return Circuit(18, 4, 0, 2, 1, gadgets, stack, input_shape=(2, 3, 3))
@@ -67,17 +81,16 @@ def window_probe_circuit() -> Circuit:
     winmax 3x3 stride 2 pad 1 on a shaped 1x5x5 input (3x3 output: padded outputs in a
     4x4 layout), a winsum 3x3 average with pad 1 (divisor 9), then dense. A verifier or
     prover that handles it knows section 5."""
-    def gadget(op: str, x: str | int, features: int, **kw) -> Gadget:
-        return Gadget(op=op, x=x, features=features, shift=0, lo=-8, hi=7, excess_hi_bits=0,
-                      excess_lo_bits=kw.pop("excess_lo_bits", 0), frac_bits=0, source=op,
-                      **kw)
+    def gadget(p: Producer, features: int, divisor: int = 1) -> Gadget:
+        return Gadget(p, features=features, shift=0, lo=-8, hi=7, excess_hi_bits=0,
+                      excess_lo_bits=0, frac_bits=0, source=p.op, divisor=divisor)
 
     gadgets = (
-        gadget("winmax", "input", 16, in_shape=(1, 5, 5), out_shape=(1, 3, 3),
-               kernel=(3, 3), strides=(2, 2), dilations=(1, 1), pads=(1, 1), diff_bits=4),
-        gadget("winsum", 0, 16, in_shape=(1, 3, 3), out_shape=(1, 3, 3), kernel=(3, 3),
-               strides=(1, 1), dilations=(1, 1), pads=(1, 1), lshift=0, divisor=9),
-        gadget("dense", 1, 1, weight="dw", bias=None, bias_shift=0),
+        gadget(WinMax("input", in_shape=(1, 5, 5), out_shape=(1, 3, 3), kernel=(3, 3),
+                      strides=(2, 2), dilations=(1, 1), pads=(1, 1), diff_bits=4), 16),
+        gadget(WinSum(0, in_shape=(1, 3, 3), out_shape=(1, 3, 3), kernel=(3, 3),
+                      strides=(1, 1), dilations=(1, 1), pads=(1, 1), lshift=0), 16, divisor=9),
+        gadget(Dense(1, "dw"), 1),
     )
     stack = ModelStack(4, 1, 4, (StackTensor("dw", 1, 16, 0),))
     return Circuit(25, 4, 0, 2, 1, gadgets, stack, input_shape=(1, 5, 5))
@@ -89,21 +102,19 @@ def softmax_probe_circuit(limb_bits: int = 8) -> Circuit:
     row-broadcast `add`, a 16-entry table, a `spatialsum` over the row (`in_shape
     [1, 3]`), `rowdiv` (with excess), then `dense`; `limb_bits` as given. Its model stack
     is `softmax_probe_stack()`. A verifier or prover that handles it knows sections 5-7."""
-    def gadget(op: str, x: str | int, features: int, lo: int, hi: int, **kw) -> Gadget:
-        return Gadget(op=op, x=x, features=features, shift=0, lo=lo, hi=hi,
-                      excess_hi_bits=kw.pop("excess_hi_bits", 0),
-                      excess_lo_bits=kw.pop("excess_lo_bits", 0), frac_bits=0, source=op, **kw)
+    def gadget(p: Producer, features: int, lo: int, hi: int, excess: tuple[int, int] = (0, 0)
+               ) -> Gadget:
+        return Gadget(p, features=features, shift=0, lo=lo, hi=hi, excess_hi_bits=excess[0],
+                      excess_lo_bits=excess[1], frac_bits=0, source=p.op)
 
-    e_hi, e_lo = rowdiv_excess(2, (0, 7), 0, 7)
     gadgets = (
-        gadget("rowmax", "input", 1, -8, 7, n=3, diff_bits=4),
-        gadget("add", "input", 3, -8, 7, y=0, signs=(1, -1), lshifts=(0, 0),
-               excess_hi_bits=4, excess_lo_bits=3),
-        gadget("table", 1, 3, 0, 7, table="tt"),
-        gadget("spatialsum", 2, 1, 0, 31, in_shape=(1, 3), lshift=0),
-        gadget("rowdiv", 2, 3, 0, 7, y=3, lshift=2, remainder_bits=bits(2 * 31 - 1),
-               excess_hi_bits=e_hi, excess_lo_bits=e_lo),
-        gadget("dense", 4, 2, -64, 63, weight="w", bias=None, bias_shift=0),
+        gadget(RowMax("input", n=3, diff_bits=4), 1, -8, 7),
+        gadget(Add("input", 0, signs=(1, -1), lshifts=(0, 0)), 3, -8, 7, (4, 3)),
+        gadget(Table(1, "tt"), 3, 0, 7),
+        gadget(SpatialSum(2, in_shape=(1, 3), lshift=0), 1, 0, 31),
+        gadget(RowDiv(2, 3, lshift=2, remainder_bits=bits(2 * 31 - 1)), 3, 0, 7,
+               rowdiv_excess(2, (0, 7), 0, 7)),
+        gadget(Dense(4, "w"), 2, -64, 63),
     )
     stack = ModelStack(5, 2, 4, (StackTensor("tt", 1, 16, 0), StackTensor("w", 2, 3, 16)))
     return Circuit(3, 4, 0, 5, 2, gadgets, stack, limb_bits=limb_bits)
@@ -125,17 +136,16 @@ def mul_probe_circuit() -> Circuit:
     `mul_probe_stack()`. A verifier or prover that handles it knows the `mul` gadget
     (with the input as an operand, a gadget read twice, padded features)."""
 
-    def gadget(op: str, x: str | int, shift: int, bound: int, **kw) -> Gadget:
+    def gadget(p: Producer, shift: int, bound: int, features: int = 3) -> Gadget:
         e_hi, e_lo = excess_bits(bound, shift, -8, 7)
-        return Gadget(op=op, x=x, features=3, shift=shift, lo=-8, hi=7, excess_hi_bits=e_hi,
-                      excess_lo_bits=e_lo, frac_bits=0, source=op, **kw)
+        return Gadget(p, features=features, shift=shift, lo=-8, hi=7, excess_hi_bits=e_hi,
+                      excess_lo_bits=e_lo, frac_bits=0, source=p.op)
 
     gadgets = (
-        gadget("identity", "input", 0, 8),
-        gadget("mul", "input", 2, 64, y=0),
-        gadget("mul", 1, 3, 64, y=1),
-        replace(gadget("dense", 2, 0, 8 * 2), features=2, weight="w", bias=None,
-                bias_shift=0),
+        gadget(Identity("input"), 0, 8),
+        gadget(Mul("input", 0), 2, 64),
+        gadget(Mul(1, 1), 3, 64),
+        gadget(Dense(2, "w"), 0, 8 * 2, features=2),
     )
     stack = ModelStack(3, 1, 2, (StackTensor("w", 2, 3, 0),))
     return Circuit(3, 4, 0, 3, 2, gadgets, stack, limb_bits=8)
@@ -164,11 +174,10 @@ def combine_probe_stack() -> np.ndarray:
 
 def _combine_probe() -> tuple[Circuit, np.ndarray]:
 
-    def gadget(op: str, x: str | int, features: int, shift: int = 0, bound: int = 8,
-               **kw) -> Gadget:
+    def gadget(p: Producer, features: int, shift: int = 0, bound: int = 8) -> Gadget:
         e_hi, e_lo = excess_bits(bound, shift, -8, 7)
-        return Gadget(op=op, x=x, features=features, shift=shift, lo=-8, hi=7,
-                      excess_hi_bits=e_hi, excess_lo_bits=e_lo, frac_bits=0, source=op, **kw)
+        return Gadget(p, features=features, shift=shift, lo=-8, hi=7, excess_hi_bits=e_hi,
+                      excess_lo_bits=e_lo, frac_bits=0, source=p.op)
 
     mats = {"c": np.array([[5, -3, 2]]),
             "w0": np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, -1, 0]]),
@@ -185,11 +194,11 @@ def _combine_probe() -> tuple[Circuit, np.ndarray]:
         view[: a.shape[0], : a.shape[1]] = a
         tensors.append(StackTensor(name, a.shape[0], a.shape[1], off))
     gadgets = (
-        gadget("addconst", "input", 3, 1, 16 + 5, const="c", lshift=1),
-        gadget("dense", 0, 4, 0, 8 * 3, weight="w0", bias=None, bias_shift=0),
-        gadget("dense", "input", 2, 0, 8 * 3, weight="w1", bias=None, bias_shift=0),
-        gadget("concat", 1, 8, parts=(1, 2), shapes=((4,), (2,))),
-        gadget("dense", 3, 2, 0, 8 * 6, weight="w2", bias=None, bias_shift=0),
+        gadget(AddConst("input", "c", lshift=1), 3, 1, 16 + 5),
+        gadget(Dense(0, "w0"), 4, 0, 8 * 3),
+        gadget(Dense("input", "w1"), 2, 0, 8 * 3),
+        gadget(Concat(parts=(1, 2), shapes=((4,), (2,))), 8),
+        gadget(Dense(3, "w2"), 2, 0, 8 * 6),
     )
     stack = ModelStack(num_vars, num_vars // 2, 4, tuple(tensors))
     return Circuit(3, 4, 0, 4, 2, gadgets, stack, limb_bits=8), values

@@ -82,9 +82,9 @@ def _check_spatial_relations(cm, x: np.ndarray) -> None:
             continue
         xt = tensor(g.x)
         if g.op == "maxpool":
-            k = g.windows
-            pin = [1 << max(v - 1, 0).bit_length() for v in g.in_shape]
-            pout = [1 << max(v - 1, 0).bit_length() for v in g.out_shape]
+            k = g.producer.windows
+            pin = [1 << max(v - 1, 0).bit_length() for v in g.producer.in_shape]
+            pout = [1 << max(v - 1, 0).bit_length() for v in g.producer.out_shape]
             xs = xt.reshape(bp, *pin)
             d = np.stack([vals[gi][f"D{j}"] for j in range(k)])
             s = np.stack([vals[gi][f"S{j}"] for j in range(k)])
@@ -92,26 +92,27 @@ def _check_spatial_relations(cm, x: np.ndarray) -> None:
             assert not np.any(s * d) and d.min() >= 0
             # D_w = z - X(window w) at every padded output position (window point rule)
             for j in range(k):
-                offs = np.unravel_index(j, g.window)
+                offs = np.unravel_index(j, g.producer.window)
                 idx = [slice(None), slice(None)] + [
-                    slice(o, kk * t, kk) for o, kk, t in zip(offs, g.window, pout[1:],
+                    slice(o, kk * t, kk) for o, kk, t in zip(offs, g.producer.window, pout[1:],
                                                             strict=True)]
                 xw = xs[tuple(idx)].reshape(-1)
                 assert np.array_equal(d[j], z - xw)
         elif g.op == "conv":
             # padded output positions and channels: acc = 2^d bias[o] (0 for o >= O)
-            pout = [1 << max(v - 1, 0).bit_length() for v in g.out_shape]
+            pout = [1 << max(v - 1, 0).bit_length() for v in g.producer.out_shape]
             acc_pad = np.zeros(pout[0], dtype=np.int64)
-            if g.bias is not None:
-                t = c.model_stack.tensor(g.bias)
-                acc_pad[: t.cols] = stack[t.offset : t.offset + t.cols] << np.int64(g.bias_shift)
+            if g.producer.bias is not None:
+                t = c.model_stack.tensor(g.producer.bias)
+                bias = stack[t.offset : t.offset + t.cols]
+            acc_pad[: t.cols] = bias << np.int64(g.producer.bias_shift)
             q, _ = round_shift(acc_pad, g.shift)
             expect = np.clip(q, g.lo, g.hi)
             zz = z.reshape(bp, *pout)
             mask = np.ones(pout[1:], dtype=bool)
-            mask[tuple(slice(0, t) for t in g.out_shape[1:])] = False
+            mask[tuple(slice(0, t) for t in g.producer.out_shape[1:])] = False
             for o in range(pout[0]):
-                if o >= g.out_shape[0]:
+                if o >= g.producer.out_shape[0]:
                     assert np.all(zz[:, o] == expect[o])
                 else:
                     assert np.all(zz[:, o][:, mask] == expect[o])
@@ -167,19 +168,21 @@ def test_lenet_gadgets_and_fusion(compiled):
         assert [g.op for g in c.gadgets] == ["conv", pool, "conv", pool, "dense"]
         conv1, p1, conv2, p2, fc = c.gadgets
         assert c.input_shape == (1, 16, 16) and c.input_features == 256
-        assert conv1.in_shape == (1, 16, 16) and conv1.out_shape == (4, 16, 16)
-        assert conv1.kernel == (3, 3) and conv1.pads == (1, 1) and conv1.strides == (1, 1)
+        assert conv1.producer.in_shape == (1, 16, 16) and conv1.producer.out_shape == (4, 16, 16)
+        k1 = conv1.producer
+        assert k1.kernel == (3, 3) and k1.pads == (1, 1) and k1.strides == (1, 1)
         assert conv1.features == 4 * 16 * 16 and conv1.lo == 0  # Relu fused
-        assert p1.out_shape == (4, 8, 8) and p1.window == (2, 2) and p1.features == 256
-        assert conv2.out_shape == (8, 6, 6) and conv2.features == 8 * 8 * 8
-        assert p2.out_shape == (8, 3, 3) and p2.features == 8 * 4 * 4
-        assert fc.x == 3 and c.model_stack.tensor(str(fc.weight)).cols == 128
+        assert p1.producer.out_shape == (4, 8, 8) and p1.producer.window == (2, 2)
+        assert p1.features == 256
+        assert conv2.producer.out_shape == (8, 6, 6) and conv2.features == 8 * 8 * 8
+        assert p2.producer.out_shape == (8, 3, 3) and p2.features == 8 * 4 * 4
+        assert fc.x == 3 and c.model_stack.tensor(str(fc.producer.weight)).cols == 128
         if pool == "sumpool":
-            assert p1.shift == 2 and p1.lshift >= 0
+            assert p1.shift == 2 and p1.producer.lshift >= 0
         else:
             assert (p1.shift, p1.excess_hi_bits, p1.excess_lo_bits) == (0, 0, 0)
             assert (p1.lo, p1.hi) == (conv1.lo, conv1.hi)
-            assert p1.diff_bits == (conv1.hi - conv1.lo).bit_length()
+            assert p1.producer.diff_bits == (conv1.hi - conv1.lo).bit_length()
             assert len([v for v, _ in p1.value_widths() if v.startswith("S")]) == 4
 
 
@@ -198,22 +201,23 @@ def test_conv_weight_layout(compiled, name):
     gadgets = [g for g in cm.circuit.gadgets if g.op == "conv"]
     for op, g in zip(convs, gadgets, strict=True):
         w = cm.model.constants[op.inputs[1]]
-        mat = _stack_matrix(cm, str(g.weight))
-        c = g.in_shape[0]
-        pk = [1 << max(k - 1, 0).bit_length() for k in g.kernel]
+        mat = _stack_matrix(cm, str(g.producer.weight))
+        c = g.producer.in_shape[0]
+        pk = [1 << max(k - 1, 0).bit_length() for k in g.producer.kernel]
         pc = 1 << max(c - 1, 0).bit_length()
-        assert mat.shape == (g.out_shape[0], pc * int(np.prod(pk)))
-        full = mat.reshape(g.out_shape[0], pc, *pk)
+        assert mat.shape == (g.producer.out_shape[0], pc * int(np.prod(pk)))
+        full = mat.reshape(g.producer.out_shape[0], pc, *pk)
         group = op.attrs["group"]
         og, cg = w.shape[0] // group, w.shape[1]
         for o in range(w.shape[0]):
             for ci in range(pc):
-                taps = full[(o, ci, *(slice(0, k) for k in g.kernel))]
+                taps = full[(o, ci, *(slice(0, k) for k in g.producer.kernel))]
                 if ci < c and ci // cg == o // og:
                     assert np.array_equal(taps, w[o, ci % cg])
                 else:
                     assert not taps.any()
-        assert not full[(slice(None), slice(None), *(slice(k, None) for k in g.kernel[:1]))].any()
+        kernel = g.producer.kernel
+        assert not full[(slice(None), slice(None), *(slice(k, None) for k in kernel[:1]))].any()
         assert np.array_equal(conv_weight_matrix(w, c, group), mat)
 
 
@@ -221,8 +225,8 @@ def test_dense_after_flatten_scatters_columns(compiled):
     cm = compiled("strided_padded")
     c = cm.circuit
     fc = c.output
-    shape = c.gadgets[int(fc.x)].out_shape
-    mat = _stack_matrix(cm, str(fc.weight))
+    shape = c.gadgets[int(fc.x)].producer.out_shape
+    mat = _stack_matrix(cm, str(fc.producer.weight))
     op = next(op for op in cm.model.ops if op.op == "matmul")
     w = cm.model.constants[op.inputs[1]].T  # (n_out, C*H*W) in ONNX order
     assert mat.shape == (w.shape[0], padded_width(shape))
@@ -314,7 +318,7 @@ def test_reshape_into_channels_is_a_rearrange(tmp_path):
     model = make_model(nodes, {"x": [1, 16]}, ["y"], inits)
     c = compile_cnn(tmp_path, model).circuit
     assert [g.op for g in c.gadgets] == ["dense", "rearrange", "conv", "dense"]
-    assert c.gadgets[1].shapes == ((16,),) and c.gadgets[1].out_shape == (1, 4, 4)
+    assert c.gadgets[1].producer.shapes == ((16,),) and c.gadgets[1].producer.out_shape == (1, 4, 4)
 
 
 # ---- the circuit format ----------------------------------------------------------

@@ -51,21 +51,21 @@ def _check_relations(c: Circuit, stack: np.ndarray, w, x: np.ndarray) -> int:
     count = 0
     for gi, g in enumerate(c.gadgets):
         if g.op == "addconst":
-            t = c.model_stack.tensor(g.const)
+            t = c.model_stack.tensor(g.producer.const)
             assert t.rows == 1 and t.cols == c.width_of(g.x) == g.features
             row = stack[t.offset : t.offset + (1 << ceil_log2(t.cols))]
-            acc = (tensor(g.x) << g.lshift) + row[None, :]
+            acc = (tensor(g.x) << g.producer.lshift) + row[None, :]
             layout = c.layout_of(g.x)
             if layout is not None:  # C is 0 at the padded positions
                 real = np.zeros(padded_dims(layout), dtype=bool)
                 real[tuple(slice(0, v) for v in layout)] = True
                 assert not row[~real.reshape(-1)].any()
         elif g.op == "concat":
-            shape = g.concat_shape
+            shape = g.producer.concat_shape
             assert g.features == int(np.prod(padded_dims(shape)))
             acc = np.zeros((bp, *padded_dims(shape)), dtype=np.int64)
             off = 0
-            for p, sh in zip(g.parts, g.shapes, strict=True):
+            for p, sh in zip(g.producer.parts, g.producer.shapes, strict=True):
                 assert c.width_of(p) == (sh[0] if len(sh) == 1
                                          else int(np.prod(padded_dims(sh))))
                 part = tensor(p).reshape(bp, *padded_dims(sh))
@@ -100,23 +100,23 @@ def test_compile_and_witness_matches_executor(compiled, name, batch):
 def test_concat_of_conv_branches(compiled):
     c = compiled("concat_cnn").circuit
     g = next(g for g in c.gadgets if g.op == "concat")
-    assert g.shapes == ((3, 6, 6), (2, 6, 6)) and g.concat_shape == (5, 6, 6)
+    assert g.producer.shapes == ((3, 6, 6), (2, 6, 6)) and g.producer.concat_shape == (5, 6, 6)
     assert g.features == 8 * 8 * 8 and g.shift == 0
-    assert [c.gadgets[int(p)].op for p in g.parts] == ["conv", "conv"]
+    assert [c.gadgets[int(p)].op for p in g.producer.parts] == ["conv", "conv"]
     nxt = c.gadgets[c.gadgets.index(g) + 1]
-    assert nxt.op == "conv" and nxt.in_shape == (5, 6, 6)
+    assert nxt.op == "conv" and nxt.producer.in_shape == (5, 6, 6)
 
 
 def test_flat_concat_layouts(compiled):
     c = compiled("concat_mlp").circuit
     g = next(g for g in c.gadgets if g.op == "concat")
     # Flat parts keep their own widths (3 and 2 features, not padded).
-    assert g.shapes == ((3,), (2,)) and g.features == 8
-    assert [c.width_of(p) for p in g.parts] == [3, 2]
+    assert g.producer.shapes == ((3,), (2,)) and g.features == 8
+    assert [c.width_of(p) for p in g.producer.parts] == [3, 2]
     assert c.layout_of(c.gadgets.index(g)) == (5,)
     c = compiled("concat_mlp_rows4").circuit
     g = next(g for g in c.gadgets if g.op == "concat")
-    assert g.shapes == ((5,), (4,), (2,)) and g.features == 16
+    assert g.producer.shapes == ((5,), (4,), (2,)) and g.features == 16
     c = compiled("concat_mlp_pow2").circuit
     g = next(g for g in c.gadgets if g.op == "concat")
     assert g.features == 8 and c.gadgets[-1].op == "dense"
@@ -128,13 +128,13 @@ def test_addconst_forms(compiled):
         cm = compiled(name)
         c = cm.circuit
         g = next(g for g in c.gadgets if g.op == "addconst")
-        t = c.model_stack.tensor(g.const)
+        t = c.model_stack.tensor(g.producer.const)
         assert (t.rows, t.cols) == (1, 10) == (1, g.features) and lo_sign is None
     # x - c stores -c.
     cm = compiled("addconst_sub")
     c = cm.circuit
     g = next(g for g in c.gadgets if g.op == "addconst")
-    t = c.model_stack.tensor(g.const)
+    t = c.model_stack.tensor(g.producer.const)
     stored = cm.compiled_circuit.model_stack[t.offset : t.offset + 10]
     const = cm.model.constants[t.name.split("#")[0]].reshape(-1)
     lsh = next(op for op in cm.model.ops if op.op == "add").attrs["lshifts"][1]
@@ -145,14 +145,14 @@ def test_scalar_and_per_channel_constants_are_expanded(compiled):
     cm = compiled("addconst_scalar_rows4")
     c = cm.circuit
     g = next(g for g in c.gadgets if g.op == "addconst")
-    t = c.model_stack.tensor(g.const)
+    t = c.model_stack.tensor(g.producer.const)
     row = cm.compiled_circuit.model_stack[t.offset : t.offset + 16]
     assert len(set(row[:10].tolist())) == 1 and row[0] != 0 and not row[10:].any()
     cm = compiled("addconst_cnn")
     c = cm.circuit
     g = next(g for g in c.gadgets if g.op == "addconst")
     assert c.layout_of(g.x) == (3, 3, 3) and g.features == 4 * 4 * 4
-    t = c.model_stack.tensor(g.const)
+    t = c.model_stack.tensor(g.producer.const)
     row = cm.compiled_circuit.model_stack[t.offset : t.offset + 64].reshape(4, 4, 4)
     for ch in range(3):
         assert len(set(row[ch, :3, :3].reshape(-1).tolist())) == 1
@@ -166,7 +166,7 @@ def test_gelu_in_erf_form(compiled):
         i = ops.index("table")
         assert ops[i : i + 4] == ["table", "addconst", "mul", "affine"]
         g = c.gadgets[i + 1]
-        assert g.x == i and c.gadgets[i + 2].y == i + 1
+        assert g.x == i and c.gadgets[i + 2].producer.y == i + 1
 
 
 def test_compile_is_deterministic(tmp_path):
@@ -268,7 +268,7 @@ def test_constant_minus_tensor_negates_then_adds(tmp_path):
     (i,) = [i for i, g in enumerate(gadgets) if g.op == "addconst"]
     neg = gadgets[int(gadgets[i].x)]
     x = gadgets[int(neg.x)]
-    assert neg.op == "affine" and neg.terms == ((neg.x, -1),) and neg.shift == 0
+    assert neg.op == "affine" and neg.producer.terms == ((neg.x, -1),) and neg.shift == 0
     assert (neg.lo, neg.hi) == (-x.hi, -x.lo)
     assert neg.excess_hi_bits == neg.excess_lo_bits == 0
 
@@ -288,7 +288,7 @@ def test_wide_constant_is_summed_at_its_own_scale(tmp_path, c):
     gadgets = cm.circuit.gadgets
     (i,) = [i for i, g in enumerate(gadgets) if g.op == "addconst"]
     stack = cm.compiled_circuit.model_stack
-    t = next(t for t in cm.circuit.model_stack.tensors if t.name == gadgets[i].const)
+    t = next(t for t in cm.circuit.model_stack.tensors if t.name == gadgets[i].producer.const)
     values = stack[t.offset : t.offset + (1 << ceil_log2(t.cols))]
     assert int(np.abs(values).max()) < 1 << 15
     x = np.random.default_rng(0).integers(-1000, 1000, size=(2, cm.circuit.input_features))

@@ -42,7 +42,8 @@ def test_model_stack_layout_and_values(tmp_path):
     covered = np.zeros(1 << ms.num_vars, dtype=bool)
     sizes = [t.size for t in ms.tensors]
     assert [t.offset for t in ms.tensors] == assign_slots(sizes)
-    shifts = {g.bias: g.bias_shift for g in cc.circuit.gadgets if g.bias is not None}
+    shifts = {g.producer.bias: g.producer.bias_shift for g in cc.circuit.gadgets
+              if getattr(g.producer, "bias", None) is not None}
     assert any(shifts.values())  # this model's biases need more than 16 bits
     assert 1 <= ms.range_bits <= 16
     for t in ms.tensors:
@@ -73,8 +74,8 @@ def test_residual_add_and_identity(tmp_path):
     assert ops.count("add") == 2 and ops.count("dense") == 4
     adds = [g for g in c.gadgets if g.op == "add"]
     for g in adds:
-        assert g.signs == (1, 1) and g.features == 8
-        assert isinstance(g.x, int) and isinstance(g.y, int)
+        assert g.producer.signs == (1, 1) and g.features == 8
+        assert isinstance(g.x, int) and isinstance(g.producer.y, int)
     # The ReLU output feeds both the next layer and the residual add: it is materialized
     # by fusing into its dense gadget (the dense output itself has one reader).
     assert all(g.lo == 0 for g in c.gadgets if g.op == "dense" and g is not c.output)
@@ -94,7 +95,7 @@ def test_relu_of_a_shared_tensor_becomes_identity(tmp_path):
     assert [g.op for g in c.gadgets] == ["dense", "identity", "add"]
     dense, ident, add = c.gadgets
     assert dense.lo < 0 and ident.x == 0 and ident.lo == 0 and ident.hi == dense.hi
-    assert ident.shift == 0 and (add.x, add.y) == (0, 1)
+    assert ident.shift == 0 and (add.x, add.producer.y) == (0, 1)
 
 
 def test_clip_relu6_bounds_and_v_column(tmp_path):
@@ -118,7 +119,7 @@ def test_flatten_of_a_4d_input_is_bookkeeping(tmp_path):
 def test_no_bias_and_batched_model_input(tmp_path):
     cal = np.random.default_rng(2).normal(size=(16, 6))
     cm, _ = compile_mlp(tmp_path, [6, 4, 2], bias=False, in_shape=[2, 6], calibration=cal)
-    assert all(g.bias is None for g in cm.circuit.gadgets)
+    assert all(getattr(g.producer, "bias", None) is None for g in cm.circuit.gadgets)
     assert cm.compiled_circuit.rows == 2
 
 
@@ -244,15 +245,17 @@ def _check_leaky(cm, first: int, op, x_ref, x_range) -> None:
     a, k = op.attrs["alpha"], op.attrs["alpha_shift"]
     lo_x, hi_x = x_range
     assert [g.op for g in (pos, neg, z)] == ["affine"] * 3
-    assert pos.terms == ((x_ref, 1),) and pos.shift == 0 and (pos.lo, pos.hi) == (0, max(hi_x, 0))
-    assert neg.terms == ((x_ref, -1),) and neg.shift == 0 and (neg.lo, neg.hi) == (0, max(-lo_x, 0))
-    assert z.terms == ((first, 1 << k), (first + 1, -a)) and z.shift == k
+    assert pos.producer.terms == ((x_ref, 1),) and pos.shift == 0
+    assert (pos.lo, pos.hi) == (0, max(hi_x, 0))
+    assert neg.producer.terms == ((x_ref, -1),) and neg.shift == 0
+    assert (neg.lo, neg.hi) == (0, max(-lo_x, 0))
+    assert z.producer.terms == ((first, 1 << k), (first + 1, -a)) and z.shift == k
     assert all(g.source == op.source and g.features == z.features for g in (pos, neg, z))
     assert z.frac_bits == cm.model.tensor(op.output).frac_bits
     for g in (pos, neg, z):  # excess bits from the static bound sum |c_k| max|x_k|
-        bound = sum(abs(coeff) * _span(c, ref) for ref, coeff in g.terms)
+        bound = sum(abs(coeff) * _span(c, ref) for ref, coeff in g.producer.terms)
         assert (g.excess_hi_bits, g.excess_lo_bits) == excess_bits(bound, g.shift, g.lo, g.hi)
-        assert g.x == g.terms[0][0]
+        assert g.x == g.producer.terms[0][0]
 
 
 @pytest.mark.parametrize("alpha", [0.01, 0.2, 1.5])
@@ -351,4 +354,5 @@ def test_affine_producer_parser_is_strict(tmp_path):
     bad(lambda p: p.update(terms=[["input", 1]]))  # 6 input features, not 4
     doc = cm.circuit.to_json()
     doc["gadgets"][3]["producer"]["terms"] = [[1, (1 << 40) - 1], [2, -(1 << 40) + 1]]
-    assert circuit_from_json(doc).gadgets[3].terms == ((1, (1 << 40) - 1), (2, -(1 << 40) + 1))
+    terms = circuit_from_json(doc).gadgets[3].producer.terms
+    assert terms == ((1, (1 << 40) - 1), (2, -(1 << 40) + 1))

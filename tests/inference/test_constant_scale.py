@@ -63,7 +63,8 @@ def test_constant_scales_compile_to_depthwise_or_diagonal(tmp_path, name):
     scale = next(g for g in c.gadgets if "scale" in g.source or "batchnorm" in g.source.lower()
                  or "mul" in g.source.lower())
     if scale.op == "conv":
-        assert scale.in_shape == scale.out_shape and set(scale.kernel) == {1}
+        p = scale.producer
+        assert p.in_shape == p.out_shape and set(p.kernel) == {1}
     x = np.random.default_rng(1).integers(-500, 500, size=(3, c.input_features))
     build_witness(cm.compiled_circuit, cm.model, x)  # checks every gadget vs the executor
 

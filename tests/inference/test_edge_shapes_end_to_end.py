@@ -92,7 +92,8 @@ def compiled(tmp_path_factory):
 def test_edge_geometry(compiled, name):
     gads = compiled(name).circuit.gadgets
     for op, attrs in GEOMETRY[name]:
-        assert any(g.op == op and all(tuple(getattr(g, k)) == v for k, v in attrs.items())
+        assert any(g.op == op and all(tuple(getattr(g.producer, k)) == v
+                                      for k, v in attrs.items())
                    for g in gads), (name, op, attrs)
 
 

@@ -62,16 +62,16 @@ def _check_mul_relations(c: Circuit, w, x: np.ndarray) -> int:
         count += 1
         v = vals[gi]
         z = w.tensors[gi].reshape(-1)
-        assert g.divisor == 1 and g.features == c.width_of(g.x) == c.width_of(g.y)
+        assert g.divisor == 1 and g.features == c.width_of(g.x) == c.width_of(g.producer.y)
         assert np.array_equal(v["u"], z - g.lo)
-        acc = (tensor(g.x) * tensor(g.y)).reshape(-1)
+        acc = (tensor(g.x) * tensor(g.producer.y)).reshape(-1)
         assert acc.size == z.size
         ep, em, rem = v.get("ep", 0), v.get("em", 0), v.get("rem", 0)
         half = (1 << (g.shift - 1)) if g.shift else 0
         assert np.array_equal(acc, (z + ep - em) * (1 << g.shift) + rem - half)
         # The static bound covers every product (no wraparound below 2^62).
         mx = max(abs(b) for b in c.x_range(g.x))
-        my = max(abs(b) for b in c.x_range(g.y))
+        my = max(abs(b) for b in c.x_range(g.producer.y))
         assert mx < 1 << 31 and my < 1 << 31 and int(np.abs(acc).max()) <= mx * my
     return count
 
@@ -93,7 +93,7 @@ def test_silu_mlp_structure(compiled):
     assert len(muls) == 2
     for g in muls:
         # x is the dense output (its clamp range), y the sigmoid table of it.
-        assert c.gadgets[int(g.x)].op == "dense" and c.gadgets[int(g.y)].op == "table"
+        assert c.gadgets[int(g.x)].op == "dense" and c.gadgets[int(g.producer.y)].op == "table"
         assert "silu" in g.source
     assert not any(g.op == "affine" for g in c.gadgets)
 
@@ -101,7 +101,7 @@ def test_silu_mlp_structure(compiled):
 def test_product_with_the_input(compiled):
     c = compiled("mul_on_input").circuit
     g = next(g for g in c.gadgets if g.op == "mul")
-    assert g.x == "input" and c.gadgets[int(g.y)].op == "table"
+    assert g.x == "input" and c.gadgets[int(g.producer.y)].op == "table"
 
 
 def test_silu_after_a_convolution_keeps_the_padded_layout(compiled):
@@ -111,16 +111,16 @@ def test_silu_after_a_convolution_keeps_the_padded_layout(compiled):
     for i in muls:
         g = c.gadgets[i]
         assert c.layout_of(i) is not None
-        assert c.layout_of(g.x) == c.layout_of(g.y) == c.layout_of(i)
+        assert c.layout_of(g.x) == c.layout_of(g.producer.y) == c.layout_of(i)
 
 
 def test_gating_multiplies_two_dense_branches(compiled):
     c = compiled("gated_product").circuit
     g = next(g for g in c.gadgets if g.op == "mul")
-    assert c.gadgets[int(g.x)].op == c.gadgets[int(g.y)].op == "dense"
+    assert c.gadgets[int(g.x)].op == c.gadgets[int(g.producer.y)].op == "dense"
     c = compiled("gated_sigmoid").circuit
     g = next(g for g in c.gadgets if g.op == "mul")
-    assert {c.gadgets[int(g.x)].op, c.gadgets[int(g.y)].op} == {"dense", "table"}
+    assert {c.gadgets[int(g.x)].op, c.gadgets[int(g.producer.y)].op} == {"dense", "table"}
 
 
 def test_small_precision_products(compiled):

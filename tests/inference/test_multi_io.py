@@ -108,7 +108,7 @@ def test_two_outputs_compile_and_witness(tmp_path):
     assert [g.op for g in c.gadgets] == ["dense", "dense", "dense", "affine", "rearrange"]
     assert c.output_gadget == len(c.gadgets) - 1 and c.output_features == 5
     assert c.output.frac_bits == logits.frac_bits
-    assert c.gadgets[3].terms == ((2, 1 << (logits.frac_bits - reg.frac_bits)),)
+    assert c.gadgets[3].producer.terms == ((2, 1 << (logits.frac_bits - reg.frac_bits)),)
     assert [(p.name, p.features, p.offset, p.frac_bits) for p in cc.outputs] == \
         [("logits", 3, 0, logits.frac_bits), ("reg", 2, 3, reg.frac_bits)]
     x = np.random.default_rng(4).integers(-3000, 3000, size=(3, 6))
@@ -131,8 +131,8 @@ def test_two_inputs_share_a_scale_compile_and_witness(tmp_path):
     # Each model input is a rearrange of the flat input row: the image into its spatial
     # layout for the convolution, the vector flat.
     assert [g.op for g in c.gadgets[:2]] == ["rearrange", "rearrange"]
-    assert c.gadgets[0].out_shape == (1, 4, 4) and c.gadgets[1].out_shape == (5,)
-    assert c.gadgets[1].blocks[0].offset == 16
+    assert c.gadgets[0].producer.out_shape == (1, 4, 4) and c.gadgets[1].producer.out_shape == (5,)
+    assert c.gadgets[1].producer.blocks[0].offset == 16
     x = np.random.default_rng(5).integers(-4000, 4000, size=(3, 21))
     w = build_witness(cc, cm.model, x)
     assert np.array_equal(w.outputs, _executor_outputs(cm, x)["y"])

@@ -92,10 +92,12 @@ def _check_relations(cm, x: np.ndarray) -> None:
             rem = v.get("rem", np.zeros_like(z))
             assert np.all(rem + v["remc"] == d - 1) and rem.min() >= 0
         if g.op == "spatialsum":
-            xs = tensor(g.x).reshape(bp, *(1 << ceil_log2(s) for s in g.in_shape))
-            real = xs[(slice(None), slice(None), *(slice(0, s) for s in g.in_shape[1:]))]
-            acc = (real.reshape(bp, real.shape[1], -1).sum(axis=-1) << g.lshift).reshape(-1)
-            assert z.size == bp * (1 << ceil_log2(g.in_shape[0]))
+            shape = g.producer.in_shape
+            xs = tensor(g.x).reshape(bp, *(1 << ceil_log2(s) for s in shape))
+            real = xs[(slice(None), slice(None), *(slice(0, s) for s in shape[1:]))]
+            acc = (real.reshape(bp, real.shape[1], -1).sum(axis=-1) << g.producer.lshift)
+            acc = acc.reshape(-1)
+            assert z.size == bp * (1 << ceil_log2(shape[0]))
             if g.divisor > 1:
                 rem = v.get("rem", 0)
                 assert np.array_equal(acc, g.divisor * (z + ep - em) + rem - g.divisor // 2)
@@ -105,7 +107,7 @@ def _check_relations(cm, x: np.ndarray) -> None:
                 half = (1 << (k - 1)) if k else 0
                 assert np.array_equal(acc, (z + ep - em) * (1 << k) + rem - half)
         if g.op == "table":
-            table = _stack_matrix(cm, g.table)[0]
+            table = _stack_matrix(cm, g.producer.table)[0]
             lo_x, hi_x = c.x_range(g.x)
             assert table.size == hi_x - lo_x + 1
             assert g.shift == 0 and g.divisor == 1 and not g.excess_hi_bits \
@@ -114,7 +116,7 @@ def _check_relations(cm, x: np.ndarray) -> None:
             assert np.array_equal(z, table[xt - lo_x])
     tg = table_multiplicities(c, w.tensors, x)
     for t, gi in zip(tg, c.table_gadgets(), strict=True):
-        assert t.size == c.model_stack.tensor(c.gadgets[gi].table).cols
+        assert t.size == c.model_stack.tensor(c.gadgets[gi].producer.table).cols
         assert int(t.sum()) == w.tensors[gi].size
 
 
@@ -221,7 +223,7 @@ def test_table_mlps_compile_and_witness_matches_executor(compiled, name, batch):
     tables = [c.gadgets[i] for i in c.table_gadgets()]
     assert tables, "no table gadget"
     for g in tables:
-        t = c.model_stack.tensor(g.table)
+        t = c.model_stack.tensor(g.producer.table)
         lo_x, hi_x = c.x_range(g.x)
         assert t.rows == 1 and t.cols == hi_x - lo_x + 1 == 1 << 12  # balanced: table_bits 12
         assert g.features == c.width_of(g.x)
@@ -236,7 +238,7 @@ def test_table_values_are_the_quantizers_tables(compiled):
     c, m = cm.circuit, cm.model
     fns = [op for op in m.ops if op.op == "table"]
     for op, gi in zip(fns, c.table_gadgets(), strict=True):
-        assert np.array_equal(_stack_matrix(cm, c.gadgets[gi].table)[0],
+        assert np.array_equal(_stack_matrix(cm, c.gadgets[gi].producer.table)[0],
                               m.constants[op.inputs[1]])
         assert c.gadgets[gi].source == op.source
 
@@ -280,7 +282,7 @@ def test_scalar_mul_is_an_affine_gadget(tmp_path):
     cm = compile_circuit_only(tmp_path, make_model(nodes, {"x": [1, 4]}, ["y"], inits))
     c = cm.circuit
     aff = [g for g in c.gadgets if g.op == "affine"]
-    assert len(aff) == 1 and len(aff[0].terms) == 1 and aff[0].terms[0][1] < 0
+    assert len(aff) == 1 and len(aff[0].producer.terms) == 1 and aff[0].producer.terms[0][1] < 0
     for batch in (1, 4):
         _check_relations(cm, circuit_inputs(c, batch, seed=batch))
 
@@ -297,9 +299,9 @@ def test_spatial_sum_cnns_compile_and_witness_matches_executor(compiled, name, b
     sums = [g for g in c.gadgets if g.op == "spatialsum"]
     assert len(sums) == 1
     g = sums[0]
-    area = int(np.prod(g.in_shape[1:]))
-    assert g.features == g.in_shape[0]
-    assert c.width_of(g.x) == padded_width(g.in_shape)
+    area = int(np.prod(g.producer.in_shape[1:]))
+    assert g.features == g.producer.in_shape[0]
+    assert c.width_of(g.x) == padded_width(g.producer.in_shape)
     if area & (area - 1):
         assert (g.shift, g.divisor) == (0, area)
     else:
@@ -312,10 +314,10 @@ def test_spatial_sum_cnns_compile_and_witness_matches_executor(compiled, name, b
 def test_gap_7x7_layout(compiled):
     c = compiled("gap7x7").circuit
     conv, ssum, dense = c.gadgets
-    assert conv.out_shape == (8, 7, 7) and conv.features == 8 * 8 * 8
-    assert ssum.in_shape == (8, 7, 7) and ssum.x == 0 and ssum.features == 8
-    assert ssum.lshift >= 0 and (ssum.shift, ssum.divisor) == (0, 49)
-    assert dense.x == 1 and c.model_stack.tensor(dense.weight).cols == 8
+    assert conv.producer.out_shape == (8, 7, 7) and conv.features == 8 * 8 * 8
+    assert ssum.producer.in_shape == (8, 7, 7) and ssum.x == 0 and ssum.features == 8
+    assert ssum.producer.lshift >= 0 and (ssum.shift, ssum.divisor) == (0, 49)
+    assert dense.x == 1 and c.model_stack.tensor(dense.producer.weight).cols == 8
 
 
 def test_tables_after_a_convolution_keep_the_padded_layout(compiled):
@@ -336,7 +338,7 @@ def test_compile_is_deterministic(compiled):
 def test_identical_tables_are_stored_once(compiled):
     cm = compiled("sigmoid")
     c = cm.circuit
-    names = [c.gadgets[i].table for i in c.table_gadgets()]
+    names = [c.gadgets[i].producer.table for i in c.table_gadgets()]
     consts = {cm.model.ops[j].inputs[1] for j in range(len(cm.model.ops))
               if cm.model.ops[j].op == "table"}
     assert len(set(names)) == len(consts)

@@ -26,6 +26,7 @@ from zkml.compiler.circuit import (
     ceil_log2,
 )
 from zkml.compiler.circuit_load import circuit_from_bytes
+from zkml.compiler.producers import Rearrange
 from zkml.errors import ModelError
 from zkml.witness import build_witness, rearrange_acc, rearrange_index
 from zkml.witness_spatial import layout_input, padded_dims
@@ -224,22 +225,22 @@ def _check_rearranges(c: Circuit, w, x: np.ndarray) -> int:
         assert g.excess_hi_bits == g.excess_lo_bits == 0
         # The spec's definition, index by index: every o of the index space (row-major)
         # lies in exactly one block and takes its part's entry offset + sum (o - a) t.
-        owner = np.full(g.dims, -1, dtype=np.int64)
-        for bi, b in enumerate(g.blocks):
+        owner = np.full(g.producer.dims, -1, dtype=np.int64)
+        for bi, b in enumerate(g.producer.blocks):
             box = tuple(slice(a, a + n) for a, n in zip(b.start, b.size, strict=True))
             assert (owner[box] == -1).all()
             owner[box] = bi
         assert (owner >= 0).all()
         acc = np.zeros((bp, 1 << ceil_log2(g.features)), dtype=np.int64)
-        out_pos = positions(g.out_shape)
-        part_pos = [positions(sh) for sh in g.shapes]
-        for j, o in enumerate(np.ndindex(*g.dims)):
-            b = g.blocks[owner[o]]
+        out_pos = positions(g.producer.out_shape)
+        part_pos = [positions(sh) for sh in g.producer.shapes]
+        for j, o in enumerate(np.ndindex(*g.producer.dims)):
+            b = g.producer.blocks[owner[o]]
             i = b.offset + sum((oj - a) * t for oj, a, t in
                                zip(o, b.start, b.strides, strict=True))
-            acc[:, out_pos[j]] = tensor(g.parts[b.part])[:, part_pos[b.part][i]]
+            acc[:, out_pos[j]] = tensor(g.producer.parts[b.part])[:, part_pos[b.part][i]]
         assert np.array_equal(acc, w.tensors[gi])
-        assert np.array_equal(rearrange_acc(g, [tensor(p) for p in g.parts]), acc)
+        assert np.array_equal(rearrange_acc(g, [tensor(p) for p in g.producer.parts]), acc)
         count += 1
     return count
 
@@ -268,45 +269,47 @@ def test_transpose_layouts(compiled):
     (gi,) = _rearranges(c)
     g = c.gadgets[gi]
     # The conv's (3, 4, 3) map read as (C, H, W), moved to (H, W, C), held flat.
-    assert g.shapes == ((3, 4, 3),) and g.dims == (4, 3, 3)
-    assert g.blocks == (Block(0, (0, 0, 0), (4, 3, 3), 0, (3, 1, 12)),)
-    assert g.out_shape == (36,) and g.features == 36
+    assert g.producer.shapes == ((3, 4, 3),) and g.producer.dims == (4, 3, 3)
+    assert g.producer.blocks == (Block(0, (0, 0, 0), (4, 3, 3), 0, (3, 1, 12)),)
+    assert g.producer.out_shape == (36,) and g.features == 36
     assert c.gadgets[gi - 1].op == "conv" and c.gadgets[gi + 1].op == "dense"
     c = compiled("transpose_flat3d").circuit
     (gi,) = _rearranges(c)
     g = c.gadgets[gi]
-    assert g.shapes == ((24,),) and g.dims == (6, 4)
-    assert g.blocks == (Block(0, (0, 0), (6, 4), 0, (1, 6)),)
-    assert g.out_shape == (24,)
+    assert g.producer.shapes == ((24,),) and g.producer.dims == (6, 4)
+    assert g.producer.blocks == (Block(0, (0, 0), (6, 4), 0, (1, 6)),)
+    assert g.producer.out_shape == (24,)
 
 
 def test_reshape_into_channels_layout(compiled):
     c = compiled("reshape_into_channels").circuit
     (gi,) = _rearranges(c)
     g = c.gadgets[gi]
-    assert g.shapes == ((32,),) and g.out_shape == (2, 4, 4) and g.dims == (32,)
-    assert g.blocks == (Block(0, (0,), (32,), 0, (1,)),)
+    p = g.producer
+    assert p.shapes == ((32,),) and p.out_shape == (2, 4, 4) and p.dims == (32,)
+    assert g.producer.blocks == (Block(0, (0,), (32,), 0, (1,)),)
     assert g.features == 2 * 4 * 4 and c.gadgets[gi + 1].op == "conv"
     c = compiled("reshape_spatial").circuit
     (gi,) = _rearranges(c)
     g = c.gadgets[gi]
-    assert g.shapes == ((4, 4, 4),) and g.out_shape == (2, 4, 8)
+    assert g.producer.shapes == ((4, 4, 4),) and g.producer.out_shape == (2, 4, 8)
 
 
 def test_concat_along_spatial_axes(compiled):
     c = compiled("concat_h_conv").circuit
     (gi,) = _rearranges(c)
     g = c.gadgets[gi]
-    assert g.shapes == ((2, 4, 3), (2, 4, 3)) and g.dims == (2, 8, 3)
-    assert g.blocks == (Block(0, (0, 0, 0), (2, 4, 3), 0, (12, 3, 1)),
-                        Block(1, (0, 4, 0), (2, 4, 3), 0, (12, 3, 1)))
-    assert g.out_shape == (2, 8, 3) and g.features == 2 * 8 * 4
-    assert c.gadgets[gi + 1].op == "conv" and c.gadgets[gi + 1].in_shape == (2, 8, 3)
+    assert g.producer.shapes == ((2, 4, 3), (2, 4, 3)) and g.producer.dims == (2, 8, 3)
+    assert g.producer.blocks == (Block(0, (0, 0, 0), (2, 4, 3), 0, (12, 3, 1)),
+                                 Block(1, (0, 4, 0), (2, 4, 3), 0, (12, 3, 1)))
+    assert g.producer.out_shape == (2, 8, 3) and g.features == 2 * 8 * 4
+    assert c.gadgets[gi + 1].op == "conv" and c.gadgets[gi + 1].producer.in_shape == (2, 8, 3)
     c = compiled("concat_w_flat").circuit
     (gi,) = _rearranges(c)
     g = c.gadgets[gi]
-    assert g.dims == (2, 4, 6) and [b.start for b in g.blocks] == [(0, 0, 0), (0, 0, 3)]
-    assert g.out_shape == (2 * 4 * 6,)  # read by Flatten/Gemm only: flat
+    assert g.producer.dims == (2, 4, 6)
+    assert [b.start for b in g.producer.blocks] == [(0, 0, 0), (0, 0, 3)]
+    assert g.producer.out_shape == (2 * 4 * 6,)  # read by Flatten/Gemm only: flat
 
 
 def test_inspect_describes_rearranges(compiled):
@@ -320,46 +323,47 @@ def test_spatial_output_is_copied_flat(compiled):
     cm = compiled("conv_output")
     c = cm.circuit
     g = c.output
-    assert g.op == "rearrange" and g.shapes == ((3, 5, 5),) and g.out_shape == (75,)
+    assert g.op == "rearrange" and g.producer.shapes == ((3, 5, 5),)
+    assert g.producer.out_shape == (75,)
     assert c.output_features == 75 and c.gadgets[int(g.x)].op == "conv"
     x = circuit_inputs(c, 2)
     w = build_witness(cm.compiled_circuit, cm.model, x)  # the output checked, ONNX order
     assert w.outputs.shape == (2, 75)
     c = compiled("concat_output").circuit
     # The concat along W is the output: it writes the flat layout directly (no copy).
-    assert c.output.op == "rearrange" and c.output.out_shape == (2 * 4 * 6,)
-    assert len(c.output.parts) == 2 and len(_rearranges(c)) == 1
+    assert c.output.op == "rearrange" and c.output.producer.out_shape == (2 * 4 * 6,)
+    assert len(c.output.producer.parts) == 2 and len(_rearranges(c)) == 1
 
 
 def test_layouts_follow_the_readers(compiled):
     c = compiled("transpose_relu").circuit
     assert [g.op for g in c.gadgets] == ["conv", "rearrange", "identity", "dense"]
-    assert c.gadgets[1].out_shape == (4, 3, 3) and c.layout_of(2) == (4, 3, 3)
+    assert c.gadgets[1].producer.out_shape == (4, 3, 3) and c.layout_of(2) == (4, 3, 3)
     c = compiled("concat_flat3d").circuit
     assert [g.op for g in c.gadgets] == ["dense", "dense", "rearrange", "dense"]
     g = c.gadgets[2]
-    assert g.shapes == ((8,), (24,)) and g.dims == (4, 8)
-    assert g.blocks == (Block(0, (0, 0), (4, 2), 0, (2, 1)),
+    assert g.producer.shapes == ((8,), (24,)) and g.producer.dims == (4, 8)
+    assert g.producer.blocks == (Block(0, (0, 0), (4, 2), 0, (2, 1)),
                         Block(1, (0, 2), (4, 6), 0, (6, 1)))
-    assert g.out_shape == (32,)
+    assert g.producer.out_shape == (32,)
 
 
 def test_tf2onnx_input_is_flat(compiled):
     c = compiled("tf2onnx_nhwc").circuit
     assert c.input_shape is None and c.input_features == 6 * 5 * 2
     first, last = (c.gadgets[i] for i in _rearranges(c))
-    assert first.parts == ("input",) and first.shapes == ((60,),)
-    assert first.dims == (2, 6, 5)
-    assert first.blocks == (Block(0, (0, 0, 0), (2, 6, 5), 0, (1, 10, 2)),)
-    assert first.out_shape == (2, 6, 5) and last.out_shape == (90,)
+    assert first.producer.parts == ("input",) and first.producer.shapes == ((60,),)
+    assert first.producer.dims == (2, 6, 5)
+    assert first.producer.blocks == (Block(0, (0, 0, 0), (2, 6, 5), 0, (1, 10, 2)),)
+    assert first.producer.out_shape == (2, 6, 5) and last.producer.out_shape == (90,)
 
 
 def test_rearrange_index_map():
-    g = Gadget(op="rearrange", x=0, features=8, shift=0, lo=-8, hi=7, excess_hi_bits=0,
-               excess_lo_bits=0, frac_bits=0, parts=(0, 1), shapes=((3,), (1, 3)),
-               out_shape=(3, 2), dims=(3, 2),
-               blocks=(Block(0, (0, 0), (3, 1), 0, (1, 3)),
-                       Block(1, (0, 1), (3, 1), 0, (1, 3))))
+    p = Rearrange(parts=(0, 1), shapes=((3,), (1, 3)), out_shape=(3, 2), dims=(3, 2),
+                  blocks=(Block(0, (0, 0), (3, 1), 0, (1, 3)),
+                          Block(1, (0, 1), (3, 1), 0, (1, 3))))
+    g = Gadget(p, features=8, shift=0, lo=-8, hi=7, excess_hi_bits=0, excess_lo_bits=0,
+               frac_bits=0)
     dst, part, pos = rearrange_index(g)
     # O = transpose([[a0 a1 a2], [b0 b1 b2]]) = [[a0 b0], [a1 b1], [a2 b2]] in a (3, 2)
     # layout padded to (4, 2).
@@ -491,5 +495,5 @@ def test_a_transpose_then_a_reshape_is_one_gadget(tmp_path, batch):
     ops = [g.op for g in cm.circuit.gadgets]
     assert ops == ["conv", "rearrange", "conv", "dense"]
     g = cm.circuit.gadgets[1]
-    assert g.out_shape == (4, 5, 5) and len(g.blocks) == 1
+    assert g.producer.out_shape == (4, 5, 5) and len(g.producer.blocks) == 1
     prove_and_check(cm, batch, tamper=1 if batch == 1 else None)

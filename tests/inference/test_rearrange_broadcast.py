@@ -117,7 +117,7 @@ def compiled(tmp_path_factory):
 def _broadcasts(c) -> list[int]:
     """The rearranges that read some entry more than once (a stride 0 on an axis > 1)."""
     return [i for i in _rearranges(c)
-            if any(t == 0 and n > 1 for b in c.gadgets[i].blocks
+            if any(t == 0 and n > 1 for b in c.gadgets[i].producer.blocks
                    for t, n in zip(b.strides, b.size, strict=True))]
 
 
@@ -137,7 +137,7 @@ def test_broadcast_compiles_and_matches_executor(compiled, name, batch):
     w = build_witness(cm.compiled_circuit, cm.model, x)  # checks against the executor
     assert _check_rearranges(c, w, x) >= 1
     for gi in _broadcasts(c):
-        reader = next(g for g in c.gadgets if gi in (g.x, g.y))
+        reader = next(g for g in c.gadgets if gi in (g.x, getattr(g.producer, "y", None)))
         assert reader.op in ("mul", "add") and reader.features == c.gadgets[gi].features
 
 
@@ -147,12 +147,13 @@ def test_se_gate_is_spread_over_the_map(compiled):
     g = c.gadgets[gi]
     # The gate (4 values, flat: the reshape into (N, 4, 1, 1) is bookkeeping since only
     # the broadcasting Mul reads it) over the (4, 4, 4) map: stride 0 on H*W.
-    assert g.shapes == ((4,),) and g.out_shape == (4, 4, 4) and g.dims == (4, 16)
-    assert [(b.start, b.size, b.offset, b.strides) for b in g.blocks] == \
+    p = g.producer
+    assert p.shapes == ((4,),) and p.out_shape == (4, 4, 4) and p.dims == (4, 16)
+    assert [(b.start, b.size, b.offset, b.strides) for b in g.producer.blocks] == \
         [((0, 0), (4, 16), 0, (1, 0))]
     assert _rearranges(c) == [gi]
     mul = c.gadgets[gi + 1]
-    assert mul.op == "mul" and mul.y == gi and c.gadgets[int(mul.x)].op == "conv"
+    assert mul.op == "mul" and mul.producer.y == gi and c.gadgets[int(mul.x)].op == "conv"
     assert c.layout_of(gi + 1) == (4, 4, 4)
 
 
@@ -160,23 +161,26 @@ def test_spatial_map_broadcast_over_channels(compiled):
     c = compiled("sub_spatial_map").circuit
     (gi,) = _broadcasts(c)
     g = c.gadgets[gi]
-    assert g.shapes == ((1, 4, 4),) and g.out_shape == (3, 4, 4) and g.dims == (3, 16)
-    assert g.blocks[0].strides == (0, 1)
+    p = g.producer
+    assert p.shapes == ((1, 4, 4),) and p.out_shape == (3, 4, 4) and p.dims == (3, 16)
+    assert g.producer.blocks[0].strides == (0, 1)
     add = c.gadgets[gi + 1]
     # Sub(small, big): x is the big map, so the signs are swapped: -x + y.
-    assert add.op == "add" and add.y == gi and add.signs == (-1, 1)
+    assert add.op == "add" and add.producer.y == gi and add.producer.signs == (-1, 1)
     c = compiled("add_channel_bias").circuit
     (gi,) = _broadcasts(c)
     g = c.gadgets[gi]
-    assert g.shapes == ((3,),) and g.dims == (3, 12) and g.blocks[0].strides == (1, 0)
+    p = g.producer
+    assert p.shapes == ((3,),) and p.dims == (3, 12) and p.blocks[0].strides == (1, 0)
 
 
 def test_flat_gate(compiled):
     c = compiled("flat_row_gate").circuit
     (gi,) = _broadcasts(c)
     g = c.gadgets[gi]
-    assert g.shapes == ((1,),) and g.out_shape == (6,) and g.dims == (6,)
-    assert g.blocks[0].strides == (0,)
+    p = g.producer
+    assert p.shapes == ((1,),) and p.out_shape == (6,) and p.dims == (6,)
+    assert g.producer.blocks[0].strides == (0,)
 
 
 # ---- choose ---------------------------------------------------------------------------
@@ -245,13 +249,13 @@ def test_choose_takes_each_entry_from_its_region(tmp_path, monkeypatch):
     c = cm.circuit
     (gi,) = _rearranges(c)
     g = c.gadgets[gi]
-    assert g.dims == (2, 4, 4) and len(g.blocks) == len(boxes(region))
-    assert {b.part for b in g.blocks} == {0, 1}
+    assert g.producer.dims == (2, 4, 4) and len(g.producer.blocks) == len(boxes(region))
+    assert {b.part for b in g.producer.blocks} == {0, 1}
     x = circuit_inputs(c, 2)
     w = build_witness(cm.compiled_circuit, cm.model, x, check=False)
     assert _check_rearranges(c, w, x) == 1
     tensors, _ = evaluate_circuit(c, cm.compiled_circuit.model_stack, x)
-    a, b = (real_region(tensors[int(p)], (2, 4, 4)) for p in g.parts)
+    a, b = (real_region(tensors[int(p)], (2, 4, 4)) for p in g.producer.parts)
     want = np.where(region.reshape(1, -1) == 1, b, a)
     assert np.array_equal(real_region(tensors[gi], (2, 4, 4))[:2], want[:2])
 

@@ -114,37 +114,38 @@ def _check_row_relations(c: Circuit, w, x: np.ndarray) -> None:
             xs = tensor(g.x)
             assert z.shape == (bp, 1) and g.features == 1
             assert g.shift == 0 and g.divisor == 1 and not g.excess_hi_bits | g.excess_lo_bits
-            mask = (np.arange(xs.shape[1]) < g.n)[None, :]
+            mask = (np.arange(xs.shape[1]) < g.producer.n)[None, :]
             d, s = v["D"].reshape(xs.shape), v["S"].reshape(xs.shape)
             assert np.array_equal(d, mask * (z - xs)) and d.min() >= 0
-            assert set(np.unique(s)) <= {0, 1} and not np.any(s[:, g.n :])
+            assert set(np.unique(s)) <= {0, 1} and not np.any(s[:, g.producer.n :])
             assert np.array_equal(s.sum(axis=1), np.ones(bp)) and not np.any(s * d)
-            assert np.array_equal(s.argmax(axis=1), xs[:, : g.n].argmax(axis=1))
+            assert np.array_equal(s.argmax(axis=1), xs[:, : g.producer.n].argmax(axis=1))
             lo_x, hi_x = c.x_range(g.x)
-            assert (g.lo, g.hi) == (lo_x, hi_x) and g.diff_bits == max(1, bits(hi_x - lo_x))
-        if g.op == "add" and c.width_of(g.y) == 1:
+            assert (g.lo, g.hi) == (lo_x, hi_x)
+            assert g.producer.diff_bits == max(1, bits(hi_x - lo_x))
+        if g.op == "add" and c.width_of(g.producer.y) == 1:
             seen.add("broadcast")
-            (sa, sb), (la, lb) = g.signs, g.lshifts
-            acc = sa * (tensor(g.x) << la) + sb * (tensor(g.y) << lb)  # y_b along the row
-            assert tensor(g.y).shape == (bp, 1) and acc.shape == z.shape
+            (sa, sb), (la, lb) = g.producer.signs, g.producer.lshifts
+            acc = sa * (tensor(g.x) << la) + sb * (tensor(g.producer.y) << lb)  # y_b along the row
+            assert tensor(g.producer.y).shape == (bp, 1) and acc.shape == z.shape
 
             ep, em, rem = (v[k].reshape(z.shape) if k in v else 0 for k in ("ep", "em", "rem"))
             k = g.shift
             # (R1): acc = 2^k (z + e+ - e-) + rem - 2^(k-1)
             assert np.array_equal(acc, ((z + ep - em) << k) + rem - ((1 << k) >> 1))
-        if g.op == "spatialsum" and g.in_shape[0] == 1:
+        if g.op == "spatialsum" and g.producer.in_shape[0] == 1:
             seen.add("rowsum")
             assert g.features == 1 and g.shift == 0 and g.divisor == 1
         if g.op == "rowdiv":
             seen.add(g.op)
-            xs, ys = tensor(g.x), tensor(g.y)
+            xs, ys = tensor(g.x), tensor(g.producer.y)
             assert ys.shape == (bp, 1) and ys.min() >= 1  # padded rows included
             q = z + v.get("ep", 0).reshape(z.shape) - v.get("em", 0).reshape(z.shape) \
                 if "ep" in v or "em" in v else z
             r, rc = v["R"].reshape(z.shape), v["Rc"].reshape(z.shape)
-            assert np.array_equal((xs << (g.lshift + 1)) + ys, 2 * ys * q + r)
+            assert np.array_equal((xs << (g.producer.lshift + 1)) + ys, 2 * ys * q + r)
             assert np.array_equal(r + rc, np.broadcast_to(2 * ys - 1, r.shape))
-            assert g.remainder_bits == bits(2 * c.gadgets[int(g.y)].hi - 1)
+            assert g.producer.remainder_bits == bits(2 * c.gadgets[int(g.producer.y)].hi - 1)
     assert {"rowmax", "broadcast", "rowsum", "rowdiv"} <= seen
 
 
@@ -160,12 +161,13 @@ def test_softmax_chain_gadgets(compiled, name):
     assert ops[k : k + 5] == ["rowmax", "add", "table", "spatialsum", "rowdiv"]
     m, d, e, s, y = c.gadgets[k : k + 5]
     n = SOFTMAX_N[name]
-    assert m.n == n and m.features == 1 and c.width_of(m.x) == n
-    assert d.x == m.x and d.y == k and d.signs == (1, -1) and d.features == n
-    assert e.x == k + 1 and c.model_stack.tensor(e.table).cols == d.hi - d.lo + 1
-    assert s.x == k + 2 and s.in_shape == (1, n) and s.features == 1 and s.lshift == 0
-    assert y.x == k + 2 and y.y == k + 3 and y.features == n and y.shift == 0
-    assert y.lshift == cm.model.precision["activation_bits"] - 2
+    assert m.producer.n == n and m.features == 1 and c.width_of(m.x) == n
+    assert d.x == m.x and d.producer.y == k and d.producer.signs == (1, -1) and d.features == n
+    assert e.x == k + 1 and c.model_stack.tensor(e.producer.table).cols == d.hi - d.lo + 1
+    assert s.x == k + 2 and s.producer.in_shape == (1, n) and s.features == 1
+    assert s.producer.lshift == 0
+    assert y.x == k + 2 and y.producer.y == k + 3 and y.features == n and y.shift == 0
+    assert y.producer.lshift == cm.model.precision["activation_bits"] - 2
     # Every row sum holds exp(0) = 2^(a-2): the quotient never leaves the output range.
     assert y.excess_hi_bits == 0 and y.excess_lo_bits == 0
     if name not in ("gap_softmax", "mlp_argmax"):
@@ -205,9 +207,10 @@ def test_softmax_of_ties_selects_the_first_maximum():
 
 def test_rowdiv_rounds_half_up_like_the_executor():
     from zkml.compiler.circuit import Gadget
+    from zkml.compiler.producers import RowDiv
 
-    g = Gadget(op="rowdiv", x=0, features=4, shift=0, lo=-100, hi=100, excess_hi_bits=0,
-               excess_lo_bits=0, frac_bits=0, y=1, lshift=3, remainder_bits=8)
+    g = Gadget(RowDiv(0, 1, lshift=3, remainder_bits=8), features=4, shift=0, lo=-100,
+               hi=100, excess_hi_bits=0, excess_lo_bits=0, frac_bits=0)
     x = np.array([[-7, -1, 0, 5], [9, 1, 2, 3]], dtype=np.int64)
     y = np.array([[3], [16]], dtype=np.int64)
     q, extra = rowdiv_acc(g, x, y)

@@ -51,7 +51,7 @@ def test_grouped_softmax_compiles_and_witness_matches_executor(tmp_path, name):
     gadgets = cm.circuit.gadgets
     (rm,) = [g for g in gadgets if g.op == "rowmax"]
     (rd,) = [g for g in gadgets if g.op == "rowdiv"]
-    assert rm.features > 1 and gadgets[int(rd.y)].features == rm.features
+    assert rm.features > 1 and gadgets[int(rd.producer.y)].features == rm.features
     x = np.random.default_rng(1).integers(-3000, 3000, size=(3, cm.circuit.input_features))
     build_witness(cm.compiled_circuit, cm.model, x)  # every gadget vs the executor
 

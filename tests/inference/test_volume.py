@@ -38,7 +38,7 @@ def test_volumes_compile_to_2d_gadgets(tmp_path, name):
     cm = compile_circuit_only(tmp_path, CASES[name]())
     c = cm.circuit
     assert c.input_shape is not None and len(c.input_shape) == 3  # (C*D, H, W)
-    assert all(g.op != "conv" or len(g.kernel) == 2 for g in c.gadgets)
+    assert all(g.op != "conv" or len(g.producer.kernel) == 2 for g in c.gadgets)
     x = np.random.default_rng(1).integers(-3000, 3000, size=(3, c.input_features))
     build_witness(cm.compiled_circuit, cm.model, x)  # every gadget vs the executor
 

@@ -55,14 +55,15 @@ def _inputs(c: Circuit, batch: int, seed: int) -> np.ndarray:
 def _taps(g: Gadget):
     """Per padded output position `(y(, x))` and tap `t` (last axis fastest): the input
     position read, or None (conv.md section 5, by plain loops)."""
-    pout = [_pad(v) for v in g.out_shape[1:]]
-    taps = list(itertools.product(*(range(k) for k in g.kernel)))
-    for pos in itertools.product(*(range(p) for p in pout)):
+    p = g.producer
+    pout = [_pad(v) for v in p.out_shape[1:]]
+    taps = list(itertools.product(*(range(k) for k in p.kernel)))
+    for pos in itertools.product(*(range(v) for v in pout)):
         row = []
         for tap in taps:
-            src = tuple(g.strides[a] * pos[a] + g.dilations[a] * tap[a] - g.pads[a]
+            src = tuple(p.strides[a] * pos[a] + p.dilations[a] * tap[a] - p.pads[a]
                         for a in range(len(pos)))
-            real = all(pos[a] < g.out_shape[1 + a] and 0 <= src[a] < g.in_shape[1 + a]
+            real = all(pos[a] < p.out_shape[1 + a] and 0 <= src[a] < p.in_shape[1 + a]
                        for a in range(len(pos)))
             row.append(src if real else None)
         yield pos, row
@@ -80,10 +81,10 @@ def _check_window_relations(c: Circuit, stack: np.ndarray, x: np.ndarray) -> int
         if g.op not in ("winsum", "winmax"):
             continue
         xt = x_in if g.x == "input" else tensors[int(g.x)]
-        xs = xt.reshape(bp, *(_pad(v) for v in g.in_shape))
-        pout = [_pad(v) for v in g.out_shape]
+        xs = xt.reshape(bp, *(_pad(v) for v in g.producer.in_shape))
+        pout = [_pad(v) for v in g.producer.out_shape]
         z = tensors[gi].reshape(bp, *pout)
-        k = int(np.prod(g.kernel))
+        k = int(np.prod(g.producer.kernel))
         if g.op == "winmax":
             d = [vals[gi][f"D{t}"].reshape(bp, *pout) for t in range(k)]
             s = [vals[gi][f"S{t}"].reshape(bp, *pout) for t in range(k)]
@@ -94,7 +95,7 @@ def _check_window_relations(c: Circuit, stack: np.ndarray, x: np.ndarray) -> int
             if g.op == "winsum":
                 acc = sum((xs[(slice(None), slice(None), *src)] for src in row
                            if src is not None), np.zeros((bp, pout[0]), dtype=np.int64))
-                acc = acc << np.int64(g.lshift)
+                acc = acc << np.int64(g.producer.lshift)
                 q = round_div(acc, g.divisor)[0] if g.divisor > 1 else \
                     round_shift(acc, g.shift)[0]
                 assert np.array_equal(z[sel], np.clip(q, g.lo, g.hi))
@@ -173,28 +174,31 @@ def _stack(cm) -> np.ndarray:
 def test_window_gadget_fields(compiled):
     g = compiled("stem_max").circuit.gadgets[1]
     x = compiled("stem_max").circuit.gadgets[0]
-    assert (g.in_shape, g.out_shape, g.kernel, g.strides, g.dilations, g.pads) == \
+    p = g.producer
+    assert (p.in_shape, p.out_shape, p.kernel, p.strides, p.dilations, p.pads) == \
         ((3, 7, 7), (3, 4, 4), (3, 3), (2, 2), (1, 1), (1, 1))
     assert (g.shift, g.divisor, g.excess_hi_bits, g.excess_lo_bits) == (0, 1, 0, 0)
     assert (g.lo, g.hi) == (min(x.lo, 0), max(x.hi, 0))
-    assert g.diff_bits == (x.hi - x.lo).bit_length()
+    assert g.producer.diff_bits == (x.hi - x.lo).bit_length()
     assert [n for n, _ in g.value_widths()][-18:] == [f"D{t}" for t in range(9)] + \
         [f"S{t}" for t in range(9)]
     avg = compiled("avg3_pad_incl").circuit.gadgets[1]
-    assert (avg.divisor, avg.shift, avg.pads, avg.kernel) == (9, 0, (1, 1), (3, 3))
+    assert (avg.divisor, avg.shift) == (9, 0)
+    assert (avg.producer.pads, avg.producer.kernel) == ((1, 1), (3, 3))
     assert compiled("avg2x2_s1").circuit.gadgets[1].divisor == 1
     assert compiled("avg2x2_s1").circuit.gadgets[1].shift == 2
     one = compiled("avg1d").circuit.gadgets[1]
-    assert (one.in_shape, one.out_shape, one.kernel, one.divisor) == ((3, 12), (3, 12), (5,), 5)
+    p = one.producer
+    assert (p.in_shape, p.out_shape, p.kernel, one.divisor) == ((3, 12), (3, 12), (5,), 5)
     dil = compiled("max_dilated").circuit.gadgets[1]
-    assert dil.dilations == (2, 2) and dil.out_shape == (3, 5, 5)
+    assert dil.producer.dilations == (2, 2) and dil.producer.out_shape == (3, 5, 5)
     # End pads only set T_a; ceil_mode without a partial window is the floor geometry.
-    assert compiled("max_end_pad").circuit.gadgets[1].out_shape == (3, 4, 4)
-    assert compiled("max_end_pad").circuit.gadgets[1].pads == (0, 0)
-    assert compiled("max_ceil").circuit.gadgets[1].out_shape == (3, 4, 4)
+    assert compiled("max_end_pad").circuit.gadgets[1].producer.out_shape == (3, 4, 4)
+    assert compiled("max_end_pad").circuit.gadgets[1].producer.pads == (0, 0)
+    assert compiled("max_ceil").circuit.gadgets[1].producer.out_shape == (3, 4, 4)
     gmp = compiled("gmp6x6").circuit.gadgets[1]
-    assert (gmp.kernel, gmp.strides, gmp.pads, gmp.out_shape) == ((6, 6), (1, 1), (0, 0),
-                                                                  (4, 1, 1))
+    p = gmp.producer
+    assert (p.kernel, p.strides, p.pads, p.out_shape) == ((6, 6), (1, 1), (0, 0), (4, 1, 1))
 
 
 def test_padded_outputs_are_met(compiled):
@@ -306,8 +310,9 @@ def test_window_pools_prove_and_verify(tmp_path, name, batch):
 
 
 def test_inspect_describes_window_gadgets():
-    from cli.inspect_cmd import _producer
-
-    g = window_probe_circuit().gadgets
-    assert _producer(g[0]) == "winmax(input 1x5x5 -> 1x3x3, k 3x3 s 2x2 d 1x1 p 1x1)"
-    assert _producer(g[1]) == "winsum(g0 1x3x3 -> 1x3x3, k 3x3 s 1x1 d 1x1 p 1x1)"
+    c = window_probe_circuit()
+    g = c.gadgets
+    assert g[0].producer.describe(c.width_of, g[0].features) == \
+        "winmax(input 1x5x5 -> 1x3x3, k 3x3 s 2x2 d 1x1 p 1x1)"
+    assert g[1].producer.describe(c.width_of, g[1].features) == \
+        "winsum(g0 1x3x3 -> 1x3x3, k 3x3 s 1x1 d 1x1 p 1x1)"

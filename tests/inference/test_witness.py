@@ -7,6 +7,7 @@ import pytest
 from inference_models import compile_circuit_only, compile_mlp, leaky_mlp
 
 from zkml.compiler.circuit import ceil_log2, limb_widths
+from zkml.compiler.producers import Affine
 from zkml.errors import InputError, ProverError
 from zkml.quant.rounding import quantize_float
 from zkml.witness import build_witness
@@ -64,17 +65,17 @@ def _check_relations(cm, w) -> None:
             return x_in if ref == "input" else w.tensors[int(ref)]
 
         if g.op == "dense":
-            t = c.model_stack.tensor(g.weight)
+            t = c.model_stack.tensor(g.producer.weight)
             wm = stack[t.offset : t.offset + t.size].reshape(-1, 1 << ceil_log2(t.cols))
             acc = tensor(g.x) @ wm.T
-            if g.bias is not None:
-                b = c.model_stack.tensor(g.bias)
-                acc = acc + (stack[b.offset : b.offset + b.size] << g.bias_shift)
+            if g.producer.bias is not None:
+                b = c.model_stack.tensor(g.producer.bias)
+                acc = acc + (stack[b.offset : b.offset + b.size] << g.producer.bias_shift)
         elif g.op == "add":
-            (sa, sb), (la, lb) = g.signs, g.lshifts
-            acc = sa * (tensor(g.x) << la) + sb * (tensor(g.y) << lb)
+            (sa, sb), (la, lb) = g.producer.signs, g.producer.lshifts
+            acc = sa * (tensor(g.x) << la) + sb * (tensor(g.producer.y) << lb)
         elif g.op == "affine":
-            acc = sum(coeff * tensor(ref) for ref, coeff in g.terms)
+            acc = sum(coeff * tensor(ref) for ref, coeff in g.producer.terms)
         else:
             acc = tensor(g.x)
         q = z + ep - em
@@ -181,9 +182,9 @@ def test_leaky_relu_witness_matches_executor_and_spec(tmp_path, batch, alpha, ki
     trace = cm.execute(x[:1].reshape(cm.input_shape)) if batch == 1 else None
     c = cm.circuit
     for i, g in enumerate(c.gadgets):
-        if g.op == "affine" and len(g.terms) == 2:
+        if g.op == "affine" and len(g.producer.terms) == 2:
             pos, neg = w.tensors[i - 2], w.tensors[i - 1]
-            (ref, _), = c.gadgets[i - 2].terms
+            (ref, _), = c.gadgets[i - 2].producer.terms
             src = w.tensors[ref] if ref != "input" else None
             if src is not None:
                 assert np.array_equal(pos - neg, src)
@@ -197,7 +198,7 @@ def test_leaky_relu_witness_matches_executor_and_spec(tmp_path, batch, alpha, ki
 def test_leaky_relu_small_precision(tmp_path):
     cm = compile_circuit_only(tmp_path, leaky_mlp([10, 8, 5], 0.1), precision="small")
     z = cm.circuit.gadgets[3]
-    assert z.shift == 8 and z.terms[0][1] == 256 and z.terms[1][1] == -26
+    assert z.shift == 8 and z.producer.terms[0][1] == 256 and z.producer.terms[1][1] == -26
     x = _inputs(cm, 5, scale=3.0)
     w = build_witness(cm.compiled_circuit, cm.model, x)
     assert np.array_equal(w.outputs, _executor_rows(cm, x))
@@ -226,8 +227,8 @@ def test_a_wrong_leaky_lowering_is_caught_by_the_executor_check(tmp_path, which)
     i = {"z-coefficient": 3, "y+ range": 1, "y- range": 2}[which]
     g = c.gadgets[i]
     if i == 3:
-        (p, cp), (n, cn) = g.terms
-        g = replace(g, terms=((p, cp), (n, cn - 3000)))
+        (p, cp), (n, cn) = g.producer.terms
+        g = replace(g, producer=Affine(((p, cp), (n, cn - 3000))))
     else:
         g = replace(g, hi=g.hi // 64, excess_hi_bits=16)
     cc.circuit = replace(c, gadgets=c.gadgets[:i] + (g,) + c.gadgets[i + 1 :])

@@ -91,36 +91,38 @@ def test_torch_export_compiles_and_witness_matches_executor(name, tmp_path):
         assert [g.op for g in cc.circuit.gadgets][-5:] == ["rowmax", "add", "table",
                                                            "spatialsum", "rowdiv"]
         gap = next(g for g in cc.circuit.gadgets if g.op == "spatialsum")
-        assert gap.in_shape == (8, 5, 5) and gap.divisor == 25
+        assert gap.producer.in_shape == (8, 5, 5) and gap.divisor == 25
         assert cc.circuit.output.op == "rowdiv" and cc.circuit.output_features == 10
     elif name in WINDOWS:
         wins = [g for g in cc.circuit.gadgets if g.op in ("winmax", "winsum")]
         assert [g.op for g in wins] == ["winmax", "winsum"]
         mx, avg = wins
-        assert (mx.kernel, mx.strides, mx.pads, mx.out_shape) == ((3, 3), (2, 2), (1, 1),
-                                                                  (8, 7, 7))
-        assert (avg.kernel, avg.strides, avg.pads, avg.divisor) == ((3, 3), (1, 1), (1, 1), 9)
+        p = mx.producer
+        assert (p.kernel, p.strides, p.pads, p.out_shape) == ((3, 3), (2, 2), (1, 1), (8, 7, 7))
+        p = avg.producer
+        assert (p.kernel, p.strides, p.pads, avg.divisor) == ((3, 3), (1, 1), (1, 1), 9)
     elif name in COMBINE:
         ops_list = [g.op for g in cc.circuit.gadgets]
         assert {"table", "addconst", "mul", "concat", "spatialsum"} <= ops
         i = ops_list.index("table")
         assert ops_list[i + 1] == "addconst" and "mul" in ops_list[i + 2 : i + 4]
         cat = next(g for g in cc.circuit.gadgets if g.op == "concat")
-        assert cat.shapes == ((3, 12, 12), (2, 12, 12)) and cat.concat_shape == (5, 12, 12)
+        assert cat.producer.shapes == ((3, 12, 12), (2, 12, 12))
+        assert cat.producer.concat_shape == (5, 12, 12)
     elif name == "modern_cnn":
         # SE gate broadcast, channel shuffle, per-channel BN, averages per divisor, the
         # ceil-mode max, the per-pixel Softmax as grouped rows (4 classes per pixel).
         assert {"rearrange", "mul", "winmax", "rowmax", "rowdiv", "addconst"} <= ops
         assert sum(g.op == "winsum" for g in cc.circuit.gadgets) == 3
         rm = next(g for g in cc.circuit.gadgets if g.op == "rowmax")
-        assert rm.features == 6 * 6 and rm.n == 4  # 12x12 -> ceil((12 - 3) / 2) + 1 = 6
+        assert rm.features == 6 * 6 and rm.producer.n == 4  # 12x12 -> ceil((12 - 3) / 2) + 1 = 6
     elif name == "video3d":
         convs = [g for g in cc.circuit.gadgets if g.op == "conv"]
-        assert [g.in_shape for g in convs] == [(2 * 6, 8, 8), (4 * 3, 4, 4)]
+        assert [g.producer.in_shape for g in convs] == [(2 * 6, 8, 8), (4 * 3, 4, 4)]
     elif name in NONLINEAR:
         assert {"table", "spatialsum"} <= ops
         ssum = next(g for g in cc.circuit.gadgets if g.op == "spatialsum")
-        assert ssum.in_shape == (8, 7, 7) and ssum.divisor == 49
+        assert ssum.producer.in_shape == (8, 7, 7) and ssum.divisor == 49
     x = np.random.default_rng(1).normal(size=(3, *SHAPES[name]))
     q = np.concatenate([next(iter(base.quantize_inputs(row[None]).values())).reshape(1, -1)
                         for row in x])

@@ -25,6 +25,7 @@ import numpy as np
 
 from zkml.compiler import rearrange
 from zkml.compiler.circuit import bits
+from zkml.compiler.producers import AddConst, Affine, Producer, RowMax
 from zkml.compiler.state import State, refuse
 from zkml.quant.ir import QOp
 
@@ -32,9 +33,9 @@ __all__ = ["argmax_tensor"]
 
 
 def _append(s: State, qop: QOp, name: str, features: int, lo: int, hi: int,
-            **producer) -> int:
+            producer: Producer) -> int:
     """An exact gadget (shift 0, no excess) of `qop`, mapped onto IR tensor `name`."""
-    s.gadgets.append(dict(producer, features=features, shift=0, lo=lo, hi=hi, frac_bits=0,
+    s.gadgets.append(dict(producer=producer, features=features, shift=0, lo=lo, hi=hi, frac_bits=0,
                           source=qop.source or qop.name, bound=max(abs(lo), abs(hi)),
                           layout=None, excess=(0, 0)))
     s.tips.append(name)
@@ -78,22 +79,18 @@ def argmax_tensor(s: State, op: QOp) -> None:
     const = s.stack_tensor(f"{op.source or op.name}:argmax", c.reshape(1, -1))
     # x' on every padded entry too (0 + 0 there): its range holds 0
     lo_p, hi_p = min(lo_x << t, 0), max((hi_x << t) + n - 1, 0)
-    xp = _append(s, op, name, width, lo_p, hi_p, op="addconst", x=x, const=const, lshift=t)
+    xp = _append(s, op, name, width, lo_p, hi_p, AddConst(x, const, t))
     g_feats = groups if layout is not None else 1
-    mp = _append(s, op, name, g_feats, lo_p, hi_p, op="rowmax", x=xp, n=n,
-                 diff_bits=max(1, bits(hi_p - lo_p)))
-    mx = _append(s, op, name, g_feats, lo_x, hi_x, op="rowmax", x=x, n=n,
-                 diff_bits=max(1, bits(hi_x - lo_x)))
+    mp = _append(s, op, name, g_feats, lo_p, hi_p, RowMax(xp, n, max(1, bits(hi_p - lo_p))))
+    mx = _append(s, op, name, g_feats, lo_x, hi_x, RowMax(x, n, max(1, bits(hi_x - lo_x))))
     # r = m' - 2^t m: the largest c among the maxima, exactly in [0, n - 1]
-    r = _append(s, op, name, g_feats, 0, n - 1, op="affine", x=mp,
-                terms=[(mp, 1), (mx, -(1 << t))])
+    r = _append(s, op, name, g_feats, 0, n - 1, Affine(((mp, 1), (mx, -(1 << t)))))
     k = r
     if not last:
-        neg = _append(s, op, name, g_feats, -(n - 1), 0, op="affine", x=r, terms=[(r, -1)])
+        neg = _append(s, op, name, g_feats, -(n - 1), 0, Affine(((r, -1),)))
         top = s.stack_tensor(f"{op.source or op.name}:argmax_top",
                              np.full((1, g_feats), n - 1, dtype=np.int64))
-        k = _append(s, op, name, g_feats, 0, n - 1, op="addconst", x=neg, const=top,
-                    lshift=0)
+        k = _append(s, op, name, g_feats, 0, n - 1, AddConst(neg, top, 0))
     if int(np.prod(out.shape[1:], dtype=np.int64)) != g_feats:
         raise refuse(op, f"output shape {list(out.shape)} is not one index per group")
     s.refs[name] = k

@@ -57,7 +57,6 @@ from zkml.compiler.circuit import (
     MAX_BITS,
     MAX_COEFF_BITS,
     MAX_RANGE_BITS,
-    SPATIAL_OPS,
     Circuit,
     Gadget,
     ModelStack,
@@ -67,6 +66,7 @@ from zkml.compiler.circuit import (
     ceil_log2,
 )
 from zkml.compiler.circuit_load import circuit_from_bytes
+from zkml.compiler.producers import Add, Affine, Dense, Identity, Rearrange
 from zkml.compiler.shapes import is_volume, scatter_columns, volume_layout
 from zkml.compiler.state import Layout, State, bias_shift, refuse, signed_bits
 from zkml.errors import ModelError
@@ -171,8 +171,8 @@ def _dense(s: State, op: QOp) -> None:
         row = np.broadcast_to(b.reshape(-1), (n_out,)).reshape(1, n_out).astype(np.int64)
         bshift = bias_shift(op, row)
         bias = s.stack_tensor(op.inputs[2], np.ascontiguousarray(row >> np.int64(bshift)))
-    s.add_gadget(op, out, accumulator_bound(m, op), op="dense", x=x, weight=weight, bias=bias,
-                 bias_shift=bshift, shift=op.attrs["shift"])
+    s.add_gadget(op, out, accumulator_bound(m, op), Dense(x, weight, bias, bshift),
+                 shift=op.attrs["shift"])
 
 
 def _add(s: State, op: QOp) -> None:
@@ -190,8 +190,8 @@ def _add(s: State, op: QOp) -> None:
     if m.tensor(a_name).shape != out.shape:
         # Both broadcast ((N, C, 1) + (N, 1, W)): both moved into the sum's shape.
         x, y, layout = rearrange.broadcast_both(s, op, a_name, b_name, out)
-        s.add_gadget(op, out, accumulator_bound(m, op), layout, features=s.width(x), op="add",
-                     x=x, y=y, signs=signs, lshifts=lshifts, shift=op.attrs["shift"])
+        s.add_gadget(op, out, accumulator_bound(m, op), Add(x, y, signs, lshifts), layout,
+                     features=s.width(x), shift=op.attrs["shift"])
         return
     x = s.ref(op, a_name)
     layout = s.layout(a_name)
@@ -206,8 +206,8 @@ def _add(s: State, op: QOp) -> None:
         # (N, C, 1, 1) or (N, 1, H, W) over (N, C, H, W), ...: moved into x's layout first
         # (circuits/rearrange.md), then the same-shape add.
         y = rearrange.broadcast_like(s, op, b_name, a_name)
-    s.add_gadget(op, out, accumulator_bound(m, op), layout, op="add", x=x, y=y,
-                 signs=signs, lshifts=lshifts, shift=op.attrs["shift"])
+    s.add_gadget(op, out, accumulator_bound(m, op), Add(x, y, signs, lshifts), layout,
+                 shift=op.attrs["shift"])
 
 
 def _activation_range(op: QOp) -> tuple[int | None, int | None]:
@@ -228,14 +228,14 @@ def _activation(s: State, op: QOp) -> None:
     # maximum, table entry or row maximum: shift 0, no excess).
     fusable = (ref != "input" and s.tips[int(ref)] == src and s.uses.get(src, 0) == 1
                and src not in m.outputs.values()
-               and s.gadgets[int(ref)]["op"] not in ("maxpool", "winmax", "table", "rowmax",
-                                                     "rearrange"))
+               and not s.gadgets[int(ref)]["producer"].EXACT
+               and not isinstance(s.gadgets[int(ref)]["producer"], Rearrange))
     if fusable:
         g = s.gadgets[int(ref)]
         s.tips[int(ref)] = out.name
         s.layouts[out.name] = layout
     else:
-        s.add_gadget(op, out, accumulator_bound(m, op), layout, op="identity", x=ref, shift=0)
+        s.add_gadget(op, out, accumulator_bound(m, op), Identity(ref), layout, shift=0)
         g = s.gadgets[-1]
         # The identity's clamp starts from its input's own range.
         if ref != "input":
@@ -273,22 +273,21 @@ def _leaky_relu(s: State, op: QOp) -> None:
     name_x = s.tensor_of(x)
     for coeff, top in ((1, max(hi_x, 0)), (-1, max(-lo_x, 0))):
         terms = [(x, coeff)]
-        s.gadgets.append(dict(op="affine", x=x, terms=terms, features=n, shift=0, lo=0,
+        s.gadgets.append(dict(producer=Affine(terms), features=n, shift=0, lo=0,
                               hi=top, frac_bits=out.frac_bits, source=source,
                               bound=_affine_bound(s, terms), layout=layout))
         s.tips.append(name_x)
     pos, neg = len(s.gadgets) - 2, len(s.gadgets) - 1
     terms = [(pos, 1 << k), (neg, -alpha)]
-    s.add_gadget(op, out, _affine_bound(s, terms), layout, op="affine", x=pos, terms=terms,
-                 shift=k)
+    s.add_gadget(op, out, _affine_bound(s, terms), Affine(tuple(terms)), layout, shift=k)
 
 
 def _rescale(s: State, op: QOp) -> None:
     x = s.ref(op, op.inputs[0])
     layout = s.layout(op.inputs[0])
     s.view(op, s.model.tensor(op.inputs[0]), layout)
-    s.add_gadget(op, s.model.tensor(op.output), accumulator_bound(s.model, op), layout,
-                 op="identity", x=x, shift=op.attrs["shift"])
+    s.add_gadget(op, s.model.tensor(op.output), accumulator_bound(s.model, op), Identity(x),
+                 layout, shift=op.attrs["shift"])
 
 
 def _argmax(s: State, op: QOp) -> None:
@@ -385,7 +384,7 @@ def compile_circuit(model: QModel) -> CompiledCircuit:
         ref, out_parts = io.join_outputs(s, model)
     else:
         ref = _single_output(s, model, rows)
-    if not any(g.get("weight") or g.get("table") or g.get("const") for g in s.gadgets):
+    if not any(g["producer"].stack_tensors() for g in s.gadgets):
         raise ModelError("the model has no layer with constants (a weight, a table or an "
                          "added constant): there is nothing to prove")
     ref = rearrange.fuse_relabels(s, int(ref))
@@ -414,7 +413,7 @@ def _single_output(s: State, model: QModel, rows: int) -> int:
         raise ModelError("ArgMax is supported only as the model's output")
     if s.argmax is None and (len(out_t.shape) < 2 or out_t.shape[0] != rows):
         raise ModelError(f"output {out_name!r} has shape {out_t.shape}; expected {rows} row(s)")
-    if s.gadgets[int(ref)]["layout"] is not None or s.gadgets[int(ref)]["op"] in SPATIAL_OPS:
+    if s.gadgets[int(ref)]["layout"] is not None or s.gadgets[int(ref)]["producer"].SPATIAL:
         # The statement carries the output in ONNX order, unpadded: copy it out of its
         # spatial (or padded flat) layout.
         ref = rearrange.flat_output(s, out_tensor)
@@ -465,36 +464,12 @@ def _check_with_verifier(circuit: Circuit) -> None:
 
 
 def _finish(g: dict) -> Gadget:
+    producer = g["producer"]
     divisor = g.get("divisor", 1)
     e_hi, e_lo = g.get("excess") or excess_bits(g["bound"], g["shift"], g["lo"], g["hi"],
                                                 divisor)
-    if g["op"] in ("maxpool", "winmax", "table", "rowmax"):
+    if producer.EXACT:
         e_hi = e_lo = 0  # z is a window maximum / table entry / row maximum within [lo, hi]
-    base = Gadget(op=g["op"], x=g["x"], features=g["features"], shift=g["shift"], lo=g["lo"],
-                  hi=g["hi"], excess_hi_bits=e_hi, excess_lo_bits=e_lo,
-                  frac_bits=g["frac_bits"], source=g["source"], divisor=divisor)
-    if g["op"] == "dense":
-        return replace(base, weight=g["weight"], bias=g["bias"], bias_shift=g["bias_shift"])
-    if g["op"] == "add":
-        return replace(base, y=g["y"], signs=g["signs"], lshifts=g["lshifts"])
-    if g["op"] == "affine":
-        return replace(base, terms=tuple((x, int(c)) for x, c in g["terms"]))
-    if g["op"] in spatial.FIELDS:
-        return replace(base, **{k: g[k] for k in spatial.FIELDS[g["op"]]})
-    if g["op"] == "table":
-        return replace(base, table=g["table"])
-    if g["op"] == "rowmax":
-        return replace(base, n=g["n"], diff_bits=g["diff_bits"])
-    if g["op"] == "rowdiv":
-        return replace(base, y=g["y"], lshift=g["lshift"], remainder_bits=g["remainder_bits"])
-    if g["op"] == "mul":
-        return replace(base, y=g["y"])
-    if g["op"] == "addconst":
-        return replace(base, const=g["const"], lshift=g["lshift"])
-    if g["op"] == "concat":
-        return replace(base, parts=tuple(g["parts"]), shapes=tuple(g["shapes"]))
-    if g["op"] == "rearrange":
-        return replace(base, parts=tuple(g["parts"]), shapes=tuple(g["shapes"]),
-                       out_shape=tuple(g["out_shape"]), dims=tuple(g["dims"]),
-                       blocks=tuple(g["blocks"]))
-    return base
+    return Gadget(producer, features=g["features"], shift=g["shift"], lo=g["lo"], hi=g["hi"],
+                  excess_hi_bits=e_hi, excess_lo_bits=e_lo, frac_bits=g["frac_bits"],
+                  source=g["source"], divisor=divisor)

@@ -34,6 +34,16 @@ from zkml.compiler.limits import (
     MAX_WIRE_LEN,
     MAX_WIRE_STEP,
 )
+from zkml.compiler.producers import (
+    PRODUCERS,
+    Block,
+    Producer,
+    RowDiv,
+    RowMax,
+    Table,
+    WinMax,
+    WinSum,
+)
 from zkml.errors import ModelError
 
 __all__ = [
@@ -80,47 +90,15 @@ MAX_TERMS = MAX_AFFINE_TERMS
 MAX_COEFF_BITS = MAX_AFFINE_COEFF.bit_length() - 1
 #: Producers with spatial tensors (circuits/conv.md); none may be the output gadget.
 #: (`spatialsum`, circuits/nonlinear.md, reads a spatial tensor but produces a flat one.)
-SPATIAL_OPS = ("conv", "sumpool", "maxpool", "winsum", "winmax")
+SPATIAL_OPS = tuple(op for op, cls in PRODUCERS.items() if cls.SPATIAL)
 #: General pooling windows through the wiring MLE (conv.md section 5).
-WINDOW_OPS = ("winsum", "winmax")
+WINDOW_OPS = (WinSum.op, WinMax.op)
 #: Row producers of nonlinear.md section 7 (Softmax's maximum and division).
-ROW_OPS = ("rowmax", "rowdiv")
+ROW_OPS = (RowMax.op, RowDiv.op)
 
 
 class CircuitFormatError(ModelError):
     """A circuit description is malformed or breaks the spec's limits."""
-
-
-@dataclass(frozen=True)
-class Block:
-    """One block of a rearrange (circuits/rearrange.md section 1): the box
-    `start_j <= o_j < start_j + size_j` of the index space, whose entry `o` reads part
-    `part`'s real entry `offset + sum_j (o_j - start_j) strides_j` (logical order)."""
-
-    part: int
-    start: tuple[int, ...]
-    size: tuple[int, ...]
-    offset: int
-    strides: tuple[int, ...]
-
-    @property
-    def volume(self) -> int:
-        """Indices in the box (`prod size`)."""
-        n = 1
-        for v in self.size:
-            n *= v
-        return n
-
-    @property
-    def corner(self) -> int:
-        """The largest logical index the block reads (at `o_j = start_j + size_j - 1`)."""
-        return self.offset + sum((n - 1) * t for n, t in zip(self.size, self.strides,
-                                                              strict=True))
-
-    def to_json(self) -> dict:
-        """The block object of the producer JSON."""
-        return {"part": self.part, "start": list(self.start), "size": list(self.size),
-                "offset": self.offset, "strides": list(self.strides)}
 
 
 def canonical_json(doc: object) -> bytes:
@@ -186,36 +164,16 @@ class Column:
 
 @dataclass(frozen=True)
 class Gadget:
-    """One gadget: a producer (dense, add, identity, affine, conv, sumpool, maxpool,
-    spatialsum, table, rowmax, rowdiv, mul), then requantize (by `2^shift`, or by a constant
-    `divisor`) and clamp.
+    """One gadget: a producer (`producer`, one record class per op:
+    `zkml.compiler.producers`), then requantize (by `2^shift`, or by a constant
+    `divisor`) and clamp to `[lo, hi]`.
 
-    `x` and `y` are `"input"` or the index of an earlier gadget. An `affine` gadget's
-    producer is `terms`, pairs `(x_k, c_k)`; its `x` is the first term's operand. The
-    spatial producers (circuits/conv.md) use `in_shape`, `out_shape` and, for `conv`,
-    `kernel`, `strides`, `dilations`, `pads` (begin pads) with `weight`, `bias`,
-    `bias_shift`; for pooling `window` and `lshift` (sumpool) or `diff_bits` (maxpool);
-    `winsum` / `winmax` (section 5) use `kernel`, `strides`, `dilations`, `pads` with
-    `lshift` / `diff_bits`.
-    `spatialsum` (circuits/nonlinear.md) uses `in_shape` and `lshift`; `table` names its
-    model-stack table in `table`. `divisor` is 1 (requantize by `2^shift`) or `d > 1` with
-    `shift = 0` (requantize by `d`, committing `rem` and `remc = d - 1 - rem`).
-    An `add` may read a one-feature `y` broadcast along the features (nonlinear.md
-    section 6). `rowmax` (section 7) uses `n` (real entries per row) and `diff_bits`;
-    `rowdiv` uses `y` (one feature), `lshift` and `remainder_bits` (the JSON's
-    `rem_bits`, the width of `R` and `Rc`). `mul` (section 8) multiplies `x` and `y`
-    (both of width `features`) elementwise. `addconst` (section 10) adds the model-stack
-    row `const` (the JSON's `c`, `1 x width(x)`) to `2^lshift x`. `concat` (section 11)
-    stacks `parts` (their shapes in `shapes`, `[C_k, S..]`) along the channels; its `x`
-    is the first part. `rearrange` (circuits/rearrange.md) gathers the real entries of
-    `parts` (layouts `shapes`: `[n]` flat, `[C, S..]` spatial) into the layout
-    `out_shape`: its real entries, read as the row-major index space `dims`, are tiled by
-    `blocks` (`Block`), each reading one part at an offset plus strides; its `x` is the
-    first part.
+    `divisor` is 1 (requantize by `2^shift`) or `d > 1` with `shift = 0` (requantize by
+    `d`, committing `rem` and `remc = d - 1 - rem`, nonlinear.md section 4). Operands are
+    `"input"` or the index of an earlier gadget.
     """
 
-    op: str
-    x: str | int
+    producer: Producer
     features: int
     shift: int
     lo: int
@@ -224,56 +182,17 @@ class Gadget:
     excess_lo_bits: int
     frac_bits: int
     source: str = ""
-    weight: str | None = None
-    bias: str | None = None
-    bias_shift: int = 0
-    y: str | int | None = None
-    signs: tuple[int, int] = (1, 1)
-    lshifts: tuple[int, int] = (0, 0)
-    terms: tuple[tuple[str | int, int], ...] = ()
-    in_shape: tuple[int, ...] = ()
-    out_shape: tuple[int, ...] = ()
-    kernel: tuple[int, ...] = ()
-    strides: tuple[int, ...] = ()
-    dilations: tuple[int, ...] = ()
-    pads: tuple[int, ...] = ()
-    window: tuple[int, ...] = ()
-    lshift: int = 0
-    diff_bits: int = 0
-    table: str | None = None
     divisor: int = 1
-    n: int = 0
-    remainder_bits: int = 0
-    const: str | None = None
-    parts: tuple[str | int, ...] = ()
-    shapes: tuple[tuple[int, ...], ...] = ()
-    dims: tuple[int, ...] = ()
-    blocks: tuple[Block, ...] = ()
 
     @property
-    def concat_shape(self) -> tuple[int, ...]:
-        """A concat's output shape `[sum C_k, S..]` (empty for other producers)."""
-        if self.op != "concat":
-            return ()
-        return (sum(sh[0] for sh in self.shapes), *self.shapes[0][1:])
+    def op(self) -> str:
+        """The producer's circuit op."""
+        return self.producer.op
 
     @property
-    def windows(self) -> int:
-        """Entries per pooling window (`prod window`; 0 for other producers)."""
-        n = 1
-        for k in self.window:
-            n *= k
-        return n if self.window else 0
-
-    @property
-    def taps(self) -> int:
-        """Taps of a winsum / winmax window (`prod kernel`; 0 for other producers)."""
-        if self.op not in WINDOW_OPS:
-            return 0
-        n = 1
-        for k in self.kernel:
-            n *= k
-        return n
+    def x(self) -> str | int:
+        """The producer's first operand."""
+        return self.producer.operands()[0]
 
     @property
     def u_bits(self) -> int:
@@ -300,72 +219,12 @@ class Gadget:
         if self.divisor > 1:
             out.append(("remc", self.rem_bits))
         out += [("ep", self.excess_hi_bits), ("em", self.excess_lo_bits)]
-        if self.op == "maxpool":
-            out += [(f"D{w}", self.diff_bits) for w in range(self.windows)]
-            out += [(f"S{w}", 1) for w in range(self.windows)]
-        elif self.op == "winmax":
-            out += [(f"D{t}", self.diff_bits) for t in range(self.taps)]
-            out += [(f"S{t}", 1) for t in range(self.taps)]
-        elif self.op == "rowmax":
-            out += [("D", self.diff_bits), ("S", 1)]
-        elif self.op == "rowdiv":
-            out += [("R", self.remainder_bits), ("Rc", self.remainder_bits)]
+        out += self.producer.extra_widths()
         return [(name, w) for name, w in out if w > 0]
 
     def producer_json(self) -> dict:
         """The `producer` object of the circuit JSON."""
-        if self.op == "dense":
-            return {"op": "dense", "x": self.x, "weight": self.weight, "bias": self.bias,
-                    "bias_shift": self.bias_shift}
-        if self.op == "add":
-            return {"op": "add", "x": self.x, "y": self.y, "signs": list(self.signs),
-                    "lshifts": list(self.lshifts)}
-        if self.op == "affine":
-            return {"op": "affine", "terms": [[x, c] for x, c in self.terms]}
-        if self.op == "conv":
-            return {"op": "conv", "x": self.x, "weight": self.weight, "bias": self.bias,
-                    "bias_shift": self.bias_shift, "in_shape": list(self.in_shape),
-                    "out_shape": list(self.out_shape), "kernel": list(self.kernel),
-                    "strides": list(self.strides), "dilations": list(self.dilations),
-                    "pads": list(self.pads)}
-        if self.op == "sumpool":
-            return {"op": "sumpool", "x": self.x, "in_shape": list(self.in_shape),
-                    "out_shape": list(self.out_shape), "window": list(self.window),
-                    "lshift": self.lshift}
-        if self.op == "maxpool":
-            return {"op": "maxpool", "x": self.x, "in_shape": list(self.in_shape),
-                    "out_shape": list(self.out_shape), "window": list(self.window),
-                    "diff_bits": self.diff_bits}
-        if self.op in WINDOW_OPS:
-            last = ("lshift", self.lshift) if self.op == "winsum" else \
-                ("diff_bits", self.diff_bits)
-            return {"op": self.op, "x": self.x, "in_shape": list(self.in_shape),
-                    "out_shape": list(self.out_shape), "kernel": list(self.kernel),
-                    "strides": list(self.strides), "dilations": list(self.dilations),
-                    "pads": list(self.pads), last[0]: last[1]}
-        if self.op == "spatialsum":
-            return {"op": "spatialsum", "x": self.x, "in_shape": list(self.in_shape),
-                    "lshift": self.lshift}
-        if self.op == "table":
-            return {"op": "table", "x": self.x, "table": self.table}
-        if self.op == "rowmax":
-            return {"op": "rowmax", "x": self.x, "n": self.n, "diff_bits": self.diff_bits}
-        if self.op == "rowdiv":
-            return {"op": "rowdiv", "x": self.x, "y": self.y, "lshift": self.lshift,
-                    "rem_bits": self.remainder_bits}
-        if self.op == "mul":
-            return {"op": "mul", "x": self.x, "y": self.y}
-        if self.op == "addconst":
-            return {"op": "addconst", "x": self.x, "c": self.const, "lshift": self.lshift}
-        if self.op == "concat":
-            return {"op": "concat", "parts": list(self.parts),
-                    "shapes": [list(sh) for sh in self.shapes]}
-        if self.op == "rearrange":
-            return {"op": "rearrange", "parts": list(self.parts),
-                    "shapes": [list(sh) for sh in self.shapes],
-                    "out_shape": list(self.out_shape), "dims": list(self.dims),
-                    "blocks": [b.to_json() for b in self.blocks]}
-        return {"op": "identity", "x": self.x}
+        return self.producer.to_json()
 
     def to_json(self) -> dict:
         """The gadget object of the circuit JSON."""
@@ -487,16 +346,10 @@ class Circuit:
         `out_shape` (None for a flat `[n]`).
         """
         while ref != "input":
-            g = self.gadgets[int(ref)]
-            if g.op in SPATIAL_OPS:
-                return g.out_shape
-            if g.op == "concat":
-                return g.concat_shape
-            if g.op == "rearrange":
-                return None if len(g.out_shape) == 1 else g.out_shape
-            if g.op in ("dense", "spatialsum", "rowmax"):
-                return None
-            ref = g.x
+            p = self.gadgets[int(ref)].producer
+            if not p.KEEPS_LAYOUT:
+                return p.layout()
+            ref = p.operands()[0]
         return self.input_shape
 
     def x_range(self, ref: str | int) -> tuple[int, int]:
@@ -509,7 +362,7 @@ class Circuit:
 
     def table_gadgets(self) -> list[int]:
         """Indices of the table gadgets, in gadget order (one `t_g` column each)."""
-        return [i for i, g in enumerate(self.gadgets) if g.op == "table"]
+        return [i for i, g in enumerate(self.gadgets) if isinstance(g.producer, Table)]
 
     @property
     def d_bits(self) -> int:
@@ -544,7 +397,7 @@ class Circuit:
         bp = 1 << ceil_log2(batch)
         g = self.gadgets[col.gadget]
         width = g.features
-        if g.op == "rowmax" and col.value in ("D", "S"):
+        if col.value in g.producer.OPERAND_COLUMNS:
             width = self.width_of(g.x)
         return bp << ceil_log2(width)
 

@@ -11,7 +11,6 @@ its own parser (`zkml/verifier/circuit.py`) and shares no code with this one.
 from __future__ import annotations
 
 from zkml.compiler.circuit import (
-    Block,
     Circuit,
     CircuitFormatError,
     Gadget,
@@ -19,12 +18,9 @@ from zkml.compiler.circuit import (
     StackTensor,
     canonical_json,
 )
+from zkml.compiler.producers import producer_from_json
 
 __all__ = ["circuit_from_bytes", "circuit_from_json", "load_key_circuit", "records"]
-
-#: Producer keys whose record field has another name.
-_RENAMED = {("rowdiv", "rem_bits"): "remainder_bits", ("addconst", "c"): "const"}
-
 
 def circuit_from_bytes(data: bytes) -> Circuit:
     """Validate `data` with the core's parser and build the records; raises
@@ -68,30 +64,11 @@ def load_key_circuit(data: bytes) -> Circuit:
     return records(jsonio.loads(data, "circuit description", CircuitFormatError))
 
 
-def _tuples(v: object) -> object:
-    """JSON lists as tuples, recursively (the records are frozen)."""
-    return tuple(_tuples(e) for e in v) if isinstance(v, list) else v
-
-
 def _gadget(d: dict) -> Gadget:
-    p = d["producer"]
-    op = p["op"]
-    fields: dict = {}
-    for key, v in p.items():
-        if key == "blocks":
-            fields[key] = tuple(Block(b["part"], tuple(b["start"]), tuple(b["size"]),
-                                      b["offset"], tuple(b["strides"])) for b in v)
-        elif key != "op":
-            fields[_RENAMED.get((op, key), key)] = _tuples(v)
-    # An affine's x is its first term's operand, a concat's or rearrange's its first part.
-    if "terms" in fields:
-        fields["x"] = fields["terms"][0][0]
-    elif "parts" in fields:
-        fields["x"] = fields["parts"][0]
-    return Gadget(op=op, features=d["features"], shift=d["shift"], lo=d["lo"], hi=d["hi"],
-                  excess_hi_bits=d["excess_hi_bits"], excess_lo_bits=d["excess_lo_bits"],
-                  frac_bits=d["frac_bits"], source=d["source"], divisor=d["divisor"],
-                  **fields)
+    return Gadget(producer_from_json(d["producer"]), features=d["features"], shift=d["shift"],
+                  lo=d["lo"], hi=d["hi"], excess_hi_bits=d["excess_hi_bits"],
+                  excess_lo_bits=d["excess_lo_bits"], frac_bits=d["frac_bits"],
+                  source=d["source"], divisor=d["divisor"])
 
 
 def records(doc: dict) -> Circuit:

@@ -26,6 +26,7 @@ from zkml.compiler.circuit import (
     MAX_RANGE_BITS,
     padded_width,
 )
+from zkml.compiler.producers import AddConst, Affine, Concat
 from zkml.compiler.shapes import scatter_columns
 from zkml.compiler.state import Layout, State, refuse, signed_bits
 from zkml.quant.ir import QOp
@@ -77,8 +78,8 @@ def add_const(s: State, op: QOp) -> None:
     name = s.stack_tensor(c_name, np.ascontiguousarray(crow, dtype=np.int64))
     lo, hi = s.clamp_range(x)
     bound = (max(abs(lo), abs(hi)) << int(lshifts[k])) + int(np.abs(crow).max(initial=0))
-    s.add_gadget(op, out, bound, layout, op="addconst", x=x, const=name,
-                 lshift=int(lshifts[k]), shift=int(op.attrs["shift"]))
+    s.add_gadget(op, out, bound, AddConst(x, name, int(lshifts[k])), layout,
+                 shift=int(op.attrs["shift"]))
 
 
 def _negated(s: State, op: QOp, x: str | int, layout) -> int:
@@ -86,7 +87,7 @@ def _negated(s: State, op: QOp, x: str | int, layout) -> int:
     (exact, so no excess); the witness check reads it as `-t` of `x`'s IR tensor `t`."""
     lo, hi = s.clamp_range(x)
     name = s.tensor_of(x)
-    s.gadgets.append(dict(op="affine", x=x, terms=[(x, -1)], features=s.width(x), shift=0,
+    s.gadgets.append(dict(producer=Affine(((x, -1),)), features=s.width(x), shift=0,
                           lo=-hi, hi=-lo, frac_bits=s.model.tensor(name).frac_bits,
                           source=op.source or op.name, bound=max(abs(lo), abs(hi)),
                           excess=(0, 0), layout=layout))
@@ -141,8 +142,7 @@ def _concat(s: State, op: QOp) -> None:
     if rank == 2 and channels & (channels - 1) == 0:
         layout = None  # pad(C) == C: an ordinary flat tensor
     bound = max(max(abs(v) for v in s.clamp_range(p)) for p in parts)
-    s.add_gadget(op, out, bound, layout, op="concat", x=parts[0], parts=parts,
-                 shapes=shapes, shift=0)
+    s.add_gadget(op, out, bound, Concat(parts, shapes), layout, shift=0)
     g = s.gadgets[-1]
     lo = min(s.clamp_range(p)[0] for p in parts)
     hi = max(s.clamp_range(p)[1] for p in parts)

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from zkml.compiler import rearrange
-from zkml.compiler.circuit import MAX_COEFF_BITS, SPATIAL_OPS
+from zkml.compiler.circuit import MAX_COEFF_BITS
+from zkml.compiler.producers import Affine
 from zkml.compiler.state import State
 from zkml.errors import ModelError
 from zkml.quant.ir import QModel, QOp
@@ -132,7 +133,7 @@ def join_outputs(s: State, model: QModel) -> tuple[int, list[IOPart]]:
     parts, srcs, views, off = [], [], [], 0
     for out_name, t in items:
         ref = s.refs[t.name]
-        if s.layout(t.name) is None and s.gadgets[int(ref)]["op"] in SPATIAL_OPS:
+        if s.layout(t.name) is None and s.gadgets[int(ref)]["producer"].SPATIAL:
             ref = rearrange.flat_output(s, t.name)
             s.refs[t.name], s.layouts[t.name] = ref, None
         d = f_max - t.frac_bits
@@ -170,7 +171,7 @@ def _scale(s: State, out_name: str, tensor: str, ref: str | int, d: int, f_max: 
                          "Python, --outputs NAME on the command line)")
     c = 1 << d
     g = s.gadgets[int(ref)] if ref != "input" else None
-    s.gadgets.append(dict(op="affine", x=ref, terms=[(ref, c)], features=s.width(ref),
+    s.gadgets.append(dict(producer=Affine(((ref, c),)), features=s.width(ref),
                           shift=0, lo=lo * c, hi=hi * c, frac_bits=f_max,
                           source=(g or {}).get("source", out_name), bound=top,
                           layout=s.layout(tensor)))

@@ -46,6 +46,18 @@ from zkml.compiler.circuit import (
     MAX_TABLE_BITS,
     bits,
 )
+from zkml.compiler.producers import (
+    Add,
+    Affine,
+    Dense,
+    Identity,
+    Mul,
+    Producer,
+    RowDiv,
+    RowMax,
+    SpatialSum,
+    Table,
+)
 from zkml.compiler.state import Layout, State, refuse, signed_bits
 from zkml.errors import ModelError
 from zkml.quant.executor import accumulator_bound
@@ -111,9 +123,8 @@ def _softmax_max(s: State, op: QOp) -> None:
     clamp range, `diff_bits = bits(hi_x - lo_x)`) of `G` features (one per group)."""
     x, n, layout = _softmax_row(s, op, op.inputs[0])
     lo, hi = s.clamp_range(x)
-    s.add_gadget(op, s.model.tensor(op.output), max(abs(lo), abs(hi)), None,
-                 features=_groups(layout), op="rowmax", x=x, n=n,
-                 diff_bits=max(1, bits(hi - lo)), shift=0)
+    s.add_gadget(op, s.model.tensor(op.output), max(abs(lo), abs(hi)),
+                 RowMax(x, n, max(1, bits(hi - lo))), None, features=_groups(layout), shift=0)
     # z is the row maximum itself: it keeps the operand's range (no clamp, no excess).
     s.gadgets[-1]["lo"], s.gadgets[-1]["hi"] = lo, hi
 
@@ -126,9 +137,9 @@ def _softmax_shift(s: State, op: QOp) -> None:
     y = s.ref(op, m_name)
     if s.width(y) != _groups(layout):
         raise softmax_refusal(op, "internal: the row maxima are not one value per row")
-    s.add_gadget(op, s.model.tensor(op.output), accumulator_bound(s.model, op), layout,
-                 op="add", x=x, y=y, signs=tuple(op.attrs["signs"]),
-                 lshifts=tuple(op.attrs["lshifts"]), shift=op.attrs["shift"])
+    s.add_gadget(op, s.model.tensor(op.output), accumulator_bound(s.model, op),
+                 Add(x, y, tuple(op.attrs["signs"]), tuple(op.attrs["lshifts"])), layout,
+                 shift=op.attrs["shift"])
 
 
 def _softmax_sum(s: State, op: QOp) -> None:
@@ -136,8 +147,8 @@ def _softmax_sum(s: State, op: QOp) -> None:
     `in_shape = [G, n]` (`G` features; `[1, n]` for a flat row; no division)."""
     x, n, layout = _softmax_row(s, op, op.inputs[0])
     g = _groups(layout)
-    s.add_gadget(op, s.model.tensor(op.output), accumulator_bound(s.model, op), None,
-                 features=g, op="spatialsum", x=x, in_shape=(g, n), lshift=0, shift=0)
+    s.add_gadget(op, s.model.tensor(op.output), accumulator_bound(s.model, op),
+                 SpatialSum(x, (g, n), 0), None, features=g, shift=0)
 
 
 def rowdiv_excess(lshift: int, x_range: tuple[int, int], lo: int, hi: int, y_min: int = 1
@@ -159,20 +170,25 @@ def _softmax_exp_floor(s: State, op: QOp, x: str | int, y: str | int
     included) has an entry with `d = 0`, so its sum is at least `T[0 - lo_d]` when no entry
     of `T` is negative; the rowdiv relies on `y >= 1`, so anything else is refused."""
     gs = s.gadgets
-    ok = x != "input" and y != "input" and gs[int(x)]["op"] == "table" \
-        and gs[int(y)]["op"] == "spatialsum" and gs[int(y)]["x"] == x
+
+    def producer(ref: str | int) -> Producer | None:
+        return None if ref == "input" else gs[int(ref)]["producer"]
+
+    xp, yp = producer(x), producer(y)
+    ok = isinstance(xp, Table) and isinstance(yp, SpatialSum) and yp.x == x
     if ok:
-        d = gs[int(x)]["x"]
-        ok = d != "input" and gs[int(d)]["op"] == "add" and gs[int(d)]["y"] != "input"
+        d = xp.x
+        dp = producer(d)
+        ok = isinstance(dp, Add) and dp.y != "input"
     if ok:
         dg = gs[int(d)]
-        mg = gs[int(dg["y"])]
-        ok = mg["op"] == "rowmax" and mg["x"] == dg["x"] and tuple(dg["signs"]) == (1, -1) \
-            and tuple(dg["lshifts"]) == (0, 0) and dg["lo"] <= 0 <= dg["hi"]
+        mp = producer(dp.y)
+        ok = isinstance(mp, RowMax) and mp.x == dp.x and tuple(dp.signs) == (1, -1) \
+            and tuple(dp.lshifts) == (0, 0) and dg["lo"] <= 0 <= dg["hi"]
     if not ok:
         raise softmax_refusal(op, "internal: the lowered Softmax does not have the shape "
                                   "rowmax / add / table / row sum / div")
-    table = s.stack[gs[int(x)]["table"]][1].reshape(-1)
+    table = s.stack[xp.table][1].reshape(-1)
     y_min = min(int(table[-dg["lo"]]), gs[int(y)]["hi"])
     if int(table.min()) < 0 or y_min < 1:
         raise softmax_refusal(op, "the exp table has negative entries or exp(0) = 0 (a row "
@@ -195,8 +211,8 @@ def _softmax_div(s: State, op: QOp) -> None:
     if not 0 <= lshift <= MAX_BITS or hi_y < 1:
         raise softmax_refusal(op, f"a division with lshift {lshift} by a sum bounded by {hi_y}")
     x_range, y_min = _softmax_exp_floor(s, op, x, y)
-    s.add_gadget(op, out, accumulator_bound(m, op), layout, op="rowdiv", x=x, y=y,
-                 lshift=lshift, remainder_bits=bits(2 * hi_y - 1), shift=0)
+    s.add_gadget(op, out, accumulator_bound(m, op), RowDiv(x, y, lshift, bits(2 * hi_y - 1)),
+                 layout, shift=0)
     s.gadgets[-1]["excess"] = rowdiv_excess(lshift, x_range, out.lo, out.hi, y_min)
 
 
@@ -209,7 +225,7 @@ def _operand_range(s: State, op: QOp, name: str) -> str | int:
     if s.clamp_range(ref) == (t.lo, t.hi):
         return ref
     layout = s.layout(name)
-    s.add_gadget(op, t, max(abs(t.lo), abs(t.hi)), layout, op="identity", x=ref, shift=0)
+    s.add_gadget(op, t, max(abs(t.lo), abs(t.hi)), Identity(ref), layout, shift=0)
     s.refs[name] = len(s.gadgets) - 1  # later readers of `name` may use it too
     return len(s.gadgets) - 1
 
@@ -236,14 +252,13 @@ def _table(s: State, op: QOp) -> None:
     x = _operand_range(s, op, src)
     name = s.stack_tensor(tname, np.ascontiguousarray(table.reshape(1, -1)))
     if s.view(op, tin, layout) >= 2:
-        s.add_gadget(op, out, max(abs(out.lo), abs(out.hi)), layout, op="table", x=x,
-                     table=name, shift=0)
+        s.add_gadget(op, out, max(abs(out.lo), abs(out.hi)), Table(x, name), layout, shift=0)
         return
     # One feature (a one-logit sigmoid): the lookup tree of one example would have depth
     # 0 (logup.md needs >= 1), so look up two copies of the entry and keep the first.
     pair = rearrange.repeat_flat(s, op, x, 1, 2)
-    s.add_gadget(op, out, max(abs(out.lo), abs(out.hi)), None, features=2, op="table",
-                 x=pair, table=name, shift=0)
+    s.add_gadget(op, out, max(abs(out.lo), abs(out.hi)), Table(pair, name), None,
+                 features=2, shift=0)
     rearrange.repeat_flat(s, op, len(s.gadgets) - 1, 2, 1, out)
 
 
@@ -278,8 +293,7 @@ def _mul(s: State, op: QOp) -> None:
         raise refuse(op, "broadcasting multiplication is not supported")
     x = s.ref(op, x_name)
     layout = s.layout(x_name)
-    terms = [(x, coeff)]
-    s.add_gadget(op, out, accumulator_bound(m, op), layout, op="affine", x=x, terms=terms,
+    s.add_gadget(op, out, accumulator_bound(m, op), Affine(((x, coeff),)), layout,
                  shift=op.attrs["shift"])
 
 
@@ -312,8 +326,8 @@ def _scale_by_constant(s: State, op: QOp, x_name: str, c_name: str) -> None:
                              f"weight); at most {MAX_DIAGONAL_FEATURES} features")
         x = s.ref(op, x_name)
         weight = s.stack_tensor(c_name, np.diag(c.reshape(-1)))
-        s.add_gadget(op, out, accumulator_bound(m, op), op="dense", x=x, weight=weight,
-                     bias=None, bias_shift=0, shift=op.attrs["shift"])
+        s.add_gadget(op, out, accumulator_bound(m, op), Dense(x, weight),
+                     shift=op.attrs["shift"])
         return
     raise refuse(op, f"multiplication by a constant of shape {list(c.shape)}: only a scalar, "
                      "one value per channel of an (N, C, ...) tensor or one value per "
@@ -365,7 +379,7 @@ def _product(s: State, op: QOp) -> None:
     if not 0 <= shift <= MAX_BITS or bound + (1 << shift) >= 1 << 62:
         raise refuse(op, f"the product could reach {bound} (with the shift {shift}); it "
                          "must stay below 2^62")
-    s.add_gadget(op, out, bound, layout, features=n, op="mul", x=x, y=y, shift=shift)
+    s.add_gadget(op, out, bound, Mul(x, y), layout, features=n, shift=shift)
 
 
 def _variable_divisor(s: State, op: QOp) -> None:

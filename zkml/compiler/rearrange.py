@@ -33,6 +33,8 @@ every part's range and 0 (padded output positions hold 0), so `z = acc`.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from zkml.compiler import combine
@@ -46,6 +48,7 @@ from zkml.compiler.circuit import (
     ceil_log2,
     padded_width,
 )
+from zkml.compiler.producers import Rearrange
 from zkml.compiler.shapes import volume_layout
 from zkml.compiler.state import Layout, State, refuse
 from zkml.quant.ir import QOp, QTensor
@@ -170,10 +173,10 @@ def _emit(s: State, op: QOp, srcs: list[str], dims: tuple[int, ...], blocks: lis
     lo = min(0, *(s.clamp_range(p)[0] for p in parts))
     hi = max(0, *(s.clamp_range(p)[1] for p in parts))
     frac = (out if out is not None else s.model.tensor(srcs[0])).frac_bits
-    s.gadgets.append(dict(op="rearrange", x=parts[0], parts=parts, shapes=shapes,
-                          out_shape=out_shape, dims=tuple(dims), blocks=tuple(blocks),
-                          features=_layout_width(out_shape), shift=0, lo=lo, hi=hi,
-                          frac_bits=frac, source=op.source or op.name,
+    producer = Rearrange(parts, tuple(shapes), out_shape=out_shape, dims=tuple(dims),
+                         blocks=tuple(blocks))
+    s.gadgets.append(dict(producer=producer, features=_layout_width(out_shape), shift=0,
+                          lo=lo, hi=hi, frac_bits=frac, source=op.source or op.name,
                           bound=max(-lo, hi), layout=out_layout, excess=(0, 0)))
     index = len(s.gadgets) - 1
     if out is None:
@@ -573,9 +576,10 @@ def concat_flat(s: State, op: QOp, srcs: list[str], order: list[int]) -> int:
 def _is_relabel(g: dict) -> bool:
     """A one-part rearrange whose map is the identity on logical order (a reshape: the
     entries keep their order, only the layout changes)."""
-    if g["op"] != "rearrange" or len(g["parts"]) != 1 or len(g["blocks"]) != 1:
+    p = g["producer"]
+    if not isinstance(p, Rearrange) or len(p.parts) != 1 or len(p.blocks) != 1:
         return False
-    b, dims = g["blocks"][0], tuple(g["dims"])
+    b, dims = p.blocks[0], tuple(p.dims)
     return (b.part == 0 and b.offset == 0 and tuple(b.size) == dims
             and all(v == 0 for v in b.start) and tuple(b.strides) == _row_strides(dims))
 
@@ -584,9 +588,8 @@ def _readers_of(gadgets: list[dict]) -> dict[int, int]:
     """How many gadget operands read each gadget."""
     count: dict[int, int] = {}
     for g in gadgets:
-        refs = [g.get("x"), g.get("y"), *g.get("parts", ()), *(t for t, _ in g.get("terms", ()))]
-        for r in set(refs):
-            if r is not None and r != "input":
+        for r in set(g["producer"].operands()):
+            if r != "input":
                 count[int(r)] = count.get(int(r), 0) + 1
     return count
 
@@ -604,13 +607,14 @@ def fuse_relabels(s: State, output: int) -> int:
     for j, g in enumerate(gadgets):
         if not _is_relabel(g):
             continue
-        i = g["parts"][0]
-        if i == "input" or gadgets[int(i)]["op"] != "rearrange" or int(i) == output or \
-                readers.get(int(i), 0) != 1 or int(i) in drop:
+        i = g["producer"].x
+        if i == "input" or not isinstance(gadgets[int(i)]["producer"], Rearrange) or \
+                int(i) == output or readers.get(int(i), 0) != 1 or int(i) in drop:
             continue
         first = gadgets[int(i)]
         lo, hi = min(first["lo"], g["lo"]), max(first["hi"], g["hi"])
-        gadgets[j] = dict(first, out_shape=g["out_shape"], features=g["features"],
+        producer = replace(first["producer"], out_shape=g["producer"].out_shape)
+        gadgets[j] = dict(first, producer=producer, features=g["features"],
                           layout=g["layout"], source=g["source"], frac_bits=g["frac_bits"],
                           lo=lo, hi=hi, bound=max(-lo, hi))
         drop.add(int(i))
@@ -629,15 +633,7 @@ def fuse_relabels(s: State, output: int) -> int:
     for old, g in enumerate(gadgets):
         if old in drop:
             continue
-        g = dict(g)
-        for key in ("x", "y"):
-            if g.get(key) is not None:
-                g[key] = remap(g[key])
-        if "parts" in g:
-            g["parts"] = tuple(remap(p) for p in g["parts"])
-        if "terms" in g:
-            g["terms"] = [(remap(t), c) for t, c in g["terms"]]
-        kept.append(g)
+        kept.append(dict(g, producer=g["producer"].remap(remap)))
         tips.append(s.tips[old])
     s.gadgets[:] = kept
     s.tips[:] = tips

@@ -54,25 +54,13 @@ from zkml.compiler.circuit import (
     bits,
     ceil_log2,
 )
+from zkml.compiler.producers import Conv, MaxPool, SpatialSum, SumPool, WinMax, WinSum
 from zkml.compiler.state import State, bias_shift, refuse
 from zkml.geometry import avgpool_divisor, conv_geometry, pool_geometry
 from zkml.quant.executor import accumulator_bound
 from zkml.quant.ir import QOp
 
-__all__ = ["HANDLERS", "FIELDS", "conv_weight_matrix", "divisor_fields"]
-
-#: The producer fields of each spatial gadget (keys of the compiler's gadget dicts).
-FIELDS: dict[str, tuple[str, ...]] = {
-    "conv": ("weight", "bias", "bias_shift", "in_shape", "out_shape", "kernel", "strides",
-             "dilations", "pads"),
-    "sumpool": ("in_shape", "out_shape", "window", "lshift"),
-    "maxpool": ("in_shape", "out_shape", "window", "diff_bits"),
-    "spatialsum": ("in_shape", "lshift"),
-    "winsum": ("in_shape", "out_shape", "kernel", "strides", "dilations", "pads", "lshift"),
-    "winmax": ("in_shape", "out_shape", "kernel", "strides", "dilations", "pads",
-               "diff_bits"),
-}
-
+__all__ = ["HANDLERS", "conv_weight_matrix", "divisor_fields"]
 
 def conv_weight_matrix(w: np.ndarray, channels: int, group: int) -> np.ndarray:
     """ONNX conv weight `(O, C/group, K..)` -> the gadget's matrix `(O, pad(C) prod pad(K))`:
@@ -159,10 +147,10 @@ def add_conv_gadget(s: State, op: QOp, x: str | int, in_shape: tuple[int, ...],
     _check_axes(op, "pads", tuple(pads), 0, MAX_WIRE_STEP)
     base = op.inputs[1] if len(op.inputs) > 1 else f"{op.source or op.name}:ones"
     name = s.stack_tensor(base, weight)
-    s.add_gadget(op, s.model.tensor(op.output), bound, tuple(out_shape), op="conv", x=x,
-                 weight=name, bias=bias, bias_shift=bias_shift, in_shape=tuple(in_shape),
-                 out_shape=tuple(out_shape), kernel=tuple(kernel), strides=tuple(strides),
-                 dilations=tuple(dilations), pads=tuple(pads), **requant)
+    conv = Conv(x, name, bias, bias_shift, in_shape=tuple(in_shape),
+                out_shape=tuple(out_shape), kernel=tuple(kernel), strides=tuple(strides),
+                dilations=tuple(dilations), pads=tuple(pads))
+    s.add_gadget(op, s.model.tensor(op.output), bound, conv, tuple(out_shape), **requant)
     return len(s.gadgets) - 1
 
 
@@ -175,10 +163,10 @@ def channel_scale(s: State, op: QOp, x_name: str, c_name: str) -> None:
     ones = (1,) * n
     w = np.asarray(s.model.constants[c_name]).astype(np.int64).reshape(layout[0], 1, *ones)
     weight = s.stack_tensor(c_name, conv_weight_matrix(w, layout[0], layout[0]))
-    s.add_gadget(op, s.model.tensor(op.output), accumulator_bound(s.model, op), layout,
-                 op="conv", x=x, weight=weight, bias=None, bias_shift=0, shift=op.attrs["shift"],
-                 in_shape=layout, out_shape=layout, kernel=ones, strides=ones, dilations=ones,
-                 pads=(0,) * n)
+    conv = Conv(x, weight, in_shape=layout, out_shape=layout, kernel=ones, strides=ones,
+                dilations=ones, pads=(0,) * n)
+    s.add_gadget(op, s.model.tensor(op.output), accumulator_bound(s.model, op), conv, layout,
+                 shift=op.attrs["shift"])
 
 
 def _pow2_window(s: State, op: QOp, layout: tuple[int, ...]) -> tuple[int, ...] | None:
@@ -238,28 +226,31 @@ def _window_geometry(s: State, op: QOp, layout: tuple[int, ...]):
 
 
 def _window_gadget(s: State, qop: QOp, x: str | int, layout: tuple[int, ...], geom,
-                   **producer) -> None:
+                   kind: type[WinSum | WinMax], last: int, **requant) -> None:
+    """A `kind` gadget over `geom`'s windows; `last` is its `lshift` or `diff_bits`."""
     n = len(layout) - 1
     out = s.model.tensor(qop.output)
     out_shape = (layout[0], *geom.out)
-    s.add_gadget(qop, out, accumulator_bound(s.model, qop), out_shape, x=x, in_shape=layout,
-                 out_shape=out_shape, kernel=tuple(geom.kernel), strides=tuple(geom.strides),
-                 dilations=tuple(geom.dilations), pads=tuple(geom.pads_begin[:n]), **producer)
+    s.add_gadget(qop, out, accumulator_bound(s.model, qop),
+                 kind(x, layout, out_shape, tuple(geom.kernel), tuple(geom.strides),
+                      tuple(geom.dilations), tuple(geom.pads_begin[:n]), last), out_shape,
+                 **requant)
 
 
 def _add_pool(s: State, qop: QOp, x: str | int, layout: tuple[int, ...],
-              window: tuple[int, ...], **producer) -> None:
+              window: tuple[int, ...], kind: type[SumPool | MaxPool], last: int,
+              **requant) -> None:
+    """A `kind` gadget over `window`s; `last` is its `lshift` or `diff_bits`."""
     out = s.model.tensor(qop.output)
     out_shape = (layout[0], *(v // k for v, k in zip(layout[1:], window, strict=True)))
-    s.add_gadget(qop, out, accumulator_bound(s.model, qop), out_shape, x=x, in_shape=layout,
-                 out_shape=out_shape, window=window, **producer)
+    s.add_gadget(qop, out, accumulator_bound(s.model, qop),
+                 kind(x, layout, out_shape, window, last), out_shape, **requant)
 
 
 def _sumpool(s: State, op: QOp, x: str | int, layout: tuple[int, ...],
              window: tuple[int, ...]) -> None:
     area = int(np.prod(window))  # a power of two: the divisor of every window
-    _add_pool(s, op, x, layout, window, op="sumpool", lshift=op.attrs["lshift"],
-              shift=ceil_log2(area))
+    _add_pool(s, op, x, layout, window, SumPool, op.attrs["lshift"], shift=ceil_log2(area))
 
 
 def _max_range(s: State, x: str | int) -> dict:
@@ -270,7 +261,7 @@ def _max_range(s: State, x: str | int) -> dict:
 def _maxpool_gadget(s: State, op: QOp, x: str | int, layout: tuple[int, ...],
                     window: tuple[int, ...]) -> None:
     r = _max_range(s, x)
-    _add_pool(s, op, x, layout, window, op="maxpool", diff_bits=r["diff_bits"], shift=0)
+    _add_pool(s, op, x, layout, window, MaxPool, r["diff_bits"], shift=0)
     # z is the window maximum itself: it keeps the operand's range (no clamp, no excess).
     s.gadgets[-1]["lo"], s.gadgets[-1]["hi"] = r["lo"], r["hi"]
 
@@ -287,7 +278,7 @@ def _winmax(s: State, op: QOp, x: str | int, layout: tuple[int, ...], geom) -> N
     r = _max_range(s, x)
     if r["diff_bits"] > MAX_BITS:
         raise refuse(op, f"the operand's range needs {r['diff_bits']} bits")
-    _window_gadget(s, op, x, layout, geom, op="winmax", diff_bits=r["diff_bits"], shift=0)
+    _window_gadget(s, op, x, layout, geom, WinMax, r["diff_bits"], shift=0)
     # As maxpool: z is the maximum over the reading taps, within the operand's range; a
     # padded output position holds z = 0 (conv.md section 5: z (1 - Rg) = 0), so the
     # clamp range also holds 0. (diff_bits stays bits(hi_x - lo_x): D_t is 0 there.)
@@ -313,7 +304,7 @@ def _avgpool(s: State, op: QOp) -> None:
     if values[-1] >= MAX_DIVISOR:
         raise refuse(op, f"window area {values[-1]} is too large a divisor")
     if len(values) == 1:
-        _window_gadget(s, op, x, layout, geom, op="winsum", lshift=a["lshift"],
+        _window_gadget(s, op, x, layout, geom, WinSum, a["lshift"],
                        **divisor_fields(values[0]))
         return
     _varying_average(s, op, x, layout, geom, divisors, values)
@@ -331,7 +322,7 @@ def _varying_average(s: State, op: QOp, x: str | int, layout: tuple[int, ...], g
     check_divisor_classes(op, values)
     classes = []
     for d in values:
-        _window_gadget(s, op, x, layout, geom, op="winsum", lshift=op.attrs["lshift"],
+        _window_gadget(s, op, x, layout, geom, WinSum, op.attrs["lshift"],
                        **divisor_fields(d))
         classes.append(len(s.gadgets) - 1)
     choose_divisor_class(s, op, classes, values, divisors, layout[0],
@@ -430,8 +421,8 @@ def _spatial_sum(s: State, op: QOp, x: str | int, layout: tuple[int, ...]) -> No
         raise refuse(op, f"output shape {out.shape} is not {s.rows} row(s) of {channels} "
                          "channels")
     area = int(np.prod(layout[1:]))
-    s.add_gadget(op, out, accumulator_bound(s.model, op), None, features=channels,
-                 op="spatialsum", x=x, in_shape=layout, lshift=op.attrs["lshift"],
+    s.add_gadget(op, out, accumulator_bound(s.model, op),
+                 SpatialSum(x, layout, op.attrs["lshift"]), None, features=channels,
                  **divisor_fields(area))
 
 

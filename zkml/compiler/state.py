@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from zkml.compiler.circuit import MAX_RANGE_BITS, padded_width
+from zkml.compiler.producers import Producer
 from zkml.errors import ModelError
 from zkml.quant.ir import QModel, QOp, QTensor
 
@@ -50,6 +51,9 @@ def bias_shift(op: QOp, row: np.ndarray) -> int:
 @dataclass
 class State:
     """Gadgets (as dicts, finished into `Gadget`s at the end) and the maps onto the IR.
+
+    A gadget dict holds its `producer` (a `zkml.compiler.producers` record) and the
+    gadget-level fields the compiler may still narrow (`lo`, `hi`, `frac_bits`, ...).
 
     `refs` maps an IR tensor to `"input"` or the gadget whose tensor holds it; `layouts`
     maps an IR tensor to the layout of that gadget tensor (flatten of a spatial tensor
@@ -119,13 +123,13 @@ class State:
                              f"row(s) of {list(layout)}")
         return padded_width(layout)
 
-    def add_gadget(self, qop: QOp, out: QTensor, bound: int, layout: Layout = None,
-                   features: int | None = None, **producer) -> None:
-        """Append a gadget producing IR tensor `out`, held in `layout` (`features`
-        overrides the width derived from `out`'s shape, for a spatial sum's `(N, C, 1, 1)`
-        output held flat)."""
+    def add_gadget(self, qop: QOp, out: QTensor, bound: int, producer: Producer,
+                   layout: Layout = None, features: int | None = None, **requant) -> None:
+        """Append a gadget with `producer` computing IR tensor `out`, held in `layout`
+        (`features` overrides the width derived from `out`'s shape, for a spatial sum's
+        `(N, C, 1, 1)` output held flat); `requant` is its `shift` (and `divisor`)."""
         width = self.view(qop, out, layout) if features is None else features
-        self.gadgets.append(dict(producer, features=width, lo=out.lo,
+        self.gadgets.append(dict(requant, producer=producer, features=width, lo=out.lo,
                                  hi=out.hi, frac_bits=out.frac_bits,
                                  source=qop.source or qop.name, bound=bound, layout=layout))
         self.refs[out.name] = len(self.gadgets) - 1

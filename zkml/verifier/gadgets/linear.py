@@ -114,7 +114,7 @@ def _parse_conv(prod: dict, what: str, pw: str, gf: GadgetFields) -> ConvProduce
 class Dense(GadgetCheck):
     """acc = W x + 2^bias_shift b: `sum_j W(r_o, j) X(j, r_b) = acc(r_g) - 2^s b(r_o)`."""
 
-    RECORD: type[DenseProducer] = DenseProducer
+    RECORD = DenseProducer
     READS_MODEL = True
     p: DenseProducer
     parse = staticmethod(_parse_dense)

@@ -198,7 +198,7 @@ def _rearrange(prod: dict, what: str, pw: str, gf: GadgetFields) -> RearrangePro
 class Concat(GadgetCheck):
     """nonlinear.md 11: part k through the wiring axis (C, C_k, 1, 1, 1, off_k)."""
 
-    RECORD: type[ConcatProducer | RearrangeProducer] = ConcatProducer
+    RECORD = ConcatProducer
     p: ConcatProducer | RearrangeProducer
     parse = staticmethod(_concat)
 

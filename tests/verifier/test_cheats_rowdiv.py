@@ -224,7 +224,7 @@ def test_any_claimed_quotient_is_rejected(claim):
 
 def _reads_y_only(run, g, r_g, vals, cv):
     """check_rowdiv without its comparison (y's limbs still read from the proof)."""
-    run.value(g.y, vals, r_g[row_vars(run, g) :])
+    run.value(g.producer.y, vals, r_g[row_vars(run, g) :])
 
 
 def test_without_the_r_plus_rc_check_the_cheat_is_accepted():

@@ -31,11 +31,12 @@ def test_example_parses_with_its_columns():
     # ReLU [0, 127]: u 7 bits (no v: 128 values), rem 3, ep 4, em 12 -> limbs 8 + 4
     assert [(k.kind, k.width) for k in g0.columns] == [
         ("u", 7), ("rem", 3), ("ep", 4), ("em", 8), ("em", 4)]
-    assert (g1.x, g1.y, g1.signs, g1.lshifts) == (None, 0, (1, -1), (1, 0))
+    p1 = g1.producer
+    assert (p1.x, p1.y, p1.signs, p1.lshifts) == (None, 0, (1, -1), (1, 0))
     # clip [-100, 100]: 201 values, so v exists; shift 0 -> no rem
     assert [(k.kind, k.width) for k in g3.columns] == [
         ("u", 8), ("v", 8), ("ep", 6), ("em", 6)]
-    assert g4.bias is None and g4.weight == "W2"
+    assert g4.producer.bias is None and g4.producer.weight == "W2"
     assert [k.index for k in c.columns] == list(range(len(c.columns)))
     assert c.model.tensors["b1"].offset == 44
     assert g2.u[0].gadget == 2 and c.u_of(None) == () and c.features_of(None) == 4

@@ -103,10 +103,10 @@ def test_instances_and_evals():
         ("concat.0", 1, 2), ("concat.1", 1, 3),
         ("concat.0", 2, 3), ("concat.1", 2, 2), ("concat.2", 2, 3)]
     g1 = c.gadgets[1]
-    assert g1.parts == (None, 0) and _acc_count(c, g1) == len(g1.own)
+    assert g1.producer.parts == (None, 0) and _acc_count(c, g1) == len(g1.own)
     assert instance_evals(c, "concat.0", 1) == 0  # the input
     assert instance_evals(c, "concat.1", 1) == len(c.gadgets[0].u)
-    assert [(a.n_out, a.n_in, a.k, a.pad) for a in c.gadgets[2].part_axes] == [
+    assert [(a.n_out, a.n_in, a.k, a.pad) for a in c.gadgets[2].producer.axes] == [
         (13, 5, 1, 0), (13, 3, 1, 5), (13, 5, 1, 8)]
     f = flat().vk.circuit
     assert _acc_count(f, f.gadgets[1]) == len(f.gadgets[1].own) + len(f.gadgets[0].u) + 1
@@ -290,7 +290,7 @@ def test_circuits_parse():
         "dense", "addconst", "addconst", "concat", "dense"]
     c = parse_doc(copy.deepcopy(channel().doc))
     assert [g.op for g in c.gadgets] == ["conv", "concat", "concat", "dense"]
-    assert c.gadgets[2].part_shapes == ((5, 2, 3), (3, 2, 3), (5, 2, 3))
+    assert c.gadgets[2].producer.shapes == ((5, 2, 3), (3, 2, 3), (5, 2, 3))
 
 
 @pytest.mark.parametrize(
@@ -362,11 +362,11 @@ def test_concat_part_widths():
     """A flat part's width is C_k (nonlinear.md 11: a flat input of 3 features is a part
     of 3 channels); a spatial part may have more channels than C_k (pad(C_k) equal)."""
     c = parse_doc(copy.deepcopy(flat().doc))
-    assert c.input_width == 3 and c.gadgets[3].part_shapes == ((3,), (3,), (3,))
+    assert c.input_width == 3 and c.gadgets[3].producer.shapes == ((3,), (3,), (3,))
     doc = copy.deepcopy(channel().doc)
     doc["gadgets"][1]["producer"]["shapes"] = [[3, 2, 3], [6, 2, 3]]  # C = 9: 16 channels
     doc["gadgets"][1]["features"] = 16 * 8
-    assert parse_doc(doc).gadgets[1].part_shapes[1] == (6, 2, 3)
+    assert parse_doc(doc).gadgets[1].producer.shapes[1] == (6, 2, 3)
 
 
 def _wide_doc(n: int) -> dict:
@@ -386,6 +386,6 @@ def _wide_doc(n: int) -> dict:
 
 def test_concat_offset_beyond_the_wiring_limit_is_refused():
     """off_k is the wiring axis's pad, at most 2^16 (wiring.md)."""
-    assert parse_doc(_wide_doc(1 << 16)).gadgets[0].part_axes[1].pad == 1 << 16
+    assert parse_doc(_wide_doc(1 << 16)).gadgets[0].producer.axes[1].pad == 1 << 16
     with pytest.raises(ProofFormatError, match="concat part 1 wiring: .*pad = 131072 outside"):
         parse_doc(_wide_doc(1 << 17))

@@ -12,6 +12,7 @@ from reference_inference import canonical
 from zkml.errors import ProofFormatError
 from zkml.verifier.circuit import parse_circuit
 from zkml.verifier.field import R, mle_eval
+from zkml.verifier.gadgets import checks_for
 from zkml.verifier.spatial import input_mle, padded_size
 
 # 0 conv (input [2,6,6] -> [3,6,6]), 1 maxpool -> [3,3,3], 2 conv 3x3 s2 -> [2,2,2],
@@ -36,11 +37,13 @@ def test_cnn_circuit_parses():
     assert c.input_shape == (2, 6, 6) and c.input_features == 72 and c.input_width == 128
     assert c.width_of(None) == 128 and c.width_of(0) == 256
     g0, g1, g2, g3, _ = c.gadgets
-    assert g0.conv is not None and g0.conv.num_vars == 3 + 3 + 2 + 2 + 1
-    assert [a.pad for a in g0.conv.axes] == [1, 1]
-    assert g1.pool is not None and g1.pool.windows == 4 and g1.has_zerocheck
-    assert g3.pool is not None and g3.pool.lshift == 0 and not g3.pool_d
-    assert g2.conv is not None and g2.conv.out_shape == (2, 2, 2)
+    conv0, pool1, pool3 = g0.producer.conv, g1.producer.pool, g3.producer.pool
+    assert conv0.num_vars == 3 + 3 + 2 + 2 + 1
+    assert [a.pad for a in conv0.axes] == [1, 1]
+    assert pool1.windows == 4 and checks_for(c)[1].zerocheck_instances(c.layout(1))
+    assert pool3.lshift == 0 and not g3.extra  # a sumpool: no D_w, S_w
+    assert g2.producer.conv.out_shape == (2, 2, 2)
+    assert [grp.key for grp in g1.extra] == ["D0", "D1", "D2", "D3", "S0", "S1", "S2", "S3"]
     # maxpool columns after em: D limbs per window, then the selectors
     kinds = [k.kind for k in g1.columns]
     assert kinds == ["u", "v", "D", "D", "D", "D", "S", "S", "S", "S"]

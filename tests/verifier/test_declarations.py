@@ -158,20 +158,20 @@ def _committed(ref: int | None) -> bool:
 
 def expected_products(g: Gadget) -> int:
     """Proofs of product per gadget (circuits/zk.md 3, from the declarations)."""
-    op = g.op
+    op, p = g.op, g.producer
     if op == "maxpool":
-        return g.pool.windows  # sum_w S_w D_w
+        return p.pool.windows  # sum_w S_w D_w
     if op == "winmax":
-        return g.window.taps  # sum_t S_t D_t
+        return p.window.taps  # sum_t S_t D_t
     if op == "rowmax":
         return 1  # S D
     clamps = bool(g.ep) + bool(g.em)  # (z - hi) e+, u e- (rowdiv: (z - lo) e-)
     if op == "rowdiv":
-        return int(_committed(g.y)) + clamps  # y q
+        return int(_committed(p.y)) + clamps  # y q
     if op in ("dense", "conv"):
-        return int(_committed(g.x)) + clamps  # X(s) W(s)
+        return int(_committed(p.x)) + clamps  # X(s) W(s)
     if op == "mul":
-        return int(_committed(g.x) and _committed(g.y)) + clamps  # eq X Y
+        return int(_committed(p.x) and _committed(p.y)) + clamps  # eq X Y
     return clamps
 
 
@@ -185,7 +185,7 @@ def expected_checks(g: Gadget) -> Counter:
     if op in ("identity", "add", "affine", "addconst", "sumpool"):
         n[f"gadget.{op}.relation"] += 1
     elif op == "maxpool":
-        n["gadget.maxpool.difference"] += g.pool.windows
+        n["gadget.maxpool.difference"] += g.producer.pool.windows
         n["gadget.maxpool.selectors"] += 1
     elif op == "winmax":
         n["gadget.winmax.selectors"] += 1

@@ -49,9 +49,9 @@ def test_grouped_softmax(name, batch):
     groups, n, _, p_len = SHAPES[name]
     c = m.vk.circuit
     rm, rd = c.gadgets[_gi(m, "rowmax")], c.gadgets[_gi(m, "rowdiv")]
-    assert rm.features == groups and rm.row_n == n
-    assert (1 << (c.width_of(rm.x) - 1).bit_length()) >> rm.log_features == p_len
-    assert c.width_of(rd.y) == groups
+    assert rm.features == groups and rm.producer.n == n
+    assert (1 << (c.width_of(rm.producer.x) - 1).bit_length()) >> rm.log_features == p_len
+    assert c.width_of(rd.producer.y) == groups
     kinds = [k for k, _, _ in _instances(c, c.layout(batch))]
     assert "rowmax" in kinds and "rowdiv" in kinds
     m.check_honest(batch)
@@ -247,7 +247,7 @@ def test_grouped_columns():
     assert rm.op == "rowmax" and rm.features == 3 and rm.log_features == 2
     assert [(k.kind, k.feature_vars) for k in rm.columns] == [("u", 2), ("D", 5), ("S", 5)]
     rd = c.gadgets[6]
-    assert rd.op == "rowdiv" and rd.features == 32 and c.width_of(rd.y) == 3
+    assert rd.op == "rowdiv" and rd.features == 32 and c.width_of(rd.producer.y) == 3
 
 
 @pytest.mark.parametrize(

@@ -68,7 +68,8 @@ def test_mul_instances_and_evals():
     assert dense_group == [("dense", 0), ("mul", 2), ("mul", 3), ("dense", 4)]
     assert [n for k, _, n in insts if k == "mul"] == [lay.log_batch + 2] * 2
     g2, g3 = c.gadgets[2], c.gadgets[3]
-    assert (g2.x, g2.y, g3.x, g3.y) == (0, 1, None, 2)
+    p2, p3 = g2.producer, g3.producer
+    assert (p2.x, p2.y, p3.x, p3.y) == (0, 1, None, 2)
     assert _acc_count(c, g2) == len(g2.own) and _acc_count(c, g3) == len(g3.own)
     assert instance_evals(c, "mul", 2) == len(c.gadgets[0].u) + len(c.gadgets[1].u)
     assert instance_evals(c, "mul", 3) == len(g2.u)  # none for the input
@@ -269,7 +270,7 @@ def _window_doc(op: str, kernel: list[int]) -> dict:
 @pytest.mark.parametrize("kernel", [[1024], [32, 32], [2, 512], [1, 1024]])
 def test_windows_of_1024_taps_parse(op, kernel):
     c = parse_doc(_window_doc(op, kernel))
-    assert c.gadgets[0].window.taps == 1024
+    assert c.gadgets[0].producer.window.taps == 1024
 
 
 @pytest.mark.parametrize("op", ["winsum", "winmax"])

@@ -91,11 +91,13 @@ def test_maxpool_needs_divisor_1():
 def test_spatialsum_parses():
     c = parse_circuit(canonical(doc("gap")))
     g = c.gadgets[0]
-    assert (g.op, g.x, g.sum_shape, g.lshift, g.divisor, g.features) == (
+    p = g.producer
+    assert (g.op, p.x, p.sum_shape, p.lshift, g.divisor, g.features) == (
         "spatialsum", None, (3, 5), 0, 5, 3)
-    assert g.sum_vars == 3
+    assert p.sum_vars == 3
     g2 = parse_circuit(canonical(doc("gap2"))).gadgets[1]
-    assert (g2.x, g2.sum_shape, g2.divisor, g2.sum_vars) == (0, (2, 3, 6), 18, 5)
+    p2 = g2.producer
+    assert (p2.x, p2.sum_shape, g2.divisor, p2.sum_vars) == (0, (2, 3, 6), 18, 5)
 
 
 def test_spatialsum_may_be_the_output():
@@ -143,9 +145,10 @@ def test_spatialsum_features_must_match_channels():
 def test_table_parses_with_its_slots():
     c = parse_circuit(canonical(doc("table")))
     g0, g2 = c.gadgets[0], c.gadgets[2]
-    assert (g0.op, g0.x, g0.table, g0.table_bits, g0.lo_x) == ("table", None, "Tin", 4, -8)
-    assert (g2.x, g2.table, g2.table_bits, g2.lo_x) == (1, "Tg", 6, -32)
-    assert c.tables == (g0, g2)
+    p0, p2 = g0.producer, g2.producer
+    assert (g0.op, p0.x, p0.table, p0.table_bits, p0.lo_x) == ("table", None, "Tin", 4, -8)
+    assert (p2.x, p2.table, p2.table_bits, p2.lo_x) == (1, "Tg", 6, -32)
+    assert c.tables == (g0, g2) and c.table_bits == (4, 6)
     for batch in (1, 3):
         lay = c.layout(batch)
         lb = (batch - 1).bit_length()

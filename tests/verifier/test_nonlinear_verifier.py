@@ -68,14 +68,14 @@ def test_tables_from_the_input_and_a_gadget(batch):
                                           (8, 3)])
 def test_table_fed_by_a_gadget(t, batch):
     m = tables(None, t)
-    assert m.vk.circuit.tables[0].table_bits == t
+    assert m.vk.circuit.table_bits == (t,)
     m.check_honest(batch)
 
 
 @pytest.mark.parametrize(("t", "batch"), [(4, 1), (5, 1), (6, 1), (7, 1), (8, 1), (5, 3)])
 def test_table_fed_by_the_input(t, batch):
     m = tables(t, None)
-    assert m.vk.circuit.tables[0].table_bits == t == m.vk.circuit.input_bits
+    assert m.vk.circuit.table_bits == (t,) and t == m.vk.circuit.input_bits
     m.check_honest(batch)
 
 

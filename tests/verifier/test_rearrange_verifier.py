@@ -166,7 +166,7 @@ def test_instances_and_evals():
     assert [i for i in insts if i[0].startswith("rearrange")] == [
         ("rearrange.0", 2, 3), ("rearrange.1", 2, 5), ("rearrange.2", 2, 6)]
     g = c.gadgets[2]
-    assert g.parts == (0, None, 1) and _acc_count(c, g) == len(g.own)
+    assert g.producer.parts == (0, None, 1) and _acc_count(c, g) == len(g.own)
     assert instance_evals(c, "rearrange.1", 2) == 0  # the input
     assert instance_evals(c, "rearrange.2", 2) == len(c.gadgets[1].u)
     t = model("tiny").vk.circuit
@@ -265,7 +265,7 @@ def test_index_map_matches_the_reference(seed):
     doc["gadgets"][0]["producer"] = p
     doc["gadgets"][0]["features"] = _prod(p["dims"])
     doc["model_stack"]["tensors"][0]["cols"] = _prod(p["dims"])
-    assert _spec_map(parse_doc(doc).gadgets[0].rearrange) == sorted(rearrange_map(p))
+    assert _spec_map(parse_doc(doc).gadgets[0].producer.spec) == sorted(rearrange_map(p))
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -295,7 +295,7 @@ def test_index_maps_of_the_models_match_the_reference():
     for name in BUILDERS:
         c = model(name).vk.circuit
         for gi in model(name).rearranges():
-            got = _spec_map(c.gadgets[gi].rearrange)
+            got = _spec_map(c.gadgets[gi].producer.spec)
             assert got == sorted(rearrange_map(model(name).doc["gadgets"][gi]["producer"]))
 
 
@@ -480,11 +480,11 @@ def test_circuits_parse():
     c = parse_doc(copy.deepcopy(model("transpose").doc))
     assert [g.op for g in c.gadgets] == ["conv", "rearrange", "rearrange", "rearrange", "dense"]
     g = c.gadgets[2]
-    assert g.parts == (None,) and g.part_shapes == ((3, 3, 2),)
-    assert g.rearrange == RearrangeSpec(((3, 3, 2),), (2, 3, 3), (2, 3, 3, 1),
-                                        (Block(0, (0, 0, 0, 0), (2, 3, 3, 1), 0,
-                                               (1, 6, 2, 2)),))
-    b = parse_doc(copy.deepcopy(model("broadcast").doc)).gadgets[1].rearrange
+    assert g.producer.parts == (None,) and g.producer.shapes == ((3, 3, 2),)
+    assert g.producer.spec == RearrangeSpec(((3, 3, 2),), (2, 3, 3), (2, 3, 3, 1),
+                                            (Block(0, (0, 0, 0, 0), (2, 3, 3, 1), 0,
+                                                   (1, 6, 2, 2)),))
+    b = parse_doc(copy.deepcopy(model("broadcast").doc)).gadgets[1].producer.spec
     assert b.blocks == (Block(0, (0, 0, 0), (2, 3, 3), 0, (1, 0, 0)),)
 
 
@@ -626,7 +626,7 @@ def test_tilings_in_any_order_and_broadcasts_parse():
         p["blocks"] = [_box(1, [0, 2, 2], [2, 2, 2], 0, [0, 0, 0]),
                        _box(0, [0, 0, 0], [2, 2, 4], 31, [0, 0, 0]),
                        _box(1, [0, 2, 0], [2, 2, 2], 3, [5, 1, 7])]
-    spec = parse_doc(_mut("choice", 1, f)).gadgets[1].rearrange
+    spec = parse_doc(_mut("choice", 1, f)).gadgets[1].producer.spec
     got = _spec_map(spec)
     assert len(got) == 32 and {k for _, k, _ in got} == {0, 1}
     assert _spec_map(spec) == sorted(rearrange_map(_mut("choice", 1, f)["gadgets"][1]
@@ -637,7 +637,7 @@ def test_equivalent_output_layout_with_the_same_width_parses():
     """out_shape [3, 8] or [2, 12] (24 entries) has the width of [2, 6, 2] (32): the layout
     is the producer's choice; the index map follows it."""
     for value in ([3, 8], [2, 12]):
-        spec = parse_doc(_mut("spatial", 1, set_key("out_shape", value))).gadgets[1].rearrange
+        spec = parse_doc(_mut("spatial", 1, set_key("out_shape", value))).gadgets[1].producer.spec
         assert spec.out_shape == tuple(value)
 
 
@@ -658,7 +658,7 @@ def test_a_spatial_rearrange_is_not_the_output():
     doc = _mut("choice", 1, set_key("out_shape", [32]))
     doc["gadgets"] = doc["gadgets"][:2]
     doc["output"] = {"gadget": 1, "features": 32, "argmax": False}
-    assert parse_doc(doc).gadgets[1].rearrange.out_shape == (32,)
+    assert parse_doc(doc).gadgets[1].producer.spec.out_shape == (32,)
 
 
 def _wide_doc(shape: list[int], out: list[int], features: int, n_in: int) -> dict:
@@ -726,7 +726,7 @@ def test_random_producer_mutations_fail_closed(seed):
             g = parse_doc(doc).gadgets[gi]
         except ProofFormatError:
             continue
-        spec = g.rearrange
+        spec = g.producer.spec
         got = sorted(d for ds, _ in spec.index_map for d in ds)
         assert got == sorted(layout_positions(spec.out_shape))
         for k, (_, ss) in enumerate(spec.index_map):

@@ -13,6 +13,7 @@ from softmax_models import softmax_model
 
 from zkml.errors import ProofFormatError
 from zkml.verifier.circuit import parse_circuit
+from zkml.verifier.gadgets import checks_for
 
 
 @functools.cache
@@ -78,7 +79,7 @@ def test_limb_bits_16_columns_and_layout():
 def test_add_with_a_one_feature_y():
     c = parse_circuit(canonical(doc()))
     g = c.gadgets[3]
-    assert g.op == "add" and c.width_of(g.y) == 1 and g.features == 5
+    assert g.op == "add" and c.width_of(g.producer.y) == 1 and g.features == 5
     d = doc()
     d["gadgets"][3]["producer"]["y"] = 0  # 6 features: neither 5 nor 1
     rejects(d, "gadget 3: add inputs have 5 and 6 features: y has G = 6 row values over "
@@ -95,7 +96,8 @@ def test_rowmax_columns_have_x_length():
     for name, n in (("softmax", 5), ("softmax10", 10)):
         c = parse_circuit(canonical(doc(name)))
         g = c.gadgets[2]
-        assert g.op == "rowmax" and g.row_n == n and g.features == 1 and g.has_zerocheck
+        assert g.op == "rowmax" and g.producer.n == n and g.features == 1
+        assert checks_for(c)[2].zerocheck_instances(c.layout(1))
         fx = (n - 1).bit_length()
         assert [(k.kind, k.width, k.feature_vars) for k in g.columns] == [
             ("u", 6, 0), ("D", 6, fx), ("S", 1, fx)]
@@ -157,7 +159,8 @@ def test_rowmax_wider_range_and_input_operand():
 def test_rowdiv_columns():
     c = parse_circuit(canonical(doc()))
     g = c.gadgets[6]
-    assert g.op == "rowdiv" and g.lshift == 7 and g.has_zerocheck
+    assert g.op == "rowdiv" and g.producer.lshift == 7
+    assert checks_for(c)[6].zerocheck_instances(c.layout(1))
     assert [(k.kind, k.width) for k in g.columns] == [
         ("u", 8), ("v", 8), ("R", 8), ("R", 2), ("Rc", 8), ("Rc", 2)]
     assert {k.feature_vars for k in g.columns} == {3}
@@ -194,10 +197,10 @@ def test_rowdiv_needs_shift_0_divisor_1(key):
 
 def test_row_sum_over_a_flat_row():
     c = parse_circuit(canonical(doc()))
-    assert c.gadgets[5].sum_shape == (1, 5) and c.width_of(4) == 5
+    assert c.gadgets[5].producer.sum_shape == (1, 5) and c.width_of(4) == 5
     d = doc()
     d["gadgets"][5]["producer"]["in_shape"] = [1, 6]  # pad(5) == pad(6): the text's check
-    assert parse_circuit(canonical(d)).gadgets[5].sum_shape == (1, 6)
+    assert parse_circuit(canonical(d)).gadgets[5].producer.sum_shape == (1, 6)
     d["gadgets"][5]["producer"]["in_shape"] = [1, 9]
     rejects(d, "gadget 5: spatialsum input has width 5, in_shape \\[1, 9\\] needs a padded "
                "width of 16")

@@ -9,17 +9,18 @@ inside) and derives each gadget's committed columns with their limb widths (a ma
 output, the `d` limbs of section 4b after all gadget columns; a divisor's `rem` and
 `remc` limbs, nonlinear.md 1; a rowmax's `D` limbs and `S` of x's length and a rowdiv's
 `R` and `Rc` limbs, nonlinear.md 7), all cut into limbs of the required top-level
-`"limb_bits"` (8 or 16, nonlinear.md 5). Producer objects are parsed by
-producers.py. Each column has its own number of feature variables (a rowmax's `D` and
-`S` have x's). `Circuit.layout(B)` gives the witness-stack and lookup-leaf layouts for
-batch size `B` (cached per `B`).
+`"limb_bits"` (8 or 16, nonlinear.md 5). A producer object is parsed by its op's gadget
+class (producers.py) into that op's record; the class also gives the producer's columns,
+its lookup table and whether it reads the model stack or may be the output. Each column
+has its own number of feature variables (a rowmax's `D` and `S` have x's).
+`Circuit.layout(B)` gives the witness-stack and lookup-leaf layouts for batch size `B`
+(cached per `B`). The plain records (`Gadget`, `Column`, ...) live in records.py.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
 
 from zkml.errors import ProofFormatError
 from zkml.verifier.circuit_limits import (
@@ -27,6 +28,7 @@ from zkml.verifier.circuit_limits import (
     MAX_ABS_BOUND,
     MAX_CIRCUIT_JSON_BYTES,
     MAX_DIVISOR,
+    MAX_FEATURES,
     MAX_FRAC_BITS,
     MAX_GADGETS,
     MAX_INPUT_BITS,
@@ -35,6 +37,7 @@ from zkml.verifier.circuit_limits import (
 )
 from zkml.verifier.circuit_limits import MAX_NUM_VARS as MAX_STACK_VARS
 from zkml.verifier.encoding import MAX_NUM_VARS, json_nesting
+from zkml.verifier.gadgets import GADGETS
 from zkml.verifier.layout import (
     Layout,
     LeafSlot,
@@ -45,22 +48,23 @@ from zkml.verifier.layout import (
     log2_ceil,
     slot_bits,
 )
-from zkml.verifier.producers import (
-    MAX_BITS,
-    MAX_FEATURES,
+from zkml.verifier.producers import parse_producer
+from zkml.verifier.records import (
     MAX_SHIFT,
+    Column,
+    ColumnGroup,
+    ColumnSpec,
+    Gadget,
     GadgetFields,
+    ModelStack,
+    Tensor,
     dims,
     err,
-    gadget_class,
     int_field,
     obj,
-    parse_producer,
     str_field,
 )
-from zkml.verifier.rearrange import RearrangeSpec
-from zkml.verifier.spatial import ConvSpec, PoolSpec, WindowSpec, padded_size
-from zkml.verifier.wiring import Axis
+from zkml.verifier.spatial import padded_size
 
 __all__ = [
     "MAX_FEATURES",
@@ -79,144 +83,10 @@ __all__ = [
     "slot_bits",
 ]
 
-__all__ += ["MAX_BITS", "MAX_SHIFT"]
-
 
 def canonical_json(obj: object) -> bytes:
     """The canonical encoding: sorted keys, no whitespace, ASCII escapes (inference.md 6)."""
     return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode("ascii")
-
-
-@dataclass(frozen=True)
-class Column:
-    """One committed limb column of a gadget: `B' 2^feature_vars` entries (the gadget's
-    `n_g'`, or x's padded width for a rowmax's `D` and `S`)."""
-
-    index: int
-    gadget: int
-    kind: str
-    limb: int
-    width: int
-    feature_vars: int
-
-
-@dataclass(frozen=True)
-class Gadget:
-    """A validated gadget; `x`/`y` are gadget indices or None for the public input."""
-
-    index: int
-    op: str
-    x: int | None
-    y: int | None
-    weight: str | None
-    bias: str | None
-    bias_shift: int
-    signs: tuple[int, int]
-    lshifts: tuple[int, int]
-    features: int
-    log_features: int
-    shift: int
-    lo: int
-    hi: int
-    excess_hi_bits: int
-    excess_lo_bits: int
-    frac_bits: int
-    source: str
-    u: tuple[Column, ...]
-    v: tuple[Column, ...]
-    rem: tuple[Column, ...]
-    ep: tuple[Column, ...]
-    em: tuple[Column, ...]
-    #: affine producer: (operand, coefficient) pairs; empty for the other producers
-    terms: tuple[tuple[int | None, int], ...] = ()
-    #: conv producer only: shapes, kernel and the wiring axes (conv.md section 2)
-    conv: ConvSpec | None = None
-    #: sumpool / maxpool producer only (conv.md section 3)
-    pool: PoolSpec | None = None
-    #: maxpool (winmax): per window (tap) the limbs of D_w, then per window the selector S_w
-    pool_d: tuple[tuple[Column, ...], ...] = ()
-    pool_s: tuple[Column, ...] = ()
-    #: nonlinear.md 1: the constant divisor d (1: requantization by 2^shift)
-    divisor: int = 1
-    #: d > 1 only: the limbs of remc = d - 1 - rem (width bits(d - 1))
-    remc: tuple[Column, ...] = ()
-    #: spatialsum only (nonlinear.md 2): in_shape [C, S_1(, S_2)] and lshift
-    sum_shape: tuple[int, ...] | None = None
-    lshift: int = 0
-    #: table only (nonlinear.md 3): the model tensor, t and x's range [lo_x, hi_x]
-    table: str | None = None
-    table_bits: int = 0
-    lo_x: int = 0
-    #: rowmax only (nonlinear.md 7): the row's real entries n; D limbs and the selector S
-    #: (x's length)
-    row_n: int = 0
-    row_d: tuple[Column, ...] = ()
-    row_s: tuple[Column, ...] = ()
-    #: rowdiv only (nonlinear.md 7): R limbs and Rc limbs (the gadget's length)
-    div_r: tuple[Column, ...] = ()
-    div_rc: tuple[Column, ...] = ()
-    #: winsum / winmax only (conv.md section 5): shapes, window taps and wiring axes
-    window: WindowSpec | None = None
-    #: addconst only (nonlinear.md 10): the constant's model tensor
-    constant: str | None = None
-    #: concat only (nonlinear.md 11): parts, shapes [C_k, S..] and wiring axes
-    #: (C, C_k, 1, 1, 1, off_k)
-    parts: tuple[int | None, ...] = ()
-    part_shapes: tuple[tuple[int, ...], ...] = ()
-    part_axes: tuple[Axis, ...] = ()
-    #: rearrange only (rearrange.md 1): layouts, out_shape, dims, blocks and the
-    #: index map (its `parts` and `part_shapes` are above)
-    rearrange: RearrangeSpec | None = None
-
-    @property
-    def columns(self) -> tuple[Column, ...]:
-        """All columns in column order: u, v, rem, remc, ep, em limbs (low to high), then
-        the producer's extras: a maxpool's D_w limbs per window then every selector, a
-        rowmax's D limbs then S, a rowdiv's R limbs then Rc limbs."""
-        return (self.u + self.v + self.rem + self.remc + self.ep + self.em
-                + tuple(c for d in self.pool_d for c in d) + self.pool_s
-                + self.row_d + self.row_s + self.div_r + self.div_rc)
-
-    @property
-    def own(self) -> tuple[Column, ...]:
-        """The columns of the gadget's own length (all but a rowmax's D and S)."""
-        extra = set(self.row_d + self.row_s)
-        return tuple(c for c in self.columns if c not in extra)
-
-    @property
-    def sum_vars(self) -> int:
-        """spatialsum: the instance's variables, sum_a log2 pad(S_a)."""
-        return sum(log2_ceil(s) for s in (self.sum_shape or (1,))[1:])
-
-    @property
-    def has_zerocheck(self) -> bool:
-        """True when the gadget takes part in the zerocheck loop (ep/em columns, a maxpool,
-        a rowmax or a rowdiv)."""
-        return bool(self.ep or self.em) or gadget_class(self.op).ALWAYS_ZEROCHECK
-
-
-@dataclass(frozen=True)
-class Tensor:
-    """A model-stack tensor: (rows, cols) padded to powers of two at `offset`."""
-
-    name: str
-    rows: int
-    cols: int
-    offset: int
-    log_rows: int
-    log_cols: int
-
-    @property
-    def log_size(self) -> int:
-        return self.log_rows + self.log_cols
-
-
-@dataclass(frozen=True)
-class ModelStack:
-    num_vars: int
-    log_cols: int
-    range_bits: int
-    tensors: dict[str, Tensor]
 
 
 class Circuit:
@@ -236,6 +106,7 @@ class Circuit:
         input_shape: tuple[int, ...] | None = None,
         limb_bits: int = 8,
         argmax_last: bool = False,
+        table_bits: dict[int, int] | None = None,
     ) -> None:
         self.json_bytes = data
         #: L (nonlinear.md 5): limb width, range table [0, 2^L)
@@ -264,9 +135,11 @@ class Circuit:
                                               limb_bits))
         )
         self.columns: tuple[Column, ...] = tuple(c for g in gadgets for c in g.columns) + self.d
-        #: nonlinear.md 3: the table gadgets, in gadget order (one t_g column and two
-        #: LogUp trees each)
-        self.tables: tuple[Gadget, ...] = tuple(g for g in gadgets if g.op == "table")
+        lookups = table_bits or {}
+        #: nonlinear.md 3: the gadgets owning a lookup table, in gadget order (one t_g
+        #: column and two LogUp trees each), and each one's t (t_g has 2^t entries)
+        self.tables: tuple[Gadget, ...] = tuple(g for g in gadgets if g.index in lookups)
+        self.table_bits: tuple[int, ...] = tuple(lookups[g.index] for g in self.tables)
         self._layouts: dict[int, Layout] = {}
         self._lock = threading.Lock()
 
@@ -304,7 +177,7 @@ class Circuit:
                 col_vars and max(col_vars) > MAX_NUM_VARS):
             raise ProofFormatError(f"batch size {batch}: a tensor exceeds 2^{MAX_NUM_VARS}")
         # witness stack: the limb columns, m (2^L entries), then each table gadget's t_g
-        t_bits = [g.table_bits for g in self.tables]
+        t_bits = list(self.table_bits)
         big = self.limb_bits
         offsets, total = assign_slots([*col_vars, big, *t_bits])
         num_vars = max(1, log2_ceil(total))
@@ -313,12 +186,12 @@ class Circuit:
             raise ProofFormatError(f"batch size {batch}: the witness exceeds 2^{MAX_NUM_VARS}")
         nc = len(col_vars)
         tables = []
-        for k, g in enumerate(self.tables):
+        for k, (g, t) in enumerate(zip(self.tables, t_bits, strict=True)):
             depth = lb + g.log_features
             if depth < 1:  # logup.md: D >= 1 (the parser already requires features >= 2)
                 raise ProofFormatError(f"batch size {batch}: table gadget {g.index} has a "
                                        f"single entry (lookup tree of depth 0)")
-            tables.append(TableSlot(g.index, depth, g.table_bits, offsets[nc + 1 + k]))
+            tables.append(TableSlot(g.index, depth, t, offsets[nc + 1 + k]))
         return Layout(
             batch,
             lb,
@@ -364,19 +237,19 @@ def _model_stack(v: object) -> ModelStack:
     return ModelStack(n, c, rb, tensors)
 
 
-def _columns(idx: int, first: int, widths: list[tuple[str, int, int]],
-             limb_bits: int) -> dict[str, tuple[Column, ...]]:
-    """Limb columns for (key, width, feature variables) in order, numbered from `first`;
-    the column kind is the key without a window number (a maxpool's D0, D1.. are "D")."""
-    out = {}
+def _columns(idx: int, first: int, specs: list[ColumnSpec],
+             limb_bits: int) -> list[ColumnGroup]:
+    """The limb columns of each spec in order, numbered from `first`; the column kind is
+    the key without a window number (a maxpool's D0, D1.. are "D")."""
+    out = []
     k = first
-    for key, width, fv in widths:
+    for key, width, fv, own in specs:
         cols = []
         kind = key.rstrip("0123456789")
         for j, w in enumerate(limb_widths(width, limb_bits)):
             cols.append(Column(k, idx, kind, j, w, fv))
             k += 1
-        out[key] = tuple(cols)
+        out.append(ColumnGroup(key, tuple(cols), own))
     return out
 
 
@@ -401,30 +274,21 @@ def _gadget(v: object, idx: int, first_col: int, prev: list[Gadget], model: Mode
     source = str_field(g["source"], f"{what} source", nonempty=False)
     gf = GadgetFields(idx, features, shift, divisor, lo, hi, e_hi, e_lo, prev, model,
                       in_width, in_bits)
-    p = parse_producer(g["producer"], gf)
+    op, p = parse_producer(g["producer"], gf)
 
     span = hi - lo
     wz = span.bit_length()
     has_v = (span + 1) & span != 0
     wd = (divisor - 1).bit_length() if divisor > 1 else 0  # nonlinear.md 1: bits(d - 1)
     fv = log2_ceil(features)
-    widths = [("u", wz, fv), ("v", wz if has_v else 0, fv),
-              ("rem", wd if divisor > 1 else shift, fv), ("remc", wd, fv), ("ep", e_hi, fv),
-              ("em", e_lo, fv)]
-    cls = gadget_class(p.op)  # a maxpool's D_w, S_w; a rowmax's D, S; a rowdiv's R, Rc
-    widths += cls.extra_columns(p, gf, fv)
-    cols = _columns(idx, first_col, widths, limb_bits)
-    windows = cls.selector_windows(p)
-    return Gadget(idx, p.op, p.x, p.y, p.weight, p.bias, p.bias_shift, p.signs, p.lshifts,
-                  features, fv, shift, lo, hi, e_hi, e_lo, frac, source, cols["u"],
-                  cols["v"], cols["rem"], cols["ep"], cols["em"], p.terms, p.conv, p.pool,
-                  tuple(cols[f"D{w}"] for w in range(windows)),
-                  tuple(c for w in range(windows) for c in cols[f"S{w}"]), divisor,
-                  cols["remc"], p.sum_shape, p.lshift, p.table, p.table_bits, p.lo_x,
-                  row_n=p.row_n, row_d=cols.get("D", ()), row_s=cols.get("S", ()),
-                  div_r=cols.get("R", ()), div_rc=cols.get("Rc", ()), window=p.window,
-                  constant=p.constant, parts=p.parts, part_shapes=p.part_shapes,
-                  part_axes=p.part_axes, rearrange=p.rearrange)
+    specs = [ColumnSpec("u", wz, fv), ColumnSpec("v", wz if has_v else 0, fv),
+             ColumnSpec("rem", wd if divisor > 1 else shift, fv), ColumnSpec("remc", wd, fv),
+             ColumnSpec("ep", e_hi, fv), ColumnSpec("em", e_lo, fv)]
+    # then the producer's groups (a maxpool's D_w, S_w; a rowmax's D, S; a rowdiv's R, Rc)
+    groups = _columns(idx, first_col, specs + GADGETS[op].extra_columns(p, gf, fv), limb_bits)
+    u, v_, rem, remc, ep, em = (grp.columns for grp in groups[:6])
+    return Gadget(idx, op, features, fv, shift, divisor, lo, hi, e_hi, e_lo, frac, source,
+                  u, v_, rem, remc, ep, em, tuple(groups[6:]), p)
 
 
 def parse_circuit(data: bytes) -> Circuit:
@@ -478,8 +342,7 @@ def parse_circuit(data: bytes) -> Circuit:
         gadgets.append(g)
         ncols += len(g.columns)
     # The model stack must receive a claim (its opening binds the proof to the key).
-    if not any(g.weight is not None or g.table is not None or g.constant is not None
-               for g in gadgets):
+    if not any(GADGETS[g.op].READS_MODEL for g in gadgets):
         raise err("at least one gadget must read the model stack (a dense, conv, table "
                   "or addconst gadget)")
     keys = {"gadget", "features", "argmax"}
@@ -494,15 +357,12 @@ def parse_circuit(data: bytes) -> Circuit:
         raise err("output.argmax must be true or false")
     if "argmax_last" in out and (out["argmax_last"] is not True or not out["argmax"]):
         raise err("output.argmax_last, when present, must be true with argmax true")
-    if gadget_class(gadgets[L].op).PADDED_OUTPUT:
-        raise err(f"output.gadget {L} is a {gadgets[L].op} gadget (its statement would "
-                   f"carry padding)")
-    spec = gadgets[L].rearrange
-    if spec is not None and len(spec.out_shape) > 1:  # rearrange.md 5: flat outputs only
-        raise err(f"output.gadget {L} is a rearrange with spatial out_shape "
-                  f"{list(spec.out_shape)} (its statement would carry padding)")
+    padded = GADGETS[gadgets[L].op].padded_output(gadgets[L])
+    if padded is not None:
+        raise err(f"output.gadget {L} is a {padded} (its statement would carry padding)")
+    lookups = {g.index: t for g in gadgets if (t := GADGETS[g.op].lookup_table(g.producer))}
     return Circuit(data, n_in, b_in, f_in, L, n_out, tuple(gadgets), model, out["argmax"],
-                   shape, limb_bits, "argmax_last" in out)
+                   shape, limb_bits, "argmax_last" in out, lookups)
 
 
 def _check_depth(text: str) -> None:

@@ -14,9 +14,8 @@ spatial sizes, channels or kernel taps.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from zkml.errors import VerificationError
 from zkml.verifier.declarations import Claim, Expr, public
 from zkml.verifier.field import R
 from zkml.verifier.layout import log2_ceil
@@ -24,8 +23,9 @@ from zkml.verifier.spatial import ConvSpec, split_point
 from zkml.verifier.wiring import OpCounter, wire_eval
 
 if TYPE_CHECKING:
-    from zkml.verifier.circuit import Gadget
     from zkml.verifier.gadgets.base import RunContext
+    from zkml.verifier.gadgets.linear import ConvProducer
+    from zkml.verifier.records import Gadget
 
 __all__ = ["conv_acc_claim", "conv_instance_value", "wiring_product", "conv_points"]
 
@@ -73,21 +73,21 @@ def wiring_product(spec: ConvSpec, r_g: Sequence[int], s: Sequence[int],
     return out
 
 
-def _spec(g: Gadget) -> ConvSpec:
-    if g.conv is None:
-        raise VerificationError(f"gadget {g.index} is not a conv gadget")
-    return g.conv
+def _record(g: Gadget) -> ConvProducer:
+    """The conv's producer record (its check class, `Conv`, admits no other)."""
+    return cast("ConvProducer", g.producer)
 
 
 def conv_acc_claim(run: RunContext, g: Gadget, r_g: list[int], vals: Iterator[Claim],
                    acc: Expr) -> Expr:
     """claim_g = acc - 2^d bias(r_o), reading the bias from `vals` (a model claim)."""
-    if g.bias is None:
+    p = _record(g)
+    if p.bias is None:
         return acc
-    _, r_o, _ = _acc_parts(_spec(g), r_g)
+    _, r_o, _ = _acc_parts(p.conv, r_g)
     b = next(vals)
-    run.model_claim(run.bias_claims, g.bias, r_o, b)
-    return acc - (b << g.bias_shift)
+    run.model_claim(run.bias_claims, p.bias, r_o, b)
+    return acc - (b << p.bias_shift)
 
 
 def conv_instance_value(run: RunContext, g: Gadget, r_g: list[int], s: list[int],
@@ -95,11 +95,12 @@ def conv_instance_value(run: RunContext, g: Gadget, r_g: list[int], s: list[int]
     """The conv instance's final value W(s_j, s_i, s_c, r_o) X(s_x', s_y', s_c, r_b)
     W~_1 W~_2, taking X's u limbs (or the input's MLE) and W from `vals`: the wiring is
     public, W X one product."""
-    spec, weight = _spec(g), g.weight or ""
+    p = _record(g)
+    spec = p.conv
     x_point, w_point = conv_points(spec, r_g, s)
-    xv = run.value(g.x, vals, x_point)
+    xv = run.value(p.x, vals, x_point)
     w = next(vals)
-    run.model_claim(run.w_claims, weight, w_point, w)
+    run.model_claim(run.w_claims, p.weight, w_point, w)
     wire = wiring_product(spec, r_g, s, counter)
     if counter is not None:
         counter.mul += 2

@@ -13,36 +13,35 @@ the verifier evaluates `x` there from its `u` limbs (claims) or the input's MLE.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from zkml.errors import VerificationError
 from zkml.verifier.declarations import Claim, Expr, linear
-from zkml.verifier.spatial import PoolSpec
 
 if TYPE_CHECKING:
-    from zkml.verifier.circuit import Gadget
     from zkml.verifier.gadgets.base import RunContext
+    from zkml.verifier.gadgets.pool import PoolProducer
+    from zkml.verifier.records import Gadget
 
 __all__ = ["window_values", "check_sumpool", "check_maxpool", "maxpool_zerocheck_value"]
 
 
-def _spec(g: Gadget) -> PoolSpec:
-    if g.pool is None:
-        raise VerificationError(f"gadget {g.index} is not a pooling gadget")
-    return g.pool
+def _record(g: Gadget) -> PoolProducer:
+    """The pooling producer record (its check classes, `SumPool` and `MaxPool`, admit
+    no other)."""
+    return cast("PoolProducer", g.producer)
 
 
 def window_values(run: RunContext, g: Gadget, r_g: list[int], vals: Iterator[Claim]
                   ) -> list[Expr]:
     """X at every window point of `r_g`, in window order (u limbs read from `vals`)."""
-    pool = _spec(g)
-    return [run.value(g.x, vals, pool.window_point(r_g, w)) for w in pool.offsets()]
+    p = _record(g)
+    return [run.value(p.x, vals, p.pool.window_point(r_g, w)) for w in p.pool.offsets()]
 
 
 def check_sumpool(run: RunContext, g: Gadget, r_g: list[int], vals: Iterator[Claim],
                   acc: Expr) -> None:
     """Declare acc == 2^l sum_w X_w at the accumulator point."""
-    total = linear((1, x) for x in window_values(run, g, r_g, vals)) << _spec(g).lshift
+    total = linear((1, x) for x in window_values(run, g, r_g, vals)) << _record(g).pool.lshift
     run.require("gadget.sumpool.relation", acc - total,
                 f"gadget {g.index}: sumpool accumulator mismatch", g.index)
 
@@ -62,8 +61,8 @@ def maxpool_zerocheck_value(run: RunContext, g: Gadget, tau: Claim, s: list[int]
                             vals: Iterator[Claim]) -> Expr:
     """eq(tau_g, s) sum_w S_w(s) D_w(s), reading every S_w then every D_w limb: one
     product per window (`tau` is the public eq(tau_g, s))."""
-    sel = [run.take((c,), vals, s)[0] for c in g.pool_s]
-    ds = [run.limbs(run.take(d, vals, s)) for d in g.pool_d]
+    sel = [run.take((c,), vals, s)[0] for grp in g.numbered("S") for c in grp]
+    ds = [run.limbs(run.take(d, vals, s)) for d in g.numbered("D")]
     total: Expr | int = 0
     for a, b in zip(sel, ds, strict=True):
         total = total + a * b

@@ -4,10 +4,11 @@ index `o` in block `b` takes part `k_b`'s real entry `offset_b + sum_j (o_j - a_
 (section 1: strides may be 0, a broadcast; part entries may be read several times or not
 at all).
 
-`RearrangeSpec` is a parsed producer (producers.py checks it: the blocks tile `dims`
-exactly and every box's corner reads a real entry); its `index_map` lists, per part, the
-output positions `dst(j)` and the part's positions `src(j)` of the real output entries it
-feeds. It depends only on the circuit, so it is computed once per gadget, on first use.
+`RearrangeSpec` is a parsed rearrange producer's gather (gadgets/parts.py checks it: the
+blocks tile `dims` exactly and every box's corner reads a real entry); its `index_map`
+lists, per part, the output positions `dst(j)` and the part's positions `src(j)` of the
+real output entries it feeds. It depends only on the circuit, so it is computed once per
+gadget, on first use.
 The verifier evaluates
 
     Sel_k(r_o, s) = sum_{j : src(j) = (k, i_j)} eq(r_o, dst(j)) eq(s, i_j)
@@ -22,7 +23,7 @@ from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from zkml.errors import VerificationError
 from zkml.verifier.declarations import Claim, Expr, public
@@ -31,8 +32,9 @@ from zkml.verifier.layout import log2_ceil
 from zkml.verifier.spatial import pad, padded_size
 
 if TYPE_CHECKING:
-    from zkml.verifier.circuit import Gadget
     from zkml.verifier.gadgets.base import RunContext
+    from zkml.verifier.gadgets.parts import RearrangeProducer
+    from zkml.verifier.records import Gadget
 
 __all__ = ["RearrangeSpec", "Block", "strided", "layout_width", "layout_positions", "row_strides",
            "selection_eval", "rearrange_instance_value"]
@@ -144,12 +146,14 @@ def rearrange_instance_value(run: RunContext, g: Gadget, k: int, r_g: list[int],
                              vals: Iterator[Claim], e_out: dict[int, list[int]]) -> Expr:
     """Part `k`'s final value `Sel_k(r_o, s_k) X_k(s_k, r_b)` (Sel_k public), X_k from the
     part's `u` limbs (read from `vals`) or the input's MLE; `e_out` caches eq_table(r_o)
-    per gadget for the gadget's other parts."""
-    spec = g.rearrange
-    if spec is None or not 0 <= k < len(g.parts):
+    per gadget for the gadget's other parts (`g` a rearrange: its check class,
+    `Rearrange`, admits no other record)."""
+    p = cast("RearrangeProducer", g.producer)
+    spec = p.spec
+    if not 0 <= k < len(p.parts):
         raise VerificationError(f"gadget {g.index}: no rearrange part {k}")
     r_o, r_b = r_g[: g.log_features], r_g[g.log_features :]
     if g.index not in e_out:
         e_out[g.index] = eq_table(r_o)
-    xv = run.value(g.parts[k], vals, [*s, *r_b])
+    xv = run.value(p.parts[k], vals, [*s, *r_b])
     return public(f"g{g.index}.sel[{k}](s)", selection_eval(spec, k, e_out[g.index], s)) * xv

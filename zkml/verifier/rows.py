@@ -32,36 +32,53 @@ Every value costs O(log) field operations (eq and lt over the point).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from zkml.verifier.declarations import Claim, Expr
 from zkml.verifier.field import R
 from zkml.verifier.layout import log2_ceil, lt
 
 if TYPE_CHECKING:
-    from zkml.verifier.circuit import Gadget
     from zkml.verifier.gadgets.base import RunContext
+    from zkml.verifier.gadgets.elementwise import AddProducer
+    from zkml.verifier.gadgets.rows import RowDivProducer, RowMaxProducer
+    from zkml.verifier.records import Gadget
 
-__all__ = ["HALF", "row_vars", "check_rowmax", "rowmax_instance_value", "check_rowdiv",
-           "rowdiv_instance_value"]
+__all__ = ["HALF", "row_vars", "rowmax_vars", "check_rowmax", "rowmax_instance_value",
+           "check_rowdiv", "rowdiv_instance_value"]
 
 #: 1/2 = 2^-1 mod r
 HALF = (R + 1) // 2
 
 
 def row_vars(run: RunContext, g: Gadget) -> int:
-    """log2 P of nonlinear.md 12: the position variables of a row (rowmax: of x; add and
-    rowdiv: of the gadget, y's row values broadcast along them; 0 for an elementwise add)."""
-    if g.op == "rowmax":
-        return log2_ceil(run.c.width_of(g.x)) - g.log_features
-    return g.log_features - log2_ceil(run.c.width_of(g.y))
+    """log2 P of nonlinear.md 12 for an add or a rowdiv: the position variables of the
+    gadget's rows, y's row values broadcast along them (0 for an elementwise add)."""
+    y = cast("AddProducer | RowDivProducer", g.producer).y
+    return g.log_features - log2_ceil(run.c.width_of(y))
+
+
+def rowmax_vars(run: RunContext, g: Gadget) -> int:
+    """log2 P of nonlinear.md 12 for a rowmax: the position variables of x's rows (the
+    gadget has one entry per row)."""
+    return log2_ceil(run.c.width_of(g.producer.x)) - g.log_features
+
+
+def _rowmax(g: Gadget) -> RowMaxProducer:
+    """The rowmax's producer record (its check class, `RowMax`, admits no other)."""
+    return cast("RowMaxProducer", g.producer)
+
+
+def _rowdiv(g: Gadget) -> RowDivProducer:
+    """The rowdiv's producer record (its check class, `RowDiv`, admits no other)."""
+    return cast("RowDivProducer", g.producer)
 
 
 def check_rowmax(run: RunContext, g: Gadget, r_g: list[int], vals: Iterator[Claim]) -> None:
     """Read S at (1/2, .., 1/2, r_grp, r_b) from `vals` (log2 P halves) and declare
     P S(1/2.., r_grp, r_b) == 1."""
-    k = row_vars(run, g)
-    (s_centre,) = run.take(g.row_s, vals, [HALF] * k + list(r_g))
+    k = rowmax_vars(run, g)
+    (s_centre,) = run.take(g.group("S"), vals, [HALF] * k + list(r_g))
     run.require("gadget.rowmax.selectors", (s_centre << k) - 1,
                 f"gadget {g.index}: rowmax selectors do not sum to 1 per row "
                 f"(P S(1/2.., r_grp, r_b) != 1)", g.index)
@@ -73,22 +90,24 @@ def rowmax_instance_value(run: RunContext, g: Gadget, tau: Claim, beta: int, s: 
     point `s = (s_i, s_grp, s_b)` (x's variables), reading x's u limbs at `s`, the gadget's
     u limbs at `(s_grp, s_b)`, then the D limbs and S at `s`; mask = lt(s_i, n) public;
     one product (S D)."""
-    k = row_vars(run, g)
-    xv = run.value(g.x, vals, s)
+    k = rowmax_vars(run, g)
+    xv = run.value(g.producer.x, vals, s)
     z = run.value(g.index, vals, s[k:])
-    d = run.limbs(run.take(g.row_d, vals, s))
-    (sel,) = run.take(g.row_s, vals, s)
-    mask = lt(s[:k], g.row_n)
+    d = run.limbs(run.take(g.group("D"), vals, s))
+    (sel,) = run.take(g.group("S"), vals, s)
+    mask = lt(s[:k], _rowmax(g).n)
     term = d - mask * z + mask * xv + beta * (1 - mask) * sel + (beta * beta % R) * sel * d
     return tau * term
 
 
 def check_rowdiv(run: RunContext, g: Gadget, r_g: list[int], vals: Iterator[Claim],
-                 cv: dict[str, Expr]) -> None:
+                 cv: dict[str, list[Claim]]) -> None:
     """Read y's u limbs at (r_grp, r_b) from `vals` and declare
-    R(r_g) + Rc(r_g) == 2 y(r_grp, r_b) - 1."""
-    yv = run.value(g.y, vals, r_g[row_vars(run, g) :])
-    run.require("gadget.rowdiv.remainder", cv["R"] + cv["Rc"] - 2 * yv + 1,
+    R(r_g) + Rc(r_g) == 2 y(r_grp, r_b) - 1 (`cv`: the acc-evals, R's and Rc's limbs
+    under their keys)."""
+    yv = run.value(_rowdiv(g).y, vals, r_g[row_vars(run, g) :])
+    rem = run.limbs(cv["R"]) + run.limbs(cv["Rc"])
+    run.require("gadget.rowdiv.remainder", rem - 2 * yv + 1,
                 f"gadget {g.index}: rowdiv R + Rc != 2 y(r_grp, r_b) - 1 at the acc point",
                 g.index)
 
@@ -99,14 +118,15 @@ def rowdiv_instance_value(run: RunContext, g: Gadget, tau: Claim, beta: int, s: 
     at `s` (the gadget's variables), reading x's u limbs at `s`, y's u limbs at
     `(s_grp, s_b)`, the gadget's u, ep, em limbs, then the R limbs; q = z + e+ - e-;
     one product per term y q, (z - hi) e+, (z - lo) e-."""
-    xv = run.value(g.x, vals, s)
-    yv = run.value(g.y, vals, s[row_vars(run, g) :])
+    p = _rowdiv(g)
+    xv = run.value(p.x, vals, s)
+    yv = run.value(p.y, vals, s[row_vars(run, g) :])
     z = run.value(g.index, vals, s)
     ep = run.limbs(run.take(g.ep, vals, s))
     em = run.limbs(run.take(g.em, vals, s))
-    rem = run.limbs(run.take(g.div_r, vals, s))
+    rem = run.limbs(run.take(g.group("R"), vals, s))
     q = z + ep - em
-    term = (xv << (g.lshift + 1)) + yv - 2 * yv * q - rem
+    term = (xv << (p.lshift + 1)) + yv - 2 * yv * q - rem
     if g.ep:
         term = term + beta * (z - g.hi) * ep
     if g.em:

@@ -24,7 +24,7 @@ variables, the verifier evaluates at a point, never by a loop over the spatial s
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from zkml.errors import VerificationError
 from zkml.verifier.declarations import Claim, Expr, linear, public
@@ -34,8 +34,9 @@ from zkml.verifier.spatial import WindowSpec, split_point
 from zkml.verifier.wiring import Axis, wire_eval
 
 if TYPE_CHECKING:
-    from zkml.verifier.circuit import Gadget
     from zkml.verifier.gadgets.base import RunContext
+    from zkml.verifier.gadgets.window import WindowProducer
+    from zkml.verifier.records import Gadget
 
 __all__ = ["check_winmax_acc", "winmax_claim_a", "winsum_instance_value",
            "winmax_a_value", "winmax_b_value", "winmax_zerocheck_value", "tap_weights"]
@@ -44,9 +45,9 @@ _HALF = (R + 1) // 2
 
 
 def _spec(g: Gadget) -> WindowSpec:
-    if g.window is None:
-        raise VerificationError(f"gadget {g.index} is not a window gadget")
-    return g.window
+    """The window's spec (its check classes, `WinSum` and `WinMax`, admit no other
+    record)."""
+    return cast("WindowProducer", g.producer).window
 
 
 def _out_parts(spec: WindowSpec, r_g: Sequence[int]) -> tuple[list[list[int]], list[int]]:
@@ -111,7 +112,7 @@ def winsum_instance_value(run: RunContext, g: Gadget, r_g: list[int], s: list[in
     or the input."""
     spec = _spec(g)
     r_ts, rest = _out_parts(spec, r_g)
-    xv = run.value(g.x, vals, [*s, *rest])
+    xv = run.value(g.producer.x, vals, [*s, *rest])
     area = pow(2, spec.lshift, R)
     for axis, r_t, s_in in zip(spec.axes, r_ts, _in_parts(spec, s), strict=True):
         area = area * _area(axis, r_t, s_in) % R
@@ -181,7 +182,7 @@ def winmax_b_value(run: RunContext, g: Gadget, r_g: list[int], s: list[int], gam
     MLE."""
     spec = _spec(g)
     r_ts, rest = _out_parts(spec, r_g)
-    xv = run.value(g.x, vals, [*s, *rest])
+    xv = run.value(g.producer.x, vals, [*s, *rest])
     ac = 1
     for a, (axis, s_in) in enumerate(zip(spec.axes, _in_parts(spec, s), strict=True)):
         ws = tap_weights(spec, gamma)[a]
@@ -198,8 +199,8 @@ def winmax_zerocheck_value(run: RunContext, g: Gadget, tau: Claim, beta: int, s:
     reading every S_t, then every D_t limb, then the gadget's u (and v) limbs at s: one
     product per tap (`tau` is the public eq(tau_g, s), V_t and Rg public)."""
     spec = _spec(g)
-    sel = [run.take((c,), vals, s)[0] for c in g.pool_s]
-    ds = [run.limbs(run.take(d, vals, s)) for d in g.pool_d]
+    sel = [run.take((c,), vals, s)[0] for grp in g.numbered("S") for c in grp]
+    ds = [run.limbs(run.take(d, vals, s)) for d in g.numbered("D")]
     z = _z(run, g, s, vals, "zerocheck")
     s_ts, _ = _out_parts(spec, s)
     reads = _reads_all(spec, s_ts)

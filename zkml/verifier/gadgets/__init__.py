@@ -1,12 +1,15 @@
 """The gadget checks of an inference proof, one class per gadget op (base.py holds the
 interface, `GadgetCheck`, and the run context); `GADGETS` maps a circuit op to its
-class, as `zkml.onnx_import`'s `HANDLERS` maps an ONNX op to its handler."""
+class, as `zkml.onnx_import`'s `HANDLERS` maps an ONNX op to its handler. Each gadget
+module defines its ops' producer records next to their parsers; the package imports the
+circuit's plain records (`zkml.verifier.records`) and never the circuit parser, which
+builds on it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from zkml.verifier.circuit import Circuit, Gadget, Layout
 from zkml.verifier.gadgets.base import (
     DENSE,
     OUTPUT,
@@ -24,6 +27,11 @@ from zkml.verifier.gadgets.pool import MaxPool, SpatialSum, SumPool
 from zkml.verifier.gadgets.rows import RowDiv, RowMax
 from zkml.verifier.gadgets.table import Table
 from zkml.verifier.gadgets.window import WinMax, WinSum
+from zkml.verifier.layout import Layout
+from zkml.verifier.records import Gadget
+
+if TYPE_CHECKING:
+    from zkml.verifier.circuit import Circuit
 
 __all__ = ["GADGETS", "GadgetCheck", "Instance", "RunContext", "Claims", "OutputCheck",
            "DENSE", "ZEROCHECK", "OUTPUT", "checks_for", "ordered_instances",

@@ -11,7 +11,9 @@ declares what the gadget sends and checks it:
   setting `claim` when its dense-group instance reduces `acc(r_g)`;
 - `after_acc`: the transcript steps of its messages (and their checks);
 - `claim_of` / `value`: each instance's claim and final-check value;
-- `parse`: its producer object in the circuit (strict, producers.py's readers).
+- `parse`: its producer object in the circuit (strict, records.py's readers) into its
+  op's frozen record (`RECORD`, defined next to the parser), and the circuit-level facts
+  its record fixes: `extra_columns`, `lookup_table`, `padded_output`, `READS_MODEL`.
 
 Every check and value is declared as data (`zkml.verifier.declarations`, circuits/
 checks.md): claims arrive as `Claim`s, a value is an `Expr` over them, a check is handed
@@ -28,7 +30,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from zkml.errors import VerificationError
-from zkml.verifier.circuit import Circuit, Gadget, Layout, slot_bits
 from zkml.verifier.declarations import (
     CLEAR,
     Backend,
@@ -43,11 +44,13 @@ from zkml.verifier.declarations import (
     zero_check,
 )
 from zkml.verifier.field import eq_eval
+from zkml.verifier.layout import Layout, slot_bits
+from zkml.verifier.records import Gadget, Producer
 from zkml.verifier.spatial import input_mle
 
 if TYPE_CHECKING:
-    from zkml.verifier.circuit import Column
-    from zkml.verifier.producers import GadgetFields, Producer
+    from zkml.verifier.circuit import Circuit
+    from zkml.verifier.records import Column, ColumnSpec, GadgetFields
     from zkml.verifier.transcript import Transcript
 
 __all__ = ["DENSE", "ZEROCHECK", "OUTPUT", "Instance", "InstanceOwner", "Claims",
@@ -226,14 +229,14 @@ def _acc_value(g: Gadget, cv: dict) -> Expr:
 
 
 def _own_values(ctx: RunContext, g: Gadget, vals: Vals, z: list[int]) -> dict:
-    """The gadget's own columns at `z` in column order (a rowmax's D and S excepted)."""
+    """The gadget's own columns at `z` in column order: u, v, rem, remc, ep, em as limb
+    values, then each own group of the producer's (`cv[key]`, its limbs' claims)."""
     cv: dict = {k: ctx.limbs(ctx.take(getattr(g, k), vals, z))
                 for k in ("u", "v", "rem", "remc", "ep", "em")}
     cv["z"] = g.lo + cv["u"]
-    cv["D"] = [ctx.take(d, vals, z) for d in g.pool_d]
-    cv["S"] = ctx.take(g.pool_s, vals, z)
-    cv["R"] = ctx.limbs(ctx.take(g.div_r, vals, z))
-    cv["Rc"] = ctx.limbs(ctx.take(g.div_rc, vals, z))
+    for grp in g.extra:
+        if grp.own:
+            cv[grp.key] = ctx.take(grp.columns, vals, z)
     return cv
 
 
@@ -244,15 +247,24 @@ class GadgetCheck:
     no dense-group instance, and a zerocheck instance when the gadget has excess columns.
     """
 
+    #: the op's producer record (parsed by `parse`)
+    RECORD: type[Producer] = Producer
     #: True when the gadget always takes part in the zerocheck loop
     ALWAYS_ZEROCHECK = False
     #: the name of its zerocheck-group instance
     ZEROCHECK_NAME = "zerocheck"
     #: True when its tensor carries spatial padding (it cannot be the output gadget)
     PADDED_OUTPUT = False
+    #: True when its producer reads a model-stack tensor (a weight, table or constant)
+    READS_MODEL = False
 
     def __init__(self, circuit: Circuit, g: Gadget) -> None:
+        # fail closed: the checks below read the fields of this op's record only
+        if type(g.producer) is not self.RECORD:
+            raise VerificationError(f"gadget {g.index}: a {type(g.producer).__name__} is "
+                                    f"not a {self.RECORD.__name__}")
         self.c, self.g = circuit, g
+        self.p = g.producer
         #: acc(r_g) or what its dense-group instance reduces (set by `relation`)
         self.claim: Expr | int = 0
         self.point: list[int] = []
@@ -263,26 +275,33 @@ class GadgetCheck:
 
     @staticmethod
     def parse(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
-        """Strictly parse and check the gadget's producer object (`producers.py`'s
-        readers); each op's class sets its own."""
+        """Strictly parse and check the gadget's producer object into its `RECORD`
+        (records.py's readers); each op's class sets its own."""
         raise NotImplementedError
 
     @staticmethod
-    def extra_columns(p: Producer, gf: GadgetFields, fv: int) -> list[tuple[str, int, int]]:
-        """Its columns after u, v, rem, remc, ep, em: (key, width, feature variables);
-        a key ending in a number is one window's (`selector_windows`)."""
+    def extra_columns(p: Producer, gf: GadgetFields, fv: int) -> list[ColumnSpec]:
+        """Its column groups after u, v, rem, remc, ep, em (`fv`: the gadget's feature
+        variables); a key ending in a number is one window's (`Gadget.numbered`)."""
         return []
 
     @staticmethod
-    def selector_windows(p: Producer) -> int:
-        """How many windows (D_w limbs and S_w each) its extra columns hold."""
+    def lookup_table(p: Producer) -> int:
+        """t of the lookup table it owns (nonlinear.md 3: its `t_g` column of 2^t
+        entries); 0 when it owns none."""
         return 0
+
+    @classmethod
+    def padded_output(cls, g: Gadget) -> str | None:
+        """Why its statement would carry padding as the output gadget (None: it would
+        not), after "output.gadget L is a "."""
+        return f"{g.op} gadget" if cls.PADDED_OUTPUT else None
 
     # --- declarations: what the gadget sends --------------------------------------
 
     def acc_count(self) -> int:
         """How many acc-evals the gadget sends."""
-        return len(self.g.own) + len(self.c.u_of(self.g.x))
+        return len(self.g.own) + len(self.c.u_of(self.p.x))
 
     def messages(self) -> tuple[tuple[str, int], ...]:
         """The messages sent right after its acc-evals: (label, number of Fr)."""
@@ -361,7 +380,7 @@ class GadgetCheck:
 
     def relation(self, ctx: RunContext, r: list[int], vals: Vals, acc: Expr) -> None:
         """The op's relation at the acc point (identity: acc == X(r))."""
-        self.require(ctx, "relation", acc - ctx.value(self.g.x, vals, r),
+        self.require(ctx, "relation", acc - ctx.value(self.p.x, vals, r),
                      "identity accumulator mismatch")
 
     def after_acc(self, ctx: RunContext) -> None:

@@ -4,13 +4,14 @@ reduced by one dense-group instance over x's (or the conv's) variables."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from zkml.verifier.circuit import Layout, log2_ceil
 from zkml.verifier.conv import conv_acc_claim, conv_instance_value
 from zkml.verifier.declarations import Claim, Expr
 from zkml.verifier.gadgets.base import DENSE, GadgetCheck, Instance, RunContext
-from zkml.verifier.producers import (
+from zkml.verifier.layout import Layout, log2_ceil
+from zkml.verifier.records import (
     MAX_SHIFT,
     GadgetFields,
     Producer,
@@ -25,12 +26,30 @@ from zkml.verifier.producers import (
 from zkml.verifier.spatial import ConvSpec, padded_size
 
 if TYPE_CHECKING:
-    from zkml.verifier.circuit import ModelStack
+    from zkml.verifier.records import ModelStack
 
-__all__ = ["Dense", "Conv"]
+__all__ = ["Dense", "Conv", "DenseProducer", "ConvProducer"]
 
 
-# --- the producer object (strict parsing, producers.py's readers) ---
+# --- the producer records and their strict parsing (records.py's readers) ---
+
+
+@dataclass(frozen=True)
+class DenseProducer(Producer):
+    """dense (inference.md 6): acc = W x + 2^bias_shift b, W the model tensor `weight`
+    (features x width(x)), b the optional `bias` (1 x features)."""
+
+    weight: str
+    bias: str | None
+    bias_shift: int
+
+
+@dataclass(frozen=True)
+class ConvProducer(DenseProducer):
+    """conv (conv.md 2): the dense fields, W of O x pad(C) prod pad(K), and the conv's
+    shapes, kernel and wiring axes."""
+
+    conv: ConvSpec
 
 
 def _weight(prod: dict, what: str, pw: str, model: ModelStack) -> str:
@@ -64,9 +83,9 @@ def _conv(prod: dict, what: str, pw: str, gf: GadgetFields, x: int | None) -> Co
     return ConvSpec(in_shape, out_shape, kernel, tuple(axes))
 
 
-def _parse_dense(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
+def _parse_dense(prod: dict, what: str, pw: str, gf: GadgetFields) -> DenseProducer:
     """dense (inference.md 6): W is features x width(x), b 1 x features."""
-    op, idx, features, model = prod["op"], gf.index, gf.features, gf.model
+    idx, features, model = gf.index, gf.features, gf.model
     obj(prod, {"op", "x", "weight", "bias", "bias_shift"}, pw)
     bias_shift = int_field(prod["bias_shift"], f"{pw} bias_shift", 0, MAX_SHIFT)
     x = parse_ref(prod["x"], idx, f"{pw} x")
@@ -76,12 +95,12 @@ def _parse_dense(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
         raise err(f"{what}: weight {weight!r} is {w.rows}x{w.cols}, "
                   f"expected {features}x{gf.width(x)}")
     bias = _bias(prod, what, pw, features, model)
-    return Producer(op, x, weight=weight, bias=bias, bias_shift=bias_shift)
+    return DenseProducer(x, weight=weight, bias=bias, bias_shift=bias_shift)
 
 
-def _parse_conv(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
+def _parse_conv(prod: dict, what: str, pw: str, gf: GadgetFields) -> ConvProducer:
     """conv (conv.md 2): the axes, the weight's shape and the bias."""
-    op, idx, model = prod["op"], gf.index, gf.model
+    idx, model = gf.index, gf.model
     obj(prod, {"op", "x", "weight", "bias", "bias_shift", "in_shape", "out_shape",
                "kernel", "strides", "dilations", "pads"}, pw)
     bias_shift = int_field(prod["bias_shift"], f"{pw} bias_shift", 0, MAX_SHIFT)
@@ -89,57 +108,60 @@ def _parse_conv(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
     weight = _weight(prod, what, pw, model)
     conv = _conv(prod, what, pw, gf, x)
     bias = _bias(prod, what, pw, conv.out_shape[0], model)
-    return Producer(op, x, weight=weight, bias=bias, bias_shift=bias_shift, conv=conv)
+    return ConvProducer(x, weight=weight, bias=bias, bias_shift=bias_shift, conv=conv)
 
 
 class Dense(GadgetCheck):
     """acc = W x + 2^bias_shift b: `sum_j W(r_o, j) X(j, r_b) = acc(r_g) - 2^s b(r_o)`."""
 
+    RECORD = DenseProducer
+    READS_MODEL = True
+    p: DenseProducer
     parse = staticmethod(_parse_dense)
 
     def acc_count(self) -> int:
         """Own columns, then the bias claim b(r_o) if any."""
-        return len(self.g.own) + (self.g.bias is not None)
+        return len(self.g.own) + (self.p.bias is not None)
 
     def dense_instances(self, lay: Layout) -> list[Instance]:
         """One instance over log2 pad(width(x)) variables: x's u limbs, then W."""
-        g = self.g
-        return [self.instance(DENSE, "dense", log2_ceil(self.c.width_of(g.x)),
-                              len(self.c.u_of(g.x)) + 1)]
+        x = self.p.x
+        return [self.instance(DENSE, "dense", log2_ceil(self.c.width_of(x)),
+                              len(self.c.u_of(x)) + 1)]
 
     def relation(self, ctx: RunContext, r: list[int], vals: Iterator[Claim], acc: Expr
                  ) -> None:
         """The claim acc(r_g) - 2^bias_shift b(r_o), recording the bias claim."""
-        g = self.g
-        if g.bias is not None:
+        g, p = self.g, self.p
+        if p.bias is not None:
             b = next(vals)
-            ctx.model_claim(ctx.bias_claims, g.bias, r[: g.log_features], b)
-            acc = acc - (b << g.bias_shift)
+            ctx.model_claim(ctx.bias_claims, p.bias, r[: g.log_features], b)
+            acc = acc - (b << p.bias_shift)
         self.claim = acc
 
     def dense_value(self, ctx: RunContext, inst: Instance, s: list[int],
                     vals: Iterator[Claim]) -> Expr:
         """X(s, r_b) W(r_o, s), recording the weight claim: one product."""
-        g = self.g
+        g, p = self.g, self.p
         r_o, r_b = self.point[: g.log_features], self.point[g.log_features :]
-        xv = ctx.value(g.x, vals, [*s, *r_b])
+        xv = ctx.value(p.x, vals, [*s, *r_b])
         w = next(vals)
-        ctx.model_claim(ctx.w_claims, g.weight or "", [*s, *r_o], w)
+        ctx.model_claim(ctx.w_claims, p.weight, [*s, *r_o], w)
         return xv * w
 
 
 class Conv(Dense):
     """conv.md 2: the dense relation through the conv's wiring."""
 
+    RECORD = ConvProducer
     PADDED_OUTPUT = True
+    p: ConvProducer
     parse = staticmethod(_parse_conv)
 
     def dense_instances(self, lay: Layout) -> list[Instance]:
         """One instance over the conv's variables: x's u limbs, then W."""
-        g = self.g
-        if g.conv is None:
-            return []
-        return [self.instance(DENSE, "conv", g.conv.num_vars, len(self.c.u_of(g.x)) + 1)]
+        p = self.p
+        return [self.instance(DENSE, "conv", p.conv.num_vars, len(self.c.u_of(p.x)) + 1)]
 
     def relation(self, ctx: RunContext, r: list[int], vals: Iterator[Claim], acc: Expr
                  ) -> None:

@@ -7,12 +7,16 @@ instances."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from zkml.verifier.argmax import argmax_d_check, masked_weight, output_mask, select_weight
-from zkml.verifier.circuit import Circuit, Layout, log2_ceil
 from zkml.verifier.declarations import Claim, Expr, public
 from zkml.verifier.field import R, eq_eval, eq_table
 from zkml.verifier.gadgets.base import OUTPUT, Instance, RunContext
+from zkml.verifier.layout import Layout, log2_ceil
+
+if TYPE_CHECKING:
+    from zkml.verifier.circuit import Circuit
 
 __all__ = ["OutputCheck", "public_mle"]
 

@@ -6,27 +6,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from zkml.errors import ProofFormatError
-from zkml.verifier.circuit import Circuit, Gadget, Layout, log2_ceil
-from zkml.verifier.declarations import Claim, Expr
-from zkml.verifier.gadgets.base import DENSE, GadgetCheck, Instance, RunContext
-from zkml.verifier.nonlinear import check_parts, concat_instance_value
-from zkml.verifier.producers import (
+from zkml.verifier.circuit_limits import (
     MAX_CONCAT_PARTS,
     MAX_FEATURES,
     MAX_REARRANGE_BLOCKS,
     MAX_REARRANGE_PARTS,
     MAX_REARRANGE_STRIDE,
     MAX_VIEW_DIMS,
-    GadgetFields,
-    Producer,
-    dims,
-    err,
-    int_field,
-    obj,
-    parse_ref,
 )
+from zkml.verifier.declarations import Claim, Expr
+from zkml.verifier.gadgets.base import DENSE, GadgetCheck, Instance, RunContext
+from zkml.verifier.layout import Layout, log2_ceil
+from zkml.verifier.nonlinear import check_parts, concat_instance_value
 from zkml.verifier.rearrange import (
     Block,
     RearrangeSpec,
@@ -35,16 +30,53 @@ from zkml.verifier.rearrange import (
     row_strides,
     strided,
 )
+from zkml.verifier.records import (
+    Gadget,
+    GadgetFields,
+    Producer,
+    dims,
+    err,
+    int_field,
+    obj,
+    parse_ref,
+)
 from zkml.verifier.spatial import padded_size
 from zkml.verifier.wiring import Axis
 
-__all__ = ["Concat", "Rearrange"]
+if TYPE_CHECKING:
+    from zkml.verifier.circuit import Circuit
+
+__all__ = ["Concat", "Rearrange", "ConcatProducer", "RearrangeProducer"]
 
 
-# --- the producer object (strict parsing, producers.py's readers) ---
+# --- the producer records and their strict parsing (records.py's readers) ---
 
 
-def _concat(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
+@dataclass(frozen=True)
+class ConcatProducer(Producer):
+    """concat (nonlinear.md 11): the parts (`x` the first), their shapes `[C_k, S..]` and
+    wiring axes `(C, C_k, 1, 1, 1, off_k)`."""
+
+    parts: tuple[int | None, ...]
+    shapes: tuple[tuple[int, ...], ...]
+    axes: tuple[Axis, ...]
+
+
+@dataclass(frozen=True)
+class RearrangeProducer(Producer):
+    """rearrange (rearrange.md 1): the parts (`x` the first) and the gather `spec`
+    (layouts, out_shape, dims and blocks)."""
+
+    parts: tuple[int | None, ...]
+    spec: RearrangeSpec
+
+    @property
+    def shapes(self) -> tuple[tuple[int, ...], ...]:
+        """The parts' layouts `[n]` or `[C, S..]`."""
+        return self.spec.shapes
+
+
+def _concat(prod: dict, what: str, pw: str, gf: GadgetFields) -> ConcatProducer:
     """concat (nonlinear.md 11): channel c of the output is channel c - off_k of part k."""
     obj(prod, {"op", "parts", "shapes"}, pw)
     raw_parts, raw_shapes = prod["parts"], prod["shapes"]
@@ -74,7 +106,7 @@ def _concat(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
         except ProofFormatError as exc:
             raise err(f"{what}: concat part {k} wiring: {exc.detail}") from None
         off += shape[0]
-    return Producer("concat", parts[0], parts=parts, part_shapes=shapes, part_axes=tuple(axes))
+    return ConcatProducer(parts[0], parts=parts, shapes=shapes, axes=tuple(axes))
 
 
 def _layout(v: object, what: str, pw: str, name: str) -> tuple[int, ...]:
@@ -125,7 +157,7 @@ def _check_tiling(what: str, space: tuple[int, ...], blocks: tuple[Block, ...]) 
             covered[row : row + run] = ones
 
 
-def _rearrange(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
+def _rearrange(prod: dict, what: str, pw: str, gf: GadgetFields) -> RearrangeProducer:
     """rearrange (rearrange.md 1): the output is a public gather of the parts' entries,
     described by blocks tiling the index space `dims`."""
     obj(prod, {"op", "parts", "shapes", "out_shape", "dims", "blocks"}, pw)
@@ -160,12 +192,14 @@ def _rearrange(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
                       f"{b.part}, which has {real} real entries")
     _check_tiling(what, space, blocks)
     spec = RearrangeSpec(shapes, out_shape, space, blocks)
-    return Producer("rearrange", parts[0], parts=parts, part_shapes=shapes, rearrange=spec)
+    return RearrangeProducer(parts[0], parts=parts, spec=spec)
 
 
 class Concat(GadgetCheck):
     """nonlinear.md 11: part k through the wiring axis (C, C_k, 1, 1, 1, off_k)."""
 
+    RECORD = ConcatProducer
+    p: ConcatProducer | RearrangeProducer
     parse = staticmethod(_concat)
 
     LABEL = "concat-parts"
@@ -176,17 +210,17 @@ class Concat(GadgetCheck):
 
     def messages(self) -> tuple[tuple[str, int], ...]:
         """E_1..E_K, a Vec<Fr> of length K."""
-        return ((self.LABEL, len(self.g.parts)),)
+        return ((self.LABEL, len(self.p.parts)),)
 
     def part_vars(self, k: int) -> int:
         """Part k's instance variables: log2 pad(C_k)."""
-        return log2_ceil(self.g.part_shapes[k][0])
+        return log2_ceil(self.p.shapes[k][0])
 
     def dense_instances(self, lay: Layout) -> list[Instance]:
         """One per part; part k's u limbs (none for the input)."""
         c, g = self.c, self.g
         return [self.instance(DENSE, f"{g.op}.{k}", self.part_vars(k), len(c.u_of(ref)),
-                              part=k) for k, ref in enumerate(g.parts)]
+                              part=k) for k, ref in enumerate(self.p.parts)]
 
     def __init__(self, circuit: Circuit, g: Gadget) -> None:
         super().__init__(circuit, g)
@@ -220,6 +254,8 @@ class Concat(GadgetCheck):
 class Rearrange(Concat):
     """rearrange.md 3: part k through its public selection Sel_k."""
 
+    RECORD = RearrangeProducer
+    p: RearrangeProducer
     parse = staticmethod(_rearrange)
 
     LABEL = "rearrange-parts"
@@ -229,14 +265,16 @@ class Rearrange(Concat):
         #: eq_table(r_o), shared by the gadget's parts
         self.e_out: dict[int, list[int]] = {}
 
+    @classmethod
+    def padded_output(cls, g: Gadget) -> str | None:
+        """rearrange.md 5: flat outputs only (a spatial out_shape carries padding)."""
+        out_shape = cast(RearrangeProducer, g.producer).spec.out_shape
+        return (f"rearrange with spatial out_shape {list(out_shape)}"
+                if len(out_shape) > 1 else None)
+
     def part_vars(self, k: int) -> int:
         """log2 pad(width_k)."""
-        spec = self.g.rearrange
-        return 0 if spec is None else spec.part_vars(k)
-
-    def dense_instances(self, lay: Layout) -> list[Instance]:
-        """One per part (none without a spec)."""
-        return [] if self.g.rearrange is None else super().dense_instances(lay)
+        return self.p.spec.part_vars(k)
 
     def dense_value(self, ctx: RunContext, inst: Instance, s: list[int],
                     vals: Iterator[Claim]) -> Expr:

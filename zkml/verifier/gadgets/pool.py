@@ -5,15 +5,17 @@ windows' values at the acc point, a maxpool adds its selector zerocheck."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from zkml.verifier.circuit import Layout
+from zkml.verifier.circuit_limits import MAX_BITS
 from zkml.verifier.declarations import Claim, Expr
 from zkml.verifier.gadgets.base import DENSE, GadgetCheck, Instance, RunContext
+from zkml.verifier.layout import Layout, log2_ceil
 from zkml.verifier.nonlinear import spatialsum_instance_value
 from zkml.verifier.pool import check_maxpool, check_sumpool, maxpool_zerocheck_value
-from zkml.verifier.producers import (
-    MAX_BITS,
+from zkml.verifier.records import (
     MAX_SHIFT,
+    ColumnSpec,
     GadgetFields,
     Producer,
     check_widths,
@@ -25,10 +27,32 @@ from zkml.verifier.producers import (
 )
 from zkml.verifier.spatial import PoolSpec, pad, padded_size
 
-__all__ = ["SpatialSum", "SumPool", "MaxPool"]
+__all__ = ["SpatialSum", "SumPool", "MaxPool", "SpatialSumProducer", "PoolProducer"]
 
 
-# --- the producer object (strict parsing, producers.py's readers) ---
+# --- the producer records and their strict parsing (records.py's readers) ---
+
+
+@dataclass(frozen=True)
+class SpatialSumProducer(Producer):
+    """spatialsum (nonlinear.md 2, 7): acc = 2^lshift sum over the spatial axes of x,
+    read as `in_shape = [C, S_1(, S_2)]`."""
+
+    sum_shape: tuple[int, ...]
+    lshift: int
+
+    @property
+    def sum_vars(self) -> int:
+        """The instance's variables, sum_a log2 pad(S_a)."""
+        return sum(log2_ceil(s) for s in self.sum_shape[1:])
+
+
+@dataclass(frozen=True)
+class PoolProducer(Producer):
+    """sumpool / maxpool (conv.md 3): the pooling shapes and windows (a sumpool's lshift,
+    a maxpool's diff_bits in `pool`)."""
+
+    pool: PoolSpec
 
 
 def _pool(prod: dict, what: str, pw: str, gf: GadgetFields, x: int | None) -> PoolSpec:
@@ -52,7 +76,7 @@ def _pool(prod: dict, what: str, pw: str, gf: GadgetFields, x: int | None) -> Po
                     diff_bits=int_field(prod["diff_bits"], f"{pw} diff_bits", 1, MAX_BITS))
 
 
-def _parse_pool(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
+def _parse_pool(prod: dict, what: str, pw: str, gf: GadgetFields) -> PoolProducer:
     """sumpool / maxpool (conv.md 3)."""
     op, idx = prod["op"], gf.index
     extra = "lshift" if op == "sumpool" else "diff_bits"
@@ -62,12 +86,13 @@ def _parse_pool(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
     if op == "maxpool" and not gf.plain:
         raise err(f"{what}: a maxpool needs shift 0, divisor 1 and excess_hi_bits = "
                   f"excess_lo_bits = 0")
-    return Producer(op, x, pool=pool)
+    return PoolProducer(x, pool=pool)
 
 
-def _parse_spatialsum(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
+def _parse_spatialsum(prod: dict, what: str, pw: str, gf: GadgetFields
+                      ) -> SpatialSumProducer:
     """spatialsum (nonlinear.md 2, 7)."""
-    op, idx, features = prod["op"], gf.index, gf.features
+    idx, features = gf.index, gf.features
     obj(prod, {"op", "x", "in_shape", "lshift"}, pw)
     x = parse_ref(prod["x"], idx, f"{pw} x")
     sum_shape = dims(prod["in_shape"], f"{pw} in_shape", (2, 3))
@@ -79,12 +104,14 @@ def _parse_spatialsum(prod: dict, what: str, pw: str, gf: GadgetFields) -> Produ
                   f"{list(sum_shape)} needs a padded width of {padded_size(sum_shape)}")
     if features != sum_shape[0]:
         raise err(f"{what}: spatialsum features {features} != channels {sum_shape[0]}")
-    return Producer(op, x, sum_shape=sum_shape, lshift=lshift)
+    return SpatialSumProducer(x, sum_shape=sum_shape, lshift=lshift)
 
 
 class SpatialSum(GadgetCheck):
     """nonlinear.md 2: `sum 2^l M X(., r_c, r_b) = acc(r_g)`."""
 
+    RECORD = SpatialSumProducer
+    p: SpatialSumProducer
     parse = staticmethod(_parse_spatialsum)
 
     def acc_count(self) -> int:
@@ -93,8 +120,8 @@ class SpatialSum(GadgetCheck):
 
     def dense_instances(self, lay: Layout) -> list[Instance]:
         """Over the spatial variables; x's u limbs."""
-        g = self.g
-        return [self.instance(DENSE, "spatialsum", g.sum_vars, len(self.c.u_of(g.x)))]
+        p = self.p
+        return [self.instance(DENSE, "spatialsum", p.sum_vars, len(self.c.u_of(p.x)))]
 
     def relation(self, ctx: RunContext, r: list[int], vals: Iterator[Claim], acc: Expr
                  ) -> None:
@@ -110,16 +137,15 @@ class SpatialSum(GadgetCheck):
 class SumPool(GadgetCheck):
     """conv.md 3: acc == 2^l sum_w X(window w at r_g)."""
 
+    RECORD = PoolProducer
     PADDED_OUTPUT = True
-
+    p: PoolProducer
     parse = staticmethod(_parse_pool)
 
     def acc_count(self) -> int:
         """Own columns, then x's u limbs per window."""
-        g = self.g
-        if g.pool is None:
-            return super().acc_count()
-        return len(g.own) + g.pool.windows * len(self.c.u_of(g.x))
+        p = self.p
+        return len(self.g.own) + p.pool.windows * len(self.c.u_of(p.x))
 
     def relation(self, ctx: RunContext, r: list[int], vals: Iterator[Claim], acc: Expr
                  ) -> None:
@@ -133,29 +159,25 @@ class MaxPool(SumPool):
     ALWAYS_ZEROCHECK = True
 
     @staticmethod
-    def extra_columns(p: Producer, gf: GadgetFields, fv: int) -> list[tuple[str, int, int]]:
-        """Per window D_w limbs, then every S_w."""
-        if p.pool is None:
-            return []
+    def extra_columns(p: PoolProducer, gf: GadgetFields, fv: int  # type: ignore[override]
+                      ) -> list[ColumnSpec]:
+        """Per window D_w limbs, then every S_w (`p` is its own parser's record)."""
         n = p.pool.windows
-        return ([(f"D{w}", p.pool.diff_bits, fv) for w in range(n)]
-                + [(f"S{w}", 1, fv) for w in range(n)])
-
-    @staticmethod
-    def selector_windows(p: Producer) -> int:
-        """One per pooling window."""
-        return 0 if p.pool is None else p.pool.windows
+        return ([ColumnSpec(f"D{w}", p.pool.diff_bits, fv) for w in range(n)]
+                + [ColumnSpec(f"S{w}", 1, fv) for w in range(n)])
 
     def relation(self, ctx: RunContext, r: list[int], vals: Iterator[Claim], acc: Expr
                  ) -> None:
         """z - X_w == D_w and one selector per output."""
-        cv = self.cv
-        check_maxpool(ctx, self.g, r, vals, cv["D"], cv["S"], cv["z"])
+        cv, n = self.cv, self.p.pool.windows
+        d = [cv[f"D{w}"] for w in range(n)]
+        s = [c for w in range(n) for c in cv[f"S{w}"]]
+        check_maxpool(ctx, self.g, r, vals, d, s, cv["z"])
 
     def zerocheck_evals(self) -> int:
         """The selectors, then the D_w limbs."""
         g = self.g
-        return len(g.pool_s) + sum(len(d) for d in g.pool_d)
+        return sum(len(c) for c in g.numbered("S") + g.numbered("D"))
 
     def zerocheck_value(self, ctx: RunContext, s: list[int], vals: Iterator[Claim]) -> Expr:
         """The selector zerocheck's final value."""

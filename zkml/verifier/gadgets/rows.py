@@ -4,14 +4,15 @@ and by one zerocheck-group instance (a rowmax's over x's variables)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from zkml.verifier.circuit import log2_ceil
+from zkml.verifier.circuit_limits import MAX_BITS, MAX_FEATURES
 from zkml.verifier.declarations import Claim, Expr
 from zkml.verifier.gadgets.base import GadgetCheck, RunContext
-from zkml.verifier.producers import (
-    MAX_BITS,
-    MAX_FEATURES,
+from zkml.verifier.layout import log2_ceil
+from zkml.verifier.records import (
     MAX_SHIFT,
+    ColumnSpec,
     GadgetFields,
     Producer,
     err,
@@ -27,13 +28,32 @@ from zkml.verifier.rows import (
     rowmax_instance_value,
 )
 
-__all__ = ["RowMax", "RowDiv"]
+__all__ = ["RowMax", "RowDiv", "RowMaxProducer", "RowDivProducer"]
 
 
-# --- the producer object (strict parsing, producers.py's readers) ---
+# --- the producer records and their strict parsing (records.py's readers) ---
 
 
-def _rowmax(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
+@dataclass(frozen=True)
+class RowMaxProducer(Producer):
+    """rowmax (nonlinear.md 7, 12): the maximum of the first `n` entries of each of x's
+    rows; its D columns are `diff_bits` wide."""
+
+    n: int
+    diff_bits: int
+
+
+@dataclass(frozen=True)
+class RowDivProducer(Producer):
+    """rowdiv (nonlinear.md 7, 12): x divided by y's row values (scaled by 2^lshift);
+    its R and Rc columns are `rem_bits` wide."""
+
+    y: int | None
+    lshift: int
+    rem_bits: int
+
+
+def _rowmax(prod: dict, what: str, pw: str, gf: GadgetFields) -> RowMaxProducer:
     obj(prod, {"op", "x", "n", "diff_bits"}, pw)
     x = parse_ref(prod["x"], gf.index, f"{pw} x")
     width_x = gf.width(x)
@@ -54,10 +74,10 @@ def _rowmax(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
     if gf.lo > lo_x or gf.hi < hi_x:
         raise err(f"{what}: rowmax range [{gf.lo}, {gf.hi}] does not cover x's range "
                   f"[{lo_x}, {hi_x}]")
-    return Producer("rowmax", x, row_n=n, diff_bits=w)
+    return RowMaxProducer(x, n=n, diff_bits=w)
 
 
-def _rowdiv(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
+def _rowdiv(prod: dict, what: str, pw: str, gf: GadgetFields) -> RowDivProducer:
     obj(prod, {"op", "x", "y", "lshift", "rem_bits"}, pw)
     x = parse_ref(prod["x"], gf.index, f"{pw} x")
     y = parse_ref(prod["y"], gf.index, f"{pw} y")
@@ -68,22 +88,25 @@ def _rowdiv(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
     row_length(what, "rowdiv y", gf.features, gf.width(y))
     if gf.shift or gf.divisor != 1:
         raise err(f"{what}: a rowdiv gadget needs shift 0 and divisor 1")
-    return Producer("rowdiv", x, y=y, lshift=lshift, rem_bits=w)
+    return RowDivProducer(x, y=y, lshift=lshift, rem_bits=w)
 
 
 class RowMax(GadgetCheck):
     """The row maximum: selectors summing to 1 per row and the D / S zerocheck."""
 
+    RECORD = RowMaxProducer
+    ALWAYS_ZEROCHECK = True
+    ZEROCHECK_NAME = "rowmax"
+    p: RowMaxProducer
     parse = staticmethod(_rowmax)
 
     @staticmethod
-    def extra_columns(p: Producer, gf: GadgetFields, fv: int) -> list[tuple[str, int, int]]:
-        """nonlinear.md 7: D limbs then S, of x's length."""
+    def extra_columns(p: RowMaxProducer, gf: GadgetFields, fv: int  # type: ignore[override]
+                      ) -> list[ColumnSpec]:
+        """nonlinear.md 7: D limbs then S, of x's length (not the gadget's own)."""
         fx = log2_ceil(gf.width(p.x))
-        return [("D", p.diff_bits, fx), ("S", 1, fx)]
-
-    ALWAYS_ZEROCHECK = True
-    ZEROCHECK_NAME = "rowmax"
+        return [ColumnSpec("D", p.diff_bits, fx, own=False),
+                ColumnSpec("S", 1, fx, own=False)]
 
     def acc_count(self) -> int:
         """Own u limbs at r_b, then S at the centre."""
@@ -96,12 +119,12 @@ class RowMax(GadgetCheck):
 
     def zerocheck_feature_vars(self) -> int:
         """Over x's variables (tau_g has x's length)."""
-        return log2_ceil(self.c.width_of(self.g.x))
+        return log2_ceil(self.c.width_of(self.p.x))
 
     def zerocheck_evals(self) -> int:
         """x's u limbs, u, D limbs, S."""
         c, g = self.c, self.g
-        return len(c.u_of(g.x)) + len(g.u) + len(g.row_d) + len(g.row_s)
+        return len(c.u_of(self.p.x)) + len(g.u) + len(g.group("D")) + len(g.group("S"))
 
     def zerocheck_value(self, ctx: RunContext, s: list[int], vals: Iterator[Claim]) -> Expr:
         """The rowmax instance's final value."""
@@ -111,19 +134,21 @@ class RowMax(GadgetCheck):
 class RowDiv(GadgetCheck):
     """The row division: R + Rc at the acc point; its instance carries the clamp terms."""
 
+    RECORD = RowDivProducer
+    ALWAYS_ZEROCHECK = True
+    ZEROCHECK_NAME = "rowdiv"
+    p: RowDivProducer
     parse = staticmethod(_rowdiv)
 
     @staticmethod
-    def extra_columns(p: Producer, gf: GadgetFields, fv: int) -> list[tuple[str, int, int]]:
+    def extra_columns(p: RowDivProducer, gf: GadgetFields, fv: int  # type: ignore[override]
+                      ) -> list[ColumnSpec]:
         """R limbs then Rc limbs, of the gadget's length."""
-        return [("R", p.rem_bits, fv), ("Rc", p.rem_bits, fv)]
-
-    ALWAYS_ZEROCHECK = True
-    ZEROCHECK_NAME = "rowdiv"
+        return [ColumnSpec("R", p.rem_bits, fv), ColumnSpec("Rc", p.rem_bits, fv)]
 
     def acc_count(self) -> int:
         """Own columns (R, Rc included), then y's u limbs at r_b."""
-        return len(self.g.own) + len(self.c.u_of(self.g.y))
+        return len(self.g.own) + len(self.c.u_of(self.p.y))
 
     def relation(self, ctx: RunContext, r: list[int], vals: Iterator[Claim], acc: Expr
                  ) -> None:
@@ -132,9 +157,9 @@ class RowDiv(GadgetCheck):
 
     def zerocheck_evals(self) -> int:
         """x's and y's u limbs, u, ep, em, R limbs."""
-        c, g = self.c, self.g
-        return (len(c.u_of(g.x)) + len(c.u_of(g.y)) + len(g.u) + len(g.ep) + len(g.em)
-                + len(g.div_r))
+        c, g, p = self.c, self.g, self.p
+        return (len(c.u_of(p.x)) + len(c.u_of(p.y)) + len(g.u) + len(g.ep) + len(g.em)
+                + len(g.group("R")))
 
     def zerocheck_value(self, ctx: RunContext, s: list[int], vals: Iterator[Claim]) -> Expr:
         """The rowdiv instance's final value."""

@@ -4,11 +4,12 @@ pair lookup, checked at their two LogUp trees' leaves (`Table.check_leaves`)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
+from zkml.verifier.circuit_limits import MAX_TABLE_BITS
 from zkml.verifier.declarations import Claim, public
 from zkml.verifier.gadgets.base import GadgetCheck, RunContext
-from zkml.verifier.producers import (
-    MAX_TABLE_BITS,
+from zkml.verifier.records import (
     GadgetFields,
     Producer,
     err,
@@ -17,10 +18,20 @@ from zkml.verifier.producers import (
     str_field,
 )
 
-__all__ = ["Table"]
+__all__ = ["Table", "TableProducer"]
 
 
-# --- the producer object (strict parsing, producers.py's readers) ---
+# --- the producer record and its strict parsing (records.py's readers) ---
+
+
+@dataclass(frozen=True)
+class TableProducer(Producer):
+    """table (nonlinear.md 3): z = T[x - lo_x], T the 1 x 2^t model tensor `table`
+    (t = `table_bits`) over x's range [lo_x, lo_x + 2^t)."""
+
+    table: str
+    table_bits: int
+    lo_x: int
 
 
 def _table(prod: dict, what: str, pw: str, x: int | None,
@@ -42,9 +53,9 @@ def _table(prod: dict, what: str, pw: str, x: int | None,
     return name, t, lo_x
 
 
-def _parse_table(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
+def _parse_table(prod: dict, what: str, pw: str, gf: GadgetFields) -> TableProducer:
     """table (nonlinear.md 3)."""
-    op, idx, features = prod["op"], gf.index, gf.features
+    idx, features = gf.index, gf.features
     obj(prod, {"op", "x", "table"}, pw)
     x = parse_ref(prod["x"], idx, f"{pw} x")
     table, table_bits, lo_x = _table(prod, what, pw, x, gf)
@@ -55,13 +66,21 @@ def _parse_table(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
     if not gf.plain:
         raise err(f"{what}: a table gadget needs shift 0, divisor 1 and "
                   f"excess_hi_bits = excess_lo_bits = 0")
-    return Producer(op, x, table=table, table_bits=table_bits, lo_x=lo_x)
+    return TableProducer(x, table=table, table_bits=table_bits, lo_x=lo_x)
 
 
 class Table(GadgetCheck):
     """z = T[x - lo_x]: own columns only at the acc point."""
 
+    RECORD = TableProducer
+    READS_MODEL = True
+    p: TableProducer
     parse = staticmethod(_parse_table)
+
+    @staticmethod
+    def lookup_table(p: TableProducer) -> int:  # type: ignore[override]
+        """t: its t_g column has 2^t entries (`p` its own parser's record)."""
+        return p.table_bits
 
     def acc_count(self) -> int:
         """Own columns only."""
@@ -76,7 +95,7 @@ class Table(GadgetCheck):
 
     def leaf_count(self) -> int:
         """u limbs of x, u limbs of z, t_g(rho_gt), T(rho_gt)."""
-        return len(self.c.u_of(self.g.x)) + len(self.g.u) + 2
+        return len(self.c.u_of(self.p.x)) + len(self.g.u) + 2
 
     def check_leaves(self, ctx: RunContext, trees: Sequence[tuple[list[int], int, int]],
                      roots: Iterator[Claim], alpha: int, beta: int, vals: Iterator[Claim]
@@ -88,17 +107,17 @@ class Table(GadgetCheck):
             P_g == 1,               Q_g == alpha - (X(rho_g) - lo_x) - beta Z(rho_g)
             P_gt == -t_g(rho_gt),   Q_gt == alpha - T_t(rho_gt) - beta T(rho_gt)
         """
-        g, i = self.g, self.g.index
+        p, i = self.p, self.g.index
         k = [t.index for t in self.c.tables].index(i)  # its t_g slot (inference.md 3)
         (rho, _, _), (rho_t, _, _) = trees
         p_g, q_g, p_t, q_t = (next(roots) for _ in range(4))
-        xv = ctx.value(g.x, vals, rho) - g.lo_x
+        xv = ctx.value(p.x, vals, rho) - p.lo_x
         zv = ctx.value(i, vals, rho)
         t_eval = next(vals)
         ctx.wclaims.append((ctx.layout.table_point(k, rho_t), ctx.opened(t_eval)))
         t_val = next(vals)
-        ctx.model_claim(ctx.table_claims, g.table or "", rho_t, t_val)
-        t_t = public(f"g{i}.T_t(rho_t)", sum(rho_t[j] << j for j in range(g.table_bits)))
+        ctx.model_claim(ctx.table_claims, p.table, rho_t, t_val)
+        t_t = public(f"g{i}.T_t(rho_t)", sum(rho_t[j] << j for j in range(p.table_bits)))
         ctx.require("gadget.table.lookup-p", p_g - 1,
                     f"gadget {i}: table lookup tree: P != 1", i)
         ctx.require("gadget.table.lookup-q", q_g - alpha + xv + beta * zv,

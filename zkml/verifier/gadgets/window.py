@@ -5,14 +5,17 @@ and has two dense-group instances (a) and (b) and a zerocheck."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from zkml.verifier.circuit import Circuit, Gadget, Layout
+from zkml.verifier.circuit_limits import MAX_BITS, MAX_WINDOW_TAPS
 from zkml.verifier.declarations import Claim, Expr
 from zkml.verifier.gadgets.base import DENSE, GadgetCheck, Instance, RunContext
-from zkml.verifier.producers import (
-    MAX_BITS,
+from zkml.verifier.layout import Layout
+from zkml.verifier.records import (
     MAX_SHIFT,
-    MAX_WINDOW_TAPS,
+    ColumnSpec,
+    Gadget,
     GadgetFields,
     Producer,
     check_widths,
@@ -33,10 +36,21 @@ from zkml.verifier.window import (
 )
 from zkml.verifier.wiring import Axis
 
-__all__ = ["WinSum", "WinMax"]
+if TYPE_CHECKING:
+    from zkml.verifier.circuit import Circuit
+
+__all__ = ["WinSum", "WinMax", "WindowProducer"]
 
 
-# --- the producer object (strict parsing, producers.py's readers) ---
+# --- the producer record and its strict parsing (records.py's readers) ---
+
+
+@dataclass(frozen=True)
+class WindowProducer(Producer):
+    """winsum / winmax (conv.md 5): shapes, window taps and wiring axes (a winsum's
+    lshift, a winmax's diff_bits in `window`)."""
+
+    window: WindowSpec
 
 
 def _every_output_reads(a: Axis) -> bool:
@@ -55,7 +69,7 @@ def _every_output_reads(a: Axis) -> bool:
     return True
 
 
-def _window(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
+def _window(prod: dict, what: str, pw: str, gf: GadgetFields) -> WindowProducer:
     """winsum / winmax (conv.md 5): the axes of conv.md 2 with window taps."""
     op = prod["op"]
     extra = "lshift" if op == "winsum" else "diff_bits"
@@ -74,7 +88,7 @@ def _window(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
     if op == "winsum":
         lshift = int_field(prod["lshift"], f"{pw} lshift", 0, MAX_SHIFT)
         spec = WindowSpec(in_shape, out_shape, kernel, tuple(axes), lshift=lshift)
-        return Producer(op, x, window=spec, lshift=lshift)
+        return WindowProducer(x, window=spec)
     w = int_field(prod["diff_bits"], f"{pw} diff_bits", 1, MAX_BITS)
     if not gf.plain:
         raise err(f"{what}: a winmax needs shift 0, divisor 1 and excess_hi_bits = "
@@ -83,13 +97,15 @@ def _window(prod: dict, what: str, pw: str, gf: GadgetFields) -> Producer:
         if not _every_output_reads(axis):
             raise err(f"{what}: winmax axis {a} has an output whose window reads only padding")
     spec = WindowSpec(in_shape, out_shape, kernel, tuple(axes), diff_bits=w)
-    return Producer(op, x, window=spec, diff_bits=w)
+    return WindowProducer(x, window=spec)
 
 
 class WinSum(GadgetCheck):
     """conv.md 5: `sum_x 2^l wire(r_g, x) X(x, r_b) = acc(r_g)`."""
 
+    RECORD = WindowProducer
     PADDED_OUTPUT = True
+    p: WindowProducer
     parse = staticmethod(_window)
 
     def acc_count(self) -> int:
@@ -98,10 +114,8 @@ class WinSum(GadgetCheck):
 
     def dense_instances(self, lay: Layout) -> list[Instance]:
         """Over x's spatial variables; x's u limbs."""
-        g = self.g
-        if g.window is None:
-            return []
-        return [self.instance(DENSE, "winsum", g.window.in_vars, len(self.c.u_of(g.x)))]
+        p = self.p
+        return [self.instance(DENSE, "winsum", p.window.in_vars, len(self.c.u_of(p.x)))]
 
     def relation(self, ctx: RunContext, r: list[int], vals: Iterator[Claim], acc: Expr
                  ) -> None:
@@ -117,23 +131,19 @@ class WinSum(GadgetCheck):
 class WinMax(GadgetCheck):
     """conv.md 5: the window maximum through tap differences and selectors."""
 
+    RECORD = WindowProducer
     ALWAYS_ZEROCHECK = True
     PADDED_OUTPUT = True
+    p: WindowProducer
     parse = staticmethod(_window)
 
     @staticmethod
-    def extra_columns(p: Producer, gf: GadgetFields, fv: int) -> list[tuple[str, int, int]]:
-        """conv.md 5: per tap D_t limbs, then every S_t."""
-        if p.window is None:
-            return []
+    def extra_columns(p: WindowProducer, gf: GadgetFields, fv: int  # type: ignore[override]
+                      ) -> list[ColumnSpec]:
+        """conv.md 5: per tap D_t limbs, then every S_t (`p` its own parser's record)."""
         n = p.window.taps
-        return ([(f"D{w}", p.diff_bits, fv) for w in range(n)]
-                + [(f"S{w}", 1, fv) for w in range(n)])
-
-    @staticmethod
-    def selector_windows(p: Producer) -> int:
-        """One per tap."""
-        return 0 if p.window is None else p.window.taps
+        return ([ColumnSpec(f"D{w}", p.window.diff_bits, fv) for w in range(n)]
+                + [ColumnSpec(f"S{w}", 1, fv) for w in range(n)])
 
     def __init__(self, circuit: Circuit, g: Gadget) -> None:
         super().__init__(circuit, g)
@@ -151,17 +161,19 @@ class WinMax(GadgetCheck):
 
     def dense_instances(self, lay: Layout) -> list[Instance]:
         """(a) over the output's variables (u, v limbs), (b) over x's (x's u limbs)."""
-        g = self.g
-        if g.window is None:
-            return []
-        return [self.instance(DENSE, "winmax_a", g.window.out_vars, len(g.u) + len(g.v)),
-                self.instance(DENSE, "winmax_b", g.window.in_vars, len(self.c.u_of(g.x)),
+        g, spec = self.g, self.p.window
+        return [self.instance(DENSE, "winmax_a", spec.out_vars, len(g.u) + len(g.v)),
+                self.instance(DENSE, "winmax_b", spec.in_vars, len(self.c.u_of(self.p.x)),
                               part=1)]
+
+    def selector_claims(self) -> list[Claim]:
+        """S_t(r_g) for every tap t (one limb each), from the acc-evals."""
+        return [c for t in range(self.p.window.taps) for c in self.cv[f"S{t}"]]
 
     def relation(self, ctx: RunContext, r: list[int], vals: Iterator[Claim], acc: Expr
                  ) -> None:
         """The selectors cover the real region; instance (a)'s claim needs gamma_g."""
-        check_winmax_acc(ctx, self.g, r, self.cv["S"])
+        check_winmax_acc(ctx, self.g, r, self.selector_claims())
 
     def after_acc(self, ctx: RunContext) -> None:
         """gamma_g, then the prover's E_g; instance (a)'s claim."""
@@ -170,7 +182,8 @@ class WinMax(GadgetCheck):
         raw = self.extra[0]
         t.absorb_frs("window-e", raw)
         (self.e,) = ctx.stream(f"window-e[{self.g.index}]", raw)
-        self.claim = winmax_claim_a(ctx, self.cv["D"], self.gamma, self.e)
+        d = [self.cv[f"D{t}"] for t in range(self.p.window.taps)]
+        self.claim = winmax_claim_a(ctx, d, self.gamma, self.e)
 
     def claim_of(self, inst: Instance) -> Expr | Claim | int:
         """(a): from the D evals and E_g; (b): E_g; the zerocheck: 0."""
@@ -187,7 +200,7 @@ class WinMax(GadgetCheck):
     def zerocheck_evals(self) -> int:
         """S_t, D_t limbs, then u (and v)."""
         g = self.g
-        return len(g.pool_s) + sum(len(d) for d in g.pool_d) + len(g.u) + len(g.v)
+        return sum(len(c) for c in g.numbered("S") + g.numbered("D")) + len(g.u) + len(g.v)
 
     def zerocheck_value(self, ctx: RunContext, s: list[int], vals: Iterator[Claim]) -> Expr:
         """The tap zerocheck's final value."""

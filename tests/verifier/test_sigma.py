@@ -15,9 +15,10 @@ from zkml.errors import VerificationError
 from zkml.verifier.encoding import Reader, enc_g1
 from zkml.verifier.field import R
 from zkml.verifier.generators import seed_digest
-from zkml.verifier.msm import add, msm
-from zkml.verifier.sigma import Gens, Proof, Statement, equations, fold, read_batch, verify_batch
+from zkml.verifier.msm import msm
 from zkml.verifier.transcript import Transcript
+from zkml.verifier.zk.forms import Form
+from zkml.verifier.zk.sigma import Gens, Proof, Statement, equations, fold, read_batch, verify_batch
 
 VECTORS = json.loads((Path(__file__).parents[2] / "circuits/vectors/sigma.json").read_text())
 GENS = Gens.of(seed_digest(VECTORS["seed"].encode()), 4)
@@ -31,14 +32,15 @@ def _point(h: str):
 
 
 def _statements(case: dict) -> list[Statement]:
-    return [Statement(s["kind"], tuple(_point(p) for p in s["points"]),
+    return [Statement(s["kind"], tuple(Form.of(_point(p)) for p in s["points"]),
                       tuple(int(a) for a in s["a"])) for s in case["statements"]]
 
 
 def _verify(case: dict) -> None:
     stmts = _statements(case)
     t = Transcript(VECTORS["tag"].encode())
-    t.absorb_points("sigma-statement", [p for s in stmts for p in s.points])
+    t.absorb_points("sigma-statement", [_point(p) for s in case["statements"]
+                                        for p in s["points"]])
     r = Reader(bytes.fromhex(case["proof"]))
     proofs = read_batch(r, stmts)
     r.finish()
@@ -83,7 +85,8 @@ def test_simulated_transcripts_verify_without_a_witness() -> None:
     rng = random.Random(5)
     stmts = _statements(VECTORS["cases"][0])
     # A false product and unrelated commitments too: the simulator needs no witness.
-    stmts.append(Statement("product", (GENS.h, GENS.g_e, add(GENS.h, GENS.h))))
+    stmts.append(Statement("product", (Form.of(GENS.h), Form.of(GENS.g_e),
+                                       Form.of(GENS.h) + Form.of(GENS.g_e))))
     c = rng.randrange(R)
     for s in stmts:
         p = _simulate(s, c, rng)

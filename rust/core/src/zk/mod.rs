@@ -7,8 +7,12 @@
 //! product.
 
 pub mod blinds;
+pub mod hidden;
+pub mod linear;
 pub mod pedersen;
 pub mod sigma;
+pub mod sumcheck;
 
 pub use blinds::Blinds;
+pub use hidden::Hidden;
 pub use pedersen::Gens;

@@ -1,9 +1,12 @@
 """Hiding commitments' generators and the four sigma proofs (circuits/sigma.md): opening,
 equality, product and dot product, read as a batch and checked as one merged MSM.
 
-Each proof becomes equations, lists of `(scalar, point)` terms whose sum must be the
-identity; a batch folds all of them with powers of the `sigma-merge` challenge into one
-MSM, so a hiding proof can add its sigma equations to its own single MSM.
+A statement's commitments are linear forms (`zkml.verifier.zk.forms`: a point the prover
+sent, or a combination of them), so a proof can speak about a committed value that was
+never sent as one point. Each proof becomes equations, lists of `(scalar, point)` terms
+whose sum must be the identity; a batch folds all of them with powers of the
+`sigma-merge` challenge into one MSM, so a hiding proof can add its sigma equations to
+its own single MSM.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from zkml.verifier.field import R
 from zkml.verifier.generators import derive_generator, generators
 from zkml.verifier.msm import G1Point, msm
 from zkml.verifier.transcript import Transcript
+from zkml.verifier.zk.forms import Form
 
 __all__ = ["H_INDEX", "G_E_INDEX", "Gens", "Statement", "Proof", "Equation", "read_batch",
            "equations", "verify_batch", "fold"]
@@ -54,15 +58,15 @@ class Gens:
 class Statement:
     """What a proof speaks about: `kind` (one of KINDS), its commitments in sigma.md's
     order (opening `C`; equality `C_1, C_2`; product `C_x, C_y, C_z`; dot product `C_x,
-    C_y`) and, for a dot product, the public vector `a`."""
+    C_y`) as linear forms, and, for a dot product, the public vector `a`."""
 
     kind: str
-    points: tuple[G1Point, ...]
+    commitments: tuple[Form, ...]
     a: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         want = {"opening": 1, "equality": 2, "product": 3, "dot_product": 2}.get(self.kind)
-        if want is None or len(self.points) != want:
+        if want is None or len(self.commitments) != want:
             raise ProofFormatError(f"bad sigma statement {self.kind!r}", check="sigma.shape")
         if (self.kind == "dot_product") != bool(self.a) or len(self.a) > MAX_DOT_LENGTH:
             raise ProofFormatError("a dot product needs 1..2^15 coefficients",
@@ -98,17 +102,16 @@ def equations(gens: Gens, s: Statement, p: Proof, c: int) -> list[Equation]:
         raise ProofFormatError("a proof's size does not match its statement",
                                check="sigma.shape")
     g_e, h, m1, mc = gens.g_e, gens.h, R - 1, (R - c) % R
-    f, z = p.first, p.responses
+    f, z, cs = p.first, p.responses, s.commitments
     if s.kind == "opening":
-        return [[(z[0], g_e), (z[1], h), (m1, f[0]), (mc, s.points[0])]]
+        return [[(z[0], g_e), (z[1], h), (m1, f[0]), *cs[0].terms(mc)]]
     if s.kind == "equality":
-        c1, c2 = s.points
-        return [[(z[0], h), (m1, f[0]), (mc, c1), (c, c2)]]
+        return [[(z[0], h), (m1, f[0]), *cs[0].terms(mc), *cs[1].terms(c)]]
     if s.kind == "product":
-        cx, cy, cz = s.points
-        return [[(z[0], g_e), (z[1], h), (m1, f[0]), (mc, cx)],
-                [(z[2], g_e), (z[3], h), (m1, f[1]), (mc, cy)],
-                [(z[2], cx), (z[4], h), (m1, f[2]), (mc, cz)]]
+        cx, cy, cz = cs
+        return [[(z[0], g_e), (z[1], h), (m1, f[0]), *cx.terms(mc)],
+                [(z[2], g_e), (z[3], h), (m1, f[1]), *cy.terms(mc)],
+                [*cx.terms(z[2]), (z[4], h), (m1, f[2]), *cz.terms(mc)]]
     return _dot_product(gens, s, p, mc)
 
 
@@ -116,12 +119,12 @@ def _dot_product(gens: Gens, s: Statement, p: Proof, mc: int) -> list[Equation]:
     k = len(s.a)
     if k > len(gens.g):
         raise ProofFormatError("a dot product longer than the generators", check="sigma.shape")
-    cx, cy = s.points
+    cx, cy = s.commitments
     z, f = p.responses, p.first
     e1: Equation = list(zip(z[:k], gens.g[:k], strict=True))
-    e1 += [(z[k], gens.h), (R - 1, f[0]), (mc, cx)]
+    e1 += [(z[k], gens.h), (R - 1, f[0]), *cx.terms(mc)]
     az = sum(a * v for a, v in zip(s.a, z[:k], strict=True)) % R
-    e2: Equation = [(az, gens.g_e), (z[k + 1], gens.h), (R - 1, f[1]), (mc, cy)]
+    e2: Equation = [(az, gens.g_e), (z[k + 1], gens.h), (R - 1, f[1]), *cy.terms(mc)]
     return [e1, e2]
 
 

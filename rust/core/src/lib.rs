@@ -22,6 +22,7 @@ pub mod sumcheck;
 pub mod testing;
 pub mod transcript;
 pub mod wiring;
+pub mod zk;
 
 pub use error::{Error, Result};
 pub use field::Fr;

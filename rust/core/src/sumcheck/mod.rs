@@ -119,7 +119,7 @@ fn batch_weights(t: &mut Transcript, claims: &[Fr]) -> Vec<Fr> {
     crate::field::powers(beta, claims.len())
 }
 
-fn pow2(k: usize) -> Fr {
+pub(crate) fn pow2(k: usize) -> Fr {
     Fr::from(2u64).pow([k as u64])
 }
 
@@ -129,17 +129,51 @@ fn run_rounds(
     weights: &[Fr],
     claims: &[Fr],
 ) -> (SumcheckProof, Vec<Fr>) {
+    let (n, d) = shape(insts);
+    let combined: Fr = claims
+        .iter()
+        .zip(insts.iter())
+        .zip(weights)
+        .map(|((c, p), w)| *c * pow2(n - p.num_vars()) * w)
+        .sum();
+    absorb_header(t, n, d, &combined);
+    let (rounds, point) = drive_rounds(insts, weights, claims, |total| {
+        t.absorb_frs("sumcheck-round", total);
+        t.squeeze("sumcheck-challenge")
+    });
+    (
+        SumcheckProof {
+            num_vars: n,
+            degree: d,
+            rounds,
+        },
+        point,
+    )
+}
+
+/// The batch's (variables, degree): the largest of its instances'.
+pub(crate) fn shape(insts: &[&mut dyn SumcheckProver]) -> (usize, usize) {
     let n = insts.iter().map(|p| p.num_vars()).max().unwrap_or(0);
     let d = insts.iter().map(|p| p.degree()).max().unwrap_or(1);
+    (n, d)
+}
+
+/// The round loop shared by the clear and the committed sumcheck (zk.md 5.2): each
+/// round's combined values at `0..=d` go to `send`, which puts them on the transcript
+/// (in clear or committed) and returns the round's challenge.
+pub(crate) fn drive_rounds(
+    insts: &mut [&mut dyn SumcheckProver],
+    weights: &[Fr],
+    claims: &[Fr],
+    mut send: impl FnMut(&[Fr]) -> Fr,
+) -> (Vec<Vec<Fr>>, Vec<Fr>) {
+    let (n, d) = shape(insts);
     let half = Fr::from(2u64).inverse().expect("2 is invertible");
     let mut cur: Vec<Fr> = insts
         .iter()
         .zip(claims)
         .map(|(p, c)| *c * pow2(n - p.num_vars()))
         .collect();
-    let combined: Fr = cur.iter().zip(weights).map(|(c, w)| *c * w).sum();
-    absorb_header(t, n, d, &combined);
-
     let mut rounds = Vec::with_capacity(n);
     let mut point = Vec::with_capacity(n);
     for j in 0..n {
@@ -158,8 +192,7 @@ fn run_rounds(
         for (poly, w) in polys.iter().zip(weights) {
             total.iter_mut().zip(poly).for_each(|(a, b)| *a += *w * b);
         }
-        t.absorb_frs("sumcheck-round", &total);
-        let c = t.squeeze("sumcheck-challenge");
+        let c = send(&total);
         for ((p, poly), claim) in insts.iter_mut().zip(&polys).zip(cur.iter_mut()) {
             *claim = interpolate_at(poly, c);
             if j >= n - p.num_vars() {
@@ -169,14 +202,7 @@ fn run_rounds(
         rounds.push(total);
         point.push(c);
     }
-    (
-        SumcheckProof {
-            num_vars: n,
-            degree: d,
-            rounds,
-        },
-        point,
-    )
+    (rounds, point)
 }
 
 /// Values at `0..=d` from an instance's values at `0, 2..=d_i` and its claim.

@@ -1,0 +1,237 @@
+//! `circuits/vectors/sigma.json` (circuits/sigma.md): the extra generators, one honest
+//! batch of every proof kind, and cheating batches every verifier must reject. The
+//! batch is proved with a fixed blinder seed (test builds only), so the file is stable.
+
+use ark_ff::{One, PrimeField};
+use serde_json::{json, Value};
+use zkml_core::encoding::{g1_to_bytes, Reader, Writer};
+use zkml_core::field::{inner_product, Fr};
+use zkml_core::pcs::generators::{seed_digest, DEFAULT_SEED};
+use zkml_core::transcript::Transcript;
+use zkml_core::zk::sigma::{self, Proof, Statement, Witness};
+use zkml_core::zk::{Blinds, Gens};
+
+#[path = "support/vector_file.rs"]
+mod vector_file;
+use vector_file::check_or_write;
+
+const TAG: &[u8] = b"zkml-sigma-vectors";
+
+fn fr(v: u64) -> Fr {
+    Fr::from(v)
+}
+
+fn hexp(p: &ark_bn254::G1Affine) -> Value {
+    Value::String(hex::encode(g1_to_bytes(p)))
+}
+
+/// The statement's points in order (what the transcript absorbs before the batch).
+fn points(s: &Statement) -> Vec<ark_bn254::G1Affine> {
+    match s {
+        Statement::Opening { c } => vec![*c],
+        Statement::Equality { c1, c2 } => vec![*c1, *c2],
+        Statement::Product { cx, cy, cz } => vec![*cx, *cy, *cz],
+        Statement::DotProduct { cx, cy, .. } => vec![*cx, *cy],
+    }
+}
+
+fn stmt_json(s: &Statement) -> Value {
+    let (kind, a) = match s {
+        Statement::Opening { .. } => ("opening", vec![]),
+        Statement::Equality { .. } => ("equality", vec![]),
+        Statement::Product { .. } => ("product", vec![]),
+        Statement::DotProduct { a, .. } => ("dot_product", a.clone()),
+    };
+    let a: Vec<Value> = a
+        .iter()
+        .map(|x| Value::String(x.into_bigint().to_string()))
+        .collect();
+    json!({"kind": kind, "points": points(s).iter().map(hexp).collect::<Vec<_>>(), "a": a})
+}
+
+/// One statement of each kind; `z` is the value `C_z` commits (honest: 42).
+fn items(g: &Gens, z: Fr) -> Vec<(Statement, Witness)> {
+    let xs: Vec<Fr> = (1..=4).map(fr).collect();
+    let a: Vec<Fr> = (5..=8).map(fr).collect();
+    vec![
+        (
+            Statement::Opening {
+                c: g.commit_scalar(fr(9), fr(10)),
+            },
+            Witness::Opening {
+                v: fr(9),
+                t: fr(10),
+            },
+        ),
+        (
+            Statement::Equality {
+                c1: g.commit_scalar(fr(3), fr(1)),
+                c2: g.commit_scalar(fr(3), fr(2)),
+            },
+            Witness::Equality {
+                t1: fr(1),
+                t2: fr(2),
+            },
+        ),
+        (
+            Statement::Product {
+                cx: g.commit_scalar(fr(6), fr(11)),
+                cy: g.commit_scalar(fr(7), fr(12)),
+                cz: g.commit_scalar(z, fr(13)),
+            },
+            Witness::Product {
+                x: fr(6),
+                tx: fr(11),
+                y: fr(7),
+                ty: fr(12),
+                tz: fr(13),
+            },
+        ),
+        (
+            Statement::DotProduct {
+                cx: g.commit_vec(&xs, fr(21)),
+                cy: g.commit_scalar(inner_product(&a, &xs), fr(22)),
+                a,
+            },
+            Witness::DotProduct {
+                x: xs,
+                tx: fr(21),
+                ty: fr(22),
+            },
+        ),
+    ]
+}
+
+fn transcript(stmts: &[Statement]) -> Transcript {
+    let mut t = Transcript::new(TAG);
+    let pts: Vec<_> = stmts.iter().flat_map(points).collect();
+    t.absorb_points("sigma-statement", &pts);
+    t
+}
+
+fn prove(g: &Gens, items: &[(Statement, Witness)]) -> Vec<Proof> {
+    let stmts: Vec<Statement> = items.iter().map(|(s, _)| s.clone()).collect();
+    let mut t = transcript(&stmts);
+    let mut blinds = Blinds::from_seed([7; 32], t.state());
+    sigma::prove_batch(g, &mut t, items, &mut blinds)
+}
+
+fn bytes(proofs: &[Proof]) -> Vec<u8> {
+    let mut w = Writer::new();
+    sigma::write_batch(&mut w, proofs);
+    w.finish()
+}
+
+/// The Rust check of a case (the same outcome pytest must reach).
+fn verify(g: &Gens, stmts: &[Statement], data: &[u8]) -> Result<(), &'static str> {
+    let mut r = Reader::new(data);
+    let proofs = sigma::read_batch(&mut r, stmts).map_err(|e| e.check().unwrap())?;
+    r.finish().map_err(|e| e.check().unwrap())?;
+    sigma::verify_batch(g, &mut transcript(stmts), stmts, &proofs).map_err(|e| e.check().unwrap())
+}
+
+fn case(
+    g: &Gens,
+    name: &str,
+    items: &[(Statement, Witness)],
+    data: Vec<u8>,
+    why: Option<&str>,
+) -> Value {
+    let stmts: Vec<Statement> = items.iter().map(|(s, _)| s.clone()).collect();
+    let got = verify(g, &stmts, &data);
+    match why {
+        None => assert_eq!(got, Ok(()), "{name}"),
+        Some(id) => assert_eq!(got, Err(id), "{name}"),
+    }
+    json!({"name": name, "statements": stmts.iter().map(stmt_json).collect::<Vec<_>>(),
+           "proof": hex::encode(&data), "valid": why.is_none(), "check": why})
+}
+
+#[test]
+fn vectors_sigma() {
+    let g = Gens::new(&seed_digest(DEFAULT_SEED), 4);
+    let honest = items(&g, fr(42));
+    let proofs = prove(&g, &honest);
+    let mut cases = vec![case(&g, "honest", &honest, bytes(&proofs), None)];
+
+    let lie = items(&g, fr(43));
+    cases.push(case(
+        &g,
+        "false product",
+        &lie,
+        bytes(&prove(&g, &lie)),
+        Some("sigma.equations"),
+    ));
+
+    let mut unequal = items(&g, fr(42));
+    unequal[1].0 = Statement::Equality {
+        c1: g.commit_scalar(fr(3), fr(1)),
+        c2: g.commit_scalar(fr(4), fr(2)),
+    };
+    let data = bytes(&prove(&g, &unequal));
+    cases.push(case(
+        &g,
+        "unequal values",
+        &unequal,
+        data,
+        Some("sigma.equations"),
+    ));
+
+    let mut wrong_dot = items(&g, fr(42));
+    if let Statement::DotProduct { cy, .. } = &mut wrong_dot[3].0 {
+        *cy = g.commit_scalar(fr(1), fr(22));
+    }
+    let data = bytes(&prove(&g, &wrong_dot));
+    cases.push(case(
+        &g,
+        "wrong dot product",
+        &wrong_dot,
+        data,
+        Some("sigma.equations"),
+    ));
+
+    let mut bumped = proofs.clone();
+    bumped[2].responses[4] += Fr::one();
+    cases.push(case(
+        &g,
+        "product response moved",
+        &honest,
+        bytes(&bumped),
+        Some("sigma.equations"),
+    ));
+
+    let mut moved = proofs.clone();
+    moved[3].first[1] = g.h;
+    cases.push(case(
+        &g,
+        "dot product first message replaced",
+        &honest,
+        bytes(&moved),
+        Some("sigma.equations"),
+    ));
+
+    let full = bytes(&proofs);
+    cases.push(case(
+        &g,
+        "truncated",
+        &honest,
+        full[..full.len() - 1].to_vec(),
+        Some("proof.truncated"),
+    ));
+    let mut long = full.clone();
+    long.push(0);
+    cases.push(case(
+        &g,
+        "trailing byte",
+        &honest,
+        long,
+        Some("proof.trailing-bytes"),
+    ));
+
+    check_or_write(
+        "sigma.json",
+        json!({"seed": String::from_utf8(DEFAULT_SEED.to_vec()).unwrap(),
+               "tag": String::from_utf8(TAG.to_vec()).unwrap(),
+               "h": hexp(&g.h), "g_e": hexp(&g.g_e), "cases": cases}),
+    );
+}

@@ -1,0 +1,56 @@
+"""The committed sumcheck (circuits/zk.md 5.2): rounds are `d` commitments each (to
+`p(0)`, `p(2)..p(d)`; `p(1)`'s form is the running claim minus `p(0)`), claims are
+linear forms, and the final claim is a form the caller checks through the one linear
+check or a proof of product."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from zkml.errors import ProofFormatError
+from zkml.verifier.encoding import MAX_DEGREE, MAX_NUM_VARS, Reader
+from zkml.verifier.field import R, lagrange_eval
+from zkml.verifier.msm import G1Point
+from zkml.verifier.transcript import Transcript
+from zkml.verifier.zk.forms import Form
+
+__all__ = ["read_rounds", "verify_batched", "lagrange_basis"]
+
+
+def read_rounds(r: Reader, num_vars: int, degree: int) -> list[list[G1Point]]:
+    """`n * d` points (the statement fixes both; no counts)."""
+    if not 0 <= num_vars <= MAX_NUM_VARS or not 1 <= degree <= MAX_DEGREE:
+        raise ProofFormatError("zk sumcheck shape out of limits", check="proof.limits")
+    return [[r.g1("zk sumcheck round") for _ in range(degree)] for _ in range(num_vars)]
+
+
+def lagrange_basis(d: int, c: int) -> list[int]:
+    """`L_k(c)` for the Lagrange basis on the nodes `0..d`."""
+    return [lagrange_eval([int(j == k) for j in range(d + 1)], c) for k in range(d + 1)]
+
+
+def verify_batched(t: Transcript, claims: Sequence[Form], inst_vars: Sequence[int], degree: int,
+                   rounds: Sequence[Sequence[G1Point]]) -> tuple[list[int], list[int], Form]:
+    """Run the rounds on the transcript; returns the point, the batching weights `beta^i`
+    and the final claim's form. Instance `i`'s point is the last `inst_vars[i]`
+    coordinates; the caller checks the final form against the instances' values."""
+    n = max(inst_vars, default=0)
+    if len(claims) != len(inst_vars) or len(rounds) != n or any(len(a) != degree
+                                                                 for a in rounds):
+        raise ProofFormatError("zk sumcheck shape differs from the statement",
+                               check="sumcheck.shape")
+    t.absorb_u32("zk-sumcheck-vars", n)
+    t.absorb_u32("zk-sumcheck-degree", degree)
+    beta = t.squeeze("sumcheck-batch")
+    weights = [pow(beta, i, R) for i in range(len(claims))]
+    claim = Form.combine((w * pow(2, n - nv, R) % R, c)
+                         for w, nv, c in zip(weights, inst_vars, claims, strict=True))
+    point = []
+    for a in rounds:
+        t.absorb_points("zk-sumcheck-round", list(a))
+        c = t.squeeze("sumcheck-challenge")
+        a0 = Form.of(a[0])
+        values = [a0, claim - a0, *(Form.of(p) for p in a[1:])]
+        claim = Form.combine(zip(lagrange_basis(degree, c), values, strict=True))
+        point.append(c)
+    return point, weights, claim

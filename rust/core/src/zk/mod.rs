@@ -7,6 +7,7 @@
 //! product.
 
 pub mod blinds;
+pub mod declared;
 pub mod hidden;
 pub mod linear;
 pub mod pedersen;

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from zkml.verifier.axes import features_batch
 from zkml.verifier.declarations import CLEAR, Check, public, run_check, zero_check
 from zkml.verifier.field import R, eq_eval, eq_table
 from zkml.verifier.layout import eq_bits, lt
@@ -32,7 +33,8 @@ def _bits(k: int, n: int) -> tuple[int, ...]:
 
 def output_mask(s: Sequence[int], feature_vars: int, n_out: int, batch: int) -> int:
     """mask(s) = lt(s_feature, n_out) * lt(s_batch, B): the MLE of the real B x n_out region."""
-    return lt(s[:feature_vars], n_out) * lt(s[feature_vars:], batch) % R
+    s_f, s_b = features_batch(s, feature_vars)
+    return lt(s_f, n_out) * lt(s_b, batch) % R
 
 
 def argmax_d_check(
@@ -43,7 +45,7 @@ def argmax_d_check(
     lt(r_i, k_b) (d, A, C claims or ints; the lt and eq terms public); for the last
     maximum, `lt(r_i, n_out) - lt(r_i, k_b + 1)` (the MLE of `[k_b < i < n_out]`) in
     place of `lt(r_i, k_b)`."""
-    r_i, r_b = r_d[:feature_vars], r_d[feature_vars:]
+    r_i, r_b = features_batch(r_d, feature_vars)
     eb = eq_table(r_b)
     top = lt(r_i, n_out)
     strict_sum = 0
@@ -70,7 +72,7 @@ def check_argmax_d(
 def select_weight(r_b: Sequence[int], s: Sequence[int], feature_vars: int,
                   ks: Sequence[int]) -> int:
     """eq(r_b, s_b) * S(s), S(s) = sum_{b < B} eq(s_b, bits(b)) eq(s_i, bits(k_b))."""
-    s_i, s_b = s[:feature_vars], s[feature_vars:]
+    s_i, s_b = features_batch(s, feature_vars)
     eb = eq_table(s_b)
     total = 0
     cache: dict[int, int] = {}

@@ -216,7 +216,7 @@ class _Inference:
         """Every gadget's acc point and acc-evals' checks, then its later messages';
         the zerocheck and output challenges; the instances in order."""
         ctx, p, lay = self._ctx(), self.p, self.lay
-        points = [t.squeeze_n("acc-point", lay.log_batch + chk.g.log_features)
+        points = [t.squeeze_n("acc-point", lay.axes(chk.g.log_features).num_vars)
                   for chk in p.checks]
         for chk, r, evals, extra in zip(p.checks, points, p.acc_evals, p.extra, strict=True):
             t.absorb_frs("acc-evals", evals)

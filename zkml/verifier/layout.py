@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from zkml.errors import VerificationError
+from zkml.verifier.axes import BATCH, FEATURES, Axes
 from zkml.verifier.field import R
 
 __all__ = [
@@ -206,6 +207,11 @@ class Layout:
     tables: tuple[TableSlot, ...] = ()
     #: L (nonlinear.md 5): the range table has 2^L entries, m has 2^L entries
     limb_bits: int = 8
+
+    def axes(self, feature_vars: int) -> Axes:
+        """Kind 3's tensor layout: `(features, batch)`, features the low variables
+        (pipeline.md, "Axes")."""
+        return Axes.of((FEATURES, feature_vars), (BATCH, self.log_batch))
 
     @property
     def logup_depths(self) -> tuple[int, ...]:

@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, cast
 
 from zkml.errors import VerificationError
+from zkml.verifier.axes import features_batch
 from zkml.verifier.declarations import Claim, Expr, public
 from zkml.verifier.field import R
 from zkml.verifier.layout import log2_ceil, lt
@@ -70,7 +71,7 @@ def check_addconst(run: RunContext, g: Gadget, r_g: list[int], vals: Iterator[Cl
     p = cast("AddConstProducer", g.producer)
     xv = run.value(p.x, vals, r_g)
     cv = next(vals)
-    run.model_claim(run.bias_claims, p.constant, r_g[: g.log_features], cv)
+    run.model_claim(run.bias_claims, p.constant, features_batch(r_g, g.log_features)[0], cv)
     run.require("gadget.addconst.relation", acc - (xv << p.lshift) - cv,
                 f"gadget {g.index}: addconst accumulator mismatch", g.index)
 

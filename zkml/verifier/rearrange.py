@@ -26,6 +26,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, cast
 
 from zkml.errors import VerificationError
+from zkml.verifier.axes import features_batch
 from zkml.verifier.declarations import Claim, Expr, public
 from zkml.verifier.field import R, eq_table
 from zkml.verifier.layout import log2_ceil
@@ -152,7 +153,7 @@ def rearrange_instance_value(run: RunContext, g: Gadget, k: int, r_g: list[int],
     spec = p.spec
     if not 0 <= k < len(p.parts):
         raise VerificationError(f"gadget {g.index}: no rearrange part {k}")
-    r_o, r_b = r_g[: g.log_features], r_g[g.log_features :]
+    r_o, r_b = features_batch(r_g, g.log_features)
     if g.index not in e_out:
         e_out[g.index] = eq_table(r_o)
     xv = run.value(p.parts[k], vals, [*s, *r_b])

@@ -320,7 +320,7 @@ class GadgetCheck:
         g = self.g
         if not (g.ep or g.em or self.ALWAYS_ZEROCHECK):
             return []
-        nv = lay.log_batch + self.zerocheck_feature_vars()
+        nv = lay.axes(self.zerocheck_feature_vars()).num_vars
         return [self.instance(ZEROCHECK, self.ZEROCHECK_NAME, nv, self.zerocheck_evals())]
 
     def zerocheck_feature_vars(self) -> int:

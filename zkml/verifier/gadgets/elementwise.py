@@ -235,7 +235,7 @@ class Mul(GadgetCheck):
     def dense_instances(self, lay: Layout) -> list[Instance]:
         """x's u limbs, then y's u limbs (none for the input)."""
         c, p = self.c, self.p
-        return [self.instance(DENSE, "mul", lay.log_batch + self.g.log_features,
+        return [self.instance(DENSE, "mul", lay.axes(self.g.log_features).num_vars,
                               len(c.u_of(p.x)) + len(c.u_of(p.y)))]
 
     def relation(self, ctx: RunContext, r: list[int], vals: Iterator[Claim], acc: Expr

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from zkml.verifier.axes import features_batch
 from zkml.verifier.conv import conv_acc_claim, conv_instance_value
 from zkml.verifier.declarations import Claim, Expr
 from zkml.verifier.gadgets.base import DENSE, GadgetCheck, Instance, RunContext
@@ -135,7 +136,7 @@ class Dense(GadgetCheck):
         g, p = self.g, self.p
         if p.bias is not None:
             b = next(vals)
-            ctx.model_claim(ctx.bias_claims, p.bias, r[: g.log_features], b)
+            ctx.model_claim(ctx.bias_claims, p.bias, features_batch(r, g.log_features)[0], b)
             acc = acc - (b << p.bias_shift)
         self.claim = acc
 
@@ -143,7 +144,7 @@ class Dense(GadgetCheck):
                     vals: Iterator[Claim]) -> Expr:
         """X(s, r_b) W(r_o, s), recording the weight claim: one product."""
         g, p = self.g, self.p
-        r_o, r_b = self.point[: g.log_features], self.point[g.log_features :]
+        r_o, r_b = features_batch(self.point, g.log_features)
         xv = ctx.value(p.x, vals, [*s, *r_b])
         w = next(vals)
         ctx.model_claim(ctx.w_claims, p.weight, [*s, *r_o], w)

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from zkml.verifier.argmax import argmax_d_check, masked_weight, output_mask, select_weight
+from zkml.verifier.axes import BATCH
 from zkml.verifier.declarations import Claim, Expr, public
 from zkml.verifier.field import R, eq_eval, eq_table
 from zkml.verifier.gadgets.base import OUTPUT, Instance, RunContext
@@ -50,7 +51,7 @@ class OutputCheck:
     def instances(self, lay: Layout) -> list[Instance]:
         """`select` and `masked` (ArgMax) or `output`, over the output's variables."""
         c = self.c
-        nv = lay.log_batch + self.fv
+        nv = lay.axes(self.fv).num_vars
         evals = len(c.gadgets[c.output_gadget].u)
         names = ("select", "masked") if c.argmax else ("output",)
         return [Instance(self, c.output_gadget, n, OUTPUT, nv, evals) for n in names]
@@ -60,11 +61,11 @@ class OutputCheck:
         c, t, lay = self.c, ctx.transcript, ctx.layout
         self.y = y
         if not c.argmax:
-            self.r_out = t.squeeze_n("output-point", lay.log_batch + self.fv)
+            self.r_out = t.squeeze_n("output-point", lay.axes(self.fv).num_vars)
             mle = public_mle(y, ctx.batch, c.output_features, self.r_out)
             self.claims = {"output": public("Y(r_out)", mle)}
             return
-        self.r_out = t.squeeze_n("argmax-point", lay.log_batch + self.fv)
+        self.r_out = t.squeeze_n("argmax-point", lay.axes(self.fv).num_vars)
         t.absorb_frs("argmax-evals", argmax_evals)
         am = ctx.stream("argmax-evals", argmax_evals)
         d = ctx.limbs(ctx.take(c.d, am, self.r_out))
@@ -83,7 +84,7 @@ class OutputCheck:
         fv, n_out, batch = self.fv, self.c.output_features, ctx.batch
         z = ctx.value(inst.gadget, vals, s)
         if inst.name == "select":
-            weight = select_weight(self.r_out[fv:], s, fv, self.y)
+            weight = select_weight(ctx.layout.axes(fv).part(self.r_out, BATCH), s, fv, self.y)
         elif inst.name == "masked":
             weight = masked_weight(self.r_out, s, fv, n_out, batch)
         else:

@@ -128,3 +128,23 @@ fn windows_of_more_than_1024_taps_are_refused() {
         }
     }
 }
+
+/// inference.md section 6: an add's lshifts are 0..64, as every shift (the schema's
+/// `MAX_BITS`); 65 is refused.
+#[test]
+fn add_lshifts_reach_64() {
+    let m = zkml_core::inference::testkit::mlp(&[6, 8, 4], true, 71);
+    let base: Value = serde_json::from_slice(&m.circuit_json).unwrap();
+    let g = (0..base["gadgets"].as_array().unwrap().len())
+        .find(|&g| base["gadgets"][g]["producer"]["op"] == "add")
+        .expect("an add gadget");
+    let parse = |l: [u32; 2]| {
+        let mut v = base.clone();
+        v["gadgets"][g]["producer"]["lshifts"] = json!(l);
+        Circuit::parse(&serde_json::to_vec(&v).unwrap())
+    };
+    for ok in [[0, 33], [64, 0], [64, 64]] {
+        assert!(parse(ok).is_ok(), "lshifts {ok:?} refused");
+    }
+    assert!(parse([65, 0]).is_err() && parse([0, 65]).is_err());
+}

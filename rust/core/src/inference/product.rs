@@ -11,7 +11,7 @@
 use ark_ff::One;
 
 use super::circuit::{Circuit, Gadget, Producer, TensorRef};
-use super::limits::{MAX_AFFINE_COEFF, MAX_AFFINE_TERMS};
+use super::limits::{MAX_AFFINE_COEFF, MAX_AFFINE_TERMS, MAX_BITS};
 use super::tensors::{tensor_table, Columns};
 use crate::error::{Error, Result};
 use crate::field::Fr;
@@ -43,7 +43,8 @@ pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
             let ok = same(*x)
                 && y_ok
                 && signs.iter().all(|s| *s == 1 || *s == -1)
-                && lshifts.iter().all(|l| *l <= 32);
+                // inference.md section 6: lshifts 0..64, as every other shift.
+                && lshifts.iter().all(|l| *l <= MAX_BITS);
             (ok, "add operands do not match")
         }
         Producer::Identity { x } => (same(*x), "identity operand does not match"),

@@ -23,14 +23,14 @@ use runs::{input_for, prove_model, BATCHES};
 fn silu_model_has_the_stated_gadgets() {
     let c = Circuit::parse(&silu(51).circuit_json).unwrap();
     let muls: Vec<(usize, TensorRef, TensorRef)> = (0..c.gadgets.len())
-        .filter_map(|g| match c.gadgets[g].producer {
-            Producer::Mul { x, y } => Some((g, x, y)),
+        .filter_map(|g| match &c.gadgets[g].producer {
+            Producer::Mul(p) => Some((g, p.x, p.y)),
             _ => None,
         })
         .collect();
     use TensorRef::{Gadget, Input};
     assert_eq!(muls, vec![(2, Gadget(0), Gadget(1)), (4, Input, Gadget(3))]);
-    assert!(matches!(c.gadgets[1].producer, Producer::Table { .. }));
+    assert!(matches!(c.gadgets[1].producer, Producer::Table(_)));
     // The input product has excess columns (|x y| / 2^7 reaches 128).
     assert!(c.gadgets[4].excess_hi_bits > 0);
 }

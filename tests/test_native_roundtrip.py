@@ -119,6 +119,17 @@ def test_a_rust_format_error_arrives_with_its_check_id():
     assert exc.detail == "malformed input: field element: non-canonical field element (>= r)"
 
 
+def test_a_circuit_the_native_prover_cannot_read_is_a_format_error():
+    # Circuit::parse refuses at key.circuit, the Python verifier's id for the same check
+    from zkml import _native
+
+    for data in (b"{", b'{"format": "zkml-circuit", "version": 2}'):
+        with pytest.raises(ProverFormatError) as info:
+            _native.build_verifying_key(data, np.zeros(2, dtype=np.int64))
+        assert info.value.check == "key.circuit"
+        assert "circuit" in info.value.detail
+
+
 def test_the_python_verifier_names_the_check_a_tampered_native_proof_fails():
     f = rng.integers(-8, 8, size=16, dtype=np.int64)
     data = bytearray(prover.prove_product_sumcheck(f, f[::-1].copy()))

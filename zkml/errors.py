@@ -28,10 +28,11 @@ it was given is bad (`InputError`). Everything derives from `ZkmlError`:
     ├── ProverError                  the prover could not produce a proof             2
     │   │                            ("proving failed: ...")
     │   ├── ProverArgumentError      the native prover refused its arguments: sizes,
-    │   │                            limits, a circuit it cannot read (also an
-    │   │                            InputError; Rust Error::InvalidArgument)
-    │   ├── ProverFormatError        bytes handed to the native prover do not parse
-    │   │                            (also an InputError; Rust Error::Format)
+    │   │                            limits (also an InputError; Rust
+    │   │                            Error::InvalidArgument)
+    │   ├── ProverFormatError        bytes handed to the native prover do not parse,
+    │   │                            a circuit it cannot read (also an InputError;
+    │   │                            Rust Error::Format)
     │   └── ProverCheckError         one of the native prover's own checks failed
     │                                (Rust Error::Rejected, Error::Sumcheck)
     └── VerifierPoolError            a worker of zkml.VerifierPool stopped before     2
@@ -183,14 +184,14 @@ class ProverError(ZkmlError):
 
 class ProverArgumentError(ProverError, InputError):
     """The native prover refused its arguments (Rust `Error::InvalidArgument`): a size or
-    limit it cannot handle, a circuit description it cannot read. The caller's data is
-    at fault, hence also an InputError; `check` is None."""
+    limit it cannot handle. The caller's data is at fault, hence also an InputError;
+    `check` is None."""
 
 
 class ProverFormatError(ProverError, InputError):
     """Bytes handed to the native prover do not parse under circuits/encoding.md (Rust
-    `Error::Format`: a non-canonical field element, a point off the curve); `check`
-    names the parse check."""
+    `Error::Format`: a non-canonical field element, a point off the curve), or its
+    circuit description is refused (`key.circuit`); `check` names the parse check."""
 
 
 class ProverCheckError(ProverError):

@@ -6,7 +6,8 @@
 use serde_json::Value;
 use zkml_core::field::Fr;
 use zkml_core::inference::circuit::Circuit;
-use zkml_core::inference::combine::{concat_instances, concat_parts};
+use zkml_core::inference::circuit::Producer;
+use zkml_core::inference::combine::{concat_instances, concat_parts, Concat};
 use zkml_core::inference::parts::set_part_skew;
 use zkml_core::inference::tensors::Columns;
 use zkml_core::inference::testkit::{witness, witness_tampered, TestModel};
@@ -52,9 +53,13 @@ fn part_skew_keeps_the_sum_and_changes_the_proof() {
     let (cols, _) = witness(&c, &m.model_stack, &input, 1);
     let cc = Columns::new(&c, &cols);
     let r = rand_frs(c.gadget_vars(2, 1), 4);
-    let honest = concat_parts(&c, &cc, (&input, 1), 2, &r).unwrap();
+    let Producer::Concat(p) = &c.gadgets[2].producer else {
+        panic!("gadget 2 is a concat")
+    };
+    let p: &Concat = p;
+    let honest = concat_parts(&c, &cc, (&input, 1), p, &r).unwrap();
     set_part_skew(5);
-    let skewed = concat_parts(&c, &cc, (&input, 1), 2, &r).unwrap();
+    let skewed = concat_parts(&c, &cc, (&input, 1), p, &r).unwrap();
     let cheat = prove_model(&h, &m, &input, 1);
     set_part_skew(0);
     assert_eq!(honest.len(), 2);
@@ -65,7 +70,7 @@ fn part_skew_keeps_the_sum_and_changes_the_proof() {
     );
     assert_ne!(cheat, prove_model(&h, &m, &input, 1));
     // The skewed claim fails part 1's sumcheck (its final check).
-    let mut inst = concat_instances(&c, &cc, (&input, 1), 2, &r)
+    let mut inst = concat_instances(&c, &cc, (&input, 1), p, &r)
         .unwrap()
         .remove(0)
         .inst;

@@ -23,14 +23,14 @@ use runs::{input_for, prove_model, BATCHES};
 fn silu_model_has_the_stated_gadgets() {
     let c = Circuit::parse(&silu(51).circuit_json).unwrap();
     let muls: Vec<(usize, TensorRef, TensorRef)> = (0..c.gadgets.len())
-        .filter_map(|g| match c.gadgets[g].producer {
-            Producer::Mul { x, y } => Some((g, x, y)),
+        .filter_map(|g| match &c.gadgets[g].producer {
+            Producer::Mul(p) => Some((g, p.x, p.y)),
             _ => None,
         })
         .collect();
     use TensorRef::{Gadget, Input};
     assert_eq!(muls, vec![(2, Gadget(0), Gadget(1)), (4, Input, Gadget(3))]);
-    assert!(matches!(c.gadgets[1].producer, Producer::Table { .. }));
+    assert!(matches!(c.gadgets[1].producer, Producer::Table(_)));
     // The input product has excess columns (|x y| / 2^7 reaches 128).
     assert!(c.gadgets[4].excess_hi_bits > 0);
 }
@@ -127,4 +127,24 @@ fn windows_of_more_than_1024_taps_are_refused() {
             assert!(e.to_string().contains("1024 taps"), "{hw:?} {max}: {e}");
         }
     }
+}
+
+/// inference.md section 6: an add's lshifts are 0..64, as every shift (the schema's
+/// `MAX_BITS`); 65 is refused.
+#[test]
+fn add_lshifts_reach_64() {
+    let m = zkml_core::inference::testkit::mlp(&[6, 8, 4], true, 71);
+    let base: Value = serde_json::from_slice(&m.circuit_json).unwrap();
+    let g = (0..base["gadgets"].as_array().unwrap().len())
+        .find(|&g| base["gadgets"][g]["producer"]["op"] == "add")
+        .expect("an add gadget");
+    let parse = |l: [u32; 2]| {
+        let mut v = base.clone();
+        v["gadgets"][g]["producer"]["lshifts"] = json!(l);
+        Circuit::parse(&serde_json::to_vec(&v).unwrap())
+    };
+    for ok in [[0, 33], [64, 0], [64, 64]] {
+        assert!(parse(ok).is_ok(), "lshifts {ok:?} refused");
+    }
+    assert!(parse([65, 0]).is_err() && parse([0, 65]).is_err());
 }

@@ -6,8 +6,22 @@
 use serde_json::{json, Value};
 use zkml_core::field::Fr;
 use zkml_core::inference::circuit::{Circuit, TensorRef};
+use zkml_core::inference::circuit::{Producer, CIRCUIT_CHECK};
 use zkml_core::inference::parts::set_part_skew;
-use zkml_core::inference::rearrange::{rearrange_params, rearrange_parts};
+use zkml_core::inference::rearrange::{rearrange_parts, Rearrange, RearrangeMap};
+
+/// Gadget `g`'s rearrange producer: its parts and index map.
+fn rearrange_params(c: &Circuit, g: usize) -> (&[TensorRef], &RearrangeMap) {
+    let p = rearrange_of(c, g);
+    (&p.parts, &p.map)
+}
+
+fn rearrange_of(c: &Circuit, g: usize) -> &Rearrange {
+    match &c.gadgets[g].producer {
+        Producer::Rearrange(p) => p,
+        _ => panic!("gadget {g} is not a rearrange"),
+    }
+}
 use zkml_core::inference::tensors::Columns;
 use zkml_core::inference::testkit::{witness, witness_tampered, TestModel};
 use zkml_core::inference::testkit_rearrange::{
@@ -68,9 +82,9 @@ fn part_skew_keeps_the_sum_and_fails_a_part() {
         let (cols, _) = witness(&c, &m.model_stack, &input, 1);
         let cc = Columns::new(&c, &cols);
         let r = rand_frs(c.gadget_vars(g, 1), 4);
-        let honest = rearrange_parts(&c, &cc, (&input, 1), g, &r).unwrap();
+        let honest = rearrange_parts(&c, &cc, (&input, 1), rearrange_of(&c, g), &r).unwrap();
         set_part_skew(5);
-        let skewed = rearrange_parts(&c, &cc, (&input, 1), g, &r).unwrap();
+        let skewed = rearrange_parts(&c, &cc, (&input, 1), rearrange_of(&c, g), &r).unwrap();
         let cheat = prove_model(&h, &m, &input, 1);
         let err = check_relations(&m, &input, &cols, 1, 9).unwrap_err();
         set_part_skew(0);
@@ -112,20 +126,20 @@ fn rearrange_cheats_break_the_named_relation() {
 #[test]
 fn index_maps_by_hand() {
     let c = Circuit::parse(&rearrange_transpose(71).circuit_json).unwrap();
-    let (parts, map) = rearrange_params(&c, 1).unwrap();
+    let (parts, map) = rearrange_params(&c, 1);
     assert_eq!(parts, &[TensorRef::Gadget(0)]);
     // Output (h, w, c) = (1, 2, 1) is logical 1 * 18 + 2 * 3 + 1 = 25; it reads
     // channel 1, row 1, column 2 of the [4, 8, 8]-padded map.
     let e = map.entries[25];
     assert_eq!((e.dst, e.part, e.src), (25, 0, 64 + 8 + 2));
     let c = Circuit::parse(&rearrange_reshape(72).circuit_json).unwrap();
-    let (_, map) = rearrange_params(&c, 1).unwrap();
+    let (_, map) = rearrange_params(&c, 1);
     // Flat entry 44 is (4, 2, 2) of [5, 3, 3], padded [8, 4, 4].
     let e = map.entries[44];
     assert_eq!((e.dst, e.part, e.src), (4 * 16 + 2 * 4 + 2, 0, 44));
     // The broadcast (gadget 2): output (2, 4, 5) reads the sum's entry 2.
     let c = Circuit::parse(&rearrange_broadcast(76).circuit_json).unwrap();
-    let (parts, map) = rearrange_params(&c, 2).unwrap();
+    let (parts, map) = rearrange_params(&c, 2);
     assert_eq!(parts, &[TensorRef::Gadget(1)]);
     let e = map.entries[2 * 30 + 4 * 6 + 5];
     assert_eq!((e.dst, e.part, e.src), (2 * 64 + 4 * 8 + 5, 0, 2));
@@ -133,7 +147,7 @@ fn index_maps_by_hand() {
     // The choice (gadget 2): (2, 3, 5) from the second conv, (1, 3, 5) from the
     // first, (0, 1, 0) from the first, each at the same position.
     let c = Circuit::parse(&rearrange_choice(77).circuit_json).unwrap();
-    let (_, map) = rearrange_params(&c, 2).unwrap();
+    let (_, map) = rearrange_params(&c, 2);
     for ((ch, h, w), part) in [
         ((2, 3, 5), 1),
         ((1, 3, 5), 0),
@@ -263,7 +277,8 @@ fn rearrange_parsing_is_strict() {
     for (i, j) in bad.iter().enumerate() {
         match Circuit::parse(j) {
             Ok(_) => panic!("case {i} must be rejected"),
-            Err(e) => assert!(matches!(e, zkml_core::error::Error::InvalidArgument(_))),
+            // A refused description is a format error at `key.circuit`.
+            Err(e) => assert_eq!(e.check(), Some(CIRCUIT_CHECK), "case {i}: {e:?}"),
         }
     }
     // A flat output's features are n, not pad(n).
@@ -297,7 +312,8 @@ fn rearrange_output_must_be_flat() {
     match Circuit::parse(&spatial.circuit_json) {
         Ok(_) => panic!("a spatial rearrange output must be rejected"),
         Err(e) => assert!(
-            matches!(&e, zkml_core::error::Error::InvalidArgument(s) if s.contains("spatial rearrange")),
+            matches!(&e, zkml_core::error::Error::Format { check, detail }
+                if *check == CIRCUIT_CHECK && detail.contains("spatial rearrange")),
             "{e:?}"
         ),
     }

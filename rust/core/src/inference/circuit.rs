@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 
-pub use super::producer::{Producer, TensorRef};
+pub use super::producer::{Producer, ProducerJson, TensorRef};
 
 use super::limits::{
     LIMB_BITS, MAX_ABS_BOUND, MAX_CIRCUIT_JSON_BYTES, MAX_DIVISOR, MAX_FRAC_BITS, MAX_GADGETS,
@@ -17,10 +17,18 @@ fn invalid<T>(msg: impl Into<String>) -> Result<T> {
     Err(Error::InvalidArgument(format!("circuit: {}", msg.into())))
 }
 
+/// The check id of a circuit description that does not parse or is outside the
+/// limits (circuits/soundness.md section 6; the Python verifier's for a key's
+/// circuit): every refusal of [`Circuit::parse`] is a format error with this id.
+pub const CIRCUIT_CHECK: &str = "key.circuit";
+
+/// A gadget's header and its producer: `P` is [`ProducerJson`] as read, then the
+/// validated [`Producer`] (`Circuit::parse`).
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Gadget {
-    pub producer: Producer,
+pub struct Gadget<P = Producer> {
+    pub producer: P,
     pub features: usize,
     pub shift: u32,
     pub lo: i64,
@@ -97,16 +105,17 @@ pub struct ModelStack {
     pub tensors: Vec<ModelTensor>,
 }
 
+/// The circuit description; `P` as in [`Gadget`].
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Circuit {
+pub struct Circuit<P = Producer> {
     pub format: String,
     pub version: u32,
     /// Limb width `L` in `{8, 16}` (nonlinear.md section 5).
     pub limb_bits: u32,
     pub input: InputSpec,
     pub output: OutputSpec,
-    pub gadgets: Vec<Gadget>,
+    pub gadgets: Vec<Gadget<P>>,
     pub model_stack: ModelStack,
 }
 
@@ -159,7 +168,23 @@ pub fn limb_widths(bits: u32, limb_bits: u32) -> Vec<u32> {
         .collect()
 }
 
-impl Gadget {
+impl<P> Gadget<P> {
+    /// The same header with another producer.
+    pub fn with<Q>(&self, producer: Q) -> Gadget<Q> {
+        Gadget {
+            producer,
+            features: self.features,
+            shift: self.shift,
+            lo: self.lo,
+            hi: self.hi,
+            excess_hi_bits: self.excess_hi_bits,
+            excess_lo_bits: self.excess_lo_bits,
+            divisor: self.divisor,
+            frac_bits: self.frac_bits,
+            source: self.source.clone(),
+        }
+    }
+
     pub fn value_bits(&self) -> u32 {
         bit_length((self.hi - self.lo) as u128)
     }
@@ -188,58 +213,10 @@ impl Gadget {
     }
 }
 
-impl Circuit {
+impl<P> Circuit<P> {
     /// Limb widths of a `bits`-wide value with this circuit's `L`.
     pub fn limbs(&self, bits: u32) -> Vec<u32> {
         limb_widths(bits, self.limb_bits)
-    }
-
-    /// Gadget `index`'s columns in spec order.
-    pub fn gadget_columns(&self, index: usize) -> Vec<Column> {
-        let g = &self.gadgets[index];
-        let own_vars = log2(g.features.next_power_of_two());
-        let mut out = Vec::new();
-        let mut push = |kind, bits: u32, feat_vars: usize| {
-            for (limb, width) in self.limbs(bits).into_iter().enumerate() {
-                out.push(Column {
-                    gadget: index,
-                    kind,
-                    limb,
-                    width,
-                    feat_vars,
-                });
-            }
-        };
-        push(ColumnKind::U, g.value_bits(), own_vars);
-        if g.has_v() {
-            push(ColumnKind::V, g.value_bits(), own_vars);
-        }
-        push(ColumnKind::Rem, g.rem_bits(), own_vars);
-        push(ColumnKind::Remc, g.remc_bits(), own_vars);
-        push(ColumnKind::Ep, g.excess_hi_bits, own_vars);
-        push(ColumnKind::Em, g.excess_lo_bits, own_vars);
-        match &g.producer {
-            Producer::Maxpool { .. } | Producer::Winmax(_) => {
-                let (k, bits) = (g.producer.windows(), g.producer.pool_diff_bits());
-                for w in 0..k {
-                    push(ColumnKind::PoolDiff(w), bits, own_vars);
-                }
-                for w in 0..k {
-                    push(ColumnKind::PoolSel(w), 1, own_vars);
-                }
-            }
-            Producer::Rowmax { x, diff_bits, .. } => {
-                let xv = log2(self.width(*x).next_power_of_two());
-                push(ColumnKind::RowDiff, *diff_bits, xv);
-                push(ColumnKind::RowSel, 1, xv);
-            }
-            Producer::Rowdiv { rem_bits, .. } => {
-                push(ColumnKind::DivRem, *rem_bits, own_vars);
-                push(ColumnKind::DivRemc, *rem_bits, own_vars);
-            }
-            _ => {}
-        }
-        out
     }
 
     /// log2 of a column's length for batch `b`.
@@ -250,22 +227,6 @@ impl Circuit {
     /// log2 of a tensor's padded length (`B' pad(width)`) for batch `b`.
     pub fn tensor_vars(&self, t: TensorRef, batch: usize) -> usize {
         log2(batch.next_power_of_two()) + log2(self.width(t).next_power_of_two())
-    }
-
-    pub fn parse(json: &[u8]) -> Result<Self> {
-        if json.len() > MAX_CIRCUIT_JSON_BYTES {
-            return invalid(format!(
-                "JSON of {} bytes exceeds {MAX_CIRCUIT_JSON_BYTES}",
-                json.len()
-            ));
-        }
-        if json_depth(json) > MAX_JSON_DEPTH {
-            return invalid(format!("JSON nested deeper than {MAX_JSON_DEPTH}"));
-        }
-        let c: Circuit = serde_json::from_slice(json)
-            .map_err(|e| Error::InvalidArgument(format!("circuit JSON: {e}")))?;
-        c.validate()?;
-        Ok(c)
     }
 
     pub fn tensor(&self, name: &str) -> Result<&ModelTensor> {
@@ -295,6 +256,141 @@ impl Circuit {
         }
     }
 
+    /// The value range `[lo, hi]` of a tensor: a gadget's, or the input's
+    /// `[-2^(b-1), 2^(b-1) - 1]`.
+    pub fn range(&self, t: TensorRef) -> (i64, i64) {
+        match t {
+            TensorRef::Input => {
+                let half = 1i64 << (self.input.bits - 1);
+                (-half, half - 1)
+            }
+            TensorRef::Gadget(g) => (self.gadgets[g].lo, self.gadgets[g].hi),
+        }
+    }
+
+    /// Byte width of the statement's input integers.
+    pub fn input_width(&self) -> usize {
+        let half = 1i128 << (self.input.bits - 1);
+        int_width(-half, half - 1)
+    }
+
+    /// The statement's output range.
+    pub fn output_range(&self) -> (i128, i128) {
+        let g = &self.gadgets[self.output.gadget];
+        if self.output.argmax {
+            (0, self.output.features as i128 - 1)
+        } else {
+            (g.lo as i128, g.hi as i128)
+        }
+    }
+
+    /// Values per example in the statement's output.
+    pub fn output_len(&self) -> usize {
+        if self.output.argmax {
+            1
+        } else {
+            self.output.features
+        }
+    }
+
+    /// log2 of a gadget tensor's padded length for batch `b`.
+    pub fn gadget_vars(&self, g: usize, batch: usize) -> usize {
+        log2(batch.next_power_of_two()) + log2(self.gadgets[g].features.next_power_of_two())
+    }
+}
+
+impl Circuit {
+    /// Gadget `index`'s columns in spec order: the common ones, then its producer's.
+    pub fn gadget_columns(&self, index: usize) -> Vec<Column> {
+        let g = &self.gadgets[index];
+        let own_vars = log2(g.features.next_power_of_two());
+        let mut out = Vec::new();
+        let mut push = |kind, bits: u32, feat_vars: usize| {
+            for (limb, width) in self.limbs(bits).into_iter().enumerate() {
+                out.push(Column {
+                    gadget: index,
+                    kind,
+                    limb,
+                    width,
+                    feat_vars,
+                });
+            }
+        };
+        push(ColumnKind::U, g.value_bits(), own_vars);
+        if g.has_v() {
+            push(ColumnKind::V, g.value_bits(), own_vars);
+        }
+        push(ColumnKind::Rem, g.rem_bits(), own_vars);
+        push(ColumnKind::Remc, g.remc_bits(), own_vars);
+        push(ColumnKind::Ep, g.excess_hi_bits, own_vars);
+        push(ColumnKind::Em, g.excess_lo_bits, own_vars);
+        for (kind, bits, over) in g.producer.extra_columns() {
+            let vars = over.map_or(own_vars, |t| log2(self.width(t).next_power_of_two()));
+            push(kind, bits, vars);
+        }
+        out
+    }
+
+    /// Parse and validate a circuit description; every refusal is a format error
+    /// with the id [`CIRCUIT_CHECK`] (the description is data, not the caller's sizes).
+    pub fn parse(json: &[u8]) -> Result<Self> {
+        Self::parse_checked(json).map_err(|e| match e {
+            Error::InvalidArgument(detail) => Error::Format {
+                check: CIRCUIT_CHECK,
+                detail,
+            },
+            other => other,
+        })
+    }
+
+    fn parse_checked(json: &[u8]) -> Result<Self> {
+        if json.len() > MAX_CIRCUIT_JSON_BYTES {
+            return invalid(format!(
+                "JSON of {} bytes exceeds {MAX_CIRCUIT_JSON_BYTES}",
+                json.len()
+            ));
+        }
+        if json_depth(json) > MAX_JSON_DEPTH {
+            return invalid(format!("JSON nested deeper than {MAX_JSON_DEPTH}"));
+        }
+        let c: Circuit<ProducerJson> = serde_json::from_slice(json)
+            .map_err(|e| Error::InvalidArgument(format!("circuit JSON: {e}")))?;
+        c.validate()?;
+        c.build()
+    }
+
+    /// Every committed limb column, in spec order: gadgets in order, then the
+    /// argmax differences.
+    pub fn columns(&self) -> Vec<Column> {
+        let mut out: Vec<Column> = self
+            .gadgets
+            .iter()
+            .enumerate()
+            .flat_map(|(i, _)| self.gadget_columns(i))
+            .collect();
+        if self.output.argmax {
+            let lg = self.output.gadget;
+            let feat_vars = log2(self.gadgets[lg].features.next_power_of_two());
+            for (limb, width) in self
+                .limbs(self.gadgets[lg].value_bits())
+                .into_iter()
+                .enumerate()
+            {
+                out.push(Column {
+                    gadget: lg,
+                    kind: ColumnKind::D,
+                    limb,
+                    width,
+                    feat_vars,
+                });
+            }
+        }
+        out
+    }
+}
+
+impl Circuit<ProducerJson> {
+    /// The checks of the description before its producers' (inference.md section 6).
     fn validate(&self) -> Result<()> {
         if self.format != "zkml-circuit" || self.version != 1 {
             return invalid("unknown format or version");
@@ -337,11 +433,17 @@ impl Circuit {
             return invalid("the output gadget may not be a conv or pooling gadget");
         }
         // rearrange.md section 5: only a flat rearrange may be the output.
-        if let Producer::Rearrange { out_shape, .. } = &self.gadgets[self.output.gadget].producer {
+        let out = &self.gadgets[self.output.gadget].producer;
+        if let ProducerJson::Rearrange { out_shape, .. } = out {
             if out_shape.len() != 1 {
                 return invalid("the output gadget may not be a spatial rearrange");
             }
         }
+        self.check_model_stack()
+    }
+
+    /// The model stack's shape and its tensors' slots (inference.md section 6).
+    fn check_model_stack(&self) -> Result<()> {
         let ms = &self.model_stack;
         if !(1..=MAX_NUM_VARS).contains(&ms.num_vars)
             || ms.log_cols > ms.num_vars
@@ -373,107 +475,51 @@ impl Circuit {
             }
             slots.push((t.offset, size));
         }
-        for (i, g) in self.gadgets.iter().enumerate() {
-            let bound_ok = |v: i64| v.unsigned_abs() < MAX_ABS_BOUND as u64;
-            if !feat_ok(g.features)
-                || g.lo > g.hi
-                || !bound_ok(g.lo)
-                || !bound_ok(g.hi)
-                || g.shift > MAX_BITS
-                || !frac_ok(g.frac_bits)
-            {
-                return invalid(format!("gadget {i}: parameters out of limits"));
-            }
-            if !(1..MAX_DIVISOR).contains(&g.divisor) || (g.divisor > 1 && g.shift != 0) {
-                return invalid(format!("gadget {i}: divisor out of limits or with a shift"));
-            }
-            if g.excess_hi_bits > MAX_BITS
-                || g.excess_lo_bits > MAX_BITS
-                || g.value_bits() > MAX_BITS
-            {
-                return invalid(format!("gadget {i}: bit widths out of limits"));
-            }
-            super::producer::validate(self, i, g)?;
+        Ok(())
+    }
+
+    /// Gadget `i`'s header: features, bounds, shifts, divisor and bit widths.
+    fn check_gadget(&self, i: usize, g: &Gadget<ProducerJson>) -> Result<()> {
+        let feat_ok = |n: usize| (1..=MAX_FEATURES).contains(&n);
+        let frac_ok = |f: i64| (-MAX_FRAC_BITS..=MAX_FRAC_BITS).contains(&f);
+        let bound_ok = |v: i64| v.unsigned_abs() < MAX_ABS_BOUND as u64;
+        if !feat_ok(g.features)
+            || g.lo > g.hi
+            || !bound_ok(g.lo)
+            || !bound_ok(g.hi)
+            || g.shift > MAX_BITS
+            || !frac_ok(g.frac_bits)
+        {
+            return invalid(format!("gadget {i}: parameters out of limits"));
+        }
+        if !(1..MAX_DIVISOR).contains(&g.divisor) || (g.divisor > 1 && g.shift != 0) {
+            return invalid(format!("gadget {i}: divisor out of limits or with a shift"));
+        }
+        if g.excess_hi_bits > MAX_BITS || g.excess_lo_bits > MAX_BITS || g.value_bits() > MAX_BITS {
+            return invalid(format!("gadget {i}: bit widths out of limits"));
         }
         Ok(())
     }
 
-    /// The value range `[lo, hi]` of a tensor: a gadget's, or the input's
-    /// `[-2^(b-1), 2^(b-1) - 1]`.
-    pub fn range(&self, t: TensorRef) -> (i64, i64) {
-        match t {
-            TensorRef::Input => {
-                let half = 1i64 << (self.input.bits - 1);
-                (-half, half - 1)
-            }
-            TensorRef::Gadget(g) => (self.gadgets[g].lo, self.gadgets[g].hi),
-        }
-    }
-
-    /// Indices of the table gadgets, in gadget order.
-    pub fn table_gadgets(&self) -> Vec<usize> {
-        (0..self.gadgets.len())
-            .filter(|&g| matches!(self.gadgets[g].producer, Producer::Table { .. }))
-            .collect()
-    }
-
-    /// Every committed limb column, in spec order: gadgets in order, then the
-    /// argmax differences.
-    pub fn columns(&self) -> Vec<Column> {
-        let mut out: Vec<Column> = self
-            .gadgets
-            .iter()
-            .enumerate()
-            .flat_map(|(i, _)| self.gadget_columns(i))
-            .collect();
-        if self.output.argmax {
-            let lg = self.output.gadget;
-            let feat_vars = log2(self.gadgets[lg].features.next_power_of_two());
-            for (limb, width) in self
-                .limbs(self.gadgets[lg].value_bits())
-                .into_iter()
-                .enumerate()
-            {
-                out.push(Column {
-                    gadget: lg,
-                    kind: ColumnKind::D,
-                    limb,
-                    width,
-                    feat_vars,
-                });
-            }
-        }
-        out
-    }
-
-    /// Byte width of the statement's input integers.
-    pub fn input_width(&self) -> usize {
-        let half = 1i128 << (self.input.bits - 1);
-        int_width(-half, half - 1)
-    }
-
-    /// The statement's output range.
-    pub fn output_range(&self) -> (i128, i128) {
-        let g = &self.gadgets[self.output.gadget];
-        if self.output.argmax {
-            (0, self.output.features as i128 - 1)
-        } else {
-            (g.lo as i128, g.hi as i128)
-        }
-    }
-
-    /// Values per example in the statement's output.
-    pub fn output_len(&self) -> usize {
-        if self.output.argmax {
-            1
-        } else {
-            self.output.features
-        }
-    }
-
-    /// log2 of a gadget tensor's padded length for batch `b`.
-    pub fn gadget_vars(&self, g: usize, batch: usize) -> usize {
-        log2(batch.next_power_of_two()) + log2(self.gadgets[g].features.next_power_of_two())
+    /// Every gadget checked, its producer validated and built, in gadget order
+    /// (producer.rs).
+    fn build(self) -> Result<Circuit> {
+        let gadgets = (0..self.gadgets.len())
+            .map(|i| {
+                let g = &self.gadgets[i];
+                self.check_gadget(i, g)?;
+                Ok(g.with(super::producer::build(&self, i, g)?))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Circuit {
+            format: self.format,
+            version: self.version,
+            limb_bits: self.limb_bits,
+            input: self.input,
+            output: self.output,
+            gadgets,
+            model_stack: self.model_stack,
+        })
     }
 }
 

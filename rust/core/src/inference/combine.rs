@@ -12,9 +12,10 @@
 //! over `log2 pad(C_k)` variables, `W~_k` the wiring MLE of the axis
 //! `(C, C_k, 1, 1, 1, off_k)`.
 
-use super::circuit::{padded_size, Circuit, Gadget, Producer, TensorRef};
+use super::circuit::{padded_size, Circuit, Gadget};
 use super::limits::{MAX_BITS, MAX_CONCAT_PARTS};
 use super::parts::{part_instances, part_values, PartInstance};
+use super::producer::{earlier, Addconst, Producer, ProducerJson, TensorRef};
 use super::tensors::Columns;
 use crate::error::{Error, Result};
 use crate::field::Fr;
@@ -68,14 +69,18 @@ impl ConcatGeom {
     }
 }
 
-/// The checks of an `addconst` or `concat` gadget `i`.
-pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
-    let refs_ok = |t: TensorRef| match t {
-        TensorRef::Input => true,
-        TensorRef::Gadget(j) => j < i,
-    };
+/// A validated concat: its parts and geometry.
+#[derive(Clone, Debug)]
+pub struct Concat {
+    pub parts: Vec<TensorRef>,
+    pub geo: ConcatGeom,
+}
+
+/// The checks of an `addconst` or `concat` gadget `i`, and its producer.
+pub fn build(c: &Circuit<ProducerJson>, i: usize, g: &Gadget<ProducerJson>) -> Result<Producer> {
+    let refs_ok = |t: TensorRef| earlier(i, t);
     match &g.producer {
-        Producer::Addconst { x, c: name, lshift } => {
+        ProducerJson::Addconst { x, c: name, lshift } => {
             let t = c.tensor(name)?;
             let ok = refs_ok(*x)
                 && c.width(*x) == g.features
@@ -85,8 +90,13 @@ pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
             if !ok {
                 return invalid(i, "addconst shapes do not match");
             }
+            Ok(Producer::Addconst(Addconst {
+                x: *x,
+                c: name.clone(),
+                lshift: *lshift,
+            }))
         }
-        Producer::Concat { parts, shapes } => {
+        ProducerJson::Concat { parts, shapes } => {
             let k = parts.len();
             if !(2..=MAX_CONCAT_PARTS).contains(&k)
                 || shapes.len() != k
@@ -109,30 +119,25 @@ pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
             if !widths_ok || !axes_ok || g.features != geo.features() {
                 return invalid(i, "concat shapes do not match");
             }
+            Ok(Producer::Concat(Concat {
+                parts: parts.clone(),
+                geo,
+            }))
         }
-        _ => return invalid(i, "not an addconst or concat gadget"),
-    }
-    Ok(())
-}
-
-/// The parts and geometry of a concat gadget.
-pub fn concat_params(c: &Circuit, g: usize) -> Option<(&[TensorRef], ConcatGeom)> {
-    match &c.gadgets[g].producer {
-        Producer::Concat { parts, shapes } => Some((parts, ConcatGeom::new(shapes)?)),
-        _ => None,
+        _ => invalid(i, "not an addconst or concat gadget"),
     }
 }
 
-/// Concat gadget `g`'s instances in part order: the pair
-/// `(W~_k(r_c, (), .), X_k(r_s, ., r_b))` over `c' < pad(C_k)`.
+/// A concat's instances in part order: the pair `(W~_k(r_c, (), .), X_k(r_s, ., r_b))`
+/// over `c' < pad(C_k)`.
 pub fn concat_instances(
     c: &Circuit,
     cols: &Columns,
     ib: (&[i64], usize),
-    g: usize,
+    p: &Concat,
     r_g: &[Fr],
 ) -> Result<Vec<PartInstance>> {
-    let (parts, geo) = concat_params(c, g).expect("a validated concat");
+    let (parts, geo) = (&p.parts, &p.geo);
     let ls = super::log2(geo.spatial);
     let lc = super::log2(geo.channels.next_power_of_two());
     let (r_s, rest) = r_g.split_at(ls);
@@ -143,15 +148,15 @@ pub fn concat_instances(
     part_instances(c, cols, ib, parts, sels, (r_s, r_b))
 }
 
-/// The parts' values `E_1..E_K` of concat gadget `g` at its point `r_g`.
+/// A concat's parts' values `E_1..E_K` at its point `r_g`.
 pub fn concat_parts(
     c: &Circuit,
     cols: &Columns,
     ib: (&[i64], usize),
-    g: usize,
+    p: &Concat,
     r_g: &[Fr],
 ) -> Result<Vec<Fr>> {
-    Ok(part_values(&concat_instances(c, cols, ib, g, r_g)?))
+    Ok(part_values(&concat_instances(c, cols, ib, p, r_g)?))
 }
 
 /// `2^l x + C[f]` over the padded tensor (`C` the tensor's padded row of `np`).

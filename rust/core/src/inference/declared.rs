@@ -151,6 +151,39 @@ impl Declarer<'_> {
     }
 }
 
+/// One declaration step of a gadget (`GadgetProver::declare_*`): the declarer, the
+/// point the values are read at (`r_g` for the acc-point checks, an instance's `s`
+/// for its value), those values in the verifier's order, and the checks made so far.
+pub struct Decl<'r, 'v> {
+    pub d: &'r Declarer<'r>,
+    pub at: &'r [Fr],
+    pub vals: &'r mut ClaimStream<'v>,
+    pub checks: &'r mut Vec<Check>,
+}
+
+impl Decl<'_, '_> {
+    /// A tensor's value at `z` from the next values ([`Declarer::value`]).
+    pub fn value(&mut self, t: TensorRef, z: &[Fr]) -> Expr {
+        self.d.value(t, self.vals, z)
+    }
+
+    /// Gadget `g`'s `kind` columns from the next values, their limbs combined.
+    pub fn limbs_of(&mut self, g: usize, kind: ColumnKind) -> Expr {
+        self.d.limbs(self.d.take(g, kind, self.vals))
+    }
+
+    /// Gadget `g`'s `kind` columns from the next values, each claim on its own.
+    pub fn take(&mut self, g: usize, kind: ColumnKind) -> Vec<Claim> {
+        self.d.take(g, kind, self.vals)
+    }
+
+    /// The check `gadget.<op>.<name>` of gadget `g`: `e == 0`.
+    pub fn check(&mut self, g: usize, name: &str, e: Expr) {
+        let id = check_id(self.d.c(), g, name);
+        self.checks.push(Check::zero(id, e));
+    }
+}
+
 /// A gadget's own columns at its acc point, read in the verifier's order (u, v, rem,
 /// remc, ep, em, the pool differences and selectors, R, Rc), and the accumulator.
 pub struct Own {
@@ -218,26 +251,7 @@ pub fn check_id(c: &Circuit, g: usize, name: &str) -> String {
 
 /// The op's name in the circuit JSON.
 pub fn op_name(c: &Circuit, g: usize) -> &'static str {
-    use super::circuit::Producer as P;
-    match &c.gadgets[g].producer {
-        P::Dense { .. } => "dense",
-        P::Conv { .. } => "conv",
-        P::Identity { .. } => "identity",
-        P::Add { .. } => "add",
-        P::Affine { .. } => "affine",
-        P::Addconst { .. } => "addconst",
-        P::Mul { .. } => "mul",
-        P::Table { .. } => "table",
-        P::Spatialsum { .. } => "spatialsum",
-        P::Sumpool { .. } => "sumpool",
-        P::Maxpool { .. } => "maxpool",
-        P::Winsum { .. } => "winsum",
-        P::Winmax { .. } => "winmax",
-        P::Rowmax { .. } => "rowmax",
-        P::Rowdiv { .. } => "rowdiv",
-        P::Concat { .. } => "concat",
-        P::Rearrange { .. } => "rearrange",
-    }
+    c.gadgets[g].producer.op_name()
 }
 
 /// The common acc-point checks (z + v = hi, rem + remc = d - 1), then the op's.
@@ -259,7 +273,13 @@ fn gadget_acc(
         let e = own.rem.clone() + own.remc.clone() - Expr::i(gad.divisor as i128 - 1);
         checks.push(Check::zero(check_id(d.c(), g, "rem-plus-remc"), e));
     }
-    let claims = gp.declare_acc(d, &rec.r[g], &mut vals, &own, &mut checks)?;
+    let mut cx = Decl {
+        d,
+        at: &rec.r[g],
+        vals: &mut vals,
+        checks: &mut checks,
+    };
+    let claims = gp.declare_acc(&mut cx, &own)?;
     Ok((checks, claims))
 }
 
@@ -332,13 +352,19 @@ pub fn declare(cx: Ctx<'_>, rec: &Record, output: &[i64]) -> Result<Declarations
     for (i, (g, name, claim)) in names.into_iter().enumerate() {
         let s = &rec.points[i];
         let mut vals = ClaimStream::new("sumcheck-evals", &all_evals, next);
+        let mut cx = Decl {
+            d: &d,
+            at: s,
+            vals: &mut vals,
+            checks: &mut late,
+        };
         let value = if i < n_dense {
             let k = dense_k[g];
             dense_k[g] += 1;
-            provers[g].declare_dense_value(&d, k, s, &mut vals, &mut late)?
+            provers[g].declare_dense_value(&mut cx, k)?
         } else if i < n_dense + rec.zerochecks.len() {
             let (_, tau, beta) = &rec.zerochecks[i - n_dense];
-            provers[g].declare_zerocheck_value(&d, (tau, *beta), s, &mut vals, &mut late)?
+            provers[g].declare_zerocheck_value(&mut cx, (tau, *beta))?
         } else {
             super::output::declare_output_value(&d, &name, g, s, &mut vals)?
         };

@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use super::circuit::Circuit;
-use super::spatial::{geom, lp};
+use super::spatial::lp;
 use crate::field::Fr;
 
 /// `out[k] = sum_r weights[r] table[r * n + k]`: bind a row-major table's high
@@ -29,7 +29,7 @@ pub fn fold_rows(table: &[Fr], weights: &[Fr], n: usize) -> Vec<Fr> {
 /// parts (empty for dense), the output-feature part and the batch part.
 pub fn split_point<'a>(c: &Circuit, g: usize, r: &'a [Fr]) -> (&'a [Fr], &'a [Fr], &'a [Fr]) {
     let gad = &c.gadgets[g];
-    let (low, out) = match geom(&gad.producer) {
+    let (low, out) = match gad.producer.geom() {
         Some(geo) => {
             let (a, b) = geo.out_vars();
             (a + b, lp(geo.c_out))

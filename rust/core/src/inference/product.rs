@@ -10,8 +10,9 @@
 
 use ark_ff::One;
 
-use super::circuit::{Circuit, Gadget, Producer, TensorRef};
-use super::limits::{MAX_AFFINE_COEFF, MAX_AFFINE_TERMS};
+use super::circuit::{Circuit, Gadget};
+use super::limits::{MAX_AFFINE_COEFF, MAX_AFFINE_TERMS, MAX_BITS};
+use super::producer::{earlier, Add, Affine, Identity, Mul, Producer, ProducerJson, TensorRef};
 use super::tensors::{tensor_table, Columns};
 use crate::error::{Error, Result};
 use crate::field::Fr;
@@ -19,15 +20,13 @@ use crate::mle::eq_table;
 use crate::sumcheck::product::Term;
 use crate::sumcheck::ProductSum;
 
-/// The checks of an elementwise gadget `i` (`add`, `identity`, `affine`, `mul`).
-pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
-    let refs_ok = |t: TensorRef| match t {
-        TensorRef::Input => true,
-        TensorRef::Gadget(j) => j < i,
-    };
+/// The checks of an elementwise gadget `i` (`add`, `identity`, `affine`, `mul`), and
+/// its producer.
+pub fn build(c: &Circuit<ProducerJson>, i: usize, g: &Gadget<ProducerJson>) -> Result<Producer> {
+    let refs_ok = |t: TensorRef| earlier(i, t);
     let same = |t: TensorRef| refs_ok(t) && c.width(t) == g.features;
-    let (ok, what) = match &g.producer {
-        Producer::Add {
+    let (built, what) = match &g.producer {
+        ProducerJson::Add {
             x,
             y,
             signs,
@@ -43,51 +42,55 @@ pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
             let ok = same(*x)
                 && y_ok
                 && signs.iter().all(|s| *s == 1 || *s == -1)
-                && lshifts.iter().all(|l| *l <= 32);
-            (ok, "add operands do not match")
+                // inference.md section 6: lshifts 0..64, as every other shift.
+                && lshifts.iter().all(|l| *l <= MAX_BITS);
+            let p = Producer::Add(Add {
+                x: *x,
+                y: *y,
+                signs: *signs,
+                lshifts: *lshifts,
+            });
+            (ok.then_some(p), "add operands do not match")
         }
-        Producer::Identity { x } => (same(*x), "identity operand does not match"),
-        Producer::Affine { terms } => {
+        ProducerJson::Identity { x } => {
+            let p = Producer::Identity(Identity { x: *x });
+            (same(*x).then_some(p), "identity operand does not match")
+        }
+        ProducerJson::Affine { terms } => {
             let ok = (1..=MAX_AFFINE_TERMS).contains(&terms.len())
                 && terms
                     .iter()
                     .all(|(x, k)| same(*x) && k.unsigned_abs() < MAX_AFFINE_COEFF);
-            (ok, "affine terms do not match")
+            let p = Producer::Affine(Affine {
+                terms: terms.clone(),
+            });
+            (ok.then_some(p), "affine terms do not match")
         }
         // nonlinear.md section 8: width(x) == width(y) == features.
-        Producer::Mul { x, y } => (same(*x) && same(*y), "mul operands do not match"),
-        _ => (false, "not an elementwise gadget"),
+        ProducerJson::Mul { x, y } => {
+            let p = Producer::Mul(Mul { x: *x, y: *y });
+            (
+                (same(*x) && same(*y)).then_some(p),
+                "mul operands do not match",
+            )
+        }
+        _ => (None, "not an elementwise gadget"),
     };
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::InvalidArgument(format!(
-            "circuit: gadget {i}: {what}"
-        )))
-    }
+    built.ok_or_else(|| Error::InvalidArgument(format!("circuit: gadget {i}: {what}")))
 }
 
-/// The operands `(x, y)` of a mul gadget.
-pub fn operands(c: &Circuit, g: usize) -> Option<(TensorRef, TensorRef)> {
-    match &c.gadgets[g].producer {
-        Producer::Mul { x, y } => Some((*x, *y)),
-        _ => None,
-    }
-}
-
-/// Mul gadget `g`'s instance: factors `(eq(r_g, .), X, Y)`, one term of degree 3.
+/// A mul's instance at `r_g`: factors `(eq(r_g, .), X, Y)`, one term of degree 3.
 pub fn instance(
     c: &Circuit,
     cols: &Columns,
     (input, b): (&[i64], usize),
-    g: usize,
+    p: &Mul,
     r_g: &[Fr],
 ) -> Result<ProductSum> {
-    let (x, y) = operands(c, g).expect("a mul gadget");
     let tables = vec![
         eq_table(r_g),
-        tensor_table(c, cols, x, input, b),
-        tensor_table(c, cols, y, input, b),
+        tensor_table(c, cols, p.x, input, b),
+        tensor_table(c, cols, p.y, input, b),
     ];
     let term = Term {
         coeff: Fr::one(),

@@ -98,7 +98,7 @@ fn prove_with(
     let mult = mult.unwrap_or_else(|| multiplicities(&c, &inp.columns));
     let tmult = match tmult {
         Some(t) => t,
-        None => table::multiplicities(&c, &inp.columns, inp.input, inp.batch)?,
+        None => table::multiplicities(&c, &inp.columns, inp.input, inp.batch),
     };
     prove_parsed(hyrax, &c, inp, mult, tmult, None)
 }
@@ -113,7 +113,7 @@ pub fn prove_declared(
     let c = Circuit::parse(inp.circuit_json)?;
     check_statement(&c, &inp)?;
     let mult = multiplicities(&c, &inp.columns);
-    let tmult = table::multiplicities(&c, &inp.columns, inp.input, inp.batch)?;
+    let tmult = table::multiplicities(&c, &inp.columns, inp.input, inp.batch);
     let mut decl = None;
     let proof = prove_parsed(hyrax, &c, inp, mult, tmult, Some(&mut decl))?;
     Ok((proof, decl.expect("declared")?))
@@ -160,7 +160,7 @@ fn prove_parsed(
     decl: DeclOut<'_>,
 ) -> Result<Vec<u8>> {
     let b = inp.batch;
-    let tgs = table::gadgets(c)?;
+    let tgs = table::gadgets(c);
     let t_ok = tmult.len() == tgs.len()
         && tmult
             .iter()

@@ -14,11 +14,12 @@
 use ark_ff::Zero;
 use serde::Deserialize;
 
-use super::circuit::{Circuit, Gadget, Producer, TensorRef, MAX_FEATURES};
+use super::circuit::{Circuit, Gadget, MAX_FEATURES};
 use super::limits::{
     MAX_REARRANGE_BLOCKS, MAX_REARRANGE_PARTS, MAX_REARRANGE_STRIDE, MAX_VIEW_DIMS,
 };
 use super::parts::{part_instances, part_values, PartInstance};
+use super::producer::{earlier, Producer, ProducerJson, TensorRef};
 use super::tensors::Columns;
 use crate::error::{Error, Result};
 use crate::field::Fr;
@@ -251,9 +252,18 @@ impl RearrangeMap {
     }
 }
 
-/// The checks of a rearrange gadget `i` (rearrange.md section 1).
-pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
-    let Producer::Rearrange {
+/// A validated rearrange: its parts, output layout and index map.
+#[derive(Clone, Debug)]
+pub struct Rearrange {
+    pub parts: Vec<TensorRef>,
+    pub out_shape: Vec<usize>,
+    pub map: RearrangeMap,
+}
+
+/// The checks of a rearrange gadget `i` (rearrange.md section 1), and its producer
+/// with its index map.
+pub fn build(c: &Circuit<ProducerJson>, i: usize, g: &Gadget<ProducerJson>) -> Result<Producer> {
+    let ProducerJson::Rearrange {
         parts,
         shapes,
         out_shape,
@@ -263,17 +273,15 @@ pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
     else {
         return invalid(i, "is not a rearrange gadget");
     };
-    let refs_ok = parts.iter().all(|p| match p {
-        TensorRef::Input => true,
-        TensorRef::Gadget(j) => *j < i,
-    });
+    let refs_ok = parts.iter().all(|p| earlier(i, *p));
     if !(1..=MAX_REARRANGE_PARTS).contains(&parts.len()) || shapes.len() != parts.len() || !refs_ok
     {
         return invalid(i, "parts out of limits");
     }
-    if let Err(what) = RearrangeMap::new(shapes, out_shape, dims, blocks) {
-        return invalid(i, what);
-    }
+    let map = match RearrangeMap::new(shapes, out_shape, dims, blocks) {
+        Ok(map) => map,
+        Err(what) => return invalid(i, what),
+    };
     let widths_ok = parts
         .iter()
         .zip(shapes)
@@ -281,50 +289,35 @@ pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
     if !widths_ok || RearrangeMap::features(out_shape) != Some(g.features) {
         return invalid(i, "widths do not match");
     }
-    Ok(())
+    Ok(Producer::Rearrange(Rearrange {
+        parts: parts.clone(),
+        out_shape: out_shape.clone(),
+        map,
+    }))
 }
 
-/// The parts and index map of a rearrange gadget.
-pub fn rearrange_params(c: &Circuit, g: usize) -> Option<(&[TensorRef], RearrangeMap)> {
-    match &c.gadgets[g].producer {
-        Producer::Rearrange {
-            parts,
-            shapes,
-            out_shape,
-            dims,
-            blocks,
-        } => Some((
-            parts,
-            RearrangeMap::new(shapes, out_shape, dims, blocks).ok()?,
-        )),
-        _ => None,
-    }
-}
-
-/// Rearrange gadget `g`'s instances in part order: the pair
-/// `(Sel_k(r_o, .), X_k(., r_b))` over `i < pad(width_k)` (the index map is
-/// computed once for all parts).
+/// A rearrange's instances in part order: the pair `(Sel_k(r_o, .), X_k(., r_b))`
+/// over `i < pad(width_k)` (the index map built once, by the parser).
 pub fn rearrange_instances(
     c: &Circuit,
     cols: &Columns,
     ib: (&[i64], usize),
-    g: usize,
+    p: &Rearrange,
     r_g: &[Fr],
 ) -> Result<Vec<PartInstance>> {
-    let (parts, map) = rearrange_params(c, g).expect("a validated rearrange");
-    let (r_o, r_b) = r_g.split_at(super::log2(map.out_pad));
-    part_instances(c, cols, ib, parts, map.sel_tables(r_o), (&[], r_b))
+    let (r_o, r_b) = r_g.split_at(super::log2(p.map.out_pad));
+    part_instances(c, cols, ib, &p.parts, p.map.sel_tables(r_o), (&[], r_b))
 }
 
-/// The parts' values `E_1..E_K` of rearrange gadget `g` at its point `r_g`.
+/// A rearrange's parts' values `E_1..E_K` at its point `r_g`.
 pub fn rearrange_parts(
     c: &Circuit,
     cols: &Columns,
     ib: (&[i64], usize),
-    g: usize,
+    p: &Rearrange,
     r_g: &[Fr],
 ) -> Result<Vec<Fr>> {
-    Ok(part_values(&rearrange_instances(c, cols, ib, g, r_g)?))
+    Ok(part_values(&rearrange_instances(c, cols, ib, p, r_g)?))
 }
 
 /// The rearranged tensor over the padded output (`bp` rows): each real output

@@ -18,7 +18,8 @@
 
 use ark_ff::{Field, One};
 
-use super::circuit::{Circuit, ColumnKind, Gadget, Producer, TensorRef, MAX_BITS};
+use super::circuit::{Circuit, ColumnKind, Gadget, MAX_BITS};
+use super::producer::{earlier, ExtraColumn, Producer, ProducerJson, TensorRef};
 use super::tensors::{tensor_table, Columns};
 use super::Claims;
 use crate::error::{Error, Result};
@@ -34,27 +35,54 @@ pub fn group_size(wide: usize, groups: usize) -> Option<usize> {
     (groups >= 1 && pg <= pw).then_some(pw / pg)
 }
 
-/// `P` of a rowmax (its operand over its own features) or rowdiv (its features
-/// over `y`'s width) gadget `g` of a validated circuit.
-pub fn row_group_size(c: &Circuit, g: usize) -> usize {
-    let gad = &c.gadgets[g];
-    let p = match &gad.producer {
-        Producer::Rowmax { x, .. } => group_size(c.width(*x), gad.features),
-        Producer::Rowdiv { y, .. } => group_size(gad.features, c.width(*y)),
-        _ => None,
-    };
-    p.expect("a validated rowmax or rowdiv gadget")
+/// A validated rowmax: `z[g][b] = max_{i < n} x[b][i + P g]`, `group` the size `P`
+/// (of `x`'s width over the gadget's features).
+#[derive(Clone, Debug)]
+pub struct Rowmax {
+    pub x: TensorRef,
+    pub n: usize,
+    pub diff_bits: u32,
+    pub group: usize,
 }
 
-/// The checks of a rowmax or rowdiv gadget `i` (nonlinear.md sections 7, 12).
-pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
-    let refs_ok = |t: TensorRef| match t {
-        TensorRef::Input => true,
-        TensorRef::Gadget(j) => j < i,
-    };
+impl Rowmax {
+    /// `D` and the 1-bit `S`, both of `x`'s length (nonlinear.md section 7).
+    pub fn columns(&self) -> Vec<ExtraColumn> {
+        vec![
+            (ColumnKind::RowDiff, self.diff_bits, Some(self.x)),
+            (ColumnKind::RowSel, 1, Some(self.x)),
+        ]
+    }
+}
+
+/// A validated rowdiv: `q = round(2^lshift x / y_b)`, `group` the size `P` (of the
+/// gadget's features over `y`'s width).
+#[derive(Clone, Debug)]
+pub struct Rowdiv {
+    pub x: TensorRef,
+    pub y: TensorRef,
+    pub lshift: u32,
+    pub rem_bits: u32,
+    pub group: usize,
+}
+
+impl Rowdiv {
+    /// `R` and `Rc = 2 y_b - 1 - R`, of `rem_bits` each.
+    pub fn columns(&self) -> Vec<ExtraColumn> {
+        vec![
+            (ColumnKind::DivRem, self.rem_bits, None),
+            (ColumnKind::DivRemc, self.rem_bits, None),
+        ]
+    }
+}
+
+/// The checks of a rowmax or rowdiv gadget `i` (nonlinear.md sections 7, 12), and
+/// its producer with its group size.
+pub fn build(c: &Circuit<ProducerJson>, i: usize, g: &Gadget<ProducerJson>) -> Result<Producer> {
+    let refs_ok = |t: TensorRef| earlier(i, t);
     let plain = g.shift == 0 && g.divisor == 1;
-    let (ok, what) = match &g.producer {
-        Producer::Rowmax { x, n, diff_bits } => {
+    let (built, what) = match &g.producer {
+        ProducerJson::Rowmax { x, n, diff_bits } => {
             let (lo_x, hi_x) = if refs_ok(*x) { c.range(*x) } else { (0, 0) };
             let p = if refs_ok(*x) {
                 group_size(c.width(*x), g.features)
@@ -68,32 +96,43 @@ pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
                 && g.excess_lo_bits == 0
                 && g.lo <= lo_x
                 && hi_x <= g.hi;
-            (ok, "rowmax")
+            let p = p.filter(|_| ok).map(|group| {
+                Producer::Rowmax(Rowmax {
+                    x: *x,
+                    n: *n,
+                    diff_bits: *diff_bits,
+                    group,
+                })
+            });
+            (p, "rowmax")
         }
-        Producer::Rowdiv {
+        ProducerJson::Rowdiv {
             x,
             y,
             lshift,
             rem_bits,
         } => {
-            let ok = refs_ok(*x)
-                && refs_ok(*y)
-                && c.width(*x) == g.features
-                && group_size(g.features, c.width(*y)).is_some()
-                && *lshift <= MAX_BITS
-                && (1..=MAX_BITS).contains(rem_bits)
-                && plain;
-            (ok, "rowdiv")
+            let shapes_ok = refs_ok(*x) && refs_ok(*y) && c.width(*x) == g.features;
+            let p = shapes_ok.then(|| group_size(g.features, c.width(*y)));
+            let ok = *lshift <= MAX_BITS && (1..=MAX_BITS).contains(rem_bits) && plain;
+            let p = p.flatten().filter(|_| ok).map(|group| {
+                Producer::Rowdiv(Rowdiv {
+                    x: *x,
+                    y: *y,
+                    lshift: *lshift,
+                    rem_bits: *rem_bits,
+                    group,
+                })
+            });
+            (p, "rowdiv")
         }
-        _ => (false, "row gadget"),
+        _ => (None, "row gadget"),
     };
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::InvalidArgument(format!(
+    built.ok_or_else(|| {
+        Error::InvalidArgument(format!(
             "circuit: gadget {i}: {what} parameters do not match"
-        )))
-    }
+        ))
+    })
 }
 
 /// The last `n` coordinates of `point` (a tensor's point inside a longer one: a
@@ -116,15 +155,6 @@ pub fn row_mask(n: usize, np: usize, len: usize) -> Vec<Fr> {
 /// of `np = P` features.
 pub fn broadcast(t: &[Fr], np: usize) -> Vec<Fr> {
     t.iter().flat_map(|v| std::iter::repeat_n(*v, np)).collect()
-}
-
-/// The variables of gadget `g`'s zerocheck instance: a rowmax's operand's, else
-/// the gadget's own.
-pub fn zerocheck_vars(c: &Circuit, g: usize, b: usize) -> usize {
-    match &c.gadgets[g].producer {
-        Producer::Rowmax { x, .. } => c.tensor_vars(*x, b),
-        _ => c.gadget_vars(g, b),
-    }
 }
 
 /// The acc-evals of a rowmax after its own `u` (and `v`) limbs: `S` at
@@ -153,32 +183,25 @@ fn rowmax_tables(
     cols: &Columns,
     input: &[i64],
     b: usize,
-    g: usize,
-) -> Result<(Vec<Fr>, Vec<Fr>, Vec<Fr>)> {
-    let Producer::Rowmax { x, n, .. } = &c.gadgets[g].producer else {
-        return Err(Error::InvalidArgument(format!(
-            "gadget {g} is not a rowmax"
-        )));
-    };
-    let np = row_group_size(c, g);
-    let xt = tensor_table(c, cols, *x, input, b);
+    (g, p): (usize, &Rowmax),
+) -> (Vec<Fr>, Vec<Fr>, Vec<Fr>) {
+    let xt = tensor_table(c, cols, p.x, input, b);
     let zt = tensor_table(c, cols, TensorRef::Gadget(g), input, b);
-    let zb = broadcast(&zt, np);
-    let mask = row_mask(*n, np, xt.len());
-    Ok((xt, zb, mask))
+    let zb = broadcast(&zt, p.group);
+    let mask = row_mask(p.n, p.group, xt.len());
+    (xt, zb, mask)
 }
 
 /// The rowmax instance (claim 0).
 pub fn rowmax_instance(
     c: &Circuit,
     cols: &Columns,
-    input: &[i64],
-    b: usize,
-    g: usize,
+    (input, b): (&[i64], usize),
+    (g, p): (usize, &Rowmax),
     tau: &[Fr],
     beta: Fr,
 ) -> Result<ProductSum> {
-    let (xt, zb, mask) = rowmax_tables(c, cols, input, b, g)?;
+    let (xt, zb, mask) = rowmax_tables(c, cols, input, b, (g, p));
     let len = xt.len();
     let d = cols.combine(&cols.of(g, ColumnKind::RowDiff), 0, len);
     let s = cols.combine(&cols.of(g, ColumnKind::RowSel), 0, len);
@@ -201,22 +224,16 @@ pub fn rowmax_instance(
 pub fn rowdiv_instance(
     c: &Circuit,
     cols: &Columns,
-    input: &[i64],
-    b: usize,
-    g: usize,
+    (input, b): (&[i64], usize),
+    (g, p): (usize, &Rowdiv),
     tau: &[Fr],
     beta: Fr,
 ) -> Result<ProductSum> {
     let gad = &c.gadgets[g];
-    let Producer::Rowdiv { x, y, lshift, .. } = &gad.producer else {
-        return Err(Error::InvalidArgument(format!(
-            "gadget {g} is not a rowdiv"
-        )));
-    };
-    let np = row_group_size(c, g);
-    let xt = tensor_table(c, cols, *x, input, b);
+    let np = p.group;
+    let xt = tensor_table(c, cols, p.x, input, b);
     let len = xt.len();
-    let yb = broadcast(&tensor_table(c, cols, *y, input, b), np);
+    let yb = broadcast(&tensor_table(c, cols, p.y, input, b), np);
     let z = cols.combine(&cols.of(g, ColumnKind::U), gad.lo, len);
     let r = cols.combine(&cols.of(g, ColumnKind::DivRem), 0, len);
     // Factors: 0 eq, 1 X, 2 y_b, 3 z, 4 R, then e+ and e- when present.
@@ -224,7 +241,7 @@ pub fn rowdiv_instance(
     let t = |coeff: Fr, factors: Vec<usize>| Term { coeff, factors };
     let two = Fr::from(2u64);
     let mut terms = vec![
-        t(pow2(lshift + 1), vec![0, 1]),
+        t(pow2(p.lshift + 1), vec![0, 1]),
         t(Fr::one(), vec![0, 2]),
         t(-two, vec![0, 2, 3]),
         t(-Fr::one(), vec![0, 4]),

@@ -5,7 +5,8 @@
 //! `s + pad(S) c` is the same, and a trivial first axis (length 1, kernel 1) has
 //! zero variables and wiring `W~ = 1`, so one code path serves both.
 
-use super::circuit::{padded_size, Circuit, Gadget, Producer, MAX_BITS};
+use super::circuit::{padded_size, Circuit, ColumnKind, Gadget, MAX_BITS};
+use super::producer::{ExtraColumn, Producer, ProducerJson, TensorRef};
 use crate::error::{Error, Result};
 use crate::field::Fr;
 use crate::wiring::Axis;
@@ -14,6 +15,33 @@ fn invalid<T>(i: usize, msg: &str) -> Result<T> {
     Err(Error::InvalidArgument(format!(
         "circuit: gadget {i}: {msg}"
     )))
+}
+
+/// A validated conv (conv.md section 2): its operand, weight, bias and geometry.
+#[derive(Clone, Debug)]
+pub struct Conv {
+    pub x: TensorRef,
+    pub weight: String,
+    pub bias: Option<String>,
+    pub bias_shift: u32,
+    pub geo: Geom,
+}
+
+/// A validated sumpool or maxpool (conv.md section 3): power-of-two windows with
+/// stride = window; `bits` is a sumpool's `lshift` or a maxpool's `diff_bits`.
+#[derive(Clone, Debug)]
+pub struct Pool {
+    pub x: TensorRef,
+    pub bits: u32,
+    pub geo: Geom,
+}
+
+/// A max's committed columns: `K` differences of `bits`, then `K` 1-bit selectors.
+pub fn max_columns(k: usize, bits: u32) -> Vec<ExtraColumn> {
+    let diffs = (0..k).map(|w| (ColumnKind::PoolDiff(w), bits, None));
+    diffs
+        .chain((0..k).map(|w| (ColumnKind::PoolSel(w), 1, None)))
+        .collect()
 }
 
 /// `log2 pad(n)`.
@@ -42,6 +70,11 @@ impl Geom {
         (lp(self.axes[1].n_out), lp(self.axes[0].n_out))
     }
 
+    /// The taps (windows) `K_1 K_2`.
+    pub fn taps(&self) -> usize {
+        self.axes[0].k * self.axes[1].k
+    }
+
     /// Padded input width `pC pS_1 pS_2`.
     pub fn in_width(&self) -> usize {
         self.c_in.next_power_of_two()
@@ -65,11 +98,11 @@ fn two_d(v: &[usize], one: usize) -> [usize; 2] {
     }
 }
 
-/// Geometry of a conv, sumpool or maxpool producer (pools: stride = window, no
-/// padding or dilation). `None` for other producers or malformed lengths.
-pub fn geom(p: &Producer) -> Option<Geom> {
+/// Geometry of a conv, pooling or window producer as read (pools: stride = window,
+/// no padding or dilation). `None` for other producers or malformed lengths.
+pub fn geom(p: &ProducerJson) -> Option<Geom> {
     let (in_shape, out_shape, kernel, strides, dilations, pads) = match p {
-        Producer::Conv {
+        ProducerJson::Conv {
             in_shape,
             out_shape,
             kernel,
@@ -77,58 +110,49 @@ pub fn geom(p: &Producer) -> Option<Geom> {
             dilations,
             pads,
             ..
-        } => (
-            in_shape,
-            out_shape,
-            kernel.clone(),
-            strides.clone(),
-            dilations.clone(),
-            pads.clone(),
-        ),
-        Producer::Sumpool {
+        } => (in_shape, out_shape, kernel, strides, dilations, pads),
+        ProducerJson::Sumpool {
             in_shape,
             out_shape,
             window,
             ..
         }
-        | Producer::Maxpool {
+        | ProducerJson::Maxpool {
             in_shape,
             out_shape,
             window,
             ..
-        } => (
-            in_shape,
-            out_shape,
-            window.clone(),
-            window.clone(),
-            vec![1; window.len()],
-            vec![0; window.len()],
-        ),
-        Producer::Winsum(w) | Producer::Winmax(w) => (
+        } => {
+            let (ones, zeros) = (vec![1; window.len()], vec![0; window.len()]);
+            return geom_of(in_shape, out_shape, [window, window, &ones, &zeros]);
+        }
+        ProducerJson::Winsum(w) | ProducerJson::Winmax(w) => (
             &w.in_shape,
             &w.out_shape,
-            w.kernel.clone(),
-            w.strides.clone(),
-            w.dilations.clone(),
-            w.pads.clone(),
+            &w.kernel,
+            &w.strides,
+            &w.dilations,
+            &w.pads,
         ),
         _ => return None,
     };
+    geom_of(in_shape, out_shape, [kernel, strides, dilations, pads])
+}
+
+/// The geometry of shapes `[C, S..]` to `[C', T..]` with per-axis kernel, strides,
+/// dilations and pads.
+pub fn geom_of(in_shape: &[usize], out_shape: &[usize], params: [&Vec<usize>; 4]) -> Option<Geom> {
     let n = in_shape.len();
-    if !(2..=3).contains(&n)
-        || out_shape.len() != n
-        || [&kernel, &strides, &dilations, &pads]
-            .iter()
-            .any(|v| v.len() != n - 1)
-    {
+    if !(2..=3).contains(&n) || out_shape.len() != n || params.iter().any(|v| v.len() != n - 1) {
         return None;
     }
+    let [kernel, strides, dilations, pads] = params;
     let s = two_d(&in_shape[1..], 1);
     let t = two_d(&out_shape[1..], 1);
-    let k = two_d(&kernel, 1);
-    let st = two_d(&strides, 1);
-    let d = two_d(&dilations, 1);
-    let pd = two_d(&pads, 0);
+    let k = two_d(kernel, 1);
+    let st = two_d(strides, 1);
+    let d = two_d(dilations, 1);
+    let pd = two_d(pads, 0);
     let axis = |a: usize| Axis::new(t[a], s[a], k[a], st[a], d[a], pd[a]).ok();
     Some(Geom {
         c_in: in_shape[0],
@@ -137,27 +161,30 @@ pub fn geom(p: &Producer) -> Option<Geom> {
     })
 }
 
-/// The checks of conv.md sections 2 and 3 for gadget `i` (its operand reference
-/// is checked by the caller).
-pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
-    let x = g.producer.x_ref().expect("spatial producer");
-    let (in_shape, out_shape) = match &g.producer {
-        Producer::Conv {
+/// The checks of conv.md sections 2, 3 and 5 for gadget `i` (its operand reference
+/// is checked by the caller), and its producer with its geometry.
+pub fn build(c: &Circuit<ProducerJson>, i: usize, g: &Gadget<ProducerJson>) -> Result<Producer> {
+    use ProducerJson as J;
+    let (x, in_shape, out_shape) = match &g.producer {
+        J::Conv {
+            x,
             in_shape,
             out_shape,
             ..
         }
-        | Producer::Sumpool {
+        | J::Sumpool {
+            x,
             in_shape,
             out_shape,
             ..
         }
-        | Producer::Maxpool {
+        | J::Maxpool {
+            x,
             in_shape,
             out_shape,
             ..
-        } => (in_shape, out_shape),
-        Producer::Winsum(w) | Producer::Winmax(w) => (&w.in_shape, &w.out_shape),
+        } => (*x, in_shape, out_shape),
+        J::Winsum(w) | J::Winmax(w) => (w.x, &w.in_shape, &w.out_shape),
         _ => return invalid(i, "not a spatial gadget"),
     };
     let Some(geo) = geom(&g.producer) else {
@@ -170,58 +197,90 @@ pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
         return invalid(i, "widths do not match the padded shapes");
     }
     match &g.producer {
-        Producer::Conv {
-            weight,
-            bias,
-            bias_shift,
-            kernel,
-            ..
-        } => {
-            let w = c.tensor(weight)?;
-            let taps =
-                padded_size(kernel).and_then(|k| k.checked_mul(in_shape[0].next_power_of_two()));
-            if w.rows != geo.c_out || Some(w.cols) != taps || *bias_shift > MAX_BITS {
-                return invalid(i, "conv weight shape does not match");
-            }
-            if let Some(b) = bias {
-                let b = c.tensor(b)?;
-                if b.rows != 1 || b.cols != geo.c_out {
-                    return invalid(i, "conv bias shape does not match");
-                }
-            }
-        }
-        Producer::Sumpool { window, lshift, .. }
-        | Producer::Maxpool {
-            window,
-            diff_bits: lshift,
-            ..
-        } => {
-            let pow2 = window.iter().all(|k| k.is_power_of_two());
-            let fits = geo.axes.iter().all(|a| a.k * a.n_out <= a.n_in);
-            if geo.c_in != geo.c_out || !pow2 || !fits {
-                return invalid(i, "pooling windows do not fit the input");
-            }
-            if let Producer::Maxpool { .. } = g.producer {
-                if !(1..=MAX_BITS).contains(lshift)
-                    || g.shift != 0
-                    || g.divisor != 1
-                    || g.excess_hi_bits != 0
-                    || g.excess_lo_bits != 0
-                {
-                    return invalid(
-                        i,
-                        "maxpool needs shift 0, divisor 1, no excess and 1..64 diff bits",
-                    );
-                }
-            } else if *lshift > MAX_BITS {
-                return invalid(i, "sumpool lshift out of limits");
-            }
-        }
-        Producer::Winsum(w) => super::window::validate(i, g, w, &geo, false)?,
-        Producer::Winmax(w) => super::window::validate(i, g, w, &geo, true)?,
-        _ => {}
+        J::Conv { .. } => conv(c, i, g, geo),
+        J::Sumpool { window, lshift, .. } => pool(i, g, (x, window, *lshift), geo, false),
+        J::Maxpool {
+            window, diff_bits, ..
+        } => pool(i, g, (x, window, *diff_bits), geo, true),
+        J::Winsum(w) => super::window::build(i, g, w, geo, false),
+        J::Winmax(w) => super::window::build(i, g, w, geo, true),
+        _ => invalid(i, "not a spatial gadget"),
     }
-    Ok(())
+}
+
+/// A conv's weight is `C_out x (pad(K) pad(C_in))`, its bias `1 x C_out`.
+fn conv(
+    c: &Circuit<ProducerJson>,
+    i: usize,
+    g: &Gadget<ProducerJson>,
+    geo: Geom,
+) -> Result<Producer> {
+    let ProducerJson::Conv {
+        x,
+        weight,
+        bias,
+        bias_shift,
+        kernel,
+        in_shape,
+        ..
+    } = &g.producer
+    else {
+        return invalid(i, "not a conv gadget");
+    };
+    let w = c.tensor(weight)?;
+    let taps = padded_size(kernel).and_then(|k| k.checked_mul(in_shape[0].next_power_of_two()));
+    if w.rows != geo.c_out || Some(w.cols) != taps || *bias_shift > MAX_BITS {
+        return invalid(i, "conv weight shape does not match");
+    }
+    if let Some(b) = bias {
+        let b = c.tensor(b)?;
+        if b.rows != 1 || b.cols != geo.c_out {
+            return invalid(i, "conv bias shape does not match");
+        }
+    }
+    Ok(Producer::Conv(Conv {
+        x: *x,
+        weight: weight.clone(),
+        bias: bias.clone(),
+        bias_shift: *bias_shift,
+        geo,
+    }))
+}
+
+/// A sumpool (`bits` its lshift) or maxpool (`bits` its diff bits): power-of-two
+/// windows inside the input, equal channels; a maxpool needs shift 0, divisor 1, no
+/// excess and 1..64 diff bits.
+fn pool(
+    i: usize,
+    g: &Gadget<ProducerJson>,
+    (x, window, bits): (TensorRef, &[usize], u32),
+    geo: Geom,
+    max: bool,
+) -> Result<Producer> {
+    let pow2 = window.iter().all(|k| k.is_power_of_two());
+    let fits = geo.axes.iter().all(|a| a.k * a.n_out <= a.n_in);
+    if geo.c_in != geo.c_out || !pow2 || !fits {
+        return invalid(i, "pooling windows do not fit the input");
+    }
+    let p = Pool { x, bits, geo };
+    if max {
+        if !(1..=MAX_BITS).contains(&bits)
+            || g.shift != 0
+            || g.divisor != 1
+            || g.excess_hi_bits != 0
+            || g.excess_lo_bits != 0
+        {
+            return invalid(
+                i,
+                "maxpool needs shift 0, divisor 1, no excess and 1..64 diff bits",
+            );
+        }
+        return Ok(Producer::Maxpool(p));
+    }
+    if bits > MAX_BITS {
+        return invalid(i, "sumpool lshift out of limits");
+    }
+    Ok(Producer::Sumpool(p))
 }
 
 /// Padded index of each ONNX-order feature of a shaped tensor (`[C, S_1(, S_2)]`).
@@ -278,8 +337,8 @@ mod tests {
     fn window_point_reads_the_window_entry() {
         // A 2x2 pool of a [3, 6, 5] map into [3, 3, 2]: check on boolean points
         // and at a random point by linearity (the window point is affine in r_g).
-        let p = Producer::Maxpool {
-            x: super::super::circuit::TensorRef::Input,
+        let p = ProducerJson::Maxpool {
+            x: TensorRef::Input,
             in_shape: vec![3, 6, 5],
             out_shape: vec![3, 3, 2],
             window: vec![2, 2],

@@ -10,8 +10,9 @@
 
 use ark_ff::{One, Zero};
 
-use super::circuit::{Circuit, Producer, TensorRef};
+use super::circuit::Circuit;
 use super::matmul::fold_rows;
+use super::producer::Spatialsum;
 use super::tensors::{tensor_table, Columns};
 use crate::error::Result;
 use crate::field::{pow2, Fr};
@@ -24,18 +25,6 @@ pub fn spatial_dims(in_shape: &[usize]) -> (usize, usize) {
         (1, in_shape[1])
     } else {
         (in_shape[1], in_shape[2])
-    }
-}
-
-/// The operand, `(S_1, S_2)` and `lshift` of a spatialsum gadget.
-pub fn params(c: &Circuit, g: usize) -> Option<(TensorRef, (usize, usize), u32)> {
-    match &c.gadgets[g].producer {
-        Producer::Spatialsum {
-            x,
-            in_shape,
-            lshift,
-        } => Some((*x, spatial_dims(in_shape), *lshift)),
-        _ => None,
     }
 }
 
@@ -67,20 +56,22 @@ pub fn lt(x: &[Fr], n: usize) -> Fr {
     out
 }
 
-/// Gadget `g`'s instance: the pair `(2^l M, X(., r_c, r_b))` over `(x', y')`.
+/// A spatialsum's instance: the pair `(2^l M, X(., r_c, r_b))` over `(x', y')`.
 pub fn instance(
     c: &Circuit,
     cols: &Columns,
-    input: &[i64],
-    b: usize,
-    g: usize,
+    (input, b): (&[i64], usize),
+    p: &Spatialsum,
     r_g: &[Fr],
 ) -> Result<PairProduct<'static>> {
-    let (x, dims, lshift) = params(c, g).expect("a spatialsum gadget");
-    let scale = pow2(lshift);
-    let m: Vec<Fr> = mask_table(dims).into_iter().map(|v| v * scale).collect();
+    let scale = pow2(p.lshift);
+    let m: Vec<Fr> = mask_table(p.dims())
+        .into_iter()
+        .map(|v| v * scale)
+        .collect();
     // x's table is row-major (b, c, y', x'): its high variables are (r_c, r_b).
-    let xr = fold_rows(&tensor_table(c, cols, x, input, b), &eq_table(r_g), m.len());
+    let xt = tensor_table(c, cols, p.x, input, b);
+    let xr = fold_rows(&xt, &eq_table(r_g), m.len());
     PairProduct::new(m, xr)
 }
 

@@ -13,9 +13,8 @@
 use ark_ff::One;
 use rayon::prelude::*;
 
-use super::circuit::{
-    Circuit, ColumnKind, Gadget, ModelTensor, Producer, TensorRef, MAX_TABLE_BITS,
-};
+use super::circuit::{Circuit, ColumnKind, Gadget, ModelTensor, MAX_TABLE_BITS};
+use super::producer::{Producer, ProducerJson, TensorRef};
 use super::tensors::{input_ints, model_table, tensor_table, Columns};
 use super::Claims;
 use crate::error::{Error, Result};
@@ -25,7 +24,16 @@ use crate::mle::evaluate;
 use crate::declare::{Check, Claim, ClaimStream, Expr};
 use crate::field::pow2;
 
-/// One table gadget: its index, operand, operand's `lo_x` and table tensor.
+/// A validated table producer: its operand, the operand's `lo_x` and the table.
+#[derive(Clone, Debug)]
+pub struct Table {
+    pub x: TensorRef,
+    pub lo_x: i64,
+    pub tensor: ModelTensor,
+}
+
+/// One table gadget: its index, operand, operand's `lo_x` and table tensor (what
+/// its prover states as its lookup, `GadgetProver::table_lookup`).
 #[derive(Clone, Debug)]
 pub struct TableGadget {
     pub g: usize,
@@ -41,23 +49,11 @@ impl TableGadget {
     }
 }
 
-/// The table gadgets of a circuit, in gadget order.
-pub fn gadgets(c: &Circuit) -> Result<Vec<TableGadget>> {
-    c.gadgets
-        .iter()
-        .enumerate()
-        .filter_map(|(g, gad)| match &gad.producer {
-            Producer::Table { x, table } => Some((g, x, table)),
-            _ => None,
-        })
-        .map(|(g, x, table)| {
-            Ok(TableGadget {
-                g,
-                x: *x,
-                lo_x: c.range(*x).0,
-                tensor: c.tensor(table)?.clone(),
-            })
-        })
+/// The table lookups of a circuit's gadgets, in gadget order (each gadget's prover
+/// states its own).
+pub fn gadgets(c: &Circuit) -> Vec<TableGadget> {
+    (0..c.gadgets.len())
+        .filter_map(|g| super::gadgets::prover(c, g).table_lookup())
         .collect()
 }
 
@@ -98,8 +94,8 @@ pub fn multiplicities(
     columns: &[Vec<i64>],
     input: &[i64],
     batch: usize,
-) -> Result<Vec<Vec<i64>>> {
-    Ok(gadgets(c)?
+) -> Vec<Vec<i64>> {
+    gadgets(c)
         .iter()
         .map(|tg| {
             let mut t = vec![0i64; tg.tensor.cols];
@@ -110,7 +106,7 @@ pub fn multiplicities(
             }
             t
         })
-        .collect())
+        .collect()
 }
 
 /// The two trees of each table gadget, in gadget order.
@@ -172,8 +168,15 @@ pub fn leaf_evals(
     }
 }
 
-/// The checks of table gadget `i` on operand `x` (nonlinear.md section 3).
-pub fn validate(c: &Circuit, i: usize, g: &Gadget, x: TensorRef, table: &str) -> Result<()> {
+/// The checks of table gadget `i` on operand `x` (nonlinear.md section 3), and its
+/// producer with its table tensor.
+pub fn build(
+    c: &Circuit<ProducerJson>,
+    i: usize,
+    g: &Gadget<ProducerJson>,
+    x: TensorRef,
+    table: &str,
+) -> Result<Producer> {
     let invalid = |m: &str| Err(Error::InvalidArgument(format!("circuit: gadget {i}: {m}")));
     let tt = c.tensor(table)?;
     let (lo_x, hi_x) = c.range(x);
@@ -189,7 +192,11 @@ pub fn validate(c: &Circuit, i: usize, g: &Gadget, x: TensorRef, table: &str) ->
     if g.shift != 0 || g.divisor != 1 || g.excess_hi_bits != 0 || g.excess_lo_bits != 0 {
         return invalid("table needs shift 0, divisor 1 and no excess");
     }
-    Ok(())
+    Ok(Producer::Table(Table {
+        x,
+        lo_x,
+        tensor: tt.clone(),
+    }))
 }
 
 // --- declarations (circuits/checks.md; built only when asked, `declared.rs`) ---
@@ -207,7 +214,7 @@ pub fn declare_leaves(d: &crate::inference::declared::Declarer<'_>) -> Result<Ve
     let nc = d.cx.cols.tables.len();
     let mut vals = ClaimStream::new("logup-leaf-evals", &rec.leaf, nc + 1);
     let mut out = Vec::new();
-    for (k, tg) in gadgets(c)?.iter().enumerate() {
+    for (k, tg) in gadgets(c).iter().enumerate() {
         let (rho, rho_t) = (&rec.leaf_points[2 + 2 * k], &rec.leaf_points[3 + 2 * k]);
         let ((p, q), (pt, qt)) = (rec.table_roots[2 * k], rec.table_roots[2 * k + 1]);
         let root = |j: usize, v: Fr| {

@@ -280,16 +280,12 @@ pub fn witness_edited(
         let mut row_x: Vec<i128> = Vec::new();
         let mut extra: Vec<Vec<i128>> = Vec::new();
         let acc: Vec<i128> = match &g.producer {
-            Producer::Dense {
-                x,
-                weight,
-                bias,
-                bias_shift,
-            } => {
-                let (xt, nin) = table(*x, &z);
-                let wt = c.tensor(weight).expect("weight");
+            Producer::Dense(p) => {
+                let (xt, nin) = table(p.x, &z);
+                let wt = c.tensor(&p.weight).expect("weight");
                 let wv = &model_stack[wt.offset..wt.offset + wt.slot_size()];
-                let bv = bias.as_ref().map(|n| {
+                let bias_shift = p.bias_shift;
+                let bv = p.bias.as_ref().map(|n| {
                     let t = c.tensor(n).expect("bias");
                     &model_stack[t.offset..t.offset + t.slot_size()]
                 });
@@ -305,14 +301,10 @@ pub fn witness_edited(
                 }
                 acc
             }
-            Producer::Add {
-                x,
-                y,
-                signs,
-                lshifts,
-            } => {
-                let (xt, _) = table(*x, &z);
-                let (yt, ny) = table(*y, &z);
+            Producer::Add(p) => {
+                let (signs, lshifts) = (p.signs, p.lshifts);
+                let (xt, _) = table(p.x, &z);
+                let (yt, ny) = table(p.y, &z);
                 // A narrower y is a row value broadcast along the P positions of
                 // each group (nonlinear.md sections 6, 12).
                 let p = np / ny;
@@ -325,13 +317,11 @@ pub fn witness_edited(
                     })
                     .collect()
             }
-            Producer::Identity { x } => table(*x, &z).0,
-            Producer::Mul { x, y } => {
-                super::product::reference_acc(&table(*x, &z).0, &table(*y, &z).0)
-            }
-            Producer::Affine { terms } => {
+            Producer::Identity(p) => table(p.x, &z).0,
+            Producer::Mul(p) => super::product::reference_acc(&table(p.x, &z).0, &table(p.y, &z).0),
+            Producer::Affine(p) => {
                 let mut acc = vec![0i128; bp * np];
-                for (x, coeff) in terms {
+                for (x, coeff) in &p.terms {
                     let (xt, _) = table(*x, &z);
                     acc.iter_mut()
                         .zip(&xt)
@@ -339,16 +329,14 @@ pub fn witness_edited(
                 }
                 acc
             }
-            Producer::Spatialsum {
-                x,
-                in_shape,
-                lshift,
-            } => super::spatialsum::reference_acc(in_shape, *lshift, &table(*x, &z).0, bp),
-            Producer::Table { x, table: name } => {
-                let t = c.tensor(name).expect("table");
+            Producer::Spatialsum(p) => {
+                super::spatialsum::reference_acc(&p.in_shape, p.lshift, &table(p.x, &z).0, bp)
+            }
+            Producer::Table(p) => {
+                let t = &p.tensor;
                 let tv = &model_stack[t.offset..t.offset + t.cols];
-                let lo_x = c.range(*x).0 as i128;
-                table(*x, &z)
+                let lo_x = p.lo_x as i128;
+                table(p.x, &z)
                     .0
                     .iter()
                     .map(|v| {
@@ -357,51 +345,43 @@ pub fn witness_edited(
                     })
                     .collect()
             }
-            Producer::Addconst { x, c: name, lshift } => {
-                let t = c.tensor(name).expect("constant");
+            Producer::Addconst(p) => {
+                let t = c.tensor(&p.c).expect("constant");
                 let cv = &model_stack[t.offset..t.offset + t.cols_pad()];
-                super::combine::addconst_acc(&table(*x, &z).0, cv, *lshift)
+                super::combine::addconst_acc(&table(p.x, &z).0, cv, p.lshift)
             }
-            Producer::Concat { parts, shapes } => {
-                let geo = super::combine::ConcatGeom::new(shapes).expect("concat shapes");
-                let xs: Vec<Vec<i128>> = parts.iter().map(|p| table(*p, &z).0).collect();
-                super::combine::concat_acc(&geo, &xs, bp)
+            Producer::Concat(p) => {
+                let xs: Vec<Vec<i128>> = p.parts.iter().map(|t| table(*t, &z).0).collect();
+                super::combine::concat_acc(&p.geo, &xs, bp)
             }
-            Producer::Rearrange {
-                parts,
-                shapes,
-                out_shape,
-                dims,
-                blocks,
-            } => {
-                let map = super::rearrange::RearrangeMap::new(shapes, out_shape, dims, blocks)
-                    .expect("rearrange map");
-                let xs: Vec<Vec<i128>> = parts.iter().map(|p| table(*p, &z).0).collect();
-                super::rearrange::rearrange_acc(&map, &xs, bp)
+            Producer::Rearrange(p) => {
+                let xs: Vec<Vec<i128>> = p.parts.iter().map(|t| table(*t, &z).0).collect();
+                super::rearrange::rearrange_acc(&p.map, &xs, bp)
             }
-            Producer::Rowmax { x, n, .. } => {
-                let (xt, nx) = table(*x, &z);
-                let acc = super::testkit_softmax::rowmax_acc(&xt, nx / np, *n);
+            Producer::Rowmax(p) => {
+                let (xt, nx) = table(p.x, &z);
+                let acc = super::testkit_softmax::rowmax_acc(&xt, nx / np, p.n);
                 row_x = xt;
                 acc
             }
-            Producer::Rowdiv { x, y, lshift, .. } => {
-                let (xt, _) = table(*x, &z);
-                let (yt, ny) = table(*y, &z);
-                let (q, r, rc) = super::testkit_softmax::rowdiv_acc(&xt, &yt, np / ny, *lshift);
+            Producer::Rowdiv(p) => {
+                let (xt, _) = table(p.x, &z);
+                let (yt, ny) = table(p.y, &z);
+                let (q, r, rc) = super::testkit_softmax::rowdiv_acc(&xt, &yt, np / ny, p.lshift);
                 extra = vec![r, rc];
                 q
             }
-            Producer::Conv { x, .. }
-            | Producer::Sumpool { x, .. }
-            | Producer::Maxpool { x, .. } => {
+            Producer::Conv(super::producer::Conv { x, .. })
+            | Producer::Sumpool(super::producer::Pool { x, .. })
+            | Producer::Maxpool(super::producer::Pool { x, .. }) => {
                 let (xt, _) = table(*x, &z);
                 let (acc, w) = super::testkit_cnn::spatial_acc(c, g, model_stack, &xt, bp);
                 windows = w;
                 acc
             }
             Producer::Winsum(w) | Producer::Winmax(w) => {
-                let (acc, taps) = super::window::reference_acc(&g.producer, &table(w.x, &z).0, bp);
+                let max = matches!(g.producer, Producer::Winmax(_));
+                let (acc, taps) = super::window::reference_acc(w, max, &table(w.x, &z).0, bp);
                 windows = taps;
                 acc
             }
@@ -430,17 +410,17 @@ pub fn witness_edited(
         push(&p.em, g.excess_lo_bits);
         let zt = p.z;
         match &g.producer {
-            Producer::Maxpool { diff_bits, .. } => {
+            Producer::Maxpool(p) => {
                 let (d, sel) = super::testkit_cnn::max_columns(&zt, &windows);
                 for dw in d {
-                    push(&dw, *diff_bits);
+                    push(&dw, p.bits);
                 }
                 for sw in sel {
                     push(&sw, 1);
                 }
             }
             Producer::Winmax(w) => {
-                let (d, sel) = super::window::max_columns(&g.producer, &zt, &windows, bp);
+                let (d, sel) = super::window::max_columns(w, &zt, &windows, bp);
                 for dw in d {
                     push(&dw, w.bits);
                 }
@@ -448,14 +428,14 @@ pub fn witness_edited(
                     push(&sw, 1);
                 }
             }
-            Producer::Rowmax { n, diff_bits, .. } => {
-                let (d, sel) = super::testkit_softmax::rowmax_columns(&zt, &row_x, *n);
-                push(&d, *diff_bits);
+            Producer::Rowmax(r) => {
+                let (d, sel) = super::testkit_softmax::rowmax_columns(&zt, &row_x, r.n);
+                push(&d, r.diff_bits);
                 push(&sel, 1);
             }
-            Producer::Rowdiv { rem_bits, .. } => {
-                push(&p.extra[0], *rem_bits);
-                push(&p.extra[1], *rem_bits);
+            Producer::Rowdiv(r) => {
+                push(&p.extra[0], r.rem_bits);
+                push(&p.extra[1], r.rem_bits);
             }
             _ => {}
         }

@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use super::circuit::{bit_length, Circuit, Gadget, Producer};
-use super::spatial::{geom, layout, window_offsets};
+use super::spatial::{layout, window_offsets};
 use super::testkit::{assemble_stack, excess_bits, TestModel, TestTensor};
 use crate::testing::rand_small;
 
@@ -316,20 +316,15 @@ pub fn spatial_acc(
     xt: &[i128],
     bp: usize,
 ) -> (Vec<i128>, Vec<Vec<i128>>) {
-    let geo = geom(&g.producer).expect("spatial gadget");
+    let geo = *g.producer.geom().expect("spatial gadget");
     let [a1, a2] = geo.axes;
     let p2 = |n: usize| n.next_power_of_two();
     let (ps1, ps2, pt1, pt2) = (p2(a1.n_in), p2(a2.n_in), p2(a1.n_out), p2(a2.n_out));
     let (win, wout) = (geo.in_width(), geo.out_width());
     let pco = p2(geo.c_out);
     let mut acc = vec![0i128; bp * wout];
-    if let Producer::Conv {
-        weight,
-        bias,
-        bias_shift,
-        ..
-    } = &g.producer
-    {
+    if let Producer::Conv(p) = &g.producer {
+        let (weight, bias, bias_shift) = (&p.weight, &p.bias, p.bias_shift);
         let wt = c.tensor(weight).expect("weight");
         let wv = &model_stack[wt.offset..wt.offset + wt.slot_size()];
         let taps = wt.cols_pad();
@@ -383,9 +378,9 @@ pub fn spatial_acc(
         }
     }
     match &g.producer {
-        Producer::Sumpool { lshift, .. } => {
+        Producer::Sumpool(p) => {
             for (i, a) in acc.iter_mut().enumerate() {
-                *a = windows.iter().map(|t| t[i]).sum::<i128>() << lshift;
+                *a = windows.iter().map(|t| t[i]).sum::<i128>() << p.bits;
             }
         }
         _ => {

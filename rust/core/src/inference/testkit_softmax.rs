@@ -224,7 +224,7 @@ mod tests {
             let c = Circuit::parse(&m.circuit_json).unwrap();
             assert_eq!(c.gadgets[2].features, g);
             assert_eq!(c.gadgets[5].features, g);
-            assert!(matches!(c.gadgets[2].producer, Producer::Rowmax { n: k, .. } if k == n));
+            assert!(matches!(&c.gadgets[2].producer, Producer::Rowmax(p) if p.n == n));
         }
     }
 }

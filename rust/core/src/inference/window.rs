@@ -9,10 +9,11 @@
 use ark_ff::{Field, One};
 use serde::Deserialize;
 
-use super::circuit::{Circuit, ColumnKind, Gadget, Producer, TensorRef, MAX_BITS};
+use super::circuit::{Circuit, ColumnKind, Gadget, MAX_BITS};
 use super::limits::MAX_WINDOW_TAPS;
 use super::matmul::fold_rows;
-use super::spatial::{geom, lp, Geom};
+use super::producer::{Producer, ProducerJson, TensorRef};
+use super::spatial::{lp, Geom};
 use super::tensors::{tensor_table, Columns};
 use crate::error::{Error, Result};
 use crate::field::{pow2, Fr};
@@ -21,11 +22,11 @@ use crate::sumcheck::product::Term;
 use crate::sumcheck::{PairProduct, ProductSum, SumcheckProver};
 use crate::wiring::{wire_table_y, Axis};
 
-/// The parameters of a winsum or winmax producer: the shared geometry and `bits`,
-/// a winsum's `lshift` or a winmax's `diff_bits` (which one the variant says; each is
+/// A winsum or winmax producer as read: the shared geometry keys and `bits`, a
+/// winsum's `lshift` or a winmax's `diff_bits` (which one the variant says; each is
 /// parsed from its own exact key set by `winsum` / `winmax`).
 #[derive(Clone, Debug)]
-pub struct Window {
+pub struct WindowJson {
     pub x: TensorRef,
     pub in_shape: Vec<usize>,
     pub out_shape: Vec<usize>,
@@ -51,9 +52,9 @@ macro_rules! window_json {
             pads: Vec<usize>,
             $last: u32,
         }
-        impl From<$name> for Window {
-            fn from(j: $name) -> Window {
-                Window {
+        impl From<$name> for WindowJson {
+            fn from(j: $name) -> WindowJson {
+                WindowJson {
                     x: j.x,
                     in_shape: j.in_shape,
                     out_shape: j.out_shape,
@@ -71,24 +72,22 @@ window_json!(WinsumJson, lshift);
 window_json!(WinmaxJson, diff_bits);
 
 /// A winsum producer: exactly the geometry keys and `lshift`.
-pub fn winsum<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Window, D::Error> {
-    WinsumJson::deserialize(d).map(Window::from)
+pub fn winsum<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<WindowJson, D::Error> {
+    WinsumJson::deserialize(d).map(WindowJson::from)
 }
 
 /// A winmax producer: exactly the geometry keys and `diff_bits`.
-pub fn winmax<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Window, D::Error> {
-    WinmaxJson::deserialize(d).map(Window::from)
+pub fn winmax<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<WindowJson, D::Error> {
+    WinmaxJson::deserialize(d).map(WindowJson::from)
 }
 
-impl Producer {
-    /// `diff_bits` of a maxpool or winmax (0 for other producers).
-    pub fn pool_diff_bits(&self) -> u32 {
-        match self {
-            Producer::Maxpool { diff_bits, .. } => *diff_bits,
-            Producer::Winmax(w) => w.bits,
-            _ => 0,
-        }
-    }
+/// A validated winsum or winmax: its operand, `bits` (a winsum's lshift, a winmax's
+/// diff bits) and geometry.
+#[derive(Clone, Debug)]
+pub struct Window {
+    pub x: TensorRef,
+    pub bits: u32,
+    pub geo: Geom,
 }
 
 fn invalid<T>(i: usize, msg: &str) -> Result<T> {
@@ -117,8 +116,14 @@ fn every_output_reads(a: &Axis) -> bool {
 /// The checks of conv.md section 5 beyond the shared spatial ones (spatial.rs:
 /// axis limits, widths): equal channel counts; winsum: `0 <= lshift <= 64`;
 /// winmax: `1 <= diff_bits <= 64`, shift 0, divisor 1, no excess, and every real
-/// output reads at least one tap.
-pub fn validate(i: usize, g: &Gadget, w: &Window, geo: &Geom, max: bool) -> Result<()> {
+/// output reads at least one tap. Then the producer with its geometry.
+pub fn build(
+    i: usize,
+    g: &Gadget<ProducerJson>,
+    w: &WindowJson,
+    geo: Geom,
+    max: bool,
+) -> Result<Producer> {
     if geo.c_in != geo.c_out {
         return invalid(i, "window channel counts differ");
     }
@@ -131,7 +136,11 @@ pub fn validate(i: usize, g: &Gadget, w: &Window, geo: &Geom, max: bool) -> Resu
         if w.bits > MAX_BITS {
             return invalid(i, "winsum needs lshift in 0..64");
         }
-        return Ok(());
+        return Ok(Producer::Winsum(Window {
+            x: w.x,
+            bits: w.bits,
+            geo,
+        }));
     }
     let bits_ok = (1..=MAX_BITS).contains(&w.bits);
     if !bits_ok || g.shift != 0 || g.divisor != 1 || g.excess_hi_bits != 0 || g.excess_lo_bits != 0
@@ -144,7 +153,11 @@ pub fn validate(i: usize, g: &Gadget, w: &Window, geo: &Geom, max: bool) -> Resu
     if !geo.axes.iter().all(every_output_reads) {
         return invalid(i, "winmax has an output whose window reads only padding");
     }
-    Ok(())
+    Ok(Producer::Winmax(Window {
+        x: w.x,
+        bits: w.bits,
+        geo,
+    }))
 }
 
 /// The input position read by tap `i` of output `y` on an axis, if any.
@@ -154,15 +167,6 @@ pub fn pos(a: &Axis, y: usize, i: usize) -> Option<usize> {
     }
     let v = (a.stride * y + a.dilation * i) as i64 - a.pad as i64;
     (0..a.n_in as i64).contains(&v).then_some(v as usize)
-}
-
-/// The geometry of a winsum or winmax gadget and whether it is a winmax.
-pub fn params(p: &Producer) -> Option<(&Window, Geom, bool)> {
-    match p {
-        Producer::Winsum(w) => Some((w, geom(p)?, false)),
-        Producer::Winmax(w) => Some((w, geom(p)?, true)),
-        _ => None,
-    }
 }
 
 /// Tap `t`'s indices `(i, j)` (axis 1, axis 2).
@@ -201,9 +205,9 @@ pub fn taps(geo: &Geom, xt: &[i128], bp: usize) -> (Vec<Vec<i128>>, Vec<Vec<bool
 
 /// The accumulator of a winsum (`2^l sum_t X_t`) or winmax (the max over reading
 /// taps, 0 where none reads), and the taps.
-pub fn reference_acc(p: &Producer, xt: &[i128], bp: usize) -> (Vec<i128>, Vec<Vec<i128>>) {
-    let (w, geo, max) = params(p).expect("a window gadget");
-    let (xs, vs) = taps(&geo, xt, bp);
+pub fn reference_acc(w: &Window, max: bool, xt: &[i128], bp: usize) -> (Vec<i128>, Vec<Vec<i128>>) {
+    let geo = &w.geo;
+    let (xs, vs) = taps(geo, xt, bp);
     let n = bp * geo.out_width();
     let acc = (0..n)
         .map(|f| {
@@ -225,13 +229,13 @@ pub fn reference_acc(p: &Producer, xt: &[i128], bp: usize) -> (Vec<i128>, Vec<Ve
 /// with `X_t = z` (the first reading tap if none: a cheating witness), zero where
 /// no tap reads.
 pub fn max_columns(
-    p: &Producer,
+    w: &Window,
     z: &[i128],
     xs: &[Vec<i128>],
     bp: usize,
 ) -> (Vec<Vec<i128>>, Vec<Vec<i128>>) {
-    let (_, geo, _) = params(p).expect("a winmax gadget");
-    let (_, vs) = taps(&geo, &vec![0; bp * geo.in_width()], bp);
+    let geo = &w.geo;
+    let (_, vs) = taps(geo, &vec![0; bp * geo.in_width()], bp);
     let d = (0..xs.len())
         .map(|t| {
             (0..z.len())
@@ -326,14 +330,14 @@ pub fn winsum_instance(
     c: &Circuit,
     cols: &Columns,
     ib: (&[i64], usize),
-    g: usize,
+    w: &Window,
     r_g: &[Fr],
 ) -> Result<PairProduct<'static>> {
-    let (w, geo, _) = params(&c.gadgets[g].producer).expect("a winsum");
+    let geo = &w.geo;
     let ones1 = vec![Fr::one(); geo.axes[0].k];
     let ones2 = vec![Fr::one(); geo.axes[1].k];
     let scale = pow2(w.bits);
-    tap_pair(c, cols, ib, w.x, &geo, r_g, (&ones1, &ones2), scale)
+    tap_pair(c, cols, ib, w.x, geo, r_g, (&ones1, &ones2), scale)
 }
 
 /// A winmax's instances (a) `sum eq(r_g', .) z(., r_c, r_b) Vc` and
@@ -342,13 +346,13 @@ pub fn winmax_instances(
     c: &Circuit,
     cols: &Columns,
     (input, b): (&[i64], usize),
-    g: usize,
+    (g, w): (usize, &Window),
     r_g: &[Fr],
     gamma: Fr,
 ) -> Result<(ProductSum, PairProduct<'static>)> {
-    let (w, geo, _) = params(&c.gadgets[g].producer).expect("a winmax");
-    let (c1, c2) = coefs(&geo, gamma);
-    let inst_b = tap_pair(c, cols, (input, b), w.x, &geo, r_g, (&c1, &c2), Fr::one())?;
+    let geo = &w.geo;
+    let (c1, c2) = coefs(geo, gamma);
+    let inst_b = tap_pair(c, cols, (input, b), w.x, geo, r_g, (&c1, &c2), Fr::one())?;
     let (lt2, lt1) = geo.out_vars();
     let (v1, v2) = (v_sums(&geo.axes[0], &c1), v_sums(&geo.axes[1], &c2));
     let vc: Vec<Fr> = v1
@@ -366,13 +370,19 @@ pub fn winmax_instances(
 }
 
 /// A winmax's instance (a) claim `E + sum_t c_t D_t(r_g)`, `E` instance (b)'s.
-pub fn winmax_claim_a(c: &Circuit, cols: &Columns, g: usize, r_g: &[Fr], gamma: Fr, e: Fr) -> Fr {
-    let (_, geo, _) = params(&c.gadgets[g].producer).expect("a winmax");
-    let (c1, c2) = coefs(&geo, gamma);
+pub fn winmax_claim_a(
+    cols: &Columns,
+    (g, w): (usize, &Window),
+    r_g: &[Fr],
+    gamma: Fr,
+    e: Fr,
+) -> Fr {
+    let geo = &w.geo;
+    let (c1, c2) = coefs(geo, gamma);
     let len = 1usize << r_g.len();
     let mut a = e;
-    for t in 0..c.gadgets[g].producer.windows() {
-        let (i, j) = tap(&geo, t);
+    for t in 0..geo.taps() {
+        let (i, j) = tap(geo, t);
         let d = cols.combine(&cols.of(g, ColumnKind::PoolDiff(t)), 0, len);
         a += c1[i] * c2[j] * evaluate(&d, r_g);
     }
@@ -384,13 +394,13 @@ pub fn winmax_claims(
     c: &Circuit,
     cols: &Columns,
     ib: (&[i64], usize),
-    g: usize,
+    gw: (usize, &Window),
     r_g: &[Fr],
     gamma: Fr,
 ) -> Result<(Fr, Fr)> {
-    let (_, inst_b) = winmax_instances(c, cols, ib, g, r_g, gamma)?;
+    let (_, inst_b) = winmax_instances(c, cols, ib, gw, r_g, gamma)?;
     let e = inst_b.claim();
-    Ok((winmax_claim_a(c, cols, g, r_g, gamma, e), e))
+    Ok((winmax_claim_a(cols, gw, r_g, gamma, e), e))
 }
 
 /// The winmax zerocheck `sum eq(tau, .) [sum_t S_t D_t + beta sum_t S_t (1 - V_t)
@@ -399,13 +409,13 @@ pub fn zerocheck_instance(
     c: &Circuit,
     cols: &Columns,
     (input, b): (&[i64], usize),
-    g: usize,
+    (g, w): (usize, &Window),
     tau: &[Fr],
     beta: Fr,
 ) -> Result<ProductSum> {
-    let (_, geo, _) = params(&c.gadgets[g].producer).expect("a winmax");
+    let geo = &w.geo;
     let len = 1usize << c.gadget_vars(g, b);
-    let k = c.gadgets[g].producer.windows();
+    let k = geo.taps();
     let [a1, a2] = geo.axes;
     let (pt1, pt2) = (a1.n_out.next_power_of_two(), a2.n_out.next_power_of_two());
     let yx = |f: usize| ((f / pt2) % pt1, f % pt2);
@@ -417,7 +427,7 @@ pub fn zerocheck_instance(
         tables.push(cols.combine(&cols.of(g, ColumnKind::PoolDiff(t)), 0, len));
     }
     for t in 0..k {
-        let (i, j) = tap(&geo, t);
+        let (i, j) = tap(geo, t);
         tables.push(
             (0..len)
                 .map(|f| {

@@ -4,14 +4,13 @@
 //! recomputed from the changed `z`, so it stays consistent with its columns).
 
 use zkml_core::inference::circuit::{Circuit, Producer};
-use zkml_core::inference::rearrange::rearrange_params;
 use zkml_core::inference::testkit::{witness_tampered, TestModel};
 
 /// The (first) rearrange gadget of a circuit.
 pub fn rearrange_gadget(c: &Circuit) -> usize {
     c.gadgets
         .iter()
-        .position(|g| matches!(g.producer, Producer::Rearrange { .. }))
+        .position(|g| matches!(g.producer, Producer::Rearrange(_)))
         .expect("a rearrange gadget")
 }
 
@@ -23,7 +22,7 @@ pub fn swap_neighbours(
     batch: usize,
 ) -> impl Fn(&mut [i128]) {
     let g = rearrange_gadget(c);
-    let (_, map) = rearrange_params(c, g).unwrap();
+    let map = rearrange_map(c, g);
     let dst: Vec<usize> = map.entries.iter().map(|e| e.dst as usize).collect();
     // The honest z, to find a pair whose swap changes the tensor.
     let z = std::cell::RefCell::new(Vec::new());
@@ -40,11 +39,19 @@ pub fn swap_neighbours(
 
 /// Sets the first padded output position of row 0 to 1.
 pub fn set_padding(c: &Circuit, g: usize) -> impl Fn(&mut [i128]) {
-    let (_, map) = rearrange_params(c, g).unwrap();
+    let map = rearrange_map(c, g);
     let mut real = vec![false; map.out_pad];
     for e in &map.entries {
         real[e.dst as usize] = true;
     }
     let f = real.iter().position(|r| !r).expect("a padded position");
     move |t: &mut [i128]| t[f] = 1
+}
+
+/// Gadget `g`'s rearrange index map.
+fn rearrange_map(c: &Circuit, g: usize) -> &zkml_core::inference::rearrange::RearrangeMap {
+    match &c.gadgets[g].producer {
+        zkml_core::inference::circuit::Producer::Rearrange(p) => &p.map,
+        _ => panic!("gadget {g} is not a rearrange"),
+    }
 }

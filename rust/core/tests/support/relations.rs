@@ -9,10 +9,8 @@ use zkml_core::field::powers;
 use zkml_core::field::{from_i64, pow2, Fr};
 use zkml_core::inference::circuit::{Circuit, ColumnKind, Producer, TensorRef};
 use zkml_core::inference::gadgets::{self, Ctx, Instance};
-use zkml_core::inference::rowops::{
-    half, row_group_size, rowdiv_instance, rowmax_instance, suffix, zerocheck_vars,
-};
-use zkml_core::inference::spatial::{geom, window_point};
+use zkml_core::inference::rowops::{half, rowdiv_instance, rowmax_instance, suffix};
+use zkml_core::inference::spatial::window_point;
 use zkml_core::inference::spatialsum::{lt, spatial_dims};
 use zkml_core::inference::tensors::{combine_evals, model_table, tensor_table, Columns};
 use zkml_core::inference::testkit::TestModel;
@@ -103,12 +101,12 @@ pub fn check_relations(
             )?;
         }
         match &gad.producer {
-            Producer::Dense {
-                bias, bias_shift, ..
-            }
-            | Producer::Conv {
-                bias, bias_shift, ..
-            } => {
+            Producer::Dense(_) | Producer::Conv(_) => {
+                let (x, weight, bias, bias_shift) = match &gad.producer {
+                    Producer::Dense(p) => (p.x, &p.weight, &p.bias, &p.bias_shift),
+                    Producer::Conv(p) => (p.x, &p.weight, &p.bias, &p.bias_shift),
+                    _ => unreachable!(),
+                };
                 let (_, r_o, _) = matmul::split_point(&c, g, &r[g]);
                 let bv = bias.as_ref().map_or(Fr::zero(), |n| {
                     evaluate(model_table(&model, c.tensor(n).unwrap()), r_o) * pow2(*bias_shift)
@@ -123,15 +121,9 @@ pub fn check_relations(
                     sumcheck::verify(&mut Transcript::new(b"t"), "conv", claim, n, 2, &proof)
                         .map_err(|e| format!("gadget {g}: {e}"))?;
                 let (r_low, r_o, r_b) = matmul::split_point(&c, g, &r[g]);
-                let (x, weight) = match &gad.producer {
-                    Producer::Dense { x, weight, .. } | Producer::Conv { x, weight, .. } => {
-                        (*x, weight)
-                    }
-                    _ => unreachable!(),
-                };
                 let wtab = model_table(&model, c.tensor(weight).unwrap());
                 let cat = |a: &[&[Fr]]| a.concat();
-                let expect = match geom(&gad.producer) {
+                let expect = match gad.producer.geom() {
                     None => tensor_at(x, &cat(&[&s, r_b])) * evaluate(wtab, &cat(&[&s, r_o])),
                     Some(geo) => {
                         let [ls2, ls1, lk2, lk1, _] = geo.conv_vars();
@@ -148,23 +140,20 @@ pub fn check_relations(
                 };
                 ensure(fin == expect, format!("gadget {g}: instance final value"))?;
             }
-            Producer::Add {
-                x,
-                y,
-                signs,
-                lshifts,
-            } => {
+            Producer::Add(p) => {
+                let (x, y, signs, lshifts) = (p.x, p.y, p.signs, p.lshifts);
                 // A row value y is read at (r_grp, r_b) (nonlinear.md sections 6, 12).
-                let ry = suffix(&r[g], c.tensor_vars(*y, batch));
-                let v = from_i64(signs[0]) * pow2(lshifts[0]) * tensor_at(*x, &r[g])
-                    + from_i64(signs[1]) * pow2(lshifts[1]) * tensor_at(*y, ry);
+                let ry = suffix(&r[g], c.tensor_vars(y, batch));
+                let v = from_i64(signs[0]) * pow2(lshifts[0]) * tensor_at(x, &r[g])
+                    + from_i64(signs[1]) * pow2(lshifts[1]) * tensor_at(y, ry);
                 ensure(acc == v, format!("gadget {g}: add"))?;
             }
-            Producer::Rowmax { x, n, .. } => {
+            Producer::Rowmax(rm) => {
+                let (x, n) = (&rm.x, &rm.n);
                 // P S(1/2.., r_grp, r_b) == 1, then the zerocheck with the verifier's
                 // final (nonlinear.md sections 7, 12; m = log2 P).
                 let si = cols.of(g, ColumnKind::RowSel)[0];
-                let m = row_group_size(&c, g).trailing_zeros() as usize;
+                let m = rm.group.trailing_zeros() as usize;
                 let mut p = vec![half(); m];
                 p.extend_from_slice(&r[g]);
                 let centre = pow2(m as u32) * evaluate(&cols.tables[si], &p);
@@ -172,9 +161,9 @@ pub fn check_relations(
                     centre == Fr::one(),
                     format!("gadget {g}: rowmax sum S == 1"),
                 )?;
-                let nv = zerocheck_vars(&c, g, batch);
+                let nv = c.tensor_vars(*x, batch);
                 let (tau, beta) = (rand_frs(nv, seed + 300 + g as u64), rand_frs(1, seed)[0]);
-                let inst = rowmax_instance(&c, &cols, input, batch, g, &tau, beta).unwrap();
+                let inst = rowmax_instance(&c, &cols, (input, batch), (g, rm), &tau, beta).unwrap();
                 let (fin, s) = run_zerocheck(inst, format!("gadget {g}: rowmax zerocheck"))?;
                 let lim = |kind| {
                     let e: Vec<Fr> = cols
@@ -194,16 +183,17 @@ pub fn check_relations(
                         + beta * beta * sel * d);
                 ensure(fin == expect, format!("gadget {g}: rowmax zerocheck final"))?;
             }
-            Producer::Rowdiv { x, y, lshift, .. } => {
+            Producer::Rowdiv(rd) => {
+                let (x, y, lshift) = (&rd.x, &rd.y, rd.lshift);
                 let yr = tensor_at(*y, suffix(&r[g], c.tensor_vars(*y, batch)));
                 ensure(
                     pick(ColumnKind::DivRem) + pick(ColumnKind::DivRemc)
                         == Fr::from(2u64) * yr - Fr::one(),
                     format!("gadget {g}: rowdiv R + Rc == 2 y_b - 1"),
                 )?;
-                let nv = zerocheck_vars(&c, g, batch);
+                let nv = c.gadget_vars(g, batch);
                 let (tau, beta) = (rand_frs(nv, seed + 400 + g as u64), rand_frs(1, seed)[0]);
-                let inst = rowdiv_instance(&c, &cols, input, batch, g, &tau, beta).unwrap();
+                let inst = rowdiv_instance(&c, &cols, (input, batch), (g, rd), &tau, beta).unwrap();
                 let (fin, s) = run_zerocheck(inst, format!("gadget {g}: rowdiv zerocheck"))?;
                 let lim = |kind| {
                     let e: Vec<Fr> = cols
@@ -225,18 +215,14 @@ pub fn check_relations(
                         + beta * beta * (z - from_i64(gad.lo)) * em);
                 ensure(fin == expect, format!("gadget {g}: rowdiv zerocheck final"))?;
             }
-            Producer::Sumpool { x, lshift, .. } => {
-                let geo = geom(&gad.producer).unwrap();
+            Producer::Sumpool(p) => {
                 let s: Fr = (0..gad.producer.windows())
-                    .map(|w| tensor_at(*x, &window_point(&geo, &r[g], w)))
+                    .map(|w| tensor_at(p.x, &window_point(&p.geo, &r[g], w)))
                     .sum();
-                ensure(acc == pow2(*lshift) * s, format!("gadget {g}: sumpool"))?;
+                ensure(acc == pow2(p.bits) * s, format!("gadget {g}: sumpool"))?;
             }
-            Producer::Spatialsum {
-                x,
-                in_shape,
-                lshift,
-            } => {
+            Producer::Spatialsum(p) => {
+                let (x, lshift) = (&p.x, &p.lshift);
                 // nonlinear.md section 2: the instance's claim is acc(r_g); its final
                 // value is 2^l M(s) X(s, r_g), M from lt.
                 let mut inst = insts.next().unwrap();
@@ -245,7 +231,7 @@ pub fn check_relations(
                 let (s, fin) =
                     sumcheck::verify(&mut Transcript::new(b"t"), "ssum", acc, n, 2, &proof)
                         .map_err(|e| format!("gadget {g}: spatialsum instance: {e}"))?;
-                let (s1, s2) = spatial_dims(in_shape);
+                let (s1, s2) = spatial_dims(&p.in_shape);
                 let (sx, sy) = s.split_at(s2.next_power_of_two().trailing_zeros() as usize);
                 let xp: Vec<Fr> = s.iter().chain(&r[g]).copied().collect();
                 let expect = pow2(*lshift) * lt(sx, s2) * lt(sy, s1) * tensor_at(*x, &xp);
@@ -254,9 +240,10 @@ pub fn check_relations(
                     format!("gadget {g}: spatialsum instance final"),
                 )?;
             }
-            Producer::Addconst { x, c: name, lshift } => {
+            Producer::Addconst(p) => {
+                let (x, lshift) = (&p.x, &p.lshift);
                 // nonlinear.md section 10: acc == 2^l X(r_g) + C(r_f).
-                let t = c.tensor(name).unwrap();
+                let t = c.tensor(&p.c).unwrap();
                 let r_f = &r[g][..t.cols_pad().trailing_zeros() as usize];
                 let cv = evaluate(model_table(&model, t), r_f);
                 ensure(
@@ -264,11 +251,11 @@ pub fn check_relations(
                     format!("gadget {g}: addconst acc == 2^l X(r_g) + C(r_f)"),
                 )?;
             }
-            Producer::Concat { parts, .. } => {
+            Producer::Concat(p) => {
                 // nonlinear.md section 11: sum_k E_k == acc(r_g); per part, the
                 // instance's final is W~_k(r_c, (), s) X_k(r_s, s, r_b).
-                let (_, geo) = combine::concat_params(&c, g).unwrap();
-                let e = combine::concat_parts(&c, &cols, (input, batch), g, &r[g]).unwrap();
+                let (parts, geo) = (&p.parts, &p.geo);
+                let e = combine::concat_parts(&c, &cols, (input, batch), p, &r[g]).unwrap();
                 ensure(
                     e.iter().copied().sum::<Fr>() == acc,
                     format!("gadget {g}: concat sum_k E_k == acc(r_g)"),
@@ -292,11 +279,11 @@ pub fn check_relations(
                     )?;
                 }
             }
-            Producer::Rearrange { parts, .. } => {
+            Producer::Rearrange(p) => {
                 // rearrange.md: sum_k E_k == acc(r_g); per part, the instance's final
                 // is Sel_k(r_o, s) X_k(s, r_b) with Sel_k the verifier's sum (section 4).
-                let (_, map) = rearrange::rearrange_params(&c, g).unwrap();
-                let e = rearrange::rearrange_parts(&c, &cols, (input, batch), g, &r[g]).unwrap();
+                let (parts, map) = (&p.parts, &p.map);
+                let e = rearrange::rearrange_parts(&c, &cols, (input, batch), p, &r[g]).unwrap();
                 ensure(
                     e.iter().copied().sum::<Fr>() == acc,
                     format!("gadget {g}: rearrange sum_k E_k == acc(r_g)"),
@@ -316,7 +303,8 @@ pub fn check_relations(
                     )?;
                 }
             }
-            Producer::Mul { x, y } => {
+            Producer::Mul(p) => {
+                let (x, y) = (&p.x, &p.y);
                 // nonlinear.md section 8: claim acc(r_g), degree 3, final
                 // eq(r_g, s) X(s) Y(s).
                 let mut inst = insts.next().unwrap();
@@ -328,12 +316,12 @@ pub fn check_relations(
                 let expect = eq_eval(&r[g], &s) * tensor_at(*x, &s) * tensor_at(*y, &s);
                 ensure(fin == expect, format!("gadget {g}: mul instance final"))?;
             }
-            Producer::Maxpool { x, .. } => {
-                let geo = geom(&gad.producer).unwrap();
+            Producer::Maxpool(p) => {
+                let (x, geo) = (&p.x, &p.geo);
                 let k = gad.producer.windows();
                 let mut sel = Fr::zero();
                 for w in 0..k {
-                    let xw = tensor_at(*x, &window_point(&geo, &r[g], w));
+                    let xw = tensor_at(*x, &window_point(geo, &r[g], w));
                     ensure(
                         pick(ColumnKind::PoolDiff(w)) == acc - xw,
                         format!("gadget {g}: D_{w}"),
@@ -361,7 +349,7 @@ pub fn check_relations(
             _ => {}
         }
     }
-    let tm = table::multiplicities(&c, cols_i, input, batch).unwrap();
+    let tm = table::multiplicities(&c, cols_i, input, batch);
     check_tables(m, input, cols_i, batch, &tm, seed)
 }
 
@@ -394,7 +382,10 @@ fn check_window(
     seed: u64,
 ) -> Result<(), String> {
     let gad = &c.gadgets[g];
-    let (w, geo, _) = window::params(&gad.producer).unwrap();
+    let (Producer::Winsum(w) | Producer::Winmax(w)) = &gad.producer else {
+        return Err(format!("gadget {g}: not a window gadget"));
+    };
+    let geo = &w.geo;
     let [a1, a2] = geo.axes;
     let (lt2, lt1) = geo.out_vars();
     let (r_x, rest) = r_g.split_at(lt2);
@@ -457,7 +448,7 @@ fn check_window(
         ssum == lt(r_y, a1.n_out) * lt(r_x, a2.n_out),
         format!("gadget {g}: sum S_t"),
     )?;
-    let (ca, e) = window::winmax_claims(c, cols, (input, batch), g, r_g, gm).unwrap();
+    let (ca, e) = window::winmax_claims(c, cols, (input, batch), (g, w), r_g, gm).unwrap();
     let dsum: Fr = (0..k)
         .map(|t| c1[t / k2] * c2[t % k2] * col_at(ColumnKind::PoolDiff(t), r_g))
         .sum();
@@ -474,7 +465,7 @@ fn check_window(
     // Zerocheck: S_t D_t + beta S_t (1 - V_t) + beta^2 z (1 - Rg).
     let tb = rand_frs(c.gadget_vars(g, batch) + 1, seed + 500 + g as u64);
     let (tau, beta) = (&tb[1..], tb[0]);
-    let zc = window::zerocheck_instance(c, cols, (input, batch), g, tau, beta).unwrap();
+    let zc = window::zerocheck_instance(c, cols, (input, batch), (g, w), tau, beta).unwrap();
     let (fin, s) = run_zerocheck(zc, format!("gadget {g}: winmax zerocheck"))?;
     let (sx, rest) = s.split_at(lt2);
     let sy = &rest[..lt1];
@@ -520,7 +511,7 @@ pub fn check_tables(
     seed: u64,
 ) -> Result<(), String> {
     let c = Circuit::parse(&m.circuit_json).unwrap();
-    let tgs = table::gadgets(&c).unwrap();
+    let tgs = table::gadgets(&c);
     if tgs.is_empty() {
         return Ok(());
     }

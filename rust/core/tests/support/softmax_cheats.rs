@@ -8,7 +8,6 @@
 //! value). softmax_head: `gm = 1` (after the dense logits), `k = 0`, `G = 1`.
 
 use zkml_core::inference::circuit::{Circuit, ColumnKind, Producer};
-use zkml_core::inference::rowops::row_group_size;
 use zkml_core::inference::testkit::{witness, witness_edited, witness_tampered, TestModel};
 
 pub struct Cheat {
@@ -40,7 +39,7 @@ pub fn grouped_cheats(m: &TestModel, c: &Circuit, input: &[i64], gm: usize) -> V
     let k = c.gadgets[gm].features - 1;
     let mut out = row_cheats(m, c, input, gm, k);
     let (b, st) = (1usize, &m.model_stack);
-    let (p, n) = (row_group_size(c, gm), rowmax_n(c, gm));
+    let (p, n) = rowmax_pn(c, gm);
     let (mut cols, o) = witness(c, st, input, b);
     let (si, di) = (
         column(c, gm, ColumnKind::RowSel),
@@ -77,9 +76,10 @@ pub fn grouped_cheats(m: &TestModel, c: &Circuit, input: &[i64], gm: usize) -> V
     out
 }
 
-fn rowmax_n(c: &Circuit, gm: usize) -> usize {
-    match c.gadgets[gm].producer {
-        Producer::Rowmax { n, .. } => n,
+/// A rowmax's group size `P` and row length `n`.
+fn rowmax_pn(c: &Circuit, gm: usize) -> (usize, usize) {
+    match &c.gadgets[gm].producer {
+        Producer::Rowmax(p) => (p.group, p.n),
         _ => panic!("gadget {gm} is not a rowmax"),
     }
 }
@@ -87,7 +87,7 @@ fn rowmax_n(c: &Circuit, gm: usize) -> usize {
 /// The edits of one row (group `k`) of the pipeline whose rowmax is gadget `gm`.
 fn row_cheats(m: &TestModel, c: &Circuit, input: &[i64], gm: usize, k: usize) -> Vec<Cheat> {
     let (b, st) = (1usize, &m.model_stack);
-    let (p, n) = (row_group_size(c, gm), rowmax_n(c, gm));
+    let (p, n) = rowmax_pn(c, gm);
     let (ga, gd) = (gm + 1, gm + 4);
     let mut out = Vec::new();
     let tamper = |g: usize, f: &dyn Fn(&mut [i128])| witness_tampered(c, st, input, b, g, f);

@@ -24,9 +24,9 @@ fn first_gadget(c: &Circuit, op: &str) -> Option<usize> {
     c.gadgets.iter().position(|g| {
         matches!(
             (&g.producer, op),
-            (Producer::Conv { .. }, "conv")
-                | (Producer::Sumpool { .. }, "sumpool")
-                | (Producer::Maxpool { .. }, "maxpool")
+            (Producer::Conv(_), "conv")
+                | (Producer::Sumpool(_), "sumpool")
+                | (Producer::Maxpool(_), "maxpool")
         )
     })
 }

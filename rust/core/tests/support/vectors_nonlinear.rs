@@ -123,7 +123,7 @@ fn nonlinear_cases(r: &Run, name: &str) -> Cases {
                 "LogUp root: the pair (x - lo_x, z) is not in the table (t_g counted from x)",
                 bump(0),
             ));
-            let mut tm = table::multiplicities(c, cols, input, batch).unwrap();
+            let mut tm = table::multiplicities(c, cols, input, batch);
             tm[1][7] += 1;
             cases.push((
                 "wrong table multiplicity",
@@ -203,7 +203,7 @@ fn table_pair_paid_by_range(r: &Run) -> Vec<u8> {
     let (c, m, input, batch) = (r.c, r.m, r.input, r.batch);
     let (cols, out) = witness_edited(c, &m.model_stack, input, batch, 0, &|p| p.z[0] = 0);
     let a = (input[0] + (1i64 << (c.input.bits - 1))) as usize;
-    let mut tm = table::multiplicities(c, &cols, input, batch).unwrap();
+    let mut tm = table::multiplicities(c, &cols, input, batch);
     tm[0][a] -= 1;
     let mut mult = multiplicities(c, &cols);
     mult[a] += 1;

@@ -3,7 +3,7 @@
 
 use zkml_core::inference::circuit::{Circuit, ColumnKind, Producer};
 use zkml_core::inference::testkit::{witness, witness_tampered, TestModel};
-use zkml_core::inference::window::{params, pos, tap};
+use zkml_core::inference::window::{pos, tap};
 
 /// Column index of gadget `g`'s `kind` limb `limb`.
 pub fn column(c: &Circuit, g: usize, kind: ColumnKind, limb: usize) -> usize {
@@ -49,7 +49,7 @@ pub fn cheats_with_reasons(
             cols,
         ));
         // Output 0 (c = 0, y = 0, x = 0): move its selector to a tap reading padding.
-        let (_, geo, _) = params(&c.gadgets[g].producer).unwrap();
+        let geo = *c.gadgets[g].producer.geom().unwrap();
         let k = c.gadgets[g].producer.windows();
         let reads = |t: usize| {
             let (i, j) = tap(&geo, t);

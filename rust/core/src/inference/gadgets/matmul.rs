@@ -10,25 +10,52 @@ use crate::field::{pow2, Fr};
 use crate::inference::circuit::{ModelTensor, TensorRef};
 use crate::inference::conv::{ConvDims, ConvProver};
 use crate::inference::matmul::{fold_rows, split_point};
-use crate::inference::spatial::geom;
+use crate::inference::producer::{Conv, Dense, Geom};
 use crate::inference::tensors::model_table;
 use crate::inference::Claims;
 use crate::mle::{eq_table, evaluate};
 use crate::sumcheck::{PairProduct, SumcheckProver};
 use crate::wiring::{wire_eval, wire_table_y};
 
-use crate::declare::{Check, Claim, ClaimStream, Expr};
-use crate::inference::declared::{Declarer, Own};
+use crate::declare::{Claim, Expr};
+use crate::inference::declared::{Decl, Own};
 
-/// A dense or conv gadget: its operand, weight and bias names, and (after the
-/// acc-evals) its instance's claim.
+/// A dense or conv gadget: its operand, weight and bias names, a conv's geometry,
+/// and (after the acc-evals) its instance's claim.
 pub struct MatMul<'a> {
     pub g: usize,
     pub x: TensorRef,
     pub weight: &'a str,
     pub bias: Option<&'a str>,
     pub bias_shift: u32,
+    pub geo: Option<&'a Geom>,
     pub claim: Fr,
+}
+
+impl<'a> MatMul<'a> {
+    pub fn dense(g: usize, p: &'a Dense) -> Self {
+        MatMul {
+            g,
+            x: p.x,
+            weight: &p.weight,
+            bias: p.bias.as_deref(),
+            bias_shift: p.bias_shift,
+            geo: None,
+            claim: Fr::zero(),
+        }
+    }
+
+    pub fn conv(g: usize, p: &'a Conv) -> Self {
+        MatMul {
+            geo: Some(&p.geo),
+            x: p.x,
+            weight: &p.weight,
+            bias: p.bias.as_deref(),
+            bias_shift: p.bias_shift,
+            g,
+            claim: Fr::zero(),
+        }
+    }
 }
 
 impl GadgetProver for MatMul<'_> {
@@ -67,7 +94,7 @@ impl GadgetProver for MatMul<'_> {
         let (r_low, r_o, r_b) = split_point(c, g, r_g);
         let xr = fold_rows(&cx.tensor_table(self.x), &eq_table(r_b), n_in);
         let wr = fold_rows(model_table(cx.model, wt), &eq_table(r_o), wt.cols_pad());
-        let kind = match geom(&c.gadgets[g].producer) {
+        let kind = match self.geo {
             Some(geo) => {
                 let (lt2, _) = geo.out_vars();
                 let (r_x, r_y) = r_low.split_at(lt2);
@@ -92,17 +119,10 @@ impl GadgetProver for MatMul<'_> {
     }
 
     /// The claim `acc(r_g) - 2^bias_shift b(r_o)` (the bias claim is an acc-eval).
-    fn declare_acc(
-        &self,
-        _d: &Declarer<'_>,
-        _r_g: &[Fr],
-        vals: &mut ClaimStream<'_>,
-        own: &Own,
-        _checks: &mut Vec<Check>,
-    ) -> Result<Vec<Expr>> {
+    fn declare_acc(&self, cx: &mut Decl<'_, '_>, own: &Own) -> Result<Vec<Expr>> {
         let mut acc = own.acc.clone();
         if self.bias.is_some() {
-            acc = acc - (Expr::from(vals.next_claim()) << self.bias_shift);
+            acc = acc - (Expr::from(cx.vals.next_claim()) << self.bias_shift);
         }
         Ok(vec![acc])
     }
@@ -110,18 +130,11 @@ impl GadgetProver for MatMul<'_> {
     /// Dense: `X(s, r_b) W(r_o, s)`. Conv (conv.md 2): `wire(s) W X` at
     /// `s = (s_x', s_y', s_j, s_i, s_c)`, X at `(s_x', s_y', s_c, r_b)` and the public
     /// wiring product `W~_1(r_y, s_i, s_y') W~_2(r_x, s_j, s_x')`.
-    fn declare_dense_value(
-        &self,
-        d: &Declarer<'_>,
-        _k: usize,
-        s: &[Fr],
-        vals: &mut ClaimStream<'_>,
-        _checks: &mut Vec<Check>,
-    ) -> Result<Expr> {
-        let c = d.c();
-        let r_g = &d.rec.r[self.g];
+    fn declare_dense_value(&self, cx: &mut Decl<'_, '_>, _k: usize) -> Result<Expr> {
+        let (c, s) = (cx.d.c(), cx.at);
+        let r_g = &cx.d.rec.r[self.g];
         let (_, _, r_b) = split_point(c, self.g, r_g);
-        if let Some(geo) = geom(&c.gadgets[self.g].producer) {
+        if let Some(geo) = self.geo {
             let [s2, s1, k2, k1, _] = geo.conv_vars();
             let (s_x, rest) = s.split_at(s2);
             let (s_y, rest) = rest.split_at(s1);
@@ -136,16 +149,16 @@ impl GadgetProver for MatMul<'_> {
                 .chain(r_b)
                 .copied()
                 .collect();
-            let xv = d.value(self.x, vals, &xp);
-            let w = vals.next_claim();
+            let xv = cx.value(self.x, &xp);
+            let w = cx.vals.next_claim();
             let wire =
                 wire_eval(&geo.axes[0], r_y, s_i, s_y)? * wire_eval(&geo.axes[1], r_x, s_j, s_x)?;
             let wire = Claim::public(format!("g{}.wire(s)", self.g), wire);
             return Ok(Expr::from(wire) * w * xv);
         }
         let p: Vec<Fr> = s.iter().chain(r_b).copied().collect();
-        let xv = d.value(self.x, vals, &p);
-        Ok(xv * vals.next_claim())
+        let xv = cx.value(self.x, &p);
+        Ok(xv * cx.vals.next_claim())
     }
 }
 

@@ -16,10 +16,11 @@ pub mod rows;
 use ark_ff::One;
 
 use super::circuit::{Circuit, ColumnKind, Producer, TensorRef};
-use super::declared::{self, Declarer, Own};
+use super::declared::{self, Decl, Own};
+use super::table::TableGadget;
 use super::tensors::{tensor_table, Columns};
 use super::Claims;
-use crate::declare::{Check, ClaimStream, Expr};
+use crate::declare::Expr;
 use crate::error::Result;
 use crate::field::{from_i64, Fr};
 use crate::mle::{eq_table, evaluate};
@@ -111,19 +112,18 @@ pub trait GadgetProver {
         clamp_zerocheck(cx, self.index(), tau, beta)
     }
 
+    /// The pairs the gadget looks up in a public table, proved by the LogUp with
+    /// their own two trees (nonlinear.md section 3; table.rs); `None` for most.
+    fn table_lookup(&self) -> Option<TableGadget> {
+        None
+    }
+
     // --- declarations (circuits/checks.md; built only when asked, `declared.rs`) ---
 
-    /// The op's checks at the acc point `r_g` after the common ones, reading the
-    /// acc-evals after the own columns from `vals`; returns its dense-group instances'
-    /// claims, in order. The default: no check, no dense instance.
-    fn declare_acc(
-        &self,
-        _d: &Declarer<'_>,
-        _r_g: &[Fr],
-        _vals: &mut ClaimStream<'_>,
-        _own: &Own,
-        _checks: &mut Vec<Check>,
-    ) -> Result<Vec<Expr>> {
+    /// The op's checks at the acc point `cx.at = r_g` after the common ones, reading
+    /// the acc-evals after the own columns from `cx.vals`; returns its dense-group
+    /// instances' claims, in order. The default: no check, no dense instance.
+    fn declare_acc(&self, _cx: &mut Decl<'_, '_>, _own: &Own) -> Result<Vec<Expr>> {
         Ok(Vec::new())
     }
 
@@ -137,35 +137,33 @@ pub trait GadgetProver {
         "zerocheck".to_string()
     }
 
-    /// Its `k`-th dense-group instance's value at `s`, reading its sumcheck-evals (a
-    /// winmax declares checks here too: the verifier makes them while it reads the
-    /// values, after every acc-point check).
-    fn declare_dense_value(
-        &self,
-        _d: &Declarer<'_>,
-        k: usize,
-        _s: &[Fr],
-        _vals: &mut ClaimStream<'_>,
-        _checks: &mut Vec<Check>,
-    ) -> Result<Expr> {
+    /// Its `k`-th dense-group instance's value at `cx.at = s`, reading its
+    /// sumcheck-evals (a winmax declares checks here too: the verifier makes them
+    /// while it reads the values, after every acc-point check).
+    fn declare_dense_value(&self, _cx: &mut Decl<'_, '_>, k: usize) -> Result<Expr> {
         Err(crate::error::Error::InvalidArgument(format!(
             "gadget {}: instance {k} has no declaration",
             self.index()
         )))
     }
 
-    /// Its zerocheck's value at `s` (default: the clamp check's; a winmax declares
-    /// checks here too).
-    fn declare_zerocheck_value(
-        &self,
-        d: &Declarer<'_>,
-        tb: (&[Fr], Fr),
-        s: &[Fr],
-        vals: &mut ClaimStream<'_>,
-        _checks: &mut Vec<Check>,
-    ) -> Result<Expr> {
-        Ok(declared::clamp_value(d, self.index(), tb, s, vals))
+    /// Its zerocheck's value at `cx.at = s` (default: the clamp check's; a winmax
+    /// declares checks here too).
+    fn declare_zerocheck_value(&self, cx: &mut Decl<'_, '_>, tb: (&[Fr], Fr)) -> Result<Expr> {
+        Ok(declared::clamp_value(
+            cx.d,
+            self.index(),
+            tb,
+            cx.at,
+            cx.vals,
+        ))
     }
+}
+
+/// The acc-point declaration of a gadget whose one dense-group instance claims its
+/// whole accumulator `acc(r_g)` (mul, spatialsum, winsum).
+pub fn acc_instance(own: &Own) -> Result<Vec<Expr>> {
+    Ok(vec![own.acc.clone()])
 }
 
 /// Where an evaluation is taken: the instance's point, or its last `n` coordinates.
@@ -305,59 +303,30 @@ pub fn clamp_zerocheck(cx: &Ctx<'_>, g: usize, tau: &[Fr], beta: Fr) -> Result<B
     )))
 }
 
-/// The one dispatch from a parsed gadget to its prover.
+/// The one dispatch from a parsed gadget to its prover, which takes its validated
+/// producer as it is.
 pub fn prover<'a>(c: &'a Circuit, g: usize) -> Box<dyn GadgetProver + 'a> {
-    use elementwise::{Addconst, Elementwise, Mul, Plain};
+    use elementwise::{Addconst, Elementwise, Linear, Mul, Table};
     use pooling::{Maxpool, Spatialsum, Sumpool, Winmax, Winsum};
+    let linear = |op| Box::new(Elementwise { g, op });
     match &c.gadgets[g].producer {
-        Producer::Dense {
-            x,
-            weight,
-            bias,
-            bias_shift,
-        }
-        | Producer::Conv {
-            x,
-            weight,
-            bias,
-            bias_shift,
-            ..
-        } => Box::new(matmul::MatMul {
-            g,
-            x: *x,
-            weight,
-            bias: bias.as_deref(),
-            bias_shift: *bias_shift,
-            claim: Fr::default(),
-        }),
-        Producer::Add { x, y, .. } => Box::new(Elementwise {
-            g,
-            operands: vec![*x, *y],
-        }),
-        Producer::Identity { x } => Box::new(Elementwise {
-            g,
-            operands: vec![*x],
-        }),
-        Producer::Affine { terms } => {
-            let operands = terms.iter().map(|t| t.0).collect();
-            Box::new(Elementwise { g, operands })
-        }
-        Producer::Addconst { x, c: name, .. } => Box::new(Addconst { g, x: *x, name }),
-        Producer::Mul { x, y } => Box::new(Mul { g, x: *x, y: *y }),
-        Producer::Table { .. } => Box::new(Plain { g }),
-        Producer::Spatialsum { x, .. } => Box::new(Spatialsum { g, x: *x }),
-        Producer::Sumpool { x, .. } => Box::new(Sumpool { g, x: *x }),
-        Producer::Maxpool { x, .. } => Box::new(Maxpool { g, x: *x }),
-        Producer::Winsum(w) => Box::new(Winsum { g, x: w.x }),
-        Producer::Winmax(w) => Box::new(Winmax {
-            g,
-            x: w.x,
-            state: None,
-        }),
-        Producer::Rowmax { x, .. } => Box::new(rows::Rowmax { g, x: *x }),
-        Producer::Rowdiv { x, y, .. } => Box::new(rows::Rowdiv { g, x: *x, y: *y }),
-        Producer::Concat { .. } => Box::new(parts::Parts::concat(g)),
-        Producer::Rearrange { .. } => Box::new(parts::Parts::rearrange(g)),
+        Producer::Dense(p) => Box::new(matmul::MatMul::dense(g, p)),
+        Producer::Conv(p) => Box::new(matmul::MatMul::conv(g, p)),
+        Producer::Add(p) => linear(Linear::Add(p)),
+        Producer::Identity(p) => linear(Linear::Identity(p)),
+        Producer::Affine(p) => linear(Linear::Affine(p)),
+        Producer::Addconst(p) => Box::new(Addconst { g, p }),
+        Producer::Mul(p) => Box::new(Mul { g, p }),
+        Producer::Table(p) => Box::new(Table { g, p }),
+        Producer::Spatialsum(p) => Box::new(Spatialsum { g, p }),
+        Producer::Sumpool(p) => Box::new(Sumpool { g, p }),
+        Producer::Maxpool(p) => Box::new(Maxpool { g, p }),
+        Producer::Winsum(w) => Box::new(Winsum { g, w }),
+        Producer::Winmax(w) => Box::new(Winmax::new(g, w)),
+        Producer::Rowmax(p) => Box::new(rows::Rowmax { g, p }),
+        Producer::Rowdiv(p) => Box::new(rows::Rowdiv { g, p }),
+        Producer::Concat(p) => Box::new(parts::Parts::concat(g, p)),
+        Producer::Rearrange(p) => Box::new(parts::Parts::rearrange(g, p)),
     }
 }
 
@@ -373,11 +342,7 @@ pub fn dense_instances(
     for (g, r_g) in r.iter().enumerate() {
         let mut p = match (&cx.c.gadgets[g].producer, gammas[g]) {
             (Producer::Winmax(w), Some(gamma)) => {
-                let mut wm = pooling::Winmax {
-                    g,
-                    x: w.x,
-                    state: None,
-                };
+                let mut wm = pooling::Winmax::new(g, w);
                 wm.prepare(cx, r_g, gamma)?;
                 Box::new(wm) as Box<dyn GadgetProver>
             }

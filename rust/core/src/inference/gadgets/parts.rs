@@ -6,51 +6,58 @@ use super::{At, Contribution, Ctx, GadgetProver, Open, Opened};
 use crate::error::Result;
 use crate::field::Fr;
 use crate::inference::parts::{part_values, PartInstance};
+use crate::inference::producer::{Concat, Rearrange};
 use crate::inference::{combine, rearrange};
 use crate::transcript::Transcript;
 
-use crate::declare::{Check, Claim, ClaimStream, Expr};
+use crate::declare::{Claim, ClaimStream, Expr};
 use crate::inference::circuit::Circuit;
-use crate::inference::combine::concat_params;
-use crate::inference::declared::{check_id, op_name, Declarer, Own};
+use crate::inference::declared::{op_name, Decl, Own};
 use crate::inference::log2;
-use crate::inference::rearrange::rearrange_params;
 use crate::wiring::wire_eval;
 
 /// Which of the two producers.
 #[derive(Clone, Copy)]
-enum Which {
-    Concat,
-    Rearrange,
+enum Which<'a> {
+    Concat(&'a Concat),
+    Rearrange(&'a Rearrange),
 }
 
 /// A concat or rearrange gadget and, after its acc-evals, its parts' instances and
 /// values.
-pub struct Parts {
+pub struct Parts<'a> {
     g: usize,
-    which: Which,
+    which: Which<'a>,
     parts: Vec<(PartInstance, Fr)>,
 }
 
-impl Parts {
-    pub fn concat(g: usize) -> Self {
+impl<'a> Parts<'a> {
+    pub fn concat(g: usize, p: &'a Concat) -> Self {
         Parts {
             g,
-            which: Which::Concat,
+            which: Which::Concat(p),
             parts: Vec::new(),
         }
     }
 
-    pub fn rearrange(g: usize) -> Self {
+    pub fn rearrange(g: usize, p: &'a Rearrange) -> Self {
         Parts {
             g,
-            which: Which::Rearrange,
+            which: Which::Rearrange(p),
             parts: Vec::new(),
+        }
+    }
+
+    /// The label of the parts' values in the transcript.
+    fn label(&self) -> &'static str {
+        match self.which {
+            Which::Concat(_) => "concat-parts",
+            Which::Rearrange(_) => "rearrange-parts",
         }
     }
 }
 
-impl GadgetProver for Parts {
+impl GadgetProver for Parts<'_> {
     fn index(&self) -> usize {
         self.g
     }
@@ -61,18 +68,12 @@ impl GadgetProver for Parts {
         t: &mut Transcript,
         r_g: &[Fr],
     ) -> Result<Option<Vec<Fr>>> {
-        let (insts, label) = match self.which {
-            Which::Concat => (
-                combine::concat_instances(cx.c, cx.cols, cx.ib(), self.g, r_g)?,
-                "concat-parts",
-            ),
-            Which::Rearrange => (
-                rearrange::rearrange_instances(cx.c, cx.cols, cx.ib(), self.g, r_g)?,
-                "rearrange-parts",
-            ),
+        let insts = match self.which {
+            Which::Concat(p) => combine::concat_instances(cx.c, cx.cols, cx.ib(), p, r_g)?,
+            Which::Rearrange(p) => rearrange::rearrange_instances(cx.c, cx.cols, cx.ib(), p, r_g)?,
         };
         let e = part_values(&insts);
-        t.absorb_frs(label, &e);
+        t.absorb_frs(self.label(), &e);
         self.parts = insts.into_iter().zip(e.iter().copied()).collect();
         Ok(Some(e))
     }
@@ -96,24 +97,12 @@ impl GadgetProver for Parts {
 
     /// The parts `E_1..E_K` (sent after the acc-evals) sum to `acc(r_g)`; part `k`'s
     /// instance claims `E_k` (nonlinear.md 11, rearrange.md 3).
-    fn declare_acc(
-        &self,
-        d: &Declarer<'_>,
-        _r_g: &[Fr],
-        _vals: &mut ClaimStream<'_>,
-        own: &Own,
-        checks: &mut Vec<Check>,
-    ) -> Result<Vec<Expr>> {
-        let label = match self.which {
-            Which::Concat => "concat-parts",
-            Which::Rearrange => "rearrange-parts",
-        };
-        let sent = d.rec.after[self.g].as_deref().unwrap_or_default();
-        let mut msg = ClaimStream::new(format!("{label}[{}]", self.g), sent, 0);
+    fn declare_acc(&self, cx: &mut Decl<'_, '_>, own: &Own) -> Result<Vec<Expr>> {
+        let sent = cx.d.rec.after[self.g].as_deref().unwrap_or_default();
+        let mut msg = ClaimStream::new(format!("{}[{}]", self.label(), self.g), sent, 0);
         let parts: Vec<Expr> = msg.take(sent.len()).into_iter().map(Expr::from).collect();
         let total = parts.iter().fold(Expr::i(0), |t, e| t + e.clone());
-        let e = total - own.acc.clone();
-        checks.push(Check::zero(check_id(d.c(), self.g, "parts"), e));
+        cx.check(self.g, "parts", total - own.acc.clone());
         Ok(parts)
     }
 
@@ -123,40 +112,28 @@ impl GadgetProver for Parts {
 
     /// Concat: `W~_k(r_c, (), s) X_k(r_s, s, r_b)`; rearrange: `Sel_k(r_o, s)
     /// X_k(s, r_b)`; the wiring and the selection public.
-    fn declare_dense_value(
-        &self,
-        d: &Declarer<'_>,
-        k: usize,
-        s: &[Fr],
-        vals: &mut ClaimStream<'_>,
-        _checks: &mut Vec<Check>,
-    ) -> Result<Expr> {
-        let (c, g) = (d.c(), self.g);
-        let r_g = &d.rec.r[g];
+    fn declare_dense_value(&self, cx: &mut Decl<'_, '_>, k: usize) -> Result<Expr> {
+        let (g, s) = (self.g, cx.at);
+        let r_g = &cx.d.rec.r[g];
         let (name, weight, x, point) = match self.which {
-            Which::Concat => {
-                let (parts, geo) = concat_params(c, g).expect("a validated concat");
+            Which::Concat(p) => {
+                let geo = &p.geo;
                 let ls = log2(geo.spatial);
                 let lc = log2(geo.channels.next_power_of_two());
                 let (r_s, rest) = r_g.split_at(ls);
                 let (r_c, r_b) = rest.split_at(lc);
                 let w = wire_eval(&geo.axis(k)?, r_c, &[], s)?;
-                let p: Vec<Fr> = r_s.iter().chain(s).chain(r_b).copied().collect();
-                (format!("g{g}.wire[{k}](s)"), w, parts[k], p)
+                let pt: Vec<Fr> = r_s.iter().chain(s).chain(r_b).copied().collect();
+                (format!("g{g}.wire[{k}](s)"), w, p.parts[k], pt)
             }
-            Which::Rearrange => {
-                let (parts, map) = rearrange_params(c, g).expect("a validated rearrange");
-                let (r_o, r_b) = r_g.split_at(log2(map.out_pad));
-                let p: Vec<Fr> = s.iter().chain(r_b).copied().collect();
-                (
-                    format!("g{g}.sel[{k}](s)"),
-                    map.sel_eval(k, r_o, s),
-                    parts[k],
-                    p,
-                )
+            Which::Rearrange(p) => {
+                let (r_o, r_b) = r_g.split_at(log2(p.map.out_pad));
+                let pt: Vec<Fr> = s.iter().chain(r_b).copied().collect();
+                let sel = p.map.sel_eval(k, r_o, s);
+                (format!("g{g}.sel[{k}](s)"), sel, p.parts[k], pt)
             }
         };
-        let xv = d.value(x, vals, &point);
+        let xv = cx.value(x, &point);
         Ok(Expr::from(Claim::public(name, weight)) * xv)
     }
 }

@@ -8,7 +8,8 @@ use super::{columns_of, At, Contribution, Ctx, GadgetProver, Instance, Open, Ope
 use crate::error::Result;
 use crate::field::Fr;
 use crate::inference::circuit::{ColumnKind, TensorRef};
-use crate::inference::spatial::{geom, window_point, Geom};
+use crate::inference::producer::{self as op, Pool, Window};
+use crate::inference::spatial::{window_point, Geom};
 use crate::inference::Claims;
 use crate::inference::{spatialsum, window};
 use crate::mle::eq_table;
@@ -16,11 +17,11 @@ use crate::sumcheck::product::Term;
 use crate::sumcheck::{PairProduct, ProductSum};
 use crate::transcript::Transcript;
 
-use crate::declare::{linear, Check, Claim, ClaimStream, Expr};
+use super::acc_instance;
+use crate::declare::{linear, Claim, ClaimStream, Expr};
 use crate::field::{pow2, powers};
 use crate::inference::circuit::Circuit;
-use crate::inference::circuit::Producer;
-use crate::inference::declared::{check_id, eq_tau, Declarer, Own};
+use crate::inference::declared::{eq_tau, Decl, Declarer, Own};
 use crate::inference::rowops::half;
 use crate::inference::spatial::lp;
 use crate::mle::eq_eval;
@@ -28,39 +29,27 @@ use crate::mle::evaluate;
 use crate::wiring::{wire_eval, Axis};
 use ark_ff::{Field, Zero};
 
-/// The geometry of a validated pooling or window gadget.
-fn geometry(cx: &Ctx<'_>, g: usize) -> Geom {
-    geom(&cx.c.gadgets[g].producer).expect("a validated pooling gadget")
-}
-
 /// The point's coordinates after the spatial output variables: `(r_c, r_b)`.
-fn channel_batch<'a>(cx: &Ctx<'_>, g: usize, r_g: &'a [Fr]) -> &'a [Fr] {
-    let (lt2, lt1) = geometry(cx, g).out_vars();
+fn channel_batch<'a>(geo: &Geom, r_g: &'a [Fr]) -> &'a [Fr] {
+    let (lt2, lt1) = geo.out_vars();
     &r_g[lt2 + lt1..]
 }
 
 /// `x`'s limbs at every window point (a sumpool's or maxpool's acc-evals).
-fn window_limbs(
-    cx: &Ctx<'_>,
-    claims: &mut Claims<'_>,
-    (g, x): (usize, TensorRef),
-    r_g: &[Fr],
-    evals: &mut Vec<Fr>,
-) {
-    let geo = geometry(cx, g);
-    for w in 0..cx.c.gadgets[g].producer.windows() {
-        let p = window_point(&geo, r_g, w);
-        claims.tensor_limbs(cx.cols, x, &p, evals);
+fn window_limbs(cx: &Ctx<'_>, claims: &mut Claims<'_>, p: &Pool, r_g: &[Fr], evals: &mut Vec<Fr>) {
+    for w in 0..p.geo.taps() {
+        let pt = window_point(&p.geo, r_g, w);
+        claims.tensor_limbs(cx.cols, p.x, &pt, evals);
     }
 }
 
 /// Sum over power-of-two windows; the clamp zerocheck only.
-pub struct Sumpool {
+pub struct Sumpool<'a> {
     pub g: usize,
-    pub x: TensorRef,
+    pub p: &'a Pool,
 }
 
-impl GadgetProver for Sumpool {
+impl GadgetProver for Sumpool<'_> {
     fn index(&self) -> usize {
         self.g
     }
@@ -73,38 +62,26 @@ impl GadgetProver for Sumpool {
         _acc: Fr,
         evals: &mut Vec<Fr>,
     ) -> Result<()> {
-        window_limbs(cx, claims, (self.g, self.x), r_g, evals);
+        window_limbs(cx, claims, self.p, r_g, evals);
         Ok(())
     }
 
     /// `acc == 2^l sum_w X_w` over the window points (conv.md 3).
-    fn declare_acc(
-        &self,
-        d: &Declarer<'_>,
-        r_g: &[Fr],
-        vals: &mut ClaimStream<'_>,
-        own: &Own,
-        checks: &mut Vec<Check>,
-    ) -> Result<Vec<Expr>> {
-        let xs = declare_windows(d, (self.g, self.x), r_g, vals);
-        let lshift = match &d.c().gadgets[self.g].producer {
-            Producer::Sumpool { lshift, .. } => *lshift,
-            _ => 0,
-        };
-        let total = linear(xs.into_iter().map(|x| (Fr::one(), x)), Fr::zero()) << lshift;
-        let e = own.acc.clone() - total;
-        checks.push(Check::zero(check_id(d.c(), self.g, "relation"), e));
+    fn declare_acc(&self, cx: &mut Decl<'_, '_>, own: &Own) -> Result<Vec<Expr>> {
+        let xs = declare_windows(cx, self.p);
+        let total = linear(xs.into_iter().map(|x| (Fr::one(), x)), Fr::zero()) << self.p.bits;
+        cx.check(self.g, "relation", own.acc.clone() - total);
         Ok(Vec::new())
     }
 }
 
 /// Max over power-of-two windows: the zerocheck `sum_x eq(tau, x) sum_w S_w D_w`.
-pub struct Maxpool {
+pub struct Maxpool<'a> {
     pub g: usize,
-    pub x: TensorRef,
+    pub p: &'a Pool,
 }
 
-impl GadgetProver for Maxpool {
+impl GadgetProver for Maxpool<'_> {
     fn index(&self) -> usize {
         self.g
     }
@@ -117,7 +94,7 @@ impl GadgetProver for Maxpool {
         _acc: Fr,
         evals: &mut Vec<Fr>,
     ) -> Result<()> {
-        window_limbs(cx, claims, (self.g, self.x), r_g, evals);
+        window_limbs(cx, claims, self.p, r_g, evals);
         Ok(())
     }
 
@@ -129,7 +106,7 @@ impl GadgetProver for Maxpool {
     fn zerocheck(&self, cx: &Ctx<'_>, tau: &[Fr], _beta: Fr) -> Result<Box<dyn Instance>> {
         let (cols, g) = (cx.cols, self.g);
         let len = 1 << cx.c.gadget_vars(g, cx.b);
-        let k = cx.c.gadgets[g].producer.windows();
+        let k = self.p.geo.taps();
         let mut tables = vec![eq_table(tau)];
         let mut terms = Vec::new();
         for w in 0..k {
@@ -154,35 +131,25 @@ impl GadgetProver for Maxpool {
     }
 
     /// `D_w == z - X_w` per window and `sum_w S_w == 1` (conv.md 3).
-    fn declare_acc(
-        &self,
-        d: &Declarer<'_>,
-        r_g: &[Fr],
-        vals: &mut ClaimStream<'_>,
-        own: &Own,
-        checks: &mut Vec<Check>,
-    ) -> Result<Vec<Expr>> {
-        let xs = declare_windows(d, (self.g, self.x), r_g, vals);
+    fn declare_acc(&self, cx: &mut Decl<'_, '_>, own: &Own) -> Result<Vec<Expr>> {
+        let xs = declare_windows(cx, self.p);
         for (dw, xw) in own.d.iter().zip(xs) {
-            let e = d.limbs(dw.clone()) - own.z.clone() + xw;
-            checks.push(Check::zero(check_id(d.c(), self.g, "difference"), e));
+            let e = cx.d.limbs(dw.clone()) - own.z.clone() + xw;
+            cx.check(self.g, "difference", e);
         }
         let sel = own.s.iter().map(|s| (Fr::one(), Expr::from(s.clone())));
-        let e = linear(sel, -Fr::one());
-        checks.push(Check::zero(check_id(d.c(), self.g, "selectors"), e));
+        cx.check(self.g, "selectors", linear(sel, -Fr::one()));
         Ok(Vec::new())
     }
 
     /// `eq(tau, s) sum_w S_w(s) D_w(s)`: every `S_w`, then every `D_w`'s limbs.
     fn declare_zerocheck_value(
         &self,
-        d: &Declarer<'_>,
+        cx: &mut Decl<'_, '_>,
         (tau, _): (&[Fr], Fr),
-        s: &[Fr],
-        vals: &mut ClaimStream<'_>,
-        _checks: &mut Vec<Check>,
     ) -> Result<Expr> {
-        Ok(eq_tau(self.g, tau, s) * selected_differences(d, self.g, vals))
+        let sd = selected_differences(cx, self.g, self.p.geo.taps());
+        Ok(eq_tau(self.g, tau, cx.at) * sd)
     }
 }
 
@@ -200,95 +167,65 @@ fn limbs_after(inst: PairProduct<'static>, x: TensorRef, post: &[Fr], claim: Fr)
 }
 
 /// `acc(r_c, r_b) = sum 2^l M X(., r_c, r_b)`: one dense-group instance.
-pub struct Spatialsum {
+pub struct Spatialsum<'a> {
     pub g: usize,
-    pub x: TensorRef,
+    pub p: &'a op::Spatialsum,
 }
 
-impl GadgetProver for Spatialsum {
+impl GadgetProver for Spatialsum<'_> {
     fn index(&self) -> usize {
         self.g
     }
 
     fn dense(&mut self, cx: &Ctx<'_>, r_g: &[Fr], acc: Fr) -> Result<Vec<Contribution>> {
-        let inst = spatialsum::instance(cx.c, cx.cols, cx.input, cx.b, self.g, r_g)?;
-        Ok(vec![limbs_after(inst, self.x, r_g, acc)])
+        let inst = spatialsum::instance(cx.c, cx.cols, cx.ib(), self.p, r_g)?;
+        Ok(vec![limbs_after(inst, self.p.x, r_g, acc)])
     }
 
-    /// The instance's claim is `acc(r_g)`.
-    fn declare_acc(
-        &self,
-        _d: &Declarer<'_>,
-        _r_g: &[Fr],
-        _vals: &mut ClaimStream<'_>,
-        own: &Own,
-        _checks: &mut Vec<Check>,
-    ) -> Result<Vec<Expr>> {
-        Ok(vec![own.acc.clone()])
+    fn declare_acc(&self, _cx: &mut Decl<'_, '_>, own: &Own) -> Result<Vec<Expr>> {
+        acc_instance(own)
     }
 
     /// `M(s) 2^l X(s, r_c, r_b)`, the mask `M` public (nonlinear.md 2).
-    fn declare_dense_value(
-        &self,
-        d: &Declarer<'_>,
-        _k: usize,
-        s: &[Fr],
-        vals: &mut ClaimStream<'_>,
-        _checks: &mut Vec<Check>,
-    ) -> Result<Expr> {
-        let (_, dims, lshift) = spatialsum::params(d.c(), self.g).expect("a spatialsum");
-        let p: Vec<Fr> = s.iter().chain(&d.rec.r[self.g]).copied().collect();
-        let xv = d.value(self.x, vals, &p);
-        let mask = evaluate(&spatialsum::mask_table(dims), s);
+    fn declare_dense_value(&self, cx: &mut Decl<'_, '_>, _k: usize) -> Result<Expr> {
+        let s = cx.at;
+        let p: Vec<Fr> = s.iter().chain(&cx.d.rec.r[self.g]).copied().collect();
+        let xv = cx.value(self.p.x, &p);
+        let mask = evaluate(&spatialsum::mask_table(self.p.dims()), s);
         let m = Claim::public(format!("g{}.mask(s)", self.g), mask);
-        Ok(Expr::from(m) * (xv << lshift))
+        Ok(Expr::from(m) * (xv << self.p.lshift))
     }
 }
 
 /// A general window sum: one dense-group instance over the wiring.
-pub struct Winsum {
+pub struct Winsum<'a> {
     pub g: usize,
-    pub x: TensorRef,
+    pub w: &'a Window,
 }
 
-impl GadgetProver for Winsum {
+impl GadgetProver for Winsum<'_> {
     fn index(&self) -> usize {
         self.g
     }
 
     fn dense(&mut self, cx: &Ctx<'_>, r_g: &[Fr], acc: Fr) -> Result<Vec<Contribution>> {
-        let inst = window::winsum_instance(cx.c, cx.cols, cx.ib(), self.g, r_g)?;
-        let rest = channel_batch(cx, self.g, r_g);
-        Ok(vec![limbs_after(inst, self.x, rest, acc)])
+        let inst = window::winsum_instance(cx.c, cx.cols, cx.ib(), self.w, r_g)?;
+        let rest = channel_batch(&self.w.geo, r_g);
+        Ok(vec![limbs_after(inst, self.w.x, rest, acc)])
     }
 
-    /// The instance's claim is `acc(r_g)`.
-    fn declare_acc(
-        &self,
-        _d: &Declarer<'_>,
-        _r_g: &[Fr],
-        _vals: &mut ClaimStream<'_>,
-        own: &Own,
-        _checks: &mut Vec<Check>,
-    ) -> Result<Vec<Expr>> {
-        Ok(vec![own.acc.clone()])
+    fn declare_acc(&self, _cx: &mut Decl<'_, '_>, own: &Own) -> Result<Vec<Expr>> {
+        acc_instance(own)
     }
 
     /// `2^l prod_a A_a(r_T_a, s_a) X(s, r_c, r_b)`, the areas public (conv.md 5).
-    fn declare_dense_value(
-        &self,
-        d: &Declarer<'_>,
-        _k: usize,
-        s: &[Fr],
-        vals: &mut ClaimStream<'_>,
-        _checks: &mut Vec<Check>,
-    ) -> Result<Expr> {
-        let (w, geo, _) = window::params(&d.c().gadgets[self.g].producer).expect("a winsum");
-        let (r_t, rest) = out_parts(&geo, &d.rec.r[self.g]);
+    fn declare_dense_value(&self, cx: &mut Decl<'_, '_>, _k: usize) -> Result<Expr> {
+        let (w, geo, s) = (self.w, &self.w.geo, cx.at);
+        let (r_t, rest) = out_parts(geo, &cx.d.rec.r[self.g]);
         let p: Vec<Fr> = s.iter().chain(rest).copied().collect();
-        let xv = d.value(self.x, vals, &p);
+        let xv = cx.value(w.x, &p);
         let mut area = pow2(w.bits); // a winsum's bits are its lshift
-        for (a, (r, s_in)) in geo.axes.iter().zip(r_t.into_iter().zip(in_parts(&geo, s))) {
+        for (a, (r, s_in)) in geo.axes.iter().zip(r_t.into_iter().zip(in_parts(geo, s))) {
             let m_k = lp(a.k);
             area *= wire_eval(a, r, &vec![half(); m_k], s_in)? * pow2(m_k as u32);
         }
@@ -307,24 +244,30 @@ pub struct WinmaxState {
 
 /// A general window max (conv.md section 5): `gamma_g` and `E_g` after its
 /// acc-evals, instances (a) and (b) in the dense group, and its zerocheck.
-pub struct Winmax {
+pub struct Winmax<'a> {
     pub g: usize,
-    pub x: TensorRef,
+    pub w: &'a Window,
+    /// The instances, from `after_acc` (which squeezes `gamma_g`) until `dense`.
     pub state: Option<WinmaxState>,
 }
 
-impl Winmax {
+impl<'a> Winmax<'a> {
+    pub fn new(g: usize, w: &'a Window) -> Self {
+        Winmax { g, w, state: None }
+    }
+
     /// Instances (a) and (b) for `gamma_g`; returns `E_g`.
     pub fn prepare(&mut self, cx: &Ctx<'_>, r_g: &[Fr], gamma: Fr) -> Result<Fr> {
-        let (a, b) = window::winmax_instances(cx.c, cx.cols, cx.ib(), self.g, r_g, gamma)?;
+        let gw = (self.g, self.w);
+        let (a, b) = window::winmax_instances(cx.c, cx.cols, cx.ib(), gw, r_g, gamma)?;
         let e = b.claim();
-        let claim_a = window::winmax_claim_a(cx.c, cx.cols, self.g, r_g, gamma, e);
+        let claim_a = window::winmax_claim_a(cx.cols, gw, r_g, gamma, e);
         self.state = Some(WinmaxState { a, b, claim_a, e });
         Ok(e)
     }
 }
 
-impl GadgetProver for Winmax {
+impl GadgetProver for Winmax<'_> {
     fn index(&self) -> usize {
         self.g
     }
@@ -344,7 +287,7 @@ impl GadgetProver for Winmax {
     /// (a) opens `z`'s `u` and `v` limbs, (b) `x`'s limbs, each at `(s, r_c, r_b)`.
     fn dense(&mut self, cx: &Ctx<'_>, r_g: &[Fr], _acc: Fr) -> Result<Vec<Contribution>> {
         let st = self.state.take().expect("after_acc ran before dense");
-        let rest = channel_batch(cx, self.g, r_g);
+        let rest = channel_batch(&self.w.geo, r_g);
         let own = TensorRef::Gadget(self.g);
         let a = Contribution {
             inst: Box::new(Opened {
@@ -358,7 +301,7 @@ impl GadgetProver for Winmax {
             }),
             claim: st.claim_a,
         };
-        Ok(vec![a, limbs_after(st.b, self.x, rest, st.e)])
+        Ok(vec![a, limbs_after(st.b, self.w.x, rest, st.e)])
     }
 
     fn zerocheck_vars(&self, cx: &Ctx<'_>) -> Option<usize> {
@@ -368,8 +311,8 @@ impl GadgetProver for Winmax {
     /// Its sumcheck-evals: every `S_t`, every `D_t` limb, then `z`'s `u` (and `v`) limbs.
     fn zerocheck(&self, cx: &Ctx<'_>, tau: &[Fr], beta: Fr) -> Result<Box<dyn Instance>> {
         let g = self.g;
-        let inst = window::zerocheck_instance(cx.c, cx.cols, cx.ib(), g, tau, beta)?;
-        let k = cx.c.gadgets[g].producer.windows();
+        let inst = window::zerocheck_instance(cx.c, cx.cols, cx.ib(), (g, self.w), tau, beta)?;
+        let k = self.w.geo.taps();
         let kinds: Vec<ColumnKind> = (0..k)
             .map(ColumnKind::PoolSel)
             .chain((0..k).map(ColumnKind::PoolDiff))
@@ -381,22 +324,14 @@ impl GadgetProver for Winmax {
 
     /// `sum_t S_t(r_g) == Rg(r_g)` at the acc point; instance (a) claims `E + sum_t
     /// gamma^t D_t(r_g)`, (b) claims `E` (conv.md 5; `E` sent after the acc-evals).
-    fn declare_acc(
-        &self,
-        d: &Declarer<'_>,
-        r_g: &[Fr],
-        _vals: &mut ClaimStream<'_>,
-        own: &Own,
-        checks: &mut Vec<Check>,
-    ) -> Result<Vec<Expr>> {
-        let (g, geo) = (self.g, geometry(&d.cx, self.g));
+    fn declare_acc(&self, cx: &mut Decl<'_, '_>, own: &Own) -> Result<Vec<Expr>> {
+        let (g, geo, d) = (self.g, &self.w.geo, cx.d);
         let region = Claim::public(
             format!("g{g}.Rg(r_g)"),
-            region(&geo, out_parts(&geo, r_g).0),
+            region(geo, out_parts(geo, cx.at).0),
         );
         let sel = own.s.iter().map(|s| (Fr::one(), Expr::from(s.clone())));
-        let e = linear(sel, Fr::zero()) - region;
-        checks.push(Check::zero(check_id(d.c(), g, "selectors"), e));
+        cx.check(g, "selectors", linear(sel, Fr::zero()) - region);
         let sent = d.rec.after[g].as_deref().unwrap_or_default();
         let e = Expr::from(ClaimStream::new(format!("window-e[{g}]"), sent, 0).next_claim());
         let gamma = gamma(d, g);
@@ -418,24 +353,17 @@ impl GadgetProver for Winmax {
 
     /// (a): `eq(r_g', s) Vc(s) z(s, r_c, r_b)`; (b): `Ac(s) X(s, r_c, r_b)`; `Vc`, `Ac`
     /// public (conv.md 5).
-    fn declare_dense_value(
-        &self,
-        d: &Declarer<'_>,
-        k: usize,
-        s: &[Fr],
-        vals: &mut ClaimStream<'_>,
-        checks: &mut Vec<Check>,
-    ) -> Result<Expr> {
-        let (g, geo) = (self.g, geometry(&d.cx, self.g));
-        let r_g = &d.rec.r[g];
-        let weights = tap_weights(&geo, gamma(d, g));
-        let (r_t, rest) = out_parts(&geo, r_g);
+    fn declare_dense_value(&self, cx: &mut Decl<'_, '_>, k: usize) -> Result<Expr> {
+        let (g, geo, s) = (self.g, &self.w.geo, cx.at);
+        let r_g = &cx.d.rec.r[g];
+        let weights = tap_weights(geo, gamma(cx.d, g));
+        let (r_t, rest) = out_parts(geo, r_g);
         let p: Vec<Fr> = s.iter().chain(rest).copied().collect();
         if k == 0 {
-            let z = winmax_z(d, g, &p, vals, "a", checks);
+            let z = winmax_z(cx, g, &p, "a");
             let (lt2, lt1) = geo.out_vars();
             let mut vc = eq_eval(&r_g[..lt2 + lt1], s);
-            for ((a, ws), s_t) in geo.axes.iter().zip(&weights).zip(out_parts(&geo, &p).0) {
+            for ((a, ws), s_t) in geo.axes.iter().zip(&weights).zip(out_parts(geo, &p).0) {
                 let reads: Fr = (0..a.k)
                     .map(|i| Ok(ws[i] * reads(a, s_t, i)?))
                     .sum::<Result<Fr>>()?;
@@ -443,15 +371,9 @@ impl GadgetProver for Winmax {
             }
             return Ok(Expr::from(Claim::public(format!("g{g}.eq*Vc(s)"), vc)) * z);
         }
-        let xv = d.value(self.x, vals, &p);
+        let xv = cx.value(self.w.x, &p);
         let mut ac = Fr::one();
-        for (((a, ws), r), s_in) in geo
-            .axes
-            .iter()
-            .zip(&weights)
-            .zip(r_t)
-            .zip(in_parts(&geo, s))
-        {
+        for (((a, ws), r), s_in) in geo.axes.iter().zip(&weights).zip(r_t).zip(in_parts(geo, s)) {
             let total: Fr = (0..a.k)
                 .map(|i| Ok(ws[i] * wire_eval(a, r, &tap_bits(a, i), s_in)?))
                 .sum::<Result<Fr>>()?;
@@ -464,27 +386,24 @@ impl GadgetProver for Winmax {
     /// reading every `S_t`, every `D_t`'s limbs, then `z`'s `u` (and `v`) limbs.
     fn declare_zerocheck_value(
         &self,
-        d: &Declarer<'_>,
+        cx: &mut Decl<'_, '_>,
         (tau, beta): (&[Fr], Fr),
-        s: &[Fr],
-        vals: &mut ClaimStream<'_>,
-        checks: &mut Vec<Check>,
     ) -> Result<Expr> {
-        let (g, geo) = (self.g, geometry(&d.cx, self.g));
-        let n = d.c().gadgets[g].producer.windows();
+        let (g, geo, s) = (self.g, &self.w.geo, cx.at);
+        let n = geo.taps();
         let sel: Vec<Claim> = (0..n)
-            .flat_map(|t| d.take(g, ColumnKind::PoolSel(t), vals))
+            .flat_map(|t| cx.take(g, ColumnKind::PoolSel(t)))
             .collect();
         let sd = {
             let ds: Vec<Expr> = (0..n)
-                .map(|t| d.limbs(d.take(g, ColumnKind::PoolDiff(t), vals)))
+                .map(|t| cx.limbs_of(g, ColumnKind::PoolDiff(t)))
                 .collect();
             sel.iter()
                 .zip(ds)
                 .fold(Expr::i(0), |t, (a, b)| t + Expr::from(a.clone()) * b)
         };
-        let z = winmax_z(d, g, s, vals, "zerocheck", checks);
-        let s_t = out_parts(&geo, s).0;
+        let z = winmax_z(cx, g, s, "zerocheck");
+        let s_t = out_parts(geo, s).0;
         // V_t = prod_a V_{a, t_a}, the last axis fastest
         let mut taps = vec![Fr::one()];
         for (a, r) in geo.axes.iter().zip(&s_t) {
@@ -500,36 +419,30 @@ impl GadgetProver for Winmax {
             .map(|(a, v)| (beta * (Fr::one() - v), Expr::from(a.clone())));
         let total = sd
             + linear(unread, Fr::zero())
-            + z.scaled(beta * beta * (Fr::one() - region(&geo, s_t)));
+            + z.scaled(beta * beta * (Fr::one() - region(geo, s_t)));
         Ok(eq_tau(g, tau, s) * total)
     }
 }
 
 // --- declarations (circuits/checks.md; built only when asked, `declared.rs`) ---
 
-/// `x` at every window point of `r_g`, in window order (a sumpool's or maxpool's
-/// acc-evals after the own columns).
-fn declare_windows(
-    d: &Declarer<'_>,
-    (g, x): (usize, TensorRef),
-    r_g: &[Fr],
-    vals: &mut ClaimStream<'_>,
-) -> Vec<Expr> {
-    let geo = geometry(&d.cx, g);
-    (0..d.c().gadgets[g].producer.windows())
-        .map(|w| d.value(x, vals, &window_point(&geo, r_g, w)))
+/// `x` at every window point of `cx.at = r_g`, in window order (a sumpool's or
+/// maxpool's acc-evals after the own columns).
+fn declare_windows(cx: &mut Decl<'_, '_>, p: &Pool) -> Vec<Expr> {
+    let r_g = cx.at;
+    (0..p.geo.taps())
+        .map(|w| cx.value(p.x, &window_point(&p.geo, r_g, w)))
         .collect()
 }
 
-/// `sum_w S_w D_w` from every `S_w`, then every `D_w`'s limbs (one product per
-/// window, summed from 0 as the verifier does).
-fn selected_differences(d: &Declarer<'_>, g: usize, vals: &mut ClaimStream<'_>) -> Expr {
-    let k = d.c().gadgets[g].producer.windows();
+/// `sum_w S_w D_w` of gadget `g`'s `k` windows from every `S_w`, then every `D_w`'s
+/// limbs (one product per window, summed from 0 as the verifier does).
+fn selected_differences(cx: &mut Decl<'_, '_>, g: usize, k: usize) -> Expr {
     let sel: Vec<Claim> = (0..k)
-        .flat_map(|w| d.take(g, ColumnKind::PoolSel(w), vals))
+        .flat_map(|w| cx.take(g, ColumnKind::PoolSel(w)))
         .collect();
     let ds: Vec<Expr> = (0..k)
-        .map(|w| d.limbs(d.take(g, ColumnKind::PoolDiff(w), vals)))
+        .map(|w| cx.limbs_of(g, ColumnKind::PoolDiff(w)))
         .collect();
     sel.into_iter()
         .zip(ds)
@@ -585,22 +498,12 @@ fn gamma(d: &Declarer<'_>, g: usize) -> Fr {
 
 /// `z` at `point` from the gadget's `u` limbs, then its `v` limbs with the check
 /// `z + v == hi` there (`gadget.winmax.z-plus-v-<what>`).
-fn winmax_z(
-    d: &Declarer<'_>,
-    g: usize,
-    point: &[Fr],
-    vals: &mut ClaimStream<'_>,
-    what: &str,
-    checks: &mut Vec<Check>,
-) -> Expr {
-    let z = d.value(TensorRef::Gadget(g), vals, point);
-    if !d.cx.cols.of(g, ColumnKind::V).is_empty() {
-        let v = d.limbs(d.take(g, ColumnKind::V, vals));
-        let e = z.clone() + v - Expr::i(d.c().gadgets[g].hi.into());
-        checks.push(Check::zero(
-            check_id(d.c(), g, &format!("z-plus-v-{what}")),
-            e,
-        ));
+fn winmax_z(cx: &mut Decl<'_, '_>, g: usize, point: &[Fr], what: &str) -> Expr {
+    let z = cx.value(TensorRef::Gadget(g), point);
+    if !cx.d.cx.cols.of(g, ColumnKind::V).is_empty() {
+        let v = cx.limbs_of(g, ColumnKind::V);
+        let e = z.clone() + v - Expr::i(cx.d.c().gadgets[g].hi.into());
+        cx.check(g, &format!("z-plus-v-{what}"), e);
     }
     z
 }

@@ -8,20 +8,19 @@ use crate::inference::circuit::{ColumnKind, TensorRef};
 use crate::inference::rowops;
 use crate::inference::Claims;
 
-use crate::declare::Check;
-use crate::declare::{ClaimStream, Expr};
-use crate::inference::circuit::Producer;
-use crate::inference::declared::{check_id, eq_tau, Declarer, Own};
+use crate::declare::Expr;
+use crate::inference::declared::{eq_tau, Decl, Own};
+use crate::inference::producer as op;
 use crate::inference::spatialsum::lt;
 use ark_ff::One;
 
 /// `z[g][b] = max_i x[b][i + P g]`: `S` at `(1/2.., r_grp, r_b)` after its own columns.
-pub struct Rowmax {
+pub struct Rowmax<'a> {
     pub g: usize,
-    pub x: TensorRef,
+    pub p: &'a op::Rowmax,
 }
 
-impl GadgetProver for Rowmax {
+impl GadgetProver for Rowmax<'_> {
     fn index(&self) -> usize {
         self.g
     }
@@ -39,16 +38,16 @@ impl GadgetProver for Rowmax {
     }
 
     fn zerocheck_vars(&self, cx: &Ctx<'_>) -> Option<usize> {
-        Some(cx.c.tensor_vars(self.x, cx.b))
+        Some(cx.c.tensor_vars(self.p.x, cx.b))
     }
 
     /// Its sumcheck-evals: `x`'s `u` limbs, the gadget's `u` limbs at the
     /// `(group, batch)` part, the `D` limbs, `S`.
     fn zerocheck(&self, cx: &Ctx<'_>, tau: &[Fr], beta: Fr) -> Result<Box<dyn Instance>> {
         let g = self.g;
-        let inst = rowops::rowmax_instance(cx.c, cx.cols, cx.input, cx.b, g, tau, beta)?;
+        let inst = rowops::rowmax_instance(cx.c, cx.cols, cx.ib(), (g, self.p), tau, beta)?;
         let opens = vec![
-            Open::Limbs(self.x, At::Point),
+            Open::Limbs(self.p.x, At::Point),
             Open::Columns(
                 cx.cols.of(g, ColumnKind::U),
                 At::Suffix(cx.c.gadget_vars(g, cx.b)),
@@ -62,18 +61,10 @@ impl GadgetProver for Rowmax {
     }
 
     /// `P S(1/2.., r_grp, r_b) == 1`: the row sums of `S` are 1 (nonlinear.md 7).
-    fn declare_acc(
-        &self,
-        d: &Declarer<'_>,
-        _r_g: &[Fr],
-        vals: &mut ClaimStream<'_>,
-        _own: &Own,
-        checks: &mut Vec<Check>,
-    ) -> Result<Vec<Expr>> {
-        let k = row_vars(d, self.g);
-        let centre = d.take(self.g, ColumnKind::RowSel, vals);
-        let e = (d.limbs(centre) << k as u32) - Expr::i(1);
-        checks.push(Check::zero(check_id(d.c(), self.g, "selectors"), e));
+    fn declare_acc(&self, cx: &mut Decl<'_, '_>, _own: &Own) -> Result<Vec<Expr>> {
+        let k = crate::inference::log2(self.p.group);
+        let centre = cx.limbs_of(self.g, ColumnKind::RowSel);
+        cx.check(self.g, "selectors", (centre << k as u32) - Expr::i(1));
         Ok(Vec::new())
     }
 
@@ -85,22 +76,15 @@ impl GadgetProver for Rowmax {
     /// `lt(s_i, n)` public (nonlinear.md 7, 12).
     fn declare_zerocheck_value(
         &self,
-        d: &Declarer<'_>,
+        cx: &mut Decl<'_, '_>,
         (tau, beta): (&[Fr], Fr),
-        s: &[Fr],
-        vals: &mut ClaimStream<'_>,
-        _checks: &mut Vec<Check>,
     ) -> Result<Expr> {
-        let (g, k) = (self.g, row_vars(d, self.g));
-        let xv = d.value(self.x, vals, s);
-        let z = d.value(TensorRef::Gadget(g), vals, &s[k..]);
-        let diff = d.limbs(d.take(g, ColumnKind::RowDiff, vals));
-        let sel = d.limbs(d.take(g, ColumnKind::RowSel, vals));
-        let n = match &d.c().gadgets[g].producer {
-            Producer::Rowmax { n, .. } => *n,
-            _ => 0,
-        };
-        let mask = lt(&s[..k], n);
+        let (g, k, s) = (self.g, crate::inference::log2(self.p.group), cx.at);
+        let xv = cx.value(self.p.x, s);
+        let z = cx.value(TensorRef::Gadget(g), &s[k..]);
+        let diff = cx.limbs_of(g, ColumnKind::RowDiff);
+        let sel = cx.limbs_of(g, ColumnKind::RowSel);
+        let mask = lt(&s[..k], self.p.n);
         let term = diff.clone() - z.scaled(mask)
             + xv.scaled(mask)
             + sel.clone().scaled(beta * (Fr::one() - mask))
@@ -110,13 +94,12 @@ impl GadgetProver for Rowmax {
 }
 
 /// `q = round(2^l x / y_b)`: `y`'s limbs at `(r_grp, r_b)` after its own columns.
-pub struct Rowdiv {
+pub struct Rowdiv<'a> {
     pub g: usize,
-    pub x: TensorRef,
-    pub y: TensorRef,
+    pub p: &'a op::Rowdiv,
 }
 
-impl GadgetProver for Rowdiv {
+impl GadgetProver for Rowdiv<'_> {
     fn index(&self) -> usize {
         self.g
     }
@@ -129,8 +112,8 @@ impl GadgetProver for Rowdiv {
         _acc: Fr,
         evals: &mut Vec<Fr>,
     ) -> Result<()> {
-        let p = rowops::suffix(r_g, cx.c.tensor_vars(self.y, cx.b));
-        claims.tensor_limbs(cx.cols, self.y, p, evals);
+        let p = rowops::suffix(r_g, cx.c.tensor_vars(self.p.y, cx.b));
+        claims.tensor_limbs(cx.cols, self.p.y, p, evals);
         Ok(())
     }
 
@@ -142,7 +125,7 @@ impl GadgetProver for Rowdiv {
     /// gadget's `u`, `ep`, `em` limbs, `R` limbs.
     fn zerocheck(&self, cx: &Ctx<'_>, tau: &[Fr], beta: Fr) -> Result<Box<dyn Instance>> {
         let g = self.g;
-        let inst = rowops::rowdiv_instance(cx.c, cx.cols, cx.input, cx.b, g, tau, beta)?;
+        let inst = rowops::rowdiv_instance(cx.c, cx.cols, cx.ib(), (g, self.p), tau, beta)?;
         let kinds = [
             ColumnKind::U,
             ColumnKind::Ep,
@@ -150,26 +133,20 @@ impl GadgetProver for Rowdiv {
             ColumnKind::DivRem,
         ];
         let opens = vec![
-            Open::Limbs(self.x, At::Point),
-            Open::Limbs(self.y, At::Suffix(cx.c.tensor_vars(self.y, cx.b))),
+            Open::Limbs(self.p.x, At::Point),
+            Open::Limbs(self.p.y, At::Suffix(cx.c.tensor_vars(self.p.y, cx.b))),
             Open::Columns(columns_of(cx.cols, g, &kinds), At::Point),
         ];
         Ok(Box::new(Opened::at_point(inst, opens)))
     }
 
     /// `R(r_g) + Rc(r_g) == 2 y(r_grp, r_b) - 1` (nonlinear.md 7, 12).
-    fn declare_acc(
-        &self,
-        d: &Declarer<'_>,
-        r_g: &[Fr],
-        vals: &mut ClaimStream<'_>,
-        own: &Own,
-        checks: &mut Vec<Check>,
-    ) -> Result<Vec<Expr>> {
-        let p = rowops::suffix(r_g, d.c().tensor_vars(self.y, d.cx.b));
-        let yv = d.value(self.y, vals, p);
+    fn declare_acc(&self, cx: &mut Decl<'_, '_>, own: &Own) -> Result<Vec<Expr>> {
+        let y = self.p.y;
+        let p = rowops::suffix(cx.at, cx.d.c().tensor_vars(y, cx.d.cx.b));
+        let yv = cx.value(y, p);
         let e = own.r.clone() + own.rc.clone() - yv.scaled(Fr::from(2u64)) + Expr::i(1);
-        checks.push(Check::zero(check_id(d.c(), self.g, "remainder"), e));
+        cx.check(self.g, "remainder", e);
         Ok(Vec::new())
     }
 
@@ -182,32 +159,22 @@ impl GadgetProver for Rowdiv {
     /// dropped).
     fn declare_zerocheck_value(
         &self,
-        d: &Declarer<'_>,
+        cx: &mut Decl<'_, '_>,
         (tau, beta): (&[Fr], Fr),
-        s: &[Fr],
-        vals: &mut ClaimStream<'_>,
-        _checks: &mut Vec<Check>,
     ) -> Result<Expr> {
-        let (c, g) = (d.c(), self.g);
+        let (d, g, s) = (cx.d, self.g, cx.at);
+        let (c, lshift) = (d.c(), self.p.lshift);
         let gad = &c.gadgets[g];
-        let xv = d.value(self.x, vals, s);
-        let yv = d.value(
-            self.y,
-            vals,
-            rowops::suffix(s, c.tensor_vars(self.y, d.cx.b)),
-        );
-        let z = d.value(TensorRef::Gadget(g), vals, s);
+        let xv = cx.value(self.p.x, s);
+        let yv = cx.value(self.p.y, rowops::suffix(s, c.tensor_vars(self.p.y, d.cx.b)));
+        let z = cx.value(TensorRef::Gadget(g), s);
         let (has_ep, has_em) = (
             !d.cx.cols.of(g, ColumnKind::Ep).is_empty(),
             !d.cx.cols.of(g, ColumnKind::Em).is_empty(),
         );
-        let ep = d.limbs(d.take(g, ColumnKind::Ep, vals));
-        let em = d.limbs(d.take(g, ColumnKind::Em, vals));
-        let rem = d.limbs(d.take(g, ColumnKind::DivRem, vals));
-        let lshift = match &gad.producer {
-            Producer::Rowdiv { lshift, .. } => *lshift,
-            _ => 0,
-        };
+        let ep = cx.limbs_of(g, ColumnKind::Ep);
+        let em = cx.limbs_of(g, ColumnKind::Em);
+        let rem = cx.limbs_of(g, ColumnKind::DivRem);
         let q = z.clone() + ep.clone() - em.clone();
         let two = Fr::from(2u64);
         let mut term = (xv << (lshift + 1)) + yv.clone() - yv.scaled(two) * q - rem;
@@ -219,10 +186,4 @@ impl GadgetProver for Rowdiv {
         }
         Ok(eq_tau(g, tau, s) * term)
     }
-}
-
-/// `log2 P`: the position variables inside a row group (a rowmax's operand over its
-/// own features, nonlinear.md 12).
-fn row_vars(d: &Declarer<'_>, g: usize) -> usize {
-    crate::inference::log2(rowops::row_group_size(d.c(), g))
 }

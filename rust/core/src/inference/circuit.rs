@@ -1,6 +1,7 @@
 //! The circuit description (circuits/inference.md section 6): parsed from its
 //! canonical JSON, validated, and expanded into committed columns and layouts.
 
+use crate::pipeline::Axes;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
@@ -219,14 +220,15 @@ impl<P> Circuit<P> {
         limb_widths(bits, self.limb_bits)
     }
 
-    /// log2 of a column's length for batch `b`.
+    /// log2 of a column's length for batch `b`: its `(features, batch)` axes
+    /// (pipeline.md, "Axes").
     pub fn column_vars(&self, s: &Column, batch: usize) -> usize {
-        log2(batch.next_power_of_two()) + s.feat_vars
+        Axes::features_batch(s.feat_vars, batch).num_vars()
     }
 
     /// log2 of a tensor's padded length (`B' pad(width)`) for batch `b`.
     pub fn tensor_vars(&self, t: TensorRef, batch: usize) -> usize {
-        log2(batch.next_power_of_two()) + log2(self.width(t).next_power_of_two())
+        Axes::features_batch(log2(self.width(t).next_power_of_two()), batch).num_vars()
     }
 
     pub fn tensor(&self, name: &str) -> Result<&ModelTensor> {
@@ -295,7 +297,8 @@ impl<P> Circuit<P> {
 
     /// log2 of a gadget tensor's padded length for batch `b`.
     pub fn gadget_vars(&self, g: usize, batch: usize) -> usize {
-        log2(batch.next_power_of_two()) + log2(self.gadgets[g].features.next_power_of_two())
+        let fv = log2(self.gadgets[g].features.next_power_of_two());
+        Axes::features_batch(fv, batch).num_vars()
     }
 }
 

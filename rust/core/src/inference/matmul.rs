@@ -2,6 +2,7 @@
 //! folding a row-major table's rows, and splitting a dense or conv gadget's point.
 //! The instances themselves are the gadgets' (`gadgets/`).
 
+use crate::pipeline::features_batch;
 use rayon::prelude::*;
 
 use super::circuit::Circuit;
@@ -37,6 +38,6 @@ pub fn split_point<'a>(c: &Circuit, g: usize, r: &'a [Fr]) -> (&'a [Fr], &'a [Fr
         None => (0, lp(gad.features)),
     };
     let (r_low, rest) = r.split_at(low);
-    let (r_o, r_b) = rest.split_at(out);
+    let (r_o, r_b) = features_batch(rest, out);
     (r_low, r_o, r_b)
 }

@@ -3,6 +3,7 @@
 //! batched sumcheck. `eq`, the mask and `z_L` (or `eq_b`, `S`, `z_L`) are separate
 //! multilinear factors: the verifier evaluates each, so none is folded into another.
 
+use crate::pipeline::features_batch;
 use ark_ff::{One, Zero};
 
 use super::circuit::{ColumnKind, TensorRef};
@@ -104,7 +105,7 @@ pub fn declare_output(d: &Declarer<'_>) -> Result<(GadgetDecl, InstanceClaims)> 
     let dv = d.limbs(d.take(lg, ColumnKind::D, &mut am));
     let (a, cm) = (am.next_claim(), am.next_claim());
     let fv = log2(c.output.features.next_power_of_two());
-    let (r_i, r_b) = rec.out_point.split_at(fv);
+    let (r_i, r_b) = features_batch(&rec.out_point, fv);
     let top = lt(r_i, c.output.features);
     let eb = eq_table(r_b);
     let last = c.output.argmax_last == Some(true);
@@ -156,7 +157,7 @@ pub fn declare_output_value(
                     sel[row * np + *k as usize] = Fr::one();
                 }
             }
-            eq_eval(&r[fv..], &s[fv..]) * evaluate(&sel, s)
+            eq_eval(features_batch(r, fv).1, features_batch(s, fv).1) * evaluate(&sel, s)
         }
         _ => eq_eval(r, s) * mask,
     };

@@ -11,6 +11,7 @@
 //! real output entry) rather than from a structured wiring MLE. The producer
 //! describes the map by blocks tiling the output's index space (section 1).
 
+use crate::pipeline::features_batch;
 use ark_ff::Zero;
 use serde::Deserialize;
 
@@ -305,7 +306,7 @@ pub fn rearrange_instances(
     p: &Rearrange,
     r_g: &[Fr],
 ) -> Result<Vec<PartInstance>> {
-    let (r_o, r_b) = r_g.split_at(super::log2(p.map.out_pad));
+    let (r_o, r_b) = features_batch(r_g, super::log2(p.map.out_pad));
     part_instances(c, cols, ib, &p.parts, p.map.sel_tables(r_o), (&[], r_b))
 }
 

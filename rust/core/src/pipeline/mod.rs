@@ -16,9 +16,11 @@
 //! follow (hiding proofs, unlearning proofs) share one schedule. Every message goes
 //! through the [`Channel`], which absorbs and writes it in one step.
 
+pub mod axes;
 pub mod channel;
 pub mod stack;
 
+pub use axes::{features_batch, Axes};
 pub use channel::Channel;
 pub use stack::{assign, stack_point, Slot, WitnessStack};
 

@@ -8,6 +8,7 @@ use crate::field::Fr;
 use crate::inference::parts::{part_values, PartInstance};
 use crate::inference::producer::{Concat, Rearrange};
 use crate::inference::{combine, rearrange};
+use crate::pipeline::features_batch;
 use crate::transcript::Transcript;
 
 use crate::declare::{Claim, ClaimStream, Expr};
@@ -127,7 +128,7 @@ impl GadgetProver for Parts<'_> {
                 (format!("g{g}.wire[{k}](s)"), w, p.parts[k], pt)
             }
             Which::Rearrange(p) => {
-                let (r_o, r_b) = r_g.split_at(log2(p.map.out_pad));
+                let (r_o, r_b) = features_batch(r_g, log2(p.map.out_pad));
                 let pt: Vec<Fr> = s.iter().chain(r_b).copied().collect();
                 let sel = p.map.sel_eval(k, r_o, s);
                 (format!("g{g}.sel[{k}](s)"), sel, p.parts[k], pt)

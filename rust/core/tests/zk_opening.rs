@@ -258,6 +258,9 @@ fn gens() -> Gens {
     Gens::new(&seed_digest(DEFAULT_SEED), 8)
 }
 
+/// A change to an honest proof's public parts.
+type Tamper = fn(&mut Public);
+
 const COMMIT_SEED: [u8; 32] = [5; 32];
 const PROOF_SEED: [u8; 32] = [9; 32];
 
@@ -285,7 +288,7 @@ fn vectors_zk_opening() {
         let p = prove(&gens, lie, COMMIT_SEED, Some(PROOF_SEED));
         push(name, &p, p.bytes(), merged);
     }
-    let tampered: [(&str, fn(&mut Public)); 6] = [
+    let tampered: [(&str, Tamper); 6] = [
         ("row commitment replaced", |p| p.rows[0][1] = p.rows[0][2]),
         ("claim commitments swapped", |p| p.claims[0].swap(0, 2)),
         ("round commitment replaced", |p| {

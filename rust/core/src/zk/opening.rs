@@ -256,7 +256,8 @@ pub fn verify(
         t.absorb_points("zk-stack-eval", &[m.eval]);
         linear.push(last - m.eval * eq_sum(s.points, alpha, &r));
         let (lo, hi) = split_point(s.shape, &r);
-        let cx = G1Projective::msm(s.rows, &eq_table(hi)).expect("row count checked");
+        let cx = G1Projective::msm(s.rows, &eq_table(hi))
+            .or_else(|_| reject_at("batch-open.shape", "row count differs from the shape"))?;
         dots.push(Statement::DotProduct {
             cx: cx.into_affine(),
             a: eq_table(lo),

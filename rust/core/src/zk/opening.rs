@@ -335,4 +335,74 @@ mod tests {
         );
         assert!(e.is_err());
     }
+
+    /// Prove and check the opening and the tail for stacks of `shapes` (one claim per
+    /// stack at a random point, two at a second): `Ok` or the failed check's id.
+    fn round_trip(shapes: &[Shape], lie: bool) -> std::result::Result<(), &'static str> {
+        use crate::mle::evaluate;
+        use crate::testing::rand_frs;
+        let hyrax = Hyrax::default();
+        let gens = Gens::new(&seed_digest(DEFAULT_SEED), 8);
+        let mut b = Blinds::from_seed([4; 32], [0; 32]);
+        let tables: Vec<Vec<Fr>> = shapes.iter().map(|s| rand_frs(s.entries(), 7)).collect();
+        let coms: Vec<_> = shapes
+            .iter()
+            .zip(&tables)
+            .map(|(s, t)| commit_blinded(&hyrax, &gens, *s, t, &mut b).unwrap())
+            .collect();
+        let points: Vec<Vec<Vec<Fr>>> = shapes
+            .iter()
+            .map(|s| vec![rand_frs(s.num_vars, 1), rand_frs(s.num_vars, 2)])
+            .collect();
+        let values: Vec<Vec<Hidden>> = points
+            .iter()
+            .zip(&tables)
+            .map(|(ps, t)| {
+                ps.iter()
+                    .map(|z| Hidden::fresh(evaluate(t, z), &mut b))
+                    .collect()
+            })
+            .collect();
+        let stacks: Vec<HidingStack<'_>> = (0..shapes.len())
+            .map(|i| HidingStack {
+                shape: shapes[i],
+                table: &tables[i],
+                row_blinds: &coms[i].1,
+                points: &points[i],
+                values: &values[i],
+            })
+            .collect();
+        let mut checks = LinearChecks::default();
+        let mut t = Transcript::new(b"t");
+        let run = prove(&gens, &mut t, &stacks, &mut checks, &mut b).unwrap();
+        let mut tail = super::super::tail::prove(&gens, &mut t, checks, &run.dots, &mut b);
+        if lie {
+            tail.tau += Fr::from(1u64);
+        }
+        let proj: Vec<Vec<G1Projective>> = values
+            .iter()
+            .map(|vs| vs.iter().map(|h| h.point(&gens).into()).collect())
+            .collect();
+        let checked: Vec<CheckStack<'_>> = (0..shapes.len())
+            .map(|i| CheckStack {
+                shape: shapes[i],
+                rows: &coms[i].0.rows,
+                points: &points[i],
+                values: &proj[i],
+            })
+            .collect();
+        let id = |e: Error| e.check().unwrap();
+        let mut t = Transcript::new(b"t");
+        let (linear, dots) = verify(&mut t, &checked, &run.proof).map_err(id)?;
+        super::super::tail::verify(&gens, &mut t, &linear, &dots, &tail).map_err(id)
+    }
+
+    #[test]
+    fn edge_shapes_open() {
+        let shape = |n, c| Shape::new(n, c).unwrap();
+        // one entry; one column (a = [1]); one row; more rows than columns.
+        let shapes = [shape(0, 0), shape(3, 0), shape(3, 3), shape(4, 1)];
+        assert_eq!(round_trip(&shapes, false), Ok(()));
+        assert_eq!(round_trip(&shapes, true), Err("zk.merged"));
+    }
 }

@@ -23,7 +23,7 @@ from zkml.verifier.transcript import Transcript
 from zkml.verifier.zk.forms import Form
 
 __all__ = ["H_INDEX", "G_E_INDEX", "Gens", "Statement", "Proof", "Equation", "read_batch",
-           "equations", "verify_batch", "fold"]
+           "equations", "batch_challenges", "verify_batch", "fold"]
 
 #: The blinding generator's index in the seed's sequence (hyrax.md reserves it).
 H_INDEX = (1 << 32) - 1
@@ -141,17 +141,25 @@ def fold(eqs: Sequence[Equation], rho: int) -> G1Point:
     return msm(points, scalars)
 
 
-def verify_batch(gens: Gens, t: Transcript, stmts: Sequence[Statement],
-                 proofs: Sequence[Proof]) -> None:
-    """The challenges of section 4, then every equation folded into one MSM; raises
-    VerificationError (`sigma.equations`) unless it is the identity. The caller has
-    absorbed the statements."""
+def batch_challenges(t: Transcript, stmts: Sequence[Statement], proofs: Sequence[Proof]
+                     ) -> tuple[int, int]:
+    """Section 4 on the transcript: absorb the first messages, `c = "sigma-c"`, absorb the
+    responses, `rho = "sigma-merge"`. A hiding proof folds its linear equation in with the
+    same `rho` (zk.md 5.5)."""
     if len(stmts) != len(proofs):
         raise ProofFormatError("proof count does not match the statements", check="sigma.shape")
     t.absorb_points("sigma-first", [q for p in proofs for q in p.first])
     c = t.squeeze("sigma-c")
     t.absorb_frs("sigma-responses", [v for p in proofs for v in p.responses])
-    rho = t.squeeze("sigma-merge")
+    return c, t.squeeze("sigma-merge")
+
+
+def verify_batch(gens: Gens, t: Transcript, stmts: Sequence[Statement],
+                 proofs: Sequence[Proof]) -> None:
+    """The challenges of section 4, then every equation folded into one MSM; raises
+    VerificationError (`sigma.equations`) unless it is the identity. The caller has
+    absorbed the statements."""
+    c, rho = batch_challenges(t, stmts, proofs)
     eqs = [e for s, p in zip(stmts, proofs, strict=True) for e in equations(gens, s, p, c)]
     if fold(eqs, rho) is not None:
         raise VerificationError("a sigma proof does not verify", check="sigma.equations")

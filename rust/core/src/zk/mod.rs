@@ -5,14 +5,19 @@
 //! Hiding proofs (circuits/zk.md) are made of these: every private message becomes a
 //! commitment, every product check a proof of product, every opening a proof of dot
 //! product.
+//!
+//! `opening` is the hiding opening of zk.md 5.4; `tail` the proof's tail of 5.5
+//! (`tau`, the sigma batch, the one merged check).
 
 pub mod blinds;
 pub mod declared;
 pub mod hidden;
 pub mod linear;
+pub mod opening;
 pub mod pedersen;
 pub mod sigma;
 pub mod sumcheck;
+pub mod tail;
 
 pub use blinds::Blinds;
 pub use hidden::Hidden;

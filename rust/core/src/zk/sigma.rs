@@ -259,15 +259,7 @@ pub fn verify_batch(
     stmts: &[Statement],
     proofs: &[Proof],
 ) -> Result<()> {
-    if stmts.len() != proofs.len() {
-        return format_at("sigma.shape", "proof count does not match the statements");
-    }
-    let points: Vec<G1Affine> = proofs.iter().flat_map(|p| p.first.clone()).collect();
-    t.absorb_points("sigma-first", &points);
-    let c = t.squeeze("sigma-c");
-    let responses: Vec<Fr> = proofs.iter().flat_map(|p| p.responses.clone()).collect();
-    t.absorb_frs("sigma-responses", &responses);
-    let rho = t.squeeze("sigma-merge");
+    let (c, rho) = batch_challenges(t, stmts, proofs)?;
     let mut eqs = Vec::new();
     for (s, p) in stmts.iter().zip(proofs) {
         eqs.extend(equations(gens, s, p, c)?);
@@ -277,6 +269,25 @@ pub fn verify_batch(
     } else {
         reject_at("sigma.equations", "a sigma proof does not verify")
     }
+}
+
+/// The verifier's steps of section 4 on the transcript: absorb the first messages,
+/// `c = "sigma-c"`, absorb the responses, `rho = "sigma-merge"`. Returns `(c, rho)`;
+/// a hiding proof folds its own linear equation in with the same `rho` (zk.md 5.5).
+pub fn batch_challenges(
+    t: &mut Transcript,
+    stmts: &[Statement],
+    proofs: &[Proof],
+) -> Result<(Fr, Fr)> {
+    if stmts.len() != proofs.len() {
+        return format_at("sigma.shape", "proof count does not match the statements");
+    }
+    let points: Vec<G1Affine> = proofs.iter().flat_map(|p| p.first.clone()).collect();
+    t.absorb_points("sigma-first", &points);
+    let c = t.squeeze("sigma-c");
+    let responses: Vec<Fr> = proofs.iter().flat_map(|p| p.responses.clone()).collect();
+    t.absorb_frs("sigma-responses", &responses);
+    Ok((c, t.squeeze("sigma-merge")))
 }
 
 /// `sum_k rho^k E_k` as one MSM.

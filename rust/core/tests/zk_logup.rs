@@ -246,9 +246,15 @@ fn vectors_zk_logup() {
     let gens = gens();
     let mut cases = Vec::new();
     let mut push = |name: &str, defs: &[TreeDef], data: Vec<u8>, why: Option<&'static str>| {
-        assert_eq!(verify(&gens, defs, &data), why.map_or(Ok(()), Err), "{name}");
-        cases.push(json!({"name": name, "trees": defs.iter().map(TreeDef::json).collect::<Vec<_>>(),
-                          "proof": hex::encode(&data), "valid": why.is_none(), "check": why}));
+        assert_eq!(
+            verify(&gens, defs, &data),
+            why.map_or(Ok(()), Err),
+            "{name}"
+        );
+        cases.push(
+            json!({"name": name, "trees": defs.iter().map(TreeDef::json).collect::<Vec<_>>(),
+                          "proof": hex::encode(&data), "valid": why.is_none(), "check": why}),
+        );
     };
     let (good, bad) = (defs(false), defs(true));
     let honest = prove(&gens, &good);

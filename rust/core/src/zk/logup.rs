@@ -71,8 +71,11 @@ impl ZkLogupProof {
             .iter()
             .map(|&depth| {
                 let d = r.u32("logup depth")? as usize;
-                if d != depth || d == 0 || d > MAX_LOGUP_DEPTH {
+                if d != depth {
                     return format_at("logup.shape", format!("logup depth {d}, expected {depth}"));
+                }
+                if d == 0 || d > MAX_LOGUP_DEPTH {
+                    return format_at("proof.limits", format!("logup depth {d} outside 1..32"));
                 }
                 let root = four(r)?;
                 let layers = (1..d)
@@ -381,4 +384,45 @@ fn verify_tree(
         (p, q) = (pline(e[0], e[1], mu), pline(e[2], e[3], mu));
     }
     Ok(((r, p, q), decls))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pcs::generators::{seed_digest, DEFAULT_SEED};
+    use ark_ff::One;
+
+    /// One lookup of 1 (depth 2, padded) against the table `{0, 1}` (depth 1).
+    fn trees() -> Vec<(Vec<Fr>, Vec<Fr>)> {
+        let (one, zero, a) = (Fr::one(), Fr::from(0u64), Fr::from(9u64));
+        vec![
+            (vec![one, zero, zero, zero], vec![a - one, one, one, one]),
+            (vec![zero, -one], vec![a, a - one]),
+        ]
+    }
+
+    #[test]
+    fn bytes_round_trip_and_depths_are_the_statements() {
+        let gens = Gens::new(&seed_digest(DEFAULT_SEED), 1);
+        let mut blinds = Blinds::from_seed([1; 32], [0; 32]);
+        let mut t = Transcript::new(b"t");
+        let run = prove(&gens, &mut t, trees(), &[2], &mut blinds).unwrap();
+        assert!(run.checks.iter().all(|c| c.holds() == Some(true)));
+        let mut w = Writer::new();
+        run.proof.write(&mut w);
+        let bytes = w.finish();
+        assert_eq!(bytes.len(), 2 * 4 + (4 + 3 + 4 + 4) * 64);
+        let mut r = Reader::new(&bytes);
+        assert_eq!(ZkLogupProof::read(&mut r, &[2, 1]).unwrap(), run.proof);
+        let err = |depths: &[usize]| {
+            let e = ZkLogupProof::read(&mut Reader::new(&bytes), depths).unwrap_err();
+            e.check()
+        };
+        assert_eq!(err(&[3, 1]), Some("logup.shape"));
+        let zero = [0u8; 4];
+        let limits = ZkLogupProof::read(&mut Reader::new(&zero), &[0]).unwrap_err();
+        assert_eq!(limits.check(), Some("proof.limits"));
+        let bad = prove(&gens, &mut t, trees(), &[1, 2], &mut blinds);
+        assert!(matches!(bad, Err(Error::InvalidArgument(_))));
+    }
 }

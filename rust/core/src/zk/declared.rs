@@ -7,6 +7,10 @@
 //! their message was sent); products and inverses get fresh blinders; zero checks join
 //! the one linear check; each product or inverse adds a proof of product to the sigma
 //! batch.
+//!
+//! One evaluator serves three backends: `HiddenEval` (openings), `PointEval` (the Rust
+//! check of tests, with points) and `products_needed` (a count: the verifier reads
+//! `"zk-products"` without a count, zk.md 5.5).
 
 use std::ops::{Add, Mul};
 

@@ -2,6 +2,8 @@
 //! sums to zero, layer by layer through the binary tree of fraction additions.
 //! Lookups put `1 / (alpha - f)` leaves against `-m_j / (alpha - j)` table leaves.
 
+use std::ops::{Add, Mul};
+
 use ark_ff::Zero;
 use rayon::prelude::*;
 
@@ -89,7 +91,7 @@ fn split_even_odd(v: &[Fr]) -> (Vec<Fr>, Vec<Fr>) {
     (even, odd)
 }
 
-fn line(a: Fr, b: Fr, mu: Fr) -> Fr {
+pub(crate) fn line(a: Fr, b: Fr, mu: Fr) -> Fr {
     a + mu * (b - a)
 }
 
@@ -114,32 +116,64 @@ fn build_layers(p: Vec<Fr>, q: Vec<Fr>) -> Vec<(Vec<Fr>, Vec<Fr>)> {
     layers
 }
 
-/// Add fractions `(P, Q)` by cross-multiplication; the instance holds iff the total
-/// numerator is zero and the total denominator is not.
-fn total(roots: &[[Fr; 4]]) -> (Fr, Fr) {
-    roots
-        .iter()
-        .fold((Fr::zero(), Fr::from(1u64)), |(p, q), r| {
-            let (rp, rq) = (r[0] * r[3] + r[1] * r[2], r[2] * r[3]);
-            (p * rq + rp * q, q * rq)
+/// Add a group's root fractions by cross-multiplication (logup.md's fold, starting from
+/// the first tree's fraction: the same values as from `(0, 1)`); the group holds iff the
+/// numerator is zero and the denominator is not. Generic so that the hiding LogUp
+/// declares the same fold over claims (zk.md 5.6). `roots` is not empty.
+pub(crate) fn fold_roots<T>(roots: &[[T; 4]]) -> (T, T)
+where
+    T: Clone + Add<Output = T> + Mul<Output = T>,
+{
+    let frac = |r: &[T; 4]| {
+        let [a, b, c, d] = r.clone();
+        (a * d.clone() + b * c.clone(), c * d)
+    };
+    let (mut n, mut m) = frac(&roots[0]);
+    for r in &roots[1..] {
+        let (p, q) = frac(r);
+        (n, m) = (n * q.clone() + p * m.clone(), m * q);
+    }
+    (n, m)
+}
+
+/// Tree roots `[p_1(0), p_1(1), q_1(0), q_1(1)]` of built layers.
+pub(crate) fn root_of(layers: &[(Vec<Fr>, Vec<Fr>)]) -> [Fr; 4] {
+    let (p, q) = &layers[1];
+    [p[0], p[1], q[0], q[1]]
+}
+
+/// Layer `k`'s sumcheck instance (logup.md: children at layer `k + 1`, split by the
+/// lowest variable) for the eq point `r` and the claim `P + lambda Q`.
+pub(crate) fn layer_instance(
+    layers: &[(Vec<Fr>, Vec<Fr>)],
+    k: usize,
+    r: &[Fr],
+    lambda: Fr,
+    claim: Fr,
+) -> FractionLayer {
+    let (pc, qc) = &layers[k + 1];
+    let (p0, p1) = split_even_odd(pc);
+    let (q0, q1) = split_even_odd(qc);
+    FractionLayer::new(r, p0, p1, q0, q1, lambda, claim)
+}
+
+/// Every tree's layers (each `(p, q)` of length `2^D`, `D >= 1`).
+pub(crate) fn build_trees(trees: Vec<(Vec<Fr>, Vec<Fr>)>) -> Vec<Vec<(Vec<Fr>, Vec<Fr>)>> {
+    trees
+        .into_iter()
+        .map(|(p, q)| {
+            assert!(p.len() == q.len() && p.len() >= 2 && p.len().is_power_of_two());
+            build_layers(p, q)
         })
+        .collect()
 }
 
 /// Prove that the leaves of all `trees` (each `(p, q)` of length `2^D`, `D >= 1`)
 /// sum to zero. Returns the proof and each tree's final point.
 pub fn prove(t: &mut Transcript, trees: Vec<(Vec<Fr>, Vec<Fr>)>) -> (LogupProof, Vec<Vec<Fr>>) {
     let mut timer = crate::profile::Timer::new("logup");
-    let all: Vec<Vec<(Vec<Fr>, Vec<Fr>)>> = trees
-        .into_iter()
-        .map(|(p, q)| {
-            assert!(p.len() == q.len() && p.len() >= 2 && p.len().is_power_of_two());
-            build_layers(p, q)
-        })
-        .collect();
-    let roots: Vec<[Fr; 4]> = all
-        .iter()
-        .map(|l| [l[1].0[0], l[1].0[1], l[1].1[0], l[1].1[1]])
-        .collect();
+    let all = build_trees(trees);
+    let roots: Vec<[Fr; 4]> = all.iter().map(|l| root_of(l)).collect();
     roots.iter().for_each(|r| t.absorb_frs("logup-root", r));
     timer.mark("layers");
     let mut proofs = Vec::with_capacity(all.len());
@@ -153,11 +187,8 @@ pub fn prove(t: &mut Transcript, trees: Vec<(Vec<Fr>, Vec<Fr>)>) -> (LogupProof,
         let mut out = Vec::with_capacity(depth.saturating_sub(1));
         for k in 1..depth {
             let lambda = t.squeeze("logup-lambda");
-            let (pc, qc) = &layers[k + 1];
-            let (p0, p1) = split_even_odd(pc);
-            let (q0, q1) = split_even_odd(qc);
             let claim = claim_p + lambda * claim_q;
-            let mut inst = FractionLayer::new(&r, p0, p1, q0, q1, lambda, claim);
+            let mut inst = layer_instance(layers, k, &r, lambda, claim);
             let (sc, s) = sumcheck::prove(t, &mut inst, claim);
             let e = inst.final_evals();
             t.absorb_frs("logup-layer-evals", &e);
@@ -213,7 +244,7 @@ pub fn verify(
     roots.iter().for_each(|r| t.absorb_frs("logup-root", r));
     let mut start = 0;
     for (g, &count) in groups.iter().enumerate() {
-        let (num, den) = total(&roots[start..start + count]);
+        let (num, den) = fold_roots(&roots[start..start + count]);
         if !num.is_zero() {
             return reject_at(
                 "logup.group-sum",

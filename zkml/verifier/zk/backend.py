@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from zkml.errors import ProofFormatError
-from zkml.verifier.declarations import Check, Claim
+from zkml.verifier.declarations import NONZERO, Check, Claim, ClearBackend, evaluate
 from zkml.verifier.field import R
 from zkml.verifier.msm import G1Point
 from zkml.verifier.zk.forms import Form
 from zkml.verifier.zk.sigma import Statement
 
-__all__ = ["Committed", "CommittedBackend"]
+__all__ = ["Committed", "CommittedBackend", "products_needed"]
 
 
 class Committed:
@@ -107,3 +107,29 @@ class CommittedBackend:
         if self._next != len(self._products):
             raise ProofFormatError(f"{len(self._products) - self._next} unused zk-products",
                                    check="zk.products")
+
+
+class _Counter(ClearBackend):
+    """Counts the products an evaluation makes (every committed value is 0 here)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def load(self, claim: Claim) -> int:
+        return 0
+
+    def product(self, a: int, b: int) -> int:
+        self.count += 1
+        return 0
+
+
+def products_needed(checks: Sequence[Check]) -> int:
+    """How many `"zk-products"` points `checks` take (zk.md 5.5: the declarations fix the
+    count, the message carries none): a product per committed factor after a term's
+    first, an inverse per committed `!= 0`."""
+    c = _Counter()
+    for check in checks:
+        if check.expr.committed:
+            evaluate(check.expr, c)
+            c.count += check.kind == NONZERO
+    return c.count

@@ -7,8 +7,15 @@
 //! their message was sent); products and inverses get fresh blinders; zero checks join
 //! the one linear check; each product or inverse adds a proof of product to the sigma
 //! batch.
+//!
+//! One evaluator serves three backends: `HiddenEval` (openings), `PointEval` (the Rust
+//! check of tests, with points) and `products_needed` (a count: the verifier reads
+//! `"zk-products"` without a count, zk.md 5.5).
 
-use ark_bn254::G1Affine;
+use std::ops::{Add, Mul};
+
+use ark_bn254::{G1Affine, G1Projective};
+use ark_ec::CurveGroup;
 use ark_ff::{Field, Zero};
 
 use super::blinds::Blinds;
@@ -17,14 +24,67 @@ use super::linear::LinearChecks;
 use super::pedersen::Gens;
 use super::sigma::{Statement, Witness};
 use crate::declare::{Check, CheckKind, Claim, Expr, Factor};
-use crate::error::{Error, Result};
+use crate::error::{format_at, Error, Result};
 use crate::field::Fr;
 
-/// A value during evaluation: public, or committed with its opening.
+/// A value during evaluation: public, or committed (a backend's handle).
 #[derive(Clone, Copy, Debug)]
-enum Val {
+enum Val<H> {
     Public(Fr),
-    Hidden(Hidden),
+    Hidden(H),
+}
+
+/// What evaluating a declaration asks of a backend: committed handles that add and
+/// scale by public values, a public value as a handle, and products of two handles.
+trait Backend {
+    type H: Copy + Add<Output = Self::H> + Mul<Fr, Output = Self::H>;
+    fn load(&mut self, c: &Claim) -> Result<Self::H>;
+    fn constant(&self, v: Fr) -> Self::H;
+    fn product(&mut self, a: Self::H, b: Self::H) -> Result<Self::H>;
+}
+
+/// The verifier's `evaluate`: per term, public factors multiply the coefficient,
+/// committed ones chain through products left to right.
+fn eval<B: Backend>(b: &mut B, e: &Expr) -> Result<Val<B::H>> {
+    let (mut constant, mut acc): (Fr, Option<B::H>) = (Fr::zero(), None);
+    for t in &e.terms {
+        let mut public = t.coeff;
+        let mut handles = Vec::new();
+        for f in &t.factors {
+            match (f, f.committed()) {
+                (Factor::Claim(c), false) => public *= public_value(c)?,
+                (Factor::Claim(c), true) => handles.push(b.load(c)?),
+                (Factor::Expr(x), _) => match eval(b, x)? {
+                    Val::Public(v) => public *= v,
+                    Val::Hidden(h) => handles.push(h),
+                },
+            }
+        }
+        let Some((first, rest)) = handles.split_first() else {
+            constant += public;
+            continue;
+        };
+        let mut h = *first;
+        for other in rest {
+            h = b.product(h, *other)?;
+        }
+        let h = h * public;
+        acc = Some(acc.map_or(h, |a| a + h));
+    }
+    Ok(match acc {
+        None => Val::Public(constant),
+        Some(h) => Val::Hidden(h + b.constant(constant)),
+    })
+}
+
+/// A committed check's value (a check whose value is public is a caller's bug here).
+fn hidden<B: Backend>(b: &mut B, e: &Expr) -> Result<B::H> {
+    match eval(b, e)? {
+        Val::Hidden(h) => Ok(h),
+        Val::Public(_) => Err(Error::InvalidArgument(
+            "a committed check evaluated public".into(),
+        )),
+    }
 }
 
 /// The prover's evaluator: what the declarations cost, collected in order.
@@ -37,6 +97,26 @@ pub struct HiddenEval<'a> {
     pub items: Vec<(Statement, Witness)>,
     /// The zero checks' forms.
     pub linear: LinearChecks,
+}
+
+/// `HiddenEval` with the caller's openings of committed claims.
+struct Opened<'e, 'a> {
+    ev: &'e mut HiddenEval<'a>,
+    open: &'e dyn Fn(&Claim) -> Result<Hidden>,
+}
+
+impl Backend for Opened<'_, '_> {
+    type H = Hidden;
+    fn load(&mut self, c: &Claim) -> Result<Hidden> {
+        (self.open)(c)
+    }
+    fn constant(&self, v: Fr) -> Hidden {
+        Hidden::public(v)
+    }
+    fn product(&mut self, a: Hidden, b: Hidden) -> Result<Hidden> {
+        let z = Hidden::fresh(a.v * b.v, self.ev.blinds);
+        Ok(self.ev.product_of(a, b, z, z))
+    }
 }
 
 impl<'a> HiddenEval<'a> {
@@ -56,7 +136,7 @@ impl<'a> HiddenEval<'a> {
         if !check.expr.committed() {
             return Ok(());
         }
-        let v = self.hidden(&check.expr, open)?;
+        let v = hidden(&mut Opened { ev: self, open }, &check.expr)?;
         match check.kind {
             CheckKind::Zero => self.linear.push(v),
             CheckKind::NonZero => {
@@ -66,50 +146,6 @@ impl<'a> HiddenEval<'a> {
             }
         }
         Ok(())
-    }
-
-    fn hidden(&mut self, e: &Expr, open: &dyn Fn(&Claim) -> Result<Hidden>) -> Result<Hidden> {
-        match self.eval(e, open)? {
-            Val::Hidden(h) => Ok(h),
-            Val::Public(_) => Err(Error::InvalidArgument(
-                "a committed check evaluated public".into(),
-            )),
-        }
-    }
-
-    /// The verifier's `evaluate`: per term, public factors multiply the coefficient,
-    /// committed ones chain through products left to right.
-    fn eval(&mut self, e: &Expr, open: &dyn Fn(&Claim) -> Result<Hidden>) -> Result<Val> {
-        let (mut constant, mut acc): (Fr, Option<Hidden>) = (Fr::zero(), None);
-        for t in &e.terms {
-            let mut public = t.coeff;
-            let mut handles = Vec::new();
-            for f in &t.factors {
-                match (f, f.committed()) {
-                    (Factor::Claim(c), false) => public *= public_value(c)?,
-                    (Factor::Claim(c), true) => handles.push(open(c)?),
-                    (Factor::Expr(x), _) => match self.eval(x, open)? {
-                        Val::Public(v) => public *= v,
-                        Val::Hidden(h) => handles.push(h),
-                    },
-                }
-            }
-            let Some((first, rest)) = handles.split_first() else {
-                constant += public;
-                continue;
-            };
-            let mut h = *first;
-            for other in rest {
-                let z = Hidden::fresh(h.v * other.v, self.blinds);
-                h = self.product_of(h, *other, z, z);
-            }
-            let h = h * public;
-            acc = Some(acc.map_or(h, |a| a + h));
-        }
-        Ok(match acc {
-            None => Val::Public(constant),
-            Some(h) => Val::Hidden(h + Hidden::public(constant)),
-        })
     }
 
     /// Send `sent`'s commitment (a product `z`, or an inverse `y` when `z` is the public
@@ -131,6 +167,128 @@ impl<'a> HiddenEval<'a> {
         self.items.push((stmt, wit));
         z
     }
+}
+
+/// The verifier's twin with committed values as points (the Rust check of tests; the
+/// Python verifier keeps forms, zk.md 5.1): it takes the `"zk-products"` points in
+/// evaluation order and collects the proofs of product's statements and the linear
+/// check's points.
+pub struct PointEval<'a> {
+    gens: &'a Gens,
+    products: &'a [G1Affine],
+    next: usize,
+    /// The proofs of product, in the sigma batch's order.
+    pub stmts: Vec<Statement>,
+    /// The zero checks' points, in check order.
+    pub linear: Vec<G1Projective>,
+}
+
+/// `PointEval` with the caller's points of committed claims.
+struct Sealed<'e, 'a> {
+    ev: &'e mut PointEval<'a>,
+    open: &'e dyn Fn(&Claim) -> Result<G1Projective>,
+}
+
+impl Backend for Sealed<'_, '_> {
+    type H = G1Projective;
+    fn load(&mut self, c: &Claim) -> Result<G1Projective> {
+        (self.open)(c)
+    }
+    fn constant(&self, v: Fr) -> G1Projective {
+        self.ev.gens.g_e * v
+    }
+    fn product(&mut self, a: G1Projective, b: G1Projective) -> Result<G1Projective> {
+        let z = self.ev.take("a product")?;
+        self.ev.stmts.push(Statement::Product {
+            cx: a.into_affine(),
+            cy: b.into_affine(),
+            cz: z,
+        });
+        Ok(z.into())
+    }
+}
+
+impl<'a> PointEval<'a> {
+    pub fn new(gens: &'a Gens, products: &'a [G1Affine]) -> Self {
+        Self {
+            gens,
+            products,
+            next: 0,
+            stmts: Vec::new(),
+            linear: Vec::new(),
+        }
+    }
+
+    fn take(&mut self, what: &str) -> Result<G1Affine> {
+        let Some(p) = self.products.get(self.next) else {
+            return format_at("zk.products", format!("zk-products ends before {what}"));
+        };
+        self.next += 1;
+        Ok(*p)
+    }
+
+    /// Run one check as `HiddenEval::run` does; `open` gives a committed claim's point.
+    pub fn run(
+        &mut self,
+        check: &Check,
+        open: &dyn Fn(&Claim) -> Result<G1Projective>,
+    ) -> Result<()> {
+        if !check.expr.committed() {
+            return Ok(());
+        }
+        let v = hidden(&mut Sealed { ev: self, open }, &check.expr)?;
+        match check.kind {
+            CheckKind::Zero => self.linear.push(v),
+            CheckKind::NonZero => {
+                let inv = self.take(&format!("the inverse of {}", check.id))?;
+                self.stmts.push(Statement::Product {
+                    cx: v.into_affine(),
+                    cy: inv,
+                    cz: self.gens.g_e,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Every product commitment was used (a longer message is malformed).
+    pub fn finish(&self) -> Result<()> {
+        if self.next != self.products.len() {
+            return format_at("zk.products", "unused zk-products");
+        }
+        Ok(())
+    }
+}
+
+/// Counts the products a backend makes (values are irrelevant: every handle is 0).
+struct Counter(usize);
+
+impl Backend for Counter {
+    type H = Fr;
+    fn load(&mut self, _: &Claim) -> Result<Fr> {
+        Ok(Fr::zero())
+    }
+    fn constant(&self, v: Fr) -> Fr {
+        v
+    }
+    fn product(&mut self, _: Fr, _: Fr) -> Result<Fr> {
+        self.0 += 1;
+        Ok(Fr::zero())
+    }
+}
+
+/// How many `"zk-products"` points `checks` take (zk.md 5.5: the declarations fix the
+/// count, the message carries none): a product per committed factor after a term's
+/// first, an inverse per committed `!= 0`.
+pub fn products_needed(checks: &[Check]) -> Result<usize> {
+    let mut c = Counter(0);
+    for check in checks.iter().filter(|k| k.expr.committed()) {
+        hidden(&mut c, &check.expr)?;
+        if check.kind == CheckKind::NonZero {
+            c.0 += 1;
+        }
+    }
+    Ok(c.0)
 }
 
 fn public_value(c: &Claim) -> Result<Fr> {

@@ -7,12 +7,13 @@
 //! product.
 //!
 //! `opening` is the hiding opening of zk.md 5.4; `tail` the proof's tail of 5.5
-//! (`tau`, the sigma batch, the one merged check).
+//! (`tau`, the sigma batch, the one merged check); `logup` the hiding LogUp-GKR of 5.6.
 
 pub mod blinds;
 pub mod declared;
 pub mod hidden;
 pub mod linear;
+pub mod logup;
 pub mod opening;
 pub mod pedersen;
 pub mod sigma;

@@ -134,6 +134,9 @@ pub enum ColumnKind {
     DivRem,
     /// Rowdiv complement `Rc = 2 y_b - 1 - R`.
     DivRemc,
+    /// Max2 differences `A = dir (acc - X)`, `B = dir (acc - Y)` (max.md 2).
+    MaxA,
+    MaxB,
 }
 
 /// One committed limb column of a gadget.
@@ -236,6 +239,10 @@ impl Circuit {
             Producer::Rowdiv { rem_bits, .. } => {
                 push(ColumnKind::DivRem, *rem_bits, own_vars);
                 push(ColumnKind::DivRemc, *rem_bits, own_vars);
+            }
+            Producer::Max2 { diff_bits, .. } => {
+                push(ColumnKind::MaxA, *diff_bits, own_vars);
+                push(ColumnKind::MaxB, *diff_bits, own_vars);
             }
             _ => {}
         }

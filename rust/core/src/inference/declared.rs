@@ -237,6 +237,7 @@ pub fn op_name(c: &Circuit, g: usize) -> &'static str {
         P::Rowdiv { .. } => "rowdiv",
         P::Concat { .. } => "concat",
         P::Rearrange { .. } => "rearrange",
+        P::Max2 { .. } => "max2",
     }
 }
 

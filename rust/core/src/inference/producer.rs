@@ -126,6 +126,16 @@ pub enum Producer {
         lshift: u32,
         rem_bits: u32,
     },
+    /// `acc = dir max(dir sx 2^lx x, dir sy 2^ly y)` elementwise with committed
+    /// differences `A`, `B` (circuits/max.md; gadgets/max2.rs).
+    Max2 {
+        x: TensorRef,
+        y: TensorRef,
+        signs: [i64; 2],
+        lshifts: [u32; 2],
+        dir: i64,
+        diff_bits: u32,
+    },
     /// `acc = 2^lshift x + C[f]` with `C` a model-stack row (nonlinear.md section 10).
     Addconst {
         x: TensorRef,
@@ -226,6 +236,7 @@ pub fn validate(c: &Circuit, i: usize, g: &Gadget) -> Result<()> {
             super::combine::validate(c, i, g)?;
         }
         Producer::Rearrange { .. } => super::rearrange::validate(c, i, g)?,
+        Producer::Max2 { .. } => super::gadgets::max2::validate(c, i, g)?,
         Producer::Spatialsum {
             x,
             in_shape,

@@ -392,6 +392,13 @@ pub fn witness_edited(
                 extra = vec![r, rc];
                 q
             }
+            Producer::Max2 { x, y, .. } => {
+                let p = super::gadgets::max2::params(g).expect("max2");
+                let (acc, a, b) =
+                    super::gadgets::max2::reference(&p, &table(*x, &z).0, &table(*y, &z).0);
+                extra = vec![a, b];
+                acc
+            }
             Producer::Conv { x, .. }
             | Producer::Sumpool { x, .. }
             | Producer::Maxpool { x, .. } => {
@@ -453,9 +460,14 @@ pub fn witness_edited(
                 push(&d, *diff_bits);
                 push(&sel, 1);
             }
-            Producer::Rowdiv { rem_bits, .. } => {
-                push(&p.extra[0], *rem_bits);
-                push(&p.extra[1], *rem_bits);
+            Producer::Rowdiv {
+                rem_bits: bits, ..
+            }
+            | Producer::Max2 {
+                diff_bits: bits, ..
+            } => {
+                push(&p.extra[0], *bits);
+                push(&p.extra[1], *bits);
             }
             _ => {}
         }

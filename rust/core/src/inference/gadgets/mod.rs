@@ -9,6 +9,7 @@
 
 pub mod elementwise;
 pub mod matmul;
+pub mod max2;
 pub mod parts;
 pub mod pooling;
 pub mod rows;
@@ -358,6 +359,10 @@ pub fn prover<'a>(c: &'a Circuit, g: usize) -> Box<dyn GadgetProver + 'a> {
         Producer::Rowdiv { x, y, .. } => Box::new(rows::Rowdiv { g, x: *x, y: *y }),
         Producer::Concat { .. } => Box::new(parts::Parts::concat(g)),
         Producer::Rearrange { .. } => Box::new(parts::Parts::rearrange(g)),
+        Producer::Max2 { .. } => Box::new(max2::Max2 {
+            g,
+            p: max2::params(&c.gadgets[g]).expect("a max2 producer"),
+        }),
     }
 }
 

@@ -167,6 +167,10 @@ class Gadget:
     #: rearrange only (rearrange.md 1): layouts, out_shape, dims, blocks and the
     #: index map (its `parts` and `part_shapes` are above)
     rearrange: RearrangeSpec | None = None
+    #: max2 only (max.md): +1 max / -1 min, the limbs of A and B (the gadget's length)
+    dir: int = 1
+    max_a: tuple[Column, ...] = ()
+    max_b: tuple[Column, ...] = ()
 
     @property
     def columns(self) -> tuple[Column, ...]:
@@ -175,7 +179,7 @@ class Gadget:
         rowmax's D limbs then S, a rowdiv's R limbs then Rc limbs."""
         return (self.u + self.v + self.rem + self.remc + self.ep + self.em
                 + tuple(c for d in self.pool_d for c in d) + self.pool_s
-                + self.row_d + self.row_s + self.div_r + self.div_rc)
+                + self.row_d + self.row_s + self.div_r + self.div_rc + self.max_a + self.max_b)
 
     @property
     def own(self) -> tuple[Column, ...]:
@@ -424,7 +428,8 @@ def _gadget(v: object, idx: int, first_col: int, prev: list[Gadget], model: Mode
                   row_n=p.row_n, row_d=cols.get("D", ()), row_s=cols.get("S", ()),
                   div_r=cols.get("R", ()), div_rc=cols.get("Rc", ()), window=p.window,
                   constant=p.constant, parts=p.parts, part_shapes=p.part_shapes,
-                  part_axes=p.part_axes, rearrange=p.rearrange)
+                  part_axes=p.part_axes, rearrange=p.rearrange, dir=p.dir,
+                  max_a=cols.get("A", ()), max_b=cols.get("B", ()))
 
 
 def parse_circuit(data: bytes) -> Circuit:

@@ -203,6 +203,8 @@ class Producer:
     part_axes: tuple[Axis, ...] = ()
     #: rearrange only (rearrange.md 1): layouts, out_shape, dims and blocks
     rearrange: RearrangeSpec | None = None
+    #: max2 only (max.md 1): +1 for a maximum, -1 for a minimum
+    dir: int = 1
 
 
 def geometry(prod: dict, what: str, pw: str, op: str

@@ -460,9 +460,7 @@ pub fn witness_edited(
                 push(&d, *diff_bits);
                 push(&sel, 1);
             }
-            Producer::Rowdiv {
-                rem_bits: bits, ..
-            }
+            Producer::Rowdiv { rem_bits: bits, .. }
             | Producer::Max2 {
                 diff_bits: bits, ..
             } => {

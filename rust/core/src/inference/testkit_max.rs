@@ -29,7 +29,15 @@ impl Cnn {
         let producer = json!({"op": "max2", "x": x.r, "y": y.r, "signs": signs,
             "lshifts": lshifts, "dir": dir, "diff_bits": diff_bits});
         let source = if dir > 0 { "max" } else { "min" };
-        self.gadget(producer, x.shape.clone(), x.features, shift, (lo, hi), ex, source)
+        self.gadget(
+            producer,
+            x.shape.clone(),
+            x.features,
+            shift,
+            (lo, hi),
+            ex,
+            source,
+        )
     }
 }
 

@@ -16,7 +16,9 @@ pub fn max_models(h: &Hyrax) -> Vec<Value> {
 
 /// The first entry where `A` and `B` differ (one of them is 0, the other positive).
 fn split(p: &Requantized) -> usize {
-    (0..p.z.len()).find(|&i| p.extra[0][i] != p.extra[1][i]).unwrap()
+    (0..p.z.len())
+        .find(|&i| p.extra[0][i] != p.extra[1][i])
+        .unwrap()
 }
 
 fn max_cases(r: &Run, _name: &str) -> Cases {
@@ -62,7 +64,7 @@ fn max_cases(r: &Run, _name: &str) -> Cases {
         (
             "max2: both differences non-zero",
             false,
-            "sumcheck.round-sum: z = max + 1 with A, B both raised keeps the linear checks",
+            "inference.final: z = max + 1 with A, B both raised keeps the linear checks; A B != 0 (the prover's rounds imply the claim, so the final check sees it)",
             edited(2, &|p| {
                 let i = (0..p.z.len()).find(|&i| p.z[i] < 127).unwrap();
                 p.z[i] += 1;

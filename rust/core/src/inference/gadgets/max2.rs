@@ -141,7 +141,10 @@ impl GadgetProver for Max2 {
             ColumnKind::MaxA,
             ColumnKind::MaxB,
         ];
-        let opens = vec![Open::Columns(super::columns_of(cx.cols, self.g, &kinds), At::Point)];
+        let opens = vec![Open::Columns(
+            super::columns_of(cx.cols, self.g, &kinds),
+            At::Point,
+        )];
         Ok(Box::new(Opened::at_point(inst, opens)))
     }
 
@@ -249,7 +252,10 @@ mod tests {
         };
         let (acc, a, b) = reference(&p, &x, &y);
         assert_eq!(acc, vec![3, 4, 5, 0]);
-        assert!(a.iter().zip(&b).all(|(a, b)| *a >= 0 && *b >= 0 && a * b == 0));
+        assert!(a
+            .iter()
+            .zip(&b)
+            .all(|(a, b)| *a >= 0 && *b >= 0 && a * b == 0));
         p.dir = -1;
         assert_eq!(reference(&p, &x, &y).0, vec![1, -2, 5, -7]);
         // Abs(x) = max(x, -x): y = x with sy = -1

@@ -44,6 +44,7 @@ from zkml.quant.rounding import (
     round_div,
     round_shift,
 )
+from zkml.witness_max import max2_acc
 from zkml.witness_spatial import (
     layout_input,
     padded_dims,
@@ -366,6 +367,8 @@ def evaluate_circuit(circuit: Circuit, stack: np.ndarray, inputs: np.ndarray
         elif g.op == "rowdiv":
             assert g.y is not None
             acc, extra = rowdiv_acc(g, value(g.x), value(g.y), f"gadget {g.source}")
+        elif g.op == "max2":
+            acc, extra = max2_acc(g, value(g.x), value(g.y))
         else:
             acc = _accumulator(circuit, stack, g, value)
         z, cols = gadget_columns(g, acc, i, extra, circuit.limb_bits)

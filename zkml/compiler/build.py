@@ -51,7 +51,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from zkml.compiler import argmax, combine, io, nonlinear, rearrange, spatial, volume
+from zkml.compiler import argmax, combine, io, minmax, nonlinear, rearrange, spatial, volume
 from zkml.compiler.circuit import (
     LIMB_BITS,
     MAX_BITS,
@@ -316,7 +316,7 @@ _HANDLERS = {"matmul": _dense, "add": _add, "relu": _activation, "clip": _activa
              "rescale": _rescale, "argmax": _argmax,
              "leaky_relu": _leaky_relu, **spatial.HANDLERS, **volume.HANDLERS,
              **nonlinear.HANDLERS,
-             **combine.HANDLERS, **rearrange.HANDLERS}
+             **combine.HANDLERS, **rearrange.HANDLERS, **minmax.HANDLERS}
 
 
 #: Every proof's opening of the model stack sends one row combination of 2^log_cols
@@ -481,6 +481,8 @@ def _finish(g: dict) -> Gadget:
         return replace(base, terms=tuple((x, int(c)) for x, c in g["terms"]))
     if g["op"] in spatial.FIELDS:
         return replace(base, **{k: g[k] for k in spatial.FIELDS[g["op"]]})
+    if g["op"] in minmax.FIELDS:
+        return replace(base, **{k: g[k] for k in minmax.FIELDS[g["op"]]})
     if g["op"] == "table":
         return replace(base, table=g["table"])
     if g["op"] == "rowmax":

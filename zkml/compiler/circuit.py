@@ -249,6 +249,9 @@ class Gadget:
     shapes: tuple[tuple[int, ...], ...] = ()
     dims: tuple[int, ...] = ()
     blocks: tuple[Block, ...] = ()
+    #: max2 (circuits/max.md): +1 for a maximum, -1 for a minimum (with x, y, signs,
+    #: lshifts and diff_bits, the width of its A and B columns)
+    dir: int = 1
 
     @property
     def concat_shape(self) -> tuple[int, ...]:
@@ -310,6 +313,8 @@ class Gadget:
             out += [("D", self.diff_bits), ("S", 1)]
         elif self.op == "rowdiv":
             out += [("R", self.remainder_bits), ("Rc", self.remainder_bits)]
+        elif self.op == "max2":
+            out += [("A", self.diff_bits), ("B", self.diff_bits)]
         return [(name, w) for name, w in out if w > 0]
 
     def producer_json(self) -> dict:
@@ -355,6 +360,9 @@ class Gadget:
                     "rem_bits": self.remainder_bits}
         if self.op == "mul":
             return {"op": "mul", "x": self.x, "y": self.y}
+        if self.op == "max2":
+            return {"op": "max2", "x": self.x, "y": self.y, "signs": list(self.signs),
+                    "lshifts": list(self.lshifts), "dir": self.dir, "diff_bits": self.diff_bits}
         if self.op == "addconst":
             return {"op": "addconst", "x": self.x, "c": self.const, "lshift": self.lshift}
         if self.op == "concat":

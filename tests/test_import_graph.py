@@ -22,7 +22,8 @@ KNOWN_CYCLES: dict[frozenset[str], str] = {
     # zkml.verifier.gadgets (P7), which is where this cycle is to be cut.
     frozenset({"zkml.verifier.circuit", "zkml.verifier.producers", "zkml.verifier.gadgets",
                "zkml.verifier.gadgets.base", "zkml.verifier.gadgets.elementwise",
-               "zkml.verifier.gadgets.linear", "zkml.verifier.gadgets.output",
+               "zkml.verifier.gadgets.linear", "zkml.verifier.gadgets.max2",
+               "zkml.verifier.gadgets.output",
                "zkml.verifier.gadgets.parts", "zkml.verifier.gadgets.pool",
                "zkml.verifier.gadgets.rows", "zkml.verifier.gadgets.table",
                "zkml.verifier.gadgets.window"}):

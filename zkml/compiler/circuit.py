@@ -211,7 +211,8 @@ class Gadget:
     `parts` (layouts `shapes`: `[n]` flat, `[C, S..]` spatial) into the layout
     `out_shape`: its real entries, read as the row-major index space `dims`, are tiled by
     `blocks` (`Block`), each reading one part at an offset plus strides; its `x` is the
-    first part.
+    first part. `max2` (circuits/max.md) is `dir max(dir sx 2^lx x, dir sy 2^ly y)`
+    with `signs`, `lshifts`, `dir` and `diff_bits` (the width of its `A`, `B` columns).
     """
 
     op: str

@@ -192,7 +192,8 @@ pub struct Requantized {
     pub remc: Vec<i128>,
     pub ep: Vec<i128>,
     pub em: Vec<i128>,
-    /// A rowdiv's `R` and `Rc` (computed from the honest quotient; empty otherwise).
+    /// A rowdiv's `R` and `Rc` (from the honest quotient), a max2's `A` and `B` (from the
+    /// honest accumulator); empty otherwise.
     pub extra: Vec<Vec<i128>>,
 }
 

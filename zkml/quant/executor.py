@@ -102,6 +102,8 @@ def accumulator_bound(model: QModel, op: QOp) -> int:
         bound = (mag(0) << a["lshifts"][0]) + (mag(1) << a["lshifts"][1])
     elif op.op == "mul":
         bound = mag(0) * mag(1)
+    elif op.op == "max2":  # acc is one of the two scaled operands
+        bound = max(mag(0) << a["lshifts"][0], mag(1) << a["lshifts"][1])
     elif op.op == "div":
         bound = (mag(0) << (a["lshift"] + 1)) + mag(1)
     elif op.op == "leaky_relu":
@@ -152,6 +154,13 @@ def _add(model: QModel, op: QOp, x: np.ndarray, y: np.ndarray):
     _checked(model, op)
     acc = sa * (x << np.int64(la)) + sb * (y << np.int64(lb))
     return _requant(acc, k, model.tensor(op.output))
+
+
+def _max2(model: QModel, op: QOp, x: np.ndarray, y: np.ndarray):
+    (sa, sb), (la, lb), d = op.attrs["signs"], op.attrs["lshifts"], op.attrs["dir"]
+    _checked(model, op)
+    acc = d * np.maximum(d * sa * (x << np.int64(la)), d * sb * (y << np.int64(lb)))
+    return _requant(acc, op.attrs["shift"], model.tensor(op.output))
 
 
 def _mul(model: QModel, op: QOp, x: np.ndarray, y: np.ndarray):
@@ -288,7 +297,7 @@ def _transpose(model: QModel, op: QOp, x: np.ndarray):
 
 _OPS: dict[str, Callable[..., tuple[np.ndarray, Aux]]] = {
     "matmul": _matmul, "conv": _conv, "add": _add, "mul": _mul, "div": _div,
-    "rescale": _rescale,
+    "rescale": _rescale, "max2": _max2,
     "relu": _relu, "leaky_relu": _leaky_relu, "clip": _clip, "table": _table,
     "maxpool": _maxpool, "avgpool": _avgpool, "mean": _mean, "reduce_max": _reduce_max,
     "reduce_sum": _reduce_sum, "argmax": _argmax, "concat": _concat, "reshape": _reshape,

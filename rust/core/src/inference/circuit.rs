@@ -143,6 +143,9 @@ pub enum ColumnKind {
     DivRem,
     /// Rowdiv complement `Rc = 2 y_b - 1 - R`.
     DivRemc,
+    /// Max2 differences `A = dir (acc - X)`, `B = dir (acc - Y)` (max.md 2).
+    MaxA,
+    MaxB,
 }
 
 /// One committed limb column of a gadget.

@@ -8,6 +8,7 @@ use super::circuit::{padded_size, Circuit, ColumnKind, Gadget, MAX_BITS};
 use crate::error::{Error, Result};
 
 pub use super::combine::Concat;
+pub use super::gadgets::max2::Max2;
 pub use super::producer_json::{ProducerJson, TensorRef};
 pub use super::rearrange::Rearrange;
 pub use super::rowops::{Rowdiv, Rowmax};
@@ -106,6 +107,8 @@ pub enum Producer {
     /// `q = round(2^lshift x / y_b)` for a row value `y` (nonlinear.md 7, 12).
     Rowdiv(Rowdiv),
     Addconst(Addconst),
+    /// `acc = dir max(dir sx 2^lx x, dir sy 2^ly y)` (circuits/max.md; gadgets/max2.rs).
+    Max2(Max2),
     /// Concatenation along channels (nonlinear.md section 11; combine.rs).
     Concat(Concat),
     /// A public gather described by blocks (circuits/rearrange.md; rearrange.rs).
@@ -137,6 +140,7 @@ impl Producer {
             Producer::Rowdiv(_) => "rowdiv",
             Producer::Concat(_) => "concat",
             Producer::Rearrange(_) => "rearrange",
+            Producer::Max2(_) => "max2",
         }
     }
 
@@ -167,6 +171,7 @@ impl Producer {
             Producer::Winmax(w) => super::spatial::max_columns(w.geo.taps(), w.bits),
             Producer::Rowmax(p) => p.columns(),
             Producer::Rowdiv(p) => p.columns(),
+            Producer::Max2(p) => p.columns(),
             _ => Vec::new(),
         }
     }
@@ -193,6 +198,7 @@ pub fn build(c: &Circuit<ProducerJson>, i: usize, g: &Gadget<ProducerJson>) -> R
         }
         J::Addconst { .. } | J::Concat { .. } => super::combine::build(c, i, g),
         J::Rearrange { .. } => super::rearrange::build(c, i, g),
+        J::Max2(_) => super::gadgets::max2::build(c, i, g),
         J::Table { x, table } => {
             if !earlier(i, *x) {
                 return invalid(format!("gadget {i}: operand is not an earlier tensor"));

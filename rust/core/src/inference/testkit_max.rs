@@ -63,6 +63,7 @@ pub fn minmax(seed: u64) -> TestModel {
 mod tests {
     use super::*;
     use crate::inference::circuit::{Circuit, ColumnKind};
+    use crate::inference::gadgets::max2::{A, B};
 
     #[test]
     fn the_model_parses_with_its_difference_columns() {
@@ -70,8 +71,20 @@ mod tests {
         let c = Circuit::parse(&m.circuit_json).unwrap();
         let kinds: Vec<ColumnKind> = c.gadget_columns(3).iter().map(|s| s.kind).collect();
         // min(2h, -k) >> 1: u, v, rem (shift 1), ep, em, then A and B (9 bits: 2 limbs)
-        assert_eq!(kinds.iter().filter(|k| **k == ColumnKind::MaxA).count(), 2);
-        assert_eq!(kinds.last(), Some(&ColumnKind::MaxB));
+        assert_eq!(kinds.iter().filter(|k| **k == A).count(), 2);
+        assert_eq!(kinds.last(), Some(&B));
         assert!(kinds.contains(&ColumnKind::Ep) && kinds.contains(&ColumnKind::Em));
+    }
+
+    #[test]
+    fn each_op_name_is_its_json_op() {
+        let m = minmax(3);
+        let c = Circuit::parse(&m.circuit_json).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&m.circuit_json).unwrap();
+        for (g, gad) in c.gadgets.iter().enumerate() {
+            let op = json["gadgets"][g]["producer"]["op"].as_str().unwrap();
+            assert_eq!(gad.producer.op_name(), op);
+        }
+        assert_eq!(c.gadgets[2].producer.op_name(), "max2");
     }
 }

@@ -24,6 +24,10 @@ use crate::mle::eq_table;
 use crate::sumcheck::product::Term;
 use crate::sumcheck::ProductSum;
 
+/// The differences `A = dir (acc - X)` and `B = dir (acc - Y)` (max.md 2).
+pub const A: ColumnKind = ColumnKind::Op(0);
+pub const B: ColumnKind = ColumnKind::Op(1);
+
 /// A `max2` producer: its JSON form (exactly these keys) and, once [`build`] has
 /// checked it, its validated form.
 #[derive(Clone, Copy, Debug, Deserialize)]
@@ -40,10 +44,7 @@ pub struct Max2 {
 impl Max2 {
     /// `A` then `B`, `diff_bits` wide, of the gadget's own length (max.md 2).
     pub fn columns(&self) -> Vec<ExtraColumn> {
-        vec![
-            (ColumnKind::MaxA, self.diff_bits, None),
-            (ColumnKind::MaxB, self.diff_bits, None),
-        ]
+        vec![(A, self.diff_bits, None), (B, self.diff_bits, None)]
     }
 }
 
@@ -119,13 +120,7 @@ impl GadgetProver for Max2Prover<'_> {
     /// Its sumcheck-evals: the gadget's `u`, `ep`, `em` limbs, then `A`, `B` limbs.
     fn zerocheck(&self, cx: &Ctx<'_>, tau: &[Fr], beta: Fr) -> Result<Box<dyn Instance>> {
         let inst = instance(cx, self.g, tau, beta)?;
-        let kinds = [
-            ColumnKind::U,
-            ColumnKind::Ep,
-            ColumnKind::Em,
-            ColumnKind::MaxA,
-            ColumnKind::MaxB,
-        ];
+        let kinds = [ColumnKind::U, ColumnKind::Ep, ColumnKind::Em, A, B];
         let opens = vec![Open::Columns(
             columns_of(cx.cols, self.g, &kinds),
             At::Point,
@@ -136,8 +131,8 @@ impl GadgetProver for Max2Prover<'_> {
     /// `acc == X(r_g) + dir A(r_g)` and `acc == Y(r_g) + dir B(r_g)` (max.md 3).
     fn declare_acc(&self, cx: &mut Decl<'_, '_>, own: &Own) -> Result<Vec<Expr>> {
         let (g, p, r_g) = (self.g, self.p, cx.at);
-        let a = cx.limbs_of(g, ColumnKind::MaxA);
-        let b = cx.limbs_of(g, ColumnKind::MaxB);
+        let a = cx.limbs_of(g, A);
+        let b = cx.limbs_of(g, B);
         let dir = fr_i128(p.dir.into());
         for (k, (t, diff)) in [(p.x, a), (p.y, b)].into_iter().enumerate() {
             let v = (cx.value(t, r_g) << p.lshifts[k]).scaled(fr_i128(p.signs[k].into()));
@@ -165,8 +160,8 @@ impl GadgetProver for Max2Prover<'_> {
         let (has_ep, has_em) = (has(ColumnKind::Ep), has(ColumnKind::Em));
         let ep = cx.limbs_of(g, ColumnKind::Ep);
         let em = cx.limbs_of(g, ColumnKind::Em);
-        let a = cx.limbs_of(g, ColumnKind::MaxA);
-        let b = cx.limbs_of(g, ColumnKind::MaxB);
+        let a = cx.limbs_of(g, A);
+        let b = cx.limbs_of(g, B);
         let mut term = a * b;
         if has_ep {
             term = term + (z.clone() - Expr::i(gad.hi.into())).scaled(beta) * ep;
@@ -187,8 +182,8 @@ fn instance(cx: &Ctx<'_>, g: usize, tau: &[Fr], beta: Fr) -> Result<ProductSum> 
     // Factors: 0 eq, 1 A, 2 B, 3 z, then e+ and e- when present.
     let mut tables = vec![
         eq_table(tau),
-        cols.combine(&cols.of(g, ColumnKind::MaxA), 0, len),
-        cols.combine(&cols.of(g, ColumnKind::MaxB), 0, len),
+        cols.combine(&cols.of(g, A), 0, len),
+        cols.combine(&cols.of(g, B), 0, len),
         cols.combine(&cols.of(g, ColumnKind::U), gad.lo, len),
     ];
     let t = |coeff: Fr, factors: Vec<usize>| Term { coeff, factors };

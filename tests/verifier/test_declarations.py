@@ -172,6 +172,8 @@ def expected_products(g: Gadget) -> int:
         return int(_committed(p.x)) + clamps  # X(s) W(s)
     if op == "mul":
         return int(_committed(p.x) and _committed(p.y)) + clamps  # eq X Y
+    if op == "max2":
+        return 1 + clamps  # A B
     return clamps
 
 
@@ -196,6 +198,9 @@ def expected_checks(g: Gadget) -> Counter:
         n["gadget.rowmax.selectors"] += 1
     elif op == "rowdiv":
         n["gadget.rowdiv.remainder"] += 1
+    elif op == "max2":  # circuits/max.md 3
+        n["gadget.max2.relation-x"] += 1
+        n["gadget.max2.relation-y"] += 1
     elif op in ("concat", "rearrange"):
         n[f"gadget.{op}.parts"] += 1
     elif op == "table":

@@ -51,7 +51,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from zkml.compiler import argmax, combine, io, nonlinear, rearrange, spatial, volume
+from zkml.compiler import argmax, combine, io, minmax, nonlinear, rearrange, spatial, volume
 from zkml.compiler.circuit import (
     LIMB_BITS,
     MAX_BITS,
@@ -315,7 +315,7 @@ _HANDLERS = {"matmul": _dense, "add": _add, "relu": _activation, "clip": _activa
              "rescale": _rescale, "argmax": _argmax,
              "leaky_relu": _leaky_relu, **spatial.HANDLERS, **volume.HANDLERS,
              **nonlinear.HANDLERS,
-             **combine.HANDLERS, **rearrange.HANDLERS}
+             **combine.HANDLERS, **rearrange.HANDLERS, **minmax.HANDLERS}
 
 
 #: Every proof's opening of the model stack sends one row combination of 2^log_cols

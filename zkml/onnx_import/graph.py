@@ -39,7 +39,7 @@ __all__ = ["Node", "Graph", "CANONICAL_OPS"]
 CANONICAL_OPS = (
     "matmul", "conv", "affine", "add", "mul", "relu", "leaky_relu", "clip", "func",
     "softmax", "maxpool", "avgpool", "mean", "reduce_max", "argmax", "concat",
-    "reshape", "transpose",
+    "reshape", "transpose", "max2",
 )  # fmt: skip
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from zkml.onnx_import import (  # noqa: F401 (imported for their @handler registrations)
     handlers_elementwise,
     handlers_linear,
+    handlers_minmax,
     handlers_pool,
     handlers_shape,
 )

@@ -99,6 +99,8 @@ _OPS: dict[str, Callable[..., np.ndarray]] = {
     "affine": _affine,
     "add": lambda a, b, *, signs: signs[0] * a + signs[1] * b,
     "mul": lambda a, b: a * b,
+    # dir max(dir sx a, dir sy b): Max (dir 1), Min (dir -1), Abs (b = a, sy = -1)
+    "max2": lambda a, b, *, signs, dir: dir * np.maximum(dir * signs[0] * a, dir * signs[1] * b),
     "relu": lambda x: np.maximum(x, 0.0),
     "leaky_relu": lambda x, *, alpha: np.where(x >= 0, x, alpha * x),
     "clip": _clip,

@@ -82,37 +82,47 @@ def _bias_max(model: QModel, op: QOp) -> int:
     return int(np.abs(model.constants[op.inputs[2]]).max()) if len(op.inputs) > 2 else 0
 
 
+#: A per-op accumulator bound: `(model, op, mag)` -> `max |acc|`, `mag(i)` the largest
+#: magnitude of input `i` (ops without an entry: `mag(0)`, the largest input).
+Bound = Callable[[QModel, QOp, Callable[[int], int]], int]
+
+
+def _linear_bound(model: QModel, op: QOp, mag: Callable[[int], int]) -> int:
+    return mag(0) * _weight_sum(model, op) + _bias_max(model, op)
+
+
+def _add_bound(model: QModel, op: QOp, mag: Callable[[int], int]) -> int:
+    return (mag(0) << op.attrs["lshifts"][0]) + (mag(1) << op.attrs["lshifts"][1])
+
+
+def _leaky_relu_bound(model: QModel, op: QOp, mag: Callable[[int], int]) -> int:
+    return mag(0) * max(abs(op.attrs["alpha"]), 1 << op.attrs["alpha_shift"])
+
+
+def _avgpool_bound(model: QModel, op: QOp, mag: Callable[[int], int]) -> int:
+    return (mag(0) * int(np.prod(op.attrs["kernel"]))) << op.attrs["lshift"]
+
+
+def _sum_bound(model: QModel, op: QOp, mag: Callable[[int], int]) -> int:
+    shape = model.tensor(op.inputs[0]).shape
+    n = int(np.prod([shape[i] for i in op.attrs["axes"]]))
+    return (mag(0) * n) << op.attrs.get("lshift", 0)
+
+
 def accumulator_bound(model: QModel, op: QOp) -> int:
     """Static worst case of |acc| for `op`: the exact integer an op forms before it
     requantizes or divides (for other ops, the largest input magnitude). It follows from
     the input bit bounds and the actual weights, so a circuit can size its columns (for
-    example the saturation excess) from it. Cached on the model."""
+    example the saturation excess) from it. Each op's bound is its `_BOUNDS` entry, next
+    to its executor. Cached on the model."""
     key = ("bound", op.name)
     if key in model.cache:
         return model.cache[key]
-    a = op.attrs
 
     def mag(i: int) -> int:
         return _mag(model.tensor(op.inputs[i]))
 
-    shape = model.tensor(op.inputs[0]).shape
-    if op.op in ("matmul", "conv"):
-        bound = mag(0) * _weight_sum(model, op) + _bias_max(model, op)
-    elif op.op == "add":
-        bound = (mag(0) << a["lshifts"][0]) + (mag(1) << a["lshifts"][1])
-    elif op.op == "mul":
-        bound = mag(0) * mag(1)
-    elif op.op == "div":
-        bound = (mag(0) << (a["lshift"] + 1)) + mag(1)
-    elif op.op == "leaky_relu":
-        bound = mag(0) * max(abs(a["alpha"]), 1 << a["alpha_shift"])
-    elif op.op == "avgpool":
-        bound = (mag(0) * int(np.prod(a["kernel"]))) << a["lshift"]
-    elif op.op in ("mean", "reduce_sum"):
-        n = int(np.prod([shape[i] for i in a["axes"]]))
-        bound = (mag(0) * n) << a.get("lshift", 0)
-    else:
-        bound = mag(0)
+    bound = _BOUNDS[op.op](model, op, mag) if op.op in _BOUNDS else mag(0)
     model.cache[key] = bound
     return bound
 
@@ -152,6 +162,18 @@ def _add(model: QModel, op: QOp, x: np.ndarray, y: np.ndarray):
     _checked(model, op)
     acc = sa * (x << np.int64(la)) + sb * (y << np.int64(lb))
     return _requant(acc, k, model.tensor(op.output))
+
+
+def _max2_bound(model: QModel, op: QOp, mag: Callable[[int], int]) -> int:
+    """acc is one of the two scaled operands."""
+    return max(mag(0) << op.attrs["lshifts"][0], mag(1) << op.attrs["lshifts"][1])
+
+
+def _max2(model: QModel, op: QOp, x: np.ndarray, y: np.ndarray):
+    (sa, sb), (la, lb), d = op.attrs["signs"], op.attrs["lshifts"], op.attrs["dir"]
+    _checked(model, op)
+    acc = d * np.maximum(d * sa * (x << np.int64(la)), d * sb * (y << np.int64(lb)))
+    return _requant(acc, op.attrs["shift"], model.tensor(op.output))
 
 
 def _mul(model: QModel, op: QOp, x: np.ndarray, y: np.ndarray):
@@ -286,9 +308,19 @@ def _transpose(model: QModel, op: QOp, x: np.ndarray):
     return np.ascontiguousarray(x.transpose(op.attrs["perm"])), {}
 
 
+_BOUNDS: dict[str, Bound] = {
+    "matmul": _linear_bound, "conv": _linear_bound, "add": _add_bound,
+    "mul": lambda model, op, mag: mag(0) * mag(1),
+    "max2": _max2_bound,
+    "div": lambda model, op, mag: (mag(0) << (op.attrs["lshift"] + 1)) + mag(1),
+    "leaky_relu": _leaky_relu_bound, "avgpool": _avgpool_bound,
+    "mean": _sum_bound, "reduce_sum": _sum_bound,
+}  # fmt: skip
+
+
 _OPS: dict[str, Callable[..., tuple[np.ndarray, Aux]]] = {
     "matmul": _matmul, "conv": _conv, "add": _add, "mul": _mul, "div": _div,
-    "rescale": _rescale,
+    "rescale": _rescale, "max2": _max2,
     "relu": _relu, "leaky_relu": _leaky_relu, "clip": _clip, "table": _table,
     "maxpool": _maxpool, "avgpool": _avgpool, "mean": _mean, "reduce_max": _reduce_max,
     "reduce_sum": _reduce_sum, "argmax": _argmax, "concat": _concat, "reshape": _reshape,

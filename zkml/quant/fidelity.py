@@ -35,7 +35,7 @@ LARGE_ERROR_FRACTION = 0.1
 
 _ORT_FEED_TYPES = {1: np.float32, 11: np.float64, 10: np.float16}
 # Ops whose output is saturate(quotient) (circuits/quantization.md).
-_SATURATING = {"matmul", "conv", "add", "mul", "div", "rescale", "avgpool", "mean"}
+_SATURATING = {"matmul", "conv", "add", "mul", "div", "rescale", "avgpool", "mean", "max2"}
 
 
 def run_onnxruntime(model_proto: Any, runs: list[Run], outputs: list[str]) -> list[dict]:

@@ -22,6 +22,7 @@ QOPS: dict[str, tuple[str, ...]] = {
     "conv": ("strides", "pads", "dilations", "group", "shift"),
     "add": ("signs", "lshifts", "shift"),
     "mul": ("shift",),
+    "max2": ("signs", "lshifts", "dir", "shift"),
     "div": ("lshift",),
     "rescale": ("shift",),
     "relu": (),

@@ -180,6 +180,17 @@ class _Lowering:
         moved = self.rescale(x, fc, self.p.activation_bits)
         return (moved, c, fc) if x == a else (c, moved, fc)
 
+    def _max2(self, node: Node) -> None:
+        """Max / Min of two tensors at the finer scale `f` of the two (`lshifts` align
+        them, as for an add), requantized to the output's scale (quantization.md)."""
+        a, b = node.inputs
+        fa, fb = self.t(a).frac_bits, self.t(b).frac_bits
+        f = max(fa, fb)
+        fy = self.act_frac(node.output, cap=f)
+        self.add_tensor(node.output, self.g.shapes[node.output], fy, self.p.activation_bits)
+        self.op("max2", [a, b], node.output, signs=list(node.attrs["signs"]),
+                lshifts=[f - fa, f - fb], dir=int(node.attrs["dir"]), shift=f - fy)
+
     def _mul(self, node: Node) -> None:
         a_name, b_name = node.inputs
         a = self._operand(a_name, None, self.p.weight_bits)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from zkml.compiler.circuit import Gadget
-from zkml.witness_ops import elementwise, linear, parts, pool, rows, table
+from zkml.witness_ops import elementwise, linear, max2, parts, pool, rows, table
 from zkml.witness_ops.base import Context, Extra, Hook
 
 __all__ = ["HOOKS", "Context", "Hook", "accumulate"]
@@ -32,6 +32,7 @@ HOOKS: dict[str, Hook] = {
     "rowdiv": rows.rowdiv,
     "concat": parts.concat,
     "rearrange": parts.rearrange,
+    "max2": max2.max2,
 }
 
 

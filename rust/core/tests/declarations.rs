@@ -14,6 +14,7 @@ use zkml_core::inference::prover::prove_declared;
 use zkml_core::inference::testkit::{mlp_full, verifying_key, witness, TestModel};
 use zkml_core::inference::testkit_cnn::{cnn_1d, cnn_2d, cnn_pools};
 use zkml_core::inference::testkit_combine::{concat_cnn, concat_flat};
+use zkml_core::inference::testkit_max::minmax;
 use zkml_core::inference::testkit_nonlinear::{gap_dense, silu, tables};
 use zkml_core::inference::testkit_softmax::{softmax_grouped_axis0, softmax_head};
 use zkml_core::inference::testkit_window::{win_1d, win_avg, win_stem};
@@ -68,6 +69,7 @@ fn models() -> Vec<(String, TestModel, usize, Vec<i64>)> {
         ("win_1d", win_1d(33), 33),
         ("concat_cnn", concat_cnn(61), 61),
         ("concat_flat", concat_flat(62), 62),
+        ("minmax", minmax(71), 71),
     ];
     for (name, m, seed) in others {
         let c = Circuit::parse(&m.circuit_json).unwrap();

@@ -478,6 +478,7 @@ mod inference_vectors {
         models.extend(crate::vectors_window::window_models(&h));
         models.extend(crate::vectors_combine::combine_models(&h));
         models.extend(crate::vectors_rearrange::rearrange_models(&h));
+        models.extend(crate::vectors_max::max_models(&h));
         check_or_write("inference.json", json!({"models": models}));
     }
 }
@@ -508,6 +509,9 @@ mod rearrange_cheats;
 
 #[path = "support/vectors_window.rs"]
 mod vectors_window;
+
+#[path = "support/vectors_max.rs"]
+mod vectors_max;
 
 #[path = "support/window_cheats.rs"]
 mod window_cheats;

@@ -9,6 +9,7 @@ from __future__ import annotations
 from zkml.compiler.producers.base import Producer, Ref, Shape
 from zkml.compiler.producers.elementwise import Add, AddConst, Affine, Identity, Mul
 from zkml.compiler.producers.linear import Conv, Dense
+from zkml.compiler.producers.max2 import Max2
 from zkml.compiler.producers.parts import Block, Concat, Rearrange
 from zkml.compiler.producers.pool import MaxPool, SpatialSum, SumPool
 from zkml.compiler.producers.rows import RowDiv, RowMax
@@ -18,12 +19,12 @@ from zkml.compiler.producers.window import WinMax, WinSum
 __all__ = ["PRODUCERS", "Producer", "Ref", "Shape", "Block", "producer_from_json",
            "Dense", "Conv", "Identity", "Add", "Affine", "AddConst", "Mul", "Table",
            "SpatialSum", "SumPool", "MaxPool", "WinSum", "WinMax", "RowMax", "RowDiv",
-           "Concat", "Rearrange"]
+           "Concat", "Rearrange", "Max2"]
 
 PRODUCERS: dict[str, type[Producer]] = {
     cls.op: cls
     for cls in (Dense, Conv, Identity, Add, Affine, AddConst, Mul, Table, SpatialSum,
-                SumPool, MaxPool, WinSum, WinMax, RowMax, RowDiv, Concat, Rearrange)
+                SumPool, MaxPool, WinSum, WinMax, RowMax, RowDiv, Concat, Rearrange, Max2)
 }
 
 

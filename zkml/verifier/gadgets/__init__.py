@@ -21,6 +21,7 @@ from zkml.verifier.gadgets.base import (
 )
 from zkml.verifier.gadgets.elementwise import Add, AddConst, Affine, Identity, Mul
 from zkml.verifier.gadgets.linear import Conv, Dense
+from zkml.verifier.gadgets.max2 import Max2
 from zkml.verifier.gadgets.output import OutputCheck
 from zkml.verifier.gadgets.parts import Concat, Rearrange
 from zkml.verifier.gadgets.pool import MaxPool, SpatialSum, SumPool
@@ -55,6 +56,7 @@ GADGETS: dict[str, type[GadgetCheck]] = {
     "rowdiv": RowDiv,
     "concat": Concat,
     "rearrange": Rearrange,
+    "max2": Max2,
 }
 
 

@@ -144,6 +144,9 @@ pub enum ColumnKind {
     DivRem,
     /// Rowdiv complement `Rc = 2 y_b - 1 - R`.
     DivRemc,
+    /// A producer's own column group `k`, named by its module (max2's `A`, `B`), so
+    /// a gadget's columns need no variant here.
+    Op(usize),
 }
 
 /// One committed limb column of a gadget.

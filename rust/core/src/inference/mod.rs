@@ -29,6 +29,8 @@ pub mod testkit_cnn;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit_combine;
 #[cfg(any(test, feature = "testkit"))]
+pub mod testkit_max;
+#[cfg(any(test, feature = "testkit"))]
 pub mod testkit_nonlinear;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit_rearrange;

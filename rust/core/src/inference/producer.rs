@@ -8,6 +8,7 @@ use super::circuit::{padded_size, Circuit, ColumnKind, Gadget, MAX_BITS};
 use crate::error::{Error, Result};
 
 pub use super::combine::Concat;
+pub use super::gadgets::max2::Max2;
 pub use super::producer_json::{ProducerJson, TensorRef};
 pub use super::rearrange::Rearrange;
 pub use super::rowops::{Rowdiv, Rowmax};
@@ -81,35 +82,56 @@ impl Spatialsum {
     }
 }
 
-/// A validated producer: one named struct per op.
-#[derive(Clone, Debug)]
-pub enum Producer {
-    Dense(Dense),
-    Add(Add),
-    Identity(Identity),
-    Affine(Affine),
+/// Declares [`Producer`], one variant per op with its circuit-JSON name beside it, and
+/// [`Producer::op_name`] from those names: a new op is one line of `producers!`.
+macro_rules! producers {
+    ($($(#[$doc:meta])* $name:literal => $variant:ident($ty:ty),)*) => {
+        /// A validated producer: one named struct per op.
+        #[derive(Clone, Debug)]
+        pub enum Producer {
+            $($(#[$doc])* $variant($ty),)*
+        }
+
+        impl Producer {
+            /// The op's name in the circuit JSON.
+            pub fn op_name(&self) -> &'static str {
+                match self {
+                    $(Producer::$variant(_) => $name,)*
+                }
+            }
+        }
+    };
+}
+
+producers! {
+    "dense" => Dense(Dense),
+    "add" => Add(Add),
+    "identity" => Identity(Identity),
+    "affine" => Affine(Affine),
     /// A 1-D or 2-D convolution (circuits/conv.md section 2).
-    Conv(Conv),
+    "conv" => Conv(Conv),
     /// Sum over power-of-two windows, `acc = 2^lshift sum_w x_w` (conv.md section 3).
-    Sumpool(Pool),
+    "sumpool" => Sumpool(Pool),
     /// Max over power-of-two windows with committed differences and selectors.
-    Maxpool(Pool),
-    Spatialsum(Spatialsum),
+    "maxpool" => Maxpool(Pool),
+    "spatialsum" => Spatialsum(Spatialsum),
     /// `z = T[x - lo_x]` for a public table in the model stack (nonlinear.md 3).
-    Table(Table),
+    "table" => Table(Table),
     /// General pooling windows through the wiring (conv.md section 5; window.rs).
-    Winsum(Window),
-    Winmax(Window),
+    "winsum" => Winsum(Window),
+    "winmax" => Winmax(Window),
     /// `z[g][b] = max_{i < n} x[b][i + P g]` (nonlinear.md sections 7, 12).
-    Rowmax(Rowmax),
-    Mul(Mul),
+    "rowmax" => Rowmax(Rowmax),
+    "mul" => Mul(Mul),
     /// `q = round(2^lshift x / y_b)` for a row value `y` (nonlinear.md 7, 12).
-    Rowdiv(Rowdiv),
-    Addconst(Addconst),
+    "rowdiv" => Rowdiv(Rowdiv),
+    "addconst" => Addconst(Addconst),
+    /// `acc = dir max(dir sx 2^lx x, dir sy 2^ly y)` (circuits/max.md; gadgets/max2.rs).
+    "max2" => Max2(Max2),
     /// Concatenation along channels (nonlinear.md section 11; combine.rs).
-    Concat(Concat),
+    "concat" => Concat(Concat),
     /// A public gather described by blocks (circuits/rearrange.md; rearrange.rs).
-    Rearrange(Rearrange),
+    "rearrange" => Rearrange(Rearrange),
 }
 
 /// A committed column a producer adds after the common ones: its kind, width and
@@ -117,29 +139,6 @@ pub enum Producer {
 pub type ExtraColumn = (ColumnKind, u32, Option<TensorRef>);
 
 impl Producer {
-    /// The op's name in the circuit JSON.
-    pub fn op_name(&self) -> &'static str {
-        match self {
-            Producer::Dense(_) => "dense",
-            Producer::Conv(_) => "conv",
-            Producer::Identity(_) => "identity",
-            Producer::Add(_) => "add",
-            Producer::Affine(_) => "affine",
-            Producer::Addconst(_) => "addconst",
-            Producer::Mul(_) => "mul",
-            Producer::Table(_) => "table",
-            Producer::Spatialsum(_) => "spatialsum",
-            Producer::Sumpool(_) => "sumpool",
-            Producer::Maxpool(_) => "maxpool",
-            Producer::Winsum(_) => "winsum",
-            Producer::Winmax(_) => "winmax",
-            Producer::Rowmax(_) => "rowmax",
-            Producer::Rowdiv(_) => "rowdiv",
-            Producer::Concat(_) => "concat",
-            Producer::Rearrange(_) => "rearrange",
-        }
-    }
-
     /// The geometry of a conv, pooling or window gadget.
     pub fn geom(&self) -> Option<&Geom> {
         match self {
@@ -167,6 +166,7 @@ impl Producer {
             Producer::Winmax(w) => super::spatial::max_columns(w.geo.taps(), w.bits),
             Producer::Rowmax(p) => p.columns(),
             Producer::Rowdiv(p) => p.columns(),
+            Producer::Max2(p) => p.columns(),
             _ => Vec::new(),
         }
     }
@@ -193,6 +193,7 @@ pub fn build(c: &Circuit<ProducerJson>, i: usize, g: &Gadget<ProducerJson>) -> R
         }
         J::Addconst { .. } | J::Concat { .. } => super::combine::build(c, i, g),
         J::Rearrange { .. } => super::rearrange::build(c, i, g),
+        J::Max2(_) => super::gadgets::max2::build(c, i, g),
         J::Table { x, table } => {
             if !earlier(i, *x) {
                 return invalid(format!("gadget {i}: operand is not an earlier tensor"));

@@ -118,6 +118,8 @@ pub enum ProducerJson {
         lshift: u32,
         rem_bits: u32,
     },
+    /// `acc = dir max(dir sx 2^lx x, dir sy 2^ly y)` (circuits/max.md; gadgets/max2.rs).
+    Max2(super::gadgets::max2::Max2),
     /// `acc = 2^lshift x + C[f]` with `C` a model-stack row (nonlinear.md section 10).
     Addconst {
         x: TensorRef,

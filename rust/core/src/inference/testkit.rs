@@ -192,7 +192,8 @@ pub struct Requantized {
     pub remc: Vec<i128>,
     pub ep: Vec<i128>,
     pub em: Vec<i128>,
-    /// A rowdiv's `R` and `Rc` (computed from the honest quotient; empty otherwise).
+    /// A rowdiv's `R` and `Rc` (from the honest quotient), a max2's `A` and `B` (from the
+    /// honest accumulator); empty otherwise.
     pub extra: Vec<Vec<i128>>,
 }
 
@@ -371,6 +372,12 @@ pub fn witness_edited(
                 extra = vec![r, rc];
                 q
             }
+            Producer::Max2(p) => {
+                let (acc, a, b) =
+                    super::gadgets::max2::reference(p, &table(p.x, &z).0, &table(p.y, &z).0);
+                extra = vec![a, b];
+                acc
+            }
             Producer::Conv(super::producer::Conv { x, .. })
             | Producer::Sumpool(super::producer::Pool { x, .. })
             | Producer::Maxpool(super::producer::Pool { x, .. }) => {
@@ -433,11 +440,13 @@ pub fn witness_edited(
                 push(&d, r.diff_bits);
                 push(&sel, 1);
             }
-            Producer::Rowdiv(r) => {
-                push(&p.extra[0], r.rem_bits);
-                push(&p.extra[1], r.rem_bits);
+            // a rowdiv's R, Rc, a max2's A, B: computed with the accumulator, as wide
+            // as the producer's extra columns say
+            _ => {
+                for ((_, bits, _), v) in g.producer.extra_columns().iter().zip(&p.extra) {
+                    push(v, *bits);
+                }
             }
-            _ => {}
         }
         z.push(zt);
     }

@@ -9,6 +9,7 @@
 
 pub mod elementwise;
 pub mod matmul;
+pub mod max2;
 pub mod parts;
 pub mod pooling;
 pub mod rows;
@@ -327,6 +328,7 @@ pub fn prover<'a>(c: &'a Circuit, g: usize) -> Box<dyn GadgetProver + 'a> {
         Producer::Rowdiv(p) => Box::new(rows::Rowdiv { g, p }),
         Producer::Concat(p) => Box::new(parts::Parts::concat(g, p)),
         Producer::Rearrange(p) => Box::new(parts::Parts::rearrange(g, p)),
+        Producer::Max2(p) => Box::new(max2::Max2Prover { g, p }),
     }
 }
 

@@ -6,11 +6,9 @@ products in one order, or the honest cases fail."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
+from tests.verifier.zk_vectors import load, point
 from zkml.errors import VerificationError
 from zkml.verifier.declarations import (
     NONZERO,
@@ -28,15 +26,9 @@ from zkml.verifier.zk.backend import CommittedBackend
 from zkml.verifier.zk.linear import linear_equation
 from zkml.verifier.zk.sigma import Gens, read_batch, verify_batch
 
-VECTORS = json.loads((Path(__file__).parents[2] / "circuits/vectors/zk_declared.json").read_text())
+VECTORS = load("zk_declared.json")
 GENS = Gens.of(seed_digest(VECTORS["seed"].encode()), 1)
 
-
-def _point(h: str):
-    r = Reader(bytes.fromhex(h))
-    p = r.g1()
-    r.finish()
-    return p
 
 
 def _factor(f: dict, claims: dict[str, Claim]):
@@ -55,8 +47,8 @@ def _expr(e: dict, claims: dict[str, Claim]) -> Expr:
 
 
 def _verify(case: dict) -> CommittedBackend:
-    points = [_point(c["point"]) for c in case["claims"]]
-    backend = CommittedBackend(GENS.g_e, [_point(p) for p in case["products"]])
+    points = [point(c["point"]) for c in case["claims"]]
+    backend = CommittedBackend(GENS.g_e, [point(p) for p in case["products"]])
     claims = {c["name"]: Claim(c["name"], backend.seal(p))
               for c, p in zip(case["claims"], points, strict=True)}
     t = Transcript(VECTORS["tag"].encode())
@@ -65,7 +57,7 @@ def _verify(case: dict) -> CommittedBackend:
         kind = NONZERO if c["kind"] == "nonzero" else "zero"
         run_check(Check(c["id"], _expr(c["expr"], claims), kind, c["id"]), backend)
     backend.finish()
-    t.absorb_points("zk-products", [_point(p) for p in case["products"]])
+    t.absorb_points("zk-products", [point(p) for p in case["products"]])
     terms = linear_equation(t, backend.linear, int(case["tau"]), GENS.h)
     if msm([p for _, p in terms], [s for s, _ in terms]) is not None:
         raise VerificationError("the linear check fails", check="zk.linear")

@@ -46,6 +46,13 @@ def geometry_label(kernel: Shape, strides: Shape, dilations: Shape, pads: Shape)
             f"p {shape_label(pads)}")
 
 
+def difference_selector_widths(count: int, diff_bits: int) -> list[tuple[str, int]]:
+    """The columns of a maximum over `count` candidates (maxpool's windows, winmax's taps,
+    conv.md 3 and 5): every difference `D_k` (`diff_bits` wide), then every selector
+    `S_k` (one bit)."""
+    return [(f"D{k}", diff_bits) for k in range(count)] + [(f"S{k}", 1) for k in range(count)]
+
+
 def to_json_value(v: object) -> object:
     """A record value as JSON: tuples as lists, recursively; records by their `to_json`."""
     if isinstance(v, list | tuple):

@@ -4,11 +4,19 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
-from zkml.compiler.producers.base import Producer, Ref, Shape, ref_label, shape_label
+from zkml.compiler.producers.base import (
+    Producer,
+    Ref,
+    Shape,
+    difference_selector_widths,
+    ref_label,
+    shape_label,
+)
 
 __all__ = ["SpatialSum", "SumPool", "MaxPool"]
 
@@ -43,10 +51,7 @@ class SumPool(Producer):
     @property
     def windows(self) -> int:
         """Entries per window (`prod window`)."""
-        n = 1
-        for k in self.window:
-            n *= k
-        return n
+        return math.prod(self.window)
 
     def layout(self) -> Shape:
         """The output's spatial shape."""
@@ -80,5 +85,4 @@ class MaxPool(Producer):
 
     def extra_widths(self) -> list[tuple[str, int]]:
         """Every `D_w`, then every selector `S_w`."""
-        return [(f"D{w}", self.diff_bits) for w in range(self.windows)] + \
-            [(f"S{w}", 1) for w in range(self.windows)]
+        return difference_selector_widths(self.windows, self.diff_bits)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
@@ -11,6 +12,7 @@ from zkml.compiler.producers.base import (
     Producer,
     Ref,
     Shape,
+    difference_selector_widths,
     geometry_label,
     ref_label,
     shape_label,
@@ -37,10 +39,7 @@ class WinSum(Producer):
     @property
     def taps(self) -> int:
         """Taps of a window (`prod kernel`)."""
-        n = 1
-        for k in self.kernel:
-            n *= k
-        return n
+        return math.prod(self.kernel)
 
     def layout(self) -> Shape:
         """The output's spatial shape."""
@@ -78,5 +77,4 @@ class WinMax(Producer):
 
     def extra_widths(self) -> list[tuple[str, int]]:
         """Every `D_t`, then every selector `S_t`."""
-        return [(f"D{t}", self.diff_bits) for t in range(self.taps)] + \
-            [(f"S{t}", 1) for t in range(self.taps)]
+        return difference_selector_widths(self.taps, self.diff_bits)

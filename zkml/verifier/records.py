@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from zkml.errors import ProofFormatError
 from zkml.verifier.circuit_limits import MAX_BITS, MAX_FEATURES
+from zkml.verifier.field import R
 from zkml.verifier.spatial import pad, padded_size
 from zkml.verifier.wiring import Axis
 
@@ -264,6 +265,16 @@ class Gadget:
         """The groups `<kind>0, <kind>1, ..` in order (one per window or tap)."""
         return tuple(grp.columns for grp in self.extra
                      if grp.key.startswith(kind) and grp.key[len(kind):].isdigit())
+
+    def with_clamp_terms(self, term: Any, z: Any, ep: Any, em: Any, beta: int) -> Any:
+        """`term + beta (z - hi) e+ + beta^2 (z - lo) e-`, a clamp term dropped when its
+        column is absent: the clamp a gadget's own zerocheck carries (rowdiv, max2;
+        nonlinear.md 7, max.md). Operands are declaration expressions."""
+        if self.ep:
+            term = term + beta * (z - self.hi) * ep
+        if self.em:
+            term = term + (beta * beta % R) * (z - self.lo) * em
+        return term
 
 
 @dataclass(frozen=True)

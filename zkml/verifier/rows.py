@@ -127,8 +127,4 @@ def rowdiv_instance_value(run: RunContext, g: Gadget, tau: Claim, beta: int, s: 
     rem = run.limbs(run.take(g.group("R"), vals, s))
     q = z + ep - em
     term = (xv << (p.lshift + 1)) + yv - 2 * yv * q - rem
-    if g.ep:
-        term = term + beta * (z - g.hi) * ep
-    if g.em:
-        term = term + (beta * beta % R) * (z - g.lo) * em
-    return tau * term
+    return tau * g.with_clamp_terms(term, z, ep, em, beta)

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 from zkml.verifier.circuit_limits import MAX_BITS
 from zkml.verifier.declarations import Claim, Expr
-from zkml.verifier.field import R
 from zkml.verifier.gadgets.base import GadgetCheck, RunContext
 from zkml.verifier.records import (
     MAX_SHIFT,
@@ -130,9 +129,4 @@ class Max2(GadgetCheck):
         em = ctx.limbs(ctx.take(g.em, vals, s))
         a = ctx.limbs(ctx.take(g.group("A"), vals, s))
         b = ctx.limbs(ctx.take(g.group("B"), vals, s))
-        term = a * b
-        if g.ep:
-            term = term + self.beta * (z - g.hi) * ep
-        if g.em:
-            term = term + (self.beta * self.beta % R) * (z - g.lo) * em
-        return self.eq_tau(s) * term
+        return self.eq_tau(s) * g.with_clamp_terms(a * b, z, ep, em, self.beta)

@@ -177,6 +177,30 @@ impl Decl<'_, '_> {
         self.d.take(g, kind, self.vals)
     }
 
+    /// `term + beta (z - hi) e+ + beta^2 (z - lo) e-` for gadget `g`, a clamp term
+    /// dropped when its column is absent: the clamp a gadget's own zerocheck carries
+    /// (rowdiv, max2; nonlinear.md 7, max.md).
+    pub fn with_clamp_terms(
+        &self,
+        g: usize,
+        term: Expr,
+        z: Expr,
+        ep: Expr,
+        em: Expr,
+        beta: Fr,
+    ) -> Expr {
+        let gad = &self.d.c().gadgets[g];
+        let has = |k| !self.d.cx.cols.of(g, k).is_empty();
+        let mut term = term;
+        if has(ColumnKind::Ep) {
+            term = term + (z.clone() - Expr::i(gad.hi.into())).scaled(beta) * ep;
+        }
+        if has(ColumnKind::Em) {
+            term = term + (z - Expr::i(gad.lo.into())).scaled(beta * beta) * em;
+        }
+        term
+    }
+
     /// The check `gadget.<op>.<name>` of gadget `g`: `e == 0`.
     pub fn check(&mut self, g: usize, name: &str, e: Expr) {
         let id = check_id(self.d.c(), g, name);

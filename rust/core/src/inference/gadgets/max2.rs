@@ -153,23 +153,13 @@ impl GadgetProver for Max2Prover<'_> {
         cx: &mut Decl<'_, '_>,
         (tau, beta): (&[Fr], Fr),
     ) -> Result<Expr> {
-        let (d, g, s) = (cx.d, self.g, cx.at);
-        let gad = &d.c().gadgets[g];
+        let (g, s) = (self.g, cx.at);
         let z = cx.value(TensorRef::Gadget(g), s);
-        let has = |k| !d.cx.cols.of(g, k).is_empty();
-        let (has_ep, has_em) = (has(ColumnKind::Ep), has(ColumnKind::Em));
         let ep = cx.limbs_of(g, ColumnKind::Ep);
         let em = cx.limbs_of(g, ColumnKind::Em);
         let a = cx.limbs_of(g, A);
         let b = cx.limbs_of(g, B);
-        let mut term = a * b;
-        if has_ep {
-            term = term + (z.clone() - Expr::i(gad.hi.into())).scaled(beta) * ep;
-        }
-        if has_em {
-            term = term + (z - Expr::i(gad.lo.into())).scaled(beta * beta) * em;
-        }
-        Ok(eq_tau(g, tau, s) * term)
+        Ok(eq_tau(g, tau, s) * cx.with_clamp_terms(g, a * b, z, ep, em, beta))
     }
 }
 

@@ -164,26 +164,15 @@ impl GadgetProver for Rowdiv<'_> {
     ) -> Result<Expr> {
         let (d, g, s) = (cx.d, self.g, cx.at);
         let (c, lshift) = (d.c(), self.p.lshift);
-        let gad = &c.gadgets[g];
         let xv = cx.value(self.p.x, s);
         let yv = cx.value(self.p.y, rowops::suffix(s, c.tensor_vars(self.p.y, d.cx.b)));
         let z = cx.value(TensorRef::Gadget(g), s);
-        let (has_ep, has_em) = (
-            !d.cx.cols.of(g, ColumnKind::Ep).is_empty(),
-            !d.cx.cols.of(g, ColumnKind::Em).is_empty(),
-        );
         let ep = cx.limbs_of(g, ColumnKind::Ep);
         let em = cx.limbs_of(g, ColumnKind::Em);
         let rem = cx.limbs_of(g, ColumnKind::DivRem);
         let q = z.clone() + ep.clone() - em.clone();
         let two = Fr::from(2u64);
-        let mut term = (xv << (lshift + 1)) + yv.clone() - yv.scaled(two) * q - rem;
-        if has_ep {
-            term = term + (z.clone() - Expr::i(gad.hi.into())).scaled(beta) * ep;
-        }
-        if has_em {
-            term = term + (z - Expr::i(gad.lo.into())).scaled(beta * beta) * em;
-        }
-        Ok(eq_tau(g, tau, s) * term)
+        let term = (xv << (lshift + 1)) + yv.clone() - yv.scaled(two) * q - rem;
+        Ok(eq_tau(g, tau, s) * cx.with_clamp_terms(g, term, z, ep, em, beta))
     }
 }

@@ -22,6 +22,7 @@ __all__ = [
     "Stack",
     "StackOpening",
     "check_shape",
+    "check_claim_shapes",
     "default_log_cols",
     "commit",
     "parse_batch_opening_proof",
@@ -40,6 +41,17 @@ def check_shape(num_vars: int, log_cols: int, what: str) -> None:
     if log_cols > num_vars:
         raise ProofFormatError(f"{what}: log_cols {log_cols} > num_vars {num_vars}",
                                check="proof.limits")
+
+
+def check_claim_shapes(points: Sequence[Sequence[int]], num_vars: int, what: str) -> None:
+    """A stack's claims: 1..MAX_CLAIMS of them, each point with the stack's variables
+    (hyrax.md; the clear and the hiding opening alike)."""
+    if not 1 <= len(points) <= MAX_CLAIMS:
+        raise VerificationError(f"{what}: {len(points)} claims out of range",
+                                check="batch-open.shape")
+    if any(len(z) != num_vars for z in points):
+        raise VerificationError(f"{what}: claim point of the wrong length",
+                                check="batch-open.shape")
 
 
 def default_log_cols(num_vars: int) -> int:
@@ -117,12 +129,7 @@ def batch_open_verify(
         if len(st.commitment) != st.rows:
             raise VerificationError(f"stack {s}: commitment has {len(st.commitment)} rows",
                                     check="batch-open.shape")
-        if not 1 <= len(st.claims) <= MAX_CLAIMS:
-            raise VerificationError(f"stack {s}: {len(st.claims)} claims out of range",
-                                    check="batch-open.shape")
-        if any(len(z) != st.num_vars for z, _ in st.claims):
-            raise VerificationError(f"stack {s}: claim point of the wrong length",
-                                    check="batch-open.shape")
+        check_claim_shapes([z for z, _ in st.claims], st.num_vars, f"stack {s}")
         if len(openings[s].w) != st.cols:
             raise VerificationError(f"stack {s}: opening has {len(openings[s].w)} entries",
                                     check="batch-open.shape")

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from zkml.errors import ProofFormatError, VerificationError
-from zkml.verifier.encoding import MAX_CLAIMS, MAX_STACKS, G1Point, Reader
+from zkml.verifier.encoding import MAX_STACKS, G1Point, Reader
 from zkml.verifier.field import R, eq_eval, eq_table
-from zkml.verifier.hyrax import check_shape
+from zkml.verifier.hyrax import check_claim_shapes, check_shape
 from zkml.verifier.transcript import Transcript
 from zkml.verifier.zk.forms import Form
 from zkml.verifier.zk.sigma import MAX_DOT_LENGTH, Statement
@@ -53,12 +53,7 @@ def _check_sizes(stacks: Sequence[HidingStack]) -> None:
         if len(st.rows) != 1 << (st.num_vars - st.log_cols):
             raise VerificationError(f"stack {s}: {len(st.rows)} row commitments",
                                     check="batch-open.shape")
-        if not 1 <= len(st.claims) <= MAX_CLAIMS:
-            raise VerificationError(f"stack {s}: {len(st.claims)} claims out of range",
-                                    check="batch-open.shape")
-        if any(len(z) != st.num_vars for z, _ in st.claims):
-            raise VerificationError(f"stack {s}: claim point of the wrong length",
-                                    check="batch-open.shape")
+        check_claim_shapes([z for z, _ in st.claims], st.num_vars, f"stack {s}")
 
 
 def _absorb_points_and_draw(t: Transcript, stacks: Sequence[HidingStack]) -> list[int]:

@@ -5,10 +5,10 @@
 use ark_ff::{One, PrimeField};
 use serde_json::{json, Value};
 use zkml_core::encoding::{g1_to_bytes, Reader, Writer};
-use zkml_core::field::{inner_product, Fr};
+use zkml_core::field::Fr;
 use zkml_core::pcs::generators::{seed_digest, DEFAULT_SEED};
 use zkml_core::transcript::Transcript;
-use zkml_core::zk::sigma::{self, Proof, Statement, Witness};
+use zkml_core::zk::sigma::{self, example_items, Proof, Statement, Witness};
 use zkml_core::zk::{Blinds, Gens};
 
 #[path = "support/vector_file.rs"]
@@ -47,59 +47,6 @@ fn stmt_json(s: &Statement) -> Value {
         .map(|x| Value::String(x.into_bigint().to_string()))
         .collect();
     json!({"kind": kind, "points": points(s).iter().map(hexp).collect::<Vec<_>>(), "a": a})
-}
-
-/// One statement of each kind; `z` is the value `C_z` commits (honest: 42).
-fn items(g: &Gens, z: Fr) -> Vec<(Statement, Witness)> {
-    let xs: Vec<Fr> = (1..=4).map(fr).collect();
-    let a: Vec<Fr> = (5..=8).map(fr).collect();
-    vec![
-        (
-            Statement::Opening {
-                c: g.commit_scalar(fr(9), fr(10)),
-            },
-            Witness::Opening {
-                v: fr(9),
-                t: fr(10),
-            },
-        ),
-        (
-            Statement::Equality {
-                c1: g.commit_scalar(fr(3), fr(1)),
-                c2: g.commit_scalar(fr(3), fr(2)),
-            },
-            Witness::Equality {
-                t1: fr(1),
-                t2: fr(2),
-            },
-        ),
-        (
-            Statement::Product {
-                cx: g.commit_scalar(fr(6), fr(11)),
-                cy: g.commit_scalar(fr(7), fr(12)),
-                cz: g.commit_scalar(z, fr(13)),
-            },
-            Witness::Product {
-                x: fr(6),
-                tx: fr(11),
-                y: fr(7),
-                ty: fr(12),
-                tz: fr(13),
-            },
-        ),
-        (
-            Statement::DotProduct {
-                cx: g.commit_vec(&xs, fr(21)),
-                cy: g.commit_scalar(inner_product(&a, &xs), fr(22)),
-                a,
-            },
-            Witness::DotProduct {
-                x: xs,
-                tx: fr(21),
-                ty: fr(22),
-            },
-        ),
-    ]
 }
 
 fn transcript(stmts: &[Statement]) -> Transcript {
@@ -150,11 +97,11 @@ fn case(
 #[test]
 fn vectors_sigma() {
     let g = Gens::new(&seed_digest(DEFAULT_SEED), 4);
-    let honest = items(&g, fr(42));
+    let honest = example_items(&g, fr(42));
     let proofs = prove(&g, &honest);
     let mut cases = vec![case(&g, "honest", &honest, bytes(&proofs), None)];
 
-    let lie = items(&g, fr(43));
+    let lie = example_items(&g, fr(43));
     cases.push(case(
         &g,
         "false product",
@@ -163,7 +110,7 @@ fn vectors_sigma() {
         Some("sigma.equations"),
     ));
 
-    let mut unequal = items(&g, fr(42));
+    let mut unequal = example_items(&g, fr(42));
     unequal[1].0 = Statement::Equality {
         c1: g.commit_scalar(fr(3), fr(1)),
         c2: g.commit_scalar(fr(4), fr(2)),
@@ -177,7 +124,7 @@ fn vectors_sigma() {
         Some("sigma.equations"),
     ));
 
-    let mut wrong_dot = items(&g, fr(42));
+    let mut wrong_dot = example_items(&g, fr(42));
     if let Statement::DotProduct { cy, .. } = &mut wrong_dot[3].0 {
         *cy = g.commit_scalar(fr(1), fr(22));
     }

@@ -303,6 +303,58 @@ pub fn fold(eqs: &[Equation], rho: Fr) -> G1Projective {
     G1Projective::msm(&bases, &scalars).expect("lengths match")
 }
 
+/// One statement of each kind with its witness (test builds only): the unit tests'
+/// batch and `circuits/vectors/sigma.json`'s; `z` is the value `C_z` commits (the
+/// honest product is 42).
+#[cfg(any(test, feature = "testkit"))]
+pub fn example_items(g: &Gens, z: Fr) -> Vec<(Statement, Witness)> {
+    let fr = |v: u64| Fr::from(v);
+    let (x, y, tx, ty, tz) = (fr(6), fr(7), fr(11), fr(12), fr(13));
+    let xs = vec![fr(1), fr(2), fr(3), fr(4)];
+    let a = vec![fr(5), fr(6), fr(7), fr(8)];
+    vec![
+        (
+            Statement::Opening {
+                c: g.commit_scalar(fr(9), fr(10)),
+            },
+            Witness::Opening {
+                v: fr(9),
+                t: fr(10),
+            },
+        ),
+        (
+            Statement::Equality {
+                c1: g.commit_scalar(fr(3), fr(1)),
+                c2: g.commit_scalar(fr(3), fr(2)),
+            },
+            Witness::Equality {
+                t1: fr(1),
+                t2: fr(2),
+            },
+        ),
+        (
+            Statement::Product {
+                cx: g.commit_scalar(x, tx),
+                cy: g.commit_scalar(y, ty),
+                cz: g.commit_scalar(z, tz),
+            },
+            Witness::Product { x, tx, y, ty, tz },
+        ),
+        (
+            Statement::DotProduct {
+                cx: g.commit_vec(&xs, fr(21)),
+                cy: g.commit_scalar(inner_product(&a, &xs), fr(22)),
+                a,
+            },
+            Witness::DotProduct {
+                x: xs,
+                tx: fr(21),
+                ty: fr(22),
+            },
+        ),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,51 +370,7 @@ mod tests {
 
     /// One statement of each kind with its witness; `lie` makes the product false.
     fn batch(g: &Gens, lie: bool) -> Vec<(Statement, Witness)> {
-        let (x, y, tx, ty, tz) = (fr(6), fr(7), fr(11), fr(12), fr(13));
-        let z = if lie { fr(43) } else { x * y };
-        let xs = vec![fr(1), fr(2), fr(3), fr(4)];
-        let a = vec![fr(5), fr(6), fr(7), fr(8)];
-        vec![
-            (
-                Statement::Opening {
-                    c: g.commit_scalar(fr(9), fr(10)),
-                },
-                Witness::Opening {
-                    v: fr(9),
-                    t: fr(10),
-                },
-            ),
-            (
-                Statement::Equality {
-                    c1: g.commit_scalar(fr(3), fr(1)),
-                    c2: g.commit_scalar(fr(3), fr(2)),
-                },
-                Witness::Equality {
-                    t1: fr(1),
-                    t2: fr(2),
-                },
-            ),
-            (
-                Statement::Product {
-                    cx: g.commit_scalar(x, tx),
-                    cy: g.commit_scalar(y, ty),
-                    cz: g.commit_scalar(z, tz),
-                },
-                Witness::Product { x, tx, y, ty, tz },
-            ),
-            (
-                Statement::DotProduct {
-                    cx: g.commit_vec(&xs, fr(21)),
-                    cy: g.commit_scalar(inner_product(&a, &xs), fr(22)),
-                    a,
-                },
-                Witness::DotProduct {
-                    x: xs,
-                    tx: fr(21),
-                    ty: fr(22),
-                },
-            ),
-        ]
+        example_items(g, fr(if lie { 43 } else { 42 }))
     }
 
     fn run(items: &[(Statement, Witness)], tamper: impl Fn(&mut Vec<Proof>)) -> Result<()> {

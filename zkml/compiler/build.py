@@ -31,6 +31,9 @@ The quantized IR's ops are fused into gadgets:
   along the channels / features -> `concat` (nonlinear.md sections 10-11; see
   `zkml.compiler.combine`); `concat` along any other non-batch axis or of parts in other
   layouts (flat with spatial) -> `rearrange`;
+- `max2` (ONNX Max, Min, Abs) -> `max2` (circuits/max.md), lowered in the gadget's own
+  module `zkml.compiler.producers.max2` (every gadget module's `LOWERINGS` join the table
+  here);
 - `argmax` over the features of a gadget's tensor, as the model's output -> the circuit's
   ArgMax output (inference.md section 4b: the statement holds one index per row).
 

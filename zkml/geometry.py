@@ -1,8 +1,8 @@
 """Window geometry shared by convolution and pooling, for floats and integers alike.
 
-The float reference of the imported graph (zkml.onnx_import) and the integer executor
-(zkml.quant) use the same window extraction, so they differ only in arithmetic; this
-module imports neither, so neither package imports the other for it. Windows are
+The float reference and the integer executor of each windowed op (zkml.quant.ops) use
+the same window extraction, so they differ only in arithmetic; this module imports
+neither zkml.quant nor zkml.onnx_import. Windows are
 gathered with one strided slice per kernel offset (a loop over the kernel, never over
 elements).
 """

@@ -6,7 +6,9 @@ Pipeline (each step its own module):
    onnx's version converter, fix the input shapes, run shape inference, pick outputs.
 2. `convert`: walk the nodes; a node whose inputs are all constants (initializers,
    Constant nodes, shapes of static tensors) is folded with onnx's reference evaluator;
-   every other node goes to its handler (`handlers_*.py`, one function per ONNX op).
+   every other node goes to its handler (`handlers_*.py`, one function per ONNX op,
+   found by `handlers`), which emits canonical ops (`graph`; each declared, with its
+   float semantics, in its module of zkml.quant.ops).
 3. `cleanup`: fold BatchNormalization and constant adds into the preceding Conv/Gemm,
    drop dead code (Identity and Dropout never reach the graph).
 

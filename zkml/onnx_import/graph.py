@@ -1,31 +1,9 @@
 """The imported float graph: a handful of canonical ops with static shapes.
 
 ONNX handlers (handlers_*.py) translate ONNX nodes into these ops; the quantizer
-(zkml/quant/lower.py) turns each into explicit integer operations. Float semantics of
-every canonical op are in `reference.py`.
-
-Canonical ops and their attributes:
-
-| op | inputs | attrs |
-|---|---|---|
-| matmul | x, w[, b] | side: "right" (x @ w + b) or "left" (w @ x + b) |
-| conv | x, w[, b] | strides, pads, dilations, group |
-| affine | x, scale, shift | axis (per-channel x * scale + shift, from BatchNormalization) |
-| add | a, b | signs: (sa, sb), computes sa * a + sb * b |
-| mul | a, b | |
-| relu | x | |
-| leaky_relu | x | alpha |
-| clip | x | lo, hi (float or None) |
-| func | x | fn: sigmoid, tanh, erf, exp, gelu, gelu_tanh |
-| softmax | x | axis |
-| maxpool | x | kernel, strides, pads, dilations, ceil_mode |
-| avgpool | x | kernel, strides, pads, dilations, ceil_mode, count_include_pad |
-| mean | x | axes, keepdims |
-| reduce_max | x | axes, keepdims |
-| argmax | x | axis, keepdims, select_last_index |
-| concat | x1, x2, ... | axis |
-| reshape | x | shape |
-| transpose | x | perm |
+(zkml/quant/lower.py) turns each into explicit integer operations. Every canonical op is
+declared in its module of zkml.quant.ops: its inputs, attributes (with their meaning, in
+the module's docstring), float semantics and lowering. `CANONICAL_OPS` lists them.
 """
 
 from __future__ import annotations
@@ -34,13 +12,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from zkml.quant.ops import SPECS
+
 __all__ = ["Node", "Graph", "CANONICAL_OPS"]
 
-CANONICAL_OPS = (
-    "matmul", "conv", "affine", "add", "mul", "relu", "leaky_relu", "clip", "func",
-    "softmax", "maxpool", "avgpool", "mean", "reduce_max", "argmax", "concat",
-    "reshape", "transpose", "max2",
-)  # fmt: skip
+#: The ops a graph node may have: every op of zkml.quant.ops with a float reference.
+CANONICAL_OPS: tuple[str, ...] = tuple(name for name, spec in SPECS.items() if spec.canonical)
 
 
 @dataclass

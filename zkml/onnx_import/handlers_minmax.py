@@ -1,5 +1,6 @@
-"""Handlers of ONNX Max, Min and Abs: the canonical op `max2` (circuits/max.md), the
-elementwise `dir max(dir sx a, dir sy b)` of two computed tensors of one shape.
+"""Handlers of ONNX Max, Min and Abs: the canonical op `max2` (zkml.quant.ops.max2,
+circuits/max.md), the elementwise `dir max(dir sx a, dir sy b)` of two computed tensors
+of one shape.
 
 Max and Min of more than two inputs chain pairwise; a scalar constant operand is a clamp
 (`Max(x, 0)` is a ReLU, `Min(x, 6)` a Clip); `Abs(x)` is `max(x, -x)`. Other constant

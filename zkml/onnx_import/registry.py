@@ -1,7 +1,8 @@
 """The handler table (one function per ONNX op, named after it) and shared attribute helpers.
 
 The table fills as the `handlers_*` modules are imported; `zkml.onnx_import.handlers`
-imports them all (use its `HANDLERS` and `supported_ops` for the complete table).
+finds and imports them all (use its `HANDLERS` and `supported_ops` for the complete
+table).
 
 Handlers follow tinygrad's ONNX importer: `def Conv(b, X, W, B=None, *, auto_pad="NOTSET",
 ...)` takes the builder, the node's inputs positionally (None for an omitted optional
@@ -22,7 +23,12 @@ HANDLERS: dict[str, Callable] = {}
 
 
 def handler(fn: Callable) -> Callable:
-    """Register `fn` as the handler of the ONNX op with the same name."""
+    """Register `fn` as the handler of the ONNX op with the same name; a second handler
+    of one op raises (two modules would otherwise silently race for it)."""
+    known = HANDLERS.get(fn.__name__)
+    if known is not None and known is not fn:
+        raise ValueError(f"ONNX op {fn.__name__!r} has two handlers: in {known.__module__} "
+                         f"and in {fn.__module__}")
     HANDLERS[fn.__name__] = fn
     return fn
 

@@ -23,12 +23,15 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from zkml.errors import InputError, ModelError
-from zkml.onnx_import.graph import Graph
-from zkml.onnx_import.reference import run_graph
+from zkml.quant.ops import run_graph
+
+if TYPE_CHECKING:
+    from zkml.onnx_import.graph import Graph
 
 __all__ = [
     "Stats",

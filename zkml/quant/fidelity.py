@@ -23,6 +23,7 @@ import numpy as np
 from zkml.quant.calibrate import Run
 from zkml.quant.executor import dequantize, execute, quantize_inputs
 from zkml.quant.ir import QModel
+from zkml.quant.ops import SPECS
 
 __all__ = ["run_onnxruntime", "fidelity_report", "format_report", "LARGE_ERROR_FRACTION",
            "error_flag"]
@@ -34,8 +35,9 @@ __all__ = ["run_onnxruntime", "fidelity_report", "format_report", "LARGE_ERROR_F
 LARGE_ERROR_FRACTION = 0.1
 
 _ORT_FEED_TYPES = {1: np.float32, 11: np.float64, 10: np.float16}
-# Ops whose output is saturate(quotient) (circuits/quantization.md).
-_SATURATING = {"matmul", "conv", "add", "mul", "div", "rescale", "avgpool", "mean", "max2"}
+# Ops whose output is saturate(quotient) (circuits/quantization.md): each op's
+# `saturating` in zkml.quant.ops.
+_SATURATING = frozenset(name for name, spec in SPECS.items() if spec.saturating)
 
 
 def run_onnxruntime(model_proto: Any, runs: list[Run], outputs: list[str]) -> list[dict]:

@@ -12,33 +12,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from zkml.quant.ops import SPECS
+
 __all__ = ["QTensor", "QOp", "QModel", "ROLES", "QOPS"]
 
 ROLES = ("input", "weight", "table", "activation")
 
-# op -> attribute names (all JSON-serializable ints, bools, strings or int lists)
+#: op -> attribute names (all JSON-serializable ints, bools, strings or int lists): each
+#: IR op's `qattrs` in its zkml.quant.ops module; a compiled file's ops are checked
+#: against it.
 QOPS: dict[str, tuple[str, ...]] = {
-    "matmul": ("side", "shift"),
-    "conv": ("strides", "pads", "dilations", "group", "shift"),
-    "add": ("signs", "lshifts", "shift"),
-    "mul": ("shift",),
-    "max2": ("signs", "lshifts", "dir", "shift"),
-    "div": ("lshift",),
-    "rescale": ("shift",),
-    "relu": (),
-    "leaky_relu": ("alpha", "alpha_shift"),
-    "clip": ("lo", "hi"),
-    "table": ("fn",),
-    "maxpool": ("kernel", "strides", "pads", "dilations", "ceil_mode"),
-    "avgpool": ("kernel", "strides", "pads", "dilations", "ceil_mode", "count_include_pad",
-                "lshift"),
-    "mean": ("axes", "keepdims", "lshift"),
-    "reduce_max": ("axes", "keepdims"),
-    "reduce_sum": ("axes", "keepdims"),
-    "argmax": ("axis", "keepdims", "select_last_index"),
-    "concat": ("axis",),
-    "reshape": ("shape",),
-    "transpose": ("perm",),
+    name: spec.qattrs for name, spec in SPECS.items() if spec.qattrs is not None
 }
 
 

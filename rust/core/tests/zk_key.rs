@@ -2,7 +2,9 @@
 //! (kind 6) of three models of `inference.json` (the first MLP, the residual MLP,
 //! `cnn_2d`), built with fixed model row blinders and a fixed blinder seed (test builds
 //! only), and dishonest keys of the first model: each checked here (the Rust check,
-//! committed values as points) as pytest checks it (`zkml/verifier/zk_key.py`).
+//! committed values as points) as pytest checks it (`zkml/verifier/zk_key.py`). Each
+//! model's stack, row blinders and kind-4 key come along for the Python tests (a
+//! native rebuild must give the same `C_P`; a kind-4 body presented as kind 6).
 
 use serde_json::json;
 use zkml_core::declare::dec;
@@ -119,6 +121,7 @@ fn vectors_zk_key() {
         let kind4 = build_verifying_key(&h, &m.circuit_json, &m.model_stack).unwrap();
         out.push(json!({
             "name": name,
+            "model_stack": m.model_stack,
             "model_blinders": blinders.iter().map(dec).collect::<Vec<String>>(),
             "kind4_key": hex::encode(kind4),
             "cases": cases,

@@ -31,9 +31,8 @@ use crate::inference::model_key::{
 use crate::mle::evaluate;
 use crate::pcs::hyrax::{Commitment, Hyrax};
 use crate::pcs::{Pcs, Shape};
-use crate::transcript::Transcript;
 use crate::zk::declared::HiddenEval;
-use crate::zk::opening::{self, blind_rows, commit_blinded, HidingStack};
+use crate::zk::opening::{self, blind_rows, HidingStack};
 use crate::zk::{logup as zlogup, tail, Blinds, Gens, Hidden};
 
 use leaves::{leaf_checks, leaf_eval_name, result_name, LeafPublic};
@@ -171,7 +170,9 @@ impl Builder<'_> {
         let mut blinds = self.blinds(t.state())?;
         let gens = Gens::new(&self.hyrax.seed_digest, shape.cols().max(mshape.cols()));
         let (p_fr, m_fr) = (to_fr(self.model), to_fr(&mult));
-        let (mcom, m_blinders) = commit_blinded(self.hyrax, &gens, mshape, &m_fr, &mut blinds)?;
+        // commit_blinded's rows and draws, on the small-integer path
+        let m_blinders = blinds.draw_n(mshape.rows());
+        let mcom = blind_rows(&gens, &self.hyrax.commit_small(mshape, &mult)?, &m_blinders);
         Hyrax::absorb_commitment(&mut t, "multiplicity-commitment", &mcom);
         timer.mark("commitments");
 
@@ -262,7 +263,11 @@ impl Builder<'_> {
 
 /// The transcript of a kind-6 key up to `"model-commitment"` (the Rust check's).
 #[cfg(any(test, feature = "testkit"))]
-fn transcript_head(hyrax: &Hyrax, circuit_json: &[u8], com: &Commitment) -> Transcript {
+fn transcript_head(
+    hyrax: &Hyrax,
+    circuit_json: &[u8],
+    com: &Commitment,
+) -> crate::transcript::Transcript {
     let mut t = wf_transcript(ZK_WF_TAG, version(), hyrax, circuit_json);
     Hyrax::absorb_commitment(&mut t, "model-commitment", com);
     t

@@ -139,3 +139,22 @@ def build_verifying_key(circuit_json: bytes, model_stack: np.ndarray, *,
                           "rebuild it with `make build`")
     stack = np.ascontiguousarray(np.asarray(model_stack).reshape(-1), dtype=np.int64)
     return _call(fn, bytes(circuit_json), stack, seed)
+
+
+def draw_model_blinders(circuit_json: bytes, *, seed: bytes | None = None) -> list[int]:
+    """Fresh row blinders of a model of `circuit_json` (one field element per
+    model-stack row): drawn once when the model is compiled and kept with it, secret,
+    never in a key (circuits/zk_inference.md 4)."""
+    data = _call(_native().draw_model_blinders, bytes(circuit_json), seed)
+    return [int.from_bytes(data[i:i + 32], "big") for i in range(0, len(data), 32)]
+
+
+def build_hiding_verifying_key(circuit_json: bytes, model_stack: np.ndarray,
+                               model_blinders: Sequence[int], *,
+                               seed: bytes | None = None) -> bytes:
+    """The kind-6 (hiding) verifying key: circuit, the model commitment blinded with
+    `model_blinders` (`draw_model_blinders`), and a hiding well-formedness proof
+    (circuits/zk_inference.md section 4)."""
+    stack = np.ascontiguousarray(np.asarray(model_stack).reshape(-1), dtype=np.int64)
+    return _call(_native().build_hiding_verifying_key, bytes(circuit_json), stack,
+                 _frs_bytes(model_blinders), seed)

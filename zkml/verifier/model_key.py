@@ -1,4 +1,5 @@
-"""Verifying keys (kind 4) and the model's well-formedness proof (inference.md section 7).
+"""Verifying keys (kind 4, and the hiding kind 6) and the model's well-formedness proof
+(inference.md section 7, zk_inference.md section 4).
 
 A key carries the circuit, the model stack's commitment `C_P`, the commitment of the
 multiplicities of the range table `[0, 2^R)`, and a proof that every entry of `P` lies
@@ -11,6 +12,10 @@ rows of the two committed stacks (`2^(n - c) + 2^(R - floor(R/2))` points) and `
 generators. A key checked once in a process (same SHA256, same generator seed) is not
 checked again, and a caller that has checked a key before can pass its digest as
 `trusted_digest`.
+
+A hiding key (kind 6, `zkml.verifier.zk_key`) proves the same statement with both
+commitments blinded and its proof hiding; `VerifyingKey.from_bytes` takes either kind
+(`hiding` says which) and checks each with its own protocol.
 """
 
 from __future__ import annotations
@@ -21,16 +26,22 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from zkml.errors import InvalidKeyError, ProofFormatError, VerificationError
-from zkml.verifier.circuit import MAX_RANGE_BITS, Circuit, ModelStack, parse_circuit
-from zkml.verifier.encoding import MAX_CIRCUIT_JSON_BYTES, G1Point
-from zkml.verifier.field import R
+from zkml.verifier.circuit import Circuit
+from zkml.verifier.declarations import CLEAR, run_check
+from zkml.verifier.encoding import G1Point
 from zkml.verifier.generators import DEFAULT_SEED, generators, seed_digest
-from zkml.verifier.hyrax import Stack, StackOpening, batch_open_verify, check_shape
+from zkml.verifier.hyrax import Stack, StackOpening, batch_open_verify
 from zkml.verifier.hyrax import parse_batch_opening_proof as parse_openings
-from zkml.verifier.layout import eq_bits, lt, slot_bits
+from zkml.verifier.key_common import leaf_checks, padding_count, parse_key_head, zero_outside
 from zkml.verifier.logup import LogupProof, logup_verify_trees, parse_logup_trees
-from zkml.verifier.proofs import KIND_VERIFYING_KEY, VERSION, read_header
+from zkml.verifier.proofs import (
+    KIND_HIDING_VERIFYING_KEY,
+    KIND_VERIFYING_KEY,
+    VERSION,
+    read_header,
+)
 from zkml.verifier.transcript import Transcript
+from zkml.verifier.zk_key import ZkWellFormednessProof, parse_zk_wf, verify_zk_wf
 
 __all__ = ["VerifyingKey", "WellFormednessProof", "padding_count", "zero_outside"]
 
@@ -49,24 +60,10 @@ class WellFormednessProof:
     openings: tuple[StackOpening, ...]
 
 
-def padding_count(ms: ModelStack) -> int:
-    """N_pad: entries of the model stack outside every tensor's real region."""
-    return (1 << ms.num_vars) - sum(t.rows * t.cols for t in ms.tensors.values())
-
-
-def zero_outside(ms: ModelStack, s: list[int]) -> int:
-    """Z(s) = 1 - sum_t region_t(s), O(#tensors * n)."""
-    total = 0
-    for t in ms.tensors.values():
-        lc, lr = t.log_cols, t.log_rows
-        reg = lt(s[:lc], t.cols) * lt(s[lc : lc + lr], t.rows) % R
-        total += reg * eq_bits(slot_bits(t.offset, t.log_size, ms.num_vars), s[t.log_size :])
-    return (1 - total) % R
-
-
 @dataclass(frozen=True)
 class VerifyingKey:
-    """A parsed, checked kind-4 artifact: the circuit and the model stack's commitment.
+    """A parsed, checked kind-4 or kind-6 artifact: the circuit and the model stack's
+    commitment (blinded rows when `hiding`, a kind-6 key).
 
     `digest` is SHA256 of the whole artifact; proofs name their key by it.
     `seed_digest` is the generator seed the well-formedness proof was checked for.
@@ -79,8 +76,9 @@ class VerifyingKey:
     commitment: tuple[G1Point, ...] = field(repr=False)
     data: bytes = field(repr=False)
     multiplicity_commitment: tuple[G1Point, ...] = field(repr=False)
-    wf_proof: WellFormednessProof = field(repr=False)
+    wf_proof: WellFormednessProof | ZkWellFormednessProof = field(repr=False)
     seed_digest: bytes = field(repr=False)
+    hiding: bool = False
 
     @classmethod
     def from_bytes(
@@ -131,7 +129,13 @@ class VerifyingKey:
                 _checked.move_to_end(key)
                 return
         try:
-            _verify_wf(self, key[1])
+            if self.hiding and isinstance(self.wf_proof, ZkWellFormednessProof):
+                verify_zk_wf(self.circuit, self.commitment, self.multiplicity_commitment,
+                             self.wf_proof, key[1])
+            elif not self.hiding and isinstance(self.wf_proof, WellFormednessProof):
+                _verify_wf(self, key[1])
+            else:
+                raise VerificationError("key kind and proof differ", check="verifier.internal")
         except VerificationError as exc:
             raise InvalidKeyError(f"model stack is not well-formed ({exc.detail})",
                                   check=exc.check) from exc
@@ -144,55 +148,29 @@ class VerifyingKey:
                 _checked.popitem(last=False)
 
 
-def _parse_key_circuit(data: bytes) -> Circuit:
-    """The key's circuit description; a refusal the parser gives no finer id is the
-    check `key.circuit` (the description is well-typed and within the verifier's
-    limits)."""
-    try:
-        return parse_circuit(data)
-    except VerificationError as exc:
-        if exc.check is None:
-            exc.check = "key.circuit"
-        raise
-
-
 def _parse(data: bytes, seed_dig: bytes) -> VerifyingKey:
     kind, rd = read_header(data)
-    if kind != KIND_VERIFYING_KEY:
-        raise ProofFormatError(f"artifact kind {kind} is not a verifying key (kind 4)",
+    if kind not in (KIND_VERIFYING_KEY, KIND_HIDING_VERIFYING_KEY):
+        raise ProofFormatError(f"artifact kind {kind} is not a verifying key (kind 4 or 6)",
                                check="proof.header-kind")
-    n = rd.count(1, "circuit JSON", maximum=MAX_CIRCUIT_JSON_BYTES)
-    circuit = _parse_key_circuit(rd.raw(n, "circuit JSON"))
-    num_vars = rd.u32("model stack num_vars")
-    log_cols = rd.u32("model stack log_cols")
-    check_shape(num_vars, log_cols, "model stack")
-    ms = circuit.model
-    if (num_vars, log_cols) != (ms.num_vars, ms.log_cols):
-        raise ProofFormatError(
-            f"model stack shape ({num_vars}, {log_cols}) differs from the circuit's "
-            f"({ms.num_vars}, {ms.log_cols})",
-            check="key.model-shape",
-        )
-    rows = 1 << (num_vars - log_cols)
-    com = tuple(rd.g1_vec("model commitment", expected=rows))
-    if rd.remaining == 0:
-        raise ProofFormatError(
-            "verifying key without the model's well-formedness proof (an older format): "
-            "rebuild it (zkml.compile in Python, `zkml compile` on the command line)",
-            check="key.wf-missing",
-        )
+    head = parse_key_head(rd)
+    digest = hashlib.sha256(data).digest()
+    num_vars, log_cols, ms = head.num_vars, head.log_cols, head.circuit.model
+    if kind == KIND_HIDING_VERIFYING_KEY:
+        mult, zk = parse_zk_wf(rd, num_vars, log_cols, ms.range_bits)
+        rd.finish()
+        return VerifyingKey(digest, head.circuit, num_vars, log_cols, head.commitment, data,
+                            mult, zk, seed_dig, hiding=True)
     rb = ms.range_bits
-    if not 1 <= rb <= MAX_RANGE_BITS:
-        raise ProofFormatError(f"range_bits {rb} outside 1..{MAX_RANGE_BITS}", check="proof.limits")
     m_vars, m_cols = rb, rb // 2
     mult = tuple(rd.g1_vec("multiplicity commitment", expected=1 << (m_vars - m_cols)))
-    logup = parse_logup_trees(rd, (num_vars, m_vars, 1), "wf logup")
+    logup = tuple(parse_logup_trees(rd, (num_vars, m_vars, 1), "wf logup"))
     leaf = tuple(rd.fr_vec("wf logup-leaf-evals", expected=2))
     openings = tuple(parse_openings(rd, [(num_vars, log_cols), (m_vars, m_cols)]))
     rd.finish()
     wf = WellFormednessProof(logup, leaf, openings)
-    digest = hashlib.sha256(data).digest()
-    return VerifyingKey(digest, circuit, num_vars, log_cols, com, data, mult, wf, seed_dig)
+    return VerifyingKey(digest, head.circuit, num_vars, log_cols, head.commitment, data, mult,
+                        wf, seed_dig)
 
 
 def _verify_wf(vk: VerifyingKey, seed_dig: bytes) -> None:
@@ -208,22 +186,11 @@ def _verify_wf(vk: VerifyingKey, seed_dig: bytes) -> None:
     alpha = t.squeeze("logup-alpha")
     beta = t.squeeze("logup-beta")
     trees = logup_verify_trees(t, (n, rb, 1), wf.logup, "logup")  # one group
-    (rho, p0, q0), (rho_t, p_t, q_t), (rho_z, p_z, q_z) = trees
+    (rho, _, _), (rho_t, _, _), _ = trees
     p_rho, m_rho = wf.leaf_evals
     t.absorb_frs("logup-leaf-evals", wf.leaf_evals)
-    shifted = alpha - (1 << (rb - 1))
-    if p0 != 1 or (q0 - shifted + p_rho + beta * zero_outside(ms, rho)) % R:
-        raise VerificationError("range lookups: leaf claims differ from P(rho)",
-                                check="key.range-leaves")
-    table = sum(x << k for k, x in enumerate(rho_t)) % R
-    if (p_t + m_rho) % R or (q_t - alpha + table) % R:
-        raise VerificationError("range table: leaf claims differ from m(rho_t)",
-                                check="key.table-leaves")
-    (mu,) = rho_z
-    if (p_z + padding_count(ms) * (1 - mu)) % R or (
-            q_z - (shifted - beta) * (1 - mu) - mu) % R:
-        raise VerificationError("padding: the zero entries' lookups differ from the padding",
-                                check="key.padding-leaves")
+    for check in leaf_checks(ms, alpha, beta, trees, wf.leaf_evals):
+        run_check(check, CLEAR)
 
     stacks = [
         Stack(n, vk.log_cols, vk.commitment, ((tuple(rho), p_rho),)),

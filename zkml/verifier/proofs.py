@@ -32,6 +32,7 @@ __all__ = [
     "KIND_PRODUCT_SUMCHECK",
     "KIND_INFERENCE",
     "KIND_VERIFYING_KEY",
+    "KIND_HIDING_VERIFYING_KEY",
     "KIND_NAMES",
     "Statement",
     "StackStatement",
@@ -48,6 +49,7 @@ KIND_PCS_BATCH_OPENING = 1
 KIND_PRODUCT_SUMCHECK = 2
 KIND_INFERENCE = 3
 KIND_VERIFYING_KEY = 4
+KIND_HIDING_VERIFYING_KEY = 6
 #: Each kind's current format version (encoding.md): inference proofs are at 2 since
 #: their lookups balance per table (circuits/soundness.md, lookup separation).
 KIND_VERSIONS = {
@@ -55,12 +57,14 @@ KIND_VERSIONS = {
     KIND_PRODUCT_SUMCHECK: VERSION,
     KIND_INFERENCE: 2,
     KIND_VERIFYING_KEY: VERSION,
+    KIND_HIDING_VERIFYING_KEY: VERSION,
 }
 KIND_NAMES = {
     KIND_PCS_BATCH_OPENING: "pcs-batch-opening",
     KIND_PRODUCT_SUMCHECK: "product-sumcheck",
     KIND_INFERENCE: "inference",
     KIND_VERIFYING_KEY: "verifying-key",
+    KIND_HIDING_VERIFYING_KEY: "hiding-verifying-key",
 }
 
 GeneratorFn = Callable[[int], Sequence[G1Point]]
@@ -212,9 +216,10 @@ def parse_artifact(data: bytes) -> tuple[int, _Kind1 | _Kind2]:
     if kind == KIND_INFERENCE:
         raise VerificationError("an inference proof (kind 3) needs its verifying key",
                                 check="proof.header-kind")
-    if kind == KIND_VERIFYING_KEY:
+    if kind in (KIND_VERIFYING_KEY, KIND_HIDING_VERIFYING_KEY):
         raise VerificationError(
-            "a verifying key (kind 4) is not a proof: load it with VerifyingKey.from_bytes",
+            f"a verifying key (kind {kind}) is not a proof: load it with "
+            "VerifyingKey.from_bytes",
             check="proof.header-kind",
         )
     if kind == KIND_PCS_BATCH_OPENING:

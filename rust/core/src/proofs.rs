@@ -219,5 +219,8 @@ pub fn verify_artifact(hyrax: &Hyrax, bytes: &[u8]) -> Result<Verified> {
         Kind::Inference | Kind::VerifyingKey => {
             return format_at("proof.header-kind", "not a foundation proof kind")
         }
+        Kind::HidingVerifyingKey => {
+            return format_at("proof.header-kind", "a hiding verifying key is not a proof")
+        }
     })
 }

@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
 use zkml_core::encoding::{Reader, Writer};
-use zkml_core::field::{from_i64, Fr};
+use zkml_core::field::{fr_to_bytes, from_i64, Fr};
 use zkml_core::mle::evaluate;
 use zkml_core::pcs::batch::StackClaims;
 use zkml_core::pcs::hyrax::Hyrax;
@@ -266,6 +266,46 @@ fn build_verifying_key<'py>(
     Ok(PyBytes::new(py, &bytes))
 }
 
+/// Build the kind-6 (hiding) verifying key of a model (circuits/zk_inference.md section
+/// 4): `C_P` blinded by `model_blinders` (bytes of 32-byte big-endian field elements,
+/// one per model-stack row, from `draw_model_blinders`), everything else hidden with
+/// fresh blinders.
+#[pyfunction]
+#[pyo3(signature = (circuit_json, model_stack, model_blinders, seed=None))]
+fn build_hiding_verifying_key<'py>(
+    py: Python<'py>,
+    circuit_json: &[u8],
+    model_stack: PyReadonlyArray1<'py, i64>,
+    model_blinders: &[u8],
+    seed: Option<&[u8]>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let hyrax = hyrax_for(seed);
+    let model = model_stack.as_slice()?;
+    let blinders = frs_from_bytes(py, model_blinders)?;
+    let out = py.detach(|| {
+        zkml_core::zk_key::build_hiding_verifying_key(&hyrax, circuit_json, model, &blinders)
+    });
+    let bytes = out.map_err(|e| core_err(py, e))?;
+    Ok(PyBytes::new(py, &bytes))
+}
+
+/// Fresh row blinders for a model of `circuit_json` (one per model-stack row, as bytes
+/// of 32-byte big-endian field elements): drawn once when the model is compiled and
+/// kept with it (secret), never in a key.
+#[pyfunction]
+#[pyo3(signature = (circuit_json, seed=None))]
+fn draw_model_blinders<'py>(
+    py: Python<'py>,
+    circuit_json: &[u8],
+    seed: Option<&[u8]>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let hyrax = hyrax_for(seed);
+    let blinders = zkml_core::zk_key::draw_model_blinders(&hyrax, circuit_json)
+        .map_err(|e| core_err(py, e))?;
+    let bytes: Vec<u8> = blinders.iter().flat_map(fr_to_bytes).collect();
+    Ok(PyBytes::new(py, &bytes))
+}
+
 /// Validate a circuit description (circuits/inference.md section 6) with the core's
 /// parser, the prover side's one parser; raises `zkml.compiler.circuit.CircuitFormatError`
 /// with the core's message.
@@ -298,6 +338,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(prove_product_sumcheck, m)?)?;
     m.add_function(wrap_pyfunction!(prove_inference, m)?)?;
     m.add_function(wrap_pyfunction!(build_verifying_key, m)?)?;
+    m.add_function(wrap_pyfunction!(build_hiding_verifying_key, m)?)?;
+    m.add_function(wrap_pyfunction!(draw_model_blinders, m)?)?;
     m.add_function(wrap_pyfunction!(num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(parse_circuit, m)?)?;
     Ok(())

@@ -15,7 +15,7 @@ use crate::field::{from_i64, Fr};
 use crate::logup;
 use crate::mle::evaluate;
 use crate::pcs::batch::{self, ProverStack, StackClaims};
-use crate::pcs::hyrax::Hyrax;
+use crate::pcs::hyrax::{Commitment, Hyrax};
 use crate::pcs::{Pcs, Shape};
 use crate::transcript::Transcript;
 
@@ -50,7 +50,7 @@ pub fn padding_indicator(c: &Circuit) -> Vec<Fr> {
 /// How often each `v + 2^(R-1)` in `[0, 2^R)` occurs among the real entries (`Z = 0`).
 /// Entries outside the range are not counted: their lookups then fail, and verifiers
 /// refuse the key.
-fn range_multiplicities(model: &[i64], z: &[Fr], range_bits: u32) -> Vec<i64> {
+pub(crate) fn range_multiplicities(model: &[i64], z: &[Fr], range_bits: u32) -> Vec<i64> {
     let size = 1usize << range_bits;
     let off = 1i64 << (range_bits - 1);
     model
@@ -77,53 +77,83 @@ fn range_multiplicities(model: &[i64], z: &[Fr], range_bits: u32) -> Vec<i64> {
         )
 }
 
-/// Build the kind-4 verifying key: the model commitment, the range table's
-/// multiplicities, and the well-formedness proof (circuits/inference.md section 7).
-pub fn build_verifying_key(hyrax: &Hyrax, circuit_json: &[u8], model: &[i64]) -> Result<Vec<u8>> {
-    let c = Circuit::parse(circuit_json)?;
-    let ms = &c.model_stack;
-    let n = ms.num_vars;
-    if model.len() != 1 << n {
-        return Err(Error::InvalidArgument(
-            "model stack length does not match the circuit".into(),
-        ));
-    }
-    let r_bits = ms.range_bits;
-    if !(1..=MAX_RANGE_BITS).contains(&r_bits) {
-        return Err(Error::InvalidArgument(format!(
-            "range_bits must be 1..={MAX_RANGE_BITS}"
-        )));
-    }
-    let shape = Shape::new(n, ms.log_cols)?;
-    let mshape = multiplicity_shape(r_bits);
-    let mut timer = crate::profile::Timer::new("vk");
-    let z = padding_indicator(&c);
-    let mult = range_multiplicities(model, &z, r_bits);
-    let com = hyrax.commit_small(shape, model)?;
-    let mcom = hyrax.commit_small(mshape, &mult)?;
-    timer.mark("commitments");
+/// A key's model stack, checked against its circuit (kinds 4 and 6): the circuit, the
+/// model stack's shape, the multiplicity stack's shape and `R`.
+pub(crate) struct KeyStacks {
+    pub circuit: Circuit,
+    pub shape: Shape,
+    pub mshape: Shape,
+    pub range_bits: u32,
+}
 
-    let to_fr = |v: &[i64]| -> Vec<Fr> { v.par_iter().map(|x| from_i64(*x)).collect() };
-    let p_fr = to_fr(model);
-    let m_fr = to_fr(&mult);
-    let offset = Fr::from(1u64 << (r_bits - 1));
+impl KeyStacks {
+    /// Parse the circuit and check that `model` fills its model stack.
+    pub fn new(circuit_json: &[u8], model: &[i64]) -> Result<Self> {
+        let ks = Self::parse(circuit_json)?;
+        if model.len() != ks.shape.entries() {
+            return Err(Error::InvalidArgument(
+                "model stack length does not match the circuit".into(),
+            ));
+        }
+        Ok(ks)
+    }
 
-    let mut t = Transcript::new(WF_TAG);
-    t.absorb_u32("version", Kind::VerifyingKey.version() as u32);
+    /// The circuit's stacks (`range_bits` within `1..=MAX_RANGE_BITS`).
+    pub fn parse(circuit_json: &[u8]) -> Result<Self> {
+        let circuit = Circuit::parse(circuit_json)?;
+        let ms = &circuit.model_stack;
+        let range_bits = ms.range_bits;
+        if !(1..=MAX_RANGE_BITS).contains(&range_bits) {
+            return Err(Error::InvalidArgument(format!(
+                "range_bits must be 1..={MAX_RANGE_BITS}"
+            )));
+        }
+        let shape = Shape::new(ms.num_vars, ms.log_cols)?;
+        Ok(Self {
+            circuit,
+            shape,
+            mshape: multiplicity_shape(range_bits),
+            range_bits,
+        })
+    }
+
+    /// `2^(R-1)`: the offset that maps an entry into the range table.
+    pub fn offset(&self) -> Fr {
+        Fr::from(1u64 << (self.range_bits - 1))
+    }
+}
+
+/// A well-formedness transcript up to the circuit (kinds 4 and 6 differ in tag and
+/// version only).
+pub(crate) fn wf_transcript(
+    tag: &[u8],
+    version: u16,
+    hyrax: &Hyrax,
+    circuit_json: &[u8],
+) -> Transcript {
+    let mut t = Transcript::new(tag);
+    t.absorb_u32("version", version as u32);
     t.absorb("generators", &hyrax.seed_digest);
     t.absorb("circuit", circuit_json);
-    Hyrax::absorb_commitment(&mut t, "model-commitment", &com);
-    Hyrax::absorb_commitment(&mut t, "multiplicity-commitment", &mcom);
+    t
+}
 
-    // Entry i looks up the pair (P[i] + 2^(R-1), Z[i]): real entries in the range table
-    // (tag 0), padding in the single public entry (2^(R-1), 1), i.e. exactly zero.
-    let alpha = t.squeeze("logup-alpha");
-    let beta = t.squeeze("logup-beta");
+/// The three LogUp trees of inference.md 7 (one group): entry `i` looks up the pair
+/// `(P[i] + 2^(R-1), Z[i])`: real entries in the range table (tag 0), padding in the
+/// single public entry `(2^(R-1), 1)`, i.e. exactly zero.
+pub(crate) fn wf_trees(
+    ks: &KeyStacks,
+    p_fr: &[Fr],
+    z: &[Fr],
+    m_fr: &[Fr],
+    alpha: Fr,
+    beta: Fr,
+) -> Vec<(Vec<Fr>, Vec<Fr>)> {
     let n_pad = z.iter().filter(|v| !v.is_zero()).count() as u64;
-    let shifted = alpha - offset;
-    let trees = vec![
+    let shifted = alpha - ks.offset();
+    vec![
         (
-            vec![Fr::one(); 1 << n],
+            vec![Fr::one(); p_fr.len()],
             p_fr.par_iter()
                 .zip(z.par_iter())
                 .map(|(v, zi)| shifted - v - beta * zi)
@@ -131,13 +161,64 @@ pub fn build_verifying_key(hyrax: &Hyrax, circuit_json: &[u8], model: &[i64]) ->
         ),
         (
             m_fr.iter().map(|m| -*m).collect(),
-            (0..1u64 << r_bits).map(|j| alpha - Fr::from(j)).collect(),
+            (0..1u64 << ks.range_bits)
+                .map(|j| alpha - Fr::from(j))
+                .collect(),
         ),
         (
             vec![-Fr::from(n_pad), Fr::zero()],
             vec![shifted - beta, Fr::one()],
         ),
-    ];
+    ]
+}
+
+/// Small integers as field elements.
+pub(crate) fn to_fr(v: &[i64]) -> Vec<Fr> {
+    v.par_iter().map(|x| from_i64(*x)).collect()
+}
+
+/// The key's body up to its proof: the circuit, the model stack's shape and both
+/// commitments (inference.md 7, zk_inference.md 4).
+pub(crate) fn write_key_head(
+    kind: Kind,
+    circuit_json: &[u8],
+    shape: Shape,
+    com: &Commitment,
+    mcom: &Commitment,
+) -> Writer {
+    let mut w = Writer::new();
+    write_header(&mut w, kind);
+    w.u32(circuit_json.len() as u32);
+    w.bytes(circuit_json);
+    shape.write(&mut w);
+    Hyrax::write_commitment(com, &mut w);
+    Hyrax::write_commitment(mcom, &mut w);
+    w
+}
+
+/// Build the kind-4 verifying key: the model commitment, the range table's
+/// multiplicities, and the well-formedness proof (circuits/inference.md section 7).
+pub fn build_verifying_key(hyrax: &Hyrax, circuit_json: &[u8], model: &[i64]) -> Result<Vec<u8>> {
+    let ks = KeyStacks::new(circuit_json, model)?;
+    let (shape, mshape) = (ks.shape, ks.mshape);
+    let mut timer = crate::profile::Timer::new("vk");
+    let z = padding_indicator(&ks.circuit);
+    let mult = range_multiplicities(model, &z, ks.range_bits);
+    let com = hyrax.commit_small(shape, model)?;
+    let mcom = hyrax.commit_small(mshape, &mult)?;
+    timer.mark("commitments");
+
+    let p_fr = to_fr(model);
+    let m_fr = to_fr(&mult);
+
+    let version = Kind::VerifyingKey.version();
+    let mut t = wf_transcript(WF_TAG, version, hyrax, circuit_json);
+    Hyrax::absorb_commitment(&mut t, "model-commitment", &com);
+    Hyrax::absorb_commitment(&mut t, "multiplicity-commitment", &mcom);
+
+    let alpha = t.squeeze("logup-alpha");
+    let beta = t.squeeze("logup-beta");
+    let trees = wf_trees(&ks, &p_fr, &z, &m_fr, alpha, beta);
     timer.mark("leaves");
     let (lproof, points) = logup::prove(&mut t, trees);
     let (rho, rho_t) = (&points[0], &points[1]);
@@ -164,13 +245,7 @@ pub fn build_verifying_key(hyrax: &Hyrax, circuit_json: &[u8], model: &[i64]) ->
     let opening = batch::prove(hyrax, &mut t, &stacks);
     timer.mark("openings");
 
-    let mut w = Writer::new();
-    write_header(&mut w, Kind::VerifyingKey);
-    w.u32(circuit_json.len() as u32);
-    w.bytes(circuit_json);
-    shape.write(&mut w);
-    Hyrax::write_commitment(&com, &mut w);
-    Hyrax::write_commitment(&mcom, &mut w);
+    let mut w = write_key_head(Kind::VerifyingKey, circuit_json, shape, &com, &mcom);
     lproof.write(&mut w);
     w.frs(&leaf_evals);
     opening.write(&mut w);

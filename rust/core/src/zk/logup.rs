@@ -77,6 +77,10 @@ impl ZkLogupProof {
                 if d == 0 || d > MAX_LOGUP_DEPTH {
                     return format_at("proof.limits", format!("logup depth {d} outside 1..32"));
                 }
+                // G1[4] root, then per layer k: k * 3 round points and G1[4] evals.
+                if (4 * d + 3 * d * (d - 1) / 2) * 64 > r.remaining() {
+                    return format_at("proof.truncated", format!("logup tree of depth {d}"));
+                }
                 let root = four(r)?;
                 let layers = (1..d)
                     .map(|k| Ok((ZkSumcheckProof::read(r, k, 3)?, four(r)?)))

@@ -50,14 +50,21 @@ pub fn commit_blinded(
     }
     let clear = hyrax.commit(shape, table)?;
     let rho = blinds.draw_n(shape.rows());
+    Ok((blind_rows(gens, &clear, &rho), rho))
+}
+
+/// hyrax.md's row commitments `clear` blinded by `rho` (one per row): `C_i + rho_i H`.
+pub fn blind_rows(gens: &Gens, clear: &Commitment, rho: &[Fr]) -> Commitment {
+    assert_eq!(clear.rows.len(), rho.len(), "one blinder per row");
     let rows: Vec<G1Projective> = clear
         .rows
         .iter()
-        .zip(&rho)
+        .zip(rho)
         .map(|(c, r)| *c + gens.h * r)
         .collect();
-    let rows = G1Projective::normalize_batch(&rows);
-    Ok((Commitment { rows }, rho))
+    Commitment {
+        rows: G1Projective::normalize_batch(&rows),
+    }
 }
 
 /// One stack's messages: the committed claim-batching sumcheck, then `C_e`.

@@ -15,7 +15,7 @@ verifies many proofs for it, from any number of threads.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from zkml.errors import ProofFormatError, VerificationError
@@ -40,6 +40,7 @@ from zkml.verifier.logup import LogupProof, parse_logup_trees
 from zkml.verifier.model_key import VerifyingKey
 from zkml.verifier.pipeline import PipelineMessages, verify_pipeline
 from zkml.verifier.proofs import (
+    KIND_HIDING_INFERENCE,
     KIND_INFERENCE,
     KIND_NAMES,
     KIND_VERSIONS,
@@ -74,6 +75,9 @@ class InferenceStatement(Statement):
     input_frac_bits: int
     output_frac_bits: int
     argmax: bool = False
+    #: a hiding proof (kind 5, circuits/zk_inference.md): it reveals the statement and
+    #: nothing else about the weights or the activations; kind 3 proofs are not hiding
+    hiding: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,8 +115,9 @@ def _read_ints(rd: Reader, what: str, count: int, lo: int, hi: int, bad: str):
     return vals, raw
 
 
-def _read_io(rd: Reader, c: Circuit, batch: int):
-    """The public input and output (values range-checked)."""
+def read_io(rd: Reader, c: Circuit, batch: int):
+    """The public input and output, `((x, x_bytes), (y, y_bytes))` (values
+    range-checked, inference.md 4)."""
     half = 1 << (c.input_bits - 1)
     x = _read_ints(rd, "input", batch * c.input_features, -half, half - 1,
                    f"input value outside the {c.input_bits}-bit input range")
@@ -125,41 +130,85 @@ def _read_io(rd: Reader, c: Circuit, batch: int):
                          f"output value outside [{g.lo}, {g.hi}]")
 
 
-def _read_gadget_evals(rd: Reader, checks: Sequence[GadgetCheck]):
-    """Each gadget's acc-evals, then the messages its check declares after them."""
+def read_key_and_batch(rd: Reader, vk: VerifyingKey, max_batch: int) -> int:
+    """`vk_digest` (compared with the key's before anything is derived from its
+    circuit) and `B` (in 1..max_batch)."""
+    if rd.raw(32, "vk digest") != vk.digest:
+        raise VerificationError("proof is for another model (vk digest differs from the key's)")
+    batch = rd.u32("batch size")
+    if not 1 <= batch <= max_batch:
+        raise ProofFormatError(f"batch size {batch} out of range 1..{max_batch}")
+    return batch
+
+
+@dataclass(frozen=True)
+class MessagePlan:
+    """What an inference proof for one key and batch sends, as its gadget checks declare
+    it (fresh check objects for one proof): every message's length is fixed here, for
+    kind 3's scalars and kind 5's commitments alike."""
+
+    checks: list[GadgetCheck]
+    output: OutputCheck
+    instances: list[Instance]
+    #: logup-leaf-evals: the range group's (a limb column each, then m), the tables'
+    leaf_count: int
+
+    @classmethod
+    def of(cls, c: Circuit, lay: Layout) -> MessagePlan:
+        """The plan of circuit `c` at the batch of `lay`."""
+        checks, output = checks_for(c), OutputCheck(c)
+        n_leaf = len(c.columns) + 1 + sum(chk.leaf_count() for chk in checks)
+        return cls(checks, output, ordered_instances(checks, output, lay), n_leaf)
+
+    @property
+    def sumcheck_vars(self) -> int:
+        """The batched sumcheck's rounds: the largest instance's variables."""
+        return max(i.num_vars for i in self.instances)
+
+    @property
+    def sumcheck_evals(self) -> int:
+        """How many sumcheck-evals the instances send."""
+        return sum(i.evals for i in self.instances)
+
+    def read_argmax(self, rd: Reader, vec: Callable[..., list]) -> list:
+        """The argmax-evals (none without ArgMax); `vec` reads one vector
+        (`Reader.fr_vec` or `Reader.g1_vec`)."""
+        if not self.output.c.argmax:
+            return []
+        return vec(rd, "argmax-evals", expected=self.output.argmax_count())
+
+
+def _read_gadget_evals(rd: Reader, checks: Sequence[GadgetCheck],
+                       vec: Callable[..., list] = Reader.fr_vec):
+    """Each gadget's acc-evals, then the messages its check declares after them; `vec`
+    reads one vector (kind 3's scalars, kind 5's points: `Reader.g1_vec`)."""
     acc, extra = [], []
     for chk in checks:
         i = chk.g.index
-        acc.append(rd.fr_vec(f"gadget {i} acc-evals", expected=chk.acc_count()))
-        extra.append([rd.fr_vec(f"gadget {i} {label}", expected=n)
+        acc.append(vec(rd, f"gadget {i} acc-evals", expected=chk.acc_count()))
+        extra.append([vec(rd, f"gadget {i} {label}", expected=n)
                       for label, n in chk.messages()])
     return acc, extra
 
 
 def _parse_kind3(rd: Reader, vk: VerifyingKey, max_batch: int) -> _Kind3:
     c = vk.circuit
-    if rd.raw(32, "vk digest") != vk.digest:
-        raise VerificationError("proof is for another model (vk digest differs from the key's)")
-    batch = rd.u32("batch size")
-    if not 1 <= batch <= max_batch:
-        raise ProofFormatError(f"batch size {batch} out of range 1..{max_batch}")
+    batch = read_key_and_batch(rd, vk, max_batch)
     lay = c.layout(batch)
-    (x, x_raw), (y, y_raw) = _read_io(rd, c, batch)
+    (x, x_raw), (y, y_raw) = read_io(rd, c, batch)
     c_w = rd.g1_vec("witness commitment", expected=1 << (lay.num_vars - lay.log_cols))
     logup = parse_logup_trees(rd, lay.logup_depths)
-    checks, output = checks_for(c), OutputCheck(c)
-    n_leaf = len(c.columns) + 1 + sum(chk.leaf_count() for chk in checks)
-    leaf = rd.fr_vec("logup-leaf-evals", expected=n_leaf)
-    acc, extra = _read_gadget_evals(rd, checks)
-    am = rd.fr_vec("argmax-evals", expected=output.argmax_count()) if c.argmax else []
-    insts = ordered_instances(checks, output, lay)
-    sc = parse_sumcheck_proof(rd, max(i.num_vars for i in insts), 3, "inference sumcheck")
-    sc_evals = rd.fr_vec("sumcheck-evals", expected=sum(i.evals for i in insts))
+    plan = MessagePlan.of(c, lay)
+    leaf = rd.fr_vec("logup-leaf-evals", expected=plan.leaf_count)
+    acc, extra = _read_gadget_evals(rd, plan.checks)
+    am = plan.read_argmax(rd, Reader.fr_vec)
+    sc = parse_sumcheck_proof(rd, plan.sumcheck_vars, 3, "inference sumcheck")
+    sc_evals = rd.fr_vec("sumcheck-evals", expected=plan.sumcheck_evals)
     shapes = [(lay.num_vars, lay.log_cols), (vk.num_vars, vk.log_cols)]
     openings = parse_openings(rd, shapes)
     rd.finish()
     return _Kind3(batch, x, x_raw, y, y_raw, tuple(c_w), logup, leaf, acc, extra,
-                  am, sc, sc_evals, openings, checks, output, insts)
+                  am, sc, sc_evals, openings, plan.checks, plan.output, plan.instances)
 
 
 class _Inference:
@@ -187,22 +236,33 @@ class _Inference:
         t.absorb_bytes("output", p.y_bytes)
         self.ctx = RunContext(self._circuit, self.lay, t, p.x, p.batch, backend=self.backend)
 
+    def check_range_leaves(self, trees: list, alpha: int, leaf: Sequence,
+                           roots: Sequence[Claim], cols: Sequence[Claim], m: Claim) -> None:
+        """The range group's four leaf checks (inference.md 4, "Lookups"): in the clear
+        over the values (`roots`, `cols`, `m` are their claims, for a hiding kind)."""
+        lay, nc = self.lay, len(cols)
+        check_lookup_trees(trees[:2], lay.leaf_slots, lay.leaf_vars, alpha, leaf[:nc], leaf[nc])
+
     def check_leaves(self, t: Transcript, trees: list, alpha: int, beta: int,
-                     leaf: list[int]) -> None:
+                     leaf: Sequence) -> None:
         """The range group's leaves (inference.md 3) and each table gadget's
         (nonlinear.md 3), with their claims on the witness stack."""
         ctx = self._ctx()
         lay, c = ctx.layout, ctx.circuit
         rho, rho_t = trees[0][0], trees[1][0]
         nc = len(c.columns)
-        for col, v in zip(c.columns, leaf[:nc], strict=True):
-            ctx.wclaims.append((lay.column_point(col.index, rho[: lay.col_vars[col.index]]), v))
-        ctx.wclaims.append((lay.m_point(rho_t), leaf[nc]))
-        check_lookup_trees(trees[:2], lay.leaf_slots, lay.leaf_vars, alpha, leaf[:nc], leaf[nc])
+        leaves = ctx.stream("logup-leaf-evals", leaf)
+        cols = [next(leaves) for _ in range(nc)]
+        m = next(leaves)
+        for col, v in zip(c.columns, cols, strict=True):
+            ctx.wclaims.append((lay.column_point(col.index, rho[: lay.col_vars[col.index]]),
+                                ctx.opened(v)))
+        ctx.wclaims.append((lay.m_point(rho_t), ctx.opened(m)))
+        # the trees' final claims P, Q in tree order (the range group's: entries 0-3)
+        roots = ctx.stream("logup-root", [v for tree in trees for v in tree[1:]])
+        self.check_range_leaves(trees, alpha, leaf, [next(roots) for _ in range(4)], cols, m)
         # every gadget that owns LogUp trees checks them at their leaves (nonlinear.md 3)
-        # (the range group's two trees' roots, entries 0-3, are not a gadget's)
-        roots = ctx.stream("logup-root", [v for tree in trees for v in tree[1:]], 4)
-        vals, k = ctx.stream("logup-leaf-evals", leaf, nc + 1), 2
+        vals, k = leaves, 2
         for chk in self.p.checks:
             n = chk.lookup_trees()
             if n:
@@ -219,7 +279,7 @@ class _Inference:
         points = [t.squeeze_n("acc-point", lay.axes(chk.g.log_features).num_vars)
                   for chk in p.checks]
         for chk, r, evals, extra in zip(p.checks, points, p.acc_evals, p.extra, strict=True):
-            t.absorb_frs("acc-evals", evals)
+            ctx.absorb("acc-evals", evals)
             chk.extra = extra
             chk.check_acc(ctx, r, ctx.stream(f"acc-evals[{chk.g.index}]", evals))
             chk.after_acc(ctx)
@@ -260,8 +320,8 @@ class _Inference:
         return self.ctx
 
 
-def _statement(p: _Kind3, c: Circuit, vk: VerifyingKey, digest: bytes
-               ) -> InferenceStatement:
+def _statement(p: _Kind3, c: Circuit, vk: VerifyingKey, digest: bytes,
+               kind: int = KIND_INFERENCE) -> InferenceStatement:
     B, n_in, n_out = p.batch, c.input_features, c.output_features  # noqa: N806
     if c.argmax:
         out = tuple((k,) for k in p.y)
@@ -270,9 +330,9 @@ def _statement(p: _Kind3, c: Circuit, vk: VerifyingKey, digest: bytes
         out = tuple(tuple(p.y[b * n_out : (b + 1) * n_out]) for b in range(B))
         out_frac = c.gadgets[c.output_gadget].frac_bits
     return InferenceStatement(
-        KIND_INFERENCE, KIND_NAMES[KIND_INFERENCE], digest, vk.digest, B,
+        kind, KIND_NAMES[kind], digest, vk.digest, B,
         tuple(tuple(p.x[b * n_in : (b + 1) * n_in]) for b in range(B)),
-        out, c.input_frac_bits, out_frac, c.argmax,
+        out, c.input_frac_bits, out_frac, c.argmax, kind != KIND_INFERENCE,
     )
 
 
@@ -321,17 +381,27 @@ class InferenceVerifier(GeneratorSource):
         return self._vk
 
     def verify(self, data: bytes, *, backend: Backend = CLEAR) -> InferenceStatement:
-        """Verify a kind-3 artifact for this key; returns its statement or raises.
+        """Verify an inference artifact for this key: kind 3, or kind 5 (hiding,
+        circuits/zk_inference.md; its statement has `hiding=True`). Returns the
+        statement or raises VerificationError.
 
-        `backend` evaluates the gadgets' declared checks (circuits/checks.md): in the
-        clear by default; the tests pass a mock commitment backend.
+        `backend` evaluates a kind-3 proof's declared checks (circuits/checks.md): in the
+        clear by default; the tests pass a mock commitment backend. A kind-5 proof's are
+        always evaluated over its commitments.
         """
         try:
             if not isinstance(data, bytes | bytearray | memoryview):
-                raise ProofFormatError(f"artifact must be bytes, not {type(data).__name__}")
+                raise ProofFormatError(f"artifact must be bytes, not {type(data).__name__}",
+                                       check="api.argument-type")
             kind, rd = read_header(bytes(data))
+            if kind == KIND_HIDING_INFERENCE:
+                from zkml.verifier.zk_inference import verify_hiding_inference
+
+                return verify_hiding_inference(rd, self._vk, self._seed_digest,
+                                               self._max_batch)
             if kind != KIND_INFERENCE:
-                raise VerificationError(f"artifact kind {kind}, expected an inference proof (3)")
+                raise VerificationError(f"artifact kind {kind}, expected an inference proof "
+                                        "(3 or 5)", check="proof.header-kind")
             parsed = _parse_kind3(rd, self._vk, self._max_batch)
             lay = self._vk.circuit.layout(parsed.batch)
             return _verify_kind3(parsed, self._vk, lay, self._seed_digest, self._generators,
@@ -340,4 +410,4 @@ class InferenceVerifier(GeneratorSource):
             raise
         except Exception as exc:  # fail closed: any internal surprise is a rejection
             msg = f"internal verifier error: {type(exc).__name__}: {exc}"[:200]
-            raise VerificationError(msg) from exc
+            raise VerificationError(msg, check="verifier.internal") from exc

@@ -3,7 +3,7 @@
 Kind 3's statement and schedule (`zkml.verifier.inference`) with every private message
 a Pedersen commitment: the parser reads kind 3's messages as points, with every count
 fixed by the circuit and `B` as kind 3's parser fixes them (`MessagePlan`), and the
-driver is kind 3's (`_Inference`: the same gadget check classes, run context and
+driver is kind 3's (`InferenceStages`: the same gadget check classes, run context and
 instances) run by the hiding pipeline (`zkml.verifier.zk.pipeline`) with a
 `CommittedBackend`: every check is a declaration over commitments, the products and
 inverses come from the proof's `"zk-products"` message, and the whole proof is decided
@@ -26,14 +26,14 @@ from zkml.verifier.encoding import G1Point, Reader
 from zkml.verifier.gadgets import GadgetCheck, Instance, OutputCheck, RunContext
 from zkml.verifier.generators import derive_generator
 from zkml.verifier.hyrax import check_shape
-from zkml.verifier.inference import (
+from zkml.verifier.inference_stages import (
+    InferenceStages,
     InferenceStatement,
     MessagePlan,
-    _Inference,
-    _read_gadget_evals,
-    _statement,
+    read_gadget_evals,
     read_io,
     read_key_and_batch,
+    statement_of,
 )
 from zkml.verifier.layout import range_leaf_checks
 from zkml.verifier.model_key import VerifyingKey
@@ -107,7 +107,7 @@ def parse_hiding_inference(rd: Reader, vk: VerifyingKey, max_batch: int) -> _Kin
     logup = parse_zk_logup(rd, lay.logup_depths)
     plan = MessagePlan.of(c, lay)
     leaf = rd.g1_vec("logup-leaf-evals", expected=plan.leaf_count)
-    acc, extra = _read_gadget_evals(rd, plan.checks, Reader.g1_vec)
+    acc, extra = read_gadget_evals(rd, plan.checks, Reader.g1_vec)
     am = plan.read_argmax(rd, Reader.g1_vec)
     n_sc = plan.sumcheck_vars
     if n_sc * 3 * _G1 > rd.remaining:
@@ -122,8 +122,8 @@ def parse_hiding_inference(rd: Reader, vk: VerifyingKey, max_batch: int) -> _Kin
                   plan.output, plan.instances)
 
 
-class _HidingInference(_Inference):
-    """Kind 5 as a user of the hiding pipeline: kind 3's stages (`_Inference`) with the
+class _HidingInference(InferenceStages):
+    """Kind 5 as a user of the hiding pipeline: kind 3's stages (`InferenceStages`) with the
     visibility word in the statement, every message a commitment (`RunContext.hiding`),
     the range group's leaf checks declared (zk_inference.md 3 item 2) and hiding stacks."""
 
@@ -181,4 +181,4 @@ def verify_hiding_inference(rd: Reader, vk: VerifyingKey, seed_digest: bytes,
     msgs = HidingMessages(p.c_w, p.logup, p.leaf_evals, p.sumcheck, p.sc_evals, p.opening,
                           p.products, p.tail)
     verify_hiding_pipeline(kind, msgs)
-    return _statement(p, vk.circuit, vk, seed_digest, KIND_HIDING_INFERENCE)  # type: ignore[arg-type]
+    return statement_of(p, vk.circuit, vk, seed_digest, KIND_HIDING_INFERENCE)  # type: ignore[arg-type]

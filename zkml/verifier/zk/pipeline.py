@@ -36,7 +36,8 @@ from zkml.verifier.zk.sigma import Gens
 from zkml.verifier.zk.sumcheck import verify_batched
 from zkml.verifier.zk.tail import verify_tail
 
-__all__ = ["HidingMessages", "HidingKind", "claim_form", "verify_hiding_pipeline"]
+__all__ = ["HidingMessages", "HidingKind", "claim_form", "run_hiding_checks",
+           "verify_hiding_pipeline"]
 
 
 @dataclass(frozen=True)
@@ -84,10 +85,10 @@ def claim_form(claim: Expr | Claim | int, backend: CommittedBackend, what: str) 
     return Form({backend.g_e: value % R})
 
 
-def verify_hiding_pipeline(kind: HidingKind, msgs: HidingMessages) -> None:
-    """Run the stages for `kind` over its proof's messages; raises VerificationError
-    (with the failed check's id) on the first failure. Every check but the last is
-    collected by the backend; the last, `zk.merged`, is one MSM."""
+def run_hiding_checks(kind: HidingKind, msgs: HidingMessages) -> Transcript:
+    """Stages 0-5 for `kind`: every declaration through its backend (the products taken
+    in order from `"zk-products"`, the linear checks collected). Returns the transcript
+    as the hiding opening starts (after the sumcheck-evals)."""
     be = kind.backend
     t = Transcript(kind.tag)
     t.absorb_u32("version", kind.version)
@@ -104,6 +105,15 @@ def verify_hiding_pipeline(kind: HidingKind, msgs: HidingMessages) -> None:
 
     insts = kind.relations(t)
     _batched_sumcheck(t, kind, insts, msgs)
+    return t
+
+
+def verify_hiding_pipeline(kind: HidingKind, msgs: HidingMessages) -> None:
+    """Run the stages for `kind` over its proof's messages; raises VerificationError
+    (with the failed check's id) on the first failure. Every check but the last is
+    collected by the backend; the last, `zk.merged`, is one MSM."""
+    be = kind.backend
+    t = run_hiding_checks(kind, msgs)
     stacks = kind.hiding_stacks(msgs.witness_commitment)
     opening_linear, dots = verify_opening(t, msgs.opening, stacks)
     msgs.opening.finish()

@@ -292,11 +292,12 @@ def _sigma_batch(s: _State, t: Transcript, products, dots) -> bytes:
 def prove_hiding(doc: dict, tensors: dict, stack_table: list[int], x_rows: list[list[int]],
                  vk_bytes: bytes, *, seed: bytes = DEFAULT_SEED, rng_seed: int = 0,
                  lie: dict[int, int] | None = None, model_blinds: list[int] | None = None,
-                 check_honest: bool = False, **kw) -> bytes:
+                 check_honest: bool = False, failed: list[str] | None = None, **kw) -> bytes:
     """A kind-5 artifact for the reference model (honest unless `kw` (the reference
     prover's `edit`, `tamper`) or `lie` say otherwise). `model_blinds`: the row blinders
     of a key whose model commitment is blinded. `check_honest` asserts that every
-    linear check commits to zero (a debugging aid for honest runs)."""
+    linear check commits to zero (a debugging aid for honest runs); `failed`, if given,
+    receives the ids of the linear checks that do not (what a cheat breaks)."""
     digest = seed_digest(seed)
     vk = VerifyingKey.from_bytes(vk_bytes, seed=seed, trusted_digest=_sha(vk_bytes))
     batch = len(x_rows)
@@ -331,6 +332,8 @@ def prove_hiding(doc: dict, tensors: dict, stack_table: list[int], x_rows: list[
         o = s.open(f)
         if check_honest and o.v:
             raise AssertionError(f"linear check {i} ({ids[i]}) does not hold")
+        if failed is not None and o.v:
+            failed.append(ids[i])
         tau = (tau + pow(lam, i, R) * o.t) % R
     t.absorb_fr("zk-linear-blinder", tau)
     sigma = _sigma_batch(s, t, backend.witnesses, dots)

@@ -70,7 +70,7 @@ def _read_ints(rd: Reader, what: str, count: int, lo: int, hi: int, bad: str):
     """`Ints` whose width the range [lo, hi] fixes; values outside it are rejected."""
     vals, raw = rd.ints(what, int_width(lo, hi), expected=count)
     if vals and (min(vals) < lo or max(vals) > hi):
-        raise VerificationError(bad)
+        raise VerificationError(bad, check="statement.range")
     return vals, raw
 
 
@@ -93,10 +93,12 @@ def read_key_and_batch(rd: Reader, vk: VerifyingKey, max_batch: int) -> int:
     """`vk_digest` (compared with the key's before anything is derived from its
     circuit) and `B` (in 1..max_batch)."""
     if rd.raw(32, "vk digest") != vk.digest:
-        raise VerificationError("proof is for another model (vk digest differs from the key's)")
+        raise VerificationError("proof is for another model (vk digest differs from the key's)",
+                                check="statement.vk-digest")
     batch = rd.u32("batch size")
     if not 1 <= batch <= max_batch:
-        raise ProofFormatError(f"batch size {batch} out of range 1..{max_batch}")
+        raise ProofFormatError(f"batch size {batch} out of range 1..{max_batch}",
+                               check="proof.limits")
     return batch
 
 
@@ -228,7 +230,8 @@ class InferenceStages:
                 chk.check_leaves(ctx, trees[k : k + n], roots, alpha, beta, vals)
                 k += n
         if k != len(trees):
-            raise VerificationError("logup: tree count differs from the table gadgets")
+            raise VerificationError("logup: tree count differs from the table gadgets",
+                                    check="logup.shape")
         ctx.settle()
 
     def relations(self, t: Transcript) -> list[Instance]:

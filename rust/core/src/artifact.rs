@@ -12,6 +12,7 @@ pub enum Kind {
     ProductSumcheck = 2,
     Inference = 3,
     VerifyingKey = 4,
+    HidingInference = 5,
 }
 
 impl Kind {
@@ -21,6 +22,7 @@ impl Kind {
             2 => Ok(Self::ProductSumcheck),
             3 => Ok(Self::Inference),
             4 => Ok(Self::VerifyingKey),
+            5 => Ok(Self::HidingInference),
             _ => format_at("proof.header-kind", format!("unknown artifact kind {x}")),
         }
     }
@@ -42,6 +44,7 @@ impl Kind {
             Self::ProductSumcheck => b"zkml/product-sumcheck",
             Self::Inference => b"zkml/inference",
             Self::VerifyingKey => b"zkml/verifying-key",
+            Self::HidingInference => b"zkml/inference-zk",
         }
     }
 }
@@ -95,6 +98,7 @@ mod tests {
             Kind::ProductSumcheck,
             Kind::Inference,
             Kind::VerifyingKey,
+            Kind::HidingInference,
         ] {
             let ok = header(kind.version(), kind as u8);
             assert_eq!(read_header(&mut Reader::new(&ok)).unwrap(), kind);

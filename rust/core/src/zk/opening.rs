@@ -49,7 +49,13 @@ pub fn commit_blinded(
         ));
     }
     let clear = hyrax.commit(shape, table)?;
-    let rho = blinds.draw_n(shape.rows());
+    Ok(blind_rows(gens, &clear, blinds))
+}
+
+/// hyrax.md's row commitments `clear` blinded: `C_i + rho_i H` with a fresh `rho_i` per
+/// row, drawn in row order (for a caller that has committed already).
+pub fn blind_rows(gens: &Gens, clear: &Commitment, blinds: &mut Blinds) -> (Commitment, Vec<Fr>) {
+    let rho = blinds.draw_n(clear.rows.len());
     let rows: Vec<G1Projective> = clear
         .rows
         .iter()
@@ -57,7 +63,7 @@ pub fn commit_blinded(
         .map(|(c, r)| *c + gens.h * r)
         .collect();
     let rows = G1Projective::normalize_batch(&rows);
-    Ok((Commitment { rows }, rho))
+    (Commitment { rows }, rho)
 }
 
 /// One stack's messages: the committed claim-batching sumcheck, then `C_e`.

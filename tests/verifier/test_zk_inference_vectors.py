@@ -163,3 +163,27 @@ def test_the_clear_and_the_hiding_kind_are_not_taken_for_each_other():
         as_3 = kind5[:4] + (2).to_bytes(2, "big") + bytes([3]) + kind5[7:]
         _rejected(case, as_5, "zk.visibility", ProofFormatError)
         _rejected(case, as_3, "proof.shape", ProofFormatError)
+
+
+def test_one_msm_per_proof(monkeypatch):
+    """zk.md 5.5: the linear check and every sigma equation are folded into one MSM,
+    and nothing else of a hiding proof touches the curve."""
+    import zkml.verifier.hyrax as hyrax
+    import zkml.verifier.zk.sigma as sigma
+
+    calls: list[int] = []
+    real = sigma.msm
+
+    def counting(points, scalars):
+        calls.append(len(points))
+        return real(points, scalars)
+
+    def refused(points, scalars):
+        raise AssertionError("a clear opening's MSM in a hiding proof")
+
+    monkeypatch.setattr(sigma, "msm", counting)
+    monkeypatch.setattr(hyrax, "msm", refused)
+    for case in HONEST[:2]:
+        calls.clear()
+        _verify(case)
+        assert len(calls) == 1

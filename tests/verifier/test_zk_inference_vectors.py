@@ -139,7 +139,7 @@ def test_a_proof_checked_with_another_key_is_refused():
     a, b = HONEST[0], next(c for c in HONEST if c["vk"] != HONEST[0]["vk"])
     with pytest.raises(VerificationError) as info:
         verify_inference(bytes.fromhex(a["proof"]), _key(b["vk"]))
-    assert info.value.check == "statement.vk-digest"
+    assert info.value.check == "proof.vk"
 
 
 def _clear_proofs() -> dict[str, bytes]:
@@ -161,7 +161,7 @@ def test_the_clear_and_the_hiding_kind_are_not_taken_for_each_other():
         assert verify_inference(kind3, _key(case["vk"])).hiding is False
         as_5 = kind3[:4] + (1).to_bytes(2, "big") + bytes([5]) + kind3[7:]
         as_3 = kind5[:4] + (2).to_bytes(2, "big") + bytes([3]) + kind5[7:]
-        _rejected(case, as_5, "zk.visibility", ProofFormatError)
+        _rejected(case, as_5, "zk.visibility")
         _rejected(case, as_3, "proof.shape", ProofFormatError)
 
 

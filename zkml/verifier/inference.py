@@ -159,7 +159,7 @@ class InferenceVerifier(GeneratorSource):
                 from zkml.verifier.zk_inference import verify_hiding_inference
 
                 return verify_hiding_inference(rd, self._vk, self._seed_digest,
-                                               self._max_batch)
+                                               self._max_batch, self._generators)
             if kind != KIND_INFERENCE:
                 raise VerificationError(f"artifact kind {kind}, expected an inference proof "
                                         "(3 or 5)", check="proof.header-kind")

@@ -94,7 +94,7 @@ def read_key_and_batch(rd: Reader, vk: VerifyingKey, max_batch: int) -> int:
     circuit) and `B` (in 1..max_batch)."""
     if rd.raw(32, "vk digest") != vk.digest:
         raise VerificationError("proof is for another model (vk digest differs from the key's)",
-                                check="statement.vk-digest")
+                                check="proof.vk")
     batch = rd.u32("batch size")
     if not 1 <= batch <= max_batch:
         raise ProofFormatError(f"batch size {batch} out of range 1..{max_batch}",

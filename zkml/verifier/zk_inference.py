@@ -19,8 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from zkml.errors import ProofFormatError
-from zkml.verifier.circuit import Layout
+from zkml.errors import TruncatedProofError, VerificationError
 from zkml.verifier.declarations import Claim
 from zkml.verifier.encoding import G1Point, Reader
 from zkml.verifier.gadgets import GadgetCheck, Instance, OutputCheck, RunContext
@@ -37,13 +36,13 @@ from zkml.verifier.inference_stages import (
 )
 from zkml.verifier.layout import range_leaf_checks
 from zkml.verifier.model_key import VerifyingKey
-from zkml.verifier.proofs import KIND_HIDING_INFERENCE, KIND_VERSIONS
+from zkml.verifier.proofs import KIND_HIDING_INFERENCE, KIND_VERSIONS, GeneratorFn
 from zkml.verifier.transcript import Transcript
 from zkml.verifier.zk.backend import CommittedBackend
 from zkml.verifier.zk.logup import ZkTree, parse_zk_logup
 from zkml.verifier.zk.opening import HidingStack
 from zkml.verifier.zk.pipeline import HidingMessages, verify_hiding_pipeline
-from zkml.verifier.zk.sigma import G_E_INDEX
+from zkml.verifier.zk.sigma import G_E_INDEX, H_INDEX, Gens
 from zkml.verifier.zk.sumcheck import read_rounds
 
 __all__ = ["VISIBILITY_PUBLIC_IO", "parse_hiding_inference", "verify_hiding_inference"]
@@ -98,9 +97,9 @@ def parse_hiding_inference(rd: Reader, vk: VerifyingKey, max_batch: int) -> _Kin
     batch = read_key_and_batch(rd, vk, max_batch)
     visibility = rd.u32("visibility")
     if visibility != VISIBILITY_PUBLIC_IO:
-        raise ProofFormatError(f"visibility word {visibility}: this verifier proves only "
-                               f"{VISIBILITY_PUBLIC_IO} (public input and output, private "
-                               "weights and activations)", check="zk.visibility")
+        raise VerificationError(f"visibility word {visibility}: this verifier proves only "
+                                f"{VISIBILITY_PUBLIC_IO} (public input and output, private "
+                                "weights and activations)", check="zk.visibility")
     lay = c.layout(batch)
     (x, x_raw), (y, y_raw) = read_io(rd, c, batch)
     c_w = rd.g1_vec("witness commitment", expected=1 << (lay.num_vars - lay.log_cols))
@@ -111,7 +110,8 @@ def parse_hiding_inference(rd: Reader, vk: VerifyingKey, max_batch: int) -> _Kin
     am = plan.read_argmax(rd, Reader.g1_vec)
     n_sc = plan.sumcheck_vars
     if n_sc * 3 * _G1 > rd.remaining:
-        raise ProofFormatError("inference sumcheck: truncated rounds", check="proof.truncated")
+        raise TruncatedProofError("inference sumcheck: truncated rounds",
+                                  check="proof.truncated")
     sc = read_rounds(rd, n_sc, 3)
     sc_evals = rd.g1_vec("sumcheck-evals", expected=plan.sumcheck_evals)
     shapes = [(lay.num_vars, lay.log_cols), (vk.num_vars, vk.log_cols)]
@@ -131,11 +131,6 @@ class _HidingInference(InferenceStages):
     version = KIND_VERSIONS[KIND_HIDING_INFERENCE]
     p: _Kind5  # type: ignore[assignment]
     backend: CommittedBackend
-
-    def __init__(self, p: _Kind5, vk: VerifyingKey, lay: Layout, digest: bytes,
-                 backend: CommittedBackend) -> None:
-        super().__init__(p, vk, lay, digest, backend)  # type: ignore[arg-type]
-        self.seed_digest = digest
 
     def absorb_statement(self, t: Transcript) -> None:
         """zk_inference.md 1.1: generators, key digest, batch, visibility, input, output."""
@@ -170,15 +165,21 @@ class _HidingInference(InferenceStages):
 
 
 def verify_hiding_inference(rd: Reader, vk: VerifyingKey, seed_digest: bytes,
-                            max_batch: int) -> InferenceStatement:
+                            max_batch: int, generators: GeneratorFn) -> InferenceStatement:
     """Parse and verify a kind-5 body (`rd` positioned after the header) for `vk` and the
-    generators of `seed_digest`; returns the statement (`hiding=True`) or raises
-    VerificationError with the failed check's id."""
+    generators of `seed_digest` (`generators(n)`: the first `n`, under the caller's
+    column limit); returns the statement (`hiding=True`) or raises VerificationError
+    with the failed check's id."""
     p = parse_hiding_inference(rd, vk, max_batch)
     lay = vk.circuit.layout(p.batch)
-    backend = CommittedBackend(derive_generator(seed_digest, G_E_INDEX), p.products)
-    kind = _HidingInference(p, vk, lay, seed_digest, backend)
+    g_e = derive_generator(seed_digest, G_E_INDEX)
+    h = derive_generator(seed_digest, H_INDEX)
+
+    def gens(n: int) -> Gens:
+        return Gens(tuple(generators(n)), g_e, h)
+
+    kind = _HidingInference(p, vk, lay, seed_digest, CommittedBackend(g_e, p.products))
     msgs = HidingMessages(p.c_w, p.logup, p.leaf_evals, p.sumcheck, p.sc_evals, p.opening,
                           p.products, p.tail)
-    verify_hiding_pipeline(kind, msgs)
+    verify_hiding_pipeline(kind, msgs, gens)
     return statement_of(p, vk.circuit, vk, seed_digest, KIND_HIDING_INFERENCE)  # type: ignore[arg-type]

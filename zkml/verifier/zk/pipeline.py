@@ -18,7 +18,7 @@ opening's), which is the order of the products and of the linear check's entries
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -61,10 +61,9 @@ class HidingMessages:
 class HidingKind(PipelineKind, Protocol):
     """A proof kind run under hiding: a `PipelineKind` whose backend is a
     `CommittedBackend` and whose stacks are hiding stacks (blinded rows, claims whose
-    values are forms); `seed_digest` names its generators."""
+    values are forms)."""
 
     backend: CommittedBackend
-    seed_digest: bytes
 
     def hiding_stacks(self, witness_commitment: tuple[G1Point, ...]) -> list[HidingStack]:
         """Stage 6: the witness stack and the kind's other stacks, with their claims."""
@@ -108,10 +107,13 @@ def run_hiding_checks(kind: HidingKind, msgs: HidingMessages) -> Transcript:
     return t
 
 
-def verify_hiding_pipeline(kind: HidingKind, msgs: HidingMessages) -> None:
+def verify_hiding_pipeline(kind: HidingKind, msgs: HidingMessages,
+                           gens: Callable[[int], Gens]) -> None:
     """Run the stages for `kind` over its proof's messages; raises VerificationError
     (with the failed check's id) on the first failure. Every check but the last is
-    collected by the backend; the last, `zk.merged`, is one MSM."""
+    collected by the backend; the last, `zk.merged`, is one MSM. `gens(n)`: the
+    generators `G_0..G_{n-1}`, `G_e` and `H` of the proof's seed (the caller's column
+    limit applies)."""
     be = kind.backend
     t = run_hiding_checks(kind, msgs)
     stacks = kind.hiding_stacks(msgs.witness_commitment)
@@ -120,8 +122,8 @@ def verify_hiding_pipeline(kind: HidingKind, msgs: HidingMessages) -> None:
 
     t.absorb_points("zk-products", list(msgs.products))
     be.finish()
-    gens = Gens.of(kind.seed_digest, max(1 << st.log_cols for st in stacks))
-    verify_tail(gens, t, msgs.tail, [*be.linear, *opening_linear], be.statements, dots)
+    n_cols = max(1 << st.log_cols for st in stacks)
+    verify_tail(gens(n_cols), t, msgs.tail, [*be.linear, *opening_linear], be.statements, dots)
     msgs.tail.finish()
 
 

@@ -1,11 +1,11 @@
 """`zkml verify PROOF [--model COMPILED | --vk VK] [--input FILE] [--input-digest HEX]`:
 check a proof with the pure-Python verifier; exit 0 only when it is valid.
 
-Inference proofs (kind 3) need the model's verifying key, from a .vk file or from the
-compiled model; the foundation's artifacts (kinds 1 and 2) carry their whole statement.
-A valid inference proof is about its own input: the command prints the statement's
-digests (key, input, output) and, with `--input` or `--input-digest`, exits 1 unless the
-proof is about that input (zkml.statement).
+Inference proofs (kind 3, and kind 5: hiding) need the model's verifying key, from a
+.vk file or from the compiled model; the foundation's artifacts (kinds 1 and 2) carry
+their whole statement. A valid inference proof is about its own input: the command
+prints the statement's digests (key, input, output) and, with `--input` or
+`--input-digest`, exits 1 unless the proof is about that input (zkml.statement).
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ import click
 from zkml.cli.jsonout import json_errors_of
 
 _KIND_INFERENCE = 3
+#: hiding inference proofs (circuits/zk_inference.md), verified like kind 3
+_KIND_HIDING_INFERENCE = 5
+_INFERENCE_KINDS = (_KIND_INFERENCE, _KIND_HIDING_INFERENCE)
 #: Seconds after which a stage of `zkml verify` (the key check, the proof) gets a line on
 #: stderr: a big batch shows its progress, a quick verification prints nothing there.
 SLOW_STAGE = 1.0
@@ -77,8 +80,8 @@ def verify(artifact: str, model: str | None, vk: str | None, input_file: str | N
     kind = _kind(data)
     if kind == _KIND_VERIFYING_KEY:  # the proof's own bytes are at fault: exit 1
         raise ProofFormatError(f"{artifact} is a verifying key, not a proof")
-    if kind == _KIND_INFERENCE or model or vk:
-        if kind is not None and kind != _KIND_INFERENCE:
+    if kind in _INFERENCE_KINDS or model or vk:
+        if kind is not None and kind not in _INFERENCE_KINDS:
             raise ProofFormatError(f"{artifact} is not an inference proof (artifact kind "
                                    f"{kind}); verify it without --model/--vk")
         _verify_inference(data, model, vk, _Expected(input_file, input_digest, strict),
@@ -167,8 +170,9 @@ def _verify_inference(data: bytes, model: str | None, vk: str | None, expected: 
         return
     from zkml.cli.prove_cmd import format_outputs, statement_line
 
-    click.echo(f"valid inference proof ({len(data)} bytes, {elapsed:.3f} s): batch "
-               f"{result.batch}")
+    what = "hiding inference proof" if getattr(result.statement, "hiding", False) else \
+        "inference proof"
+    click.echo(f"valid {what} ({len(data)} bytes, {elapsed:.3f} s): batch {result.batch}")
     click.echo(statement_line(result.vk_digest, result.input_digest, result.output_digest))
     click.echo(_input_check_line(expected, quantized))
     click.echo("verified output:")

@@ -495,7 +495,7 @@ class Verifier:
         proof = bytes(proof)
         if proof_vk_digest(proof) != self._vk.digest:
             raise VerificationError("the proof is for another model (its verifying-key digest "
-                                    "differs from this key's)")
+                                    "differs from this key's)", check="proof.vk")
         st = self._inner.verify(proof)
         argmax = bool(getattr(st, "argmax", False))
         inputs, outputs = tuple(map(tuple, st.input)), tuple(map(tuple, st.output))

@@ -45,6 +45,7 @@ __all__ = [
     "ARTIFACT_VERSION",
     "KIND_INFERENCE",
     "KIND_VERIFYING_KEY",
+    "KIND_HIDING_INFERENCE",
     "VerifyingKeyInfo",
     "ProofStatement",
     "encode_verifying_key",
@@ -61,8 +62,11 @@ MAGIC = b"ZKML"
 ARTIFACT_VERSION = 1
 KIND_INFERENCE = 3
 KIND_VERIFYING_KEY = 4
+#: hiding inference proofs (circuits/zk_inference.md): the same leading `vk_digest`
+KIND_HIDING_INFERENCE = 5
 #: each kind's current format version (circuits/encoding.md)
-KIND_VERSIONS = {KIND_INFERENCE: 2, KIND_VERIFYING_KEY: ARTIFACT_VERSION}
+KIND_VERSIONS = {KIND_INFERENCE: 2, KIND_VERIFYING_KEY: ARTIFACT_VERSION,
+                 KIND_HIDING_INFERENCE: 1}
 _HEADER = struct.Struct(">4sHB")
 
 
@@ -190,8 +194,11 @@ def _ints(rd, width: int, what: str, expected: int | None = None) -> tuple[int, 
 
 
 def proof_vk_digest(data: bytes) -> bytes:
-    """The verifying-key digest a kind-3 proof names (its first statement field)."""
-    return _reader(data, KIND_INFERENCE, "inference proof").raw(32, "vk digest")
+    """The verifying-key digest an inference proof (kind 3, or 5: hiding) names (its
+    first statement field)."""
+    hiding = len(data) > 6 and data[6] == KIND_HIDING_INFERENCE  # the header's kind byte
+    kind = KIND_HIDING_INFERENCE if hiding else KIND_INFERENCE
+    return _reader(data, kind, "inference proof").raw(32, "vk digest")
 
 
 def parse_proof_statement(data: bytes, circuit: Circuit | None = None) -> ProofStatement:

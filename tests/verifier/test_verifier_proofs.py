@@ -304,8 +304,10 @@ def test_header():
     reject(b"ZKMl" + data[4:], "proof.magic", ProofFormatError)
     for v in (0, 2, 0xFFFF):
         reject(data[:4] + v.to_bytes(2, "big") + data[6:], "proof.version", ProofFormatError)
-    for k in (0, 5, 255):
+    for k in (0, 200, 255):
         reject(data[:6] + bytes([k]) + data[7:], "proof.header-kind", ProofFormatError)
+    # a hiding inference proof (kind 5) is known, but needs its verifying key
+    reject(data[:6] + bytes([5]) + data[7:], "proof.header-kind", VerificationError)
     reject(b"", exc=ProofFormatError)
 
 

@@ -15,7 +15,8 @@ Typical use::
     verifier = Verifier()                      # build once (service start-up) ...
     statement = verifier.verify(data)          # ... verify many artifacts, from any thread
 
-Inference proofs (kind 3) are verified against their model's verifying key (kind 4)::
+Inference proofs (kind 3, and kind 5: hiding proofs, circuits/zk_inference.md, whose
+statement has `hiding=True`) are verified against their model's verifying key (kind 4)::
 
     from zkml.verifier import VerifyingKey, InferenceVerifier, verify_inference
 
@@ -45,7 +46,7 @@ from zkml.errors import InvalidKeyError, ProofFormatError, VerificationError
 from zkml.verifier.generators import DEFAULT_SEED, GeneratorSource, generators, seed_digest
 from zkml.verifier.inference import InferenceStatement, InferenceVerifier, VerifyingKey
 from zkml.verifier.proofs import (
-    KIND_INFERENCE,
+    INFERENCE_KINDS,
     KIND_PCS_BATCH_OPENING,
     KIND_PRODUCT_SUMCHECK,
     BatchOpeningStatement,
@@ -119,10 +120,11 @@ class Verifier(GeneratorSource):
                                        check="api.argument-type")
             if vk is not None:
                 kind, _ = read_header(bytes(data))
-                if kind != KIND_INFERENCE:
+                if kind not in INFERENCE_KINDS or (
+                        expected_kind is not None and kind != expected_kind):
                     raise VerificationError(
                         f"artifact kind {kind} given with a verifying key: "
-                        "expected an inference proof (kind 3)",
+                        "expected an inference proof (kind 3, or 5 when hiding)",
                         check="proof.header-kind",
                     )
                 return self.for_model(vk).verify(data)
@@ -140,14 +142,15 @@ class Verifier(GeneratorSource):
     def verify(self, data: bytes, vk: VerifyingKey | None = None) -> Statement:
         """Verify an artifact of any known kind; returns its statement or raises.
 
-        An inference proof (kind 3) is verified only when its verifying key `vk` is
-        given; with `vk` given, any other kind is rejected.
+        An inference proof (kind 3, or kind 5: hiding) is verified only when its
+        verifying key `vk` is given; with `vk` given, any other kind is rejected.
         """
         return self._run(data, None, vk)
 
     def verify_inference(self, data: bytes, vk: VerifyingKey) -> InferenceStatement:
-        """Verify a kind-3 inference proof against `vk`; other kinds are rejected."""
-        st = self._run(data, KIND_INFERENCE, vk)
+        """Verify an inference proof against `vk`: kind 3, or kind 5 (hiding; the
+        statement's `hiding` is True); other kinds are rejected."""
+        st = self._run(data, None, vk)
         if not isinstance(st, InferenceStatement):
             raise VerificationError("internal verifier error: wrong statement type",
                                     check="verifier.internal")
@@ -194,7 +197,7 @@ def verify_artifact(
     Returns the verified statement (a `BatchOpeningStatement`, a
     `ProductSumcheckStatement`, or with `vk` an `InferenceStatement`); raises
     VerificationError (ProofFormatError for malformed bytes) on rejection. An
-    inference proof (kind 3) needs its model's verifying key `vk`.
+    inference proof (kind 3, or kind 5: hiding) needs its model's verifying key `vk`.
     """
     return _verifier_for(seed).verify(data, vk)
 
@@ -202,7 +205,8 @@ def verify_artifact(
 def verify_inference(
     data: bytes, vk: VerifyingKey, *, seed: bytes = DEFAULT_SEED
 ) -> InferenceStatement:
-    """Verify a kind-3 inference proof (its bytes) against the verifying key `vk`.
+    """Verify an inference proof (its bytes) against the verifying key `vk`: kind 3, or
+    kind 5, a hiding proof (circuits/zk_inference.md; the statement's `hiding` is True).
 
     A proof made for another key is rejected ("proof is for another model").
     """

@@ -170,12 +170,13 @@ class Circuit:
 
     def _layout(self, batch: int) -> Layout:
         if not 1 <= batch < 1 << 32:
-            raise ProofFormatError(f"batch size {batch} out of range")
+            raise ProofFormatError(f"batch size {batch} out of range", check="proof.limits")
         lb = log2_ceil(batch)
         col_vars = [lb + c.feature_vars for c in self.columns]
         if lb + max(g.log_features for g in self.gadgets) > MAX_NUM_VARS or (
                 col_vars and max(col_vars) > MAX_NUM_VARS):
-            raise ProofFormatError(f"batch size {batch}: a tensor exceeds 2^{MAX_NUM_VARS}")
+            raise ProofFormatError(f"batch size {batch}: a tensor exceeds 2^{MAX_NUM_VARS}",
+                                   check="proof.limits")
         # witness stack: the limb columns, m (2^L entries), then each table gadget's t_g
         t_bits = list(self.table_bits)
         big = self.limb_bits
@@ -183,14 +184,16 @@ class Circuit:
         num_vars = max(1, log2_ceil(total))
         slots, leaf_vars = leaf_slots(col_vars, [c.width for c in self.columns], big)
         if num_vars > MAX_NUM_VARS or leaf_vars > MAX_NUM_VARS:
-            raise ProofFormatError(f"batch size {batch}: the witness exceeds 2^{MAX_NUM_VARS}")
+            raise ProofFormatError(f"batch size {batch}: the witness exceeds 2^{MAX_NUM_VARS}",
+                                   check="proof.limits")
         nc = len(col_vars)
         tables = []
         for k, (g, t) in enumerate(zip(self.tables, t_bits, strict=True)):
             depth = lb + g.log_features
             if depth < 1:  # logup.md: D >= 1 (the parser already requires features >= 2)
                 raise ProofFormatError(f"batch size {batch}: table gadget {g.index} has a "
-                                       f"single entry (lookup tree of depth 0)")
+                                       f"single entry (lookup tree of depth 0)",
+                                       check="proof.limits")
             tables.append(TableSlot(g.index, depth, t, offsets[nc + 1 + k]))
         return Layout(
             batch,

@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from zkml.errors import VerificationError
 from zkml.verifier.axes import BATCH, FEATURES, Axes
+from zkml.verifier.declarations import CLEAR, Check, Claim, linear, run_check, zero_check
 from zkml.verifier.field import R
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "expected_leaves",
     "expected_table",
     "check_lookup_trees",
+    "range_leaf_checks",
     "log2_ceil",
     "limb_widths",
     "slot_bits",
@@ -157,6 +158,41 @@ def expected_table(rho_t: Sequence[int], alpha: int, m_eval: int) -> tuple[int, 
     return (-m_eval) % R, (alpha - t_l) % R
 
 
+def range_leaf_checks(
+    slots: Sequence[LeafSlot],
+    depth: int,
+    rho: Sequence[int],
+    rho_t: Sequence[int],
+    alpha: int,
+    roots: Sequence[Claim],
+    col_evals: Sequence[Claim],
+    m_eval: Claim,
+) -> list[Check]:
+    """The range group's four leaf checks (inference.md 4, "Lookups";
+    circuits/zk_inference.md 3 item 2) as declarations over the trees' final claims
+    `roots = (P, Q, P_t, Q_t)`, the limb columns' evaluations and `m(rho_t)`:
+    `P - sum_s eq_s`, `Q - (sum_s eq_s (alpha - scale_s c_s) + 1 - sum_s eq_s)`, `P_t + m`
+    and `Q_t - (alpha - T_L(rho_t))`, each `== 0` (all linear in the claims)."""
+    p_0, q_0, p_t, q_t = roots
+    sel_sum, q_const, q_terms = 0, 1, [(1, q_0)]
+    for s in slots:
+        sel = eq_bits(slot_bits(s.offset, s.log_size, depth), rho[s.log_size :])
+        sel_sum += sel
+        q_const += sel * (alpha - 1)
+        q_terms.append((sel * s.scale, col_evals[s.column]))
+    t_l = sum(v << k for k, v in enumerate(rho_t))
+    return [
+        zero_check("logup.leaf-numerators", linear([(1, p_0)], -sel_sum),
+                   "logup leaves: P differs from the leaf layout's numerators"),
+        zero_check("logup.leaf-denominators", linear(q_terms, -q_const),
+                   "logup leaves: Q differs from the leaf layout's denominators"),
+        zero_check("logup.table-claims", p_t + m_eval,
+                   f"logup table: claims differ from -m(rho_t) and alpha - T{len(rho_t)}(rho_t)"),
+        zero_check("logup.table-claims", linear([(1, q_t)], t_l - alpha),
+                   f"logup table: claims differ from -m(rho_t) and alpha - T{len(rho_t)}(rho_t)"),
+    ]
+
+
 def check_lookup_trees(
     trees: Sequence[tuple[Sequence[int], int, int]],
     slots: Sequence[LeafSlot],
@@ -165,18 +201,15 @@ def check_lookup_trees(
     col_evals: Sequence[int],
     m_eval: int,
 ) -> None:
-    """Check the two LogUp trees' final claims (inference.md section 4, Lookups)."""
+    """Check the two LogUp trees' final claims (inference.md section 4, Lookups) in the
+    clear: `range_leaf_checks` over the values."""
     (rho, p_claim, q_claim), (rho_t, pt_claim, qt_claim) = trees
-    p_exp, q_exp = expected_leaves(slots, depth, rho, alpha, col_evals)
-    if p_exp != p_claim:
-        raise VerificationError("logup leaves: P differs from the leaf layout's numerators",
-                                check="logup.leaf-numerators")
-    if q_exp != q_claim:
-        raise VerificationError("logup leaves: Q differs from the leaf layout's denominators",
-                                check="logup.leaf-denominators")
-    if (pt_claim, qt_claim) != expected_table(rho_t, alpha, m_eval):
-        raise VerificationError(f"logup table: claims differ from -m(rho_t) and alpha - "
-                               f"T{len(rho_t)}(rho_t)", check="logup.table-claims")
+    roots = [Claim(f"logup-root[{j}]", v)
+             for j, v in enumerate((p_claim, q_claim, pt_claim, qt_claim))]
+    cols = [Claim(f"logup-leaf-evals[{j}]", v) for j, v in enumerate(col_evals)]
+    m = Claim(f"logup-leaf-evals[{len(cols)}]", m_eval)
+    for check in range_leaf_checks(slots, depth, rho, rho_t, alpha, roots, cols, m):
+        run_check(check, CLEAR)
 
 
 @dataclass(frozen=True)

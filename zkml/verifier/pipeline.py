@@ -26,6 +26,7 @@ from typing import Protocol
 
 from zkml.verifier.declarations import (
     Backend,
+    Check,
     Claim,
     Expr,
     evaluate,
@@ -40,7 +41,8 @@ from zkml.verifier.logup import LogupProof, logup_verify_trees
 from zkml.verifier.sumcheck import SumcheckProof, batched_sumcheck_verify
 from zkml.verifier.transcript import Transcript
 
-__all__ = ["PipelineMessages", "PipelineInstance", "PipelineKind", "verify_pipeline"]
+__all__ = ["PipelineMessages", "PipelineInstance", "PipelineKind", "verify_pipeline",
+           "final_check"]
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,14 @@ def _batched_sumcheck(t: Transcript, kind: PipelineKind, insts: list[PipelineIns
     for _ in values:
         weights.append(rho)
         rho = rho * res.beta % R
-    final = Claim("sumcheck-final", be.seal(res.final))
+    run_check(final_check(kind.name, weights, values, Claim("sumcheck-final", be.seal(res.final))),
+              be)
+
+
+def final_check(name: str, weights: Sequence[int], values: Sequence[Expr], final: Claim
+                ) -> Check:
+    """The batched sumcheck's one final check `<name>.final` (checks.md 4):
+    `sum_i weights[i] values[i] - final == 0`, `weights[i] = beta^i` the batching
+    challenge's powers and `final` the sumcheck's final claim (`sumcheck-final`)."""
     expr = linear(zip(weights, values, strict=True)) - final
-    run_check(zero_check(f"{kind.name}.final", expr,
-                         f"{kind.name} sumcheck: final != sum of instance relations"), be)
+    return zero_check(f"{name}.final", expr, f"{name} sumcheck: final != sum of instance relations")

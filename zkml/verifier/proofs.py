@@ -32,6 +32,8 @@ __all__ = [
     "KIND_PRODUCT_SUMCHECK",
     "KIND_INFERENCE",
     "KIND_VERIFYING_KEY",
+    "KIND_HIDING_INFERENCE",
+    "INFERENCE_KINDS",
     "KIND_HIDING_VERIFYING_KEY",
     "KIND_NAMES",
     "Statement",
@@ -49,6 +51,11 @@ KIND_PCS_BATCH_OPENING = 1
 KIND_PRODUCT_SUMCHECK = 2
 KIND_INFERENCE = 3
 KIND_VERIFYING_KEY = 4
+#: hiding inference proofs (circuits/zk_inference.md 1): kind 3's statement, every
+#: private message committed
+KIND_HIDING_INFERENCE = 5
+#: the kinds verified against a model's verifying key
+INFERENCE_KINDS = (KIND_INFERENCE, KIND_HIDING_INFERENCE)
 KIND_HIDING_VERIFYING_KEY = 6
 #: Each kind's current format version (encoding.md): inference proofs are at 2 since
 #: their lookups balance per table (circuits/soundness.md, lookup separation).
@@ -57,6 +64,7 @@ KIND_VERSIONS = {
     KIND_PRODUCT_SUMCHECK: VERSION,
     KIND_INFERENCE: 2,
     KIND_VERIFYING_KEY: VERSION,
+    KIND_HIDING_INFERENCE: 1,
     KIND_HIDING_VERIFYING_KEY: VERSION,
 }
 KIND_NAMES = {
@@ -64,6 +72,7 @@ KIND_NAMES = {
     KIND_PRODUCT_SUMCHECK: "product-sumcheck",
     KIND_INFERENCE: "inference",
     KIND_VERIFYING_KEY: "verifying-key",
+    KIND_HIDING_INFERENCE: "hiding-inference",
     KIND_HIDING_VERIFYING_KEY: "hiding-verifying-key",
 }
 
@@ -209,12 +218,13 @@ def unsupported_version(kind: int, version: int) -> str:
 def parse_artifact(data: bytes) -> tuple[int, _Kind1 | _Kind2]:
     """Parse the container and the whole body of a kind-1 or kind-2 artifact.
 
-    Kind 3 (inference) needs its verifying key to be parsed and kind 4 is a key, not
-    a proof: both are rejected here (see `zkml.verifier.inference`).
+    Kinds 3 and 5 (inference, hiding inference) need their verifying key to be parsed
+    and kind 4 is a key, not a proof: they are rejected here (see
+    `zkml.verifier.inference`).
     """
     kind, rd = read_header(data)
-    if kind == KIND_INFERENCE:
-        raise VerificationError("an inference proof (kind 3) needs its verifying key",
+    if kind in INFERENCE_KINDS:
+        raise VerificationError(f"an inference proof (kind {kind}) needs its verifying key",
                                 check="proof.header-kind")
     if kind in (KIND_VERIFYING_KEY, KIND_HIDING_VERIFYING_KEY):
         raise VerificationError(

@@ -12,6 +12,7 @@ pub enum Kind {
     ProductSumcheck = 2,
     Inference = 3,
     VerifyingKey = 4,
+    HidingInference = 5,
     HidingVerifyingKey = 6,
 }
 
@@ -22,6 +23,7 @@ impl Kind {
             2 => Ok(Self::ProductSumcheck),
             3 => Ok(Self::Inference),
             4 => Ok(Self::VerifyingKey),
+            5 => Ok(Self::HidingInference),
             6 => Ok(Self::HidingVerifyingKey),
             _ => format_at("proof.header-kind", format!("unknown artifact kind {x}")),
         }
@@ -44,6 +46,7 @@ impl Kind {
             Self::ProductSumcheck => b"zkml/product-sumcheck",
             Self::Inference => b"zkml/inference",
             Self::VerifyingKey => b"zkml/verifying-key",
+            Self::HidingInference => b"zkml/inference-zk",
             Self::HidingVerifyingKey => b"zkml/model-wf-zk",
         }
     }
@@ -98,6 +101,7 @@ mod tests {
             Kind::ProductSumcheck,
             Kind::Inference,
             Kind::VerifyingKey,
+            Kind::HidingInference,
             Kind::HidingVerifyingKey,
         ] {
             let ok = header(kind.version(), kind as u8);

@@ -23,6 +23,7 @@ pub mod testing;
 pub mod transcript;
 pub mod wiring;
 pub mod zk;
+pub mod zk_inference;
 pub mod zk_key;
 
 pub use error::{Error, Result};

@@ -168,9 +168,27 @@ pub(crate) fn build_trees(trees: Vec<(Vec<Fr>, Vec<Fr>)>) -> Vec<Vec<(Vec<Fr>, V
         .collect()
 }
 
+/// A tree's end: the point `rho` its last layer reduces to and the claims `P`, `Q`
+/// its leaves' MLEs must give there (what a caller checks against its leaf layout).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TreeEnd {
+    pub point: Vec<Fr>,
+    pub p: Fr,
+    pub q: Fr,
+}
+
 /// Prove that the leaves of all `trees` (each `(p, q)` of length `2^D`, `D >= 1`)
 /// sum to zero. Returns the proof and each tree's final point.
 pub fn prove(t: &mut Transcript, trees: Vec<(Vec<Fr>, Vec<Fr>)>) -> (LogupProof, Vec<Vec<Fr>>) {
+    let (proof, ends) = prove_ends(t, trees);
+    (proof, ends.into_iter().map(|e| e.point).collect())
+}
+
+/// [`prove`], returning each tree's end with its claims.
+pub fn prove_ends(
+    t: &mut Transcript,
+    trees: Vec<(Vec<Fr>, Vec<Fr>)>,
+) -> (LogupProof, Vec<TreeEnd>) {
     let mut timer = crate::profile::Timer::new("logup");
     let all = build_trees(trees);
     let roots: Vec<[Fr; 4]> = all.iter().map(|l| root_of(l)).collect();
@@ -203,7 +221,11 @@ pub fn prove(t: &mut Transcript, trees: Vec<(Vec<Fr>, Vec<Fr>)>) -> (LogupProof,
             root,
             layers: out,
         });
-        points.push(r);
+        points.push(TreeEnd {
+            point: r,
+            p: claim_p,
+            q: claim_q,
+        });
         timer.mark("tree");
     }
     (LogupProof { trees: proofs }, points)

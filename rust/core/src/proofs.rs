@@ -216,7 +216,7 @@ pub fn verify_artifact(hyrax: &Hyrax, bytes: &[u8]) -> Result<Verified> {
         Kind::PcsBatchOpening => Verified::BatchOpening(verify_batch_opening_body(hyrax, r)?),
         Kind::ProductSumcheck => Verified::ProductSum(verify_product_body(hyrax, r)?),
         // The trust anchor for inference proofs is the Python verifier.
-        Kind::Inference | Kind::VerifyingKey => {
+        Kind::Inference | Kind::VerifyingKey | Kind::HidingInference => {
             return format_at("proof.header-kind", "not a foundation proof kind")
         }
         Kind::HidingVerifyingKey => {

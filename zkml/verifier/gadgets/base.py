@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from zkml.errors import VerificationError
 from zkml.verifier.declarations import (
@@ -60,7 +60,8 @@ __all__ = ["DENSE", "ZEROCHECK", "OUTPUT", "Instance", "InstanceOwner", "Claims"
 #: the groups of the batched sumcheck, in instance order
 DENSE, ZEROCHECK, OUTPUT = "dense", "zerocheck", "output"
 
-Point = tuple[tuple[int, ...], int]
+#: an opening claim: a stack point and its value (an int; a form under hiding)
+Point = tuple[tuple[int, ...], Any]
 
 Vals = Iterator[Claim]
 
@@ -123,6 +124,9 @@ class RunContext:
     claims: Claims = field(default_factory=Claims)
     backend: Backend = CLEAR
     pending: list[Check] = field(default_factory=list)
+    #: a hiding proof (circuits/zk_inference.md): every private message is one commitment
+    #: per value and an opening claim's value is the form of the commitment it was sent as
+    hiding: bool = False
 
     @property
     def c(self) -> Circuit:
@@ -165,10 +169,22 @@ class RunContext:
         """The committed claims `label[j]`, j >= start, of one message (checks.md)."""
         return ClaimStream(label, values, self.backend, start)
 
-    def opened(self, claim: Claim) -> int:
-        """A committed claim's value for a stack opening (circuits/zk.md: a hiding
-        opening of the commitment under P8)."""
-        return self.backend.reveal(self.backend.load(claim), "opening")
+    def absorb(self, label: str, message: Sequence) -> None:
+        """Absorb a message a gadget sends (its acc-evals and the messages after them,
+        the argmax-evals): its values in the clear, or under hiding the commitments sent
+        in their place (circuits/zk_inference.md 1.1: `absorb_points` for `absorb_frs`)."""
+        if self.hiding:
+            self.transcript.absorb_points(label, message)
+        else:
+            self.transcript.absorb_frs(label, message)
+
+    def opened(self, claim: Claim) -> Any:
+        """A committed claim's value for a stack opening: the value in the clear, or
+        under hiding the linear form of its commitment (circuits/zk.md 5.4)."""
+        handle = self.backend.load(claim)
+        if self.hiding:
+            return handle.form
+        return self.backend.reveal(handle, "opening")
 
     def take(self, cols: Sequence[Column], vals: Vals, z: Sequence[int]) -> list[Claim]:
         """Record claims column(z) = value for the next len(cols) claims of `vals`."""

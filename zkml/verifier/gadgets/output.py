@@ -66,7 +66,7 @@ class OutputCheck:
             self.claims = {"output": public("Y(r_out)", mle)}
             return
         self.r_out = t.squeeze_n("argmax-point", lay.axes(self.fv).num_vars)
-        t.absorb_frs("argmax-evals", argmax_evals)
+        ctx.absorb("argmax-evals", argmax_evals)
         am = ctx.stream("argmax-evals", argmax_evals)
         d = ctx.limbs(ctx.take(c.d, am, self.r_out))
         a, cm = next(am), next(am)

@@ -236,7 +236,7 @@ class Concat(GadgetCheck):
     def after_acc(self, ctx: RunContext) -> None:
         """The parts E_1..E_K sum to acc(r_g)."""
         raw = self.extra[0]
-        ctx.transcript.absorb_frs(self.LABEL, raw)
+        ctx.absorb(self.LABEL, raw)
         self.parts = list(ctx.stream(f"{self.LABEL}[{self.g.index}]", raw))
         check_parts(ctx, self.g, self.claim, self.parts)
 

@@ -182,7 +182,7 @@ class WinMax(GadgetCheck):
         t = ctx.transcript
         self.gamma = t.squeeze("window-gamma")
         raw = self.extra[0]
-        t.absorb_frs("window-e", raw)
+        ctx.absorb("window-e", raw)
         (self.e,) = ctx.stream(f"window-e[{self.g.index}]", raw)
         d = [self.cv[f"D{t}"] for t in range(self.p.window.taps)]
         self.claim = winmax_claim_a(ctx, d, self.gamma, self.e)

@@ -79,9 +79,20 @@ class CommittedBackend:
         self._next += 1
         return Form.of(p)
 
-    def seal(self, value: G1Point) -> Committed:
-        """A commitment the prover sent (a point) as a handle."""
-        return Committed(Form.of(value), self._g_e)
+    def seal(self, value: G1Point | Form) -> Committed:
+        """A commitment the prover sent (a point), or a form over such (a LogUp tree's
+        `P`, `Q`, a sumcheck's final claim), as a handle."""
+        return Committed(value if isinstance(value, Form) else Form.of(value), self._g_e)
+
+    @property
+    def g_e(self) -> G1Point:
+        """The committed-scalar generator (a public value `v` is the form `v G_e`)."""
+        return self._g_e
+
+    @property
+    def used(self) -> int:
+        """How many `"zk-products"` points the evaluation has taken so far."""
+        return self._next
 
     def load(self, claim: Claim) -> Committed:
         return claim._value

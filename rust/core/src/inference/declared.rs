@@ -37,15 +37,14 @@ pub struct Record {
     /// The batching challenge and the batched sumcheck's final value.
     pub rho: Fr,
     pub last: Fr,
-    /// LogUp (nonlinear.md 3): `alpha`, `beta`, every tree's point, the table trees'
-    /// leaf claims `(P, Q)` at their points, and the leaf evals.
+    /// LogUp (nonlinear.md 3): `alpha`, `beta`, every tree's point, every tree's leaf
+    /// claims `(P, Q)` at its point (the claims `logup-root[2i]`, `[2i+1]`), and the
+    /// leaf evals.
     pub alpha: Fr,
     pub beta: Fr,
     pub leaf_points: Vec<Vec<Fr>>,
-    pub table_roots: Vec<(Fr, Fr)>,
+    pub roots: Vec<(Fr, Fr)>,
     pub leaf: Vec<Fr>,
-    /// The table trees while the LogUp runs (their leaf claims are computed from them).
-    pub table_trees: Vec<crate::pipeline::Tree>,
     /// The transcript before each gadget's messages after its acc-evals (a winmax
     /// squeezes its `gamma_g` there first).
     pub before_after: Vec<crate::transcript::Transcript>,
@@ -341,17 +340,26 @@ pub fn eq_tau(g: usize, tau: &[Fr], s: &[Fr]) -> Expr {
 /// The instances' `(gadget, name, claim)` in order.
 pub type InstanceClaims = Vec<(usize, String, Expr)>;
 
-/// Every declaration of the recorded proof (the verifier's order, checks.md 4).
-pub fn declare(cx: Ctx<'_>, rec: &Record, output: &[i64]) -> Result<Declarations> {
-    let d = Declarer { cx, rec, output };
-    let c = cx.c;
-    let provers: Vec<_> = (0..c.gadgets.len())
-        .map(|g| gadgets::prover(c, g))
-        .collect();
+/// What the acc stage declares (checks.md 4, steps 2 and 3): per gadget its acc-point
+/// checks, the output's checks, and every instance's `(gadget, name, claim)` in
+/// instance order (the dense group, the zerochecks, the output).
+struct AccStage {
+    gadgets: Vec<GadgetDecl>,
+    output: GadgetDecl,
+    names: InstanceClaims,
+    /// How many of them are the dense group's.
+    n_dense: usize,
+}
+
+fn acc_stage(
+    d: &Declarer<'_>,
+    provers: &[Box<dyn gadgets::GadgetProver + '_>],
+) -> Result<AccStage> {
+    let (c, rec) = (d.c(), d.rec);
     let mut out: Vec<GadgetDecl> = Vec::new();
     let mut inst_claims: Vec<(usize, String, Expr)> = Vec::new();
     for (g, gp) in provers.iter().enumerate() {
-        let (checks, claims) = gadget_acc(&d, gp.as_ref(), g)?;
+        let (checks, claims) = gadget_acc(d, gp.as_ref(), g)?;
         for (k, claim) in claims.into_iter().enumerate() {
             inst_claims.push((g, gp.instance_name(c, k), claim));
         }
@@ -360,14 +368,50 @@ pub fn declare(cx: Ctx<'_>, rec: &Record, output: &[i64]) -> Result<Declarations
             instances: Vec::new(),
         });
     }
-    let (mut output, out_claims) = super::output::declare_output(&d)?;
+    let (output, out_claims) = super::output::declare_output(d)?;
     // the instances in order: dense group, zerochecks, output (inference.md 5)
+    let n_dense = inst_claims.len();
     let mut names: Vec<(usize, String, Expr)> = inst_claims;
     for (g, _, _) in &rec.zerochecks {
         names.push((*g, provers[*g].zerocheck_name(), Expr::i(0)));
     }
-    let n_dense = names.len() - rec.zerochecks.len();
     names.extend(out_claims);
+    Ok(AccStage {
+        gadgets: out,
+        output,
+        names,
+        n_dense,
+    })
+}
+
+/// Every instance's claim, in instance order: what a hiding prover evaluates over
+/// commitments before the batched sumcheck (zk_inference.md 1.1), from the record of
+/// the acc stage alone.
+pub fn declare_claims(cx: Ctx<'_>, rec: &Record, output: &[i64]) -> Result<Vec<Expr>> {
+    let d = Declarer { cx, rec, output };
+    let provers: Vec<_> = (0..cx.c.gadgets.len())
+        .map(|g| gadgets::prover(cx.c, g))
+        .collect();
+    Ok(acc_stage(&d, &provers)?
+        .names
+        .into_iter()
+        .map(|(_, _, claim)| claim)
+        .collect())
+}
+
+/// Every declaration of the recorded proof (the verifier's order, checks.md 4).
+pub fn declare(cx: Ctx<'_>, rec: &Record, output: &[i64]) -> Result<Declarations> {
+    let d = Declarer { cx, rec, output };
+    let c = cx.c;
+    let provers: Vec<_> = (0..c.gadgets.len())
+        .map(|g| gadgets::prover(c, g))
+        .collect();
+    let AccStage {
+        gadgets: mut out,
+        mut output,
+        names,
+        n_dense,
+    } = acc_stage(&d, &provers)?;
     let all_evals = flat(rec);
     let mut next = 0usize;
     let mut values = Vec::new();
@@ -419,6 +463,63 @@ pub fn declare(cx: Ctx<'_>, rec: &Record, output: &[i64]) -> Result<Declarations
         values: late,
         last,
     })
+}
+
+/// The range group's four leaf checks (inference.md 4 "Lookups", zk_inference.md 3
+/// item 2), as `zkml.verifier.layout.check_lookup_trees` makes them, over the claims
+/// `logup-root[0..4]` (the trees' `P`, `Q`) and `logup-leaf-evals[j]`:
+///
+/// ```text
+/// logup.leaf-numerators:    P_0 - sum_s eq_s
+/// logup.leaf-denominators:  Q_0 - (sum_s eq_s (alpha - scale_s c_s) + 1 - sum_s eq_s)
+/// logup.table-claims:       P_t + m,  Q_t - (alpha - T_L(rho_t))
+/// ```
+///
+/// with `eq_s` slot `s`'s selector at `rho`, `c_s` its column's leaf eval and `m` the
+/// multiplicities' (entry `nc`, after the `nc` columns).
+pub fn range_leaves(cx: Ctx<'_>, rec: &Record) -> Result<Vec<Check>> {
+    let (slots, depth) = super::leaf_layout(cx.c, cx.b);
+    let (Some(rho), Some(rho_t)) = (rec.leaf_points.first(), rec.leaf_points.get(1)) else {
+        return Err(crate::error::Error::InvalidArgument(
+            "the range trees' points were not recorded".into(),
+        ));
+    };
+    let nc = cx.cols.tables.len();
+    if rho.len() != depth || rec.roots.len() < 2 || rec.leaf.len() <= nc {
+        return Err(crate::error::Error::InvalidArgument(
+            "the range trees' record does not match the circuit".into(),
+        ));
+    }
+    let leaf = |j: usize| {
+        Expr::from(Claim::committed(
+            format!("logup-leaf-evals[{j}]"),
+            rec.leaf[j],
+        ))
+    };
+    let [(p0, q0), (pt, qt)] = [rec.roots[0], rec.roots[1]];
+    let root = |j: usize, v: Fr| Expr::from(Claim::committed(format!("logup-root[{j}]"), v));
+    let alpha = rec.alpha;
+    let mut sum_eq = Fr::zero();
+    let mut scaled = Vec::with_capacity(slots.len());
+    for s in &slots {
+        let m = s.slot.log_size;
+        let bits = super::layout::stack_point(&rho[..m], s.slot, depth);
+        let sel = eq_eval(&bits[m..], &rho[m..]);
+        sum_eq += sel;
+        scaled.push((-(sel * Fr::from(s.scale)), leaf(s.column)));
+    }
+    let q_leaves = linear(scaled, alpha * sum_eq + Fr::from(1u64) - sum_eq);
+    let t_l: Fr = rho_t
+        .iter()
+        .enumerate()
+        .map(|(k, x)| *x * crate::field::pow2(k as u32))
+        .sum();
+    Ok(vec![
+        Check::zero("logup.leaf-numerators", root(0, p0) - Expr::int(sum_eq)),
+        Check::zero("logup.leaf-denominators", root(1, q0) - q_leaves),
+        Check::zero("logup.table-claims", root(2, pt) + leaf(nc)),
+        Check::zero("logup.table-claims", root(3, qt) - Expr::int(alpha - t_l)),
+    ])
 }
 
 /// Every sumcheck-eval in order.

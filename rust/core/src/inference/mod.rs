@@ -45,9 +45,10 @@ use ark_ff::Field;
 use self::circuit::{Circuit, Column, ColumnKind, Gadget, ModelTensor, TensorRef};
 use self::layout::{assign, stack_point, Slot};
 use self::tensors::{combine_evals, Columns};
+use crate::error::{Error, Result};
 use crate::field::Fr;
 use crate::mle::evaluate;
-use crate::pcs::batch::StackClaims;
+use crate::pipeline::NamedClaims;
 
 pub use prover::{multiplicities, prove, InferenceInput};
 #[cfg(any(test, feature = "testkit"))]
@@ -195,15 +196,20 @@ pub fn output_mask(n_out: usize, b: usize, len: usize) -> Vec<Fr> {
         .collect()
 }
 
-/// Claims on the witness and model stacks, mapped to stack points as they come.
+/// Claims on the witness and model stacks, mapped to stack points as they come, and
+/// named after the message entry each was sent as (checks.md 1: a hiding opening reads
+/// a claim's commitment by that name).
 pub struct Claims<'c> {
     /// Witness slots: the limb columns, `m`, then each table gadget's `t_g`.
     wslots: Vec<Slot>,
     n_cols: usize,
     n_w: usize,
     circuit: &'c Circuit,
-    witness: StackClaims,
-    model: StackClaims,
+    witness: NamedClaims,
+    model: NamedClaims,
+    /// The claims made since the last message was named, in order: on the model
+    /// stack (`true`) or the witness stack.
+    pending: Vec<bool>,
 }
 
 impl<'c> Claims<'c> {
@@ -213,26 +219,31 @@ impl<'c> Claims<'c> {
             n_cols: circuit.columns().len(),
             n_w,
             circuit,
-            witness: StackClaims::default(),
-            model: StackClaims::default(),
+            witness: NamedClaims::default(),
+            model: NamedClaims::default(),
+            pending: Vec::new(),
         }
     }
 
+    fn push_witness(&mut self, point: Vec<Fr>, v: Fr) {
+        self.witness.claims.push(point, v);
+        self.pending.push(false);
+    }
+
     pub fn column(&mut self, ci: usize, point: &[Fr], v: Fr) {
-        self.witness
-            .push(stack_point(point, self.wslots[ci], self.n_w), v);
+        self.push_witness(stack_point(point, self.wslots[ci], self.n_w), v);
     }
 
     /// A claim on the range table's multiplicities `m`.
     pub fn multiplicities(&mut self, point: &[Fr], v: Fr) {
         let slot = self.wslots[self.n_cols];
-        self.witness.push(stack_point(point, slot, self.n_w), v);
+        self.push_witness(stack_point(point, slot, self.n_w), v);
     }
 
     /// A claim on the multiplicities `t_k` of the `k`-th table gadget.
     pub fn table_multiplicities(&mut self, k: usize, point: &[Fr], v: Fr) {
         let slot = self.wslots[self.n_cols + 1 + k];
-        self.witness.push(stack_point(point, slot, self.n_w), v);
+        self.push_witness(stack_point(point, slot, self.n_w), v);
     }
 
     pub fn model(&mut self, t: &ModelTensor, point: &[Fr], v: Fr) {
@@ -240,10 +251,11 @@ impl<'c> Claims<'c> {
             offset: t.offset,
             log_size: log2(t.slot_size()),
         };
-        self.model.push(
+        self.model.claims.push(
             stack_point(point, slot, self.circuit.model_stack.num_vars),
             v,
         );
+        self.pending.push(true);
     }
 
     /// Claims (and evaluation messages) for the `u` limbs of a tensor at `point`;
@@ -258,8 +270,30 @@ impl<'c> Claims<'c> {
         }
     }
 
+    /// The claims made since the last call are the entries `prefix[first..]` of the
+    /// message `values`, in order (every claim's value is the next entry the prover
+    /// sends; entries after them, such as the argmax's `A` and `C`, are not claims).
+    pub fn sent(&mut self, prefix: &str, first: usize, values: &[Fr]) -> Result<()> {
+        for (k, on_model) in std::mem::take(&mut self.pending).into_iter().enumerate() {
+            let j = first + k;
+            let stack = if on_model {
+                &mut self.model
+            } else {
+                &mut self.witness
+            };
+            let i = stack.names.len();
+            if values.get(j) != stack.claims.values.get(i) {
+                return Err(Error::InvalidArgument(format!(
+                    "claim {i} is not entry {j} of the message {prefix}"
+                )));
+            }
+            stack.names.push(format!("{prefix}[{j}]"));
+        }
+        Ok(())
+    }
+
     /// Hand over the claims on the witness and model stacks (leaving none).
-    pub fn take(&mut self) -> (StackClaims, StackClaims) {
+    pub fn take(&mut self) -> (NamedClaims, NamedClaims) {
         (
             std::mem::take(&mut self.witness),
             std::mem::take(&mut self.model),

@@ -13,9 +13,9 @@ use super::{log2, output_mask, Claims};
 use crate::error::Result;
 use crate::field::Fr;
 use crate::mle::{eq_table, evaluate};
+use crate::pipeline::Messages;
 use crate::sumcheck::product::Term;
 use crate::sumcheck::ProductSum;
-use crate::transcript::Transcript;
 
 use super::declared::{Declarer, GadgetDecl, InstanceClaims};
 use super::spatialsum::lt;
@@ -23,10 +23,10 @@ use crate::declare::{Check, Claim, ClaimStream, Expr};
 use crate::mle::eq_eval;
 
 /// The output group's instances (their sumcheck-evals: `z_L`'s `u` limbs) and,
-/// with an argmax output, its message (the `D` limbs at `r_d`, `A`, `C`).
+/// with an argmax output, its message (the `D` limbs at `r_d`, `A`, `C`), sent here.
 pub fn prove(
     cx: &Ctx<'_>,
-    t: &mut Transcript,
+    t: &mut dyn Messages,
     claims: &mut Claims<'_>,
     output: &[i64],
 ) -> Result<(Vec<Contribution>, Option<Vec<Fr>>)> {
@@ -61,7 +61,7 @@ pub fn prove(
         let cm: Fr = (0..zl.len()).map(|i| er[i] * mask[i] * zl[i]).sum();
         evals.push(a);
         evals.push(cm);
-        t.absorb_frs("argmax-evals", &evals);
+        t.send_values("argmax-evals", None, &evals)?;
         let insts = vec![(vec![eb_tab, sel, zl.clone()], a), (vec![er, mask, zl], cm)];
         (insts, Some(evals))
     } else {

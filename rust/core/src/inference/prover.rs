@@ -12,14 +12,18 @@ use super::table::{self, TableGadget};
 use super::tensors::Columns;
 use super::{output, Claims, INFERENCE_TAG};
 use crate::artifact::Kind;
+use crate::declare::{Check, Expr};
 use crate::encoding::ints_bytes;
 use crate::error::{Error, Result};
 use crate::field::{from_i64, Fr};
+use crate::logup::TreeEnd;
 use crate::mle::evaluate;
-use crate::pcs::batch::StackClaims;
 use crate::pcs::hyrax::Hyrax;
 use crate::pcs::Shape;
-use crate::pipeline::{self, Channel, ProofKind, Tree, WitnessStack};
+use crate::pipeline::{
+    self, claim_prefix, Backend, Batched, Channel, Messages, NamedClaims, ProofKind, Tree,
+    WitnessStack, LEAF_EVALS, SUMCHECK_EVALS,
+};
 use crate::sumcheck::SumcheckProver;
 
 /// Everything the prover is given (the witness builder computes the columns).
@@ -100,7 +104,26 @@ fn prove_with(
         Some(t) => t,
         None => table::multiplicities(&c, &inp.columns, inp.input, inp.batch),
     };
-    prove_parsed(hyrax, &c, inp, mult, tmult, None)
+    let ch = Channel::new(INFERENCE_TAG, Kind::Inference);
+    prove_parsed(hyrax, &c, inp, (mult, tmult), ch, None, None)
+}
+
+/// Prove on the backend `b` (kind 3's [`Channel`], or a hiding backend) with every
+/// multiplicity counted from the witness; `visibility` is the word a hiding statement
+/// carries after the batch size (zk_inference.md 1), `decl` where to leave the
+/// declarations when asked.
+pub(crate) fn prove_on<B: Backend>(
+    hyrax: &Hyrax,
+    inp: InferenceInput<'_>,
+    b: B,
+    visibility: Option<u32>,
+    decl: DeclOut<'_>,
+) -> Result<Vec<u8>> {
+    let c = Circuit::parse(inp.circuit_json)?;
+    check_statement(&c, &inp)?;
+    let mult = multiplicities(&c, &inp.columns);
+    let tmult = table::multiplicities(&c, &inp.columns, inp.input, inp.batch);
+    prove_parsed(hyrax, &c, inp, (mult, tmult), b, visibility, decl)
 }
 
 #[cfg(any(test, feature = "testkit"))]
@@ -110,17 +133,14 @@ pub fn prove_declared(
     hyrax: &Hyrax,
     inp: InferenceInput<'_>,
 ) -> Result<(Vec<u8>, super::declared::Declarations)> {
-    let c = Circuit::parse(inp.circuit_json)?;
-    check_statement(&c, &inp)?;
-    let mult = multiplicities(&c, &inp.columns);
-    let tmult = table::multiplicities(&c, &inp.columns, inp.input, inp.batch);
     let mut decl = None;
-    let proof = prove_parsed(hyrax, &c, inp, mult, tmult, Some(&mut decl))?;
+    let ch = Channel::new(INFERENCE_TAG, Kind::Inference);
+    let proof = prove_on(hyrax, inp, ch, None, Some(&mut decl))?;
     Ok((proof, decl.expect("declared")?))
 }
 
 /// Where a declaring prover leaves its declarations.
-type DeclOut<'o> = Option<&'o mut Option<Result<super::declared::Declarations>>>;
+pub(crate) type DeclOut<'o> = Option<&'o mut Option<Result<super::declared::Declarations>>>;
 
 /// Lengths of the statement and of the witness columns.
 fn check_statement(c: &Circuit, inp: &InferenceInput<'_>) -> Result<()> {
@@ -151,12 +171,13 @@ fn check_statement(c: &Circuit, inp: &InferenceInput<'_>) -> Result<()> {
     Ok(())
 }
 
-fn prove_parsed(
+fn prove_parsed<B: Backend>(
     hyrax: &Hyrax,
     c: &Circuit,
     inp: InferenceInput<'_>,
-    mult: Vec<i64>,
-    tmult: Vec<Vec<i64>>,
+    (mult, tmult): (Vec<i64>, Vec<Vec<i64>>),
+    backend: B,
+    visibility: Option<u32>,
     decl: DeclOut<'_>,
 ) -> Result<Vec<u8>> {
     let b = inp.batch;
@@ -192,6 +213,7 @@ fn prove_parsed(
         cx,
         claims: Claims::new(witness.slots.clone(), witness.num_vars, c),
         statement: &inp,
+        visibility,
         seed_digest: hyrax.seed_digest,
         model_shape: Shape::new(c.model_stack.num_vars, c.model_stack.log_cols)?,
         tgs,
@@ -202,11 +224,10 @@ fn prove_parsed(
             .collect(),
         record: None,
     };
-    let ch = Channel::new(INFERENCE_TAG, Kind::Inference);
-    if decl.is_some() {
+    if decl.is_some() || B::DECLARED {
         kind.record = Some(Record::default());
     }
-    let proof = pipeline::prove(hyrax, ch, &mut kind, &witness)?;
+    let proof = pipeline::prove(hyrax, backend, &mut kind, &witness)?;
     if let (Some(out), Some(rec)) = (decl, &kind.record) {
         *out = Some(super::declared::declare(
             kind.cx,
@@ -222,6 +243,8 @@ struct Inference<'a> {
     cx: Ctx<'a>,
     claims: Claims<'a>,
     statement: &'a InferenceInput<'a>,
+    /// The visibility word of a hiding statement (zk_inference.md 1); none in kind 3.
+    visibility: Option<u32>,
     seed_digest: [u8; 32],
     model_shape: Shape,
     tgs: Vec<TableGadget>,
@@ -245,6 +268,9 @@ impl ProofKind for Inference<'_> {
         ch.absorb("generators", &self.seed_digest);
         ch.send_bytes("vk", &inp.vk_digest);
         ch.send_u32("batch", inp.batch as u32);
+        if let Some(v) = self.visibility {
+            ch.send_u32("visibility", v);
+        }
         ch.send_bytes("input", &ints_bytes(inp.input, c.input_width()));
         ch.send_bytes("output", &ints_bytes(inp.output, int_width(olo, ohi)));
     }
@@ -268,13 +294,20 @@ impl ProofKind for Inference<'_> {
         ));
         if let Some(rec) = &mut self.record {
             (rec.alpha, rec.beta) = (alpha, beta);
-            rec.table_trees = trees[2..].to_vec();
         }
         Ok(trees)
     }
 
-    fn leaf_evals(&mut self, points: &[Vec<Fr>]) -> Vec<Fr> {
+    /// The range group, then one group per table gadget (nonlinear.md 3).
+    fn lookup_groups(&self) -> Vec<usize> {
+        std::iter::once(2)
+            .chain(self.tgs.iter().map(|_| 2))
+            .collect()
+    }
+
+    fn leaf_evals(&mut self, ends: &[TreeEnd]) -> Result<Vec<Fr>> {
         let cx = &self.cx;
+        let points: Vec<Vec<Fr>> = ends.iter().map(|e| e.point.clone()).collect();
         let (rho, rho_t) = (&points[0], &points[1]);
         let mut out = Vec::with_capacity(cx.cols.tables.len() + 1);
         for (ci, spec) in cx.cols.specs.iter().enumerate() {
@@ -295,24 +328,20 @@ impl ProofKind for Inference<'_> {
             &mut self.claims,
             &mut out,
         );
+        self.claims.sent(LEAF_EVALS, 0, &out)?;
         if let Some(rec) = &mut self.record {
-            // the table trees' leaf claims (P, Q) at their points, as the LogUp ends
-            let trees = std::mem::take(&mut rec.table_trees);
-            rec.table_roots = trees
-                .iter()
-                .zip(&points[2..])
-                .map(|((p, q), rho)| (evaluate(p, rho), evaluate(q, rho)))
-                .collect();
-            rec.leaf_points = points.to_vec();
+            // every tree's leaf claims (P, Q) at its point, as the LogUp ends
+            rec.roots = ends.iter().map(|e| (e.p, e.q)).collect();
+            rec.leaf_points = points;
             rec.leaf = out.clone();
         }
-        out
+        Ok(out)
     }
 
     /// Each gadget's relation at its own random point: its acc-evals and the messages
     /// right after them; the zerocheck and output challenges; then the instances: the
     /// dense group in gadget order, the zerochecks, the output.
-    fn relations(&mut self, ch: &mut Channel) -> Result<Vec<Contribution>> {
+    fn relations(&mut self, ch: &mut dyn Messages) -> Result<Vec<Contribution>> {
         let (cx, claims) = (&self.cx, &mut self.claims);
         let (c, b) = (cx.c, cx.b);
         let r: Vec<Vec<Fr>> = (0..c.gadgets.len())
@@ -325,14 +354,12 @@ impl ProofKind for Inference<'_> {
         for (g, gp) in provers.iter_mut().enumerate() {
             let (mut evals, acc) = own_acc_evals(cx, claims, g, &r[g]);
             gp.acc_evals(cx, claims, &r[g], acc, &mut evals)?;
-            ch.send_frs("acc-evals", &evals);
+            ch.send_values("acc-evals", Some(g), &evals)?;
+            claims.sent(&claim_prefix("acc-evals", Some(g)), 0, &evals)?;
             if let Some(rec) = &mut self.record {
-                rec.before_after.push(ch.transcript().clone());
+                rec.before_after.push(ch.fork());
             }
-            let after = gp.after_acc(cx, ch.transcript(), &r[g])?;
-            if let Some(after) = &after {
-                ch.writer().frs(after);
-            }
+            let after = gp.after_acc(cx, ch, &r[g])?;
             if let Some(rec) = &mut self.record {
                 rec.r.push(r[g].clone());
                 rec.acc.push(evals);
@@ -358,12 +385,12 @@ impl ProofKind for Inference<'_> {
                 "output-point"
             };
             let n = c.gadget_vars(c.output.gadget, b);
-            rec.out_point = ch.transcript().clone().squeeze_n(label, n);
+            rec.out_point = ch.fork().squeeze_n(label, n);
             rec.zerochecks = zc.clone();
         }
-        let (out_insts, argmax_msg) = output::prove(cx, ch.transcript(), claims, output)?;
+        let (out_insts, argmax_msg) = output::prove(cx, ch, claims, output)?;
         if let Some(e) = &argmax_msg {
-            ch.writer().frs(e);
+            claims.sent("argmax-evals", 0, e)?;
         }
         let mut insts: Vec<Contribution> = Vec::new();
         for (g, gp) in provers.iter_mut().enumerate() {
@@ -388,22 +415,21 @@ impl ProofKind for Inference<'_> {
         Ok(insts)
     }
 
-    fn sumcheck_evals(&mut self, inst: &dyn Instance, s: &[Fr], out: &mut Vec<Fr>) {
+    fn sumcheck_evals(&mut self, inst: &dyn Instance, s: &[Fr], out: &mut Vec<Fr>) -> Result<()> {
         let start = out.len();
         inst.sumcheck_evals(&self.cx, &mut self.claims, s, out);
+        self.claims.sent(SUMCHECK_EVALS, start, out)?;
         if let Some(rec) = &mut self.record {
             rec.points.push(s.to_vec());
             rec.evals.push(out[start..].to_vec());
         }
+        Ok(())
     }
 
-    fn batched(&mut self, weights: &[Fr], point: &[Fr], last_round: &[Fr]) {
+    fn batched(&mut self, b: &Batched) {
         if let Some(rec) = &mut self.record {
-            rec.rho = weights.get(1).copied().unwrap_or_default();
-            rec.last = match point.last() {
-                Some(c) => crate::declare::interpolate(last_round, *c),
-                None => Fr::zero(),
-            };
+            rec.rho = b.weights.get(1).copied().unwrap_or_default();
+            rec.last = b.last;
         }
     }
 
@@ -411,10 +437,30 @@ impl ProofKind for Inference<'_> {
         vec![(self.model_shape, self.cx.model)]
     }
 
-    fn opening_claims(&mut self) -> Vec<StackClaims> {
+    fn opening_claims(&mut self) -> Vec<NamedClaims> {
         let (w, m) = self.claims.take();
         vec![w, m]
     }
+
+    /// Every instance's claim (`declared.rs`), from the record of stage 4.
+    fn declared_claims(&mut self) -> Result<Vec<Expr>> {
+        let rec = self.record.as_ref().ok_or_else(not_recorded)?;
+        super::declared::declare_claims(self.cx, rec, self.statement.output)
+    }
+
+    /// The range group's leaf checks, then kind 3's declarations in checks.md 4's
+    /// order (zk_inference.md 3, items 2 and 3).
+    fn declared_checks(&mut self) -> Result<Vec<Check>> {
+        let rec = self.record.as_ref().ok_or_else(not_recorded)?;
+        let decl = super::declared::declare(self.cx, rec, self.statement.output)?;
+        let mut checks = super::declared::range_leaves(self.cx, rec)?;
+        checks.extend(decl.checks().cloned());
+        Ok(checks)
+    }
+}
+
+fn not_recorded() -> Error {
+    Error::InvalidArgument("the proof's record was not kept".into())
 }
 
 /// Gadget `g`'s own columns at its point `r_g` (with their claims), then the

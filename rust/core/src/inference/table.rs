@@ -216,7 +216,7 @@ pub fn declare_leaves(d: &crate::inference::declared::Declarer<'_>) -> Result<Ve
     let mut out = Vec::new();
     for (k, tg) in gadgets(c).iter().enumerate() {
         let (rho, rho_t) = (&rec.leaf_points[2 + 2 * k], &rec.leaf_points[3 + 2 * k]);
-        let ((p, q), (pt, qt)) = (rec.table_roots[2 * k], rec.table_roots[2 * k + 1]);
+        let ((p, q), (pt, qt)) = (rec.roots[2 + 2 * k], rec.roots[3 + 2 * k]);
         let root = |j: usize, v: Fr| {
             Expr::from(Claim::committed(
                 format!("logup-root[{}]", 4 + 4 * k + j),

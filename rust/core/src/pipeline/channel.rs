@@ -32,6 +32,11 @@ impl Channel {
         &mut self.t
     }
 
+    /// The transcript as it stands (read only).
+    pub fn state(&self) -> &Transcript {
+        &self.t
+    }
+
     /// The proof writer, for messages a sub-protocol has already absorbed.
     pub fn writer(&mut self) -> &mut Writer {
         &mut self.w

@@ -24,7 +24,7 @@ use super::linear::LinearChecks;
 use super::pedersen::Gens;
 use super::sigma::{Statement, Witness};
 use crate::declare::{Check, CheckKind, Claim, Expr, Factor};
-use crate::error::{format_at, Error, Result};
+use crate::error::{format_at, reject_at, Error, Result};
 use crate::field::Fr;
 
 /// A value during evaluation: public, or committed (a backend's handle).
@@ -258,6 +258,72 @@ impl<'a> PointEval<'a> {
         }
         Ok(())
     }
+}
+
+/// A backend over openings that refuses products: a sumcheck's claim is a linear
+/// form of committed claims (zk_inference.md 1.1, `zk.claim-linear`), evaluated before
+/// the challenges a product's commitment would have to precede.
+struct LinearOpenings<'e>(&'e dyn Fn(&Claim) -> Result<Hidden>);
+
+impl Backend for LinearOpenings<'_> {
+    type H = Hidden;
+    fn load(&mut self, c: &Claim) -> Result<Hidden> {
+        (self.0)(c)
+    }
+    fn constant(&self, v: Fr) -> Hidden {
+        Hidden::public(v)
+    }
+    fn product(&mut self, _: Hidden, _: Hidden) -> Result<Hidden> {
+        claim_not_linear()
+    }
+}
+
+/// The same over points (the Rust check of tests).
+struct LinearPoints<'e> {
+    gens: &'e Gens,
+    open: &'e dyn Fn(&Claim) -> Result<G1Projective>,
+}
+
+impl Backend for LinearPoints<'_> {
+    type H = G1Projective;
+    fn load(&mut self, c: &Claim) -> Result<G1Projective> {
+        (self.open)(c)
+    }
+    fn constant(&self, v: Fr) -> G1Projective {
+        self.gens.g_e * v
+    }
+    fn product(&mut self, _: G1Projective, _: G1Projective) -> Result<G1Projective> {
+        claim_not_linear()
+    }
+}
+
+fn claim_not_linear<T>() -> Result<T> {
+    reject_at(
+        "zk.claim-linear",
+        "a claim multiplies two committed values (it must be a linear form)",
+    )
+}
+
+/// The opening of `e`, a linear form of committed claims (`open` gives each one's):
+/// a public value is `v G_e` with blinder 0; a product of two committed factors is
+/// refused (`zk.claim-linear`).
+pub fn linear_form(e: &Expr, open: &dyn Fn(&Claim) -> Result<Hidden>) -> Result<Hidden> {
+    Ok(match eval(&mut LinearOpenings(open), e)? {
+        Val::Public(v) => Hidden::public(v),
+        Val::Hidden(h) => h,
+    })
+}
+
+/// [`linear_form`] with committed values as points (the Rust check of tests).
+pub fn linear_point(
+    gens: &Gens,
+    e: &Expr,
+    open: &dyn Fn(&Claim) -> Result<G1Projective>,
+) -> Result<G1Projective> {
+    Ok(match eval(&mut LinearPoints { gens, open }, e)? {
+        Val::Public(v) => gens.g_e * v,
+        Val::Hidden(h) => h,
+    })
 }
 
 /// Counts the products a backend makes (values are irrelevant: every handle is 0).

@@ -25,9 +25,9 @@ use crate::declare::Expr;
 use crate::error::Result;
 use crate::field::{from_i64, Fr};
 use crate::mle::{eq_table, evaluate};
+use crate::pipeline::Messages;
 use crate::sumcheck::product::Term;
 use crate::sumcheck::{ProductSum, SumcheckProver};
-use crate::transcript::Transcript;
 
 /// What every gadget reads while proving: the circuit, the witness tables, the model
 /// stack, the public input and the batch size.
@@ -79,12 +79,12 @@ pub trait GadgetProver {
         Ok(())
     }
 
-    /// Messages sent right after the acc-evals (absorbed here, under the gadget's
-    /// label), or `None`.
+    /// Messages sent right after the acc-evals (sent here through `m` under the
+    /// gadget's label, with the challenges drawn before them), or `None`.
     fn after_acc(
         &mut self,
         _cx: &Ctx<'_>,
-        _t: &mut Transcript,
+        _m: &mut dyn Messages,
         _r_g: &[Fr],
     ) -> Result<Option<Vec<Fr>>> {
         Ok(None)
@@ -350,7 +350,9 @@ pub fn dense_instances(
             }
             _ => {
                 let mut p = prover(cx.c, g);
-                p.after_acc(cx, &mut Transcript::new(b"testkit"), r_g)?;
+                let mut ch =
+                    crate::pipeline::Channel::new(b"testkit", crate::artifact::Kind::Inference);
+                p.after_acc(cx, &mut ch, r_g)?;
                 p
             }
         };

@@ -8,8 +8,7 @@ use crate::field::Fr;
 use crate::inference::parts::{part_values, PartInstance};
 use crate::inference::producer::{Concat, Rearrange};
 use crate::inference::{combine, rearrange};
-use crate::pipeline::features_batch;
-use crate::transcript::Transcript;
+use crate::pipeline::{features_batch, Messages};
 
 use crate::declare::{Claim, ClaimStream, Expr};
 use crate::inference::circuit::Circuit;
@@ -66,7 +65,7 @@ impl GadgetProver for Parts<'_> {
     fn after_acc(
         &mut self,
         cx: &Ctx<'_>,
-        t: &mut Transcript,
+        m: &mut dyn Messages,
         r_g: &[Fr],
     ) -> Result<Option<Vec<Fr>>> {
         let insts = match self.which {
@@ -74,7 +73,7 @@ impl GadgetProver for Parts<'_> {
             Which::Rearrange(p) => rearrange::rearrange_instances(cx.c, cx.cols, cx.ib(), p, r_g)?,
         };
         let e = part_values(&insts);
-        t.absorb_frs(self.label(), &e);
+        m.send_values(self.label(), Some(self.g), &e)?;
         self.parts = insts.into_iter().zip(e.iter().copied()).collect();
         Ok(Some(e))
     }

@@ -13,9 +13,9 @@ use crate::inference::spatial::{window_point, Geom};
 use crate::inference::Claims;
 use crate::inference::{spatialsum, window};
 use crate::mle::eq_table;
+use crate::pipeline::Messages;
 use crate::sumcheck::product::Term;
 use crate::sumcheck::{PairProduct, ProductSum};
-use crate::transcript::Transcript;
 
 use super::acc_instance;
 use crate::declare::{linear, Claim, ClaimStream, Expr};
@@ -275,12 +275,12 @@ impl GadgetProver for Winmax<'_> {
     fn after_acc(
         &mut self,
         cx: &Ctx<'_>,
-        t: &mut Transcript,
+        m: &mut dyn Messages,
         r_g: &[Fr],
     ) -> Result<Option<Vec<Fr>>> {
-        let gamma = t.squeeze("window-gamma");
+        let gamma = m.squeeze("window-gamma");
         let e = self.prepare(cx, r_g, gamma)?;
-        t.absorb_frs("window-e", &[e]);
+        m.send_values("window-e", Some(self.g), &[e])?;
         Ok(Some(vec![e]))
     }
 

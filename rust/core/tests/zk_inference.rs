@@ -1,0 +1,281 @@
+//! Hiding inference proofs (kind 5, circuits/zk_inference.md) and
+//! `circuits/vectors/zk_inference.json`: honest proofs of vector model families pass
+//! the Rust check (`zk_inference::replay`: every check over the proof's points, the
+//! committed sumcheck, the hiding opening, the merged check), cheating proofs fail it,
+//! and the vector file holds proofs made with fixed blinder seeds (test builds only)
+//! for the Python verifier.
+
+use ark_bn254::G1Affine;
+use ark_ec::CurveGroup;
+use ark_ff::{One, Zero};
+use serde_json::{json, Value};
+use zkml_core::declare::{Claim, Expr};
+use zkml_core::encoding::{g1_to_bytes, Reader};
+use zkml_core::field::Fr;
+use zkml_core::inference::circuit::Circuit;
+use zkml_core::inference::model_key::vk_digest;
+use zkml_core::inference::testkit::{mlp_full, verifying_key, witness, TestModel};
+use zkml_core::inference::testkit_combine::concat_flat;
+use zkml_core::inference::testkit_nonlinear::silu;
+use zkml_core::inference::testkit_softmax::softmax_head;
+use zkml_core::inference::testkit_window::win_1d;
+use zkml_core::inference::InferenceInput;
+use zkml_core::pcs::hyrax::Hyrax;
+use zkml_core::pcs::Shape;
+use zkml_core::testing::rand_small;
+use zkml_core::zk::declared::linear_form;
+use zkml_core::zk::{Blinds, Gens, Hidden};
+use zkml_core::zk_inference::replay::{self, Key};
+use zkml_core::zk_inference::trace::{Cheat, Trace};
+use zkml_core::zk_inference::{prove_seeded, prove_traced};
+
+#[path = "support/vector_file.rs"]
+mod vector_file;
+use vector_file::check_or_write;
+
+/// A model's statement and witness at one batch size, and its key: kind 4 as built,
+/// or (`blinded`) in kind-4 format with the model rows blinded by nonzero blinders.
+struct Run {
+    name: &'static str,
+    m: TestModel,
+    c: Circuit,
+    batch: usize,
+    input: Vec<i64>,
+    cols: Vec<Vec<i64>>,
+    out: Vec<i64>,
+    vk: Vec<u8>,
+    shape: Shape,
+    rows: Vec<G1Affine>,
+    model_blinds: Vec<Fr>,
+}
+
+impl Run {
+    fn new(h: &Hyrax, name: &'static str, m: TestModel, batch: usize, seed: u64) -> Self {
+        let c = Circuit::parse(&m.circuit_json).unwrap();
+        let input = rand_small(batch * c.input.features, c.input.bits.min(8), seed);
+        let (cols, out) = witness(&c, &m.model_stack, &input, batch);
+        let (vk, _) = verifying_key(h, &m);
+        let shape = Shape::new(c.model_stack.num_vars, c.model_stack.log_cols).unwrap();
+        let rows = model_rows(&vk, m.circuit_json.len(), shape);
+        let model_blinds = vec![Fr::zero(); shape.rows()];
+        Run {
+            name,
+            m,
+            c,
+            batch,
+            input,
+            cols,
+            out,
+            vk,
+            shape,
+            rows,
+            model_blinds,
+        }
+    }
+
+    /// The same model against a kind-4-format key whose model commitment is blinded
+    /// with `seed`'s blinders (its well-formedness proof no longer verifies; a test
+    /// loads it by trusted digest).
+    fn blinded(mut self, h: &Hyrax, seed: [u8; 32]) -> Self {
+        let gens = Gens::new(&h.seed_digest, 1);
+        self.model_blinds = Blinds::from_seed(seed, [0; 32]).draw_n(self.shape.rows());
+        self.rows = self
+            .rows
+            .iter()
+            .zip(&self.model_blinds)
+            .map(|(r, b)| (*r + gens.h * b).into_affine())
+            .collect();
+        let at = rows_offset(self.m.circuit_json.len());
+        for (i, r) in self.rows.iter().enumerate() {
+            self.vk[at + 64 * i..at + 64 * (i + 1)].copy_from_slice(&g1_to_bytes(r));
+        }
+        self
+    }
+
+    fn digest(&self) -> [u8; 32] {
+        vk_digest(&self.vk)
+    }
+
+    fn input(&self) -> InferenceInput<'_> {
+        InferenceInput {
+            circuit_json: &self.m.circuit_json,
+            model_stack: &self.m.model_stack,
+            columns: self.cols.clone(),
+            batch: self.batch,
+            input: &self.input,
+            output: &self.out,
+            vk_digest: self.digest(),
+        }
+    }
+
+    /// A traced proof with the blinder seed `seed`, getting `cheat` wrong, and the
+    /// Rust check's verdict (`Ok` or the failed check's id).
+    fn check(
+        &self,
+        h: &Hyrax,
+        seed: [u8; 32],
+        cheat: Cheat,
+        blinds: &[Fr],
+    ) -> (Vec<u8>, Result<(), String>) {
+        let mut trace = Trace::default();
+        let proof = prove_traced(h, self.input(), blinds, seed, cheat, &mut trace).unwrap();
+        let key = Key {
+            digest: self.digest(),
+            shape: self.shape,
+            rows: &self.rows,
+        };
+        let verdict = replay::check(h, &self.c, &key, &proof, &trace)
+            .map_err(|e| e.check().unwrap_or("none").to_string());
+        (proof, verdict)
+    }
+}
+
+/// Where a kind-4 key's model row commitments start: header (7), the circuit's
+/// `u32` length and bytes, the shape (8), the rows' `u32` count.
+fn rows_offset(circuit_len: usize) -> usize {
+    7 + 4 + circuit_len + 8 + 4
+}
+
+fn model_rows(vk: &[u8], circuit_len: usize, shape: Shape) -> Vec<G1Affine> {
+    let mut r = Reader::new(&vk[rows_offset(circuit_len) - 4..]);
+    r.points(shape.rows(), "model rows").unwrap()
+}
+
+fn seed(k: u8) -> [u8; 32] {
+    [k; 32]
+}
+
+/// The vector families: a dense MLP, an argmax output, a table gadget with products
+/// (SiLU), a winmax (a challenge and a message after its acc-evals), a concat (its
+/// parts), a softmax head (row max and division), and the MLP with blinded model rows.
+fn runs(h: &Hyrax) -> Vec<Run> {
+    vec![
+        Run::new(h, "mlp", mlp_full(&[6, 8, 5], false, false, None, 1), 1, 8),
+        Run::new(
+            h,
+            "mlp_argmax",
+            mlp_full(&[6, 8, 5], false, true, None, 3),
+            2,
+            10,
+        ),
+        Run::new(h, "silu", silu(51), 1, 52),
+        Run::new(h, "win_1d", win_1d(33), 1, 34),
+        Run::new(h, "concat_flat", concat_flat(62), 1, 63),
+        Run::new(h, "softmax_head", softmax_head(41), 1, 42),
+        Run::new(
+            h,
+            "mlp_blinded_model",
+            mlp_full(&[6, 8, 5], false, false, None, 1),
+            2,
+            9,
+        )
+        .blinded(h, seed(200)),
+    ]
+}
+
+#[test]
+fn honest_hiding_proofs_pass_and_cheats_fail_the_rust_check() {
+    let h = Hyrax::default();
+    for (i, run) in runs(&h).iter().enumerate() {
+        let s = seed(i as u8 + 1);
+        let (proof, verdict) = run.check(&h, s, Cheat::None, &run.model_blinds);
+        assert_eq!(verdict, Ok(()), "{}", run.name);
+        // the traced prover and the vector prover make the same bytes
+        let again = prove_seeded(&h, run.input(), &run.model_blinds, s).unwrap();
+        assert_eq!(again, proof, "{}", run.name);
+    }
+    let all = runs(&h);
+    let (mlp, blinded) = (&all[0], &all[6]);
+    let wrong_acc = Cheat::Value("acc-evals[0][0]".into());
+    assert_eq!(
+        mlp.check(&h, seed(1), wrong_acc, &mlp.model_blinds).1,
+        Err("zk.merged".into())
+    );
+    let wrong_leaf = Cheat::Value("logup-leaf-evals[0]".into());
+    assert_eq!(
+        mlp.check(&h, seed(1), wrong_leaf, &mlp.model_blinds).1,
+        Err("zk.merged".into())
+    );
+    assert_eq!(
+        mlp.check(&h, seed(1), Cheat::Product, &mlp.model_blinds).1,
+        Err("zk.merged".into())
+    );
+    // an opening with the wrong model blinders (the key's rows were blinded otherwise)
+    let zeros = vec![Fr::zero(); blinded.shape.rows()];
+    assert_eq!(
+        blinded.check(&h, seed(7), Cheat::None, &zeros).1,
+        Err("zk.merged".into())
+    );
+}
+
+#[test]
+fn a_claim_with_a_product_and_wrong_blinders_are_refused() {
+    let h = Hyrax::default();
+    let run = &runs(&h)[0];
+    let short = vec![Fr::zero(); run.shape.rows() - 1];
+    let err = prove_seeded(&h, run.input(), &short, seed(1)).unwrap_err();
+    assert!(matches!(err, zkml_core::Error::InvalidArgument(_)), "{err}");
+    // an instance claim is a linear form: a product of two committed claims is refused
+    let (a, b) = (
+        Claim::committed("a", Fr::one()),
+        Claim::committed("b", Fr::one()),
+    );
+    let open = |_: &Claim| Ok(Hidden::public(Fr::one()));
+    let err = linear_form(&(Expr::from(a) * Expr::from(b)), &open).unwrap_err();
+    assert_eq!(err.check(), Some("zk.claim-linear"));
+}
+
+fn case(h: &Hyrax, run: &Run, s: [u8; 32], cheat: Option<(&str, &str)>) -> Value {
+    let (proof, verdict) = match cheat {
+        Some((name, _)) => run.check(h, s, Cheat::Value(name.into()), &run.model_blinds),
+        None => run.check(h, s, Cheat::None, &run.model_blinds),
+    };
+    let valid = cheat.is_none();
+    assert_eq!(verdict.is_ok(), valid, "{}", run.name);
+    json!({
+        "name": run.name,
+        "circuit": String::from_utf8(run.m.circuit_json.clone()).unwrap(),
+        "vk": hex::encode(&run.vk),
+        "vk_digest": hex::encode(run.digest()),
+        "batch": run.batch,
+        "input": run.input,
+        "output": run.out,
+        "seed": hex::encode(s),
+        "proof": hex::encode(&proof),
+        "valid": valid,
+        "why": cheat.map_or("", |(_, why)| why),
+        "check": if valid { Value::Null } else { json!("zk.merged") },
+    })
+}
+
+#[test]
+fn vectors_zk_inference() {
+    let h = Hyrax::default();
+    let all = runs(&h);
+    let mut cases: Vec<Value> = all
+        .iter()
+        .enumerate()
+        .map(|(i, run)| case(&h, run, seed(i as u8 + 1), None))
+        .collect();
+    let wrong = (
+        "acc-evals[0][0]",
+        "acc-evals[0][0] committed to its value plus one",
+    );
+    cases.push(case(&h, &all[0], seed(1), Some(wrong)));
+    check_or_write(
+        "zk_inference.json",
+        json!({
+            "note": "Hiding inference proofs (kind 5, circuits/zk_inference.md) of vector models, \
+                     proven with the blinder seed `seed` (Blinds::from_seed(seed, transcript state \
+                     after the statement); test builds only). `vk` is the verifying-key artifact \
+                     the proof names (vk_digest = SHA-256 of it). Every key is a kind-4 key built \
+                     by the prover except `mlp_blinded_model`'s: a kind-4-format key whose model \
+                     commitment rows are blinded with non-zero blinders (row i + b_i H), so its \
+                     well-formedness proof does not verify; load it with \
+                     VerifyingKey.from_bytes(vk, trusted_digest=sha256(vk)). An invalid case is \
+                     a cheating prover's proof that fails with `check`.",
+            "seed": "zkml/hyrax/generators/v1",
+            "cases": cases,
+        }),
+    );
+}

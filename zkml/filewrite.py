@@ -107,6 +107,9 @@ def _check_paths(outs: list[tuple[Path, str]], inputs: Inputs, overwrite: bool) 
 #: published verifying key would pass every other check).
 _ARTIFACT_KINDS = {3: "proof", 4: "verifying key"}
 _KINDS = {"proof", "verifying key", "compiled model"}
+#: Kinds of file that hold secrets (a compiled model: the weights and the model
+#: stack's row blinders, circuits/zk_inference.md), written 0600 (`write_group`).
+SECRET_KINDS = frozenset({"compiled model"})
 
 
 def _existing_kind(path: Path) -> str | None:
@@ -221,7 +224,8 @@ def write_group(files: Mapping[str | os.PathLike[str], bytes], *, overwrite: boo
     and space (an output that is an input, exists without `overwrite`, ...) are made
     again first, since a long command may have run since its preflight. `kinds` names
     each file for messages ("verifying key"). A new file gets the mode a plain open()
-    gives; a replaced one keeps its mode.
+    gives; a replaced one keeps its mode; a secret kind (`SECRET_KINDS`: a compiled
+    model holds the weights and the model's blinders) is always written 0600.
 
     Guaranteed: at any moment each target holds its old bytes or its new ones, never
     a mix; and after a failure that this process sees, all targets hold their old bytes
@@ -238,8 +242,8 @@ def write_group(files: Mapping[str | os.PathLike[str], bytes], *, overwrite: boo
     created = _make_parents(targets)
     temps: dict[Path, str] = {}
     try:
-        for target, payload in zip(targets, data, strict=True):
-            _write_temp(target, payload, temps)
+        for (_, what), target, payload in zip(named, targets, data, strict=True):
+            _write_temp(target, payload, temps, secret=what in SECRET_KINDS)
         # (re-checked: the temporary files took time to write)
         _check_paths(named, inputs, overwrite)
         _commit(temps, overwrite, backup=len(targets) > 1)
@@ -285,10 +289,14 @@ def _remove_dirs(created: list[Path]) -> None:
             pass
 
 
-def _write_temp(target: Path, data: bytes, temps: dict[Path, str]) -> None:
+def _write_temp(target: Path, data: bytes, temps: dict[Path, str], *,
+                secret: bool = False) -> None:
     try:
-        mode = stat.S_IMODE(os.stat(target).st_mode) if target.is_file() \
-            else 0o666 & ~_umask()
+        if secret:  # readable by the owner only, whatever the umask or the old mode
+            mode = 0o600
+        else:
+            mode = stat.S_IMODE(os.stat(target).st_mode) if target.is_file() \
+                else 0o666 & ~_umask()
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
                                    dir=target.parent)
         temps[target] = tmp

@@ -62,10 +62,15 @@ def _parse_shapes(values: tuple[str, ...]) -> tuple[int, ...] | dict[str, tuple[
               help="Overwrite existing output files (never an input). The compiled model and "
                    "the key are written together or not at all; missing directories are "
                    "created.")
+@click.option("--hiding", is_flag=True,
+              help="Build a hiding key (kind 6): the weights' commitment is blinded with "
+                   "blinders kept in the compiled model (written 0600), and `zkml prove` "
+                   "then makes zero-knowledge proofs (kind 5) that reveal nothing about "
+                   "the weights or activations.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 def compile_cmd(model: Path, calibration: Path | None, outputs: str | None,
                 input_shape: tuple[str, ...], precision: str, output: Path | None,
-                vk_out: Path | None, force: bool, quiet: bool) -> None:
+                vk_out: Path | None, force: bool, hiding: bool, quiet: bool) -> None:
     """Quantize MODEL.onnx, compile it into a proof circuit and commit to its weights.
 
     Prints the float-vs-quantized fidelity report and writes the compiled model (for
@@ -91,6 +96,7 @@ def compile_cmd(model: Path, calibration: Path | None, outputs: str | None,
             output_path=out,
             vk_path=vk_path,
             overwrite=force,
+            hiding=hiding,
             progress=Progress(quiet=quiet, command="compile"),
         )
     if quiet:
@@ -121,5 +127,6 @@ def compile_cmd(model: Path, calibration: Path | None, outputs: str | None,
             click.echo(f"{what} (side by side per row): " + ", ".join(
                 f"{p.name} [{p.offset}:{p.offset + p.features}] scale 2^-{p.frac_bits}"
                 for p in parts))
-    click.echo(f"wrote {out} (compiled model) and {vk_path} (verifying key, "
+    key = "hiding verifying key" if compiled.hiding else "verifying key"
+    click.echo(f"wrote {out} (compiled model) and {vk_path} ({key}, "
                f"{len(compiled.verifying_key)} bytes, digest {compiled.vk_digest.hex()[:16]})")

@@ -31,6 +31,10 @@ SCHEMA_VERSION = 1
 #: published (but the proofs reveal linear combinations of them: README, "What a proof
 #: guarantees").
 VISIBILITY = {"hiding": False, "input": "public", "output": "public", "weights": "committed"}
+#: What a hiding proof (kind 5, circuits/zk_inference.md) reveals: the statement only;
+#: the weights and every activation stay private.
+HIDING_VISIBILITY = {"hiding": True, "input": "public", "output": "public",
+                     "weights": "private"}
 
 
 def document(command: str, **fields: Any) -> dict[str, Any]:
@@ -104,7 +108,8 @@ def parts_object(parts: Sequence[Any]) -> list[dict[str, Any]]:
 def statement(*, vk_digest: bytes, batch: int, inputs: Sequence[Sequence[int]],
               input_frac_bits: int, input_digest: bytes, outputs: Sequence[Sequence[int]],
               output_frac_bits: int, output_digest: bytes, argmax: bool,
-              predictions: Sequence[int], parts: list[dict[str, Any]] | None) -> dict[str, Any]:
+              predictions: Sequence[int], parts: list[dict[str, Any]] | None,
+              hiding: bool = False) -> dict[str, Any]:
     """The statement of an inference proof: key digest, batch, the quantized input and
     output rows with their scales (float = value * scale) and digests (full hex), the
     output dequantized and its predictions, and what the proof reveals."""
@@ -121,5 +126,5 @@ def statement(*, vk_digest: bytes, batch: int, inputs: Sequence[Sequence[int]],
                    "floats": [[int(v) * scale_out for v in r] for r in outputs],
                    "argmax": argmax, "predictions": [int(p) for p in predictions],
                    "parts": parts},
-        "visibility": dict(VISIBILITY),
+        "visibility": dict(HIDING_VISIBILITY if hiding else VISIBILITY),
     }

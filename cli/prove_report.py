@@ -44,7 +44,8 @@ def _statement(result: Any, input_frac_bits: int, input_digest: bytes, output_di
                      outputs=result.outputs.tolist(),
                      output_frac_bits=result.output_frac_bits, output_digest=output_digest,
                      argmax=result.argmax, predictions=result.predictions.tolist(),
-                     parts=parts_object(result.output_parts))
+                     parts=parts_object(result.output_parts),
+                     hiding=bool(getattr(result, "hiding", False)))
 
 
 def emit_proof(model: Any, result: Any, out: Path, timings: dict[str, float]) -> None:

@@ -197,7 +197,7 @@ def _emit_inference(result, size: int, expected: _Expected, quantized,
         input_frac_bits=result.input_frac_bits, input_digest=result.input_digest,
         outputs=result.outputs, output_frac_bits=result.output_frac_bits,
         output_digest=result.output_digest, argmax=result.argmax,
-        predictions=result.predictions, parts=None),
+        predictions=result.predictions, parts=None, hiding=result.hiding),
         input_check=check, sizes={"proof": size}, timings=timings))
 
 

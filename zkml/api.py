@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zkml.artifacts import (
+    KIND_HIDING_INFERENCE,
     encode_verifying_key,
     parse_verifying_key,
     proof_vk_digest,
@@ -86,6 +87,7 @@ def compile(  # noqa: A001 - the public name is zkml.compile
     input_shape: Sequence[int] | Mapping[str, Sequence[int]] | None = None,
     precision: str | None = None,
     seed: bytes | None = None,
+    hiding: bool = False,
     progress: ProgressArg = None,
 ) -> CompiledModel:
     """Import, quantize and compile an ONNX model into a provable circuit.
@@ -102,6 +104,11 @@ def compile(  # noqa: A001 - the public name is zkml.compile
             were. Missing directories are created.
         overwrite: replace existing output files (otherwise they are refused).
         seed: generator seed of the commitment (None: the default).
+        hiding: build a hiding verifying key (kind 6, circuits/zk_inference.md 4): the
+            model stack's rows are blinded with blinders drawn now from the operating
+            system and kept in the compiled model (written 0600, never in the key), the
+            key's well-formedness proof is zero knowledge, and `prove` then makes
+            hiding proofs (kind 5) that reveal nothing about the weights or activations.
         progress: True prints a line per stage on stderr (import, calibrate, quantize,
             circuit, fidelity, commit and key, write; updated in place on a terminal), a
             `zkml.progress.Progress` reports as it is set up; None or False: silent.
@@ -119,7 +126,13 @@ def compile(  # noqa: A001 - the public name is zkml.compile
     from zkml.compiler.build import compile_circuit
     from zkml.fileio import check_outputs, write_group
     from zkml.progress import Progress
-    from zkml.prover import build_verifying_key, commit, has_build_verifying_key
+    from zkml.prover import (
+        build_hiding_verifying_key,
+        build_verifying_key,
+        commit,
+        draw_model_blinders,
+        has_build_verifying_key,
+    )
 
     progress = Progress.of(progress, "compile")
     model_path = Path(model_path)
@@ -133,7 +146,12 @@ def compile(  # noqa: A001 - the public name is zkml.compile
 
     def build_key(cj: bytes, stack) -> None:
         try:
-            if has_build_verifying_key():
+            if hiding:
+                blinders = draw_model_blinders(cj, seed=seed)
+                built["vk"] = build_hiding_verifying_key(cj, stack, blinders, seed=seed)
+                built["commitment"] = parse_verifying_key(built["vk"]).commitment
+                built["blinders"] = b"".join(v.to_bytes(32, "big") for v in blinders)
+            elif has_build_verifying_key():
                 built["vk"] = build_verifying_key(cj, stack, seed=seed)
                 built["commitment"] = parse_verifying_key(built["vk"]).commitment
             else:  # a native module from before the well-formedness proof
@@ -162,7 +180,8 @@ def compile(  # noqa: A001 - the public name is zkml.compile
         raise built["error"]
     cc, vk, commitment = built["cc"], built["vk"], built["commitment"]
     compiled = CompiledModel(base.model, base.fidelity, base.source, base.extra_sections,
-                             compiled_circuit=cc, commitment=commitment, verifying_key=vk)
+                             compiled_circuit=cc, commitment=commitment, verifying_key=vk,
+                             model_blinders=built.get("blinders", b""))
     compiled.known_files.update(srcs)
     if outs:
         data = {p: compiled.to_bytes() if what == "compiled model" else vk for p, what in outs}
@@ -184,7 +203,8 @@ class ProofResult:
     """A proof and the output it proves.
 
     Attributes:
-        proof: the kind-3 proof artifact bytes (write them to a .proof file).
+        proof: the proof artifact bytes (kind 3, or 5 when hiding; write them to a
+            .proof file).
         batch: number of rows proven (examples times the model's leading dimension).
         inputs: (B, n_in) int64, the quantized inputs in the statement.
         outputs: (B, n_out) int64, the quantized outputs in the statement; with an ArgMax
@@ -213,6 +233,12 @@ class ProofResult:
     output_parts: list = field(default_factory=list)
     clipping: Any = None
     known_files: dict[Path, str] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def hiding(self) -> bool:
+        """The proof is hiding (kind 5, circuits/zk_inference.md): made for a model
+        compiled with `hiding=True`."""
+        return len(self.proof) > 6 and self.proof[6] == KIND_HIDING_INFERENCE  # header's kind
 
     @property
     def output_names(self) -> list[str]:
@@ -275,6 +301,11 @@ def prove(
 ) -> ProofResult:
     """Prove the compiled model's output on `inputs`.
 
+    The proof's kind follows the compiled model's key: a hiding proof (kind 5,
+    circuits/zk_inference.md: nothing about the weights or activations is revealed)
+    for a model compiled with `hiding=True`, an inference proof (kind 3, not hiding)
+    otherwise.
+
     Args:
         compiled: a CompiledModel from `zkml.compile` / `zkml.load`, or its file.
         inputs: one example (an array of the model input's shape), a batch (leading axis
@@ -302,7 +333,7 @@ def prove(
         is missing or corrupt; ProverError if proving fails.
     """
     from zkml.progress import Progress
-    from zkml.prover import prove_inference
+    from zkml.prover import prove_hiding_inference, prove_inference
     from zkml.statement import InputLayout, quantize_rows
     from zkml.witness import build_witness
 
@@ -325,9 +356,14 @@ def prove(
         w = build_witness(cc, compiled.model, x, check=check)
     timings["witness"] = time.perf_counter() - t0
     t0 = time.perf_counter()
+    args = (circuit.to_bytes(), cc.model_stack, w.columns, w.batch, w.inputs, w.outputs,
+            compiled.vk_digest)
     with progress.stage("prove"):
-        proof = prove_inference(circuit.to_bytes(), cc.model_stack, w.columns, w.batch, w.inputs,
-                                w.outputs, compiled.vk_digest, seed=seed)
+        # the key decides the kind: a hiding key (kind 6) gets a hiding proof (kind 5)
+        if compiled.model_blinders:
+            proof = prove_hiding_inference(*args, compiled.model_blinders, seed=seed)
+        else:
+            proof = prove_inference(*args, seed=seed)
     timings["prove"] = time.perf_counter() - t0
     frac = 0 if circuit.argmax else circuit.output.frac_bits
     return ProofResult(proof, w.batch, w.inputs, w.outputs, frac, timings, circuit.argmax,
@@ -357,6 +393,12 @@ class VerifiedInference:
     #: or pass `expected_input` to `verify`, to know what the proof is about
     input_digest: bytes = b""
     output_digest: bytes = b""
+
+    @property
+    def hiding(self) -> bool:
+        """The proof was hiding (kind 5): it revealed nothing about the weights or
+        activations beyond this statement (circuits/zk_inference.md)."""
+        return bool(getattr(self.statement, "hiding", False))
 
     @property
     def outputs_float(self) -> list[list[float]]:
@@ -453,7 +495,8 @@ class Verifier:
     def verify(self, proof: bytes, *, expected_input: Any = None,
                expected_input_digest: str | bytes | None = None,
                quantized: bool = False, strict: bool = False) -> VerifiedInference:
-        """Verify `proof` (kind-3 bytes); returns the verified statement or raises
+        """Verify `proof` (kind-3 or, hiding, kind-5 bytes); returns the verified statement
+        (`hiding` says which) or raises
         VerificationError (ProofFormatError for bytes that do not parse).
 
         Args:

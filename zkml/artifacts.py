@@ -46,6 +46,7 @@ __all__ = [
     "KIND_INFERENCE",
     "KIND_VERIFYING_KEY",
     "KIND_HIDING_INFERENCE",
+    "KIND_HIDING_VERIFYING_KEY",
     "VerifyingKeyInfo",
     "ProofStatement",
     "encode_verifying_key",
@@ -64,9 +65,11 @@ KIND_INFERENCE = 3
 KIND_VERIFYING_KEY = 4
 #: hiding inference proofs (circuits/zk_inference.md): the same leading `vk_digest`
 KIND_HIDING_INFERENCE = 5
+#: hiding verifying keys (circuits/zk_inference.md 4): kind 4's layout, blinded rows
+KIND_HIDING_VERIFYING_KEY = 6
 #: each kind's current format version (circuits/encoding.md)
 KIND_VERSIONS = {KIND_INFERENCE: 2, KIND_VERIFYING_KEY: ARTIFACT_VERSION,
-                 KIND_HIDING_INFERENCE: 1}
+                 KIND_HIDING_INFERENCE: 1, KIND_HIDING_VERIFYING_KEY: 1}
 _HEADER = struct.Struct(">4sHB")
 
 
@@ -101,6 +104,8 @@ class VerifyingKeyInfo:
     log_cols: int
     commitment: bytes
     wellformedness_bytes: int = 0
+    #: a kind-6 key: blinded rows and a hiding well-formedness proof (zk_inference.md 4)
+    hiding: bool = False
 
     @property
     def has_wellformedness_proof(self) -> bool:
@@ -140,7 +145,9 @@ def parse_verifying_key(data: bytes) -> VerifyingKeyInfo:
 
 
 def _parse_verifying_key(data: bytes) -> VerifyingKeyInfo:
-    rd = _reader(data, KIND_VERIFYING_KEY, "verifying key")
+    hiding = len(data) > 6 and data[6] == KIND_HIDING_VERIFYING_KEY  # the header's kind byte
+    rd = _reader(data, KIND_HIDING_VERIFYING_KEY if hiding else KIND_VERIFYING_KEY,
+                 "verifying key")
     n = rd.count(1, "circuit description", maximum=MAX_CIRCUIT_JSON_BYTES)
     cj = rd.raw(n, "circuit description")
     try:
@@ -154,14 +161,15 @@ def _parse_verifying_key(data: bytes) -> VerifyingKeyInfo:
     start = rd.position
     rd.g1_vec("model commitment", expected=1 << (nv - lc))
     commitment = bytes(data[start : rd.position])
-    if rd.remaining == 0:  # written before the well-formedness proof existed
+    if rd.remaining == 0 and not hiding:  # written before the well-formedness proof existed
         return VerifyingKeyInfo(bytes(data), bytes(cj), circuit, nv, lc, commitment)
     rb = ms.range_bits
     rd.g1_vec("multiplicity commitment", expected=1 << (rb - rb // 2))
     if rd.remaining == 0:
         raise InvalidKeyError("the well-formedness proof is missing")
     # The proof itself is checked by the verifier (zkml.verifier) when it loads the key.
-    return VerifyingKeyInfo(bytes(data), bytes(cj), circuit, nv, lc, commitment, rd.remaining)
+    return VerifyingKeyInfo(bytes(data), bytes(cj), circuit, nv, lc, commitment, rd.remaining,
+                            hiding)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,12 @@ class CompiledModel(_QuantCompiledModel):
         compiled_circuit: the circuit and model stack (`zkml.compiler.build`), or None
             for a file written before circuits existed.
         commitment: the model stack's commitment (`Vec<G1>` bytes).
-        verifying_key: the kind-4 verifying-key artifact bytes.
+        verifying_key: the verifying-key artifact bytes: kind 4, or kind 6 (hiding:
+            blinded rows, circuits/zk_inference.md 4).
+        model_blinders: with a kind-6 key, the model stack's row blinders (32-byte
+            big-endian field elements, one per row), drawn once at compile time; secret
+            like the weights (the file is written 0600), never in the key. Empty with a
+            kind-4 key.
         known_files: the files this model was compiled from, loaded from or written to
             (path -> what it is: "ONNX model", "calibration file", "compiled model",
             "verifying key"), not saved in the file. `save` never writes over one of them
@@ -47,6 +52,7 @@ class CompiledModel(_QuantCompiledModel):
     compiled_circuit: object | None = None
     commitment: bytes = b""
     verifying_key: bytes = b""
+    model_blinders: bytes = b""
     _vk_cache: dict = field(default_factory=dict, repr=False, compare=False)
     known_files: dict[Path, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -62,6 +68,11 @@ class CompiledModel(_QuantCompiledModel):
                              "zkml); recompile it (zkml.compile in Python, `zkml compile` on "
                              "the command line)")
         return self.compiled_circuit
+
+    @property
+    def hiding(self) -> bool:
+        """The key is a hiding (kind-6) key: proofs are hiding (kind 5)."""
+        return bool(self.model_blinders)
 
     @property
     def vk_digest(self) -> bytes:
@@ -96,6 +107,8 @@ class CompiledModel(_QuantCompiledModel):
                 "circuit/model_stack.npy": npy_bytes(cc.model_stack),
                 "circuit/commitment.bin": bytes(self.commitment),
                 "circuit/vk.bin": bytes(self.verifying_key),
+                **({"circuit/model_blinders.bin": bytes(self.model_blinders)}
+                   if self.model_blinders else {}),
             })
         return sections
 
@@ -172,6 +185,11 @@ def _decode_circuit(cm: CompiledModel, section: Section, path: Path) -> None:
         raise CompiledModelError(f"{path}: its verifying key is corrupt: {exc.detail}") from None
     if info.circuit_json != cj or info.commitment != commitment:
         raise CompiledModelError(f"{path}: the verifying key does not match the circuit section")
+    blinders = bytes(files.get("circuit/model_blinders.bin", b""))
+    rows = 1 << (circuit.model_stack.num_vars - circuit.model_stack.log_cols)
+    if info.hiding != bool(blinders) or (blinders and len(blinders) != 32 * rows):
+        raise CompiledModelError(f"{path}: the model's row blinders do not match its "
+                                 f"{'hiding' if info.hiding else 'non-hiding'} verifying key")
     if stack.shape != (1 << circuit.model_stack.num_vars,):
         raise CompiledModelError(f"{path}: model stack has the wrong length")
     if len(cc.gadget_tensors) != len(circuit.gadgets) or \
@@ -183,6 +201,7 @@ def _decode_circuit(cm: CompiledModel, section: Section, path: Path) -> None:
     # integer executor's run of the IR, so a stack that disagrees with the model is
     # refused when proving, and `CompiledModel.check_circuit()` re-derives on demand.
     cm.compiled_circuit, cm.commitment, cm.verifying_key = cc, bytes(commitment), bytes(vk)
+    cm.model_blinders = blinders
 
 
 def _check_parts(cm: CompiledModel, cc, path: Path) -> None:

@@ -120,6 +120,38 @@ def prove_inference(
                  int(batch), arr(inputs), arr(outputs), bytes(vk_digest), seed)
 
 
+def prove_hiding_inference(
+    circuit_json: bytes,
+    model_stack: np.ndarray,
+    columns: Sequence[np.ndarray],
+    batch: int,
+    inputs: np.ndarray,
+    outputs: np.ndarray,
+    vk_digest: bytes,
+    model_blinders: bytes,
+    *,
+    seed: bytes | None = None,
+) -> bytes:
+    """A kind-5 hiding inference proof (circuits/zk_inference.md) as artifact bytes.
+
+    The arguments of `prove_inference`, plus `model_blinders`: the model stack's row
+    blinders the key's commitment was blinded with (32-byte big-endian field elements,
+    one per row, as the compiled model keeps them). The proof's own blinders come from
+    the operating system's generator, hedged with the transcript.
+    """
+    fn = getattr(_native(), "prove_hiding_inference", None)
+    if fn is None:
+        raise ProverError("this build of the native prover has no prove_hiding_inference; "
+                          "rebuild it with `make build`")
+
+    def arr(a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(np.asarray(a).reshape(-1), dtype=np.int64)
+
+    return _call(fn, bytes(circuit_json), arr(model_stack), [arr(c) for c in columns],
+                 int(batch), arr(inputs), arr(outputs), bytes(vk_digest),
+                 bytes(model_blinders), seed)
+
+
 def has_build_verifying_key() -> bool:
     """True when the native module builds verifying keys with the well-formedness proof."""
     try:

@@ -1,0 +1,108 @@
+"""Hiding proofs end to end (circuits/zk_inference.md): `zkml.compile(hiding=True)` /
+`zkml compile --hiding` build a kind-6 key and keep the model's row blinders in the
+compiled model (0600, never in the key); `prove` then makes kind-5 proofs that the
+pure-Python verifier accepts as hiding, for the same statement a kind-3 proof states.
+A model compiled without `hiding` keeps kind 3 and kind 4."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "inference"))
+from harness import run_cli  # noqa: E402
+
+import zkml  # noqa: E402
+from zkml.artifacts import KIND_HIDING_INFERENCE, KIND_HIDING_VERIFYING_KEY  # noqa: E402
+from zkml.errors import CompiledModelError, VerificationError  # noqa: E402
+from zkml.verifier import VerifyingKey  # noqa: E402
+
+ART = Path(__file__).resolve().parents[1] / "artifacts"
+pytestmark = pytest.mark.skipif(
+    not hasattr(__import__("zkml._native", fromlist=["_"]), "prove_hiding_inference"),
+    reason="native module without hiding proofs")
+
+
+@pytest.fixture(scope="module")
+def hiding_model(tmp_path_factory):
+    d = tmp_path_factory.mktemp("hiding")
+    cal = np.load(ART / "digits_calibration.npy")
+    cm = zkml.compile(ART / "digits_mlp.onnx", calibration=cal, output_path=d / "m.zkmlc",
+                      vk_path=d / "m.vk", hiding=True)
+    return cm, d
+
+
+def _inputs() -> np.ndarray:
+    return np.array(json.loads((ART / "digits_input.json").read_text())["input_data"][0],
+                    dtype=np.float64).reshape(1, -1)
+
+
+def test_hiding_compile_keeps_blinders_secret(hiding_model):
+    cm, d = hiding_model
+    rows = 1 << (cm.circuit.model_stack.num_vars - cm.circuit.model_stack.log_cols)
+    assert cm.hiding and len(cm.model_blinders) == 32 * rows
+    key = (d / "m.vk").read_bytes()
+    assert key[6] == KIND_HIDING_VERIFYING_KEY
+    # the blinders are in the compiled model, which only its owner can read, not in the key
+    assert os.stat(d / "m.zkmlc").st_mode & 0o777 == 0o600
+    assert all(cm.model_blinders[i:i + 32] not in key
+               for i in range(0, len(cm.model_blinders), 32))
+    again = zkml.load(d / "m.zkmlc")
+    assert again.model_blinders == cm.model_blinders and again.verifying_key == key
+    assert VerifyingKey.from_bytes(key).hiding
+
+
+def test_hiding_proof_verifies_with_the_same_statement(hiding_model):
+    cm, d = hiding_model
+    res = zkml.prove(cm, _inputs())
+    assert res.hiding and res.proof[6] == KIND_HIDING_INFERENCE
+    v = zkml.verify(res.proof, d / "m.vk", expected_input=_inputs())
+    assert v.hiding
+    assert [list(r) for r in v.outputs] == res.outputs.tolist()
+    # fresh randomness: the same input gives another proof of the same statement
+    other = zkml.prove(cm, _inputs())
+    assert other.proof != res.proof and other.outputs.tolist() == res.outputs.tolist()
+
+
+def test_tampered_hiding_proof_is_rejected(hiding_model):
+    cm, d = hiding_model
+    proof = bytearray(zkml.prove(cm, _inputs()).proof)
+    proof[len(proof) // 2] ^= 1
+    with pytest.raises(VerificationError):
+        zkml.verify(bytes(proof), d / "m.vk")
+
+
+def test_blinders_that_do_not_fit_the_key_are_refused(hiding_model, tmp_path):
+    cm, _ = hiding_model
+    cm.model_blinders, saved = cm.model_blinders[:-32], cm.model_blinders
+    try:
+        cm.save(tmp_path / "bad.zkmlc")
+    finally:
+        cm.model_blinders = saved
+    with pytest.raises(CompiledModelError, match="blinders"):
+        zkml.load(tmp_path / "bad.zkmlc")
+
+
+def test_cli_compile_hiding_prove_verify(tmp_path, capsys):
+    for name in ("digits_mlp.onnx", "digits_calibration.npy", "digits_input.json"):
+        shutil.copy(ART / name, tmp_path / name)
+    onnx_path = tmp_path / "digits_mlp.onnx"
+    code, out, err = run_cli(["compile", str(onnx_path), "--calibration",
+                              str(tmp_path / "digits_calibration.npy"), "--hiding", "--quiet"],
+                             capsys)
+    assert code == 0, err
+    model, vk = onnx_path.with_suffix(".zkmlc"), onnx_path.with_suffix(".vk")
+    code, out, err = run_cli(["prove", str(model), "--input",
+                              str(tmp_path / "digits_input.json"), "-o",
+                              str(tmp_path / "p.proof"), "--json"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["visibility"]["hiding"] is True
+    code, out, err = run_cli(["verify", str(tmp_path / "p.proof"), "--vk", str(vk)], capsys)
+    assert code == 0, err
+    assert "hiding" in out

@@ -186,6 +186,32 @@ fn honest_hiding_proofs_pass_and_cheats_fail_the_rust_check() {
     }
     let all = runs(&h);
     let (mlp, blinded) = (&all[0], &all[6]);
+    // a changed byte anywhere (a point off the curve, another point, a scalar) fails
+    let mut trace = Trace::default();
+    let proof = prove_traced(
+        &h,
+        mlp.input(),
+        &mlp.model_blinds,
+        seed(1),
+        Cheat::None,
+        &mut trace,
+    )
+    .unwrap();
+    let key = Key {
+        digest: mlp.digest(),
+        shape: mlp.shape,
+        rows: &mlp.rows,
+    };
+    for at in [100, proof.len() / 3, proof.len() / 2, proof.len() - 40] {
+        let mut bad = proof.clone();
+        bad[at] ^= 1;
+        assert!(
+            replay::check(&h, &mlp.c, &key, &bad, &trace).is_err(),
+            "byte {at}"
+        );
+    }
+    let short = &proof[..proof.len() - 1];
+    assert!(replay::check(&h, &mlp.c, &key, short, &trace).is_err());
     let wrong_acc = Cheat::Value("acc-evals[0][0]".into());
     assert_eq!(
         mlp.check(&h, seed(1), wrong_acc, &mlp.model_blinds).1,

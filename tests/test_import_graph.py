@@ -5,7 +5,9 @@ The graph is read from the source with `ast`: module-level imports and imports i
 functions alike (a function-local import hides a cycle, it does not break it), without
 the imports under `if TYPE_CHECKING:` (never run). Importing `a.b.c` also runs the
 `__init__` of `a.b`, so an import of a module is an edge to each of its packages too,
-except the importer's own packages (Python is already running those).
+except the importer's own packages (Python is already running those). A package whose
+`__init__` finds its modules (`pkgutil.iter_modules`, the gadget registries) imports
+every one of them: an edge to each.
 """
 
 from __future__ import annotations
@@ -63,12 +65,21 @@ def _imported_names(name: str, path: Path, is_pkg: bool) -> set[str]:
     return out
 
 
+def _discovers(path: Path) -> bool:
+    """Whether a package's `__init__` imports its modules by discovery."""
+    tree = ast.parse(path.read_text(), str(path))
+    return any(isinstance(n, ast.Attribute) and n.attr == "iter_modules" or
+               isinstance(n, ast.Name) and n.id == "iter_modules" for n in ast.walk(tree))
+
+
 def import_graph() -> dict[str, set[str]]:
     """zkml module -> the zkml modules importing it runs (see the module docstring)."""
     modules = _modules()
     graph: dict[str, set[str]] = {}
     for name, (path, is_pkg) in modules.items():
         targets: set[str] = set()
+        if is_pkg and _discovers(path):
+            targets |= {m for m in modules if m.rpartition(".")[0] == name}
         for imported in _imported_names(name, path, is_pkg):
             parts = imported.split(".")
             for i in range(1, len(parts) + 1):
@@ -150,6 +161,9 @@ def test_the_graph_sees_the_package():
     assert "zkml.compiler.build" in graph["zkml.compiled_model"]  # inside functions only
     assert "zkml.quant" in graph["zkml.compiler.spatial"]  # runs zkml/quant/__init__.py
     assert "zkml" not in graph["zkml.api"]  # every module's own package: already running
+    # a registry found by discovery imports every module of its package
+    assert "zkml.compiler.producers.max2" in graph["zkml.compiler.producers"]
+    assert "zkml.verifier.gadgets.max2" in graph["zkml.verifier.gadgets"]
 
 
 def test_the_cycle_finder_finds_a_cycle():

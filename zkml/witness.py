@@ -6,8 +6,9 @@ fed zero inputs), checks the real region against the integer reference executor,
 returns the committed columns in spec order (per gadget: `u`, `v`, `rem`, `remc`, `ep`,
 `em` limbs, low limb first; a maxpool's `D_w` limbs and `S_w` after them), each an int64
 array of length `B' * n_g'`. Spatial tensors (circuits/conv.md) are held in their padded
-layout. Each gadget's accumulator and extra committed values come from its op's hook
-(`zkml.witness_ops`); this module requantizes, clamps and splits them into limbs.
+layout. Each gadget's accumulator and extra committed values come from its producer's
+witness hook (`Producer.witness`, in the gadget's module of `zkml.compiler.producers`); this
+module requantizes, clamps and splits them into limbs.
 
 circuits/nonlinear.md: a gadget with `divisor d > 1` requantizes by `d` (round half up:
 `acc + floor(d/2) = d q + rem`) and commits `rem` and `remc = d - 1 - rem`; a `table`
@@ -35,13 +36,8 @@ import numpy as np
 from zkml.compiler.build import CompiledCircuit
 from zkml.compiler.circuit import Circuit, Gadget, ceil_log2, limb_widths
 from zkml.compiler.producers import Affine, Conv, Rearrange, WinSum
-from zkml.errors import InputError, ProverError
-from zkml.quant.executor import execute
-from zkml.quant.ir import QModel
-from zkml.quant.rounding import QuantOverflowError, round_div, round_shift
-from zkml.witness_ops import Context, accumulate
-from zkml.witness_ops.base import padded
-from zkml.witness_ops.parts import (
+from zkml.compiler.producers.base import Context
+from zkml.compiler.producers.parts import (
     concat_acc,
     layout_positions,
     rearrange_acc,
@@ -49,8 +45,12 @@ from zkml.witness_ops.parts import (
     rearrange_logical,
     rearrange_sources,
 )
-from zkml.witness_ops.rows import row_values, rowdiv_acc, rowmax_acc
-from zkml.witness_ops.table import table_lookup, table_multiplicities
+from zkml.compiler.producers.rows import row_values, rowdiv_acc, rowmax_acc
+from zkml.compiler.producers.table import table_lookup
+from zkml.errors import InputError, ProverError
+from zkml.quant.executor import execute
+from zkml.quant.ir import QModel
+from zkml.quant.rounding import QuantOverflowError, round_div, round_shift
 from zkml.witness_spatial import layout_input, real_region
 
 __all__ = ["Witness", "build_witness", "evaluate_circuit", "limbs", "gadget_columns",
@@ -118,25 +118,52 @@ def gadget_columns(g: Gadget, acc: np.ndarray, index: int,
     return z, cols
 
 
+def padded(arr: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """`arr` in the top-left corner of a zero `(rows, cols)` int64 array."""
+    out = np.zeros((rows, cols), dtype=np.int64)
+    out[: arr.shape[0], : arr.shape[1]] = arr
+    return out
+
+
+def _input_tensor(circuit: Circuit, inputs: np.ndarray, rows: int) -> np.ndarray:
+    """The padded input tensor `(rows, width)` of `inputs`: flat, or in the padded spatial
+    layout of the circuit's input shape."""
+    if circuit.input_shape is None:
+        return padded(inputs, rows, 1 << ceil_log2(circuit.input_features))
+    return layout_input(inputs, circuit.input_shape, rows)
+
+
 def evaluate_circuit(circuit: Circuit, stack: np.ndarray, inputs: np.ndarray
                      ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Padded gadget tensors z_g (B', n_g') and all limb columns, in witness order."""
     batch = inputs.shape[0]
-    bp = 1 << ceil_log2(batch)
-    if circuit.input_shape is None:
-        x_in = padded(inputs, bp, 1 << ceil_log2(circuit.input_features))
-    else:
-        x_in = layout_input(inputs, circuit.input_shape, bp)
-    ctx = Context(circuit, stack, x_in)
+    ctx = Context(circuit, stack, _input_tensor(circuit, inputs, 1 << ceil_log2(batch)))
     columns: list[np.ndarray] = []
     for i, g in enumerate(circuit.gadgets):
-        acc, extra = accumulate(ctx, g)
+        acc, extra = g.producer.witness(ctx, g)
         z, cols = gadget_columns(g, acc, i, extra, circuit.limb_bits)
         ctx.tensors.append(z)
         columns += cols
     if circuit.argmax:
         columns += argmax_columns(circuit, ctx.tensors[circuit.output_gadget], batch)[1]
     return ctx.tensors, columns
+
+
+def table_multiplicities(circuit: Circuit, tensors: list[np.ndarray], inputs: np.ndarray
+                         ) -> list[np.ndarray]:
+    """`t_g` for each table gadget in gadget order: `t_g[j]` counts the entries of `g`'s
+    padded tensor (all `B' n_g'`, padding included) with `x - lo_x = j` (nonlinear.md
+    section 3). (The prover counts these itself; this is the spec's definition, for
+    tests.)"""
+    x_in = _input_tensor(circuit, inputs, tensors[0].shape[0] if tensors else 1)
+    out = []
+    for i in circuit.table_gadgets():
+        g = circuit.gadgets[i]
+        x = x_in if g.x == "input" else tensors[int(g.x)]
+        lo_x, hi_x = circuit.x_range(g.x)
+        out.append(np.bincount((x - lo_x).reshape(-1), minlength=hi_x - lo_x + 1)
+                   .astype(np.int64))
+    return out
 
 
 def argmax_columns(circuit: Circuit, z: np.ndarray, batch: int

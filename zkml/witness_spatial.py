@@ -25,20 +25,25 @@ the WHOLE padded tensor, as the spec states it:
 from __future__ import annotations
 
 import itertools
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from zkml.compiler.circuit import Gadget, ceil_log2
 from zkml.geometry import WindowGeometry, conv_nd
 from zkml.quant.rounding import check_bound, exact_matmul
+
+if TYPE_CHECKING:
+    from zkml.compiler.circuit import Gadget
 
 __all__ = ["padded_dims", "layout_input", "real_region", "conv_acc", "sumpool_acc",
            "maxpool_acc", "window_taps", "winsum_acc", "winmax_acc", "spatialsum_acc"]
 
 
 def padded_dims(shape: tuple[int, ...]) -> tuple[int, ...]:
-    """`pad(v)` of each dim."""
-    return tuple(1 << ceil_log2(v) for v in shape)
+    """`pad(v)` of each dim: the least power of two `>= v` (conv.md section 1)."""
+    # (`1 << ceil_log2(v)`, written out: this module imports nothing of `zkml.compiler`
+    # at run time, as the gadget modules of `zkml.compiler.producers` import it.)
+    return tuple(1 << max(v - 1, 0).bit_length() for v in shape)
 
 
 def layout_input(x: np.ndarray, shape: tuple[int, ...], rows: int) -> np.ndarray:

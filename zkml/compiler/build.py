@@ -31,6 +31,9 @@ The quantized IR's ops are fused into gadgets:
   along the channels / features -> `concat` (nonlinear.md sections 10-11; see
   `zkml.compiler.combine`); `concat` along any other non-batch axis or of parts in other
   layouts (flat with spatial) -> `rearrange`;
+- `max2` (ONNX Max, Min, Abs) -> `max2` (circuits/max.md), lowered in the gadget's own
+  module `zkml.compiler.producers.max2` (every gadget module's `LOWERINGS` join the table
+  here);
 - `argmax` over the features of a gadget's tensor, as the model's output -> the circuit's
   ArgMax output (inference.md section 4b: the statement holds one index per row).
 
@@ -51,7 +54,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from zkml.compiler import argmax, combine, io, minmax, nonlinear, rearrange, spatial, volume
+from zkml.compiler import argmax, combine, io, nonlinear, rearrange, spatial, volume
 from zkml.compiler.circuit import (
     LIMB_BITS,
     MAX_BITS,
@@ -66,7 +69,8 @@ from zkml.compiler.circuit import (
     ceil_log2,
 )
 from zkml.compiler.circuit_load import circuit_from_bytes
-from zkml.compiler.producers import Add, Affine, Dense, Identity, Rearrange
+from zkml.compiler.producers import LOWERINGS, Add, Affine, Dense, Identity, Rearrange
+from zkml.compiler.producers.base import Lowering
 from zkml.compiler.shapes import is_volume, scatter_columns, volume_layout
 from zkml.compiler.state import Layout, State, bias_shift, refuse, signed_bits
 from zkml.errors import ModelError
@@ -311,11 +315,23 @@ def _argmax(s: State, op: QOp) -> None:
     s.refs[op.output] = ref
 
 
-_HANDLERS = {"matmul": _dense, "add": _add, "relu": _activation, "clip": _activation,
+def _lowering_table() -> dict[str, Lowering]:
+    """IR op -> its lowering: this module's, the multi-gadget lowering modules' (a later
+    module's entry replaces an earlier one's: `volume` dispatches to `spatial`,
+    `rearrange`'s concat to `combine`'s), then the gadget modules' own `LOWERINGS`, which
+    must not lower an op lowered here (caught at import)."""
+    table = {"matmul": _dense, "add": _add, "relu": _activation, "clip": _activation,
              "rescale": _rescale, "argmax": _argmax,
              "leaky_relu": _leaky_relu, **spatial.HANDLERS, **volume.HANDLERS,
              **nonlinear.HANDLERS,
-             **combine.HANDLERS, **rearrange.HANDLERS, **minmax.HANDLERS}
+             **combine.HANDLERS, **rearrange.HANDLERS}
+    if twice := sorted(table.keys() & LOWERINGS.keys()):
+        raise RuntimeError(f"IR ops lowered both by zkml.compiler.build and by a gadget "
+                           f"module of zkml.compiler.producers: {twice}")
+    return {**table, **LOWERINGS}
+
+
+_HANDLERS = _lowering_table()
 
 
 #: Every proof's opening of the model stack sends one row combination of 2^log_cols

@@ -44,6 +44,7 @@ from zkml.compiler.producers import (
     WinMax,
     WinSum,
 )
+from zkml.compiler.producers.base import bits, ceil_log2, padded_width  # (the gadgets' too)
 from zkml.errors import ModelError
 
 __all__ = [
@@ -104,24 +105,6 @@ class CircuitFormatError(ModelError):
 def canonical_json(doc: object) -> bytes:
     """Canonical JSON: UTF-8, sorted keys, no whitespace (inference.md section 6)."""
     return json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
-
-
-def bits(m: int) -> int:
-    """Bit length of a non-negative integer (`bits(0) = 0`)."""
-    return int(m).bit_length()
-
-
-def ceil_log2(n: int) -> int:
-    """Smallest `e >= 0` with `2^e >= n` (n >= 1)."""
-    return max(int(n) - 1, 0).bit_length()
-
-
-def padded_width(shape: tuple[int, ...] | list[int]) -> int:
-    """`prod pad(v)` over the dims of a spatial tensor (its width, conv.md section 1)."""
-    out = 1
-    for v in shape:
-        out <<= ceil_log2(v)
-    return out
 
 
 def limb_widths(width: int, limb_bits: int = 8) -> list[int]:

@@ -13,7 +13,7 @@ import numpy as np
 
 from zkml.compiler.circuit import MAX_RANGE_BITS, padded_width
 from zkml.compiler.producers import Producer
-from zkml.errors import ModelError
+from zkml.compiler.producers.base import refuse  # (there: a gadget's own lowering uses it)
 from zkml.quant.ir import QModel, QOp, QTensor
 
 __all__ = ["State", "Layout", "refuse", "signed_bits", "bias_shift"]
@@ -21,15 +21,6 @@ __all__ = ["State", "Layout", "refuse", "signed_bits", "bias_shift"]
 #: A tensor's layout: None (flat: feature index = ONNX order) or the spatial shape
 #: `(C, S_1(, S_2))` whose padded layout (conv.md section 1) holds the tensor.
 Layout = tuple[int, ...] | None
-
-
-def refuse(op: QOp, why: str = "") -> ModelError:
-    """The error for an op the circuit cannot prove: names the node, the op and why."""
-    label = op.op
-    if op.op == "table":
-        label = f"table {op.attrs.get('fn')}"
-    msg = f"node '{op.source or op.name}' (op {label}) cannot be proven yet"
-    return ModelError(msg + (f": {why}" if why else ""))
 
 
 def signed_bits(a: np.ndarray) -> int:

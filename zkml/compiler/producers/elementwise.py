@@ -1,14 +1,21 @@
 """Elementwise producers (circuits/nonlinear.md): `identity`, `add` (section 6 for a row
 value `y`), `affine`, `addconst` (section 10) and `mul` (section 8). Each keeps its (first)
-operand's layout."""
+operand's layout. Their witness checks every bound on the actual values, so nothing wraps
+around in int64."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from zkml.compiler.producers.base import Producer, Ref, ref_label
+from zkml.compiler.producers.base import Context, Extra, Producer, Ref, maxabs, ref_label
+from zkml.compiler.producers.rows import row_values
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from zkml.compiler.circuit import Gadget
 
 __all__ = ["Identity", "Add", "Affine", "AddConst", "Mul"]
 
@@ -20,6 +27,10 @@ class Identity(Producer):
     op: ClassVar[str] = "identity"
     KEEPS_LAYOUT: ClassVar[bool] = True
     x: Ref
+
+    def witness(self, ctx: Context, g: Gadget) -> tuple[np.ndarray, Extra]:
+        """`acc = x`."""
+        return ctx.value(self.x).copy(), {}
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,19 @@ class Add(Producer):
         row = " per row" if width_of(self.y) != features else ""
         return (f"add({sa}{ref_label(self.x)}<<{self.lshifts[0]}, "
                 f"{sb}{ref_label(self.y)}<<{self.lshifts[1]}{row})")
+
+    def witness(self, ctx: Context, g: Gadget) -> tuple[np.ndarray, Extra]:
+        """`acc = s_a 2^l_a x + s_b 2^l_b y`, a row value `y` broadcast (section 6)."""
+        import numpy as np
+
+        from zkml.quant.rounding import check_bound
+
+        x, y = ctx.value(self.x), ctx.value(self.y)
+        y = row_values(y, x.shape[1])
+        (sa, sb), (la, lb) = self.signs, self.lshifts
+        check_bound((maxabs(x) << la) + (maxabs(y) << lb) + (1 << g.shift),
+                    f"gadget {g.source}")
+        return sa * (x << np.int64(la)) + sb * (y << np.int64(lb)), {}
 
 
 @dataclass(frozen=True)
@@ -72,6 +96,21 @@ class Affine(Producer):
         """The signed terms."""
         return "affine(" + " ".join(f"{c:+d}*{ref_label(x)}" for x, c in self.terms) + ")"
 
+    def witness(self, ctx: Context, g: Gadget) -> tuple[np.ndarray, Extra]:
+        """`acc = sum_k c_k x_k`."""
+        import numpy as np
+
+        from zkml.quant.rounding import check_bound
+
+        xs = [(ctx.value(x), c) for x, c in self.terms]
+        # Every partial sum is at most this bound in magnitude, so nothing wraps.
+        check_bound(sum(abs(c) * maxabs(x) for x, c in xs) + (1 << g.shift),
+                    f"gadget {g.source}")
+        acc = np.zeros_like(xs[0][0])
+        for x, c in xs:
+            acc = acc + np.int64(c) * x
+        return acc, {}
+
 
 @dataclass(frozen=True)
 class AddConst(Producer):
@@ -93,6 +132,18 @@ class AddConst(Producer):
         lsh = f" <<{self.lshift}" if self.lshift else ""
         return f"addconst({ref_label(self.x)}{lsh} + {self.const})"
 
+    def witness(self, ctx: Context, g: Gadget) -> tuple[np.ndarray, Extra]:
+        """`acc = 2^lshift x + C`, the model-stack row `C` on every padded row too."""
+        import numpy as np
+
+        from zkml.quant.rounding import check_bound
+
+        x = ctx.value(self.x)
+        c = ctx.matrix(self.const)[0, : x.shape[1]]
+        check_bound((maxabs(x) << self.lshift) + maxabs(c) + (1 << g.shift),
+                    f"gadget {g.source}")
+        return (x << np.int64(self.lshift)) + c[None, :], {}
+
 
 @dataclass(frozen=True)
 class Mul(Producer):
@@ -107,3 +158,12 @@ class Mul(Producer):
     def describe(self, width_of: Callable[[Ref], int], features: int) -> str:
         """`mul(x, y)`."""
         return f"mul({ref_label(self.x)}, {ref_label(self.y)})"
+
+    def witness(self, ctx: Context, g: Gadget) -> tuple[np.ndarray, Extra]:
+        """`acc = x y` elementwise over the whole padded tensor."""
+        from zkml.quant.rounding import check_bound
+
+        x, y = ctx.value(self.x), ctx.value(self.y)
+        # The compiler bounds |x y| by the operands' ranges; check the actual values too.
+        check_bound(maxabs(x) * maxabs(y) + (1 << g.shift), f"gadget {g.source}")
+        return x * y, {}

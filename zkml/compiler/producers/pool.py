@@ -1,15 +1,18 @@
 """Pooling producers: `sumpool` and `maxpool` over non-overlapping windows
 (circuits/conv.md) and `spatialsum`, the sum over a whole real map
-(circuits/nonlinear.md section 2)."""
+(circuits/nonlinear.md section 2). Their witness is computed by `zkml.witness_spatial`
+over the padded spatial layout."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from zkml.compiler.producers.base import (
+    Context,
+    Extra,
     Producer,
     Ref,
     Shape,
@@ -17,6 +20,11 @@ from zkml.compiler.producers.base import (
     ref_label,
     shape_label,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from zkml.compiler.circuit import Gadget
 
 __all__ = ["SpatialSum", "SumPool", "MaxPool"]
 
@@ -34,6 +42,12 @@ class SpatialSum(Producer):
         """The map's shape (and a nonzero lshift)."""
         lsh = f" <<{self.lshift}" if self.lshift else ""
         return f"spatialsum({ref_label(self.x)} {shape_label(self.in_shape)}){lsh}"
+
+    def witness(self, ctx: Context, g: Gadget) -> tuple[np.ndarray, Extra]:
+        """`acc[c] = 2^l sum_s X[c][s]` over the real map."""
+        from zkml.witness_spatial import spatialsum_acc
+
+        return spatialsum_acc(g, ctx.value(self.x)), {}
 
 
 @dataclass(frozen=True)
@@ -64,6 +78,12 @@ class SumPool(Producer):
                 f"{shape_label(self.out_shape)}, window {shape_label(self.window)})"
                 + (f" <<{lsh}" if lsh else ""))
 
+    def witness(self, ctx: Context, g: Gadget) -> tuple[np.ndarray, Extra]:
+        """`acc = 2^l sum_w X(window point w)`."""
+        from zkml.witness_spatial import sumpool_acc
+
+        return sumpool_acc(g, ctx.value(self.x)), {}
+
 
 @dataclass(frozen=True)
 class MaxPool(Producer):
@@ -86,3 +106,9 @@ class MaxPool(Producer):
     def extra_widths(self) -> list[tuple[str, int]]:
         """Every `D_w`, then every selector `S_w`."""
         return difference_selector_widths(self.windows, self.diff_bits)
+
+    def witness(self, ctx: Context, g: Gadget) -> tuple[np.ndarray, Extra]:
+        """The window maximum and its `D_w`, `S_w`."""
+        from zkml.witness_spatial import maxpool_acc
+
+        return maxpool_acc(g, ctx.spatial_value(self.x, self.in_shape))

@@ -1,14 +1,17 @@
 """General pooling windows through the wiring MLE (circuits/conv.md section 5):
-`winsum` and `winmax`, with `kernel`, `strides`, `dilations` and begin `pads`."""
+`winsum` and `winmax`, with `kernel`, `strides`, `dilations` and begin `pads`. Their
+witness is computed by `zkml.witness_spatial` over the padded spatial layout."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from zkml.compiler.producers.base import (
+    Context,
+    Extra,
     Producer,
     Ref,
     Shape,
@@ -17,6 +20,11 @@ from zkml.compiler.producers.base import (
     ref_label,
     shape_label,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from zkml.compiler.circuit import Gadget
 
 __all__ = ["WinSum", "WinMax"]
 
@@ -53,6 +61,12 @@ class WinSum(Producer):
                 f"{geometry_label(self.kernel, self.strides, self.dilations, self.pads)})"
                 + (f" <<{lsh}" if lsh else ""))
 
+    def witness(self, ctx: Context, g: Gadget) -> tuple[np.ndarray, Extra]:
+        """`acc = 2^l sum_t V_t X_t`."""
+        from zkml.witness_spatial import winsum_acc
+
+        return winsum_acc(g, ctx.spatial_value(self.x, self.in_shape)), {}
+
 
 @dataclass(frozen=True)
 class WinMax(Producer):
@@ -78,3 +92,9 @@ class WinMax(Producer):
     def extra_widths(self) -> list[tuple[str, int]]:
         """Every `D_t`, then every selector `S_t`."""
         return difference_selector_widths(self.taps, self.diff_bits)
+
+    def witness(self, ctx: Context, g: Gadget) -> tuple[np.ndarray, Extra]:
+        """The maximum over the reading taps and its `D_t`, `S_t`."""
+        from zkml.witness_spatial import winmax_acc
+
+        return winmax_acc(g, ctx.spatial_value(self.x, self.in_shape))

@@ -1,63 +1,67 @@
 """The gadget checks of an inference proof, one class per gadget op (base.py holds the
-interface, `GadgetCheck`, and the run context); `GADGETS` maps a circuit op to its
-class, as `zkml.onnx_import`'s `HANDLERS` maps an ONNX op to its handler. Each gadget
-module defines its ops' producer records next to their parsers; the package imports the
-circuit's plain records (`zkml.verifier.records`) and never the circuit parser, which
-builds on it."""
+interface, `GadgetCheck`, and the run context); `output.py` the output's check.
+
+`GADGETS` maps a circuit op to its class. It is found, not written: every `GadgetCheck`
+subclass a module of this package defines with an `OP` of its own, collected in module
+name order when the package is imported (an op declared twice fails the import). So a
+new gadget's verifier side is one module here: its check class and, next to its parser,
+its op's producer record. The package imports the circuit's plain records
+(`zkml.verifier.records`) and never the circuit parser, which builds on it; like the rest
+of the verifier it shares no code with the prover (`zkml.compiler.producers` finds its
+records the same way, with its own code).
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Sequence
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from zkml.verifier.gadgets.base import (
     DENSE,
-    OUTPUT,
     ZEROCHECK,
-    Claims,
     GadgetCheck,
     Instance,
     RunContext,
 )
-from zkml.verifier.gadgets.elementwise import Add, AddConst, Affine, Identity, Mul
-from zkml.verifier.gadgets.linear import Conv, Dense
-from zkml.verifier.gadgets.max2 import Max2
 from zkml.verifier.gadgets.output import OutputCheck
-from zkml.verifier.gadgets.parts import Concat, Rearrange
-from zkml.verifier.gadgets.pool import MaxPool, SpatialSum, SumPool
-from zkml.verifier.gadgets.rows import RowDiv, RowMax
-from zkml.verifier.gadgets.table import Table
-from zkml.verifier.gadgets.window import WinMax, WinSum
 from zkml.verifier.layout import Layout
 from zkml.verifier.records import Gadget
 
 if TYPE_CHECKING:
     from zkml.verifier.circuit import Circuit
 
-__all__ = ["GADGETS", "GadgetCheck", "Instance", "RunContext", "Claims", "OutputCheck",
-           "DENSE", "ZEROCHECK", "OUTPUT", "checks_for", "ordered_instances",
-           "instance_table", "acc_count", "instance_evals"]
+__all__ = ["GADGETS", "GadgetCheck", "Instance", "RunContext", "OutputCheck", "ZEROCHECK",
+           "checks_for", "ordered_instances", "instance_table", "acc_count",
+           "instance_evals"]
 
-GADGETS: dict[str, type[GadgetCheck]] = {
-    "dense": Dense,
-    "conv": Conv,
-    "identity": Identity,
-    "add": Add,
-    "affine": Affine,
-    "addconst": AddConst,
-    "mul": Mul,
-    "table": Table,
-    "spatialsum": SpatialSum,
-    "sumpool": SumPool,
-    "maxpool": MaxPool,
-    "winsum": WinSum,
-    "winmax": WinMax,
-    "rowmax": RowMax,
-    "rowdiv": RowDiv,
-    "concat": Concat,
-    "rearrange": Rearrange,
-    "max2": Max2,
-}
+
+def _modules() -> list[ModuleType]:
+    """Every module of the package, in name order."""
+    names = sorted(m.name for m in pkgutil.iter_modules(__path__))
+    return [importlib.import_module(f"{__name__}.{name}") for name in names]
+
+
+def _collect() -> dict[str, type[GadgetCheck]]:
+    """Op -> check class, from each module's `GadgetCheck` subclasses with an `OP` of
+    their own (a subclass of another op's check names its own op)."""
+    found: dict[str, type[GadgetCheck]] = {}
+    for module in _modules():
+        for obj in vars(module).values():
+            if not (isinstance(obj, type) and issubclass(obj, GadgetCheck)
+                    and obj.__module__ == module.__name__ and obj.__dict__.get("OP")):
+                continue
+            if obj.OP in found:
+                raise RuntimeError(f"{module.__name__}: circuit op {obj.OP!r} is already "
+                                   f"checked by {found[obj.OP].__module__}")
+            found[obj.OP] = obj
+    return found
+
+
+#: Circuit op -> its check class.
+GADGETS: dict[str, type[GadgetCheck]] = _collect()
 
 
 def checks_for(circuit: Circuit) -> list[GadgetCheck]:

@@ -1,6 +1,7 @@
 """The gadget check interface of an inference proof (inference.md sections 4-5).
 
-One `GadgetCheck` subclass per gadget op (registered in `zkml.verifier.gadgets.GADGETS`)
+One `GadgetCheck` subclass per gadget op, naming its op in `OP` (which is all it takes to
+be found: `zkml.verifier.gadgets.GADGETS` collects the classes of the package's modules),
 declares what the gadget sends and checks it:
 
 - `acc_count`: how many acc-evals it sends at its acc point `r_g`;
@@ -247,6 +248,8 @@ class GadgetCheck:
     no dense-group instance, and a zerocheck instance when the gadget has excess columns.
     """
 
+    #: the circuit op it checks (each concrete check class names its own)
+    OP = ""
     #: the op's producer record (parsed by `parse`)
     RECORD: type[Producer] = Producer
     #: True when the gadget always takes part in the zerocheck loop

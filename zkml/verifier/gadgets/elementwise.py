@@ -159,6 +159,7 @@ def _parse_affine(prod: dict, what: str, pw: str, gf: GadgetFields) -> AffinePro
 class Identity(GadgetCheck):
     """acc == X(r_g) (the base check's defaults)."""
 
+    OP = "identity"
     RECORD = IdentityProducer
     parse = staticmethod(_parse_identity)
 
@@ -166,6 +167,7 @@ class Identity(GadgetCheck):
 class Add(GadgetCheck):
     """acc == sa 2^la X(r_g) + sb 2^lb Y(r_grp, r_b) (y's row values broadcast)."""
 
+    OP = "add"
     RECORD = AddProducer
     p: AddProducer
     parse = staticmethod(_parse_add)
@@ -189,6 +191,7 @@ class Add(GadgetCheck):
 class Affine(GadgetCheck):
     """acc == sum_k c_k X_k(r_g)."""
 
+    OP = "affine"
     RECORD = AffineProducer
     p: AffineProducer
     parse = staticmethod(_parse_affine)
@@ -207,6 +210,7 @@ class Affine(GadgetCheck):
 class AddConst(GadgetCheck):
     """nonlinear.md 10: acc == 2^l X(r_g) + C(r_f)."""
 
+    OP = "addconst"
     RECORD = AddConstProducer
     READS_MODEL = True
     parse = staticmethod(_addconst)
@@ -224,6 +228,7 @@ class AddConst(GadgetCheck):
 class Mul(GadgetCheck):
     """nonlinear.md 8: one dense instance over all the gadget's variables."""
 
+    OP = "mul"
     RECORD = MulProducer
     p: MulProducer
     parse = staticmethod(_parse_mul)

@@ -115,6 +115,7 @@ def _parse_conv(prod: dict, what: str, pw: str, gf: GadgetFields) -> ConvProduce
 class Dense(GadgetCheck):
     """acc = W x + 2^bias_shift b: `sum_j W(r_o, j) X(j, r_b) = acc(r_g) - 2^s b(r_o)`."""
 
+    OP = "dense"
     RECORD = DenseProducer
     READS_MODEL = True
     p: DenseProducer
@@ -154,6 +155,7 @@ class Dense(GadgetCheck):
 class Conv(Dense):
     """conv.md 2: the dense relation through the conv's wiring."""
 
+    OP = "conv"
     RECORD = ConvProducer
     PADDED_OUTPUT = True
     p: ConvProducer

@@ -86,6 +86,7 @@ def _parse(prod: dict, what: str, pw: str, gf: GadgetFields) -> Max2Producer:
 class Max2(GadgetCheck):
     """Max / min: the two linear checks at the acc point and the A B zerocheck."""
 
+    OP = "max2"
     RECORD = Max2Producer
     ALWAYS_ZEROCHECK = True
     ZEROCHECK_NAME = "max2"

@@ -198,6 +198,7 @@ def _rearrange(prod: dict, what: str, pw: str, gf: GadgetFields) -> RearrangePro
 class Concat(GadgetCheck):
     """nonlinear.md 11: part k through the wiring axis (C, C_k, 1, 1, 1, off_k)."""
 
+    OP = "concat"
     RECORD = ConcatProducer
     p: ConcatProducer | RearrangeProducer
     parse = staticmethod(_concat)
@@ -254,6 +255,7 @@ class Concat(GadgetCheck):
 class Rearrange(Concat):
     """rearrange.md 3: part k through its public selection Sel_k."""
 
+    OP = "rearrange"
     RECORD = RearrangeProducer
     p: RearrangeProducer
     parse = staticmethod(_rearrange)

@@ -110,6 +110,7 @@ def _parse_spatialsum(prod: dict, what: str, pw: str, gf: GadgetFields
 class SpatialSum(GadgetCheck):
     """nonlinear.md 2: `sum 2^l M X(., r_c, r_b) = acc(r_g)`."""
 
+    OP = "spatialsum"
     RECORD = SpatialSumProducer
     p: SpatialSumProducer
     parse = staticmethod(_parse_spatialsum)
@@ -137,6 +138,7 @@ class SpatialSum(GadgetCheck):
 class SumPool(GadgetCheck):
     """conv.md 3: acc == 2^l sum_w X(window w at r_g)."""
 
+    OP = "sumpool"
     RECORD = PoolProducer
     PADDED_OUTPUT = True
     p: PoolProducer
@@ -156,6 +158,7 @@ class SumPool(GadgetCheck):
 class MaxPool(SumPool):
     """conv.md 3: differences and selectors at the acc point, and their zerocheck."""
 
+    OP = "maxpool"
     ALWAYS_ZEROCHECK = True
 
     @staticmethod

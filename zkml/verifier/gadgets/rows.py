@@ -94,6 +94,7 @@ def _rowdiv(prod: dict, what: str, pw: str, gf: GadgetFields) -> RowDivProducer:
 class RowMax(GadgetCheck):
     """The row maximum: selectors summing to 1 per row and the D / S zerocheck."""
 
+    OP = "rowmax"
     RECORD = RowMaxProducer
     ALWAYS_ZEROCHECK = True
     ZEROCHECK_NAME = "rowmax"
@@ -134,6 +135,7 @@ class RowMax(GadgetCheck):
 class RowDiv(GadgetCheck):
     """The row division: R + Rc at the acc point; its instance carries the clamp terms."""
 
+    OP = "rowdiv"
     RECORD = RowDivProducer
     ALWAYS_ZEROCHECK = True
     ZEROCHECK_NAME = "rowdiv"

@@ -72,6 +72,7 @@ def _parse_table(prod: dict, what: str, pw: str, gf: GadgetFields) -> TableProdu
 class Table(GadgetCheck):
     """z = T[x - lo_x]: own columns only at the acc point."""
 
+    OP = "table"
     RECORD = TableProducer
     READS_MODEL = True
     p: TableProducer

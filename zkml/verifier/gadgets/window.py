@@ -103,6 +103,7 @@ def _window(prod: dict, what: str, pw: str, gf: GadgetFields) -> WindowProducer:
 class WinSum(GadgetCheck):
     """conv.md 5: `sum_x 2^l wire(r_g, x) X(x, r_b) = acc(r_g)`."""
 
+    OP = "winsum"
     RECORD = WindowProducer
     PADDED_OUTPUT = True
     p: WindowProducer
@@ -131,6 +132,7 @@ class WinSum(GadgetCheck):
 class WinMax(GadgetCheck):
     """conv.md 5: the window maximum through tap differences and selectors."""
 
+    OP = "winmax"
     RECORD = WindowProducer
     ALWAYS_ZEROCHECK = True
     PADDED_OUTPUT = True

@@ -306,7 +306,7 @@ fn a_claim_with_a_product_and_wrong_blinders_are_refused() {
     );
     let open = |_: &Claim| Ok(Hidden::public(Fr::one()));
     let err = linear_form(&(Expr::from(a) * Expr::from(b)), &open).unwrap_err();
-    assert_eq!(err.check(), Some("zk.claim-linear"));
+    assert!(matches!(err, zkml_core::Error::InvalidArgument(_)), "{err}");
 }
 
 fn case(h: &Hyrax, run: &Run, s: [u8; 32], cheat: Option<(&str, &str)>) -> Value {

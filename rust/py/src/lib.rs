@@ -218,33 +218,105 @@ fn prove_inference<'py>(
     vk_digest: &[u8],
     seed: Option<&[u8]>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let hyrax = hyrax_for(seed);
-    let digest: [u8; 32] = vk_digest
-        .try_into()
-        .map_err(|_| prover_error(py, "vk_digest must be 32 bytes".into()))?;
-    let cols: Vec<Vec<i64>> = columns
-        .iter()
-        .map(|c| c.as_slice().map(|s| s.to_vec()))
-        .collect::<Result<_, _>>()?;
-    let model = model_stack.as_slice()?;
-    let x = inputs.as_slice()?;
-    let y = outputs.as_slice()?;
-    let out = py.detach(|| {
-        zkml_core::inference::prove(
-            &hyrax,
-            zkml_core::inference::InferenceInput {
-                circuit_json,
-                model_stack: model,
-                columns: cols,
-                batch,
-                input: x,
-                output: y,
-                vk_digest: digest,
-            },
-        )
-    });
-    let bytes = out.map_err(|e| core_err(py, e))?;
-    Ok(PyBytes::new(py, &bytes))
+    let args = InferenceArgs {
+        circuit_json,
+        model_stack,
+        columns,
+        batch,
+        inputs,
+        outputs,
+        vk_digest,
+    };
+    args.prove(py, seed, zkml_core::inference::prove)
+}
+
+/// Prove a kind-5 hiding inference artifact (circuits/zk_inference.md): kind 3's
+/// arguments, the key's digest (kind 6, or kind 4), and `model_blinds`, the model
+/// stack's row blinders as bytes of 32-byte big-endian field elements, one per row of
+/// the circuit's `model_stack` shape (all zero for a kind-4 key). The proof's own
+/// blinders come from the operating system.
+#[pyfunction]
+#[pyo3(signature = (circuit_json, model_stack, columns, batch, inputs, outputs, vk_digest, model_blinds, seed=None))]
+#[allow(clippy::too_many_arguments)]
+fn prove_hiding_inference<'py>(
+    py: Python<'py>,
+    circuit_json: &[u8],
+    model_stack: PyReadonlyArray1<'py, i64>,
+    columns: Vec<PyReadonlyArray1<'py, i64>>,
+    batch: usize,
+    inputs: PyReadonlyArray1<'py, i64>,
+    outputs: PyReadonlyArray1<'py, i64>,
+    vk_digest: &[u8],
+    model_blinds: &[u8],
+    seed: Option<&[u8]>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let blinds = frs_from_bytes(py, model_blinds)?;
+    let args = InferenceArgs {
+        circuit_json,
+        model_stack,
+        columns,
+        batch,
+        inputs,
+        outputs,
+        vk_digest,
+    };
+    args.prove(py, seed, |hyrax, inp| {
+        zkml_core::zk_inference::prove(hyrax, inp, &blinds)
+    })
+}
+
+/// The arguments every inference prover takes, as Python passes them.
+struct InferenceArgs<'py, 'a> {
+    circuit_json: &'a [u8],
+    model_stack: PyReadonlyArray1<'py, i64>,
+    columns: Vec<PyReadonlyArray1<'py, i64>>,
+    batch: usize,
+    inputs: PyReadonlyArray1<'py, i64>,
+    outputs: PyReadonlyArray1<'py, i64>,
+    vk_digest: &'a [u8],
+}
+
+impl<'py> InferenceArgs<'py, '_> {
+    /// Run `prove` on the arguments with the GIL released; its bytes or its error.
+    fn prove(
+        self,
+        py: Python<'py>,
+        seed: Option<&[u8]>,
+        prove: impl FnOnce(&Hyrax, zkml_core::inference::InferenceInput<'_>) -> zkml_core::Result<Vec<u8>>
+            + Send,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let hyrax = hyrax_for(seed);
+        let digest: [u8; 32] = self
+            .vk_digest
+            .try_into()
+            .map_err(|_| prover_error(py, "vk_digest must be 32 bytes".into()))?;
+        let cols: Vec<Vec<i64>> = self
+            .columns
+            .iter()
+            .map(|c| c.as_slice().map(|s| s.to_vec()))
+            .collect::<Result<_, _>>()?;
+        let model = self.model_stack.as_slice()?;
+        let x = self.inputs.as_slice()?;
+        let y = self.outputs.as_slice()?;
+        let circuit_json = self.circuit_json;
+        let batch = self.batch;
+        let out = py.detach(|| {
+            prove(
+                &hyrax,
+                zkml_core::inference::InferenceInput {
+                    circuit_json,
+                    model_stack: model,
+                    columns: cols,
+                    batch,
+                    input: x,
+                    output: y,
+                    vk_digest: digest,
+                },
+            )
+        });
+        let bytes = out.map_err(|e| core_err(py, e))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
 }
 
 /// Build the kind-4 verifying key of a model (commitments and the model stack's
@@ -337,6 +409,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(prove_batch_opening, m)?)?;
     m.add_function(wrap_pyfunction!(prove_product_sumcheck, m)?)?;
     m.add_function(wrap_pyfunction!(prove_inference, m)?)?;
+    m.add_function(wrap_pyfunction!(prove_hiding_inference, m)?)?;
     m.add_function(wrap_pyfunction!(build_verifying_key, m)?)?;
     m.add_function(wrap_pyfunction!(build_hiding_verifying_key, m)?)?;
     m.add_function(wrap_pyfunction!(draw_model_blinders, m)?)?;

@@ -24,7 +24,7 @@ use super::linear::LinearChecks;
 use super::pedersen::Gens;
 use super::sigma::{Statement, Witness};
 use crate::declare::{Check, CheckKind, Claim, Expr, Factor};
-use crate::error::{format_at, reject_at, Error, Result};
+use crate::error::{format_at, Error, Result};
 use crate::field::Fr;
 
 /// A value during evaluation: public, or committed (a backend's handle).
@@ -297,16 +297,18 @@ impl Backend for LinearPoints<'_> {
     }
 }
 
+/// The prover's refusal (zk_inference.md 1.1: a verifier refuses such a claim as
+/// `zk.claim-linear`; a prover is asked for something it cannot do).
 fn claim_not_linear<T>() -> Result<T> {
-    reject_at(
-        "zk.claim-linear",
-        "a claim multiplies two committed values (it must be a linear form)",
-    )
+    Err(Error::InvalidArgument(
+        "zk.claim-linear: a claim multiplies two committed values (it must be a linear form)"
+            .into(),
+    ))
 }
 
 /// The opening of `e`, a linear form of committed claims (`open` gives each one's):
 /// a public value is `v G_e` with blinder 0; a product of two committed factors is
-/// refused (`zk.claim-linear`).
+/// refused (an invalid argument).
 pub fn linear_form(e: &Expr, open: &dyn Fn(&Claim) -> Result<Hidden>) -> Result<Hidden> {
     Ok(match eval(&mut LinearOpenings(open), e)? {
         Val::Public(v) => Hidden::public(v),

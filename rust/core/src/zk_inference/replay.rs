@@ -17,7 +17,7 @@ use super::trace::{Event, Trace};
 use crate::artifact::{read_header, Kind};
 use crate::declare::{Check, Claim};
 use crate::encoding::Reader;
-use crate::error::{format_at, reject_at, Result};
+use crate::error::{format_at, format_err, reject, Result};
 use crate::inference::circuit::{int_width, Circuit};
 use crate::pcs::hyrax::Hyrax;
 use crate::pcs::Shape;
@@ -48,14 +48,14 @@ pub fn check(hyrax: &Hyrax, c: &Circuit, key: &Key<'_>, proof: &[u8], trace: &Tr
     t.absorb("generators", &hyrax.seed_digest);
     let digest = r.take(32, "vk digest")?;
     if digest != key.digest {
-        return reject_at("proof.vk", "proof is for another model");
+        return reject("proof is for another model");
     }
     t.absorb("vk", digest);
     let batch = r.u32("batch")?;
     t.absorb_u32("batch", batch);
     let visibility = r.u32("visibility")?;
     if visibility != super::VISIBILITY {
-        return reject_at("zk.visibility", "unsupported visibility");
+        return reject(format!("visibility {visibility} (version 1 proves 0)"));
     }
     t.absorb_u32("visibility", visibility);
     let (olo, ohi) = c.output_range();
@@ -163,6 +163,6 @@ pub fn check(hyrax: &Hyrax, c: &Circuit, key: &Key<'_>, proof: &[u8], trace: &Tr
 fn lookup(points: &BTreeMap<String, G1Projective>, name: &str) -> Result<G1Projective> {
     match points.get(name) {
         Some(p) => Ok(*p),
-        None => format_at("zk.claims", format!("no commitment for the claim {name}")),
+        None => format_err(format!("no commitment for the claim {name}")),
     }
 }

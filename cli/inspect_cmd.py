@@ -76,7 +76,8 @@ def _inspect_vk(data: bytes) -> list[str]:
 
     info = parse_verifying_key(data)
     rows = 1 << (info.num_vars - info.log_cols)
-    return [f"verifying key (kind 4), {len(data)} bytes, digest {info.digest.hex()}",
+    what = "hiding verifying key (kind 6)" if info.hiding else "verifying key (kind 4)"
+    return [f"{what}, {len(data)} bytes, digest {info.digest.hex()}",
             *("  " + line for line in _lines_circuit(info.circuit)),
             f"  model commitment: {rows} rows ({len(info.commitment)} bytes)",
             f"  well-formedness proof: {info.wellformedness_bytes} bytes (entries in "
@@ -162,9 +163,10 @@ def inspect(file: Path, json_out: bool = False) -> None:
         text, as_json = _inspect_compiled, inspect_json.compiled_document
     elif head[:4] == b"ZKML" and len(head) >= 7:
         kind = head[6]
-        limit = limits.VERIFYING_KEY if kind == 4 else limits.PROOF
+        limit = limits.VERIFYING_KEY if kind in (4, 6) else limits.PROOF  # 6: hiding key
         what = read_bytes(file, "file", limit=limit, magic=b"ZKML")
         text, as_json = {4: (_inspect_vk, inspect_json.verifying_key_document),
+                         6: (_inspect_vk, inspect_json.verifying_key_document),
                          3: (_inspect_proof, inspect_json.proof_document)}.get(
             kind, (_inspect_foundation, inspect_json.foundation_document))
     else:

@@ -25,6 +25,8 @@ _INFERENCE_KINDS = (_KIND_INFERENCE, _KIND_HIDING_INFERENCE)
 #: stderr: a big batch shows its progress, a quick verification prints nothing there.
 SLOW_STAGE = 1.0
 _KIND_VERIFYING_KEY = 4
+#: hiding verifying keys (circuits/zk_inference.md 4)
+_KEY_KINDS = (_KIND_VERIFYING_KEY, 6)
 
 
 def _kind(data: bytes) -> int | None:
@@ -78,7 +80,7 @@ def verify(artifact: str, model: str | None, vk: str | None, input_file: str | N
 
     data = read_proof(artifact)
     kind = _kind(data)
-    if kind == _KIND_VERIFYING_KEY:  # the proof's own bytes are at fault: exit 1
+    if kind in _KEY_KINDS:  # the proof's own bytes are at fault: exit 1
         raise ProofFormatError(f"{artifact} is a verifying key, not a proof")
     if kind in _INFERENCE_KINDS or model or vk:
         if kind is not None and kind not in _INFERENCE_KINDS:
@@ -124,7 +126,7 @@ def _verifier(model: str | None, vk: str | None, with_shapes: bool):
                                "COMPILED")
     if vk:
         key = read_verifying_key(vk)
-        if _kind(key) != _KIND_VERIFYING_KEY:
+        if _kind(key) not in _KEY_KINDS:
             raise InvalidKeyError(f"{vk} is not a zkml verifying key (artifact kind "
                                   f"{_kind(key)})")
         return Verifier(key)

@@ -435,15 +435,9 @@ impl Circuit<ProducerJson> {
         {
             return invalid("output.argmax_last, when present, must be true with argmax true");
         }
-        if self.gadgets[self.output.gadget].producer.is_spatial() {
-            return invalid("the output gadget may not be a conv or pooling gadget");
-        }
-        // rearrange.md section 5: only a flat rearrange may be the output.
-        let out = &self.gadgets[self.output.gadget].producer;
-        if let ProducerJson::Rearrange { out_shape, .. } = out {
-            if out_shape.len() != 1 {
-                return invalid("the output gadget may not be a spatial rearrange");
-            }
+        // conv.md, rearrange.md section 5: no spatial tensor may be the output.
+        if let Some(why) = self.gadgets[self.output.gadget].producer.output_refusal() {
+            return invalid(why);
         }
         self.check_model_stack()
     }
@@ -514,7 +508,7 @@ impl Circuit<ProducerJson> {
             .map(|i| {
                 let g = &self.gadgets[i];
                 self.check_gadget(i, g)?;
-                Ok(g.with(super::producer::build(&self, i, g)?))
+                Ok(g.with(g.producer.build(&self, i, g)?))
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Circuit {

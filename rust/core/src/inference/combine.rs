@@ -12,10 +12,12 @@
 //! over `log2 pad(C_k)` variables, `W~_k` the wiring MLE of the axis
 //! `(C, C_k, 1, 1, 1, off_k)`.
 
+use serde::Deserialize;
+
 use super::circuit::{padded_size, Circuit, Gadget};
 use super::limits::{MAX_BITS, MAX_CONCAT_PARTS};
 use super::parts::{part_instances, part_values, PartInstance};
-use super::producer::{earlier, Addconst, Producer, ProducerJson, TensorRef};
+use super::producer::{earlier, Addconst, ProducerJson, TensorRef};
 use super::tensors::Columns;
 use crate::error::{Error, Result};
 use crate::field::Fr;
@@ -76,56 +78,72 @@ pub struct Concat {
     pub geo: ConcatGeom,
 }
 
-/// The checks of an `addconst` or `concat` gadget `i`, and its producer.
-pub fn build(c: &Circuit<ProducerJson>, i: usize, g: &Gadget<ProducerJson>) -> Result<Producer> {
-    let refs_ok = |t: TensorRef| earlier(i, t);
-    match &g.producer {
-        ProducerJson::Addconst { x, c: name, lshift } => {
-            let t = c.tensor(name)?;
-            let ok = refs_ok(*x)
-                && c.width(*x) == g.features
-                && *lshift <= MAX_BITS
-                && t.rows == 1
-                && t.cols == c.width(*x);
-            if !ok {
-                return invalid(i, "addconst shapes do not match");
-            }
-            Ok(Producer::Addconst(Addconst {
-                x: *x,
-                c: name.clone(),
-                lshift: *lshift,
-            }))
-        }
-        ProducerJson::Concat { parts, shapes } => {
-            let k = parts.len();
-            if !(2..=MAX_CONCAT_PARTS).contains(&k)
-                || shapes.len() != k
-                || !parts.iter().all(|p| refs_ok(*p))
-            {
-                return invalid(i, "concat parts out of limits");
-            }
-            let Some(geo) = ConcatGeom::new(shapes) else {
-                return invalid(i, "concat shapes do not match");
-            };
-            let widths_ok = parts.iter().zip(shapes).all(|(p, s)| {
-                let w = c.width(*p);
-                if s.len() == 1 {
-                    w == s[0]
-                } else {
-                    padded_size(s) == Some(w)
-                }
-            });
-            let axes_ok = (0..k).all(|j| geo.axis(j).is_ok());
-            if !widths_ok || !axes_ok || g.features != geo.features() {
-                return invalid(i, "concat shapes do not match");
-            }
-            Ok(Producer::Concat(Concat {
-                parts: parts.clone(),
-                geo,
-            }))
-        }
-        _ => invalid(i, "not an addconst or concat gadget"),
+/// A concat as read: channel concatenation of `parts` of the given shapes
+/// (nonlinear.md section 11).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "struct variant ProducerJson::Concat with 2 elements"
+)]
+pub struct ConcatJson {
+    pub parts: Vec<TensorRef>,
+    pub shapes: Vec<Vec<usize>>,
+}
+
+/// The checks of an `addconst` gadget `i` (nonlinear.md section 10).
+pub fn addconst(
+    c: &Circuit<ProducerJson>,
+    i: usize,
+    g: &Gadget<ProducerJson>,
+    p: &Addconst,
+) -> Result<Addconst> {
+    let t = c.tensor(&p.c)?;
+    let ok = earlier(i, p.x)
+        && c.width(p.x) == g.features
+        && p.lshift <= MAX_BITS
+        && t.rows == 1
+        && t.cols == c.width(p.x);
+    if !ok {
+        return invalid(i, "addconst shapes do not match");
     }
+    Ok(p.clone())
+}
+
+/// The checks of a `concat` gadget `i` (nonlinear.md section 11), and its producer
+/// with its geometry.
+pub fn concat(
+    c: &Circuit<ProducerJson>,
+    i: usize,
+    g: &Gadget<ProducerJson>,
+    j: &ConcatJson,
+) -> Result<Concat> {
+    let (parts, shapes) = (&j.parts, &j.shapes);
+    let k = parts.len();
+    if !(2..=MAX_CONCAT_PARTS).contains(&k)
+        || shapes.len() != k
+        || !parts.iter().all(|p| earlier(i, *p))
+    {
+        return invalid(i, "concat parts out of limits");
+    }
+    let Some(geo) = ConcatGeom::new(shapes) else {
+        return invalid(i, "concat shapes do not match");
+    };
+    let widths_ok = parts.iter().zip(shapes).all(|(p, s)| {
+        let w = c.width(*p);
+        if s.len() == 1 {
+            w == s[0]
+        } else {
+            padded_size(s) == Some(w)
+        }
+    });
+    let axes_ok = (0..k).all(|j| geo.axis(j).is_ok());
+    if !widths_ok || !axes_ok || g.features != geo.features() {
+        return invalid(i, "concat shapes do not match");
+    }
+    Ok(Concat {
+        parts: parts.clone(),
+        geo,
+    })
 }
 
 /// A concat's instances in part order: the pair `(W~_k(r_c, (), .), X_k(r_s, ., r_b))`

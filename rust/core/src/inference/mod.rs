@@ -13,7 +13,6 @@ pub mod model_key;
 pub mod output;
 pub mod parts;
 pub mod producer;
-pub mod producer_json;
 pub mod product;
 pub mod prover;
 pub mod rearrange;

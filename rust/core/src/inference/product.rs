@@ -12,7 +12,7 @@ use ark_ff::One;
 
 use super::circuit::{Circuit, Gadget};
 use super::limits::{MAX_AFFINE_COEFF, MAX_AFFINE_TERMS, MAX_BITS};
-use super::producer::{earlier, Add, Affine, Identity, Mul, Producer, ProducerJson, TensorRef};
+use super::producer::{earlier, Add, Affine, Identity, Mul, ProducerJson, TensorRef};
 use super::tensors::{tensor_table, Columns};
 use crate::error::{Error, Result};
 use crate::field::Fr;
@@ -20,63 +20,71 @@ use crate::mle::eq_table;
 use crate::sumcheck::product::Term;
 use crate::sumcheck::ProductSum;
 
-/// The checks of an elementwise gadget `i` (`add`, `identity`, `affine`, `mul`), and
-/// its producer.
-pub fn build(c: &Circuit<ProducerJson>, i: usize, g: &Gadget<ProducerJson>) -> Result<Producer> {
-    let refs_ok = |t: TensorRef| earlier(i, t);
-    let same = |t: TensorRef| refs_ok(t) && c.width(t) == g.features;
-    let (built, what) = match &g.producer {
-        ProducerJson::Add {
-            x,
-            y,
-            signs,
-            lshifts,
-        } => {
-            // nonlinear.md sections 6, 12: y of the same width, or a row value of
-            // `1 <= G < width(x)` groups broadcast along the position inside a group.
-            let wy = refs_ok(*y).then(|| c.width(*y));
-            let y_ok = wy.is_some_and(|w| {
-                w == g.features
-                    || (w < g.features && super::rowops::group_size(g.features, w).is_some())
-            });
-            let ok = same(*x)
-                && y_ok
-                && signs.iter().all(|s| *s == 1 || *s == -1)
-                // inference.md section 6: lshifts 0..64, as every other shift.
-                && lshifts.iter().all(|l| *l <= MAX_BITS);
-            let p = Producer::Add(Add {
-                x: *x,
-                y: *y,
-                signs: *signs,
-                lshifts: *lshifts,
-            });
-            (ok.then_some(p), "add operands do not match")
-        }
-        ProducerJson::Identity { x } => {
-            let p = Producer::Identity(Identity { x: *x });
-            (same(*x).then_some(p), "identity operand does not match")
-        }
-        ProducerJson::Affine { terms } => {
-            let ok = (1..=MAX_AFFINE_TERMS).contains(&terms.len())
-                && terms
-                    .iter()
-                    .all(|(x, k)| same(*x) && k.unsigned_abs() < MAX_AFFINE_COEFF);
-            let p = Producer::Affine(Affine {
-                terms: terms.clone(),
-            });
-            (ok.then_some(p), "affine terms do not match")
-        }
-        // nonlinear.md section 8: width(x) == width(y) == features.
-        ProducerJson::Mul { x, y } => {
-            let p = Producer::Mul(Mul { x: *x, y: *y });
-            (
-                (same(*x) && same(*y)).then_some(p),
-                "mul operands do not match",
-            )
-        }
-        _ => (None, "not an elementwise gadget"),
-    };
-    built.ok_or_else(|| Error::InvalidArgument(format!("circuit: gadget {i}: {what}")))
+fn invalid<T>(i: usize, what: &str) -> Result<T> {
+    Err(Error::InvalidArgument(format!(
+        "circuit: gadget {i}: {what}"
+    )))
+}
+
+/// Whether `t` is a tensor before gadget `i` with the gadget's features.
+fn same(c: &Circuit<ProducerJson>, i: usize, g: &Gadget<ProducerJson>, t: TensorRef) -> bool {
+    earlier(i, t) && c.width(t) == g.features
+}
+
+/// An add gadget `i`: `y` of the same width, or a row value of `1 <= G < width(x)`
+/// groups broadcast along the position inside a group (nonlinear.md sections 6, 12).
+pub fn add(c: &Circuit<ProducerJson>, i: usize, g: &Gadget<ProducerJson>, p: &Add) -> Result<Add> {
+    let wy = earlier(i, p.y).then(|| c.width(p.y));
+    let y_ok = wy.is_some_and(|w| {
+        w == g.features || (w < g.features && super::rowops::group_size(g.features, w).is_some())
+    });
+    let ok = same(c, i, g, p.x)
+        && y_ok
+        && p.signs.iter().all(|s| *s == 1 || *s == -1)
+        // inference.md section 6: lshifts 0..64, as every other shift.
+        && p.lshifts.iter().all(|l| *l <= MAX_BITS);
+    if !ok {
+        return invalid(i, "add operands do not match");
+    }
+    Ok(p.clone())
+}
+
+/// An identity gadget `i`: its operand has the gadget's features.
+pub fn identity(
+    c: &Circuit<ProducerJson>,
+    i: usize,
+    g: &Gadget<ProducerJson>,
+    p: &Identity,
+) -> Result<Identity> {
+    if !same(c, i, g, p.x) {
+        return invalid(i, "identity operand does not match");
+    }
+    Ok(p.clone())
+}
+
+/// An affine gadget `i`: 1 to `MAX_AFFINE_TERMS` terms of the gadget's width.
+pub fn affine(
+    c: &Circuit<ProducerJson>,
+    i: usize,
+    g: &Gadget<ProducerJson>,
+    p: &Affine,
+) -> Result<Affine> {
+    let ok = (1..=MAX_AFFINE_TERMS).contains(&p.terms.len())
+        && p.terms
+            .iter()
+            .all(|(x, k)| same(c, i, g, *x) && k.unsigned_abs() < MAX_AFFINE_COEFF);
+    if !ok {
+        return invalid(i, "affine terms do not match");
+    }
+    Ok(p.clone())
+}
+
+/// A mul gadget `i`: `width(x) == width(y) == features` (nonlinear.md section 8).
+pub fn mul(c: &Circuit<ProducerJson>, i: usize, g: &Gadget<ProducerJson>, p: &Mul) -> Result<Mul> {
+    if !(same(c, i, g, p.x) && same(c, i, g, p.y)) {
+        return invalid(i, "mul operands do not match");
+    }
+    Ok(p.clone())
 }
 
 /// A mul's instance at `r_g`: factors `(eq(r_g, .), X, Y)`, one term of degree 3.

@@ -20,7 +20,7 @@ use super::limits::{
     MAX_REARRANGE_BLOCKS, MAX_REARRANGE_PARTS, MAX_REARRANGE_STRIDE, MAX_VIEW_DIMS,
 };
 use super::parts::{part_instances, part_values, PartInstance};
-use super::producer::{earlier, Producer, ProducerJson, TensorRef};
+use super::producer::{earlier, ProducerJson, TensorRef};
 use super::tensors::Columns;
 use crate::error::{Error, Result};
 use crate::field::Fr;
@@ -261,19 +261,37 @@ pub struct Rearrange {
     pub map: RearrangeMap,
 }
 
+/// A rearrange as read: a public gather (transpose, reshape, concat along any axis,
+/// broadcast, choice by region) described by blocks tiling the output's index space
+/// (section 1).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "struct variant ProducerJson::Rearrange with 5 elements"
+)]
+pub struct RearrangeJson {
+    pub parts: Vec<TensorRef>,
+    pub shapes: Vec<Vec<usize>>,
+    pub out_shape: Vec<usize>,
+    pub dims: Vec<usize>,
+    pub blocks: Vec<Block>,
+}
+
 /// The checks of a rearrange gadget `i` (rearrange.md section 1), and its producer
 /// with its index map.
-pub fn build(c: &Circuit<ProducerJson>, i: usize, g: &Gadget<ProducerJson>) -> Result<Producer> {
-    let ProducerJson::Rearrange {
+pub fn build(
+    c: &Circuit<ProducerJson>,
+    i: usize,
+    g: &Gadget<ProducerJson>,
+    j: &RearrangeJson,
+) -> Result<Rearrange> {
+    let RearrangeJson {
         parts,
         shapes,
         out_shape,
         dims,
         blocks,
-    } = &g.producer
-    else {
-        return invalid(i, "is not a rearrange gadget");
-    };
+    } = j;
     let refs_ok = parts.iter().all(|p| earlier(i, *p));
     if !(1..=MAX_REARRANGE_PARTS).contains(&parts.len()) || shapes.len() != parts.len() || !refs_ok
     {
@@ -290,11 +308,11 @@ pub fn build(c: &Circuit<ProducerJson>, i: usize, g: &Gadget<ProducerJson>) -> R
     if !widths_ok || RearrangeMap::features(out_shape) != Some(g.features) {
         return invalid(i, "widths do not match");
     }
-    Ok(Producer::Rearrange(Rearrange {
+    Ok(Rearrange {
         parts: parts.clone(),
         out_shape: out_shape.clone(),
         map,
-    }))
+    })
 }
 
 /// A rearrange's instances in part order: the pair `(Sel_k(r_o, .), X_k(., r_b))`

@@ -17,9 +17,10 @@
 //! multilinear table, never folded into another.
 
 use ark_ff::{Field, One};
+use serde::Deserialize;
 
 use super::circuit::{Circuit, ColumnKind, Gadget, MAX_BITS};
-use super::producer::{earlier, ExtraColumn, Producer, ProducerJson, TensorRef};
+use super::producer::{earlier, ExtraColumn, ProducerJson, TensorRef};
 use super::tensors::{tensor_table, Columns};
 use super::Claims;
 use crate::error::{Error, Result};
@@ -76,62 +77,93 @@ impl Rowdiv {
     }
 }
 
-/// The checks of a rowmax or rowdiv gadget `i` (nonlinear.md sections 7, 12), and
-/// its producer with its group size.
-pub fn build(c: &Circuit<ProducerJson>, i: usize, g: &Gadget<ProducerJson>) -> Result<Producer> {
-    let refs_ok = |t: TensorRef| earlier(i, t);
-    let plain = g.shift == 0 && g.divisor == 1;
-    let (built, what) = match &g.producer {
-        ProducerJson::Rowmax { x, n, diff_bits } => {
-            let (lo_x, hi_x) = if refs_ok(*x) { c.range(*x) } else { (0, 0) };
-            let p = if refs_ok(*x) {
-                group_size(c.width(*x), g.features)
-            } else {
-                None
-            };
-            let ok = p.is_some_and(|p| (1..=p).contains(n))
-                && (1..=MAX_BITS).contains(diff_bits)
-                && plain
-                && g.excess_hi_bits == 0
-                && g.excess_lo_bits == 0
-                && g.lo <= lo_x
-                && hi_x <= g.hi;
-            let p = p.filter(|_| ok).map(|group| {
-                Producer::Rowmax(Rowmax {
-                    x: *x,
-                    n: *n,
-                    diff_bits: *diff_bits,
-                    group,
-                })
-            });
-            (p, "rowmax")
-        }
-        ProducerJson::Rowdiv {
-            x,
-            y,
-            lshift,
-            rem_bits,
-        } => {
-            let shapes_ok = refs_ok(*x) && refs_ok(*y) && c.width(*x) == g.features;
-            let p = shapes_ok.then(|| group_size(g.features, c.width(*y)));
-            let ok = *lshift <= MAX_BITS && (1..=MAX_BITS).contains(rem_bits) && plain;
-            let p = p.flatten().filter(|_| ok).map(|group| {
-                Producer::Rowdiv(Rowdiv {
-                    x: *x,
-                    y: *y,
-                    lshift: *lshift,
-                    rem_bits: *rem_bits,
-                    group,
-                })
-            });
-            (p, "rowdiv")
-        }
-        _ => (None, "row gadget"),
-    };
-    built.ok_or_else(|| {
-        Error::InvalidArgument(format!(
-            "circuit: gadget {i}: {what} parameters do not match"
-        ))
+/// A rowmax as read: `z[g][b] = max_{i < n} x[b][i + P g]` with committed
+/// differences `D` and selectors `S` of `x`'s length (nonlinear.md sections 7, 12).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "struct variant ProducerJson::Rowmax with 3 elements"
+)]
+pub struct RowmaxJson {
+    pub x: TensorRef,
+    pub n: usize,
+    pub diff_bits: u32,
+}
+
+/// A rowdiv as read: `q = round(2^lshift x / y_b)` for a row value `y` (one value per
+/// group and batch row), with committed `R`, `Rc` (nonlinear.md sections 7, 12).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "struct variant ProducerJson::Rowdiv with 4 elements"
+)]
+pub struct RowdivJson {
+    pub x: TensorRef,
+    pub y: TensorRef,
+    pub lshift: u32,
+    pub rem_bits: u32,
+}
+
+fn mismatch(i: usize, what: &str) -> Error {
+    Error::InvalidArgument(format!(
+        "circuit: gadget {i}: {what} parameters do not match"
+    ))
+}
+
+/// The checks of a rowmax gadget `i` (nonlinear.md sections 7, 12), and its producer
+/// with its group size.
+pub fn rowmax(
+    c: &Circuit<ProducerJson>,
+    i: usize,
+    g: &Gadget<ProducerJson>,
+    j: &RowmaxJson,
+) -> Result<Rowmax> {
+    let refs_ok = earlier(i, j.x);
+    let (lo_x, hi_x) = if refs_ok { c.range(j.x) } else { (0, 0) };
+    let p = refs_ok
+        .then(|| group_size(c.width(j.x), g.features))
+        .flatten();
+    let ok = p.is_some_and(|p| (1..=p).contains(&j.n))
+        && (1..=MAX_BITS).contains(&j.diff_bits)
+        && g.shift == 0
+        && g.divisor == 1
+        && g.excess_hi_bits == 0
+        && g.excess_lo_bits == 0
+        && g.lo <= lo_x
+        && hi_x <= g.hi;
+    let group = p.filter(|_| ok).ok_or_else(|| mismatch(i, "rowmax"))?;
+    Ok(Rowmax {
+        x: j.x,
+        n: j.n,
+        diff_bits: j.diff_bits,
+        group,
+    })
+}
+
+/// The checks of a rowdiv gadget `i` (nonlinear.md sections 7, 12), and its producer
+/// with its group size.
+pub fn rowdiv(
+    c: &Circuit<ProducerJson>,
+    i: usize,
+    g: &Gadget<ProducerJson>,
+    j: &RowdivJson,
+) -> Result<Rowdiv> {
+    let shapes_ok = earlier(i, j.x) && earlier(i, j.y) && c.width(j.x) == g.features;
+    let p = shapes_ok.then(|| group_size(g.features, c.width(j.y)));
+    let ok = j.lshift <= MAX_BITS
+        && (1..=MAX_BITS).contains(&j.rem_bits)
+        && g.shift == 0
+        && g.divisor == 1;
+    let group = p
+        .flatten()
+        .filter(|_| ok)
+        .ok_or_else(|| mismatch(i, "rowdiv"))?;
+    Ok(Rowdiv {
+        x: j.x,
+        y: j.y,
+        lshift: j.lshift,
+        rem_bits: j.rem_bits,
+        group,
     })
 }
 

@@ -5,8 +5,10 @@
 //! `s + pad(S) c` is the same, and a trivial first axis (length 1, kernel 1) has
 //! zero variables and wiring `W~ = 1`, so one code path serves both.
 
+use serde::Deserialize;
+
 use super::circuit::{padded_size, Circuit, ColumnKind, Gadget, MAX_BITS};
-use super::producer::{ExtraColumn, Producer, ProducerJson, TensorRef};
+use super::producer::{earlier, ExtraColumn, ProducerJson, TensorRef};
 use crate::error::{Error, Result};
 use crate::field::Fr;
 use crate::wiring::Axis;
@@ -98,50 +100,89 @@ fn two_d(v: &[usize], one: usize) -> [usize; 2] {
     }
 }
 
-/// Geometry of a conv, pooling or window producer as read (pools: stride = window,
-/// no padding or dilation). `None` for other producers or malformed lengths.
-pub fn geom(p: &ProducerJson) -> Option<Geom> {
-    let (in_shape, out_shape, kernel, strides, dilations, pads) = match p {
-        ProducerJson::Conv {
-            in_shape,
-            out_shape,
-            kernel,
-            strides,
-            dilations,
-            pads,
-            ..
-        } => (in_shape, out_shape, kernel, strides, dilations, pads),
-        ProducerJson::Sumpool {
-            in_shape,
-            out_shape,
-            window,
-            ..
-        }
-        | ProducerJson::Maxpool {
-            in_shape,
-            out_shape,
-            window,
-            ..
-        } => {
-            let (ones, zeros) = (vec![1; window.len()], vec![0; window.len()]);
-            return geom_of(in_shape, out_shape, [window, window, &ones, &zeros]);
-        }
-        ProducerJson::Winsum(w) | ProducerJson::Winmax(w) => (
-            &w.in_shape,
-            &w.out_shape,
-            &w.kernel,
-            &w.strides,
-            &w.dilations,
-            &w.pads,
-        ),
-        _ => return None,
-    };
-    geom_of(in_shape, out_shape, [kernel, strides, dilations, pads])
+/// A conv as read: a 1-D or 2-D convolution (section 2).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "struct variant ProducerJson::Conv with 10 elements"
+)]
+pub struct ConvJson {
+    pub x: TensorRef,
+    pub weight: String,
+    #[serde(deserialize_with = "super::circuit::required")]
+    pub bias: Option<String>,
+    pub bias_shift: u32,
+    pub in_shape: Vec<usize>,
+    pub out_shape: Vec<usize>,
+    pub kernel: Vec<usize>,
+    pub strides: Vec<usize>,
+    pub dilations: Vec<usize>,
+    pub pads: Vec<usize>,
+}
+
+/// A sumpool as read: sum over power-of-two windows, `acc = 2^lshift sum_w x_w`
+/// (section 3).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "struct variant ProducerJson::Sumpool with 5 elements"
+)]
+pub struct SumpoolJson {
+    pub x: TensorRef,
+    pub in_shape: Vec<usize>,
+    pub out_shape: Vec<usize>,
+    pub window: Vec<usize>,
+    pub lshift: u32,
+}
+
+/// A maxpool as read: max over power-of-two windows with committed differences and
+/// selectors (section 3).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "struct variant ProducerJson::Maxpool with 5 elements"
+)]
+pub struct MaxpoolJson {
+    pub x: TensorRef,
+    pub in_shape: Vec<usize>,
+    pub out_shape: Vec<usize>,
+    pub window: Vec<usize>,
+    pub diff_bits: u32,
+}
+
+/// Why no conv, pooling or window gadget may be the output: its tensor has padding
+/// the statement could not carry.
+pub const SPATIAL_OUTPUT: &str = "the output gadget may not be a conv or pooling gadget";
+
+impl ConvJson {
+    /// Its geometry as read (`None` for malformed lengths).
+    pub fn geom(&self) -> Option<Geom> {
+        let params: [&[usize]; 4] = [&self.kernel, &self.strides, &self.dilations, &self.pads];
+        geom_of(&self.in_shape, &self.out_shape, params)
+    }
+}
+
+/// A pool's geometry: stride = window, no padding or dilation.
+fn pool_geom(in_shape: &[usize], out_shape: &[usize], window: &[usize]) -> Option<Geom> {
+    let (ones, zeros) = (vec![1; window.len()], vec![0; window.len()]);
+    geom_of(in_shape, out_shape, [window, window, &ones, &zeros])
+}
+
+impl SumpoolJson {
+    pub fn geom(&self) -> Option<Geom> {
+        pool_geom(&self.in_shape, &self.out_shape, &self.window)
+    }
+}
+
+impl MaxpoolJson {
+    pub fn geom(&self) -> Option<Geom> {
+        pool_geom(&self.in_shape, &self.out_shape, &self.window)
+    }
 }
 
 /// The geometry of shapes `[C, S..]` to `[C', T..]` with per-axis kernel, strides,
 /// dilations and pads.
-pub fn geom_of(in_shape: &[usize], out_shape: &[usize], params: [&Vec<usize>; 4]) -> Option<Geom> {
+pub fn geom_of(in_shape: &[usize], out_shape: &[usize], params: [&[usize]; 4]) -> Option<Geom> {
     let n = in_shape.len();
     if !(2..=3).contains(&n) || out_shape.len() != n || params.iter().any(|v| v.len() != n - 1) {
         return None;
@@ -161,33 +202,20 @@ pub fn geom_of(in_shape: &[usize], out_shape: &[usize], params: [&Vec<usize>; 4]
     })
 }
 
-/// The checks of conv.md sections 2, 3 and 5 for gadget `i` (its operand reference
-/// is checked by the caller), and its producer with its geometry.
-pub fn build(c: &Circuit<ProducerJson>, i: usize, g: &Gadget<ProducerJson>) -> Result<Producer> {
-    use ProducerJson as J;
-    let (x, in_shape, out_shape) = match &g.producer {
-        J::Conv {
-            x,
-            in_shape,
-            out_shape,
-            ..
-        }
-        | J::Sumpool {
-            x,
-            in_shape,
-            out_shape,
-            ..
-        }
-        | J::Maxpool {
-            x,
-            in_shape,
-            out_shape,
-            ..
-        } => (*x, in_shape, out_shape),
-        J::Winsum(w) | J::Winmax(w) => (w.x, &w.in_shape, &w.out_shape),
-        _ => return invalid(i, "not a spatial gadget"),
-    };
-    let Some(geo) = geom(&g.producer) else {
+/// The checks of conv.md sections 2, 3 and 5 every spatial gadget `i` shares: its
+/// operand `x` an earlier tensor, its geometry `geo` as read (`None`: malformed)
+/// within limits, and the padded shapes the widths of `x` and of the gadget.
+pub fn checked_geom(
+    c: &Circuit<ProducerJson>,
+    i: usize,
+    g: &Gadget<ProducerJson>,
+    (x, in_shape, out_shape): (TensorRef, &[usize], &[usize]),
+    geo: Option<Geom>,
+) -> Result<Geom> {
+    if !earlier(i, x) {
+        return invalid(i, "operand is not an earlier tensor");
+    }
+    let Some(geo) = geo else {
         return invalid(i, "shapes, kernel or axis parameters out of limits");
     };
     let (Some(win), Some(wout)) = (padded_size(in_shape), padded_size(out_shape)) else {
@@ -196,55 +224,59 @@ pub fn build(c: &Circuit<ProducerJson>, i: usize, g: &Gadget<ProducerJson>) -> R
     if c.width(x) != win || g.features != wout {
         return invalid(i, "widths do not match the padded shapes");
     }
-    match &g.producer {
-        J::Conv { .. } => conv(c, i, g, geo),
-        J::Sumpool { window, lshift, .. } => pool(i, g, (x, window, *lshift), geo, false),
-        J::Maxpool {
-            window, diff_bits, ..
-        } => pool(i, g, (x, window, *diff_bits), geo, true),
-        J::Winsum(w) => super::window::build(i, g, w, geo, false),
-        J::Winmax(w) => super::window::build(i, g, w, geo, true),
-        _ => invalid(i, "not a spatial gadget"),
-    }
+    Ok(geo)
 }
 
-/// A conv's weight is `C_out x (pad(K) pad(C_in))`, its bias `1 x C_out`.
-fn conv(
+/// A conv gadget `i`: the shared checks, then its weight is
+/// `C_out x (pad(K) pad(C_in))`, its bias `1 x C_out`.
+pub fn conv(
     c: &Circuit<ProducerJson>,
     i: usize,
     g: &Gadget<ProducerJson>,
-    geo: Geom,
-) -> Result<Producer> {
-    let ProducerJson::Conv {
-        x,
-        weight,
-        bias,
-        bias_shift,
-        kernel,
-        in_shape,
-        ..
-    } = &g.producer
-    else {
-        return invalid(i, "not a conv gadget");
-    };
-    let w = c.tensor(weight)?;
-    let taps = padded_size(kernel).and_then(|k| k.checked_mul(in_shape[0].next_power_of_two()));
-    if w.rows != geo.c_out || Some(w.cols) != taps || *bias_shift > MAX_BITS {
+    j: &ConvJson,
+) -> Result<Conv> {
+    let geo = checked_geom(c, i, g, (j.x, &j.in_shape, &j.out_shape), j.geom())?;
+    let w = c.tensor(&j.weight)?;
+    let taps =
+        padded_size(&j.kernel).and_then(|k| k.checked_mul(j.in_shape[0].next_power_of_two()));
+    if w.rows != geo.c_out || Some(w.cols) != taps || j.bias_shift > MAX_BITS {
         return invalid(i, "conv weight shape does not match");
     }
-    if let Some(b) = bias {
+    if let Some(b) = &j.bias {
         let b = c.tensor(b)?;
         if b.rows != 1 || b.cols != geo.c_out {
             return invalid(i, "conv bias shape does not match");
         }
     }
-    Ok(Producer::Conv(Conv {
-        x: *x,
-        weight: weight.clone(),
-        bias: bias.clone(),
-        bias_shift: *bias_shift,
+    Ok(Conv {
+        x: j.x,
+        weight: j.weight.clone(),
+        bias: j.bias.clone(),
+        bias_shift: j.bias_shift,
         geo,
-    }))
+    })
+}
+
+/// A sumpool gadget `i`: the shared checks, then [`pool`]'s with its lshift.
+pub fn sumpool(
+    c: &Circuit<ProducerJson>,
+    i: usize,
+    g: &Gadget<ProducerJson>,
+    j: &SumpoolJson,
+) -> Result<Pool> {
+    let geo = checked_geom(c, i, g, (j.x, &j.in_shape, &j.out_shape), j.geom())?;
+    pool(i, g, (j.x, &j.window, j.lshift), geo, false)
+}
+
+/// A maxpool gadget `i`: the shared checks, then [`pool`]'s with its diff bits.
+pub fn maxpool(
+    c: &Circuit<ProducerJson>,
+    i: usize,
+    g: &Gadget<ProducerJson>,
+    j: &MaxpoolJson,
+) -> Result<Pool> {
+    let geo = checked_geom(c, i, g, (j.x, &j.in_shape, &j.out_shape), j.geom())?;
+    pool(i, g, (j.x, &j.window, j.diff_bits), geo, true)
 }
 
 /// A sumpool (`bits` its lshift) or maxpool (`bits` its diff bits): power-of-two
@@ -256,7 +288,7 @@ fn pool(
     (x, window, bits): (TensorRef, &[usize], u32),
     geo: Geom,
     max: bool,
-) -> Result<Producer> {
+) -> Result<Pool> {
     let pow2 = window.iter().all(|k| k.is_power_of_two());
     let fits = geo.axes.iter().all(|a| a.k * a.n_out <= a.n_in);
     if geo.c_in != geo.c_out || !pow2 || !fits {
@@ -275,12 +307,12 @@ fn pool(
                 "maxpool needs shift 0, divisor 1, no excess and 1..64 diff bits",
             );
         }
-        return Ok(Producer::Maxpool(p));
+        return Ok(p);
     }
     if bits > MAX_BITS {
         return invalid(i, "sumpool lshift out of limits");
     }
-    Ok(Producer::Sumpool(p))
+    Ok(p)
 }
 
 /// Padded index of each ONNX-order feature of a shaped tensor (`[C, S_1(, S_2)]`).
@@ -337,14 +369,14 @@ mod tests {
     fn window_point_reads_the_window_entry() {
         // A 2x2 pool of a [3, 6, 5] map into [3, 3, 2]: check on boolean points
         // and at a random point by linearity (the window point is affine in r_g).
-        let p = ProducerJson::Maxpool {
+        let p = MaxpoolJson {
             x: TensorRef::Input,
             in_shape: vec![3, 6, 5],
             out_shape: vec![3, 3, 2],
             window: vec![2, 2],
             diff_bits: 8,
         };
-        let geo = geom(&p).unwrap();
+        let geo = p.geom().unwrap();
         let table = rand_frs(geo.in_width() * 2, 5);
         let out_vars = lp(geo.out_width()) + 1;
         for idx in 0..1 << out_vars {

@@ -12,9 +12,10 @@
 
 use ark_ff::One;
 use rayon::prelude::*;
+use serde::Deserialize;
 
 use super::circuit::{Circuit, ColumnKind, Gadget, ModelTensor, MAX_TABLE_BITS};
-use super::producer::{Producer, ProducerJson, TensorRef};
+use super::producer::{earlier, ProducerJson, TensorRef};
 use super::tensors::{input_ints, model_table, tensor_table, Columns};
 use super::Claims;
 use crate::error::{Error, Result};
@@ -23,6 +24,19 @@ use crate::mle::evaluate;
 
 use crate::declare::{Check, Claim, ClaimStream, Expr};
 use crate::field::pow2;
+
+/// A table producer as read: `z = T[x - lo_x]` for the public table `T` in the model
+/// stack (nonlinear.md section 3): a lookup of pairs, no relation at the accumulator
+/// point.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "struct variant ProducerJson::Table with 2 elements"
+)]
+pub struct TableJson {
+    pub x: TensorRef,
+    pub table: String,
+}
 
 /// A validated table producer: its operand, the operand's `lo_x` and the table.
 #[derive(Clone, Debug)]
@@ -168,17 +182,20 @@ pub fn leaf_evals(
     }
 }
 
-/// The checks of table gadget `i` on operand `x` (nonlinear.md section 3), and its
-/// producer with its table tensor.
+/// The checks of table gadget `i` (nonlinear.md section 3), and its producer with its
+/// table tensor.
 pub fn build(
     c: &Circuit<ProducerJson>,
     i: usize,
     g: &Gadget<ProducerJson>,
-    x: TensorRef,
-    table: &str,
-) -> Result<Producer> {
+    j: &TableJson,
+) -> Result<Table> {
     let invalid = |m: &str| Err(Error::InvalidArgument(format!("circuit: gadget {i}: {m}")));
-    let tt = c.tensor(table)?;
+    let x = j.x;
+    if !earlier(i, x) {
+        return invalid("operand is not an earlier tensor");
+    }
+    let tt = c.tensor(&j.table)?;
     let (lo_x, hi_x) = c.range(x);
     let t_ok = tt.rows == 1
         && tt.cols.is_power_of_two()
@@ -192,11 +209,11 @@ pub fn build(
     if g.shift != 0 || g.divisor != 1 || g.excess_hi_bits != 0 || g.excess_lo_bits != 0 {
         return invalid("table needs shift 0, divisor 1 and no excess");
     }
-    Ok(Producer::Table(Table {
+    Ok(Table {
         x,
         lo_x,
         tensor: tt.clone(),
-    }))
+    })
 }
 
 // --- declarations (circuits/checks.md; built only when asked, `declared.rs`) ---

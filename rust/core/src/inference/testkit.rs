@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::circuit::{bit_length, limb_widths, Circuit, Gadget, Producer, TensorRef};
+use super::circuit::{bit_length, limb_widths, Circuit, Gadget, TensorRef};
 use crate::pcs::hyrax::Hyrax;
 use crate::testing::rand_small;
 
@@ -223,6 +223,90 @@ pub fn requantize(g: &Gadget, acc: &[i128]) -> Requantized {
     }
 }
 
+/// What a producer's reference reads (`Producer::reference`): the circuit, the
+/// gadget, the model stack, the padded batch `bp` and the earlier tensors.
+pub struct RefCx<'a> {
+    pub c: &'a Circuit,
+    pub g: &'a Gadget,
+    pub model_stack: &'a [i64],
+    pub bp: usize,
+    input: &'a [i64],
+    b: usize,
+    /// The gadgets' padded outputs so far, row-major `(B', n')`.
+    z: &'a [Vec<i128>],
+}
+
+impl RefCx<'_> {
+    /// A tensor's padded integer table (row-major `(B', n')`) and its row width `n'`.
+    pub fn table(&self, t: TensorRef) -> (Vec<i128>, usize) {
+        let c = self.c;
+        match t {
+            TensorRef::Input => {
+                let n = c.input.features;
+                let np = c.width(TensorRef::Input).next_power_of_two();
+                let map: Vec<usize> = match &c.input.shape {
+                    Some(shape) => super::spatial::layout(shape),
+                    None => (0..n).collect(),
+                };
+                let mut out = vec![0i128; self.bp * np];
+                for r in 0..self.b {
+                    for i in 0..n {
+                        out[r * np + map[i]] = self.input[r * n + i] as i128;
+                    }
+                }
+                (out, np)
+            }
+            TensorRef::Gadget(g) => (self.z[g].clone(), c.gadgets[g].features.next_power_of_two()),
+        }
+    }
+
+    /// The model stack's entries in the slot of tensor `name`.
+    pub fn slot(&self, name: &str) -> &[i64] {
+        let t = self.c.tensor(name).expect("model tensor");
+        &self.model_stack[t.offset..t.offset + t.slot_size()]
+    }
+}
+
+/// Extra columns computed from a gadget's output `z` as written.
+pub type FromZ<'a> = Box<dyn Fn(&[i128]) -> Vec<Vec<i128>> + 'a>;
+
+/// A producer's honest accumulator over its padded output, and its extra columns in
+/// `Producer::extra_columns` order.
+pub struct Reference<'a> {
+    pub acc: Vec<i128>,
+    /// Extra columns known with the accumulator (a rowdiv's `R`, `Rc`, a max2's `A`,
+    /// `B`): a cheating witness edits them with the rest ([`Requantized::extra`]).
+    pub extra: Vec<Vec<i128>>,
+    /// Or extra columns from the output `z` as written, after any edit (a max's `D`,
+    /// `S`, a rowmax's `D`, `S`).
+    pub from_z: Option<FromZ<'a>>,
+}
+
+impl<'a> Reference<'a> {
+    /// An accumulator without extra columns.
+    pub fn acc(acc: Vec<i128>) -> Self {
+        Self::with_extra(acc, Vec::new())
+    }
+
+    /// An accumulator and the extra columns known with it.
+    pub fn with_extra(acc: Vec<i128>, extra: Vec<Vec<i128>>) -> Self {
+        Reference {
+            acc,
+            extra,
+            from_z: None,
+        }
+    }
+
+    /// An accumulator and its extra columns from the written `z`.
+    pub fn from_z(acc: Vec<i128>, f: impl Fn(&[i128]) -> Vec<Vec<i128>> + 'a) -> Self {
+        Reference {
+            acc,
+            extra: Vec::new(),
+            from_z: Some(Box::new(f)),
+        }
+    }
+}
+
 /// A cheating prover's witness: gadget `tg`'s output `z` (padded, after the clamp)
 /// is passed through `tamper`; its own columns and every later gadget are then
 /// computed honestly from the changed `z` (a maxpool's or rowmax's `D` and `S`
@@ -252,149 +336,20 @@ pub fn witness_edited(
 ) -> (Vec<Vec<i64>>, Vec<i64>) {
     let bp = b.next_power_of_two();
     let mut z: Vec<Vec<i128>> = Vec::new(); // padded tensors, row-major (B', n')
-    let table = |t: TensorRef, z: &Vec<Vec<i128>>| -> (Vec<i128>, usize) {
-        match t {
-            TensorRef::Input => {
-                let n = c.input.features;
-                let np = c.width(TensorRef::Input).next_power_of_two();
-                let map: Vec<usize> = match &c.input.shape {
-                    Some(shape) => super::spatial::layout(shape),
-                    None => (0..n).collect(),
-                };
-                let mut out = vec![0i128; bp * np];
-                for r in 0..b {
-                    for i in 0..n {
-                        out[r * np + map[i]] = input[r * n + i] as i128;
-                    }
-                }
-                (out, np)
-            }
-            TensorRef::Gadget(g) => (z[g].clone(), c.gadgets[g].features.next_power_of_two()),
-        }
-    };
     let mut columns = Vec::new();
     for g in &c.gadgets {
-        let np = g.features.next_power_of_two();
-        // A maxpool's window entries, for its D and S columns.
-        let mut windows: Vec<Vec<i128>> = Vec::new();
-        // A rowmax's operand (D, S) or a rowdiv's R, Rc.
-        let mut row_x: Vec<i128> = Vec::new();
-        let mut extra: Vec<Vec<i128>> = Vec::new();
-        let acc: Vec<i128> = match &g.producer {
-            Producer::Dense(p) => {
-                let (xt, nin) = table(p.x, &z);
-                let wt = c.tensor(&p.weight).expect("weight");
-                let wv = &model_stack[wt.offset..wt.offset + wt.slot_size()];
-                let bias_shift = p.bias_shift;
-                let bv = p.bias.as_ref().map(|n| {
-                    let t = c.tensor(n).expect("bias");
-                    &model_stack[t.offset..t.offset + t.slot_size()]
-                });
-                let mut acc = vec![0i128; bp * np];
-                for r in 0..bp {
-                    for o in 0..np {
-                        let mut s: i128 = bv.map_or(0, |bv| (bv[o] as i128) << bias_shift);
-                        for i in 0..nin {
-                            s += xt[r * nin + i] * wv[o * nin + i] as i128;
-                        }
-                        acc[r * np + o] = s;
-                    }
-                }
-                acc
-            }
-            Producer::Add(p) => {
-                let (signs, lshifts) = (p.signs, p.lshifts);
-                let (xt, _) = table(p.x, &z);
-                let (yt, ny) = table(p.y, &z);
-                // A narrower y is a row value broadcast along the P positions of
-                // each group (nonlinear.md sections 6, 12).
-                let p = np / ny;
-                let yv = |i: usize| yt[i / p];
-                xt.iter()
-                    .enumerate()
-                    .map(|(i, a)| {
-                        signs[0] as i128 * (a << lshifts[0])
-                            + signs[1] as i128 * (yv(i) << lshifts[1])
-                    })
-                    .collect()
-            }
-            Producer::Identity(p) => table(p.x, &z).0,
-            Producer::Mul(p) => super::product::reference_acc(&table(p.x, &z).0, &table(p.y, &z).0),
-            Producer::Affine(p) => {
-                let mut acc = vec![0i128; bp * np];
-                for (x, coeff) in &p.terms {
-                    let (xt, _) = table(*x, &z);
-                    acc.iter_mut()
-                        .zip(&xt)
-                        .for_each(|(a, v)| *a += *coeff as i128 * v);
-                }
-                acc
-            }
-            Producer::Spatialsum(p) => {
-                super::spatialsum::reference_acc(&p.in_shape, p.lshift, &table(p.x, &z).0, bp)
-            }
-            Producer::Table(p) => {
-                let t = &p.tensor;
-                let tv = &model_stack[t.offset..t.offset + t.cols];
-                let lo_x = p.lo_x as i128;
-                table(p.x, &z)
-                    .0
-                    .iter()
-                    .map(|v| {
-                        let j = usize::try_from(v - lo_x).ok();
-                        j.and_then(|j| tv.get(j)).map_or(0, |t| *t as i128)
-                    })
-                    .collect()
-            }
-            Producer::Addconst(p) => {
-                let t = c.tensor(&p.c).expect("constant");
-                let cv = &model_stack[t.offset..t.offset + t.cols_pad()];
-                super::combine::addconst_acc(&table(p.x, &z).0, cv, p.lshift)
-            }
-            Producer::Concat(p) => {
-                let xs: Vec<Vec<i128>> = p.parts.iter().map(|t| table(*t, &z).0).collect();
-                super::combine::concat_acc(&p.geo, &xs, bp)
-            }
-            Producer::Rearrange(p) => {
-                let xs: Vec<Vec<i128>> = p.parts.iter().map(|t| table(*t, &z).0).collect();
-                super::rearrange::rearrange_acc(&p.map, &xs, bp)
-            }
-            Producer::Rowmax(p) => {
-                let (xt, nx) = table(p.x, &z);
-                let acc = super::testkit_softmax::rowmax_acc(&xt, nx / np, p.n);
-                row_x = xt;
-                acc
-            }
-            Producer::Rowdiv(p) => {
-                let (xt, _) = table(p.x, &z);
-                let (yt, ny) = table(p.y, &z);
-                let (q, r, rc) = super::testkit_softmax::rowdiv_acc(&xt, &yt, np / ny, p.lshift);
-                extra = vec![r, rc];
-                q
-            }
-            Producer::Max2(p) => {
-                let (acc, a, b) =
-                    super::gadgets::max2::reference(p, &table(p.x, &z).0, &table(p.y, &z).0);
-                extra = vec![a, b];
-                acc
-            }
-            Producer::Conv(super::producer::Conv { x, .. })
-            | Producer::Sumpool(super::producer::Pool { x, .. })
-            | Producer::Maxpool(super::producer::Pool { x, .. }) => {
-                let (xt, _) = table(*x, &z);
-                let (acc, w) = super::testkit_cnn::spatial_acc(c, g, model_stack, &xt, bp);
-                windows = w;
-                acc
-            }
-            Producer::Winsum(w) | Producer::Winmax(w) => {
-                let max = matches!(g.producer, Producer::Winmax(_));
-                let (acc, taps) = super::window::reference_acc(w, max, &table(w.x, &z).0, bp);
-                windows = taps;
-                acc
-            }
+        let cx = RefCx {
+            c,
+            g,
+            model_stack,
+            bp,
+            input,
+            b,
+            z: &z,
         };
-        let mut p = requantize(g, &acc);
-        p.extra = extra;
+        let r = g.producer.reference(&cx);
+        let mut p = requantize(g, &r.acc);
+        p.extra = r.extra;
         if z.len() == tg {
             tamper(&mut p);
         }
@@ -415,40 +370,12 @@ pub fn witness_edited(
         push(&p.remc, g.remc_bits());
         push(&p.ep, g.excess_hi_bits);
         push(&p.em, g.excess_lo_bits);
-        let zt = p.z;
-        match &g.producer {
-            Producer::Maxpool(p) => {
-                let (d, sel) = super::testkit_cnn::max_columns(&zt, &windows);
-                for dw in d {
-                    push(&dw, p.bits);
-                }
-                for sw in sel {
-                    push(&sw, 1);
-                }
-            }
-            Producer::Winmax(w) => {
-                let (d, sel) = super::window::max_columns(w, &zt, &windows, bp);
-                for dw in d {
-                    push(&dw, w.bits);
-                }
-                for sw in sel {
-                    push(&sw, 1);
-                }
-            }
-            Producer::Rowmax(r) => {
-                let (d, sel) = super::testkit_softmax::rowmax_columns(&zt, &row_x, r.n);
-                push(&d, r.diff_bits);
-                push(&sel, 1);
-            }
-            // a rowdiv's R, Rc, a max2's A, B: computed with the accumulator, as wide
-            // as the producer's extra columns say
-            _ => {
-                for ((_, bits, _), v) in g.producer.extra_columns().iter().zip(&p.extra) {
-                    push(v, *bits);
-                }
-            }
+        // as wide as the producer's extra columns say; a max's from the written z
+        let extra = r.from_z.map_or(p.extra, |f| f(&p.z));
+        for ((_, bits, _), v) in g.producer.extra_columns().iter().zip(&extra) {
+            push(v, *bits);
         }
-        z.push(zt);
+        z.push(p.z);
     }
     let lg = c.output.gadget;
     let (n, np) = (c.output.features, c.output.features.next_power_of_two());

@@ -12,8 +12,8 @@ use serde::Deserialize;
 use super::circuit::{Circuit, ColumnKind, Gadget, MAX_BITS};
 use super::limits::MAX_WINDOW_TAPS;
 use super::matmul::fold_rows;
-use super::producer::{Producer, ProducerJson, TensorRef};
-use super::spatial::{lp, Geom};
+use super::producer::{ProducerJson, TensorRef};
+use super::spatial::{checked_geom, geom_of, lp, Geom};
 use super::tensors::{tensor_table, Columns};
 use crate::error::{Error, Result};
 use crate::field::{pow2, Fr};
@@ -22,64 +22,53 @@ use crate::sumcheck::product::Term;
 use crate::sumcheck::{PairProduct, ProductSum, SumcheckProver};
 use crate::wiring::{wire_table_y, Axis};
 
-/// A winsum or winmax producer as read: the shared geometry keys and `bits`, a
-/// winsum's `lshift` or a winmax's `diff_bits` (which one the variant says; each is
-/// parsed from its own exact key set by `winsum` / `winmax`).
-#[derive(Clone, Debug)]
-pub struct WindowJson {
-    pub x: TensorRef,
-    pub in_shape: Vec<usize>,
-    pub out_shape: Vec<usize>,
-    pub kernel: Vec<usize>,
-    pub strides: Vec<usize>,
-    pub dilations: Vec<usize>,
-    pub pads: Vec<usize>,
-    pub bits: u32,
-}
-
-/// The JSON keys of a window producer besides its last one (conv.md section 5).
+/// A window producer as read (conv.md section 5): the geometry keys, then `$last`
+/// (a winsum's `lshift`, a winmax's `diff_bits`), exactly these keys.
 macro_rules! window_json {
-    ($name:ident, $last:ident) => {
-        #[derive(Deserialize)]
+    ($(#[$doc:meta])* $name:ident, $last:ident, $max:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, Deserialize)]
         #[serde(deny_unknown_fields)]
-        struct $name {
-            x: TensorRef,
-            in_shape: Vec<usize>,
-            out_shape: Vec<usize>,
-            kernel: Vec<usize>,
-            strides: Vec<usize>,
-            dilations: Vec<usize>,
-            pads: Vec<usize>,
-            $last: u32,
+        pub struct $name {
+            pub x: TensorRef,
+            pub in_shape: Vec<usize>,
+            pub out_shape: Vec<usize>,
+            pub kernel: Vec<usize>,
+            pub strides: Vec<usize>,
+            pub dilations: Vec<usize>,
+            pub pads: Vec<usize>,
+            pub $last: u32,
         }
-        impl From<$name> for WindowJson {
-            fn from(j: $name) -> WindowJson {
-                WindowJson {
-                    x: j.x,
-                    in_shape: j.in_shape,
-                    out_shape: j.out_shape,
-                    kernel: j.kernel,
-                    strides: j.strides,
-                    dilations: j.dilations,
-                    pads: j.pads,
-                    bits: j.$last,
-                }
+
+        impl $name {
+            /// Its geometry as read (`None` for malformed lengths).
+            pub fn geom(&self) -> Option<Geom> {
+                let params: [&[usize]; 4] = [&self.kernel, &self.strides, &self.dilations, &self.pads];
+                geom_of(&self.in_shape, &self.out_shape, params)
+            }
+
+            /// The shared spatial checks (spatial.rs), then [`build`]'s.
+            pub fn check(
+                &self,
+                c: &Circuit<ProducerJson>,
+                i: usize,
+                g: &Gadget<ProducerJson>,
+            ) -> Result<Window> {
+                let shapes = (self.x, &self.in_shape[..], &self.out_shape[..]);
+                let geo = checked_geom(c, i, g, shapes, self.geom())?;
+                build(i, g, (self.x, &self.kernel, self.$last), geo, $max)
             }
         }
     };
 }
-window_json!(WinsumJson, lshift);
-window_json!(WinmaxJson, diff_bits);
-
-/// A winsum producer: exactly the geometry keys and `lshift`.
-pub fn winsum<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<WindowJson, D::Error> {
-    WinsumJson::deserialize(d).map(WindowJson::from)
-}
-
-/// A winmax producer: exactly the geometry keys and `diff_bits`.
-pub fn winmax<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<WindowJson, D::Error> {
-    WinmaxJson::deserialize(d).map(WindowJson::from)
-}
+window_json!(
+    /// A winsum as read: a sum over general pooling windows.
+    WinsumJson, lshift, false
+);
+window_json!(
+    /// A winmax as read: a max over general pooling windows.
+    WinmaxJson, diff_bits, true
+);
 
 /// A validated winsum or winmax: its operand, `bits` (a winsum's lshift, a winmax's
 /// diff bits) and geometry.
@@ -120,29 +109,25 @@ fn every_output_reads(a: &Axis) -> bool {
 pub fn build(
     i: usize,
     g: &Gadget<ProducerJson>,
-    w: &WindowJson,
+    (x, kernel, bits): (TensorRef, &[usize], u32),
     geo: Geom,
     max: bool,
-) -> Result<Producer> {
+) -> Result<Window> {
     if geo.c_in != geo.c_out {
         return invalid(i, "window channel counts differ");
     }
     // nonlinear.md section 9: at most 1024 taps.
-    let taps = w.kernel.iter().try_fold(1usize, |a, k| a.checked_mul(*k));
+    let taps = kernel.iter().try_fold(1usize, |a, k| a.checked_mul(*k));
     if taps.is_none_or(|t| t > MAX_WINDOW_TAPS) {
         return invalid(i, "window has more than 1024 taps");
     }
     if !max {
-        if w.bits > MAX_BITS {
+        if bits > MAX_BITS {
             return invalid(i, "winsum needs lshift in 0..64");
         }
-        return Ok(Producer::Winsum(Window {
-            x: w.x,
-            bits: w.bits,
-            geo,
-        }));
+        return Ok(Window { x, bits, geo });
     }
-    let bits_ok = (1..=MAX_BITS).contains(&w.bits);
+    let bits_ok = (1..=MAX_BITS).contains(&bits);
     if !bits_ok || g.shift != 0 || g.divisor != 1 || g.excess_hi_bits != 0 || g.excess_lo_bits != 0
     {
         return invalid(
@@ -153,11 +138,7 @@ pub fn build(
     if !geo.axes.iter().all(every_output_reads) {
         return invalid(i, "winmax has an output whose window reads only padding");
     }
-    Ok(Producer::Winmax(Window {
-        x: w.x,
-        bits: w.bits,
-        geo,
-    }))
+    Ok(Window { x, bits, geo })
 }
 
 /// The input position read by tap `i` of output `y` on an axis, if any.

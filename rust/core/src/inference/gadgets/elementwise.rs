@@ -5,11 +5,14 @@
 use super::{acc_instance, At, Contribution, Ctx, GadgetProver, Open, Opened};
 use crate::error::Result;
 use crate::field::Fr;
-use crate::inference::circuit::TensorRef;
-use crate::inference::producer::{self as op, Add, Affine, Identity};
-use crate::inference::table::TableGadget;
+use crate::inference::circuit::{Circuit, Gadget, TensorRef};
+use crate::inference::producer::{self as op, Add, Affine, Identity, Op, ProducerJson};
+use crate::inference::table::{self as table, TableGadget, TableJson};
 use crate::inference::tensors::model_table;
+#[cfg(any(test, feature = "testkit"))]
+use crate::inference::testkit::{RefCx, Reference};
 use crate::inference::Claims;
+use crate::inference::{combine, product};
 use crate::mle::evaluate;
 
 use crate::declare::{fr_i128, linear, Claim, Expr};
@@ -186,5 +189,169 @@ impl GadgetProver for Table<'_> {
             lo_x: self.p.lo_x,
             tensor: self.p.tensor.clone(),
         })
+    }
+}
+
+// --- the ops (producer.rs `Op`): checks in product.rs, combine.rs, table.rs ---
+
+impl Op for Add {
+    type Valid = Add;
+
+    fn build(&self, c: &Circuit<ProducerJson>, i: usize, g: &Gadget<ProducerJson>) -> Result<Add> {
+        product::add(c, i, g, self)
+    }
+
+    fn prover<'a>(g: usize, p: &'a Add) -> Box<dyn GadgetProver + 'a> {
+        Box::new(Elementwise {
+            g,
+            op: Linear::Add(p),
+        })
+    }
+
+    /// A narrower `y` is a row value broadcast along the `P` positions of each group
+    /// (nonlinear.md sections 6, 12).
+    #[cfg(any(test, feature = "testkit"))]
+    fn reference<'a>(p: &'a Add, cx: &RefCx<'_>) -> Reference<'a> {
+        let (xt, _) = cx.table(p.x);
+        let (yt, ny) = cx.table(p.y);
+        let group = cx.g.features.next_power_of_two() / ny;
+        let scaled = |k: usize, v: i128| p.signs[k] as i128 * (v << p.lshifts[k]);
+        let acc = xt.iter().enumerate();
+        Reference::acc(
+            acc.map(|(i, a)| scaled(0, *a) + scaled(1, yt[i / group]))
+                .collect(),
+        )
+    }
+}
+
+impl Op for Identity {
+    type Valid = Identity;
+
+    fn build(
+        &self,
+        c: &Circuit<ProducerJson>,
+        i: usize,
+        g: &Gadget<ProducerJson>,
+    ) -> Result<Identity> {
+        product::identity(c, i, g, self)
+    }
+
+    fn prover<'a>(g: usize, p: &'a Identity) -> Box<dyn GadgetProver + 'a> {
+        Box::new(Elementwise {
+            g,
+            op: Linear::Identity(p),
+        })
+    }
+
+    #[cfg(any(test, feature = "testkit"))]
+    fn reference<'a>(p: &'a Identity, cx: &RefCx<'_>) -> Reference<'a> {
+        Reference::acc(cx.table(p.x).0)
+    }
+}
+
+impl Op for Affine {
+    type Valid = Affine;
+
+    fn build(
+        &self,
+        c: &Circuit<ProducerJson>,
+        i: usize,
+        g: &Gadget<ProducerJson>,
+    ) -> Result<Affine> {
+        product::affine(c, i, g, self)
+    }
+
+    fn prover<'a>(g: usize, p: &'a Affine) -> Box<dyn GadgetProver + 'a> {
+        Box::new(Elementwise {
+            g,
+            op: Linear::Affine(p),
+        })
+    }
+
+    #[cfg(any(test, feature = "testkit"))]
+    fn reference<'a>(p: &'a Affine, cx: &RefCx<'_>) -> Reference<'a> {
+        let mut acc = vec![0i128; cx.bp * cx.g.features.next_power_of_two()];
+        for (x, coeff) in &p.terms {
+            let (xt, _) = cx.table(*x);
+            acc.iter_mut()
+                .zip(&xt)
+                .for_each(|(a, v)| *a += *coeff as i128 * v);
+        }
+        Reference::acc(acc)
+    }
+}
+
+impl Op for op::Mul {
+    type Valid = op::Mul;
+
+    fn build(
+        &self,
+        c: &Circuit<ProducerJson>,
+        i: usize,
+        g: &Gadget<ProducerJson>,
+    ) -> Result<op::Mul> {
+        product::mul(c, i, g, self)
+    }
+
+    fn prover<'a>(g: usize, p: &'a op::Mul) -> Box<dyn GadgetProver + 'a> {
+        Box::new(Mul { g, p })
+    }
+
+    #[cfg(any(test, feature = "testkit"))]
+    fn reference<'a>(p: &'a op::Mul, cx: &RefCx<'_>) -> Reference<'a> {
+        Reference::acc(product::reference_acc(&cx.table(p.x).0, &cx.table(p.y).0))
+    }
+}
+
+impl Op for op::Addconst {
+    type Valid = op::Addconst;
+
+    fn build(
+        &self,
+        c: &Circuit<ProducerJson>,
+        i: usize,
+        g: &Gadget<ProducerJson>,
+    ) -> Result<op::Addconst> {
+        combine::addconst(c, i, g, self)
+    }
+
+    fn prover<'a>(g: usize, p: &'a op::Addconst) -> Box<dyn GadgetProver + 'a> {
+        Box::new(Addconst { g, p })
+    }
+
+    #[cfg(any(test, feature = "testkit"))]
+    fn reference<'a>(p: &'a op::Addconst, cx: &RefCx<'_>) -> Reference<'a> {
+        let t = cx.c.tensor(&p.c).expect("constant");
+        let cv = &cx.model_stack[t.offset..t.offset + t.cols_pad()];
+        Reference::acc(combine::addconst_acc(&cx.table(p.x).0, cv, p.lshift))
+    }
+}
+
+impl Op for TableJson {
+    type Valid = op::Table;
+
+    fn build(
+        &self,
+        c: &Circuit<ProducerJson>,
+        i: usize,
+        g: &Gadget<ProducerJson>,
+    ) -> Result<op::Table> {
+        table::build(c, i, g, self)
+    }
+
+    fn prover<'a>(g: usize, p: &'a op::Table) -> Box<dyn GadgetProver + 'a> {
+        Box::new(Table { g, p })
+    }
+
+    /// `T[x - lo_x]`, 0 for an `x` outside the table.
+    #[cfg(any(test, feature = "testkit"))]
+    fn reference<'a>(p: &'a op::Table, cx: &RefCx<'_>) -> Reference<'a> {
+        let t = &p.tensor;
+        let tv = &cx.model_stack[t.offset..t.offset + t.cols];
+        let lookup = |v: &i128| {
+            let j = usize::try_from(v - p.lo_x as i128).ok();
+            j.and_then(|j| tv.get(j)).map_or(0, |t| *t as i128)
+        };
+        Reference::acc(cx.table(p.x).0.iter().map(lookup).collect())
     }
 }

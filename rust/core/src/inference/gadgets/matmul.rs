@@ -7,11 +7,14 @@ use ark_ff::Zero;
 use super::{Contribution, Ctx, GadgetProver, Instance};
 use crate::error::Result;
 use crate::field::{pow2, Fr};
-use crate::inference::circuit::{ModelTensor, TensorRef};
+use crate::inference::circuit::{Circuit, Gadget, ModelTensor, TensorRef};
 use crate::inference::conv::{ConvDims, ConvProver};
 use crate::inference::matmul::{fold_rows, split_point};
-use crate::inference::producer::{Conv, Dense, Geom};
+use crate::inference::producer::{self as op, Conv, Dense, Geom, Op, ProducerJson};
+use crate::inference::spatial::{self, ConvJson};
 use crate::inference::tensors::model_table;
+#[cfg(any(test, feature = "testkit"))]
+use crate::inference::testkit::{RefCx, Reference};
 use crate::inference::Claims;
 use crate::mle::{eq_table, evaluate};
 use crate::sumcheck::{PairProduct, SumcheckProver};
@@ -55,6 +58,68 @@ impl<'a> MatMul<'a> {
             g,
             claim: Fr::zero(),
         }
+    }
+}
+
+// --- the ops (producer.rs `Op`): checks in producer.rs, spatial.rs ---
+
+impl Op for Dense {
+    type Valid = Dense;
+
+    fn build(
+        &self,
+        c: &Circuit<ProducerJson>,
+        i: usize,
+        g: &Gadget<ProducerJson>,
+    ) -> Result<Dense> {
+        op::dense(c, i, g, self)
+    }
+
+    fn prover<'a>(g: usize, p: &'a Dense) -> Box<dyn GadgetProver + 'a> {
+        Box::new(MatMul::dense(g, p))
+    }
+
+    /// `W x + 2^bias_shift b` over the padded rows and features.
+    #[cfg(any(test, feature = "testkit"))]
+    fn reference<'a>(p: &'a Dense, cx: &RefCx<'_>) -> Reference<'a> {
+        let (xt, nin) = cx.table(p.x);
+        let np = cx.g.features.next_power_of_two();
+        let wv = cx.slot(&p.weight);
+        let bv = p.bias.as_deref().map(|n| cx.slot(n));
+        let mut acc = vec![0i128; cx.bp * np];
+        for r in 0..cx.bp {
+            for o in 0..np {
+                let mut s: i128 = bv.map_or(0, |bv| (bv[o] as i128) << p.bias_shift);
+                for i in 0..nin {
+                    s += xt[r * nin + i] * wv[o * nin + i] as i128;
+                }
+                acc[r * np + o] = s;
+            }
+        }
+        Reference::acc(acc)
+    }
+}
+
+impl Op for ConvJson {
+    type Valid = Conv;
+
+    fn build(&self, c: &Circuit<ProducerJson>, i: usize, g: &Gadget<ProducerJson>) -> Result<Conv> {
+        spatial::conv(c, i, g, self)
+    }
+
+    fn output_refusal(&self) -> Option<&'static str> {
+        Some(spatial::SPATIAL_OUTPUT)
+    }
+
+    fn prover<'a>(g: usize, p: &'a Conv) -> Box<dyn GadgetProver + 'a> {
+        Box::new(MatMul::conv(g, p))
+    }
+
+    #[cfg(any(test, feature = "testkit"))]
+    fn reference<'a>(p: &'a Conv, cx: &RefCx<'_>) -> Reference<'a> {
+        let xt = cx.table(p.x).0;
+        let spatial_acc = crate::inference::testkit_cnn::spatial_acc;
+        Reference::acc(spatial_acc(cx.c, cx.g, cx.model_stack, &xt, cx.bp).0)
     }
 }
 

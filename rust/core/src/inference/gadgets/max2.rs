@@ -18,7 +18,9 @@ use crate::error::{Error, Result};
 use crate::field::{from_i64, Fr};
 use crate::inference::circuit::{Circuit, ColumnKind, Gadget, MAX_BITS};
 use crate::inference::declared::{eq_tau, Decl, Own};
-use crate::inference::producer::{earlier, ExtraColumn, Producer, ProducerJson, TensorRef};
+use crate::inference::producer::{earlier, ExtraColumn, Op, ProducerJson, TensorRef};
+#[cfg(any(test, feature = "testkit"))]
+use crate::inference::testkit::{RefCx, Reference};
 use crate::inference::Claims;
 use crate::mle::eq_table;
 use crate::sumcheck::product::Term;
@@ -28,7 +30,7 @@ use crate::sumcheck::ProductSum;
 pub const A: ColumnKind = ColumnKind::Op(0);
 pub const B: ColumnKind = ColumnKind::Op(1);
 
-/// A `max2` producer: its JSON form (exactly these keys) and, once [`build`] has
+/// A `max2` producer: its JSON form (exactly these keys) and, once [`Op::build`] has
 /// checked it, its validated form.
 #[derive(Clone, Copy, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -41,35 +43,43 @@ pub struct Max2 {
     pub diff_bits: u32,
 }
 
-impl Max2 {
-    /// `A` then `B`, `diff_bits` wide, of the gadget's own length (max.md 2).
-    pub fn columns(&self) -> Vec<ExtraColumn> {
-        vec![(A, self.diff_bits, None), (B, self.diff_bits, None)]
-    }
-}
+impl Op for Max2 {
+    type Valid = Max2;
 
-/// max.md 1: both operands earlier tensors of `features` entries, signs and `dir` in
-/// `{1, -1}`, lshifts and `diff_bits` within `MAX_BITS` (`diff_bits >= 1`).
-pub fn build(c: &Circuit<ProducerJson>, i: usize, g: &Gadget<ProducerJson>) -> Result<Producer> {
-    let ProducerJson::Max2(p) = &g.producer else {
-        return Err(Error::InvalidArgument(format!(
-            "circuit: gadget {i}: not a max2 gadget"
-        )));
-    };
-    let same = |t: TensorRef| earlier(i, t) && c.width(t) == g.features;
-    let unit = |s: &i64| *s == 1 || *s == -1;
-    let ok = same(p.x)
-        && same(p.y)
-        && p.signs.iter().all(unit)
-        && unit(&p.dir)
-        && p.lshifts.iter().all(|l| *l <= MAX_BITS)
-        && (1..=MAX_BITS).contains(&p.diff_bits);
-    if !ok {
-        return Err(Error::InvalidArgument(format!(
-            "circuit: gadget {i}: max2 operands do not match"
-        )));
+    /// max.md 1: both operands earlier tensors of `features` entries, signs and `dir`
+    /// in `{1, -1}`, lshifts and `diff_bits` within `MAX_BITS` (`diff_bits >= 1`).
+    fn build(&self, c: &Circuit<ProducerJson>, i: usize, g: &Gadget<ProducerJson>) -> Result<Max2> {
+        let same = |t: TensorRef| earlier(i, t) && c.width(t) == g.features;
+        let unit = |s: &i64| *s == 1 || *s == -1;
+        let ok = same(self.x)
+            && same(self.y)
+            && self.signs.iter().all(unit)
+            && unit(&self.dir)
+            && self.lshifts.iter().all(|l| *l <= MAX_BITS)
+            && (1..=MAX_BITS).contains(&self.diff_bits);
+        if !ok {
+            return Err(Error::InvalidArgument(format!(
+                "circuit: gadget {i}: max2 operands do not match"
+            )));
+        }
+        Ok(*self)
     }
-    Ok(Producer::Max2(*p))
+
+    /// `A` then `B`, `diff_bits` wide, of the gadget's own length (max.md 2).
+    fn extra_columns(p: &Max2) -> Vec<ExtraColumn> {
+        vec![(A, p.diff_bits, None), (B, p.diff_bits, None)]
+    }
+
+    fn prover<'a>(g: usize, p: &'a Max2) -> Box<dyn GadgetProver + 'a> {
+        Box::new(Max2Prover { g, p })
+    }
+
+    /// `acc`, then `A` and `B` as its extra columns ([`reference`]).
+    #[cfg(any(test, feature = "testkit"))]
+    fn reference<'a>(p: &'a Max2, cx: &RefCx<'_>) -> Reference<'a> {
+        let (acc, a, b) = reference(p, &cx.table(p.x).0, &cx.table(p.y).0);
+        Reference::with_extra(acc, vec![a, b])
+    }
 }
 
 /// The honest `acc`, `A` and `B` over two padded operand tables (the test kits'

@@ -14,9 +14,46 @@ pub mod parts;
 pub mod pooling;
 pub mod rows;
 
+use super::producer::producers;
+use super::{combine, producer as op, rearrange, rowops, spatial, table, window};
+
+// The one list of ops: `"tag" => Variant(Type),` where `Type` is the struct the op's
+// JSON reads into and implements `Op` (producer.rs), its impl beside its prover in
+// this directory. A new gadget adds its module above and one line here.
+producers! {
+    "dense" => Dense(op::Dense),
+    "add" => Add(op::Add),
+    "identity" => Identity(op::Identity),
+    "affine" => Affine(op::Affine),
+    /// A 1-D or 2-D convolution (circuits/conv.md section 2).
+    "conv" => Conv(spatial::ConvJson),
+    /// Sum over power-of-two windows, `acc = 2^lshift sum_w x_w` (conv.md section 3).
+    "sumpool" => Sumpool(spatial::SumpoolJson),
+    /// Max over power-of-two windows with committed differences and selectors.
+    "maxpool" => Maxpool(spatial::MaxpoolJson),
+    "spatialsum" => Spatialsum(op::Spatialsum),
+    /// `z = T[x - lo_x]` for a public table in the model stack (nonlinear.md 3).
+    "table" => Table(table::TableJson),
+    /// General pooling windows through the wiring (conv.md section 5; window.rs).
+    "winsum" => Winsum(window::WinsumJson),
+    "winmax" => Winmax(window::WinmaxJson),
+    /// `z[g][b] = max_{i < n} x[b][i + P g]` (nonlinear.md sections 7, 12).
+    "rowmax" => Rowmax(rowops::RowmaxJson),
+    "mul" => Mul(op::Mul),
+    /// `q = round(2^lshift x / y_b)` for a row value `y` (nonlinear.md 7, 12).
+    "rowdiv" => Rowdiv(rowops::RowdivJson),
+    /// `acc = dir max(dir sx 2^lx x, dir sy 2^ly y)` (circuits/max.md).
+    "max2" => Max2(max2::Max2),
+    "addconst" => Addconst(op::Addconst),
+    /// Concatenation along channels (nonlinear.md section 11; combine.rs).
+    "concat" => Concat(combine::ConcatJson),
+    /// A public gather described by blocks (circuits/rearrange.md; rearrange.rs).
+    "rearrange" => Rearrange(rearrange::RearrangeJson),
+}
+
 use ark_ff::One;
 
-use super::circuit::{Circuit, ColumnKind, Producer, TensorRef};
+use super::circuit::{Circuit, ColumnKind, TensorRef};
 use super::declared::{self, Decl, Own};
 use super::table::TableGadget;
 use super::tensors::{tensor_table, Columns};
@@ -88,6 +125,16 @@ pub trait GadgetProver {
         _r_g: &[Fr],
     ) -> Result<Option<Vec<Fr>>> {
         Ok(None)
+    }
+
+    /// What [`GadgetProver::after_acc`] makes, for the challenge `gamma` when given
+    /// (a winmax's `gamma_g`) instead of a transcript's: the relation tests run the
+    /// instances without a proof.
+    #[cfg(any(test, feature = "testkit"))]
+    fn after_acc_for(&mut self, cx: &Ctx<'_>, r_g: &[Fr], _gamma: Option<Fr>) -> Result<()> {
+        let mut ch = crate::pipeline::Channel::new(b"testkit", crate::artifact::Kind::Inference);
+        self.after_acc(cx, &mut ch, r_g)?;
+        Ok(())
     }
 
     /// The gadget's instances in the dense group of the batched sumcheck; `acc` is the
@@ -304,32 +351,9 @@ pub fn clamp_zerocheck(cx: &Ctx<'_>, g: usize, tau: &[Fr], beta: Fr) -> Result<B
     )))
 }
 
-/// The one dispatch from a parsed gadget to its prover, which takes its validated
-/// producer as it is.
+/// Gadget `g`'s prover, which takes its validated producer as it is.
 pub fn prover<'a>(c: &'a Circuit, g: usize) -> Box<dyn GadgetProver + 'a> {
-    use elementwise::{Addconst, Elementwise, Linear, Mul, Table};
-    use pooling::{Maxpool, Spatialsum, Sumpool, Winmax, Winsum};
-    let linear = |op| Box::new(Elementwise { g, op });
-    match &c.gadgets[g].producer {
-        Producer::Dense(p) => Box::new(matmul::MatMul::dense(g, p)),
-        Producer::Conv(p) => Box::new(matmul::MatMul::conv(g, p)),
-        Producer::Add(p) => linear(Linear::Add(p)),
-        Producer::Identity(p) => linear(Linear::Identity(p)),
-        Producer::Affine(p) => linear(Linear::Affine(p)),
-        Producer::Addconst(p) => Box::new(Addconst { g, p }),
-        Producer::Mul(p) => Box::new(Mul { g, p }),
-        Producer::Table(p) => Box::new(Table { g, p }),
-        Producer::Spatialsum(p) => Box::new(Spatialsum { g, p }),
-        Producer::Sumpool(p) => Box::new(Sumpool { g, p }),
-        Producer::Maxpool(p) => Box::new(Maxpool { g, p }),
-        Producer::Winsum(w) => Box::new(Winsum { g, w }),
-        Producer::Winmax(w) => Box::new(Winmax::new(g, w)),
-        Producer::Rowmax(p) => Box::new(rows::Rowmax { g, p }),
-        Producer::Rowdiv(p) => Box::new(rows::Rowdiv { g, p }),
-        Producer::Concat(p) => Box::new(parts::Parts::concat(g, p)),
-        Producer::Rearrange(p) => Box::new(parts::Parts::rearrange(g, p)),
-        Producer::Max2(p) => Box::new(max2::Max2Prover { g, p }),
-    }
+    c.gadgets[g].producer.prover(g)
 }
 
 /// Every gadget's dense-group instances at the points `r`, a winmax's for the given
@@ -342,20 +366,8 @@ pub fn dense_instances(
 ) -> Result<Vec<Box<dyn Instance>>> {
     let mut out = Vec::new();
     for (g, r_g) in r.iter().enumerate() {
-        let mut p = match (&cx.c.gadgets[g].producer, gammas[g]) {
-            (Producer::Winmax(w), Some(gamma)) => {
-                let mut wm = pooling::Winmax::new(g, w);
-                wm.prepare(cx, r_g, gamma)?;
-                Box::new(wm) as Box<dyn GadgetProver>
-            }
-            _ => {
-                let mut p = prover(cx.c, g);
-                let mut ch =
-                    crate::pipeline::Channel::new(b"testkit", crate::artifact::Kind::Inference);
-                p.after_acc(cx, &mut ch, r_g)?;
-                p
-            }
-        };
+        let mut p = prover(cx.c, g);
+        p.after_acc_for(cx, r_g, gammas[g])?;
         // only the instances: their claims (from `acc`) are not needed here
         out.extend(p.dense(cx, r_g, Fr::default())?.into_iter().map(|c| c.inst));
     }

@@ -5,8 +5,13 @@
 use super::{At, Contribution, Ctx, GadgetProver, Open, Opened};
 use crate::error::Result;
 use crate::field::Fr;
+use crate::inference::circuit::Gadget;
+use crate::inference::combine::ConcatJson;
 use crate::inference::parts::{part_values, PartInstance};
-use crate::inference::producer::{Concat, Rearrange};
+use crate::inference::producer::{Concat, Op, ProducerJson, Rearrange};
+use crate::inference::rearrange::RearrangeJson;
+#[cfg(any(test, feature = "testkit"))]
+use crate::inference::testkit::{RefCx, Reference};
 use crate::inference::{combine, rearrange};
 use crate::pipeline::{features_batch, Messages};
 
@@ -135,5 +140,58 @@ impl GadgetProver for Parts<'_> {
         };
         let xv = cx.value(x, &point);
         Ok(Expr::from(Claim::public(name, weight)) * xv)
+    }
+}
+
+// --- the ops (producer.rs `Op`): checks in combine.rs, rearrange.rs ---
+
+impl Op for ConcatJson {
+    type Valid = Concat;
+
+    fn build(
+        &self,
+        c: &Circuit<ProducerJson>,
+        i: usize,
+        g: &Gadget<ProducerJson>,
+    ) -> Result<Concat> {
+        combine::concat(c, i, g, self)
+    }
+
+    fn prover<'a>(g: usize, p: &'a Concat) -> Box<dyn GadgetProver + 'a> {
+        Box::new(Parts::concat(g, p))
+    }
+
+    #[cfg(any(test, feature = "testkit"))]
+    fn reference<'a>(p: &'a Concat, cx: &RefCx<'_>) -> Reference<'a> {
+        let xs: Vec<Vec<i128>> = p.parts.iter().map(|t| cx.table(*t).0).collect();
+        Reference::acc(combine::concat_acc(&p.geo, &xs, cx.bp))
+    }
+}
+
+impl Op for RearrangeJson {
+    type Valid = Rearrange;
+
+    fn build(
+        &self,
+        c: &Circuit<ProducerJson>,
+        i: usize,
+        g: &Gadget<ProducerJson>,
+    ) -> Result<Rearrange> {
+        rearrange::build(c, i, g, self)
+    }
+
+    /// Only a flat rearrange may be the output (rearrange.md section 5).
+    fn output_refusal(&self) -> Option<&'static str> {
+        (self.out_shape.len() != 1).then_some("the output gadget may not be a spatial rearrange")
+    }
+
+    fn prover<'a>(g: usize, p: &'a Rearrange) -> Box<dyn GadgetProver + 'a> {
+        Box::new(Parts::rearrange(g, p))
+    }
+
+    #[cfg(any(test, feature = "testkit"))]
+    fn reference<'a>(p: &'a Rearrange, cx: &RefCx<'_>) -> Reference<'a> {
+        let xs: Vec<Vec<i128>> = p.parts.iter().map(|t| cx.table(*t).0).collect();
+        Reference::acc(rearrange::rearrange_acc(&p.map, &xs, cx.bp))
     }
 }

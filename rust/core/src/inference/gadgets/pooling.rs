@@ -7,9 +7,14 @@ use ark_ff::One;
 use super::{columns_of, At, Contribution, Ctx, GadgetProver, Instance, Open, Opened};
 use crate::error::Result;
 use crate::field::Fr;
-use crate::inference::circuit::{ColumnKind, TensorRef};
-use crate::inference::producer::{self as op, Pool, Window};
-use crate::inference::spatial::{window_point, Geom};
+use crate::inference::circuit::{ColumnKind, Gadget, TensorRef};
+use crate::inference::producer::{self as op, ExtraColumn, Op, Pool, ProducerJson, Window};
+use crate::inference::spatial::{self, window_point, Geom, MaxpoolJson, SumpoolJson};
+#[cfg(any(test, feature = "testkit"))]
+use crate::inference::testkit::{RefCx, Reference};
+#[cfg(any(test, feature = "testkit"))]
+use crate::inference::testkit_cnn::{max_columns, spatial_acc};
+use crate::inference::window::{WinmaxJson, WinsumJson};
 use crate::inference::Claims;
 use crate::inference::{spatialsum, window};
 use crate::mle::eq_table;
@@ -284,6 +289,18 @@ impl GadgetProver for Winmax<'_> {
         Ok(Some(vec![e]))
     }
 
+    #[cfg(any(test, feature = "testkit"))]
+    fn after_acc_for(&mut self, cx: &Ctx<'_>, r_g: &[Fr], gamma: Option<Fr>) -> Result<()> {
+        match gamma {
+            Some(gamma) => self.prepare(cx, r_g, gamma).map(drop),
+            None => {
+                let mut ch =
+                    crate::pipeline::Channel::new(b"testkit", crate::artifact::Kind::Inference);
+                self.after_acc(cx, &mut ch, r_g).map(drop)
+            }
+        }
+    }
+
     /// (a) opens `z`'s `u` and `v` limbs, (b) `x`'s limbs, each at `(s, r_c, r_b)`.
     fn dense(&mut self, cx: &Ctx<'_>, r_g: &[Fr], _acc: Fr) -> Result<Vec<Contribution>> {
         let st = self.state.take().expect("after_acc ran before dense");
@@ -506,4 +523,148 @@ fn winmax_z(cx: &mut Decl<'_, '_>, g: usize, point: &[Fr], what: &str) -> Expr {
         cx.check(g, &format!("z-plus-v-{what}"), e);
     }
     z
+}
+
+// --- the ops (producer.rs `Op`): checks in spatial.rs, spatialsum.rs, window.rs ---
+
+impl Op for op::Spatialsum {
+    type Valid = op::Spatialsum;
+
+    fn build(
+        &self,
+        c: &Circuit<ProducerJson>,
+        i: usize,
+        g: &Gadget<ProducerJson>,
+    ) -> Result<op::Spatialsum> {
+        op::spatialsum(c, i, g, self)
+    }
+
+    fn prover<'a>(g: usize, p: &'a op::Spatialsum) -> Box<dyn GadgetProver + 'a> {
+        Box::new(Spatialsum { g, p })
+    }
+
+    #[cfg(any(test, feature = "testkit"))]
+    fn reference<'a>(p: &'a op::Spatialsum, cx: &RefCx<'_>) -> Reference<'a> {
+        let xt = cx.table(p.x).0;
+        Reference::acc(spatialsum::reference_acc(&p.in_shape, p.lshift, &xt, cx.bp))
+    }
+}
+
+impl Op for SumpoolJson {
+    type Valid = Pool;
+
+    fn build(&self, c: &Circuit<ProducerJson>, i: usize, g: &Gadget<ProducerJson>) -> Result<Pool> {
+        spatial::sumpool(c, i, g, self)
+    }
+
+    fn output_refusal(&self) -> Option<&'static str> {
+        Some(spatial::SPATIAL_OUTPUT)
+    }
+
+    fn prover<'a>(g: usize, p: &'a Pool) -> Box<dyn GadgetProver + 'a> {
+        Box::new(Sumpool { g, p })
+    }
+
+    #[cfg(any(test, feature = "testkit"))]
+    fn reference<'a>(p: &'a Pool, cx: &RefCx<'_>) -> Reference<'a> {
+        let xt = cx.table(p.x).0;
+        Reference::acc(spatial_acc(cx.c, cx.g, cx.model_stack, &xt, cx.bp).0)
+    }
+}
+
+impl Op for MaxpoolJson {
+    type Valid = Pool;
+
+    fn build(&self, c: &Circuit<ProducerJson>, i: usize, g: &Gadget<ProducerJson>) -> Result<Pool> {
+        spatial::maxpool(c, i, g, self)
+    }
+
+    fn output_refusal(&self) -> Option<&'static str> {
+        Some(spatial::SPATIAL_OUTPUT)
+    }
+
+    /// `K` differences `D_w` of `diff_bits`, then `K` 1-bit selectors `S_w`.
+    fn extra_columns(p: &Pool) -> Vec<ExtraColumn> {
+        spatial::max_columns(p.geo.taps(), p.bits)
+    }
+
+    fn prover<'a>(g: usize, p: &'a Pool) -> Box<dyn GadgetProver + 'a> {
+        Box::new(Maxpool { g, p })
+    }
+
+    /// `D_w`, `S_w` from the written `z` and the window entries.
+    #[cfg(any(test, feature = "testkit"))]
+    fn reference<'a>(p: &'a Pool, cx: &RefCx<'_>) -> Reference<'a> {
+        let xt = cx.table(p.x).0;
+        let (acc, windows) = spatial_acc(cx.c, cx.g, cx.model_stack, &xt, cx.bp);
+        Reference::from_z(acc, move |z| {
+            let (d, s) = max_columns(z, &windows);
+            d.into_iter().chain(s).collect()
+        })
+    }
+}
+
+impl Op for WinsumJson {
+    type Valid = Window;
+
+    fn build(
+        &self,
+        c: &Circuit<ProducerJson>,
+        i: usize,
+        g: &Gadget<ProducerJson>,
+    ) -> Result<Window> {
+        self.check(c, i, g)
+    }
+
+    fn output_refusal(&self) -> Option<&'static str> {
+        Some(spatial::SPATIAL_OUTPUT)
+    }
+
+    fn prover<'a>(g: usize, w: &'a Window) -> Box<dyn GadgetProver + 'a> {
+        Box::new(Winsum { g, w })
+    }
+
+    #[cfg(any(test, feature = "testkit"))]
+    fn reference<'a>(w: &'a Window, cx: &RefCx<'_>) -> Reference<'a> {
+        let xt = cx.table(w.x).0;
+        Reference::acc(window::reference_acc(w, false, &xt, cx.bp).0)
+    }
+}
+
+impl Op for WinmaxJson {
+    type Valid = Window;
+
+    fn build(
+        &self,
+        c: &Circuit<ProducerJson>,
+        i: usize,
+        g: &Gadget<ProducerJson>,
+    ) -> Result<Window> {
+        self.check(c, i, g)
+    }
+
+    fn output_refusal(&self) -> Option<&'static str> {
+        Some(spatial::SPATIAL_OUTPUT)
+    }
+
+    /// `K` differences `D_t` of `diff_bits`, then `K` 1-bit selectors `S_t`.
+    fn extra_columns(w: &Window) -> Vec<ExtraColumn> {
+        spatial::max_columns(w.geo.taps(), w.bits)
+    }
+
+    fn prover<'a>(g: usize, w: &'a Window) -> Box<dyn GadgetProver + 'a> {
+        Box::new(Winmax::new(g, w))
+    }
+
+    /// `D_t`, `S_t` from the written `z` and the taps.
+    #[cfg(any(test, feature = "testkit"))]
+    fn reference<'a>(w: &'a Window, cx: &RefCx<'_>) -> Reference<'a> {
+        let xt = cx.table(w.x).0;
+        let (acc, taps) = window::reference_acc(w, true, &xt, cx.bp);
+        let bp = cx.bp;
+        Reference::from_z(acc, move |z| {
+            let (d, s) = window::max_columns(w, z, &taps, bp);
+            d.into_iter().chain(s).collect()
+        })
+    }
 }

@@ -4,8 +4,13 @@
 use super::{columns_of, At, Ctx, GadgetProver, Instance, Open, Opened};
 use crate::error::Result;
 use crate::field::Fr;
-use crate::inference::circuit::{ColumnKind, TensorRef};
-use crate::inference::rowops;
+use crate::inference::circuit::{Circuit, ColumnKind, Gadget, TensorRef};
+use crate::inference::producer::{ExtraColumn, Op, ProducerJson};
+use crate::inference::rowops::{self, RowdivJson, RowmaxJson};
+#[cfg(any(test, feature = "testkit"))]
+use crate::inference::testkit::{RefCx, Reference};
+#[cfg(any(test, feature = "testkit"))]
+use crate::inference::testkit_softmax::{rowdiv_acc, rowmax_acc, rowmax_columns};
 use crate::inference::Claims;
 
 use crate::declare::Expr;
@@ -174,5 +179,70 @@ impl GadgetProver for Rowdiv<'_> {
         let two = Fr::from(2u64);
         let term = (xv << (lshift + 1)) + yv.clone() - yv.scaled(two) * q - rem;
         Ok(eq_tau(g, tau, s) * cx.with_clamp_terms(g, term, z, ep, em, beta))
+    }
+}
+
+// --- the ops (producer.rs `Op`): checks in rowops.rs ---
+
+impl Op for RowmaxJson {
+    type Valid = op::Rowmax;
+
+    fn build(
+        &self,
+        c: &Circuit<ProducerJson>,
+        i: usize,
+        g: &Gadget<ProducerJson>,
+    ) -> Result<op::Rowmax> {
+        rowops::rowmax(c, i, g, self)
+    }
+
+    fn extra_columns(p: &op::Rowmax) -> Vec<ExtraColumn> {
+        p.columns()
+    }
+
+    fn prover<'a>(g: usize, p: &'a op::Rowmax) -> Box<dyn GadgetProver + 'a> {
+        Box::new(Rowmax { g, p })
+    }
+
+    /// `D`, `S` from the written `z` and the operand.
+    #[cfg(any(test, feature = "testkit"))]
+    fn reference<'a>(p: &'a op::Rowmax, cx: &RefCx<'_>) -> Reference<'a> {
+        let (xt, nx) = cx.table(p.x);
+        let acc = rowmax_acc(&xt, nx / cx.g.features.next_power_of_two(), p.n);
+        Reference::from_z(acc, move |z| {
+            let (d, s) = rowmax_columns(z, &xt, p.n);
+            vec![d, s]
+        })
+    }
+}
+
+impl Op for RowdivJson {
+    type Valid = op::Rowdiv;
+
+    fn build(
+        &self,
+        c: &Circuit<ProducerJson>,
+        i: usize,
+        g: &Gadget<ProducerJson>,
+    ) -> Result<op::Rowdiv> {
+        rowops::rowdiv(c, i, g, self)
+    }
+
+    fn extra_columns(p: &op::Rowdiv) -> Vec<ExtraColumn> {
+        p.columns()
+    }
+
+    fn prover<'a>(g: usize, p: &'a op::Rowdiv) -> Box<dyn GadgetProver + 'a> {
+        Box::new(Rowdiv { g, p })
+    }
+
+    /// `q`, then `R` and `Rc` of the honest quotient.
+    #[cfg(any(test, feature = "testkit"))]
+    fn reference<'a>(p: &'a op::Rowdiv, cx: &RefCx<'_>) -> Reference<'a> {
+        let (xt, _) = cx.table(p.x);
+        let (yt, ny) = cx.table(p.y);
+        let np = cx.g.features.next_power_of_two();
+        let (acc, r, rc) = rowdiv_acc(&xt, &yt, np / ny, p.lshift);
+        Reference::with_extra(acc, vec![r, rc])
     }
 }

@@ -107,17 +107,9 @@ def prove_inference(
         vk_digest: SHA256 of the verifying-key artifact.
         seed: generator seed (None: the default).
     """
-    native = _native()
-    fn = getattr(native, "prove_inference", None)
-    if fn is None:
-        raise ProverError("this build of the native prover has no prove_inference; rebuild it "
-                          "with `make build`")
-
-    def arr(a: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(np.asarray(a).reshape(-1), dtype=np.int64)
-
-    return _call(fn, bytes(circuit_json), arr(model_stack), [arr(c) for c in columns],
-                 int(batch), arr(inputs), arr(outputs), bytes(vk_digest), seed)
+    fn = _function("prove_inference")
+    return _call(fn, *_inference_args(circuit_json, model_stack, columns, batch, inputs,
+                                      outputs, vk_digest), seed)
 
 
 def prove_hiding_inference(
@@ -139,17 +131,28 @@ def prove_hiding_inference(
     one per row, as the compiled model keeps them). The proof's own blinders come from
     the operating system's generator, hedged with the transcript.
     """
-    fn = getattr(_native(), "prove_hiding_inference", None)
+    fn = _function("prove_hiding_inference")
+    return _call(fn, *_inference_args(circuit_json, model_stack, columns, batch, inputs,
+                                      outputs, vk_digest), bytes(model_blinders), seed)
+
+
+def _function(name: str):
+    """A function of the native module; ProverError if this build lacks it."""
+    fn = getattr(_native(), name, None)
     if fn is None:
-        raise ProverError("this build of the native prover has no prove_hiding_inference; "
-                          "rebuild it with `make build`")
+        raise ProverError(f"this build of the native prover has no {name}; rebuild it with "
+                          "`make build`")
+    return fn
+
+
+def _inference_args(circuit_json, model_stack, columns, batch, inputs, outputs, vk_digest):
+    """The arguments every native inference prover takes, as it takes them."""
 
     def arr(a: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(np.asarray(a).reshape(-1), dtype=np.int64)
 
-    return _call(fn, bytes(circuit_json), arr(model_stack), [arr(c) for c in columns],
-                 int(batch), arr(inputs), arr(outputs), bytes(vk_digest),
-                 bytes(model_blinders), seed)
+    return (bytes(circuit_json), arr(model_stack), [arr(c) for c in columns], int(batch),
+            arr(inputs), arr(outputs), bytes(vk_digest))
 
 
 def has_build_verifying_key() -> bool:

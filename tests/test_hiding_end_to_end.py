@@ -106,3 +106,22 @@ def test_cli_compile_hiding_prove_verify(tmp_path, capsys):
     code, out, err = run_cli(["verify", str(tmp_path / "p.proof"), "--vk", str(vk)], capsys)
     assert code == 0, err
     assert "hiding" in out
+
+
+def _windows(data: bytes, start: int, width: int = 16) -> set[bytes]:
+    return {data[i:i + width] for i in range(start, len(data) - width + 1)}
+
+
+def test_two_hiding_proofs_of_one_statement_share_no_bytes_past_it(hiding_model):
+    """Fresh blinders everywhere: after the statement (key digest, batch, visibility,
+    input, output, which are equal), no 16-byte run of one proof appears in the other,
+    so proofs of the same input cannot be linked by their bytes, unlike kind 3's
+    deterministic proofs (soundness.md rule 13)."""
+    cm, _ = hiding_model
+    a, b = zkml.prove(cm, _inputs()).proof, zkml.prove(cm, _inputs()).proof
+    # the statement ends where the witness commitment's count starts; find the first
+    # differing byte and step back over that count (4 bytes)
+    first = next(i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y)
+    start = first - 4
+    assert a[:start] == b[:start] and start < 7 + 32 + 8 + 4 * 1000
+    assert not _windows(a, start) & _windows(b, start)

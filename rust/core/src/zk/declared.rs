@@ -195,7 +195,7 @@ impl Backend for Sealed<'_, '_> {
         (self.open)(c)
     }
     fn constant(&self, v: Fr) -> G1Projective {
-        self.ev.gens.g_e * v
+        self.ev.gens.mul_g_e(v)
     }
     fn product(&mut self, a: G1Projective, b: G1Projective) -> Result<G1Projective> {
         let z = self.ev.take("a product")?;
@@ -290,7 +290,7 @@ impl Backend for LinearPoints<'_> {
         (self.open)(c)
     }
     fn constant(&self, v: Fr) -> G1Projective {
-        self.gens.g_e * v
+        self.gens.mul_g_e(v)
     }
     fn product(&mut self, _: G1Projective, _: G1Projective) -> Result<G1Projective> {
         claim_not_linear()
@@ -323,7 +323,7 @@ pub fn linear_point(
     open: &dyn Fn(&Claim) -> Result<G1Projective>,
 ) -> Result<G1Projective> {
     Ok(match eval(&mut LinearPoints { gens, open }, e)? {
-        Val::Public(v) => gens.g_e * v,
+        Val::Public(v) => gens.mul_g_e(v),
         Val::Hidden(h) => h,
     })
 }

@@ -11,6 +11,7 @@
 
 pub mod blinds;
 pub mod declared;
+pub mod fixed_base;
 pub mod hidden;
 pub mod linear;
 pub mod logup;

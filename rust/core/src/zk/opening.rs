@@ -60,7 +60,7 @@ pub fn blind_rows(gens: &Gens, clear: &Commitment, rho: &[Fr]) -> Commitment {
         .rows
         .iter()
         .zip(rho)
-        .map(|(c, r)| *c + gens.h * r)
+        .map(|(c, r)| *c + gens.mul_h(*r))
         .collect();
     Commitment {
         rows: G1Projective::normalize_batch(&rows),

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use ark_bn254::{G1Affine, G1Projective};
 use ark_ec::CurveGroup;
 
+use super::fixed_base::FixedBase;
 use crate::field::Fr;
 use crate::pcs::generators::{derive, generators};
 use crate::pcs::msm::msm_field;
@@ -21,17 +22,38 @@ pub struct Gens {
     n: usize,
     pub g_e: G1Affine,
     pub h: G1Affine,
+    /// Fixed-base tables of `G_e` and `H` (shared per process; fixed_base.rs).
+    t_e: Arc<FixedBase>,
+    t_h: Arc<FixedBase>,
 }
 
 impl Gens {
     /// The generators of `seed_digest` for vectors of length up to `n`.
     pub fn new(seed_digest: &[u8; 32], n: usize) -> Self {
+        let (g_e, h) = (derive(seed_digest, G_E_INDEX), derive(seed_digest, H_INDEX));
         Self {
             g: generators(seed_digest, n),
             n,
-            g_e: derive(seed_digest, G_E_INDEX),
-            h: derive(seed_digest, H_INDEX),
+            g_e,
+            h,
+            t_e: FixedBase::of(g_e),
+            t_h: FixedBase::of(h),
         }
+    }
+
+    /// `v G_e` (fixed base).
+    pub fn mul_g_e(&self, v: Fr) -> G1Projective {
+        self.t_e.mul(v)
+    }
+
+    /// `t H` (fixed base).
+    pub fn mul_h(&self, t: Fr) -> G1Projective {
+        self.t_h.mul(t)
+    }
+
+    /// `Com(v; t) = v G_e + t H`, projective (for a caller that normalizes a batch).
+    pub fn commit_scalar_proj(&self, v: Fr, t: Fr) -> G1Projective {
+        self.mul_g_e(v) + self.mul_h(t)
     }
 
     /// `G_0 .. G_{n-1}`.
@@ -41,7 +63,7 @@ impl Gens {
 
     /// `Com(v; t) = v G_e + t H`.
     pub fn commit_scalar(&self, v: Fr, t: Fr) -> G1Affine {
-        (self.g_e * v + self.h * t).into_affine()
+        self.commit_scalar_proj(v, t).into_affine()
     }
 
     /// `Com(x; t) = sum_i x_i G_i + t H` (`x` no longer than the generators).
@@ -51,7 +73,7 @@ impl Gens {
 
     pub(crate) fn commit_vec_proj(&self, x: &[Fr], t: Fr) -> G1Projective {
         assert!(x.len() <= self.n, "vector longer than the generators");
-        msm_field(&self.g, x) + self.h * t
+        msm_field(&self.g, x) + self.mul_h(t)
     }
 }
 

@@ -92,7 +92,6 @@ impl Statement {
 
 /// Phase one: draw the nonces and form the first messages.
 pub fn first(gens: &Gens, stmt: &Statement, blinds: &mut Blinds) -> Pending {
-    let (g_e, h) = (gens.g_e, gens.h);
     let aff = |p: G1Projective| p.into_affine();
     match stmt {
         Statement::Opening { .. } => {
@@ -103,16 +102,16 @@ pub fn first(gens: &Gens, stmt: &Statement, blinds: &mut Blinds) -> Pending {
         Statement::Equality { .. } => {
             let n = blinds.draw_n(1);
             Pending {
-                first: vec![aff(h * n[0])],
+                first: vec![aff(gens.mul_h(n[0]))],
                 nonces: n,
             }
         }
         Statement::Product { cx, .. } => {
             let n = blinds.draw_n(5);
             let first = vec![
-                aff(g_e * n[0] + h * n[1]),
-                aff(g_e * n[2] + h * n[3]),
-                aff(*cx * n[2] + h * n[4]),
+                gens.commit_scalar(n[0], n[1]),
+                gens.commit_scalar(n[2], n[3]),
+                aff(*cx * n[2] + gens.mul_h(n[4])),
             ];
             Pending { first, nonces: n }
         }

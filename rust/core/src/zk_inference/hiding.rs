@@ -109,8 +109,10 @@ impl<'a> Hiding<'a> {
 
 /// Each opening's commitment `v G_e + t H`.
 fn commit_all(gens: &Gens, hs: &[Hidden]) -> Vec<G1Affine> {
-    let (g_e, h) = (gens.g_e, gens.h);
-    let proj: Vec<G1Projective> = hs.par_iter().map(|x| g_e * x.v + h * x.t).collect();
+    let proj: Vec<G1Projective> = hs
+        .par_iter()
+        .map(|x| gens.commit_scalar_proj(x.v, x.t))
+        .collect();
     G1Projective::normalize_batch(&proj)
 }
 

@@ -47,8 +47,8 @@ impl FixedBase {
 
     /// The shared table of `base` (built on first use in this process).
     pub fn of(base: G1Affine) -> Arc<FixedBase> {
-        static CACHE: OnceLock<Mutex<HashMap<Vec<u8>, Arc<FixedBase>>>> = OnceLock::new();
-        let key = crate::encoding::g1_to_bytes(&base).to_vec();
+        static CACHE: OnceLock<Mutex<HashMap<[u8; 64], Arc<FixedBase>>>> = OnceLock::new();
+        let key = crate::encoding::g1_to_bytes(&base);
         let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
         // a poisoned lock only means another thread panicked while inserting: the map
         // itself is still a map of complete tables

@@ -24,9 +24,6 @@ from zkml.errors import CompiledModelError, VerificationError  # noqa: E402
 from zkml.verifier import VerifyingKey  # noqa: E402
 
 ART = Path(__file__).resolve().parents[1] / "artifacts"
-pytestmark = pytest.mark.skipif(
-    not hasattr(__import__("zkml._native", fromlist=["_"]), "prove_hiding_inference"),
-    reason="native module without hiding proofs")
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from zkml.artifacts import (
     KIND_HIDING_INFERENCE,
+    artifact_kind,
     encode_verifying_key,
     parse_verifying_key,
     proof_vk_digest,
@@ -131,6 +132,7 @@ def compile(  # noqa: A001 - the public name is zkml.compile
         build_verifying_key,
         commit,
         draw_model_blinders,
+        frs_bytes,
         has_build_verifying_key,
     )
 
@@ -150,7 +152,7 @@ def compile(  # noqa: A001 - the public name is zkml.compile
                 blinders = draw_model_blinders(cj, seed=seed)
                 built["vk"] = build_hiding_verifying_key(cj, stack, blinders, seed=seed)
                 built["commitment"] = parse_verifying_key(built["vk"]).commitment
-                built["blinders"] = b"".join(v.to_bytes(32, "big") for v in blinders)
+                built["blinders"] = frs_bytes(blinders)
             elif has_build_verifying_key():
                 built["vk"] = build_verifying_key(cj, stack, seed=seed)
                 built["commitment"] = parse_verifying_key(built["vk"]).commitment
@@ -238,7 +240,7 @@ class ProofResult:
     def hiding(self) -> bool:
         """The proof is hiding (kind 5, circuits/zk_inference.md): made for a model
         compiled with `hiding=True`."""
-        return len(self.proof) > 6 and self.proof[6] == KIND_HIDING_INFERENCE  # header's kind
+        return artifact_kind(self.proof) == KIND_HIDING_INFERENCE
 
     @property
     def output_names(self) -> list[str]:

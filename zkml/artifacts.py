@@ -53,6 +53,7 @@ __all__ = [
     "parse_verifying_key",
     "parse_proof_statement",
     "proof_vk_digest",
+    "artifact_kind",
     "vk_digest",
     "fr_to_signed",
     "statement_widths",
@@ -71,6 +72,12 @@ KIND_HIDING_VERIFYING_KEY = 6
 KIND_VERSIONS = {KIND_INFERENCE: 2, KIND_VERIFYING_KEY: ARTIFACT_VERSION,
                  KIND_HIDING_INFERENCE: 1, KIND_HIDING_VERIFYING_KEY: 1}
 _HEADER = struct.Struct(">4sHB")
+
+
+def artifact_kind(data: bytes) -> int | None:
+    """The kind byte of an artifact's header (encoding.md), None when `data` is too short
+    to hold one; the header itself is checked by whoever parses the artifact."""
+    return data[6] if len(data) > 6 else None
 
 
 def vk_digest(vk_bytes: bytes) -> bytes:
@@ -145,7 +152,7 @@ def parse_verifying_key(data: bytes) -> VerifyingKeyInfo:
 
 
 def _parse_verifying_key(data: bytes) -> VerifyingKeyInfo:
-    hiding = len(data) > 6 and data[6] == KIND_HIDING_VERIFYING_KEY  # the header's kind byte
+    hiding = artifact_kind(data) == KIND_HIDING_VERIFYING_KEY
     rd = _reader(data, KIND_HIDING_VERIFYING_KEY if hiding else KIND_VERIFYING_KEY,
                  "verifying key")
     n = rd.count(1, "circuit description", maximum=MAX_CIRCUIT_JSON_BYTES)
@@ -204,7 +211,7 @@ def _ints(rd, width: int, what: str, expected: int | None = None) -> tuple[int, 
 def proof_vk_digest(data: bytes) -> bytes:
     """The verifying-key digest an inference proof (kind 3, or 5: hiding) names (its
     first statement field)."""
-    hiding = len(data) > 6 and data[6] == KIND_HIDING_INFERENCE  # the header's kind byte
+    hiding = artifact_kind(data) == KIND_HIDING_INFERENCE
     kind = KIND_HIDING_INFERENCE if hiding else KIND_INFERENCE
     return _reader(data, kind, "inference proof").raw(32, "vk digest")
 

@@ -36,7 +36,8 @@ def _call(fn, *args):
         raise ProverError(f"{type(exc).__name__}: {exc}") from exc
 
 
-def _frs_bytes(values: Sequence[int]) -> bytes:
+def frs_bytes(values: Sequence[int]) -> bytes:
+    """Field elements as the native module takes them: 32-byte big-endian each (mod r)."""
     return b"".join((int(v) % R).to_bytes(32, "big") for v in values)
 
 
@@ -47,7 +48,7 @@ def _table_arg(table: Table):
         if table.dtype.kind in "iub":
             return np.ascontiguousarray(table, dtype=np.int64)
         raise ProverError(f"table dtype {table.dtype} is not an integer type")
-    return _frs_bytes(table)
+    return frs_bytes(table)
 
 
 def commit(table: Table, log_cols: int | None = None, *, seed: bytes | None = None) -> bytes:
@@ -63,7 +64,7 @@ def prove_batch_opening(
     `stacks` lists `(table, log_cols or None, points)`; the claimed values are the
     tables' true evaluations (the verifier returns them).
     """
-    args = [(_table_arg(t), c, [_frs_bytes(p) for p in pts]) for t, c, pts in stacks]
+    args = [(_table_arg(t), c, [frs_bytes(p) for p in pts]) for t, c, pts in stacks]
     return _call(_native().prove_batch_opening, args, seed)
 
 
@@ -192,4 +193,4 @@ def build_hiding_verifying_key(circuit_json: bytes, model_stack: np.ndarray,
     (circuits/zk_inference.md section 4)."""
     stack = np.ascontiguousarray(np.asarray(model_stack).reshape(-1), dtype=np.int64)
     return _call(_native().build_hiding_verifying_key, bytes(circuit_json), stack,
-                 _frs_bytes(model_blinders), seed)
+                 frs_bytes(model_blinders), seed)

@@ -18,8 +18,6 @@ from zkml.verifier.field import R
 from zkml.witness import build_witness
 
 native = pytest.importorskip("zkml._native")
-pytestmark = pytest.mark.skipif(not hasattr(native, "prove_hiding_inference"),
-                                reason="the native module has no hiding prover")
 
 
 def _args(tmp_path, batch: int = 2):

@@ -67,7 +67,7 @@ def kind5_elements(vk: VerifyingKey, proof: bytes) -> tuple[list, list[int]]:
         if name == "logup":
             v = [(t.root, t.layers) for t in v]
         flat: list = []
-        _walk_points(v, flat)
+        walk_points(v, flat)
         points += flat
     while p.opening.remaining:
         points.append(p.opening.g1())
@@ -87,14 +87,14 @@ def kind5_elements(vk: VerifyingKey, proof: bytes) -> tuple[list, list[int]]:
     return points, scalars
 
 
-def _walk_points(v, out: list) -> None:
+def walk_points(v, out: list) -> None:
     """Points are (x, y) tuples of ints (or None, the identity)."""
     if v is None or (isinstance(v, tuple) and len(v) == 2 and all(isinstance(c, int)
                                                                    for c in v)):
         out.append(v)
     elif isinstance(v, list | tuple):
         for x in v:
-            _walk_points(x, out)
+            walk_points(x, out)
 
 
 def reader_at(proof: bytes, offset: int) -> Reader:

@@ -98,3 +98,22 @@ def has_solution(vk: VerifyingKey, views: Sequence[StackView], kind: int) -> boo
     """Whether any model stack at all explains the revealed values."""
     a, b = system(vk, views, kind)
     return consistent(a, b)
+
+
+def recover_by_columns(views: Sequence[StackView], kind: int) -> list[int] | None:
+    """The opening-vector part of the attack alone, column by column: `rows` proofs give
+    `E M = W` with `E` the proofs' `E_hi(r)` (rows x rows) and `W` their opening vectors
+    (kind 3's `w`, kind 5's `z / c`), one small system for every column at once (the
+    digits MLP's 4096-entry stack needs 64 proofs and a 64 x 64 solve). None when the
+    system has no solution or is not determined."""
+    v0 = views[0]
+    e = [eq_table(v.point[v.log_cols:]) for v in views]
+    if kind == 3:
+        w = [list(v.w) for v in views]
+    else:
+        w = [[z * pow(v.c, R - 2, R) % R for z in v.z] for v in views]
+    m = solve(e, w)
+    if m is None:
+        return None
+    cols = 1 << v0.log_cols
+    return [m[i][j] for i in range(len(m)) for j in range(cols)]

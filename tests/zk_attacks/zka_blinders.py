@@ -84,3 +84,17 @@ def same_statement(vk: VerifyingKey, proofs: list[bytes]) -> bool:
     """Every proof states the same thing (identical bytes up to the statement's end)."""
     ends = {proof[:statement_end(vk, proof)] for proof in proofs}
     return len(ends) == 1
+
+
+def shared_runs(vk: VerifyingKey, proofs: list[bytes], width: int = 16) -> int:
+    """How many `width`-byte runs past the statement of a proof also occur past the
+    statement of an earlier one (tests/test_hiding_end_to_end.py checks one pair of
+    digits proofs; this checks every pair of many, across processes)."""
+    seen: set[bytes] = set()
+    shared = 0
+    for proof in proofs:
+        start = statement_end(vk, proof)
+        runs = {proof[i:i + width] for i in range(start, len(proof) - width + 1)}
+        shared += len(runs & seen)
+        seen |= runs
+    return shared

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from zka_capture import observe_kind3, observe_kind5
 from zka_models import inputs, model_stack, prove, signed, vk_of
-from zka_weights import has_solution, recover
+from zka_weights import has_solution, recover, recover_by_lattice
 
-#: kind-3 proofs the attack needs: 12 equations each on the 45 weights and biases (the
+from zkml.verifier.field import R
+
+#: kind-3 proofs the attack needs: 12 equations each on the 51 weights and biases (the
 #: rest of the 128-entry stack is public padding)
 PROOFS = 5
 
@@ -38,13 +40,36 @@ def test_weight_recovery_attack_recovers_kind3_weights_exactly(models):
 
 
 def test_weight_recovery_attack_fails_on_kind5(models):
-    """The same pipeline: with as many kind-5 proofs as the kind-3 attack needed, and
-    more, no model stack explains the revealed values (the system is inconsistent), so
-    nothing is recovered; run on kind 3 it succeeds (the attack is live)."""
-    vk = vk_of(models.a5)
-    views = [observe_kind5(vk, prove(models.a5, x))[1] for x in inputs(PROOFS + 3)]
-    assert recover(vk, views[:PROOFS], kind=5) != model_stack(models.a5)
-    assert not has_solution(vk, views, kind=5)
+    """The same pipeline on as many kind-5 proofs as the kind-3 attack needed (137
+    equations, padding included, on 128 unknowns): no model stack explains the revealed
+    values (the system is inconsistent), so nothing is recovered, for the model and for
+    its twin alike (no more than inputs and outputs tell); on kind-3 proofs the same
+    over-determined system is consistent (the attack is live)."""
+    for cm in (models.a5, models.b5):
+        vk = vk_of(cm)
+        views = [observe_kind5(vk, prove(cm, x))[1] for x in inputs(PROOFS)]
+        assert recover(vk, views, kind=5) is None
+        assert not has_solution(vk, views, kind=5)
     vk3 = vk_of(models.a3)
-    views3 = [observe_kind3(vk3, prove(models.a3, x))[1] for x in inputs(PROOFS + 3)]
+    views3 = [observe_kind3(vk3, prove(models.a3, x))[1] for x in inputs(PROOFS)]
     assert has_solution(vk3, views3, kind=3)
+
+
+def test_weight_lattice_attack_recovers_kind3_weights_from_one_proof(models):
+    """Lattice reduction over one proof (zka_weights.recover_by_lattice): the model
+    stack's opening vector and the public padding give every weight exactly."""
+    vk = vk_of(models.a3)
+    view = observe_kind3(vk, prove(models.a3, inputs(1, seed=13)[0]))[1]
+    assert recover_by_lattice(vk, view, view.w) == model_stack(models.a3)
+
+
+def test_weight_lattice_attack_fails_on_kind5(models):
+    """The same lattice pipeline on one kind-5 proof (the dot product's responses over
+    the challenge): no column has a solution among the signed 16-bit integers, so no
+    weight is recovered."""
+    vk = vk_of(models.a5)
+    view = observe_kind5(vk, prove(models.a5, inputs(1, seed=13)[0]))[1]
+    c_inv = pow(view.c, R - 2, R)
+    got = recover_by_lattice(vk, view, [z * c_inv % R for z in view.z])
+    used = sum(t.rows * t.cols for t in vk.circuit.model.tensors.values())
+    assert got.count(None) == used == 51

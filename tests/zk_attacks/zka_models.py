@@ -1,4 +1,4 @@
-"""The attacks' models: a 2-layer MLP (4 -> 6 -> 3, 45 weights and biases) with fixed
+"""The attacks' models: a 2-layer MLP (4 -> 6 -> 3, 51 weights and biases) with fixed
 weights, and its twin whose hidden units are permuted. The twin computes the same
 function with other weight matrices and the same quantization scales, so on every input
 both give the same output: the statement of a proof is the same for both, and a proof

@@ -19,7 +19,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from zka_capture import StackView
+from zka_lattice import Babai, lll
 from zka_linalg import consistent, solve
+from zka_witness import kernel_basis, solve_small
 
 from zkml.verifier.field import R, eq_table
 from zkml.verifier.model_key import VerifyingKey
@@ -117,3 +119,29 @@ def recover_by_columns(views: Sequence[StackView], kind: int) -> list[int] | Non
         return None
     cols = 1 << v0.log_cols
     return [m[i][j] for i in range(len(m)) for j in range(cols)]
+
+
+def recover_by_lattice(vk: VerifyingKey, v: StackView, values: Sequence[int]
+                       ) -> list[int | None]:
+    """Lattice reduction over ONE proof: column `j` of the stack has one equation
+    `values[j] = sum_i E_hi(r)[i] M[i][j]` and, the padding being public, only the rows
+    its tensors use as unknowns (about 6 here), each a signed `range_bits`-bit integer:
+    LLL on that column's kernel lattice and Babai give the unique small solution (its
+    shortest vectors are about `r^(1/6) ~ 2^42`, the weights under `2^16`). `values` is
+    kind 3's `w` (or kind 5's `z / c`); entries of an unsolved column are None, padding 0."""
+    ms = vk.circuit.model
+    cols, n = 1 << v.log_cols, 1 << v.num_vars
+    used = {t.offset + (i << t.log_cols) + j for t in ms.tensors.values()
+            for i in range(t.rows) for j in range(t.cols)}
+    e_hi = eq_table(v.point[v.log_cols:])
+    half = 1 << (ms.range_bits - 1)
+    out: list[int | None] = [0] * n
+    for j, target in enumerate(values):
+        rows = [i for i in range(len(e_hi)) if i * cols + j in used]
+        if not rows:
+            continue
+        a = [e_hi[i] for i in rows]
+        x = solve_small(Babai(lll(kernel_basis(a))), a, (target + half * sum(a)) % R, 2 * half)
+        for k, i in enumerate(rows):
+            out[i * cols + j] = None if x is None else (x[k] - half) % R
+    return out

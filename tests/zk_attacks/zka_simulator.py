@@ -36,6 +36,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from unittest import mock
 
+from zka_elements import statement_end
+
 import zkml.verifier.zk.pipeline as zk_pipeline
 from zkml.verifier.encoding import enc_fr, enc_g1, enc_u32
 from zkml.verifier.field import R
@@ -333,6 +335,4 @@ def simulate(vk: VerifyingKey, statement: bytes, oracle: Oracle, seed: int,
 
 def statement_bytes(proof: bytes, vk: VerifyingKey) -> bytes:
     """The statement part of a kind-5 artifact (what the simulator is given)."""
-    from zka_elements import statement_end
-
     return proof[:statement_end(vk, proof)]

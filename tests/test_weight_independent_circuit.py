@@ -22,7 +22,7 @@ from onnx import helper
 from tests.quant.quant_models import f32, make_model, save
 from zkml.compile_api import compile_model
 from zkml.compiler.build import compile_circuit
-from zkml.quant.executor import quantize_inputs
+from zkml.quant.executor import accumulator_bound, quantize_inputs
 from zkml.quant.ir import QModel
 from zkml.quant.ops.linear import BIAS_STORED_BITS
 from zkml.witness import build_witness
@@ -117,3 +117,22 @@ def test_extreme_values_fit_the_public_bounds(tmp_path):
     t_in = model.tensor(model.inputs[0])
     q = np.full((1, 36), t_in.hi, dtype=np.int64)
     build_witness(cc, extreme, q)
+
+
+def test_linear_bound_is_the_format_bound(tmp_path):
+    """A grouped conv's public bound: `C_in / group * prod kernel` products, each at the
+    input's and the weight's extreme, plus the bias's extreme; the values do not enter."""
+    rng = np.random.default_rng(SEED + 4)
+    inits = {"w": f32(rng.normal(0, 0.3, (4, 1, 3, 2))), "b": f32(rng.normal(0, 1, 4))}
+    node = helper.make_node("Conv", ["x", "w", "b"], ["y"], group=2, name="conv")
+    model = _quantized(tmp_path, make_model([node], {"x": [1, 2, 5, 5]}, ["y"], inits),
+                       "balanced")
+    (op,) = [op for op in model.ops if op.op == "conv"]
+    x, w, b = (model.tensor(n) for n in op.inputs)
+    fan_in = 1 * 3 * 2  # C_in / group * kernel
+    fmt = fan_in * (1 << (x.bits - 1)) * (1 << (w.bits - 1)) + (1 << (b.bits - 1))
+    assert accumulator_bound(model, op) == fmt
+    zero = replace(model, constants={**model.constants,
+                                     w.name: np.zeros_like(model.constants[w.name])},
+                   cache={})
+    assert accumulator_bound(zero, op) == fmt

@@ -62,17 +62,18 @@ def test_prove_and_verify(tmp_path, name):
 
 
 def test_circuit_without_zerocheck_instances(tmp_path):
-    """One small dense layer whose accumulator never leaves the output range: no ep/em
-    columns, so the batched sumcheck has no zerocheck instance (still degree 3)."""
-    from inference_models import f32, make_model
+    """A model of exact gadgets only (a Sigmoid table at precision small, the input its
+    operand): no ep/em columns, so the batched sumcheck has no zerocheck instance. (A
+    dense layer always has them: its public bound, every weight at its format's extreme,
+    exceeds the output's range, quantization.md "What the circuit may depend on".)"""
+    from inference_models import make_model
     from onnx import helper
 
-    w = f32(np.random.default_rng(0).normal(size=(8, 4)) * 0.3)
-    model = make_model([helper.make_node("Gemm", ["x", "W"], ["y"])], {"x": [1, 8]}, ["y"],
-                       {"W": w})
+    model = make_model([helper.make_node("Sigmoid", ["x"], ["y"])], {"x": [1, 8]}, ["y"], {})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cm = zkml.compile(save(model, tmp_path, "small.onnx"))
+        cm = zkml.compile(save(model, tmp_path, "small.onnx"), precision="small")
+    assert [g.op for g in cm.circuit.gadgets] == ["table"]
     assert not any(g.excess_hi_bits or g.excess_lo_bits for g in cm.circuit.gadgets)
     result = zkml.prove(cm, np.random.default_rng(2).uniform(-1, 1, size=(2, 8)))
     verified = zkml.verify(result.proof, cm.verifying_key)

@@ -26,7 +26,7 @@ import numpy as np
 from zkml.compiler import rearrange
 from zkml.compiler.circuit import bits
 from zkml.compiler.producers import AddConst, Affine, Producer, RowMax
-from zkml.compiler.state import State, refuse
+from zkml.compiler.state import State, refuse, signed_bits
 from zkml.quant.ir import QOp
 
 __all__ = ["argmax_tensor"]
@@ -76,7 +76,9 @@ def argmax_tensor(s: State, op: QOp) -> None:
     per = np.arange(n, dtype=np.int64) if last else n - 1 - np.arange(n, dtype=np.int64)
     for g in range(groups if layout is not None else 1):
         c[g * pad_n : g * pad_n + n] = per
-    const = s.stack_tensor(f"{op.source or op.name}:argmax", c.reshape(1, -1))
+    # The indices follow the shape alone (public), so their width may be measured.
+    const = s.stack_tensor(f"{op.source or op.name}:argmax", c.reshape(1, -1),
+                           signed_bits(c))
     # x' on every padded entry too (0 + 0 there): its range holds 0
     lo_p, hi_p = min(lo_x << t, 0), max((hi_x << t) + n - 1, 0)
     xp = _append(s, op, name, width, lo_p, hi_p, AddConst(x, const, t))
@@ -88,8 +90,9 @@ def argmax_tensor(s: State, op: QOp) -> None:
     k = r
     if not last:
         neg = _append(s, op, name, g_feats, -(n - 1), 0, Affine(((r, -1),)))
-        top = s.stack_tensor(f"{op.source or op.name}:argmax_top",
-                             np.full((1, g_feats), n - 1, dtype=np.int64))
+        top_row = np.full((1, g_feats), n - 1, dtype=np.int64)
+        top = s.stack_tensor(f"{op.source or op.name}:argmax_top", top_row,
+                             signed_bits(top_row))
         k = _append(s, op, name, g_feats, 0, n - 1, AddConst(neg, top, 0))
     if int(np.prod(out.shape[1:], dtype=np.int64)) != g_feats:
         raise refuse(op, f"output shape {list(out.shape)} is not one index per group")

@@ -72,7 +72,7 @@ from zkml.compiler.circuit_load import circuit_from_bytes
 from zkml.compiler.producers import LOWERINGS, Add, Affine, Dense, Identity, Rearrange
 from zkml.compiler.producers.base import Lowering
 from zkml.compiler.shapes import is_volume, scatter_columns, volume_layout
-from zkml.compiler.state import Layout, State, bias_shift, refuse, signed_bits
+from zkml.compiler.state import Layout, State, refuse, signed_bits
 from zkml.errors import ModelError
 from zkml.quant.executor import accumulator_bound
 from zkml.quant.ir import QModel, QOp
@@ -165,7 +165,7 @@ def _dense(s: State, op: QOp) -> None:
         raise refuse(op, f"weight shape {w.shape} is not ({n_x}, {n_out})")
     # A flattened spatial operand keeps its padded layout: scatter the weight's columns.
     wt = scatter_columns(np.ascontiguousarray(w.T), s.layout(op.inputs[0]))
-    weight = s.stack_tensor(op.inputs[1], wt)
+    weight = s.stack_tensor(op.inputs[1], wt, m.tensor(op.inputs[1]).bits)
     bias, bshift = None, 0
     if len(op.inputs) > 2:
         b = m.constants[op.inputs[2]]
@@ -173,8 +173,7 @@ def _dense(s: State, op: QOp) -> None:
                 (b.ndim and b.shape[-1] not in (1, n_out)):
             raise refuse(op, f"bias shape {b.shape} is not a row of {n_out}")
         row = np.broadcast_to(b.reshape(-1), (n_out,)).reshape(1, n_out).astype(np.int64)
-        bshift = bias_shift(op, row)
-        bias = s.stack_tensor(op.inputs[2], np.ascontiguousarray(row >> np.int64(bshift)))
+        bias, bshift = s.bias_tensor(op, row)
     s.add_gadget(op, out, accumulator_bound(m, op), Dense(x, weight, bias, bshift),
                  shift=op.attrs["shift"])
 
@@ -344,20 +343,24 @@ MODEL_MAX_LOG_COLS = 9
 def _model_stack(s: State) -> tuple[ModelStack, np.ndarray]:
     names = list(s.stack)
     sizes = [(1 << ceil_log2(a.shape[0])) * (1 << ceil_log2(a.shape[1]))
-             for _, a in s.stack.values()]
+             for _, a, _ in s.stack.values()]
     offsets = assign_slots(sizes)
     total = sum(sizes)
     num_vars = max(1, ceil_log2(max(total, 1)))
     values = np.zeros(1 << num_vars, dtype=np.int64)
     tensors, range_bits = [], 0
     for name, off in zip(names, offsets, strict=True):
-        base, arr = s.stack[name]
+        _, arr, entry_bits = s.stack[name]
+        if signed_bits(arr) > entry_bits:
+            raise ModelError(f"internal: model-stack tensor {name!r} exceeds its "
+                             f"{entry_bits}-bit format")
         rows, cols = arr.shape
         width = 1 << ceil_log2(cols)
         view = values[off : off + (1 << ceil_log2(rows)) * width].reshape(-1, width)
         view[:rows, :cols] = arr
         tensors.append(StackTensor(name, rows, cols, off))
-        range_bits = max(range_bits, signed_bits(arr))
+        # The formats' widths, not the values': the key's range table is public.
+        range_bits = max(range_bits, entry_bits)
     if range_bits > MAX_RANGE_BITS:
         raise ModelError(f"model constants need {range_bits}-bit entries; at most "
                          f"{MAX_RANGE_BITS} bits can be committed (use a precision with "

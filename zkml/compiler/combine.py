@@ -30,6 +30,7 @@ from zkml.compiler.producers import AddConst, Affine, Concat
 from zkml.compiler.shapes import scatter_columns
 from zkml.compiler.state import Layout, State, refuse, signed_bits
 from zkml.quant.ir import QOp
+from zkml.quant.ops.base import magnitude
 
 __all__ = ["add_const", "HANDLERS"]
 
@@ -62,8 +63,13 @@ def add_const(s: State, op: QOp) -> None:
     if not 0 <= lc < MAX_BITS or not 0 <= int(lshifts[k]) <= MAX_BITS:
         raise refuse(op, f"lshifts {list(lshifts)} out of range")
     row = (full[0].reshape(1, -1) << np.int64(lc)) * np.int64(signs[1 - k])
+    # The constant's public format at the sum's scale (a negated -2^(b-1) needs one bit
+    # more), stored in at most MAX_RANGE_BITS bits; its values must fit (refused here,
+    # at compile time, otherwise) but never set a circuit field.
+    t_c = m.tensor(c_name)
+    stored = min(t_c.bits + lc + (signs[1 - k] < 0), MAX_RANGE_BITS)
     width = signed_bits(row)
-    if width > MAX_RANGE_BITS:
+    if width > stored:
         raise refuse(op, f"the constant {c_name!r} at the sum's scale needs {width}-bit "
                          f"entries; the model stack holds at most {MAX_RANGE_BITS}-bit ones "
                          "(use a precision with fewer activation bits)")
@@ -75,9 +81,9 @@ def add_const(s: State, op: QOp) -> None:
     if signs[k] != 1:
         x = _negated(s, op, x, layout)
     crow = scatter_columns(np.ascontiguousarray(row), layout)
-    name = s.stack_tensor(c_name, np.ascontiguousarray(crow, dtype=np.int64))
+    name = s.stack_tensor(c_name, np.ascontiguousarray(crow, dtype=np.int64), stored)
     lo, hi = s.clamp_range(x)
-    bound = (max(abs(lo), abs(hi)) << int(lshifts[k])) + int(np.abs(crow).max(initial=0))
+    bound = (max(abs(lo), abs(hi)) << int(lshifts[k])) + (magnitude(t_c) << lc)
     s.add_gadget(op, out, bound, AddConst(x, name, int(lshifts[k])), layout,
                  shift=int(op.attrs["shift"]))
 

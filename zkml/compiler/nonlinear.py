@@ -250,7 +250,8 @@ def _table(s: State, op: QOp) -> None:
                          f"{out.bits}-bit activations; use precision 'balanced' or 'small')")
     layout = s.layout(src)
     x = _operand_range(s, op, src)
-    name = s.stack_tensor(tname, np.ascontiguousarray(table.reshape(1, -1)))
+    # A table is a public function of public scales: its values' width is public.
+    name = s.stack_tensor(tname, np.ascontiguousarray(table.reshape(1, -1)), width)
     if s.view(op, tin, layout) >= 2:
         s.add_gadget(op, out, max(abs(out.lo), abs(out.hi)), Table(x, name), layout, shift=0)
         return
@@ -325,7 +326,7 @@ def _scale_by_constant(s: State, op: QOp, x_name: str, c_name: str) -> None:
             raise refuse(op, f"a per-feature scale of {n} features (a {n} x {n} diagonal "
                              f"weight); at most {MAX_DIAGONAL_FEATURES} features")
         x = s.ref(op, x_name)
-        weight = s.stack_tensor(c_name, np.diag(c.reshape(-1)))
+        weight = s.stack_tensor(c_name, np.diag(c.reshape(-1)), m.tensor(c_name).bits)
         s.add_gadget(op, out, accumulator_bound(m, op), Dense(x, weight),
                      shift=op.attrs["shift"])
         return

@@ -55,7 +55,7 @@ from zkml.compiler.circuit import (
     ceil_log2,
 )
 from zkml.compiler.producers import Conv, MaxPool, SpatialSum, SumPool, WinMax, WinSum
-from zkml.compiler.state import State, bias_shift, refuse
+from zkml.compiler.state import State, refuse, signed_bits
 from zkml.geometry import avgpool_divisor, conv_geometry, pool_geometry
 from zkml.quant.executor import accumulator_bound
 from zkml.quant.ir import QOp
@@ -125,8 +125,7 @@ def _conv(s: State, op: QOp) -> None:
         if b.size != out_shape[0]:
             raise refuse(op, f"bias shape {b.shape} is not one value per output channel")
         row = b.reshape(1, -1).astype(np.int64)
-        bshift = bias_shift(op, row)
-        bias = s.stack_tensor(op.inputs[2], np.ascontiguousarray(row >> np.int64(bshift)))
+        bias, bshift = s.bias_tensor(op, row)
     add_conv_gadget(s, op, x, layout, out_shape, conv_weight_matrix(w, layout[0], a["group"]),
                     kernel, strides, dilations, pads, shift=a["shift"], bias=bias,
                     bias_shift=bshift, bound=accumulator_bound(m, op))
@@ -145,8 +144,10 @@ def add_conv_gadget(s: State, op: QOp, x: str | int, in_shape: tuple[int, ...],
     _check_axes(op, "strides", tuple(strides), 1, MAX_WIRE_STEP)
     _check_axes(op, "dilations", tuple(dilations), 1, MAX_WIRE_STEP)
     _check_axes(op, "pads", tuple(pads), 0, MAX_WIRE_STEP)
-    base = op.inputs[1] if len(op.inputs) > 1 else f"{op.source or op.name}:ones"
-    name = s.stack_tensor(base, weight)
+    if len(op.inputs) > 1:  # a conv's weight, at its format's width
+        name = s.stack_tensor(op.inputs[1], weight, s.model.tensor(op.inputs[1]).bits)
+    else:  # a pooling window's ones (public)
+        name = s.stack_tensor(f"{op.source or op.name}:ones", weight, signed_bits(weight))
     conv = Conv(x, name, bias, bias_shift, in_shape=tuple(in_shape),
                 out_shape=tuple(out_shape), kernel=tuple(kernel), strides=tuple(strides),
                 dilations=tuple(dilations), pads=tuple(pads))
@@ -162,7 +163,8 @@ def channel_scale(s: State, op: QOp, x_name: str, c_name: str) -> None:
     n = len(layout) - 1
     ones = (1,) * n
     w = np.asarray(s.model.constants[c_name]).astype(np.int64).reshape(layout[0], 1, *ones)
-    weight = s.stack_tensor(c_name, conv_weight_matrix(w, layout[0], layout[0]))
+    weight = s.stack_tensor(c_name, conv_weight_matrix(w, layout[0], layout[0]),
+                            s.model.tensor(c_name).bits)
     conv = Conv(x, weight, in_shape=layout, out_shape=layout, kernel=ones, strides=ones,
                 dilations=ones, pads=(0,) * n)
     s.add_gadget(op, s.model.tensor(op.output), accumulator_bound(s.model, op), conv, layout,

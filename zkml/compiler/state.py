@@ -29,13 +29,15 @@ def signed_bits(a: np.ndarray) -> int:
     return top.bit_length() + 1
 
 
-def bias_shift(op: QOp, row: np.ndarray) -> int:
-    """The shift that stores a bias within MAX_RANGE_BITS; the quantizer rounds wide
-    biases to multiples of it (quantization.md), so nothing is lost."""
-    shift = max(0, signed_bits(row) - MAX_RANGE_BITS)
-    if np.any(row & np.int64((1 << shift) - 1)):
-        raise refuse(op, f"the bias needs more than {MAX_RANGE_BITS} bits and is not a "
-                         f"multiple of 2^{shift}; recompile the model")
+def bias_shift(op: QOp, bias: QTensor, row: np.ndarray) -> int:
+    """The shift that stores the bias tensor `bias` within MAX_RANGE_BITS: fixed by its
+    public format (`bits - MAX_RANGE_BITS`), never by its values, which a hiding proof
+    keeps secret. The quantizer rounds wide biases to multiples of it (quantization.md),
+    so nothing is lost; `row` (the values) is only checked against that."""
+    shift = max(0, bias.bits - MAX_RANGE_BITS)
+    if np.any(row & np.int64((1 << shift) - 1)) or signed_bits(row) > bias.bits:
+        raise refuse(op, f"the bias does not fit its {bias.bits}-bit format as a multiple "
+                         f"of 2^{shift}; recompile the model")
     return shift
 
 
@@ -60,7 +62,8 @@ class State:
     refs: dict[str, str | int] = field(default_factory=dict)
     layouts: dict[str, Layout] = field(default_factory=dict)
     uses: dict[str, int] = field(default_factory=dict)
-    stack: dict[str, tuple[str, np.ndarray]] = field(default_factory=dict)
+    #: model-stack tensors: name -> (base name, values, public entry width)
+    stack: dict[str, tuple[str, np.ndarray, int]] = field(default_factory=dict)
     argmax: str | None = None  # the argmax op's output tensor, if the output is an ArgMax
     argmax_last: bool = False  # that ArgMax reports the last maximum (select_last_index)
     #: a Softmax operand held as grouped rows `[G, n]` (nonlinear.md section 12): its
@@ -127,14 +130,25 @@ class State:
         self.layouts[out.name] = layout
         self.tips.append(out.name)
 
-    def stack_tensor(self, base: str, arr: np.ndarray) -> str:
-        """Register a (rows, cols) matrix in the model stack under a unique name."""
-        for name, (b, a) in self.stack.items():
-            if b == base and a.shape == arr.shape and np.array_equal(a, arr):
+    def bias_tensor(self, op: QOp, row: np.ndarray) -> tuple[str, int]:
+        """Register the bias `row` (a `1 x n` int64 matrix of `op`'s bias, `op.inputs[2]`)
+        as `row >> bias_shift` in at most MAX_RANGE_BITS bits; returns its stack name and
+        the shift, both from the bias's public format."""
+        t = self.model.tensor(op.inputs[2])
+        shift = bias_shift(op, t, row)
+        stored = np.ascontiguousarray(row >> np.int64(shift))
+        return self.stack_tensor(t.name, stored, t.bits - shift), shift
+
+    def stack_tensor(self, base: str, arr: np.ndarray, bits: int) -> str:
+        """Register a (rows, cols) matrix in the model stack under a unique name; `bits`
+        is its entries' public signed width (the format of a weight, bias or constant,
+        never measured from secret values), which sets the stack's `range_bits`."""
+        for name, (b, a, w) in self.stack.items():
+            if b == base and w == bits and a.shape == arr.shape and np.array_equal(a, arr):
                 return name
         name, i = base, 1
         while name in self.stack:
             i += 1
             name = f"{base}#{i}"
-        self.stack[name] = (base, arr)
+        self.stack[name] = (base, arr, bits)
         return name

@@ -43,7 +43,7 @@ from zkml.compiler.spatial import (
     divisor_fields,
     window_max,
 )
-from zkml.compiler.state import Layout, State, bias_shift, refuse
+from zkml.compiler.state import Layout, State, refuse
 from zkml.geometry import avgpool_divisor, conv_geometry, pool_geometry
 from zkml.quant.executor import accumulator_bound
 from zkml.quant.ir import QOp
@@ -129,8 +129,7 @@ def conv3d(s: State, op: QOp) -> None:
         if b.size != out_shape[0]:
             raise refuse(op, f"bias shape {b.shape} is not one value per output channel")
         row = np.repeat(b.reshape(-1).astype(np.int64), out_shape[1]).reshape(1, -1)
-        bshift = bias_shift(op, row)
-        bias = s.stack_tensor(op.inputs[2], np.ascontiguousarray(row >> np.int64(bshift)))
+        bias, bshift = s.bias_tensor(op, row)
     index = _volume_conv(s, op, x, shape, w, int(a["group"]), a, out_shape,
                          shift=a["shift"], bias=bias, bias_shift=bshift,
                          bound=accumulator_bound(m, op))

@@ -47,9 +47,11 @@ class Trace:
 def accumulator_bound(model: QModel, op: QOp) -> int:
     """Static worst case of |acc| for `op`: the exact integer an op forms before it
     requantizes or divides (for other ops, the largest input magnitude). It follows from
-    the input bit bounds and the actual weights, so a circuit can size its columns (for
-    example the saturation excess) from it. Each op's bound is the `bound` of its
-    `OpSpec`, next to its executor in zkml.quant.ops. Cached on the model."""
+    the tensors' formats (bit widths, shapes, shifts) alone, never from the weights'
+    values, so a circuit sizes its columns (for example the saturation excess) from it
+    without revealing them (quantization.md, "What the circuit may depend on"). Each
+    op's bound is the `bound` of its `OpSpec`, next to its executor in zkml.quant.ops.
+    Cached on the model."""
     return op_bound(model, op, _BOUNDS.get(op.op))
 
 

@@ -75,7 +75,9 @@ class Lowering:
         return self._weight(cname, arr, frac, bits, (cname, frac, bits))
 
     def exact_const(self, cname: str, frac: int, stored_bits: int | None = None) -> str:
-        """A constant (a bias) at a fixed scale, as wide as its values need.
+        """A constant (a bias) at a fixed scale, as wide as its values need: that width,
+        like a weight's scale, is part of the public format (the circuit's `bias_shift`
+        and bounds follow it; quantization.md, "What the circuit may depend on").
 
         With `stored_bits`, a constant wider than that is rounded to a multiple of
         `2^(bits - stored_bits)`, so that the circuit stores it in `stored_bits` bits

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from zkml.quant.ops.base import Mag, OpSpec, checked, requant
-from zkml.quant.rounding import bits_for
 
 if TYPE_CHECKING:
     from zkml.onnx_import.graph import Node
@@ -46,8 +45,8 @@ def _const_sum_scale(low: Lowering, a: str, b: str, f: int) -> tuple[str, str, i
     scale instead, the tensor rescaled to it (round half up: an explicit op)."""
     c, x = (a, b) if low.t(a).role == "weight" else (b, a)
     fc = low.t(c).frac_bits
-    values = low.constants[c].astype(np.int64) << np.int64(f - fc)
-    if fc >= f or bits_for(int(np.abs(values).max(initial=0))) <= CONST_STORED_BITS:
+    # The constant's format at scale f, not its values: the choice shapes the circuit.
+    if fc >= f or low.t(c).bits + f - fc <= CONST_STORED_BITS:
         return a, b, f
     moved = low.rescale(x, fc, low.p.activation_bits)
     return (moved, c, fc) if x == a else (c, moved, fc)

@@ -59,7 +59,8 @@ class OpSpec:
     - `qattrs`: the attribute names of an IR op (exactly those a compiled file holds);
     - `execute(model, op, *inputs)`: the exact integer semantics, `(output, aux)`;
     - `bound(model, op, mag)`: the static worst case of |acc| (None: the largest input
-      magnitude, `mag(0)`), which sizes a circuit's columns;
+      magnitude, `mag(0)`), which sizes a circuit's columns, so from the inputs'
+      formats (`mag`), shapes and attributes only, never a constant's values;
     - `saturating`: the output is `saturate(aux["quotient"])`, so the fidelity report
       counts the values that saturated.
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from zkml.geometry import conv_geometry, conv_nd
-from zkml.quant.ops.base import Mag, OpSpec, checked, requant
+from zkml.quant.ops.base import Mag, OpSpec, checked, magnitude, requant
 from zkml.quant.rounding import exact_matmul
 
 if TYPE_CHECKING:
@@ -64,8 +64,33 @@ def _conv_lower(low: Lowering, node: Node) -> None:
               dilations=list(a["dilations"]), group=a["group"])
 
 
-def _weight_sum(model: QModel, op: QOp) -> int:
-    """max over outputs of sum |w| (cached): the matmul/conv gain on |x|."""
+def _fan_in(model: QModel, op: QOp) -> int:
+    """Products summed into one accumulator entry: the weight's shape only (for a
+    conv, `C_in / group` times the kernel; padded taps only lower the real count)."""
+    shape = model.tensor(op.inputs[1]).shape
+    if op.op == "conv":
+        return int(np.prod(shape[1:], dtype=np.int64))
+    if not shape:
+        return 0
+    # x @ w sums over w's rows (a 1-D w is one column); w @ x over its columns.
+    return int(shape[-2] if op.attrs["side"] == "right" and len(shape) > 1 else shape[-1])
+
+
+def _linear_bound(model: QModel, op: QOp, mag: Mag) -> int:
+    """The public worst case of |acc|: `fan_in * mag(x) * mag(w) + mag(b)`, every weight
+    and the bias at the largest magnitude their formats allow (quantization.md, "What
+    the circuit may depend on"). It sizes circuit columns (the saturation excess), so
+    it may not follow the weights' values, which a hiding proof keeps secret."""
+    bias = mag(2) if len(op.inputs) > 2 else 0
+    return _fan_in(model, op) * mag(0) * mag(1) + bias
+
+
+def _products(model: QModel, op: QOp) -> int:
+    """A bound on every output's `sum |x w|` from the actual weights: `mag(x)` times the
+    largest `sum |w|` over outputs (cached), after the public bound passed `checked`.
+    Tighter than `_linear_bound`, it only picks the executor's exact float64 fast path
+    in `exact_matmul` and never reaches the circuit."""
+    checked(model, op, _linear_bound)
     key = ("wsum", op.name)
     if key not in model.cache:
         w = np.abs(model.constants[op.inputs[1]]).astype(np.int64)
@@ -76,19 +101,11 @@ def _weight_sum(model: QModel, op: QOp) -> int:
         else:
             per_out = w.sum(axis=-1)
         model.cache[key] = int(per_out.max()) if per_out.size else 0
-    return model.cache[key]
-
-
-def _bias_max(model: QModel, op: QOp) -> int:
-    return int(np.abs(model.constants[op.inputs[2]]).max()) if len(op.inputs) > 2 else 0
-
-
-def _linear_bound(model: QModel, op: QOp, mag: Mag) -> int:
-    return mag(0) * _weight_sum(model, op) + _bias_max(model, op)
+    return magnitude(model.tensor(op.inputs[0])) * model.cache[key]
 
 
 def _matmul_execute(model: QModel, op: QOp, x: np.ndarray, w: np.ndarray, *b: np.ndarray):
-    bound = checked(model, op, _linear_bound)
+    bound = _products(model, op)
     acc = exact_matmul(x, w, bound) if op.attrs["side"] == "right" else exact_matmul(w, x, bound)
     if b:
         acc = acc + b[0]
@@ -97,7 +114,7 @@ def _matmul_execute(model: QModel, op: QOp, x: np.ndarray, w: np.ndarray, *b: np
 
 def _conv_execute(model: QModel, op: QOp, x: np.ndarray, w: np.ndarray, *b: np.ndarray):
     a = op.attrs
-    bound = checked(model, op, _linear_bound)
+    bound = _products(model, op)
     g = conv_geometry(x.shape[2:], w.shape[2:], a["strides"], a["pads"], a["dilations"])
     acc = conv_nd(x, w, g, a["group"], lambda p, q: exact_matmul(p, q, bound))
     if b:

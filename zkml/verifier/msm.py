@@ -221,15 +221,14 @@ def scalar_mul(point: G1Point, k: int) -> G1Point:
 
 
 def window_size(n: int, bits: int = 254) -> int:
-    """Window width c for n points with scalars below 2^bits: minimizes the additions,
-    about n * bits / c into the buckets (each of the `windows * buckets` buckets saves
-    one: its first point is free) plus two per bucket for the running sums, which come
-    in smaller batches and cost about 15% more each: n bits / c + 1.3 windows buckets."""
+    """Window width c for n points with scalars below 2^bits: minimizes
+    windows * (points + 3 * buckets) (a bucket costs two additions of the running sums,
+    which come in smaller batches than the buckets' own, so count it as three)."""
     best_c, best_cost = 2, None
     for c in range(2, 17):
         windows = bits // c + 1
         buckets = 1 << (c - 1)
-        cost = 10 * n * bits // c + 13 * windows * buckets
+        cost = windows * (n + 3 * buckets)
         if best_cost is None or cost < best_cost:
             best_c, best_cost = c, cost
     return best_c

@@ -92,7 +92,7 @@ def test_digit_patterns(base_points):
     pts = [p0] * len(scalars)
     for c in (2, 3, 5, 8, 9, 13):
         orig = msm_mod.window_size
-        msm_mod.window_size = lambda n, c=c: c
+        msm_mod.window_size = lambda n, bits=254, c=c: c
         try:
             assert msm(pts, scalars) == reference(pts, scalars), c
             assert msm(pts[:1], scalars[:1]) == reference(pts[:1], scalars[:1]), c
@@ -145,3 +145,36 @@ def test_repeated_bases_are_merged(base_points):
     pts = [rng.choice(base_points[:4] + [neg(base_points[0])]) for _ in range(80)]
     ks = [rng.randrange(R) for _ in pts]
     assert msm(pts, ks) == reference(pts, ks)
+
+
+def test_endomorphism_is_lambda_times_the_point(base_points):
+    # BETA and LAMBDA are cube roots of unity, and phi(P) = LAMBDA * P on G1
+    assert pow(msm_mod.BETA, 3, P) == 1 and msm_mod.BETA != 1
+    assert pow(msm_mod.LAMBDA, 3, R) == 1 and msm_mod.LAMBDA != 1
+    for q in [to_affine(G1), *base_points[:4]]:
+        assert msm_mod.endomorphism(q) == reference([q], [msm_mod.LAMBDA])
+    assert msm_mod.endomorphism(None) is None
+
+
+def test_glv_split_is_exact_and_short():
+    rng = random.Random(12)
+    edge = [0, 1, 2, R - 1, R - 2, (R - 1) // 2, (R + 1) // 2, msm_mod.LAMBDA, 2**128, 2**253]
+    for s in edge + [rng.randrange(R) for _ in range(2000)]:
+        k1, k2 = msm_mod.glv_split(s)
+        assert (k1 + k2 * msm_mod.LAMBDA - s) % R == 0, s
+        assert abs(k1) < 2**128 and abs(k2) < 2**128, s
+
+
+def test_glv_halves_that_collide(base_points):
+    # phi(P) and -phi(P) among the inputs: their halves merge with another input's x
+    p0, p1 = base_points[5], base_points[6]
+    phi0 = msm_mod.endomorphism(p0)
+    phi2 = msm_mod.endomorphism(phi0)
+    rng = random.Random(13)
+    for pts in ([p0, phi0], [p0, neg(phi0)], [p0, phi0, phi2], [p0, phi0, p1, neg(phi2)]):
+        for _ in range(5):
+            scalars = [rng.randrange(R) for _ in pts]
+            assert msm(pts, scalars) == reference(pts, scalars)
+        # s P - (s / LAMBDA) phi(P) cancels exactly
+        lam_inv = pow(msm_mod.LAMBDA, -1, R)
+        assert msm([p0, phi0], [7, (R - 7) * lam_inv % R]) is None

@@ -4,19 +4,21 @@ the Rust side gives."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from tests.verifier.zk_vectors import expect, load, point
 from zkml.errors import VerificationError
 from zkml.verifier.encoding import Reader
-from zkml.verifier.field import R, mle_eval
+from zkml.verifier.field import R, lagrange_eval, mle_eval
 from zkml.verifier.generators import seed_digest
 from zkml.verifier.msm import msm
 from zkml.verifier.transcript import Transcript
 from zkml.verifier.zk.forms import Form
 from zkml.verifier.zk.linear import linear_equation
 from zkml.verifier.zk.sigma import Gens
-from zkml.verifier.zk.sumcheck import read_rounds, verify_batched
+from zkml.verifier.zk.sumcheck import lagrange_basis, read_rounds, verify_batched
 
 VECTORS = load("zk_sumcheck.json")
 GENS = Gens.of(seed_digest(VECTORS["seed"].encode()), 1)
@@ -69,3 +71,33 @@ def test_forms_are_linear() -> None:
     assert len(a - a) == 0
     assert (a.scaled(3) + b) - a == a.scaled(2) + b
     assert Form.combine([(R - 1, a), (1, a)]) == Form()
+
+
+def test_form_combine_matches_term_by_term() -> None:
+    # combine sums unreduced coefficients and reduces once: against one reduction per term
+    rng = random.Random(21)
+    pts = [GENS.g_e, GENS.h, *GENS.g]
+    forms = [Form({p: rng.choice([0, 1, R - 1, rng.randrange(R)])
+                   for p in rng.sample(pts, min(4, len(pts)))}) for _ in range(12)]
+    for trial in range(30):
+        pairs = [(rng.choice([0, 1, R - 1, -5, rng.randrange(R)]), rng.choice(forms))
+                 for _ in range(rng.randrange(1, 8))]
+        naive: dict = {}
+        for c, f in pairs:
+            for k, p in f.terms(c):
+                naive[p] = (naive.get(p, 0) + k) % R
+        want = {p: v for p, v in naive.items() if v}
+        got = Form.combine(pairs)
+        assert got == Form(want) and all(0 < k < R for k, _ in got.terms()), trial
+        s = rng.randrange(R)
+        assert pairs[0][1].scaled(s) == Form({p: k for k, p in pairs[0][1].terms(s)})
+    assert Form.combine([(R - 1, forms[0]), (1, forms[0])]) == Form()
+    assert len(forms[0].scaled(0)) == 0 and len(forms[0].scaled(R)) == 0
+
+
+@pytest.mark.parametrize("d", range(1, 9))
+def test_lagrange_basis_matches_interpolation(d: int) -> None:
+    rng = random.Random(d)
+    for c in [0, 1, d, d + 1, R - 1, R + 2, *(rng.randrange(R) for _ in range(40))]:
+        want = [lagrange_eval([int(j == k) for j in range(d + 1)], c) for k in range(d + 1)]
+        assert lagrange_basis(d, c) == want, c

@@ -6,8 +6,11 @@ independent, so their slope denominators share one modular inverse (Montgomery's
 trick) and each addition costs about six modular multiplications. Per addition this is
 several times faster than py_ecc's projective arithmetic.
 
-1. Scalars above (r-1)/2 are replaced by r - s with the point negated, so every
-   scalar is below 2^253 and fits `ceil(254 / c)` signed windows.
+1. Repeated bases are merged, then every term `s P` is split by the GLV endomorphism
+   of BN254 (`phi(x, y) = (BETA x, y) = LAMBDA P`) into `k1 P + k2 phi(P)` with
+   |k1|, |k2| < 2^128, signs moved onto the points: twice the points at half the
+   scalar length, so the same number of bucket insertions but half the windows (half
+   the running sums and doublings of steps 4 and 5).
 2. Every point goes into one bucket per nonzero digit (negated for negative digits).
 3. All buckets of all windows are summed at once, level by level: the points of
    each bucket are paired up, and every pair of a level is added in one batch.
@@ -27,11 +30,21 @@ from collections.abc import Sequence
 
 from zkml.verifier.field import P, R
 
-__all__ = ["msm", "add", "neg", "scalar_mul", "window_size"]
+__all__ = ["msm", "add", "neg", "scalar_mul", "window_size", "glv_split", "endomorphism",
+           "BETA", "LAMBDA"]
 
 G1Point = tuple[int, int] | None
 
 _HALF_R = (R - 1) // 2
+
+# The GLV endomorphism of BN254 G1: BETA is a cube root of unity mod p, LAMBDA the cube
+# root of unity mod r with (BETA x, y) = LAMBDA (x, y) on G1 (tests check both facts).
+BETA = 0x59E26BCEA0D48BACD4F263F1ACDB5C4F5763473177FFFFFE
+LAMBDA = 0xB3C4D79D41A917585BFC41088D8DAAA78B17EA66B99C90DD
+# A reduced basis of the lattice {(a, b): a + b LAMBDA = 0 mod r} (extended Euclid on
+# r and LAMBDA); A1 * B2 - A2 * B1 = r.
+_A1, _B1 = 9931322734385697763, -147946756881789319000765030803803410728
+_A2, _B2 = 147946756881789319010696353538189108491, 9931322734385697763
 
 
 def neg(a: G1Point) -> G1Point:
@@ -207,16 +220,33 @@ def scalar_mul(point: G1Point, k: int) -> G1Point:
     return _jac_to_affine(acc)
 
 
-def window_size(n: int) -> int:
-    """Window width c for n points: minimizes windows * (points + 2 * buckets)."""
+def window_size(n: int, bits: int = 254) -> int:
+    """Window width c for n points with scalars below 2^bits: minimizes
+    windows * (points + 3 * buckets) (a bucket costs two additions of the running sums,
+    which come in smaller batches than the buckets' own, so count it as three)."""
     best_c, best_cost = 2, None
     for c in range(2, 17):
-        windows = -(-254 // c)
+        windows = bits // c + 1
         buckets = 1 << (c - 1)
-        cost = windows * (n + 2 * buckets)
+        cost = windows * (n + 3 * buckets)
         if best_cost is None or cost < best_cost:
             best_c, best_cost = c, cost
     return best_c
+
+
+def glv_split(s: int) -> tuple[int, int]:
+    """(k1, k2) with k1 + k2 * LAMBDA = s (mod r) and |k1|, |k2| < 2^128, for 0 <= s < r:
+    s rounded onto the lattice {(a, b): a + b LAMBDA = 0 mod r} spanned by (A1, B1) and
+    (A2, B2), whose determinant is r (so the remainder is at most half of each basis
+    vector, each below 2^127, in every coordinate)."""
+    c1 = (s * _B2 + _HALF_R) // R
+    c2 = (-s * _B1 + _HALF_R) // R
+    return s - c1 * _A1 - c2 * _A2, -c1 * _B1 - c2 * _B2
+
+
+def endomorphism(a: G1Point) -> G1Point:
+    """phi(a) = (BETA x, y), which is LAMBDA * a for every point of G1."""
+    return None if a is None else (BETA * a[0] % P, a[1])
 
 
 def _accumulate_buckets(bx: list[list[int]], by: list[list[int]]) -> None:
@@ -259,13 +289,10 @@ def _accumulate_buckets(bx: list[list[int]], by: list[list[int]]) -> None:
         active = nxt
 
 
-def msm(points: Sequence[G1Point], scalars: Sequence[int]) -> G1Point:
-    """sum_i scalars[i] * points[i] (scalars are reduced mod r; None is infinity)."""
-    if len(points) != len(scalars):
-        raise ValueError("msm: points and scalars differ in length")
-    # Merge repeated bases first: equal x means the point or its negation (y' = +-y on
-    # this curve). Commitments of structured tables repeat rows (zero padding, constant
-    # limbs), and equal points in one bucket would send additions to the slow path.
+def _merge(points: Sequence[G1Point], scalars: Sequence[int]) -> dict[int, list[int]]:
+    """x -> [y, scalar]: repeated bases merged. Equal x means the point or its negation
+    (y' = +-y on this curve); commitments of structured tables repeat rows (zero padding,
+    constant limbs), and equal points in one bucket would send additions to the slow path."""
     merged: dict[int, list[int]] = {}
     for pt, s in zip(points, scalars, strict=True):
         if pt is None:
@@ -277,29 +304,54 @@ def msm(points: Sequence[G1Point], scalars: Sequence[int]) -> G1Point:
             e[1] += s
         else:
             e[1] -= s
+    return merged
+
+
+def _glv_terms(merged: dict[int, list[int]]) -> tuple[list[int], list[int], list[int]]:
+    """Every merged term `s P` as `k1 P + k2 phi(P)` (glv_split), the halves merged by x
+    again (phi(P) may be another input or its negation), signs moved onto the points:
+    (xs, ys, ks) with every k in 1..2^129 and distinct xs."""
+    halves: dict[int, list[int]] = {}
+    for x, (y, s) in merged.items():
+        s %= R
+        if not s:
+            continue
+        k1, k2 = glv_split(s)
+        for hx, k in ((x, k1), (BETA * x % P, k2)):
+            if not k:
+                continue
+            e = halves.get(hx)
+            if e is None:
+                halves[hx] = [y, k]
+            elif e[0] == y:
+                e[1] += k
+            else:
+                e[1] -= k
     xs: list[int] = []
     ys: list[int] = []
     ks: list[int] = []
-    for x, (y, s) in merged.items():
-        s %= R
-        if s == 0:
-            continue
-        if s > _HALF_R:
+    for x, (y, k) in halves.items():
+        if k:
             xs.append(x)
-            ys.append((P - y) % P)
-            ks.append(R - s)
-        else:
-            xs.append(x)
-            ys.append(y)
-            ks.append(s)
+            ys.append(y if k > 0 else P - y)
+            ks.append(abs(k))
+    return xs, ys, ks
+
+
+def msm(points: Sequence[G1Point], scalars: Sequence[int]) -> G1Point:
+    """sum_i scalars[i] * points[i] (scalars are reduced mod r; None is infinity)."""
+    if len(points) != len(scalars):
+        raise ValueError("msm: points and scalars differ in length")
+    xs, ys, ks = _glv_terms(_merge(points, scalars))
     n = len(ks)
     if n == 0:
         return None
-    c = window_size(n)
+    bits = max(k.bit_length() for k in ks)
+    c = window_size(n, bits)
     half = 1 << (c - 1)
     full = 1 << c
     mask = full - 1
-    windows = -(-254 // c)
+    windows = bits // c + 1  # the top window's digit never borrows (it is below half)
     nb = windows * half
     bx: list[list[int]] = [[] for _ in range(nb)]
     by: list[list[int]] = [[] for _ in range(nb)]

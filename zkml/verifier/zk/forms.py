@@ -37,18 +37,32 @@ class Form:
             self._c.pop(p, None)
 
     @classmethod
+    def _reduced(cls, acc: dict[G1Point, int]) -> Form:
+        """The form of unreduced coefficients `acc` (no identity key): each reduced
+        once, zeros dropped."""
+        out = cls()
+        c = out._c
+        for p, v in acc.items():
+            v %= R
+            if v:
+                c[p] = v
+        return out
+
+    @classmethod
     def of(cls, point: G1Point) -> Form:
         """The commitment `point` itself."""
         return cls({point: 1})
 
     @classmethod
     def combine(cls, pairs: Iterable[tuple[int, Form]]) -> Form:
-        """`sum_k c_k F_k`."""
-        out = cls()
+        """`sum_k c_k F_k` (coefficients summed as integers, reduced once at the end:
+        a proof's forms have thousands of terms)."""
+        acc: dict[G1Point, int] = {}
+        get = acc.get
         for c, f in pairs:
             for p, k in f._c.items():
-                out._put(p, c * k)
-        return out
+                acc[p] = get(p, 0) + c * k
+        return cls._reduced(acc)
 
     def __add__(self, other: Form) -> Form:
         return Form.combine(((1, self), (1, other)))
@@ -58,7 +72,7 @@ class Form:
 
     def scaled(self, c: int) -> Form:
         """`c F` for a public scalar `c`."""
-        return Form.combine(((c, self),))
+        return Form._reduced({p: c * k for p, k in self._c.items()})
 
     def terms(self, c: int = 1) -> list[tuple[int, G1Point]]:
         """`c F` as `(scalar, point)` terms for an MSM."""

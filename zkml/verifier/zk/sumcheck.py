@@ -5,11 +5,12 @@ check or a proof of product."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from zkml.errors import ProofFormatError
 from zkml.verifier.encoding import MAX_DEGREE, MAX_NUM_VARS, Reader
-from zkml.verifier.field import R, lagrange_eval
+from zkml.verifier.field import R
 from zkml.verifier.msm import G1Point
 from zkml.verifier.transcript import Transcript
 from zkml.verifier.zk.forms import Form
@@ -25,8 +26,36 @@ def read_rounds(r: Reader, num_vars: int, degree: int) -> list[list[G1Point]]:
 
 
 def lagrange_basis(d: int, c: int) -> list[int]:
-    """`L_k(c)` for the Lagrange basis on the nodes `0..d`."""
-    return [lagrange_eval([int(j == k) for j in range(d + 1)], c) for k in range(d + 1)]
+    """`L_k(c)` for the Lagrange basis on the nodes `0..d`: `prod_{j != k} (c - j) /
+    (k - j)`, from prefix and suffix products of `c - j` (one inversion of the
+    denominators' product, which depend on `d` only)."""
+    c %= R
+    if c <= d:
+        return [int(k == c) for k in range(d + 1)]
+    diffs = [c - j for j in range(d + 1)]
+    prefix = [1] * (d + 2)
+    for j in range(d + 1):
+        prefix[j + 1] = prefix[j] * diffs[j] % R
+    inv = _inverse_denominators(d)
+    out = [0] * (d + 1)
+    suffix = 1
+    for k in range(d, -1, -1):
+        out[k] = prefix[k] * suffix % R * inv[k] % R
+        suffix = suffix * diffs[k] % R
+    return out
+
+
+@functools.cache
+def _inverse_denominators(d: int) -> tuple[int, ...]:
+    """`1 / prod_{j != k} (k - j)` mod r for k = 0..d."""
+    out = []
+    for k in range(d + 1):
+        den = 1
+        for j in range(d + 1):
+            if j != k:
+                den = den * (k - j) % R
+        out.append(pow(den, -1, R))
+    return tuple(out)
 
 
 def verify_batched(t: Transcript, claims: Sequence[Form], inst_vars: Sequence[int], degree: int,

@@ -184,6 +184,8 @@ def inference(run_peer_provers: bool) -> list[str]:
             continue
         z = run_zkml(model, data, name)
         (OUT / f"zkml-{name}.json").write_text(json.dumps(z, indent=2))
+        zn = run_zkml(model, data, name, hiding=False)  # the named non-hiding mode
+        (OUT / f"zkml-{name}-non-hiding.json").write_text(json.dumps(zn, indent=2))
         peers_path = OUT / f"peers-{name}.json"
         if run_peer_provers:
             peer = bench_peers.run_peers(model, data, name=name)
@@ -191,7 +193,7 @@ def inference(run_peer_provers: bool) -> list[str]:
             peer = json.loads(peers_path.read_text())
         else:
             peer = {"peers": {}, "date": "never"}
-        zs = z["stages"]
+        zs, zns = z["stages"], zn["stages"]
         ez = peer["peers"].get("ezkl", {}).get("stages", {})
         js = peer["peers"].get("jstprove", {}).get("stages", {})
         setup_stages = ("gen_settings", "calibrate_settings", "compile_circuit", "gen_srs", "setup")
@@ -199,6 +201,7 @@ def inference(run_peer_provers: bool) -> list[str]:
         ez_prove = _sum(ez, ("gen_witness", "prove"))
         js_prove = _sum(js, ("witness", "prove"))
         core = z.get("core_prove_seconds", {})
+        core_n = zn.get("core_prove_seconds", {})
         lines += [f"### {name}", ""]
         if zs["compile"]["status"] != "ok":
             err = zs["compile"].get("error", "").strip().splitlines()
@@ -208,44 +211,61 @@ def inference(run_peer_provers: bool) -> list[str]:
             f" ({'this run' if run_peer_provers else 'saved run'}).",
             *_unfinished(peer),
             "",
-            "| | zkml | EZKL | JSTprove | EZKL / zkml | JSTprove / zkml |",
-            "|---|---|---|---|---|---|",
+            "zkml is hiding (the default: kinds 6 and 5); \"non-hiding\" is `zkml compile",
+            "--non-hiding` (kinds 4 and 3), measured in the same run.",
+            "",
+            "| | zkml | zkml non-hiding | EZKL | JSTprove | hiding / non-hiding"
+            " | EZKL / zkml | EZKL / zkml non-hiding | JSTprove / zkml |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         zc, zp, zv = _sec(zs["compile"]), _sec(zs.get("prove")), _sec(zs.get("verify"))
+        znc, znp, znv = (_sec(zns["compile"]), _sec(zns.get("prove")),
+                         _sec(zns.get("verify")))
         jc = _sec(js.get("compile"))
         je = _sec(js.get("expander_prove"))
         rows = [
-            ("compile / setup", zc, ez_setup, jc),
-            ("prove (whole command)", zp, ez_prove, js_prove),
-            ("prove (JSTprove: expander-exec alone)", zp, None, je),
-            ("prove (zkml: core, in process)", (core or {}).get("1"), None, je),
-            ("verify (whole command)", zv, _sec(ez.get("verify")), _sec(js.get("verify"))),
+            ("compile / setup", zc, znc, ez_setup, jc),
+            ("prove (whole command)", zp, znp, ez_prove, js_prove),
+            ("prove (JSTprove: expander-exec alone)", zp, znp, None, je),
+            ("prove (zkml: core, in process)", (core or {}).get("1"),
+             (core_n or {}).get("1"), None, je),
+            ("verify (whole command)", zv, znv, _sec(ez.get("verify")),
+             _sec(js.get("verify"))),
         ]
-        for label, a, b, c in rows:
+        for label, a, an, b, c in rows:
             lines.append(
-                f"| {label} | {_fmt(a)} | {_fmt(b)} | {_fmt(c)} | {_ratio(b, a)} | {_ratio(c, a)} |"
+                f"| {label} | {_fmt(a)} | {_fmt(an)} | {_fmt(b)} | {_fmt(c)} | {_ratio(a, an)}"
+                f" | {_ratio(b, a)} | {_ratio(b, an)} | {_ratio(c, a)} |"
             )
         def rss(stages: dict, names: tuple[str, ...]) -> float | None:
             vals = [stages[n].get("peak_rss_mb") for n in names if n in stages]
             ok = all(stages[n].get("status") == "ok" for n in names if n in stages)
             return max((v for v in vals if v), default=None) if ok and vals else None
 
-        for label, zn, en, jn in (
+        for label, zn_, en, jn in (
             ("peak RSS, compile / setup", ("compile",), setup_stages, ("compile",)),
             ("peak RSS, prove", ("prove",), ("gen_witness", "prove"), ("witness", "prove")),
         ):
-            zm, em, jm = rss(zs, zn), rss(ez, en), rss(js, jn)
+            zm, znm, em, jm = rss(zs, zn_), rss(zns, zn_), rss(ez, en), rss(js, jn)
             lines.append(
-                f"| {label} | {_fmt(zm, 'MB')} | {_fmt(em, 'MB')} | {_fmt(jm, 'MB')}"
-                f" | {_ratio(em, zm)} | {_ratio(jm, zm)} |"
+                f"| {label} | {_fmt(zm, 'MB')} | {_fmt(znm, 'MB')} | {_fmt(em, 'MB')}"
+                f" | {_fmt(jm, 'MB')} | {_ratio(zm, znm)} | {_ratio(em, zm)} | {_ratio(em, znm)}"
+                f" | {_ratio(jm, zm)} |"
             )
         zsz = z["sizes"].get("proof_bytes")
+        znsz = zn["sizes"].get("proof_bytes")
         esz = peer["peers"].get("ezkl", {}).get("sizes", {}).get("proof_bytes")
         jsz = peer["peers"].get("jstprove", {}).get("sizes", {}).get("proof_bytes")
-        kb = [None if v is None else v / 1024 for v in (zsz, esz, jsz)]
+        kb = [None if v is None else v / 1024 for v in (zsz, znsz, esz, jsz)]
         lines.append(
-            f"| proof | {_fmt(kb[0], 'KB')} | {_fmt(kb[1], 'KB')} | {_fmt(kb[2], 'KB')} | | |"
+            f"| proof | {_fmt(kb[0], 'KB')} | {_fmt(kb[1], 'KB')} | {_fmt(kb[2], 'KB')}"
+            f" | {_fmt(kb[3], 'KB')} | {_ratio(zsz, znsz)} | | | |"
         )
+        if zp and znp and ez_prove:
+            kept = (ez_prove / zp) / (ez_prove / znp)
+            lines += ["", f"Hiding keeps {kept:.0%} of the non-hiding prove-command speed ratio"
+                      f" against EZKL ({ez_prove / zp:.0f}x against {ez_prove / znp:.0f}x;"
+                      " target at least 67%)."]
         if core:
             one, many = core.get("1"), core.get("16")
             extra = (many - one) / 15 / one * 100 if one and many else None

@@ -1,6 +1,6 @@
 """zkml on a benchmark ONNX model, stage by stage, measured like the peers.
 
-    .venv/bin/python benchmarks/zkml_bench.py mlp
+    .venv/bin/python benchmarks/zkml_bench.py mlp [--non-hiding]
 
 Each CLI stage (`zkml compile`, `zkml prove`, `zkml verify`) runs in its own process
 under `/usr/bin/time -v` (benchmarks/peers.py's `run_stages`), so wall time includes
@@ -53,9 +53,12 @@ def _input_array(input_json: Path, model: Path) -> np.ndarray:
     return flat.reshape([1, *shape])
 
 
-def run_zkml(model: Path, input_json: Path, name: str) -> dict:
-    """Compile, prove and verify `model` with the zkml CLI; returns stage records."""
-    work = OUT / "zkml" / name
+def run_zkml(model: Path, input_json: Path, name: str, hiding: bool = True) -> dict:
+    """Compile, prove and verify `model` with the zkml CLI; returns stage records.
+
+    `hiding` (the default, as for the CLI) makes a hiding key and proof (kinds 6 and 5);
+    False compiles with `--non-hiding` (kinds 4 and 3), the mode asked for by name."""
+    work = OUT / "zkml" / (name if hiding else f"{name}-non-hiding")
     work.mkdir(parents=True, exist_ok=True)
     for f in work.iterdir():
         f.unlink()
@@ -65,7 +68,7 @@ def run_zkml(model: Path, input_json: Path, name: str) -> dict:
     env = dict(os.environ)
     stages = [
         ("compile", [str(ZKML), "compile", str(model), "--calibration", str(calib),
-                     "-o", str(zkmlc), "--vk", str(vk)]),
+                     "-o", str(zkmlc), "--vk", str(vk)] + ([] if hiding else ["--non-hiding"])),
         ("prove", [str(ZKML), "prove", str(zkmlc), "--input", str(input_json), "-o", str(proof)]),
         ("verify", [str(ZKML), "verify", str(proof), "--vk", str(vk)]),
     ]
@@ -85,10 +88,12 @@ def run_zkml(model: Path, input_json: Path, name: str) -> dict:
 
 
 def main() -> int:
-    name = sys.argv[1] if len(sys.argv) > 1 else "mlp"
+    args = [a for a in sys.argv[1:] if a != "--non-hiding"]
+    hiding = "--non-hiding" not in sys.argv[1:]
+    name = args[0] if args else "mlp"
     models = OUT / "models"
-    rec = run_zkml(models / f"{name}.onnx", models / f"{name}.input.json", name)
-    path = OUT / f"zkml-{name}.json"
+    rec = run_zkml(models / f"{name}.onnx", models / f"{name}.input.json", name, hiding)
+    path = OUT / f"zkml-{name}{'' if hiding else '-non-hiding'}.json"
     path.write_text(json.dumps(rec, indent=2))
     print(json.dumps(rec, indent=2))
     return 0

@@ -36,6 +36,7 @@ STATEMENT = {"kind", "verifying_key_digest", "batch", "input", "output", "visibi
 INPUT = {"digest", "values", "frac_bits", "scale"}
 OUTPUT = {"digest", "values", "frac_bits", "scale", "floats", "argmax", "predictions", "parts"}
 VISIBILITY = {"hiding": False, "input": "public", "output": "public", "weights": "committed"}
+HIDING_VISIBILITY = {"hiding": True, "input": "public", "output": "public", "weights": "private"}
 HEAD = {"schema", "schema_version"}
 VERIFY = HEAD | STATEMENT | {"valid", "input_check", "sizes", "timings"}
 PROVE = HEAD | STATEMENT | {"clipping", "proof_path", "sizes", "timings"}
@@ -290,9 +291,11 @@ def test_dry_run_json_counts_clipping(small, capsys):
 
 
 def _check_statement(doc: dict, verified) -> None:
-    """A statement object carries exactly the verified statement's values."""
+    """A statement object carries exactly the verified statement's values, and says what
+    the proof reveals: a hiding one (kind 5, the default) nothing about the weights."""
     assert set(doc["input"]) == INPUT and set(doc["output"]) == OUTPUT
-    assert doc["kind"] == "inference" and doc["visibility"] == VISIBILITY
+    assert doc["kind"] == "inference"
+    assert doc["visibility"] == (HIDING_VISIBILITY if verified.hiding else VISIBILITY)
     assert doc["verifying_key_digest"] == verified.vk_digest.hex()
     assert doc["batch"] == verified.batch
     assert doc["input"]["values"] == [list(r) for r in verified.inputs]

@@ -72,7 +72,7 @@ def test_circuit_without_zerocheck_instances(tmp_path):
                        {"W": w})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cm = zkml.compile(save(model, tmp_path, "small.onnx"))
+        cm = zkml.compile(save(model, tmp_path, "small.onnx"), hiding=False)
     assert not any(g.excess_hi_bits or g.excess_lo_bits for g in cm.circuit.gadgets)
     result = zkml.prove(cm, np.random.default_rng(2).uniform(-1, 1, size=(2, 8)))
     verified = zkml.verify(result.proof, cm.verifying_key)
@@ -85,7 +85,7 @@ def test_argmax_output(tmp_path, batch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cm = zkml.compile(save(model, tmp_path, "am.onnx"),
-                          calibration=np.random.default_rng(0).normal(size=(32, 10)))
+                          calibration=np.random.default_rng(0).normal(size=(32, 10)), hiding=False)
     assert cm.circuit.argmax
     x = np.random.default_rng(batch).normal(size=(batch, 10))
     result = zkml.prove(cm, x)
@@ -210,7 +210,7 @@ def _compile_leaky(tmp_path, alpha: float, opts: dict, **kwargs):
         warnings.simplefilter("ignore")
         return zkml.compile(save(leaky_mlp([10, 12, 8, 5], alpha, **opts), tmp_path, "lk.onnx"),
                             calibration=np.random.default_rng(1).normal(scale=2.0, size=(32, 10)),
-                            **kwargs)
+                            **kwargs, hiding=False)
 
 
 @pytest.mark.parametrize("name", list(LEAKY_CASES))
@@ -234,7 +234,7 @@ def _leaky_output_model(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return zkml.compile(save(model, tmp_path, "lkout.onnx"),
-                            calibration=rng.normal(size=(32, 8)))
+                            calibration=rng.normal(size=(32, 8)), hiding=False)
 
 
 def test_leaky_relu_wrong_output_is_rejected(tmp_path):

@@ -196,7 +196,8 @@ def _compile(tmp_path, model, cal, name):
     path = save(model, tmp_path, f"{name}.onnx")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return zkml.compile(path, calibration=cal, output_path=tmp_path / f"{name}.zkmlc")
+        return zkml.compile(path, calibration=cal, output_path=tmp_path / f"{name}.zkmlc",
+                            hiding=False)
 
 
 @pytest.mark.parametrize("batch", [1, 3])

@@ -96,7 +96,7 @@ def test_argmax_output_digest(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cm = zkml.compile(save(model, tmp_path, "am.onnx"),
-                          calibration=np.random.default_rng(1).normal(size=(16, 6)))
+                          calibration=np.random.default_rng(1).normal(size=(16, 6)), hiding=False)
     result = zkml.prove(cm, np.random.default_rng(4).normal(size=(2, 6)))
     verified = zkml.verify(result.proof, cm)
     assert verified.argmax and statement_widths(cm.circuit)[1] == 1
@@ -226,7 +226,8 @@ def test_several_inputs(tmp_path, capsys):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cm = zkml.compile(save(_two_inputs(), tmp_path, "two.onnx"), calibration=cal,
-                          output_path=tmp_path / "two.zkmlc", vk_path=tmp_path / "two.vk")
+                          output_path=tmp_path / "two.zkmlc", vk_path=tmp_path / "two.vk",
+                          hiding=False)
     img, vec = rng.normal(size=(2, 1, 1, 2, 2)), rng.normal(size=(2, 1, 3))
     result = zkml.prove(cm, {"img": img, "vec": vec})
     for form in ({"vec": vec, "img": img}, [img, vec]):

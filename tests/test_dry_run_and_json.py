@@ -251,7 +251,9 @@ def test_dry_run_prints_what_the_proof_then_states_and_writes_nothing(digits, ca
                               str(tmp / "real.proof")], capsys)
     assert code == 0, err
     real = next(ln for ln in out.splitlines() if ln.startswith("statement: "))
-    assert dry_statement == f"{real} (what a proof would state)"
+    # the default model is hiding, and so would its proof be
+    assert dry_statement == f"{real} (what a hiding proof would state)"
+    assert "(hiding proof, " in out
     (tmp / "real.proof").unlink()
     code, out, _ = run_cli(["prove", str(tmp / "d.zkmlc"), "--input", inp, "--dry-run"],
                            capsys)
@@ -259,6 +261,29 @@ def test_dry_run_prints_what_the_proof_then_states_and_writes_nothing(digits, ca
     code, _, err = run_cli(["prove", str(tmp / "d.zkmlc"), "--input", inp, "--onnx",
                             str(ART / "digits_mlp.onnx")], capsys)
     assert code == 2 and "add --dry-run" in err
+
+
+def test_dry_run_reports_the_visibility_the_proof_then_has(digits, small, capsys):
+    """A hiding model's dry run says hiding (it once said not hiding), as its proof
+    does; a model compiled non-hiding says not hiding."""
+    tmp, cm, _, _ = digits
+    inp = str(ART / "digits_input.json")
+    doc = _json(["prove", str(tmp / "d.zkmlc"), "--input", inp, "--dry-run", "--json"],
+                capsys)
+    assert cm.hiding and zkml.check(cm, json.loads(Path(inp).read_text())["input_data"]).hiding
+    assert doc["visibility"] == HIDING_VISIBILITY
+    proved = _json(["prove", str(tmp / "d.zkmlc"), "--input", inp, "-o",
+                    str(tmp / "vis.proof"), "--json"], capsys)
+    (tmp / "vis.proof").unlink()
+    assert proved["visibility"] == doc["visibility"]
+    stmp, scm, _, x = small
+    np.save(stmp / "vis.npy", x)
+    doc = _json(["prove", str(stmp / "m.zkmlc"), "--input", str(stmp / "vis.npy"),
+                 "--dry-run", "--json"], capsys)
+    assert not scm.hiding and doc["visibility"] == VISIBILITY
+    code, out, _ = run_cli(["prove", str(stmp / "m.zkmlc"), "--input", str(stmp / "vis.npy"),
+                            "--dry-run"], capsys)
+    assert code == 0 and "(what a non-hiding proof would state)" in out
 
 
 def test_dry_run_json_counts_clipping(small, capsys):

@@ -182,7 +182,12 @@ def _parse_verifying_key(data: bytes) -> VerifyingKeyInfo:
 
 @dataclass(frozen=True)
 class ProofStatement:
-    """The statement prefix of an inference proof (not verified)."""
+    """The statement prefix of an inference proof, kind 3 or 5 (not verified).
+
+    `statement_end` is where the statement ends (the witness commitment's count starts)
+    and `commitment_end` where the witness commitment ends: the sections' boundaries.
+    `visibility` is a hiding proof's visibility word (zk_inference.md 1; None in kind 3).
+    """
 
     vk_digest: bytes
     batch: int
@@ -190,6 +195,15 @@ class ProofStatement:
     outputs: tuple[int, ...]
     witness_rows: int
     size: int
+    kind: int = KIND_INFERENCE
+    visibility: int | None = None
+    statement_end: int = 0
+    commitment_end: int = 0
+
+    @property
+    def hiding(self) -> bool:
+        """A hiding proof (kind 5)."""
+        return self.kind == KIND_HIDING_INFERENCE
 
 
 def statement_widths(circuit: Circuit) -> tuple[int, int]:
@@ -218,32 +232,45 @@ def proof_vk_digest(data: bytes) -> bytes:
 
 
 def parse_proof_statement(data: bytes, circuit: Circuit | None = None) -> ProofStatement:
-    """Read `vk_digest, B, X, Y, C_W` of a kind-3 proof (statement integers are compact
-    `Ints`, inference.md section 4). With the key's `circuit` the widths and counts are
-    exact; without it they are inferred (for display only)."""
-    rd = _reader(data, KIND_INFERENCE, "inference proof")
+    """Read `vk_digest, B, [V,] X, Y, C_W` of an inference proof: kind 3, or kind 5
+    (hiding) with its visibility word `V` after `B` (statement integers are compact
+    `Ints`, inference.md section 4, zk_inference.md 1.2). With the key's `circuit` the
+    widths and counts are exact; without it they are inferred (for display only)."""
+    kind = artifact_kind(data) if len(data) >= 7 else KIND_INFERENCE
+    if kind not in (KIND_INFERENCE, KIND_HIDING_INFERENCE):
+        kind = KIND_INFERENCE  # _reader names the kind found
+    rd = _reader(data, kind, "inference proof")
     digest = rd.raw(32, "vk digest")
     batch = rd.u32("batch")
+    visibility = rd.u32("visibility") if kind == KIND_HIDING_INFERENCE else None
+    start = rd.position
+
+    def done(rd, xs, ys) -> ProofStatement:
+        end = rd.position
+        rows = rd.count(64, "witness commitment")
+        rd.raw(64 * rows, "witness commitment")
+        return ProofStatement(digest, batch, xs, ys, rows, len(data), kind, visibility, end,
+                              rd.position)
+
     if circuit is not None:
         w_in, w_out = statement_widths(circuit)
         xs = _ints(rd, w_in, "input", batch * circuit.input_features)
         ys = _ints(rd, w_out, "output", batch * circuit.statement_outputs)
-        rows = rd.count(64, "witness commitment")
-        return ProofStatement(digest, batch, xs, ys, rows, len(data))
-    start = rd.position
+        return done(rd, xs, ys)
     for w_in in (1, 2, 4, 8):
         for w_out in (1, 2, 4, 8):
             try:
-                trial = _reader(data, KIND_INFERENCE, "inference proof")
+                trial = _reader(data, kind, "inference proof")
                 trial.raw(start - 7, "prefix")
                 xs = _ints(trial, w_in, "input")
                 ys = _ints(trial, w_out, "output")
-                rows = trial.count(64, "witness commitment")
+                st = done(trial, xs, ys)
             except ProofFormatError:
                 continue
+            rows = st.witness_rows
             if batch and xs and ys and len(xs) % batch == 0 and len(ys) % batch == 0 \
                     and rows & (rows - 1) == 0 and rows:
-                return ProofStatement(digest, batch, xs, ys, rows, len(data))
+                return st
     raise ProofFormatError("inference proof: the statement does not parse")
 
 

@@ -177,7 +177,7 @@ def test_cli_compile_prove_verify_inspect(tmp_path):
     for key in (["--vk", str(tmp_path / "m.vk")], ["--model", str(tmp_path / "m.zkmlc")]):
         proc = _run_cli(["verify", str(proof), *key])
         assert proc.returncode == 0, proc.stderr
-        assert "valid inference proof" in proc.stdout
+        assert "valid hiding inference proof" in proc.stdout  # the default
         verified_lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("  example")]
         assert verified_lines == proven_lines
         heavy = proc.stdout.split("MODULES")[1].strip()

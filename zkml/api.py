@@ -176,9 +176,18 @@ def compile(  # noqa: A001 - the public name is zkml.compile
         built["thread"] = worker
         worker.start()
 
-    base = compile_model(model_path, calibration=calibration, outputs=outputs,
-                         input_shape=input_shape, precision=precision, progress=progress,
-                         on_quantized=on_quantized)
+    try:
+        base = compile_model(model_path, calibration=calibration, outputs=outputs,
+                             input_shape=input_shape, precision=precision, progress=progress,
+                             on_quantized=on_quantized)
+    except BaseException:
+        # Ctrl-C or an error during the fidelity report: wait for the key's native build
+        # before leaving. A daemon thread still in native code when the interpreter
+        # finalizes is stopped as it takes the GIL back, which can hang the exit
+        # (seen: a Ctrl-C'd hiding compile that never exited).
+        if "thread" in built:
+            built["thread"].join()
+        raise
     with progress.stage("commit and key"):  # started beside the fidelity report
         built["thread"].join()
     if "error" in built:

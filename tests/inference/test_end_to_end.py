@@ -188,7 +188,7 @@ def test_cli_compile_prove_verify_inspect(tmp_path):
     proc = _run_cli(["verify", str(tmp_path / "bad.proof"), "--vk", str(tmp_path / "m.vk")])
     assert proc.returncode == 1 and proc.stderr.startswith("error: ")
     proc = _run_cli(["inspect", str(proof)])
-    assert proc.returncode == 0 and "inference proof (kind 3)" in proc.stdout
+    assert proc.returncode == 0 and "hiding inference proof (kind 5)" in proc.stdout
     assert "batch: 2" in proc.stdout
 
 

@@ -13,8 +13,11 @@ Writes (deterministically: fixed split, fixed training seed):
   EXAMPLES test digits; their true labels are in digits_labels.json.
 
 With --prove it also runs `zkml compile` and `zkml prove` on them and keeps the verifying
-key (digits_mlp.vk) and the proof (digits_mlp.proof); the compiled model goes to a
-temporary directory (it is not committed).
+key (digits_mlp.vk, kind 6: hiding, the default) and the proof (digits_mlp.proof, kind
+5); the compiled model goes to a temporary directory (it is not committed: it holds the
+weights and the blinders). With --non-hiding the same is done with `zkml compile
+--non-hiding` into tests/data/digits_mlp.kind4.vk and tests/data/digits_mlp.kind3.proof,
+the non-hiding pair the tests replay beside the hiding one.
 """
 
 from __future__ import annotations
@@ -120,16 +123,28 @@ def write_files(out: Path) -> dict:
     }
 
 
-def prove_files(out: Path) -> None:
-    """`zkml compile` and `zkml prove` on the written files; keep the .vk and .proof."""
+#: Where --non-hiding writes the non-hiding (kind 4 key, kind 3 proof) pair.
+NON_HIDING_DIR = HERE.parent / "tests" / "data"
+
+
+def prove_files(out: Path, *, non_hiding: bool = False) -> None:
+    """`zkml compile` and `zkml prove` on the written files; keep the .vk and .proof (the
+    hiding pair in `out`, or with `non_hiding` the kind-4 / kind-3 pair in
+    NON_HIDING_DIR)."""
     zkml = [sys.executable, "-m", "zkml.cli.main"]
+    if non_hiding:
+        vk = NON_HIDING_DIR / "digits_mlp.kind4.vk"
+        proof = NON_HIDING_DIR / "digits_mlp.kind3.proof"
+    else:
+        vk, proof = out / "digits_mlp.vk", out / "digits_mlp.proof"
     with tempfile.TemporaryDirectory() as tmp:
         compiled = Path(tmp) / "digits_mlp.zkmlc"
         subprocess.run([*zkml, "compile", str(out / "digits_mlp.onnx"), "--calibration",
                         str(out / "digits_calibration.npy"), "-o", str(compiled), "--vk",
-                        str(out / "digits_mlp.vk"), "--force"], check=True)
+                        str(vk), "--force", *(["--non-hiding"] if non_hiding else [])],
+                       check=True)
         subprocess.run([*zkml, "prove", str(compiled), "--input", str(out / "digits_input.json"),
-                        "-o", str(out / "digits_mlp.proof"), "--force"], check=True)
+                        "-o", str(proof), "--force"], check=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=HERE, help="output directory")
     parser.add_argument("--prove", action="store_true",
                         help="also compile and prove: write digits_mlp.vk and digits_mlp.proof")
+    parser.add_argument("--non-hiding", action="store_true",
+                        help="also compile --non-hiding and prove: write the kind-4 key and "
+                             "kind-3 proof into tests/data")
     args = parser.parse_args(argv)
     summary = write_files(args.out)
     print(f"float accuracy: train {summary['train_accuracy']:.4f}, test "
@@ -144,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
           f"on {summary['test_samples']} test digits")
     if args.prove:
         prove_files(args.out)
+    if args.non_hiding:
+        prove_files(args.out, non_hiding=True)
     return 0
 
 

@@ -62,11 +62,14 @@ def _parse_shapes(values: tuple[str, ...]) -> tuple[int, ...] | dict[str, tuple[
               help="Overwrite existing output files (never an input). The compiled model and "
                    "the key are written together or not at all; missing directories are "
                    "created.")
-@click.option("--hiding", is_flag=True,
-              help="Build a hiding key (kind 6): the weights' commitment is blinded with "
-                   "blinders kept in the compiled model (written 0600), and `zkml prove` "
-                   "then makes zero-knowledge proofs (kind 5) that reveal nothing about "
-                   "the weights or activations.")
+@click.option("--hiding/--non-hiding", "hiding", default=True,
+              help="Hiding is the default (--hiding is accepted and changes nothing): the "
+                   "key is a hiding key (kind 6), the weights' commitment is blinded with "
+                   "blinders kept in the compiled model (secret, written 0600), and `zkml "
+                   "prove` makes zero-knowledge proofs (kind 5) that reveal nothing about "
+                   "the weights or activations. --non-hiding builds the non-hiding key "
+                   "(kind 4) for benchmarks: its proofs (kind 3) reveal linear combinations "
+                   "of the weights.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 def compile_cmd(model: Path, calibration: Path | None, outputs: str | None,
                 input_shape: tuple[str, ...], precision: str, output: Path | None,
@@ -74,7 +77,9 @@ def compile_cmd(model: Path, calibration: Path | None, outputs: str | None,
     """Quantize MODEL.onnx, compile it into a proof circuit and commit to its weights.
 
     Prints the float-vs-quantized fidelity report and writes the compiled model (for
-    `zkml prove`) and the verifying key (for `zkml verify --vk`; it holds no weights).
+    `zkml prove`; it holds the weights and the blinders: keep it secret, it is written
+    0600) and the verifying key (for `zkml verify --vk`; it holds no weights). Proofs are
+    zero-knowledge (hiding) unless --non-hiding is given.
     A model with an op that cannot be proven yet is refused with an error naming it.
     """
     from zkml.api import COMPILED_SUFFIX, VK_SUFFIX

@@ -108,11 +108,13 @@ def _inspect_proof(data: bytes) -> list[str]:
 
     st = parse_proof_statement(data)
     in_digest, out_digest = proof_digests(data, st)
-    lines = [f"inference proof (kind 3), {len(data)} bytes",
+    lines = [f"{'hiding inference proof (kind 5)' if st.hiding else 'inference proof (kind 3)'}"
+             f", {len(data)} bytes",
              "  not verified: the statement below is what the proof claims; `zkml verify` "
              "establishes it",
              f"  verifying key digest: {st.vk_digest.hex()}",
              f"  batch: {st.batch}",
+             _visibility_line(st),
              f"  input (quantized): {_summary(st.inputs, st.batch)}{_digest(in_digest)}",
              f"  output (quantized): {_summary(st.outputs, st.batch)}{_digest(out_digest)}"]
     if st.batch and len(st.outputs) % st.batch == 0:
@@ -124,7 +126,27 @@ def _inspect_proof(data: bytes) -> list[str]:
         if st.batch > 10:
             lines.append(f"    ... ({st.batch - 10} more output rows)")
     lines.append(f"  witness commitment: {st.witness_rows} rows")
+    lines.append(_sections_line(st))
     return lines
+
+
+def _visibility_line(st) -> str:
+    """What the statement says the proof reveals (kind 5: its visibility word)."""
+    from zkml.cli.inspect_json import visibility
+
+    v = visibility(st)
+    word = "not hiding (kind 3)" if v["word"] is None else f"word {v['word']}"
+    return (f"  visibility: {word}: input {v['input']}, output {v['output']}, weights "
+            f"{v['weights']}" + ("" if v["hiding"] else " (linear combinations revealed)"))
+
+
+def _sections_line(st) -> str:
+    """The sections' sizes in bytes (the messages' split needs the key's circuit)."""
+    from zkml.cli.inspect_json import sections
+
+    s = sections(st)
+    return (f"  sections (bytes): header {s['header']}, statement {s['statement']}, "
+            f"witness commitment {s['witness_commitment']}, proof messages {s['messages']}")
 
 
 def _inspect_foundation(data: bytes) -> list[str]:
@@ -167,7 +189,8 @@ def inspect(file: Path, json_out: bool = False) -> None:
         what = read_bytes(file, "file", limit=limit, magic=b"ZKML")
         text, as_json = {4: (_inspect_vk, inspect_json.verifying_key_document),
                          6: (_inspect_vk, inspect_json.verifying_key_document),
-                         3: (_inspect_proof, inspect_json.proof_document)}.get(
+                         3: (_inspect_proof, inspect_json.proof_document),
+                         5: (_inspect_proof, inspect_json.proof_document)}.get(
             kind, (_inspect_foundation, inspect_json.foundation_document))
     else:
         raise ArtifactError(f"{file} is not a zkml compiled model, verifying key or proof")

@@ -13,7 +13,7 @@ from typing import Any
 from zkml.cli.jsonout import document
 
 __all__ = ["compiled_document", "verifying_key_document", "proof_document",
-           "foundation_document", "proof_digests", "finite"]
+           "foundation_document", "proof_digests", "finite", "visibility", "sections"]
 
 _HEADER = 7  # "ZKML", format version, kind
 _STATEMENT = _HEADER + 32  # after the verifying-key digest: u32 B, Ints(X), Ints(Y)
@@ -98,12 +98,43 @@ def proof_digests(data: bytes, st: Any) -> tuple[bytes | None, bytes | None]:
     holds (`SHA256(u32 B || Ints(X))`, as `zkml verify` computes them once it knows the
     key's widths); None where the bytes cannot be matched."""
     batch = data[_STATEMENT : _STATEMENT + 4]
-    x = _ints_at(data, _STATEMENT + 4, st.inputs)
+    at = _STATEMENT + 4 + (4 if st.visibility is not None else 0)  # kind 5: the word V
+    x = _ints_at(data, at, st.inputs)
     if x is None:
         return None, None
-    y = _ints_at(data, _STATEMENT + 4 + len(x), st.outputs)
+    y = _ints_at(data, at + len(x), st.outputs)
     return (hashlib.sha256(batch + x).digest(),
             None if y is None else hashlib.sha256(batch + y).digest())
+
+
+_INPUT_VISIBILITY = {0: "public", 1: "private", 2: "committed"}
+
+
+def visibility(st: Any) -> dict[str, Any]:
+    """What a proof's statement says it reveals: kind 3 is not hiding (`jsonout.VISIBILITY`);
+    kind 5 by its visibility word (zk_inference.md 1: bits 0-1 the input, bit 2 weights
+    public, bit 3 output committed), "unknown" where the word has other bits set (a
+    verifier refuses it)."""
+    from zkml.cli.jsonout import VISIBILITY
+
+    if st.visibility is None:
+        return {"word": None, **VISIBILITY}
+    v = st.visibility
+    if v >> 4:
+        return {"word": v, "hiding": True, "input": "unknown", "output": "unknown",
+                "weights": "unknown"}
+    return {"word": v, "hiding": True, "input": _INPUT_VISIBILITY.get(v & 3, "unknown"),
+            "output": "committed" if v & 8 else "public",
+            "weights": "public" if v & 4 else "private"}
+
+
+def sections(st: Any) -> dict[str, int]:
+    """Byte sizes of a proof's sections: the artifact header, the statement (key digest,
+    batch, kind 5's visibility word, input, output), the witness commitment, and the
+    proof messages after it (their split needs the key's circuit)."""
+    return {"header": _HEADER, "statement": st.statement_end - _HEADER,
+            "witness_commitment": st.commitment_end - st.statement_end,
+            "messages": st.size - st.commitment_end}
 
 
 def _tensor(values: tuple[int, ...], batch: int, digest: bytes | None) -> dict[str, Any]:
@@ -113,9 +144,10 @@ def _tensor(values: tuple[int, ...], batch: int, digest: bytes | None) -> dict[s
 
 
 def proof_document(data: bytes) -> dict[str, Any]:
-    """An inference proof (kind 3): its statement as the bytes claim it, not verified;
-    the quantized input and output rows are labelled as such (no scale without the key:
-    `zkml verify --json` gives them dequantized)."""
+    """An inference proof (kind 3, or 5: hiding): its statement as the bytes claim it, not
+    verified, with what it says it reveals and its sections' sizes; the quantized input
+    and output rows are labelled as such (no scale without the key: `zkml verify --json`
+    gives them dequantized)."""
     from zkml.artifacts import parse_proof_statement
 
     st = parse_proof_statement(data)
@@ -124,7 +156,8 @@ def proof_document(data: bytes) -> dict[str, Any]:
         "inspect", kind="inference", artifact_kind=data[6], size=len(data), verified=False,
         verifying_key_digest=st.vk_digest.hex(), batch=st.batch,
         input=_tensor(st.inputs, st.batch, in_digest),
-        output=_tensor(st.outputs, st.batch, out_digest), witness_rows=st.witness_rows)
+        output=_tensor(st.outputs, st.batch, out_digest), witness_rows=st.witness_rows,
+        hiding=st.hiding, visibility=visibility(st), sections=sections(st))
 
 
 def foundation_document(data: bytes) -> dict[str, Any]:

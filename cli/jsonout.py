@@ -2,11 +2,13 @@
 output"): exactly one JSON object on stdout, nothing else there (errors, warnings and
 progress go to stderr).
 
-Every object carries `"schema": "zkml/<command>"` and `"schema_version"`. Version 1 is
-what proofs are today: not hiding, with a public input and output (the `visibility`
-object says so); hiding proofs (zero knowledge) add visibility values and fields in a
-later version, and scripts should check `schema_version`. Keys are never removed or
-renamed within a version.
+Every object carries `"schema": "zkml/<command>"` and `"schema_version"`. A statement's
+`visibility` object says what its proof reveals: a hiding proof (kind 5, the default)
+reveals the public input and output only (`"hiding": true`, weights private); a
+non-hiding one (kind 3, from a model compiled with --non-hiding) also reveals linear
+combinations of the committed weights (`"hiding": false`). Later versions may add
+visibility values and fields (private or committed inputs); scripts should check
+`schema_version`. Keys are never removed or renamed within a version.
 
 Imports nothing heavier than the standard library: `zkml verify --json` stays light.
 """
@@ -26,13 +28,13 @@ __all__ = ["SCHEMA_VERSION", "VISIBILITY", "document", "emit", "json_errors", "j
 
 SCHEMA_VERSION = 1
 
-#: What today's proofs reveal: they are not zero-knowledge, the input and output are the
-#: statement (public), and the weights are bound by the verifying key's commitment, not
-#: published (but the proofs reveal linear combinations of them: README, "What a proof
-#: guarantees").
+#: What a non-hiding proof (kind 3, a model compiled with --non-hiding) reveals: it is not
+#: zero-knowledge, the input and output are the statement (public), and the weights are
+#: bound by the verifying key's commitment, not published (but the proof reveals linear
+#: combinations of them: README, "What a proof guarantees").
 VISIBILITY = {"hiding": False, "input": "public", "output": "public", "weights": "committed"}
-#: What a hiding proof (kind 5, circuits/zk_inference.md) reveals: the statement only;
-#: the weights and every activation stay private.
+#: What a hiding proof (kind 5, the default; circuits/zk_inference.md) reveals: the
+#: statement only; the weights and every activation stay private.
 HIDING_VISIBILITY = {"hiding": True, "input": "public", "output": "public",
                      "weights": "private"}
 

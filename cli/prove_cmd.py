@@ -137,7 +137,8 @@ def prove(compiled: Path, input_file: Path, output: Path | None, force: bool,
     label = "example" if rows == 1 else "row"
     click.echo(f"proved {result.batch} {label}(s) in {time.perf_counter() - start:.2f} s "
                f"(prover {result.timings['prove']:.3f} s); wrote {out} "
-               f"({len(result.proof)} bytes)")
+               f"({'hiding' if result.hiding else 'non-hiding'} proof, "
+               f"{len(result.proof)} bytes)")
     digests = statement_digests(model.circuit, result.batch, result.inputs, result.outputs)
     click.echo(statement_line(model.vk_digest, *digests))
     # Clipped values were warned of as they were quantized; values beyond the calibrated

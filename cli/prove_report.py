@@ -111,7 +111,7 @@ def _check_lines(result: Any, label: str) -> list[str]:
     lines = [f"dry run: checked {result.batch} {label}(s) in "
              f"{sum(t.values()):.2f} s; no proof made, no file written",
              statement_line(result.vk_digest, result.input_digest, result.output_digest)
-             + " (what a proof would state)"]
+             + f" (what a {'hiding' if result.hiding else 'non-hiding'} proof would state)"]
     if result.witness_ok:
         lines.append("witness: ok (every committed value fits its width and every gadget "
                      "equals the integer executor)")

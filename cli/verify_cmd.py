@@ -1,8 +1,10 @@
 """`zkml verify PROOF [--model COMPILED | --vk VK] [--input FILE] [--input-digest HEX]`:
 check a proof with the pure-Python verifier; exit 0 only when it is valid.
 
-Inference proofs (kind 3, and kind 5: hiding) need the model's verifying key, from a
-.vk file or from the compiled model; the foundation's artifacts (kinds 1 and 2) carry
+Inference proofs (kind 5, hiding, the default; kind 3 from a model compiled with
+--non-hiding) need the model's verifying key, from a .vk file or from the compiled model
+(only its key and input shapes are read: never the weights or blinders); the foundation's
+artifacts (kinds 1 and 2) carry
 their whole statement. A valid inference proof is about its own input: the command
 prints the statement's digests (key, input, output) and, with `--input` or
 `--input-digest`, exits 1 unless the proof is about that input (zkml.statement).
@@ -48,13 +50,16 @@ def _digest_option(ctx: click.Context, param: click.Parameter, value: str | None
 @click.command("verify")
 @click.argument("artifact", type=click.Path(dir_okay=False))
 @click.option("--model", "model", type=click.Path(dir_okay=False),
-              help="Compiled model whose verifying key checks the proof.")
+              help="Compiled model whose verifying key checks the proof: only the key "
+                   "(and, with --input, the inputs' names and shapes) is read from it, "
+                   "never the weights or blinders. The prover's file: a verifier "
+                   "normally has the .vk.")
 @click.option("--vk", "vk", type=click.Path(dir_okay=False),
               help="Verifying key (.vk) that checks the proof.")
 @click.option("--input", "input_file", type=click.Path(dir_okay=False),
               help="The input the proof must be about, in the formats of `zkml prove "
                    "--input` (EZKL-style JSON, .npy, .npz), quantized as the prover does; "
-                   "with several model inputs, use --model.")
+                   "with several model inputs, use --model (for their names and shapes).")
 @click.option("--input-digest", "input_digest", callback=_digest_option,
               help="The input digest the proof must state (at least the 16 hex digits "
                    "`zkml prove` prints).")
@@ -115,8 +120,9 @@ class _Output:
 
 
 def _verifier(model: str | None, vk: str | None, with_shapes: bool):
-    """The Verifier of --vk or --model; with --model and an expected input, it reads the
-    compiled model's input names and shapes too (as `zkml prove` does)."""
+    """The Verifier of --vk or --model. From a compiled model it reads only the verifying
+    key and, for an expected input, the inputs' names and shapes (as `zkml prove` reads
+    the input): never the weights or the blinders, which stay the prover's secret."""
     from zkml.api import Verifier
     from zkml.errors import InvalidKeyError
     from zkml.fileio import read_verifying_key
@@ -130,12 +136,11 @@ def _verifier(model: str | None, vk: str | None, with_shapes: bool):
             raise InvalidKeyError(f"{vk} is not a zkml verifying key (artifact kind "
                                   f"{_kind(key)})")
         return Verifier(key)
+    from zkml.artifacts import read_compiled_public, read_compiled_vk
+
     if with_shapes:
-        from zkml.api import load
-
-        return Verifier(load(model))
-    from zkml.artifacts import read_compiled_vk
-
+        key, shapes = read_compiled_public(model)
+        return Verifier(key, input_shapes=shapes)
     return Verifier(read_compiled_vk(model))
 
 

@@ -1,9 +1,15 @@
 """Replay the committed example (artifacts/): the old proof still verifies, states what the
 quantized model computes, and the key is what compiling the committed ONNX file gives.
 
+The example is hiding, as `zkml compile` makes it by default: a kind-6 key and a kind-5
+proof. The non-hiding pair of the same model and inputs (a kind-4 key and a kind-3
+proof, tests/data/) is replayed beside it: both formats stay readable, and both proofs
+state the same statement.
+
 A change to the proof or key format, the transcript or the quantization that breaks these
-files fails here; regenerate them with `python artifacts/make_example.py --prove` only
-when the break is intended (and say so in the commit).
+files fails here; regenerate them with `python artifacts/make_example.py --prove` (the
+non-hiding pair: `--non-hiding`) only when the break is intended (and say so in the
+commit).
 """
 
 from __future__ import annotations
@@ -27,6 +33,11 @@ INPUT = ART / "digits_input.json"
 LABELS = ART / "digits_labels.json"
 VK = ART / "digits_mlp.vk"
 PROOF = ART / "digits_mlp.proof"
+DATA = Path(__file__).resolve().parent / "data"
+#: the non-hiding pair (make_example.py --non-hiding): deterministic, so recompiling
+#: gives exactly this key
+KIND4_VK = DATA / "digits_mlp.kind4.vk"
+KIND3_PROOF = DATA / "digits_mlp.kind3.proof"
 
 
 def _examples() -> np.ndarray:
@@ -44,23 +55,27 @@ def verified() -> zkml.VerifiedInference:
 
 @pytest.fixture(scope="module")
 def recompiled():
+    """The committed ONNX file compiled non-hiding (deterministic: no blinders)."""
     pytest.importorskip("onnx")
     pytest.importorskip("zkml._native")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return zkml.compile(ONNX, calibration=str(CALIBRATION))
+        return zkml.compile(ONNX, calibration=str(CALIBRATION), hiding=False)
 
 
 def test_committed_files_are_small_and_complete():
     for path in (ONNX, CALIBRATION, INPUT, LABELS, VK, PROOF, ART / "make_example.py",
-                 ART / "README.md"):
+                 ART / "README.md", KIND4_VK, KIND3_PROOF):
         assert path.is_file(), path
     assert sum(p.stat().st_size for p in ART.iterdir() if p.is_file()) < 1 << 20
-    assert VK.read_bytes()[:7] == b"ZKML\x00\x01\x04"
-    assert PROOF.read_bytes()[:7] == b"ZKML\x00\x02\x03"  # inference proofs: format 2
+    assert VK.read_bytes()[:7] == b"ZKML\x00\x01\x06"  # hiding key, the default
+    assert PROOF.read_bytes()[:7] == b"ZKML\x00\x01\x05"  # hiding inference proof
+    assert KIND4_VK.read_bytes()[:7] == b"ZKML\x00\x01\x04"
+    assert KIND3_PROOF.read_bytes()[:7] == b"ZKML\x00\x02\x03"  # inference proofs: format 2
 
 
 def test_committed_proof_verifies_with_the_committed_key(verified):
+    assert verified.hiding
     examples = _examples()
     assert verified.batch == len(examples) == len(_labels())
     assert len(verified.inputs) == len(verified.outputs) == len(examples)
@@ -79,8 +94,25 @@ def test_the_low_level_verifier_accepts_it_too():
     from zkml.verifier import InferenceVerifier, VerifyingKey
 
     vk = VerifyingKey.from_bytes(VK.read_bytes())
+    assert vk.hiding
     st = InferenceVerifier(vk).verify(PROOF.read_bytes())
     assert st.batch == len(_examples())
+
+
+def test_the_non_hiding_pair_states_the_same_statement(verified):
+    """The kind-3 proof of the same inputs, against the kind-4 key of the same model:
+    valid, not hiding, and the same input and output as the hiding proof."""
+    plain = zkml.verify(KIND3_PROOF, KIND4_VK)
+    assert not plain.hiding and plain.vk_digest != verified.vk_digest
+    assert plain.inputs == verified.inputs and plain.outputs == verified.outputs
+    assert plain.input_digest == verified.input_digest
+    assert plain.output_digest == verified.output_digest
+    data = bytearray(KIND3_PROOF.read_bytes())
+    data[len(data) // 2] ^= 1
+    with pytest.raises(VerificationError):
+        zkml.verify(bytes(data), KIND4_VK)
+    with pytest.raises(VerificationError):  # a kind-3 proof names the kind-4 key
+        zkml.verify(KIND3_PROOF, VK)
 
 
 def test_a_tampered_proof_is_rejected():
@@ -93,9 +125,17 @@ def test_a_tampered_proof_is_rejected():
 
 
 def test_recompiling_gives_the_committed_key(recompiled):
-    """`zkml compile` is deterministic: same ONNX + calibration, same verifying key."""
-    assert recompiled.verifying_key == VK.read_bytes()
-    assert recompiled.vk_digest == zkml.Verifier(VK.read_bytes()).vk_digest
+    """Non-hiding `zkml compile` is deterministic: same ONNX + calibration, same kind-4
+    key. The hiding key's blinders are fresh at every compile, so only its circuit (and
+    the model stack's shape) can match: it does."""
+    from zkml.artifacts import parse_verifying_key
+
+    assert recompiled.verifying_key == KIND4_VK.read_bytes()
+    assert recompiled.vk_digest == zkml.Verifier(KIND4_VK.read_bytes()).vk_digest
+    hiding, plain = parse_verifying_key(VK.read_bytes()), parse_verifying_key(
+        recompiled.verifying_key)
+    assert hiding.hiding and hiding.circuit_json == plain.circuit_json
+    assert (hiding.num_vars, hiding.log_cols) == (plain.num_vars, plain.log_cols)
 
 
 def test_verified_outputs_are_the_quantized_models(verified, recompiled):
@@ -118,7 +158,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 def test_cli_verifies_the_committed_proof(verified):
     res = _cli("verify", str(PROOF), "--vk", str(VK))
     assert res.returncode == 0, res.stderr
-    assert "valid inference proof" in res.stdout
+    assert "valid hiding inference proof" in res.stdout
     assert "verified output:" in res.stdout
     lines = res.stdout.splitlines()
     for i, label in enumerate(_labels()):
@@ -149,8 +189,9 @@ def test_a_format_1_proof_is_refused_as_unsupported():
     data = FORMAT1_PROOF.read_bytes()
     assert data[4:6] == b"\x00\x01" and data[6] == 3
     with pytest.raises(VerificationError, match="unsupported proof version 1: .*lookup"):
-        zkml.verify(data, VK.read_bytes())
-    res = _cli("verify", str(FORMAT1_PROOF), "--vk", str(VK))
+        zkml.verify(data, KIND4_VK.read_bytes())
+    # --quiet: no stage line for a slow key check on a loaded machine
+    res = _cli("verify", str(FORMAT1_PROOF), "--vk", str(KIND4_VK), "--quiet")
     assert res.returncode == 1
     assert res.stderr.startswith("error: invalid proof: unsupported proof version 1") and \
         res.stderr.count("\n") == 1, res.stderr

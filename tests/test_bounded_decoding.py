@@ -126,7 +126,8 @@ def compiled(tmp_path_factory):
         warnings.simplefilter("ignore")
         model = zkml.compile(ART / "digits_mlp.onnx",
                              calibration=str(ART / "digits_calibration.npy"),
-                             output_path=tmp / "digits.zkmlc", vk_path=tmp / "digits.vk")
+                             output_path=tmp / "digits.zkmlc", vk_path=tmp / "digits.vk",
+                             hiding=False)
     return model, tmp / "digits.zkmlc", tmp / "digits.vk"
 
 

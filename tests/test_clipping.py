@@ -172,7 +172,7 @@ def test_several_inputs_each_reported_by_name(tmp_path):
     cal = {"img": rng.normal(size=(16, 1, 1, 2, 2)), "vec": rng.normal(size=(16, 1, 3))}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cm = zkml.compile(save(_two_inputs(), tmp_path, "two.onnx"), calibration=cal)
+        cm = zkml.compile(save(_two_inputs(), tmp_path, "two.onnx"), calibration=cal, hiding=False)
     data = {"img": rng.uniform(-1, 1, size=(2, 1, 1, 2, 2)),
             "vec": rng.uniform(-1, 1, size=(2, 1, 3))}
     data["vec"][1, 0, 2] = -HUGE

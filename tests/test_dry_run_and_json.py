@@ -36,6 +36,7 @@ STATEMENT = {"kind", "verifying_key_digest", "batch", "input", "output", "visibi
 INPUT = {"digest", "values", "frac_bits", "scale"}
 OUTPUT = {"digest", "values", "frac_bits", "scale", "floats", "argmax", "predictions", "parts"}
 VISIBILITY = {"hiding": False, "input": "public", "output": "public", "weights": "committed"}
+HIDING_VISIBILITY = {"hiding": True, "input": "public", "output": "public", "weights": "private"}
 HEAD = {"schema", "schema_version"}
 VERIFY = HEAD | STATEMENT | {"valid", "input_check", "sizes", "timings"}
 PROVE = HEAD | STATEMENT | {"clipping", "proof_path", "sizes", "timings"}
@@ -45,7 +46,9 @@ CLIPPING = {"clipped", "total", "outside_calibration", "inputs"}
 FLOAT_OUTPUT = {"values", "max_abs_diff", "mean_abs_diff", "max_abs_float", "agreeing",
                 "compared"}
 INSPECT_PROOF = HEAD | {"kind", "artifact_kind", "size", "verified", "verifying_key_digest",
-                        "batch", "input", "output", "witness_rows"}
+                        "batch", "input", "output", "witness_rows", "hiding", "visibility",
+                        "sections"}
+SECTIONS = {"header", "statement", "witness_commitment", "messages"}
 INSPECT_TENSOR = {"digest", "count", "min", "max", "values"}
 INSPECT_KEY = HEAD | {"kind", "artifact_kind", "size", "verified", "digest", "circuit",
                       "witness_columns", "commitment", "wellformedness_proof_size"}
@@ -250,7 +253,9 @@ def test_dry_run_prints_what_the_proof_then_states_and_writes_nothing(digits, ca
                               str(tmp / "real.proof")], capsys)
     assert code == 0, err
     real = next(ln for ln in out.splitlines() if ln.startswith("statement: "))
-    assert dry_statement == f"{real} (what a proof would state)"
+    # the default model is hiding, and so would its proof be
+    assert dry_statement == f"{real} (what a hiding proof would state)"
+    assert "(hiding proof, " in out
     (tmp / "real.proof").unlink()
     code, out, _ = run_cli(["prove", str(tmp / "d.zkmlc"), "--input", inp, "--dry-run"],
                            capsys)
@@ -258,6 +263,29 @@ def test_dry_run_prints_what_the_proof_then_states_and_writes_nothing(digits, ca
     code, _, err = run_cli(["prove", str(tmp / "d.zkmlc"), "--input", inp, "--onnx",
                             str(ART / "digits_mlp.onnx")], capsys)
     assert code == 2 and "add --dry-run" in err
+
+
+def test_dry_run_reports_the_visibility_the_proof_then_has(digits, small, capsys):
+    """A hiding model's dry run says hiding (it once said not hiding), as its proof
+    does; a model compiled non-hiding says not hiding."""
+    tmp, cm, _, _ = digits
+    inp = str(ART / "digits_input.json")
+    doc = _json(["prove", str(tmp / "d.zkmlc"), "--input", inp, "--dry-run", "--json"],
+                capsys)
+    assert cm.hiding and zkml.check(cm, json.loads(Path(inp).read_text())["input_data"]).hiding
+    assert doc["visibility"] == HIDING_VISIBILITY
+    proved = _json(["prove", str(tmp / "d.zkmlc"), "--input", inp, "-o",
+                    str(tmp / "vis.proof"), "--json"], capsys)
+    (tmp / "vis.proof").unlink()
+    assert proved["visibility"] == doc["visibility"]
+    stmp, scm, _, x = small
+    np.save(stmp / "vis.npy", x)
+    doc = _json(["prove", str(stmp / "m.zkmlc"), "--input", str(stmp / "vis.npy"),
+                 "--dry-run", "--json"], capsys)
+    assert not scm.hiding and doc["visibility"] == VISIBILITY
+    code, out, _ = run_cli(["prove", str(stmp / "m.zkmlc"), "--input", str(stmp / "vis.npy"),
+                            "--dry-run"], capsys)
+    assert code == 0 and "(what a non-hiding proof would state)" in out
 
 
 def test_dry_run_json_counts_clipping(small, capsys):
@@ -290,9 +318,11 @@ def test_dry_run_json_counts_clipping(small, capsys):
 
 
 def _check_statement(doc: dict, verified) -> None:
-    """A statement object carries exactly the verified statement's values."""
+    """A statement object carries exactly the verified statement's values, and says what
+    the proof reveals: a hiding one (kind 5, the default) nothing about the weights."""
     assert set(doc["input"]) == INPUT and set(doc["output"]) == OUTPUT
-    assert doc["kind"] == "inference" and doc["visibility"] == VISIBILITY
+    assert doc["kind"] == "inference"
+    assert doc["visibility"] == (HIDING_VISIBILITY if verified.hiding else VISIBILITY)
     assert doc["verifying_key_digest"] == verified.vk_digest.hex()
     assert doc["batch"] == verified.batch
     assert doc["input"]["values"] == [list(r) for r in verified.inputs]
@@ -407,6 +437,10 @@ def test_inspect_json_of_a_proof_key_and_compiled_model(digits, capsys):
     assert doc["input"]["digest"] == verified.input_digest.hex()
     assert doc["output"]["digest"] == verified.output_digest.hex()
     assert doc["verifying_key_digest"] == cm.vk_digest.hex() and doc["batch"] == 8
+    # the default: a hiding proof, its visibility word and its sections
+    assert doc["artifact_kind"] == 5 and doc["hiding"] is True
+    assert doc["visibility"] == {"word": 0, **HIDING_VISIBILITY}
+    _check_sections(doc, (tmp / "d.proof").read_bytes())
     doc = _json(["inspect", str(tmp / "d.vk"), "--json"], capsys)
     assert set(doc) == INSPECT_KEY and doc["kind"] == "verifying-key"
     assert doc["digest"] == cm.vk_digest.hex() and doc["circuit"] == cm.circuit.to_json()
@@ -421,11 +455,44 @@ def test_inspect_json_of_a_proof_key_and_compiled_model(digits, capsys):
     assert set(doc) == HEAD | {"error"} and "is not a zkml" in doc["error"]["message"]
 
 
+def _check_sections(doc: dict, proof: bytes) -> None:
+    """The sections tile the proof: header, statement (kind 5: 4 bytes more for the
+    visibility word), witness commitment (a count and 64 bytes a row), messages."""
+    sec = doc["sections"]
+    assert set(sec) == SECTIONS and sum(sec.values()) == len(proof) == doc["size"]
+    assert sec["header"] == 7 and sec["witness_commitment"] == 4 + 64 * doc["witness_rows"]
+    xs = sum(map(len, doc["input"]["values"]))
+    assert sec["statement"] >= 32 + 4 + (4 if doc["hiding"] else 0) + xs
+    assert 0 < sec["messages"] < len(proof)
+
+
+def test_inspect_a_non_hiding_proof(small, capsys):
+    tmp, cm, _, x = small
+    proof = zkml.prove(cm, x).proof
+    (tmp / "k3.proof").write_bytes(proof)
+    doc = _json(["inspect", str(tmp / "k3.proof"), "--json"], capsys)
+    assert set(doc) == INSPECT_PROOF and doc["artifact_kind"] == 3 and doc["hiding"] is False
+    assert doc["visibility"] == {"word": None, **VISIBILITY}
+    _check_sections(doc, proof)
+    verified = zkml.verify(proof, cm.verifying_key)
+    assert doc["input"]["digest"] == verified.input_digest.hex()
+    code, out, err = run_cli(["inspect", str(tmp / "k3.proof")], capsys)
+    assert code == 0 and out.startswith("inference proof (kind 3), "), err
+    assert "visibility: not hiding (kind 3): input public, output public, weights committed" \
+        in out
+
+
 def test_inspect_labels_a_proofs_statement(digits, capsys):
     tmp, _, _, _ = digits
     verified = zkml.verify(tmp / "d.proof", tmp / "d.vk")
     code, out, err = run_cli(["inspect", str(tmp / "d.proof")], capsys)
     assert code == 0, err
+    size = (tmp / "d.proof").stat().st_size
+    assert out.startswith(f"hiding inference proof (kind 5), {size} bytes\n")
+    assert "  visibility: word 0: input public, output public, weights private\n" in out
+    line = next(ln for ln in out.splitlines() if ln.startswith("  sections (bytes): "))
+    sizes = [int(w.strip(",")) for w in line.split() if w.strip(",").isdigit()]
+    assert sizes[0] == 7 and sizes[2] == 4 + 64 * 64 and sum(sizes) == size  # 64 rows
     assert "not verified: the statement below is what the proof claims" in out
     assert (f"input (quantized): 512 values (8 rows of 64) in [0, 16384], digest "
             f"{verified.input_digest.hex()[:16]}") in out

@@ -372,7 +372,7 @@ def test_case_through_the_cli(files, monkeypatch, capsys, name):
 def test_a_valid_proof_exits_0(files, capsys):
     code, out, err = run_cli(_verify_args("p.proof", "--input")(files)
                              + [str(files / "in.json")], capsys)
-    assert code == 0 and err == "" and "valid inference proof" in out
+    assert code == 0 and err == "" and "valid hiding inference proof" in out
 
 
 def test_a_bug_exits_3_with_its_traceback(files, monkeypatch, capsys):
@@ -403,7 +403,9 @@ def test_ctrl_c_in_process_exits_130_and_leaves_nothing(files, tmp_path, monkeyp
         args = ["compile", str(files / "m.onnx"), "-o", str(work / "m.zkmlc"), "--vk",
                 str(work / "m.vk")]
     else:
+        # either prover: the model is hiding by default (kind 5), kind 3 otherwise
         monkeypatch.setattr("zkml.prover.prove_inference", interrupt)
+        monkeypatch.setattr("zkml.prover.prove_hiding_inference", interrupt)
         args = _prove_args("m.zkmlc", "in.json")(files)[:-3] + ["-o", str(work / "p.proof")]
     code, out, err = run_cli(args, capsys)
     assert code == EXIT_INTERRUPTED and err == "error: interrupted\n" and out == ""
@@ -463,7 +465,8 @@ def _run(*args: str) -> subprocess.CompletedProcess:
     ("none.proof", EXIT_ERROR, "error: proof not found: "),
 ])
 def test_exit_codes_of_a_fresh_process(files, proof, code, first):
-    res = _run("verify", str(files / proof), "--vk", str(files / "m.vk"))
+    # --quiet: no stage line for a slow key check on a loaded machine; errors still print
+    res = _run("verify", str(files / proof), "--vk", str(files / "m.vk"), "--quiet")
     assert res.returncode == code, res.stderr
     assert res.stderr.startswith(first) and res.stderr.count("\n") == (1 if first else 0)
 

@@ -1,8 +1,10 @@
-"""Hiding proofs end to end (circuits/zk_inference.md): `zkml.compile(hiding=True)` /
-`zkml compile --hiding` build a kind-6 key and keep the model's row blinders in the
-compiled model (0600, never in the key); `prove` then makes kind-5 proofs that the
+"""Hiding proofs end to end (circuits/zk_inference.md): hiding is the default, so
+`zkml.compile` and `zkml compile` build a kind-6 key and keep the model's row blinders in
+the compiled model (0600, never in the key); `prove` then makes kind-5 proofs that the
 pure-Python verifier accepts as hiding, for the same statement a kind-3 proof states.
-A model compiled without `hiding` keeps kind 3 and kind 4."""
+The non-hiding mode (kind 4 and kind 3) is asked for by name: `hiding=False`,
+`--non-hiding`. `zkml verify --model` reads only the key and input shapes from the
+compiled model, never its weights or blinders."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import json
 import os
 import shutil
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +22,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "inference"))
 from harness import run_cli  # noqa: E402
 
 import zkml  # noqa: E402
-from zkml.artifacts import KIND_HIDING_INFERENCE, KIND_HIDING_VERIFYING_KEY  # noqa: E402
+from zkml.artifacts import (  # noqa: E402
+    KIND_HIDING_INFERENCE,
+    KIND_HIDING_VERIFYING_KEY,
+    KIND_VERIFYING_KEY,
+)
 from zkml.errors import CompiledModelError, VerificationError  # noqa: E402
 from zkml.verifier import VerifyingKey  # noqa: E402
 
@@ -31,7 +38,7 @@ def hiding_model(tmp_path_factory):
     d = tmp_path_factory.mktemp("hiding")
     cal = np.load(ART / "digits_calibration.npy")
     cm = zkml.compile(ART / "digits_mlp.onnx", calibration=cal, output_path=d / "m.zkmlc",
-                      vk_path=d / "m.vk", hiding=True)
+                      vk_path=d / "m.vk")  # the default: hiding
     return cm, d
 
 
@@ -86,15 +93,16 @@ def test_blinders_that_do_not_fit_the_key_are_refused(hiding_model, tmp_path):
         zkml.load(tmp_path / "bad.zkmlc")
 
 
-def test_cli_compile_hiding_prove_verify(tmp_path, capsys):
+def test_cli_compile_is_hiding_unless_non_hiding_is_named(tmp_path, capsys):
     for name in ("digits_mlp.onnx", "digits_calibration.npy", "digits_input.json"):
         shutil.copy(ART / name, tmp_path / name)
     onnx_path = tmp_path / "digits_mlp.onnx"
-    code, out, err = run_cli(["compile", str(onnx_path), "--calibration",
-                              str(tmp_path / "digits_calibration.npy"), "--hiding", "--quiet"],
+    cal = str(tmp_path / "digits_calibration.npy")
+    code, out, err = run_cli(["compile", str(onnx_path), "--calibration", cal, "--quiet"],
                              capsys)
     assert code == 0, err
     model, vk = onnx_path.with_suffix(".zkmlc"), onnx_path.with_suffix(".vk")
+    assert vk.read_bytes()[6] == KIND_HIDING_VERIFYING_KEY
     code, out, err = run_cli(["prove", str(model), "--input",
                               str(tmp_path / "digits_input.json"), "-o",
                               str(tmp_path / "p.proof"), "--json"], capsys)
@@ -102,7 +110,47 @@ def test_cli_compile_hiding_prove_verify(tmp_path, capsys):
     assert json.loads(out)["visibility"]["hiding"] is True
     code, out, err = run_cli(["verify", str(tmp_path / "p.proof"), "--vk", str(vk)], capsys)
     assert code == 0, err
-    assert "hiding" in out
+    assert "valid hiding inference proof" in out
+    # the non-hiding key only by name; --hiding is the default's accepted alias
+    for flag, kind in (("--non-hiding", KIND_VERIFYING_KEY), ("--hiding",
+                                                               KIND_HIDING_VERIFYING_KEY)):
+        code, _, err = run_cli(["compile", str(onnx_path), "--calibration", cal, "--quiet",
+                                "--force", flag, "--vk", str(tmp_path / f"{flag}.vk")], capsys)
+        assert code == 0, err
+        assert (tmp_path / f"{flag}.vk").read_bytes()[6] == kind
+
+
+def _public_part(src: Path, dst: Path) -> Path:
+    """A copy of a compiled model file without its weights, model stack and blinders."""
+    secret = ("model/constants/", "circuit/model_stack.npy", "circuit/model_blinders.bin")
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for info in zin.infolist():
+            if not info.filename.startswith(secret):
+                zout.writestr(info, zin.read(info))
+    return dst
+
+
+def test_verify_model_reads_only_the_key_and_input_shapes(hiding_model, tmp_path, capsys):
+    """`zkml verify --model` and `zkml.verify(proof, "m.zkmlc")` verify from a compiled
+    model whose secret entries are gone: they never read them."""
+    cm, d = hiding_model
+    proof = tmp_path / "p.proof"
+    proof.write_bytes(zkml.prove(cm, _inputs()).proof)
+    public = _public_part(d / "m.zkmlc", tmp_path / "public.zkmlc")
+    with pytest.raises(CompiledModelError):
+        zkml.load(public)  # what the prover needs is gone
+    assert zkml.verify(proof, public, expected_input=_inputs()).hiding
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps({"input_data": _inputs().tolist()}))
+    for extra in ([], ["--input", str(one)]):
+        code, out, err = run_cli(["verify", str(proof), "--model", str(public), *extra],
+                                 capsys)
+        assert code == 0 and "valid hiding inference proof" in out, err
+    # the input shapes come from the model's graph: (1, 64) runs, so eight digits on
+    # file are eight rows, not the one the proof is about
+    code, _, err = run_cli(["verify", str(proof), "--model", str(public), "--input",
+                            str(ART / "digits_input.json")], capsys)
+    assert code == 1 and "input" in err, err
 
 
 def _windows(data: bytes, start: int, width: int = 16) -> set[bytes]:

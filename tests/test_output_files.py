@@ -199,15 +199,17 @@ def test_compile_disk_full_while_writing_the_key(files, monkeypatch, capsys):
 def test_compile_replaces_the_pair_and_leaves_nothing_else(files, capsys):
     tmp, model, cal = files
     zc, vk = old_pair(tmp)
+    # non-hiding: its bytes are deterministic (a hiding key has fresh blinders each time)
     code, _, err = run_cli(["compile", str(model), "--calibration", str(cal), "--force",
-                            "--quiet"], capsys)
+                            "--quiet", "--non-hiding"], capsys)
     assert code == 0, err
     after = snapshot(tmp)
     assert set(after) == {"m.onnx", "cal.npy", "m.zkmlc", "m.vk"}
     assert zkml.load(zc).verifying_key == vk.read_bytes()
     zc.write_bytes(OLD_MODEL)
     vk.write_bytes(OLD_KEY)
-    compiled = compile_api(model, cal, output_path=zc, vk_path=vk, overwrite=True)
+    compiled = compile_api(model, cal, output_path=zc, vk_path=vk, overwrite=True,
+                           hiding=False)
     assert snapshot(tmp) == after  # deterministic: the same bytes as the CLI wrote
     assert compiled.verifying_key == vk.read_bytes()
 
@@ -429,11 +431,12 @@ def test_outputs_that_are_not_regular_files(proving, monkeypatch, capsys):
 def test_missing_directories_are_created_everywhere(files, proving, capsys):
     tmp, model, cal = files
     zc, vk = tmp / "a" / "b" / "m.zkmlc", tmp / "c" / "m.vk"
+    # non-hiding: the same bytes from every writer (a hiding key has fresh blinders)
     code, _, err = run_cli(["compile", str(model), "--calibration", str(cal), "-o", str(zc),
-                            "--vk", str(vk), "--quiet"], capsys)
+                            "--vk", str(vk), "--quiet", "--non-hiding"], capsys)
     assert code == 0 and zc.is_file() and vk.is_file(), err
     compiled = compile_api(model, cal, output_path=tmp / "d" / "m.zkmlc",
-                           vk_path=tmp / "e" / "f" / "m.vk")
+                           vk_path=tmp / "e" / "f" / "m.vk", hiding=False)
     assert (tmp / "d" / "m.zkmlc").read_bytes() == zc.read_bytes()
     assert (tmp / "e" / "f" / "m.vk").read_bytes() == vk.read_bytes()
     assert compiled.save(tmp / "g" / "m.zkmlc").read_bytes() == zc.read_bytes()

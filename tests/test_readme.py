@@ -291,19 +291,28 @@ DIGEST = "@digest"  # replaced by the input's digest (syn/digest.txt)
 
 #: synopsis line -> the commands that exercise it: (arguments, exit code, a line printed)
 SYNOPSIS: dict[str, list[tuple[list[str], int, str]]] = {
-    "zkml compile MODEL.onnx [--calibration SAMPLES.npy] [-o MODEL.zkmlc] [--vk MODEL.vk]": [
+    "zkml compile MODEL.onnx [--calibration SAMPLES.npy] [-o MODEL.zkmlc] [--vk MODEL.vk] "
+    "[--non-hiding]": [
         (["compile", ONNX, "--calibration", CAL, "-o", "syn/c.zkmlc", "--vk", "syn/c.vk"], 0,
-         "wrote syn/c.zkmlc (compiled model) and syn/c.vk (verifying key, 62555 bytes, "
-         "digest 70346db5b0b41ee3)"),
+         "wrote syn/c.zkmlc (compiled model) and syn/c.vk (hiding verifying key, 120983 "
+         "bytes, digest ...)"),
+        # the non-hiding key is deterministic: the committed kind-4 key's digest
+        (["compile", ONNX, "--calibration", CAL, "-o", "syn/n.zkmlc", "--vk", "syn/n.vk",
+          "--non-hiding"], 0, "wrote syn/n.zkmlc (compiled model) and syn/n.vk (verifying "
+         "key, 62555 bytes, digest 70346db5b0b41ee3)"),
         (["compile", "syn/copy.onnx"], 0, "wrote syn/copy.zkmlc (compiled model) and "
          "syn/copy.vk ..."),
     ],
     "zkml prove MODEL.zkmlc --input INPUT.json|INPUT.npy [-o MODEL.proof]": [
         (["prove", f"{D}.zkmlc", "--input", INPUT, "-o", "syn/p.proof"], 0,
-         "proved 8 example(s) in 0.1 s (prover 0.1 s); wrote syn/p.proof (36339 bytes)"),
+         "proved 8 example(s) in 0.1 s (prover 0.1 s); wrote syn/p.proof (hiding proof, "
+         "84763 bytes)"),
         (["prove", f"{D}.zkmlc", "--input", "syn/two.npy", "-o", "syn/two.proof"], 0,
          "proved 2 example(s) in 0.1 s (prover 0.1 s); wrote syn/two.proof ..."),
-        (["prove", "syn/d.zkmlc", "--input", INPUT], 0, "... wrote syn/d.proof (36339 bytes)"),
+        (["prove", "syn/d.zkmlc", "--input", INPUT], 0,
+         "... wrote syn/d.proof (hiding proof, 84763 bytes)"),
+        (["prove", "syn/n.zkmlc", "--input", INPUT, "-o", "syn/n.proof"], 0,
+         "... wrote syn/n.proof (non-hiding proof, 36339 bytes)"),
     ],
     "zkml prove MODEL.zkmlc --input INPUT.json --dry-run [--onnx MODEL.onnx]": [
         (["prove", f"{D}.zkmlc", "--input", INPUT, "--dry-run"], 0,
@@ -312,8 +321,10 @@ SYNOPSIS: dict[str, list[tuple[list[str], int, str]]] = {
          "float model (onnxruntime, artifacts/digits_mlp.onnx) against the quantized:"),
     ],
     "zkml verify PROOF --vk MODEL.vk [--input INPUT.json|.npy|.npz] [--input-digest HEX]": [
-        (["verify", f"{D}.proof", "--vk", f"{D}.vk"], 0, "valid inference proof ..."),
-        (["verify", f"{D}.proof", "--model", f"{D}.zkmlc"], 0, "valid inference proof ..."),
+        (["verify", f"{D}.proof", "--vk", f"{D}.vk"], 0, "valid hiding inference proof ..."),
+        (["verify", f"{D}.proof", "--model", f"{D}.zkmlc"], 0,
+         "valid hiding inference proof ..."),
+        (["verify", "syn/n.proof", "--vk", "syn/n.vk"], 0, "valid inference proof ..."),
         (["verify", f"{D}.tampered.proof", "--vk", f"{D}.vk"], 1, "error: invalid proof: ..."),
         (["verify", f"{D}.proof", "--vk", f"{D}.vk", "--input", INPUT], 0,
          "input: matches artifacts/digits_input.json (8 rows)"),
@@ -324,12 +335,12 @@ SYNOPSIS: dict[str, list[tuple[list[str], int, str]]] = {
         (["verify", f"{D}.proof", "--vk", f"{D}.vk", "--input", "syn/two.npy"], 1,
          "error: the proof is about another input ..."),
         (["verify", f"{D}.proof", "--vk", f"{D}.vk", "--input-digest", DIGEST], 0,
-         "valid inference proof ..."),
+         "valid hiding inference proof ..."),
     ],
     "zkml inspect FILE": [
         (["inspect", f"{D}.zkmlc"], 0, "compiled model (zkml-compiled-model)"),
-        (["inspect", f"{D}.vk"], 0, "verifying key (kind 4), 62555 bytes, digest ..."),
-        (["inspect", f"{D}.proof"], 0, "inference proof (kind 3), 36339 bytes"),
+        (["inspect", f"{D}.vk"], 0, "hiding verifying key (kind 6), 120983 bytes, digest ..."),
+        (["inspect", f"{D}.proof"], 0, "hiding inference proof (kind 5), 84763 bytes"),
     ],
     "zkml demo": [
         (["demo", "--out", "syn/demo", "--quiet"], 0, "   8/8 correct"),

@@ -88,7 +88,7 @@ def compile(  # noqa: A001 - the public name is zkml.compile
     input_shape: Sequence[int] | Mapping[str, Sequence[int]] | None = None,
     precision: str | None = None,
     seed: bytes | None = None,
-    hiding: bool = False,
+    hiding: bool = True,
     progress: ProgressArg = None,
 ) -> CompiledModel:
     """Import, quantize and compile an ONNX model into a provable circuit.
@@ -105,11 +105,14 @@ def compile(  # noqa: A001 - the public name is zkml.compile
             were. Missing directories are created.
         overwrite: replace existing output files (otherwise they are refused).
         seed: generator seed of the commitment (None: the default).
-        hiding: build a hiding verifying key (kind 6, circuits/zk_inference.md 4): the
-            model stack's rows are blinded with blinders drawn now from the operating
-            system and kept in the compiled model (written 0600, never in the key), the
-            key's well-formedness proof is zero knowledge, and `prove` then makes
-            hiding proofs (kind 5) that reveal nothing about the weights or activations.
+        hiding: True (the default) builds a hiding verifying key (kind 6,
+            circuits/zk_inference.md 4): the model stack's rows are blinded with
+            blinders drawn now from the operating system and kept in the compiled model
+            (written 0600, never in the key), the key's well-formedness proof is zero
+            knowledge, and `prove` then makes hiding proofs (kind 5) that reveal nothing
+            about the weights or activations. False is the non-hiding mode, kept for
+            benchmarks and kind-3 tests: a kind-4 key and kind-3 proofs, which reveal
+            linear combinations of the weights (README, "What a proof guarantees").
         progress: True prints a line per stage on stderr (import, calibrate, quantize,
             circuit, fidelity, commit and key, write; updated in place on a terminal), a
             `zkml.progress.Progress` reports as it is set up; None or False: silent.
@@ -173,9 +176,18 @@ def compile(  # noqa: A001 - the public name is zkml.compile
         built["thread"] = worker
         worker.start()
 
-    base = compile_model(model_path, calibration=calibration, outputs=outputs,
-                         input_shape=input_shape, precision=precision, progress=progress,
-                         on_quantized=on_quantized)
+    try:
+        base = compile_model(model_path, calibration=calibration, outputs=outputs,
+                             input_shape=input_shape, precision=precision, progress=progress,
+                             on_quantized=on_quantized)
+    except BaseException:
+        # Ctrl-C or an error during the fidelity report: wait for the key's native build
+        # before leaving. A daemon thread still in native code when the interpreter
+        # finalizes is stopped as it takes the GIL back, which can hang the exit
+        # (seen: a Ctrl-C'd hiding compile that never exited).
+        if "thread" in built:
+            built["thread"].join()
+        raise
     with progress.stage("commit and key"):  # started beside the fidelity report
         built["thread"].join()
     if "error" in built:
@@ -205,8 +217,8 @@ class ProofResult:
     """A proof and the output it proves.
 
     Attributes:
-        proof: the proof artifact bytes (kind 3, or 5 when hiding; write them to a
-            .proof file).
+        proof: the proof artifact bytes (kind 5, hiding; kind 3 for a model compiled
+            with `hiding=False`; write them to a .proof file).
         batch: number of rows proven (examples times the model's leading dimension).
         inputs: (B, n_in) int64, the quantized inputs in the statement.
         outputs: (B, n_out) int64, the quantized outputs in the statement; with an ArgMax
@@ -239,7 +251,7 @@ class ProofResult:
     @property
     def hiding(self) -> bool:
         """The proof is hiding (kind 5, circuits/zk_inference.md): made for a model
-        compiled with `hiding=True`."""
+        compiled the default way (`hiding=True`)."""
         return artifact_kind(self.proof) == KIND_HIDING_INFERENCE
 
     @property
@@ -305,8 +317,8 @@ def prove(
 
     The proof's kind follows the compiled model's key: a hiding proof (kind 5,
     circuits/zk_inference.md: nothing about the weights or activations is revealed)
-    for a model compiled with `hiding=True`, an inference proof (kind 3, not hiding)
-    otherwise.
+    for a model compiled the default way, an inference proof (kind 3, not hiding) for
+    one compiled with `hiding=False`.
 
     Args:
         compiled: a CompiledModel from `zkml.compile` / `zkml.load`, or its file.

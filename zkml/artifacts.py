@@ -58,6 +58,7 @@ __all__ = [
     "fr_to_signed",
     "statement_widths",
     "read_compiled_vk",
+    "read_compiled_public",
 ]
 
 MAGIC = b"ZKML"
@@ -181,7 +182,12 @@ def _parse_verifying_key(data: bytes) -> VerifyingKeyInfo:
 
 @dataclass(frozen=True)
 class ProofStatement:
-    """The statement prefix of an inference proof (not verified)."""
+    """The statement prefix of an inference proof, kind 3 or 5 (not verified).
+
+    `statement_end` is where the statement ends (the witness commitment's count starts)
+    and `commitment_end` where the witness commitment ends: the sections' boundaries.
+    `visibility` is a hiding proof's visibility word (zk_inference.md 1; None in kind 3).
+    """
 
     vk_digest: bytes
     batch: int
@@ -189,6 +195,15 @@ class ProofStatement:
     outputs: tuple[int, ...]
     witness_rows: int
     size: int
+    kind: int = KIND_INFERENCE
+    visibility: int | None = None
+    statement_end: int = 0
+    commitment_end: int = 0
+
+    @property
+    def hiding(self) -> bool:
+        """A hiding proof (kind 5)."""
+        return self.kind == KIND_HIDING_INFERENCE
 
 
 def statement_widths(circuit: Circuit) -> tuple[int, int]:
@@ -217,49 +232,79 @@ def proof_vk_digest(data: bytes) -> bytes:
 
 
 def parse_proof_statement(data: bytes, circuit: Circuit | None = None) -> ProofStatement:
-    """Read `vk_digest, B, X, Y, C_W` of a kind-3 proof (statement integers are compact
-    `Ints`, inference.md section 4). With the key's `circuit` the widths and counts are
-    exact; without it they are inferred (for display only)."""
-    rd = _reader(data, KIND_INFERENCE, "inference proof")
+    """Read `vk_digest, B, [V,] X, Y, C_W` of an inference proof: kind 3, or kind 5
+    (hiding) with its visibility word `V` after `B` (statement integers are compact
+    `Ints`, inference.md section 4, zk_inference.md 1.2). With the key's `circuit` the
+    widths and counts are exact; without it they are inferred (for display only)."""
+    kind = artifact_kind(data) if len(data) >= 7 else KIND_INFERENCE
+    if kind not in (KIND_INFERENCE, KIND_HIDING_INFERENCE):
+        kind = KIND_INFERENCE  # _reader names the kind found
+    rd = _reader(data, kind, "inference proof")
     digest = rd.raw(32, "vk digest")
     batch = rd.u32("batch")
+    visibility = rd.u32("visibility") if kind == KIND_HIDING_INFERENCE else None
+    start = rd.position
+
+    def done(rd, xs, ys) -> ProofStatement:
+        end = rd.position
+        rows = rd.count(64, "witness commitment")
+        rd.raw(64 * rows, "witness commitment")
+        return ProofStatement(digest, batch, xs, ys, rows, len(data), kind, visibility, end,
+                              rd.position)
+
     if circuit is not None:
         w_in, w_out = statement_widths(circuit)
         xs = _ints(rd, w_in, "input", batch * circuit.input_features)
         ys = _ints(rd, w_out, "output", batch * circuit.statement_outputs)
-        rows = rd.count(64, "witness commitment")
-        return ProofStatement(digest, batch, xs, ys, rows, len(data))
-    start = rd.position
+        return done(rd, xs, ys)
     for w_in in (1, 2, 4, 8):
         for w_out in (1, 2, 4, 8):
             try:
-                trial = _reader(data, KIND_INFERENCE, "inference proof")
+                trial = _reader(data, kind, "inference proof")
                 trial.raw(start - 7, "prefix")
                 xs = _ints(trial, w_in, "input")
                 ys = _ints(trial, w_out, "output")
-                rows = trial.count(64, "witness commitment")
+                st = done(trial, xs, ys)
             except ProofFormatError:
                 continue
+            rows = st.witness_rows
             if batch and xs and ys and len(xs) % batch == 0 and len(ys) % batch == 0 \
                     and rows & (rows - 1) == 0 and rows:
-                return ProofStatement(digest, batch, xs, ys, rows, len(data))
+                return st
     raise ProofFormatError("inference proof: the statement does not parse")
 
 
 def read_compiled_vk(path: str | os.PathLike[str], data: bytes | None = None) -> bytes:
-    """The verifying key stored in a compiled model file, without loading the model.
+    """The verifying key (kind 4, or 6: hiding) stored in a compiled model file, without
+    loading the model.
 
     Checks the file's hash of `circuit/vk.bin` against the container header; standard
     library only (no numpy), for `zkml verify --model`. Reads only the header and the
     key, each bounded (`zkml.limits`: the file, the zip directory, the header's and the
     key's inflated sizes), so a forged file costs at most those limits; raises
-    CompiledModelError (FileError for a missing or unreadable file).
+    CompiledModelError (FileError for a missing or unreadable file). The weights, the
+    model stack and its blinders are never read.
     """
+    return _read_compiled_public(path, data, with_inputs=False)[0]
+
+
+def read_compiled_public(path: str | os.PathLike[str], data: bytes | None = None
+                         ) -> tuple[bytes, dict[str, tuple[int, ...]]]:
+    """What a verifier may take from a compiled model file: its verifying key (as
+    `read_compiled_vk`) and its inputs' names and shapes of one run, in input order (from
+    `model/graph.json`, hash-checked, bounded like the header). Never reads the weights,
+    the model stack or its blinders (secret: circuits/zk_inference.md)."""
+    return _read_compiled_public(path, data, with_inputs=True)
+
+
+def _read_compiled_public(path: str | os.PathLike[str], data: bytes | None,
+                          with_inputs: bool) -> tuple[bytes, dict[str, tuple[int, ...]]]:
     from zkml import jsonio, limits
     from zkml.errors import CompiledModelError, FileError
     from zkml.fileio import BoundedZip
 
     source = path if data is None else bytes(data)
+    graph: bytes | None = None
     with BoundedZip(source, "compiled model", limits.MODEL_ZIP, CompiledModelError,
                     missing=FileError) as zf:
         try:
@@ -268,16 +313,41 @@ def read_compiled_vk(path: str | os.PathLike[str], data: bytes | None = None) ->
             files = header["sections"]["circuit"]["files"]
             with zf.open("circuit/vk.bin") as fh:  # its kind first, before inflating it
                 head = fh.read(_HEADER.size)
-            if head[:4] != MAGIC or head[6:7] != bytes([KIND_VERIFYING_KEY]):
+            if head[:4] != MAGIC or head[6] not in (KIND_VERIFYING_KEY,
+                                                    KIND_HIDING_VERIFYING_KEY):
                 raise CompiledModelError(f"{path}: its verifying key is corrupt")
             vk = zf.read("circuit/vk.bin", limits.VERIFYING_KEY)
+            if with_inputs:
+                graph = zf.read("model/graph.json", limits.MODEL_HEADER)
+                graph_hash = header["sections"]["model"]["files"]["model/graph.json"]
         except KeyError:
             raise CompiledModelError(f"{path} has no verifying key (compile it with this "
                                      "zkml)") from None
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, IndexError):
             raise CompiledModelError(f"{path} is not a readable zkml compiled model") from None
     if not isinstance(header, dict) or header.get("format") != "zkml-compiled-model" or \
             not isinstance(files, dict) or \
             files.get("circuit/vk.bin") != hashlib.sha256(vk).hexdigest():
         raise CompiledModelError(f"{path}: its verifying key is corrupt")
-    return vk
+    if graph is None:
+        return vk, {}
+    if graph_hash != hashlib.sha256(graph).hexdigest():
+        raise CompiledModelError(f"{path}: its model graph is corrupt")
+    return vk, _input_shapes(jsonio.loads(graph, f"{path}: the model graph",
+                                          CompiledModelError), path)
+
+
+def _input_shapes(graph: object, path: str | os.PathLike[str]) -> dict[str, tuple[int, ...]]:
+    """The inputs' shapes from a model graph document (read, not trusted)."""
+    from zkml.errors import CompiledModelError
+
+    try:
+        shapes = {t["name"]: t["shape"] for t in graph["tensors"]}  # type: ignore[index]
+        out = {name: tuple(shapes[name]) for name in graph["inputs"]}  # type: ignore[index]
+    except (KeyError, TypeError):
+        raise CompiledModelError(f"{path}: its model graph is corrupt") from None
+    if not out or not all(isinstance(n, str) and d and all(
+            isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in d)
+            for n, d in out.items()):
+        raise CompiledModelError(f"{path}: its model graph is corrupt")
+    return out

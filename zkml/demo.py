@@ -2,8 +2,10 @@
 
 The model is artifacts/digits_mlp.onnx, an MLP 64-32-32-10 trained on scikit-learn's
 digits (see artifacts/README.md). The demo compiles it with its calibration samples
-(quantize, compile the circuit, commit to the weights, build the verifying key), proves
-the bundled test digits in one batched proof with the Rust prover, verifies the proof with
+(quantize, compile the circuit, commit to the weights, build the verifying key: hiding,
+the default), proves the bundled test digits in one batched zero-knowledge proof (kind 5:
+it reveals the digits and the outputs, nothing about the weights) with the Rust prover,
+verifies the proof with
 the pure-Python verifier in a fresh `zkml verify` process (what an auditor runs) and in
 process (what a service embedding `zkml.Verifier` does), and shows that a proof with one
 flipped bit is rejected. Everything it writes goes to `demo-out/`.
@@ -105,7 +107,7 @@ def run(out_dir: Path, artifacts: Path = ARTIFACTS, *, quiet: bool = False) -> i
     fid = compiled.fidelity
     logits = fid["outputs"]["logits"]
     circuit = compiled.circuit
-    print(f"\n1. compile (quantize, compile the circuit, commit to the weights): "
+    print(f"\n1. compile (quantize, compile the circuit, commit to the weights, hiding): "
           f"{t_compile:.2f} s")
     print(f"   {compiled.model.summary()['weights']} weights at "
           f"{compiled.model.precision['weight_bits']} bits, activations at "
@@ -114,8 +116,9 @@ def run(out_dir: Path, artifacts: Path = ARTIFACTS, *, quiet: bool = False) -> i
           f"{logits['max_abs_error']:.3g}, argmax agreement "
           f"{100 * logits['argmax_agreement']:.1f}%")
     print(f"   -> {_rel(compiled_path)} ({compiled_path.stat().st_size / 1024:.0f} KB, "
-          f"stays with the prover)")
-    print(f"   -> {_rel(vk_path)} (verifying key, {len(compiled.verifying_key) / 1024:.1f} KB, "
+          f"weights and blinders: secret, mode 0600, stays with the prover)")
+    key = "hiding verifying key" if compiled.hiding else "verifying key"
+    print(f"   -> {_rel(vk_path)} ({key}, {len(compiled.verifying_key) / 1024:.1f} KB, "
           f"no weights; digest {compiled.vk_digest.hex()[:16]})")
 
     # 2. Prove: a batch of test digits in one proof.
@@ -123,7 +126,8 @@ def run(out_dir: Path, artifacts: Path = ARTIFACTS, *, quiet: bool = False) -> i
     result = zkml.prove(compiled, inputs, progress=Progress(quiet=quiet, command="prove"))
     t_prove = time.perf_counter() - start
     result.save(proof_path, overwrite=True)
-    print(f"\n2. prove {result.batch} test digits in one proof: {t_prove:.3f} s "
+    kind = "hiding proof" if result.hiding else "proof"
+    print(f"\n2. prove {result.batch} test digits in one {kind}: {t_prove:.3f} s "
           f"(prover core {result.timings['prove']:.3f} s)")
     print(f"   -> {_rel(proof_path)} ({len(result.proof) / 1024:.1f} KB)")
 

@@ -95,6 +95,8 @@ class CheckResult:
         differences: per output name, quantized against float (None without
             `onnx_path`).
         timings: seconds per stage ("quantize", "witness", "float").
+        hiding: the model's key is hiding (kind 6, the default): a proof of these inputs
+            would be hiding (kind 5) and reveal nothing about the weights.
     """
 
     batch: int
@@ -114,6 +116,7 @@ class CheckResult:
     float_outputs: dict[str, np.ndarray] | None = None
     differences: dict[str, OutputDifference] | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    hiding: bool = False
 
     # The outputs are read exactly as a proof's are (same scales, same splitting).
     output_names = ProofResult.output_names
@@ -169,7 +172,8 @@ def check(
     result = CheckResult(x.shape[0], x, outputs, circuit.input_frac_bits,
                          0 if circuit.argmax else circuit.output.frac_bits, circuit.argmax,
                          list(cc.output_parts), clipping, compiled.vk_digest, in_digest,
-                         out_digest, witness_error is None, witness_error, timings=timings)
+                         out_digest, witness_error is None, witness_error, timings=timings,
+                         hiding=compiled.hiding)
     if onnx_path is not None:
         t0 = time.perf_counter()
         # (with `quantized`, the float model sees the integers' float values)

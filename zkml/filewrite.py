@@ -104,8 +104,9 @@ def _check_paths(outs: list[tuple[Path, str]], inputs: Inputs, overwrite: bool) 
 
 #: The zkml files a command writes, by what the writers call them: an existing one is
 #: replaced only by a file of its own kind, `--force` or not (a proof written over the
-#: published verifying key would pass every other check).
-_ARTIFACT_KINDS = {3: "proof", 4: "verifying key"}
+#: published verifying key would pass every other check). Kinds 5 and 6 are the hiding
+#: proof and key (the default), 3 and 4 the non-hiding ones.
+_ARTIFACT_KINDS = {3: "proof", 4: "verifying key", 5: "proof", 6: "verifying key"}
 _KINDS = {"proof", "verifying key", "compiled model"}
 #: Kinds of file that hold secrets (a compiled model: the weights and the model
 #: stack's row blinders, circuits/zk_inference.md), written 0600 (`write_group`).

@@ -81,10 +81,12 @@ def mlp(dims: list[int], *, residual: bool = False, clip: float | None = None,
 
 def compile_mlp(tmp_path: Path, dims: list[int], *, calibration=None, name: str = "mlp",
                 **kwargs):
-    """Build, save and `zkml.compile` an MLP; returns (compiled, onnx path)."""
+    """Build, save and `zkml.compile` an MLP; returns (compiled, onnx path). Non-hiding
+    (kind 3, several times faster to verify) unless `hiding=True` is passed."""
     import zkml
 
-    opts = {k: kwargs.pop(k) for k in ("precision", "input_shape") if k in kwargs}
+    opts = {k: kwargs.pop(k) for k in ("precision", "input_shape", "hiding") if k in kwargs}
+    opts.setdefault("hiding", False)
     model = mlp(dims, **kwargs)
     if calibration is None:
         shape = kwargs.get("in_shape") or [1, dims[0]]

@@ -41,7 +41,8 @@ def _compile(tmp_path, model, name):
     cal = np.random.default_rng(3).normal(size=(16, *dims[1:]))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return zkml.compile(save(model, tmp_path, f"{name}.onnx"), calibration=cal), dims
+        return zkml.compile(save(model, tmp_path, f"{name}.onnx"), calibration=cal,
+                            hiding=False), dims
 
 
 def _ties(cm, x) -> np.ndarray:

@@ -35,7 +35,8 @@ def compiled_files(tmp_path, capsys):
 
 def test_compile_writes_model_and_key_and_never_overwrites(compiled_files, capsys):
     tmp, model, zc, vk = compiled_files
-    assert zc.is_file() and vk.is_file() and vk.read_bytes()[:7] == b"ZKML\x00\x01\x04"
+    # hiding is the default: a kind-6 key
+    assert zc.is_file() and vk.is_file() and vk.read_bytes()[:7] == b"ZKML\x00\x01\x06"
     mask = os.umask(0)
     os.umask(mask)
     # the key gets the mode a plain open() gives; the compiled model (weights) is secret
@@ -75,7 +76,7 @@ def test_inspect_compiled_and_key(compiled_files, capsys):
     assert "compiled model" in out and "g0: dense(input, W=W0, b=b0)" in out
     assert "model stack" in out and "verifying key" in out
     code, out, err = _cli(["inspect", str(vk)], capsys)
-    assert code == 0 and "verifying key (kind 4)" in out and "g1: dense(g0" in out
+    assert code == 0 and "hiding verifying key (kind 6)" in out and "g1: dense(g0" in out
     (tmp / "junk").write_bytes(b"hello")
     code, _, err = _cli(["inspect", str(tmp / "junk")], capsys)
     _one_line_error(code, err, "is not a zkml")

@@ -91,7 +91,7 @@ def test_flat_input_reshaped_into_channels(tmp_path, batch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cm = zkml.compile(save(model, tmp_path, "flat.onnx"),
-                          calibration=rng.normal(size=(8, 64)))
+                          calibration=rng.normal(size=(8, 64)), hiding=False)
     assert cm.circuit.input_shape == (1, 8, 8)
     assert [g.op for g in cm.circuit.gadgets] == ["conv", "dense"]
     check_proof(cm, rng.normal(size=(batch, 64)))

@@ -72,7 +72,8 @@ def test_circuit_without_zerocheck_instances(tmp_path):
     model = make_model([helper.make_node("Sigmoid", ["x"], ["y"])], {"x": [1, 8]}, ["y"], {})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cm = zkml.compile(save(model, tmp_path, "small.onnx"), precision="small")
+        cm = zkml.compile(save(model, tmp_path, "small.onnx"), precision="small",
+                          hiding=False)
     assert [g.op for g in cm.circuit.gadgets] == ["table"]
     assert not any(g.excess_hi_bits or g.excess_lo_bits for g in cm.circuit.gadgets)
     result = zkml.prove(cm, np.random.default_rng(2).uniform(-1, 1, size=(2, 8)))
@@ -86,7 +87,7 @@ def test_argmax_output(tmp_path, batch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cm = zkml.compile(save(model, tmp_path, "am.onnx"),
-                          calibration=np.random.default_rng(0).normal(size=(32, 10)))
+                          calibration=np.random.default_rng(0).normal(size=(32, 10)), hiding=False)
     assert cm.circuit.argmax
     x = np.random.default_rng(batch).normal(size=(batch, 10))
     result = zkml.prove(cm, x)
@@ -178,7 +179,7 @@ def test_cli_compile_prove_verify_inspect(tmp_path):
     for key in (["--vk", str(tmp_path / "m.vk")], ["--model", str(tmp_path / "m.zkmlc")]):
         proc = _run_cli(["verify", str(proof), *key])
         assert proc.returncode == 0, proc.stderr
-        assert "valid inference proof" in proc.stdout
+        assert "valid hiding inference proof" in proc.stdout  # the default
         verified_lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("  example")]
         assert verified_lines == proven_lines
         heavy = proc.stdout.split("MODULES")[1].strip()
@@ -189,7 +190,7 @@ def test_cli_compile_prove_verify_inspect(tmp_path):
     proc = _run_cli(["verify", str(tmp_path / "bad.proof"), "--vk", str(tmp_path / "m.vk")])
     assert proc.returncode == 1 and proc.stderr.startswith("error: ")
     proc = _run_cli(["inspect", str(proof)])
-    assert proc.returncode == 0 and "inference proof (kind 3)" in proc.stdout
+    assert proc.returncode == 0 and "hiding inference proof (kind 5)" in proc.stdout
     assert "batch: 2" in proc.stdout
 
 
@@ -211,7 +212,7 @@ def _compile_leaky(tmp_path, alpha: float, opts: dict, **kwargs):
         warnings.simplefilter("ignore")
         return zkml.compile(save(leaky_mlp([10, 12, 8, 5], alpha, **opts), tmp_path, "lk.onnx"),
                             calibration=np.random.default_rng(1).normal(scale=2.0, size=(32, 10)),
-                            **kwargs)
+                            **kwargs, hiding=False)
 
 
 @pytest.mark.parametrize("name", list(LEAKY_CASES))
@@ -235,7 +236,7 @@ def _leaky_output_model(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return zkml.compile(save(model, tmp_path, "lkout.onnx"),
-                            calibration=rng.normal(size=(32, 8)))
+                            calibration=rng.normal(size=(32, 8)), hiding=False)
 
 
 def test_leaky_relu_wrong_output_is_rejected(tmp_path):

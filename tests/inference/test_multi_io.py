@@ -196,7 +196,8 @@ def _compile(tmp_path, model, cal, name):
     path = save(model, tmp_path, f"{name}.onnx")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return zkml.compile(path, calibration=cal, output_path=tmp_path / f"{name}.zkmlc")
+        return zkml.compile(path, calibration=cal, output_path=tmp_path / f"{name}.zkmlc",
+                            hiding=False)
 
 
 @pytest.mark.parametrize("batch", [1, 3])
@@ -271,7 +272,7 @@ def test_cli_round_trip_with_two_inputs_and_outputs(tmp_path, capsys):
     assert "output 'y' (3 per example):" in out and "output 'vr' (4 per example):" in out
     code, out, err = cli(["verify", str(tmp_path / "mio.proof"), "--model", str(zc)])
     assert code == 0, err
-    assert "valid inference proof" in out
+    assert "valid hiding inference proof" in out  # the default
     # A JSON input with one list too few: one line naming the problem.
     (tmp_path / "bad.json").write_text(json.dumps({"input_data": doc["input_data"][:1]}))
     code, out, err = cli(["prove", str(zc), "--input", str(tmp_path / "bad.json"), "--force"])

@@ -49,15 +49,17 @@ HEX16 = re.compile(r"statement: verifying key ([0-9a-f]{16}), input ([0-9a-f]{16
 
 def _digests_in_proof(proof: bytes, circuit) -> tuple[bytes, bytes]:
     """The spec's digests read straight from the proof bytes: header (7 bytes), vk digest
-    (32), then `u32 B || Ints(X) || Ints(Y)`."""
+    (32), then `u32 B || Ints(X) || Ints(Y)`; a hiding proof (kind 5) has its visibility
+    word `u32 V` after `B`, which neither digest covers."""
     w_in, w_out = statement_widths(circuit)
     pos = 7 + 32
     batch = proof[pos : pos + 4]
-    n_x = struct.unpack(">I", proof[pos + 4 : pos + 8])[0]
-    x_end = pos + 8 + n_x * w_in
+    x_at = pos + 4 + (4 if proof[6] == 5 else 0)
+    n_x = struct.unpack(">I", proof[x_at : x_at + 4])[0]
+    x_end = x_at + 4 + n_x * w_in
     n_y = struct.unpack(">I", proof[x_end : x_end + 4])[0]
     y_bytes = proof[x_end : x_end + 4 + n_y * w_out]
-    return (hashlib.sha256(proof[pos:x_end]).digest(),
+    return (hashlib.sha256(batch + proof[x_at:x_end]).digest(),
             hashlib.sha256(batch + y_bytes).digest())
 
 
@@ -96,7 +98,7 @@ def test_argmax_output_digest(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cm = zkml.compile(save(model, tmp_path, "am.onnx"),
-                          calibration=np.random.default_rng(1).normal(size=(16, 6)))
+                          calibration=np.random.default_rng(1).normal(size=(16, 6)), hiding=False)
     result = zkml.prove(cm, np.random.default_rng(4).normal(size=(2, 6)))
     verified = zkml.verify(result.proof, cm)
     assert verified.argmax and statement_widths(cm.circuit)[1] == 1
@@ -226,7 +228,8 @@ def test_several_inputs(tmp_path, capsys):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cm = zkml.compile(save(_two_inputs(), tmp_path, "two.onnx"), calibration=cal,
-                          output_path=tmp_path / "two.zkmlc", vk_path=tmp_path / "two.vk")
+                          output_path=tmp_path / "two.zkmlc", vk_path=tmp_path / "two.vk",
+                          hiding=False)
     img, vec = rng.normal(size=(2, 1, 1, 2, 2)), rng.normal(size=(2, 1, 3))
     result = zkml.prove(cm, {"img": img, "vec": vec})
     for form in ({"vec": vec, "img": img}, [img, vec]):

@@ -52,7 +52,8 @@ def compiled(request, tmp_path_factory):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cm = zkml.compile(HERE / f"{name}.onnx", calibration=cal,
-                          output_path=work / f"{name}.zkmlc", vk_path=work / f"{name}.vk")
+                          output_path=work / f"{name}.zkmlc", vk_path=work / f"{name}.vk",
+                          hiding=False)
     return name, cm
 
 

@@ -89,9 +89,10 @@ pub(crate) fn line(a: Fr, b: Fr, mu: Fr) -> Fr {
 type Split = [Vec<Fr>; 4];
 
 /// Layers this close to the leaves are never kept: the root-to-leaves pass computes
-/// each from the leaves when it needs it. With 2, besides the leaves the prover only
-/// ever holds the layer the pass is at (at most half the leaves' size) and the kept
-/// layers (at most a quarter), never two large layers at once.
+/// each from the leaves when it needs it. With 2, the kept layers are half the
+/// leaves' size in all and the pass uses them up before it computes the layer above
+/// the leaves (half their size), so besides the leaves at most half their size is
+/// held at once.
 const FROM_LEAVES: usize = 2;
 
 /// Output entries per rayon task when filling a layer.

@@ -80,40 +80,202 @@ impl LogupProof {
 /// The deepest fraction tree a parser accepts.
 pub const MAX_LOGUP_DEPTH: usize = 32;
 
-fn split_even_odd(v: &[Fr]) -> (Vec<Fr>, Vec<Fr>) {
-    let half = v.len() / 2;
-    let mut even = Vec::with_capacity(half);
-    let mut odd = Vec::with_capacity(half);
-    for pair in v.chunks(2) {
-        even.push(pair[0]);
-        odd.push(pair[1]);
-    }
-    (even, odd)
-}
-
 pub(crate) fn line(a: Fr, b: Fr, mu: Fr) -> Fr {
     a + mu * (b - a)
 }
 
-/// All layers of one tree: `layers[k]` has `2^k` fractions, `layers[depth]` the leaves.
-fn build_layers(p: Vec<Fr>, q: Vec<Fr>) -> Vec<(Vec<Fr>, Vec<Fr>)> {
-    let depth = p.len().trailing_zeros() as usize;
-    let mut layers: Vec<(Vec<Fr>, Vec<Fr>)> = vec![(Vec::new(), Vec::new()); depth + 1];
-    layers[depth] = (p, q);
-    for k in (1..depth).rev() {
-        let (pc, qc) = &layers[k + 1];
-        let node = |x: usize| {
-            let (p0, p1, q0, q1) = (pc[2 * x], pc[2 * x + 1], qc[2 * x], qc[2 * x + 1]);
-            (p0 * q1 + p1 * q0, q0 * q1)
-        };
-        let (np, nq): (Vec<Fr>, Vec<Fr>) = if k >= 12 {
-            (0..1usize << k).into_par_iter().map(node).unzip()
-        } else {
-            (0..1usize << k).map(node).unzip()
-        };
-        layers[k] = (np, nq);
+/// A layer split by its lowest index bit, `[p0, p1, q0, q1]` with `p0[x] = p[2x]`,
+/// `p1[x] = p[2x + 1]` (likewise `q`): the four tables of its parent's sumcheck.
+type Split = [Vec<Fr>; 4];
+
+/// Layers this close to the leaves are never kept: the root-to-leaves pass computes
+/// each from the leaves when it needs it. With 2, the kept layers are half the
+/// leaves' size in all and the pass uses them up before it computes the layer above
+/// the leaves (half their size), so besides the leaves at most half their size is
+/// held at once.
+const FROM_LEAVES: usize = 2;
+
+/// Output entries per rayon task when filling a layer.
+const CHUNK: usize = 1 << 10;
+
+/// The fraction sum of leaves `lo .. lo + 2^s`, added pairwise in tree order (the
+/// value of their common ancestor `s` levels up; the arithmetic is exact, so it is
+/// the value the layer-by-layer build gives).
+fn subtree(p: &[Fr], q: &[Fr], lo: usize, s: usize) -> (Fr, Fr) {
+    if s == 0 {
+        return (p[lo], q[lo]);
     }
-    layers
+    let (p0, q0) = subtree(p, q, lo, s - 1);
+    let (p1, q1) = subtree(p, q, lo + (1 << (s - 1)), s - 1);
+    (p0 * q1 + p1 * q0, q0 * q1)
+}
+
+/// A layer of `2 half` fractions, node `x` being `node(x)`, written straight into
+/// its split form (no unsplit copy).
+fn fill(half: usize, node: impl Fn(usize) -> (Fr, Fr) + Sync) -> Split {
+    let mut out: Split = std::array::from_fn(|_| vec![Fr::zero(); half]);
+    let [p0, p1, q0, q1] = &mut out;
+    let run = |c: usize, p0: &mut [Fr], p1: &mut [Fr], q0: &mut [Fr], q1: &mut [Fr]| {
+        for i in 0..p0.len() {
+            let y = c * CHUNK + i;
+            (p0[i], q0[i]) = node(2 * y);
+            (p1[i], q1[i]) = node(2 * y + 1);
+        }
+    };
+    if half <= CHUNK {
+        run(0, p0, p1, q0, q1);
+    } else {
+        p0.par_chunks_mut(CHUNK)
+            .zip(p1.par_chunks_mut(CHUNK))
+            .zip(q0.par_chunks_mut(CHUNK))
+            .zip(q1.par_chunks_mut(CHUNK))
+            .enumerate()
+            .for_each(|(c, (((p0, p1), q0), q1))| run(c, p0, p1, q0, q1));
+    }
+    out
+}
+
+/// The layer `s >= 1` levels above the leaves `(p, q)`, split.
+fn layer_from_leaves(p: &[Fr], q: &[Fr], s: usize) -> Split {
+    fill(p.len() >> (s + 1), |x| subtree(p, q, x << s, s))
+}
+
+/// The parent layer of a split layer of at least 4 fractions, split.
+fn parent(c: &Split) -> Split {
+    let [p0, p1, q0, q1] = c;
+    fill(p0.len() / 2, |x| {
+        (p0[x] * q1[x] + p1[x] * q0[x], q0[x] * q1[x])
+    })
+}
+
+/// `v` split by its lowest index bit; the even half reuses `v`'s buffer, so the
+/// split costs one half more for a moment, not a copy.
+fn split_owned(mut v: Vec<Fr>) -> (Vec<Fr>, Vec<Fr>) {
+    let half = v.len() / 2;
+    let odd: Vec<Fr> = if half >= CHUNK {
+        (0..half).into_par_iter().map(|i| v[2 * i + 1]).collect()
+    } else {
+        (0..half).map(|i| v[2 * i + 1]).collect()
+    };
+    // Ascending, entry i reads 2i >= i: nothing it reads is overwritten yet.
+    for i in 0..half {
+        v[i] = v[2 * i];
+    }
+    v.truncate(half);
+    v.shrink_to_fit();
+    (v, odd)
+}
+
+/// One fraction tree as the GKR pass consumes it, root to leaves: the leaves and
+/// the layers `1..=D - FROM_LEAVES` (kept, or rebuilt when the pass starts); each
+/// larger layer is computed from the leaves when the pass reaches it, and every
+/// layer is handed to its sumcheck by value (logup.md: layer `k`'s instance takes
+/// layer `k + 1`).
+pub(crate) struct TreeLayers {
+    depth: usize,
+    p: Vec<Fr>,
+    q: Vec<Fr>,
+    /// `kept[j - 1]` is layer `j`; taken as the pass uses it.
+    kept: Vec<Option<Split>>,
+    root: [Fr; 4],
+}
+
+impl TreeLayers {
+    /// The tree over leaves `(p, q)` of length `2^D`, `D >= 1`, and its root; the
+    /// small layers are kept only when `keep` (else rebuilt when the pass starts).
+    fn new(p: Vec<Fr>, q: Vec<Fr>, keep: bool) -> Self {
+        assert!(p.len() == q.len() && p.len() >= 2 && p.len().is_power_of_two());
+        let depth = p.len().trailing_zeros() as usize;
+        let mut tree = Self {
+            depth,
+            p,
+            q,
+            kept: Vec::new(),
+            root: [Fr::zero(); 4],
+        };
+        tree.build_kept();
+        tree.root = match tree.kept.first() {
+            Some(Some([p0, p1, q0, q1])) => [p0[0], p1[0], q0[0], q1[0]],
+            _ if depth == 1 => [tree.p[0], tree.p[1], tree.q[0], tree.q[1]],
+            _ => {
+                let [p0, p1, q0, q1] = layer_from_leaves(&tree.p, &tree.q, depth - 1);
+                [p0[0], p1[0], q0[0], q1[0]]
+            }
+        };
+        if !keep {
+            tree.kept.clear();
+        }
+        tree
+    }
+
+    /// Layers `1..=D - FROM_LEAVES` (none for small trees): the largest straight
+    /// from the leaves, then each parent from its child.
+    fn build_kept(&mut self) {
+        let top = self.depth.saturating_sub(FROM_LEAVES);
+        if top == 0 {
+            return;
+        }
+        let mut layers = vec![layer_from_leaves(&self.p, &self.q, self.depth - top)];
+        while layers.len() < top {
+            let next = parent(&layers[layers.len() - 1]);
+            layers.push(next);
+        }
+        self.kept = layers.into_iter().rev().map(Some).collect();
+    }
+
+    pub(crate) fn depth(&self) -> usize {
+        self.depth
+    }
+
+    /// `[p_1(0), p_1(1), q_1(0), q_1(1)]`.
+    pub(crate) fn root(&self) -> [Fr; 4] {
+        self.root
+    }
+
+    /// Layer `k + 1`, split: call for `k = 1..D-1` in order (the last call takes
+    /// the leaves).
+    fn children(&mut self, k: usize) -> Split {
+        assert!(
+            (1..self.depth).contains(&k),
+            "layer {k} of a depth-{} tree",
+            self.depth
+        );
+        if k == 1 && self.kept.is_empty() {
+            self.build_kept();
+        }
+        let j = k + 1;
+        if j == self.depth {
+            let (p0, p1) = split_owned(std::mem::take(&mut self.p));
+            let (q0, q1) = split_owned(std::mem::take(&mut self.q));
+            return [p0, p1, q0, q1];
+        }
+        match self.kept.get_mut(j - 1) {
+            Some(layer) => layer.take().expect("each layer is used once"),
+            None => layer_from_leaves(&self.p, &self.q, self.depth - j),
+        }
+    }
+
+    /// Layer `k`'s sumcheck instance (logup.md: children at layer `k + 1`, split by
+    /// the lowest variable) for the eq point `r` and the claim `P + lambda Q`; call
+    /// for `k = 1..D-1` in order.
+    pub(crate) fn instance(&mut self, k: usize, r: &[Fr], lambda: Fr, claim: Fr) -> FractionLayer {
+        let [p0, p1, q0, q1] = self.children(k);
+        FractionLayer::new(r, p0, p1, q0, q1, lambda, claim)
+    }
+}
+
+/// Every tree (each `(p, q)` of length `2^D`, `D >= 1`) with its root. Only the first
+/// tree, whose pass comes first, keeps its small layers; the others rebuild theirs
+/// when their pass starts, so no two trees' layers are held at once.
+pub(crate) fn layer_trees(trees: Vec<(Vec<Fr>, Vec<Fr>)>) -> Vec<TreeLayers> {
+    let mut out: Vec<TreeLayers> = trees
+        .into_iter()
+        .enumerate()
+        .rev()
+        .map(|(i, (p, q))| TreeLayers::new(p, q, i == 0))
+        .collect();
+    out.reverse();
+    out
 }
 
 /// Add a group's root fractions by cross-multiplication (logup.md's fold, starting from
@@ -134,38 +296,6 @@ where
         (n, m) = (n * q.clone() + p * m.clone(), m * q);
     }
     (n, m)
-}
-
-/// Tree roots `[p_1(0), p_1(1), q_1(0), q_1(1)]` of built layers.
-pub(crate) fn root_of(layers: &[(Vec<Fr>, Vec<Fr>)]) -> [Fr; 4] {
-    let (p, q) = &layers[1];
-    [p[0], p[1], q[0], q[1]]
-}
-
-/// Layer `k`'s sumcheck instance (logup.md: children at layer `k + 1`, split by the
-/// lowest variable) for the eq point `r` and the claim `P + lambda Q`.
-pub(crate) fn layer_instance(
-    layers: &[(Vec<Fr>, Vec<Fr>)],
-    k: usize,
-    r: &[Fr],
-    lambda: Fr,
-    claim: Fr,
-) -> FractionLayer {
-    let (pc, qc) = &layers[k + 1];
-    let (p0, p1) = split_even_odd(pc);
-    let (q0, q1) = split_even_odd(qc);
-    FractionLayer::new(r, p0, p1, q0, q1, lambda, claim)
-}
-
-/// Every tree's layers (each `(p, q)` of length `2^D`, `D >= 1`).
-pub(crate) fn build_trees(trees: Vec<(Vec<Fr>, Vec<Fr>)>) -> Vec<Vec<(Vec<Fr>, Vec<Fr>)>> {
-    trees
-        .into_iter()
-        .map(|(p, q)| {
-            assert!(p.len() == q.len() && p.len() >= 2 && p.len().is_power_of_two());
-            build_layers(p, q)
-        })
-        .collect()
 }
 
 /// A tree's end: the point `rho` its last layer reduces to and the claims `P`, `Q`
@@ -190,14 +320,15 @@ pub fn prove_ends(
     trees: Vec<(Vec<Fr>, Vec<Fr>)>,
 ) -> (LogupProof, Vec<TreeEnd>) {
     let mut timer = crate::profile::Timer::new("logup");
-    let all = build_trees(trees);
-    let roots: Vec<[Fr; 4]> = all.iter().map(|l| root_of(l)).collect();
+    let all = layer_trees(trees);
+    let roots: Vec<[Fr; 4]> = all.iter().map(TreeLayers::root).collect();
     roots.iter().for_each(|r| t.absorb_frs("logup-root", r));
     timer.mark("layers");
     let mut proofs = Vec::with_capacity(all.len());
     let mut points = Vec::with_capacity(all.len());
-    for (layers, root) in all.iter().zip(roots) {
-        let depth = layers.len() - 1;
+    // Each tree is consumed by its pass: its leaves go with its last layer.
+    for (mut layers, root) in all.into_iter().zip(roots) {
+        let depth = layers.depth();
         let mut mu = t.squeeze("logup-mu");
         let mut r = vec![mu];
         let mut claim_p = line(root[0], root[1], mu);
@@ -206,7 +337,7 @@ pub fn prove_ends(
         for k in 1..depth {
             let lambda = t.squeeze("logup-lambda");
             let claim = claim_p + lambda * claim_q;
-            let mut inst = layer_instance(layers, k, &r, lambda, claim);
+            let mut inst = layers.instance(k, &r, lambda, claim);
             let (sc, s) = sumcheck::prove(t, &mut inst, claim);
             let e = inst.final_evals();
             t.absorb_frs("logup-layer-evals", &e);
@@ -432,6 +563,84 @@ mod tests {
         let err = run([0, 0, 0, 0], [0, 2, 0, 0]).unwrap_err();
         assert_eq!(err.check(), Some("logup.group-sum"), "{err}");
         assert!(err.to_string().contains("logup group 0"), "{err}");
+    }
+
+    /// The all-layers build this module used to do (the oracle): `layers[k]` has `2^k`
+    /// fractions, `layers[depth]` the leaves.
+    fn naive_layers(p: Vec<Fr>, q: Vec<Fr>) -> Vec<(Vec<Fr>, Vec<Fr>)> {
+        let depth = p.len().trailing_zeros() as usize;
+        let mut layers = vec![(Vec::new(), Vec::new()); depth + 1];
+        layers[depth] = (p, q);
+        for k in (1..depth).rev() {
+            let (pc, qc) = &layers[k + 1];
+            layers[k] = (0..1usize << k)
+                .map(|x| {
+                    let (p0, p1, q0, q1) = (pc[2 * x], pc[2 * x + 1], qc[2 * x], qc[2 * x + 1]);
+                    (p0 * q1 + p1 * q0, q0 * q1)
+                })
+                .unzip();
+        }
+        layers
+    }
+
+    fn split_even_odd(v: &[Fr]) -> (Vec<Fr>, Vec<Fr>) {
+        (
+            v.iter().step_by(2).copied().collect(),
+            v.iter().skip(1).step_by(2).copied().collect(),
+        )
+    }
+
+    /// The streaming producer hands the pass exactly the oracle's layers, split, for
+    /// every depth (below, at and above the kept/recomputed boundary, and past the
+    /// parallel chunk size), whether the small layers were kept or are rebuilt.
+    #[test]
+    fn streamed_layers_match_the_all_layers_build() {
+        use crate::testing::rand_frs;
+        for depth in 1..=13usize {
+            let p = rand_frs(1 << depth, 2 * depth as u64);
+            let q = rand_frs(1 << depth, 2 * depth as u64 + 1);
+            let naive = naive_layers(p.clone(), q.clone());
+            for keep in [true, false] {
+                let mut tree = TreeLayers::new(p.clone(), q.clone(), keep);
+                let (rp, rq) = &naive[1];
+                assert_eq!(tree.root(), [rp[0], rp[1], rq[0], rq[1]], "depth {depth}");
+                for k in 1..depth {
+                    let (np, nq) = &naive[k + 1];
+                    let ((p0, p1), (q0, q1)) = (split_even_odd(np), split_even_odd(nq));
+                    assert_eq!(tree.children(k), [p0, p1, q0, q1], "depth {depth}, k {k}");
+                }
+            }
+        }
+    }
+
+    /// Several trees of mixed depths: each hands its pass the oracle's layers, the first
+    /// from the small layers it kept, the others from layers rebuilt at their turn.
+    #[test]
+    fn layer_trees_keeps_each_trees_values() {
+        use crate::testing::rand_frs;
+        let trees: Vec<(Vec<Fr>, Vec<Fr>)> = [5usize, 1, 7, 3]
+            .iter()
+            .map(|&d| {
+                (
+                    rand_frs(1 << d, 40 + d as u64),
+                    rand_frs(1 << d, 50 + d as u64),
+                )
+            })
+            .collect();
+        let all = layer_trees(trees.clone());
+        for (i, (mut tree, (p, q))) in all.into_iter().zip(trees).enumerate() {
+            // only the first tree holds layers besides its leaves before its pass
+            assert_eq!(tree.kept.is_empty(), i > 0, "tree {i}");
+            let depth = tree.depth();
+            let naive = naive_layers(p, q);
+            let (rp, rq) = &naive[1];
+            assert_eq!(tree.root(), [rp[0], rp[1], rq[0], rq[1]], "tree {i}");
+            for k in 1..depth {
+                let (np, nq) = &naive[k + 1];
+                let ((p0, p1), (q0, q1)) = (split_even_odd(np), split_even_odd(nq));
+                assert_eq!(tree.children(k), [p0, p1, q0, q1]);
+            }
+        }
     }
 
     #[test]

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use super::SumcheckProver;
 use crate::field::Fr;
-use crate::mle::{eq_table, fold, PAR_THRESHOLD};
+use crate::mle::{eq_table, PAR_THRESHOLD};
 
 pub struct FractionLayer {
     /// p0, p1, q0, q1 (folded with the challenges so far).
@@ -76,6 +76,17 @@ fn quadratic(g: [Fr; 3], x: Fr) -> Fr {
     let two_inv = Fr::from(2u64).inverse().expect("2 is invertible");
     let (d1, d2) = (g[1] - g[0], g[2] - g[1]);
     g[0] + x * d1 + x * (x - Fr::one()) * (d2 - d1) * two_inv
+}
+
+/// `v[i] = f(v[2i], v[2i + 1])` for the first half, then drop the second half and
+/// its memory. Ascending, entry `i` reads `2i >= i`: nothing it reads is written yet.
+fn halve_in_place(v: &mut Vec<Fr>, f: impl Fn(Fr, Fr) -> Fr) {
+    let half = v.len() / 2;
+    for i in 0..half {
+        v[i] = f(v[2 * i], v[2 * i + 1]);
+    }
+    v.truncate(half);
+    v.shrink_to_fit();
 }
 
 type Acc = [Fr; 2];
@@ -141,14 +152,20 @@ impl SumcheckProver for FractionLayer {
         let l = self.eq_at(c);
         self.scale *= l;
         self.claim = self.scale * quadratic(self.g.get(), c);
+        // In place, one table per task: no second copy of the tables (LogUp's
+        // largest layer is the prover's peak memory).
         if self.t[0].len() >= PAR_THRESHOLD {
-            self.t.par_iter_mut().for_each(|f| *f = fold(f, c));
+            self.t
+                .par_iter_mut()
+                .for_each(|f| halve_in_place(f, |a, b| a + c * (b - a)));
         } else {
-            self.t.iter_mut().for_each(|f| *f = fold(f, c));
+            self.t
+                .iter_mut()
+                .for_each(|f| halve_in_place(f, |a, b| a + c * (b - a)));
         }
         // eq(r_{j+1}, 0) + eq(r_{j+1}, 1) = 1: summing pairs drops r_{j+1}.
         if self.rest.len() > 1 {
-            self.rest = self.rest.chunks(2).map(|p| p[0] + p[1]).collect();
+            halve_in_place(&mut self.rest, |a, b| a + b);
         }
         self.round += 1;
     }

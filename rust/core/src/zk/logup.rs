@@ -19,7 +19,7 @@ use crate::declare::{Check, CheckKind, Claim, Expr};
 use crate::encoding::{g1_to_bytes, Reader, Writer};
 use crate::error::{format_at, reject_at, Error, Result};
 use crate::field::Fr;
-use crate::logup::{build_trees, fold_roots, layer_instance, root_of, MAX_LOGUP_DEPTH};
+use crate::logup::{fold_roots, layer_trees, TreeLayers, MAX_LOGUP_DEPTH};
 use crate::mle::eq_eval;
 use crate::transcript::Transcript;
 
@@ -188,10 +188,10 @@ pub fn prove(
     blinds: &mut Blinds,
 ) -> Result<ZkLogupRun> {
     check_groups(groups, trees.len()).map_err(|e| Error::InvalidArgument(e.to_string()))?;
-    let all = build_trees(trees);
+    let all = layer_trees(trees);
     let roots: Vec<[Hidden; 4]> = all
         .iter()
-        .map(|l| root_of(l).map(|v| Hidden::fresh(v, blinds)))
+        .map(|l| l.root().map(|v| Hidden::fresh(v, blinds)))
         .collect();
     let mut openings = BTreeMap::new();
     let mut root_claims = Vec::with_capacity(roots.len());
@@ -208,7 +208,8 @@ pub fn prove(
     let mut trees_out = Vec::with_capacity(all.len());
     let mut results = Vec::with_capacity(all.len());
     let mut decls = Vec::with_capacity(all.len());
-    for (i, (layers, root)) in all.iter().zip(&roots).enumerate() {
+    // Each tree is consumed by its pass: its leaves go with its last layer.
+    for (i, (layers, root)) in all.into_iter().zip(&roots).enumerate() {
         let mut tp = TreeProver {
             gens,
             t: &mut *t,
@@ -244,11 +245,11 @@ impl TreeProver<'_> {
     /// logup.md's loop over layers `k = 1..D-1`, each sumcheck committed (zk.md 5.2).
     fn tree(
         &mut self,
-        layers: &[(Vec<Fr>, Vec<Fr>)],
+        mut layers: TreeLayers,
         root: &[Hidden; 4],
         root_points: [G1Affine; 4],
     ) -> TreeOut {
-        let depth = layers.len() - 1;
+        let depth = layers.depth();
         let mut mu = self.t.squeeze("logup-mu");
         let mut r = vec![mu];
         let (mut p, mut q) = (line(root[0], root[1], mu), line(root[2], root[3], mu));
@@ -257,7 +258,7 @@ impl TreeProver<'_> {
         for k in 1..depth {
             let lambda = self.t.squeeze("logup-lambda");
             let claim = p + q * lambda;
-            let mut inst = layer_instance(layers, k, &r, lambda, claim.v);
+            let mut inst = layers.instance(k, &r, lambda, claim.v);
             let run = prove_batched(self.gens, self.t, &mut [&mut inst], &[claim], self.blinds);
             let e = inst.final_evals().map(|v| Hidden::fresh(v, self.blinds));
             let points = e.map(|h| h.point(self.gens));

@@ -124,17 +124,21 @@ def prove_hiding_inference(
     model_blinders: bytes,
     *,
     seed: bytes | None = None,
+    visibility: int = 0,
 ) -> bytes:
     """A kind-5 hiding inference proof (circuits/zk_inference.md) as artifact bytes.
 
     The arguments of `prove_inference`, plus `model_blinders`: the model stack's row
     blinders the key's commitment was blinded with (32-byte big-endian field elements,
-    one per row, as the compiled model keeps them). The proof's own blinders come from
-    the operating system's generator, hedged with the transcript.
+    one per row, as the compiled model keeps them), and the statement's `visibility`
+    word (0: public input; 1: private input, not in the proof, zk_inference.md 1.3). The
+    proof's own blinders come from the operating system's generator, hedged with the
+    transcript.
     """
     fn = _function("prove_hiding_inference")
     return _call(fn, *_inference_args(circuit_json, model_stack, columns, batch, inputs,
-                                      outputs, vk_digest), bytes(model_blinders), seed)
+                                      outputs, vk_digest), bytes(model_blinders), seed,
+                 visibility)
 
 
 def _function(name: str):

@@ -74,7 +74,11 @@ def test_vector_case(case):
     st = _verify(case)
     assert (st.kind, st.hiding, st.batch) == (5, True, case["batch"])
     assert st.vk_digest.hex() == case["vk_digest"]
-    assert [v for row in st.input for v in row] == case["input"]
+    assert st.visibility == case["visibility"]
+    if case["visibility"] & 3:  # a private input is not in the statement
+        assert st.input == ()
+    else:
+        assert [v for row in st.input for v in row] == case["input"]
     assert [v for row in st.output for v in row] == case["output"]
 
 

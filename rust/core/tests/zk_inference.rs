@@ -27,7 +27,7 @@ use zkml_core::zk::declared::linear_form;
 use zkml_core::zk::{Blinds, Gens, Hidden};
 use zkml_core::zk_inference::replay::{self, Key};
 use zkml_core::zk_inference::trace::{Cheat, Trace};
-use zkml_core::zk_inference::{prove_seeded, prove_traced};
+use zkml_core::zk_inference::{prove_seeded, prove_traced, VISIBILITY, VISIBILITY_PRIVATE_INPUT};
 
 #[path = "support/vector_file.rs"]
 mod vector_file;
@@ -47,6 +47,8 @@ struct Run {
     shape: Shape,
     rows: Vec<G1Affine>,
     model_blinds: Vec<Fr>,
+    /// The statement's visibility word (zk_inference.md 1).
+    visibility: u32,
 }
 
 impl Run {
@@ -70,7 +72,15 @@ impl Run {
             shape,
             rows,
             model_blinds,
+            visibility: VISIBILITY,
         }
+    }
+
+    /// The same statement with a private input (zk_inference.md 1.3).
+    fn private(mut self, name: &'static str) -> Self {
+        self.visibility = VISIBILITY_PRIVATE_INPUT;
+        self.name = name;
+        self
     }
 
     /// The same model against a kind-4-format key whose model commitment is blinded
@@ -118,7 +128,16 @@ impl Run {
         blinds: &[Fr],
     ) -> (Vec<u8>, Result<(), String>) {
         let mut trace = Trace::default();
-        let proof = prove_traced(h, self.input(), blinds, seed, cheat, &mut trace).unwrap();
+        let proof = prove_traced(
+            h,
+            self.input(),
+            blinds,
+            self.visibility,
+            seed,
+            cheat,
+            &mut trace,
+        )
+        .unwrap();
         let key = Key {
             digest: self.digest(),
             shape: self.shape,
@@ -170,6 +189,10 @@ fn runs(h: &Hyrax) -> Vec<Run> {
             9,
         )
         .blinded(h, seed(200)),
+        Run::new(h, "mlp", mlp_full(&[6, 8, 5], false, false, None, 1), 2, 8)
+            .private("mlp_private_input"),
+        Run::new(h, "win_1d", win_1d(33), 1, 34).private("win_1d_private_input"),
+        Run::new(h, "concat_flat", concat_flat(62), 1, 63).private("concat_private_input"),
     ]
 }
 
@@ -181,7 +204,7 @@ fn honest_hiding_proofs_pass_and_cheats_fail_the_rust_check() {
         let (proof, verdict) = run.check(&h, s, Cheat::None, &run.model_blinds);
         assert_eq!(verdict, Ok(()), "{}", run.name);
         // the traced prover and the vector prover make the same bytes
-        let again = prove_seeded(&h, run.input(), &run.model_blinds, s).unwrap();
+        let again = prove_seeded(&h, run.input(), &run.model_blinds, run.visibility, s).unwrap();
         assert_eq!(again, proof, "{}", run.name);
     }
     let all = runs(&h);
@@ -192,6 +215,7 @@ fn honest_hiding_proofs_pass_and_cheats_fail_the_rust_check() {
         &h,
         mlp.input(),
         &mlp.model_blinds,
+        mlp.visibility,
         seed(1),
         Cheat::None,
         &mut trace,
@@ -280,14 +304,19 @@ fn every_vector_family_proves_hiding() {
         ("rearrange_choice", rearrange_choice(76)),
     ];
     for (name, m) in models {
-        for batch in [1, 3] {
+        for (batch, vis) in [
+            (1, VISIBILITY),
+            (3, VISIBILITY),
+            (2, VISIBILITY_PRIVATE_INPUT),
+        ] {
             let copy = TestModel {
                 circuit_json: m.circuit_json.clone(),
                 model_stack: m.model_stack.clone(),
             };
-            let run = Run::new(&h, name, copy, batch, 5);
+            let mut run = Run::new(&h, name, copy, batch, 5);
+            run.visibility = vis;
             let verdict = run.check(&h, seed(3), Cheat::None, &run.model_blinds).1;
-            assert_eq!(verdict, Ok(()), "{name} batch {batch}");
+            assert_eq!(verdict, Ok(()), "{name} batch {batch} visibility {vis}");
         }
     }
 }
@@ -297,7 +326,11 @@ fn a_claim_with_a_product_and_wrong_blinders_are_refused() {
     let h = Hyrax::default();
     let run = &runs(&h)[0];
     let short = vec![Fr::zero(); run.shape.rows() - 1];
-    let err = prove_seeded(&h, run.input(), &short, seed(1)).unwrap_err();
+    let err = prove_seeded(&h, run.input(), &short, VISIBILITY, seed(1)).unwrap_err();
+    assert!(matches!(err, zkml_core::Error::InvalidArgument(_)), "{err}");
+    // a visibility word this prover does not make
+    let blinds = &run.model_blinds;
+    let err = prove_seeded(&h, run.input(), blinds, 2, seed(1)).unwrap_err();
     assert!(matches!(err, zkml_core::Error::InvalidArgument(_)), "{err}");
     // an instance claim is a linear form: a product of two committed claims is refused
     let (a, b) = (
@@ -322,6 +355,7 @@ fn case(h: &Hyrax, run: &Run, s: [u8; 32], cheat: Option<(&str, &str)>) -> Value
         "vk": hex::encode(&run.vk),
         "vk_digest": hex::encode(run.digest()),
         "batch": run.batch,
+        "visibility": run.visibility,
         "input": run.input,
         "output": run.out,
         "seed": hex::encode(s),
@@ -346,6 +380,12 @@ fn vectors_zk_inference() {
         "acc-evals[0][0] committed to its value plus one",
     );
     cases.push(case(&h, &all[0], seed(1), Some(wrong)));
+    let wrong_input = (
+        "sumcheck-evals[0]",
+        "a private input's limb at the first dense instance's point committed to its value \
+         plus one",
+    );
+    cases.push(case(&h, &all[7], seed(8), Some(wrong_input)));
     check_or_write(
         "zk_inference.json",
         json!({
@@ -356,7 +396,9 @@ fn vectors_zk_inference() {
                      by the prover except `mlp_blinded_model`'s: a kind-4-format key whose model \
                      commitment rows are blinded with non-zero blinders (row i + b_i H), so its \
                      well-formedness proof does not verify; load it with \
-                     VerifyingKey.from_bytes(vk, trusted_digest=sha256(vk)). An invalid case is \
+                     VerifyingKey.from_bytes(vk, trusted_digest=sha256(vk)). `visibility` is the \
+                     statement's word (1: a private input, zk_inference.md 1.3; `input` is then \
+                     the prover's input, which the proof does not carry). An invalid case is \
                      a cheating prover's proof that fails with `check`.",
             "seed": "zkml/hyrax/generators/v1",
             "cases": cases,

@@ -233,10 +233,11 @@ fn prove_inference<'py>(
 /// Prove a kind-5 hiding inference artifact (circuits/zk_inference.md): kind 3's
 /// arguments, the key's digest (kind 6, or kind 4), and `model_blinds`, the model
 /// stack's row blinders as bytes of 32-byte big-endian field elements, one per row of
-/// the circuit's `model_stack` shape (all zero for a kind-4 key). The proof's own
-/// blinders come from the operating system.
+/// the circuit's `model_stack` shape (all zero for a kind-4 key), and the statement's
+/// `visibility` word (0 public input, 1 private input; zk_inference.md 1). The
+/// proof's own blinders come from the operating system.
 #[pyfunction]
-#[pyo3(signature = (circuit_json, model_stack, columns, batch, inputs, outputs, vk_digest, model_blinds, seed=None))]
+#[pyo3(signature = (circuit_json, model_stack, columns, batch, inputs, outputs, vk_digest, model_blinds, seed=None, visibility=0))]
 #[allow(clippy::too_many_arguments)]
 fn prove_hiding_inference<'py>(
     py: Python<'py>,
@@ -249,6 +250,7 @@ fn prove_hiding_inference<'py>(
     vk_digest: &[u8],
     model_blinds: &[u8],
     seed: Option<&[u8]>,
+    visibility: u32,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let blinds = frs_from_bytes(py, model_blinds)?;
     let args = InferenceArgs {
@@ -261,7 +263,7 @@ fn prove_hiding_inference<'py>(
         vk_digest,
     };
     args.prove(py, seed, |hyrax, inp| {
-        zkml_core::zk_inference::prove(hyrax, inp, &blinds)
+        zkml_core::zk_inference::prove(hyrax, inp, &blinds, visibility)
     })
 }
 

@@ -258,14 +258,16 @@ impl<'c> Claims<'c> {
     }
 
     /// Claims (and evaluation messages) for the `u` limbs of a tensor at `point`;
-    /// nothing for the public input.
+    /// nothing for a public input, a private input's limbs (zk_inference.md 1.3).
     pub fn tensor_limbs(&mut self, cols: &Columns, t: TensorRef, point: &[Fr], out: &mut Vec<Fr>) {
-        if let TensorRef::Gadget(g) = t {
-            for ci in cols.of(g, ColumnKind::U) {
-                let v = evaluate(&cols.tables[ci], point);
-                self.column(ci, point, v);
-                out.push(v);
-            }
+        let g = match t {
+            TensorRef::Gadget(g) => g,
+            TensorRef::Input => circuit::INPUT_COLUMNS,
+        };
+        for ci in cols.of(g, ColumnKind::U) {
+            let v = evaluate(&cols.tables[ci], point);
+            self.column(ci, point, v);
+            out.push(v);
         }
     }
 

@@ -119,7 +119,17 @@ pub(crate) fn prove_on<B: Backend>(
     visibility: Option<u32>,
     decl: DeclOut<'_>,
 ) -> Result<Vec<u8>> {
-    let c = Circuit::parse(inp.circuit_json)?;
+    let mut c = Circuit::parse(inp.circuit_json)?;
+    let mut inp = inp;
+    c.private_input = visibility.is_some_and(private_input);
+    if c.private_input {
+        // zk_inference.md 1.3: the input's limbs join the witness, after every column
+        if inp.input.len() != inp.batch * c.input.features {
+            return bad("input length does not match the circuit and batch");
+        }
+        let limbs = super::tensors::input_limb_columns(&c, inp.input, inp.batch);
+        inp.columns.extend(limbs);
+    }
     check_statement(&c, &inp)?;
     let mult = multiplicities(&c, &inp.columns);
     let tmult = table::multiplicities(&c, &inp.columns, inp.input, inp.batch);
@@ -137,6 +147,12 @@ pub fn prove_declared(
     let ch = Channel::new(INFERENCE_TAG, Kind::Inference);
     let proof = prove_on(hyrax, inp, ch, None, Some(&mut decl))?;
     Ok((proof, decl.expect("declared")?))
+}
+
+/// Whether visibility word `v` keeps the input out of the statement (bits 0-1 not
+/// `0`, zk_inference.md 1).
+pub fn private_input(v: u32) -> bool {
+    v & 3 != 0
 }
 
 /// Where a declaring prover leaves its declarations.
@@ -271,7 +287,10 @@ impl ProofKind for Inference<'_> {
         if let Some(v) = self.visibility {
             ch.send_u32("visibility", v);
         }
-        ch.send_bytes("input", &ints_bytes(inp.input, c.input_width()));
+        // a private input is in the witness only (zk_inference.md 1.3)
+        if !c.private_input {
+            ch.send_bytes("input", &ints_bytes(inp.input, c.input_width()));
+        }
         ch.send_bytes("output", &ints_bytes(inp.output, int_width(olo, ohi)));
     }
 

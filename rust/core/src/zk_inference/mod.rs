@@ -32,26 +32,58 @@ use crate::pcs::Shape;
 /// The transcript tag of kind 5.
 pub const ZK_INFERENCE_TAG: &[u8] = b"zkml/inference-zk";
 
-/// The statement's visibility word of version 1: public input, private weights and
-/// activations, public output (zk_inference.md 1).
+/// The visibility word of a public input, private weights and activations and a
+/// public output (zk_inference.md 1).
 pub const VISIBILITY: u32 = 0;
+
+/// The visibility word of a private input (zk_inference.md 1.3): the input is in the
+/// witness only, the statement carries none of it.
+pub const VISIBILITY_PRIVATE_INPUT: u32 = 1;
+
+/// The visibility words this prover makes (zk_inference.md 1).
+pub const VISIBILITIES: [u32; 2] = [VISIBILITY, VISIBILITY_PRIVATE_INPUT];
+
+fn check_visibility(v: u32) -> Result<()> {
+    if VISIBILITIES.contains(&v) {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(format!(
+            "visibility word {v}: this prover makes {VISIBILITIES:?}"
+        )))
+    }
+}
 
 /// Prove a hiding inference proof (kind 5). `inp` is what kind 3's prover takes, its
 /// `vk_digest` the key's (kind 6, or kind 4); `model_blinds` are the model stack's row
 /// blinders, one per row of the circuit's `model_stack` shape (the ones its key's
 /// commitment was made with: all zero for a kind-4 key). The proof's blinders come
-/// from the operating system, hedged with the statement (sigma.md 5).
-pub fn prove(hyrax: &Hyrax, inp: InferenceInput<'_>, model_blinds: &[Fr]) -> Result<Vec<u8>> {
-    prove_from(hyrax, inp, model_blinds, Source::Os, Default::default())
+/// from the operating system, hedged with the statement (sigma.md 5). `visibility` is
+/// the statement's word ([`VISIBILITIES`]).
+pub fn prove(
+    hyrax: &Hyrax,
+    inp: InferenceInput<'_>,
+    model_blinds: &[Fr],
+    visibility: u32,
+) -> Result<Vec<u8>> {
+    prove_from(
+        hyrax,
+        inp,
+        model_blinds,
+        visibility,
+        Source::Os,
+        Default::default(),
+    )
 }
 
 fn prove_from<'a>(
     hyrax: &Hyrax,
     inp: InferenceInput<'_>,
     model_blinds: &'a [Fr],
+    visibility: u32,
     source: Source,
     tracer: trace::Tracer<'a>,
 ) -> Result<Vec<u8>> {
+    check_visibility(visibility)?;
     let c = Circuit::parse(inp.circuit_json)?;
     let rows = Shape::new(c.model_stack.num_vars, c.model_stack.log_cols)?.rows();
     if model_blinds.len() != rows {
@@ -62,7 +94,7 @@ fn prove_from<'a>(
     }
     let mut backend = Hiding::new(hyrax, Kind::HidingInference, source, vec![model_blinds]);
     backend.tracer = tracer;
-    prove_on(hyrax, inp, backend, Some(VISIBILITY), None)
+    prove_on(hyrax, inp, backend, Some(visibility), None)
 }
 
 /// [`prove`] with the blinders drawn from `seed` (test vectors only: a fixed seed in a
@@ -72,12 +104,14 @@ pub fn prove_seeded(
     hyrax: &Hyrax,
     inp: InferenceInput<'_>,
     model_blinds: &[Fr],
+    visibility: u32,
     seed: [u8; 32],
 ) -> Result<Vec<u8>> {
     prove_from(
         hyrax,
         inp,
         model_blinds,
+        visibility,
         Source::Seed(seed),
         Default::default(),
     )
@@ -90,6 +124,7 @@ pub fn prove_traced(
     hyrax: &Hyrax,
     inp: InferenceInput<'_>,
     model_blinds: &[Fr],
+    visibility: u32,
     seed: [u8; 32],
     cheat: trace::Cheat,
     trace: &mut trace::Trace,
@@ -98,5 +133,12 @@ pub fn prove_traced(
         trace: Some(trace),
         cheat,
     };
-    prove_from(hyrax, inp, model_blinds, Source::Seed(seed), tracer)
+    prove_from(
+        hyrax,
+        inp,
+        model_blinds,
+        visibility,
+        Source::Seed(seed),
+        tracer,
+    )
 }

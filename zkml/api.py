@@ -30,7 +30,12 @@ from zkml.artifacts import (
     proof_vk_digest,
     read_compiled_vk,
 )
-from zkml.errors import InvalidKeyError, ProofFormatError, VerificationError
+from zkml.errors import (
+    InvalidKeyError,
+    ProofFormatError,
+    StatementMismatchError,
+    VerificationError,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -243,6 +248,14 @@ class ProofResult:
         return artifact_kind(self.proof) == KIND_HIDING_INFERENCE
 
     @property
+    def visibility(self) -> Any:
+        """What the proof makes public (`zkml.visibility.Visibility`): with a private
+        input, `inputs` are the prover's own and not in the proof."""
+        from zkml.visibility import proof_visibility
+
+        return proof_visibility(self.proof)
+
+    @property
     def output_names(self) -> list[str]:
         """The proven outputs' names, in the order a row of `outputs` holds them."""
         return [p.name for p in self.output_parts]
@@ -300,6 +313,8 @@ def prove(
     check: bool = True,
     progress: ProgressArg = None,
     strict: bool = False,
+    input: str = "public",  # the tensor's name, as the CLI's --input
+    output: str = "public",
 ) -> ProofResult:
     """Prove the compiled model's output on `inputs`.
 
@@ -328,21 +343,29 @@ def prove(
             prove), a `zkml.progress.Progress` reports as it is set up; None or False:
             silent.
         strict: refuse input that would be clipped (InputError) instead of warning.
+        input: the input's visibility (`zkml.visibility`): "public" (the statement's) or,
+            for a model compiled with `hiding=True`, "private" (the proof carries no input
+            and binds it hidden; circuits/zk_inference.md 1.3). "committed" is not built
+            yet.
+        output: the output's visibility: "public" ("committed" is not built yet).
 
     Raises:
         InputError for inputs of the wrong shape or type, non-finite values and, with
-        `strict`, clipped ones; FileError / CompiledModelError for a `compiled` file that
-        is missing or corrupt; ProverError if proving fails.
+        `strict`, clipped ones, and for an `input` / `output` that is not a choice, not
+        built yet, or private without a hiding key; FileError / CompiledModelError for a
+        `compiled` file that is missing or corrupt; ProverError if proving fails.
     """
     from zkml.progress import Progress
     from zkml.prover import prove_hiding_inference, prove_inference
     from zkml.statement import InputLayout, quantize_rows
+    from zkml.visibility import visibility_word
     from zkml.witness import build_witness
 
     progress = Progress.of(progress, "prove")
     if not hasattr(compiled, "require_circuit"):
         with progress.stage("load"):
             compiled = load(compiled)  # type: ignore[arg-type]
+    word = visibility_word(input, output, hiding=bool(compiled.model_blinders))
     cc = compiled.require_circuit()
     circuit = cc.circuit
     timings: dict[str, float] = {}
@@ -363,7 +386,8 @@ def prove(
     with progress.stage("prove"):
         # the key decides the kind: a hiding key (kind 6) gets a hiding proof (kind 5)
         if compiled.model_blinders:
-            proof = prove_hiding_inference(*args, compiled.model_blinders, seed=seed)
+            proof = prove_hiding_inference(*args, compiled.model_blinders, seed=seed,
+                                           visibility=word)
         else:
             proof = prove_inference(*args, seed=seed)
     timings["prove"] = time.perf_counter() - t0
@@ -401,6 +425,15 @@ class VerifiedInference:
         """The proof was hiding (kind 5): it revealed nothing about the weights or
         activations beyond this statement (circuits/zk_inference.md)."""
         return bool(getattr(self.statement, "hiding", False))
+
+    @property
+    def visibility(self) -> Any:
+        """What the proof made public (`zkml.visibility.Visibility`); with a private
+        input, `inputs` is empty and `input_digest` is b"" (the proof binds an input
+        it does not reveal)."""
+        from zkml.visibility import of_word
+
+        return of_word(int(getattr(self.statement, "visibility", 0)), self.hiding)
 
     @property
     def outputs_float(self) -> list[list[float]]:
@@ -545,6 +578,12 @@ class Verifier:
         argmax = bool(getattr(st, "argmax", False))
         inputs, outputs = tuple(map(tuple, st.input)), tuple(map(tuple, st.output))
         in_digest, out_digest = statement_digests(self._vk.circuit, st.batch, inputs, outputs)
+        if getattr(st, "visibility", 0) & 3:
+            in_digest = b""  # a private input: no input in the statement, no digest
+            if expected is not None or prefix is not None:
+                raise StatementMismatchError(
+                    "the proof's input is private: it states no input to compare with the "
+                    "expected one", check="statement.input-private")
         if expected is not None:
             require_input(inputs, in_digest, expected)
         if prefix is not None:

@@ -1,0 +1,93 @@
+"""Per-tensor visibility from the API (zkml.visibility; circuits/zk_inference.md 1.3):
+`zkml.prove(..., input="private")` on a model compiled with `hiding=True` makes a
+kind-5 proof whose statement carries no input; `zkml.verify` accepts it, reports the
+visibility and no input, and refuses to compare it with an expected input; bad or
+unbuilt choices and a private input without a hiding key are InputErrors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import zkml
+from zkml.errors import InputError, StatementMismatchError
+from zkml.statement import statement_digests
+from zkml.visibility import Visibility, proof_visibility, visibility_word
+
+ART = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    d = tmp_path_factory.mktemp("visibility")
+    cal = np.load(ART / "digits_calibration.npy")
+    hiding = zkml.compile(ART / "digits_mlp.onnx", calibration=cal,
+                          output_path=d / "h.zkmlc", vk_path=d / "h.vk", hiding=True)
+    clear = zkml.compile(ART / "digits_mlp.onnx", calibration=cal,
+                         output_path=d / "c.zkmlc", vk_path=d / "c.vk")
+    return hiding, clear, d
+
+
+def _inputs() -> np.ndarray:
+    return np.array(json.loads((ART / "digits_input.json").read_text())["input_data"][0],
+                    dtype=np.float64).reshape(1, -1)
+
+
+def test_visibility_words():
+    assert visibility_word(hiding=True) == 0 and visibility_word(hiding=False) == 0
+    assert visibility_word("private", hiding=True) == 1
+    for bad in ("secret", None, 1, "PUBLIC"):
+        with pytest.raises(InputError, match="must be one of"):
+            visibility_word(bad, hiding=True)
+    with pytest.raises(InputError, match="must be one of"):
+        visibility_word(output="private", hiding=True)
+    with pytest.raises(InputError, match="not built yet"):
+        visibility_word("committed", hiding=True)
+    with pytest.raises(InputError, match="not built yet"):
+        visibility_word(output="committed", hiding=True)
+    with pytest.raises(InputError, match="hiding"):
+        visibility_word("private", hiding=False)
+
+
+def test_a_private_input_proof_verifies_without_its_input(models):
+    hiding, _, d = models
+    res = zkml.prove(hiding, _inputs(), input="private")
+    assert res.hiding and res.visibility == Visibility(True, "private", "public", "private")
+    assert res.visibility.input_private
+    v = zkml.verify(res.proof, d / "h.vk")
+    assert v.hiding and v.inputs == () and v.input_digest == b""
+    assert v.visibility.to_json() == {"hiding": True, "input": "private", "output": "public",
+                                      "weights": "private"}
+    assert [list(r) for r in v.outputs] == res.outputs.tolist()
+    # the public proof of the same input states it; the private one does not carry it
+    public = zkml.prove(hiding, _inputs())
+    assert public.visibility.input == "public"
+    row = res.inputs.astype("<i8").tobytes()
+    in_digest, _ = statement_digests(hiding.circuit, res.batch, res.inputs.tolist(),
+                                     res.outputs.tolist())
+    assert row not in res.proof and in_digest not in res.proof
+    assert zkml.verify(public.proof, d / "h.vk").inputs == tuple(map(tuple, res.inputs))
+
+
+def test_a_private_input_cannot_be_compared_with_an_expected_one(models):
+    hiding, _, d = models
+    res = zkml.prove(hiding, _inputs(), input="private")
+    with pytest.raises(StatementMismatchError) as info:
+        zkml.verify(res.proof, d / "h.vk", expected_input=_inputs())
+    assert info.value.check == "statement.input-private"
+    with pytest.raises(StatementMismatchError):
+        zkml.verify(res.proof, d / "h.vk", expected_input_digest="00" * 8)
+
+
+def test_bad_choices_are_input_errors(models):
+    hiding, clear, _ = models
+    with pytest.raises(InputError, match="hiding"):
+        zkml.prove(clear, _inputs(), input="private")
+    with pytest.raises(InputError, match="not built yet"):
+        zkml.prove(hiding, _inputs(), input="committed")
+    with pytest.raises(InputError, match="must be one of"):
+        zkml.prove(hiding, _inputs(), output="hidden")
+    assert proof_visibility(zkml.prove(clear, _inputs()).proof) == Visibility(False)

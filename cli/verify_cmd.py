@@ -194,13 +194,16 @@ def _emit_inference(result, size: int, expected: _Expected, quantized,
                  "rows": None if quantized is None else quantized.batch,
                  "clipping": None if quantized is None else clipping_object(quantized.clipping)}
     # The key does not name the outputs (parts: null); `zkml prove --json` does.
-    emit(document("verify", valid=True, **statement(
+    from zkml.cli.visibility_opts import apply_visibility
+
+    stmt = apply_visibility(statement(
         vk_digest=result.vk_digest, batch=result.batch, inputs=result.inputs,
         input_frac_bits=result.input_frac_bits, input_digest=result.input_digest,
         outputs=result.outputs, output_frac_bits=result.output_frac_bits,
         output_digest=result.output_digest, argmax=result.argmax,
-        predictions=result.predictions, parts=None, hiding=result.hiding),
-        input_check=check, sizes={"proof": size}, timings=timings))
+        predictions=result.predictions, parts=None, hiding=result.hiding), result.visibility)
+    emit(document("verify", valid=True, **stmt,
+                  input_check=check, sizes={"proof": size}, timings=timings))
 
 
 def _input_check_line(expected: _Expected, quantized) -> str:

@@ -7,15 +7,19 @@ unbuilt choices and a private input without a hiding key are InputErrors."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-import zkml
-from zkml.errors import InputError, StatementMismatchError
-from zkml.statement import statement_digests
-from zkml.visibility import Visibility, proof_visibility, visibility_word
+sys.path.insert(0, str(Path(__file__).resolve().parent / "inference"))
+from harness import run_cli  # noqa: E402
+
+import zkml  # noqa: E402
+from zkml.errors import InputError, StatementMismatchError  # noqa: E402
+from zkml.statement import statement_digests  # noqa: E402
+from zkml.visibility import Visibility, proof_visibility, visibility_word  # noqa: E402
 
 ART = Path(__file__).resolve().parents[1] / "artifacts"
 
@@ -91,3 +95,29 @@ def test_bad_choices_are_input_errors(models):
     with pytest.raises(InputError, match="must be one of"):
         zkml.prove(hiding, _inputs(), output="hidden")
     assert proof_visibility(zkml.prove(clear, _inputs()).proof) == Visibility(False)
+
+
+def test_cli_private_input_shows_no_input(models, tmp_path, capsys):
+    _, _, d = models
+    inp = str(ART / "digits_input.json")
+    proof = tmp_path / "p.proof"
+    code, out, err = run_cli(["prove", str(d / "h.zkmlc"), "--input", inp, "-o", str(proof),
+                              "--input-visibility", "private", "--json"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["visibility"] == {"hiding": True, "input": "private", "output": "public",
+                                 "weights": "private"}
+    assert doc["input"]["digest"] is None and doc["input"]["values"] is None
+    code, out, err = run_cli(["verify", str(proof), "--vk", str(d / "h.vk"), "--json"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["visibility"]["input"] == "private" and doc["input"]["digest"] is None
+    code, out, err = run_cli(["verify", str(proof), "--vk", str(d / "h.vk")], capsys)
+    assert code == 0 and "input private" in out, err
+    code, out, err = run_cli(["verify", str(proof), "--vk", str(d / "h.vk"), "--input", inp],
+                             capsys)
+    assert code != 0 and "private" in err
+    code, out, err = run_cli(["prove", str(d / "h.zkmlc"), "--input", inp, "-o",
+                              str(tmp_path / "q.proof"), "--input-visibility", "committed"],
+                             capsys)
+    assert code != 0 and "not built yet" in err

@@ -1,14 +1,17 @@
-"""Private inputs in hiding inference proofs (visibility word `V = 1`,
-circuits/zk_inference.md 1.3) through the pure-Python verifier, on the Rust prover's
-vectors (`*_private_input` cases of circuits/vectors/zk_inference.json): every honest
-case verifies with no input in its statement; the input's values occur in the proof in
-no encoding; the word cannot be changed (a private proof read as public, a public one
-as private); a private proof checked against another key or with a re-committed input
-limb fails; and the cheating case (an input limb committed to another value) fails the
-merged check."""
+"""Private and committed inputs in hiding inference proofs (visibility words `V = 1`
+and `V = 2`, circuits/zk_inference.md 1.3-1.4) through the pure-Python verifier, on the
+Rust prover's vectors (`*_private_input`, `*_committed_input` cases of
+circuits/vectors/zk_inference.json): every honest case verifies with no input in its
+statement (a committed one with its commitment, which the native commitment of the
+case's input and blinders reproduces); the input's values occur in the proof in no
+encoding; the word cannot be changed; a private proof checked against another key or
+with a re-committed input limb fails, and so does a committed proof whose statement
+carries another input's commitment or the same input's under other blinders; the
+cheating case (an input limb committed to another value) fails the merged check."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from tests.verifier.zk_vectors import load
@@ -22,6 +25,7 @@ from zkml.verifier.layout import limb_widths
 from zkml.verifier.msm import msm
 from zkml.verifier.zk.sigma import H_INDEX
 from zkml.verifier.zk.visibility import (
+    INPUT_COMMITTED,
     INPUT_PRIVATE,
     circuit_for,
     input_name,
@@ -31,6 +35,7 @@ from zkml.verifier.zk_inference import parse_hiding_inference
 
 CASES = load("zk_inference.json")["cases"]
 PRIVATE = [c for c in CASES if c["visibility"] == INPUT_PRIVATE]
+COMMITTED = [c for c in CASES if c["visibility"] == INPUT_COMMITTED and c["valid"]]
 HONEST = [c for c in PRIVATE if c["valid"]]
 H = derive_generator(seed_digest(DEFAULT_SEED), H_INDEX)
 #: bytes 7.. of a kind-5 body: vk digest (32), B (4), then V (4)
@@ -102,7 +107,9 @@ def test_the_word_is_bound(case):
     data = bytes.fromhex(case["proof"])
     # read as public: the output's bytes become the input's and the transcript differs
     _rejected(case, data[:AT_V] + enc_u32(0) + data[AT_V + 4:])
-    for v in (2, 3, 5, 9):
+    # read as committed: the output's count is read as the commitment's
+    _rejected(case, data[:AT_V] + enc_u32(2) + data[AT_V + 4:])
+    for v in (3, 5, 9):
         assert _rejected(case, data[:AT_V] + enc_u32(v) + data[AT_V + 4:]).check == \
             "zk.visibility"
 
@@ -147,3 +154,54 @@ def test_a_private_circuit_adds_the_input_limbs_after_every_column():
     assert [col.index for col in p.input_u] == list(range(len(c.columns), len(p.columns)))
     assert p.u_of(None) == p.input_u and c.u_of(None) == ()
     assert p.layout(2).num_vars >= c.layout(2).num_vars
+
+
+# --- committed inputs (V = 2) -----------------------------------------------------------
+
+
+def _native_commitment(case: dict, inputs: list[int], blinds: bytes) -> bytes:
+    from zkml import _native
+
+    return _native.hiding_input_commitment(case["circuit"].encode(),
+                                           np.array(inputs, dtype=np.int64),
+                                           case["batch"], blinds)
+
+
+def _blinds(case: dict) -> bytes:
+    return b"".join(bytes.fromhex(h) for h in case["input_blinds"])
+
+
+def _with_c_x(case: dict, c_x: bytes) -> bytes:
+    data = bytes.fromhex(case["proof"])
+    at = AT_V + 4
+    assert data[at:at + len(c_x)][:4] == c_x[:4]
+    return data[:at] + c_x + data[at + len(c_x):]
+
+
+@pytest.mark.parametrize("case", COMMITTED, ids=_label)
+def test_a_committed_input_states_its_commitment(case):
+    data = bytes.fromhex(case["proof"])
+    st = verify_inference(data, _key(case))
+    assert (st.visibility, st.input) == (INPUT_COMMITTED, ())
+    c_x = _native_commitment(case, case["input"], _blinds(case))
+    assert b"".join(enc_g1(p) for p in st.input_commitment) == c_x[4:]
+    assert _with_c_x(case, c_x) == data
+    for enc in _encodings(case):
+        assert enc not in data
+
+
+@pytest.mark.parametrize("case", COMMITTED, ids=_label)
+def test_another_committed_input_is_refused(case):
+    """The statement's `C_X` swapped for another input's (same blinders), or for the
+    same input's under other blinders: the proof no longer opens it."""
+    other = [v + 1 if v < 100 else v - 1 for v in case["input"]]
+    blinds = _blinds(case)
+    for c_x in (_native_commitment(case, other, blinds),
+                _native_commitment(case, case["input"], blinds[32:] + blinds[:32])):
+        assert _rejected(case, _with_c_x(case, c_x)).check == "zk.merged"
+
+
+@pytest.mark.parametrize("case", COMMITTED, ids=_label)
+def test_a_committed_proof_read_as_private_is_refused(case):
+    data = bytes.fromhex(case["proof"])
+    _rejected(case, data[:AT_V] + enc_u32(INPUT_PRIVATE) + data[AT_V + 4:])

@@ -66,6 +66,8 @@ class InferenceStatement(Statement):
     #: kind 5's visibility word (zk_inference.md 1); with a private input (bits 0-1
     #: not 0) `input` is empty: the proof binds the input without revealing it
     visibility: int = 0
+    #: a committed input's row commitments `C_X` (zk_inference.md 1.4), else empty
+    input_commitment: tuple = ()
 
 
 

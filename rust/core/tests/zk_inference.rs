@@ -27,7 +27,10 @@ use zkml_core::zk::declared::linear_form;
 use zkml_core::zk::{Blinds, Gens, Hidden};
 use zkml_core::zk_inference::replay::{self, Key};
 use zkml_core::zk_inference::trace::{Cheat, Trace};
-use zkml_core::zk_inference::{prove_seeded, prove_traced, VISIBILITY, VISIBILITY_PRIVATE_INPUT};
+use zkml_core::zk_inference::{
+    input_commitment, input_rows, prove_seeded, prove_traced, VISIBILITY,
+    VISIBILITY_COMMITTED_INPUT, VISIBILITY_PRIVATE_INPUT,
+};
 
 #[path = "support/vector_file.rs"]
 mod vector_file;
@@ -47,8 +50,10 @@ struct Run {
     shape: Shape,
     rows: Vec<G1Affine>,
     model_blinds: Vec<Fr>,
-    /// The statement's visibility word (zk_inference.md 1).
+    /// The statement's visibility word (zk_inference.md 1) and a committed input's
+    /// row blinders (none otherwise).
     visibility: u32,
+    input_blinds: Vec<Fr>,
 }
 
 impl Run {
@@ -73,7 +78,35 @@ impl Run {
             rows,
             model_blinds,
             visibility: VISIBILITY,
+            input_blinds: Vec::new(),
         }
+    }
+
+    /// The same statement with a committed input (zk_inference.md 1.4) whose row
+    /// blinders are drawn from `seed`.
+    fn committed(mut self, h: &Hyrax, name: &'static str, seed: [u8; 32]) -> Self {
+        let rows = input_rows(&self.m.circuit_json, self.batch).unwrap();
+        self.input_blinds = Blinds::from_seed(seed, [1; 32]).draw_n(rows);
+        self.visibility = VISIBILITY_COMMITTED_INPUT;
+        self.name = name;
+        let c_x = self.input_commitment(h);
+        assert_eq!(c_x.len(), rows);
+        self
+    }
+
+    fn input_commitment(&self, h: &Hyrax) -> Vec<G1Affine> {
+        input_commitment(
+            h,
+            &self.m.circuit_json,
+            &self.input,
+            self.batch,
+            &self.input_blinds,
+        )
+        .unwrap()
+    }
+
+    fn vis(&self) -> (u32, &[Fr]) {
+        (self.visibility, &self.input_blinds)
     }
 
     /// The same statement with a private input (zk_inference.md 1.3).
@@ -128,16 +161,8 @@ impl Run {
         blinds: &[Fr],
     ) -> (Vec<u8>, Result<(), String>) {
         let mut trace = Trace::default();
-        let proof = prove_traced(
-            h,
-            self.input(),
-            blinds,
-            self.visibility,
-            seed,
-            cheat,
-            &mut trace,
-        )
-        .unwrap();
+        let proof =
+            prove_traced(h, self.input(), blinds, self.vis(), seed, cheat, &mut trace).unwrap();
         let key = Key {
             digest: self.digest(),
             shape: self.shape,
@@ -158,6 +183,12 @@ fn rows_offset(circuit_len: usize) -> usize {
 fn model_rows(vk: &[u8], circuit_len: usize, shape: Shape) -> Vec<G1Affine> {
     let mut r = Reader::new(&vk[rows_offset(circuit_len) - 4..]);
     r.points(shape.rows(), "model rows").unwrap()
+}
+
+/// A field element as 32 big-endian bytes in hex (the encoding of encoding.md).
+fn fr_hex(v: &Fr) -> String {
+    use ark_ff::{BigInteger, PrimeField};
+    hex::encode(v.into_bigint().to_bytes_be())
 }
 
 fn seed(k: u8) -> [u8; 32] {
@@ -193,7 +224,33 @@ fn runs(h: &Hyrax) -> Vec<Run> {
             .private("mlp_private_input"),
         Run::new(h, "win_1d", win_1d(33), 1, 34).private("win_1d_private_input"),
         Run::new(h, "concat_flat", concat_flat(62), 1, 63).private("concat_private_input"),
+        Run::new(h, "mlp", mlp_full(&[6, 8, 5], false, false, None, 1), 2, 8).committed(
+            h,
+            "mlp_committed_input",
+            seed(210),
+        ),
+        Run::new(h, "win_1d", win_1d(33), 1, 34).committed(h, "win_1d_committed_input", seed(211)),
     ]
+}
+
+/// A committed input (zk_inference.md 1.4): two proofs with the owner's blinders both
+/// pass and carry the same commitment, `input_commitment`'s (the Python verifier's
+/// tests swap in another input's commitment, test_zk_visibility.py).
+#[test]
+fn a_committed_input_is_reused_and_bound() {
+    let h = Hyrax::default();
+    let all = runs(&h);
+    let run = &all[10];
+    assert_eq!(run.visibility, VISIBILITY_COMMITTED_INPUT);
+    let c_x = run.input_commitment(&h);
+    let (a, va) = run.check(&h, seed(20), Cheat::None, &run.model_blinds);
+    let (b, vb) = run.check(&h, seed(21), Cheat::None, &run.model_blinds);
+    assert_eq!((va, vb), (Ok(()), Ok(())));
+    let at = 7 + 32 + 4 + 4 + 4; // header, vk digest, B, V, the count of C_X
+    let bytes: Vec<u8> = c_x.iter().flat_map(g1_to_bytes).collect();
+    assert_eq!(&a[at..at + bytes.len()], bytes.as_slice());
+    assert_eq!(&b[at..at + bytes.len()], bytes.as_slice());
+    assert_ne!(a, b);
 }
 
 #[test]
@@ -204,7 +261,7 @@ fn honest_hiding_proofs_pass_and_cheats_fail_the_rust_check() {
         let (proof, verdict) = run.check(&h, s, Cheat::None, &run.model_blinds);
         assert_eq!(verdict, Ok(()), "{}", run.name);
         // the traced prover and the vector prover make the same bytes
-        let again = prove_seeded(&h, run.input(), &run.model_blinds, run.visibility, s).unwrap();
+        let again = prove_seeded(&h, run.input(), &run.model_blinds, run.vis(), s).unwrap();
         assert_eq!(again, proof, "{}", run.name);
     }
     let all = runs(&h);
@@ -215,7 +272,7 @@ fn honest_hiding_proofs_pass_and_cheats_fail_the_rust_check() {
         &h,
         mlp.input(),
         &mlp.model_blinds,
-        mlp.visibility,
+        mlp.vis(),
         seed(1),
         Cheat::None,
         &mut trace,
@@ -315,6 +372,9 @@ fn every_vector_family_proves_hiding() {
             };
             let mut run = Run::new(&h, name, copy, batch, 5);
             run.visibility = vis;
+            if vis == VISIBILITY_COMMITTED_INPUT {
+                run = run.committed(&h, name, seed(9));
+            }
             let verdict = run.check(&h, seed(3), Cheat::None, &run.model_blinds).1;
             assert_eq!(verdict, Ok(()), "{name} batch {batch} visibility {vis}");
         }
@@ -326,11 +386,19 @@ fn a_claim_with_a_product_and_wrong_blinders_are_refused() {
     let h = Hyrax::default();
     let run = &runs(&h)[0];
     let short = vec![Fr::zero(); run.shape.rows() - 1];
-    let err = prove_seeded(&h, run.input(), &short, VISIBILITY, seed(1)).unwrap_err();
+    let err = prove_seeded(&h, run.input(), &short, (VISIBILITY, &[]), seed(1)).unwrap_err();
     assert!(matches!(err, zkml_core::Error::InvalidArgument(_)), "{err}");
     // a visibility word this prover does not make
     let blinds = &run.model_blinds;
-    let err = prove_seeded(&h, run.input(), blinds, 2, seed(1)).unwrap_err();
+    let err = prove_seeded(&h, run.input(), blinds, (4, &[]), seed(1)).unwrap_err();
+    assert!(matches!(err, zkml_core::Error::InvalidArgument(_)), "{err}");
+    // a committed input without its blinders, or with too few
+    let err = prove_seeded(&h, run.input(), blinds, (2, &[]), seed(1)).unwrap_err();
+    assert!(matches!(err, zkml_core::Error::InvalidArgument(_)), "{err}");
+    let few = [Fr::one()];
+    let rows = input_rows(&run.m.circuit_json, run.batch).unwrap();
+    assert!(rows > 1);
+    let err = prove_seeded(&h, run.input(), blinds, (2, &few), seed(1)).unwrap_err();
     assert!(matches!(err, zkml_core::Error::InvalidArgument(_)), "{err}");
     // an instance claim is a linear form: a product of two committed claims is refused
     let (a, b) = (
@@ -357,6 +425,7 @@ fn case(h: &Hyrax, run: &Run, s: [u8; 32], cheat: Option<(&str, &str)>) -> Value
         "batch": run.batch,
         "visibility": run.visibility,
         "input": run.input,
+        "input_blinds": run.input_blinds.iter().map(fr_hex).collect::<Vec<_>>(),
         "output": run.out,
         "seed": hex::encode(s),
         "proof": hex::encode(&proof),
@@ -398,7 +467,8 @@ fn vectors_zk_inference() {
                      well-formedness proof does not verify; load it with \
                      VerifyingKey.from_bytes(vk, trusted_digest=sha256(vk)). `visibility` is the \
                      statement's word (1: a private input, zk_inference.md 1.3; `input` is then \
-                     the prover's input, which the proof does not carry). An invalid case is \
+                     the prover's input, which the proof does not carry; 2: a committed input, 1.4, whose \
+                     row blinders are `input_blinds`, 32-byte big-endian field elements). An invalid case is \
                      a cheating prover's proof that fails with `check`.",
             "seed": "zkml/hyrax/generators/v1",
             "cases": cases,

@@ -63,6 +63,15 @@ pub fn check(hyrax: &Hyrax, c: &Circuit, key: &Key<'_>, proof: &[u8], trace: &Tr
     if !crate::inference::prover::private_input(visibility) {
         io.insert(0, ("input", c.input_width()));
     }
+    // a committed input's row commitments: the statement's third stack (1.4)
+    let committed = visibility == super::VISIBILITY_COMMITTED_INPUT;
+    let c_x = match trace.stacks.get(2) {
+        Some(s) if committed => r.points(s.shape.rows(), "input")?,
+        _ => Vec::new(),
+    };
+    if committed {
+        t.absorb_points("input", &c_x);
+    }
     for (label, width) in io {
         let n = r.u32(label)? as usize;
         let body = r.take(n.saturating_mul(width), label)?;
@@ -134,7 +143,10 @@ pub fn check(hyrax: &Hyrax, c: &Circuit, key: &Key<'_>, proof: &[u8], trace: &Tr
         .iter()
         .map(|s| s.names.iter().map(|n| lookup(&points, n)).collect())
         .collect::<Result<_>>()?;
-    let rows: [&[G1Affine]; 2] = [&c_w, key.rows];
+    let mut rows: Vec<&[G1Affine]> = vec![&c_w, key.rows];
+    if committed {
+        rows.push(&c_x);
+    }
     if trace.stacks.len() != rows.len() || shapes[1] != key.shape {
         return format_at(
             "proof.shape",

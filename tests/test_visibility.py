@@ -48,8 +48,7 @@ def test_visibility_words():
             visibility_word(bad, hiding=True)
     with pytest.raises(InputError, match="must be one of"):
         visibility_word(output="private", hiding=True)
-    with pytest.raises(InputError, match="not built yet"):
-        visibility_word("committed", hiding=True)
+    assert visibility_word("committed", hiding=True) == 2
     with pytest.raises(InputError, match="not built yet"):
         visibility_word(output="committed", hiding=True)
     with pytest.raises(InputError, match="hiding"):
@@ -90,8 +89,6 @@ def test_bad_choices_are_input_errors(models):
     hiding, clear, _ = models
     with pytest.raises(InputError, match="hiding"):
         zkml.prove(clear, _inputs(), input="private")
-    with pytest.raises(InputError, match="not built yet"):
-        zkml.prove(hiding, _inputs(), input="committed")
     with pytest.raises(InputError, match="must be one of"):
         zkml.prove(hiding, _inputs(), output="hidden")
     assert proof_visibility(zkml.prove(clear, _inputs()).proof) == Visibility(False)
@@ -118,6 +115,37 @@ def test_cli_private_input_shows_no_input(models, tmp_path, capsys):
                              capsys)
     assert code != 0 and "private" in err
     code, out, err = run_cli(["prove", str(d / "h.zkmlc"), "--input", inp, "-o",
-                              str(tmp_path / "q.proof"), "--input-visibility", "committed"],
+                              str(tmp_path / "q.proof"), "--output-visibility", "committed"],
                              capsys)
     assert code != 0 and "not built yet" in err
+
+
+def test_a_committed_input_is_reused_through_its_opening(models, tmp_path):
+    import os
+
+    from zkml.errors import ZkmlError
+    from zkml.input_opening import InputOpening
+
+    hiding, _, d = models
+    first = zkml.prove(hiding, _inputs(), input="committed")
+    opening = first.input_opening
+    assert first.visibility.input == "committed" and opening.batch == first.batch
+    path = opening.save(tmp_path / "x.opening")
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    with pytest.raises(ZkmlError):  # never over an existing file
+        opening.save(path)
+    again = zkml.prove(hiding, _inputs(), input="committed", input_opening=path)
+    assert again.input_opening == InputOpening.load(path) == opening
+    a, b = (zkml.verify(r.proof, d / "h.vk") for r in (first, again))
+    assert a.visibility.input == "committed" and a.inputs == () and a.input_digest == b""
+    assert a.input_commitment_digest == b.input_commitment_digest == opening.digest
+    assert opening.commitment in first.proof and opening.commitment in again.proof
+    assert first.proof != again.proof
+    # the opening is the input's own: another input, or another model's, is refused
+    other = _inputs() * 0.5
+    with pytest.raises(InputError, match="another input"):
+        zkml.prove(hiding, other, input="committed", input_opening=path)
+    with pytest.raises(InputError, match="committed"):
+        zkml.prove(hiding, _inputs(), input_opening=path)
+    with pytest.raises(InputError):
+        InputOpening.from_bytes(b'{"format": "zkml-input-opening", "version": 1}')

@@ -31,6 +31,7 @@ from zkml.artifacts import (
     read_compiled_vk,
 )
 from zkml.errors import (
+    InputError,
     InvalidKeyError,
     ProofFormatError,
     StatementMismatchError,
@@ -240,6 +241,9 @@ class ProofResult:
     output_parts: list = field(default_factory=list)
     clipping: Any = None
     known_files: dict[Path, str] = field(default_factory=dict, repr=False, compare=False)
+    #: with input="committed": the input's opening (`zkml.input_opening.InputOpening`,
+    #: secret: `save` it to prove about the same commitment again)
+    input_opening: Any = field(default=None, repr=False, compare=False)
 
     @property
     def hiding(self) -> bool:
@@ -315,6 +319,7 @@ def prove(
     strict: bool = False,
     input: str = "public",  # the tensor's name, as the CLI's --input
     output: str = "public",
+    input_opening: Any = None,
 ) -> ProofResult:
     """Prove the compiled model's output on `inputs`.
 
@@ -345,9 +350,13 @@ def prove(
         strict: refuse input that would be clipped (InputError) instead of warning.
         input: the input's visibility (`zkml.visibility`): "public" (the statement's) or,
             for a model compiled with `hiding=True`, "private" (the proof carries no input
-            and binds it hidden; circuits/zk_inference.md 1.3). "committed" is not built
-            yet.
+            and binds it hidden; circuits/zk_inference.md 1.3) or "committed" (the proof
+            carries the input's commitment, the same in every proof made with one
+            opening; 1.4).
         output: the output's visibility: "public" ("committed" is not built yet).
+        input_opening: with input="committed", the opening (`zkml.input_opening.
+            InputOpening` or its file) of an earlier commitment to this same input;
+            None makes a new one (`ProofResult.input_opening`: save it, it is secret).
 
     Raises:
         InputError for inputs of the wrong shape or type, non-finite values and, with
@@ -383,17 +392,26 @@ def prove(
     t0 = time.perf_counter()
     args = (circuit.to_bytes(), cc.model_stack, w.columns, w.batch, w.inputs, w.outputs,
             compiled.vk_digest)
+    opening = None
+    if word == 2:
+        from zkml.input_opening import open_committed_input
+
+        opening = open_committed_input(args[0], compiled.vk_digest, w.inputs, w.batch,
+                                       input_opening, seed=seed)
+    elif input_opening is not None:
+        raise InputError("an input opening goes with input='committed'")
     with progress.stage("prove"):
         # the key decides the kind: a hiding key (kind 6) gets a hiding proof (kind 5)
         if compiled.model_blinders:
-            proof = prove_hiding_inference(*args, compiled.model_blinders, seed=seed,
-                                           visibility=word)
+            proof = prove_hiding_inference(
+                *args, compiled.model_blinders, seed=seed, visibility=word,
+                input_blinders=None if opening is None else opening.blinders)
         else:
             proof = prove_inference(*args, seed=seed)
     timings["prove"] = time.perf_counter() - t0
     frac = 0 if circuit.argmax else circuit.output.frac_bits
     return ProofResult(proof, w.batch, w.inputs, w.outputs, frac, timings, circuit.argmax,
-                       list(cc.output_parts), clipping, dict(compiled.known_files))
+                       list(cc.output_parts), clipping, dict(compiled.known_files), opening)
 
 
 @dataclass(frozen=True)
@@ -434,6 +452,18 @@ class VerifiedInference:
         from zkml.visibility import of_word
 
         return of_word(int(getattr(self.statement, "visibility", 0)), self.hiding)
+
+    @property
+    def input_commitment_digest(self) -> bytes:
+        """A committed input's commitment digest (`zkml.input_opening.
+        commitment_digest` of `C_X`'s bytes); b"" for another input."""
+        from zkml.input_opening import commitment_digest
+        from zkml.verifier.encoding import enc_g1, enc_u32
+
+        points = tuple(getattr(self.statement, "input_commitment", ()))
+        if not points:
+            return b""
+        return commitment_digest(enc_u32(len(points)) + b"".join(map(enc_g1, points)))
 
     @property
     def outputs_float(self) -> list[list[float]]:

@@ -2,10 +2,11 @@
 the API's `prove(..., input=, output=)` values, the statement's visibility word `V`
 they map to, and what a proof's bytes say about it.
 
-Built: the input `public` (default) or `private` (a hiding proof whose statement carries
-no input, zk_inference.md 1.3), the output `public`, the weights private (a hiding key)
-or bound by a non-hiding key's commitment. Not yet: a `committed` input or output and
-public weights; asking for them is an InputError that says so.
+Built: the input `public` (default), `private` (a hiding proof whose statement carries
+no input, zk_inference.md 1.3) or `committed` (its statement carries the input's
+reusable commitment, 1.4; `zkml.input_opening`), the output `public`, the weights
+private (a hiding key) or bound by a non-hiding key's commitment. Not yet: a committed
+output and public weights; asking for them is an InputError that says so.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from zkml.errors import InputError
 __all__ = ["INPUT_CHOICES", "OUTPUT_CHOICES", "Visibility", "visibility_word",
            "proof_visibility"]
 
-#: the values `input=` takes (`committed` is refused until it is built)
+#: the values `input=` takes
 INPUT_CHOICES = ("public", "private", "committed")
 #: the values `output=` takes (`committed` is refused until it is built)
 OUTPUT_CHOICES = ("public", "committed")
 _INPUT_BITS = {"public": 0, "private": 1, "committed": 2}
-_BUILT_INPUTS = ("public", "private")
+_BUILT_INPUTS = ("public", "private", "committed")
 _BUILT_OUTPUTS = ("public",)
 #: a kind-5 body: header (7), key digest (32), batch (4), then the word
 _WORD_AT = 7 + 32 + 4

@@ -175,7 +175,8 @@ def _verify_inference(data: bytes, model: str | None, vk: str | None, expected: 
     what = "hiding inference proof" if getattr(result.statement, "hiding", False) else \
         "inference proof"
     click.echo(f"valid {what} ({len(data)} bytes, {elapsed:.3f} s): batch {result.batch}")
-    click.echo(statement_line(result.vk_digest, result.input_digest, result.output_digest))
+    click.echo(statement_line(result.vk_digest, result.input_digest, result.output_digest,
+                              result.input_commitment_digest))
     click.echo(_input_check_line(expected, quantized))
     click.echo("verified output:")
     for line in format_outputs(result.outputs_float, result.predictions,
@@ -201,7 +202,8 @@ def _emit_inference(result, size: int, expected: _Expected, quantized,
         input_frac_bits=result.input_frac_bits, input_digest=result.input_digest,
         outputs=result.outputs, output_frac_bits=result.output_frac_bits,
         output_digest=result.output_digest, argmax=result.argmax,
-        predictions=result.predictions, parts=None, hiding=result.hiding), result.visibility)
+        predictions=result.predictions, parts=None, hiding=result.hiding), result.visibility,
+        result.input_commitment_digest)
     emit(document("verify", valid=True, **stmt,
                   input_check=check, sizes={"proof": size}, timings=timings))
 

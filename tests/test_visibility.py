@@ -149,3 +149,33 @@ def test_a_committed_input_is_reused_through_its_opening(models, tmp_path):
         zkml.prove(hiding, _inputs(), input_opening=path)
     with pytest.raises(InputError):
         InputOpening.from_bytes(b'{"format": "zkml-input-opening", "version": 1}')
+
+
+def test_cli_committed_input_opening_out_and_reuse(models, tmp_path, capsys):
+    _, _, d = models
+    inp, opening = str(ART / "digits_input.json"), tmp_path / "x.opening"
+    args = ["prove", str(d / "h.zkmlc"), "--input", inp, "--input-visibility", "committed"]
+    code, out, err = run_cli(args + ["-o", str(tmp_path / "a.proof")], capsys)
+    assert code != 0 and "--opening-out" in err  # a new opening must be kept
+    code, out, err = run_cli(args + ["-o", str(tmp_path / "a.proof"), "--opening-out",
+                                     str(opening), "--json"], capsys)
+    assert code == 0, err
+    first = json.loads(out)
+    assert first["visibility"]["input"] == "committed" and first["input"]["digest"] is None
+    assert opening.stat().st_mode & 0o777 == 0o600
+    code, out, err = run_cli(args + ["-o", str(tmp_path / "b.proof"), "--opening-out",
+                                     str(opening)], capsys)
+    assert code != 0  # never over an existing opening
+    code, out, err = run_cli(args + ["-o", str(tmp_path / "b.proof"), "--input-opening",
+                                     str(opening)], capsys)
+    assert code == 0, err
+    digests = []
+    for name in ("a.proof", "b.proof"):
+        code, out, err = run_cli(["verify", str(tmp_path / name), "--vk", str(d / "h.vk"),
+                                  "--json"], capsys)
+        assert code == 0, err
+        digests.append(json.loads(out)["input"]["commitment"])
+    assert digests[0] == digests[1] == first["input"]["commitment"] is not None
+    code, out, err = run_cli(["verify", str(tmp_path / "b.proof"), "--vk", str(d / "h.vk")],
+                             capsys)
+    assert code == 0 and f"input committed {digests[0][:16]}" in out, out

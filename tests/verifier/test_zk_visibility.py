@@ -27,6 +27,8 @@ from zkml.verifier.zk.sigma import H_INDEX
 from zkml.verifier.zk.visibility import (
     INPUT_COMMITTED,
     INPUT_PRIVATE,
+    WEIGHTS_PUBLIC,
+    check_visibility,
     circuit_for,
     input_name,
     is_private_input,
@@ -109,7 +111,11 @@ def test_the_word_is_bound(case):
     _rejected(case, data[:AT_V] + enc_u32(0) + data[AT_V + 4:])
     # read as committed: the output's count is read as the commitment's
     _rejected(case, data[:AT_V] + enc_u32(2) + data[AT_V + 4:])
-    for v in (3, 5, 9):
+    # read with public weights (the key is kind 4, so the word is allowed): the
+    # transcript differs
+    assert _rejected(case, data[:AT_V] + enc_u32(case["visibility"] ^ 4)
+                     + data[AT_V + 4:]).check == "zk.merged"
+    for v in (3, 7, 8, 9):
         assert _rejected(case, data[:AT_V] + enc_u32(v) + data[AT_V + 4:]).check == \
             "zk.visibility"
 
@@ -205,3 +211,19 @@ def test_another_committed_input_is_refused(case):
 def test_a_committed_proof_read_as_private_is_refused(case):
     data = bytes.fromhex(case["proof"])
     _rejected(case, data[:AT_V] + enc_u32(INPUT_PRIVATE) + data[AT_V + 4:])
+
+
+# --- public weights (bit 2) -------------------------------------------------------------
+
+
+def test_public_weights_with_a_kind_4_key():
+    case = next(c for c in CASES if c["name"] == "mlp_private_input_public_weights")
+    assert case["visibility"] == INPUT_PRIVATE | WEIGHTS_PUBLIC
+    vk = _key(case)
+    assert not vk.hiding
+    st = verify_inference(bytes.fromhex(case["proof"]), vk)
+    assert (st.visibility, st.input) == (5, ())
+    assert check_visibility(5, hiding_key=False) == 5
+    with pytest.raises(VerificationError) as info:
+        check_visibility(5, hiding_key=True)
+    assert info.value.check == "zk.visibility"

@@ -105,7 +105,7 @@ def parse_hiding_inference(rd: Reader, vk: VerifyingKey, max_batch: int) -> _Kin
     first, then every count from the circuit and `B`; `zk-products`' count bounded by the
     bytes left. The sigma batch stays unread (`tail`)."""
     batch = read_key_and_batch(rd, vk, max_batch)
-    visibility = check_visibility(rd.u32("visibility"))
+    visibility = check_visibility(rd.u32("visibility"), vk.hiding)
     c = circuit_for(vk.circuit, visibility)
     lay = c.layout(batch)
     (x, x_raw), (y, y_raw), c_x = read_statement_io(rd, c, batch, visibility)

@@ -29,7 +29,7 @@ use zkml_core::zk_inference::replay::{self, Key};
 use zkml_core::zk_inference::trace::{Cheat, Trace};
 use zkml_core::zk_inference::{
     input_commitment, input_rows, prove_seeded, prove_traced, VISIBILITY,
-    VISIBILITY_COMMITTED_INPUT, VISIBILITY_PRIVATE_INPUT,
+    VISIBILITY_COMMITTED_INPUT, VISIBILITY_PRIVATE_INPUT, VISIBILITY_PUBLIC_WEIGHTS,
 };
 
 #[path = "support/vector_file.rs"]
@@ -91,6 +91,12 @@ impl Run {
         self.name = name;
         let c_x = self.input_commitment(h);
         assert_eq!(c_x.len(), rows);
+        self
+    }
+
+    /// The same statement declaring the weights public (zk_inference.md 1.5).
+    fn public_weights(mut self) -> Self {
+        self.visibility |= VISIBILITY_PUBLIC_WEIGHTS;
         self
     }
 
@@ -230,6 +236,9 @@ fn runs(h: &Hyrax) -> Vec<Run> {
             seed(210),
         ),
         Run::new(h, "win_1d", win_1d(33), 1, 34).committed(h, "win_1d_committed_input", seed(211)),
+        Run::new(h, "mlp", mlp_full(&[6, 8, 5], false, false, None, 1), 1, 12)
+            .private("mlp_private_input_public_weights")
+            .public_weights(),
     ]
 }
 
@@ -384,13 +393,23 @@ fn every_vector_family_proves_hiding() {
 #[test]
 fn a_claim_with_a_product_and_wrong_blinders_are_refused() {
     let h = Hyrax::default();
-    let run = &runs(&h)[0];
+    let all_runs = runs(&h);
+    let run = &all_runs[0];
     let short = vec![Fr::zero(); run.shape.rows() - 1];
     let err = prove_seeded(&h, run.input(), &short, (VISIBILITY, &[]), seed(1)).unwrap_err();
     assert!(matches!(err, zkml_core::Error::InvalidArgument(_)), "{err}");
     // a visibility word this prover does not make
     let blinds = &run.model_blinds;
-    let err = prove_seeded(&h, run.input(), blinds, (4, &[]), seed(1)).unwrap_err();
+    let err = prove_seeded(&h, run.input(), blinds, (3, &[]), seed(1)).unwrap_err();
+    assert!(matches!(err, zkml_core::Error::InvalidArgument(_)), "{err}");
+    let err = prove_seeded(&h, run.input(), blinds, (8, &[]), seed(1)).unwrap_err();
+    assert!(matches!(err, zkml_core::Error::InvalidArgument(_)), "{err}");
+    // public weights with blinded model rows (a kind-6 key's)
+    let blinded = &all_runs[6];
+    let public = (VISIBILITY_PUBLIC_WEIGHTS, &[][..]);
+    let err = prove_seeded(&h, blinded.input(), &blinded.model_blinds, public, seed(1));
+    assert!(matches!(err, Err(zkml_core::Error::InvalidArgument(_))));
+    let err = prove_seeded(&h, run.input(), blinds, (4 | 3, &[]), seed(1)).unwrap_err();
     assert!(matches!(err, zkml_core::Error::InvalidArgument(_)), "{err}");
     // a committed input without its blinders, or with too few
     let err = prove_seeded(&h, run.input(), blinds, (2, &[]), seed(1)).unwrap_err();

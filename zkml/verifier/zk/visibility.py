@@ -7,7 +7,8 @@ columns, range-checked like every limb, and every read of the input reads them, 
 the proof binds the input without revealing it) and `V = 2` (committed input, 1.4: the
 statement carries the blinded row commitments `C_X` of a stack of the input's limbs,
 and the range group's leaf claims on the input's limbs are claimed on that stack too,
-which ties the witness's limbs to `C_X`). Any other word is refused (`zk.visibility`).
+which ties the witness's limbs to `C_X`), each with or without bit 2 (public weights,
+1.5: allowed with a kind-4 key only). Any other word is refused (`zk.visibility`).
 """
 
 from __future__ import annotations
@@ -20,23 +21,32 @@ from zkml.verifier.encoding import G1Point, Reader
 from zkml.verifier.inference_stages import read_io, read_output
 from zkml.verifier.layout import assign_slots, log2_ceil, slot_bits
 
-__all__ = ["INPUT_COMMITTED", "INPUT_PRIVATE", "INPUT_PUBLIC", "VISIBILITIES", "check_visibility",
+__all__ = ["WEIGHTS_PUBLIC", "INPUT_COMMITTED", "INPUT_PRIVATE", "INPUT_PUBLIC",
+           "VISIBILITIES", "check_visibility",
            "InputStack", "circuit_for", "input_name", "input_stack",
            "is_private_input", "read_statement_io"]
 
 #: bits 0-1: the input's visibility
 INPUT_PUBLIC, INPUT_PRIVATE, INPUT_COMMITTED = 0, 1, 2
-#: the words this verifier proves
-VISIBILITIES = (INPUT_PUBLIC, INPUT_PRIVATE, INPUT_COMMITTED)
+#: bit 2: the weights are public (zk_inference.md 1.5: the key is a kind-4 key)
+WEIGHTS_PUBLIC = 4
+#: the words this verifier proves: an input word, with or without public weights
+VISIBILITIES = tuple(i | w for w in (0, WEIGHTS_PUBLIC)
+                     for i in (INPUT_PUBLIC, INPUT_PRIVATE, INPUT_COMMITTED))
 _INPUT_NAMES = {INPUT_PUBLIC: "public", INPUT_PRIVATE: "private", INPUT_COMMITTED: "committed"}
 
 
-def check_visibility(v: int) -> int:
-    """`v` if this verifier proves it, else VerificationError `zk.visibility`."""
+def check_visibility(v: int, hiding_key: bool = False) -> int:
+    """`v` if this verifier proves it for a key that is hiding (kind 6) or not, else
+    VerificationError `zk.visibility`: public weights (bit 2) need a kind-4 key, whose
+    unblinded commitment anyone holding the model can recompute."""
     if v not in VISIBILITIES:
         raise VerificationError(f"visibility word {v}: this verifier proves {VISIBILITIES} "
-                                "(public or private input, public output, private weights)",
-                                check="zk.visibility")
+                                "(a public, private or committed input, public output, "
+                                "private or public weights)", check="zk.visibility")
+    if v & WEIGHTS_PUBLIC and hiding_key:
+        raise VerificationError("the proof says the weights are public, but its key is a "
+                                "hiding key (kind 6) that hides them", check="zk.visibility")
     return v
 
 

@@ -20,6 +20,8 @@ mod trace;
 
 pub use hiding::{Hiding, Source};
 
+use ark_ff::Zero;
+
 use crate::artifact::Kind;
 use crate::error::{Error, Result};
 use crate::field::Fr;
@@ -44,12 +46,21 @@ pub const VISIBILITY_PRIVATE_INPUT: u32 = 1;
 /// carries the input's commitment, made with the owner's row blinders.
 pub const VISIBILITY_COMMITTED_INPUT: u32 = 2;
 
-/// The visibility words this prover makes (zk_inference.md 1).
-pub const VISIBILITIES: [u32; 3] = [
-    VISIBILITY,
-    VISIBILITY_PRIVATE_INPUT,
-    VISIBILITY_COMMITTED_INPUT,
-];
+/// Bit 2 of the word: the weights are public (zk_inference.md 1.5): the key is a
+/// kind-4 key, its model commitment unblinded, which anyone holding the model can
+/// recompute; the model stack's row blinders are then all zero.
+pub const VISIBILITY_PUBLIC_WEIGHTS: u32 = 4;
+
+/// The visibility words this prover makes (zk_inference.md 1): an input word (bits
+/// 0-1: 0, 1 or 2), with or without [`VISIBILITY_PUBLIC_WEIGHTS`].
+pub fn is_visibility(v: u32) -> bool {
+    v & !(3 | VISIBILITY_PUBLIC_WEIGHTS) == 0 && v & 3 != 3
+}
+
+/// Whether word `v` has a committed input (bits 0-1 are 2).
+pub fn committed_input(v: u32) -> bool {
+    v & 3 == VISIBILITY_COMMITTED_INPUT
+}
 
 /// A committed input's row commitments (zk_inference.md 1.4) for `input` (B rows of
 /// the circuit's input) and the owner's row `blinds`: what the statement of a
@@ -94,11 +105,12 @@ pub fn input_rows(circuit_json: &[u8], batch: usize) -> Result<usize> {
 }
 
 fn check_visibility(v: u32) -> Result<()> {
-    if VISIBILITIES.contains(&v) {
+    if is_visibility(v) {
         Ok(())
     } else {
         Err(Error::InvalidArgument(format!(
-            "visibility word {v}: this prover makes {VISIBILITIES:?}"
+            "visibility word {v}: this prover makes the input words 0, 1, 2, each with or \
+             without bit 2 (public weights)"
         )))
     }
 }
@@ -108,7 +120,7 @@ fn check_visibility(v: u32) -> Result<()> {
 /// blinders, one per row of the circuit's `model_stack` shape (the ones its key's
 /// commitment was made with: all zero for a kind-4 key). The proof's blinders come
 /// from the operating system, hedged with the statement (sigma.md 5). `visibility` is
-/// the statement's word ([`VISIBILITIES`]).
+/// the statement's word ([`is_visibility`]).
 pub fn prove(
     hyrax: &Hyrax,
     inp: InferenceInput<'_>,
@@ -136,7 +148,7 @@ fn prove_from<'a>(
     tracer: trace::Tracer<'a>,
 ) -> Result<Vec<u8>> {
     check_visibility(visibility)?;
-    let committed = visibility == VISIBILITY_COMMITTED_INPUT;
+    let committed = committed_input(visibility);
     if committed == input_blinds.is_empty() {
         return Err(Error::InvalidArgument(
             "input row blinders go with a committed input, and only with one".into(),
@@ -149,6 +161,13 @@ fn prove_from<'a>(
             "{} model row blinders, the model stack has {rows} rows",
             model_blinds.len()
         )));
+    }
+    // public weights: the key's commitment is the unblinded one anyone can recompute
+    let public = visibility & VISIBILITY_PUBLIC_WEIGHTS != 0;
+    if public && model_blinds.iter().any(|b| !b.is_zero()) {
+        return Err(Error::InvalidArgument(
+            "public weights go with a kind-4 key: its model rows are not blinded".into(),
+        ));
     }
     let mut others = vec![model_blinds];
     if committed {

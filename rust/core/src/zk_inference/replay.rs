@@ -54,7 +54,7 @@ pub fn check(hyrax: &Hyrax, c: &Circuit, key: &Key<'_>, proof: &[u8], trace: &Tr
     let batch = r.u32("batch")?;
     t.absorb_u32("batch", batch);
     let visibility = r.u32("visibility")?;
-    if !super::VISIBILITIES.contains(&visibility) {
+    if !super::is_visibility(visibility) {
         return reject(format!("visibility {visibility}"));
     }
     t.absorb_u32("visibility", visibility);
@@ -64,7 +64,7 @@ pub fn check(hyrax: &Hyrax, c: &Circuit, key: &Key<'_>, proof: &[u8], trace: &Tr
         io.insert(0, ("input", c.input_width()));
     }
     // a committed input's row commitments: the statement's third stack (1.4)
-    let committed = visibility == super::VISIBILITY_COMMITTED_INPUT;
+    let committed = super::committed_input(visibility);
     let c_x = match trace.stacks.get(2) {
         Some(s) if committed => r.points(s.shape.rows(), "input")?,
         _ => Vec::new(),

@@ -179,3 +179,27 @@ def test_cli_committed_input_opening_out_and_reuse(models, tmp_path, capsys):
     code, out, err = run_cli(["verify", str(tmp_path / "b.proof"), "--vk", str(d / "h.vk")],
                              capsys)
     assert code == 0 and f"input committed {digests[0][:16]}" in out, out
+
+
+def test_public_weights_with_a_non_hiding_key(models):
+    from zkml.errors import VerificationError
+    from zkml.verifier.encoding import enc_u32
+
+    hiding, clear, d = models
+    res = zkml.prove(clear, _inputs(), input="private", weights="public")
+    assert res.hiding and res.visibility == Visibility(True, "private", "public", "public")
+    v = zkml.verify(res.proof, d / "c.vk")
+    assert v.visibility.weights == "public" and v.inputs == ()
+    assert [list(r) for r in v.outputs] == res.outputs.tolist()
+    # the word of a hiding key's proof cannot claim public weights
+    at = 7 + 32 + 4
+    proof = zkml.prove(hiding, _inputs()).proof
+    with pytest.raises(VerificationError) as info:
+        zkml.verify(proof[:at] + enc_u32(4) + proof[at + 4:], d / "h.vk")
+    assert info.value.check == "zk.visibility"
+    with pytest.raises(InputError, match="non-hiding key"):
+        zkml.prove(hiding, _inputs(), weights="public")
+    with pytest.raises(InputError, match="hiding key"):
+        zkml.prove(clear, _inputs(), weights="private")
+    with pytest.raises(InputError, match="must be one of"):
+        zkml.prove(clear, _inputs(), weights="open")

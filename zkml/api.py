@@ -320,6 +320,7 @@ def prove(
     input: str = "public",  # the tensor's name, as the CLI's --input
     output: str = "public",
     input_opening: Any = None,
+    weights: str | None = None,
 ) -> ProofResult:
     """Prove the compiled model's output on `inputs`.
 
@@ -357,6 +358,10 @@ def prove(
         input_opening: with input="committed", the opening (`zkml.input_opening.
             InputOpening` or its file) of an earlier commitment to this same input;
             None makes a new one (`ProofResult.input_opening`: save it, it is secret).
+        weights: None (the key's: private for a model compiled with `hiding=True`),
+            "private" (needs such a model) or "public" (a model compiled without
+            `hiding`: a hiding proof against its key, whose commitment anyone with the
+            model recomputes; circuits/zk_inference.md 1.5).
 
     Raises:
         InputError for inputs of the wrong shape or type, non-finite values and, with
@@ -374,7 +379,8 @@ def prove(
     if not hasattr(compiled, "require_circuit"):
         with progress.stage("load"):
             compiled = load(compiled)  # type: ignore[arg-type]
-    word = visibility_word(input, output, hiding=bool(compiled.model_blinders))
+    word = visibility_word(input, output, hiding=bool(compiled.model_blinders),
+                           weights=weights)
     cc = compiled.require_circuit()
     circuit = cc.circuit
     timings: dict[str, float] = {}
@@ -402,9 +408,12 @@ def prove(
         raise InputError("an input opening goes with input='committed'")
     with progress.stage("prove"):
         # the key decides the kind: a hiding key (kind 6) gets a hiding proof (kind 5)
-        if compiled.model_blinders:
+        if compiled.model_blinders or word & 4:
+            # public weights: a kind-4 key's rows are unblinded (zero blinders)
+            ms = cc.circuit.model_stack
+            blinders = compiled.model_blinders or bytes(32 << (ms.num_vars - ms.log_cols))
             proof = prove_hiding_inference(
-                *args, compiled.model_blinders, seed=seed, visibility=word,
+                *args, blinders, seed=seed, visibility=word,
                 input_blinders=None if opening is None else opening.blinders)
         else:
             proof = prove_inference(*args, seed=seed)

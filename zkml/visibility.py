@@ -5,8 +5,9 @@ they map to, and what a proof's bytes say about it.
 Built: the input `public` (default), `private` (a hiding proof whose statement carries
 no input, zk_inference.md 1.3) or `committed` (its statement carries the input's
 reusable commitment, 1.4; `zkml.input_opening`), the output `public`, the weights
-private (a hiding key) or bound by a non-hiding key's commitment. Not yet: a committed
-output and public weights; asking for them is an InputError that says so.
+private (a hiding key), public (`weights="public"`: a hiding proof against a non-hiding
+key, 1.5) or bound by a non-hiding key's commitment (kind 3). Not yet: a committed
+output; asking for it is an InputError that says so.
 """
 
 from __future__ import annotations
@@ -15,11 +16,16 @@ from dataclasses import dataclass
 
 from zkml.errors import InputError
 
-__all__ = ["INPUT_CHOICES", "OUTPUT_CHOICES", "Visibility", "visibility_word",
+__all__ = ["INPUT_CHOICES", "OUTPUT_CHOICES", "WEIGHTS_CHOICES", "Visibility",
+           "visibility_word",
            "proof_visibility"]
 
 #: the values `input=` takes
 INPUT_CHOICES = ("public", "private", "committed")
+#: the values `weights=` takes (None: the key's)
+WEIGHTS_CHOICES = ("private", "public")
+#: bit 2 of the word: the weights are public (zk_inference.md 1.5)
+WEIGHTS_PUBLIC = 4
 #: the values `output=` takes (`committed` is refused until it is built)
 OUTPUT_CHOICES = ("public", "committed")
 _INPUT_BITS = {"public": 0, "private": 1, "committed": 2}
@@ -61,16 +67,27 @@ def _choice(value: object, what: str, choices: tuple[str, ...],
 
 
 def visibility_word(input: object = "public", output: object = "public", *,
-                    hiding: bool) -> int:
-    """The statement's word `V` for the API's `input=` and `output=` (zk_inference.md
-    1); InputError for a value that is not a choice, one not built yet, or a private
-    input without a hiding key (a non-hiding proof's statement is its input)."""
+                    hiding: bool, weights: object = None) -> int:
+    """The statement's word `V` for the API's `input=`, `output=` and `weights=`
+    (zk_inference.md 1; `weights` None: the key's, private for a hiding key); InputError
+    for a value that is not a choice or not built yet, public weights with a hiding key
+    or private ones without, and a private or committed input with a non-hiding key
+    unless the weights are declared public (a kind-5 proof against the kind-4 key)."""
     inp = _choice(input, "input", INPUT_CHOICES, _BUILT_INPUTS)
     _choice(output, "output", OUTPUT_CHOICES, _BUILT_OUTPUTS)
-    if inp != "public" and not hiding:
-        raise InputError(f"a {inp} input needs a hiding proof: compile the model with "
+    if weights is not None:
+        _choice(weights, "weights", WEIGHTS_CHOICES, WEIGHTS_CHOICES)
+    if weights == "public" and hiding:
+        raise InputError("public weights go with a non-hiding key (compiled without "
+                         "hiding=True), whose commitment anyone with the model recomputes")
+    if weights == "private" and not hiding:
+        raise InputError("private weights need a hiding key: compile the model with "
                          "hiding=True (zkml compile --hiding)")
-    return _INPUT_BITS[inp]
+    if inp != "public" and not hiding and weights != "public":
+        raise InputError(f"a {inp} input needs a hiding proof: compile the model with "
+                         "hiding=True (zkml compile --hiding), or declare the weights "
+                         "public (weights='public')")
+    return _INPUT_BITS[inp] | (WEIGHTS_PUBLIC if weights == "public" else 0)
 
 
 def of_word(word: int, hiding: bool) -> Visibility:

@@ -97,7 +97,7 @@ def prove(compiled: Path, input_file: Path, output: Path | None, force: bool,
           quiet: bool, dry_run: bool = False, onnx: Path | None = None,
           json_out: bool = False, strict: bool = False, input_visibility: str = "public",
           output_visibility: str = "public", opening_out: Path | None = None,
-          input_opening: Path | None = None) -> None:
+          input_opening: Path | None = None, weights_visibility: str | None = None) -> None:
     """Prove that the compiled model maps the inputs to its output; write the proof and
     print the proven output (dequantized) with the argmax of each example. With
     --dry-run, only check the inputs on the quantized model (no proof, no file)."""
@@ -135,7 +135,7 @@ def prove(compiled: Path, input_file: Path, output: Path | None, force: bool,
     with echo_warnings(not quiet):
         result = prove_api(model, inputs, progress=progress, strict=strict,
                            input=input_visibility, output=output_visibility,
-                           input_opening=input_opening)
+                           input_opening=input_opening, weights=weights_visibility)
     with progress.stage("write"):
         save_opening(result, opening_out)
         write_atomic(out, result.proof, overwrite=force, inputs=sources, what="proof")

@@ -18,16 +18,24 @@ from typing import Any
 
 import click
 
-from zkml.visibility import INPUT_CHOICES, OUTPUT_CHOICES
+from zkml.visibility import INPUT_CHOICES, OUTPUT_CHOICES, WEIGHTS_CHOICES
 
 __all__ = ["visibility_options", "apply_visibility", "input_shown", "opening_paths",
            "save_opening"]
 
 
 def visibility_options(func: Callable) -> Callable:
-    """Add `--input-visibility`, `--output-visibility`, `--opening-out` and
-    `--input-opening` to a click command (keyword arguments `input_visibility`,
-    `output_visibility`, `opening_out`, `input_opening`)."""
+    """Add `--input-visibility`, `--output-visibility`, `--opening-out`,
+    `--input-opening` and `--weights-visibility` to a click command (keyword arguments
+    `input_visibility`, `output_visibility`, `opening_out`, `input_opening`,
+    `weights_visibility`)."""
+    func = click.option(
+        "--weights-visibility", "weights_visibility", type=click.Choice(WEIGHTS_CHOICES),
+        default=None,
+        help="What the proof says of the weights (default: the key's): public makes a "
+             "hiding proof against a key compiled without --hiding, whose commitment "
+             "anyone with the model recomputes (with --input-visibility private or "
+             "committed on such a model).")(func)
     func = click.option(
         "--input-opening", "input_opening", type=click.Path(dir_okay=False, path_type=Path),
         help="With --input-visibility committed: the opening file of an earlier "

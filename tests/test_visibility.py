@@ -203,3 +203,17 @@ def test_public_weights_with_a_non_hiding_key(models):
         zkml.prove(clear, _inputs(), weights="private")
     with pytest.raises(InputError, match="must be one of"):
         zkml.prove(clear, _inputs(), weights="open")
+
+
+def test_cli_public_weights(models, tmp_path, capsys):
+    _, _, d = models
+    code, out, err = run_cli(["prove", str(d / "c.zkmlc"), "--input",
+                              str(ART / "digits_input.json"), "-o", str(tmp_path / "p.proof"),
+                              "--input-visibility", "private", "--weights-visibility",
+                              "public", "--json"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["visibility"] == {"hiding": True, "input": "private",
+                                             "output": "public", "weights": "public"}
+    code, out, err = run_cli(["verify", str(tmp_path / "p.proof"), "--vk", str(d / "c.vk"),
+                              "--json"], capsys)
+    assert code == 0 and json.loads(out)["visibility"]["weights"] == "public", err

@@ -239,7 +239,34 @@ fn runs(h: &Hyrax) -> Vec<Run> {
         Run::new(h, "mlp", mlp_full(&[6, 8, 5], false, false, None, 1), 1, 12)
             .private("mlp_private_input_public_weights")
             .public_weights(),
+        Run::new(
+            h,
+            "mlp_12bit",
+            wide_input(mlp_full(&[6, 8, 5], false, false, None, 1)),
+            2,
+            13,
+        )
+        .private("mlp_12bit_private_input"),
+        Run::new(
+            h,
+            "mlp_12bit",
+            wide_input(mlp_full(&[6, 8, 5], false, false, None, 1)),
+            2,
+            14,
+        )
+        .committed(h, "mlp_12bit_committed_input", seed(212)),
     ]
+}
+
+/// `m` with 12-bit inputs: a private input of two limbs (8 bits and a 4-bit one, whose
+/// range check takes a second, scaled slot); the witness's values stay 8-bit.
+fn wide_input(m: TestModel) -> TestModel {
+    let mut v: Value = serde_json::from_slice(&m.circuit_json).unwrap();
+    v["input"]["bits"] = json!(12);
+    TestModel {
+        circuit_json: serde_json::to_vec(&v).unwrap(),
+        model_stack: m.model_stack,
+    }
 }
 
 /// A committed input (zk_inference.md 1.4): two proofs with the owner's blinders both

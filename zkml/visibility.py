@@ -81,12 +81,13 @@ def visibility_word(input: object = "public", output: object = "public", *,
         raise InputError("public weights go with a non-hiding key (compiled without "
                          "hiding=True), whose commitment anyone with the model recomputes")
     if weights == "private" and not hiding:
-        raise InputError("private weights need a hiding key: compile the model with "
-                         "hiding=True (zkml compile --hiding)")
+        raise InputError("private weights need a hiding key: compile the model hiding "
+                         "(hiding=True in Python, --hiding on the command line)")
     if inp != "public" and not hiding and weights != "public":
-        raise InputError(f"a {inp} input needs a hiding proof: compile the model with "
-                         "hiding=True (zkml compile --hiding), or declare the weights "
-                         "public (weights='public')")
+        raise InputError(f"a {inp} input needs a hiding proof: compile the model hiding "
+                         "(hiding=True in Python, --hiding on the command line), or "
+                         "declare the weights public (weights='public' in Python, "
+                         "--weights-visibility public on the command line)")
     return _INPUT_BITS[inp] | (WEIGHTS_PUBLIC if weights == "public" else 0)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from zkml.cli.jsonout import json_errors_of
+from zkml.cli.visibility_opts import opening_paths, save_opening, visibility_options
 
 _MAX_ROWS_SHOWN = 20
 _MAX_VALUES_SHOWN = 10
@@ -38,13 +39,15 @@ def format_outputs(values: Sequence[Sequence[float]], predictions: Sequence[int]
     return lines
 
 
-def statement_line(vk_digest: bytes, input_digest: bytes, output_digest: bytes) -> str:
+def statement_line(vk_digest: bytes, input_digest: bytes, output_digest: bytes,
+                   commitment: bytes = b"") -> str:
     """The statement's digests (first 16 hex digits each), as prove and verify print them:
     a verifier's user compares them with what the prover's user reports."""
+    from zkml.cli.visibility_opts import input_shown
     from zkml.statement import short_digest
 
     return (f"statement: verifying key {short_digest(vk_digest)}, input "
-            f"{short_digest(input_digest)}, output {short_digest(output_digest)}")
+            f"{input_shown(input_digest, commitment)}, output {short_digest(output_digest)}")
 
 
 @contextmanager
@@ -88,10 +91,13 @@ def echo_warnings(show: bool = True) -> Iterator[None]:
 @click.option("--json", "json_out", is_flag=True,
               help="Print one JSON object on stdout (schema zkml/prove, with --dry-run "
                    "zkml/check; README, \"Machine-readable output\").")
+@visibility_options
 @json_errors_of("prove")
 def prove(compiled: Path, input_file: Path, output: Path | None, force: bool,
           quiet: bool, dry_run: bool = False, onnx: Path | None = None,
-          json_out: bool = False, strict: bool = False) -> None:
+          json_out: bool = False, strict: bool = False, input_visibility: str = "public",
+          output_visibility: str = "public", opening_out: Path | None = None,
+          input_opening: Path | None = None, weights_visibility: str | None = None) -> None:
     """Prove that the compiled model maps the inputs to its output; write the proof and
     print the proven output (dequantized) with the argmax of each example. With
     --dry-run, only check the inputs on the quantized model (no proof, no file)."""
@@ -116,14 +122,22 @@ def prove(compiled: Path, input_file: Path, output: Path | None, force: bool,
     # Before any work: an output that is an input (--force or not), exists without
     # --force, or cannot be written is refused, naming the path.
     sources = {compiled: "compiled model", input_file: "input file"}
+    openings = opening_paths(input_visibility, opening_out, input_opening)
+    if input_opening is not None:
+        sources[input_opening] = "input opening"
     check_outputs({out: "proof"}, inputs=sources, overwrite=force, sizes={out: _PROOF_SPACE})
+    if openings:  # an opening is secret and one of a kind: never replaced, even --force
+        check_outputs(openings, inputs={**sources, out: "proof"}, overwrite=False)
     progress = Progress(quiet=quiet, command="prove")
     with progress.stage("load"):
         model = load(compiled)
     loaded = time.perf_counter() - start
     with echo_warnings(not quiet):
-        result = prove_api(model, inputs, progress=progress, strict=strict)
+        result = prove_api(model, inputs, progress=progress, strict=strict,
+                           input=input_visibility, output=output_visibility,
+                           input_opening=input_opening, weights=weights_visibility)
     with progress.stage("write"):
+        save_opening(result, opening_out)
         write_atomic(out, result.proof, overwrite=force, inputs=sources, what="proof")
     if json_out:
         from zkml.cli.prove_report import emit_proof
@@ -139,8 +153,12 @@ def prove(compiled: Path, input_file: Path, output: Path | None, force: bool,
                f"(prover {result.timings['prove']:.3f} s); wrote {out} "
                f"({'hiding' if result.hiding else 'non-hiding'} proof, "
                f"{len(result.proof)} bytes)")
-    digests = statement_digests(model.circuit, result.batch, result.inputs, result.outputs)
-    click.echo(statement_line(model.vk_digest, *digests))
+    in_digest, out_digest = statement_digests(model.circuit, result.batch, result.inputs,
+                                              result.outputs)
+    in_shown = b"" if result.visibility.input_private else in_digest
+    opening = result.input_opening
+    click.echo(statement_line(model.vk_digest, in_shown, out_digest,
+                              opening.digest if opening else b""))
     # Clipped values were warned of as they were quantized; values beyond the calibrated
     # range but kept are worth a note (zkml.quant.clipping).
     for note in result.clipping.notes():

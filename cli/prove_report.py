@@ -50,12 +50,16 @@ def _statement(result: Any, input_frac_bits: int, input_digest: bytes, output_di
 
 def emit_proof(model: Any, result: Any, out: Path, timings: dict[str, float]) -> None:
     """The JSON object of a proof just written to `out` (schema zkml/prove)."""
+    from zkml.cli.visibility_opts import apply_visibility
     from zkml.statement import statement_digests
 
     digests = statement_digests(model.circuit, result.batch, result.inputs.tolist(),
                                 result.outputs.tolist())
-    emit(document("prove", **_statement(result, model.circuit.input_frac_bits, *digests,
-                                        model.vk_digest),
+    opening = result.input_opening
+    stmt = apply_visibility(_statement(result, model.circuit.input_frac_bits, *digests,
+                                       model.vk_digest), result.visibility,
+                            opening.digest if opening else b"")
+    emit(document("prove", **stmt,
                   clipping=clipping_object(result.clipping), proof_path=str(out),
                   sizes={"proof": len(result.proof)}, timings=timings))
 

@@ -180,7 +180,8 @@ def _verify_inference(data: bytes, model: str | None, vk: str | None, expected: 
     what = "hiding inference proof" if getattr(result.statement, "hiding", False) else \
         "inference proof"
     click.echo(f"valid {what} ({len(data)} bytes, {elapsed:.3f} s): batch {result.batch}")
-    click.echo(statement_line(result.vk_digest, result.input_digest, result.output_digest))
+    click.echo(statement_line(result.vk_digest, result.input_digest, result.output_digest,
+                              result.input_commitment_digest))
     click.echo(_input_check_line(expected, quantized))
     click.echo("verified output:")
     for line in format_outputs(result.outputs_float, result.predictions,
@@ -199,13 +200,17 @@ def _emit_inference(result, size: int, expected: _Expected, quantized,
                  "rows": None if quantized is None else quantized.batch,
                  "clipping": None if quantized is None else clipping_object(quantized.clipping)}
     # The key does not name the outputs (parts: null); `zkml prove --json` does.
-    emit(document("verify", valid=True, **statement(
+    from zkml.cli.visibility_opts import apply_visibility
+
+    stmt = apply_visibility(statement(
         vk_digest=result.vk_digest, batch=result.batch, inputs=result.inputs,
         input_frac_bits=result.input_frac_bits, input_digest=result.input_digest,
         outputs=result.outputs, output_frac_bits=result.output_frac_bits,
         output_digest=result.output_digest, argmax=result.argmax,
-        predictions=result.predictions, parts=None, hiding=result.hiding),
-        input_check=check, sizes={"proof": size}, timings=timings))
+        predictions=result.predictions, parts=None, hiding=result.hiding), result.visibility,
+        result.input_commitment_digest)
+    emit(document("verify", valid=True, **stmt,
+                  input_check=check, sizes={"proof": size}, timings=timings))
 
 
 def _input_check_line(expected: _Expected, quantized) -> str:

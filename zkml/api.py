@@ -30,7 +30,13 @@ from zkml.artifacts import (
     proof_vk_digest,
     read_compiled_vk,
 )
-from zkml.errors import InvalidKeyError, ProofFormatError, VerificationError
+from zkml.errors import (
+    InputError,
+    InvalidKeyError,
+    ProofFormatError,
+    StatementMismatchError,
+    VerificationError,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -247,12 +253,23 @@ class ProofResult:
     output_parts: list = field(default_factory=list)
     clipping: Any = None
     known_files: dict[Path, str] = field(default_factory=dict, repr=False, compare=False)
+    #: with input="committed": the input's opening (`zkml.input_opening.InputOpening`,
+    #: secret: `save` it to prove about the same commitment again)
+    input_opening: Any = field(default=None, repr=False, compare=False)
 
     @property
     def hiding(self) -> bool:
         """The proof is hiding (kind 5, circuits/zk_inference.md): made for a model
         compiled the default way (`hiding=True`)."""
         return artifact_kind(self.proof) == KIND_HIDING_INFERENCE
+
+    @property
+    def visibility(self) -> Any:
+        """What the proof makes public (`zkml.visibility.Visibility`): with a private
+        input, `inputs` are the prover's own and not in the proof."""
+        from zkml.visibility import proof_visibility
+
+        return proof_visibility(self.proof)
 
     @property
     def output_names(self) -> list[str]:
@@ -312,6 +329,10 @@ def prove(
     check: bool = True,
     progress: ProgressArg = None,
     strict: bool = False,
+    input: str = "public",  # the tensor's name, as the CLI's --input
+    output: str = "public",
+    input_opening: Any = None,
+    weights: str | None = None,
 ) -> ProofResult:
     """Prove the compiled model's output on `inputs`.
 
@@ -340,21 +361,38 @@ def prove(
             prove), a `zkml.progress.Progress` reports as it is set up; None or False:
             silent.
         strict: refuse input that would be clipped (InputError) instead of warning.
+        input: the input's visibility (`zkml.visibility`): "public" (the statement's) or,
+            for a model compiled with `hiding=True`, "private" (the proof carries no input
+            and binds it hidden; circuits/zk_inference.md 1.3) or "committed" (the proof
+            carries the input's commitment, the same in every proof made with one
+            opening; 1.4).
+        output: the output's visibility: "public" ("committed" is not built yet).
+        input_opening: with input="committed", the opening (`zkml.input_opening.
+            InputOpening` or its file) of an earlier commitment to this same input;
+            None makes a new one (`ProofResult.input_opening`: save it, it is secret).
+        weights: None (the key's: private for a model compiled with `hiding=True`),
+            "private" (needs such a model) or "public" (a model compiled without
+            `hiding`: a hiding proof against its key, whose commitment anyone with the
+            model recomputes; circuits/zk_inference.md 1.5).
 
     Raises:
         InputError for inputs of the wrong shape or type, non-finite values and, with
-        `strict`, clipped ones; FileError / CompiledModelError for a `compiled` file that
-        is missing or corrupt; ProverError if proving fails.
+        `strict`, clipped ones, and for an `input` / `output` that is not a choice, not
+        built yet, or private without a hiding key; FileError / CompiledModelError for a
+        `compiled` file that is missing or corrupt; ProverError if proving fails.
     """
     from zkml.progress import Progress
     from zkml.prover import prove_hiding_inference, prove_inference
     from zkml.statement import InputLayout, quantize_rows
+    from zkml.visibility import visibility_word
     from zkml.witness import build_witness
 
     progress = Progress.of(progress, "prove")
     if not hasattr(compiled, "require_circuit"):
         with progress.stage("load"):
             compiled = load(compiled)  # type: ignore[arg-type]
+    word = visibility_word(input, output, hiding=bool(compiled.model_blinders),
+                           weights=weights)
     cc = compiled.require_circuit()
     circuit = cc.circuit
     timings: dict[str, float] = {}
@@ -372,16 +410,29 @@ def prove(
     t0 = time.perf_counter()
     args = (circuit.to_bytes(), cc.model_stack, w.columns, w.batch, w.inputs, w.outputs,
             compiled.vk_digest)
+    opening = None
+    if word == 2:
+        from zkml.input_opening import open_committed_input
+
+        opening = open_committed_input(args[0], compiled.vk_digest, w.inputs, w.batch,
+                                       input_opening, seed=seed)
+    elif input_opening is not None:
+        raise InputError("an input opening goes with input='committed'")
     with progress.stage("prove"):
         # the key decides the kind: a hiding key (kind 6) gets a hiding proof (kind 5)
-        if compiled.model_blinders:
-            proof = prove_hiding_inference(*args, compiled.model_blinders, seed=seed)
+        if compiled.model_blinders or word & 4:
+            # public weights: a kind-4 key's rows are unblinded (zero blinders)
+            ms = cc.circuit.model_stack
+            blinders = compiled.model_blinders or bytes(32 << (ms.num_vars - ms.log_cols))
+            proof = prove_hiding_inference(
+                *args, blinders, seed=seed, visibility=word,
+                input_blinders=None if opening is None else opening.blinders)
         else:
             proof = prove_inference(*args, seed=seed)
     timings["prove"] = time.perf_counter() - t0
     frac = 0 if circuit.argmax else circuit.output.frac_bits
     return ProofResult(proof, w.batch, w.inputs, w.outputs, frac, timings, circuit.argmax,
-                       list(cc.output_parts), clipping, dict(compiled.known_files))
+                       list(cc.output_parts), clipping, dict(compiled.known_files), opening)
 
 
 @dataclass(frozen=True)
@@ -413,6 +464,27 @@ class VerifiedInference:
         """The proof was hiding (kind 5): it revealed nothing about the weights or
         activations beyond this statement (circuits/zk_inference.md)."""
         return bool(getattr(self.statement, "hiding", False))
+
+    @property
+    def visibility(self) -> Any:
+        """What the proof made public (`zkml.visibility.Visibility`); with a private
+        input, `inputs` is empty and `input_digest` is b"" (the proof binds an input
+        it does not reveal)."""
+        from zkml.visibility import of_word
+
+        return of_word(int(getattr(self.statement, "visibility", 0)), self.hiding)
+
+    @property
+    def input_commitment_digest(self) -> bytes:
+        """A committed input's commitment digest (`zkml.input_opening.
+        commitment_digest` of `C_X`'s bytes); b"" for another input."""
+        from zkml.input_opening import commitment_digest
+        from zkml.verifier.encoding import enc_g1, enc_u32
+
+        points = tuple(getattr(self.statement, "input_commitment", ()))
+        if not points:
+            return b""
+        return commitment_digest(enc_u32(len(points)) + b"".join(map(enc_g1, points)))
 
     @property
     def outputs_float(self) -> list[list[float]]:
@@ -557,6 +629,12 @@ class Verifier:
         argmax = bool(getattr(st, "argmax", False))
         inputs, outputs = tuple(map(tuple, st.input)), tuple(map(tuple, st.output))
         in_digest, out_digest = statement_digests(self._vk.circuit, st.batch, inputs, outputs)
+        if getattr(st, "visibility", 0) & 3:
+            in_digest = b""  # a private input: no input in the statement, no digest
+            if expected is not None or prefix is not None:
+                raise StatementMismatchError(
+                    "the proof's input is private: it states no input to compare with the "
+                    "expected one", check="statement.input-private")
         if expected is not None:
             require_input(inputs, in_digest, expected)
         if prefix is not None:

@@ -124,17 +124,39 @@ def prove_hiding_inference(
     model_blinders: bytes,
     *,
     seed: bytes | None = None,
+    visibility: int = 0,
+    input_blinders: bytes | None = None,
 ) -> bytes:
     """A kind-5 hiding inference proof (circuits/zk_inference.md) as artifact bytes.
 
     The arguments of `prove_inference`, plus `model_blinders`: the model stack's row
     blinders the key's commitment was blinded with (32-byte big-endian field elements,
-    one per row, as the compiled model keeps them). The proof's own blinders come from
-    the operating system's generator, hedged with the transcript.
+    one per row, as the compiled model keeps them), and the statement's `visibility`
+    word (0: public input; 1: private input, not in the proof, zk_inference.md 1.3; 2:
+    committed input, 1.4, with its owner's `input_blinders`, bytes like
+    `model_blinders`). The proof's own blinders come from the operating system's
+    generator, hedged with the transcript.
     """
     fn = _function("prove_hiding_inference")
     return _call(fn, *_inference_args(circuit_json, model_stack, columns, batch, inputs,
-                                      outputs, vk_digest), bytes(model_blinders), seed)
+                                      outputs, vk_digest), bytes(model_blinders), seed,
+                 visibility, None if input_blinders is None else bytes(input_blinders))
+
+
+def draw_input_blinders(circuit_json: bytes, batch: int, *,
+                        seed: bytes | None = None) -> bytes:
+    """Fresh row blinders of a committed input of `batch` rows (zk_inference.md 1.4),
+    as 32-byte big-endian field elements: drawn once by the input's owner, secret."""
+    return _call(_native().draw_input_blinders, bytes(circuit_json), batch, seed)
+
+
+def input_commitment(circuit_json: bytes, inputs: np.ndarray, batch: int,
+                     input_blinders: bytes, *, seed: bytes | None = None) -> bytes:
+    """A committed input's row commitments `C_X` (`Vec<G1>` bytes, zk_inference.md
+    1.4) for `inputs` (B rows, flat int64) and the owner's blinders."""
+    x = np.ascontiguousarray(np.asarray(inputs, dtype=np.int64).reshape(-1))
+    return _call(_native().hiding_input_commitment, bytes(circuit_json), x, batch,
+                 bytes(input_blinders), seed)
 
 
 def _function(name: str):

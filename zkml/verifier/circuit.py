@@ -19,6 +19,7 @@ has its own number of feature variables (a rowmax's `D` and `S` have x's).
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 
@@ -135,6 +136,11 @@ class Circuit:
                                               limb_bits))
         )
         self.columns: tuple[Column, ...] = tuple(c for g in gadgets for c in g.columns) + self.d
+        #: a private input's `u` limbs, after every other column (zk_inference.md 1.3);
+        #: none for the public input (`with_private_input` makes the variant)
+        self.input_u: tuple[Column, ...] = ()
+        #: the input's range floor `-2^(bits-1)` (`u = x - input_lo`)
+        self.input_lo = -(1 << (input_bits - 1))
         lookups = table_bits or {}
         #: nonlinear.md 3: the gadgets owning a lookup table, in gadget order (one t_g
         #: column and two LogUp trees each), and each one's t (t_g has 2^t entries)
@@ -153,8 +159,25 @@ class Circuit:
         return self.input_width if ref is None else self.gadgets[ref].features
 
     def u_of(self, ref: int | None) -> tuple[Column, ...]:
-        """The `u` limb columns of a reference (none for the public input)."""
-        return () if ref is None else self.gadgets[ref].u
+        """The `u` limb columns of a reference (none for a public input)."""
+        return self.input_u if ref is None else self.gadgets[ref].u
+
+    def with_private_input(self) -> Circuit:
+        """This circuit for a statement whose input is private (zk_inference.md 1.3):
+        the input's `u = x - input_lo` limbs (`input_bits` wide, over the input's padded
+        table) are witness columns after every other, range-checked like them, and every
+        read of the input reads them. The key and its JSON are the same."""
+        if self.input_u:
+            return self
+        out = copy.copy(self)
+        first = len(self.columns)
+        out.input_u = tuple(Column(first + j, -1, "u", j, w, self.input_log_features)
+                            for j, w in enumerate(limb_widths(self.input_bits,
+                                                              self.limb_bits)))
+        out.columns = self.columns + out.input_u
+        out._layouts = {}
+        out._lock = threading.Lock()
+        return out
 
     def layout(self, batch: int) -> Layout:
         """The layouts for batch size `batch` (cached); rejects sizes beyond the limits."""

@@ -63,6 +63,11 @@ class InferenceStatement(Statement):
     #: a hiding proof (kind 5, circuits/zk_inference.md): it reveals the statement and
     #: nothing else about the weights or the activations; kind 3 proofs are not hiding
     hiding: bool = False
+    #: kind 5's visibility word (zk_inference.md 1); with a private input (bits 0-1
+    #: not 0) `input` is empty: the proof binds the input without revealing it
+    visibility: int = 0
+    #: a committed input's row commitments `C_X` (zk_inference.md 1.4), else empty
+    input_commitment: tuple = ()
 
 
 
@@ -80,13 +85,18 @@ def read_io(rd: Reader, c: Circuit, batch: int):
     half = 1 << (c.input_bits - 1)
     x = _read_ints(rd, "input", batch * c.input_features, -half, half - 1,
                    f"input value outside the {c.input_bits}-bit input range")
+    return x, read_output(rd, c, batch)
+
+
+def read_output(rd: Reader, c: Circuit, batch: int):
+    """The public output, `(y, y_bytes)` (values range-checked, inference.md 4)."""
     n_out = c.output_features
     if c.argmax:
-        return x, _read_ints(rd, "output", batch, 0, n_out - 1,
-                             f"output index outside [0, {n_out})")
+        return _read_ints(rd, "output", batch, 0, n_out - 1,
+                          f"output index outside [0, {n_out})")
     g = c.gadgets[c.output_gadget]
-    return x, _read_ints(rd, "output", batch * n_out, g.lo, g.hi,
-                         f"output value outside [{g.lo}, {g.hi}]")
+    return _read_ints(rd, "output", batch * n_out, g.lo, g.hi,
+                      f"output value outside [{g.lo}, {g.hi}]")
 
 
 def read_key_and_batch(rd: Reader, vk: VerifyingKey, max_batch: int) -> int:

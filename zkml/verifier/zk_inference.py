@@ -9,17 +9,19 @@ instances) run by the hiding pipeline (`zkml.verifier.zk.pipeline`) with a
 inverses come from the proof's `"zk-products"` message, and the whole proof is decided
 by one merged MSM (`zk.merged`, zk.md 5.5).
 
-Version 1 proves the visibility word `V = 0` (public input and output, private weights
-and activations) and refuses any other (`zk.visibility`). A kind-5 proof names its key by
+Version 1 proves the visibility words `V = 0` (public input and output, private weights
+and activations) and `V = 1` (private input: no input in the statement, its limbs in the
+witness, zk_inference.md 1.3) and refuses any other (`zk.visibility`,
+`zkml.verifier.zk.visibility`). A kind-5 proof names its key by
 digest like kind 3; its statement says `hiding=True`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from zkml.errors import TruncatedProofError, VerificationError
+from zkml.errors import TruncatedProofError
 from zkml.verifier.declarations import Claim
 from zkml.verifier.encoding import G1Point, Reader
 from zkml.verifier.gadgets import GadgetCheck, Instance, OutputCheck, RunContext
@@ -30,7 +32,6 @@ from zkml.verifier.inference_stages import (
     InferenceStatement,
     MessagePlan,
     read_gadget_evals,
-    read_io,
     read_key_and_batch,
     statement_of,
 )
@@ -44,11 +45,19 @@ from zkml.verifier.zk.opening import HidingStack
 from zkml.verifier.zk.pipeline import HidingMessages, verify_hiding_pipeline
 from zkml.verifier.zk.sigma import G_E_INDEX, H_INDEX, Gens
 from zkml.verifier.zk.sumcheck import read_rounds
+from zkml.verifier.zk.visibility import (
+    INPUT_PUBLIC,
+    check_visibility,
+    circuit_for,
+    input_stack,
+    is_private_input,
+    read_statement_io,
+)
 
 __all__ = ["VISIBILITY_PUBLIC_IO", "parse_hiding_inference", "verify_hiding_inference"]
 
-#: The visibility word version 1 proves: public input and output, private weights.
-VISIBILITY_PUBLIC_IO = 0
+#: The visibility word of a public input and output, private weights.
+VISIBILITY_PUBLIC_IO = INPUT_PUBLIC
 #: One encoded G1 point.
 _G1 = 64
 
@@ -80,6 +89,8 @@ class _Kind5:
     checks: list[GadgetCheck]
     output: OutputCheck
     instances: list[Instance]
+    #: a committed input's row commitments (zk_inference.md 1.4); empty otherwise
+    c_x: tuple[G1Point, ...] = ()
 
 
 def _opening_bytes(shapes: Sequence[tuple[int, int]]) -> int:
@@ -93,15 +104,11 @@ def parse_hiding_inference(rd: Reader, vk: VerifyingKey, max_batch: int) -> _Kin
     """Strictly parse a kind-5 body against `vk` (zk_inference.md 1.2): the key digest
     first, then every count from the circuit and `B`; `zk-products`' count bounded by the
     bytes left. The sigma batch stays unread (`tail`)."""
-    c = vk.circuit
     batch = read_key_and_batch(rd, vk, max_batch)
-    visibility = rd.u32("visibility")
-    if visibility != VISIBILITY_PUBLIC_IO:
-        raise VerificationError(f"visibility word {visibility}: this verifier proves only "
-                                f"{VISIBILITY_PUBLIC_IO} (public input and output, private "
-                                "weights and activations)", check="zk.visibility")
+    visibility = check_visibility(rd.u32("visibility"), vk.hiding)
+    c = circuit_for(vk.circuit, visibility)
     lay = c.layout(batch)
-    (x, x_raw), (y, y_raw) = read_io(rd, c, batch)
+    (x, x_raw), (y, y_raw), c_x = read_statement_io(rd, c, batch, visibility)
     c_w = rd.g1_vec("witness commitment", expected=1 << (lay.num_vars - lay.log_cols))
     logup = parse_zk_logup(rd, lay.logup_depths)
     plan = MessagePlan.of(c, lay)
@@ -115,11 +122,14 @@ def parse_hiding_inference(rd: Reader, vk: VerifyingKey, max_batch: int) -> _Kin
     sc = read_rounds(rd, n_sc, 3)
     sc_evals = rd.g1_vec("sumcheck-evals", expected=plan.sumcheck_evals)
     shapes = [(lay.num_vars, lay.log_cols), (vk.num_vars, vk.log_cols)]
+    if c_x:
+        st = input_stack(c, batch)
+        shapes.append((st.num_vars, st.log_cols))
     opening = Reader(rd.raw(_opening_bytes(shapes), "hiding opening"))
     products = tuple(rd.g1_vec("zk-products"))
     return _Kind5(batch, visibility, x, x_raw, y, y_raw, tuple(c_w), tuple(logup), leaf,
                   acc, extra, am, sc, sc_evals, opening, products, rd, plan.checks,
-                  plan.output, plan.instances)
+                  plan.output, plan.instances, tuple(c_x))
 
 
 class _HidingInference(InferenceStages):
@@ -131,6 +141,8 @@ class _HidingInference(InferenceStages):
     version = KIND_VERSIONS[KIND_HIDING_INFERENCE]
     p: _Kind5  # type: ignore[assignment]
     backend: CommittedBackend
+    #: a committed input's claims (zk_inference.md 1.4), set by `check_leaves`
+    input_claims: list
 
     def absorb_statement(self, t: Transcript) -> None:
         """zk_inference.md 1.1: generators, key digest, batch, visibility, input, output."""
@@ -139,7 +151,10 @@ class _HidingInference(InferenceStages):
         t.absorb_bytes("vk", self.vk.digest)
         t.absorb_u32("batch", p.batch)
         t.absorb_u32("visibility", p.visibility)
-        t.absorb_bytes("input", p.x_bytes)
+        if p.c_x:  # zk_inference.md 1.4: a committed input is its commitment
+            t.absorb_points("input", p.c_x)
+        elif not is_private_input(p.visibility):  # 1.3: a private one is not there
+            t.absorb_bytes("input", p.x_bytes)
         t.absorb_bytes("output", p.y_bytes)
         self.ctx = RunContext(self._circuit, self.lay, t, p.x, p.batch, backend=self.backend,
                               hiding=True)
@@ -153,15 +168,37 @@ class _HidingInference(InferenceStages):
                                        alpha, roots, cols, m):
             ctx.declare(check)
 
+    def check_leaves(self, t: Transcript, trees: list, alpha: int, beta: int,
+                     leaf: Sequence) -> None:
+        """Kind 3's leaves; with a committed input, each input limb's leaf claim is
+        also a claim on the input stack (zk_inference.md 1.4: the link to `C_X`)."""
+        ctx = self._ctx()
+        start = len(ctx.wclaims)
+        super().check_leaves(t, trees, alpha, beta, leaf)
+        if not self.p.c_x:
+            return
+        c = self._circuit
+        st = input_stack(c, self.p.batch)
+        rho = trees[0][0]
+        for col in c.input_u:
+            _, form = ctx.wclaims[start + col.index]
+            self.input_claims.append((st.point(col.limb, rho[:st.col_vars]), form))
+
     def hiding_stacks(self, witness_commitment: tuple[G1Point, ...]) -> list[HidingStack]:
         """The witness stack (the proof's blinded rows) and the model stack (the key's
-        commitment), each with its claims' forms (zk_inference.md 1.1)."""
+        commitment), each with its claims' forms (zk_inference.md 1.1); a committed
+        input's stack third (1.4)."""
         ctx, lay, vk = self._ctx(), self.lay, self.vk
-        return [
+        stacks = [
             HidingStack(lay.num_vars, lay.log_cols, witness_commitment,
                         tuple(ctx.claims.witness)),
             HidingStack(vk.num_vars, vk.log_cols, vk.commitment, ctx.claims.model()),
         ]
+        if self.p.c_x:
+            st = input_stack(self._circuit, self.p.batch)
+            stacks.append(HidingStack(st.num_vars, st.log_cols, self.p.c_x,
+                                      tuple(self.input_claims)))
+        return stacks
 
 
 def verify_hiding_inference(rd: Reader, vk: VerifyingKey, seed_digest: bytes,
@@ -171,7 +208,8 @@ def verify_hiding_inference(rd: Reader, vk: VerifyingKey, seed_digest: bytes,
     column limit); returns the statement (`hiding=True`) or raises VerificationError
     with the failed check's id."""
     p = parse_hiding_inference(rd, vk, max_batch)
-    lay = vk.circuit.layout(p.batch)
+    c = circuit_for(vk.circuit, p.visibility)
+    lay = c.layout(p.batch)
     g_e = derive_generator(seed_digest, G_E_INDEX)
     h = derive_generator(seed_digest, H_INDEX)
 
@@ -179,7 +217,11 @@ def verify_hiding_inference(rd: Reader, vk: VerifyingKey, seed_digest: bytes,
         return Gens(tuple(generators(n)), g_e, h)
 
     kind = _HidingInference(p, vk, lay, seed_digest, CommittedBackend(g_e, p.products))
+    kind._circuit = c
+    kind.input_claims = []
     msgs = HidingMessages(p.c_w, p.logup, p.leaf_evals, p.sumcheck, p.sc_evals, p.opening,
                           p.products, p.tail)
     verify_hiding_pipeline(kind, msgs, gens)
-    return statement_of(p, vk.circuit, vk, seed_digest, KIND_HIDING_INFERENCE)  # type: ignore[arg-type]
+    st = statement_of(p, c, vk, seed_digest, KIND_HIDING_INFERENCE)  # type: ignore[arg-type]
+    hidden_input = () if is_private_input(p.visibility) else st.input
+    return replace(st, input=hidden_input, visibility=p.visibility, input_commitment=p.c_x)

@@ -27,7 +27,10 @@ use zkml_core::zk::declared::linear_form;
 use zkml_core::zk::{Blinds, Gens, Hidden};
 use zkml_core::zk_inference::replay::{self, Key};
 use zkml_core::zk_inference::trace::{Cheat, Trace};
-use zkml_core::zk_inference::{prove_seeded, prove_traced};
+use zkml_core::zk_inference::{
+    input_commitment, input_rows, prove_seeded, prove_traced, VISIBILITY,
+    VISIBILITY_COMMITTED_INPUT, VISIBILITY_PRIVATE_INPUT, VISIBILITY_PUBLIC_WEIGHTS,
+};
 
 #[path = "support/vector_file.rs"]
 mod vector_file;
@@ -47,6 +50,10 @@ struct Run {
     shape: Shape,
     rows: Vec<G1Affine>,
     model_blinds: Vec<Fr>,
+    /// The statement's visibility word (zk_inference.md 1) and a committed input's
+    /// row blinders (none otherwise).
+    visibility: u32,
+    input_blinds: Vec<Fr>,
 }
 
 impl Run {
@@ -70,7 +77,49 @@ impl Run {
             shape,
             rows,
             model_blinds,
+            visibility: VISIBILITY,
+            input_blinds: Vec::new(),
         }
+    }
+
+    /// The same statement with a committed input (zk_inference.md 1.4) whose row
+    /// blinders are drawn from `seed`.
+    fn committed(mut self, h: &Hyrax, name: &'static str, seed: [u8; 32]) -> Self {
+        let rows = input_rows(&self.m.circuit_json, self.batch).unwrap();
+        self.input_blinds = Blinds::from_seed(seed, [1; 32]).draw_n(rows);
+        self.visibility = VISIBILITY_COMMITTED_INPUT;
+        self.name = name;
+        let c_x = self.input_commitment(h);
+        assert_eq!(c_x.len(), rows);
+        self
+    }
+
+    /// The same statement declaring the weights public (zk_inference.md 1.5).
+    fn public_weights(mut self) -> Self {
+        self.visibility |= VISIBILITY_PUBLIC_WEIGHTS;
+        self
+    }
+
+    fn input_commitment(&self, h: &Hyrax) -> Vec<G1Affine> {
+        input_commitment(
+            h,
+            &self.m.circuit_json,
+            &self.input,
+            self.batch,
+            &self.input_blinds,
+        )
+        .unwrap()
+    }
+
+    fn vis(&self) -> (u32, &[Fr]) {
+        (self.visibility, &self.input_blinds)
+    }
+
+    /// The same statement with a private input (zk_inference.md 1.3).
+    fn private(mut self, name: &'static str) -> Self {
+        self.visibility = VISIBILITY_PRIVATE_INPUT;
+        self.name = name;
+        self
     }
 
     /// The same model against a kind-4-format key whose model commitment is blinded
@@ -118,7 +167,8 @@ impl Run {
         blinds: &[Fr],
     ) -> (Vec<u8>, Result<(), String>) {
         let mut trace = Trace::default();
-        let proof = prove_traced(h, self.input(), blinds, seed, cheat, &mut trace).unwrap();
+        let proof =
+            prove_traced(h, self.input(), blinds, self.vis(), seed, cheat, &mut trace).unwrap();
         let key = Key {
             digest: self.digest(),
             shape: self.shape,
@@ -139,6 +189,12 @@ fn rows_offset(circuit_len: usize) -> usize {
 fn model_rows(vk: &[u8], circuit_len: usize, shape: Shape) -> Vec<G1Affine> {
     let mut r = Reader::new(&vk[rows_offset(circuit_len) - 4..]);
     r.points(shape.rows(), "model rows").unwrap()
+}
+
+/// A field element as 32 big-endian bytes in hex (the encoding of encoding.md).
+fn fr_hex(v: &Fr) -> String {
+    use ark_ff::{BigInteger, PrimeField};
+    hex::encode(v.into_bigint().to_bytes_be())
 }
 
 fn seed(k: u8) -> [u8; 32] {
@@ -170,7 +226,67 @@ fn runs(h: &Hyrax) -> Vec<Run> {
             9,
         )
         .blinded(h, seed(200)),
+        Run::new(h, "mlp", mlp_full(&[6, 8, 5], false, false, None, 1), 2, 8)
+            .private("mlp_private_input"),
+        Run::new(h, "win_1d", win_1d(33), 1, 34).private("win_1d_private_input"),
+        Run::new(h, "concat_flat", concat_flat(62), 1, 63).private("concat_private_input"),
+        Run::new(h, "mlp", mlp_full(&[6, 8, 5], false, false, None, 1), 2, 8).committed(
+            h,
+            "mlp_committed_input",
+            seed(210),
+        ),
+        Run::new(h, "win_1d", win_1d(33), 1, 34).committed(h, "win_1d_committed_input", seed(211)),
+        Run::new(h, "mlp", mlp_full(&[6, 8, 5], false, false, None, 1), 1, 12)
+            .private("mlp_private_input_public_weights")
+            .public_weights(),
+        Run::new(
+            h,
+            "mlp_12bit",
+            wide_input(mlp_full(&[6, 8, 5], false, false, None, 1)),
+            2,
+            13,
+        )
+        .private("mlp_12bit_private_input"),
+        Run::new(
+            h,
+            "mlp_12bit",
+            wide_input(mlp_full(&[6, 8, 5], false, false, None, 1)),
+            2,
+            14,
+        )
+        .committed(h, "mlp_12bit_committed_input", seed(212)),
     ]
+}
+
+/// `m` with 12-bit inputs: a private input of two limbs (8 bits and a 4-bit one, whose
+/// range check takes a second, scaled slot); the witness's values stay 8-bit.
+fn wide_input(m: TestModel) -> TestModel {
+    let mut v: Value = serde_json::from_slice(&m.circuit_json).unwrap();
+    v["input"]["bits"] = json!(12);
+    TestModel {
+        circuit_json: serde_json::to_vec(&v).unwrap(),
+        model_stack: m.model_stack,
+    }
+}
+
+/// A committed input (zk_inference.md 1.4): two proofs with the owner's blinders both
+/// pass and carry the same commitment, `input_commitment`'s (the Python verifier's
+/// tests swap in another input's commitment, test_zk_visibility.py).
+#[test]
+fn a_committed_input_is_reused_and_bound() {
+    let h = Hyrax::default();
+    let all = runs(&h);
+    let run = &all[10];
+    assert_eq!(run.visibility, VISIBILITY_COMMITTED_INPUT);
+    let c_x = run.input_commitment(&h);
+    let (a, va) = run.check(&h, seed(20), Cheat::None, &run.model_blinds);
+    let (b, vb) = run.check(&h, seed(21), Cheat::None, &run.model_blinds);
+    assert_eq!((va, vb), (Ok(()), Ok(())));
+    let at = 7 + 32 + 4 + 4 + 4; // header, vk digest, B, V, the count of C_X
+    let bytes: Vec<u8> = c_x.iter().flat_map(g1_to_bytes).collect();
+    assert_eq!(&a[at..at + bytes.len()], bytes.as_slice());
+    assert_eq!(&b[at..at + bytes.len()], bytes.as_slice());
+    assert_ne!(a, b);
 }
 
 #[test]
@@ -181,7 +297,7 @@ fn honest_hiding_proofs_pass_and_cheats_fail_the_rust_check() {
         let (proof, verdict) = run.check(&h, s, Cheat::None, &run.model_blinds);
         assert_eq!(verdict, Ok(()), "{}", run.name);
         // the traced prover and the vector prover make the same bytes
-        let again = prove_seeded(&h, run.input(), &run.model_blinds, s).unwrap();
+        let again = prove_seeded(&h, run.input(), &run.model_blinds, run.vis(), s).unwrap();
         assert_eq!(again, proof, "{}", run.name);
     }
     let all = runs(&h);
@@ -192,6 +308,7 @@ fn honest_hiding_proofs_pass_and_cheats_fail_the_rust_check() {
         &h,
         mlp.input(),
         &mlp.model_blinds,
+        mlp.vis(),
         seed(1),
         Cheat::None,
         &mut trace,
@@ -280,14 +397,22 @@ fn every_vector_family_proves_hiding() {
         ("rearrange_choice", rearrange_choice(76)),
     ];
     for (name, m) in models {
-        for batch in [1, 3] {
+        for (batch, vis) in [
+            (1, VISIBILITY),
+            (3, VISIBILITY),
+            (2, VISIBILITY_PRIVATE_INPUT),
+        ] {
             let copy = TestModel {
                 circuit_json: m.circuit_json.clone(),
                 model_stack: m.model_stack.clone(),
             };
-            let run = Run::new(&h, name, copy, batch, 5);
+            let mut run = Run::new(&h, name, copy, batch, 5);
+            run.visibility = vis;
+            if vis == VISIBILITY_COMMITTED_INPUT {
+                run = run.committed(&h, name, seed(9));
+            }
             let verdict = run.check(&h, seed(3), Cheat::None, &run.model_blinds).1;
-            assert_eq!(verdict, Ok(()), "{name} batch {batch}");
+            assert_eq!(verdict, Ok(()), "{name} batch {batch} visibility {vis}");
         }
     }
 }
@@ -295,9 +420,31 @@ fn every_vector_family_proves_hiding() {
 #[test]
 fn a_claim_with_a_product_and_wrong_blinders_are_refused() {
     let h = Hyrax::default();
-    let run = &runs(&h)[0];
+    let all_runs = runs(&h);
+    let run = &all_runs[0];
     let short = vec![Fr::zero(); run.shape.rows() - 1];
-    let err = prove_seeded(&h, run.input(), &short, seed(1)).unwrap_err();
+    let err = prove_seeded(&h, run.input(), &short, (VISIBILITY, &[]), seed(1)).unwrap_err();
+    assert!(matches!(err, zkml_core::Error::InvalidArgument(_)), "{err}");
+    // a visibility word this prover does not make
+    let blinds = &run.model_blinds;
+    let err = prove_seeded(&h, run.input(), blinds, (3, &[]), seed(1)).unwrap_err();
+    assert!(matches!(err, zkml_core::Error::InvalidArgument(_)), "{err}");
+    let err = prove_seeded(&h, run.input(), blinds, (8, &[]), seed(1)).unwrap_err();
+    assert!(matches!(err, zkml_core::Error::InvalidArgument(_)), "{err}");
+    // public weights with blinded model rows (a kind-6 key's)
+    let blinded = &all_runs[6];
+    let public = (VISIBILITY_PUBLIC_WEIGHTS, &[][..]);
+    let err = prove_seeded(&h, blinded.input(), &blinded.model_blinds, public, seed(1));
+    assert!(matches!(err, Err(zkml_core::Error::InvalidArgument(_))));
+    let err = prove_seeded(&h, run.input(), blinds, (4 | 3, &[]), seed(1)).unwrap_err();
+    assert!(matches!(err, zkml_core::Error::InvalidArgument(_)), "{err}");
+    // a committed input without its blinders, or with too few
+    let err = prove_seeded(&h, run.input(), blinds, (2, &[]), seed(1)).unwrap_err();
+    assert!(matches!(err, zkml_core::Error::InvalidArgument(_)), "{err}");
+    let few = [Fr::one()];
+    let rows = input_rows(&run.m.circuit_json, run.batch).unwrap();
+    assert!(rows > 1);
+    let err = prove_seeded(&h, run.input(), blinds, (2, &few), seed(1)).unwrap_err();
     assert!(matches!(err, zkml_core::Error::InvalidArgument(_)), "{err}");
     // an instance claim is a linear form: a product of two committed claims is refused
     let (a, b) = (
@@ -322,7 +469,9 @@ fn case(h: &Hyrax, run: &Run, s: [u8; 32], cheat: Option<(&str, &str)>) -> Value
         "vk": hex::encode(&run.vk),
         "vk_digest": hex::encode(run.digest()),
         "batch": run.batch,
+        "visibility": run.visibility,
         "input": run.input,
+        "input_blinds": run.input_blinds.iter().map(fr_hex).collect::<Vec<_>>(),
         "output": run.out,
         "seed": hex::encode(s),
         "proof": hex::encode(&proof),
@@ -346,6 +495,12 @@ fn vectors_zk_inference() {
         "acc-evals[0][0] committed to its value plus one",
     );
     cases.push(case(&h, &all[0], seed(1), Some(wrong)));
+    let wrong_input = (
+        "sumcheck-evals[0]",
+        "a private input's limb at the first dense instance's point committed to its value \
+         plus one",
+    );
+    cases.push(case(&h, &all[7], seed(8), Some(wrong_input)));
     check_or_write(
         "zk_inference.json",
         json!({
@@ -356,7 +511,10 @@ fn vectors_zk_inference() {
                      by the prover except `mlp_blinded_model`'s: a kind-4-format key whose model \
                      commitment rows are blinded with non-zero blinders (row i + b_i H), so its \
                      well-formedness proof does not verify; load it with \
-                     VerifyingKey.from_bytes(vk, trusted_digest=sha256(vk)). An invalid case is \
+                     VerifyingKey.from_bytes(vk, trusted_digest=sha256(vk)). `visibility` is the \
+                     statement's word (1: a private input, zk_inference.md 1.3; `input` is then \
+                     the prover's input, which the proof does not carry; 2: a committed input, 1.4, whose \
+                     row blinders are `input_blinds`, 32-byte big-endian field elements). An invalid case is \
                      a cheating prover's proof that fails with `check`.",
             "seed": "zkml/hyrax/generators/v1",
             "cases": cases,

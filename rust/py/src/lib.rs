@@ -233,10 +233,12 @@ fn prove_inference<'py>(
 /// Prove a kind-5 hiding inference artifact (circuits/zk_inference.md): kind 3's
 /// arguments, the key's digest (kind 6, or kind 4), and `model_blinds`, the model
 /// stack's row blinders as bytes of 32-byte big-endian field elements, one per row of
-/// the circuit's `model_stack` shape (all zero for a kind-4 key). The proof's own
-/// blinders come from the operating system.
+/// the circuit's `model_stack` shape (all zero for a kind-4 key), and the statement's
+/// `visibility` word (0 public input, 1 private input, 2 committed input with its
+/// owner's row blinders `input_blinds`, bytes like `model_blinds`; zk_inference.md 1).
+/// The proof's own blinders come from the operating system.
 #[pyfunction]
-#[pyo3(signature = (circuit_json, model_stack, columns, batch, inputs, outputs, vk_digest, model_blinds, seed=None))]
+#[pyo3(signature = (circuit_json, model_stack, columns, batch, inputs, outputs, vk_digest, model_blinds, seed=None, visibility=0, input_blinds=None))]
 #[allow(clippy::too_many_arguments)]
 fn prove_hiding_inference<'py>(
     py: Python<'py>,
@@ -249,8 +251,11 @@ fn prove_hiding_inference<'py>(
     vk_digest: &[u8],
     model_blinds: &[u8],
     seed: Option<&[u8]>,
+    visibility: u32,
+    input_blinds: Option<&[u8]>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let blinds = frs_from_bytes(py, model_blinds)?;
+    let in_blinds = frs_from_bytes(py, input_blinds.unwrap_or_default())?;
     let args = InferenceArgs {
         circuit_json,
         model_stack,
@@ -261,7 +266,7 @@ fn prove_hiding_inference<'py>(
         vk_digest,
     };
     args.prove(py, seed, |hyrax, inp| {
-        zkml_core::zk_inference::prove(hyrax, inp, &blinds)
+        zkml_core::zk_inference::prove(hyrax, inp, &blinds, visibility, &in_blinds)
     })
 }
 
@@ -378,6 +383,46 @@ fn draw_model_blinders<'py>(
     Ok(PyBytes::new(py, &bytes))
 }
 
+/// Fresh row blinders for a committed input of `batch` rows (zk_inference.md 1.4), as
+/// bytes of 32-byte big-endian field elements: drawn once by the input's owner.
+#[pyfunction]
+#[pyo3(signature = (circuit_json, batch, seed=None))]
+fn draw_input_blinders<'py>(
+    py: Python<'py>,
+    circuit_json: &[u8],
+    batch: usize,
+    seed: Option<&[u8]>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let hyrax = hyrax_for(seed);
+    let blinders = zkml_core::zk_inference::draw_input_blinders(&hyrax, circuit_json, batch)
+        .map_err(|e| core_err(py, e))?;
+    let bytes: Vec<u8> = blinders.iter().flat_map(fr_to_bytes).collect();
+    Ok(PyBytes::new(py, &bytes))
+}
+
+/// A committed input's row commitments (zk_inference.md 1.4) for `inputs` (B rows)
+/// and the owner's `input_blinds`, as `Vec<G1>` bytes: what a committed-input proof's
+/// statement carries.
+#[pyfunction]
+#[pyo3(signature = (circuit_json, inputs, batch, input_blinds, seed=None))]
+fn hiding_input_commitment<'py>(
+    py: Python<'py>,
+    circuit_json: &[u8],
+    inputs: PyReadonlyArray1<'py, i64>,
+    batch: usize,
+    input_blinds: &[u8],
+    seed: Option<&[u8]>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let hyrax = hyrax_for(seed);
+    let blinds = frs_from_bytes(py, input_blinds)?;
+    let x = inputs.as_slice()?;
+    let rows = zkml_core::zk_inference::input_commitment(&hyrax, circuit_json, x, batch, &blinds)
+        .map_err(|e| core_err(py, e))?;
+    let mut w = Writer::new();
+    w.points(&rows);
+    Ok(PyBytes::new(py, &w.finish()))
+}
+
 /// Validate a circuit description (circuits/inference.md section 6) with the core's
 /// parser, the prover side's one parser; raises `zkml.compiler.circuit.CircuitFormatError`
 /// with the core's message.
@@ -413,6 +458,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(build_verifying_key, m)?)?;
     m.add_function(wrap_pyfunction!(build_hiding_verifying_key, m)?)?;
     m.add_function(wrap_pyfunction!(draw_model_blinders, m)?)?;
+    m.add_function(wrap_pyfunction!(draw_input_blinders, m)?)?;
+    m.add_function(wrap_pyfunction!(hiding_input_commitment, m)?)?;
     m.add_function(wrap_pyfunction!(num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(parse_circuit, m)?)?;
     Ok(())

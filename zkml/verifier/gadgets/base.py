@@ -209,8 +209,10 @@ class RunContext:
 
     def value(self, ref: int | None, vals: Vals, z: Sequence[int]) -> Expr:
         """A tensor's value at `z`: `lo` plus its u limbs (claims), or the public input's
-        MLE (a public value)."""
+        MLE (a public value); a private input's is its limbs too (zk_inference.md 1.3)."""
         c = self.circuit
+        if ref is None and c.input_u:
+            return c.input_lo + self.limbs(self.take(c.input_u, vals, z))
         if ref is None:
             return as_expr(public("X_in", input_mle(self.x, self.batch, c.input_features,
                                                     c.input_shape, list(z))))

@@ -118,7 +118,15 @@ pub struct Circuit<P = Producer> {
     pub output: OutputSpec,
     pub gadgets: Vec<Gadget<P>>,
     pub model_stack: ModelStack,
+    /// A hiding statement's input is not public (zk_inference.md 1.3): the input's `u`
+    /// limbs are witness columns, after every other ([`Circuit::columns`]). Set by
+    /// the hiding prover from the visibility word, never by the description.
+    #[serde(skip)]
+    pub private_input: bool,
 }
+
+/// The `gadget` index of the input's limb columns (zk_inference.md 1.3): no gadget's.
+pub const INPUT_COLUMNS: usize = usize::MAX;
 
 /// What a committed column holds (inference.md section 2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -391,7 +399,28 @@ impl Circuit {
                 });
             }
         }
+        out.extend(self.input_columns());
         out
+    }
+
+    /// A private input's `u` limb columns (zk_inference.md 1.3): `x - lo` over the
+    /// input's padded table, `bits` wide; none for a public input.
+    pub fn input_columns(&self) -> Vec<Column> {
+        if !self.private_input {
+            return Vec::new();
+        }
+        let feat_vars = log2(self.width(TensorRef::Input).next_power_of_two());
+        self.limbs(self.input.bits)
+            .into_iter()
+            .enumerate()
+            .map(|(limb, width)| Column {
+                gadget: INPUT_COLUMNS,
+                kind: ColumnKind::U,
+                limb,
+                width,
+                feat_vars,
+            })
+            .collect()
     }
 }
 
@@ -519,6 +548,7 @@ impl Circuit<ProducerJson> {
             output: self.output,
             gadgets,
             model_stack: self.model_stack,
+            private_input: false,
         })
     }
 }

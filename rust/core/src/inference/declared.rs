@@ -9,7 +9,7 @@
 use ark_ff::Zero;
 use serde_json::{json, Value};
 
-use super::circuit::{Circuit, ColumnKind, TensorRef};
+use super::circuit::{Circuit, ColumnKind, TensorRef, INPUT_COLUMNS};
 use super::gadgets::{self, Ctx};
 use crate::declare::{linear, Check, Claim, ClaimStream, Expr, InstanceDecl};
 use crate::error::Result;
@@ -127,24 +127,30 @@ impl Declarer<'_> {
         vals.take(self.cx.cols.of(g, kind).len())
     }
 
-    /// A tensor's value at `z`: `lo` plus its `u` limbs, or the public input's MLE.
+    /// A tensor's value at `z`: `lo` plus its `u` limbs, or the public input's MLE (a
+    /// private input's is `lo` plus its limbs too, zk_inference.md 1.3).
     pub fn value(&self, t: TensorRef, vals: &mut ClaimStream<'_>, z: &[Fr]) -> Expr {
+        let c = self.cx.c;
         match t {
-            TensorRef::Input => {
+            TensorRef::Input if !c.private_input => {
                 let x = evaluate(&self.cx.tensor_table(TensorRef::Input), z);
                 Claim::public("X_in", x).into()
             }
+            TensorRef::Input => {
+                let lo = c.range(t).0;
+                Expr::i(lo.into()) + self.limbs(self.take(INPUT_COLUMNS, ColumnKind::U, vals))
+            }
             TensorRef::Gadget(g) => {
-                let lo = self.cx.c.gadgets[g].lo;
+                let lo = c.gadgets[g].lo;
                 Expr::i(lo.into()) + self.limbs(self.take(g, ColumnKind::U, vals))
             }
         }
     }
 
-    /// The `u` limb count of a tensor (none for the input).
+    /// The `u` limb count of a tensor (none for a public input).
     pub fn u_count(&self, t: TensorRef) -> usize {
         match t {
-            TensorRef::Input => 0,
+            TensorRef::Input => self.cx.cols.of(INPUT_COLUMNS, ColumnKind::U).len(),
             TensorRef::Gadget(g) => self.cx.cols.of(g, ColumnKind::U).len(),
         }
     }

@@ -206,9 +206,21 @@ pub struct Claims<'c> {
     circuit: &'c Circuit,
     witness: NamedClaims,
     model: NamedClaims,
-    /// The claims made since the last message was named, in order: on the model
-    /// stack (`true`) or the witness stack.
-    pending: Vec<bool>,
+    /// A committed input's stack (zk_inference.md 1.4): its slots (one per input
+    /// limb) and variables, and its claims.
+    input_slots: Vec<Slot>,
+    n_in: usize,
+    input: NamedClaims,
+    /// The claims made since the last message was named, in order, by stack.
+    pending: Vec<StackId>,
+}
+
+/// Which stack a claim is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum StackId {
+    Witness,
+    Model,
+    Input,
 }
 
 impl<'c> Claims<'c> {
@@ -220,17 +232,38 @@ impl<'c> Claims<'c> {
             circuit,
             witness: NamedClaims::default(),
             model: NamedClaims::default(),
+            input_slots: Vec::new(),
+            n_in: 0,
+            input: NamedClaims::default(),
             pending: Vec::new(),
         }
     }
 
+    /// Also claim on a committed input's stack (slots of its limbs, `n_in` variables).
+    pub fn with_input_stack(mut self, slots: Vec<Slot>, n_in: usize) -> Self {
+        (self.input_slots, self.n_in) = (slots, n_in);
+        self
+    }
+
     fn push_witness(&mut self, point: Vec<Fr>, v: Fr) {
         self.witness.claims.push(point, v);
-        self.pending.push(false);
+        self.pending.push(StackId::Witness);
     }
 
     pub fn column(&mut self, ci: usize, point: &[Fr], v: Fr) {
         self.push_witness(stack_point(point, self.wslots[ci], self.n_w), v);
+    }
+
+    /// The same claim on input limb `j` of a committed input's stack (zk_inference.md
+    /// 1.4: the link between the witness's limbs and the statement's commitment);
+    /// nothing without one.
+    pub fn input_limb(&mut self, j: usize, point: &[Fr], v: Fr) {
+        if let Some(slot) = self.input_slots.get(j).copied() {
+            self.input
+                .claims
+                .push(stack_point(point, slot, self.n_in), v);
+            self.pending.push(StackId::Input);
+        }
     }
 
     /// A claim on the range table's multiplicities `m`.
@@ -254,18 +287,20 @@ impl<'c> Claims<'c> {
             stack_point(point, slot, self.circuit.model_stack.num_vars),
             v,
         );
-        self.pending.push(true);
+        self.pending.push(StackId::Model);
     }
 
     /// Claims (and evaluation messages) for the `u` limbs of a tensor at `point`;
-    /// nothing for the public input.
+    /// nothing for a public input, a private input's limbs (zk_inference.md 1.3).
     pub fn tensor_limbs(&mut self, cols: &Columns, t: TensorRef, point: &[Fr], out: &mut Vec<Fr>) {
-        if let TensorRef::Gadget(g) = t {
-            for ci in cols.of(g, ColumnKind::U) {
-                let v = evaluate(&cols.tables[ci], point);
-                self.column(ci, point, v);
-                out.push(v);
-            }
+        let g = match t {
+            TensorRef::Gadget(g) => g,
+            TensorRef::Input => circuit::INPUT_COLUMNS,
+        };
+        for ci in cols.of(g, ColumnKind::U) {
+            let v = evaluate(&cols.tables[ci], point);
+            self.column(ci, point, v);
+            out.push(v);
         }
     }
 
@@ -273,12 +308,22 @@ impl<'c> Claims<'c> {
     /// message `values`, in order (every claim's value is the next entry the prover
     /// sends; entries after them, such as the argmax's `A` and `C`, are not claims).
     pub fn sent(&mut self, prefix: &str, first: usize, values: &[Fr]) -> Result<()> {
-        for (k, on_model) in std::mem::take(&mut self.pending).into_iter().enumerate() {
-            let j = first + k;
-            let stack = if on_model {
-                &mut self.model
-            } else {
-                &mut self.witness
+        let mut next = first;
+        for id in std::mem::take(&mut self.pending) {
+            // an input-stack claim repeats the entry of the witness claim before it
+            let j = match id {
+                StackId::Input => next.checked_sub(1).ok_or_else(|| {
+                    Error::InvalidArgument("an input claim before its witness claim".into())
+                })?,
+                _ => {
+                    next += 1;
+                    next - 1
+                }
+            };
+            let stack = match id {
+                StackId::Model => &mut self.model,
+                StackId::Witness => &mut self.witness,
+                StackId::Input => &mut self.input,
             };
             let i = stack.names.len();
             if values.get(j) != stack.claims.values.get(i) {
@@ -297,5 +342,10 @@ impl<'c> Claims<'c> {
             std::mem::take(&mut self.witness),
             std::mem::take(&mut self.model),
         )
+    }
+
+    /// Hand over the claims on a committed input's stack (leaving none).
+    pub fn take_input(&mut self) -> NamedClaims {
+        std::mem::take(&mut self.input)
     }
 }

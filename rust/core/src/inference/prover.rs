@@ -5,7 +5,7 @@
 use ark_ff::Zero;
 use rayon::prelude::*;
 
-use super::circuit::{int_width, Circuit, ColumnKind};
+use super::circuit::{int_width, Circuit, ColumnKind, INPUT_COLUMNS};
 use super::declared::Record;
 use super::gadgets::{self, Contribution, Ctx, Instance};
 use super::table::{self, TableGadget};
@@ -105,7 +105,7 @@ fn prove_with(
         None => table::multiplicities(&c, &inp.columns, inp.input, inp.batch),
     };
     let ch = Channel::new(INFERENCE_TAG, Kind::Inference);
-    prove_parsed(hyrax, &c, inp, (mult, tmult), ch, None, None)
+    prove_parsed(hyrax, &c, inp, (mult, tmult), ch, None, None, None)
 }
 
 /// Prove on the backend `b` (kind 3's [`Channel`], or a hiding backend) with every
@@ -118,12 +118,32 @@ pub(crate) fn prove_on<B: Backend>(
     b: B,
     visibility: Option<u32>,
     decl: DeclOut<'_>,
+    input_blinds: Option<&[Fr]>,
 ) -> Result<Vec<u8>> {
-    let c = Circuit::parse(inp.circuit_json)?;
+    let mut c = Circuit::parse(inp.circuit_json)?;
+    let mut inp = inp;
+    c.private_input = visibility.is_some_and(private_input);
+    if c.private_input {
+        // zk_inference.md 1.3: the input's limbs join the witness, after every column
+        if inp.input.len() != inp.batch * c.input.features {
+            return bad("input length does not match the circuit and batch");
+        }
+        let limbs = super::tensors::input_limb_columns(&c, inp.input, inp.batch);
+        inp.columns.extend(limbs);
+    }
     check_statement(&c, &inp)?;
     let mult = multiplicities(&c, &inp.columns);
     let tmult = table::multiplicities(&c, &inp.columns, inp.input, inp.batch);
-    prove_parsed(hyrax, &c, inp, (mult, tmult), b, visibility, decl)
+    prove_parsed(
+        hyrax,
+        &c,
+        inp,
+        (mult, tmult),
+        b,
+        visibility,
+        decl,
+        input_blinds,
+    )
 }
 
 #[cfg(any(test, feature = "testkit"))]
@@ -135,8 +155,14 @@ pub fn prove_declared(
 ) -> Result<(Vec<u8>, super::declared::Declarations)> {
     let mut decl = None;
     let ch = Channel::new(INFERENCE_TAG, Kind::Inference);
-    let proof = prove_on(hyrax, inp, ch, None, Some(&mut decl))?;
+    let proof = prove_on(hyrax, inp, ch, None, Some(&mut decl), None)?;
     Ok((proof, decl.expect("declared")?))
+}
+
+/// Whether visibility word `v` keeps the input out of the statement (bits 0-1 not
+/// `0`, zk_inference.md 1).
+pub fn private_input(v: u32) -> bool {
+    v & 3 != 0
 }
 
 /// Where a declaring prover leaves its declarations.
@@ -171,6 +197,7 @@ fn check_statement(c: &Circuit, inp: &InferenceInput<'_>) -> Result<()> {
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 fn prove_parsed<B: Backend>(
     hyrax: &Hyrax,
     c: &Circuit,
@@ -179,6 +206,7 @@ fn prove_parsed<B: Backend>(
     backend: B,
     visibility: Option<u32>,
     decl: DeclOut<'_>,
+    input_blinds: Option<&[Fr]>,
 ) -> Result<Vec<u8>> {
     let b = inp.batch;
     let tgs = table::gadgets(c);
@@ -223,7 +251,16 @@ fn prove_parsed<B: Backend>(
             .map(|t| t.iter().map(|v| from_i64(*v)).collect())
             .collect(),
         record: None,
+        committed: None,
     };
+    if let Some(blinds) = input_blinds {
+        let limbs = &inp.columns[inp.columns.len() - c.input_columns().len()..];
+        let ci = CommittedInput::new(hyrax, limbs, blinds)?;
+        kind.claims = kind
+            .claims
+            .with_input_stack(ci.stack.slots.clone(), ci.stack.num_vars);
+        kind.committed = Some(ci);
+    }
     if decl.is_some() || B::DECLARED {
         kind.record = Some(Record::default());
     }
@@ -253,6 +290,34 @@ struct Inference<'a> {
     tmult: Vec<Vec<Fr>>,
     /// What the declarations read, when they are asked for (never on the normal path).
     record: Option<Record>,
+    /// A committed input's stack and its blinded commitment (zk_inference.md 1.4).
+    committed: Option<CommittedInput>,
+}
+
+/// A committed input (zk_inference.md 1.4): the stack of the input's limb columns and
+/// its row commitments blinded with the owner's blinders.
+pub struct CommittedInput {
+    pub stack: WitnessStack,
+    pub rows: crate::pcs::hyrax::Commitment,
+}
+
+impl CommittedInput {
+    /// The input's limb columns (`input_limb_columns`) as a stack, committed with the
+    /// row blinders `blinds` (one per row; InvalidArgument otherwise).
+    pub fn new(hyrax: &Hyrax, limbs: &[Vec<i64>], blinds: &[Fr]) -> Result<Self> {
+        let parts: Vec<&[i64]> = limbs.iter().map(|v| v.as_slice()).collect();
+        let stack = WitnessStack::commit(hyrax, &parts)?;
+        if blinds.len() != stack.shape.rows() {
+            return bad(format!(
+                "{} input row blinders, the input stack has {} rows",
+                blinds.len(),
+                stack.shape.rows()
+            ));
+        }
+        let gens = crate::zk::Gens::new(&hyrax.seed_digest, 1);
+        let rows = crate::zk::opening::blind_rows(&gens, &stack.commitment, blinds);
+        Ok(Self { stack, rows })
+    }
 }
 
 impl ProofKind for Inference<'_> {
@@ -271,7 +336,13 @@ impl ProofKind for Inference<'_> {
         if let Some(v) = self.visibility {
             ch.send_u32("visibility", v);
         }
-        ch.send_bytes("input", &ints_bytes(inp.input, c.input_width()));
+        // a private input is in the witness only (zk_inference.md 1.3), a committed
+        // one is its commitment (1.4)
+        if let Some(ci) = &self.committed {
+            ch.send_commitment("input", &ci.rows);
+        } else if !c.private_input {
+            ch.send_bytes("input", &ints_bytes(inp.input, c.input_width()));
+        }
         ch.send_bytes("output", &ints_bytes(inp.output, int_width(olo, ohi)));
     }
 
@@ -314,6 +385,10 @@ impl ProofKind for Inference<'_> {
             let n = cx.c.column_vars(spec, cx.b);
             let v = evaluate(&cx.cols.tables[ci], &rho[..n]);
             self.claims.column(ci, &rho[..n], v);
+            if spec.gadget == INPUT_COLUMNS {
+                // a committed input's limb: the same claim on its stack (zk_inference.md 1.4)
+                self.claims.input_limb(spec.limb, &rho[..n], v);
+            }
             out.push(v);
         }
         let mv = evaluate(&self.mult, rho_t);
@@ -434,12 +509,20 @@ impl ProofKind for Inference<'_> {
     }
 
     fn other_stacks(&self) -> Vec<(Shape, &[Fr])> {
-        vec![(self.model_shape, self.cx.model)]
+        let mut out = vec![(self.model_shape, self.cx.model)];
+        if let Some(ci) = &self.committed {
+            out.push((ci.stack.shape, ci.stack.table.as_slice()));
+        }
+        out
     }
 
     fn opening_claims(&mut self) -> Vec<NamedClaims> {
         let (w, m) = self.claims.take();
-        vec![w, m]
+        let mut out = vec![w, m];
+        if self.committed.is_some() {
+            out.push(self.claims.take_input());
+        }
+        out
     }
 
     /// Every instance's claim (`declared.rs`), from the record of stage 4.

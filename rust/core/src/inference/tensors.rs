@@ -106,6 +106,26 @@ pub fn input_ints(c: &Circuit, input: &[i64], batch: usize) -> Vec<i64> {
     out
 }
 
+/// A private input's `u` limb columns (zk_inference.md 1.3): `u = x - lo` over the
+/// input's padded table (padding `-lo`, the value 0), cut into the circuit's limbs.
+pub fn input_limb_columns(c: &Circuit, input: &[i64], batch: usize) -> Vec<Vec<i64>> {
+    let lo = c.range(TensorRef::Input).0;
+    let u: Vec<i64> = input_ints(c, input, batch)
+        .into_iter()
+        .map(|x| x - lo)
+        .collect();
+    let mut shift = 0u32;
+    c.limbs(c.input.bits)
+        .into_iter()
+        .map(|w| {
+            let mask = (1i64 << w) - 1;
+            let col = u.iter().map(|v| (v >> shift) & mask).collect();
+            shift += c.limb_bits;
+            col
+        })
+        .collect()
+}
+
 /// The padded table of an activation tensor (or the input) for batch `b`.
 pub fn tensor_table(
     c: &Circuit,

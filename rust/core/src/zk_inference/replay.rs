@@ -54,12 +54,25 @@ pub fn check(hyrax: &Hyrax, c: &Circuit, key: &Key<'_>, proof: &[u8], trace: &Tr
     let batch = r.u32("batch")?;
     t.absorb_u32("batch", batch);
     let visibility = r.u32("visibility")?;
-    if visibility != super::VISIBILITY {
-        return reject(format!("visibility {visibility} (version 1 proves 0)"));
+    if !super::is_visibility(visibility) {
+        return reject(format!("visibility {visibility}"));
     }
     t.absorb_u32("visibility", visibility);
     let (olo, ohi) = c.output_range();
-    for (label, width) in [("input", c.input_width()), ("output", int_width(olo, ohi))] {
+    let mut io = vec![("output", int_width(olo, ohi))];
+    if !crate::inference::prover::private_input(visibility) {
+        io.insert(0, ("input", c.input_width()));
+    }
+    // a committed input's row commitments: the statement's third stack (1.4)
+    let committed = super::committed_input(visibility);
+    let c_x = match trace.stacks.get(2) {
+        Some(s) if committed => r.points(s.shape.rows(), "input")?,
+        _ => Vec::new(),
+    };
+    if committed {
+        t.absorb_points("input", &c_x);
+    }
+    for (label, width) in io {
         let n = r.u32(label)? as usize;
         let body = r.take(n.saturating_mul(width), label)?;
         let mut bytes = (n as u32).to_be_bytes().to_vec();
@@ -130,7 +143,10 @@ pub fn check(hyrax: &Hyrax, c: &Circuit, key: &Key<'_>, proof: &[u8], trace: &Tr
         .iter()
         .map(|s| s.names.iter().map(|n| lookup(&points, n)).collect())
         .collect::<Result<_>>()?;
-    let rows: [&[G1Affine]; 2] = [&c_w, key.rows];
+    let mut rows: Vec<&[G1Affine]> = vec![&c_w, key.rows];
+    if committed {
+        rows.push(&c_x);
+    }
     if trace.stacks.len() != rows.len() || shapes[1] != key.shape {
         return format_at(
             "proof.shape",

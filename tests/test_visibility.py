@@ -31,7 +31,7 @@ def models(tmp_path_factory):
     hiding = zkml.compile(ART / "digits_mlp.onnx", calibration=cal,
                           output_path=d / "h.zkmlc", vk_path=d / "h.vk", hiding=True)
     clear = zkml.compile(ART / "digits_mlp.onnx", calibration=cal,
-                         output_path=d / "c.zkmlc", vk_path=d / "c.vk")
+                         output_path=d / "c.zkmlc", vk_path=d / "c.vk", hiding=False)
     return hiding, clear, d
 
 

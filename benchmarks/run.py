@@ -161,7 +161,8 @@ def _ratio(a: float | None, b: float | None) -> str:
     return "-" if a is None or b is None or b == 0 else f"{a / b:.1f}x"
 
 
-def inference(run_peer_provers: bool) -> list[str]:
+def inference(run_peer_provers: bool, models: tuple[str, ...] = MODELS,
+              peer_names: tuple[str, ...] | None = None) -> list[str]:
     """zkml vs EZKL vs JSTprove on the benchmark models (issue P3/P4 targets)."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import models as bench_models
@@ -177,7 +178,11 @@ def inference(run_peer_provers: bool) -> list[str]:
         "rows are its prover and verifier binaries alone (the verifier needs the witness).",
         "",
     ]
+    kept = _previous_model_blocks()
     for name in MODELS:
+        if name not in models:  # not rerun: its block stays as the last run wrote it
+            lines += kept.get(name, [])
+            continue
         model = OUT / "models" / f"{name}.onnx"
         data = OUT / "models" / f"{name}.input.json"
         if not model.exists():
@@ -188,7 +193,8 @@ def inference(run_peer_provers: bool) -> list[str]:
         (OUT / f"zkml-{name}-non-hiding.json").write_text(json.dumps(zn, indent=2))
         peers_path = OUT / f"peers-{name}.json"
         if run_peer_provers:
-            peer = bench_peers.run_peers(model, data, name=name)
+            peer = bench_peers.run_peers(model, data, name=name,
+                                         **({"peers": peer_names} if peer_names else {}))
         elif peers_path.exists():
             peer = json.loads(peers_path.read_text())
         else:
@@ -294,15 +300,29 @@ def verify_many() -> list[str]:
     return bench_verify_many.section()
 
 
+def _previous_model_blocks() -> dict[str, list[str]]:
+    """The `### <model>` blocks of the previous inference section, by model name."""
+    out: dict[str, list[str]] = {}
+    current = None
+    for line in _previous_sections().get("inference", []):
+        if line.startswith("### "):
+            current = line[4:].strip()
+        if current is not None:
+            out.setdefault(current, []).append(line)
+    return out
+
+
 def _previous_sections() -> dict[str, list[str]]:
-    """The sections of the existing RESULTS.md, by name."""
+    """The sections of the existing RESULTS.md: the generated ones by name, every other
+    `## ` section (written by other benchmark scripts and by hand) by its title line, in
+    file order, so that a run keeps them."""
     if not RESULTS.exists():
         return {}
     out: dict[str, list[str]] = {}
     current = None
     for line in RESULTS.read_text().splitlines():
         if line.startswith("## "):
-            current = next((v for k, v in _SECTION_TITLES.items() if line.startswith(k)), None)
+            current = next((v for k, v in _SECTION_TITLES.items() if line.startswith(k)), line)
         if current is not None:
             out.setdefault(current, []).append(line)
     return {k: v[:-1] if v and not v[-1] else v for k, v in out.items()}
@@ -313,7 +333,13 @@ def main() -> int:
     parser.add_argument("--section", choices=["foundation", "inference", "verify_many", "all"],
                         default="all")
     parser.add_argument("--peers", action="store_true", help="run EZKL and JSTprove now")
+    parser.add_argument("--peer-names", default=None,
+                        help="with --peers: which peers, comma-separated (default all)")
+    parser.add_argument("--models", default=",".join(MODELS),
+                        help=f"inference models, comma-separated (default {','.join(MODELS)})")
     args = parser.parse_args()
+    models = tuple(m for m in args.models.split(",") if m)
+    peer_names = tuple(args.peer_names.split(",")) if args.peer_names else None
     OUT.mkdir(parents=True, exist_ok=True)
     header = [
         "# Benchmark results",
@@ -327,7 +353,8 @@ def main() -> int:
     old = _previous_sections()
     sections = {
         "foundation": foundation() if args.section in ("foundation", "all") else None,
-        "inference": inference(args.peers) if args.section in ("inference", "all") else None,
+        "inference": (inference(args.peers, models, peer_names)
+                      if args.section in ("inference", "all") else None),
         "verify_many": verify_many() if args.section in ("verify_many", "all") else None,
     }
     body: list[str] = []
@@ -335,6 +362,9 @@ def main() -> int:
         if lines is None:
             lines = old.get(name, [])
         body += [*lines, ""] if lines else []
+    for name, lines in old.items():  # the sections this script does not write
+        if name not in sections:
+            body += [*lines, ""]
     text = "\n".join(header + body).rstrip() + "\n"
     tmp = RESULTS.with_suffix(".tmp")
     tmp.write_text(text)

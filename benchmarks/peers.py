@@ -179,7 +179,12 @@ def file_size(path: Path) -> int | None:
 
 
 def run_stages(stages: list[tuple[str, list[str]]], cwd: Path, lim: Limits, env: dict) -> dict:
-    """Run stages in order; after the first failure the rest are marked skipped."""
+    """Run stages in order; after the first failure the rest are marked skipped.
+
+    Every tool runs as a user's install would: with Python's bytecode cache on (a
+    sandbox's PYTHONDONTWRITEBYTECODE would make each fresh process recompile every
+    module it imports, a start-up cost no installed package pays)."""
+    env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
     results: dict = {}
     failed = None
     for name, cmd in stages:

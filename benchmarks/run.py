@@ -268,8 +268,8 @@ def inference(run_peer_provers: bool, models: tuple[str, ...] = MODELS,
             f" | {_fmt(kb[3], 'KB')} | {_ratio(zsz, znsz)} | | | |"
         )
         if zp and znp and ez_prove:
-            kept = (ez_prove / zp) / (ez_prove / znp)
-            lines += ["", f"Hiding keeps {kept:.0%} of the non-hiding prove-command speed ratio"
+            share = (ez_prove / zp) / (ez_prove / znp)
+            lines += ["", f"Hiding keeps {share:.0%} of the non-hiding prove-command speed ratio"
                       f" against EZKL ({ez_prove / zp:.0f}x against {ez_prove / znp:.0f}x;"
                       " target at least 67%)."]
         if core:

@@ -416,9 +416,13 @@ def test_ctrl_c_in_process_exits_130_and_leaves_nothing(files, tmp_path, monkeyp
 # signal once the child has said it is there, so the test does not depend on timing. The
 # child waits in short sleeps, as real work runs bytecode: the kernel may deliver the
 # signal to one of onnxruntime's threads, and the main thread only sees it when it next
-# runs Python code (one long blocking wait would not wake up).
+# runs Python code (one long blocking wait would not wake up). The child restores
+# Python's Ctrl-C handler: a test run started as a background job (`make test &`, CI
+# runners) inherits SIGINT ignored, and a process that ignores SIGINT rightly never
+# sees Ctrl-C; the test plays a foreground terminal's Ctrl-C.
 _WAITING_COMPILE = """
-import sys, time
+import signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import zkml.quant.fidelity as fidelity
 def wait_for_ctrl_c(*args, **kwargs):
     print("in fidelity", file=sys.stderr, flush=True)

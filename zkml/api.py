@@ -370,9 +370,9 @@ def prove(
         input_opening: with input="committed", the opening (`zkml.input_opening.
             InputOpening` or its file) of an earlier commitment to this same input;
             None makes a new one (`ProofResult.input_opening`: save it, it is secret).
-        weights: None (the key's: private for a model compiled with `hiding=True`),
-            "private" (needs such a model) or "public" (a model compiled without
-            `hiding`: a hiding proof against its key, whose commitment anyone with the
+        weights: None (the key's: private for a model compiled hiding, the default),
+            "private" (needs such a model) or "public" (a model compiled with
+            `hiding=False`: a hiding proof against its key, whose commitment anyone with the
             model recomputes; circuits/zk_inference.md 1.5).
 
     Raises:

@@ -236,8 +236,8 @@ def parse_proof_statement(data: bytes, circuit: Circuit | None = None) -> ProofS
     (hiding) with its visibility word `V` after `B` (statement integers are compact
     `Ints`, inference.md section 4, zk_inference.md 1.2). With the key's `circuit` the
     widths and counts are exact; without it they are inferred (for display only)."""
-    kind = artifact_kind(data) if len(data) >= 7 else KIND_INFERENCE
-    if kind not in (KIND_INFERENCE, KIND_HIDING_INFERENCE):
+    kind = artifact_kind(data)
+    if kind not in (KIND_INFERENCE, KIND_HIDING_INFERENCE):  # also None: too short
         kind = KIND_INFERENCE  # _reader names the kind found
     rd = _reader(data, kind, "inference proof")
     digest = rd.raw(32, "vk digest")

@@ -78,14 +78,17 @@ def visibility_word(input: object = "public", output: object = "public", *,
     if weights is not None:
         _choice(weights, "weights", WEIGHTS_CHOICES, WEIGHTS_CHOICES)
     if weights == "public" and hiding:
-        raise InputError("public weights go with a non-hiding key (compiled without "
-                         "hiding=True), whose commitment anyone with the model recomputes")
+        raise InputError("public weights go with a non-hiding key (compiled with "
+                         "hiding=False in Python, --non-hiding on the command line), whose "
+                         "commitment anyone with the model recomputes")
     if weights == "private" and not hiding:
         raise InputError("private weights need a hiding key: compile the model hiding "
-                         "(hiding=True in Python, --hiding on the command line)")
+                         "(the default; not hiding=False in Python, --non-hiding on the "
+                         "command line)")
     if inp != "public" and not hiding and weights != "public":
         raise InputError(f"a {inp} input needs a hiding proof: compile the model hiding "
-                         "(hiding=True in Python, --hiding on the command line), or "
+                         "(the default; not hiding=False in Python, --non-hiding on the "
+                         "command line), or "
                          "declare the weights public (weights='public' in Python, "
                          "--weights-visibility public on the command line)")
     return _INPUT_BITS[inp] | (WEIGHTS_PUBLIC if weights == "public" else 0)

@@ -107,15 +107,13 @@ def proof_digests(data: bytes, st: Any) -> tuple[bytes | None, bytes | None]:
             None if y is None else hashlib.sha256(batch + y).digest())
 
 
-_INPUT_VISIBILITY = {0: "public", 1: "private", 2: "committed"}
-
-
 def visibility(st: Any) -> dict[str, Any]:
     """What a proof's statement says it reveals: kind 3 is not hiding (`jsonout.VISIBILITY`);
     kind 5 by its visibility word (zk_inference.md 1: bits 0-1 the input, bit 2 weights
     public, bit 3 output committed), "unknown" where the word has other bits set (a
     verifier refuses it)."""
     from zkml.cli.jsonout import VISIBILITY
+    from zkml.visibility import of_word
 
     if st.visibility is None:
         return {"word": None, **VISIBILITY}
@@ -123,9 +121,7 @@ def visibility(st: Any) -> dict[str, Any]:
     if v >> 4:
         return {"word": v, "hiding": True, "input": "unknown", "output": "unknown",
                 "weights": "unknown"}
-    return {"word": v, "hiding": True, "input": _INPUT_VISIBILITY.get(v & 3, "unknown"),
-            "output": "committed" if v & 8 else "public",
-            "weights": "public" if v & 4 else "private"}
+    return {"word": v, **of_word(v, True).to_json()}
 
 
 def sections(st: Any) -> dict[str, int]:

@@ -23,6 +23,8 @@ from typing import Any
 
 import click
 
+from zkml.visibility import Visibility
+
 __all__ = ["SCHEMA_VERSION", "VISIBILITY", "document", "emit", "json_errors", "json_errors_of",
            "error_object", "statement", "clipping_object", "parts_object"]
 
@@ -32,11 +34,10 @@ SCHEMA_VERSION = 1
 #: zero-knowledge, the input and output are the statement (public), and the weights are
 #: bound by the verifying key's commitment, not published (but the proof reveals linear
 #: combinations of them: README, "What a proof guarantees").
-VISIBILITY = {"hiding": False, "input": "public", "output": "public", "weights": "committed"}
+VISIBILITY = Visibility(False).to_json()
 #: What a hiding proof (kind 5, the default; circuits/zk_inference.md) reveals: the
 #: statement only; the weights and every activation stay private.
-HIDING_VISIBILITY = {"hiding": True, "input": "public", "output": "public",
-                     "weights": "private"}
+HIDING_VISIBILITY = Visibility(True, weights="private").to_json()
 
 
 def document(command: str, **fields: Any) -> dict[str, Any]:

@@ -25,7 +25,8 @@ The quantized IR's ops are fused into gadgets:
   `zkml.compiler.spatial`); `mean` over the spatial axes (GlobalAveragePool, ReduceMean)
   of any sizes -> `spatialsum` with a constant divisor (circuits/nonlinear.md);
 - `table` (Sigmoid, Tanh, Erf, Gelu, Exp) -> `table` gadgets with the table in the model
-  stack, `mul` by a scalar constant -> `affine`, `mul` of two computed tensors of the
+  stack, `mul` by a constant -> a depthwise `conv` or diagonal `dense` (the constant in
+  the model stack, never public), `mul` of two computed tensors of the
   same shape -> `mul` (nonlinear.md section 8; see `zkml.compiler.nonlinear`);
 - `add` of a constant tensor (`x + c`, `x - c`, GELU's `1 + erf`) -> `addconst`, `concat`
   along the channels / features -> `concat` (nonlinear.md sections 10-11; see

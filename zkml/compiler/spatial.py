@@ -157,12 +157,15 @@ def add_conv_gadget(s: State, op: QOp, x: str | int, in_shape: tuple[int, ...],
 
 def channel_scale(s: State, op: QOp, x_name: str, c_name: str) -> None:
     """`x * c[channel]` on a spatial tensor: a depthwise 1x1 `conv` gadget (groups = C,
-    stride 1, no padding, no bias) with the op's shift."""
+    stride 1, no padding, no bias) with the op's shift. A scalar `c` is repeated for every
+    channel: it stays in the model stack, never a public coefficient (quantization.md,
+    "What the circuit may depend on")."""
     x = s.ref(op, x_name)
     layout = _spatial_operand_of(s, op, x_name)
     n = len(layout) - 1
     ones = (1,) * n
-    w = np.asarray(s.model.constants[c_name]).astype(np.int64).reshape(layout[0], 1, *ones)
+    c = np.asarray(s.model.constants[c_name]).astype(np.int64).reshape(-1)
+    w = np.broadcast_to(c, (layout[0],)).reshape(layout[0], 1, *ones)
     weight = s.stack_tensor(c_name, conv_weight_matrix(w, layout[0], layout[0]),
                             s.model.tensor(c_name).bits)
     conv = Conv(x, weight, in_shape=layout, out_shape=layout, kernel=ones, strides=ones,

@@ -19,12 +19,15 @@ import numpy as np
 import pytest
 from onnx import helper
 
+from tests.learned_models import LEARNED
 from tests.quant.quant_models import f32, make_model, save
+from zkml.artifacts import parse_verifying_key
 from zkml.compile_api import compile_model
-from zkml.compiler.build import compile_circuit
+from zkml.compiler.build import CompiledCircuit, compile_circuit
 from zkml.quant.executor import accumulator_bound, quantize_inputs
 from zkml.quant.ir import QModel
 from zkml.quant.ops.linear import BIAS_STORED_BITS
+from zkml.prover import build_hiding_verifying_key, draw_model_blinders
 from zkml.witness import build_witness
 
 SEED = 20
@@ -136,3 +139,48 @@ def test_linear_bound_is_the_format_bound(tmp_path):
                                      w.name: np.zeros_like(model.constants[w.name])},
                    cache={})
     assert accumulator_bound(zero, op) == fmt
+
+
+def _hiding_key(cc: CompiledCircuit) -> tuple[bytes, int]:
+    """The kind-6 key of `cc` (fixed seed) and where its model commitment starts."""
+    cj = cc.circuit.to_bytes()
+    seed = bytes(32)
+    key = build_hiding_verifying_key(cj, cc.model_stack, draw_model_blinders(cj, seed=seed),
+                                     seed=seed)
+    return key, key.index(parse_verifying_key(key).commitment)
+
+
+def _check_swapped_witness(model: QModel, cc: CompiledCircuit) -> None:
+    """The swapped model's witness checks: the public bounds hold for its values."""
+    t_in = model.tensor(model.inputs[0])
+    x = np.random.default_rng(SEED + 3).normal(size=t_in.shape)
+    q = quantize_inputs(model, x)[model.inputs[0]].reshape(t_in.shape[0], -1)
+    build_witness(cc, model, q)
+
+
+@pytest.mark.parametrize("name", list(LEARNED))
+def test_learned_initializers_reach_neither_circuit_nor_key(tmp_path, name):
+    """Per op with a learned initializer (tests/learned_models.py): other values of the
+    same formats give the same circuit bytes and the same key bytes up to the model
+    commitment (after it: the commitment, the multiplicities' commitment and the
+    well-formedness proof, all of them blinded), and a different model stack."""
+    model = _quantized(tmp_path, LEARNED[name](), "balanced")
+    other = _other_values(model, np.random.default_rng(SEED + 5), "all")
+    first, second = compile_circuit(model), compile_circuit(other)
+    assert first.circuit.to_bytes() == second.circuit.to_bytes()
+    assert not np.array_equal(first.model_stack, second.model_stack)
+    (k1, at1), (k2, at2) = _hiding_key(first), _hiding_key(second)
+    assert at1 == at2 and len(k1) == len(k2) and k1[:at1] == k2[:at2]
+    assert k1[at1:] != k2[at2:]
+    _check_swapped_witness(other, second)
+
+
+def test_no_affine_coefficient_comes_from_a_constant(tmp_path):
+    """The only `affine` gadgets left are LeakyRelu's and a negated operand's, whose
+    coefficients come from attributes and signs: none equals a quantized constant."""
+    for name, build in LEARNED.items():
+        (tmp_path / name).mkdir()
+        cc = compile_circuit(_quantized(tmp_path / name, build(), "balanced"))
+        coeffs = {c for g in cc.circuit.gadgets if g.op == "affine"
+                  for _, c in g.producer.terms}
+        assert coeffs <= {-1, 1}, (name, coeffs)

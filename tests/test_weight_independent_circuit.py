@@ -24,10 +24,10 @@ from tests.quant.quant_models import f32, make_model, save
 from zkml.artifacts import parse_verifying_key
 from zkml.compile_api import compile_model
 from zkml.compiler.build import CompiledCircuit, compile_circuit
+from zkml.prover import build_hiding_verifying_key, draw_model_blinders
 from zkml.quant.executor import accumulator_bound, quantize_inputs
 from zkml.quant.ir import QModel
 from zkml.quant.ops.linear import BIAS_STORED_BITS
-from zkml.prover import build_hiding_verifying_key, draw_model_blinders
 from zkml.witness import build_witness
 
 SEED = 20

@@ -308,6 +308,10 @@ def _scale_by_constant(s: State, op: QOp, x_name: str, c_name: str) -> None:
     if layout is not None and len(shape) >= 3 and (scalar or per_channel):
         spatial.channel_scale(s, op, x_name, c_name)
         return
+    if len(shape) == 2 and scalar and (layout is not None or
+                                       shape[1] > MAX_DIAGONAL_FEATURES):
+        _scalar_on_a_row_map(s, op, x_name, c_name)
+        return
     if layout is None and len(shape) == 2 and (scalar or (full[0] == 1 and
                                                           full[1] == shape[1])):
         n = shape[1]
@@ -323,6 +327,20 @@ def _scale_by_constant(s: State, op: QOp, x_name: str, c_name: str) -> None:
     raise refuse(op, f"multiplication by a constant of shape {list(c.shape)}: only a scalar, "
                      "one value per channel of an (N, C, ...) tensor or one value per "
                      "feature of an (N, F) tensor")
+
+
+def _scalar_on_a_row_map(s: State, op: QOp, x_name: str, c_name: str) -> None:
+    """`x * c` with `c` a scalar and `x` a flat `(N, n)` tensor too wide for a diagonal
+    weight (or held in a padded `(C,)` layout): `x` moved into a one-channel map `(1, n)`
+    (a `rearrange`), a depthwise 1x1 `conv` with `c` as its one model-stack weight, the
+    result moved back to a flat tensor. Two moves of `n` entries instead of `pad(n)^2`
+    stack entries."""
+    out = s.model.tensor(op.output)
+    n = s.row_view(op, out)
+    row = (1, n)
+    moved = rearrange.move(s, op, [x_name], [row], 0, (0, 1), row)
+    spatial.depthwise_scale(s, op, moved, row, c_name)
+    rearrange.move(s, op, [out.name], [(n,)], 0, (0,), None, out)
 
 
 def _product(s: State, op: QOp) -> None:

@@ -160,8 +160,13 @@ def channel_scale(s: State, op: QOp, x_name: str, c_name: str) -> None:
     stride 1, no padding, no bias) with the op's shift. A scalar `c` is repeated for every
     channel: it stays in the model stack, never a public coefficient (quantization.md,
     "What the circuit may depend on")."""
-    x = s.ref(op, x_name)
-    layout = _spatial_operand_of(s, op, x_name)
+    depthwise_scale(s, op, s.ref(op, x_name), _spatial_operand_of(s, op, x_name), c_name)
+
+
+def depthwise_scale(s: State, op: QOp, x: str | int, layout: tuple[int, ...],
+                    c_name: str) -> None:
+    """The depthwise 1x1 `conv` gadget of `channel_scale` on operand `x` held in the
+    spatial `layout` `(C, S..)`, computing `op`'s output in that layout."""
     n = len(layout) - 1
     ones = (1,) * n
     c = np.asarray(s.model.constants[c_name]).astype(np.int64).reshape(-1)

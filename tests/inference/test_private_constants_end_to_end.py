@@ -15,7 +15,7 @@ from onnx import helper
 
 from tests.learned_models import LEARNED
 from tests.quant.quant_models import f32, make_model
-from zkml.compiler.nonlinear import MAX_DIAGONAL_FEATURES
+from zkml.compiler.nonlinear import MAX_SCALAR_DIAGONAL_FEATURES
 from zkml.witness import build_witness
 
 #: The cases proved end to end and the gadget that applies their multiplier.
@@ -24,9 +24,9 @@ PROVED = {"scalar_mul_flat": "dense", "scalar_div_flat": "dense",
           "batchnorm_standalone": "conv", "neg_and_sub": "dense"}
 
 
-def wide_scalar_mul(n: int = MAX_DIAGONAL_FEATURES + 88):
-    """Gemm 4 -> n, `h * k` with a scalar k on n features (past the diagonal's limit),
-    Gemm n -> 3."""
+def wide_scalar_mul(n: int = MAX_SCALAR_DIAGONAL_FEATURES + 36):
+    """Gemm 4 -> n, `h * k` with a scalar k on n features (past the scalar diagonal's
+    limit), Gemm n -> 3."""
     rng = np.random.default_rng(11)
     inits = {"w0": f32(rng.normal(0, 0.5, (4, n))), "b0": f32(rng.normal(0, 0.2, n)),
              "w1": f32(rng.normal(0, 0.1, (n, 3))), "k": f32(0.37)}
@@ -63,7 +63,7 @@ def test_scalar_on_a_wide_flat_tensor_moves_through_a_one_channel_map(tmp_path):
     ops = [g.op for g in cm.circuit.gadgets]
     assert ops == ["dense", "rearrange", "conv", "rearrange", "dense"]
     conv = cm.circuit.gadgets[2]
-    assert tuple(conv.producer.in_shape) == (1, MAX_DIAGONAL_FEATURES + 88)
+    assert tuple(conv.producer.in_shape) == (1, MAX_SCALAR_DIAGONAL_FEATURES + 36)
     t = cm.circuit.model_stack.tensor(conv.producer.weight)
     assert cm.compiled_circuit.model_stack[t.offset] == _mul_constant(cm)
     prove_and_check(cm, 2, tamper=0x04)

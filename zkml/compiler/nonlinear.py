@@ -10,10 +10,12 @@
   and the output tensor's bounds; it keeps its operand's layout (a table after a
   convolution works on the padded spatial tensor).
 - `mul` by a scalar constant or one constant per channel of a spatial tensor (an
-  unfolded BatchNormalization, a layer scale) -> a depthwise 1x1 `conv` gadget; by a
-  scalar or one constant per feature of a flat tensor (at most `MAX_DIAGONAL_FEATURES`)
-  -> a `dense` gadget with a diagonal weight: the constant stays in the model stack
-  (a scalar as a public `affine` coefficient would show it);
+  unfolded BatchNormalization, a layer scale) -> a depthwise 1x1 `conv` gadget; by one
+  constant per feature of a flat tensor (at most `MAX_DIAGONAL_FEATURES`) or a scalar
+  (at most `MAX_SCALAR_DIAGONAL_FEATURES` features) -> a `dense` gadget with a diagonal
+  weight; by a scalar on a wider flat tensor -> a one-channel depthwise `conv` between
+  two `rearrange` moves. The constant stays in the model stack (a scalar as a public
+  `affine` coefficient would show it);
   `mul` of two computed tensors of the same shape and layout (SiLU `x * sigmoid(x)`,
   gating) -> a `mul` gadget (nonlinear.md section 8): `acc = x y` elementwise, the op's
   shift and clamp, the accumulator bound `max|x| max|y|` from the operands' clamp ranges
@@ -285,6 +287,10 @@ def _mul(s: State, op: QOp) -> None:
 #: A per-feature scale of a flat tensor is a dense gadget with a diagonal weight:
 #: pad(n)^2 model-stack entries, so only for tensors up to this many features.
 MAX_DIAGONAL_FEATURES = 512
+#: A scalar multiplier of a flat tensor: a diagonal weight up to this many features,
+#: beyond them a one-channel `conv` between two moves (`_scalar_on_a_row_map`), whose
+#: cost grows with n rather than n^2 (quantization.md, "What the circuit may depend on").
+MAX_SCALAR_DIAGONAL_FEATURES = 64
 
 
 def _scale_by_constant(s: State, op: QOp, x_name: str, c_name: str) -> None:
@@ -309,7 +315,7 @@ def _scale_by_constant(s: State, op: QOp, x_name: str, c_name: str) -> None:
         spatial.channel_scale(s, op, x_name, c_name)
         return
     if len(shape) == 2 and scalar and (layout is not None or
-                                       shape[1] > MAX_DIAGONAL_FEATURES):
+                                       shape[1] > MAX_SCALAR_DIAGONAL_FEATURES):
         _scalar_on_a_row_map(s, op, x_name, c_name)
         return
     if layout is None and len(shape) == 2 and (scalar or (full[0] == 1 and
@@ -330,11 +336,11 @@ def _scale_by_constant(s: State, op: QOp, x_name: str, c_name: str) -> None:
 
 
 def _scalar_on_a_row_map(s: State, op: QOp, x_name: str, c_name: str) -> None:
-    """`x * c` with `c` a scalar and `x` a flat `(N, n)` tensor too wide for a diagonal
-    weight (or held in a padded `(C,)` layout): `x` moved into a one-channel map `(1, n)`
-    (a `rearrange`), a depthwise 1x1 `conv` with `c` as its one model-stack weight, the
-    result moved back to a flat tensor. Two moves of `n` entries instead of `pad(n)^2`
-    stack entries."""
+    """`x * c` with `c` a scalar and `x` a flat `(N, n)` tensor of more than
+    `MAX_SCALAR_DIAGONAL_FEATURES` features (or held in a padded `(C,)` layout): `x`
+    moved into a one-channel map `(1, n)` (a `rearrange`), a depthwise 1x1 `conv` with
+    `c` as its one model-stack weight, the result moved back to a flat tensor. Two moves
+    of `n` entries instead of `pad(n)^2` stack entries."""
     out = s.model.tensor(op.output)
     n = s.row_view(op, out)
     row = (1, n)

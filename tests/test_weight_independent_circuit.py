@@ -24,6 +24,7 @@ from tests.quant.quant_models import f32, make_model, save
 from zkml.artifacts import parse_verifying_key
 from zkml.compile_api import compile_model
 from zkml.compiler.build import CompiledCircuit, compile_circuit
+from zkml.compiler.state import State
 from zkml.prover import build_hiding_verifying_key, draw_model_blinders
 from zkml.quant.executor import accumulator_bound, quantize_inputs
 from zkml.quant.ir import QModel
@@ -184,3 +185,26 @@ def test_no_affine_coefficient_comes_from_a_constant(tmp_path):
         coeffs = {c for g in cc.circuit.gadgets if g.op == "affine"
                   for _, c in g.producer.terms}
         assert coeffs <= {-1, 1}, (name, coeffs)
+
+
+def test_stack_sharing_follows_the_form_not_the_values(tmp_path):
+    """A private constant registered twice shares one model-stack slot exactly when the
+    two registrations take the same form (gadget and layout): two forms that happen to
+    give equal matrices stay apart (whether they are equal depends on the values); a
+    public array (a table) is shared whenever equal."""
+    model = _quantized(tmp_path, LEARNED["scalar_mul_flat"](), "balanced")
+    (k,) = [op.inputs[1] for op in model.ops if op.op == "mul"]
+    bits = model.tensor(k).bits
+    s = State(model=model, rows=1, n_in=4)
+    one = np.full((1, 1), int(model.constants[k].reshape(-1)[0]), dtype=np.int64)
+    first = s.stack_tensor(k, one, bits, ("depthwise", 2))
+    assert s.stack_tensor(k, one.copy(), bits, ("depthwise", 2)) == first
+    diagonal = s.stack_tensor(k, one.copy(), bits, ("diagonal",))
+    formless = s.stack_tensor(k, one.copy(), bits)  # no form: never shared
+    assert len({first, diagonal, formless}) == 3 == len(s.stack)
+    with pytest.raises(RuntimeError, match="compiler bug"):
+        s.stack_tensor(k, one + 1, bits, ("depthwise", 2))
+    table = np.arange(4, dtype=np.int64).reshape(1, 4)
+    model.constants["table:t"] = table
+    model.tensors["table:t"] = replace(model.tensor(k), name="table:t", role="table")
+    assert s.stack_tensor("table:t", table, 3) == s.stack_tensor("table:t", table.copy(), 3)

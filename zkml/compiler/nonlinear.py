@@ -326,7 +326,7 @@ def _scale_by_constant(s: State, op: QOp, x_name: str, c_name: str) -> None:
                              f"weight); at most {MAX_DIAGONAL_FEATURES} features")
         x = s.ref(op, x_name)
         diag = np.diag(np.broadcast_to(c.reshape(-1), (n,)))
-        weight = s.stack_tensor(c_name, diag, m.tensor(c_name).bits)
+        weight = s.stack_tensor(c_name, diag, m.tensor(c_name).bits, ("diagonal",))
         s.add_gadget(op, out, accumulator_bound(m, op), Dense(x, weight),
                      shift=op.attrs["shift"])
         return

@@ -25,6 +25,7 @@ from zkml.artifacts import parse_verifying_key
 from zkml.compile_api import compile_model
 from zkml.compiler.build import CompiledCircuit, compile_circuit
 from zkml.compiler.state import State
+from zkml.onnx_import import import_onnx
 from zkml.prover import build_hiding_verifying_key, draw_model_blinders
 from zkml.quant.executor import accumulator_bound, quantize_inputs
 from zkml.quant.ir import QModel
@@ -208,3 +209,32 @@ def test_stack_sharing_follows_the_form_not_the_values(tmp_path):
     model.constants["table:t"] = table
     model.tensors["table:t"] = replace(model.tensor(k), name="table:t", role="table")
     assert s.stack_tensor("table:t", table, 3) == s.stack_tensor("table:t", table.copy(), 3)
+
+
+def _graph_names(tmp_path, model) -> list[tuple[str, list[str]]]:
+    """The imported graph's ops with their input names (the names the circuit shows)."""
+    path = save(model, tmp_path, f"m{len(list(tmp_path.iterdir()))}.onnx")
+    graph = import_onnx(path).graph
+    return [(n.op, list(n.inputs)) for n in graph.nodes]
+
+
+@pytest.mark.parametrize("case", ["divisor_one", "symmetric_weight"])
+def test_constant_names_do_not_follow_the_values(tmp_path, case):
+    """A derived constant is named freshly whatever its values: `1 / d` with `d = 1`, or
+    a transposed weight that is symmetric, equals its input, and was named after it
+    (a public circuit name that told so)."""
+    rng = np.random.default_rng(SEED + 6)
+    if case == "divisor_one":
+        def build(d):
+            return make_model([helper.make_node("Gemm", ["x", "w"], ["h"]),
+                               helper.make_node("Div", ["h", "d"], ["y"])],
+                              {"x": [1, 3]}, ["y"], {"w": f32(rng.normal(size=(3, 3))),
+                                                     "d": f32(d)})
+        special, other = build(1.0), build(2.5)
+    else:
+        def build(w):
+            return make_model([helper.make_node("Gemm", ["x", "w"], ["y"], transB=1)],
+                              {"x": [1, 3]}, ["y"], {"w": f32(w)})
+        a = rng.normal(size=(3, 3))
+        special, other = build(a + a.T), build(a)
+    assert _graph_names(tmp_path, special) == _graph_names(tmp_path, other)

@@ -30,8 +30,10 @@ def _both_computed(op: str) -> HandlerError:
 
 
 def _scaled(k: float, w: np.ndarray) -> np.ndarray:
-    """`k * w` in float64; `w` itself (as float64) when `k` is 1, an attribute's value."""
-    return as_float(w) if k == 1 else k * as_float(w)
+    """`k * w` in float64, contiguous (a transposed weight is copied); `w` itself when it
+    is a contiguous float64 array and `k`, an attribute's value, is 1."""
+    out = as_float(w) if k == 1 else k * as_float(w)
+    return out if out.flags.c_contiguous else np.ascontiguousarray(out)
 
 
 @handler

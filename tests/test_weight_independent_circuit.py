@@ -19,9 +19,14 @@ import numpy as np
 import pytest
 from onnx import helper
 
+from tests.learned_models import LEARNED
 from tests.quant.quant_models import f32, make_model, save
+from zkml.artifacts import parse_verifying_key
 from zkml.compile_api import compile_model
-from zkml.compiler.build import compile_circuit
+from zkml.compiler.build import CompiledCircuit, compile_circuit
+from zkml.compiler.state import State
+from zkml.onnx_import import import_onnx
+from zkml.prover import build_hiding_verifying_key, draw_model_blinders
 from zkml.quant.executor import accumulator_bound, quantize_inputs
 from zkml.quant.ir import QModel
 from zkml.quant.ops.linear import BIAS_STORED_BITS
@@ -136,3 +141,100 @@ def test_linear_bound_is_the_format_bound(tmp_path):
                                      w.name: np.zeros_like(model.constants[w.name])},
                    cache={})
     assert accumulator_bound(zero, op) == fmt
+
+
+def _hiding_key(cc: CompiledCircuit) -> tuple[bytes, int]:
+    """The kind-6 key of `cc` (fixed seed) and where its model commitment starts."""
+    cj = cc.circuit.to_bytes()
+    seed = bytes(32)
+    key = build_hiding_verifying_key(cj, cc.model_stack, draw_model_blinders(cj, seed=seed),
+                                     seed=seed)
+    return key, key.index(parse_verifying_key(key).commitment)
+
+
+def _check_swapped_witness(model: QModel, cc: CompiledCircuit) -> None:
+    """The swapped model's witness checks: the public bounds hold for its values."""
+    t_in = model.tensor(model.inputs[0])
+    x = np.random.default_rng(SEED + 3).normal(size=t_in.shape)
+    q = quantize_inputs(model, x)[model.inputs[0]].reshape(t_in.shape[0], -1)
+    build_witness(cc, model, q)
+
+
+@pytest.mark.parametrize("name", list(LEARNED))
+def test_learned_initializers_reach_neither_circuit_nor_key(tmp_path, name):
+    """Per op with a learned initializer (tests/learned_models.py): other values of the
+    same formats give the same circuit bytes and the same key bytes up to the model
+    commitment (after it: the commitment, the multiplicities' commitment and the
+    well-formedness proof, all of them blinded), and a different model stack."""
+    model = _quantized(tmp_path, LEARNED[name](), "balanced")
+    other = _other_values(model, np.random.default_rng(SEED + 5), "all")
+    first, second = compile_circuit(model), compile_circuit(other)
+    assert first.circuit.to_bytes() == second.circuit.to_bytes()
+    assert not np.array_equal(first.model_stack, second.model_stack)
+    (k1, at1), (k2, at2) = _hiding_key(first), _hiding_key(second)
+    assert at1 == at2 and len(k1) == len(k2) and k1[:at1] == k2[:at2]
+    assert k1[at1:] != k2[at2:]
+    _check_swapped_witness(other, second)
+
+
+def test_no_affine_coefficient_comes_from_a_constant(tmp_path):
+    """The only `affine` gadgets left are LeakyRelu's and a negated operand's, whose
+    coefficients come from attributes and signs: none equals a quantized constant."""
+    for name, build in LEARNED.items():
+        (tmp_path / name).mkdir()
+        cc = compile_circuit(_quantized(tmp_path / name, build(), "balanced"))
+        coeffs = {c for g in cc.circuit.gadgets if g.op == "affine"
+                  for _, c in g.producer.terms}
+        assert coeffs <= {-1, 1}, (name, coeffs)
+
+
+def test_stack_sharing_follows_the_form_not_the_values(tmp_path):
+    """A private constant registered twice shares one model-stack slot exactly when the
+    two registrations take the same form (gadget and layout): two forms that happen to
+    give equal matrices stay apart (whether they are equal depends on the values); a
+    public array (a table) is shared whenever equal."""
+    model = _quantized(tmp_path, LEARNED["scalar_mul_flat"](), "balanced")
+    (k,) = [op.inputs[1] for op in model.ops if op.op == "mul"]
+    bits = model.tensor(k).bits
+    s = State(model=model, rows=1, n_in=4)
+    one = np.full((1, 1), int(model.constants[k].reshape(-1)[0]), dtype=np.int64)
+    first = s.stack_tensor(k, one, bits, ("depthwise", 2))
+    assert s.stack_tensor(k, one.copy(), bits, ("depthwise", 2)) == first
+    diagonal = s.stack_tensor(k, one.copy(), bits, ("diagonal",))
+    formless = s.stack_tensor(k, one.copy(), bits)  # no form: never shared
+    assert len({first, diagonal, formless}) == 3 == len(s.stack)
+    with pytest.raises(RuntimeError, match="compiler bug"):
+        s.stack_tensor(k, one + 1, bits, ("depthwise", 2))
+    table = np.arange(4, dtype=np.int64).reshape(1, 4)
+    model.constants["table:t"] = table
+    model.tensors["table:t"] = replace(model.tensor(k), name="table:t", role="table")
+    assert s.stack_tensor("table:t", table, 3) == s.stack_tensor("table:t", table.copy(), 3)
+
+
+def _graph_names(tmp_path, model) -> list[tuple[str, list[str]]]:
+    """The imported graph's ops with their input names (the names the circuit shows)."""
+    path = save(model, tmp_path, f"m{len(list(tmp_path.iterdir()))}.onnx")
+    graph = import_onnx(path).graph
+    return [(n.op, list(n.inputs)) for n in graph.nodes]
+
+
+@pytest.mark.parametrize("case", ["divisor_one", "symmetric_weight"])
+def test_constant_names_do_not_follow_the_values(tmp_path, case):
+    """A derived constant is named freshly whatever its values: `1 / d` with `d = 1`, or
+    a transposed weight that is symmetric, equals its input, and was named after it
+    (a public circuit name that told so)."""
+    rng = np.random.default_rng(SEED + 6)
+    if case == "divisor_one":
+        def build(d):
+            return make_model([helper.make_node("Gemm", ["x", "w"], ["h"]),
+                               helper.make_node("Div", ["h", "d"], ["y"])],
+                              {"x": [1, 3]}, ["y"], {"w": f32(rng.normal(size=(3, 3))),
+                                                     "d": f32(d)})
+        special, other = build(1.0), build(2.5)
+    else:
+        def build(w):
+            return make_model([helper.make_node("Gemm", ["x", "w"], ["y"], transB=1)],
+                              {"x": [1, 3]}, ["y"], {"w": f32(w)})
+        a = rng.normal(size=(3, 3))
+        special, other = build(a + a.T), build(a)
+    assert _graph_names(tmp_path, special) == _graph_names(tmp_path, other)

@@ -270,7 +270,9 @@ def test_small_precision_table_reads_the_input_and_a_widened_relu(tmp_path):
         _check_relations(cm, circuit_inputs(c, batch, seed=batch))
 
 
-def test_scalar_mul_is_an_affine_gadget(tmp_path):
+def test_scalar_mul_reads_its_constant_from_the_model_stack(tmp_path):
+    """A scalar multiplier is a diagonal `dense` over the model stack, never a public
+    `affine` coefficient (quantization.md, "What the circuit may depend on")."""
     nodes = [helper.make_node("Gemm", ["x", "W", "b"], ["h"], name="fc0"),
              helper.make_node("Sigmoid", ["h"], ["s"], name="sig"),
              helper.make_node("Mul", ["s", "k"], ["m"], name="scale"),
@@ -281,8 +283,11 @@ def test_scalar_mul_is_an_affine_gadget(tmp_path):
              "W1": rng.normal(0, 0.5, (6, 2)).astype(np.float32), "b1": np.zeros(2, np.float32)}
     cm = compile_circuit_only(tmp_path, make_model(nodes, {"x": [1, 4]}, ["y"], inits))
     c = cm.circuit
-    aff = [g for g in c.gadgets if g.op == "affine"]
-    assert len(aff) == 1 and len(aff[0].producer.terms) == 1 and aff[0].producer.terms[0][1] < 0
+    assert not [g for g in c.gadgets if g.op == "affine"]
+    (op,) = [op for op in cm.model.ops if op.op == "mul"]
+    k = int(cm.model.constants[op.inputs[1]].reshape(-1)[0])
+    assert len([g for g in c.gadgets if g.op == "dense"]) == 3 and k < 0
+    assert k in set(cm.compiled_circuit.model_stack.reshape(-1).tolist())
     for batch in (1, 4):
         _check_relations(cm, circuit_inputs(c, batch, seed=batch))
 

@@ -25,7 +25,8 @@ The quantized IR's ops are fused into gadgets:
   `zkml.compiler.spatial`); `mean` over the spatial axes (GlobalAveragePool, ReduceMean)
   of any sizes -> `spatialsum` with a constant divisor (circuits/nonlinear.md);
 - `table` (Sigmoid, Tanh, Erf, Gelu, Exp) -> `table` gadgets with the table in the model
-  stack, `mul` by a scalar constant -> `affine`, `mul` of two computed tensors of the
+  stack, `mul` by a constant -> a depthwise `conv` or diagonal `dense` (the constant in
+  the model stack, never public), `mul` of two computed tensors of the
   same shape -> `mul` (nonlinear.md section 8; see `zkml.compiler.nonlinear`);
 - `add` of a constant tensor (`x + c`, `x - c`, GELU's `1 + erf`) -> `addconst`, `concat`
   along the channels / features -> `concat` (nonlinear.md sections 10-11; see
@@ -165,7 +166,8 @@ def _dense(s: State, op: QOp) -> None:
         raise refuse(op, f"weight shape {w.shape} is not ({n_x}, {n_out})")
     # A flattened spatial operand keeps its padded layout: scatter the weight's columns.
     wt = scatter_columns(np.ascontiguousarray(w.T), s.layout(op.inputs[0]))
-    weight = s.stack_tensor(op.inputs[1], wt, m.tensor(op.inputs[1]).bits)
+    weight = s.stack_tensor(op.inputs[1], wt, m.tensor(op.inputs[1]).bits,
+                            ("dense", s.layout(op.inputs[0])))
     bias, bshift = None, 0
     if len(op.inputs) > 2:
         b = m.constants[op.inputs[2]]
@@ -343,14 +345,14 @@ MODEL_MAX_LOG_COLS = 9
 def _model_stack(s: State) -> tuple[ModelStack, np.ndarray]:
     names = list(s.stack)
     sizes = [(1 << ceil_log2(a.shape[0])) * (1 << ceil_log2(a.shape[1]))
-             for _, a, _ in s.stack.values()]
+             for _, a, _, _ in s.stack.values()]
     offsets = assign_slots(sizes)
     total = sum(sizes)
     num_vars = max(1, ceil_log2(max(total, 1)))
     values = np.zeros(1 << num_vars, dtype=np.int64)
     tensors, range_bits = [], 0
     for name, off in zip(names, offsets, strict=True):
-        _, arr, entry_bits = s.stack[name]
+        _, arr, entry_bits, _ = s.stack[name]
         if signed_bits(arr) > entry_bits:
             raise ModelError(f"internal: model-stack tensor {name!r} exceeds its "
                              f"{entry_bits}-bit format")

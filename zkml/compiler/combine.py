@@ -81,7 +81,8 @@ def add_const(s: State, op: QOp) -> None:
     if signs[k] != 1:
         x = _negated(s, op, x, layout)
     crow = scatter_columns(np.ascontiguousarray(row), layout)
-    name = s.stack_tensor(c_name, np.ascontiguousarray(crow, dtype=np.int64), stored)
+    name = s.stack_tensor(c_name, np.ascontiguousarray(crow, dtype=np.int64), stored,
+                          ("addconst", tuple(out.shape), layout, lc, int(signs[1 - k])))
     lo, hi = s.clamp_range(x)
     bound = (max(abs(lo), abs(hi)) << int(lshifts[k])) + (magnitude(t_c) << lc)
     s.add_gadget(op, out, bound, AddConst(x, name, int(lshifts[k])), layout,

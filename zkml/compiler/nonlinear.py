@@ -9,10 +9,13 @@
   (shift 0, the IR tensor's own bounds). The gadget has shift 0, divisor 1, no excess
   and the output tensor's bounds; it keeps its operand's layout (a table after a
   convolution works on the padded spatial tensor).
-- `mul` by a scalar constant -> a one-term `affine` gadget `c x` with the op's shift; by
-  one constant per channel of a spatial tensor (an unfolded BatchNormalization, a layer
-  scale) -> a depthwise 1x1 `conv` gadget; by one constant per feature of a flat tensor
-  (at most `MAX_DIAGONAL_FEATURES`) -> a `dense` gadget with a diagonal weight;
+- `mul` by a scalar constant or one constant per channel of a spatial tensor (an
+  unfolded BatchNormalization, a layer scale) -> a depthwise 1x1 `conv` gadget; by one
+  constant per feature of a flat tensor (at most `MAX_DIAGONAL_FEATURES`) or a scalar
+  (at most `MAX_SCALAR_DIAGONAL_FEATURES` features) -> a `dense` gadget with a diagonal
+  weight; by a scalar on a wider flat tensor -> a one-channel depthwise `conv` between
+  two `rearrange` moves. The constant stays in the model stack (a scalar as a public
+  `affine` coefficient would show it);
   `mul` of two computed tensors of the same shape and layout (SiLU `x * sigmoid(x)`,
   gating) -> a `mul` gadget (nonlinear.md section 8): `acc = x y` elementwise, the op's
   shift and clamp, the accumulator bound `max|x| max|y|` from the operands' clamp ranges
@@ -41,14 +44,12 @@ import numpy as np
 from zkml.compiler import rearrange, spatial
 from zkml.compiler.circuit import (
     MAX_BITS,
-    MAX_COEFF_BITS,
     MAX_RANGE_BITS,
     MAX_TABLE_BITS,
     bits,
 )
 from zkml.compiler.producers import (
     Add,
-    Affine,
     Dense,
     Identity,
     Mul,
@@ -269,9 +270,8 @@ MAX_MUL_OPERAND_BITS = 31
 
 
 def _mul(s: State, op: QOp) -> None:
-    """`mul` of a computed tensor by a scalar constant -> `affine([(x, c)])`, shift; of two
-    computed tensors of the same shape and layout -> a `mul` gadget (nonlinear.md
-    section 8)."""
+    """`mul` of a computed tensor by a constant -> `_scale_by_constant`; of two computed
+    tensors of the same shape and layout -> a `mul` gadget (nonlinear.md section 8)."""
     m = s.model
     a, b = op.inputs
     consts = [n for n in (a, b) if n in m.constants]
@@ -281,33 +281,25 @@ def _mul(s: State, op: QOp) -> None:
     if len(consts) == 2:
         raise refuse(op, "both operands are constants")
     c_name = consts[0]
-    x_name = b if c_name == a else a
-    c = np.asarray(m.constants[c_name])
-    if c.size != 1:
-        _scale_by_constant(s, op, x_name, c_name)
-        return
-    coeff = int(c.reshape(-1)[0])
-    if abs(coeff) >> MAX_COEFF_BITS:
-        raise refuse(op, f"the constant {coeff} is too wide")
-    out = m.tensor(op.output)
-    if m.tensor(x_name).shape != out.shape:
-        raise refuse(op, "broadcasting multiplication is not supported")
-    x = s.ref(op, x_name)
-    layout = s.layout(x_name)
-    s.add_gadget(op, out, accumulator_bound(m, op), Affine(((x, coeff),)), layout,
-                 shift=op.attrs["shift"])
+    _scale_by_constant(s, op, b if c_name == a else a, c_name)
 
 
 #: A per-feature scale of a flat tensor is a dense gadget with a diagonal weight:
 #: pad(n)^2 model-stack entries, so only for tensors up to this many features.
 MAX_DIAGONAL_FEATURES = 512
+#: A scalar multiplier of a flat tensor: a diagonal weight up to this many features,
+#: beyond them a one-channel `conv` between two moves (`_scalar_on_a_row_map`), whose
+#: cost grows with n rather than n^2 (quantization.md, "What the circuit may depend on").
+MAX_SCALAR_DIAGONAL_FEATURES = 64
 
 
 def _scale_by_constant(s: State, op: QOp, x_name: str, c_name: str) -> None:
-    """`x * c` with `c` one value per channel of a spatial tensor (an unfolded
+    """`x * c` with `c` a scalar or one value per channel of a spatial tensor (an unfolded
     BatchNormalization, a layer scale) -> a depthwise 1x1 `conv` gadget (groups = C); with
-    `c` one value per feature of a flat tensor -> a `dense` gadget with a diagonal weight.
-    Other constant shapes are refused."""
+    `c` a scalar or one value per feature of a flat tensor -> a `dense` gadget with a
+    diagonal weight. Either way `c` is read from the model stack: a scalar is never an
+    `affine` coefficient, which the public circuit would show (quantization.md, "What the
+    circuit may depend on"). Other constant shapes are refused."""
     m = s.model
     c = np.asarray(m.constants[c_name]).astype(np.int64)
     out, t_x = m.tensor(op.output), m.tensor(x_name)
@@ -315,24 +307,46 @@ def _scale_by_constant(s: State, op: QOp, x_name: str, c_name: str) -> None:
         raise refuse(op, "broadcasting multiplication is not supported")
     shape = tuple(out.shape)
     full = (1,) * (len(shape) - c.ndim) + tuple(c.shape)
+    scalar = c.size == 1 and c.ndim <= len(shape)
     layout = s.layout(x_name)
-    if layout is not None and len(shape) >= 3 and \
-            all(d == 1 for i, d in enumerate(full) if i != 1) and full[1] == shape[1]:
+    per_channel = len(shape) >= 3 and all(d == 1 for i, d in enumerate(full) if i != 1) \
+        and full[1] == shape[1]
+    if layout is not None and len(shape) >= 3 and (scalar or per_channel):
         spatial.channel_scale(s, op, x_name, c_name)
         return
-    if layout is None and len(shape) == 2 and full[0] == 1 and full[1] == shape[1]:
+    if len(shape) == 2 and scalar and (layout is not None or
+                                       shape[1] > MAX_SCALAR_DIAGONAL_FEATURES):
+        _scalar_on_a_row_map(s, op, x_name, c_name)
+        return
+    if layout is None and len(shape) == 2 and (scalar or (full[0] == 1 and
+                                                          full[1] == shape[1])):
         n = shape[1]
         if n > MAX_DIAGONAL_FEATURES:
             raise refuse(op, f"a per-feature scale of {n} features (a {n} x {n} diagonal "
                              f"weight); at most {MAX_DIAGONAL_FEATURES} features")
         x = s.ref(op, x_name)
-        weight = s.stack_tensor(c_name, np.diag(c.reshape(-1)), m.tensor(c_name).bits)
+        diag = np.diag(np.broadcast_to(c.reshape(-1), (n,)))
+        weight = s.stack_tensor(c_name, diag, m.tensor(c_name).bits, ("diagonal",))
         s.add_gadget(op, out, accumulator_bound(m, op), Dense(x, weight),
                      shift=op.attrs["shift"])
         return
     raise refuse(op, f"multiplication by a constant of shape {list(c.shape)}: only a scalar, "
                      "one value per channel of an (N, C, ...) tensor or one value per "
                      "feature of an (N, F) tensor")
+
+
+def _scalar_on_a_row_map(s: State, op: QOp, x_name: str, c_name: str) -> None:
+    """`x * c` with `c` a scalar and `x` a flat `(N, n)` tensor of more than
+    `MAX_SCALAR_DIAGONAL_FEATURES` features (or held in a padded `(C,)` layout): `x`
+    moved into a one-channel map `(1, n)` (a `rearrange`), a depthwise 1x1 `conv` with
+    `c` as its one model-stack weight, the result moved back to a flat tensor. Two moves
+    of `n` entries instead of `pad(n)^2` stack entries."""
+    out = s.model.tensor(op.output)
+    n = s.row_view(op, out)
+    row = (1, n)
+    moved = rearrange.move(s, op, [x_name], [row], 0, (0, 1), row)
+    spatial.depthwise_scale(s, op, moved, row, c_name)
+    rearrange.move(s, op, [out.name], [(n,)], 0, (0,), None, out)
 
 
 def _product(s: State, op: QOp) -> None:

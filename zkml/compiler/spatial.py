@@ -41,7 +41,7 @@ routes its `conv`, `avgpool` and `maxpool` to the 3-D forms (built on this modul
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 import numpy as np
 
@@ -128,24 +128,26 @@ def _conv(s: State, op: QOp) -> None:
         bias, bshift = s.bias_tensor(op, row)
     add_conv_gadget(s, op, x, layout, out_shape, conv_weight_matrix(w, layout[0], a["group"]),
                     kernel, strides, dilations, pads, shift=a["shift"], bias=bias,
-                    bias_shift=bshift, bound=accumulator_bound(m, op))
+                    bias_shift=bshift, bound=accumulator_bound(m, op),
+                    form=("conv", layout[0], a["group"]))
 
 
 def add_conv_gadget(s: State, op: QOp, x: str | int, in_shape: tuple[int, ...],
                     out_shape: tuple[int, ...], weight: np.ndarray, kernel: tuple[int, ...],
                     strides: tuple[int, ...], dilations: tuple[int, ...],
                     pads: tuple[int, ...], *, bound: int, bias: str | None = None,
-                    bias_shift: int = 0, **requant) -> int:
+                    bias_shift: int = 0, form: Hashable = None, **requant) -> int:
     """Append a `conv` gadget computing `op`'s output (held in `out_shape`) with the weight
-    matrix `weight` (`conv_weight_matrix`'s form) and return its index; `requant` is the
-    gadget's `shift` (and `divisor`)."""
+    matrix `weight` (`conv_weight_matrix`'s form; `form` says how it follows from the
+    op's weight: `State.stack_tensor`) and return its index; `requant` is the gadget's
+    `shift` (and `divisor`)."""
     _check_axes(op, "spatial lengths", (*in_shape[1:], *out_shape[1:], *kernel), 1,
                 MAX_WIRE_LEN)
     _check_axes(op, "strides", tuple(strides), 1, MAX_WIRE_STEP)
     _check_axes(op, "dilations", tuple(dilations), 1, MAX_WIRE_STEP)
     _check_axes(op, "pads", tuple(pads), 0, MAX_WIRE_STEP)
     if len(op.inputs) > 1:  # a conv's weight, at its format's width
-        name = s.stack_tensor(op.inputs[1], weight, s.model.tensor(op.inputs[1]).bits)
+        name = s.stack_tensor(op.inputs[1], weight, s.model.tensor(op.inputs[1]).bits, form)
     else:  # a pooling window's ones (public)
         name = s.stack_tensor(f"{op.source or op.name}:ones", weight, signed_bits(weight))
     conv = Conv(x, name, bias, bias_shift, in_shape=tuple(in_shape),
@@ -157,14 +159,22 @@ def add_conv_gadget(s: State, op: QOp, x: str | int, in_shape: tuple[int, ...],
 
 def channel_scale(s: State, op: QOp, x_name: str, c_name: str) -> None:
     """`x * c[channel]` on a spatial tensor: a depthwise 1x1 `conv` gadget (groups = C,
-    stride 1, no padding, no bias) with the op's shift."""
-    x = s.ref(op, x_name)
-    layout = _spatial_operand_of(s, op, x_name)
+    stride 1, no padding, no bias) with the op's shift. A scalar `c` is repeated for every
+    channel: it stays in the model stack, never a public coefficient (quantization.md,
+    "What the circuit may depend on")."""
+    depthwise_scale(s, op, s.ref(op, x_name), _spatial_operand_of(s, op, x_name), c_name)
+
+
+def depthwise_scale(s: State, op: QOp, x: str | int, layout: tuple[int, ...],
+                    c_name: str) -> None:
+    """The depthwise 1x1 `conv` gadget of `channel_scale` on operand `x` held in the
+    spatial `layout` `(C, S..)`, computing `op`'s output in that layout."""
     n = len(layout) - 1
     ones = (1,) * n
-    w = np.asarray(s.model.constants[c_name]).astype(np.int64).reshape(layout[0], 1, *ones)
+    c = np.asarray(s.model.constants[c_name]).astype(np.int64).reshape(-1)
+    w = np.broadcast_to(c, (layout[0],)).reshape(layout[0], 1, *ones)
     weight = s.stack_tensor(c_name, conv_weight_matrix(w, layout[0], layout[0]),
-                            s.model.tensor(c_name).bits)
+                            s.model.tensor(c_name).bits, ("depthwise", len(layout)))
     conv = Conv(x, weight, in_shape=layout, out_shape=layout, kernel=ones, strides=ones,
                 dilations=ones, pads=(0,) * n)
     s.add_gadget(op, s.model.tensor(op.output), accumulator_bound(s.model, op), conv, layout,

@@ -7,6 +7,7 @@ Shared by `zkml.compiler.build` (dense, elementwise and bookkeeping ops) and
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -62,8 +63,9 @@ class State:
     refs: dict[str, str | int] = field(default_factory=dict)
     layouts: dict[str, Layout] = field(default_factory=dict)
     uses: dict[str, int] = field(default_factory=dict)
-    #: model-stack tensors: name -> (base name, values, public entry width)
-    stack: dict[str, tuple[str, np.ndarray, int]] = field(default_factory=dict)
+    #: model-stack tensors: name -> (base name, values, public entry width, form:
+    #: `stack_tensor`)
+    stack: dict[str, tuple[str, np.ndarray, int, Hashable]] = field(default_factory=dict)
     argmax: str | None = None  # the argmax op's output tensor, if the output is an ArgMax
     argmax_last: bool = False  # that ArgMax reports the last maximum (select_last_index)
     #: a Softmax operand held as grouped rows `[G, n]` (nonlinear.md section 12): its
@@ -137,18 +139,33 @@ class State:
         t = self.model.tensor(op.inputs[2])
         shift = bias_shift(op, t, row)
         stored = np.ascontiguousarray(row >> np.int64(shift))
-        return self.stack_tensor(t.name, stored, t.bits - shift), shift
+        return self.stack_tensor(t.name, stored, t.bits - shift, ("bias",)), shift
 
-    def stack_tensor(self, base: str, arr: np.ndarray, bits: int) -> str:
+    def stack_tensor(self, base: str, arr: np.ndarray, bits: int,
+                     form: Hashable = None) -> str:
         """Register a (rows, cols) matrix in the model stack under a unique name; `bits`
         is its entries' public signed width (the format of a weight, bias or constant,
-        never measured from secret values), which sets the stack's `range_bits`."""
-        for name, (b, a, w) in self.stack.items():
-            if b == base and w == bits and a.shape == arr.shape and np.array_equal(a, arr):
+        never measured from secret values), which sets the stack's `range_bits`.
+
+        A matrix registered again is stored once. For a private constant (a weight-role
+        tensor of the model) that takes the same `form`: the caller's description of how
+        the matrix follows from the constant (gadget, layout), so that whether two uses
+        share a slot follows the format, never the values (None: never shared). For a
+        public array (a table, pooling ones, ArgMax indices) equal values suffice."""
+        private = base in self.model.constants and self.model.tensor(base).role == "weight"
+        for name, (b, a, w, f) in self.stack.items():
+            if b != base or w != bits or a.shape != arr.shape:
+                continue
+            if not private and np.array_equal(a, arr):
+                return name
+            if private and form is not None and f == form:
+                if not np.array_equal(a, arr):
+                    raise RuntimeError(f"stack tensor {name!r}: one form {form!r} gave two "
+                                       "matrices (a compiler bug)")
                 return name
         name, i = base, 1
         while name in self.stack:
             i += 1
             name = f"{base}#{i}"
-        self.stack[name] = (base, arr, bits)
+        self.stack[name] = (base, arr, bits, form)
         return name

@@ -49,6 +49,13 @@ def is_const(v: Value | None) -> bool:
     return isinstance(v, np.ndarray)
 
 
+def as_float(v: Value) -> Value:
+    """A constant as float64, the same array object when it already is one: the builder
+    names a constant after the ONNX input it *is* (`Builder.constant`), so a handler
+    passes an input it does not transform through this, never through a copy."""
+    return np.asarray(v, dtype=np.float64) if is_const(v) else v
+
+
 def const(v: Value | None, what: str) -> np.ndarray:
     """`v` as a constant array, or a non-constant-weight error naming `what`."""
     if isinstance(v, np.ndarray):
@@ -82,18 +89,21 @@ class Builder:
         return f"{self.source or hint}#{self._counter}"
 
     def constant(self, value: np.ndarray, hint: str = "const") -> str:
-        """Register a constant and return its tensor name."""
+        """Register a constant and return its tensor name: the ONNX input's name when
+        `value` is that input's array (the same object: a handler passed it through
+        untransformed), else a fresh name. Never by comparing values: a derived constant
+        that happened to equal its input (`1 / d` with `d = 1`, a symmetric weight
+        transposed) would otherwise be named differently, and the names are in the
+        public circuit (quantization.md, "What the circuit may depend on")."""
         arr = np.asarray(value)
         if arr.dtype.kind == "f":
-            arr = arr.astype(np.float64)
+            arr = np.asarray(arr, dtype=np.float64)
         for onnx_name, orig in self.named_inputs.items():
-            if orig.shape == arr.shape and np.array_equal(orig, arr):
-                known = self.graph.constants.get(onnx_name)
-                if known is None:
-                    self.graph.constants[onnx_name] = arr
-                    return onnx_name
-                if known.shape == arr.shape and np.array_equal(known, arr):
-                    return onnx_name
+            if arr is orig or value is orig:
+                # An ONNX name always holds the same array (an initializer or a folded
+                # constant), so a second registration finds the first one's values.
+                self.graph.constants.setdefault(onnx_name, arr)
+                return onnx_name
         name = self._fresh(hint)
         self.graph.constants[name] = arr
         return name

@@ -150,6 +150,10 @@ def _convert_node(b: Builder, env: dict, node: onnx.NodeProto, label: str,
     if fn is None:
         raise _unsupported_op(label, op)
     attrs = {a.name: _attr_value(a) for a in node.attribute}
+    # Float constants reach the handler as float64 arrays, the objects `named_inputs`
+    # holds: the builder names a constant after its input by identity, not by value.
+    inputs = [np.asarray(v, dtype=np.float64) if isinstance(v, np.ndarray) and
+              v.dtype.kind == "f" else v for v in inputs]
     _check_call(fn, len(inputs), inputs, attrs)
     b.source, b.emitted = label, []
     b.named_inputs = {

@@ -7,31 +7,36 @@ from __future__ import annotations
 
 import numpy as np
 
-from zkml.onnx_import.builder import Builder, HandlerError, Sym, Value, const, is_const, unsupported
+from zkml.onnx_import.builder import (
+    Builder,
+    HandlerError,
+    Sym,
+    Value,
+    as_float,
+    const,
+    is_const,
+    unsupported,
+)
 from zkml.onnx_import.errors import NonConstantWeightError
 from zkml.onnx_import.registry import handler, norm_axis
-
-
-def _float(v: Value) -> Value:
-    return v.astype(np.float64) if is_const(v) else v
 
 
 @handler
 def Add(b: Builder, A: Value, B: Value) -> Sym:
     """Elementwise sum with broadcasting (bias, residual)."""
-    return b.emit("add", [_float(A), _float(B)], signs=(1, 1))
+    return b.emit("add", [as_float(A), as_float(B)], signs=(1, 1))
 
 
 @handler
 def Sub(b: Builder, A: Value, B: Value) -> Sym:
     """Elementwise difference with broadcasting."""
-    return b.emit("add", [_float(A), _float(B)], signs=(1, -1))
+    return b.emit("add", [as_float(A), as_float(B)], signs=(1, -1))
 
 
 @handler
 def Mul(b: Builder, A: Value, B: Value) -> Sym:
     """Elementwise product with broadcasting."""
-    return b.emit("mul", [_float(A), _float(B)])
+    return b.emit("mul", [as_float(A), as_float(B)])
 
 
 @handler
@@ -42,10 +47,10 @@ def Div(b: Builder, A: Value, B: Value) -> Sym:
             "division by a computed tensor is not supported; the divisor must be a constant",
             NonConstantWeightError,
         )
-    d = B.astype(np.float64)
+    d = as_float(B)
     if np.any(d == 0):
         raise unsupported("division by a constant that contains zero")
-    return b.emit("mul", [_float(A), 1.0 / d])
+    return b.emit("mul", [as_float(A), 1.0 / d])
 
 
 @handler

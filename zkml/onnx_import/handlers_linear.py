@@ -7,7 +7,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from zkml.onnx_import.builder import Builder, HandlerError, Sym, Value, const, is_const, unsupported
+from zkml.onnx_import.builder import (
+    Builder,
+    HandlerError,
+    Sym,
+    Value,
+    as_float,
+    const,
+    is_const,
+    unsupported,
+)
 from zkml.onnx_import.errors import NonConstantWeightError
 from zkml.onnx_import.registry import handler, resolve_pads, spatial_attr
 
@@ -20,18 +29,27 @@ def _both_computed(op: str) -> HandlerError:
     )
 
 
+def _scaled(k: float, w: np.ndarray) -> np.ndarray:
+    """`k * w` in float64, contiguous (a transposed weight is copied); `w` itself when it
+    is a contiguous float64 array and `k`, an attribute's value, is 1."""
+    out = as_float(w) if k == 1 else k * as_float(w)
+    return out if out.flags.c_contiguous else np.ascontiguousarray(out)
+
+
 @handler
 def Gemm(b: Builder, A: Value, B: Value, C: Value | None = None, *, alpha: float = 1.0,
          beta: float = 1.0, transA: int = 0, transB: int = 0) -> Sym:
     """Y = alpha * A' @ B' + beta * C with one of A, B a constant weight."""
-    bias = None if C is None else beta * const(C, "bias C").astype(np.float64)
+    # alpha / beta of 1 keep the input itself (named after it); otherwise a derived
+    # constant, freshly named whatever its values.
+    bias = None if C is None else _scaled(beta, const(C, "bias C"))
     if is_const(B) and not is_const(A):
         x = b.emit("transpose", [A], perm=(1, 0)) if transA else A
-        w = alpha * (B.T if transB else B).astype(np.float64)
+        w = _scaled(alpha, B.T if transB else B)
         return b.emit("matmul", [x, w] + ([bias] if bias is not None else []), side="right")
     if is_const(A) and not is_const(B):
         x = b.emit("transpose", [B], perm=(1, 0)) if transB else B
-        w = alpha * (A.T if transA else A).astype(np.float64)
+        w = _scaled(alpha, A.T if transA else A)
         return b.emit("matmul", [x, w] + ([bias] if bias is not None else []), side="left")
     raise _both_computed("Gemm")
 
@@ -42,11 +60,11 @@ def MatMul(b: Builder, A: Value, B: Value) -> Sym:
     if is_const(B) and not is_const(A):
         if B.ndim < 2 or A.ndim < 2:
             raise unsupported("MatMul with a 1-D operand is not supported")
-        return b.emit("matmul", [A, B.astype(np.float64)], side="right")
+        return b.emit("matmul", [A, as_float(B)], side="right")
     if is_const(A) and not is_const(B):
         if A.ndim < 2 or B.ndim < 2:
             raise unsupported("MatMul with a 1-D operand is not supported")
-        return b.emit("matmul", [B, A.astype(np.float64)], side="left")
+        return b.emit("matmul", [B, as_float(A)], side="left")
     raise _both_computed("MatMul")
 
 
@@ -58,7 +76,7 @@ def Conv(b: Builder, X: Value, W: Value, B: Value | None = None, *, auto_pad: st
     """N-d grouped convolution (1-D and 2-D in practice), ONNX padding rules."""
     if is_const(X):
         raise unsupported("Conv of a constant input is not supported")
-    w = const(W, "weight W").astype(np.float64)
+    w = as_float(const(W, "weight W"))
     n = X.ndim - 2
     if n < 1 or w.ndim != X.ndim:
         raise unsupported(f"Conv needs (N, C, ...) input and weight of the same rank, got "
@@ -74,7 +92,7 @@ def Conv(b: Builder, X: Value, W: Value, B: Value | None = None, *, auto_pad: st
     pad = resolve_pads(auto_pad, pads, X.shape[2:], kernel, strides_t, dil)
     inputs: list[Value] = [X, w]
     if B is not None:
-        inputs.append(const(B, "bias B").astype(np.float64))
+        inputs.append(as_float(const(B, "bias B")))
     return b.emit("conv", inputs, strides=strides_t, pads=pad, dilations=dil, group=int(group))
 
 

@@ -5,9 +5,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from zkml.onnx_import.builder import Builder, Sym, Value, const, is_const, unsupported
+from zkml.onnx_import.builder import Builder, Sym, Value, as_float, const, is_const, unsupported
 from zkml.onnx_import.registry import handler, norm_axis, resolve_pads, spatial_attr
 
 
@@ -109,5 +107,5 @@ def ArgMax(b: Builder, data: Value, *, axis: int = 0, keepdims: int = 1,
 def Concat(b: Builder, *inputs: Value, axis: int) -> Sym:
     """Concatenation; constant parts become constants of the graph."""
     ndim = next(v.ndim for v in inputs if not is_const(v))
-    parts = [v.astype(np.float64) if is_const(v) else v for v in inputs]
+    parts = [as_float(v) for v in inputs]
     return b.emit("concat", parts, axis=norm_axis(axis, ndim))

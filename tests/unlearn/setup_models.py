@@ -83,3 +83,31 @@ def digits_case(tmp: Path, forget_class: int = 3) -> Case:
     return Case(p_onnx, c_onnx, _save(tmp / "forget.npz", xp[f], yp[f]),
                 _save(tmp / "retain.npz", xp[~f], yp[~f]), _save(tmp / "client.npz", xc, yc),
                 (xt, yt), (xc, yc), forget_class)
+
+
+def diabetes_case(tmp: Path) -> Case:
+    """Provider: MLP 10-32-1 regressor on 250 of the diabetes samples (targets / 100);
+    forget set: the 30 of them with the largest targets; client: the same model fine-tuned
+    on 150 others; test: the remaining 42."""
+    from sklearn.datasets import load_diabetes
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPRegressor
+
+    x, y = load_diabetes(return_X_y=True)
+    x, y = x * 4.0, y / 100.0
+    order = np.random.default_rng(SEED).permutation(len(y))
+    x, y = x[order], y[order]
+    xp, yp, xc, yc, xt, yt = x[:250], y[:250], x[250:400], y[250:400], x[400:], y[400:]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = MLPRegressor(hidden_layer_sizes=(32,), alpha=1e-3, max_iter=800,
+                           learning_rate_init=3e-3, random_state=SEED).fit(xp, yp)
+        p_onnx = to_onnx(reg.coefs_, reg.intercepts_, tmp / "provider.onnx", 10)
+        reg.set_params(warm_start=True, max_iter=20, learning_rate_init=3e-4)
+        reg.fit(xc, yc)
+    c_onnx = to_onnx(reg.coefs_, reg.intercepts_, tmp / "client.onnx", 10)
+    f = np.zeros(len(yp), dtype=bool)
+    f[np.argsort(-yp, kind="stable")[:30]] = True
+    return Case(p_onnx, c_onnx, _save(tmp / "forget.npz", xp[f], yp[f]),
+                _save(tmp / "retain.npz", xp[~f], yp[~f]), _save(tmp / "client.npz", xc, yc),
+                (xt, yt), (xc, yc), None)

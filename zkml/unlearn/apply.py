@@ -115,6 +115,12 @@ def _rebuild(cm, weight: str, w_new: np.ndarray):
 
 
 def _metrics(cm, xq: np.ndarray, y: np.ndarray, kind: int, c: int) -> dict:
+    """Own-data metrics of a compiled model's integer execution: accuracies for class
+    labels (`y` int), the mean squared error for real targets (`y` float)."""
+    return _metrics_of(cm, xq, y, kind, c)
+
+
+def _metrics_of(cm, xq: np.ndarray, y: np.ndarray, kind: int, c: int) -> dict:
     """Own-data metrics of a compiled model's integer execution."""
     out_name = next(iter(cm.model.outputs.values()))
     t = cm.model.tensor(out_name)
@@ -126,8 +132,7 @@ def _metrics(cm, xq: np.ndarray, y: np.ndarray, kind: int, c: int) -> dict:
         if c >= 0 and (~keep).any():
             res["forget_class_accuracy"] = float(np.mean(pred[~keep] == y[~keep]))
         return res
-    target = y * 2.0 ** -cm.model.tensor(cm.model.inputs[0]).frac_bits
-    return {"mse": float(np.mean((outs[:, 0] - target) ** 2))}
+    return {"mse": float(np.mean((outs[:, 0] - y) ** 2))}
 
 
 def apply_update(model: str | os.PathLike[str], request: str | os.PathLike[str],
@@ -168,7 +173,7 @@ def apply_update(model: str | os.PathLike[str], request: str | os.PathLike[str],
     up = solve_layer(req, theta, x, s.astype(np.int64), xt.bits, xt.frac_bits, wt.bits,
                      wt.frac_bits)
     new, rows = _rebuild(cm, req.weight, np.ascontiguousarray(up.theta_new.T))
-    report = _report(cm, new, req, up, rows, xq, y, kind)
+    report = _report(cm, new, req, up, rows, xq, y if kind == 0 else ds.y, kind)
     witness = _witness(cm, new, req, up, rows, lineage, op.inputs[0])
     return _write(out, new, witness, report)
 

@@ -54,7 +54,9 @@ def _input_format(cm) -> tuple[int, int, int]:
 
 
 def quantize_dataset(cm, ds: Dataset) -> tuple[np.ndarray, np.ndarray, int]:
-    """(X_q (n, F) int64, Y (n,) int64, label kind) at the model's input format."""
+    """(X_q (n, F) int64, Y (n,) int64, label kind): X at the model's input format; a
+    class label as its integer, a real target at the output's scale (saturated to the
+    input's bits)."""
     from zkml.quant.rounding import quantize_float
 
     _, frac, bits = _input_format(cm)
@@ -64,7 +66,10 @@ def quantize_dataset(cm, ds: Dataset) -> tuple[np.ndarray, np.ndarray, int]:
         if ds.y.min() < 0 or ds.y.max() > hi:
             raise InputError(f"class labels must lie in 0..{hi} (the input format's range)")
         return xq, ds.y.astype(np.int64), LABEL_CLASS
-    return xq, quantize_float(ds.y, frac, bits).astype(np.int64), LABEL_REAL
+    out = cm.model.tensor(next(iter(cm.model.outputs.values())))
+    # a real target in the output's units: its scale, within the input's bits (the
+    # label stack is a committed input of the circuit's input format)
+    return xq, quantize_float(ds.y, out.frac_bits, bits).astype(np.int64), LABEL_REAL
 
 
 def _packed_labels(y: np.ndarray, features: int) -> np.ndarray:

@@ -28,9 +28,11 @@ class Flow:
     result: object
 
 
-def run_flow(tmp: Path, case: Case, layer: str | None = None, fraction: float = 0.10) -> Flow:
-    """Compile the client's ONNX (hiding), register its data, make the provider's request
-    for `layer` and apply it."""
+def run_flow(tmp: Path, case: Case, layer: str | None = None, fraction: float = 0.10,
+             reserve: str | None = None) -> Flow:
+    """Compile the client's ONNX (hiding; with `reserve`, that weight keeps its extra bit:
+    `--unlearnable`), register its data, make the provider's request for `layer` and
+    apply it."""
     import zkml
     from zkml.unlearn.apply import apply_update
     from zkml.unlearn.data import load_dataset
@@ -41,7 +43,8 @@ def run_flow(tmp: Path, case: Case, layer: str | None = None, fraction: float = 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         zkml.compile(case.client_onnx, calibration=case.client_data[0][:300].astype(np.float32),
-                     output_path=compiled, vk_path=tmp / "client.vk")
+                     output_path=compiled, vk_path=tmp / "client.vk",
+                     unlearnable=[reserve] if reserve else [])
     _, record, _ = register(compiled, case.client)
     req = make_request(case.provider_onnx, load_dataset(case.forget, "forget set"),
                        load_dataset(case.retain, "retain set"), layer=layer,
@@ -61,10 +64,10 @@ def digits(tmp_path_factory) -> Case:
 @pytest.fixture(scope="session")
 def digits_flow(tmp_path_factory, digits) -> Flow:
     """The first dense layer's flow."""
-    return run_flow(tmp_path_factory.mktemp("flow1"), digits)
+    return run_flow(tmp_path_factory.mktemp("flow1"), digits, reserve="fc1.weight")
 
 
 @pytest.fixture(scope="session")
 def digits_flow2(tmp_path_factory, digits) -> Flow:
     """The second dense layer's flow (`--layer fc2`): its X is the model's activations."""
-    return run_flow(tmp_path_factory.mktemp("flow2"), digits, layer="fc2")
+    return run_flow(tmp_path_factory.mktemp("flow2"), digits, layer="fc2", reserve="fc2.weight")

@@ -78,7 +78,8 @@ def _check_opening(cm, lineage, opening, xq, y) -> None:
         raise InputError("the data opening is not the registered data commitment's")
     if opening.x.shape != xq.shape or not np.array_equal(opening.x, xq) or \
             not np.array_equal(opening.y, y):
-        raise InputError("--data is not the registered data (it differs from the opening)")
+        raise InputError("the client data is not the registered data (it differs from the "
+                         "opening)")
     if opening.commitments(cm.circuit.to_bytes()) != (opening.c_x, opening.c_y):
         raise InputError("the data opening's commitments do not match its values and "
                          "blinders")
@@ -145,7 +146,7 @@ def apply_update(model: str | os.PathLike[str], request: str | os.PathLike[str],
     from zkml.unlearn.lineage import Lineage
     from zkml.unlearn.register import (
         DataOpening,
-        _input_format,
+        input_format,
         opening_path,
         quantize_dataset,
     )
@@ -158,8 +159,9 @@ def apply_update(model: str | os.PathLike[str], request: str | os.PathLike[str],
     opening = DataOpening.load(opening_path(record))
     cm = CompiledModel.load(model)
     if not cm.hiding:
-        raise ModelError("apply needs a hiding model (compiled without --non-hiding)")
-    features, _, _ = _input_format(cm)
+        raise ModelError("apply needs a hiding model; this one was compiled non-hiding "
+                         "(hiding=False in Python, --non-hiding on the command line)")
+    features, _, _ = input_format(cm)
     ds = load_dataset(data, "client data", features)
     xq, y, kind = quantize_dataset(cm, ds)
     _check_opening(cm, lineage, opening, xq, y)
@@ -209,7 +211,7 @@ def _witness(cm, new, req: Request, up, rows: list[int], lineage, x_name: str) -
         "layer": req.weight, "layer_input": x_name,
         "formats": dataclasses.asdict(up.formats), "bounds": dataclasses.asdict(up.bounds),
         "changed_rows": rows,
-        "blocks": [dataclasses.asdict(b) for b in up.blocks],
+        "blocks": [b.to_json() for b in up.blocks],
         "old_model_sha256": hashlib.sha256(cm.to_bytes()).hexdigest(),
     }
 

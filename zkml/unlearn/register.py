@@ -20,7 +20,7 @@ from zkml.unlearn.data import Dataset, load_dataset
 from zkml.unlearn.lineage import Lineage, Record
 
 __all__ = ["DataOpening", "register", "opening_path", "default_record_path",
-           "quantize_dataset", "LABEL_CLASS", "LABEL_REAL"]
+           "quantize_dataset", "input_format", "LABEL_CLASS", "LABEL_REAL"]
 
 OPENING_FORMAT = "zkml-unlearn-data-opening"
 OPENING_VERSION = 1
@@ -42,7 +42,7 @@ def opening_path(record: str | os.PathLike[str]) -> Path:
     return p.with_name(p.name + ".opening")
 
 
-def _input_format(cm) -> tuple[int, int, int]:
+def input_format(cm) -> tuple[int, int, int]:
     """(features, frac_bits, bits) of the model's one input, batch 1."""
     if len(cm.model.inputs) != 1:
         raise ModelError("unlearning supports models with one input")
@@ -59,7 +59,7 @@ def quantize_dataset(cm, ds: Dataset) -> tuple[np.ndarray, np.ndarray, int]:
     input's bits)."""
     from zkml.quant.rounding import quantize_float
 
-    _, frac, bits = _input_format(cm)
+    _, frac, bits = input_format(cm)
     xq = quantize_float(ds.x, frac, bits).astype(np.int64)
     if ds.is_classification:
         hi = (1 << (bits - 1)) - 1
@@ -168,9 +168,10 @@ def register(model: str | os.PathLike[str], data: str | os.PathLike[str],
     check_new(opening, "data opening")
     cm = CompiledModel.load(model)
     if not cm.hiding:
-        raise ModelError("registration needs a hiding model (compiled without --non-hiding): "
-                         "its inference proofs must not reveal the weights")
-    features, _, _ = _input_format(cm)
+        raise ModelError("registration needs a hiding model, whose inference proofs do not "
+                         "reveal the weights; this one was compiled non-hiding (hiding=False "
+                         "in Python, --non-hiding on the command line)")
+    features, _, _ = input_format(cm)
     ds = load_dataset(data, "client data", features)
     xq, y, kind = quantize_dataset(cm, ds)
     cj = cm.circuit.to_bytes()

@@ -10,6 +10,7 @@ from fractions import Fraction
 import numpy as np
 
 from zkml.errors import InputError
+from zkml.unlearn.files import small_blas
 from zkml.unlearn.obs import solve_block
 from zkml.unlearn.params import Bounds, Formats, bounds, guarantee
 from zkml.unlearn.request import Request
@@ -32,6 +33,12 @@ class BlockWitness:
     eta: list[int]
     free: int
 
+    def to_json(self) -> dict:
+        """The block as a JSON object (its fields by name)."""
+        return {"o": self.o, "j": self.j, "delta_f": self.delta_f, "q": self.q,
+                "rem": self.rem, "mu": self.mu, "r": self.r, "eta": self.eta,
+                "free": self.free}
+
 
 @dataclass
 class LayerUpdate:
@@ -41,10 +48,6 @@ class LayerUpdate:
     formats: Formats
     bounds: Bounds
     blocks: list[BlockWitness] = field(default_factory=list)
-
-    def max_abs(self, name: str) -> int:
-        """The largest |value| of a witness field over every block."""
-        return max((abs(v) for b in self.blocks for v in getattr(b, name)), default=0)
 
 
 def _split_matvec(xt: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -77,16 +80,20 @@ def solve_layer(req: Request, theta: np.ndarray, x: np.ndarray, s: np.ndarray,
     th[:, :req.d_in] = theta
     new = th.copy()
     out = LayerUpdate(theta.copy(), fm, bd)
-    for b, (o, j) in enumerate(req.affected()):
-        sl = slice(j * bsz, (j + 1) * bsz)
-        wit = _block(req, bd, xs[:, sl], th[o, sl], req.block_mask(o, j),
-                     np.arange(bsz) + j * bsz >= req.d_in, req.u[b], n, o, j)
-        new[o, sl] = th[o, sl] + np.array(wit.q, dtype=np.int64)
-        out.blocks.append(wit)
+    with small_blas():
+        for b, (o, j) in enumerate(req.affected()):
+            sl = slice(j * bsz, (j + 1) * bsz)
+            wit = _block(req, bd, xs[:, sl], th[o, sl], req.block_mask(o, j),
+                         np.arange(bsz) + j * bsz >= req.d_in, req.u[b], n, o, j)
+            new[o, sl] = th[o, sl] + np.array(wit.q, dtype=np.int64)
+            out.blocks.append(wit)
     lo, hi = -(1 << (b_w - 1)), (1 << (b_w - 1)) - 1
     if new.min() < lo or new.max() > hi:
         raise InputError(f"the update takes a weight of {req.weight} outside its {b_w}-bit "
-                         "format (the layer has no reserved bit: circuits/unlearning.md 7)")
+                         f"format; compile the model with the layer's extra bit reserved "
+                         f"(unlearnable=[{req.weight!r}] in Python, --unlearnable "
+                         f"{req.weight} on the command line; circuits/unlearning.md 7), or "
+                         "ask the provider for a larger lambda")
     out.theta_new = new[:, :req.d_in]
     return out
 
@@ -106,8 +113,7 @@ def _block(req: Request, bd: Bounds, xb: np.ndarray, theta: np.ndarray, masked: 
     rem = delta + one // 2 - q * one if req.k else np.zeros_like(delta)
     # r = N lam delta + X^T (X delta) + U mu, exactly (Python ints past 2^63)
     xd = xb @ delta                      # < 2^(6 + 15 + b_w + k): int64
-    r = _split_matvec(xb.T, xd) + np.array([n * bd.lam_int * int(v) for v in delta],
-                                           dtype=object)
+    r = _split_matvec(xb.T, xd) + delta.astype(object) * (n * bd.lam_int)
     r = r + u.astype(object) @ mu_i.astype(object)
     r = np.where(fixed, 0, r)
     eta = u.T @ delta
@@ -117,9 +123,8 @@ def _block(req: Request, bd: Bounds, xb: np.ndarray, theta: np.ndarray, masked: 
            f"block ({o}, {j}): |U^T delta| = {int(np.abs(eta).max())} beyond T_U = {bd.t_u}")
     _check(int(np.abs(mu_i).max(initial=0)) < 1 << (bd.mu_bits - 1),
            f"block ({o}, {j}): mu needs more than the request's {bd.mu_bits} bits")
-    return BlockWitness(o, j, [int(v) for v in delta], [int(v) for v in q],
-                        [int(v) for v in rem], [int(v) for v in mu_i], [int(v) for v in r],
-                        [int(v) for v in eta], int((~fixed).sum()))
+    return BlockWitness(o, j, delta.tolist(), q.tolist(), rem.tolist(), mu_i.tolist(),
+                        [int(v) for v in r], eta.tolist(), int((~fixed).sum()))
 
 
 def _check(ok: bool, msg: str) -> None:

@@ -1,4 +1,4 @@
-"""circuits/vectors/unlearning.json is what tests/unlearn/vectors.py writes, and its
+"""circuits/vectors/unlearning.json is what tests/unlearn/unlearn_vectors.py writes, and its
 cases hold: the request parses to itself, each malformed one is refused, the lineage's
 heads chain."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-import vectors
+import unlearn_vectors as vectors
 
 from zkml.unlearn.lineage import Lineage
 from zkml.unlearn.request import Request, RequestFormatError
@@ -15,7 +15,7 @@ from zkml.unlearn.request import Request, RequestFormatError
 
 def test_file_is_the_generators_output():
     assert vectors.OUT.read_text() == vectors.text(), \
-        "regenerate with .venv/bin/python tests/unlearn/vectors.py"
+        "regenerate with .venv/bin/python tests/unlearn/unlearn_vectors.py"
 
 
 def test_cases_hold():

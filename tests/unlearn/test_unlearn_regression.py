@@ -4,9 +4,8 @@ rises more than the retain set's, on the updated compiled model's integer execut
 from __future__ import annotations
 
 import numpy as np
-from conftest import run_flow
-from helpers import int_outputs
-from setup_models import diabetes_case
+from unlearn_helpers import int_outputs
+from unlearn_models import diabetes_case, run_flow
 
 from zkml.compiled_model import CompiledModel
 

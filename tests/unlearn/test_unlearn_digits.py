@@ -9,7 +9,7 @@ import stat
 
 import numpy as np
 import pytest
-from helpers import accuracies, float_outputs, int_outputs
+from unlearn_helpers import accuracies, float_outputs, int_outputs
 
 from zkml.artifacts import parse_verifying_key
 from zkml.compiled_model import CompiledModel

@@ -2,9 +2,9 @@
 small request and its C_req, malformed requests, lineage heads, the C_D digest, the
 bounds of section 4), for the future prover and verifier to check against.
 
-    .venv/bin/python tests/unlearn/vectors.py      # rewrites the file
+    .venv/bin/python tests/unlearn/unlearn_vectors.py      # rewrites the file
 
-Deterministic; `tests/unlearn/test_vectors.py` fails when the file differs from this
+Deterministic; `tests/unlearn/test_unlearn_vectors.py` fails when the file differs from this
 generator's output.
 """
 

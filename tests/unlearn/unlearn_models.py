@@ -111,3 +111,42 @@ def diabetes_case(tmp: Path) -> Case:
     return Case(p_onnx, c_onnx, _save(tmp / "forget.npz", xp[f], yp[f]),
                 _save(tmp / "retain.npz", xp[~f], yp[~f]), _save(tmp / "client.npz", xc, yc),
                 (xt, yt), (xc, yc), None)
+
+
+@dataclass
+class Flow:
+    """One register -> request -> apply run and everything it wrote."""
+
+    case: Case
+    dir: Path
+    compiled: Path
+    request: Path
+    record: Path
+    result: object
+
+
+def run_flow(tmp: Path, case: Case, layer: str | None = None, fraction: float = 0.10,
+             reserve: str | None = None) -> Flow:
+    """Compile the client's ONNX (hiding; with `reserve`, that weight keeps its extra bit:
+    `--unlearnable`), register its data, make the provider's request for `layer` and
+    apply it."""
+    import zkml
+    from zkml.unlearn.apply import apply_update
+    from zkml.unlearn.data import load_dataset
+    from zkml.unlearn.register import register
+    from zkml.unlearn.request import make_request
+
+    compiled = tmp / "client.zkmlc"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        zkml.compile(case.client_onnx, calibration=case.client_data[0][:300].astype(np.float32),
+                     output_path=compiled, vk_path=tmp / "client.vk",
+                     unlearnable=[reserve] if reserve else [])
+    _, record, _ = register(compiled, case.client)
+    req = make_request(case.provider_onnx, load_dataset(case.forget, "forget set"),
+                       load_dataset(case.retain, "retain set"), layer=layer,
+                       fraction=fraction)
+    req_path = tmp / "request.bin"
+    req_path.write_bytes(req.to_bytes())
+    result = apply_update(compiled, req_path, case.client, record, tmp / "update")
+    return Flow(case, tmp, compiled, req_path, record, result)

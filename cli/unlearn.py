@@ -24,7 +24,8 @@ def unlearn() -> None:
 @unlearn.command("request")
 @click.argument("model", type=_FILE)
 @click.option("--forget", required=True, type=_FILE,
-              help="The forget set: .npz with arrays x and y (one class, or samples).")
+              help="The forget set: .npz with arrays x and y (one class, or samples). "
+                   "Integer y are class labels (a classifier), float y real targets.")
 @click.option("--retain", required=True, type=_FILE,
               help="The retain set: .npz with arrays x and y.")
 @click.option("--layer", metavar="NAME",
@@ -98,11 +99,14 @@ def register_cmd(model: Path, data: Path, output: Path | None) -> None:
               help="The registered data (.npz with arrays x and y).")
 @click.option("--record", required=True, type=_FILE,
               help="The lineage record (its data opening RECORD.opening beside it).")
+@click.option("--test", "test_path", type=_FILE,
+              help="The client's own held-out data (.npz with x and y): the report adds "
+                   "its metrics before and after.")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
               help="Directory to create (default: MODEL.unlearn-<request id> beside MODEL); "
                    "it must not exist.")
 def apply_cmd(model: Path, request_path: Path, data: Path, record: Path,
-              output: Path | None) -> None:
+              test_path: Path | None, output: Path | None) -> None:
     """Client: apply a request to MODEL (a compiled model) without recompiling.
 
     Group OBS per affected block on the registered data's curvature, rounded through a
@@ -112,15 +116,16 @@ def apply_cmd(model: Path, request_path: Path, data: Path, record: Path,
     """
     from zkml.unlearn.apply import apply_update
 
-    res = apply_update(model, request_path, data, record, output)
+    res = apply_update(model, request_path, data, record, output, test=test_path)
     r = res.report
     click.echo(f"request {r['request_id']}: {r['mask_size']} masked of {r['layer_weights']} "
                f"weights of {r['layer']}, {r['affected_blocks']} blocks, {r['changed_rows']} "
                f"committed rows changed, {r['weights_changed']} weights changed")
     click.echo("report (UNVERIFIED: computed by the client on its own data, no proof yet):")
-    for when in ("before", "after"):
-        click.echo(f"  {when}: " + ", ".join(f"{k} {v:.4f}" for k, v in r[when].items()
-                                             if v is not None))
+    for when in ("before", "after", "test_before", "test_after"):
+        if when in r:
+            click.echo(f"  {when.replace('_', ' ')}: " + ", ".join(
+                f"{k} {v:.4f}" for k, v in r[when].items() if v is not None))
     g = r["guarantee"]
     click.echo(f"  guarantee: ||delta - delta*|| <= {g['block_max']:.4g} per block, "
                f"{g['layer']:.4g} over the layer (real weight units)")

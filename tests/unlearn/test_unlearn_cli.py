@@ -38,10 +38,14 @@ def test_cli_flow_and_refusals(tmp_path, capsys, digits_flow):
                           "-o", rec)
     assert code == 0, err
     assert "registered 500 samples" in out and (tmp_path / "rec.json.opening").exists()
+    test = tmp_path / "test.npz"
+    np.savez(test, x=case.test[0], y=case.test[1])
     code, out, err = _run(capsys, "apply", digits_flow.compiled, "--request", req, "--data",
-                          case.client, "--record", rec, "-o", tmp_path / "upd")
+                          case.client, "--record", rec, "--test", test, "-o", tmp_path / "upd")
     assert code == 0, err
     assert "UNVERIFIED" in out and "forget_class_accuracy 0.0" in out.split("after:")[1]
+    held_out = out.split("test after:")[1].splitlines()[0]
+    assert "forget_class_accuracy 0.0" in held_out and "retain_accuracy 0.9" in held_out
 
     no_y = tmp_path / "no_y.npz"
     np.savez(no_y, x=np.zeros((4, 64)))

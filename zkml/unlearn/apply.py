@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zkml.errors import InputError, ModelError
+from zkml.errors import FileError, InputError, ModelError, OutputExistsError
 from zkml.unlearn.request import Request
 
 __all__ = ["apply_update", "UpdateResult", "run_model", "default_update_dir"]
@@ -138,8 +138,12 @@ def _metrics_of(cm, xq: np.ndarray, y: np.ndarray, kind: int, c: int) -> dict:
 
 def apply_update(model: str | os.PathLike[str], request: str | os.PathLike[str],
                  data: str | os.PathLike[str], record: str | os.PathLike[str],
-                 out_dir: str | os.PathLike[str] | None = None) -> UpdateResult:
-    """Apply the request to the compiled model and write UPDATE_DIR (module doc)."""
+                 out_dir: str | os.PathLike[str] | None = None, *,
+                 test: str | os.PathLike[str] | None = None) -> UpdateResult:
+    """Apply the request to the compiled model and write UPDATE_DIR (module doc).
+
+    `test`: the client's own held-out data (.npz with x and y), whose metrics the report
+    adds beside the registered data's (neither is proven)."""
     from zkml.compiled_model import CompiledModel
     from zkml.unlearn.data import load_dataset
     from zkml.unlearn.files import check_new
@@ -176,6 +180,11 @@ def apply_update(model: str | os.PathLike[str], request: str | os.PathLike[str],
                      wt.frac_bits)
     new, rows = _rebuild(cm, req.weight, np.ascontiguousarray(up.theta_new.T))
     report = _report(cm, new, req, up, rows, xq, y if kind == 0 else ds.y, kind)
+    if test is not None:
+        tds = load_dataset(test, "test data", features)
+        txq = quantize_dataset(cm, tds)[0]
+        report["test_before"] = _metrics(cm, txq, tds.y, kind, req.forget_class)
+        report["test_after"] = _metrics(new, txq, tds.y, kind, req.forget_class)
     witness = _witness(cm, new, req, up, rows, lineage, op.inputs[0])
     return _write(out, new, witness, report)
 
@@ -223,9 +232,19 @@ def _write(out: Path, new, witness: dict, report: dict) -> UpdateResult:
     try:
         out.mkdir(parents=True)
     except FileExistsError:
-        raise InputError(f"update directory {out} exists; choose another with -o") from None
-    write_new(paths[0], new.to_bytes(), "updated compiled model", secret=True)
-    write_new(paths[1], new.verifying_key, "verifying key")
-    write_new(paths[2], json.dumps(witness).encode(), "update witness", secret=True)
-    write_new(paths[3], (json.dumps(report, indent=2) + "\n").encode(), "report")
+        raise OutputExistsError(f"update directory {out} exists; unlearning files are "
+                                "never overwritten") from None
+    except OSError as exc:
+        raise FileError.from_os(exc, "write", out) from None
+    try:
+        write_new(paths[0], new.to_bytes(), "updated compiled model", secret=True)
+        write_new(paths[1], new.verifying_key, "verifying key")
+        write_new(paths[2], json.dumps(witness).encode(), "update witness", secret=True)
+        write_new(paths[3], (json.dumps(report, indent=2) + "\n").encode(), "report")
+    except BaseException:
+        # all four or none: a partial update directory would look like a finished one
+        for p in paths:
+            p.unlink(missing_ok=True)
+        out.rmdir()
+        raise
     return UpdateResult(out, *paths, report)

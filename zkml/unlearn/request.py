@@ -146,6 +146,8 @@ def _dyadic(v: Fraction) -> tuple[int, int]:
 
 def _str(s: str) -> bytes:
     b = s.encode()
+    if not 1 <= len(b) <= 256:
+        raise InputError(f"the name {s[:40]!r} must take 1 to 256 bytes in a request")
     return struct.pack("<H", len(b)) + b
 
 

@@ -70,10 +70,15 @@ def _parse_shapes(values: tuple[str, ...]) -> tuple[int, ...] | dict[str, tuple[
                    "the weights or activations. --non-hiding builds the non-hiding key "
                    "(kind 4) for benchmarks: its proofs (kind 3) reveal linear combinations "
                    "of the weights.")
+@click.option("--unlearnable", multiple=True, metavar="WEIGHT",
+              help="A weight (initializer name) that `zkml unlearn apply` may update later: "
+                   "its format keeps one bit of headroom so the update fits the same "
+                   "circuit (repeat for several).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 def compile_cmd(model: Path, calibration: Path | None, outputs: str | None,
                 input_shape: tuple[str, ...], precision: str, output: Path | None,
-                vk_out: Path | None, force: bool, hiding: bool, quiet: bool) -> None:
+                vk_out: Path | None, force: bool, hiding: bool, unlearnable: tuple[str, ...],
+                quiet: bool) -> None:
     """Quantize MODEL.onnx, compile it into a proof circuit and commit to its weights.
 
     Prints the float-vs-quantized fidelity report and writes the compiled model (for
@@ -103,6 +108,7 @@ def compile_cmd(model: Path, calibration: Path | None, outputs: str | None,
             overwrite=force,
             hiding=hiding,
             progress=Progress(quiet=quiet, command="compile"),
+            unlearnable=unlearnable,
         )
     if quiet:
         return

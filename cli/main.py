@@ -49,6 +49,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "inspect",
         "Describe a compiled model, verifying key or proof (without verifying).",
     ),
+    "unlearn": ("zkml.cli.unlearn", "unlearn", "Deletion requests and masked model updates."),
 }
 
 

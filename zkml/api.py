@@ -96,6 +96,7 @@ def compile(  # noqa: A001 - the public name is zkml.compile
     seed: bytes | None = None,
     hiding: bool = True,
     progress: ProgressArg = None,
+    unlearnable: Sequence[str] = (),
 ) -> CompiledModel:
     """Import, quantize and compile an ONNX model into a provable circuit.
 
@@ -119,6 +120,9 @@ def compile(  # noqa: A001 - the public name is zkml.compile
             about the weights or activations. False is the non-hiding mode, kept for
             benchmarks and kind-3 tests: a kind-4 key and kind-3 proofs, which reveal
             linear combinations of the weights (README, "What a proof guarantees").
+        unlearnable: weight (initializer) names that keep one bit of headroom in their
+            format, so that `zkml unlearn apply` can update them within the same circuit
+            (circuits/unlearning.md 7); empty by default.
         progress: True prints a line per stage on stderr (import, calibrate, quantize,
             circuit, fidelity, commit and key, write; updated in place on a terminal), a
             `zkml.progress.Progress` reports as it is set up; None or False: silent.
@@ -185,7 +189,7 @@ def compile(  # noqa: A001 - the public name is zkml.compile
     try:
         base = compile_model(model_path, calibration=calibration, outputs=outputs,
                              input_shape=input_shape, precision=precision, progress=progress,
-                             on_quantized=on_quantized)
+                             on_quantized=on_quantized, unlearnable=tuple(unlearnable))
     except BaseException:
         # Ctrl-C or an error during the fidelity report: wait for the key's native build
         # before leaving. A daemon thread still in native code when the interpreter

@@ -40,6 +40,7 @@ def compile_model(
     progress: ProgressArg = None,
     on_quantized: Callable[[QModel], None] | None = None,
     overwrite: bool = False,
+    unlearnable: Sequence[str] = (),
 ) -> CompiledModel:
     """Import, calibrate and quantize an ONNX model; report its fidelity.
 
@@ -62,6 +63,9 @@ def compile_model(
             (`zkml.fileio.check_outputs`, FileError naming the path).
         progress: stage lines on stderr (True), a `zkml.progress.Progress`, or None /
             False for silence (the default).
+        unlearnable: weight (initializer) names whose format keeps one bit of headroom,
+            so that an unlearning update (`zkml unlearn apply`) of up to their largest
+            magnitude fits the same circuit (circuits/unlearning.md 7).
         on_quantized: called with the quantized model before the fidelity report is
             computed (`zkml.compile` starts the circuit's commitment there, so that the
             float reference run overlaps with it).
@@ -112,7 +116,7 @@ def compile_model(
         stats = calibrate(graph, runs)
 
     with progress.stage("quantize"):
-        qmodel = quantize_graph(graph, stats, prec)
+        qmodel = quantize_graph(graph, stats, prec, frozenset(unlearnable))
     if on_quantized is not None:
         on_quantized(qmodel)
 

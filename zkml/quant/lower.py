@@ -35,10 +35,15 @@ class Lowering:
     graph `g`, its calibration `stats` and the precision `p`; `source` names the ONNX
     node whose ops are being appended."""
 
-    def __init__(self, graph: Graph, stats: Stats, precision: Precision) -> None:
+    def __init__(self, graph: Graph, stats: Stats, precision: Precision,
+                 reserve: frozenset[str] = frozenset()) -> None:
         self.g = graph
         self.stats = stats
         self.p = precision
+        # weights quantized one bit coarser than their values need, so that an
+        # unlearning update of up to their largest magnitude fits the same format and
+        # circuit (circuits/unlearning.md 7)
+        self.reserve = reserve
         self.tensors: dict[str, QTensor] = {}
         self.ops: list[QOp] = []
         self.constants: dict[str, np.ndarray] = {}
@@ -71,7 +76,8 @@ class Lowering:
         """A float constant quantized as a weight (saturating to `bits`)."""
         arr = self.g.constants[cname]
         if frac is None:
-            frac = frac_bits_for(float(np.abs(arr).max(initial=0.0)), bits, cap)
+            frac = frac_bits_for(float(np.abs(arr).max(initial=0.0)), bits, cap) - \
+                (cname in self.reserve)
         return self._weight(cname, arr, frac, bits, (cname, frac, bits))
 
     def exact_const(self, cname: str, frac: int, stored_bits: int | None = None) -> str:
@@ -166,9 +172,15 @@ class Lowering:
         self.op(kind, [x.name], node.output, lshift=fy - x.frac_bits, **attrs)
 
 
-def quantize_graph(graph: Graph, stats: Stats, precision: Precision) -> QModel:
-    """Lower the float graph to a QModel with scales chosen from `stats`."""
-    low = Lowering(graph, stats, precision)
+def quantize_graph(graph: Graph, stats: Stats, precision: Precision,
+                   reserve: frozenset[str] = frozenset()) -> QModel:
+    """Lower the float graph to a QModel with scales chosen from `stats`; the weights
+    named in `reserve` keep one bit of headroom (an unlearning layer)."""
+    unknown = sorted(set(reserve) - set(graph.constants))
+    if unknown:
+        raise ModelError(f"unlearnable weight {unknown[0]!r} (unlearnable= in Python, "
+                         "--unlearnable on the command line) is not a weight of the model")
+    low = Lowering(graph, stats, precision, frozenset(reserve))
     # Several inputs share one scale, the coarsest calibrated one: a proof's statement
     # holds them side by side as one input row at one scale (zkml.compiler.io).
     fracs = {name: low.act_frac(name) for name in graph.inputs}

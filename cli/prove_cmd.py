@@ -170,7 +170,8 @@ def prove(compiled: Path, input_file: Path, output: Path | None, force: bool,
     for note in result.clipping.notes():
         click.echo(f"note: {note}", err=True)
     if len(result.output_parts) < 2:
-        click.echo("output:")
+        # a committed output is the owner's to see: the proof carries its commitment only
+        click.echo("output (committed: not in the proof):" if out_opening else "output:")
         for line in format_outputs(result.outputs_float.tolist(), result.predictions.tolist(),
                                    label, result.argmax):
             click.echo(line)

@@ -145,4 +145,16 @@ def test_cli_committed_output(models, tmp_path, capsys):
     code, out, err = run_cli(["verify", str(proof), "--vk", str(d / "h.vk")], capsys)
     assert code == 0 and f"output committed {digest[:16]}" in out, out
     code, out, err = run_cli(["inspect", str(proof)], capsys)
-    assert code == 0 and "output committed" in out, out
+    assert code == 0 and f"output: committed {digest[:16]}" in out, out
+    code, out, err = run_cli(["inspect", str(proof), "--json"], capsys)
+    assert code == 0 and json.loads(out)["output"]["commitment"] == digest
+    # the human-readable prove: the statement line names the commitment
+    second = tmp_path / "z.opening"
+    code, out, err = run_cli(args + ["-o", str(tmp_path / "b.proof"), "--output-opening-out",
+                                     str(second)], capsys)
+    assert code == 0, err
+    shown = OutputOpening.load(second).digest.hex()[:16]
+    assert f"output committed {shown}" in out and "not in the proof" in out, out
+    code, out, err = run_cli(args + ["-o", str(tmp_path / "c.proof"), "--output-opening-out",
+                                     str(second)], capsys)
+    assert code != 0  # never over an existing opening

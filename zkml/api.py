@@ -256,8 +256,7 @@ class ProofResult:
     #: with input="committed": the input's opening (`zkml.input_opening.InputOpening`,
     #: secret: `save` it to prove about the same commitment again)
     input_opening: Any = field(default=None, repr=False, compare=False)
-    #: with output="committed": the output's opening (`zkml.output_opening.
-    #: OutputOpening`, secret; already saved when `output_opening` named a file)
+    #: with output="committed": the output's opening (`zkml.output_opening`, secret)
     output_opening: Any = field(default=None, repr=False, compare=False)
 
     @property
@@ -380,10 +379,9 @@ def prove(
             "private" (needs such a model) or "public" (a model compiled with
             `hiding=False`: a hiding proof against its key, whose commitment anyone with the
             model recomputes; circuits/zk_inference.md 1.5).
-        output_opening: with output="committed", the file of the output's opening
-            (`zkml.output_opening`): written 0600 once the proof is made, or, when it
-            exists, read and reused (same key and output: the proof carries the same
-            `C_Y`); None keeps the opening in `ProofResult.output_opening` only.
+        output_opening: with output="committed", the output's opening file
+            (`zkml.output_opening`): written 0600 after proving, or reused when it
+            exists (same `C_Y`); None: `ProofResult.output_opening` only.
 
     Raises:
         InputError for inputs of the wrong shape or type, non-finite values and, with
@@ -502,9 +500,8 @@ class VerifiedInference:
 
     @property
     def output_commitment_digest(self) -> bytes:
-        """A committed output's commitment digest (`commitment_digest` of `C_Y`'s
-        bytes, what `zkml.output_opening.open_output` checks an opening against); b""
-        for a public output, whose values are `outputs`."""
+        """A committed output's `C_Y` digest (what `zkml.open_output` checks an
+        opening against); b"" for a public output."""
         from zkml.input_opening import points_digest
 
         return points_digest(getattr(self.statement, "output_commitment", ()))

@@ -158,3 +158,34 @@ def test_cli_committed_output(models, tmp_path, capsys):
     code, out, err = run_cli(args + ["-o", str(tmp_path / "c.proof"), "--output-opening-out",
                                      str(second)], capsys)
     assert code != 0  # never over an existing opening
+
+
+def test_cli_committed_input_and_output(models, tmp_path, capsys):
+    """Both openings from one command: each kept 0600, each shown by its digest."""
+    _, _, d = models
+    x_open, y_open, proof = tmp_path / "x.opening", tmp_path / "y.opening", tmp_path / "p.proof"
+    args = ["prove", str(d / "h.zkmlc"), "--input", str(ART / "digits_input.json"),
+            "--input-visibility", "committed", "--output-visibility", "committed",
+            "-o", str(proof)]
+    code, out, err = run_cli(args + ["--opening-out", str(x_open)], capsys)
+    assert code != 0 and "--output-opening-out" in err
+    code, out, err = run_cli(args + ["--opening-out", str(x_open), "--output-opening-out",
+                                     str(y_open), "--json"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["visibility"]["input"] == doc["visibility"]["output"] == "committed"
+    for f in (x_open, y_open):
+        assert f.stat().st_mode & 0o777 == 0o600
+    code, out, err = run_cli(["verify", str(proof), "--vk", str(d / "h.vk"), "--json"],
+                             capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["output"]["commitment"] == OutputOpening.load(y_open).digest.hex()
+    from zkml.input_opening import InputOpening
+
+    assert doc["input"]["commitment"] == InputOpening.load(x_open).digest.hex()
+    assert doc["output"]["values"] is None and doc["input"]["values"] is None
+    code, out, err = run_cli(["prove", str(d / "h.zkmlc"), "--input",
+                              str(ART / "digits_input.json"), "-o", str(tmp_path / "q.proof"),
+                              "--output-opening-out", str(tmp_path / "z.opening")], capsys)
+    assert code != 0 and "--output-visibility committed" in err

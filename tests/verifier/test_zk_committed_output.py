@@ -7,7 +7,8 @@ A cheating prover's attempts, one test each: a `C_Y` of another output, the same
 output's `C_Y` under other blinders, a `C_Y` holding an out-of-range output value, a
 public-output proof re-labelled as committed, a committed-output proof re-labelled (any
 other word), a committed ArgMax output, and `Y~(r_out)` committed to another value (the
-vector file's cheating case)."""
+vector file's cheating case). `zkml inspect`'s keyless parser reads every case's
+statement (private and committed tensors included)."""
 
 from __future__ import annotations
 
@@ -213,3 +214,20 @@ def test_attack_recommitted_output_eval_is_the_vector_cheat():
     cheat = next(c for c in COMMITTED if not c["valid"])
     assert "output" in cheat["why"]
     assert _rejected(cheat, bytes.fromhex(cheat["proof"])).check == cheat["check"]
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c["valid"]], ids=_label)
+def test_inspect_reads_each_statement_without_the_key(case):
+    """`zkml inspect`'s parser (`zkml.artifacts.parse_proof_statement`, no key): a public
+    tensor's values, a private input's nothing, a committed tensor's `Vec<G1>` bytes."""
+    from zkml.artifacts import parse_proof_statement
+
+    data = bytes.fromhex(case["proof"])
+    st = parse_proof_statement(data)
+    v = case["visibility"]
+    assert list(st.inputs) == ([] if v & 3 else case["input"])
+    assert list(st.outputs) == ([] if v & OUTPUT_COMMITTED else case["output"])
+    assert (len(st.input_commitment) > 0) == (v & 3 == INPUT_COMMITTED)
+    assert st.output_commitment == (_native_c_y(case, case["output"], _blinds(case))
+                                    if v & OUTPUT_COMMITTED else b"")
+    assert st.output_commitment in data

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,26 @@ class OutputOpening:
         return cls.from_bytes(data, f"output opening {path}")
 
 
+def _key_bytes(vk: Any) -> bytes:
+    """A verifying key's bytes from bytes, a .vk or compiled-model path (only its key is
+    read, as `zkml verify --model` reads it) or a CompiledModel (`zkml.api` takes the
+    same; not imported from there, which imports this module)."""
+    if isinstance(vk, bytes | bytearray | memoryview):
+        return bytes(vk)
+    if isinstance(vk, str | os.PathLike):
+        from zkml.artifacts import read_compiled_vk
+        from zkml.fileio import read_head, read_verifying_key
+
+        path = Path(vk)
+        if read_head(path, 2, "verifying key") == b"PK":
+            return read_compiled_vk(path)
+        return read_verifying_key(path)
+    value = getattr(vk, "verifying_key", None)
+    if isinstance(value, bytes):
+        return value
+    raise InputError(f"cannot use a {type(vk).__name__} as a verifying key")
+
+
 def _circuit_json(vk: bytes) -> bytes:
     """The circuit JSON a verifying key (kind 4 or 6) carries: header (7), u32 length,
     the bytes (inference.md 7, zk_inference.md 4)."""
@@ -159,11 +180,10 @@ def open_output(opening: OutputOpening | str | Path, vk: Any, expected: Any = No
     `C_Y` (with the native prover), and, when `expected` is given (a
     `VerifiedInference`, or a commitment digest as bytes or hex), that is the
     commitment a verified proof showed. InputError when any of these fails."""
-    from zkml.api import _vk_bytes
     from zkml.prover import output_commitment
 
     op = opening if isinstance(opening, OutputOpening) else OutputOpening.load(opening)
-    vk_bytes = _vk_bytes(vk)
+    vk_bytes = _key_bytes(vk)
     if hashlib.sha256(vk_bytes).digest() != op.vk_digest:
         raise InputError("the output opening is for another model (its key digest differs)")
     flat = [v for row in op.outputs for v in row]

@@ -115,9 +115,9 @@ def _inspect_proof(data: bytes) -> list[str]:
              f"  verifying key digest: {st.vk_digest.hex()}",
              f"  batch: {st.batch}",
              _visibility_line(st),
-             f"  input (quantized): {_summary(st.inputs, st.batch)}{_digest(in_digest)}",
-             f"  output (quantized): {_summary(st.outputs, st.batch)}{_digest(out_digest)}"]
-    if st.batch and len(st.outputs) % st.batch == 0:
+             _tensor_line("input", st, st.inputs, in_digest, st.input_commitment),
+             _tensor_line("output", st, st.outputs, out_digest, st.output_commitment)]
+    if st.batch and st.outputs and len(st.outputs) % st.batch == 0:
         width = len(st.outputs) // st.batch
         for b in range(min(st.batch, 10)):
             row = st.outputs[b * width : (b + 1) * width]
@@ -128,6 +128,20 @@ def _inspect_proof(data: bytes) -> list[str]:
     lines.append(f"  witness commitment: {st.witness_rows} rows")
     lines.append(_sections_line(st))
     return lines
+
+
+def _tensor_line(name: str, st, values: tuple[int, ...], digest: bytes | None,
+                 commitment: bytes) -> str:
+    """A statement tensor: its values' summary and digest, a committed one by its
+    commitment's digest (zk_inference.md 1.4, 1.6), a private input as such (1.3)."""
+    from zkml.input_opening import commitment_digest
+    from zkml.statement import short_digest
+
+    if commitment:
+        return f"  {name}: committed {short_digest(commitment_digest(commitment))}"
+    if name == "input" and (st.visibility or 0) & 3:
+        return "  input: private (not in the proof)"
+    return f"  {name} (quantized): {_summary(values, st.batch)}{_digest(digest)}"
 
 
 def _visibility_line(st) -> str:

@@ -99,12 +99,19 @@ def proof_digests(data: bytes, st: Any) -> tuple[bytes | None, bytes | None]:
     key's widths); None where the bytes cannot be matched."""
     batch = data[_STATEMENT : _STATEMENT + 4]
     at = _STATEMENT + 4 + (4 if st.visibility is not None else 0)  # kind 5: the word V
-    x = _ints_at(data, at, st.inputs)
-    if x is None:
-        return None, None
-    y = _ints_at(data, at + len(x), st.outputs)
-    return (hashlib.sha256(batch + x).digest(),
-            None if y is None else hashlib.sha256(batch + y).digest())
+    word = st.visibility or 0
+    in_digest: bytes | None = None
+    if word & 3:  # a private input (no values) or a committed one (C_X, 1.4)
+        at += len(st.input_commitment)
+    else:
+        x = _ints_at(data, at, st.inputs)
+        if x is None:
+            return None, None
+        at, in_digest = at + len(x), hashlib.sha256(batch + x).digest()
+    if st.output_commitment:  # a committed output: C_Y, no values (1.6)
+        return in_digest, None
+    y = _ints_at(data, at, st.outputs)
+    return in_digest, None if y is None else hashlib.sha256(batch + y).digest()
 
 
 def visibility(st: Any) -> dict[str, Any]:
@@ -133,10 +140,18 @@ def sections(st: Any) -> dict[str, int]:
             "messages": st.size - st.commitment_end}
 
 
-def _tensor(values: tuple[int, ...], batch: int, digest: bytes | None) -> dict[str, Any]:
-    return {"digest": None if digest is None else digest.hex(), "count": len(values),
-            "min": min(values, default=None), "max": max(values, default=None),
-            "values": _rows(values, batch)}
+def _tensor(values: tuple[int, ...], batch: int, digest: bytes | None,
+            commitment: bytes = b"") -> dict[str, Any]:
+    """A statement tensor; a committed one (zk_inference.md 1.4, 1.6) also has its
+    `commitment` digest (the key is absent otherwise)."""
+    out = {"digest": None if digest is None else digest.hex(), "count": len(values),
+           "min": min(values, default=None), "max": max(values, default=None),
+           "values": _rows(values, batch)}
+    if commitment:
+        from zkml.input_opening import commitment_digest
+
+        out["commitment"] = commitment_digest(commitment).hex()
+    return out
 
 
 def proof_document(data: bytes) -> dict[str, Any]:
@@ -151,8 +166,9 @@ def proof_document(data: bytes) -> dict[str, Any]:
     return document(
         "inspect", kind="inference", artifact_kind=data[6], size=len(data), verified=False,
         verifying_key_digest=st.vk_digest.hex(), batch=st.batch,
-        input=_tensor(st.inputs, st.batch, in_digest),
-        output=_tensor(st.outputs, st.batch, out_digest), witness_rows=st.witness_rows,
+        input=_tensor(st.inputs, st.batch, in_digest, st.input_commitment),
+        output=_tensor(st.outputs, st.batch, out_digest, st.output_commitment),
+        witness_rows=st.witness_rows,
         hiding=st.hiding, visibility=visibility(st), sections=sections(st))
 
 

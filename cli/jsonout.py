@@ -6,8 +6,11 @@ Every object carries `"schema": "zkml/<command>"` and `"schema_version"`. A stat
 `visibility` object says what its proof reveals: a hiding proof (kind 5, the default)
 reveals the public input and output only (`"hiding": true`, weights private); a
 non-hiding one (kind 3, from a model compiled with --non-hiding) also reveals linear
-combinations of the committed weights (`"hiding": false`). Later versions may add
-visibility values and fields (private or committed inputs); scripts should check
+combinations of the committed weights (`"hiding": false`). A private input (`"input":
+"private"`) has a null digest and values; a committed input or output (`"committed"`)
+also has a `commitment` key (its commitment's digest) in its object, and a committed
+output null digest, values, floats and predictions (circuits/zk_inference.md 1.3-1.6).
+Later versions may add visibility values and fields; scripts should check
 `schema_version`. Keys are never removed or renamed within a version.
 
 Imports nothing heavier than the standard library: `zkml verify --json` stays light.

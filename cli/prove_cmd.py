@@ -40,14 +40,16 @@ def format_outputs(values: Sequence[Sequence[float]], predictions: Sequence[int]
 
 
 def statement_line(vk_digest: bytes, input_digest: bytes, output_digest: bytes,
-                   commitment: bytes = b"") -> str:
+                   commitment: bytes = b"", output_commitment: bytes = b"") -> str:
     """The statement's digests (first 16 hex digits each), as prove and verify print them:
-    a verifier's user compares them with what the prover's user reports."""
-    from zkml.cli.visibility_opts import input_shown
+    a verifier's user compares them with what the prover's user reports; a committed
+    input or output by its commitment's digest."""
+    from zkml.cli.visibility_opts import input_shown, output_shown
     from zkml.statement import short_digest
 
     return (f"statement: verifying key {short_digest(vk_digest)}, input "
-            f"{input_shown(input_digest, commitment)}, output {short_digest(output_digest)}")
+            f"{input_shown(input_digest, commitment)}, output "
+            f"{output_shown(output_digest, output_commitment)}")
 
 
 @contextmanager
@@ -97,7 +99,8 @@ def prove(compiled: Path, input_file: Path, output: Path | None, force: bool,
           quiet: bool, dry_run: bool = False, onnx: Path | None = None,
           json_out: bool = False, strict: bool = False, input_visibility: str = "public",
           output_visibility: str = "public", opening_out: Path | None = None,
-          input_opening: Path | None = None, weights_visibility: str | None = None) -> None:
+          input_opening: Path | None = None, weights_visibility: str | None = None,
+          output_opening_out: Path | None = None) -> None:
     """Prove that the compiled model maps the inputs to its output; write the proof and
     print the proven output (dequantized) with the argmax of each example. With
     --dry-run, only check the inputs on the quantized model (no proof, no file)."""
@@ -122,7 +125,8 @@ def prove(compiled: Path, input_file: Path, output: Path | None, force: bool,
     # Before any work: an output that is an input (--force or not), exists without
     # --force, or cannot be written is refused, naming the path.
     sources = {compiled: "compiled model", input_file: "input file"}
-    openings = opening_paths(input_visibility, opening_out, input_opening)
+    openings = opening_paths(input_visibility, opening_out, input_opening,
+                             output_visibility, output_opening_out)
     if input_opening is not None:
         sources[input_opening] = "input opening"
     check_outputs({out: "proof"}, inputs=sources, overwrite=force, sizes={out: _PROOF_SPACE})
@@ -135,7 +139,8 @@ def prove(compiled: Path, input_file: Path, output: Path | None, force: bool,
     with echo_warnings(not quiet):
         result = prove_api(model, inputs, progress=progress, strict=strict,
                            input=input_visibility, output=output_visibility,
-                           input_opening=input_opening, weights=weights_visibility)
+                           input_opening=input_opening, weights=weights_visibility,
+                           output_opening=output_opening_out)
     with progress.stage("write"):
         save_opening(result, opening_out)
         write_atomic(out, result.proof, overwrite=force, inputs=sources, what="proof")
@@ -156,15 +161,17 @@ def prove(compiled: Path, input_file: Path, output: Path | None, force: bool,
     in_digest, out_digest = statement_digests(model.circuit, result.batch, result.inputs,
                                               result.outputs)
     in_shown = b"" if result.visibility.input_private else in_digest
-    opening = result.input_opening
+    opening, out_opening = result.input_opening, result.output_opening
     click.echo(statement_line(model.vk_digest, in_shown, out_digest,
-                              opening.digest if opening else b""))
+                              opening.digest if opening else b"",
+                              out_opening.digest if out_opening else b""))
     # Clipped values were warned of as they were quantized; values beyond the calibrated
     # range but kept are worth a note (zkml.quant.clipping).
     for note in result.clipping.notes():
         click.echo(f"note: {note}", err=True)
     if len(result.output_parts) < 2:
-        click.echo("output:")
+        # a committed output is the owner's to see: the proof carries its commitment only
+        click.echo("output (committed: not in the proof):" if out_opening else "output:")
         for line in format_outputs(result.outputs_float.tolist(), result.predictions.tolist(),
                                    label, result.argmax):
             click.echo(line)

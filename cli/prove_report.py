@@ -55,10 +55,11 @@ def emit_proof(model: Any, result: Any, out: Path, timings: dict[str, float]) ->
 
     digests = statement_digests(model.circuit, result.batch, result.inputs.tolist(),
                                 result.outputs.tolist())
-    opening = result.input_opening
+    opening, out_opening = result.input_opening, result.output_opening
     stmt = apply_visibility(_statement(result, model.circuit.input_frac_bits, *digests,
                                        model.vk_digest), result.visibility,
-                            opening.digest if opening else b"")
+                            opening.digest if opening else b"",
+                            out_opening.digest if out_opening else b"")
     emit(document("prove", **stmt,
                   clipping=clipping_object(result.clipping), proof_path=str(out),
                   sizes={"proof": len(result.proof)}, timings=timings))

@@ -181,8 +181,12 @@ def _verify_inference(data: bytes, model: str | None, vk: str | None, expected: 
         "inference proof"
     click.echo(f"valid {what} ({len(data)} bytes, {elapsed:.3f} s): batch {result.batch}")
     click.echo(statement_line(result.vk_digest, result.input_digest, result.output_digest,
-                              result.input_commitment_digest))
+                              result.input_commitment_digest,
+                              result.output_commitment_digest))
     click.echo(_input_check_line(expected, quantized))
+    if result.visibility.output_committed:  # zk_inference.md 1.6: C_Y, no values
+        click.echo("verified output: committed (its opening's owner has the values)")
+        return
     click.echo("verified output:")
     for line in format_outputs(result.outputs_float, result.predictions,
                                argmax=result.argmax):
@@ -208,7 +212,7 @@ def _emit_inference(result, size: int, expected: _Expected, quantized,
         outputs=result.outputs, output_frac_bits=result.output_frac_bits,
         output_digest=result.output_digest, argmax=result.argmax,
         predictions=result.predictions, parts=None, hiding=result.hiding), result.visibility,
-        result.input_commitment_digest)
+        result.input_commitment_digest, result.output_commitment_digest)
     emit(document("verify", valid=True, **stmt,
                   input_check=check, sizes={"proof": size}, timings=timings))
 

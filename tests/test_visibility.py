@@ -2,7 +2,8 @@
 `zkml.prove(..., input="private")` on a model compiled with `hiding=True` makes a
 kind-5 proof whose statement carries no input; `zkml.verify` accepts it, reports the
 visibility and no input, and refuses to compare it with an expected input; bad or
-unbuilt choices and a private input without a hiding key are InputErrors."""
+unbuilt choices and a private input or committed output without a hiding key are
+InputErrors (committed outputs: test_committed_output.py)."""
 
 from __future__ import annotations
 
@@ -49,8 +50,11 @@ def test_visibility_words():
     with pytest.raises(InputError, match="must be one of"):
         visibility_word(output="private", hiding=True)
     assert visibility_word("committed", hiding=True) == 2
-    with pytest.raises(InputError, match="not built yet"):
-        visibility_word(output="committed", hiding=True)
+    assert visibility_word(output="committed", hiding=True) == 8
+    assert visibility_word("committed", "committed", hiding=True) == 10
+    assert visibility_word("private", "committed", hiding=False, weights="public") == 13
+    with pytest.raises(InputError, match="committed output needs a hiding proof"):
+        visibility_word(output="committed", hiding=False)
     with pytest.raises(InputError, match="hiding"):
         visibility_word("private", hiding=False)
 
@@ -114,10 +118,6 @@ def test_cli_private_input_shows_no_input(models, tmp_path, capsys):
     code, out, err = run_cli(["verify", str(proof), "--vk", str(d / "h.vk"), "--input", inp],
                              capsys)
     assert code != 0 and "private" in err
-    code, out, err = run_cli(["prove", str(d / "h.zkmlc"), "--input", inp, "-o",
-                              str(tmp_path / "q.proof"), "--output-visibility", "committed"],
-                             capsys)
-    assert code != 0 and "not built yet" in err
 
 
 def test_a_committed_input_is_reused_through_its_opening(models, tmp_path):

@@ -24,6 +24,7 @@ _API = {
     "Verifier": "zkml.api",
     "ProofResult": "zkml.api",
     "VerifiedInference": "zkml.api",
+    "open_output": "zkml.output_opening",
     "CompiledModel": "zkml.compiled_model",
     "verify_many": "zkml.batch_verify",
     "VerifierPool": "zkml.batch_verify",

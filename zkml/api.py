@@ -260,6 +260,8 @@ class ProofResult:
     #: with input="committed": the input's opening (`zkml.input_opening.InputOpening`,
     #: secret: `save` it to prove about the same commitment again)
     input_opening: Any = field(default=None, repr=False, compare=False)
+    #: with output="committed": the output's opening (`zkml.output_opening`, secret)
+    output_opening: Any = field(default=None, repr=False, compare=False)
 
     @property
     def hiding(self) -> bool:
@@ -337,6 +339,7 @@ def prove(
     output: str = "public",
     input_opening: Any = None,
     weights: str | None = None,
+    output_opening: PathLike | None = None,
 ) -> ProofResult:
     """Prove the compiled model's output on `inputs`.
 
@@ -370,7 +373,9 @@ def prove(
             and binds it hidden; circuits/zk_inference.md 1.3) or "committed" (the proof
             carries the input's commitment, the same in every proof made with one
             opening; 1.4).
-        output: the output's visibility: "public" ("committed" is not built yet).
+        output: the output's visibility: "public" or, for a model compiled hiding,
+            "committed" (the proof carries only the output's commitment `C_Y`;
+            circuits/zk_inference.md 1.6; not for an ArgMax output).
         input_opening: with input="committed", the opening (`zkml.input_opening.
             InputOpening` or its file) of an earlier commitment to this same input;
             None makes a new one (`ProofResult.input_opening`: save it, it is secret).
@@ -378,6 +383,9 @@ def prove(
             "private" (needs such a model) or "public" (a model compiled with
             `hiding=False`: a hiding proof against its key, whose commitment anyone with the
             model recomputes; circuits/zk_inference.md 1.5).
+        output_opening: with output="committed", the output's opening file
+            (`zkml.output_opening`): written 0600 after proving, or reused when it
+            exists (same `C_Y`); None: `ProofResult.output_opening` only.
 
     Raises:
         InputError for inputs of the wrong shape or type, non-finite values and, with
@@ -415,13 +423,16 @@ def prove(
     args = (circuit.to_bytes(), cc.model_stack, w.columns, w.batch, w.inputs, w.outputs,
             compiled.vk_digest)
     opening = None
-    if word == 2:
+    if word & 3 == 2:
         from zkml.input_opening import open_committed_input
 
         opening = open_committed_input(args[0], compiled.vk_digest, w.inputs, w.batch,
                                        input_opening, seed=seed)
     elif input_opening is not None:
         raise InputError("an input opening goes with input='committed'")
+    from zkml.output_opening import opening_for_proof
+
+    out_opening = opening_for_proof(word, circuit, args, output_opening, seed)
     with progress.stage("prove"):
         # the key decides the kind: a hiding key (kind 6) gets a hiding proof (kind 5)
         if compiled.model_blinders or word & 4:
@@ -430,13 +441,18 @@ def prove(
             blinders = compiled.model_blinders or bytes(32 << (ms.num_vars - ms.log_cols))
             proof = prove_hiding_inference(
                 *args, blinders, seed=seed, visibility=word,
-                input_blinders=None if opening is None else opening.blinders)
+                input_blinders=None if opening is None else opening.blinders,
+                output_blinders=None if out_opening is None else out_opening.blinders)
         else:
             proof = prove_inference(*args, seed=seed)
     timings["prove"] = time.perf_counter() - t0
+    if out_opening is not None:
+        out_opening.keep(output_opening)
     frac = 0 if circuit.argmax else circuit.output.frac_bits
     return ProofResult(proof, w.batch, w.inputs, w.outputs, frac, timings, circuit.argmax,
-                       list(cc.output_parts), clipping, dict(compiled.known_files), opening)
+                       list(cc.output_parts), clipping, dict(compiled.known_files), opening,
+                       out_opening)
+
 
 
 @dataclass(frozen=True)
@@ -482,13 +498,17 @@ class VerifiedInference:
     def input_commitment_digest(self) -> bytes:
         """A committed input's commitment digest (`zkml.input_opening.
         commitment_digest` of `C_X`'s bytes); b"" for another input."""
-        from zkml.input_opening import commitment_digest
-        from zkml.verifier.encoding import enc_g1, enc_u32
+        from zkml.input_opening import points_digest
 
-        points = tuple(getattr(self.statement, "input_commitment", ()))
-        if not points:
-            return b""
-        return commitment_digest(enc_u32(len(points)) + b"".join(map(enc_g1, points)))
+        return points_digest(getattr(self.statement, "input_commitment", ()))
+
+    @property
+    def output_commitment_digest(self) -> bytes:
+        """A committed output's `C_Y` digest (what `zkml.open_output` checks an
+        opening against); b"" for a public output."""
+        from zkml.input_opening import points_digest
+
+        return points_digest(getattr(self.statement, "output_commitment", ()))
 
     @property
     def outputs_float(self) -> list[list[float]]:
@@ -639,6 +659,8 @@ class Verifier:
                 raise StatementMismatchError(
                     "the proof's input is private: it states no input to compare with the "
                     "expected one", check="statement.input-private")
+        if getattr(st, "visibility", 0) & 8:
+            out_digest = b""  # a committed output: its commitment only, no values
         if expected is not None:
             require_input(inputs, in_digest, expected)
         if prefix is not None:

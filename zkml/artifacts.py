@@ -199,6 +199,10 @@ class ProofStatement:
     visibility: int | None = None
     statement_end: int = 0
     commitment_end: int = 0
+    #: kind 5: a committed input's `C_X` and a committed output's `C_Y` as their
+    #: `Vec<G1>` bytes (zk_inference.md 1.4, 1.6); b"" when not committed
+    input_commitment: bytes = b""
+    output_commitment: bytes = b""
 
     @property
     def hiding(self) -> bool:
@@ -245,31 +249,45 @@ def parse_proof_statement(data: bytes, circuit: Circuit | None = None) -> ProofS
     visibility = rd.u32("visibility") if kind == KIND_HIDING_INFERENCE else None
     start = rd.position
 
-    def done(rd, xs, ys) -> ProofStatement:
+    word = visibility or 0
+
+    def done(rd, xs, ys, c_x=b"", c_y=b"") -> ProofStatement:
         end = rd.position
         rows = rd.count(64, "witness commitment")
         rd.raw(64 * rows, "witness commitment")
         return ProofStatement(digest, batch, xs, ys, rows, len(data), kind, visibility, end,
-                              rd.position)
+                              rd.position, c_x, c_y)
 
+    def tensor(rd, bits: int, width: int, what: str, n: int | None):
+        """zk_inference.md 1.2-1.6: a public tensor's `Ints`, a private input's nothing,
+        a committed tensor's `Vec<G1>` (returned as bytes)."""
+        if bits == 1:
+            return (), b""
+        if bits == 2:
+            at = rd.position
+            rd.raw(64 * rd.count(64, f"{what} commitment"), f"{what} commitment")
+            return (), data[at:rd.position]
+        return _ints(rd, width, what, n), b""
+
+    in_bits, out_bits = word & 3, 2 if word & 8 else 0
     if circuit is not None:
         w_in, w_out = statement_widths(circuit)
-        xs = _ints(rd, w_in, "input", batch * circuit.input_features)
-        ys = _ints(rd, w_out, "output", batch * circuit.statement_outputs)
-        return done(rd, xs, ys)
+        xs, c_x = tensor(rd, in_bits, w_in, "input", batch * circuit.input_features)
+        ys, c_y = tensor(rd, out_bits, w_out, "output", batch * circuit.statement_outputs)
+        return done(rd, xs, ys, c_x, c_y)
     for w_in in (1, 2, 4, 8):
         for w_out in (1, 2, 4, 8):
             try:
                 trial = _reader(data, kind, "inference proof")
                 trial.raw(start - 7, "prefix")
-                xs = _ints(trial, w_in, "input")
-                ys = _ints(trial, w_out, "output")
-                st = done(trial, xs, ys)
+                xs, c_x = tensor(trial, in_bits, w_in, "input", None)
+                ys, c_y = tensor(trial, out_bits, w_out, "output", None)
+                st = done(trial, xs, ys, c_x, c_y)
             except ProofFormatError:
                 continue
             rows = st.witness_rows
-            if batch and xs and ys and len(xs) % batch == 0 and len(ys) % batch == 0 \
-                    and rows & (rows - 1) == 0 and rows:
+            if batch and (xs or in_bits) and (ys or out_bits) and len(xs) % batch == 0 \
+                    and len(ys) % batch == 0 and rows & (rows - 1) == 0 and rows:
                 return st
     raise ProofFormatError("inference proof: the statement does not parse")
 

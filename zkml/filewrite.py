@@ -109,9 +109,10 @@ def _check_paths(outs: list[tuple[Path, str]], inputs: Inputs, overwrite: bool) 
 _ARTIFACT_KINDS = {3: "proof", 4: "verifying key", 5: "proof", 6: "verifying key"}
 _KINDS = {"proof", "verifying key", "compiled model"}
 #: Kinds of file that hold secrets (a compiled model: the weights and the model
-#: stack's row blinders, circuits/zk_inference.md; an input opening: a committed
-#: input and its row blinders, zk_inference.md 1.4), written 0600 (`write_group`).
-SECRET_KINDS = frozenset({"compiled model", "input opening"})
+#: stack's row blinders, circuits/zk_inference.md; an input or output opening: a
+#: committed input or output and its row blinders, zk_inference.md 1.4, 1.6), written
+#: 0600 (`write_group`).
+SECRET_KINDS = frozenset({"compiled model", "input opening", "output opening"})
 
 
 def _existing_kind(path: Path) -> str | None:

@@ -19,15 +19,27 @@ from typing import Any
 
 from zkml.errors import InputError
 
-__all__ = ["FORMAT", "InputOpening", "commitment_digest"]
+__all__ = ["FORMAT", "InputOpening", "commitment_digest", "points_digest"]
 
 FORMAT = "zkml-input-opening"
 VERSION = 1
 
 
 def commitment_digest(commitment: bytes) -> bytes:
-    """SHA256 of a committed input's `Vec<G1>` bytes: how tools name `C_X`."""
+    """SHA256 of a committed input's `Vec<G1>` bytes: how tools name `C_X` (and a
+    committed output's `C_Y`, zk_inference.md 1.6)."""
     return hashlib.sha256(commitment).digest()
+
+
+def points_digest(points: Any) -> bytes:
+    """`commitment_digest` of a statement's commitment given as points (its `Vec<G1>`
+    bytes); b"" for none (the tensor is not committed)."""
+    from zkml.verifier.encoding import enc_g1, enc_u32
+
+    pts = tuple(points)
+    if not pts:
+        return b""
+    return commitment_digest(enc_u32(len(pts)) + b"".join(map(enc_g1, pts)))
 
 
 @dataclass(frozen=True)

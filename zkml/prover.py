@@ -126,6 +126,7 @@ def prove_hiding_inference(
     seed: bytes | None = None,
     visibility: int = 0,
     input_blinders: bytes | None = None,
+    output_blinders: bytes | None = None,
 ) -> bytes:
     """A kind-5 hiding inference proof (circuits/zk_inference.md) as artifact bytes.
 
@@ -134,13 +135,15 @@ def prove_hiding_inference(
     one per row, as the compiled model keeps them), and the statement's `visibility`
     word (0: public input; 1: private input, not in the proof, zk_inference.md 1.3; 2:
     committed input, 1.4, with its owner's `input_blinders`, bytes like
-    `model_blinders`). The proof's own blinders come from the operating system's
-    generator, hedged with the transcript.
+    `model_blinders`; bit 3: committed output, 1.6, with its `output_blinders`). The
+    proof's own blinders come from the operating system's generator, hedged with the
+    transcript.
     """
     fn = _function("prove_hiding_inference")
     return _call(fn, *_inference_args(circuit_json, model_stack, columns, batch, inputs,
                                       outputs, vk_digest), bytes(model_blinders), seed,
-                 visibility, None if input_blinders is None else bytes(input_blinders))
+                 visibility, None if input_blinders is None else bytes(input_blinders),
+                 None if output_blinders is None else bytes(output_blinders))
 
 
 def draw_input_blinders(circuit_json: bytes, batch: int, *,
@@ -157,6 +160,22 @@ def input_commitment(circuit_json: bytes, inputs: np.ndarray, batch: int,
     x = np.ascontiguousarray(np.asarray(inputs, dtype=np.int64).reshape(-1))
     return _call(_native().hiding_input_commitment, bytes(circuit_json), x, batch,
                  bytes(input_blinders), seed)
+
+
+def draw_output_blinders(circuit_json: bytes, batch: int, *,
+                         seed: bytes | None = None) -> bytes:
+    """Fresh row blinders of a committed output of `batch` rows (zk_inference.md 1.6),
+    as 32-byte big-endian field elements: drawn by the prover, kept by the owner."""
+    return _call(_native().draw_output_blinders, bytes(circuit_json), batch, seed)
+
+
+def output_commitment(circuit_json: bytes, outputs: np.ndarray, batch: int,
+                      output_blinders: bytes, *, seed: bytes | None = None) -> bytes:
+    """A committed output's row commitments `C_Y` (`Vec<G1>` bytes, zk_inference.md
+    1.6) for `outputs` (B rows, flat int64) and the owner's blinders."""
+    y = np.ascontiguousarray(np.asarray(outputs, dtype=np.int64).reshape(-1))
+    return _call(_native().hiding_output_commitment, bytes(circuit_json), y, batch,
+                 bytes(output_blinders), seed)
 
 
 def _function(name: str):

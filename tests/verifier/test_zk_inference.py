@@ -191,8 +191,11 @@ def test_the_visibility_word_is_zero():
     data = honest()
     at = 7 + 32 + 4
     assert data[at:at + 4] == enc_u32(0)
-    for v in (3, 7, 8, 1 << 31):
+    for v in (3, 7, 11, 16, 1 << 31):
         rejected(data[:at] + enc_u32(v) + data[at + 4:], "zk.visibility")
+    # bit 3 (a committed output, zk_inference.md 1.6) is a word: the output's bytes
+    # are then read as C_Y's count
+    rejected(data[:at] + enc_u32(8) + data[at + 4:], "proof.shape", exc=ProofFormatError)
 
 
 def test_truncations_are_format_errors():
@@ -283,8 +286,11 @@ def test_kind_3_and_kind_5_are_not_taken_for_each_other():
     clear, hiding = m.prove_clear(), honest()
     as_5 = clear[:4] + (1).to_bytes(2, "big") + bytes([5]) + clear[7:]
     as_3 = hiding[:4] + (2).to_bytes(2, "big") + bytes([3]) + hiding[7:]
-    # kind 3's input count sits where kind 5's visibility word is, and vice versa
-    rejected(as_5, "zk.visibility")
+    # kind 3's input count sits where kind 5's visibility word is, and vice versa (this
+    # proof's count, 8, reads as bit 3, a committed output: the input's bytes are then
+    # read as a count)
+    assert clear[7 + 32 + 4:7 + 32 + 8] == enc_u32(8)
+    rejected(as_5, "proof.shape", exc=ProofFormatError)
     rejected(as_3, "proof.shape", exc=ProofFormatError)
     # the header version is the kind's
     rejected(hiding[:4] + (2).to_bytes(2, "big") + hiding[6:], "proof.version",

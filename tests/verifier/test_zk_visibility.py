@@ -115,7 +115,9 @@ def test_the_word_is_bound(case):
     # transcript differs
     assert _rejected(case, data[:AT_V] + enc_u32(case["visibility"] ^ 4)
                      + data[AT_V + 4:]).check == "zk.merged"
-    for v in (3, 7, 8, 9):
+    # read with a committed output: the output's count is read as C_Y's
+    _rejected(case, data[:AT_V] + enc_u32(case["visibility"] | 8) + data[AT_V + 4:])
+    for v in (3, 7, 11, 15, 16, 17):
         assert _rejected(case, data[:AT_V] + enc_u32(v) + data[AT_V + 4:]).check == \
             "zk.visibility"
 

@@ -1,7 +1,9 @@
 """Byte-level leaks: no clear field element of a kind-3 proof occurs in the kind-5 proof
 of the same statement; no private value (weights, activations) occurs in any encoding the
-project uses in a hiding proof or key; the search is live (it finds the kind-3 proof's
-values in the kind-3 proof and the weights in the compiled model)."""
+project uses in a hiding proof or key, nor a committed output's values in its proof
+(circuits/zk_inference.md 1.6); the search is live (it finds the kind-3 proof's values
+in the kind-3 proof, the weights in the compiled model, the output in a public-output
+proof)."""
 
 from __future__ import annotations
 
@@ -96,3 +98,27 @@ def test_no_clear_field_element_of_kind3_occurs_in_kind5(models):
     # visibility word, then the same input and output
     s3, s5 = statement_end(vk3, p3), statement_end(vk5, p5)
     assert p3[39:43] == p5[39:43] and p3[43:s3] == p5[47:s5]
+
+
+def test_no_output_value_in_a_committed_output_proof(models):
+    """A committed output: neither the output's values (as field elements, integer runs,
+    or the statement's `Ints` body) nor any weight or activation occurs in its proof;
+    the same output's public-output proof carries the `Ints` body (live)."""
+    import warnings
+
+    from zkml.verifier.encoding import int_width
+
+    cm = models.a5
+    x = inputs(1, seed=23)[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = zkml.prove(cm, x.reshape(1, -1), output="committed")
+    y = [int(v) for v in res.outputs.reshape(-1)]
+    values, arrays = _private_values(cm, x)
+    needles = _needles(sorted(set(values) | set(y)), [*arrays, res.outputs])
+    c = vk_of(cm).circuit
+    g = c.gadgets[c.output_gadget]
+    ints = b"".join(v.to_bytes(int_width(g.lo, g.hi), "big", signed=True) for v in y)
+    found = [n.hex() for n in needles | {ints} if n in res.proof]
+    assert not found, f"output or private values in the committed-output proof: {found[:3]}"
+    assert ints in prove(cm, x)

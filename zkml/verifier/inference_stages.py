@@ -33,7 +33,7 @@ from zkml.verifier.model_key import VerifyingKey
 from zkml.verifier.proofs import KIND_INFERENCE, KIND_NAMES, KIND_VERSIONS, Statement
 from zkml.verifier.transcript import Transcript
 
-__all__ = ["InferenceStatement", "to_signed", "read_io", "read_key_and_batch",
+__all__ = ["InferenceStatement", "to_signed", "read_io", "read_input", "read_key_and_batch",
            "MessagePlan", "read_gadget_evals", "ParsedInference", "InferenceStages",
            "statement_of"]
 
@@ -68,6 +68,9 @@ class InferenceStatement(Statement):
     visibility: int = 0
     #: a committed input's row commitments `C_X` (zk_inference.md 1.4), else empty
     input_commitment: tuple = ()
+    #: a committed output's row commitments `C_Y` (zk_inference.md 1.6), else empty;
+    #: `output` is then empty: the proof binds the output without revealing it
+    output_commitment: tuple = ()
 
 
 
@@ -82,10 +85,15 @@ def _read_ints(rd: Reader, what: str, count: int, lo: int, hi: int, bad: str):
 def read_io(rd: Reader, c: Circuit, batch: int):
     """The public input and output, `((x, x_bytes), (y, y_bytes))` (values
     range-checked, inference.md 4)."""
-    half = 1 << (c.input_bits - 1)
-    x = _read_ints(rd, "input", batch * c.input_features, -half, half - 1,
-                   f"input value outside the {c.input_bits}-bit input range")
+    x = read_input(rd, c, batch)
     return x, read_output(rd, c, batch)
+
+
+def read_input(rd: Reader, c: Circuit, batch: int):
+    """The public input, `(x, x_bytes)` (values range-checked, inference.md 4)."""
+    half = 1 << (c.input_bits - 1)
+    return _read_ints(rd, "input", batch * c.input_features, -half, half - 1,
+                      f"input value outside the {c.input_bits}-bit input range")
 
 
 def read_output(rd: Reader, c: Circuit, batch: int):

@@ -9,10 +9,9 @@ instances) run by the hiding pipeline (`zkml.verifier.zk.pipeline`) with a
 inverses come from the proof's `"zk-products"` message, and the whole proof is decided
 by one merged MSM (`zk.merged`, zk.md 5.5).
 
-Version 1 proves the visibility words `V = 0` (public input and output, private weights
-and activations) and `V = 1` (private input: no input in the statement, its limbs in the
-witness, zk_inference.md 1.3) and refuses any other (`zk.visibility`,
-`zkml.verifier.zk.visibility`). A kind-5 proof names its key by
+Version 1 proves the visibility words of `zkml.verifier.zk.visibility` (a public,
+private or committed input, zk_inference.md 1.3-1.4; public weights, 1.5; a committed
+output, 1.6) and refuses any other (`zk.visibility`). A kind-5 proof names its key by
 digest like kind 3; its statement says `hiding=True`.
 """
 
@@ -50,7 +49,9 @@ from zkml.verifier.zk.visibility import (
     check_visibility,
     circuit_for,
     input_stack,
+    is_committed_output,
     is_private_input,
+    output_stack,
     read_statement_io,
 )
 
@@ -91,6 +92,9 @@ class _Kind5:
     instances: list[Instance]
     #: a committed input's row commitments (zk_inference.md 1.4); empty otherwise
     c_x: tuple[G1Point, ...] = ()
+    #: a committed output's row commitments and its `output-evals` (1.6); else empty
+    c_y: tuple[G1Point, ...] = ()
+    output_evals: tuple[G1Point, ...] = ()
 
 
 def _opening_bytes(shapes: Sequence[tuple[int, int]]) -> int:
@@ -108,13 +112,17 @@ def parse_hiding_inference(rd: Reader, vk: VerifyingKey, max_batch: int) -> _Kin
     visibility = check_visibility(rd.u32("visibility"), vk.hiding)
     c = circuit_for(vk.circuit, visibility)
     lay = c.layout(batch)
-    (x, x_raw), (y, y_raw), c_x = read_statement_io(rd, c, batch, visibility)
+    (x, x_raw), (y, y_raw), c_x, c_y = read_statement_io(rd, c, batch, visibility)
     c_w = rd.g1_vec("witness commitment", expected=1 << (lay.num_vars - lay.log_cols))
     logup = parse_zk_logup(rd, lay.logup_depths)
     plan = MessagePlan.of(c, lay)
     leaf = rd.g1_vec("logup-leaf-evals", expected=plan.leaf_count)
     acc, extra = read_gadget_evals(rd, plan.checks, Reader.g1_vec)
     am = plan.read_argmax(rd, Reader.g1_vec)
+    out_evals: list[G1Point] = []
+    if c_y:  # zk_inference.md 1.6: Y~(r_out), committed, after the output point
+        out_evals = rd.g1_vec("output-evals", expected=1)
+        plan.output.committed_evals = out_evals
     n_sc = plan.sumcheck_vars
     if n_sc * 3 * _G1 > rd.remaining:
         raise TruncatedProofError("inference sumcheck: truncated rounds",
@@ -125,11 +133,14 @@ def parse_hiding_inference(rd: Reader, vk: VerifyingKey, max_batch: int) -> _Kin
     if c_x:
         st = input_stack(c, batch)
         shapes.append((st.num_vars, st.log_cols))
+    if c_y:
+        so = output_stack(c, batch)
+        shapes.append((so.num_vars, so.log_cols))
     opening = Reader(rd.raw(_opening_bytes(shapes), "hiding opening"))
     products = tuple(rd.g1_vec("zk-products"))
     return _Kind5(batch, visibility, x, x_raw, y, y_raw, tuple(c_w), tuple(logup), leaf,
                   acc, extra, am, sc, sc_evals, opening, products, rd, plan.checks,
-                  plan.output, plan.instances, tuple(c_x))
+                  plan.output, plan.instances, tuple(c_x), tuple(c_y), tuple(out_evals))
 
 
 class _HidingInference(InferenceStages):
@@ -155,7 +166,10 @@ class _HidingInference(InferenceStages):
             t.absorb_points("input", p.c_x)
         elif not is_private_input(p.visibility):  # 1.3: a private one is not there
             t.absorb_bytes("input", p.x_bytes)
-        t.absorb_bytes("output", p.y_bytes)
+        if p.c_y:  # 1.6: a committed output is its commitment
+            t.absorb_points("output", p.c_y)
+        else:
+            t.absorb_bytes("output", p.y_bytes)
         self.ctx = RunContext(self._circuit, self.lay, t, p.x, p.batch, backend=self.backend,
                               hiding=True)
 
@@ -187,7 +201,7 @@ class _HidingInference(InferenceStages):
     def hiding_stacks(self, witness_commitment: tuple[G1Point, ...]) -> list[HidingStack]:
         """The witness stack (the proof's blinded rows) and the model stack (the key's
         commitment), each with its claims' forms (zk_inference.md 1.1); a committed
-        input's stack third (1.4)."""
+        input's stack next (1.4), a committed output's last (1.6)."""
         ctx, lay, vk = self._ctx(), self.lay, self.vk
         stacks = [
             HidingStack(lay.num_vars, lay.log_cols, witness_commitment,
@@ -198,6 +212,14 @@ class _HidingInference(InferenceStages):
             st = input_stack(self._circuit, self.p.batch)
             stacks.append(HidingStack(st.num_vars, st.log_cols, self.p.c_x,
                                       tuple(self.input_claims)))
+        if self.p.c_y:
+            so = output_stack(self._circuit, self.p.batch)
+            claim = self.p.output.stack_claim
+            if claim is None:  # the output point precedes the opening in every run
+                raise RuntimeError("the committed output's claim was not made")
+            point = so.point(0, claim[0])
+            stacks.append(HidingStack(so.num_vars, so.log_cols, self.p.c_y,
+                                      ((point, claim[1]),)))
         return stacks
 
 
@@ -224,4 +246,6 @@ def verify_hiding_inference(rd: Reader, vk: VerifyingKey, seed_digest: bytes,
     verify_hiding_pipeline(kind, msgs, gens)
     st = statement_of(p, c, vk, seed_digest, KIND_HIDING_INFERENCE)  # type: ignore[arg-type]
     hidden_input = () if is_private_input(p.visibility) else st.input
-    return replace(st, input=hidden_input, visibility=p.visibility, input_commitment=p.c_x)
+    hidden_output = () if is_committed_output(p.visibility) else st.output
+    return replace(st, input=hidden_input, output=hidden_output, visibility=p.visibility,
+                   input_commitment=p.c_x, output_commitment=p.c_y)

@@ -47,7 +47,7 @@ fn main() {
                 ..inp
             };
             let t = Instant::now();
-            size = zk_inference::prove(&h, inp, &blinds, zk_inference::VISIBILITY, &[])
+            size = zk_inference::prove(&h, inp, &blinds, zk_inference::VISIBILITY, &[], &[])
                 .expect("prove")
                 .len();
             best = best.min(t.elapsed().as_secs_f64());

@@ -28,8 +28,9 @@ use zkml_core::zk::{Blinds, Gens, Hidden};
 use zkml_core::zk_inference::replay::{self, Key};
 use zkml_core::zk_inference::trace::{Cheat, Trace};
 use zkml_core::zk_inference::{
-    input_commitment, input_rows, prove_seeded, prove_traced, VISIBILITY,
-    VISIBILITY_COMMITTED_INPUT, VISIBILITY_PRIVATE_INPUT, VISIBILITY_PUBLIC_WEIGHTS,
+    input_commitment, input_rows, output_commitment, output_rows, prove_seeded, prove_traced,
+    Visibility, VISIBILITY, VISIBILITY_COMMITTED_INPUT, VISIBILITY_COMMITTED_OUTPUT,
+    VISIBILITY_PRIVATE_INPUT, VISIBILITY_PUBLIC_WEIGHTS,
 };
 
 #[path = "support/vector_file.rs"]
@@ -54,6 +55,8 @@ struct Run {
     /// row blinders (none otherwise).
     visibility: u32,
     input_blinds: Vec<Fr>,
+    /// A committed output's row blinders (zk_inference.md 1.6; none otherwise).
+    output_blinds: Vec<Fr>,
 }
 
 impl Run {
@@ -79,6 +82,7 @@ impl Run {
             model_blinds,
             visibility: VISIBILITY,
             input_blinds: Vec::new(),
+            output_blinds: Vec::new(),
         }
     }
 
@@ -92,6 +96,28 @@ impl Run {
         let c_x = self.input_commitment(h);
         assert_eq!(c_x.len(), rows);
         self
+    }
+
+    /// The same statement with a committed output (zk_inference.md 1.6, bit 3) whose
+    /// row blinders are drawn from `seed`.
+    fn committed_output(mut self, h: &Hyrax, name: &'static str, seed: [u8; 32]) -> Self {
+        let rows = output_rows(&self.m.circuit_json, self.batch).unwrap();
+        self.output_blinds = Blinds::from_seed(seed, [2; 32]).draw_n(rows);
+        self.visibility |= VISIBILITY_COMMITTED_OUTPUT;
+        self.name = name;
+        assert_eq!(self.output_commitment(h).len(), rows);
+        self
+    }
+
+    fn output_commitment(&self, h: &Hyrax) -> Vec<G1Affine> {
+        output_commitment(
+            h,
+            &self.m.circuit_json,
+            &self.out,
+            self.batch,
+            &self.output_blinds,
+        )
+        .unwrap()
     }
 
     /// The same statement declaring the weights public (zk_inference.md 1.5).
@@ -111,8 +137,8 @@ impl Run {
         .unwrap()
     }
 
-    fn vis(&self) -> (u32, &[Fr]) {
-        (self.visibility, &self.input_blinds)
+    fn vis(&self) -> Visibility<'_> {
+        (self.visibility, &self.input_blinds, &self.output_blinds)
     }
 
     /// The same statement with a private input (zk_inference.md 1.3).
@@ -255,8 +281,27 @@ fn runs(h: &Hyrax) -> Vec<Run> {
             14,
         )
         .committed(h, "mlp_12bit_committed_input", seed(212)),
+        Run::new(h, "mlp", mlp_full(&[6, 8, 5], false, false, None, 1), 2, 15).committed_output(
+            h,
+            "mlp_committed_output",
+            seed(213),
+        ),
+        Run::new(h, "mlp", mlp_full(&[6, 8, 5], false, false, None, 1), 2, 16)
+            .committed(h, "mlp_committed_input_output", seed(214))
+            .committed_output(h, "mlp_committed_input_output", seed(215)),
+        Run::new(h, "mlp", mlp_full(&[6, 8, 5], false, false, None, 1), 1, 17)
+            .private("mlp_private_input_public_weights_committed_output")
+            .public_weights()
+            .committed_output(
+                h,
+                "mlp_private_input_public_weights_committed_output",
+                seed(216),
+            ),
     ]
 }
+
+/// Where the runs with a committed output start in [`runs`].
+const COMMITTED_OUTPUT_RUNS: usize = 15;
 
 /// `m` with 12-bit inputs: a private input of two limbs (8 bits and a 4-bit one, whose
 /// range check takes a second, scaled slot); the witness's values stay 8-bit.
@@ -287,6 +332,63 @@ fn a_committed_input_is_reused_and_bound() {
     assert_eq!(&a[at..at + bytes.len()], bytes.as_slice());
     assert_eq!(&b[at..at + bytes.len()], bytes.as_slice());
     assert_ne!(a, b);
+}
+
+/// A committed output (zk_inference.md 1.6): the statement carries `output_commitment`'s
+/// rows in the output's place and no output value; two proofs of one output under the
+/// same blinders carry the same commitment; a proof with other blinders fails; an
+/// ArgMax output cannot be committed.
+#[test]
+fn a_committed_output_is_bound_and_reused() {
+    let h = Hyrax::default();
+    let all = runs(&h);
+    let run = &all[COMMITTED_OUTPUT_RUNS];
+    assert_eq!(run.visibility, VISIBILITY_COMMITTED_OUTPUT);
+    let c_y = run.output_commitment(&h);
+    let (a, va) = run.check(&h, seed(22), Cheat::None, &run.model_blinds);
+    let (b, vb) = run.check(&h, seed(23), Cheat::None, &run.model_blinds);
+    assert_eq!((va, vb), (Ok(()), Ok(())));
+    // header, vk digest, B, V, the input (count and one byte per value), C_Y's count
+    let at = 7 + 32 + 4 + 4 + 4 + run.input.len() + 4;
+    let bytes: Vec<u8> = c_y.iter().flat_map(g1_to_bytes).collect();
+    assert_eq!(&a[at..at + bytes.len()], bytes.as_slice());
+    assert_eq!(&b[at..at + bytes.len()], bytes.as_slice());
+    assert_ne!(a, b);
+    // the Rust check with a C_Y under other blinders in the statement fails
+    let mut other = a.clone();
+    let mut moved = run.output_blinds.clone();
+    moved[0] += Fr::one();
+    let c_other = output_commitment(&h, &run.m.circuit_json, &run.out, run.batch, &moved).unwrap();
+    other[at..at + 64].copy_from_slice(&g1_to_bytes(&c_other[0]));
+    let mut trace = Trace::default();
+    prove_traced(
+        &h,
+        run.input(),
+        &run.model_blinds,
+        run.vis(),
+        seed(22),
+        Cheat::None,
+        &mut trace,
+    )
+    .unwrap();
+    let key = Key {
+        digest: run.digest(),
+        shape: run.shape,
+        rows: &run.rows,
+    };
+    assert!(replay::check(&h, &run.c, &key, &other, &trace).is_err());
+    // an ArgMax output has no committed form: refused
+    let am = &all[1];
+    assert!(output_rows(&am.m.circuit_json, am.batch).is_err());
+    let few = [Fr::one()];
+    let vis = (VISIBILITY_COMMITTED_OUTPUT, &[][..], &few[..]);
+    let err = prove_seeded(&h, am.input(), &am.model_blinds, vis, seed(1)).unwrap_err();
+    assert!(matches!(err, zkml_core::Error::InvalidArgument(_)), "{err}");
+    // output blinders without bit 3, or bit 3 without them
+    let vis = (VISIBILITY, &[][..], &run.output_blinds[..]);
+    assert!(prove_seeded(&h, run.input(), &run.model_blinds, vis, seed(1)).is_err());
+    let vis = (VISIBILITY_COMMITTED_OUTPUT, &[][..], &[][..]);
+    assert!(prove_seeded(&h, run.input(), &run.model_blinds, vis, seed(1)).is_err());
 }
 
 #[test]
@@ -423,28 +525,28 @@ fn a_claim_with_a_product_and_wrong_blinders_are_refused() {
     let all_runs = runs(&h);
     let run = &all_runs[0];
     let short = vec![Fr::zero(); run.shape.rows() - 1];
-    let err = prove_seeded(&h, run.input(), &short, (VISIBILITY, &[]), seed(1)).unwrap_err();
+    let err = prove_seeded(&h, run.input(), &short, (VISIBILITY, &[], &[]), seed(1)).unwrap_err();
     assert!(matches!(err, zkml_core::Error::InvalidArgument(_)), "{err}");
     // a visibility word this prover does not make
     let blinds = &run.model_blinds;
-    let err = prove_seeded(&h, run.input(), blinds, (3, &[]), seed(1)).unwrap_err();
+    let err = prove_seeded(&h, run.input(), blinds, (3, &[], &[]), seed(1)).unwrap_err();
     assert!(matches!(err, zkml_core::Error::InvalidArgument(_)), "{err}");
-    let err = prove_seeded(&h, run.input(), blinds, (8, &[]), seed(1)).unwrap_err();
+    let err = prove_seeded(&h, run.input(), blinds, (16, &[], &[]), seed(1)).unwrap_err();
     assert!(matches!(err, zkml_core::Error::InvalidArgument(_)), "{err}");
     // public weights with blinded model rows (a kind-6 key's)
     let blinded = &all_runs[6];
-    let public = (VISIBILITY_PUBLIC_WEIGHTS, &[][..]);
+    let public = (VISIBILITY_PUBLIC_WEIGHTS, &[][..], &[][..]);
     let err = prove_seeded(&h, blinded.input(), &blinded.model_blinds, public, seed(1));
     assert!(matches!(err, Err(zkml_core::Error::InvalidArgument(_))));
-    let err = prove_seeded(&h, run.input(), blinds, (4 | 3, &[]), seed(1)).unwrap_err();
+    let err = prove_seeded(&h, run.input(), blinds, (4 | 3, &[], &[]), seed(1)).unwrap_err();
     assert!(matches!(err, zkml_core::Error::InvalidArgument(_)), "{err}");
     // a committed input without its blinders, or with too few
-    let err = prove_seeded(&h, run.input(), blinds, (2, &[]), seed(1)).unwrap_err();
+    let err = prove_seeded(&h, run.input(), blinds, (2, &[], &[]), seed(1)).unwrap_err();
     assert!(matches!(err, zkml_core::Error::InvalidArgument(_)), "{err}");
     let few = [Fr::one()];
     let rows = input_rows(&run.m.circuit_json, run.batch).unwrap();
     assert!(rows > 1);
-    let err = prove_seeded(&h, run.input(), blinds, (2, &few), seed(1)).unwrap_err();
+    let err = prove_seeded(&h, run.input(), blinds, (2, &few, &[]), seed(1)).unwrap_err();
     assert!(matches!(err, zkml_core::Error::InvalidArgument(_)), "{err}");
     // an instance claim is a linear form: a product of two committed claims is refused
     let (a, b) = (
@@ -472,6 +574,7 @@ fn case(h: &Hyrax, run: &Run, s: [u8; 32], cheat: Option<(&str, &str)>) -> Value
         "visibility": run.visibility,
         "input": run.input,
         "input_blinds": run.input_blinds.iter().map(fr_hex).collect::<Vec<_>>(),
+        "output_blinds": run.output_blinds.iter().map(fr_hex).collect::<Vec<_>>(),
         "output": run.out,
         "seed": hex::encode(s),
         "proof": hex::encode(&proof),
@@ -501,6 +604,12 @@ fn vectors_zk_inference() {
          plus one",
     );
     cases.push(case(&h, &all[7], seed(8), Some(wrong_input)));
+    let wrong_output = (
+        "output-evals[0]",
+        "a committed output's Y~(r_out) committed to its value plus one",
+    );
+    let co = COMMITTED_OUTPUT_RUNS;
+    cases.push(case(&h, &all[co], seed(co as u8 + 1), Some(wrong_output)));
     check_or_write(
         "zk_inference.json",
         json!({
@@ -514,7 +623,9 @@ fn vectors_zk_inference() {
                      VerifyingKey.from_bytes(vk, trusted_digest=sha256(vk)). `visibility` is the \
                      statement's word (1: a private input, zk_inference.md 1.3; `input` is then \
                      the prover's input, which the proof does not carry; 2: a committed input, 1.4, whose \
-                     row blinders are `input_blinds`, 32-byte big-endian field elements). An invalid case is \
+                     row blinders are `input_blinds`, 32-byte big-endian field elements; bit 3: a committed \
+                     output, 1.6, whose row blinders are `output_blinds`, `output` the prover's \
+                     output, which the proof does not carry). An invalid case is \
                      a cheating prover's proof that fails with `check`.",
             "seed": "zkml/hyrax/generators/v1",
             "cases": cases,

@@ -235,10 +235,11 @@ fn prove_inference<'py>(
 /// stack's row blinders as bytes of 32-byte big-endian field elements, one per row of
 /// the circuit's `model_stack` shape (all zero for a kind-4 key), and the statement's
 /// `visibility` word (0 public input, 1 private input, 2 committed input with its
-/// owner's row blinders `input_blinds`, bytes like `model_blinds`; zk_inference.md 1).
+/// owner's row blinders `input_blinds`, bytes like `model_blinds`; bit 3 a committed
+/// output with its row blinders `output_blinds`; zk_inference.md 1).
 /// The proof's own blinders come from the operating system.
 #[pyfunction]
-#[pyo3(signature = (circuit_json, model_stack, columns, batch, inputs, outputs, vk_digest, model_blinds, seed=None, visibility=0, input_blinds=None))]
+#[pyo3(signature = (circuit_json, model_stack, columns, batch, inputs, outputs, vk_digest, model_blinds, seed=None, visibility=0, input_blinds=None, output_blinds=None))]
 #[allow(clippy::too_many_arguments)]
 fn prove_hiding_inference<'py>(
     py: Python<'py>,
@@ -253,9 +254,11 @@ fn prove_hiding_inference<'py>(
     seed: Option<&[u8]>,
     visibility: u32,
     input_blinds: Option<&[u8]>,
+    output_blinds: Option<&[u8]>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let blinds = frs_from_bytes(py, model_blinds)?;
     let in_blinds = frs_from_bytes(py, input_blinds.unwrap_or_default())?;
+    let out_blinds = frs_from_bytes(py, output_blinds.unwrap_or_default())?;
     let args = InferenceArgs {
         circuit_json,
         model_stack,
@@ -266,7 +269,8 @@ fn prove_hiding_inference<'py>(
         vk_digest,
     };
     args.prove(py, seed, |hyrax, inp| {
-        zkml_core::zk_inference::prove(hyrax, inp, &blinds, visibility, &in_blinds)
+        let vis = (visibility, in_blinds.as_slice(), out_blinds.as_slice());
+        zkml_core::zk_inference::prove(hyrax, inp, &blinds, vis.0, vis.1, vis.2)
     })
 }
 
@@ -423,6 +427,46 @@ fn hiding_input_commitment<'py>(
     Ok(PyBytes::new(py, &w.finish()))
 }
 
+/// Fresh row blinders for a committed output of `batch` rows (zk_inference.md 1.6), as
+/// bytes of 32-byte big-endian field elements: drawn once per output, kept by its owner.
+#[pyfunction]
+#[pyo3(signature = (circuit_json, batch, seed=None))]
+fn draw_output_blinders<'py>(
+    py: Python<'py>,
+    circuit_json: &[u8],
+    batch: usize,
+    seed: Option<&[u8]>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let hyrax = hyrax_for(seed);
+    let blinders = zkml_core::zk_inference::draw_output_blinders(&hyrax, circuit_json, batch)
+        .map_err(|e| core_err(py, e))?;
+    let bytes: Vec<u8> = blinders.iter().flat_map(fr_to_bytes).collect();
+    Ok(PyBytes::new(py, &bytes))
+}
+
+/// A committed output's row commitments (zk_inference.md 1.6) for `outputs` (B rows)
+/// and the owner's `output_blinds`, as `Vec<G1>` bytes: what a committed-output proof's
+/// statement carries.
+#[pyfunction]
+#[pyo3(signature = (circuit_json, outputs, batch, output_blinds, seed=None))]
+fn hiding_output_commitment<'py>(
+    py: Python<'py>,
+    circuit_json: &[u8],
+    outputs: PyReadonlyArray1<'py, i64>,
+    batch: usize,
+    output_blinds: &[u8],
+    seed: Option<&[u8]>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let hyrax = hyrax_for(seed);
+    let blinds = frs_from_bytes(py, output_blinds)?;
+    let y = outputs.as_slice()?;
+    let rows = zkml_core::zk_inference::output_commitment(&hyrax, circuit_json, y, batch, &blinds)
+        .map_err(|e| core_err(py, e))?;
+    let mut w = Writer::new();
+    w.points(&rows);
+    Ok(PyBytes::new(py, &w.finish()))
+}
+
 /// Validate a circuit description (circuits/inference.md section 6) with the core's
 /// parser, the prover side's one parser; raises `zkml.compiler.circuit.CircuitFormatError`
 /// with the core's message.
@@ -460,6 +504,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(draw_model_blinders, m)?)?;
     m.add_function(wrap_pyfunction!(draw_input_blinders, m)?)?;
     m.add_function(wrap_pyfunction!(hiding_input_commitment, m)?)?;
+    m.add_function(wrap_pyfunction!(draw_output_blinders, m)?)?;
+    m.add_function(wrap_pyfunction!(hiding_output_commitment, m)?)?;
     m.add_function(wrap_pyfunction!(num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(parse_circuit, m)?)?;
     Ok(())

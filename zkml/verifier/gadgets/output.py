@@ -2,7 +2,9 @@
 instances close the batched sumcheck (the output group). Without ArgMax one instance
 `sum_x eq(r_out, x) mask(x) z_L(x) = Y~(r_out)` against the public output's MLE; with
 ArgMax the argmax-evals (d limbs, then A and C_m) at r_d and the `select` and `masked`
-instances."""
+instances. A committed output (circuits/zk_inference.md 1.6) has no public `Y`: the
+claim `Y~(r_out)` is the commitment `output-evals[0]`, sent right after `r_out`, also a
+claim on the output stack at `r_out` (`stack_claim`)."""
 
 from __future__ import annotations
 
@@ -43,6 +45,12 @@ class OutputCheck:
         self.r_out: list[int] = []
         self.y: Sequence[int] = ()
         self.claims: dict[str, Claim] = {}
+        #: a committed output's message `output-evals` (its one point), set by the
+        #: kind-5 parser; None when the output is public
+        self.committed_evals: list | None = None
+        #: a committed output's claim on its stack: `(r_out, value)` (under hiding
+        #: the value is the claim's form), once the output point is squeezed
+        self.stack_claim: tuple | None = None
 
     def argmax_count(self) -> int:
         """How many argmax-evals the proof sends (none without ArgMax)."""
@@ -62,6 +70,9 @@ class OutputCheck:
         self.y = y
         if not c.argmax:
             self.r_out = t.squeeze_n("output-point", lay.axes(self.fv).num_vars)
+            if self.committed_evals is not None:
+                self._committed_claim(ctx)
+                return
             mle = public_mle(y, ctx.batch, c.output_features, self.r_out)
             self.claims = {"output": public("Y(r_out)", mle)}
             return
@@ -74,8 +85,17 @@ class OutputCheck:
                                    c.argmax_last))
         self.claims = {"select": a, "masked": cm}
 
+    def _committed_claim(self, ctx: RunContext) -> None:
+        """zk_inference.md 1.6: absorb `output-evals`; its one entry is the output
+        instance's claim and the output stack's claim at `r_out`."""
+        evals = self.committed_evals or []
+        ctx.absorb("output-evals", evals)
+        y = next(ctx.stream("output-evals", evals))
+        self.claims = {"output": y}
+        self.stack_claim = (tuple(self.r_out), ctx.opened(y))
+
     def claim_of(self, inst: Instance) -> Claim:
-        """Y~(r_out) (public), or A and C_m."""
+        """Y~(r_out) (public, or committed: 1.6), or A and C_m."""
         return self.claims[inst.name]
 
     def value(self, ctx: RunContext, inst: Instance, s: list[int], vals: Iterator[Claim]

@@ -30,6 +30,9 @@ pub struct Record {
     /// The output point (`r_out` or `r_d`) and the argmax-evals.
     pub out_point: Vec<Fr>,
     pub argmax: Option<Vec<Fr>>,
+    /// Whether the output is committed (zk_inference.md 1.6: `Y~(r_out)` is the
+    /// committed claim `output-evals[0]`, not a public value).
+    pub committed_output: bool,
     /// Every instance's claim value, point `s` and sumcheck-evals, in instance order.
     pub claims: Vec<Fr>,
     pub points: Vec<Vec<Fr>>,

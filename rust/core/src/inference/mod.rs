@@ -211,6 +211,10 @@ pub struct Claims<'c> {
     input_slots: Vec<Slot>,
     n_in: usize,
     input: NamedClaims,
+    /// A committed output's stack (zk_inference.md 1.6): its one slot and variables,
+    /// and its claim.
+    output_slot: Option<(Slot, usize)>,
+    output: NamedClaims,
     /// The claims made since the last message was named, in order, by stack.
     pending: Vec<StackId>,
 }
@@ -221,6 +225,7 @@ enum StackId {
     Witness,
     Model,
     Input,
+    Output,
 }
 
 impl<'c> Claims<'c> {
@@ -235,6 +240,8 @@ impl<'c> Claims<'c> {
             input_slots: Vec::new(),
             n_in: 0,
             input: NamedClaims::default(),
+            output_slot: None,
+            output: NamedClaims::default(),
             pending: Vec::new(),
         }
     }
@@ -243,6 +250,26 @@ impl<'c> Claims<'c> {
     pub fn with_input_stack(mut self, slots: Vec<Slot>, n_in: usize) -> Self {
         (self.input_slots, self.n_in) = (slots, n_in);
         self
+    }
+
+    /// Also claim on a committed output's stack (its one slot, `n_out` variables).
+    pub fn with_output_stack(mut self, slot: Slot, n_out: usize) -> Self {
+        self.output_slot = Some((slot, n_out));
+        self
+    }
+
+    /// Whether the output is committed (zk_inference.md 1.6).
+    pub fn output_committed(&self) -> bool {
+        self.output_slot.is_some()
+    }
+
+    /// The output's value `Y~(point)` claimed on a committed output's stack (1.6: the
+    /// output instance's claim); nothing without one.
+    pub fn output_value(&mut self, point: &[Fr], v: Fr) {
+        if let Some((slot, n)) = self.output_slot {
+            self.output.claims.push(stack_point(point, slot, n), v);
+            self.pending.push(StackId::Output);
+        }
     }
 
     fn push_witness(&mut self, point: Vec<Fr>, v: Fr) {
@@ -324,6 +351,7 @@ impl<'c> Claims<'c> {
                 StackId::Model => &mut self.model,
                 StackId::Witness => &mut self.witness,
                 StackId::Input => &mut self.input,
+                StackId::Output => &mut self.output,
             };
             let i = stack.names.len();
             if values.get(j) != stack.claims.values.get(i) {
@@ -347,5 +375,10 @@ impl<'c> Claims<'c> {
     /// Hand over the claims on a committed input's stack (leaving none).
     pub fn take_input(&mut self) -> NamedClaims {
         std::mem::take(&mut self.input)
+    }
+
+    /// Hand over the claim on a committed output's stack (leaving none).
+    pub fn take_output(&mut self) -> NamedClaims {
+        std::mem::take(&mut self.output)
     }
 }

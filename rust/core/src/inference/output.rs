@@ -22,6 +22,9 @@ use super::spatialsum::lt;
 use crate::declare::{Check, Claim, ClaimStream, Expr};
 use crate::mle::eq_eval;
 
+/// The message of a committed output (zk_inference.md 1.6): `Y~(r_out)`, committed.
+pub const OUTPUT_EVALS: &str = "output-evals";
+
 /// The output group's instances (their sumcheck-evals: `z_L`'s `u` limbs) and,
 /// with an argmax output, its message (the `D` limbs at `r_d`, `A`, `C`), sent here.
 pub fn prove(
@@ -67,6 +70,12 @@ pub fn prove(
     } else {
         let r_out = t.squeeze_n("output-point", n_l);
         let y_claim = evaluate(&pad_matrix(output, cx.b, out_feat), &r_out);
+        if claims.output_committed() {
+            // zk_inference.md 1.6: Y~(r_out) is sent committed, a claim on the output stack
+            t.send_values(OUTPUT_EVALS, None, &[y_claim])?;
+            claims.output_value(&r_out, y_claim);
+            claims.sent(OUTPUT_EVALS, 0, &[y_claim])?;
+        }
         (vec![(vec![eq_table(&r_out), mask, zl], y_claim)], None)
     };
     let mut out = Vec::with_capacity(insts.len());
@@ -98,7 +107,13 @@ pub fn declare_output(d: &Declarer<'_>) -> Result<(GadgetDecl, InstanceClaims)> 
     let mut decl = GadgetDecl::default();
     let Some(msg) = &rec.argmax else {
         let y = pad_matrix(d.output, cx.b, c.output.features);
-        let claim = Claim::public("Y(r_out)", evaluate(&y, &rec.out_point)).into();
+        let v = evaluate(&y, &rec.out_point);
+        let claim = if rec.committed_output {
+            Claim::committed(format!("{OUTPUT_EVALS}[0]"), v)
+        } else {
+            Claim::public("Y(r_out)", v)
+        };
+        let claim = claim.into();
         return Ok((decl, vec![(lg, "output".to_string(), claim)]));
     };
     let mut am = ClaimStream::new("argmax-evals", msg, 0);

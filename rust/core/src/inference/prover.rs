@@ -105,7 +105,16 @@ fn prove_with(
         None => table::multiplicities(&c, &inp.columns, inp.input, inp.batch),
     };
     let ch = Channel::new(INFERENCE_TAG, Kind::Inference);
-    prove_parsed(hyrax, &c, inp, (mult, tmult), ch, None, None, None)
+    prove_parsed(
+        hyrax,
+        &c,
+        inp,
+        (mult, tmult),
+        ch,
+        None,
+        None,
+        Default::default(),
+    )
 }
 
 /// Prove on the backend `b` (kind 3's [`Channel`], or a hiding backend) with every
@@ -118,7 +127,7 @@ pub(crate) fn prove_on<B: Backend>(
     b: B,
     visibility: Option<u32>,
     decl: DeclOut<'_>,
-    input_blinds: Option<&[Fr]>,
+    owner: OwnerBlinds<'_>,
 ) -> Result<Vec<u8>> {
     let mut c = Circuit::parse(inp.circuit_json)?;
     let mut inp = inp;
@@ -134,16 +143,7 @@ pub(crate) fn prove_on<B: Backend>(
     check_statement(&c, &inp)?;
     let mult = multiplicities(&c, &inp.columns);
     let tmult = table::multiplicities(&c, &inp.columns, inp.input, inp.batch);
-    prove_parsed(
-        hyrax,
-        &c,
-        inp,
-        (mult, tmult),
-        b,
-        visibility,
-        decl,
-        input_blinds,
-    )
+    prove_parsed(hyrax, &c, inp, (mult, tmult), b, visibility, decl, owner)
 }
 
 #[cfg(any(test, feature = "testkit"))]
@@ -155,7 +155,7 @@ pub fn prove_declared(
 ) -> Result<(Vec<u8>, super::declared::Declarations)> {
     let mut decl = None;
     let ch = Channel::new(INFERENCE_TAG, Kind::Inference);
-    let proof = prove_on(hyrax, inp, ch, None, Some(&mut decl), None)?;
+    let proof = prove_on(hyrax, inp, ch, None, Some(&mut decl), Default::default())?;
     Ok((proof, decl.expect("declared")?))
 }
 
@@ -163,6 +163,15 @@ pub fn prove_declared(
 /// `0`, zk_inference.md 1).
 pub fn private_input(v: u32) -> bool {
     v & 3 != 0
+}
+
+/// The row blinders of the stacks a hiding statement carries besides the key's: a
+/// committed input's (zk_inference.md 1.4) and a committed output's (1.6), each the
+/// owner's, none when that tensor is not committed.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct OwnerBlinds<'a> {
+    pub input: Option<&'a [Fr]>,
+    pub output: Option<&'a [Fr]>,
 }
 
 /// Where a declaring prover leaves its declarations.
@@ -206,7 +215,7 @@ fn prove_parsed<B: Backend>(
     backend: B,
     visibility: Option<u32>,
     decl: DeclOut<'_>,
-    input_blinds: Option<&[Fr]>,
+    owner: OwnerBlinds<'_>,
 ) -> Result<Vec<u8>> {
     let b = inp.batch;
     let tgs = table::gadgets(c);
@@ -252,14 +261,21 @@ fn prove_parsed<B: Backend>(
             .collect(),
         record: None,
         committed: None,
+        committed_out: None,
     };
-    if let Some(blinds) = input_blinds {
+    if let Some(blinds) = owner.input {
         let limbs = &inp.columns[inp.columns.len() - c.input_columns().len()..];
-        let ci = CommittedInput::new(hyrax, limbs, blinds)?;
+        let ci = CommittedStack::new(hyrax, limbs, blinds)?;
         kind.claims = kind
             .claims
             .with_input_stack(ci.stack.slots.clone(), ci.stack.num_vars);
         kind.committed = Some(ci);
+    }
+    if let Some(blinds) = owner.output {
+        let co = CommittedStack::new(hyrax, &[output_table(c, inp.output, b)?], blinds)?;
+        let (slot, n) = (co.stack.slots[0], co.stack.num_vars);
+        kind.claims = kind.claims.with_output_stack(slot, n);
+        kind.committed_out = Some(co);
     }
     if decl.is_some() || B::DECLARED {
         kind.record = Some(Record::default());
@@ -291,25 +307,48 @@ struct Inference<'a> {
     /// What the declarations read, when they are asked for (never on the normal path).
     record: Option<Record>,
     /// A committed input's stack and its blinded commitment (zk_inference.md 1.4).
-    committed: Option<CommittedInput>,
+    committed: Option<CommittedStack>,
+    /// A committed output's stack and its blinded commitment (zk_inference.md 1.6).
+    committed_out: Option<CommittedStack>,
 }
 
-/// A committed input (zk_inference.md 1.4): the stack of the input's limb columns and
-/// its row commitments blinded with the owner's blinders.
-pub struct CommittedInput {
+/// A committed input (zk_inference.md 1.4: the stack of the input's limb columns) or
+/// output (1.6: the stack of the output's values), and its row commitments blinded
+/// with the owner's blinders.
+pub struct CommittedStack {
     pub stack: WitnessStack,
     pub rows: crate::pcs::hyrax::Commitment,
 }
 
-impl CommittedInput {
-    /// The input's limb columns (`input_limb_columns`) as a stack, committed with the
+/// A committed output's one column (zk_inference.md 1.6): the output's values `y`
+/// (B rows of the circuit's output features) as the padded `B' x pad(features)`
+/// matrix the output point `r_out` reads, zero elsewhere. An ArgMax output has no
+/// such column (its indices are not the output gadget's values): InvalidArgument.
+pub fn output_table(c: &Circuit, y: &[i64], batch: usize) -> Result<Vec<i64>> {
+    let f = c.output.features;
+    if c.output.argmax {
+        return bad("a committed output of an ArgMax circuit is not built (zk_inference.md 1.6)");
+    }
+    if batch == 0 || y.len() != batch * f {
+        return bad("output length does not match the circuit and batch");
+    }
+    let np = f.next_power_of_two();
+    let mut out = vec![0i64; batch.next_power_of_two() * np];
+    for (row, vals) in y.chunks(f).enumerate() {
+        out[row * np..row * np + f].copy_from_slice(vals);
+    }
+    Ok(out)
+}
+
+impl CommittedStack {
+    /// The columns `parts` as a stack (the witness stack's layout), committed with the
     /// row blinders `blinds` (one per row; InvalidArgument otherwise).
-    pub fn new(hyrax: &Hyrax, limbs: &[Vec<i64>], blinds: &[Fr]) -> Result<Self> {
-        let parts: Vec<&[i64]> = limbs.iter().map(|v| v.as_slice()).collect();
+    pub fn new(hyrax: &Hyrax, parts: &[Vec<i64>], blinds: &[Fr]) -> Result<Self> {
+        let parts: Vec<&[i64]> = parts.iter().map(|v| v.as_slice()).collect();
         let stack = WitnessStack::commit(hyrax, &parts)?;
         if blinds.len() != stack.shape.rows() {
             return bad(format!(
-                "{} input row blinders, the input stack has {} rows",
+                "{} row blinders, the committed stack has {} rows",
                 blinds.len(),
                 stack.shape.rows()
             ));
@@ -343,7 +382,12 @@ impl ProofKind for Inference<'_> {
         } else if !c.private_input {
             ch.send_bytes("input", &ints_bytes(inp.input, c.input_width()));
         }
-        ch.send_bytes("output", &ints_bytes(inp.output, int_width(olo, ohi)));
+        // a committed output is its commitment (zk_inference.md 1.6)
+        if let Some(co) = &self.committed_out {
+            ch.send_commitment("output", &co.rows);
+        } else {
+            ch.send_bytes("output", &ints_bytes(inp.output, int_width(olo, ohi)));
+        }
     }
 
     /// One LogUp over every limb entry (twice for narrow limbs), then each table
@@ -461,6 +505,7 @@ impl ProofKind for Inference<'_> {
             };
             let n = c.gadget_vars(c.output.gadget, b);
             rec.out_point = ch.fork().squeeze_n(label, n);
+            rec.committed_output = claims.output_committed();
             rec.zerochecks = zc.clone();
         }
         let (out_insts, argmax_msg) = output::prove(cx, ch, claims, output)?;
@@ -510,8 +555,8 @@ impl ProofKind for Inference<'_> {
 
     fn other_stacks(&self) -> Vec<(Shape, &[Fr])> {
         let mut out = vec![(self.model_shape, self.cx.model)];
-        if let Some(ci) = &self.committed {
-            out.push((ci.stack.shape, ci.stack.table.as_slice()));
+        for s in self.committed.iter().chain(&self.committed_out) {
+            out.push((s.stack.shape, s.stack.table.as_slice()));
         }
         out
     }
@@ -521,6 +566,9 @@ impl ProofKind for Inference<'_> {
         let mut out = vec![w, m];
         if self.committed.is_some() {
             out.push(self.claims.take_input());
+        }
+        if self.committed_out.is_some() {
+            out.push(self.claims.take_output());
         }
         out
     }

@@ -58,27 +58,32 @@ pub fn check(hyrax: &Hyrax, c: &Circuit, key: &Key<'_>, proof: &[u8], trace: &Tr
         return reject(format!("visibility {visibility}"));
     }
     t.absorb_u32("visibility", visibility);
-    let (olo, ohi) = c.output_range();
-    let mut io = vec![("output", int_width(olo, ohi))];
-    if !crate::inference::prover::private_input(visibility) {
-        io.insert(0, ("input", c.input_width()));
-    }
-    // a committed input's row commitments: the statement's third stack (1.4)
+    // the input: its values, a committed input's row commitments (the statement's
+    // third stack, 1.4) or nothing (1.3); then the output: its values or a committed
+    // output's row commitments (the last stack, 1.6)
     let committed = super::committed_input(visibility);
-    let c_x = match trace.stacks.get(2) {
-        Some(s) if committed => r.points(s.shape.rows(), "input")?,
-        _ => Vec::new(),
+    let committed_out = super::committed_output(visibility);
+    let c_x = if committed {
+        let s = trace.stacks.get(2).ok_or_else(no_stack)?;
+        let pts = r.points(s.shape.rows(), "input")?;
+        t.absorb_points("input", &pts);
+        pts
+    } else {
+        if !crate::inference::prover::private_input(visibility) {
+            absorb_ints(&mut r, &mut t, "input", c.input_width())?;
+        }
+        Vec::new()
     };
-    if committed {
-        t.absorb_points("input", &c_x);
-    }
-    for (label, width) in io {
-        let n = r.u32(label)? as usize;
-        let body = r.take(n.saturating_mul(width), label)?;
-        let mut bytes = (n as u32).to_be_bytes().to_vec();
-        bytes.extend_from_slice(body);
-        t.absorb(label, &bytes);
-    }
+    let c_y = if committed_out {
+        let s = trace.stacks.last().ok_or_else(no_stack)?;
+        let pts = r.points(s.shape.rows(), "output")?;
+        t.absorb_points("output", &pts);
+        pts
+    } else {
+        let (olo, ohi) = c.output_range();
+        absorb_ints(&mut r, &mut t, "output", int_width(olo, ohi))?;
+        Vec::new()
+    };
     let Some(wshape) = trace.witness else {
         return format_at("proof.shape", "no witness shape traced");
     };
@@ -147,6 +152,9 @@ pub fn check(hyrax: &Hyrax, c: &Circuit, key: &Key<'_>, proof: &[u8], trace: &Tr
     if committed {
         rows.push(&c_x);
     }
+    if committed_out {
+        rows.push(&c_y);
+    }
     if trace.stacks.len() != rows.len() || shapes[1] != key.shape {
         return format_at(
             "proof.shape",
@@ -174,6 +182,20 @@ pub fn check(hyrax: &Hyrax, c: &Circuit, key: &Key<'_>, proof: &[u8], trace: &Tr
     let mut linear = pe.linear;
     linear.extend(opening_linear);
     tail::verify(&gens, &mut t, &linear, &stmts, &tail)
+}
+
+/// `Ints` of `width`-byte entries, absorbed as the statement's `label`.
+fn absorb_ints(r: &mut Reader, t: &mut Transcript, label: &str, width: usize) -> Result<()> {
+    let n = r.u32(label)? as usize;
+    let body = r.take(n.saturating_mul(width), label)?;
+    let mut bytes = (n as u32).to_be_bytes().to_vec();
+    bytes.extend_from_slice(body);
+    t.absorb(label, &bytes);
+    Ok(())
+}
+
+fn no_stack() -> crate::error::Error {
+    crate::error::Error::InvalidArgument("a committed tensor's stack was not traced".into())
 }
 
 fn lookup(points: &BTreeMap<String, G1Projective>, name: &str) -> Result<G1Projective> {

@@ -1,0 +1,202 @@
+"""A committed output's opening (circuits/zk_inference.md 1.6): what the prover keeps of
+a proof whose statement carries only the output's commitment `C_Y`.
+
+The file is JSON (format `zkml-output-opening`, version 1): the key digest the output
+is of, the batch, the quantized output rows, the row blinders (hex of 32-byte
+big-endian field elements) and `C_Y` itself (hex of its `Vec<G1>` bytes). It holds the
+output and the blinders, so it is written 0600 (`zkml.filewrite`, kind "output
+opening") and never over an existing file. A proof shows `C_Y` only, which
+`commitment_digest` names; the owner opens it with `open_output` (the values, checked
+against `C_Y` and the key), can hand the opening to whoever should learn the output,
+and can prove the same output again under the same `C_Y` by passing the file back to
+`zkml.prove(..., output="committed", output_opening=PATH)`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from zkml.errors import InputError
+from zkml.input_opening import _hex, _int, commitment_digest
+
+__all__ = ["FORMAT", "OutputOpening", "open_output", "opening_for_proof",
+           "prepare_output_opening"]
+
+FORMAT = "zkml-output-opening"
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class OutputOpening:
+    """A committed output and its secret opening (module doc)."""
+
+    vk_digest: bytes
+    batch: int
+    outputs: tuple[tuple[int, ...], ...]
+    blinders: bytes
+    commitment: bytes
+
+    @property
+    def digest(self) -> bytes:
+        """The commitment's digest (`zkml.input_opening.commitment_digest` of `C_Y`)."""
+        return commitment_digest(self.commitment)
+
+    def to_bytes(self) -> bytes:
+        """The file's JSON bytes."""
+        doc = {"format": FORMAT, "version": VERSION, "vk_digest": self.vk_digest.hex(),
+               "batch": self.batch, "output": [list(r) for r in self.outputs],
+               "blinders": [self.blinders[i:i + 32].hex()
+                            for i in range(0, len(self.blinders), 32)],
+               "commitment": self.commitment.hex()}
+        return json.dumps(doc).encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes, what: str = "output opening") -> OutputOpening:
+        """Parse and check an opening file's bytes (InputError when malformed)."""
+        try:
+            doc = json.loads(data)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InputError(f"{what}: not JSON ({exc})") from None
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT \
+                or doc.get("version") != VERSION:
+            raise InputError(f"{what}: not a {FORMAT} version {VERSION} file")
+        try:
+            rows = tuple(tuple(_int(v) for v in r) for r in doc["output"])
+            blinders = b"".join(_hex(h, 32) for h in doc["blinders"])
+            out = cls(_hex(doc["vk_digest"], 32), _int(doc["batch"]), rows, blinders,
+                      _hex(doc["commitment"], None))
+        except (KeyError, TypeError) as exc:
+            raise InputError(f"{what}: missing or malformed field ({exc})") from None
+        if out.batch != len(rows) or out.batch < 1 or not blinders:
+            raise InputError(f"{what}: batch {out.batch} does not match its rows")
+        return out
+
+    def save(self, path: str | Path) -> Path:
+        """Write the opening 0600, never over an existing file."""
+        from zkml.filewrite import write_atomic
+
+        return write_atomic(path, self.to_bytes(), overwrite=False, what="output opening")
+
+    def keep(self, path: str | Path | None) -> None:
+        """After the proof: write the opening to `path` unless it came from there
+        (a reused opening) or no file was asked for."""
+        if path is not None and not Path(path).exists():
+            self.save(path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> OutputOpening:
+        """Read an opening file."""
+        from zkml.errors import FileError
+
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise FileError(f"cannot read {path}: {exc.strerror or exc}") from None
+        return cls.from_bytes(data, f"output opening {path}")
+
+
+def _key_bytes(vk: Any) -> bytes:
+    """A verifying key's bytes from bytes, a .vk or compiled-model path (only its key is
+    read, as `zkml verify --model` reads it) or a CompiledModel (`zkml.api` takes the
+    same; not imported from there, which imports this module)."""
+    if isinstance(vk, bytes | bytearray | memoryview):
+        return bytes(vk)
+    if isinstance(vk, str | os.PathLike):
+        from zkml.artifacts import read_compiled_vk
+        from zkml.fileio import read_head, read_verifying_key
+
+        path = Path(vk)
+        if read_head(path, 2, "verifying key") == b"PK":
+            return read_compiled_vk(path)
+        return read_verifying_key(path)
+    value = getattr(vk, "verifying_key", None)
+    if isinstance(value, bytes):
+        return value
+    raise InputError(f"cannot use a {type(vk).__name__} as a verifying key")
+
+
+def _circuit_json(vk: bytes) -> bytes:
+    """The circuit JSON a verifying key (kind 4 or 6) carries: header (7), u32 length,
+    the bytes (inference.md 7, zk_inference.md 4)."""
+    from zkml.artifacts import KIND_HIDING_VERIFYING_KEY, KIND_VERIFYING_KEY, artifact_kind
+
+    if artifact_kind(vk) not in (KIND_VERIFYING_KEY, KIND_HIDING_VERIFYING_KEY) or len(vk) < 11:
+        raise InputError("not a verifying key (kind 4 or 6)")
+    n = int.from_bytes(vk[7:11], "big")
+    if len(vk) < 11 + n:
+        raise InputError("a truncated verifying key")
+    return vk[11:11 + n]
+
+
+def prepare_output_opening(circuit_json: bytes, vk_digest: bytes, rows: Any, batch: int,
+                           path: str | Path | None, *,
+                           seed: bytes | None = None) -> OutputOpening:
+    """The opening a committed-output proof of `rows` (the quantized output, B rows) is
+    made with: the one in the file `path` when it exists (it must be of this key and
+    output: InputError otherwise; the proof then carries the same `C_Y`), else a new
+    one with fresh blinders (the caller saves it once the proof is made)."""
+    from zkml.prover import draw_output_blinders, output_commitment
+
+    want = tuple(tuple(int(v) for v in r) for r in rows)
+    if path is not None and Path(path).exists():
+        opening = OutputOpening.load(path)
+        if opening.vk_digest != vk_digest:
+            raise InputError(f"the output opening {path} is for another model (its key "
+                             "digest differs)")
+        if opening.outputs != want:
+            raise InputError(f"the output opening {path} opens another output than this "
+                             "proof's")
+        return opening
+    blinders = draw_output_blinders(circuit_json, batch, seed=seed)
+    commitment = output_commitment(circuit_json, rows, batch, blinders, seed=seed)
+    return OutputOpening(vk_digest, batch, want, blinders, commitment)
+
+
+def opening_for_proof(word: int, circuit: Any, args: tuple, path: str | Path | None,
+                      seed: bytes | None) -> OutputOpening | None:
+    """`zkml.prove`'s output opening for visibility word `word`: None for a public
+    output (an opening file is then an InputError), else `prepare_output_opening` of
+    the proof's arguments (`args`: circuit JSON, model stack, columns, batch, inputs,
+    outputs, key digest); an ArgMax output cannot be committed (InputError)."""
+    if not word & 8:
+        if path is not None:
+            raise InputError("an output opening goes with output='committed'")
+        return None
+    if circuit.argmax:
+        raise InputError("a committed output of an ArgMax model is not built (its class "
+                         "indices have no committed form, circuits/zk_inference.md 1.6)")
+    return prepare_output_opening(args[0], args[6], args[5], args[3], path, seed=seed)
+
+
+def open_output(opening: OutputOpening | str | Path, vk: Any, expected: Any = None, *,
+                seed: bytes | None = None) -> tuple[tuple[int, ...], ...]:
+    """The output rows an opening opens, checked: the opening is of `vk` (bytes, a .vk
+    or compiled-model path, a CompiledModel), its values and blinders recompute its
+    `C_Y` (with the native prover), and, when `expected` is given (a
+    `VerifiedInference`, or a commitment digest as bytes or hex), that is the
+    commitment a verified proof showed. InputError when any of these fails."""
+    from zkml.prover import output_commitment
+
+    op = opening if isinstance(opening, OutputOpening) else OutputOpening.load(opening)
+    vk_bytes = _key_bytes(vk)
+    if hashlib.sha256(vk_bytes).digest() != op.vk_digest:
+        raise InputError("the output opening is for another model (its key digest differs)")
+    flat = [v for row in op.outputs for v in row]
+    again = output_commitment(_circuit_json(vk_bytes), flat, op.batch, op.blinders,
+                              seed=seed)
+    if again != op.commitment:
+        raise InputError("the output opening's values and blinders do not make its "
+                         "commitment")
+    if expected is not None:
+        want = getattr(expected, "output_commitment_digest", expected)
+        if isinstance(want, str):
+            want = bytes.fromhex(want)
+        if bytes(want) != op.digest:
+            raise InputError("the output opening opens another commitment than the "
+                             f"expected one ({op.digest.hex()[:16]}...)")
+    return op.outputs

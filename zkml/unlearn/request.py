@@ -34,6 +34,8 @@ DEFAULT_MIN_N = 64
 #: Largest layer a request may name (d_out * d_in) and largest rank: bounded sizes.
 MAX_WEIGHTS = 1 << 22
 MAX_RANK = 16
+#: Largest layer input a request is computed from: tau's formula squares it (float64).
+MAX_INPUT = 2.0 ** 64
 #: The provider's mu bound is this many times its own solution's largest |mu|.
 MU_MARGIN = 16
 #: Balanced precision's weight width: the provider's estimate of the client's format.
@@ -317,6 +319,19 @@ def _pow2_ceil(v: float) -> Fraction:
     return Fraction(2) ** math.ceil(math.log2(v)) if v > 0 else Fraction(1, 1 << 20)
 
 
+def _check_sets(net, forget: Dataset, retain: Dataset) -> None:
+    """Both sets against the model's input (the first dense layer's width: every other
+    supported op keeps the width) before any arithmetic on them."""
+    features = net.layers[0].d_in if net.layers else None
+    for what, ds in (("forget set", forget), ("retain set", retain)):
+        if features is not None and ds.x.shape[1] != features:
+            raise InputError(f"the {what} has {ds.x.shape[1]} features per sample; the model "
+                             f"takes {features}")
+        if not float(np.abs(ds.x).max()) < MAX_INPUT:
+            raise InputError(f"the {what}'s values reach {float(np.abs(ds.x).max()):.3g}; a "
+                             f"request needs them below {MAX_INPUT:g} (rescale the data)")
+
+
 def _grads(net, layer, ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
     """(X, G): the layer's inputs and, per sample, the gradient of the sample's own
     output (the logit of its class for a classifier, the output for a regressor) with
@@ -397,6 +412,7 @@ def make_request(model_path: str | os.PathLike[str], forget: Dataset, retain: Da
     if forget.is_classification != retain.is_classification:
         raise InputError("the forget and retain sets must both hold class labels or both "
                          "real targets")
+    _check_sets(net, forget, retain)
     xf, gf = _grads(net, la, forget)
     xr, gr = _grads(net, la, retain)
     sal = _saliency(w, xf, gf, xr, gr)
@@ -415,6 +431,9 @@ def make_request(model_path: str | os.PathLike[str], forget: Dataset, retain: Da
     forget_class = int(classes[0]) if classes.size == 1 and not np.isin(
         classes[0], retain.y) else -1
     x_max = float(max(np.abs(xf).max(), np.abs(xr).max(), 1e-12))
+    if not x_max < MAX_INPUT:  # tau's formula squares it; the grid cannot hold more anyway
+        raise InputError(f"the layer's inputs on the provider's sets reach {x_max:.3g}; a "
+                         f"request needs them below {MAX_INPUT:g} (rescale the data)")
     f_w = frac_bits_for(float(np.abs(w).max()), ESTIMATE_WEIGHT_BITS)
     if tau is None:
         tau = _pow2_ceil(4 * (float(lam) + block * x_max ** 2) * 2.0 ** -(f_w + k + 1))

@@ -12,7 +12,7 @@ import numpy as np
 from zkml.errors import InputError
 from zkml.unlearn.files import small_blas
 from zkml.unlearn.obs import solve_block
-from zkml.unlearn.params import Bounds, Formats, bounds, guarantee
+from zkml.unlearn.params import FIELD_BITS, Bounds, Formats, bounds, guarantee
 from zkml.unlearn.request import Request
 
 __all__ = ["BlockWitness", "LayerUpdate", "solve_layer"]
@@ -72,6 +72,13 @@ def solve_layer(req: Request, theta: np.ndarray, x: np.ndarray, s: np.ndarray,
                          f"data has {n}")
     fm = Formats(b_x, f_x, b_w, f_w, n, req.block, req.rank, req.k, req.f_u)
     bd = bounds(fm, req.lam, req.tau, req.mu_max)
+    if bd.acc_residual >= FIELD_BITS:
+        # a relation whose terms reach r / 2 could hold mod r without holding over the
+        # integers (soundness.md rule 3): such a request states nothing
+        raise InputError(f"the request's parameters (lambda {float(req.lam):g}, tau "
+                         f"{float(req.tau):g}, mu_max {float(req.mu_max):g}) make the "
+                         f"statement's integers reach 2^{bd.acc_residual}, past the field's "
+                         f"2^{FIELD_BITS}: the provider must lower them")
     bsz = req.block
     cols = req.blocks_per_row * bsz
     xs = np.zeros((int(s.sum()), cols), dtype=np.int64)

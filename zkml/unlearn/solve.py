@@ -107,7 +107,7 @@ def _format_refusal(req: Request, theta: np.ndarray, new: np.ndarray, b_w: int) 
     shift = int(np.abs(new - theta).max()) / top
     reserved = top < 1 << (b_w - 2)
     fix = ("the provider must raise lambda (zkml unlearn request --lambda, now "
-           f"{float(req.lam):g}; the compensation shrinks about as 1/lambda)") if reserved \
+           f"{float(req.lam):g}; the compensation shrinks as lambda grows)") if reserved \
         else (f"compile the model with the layer's extra bit reserved (--unlearnable "
               f"{req.weight}; unlearnable=[{req.weight!r}] in Python; circuits/unlearning.md "
               f"7), or ask the provider for a larger --lambda (now {float(req.lam):g})")

@@ -35,27 +35,54 @@ def unlearn() -> None:
               help="The fraction of the layer's weights the mask takes (global top-k).")
 @click.option("--rank", type=int, default=4, show_default=True,
               help="Columns of the forget-direction basis U per block of 64 weights.")
+@click.option("--lambda", "lam", metavar="X", default="2^-3", show_default=True,
+              help="The curvature's damping lambda (F = lambda I + X^T X / N), a positive "
+                   "dyadic number (0.125, 1, 2^-3, 3*2^-10). Larger keeps the compensation "
+                   "of the unmasked weights smaller: raise it when apply refuses because "
+                   "the update leaves the weight format.")
+@click.option("--tau", metavar="X",
+              help="The stationarity tolerance in real units (|residual| <= tau per "
+                   "coordinate), a positive dyadic number. Default: derived from lambda, B, "
+                   "k and the largest layer input seen (circuits/unlearning.md 2).")
+@click.option("--mu-max", "mu_max", metavar="X",
+              help="The bound on the multipliers mu in real units (sets the mu width), a "
+                   "positive dyadic number. Default: 16 times the provider's own largest "
+                   "|mu|, rounded up to a power of two.")
+@click.option("--block", type=int, default=64, show_default=True,
+              help="B: weights per block (a power of two, 16..256).")
+@click.option("--fine-bits", "k", type=int, default=16, show_default=True,
+              help="k: the fine grid's bits below the weight's LSB (0..24).")
+@click.option("--min-n", "min_n", type=int, default=64, show_default=True,
+              help="The fewest samples the client's curvature may weigh in (1..2^20).")
 @click.option("-o", "--output", type=_FILE,
               help="Request file to write (default: MODEL with suffix .unlearn-request); "
                    "never overwritten.")
 def request_cmd(model: Path, forget: Path, retain: Path, layer: str | None, fraction: float,
-                rank: int, output: Path | None) -> None:
+                rank: int, lam: str, tau: str | None, mu_max: str | None, block: int, k: int,
+                min_n: int, output: Path | None) -> None:
     """Provider: compute a deletion request for MODEL.onnx (the float model).
 
     Per-weight saliency of one dense layer from the forget set versus the retain set, the
     mask (the global top --fraction), a basis U per affected block and every parameter
     of the statement (circuits/unlearning.md section 2). Supported ops: Gemm, MatMul,
-    Add, Relu, Flatten, Identity; any other is refused. Prints the request id.
+    Add, Relu, Flatten, Identity; any other is refused. The forget class is the forget
+    set's one label when the retain set has none of it, else the request is for samples.
+    Every parameter is checked before any work (one line, exit 2). Prints the request id,
+    and a warning when the provider's own update would leave the client's weight format.
     """
     from zkml.unlearn.data import load_dataset
     from zkml.unlearn.files import check_new, write_new
-    from zkml.unlearn.request import make_request
+    from zkml.unlearn.request import check_params, make_request, parse_dyadic
 
+    params = dict(fraction=fraction, rank=rank, block=block, k=k, min_n=min_n,
+                  lam=parse_dyadic(lam, "--lambda"),
+                  tau=parse_dyadic(tau, "--tau") if tau is not None else None,
+                  mu_max=parse_dyadic(mu_max, "--mu-max") if mu_max is not None else None)
+    check_params(**params)
     out = output or model.with_suffix(".unlearn-request")
     check_new(out, "request")
     req = make_request(model, load_dataset(forget, "forget set"),
-                       load_dataset(retain, "retain set"), layer=layer, fraction=fraction,
-                       rank=rank)
+                       load_dataset(retain, "retain set"), layer=layer, **params)
     write_new(out, req.to_bytes(), "request")
     what = f"class {req.forget_class}" if req.forget_class >= 0 else "samples"
     click.echo(f"request {req.request_id}: layer {req.layer} ({req.weight}, {req.d_out} x "
@@ -64,6 +91,13 @@ def request_cmd(model: Path, forget: Path, retain: Path, layer: str | None, frac
     click.echo(f"parameters: lambda {float(req.lam):g}, tau {float(req.tau):g}, mu_max "
                f"{float(req.mu_max):g}, k {req.k}, min N {req.min_n}")
     click.echo(f"C_req {req.c_req.hex()}")
+    if req.provider_shift >= 1.0:
+        # the reserved bit (circuits/unlearning.md 7) absorbs a compensation below the
+        # largest weight; the provider's own solution is the best estimate it has
+        click.echo(f"warning: on the provider's data the update moves an unmasked weight by "
+                   f"{req.provider_shift:.2g} times the layer's largest weight; a client's "
+                   f"update that large leaves the weight format and apply refuses it. "
+                   f"Consider a larger --lambda (now {float(req.lam):g}).", err=True)
     click.echo(f"wrote {out}")
 
 

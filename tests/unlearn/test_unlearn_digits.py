@@ -23,6 +23,10 @@ def _models(flow):
 
 
 def _check_accuracy(flow, weight: str) -> None:
+    """On the held-out test set, both the integer execution of the compiled models (what
+    a proof is about) and the float model with the layer replaced must meet the bounds
+    (first layer, measured: forget class 1.00 -> 0.00, other classes 0.981 -> 0.978 in
+    both); on the client's own data, the integer execution and the report."""
     old, new = _models(flow)
     xt, yt = flow.case.test
     xc, yc = flow.case.client_data
@@ -35,11 +39,13 @@ def _check_accuracy(flow, weight: str) -> None:
         f1, o1 = accuracies(after, yt, CLASS)
         assert f0 - f1 >= 0.5, (f0, f1)          # the forget class is forgotten
         assert abs(o1 - o0) <= 0.05, (o0, o1)     # the other test classes are kept
-    r0 = accuracies(int_outputs(old, xc), yc, CLASS)[1]
-    r1 = accuracies(int_outputs(new, xc), yc, CLASS)[1]
+    c0, r0 = accuracies(int_outputs(old, xc), yc, CLASS)
+    c1, r1 = accuracies(int_outputs(new, xc), yc, CLASS)
     assert abs(r1 - r0) <= 0.05, (r0, r1)         # the client's retained data is kept
+    # the report's numbers are the compiled models' integer execution, before and after
     rep = flow.result.report
-    assert rep["after"]["retain_accuracy"] == pytest.approx(r1)
+    assert rep["before"] == pytest.approx({"retain_accuracy": r0, "forget_class_accuracy": c0})
+    assert rep["after"] == pytest.approx({"retain_accuracy": r1, "forget_class_accuracy": c1})
     assert rep["after"]["forget_class_accuracy"] <= 0.5
     assert "unverified" in rep
 

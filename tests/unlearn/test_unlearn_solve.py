@@ -41,9 +41,9 @@ def test_update_zeroes_the_mask_and_keeps_unaffected_blocks():
 def test_each_bound_refuses():
     req = small_request()
     x, theta = _data()
-    with pytest.raises(InputError, match="beyond T ="):
+    with pytest.raises(InputError, match="beyond T =.*must raise --tau"):
         _solve(dataclasses.replace(req, tau=Fraction(1, 1 << 60)), x, theta)
-    with pytest.raises(InputError, match="mu needs more than"):
+    with pytest.raises(InputError, match="mu needs more than.*must raise --mu-max"):
         _solve(dataclasses.replace(req, mu_max=Fraction(1, 1 << 40)), x, theta)
     with pytest.raises(InputError, match="at least 100 samples"):
         _solve(dataclasses.replace(req, min_n=100), x, theta)
@@ -51,7 +51,20 @@ def test_each_bound_refuses():
     # a masked weight at the format's top, its correlated neighbours near it: moving its
     # contribution onto them takes them past 2047
     tc[0, 1], tc[0, 3:16] = 2047, 2000
-    with pytest.raises(InputError, match="outside its 12-bit format.*--unlearnable"):
+    with pytest.raises(InputError, match="leaves its 12-bit format.*--unlearnable"):
         _solve(dataclasses.replace(req, lam=Fraction(1, 1 << 20)), xc, tc)
     with pytest.raises(InputError, match="at most 16"):
         solve_layer(req, theta, x, np.ones(len(x), dtype=np.int64), 24, 14, 12, 11)
+
+
+def test_format_refusal_names_what_the_provider_must_change():
+    from zkml.unlearn.solve import _format_refusal
+
+    req = dataclasses.replace(small_request(), lam=Fraction(1, 8))
+    theta = np.array([[1000, -20]])      # below 2^10: the 12-bit format's bit is reserved
+    line = _format_refusal(req, theta, np.array([[0, 3020]]), 12)
+    assert "by 3 times the layer's largest weight" in line
+    assert "must raise lambda (zkml unlearn request --lambda, now 0.125" in line
+    assert "--unlearnable" not in line and "\n" not in line
+    line = _format_refusal(req, theta * 2, np.array([[0, 2100]]), 12)
+    assert "no bit reserved" in line and "--unlearnable fc1.weight" in line

@@ -171,6 +171,10 @@ def apply_update(model: str | os.PathLike[str], request: str | os.PathLike[str],
     _check_opening(cm, lineage, opening, xq, y)
     if req.forget_class >= 0 and kind != 0:
         raise InputError("a class request needs class labels in the client's data")
+    outputs = int(np.prod(cm.model.tensor(next(iter(cm.model.outputs.values()))).shape))
+    if req.forget_class >= outputs:
+        raise InputError(f"the request forgets class {req.forget_class}; the model has "
+                         f"{outputs} outputs (a request for another model?)")
     op = _find_layer(cm.model, req)
     xt, wt = cm.model.tensor(op.inputs[0]), cm.model.tensor(req.weight)
     x = run_model(cm.model, xq, [op.inputs[0]])[op.inputs[0]]

@@ -22,6 +22,8 @@ TAG = b"zkml/unlearn/lineage/v1"
 ZERO = "0" * 64
 #: A lineage file is small: records of a few hundred bytes each.
 MAX_FILE = 1 << 22
+#: Bound of a record's index and sample count (a dataset holds at most 2^16 samples).
+MAX_N = 1 << 16
 _HASHES = ("prev", "vk", "vk_new", "model_commitment", "c_req", "c_d", "proof", "head")
 
 
@@ -93,10 +95,9 @@ class Lineage:
         """Parse strictly: the format, the fields and their types, every head its hash,
         every `prev` the previous head, indices 0, 1, ..., a registration first. (The
         records' proofs are not re-verified here: that is the future verifier's.)"""
-        try:
-            doc = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise LineageFormatError(f"{what}: not JSON ({exc})") from None
+        from zkml.jsonio import loads
+
+        doc = loads(data, what, LineageFormatError)   # nesting bounded before decoding
         if not isinstance(doc, dict) or set(doc) != {"format", "version", "records"} or \
                 doc["format"] != FORMAT or doc["version"] != VERSION:
             raise LineageFormatError(f"{what}: not a {FORMAT} version {VERSION} file")
@@ -135,8 +136,10 @@ def _record(r: object, i: int, prev: str, what: str) -> Record:
                 any(ch not in "0123456789abcdef" for ch in v):
             raise LineageFormatError(f"{what}: {h} is not 64 lowercase hex digits")
     for k in ("index", "n"):
-        if not isinstance(r[k], int) or isinstance(r[k], bool) or r[k] < 0:
-            raise LineageFormatError(f"{what}: {k} is not a nonnegative integer")
+        if not isinstance(r[k], int) or isinstance(r[k], bool) or not 0 <= r[k] <= MAX_N:
+            raise LineageFormatError(f"{what}: {k} is not an integer in 0..{MAX_N}")
+    if not isinstance(r["kind"], str):
+        raise LineageFormatError(f"{what}: kind is not a string")
     rec = Record(**r)
     if rec.index != i or rec.prev != prev:
         raise LineageFormatError(f"{what}: out of order (index or prev does not follow)")

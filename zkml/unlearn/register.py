@@ -61,12 +61,15 @@ def quantize_dataset(cm, ds: Dataset) -> tuple[np.ndarray, np.ndarray, int]:
 
     _, frac, bits = input_format(cm)
     xq = quantize_float(ds.x, frac, bits).astype(np.int64)
-    if ds.is_classification:
-        hi = (1 << (bits - 1)) - 1
-        if ds.y.min() < 0 or ds.y.max() > hi:
-            raise InputError(f"class labels must lie in 0..{hi} (the input format's range)")
-        return xq, ds.y.astype(np.int64), LABEL_CLASS
     out = cm.model.tensor(next(iter(cm.model.outputs.values())))
+    if ds.is_classification:
+        # a label is an index into the model's outputs (and fits the label stack's bits)
+        hi = min((1 << (bits - 1)) - 1, int(np.prod(out.shape)) - 1)
+        if ds.y.min() < 0 or ds.y.max() > hi:
+            raise InputError(f"class labels must lie in 0..{hi} (the model's "
+                             f"{int(np.prod(out.shape))} outputs); found {int(ds.y.min())}.."
+                             f"{int(ds.y.max())} (real targets: store y as floats)")
+        return xq, ds.y.astype(np.int64), LABEL_CLASS
     # a real target in the output's units: its scale, within the input's bits (the
     # label stack is a committed input of the circuit's input format)
     return xq, quantize_float(ds.y, out.frac_bits, bits).astype(np.int64), LABEL_REAL
@@ -132,11 +135,15 @@ class DataOpening:
     def load(cls, path: str | os.PathLike[str]) -> DataOpening:
         """Read and check an opening file (InputError when malformed)."""
         from zkml.fileio import read_bytes
+        from zkml.jsonio import loads
 
         what = f"data opening {path}"
         try:
-            doc = json.loads(read_bytes(path, "data opening", limit=OPENING_LIMIT,
-                                        error=InputError))
+            doc = loads(read_bytes(path, "data opening", limit=OPENING_LIMIT,
+                                   error=InputError), what, InputError)
+            if not isinstance(doc, dict) or doc.get("format") != OPENING_FORMAT:
+                raise ValueError("not a data opening")
+            _check_opening_types(doc)
             if doc["format"] != OPENING_FORMAT or doc["version"] != OPENING_VERSION:
                 raise ValueError("not a data opening version 1")
             x = np.array(doc["x"], dtype=np.int64)
@@ -150,6 +157,26 @@ class DataOpening:
         if x.ndim != 2 or y.shape != (x.shape[0],) or out.label_kind not in (0, 1):
             raise InputError(f"{what}: malformed (shapes)")
         return out
+
+
+def _check_opening_types(doc: dict) -> None:
+    """ValueError unless x is a list of equal-length lists of JSON integers and y a list of
+    integers (np.array would otherwise truncate floats and parse strings), every value
+    within int64, and the blinders and points hex strings."""
+    def ints(v) -> bool:
+        return isinstance(v, list) and all(
+            isinstance(e, int) and not isinstance(e, bool) and -(1 << 63) <= e < 1 << 63
+            for e in v)
+
+    x, y = doc.get("x"), doc.get("y")
+    if not isinstance(x, list) or not all(ints(row) for row in x) or not ints(y):
+        raise ValueError("x and y must hold integers")
+    for k in ("blinders_x", "blinders_y"):
+        v = doc.get(k)
+        if not isinstance(v, list) or not all(isinstance(h, str) and len(h) == 64 for h in v):
+            raise ValueError(f"{k} must be a list of 32-byte hex strings")
+    if not isinstance(doc.get("label_kind"), int) or isinstance(doc["label_kind"], bool):
+        raise ValueError("label_kind must be 0 or 1")
 
 
 def register(model: str | os.PathLike[str], data: str | os.PathLike[str],
@@ -185,5 +212,10 @@ def register(model: str | os.PathLike[str], data: str | os.PathLike[str],
                               op.n)
     lineage = Lineage((rec,))
     write_new(opening, op.to_bytes(), "data opening", secret=True)
-    lineage.save_new(record)
+    try:
+        lineage.save_new(record)
+    except BaseException:
+        # both or neither: an opening without its record would block the next attempt
+        opening.unlink(missing_ok=True)
+        raise
     return lineage, record, opening

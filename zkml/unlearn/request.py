@@ -17,8 +17,9 @@ from zkml.limits import Limit
 from zkml.unlearn.data import Dataset
 from zkml.unlearn.files import small_blas
 
-__all__ = ["Request", "RequestFormatError", "make_request", "MAGIC", "VERSION",
-           "DEFAULT_FRACTION", "DEFAULT_RANK"]
+__all__ = ["Request", "RequestFormatError", "make_request", "parse_dyadic", "check_params",
+           "MAGIC", "VERSION", "DEFAULT_FRACTION", "DEFAULT_RANK", "DEFAULT_LAMBDA",
+           "DEFAULT_K", "DEFAULT_BLOCK", "DEFAULT_MIN_N"]
 
 MAGIC = b"ZKMLUREQ"
 VERSION = 1
@@ -33,6 +34,8 @@ DEFAULT_MIN_N = 64
 #: Largest layer a request may name (d_out * d_in) and largest rank: bounded sizes.
 MAX_WEIGHTS = 1 << 22
 MAX_RANK = 16
+#: Largest layer input a request is computed from: tau's formula squares it (float64).
+MAX_INPUT = 2.0 ** 64
 #: The provider's mu bound is this many times its own solution's largest |mu|.
 MU_MARGIN = 16
 #: Balanced precision's weight width: the provider's estimate of the client's format.
@@ -67,6 +70,9 @@ class Request:
     mask: np.ndarray
     u: np.ndarray
     _bytes: bytes = field(default=b"", repr=False)
+    #: Not in the bytes: the provider's own solution's largest compensation, in units of
+    #: the layer's largest weight (0 when unknown, e.g. a parsed request).
+    provider_shift: float = field(default=0.0, repr=False)
 
     @property
     def forget_kind(self) -> int:
@@ -142,6 +148,71 @@ def _dyadic(v: Fraction) -> tuple[int, int]:
         m //= 2
         e -= 1
     return m, e
+
+
+#: The parser's range of a dyadic's exponent and mantissa (section 2).
+MAX_EXPONENT = 200
+MAX_MANTISSA = (1 << 64) - 1
+
+
+def parse_dyadic(text: str, name: str) -> Fraction:
+    """A positive dyadic parameter from the command line: a decimal with a finite binary
+    expansion (`0.125`, `1`, `1e-3` is refused), or `2^E` / `M*2^E` (`2^-3`, `3*2^-10`).
+    InputError (one line) for anything else: NaN, infinity, zero, a negative value, a
+    value that is not dyadic, or one outside the request's range."""
+    t = text.strip().replace(" ", "")
+    try:
+        if "^" in t:
+            mant, _, exp = t.rpartition("2^")
+            sign = -1 if mant.startswith("-") else 1
+            mant = mant.lstrip("+-")
+            if mant and not mant.endswith("*"):
+                raise ValueError
+            mant = mant[:-1]
+            if not exp.lstrip("+-").isdigit() or len(exp) > 6:
+                raise ValueError
+            val = sign * Fraction(int(mant) if mant else 1) * Fraction(2) ** int(exp)
+        else:
+            val = Fraction(t)
+    except (ValueError, ZeroDivisionError, OverflowError):
+        raise InputError(f"{name} {text!r} is not a number (write a decimal such as 0.125, "
+                         "or 2^-3)") from None
+    if val <= 0:
+        raise InputError(f"{name} {text!r} must be positive")
+    if val.denominator & (val.denominator - 1):
+        raise InputError(f"{name} {text!r} is not a dyadic number (an integer times a power "
+                         f"of two, such as 0.125 or 3*2^-10); the nearest are "
+                         f"{_near_dyadic(val)}")
+    m, e = _dyadic(val)
+    if m > MAX_MANTISSA or abs(e) > MAX_EXPONENT:
+        raise InputError(f"{name} {text!r} is outside a request's range (odd mantissa below "
+                         f"2^64, exponent within +-{MAX_EXPONENT})")
+    return val
+
+
+def _near_dyadic(v: Fraction) -> str:
+    lo = Fraction(2) ** math.floor(math.log2(v))
+    return f"{float(lo):g} and {float(2 * lo):g}"
+
+
+def check_params(*, fraction: float, rank: int, block: int, k: int, min_n: int,
+                 lam: Fraction, tau: Fraction | None = None,
+                 mu_max: Fraction | None = None) -> None:
+    """The provider's parameters against the ranges the parser accepts (section 2), so
+    a request this zkml writes always parses: InputError naming the first bad one."""
+    if not (math.isfinite(fraction) and 0 < fraction < 1) or round(fraction * 10 ** 6) < 1:
+        raise InputError(f"the fraction {fraction} must be between 0 and 1 (at least 1e-6)")
+    if not 16 <= block <= 256 or block & (block - 1):
+        raise InputError(f"the block {block} must be a power of two from 16 to 256")
+    if not 1 <= rank <= min(MAX_RANK, block):
+        raise InputError(f"the rank {rank} must be between 1 and {min(MAX_RANK, block)}")
+    if not 0 <= k <= 24:
+        raise InputError(f"the fine-grid bits k = {k} must be between 0 and 24")
+    if not 1 <= min_n <= 1 << 20:
+        raise InputError(f"the minimum N {min_n} must be between 1 and {1 << 20}")
+    for name, v in (("lambda", lam), ("tau", tau), ("mu_max", mu_max)):
+        if v is not None:
+            parse_dyadic(str(v), name)
 
 
 def _str(s: str) -> bytes:
@@ -248,6 +319,19 @@ def _pow2_ceil(v: float) -> Fraction:
     return Fraction(2) ** math.ceil(math.log2(v)) if v > 0 else Fraction(1, 1 << 20)
 
 
+def _check_sets(net, forget: Dataset, retain: Dataset) -> None:
+    """Both sets against the model's input (the first dense layer's width: every other
+    supported op keeps the width) before any arithmetic on them."""
+    features = net.layers[0].d_in if net.layers else None
+    for what, ds in (("forget set", forget), ("retain set", retain)):
+        if features is not None and ds.x.shape[1] != features:
+            raise InputError(f"the {what} has {ds.x.shape[1]} features per sample; the model "
+                             f"takes {features}")
+        if not float(np.abs(ds.x).max()) < MAX_INPUT:
+            raise InputError(f"the {what}'s values reach {float(np.abs(ds.x).max()):.3g}; a "
+                             f"request needs them below {MAX_INPUT:g} (rescale the data)")
+
+
 def _grads(net, layer, ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
     """(X, G): the layer's inputs and, per sample, the gradient of the sample's own
     output (the logit of its class for a classifier, the output for a regressor) with
@@ -307,16 +391,18 @@ def _u_block(xf: np.ndarray, gf_o: np.ndarray, cols: slice, bm: np.ndarray, bloc
 def make_request(model_path: str | os.PathLike[str], forget: Dataset, retain: Dataset, *,
                  layer: str | None = None, fraction: float = DEFAULT_FRACTION,
                  rank: int = DEFAULT_RANK, lam: Fraction = DEFAULT_LAMBDA, k: int = DEFAULT_K,
-                 block: int = DEFAULT_BLOCK, min_n: int = DEFAULT_MIN_N) -> Request:
+                 block: int = DEFAULT_BLOCK, min_n: int = DEFAULT_MIN_N,
+                 tau: Fraction | None = None, mu_max: Fraction | None = None) -> Request:
     """The request of section 2 for `model_path`'s layer (`layer`: a node or weight name;
-    None: the first dense layer), from the provider's forget and retain sets."""
+    None: the first dense layer), from the provider's forget and retain sets. `tau` and
+    `mu_max` (real units) default to the values section 2 derives; every parameter is
+    checked against the parser's ranges first (InputError)."""
     from zkml.quant.rounding import frac_bits_for
     from zkml.unlearn.netgrad import load_net
 
-    if not 0 < fraction < 1:
-        raise InputError(f"the fraction {fraction} must be between 0 and 1")
-    if not 1 <= rank <= min(MAX_RANK, block):
-        raise InputError(f"the rank {rank} must be between 1 and {min(MAX_RANK, block)}")
+    lam = Fraction(lam)
+    check_params(fraction=fraction, rank=rank, block=block, k=k, min_n=min_n, lam=lam,
+                 tau=tau, mu_max=mu_max)
     net = load_net(model_path)
     la = net.layer(layer)
     if la.d_out * la.d_in > MAX_WEIGHTS:
@@ -326,6 +412,7 @@ def make_request(model_path: str | os.PathLike[str], forget: Dataset, retain: Da
     if forget.is_classification != retain.is_classification:
         raise InputError("the forget and retain sets must both hold class labels or both "
                          "real targets")
+    _check_sets(net, forget, retain)
     xf, gf = _grads(net, la, forget)
     xr, gr = _grads(net, la, retain)
     sal = _saliency(w, xf, gf, xr, gr)
@@ -344,13 +431,19 @@ def make_request(model_path: str | os.PathLike[str], forget: Dataset, retain: Da
     forget_class = int(classes[0]) if classes.size == 1 and not np.isin(
         classes[0], retain.y) else -1
     x_max = float(max(np.abs(xf).max(), np.abs(xr).max(), 1e-12))
+    if not x_max < MAX_INPUT:  # tau's formula squares it; the grid cannot hold more anyway
+        raise InputError(f"the layer's inputs on the provider's sets reach {x_max:.3g}; a "
+                         f"request needs them below {MAX_INPUT:g} (rescale the data)")
     f_w = frac_bits_for(float(np.abs(w).max()), ESTIMATE_WEIGHT_BITS)
-    tau = _pow2_ceil(4 * (float(lam) + block * x_max ** 2) * 2.0 ** -(f_w + k + 1))
+    if tau is None:
+        tau = _pow2_ceil(4 * (float(lam) + block * x_max ** 2) * 2.0 ** -(f_w + k + 1))
     with small_blas():
-        mu = _provider_mu(w, xr, mask, blocks, u, f_u, lam, block)
-    mu_max = _pow2_ceil(MU_MARGIN * mu) if mu > 0 else Fraction(1)
+        mu, shift = _provider_mu(w, xr, mask, blocks, u, f_u, lam, block)
+    if mu_max is None:
+        mu_max = _pow2_ceil(MU_MARGIN * mu) if mu > 0 else Fraction(1)
     return Request(la.node, la.weight, la.d_out, la.d_in, block, rank, k, f_u, lam, tau,
-                   mu_max, min_n, forget_class, max(1, round(fraction * 10 ** 6)), mask, u)
+                   mu_max, min_n, forget_class, max(1, round(fraction * 10 ** 6)), mask, u,
+                   provider_shift=shift / max(float(np.abs(w).max()), 1e-300))
 
 
 def _pad_mask(mask: np.ndarray, o: int, j: int, block: int) -> np.ndarray:
@@ -360,9 +453,11 @@ def _pad_mask(mask: np.ndarray, o: int, j: int, block: int) -> np.ndarray:
     return out
 
 
-def _provider_mu(w, xr, mask, blocks, u, f_u, lam, block) -> float:
-    """The largest |mu| (real units) of the provider's own Group-OBS solution on its
-    retain set: the scale the request's mu bound is set from."""
+def _provider_mu(w, xr, mask, blocks, u, f_u, lam, block) -> tuple[float, float]:
+    """(largest |mu|, largest |compensation| on an unmasked weight), real units, of the
+    provider's own Group-OBS solution on its retain set: the scale the request's mu
+    bound is set from, and an estimate of whether the client's update fits its weight
+    format (section 7)."""
     from zkml.unlearn.obs import solve_block
 
     n, d_in = xr.shape
@@ -370,12 +465,13 @@ def _provider_mu(w, xr, mask, blocks, u, f_u, lam, block) -> float:
     pad[:, :d_in] = xr
     wp = np.zeros((w.shape[0], pad.shape[1]))
     wp[:, :d_in] = w
-    best = 0.0
+    best = shift = 0.0
     for b, (o, j) in enumerate(blocks):
         cols = slice(j * block, (j + 1) * block)
         xb = pad[:, cols]
         f = float(lam) * np.eye(block) + xb.T @ xb / n
         bm = _pad_mask(mask, o, j, block)
-        _, mu = solve_block(f, -wp[o, cols], bm, u[b] / float(1 << f_u))
+        d, mu = solve_block(f, -wp[o, cols], bm, u[b] / float(1 << f_u))
         best = max(best, float(np.abs(mu).max(initial=0.0)))
-    return best
+        shift = max(shift, float(np.abs(d[~bm]).max(initial=0.0)))
+    return best, shift

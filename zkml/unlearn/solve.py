@@ -12,7 +12,7 @@ import numpy as np
 from zkml.errors import InputError
 from zkml.unlearn.files import small_blas
 from zkml.unlearn.obs import solve_block
-from zkml.unlearn.params import Bounds, Formats, bounds, guarantee
+from zkml.unlearn.params import FIELD_BITS, Bounds, Formats, bounds, guarantee
 from zkml.unlearn.request import Request
 
 __all__ = ["BlockWitness", "LayerUpdate", "solve_layer"]
@@ -72,6 +72,13 @@ def solve_layer(req: Request, theta: np.ndarray, x: np.ndarray, s: np.ndarray,
                          f"data has {n}")
     fm = Formats(b_x, f_x, b_w, f_w, n, req.block, req.rank, req.k, req.f_u)
     bd = bounds(fm, req.lam, req.tau, req.mu_max)
+    if bd.acc_residual >= FIELD_BITS:
+        # a relation whose terms reach r / 2 could hold mod r without holding over the
+        # integers (soundness.md rule 3): such a request states nothing
+        raise InputError(f"the request's parameters (lambda {float(req.lam):g}, tau "
+                         f"{float(req.tau):g}, mu_max {float(req.mu_max):g}) make the "
+                         f"statement's integers reach 2^{bd.acc_residual}, past the field's "
+                         f"2^{FIELD_BITS}: the provider must lower them")
     bsz = req.block
     cols = req.blocks_per_row * bsz
     xs = np.zeros((int(s.sum()), cols), dtype=np.int64)
@@ -89,13 +96,25 @@ def solve_layer(req: Request, theta: np.ndarray, x: np.ndarray, s: np.ndarray,
             out.blocks.append(wit)
     lo, hi = -(1 << (b_w - 1)), (1 << (b_w - 1)) - 1
     if new.min() < lo or new.max() > hi:
-        raise InputError(f"the update takes a weight of {req.weight} outside its {b_w}-bit "
-                         f"format; compile the model with the layer's extra bit reserved "
-                         f"(unlearnable=[{req.weight!r}] in Python, --unlearnable "
-                         f"{req.weight} on the command line; circuits/unlearning.md 7), or "
-                         "ask the provider for a larger lambda")
+        raise InputError(_format_refusal(req, th, new, b_w))
     out.theta_new = new[:, :req.d_in]
     return out
+
+
+def _format_refusal(req: Request, theta: np.ndarray, new: np.ndarray, b_w: int) -> str:
+    """One line: how far the update leaves the format and what each side can change."""
+    top = max(int(np.abs(theta).max()), 1)
+    shift = int(np.abs(new - theta).max()) / top
+    reserved = top < 1 << (b_w - 2)
+    fix = ("the provider must raise lambda (zkml unlearn request --lambda, now "
+           f"{float(req.lam):g}; the compensation shrinks as lambda grows)") if reserved \
+        else (f"compile the model with the layer's extra bit reserved (--unlearnable "
+              f"{req.weight}; unlearnable=[{req.weight!r}] in Python; circuits/unlearning.md "
+              f"7), or ask the provider for a larger --lambda (now {float(req.lam):g})")
+    return (f"the update moves a weight of {req.weight} by {shift:.2g} times the layer's "
+            f"largest weight and leaves its {b_w}-bit format ("
+            f"{'the reserved bit absorbs less than 1x' if reserved else 'no bit reserved'}); "
+            f"{fix}")
 
 
 def _block(req: Request, bd: Bounds, xb: np.ndarray, theta: np.ndarray, masked: np.ndarray,
@@ -118,11 +137,13 @@ def _block(req: Request, bd: Bounds, xb: np.ndarray, theta: np.ndarray, masked: 
     r = np.where(fixed, 0, r)
     eta = u.T @ delta
     _check(abs(max(r, key=abs)) <= bd.t, f"block ({o}, {j}): residual {max(r, key=abs)} "
-           f"beyond T = {bd.t}; the request's tau is too small for this data")
+           f"beyond T = {bd.t}; the request's tau ({float(req.tau):g}) is too small for "
+           "this data: the provider must raise --tau")
     _check(int(np.abs(eta).max(initial=0)) <= bd.t_u,
            f"block ({o}, {j}): |U^T delta| = {int(np.abs(eta).max())} beyond T_U = {bd.t_u}")
     _check(int(np.abs(mu_i).max(initial=0)) < 1 << (bd.mu_bits - 1),
-           f"block ({o}, {j}): mu needs more than the request's {bd.mu_bits} bits")
+           f"block ({o}, {j}): mu needs more than the request's {bd.mu_bits} bits: "
+           f"the provider must raise --mu-max (now {float(req.mu_max):g})")
     return BlockWitness(o, j, delta.tolist(), q.tolist(), rem.tolist(), mu_i.tolist(),
                         [int(v) for v in r], eta.tolist(), int((~fixed).sum()))
 

@@ -282,7 +282,7 @@ fn vectors_zk_opening() {
             p.opening.stacks[1].eval = p.opening.stacks[0].eval
         }),
         ("dot product response moved", |p| {
-            p.tail.proofs[2].responses[3] += Fr::one()
+            p.tail.proofs[1].responses[3] += Fr::one()
         }),
         ("tau moved", |p| p.tail.tau += Fr::one()),
     ];

@@ -7,8 +7,9 @@
 Compiles the model twice through the API (`hiding=False`: kind-4 key; `hiding=True`:
 kind-6 key, circuits/zk_inference.md), then for batch 1 and 8 proves (best of 3, the
 `prove` stage only, wall time) and verifies (best of 5, pure Python, key loaded once,
-CPU time of the process) each kind, and prints a markdown table for
-`benchmarks/RESULTS.md`. Defaults to the bundled digits
+CPU time of the process) each kind, counts the points of the one merged MSM of a
+kind-5 verification (distinct bases, after the verifier merges repeated ones), and
+prints a markdown table for `benchmarks/RESULTS.md`. Defaults to the bundled digits
 MLP (`artifacts/`); NAME is a model of `benchmarks/models.py`, built into
 `benchmarks/out/models/` with its sample input as the one calibration row.
 """
@@ -53,6 +54,25 @@ def profile(verify, proof: bytes, top: int = 14) -> str:
     return out.getvalue()
 
 
+def msm_points(verify, proof: bytes) -> int:
+    """Distinct bases of the largest MSM one `verify(proof)` runs (a kind-5 proof's one
+    merged check; kind 3 runs several smaller ones)."""
+    import zkml.verifier.zk.sigma as sigma
+
+    real, sizes = sigma.msm, [0]
+
+    def counting(points, scalars):
+        sizes.append(len(set(points)))
+        return real(points, scalars)
+
+    sigma.msm = counting
+    try:
+        verify(proof)
+    finally:
+        sigma.msm = real
+    return max(sizes)
+
+
 def measure(model: Path, calibration: Path, input_json: Path, show_profile: bool = False
             ) -> list[dict]:
     """One row per (kind, batch): compile, key, prove, verify, sizes; with `show_profile`,
@@ -81,7 +101,8 @@ def measure(model: Path, calibration: Path, input_json: Path, show_profile: bool
                     print(f"kind {5 if hiding else 3}, batch 1:", profile(verifier.verify, proof))
                 rows.append({"kind": 5 if hiding else 3, "batch": batch, "compile": compile_s,
                              "key": len(cm.verifying_key), "prove": prove_s,
-                             "verify": verify_s, "proof": len(proof)})
+                             "verify": verify_s, "proof": len(proof),
+                             "msm": msm_points(verifier.verify, proof) if hiding else 0})
     return rows
 
 
@@ -89,7 +110,8 @@ def table(rows: list[dict]) -> str:
     """The rows as a markdown table with hiding/non-hiding ratios."""
     base = {r["batch"]: r for r in rows if r["kind"] == 3}
     lines = ["| proof | batch | compile (s) | key (B) | prove (s) | verify (s) | proof (B) | "
-             "prove / verify / size vs kind 3 |", "|---|---|---|---|---|---|---|---|"]
+             "merged MSM points | prove / verify / size vs kind 3 |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         b = base[r["batch"]]
         ratio = "" if r["kind"] == 3 else (f"{r['prove'] / b['prove']:.1f}x / "
@@ -97,7 +119,8 @@ def table(rows: list[dict]) -> str:
                                            f"{r['proof'] / b['proof']:.1f}x")
         name = "kind 5 (hiding)" if r["kind"] == 5 else "kind 3 (not hiding)"
         lines.append(f"| {name} | {r['batch']} | {r['compile']:.2f} | {r['key']:,} | "
-                     f"{r['prove']:.3f} | {r['verify']:.3f} | {r['proof']:,} | {ratio} |")
+                     f"{r['prove']:.3f} | {r['verify']:.3f} | {r['proof']:,} | "
+                     f"{r['msm'] or ''} | {ratio} |")
     return "\n".join(lines)
 
 

@@ -294,7 +294,7 @@ SYNOPSIS: dict[str, list[tuple[list[str], int, str]]] = {
     "zkml compile MODEL.onnx [--calibration SAMPLES.npy] [-o MODEL.zkmlc] [--vk MODEL.vk] "
     "[--non-hiding]": [
         (["compile", ONNX, "--calibration", CAL, "-o", "syn/c.zkmlc", "--vk", "syn/c.vk"], 0,
-         "wrote syn/c.zkmlc (compiled model) and syn/c.vk (hiding verifying key, 120983 "
+         "wrote syn/c.zkmlc (compiled model) and syn/c.vk (hiding verifying key, 92855 "
          "bytes, digest ...)"),
         # the non-hiding key is deterministic: the committed kind-4 key's digest
         (["compile", ONNX, "--calibration", CAL, "-o", "syn/n.zkmlc", "--vk", "syn/n.vk",
@@ -306,11 +306,11 @@ SYNOPSIS: dict[str, list[tuple[list[str], int, str]]] = {
     "zkml prove MODEL.zkmlc --input INPUT.json|INPUT.npy [-o MODEL.proof]": [
         (["prove", f"{D}.zkmlc", "--input", INPUT, "-o", "syn/p.proof"], 0,
          "proved 8 example(s) in 0.1 s (prover 0.1 s); wrote syn/p.proof (hiding proof, "
-         "84763 bytes)"),
+         "62395 bytes)"),
         (["prove", f"{D}.zkmlc", "--input", "syn/two.npy", "-o", "syn/two.proof"], 0,
          "proved 2 example(s) in 0.1 s (prover 0.1 s); wrote syn/two.proof ..."),
         (["prove", "syn/d.zkmlc", "--input", INPUT], 0,
-         "... wrote syn/d.proof (hiding proof, 84763 bytes)"),
+         "... wrote syn/d.proof (hiding proof, 62395 bytes)"),
         (["prove", "syn/n.zkmlc", "--input", INPUT, "-o", "syn/n.proof"], 0,
          "... wrote syn/n.proof (non-hiding proof, 36339 bytes)"),
     ],
@@ -339,8 +339,8 @@ SYNOPSIS: dict[str, list[tuple[list[str], int, str]]] = {
     ],
     "zkml inspect FILE": [
         (["inspect", f"{D}.zkmlc"], 0, "compiled model (zkml-compiled-model)"),
-        (["inspect", f"{D}.vk"], 0, "hiding verifying key (kind 6), 120983 bytes, digest ..."),
-        (["inspect", f"{D}.proof"], 0, "hiding inference proof (kind 5), 84763 bytes"),
+        (["inspect", f"{D}.vk"], 0, "hiding verifying key (kind 6), 92855 bytes, digest ..."),
+        (["inspect", f"{D}.proof"], 0, "hiding inference proof (kind 5), 62395 bytes"),
     ],
     "zkml demo": [
         (["demo", "--out", "syn/demo", "--quiet"], 0, "   8/8 correct"),

@@ -16,6 +16,14 @@ from zkml.verifier.generators import seed_digest
 from zkml.verifier.msm import msm
 from zkml.verifier.transcript import Transcript
 from zkml.verifier.zk.forms import Form
+from zkml.verifier.zk.products import (
+    ProductProof,
+    Triple,
+    product_equations,
+    read_product_sigma,
+    read_vectors,
+    verify_products_alone,
+)
 from zkml.verifier.zk.sigma import Gens, Proof, Statement, equations, fold, read_batch, verify_batch
 
 VECTORS = load("sigma.json")
@@ -83,3 +91,49 @@ def test_simulated_transcripts_verify_without_a_witness() -> None:
         # ... and a simulated proof moved anywhere fails like a real one.
         bad = Proof(p.first, (p.responses[0] + 1,) + p.responses[1:])
         assert fold(equations(GENS, s, bad, c), 7) is not None
+
+
+def _triples(case: dict) -> list[Triple]:
+    return [Triple(*(Form.of(point(p)) for p in tr)) for tr in case["triples"]]
+
+
+def _verify_products(case: dict) -> None:
+    """sigma.md 7 alone: the triples' points absorbed as `"sigma-statement"`, then the
+    proof's own steps and one MSM."""
+    triples = _triples(case)
+    t = Transcript(VECTORS["tag"].encode())
+    t.absorb_points("sigma-statement", [point(p) for tr in case["triples"] for p in tr])
+    r = Reader(bytes.fromhex(case["proof"]))
+    proof = read_product_sigma(r, read_vectors(r), len(triples))
+    r.finish()
+    verify_products_alone(GENS, t, triples, proof)
+
+
+@pytest.mark.parametrize("case", VECTORS["product_batch"], ids=lambda c: c["name"])
+def test_product_batch_vector_case(case: dict) -> None:
+    expect(case, _verify_products)
+
+
+def test_simulated_product_batch_verifies_without_a_witness() -> None:
+    """sigma.md 7's simulator: uniform V_x, V_y, T_1 and responses; the other five first
+    messages solved from their equations at the programmed challenges. The statement is
+    false (a product of unrelated points), so no witness could have been used."""
+    rng = random.Random(8)
+    triples = _triples(VECTORS["product_batch"][0])
+    triples.append(Triple(Form.of(GENS.h), Form.of(GENS.g_e), Form.of(GENS.h)))
+    triples = triples[-4:]
+    m = len(triples)
+    ch, c = (rng.randrange(R), rng.randrange(R)), rng.randrange(R)
+    vectors = (msm([GENS.h], [rng.randrange(R)]), msm([GENS.h], [rng.randrange(R)]))
+    t_1 = msm([GENS.g_e, GENS.h], [rng.randrange(R), rng.randrange(R)])
+    resp = [rng.randrange(R) for _ in range(2 * m + 5)]
+    blank = (None, None, None, None, t_1, None)
+    zero = ProductProof(vectors, blank, tuple(resp[:m]), tuple(resp[m:2 * m]),
+                        tuple(resp[2 * m:]))
+    eqs = product_equations(GENS, triples, zero, ch, c)
+    solved = [msm([p for _, p in e], [v for v, _ in e]) for e in eqs]
+    first = (solved[0], solved[1], solved[2], solved[3], t_1, solved[4])
+    sim = ProductProof(vectors, first, zero.fx, zero.fy, zero.u)
+    assert fold(product_equations(GENS, triples, sim, ch, c), 7) is None
+    bad = ProductProof(vectors, first, (sim.fx[0] + 1,) + sim.fx[1:], sim.fy, sim.u)
+    assert fold(product_equations(GENS, triples, bad, ch, c), 7) is not None

@@ -8,18 +8,17 @@ import random
 
 import pytest
 
-from tests.verifier.zk_prover import Opened, ProverBackend, commit, prove_products
+from tests.verifier.zk_prover import Opened, ProverBackend, commit, prove_tail
 from zkml.errors import ProofFormatError, VerificationError
 from zkml.verifier.declarations import Claim, nonzero_check, run_check, zero_check
-from zkml.verifier.field import R
+from zkml.verifier.encoding import Reader
 from zkml.verifier.generators import DEFAULT_SEED, seed_digest
-from zkml.verifier.msm import msm
 from zkml.verifier.transcript import Transcript
 from zkml.verifier.zk.backend import CommittedBackend
-from zkml.verifier.zk.linear import linear_equation
-from zkml.verifier.zk.sigma import Gens, Proof, verify_batch
+from zkml.verifier.zk.sigma import Gens
+from zkml.verifier.zk.tail import verify_tail
 
-GENS = Gens.of(seed_digest(DEFAULT_SEED), 1)
+GENS = Gens.of(seed_digest(DEFAULT_SEED), 4)
 
 
 def _checks(a, b, c):
@@ -40,10 +39,7 @@ def _run(values=(6, 7, 42), lie=None, drop_product=False, checks=_checks):
     t = Transcript(b"zk-backend-test")
     t.absorb_points("zk-claims", points)
     t.absorb_points("zk-products", pb.products)
-    lam = t.squeeze("zk-linear")
-    tau = sum(pow(lam, i, R) * z.t for i, z in enumerate(pb.zeros)) % R
-    t.absorb_fr("zk-linear-blinder", tau)
-    proofs = prove_products(GENS, t, pb.witnesses, rng)
+    tail = prove_tail(GENS, t, pb.zeros, pb.witnesses, rng)
 
     products = pb.products[:-1] if drop_product else pb.products
     vb = CommittedBackend(GENS.g_e, products)
@@ -53,31 +49,30 @@ def _run(values=(6, 7, 42), lie=None, drop_product=False, checks=_checks):
         run_check(chk, vb)
     vb.finish()
     v.absorb_points("zk-products", products)
-    terms = linear_equation(v, vb.linear, tau, GENS.h)
-    if msm([p for _, p in terms], [s for s, _ in terms]) is not None:
-        raise VerificationError("linear", check="zk.linear")
-    verify_batch(GENS, v, vb.statements, [Proof(f, r) for f, r in proofs])
+    r = Reader(tail)
+    verify_tail(GENS, v, r, vb.linear, vb.triples, [])
+    r.finish()
     return vb
 
 
 def test_honest_values_pass_with_the_declared_costs() -> None:
     vb = _run()
     # a b a: two products; a - 1 != 0: one inverse; (a + b) b: one product.
-    assert len(vb.statements) == 4
+    assert len(vb.triples) == 4
     assert vb.linear_ids == ["t.prod", "t.lin", "t.sum-prod"]
 
 
 def test_false_value_fails_the_linear_check() -> None:
     with pytest.raises(VerificationError) as exc:
         _run(values=(6, 7, 43))
-    assert exc.value.check == "zk.linear"
+    assert exc.value.check == "zk.merged"
 
 
 def test_lying_product_fails_its_proof_of_product() -> None:
     # product 1 (a b a = 252) committed as 258 = 6 * 43 so that the linear check holds
     with pytest.raises(VerificationError) as exc:
         _run(values=(6, 7, 43), lie={1: 258})
-    assert exc.value.check == "sigma.equations"
+    assert exc.value.check == "zk.merged"
 
 
 def test_zero_has_no_inverse() -> None:
@@ -85,10 +80,10 @@ def test_zero_has_no_inverse() -> None:
     def only_nonzero(a, b, c):
         return [nonzero_check("t.nz", a - 1, "a == 1")]
 
-    assert len(_run(values=(2, 7, 7), checks=only_nonzero).statements) == 1
+    assert len(_run(values=(2, 7, 7), checks=only_nonzero).triples) == 1
     with pytest.raises(VerificationError) as exc:
         _run(values=(1, 7, 7), lie={0: 5}, checks=only_nonzero)
-    assert exc.value.check == "sigma.equations"
+    assert exc.value.check == "zk.merged"
 
 
 def test_missing_product_commitment_is_a_format_error() -> None:

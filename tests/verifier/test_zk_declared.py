@@ -1,7 +1,8 @@
 """circuits/vectors/zk_declared.json: real gadget declarations (from honest proofs of
 vector models) evaluated over commitments by the Rust prover's HiddenEval, rebuilt from
 their canonical JSON here and run through the verifier's CommittedBackend, then the
-linear check and the proofs of product (circuits/zk.md 5.3). Both sides must visit the
+tail: the linear check and the batched proof of product in one merged check (circuits/zk.md
+5.3, 5.5). Both sides must visit the
 products in one order, or the honest cases fail."""
 
 from __future__ import annotations
@@ -20,14 +21,14 @@ from zkml.verifier.declarations import (
 )
 from zkml.verifier.encoding import Reader
 from zkml.verifier.generators import seed_digest
-from zkml.verifier.msm import msm
 from zkml.verifier.transcript import Transcript
 from zkml.verifier.zk.backend import CommittedBackend
-from zkml.verifier.zk.linear import linear_equation
-from zkml.verifier.zk.sigma import Gens, read_batch, verify_batch
+from zkml.verifier.zk.sigma import Gens
+from zkml.verifier.zk.tail import verify_tail
 
 VECTORS = load("zk_declared.json")
-GENS = Gens.of(seed_digest(VECTORS["seed"].encode()), 1)
+GENS = Gens.of(seed_digest(VECTORS["seed"].encode()),
+               max(len(c["products"]) for c in VECTORS["cases"]))
 
 
 
@@ -58,13 +59,9 @@ def _verify(case: dict) -> CommittedBackend:
         run_check(Check(c["id"], _expr(c["expr"], claims), kind, c["id"]), backend)
     backend.finish()
     t.absorb_points("zk-products", [point(p) for p in case["products"]])
-    terms = linear_equation(t, backend.linear, int(case["tau"]), GENS.h)
-    if msm([p for _, p in terms], [s for s, _ in terms]) is not None:
-        raise VerificationError("the linear check fails", check="zk.linear")
-    r = Reader(bytes.fromhex(case["sigma"]))
-    proofs = read_batch(r, backend.statements)
+    r = Reader(bytes.fromhex(case["tail"]))
+    verify_tail(GENS, t, r, backend.linear, backend.triples, [])
     r.finish()
-    verify_batch(GENS, t, backend.statements, proofs)
     return backend
 
 

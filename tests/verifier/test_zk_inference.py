@@ -264,16 +264,17 @@ def test_a_changed_commitment_fails_the_merged_check(what):
     rejected(_replace(data, point, _other(point)), "zk.merged")
 
 
-def test_a_swapped_proof_of_product_fails_the_merged_check():
+def test_swapped_product_responses_fail_the_merged_check():
     m, data = model("example"), honest()
     _, tail = _layout(data, m.vk)
-    start, size = tail + 32, 3 * 64 + 5 * 32  # the sigma batch: products first
+    at = tail + 2 * 64  # V_x, V_y, then tau
+    start, size = at + 32 + 6 * 64, 32  # the batched proof of product's f_x[0], f_x[1]
     a, b = data[start:start + size], data[start + size:start + 2 * size]
     assert a != b
     swapped = data[:start] + b + a + data[start + 2 * size:]
     rejected(swapped, "zk.merged")
-    tau = data[tail:tail + 32]
-    rejected(data[:tail] + bytes(31) + b"\x01" + data[tail + 32:], "zk.merged")
+    tau = data[at:at + 32]
+    rejected(data[:at] + bytes(31) + b"\x01" + data[at + 32:], "zk.merged")
     assert tau != bytes(31) + b"\x01"
 
 

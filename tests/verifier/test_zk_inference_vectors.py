@@ -121,10 +121,11 @@ def test_a_recommitted_message_fails_the_merged_check(case):
 
 
 @pytest.mark.parametrize("case", HONEST[:3], ids=_label)
-def test_swapped_proofs_of_product_fail_the_merged_check(case):
+def test_swapped_product_responses_fail_the_merged_check(case):
     data = bytes.fromhex(case["proof"])
     _, tail = _parsed(case, data)
-    start, size = tail + 32, 3 * 64 + 5 * 32  # tau, then the proofs of product
+    # V_x, V_y, tau, the batched proof's six points, then f_x: swap f_x[0] and f_x[1]
+    start, size = tail + 2 * 64 + 32 + 6 * 64, 32
     a, b = data[start:start + size], data[start + size:start + 2 * size]
     _rejected(case, data[:start] + b + a + data[start + 2 * size:], "zk.merged")
 

@@ -22,7 +22,8 @@ from zkml.verifier.zk.sigma import Gens
 from zkml.verifier.zk.tail import verify_tail
 
 VECTORS = load("zk_logup.json")
-GENS = Gens.of(seed_digest(VECTORS["seed"].encode()), 1)
+GENS_SEED = seed_digest(VECTORS["seed"].encode())
+GENS = Gens.of(GENS_SEED, 1)
 
 
 def _leaves(tree: dict, alpha: int) -> tuple[list[int], list[int]]:
@@ -56,7 +57,8 @@ def _verify(case: dict) -> None:
     for c in checks:
         run_check(c, backend)
     backend.finish()
-    verify_tail(GENS, t, r, backend.linear, backend.statements, [])
+    gens = Gens.of(GENS_SEED, max(1, len(backend.triples)))
+    verify_tail(gens, t, r, backend.linear, backend.triples, [])
     r.finish()
 
 

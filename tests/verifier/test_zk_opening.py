@@ -14,7 +14,8 @@ from zkml.verifier.generators import seed_digest
 from zkml.verifier.transcript import Transcript
 from zkml.verifier.zk.forms import Form
 from zkml.verifier.zk.opening import HidingStack, verify_opening
-from zkml.verifier.zk.sigma import Gens, Statement
+from zkml.verifier.zk.products import Triple
+from zkml.verifier.zk.sigma import Gens
 from zkml.verifier.zk.tail import verify_tail
 
 VECTORS = load("zk_opening.json")
@@ -42,8 +43,7 @@ def _verify(case: dict) -> None:
     linear, dots = verify_opening(t, r, stacks)
     cz = [r.g1("zk-products") for _ in VECTORS["products"]]
     t.absorb_points("zk-products", cz)
-    products = [Statement("product", (stacks[x[0]].claims[x[1]][1], stacks[y[0]].claims[y[1]][1],
-                                      Form.of(z)))
+    products = [Triple(stacks[x[0]].claims[x[1]][1], stacks[y[0]].claims[y[1]][1], Form.of(z))
                 for (x, y), z in zip(VECTORS["products"], cz, strict=True)]
     verify_tail(GENS, t, r, linear, products, dots)
     r.finish()

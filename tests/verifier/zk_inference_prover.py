@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import reference_inference
 from reference_logup import _layers
 from reference_prover import _round_values
-from zk_prover import Opened
+from zk_prover import Opened, ProductBatchProver
 
 from zkml.verifier.encoding import Reader, enc_fr, enc_g1, enc_g1s, enc_u8, enc_u16, enc_u32
 from zkml.verifier.field import R, eq_table, mle_eval
@@ -47,7 +47,8 @@ from zkml.verifier.zk.backend import Committed, CommittedBackend
 from zkml.verifier.zk.forms import Form
 from zkml.verifier.zk.opening import verify_opening
 from zkml.verifier.zk.pipeline import HidingMessages, run_hiding_checks
-from zkml.verifier.zk.sigma import Gens, Statement
+from zkml.verifier.zk.products import Triple
+from zkml.verifier.zk.sigma import Gens
 from zkml.verifier.zk_inference import _HidingInference, parse_hiding_inference
 
 #: the private messages kind 3 sends as scalars and kind 5 as commitments
@@ -210,15 +211,14 @@ class _ProvingBackend(CommittedBackend):
     def product(self, a: Committed, b: Committed) -> Committed:
         oa, ob = self.s.open(a.form), self.s.open(b.form)
         z = self._new(oa.v * ob.v)
-        self.statements.append(Statement("product", (a.form, b.form, Form.of(z))))
+        self.triples.append(Triple(a.form, b.form, Form.of(z)))
         self.witnesses.append((oa, ob, self.s.openings[z]))
         return Committed(Form.of(z), self.g_e)
 
     def assert_nonzero(self, value, check) -> None:
         ov = self.s.open(value.form)
         inv = self._new(pow(ov.v, -1, R) if ov.v else 0)
-        self.statements.append(Statement("product", (value.form, Form.of(inv),
-                                                     Form({self.g_e: 1}))))
+        self.triples.append(Triple(value.form, Form.of(inv), Form({self.g_e: 1})))
         self.witnesses.append((ov, self.s.openings[inv], Opened(1, 0)))
 
     def finish(self) -> None:
@@ -256,15 +256,13 @@ def _prove_opening(s: _State, t: Transcript, stacks, blinds) -> tuple[bytes, lis
     return b"".join(out), dots
 
 
-def _sigma_batch(s: _State, t: Transcript, products, dots) -> bytes:
-    """sigma.md 3-4: proofs of product, then of dot product; one challenge."""
+def _sigma_batch(s: _State, t: Transcript, products: ProductBatchProver | None,
+                 dots) -> bytes:
+    """sigma.md 4, 7: the batched proof of product, then the proofs of dot product; one
+    challenge."""
     g, ge, h, rng = s.gens.g, s.gens.g_e, s.gens.h, s.rng
-    firsts, nonces = [], []
-    for x, _, _ in products:
-        b = [rng.randrange(R) for _ in range(5)]
-        cx = msm([ge, h], [x.v, x.t])
-        firsts.append((msm([ge, h], b[:2]), msm([ge, h], b[2:4]), msm([cx, h], [b[2], b[4]])))
-        nonces.append(b)
+    firsts: list = [products.first()] if products else []
+    nonces: list = []
     for x, _, _, a in dots:
         d = [rng.randrange(R) for _ in x]
         r_d, r_b = rng.randrange(R), rng.randrange(R)
@@ -273,11 +271,8 @@ def _sigma_batch(s: _State, t: Transcript, products, dots) -> bytes:
         nonces.append((d, r_d, r_b))
     t.absorb_points("sigma-first", [p for f in firsts for p in f])
     c = t.squeeze("sigma-c")
-    responses = []
-    for (x, y, z), b in zip(products, nonces, strict=False):
-        responses.append([b[0] + c * x.v, b[1] + c * x.t, b[2] + c * y.v, b[3] + c * y.t,
-                          b[4] + c * (z.t - x.t * y.v)])
-    for (x, t_x, y, _), (d, r_d, r_b) in zip(dots, nonces[len(products):], strict=True):
+    responses = [products.respond(c)] if products else []
+    for (x, t_x, y, _), (d, r_d, r_b) in zip(dots, nonces, strict=True):
         responses.append([*(di + c * xi for di, xi in zip(d, x, strict=True)),
                           r_d + c * t_x, r_b + c * y.t])
     responses = [[v % R for v in rs] for rs in responses]
@@ -324,6 +319,10 @@ def prove_hiding(doc: dict, tensors: dict, stack_table: list[int], x_rows: list[
     opening, dots = _prove_opening(s, t, stacks, blinds)
     opening_linear, _ = verify_opening(t_open, Reader(opening), stacks)
     t.absorb_points("zk-products", backend.points)
+    m = len(backend.witnesses)
+    pgens = Gens.of(digest, max(n_cols, m))
+    products = ProductBatchProver(pgens, backend.witnesses, s.rng) if m else None
+    vectors = products.commit(t) if products else []
     forms = [*backend.linear, *opening_linear]
     ids = [*backend.linear_ids, *(["opening"] * len(opening_linear))]
     lam = t.squeeze("zk-linear")
@@ -336,8 +335,9 @@ def prove_hiding(doc: dict, tensors: dict, stack_table: list[int], x_rows: list[
             failed.append(ids[i])
         tau = (tau + pow(lam, i, R) * o.t) % R
     t.absorb_fr("zk-linear-blinder", tau)
-    sigma = _sigma_batch(s, t, backend.witnesses, dots)
-    body = prefix + opening + enc_g1s(backend.points) + enc_fr(tau) + sigma
+    sigma = _sigma_batch(s, t, products, dots)
+    body = (prefix + opening + enc_g1s(backend.points) + b"".join(map(enc_g1, vectors))
+            + enc_fr(tau) + sigma)
     return b"ZKML" + enc_u16(1) + enc_u8(5) + body
 
 

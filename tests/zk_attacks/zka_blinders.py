@@ -14,7 +14,6 @@ from zka_elements import statement_end, walk_points
 
 import zkml
 from zkml.compiled_model import CompiledModel
-from zkml.verifier.encoding import enc_fr
 from zkml.verifier.model_key import VerifyingKey
 from zkml.verifier.proofs import read_header
 from zkml.verifier.zk_inference import parse_hiding_inference
@@ -26,8 +25,9 @@ ROOT = HERE.parents[1]
 def elements(vk: VerifyingKey, proof: bytes) -> list[bytes]:
     """Every 32-byte element a kind-5 proof sends after its statement: each point's two
     coordinates (the commitments, the opening's, the products, the sigma first messages)
-    and each scalar (`tau`, the sigma responses). Parsed up to `tau`; the sigma batch
-    has no counts, so its bytes are points and scalars, 32 bytes at a time."""
+    and each scalar (`tau`, the sigma responses). Parsed up to the tail (`V_x`, `V_y`,
+    `tau`, the sigma batch), which has no counts: its bytes are points and scalars, 32
+    bytes at a time."""
     _, rd = read_header(proof)
     p = parse_hiding_inference(rd, vk, 1 << 20)
     pts: list = []
@@ -38,7 +38,6 @@ def elements(vk: VerifyingKey, proof: bytes) -> list[bytes]:
     while p.opening.remaining:
         pts.append(p.opening.g1())
     out = [c.to_bytes(32, "big") for q in pts for c in (q if q else (0, 0))]
-    out.append(enc_fr(p.tail.fr()))
     rest = p.tail.raw(p.tail.remaining)
     out += [rest[i:i + 32] for i in range(0, len(rest), 32)]
     return out

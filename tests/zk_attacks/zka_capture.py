@@ -69,8 +69,8 @@ def observe_kind5(vk: VerifyingKey, proof: bytes) -> list[StackView]:
     responses (witness, model)."""
     points: list[tuple[int, int, list[int]]] = []
     batch: dict = {}
-    real_vb, real_read, real_ch = (zk_opening.verify_batched, zk_tail.read_batch,
-                                   zk_tail.batch_challenges)
+    real_vb, real_read, real_eq = (zk_opening.verify_batched, zk_tail.read_batch,
+                                   zk_tail.equations)
 
     def verify_batched(t, claims, inst_vars, degree, rounds):
         out = real_vb(t, claims, inst_vars, degree, rounds)
@@ -81,13 +81,13 @@ def observe_kind5(vk: VerifyingKey, proof: bytes) -> list[StackView]:
         batch["stmts"], batch["proofs"] = stmts, real_read(r, stmts)
         return batch["proofs"]
 
-    def challenges(t, stmts, proofs):
-        batch["c"], rho = real_ch(t, stmts, proofs)
-        return batch["c"], rho
+    def equations(gens, s, p, c):  # a dot product's equations, at the sigma challenge
+        batch["c"] = c
+        return real_eq(gens, s, p, c)
 
     with mock.patch.object(zk_opening, "verify_batched", verify_batched), \
             mock.patch.object(zk_tail, "read_batch", read_batch), \
-            mock.patch.object(zk_tail, "batch_challenges", challenges):
+            mock.patch.object(zk_tail, "equations", equations):
         InferenceVerifier(vk).verify(proof)
     shapes = [(vk.circuit.layout(1).num_vars, vk.circuit.layout(1).log_cols),
               (vk.num_vars, vk.log_cols)]

@@ -20,9 +20,12 @@ does. Then, message by message (zk_inference.md 1.2):
    `F_i(v) = 0` for the values (any solution: the products' and inverses' values are
    free, since their proofs of product are simulated), and commits to that solution;
 3. `tau = sum_i lambda^i t(F_i)`: it knows every blinder;
-4. the sigma batch: for the programmed `c`, each proof's responses are uniform and its
-   first messages are solved from its equations (sigma.md 3); the row commitments of
-   the model stack are the key's, used only inside these equations.
+4. the batched proof of product (sigma.md 7): `V_x`, `V_y` and `T_1` uniform points,
+   its responses uniform, its other five first messages solved from its equations at
+   the programmed `delta`, `gamma`, `c`;
+5. the sigma batch's dot products: for the programmed `c`, each proof's responses are
+   uniform and its first messages are solved from its equations (sigma.md 3); the row
+   commitments of the model stack are the key's, used only inside these equations.
 
 Pass 1 runs the verifier's own declarations over zero commitments (a backend that mints
 a fresh commitment for each product or inverse it asks for) to learn the forms and the
@@ -51,7 +54,8 @@ from zkml.verifier.zk.backend import CommittedBackend
 from zkml.verifier.zk.forms import Form
 from zkml.verifier.zk.opening import verify_opening
 from zkml.verifier.zk.pipeline import HidingMessages, run_hiding_checks
-from zkml.verifier.zk.sigma import G_E_INDEX, H_INDEX, Statement
+from zkml.verifier.zk.products import ProductProof, Triple, product_equations
+from zkml.verifier.zk.sigma import G_E_INDEX, H_INDEX, Gens, Statement
 from zkml.verifier.zk_inference import _HidingInference, parse_hiding_inference
 
 _MAX_BATCH = 1 << 20
@@ -212,8 +216,10 @@ def _render(items: Sequence, atoms: _Atoms) -> bytes:
 @dataclass
 class _Pass1:
     forms: list[Form]
-    stmts: list[Statement]
+    triples: list[Triple]
+    dots: list[Statement]
     minted: list[int]
+    ch: tuple[int, int]
     lam: int
     c: int
 
@@ -231,10 +237,11 @@ def _pass1(vk: VerifyingKey, statement: bytes, body: bytes, atoms: _Atoms, oracl
     with programmed(oracle):
         t = run_hiding_checks(kind, msgs)
     lin, dots = verify_opening(t, p.opening, kind.hiding_stacks(p.c_w))
+    ch = (t.squeeze("zk-product-link"), t.squeeze("zk-product-batch")) if be.minted else (0, 0)
     lam = t.squeeze("zk-linear")
     c = t.squeeze("sigma-c")
     t.squeeze("sigma-merge")
-    return _Pass1([*be.linear, *lin], [*be.statements, *dots], be.minted, lam, c)
+    return _Pass1([*be.linear, *lin], be.triples, dots, be.minted, ch, lam, c)
 
 
 def _solve(forms: Sequence[Form], index: dict, g_e: G1Point) -> dict[int, int]:
@@ -274,19 +281,39 @@ def _solve(forms: Sequence[Form], index: dict, g_e: G1Point) -> dict[int, int]:
     return values
 
 
+def _products(one: _Pass1, pt, gens: Gens, rng: random.Random) -> tuple[bytes, bytes]:
+    """The batched proof of product simulated (sigma.md 7): `V_x`, `V_y`, `T_1` uniform
+    points, uniform responses, the other first messages solved from the equations (each
+    equation with its first message left out is exactly that message). Returns the
+    vectors' bytes and the sigma part's."""
+    if not one.triples:
+        return b"", b""
+    m = len(one.triples)
+    triples = [Triple(*(Form.of(pt(f)) for f in (tr.x, tr.y, tr.z))) for tr in one.triples]
+
+    def uniform() -> G1Point:
+        return msm([gens.g_e, gens.h], [rng.randrange(R), rng.randrange(R)])
+
+    vectors, t_1 = (uniform(), uniform()), uniform()
+    z = [rng.randrange(R) for _ in range(2 * m + 5)]
+    blank = ProductProof(vectors, (None, None, None, None, t_1, None), tuple(z[:m]),
+                         tuple(z[m:2 * m]), tuple(z[2 * m:]))
+    s = [msm([p for _, p in e], [k for k, _ in e])
+         for e in product_equations(gens, triples, blank, one.ch, one.c)]
+    first = (s[0], s[1], s[2], s[3], t_1, s[4])
+    return (b"".join(map(enc_g1, vectors)),
+            b"".join(map(enc_g1, first)) + b"".join(map(enc_fr, z)))
+
+
 def _sigma(stmts: Sequence[Statement], c: int, pt, g: Sequence[G1Point], g_e: G1Point,
            h: G1Point, rng: random.Random) -> bytes:
-    """Each proof simulated at challenge `c`: uniform responses, first messages solved
-    from its equations (sigma.md 3). `pt(form)` evaluates a form to a point."""
+    """Each proof of dot product simulated at challenge `c`: uniform responses, first
+    messages solved from its equations (sigma.md 3). `pt(form)` evaluates a form to a
+    point."""
     mc = (R - c) % R
     out = []
     for s in stmts:
-        if s.kind == "product":
-            cx, cy, cz = (pt(f) for f in s.commitments)
-            z = [rng.randrange(R) for _ in range(5)]
-            first = [msm([g_e, h, cx], [z[0], z[1], mc]), msm([g_e, h, cy], [z[2], z[3], mc]),
-                     msm([cx, h, cz], [z[2], z[4], mc])]
-        elif s.kind == "dot_product":
+        if s.kind == "dot_product":
             cx, cy = (pt(f) for f in s.commitments)
             k = len(s.a)
             z = [rng.randrange(R) for _ in range(k + 2)]
@@ -326,11 +353,12 @@ def simulate(vk: VerifyingKey, statement: bytes, oracle: Oracle, seed: int,
 
     tau = sum(pow(one.lam, i, R) * sum(k * atoms.t[index[p]] for k, p in f.terms() if p != g_e)
               for i, f in enumerate(one.forms)) % R
-    cols = max(1 << vk.circuit.layout(batch).log_cols, 1 << vk.log_cols)
+    cols = max(1 << vk.circuit.layout(batch).log_cols, 1 << vk.log_cols, len(one.triples))
     gens = generators(digest, cols)
-    sigma = _sigma(one.stmts, one.c, pt, gens, g_e, h, atoms.rng)
+    vectors, prod = _products(one, pt, Gens(tuple(gens), g_e, h), atoms.rng)
+    sigma = prod + _sigma(one.dots, one.c, pt, gens, g_e, h, atoms.rng)
     products = enc_u32(len(one.minted)) + b"".join(enc_g1(atoms.points[a]) for a in one.minted)
-    return statement + _render(items, atoms) + products + enc_fr(tau) + sigma
+    return statement + _render(items, atoms) + products + vectors + enc_fr(tau) + sigma
 
 
 def statement_bytes(proof: bytes, vk: VerifyingKey) -> bytes:

@@ -37,16 +37,15 @@ __all__ = ["ZK_WF_TAG", "ZkWellFormednessProof", "parse_zk_wf", "verify_zk_wf",
 
 ZK_WF_TAG = "zkml/model-wf-zk"
 _G1, _FR = 64, 32
-#: A proof of product: three points, five scalars (sigma.md 3).
-_PRODUCT = (3, 5)
 
 
 @dataclass(frozen=True)
 class ZkWellFormednessProof:
     """`ZkLogupProof || Vec<G1> logup-leaf-evals (2) || HidingOpening (P, m) ||
-    Vec<G1> zk-products || Fr tau || SigmaBatch`. The opening's messages and the tail
-    (`tau` and the sigma batch) are kept as their bytes, strictly parsed once here and
-    read again, with their statements, when the proof is checked."""
+    Vec<G1> zk-products || G1 V_x || G1 V_y || Fr tau || SigmaBatch` (zk.md 5.5). The
+    opening's messages and the tail (the product vectors, `tau` and the sigma batch) are
+    kept as their bytes, strictly parsed once here and read again, with their
+    statements, when the proof is checked."""
 
     logup: tuple[ZkTree, ...]
     leaf_evals: tuple[G1Point, ...]
@@ -78,15 +77,20 @@ def _points(rd: Reader, count: int, what: str) -> bytes:
 
 
 def _sigma_layout(num_products: int, dot_lengths: Sequence[int]) -> list[tuple[int, int]]:
-    """(points, scalars) of each sigma proof, in batch order (sigma.md 4)."""
-    return [_PRODUCT] * num_products + [(2, k + 2) for k in dot_lengths]
+    """(points, scalars) of each sigma proof, in batch order (sigma.md 4): the batched
+    proof of product (sigma.md 7: six points, `2m + 5` scalars), then the dot products."""
+    product = [(6, 2 * num_products + 5)] if num_products else []
+    return product + [(2, k + 2) for k in dot_lengths]
 
 
-def _tail(rd: Reader, layout: Sequence[tuple[int, int]]) -> bytes:
-    """`Fr tau || SigmaBatch` of `layout`: its size bounded by the bytes left, then
-    every point and scalar decoded strictly; returns its bytes."""
-    data = rd.raw(_FR + sum(p * _G1 + f * _FR for p, f in layout), "tail")
+def _tail(rd: Reader, num_products: int, layout: Sequence[tuple[int, int]]) -> bytes:
+    """`[G1 V_x || G1 V_y] || Fr tau || SigmaBatch` of `layout`: its size bounded by the
+    bytes left, then every point and scalar decoded strictly; returns its bytes."""
+    vectors = 2 if num_products else 0
+    data = rd.raw(vectors * _G1 + _FR + sum(p * _G1 + f * _FR for p, f in layout), "tail")
     sub = Reader(data)
+    for _ in range(vectors):
+        sub.g1("zk-product-vectors")
     sub.fr("zk-linear-blinder")
     for n_pts, n_frs in layout:
         for _ in range(n_pts):
@@ -113,7 +117,7 @@ def parse_zk_wf(rd: Reader, num_vars: int, log_cols: int, range_bits: int
         raise ProofFormatError(f"zk-products: {n} commitments, the checks take {want}",
                                check="zk.products")
     products = tuple(rd.g1("zk-products") for _ in range(n))
-    tail = _tail(rd, _sigma_layout(n, (1 << log_cols, 1 << m_cols)))
+    tail = _tail(rd, n, _sigma_layout(n, (1 << log_cols, 1 << m_cols)))
     return mult, ZkWellFormednessProof(logup, leaf, opening, products, tail)
 
 
@@ -124,7 +128,7 @@ def verify_zk_wf(circuit: Circuit, commitment: Sequence[G1Point],
     VerificationError naming the first check that fails."""
     ms = circuit.model
     n, c, rb = ms.num_vars, ms.log_cols, ms.range_bits
-    gens = Gens.of(seed_dig, max(1 << c, 1 << (rb // 2)))
+    gens = Gens.of(seed_dig, max(1 << c, 1 << (rb // 2), len(wf.products)))
     t = Transcript(ZK_WF_TAG)
     t.absorb_u32("version", KIND_VERSIONS[KIND_HIDING_VERIFYING_KEY])
     t.absorb_bytes("generators", seed_dig)
@@ -154,5 +158,5 @@ def verify_zk_wf(circuit: Circuit, commitment: Sequence[G1Point],
         run_check(check, backend)
     backend.finish()
     r = Reader(wf.tail)
-    verify_tail(gens, t, r, [*backend.linear, *opening_linear], backend.statements, dots)
+    verify_tail(gens, t, r, [*backend.linear, *opening_linear], backend.triples, dots)
     r.finish()

@@ -1,7 +1,8 @@
 //! `circuits/vectors/zk_declared.json` (circuits/zk.md 5.3): the declarations of honest
 //! proofs of vector models, evaluated over commitments by the prover's `HiddenEval`:
 //! every committed claim committed afresh, the products and inverses it makes (the
-//! `zk-products` message), the linear check's `tau` and the sigma batch. pytest rebuilds
+//! `zk-products` message), and the tail (zk.md 5.5: the batched proof of product's
+//! vectors, the linear check's `tau`, the sigma batch). pytest rebuilds
 //! the same checks from their canonical JSON and runs them through the verifier's
 //! CommittedBackend. A case with one claim committed off by one must fail.
 
@@ -23,7 +24,7 @@ use zkml_core::pcs::hyrax::Hyrax;
 use zkml_core::testing::rand_small;
 use zkml_core::transcript::Transcript;
 use zkml_core::zk::declared::HiddenEval;
-use zkml_core::zk::sigma;
+use zkml_core::zk::tail;
 use zkml_core::zk::{Blinds, Gens, Hidden};
 
 #[path = "support/vector_file.rs"]
@@ -82,25 +83,26 @@ fn case(gens: &Gens, name: &str, checks: &[Check], shift: Fr) -> Value {
     }
     let HiddenEval {
         products,
-        items,
+        triples,
         linear,
         ..
     } = ev;
     t.absorb_points("zk-products", &products);
-    let tau = linear.finish(&mut t);
-    let proofs = sigma::prove_batch(gens, &mut t, &items, &mut blinds);
+    let gens = &gens
+        .clone()
+        .at_least(&seed_digest(DEFAULT_SEED), triples.len());
+    let tail = tail::prove(gens, &mut t, linear, &triples, &[], &mut blinds);
     let mut w = Writer::new();
-    sigma::write_batch(&mut w, &proofs);
+    tail.write(&mut w);
     let names: Vec<&String> = open.keys().collect();
     json!({
         "name": name,
         "checks": checks.iter().map(|c| c.canonical()).collect::<Vec<_>>(),
         "claims": names.iter().zip(&points).map(|(n, p)| json!({"name": n, "point": hexp(p)})).collect::<Vec<_>>(),
         "products": products.iter().map(hexp).collect::<Vec<_>>(),
-        "tau": zkml_core::declare::dec(&tau),
-        "sigma": hex::encode(w.finish()),
+        "tail": hex::encode(w.finish()),
         "valid": shift.is_zero(),
-        "check": if shift.is_zero() { Value::Null } else { json!("zk.linear") },
+        "check": if shift.is_zero() { Value::Null } else { json!("zk.merged") },
     })
 }
 

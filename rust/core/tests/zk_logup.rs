@@ -184,13 +184,16 @@ fn prove(gens: &Gens, defs: &[TreeDef]) -> Public {
     checks.iter().for_each(|c| ev.run(c, &lookup).unwrap());
     let HiddenEval {
         products,
-        items,
+        triples,
         linear,
         ..
     } = ev;
     assert_eq!(products.len(), products_needed(&checks).unwrap());
     t.absorb_points("zk-products", &products);
-    let tail = tail::prove(gens, &mut t, linear, &items, &mut blinds);
+    let gens = &gens
+        .clone()
+        .at_least(&seed_digest(DEFAULT_SEED), triples.len());
+    let tail = tail::prove(gens, &mut t, linear, &triples, &[], &mut blinds);
     Public {
         proof: run.proof,
         products,
@@ -229,9 +232,12 @@ fn check(gens: &Gens, defs: &[TreeDef], data: &[u8]) -> Result<()> {
         ev.run(c, &lookup)?;
     }
     ev.finish()?;
-    let tail = Tail::read(&mut r, &ev.stmts)?;
+    let tail = Tail::read(&mut r, ev.triples.len(), &[])?;
     r.finish()?;
-    tail::verify(gens, &mut t, &ev.linear, &ev.stmts, &tail)
+    let gens = &gens
+        .clone()
+        .at_least(&seed_digest(DEFAULT_SEED), ev.triples.len());
+    tail::verify(gens, &mut t, &ev.linear, &ev.triples, &[], &tail)
 }
 
 fn gens() -> Gens {

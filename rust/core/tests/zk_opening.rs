@@ -19,7 +19,7 @@ use zkml_core::testing::{rand_frs, rand_small};
 use zkml_core::transcript::Transcript;
 use zkml_core::zk::linear::LinearChecks;
 use zkml_core::zk::opening::{self, CheckStack, HidingOpening, HidingStack};
-use zkml_core::zk::sigma::{Statement, Witness};
+use zkml_core::zk::products::PointTriple;
 use zkml_core::zk::tail::{self, Tail};
 use zkml_core::zk::{Blinds, Gens, Hidden};
 
@@ -157,18 +157,7 @@ fn prove(gens: &Gens, lie: Lie, commit_seed: [u8; 32], seed: Option<[u8; 32]>) -
     let z = Hidden::fresh(x.v * y.v + shift, &mut blinds);
     let products = vec![z.point(gens)];
     t.absorb_points("zk-products", &products);
-    let mut items = vec![(
-        product_statement(&claims, &products),
-        Witness::Product {
-            x: x.v,
-            tx: x.t,
-            y: y.v,
-            ty: y.t,
-            tz: z.t,
-        },
-    )];
-    items.extend(run.dots);
-    let tail = tail::prove(gens, &mut t, checks, &items, &mut blinds);
+    let tail = tail::prove(gens, &mut t, checks, &[(x, y, z)], &run.dots, &mut blinds);
     Public {
         rows,
         claims,
@@ -179,12 +168,8 @@ fn prove(gens: &Gens, lie: Lie, commit_seed: [u8; 32], seed: Option<[u8; 32]>) -
 }
 
 /// The one product of the vectors: claim 0 times claim 1 of stack 0.
-fn product_statement(claims: &[Vec<G1Affine>], products: &[G1Affine]) -> Statement {
-    Statement::Product {
-        cx: claims[0][0],
-        cy: claims[0][1],
-        cz: products[0],
-    }
+fn product_triple(claims: &[Vec<G1Affine>], products: &[G1Affine]) -> PointTriple {
+    (claims[0][0].into(), claims[0][1].into(), products[0].into())
 }
 
 /// The Rust check (points, not forms): Ok or the failed check's id.
@@ -219,11 +204,10 @@ fn verify(
     // One product, no count: the statement fixes how many (like every zk message).
     let products = vec![r.point("zk-products").map_err(id)?];
     t.absorb_points("zk-products", &products);
-    let mut stmts = vec![product_statement(claims, &products)];
-    stmts.extend(dots);
-    let tail = Tail::read(&mut r, &stmts).map_err(id)?;
+    let triples = [product_triple(claims, &products)];
+    let tail = Tail::read(&mut r, 1, &dots).map_err(id)?;
     r.finish().map_err(id)?;
-    tail::verify(gens, &mut t, &linear, &stmts, &tail).map_err(id)
+    tail::verify(gens, &mut t, &linear, &triples, &dots, &tail).map_err(id)
 }
 
 fn hexp(p: &G1Affine) -> Value {
@@ -298,7 +282,7 @@ fn vectors_zk_opening() {
             p.opening.stacks[1].eval = p.opening.stacks[0].eval
         }),
         ("dot product response moved", |p| {
-            p.tail.proofs[2].responses[3] += Fr::one()
+            p.tail.proofs[1].responses[3] += Fr::one()
         }),
         ("tau moved", |p| p.tail.tau += Fr::one()),
     ];

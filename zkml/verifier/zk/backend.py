@@ -3,10 +3,10 @@ verifier hands to the gadgets' declared checks instead of `CLEAR`.
 
 A committed claim is a `Committed` handle around a linear form (zk.md 5.1). Sums and
 public scales stay forms; a product of two committed values takes the next commitment of
-the proof's `"zk-products"` message and records a proof of product; `expr != 0` takes
-the next one as the inverse and records `expr * inv == 1`; `expr == 0` becomes one entry
-of the linear check. The gadgets do not change: they declare, this backend decides what
-each operation costs.
+the proof's `"zk-products"` message and records a triple of the batched proof of product
+(sigma.md 7); `expr != 0` takes the next one as the inverse and records `expr * inv ==
+1`; `expr == 0` becomes one entry of the linear check. The gadgets do not change: they
+declare, this backend decides what each operation costs.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from zkml.verifier.declarations import NONZERO, Check, Claim, ClearBackend, eval
 from zkml.verifier.field import R
 from zkml.verifier.msm import G1Point
 from zkml.verifier.zk.forms import Form
-from zkml.verifier.zk.sigma import Statement
+from zkml.verifier.zk.products import Triple
 
 __all__ = ["Committed", "CommittedBackend", "products_needed"]
 
@@ -61,8 +61,9 @@ class Committed:
 
 class CommittedBackend:
     """Evaluates declarations over commitments, collecting the linear check's forms
-    (`linear`, with their ids) and the proofs of product (`statements`) in evaluation
-    order, which is the order of `products` (the proof's `"zk-products"` points)."""
+    (`linear`, with their ids) and the batched proof of product's triples (`triples`) in
+    evaluation order, which is the order of `products` (the proof's `"zk-products"`
+    points)."""
 
     def __init__(self, g_e: G1Point, products: Sequence[G1Point]) -> None:
         self._g_e = g_e
@@ -70,7 +71,7 @@ class CommittedBackend:
         self._next = 0
         self.linear: list[Form] = []
         self.linear_ids: list[str] = []
-        self.statements: list[Statement] = []
+        self.triples: list[Triple] = []
 
     def _take(self, what: str) -> Form:
         if self._next >= len(self._products):
@@ -99,7 +100,7 @@ class CommittedBackend:
 
     def product(self, a: Committed, b: Committed) -> Committed:
         z = self._take("a product")
-        self.statements.append(Statement("product", (a.form, b.form, z)))
+        self.triples.append(Triple(a.form, b.form, z))
         return Committed(z, self._g_e)
 
     def assert_zero(self, value: Committed, check: Check) -> None:
@@ -108,7 +109,7 @@ class CommittedBackend:
 
     def assert_nonzero(self, value: Committed, check: Check) -> None:
         inv = self._take(f"the inverse of {check.id}")
-        self.statements.append(Statement("product", (value.form, inv, Form({self._g_e: 1}))))
+        self.triples.append(Triple(value.form, inv, Form({self._g_e: 1})))
 
     def reveal(self, value: Committed, use: str) -> int:
         raise TypeError(f"{use}: a hiding verifier never reveals a committed value")

@@ -113,7 +113,8 @@ def verify_hiding_pipeline(kind: HidingKind, msgs: HidingMessages,
     (with the failed check's id) on the first failure. Every check but the last is
     collected by the backend; the last, `zk.merged`, is one MSM. `gens(n)`: the
     generators `G_0..G_{n-1}`, `G_e` and `H` of the proof's seed (the caller's column
-    limit applies)."""
+    limit applies; the batched proof of product's vectors may need more than the
+    stacks' columns, sigma.md 7)."""
     be = kind.backend
     t = run_hiding_checks(kind, msgs)
     stacks = kind.hiding_stacks(msgs.witness_commitment)
@@ -122,8 +123,8 @@ def verify_hiding_pipeline(kind: HidingKind, msgs: HidingMessages,
 
     t.absorb_points("zk-products", list(msgs.products))
     be.finish()
-    n_cols = max(1 << st.log_cols for st in stacks)
-    verify_tail(gens(n_cols), t, msgs.tail, [*be.linear, *opening_linear], be.statements, dots)
+    n_gens = max(len(be.triples), *(1 << st.log_cols for st in stacks))
+    verify_tail(gens(n_gens), t, msgs.tail, [*be.linear, *opening_linear], be.triples, dots)
     msgs.tail.finish()
 
 

@@ -5,8 +5,8 @@
 //!
 //! A committed claim's opening comes from the caller (the claims were committed when
 //! their message was sent); products and inverses get fresh blinders; zero checks join
-//! the one linear check; each product or inverse adds a proof of product to the sigma
-//! batch.
+//! the one linear check; each product or inverse adds a triple to the batched proof of
+//! product (sigma.md 7) in the sigma batch.
 //!
 //! One evaluator serves three backends: `HiddenEval` (openings), `PointEval` (the Rust
 //! check of tests, with points) and `products_needed` (a count: the verifier reads
@@ -15,14 +15,13 @@
 use std::ops::{Add, Mul};
 
 use ark_bn254::{G1Affine, G1Projective};
-use ark_ec::CurveGroup;
 use ark_ff::{Field, Zero};
 
 use super::blinds::Blinds;
 use super::hidden::Hidden;
 use super::linear::LinearChecks;
 use super::pedersen::Gens;
-use super::sigma::{Statement, Witness};
+use super::products::{PointTriple, Triple};
 use crate::declare::{Check, CheckKind, Claim, Expr, Factor};
 use crate::error::{format_at, Error, Result};
 use crate::field::Fr;
@@ -93,8 +92,8 @@ pub struct HiddenEval<'a> {
     blinds: &'a mut Blinds,
     /// The `"zk-products"` message: product and inverse commitments in order.
     pub products: Vec<G1Affine>,
-    /// The proofs of product for the sigma batch, in the same order.
-    pub items: Vec<(Statement, Witness)>,
+    /// The batched proof of product's triples `(x, y, z)`, in the same order.
+    pub triples: Vec<Triple>,
     /// The zero checks' forms.
     pub linear: LinearChecks,
 }
@@ -125,7 +124,7 @@ impl<'a> HiddenEval<'a> {
             gens,
             blinds,
             products: Vec::new(),
-            items: Vec::new(),
+            triples: Vec::new(),
             linear: LinearChecks::default(),
         }
     }
@@ -149,36 +148,24 @@ impl<'a> HiddenEval<'a> {
     }
 
     /// Send `sent`'s commitment (a product `z`, or an inverse `y` when `z` is the public
-    /// 1) and prove `z = x y`.
+    /// 1) and add `z = x y` to the batched proof of product.
     fn product_of(&mut self, x: Hidden, y: Hidden, z: Hidden, sent: Hidden) -> Hidden {
         self.products.push(sent.point(self.gens));
-        let stmt = Statement::Product {
-            cx: x.point(self.gens),
-            cy: y.point(self.gens),
-            cz: z.point(self.gens),
-        };
-        let wit = Witness::Product {
-            x: x.v,
-            tx: x.t,
-            y: y.v,
-            ty: y.t,
-            tz: z.t,
-        };
-        self.items.push((stmt, wit));
+        self.triples.push((x, y, z));
         z
     }
 }
 
 /// The verifier's twin with committed values as points (the Rust check of tests; the
 /// Python verifier keeps forms, zk.md 5.1): it takes the `"zk-products"` points in
-/// evaluation order and collects the proofs of product's statements and the linear
+/// evaluation order and collects the batched proof of product's triples and the linear
 /// check's points.
 pub struct PointEval<'a> {
     gens: &'a Gens,
     products: &'a [G1Affine],
     next: usize,
-    /// The proofs of product, in the sigma batch's order.
-    pub stmts: Vec<Statement>,
+    /// The triples `(X, Y, Z)` of the batched proof of product, in order.
+    pub triples: Vec<PointTriple>,
     /// The zero checks' points, in check order.
     pub linear: Vec<G1Projective>,
 }
@@ -198,13 +185,9 @@ impl Backend for Sealed<'_, '_> {
         self.ev.gens.mul_g_e(v)
     }
     fn product(&mut self, a: G1Projective, b: G1Projective) -> Result<G1Projective> {
-        let z = self.ev.take("a product")?;
-        self.ev.stmts.push(Statement::Product {
-            cx: a.into_affine(),
-            cy: b.into_affine(),
-            cz: z,
-        });
-        Ok(z.into())
+        let z: G1Projective = self.ev.take("a product")?.into();
+        self.ev.triples.push((a, b, z));
+        Ok(z)
     }
 }
 
@@ -214,7 +197,7 @@ impl<'a> PointEval<'a> {
             gens,
             products,
             next: 0,
-            stmts: Vec::new(),
+            triples: Vec::new(),
             linear: Vec::new(),
         }
     }
@@ -241,11 +224,7 @@ impl<'a> PointEval<'a> {
             CheckKind::Zero => self.linear.push(v),
             CheckKind::NonZero => {
                 let inv = self.take(&format!("the inverse of {}", check.id))?;
-                self.stmts.push(Statement::Product {
-                    cx: v.into_affine(),
-                    cy: inv,
-                    cz: self.gens.g_e,
-                });
+                self.triples.push((v, inv.into(), self.gens.g_e.into()));
             }
         }
         Ok(())

@@ -17,6 +17,7 @@ pub mod linear;
 pub mod logup;
 pub mod opening;
 pub mod pedersen;
+pub mod products;
 pub mod sigma;
 pub mod sumcheck;
 pub mod tail;

@@ -382,7 +382,7 @@ mod tests {
         let mut checks = LinearChecks::default();
         let mut t = Transcript::new(b"t");
         let run = prove(&gens, &mut t, &stacks, &mut checks, &mut b).unwrap();
-        let mut tail = super::super::tail::prove(&gens, &mut t, checks, &run.dots, &mut b);
+        let mut tail = super::super::tail::prove(&gens, &mut t, checks, &[], &run.dots, &mut b);
         if lie {
             tail.tau += Fr::from(1u64);
         }
@@ -401,7 +401,7 @@ mod tests {
         let id = |e: Error| e.check().unwrap();
         let mut t = Transcript::new(b"t");
         let (linear, dots) = verify(&mut t, &checked, &run.proof).map_err(id)?;
-        super::super::tail::verify(&gens, &mut t, &linear, &dots, &tail).map_err(id)
+        super::super::tail::verify(&gens, &mut t, &linear, &[], &dots, &tail).map_err(id)
     }
 
     #[test]

@@ -41,6 +41,16 @@ impl Gens {
         }
     }
 
+    /// These generators, or the seed's first `n` when there are fewer (the batched proof
+    /// of product's vectors may be longer than any stack's columns, sigma.md 7).
+    pub fn at_least(self, seed_digest: &[u8; 32], n: usize) -> Self {
+        if n <= self.n {
+            self
+        } else {
+            Self::new(seed_digest, n)
+        }
+    }
+
     /// `v G_e` (fixed base).
     pub fn mul_g_e(&self, v: Fr) -> G1Projective {
         self.t_e.mul(v)

@@ -90,6 +90,13 @@ impl Statement {
     }
 }
 
+impl Pending {
+    /// The first messages (what `"sigma-first"` absorbs).
+    pub fn first_messages(&self) -> &[G1Affine] {
+        &self.first
+    }
+}
+
 /// Phase one: draw the nonces and form the first messages.
 pub fn first(gens: &Gens, stmt: &Statement, blinds: &mut Blinds) -> Pending {
     let aff = |p: G1Projective| p.into_affine();

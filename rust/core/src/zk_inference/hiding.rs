@@ -305,11 +305,12 @@ impl Backend for Hiding<'_> {
         }
         let HiddenEval {
             mut products,
-            mut items,
+            mut triples,
             mut linear,
             ..
         } = ev;
-        tracer.tamper_product(&gens, &mut products, &mut items);
+        tracer.tamper_product(&gens, &mut products, &mut triples);
+        let gens = gens.at_least(&seed_digest, triples.len());
 
         let values: Vec<Vec<Hidden>> = named
             .iter()
@@ -341,8 +342,14 @@ impl Backend for Hiding<'_> {
         run.proof.write(ch.writer());
         ch.transcript().absorb_points("zk-products", &products);
         ch.writer().points(&products);
-        items.extend(run.dots);
-        let tail = tail::prove(&gens, ch.transcript(), linear, &items, &mut blinds);
+        let tail = tail::prove(
+            &gens,
+            ch.transcript(),
+            linear,
+            &triples,
+            &run.dots,
+            &mut blinds,
+        );
         tail.write(ch.writer());
         tracer.finish(&checks[n_logup..], &named, &tables);
         Ok(ch.finish())

@@ -9,7 +9,7 @@ use crate::declare::{Check, Expr};
 use crate::field::Fr;
 use crate::pcs::Shape;
 use crate::pipeline::NamedClaims;
-use crate::zk::sigma::{Statement, Witness};
+use crate::zk::products::Triple;
 use crate::zk::{Gens, Hidden};
 
 #[derive(Default)]
@@ -25,7 +25,6 @@ impl Tracer<'_> {
     pub fn logup(&mut self, _: Vec<usize>, _: &[usize]) {}
     pub fn sumcheck(&mut self, _: Vec<Expr>, _: Vec<usize>) {}
     pub fn tamper_values(&mut self, _: &str, _: &mut [Hidden]) {}
-    pub fn tamper_product(&mut self, _: &Gens, _: &mut [G1Affine], _: &mut [(Statement, Witness)]) {
-    }
+    pub fn tamper_product(&mut self, _: &Gens, _: &mut [G1Affine], _: &mut [Triple]) {}
     pub fn finish(&mut self, _: &[Check], _: &[NamedClaims], _: &[(Shape, &[Fr])]) {}
 }

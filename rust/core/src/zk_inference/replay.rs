@@ -135,7 +135,7 @@ pub fn check(hyrax: &Hyrax, c: &Circuit, key: &Key<'_>, proof: &[u8], trace: &Tr
     checks.extend(trace.checks.iter().cloned());
     let products = r.points(products_needed(&checks)?, "zk-products")?;
     let cols = shapes.iter().map(|s| s.cols()).max().unwrap_or(1);
-    let gens = Gens::new(&hyrax.seed_digest, cols);
+    let gens = Gens::new(&hyrax.seed_digest, cols.max(products.len()));
     let open = |cl: &Claim| lookup(&points, &cl.name);
     let mut pe = PointEval::new(&gens, &products);
     for chk in &checks {
@@ -175,13 +175,11 @@ pub fn check(hyrax: &Hyrax, c: &Circuit, key: &Key<'_>, proof: &[u8], trace: &Tr
         .collect();
     let (opening_linear, dots) = opening::verify(&mut t, &stacks, &hiding)?;
     t.absorb_points("zk-products", &products);
-    let mut stmts = pe.stmts;
-    stmts.extend(dots);
-    let tail = Tail::read(&mut r, &stmts)?;
+    let tail = Tail::read(&mut r, pe.triples.len(), &dots)?;
     r.finish()?;
     let mut linear = pe.linear;
     linear.extend(opening_linear);
-    tail::verify(&gens, &mut t, &linear, &stmts, &tail)
+    tail::verify(&gens, &mut t, &linear, &pe.triples, &dots, &tail)
 }
 
 /// `Ints` of `width`-byte entries, absorbed as the statement's `label`.

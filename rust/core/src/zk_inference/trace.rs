@@ -11,7 +11,7 @@ use crate::declare::{Check, Expr};
 use crate::field::Fr;
 use crate::pcs::Shape;
 use crate::pipeline::NamedClaims;
-use crate::zk::sigma::{Statement, Witness};
+use crate::zk::products::Triple;
 use crate::zk::{Gens, Hidden};
 
 /// One step of the transcript after the witness commitment, as the prover ran it.
@@ -128,29 +128,27 @@ impl Tracer<'_> {
         }
     }
 
-    /// Under `Cheat::Product`, the first product commitment (and its statement) moved
-    /// by `G_e`.
+    /// Under `Cheat::Product`, the first product commitment moved by `G_e` (its value
+    /// plus one), and its triple with it: the batched proof is then made honestly for a
+    /// false statement.
     pub fn tamper_product(
         &mut self,
         gens: &Gens,
         products: &mut [G1Affine],
-        items: &mut [(Statement, Witness)],
+        triples: &mut [Triple],
     ) {
         if self.cheat != Cheat::Product {
             return;
         }
-        let (Some(p), Some((Statement::Product { cy, cz, .. }, _))) =
-            (products.first_mut(), items.first_mut())
-        else {
+        let (Some(p), Some((_, y, z))) = (products.first_mut(), triples.first_mut()) else {
             return;
         };
-        let moved = (*p + gens.g_e).into_affine();
-        if *cz == *p {
-            *cz = moved;
+        if *z == Hidden::public(Fr::one()) {
+            y.v += Fr::one(); // an inverse: the sent point is the triple's `y`
         } else {
-            *cy = moved; // an inverse: the sent point is the statement's `y`
+            z.v += Fr::one();
         }
-        *p = moved;
+        *p = (*p + gens.g_e).into_affine();
     }
 
     /// `checks` are the kind's (after LogUp's).

@@ -97,7 +97,8 @@ pub fn check_hiding_key(hyrax: &Hyrax, data: &[u8]) -> Result<()> {
     ];
     let (open_linear, dots) = opening::verify(&mut t, &stacks, &opening_msgs)?;
     t.absorb_points("zk-products", &products);
-    let gens = Gens::new(&hyrax.seed_digest, shape.cols().max(ks.mshape.cols()));
+    let cols = shape.cols().max(ks.mshape.cols());
+    let gens = Gens::new(&hyrax.seed_digest, cols.max(n_products));
     let mut ev = PointEval::new(&gens, &products);
     let lookup = |c: &Claim| {
         points
@@ -109,11 +110,9 @@ pub fn check_hiding_key(hyrax: &Hyrax, data: &[u8]) -> Result<()> {
         ev.run(c, &lookup)?;
     }
     ev.finish()?;
-    let mut stmts = ev.stmts;
-    stmts.extend(dots);
-    let tail = Tail::read(&mut r, &stmts)?;
+    let tail = Tail::read(&mut r, ev.triples.len(), &dots)?;
     r.finish()?;
     let mut linear = ev.linear;
     linear.extend(open_linear);
-    tail::verify(&gens, &mut t, &linear, &stmts, &tail)
+    tail::verify(&gens, &mut t, &linear, &ev.triples, &dots, &tail)
 }

@@ -217,10 +217,11 @@ impl Builder<'_> {
         }
         let HiddenEval {
             products,
-            mut items,
+            triples,
             mut linear,
             ..
         } = ev;
+        let gens = gens.at_least(&self.hyrax.seed_digest, triples.len());
         timer.mark("checks");
 
         let stacks = [
@@ -241,8 +242,7 @@ impl Builder<'_> {
         ];
         let opened = opening::prove(&gens, &mut t, &stacks, &mut linear, &mut blinds)?;
         t.absorb_points("zk-products", &products);
-        items.extend(opened.dots);
-        let tail = tail::prove(&gens, &mut t, linear, &items, &mut blinds);
+        let tail = tail::prove(&gens, &mut t, linear, &triples, &opened.dots, &mut blinds);
         timer.mark("opening and tail");
 
         let mut w = write_key_head(

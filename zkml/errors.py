@@ -223,8 +223,8 @@ def _rebuild(cls: type, args: tuple, check: str | None) -> ZkmlError:
 
 def exit_code(exc: BaseException) -> int:
     """The `zkml` command's exit code for `exc`: 1 for an invalid proof, 130 for an
-    interrupt, 4 for a proof refused for memory, 2 for every other zkml error and for operating-system errors (OSError,
-    MemoryError), 3 for anything else (a bug)."""
+    interrupt, 4 for a proof refused for memory, 2 for every other zkml error and for
+    operating-system errors (OSError, MemoryError), 3 for anything else (a bug)."""
     if isinstance(exc, KeyboardInterrupt):
         return EXIT_INTERRUPTED
     if isinstance(exc, VerificationError):

@@ -484,5 +484,5 @@ def test_usage_error_of_a_fresh_process():
 def test_help_documents_the_exit_codes():
     res = _run("--help")
     assert res.returncode == 0
-    for code in ("0 ", "1 ", "2 ", "3 ", "130 "):
+    for code in ("0 ", "1 ", "2 ", "3 ", "4 ", "130 "):
         assert f"\n    {code}" in res.stdout, res.stdout

@@ -1,13 +1,15 @@
 """How much memory proving a compiled model takes, estimated from its circuit, and the
 refusal of a proof that cannot fit (before any witness is built).
 
-The prover's peak grows with two sizes the circuit fixes: the model stack's `2^n`
-entries (held as 32-byte field elements while it is opened) and the witness's limb
-entries for the batch (`Circuit.witness_size`: each is a field element, a LogUp leaf
-pair and its share of the fraction tree's layers). The per-entry costs below are fitted
-to peak resident sizes measured with `/usr/bin/time -v` on models from a few thousand
-to 33 million stack entries (benchmarks/RESULTS.md, "Memory"), rounded up so that the
-estimate is an upper bound on every measured run.
+The prover's peak grows with two sizes the circuit fixes: the model stack's `M = 2^n`
+entries and the witness's `W` limb entries for the batch (`Circuit.witness_size`). Both
+are held throughout (the stack as int64 in Python and 32-byte field elements in Rust,
+the limb columns likewise), and on top of that comes the larger of two phases: LogUp
+over the witness's lookups (leaf pairs and the fraction tree's layers, per `W`) and the
+model stack's hiding opening (two more field-element tables of the stack, per `M`).
+The per-entry costs are fitted to peak resident sizes measured with `/usr/bin/time -v`
+(benchmarks/RESULTS.md, "Memory": the digits MLP, a LeNet, ResNet-18 at 64x64 and
+224x224), rounded up so that the estimate bounds every measured run from above.
 
 The memory a proof may use is the environment variable `ZKML_PROVE_MEMORY` when set
 (a byte count, or a number with a K, M or G suffix: powers of 1024), else the memory
@@ -30,14 +32,18 @@ __all__ = ["estimate_prove_bytes", "available_bytes", "check_prove_memory", "for
 #: The environment variable that sets the memory a proof may use.
 MEMORY_ENV = "ZKML_PROVE_MEMORY"
 
-#: Bytes for the interpreter, numpy, onnx and the native module, before any model.
-BASE_BYTES = 400 << 20
-#: Bytes per model-stack entry (the stack as int64 in Python and field elements in
-#: Rust, the opening's row combinations).
-MODEL_ENTRY_BYTES = 48
-#: Bytes per witness limb entry (Python's limb columns, Rust's field elements, the
-#: LogUp leaves and tree layers, the sumchecks' folded copies).
-WITNESS_ENTRY_BYTES = 400
+#: Bytes for the interpreter, numpy and the native module, before any model.
+BASE_BYTES = 100 << 20
+#: Bytes per model-stack entry held throughout (int64 in Python, a field element in Rust,
+#: the loaded file's copy).
+MODEL_ENTRY_BYTES = 56
+#: Bytes per witness limb entry held throughout (int64 columns, field elements).
+WITNESS_ENTRY_BYTES = 48
+#: The model stack's hiding opening: two more field-element tables of the stack.
+OPENING_ENTRY_BYTES = 64
+#: LogUp over the witness's lookups: leaf numerators and denominators (64 B) and the
+#: fraction tree's layers, with the sumchecks' folded copies.
+LOGUP_ENTRY_BYTES = 320
 
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
@@ -47,8 +53,9 @@ def estimate_prove_bytes(circuit, batch: int = 1) -> int:
     (a `zkml.compiler.circuit.Circuit`)."""
     model_entries = 1 << circuit.model_stack.num_vars
     witness_entries = circuit.witness_size(batch)
-    return BASE_BYTES + MODEL_ENTRY_BYTES * model_entries + \
-        WITNESS_ENTRY_BYTES * witness_entries
+    held = MODEL_ENTRY_BYTES * model_entries + WITNESS_ENTRY_BYTES * witness_entries
+    phase = max(OPENING_ENTRY_BYTES * model_entries, LOGUP_ENTRY_BYTES * witness_entries)
+    return BASE_BYTES + held + phase
 
 
 def parse_bytes(text: str) -> int:

@@ -112,5 +112,6 @@ def check_prove_memory(circuit, batch: int, limit: int | None = None) -> int:
         raise ProveMemoryError(
             f"proving {batch} row(s) needs about {format_bytes(need)} of memory, "
             f"{format_bytes(have)} {source}; free memory, prove fewer rows at once, or "
-            f"prove anyway with --ignore-memory")
+            "prove anyway (check_memory=False in Python, --ignore-memory on the command "
+            "line)")
     return need

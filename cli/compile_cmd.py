@@ -132,6 +132,7 @@ def compile_cmd(model: Path, calibration: Path | None, outputs: str | None,
         f"{c.output_features} features, {len(c.columns())} witness columns per proof; "
         f"model stack 2^{ms.num_vars} entries committed ({len(compiled.commitment)} bytes)"
     )
+    click.echo(prove_memory_line(c))
     cc = compiled.require_circuit()
     for what, parts in (("inputs", cc.inputs), ("outputs", cc.outputs)):
         if parts:  # several: side by side in the statement's row
@@ -141,3 +142,17 @@ def compile_cmd(model: Path, calibration: Path | None, outputs: str | None,
     key = "hiding verifying key" if compiled.hiding else "verifying key"
     click.echo(f"wrote {out} (compiled model) and {vk_path} ({key}, "
                f"{len(compiled.verifying_key)} bytes, digest {compiled.vk_digest.hex()[:16]})")
+
+
+def prove_memory_line(circuit) -> str:
+    """`zkml compile`'s line on what proving will need (zkml.prove_memory) against the
+    memory available now (`zkml prove` refuses a proof that does not fit)."""
+    from zkml.prove_memory import available_bytes, estimate_prove_bytes, format_bytes
+
+    need = estimate_prove_bytes(circuit, 1)
+    have = available_bytes()
+    line = f"estimated prove memory: {format_bytes(need)} for one example"
+    if have is not None:
+        fits = "fits" if need <= have else "does NOT fit: zkml prove will refuse it"
+        line += f" ({format_bytes(have)} available now: {fits})"
+    return line

@@ -24,6 +24,8 @@ Exit codes:
        corrupt verifying key or compiled model, bad input data, a model that
        cannot be compiled or proven
   3    internal error (a bug: the traceback is printed)
+  4    prove: the proof's estimated memory exceeds the memory available
+       (ZKML_PROVE_MEMORY, else the system's); refused before any work
   130  interrupted (Ctrl-C); no output file is left behind"""
 
 # name -> (module, attribute, one-line help)

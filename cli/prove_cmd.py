@@ -93,6 +93,10 @@ def echo_warnings(show: bool = True) -> Iterator[None]:
 @click.option("--json", "json_out", is_flag=True,
               help="Print one JSON object on stdout (schema zkml/prove, with --dry-run "
                    "zkml/check; README, \"Machine-readable output\").")
+@click.option("--ignore-memory", "ignore_memory", is_flag=True,
+              help="Prove even when the estimated peak memory exceeds the memory available "
+                   "(ZKML_PROVE_MEMORY, else the system's); without it such a proof is "
+                   "refused before any work (exit 4).")
 @visibility_options
 @json_errors_of("prove")
 def prove(compiled: Path, input_file: Path, output: Path | None, force: bool,
@@ -100,7 +104,8 @@ def prove(compiled: Path, input_file: Path, output: Path | None, force: bool,
           json_out: bool = False, strict: bool = False, input_visibility: str = "public",
           output_visibility: str = "public", opening_out: Path | None = None,
           input_opening: Path | None = None, weights_visibility: str | None = None,
-          output_opening_out: Path | None = None) -> None:
+          output_opening_out: Path | None = None,
+          ignore_memory: bool = False) -> None:
     """Prove that the compiled model maps the inputs to its output; write the proof and
     print the proven output (dequantized) with the argmax of each example. With
     --dry-run, only check the inputs on the quantized model (no proof, no file)."""
@@ -140,7 +145,8 @@ def prove(compiled: Path, input_file: Path, output: Path | None, force: bool,
         result = prove_api(model, inputs, progress=progress, strict=strict,
                            input=input_visibility, output=output_visibility,
                            input_opening=input_opening, weights=weights_visibility,
-                           output_opening=output_opening_out)
+                           output_opening=output_opening_out,
+                           check_memory=not ignore_memory)
     with progress.stage("write"):
         save_opening(result, opening_out)
         write_atomic(out, result.proof, overwrite=force, inputs=sources, what="proof")

@@ -108,7 +108,7 @@ def test_every_public_class_is_documented_in_the_module_text():
     doc = errors.__doc__
     public = [n for n in errors.__all__ if isinstance(getattr(errors, n), type)
               and issubclass(getattr(errors, n), ZkmlError)]
-    assert len(public) == 16
+    assert len(public) == 17
     for name in public:
         assert name in doc, name
 
@@ -484,5 +484,5 @@ def test_usage_error_of_a_fresh_process():
 def test_help_documents_the_exit_codes():
     res = _run("--help")
     assert res.returncode == 0
-    for code in ("0 ", "1 ", "2 ", "3 ", "130 "):
+    for code in ("0 ", "1 ", "2 ", "3 ", "4 ", "130 "):
         assert f"\n    {code}" in res.stdout, res.stdout

@@ -340,6 +340,7 @@ def prove(
     input_opening: Any = None,
     weights: str | None = None,
     output_opening: PathLike | None = None,
+    check_memory: bool = True,
 ) -> ProofResult:
     """Prove the compiled model's output on `inputs`.
 
@@ -386,12 +387,17 @@ def prove(
         output_opening: with output="committed", the output's opening file
             (`zkml.output_opening`): written 0600 after proving, or reused when it
             exists (same `C_Y`); None: `ProofResult.output_opening` only.
+        check_memory: refuse, before building the witness, a proof whose estimated peak
+            memory (`zkml.prove_memory`) exceeds the memory it may use
+            (`ZKML_PROVE_MEMORY`, else the system's available memory); False proves
+            anyway.
 
     Raises:
         InputError for inputs of the wrong shape or type, non-finite values and, with
         `strict`, clipped ones, and for an `input` / `output` that is not a choice, not
         built yet, or private without a hiding key; FileError / CompiledModelError for a
-        `compiled` file that is missing or corrupt; ProverError if proving fails.
+        `compiled` file that is missing or corrupt; ProverError if proving fails;
+        `zkml.prove_memory.ProveMemoryError` (a ProverError) if the proof cannot fit.
     """
     from zkml.progress import Progress
     from zkml.prover import prove_hiding_inference, prove_inference
@@ -414,6 +420,10 @@ def prove(
         _, x, clipping = quantize_rows(inputs, InputLayout.of_compiled(compiled),
                                        quantized=quantized, strict=strict)
     clipping.warn(stacklevel=2)
+    if check_memory:
+        from zkml.prove_memory import check_prove_memory
+
+        check_prove_memory(circuit, int(x.shape[0]))
     timings["quantize"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     with progress.stage("witness"):

@@ -33,15 +33,19 @@ it was given is bad (`InputError`). Everything derives from `ZkmlError`:
     │   ├── ProverFormatError        bytes handed to the native prover do not parse,
     │   │                            a circuit it cannot read (also an InputError;
     │   │                            Rust Error::Format)
-    │   └── ProverCheckError         one of the native prover's own checks failed
-    │                                (Rust Error::Rejected, Error::Sumcheck)
+    │   ├── ProverCheckError         one of the native prover's own checks failed
+    │   │                            (Rust Error::Rejected, Error::Sumcheck)
+    │   └── ProveMemoryError         the proof's estimated memory exceeds what it     4
+    │                                may use (zkml.prove_memory): refused before any
+    │                                work ("not enough memory: ...")
     └── VerifierPoolError            a worker of zkml.VerifierPool stopped before     2
                                      answering (defined in zkml.batch_verify)
 
 The exit column is the `zkml` command's exit code for that error (`zkml.cli.main`);
 the command exits 0 on success, 2 on a usage error or an operating-system error (a file
-it cannot read or write, no memory), 130 when interrupted (Ctrl-C) and 3 on an internal
-error (a bug: the traceback is printed).
+it cannot read or write, no memory), 4 when a proof's estimated memory exceeds what it
+may use, 130 when interrupted (Ctrl-C) and 3 on an internal error (a bug: the traceback
+is printed).
 
 `str(exc)` says what happened in words first and then the detail ("invalid proof:
 logup tree 0: ..."); `exc.detail` is the detail alone. `exc.check` is the dotted id of
@@ -55,14 +59,16 @@ from __future__ import annotations
 __all__ = ["ZkmlError", "VerificationError", "ProofFormatError", "TruncatedProofError",
            "StatementMismatchError", "ArtifactError", "FileError", "OutputExistsError",
            "InvalidKeyError", "CompiledModelError", "InputError", "ModelError", "ProverError",
-           "ProverArgumentError", "ProverFormatError", "ProverCheckError",
-           "EXIT_INVALID_PROOF", "EXIT_ERROR", "EXIT_INTERNAL", "EXIT_INTERRUPTED",
+           "ProverArgumentError", "ProverFormatError", "ProverCheckError", "ProveMemoryError",
+           "EXIT_INVALID_PROOF", "EXIT_ERROR", "EXIT_INTERNAL", "EXIT_MEMORY",
+           "EXIT_INTERRUPTED",
            "exit_code", "ClippingWarning"]
 
 #: `zkml` exit codes (0 is success).
 EXIT_INVALID_PROOF = 1
 EXIT_ERROR = 2
 EXIT_INTERNAL = 3
+EXIT_MEMORY = 4
 EXIT_INTERRUPTED = 130
 
 
@@ -200,6 +206,15 @@ class ProverCheckError(ProverError):
     gives the same check."""
 
 
+class ProveMemoryError(ProverError):
+    """A proof's estimated peak memory exceeds the memory it may use
+    (`zkml.prove_memory`): refused before any witness is built, never an abort midway
+    (`zkml prove` exits 4; `--ignore-memory`, or `check_memory=False` in
+    `zkml.prove`, proves anyway)."""
+
+    summary = "not enough memory"
+
+
 def _rebuild(cls: type, args: tuple, check: str | None) -> ZkmlError:
     exc = cls(*args)
     exc.check = check
@@ -208,12 +223,14 @@ def _rebuild(cls: type, args: tuple, check: str | None) -> ZkmlError:
 
 def exit_code(exc: BaseException) -> int:
     """The `zkml` command's exit code for `exc`: 1 for an invalid proof, 130 for an
-    interrupt, 2 for every other zkml error and for operating-system errors (OSError,
-    MemoryError), 3 for anything else (a bug)."""
+    interrupt, 4 for a proof refused for memory, 2 for every other zkml error and for
+    operating-system errors (OSError, MemoryError), 3 for anything else (a bug)."""
     if isinstance(exc, KeyboardInterrupt):
         return EXIT_INTERRUPTED
     if isinstance(exc, VerificationError):
         return EXIT_INVALID_PROOF
+    if isinstance(exc, ProveMemoryError):
+        return EXIT_MEMORY
     if isinstance(exc, ZkmlError | OSError | MemoryError):
         return EXIT_ERROR
     return EXIT_INTERNAL

@@ -144,8 +144,13 @@ pub fn fold(f: &[Fr], c: Fr) -> Vec<Fr> {
 /// `f(point)` by successive folding (2^n multiplications).
 pub fn evaluate(f: &[Fr], point: &[Fr]) -> Fr {
     assert_eq!(f.len(), 1 << point.len(), "table length must be 2^num_vars");
-    let mut cur = f.to_vec();
-    for c in point {
+    // The first fold reads `f` itself: no full copy of a table that may be gigabytes
+    // (the model stack's, when a key is built).
+    let Some((first, rest)) = point.split_first() else {
+        return f[0];
+    };
+    let mut cur = fold(f, *first);
+    for c in rest {
         cur = fold(&cur, *c);
     }
     cur[0]

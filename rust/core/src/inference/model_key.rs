@@ -32,25 +32,77 @@ pub fn multiplicity_shape(range_bits: u32) -> Shape {
     }
 }
 
-/// `1` outside every tensor's real region of the model stack, `0` inside.
-pub fn padding_indicator(c: &Circuit) -> Vec<Fr> {
+/// `true` outside every tensor's real region of the model stack (one byte an entry:
+/// a key's builder holds this, not the 32-byte field elements, while LogUp runs).
+pub fn padding_mask(c: &Circuit) -> Vec<bool> {
     let ms = &c.model_stack;
-    let mut z = vec![Fr::one(); 1 << ms.num_vars];
+    let mut z = vec![true; 1 << ms.num_vars];
     for t in &ms.tensors {
         let cp = t.cols_pad();
         for r in 0..t.rows {
-            z[t.offset + r * cp..t.offset + r * cp + t.cols]
-                .iter_mut()
-                .for_each(|v| *v = Fr::zero());
+            z[t.offset + r * cp..t.offset + r * cp + t.cols].fill(false);
         }
     }
     z
 }
 
+/// `1` outside every tensor's real region of the model stack, `0` inside.
+pub fn padding_indicator(c: &Circuit) -> Vec<Fr> {
+    padding_mask(c)
+        .par_iter()
+        .map(|&pad| if pad { Fr::one() } else { Fr::zero() })
+        .collect()
+}
+
+/// A padding flag, as a mask's `bool` or the indicator's field element.
+pub(crate) trait PadFlag: Sync {
+    fn is_pad(&self) -> bool;
+    fn as_fr(&self) -> Fr {
+        if self.is_pad() {
+            Fr::one()
+        } else {
+            Fr::zero()
+        }
+    }
+}
+
+impl PadFlag for bool {
+    fn is_pad(&self) -> bool {
+        *self
+    }
+}
+
+impl PadFlag for Fr {
+    fn is_pad(&self) -> bool {
+        !self.is_zero()
+    }
+}
+
+/// A model-stack entry, as the quantized `i64` or its field element.
+pub(crate) trait StackEntry: Sync {
+    fn as_fr(&self) -> Fr;
+}
+
+impl StackEntry for i64 {
+    fn as_fr(&self) -> Fr {
+        from_i64(*self)
+    }
+}
+
+impl StackEntry for Fr {
+    fn as_fr(&self) -> Fr {
+        *self
+    }
+}
+
 /// How often each `v + 2^(R-1)` in `[0, 2^R)` occurs among the real entries (`Z = 0`).
 /// Entries outside the range are not counted: their lookups then fail, and verifiers
 /// refuse the key.
-pub(crate) fn range_multiplicities(model: &[i64], z: &[Fr], range_bits: u32) -> Vec<i64> {
+pub(crate) fn range_multiplicities<P: PadFlag>(
+    model: &[i64],
+    z: &[P],
+    range_bits: u32,
+) -> Vec<i64> {
     let size = 1usize << range_bits;
     let off = 1i64 << (range_bits - 1);
     model
@@ -61,7 +113,7 @@ pub(crate) fn range_multiplicities(model: &[i64], z: &[Fr], range_bits: u32) -> 
             |mut m, (chunk, zc)| {
                 for (v, zi) in chunk.iter().zip(zc) {
                     let u = v.saturating_add(off);
-                    if zi.is_zero() && (0..size as i64).contains(&u) {
+                    if !zi.is_pad() && (0..size as i64).contains(&u) {
                         m[u as usize] += 1;
                     }
                 }
@@ -141,22 +193,22 @@ pub(crate) fn wf_transcript(
 /// The three LogUp trees of inference.md 7 (one group): entry `i` looks up the pair
 /// `(P[i] + 2^(R-1), Z[i])`: real entries in the range table (tag 0), padding in the
 /// single public entry `(2^(R-1), 1)`, i.e. exactly zero.
-pub(crate) fn wf_trees(
+pub(crate) fn wf_trees<E: StackEntry, P: PadFlag>(
     ks: &KeyStacks,
-    p_fr: &[Fr],
-    z: &[Fr],
+    p: &[E],
+    z: &[P],
     m_fr: &[Fr],
     alpha: Fr,
     beta: Fr,
 ) -> Vec<(Vec<Fr>, Vec<Fr>)> {
-    let n_pad = z.iter().filter(|v| !v.is_zero()).count() as u64;
+    let n_pad = z.iter().filter(|v| v.is_pad()).count() as u64;
     let shifted = alpha - ks.offset();
     vec![
         (
-            vec![Fr::one(); p_fr.len()],
-            p_fr.par_iter()
+            vec![Fr::one(); p.len()],
+            p.par_iter()
                 .zip(z.par_iter())
-                .map(|(v, zi)| shifted - v - beta * zi)
+                .map(|(v, zi)| shifted - v.as_fr() - beta * zi.as_fr())
                 .collect(),
         ),
         (
@@ -202,13 +254,12 @@ pub fn build_verifying_key(hyrax: &Hyrax, circuit_json: &[u8], model: &[i64]) ->
     let ks = KeyStacks::new(circuit_json, model)?;
     let (shape, mshape) = (ks.shape, ks.mshape);
     let mut timer = crate::profile::Timer::new("vk");
-    let z = padding_indicator(&ks.circuit);
+    let z = padding_mask(&ks.circuit);
     let mult = range_multiplicities(model, &z, ks.range_bits);
     let com = hyrax.commit_small(shape, model)?;
     let mcom = hyrax.commit_small(mshape, &mult)?;
     timer.mark("commitments");
 
-    let p_fr = to_fr(model);
     let m_fr = to_fr(&mult);
 
     let version = Kind::VerifyingKey.version();
@@ -218,11 +269,16 @@ pub fn build_verifying_key(hyrax: &Hyrax, circuit_json: &[u8], model: &[i64]) ->
 
     let alpha = t.squeeze("logup-alpha");
     let beta = t.squeeze("logup-beta");
-    let trees = wf_trees(&ks, &p_fr, &z, &m_fr, alpha, beta);
+    // The leaves straight from the i64 stack and the byte mask: no 32-byte-per-entry
+    // copy of either is held while LogUp builds its layers (a key's peak); the stack's
+    // field elements are made after it, for the opening.
+    let trees = wf_trees(&ks, model, &z, &m_fr, alpha, beta);
+    drop(z);
     timer.mark("leaves");
     let (lproof, points) = logup::prove(&mut t, trees);
     let (rho, rho_t) = (&points[0], &points[1]);
     timer.mark("logup");
+    let p_fr = to_fr(model);
     let leaf_evals = vec![evaluate(&p_fr, rho), evaluate(&m_fr, rho_t)];
     t.absorb_frs("logup-leaf-evals", &leaf_evals);
 

@@ -25,8 +25,8 @@ use crate::error::{Error, Result};
 use crate::field::Fr;
 use crate::inference::circuit::Circuit;
 use crate::inference::model_key::{
-    padding_indicator, range_multiplicities, to_fr, wf_transcript, wf_trees, write_key_head,
-    KeyStacks,
+    padding_indicator, padding_mask, range_multiplicities, to_fr, wf_transcript, wf_trees,
+    write_key_head, KeyStacks,
 };
 use crate::mle::evaluate;
 use crate::pcs::hyrax::{Commitment, Hyrax};
@@ -158,7 +158,7 @@ impl Builder<'_> {
         let ks = KeyStacks::new(self.circuit_json, self.model)?;
         let (shape, mshape) = (ks.shape, ks.mshape);
         let mut timer = crate::profile::Timer::new("zk-vk");
-        let z = padding_indicator(&ks.circuit);
+        let z = padding_mask(&ks.circuit);
         let mult = match &self.multiplicities {
             Some(m) if m.len() == mshape.entries() => m.clone(),
             Some(_) => return Err(Error::InvalidArgument("multiplicity count".into())),
@@ -169,7 +169,7 @@ impl Builder<'_> {
         Hyrax::absorb_commitment(&mut t, "model-commitment", &com);
         let mut blinds = self.blinds(t.state())?;
         let gens = Gens::new(&self.hyrax.seed_digest, shape.cols().max(mshape.cols()));
-        let (p_fr, m_fr) = (to_fr(self.model), to_fr(&mult));
+        let m_fr = to_fr(&mult);
         // commit_blinded's rows and draws, on the small-integer path
         let m_blinders = blinds.draw_n(mshape.rows());
         let mcom = blind_rows(&gens, &self.hyrax.commit_small(mshape, &mult)?, &m_blinders);
@@ -178,9 +178,15 @@ impl Builder<'_> {
 
         let alpha = t.squeeze("logup-alpha");
         let beta = t.squeeze("logup-beta");
-        let trees = wf_trees(&ks, &p_fr, &z, &m_fr, alpha, beta);
+        // The leaves straight from the i64 stack and the byte mask: no 32-byte-per-entry
+        // copy of either is held while LogUp builds its layers, a key's peak; the field
+        // elements are made after it (benchmarks/RESULTS.md, "Memory").
+        let trees = wf_trees(&ks, self.model, &z, &m_fr, alpha, beta);
+        drop(z);
+        timer.mark("trees");
         let run = zlogup::prove(&gens, &mut t, trees, &[3], &mut blinds)?;
         timer.mark("logup");
+        let (p_fr, z) = (to_fr(self.model), padding_indicator(&ks.circuit));
         let points: Vec<Vec<Fr>> = run.results.iter().map(|r| r.0.clone()).collect();
         let leaf = [
             Hidden::fresh(
@@ -204,6 +210,7 @@ impl Builder<'_> {
             open.insert(leaf_eval_name(j), *h);
         }
         let lp = LeafPublic::new(&ks, &z, (alpha, beta), &points);
+        drop(z);
         let mut checks = run.checks;
         checks.extend(leaf_checks(&lp, &|name| open.get(name).map(|h| h.v)));
         let mut ev = HiddenEval::new(&gens, &mut blinds);

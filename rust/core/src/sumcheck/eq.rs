@@ -87,7 +87,9 @@ pub fn full_g(sent: &[Fr], h: Fr, rj: Fr) -> Option<Vec<Fr>> {
 
 /// The sent values of a round: `g` at `0, 2..d`.
 pub fn sent_values(g: &[Fr]) -> Vec<Fr> {
-    std::iter::once(g[0]).chain(g[2..].iter().copied()).collect()
+    std::iter::once(g[0])
+        .chain(g[2..].iter().copied())
+        .collect()
 }
 
 /// Reject a point with a zero coordinate (the derivation of `g_j(1)` divides by `r_j`).
@@ -233,15 +235,23 @@ mod tests {
     fn a_wrong_sent_value_or_claim_moves_the_final() {
         let (mut inst, r, _, claim) = layer(4, 40);
         let (proof, _) = prove_eq(&mut Transcript::new(b"eq"), &mut inst, claim);
-        let (_, honest) = verify_eq(&mut Transcript::new(b"eq"), "t", claim, &r, 2, &proof).unwrap();
+        let (_, honest) =
+            verify_eq(&mut Transcript::new(b"eq"), "t", claim, &r, 2, &proof).unwrap();
         for (j, v) in [(0usize, 0usize), (2, 1), (3, 0)] {
             let mut bad = proof.clone();
             bad.rounds[j][v] += Fr::one();
             let (_, fin) = verify_eq(&mut Transcript::new(b"eq"), "t", claim, &r, 2, &bad).unwrap();
             assert_ne!(fin, honest, "round {j} value {v}");
         }
-        let (_, fin) =
-            verify_eq(&mut Transcript::new(b"eq"), "t", claim + Fr::one(), &r, 2, &proof).unwrap();
+        let (_, fin) = verify_eq(
+            &mut Transcript::new(b"eq"),
+            "t",
+            claim + Fr::one(),
+            &r,
+            2,
+            &proof,
+        )
+        .unwrap();
         assert_ne!(fin, honest);
     }
 
@@ -262,7 +272,10 @@ mod tests {
         proof.write(&mut w);
         let bytes = w.finish();
         assert_eq!(bytes.len(), 8 + 3 * 2 * 32);
-        assert_eq!(EqSumcheckProof::read(&mut Reader::new(&bytes), 3, 2).unwrap(), proof);
+        assert_eq!(
+            EqSumcheckProof::read(&mut Reader::new(&bytes), 3, 2).unwrap(),
+            proof
+        );
         let err = EqSumcheckProof::read(&mut Reader::new(&bytes), 3, 3).unwrap_err();
         assert_eq!(err.check(), Some("sumcheck.shape"));
     }

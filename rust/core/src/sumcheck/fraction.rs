@@ -59,7 +59,6 @@ impl FractionLayer {
     pub fn final_evals(&self) -> [Fr; 4] {
         [self.t[0][0], self.t[1][0], self.t[2][0], self.t[3][0]]
     }
-
 }
 
 /// The quadratic through `(0, g0), (1, g1), (2, g2)` at `x`.

@@ -273,13 +273,7 @@ impl TreeProver<'_> {
     }
 
     /// Name the layer's committed claims and keep their openings.
-    fn layer_decl(
-        &mut self,
-        k: usize,
-        lambda: Fr,
-        fin: Hidden,
-        e: &[Hidden; 4],
-    ) -> LayerDecl {
+    fn layer_decl(&mut self, k: usize, lambda: Fr, fin: Hidden, e: &[Hidden; 4]) -> LayerDecl {
         let i = self.tree;
         self.openings.insert(final_name(i, k), fin);
         let evals = std::array::from_fn(|j| {

@@ -294,25 +294,25 @@ SYNOPSIS: dict[str, list[tuple[list[str], int, str]]] = {
     "zkml compile MODEL.onnx [--calibration SAMPLES.npy] [-o MODEL.zkmlc] [--vk MODEL.vk] "
     "[--non-hiding]": [
         (["compile", ONNX, "--calibration", CAL, "-o", "syn/c.zkmlc", "--vk", "syn/c.vk"], 0,
-         "wrote syn/c.zkmlc (compiled model) and syn/c.vk (hiding verifying key, 92855 "
+         "wrote syn/c.zkmlc (compiled model) and syn/c.vk (hiding verifying key, 80951 "
          "bytes, digest ...)"),
         # the non-hiding key is deterministic: the committed kind-4 key's digest
         (["compile", ONNX, "--calibration", CAL, "-o", "syn/n.zkmlc", "--vk", "syn/n.vk",
           "--non-hiding"], 0, "wrote syn/n.zkmlc (compiled model) and syn/n.vk (verifying "
-         "key, 62555 bytes, digest a2adb6bd0d54ba8c)"),
+         "key, 50651 bytes, digest 2b8ac1a9b706a78a)"),
         (["compile", "syn/copy.onnx"], 0, "wrote syn/copy.zkmlc (compiled model) and "
          "syn/copy.vk ..."),
     ],
     "zkml prove MODEL.zkmlc --input INPUT.json|INPUT.npy [-o MODEL.proof]": [
         (["prove", f"{D}.zkmlc", "--input", INPUT, "-o", "syn/p.proof"], 0,
          "proved 8 example(s) in 0.1 s (prover 0.1 s); wrote syn/p.proof (hiding proof, "
-         "62395 bytes)"),
+         "54779 bytes)"),
         (["prove", f"{D}.zkmlc", "--input", "syn/two.npy", "-o", "syn/two.proof"], 0,
          "proved 2 example(s) in 0.1 s (prover 0.1 s); wrote syn/two.proof ..."),
         (["prove", "syn/d.zkmlc", "--input", INPUT], 0,
-         "... wrote syn/d.proof (hiding proof, 62395 bytes)"),
+         "... wrote syn/d.proof (hiding proof, 54779 bytes)"),
         (["prove", "syn/n.zkmlc", "--input", INPUT, "-o", "syn/n.proof"], 0,
-         "... wrote syn/n.proof (non-hiding proof, 36339 bytes)"),
+         "... wrote syn/n.proof (non-hiding proof, 28723 bytes)"),
     ],
     "zkml prove MODEL.zkmlc --input INPUT.json --dry-run [--onnx MODEL.onnx]": [
         (["prove", f"{D}.zkmlc", "--input", INPUT, "--dry-run"], 0,
@@ -339,8 +339,8 @@ SYNOPSIS: dict[str, list[tuple[list[str], int, str]]] = {
     ],
     "zkml inspect FILE": [
         (["inspect", f"{D}.zkmlc"], 0, "compiled model (zkml-compiled-model)"),
-        (["inspect", f"{D}.vk"], 0, "hiding verifying key (kind 6), 92855 bytes, digest ..."),
-        (["inspect", f"{D}.proof"], 0, "hiding inference proof (kind 5), 62395 bytes"),
+        (["inspect", f"{D}.vk"], 0, "hiding verifying key (kind 6), 80951 bytes, digest ..."),
+        (["inspect", f"{D}.proof"], 0, "hiding inference proof (kind 5), 54779 bytes"),
     ],
     "zkml demo": [
         (["demo", "--out", "syn/demo", "--quiet"], 0, "   8/8 correct"),
@@ -367,8 +367,8 @@ def test_synopsis_line_runs(synopsis_dir, capsys, monkeypatch, line, case):
 # -- the matching itself can fail --------------------------------------------------------
 
 def test_a_shown_line_matches_only_what_it_shows():
-    pattern = shown_pattern("valid inference proof (36339 bytes, 0.130 s): batch 8")
-    assert pattern.fullmatch("valid inference proof (36339 bytes, 12.5 s): batch 8")
+    pattern = shown_pattern("valid inference proof (28723 bytes, 0.130 s): batch 8")
+    assert pattern.fullmatch("valid inference proof (28723 bytes, 12.5 s): batch 8")
     assert not pattern.fullmatch("valid inference proof (36338 bytes, 0.130 s): batch 8")
     json_line = shown_pattern('{"valid": true, "values": [[1, 2, ...], ...], '
                               '"timings": {"key": 0.26, "verify": 0.048}}')

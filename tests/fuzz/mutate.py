@@ -173,6 +173,9 @@ class Mutator:
     def byteset(self, rng: random.Random) -> Mutant:
         at, v = self._offset(rng), rng.choice(INTERESTING_BYTES)
         n = rng.choice((1, 1, 2, 4))
+        old = self.target.data[at:at + n]
+        if old == bytes([v]) * len(old):  # the bytes already hold v: that is no mutant
+            v ^= 0xFF
         return Mutant("byteset", f"bytes {at}..+{n} = {v:#04x}",
                       _put(self.target.data, at, bytes([v]) * n, n))
 

@@ -1,17 +1,17 @@
 """A small, slow LogUp-GKR reference prover for the verifier's tests (logup.md).
 
 Never imported by zkml/. It builds the fraction tree of any leaves (honest or not) and
-proves it layer by layer with the generic reference sumcheck, mirroring
+proves it layer by layer with a plain eq-factored sumcheck (sumcheck.md), mirroring
 `zkml.verifier.logup.logup_verify` step by step.
 """
 
 from __future__ import annotations
 
-from reference_prover import prove_sumcheck
+from collections.abc import Callable, Sequence
 
 from zkml.verifier.encoding import enc_fr, enc_u32
 from zkml.verifier.field import R, eq_table, mle_eval
-from zkml.verifier.sumcheck import encode_sumcheck_proof
+from zkml.verifier.sumcheck import EqSumcheckProof, encode_eq_sumcheck_proof
 from zkml.verifier.transcript import Transcript
 
 
@@ -57,6 +57,51 @@ def _layers(p: list[int], q: list[int]) -> dict[int, tuple[list[int], list[int]]
     return layers
 
 
+def layer_g(tabs: Sequence[Sequence[int]], rest: Sequence[int], lam: int) -> list[int]:
+    """`g(X) = sum_i rest[i] F(tabs at (X, i))` at X = 0, 1, 2 for `F = p0 q1 + p1 q0 +
+    lam q0 q1` (tables `[p0, p1, q0, q1]` paired on their lowest variable)."""
+    out = []
+    for x in range(3):
+        acc = 0
+        for i, w in enumerate(rest):
+            a, b, c, d = ((tab[2 * i] + x * (tab[2 * i + 1] - tab[2 * i])) % R for tab in tabs)
+            acc += w * (a * d + b * c + lam * c * d)
+        out.append(acc % R)
+    return out
+
+
+def prove_eq_layer(send: Callable[[list[int]], int], r: Sequence[int],
+                   tabs: Sequence[Sequence[int]], lam: int) -> list[int]:
+    """The eq-factored sumcheck's rounds (sumcheck.md) of `sum_x eq(r, x) F(x)`: each
+    round's `g` at 0, 1, 2 goes to `send` (which puts `g(0), g(2)` on the transcript and
+    returns the challenge); returns the point."""
+    tabs = [[v % R for v in tab] for tab in tabs]
+    point = []
+    for j in range(len(r)):
+        c = send(layer_g(tabs, eq_table(list(r[j + 1:])), lam))
+        point.append(c)
+        tabs = [[(lo + c * (hi - lo)) % R for lo, hi in zip(tab[0::2], tab[1::2], strict=True)]
+                for tab in tabs]
+    return point
+
+
+def prove_eq_sumcheck(t: Transcript, r: Sequence[int], tabs: Sequence[Sequence[int]], lam: int,
+                      claim: int) -> tuple[EqSumcheckProof, list[int]]:
+    """The clear eq-factored sumcheck of one LogUp layer (degree 2)."""
+    t.absorb_u32("eq-sumcheck-vars", len(r))
+    t.absorb_u32("eq-sumcheck-degree", 2)
+    t.absorb_fr("sumcheck-claim", claim % R)
+    rounds = []
+
+    def send(g: list[int]) -> int:
+        rounds.append((g[0], g[2]))
+        t.absorb_frs("eq-sumcheck-round", rounds[-1])
+        return t.squeeze("sumcheck-challenge")
+
+    point = prove_eq_layer(send, r, tabs, lam)
+    return EqSumcheckProof(len(r), 2, tuple(rounds)), point
+
+
 def _prove_layers(t: Transcript, layers, root: list[int]) -> tuple[list[bytes], list[int]]:
     depth = max(layers)
     out: list[bytes] = []
@@ -67,13 +112,11 @@ def _prove_layers(t: Transcript, layers, root: list[int]) -> tuple[list[bytes], 
         lam = t.squeeze("logup-lambda")
         pch, qch = layers[k + 1]
         p0, p1_, q0, q1_ = pch[0::2], pch[1::2], qch[0::2], qch[1::2]
-        tables = [eq_table(r), p0, p1_, q0, q1_]
-        terms = [(1, [0, 1, 4]), (1, [0, 2, 3]), (lam, [0, 3, 4])]
         claim = (pc_ + lam * qc_) % R
-        proof, s = prove_sumcheck(t, tables, terms, k, 3, claim)
+        proof, s = prove_eq_sumcheck(t, r, [p0, p1_, q0, q1_], lam, claim)
         e = [mle_eval(tab, s) for tab in (p0, p1_, q0, q1_)]
         t.absorb_frs("logup-layer-evals", e)
-        out.append(encode_sumcheck_proof(proof))
+        out.append(encode_eq_sumcheck_proof(proof))
         out += [enc_fr(v) for v in e]
         mu = t.squeeze("logup-mu")
         r = [mu, *s]

@@ -9,7 +9,7 @@ import pytest
 from reference_logup import prove_logup, range_leaves
 
 from zkml.errors import ProofFormatError, VerificationError
-from zkml.verifier.encoding import Reader
+from zkml.verifier.encoding import Reader, enc_fr, enc_u32
 from zkml.verifier.field import R, inv, mle_eval
 from zkml.verifier.logup import encode_logup_proof, logup_verify, parse_logup_proof
 from zkml.verifier.transcript import Transcript
@@ -100,21 +100,96 @@ def test_tampered_layer_evals_are_rejected(layer, pos):
     assert exc_info.value.check == "logup.layer"
 
 
-def test_tampered_round_is_rejected():
-    p, q = zero_sum_leaves(random.Random(8), 4)
-
+def _edit_round(layer: int, j: int, pos: int):
+    """An edit adding 1 to value `pos` (0: g(0), 1: g(2)) of round `j` of layer `layer`."""
     def edit(proof):
         layers = list(proof.layers)
-        sc = layers[2].sumcheck
+        sc = layers[layer - 1].sumcheck
         rounds = [list(r) for r in sc.rounds]
-        rounds[1][2] = (rounds[1][2] + 1) % R
+        rounds[j][pos] = (rounds[j][pos] + 1) % R
         sc = dataclasses.replace(sc, rounds=tuple(tuple(r) for r in rounds))
-        layers[2] = dataclasses.replace(layers[2], sumcheck=sc)
+        layers[layer - 1] = dataclasses.replace(layers[layer - 1], sumcheck=sc)
         return dataclasses.replace(proof, layers=tuple(layers))
+    return edit
 
+
+def test_tampered_round_is_rejected():
+    # the eq-factored rounds carry no round-sum check: a changed value moves the claim,
+    # and the layer's final check catches it
+    p, q = zero_sum_leaves(random.Random(8), 4)
     with pytest.raises(VerificationError) as exc_info:
-        run(p, q, edit=edit)
-    assert exc_info.value.check == "sumcheck.round-sum"
+        run(p, q, edit=_edit_round(3, 1, 1))
+    assert exc_info.value.check == "logup.layer"
+
+
+@pytest.mark.parametrize(("layer", "j"), [(1, 0), (3, 0), (3, 2), (4, 3)])
+def test_wrong_g0_is_rejected(layer, j):
+    p, q = zero_sum_leaves(random.Random(9), 5)
+    with pytest.raises(VerificationError) as exc_info:
+        run(p, q, edit=_edit_round(layer, j, 0))
+    assert exc_info.value.check == "logup.layer"
+
+
+@pytest.mark.parametrize(("layer", "j"), [(1, 0), (2, 1), (4, 0), (4, 3)])
+def test_wrong_g2_is_rejected(layer, j):
+    p, q = zero_sum_leaves(random.Random(10), 5)
+    with pytest.raises(VerificationError) as exc_info:
+        run(p, q, edit=_edit_round(layer, j, 1))
+    assert exc_info.value.check == "logup.layer"
+
+
+class _ZeroMu(Transcript):
+    """A transcript whose second `logup-mu` is 0: layer 2's eq point then has a zero
+    coordinate (the degenerate challenge, probability 1/r per coordinate)."""
+
+    def __init__(self, tag: str) -> None:
+        super().__init__(tag)
+        self.mus = 0
+
+    def squeeze(self, label: str) -> int:
+        v = super().squeeze(label)
+        if label == "logup-mu":
+            self.mus += 1
+            return 0 if self.mus == 2 else v
+        return v
+
+
+def test_degenerate_eq_point_is_rejected():
+    p, q = zero_sum_leaves(random.Random(11), 4)
+    data, _ = prove_logup(_ZeroMu(TAG), p, q)
+    proof = parse_logup_proof(Reader(data), 4)
+    with pytest.raises(VerificationError) as exc_info:
+        logup_verify(_ZeroMu(TAG), 4, proof)
+    assert exc_info.value.check == "sumcheck.eq-degenerate"
+    assert "layer 2" in str(exc_info.value)
+
+
+def _old_layout(proof) -> bytes:
+    """The proof in the layout before the eq factor was split off: per layer
+    `SumcheckProof(k, 3)`, four values per round (here g(0), g(1), g(2), g(2))."""
+    out = [enc_u32(proof.num_vars)] + [enc_fr(v) for v in proof.root]
+    for layer in proof.layers:
+        out += [enc_u32(layer.sumcheck.num_vars), enc_u32(3)]
+        out += [enc_fr(v) for rd in layer.sumcheck.rounds for v in (rd[0], 0, rd[1], rd[1])]
+        out += [enc_fr(v) for v in layer.evals]
+    return b"".join(out)
+
+
+def test_old_three_value_rounds_are_rejected():
+    p, q = zero_sum_leaves(random.Random(12), 4)
+    data, _ = prove_logup(Transcript(TAG), p, q)
+    old = _old_layout(parse_logup_proof(Reader(data), 4))
+    assert len(old) > len(data)
+    with pytest.raises(ProofFormatError) as exc_info:
+        parse_logup_proof(Reader(old), 4)
+    assert exc_info.value.check == "sumcheck.shape"
+    # with the degree word rewritten to 2, the longer rounds misalign every later field
+    # and the bytes do not end where the tree does
+    rewritten = old.replace(enc_u32(1) + enc_u32(3), enc_u32(1) + enc_u32(2), 1)
+    with pytest.raises(ProofFormatError):
+        rd = Reader(rewritten)
+        parse_logup_proof(rd, 4)
+        rd.finish()
 
 
 def test_lying_root_is_caught_below():
@@ -128,7 +203,7 @@ def test_lying_root_is_caught_below():
     forged = dataclasses.replace(proof, root=tuple(r))
     with pytest.raises(VerificationError) as exc_info:
         logup_verify(Transcript(TAG), 9, forged)
-    assert exc_info.value.check == "sumcheck.round-sum"
+    assert exc_info.value.check == "logup.layer"
 
 
 def test_zero_denominator_root_is_rejected():

@@ -113,7 +113,7 @@ class Layout:
         self.c_p = 7 + 4 + len(vk.circuit.json_bytes) + 8
         self.c_m = self.c_p + 4 + 64 * (1 << (n - c))
         self.logup = self.c_m + 4 + 64 * (1 << (rb - rb // 2))
-        trees = sum(4 + 64 * (4 * d + 3 * d * (d - 1) // 2) for d in (n, rb, 1))
+        trees = sum(4 + 64 * (4 * d + d * (d - 1)) for d in (n, rb, 1))  # 2 points a round
         self.leaf = self.logup + trees
         self.opening = self.leaf + 4 + 2 * 64
         self.products = self.opening + 64 * (2 * n + 1 + 2 * rb + 1)

@@ -17,8 +17,10 @@ from zkml.verifier.field import R, mle_eval
 from zkml.verifier.generators import seed_digest
 from zkml.verifier.transcript import Transcript
 from zkml.verifier.zk.backend import Committed, CommittedBackend, products_needed
+from zkml.verifier.zk.forms import Form
 from zkml.verifier.zk.logup import LayerDecl, declare, parse_zk_logup, verify_zk_logup
 from zkml.verifier.zk.sigma import Gens
+from zkml.verifier.zk.sumcheck import verify_eq
 from zkml.verifier.zk.tail import verify_tail
 
 VECTORS = load("zk_logup.json")
@@ -107,11 +109,12 @@ def test_the_declarations_decide_logups_checks_in_the_clear() -> None:
     assert _run_clear([2], [third, minus], []) is None
     assert _run_clear([1, 1], [third, minus], []) == "logup.group-sum"
     assert _run_clear([2], [[0, 0, 0, 1], [0, 0, 5, 1]], []) == "logup.root-denominator"
-    e, lam, eq = [2, 3, 5, 7], 11, 13
-    final = eq * (e[0] * e[3] + e[1] * e[2] + lam * e[2] * e[3]) % R
-    for fin, want in ((final, None), (final + 1, "logup.layer")):
+    # the eq-factored final carries no eq(r, s): the relation alone
+    e, lam = [2, 3, 5, 7], 11
+    final = (e[0] * e[3] + e[1] * e[2] + lam * e[2] * e[3]) % R
+    for fin, want in ((final, None), (final + 1, "logup.layer"), (13 * final, "logup.layer")):
         evals = tuple(Claim(f"e{j}", v) for j, v in enumerate(e))
-        lay = LayerDecl(lam, eq, Claim("final", fin), evals)
+        lay = LayerDecl(lam, Claim("final", fin), evals)
         assert _run_clear([2], [third, minus], [[lay]]) == want
 
 
@@ -133,3 +136,28 @@ def test_sizes_are_bounded_before_allocating() -> None:
     with pytest.raises(VerificationError) as exc:
         verify_zk_logup(t, [], [1], GENS.g_e)
     assert exc.value.check == "logup.groups"
+
+
+def test_rounds_are_two_points_each() -> None:
+    """zk.md 5.6: layer `k` of a tree sends `k` eq-factored rounds of 2 points (g(0),
+    g(2)); the honest vector's bytes are exactly that long."""
+    case = VECTORS["cases"][0]
+    depths = [tr["depth"] for tr in case["trees"]]
+    trees = parse_zk_logup(Reader(bytes.fromhex(case["proof"])), depths)
+    for tree, d in zip(trees, depths, strict=True):
+        assert [len(rounds) for rounds, _ in tree.layers] == list(range(1, d))
+        assert all(len(rd) == 2 for rounds, _ in tree.layers for rd in rounds)
+
+
+def test_degenerate_eq_point_is_rejected_committed() -> None:
+    """A zero coordinate of the eq point would make g(1)'s form divide by zero: the
+    committed eq-factored sumcheck rejects it by name before deriving anything."""
+    claim = Form.of(GENS.g_e)
+    rounds = [[GENS.g_e, GENS.g_e]] * 3
+    verify_eq(Transcript(b"t"), claim, [5, 6, 7], 2, rounds)
+    with pytest.raises(VerificationError) as exc:
+        verify_eq(Transcript(b"t"), claim, [5, 0, 7], 2, rounds)
+    assert exc.value.check == "sumcheck.eq-degenerate"
+    with pytest.raises(VerificationError) as exc:
+        verify_eq(Transcript(b"t"), claim, [5, 6, 7], 2, [[GENS.g_e] * 3] * 3)
+    assert exc.value.check == "sumcheck.shape"

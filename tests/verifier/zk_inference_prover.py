@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import reference_inference
-from reference_logup import _layers
+from reference_logup import _layers, prove_eq_layer
 from reference_prover import _round_values
 from zk_prover import Opened, ProductBatchProver
 
@@ -160,6 +160,23 @@ def _committed_rounds(s: _State, t: Transcript, tables, terms, n: int, d: int,
     return rounds, point
 
 
+def _committed_eq_rounds(s: _State, t: Transcript, r: list[int], tabs, lam: int
+                         ) -> tuple[list[list[G1Point]], list[int]]:
+    """zk.md 5.2's eq-factored prover: per round commitments to g(0), g(2) (g(1)'s
+    form is derived by the verifier from the running claim)."""
+    t.absorb_u32("zk-eq-sumcheck-vars", len(r))
+    t.absorb_u32("zk-eq-sumcheck-degree", 2)
+    rounds: list[list[G1Point]] = []
+
+    def send(g: list[int]) -> int:
+        pts = [s.commit(g[0]), s.commit(g[2])]
+        t.absorb_points("zk-eq-sumcheck-round", pts)
+        rounds.append(pts)
+        return t.squeeze("sumcheck-challenge")
+
+    return rounds, prove_eq_layer(send, r, tabs, lam)
+
+
 def _hiding_logup(s: _State, t: Transcript, trees) -> tuple[bytes, list[list[int]]]:
     """zk.md 5.6's prover over the reference trees (every root first, then the layers)."""
     all_layers = [_layers(p, q) for p, q in trees]
@@ -179,9 +196,7 @@ def _hiding_logup(s: _State, t: Transcript, trees) -> tuple[bytes, list[list[int
             lam = t.squeeze("logup-lambda")
             pch, qch = layers[k + 1]
             p0, p1_, q0, q1_ = pch[0::2], pch[1::2], qch[0::2], qch[1::2]
-            tables = [eq_table(r), p0, p1_, q0, q1_]
-            terms = [(1, [0, 1, 4]), (1, [0, 2, 3]), (lam, [0, 3, 4])]
-            rounds, sp = _committed_rounds(s, t, tables, terms, k, 3, header=True)
+            rounds, sp = _committed_eq_rounds(s, t, r, [p0, p1_, q0, q1_], lam)
             evals = [s.commit(mle_eval(tab, sp)) for tab in (p0, p1_, q0, q1_)]
             t.absorb_points("logup-layer-evals", evals)
             out.append(b"".join(enc_g1(p) for rd in rounds for p in rd))

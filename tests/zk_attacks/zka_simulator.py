@@ -194,7 +194,7 @@ def _layout(vk: VerifyingKey, batch: int, atoms: _Atoms) -> list:
         out.append(enc_u32(d))
         pts(4)
         for k in range(1, d):
-            pts(3 * k + 4)
+            pts(2 * k + 4)
     vec(plan.leaf_count)
     for chk in plan.checks:
         vec(chk.acc_count())

@@ -2,8 +2,8 @@
 
 `logup_verify_trees` reduces the claim "the leaf fractions p_i / q_i of each group of
 trees sum to zero" to claims `P = p_D(rho)` and `Q = q_D(rho)` on each tree's leaf MLEs, which
-the caller checks against its leaf layout. Every layer is one degree-3 sumcheck whose final value is
-checked here with eq computed by the verifier.
+the caller checks against its leaf layout. Every layer is one eq-factored sumcheck of degree 2
+(sumcheck.md) whose final value is checked here against the layer relation (no eq factor).
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 from zkml.errors import ProofFormatError, TruncatedProofError, VerificationError
 from zkml.verifier.encoding import MAX_NUM_VARS, Reader, enc_fr, enc_u32
-from zkml.verifier.field import R, eq_eval
+from zkml.verifier.field import R
 from zkml.verifier.sumcheck import (
-    SumcheckProof,
-    encode_sumcheck_proof,
-    parse_sumcheck_proof,
-    sumcheck_verify,
+    EqSumcheckProof,
+    encode_eq_sumcheck_proof,
+    eq_sumcheck_verify,
+    parse_eq_sumcheck_proof,
 )
 from zkml.verifier.transcript import Transcript
 
@@ -38,15 +38,16 @@ Quad = tuple[int, int, int, int]
 
 @dataclass(frozen=True)
 class LogupLayer:
-    """Layer k (1 <= k < D): the sumcheck over k variables and [p0(s), p1(s), q0(s), q1(s)]."""
+    """Layer k (1 <= k < D): the eq-factored sumcheck over k variables and
+    [p0(s), p1(s), q0(s), q1(s)]."""
 
-    sumcheck: SumcheckProof
+    sumcheck: EqSumcheckProof
     evals: Quad
 
 
 @dataclass(frozen=True)
 class LogupProof:
-    """`u32 D || Fr[4] root || for k = 1..D-1: SumcheckProof(k, 3) || Fr[4] evals`."""
+    """`u32 D || Fr[4] root || for k = 1..D-1: EqSumcheckProof(k, 2) || Fr[4] evals`."""
 
     num_vars: int
     root: Quad
@@ -66,13 +67,14 @@ def parse_logup_proof(reader: Reader, num_vars: int, what: str = "logup") -> Log
                                check="logup.shape")
     if not 1 <= d <= MAX_NUM_VARS:
         raise ProofFormatError(f"{what}: depth {d} outside 1..{MAX_NUM_VARS}", check="proof.limits")
-    # the rounds alone are sum_k k*4*32 bytes: reject a short proof before reading it
-    if 128 * d + (d - 1) * d * 64 + (d - 1) * 8 > reader.remaining:
+    # root and evals 128 D, the rounds sum_k k*2*32, headers 8 (D - 1): reject a short
+    # proof before reading it
+    if 128 * d + (d - 1) * d * 32 + (d - 1) * 8 > reader.remaining:
         raise TruncatedProofError(f"{what}: truncated (depth {d})", check="proof.truncated")
     root = _quad(reader, f"{what} root")
     layers = []
     for k in range(1, d):
-        sc = parse_sumcheck_proof(reader, k, 3, f"{what} layer {k} sumcheck")
+        sc = parse_eq_sumcheck_proof(reader, k, 2, f"{what} layer {k} sumcheck")
         layers.append(LogupLayer(sc, _quad(reader, f"{what} layer {k} evals")))
     return LogupProof(d, root, tuple(layers))
 
@@ -88,7 +90,7 @@ def encode_logup_proof(proof: LogupProof) -> bytes:
     """The bytes `parse_logup_proof` reads (for tests and tools)."""
     out = [enc_u32(proof.num_vars)] + [enc_fr(v) for v in proof.root]
     for layer in proof.layers:
-        out.append(encode_sumcheck_proof(layer.sumcheck))
+        out.append(encode_eq_sumcheck_proof(layer.sumcheck))
         out += [enc_fr(v) for v in layer.evals]
     return b"".join(out)
 
@@ -168,14 +170,15 @@ def _verify_layers(
     q_claim = (root[2] + mu * (root[3] - root[2])) % R
     for k, layer in enumerate(proof.layers, start=1):
         lam = transcript.squeeze("logup-lambda")
-        s, final = sumcheck_verify(
-            transcript, p_claim + lam * q_claim, k, 3, layer.sumcheck, f"{what} layer {k}"
+        s, final = eq_sumcheck_verify(
+            transcript, p_claim + lam * q_claim, r, 2, layer.sumcheck, f"{what} layer {k}"
         )
         e = layer.evals
         transcript.absorb_frs("logup-layer-evals", e)
-        expected = eq_eval(r, s) * (e[0] * e[3] + e[1] * e[2] + lam * e[2] * e[3]) % R
+        # the eq-factored final is already divided by eq(r, s): the relation alone
+        expected = (e[0] * e[3] + e[1] * e[2] + lam * e[2] * e[3]) % R
         if final != expected:
-            raise VerificationError(f"{what} layer {k}: sumcheck final != eq * layer relation",
+            raise VerificationError(f"{what} layer {k}: sumcheck final != layer relation",
                                     check="logup.layer")
         mu = transcript.squeeze("logup-mu")
         r = [mu, *s]

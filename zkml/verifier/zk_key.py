@@ -60,8 +60,8 @@ def products_count(num_vars: int, range_bits: int) -> int:
     committed values. Counted by evaluating the declarations' shape."""
     roots = [[Claim(f"r{i}{j}", 0) for j in range(4)] for i in range(3)]
     layers: list[list[LayerDecl]] = [
-        [LayerDecl(0, 0, Claim("f", 0), (Claim("a", 0), Claim("b", 0), Claim("c", 0),
-                                         Claim("d", 0))) for _ in range(1, d)]
+        [LayerDecl(0, Claim("f", 0), (Claim("a", 0), Claim("b", 0), Claim("c", 0),
+                                      Claim("d", 0))) for _ in range(1, d)]
         for d in (num_vars, range_bits, 1)]
     return products_needed(declare((3,), roots, layers))
 

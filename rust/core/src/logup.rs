@@ -10,8 +10,7 @@ use rayon::prelude::*;
 use crate::encoding::{Reader, Writer};
 use crate::error::{format_at, reject_at, Result};
 use crate::field::Fr;
-use crate::mle::eq_eval;
-use crate::sumcheck::{self, FractionLayer, SumcheckProof};
+use crate::sumcheck::{self, EqSumcheckProof, FractionLayer};
 use crate::transcript::Transcript;
 
 /// One fraction tree's messages.
@@ -20,8 +19,9 @@ pub struct TreeProof {
     pub depth: usize,
     /// `[p_1(0), p_1(1), q_1(0), q_1(1)]`.
     pub root: [Fr; 4],
-    /// For layers `k = 1..depth-1`: the sumcheck and `[p0(s), p1(s), q0(s), q1(s)]`.
-    pub layers: Vec<(SumcheckProof, [Fr; 4])>,
+    /// For layers `k = 1..depth-1`: the eq-factored sumcheck (degree 2) and
+    /// `[p0(s), p1(s), q0(s), q1(s)]`.
+    pub layers: Vec<(EqSumcheckProof, [Fr; 4])>,
 }
 
 /// A LogUp instance: several fraction trees whose leaves together sum to zero.
@@ -64,7 +64,7 @@ impl LogupProof {
                 }
                 let root = four(r)?;
                 let layers = (1..d)
-                    .map(|k| Ok((SumcheckProof::read(r, k, 3)?, four(r)?)))
+                    .map(|k| Ok((EqSumcheckProof::read(r, k, 2)?, four(r)?)))
                     .collect::<Result<_>>()?;
                 Ok(TreeProof {
                     depth: d,
@@ -338,7 +338,7 @@ pub fn prove_ends(
             let lambda = t.squeeze("logup-lambda");
             let claim = claim_p + lambda * claim_q;
             let mut inst = layers.instance(k, &r, lambda, claim);
-            let (sc, s) = sumcheck::prove(t, &mut inst, claim);
+            let (sc, s) = sumcheck::prove_eq(t, &mut inst, claim);
             let e = inst.final_evals();
             t.absorb_frs("logup-layer-evals", &e);
             mu = t.squeeze("logup-mu");
@@ -424,9 +424,11 @@ pub fn verify(
         for (k, (sc, e)) in tree.layers.iter().enumerate().map(|(i, x)| (i + 1, x)) {
             let lambda = t.squeeze("logup-lambda");
             let ctx = format!("logup tree {i} layer {k}");
-            let (s, fin) = sumcheck::verify(t, &ctx, claim_p + lambda * claim_q, k, 3, sc)?;
+            let (s, fin) = sumcheck::verify_eq(t, &ctx, claim_p + lambda * claim_q, &r, 2, sc)?;
             t.absorb_frs("logup-layer-evals", e);
-            let want = eq_eval(&r, &s) * (e[0] * e[3] + e[1] * e[2] + lambda * e[2] * e[3]);
+            // No eq factor: the eq-factored sumcheck's final claim is already divided
+            // by eq(r, s) (sumcheck.md), so it is the layer relation itself.
+            let want = e[0] * e[3] + e[1] * e[2] + lambda * e[2] * e[3];
             if fin != want {
                 return reject_at(
                     "logup.layer",

@@ -268,7 +268,7 @@ fn vectors_zk_logup() {
     let merged = Some("zk.merged");
     let outside = prove(&gens, &bad);
     push("a lookup outside its table", &bad, outside.bytes(), merged);
-    let tampered: [(&str, Tamper); 3] = [
+    let tampered: [(&str, Tamper); 4] = [
         ("root commitment replaced", |p| {
             p.proof.trees[0].root[1] = p.proof.trees[0].root[0]
         }),
@@ -276,9 +276,13 @@ fn vectors_zk_logup() {
             let e = &mut p.proof.trees[3].layers[2].1;
             e[0] = e[1]
         }),
-        ("layer round commitment replaced", |p| {
+        ("layer round g(2) commitment replaced", |p| {
             let rounds = &mut p.proof.trees[3].layers[4].0.rounds;
             rounds[2][1] = rounds[2][0]
+        }),
+        ("layer round g(0) commitment replaced", |p| {
+            let rounds = &mut p.proof.trees[0].layers[3].0.rounds;
+            rounds[1][0] = rounds[3][1]
         }),
     ];
     for (name, f) in tampered {

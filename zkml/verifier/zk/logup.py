@@ -1,7 +1,7 @@
 """The hiding LogUp-GKR (circuits/zk.md 5.6) on the verifier's side.
 
 logup.md's verifier with every value committed: the roots and each layer's evaluations
-are points, each layer's sumcheck is the committed sumcheck (5.2), and `P`, `Q` stay
+are points, each layer's sumcheck is the committed eq-factored sumcheck (5.2), and `P`, `Q` stay
 linear forms. logup.md's checks become declarations (`zkml.verifier.declarations`) that
 the caller runs through its `CommittedBackend` (5.3), in zk.md 5.6's order: every
 group's fold (`logup.group-sum`: `N == 0`, `logup.root-denominator`: `M != 0`), then
@@ -18,11 +18,10 @@ from dataclasses import dataclass
 from zkml.errors import ProofFormatError, TruncatedProofError, VerificationError
 from zkml.verifier.declarations import Check, Claim, Expr, nonzero_check, zero_check
 from zkml.verifier.encoding import G1Point, Reader
-from zkml.verifier.field import eq_eval
 from zkml.verifier.transcript import Transcript
 from zkml.verifier.zk.backend import Committed
 from zkml.verifier.zk.forms import Form
-from zkml.verifier.zk.sumcheck import verify_batched
+from zkml.verifier.zk.sumcheck import verify_eq
 
 __all__ = ["MAX_LOGUP_DEPTH", "ZkTree", "parse_zk_logup", "verify_zk_logup"]
 
@@ -37,7 +36,8 @@ Quad = tuple[G1Point, G1Point, G1Point, G1Point]
 @dataclass(frozen=True)
 class ZkTree:
     """One tree's messages: the root's four commitments, then per layer `k = 1..D-1` the
-    committed sumcheck's rounds (`k` rounds of 3 points) and four evaluation commitments."""
+    committed eq-factored sumcheck's rounds (`k` rounds of 2 points) and four evaluation
+    commitments."""
 
     depth: int
     root: Quad
@@ -50,8 +50,8 @@ def _quad(r: Reader, what: str) -> Quad:
 
 
 def _tree_bytes(d: int) -> int:
-    """`u32 D || G1[4] || for k = 1..D-1: k * 3 G1 || G1[4]`, after the depth."""
-    return 4 * _G1 + (3 * d * (d - 1) // 2 + 4 * (d - 1)) * _G1
+    """`u32 D || G1[4] || for k = 1..D-1: k * 2 G1 || G1[4]`, after the depth."""
+    return 4 * _G1 + (d * (d - 1) + 4 * (d - 1)) * _G1
 
 
 def parse_zk_logup(r: Reader, depths: Sequence[int]) -> list[ZkTree]:
@@ -71,7 +71,7 @@ def parse_zk_logup(r: Reader, depths: Sequence[int]) -> list[ZkTree]:
         root = _quad(r, f"logup tree {i} root")
         layers = []
         for k in range(1, d):
-            rounds = tuple(tuple(r.g1("zk sumcheck round") for _ in range(3)) for _ in range(k))
+            rounds = tuple(tuple(r.g1("zk sumcheck round") for _ in range(2)) for _ in range(k))
             layers.append((rounds, _quad(r, f"logup tree {i} layer {k} evals")))
         trees.append(ZkTree(d, root, tuple(layers)))
     return trees
@@ -79,11 +79,10 @@ def parse_zk_logup(r: Reader, depths: Sequence[int]) -> list[ZkTree]:
 
 @dataclass(frozen=True)
 class LayerDecl:
-    """One layer as its check sees it: `lambda`, `eq(r, s)`, the sumcheck's final claim
-    and the four evaluations."""
+    """One layer as its check sees it: `lambda`, the eq-factored sumcheck's final claim
+    (without `eq(r, s)`) and the four evaluations."""
 
     lam: int
-    eq: int
     final: Claim
     evals: tuple[Claim, Claim, Claim, Claim]
 
@@ -104,7 +103,8 @@ def _fold(roots: Sequence[Sequence[Claim]]) -> tuple[Expr, Expr]:
 def declare(groups: Sequence[int], roots: Sequence[Sequence[Claim]],
             layers: Sequence[Sequence[LayerDecl]]) -> list[Check]:
     """zk.md 5.6's checks in order: per group `N == 0` then `M != 0`, then every tree's
-    layers `final - eq(r, s) (e0 e3 + e1 e2 + lambda e2 e3) == 0`."""
+    layers `final - (e0 e3 + e1 e2 + lambda e2 e3) == 0` (no eq: the eq-factored final is
+    already divided by it)."""
     checks, start = [], 0
     for g, count in enumerate(groups):
         n, m = _fold(roots[start:start + count])
@@ -117,7 +117,7 @@ def declare(groups: Sequence[int], roots: Sequence[Sequence[Claim]],
         for k, lay in enumerate(tree, start=1):
             e0, e1, e2, e3 = lay.evals
             rel = e0 * e3 + e1 * e2 + (e2 * e3).scaled(lay.lam)
-            checks.append(zero_check("logup.layer", lay.final - rel.scaled(lay.eq),
+            checks.append(zero_check("logup.layer", lay.final - rel,
                                      f"logup tree {i} layer {k}: final value does not match "
                                      "the child evaluations"))
     return checks
@@ -137,13 +137,13 @@ def _verify_tree(t: Transcript, i: int, tree: ZkTree, seal: Callable[[Form], Com
     decls = []
     for k, (rounds, evals) in enumerate(tree.layers, start=1):
         lam = t.squeeze("logup-lambda")
-        s, _, final = verify_batched(t, [p + q.scaled(lam)], [k], 3, rounds)
+        s, final = verify_eq(t, p + q.scaled(lam), r, 2, rounds)
         t.absorb_points("logup-layer-evals", list(evals))
         e = [Form.of(x) for x in evals]
         c0, c1, c2, c3 = (Claim(f"logup-layer-evals[{i}][{k}][{j}]", seal(x))
                           for j, x in enumerate(e))
-        decls.append(LayerDecl(lam, eq_eval(r, s), Claim(f"logup-layer-final[{i}][{k}]",
-                                                         seal(final)), (c0, c1, c2, c3)))
+        decls.append(LayerDecl(lam, Claim(f"logup-layer-final[{i}][{k}]", seal(final)),
+                               (c0, c1, c2, c3)))
         mu = t.squeeze("logup-mu")
         r = [mu, *s]
         p, q = _line(e[0], e[1], mu), _line(e[2], e[3], mu)

@@ -12,10 +12,11 @@ from zkml.errors import ProofFormatError
 from zkml.verifier.encoding import MAX_DEGREE, MAX_NUM_VARS, Reader
 from zkml.verifier.field import R
 from zkml.verifier.msm import G1Point
+from zkml.verifier.sumcheck import check_eq_point
 from zkml.verifier.transcript import Transcript
 from zkml.verifier.zk.forms import Form
 
-__all__ = ["read_rounds", "verify_batched", "lagrange_basis"]
+__all__ = ["read_rounds", "verify_batched", "verify_eq", "lagrange_basis"]
 
 
 def read_rounds(r: Reader, num_vars: int, degree: int) -> list[list[G1Point]]:
@@ -83,3 +84,29 @@ def verify_batched(t: Transcript, claims: Sequence[Form], inst_vars: Sequence[in
         claim = Form.combine(zip(lagrange_basis(degree, c), values, strict=True))
         point.append(c)
     return point, weights, claim
+
+
+def verify_eq(t: Transcript, claim: Form, r: Sequence[int], degree: int,
+              rounds: Sequence[Sequence[G1Point]]) -> tuple[list[int], Form]:
+    """The committed eq-factored sumcheck (zk.md 5.2, "Eq-factored") of
+    `sum_x eq(r, x) F(x)` against the claim form; each round holds `g(0), g(2..d)`'s
+    commitments and `g(1)`'s form is `r_j^{-1} (H - (1 - r_j) g(0))`. Returns the point
+    and the final (K-free) form, which the caller checks against `F(point)`."""
+    n = len(r)
+    if len(rounds) != n or any(len(a) != degree for a in rounds):
+        raise ProofFormatError("zk eq sumcheck shape differs from the statement",
+                               check="sumcheck.shape")
+    check_eq_point(r, "zk eq sumcheck")
+    t.absorb_u32("zk-eq-sumcheck-vars", n)
+    t.absorb_u32("zk-eq-sumcheck-degree", degree)
+    h, point = claim, []
+    for a, r_j in zip(rounds, r, strict=True):
+        t.absorb_points("zk-eq-sumcheck-round", list(a))
+        c = t.squeeze("sumcheck-challenge")
+        a0 = Form.of(a[0])
+        inv = pow(r_j, -1, R)
+        g1 = Form.combine([(inv, h), (-(1 - r_j) * inv % R, a0)])
+        values = [a0, g1, *(Form.of(p) for p in a[1:])]
+        h = Form.combine(zip(lagrange_basis(degree, c), values, strict=True))
+        point.append(c)
+    return point, h

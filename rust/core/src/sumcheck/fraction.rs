@@ -1,20 +1,18 @@
 //! The LogUp-GKR layer instance (circuits/logup.md), specialised:
-//! `sum_x eq(r, x) F(x)` with `F = p0 q1 + p1 q0 + lambda q0 q1`, degree 3.
+//! `sum_x eq(r, x) F(x)` with `F = p0 q1 + p1 q0 + lambda q0 q1`, degree 2 in each
+//! variable, proven by the eq-factored sumcheck (sumcheck.md; `super::eq`).
 //!
-//! The eq factor is split off (Gruen, "Some improvements for the PIOP for
-//! ZeroCheck", 2024): in round `j` the round polynomial is
-//! `s(X) = prod_{i<j} eq(r_i, c_i) * eq(r_j, X) * G(X)` with
-//! `G(X) = sum_x' eq(r_{>j}, x') F(c, X, x')` of degree 2, so `F` is evaluated at two
-//! points per pair instead of three and the eq table is never folded. `G(1)` follows
-//! from the running claim. The general `ProductSum` proves the same sum; the test
-//! below holds the proofs byte-for-byte equal.
+//! In round `j` the full round polynomial is `K_j eq(r_j, X) g(X)` with
+//! `K_j = prod_{i<j} eq(r_i, c_i)` and `g(X) = sum_x' eq(r_{>j}, x') F(c, X, x')` of
+//! degree 2; the instance computes `g` only (two points per pair, the eq table of the
+//! remaining variables folded separately) and tracks the claim without `K_j`.
 
 use std::cell::Cell;
 
 use ark_ff::{Field, One, Zero};
 use rayon::prelude::*;
 
-use super::SumcheckProver;
+use super::eq::EqFactoredProver;
 use crate::field::Fr;
 use crate::mle::{eq_table, PAR_THRESHOLD};
 
@@ -24,8 +22,7 @@ pub struct FractionLayer {
     r: Vec<Fr>,
     /// eq table of `r[round + 1..]`.
     rest: Vec<Fr>,
-    /// `prod_{i < round} eq(r_i, c_i)`.
-    scale: Fr,
+    /// The running claim without `K_j`: `(1 - r_j) g(0) + r_j g(1)`.
     claim: Fr,
     round: usize,
     lambda: Fr,
@@ -50,7 +47,6 @@ impl FractionLayer {
             t: [p0, p1, q0, q1],
             r: r.to_vec(),
             rest: eq_table(&r[num_vars.min(1)..]),
-            scale: Fr::one(),
             claim,
             round: 0,
             lambda,
@@ -62,12 +58,6 @@ impl FractionLayer {
     /// `[p0(s), p1(s), q0(s), q1(s)]` once every variable is bound.
     pub fn final_evals(&self) -> [Fr; 4] {
         [self.t[0][0], self.t[1][0], self.t[2][0], self.t[3][0]]
-    }
-
-    /// `eq(r_j, X)` at `x`.
-    fn eq_at(&self, x: Fr) -> Fr {
-        let rj = self.r[self.round];
-        (Fr::one() - rj) * (Fr::one() - x) + rj * x
     }
 }
 
@@ -95,16 +85,16 @@ fn add2(a: Acc, b: Acc) -> Acc {
     [a[0] + b[0], a[1] + b[1]]
 }
 
-impl SumcheckProver for FractionLayer {
+impl EqFactoredProver for FractionLayer {
     fn num_vars(&self) -> usize {
         self.num_vars
     }
 
     fn degree(&self) -> usize {
-        3
+        2
     }
 
-    fn round_evals(&self) -> Vec<Fr> {
+    fn round_g(&self) -> Vec<Fr> {
         let lambda = self.lambda;
         let [p0, p1, q0, q1] = &self.t;
         let rest = &self.rest;
@@ -127,11 +117,12 @@ impl SumcheckProver for FractionLayer {
         } else {
             (0..half).map(body).fold([Fr::zero(); 2], add2)
         };
-        // claim = scale ((1 - r_j) G(0) + r_j G(1)).
+        // claim = (1 - r_j) g(0) + r_j g(1); r_j = 0 (the verifier then rejects,
+        // sumcheck.md) leaves g(1) to the tables.
         let rj = self.r[self.round];
-        let g1 = match (self.scale.inverse(), rj.inverse()) {
-            (Some(si), Some(ri)) => (self.claim * si - (Fr::one() - rj) * g0) * ri,
-            _ => (0..half)
+        let g1 = match rj.inverse() {
+            Some(ri) => (self.claim - (Fr::one() - rj) * g0) * ri,
+            None => (0..half)
                 .map(|i| {
                     rest[i]
                         * (p0[2 * i + 1] * q1[2 * i + 1]
@@ -142,16 +133,11 @@ impl SumcheckProver for FractionLayer {
         };
         let g = [g0, g1, g2];
         self.g.set(g);
-        [Fr::zero(), Fr::from(2u64), Fr::from(3u64)]
-            .iter()
-            .map(|&x| self.scale * self.eq_at(x) * quadratic(g, x))
-            .collect()
+        g.to_vec()
     }
 
     fn bind(&mut self, c: Fr) {
-        let l = self.eq_at(c);
-        self.scale *= l;
-        self.claim = self.scale * quadratic(self.g.get(), c);
+        self.claim = quadratic(self.g.get(), c);
         // In place, one table per task: no second copy of the tables (LogUp's
         // largest layer is the prover's peak memory).
         if self.t[0].len() >= PAR_THRESHOLD {
@@ -174,13 +160,15 @@ impl SumcheckProver for FractionLayer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sumcheck::eq::eq_at;
     use crate::sumcheck::product::Term;
-    use crate::sumcheck::{prove, ProductSum};
+    use crate::sumcheck::{ProductSum, SumcheckProver};
     use crate::testing::rand_frs;
-    use crate::transcript::Transcript;
 
+    /// The general prover's round polynomial (at 0, 2, 3) is `K_j eq(r_j, X) g(X)`
+    /// round by round, under the same challenges, and both end on the same tables.
     #[test]
-    fn matches_the_general_prover_byte_for_byte() {
+    fn g_times_the_split_eq_is_the_general_provers_round() {
         for n in [1usize, 2, 3, 13] {
             let r = rand_frs(n, 9);
             let t: Vec<Vec<Fr>> = (0..4).map(|k| rand_frs(1 << n, 10 + k)).collect();
@@ -204,18 +192,20 @@ mod tests {
             tables.extend(t.iter().cloned());
             let mut slow = ProductSum::new(tables, terms).unwrap();
             let claim = slow.claim();
-            let mut fast = FractionLayer::new(
-                &r,
-                t[0].clone(),
-                t[1].clone(),
-                t[2].clone(),
-                t[3].clone(),
-                lambda,
-                claim,
-            );
-            let a = prove(&mut Transcript::new(b"f"), &mut fast, claim);
-            let b = prove(&mut Transcript::new(b"f"), &mut slow, claim);
-            assert_eq!(a, b, "n = {n}");
+            let [p0, p1, q0, q1] = std::array::from_fn(|k| t[k].clone());
+            let mut fast = FractionLayer::new(&r, p0, p1, q0, q1, lambda, claim);
+            let mut k = Fr::one();
+            for (j, c) in rand_frs(n, 99).into_iter().enumerate() {
+                let g = fast.round_g();
+                let want = slow.round_evals();
+                for (v, x) in want.iter().zip([0u64, 2, 3]) {
+                    let x = Fr::from(x);
+                    assert_eq!(*v, k * eq_at(r[j], x) * quadratic([g[0], g[1], g[2]], x));
+                }
+                k *= eq_at(r[j], c);
+                fast.bind(c);
+                slow.bind(c);
+            }
             assert_eq!(
                 fast.final_evals().to_vec(),
                 slow.final_evals()[1..].to_vec()

@@ -4,6 +4,7 @@
 //! hands it to [`prove`] or [`prove_batched`]; no layer writes its own round loop.
 //! Round `j` binds variable `x_j` (LSB first, see `mle`).
 
+pub mod eq;
 pub mod fraction;
 pub mod pair;
 pub mod product;
@@ -15,6 +16,7 @@ use crate::error::{format_at, Error, Result};
 use crate::field::{interpolate_at, Fr};
 use crate::transcript::Transcript;
 
+pub use eq::{prove_eq, verify_eq, EqFactoredProver, EqSumcheckProof};
 pub use fraction::FractionLayer;
 pub use pair::PairProduct;
 pub use product::ProductSum;

@@ -3,7 +3,7 @@
 //! so the clear and the hiding verifier share one statement of them.
 //!
 //! Roots and layer evaluations are commitments; each layer's sumcheck is the committed
-//! sumcheck (5.2) over the clear prover's `FractionLayer`; `P`, `Q` stay linear forms
+//! eq-factored sumcheck (5.2) over the clear prover's `FractionLayer`; `P`, `Q` stay linear forms
 //! (`Hidden` here). The checks come out in zk.md 5.6's order: the groups' folds first
 //! (`logup.group-sum`, `logup.root-denominator`), then each tree's `logup.layer`s.
 
@@ -14,13 +14,12 @@ use ark_bn254::{G1Affine, G1Projective};
 use super::blinds::Blinds;
 use super::hidden::Hidden;
 use super::pedersen::Gens;
-use super::sumcheck::{prove_batched, verify_batched, ZkSumcheckProof};
+use super::sumcheck::{prove_eq, verify_eq, ZkSumcheckProof};
 use crate::declare::{Check, CheckKind, Claim, Expr};
 use crate::encoding::{g1_to_bytes, Reader, Writer};
 use crate::error::{format_at, reject_at, Error, Result};
 use crate::field::Fr;
 use crate::logup::{fold_roots, layer_trees, TreeLayers, MAX_LOGUP_DEPTH};
-use crate::mle::eq_eval;
 use crate::transcript::Transcript;
 
 /// One tree's messages: the root's four commitments, then per layer `k = 1..D-1` the
@@ -53,7 +52,7 @@ fn four(r: &mut Reader) -> Result<[G1Affine; 4]> {
 
 impl ZkLogupProof {
     /// logup.md's layout with points for scalars (zk.md 5.6): per tree `u32 D ||
-    /// G1[4] root || for k = 1..D-1: k * 3 G1 (rounds) || G1[4] evals`.
+    /// G1[4] root || for k = 1..D-1: k * 2 G1 (rounds) || G1[4] evals`.
     pub fn write(&self, w: &mut Writer) {
         for tree in &self.trees {
             w.u32(tree.depth as u32);
@@ -77,13 +76,13 @@ impl ZkLogupProof {
                 if d == 0 || d > MAX_LOGUP_DEPTH {
                     return format_at("proof.limits", format!("logup depth {d} outside 1..32"));
                 }
-                // G1[4] root, then per layer k: k * 3 round points and G1[4] evals.
-                if (4 * d + 3 * d * (d - 1) / 2) * 64 > r.remaining() {
+                // G1[4] root, then per layer k: k * 2 round points and G1[4] evals.
+                if (4 * d + d * (d - 1)) * 64 > r.remaining() {
                     return format_at("proof.truncated", format!("logup tree of depth {d}"));
                 }
                 let root = four(r)?;
                 let layers = (1..d)
-                    .map(|k| Ok((ZkSumcheckProof::read(r, k, 3)?, four(r)?)))
+                    .map(|k| Ok((ZkSumcheckProof::read(r, k, 2)?, four(r)?)))
                     .collect::<Result<_>>()?;
                 Ok(ZkTreeProof {
                     depth: d,
@@ -119,11 +118,10 @@ fn committed(name: String, value: Option<Fr>) -> Claim {
     }
 }
 
-/// One layer as its check sees it: the challenge, `eq(r, s)`, the final claim and the
-/// four evaluations.
+/// One layer as its check sees it: the challenge, the final claim (eq-factored, so
+/// without `eq(r, s)`) and the four evaluations.
 pub struct LayerDecl {
     pub lambda: Fr,
-    pub eq: Fr,
     pub fin: Claim,
     pub evals: [Claim; 4],
 }
@@ -147,10 +145,7 @@ pub fn declare(groups: &[usize], roots: &[[Claim; 4]], layers: &[Vec<LayerDecl>]
     for l in layers.iter().flatten() {
         let [e0, e1, e2, e3] = l.evals.clone().map(Expr::from);
         let rel = e0 * e3.clone() + e1 * e2.clone() + (e2 * e3).scaled(l.lambda);
-        checks.push(Check::zero(
-            "logup.layer",
-            Expr::from(l.fin.clone()) - rel.scaled(l.eq),
-        ));
+        checks.push(Check::zero("logup.layer", Expr::from(l.fin.clone()) - rel));
     }
     checks
 }
@@ -259,11 +254,11 @@ impl TreeProver<'_> {
             let lambda = self.t.squeeze("logup-lambda");
             let claim = p + q * lambda;
             let mut inst = layers.instance(k, &r, lambda, claim.v);
-            let run = prove_batched(self.gens, self.t, &mut [&mut inst], &[claim], self.blinds);
+            let run = prove_eq(self.gens, self.t, &mut inst, &r, claim, self.blinds);
             let e = inst.final_evals().map(|v| Hidden::fresh(v, self.blinds));
             let points = e.map(|h| h.point(self.gens));
             self.t.absorb_points("logup-layer-evals", &points);
-            decls.push(self.layer_decl(k, lambda, eq_eval(&r, &run.point), run.last, &e));
+            decls.push(self.layer_decl(k, lambda, run.last, &e));
             mu = self.t.squeeze("logup-mu");
             r = std::iter::once(mu).chain(run.point).collect();
             (p, q) = (line(e[0], e[1], mu), line(e[2], e[3], mu));
@@ -278,14 +273,7 @@ impl TreeProver<'_> {
     }
 
     /// Name the layer's committed claims and keep their openings.
-    fn layer_decl(
-        &mut self,
-        k: usize,
-        lambda: Fr,
-        eq: Fr,
-        fin: Hidden,
-        e: &[Hidden; 4],
-    ) -> LayerDecl {
+    fn layer_decl(&mut self, k: usize, lambda: Fr, fin: Hidden, e: &[Hidden; 4]) -> LayerDecl {
         let i = self.tree;
         self.openings.insert(final_name(i, k), fin);
         let evals = std::array::from_fn(|j| {
@@ -294,7 +282,6 @@ impl TreeProver<'_> {
         });
         LayerDecl {
             lambda,
-            eq,
             fin: committed(final_name(i, k), Some(fin.v)),
             evals,
         }
@@ -370,7 +357,7 @@ fn verify_tree(
     let mut decls = Vec::with_capacity(tr.layers.len());
     for (k, (sc, e)) in tr.layers.iter().enumerate().map(|(j, x)| (j + 1, x)) {
         let lambda = t.squeeze("logup-lambda");
-        let (s, _, fin) = verify_batched(t, &[p + q * lambda], &[k], 3, sc)?;
+        let (s, fin) = verify_eq(t, p + q * lambda, &r, 2, sc)?;
         t.absorb_points("logup-layer-evals", e);
         points.insert(final_name(i, k), fin);
         let evals = std::array::from_fn(|j| {
@@ -379,7 +366,6 @@ fn verify_tree(
         });
         decls.push(LayerDecl {
             lambda,
-            eq: eq_eval(&r, &s),
             fin: committed(final_name(i, k), None),
             evals,
         });
@@ -416,7 +402,7 @@ mod tests {
         let mut w = Writer::new();
         run.proof.write(&mut w);
         let bytes = w.finish();
-        assert_eq!(bytes.len(), 2 * 4 + (4 + 3 + 4 + 4) * 64);
+        assert_eq!(bytes.len(), 2 * 4 + (4 + 2 + 4 + 4) * 64);
         let mut r = Reader::new(&bytes);
         assert_eq!(ZkLogupProof::read(&mut r, &[2, 1]).unwrap(), run.proof);
         let err = |depths: &[usize]| {

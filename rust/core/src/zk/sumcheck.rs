@@ -11,7 +11,8 @@ use super::pedersen::Gens;
 use crate::encoding::{Reader, Writer};
 use crate::error::Result;
 use crate::field::{interpolate_at, powers, Fr};
-use crate::sumcheck::{drive_rounds, pow2, shape, SumcheckProver};
+use crate::sumcheck::eq::{check_point, drive_eq_rounds, sent_values};
+use crate::sumcheck::{drive_rounds, pow2, shape, EqFactoredProver, SumcheckProver};
 use crate::transcript::Transcript;
 
 /// The rounds: per round the commitments to `p(0), p(2), .., p(d)`.
@@ -159,6 +160,99 @@ pub fn verify_batched(
         point.push(c);
     }
     Ok((point, weights, claim))
+}
+
+/// `E_1 = r_j^{-1} (H - (1 - r_j) E_0)`: `g(1)`'s opening from the running (K-free)
+/// claim (zk.md 5.2). `r_j = 0` gives an arbitrary opening: the verifier rejects such a
+/// point by name (`sumcheck.eq-degenerate`) before it derives anything.
+fn derive_one(h: Hidden, a0: Hidden, rj: Fr) -> Hidden {
+    (h - a0 * (Fr::from(1u64) - rj)) * ark_ff::Field::inverse(&rj).unwrap_or_default()
+}
+
+/// The committed eq-factored sumcheck (zk.md 5.2, "Eq-factored"): `inst` proves
+/// `sum_x eq(r, x) F(x)` against the hidden `claim`; each round commits to `g(0)` and
+/// `g(2..d)`. `weights` is `[1]` (one instance, no batching challenge).
+pub fn prove_eq(
+    gens: &Gens,
+    t: &mut Transcript,
+    inst: &mut dyn EqFactoredProver,
+    r: &[Fr],
+    claim: Hidden,
+    blinds: &mut Blinds,
+) -> ZkSumcheckRun {
+    let (n, d) = (inst.num_vars(), inst.degree());
+    t.absorb_u32("zk-eq-sumcheck-vars", n as u32);
+    t.absorb_u32("zk-eq-sumcheck-degree", d as u32);
+    let mut h = claim;
+    let mut rounds = Vec::with_capacity(n);
+    let point = drive_eq_rounds(inst, |g| {
+        let sent: Vec<Hidden> = sent_values(g)
+            .into_iter()
+            .map(|v| Hidden::fresh(v, blinds))
+            .collect();
+        let points: Vec<G1Affine> = sent.iter().map(|x| x.point(gens)).collect();
+        t.absorb_points("zk-eq-sumcheck-round", &points);
+        let c = t.squeeze("sumcheck-challenge");
+        let mut all = vec![sent[0], derive_one(h, sent[0], r[rounds.len()])];
+        all.extend_from_slice(&sent[1..]);
+        let (vs, ts): (Vec<Fr>, Vec<Fr>) = all.iter().map(|x| (x.v, x.t)).unzip();
+        h = Hidden {
+            v: interpolate_at(&vs, c),
+            t: interpolate_at(&ts, c),
+        };
+        rounds.push(points);
+        c
+    });
+    ZkSumcheckRun {
+        proof: ZkSumcheckProof {
+            num_vars: n,
+            degree: d,
+            rounds,
+        },
+        point,
+        weights: vec![Fr::from(1u64)],
+        last: h,
+    }
+}
+
+/// [`prove_eq`]'s verifier with claims as points (tests; the Python verifier keeps
+/// forms). Returns the point and the final claim's commitment (K-free: the caller
+/// checks it against `F(point)`, no eq factor).
+pub fn verify_eq(
+    t: &mut Transcript,
+    claim: ark_bn254::G1Projective,
+    r: &[Fr],
+    degree: usize,
+    proof: &ZkSumcheckProof,
+) -> Result<(Vec<Fr>, ark_bn254::G1Projective)> {
+    let n = r.len();
+    if proof.num_vars != n
+        || proof.degree != degree
+        || proof.rounds.len() != n
+        || proof.rounds.iter().any(|a| a.len() != degree)
+    {
+        return crate::error::format_at("sumcheck.shape", "zk eq sumcheck shape differs");
+    }
+    check_point("zk eq sumcheck", r)?;
+    t.absorb_u32("zk-eq-sumcheck-vars", n as u32);
+    t.absorb_u32("zk-eq-sumcheck-degree", degree as u32);
+    let mut h = claim;
+    let mut point = Vec::with_capacity(n);
+    for (round, &rj) in proof.rounds.iter().zip(r) {
+        t.absorb_points("zk-eq-sumcheck-round", round);
+        let c = t.squeeze("sumcheck-challenge");
+        let a0: ark_bn254::G1Projective = round[0].into();
+        let inv = ark_ff::Field::inverse(&rj).expect("check_point: r_j != 0");
+        let mut e = vec![a0, (h - a0 * (Fr::from(1u64) - rj)) * inv];
+        e.extend(round[1..].iter().map(|p| ark_bn254::G1Projective::from(*p)));
+        h = lagrange_at(degree, c)
+            .iter()
+            .zip(&e)
+            .map(|(l, p)| *p * l)
+            .sum();
+        point.push(c);
+    }
+    Ok((point, h))
 }
 
 /// `L_k(c)` for the Lagrange basis on the nodes `0..=d`.

@@ -15,14 +15,12 @@ and can prove the same output again under the same `C_Y` by passing the file bac
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from zkml.errors import InputError
-from zkml.input_opening import _hex, _int, commitment_digest
+from zkml.tensor_opening import TensorOpening
 
 __all__ = ["FORMAT", "OutputOpening", "open_output", "opening_for_proof",
            "prepare_output_opening"]
@@ -31,73 +29,23 @@ FORMAT = "zkml-output-opening"
 VERSION = 1
 
 
-@dataclass(frozen=True)
-class OutputOpening:
+class OutputOpening(TensorOpening):
     """A committed output and its secret opening (module doc)."""
 
-    vk_digest: bytes
-    batch: int
-    outputs: tuple[tuple[int, ...], ...]
-    blinders: bytes
-    commitment: bytes
+    FORMAT: ClassVar[str] = FORMAT
+    ROWS_KEY: ClassVar[str] = "output"
+    WHAT: ClassVar[str] = "output opening"
 
     @property
-    def digest(self) -> bytes:
-        """The commitment's digest (`zkml.input_opening.commitment_digest` of `C_Y`)."""
-        return commitment_digest(self.commitment)
-
-    def to_bytes(self) -> bytes:
-        """The file's JSON bytes."""
-        doc = {"format": FORMAT, "version": VERSION, "vk_digest": self.vk_digest.hex(),
-               "batch": self.batch, "output": [list(r) for r in self.outputs],
-               "blinders": [self.blinders[i:i + 32].hex()
-                            for i in range(0, len(self.blinders), 32)],
-               "commitment": self.commitment.hex()}
-        return json.dumps(doc).encode()
-
-    @classmethod
-    def from_bytes(cls, data: bytes, what: str = "output opening") -> OutputOpening:
-        """Parse and check an opening file's bytes (InputError when malformed)."""
-        try:
-            doc = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InputError(f"{what}: not JSON ({exc})") from None
-        if not isinstance(doc, dict) or doc.get("format") != FORMAT \
-                or doc.get("version") != VERSION:
-            raise InputError(f"{what}: not a {FORMAT} version {VERSION} file")
-        try:
-            rows = tuple(tuple(_int(v) for v in r) for r in doc["output"])
-            blinders = b"".join(_hex(h, 32) for h in doc["blinders"])
-            out = cls(_hex(doc["vk_digest"], 32), _int(doc["batch"]), rows, blinders,
-                      _hex(doc["commitment"], None))
-        except (KeyError, TypeError) as exc:
-            raise InputError(f"{what}: missing or malformed field ({exc})") from None
-        if out.batch != len(rows) or out.batch < 1 or not blinders:
-            raise InputError(f"{what}: batch {out.batch} does not match its rows")
-        return out
-
-    def save(self, path: str | Path) -> Path:
-        """Write the opening 0600, never over an existing file."""
-        from zkml.filewrite import write_atomic
-
-        return write_atomic(path, self.to_bytes(), overwrite=False, what="output opening")
+    def outputs(self) -> tuple[tuple[int, ...], ...]:
+        """The quantized output rows."""
+        return self.rows
 
     def keep(self, path: str | Path | None) -> None:
         """After the proof: write the opening to `path` unless it came from there
         (a reused opening) or no file was asked for."""
         if path is not None and not Path(path).exists():
             self.save(path)
-
-    @classmethod
-    def load(cls, path: str | Path) -> OutputOpening:
-        """Read an opening file."""
-        from zkml.errors import FileError
-
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise FileError(f"cannot read {path}: {exc.strerror or exc}") from None
-        return cls.from_bytes(data, f"output opening {path}")
 
 
 def _key_bytes(vk: Any) -> bytes:

@@ -37,6 +37,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 from unittest import mock
 
 from zka_elements import statement_end
@@ -93,10 +94,12 @@ class ProgrammedTranscript(Transcript):
         return v
 
 
-def programmed(oracle: Oracle):
+def programmed(oracle: Oracle, module: ModuleType = zk_pipeline):
     """Context: the hiding verifier's transcript reads its challenges from `oracle` (the
-    verifier itself is unchanged; only the transcript it makes is swapped)."""
-    return mock.patch.object(zk_pipeline, "Transcript",
+    verifier itself is unchanged; only the transcript it makes is swapped). `module` is
+    the verifier module that makes the transcript (kind 5's pipeline by default; kind 6's
+    `zkml.verifier.zk_key`)."""
+    return mock.patch.object(module, "Transcript",
                              lambda tag: ProgrammedTranscript(tag, oracle))
 
 
@@ -326,6 +329,31 @@ def _sigma(stmts: Sequence[Statement], c: int, pt, g: Sequence[G1Point], g_e: G1
     return b"".join(out)
 
 
+def finish(one: _Pass1, atoms: _Atoms, g_e: G1Point, *, cols: int, digest: bytes,
+           solve: bool = True) -> bytes:
+    """Steps 2 to 5 after pass 1: solve the values (unless `solve` is False), re-commit
+    every atom, and return the tail's bytes (`[V_x || V_y] || tau || SigmaBatch`). The
+    caller renders its atoms again afterwards (their points change)."""
+    old = list(atoms.points)
+    index = {p: i for i, p in enumerate(old)}
+    if solve:
+        for a, v in _solve(one.forms, index, g_e).items():
+            atoms.v[a] = v
+    atoms.commit_all()
+    new = dict(zip(old, atoms.points, strict=True))
+
+    def pt(f: Form) -> G1Point:  # public points (the key's rows) are kept as they are
+        terms = f.terms()
+        return msm([new.get(p, p) for _, p in terms], [k for k, _ in terms])
+
+    tau = sum(pow(one.lam, i, R) * sum(k * atoms.t[index[p]] for k, p in f.terms() if p != g_e)
+              for i, f in enumerate(one.forms)) % R
+    gens = generators(digest, cols)
+    vectors, prod = _products(one, pt, Gens(tuple(gens), g_e, atoms.h), atoms.rng)
+    return vectors + enc_fr(tau) + prod + _sigma(one.dots, one.c, pt, gens, g_e, atoms.h,
+                                                 atoms.rng)
+
+
 def simulate(vk: VerifyingKey, statement: bytes, oracle: Oracle, seed: int,
              *, solve: bool = True) -> bytes:
     """A kind-5 proof of `statement` (the artifact's bytes up to the end of the output:
@@ -339,26 +367,11 @@ def simulate(vk: VerifyingKey, statement: bytes, oracle: Oracle, seed: int,
     items = _layout(vk, batch, atoms)
     atoms.commit_all()
     one = _pass1(vk, statement, _render(items, atoms), atoms, oracle, digest)
-    old = list(atoms.points)
-    index = {p: i for i, p in enumerate(old)}
-    if solve:
-        for a, v in _solve(one.forms, index, g_e).items():
-            atoms.v[a] = v
-    atoms.commit_all()
-    new = dict(zip(old, atoms.points, strict=True))
-
-    def pt(f: Form) -> G1Point:
-        terms = f.terms()
-        return msm([new.get(p, p) for _, p in terms], [k for k, _ in terms])
-
-    tau = sum(pow(one.lam, i, R) * sum(k * atoms.t[index[p]] for k, p in f.terms() if p != g_e)
-              for i, f in enumerate(one.forms)) % R
-    cols = max(1 << vk.circuit.layout(batch).log_cols, 1 << vk.log_cols, len(one.triples))
-    gens = generators(digest, cols)
-    vectors, prod = _products(one, pt, Gens(tuple(gens), g_e, h), atoms.rng)
-    sigma = prod + _sigma(one.dots, one.c, pt, gens, g_e, h, atoms.rng)
+    sent = finish(one, atoms, g_e, cols=max(1 << vk.circuit.layout(batch).log_cols,
+                                            1 << vk.log_cols, len(one.triples)),
+                  digest=digest, solve=solve)
     products = enc_u32(len(one.minted)) + b"".join(enc_g1(atoms.points[a]) for a in one.minted)
-    return statement + _render(items, atoms) + products + vectors + enc_fr(tau) + sigma
+    return statement + _render(items, atoms) + products + sent
 
 
 def statement_bytes(proof: bytes, vk: VerifyingKey) -> bytes:

@@ -1,8 +1,9 @@
 """The kind-6 simulator (zka_key_simulator; circuits/zk.md "Simulator") is real code: from
 the key's public part alone (the circuit, `C_P`'s blinded rows, the generators) it makes a
 hiding verifying key that the unchanged pure-Python verifier accepts when its transcript
-takes the simulator's programmed challenges. Without the programmed oracle the same key is
-rejected, so the acceptance is the oracle's doing (soundness is untouched)."""
+takes the simulator's programmed challenges, even for rows no one can open. Without the
+programmed oracle (or with another one) the same key is rejected, so the acceptance is
+the oracle's doing (soundness is untouched)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from zka_simulator import Oracle, programmed
 import zkml.verifier.zk_key as zk_key
 from zkml.errors import InvalidKeyError, VerificationError
 from zkml.verifier import VerifyingKey
-from zkml.verifier.encoding import enc_g1
+from zkml.verifier.encoding import enc_g1, enc_u32
+from zkml.verifier.generators import derive_generator
 
 
 def test_simulator_is_given_only_the_public_statement(models):
@@ -30,8 +32,28 @@ def test_simulator_is_given_only_the_public_statement(models):
     rows = 1 << (vk.num_vars - vk.log_cols)
     assert len(vk.commitment) == rows and vk.data.startswith(st.head)
     assert st.head.endswith(b"".join(enc_g1(p) for p in vk.commitment))
-    # neither the weights' stack nor anything after C_P (C_m, the proof) is in it
-    assert len(st.head) < len(vk.data) - 64 * len(vk.multiplicity_commitment)
+    # nothing after C_P is in it: the key goes on with C_m's count and rows, then the proof
+    rest = vk.data[len(st.head):]
+    m = vk.multiplicity_commitment
+    assert rest.startswith(enc_u32(len(m)) + b"".join(enc_g1(p) for p in m))
+
+
+def test_simulator_needs_no_opening_of_the_rows(models):
+    """A head whose rows are points no one can open (hash-derived generators): no stack,
+    let alone a well-formed one, is behind them, and the simulated key still passes."""
+    vk = vk_of(models.a5)
+    st = key_statement(vk.data, vk.seed_digest)
+    rows = len(vk.commitment)
+    fake = [derive_generator(b"no stack behind these rows".ljust(32, b"."), i)
+            for i in range(rows)]
+    head = st.head[:-64 * rows] + b"".join(enc_g1(p) for p in fake)
+    oracle = Oracle(21)
+    sim = simulate_key(KeyStatement(head, st.seed_digest), oracle, seed=22)
+    key = VerifyingKey.from_bytes(sim, trusted_digest=hashlib.sha256(sim).digest())
+    assert list(key.commitment) == fake
+    with programmed(oracle, zk_key):
+        zk_key.verify_zk_wf(key.circuit, key.commitment, key.multiplicity_commitment,
+                            key.wf_proof, key.seed_digest)
 
 
 def test_simulated_kind6_key_is_accepted_under_the_programmed_oracle(models):

@@ -25,7 +25,7 @@ import random
 from dataclasses import dataclass
 from unittest import mock
 
-from zka_simulator import Oracle, _Atoms, _Pass1, _render, finish, programmed
+from zka_simulator import Atoms, Oracle, Pass1, finish, programmed, render
 
 import zkml.verifier.zk_key as zk_key
 from zkml.verifier.encoding import Reader, enc_u32
@@ -59,7 +59,7 @@ def _head(st: KeyStatement) -> KeyHead:
     return parse_key_head(rd)
 
 
-def _layout(head: KeyHead, atoms: _Atoms) -> tuple[list, list[int]]:
+def _layout(head: KeyHead, atoms: Atoms) -> tuple[list, list[int]]:
     """The key's bytes after `C_P` up to the tail (zk_inference.md 4), as bytes and atom
     indices, every count from the circuit; and the `"zk-products"` atoms."""
     ms = head.circuit.model
@@ -87,7 +87,7 @@ def _layout(head: KeyHead, atoms: _Atoms) -> tuple[list, list[int]]:
 
 
 def _pass1(head: KeyHead, body: bytes, products: list, st: KeyStatement,
-           oracle: Oracle) -> _Pass1:
+           oracle: Oracle) -> Pass1:
     """`verify_zk_wf` over the zero commitments under the programmed oracle, stopped at
     the tail: the linear forms, the product triples, the dot statements and the tail's
     challenges."""
@@ -99,7 +99,7 @@ def _pass1(head: KeyHead, body: bytes, products: list, st: KeyStatement,
     leaf = tuple(rd.g1_vec("leaf", expected=2))
     opening = rd.raw(64 * (2 * n + 1 + 2 * rb + 1))
     wf = zk_key.ZkWellFormednessProof(logup, leaf, opening, tuple(products), b"")
-    seen: list[_Pass1] = []
+    seen: list[Pass1] = []
 
     def tail(gens, t, r, linear, triples, dots) -> None:
         ch = (t.squeeze("zk-product-link"), t.squeeze("zk-product-batch")) if triples \
@@ -107,7 +107,7 @@ def _pass1(head: KeyHead, body: bytes, products: list, st: KeyStatement,
         lam = t.squeeze("zk-linear")
         c = t.squeeze("sigma-c")
         t.squeeze("sigma-merge")
-        seen.append(_Pass1(list(linear), list(triples), list(dots), [], ch, lam, c))
+        seen.append(Pass1(list(linear), list(triples), list(dots), [], ch, lam, c))
 
     with programmed(oracle, zk_key), mock.patch.object(zk_key, "verify_tail", tail):
         zk_key.verify_zk_wf(head.circuit, head.commitment, mult, wf, st.seed_digest)
@@ -120,11 +120,11 @@ def simulate_key(st: KeyStatement, oracle: Oracle, seed: int) -> bytes:
     head = _head(st)
     ms = head.circuit.model
     g_e = derive_generator(st.seed_digest, G_E_INDEX)
-    atoms = _Atoms(g_e, derive_generator(st.seed_digest, H_INDEX), random.Random(seed))
+    atoms = Atoms(g_e, derive_generator(st.seed_digest, H_INDEX), random.Random(seed))
     items, product_atoms = _layout(head, atoms)
     atoms.commit_all()
-    one = _pass1(head, _render(items, atoms), [atoms.points[a] for a in product_atoms], st,
+    one = _pass1(head, render(items, atoms), [atoms.points[a] for a in product_atoms], st,
                  oracle)
     cols = max(1 << ms.log_cols, 1 << (ms.range_bits // 2), len(product_atoms))
     sent = finish(one, atoms, g_e, cols=cols, digest=st.seed_digest)
-    return st.head + _render(items, atoms) + sent
+    return st.head + render(items, atoms) + sent

@@ -37,6 +37,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 from unittest import mock
 
 from zka_elements import statement_end
@@ -93,10 +94,12 @@ class ProgrammedTranscript(Transcript):
         return v
 
 
-def programmed(oracle: Oracle):
+def programmed(oracle: Oracle, module: ModuleType = zk_pipeline):
     """Context: the hiding verifier's transcript reads its challenges from `oracle` (the
-    verifier itself is unchanged; only the transcript it makes is swapped)."""
-    return mock.patch.object(zk_pipeline, "Transcript",
+    verifier itself is unchanged; only the transcript it makes is swapped). `module` is
+    the verifier module that makes the transcript (kind 5's pipeline by default; kind 6's
+    `zkml.verifier.zk_key`)."""
+    return mock.patch.object(module, "Transcript",
                              lambda tag: ProgrammedTranscript(tag, oracle))
 
 
@@ -133,7 +136,7 @@ class _FixedBase:
 
 
 @dataclass
-class _Atoms:
+class Atoms:
     """Every commitment the simulator sends: its value and blinder, by index."""
 
     g_e: G1Point
@@ -164,7 +167,7 @@ class _Minting(CommittedBackend):
     """Pass 1's backend: each product or inverse the declarations ask for is a fresh
     commitment (there is no `"zk-products"` message to read yet)."""
 
-    def __init__(self, g_e: G1Point, atoms: _Atoms) -> None:
+    def __init__(self, g_e: G1Point, atoms: Atoms) -> None:
         super().__init__(g_e, [])
         self.atoms = atoms
         self.minted: list[int] = []
@@ -175,7 +178,7 @@ class _Minting(CommittedBackend):
         return Form.of(self.atoms.commit_one(a))
 
 
-def _layout(vk: VerifyingKey, batch: int, atoms: _Atoms) -> list:
+def _layout(vk: VerifyingKey, batch: int, atoms: Atoms) -> list:
     """The body after the statement up to `"zk-products"` (zk_inference.md 1.2), as bytes
     and atom indices; every count from the circuit and `B`."""
     lay = vk.circuit.layout(batch)
@@ -209,12 +212,16 @@ def _layout(vk: VerifyingKey, batch: int, atoms: _Atoms) -> list:
     return out
 
 
-def _render(items: Sequence, atoms: _Atoms) -> bytes:
+def render(items: Sequence, atoms: Atoms) -> bytes:
+    """A layout's bytes: its literal bytes and its atoms' current points, in order."""
     return b"".join(i if isinstance(i, bytes) else enc_g1(atoms.points[i]) for i in items)
 
 
 @dataclass
-class _Pass1:
+class Pass1:
+    """What pass 1 learns: the linear check's forms, the product triples, the dot-product
+    statements, the minted product atoms (kind 5), and the tail's challenges."""
+
     forms: list[Form]
     triples: list[Triple]
     dots: list[Statement]
@@ -224,8 +231,8 @@ class _Pass1:
     c: int
 
 
-def _pass1(vk: VerifyingKey, statement: bytes, body: bytes, atoms: _Atoms, oracle: Oracle,
-           digest: bytes) -> _Pass1:
+def _pass1(vk: VerifyingKey, statement: bytes, body: bytes, atoms: Atoms, oracle: Oracle,
+           digest: bytes) -> Pass1:
     """The verifier's declarations over the zero commitments, with the programmed
     challenges: the linear check's forms and the sigma statements."""
     _, rd = read_header(statement + body + enc_u32(0))
@@ -241,7 +248,7 @@ def _pass1(vk: VerifyingKey, statement: bytes, body: bytes, atoms: _Atoms, oracl
     lam = t.squeeze("zk-linear")
     c = t.squeeze("sigma-c")
     t.squeeze("sigma-merge")
-    return _Pass1([*be.linear, *lin], be.triples, dots, be.minted, ch, lam, c)
+    return Pass1([*be.linear, *lin], be.triples, dots, be.minted, ch, lam, c)
 
 
 def _solve(forms: Sequence[Form], index: dict, g_e: G1Point) -> dict[int, int]:
@@ -281,7 +288,7 @@ def _solve(forms: Sequence[Form], index: dict, g_e: G1Point) -> dict[int, int]:
     return values
 
 
-def _products(one: _Pass1, pt, gens: Gens, rng: random.Random) -> tuple[bytes, bytes]:
+def _products(one: Pass1, pt, gens: Gens, rng: random.Random) -> tuple[bytes, bytes]:
     """The batched proof of product simulated (sigma.md 7): `V_x`, `V_y`, `T_1` uniform
     points, uniform responses, the other first messages solved from the equations (each
     equation with its first message left out is exactly that message). Returns the
@@ -326,19 +333,11 @@ def _sigma(stmts: Sequence[Statement], c: int, pt, g: Sequence[G1Point], g_e: G1
     return b"".join(out)
 
 
-def simulate(vk: VerifyingKey, statement: bytes, oracle: Oracle, seed: int,
-             *, solve: bool = True) -> bytes:
-    """A kind-5 proof of `statement` (the artifact's bytes up to the end of the output:
-    header, key digest, batch, visibility word, input, output) for `vk`, accepted by the
-    verifier under `programmed(oracle)`. `solve=False` keeps every value 0 (step 2 left
-    out: the linear check then fails, which is why step 2 exists)."""
-    digest = vk.seed_digest
-    g_e, h = derive_generator(digest, G_E_INDEX), derive_generator(digest, H_INDEX)
-    atoms = _Atoms(g_e, h, random.Random(seed))
-    batch = int.from_bytes(statement[39:43], "big")
-    items = _layout(vk, batch, atoms)
-    atoms.commit_all()
-    one = _pass1(vk, statement, _render(items, atoms), atoms, oracle, digest)
+def finish(one: Pass1, atoms: Atoms, g_e: G1Point, *, cols: int, digest: bytes,
+           solve: bool = True) -> bytes:
+    """Steps 2 to 5 after pass 1: solve the values (unless `solve` is False), re-commit
+    every atom, and return the tail's bytes (`[V_x || V_y] || tau || SigmaBatch`). The
+    caller renders its atoms again afterwards (their points change)."""
     old = list(atoms.points)
     index = {p: i for i, p in enumerate(old)}
     if solve:
@@ -347,18 +346,36 @@ def simulate(vk: VerifyingKey, statement: bytes, oracle: Oracle, seed: int,
     atoms.commit_all()
     new = dict(zip(old, atoms.points, strict=True))
 
-    def pt(f: Form) -> G1Point:
+    def pt(f: Form) -> G1Point:  # public points (the key's rows) are kept as they are
         terms = f.terms()
         return msm([new.get(p, p) for _, p in terms], [k for k, _ in terms])
 
     tau = sum(pow(one.lam, i, R) * sum(k * atoms.t[index[p]] for k, p in f.terms() if p != g_e)
               for i, f in enumerate(one.forms)) % R
-    cols = max(1 << vk.circuit.layout(batch).log_cols, 1 << vk.log_cols, len(one.triples))
     gens = generators(digest, cols)
-    vectors, prod = _products(one, pt, Gens(tuple(gens), g_e, h), atoms.rng)
-    sigma = prod + _sigma(one.dots, one.c, pt, gens, g_e, h, atoms.rng)
+    vectors, prod = _products(one, pt, Gens(tuple(gens), g_e, atoms.h), atoms.rng)
+    return vectors + enc_fr(tau) + prod + _sigma(one.dots, one.c, pt, gens, g_e, atoms.h,
+                                                 atoms.rng)
+
+
+def simulate(vk: VerifyingKey, statement: bytes, oracle: Oracle, seed: int,
+             *, solve: bool = True) -> bytes:
+    """A kind-5 proof of `statement` (the artifact's bytes up to the end of the output:
+    header, key digest, batch, visibility word, input, output) for `vk`, accepted by the
+    verifier under `programmed(oracle)`. `solve=False` keeps every value 0 (step 2 left
+    out: the linear check then fails, which is why step 2 exists)."""
+    digest = vk.seed_digest
+    g_e, h = derive_generator(digest, G_E_INDEX), derive_generator(digest, H_INDEX)
+    atoms = Atoms(g_e, h, random.Random(seed))
+    batch = int.from_bytes(statement[39:43], "big")
+    items = _layout(vk, batch, atoms)
+    atoms.commit_all()
+    one = _pass1(vk, statement, render(items, atoms), atoms, oracle, digest)
+    sent = finish(one, atoms, g_e, cols=max(1 << vk.circuit.layout(batch).log_cols,
+                                            1 << vk.log_cols, len(one.triples)),
+                  digest=digest, solve=solve)
     products = enc_u32(len(one.minted)) + b"".join(enc_g1(atoms.points[a]) for a in one.minted)
-    return statement + _render(items, atoms) + products + vectors + enc_fr(tau) + sigma
+    return statement + render(items, atoms) + products + sent
 
 
 def statement_bytes(proof: bytes, vk: VerifyingKey) -> bytes:

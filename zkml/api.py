@@ -28,11 +28,10 @@ from zkml.artifacts import (
     encode_verifying_key,
     parse_verifying_key,
     proof_vk_digest,
-    read_compiled_vk,
+    verifying_key_bytes,
 )
 from zkml.errors import (
     InputError,
-    InvalidKeyError,
     ProofFormatError,
     StatementMismatchError,
     VerificationError,
@@ -541,23 +540,8 @@ class VerifiedInference:
 
 
 def _vk_bytes(vk: Any) -> bytes:
-    if isinstance(vk, bytes | bytearray | memoryview):
-        return bytes(vk)
-    if isinstance(vk, str | os.PathLike):
-        from zkml.fileio import read_head, read_verifying_key
-
-        # each kind of file is read under its own limit (zkml.limits), never whole first
-        path = Path(vk)
-        if read_head(path, 2, "verifying key") == b"PK":
-            return read_compiled_vk(path)
-        return read_verifying_key(path)
-    for attr in ("verifying_key", "data", "raw"):
-        value = getattr(vk, attr, None)
-        if isinstance(value, bytes):
-            return value
-    if callable(getattr(vk, "to_bytes", None)) and not isinstance(vk, int):  # not int.to_bytes
-        return bytes(vk.to_bytes())
-    raise InvalidKeyError(f"cannot use a {type(vk).__name__} as a verifying key")
+    """`zkml.artifacts.verifying_key_bytes` (kept under this name for its callers)."""
+    return verifying_key_bytes(vk)
 
 
 class Verifier:

@@ -34,6 +34,8 @@ import hashlib
 import os
 import struct
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from zkml.compiler.circuit import Circuit, CircuitFormatError
 from zkml.compiler.circuit_load import load_key_circuit
@@ -58,6 +60,7 @@ __all__ = [
     "fr_to_signed",
     "statement_widths",
     "read_compiled_vk",
+    "verifying_key_bytes",
     "read_compiled_public",
 ]
 
@@ -369,3 +372,26 @@ def _input_shapes(graph: object, path: str | os.PathLike[str]) -> dict[str, tupl
             for n, d in out.items()):
         raise CompiledModelError(f"{path}: its model graph is corrupt")
     return out
+
+
+def verifying_key_bytes(vk: Any) -> bytes:
+    """A verifying key's bytes from whatever names one: bytes, a `.vk` path or a compiled
+    model's path (only its key is read, each kind of file under its own limit,
+    zkml.limits, never whole first), or an object holding the bytes (`verifying_key`,
+    `data`, `raw`, or a `to_bytes()`); InvalidKeyError otherwise."""
+    if isinstance(vk, bytes | bytearray | memoryview):
+        return bytes(vk)
+    if isinstance(vk, str | os.PathLike):
+        from zkml.fileio import read_head, read_verifying_key
+
+        path = Path(vk)
+        if read_head(path, 2, "verifying key") == b"PK":
+            return read_compiled_vk(path)
+        return read_verifying_key(path)
+    for attr in ("verifying_key", "data", "raw"):
+        value = getattr(vk, attr, None)
+        if isinstance(value, bytes):
+            return value
+    if callable(getattr(vk, "to_bytes", None)) and not isinstance(vk, int):  # not int.to_bytes
+        return bytes(vk.to_bytes())
+    raise InvalidKeyError(f"cannot use a {type(vk).__name__} as a verifying key")

@@ -15,7 +15,6 @@ and can prove the same output again under the same `C_Y` by passing the file bac
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -46,26 +45,6 @@ class OutputOpening(TensorOpening):
         (a reused opening) or no file was asked for."""
         if path is not None and not Path(path).exists():
             self.save(path)
-
-
-def _key_bytes(vk: Any) -> bytes:
-    """A verifying key's bytes from bytes, a .vk or compiled-model path (only its key is
-    read, as `zkml verify --model` reads it) or a CompiledModel (`zkml.api` takes the
-    same; not imported from there, which imports this module)."""
-    if isinstance(vk, bytes | bytearray | memoryview):
-        return bytes(vk)
-    if isinstance(vk, str | os.PathLike):
-        from zkml.artifacts import read_compiled_vk
-        from zkml.fileio import read_head, read_verifying_key
-
-        path = Path(vk)
-        if read_head(path, 2, "verifying key") == b"PK":
-            return read_compiled_vk(path)
-        return read_verifying_key(path)
-    value = getattr(vk, "verifying_key", None)
-    if isinstance(value, bytes):
-        return value
-    raise InputError(f"cannot use a {type(vk).__name__} as a verifying key")
 
 
 def _circuit_json(vk: bytes) -> bytes:
@@ -127,11 +106,13 @@ def open_output(opening: OutputOpening | str | Path, vk: Any, expected: Any = No
     or compiled-model path, a CompiledModel), its values and blinders recompute its
     `C_Y` (with the native prover), and, when `expected` is given (a
     `VerifiedInference`, or a commitment digest as bytes or hex), that is the
-    commitment a verified proof showed. InputError when any of these fails."""
+    commitment a verified proof showed. InputError when any of these fails;
+    InvalidKeyError when `vk` names no key."""
+    from zkml.artifacts import verifying_key_bytes
     from zkml.prover import output_commitment
 
     op = opening if isinstance(opening, OutputOpening) else OutputOpening.load(opening)
-    vk_bytes = _key_bytes(vk)
+    vk_bytes = verifying_key_bytes(vk)
     if hashlib.sha256(vk_bytes).digest() != op.vk_digest:
         raise InputError("the output opening is for another model (its key digest differs)")
     flat = [v for row in op.outputs for v in row]

@@ -47,19 +47,6 @@ class OutputOpening(TensorOpening):
             self.save(path)
 
 
-def _circuit_json(vk: bytes) -> bytes:
-    """The circuit JSON a verifying key (kind 4 or 6) carries: header (7), u32 length,
-    the bytes (inference.md 7, zk_inference.md 4)."""
-    from zkml.artifacts import KIND_HIDING_VERIFYING_KEY, KIND_VERIFYING_KEY, artifact_kind
-
-    if artifact_kind(vk) not in (KIND_VERIFYING_KEY, KIND_HIDING_VERIFYING_KEY) or len(vk) < 11:
-        raise InputError("not a verifying key (kind 4 or 6)")
-    n = int.from_bytes(vk[7:11], "big")
-    if len(vk) < 11 + n:
-        raise InputError("a truncated verifying key")
-    return vk[11:11 + n]
-
-
 def prepare_output_opening(circuit_json: bytes, vk_digest: bytes, rows: Any, batch: int,
                            path: str | Path | None, *,
                            seed: bytes | None = None) -> OutputOpening:
@@ -107,8 +94,8 @@ def open_output(opening: OutputOpening | str | Path, vk: Any, expected: Any = No
     `C_Y` (with the native prover), and, when `expected` is given (a
     `VerifiedInference`, or a commitment digest as bytes or hex), that is the
     commitment a verified proof showed. InputError when any of these fails;
-    InvalidKeyError when `vk` names no key."""
-    from zkml.artifacts import verifying_key_bytes
+    InvalidKeyError when `vk` names no key or is not a well-formed key's bytes."""
+    from zkml.artifacts import parse_verifying_key, verifying_key_bytes
     from zkml.prover import output_commitment
 
     op = opening if isinstance(opening, OutputOpening) else OutputOpening.load(opening)
@@ -116,8 +103,8 @@ def open_output(opening: OutputOpening | str | Path, vk: Any, expected: Any = No
     if hashlib.sha256(vk_bytes).digest() != op.vk_digest:
         raise InputError("the output opening is for another model (its key digest differs)")
     flat = [v for row in op.outputs for v in row]
-    again = output_commitment(_circuit_json(vk_bytes), flat, op.batch, op.blinders,
-                              seed=seed)
+    circuit_json = parse_verifying_key(vk_bytes).circuit_json
+    again = output_commitment(circuit_json, flat, op.batch, op.blinders, seed=seed)
     if again != op.commitment:
         raise InputError("the output opening's values and blinders do not make its "
                          "commitment")

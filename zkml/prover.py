@@ -157,9 +157,8 @@ def input_commitment(circuit_json: bytes, inputs: np.ndarray, batch: int,
                      input_blinders: bytes, *, seed: bytes | None = None) -> bytes:
     """A committed input's row commitments `C_X` (`Vec<G1>` bytes, zk_inference.md
     1.4) for `inputs` (B rows, flat int64) and the owner's blinders."""
-    x = np.ascontiguousarray(np.asarray(inputs, dtype=np.int64).reshape(-1))
-    return _call(_native().hiding_input_commitment, bytes(circuit_json), x, batch,
-                 bytes(input_blinders), seed)
+    return _row_commitment("hiding_input_commitment", circuit_json, inputs, batch,
+                           input_blinders, seed)
 
 
 def draw_output_blinders(circuit_json: bytes, batch: int, *,
@@ -173,9 +172,17 @@ def output_commitment(circuit_json: bytes, outputs: np.ndarray, batch: int,
                       output_blinders: bytes, *, seed: bytes | None = None) -> bytes:
     """A committed output's row commitments `C_Y` (`Vec<G1>` bytes, zk_inference.md
     1.6) for `outputs` (B rows, flat int64) and the owner's blinders."""
-    y = np.ascontiguousarray(np.asarray(outputs, dtype=np.int64).reshape(-1))
-    return _call(_native().hiding_output_commitment, bytes(circuit_json), y, batch,
-                 bytes(output_blinders), seed)
+    return _row_commitment("hiding_output_commitment", circuit_json, outputs, batch,
+                           output_blinders, seed)
+
+
+def _row_commitment(name: str, circuit_json: bytes, values: np.ndarray, batch: int,
+                    blinders: bytes, seed: bytes | None) -> bytes:
+    """The native `name` (a committed tensor's row commitments) on `values` as flat
+    contiguous int64, the form the binding reads."""
+    flat = np.ascontiguousarray(np.asarray(values, dtype=np.int64).reshape(-1))
+    return _call(getattr(_native(), name), bytes(circuit_json), flat, batch, bytes(blinders),
+                 seed)
 
 
 def _function(name: str):
